@@ -1,0 +1,39 @@
+# One-command set-up: `make test` and `make dashboard` build .venv on a fresh machine.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+export NAOVIZ_DATA ?=
+PORT ?= 8866
+
+.PHONY: setup browser test dashboard bench clean
+
+setup: $(STAMP)
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || python3 -m venv $(VENV)
+	$(PY) -m pip install -q -U pip
+	@# torch first, pinned: on CPU-only Linux this is the 2.13.0 CPU wheel, never a CUDA build.
+	@if [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1; then \
+	  $(PY) -m pip install -q "torch==2.13.0" || $(PY) -m pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu; fi
+	$(PY) -m pip install -q -e ".[dev]"
+	$(PY) -m pip check
+	touch $(STAMP)
+
+browser:
+	@# Debian chromium drives the browser tests and kaleido export; installed when missing and root.
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else echo "chromium missing: install it (e.g. apt-get install chromium) for browser tests and export"; fi; fi
+
+test: setup browser
+	$(PY) -m pytest -q tests notebooks --nbmake
+
+dashboard: setup
+	$(VENV)/bin/naoviz dashboard --port $(PORT)
+
+bench: setup
+	$(PY) bench/nao_quality.py
+
+clean:
+	rm -rf $(VENV) tests/artifacts

@@ -1,0 +1,212 @@
+"""Tabular benchmarks behind one query interface: by arch, string or index, and vectorised.
+
+A :class:`Benchmark` is a pandas frame indexed by the space's ``arch_index`` with one column per metric.
+The NAS-Bench-201 tables are read from the data directory (``NAOVIZ_DATA``); naoviz's own digits
+table ships in the repository's ``data/`` folder.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterable, Optional, Sequence, Union
+
+import numpy as np
+import pandas as pd
+
+from naoviz.errors import DataMissingError, NaovizError
+from naoviz.paths import data_dir, repo_data_dir
+from naoviz.spaces.base import Arch
+from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
+
+# The NB201 table files (same names in the data dir as in the published conversion).
+NB201_FILES = {
+    "cifar10valid": "nb201_cifar10valid_200ep.csv",   # required: the search signal
+    "test": "nb201_test_acc_200ep.csv",               # required: the reported test accuracies
+    "cost": "nb201_params_flops_derived.csv",         # optional: params / FLOPs
+    "latency": "nb201_latency_ms_help.csv",           # optional: 27 devices
+}
+REQUIRED = ("cifar10valid", "test")
+DIGITS_FILE = "nb201_digits.csv"
+BENCHMARKS = ("nb201", "nb201-digits")
+
+# Metrics where smaller is better; everything else is higher-is-better.
+_LOWER_PREFIXES = ("latency_",)
+_LOWER_SUFFIXES = ("_loss", "_time_s", "_params_M", "_flops_M", "_error")
+
+MISSING_HELP = ("run `naoviz data download` (fetches the public NAS-Bench-201 tables) or "
+                "`naoviz data import DIR` (copies tables you already have); set NAOVIZ_DATA to use another folder")
+
+ArchLike = Union[Arch, str, int, Sequence[int]]
+
+
+def lower_is_better(metric: str) -> bool:
+    """True for losses, times, sizes and latencies."""
+    return metric.startswith(_LOWER_PREFIXES) or metric.endswith(_LOWER_SUFFIXES)
+
+
+@dataclass
+class Benchmark:
+    """Metrics for the architectures of one space; rows indexed by ``arch_index``."""
+
+    name: str
+    space: NB201Space
+    frame: pd.DataFrame           # index: arch_index; columns: arch_str + metrics
+    source: str = ""
+
+    # -- lookup ---------------------------------------------------------------------------------
+    def __len__(self) -> int:
+        return len(self.frame)
+
+    @property
+    def metrics(self) -> list[str]:
+        return [c for c in self.frame.columns if c != "arch_str"]
+
+    def index_of(self, arch: ArchLike) -> int:
+        """The row of ``arch`` (an arch tuple, its string, or an ``arch_index``)."""
+        if isinstance(arch, (int, np.integer)):
+            index = int(arch)
+            if not 0 <= index < NUM_ARCHS:
+                raise ValueError(f"{self.name}: arch_index {index} out of range 0..{NUM_ARCHS - 1}")
+        else:
+            index = self.space.index_of(self.space.coerce(arch))
+        if index in self.frame.index:
+            return index
+        # Tables with one row per class (the digits table) answer for every member of the class.
+        rep = self._class_rows.get(self.space.canonical(self.space.from_index(index)))
+        if rep is None:
+            raise KeyError(f"{self.name}: no row for arch_index {index} ({self.space.format(self.space.from_index(index))})")
+        return rep
+
+    def query(self, arch: ArchLike) -> dict:
+        """Every metric of one architecture, plus ``arch_index`` and ``arch_str``."""
+        index = self.index_of(arch)
+        row = self.frame.loc[index]
+        out = {"arch_index": index, "arch_str": self.space.format(self.space.from_index(index))}
+        out.update({k: float(v) for k, v in row.items() if k != "arch_str"})
+        return out
+
+    def metric(self, name: str, archs: Optional[Iterable[ArchLike]] = None) -> np.ndarray:
+        """Vectorised metric: for ``archs`` in order, or for every row when ``archs`` is None."""
+        self._check_metric(name)
+        if archs is None:
+            return self.frame[name].to_numpy(dtype=float)
+        rows = [self.index_of(a) for a in archs]
+        return self.frame[name].reindex(rows).to_numpy(dtype=float)
+
+    def archs(self) -> list[Arch]:
+        """The architectures of every row, in row order."""
+        return [self.space.from_index(int(i)) for i in self.frame.index]
+
+    def best(self, name: str) -> tuple[int, float]:
+        """(arch_index, value) of the best row for ``name`` (direction-aware)."""
+        col = self.frame[self._check_metric(name)]
+        index = col.idxmin() if lower_is_better(name) else col.idxmax()
+        return int(index), float(col.loc[index])
+
+    def summary(self) -> dict:
+        """Row count, location, and best/mean/min/max of each metric (for ``naoviz data show``)."""
+        per_metric = {}
+        for m in self.metrics:
+            idx, val = self.best(m)
+            col = self.frame[m]
+            per_metric[m] = {"best": val, "best_index": idx, "mean": float(col.mean()),
+                             "min": float(col.min()), "max": float(col.max()),
+                             "lower_is_better": lower_is_better(m)}
+        return {"name": self.name, "rows": len(self), "source": self.source, "metrics": per_metric}
+
+    def _check_metric(self, name: str) -> str:
+        if name not in self.frame.columns or name == "arch_str":
+            raise ValueError(f"{self.name}: unknown metric {name!r}; available: {', '.join(self.metrics)}")
+        return name
+
+    @property
+    def _class_rows(self) -> dict[str, int]:
+        cache = self.__dict__.get("_class_rows_cache")
+        if cache is None:
+            cache = {}
+            for i in self.frame.index:
+                cache.setdefault(self.space.canonical(self.space.from_index(int(i))), int(i))
+            self.__dict__["_class_rows_cache"] = cache
+        return cache
+
+
+def _read_csv(path: Path, index_col: str = "arch_index") -> pd.DataFrame:
+    try:
+        frame = pd.read_csv(path)
+    except FileNotFoundError:
+        raise
+    except Exception as exc:  # pandas raises many types for corrupt files
+        raise NaovizError(f"{path}: not a readable CSV table ({exc})") from exc
+    if index_col not in frame.columns:
+        raise NaovizError(f"{path}: column {index_col!r} missing; columns are {list(frame.columns)}")
+    return frame.set_index(index_col)
+
+
+def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
+    """Every ``arch_str`` must sit at the ``arch_index`` the space gives it."""
+    if "arch_str" not in frame.columns:
+        return
+    expected = [space.format(space.from_index(int(i))) for i in frame.index]
+    bad = np.flatnonzero(frame["arch_str"].to_numpy() != np.asarray(expected, dtype=object))
+    if len(bad):
+        i = int(frame.index[bad[0]])
+        raise NaovizError(f"{path}: arch_index {i} holds {frame['arch_str'].iloc[bad[0]]!r}, "
+                          f"expected {expected[bad[0]]!r} ({len(bad)} mismatching rows)")
+
+
+def load_nb201(directory: Optional[Path] = None) -> Benchmark:
+    """The NAS-Bench-201 tables from ``directory`` (default: the data dir), joined on ``arch_index``."""
+    directory = Path(directory) if directory else data_dir()
+    missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
+    if missing:
+        raise DataMissingError(f"NAS-Bench-201 tables not found in {directory} (missing {', '.join(missing)}): "
+                               + MISSING_HELP)
+    space = NB201Space()
+    main = _read_csv(directory / NB201_FILES["cifar10valid"])
+    _check_strings(space, main, directory / NB201_FILES["cifar10valid"])
+    parts = [main]
+    test = _read_csv(directory / NB201_FILES["test"])
+    _check_strings(space, test, directory / NB201_FILES["test"])
+    parts.append(test.drop(columns=["arch_str"], errors="ignore"))
+    if (directory / NB201_FILES["cost"]).is_file():
+        parts.append(_read_csv(directory / NB201_FILES["cost"]))
+    if (directory / NB201_FILES["latency"]).is_file():
+        parts.append(_read_csv(directory / NB201_FILES["latency"]).add_prefix("latency_"))
+    frame = pd.concat(parts, axis=1, join="inner").sort_index()
+    return Benchmark("nb201", space, frame, source=str(directory))
+
+
+def load_digits_table(path: Optional[Path] = None) -> Benchmark:
+    """naoviz's own NB201-on-digits table (one row per canonical class), shipped in ``data/``."""
+    path = Path(path) if path else _find_digits_file()
+    frame = _read_csv(path)
+    space = NB201Space()
+    _check_strings(space, frame, path)
+    return Benchmark("nb201-digits", space, frame.sort_index(), source=str(path))
+
+
+def _find_digits_file() -> Path:
+    for folder in (data_dir(), repo_data_dir()):
+        if (folder / DIGITS_FILE).is_file():
+            return folder / DIGITS_FILE
+    raise DataMissingError(f"{DIGITS_FILE} not found in {data_dir()} or {repo_data_dir()}: "
+                           "build it with `naoviz bench-build --space nb201 --data digits`")
+
+
+def load_benchmark(name: str = "nb201", directory: Optional[Path] = None) -> Benchmark:
+    """A benchmark by name: ``nb201`` (NAS-Bench-201 tables) or ``nb201-digits`` (naoviz's own)."""
+    if name == "nb201":
+        return load_nb201(directory)
+    if name == "nb201-digits":
+        return load_digits_table(Path(directory) / DIGITS_FILE if directory else None)
+    raise ValueError(f"benchmark: unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}")
+
+
+def default_benchmark() -> Benchmark:
+    """NAS-Bench-201 when installed, else the shipped digits table (the offline default)."""
+    try:
+        return load_nb201()
+    except DataMissingError:
+        return load_digits_table()
+
+

@@ -1,0 +1,5 @@
+import sys
+
+from naoviz.cli import main
+
+sys.exit(main())

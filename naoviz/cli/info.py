@@ -1,0 +1,53 @@
+"""``naoviz info``: versions, compute device and data status."""
+from __future__ import annotations
+
+import platform
+
+from naoviz import __version__
+from naoviz.cli.common import emit_json
+from naoviz.paths import cache_dir, data_dir
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("info", help="versions, device and data status")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def collect() -> dict:
+    import torch
+
+    from naoviz.bench.tables import NB201_FILES, REQUIRED, DIGITS_FILE
+    from naoviz.paths import repo_data_dir
+
+    if torch.cuda.is_available():
+        device = f"cuda ({torch.cuda.get_device_name(0)})"
+    elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
+        device = "mps"
+    else:
+        device = f"cpu ({torch.get_num_threads()} threads)"
+    folder = data_dir()
+    tables = {k: (folder / f).is_file() for k, f in NB201_FILES.items()}
+    return {
+        "naoviz": __version__,
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+        "device": device,
+        "data_dir": str(folder),
+        "cache_dir": str(cache_dir()),
+        "nb201_tables": tables,
+        "nb201_ready": all(tables[k] for k in REQUIRED),
+        "digits_table": (repo_data_dir() / DIGITS_FILE).is_file() or (folder / DIGITS_FILE).is_file(),
+    }
+
+
+def run(args) -> int:
+    info = collect()
+    if args.json:
+        emit_json(info)
+        return 0
+    for key, value in info.items():
+        print(f"{key:>13}: {value}")
+    if not info["nb201_ready"]:
+        print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`.")
+    return 0

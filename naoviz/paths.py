@@ -1,0 +1,43 @@
+"""Where naoviz keeps data and caches: ``NAOVIZ_DATA`` or a per-user directory."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+from platformdirs import user_cache_dir, user_data_dir
+
+
+def data_dir() -> Path:
+    """The benchmark-table directory: ``$NAOVIZ_DATA`` if set, else the per-user data dir."""
+    env = os.environ.get("NAOVIZ_DATA")
+    return Path(env).expanduser().resolve() if env else Path(user_data_dir("naoviz"))
+
+
+def cache_dir() -> Path:
+    """Models, projections and other rebuildable caches: ``$NAOVIZ_CACHE`` or the per-user cache dir."""
+    env = os.environ.get("NAOVIZ_CACHE")
+    path = Path(env).expanduser() if env else Path(user_cache_dir("naoviz"))
+    path.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def repo_data_dir() -> Path:
+    """The ``data/`` folder shipped with the source tree (naoviz's own tables)."""
+    return Path(__file__).resolve().parent.parent / "data"
+
+
+def atomic_write_bytes(path: Path, payload: bytes) -> None:
+    """Write ``payload`` to ``path`` so a reader never sees a half-written file."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    with open(tmp, "wb") as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+    os.replace(tmp, path)
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    """Text version of :func:`atomic_write_bytes` (UTF-8)."""
+    atomic_write_bytes(path, text.encode("utf-8"))

@@ -1,0 +1,28 @@
+"""Shared fixtures. Tests read the real benchmark tables from NAOVIZ_DATA (CI: ../shared/data)."""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+_SHARED = ROOT.parent / "shared" / "data"
+if not os.environ.get("NAOVIZ_DATA") and _SHARED.is_dir():
+    os.environ["NAOVIZ_DATA"] = str(_SHARED)
+# Caches (models, projections) go to a per-run folder so tests never touch a user's cache.
+os.environ.setdefault("NAOVIZ_CACHE", str(ROOT / "tests" / "artifacts" / "cache"))
+os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "tests" / "artifacts" / "numba"))
+
+
+@pytest.fixture(scope="session")
+def nb201_table():
+    """The real NAS-Bench-201 tables (all 15,625 rows)."""
+    from naoviz.bench import load_nb201
+    return load_nb201()
+
+
+@pytest.fixture(scope="session")
+def nb201_space():
+    from naoviz.spaces import NB201Space
+    return NB201Space()
