@@ -16,6 +16,7 @@ from naoviz.errors import NaovizError
 # Command modules, in the order ``naoviz --help`` lists them.
 COMMAND_MODULES = [
     "naoviz.cli.info",
+    "naoviz.cli.data",
 ]
 
 

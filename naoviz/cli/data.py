@@ -1,0 +1,109 @@
+"""``naoviz data download|import|show``: build the benchmark data directory and describe what is in it."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from naoviz.cli.common import emit_json
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("data", help="download, import and show the benchmark tables")
+    data_sub = p.add_subparsers(dest="data_command", metavar="ACTION")
+    data_sub.required = True
+
+    d = data_sub.add_parser("download", help="fetch the public NAS-Bench-201 sources, verify, convert, install")
+    d.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    d.add_argument("--base-url", default=None,
+                   help="mirror laid out like raw.githubusercontent.com (owner/repo/commit/path); "
+                        "http(s):// or file://")
+    d.add_argument("--no-progress", action="store_true", help="no progress bars")
+    d.add_argument("--json", action="store_true", help="machine-readable result")
+    d.set_defaults(func=run_download)
+
+    i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have")
+    i.add_argument("source", type=Path, metavar="DIR", help="folder holding nb201_*.csv tables")
+    i.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    i.add_argument("--json", action="store_true", help="machine-readable result")
+    i.set_defaults(func=run_import)
+
+    s = data_sub.add_parser("show", help="row counts, best and mean of each metric, and where the data lives")
+    s.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.set_defaults(func=run_show)
+
+
+def _report(result: dict, args, verb: str) -> int:
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"{verb} {', '.join(result['files'])}")
+    print(f"into {result['dir']}")
+    for name, rows in result["rows"].items():
+        print(f"  {name}: {rows:,} rows")
+    if result.get("ignored"):
+        print(f"ignored (not a naoviz table): {', '.join(result['ignored'])}")
+    return 0
+
+
+def run_download(args) -> int:
+    from naoviz.bench.download import DEFAULT_BASE_URL, download
+
+    log = (lambda _: None) if args.json else (lambda line: print(line, file=sys.stderr))
+    result = download(args.dir, base_url=args.base_url or DEFAULT_BASE_URL,
+                      progress=not args.no_progress, log=log)
+    return _report(result, args, "installed")
+
+
+def run_import(args) -> int:
+    from naoviz.bench.install import import_dir
+
+    return _report(import_dir(args.source, args.dir), args, "imported")
+
+
+def collect(directory: Path | None = None) -> tuple[dict, str | None]:
+    """Summaries of every benchmark found, and the missing-data message (None when NB201 is present)."""
+    from naoviz.bench.install import target_dir
+    from naoviz.bench.tables import DIGITS_FILE, load_digits_table, load_nb201
+    from naoviz.errors import DataMissingError
+
+    folder = target_dir(directory)
+    payload: dict = {"data_dir": str(folder), "benchmarks": {}}
+    missing = None
+    try:
+        payload["benchmarks"]["nb201"] = load_nb201(folder).summary()
+    except DataMissingError as exc:
+        missing = str(exc)
+    try:
+        digits = load_digits_table(folder / DIGITS_FILE) if directory else load_digits_table()
+        payload["benchmarks"]["nb201-digits"] = digits.summary()
+    except (DataMissingError, FileNotFoundError):
+        pass
+    return payload, missing
+
+
+def format_summary(summary: dict) -> list[str]:
+    """A benchmark summary as aligned text lines (one per metric)."""
+    lines = [f"{summary['name']}: {summary['rows']:,} rows from {summary['source']}",
+             f"  {'metric':<26} {'best':>12} {'at index':>9} {'mean':>12}  direction"]
+    for name, m in summary["metrics"].items():
+        direction = "lower is better" if m["lower_is_better"] else "higher is better"
+        lines.append(f"  {name:<26} {m['best']:>12.6g} {m['best_index']:>9} {m['mean']:>12.6g}  {direction}")
+    return lines
+
+
+def run_show(args) -> int:
+    from naoviz.errors import DataMissingError
+
+    payload, missing = collect(args.dir)
+    if args.json:
+        if payload["benchmarks"] or not missing:
+            payload["missing"] = missing
+            emit_json(payload)
+    else:
+        print(f"data dir: {payload['data_dir']}")
+        for summary in payload["benchmarks"].values():
+            print("\n".join(format_summary(summary)))
+    if missing:
+        raise DataMissingError(missing)
+    return 0
