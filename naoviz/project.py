@@ -1,0 +1,210 @@
+"""2-D maps of architecture embeddings: PCA or UMAP, scikit-learn style, cached on disk.
+
+``fit`` learns a map of the embeddings of a whole space (for NB201: 15,625 rows of NAO's unit
+vectors). ``transform`` places new points (a gradient path's moved embeddings) on that map
+deterministically and fast: PCA is linear; for UMAP a new point is the distance-weighted mean of the
+map positions of its ``n_neighbors`` nearest fitted points (UMAP's own out-of-sample initialisation,
+without the stochastic refinement), so a point lands on the same spot whatever batch it comes in and no
+numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
+
+UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
+thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
+a hash of the embeddings and the parameters, so a warm start loads in milliseconds without importing umap.
+"""
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import threading
+from concurrent.futures import Future
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from naoviz.paths import atomic_write_bytes, cache_dir
+
+METHODS = ("umap", "pca")
+METRICS = ("cosine", "euclidean")
+
+
+class Projector:
+    """PCA or UMAP map of embeddings ``(n, d)`` to ``(n, 2)``.
+
+    Parameters
+    ----------
+    method : "umap" or "pca" (default "umap").
+    metric : "cosine" (default; rows are L2-normalised first) or "euclidean".
+    random_state : int seed of the UMAP layout / PCA solver (default 0).
+    n_neighbors : UMAP neighbourhood size and the k of the out-of-sample transform (default 15, 2..200).
+    cache : keep fitted maps on disk under ``cache_dir()/projections`` (default True).
+
+    Learned attributes: ``embedding_`` (n, 2) map of the fitted rows, ``key_`` cache key,
+    ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``.
+    """
+
+    def __init__(self, method: str = "umap", metric: str = "cosine", random_state: int = 0,
+                 n_neighbors: int = 15, cache: bool = True):
+        self.method = method
+        self.metric = metric
+        self.random_state = random_state
+        self.n_neighbors = n_neighbors
+        self.cache = cache
+
+    # -- sklearn API ----------------------------------------------------------------------------
+    def get_params(self) -> dict:
+        return {"method": self.method, "metric": self.metric, "random_state": self.random_state,
+                "n_neighbors": self.n_neighbors}
+
+    def _validate(self) -> None:
+        if self.method not in METHODS:
+            raise ValueError(f"method: expected one of {METHODS}, got {self.method!r}")
+        if self.metric not in METRICS:
+            raise ValueError(f"metric: expected one of {METRICS}, got {self.metric!r}")
+        if not 2 <= int(self.n_neighbors) <= 200:
+            raise ValueError(f"n_neighbors: expected 2..200, got {self.n_neighbors!r}")
+
+    def _prep(self, X) -> np.ndarray:
+        X = np.asarray(X, dtype=np.float32)
+        if X.ndim != 2:
+            raise ValueError(f"X: expected a 2-D array (n, d), got shape {X.shape}")
+        if not np.isfinite(X).all():
+            raise ValueError("X: embeddings contain NaN or inf")
+        if self.metric == "cosine":
+            norm = np.linalg.norm(X, axis=1, keepdims=True)
+            X = X / np.maximum(norm, 1e-12)
+        return np.ascontiguousarray(X, dtype=np.float32)
+
+    def cache_key(self, X) -> str:
+        """Hash of the embeddings (as float32) and the parameters: the name of the cached map."""
+        X = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
+        h = hashlib.sha256()
+        h.update(json.dumps(self.get_params(), sort_keys=True).encode())
+        h.update(str(X.shape).encode())
+        h.update(X.tobytes())
+        return h.hexdigest()[:24]
+
+    def cache_path(self, X) -> Path:
+        return cache_dir() / "projections" / f"{self.method}-{self.cache_key(X)}.npz"
+
+    def is_cached(self, X) -> bool:
+        """Whether ``fit(X)`` would load from disk (instant) rather than compute."""
+        return self.cache and self.cache_path(X).is_file()
+
+    def fit(self, X, y=None) -> "Projector":
+        """Learn the map of ``X`` (n, d); loads it from the disk cache when present."""
+        import time
+
+        self._validate()
+        t0 = time.perf_counter()
+        Xp = self._prep(X)
+        if len(Xp) < 3:
+            raise ValueError(f"X: need at least 3 rows to fit a map, got {len(Xp)}")
+        self.key_ = self.cache_key(X)
+        path = cache_dir() / "projections" / f"{self.method}-{self.key_}.npz"
+        self.from_cache_ = False
+        if self.cache and path.is_file():
+            try:
+                with np.load(path, allow_pickle=False) as z:
+                    self._set_state({k: z[k] for k in z.files}, Xp)
+                self.from_cache_ = True
+            except (OSError, ValueError, KeyError):
+                self.from_cache_ = False     # corrupt cache: recompute and overwrite
+        if not self.from_cache_:
+            state = self._compute(Xp)
+            self._set_state(state, Xp)
+            if self.cache:
+                buf = io.BytesIO()
+                np.savez(buf, **state)
+                atomic_write_bytes(path, buf.getvalue())
+        self.fit_seconds_ = time.perf_counter() - t0
+        return self
+
+    def fit_transform(self, X, y=None) -> np.ndarray:
+        return self.fit(X).embedding_.copy()
+
+    def transform(self, X) -> np.ndarray:
+        """Map new rows ``(m, d)`` to ``(m, 2)``; each row independently of the others."""
+        if not hasattr(self, "embedding_"):
+            raise RuntimeError("Projector: call fit() before transform()")
+        Xp = self._prep(X)
+        if Xp.shape[1] != self._X.shape[1]:
+            raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
+        if self.method == "pca":
+            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+        return self._knn_transform(Xp)
+
+    # -- internals ------------------------------------------------------------------------------
+    def _compute(self, Xp: np.ndarray) -> dict:
+        if self.method == "pca":
+            from sklearn.decomposition import PCA
+
+            pca = PCA(n_components=2, random_state=self.random_state).fit(Xp)
+            return {"embedding": pca.transform(Xp).astype(np.float64),
+                    "mean": pca.mean_.astype(np.float32), "components": pca.components_.astype(np.float32)}
+        import warnings
+
+        import umap  # deferred: importing umap costs 1-15 s (numba)
+
+        k = min(int(self.n_neighbors), len(Xp) - 1)
+        reducer = umap.UMAP(n_neighbors=k, metric="euclidean", n_components=2,
+                            random_state=self.random_state, transform_seed=self.random_state)
+        # Rows are already unit vectors for "cosine": euclidean on the sphere ranks neighbours the same.
+        with warnings.catch_warnings():   # "n_jobs overridden by random_state": intended (reproducible)
+            warnings.simplefilter("ignore", UserWarning)
+            return {"embedding": reducer.fit_transform(Xp).astype(np.float64)}
+
+    def _set_state(self, state: dict, Xp: np.ndarray) -> None:
+        emb = np.asarray(state["embedding"], dtype=np.float64)
+        if emb.shape != (len(Xp), 2):
+            raise ValueError(f"cached map has shape {emb.shape}, expected {(len(Xp), 2)}")
+        self.embedding_ = emb
+        self._X = Xp.astype(np.float64)          # float64 once: transform does one gemv per row
+        self._sq = (self._X ** 2).sum(1)
+        if self.method == "pca":
+            self.mean_ = np.asarray(state["mean"], dtype=np.float32)
+            self.components_ = np.asarray(state["components"], dtype=np.float32)
+
+    def _knn_transform(self, Xp: np.ndarray) -> np.ndarray:
+        """Distance-weighted mean of the k nearest fitted rows' positions (exact hit -> that row)."""
+        k = min(int(self.n_neighbors), len(self._X))
+        out = np.empty((len(Xp), 2))
+        for i, x in enumerate(Xp.astype(np.float64)):   # row by row: batch-independent by construction
+            d2 = np.maximum(self._sq - 2.0 * (self._X @ x) + x @ x, 0.0)
+            idx = np.argpartition(d2, k - 1)[:k]
+            idx = idx[np.lexsort((idx, d2[idx]))]       # ties broken by row index: deterministic
+            d = np.sqrt(d2[idx])
+            if d[0] < 1e-6:
+                out[i] = self.embedding_[idx[0]]
+                continue
+            sigma = max(float(np.mean(d - d[0])), 1e-6)
+            w = np.exp(-(d - d[0]) / sigma)
+            out[i] = (w[:, None] * self.embedding_[idx]).sum(0) / w.sum()
+        return out
+
+    def __repr__(self) -> str:
+        args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
+        return f"Projector({args})"
+
+
+def fit_background(projector: Projector, X, on_done: Optional[Callable[[Projector], None]] = None) -> Future:
+    """Fit ``projector`` on ``X`` in a daemon thread; the Future resolves to the fitted projector.
+
+    ``on_done(projector)`` runs in that thread after a successful fit (a UI swaps its map there).
+    """
+    future: Future = Future()
+    X = np.array(X, dtype=np.float32, copy=True)
+
+    def work():
+        try:
+            projector.fit(X)
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller through the Future
+            future.set_exception(exc)
+            return
+        future.set_result(projector)
+        if on_done is not None:
+            on_done(projector)
+
+    threading.Thread(target=work, name="naoviz-projector", daemon=True).start()
+    return future
