@@ -2,7 +2,7 @@
 
 Two raw CSVs (published with the PPSN 2022 NAS-Landscapes paper and the nats-bench-landscape repository)
 hold every number of the two required tables; the params/FLOPs table is derived exactly from the
-architecture strings (see :func:`params_flops_table`). Nothing is trained here.
+architecture strings (see :func:`derive_params_flops`). Nothing is trained here.
 """
 from __future__ import annotations
 
@@ -151,7 +151,7 @@ def _number(row: dict, column: str, source_name: str, line: int) -> str:
         raise NaovizError(f"{source_name}: row {line}: column {column!r} is not a number: {row[column]!r}") from None
 
 
-def cifar10valid_table(payload: bytes) -> str:
+def convert_cifar10valid(payload: bytes) -> str:
     """``nb201_cifar10valid_200ep.csv`` from NAS-Landscapes' ``cifar10_avg.csv`` (rows by its ``index``)."""
     name = LANDSCAPES.name
     rows = _rows(payload, name, ["index", "arch_str", *CIFAR10VALID_COLUMNS])
@@ -166,7 +166,7 @@ def cifar10valid_table(payload: bytes) -> str:
     return _write_table(["arch_index", "arch_str", *CIFAR10VALID_COLUMNS.values()], out)
 
 
-def test_acc_table(payload: bytes) -> str:
+def convert_test_acc(payload: bytes) -> str:
     """``nb201_test_acc_200ep.csv`` from nats-bench-landscape's ``nats_bench.csv`` (row order = arch_index)."""
     name = NATS_LANDSCAPE.name
     rows = _rows(payload, name, ["ArchitectureString", *TEST_COLUMNS])
@@ -175,7 +175,7 @@ def test_acc_table(payload: bytes) -> str:
     return _write_table(["arch_index", "arch_str", *TEST_COLUMNS.values()], out)
 
 
-def params_flops_table(arch_strs: list[str]) -> str:
+def derive_params_flops(arch_strs: list[str]) -> str:
     """``nb201_params_flops_derived.csv``: exact linear counts of conv3x3 / conv1x1 / avg-pool edges.
 
     ``arch_strs[i]`` is the string of arch_index ``i``. Integer arithmetic, so the 6-decimal values are exact.
@@ -211,11 +211,11 @@ def build_tables(base_url: str = DEFAULT_BASE_URL, progress: bool = True,
         log(f"fetching {source.url(base_url)}")
         payloads[source.name] = fetch(source, base_url, progress)
         log(f"  {source.name}: {len(payloads[source.name]):,} bytes, sha256 ok")
-    main = cifar10valid_table(payloads[LANDSCAPES.name])
-    test = test_acc_table(payloads[NATS_LANDSCAPE.name])
+    main = convert_cifar10valid(payloads[LANDSCAPES.name])
+    test = convert_test_acc(payloads[NATS_LANDSCAPE.name])
     arch_strs = [line.split(",", 2)[1] for line in main.splitlines()[1:]]
     return {NB201_FILES["cifar10valid"]: main, NB201_FILES["test"]: test,
-            NB201_FILES["cost"]: params_flops_table(arch_strs)}
+            NB201_FILES["cost"]: derive_params_flops(arch_strs)}
 
 
 def download(directory: Optional[Path] = None, base_url: str = DEFAULT_BASE_URL, progress: bool = True,

@@ -1,0 +1,51 @@
+"""A real loopback HTTP server (stdlib http.server in a thread) serving a folder, for download tests."""
+from __future__ import annotations
+
+import functools
+import http.server
+import threading
+from contextlib import contextmanager
+from pathlib import Path
+
+RAW = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "raw"
+RAW_FILES = {  # local raw copy -> Source.name
+    "NAS-Landscapes_cifar10_avg.csv": "cifar10_avg.csv",
+    "nats-bench-landscape_nats_bench.csv": "nats_bench.csv",
+}
+
+
+class _QuietHandler(http.server.SimpleHTTPRequestHandler):
+    def log_message(self, *args) -> None:  # keep pytest output clean
+        pass
+
+
+@contextmanager
+def serve(folder: Path):
+    """Serve ``folder`` on 127.0.0.1 (free port); yields the base URL."""
+    handler = functools.partial(_QuietHandler, directory=str(folder))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}"
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join()
+
+
+def make_mirror(root: Path, tamper: str | None = None) -> Path:
+    """Lay out the raw files like raw.githubusercontent.com (owner/repo/commit/path) under ``root``.
+
+    ``tamper`` = a Source.name whose served copy gets one byte changed (for the hash-mismatch test)."""
+    from naoviz.bench.download import SOURCES
+
+    by_name = {s.name: s for s in SOURCES}
+    for local, name in RAW_FILES.items():
+        target = root / by_name[name].url_path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        payload = (RAW / local).read_bytes()
+        if name == tamper:
+            payload = payload[:100] + (b"9" if payload[100:101] != b"9" else b"8") + payload[101:]
+        target.write_bytes(payload)
+    return root

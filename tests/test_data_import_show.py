@@ -1,0 +1,123 @@
+"""`naoviz data import` (validated, atomic copy) and `naoviz data show` on the real NAS-Bench-201 tables."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from naoviz.cli import main
+
+SHARED = Path(os.environ["NAOVIZ_DATA"])
+NB201 = ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv", "nb201_params_flops_derived.csv",
+         "nb201_latency_ms_help.csv")
+
+
+def _error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+def _show_json(capsys, *args) -> dict:
+    assert main(["data", "show", "--json", *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_show_json_facts_of_the_real_tables(capsys):
+    facts = _show_json(capsys)
+    assert facts["data_dir"] == str(SHARED.resolve()) and facts["missing"] is None
+    nb = facts["benchmarks"]["nb201"]
+    assert nb["rows"] == 15625
+    c10 = nb["metrics"]["cifar10_test_acc"]
+    assert (round(c10["best"], 2), c10["best_index"], round(c10["mean"], 2)) == (94.37, 6111, 87.06)
+    assert nb["metrics"]["valid_acc"]["best_index"] == 6111
+    assert nb["metrics"]["latency_pixel3"]["lower_is_better"] is True
+
+
+def test_show_text(capsys):
+    assert main(["data", "show"]) == 0
+    out = capsys.readouterr().out
+    assert f"data dir: {SHARED.resolve()}" in out and "nb201: 15,625 rows" in out
+    line = next(l for l in out.splitlines() if l.strip().startswith("cifar10_test_acc"))
+    assert line.split()[1:4] == ["94.3733", "6111", "87.0629"]
+
+
+def test_show_without_data_names_both_commands(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["data", "show", "--json"]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "naoviz data download" in err and "naoviz data import" in err and str(tmp_path) in err
+
+
+def test_import_copies_validates_and_show_reads_it(tmp_path, capsys):
+    dest = tmp_path / "data"
+    assert main(["data", "import", str(SHARED), "--dir", str(dest)]) == 0
+    out = capsys.readouterr().out
+    assert "15,625 rows" in out and "nb101_naslib_subset.csv" in out   # reported as ignored
+    assert sorted(p.name for p in dest.iterdir()) == sorted(NB201)
+    for name in NB201:
+        assert (dest / name).read_bytes() == (SHARED / name).read_bytes()
+    facts = _show_json(capsys, "--dir", str(dest))
+    assert facts["benchmarks"]["nb201"]["rows"] == 15625
+    assert facts["benchmarks"]["nb201"]["metrics"]["cifar10_test_acc"]["best_index"] == 6111
+
+
+def _copy_tables(folder: Path, names=NB201) -> Path:
+    folder.mkdir()
+    for name in names:
+        shutil.copyfile(SHARED / name, folder / name)
+    return folder
+
+
+def test_import_of_a_truncated_table_names_it_and_writes_nothing(tmp_path, capsys):
+    src = _copy_tables(tmp_path / "src")
+    bad = src / "nb201_latency_ms_help.csv"
+    bad.write_bytes(bad.read_bytes()[:200_000])                        # cut mid-row: fewer rows, a ragged line
+    dest = tmp_path / "data"
+    assert main(["data", "import", str(src), "--dir", str(dest)]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert str(bad) in err
+    assert not dest.exists() or not any(dest.iterdir())
+
+
+def test_import_of_a_corrupt_table_names_it(tmp_path, capsys):
+    src = _copy_tables(tmp_path / "src", NB201[:2])
+    bad = src / "nb201_test_acc_200ep.csv"
+    lines = bad.read_text().splitlines(keepends=True)
+    lines[10], lines[11] = lines[11].replace("|", "!", 1), lines[10]      # wrong string at an index
+    bad.write_text("".join(lines))
+    assert main(["data", "import", str(src), "--dir", str(tmp_path / "data")]) == 2
+    assert str(bad) in _error_line(capsys.readouterr().err)
+    bad.write_bytes(b"\x00\x01garbage\xff\n")
+    assert main(["data", "import", str(src), "--dir", str(tmp_path / "data")]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert str(bad) in err and "not a readable CSV" in err
+
+
+def test_partial_import_is_validated_against_installed_tables(tmp_path, capsys):
+    dest = _copy_tables(tmp_path / "data", NB201[:2])
+    src = _copy_tables(tmp_path / "src", NB201[3:])                    # latency only
+    assert main(["data", "import", str(src), "--dir", str(dest), "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["files"] == ["nb201_latency_ms_help.csv"] and result["rows"] == {"nb201": 15625}
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert main(["data", "import", str(empty), "--dir", str(dest)]) == 2
+    assert "no table files" in _error_line(capsys.readouterr().err)
+    lonely = _copy_tables(tmp_path / "lonely", NB201[3:])
+    assert main(["data", "import", str(lonely), "--dir", str(tmp_path / "fresh")]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "nb201_cifar10valid_200ep.csv" in err and "naoviz data download" in err
+
+
+def test_show_includes_a_digits_table_when_present(tmp_path, capsys):
+    dest = _copy_tables(tmp_path / "data", NB201[:2])
+    head = (SHARED / "nb201_test_acc_200ep.csv").read_text().splitlines()[:4]   # 3 rows, distinct classes
+    (dest / "nb201_digits.csv").write_text("\n".join(head) + "\n")
+    facts = _show_json(capsys, "--dir", str(dest))
+    assert facts["benchmarks"]["nb201-digits"]["rows"] == 3
+    assert facts["benchmarks"]["nb201"]["rows"] == 15625
