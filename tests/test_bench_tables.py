@@ -1,0 +1,86 @@
+"""Facts about naoviz.bench.tables on the real NAS-Bench-201 tables (NAOVIZ_DATA)."""
+from __future__ import annotations
+
+import os
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from naoviz.bench import load_benchmark, load_nb201, lower_is_better
+from naoviz.errors import DataMissingError, NaovizError
+
+SHARED = Path(os.environ["NAOVIZ_DATA"])
+BEST = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def test_query_by_arch_string_and_index_agree(nb201_table, nb201_space):
+    arch = nb201_space.parse(BEST)
+    by_index, by_string, by_arch = nb201_table.query(6111), nb201_table.query(BEST), nb201_table.query(arch)
+    assert by_index == by_string == by_arch
+    assert by_index["arch_index"] == 6111 and by_index["arch_str"] == BEST
+    assert by_index["cifar10_test_acc"] == pytest.approx(94.373333)
+    assert by_index["valid_acc"] == pytest.approx(91.606667)
+    assert nb201_table.query(list(arch)) == by_index
+
+
+def test_vectorised_metric_matches_queries(nb201_table, nb201_space):
+    everything = nb201_table.metric("valid_acc")
+    assert everything.shape == (15625,) and everything.dtype == np.float64
+    archs = nb201_space.sample(50, seed=0)
+    picked = nb201_table.metric("valid_acc", archs)
+    assert picked.shape == (50,)
+    assert np.array_equal(picked, [nb201_table.query(a)["valid_acc"] for a in archs])
+    assert np.array_equal(picked, everything[[nb201_space.index_of(a) for a in archs]])
+    assert nb201_table.best("valid_acc") == (6111, pytest.approx(91.606667))
+    assert nb201_table.best("test_loss")[0] == int(np.argmin(nb201_table.metric("test_loss")))
+
+
+def test_table_shape_and_directions(nb201_table):
+    assert len(nb201_table) == 15625 and list(nb201_table.frame.index) == list(range(15625))
+    assert len([m for m in nb201_table.metrics if m.startswith("latency_")]) == 27
+    assert float(np.mean(nb201_table.metric("cifar10_test_acc"))) == pytest.approx(87.06, abs=0.005)
+    assert not lower_is_better("cifar10_test_acc") and lower_is_better("valid_loss")
+    assert lower_is_better("latency_pixel3") and lower_is_better("cifar10_params_M")
+
+
+def test_unknown_metric_and_bad_arch_errors_name_the_value(nb201_table):
+    with pytest.raises(ValueError, match="'cifar10_valid_acc'"):
+        nb201_table.metric("cifar10_valid_acc")
+    with pytest.raises(ValueError, match="'arch_str'"):
+        nb201_table.best("arch_str")
+    with pytest.raises(ValueError, match="15625"):
+        nb201_table.query(15625)
+    with pytest.raises(ValueError, match="conv_5x5"):
+        nb201_table.query(BEST.replace("nor_conv_1x1", "conv_5x5"))
+    with pytest.raises(ValueError, match="'nb999'"):
+        load_benchmark("nb999")
+
+
+def test_missing_dir_names_both_commands(tmp_path):
+    with pytest.raises(DataMissingError) as info:
+        load_nb201(tmp_path)
+    message = str(info.value)
+    assert "naoviz data download" in message and "naoviz data import" in message and str(tmp_path) in message
+    assert "nb201_cifar10valid_200ep.csv" in message
+
+
+def test_corrupt_csv_names_the_file(tmp_path):
+    for name in ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv"):
+        shutil.copyfile(SHARED / name, tmp_path / name)
+    bad = tmp_path / "nb201_test_acc_200ep.csv"
+    bad.write_text("index;arch\n1;2\n")
+    with pytest.raises(NaovizError, match=str(bad)):
+        load_nb201(tmp_path)
+    bad.write_bytes(b"\xff\xfe\x00garbage")
+    with pytest.raises(NaovizError, match=str(bad)):
+        load_nb201(tmp_path)
+
+
+def test_optional_tables_are_optional(tmp_path):
+    for name in ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv"):
+        shutil.copyfile(SHARED / name, tmp_path / name)
+    bench = load_nb201(tmp_path)
+    assert len(bench) == 15625 and not any(m.startswith("latency_") for m in bench.metrics)
+    assert "cifar10_params_M" not in bench.metrics
