@@ -1,0 +1,306 @@
+"""The run store: runs, every evaluated architecture with its metrics and cost, and artifacts, in SQLite.
+
+WAL journal + busy timeout, so several processes (search workers, the dashboard) can read and append at
+once; every append is one transaction, so a killed run keeps each evaluation it finished (and only those).
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import math
+import os
+import sqlite3
+import threading
+import uuid
+from contextlib import contextmanager
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Iterator, Optional, Union
+
+STATUSES = ("running", "finished", "failed")
+SCHEMA_VERSION = 1
+BUSY_TIMEOUT_MS = 60_000
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS runs (
+    id TEXT PRIMARY KEY,
+    kind TEXT NOT NULL,
+    config TEXT NOT NULL,              -- JSON object
+    seed INTEGER,
+    status TEXT NOT NULL,
+    created TEXT NOT NULL              -- ISO 8601, UTC
+);
+CREATE TABLE IF NOT EXISTS evaluations (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    space TEXT NOT NULL,
+    arch TEXT NOT NULL,
+    canonical TEXT NOT NULL,
+    metrics TEXT NOT NULL,             -- JSON object
+    evaluator TEXT NOT NULL,
+    cost_s REAL NOT NULL,
+    extra TEXT,                        -- JSON object or NULL
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS evaluations_run ON evaluations(run_id, id);
+CREATE TABLE IF NOT EXISTS artifacts (
+    id INTEGER PRIMARY KEY AUTOINCREMENT,
+    run_id TEXT NOT NULL REFERENCES runs(id),
+    path TEXT NOT NULL,
+    sha256 TEXT,
+    created TEXT NOT NULL
+);
+CREATE INDEX IF NOT EXISTS artifacts_run ON artifacts(run_id, id);
+"""
+_EVAL_COLUMNS = ("id", "run_id", "space", "arch", "canonical", "metrics", "evaluator", "cost_s", "extra", "created")
+
+
+def _now() -> str:
+    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
+
+
+def _json_default(value: Any) -> Any:
+    """numpy scalars/arrays and paths in configs and metrics."""
+    if hasattr(value, "tolist"):
+        return value.tolist()
+    if isinstance(value, Path):
+        return str(value)
+    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
+
+
+def _dumps(value: Any, field: str) -> str:
+    try:
+        return json.dumps(value, default=_json_default)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"run store: {field} must be JSON serialisable: {exc}") from None
+
+
+def sha256_of(path: Union[str, Path]) -> str:
+    """SHA-256 of a file, or of a folder (each file's relative path and bytes, in sorted order)."""
+    path = Path(path)
+    digest = hashlib.sha256()
+    if path.is_dir():
+        for item in sorted(p for p in path.rglob("*") if p.is_file()):
+            digest.update(item.relative_to(path).as_posix().encode() + b"\0")
+            digest.update(sha256_of(item).encode())
+        return digest.hexdigest()
+    with open(path, "rb") as fh:
+        for chunk in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+class RunStore:
+    """Runs and their evaluations in one SQLite file; safe to share across threads and processes."""
+
+    def __init__(self, path: Union[str, Path], synchronous: str = "NORMAL"):
+        # NORMAL in WAL mode survives a killed process (every committed append stays); FULL also survives
+        # power loss at one fsync per append.
+        if synchronous not in ("NORMAL", "FULL"):
+            raise ValueError(f"run store: synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
+        self.path = Path(path).expanduser()
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        self._synchronous = synchronous
+        self._lock = threading.RLock()
+        self._conn: Optional[sqlite3.Connection] = None
+        self._pid = -1
+        with self._transaction() as conn:
+            for statement in _SCHEMA.split(";"):
+                if statement.strip():
+                    conn.execute(statement)
+            version = conn.execute("PRAGMA user_version").fetchone()[0]
+            if version > SCHEMA_VERSION:
+                raise ValueError(f"run store: {self.path} has schema version {version}; this naoviz reads "
+                                 f"version {SCHEMA_VERSION} (upgrade naoviz)")
+            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+    # -- connection ------------------------------------------------------------------------------
+    def _connection(self) -> sqlite3.Connection:
+        """One connection per process (a forked child opens its own)."""
+        if self._conn is None or self._pid != os.getpid():
+            try:
+                conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
+                                       check_same_thread=False)
+                conn.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_MS}")
+                mode = conn.execute("PRAGMA journal_mode = WAL").fetchone()[0]
+                if mode.lower() != "wal":
+                    raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL unavailable")
+                conn.execute(f"PRAGMA synchronous = {self._synchronous}")
+                conn.execute("PRAGMA foreign_keys = ON")
+            except sqlite3.DatabaseError as exc:
+                raise ValueError(f"run store: cannot open {self.path} as a naoviz run store: {exc}") from None
+            conn.row_factory = sqlite3.Row
+            self._conn, self._pid = conn, os.getpid()
+        return self._conn
+
+    @contextmanager
+    def _transaction(self) -> Iterator[sqlite3.Connection]:
+        """BEGIN IMMEDIATE ... COMMIT (rolled back on any error): one append = one transaction."""
+        with self._lock:
+            conn = self._connection()
+            conn.execute("BEGIN IMMEDIATE")
+            try:
+                yield conn
+            except BaseException:
+                conn.execute("ROLLBACK")
+                raise
+            conn.execute("COMMIT")
+
+    def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._connection().execute(sql, params).fetchall()
+
+    def close(self) -> None:
+        with self._lock:
+            if self._conn is not None and self._pid == os.getpid():
+                self._conn.close()
+            self._conn = None
+
+    def __enter__(self) -> "RunStore":
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        return f"RunStore({str(self.path)!r})"
+
+    # -- runs ------------------------------------------------------------------------------------
+    def create_run(self, kind: str, config: dict, seed: int) -> str:
+        """A new run (status "running"); returns its id, 12 hex digits."""
+        if not isinstance(kind, str) or not kind:
+            raise ValueError(f"run store: kind must be a non-empty string, got {kind!r}")
+        if not isinstance(config, dict):
+            raise ValueError(f"run store: config must be a dict, got {type(config).__name__}")
+        config_json = _dumps(config, "config")
+        seed_value = None if seed is None else int(seed)
+        with self._transaction() as conn:
+            while True:
+                run_id = uuid.uuid4().hex[:12]
+                if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+                    break
+            conn.execute("INSERT INTO runs (id, kind, config, seed, status, created) VALUES (?, ?, ?, ?, ?, ?)",
+                         (run_id, kind, config_json, seed_value, "running", _now()))
+        return run_id
+
+    def _check_run(self, conn: sqlite3.Connection, run_id: str) -> None:
+        if not isinstance(run_id, str) or conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+            raise KeyError(f"run store: no run {run_id!r} in {self.path}")
+
+    def get_run(self, run_id: str) -> dict:
+        """One run: id, kind, config (decoded), seed, status, created, n_evaluations."""
+        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
+                          "FROM runs r WHERE r.id = ?", (run_id,))
+        if not rows:
+            raise KeyError(f"run store: no run {run_id!r} in {self.path}")
+        return self._run_dict(rows[0])
+
+    def runs(self) -> list[dict]:
+        """Every run, oldest first."""
+        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
+                          "FROM runs r ORDER BY r.created, r.rowid")
+        return [self._run_dict(r) for r in rows]
+
+    @staticmethod
+    def _run_dict(row: sqlite3.Row) -> dict:
+        out = dict(row)
+        out["config"] = json.loads(out["config"])
+        return out
+
+    def set_status(self, run_id: str, status: str) -> None:
+        if status not in STATUSES:
+            raise ValueError(f"run store: status must be one of {', '.join(STATUSES)}, got {status!r}")
+        with self._transaction() as conn:
+            self._check_run(conn, run_id)
+            conn.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
+
+    # -- evaluations -----------------------------------------------------------------------------
+    def add_evaluation(self, run_id: str, *, space: str, arch: str, canonical: str, metrics: dict,
+                       evaluator: str, cost_s: float, extra: Optional[dict] = None) -> int:
+        """Append one evaluated architecture (one transaction); returns its evaluation id."""
+        if not isinstance(metrics, dict):
+            raise ValueError(f"run store: metrics must be a dict, got {type(metrics).__name__}")
+        if extra is not None and not isinstance(extra, dict):
+            raise ValueError(f"run store: extra must be a dict or None, got {type(extra).__name__}")
+        for field, value in (("space", space), ("arch", arch), ("canonical", canonical), ("evaluator", evaluator)):
+            if not isinstance(value, str):
+                raise ValueError(f"run store: {field} must be a string, got {type(value).__name__} {value!r}")
+        cost = float(cost_s)
+        if not math.isfinite(cost) or cost < 0:
+            raise ValueError(f"run store: cost_s must be a finite number >= 0, got {cost_s!r}")
+        row = (run_id, space, arch, canonical, _dumps(metrics, "metrics"), evaluator, cost,
+               None if extra is None else _dumps(extra, "extra"), _now())
+        with self._transaction() as conn:
+            self._check_run(conn, run_id)
+            cursor = conn.execute("INSERT INTO evaluations (run_id, space, arch, canonical, metrics, evaluator, "
+                                  "cost_s, extra, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
+            return int(cursor.lastrowid)
+
+    def evaluations(self, run_id: str) -> list[dict]:
+        """Every evaluation of ``run_id`` in insertion order, metrics and extra decoded."""
+        with self._lock:
+            conn = self._connection()
+            self._check_run(conn, run_id)
+            rows = conn.execute(f"SELECT {', '.join(_EVAL_COLUMNS)} FROM evaluations WHERE run_id = ? ORDER BY id",
+                                (run_id,)).fetchall()
+        return [self._eval_dict(r) for r in rows]
+
+    @staticmethod
+    def _eval_dict(row: sqlite3.Row) -> dict:
+        out = dict(row)
+        out["metrics"] = json.loads(out["metrics"])
+        out["extra"] = json.loads(out["extra"]) if out["extra"] is not None else None
+        return out
+
+    # -- artifacts -------------------------------------------------------------------------------
+    def add_artifact(self, run_id: str, path: Union[str, Path], sha256: Optional[str] = None) -> int:
+        """Record a file or folder (a checkpoint) by absolute path and SHA-256 (computed when None)."""
+        path = Path(path).expanduser().resolve()
+        if sha256 is None:
+            if not path.exists():
+                raise FileNotFoundError(f"run store: artifact {path} does not exist (pass sha256 to record it anyway)")
+            sha256 = sha256_of(path)
+        with self._transaction() as conn:
+            self._check_run(conn, run_id)
+            cursor = conn.execute("INSERT INTO artifacts (run_id, path, sha256, created) VALUES (?, ?, ?, ?)",
+                                  (run_id, str(path), sha256, _now()))
+            return int(cursor.lastrowid)
+
+    def artifacts(self, run_id: str) -> list[dict]:
+        """The artifacts of ``run_id``, oldest first."""
+        with self._lock:
+            conn = self._connection()
+            self._check_run(conn, run_id)
+            rows = conn.execute("SELECT * FROM artifacts WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
+        return [dict(r) for r in rows]
+
+    # -- export ----------------------------------------------------------------------------------
+    def to_frame(self, run_id: Optional[str] = None):
+        """Evaluations as a pandas frame: one row each, the metrics spread into their own columns."""
+        import pandas as pd
+
+        if run_id is None:
+            rows = [self._eval_dict(r) for r in self._read(
+                f"SELECT {', '.join(_EVAL_COLUMNS)} FROM evaluations ORDER BY id")]
+        else:
+            rows = self.evaluations(run_id)
+        base = [c for c in _EVAL_COLUMNS if c not in ("metrics", "extra")]
+        records, metric_names = [], []
+        for row in rows:
+            record = {c: row[c] for c in base}
+            for name, value in row["metrics"].items():
+                column = f"metric_{name}" if name in base or name == "extra" else name
+                if column not in metric_names:
+                    metric_names.append(column)
+                record[column] = value
+            record["extra"] = None if row["extra"] is None else json.dumps(row["extra"], sort_keys=True)
+            records.append(record)
+        return pd.DataFrame.from_records(records, columns=[*base, *metric_names, "extra"])
+
+    def export_csv(self, path: Union[str, Path], run_id: Optional[str] = None) -> Path:
+        """Write :meth:`to_frame` as CSV (atomically); returns the path."""
+        from naoviz.paths import atomic_write_text
+
+        path = Path(path)
+        atomic_write_text(path, self.to_frame(run_id).to_csv(index=False))
+        return path

@@ -1,0 +1,147 @@
+"""RunStore on real SQLite files, with real writer processes (killed with SIGKILL, or racing each other)."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import threading
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from naoviz.store import RunStore
+
+WRITER = Path(__file__).with_name("_store_writer.py")
+
+
+def _writer(db: Path, run_id: str, tag: str, n: int) -> subprocess.Popen:
+    return subprocess.Popen([sys.executable, str(WRITER), str(db), run_id, tag, str(n)],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def test_round_trip_and_contract(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("nao-search", {"budget": 100, "lr": np.float32(0.5), "out": tmp_path}, seed=3)
+    assert len(run) == 12 and int(run, 16) >= 0
+    assert store.get_run(run) == {"id": run, "kind": "nao-search", "config": {"budget": 100, "lr": 0.5,
+                                  "out": str(tmp_path)}, "seed": 3, "status": "running",
+                                  "created": store.get_run(run)["created"], "n_evaluations": 0}
+    ids = [store.add_evaluation(run, space="nb201", arch=f"a{i}", canonical=f"c{i}",
+                                metrics={"valid_acc": 80.0 + i, "test_acc": np.float64(70.5)},
+                                evaluator="table", cost_s=0.25, extra={"source": "random"} if i else None)
+           for i in range(3)]
+    assert ids == sorted(ids)
+    evals = store.evaluations(run)
+    assert [e["id"] for e in evals] == ids and [e["arch"] for e in evals] == ["a0", "a1", "a2"]
+    assert evals[1]["metrics"] == {"valid_acc": 81.0, "test_acc": 70.5}
+    assert evals[0]["extra"] is None and evals[2]["extra"] == {"source": "random"}
+    store.set_status(run, "finished")
+    other = store.create_run("random", {}, seed=0)
+    assert [r["id"] for r in store.runs()] == [run, other]
+    assert store.get_run(run)["status"] == "finished" and store.get_run(run)["n_evaluations"] == 3
+    ckpt = tmp_path / "ckpt"
+    ckpt.mkdir()
+    (ckpt / "model.safetensors").write_bytes(b"weights")
+    art = store.add_artifact(run, ckpt)
+    assert store.artifacts(run)[0]["id"] == art and len(store.artifacts(run)[0]["sha256"]) == 64
+    store.add_artifact(run, tmp_path / "gone.pt", sha256="0" * 64)
+    assert len(store.artifacts(run)) == 2
+
+    frame = store.to_frame(run)
+    assert list(frame.columns)[:8] == ["id", "run_id", "space", "arch", "canonical", "evaluator", "cost_s", "created"]
+    assert frame["valid_acc"].tolist() == [80.0, 81.0, 82.0] and frame["test_acc"].tolist() == [70.5] * 3
+    out = store.export_csv(tmp_path / "out" / "evals.csv")
+    back = pd.read_csv(out)
+    assert back["arch"].tolist() == ["a0", "a1", "a2"] and json.loads(back["extra"][1]) == {"source": "random"}
+    assert len(store.to_frame()) == 3 and len(store.to_frame(other)) == 0
+
+    again = RunStore(tmp_path / "runs.db")              # reopen: same data, schema untouched
+    assert again.evaluations(run) == evals
+    conn = sqlite3.connect(tmp_path / "runs.db")
+    assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
+    assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= \
+        {"runs", "evaluations", "artifacts"}
+
+
+def test_bad_input_errors_name_the_value(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("nao", {}, seed=0)
+    ok = dict(space="nb201", arch="a", canonical="c", metrics={}, evaluator="table", cost_s=0.0)
+    for call in (lambda: store.evaluations("deadbeef0000"), lambda: store.get_run("nope"),
+                 lambda: store.add_evaluation("nope", **ok), lambda: store.set_status("nope", "failed"),
+                 lambda: store.add_artifact("nope", tmp_path, sha256="x")):
+        with pytest.raises(KeyError, match="nope|deadbeef0000"):
+            call()
+    with pytest.raises(ValueError, match="'done'"):
+        store.set_status(run, "done")
+    with pytest.raises(ValueError, match="cost_s.*-1"):
+        store.add_evaluation(run, **{**ok, "cost_s": -1})
+    with pytest.raises(ValueError, match="metrics must be JSON serialisable"):
+        store.add_evaluation(run, **{**ok, "metrics": {"x": object()}})
+    with pytest.raises(FileNotFoundError, match="missing.pt"):
+        store.add_artifact(run, tmp_path / "missing.pt")
+    assert store.evaluations(run) == []               # failed appends left nothing behind
+    (tmp_path / "junk.db").write_bytes(b"not a database" * 100)
+    with pytest.raises(ValueError, match="junk.db"):
+        RunStore(tmp_path / "junk.db")
+
+
+def test_sigkill_mid_run_keeps_every_committed_row(tmp_path):
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    run = store.create_run("search", {"budget": -1}, seed=0)
+    proc = _writer(db, run, "w", -1)
+    printed = []
+    try:
+        while len(printed) < 300:
+            line = proc.stdout.readline()
+            assert line, proc.stderr.read()
+            printed.append(int(line))
+            if len(printed) == 150:                   # a reader in another process while the writer writes
+                assert len(RunStore(db).evaluations(run)) >= 150
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert proc.returncode == -signal.SIGKILL
+    after = RunStore(db)
+    assert sqlite3.connect(db).execute("PRAGMA integrity_check").fetchone()[0] == "ok"
+    evals = after.evaluations(run)
+    stored = [e["id"] for e in evals]
+    assert set(printed) <= set(stored)
+    assert len(stored) >= len(printed)                # at most the one row committed but not yet printed
+    assert [e["metrics"]["seq"] for e in evals] == list(range(len(evals)))   # a prefix: no gaps, no dupes
+    after.add_evaluation(run, space="nb201", arch="resumed", canonical="c", metrics={}, evaluator="t", cost_s=0)
+    assert after.evaluations(run)[-1]["arch"] == "resumed"
+
+
+def test_two_processes_and_threads_appending_lose_nothing(tmp_path):
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    run = store.create_run("parallel", {}, seed=0)
+    procs = {tag: _writer(db, run, tag, 150) for tag in ("A", "B")}
+
+    def threaded(tag: str) -> None:                    # one shared RunStore used from several threads
+        for i in range(40):
+            store.add_evaluation(run, space="nb201", arch=f"{tag}-{i}", canonical="c", metrics={"seq": i},
+                                 evaluator="thread", cost_s=0.0)
+    threads = [threading.Thread(target=threaded, args=(t,)) for t in ("T1", "T2")]
+    for t in threads:
+        t.start()
+    outputs = {tag: p.communicate(timeout=120) for tag, p in procs.items()}
+    for t in threads:
+        t.join()
+    for tag, p in procs.items():
+        assert p.returncode == 0, outputs[tag][1]
+    evals = store.evaluations(run)
+    assert len(evals) == 2 * 150 + 2 * 40
+    for tag, n in (("A", 150), ("B", 150), ("T1", 40), ("T2", 40)):
+        mine = [e for e in evals if e["arch"].startswith(f"{tag}-")]
+        assert [e["metrics"]["seq"] for e in mine] == list(range(n))
+    for tag in ("A", "B"):
+        assert sorted(int(x) for x in outputs[tag][0].split()) == \
+            [e["id"] for e in evals if e["arch"].startswith(f"{tag}-")]
