@@ -1,0 +1,70 @@
+"""Training curves of the NAO model, search curves (incumbent vs queries) and the decoder's attention."""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from naoviz.viz.theme import TEMPLATE, algo_color
+
+LOSS_KEYS = ("loss", "mse", "nll")
+
+
+def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS, title: str = "") -> go.Figure:
+    """NAO losses per epoch from a list of ``logs`` dicts (the fit callback's second argument);
+    the total loss on the left, its parts (mse of the predictor, nll of the decoder) on the right (log y)."""
+    fig = make_subplots(rows=1, cols=2, subplot_titles=("total loss", "parts"), horizontal_spacing=0.12)
+    epochs = [int(h.get("epoch", i + 1)) for i, h in enumerate(history)]
+    for k in keys:
+        ys = [h.get(k) for h in history]
+        if not any(y is not None for y in ys):
+            continue
+        fig.add_trace(go.Scatter(name=k, x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
+                      row=1, col=1 if k == "loss" else 2)
+    fig.update_yaxes(type="log", row=1, col=2)
+    fig.update_xaxes(title_text="epoch")
+    fig.update_layout(template=TEMPLATE, title=title or None, margin=dict(l=50, r=10, t=40, b=40),
+                      uirevision="train", legend=dict(orientation="h", y=1.12, x=0.55))
+    return fig
+
+
+def search_curves(curves: Mapping[str, np.ndarray], metric: str = "test accuracy", *,
+                  lower_is_better: bool = False, title: str = "") -> go.Figure:
+    """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries) or (queries,);
+    the line is the mean over runs, the band mean ± one standard deviation (only with ≥ 2 runs)."""
+    fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
+                                yaxis_title=f"incumbent {metric}", uirevision="search",
+                                margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
+    for i, (name, arr) in enumerate(curves.items()):
+        arr = np.atleast_2d(np.asarray(arr, dtype=float))
+        if arr.size == 0:
+            continue
+        x = np.arange(1, arr.shape[1] + 1)
+        mean = np.nanmean(arr, axis=0)
+        color = algo_color(name, i)
+        if arr.shape[0] >= 2:
+            sd = np.nanstd(arr, axis=0)
+            fig.add_trace(go.Scatter(name=f"{name} ± sd", x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]],
+                                     fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
+                                     hoverinfo="skip", showlegend=False, legendgroup=name))
+        label = f"{name} (n={arr.shape[0]})" if arr.shape[0] > 1 else name
+        fig.add_trace(go.Scatter(name=label, x=x, y=mean, mode="lines", line=dict(color=color, width=2),
+                                 legendgroup=name))
+    return fig
+
+
+def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
+                      in_labels: Optional[Sequence[str]] = None, title: str = "decoder attention") -> go.Figure:
+    """Heatmap of one decode's attention ``(seq_len, encoder_steps)``: row t = output token t."""
+    a = np.asarray(attention, dtype=float)
+    if a.ndim != 2:
+        raise ValueError(f"attention_heatmap: expected (seq_len, encoder_steps), got shape {a.shape}")
+    fig = go.Figure(go.Heatmap(z=a, x=list(in_labels) if in_labels is not None else None,
+                               y=list(out_labels) if out_labels is not None else None,
+                               colorscale="Blues", zmin=0, colorbar=dict(title="weight", thickness=12)))
+    fig.update_layout(template=TEMPLATE, title=title or None, xaxis_title="encoder step",
+                      yaxis_title="decoded token", yaxis_autorange="reversed",
+                      margin=dict(l=60, r=10, t=40, b=40))
+    return fig

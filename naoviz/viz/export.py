@@ -1,0 +1,93 @@
+"""Save figures: PNG / SVG / PDF through kaleido (>= 1) and a local Chrome/Chromium, or standalone HTML.
+
+kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
+cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
+"""
+from __future__ import annotations
+
+import os
+import shutil
+import stat
+from pathlib import Path
+from typing import Optional, Sequence
+
+import plotly.graph_objects as go
+import plotly.io as pio
+
+from naoviz.errors import NaovizError
+from naoviz.paths import cache_dir
+
+FORMATS = ("png", "svg", "pdf", "html")
+_CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
+_FLAGS = "--disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic"
+NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (looked at $NAOVIZ_CHROMIUM, "
+              "/usr/bin/chromium and PATH: {names}). Install one (Debian/Ubuntu: `apt-get install chromium`, "
+              "or `make browser`) or set NAOVIZ_CHROMIUM=/path/to/chrome; `.html` export needs no browser.")
+
+
+def find_browser() -> Optional[str]:
+    """Path of a Chrome/Chromium binary, or None."""
+    env = os.environ.get("NAOVIZ_CHROMIUM")
+    if env:
+        return env if os.access(env, os.X_OK) else None
+    for name in _CANDIDATES:
+        found = shutil.which(name)
+        if found:
+            return found
+    return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
+
+
+def browser_wrapper() -> Path:
+    """The wrapper script kaleido launches (written once into the cache folder); NaovizError if no browser."""
+    browser = find_browser()
+    if browser is None:
+        raise NaovizError(NO_BROWSER.format(names=", ".join(_CANDIDATES)))
+    path = cache_dir() / "chromium-headless"
+    text = f'#!/bin/sh\nexec "{browser}" {_FLAGS} "$@"\n'
+    if not path.is_file() or path.read_text() != text:
+        tmp = path.with_name(f".{path.name}.{os.getpid()}")
+        tmp.write_text(text)
+        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
+        os.replace(tmp, path)
+    return path
+
+
+def _format(path: Path, fmt: Optional[str]) -> str:
+    fmt = (fmt or path.suffix.lstrip(".")).lower()
+    if fmt not in FORMATS:
+        raise ValueError(f"export: format {fmt!r} of {str(path)!r} not supported; use one of {', '.join(FORMATS)}")
+    return fmt
+
+
+def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 900, height: int = 600,
+           scale: float = 2.0) -> Path:
+    """Write ``fig`` to ``path``; the format comes from ``format`` or the suffix (png, svg, pdf, html)."""
+    return export_many([fig], [path], formats=[format], width=width, height=height, scale=scale)[0]
+
+
+def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Sequence] = None, *,
+                width: int = 900, height: int = 600, scale: float = 2.0) -> list[Path]:
+    """Write several figures with one browser start (kaleido's batch API); returns the paths written."""
+    paths = [Path(p) for p in paths]
+    fmts = [_format(p, f) for p, f in zip(paths, formats or [None] * len(paths))]
+    for p in paths:
+        p.parent.mkdir(parents=True, exist_ok=True)
+    static = [(go.Figure(f), p, fmt) for f, p, fmt in zip(figs, paths, fmts) if fmt != "html"]
+    for f, p, fmt in zip(figs, paths, fmts):
+        if fmt == "html":
+            go.Figure(f).write_html(str(p), include_plotlyjs=True, full_html=True)
+    if static:
+        try:
+            import kaleido  # noqa: F401
+        except ImportError as exc:
+            raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
+        os.environ["BROWSER_PATH"] = str(browser_wrapper())
+        try:
+            pio.write_images([f for f, _, _ in static], [str(p) for _, p, _ in static],
+                             format=[fmt for _, _, fmt in static], width=width, height=height, scale=scale)
+        except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+            raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+    for p in paths:
+        if not p.is_file() or p.stat().st_size == 0:
+            raise NaovizError(f"export: {p} was not written")
+    return paths

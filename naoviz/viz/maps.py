@@ -1,0 +1,95 @@
+"""The embedding map (every architecture as one WebGL point) and the gradient-path overlay on it.
+
+Trace names are fixed ("architectures", "seed", "path", "arch changes", "current") so a widget can update
+one trace in place; :func:`path_trace_data` is the single source of what those traces hold.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
+
+MAP_TRACES = ("architectures", "seed", "path", "arch changes", "current")
+
+
+def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accuracy",
+                  extra: Optional[dict] = None, selected: Optional[int] = None, title: str = "",
+                  method: str = "", colorscale: str = "Viridis") -> go.Figure:
+    """Scattergl of ``xy`` (n, 2) coloured by ``values`` (n,); hover shows ``labels`` (arch strings) and
+    ``extra`` ({name: (n,) array}) metrics; ``selected`` (row) is drawn as a black-ringed star on top.
+    Each point's ``customdata`` is its row, so a click handler gets the architecture back.
+    """
+    xy = np.asarray(xy, dtype=float)
+    values = np.asarray(values, dtype=float)
+    if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(values) or len(labels) != len(xy):
+        raise ValueError(f"embedding_map: xy {xy.shape}, values {values.shape} and {len(labels)} labels disagree")
+    hover = _hover(labels, color_label, values, extra or {})
+    fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, uirevision="map",
+                                margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                                legend=dict(orientation="h", y=-0.02, yanchor="top"),
+                                xaxis=dict(showticklabels=False, zeroline=False),
+                                yaxis=dict(showticklabels=False, zeroline=False), clickmode="event"))
+    if method:
+        fig.add_annotation(text=f"{method} map", xref="paper", yref="paper", x=0, y=1, xanchor="left",
+                           yanchor="top", showarrow=False, font=dict(size=11, color="#616161"), name="method")
+    fig.add_trace(go.Scattergl(
+        name="architectures", x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=np.arange(len(xy)),
+        hovertext=hover, hoverinfo="text",
+        marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8,
+                    colorbar=dict(title=dict(text=color_label, side="right"), thickness=12))))
+    sx, sy = ([xy[selected, 0]], [xy[selected, 1]]) if selected is not None else ([], [])
+    fig.add_trace(go.Scattergl(name="seed", x=sx, y=sy, mode="markers", hoverinfo="skip",
+                               marker=dict(size=18, symbol="star", color=HIGHLIGHT,
+                                           line=dict(color=SEED_COLOR, width=2))))
+    empty = path_trace_data(np.zeros((0, 2)), [], [], None)
+    fig.add_trace(go.Scattergl(name="path", mode="lines+markers", hoverinfo="text",
+                               line=dict(color=PATH_COLOR, width=3), marker=dict(size=5, color=PATH_COLOR),
+                               **empty["path"]))
+    fig.add_trace(go.Scatter(name="arch changes", mode="markers+text", textposition="top center",
+                             hoverinfo="text", textfont=dict(size=11, color=PATH_COLOR),
+                             marker=dict(size=12, symbol="diamond", color="white",
+                                         line=dict(color=PATH_COLOR, width=2)),
+                             **empty["arch changes"]))
+    fig.add_trace(go.Scattergl(name="current", mode="markers", hoverinfo="text",
+                               marker=dict(size=16, symbol="circle-open", color=SEED_COLOR,
+                                           line=dict(width=3)), **empty["current"]))
+    return fig
+
+
+def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
+                    current: Optional[int]) -> dict:
+    """Data of the overlay traces: ``path`` (all moved embeddings), ``arch changes`` (where the decoded
+    arch differs from the previous step, labelled by eta) and ``current`` (the slider's position)."""
+    path_xy = np.asarray(path_xy, dtype=float).reshape(-1, 2)
+    etas = [float(e) for e in etas]
+    hover = [f"η = {e:.2f}<br>{d}" for e, d in zip(etas, decoded)]
+    change = [i for i in range(len(decoded)) if i > 0 and decoded[i] != decoded[i - 1]]
+    cur = {"x": [], "y": [], "hovertext": []}
+    if current is not None and 0 <= current < len(path_xy):
+        cur = {"x": [path_xy[current, 0]], "y": [path_xy[current, 1]], "hovertext": [hover[current]]}
+    return {
+        "path": {"x": path_xy[:, 0].tolist(), "y": path_xy[:, 1].tolist(), "hovertext": hover},
+        "arch changes": {"x": [path_xy[i, 0] for i in change], "y": [path_xy[i, 1] for i in change],
+                         "text": [f"η={etas[i]:.2f}" for i in change], "hovertext": [hover[i] for i in change]},
+        "current": cur,
+    }
+
+
+def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current: Optional[int] = None) -> go.Figure:
+    """A copy of an :func:`embedding_map` figure with the gradient path drawn on it."""
+    out = go.Figure(fig)
+    for name, data in path_trace_data(path_xy, etas, decoded, current).items():
+        out.update_traces(selector=dict(name=name), **data)
+    return out
+
+
+def _hover(labels, color_label, values, extra) -> list[str]:
+    cols = [(color_label, values)] + [(k, np.asarray(v, dtype=float)) for k, v in extra.items() if k != color_label]
+    parts = []
+    for i, lab in enumerate(labels):
+        metrics = "<br>".join(f"{k}: {v[i]:.2f}" for k, v in cols if np.isfinite(v[i]))
+        parts.append(f"{lab}<br>{metrics}")
+    return parts

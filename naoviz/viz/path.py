@@ -1,0 +1,49 @@
+"""Prediction along the gradient path: what the predictor says at each step size (eta)."""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, TEMPLATE
+
+PRED_TRACES = ("predicted at moved embedding", "predicted for decoded arch", "true (benchmark)")
+
+
+def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: Optional[int] = None,
+                     decoded: Optional[Sequence[str]] = None, metric: str = "accuracy") -> go.Figure:
+    """Lines vs eta (E,): prediction at the moved embedding, prediction of each decoded arch, and the
+    benchmark's true value of each decoded arch when known (NaN = unknown); a vertical marker at ``current``."""
+    etas = np.asarray(etas, dtype=float)
+    predicted = np.asarray(predicted, dtype=float)
+    decoded_predicted = np.asarray(decoded_predicted, dtype=float)
+    if not (len(etas) == len(predicted) == len(decoded_predicted)):
+        raise ValueError(f"prediction_chart: etas {len(etas)}, predicted {len(predicted)} and "
+                         f"decoded_predicted {len(decoded_predicted)} must have the same length")
+    hover = list(decoded) if decoded is not None else None
+    fig = go.Figure(layout=dict(template=TEMPLATE, uirevision="pred", margin=dict(l=50, r=10, t=30, b=40),
+                                xaxis_title="step size η", yaxis_title=metric,
+                                legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
+                                title=None))
+    fig.add_trace(go.Scatter(name=PRED_TRACES[0], x=etas, y=predicted, mode="lines",
+                             line=dict(color=PATH_COLOR, width=2)))
+    fig.add_trace(go.Scatter(name=PRED_TRACES[1], x=etas, y=decoded_predicted, mode="lines+markers",
+                             line=dict(color="#1f77b4", shape="hv"), marker=dict(size=6),
+                             hovertext=hover))
+    if true is not None:
+        true = np.asarray(true, dtype=float)
+        fig.add_trace(go.Scatter(name=PRED_TRACES[2], x=etas, y=true, mode="markers",
+                                 marker=dict(symbol="x", size=8, color="#2ca02c"), hovertext=hover))
+    x = float(etas[current]) if current is not None and len(etas) else None
+    fig.add_shape(type="line", xref="x", yref="paper", x0=x or 0, x1=x or 0, y0=0, y1=1,
+                  line=dict(color=HIGHLIGHT, width=3), visible=x is not None, name="current")
+    return fig
+
+
+def current_marker(etas, current: Optional[int]) -> dict:
+    """Shape update for the vertical "current eta" line (for in-place widget updates)."""
+    if current is None or not len(etas):
+        return {"visible": False}
+    x = float(np.asarray(etas, dtype=float)[current])
+    return {"visible": True, "x0": x, "x1": x}

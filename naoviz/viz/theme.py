@@ -1,0 +1,51 @@
+"""Colours and labels shared by every figure (one op -> one colour in every plot)."""
+from __future__ import annotations
+
+import plotly.express as px
+
+OP_COLORS = {
+    "none": "#bdbdbd",
+    "skip_connect": "#7f7f7f",
+    "identity": "#7f7f7f",
+    "nor_conv_1x1": "#1f77b4",
+    "conv_1x1": "#1f77b4",
+    "nor_conv_3x3": "#d62728",
+    "conv_3x3": "#d62728",
+    "avg_pool_3x3": "#2ca02c",
+    "max_pool_3x3": "#9467bd",
+    "sep_conv_3x3": "#ff7f0e",
+    "sep_conv_5x5": "#8c564b",
+    "dil_conv_3x3": "#e377c2",
+    "dil_conv_5x5": "#bcbd22",
+    "avg_pool_2x2": "#17becf",
+    "max_pool_2x2": "#aec7e8",
+    "conv_1x3_3x1": "#ff9896",
+    "conv_1x7_7x1": "#c5b0d5",
+}
+OP_SHORT = {"none": "∅", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
+            "avg_pool_3x3": "avg", "max_pool_3x3": "max"}
+HIGHLIGHT = "#ffb000"      # changed edges, the selected seed, the current path position
+SEED_COLOR = "#000000"
+PATH_COLOR = "#e4572e"
+TEMPLATE = "plotly_white"
+ALGO_COLORS = {"nao": "#d62728", "random": "#7f7f7f", "rs": "#7f7f7f", "evolution": "#1f77b4", "re": "#1f77b4"}
+
+
+def op_color(op: str) -> str:
+    """The colour of an op; unknown ops get a stable colour from plotly's qualitative palette."""
+    if op in OP_COLORS:
+        return OP_COLORS[op]
+    palette = px.colors.qualitative.Dark24
+    return palette[sum(map(ord, op)) % len(palette)]
+
+
+def op_short(op: str) -> str:
+    """A 3-5 character label drawn on an edge."""
+    if op in OP_SHORT:
+        return OP_SHORT[op]
+    return op.replace("sep_conv_", "sep").replace("dil_conv_", "dil").replace("_pool_", "pool").replace("conv_", "")
+
+
+def algo_color(name: str, i: int) -> str:
+    key = name.lower().split()[0]
+    return ALGO_COLORS.get(key, px.colors.qualitative.Plotly[i % 10])

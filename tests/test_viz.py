@@ -1,0 +1,119 @@
+"""Figures: content checked on the figure objects (no browser); export writes real PNG/SVG/PDF/HTML."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from naoviz.spaces import NB201Space
+from naoviz.viz import (attention_heatmap, cell_compare, cell_graph, diff_edges, embedding_map, export,
+                        path_overlay, path_trace_data, prediction_chart, search_curves, training_curves)
+from naoviz.viz.theme import HIGHLIGHT, op_color
+
+SEED = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+DEC = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def _trace(fig, name):
+    found = [t for t in fig.data if t.name == name]
+    assert found, f"no trace {name!r} in {[t.name for t in fig.data]}"
+    return found[0]
+
+
+def test_embedding_map_colours_hover_and_selection():
+    xy = np.random.default_rng(0).standard_normal((50, 2))
+    vals = np.linspace(10, 90, 50)
+    labels = [f"arch{i}" for i in range(50)]
+    fig = embedding_map(xy, vals, labels=labels, color_label="test_acc", extra={"valid_acc": vals - 1}, selected=7)
+    pts = _trace(fig, "architectures")
+    assert pts.type == "scattergl" and len(pts.x) == 50
+    np.testing.assert_allclose(pts.marker.color, vals)
+    assert list(pts.customdata[:3]) == [0, 1, 2]
+    assert "arch7" in pts.hovertext[7] and "test_acc: 21.43" in pts.hovertext[7] and "valid_acc" in pts.hovertext[7]
+    seed = _trace(fig, "seed")
+    assert (seed.x[0], seed.y[0]) == (xy[7, 0], xy[7, 1]) and seed.marker.symbol == "star"
+    with pytest.raises(ValueError, match="disagree"):
+        embedding_map(xy, vals[:3], labels=labels)
+
+
+def test_path_overlay_marks_changes_with_eta_labels():
+    xy = np.zeros((20, 2))
+    path = np.c_[np.linspace(0, 1, 5), np.zeros(5)]
+    decoded = ["a", "a", "b", "b", "c"]
+    base = embedding_map(xy, np.zeros(20), labels=["x"] * 20)
+    fig = path_overlay(base, path, [0, 0.5, 1, 1.5, 2], decoded, current=3)
+    assert list(_trace(fig, "path").x) == list(path[:, 0])
+    changes = _trace(fig, "arch changes")
+    assert list(changes.x) == [0.5, 1.0] and list(changes.text) == ["η=1.00", "η=2.00"]
+    assert list(_trace(fig, "current").x) == [0.75]
+    assert len(_trace(base, "path").x or []) == 0        # the input figure is not modified
+    assert path_trace_data(path, [0] * 5, decoded, None)["current"]["x"] == []
+
+
+def test_prediction_chart_series_and_current_marker():
+    etas = np.linspace(0, 4, 5)
+    fig = prediction_chart(etas, [1, 2, 3, 4, 5], [1, 1, 3, 3, 5], [np.nan, 1.5, np.nan, 3.5, 5], current=2)
+    names = [t.name for t in fig.data]
+    assert names == ["predicted at moved embedding", "predicted for decoded arch", "true (benchmark)"]
+    assert fig.layout.shapes[0].x0 == 2.0 and fig.layout.shapes[0].visible
+    assert len(prediction_chart(etas, etas, etas).data) == 2     # no true values: no third series
+    with pytest.raises(ValueError, match="same length"):
+        prediction_chart(etas, etas[:2], etas)
+
+
+def test_cell_graph_has_op_legend_and_colours():
+    space = NB201Space()
+    fig = cell_graph(space, SEED)
+    legend = {t.name: t for t in fig.data if t.showlegend is not False and t.mode == "lines"}
+    assert set(legend) == {"nor_conv_3x3", "avg_pool_3x3", "skip_connect"}
+    assert legend["avg_pool_3x3"].line.color == op_color("avg_pool_3x3")
+    assert len(_trace(fig, "nodes").x) == 4
+
+
+def test_cell_compare_highlights_exactly_the_changed_edges():
+    space = NB201Space()
+    changed, removed = diff_edges(space.to_graph(space.parse(SEED)), space.to_graph(space.parse(DEC)))
+    assert changed == {("", 1, 2), ("", 2, 3)}            # avg->3x3 on 1->2, skip->1x1 on 2->3
+    assert removed == [(0, 2, "nor_conv_3x3")]             # 0->2 became none
+    fig = cell_compare(space, SEED, DEC)
+    halo = _trace(fig, "changed")
+    assert halo.line.color == HIGHLIGHT and halo.xaxis == "x2"  # only in the decoded panel
+    assert sum(v is None for v in halo.x) == 2               # two highlighted arcs
+    assert _trace(fig, "removed").line.dash == "dot"
+    assert "3 changes" in fig.layout.annotations[1].text
+    same = cell_compare(space, SEED, SEED)
+    assert not [t for t in same.data if t.name == "changed"] and "(same)" in same.layout.annotations[1].text
+
+
+def test_curves_and_heatmap():
+    hist = [{"epoch": i + 1, "loss": 1 / (i + 1), "mse": 0.5 / (i + 1), "nll": 0.5 / (i + 1)} for i in range(5)]
+    fig = training_curves(hist)
+    assert [t.name for t in fig.data] == ["loss", "mse", "nll"] and list(fig.data[0].x) == [1, 2, 3, 4, 5]
+    runs = np.array([[1, 2, 3], [1, 3, 3]], dtype=float)
+    sc = search_curves({"NAO": runs, "random": np.array([1, 1, 2.0])})
+    band = [t for t in sc.data if t.fill == "toself"]
+    assert len(band) == 1 and list(_trace(sc, "NAO (n=2)").y) == [1, 2.5, 3]
+    hm = attention_heatmap(np.eye(3), out_labels=list("abc"))
+    assert hm.data[0].type == "heatmap" and hm.data[0].z.shape == (3, 3) if hasattr(hm.data[0].z, "shape") else True
+    with pytest.raises(ValueError, match="seq_len"):
+        attention_heatmap(np.zeros(3))
+
+
+def test_export_png_svg_pdf_html(tmp_path):
+    fig = cell_compare(NB201Space(), SEED, DEC)
+    from naoviz.viz import export_many
+    paths = export_many([fig] * 4, [tmp_path / f"cell.{e}" for e in ("png", "svg", "pdf", "html")],
+                        width=700, height=350, scale=1)
+    heads = {p.suffix: p.read_bytes()[:8] for p in paths}
+    assert heads[".png"].startswith(b"\x89PNG") and heads[".pdf"].startswith(b"%PDF")
+    assert b"<svg" in paths[1].read_bytes()[:400] and b"plotly" in paths[3].read_bytes()
+    assert all(p.stat().st_size > 1000 for p in paths)
+    with pytest.raises(ValueError, match="format"):
+        export(fig, tmp_path / "cell.eps")
+
+
+def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
+    from naoviz.errors import NaovizError
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(tmp_path / "no-such-chrome"))
+    with pytest.raises(NaovizError, match="apt-get install chromium"):
+        export(cell_graph(NB201Space(), SEED), tmp_path / "x.png")
+    assert export(cell_graph(NB201Space(), SEED), tmp_path / "x.html").stat().st_size > 1000
