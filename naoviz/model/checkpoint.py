@@ -1,0 +1,86 @@
+"""Checkpoints: ``nao.safetensors`` (weights) + ``nao.json`` (config, space, target scaler). Never unpickles.
+
+Every failure to load (missing file, bad JSON, wrong format, another space, missing or mis-shaped
+tensors) raises :class:`naoviz.errors.CheckpointError` naming the file and the mismatch.
+"""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import torch
+
+from naoviz.errors import CheckpointError
+from naoviz.paths import atomic_write_bytes, atomic_write_text
+
+WEIGHTS, META = "nao.safetensors", "nao.json"
+FORMAT, VERSION = "naoviz-nao", 1
+SPACE_OPTIONS = ("tokenization",)   # constructor options a space exposes as attributes
+
+
+def space_spec(space) -> dict:
+    """What rebuilds (and checks) the space: name, options and token geometry."""
+    return {"name": space.name, "options": {k: getattr(space, k) for k in SPACE_OPTIONS if hasattr(space, k)},
+            "seq_len": space.seq_len, "vocab_size": space.vocab_size, "tokens_per_step": space.tokens_per_step}
+
+
+def write(directory, state_dict: dict, meta: dict) -> Path:
+    from safetensors.torch import save
+    directory = Path(directory)
+    directory.mkdir(parents=True, exist_ok=True)
+    tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
+    atomic_write_bytes(directory / WEIGHTS, save(tensors))
+    atomic_write_text(directory / META, json.dumps({"format": FORMAT, "version": VERSION, **meta}, indent=1))
+    return directory
+
+
+def read_meta(directory) -> dict:
+    path = Path(directory) / META
+    if not path.is_file():
+        raise CheckpointError(f"{path}: checkpoint metadata not found (expected {META} and {WEIGHTS} in {directory})")
+    try:
+        meta = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise CheckpointError(f"{path}: not valid JSON ({exc})") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT:
+        raise CheckpointError(f"{path}: not a naoviz NAO checkpoint (format {meta.get('format') if isinstance(meta, dict) else None!r}, expected {FORMAT!r})")
+    if meta.get("version") != VERSION:
+        raise CheckpointError(f"{path}: checkpoint version {meta.get('version')!r}, this naoviz reads {VERSION}")
+    for key in ("config", "space", "scaler"):
+        if key not in meta:
+            raise CheckpointError(f"{path}: field {key!r} missing")
+    return meta
+
+
+def check_space(directory, meta: dict, space) -> None:
+    """The checkpoint's token geometry must match ``space`` exactly."""
+    saved, have = meta["space"], space_spec(space)
+    for key in ("name", "seq_len", "vocab_size", "tokens_per_step", "options"):
+        if saved.get(key) != have[key]:
+            raise CheckpointError(f"{Path(directory) / META}: space {key} is {saved.get(key)!r} in the checkpoint "
+                                  f"but {have[key]!r} in the space it is loaded into")
+
+
+def read_weights(directory, module: torch.nn.Module) -> None:
+    """Load ``nao.safetensors`` into ``module``; every key and shape must match."""
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+    path = Path(directory) / WEIGHTS
+    if not path.is_file():
+        raise CheckpointError(f"{path}: weights file not found")
+    try:
+        tensors = load(path.read_bytes())
+    except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
+        raise CheckpointError(f"{path}: corrupt safetensors file ({exc})") from exc
+    expected = module.state_dict()
+    missing = sorted(set(expected) - set(tensors))
+    extra = sorted(set(tensors) - set(expected))
+    if missing or extra:
+        raise CheckpointError(f"{path}: tensors do not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
+    for k, v in expected.items():
+        if tuple(tensors[k].shape) != tuple(v.shape) or tensors[k].dtype != v.dtype:
+            raise CheckpointError(f"{path}: tensor {k!r} has shape {tuple(tensors[k].shape)} {tensors[k].dtype}, "
+                                  f"the model needs {tuple(v.shape)} {v.dtype}")
+        if not torch.isfinite(tensors[k]).all():
+            raise CheckpointError(f"{path}: tensor {k!r} holds NaN or inf values")
+    module.load_state_dict(tensors)

@@ -1,0 +1,141 @@
+"""``NAOConfig``: every knob of the encoder-predictor-decoder and its training, validated, with presets.
+
+Field defaults are the official PyTorch NAO (NAO_V1) settings (nao_reference.md B-E); the named presets
+are ``paper`` (the paper's choices on NB201: one op token per edge, min-max targets), ``default``
+(naoviz's measured improvements, see docs/model.md), ``tf`` (TF-NAO EPD) and ``fast`` (live UI rounds).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from typing import Optional
+
+TARGET_NORMS = ("minmax", "rank")
+DEVICES = ("cpu", "cuda", "auto")
+
+
+@dataclass
+class NAOConfig:
+    """Architecture and training settings of one NAO model (sizes in units; shapes in the modules)."""
+
+    # -- tokens: None = the space's own tokenisation; NB201 accepts "pair" or "op" ----------------
+    tokenization: Optional[str] = None
+    # -- encoder: emb = hidden / space.tokens_per_step, so tokens_per_step embeddings fill one step --
+    hidden_size: int = 96
+    encoder_layers: int = 1
+    encoder_dropout: float = 0.0
+    # -- predictor: MLP on the pooled unit embedding, sigmoid output -----------------------------
+    mlp_layers: int = 3
+    mlp_hidden: int = 200
+    mlp_dropout: float = 0.1
+    # -- decoder: LSTM(hidden) + Luong "general" attention over the per-step encoder outputs -------
+    decoder_layers: int = 1
+    decoder_dropout: float = 0.0
+    # -- training ----------------------------------------------------------------------------------
+    trade_off: float = 0.8            # lambda: weight of the predictor MSE; 1 - lambda on the decoder NLL
+    lr: float = 1e-3                  # Adam
+    weight_decay: float = 1e-4
+    grad_clip: float = 5.0            # global gradient-norm clip
+    batch_size: int = 100
+    epochs: int = 1000
+    target_norm: str = "minmax"       # "minmax" (paper) or "rank" (quantile of the training pool)
+    augment: bool = True              # draw a symmetric equivalent (space.augment) per sample per epoch
+    augment_draws: int = 32           # equivalents pre-drawn per architecture (per-epoch pick among them)
+    ensemble: int = 1                 # predictor heads sharing one encoder (score = mean of heads)
+    seed: int = 0
+    device: str = "cpu"               # "cpu", "cuda" or "auto"
+    presets: tuple = field(default=(), repr=False, compare=False)  # which preset built it (for the UI)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    # -- validation --------------------------------------------------------------------------------
+    def validate(self) -> "NAOConfig":
+        """Raise ``ValueError`` naming the first bad field and its value."""
+        def bad(name, why):
+            raise ValueError(f"NAOConfig.{name}: {why}, got {getattr(self, name)!r}")
+
+        ints = {"hidden_size": 2, "encoder_layers": 1, "mlp_layers": 0, "mlp_hidden": 1, "decoder_layers": 1,
+                "batch_size": 1, "epochs": 0, "augment_draws": 1, "ensemble": 1}
+        for name, low in ints.items():
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int):
+                bad(name, "must be an int")
+            if v < low:
+                bad(name, f"must be >= {low}")
+        for name in ("encoder_dropout", "mlp_dropout", "decoder_dropout"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v < 1.0:
+                bad(name, "must be a number in [0, 1)")
+        if isinstance(self.trade_off, bool) or not isinstance(self.trade_off, (int, float)) \
+                or not 0.0 <= self.trade_off <= 1.0:
+            bad("trade_off", "must be a number in [0, 1]")
+        for name in ("lr", "grad_clip"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
+                bad(name, "must be a positive number")
+        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, (int, float)) \
+                or self.weight_decay < 0:
+            bad("weight_decay", "must be a number >= 0")
+        if self.target_norm not in TARGET_NORMS:
+            bad("target_norm", f"must be one of {TARGET_NORMS}")
+        if not isinstance(self.augment, bool):
+            bad("augment", "must be True or False")
+        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+            bad("seed", "must be an int >= 0")
+        if self.device not in DEVICES:
+            bad("device", f"must be one of {DEVICES}")
+        if self.tokenization is not None and not isinstance(self.tokenization, str):
+            bad("tokenization", "must be None or a string")
+        return self
+
+    # -- presets and (de)serialisation ---------------------------------------------------------------
+    @classmethod
+    def preset(cls, name: str, **overrides) -> "NAOConfig":
+        """A named preset (``paper``, ``default``, ``tf``, ``fast``), optionally with field overrides."""
+        if name not in PRESETS:
+            raise ValueError(f"NAOConfig.preset: unknown preset {name!r}; expected one of {', '.join(PRESETS)}")
+        values = {**PRESETS[name], **overrides}
+        return cls.from_dict(values, presets=(name,))
+
+    @classmethod
+    def from_dict(cls, values: dict, presets: tuple = ()) -> "NAOConfig":
+        """Build from a dict (e.g. a checkpoint's JSON); unknown keys are a ``ValueError`` naming them."""
+        if not isinstance(values, dict):
+            raise ValueError(f"NAOConfig: expected a dict of fields, got {type(values).__name__}")
+        names = {f.name for f in dataclasses.fields(cls)}
+        unknown = sorted(set(values) - names)
+        if unknown:
+            raise ValueError(f"NAOConfig: unknown field(s) {', '.join(unknown)}; fields are {', '.join(sorted(names))}")
+        values = dict(values)
+        values["presets"] = tuple(values.get("presets", presets) or presets)
+        return cls(**values)
+
+    def to_dict(self) -> dict:
+        d = dataclasses.asdict(self)
+        d["presets"] = list(self.presets)
+        return d
+
+    def replace(self, **changes) -> "NAOConfig":
+        """A validated copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+    def resolved_device(self) -> str:
+        if self.device != "auto":
+            return self.device
+        import torch
+        return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+# Field overrides of each preset on top of the official PyTorch defaults above.
+PRESETS: dict[str, dict] = {
+    # The paper / official code: one op token per NB201 edge, min-max targets, 1000 epochs, batch 100.
+    "paper": {"tokenization": "op", "target_norm": "minmax", "epochs": 1000, "batch_size": 100},
+    # naoviz's default: departures measured on NB201 (docs/model.md; bench/RESULTS.md).
+    "default": {"tokenization": "pair", "target_norm": "rank", "epochs": 300, "batch_size": 100},
+    # TF-NAO EPD (train.sh): no MLP hidden layer, encoder dropout 0.1, batch 50.
+    "tf": {"tokenization": "op", "target_norm": "minmax", "mlp_layers": 0, "encoder_dropout": 0.1,
+           "batch_size": 50, "epochs": 1000},
+    # Live UI / search rounds: the default's choices, few epochs.
+    "fast": {"tokenization": "pair", "target_norm": "rank", "epochs": 100, "batch_size": 100},
+}

@@ -1,0 +1,57 @@
+"""Target normalisation: metric values <-> predictor targets in [0, 1] where higher is always better.
+
+``minmax`` (paper): (v - min) / (max - min), flipped when lower is better; max == min maps to 0.5.
+``rank``: the mid-rank quantile of v in the training pool; inverted by piecewise-linear interpolation
+through the sorted pool, so predictions come back in metric units.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+from scipy.stats import rankdata
+
+
+@dataclass
+class TargetScaler:
+    kind: str = "minmax"
+    maximize: bool = True
+    lo: float = 0.0
+    hi: float = 1.0
+    sorted_values: list = field(default_factory=list)   # rank only: the training pool, ascending
+
+    @classmethod
+    def fit(cls, values: np.ndarray, kind: str, maximize: bool) -> "TargetScaler":
+        v = np.asarray(values, dtype=float)
+        return cls(kind=kind, maximize=bool(maximize), lo=float(v.min()), hi=float(v.max()),
+                   sorted_values=np.sort(v).tolist() if kind == "rank" else [])
+
+    def transform(self, values: np.ndarray) -> np.ndarray:
+        """Metric values (n,) -> targets (n,) in [0, 1], higher = better (for the training pool)."""
+        v = np.asarray(values, dtype=float)
+        if self.kind == "rank":
+            q = (rankdata(v, method="average") - 0.5) / len(v)
+        else:
+            span = self.hi - self.lo
+            q = np.full_like(v, 0.5) if span <= 0 else (v - self.lo) / span
+        return q if self.maximize else 1.0 - q
+
+    def inverse(self, scores: np.ndarray) -> np.ndarray:
+        """Predictor scores (n,) in [0, 1] -> metric units."""
+        q = np.asarray(scores, dtype=float)
+        q = q if self.maximize else 1.0 - q
+        if self.kind == "rank":
+            sv = np.asarray(self.sorted_values, dtype=float)
+            grid = (np.arange(len(sv)) + 0.5) / len(sv)
+            return np.interp(q, grid, sv)
+        span = self.hi - self.lo
+        return self.lo + q * span if span > 0 else np.full_like(q, self.lo)
+
+    def to_dict(self) -> dict:
+        return {"kind": self.kind, "maximize": self.maximize, "lo": self.lo, "hi": self.hi,
+                "sorted_values": list(self.sorted_values)}
+
+    @classmethod
+    def from_dict(cls, d: dict) -> "TargetScaler":
+        return cls(kind=str(d["kind"]), maximize=bool(d["maximize"]), lo=float(d["lo"]), hi=float(d["hi"]),
+                   sorted_values=[float(x) for x in d.get("sorted_values", [])])

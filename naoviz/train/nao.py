@@ -1,0 +1,93 @@
+"""Joint training of an encoder-predictor-decoder: loss = lambda * MSE(score, target) + (1 - lambda) * NLL.
+
+minGPT-trainer style: one plain loop over shuffled mini-batches, a fresh Adam per call (warm start keeps
+the weights, as NAO_V1 does across search rounds), global-norm clipping, a tqdm bar and a
+``callback(epoch, logs)`` hook. Works for any module whose ``forward(tokens)`` returns ``heads`` (B, K)
+scores in [0, 1] and ``log_probs`` (B, L, V). Seeded: the same inputs give the same weights on CPU.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+Callback = Callable[[int, dict], Optional[bool]]
+
+
+def augment_pool(space, archs: Sequence, draws: int, seed: int) -> np.ndarray:
+    """Tokens of ``draws`` symmetric equivalents per arch -> (n, draws, L) int64; draw 0 is the arch itself.
+
+    Drawing once and picking per sample per epoch is ~100x cheaper than calling ``space.augment`` every
+    epoch and gives the same per-sample randomness for ``draws`` well above the typical class size.
+    """
+    rng = np.random.default_rng(seed)
+    out = np.empty((len(archs), draws, space.seq_len), dtype=np.int64)
+    for i, arch in enumerate(archs):
+        out[i, 0] = space.to_tokens(arch)
+        for d in range(1, draws):
+            out[i, d] = space.to_tokens(space.augment(arch, rng))
+    return out
+
+
+def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float) -> dict:
+    """MSE of every predictor head against the targets, token NLL of the decoder, and their mix."""
+    mse = F.mse_loss(out["heads"], targets.unsqueeze(-1).expand_as(out["heads"]))
+    nll = F.nll_loss(out["log_probs"].flatten(0, 1), tokens.flatten())
+    return {"loss": trade_off * mse + (1.0 - trade_off) * nll, "mse": mse, "nll": nll}
+
+
+def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
+              lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
+              callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu") -> list[dict]:
+    """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1].
+
+    Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
+    logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch.
+    """
+    n, draws, _ = pools.shape
+    pools_t = torch.as_tensor(pools, dtype=torch.long, device=device)
+    targets_t = torch.as_tensor(np.asarray(targets, dtype=np.float32), device=device)
+    rng = np.random.default_rng(seed)
+    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    history: list[dict] = []
+    bar = None
+    if progress and epochs > 0:
+        from tqdm.auto import tqdm
+        bar = tqdm(total=epochs, desc="NAO", unit="epoch", leave=False)
+    start = time.perf_counter()
+    with torch.random.fork_rng(devices=[]):      # dropout draws from a seeded stream; global RNG untouched
+        torch.manual_seed(seed)
+        try:
+            for epoch in range(epochs):
+                model.train()                    # (a callback may have switched to eval for a probe)
+                perm = torch.as_tensor(rng.permutation(n), device=device)
+                pick = torch.as_tensor(rng.integers(draws, size=n), device=device)
+                tokens_all = pools_t[perm, pick[perm]] if draws > 1 else pools_t[perm, 0]
+                sums = {"loss": 0.0, "mse": 0.0, "nll": 0.0}
+                for b in range(0, n, batch_size):
+                    tokens = tokens_all[b:b + batch_size]
+                    losses = epd_losses(model(tokens), tokens, targets_t[perm[b:b + batch_size]], trade_off)
+                    opt.zero_grad(set_to_none=True)
+                    losses["loss"].backward()
+                    nn.utils.clip_grad_norm_(model.parameters(), grad_clip)
+                    opt.step()
+                    for k in sums:
+                        sums[k] += float(losses[k].detach()) * len(tokens)
+                logs = {k: v / n for k, v in sums.items()}
+                logs["seconds"] = time.perf_counter() - start
+                history.append(logs)
+                if bar is not None:
+                    bar.update(1)
+                    if epoch % 10 == 0 or epoch == epochs - 1:
+                        bar.set_postfix(loss=f"{logs['loss']:.4f}", mse=f"{logs['mse']:.4f}", nll=f"{logs['nll']:.3f}")
+                if callback is not None and callback(epoch, dict(logs)) is True:
+                    break
+        finally:
+            model.eval()
+            if bar is not None:
+                bar.close()
+    return history

@@ -1,0 +1,116 @@
+"""The NAO estimator on NB201: shapes, training, decoding validity, gradient direction, determinism."""
+import numpy as np
+import pytest
+import torch
+
+from naoviz.model import NAO, NAOConfig
+from naoviz.spaces import NB201Space
+
+torch.set_num_threads(1)
+TINY = dict(hidden_size=32, mlp_hidden=32, mlp_layers=2, batch_size=20)
+
+
+@pytest.fixture(scope="module")
+def data(nb201_table):
+    archs = nb201_table.space.sample(40, seed=3)
+    return archs, nb201_table.metric("valid_acc", archs)
+
+
+@pytest.fixture(scope="module")
+def fitted(data):
+    archs, values = data
+    nao = NAO(NB201Space(), NAOConfig.preset("default", **{**TINY, "epochs": 150, "batch_size": 10, "lr": 3e-3}))
+    return nao.fit(archs[:20], values[:20], progress=False)
+
+
+def test_shapes_and_ranges(fitted, data):
+    archs = data[0]
+    emb = fitted.embed(archs)
+    assert emb.shape == (40, 32)
+    np.testing.assert_allclose(np.linalg.norm(emb, axis=1), 1.0, atol=1e-5)
+    s = fitted.score(archs)
+    assert s.shape == (40,) and (s >= 0).all() and (s <= 1).all()
+    p = fitted.predict(archs)
+    assert p.shape == (40,) and np.isfinite(p).all()
+    out = fitted.model_(fitted.tokens(archs))
+    assert out["outputs"].shape == (40, 6, 32)        # 12 pair tokens, 2 per step
+    assert out["log_probs"].shape == (40, 12, 9)
+
+
+def test_loss_falls_and_decoder_memorises(fitted, data):
+    hist = fitted.history_[-1]
+    assert hist[-1]["loss"] < 0.5 * hist[0]["loss"]
+    archs = data[0][:20]
+    assert fitted.reconstruct(archs) == list(archs)
+
+
+def test_score_tracks_training_targets(fitted, data):
+    from scipy.stats import kendalltau
+    archs, values = data
+    assert kendalltau(fitted.score(archs[:20]), values[:20])[0] > 0.7
+
+
+def test_random_unit_vectors_always_decode_valid(fitted):
+    rng = np.random.default_rng(0)
+    vecs = rng.normal(size=(200, 6, 32)) * rng.uniform(0.1, 50, size=(200, 1, 1))
+    archs = fitted.decode_vectors(vecs)
+    space = fitted.space
+    assert len(archs) == 200 and all(space.validate(a) == a for a in archs)
+
+
+def test_small_ascent_step_raises_prediction(fitted, data):
+    from naoviz.model.encoder import pool
+    from naoviz.optimize import move
+    net = fitted.model_.eval()
+    with torch.no_grad():
+        out, _ = net.encoder(fitted.tokens(data[0]))
+        before = net.predictor(pool(out))
+    after = net.predictor(pool(move(fitted, out, torch.full((40,), 1e-2))))
+    grad_ok = (after > before - 1e-7)
+    assert grad_ok.float().mean() >= 0.95 and (after - before).mean() > 0
+
+
+def test_minimise_flips_the_direction(data):
+    archs, values = data
+    kw = dict(epochs=60, **TINY)
+    up = NAO(NB201Space(), NAOConfig.preset("fast", **kw)).fit(archs, values, progress=False)
+    down = NAO(NB201Space(), NAOConfig.preset("fast", **kw)).fit(archs, 100 - values, maximize=False,
+                                                                progress=False)
+    np.testing.assert_allclose(up.score(archs), down.score(archs), atol=1e-5)
+    np.testing.assert_allclose(100 - up.predict(archs), down.predict(archs), atol=1e-3)
+
+
+def test_seeded_training_is_deterministic_and_warm_start_continues(data):
+    archs, values = data
+    cfg = NAOConfig.preset("fast", epochs=5, **TINY)
+    a = NAO(NB201Space(), cfg).fit(archs, values, progress=False)
+    b = NAO(NB201Space(), cfg).fit(archs, values, progress=False)
+    np.testing.assert_array_equal(a.score(archs), b.score(archs))
+    before = a.score(archs)
+    seen = []
+    a.fit(archs, values, progress=False, callback=lambda e, logs: seen.append((e, sorted(logs))))
+    assert a.rounds_ == 2 and len(a.history_) == 2 and not np.array_equal(before, a.score(archs))
+    assert seen[0] == (0, ["loss", "mse", "nll", "seconds"]) and len(seen) == 5
+    a.fit(archs, values, progress=False, warm_start=False)
+    np.testing.assert_array_equal(a.score(archs), b.score(archs))
+
+
+def test_callback_can_stop_training(data):
+    archs, values = data
+    nao = NAO(NB201Space(), NAOConfig.preset("fast", epochs=50, **TINY))
+    nao.fit(archs, values, progress=False, callback=lambda e, logs: e >= 2)
+    assert len(nao.history_[-1]) == 3
+
+
+def test_paper_preset_uses_op_tokens_and_bad_inputs_fail(data):
+    archs, values = data
+    nao = NAO(NB201Space(), NAOConfig.preset("paper"))
+    assert nao.space.tokenization == "op" and nao.space.seq_len == 6
+    with pytest.raises(ValueError, match="not fitted"):
+        nao.predict(archs)
+    with pytest.raises(ValueError, match="values has 3 entries but archs has 40"):
+        nao.fit(archs, values[:3])
+    with pytest.raises(ValueError, match=r"values\[1\] is nan"):
+        nao.fit(archs[:2], [1.0, float("nan")])
+    with pytest.raises(ValueError, match="nb201"):
+        nao.fit(["|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"], [1.0])
