@@ -1,0 +1,131 @@
+"""``naoviz search`` (one search, resumable, optionally on a Dask cluster) and ``naoviz compare``."""
+from __future__ import annotations
+
+import json
+import sys
+
+from naoviz.cli.common import emit_json
+
+TABLE_SPACES = {"nb201": "nb201", "nb201-digits": "nb201-digits"}
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
+    p.add_argument("--space", default="nb201", help="nb201 (NAS-Bench-201 tables) or nb201-digits")
+    p.add_argument("--algo", default="nao", help="nao | re | rs | ls (default nao)")
+    p.add_argument("--queries", type=int, default=100, help="budget: unique evaluations (default 100)")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--metric", default="valid_acc", help="search metric (default valid_acc)")
+    p.add_argument("--report", default="cifar10_test_acc", help="reported metric (default cifar10_test_acc)")
+    p.add_argument("--preset", default=None, help="NAO search preset: paper | default | fast")
+    p.add_argument("--config", default=None, help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\'')
+    p.add_argument("--store", default=None, help="SQLite run store; every evaluation is written as it finishes")
+    p.add_argument("--resume", default=None, metavar="RUN_ID", help="continue a stored run (needs --store)")
+    p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://host:8786")
+    p.add_argument("--local-cluster", type=int, default=0, metavar="N", help="start a local Dask cluster of N workers")
+    p.add_argument("--retries", type=int, default=2, help="re-runs of an evaluation whose worker died (Dask)")
+    p.add_argument("--delay", type=float, default=0.0, help="seconds of simulated work per table query")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_search)
+
+    c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
+    c.add_argument("--space", default="nb201")
+    c.add_argument("--algos", default="nao,re,rs,ls", help="comma list; nao:paper selects a NAO preset")
+    c.add_argument("--queries", type=int, default=100)
+    c.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
+    c.add_argument("--first-seed", type=int, default=0)
+    c.add_argument("--metric", default="valid_acc")
+    c.add_argument("--report", default="cifar10_test_acc")
+    c.add_argument("--out", default=None, help="folder for summary.json and the incumbent-vs-queries figure")
+    c.add_argument("--no-progress", action="store_true")
+    c.add_argument("--json", action="store_true")
+    c.set_defaults(func=run_compare)
+
+
+def _evaluator(space: str, metric: str, report: str, delay: float = 0.0):
+    from naoviz.evaluate import TableEvaluator
+    if space not in TABLE_SPACES:
+        raise ValueError(f"--space: {space!r} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
+    return TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay)
+
+
+def run_search(args) -> int:
+    from naoviz.evaluate import ClusterConfig, Executors
+    from naoviz.search import resume_search, start_search
+    if args.queries < 1:
+        raise ValueError(f"--queries: need at least 1, got {args.queries}")
+    if args.resume and not args.store:
+        raise ValueError("--resume: needs --store (the run store that holds the run)")
+    config = None
+    if args.config:
+        try:
+            config = json.loads(args.config)
+        except json.JSONDecodeError as exc:
+            raise ValueError(f"--config: not valid JSON ({exc})") from exc
+        if not isinstance(config, dict):
+            raise ValueError(f"--config: expected a JSON object, got {args.config!r}")
+    store = None
+    if args.store:
+        from naoviz.store import RunStore
+        store = RunStore(args.store)
+    import torch
+    torch.set_num_threads(1)
+    cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
+    with Executors(cluster) as executor:
+        if args.resume:
+            result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress)
+        else:
+            evaluator = _evaluator(args.space, args.metric, args.report, args.delay).use_executor(executor)
+            result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
+                                  config=config, store=store, progress=not args.no_progress)
+    if args.json:
+        emit_json(result.to_dict())
+        return 0
+    inc = result.incumbent()
+    counts = result.counts()
+    replayed = sum(r.replayed for r in result.history)
+    print(f"{result.algo} on {result.space}: {len(result.history)} queries, seed {result.seed}, "
+          f"{result.wall_s:.1f} s wall, {result.train_time_s / 3600:.1f} h simulated training")
+    print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}  {result.report}={inc.report:.4f} "
+          f"(query {inc.query}, from {inc.source})")
+    print("queries    decoder/mutation/random: " + "/".join(str(counts["queries"][s]) for s in ("decoder", "mutation", "random")))
+    print("incumbents decoder/mutation/random: " + "/".join(str(counts["incumbents"][s]) for s in ("decoder", "mutation", "random")))
+    if result.run_id:
+        print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
+    return 0
+
+
+def run_compare(args) -> int:
+    from naoviz.search.compare import compare, format_table, parse_algos, write_figure
+    import torch
+    torch.set_num_threads(1)
+    if args.seeds < 1:
+        raise ValueError(f"--seeds: need at least 1, got {args.seeds}")
+    if args.queries < 1:
+        raise ValueError(f"--queries: need at least 1, got {args.queries}")
+    algos = parse_algos(args.algos)
+    evaluator = _evaluator(args.space, args.metric, args.report)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    bar = None
+    if not args.no_progress:
+        from tqdm import tqdm
+        bar = tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr, leave=False)
+    summary = compare(evaluator, algos, args.queries, seeds, on_run=(lambda run: bar.update(1)) if bar else None)
+    if bar is not None:
+        bar.close()
+    if args.out:
+        from pathlib import Path
+        from naoviz.paths import atomic_write_text
+        out = Path(args.out)
+        atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
+        summary["figures"] = write_figure(summary, out)
+    if args.json:
+        emit_json(summary)
+        return 0
+    print(f"{args.space}: search {summary['metric']}, report {summary['report']} (optimum {summary['optimum']}), "
+          f"{len(seeds)} seeds")
+    print(format_table(summary))
+    for f in summary.get("figures", []):
+        print(f"figure: {f}")
+    return 0

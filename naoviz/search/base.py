@@ -1,0 +1,283 @@
+"""The searcher contract: propose architectures, let :class:`SearchContext` evaluate, dedupe, log and replay.
+
+A searcher only proposes candidates (with a ``source`` tag) from its own seeded RNG; the context keeps the
+budget (unique canonical evaluations), writes every finished evaluation to the run store, and on resume
+answers from stored evaluations instead of re-evaluating. Because the searcher's random stream never
+depends on where an answer came from, a resumed run retraces the uninterrupted one exactly.
+"""
+from __future__ import annotations
+
+import sys
+import time
+import warnings
+from abc import ABC, abstractmethod
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from naoviz.spaces.base import Arch
+
+SOURCES = ("random", "decoder", "mutation")
+
+
+@dataclass
+class Record:
+    """One unique evaluation: query number (1-based), arch string, canonical id, search metric value,
+    reported metric, who proposed it, simulated or real cost, and whether it was replayed from a store."""
+
+    query: int
+    arch: str
+    canonical: str
+    value: float
+    report: float
+    source: str
+    cost_s: float
+    round: int = 0
+    replayed: bool = False
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+@dataclass
+class SearchResult:
+    """History of one search and the views tables need (incumbent curve, who found what)."""
+
+    algo: str
+    space: str
+    metric: str
+    report: str
+    maximize: bool
+    seed: int
+    budget: int
+    history: list[Record]
+    config: dict = field(default_factory=dict)
+    run_id: Optional[str] = None
+    wall_s: float = 0.0
+
+    def _incumbent_index(self) -> np.ndarray:
+        """``idx[q]`` = history position of the incumbent after query q+1 (first of equal values wins)."""
+        out, best, best_i = np.zeros(len(self.history), dtype=np.int64), None, -1
+        for i, r in enumerate(self.history):
+            if best is None or (r.value > best if self.maximize else r.value < best):
+                best, best_i = r.value, i
+            out[i] = best_i
+        return out
+
+    def incumbent_curve(self) -> np.ndarray:
+        """Reported metric of the incumbent (best by search metric so far) after each query, ``(n,)``."""
+        idx = self._incumbent_index()
+        return np.asarray([self.history[i].report for i in idx], dtype=float)
+
+    def value_curve(self) -> np.ndarray:
+        """Search metric of the incumbent after each query, ``(n,)``."""
+        idx = self._incumbent_index()
+        return np.asarray([self.history[i].value for i in idx], dtype=float)
+
+    def incumbent(self) -> Record:
+        return self.history[int(self._incumbent_index()[-1])]
+
+    @property
+    def train_time_s(self) -> float:
+        """Total (simulated) training seconds of everything queried."""
+        return float(sum(r.cost_s for r in self.history))
+
+    def counts(self) -> dict:
+        """Queries per source, incumbents (each improvement of the incumbent) per source, final source."""
+        queries = {s: 0 for s in SOURCES}
+        incumbents = {s: 0 for s in SOURCES}
+        for r in self.history:
+            queries[r.source] = queries.get(r.source, 0) + 1
+        for i in sorted(set(self._incumbent_index().tolist())):
+            src = self.history[i].source
+            incumbents[src] = incumbents.get(src, 0) + 1
+        return {"queries": queries, "incumbents": incumbents,
+                "final_incumbent_source": self.incumbent().source if self.history else None}
+
+    def to_dict(self) -> dict:
+        inc = self.incumbent() if self.history else None
+        return {"algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
+                "seed": self.seed, "budget": self.budget, "queries": len(self.history),
+                "run_id": self.run_id, "wall_s": self.wall_s, "train_time_s": self.train_time_s,
+                "incumbent": inc.to_dict() if inc else None, "counts": self.counts(),
+                "incumbent_curve": self.incumbent_curve().tolist(), "config": self.config,
+                "history": [r.to_dict() for r in self.history]}
+
+
+class SearchContext:
+    """The budgeted, deduplicating, logging, replaying evaluation service a searcher talks to."""
+
+    def __init__(self, evaluator, budget: int, *, algo: str, seed: int, store=None, run_id=None,
+                 replay: Optional[dict] = None, progress: bool = True,
+                 on_evaluation: Optional[Callable[[Record], None]] = None):
+        self.evaluator, self.space = evaluator, evaluator.space
+        self.budget, self.algo, self.seed = int(budget), algo, int(seed)
+        self.store, self.run_id = store, run_id
+        self.replay = dict(replay or {})          # canonical -> stored evaluation dict
+        self.on_evaluation = on_evaluation
+        self.maximize = bool(getattr(evaluator, "maximize", True))
+        self.history: list[Record] = []
+        self.archs: list[Arch] = []                # evaluated archs, history order
+        self.seen: dict[str, Record] = {}          # canonical -> record
+        self.round = 0
+        self._bar = None
+        if progress:
+            from tqdm import tqdm
+            self._bar = tqdm(total=self.budget, desc=f"{algo} search", unit="query", file=sys.stderr,
+                             leave=False, dynamic_ncols=True)
+
+    # -- state the searchers read ---------------------------------------------------------------
+    @property
+    def remaining(self) -> int:
+        return self.budget - len(self.history)
+
+    @property
+    def done(self) -> bool:
+        return self.remaining <= 0
+
+    def is_new(self, arch: Arch) -> bool:
+        return self.space.canonical(arch) not in self.seen
+
+    def values(self) -> np.ndarray:
+        """Search-metric values of ``self.archs``, oriented so that larger is better, ``(n,)``."""
+        v = np.asarray([r.value for r in self.history], dtype=float)
+        return v if self.maximize else -v
+
+    def best(self, k: int) -> list[Arch]:
+        """The ``k`` best evaluated archs (ties broken by query order)."""
+        order = np.argsort(-self.values(), kind="stable")[:k]
+        return [self.archs[i] for i in order]
+
+    def random_new(self, rng: np.random.Generator, n: int, exclude: Sequence[Arch] = ()) -> list[Arch]:
+        """Up to ``n`` random archs whose canonical form is unevaluated (and not in ``exclude``)."""
+        taken = {self.space.canonical(a) for a in exclude}
+        out: list[Arch] = []
+        for _ in range(200):
+            if len(out) >= n:
+                break
+            for a in self.space.sample(4 * max(n, 1), seed=rng):
+                c = self.space.canonical(a)
+                if c not in self.seen and c not in taken:
+                    taken.add(c)
+                    out.append(a)
+                    if len(out) >= n:
+                        break
+        return out
+
+    # -- evaluation -----------------------------------------------------------------------------
+    def evaluate(self, candidates: Sequence[tuple[Arch, str]], extras: Optional[Sequence[dict]] = None
+                 ) -> list[Record]:
+        """Evaluate new-by-canonical candidates in order, up to the budget; returns their records.
+
+        Duplicates (of history or earlier in the batch) are dropped silently. Stored evaluations of a
+        resumed run answer without calling the evaluator; the others run concurrently on the evaluator's
+        executor and each is written to the store the moment it finishes.
+        """
+        batch, taken = [], set()
+        for i, (arch, source) in enumerate(candidates):
+            if len(batch) >= self.remaining:
+                break
+            arch = self.space.validate(arch)
+            canon = self.space.canonical(arch)
+            if canon in self.seen or canon in taken:
+                continue
+            if source not in SOURCES:
+                raise ValueError(f"source: must be one of {SOURCES}, got {source!r}")
+            taken.add(canon)
+            batch.append((arch, canon, source, dict(extras[i]) if extras else {}))
+        first_query = len(self.history) + 1
+        records: list[Optional[Record]] = [None] * len(batch)
+        todo = []
+        for j, (arch, canon, source, extra) in enumerate(batch):
+            stored = self.replay.pop(canon, None)
+            if stored is not None:
+                records[j] = self._record(first_query + j, arch, canon, source, extra, stored["metrics"],
+                                          float(stored["cost_s"]), replayed=True)
+            else:
+                todo.append(j)
+        if todo:
+            for pos, outcome in self.evaluator.evaluate_many([batch[j][0] for j in todo]):
+                j = todo[pos]
+                arch, canon, source, extra = batch[j]
+                rec = self._record(first_query + j, arch, canon, source, extra, outcome["metrics"],
+                                   float(outcome["cost_s"]))
+                self._write(rec, outcome["metrics"])
+                records[j] = rec
+        for arch_rec, (arch, canon, _, _) in zip(records, batch):
+            self.history.append(arch_rec)
+            self.archs.append(arch)
+            self.seen[canon] = arch_rec
+            if self._bar is not None:
+                self._bar.update(1)
+                self._bar.set_postfix(best=f"{self.best_report():.2f}", refresh=False)
+            if self.on_evaluation is not None:
+                self.on_evaluation(arch_rec)
+        return [r for r in records if r is not None]
+
+    def best_report(self) -> float:
+        i = int(np.argmax(self.values()))
+        return self.history[i].report
+
+    def _record(self, query, arch, canon, source, extra, metrics, cost_s, replayed=False) -> Record:
+        ev = self.evaluator
+        return Record(query=query, arch=self.space.format(arch), canonical=canon,
+                      value=float(metrics[ev.metric]), report=float(metrics[ev.report]), source=source,
+                      cost_s=cost_s, round=self.round, replayed=replayed, extra=extra)
+
+    def _write(self, rec: Record, metrics: dict) -> None:
+        if self.store is None:
+            return
+        extra = {"query": rec.query, "source": rec.source, "round": rec.round, **rec.extra}
+        self.store.add_evaluation(self.run_id, space=self.space.name, arch=rec.arch, canonical=rec.canonical,
+                                  metrics=metrics, evaluator=getattr(self.evaluator, "name", "evaluator"),
+                                  cost_s=rec.cost_s, extra=extra)
+
+    def close(self) -> None:
+        if self._bar is not None:
+            self._bar.close()
+
+
+class Searcher(ABC):
+    """Base class: ``run()`` wires a :class:`SearchContext`; subclasses implement ``_search(ctx, rng)``."""
+
+    name = "base"
+
+    def __init__(self, config=None):
+        self.config = config if config is not None else self.default_config()
+
+    @classmethod
+    @abstractmethod
+    def default_config(cls):
+        """The config dataclass with its defaults."""
+
+    @abstractmethod
+    def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        """Propose candidates through ``ctx.evaluate`` until ``ctx.done``."""
+
+    def run(self, evaluator, budget: int, seed: int, store=None, run_id: Optional[str] = None,
+            progress: bool = True, on_evaluation: Optional[Callable[[Record], None]] = None,
+            replay: Optional[Sequence[dict]] = None) -> SearchResult:
+        """Search until ``budget`` unique (by canonical form) evaluations; ``replay`` = stored evaluations."""
+        budget = int(budget)
+        if budget < 1:
+            raise ValueError(f"budget: need at least 1 query, got {budget}")
+        classes = getattr(evaluator.space, "classes", None)
+        if classes is not None and budget > len(classes):
+            raise ValueError(f"budget: {budget} exceeds the {len(classes)} distinct architectures of the space")
+        replay_map = {r["canonical"]: r for r in (replay or [])}
+        ctx = SearchContext(evaluator, budget, algo=self.name, seed=seed, store=store, run_id=run_id,
+                            replay=replay_map, progress=progress, on_evaluation=on_evaluation)
+        start = time.perf_counter()
+        try:
+            self._search(ctx, np.random.default_rng(int(seed)))
+        finally:
+            ctx.close()
+        if ctx.replay:
+            warnings.warn(f"resume: {len(ctx.replay)} stored evaluation(s) were not proposed again "
+                          "(the searcher or its settings changed since the run was stored)", stacklevel=2)
+        return SearchResult(algo=self.name, space=ctx.space.name, metric=evaluator.metric,
+                            report=evaluator.report, maximize=ctx.maximize, seed=int(seed), budget=budget,
+                            history=ctx.history, config=asdict(self.config), run_id=run_id,
+                            wall_s=time.perf_counter() - start)

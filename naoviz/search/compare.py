@@ -1,0 +1,124 @@
+"""Compare searchers over seeds: incumbent mean/sd after each query, optimum hits, who found what.
+
+Every searcher here is anytime (a run with budget B is a prefix of one with a larger budget), so one run
+per (algo, seed) at the largest budget answers every smaller budget too.
+"""
+from __future__ import annotations
+
+import time
+from typing import Callable, Optional, Sequence
+
+import numpy as np
+
+from naoviz.search.base import SOURCES
+from naoviz.search.runs import start_search
+
+DEFAULT_CHECKPOINTS = (10, 25, 50, 100, 150, 200, 300, 500, 1000)
+
+
+def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
+    """``"nao,re,nao:paper"`` -> [("nao", None), ("re", None), ("nao", "paper")]."""
+    from naoviz.search.registry import ALGOS
+    out = []
+    for item in [t.strip() for t in str(text).split(",") if t.strip()]:
+        algo, _, preset = item.partition(":")
+        if algo not in ALGOS:
+            raise ValueError(f"algos: unknown searcher {algo!r} in {text!r}; expected names from {', '.join(ALGOS)}")
+        out.append((algo, preset or None))
+    if not out:
+        raise ValueError(f"algos: no searcher named in {text!r}")
+    return out
+
+
+def label(algo: str, preset: Optional[str]) -> str:
+    return f"{algo}:{preset}" if preset else algo
+
+
+def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
+            checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
+            progress: bool = False, on_run: Optional[Callable[[dict], None]] = None) -> dict:
+    """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table)."""
+    if optimum is None and hasattr(evaluator, "report_optimum"):
+        optimum = evaluator.report_optimum()
+    sign = 1.0 if evaluator.maximize else -1.0
+    checks = sorted({int(c) for c in checkpoints if 0 < int(c) <= budget} | {int(budget)})
+    out = {"budget": int(budget), "seeds": [int(s) for s in seeds], "metric": evaluator.metric,
+           "report": evaluator.report, "optimum": optimum, "checkpoints": checks, "algos": {}}
+    for algo, preset in algos:
+        name = label(algo, preset)
+        curves, runs = [], []
+        for seed in seeds:
+            start = time.perf_counter()
+            res = start_search(algo, evaluator, budget, int(seed), preset=preset, progress=progress)
+            wall = time.perf_counter() - start
+            curve = res.incumbent_curve()
+            curves.append(curve)
+            run = {"algo": name, "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
+                   "train_time_s": res.train_time_s, **res.counts(),
+                   "at": {str(c): float(curve[c - 1]) for c in checks},
+                   "counts_at": {str(c): _counts_prefix(res, c) for c in checks}}
+            runs.append(run)
+            if on_run is not None:
+                on_run(run)
+        arr = np.vstack(curves)                                     # (seeds, budget)
+        hit = (sign * (arr - optimum) >= -1e-9) if optimum is not None else np.zeros_like(arr, dtype=bool)
+        out["algos"][name] = {
+            "mean": arr.mean(axis=0).tolist(), "sd": arr.std(axis=0, ddof=1).tolist() if len(arr) > 1 else
+            [0.0] * arr.shape[1],
+            "at": {str(c): {"mean": float(arr[:, c - 1].mean()),
+                            "sd": float(arr[:, c - 1].std(ddof=1)) if len(arr) > 1 else 0.0,
+                            "optimum_frac": float(hit[:, c - 1].mean())} for c in checks},
+            "optimum_frac": float(hit[:, -1].mean()),
+            "queries": {s: float(np.mean([r["queries"][s] for r in runs])) for s in SOURCES},
+            "incumbents": {s: float(np.mean([r["incumbents"][s] for r in runs])) for s in SOURCES},
+            "final_incumbent_source": {s: sum(r["final_incumbent_source"] == s for r in runs) for s in SOURCES},
+            "wall_s": float(np.mean([r["wall_s"] for r in runs])),
+            "runs": runs, "curves": arr.tolist()}
+    return out
+
+
+def _counts_prefix(res, n: int) -> dict:
+    """Source counts of the first ``n`` queries and of the incumbent after query ``n``."""
+    hist = res.history[:n]
+    q = {s: sum(r.source == s for r in hist) for s in SOURCES}
+    best = None
+    for r in hist:
+        if best is None or (r.value > best.value if res.maximize else r.value < best.value):
+            best = r
+    return {"queries": q, "incumbent_source": best.source if best else None}
+
+
+def write_figure(summary: dict, out_dir) -> list[str]:
+    """Incumbent-vs-queries figure (HTML, and PNG when a browser is available) if ``naoviz.viz`` exists."""
+    try:
+        from naoviz.viz.curves import search_curves
+        from naoviz.viz.export import export
+    except ImportError:
+        return []
+    from pathlib import Path
+    out_dir = Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
+                        metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
+    written = [str(export(fig, out_dir / "compare.html"))]
+    try:
+        written.append(str(export(fig, out_dir / "compare.png")))
+    except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
+        written.append(f"PNG skipped: {exc}")
+    return written
+
+
+def format_table(summary: dict) -> str:
+    """Markdown table: mean ± sd (optimum %) per algo and checkpoint, then source counts."""
+    checks = summary["checkpoints"]
+    lines = ["| searcher | " + " | ".join(f"{c} queries" for c in checks)
+             + " | queries dec/mut/rand | incumbents dec/mut/rand | s per run |",
+             "|---|" + "---|" * (len(checks) + 3)]
+    for name, a in summary["algos"].items():
+        cells = [f"{a['at'][str(c)]['mean']:.3f} ± {a['at'][str(c)]['sd']:.3f} ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)"
+                 for c in checks]
+        q, i = a["queries"], a["incumbents"]
+        lines.append(f"| {name} | " + " | ".join(cells)
+                     + f" | {q['decoder']:.1f}/{q['mutation']:.1f}/{q['random']:.1f}"
+                     + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f} | {a['wall_s']:.1f} |")
+    return "\n".join(lines)

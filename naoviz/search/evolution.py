@@ -1,0 +1,53 @@
+"""Regularised (aging) evolution, Real et al. 2019: tournament parent, one-edit child, oldest dies."""
+from __future__ import annotations
+
+from collections import deque
+from dataclasses import dataclass
+
+import numpy as np
+
+from naoviz.search.base import SearchContext, Searcher
+
+
+@dataclass
+class EvolutionConfig:
+    """``population``: archs alive (the first ones random); ``sample``: tournament size; ``max_tries``:
+    mutations tried to find an unevaluated child before a random one is drawn instead.
+    Defaults (20, 5) are the tuned NB201 values that reach 94.16 mean at 100 queries in the findings."""
+
+    population: int = 20
+    sample: int = 5
+    max_tries: int = 50
+
+
+class RegularizedEvolution(Searcher):
+    name = "re"
+
+    @classmethod
+    def default_config(cls) -> EvolutionConfig:
+        return EvolutionConfig()
+
+    def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        cfg = self.config
+        if cfg.population < 1 or not 1 <= cfg.sample <= cfg.population:
+            raise ValueError(f"sample: need 1 <= sample <= population, got sample={cfg.sample}, "
+                             f"population={cfg.population}")
+        pop: deque = deque()            # (arch, oriented value)
+        init = ctx.random_new(rng, cfg.population)
+        for rec, arch in zip(ctx.evaluate([(a, "random") for a in init]), init):
+            pop.append((arch, rec.value if ctx.maximize else -rec.value))
+        while not ctx.done:
+            picks = rng.choice(len(pop), size=cfg.sample, replace=False)
+            parent = max((pop[int(i)] for i in picks), key=lambda p: p[1])[0]
+            child, source = None, "mutation"
+            for _ in range(cfg.max_tries):
+                cand = ctx.space.mutate(parent, seed=rng)
+                if ctx.is_new(cand):
+                    child = cand
+                    break
+            if child is None:
+                child, source = ctx.random_new(rng, 1)[0], "random"
+            rec = ctx.evaluate([(child, source)])[0]
+            pop.append((child, rec.value if ctx.maximize else -rec.value))
+            if len(pop) > cfg.population:
+                pop.popleft()

@@ -1,0 +1,76 @@
+"""Predictor-ranked local search: a random forest on one-hot archs ranks the one-edit neighbours of the best.
+
+The cheap, strong bar from the NB201 findings (94.22 mean at 100 queries in 0.3 s): no decoder, no
+gradient, so any NAO variant has to beat it to claim the decoder helps.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from naoviz.search.base import SearchContext, Searcher
+
+
+@dataclass
+class LocalSearchConfig:
+    """``n_init`` random archs first; each round refits a forest of ``n_trees`` on every evaluation,
+    takes the one-edit neighbours of the ``parents`` best archs and evaluates the ``per_round`` with the
+    highest predicted value. Defaults from a sweep on NB201 (docs/search.md): a small random start and
+    greedy rounds around the single best arch (White et al. 2021: local search is strong on NB201)."""
+
+    n_init: int = 10
+    parents: int = 1
+    per_round: int = 5
+    n_trees: int = 100
+    min_samples_leaf: int = 1
+
+
+def fit_forest(space, archs, values, n_trees: int, min_samples_leaf: int, seed: int):
+    """A scikit-learn random forest regressor on ``space.one_hot(archs)`` -> values (single-threaded)."""
+    from sklearn.ensemble import RandomForestRegressor
+    forest = RandomForestRegressor(n_estimators=n_trees, min_samples_leaf=min_samples_leaf,
+                                   random_state=int(seed), n_jobs=1)
+    return forest.fit(space.one_hot(archs), np.asarray(values, dtype=float))
+
+
+def ranked_mutations(ctx: SearchContext, forest, parents, n: int, exclude=()) -> list:
+    """Up to ``n`` unevaluated one-edit neighbours of ``parents``, best predicted first (one per class)."""
+    taken = {ctx.space.canonical(a) for a in exclude}
+    pool, classes = [], set()
+    for parent in parents:
+        for cand in ctx.space.neighbours(parent):
+            c = ctx.space.canonical(cand)
+            if c in ctx.seen or c in taken or c in classes:
+                continue
+            classes.add(c)
+            pool.append(cand)
+    if not pool:
+        return []
+    pred = forest.predict(ctx.space.one_hot(pool))
+    order = np.argsort(-pred, kind="stable")[:n]
+    return [pool[i] for i in order]
+
+
+class LocalSearch(Searcher):
+    name = "ls"
+
+    @classmethod
+    def default_config(cls) -> LocalSearchConfig:
+        return LocalSearchConfig()
+
+    def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        cfg = self.config
+        if cfg.n_init < 2 or cfg.per_round < 1 or cfg.parents < 1:
+            raise ValueError(f"local search: need n_init >= 2, per_round >= 1, parents >= 1; got {cfg}")
+        init = ctx.random_new(rng, cfg.n_init)
+        ctx.evaluate([(a, "random") for a in init])
+        while not ctx.done:
+            ctx.round += 1
+            forest = fit_forest(ctx.space, ctx.archs, ctx.values(), cfg.n_trees, cfg.min_samples_leaf,
+                                int(rng.integers(2**31)))
+            n = cfg.per_round       # not capped by the budget: a short run is a prefix of a long one
+            picks = ranked_mutations(ctx, forest, ctx.best(cfg.parents), n)
+            cands = [(a, "mutation") for a in picks]
+            cands += [(a, "random") for a in ctx.random_new(rng, n - len(picks), exclude=picks)]
+            ctx.evaluate(cands)

@@ -1,0 +1,146 @@
+"""The NAO outer loop under a query budget (Luo et al. 2018, section 3 / NAO_V1 ``train_search.py``).
+
+Evaluate a seeded random pool; each round fit NAO on everything evaluated (warm start), take the top-k
+seeds, move their embeddings along the predictor's gradient (eta = step, 2 step, ... up to ``max_eta``) and
+decode new archs; optionally add one-edit mutations of the best archs ranked by NAO's own predictor;
+evaluate only canonical-new archs; repeat until the budget is spent. Every query is tagged with its source
+(decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from naoviz.search.base import SearchContext, Searcher
+
+SEED_BY = ("value", "prediction")
+
+
+@dataclass
+class NAOSearchConfig:
+    """Knobs of the NAO search loop; defaults are the ``default`` preset (see docs/search.md for why).
+
+    model_preset: NAOConfig preset (``default``: pair tokens + rank targets; ``paper``: op tokens + min-max).
+    epochs / warm_epochs: training epochs of the first fit / of every later (warm-started) fit.
+    trade_off: lambda, the weight of the predictor loss (1 - lambda on the decoder).
+    n_init: random pool evaluated before the first fit.   top_k: seeds per round.
+    seed_by: rank seeds by measured ``value`` (paper) or by NAO's ``prediction`` (smooths noisy metrics).
+    n_new: decoded archs per round.   max_eta / eta_step: the step-size sweep of ``NAO.generate``.
+    n_mutations: one-edit neighbours of the ``mutation_parents`` best archs ranked by NAO's predictor, per round.
+    model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}).
+    """
+
+    model_preset: str = "default"
+    epochs: int = 200
+    warm_epochs: int = 60
+    trade_off: float = 0.8
+    n_init: int = 20
+    top_k: int = 10
+    seed_by: str = "prediction"
+    n_new: int = 10
+    max_eta: float = 50.0
+    eta_step: float = 1.0
+    n_mutations: int = 5
+    mutation_parents: int = 1
+    model: dict = field(default_factory=dict)
+
+    def validate(self) -> "NAOSearchConfig":
+        for name, low in (("epochs", 1), ("warm_epochs", 0), ("n_init", 2), ("top_k", 1), ("n_new", 0),
+                          ("n_mutations", 0), ("mutation_parents", 1)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or v < low:
+                raise ValueError(f"NAOSearchConfig.{name}: must be an int >= {low}, got {v!r}")
+        if self.n_new + self.n_mutations < 1:
+            raise ValueError("NAOSearchConfig.n_new: n_new + n_mutations must be >= 1, got "
+                             f"{self.n_new} + {self.n_mutations}")
+        if self.seed_by not in SEED_BY:
+            raise ValueError(f"NAOSearchConfig.seed_by: must be one of {SEED_BY}, got {self.seed_by!r}")
+        if not (self.max_eta > 0 and self.eta_step > 0):
+            raise ValueError(f"NAOSearchConfig.max_eta: max_eta and eta_step must be > 0, got "
+                             f"{self.max_eta!r}, {self.eta_step!r}")
+        return self
+
+
+# Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
+# op tokens, min-max targets, 1000 epochs then warm rounds). "default": measured on NB201 to do well at
+# 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard.
+PRESETS: dict[str, dict] = {
+    "paper": dict(model_preset="paper", epochs=1000, warm_epochs=200, n_init=40, top_k=10, seed_by="value",
+                  n_new=20, max_eta=100.0, n_mutations=0),
+    "default": {},
+    "fast": dict(epochs=80, warm_epochs=30),
+}
+
+
+class NAOSearch(Searcher):
+    name = "nao"
+
+    @classmethod
+    def default_config(cls) -> NAOSearchConfig:
+        return NAOSearchConfig()
+
+    @classmethod
+    def preset_config(cls, name: str) -> NAOSearchConfig:
+        if name not in PRESETS:
+            raise ValueError(f"preset: unknown NAO search preset {name!r}; expected one of {', '.join(PRESETS)}")
+        return NAOSearchConfig(**PRESETS[name])
+
+    def model_config(self, seed: int):
+        from naoviz.model import NAOConfig
+        cfg = self.config
+        return NAOConfig.preset(cfg.model_preset, **{"epochs": cfg.epochs, "trade_off": cfg.trade_off,
+                                                     "seed": int(seed), **cfg.model})
+
+    def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        from naoviz.model import NAO
+        cfg = self.config.validate()
+        pool = ctx.random_new(rng, cfg.n_init)
+        ctx.evaluate([(a, "random") for a in pool])
+        nao = NAO(ctx.space, self.model_config(int(rng.integers(2**31))))
+        while not ctx.done:
+            ctx.round += 1
+            values = np.asarray([r.value for r in ctx.history], dtype=float)
+            if ctx.round > 1:
+                nao.config = nao.config.replace(epochs=cfg.warm_epochs) if cfg.warm_epochs else nao.config
+            if ctx.round == 1 or cfg.warm_epochs:
+                nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True)
+            cands, extras = self._propose(ctx, nao, cfg)
+            n_fill = cfg.n_new + cfg.n_mutations - len(cands)
+            for a in ctx.random_new(rng, n_fill, exclude=[c for c, _ in cands]):
+                cands.append((a, "random"))
+                extras.append({})
+            ctx.evaluate(cands, extras)
+
+    def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig):
+        """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""
+        if cfg.seed_by == "prediction":
+            pred = nao.score(ctx.archs)
+            order = np.argsort(-pred, kind="stable")[:cfg.top_k]
+            seeds = [ctx.archs[i] for i in order]
+        else:
+            seeds = ctx.best(cfg.top_k)
+        cands, extras = [], []
+        if cfg.n_new:
+            from naoviz.optimize.generate import generate
+            for g in generate(nao, seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs,
+                              eta_step=cfg.eta_step):
+                if ctx.is_new(g.arch):
+                    cands.append((g.arch, "decoder"))
+                    extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
+                                   "score_seed": g.score_seed, "score_new": g.score_new})
+        if cfg.n_mutations:
+            taken = {ctx.space.canonical(a) for a, _ in cands}
+            pool, classes = [], set()
+            for parent in ctx.best(cfg.mutation_parents):
+                for nb in ctx.space.neighbours(parent):
+                    c = ctx.space.canonical(nb)
+                    if c not in ctx.seen and c not in taken and c not in classes:
+                        classes.add(c)
+                        pool.append(nb)
+            if pool:
+                score = nao.score(pool)
+                for i in np.argsort(-score, kind="stable")[:cfg.n_mutations]:
+                    cands.append((pool[i], "mutation"))
+                    extras.append({"score_new": float(score[i])})
+        return cands, extras

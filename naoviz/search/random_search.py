@@ -1,0 +1,31 @@
+"""Random search: uniform architectures, unique by canonical form, until the budget is spent."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from naoviz.search.base import SearchContext, Searcher
+
+
+@dataclass
+class RandomSearchConfig:
+    """``batch``: archs proposed (and evaluated concurrently) at a time."""
+
+    batch: int = 10
+
+
+class RandomSearch(Searcher):
+    """The baseline every searcher must beat (Li & Talwalkar 2019)."""
+
+    name = "rs"
+
+    @classmethod
+    def default_config(cls) -> RandomSearchConfig:
+        return RandomSearchConfig()
+
+    def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        while not ctx.done:
+            # Always a full batch (the context truncates at the budget): a short run is a prefix of a long one.
+            archs = ctx.random_new(rng, self.config.batch)
+            ctx.evaluate([(a, "random") for a in archs])

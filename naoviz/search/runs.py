@@ -1,0 +1,61 @@
+"""Searches that survive: start a run in the store, or resume one by replaying its stored evaluations.
+
+The store row of a run holds everything needed to rebuild it (algo, searcher config, budget, evaluator
+settings, seed); a resumed searcher re-proposes the same archs from the same seed, takes the answers it
+already has from the store and evaluates only the rest, so no finished evaluation is lost or repeated.
+"""
+from __future__ import annotations
+
+import dataclasses
+from typing import Callable, Optional
+
+from naoviz.evaluate import Evaluator, evaluator_from_config
+from naoviz.search.base import Record, SearchResult
+from naoviz.search.registry import make_searcher
+
+
+def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: Optional[str]) -> dict:
+    """The JSON stored with a run: enough to rebuild searcher and evaluator on ``--resume``."""
+    return {"algo": algo, "preset": preset, "budget": int(budget), "space": evaluator.space.name,
+            "searcher": dataclasses.asdict(searcher.config), "evaluator": evaluator.describe()}
+
+
+def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
+                 config: Optional[dict] = None, store=None, progress: bool = True,
+                 on_evaluation: Optional[Callable[[Record], None]] = None) -> SearchResult:
+    """A new search; with ``store`` every finished evaluation is written to a new run as it completes."""
+    searcher = make_searcher(algo, preset=preset, config=config)
+    run_id = None
+    if store is not None:
+        run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), int(seed))
+    return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay=None)
+
+
+def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
+                  on_evaluation: Optional[Callable[[Record], None]] = None) -> SearchResult:
+    """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run."""
+    run = store.get_run(run_id)
+    if run["kind"] != "search":
+        raise ValueError(f"resume: run {run_id!r} is a {run['kind']!r} run, not a search")
+    cfg = run["config"]
+    evaluator = evaluator_from_config(cfg["evaluator"])
+    if executor is not None:
+        evaluator.use_executor(executor)
+    searcher = make_searcher(cfg["algo"], config=cfg["searcher"])
+    replay = store.evaluations(run_id)
+    store.set_status(run_id, "running")
+    return _run(searcher, evaluator, cfg["budget"], run["seed"], store, run_id, progress, on_evaluation,
+                replay=replay)
+
+
+def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay) -> SearchResult:
+    try:
+        result = searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
+                              on_evaluation=on_evaluation, replay=replay)
+    except BaseException:
+        if store is not None:
+            store.set_status(run_id, "failed")
+        raise
+    if store is not None:
+        store.set_status(run_id, "finished")
+    return result
