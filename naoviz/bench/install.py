@@ -14,6 +14,7 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
+from naoviz.bench.help_latency import LATENCY_FILE, find_help_dir, latency_table
 from naoviz.bench.tables import DIGITS_FILE, NB201_FILES, REQUIRED, _read_csv, load_digits_table, load_nb201
 from naoviz.errors import NaovizError
 from naoviz.paths import atomic_write_bytes, data_dir
@@ -122,8 +123,15 @@ def import_dir(source: Path, directory: Optional[Path] = None) -> dict:
     if source == target_dir(directory):
         raise NaovizError(f"data import: {source} already is the data dir")
     found = {name: (source / name).read_bytes() for name in KNOWN_FILES if (source / name).is_file()}
+    shown = {name: str(source / name) for name in found}
+    help_dir = find_help_dir(source)
+    if help_dir is not None and LATENCY_FILE not in found:   # a HELP checkout: convert its .pt latencies
+        found[LATENCY_FILE] = latency_table(help_dir).encode("utf-8")
+        shown[LATENCY_FILE] = f"{LATENCY_FILE} (converted from {help_dir / 'latency'})"
     if not found:
-        raise NaovizError(f"data import: no table files in {source}; expected any of {', '.join(KNOWN_FILES)}")
-    result = install(found, directory, shown={name: str(source / name) for name in found})
+        raise NaovizError(f"data import: no table files in {source}; expected any of {', '.join(KNOWN_FILES)} "
+                          "or a HELP checkout (data/nasbench201/latency/*.pt)")
+    result = install(found, directory, shown=shown)
     result["ignored"] = sorted(p.name for p in source.iterdir() if p.is_file() and p.name not in found)
+    result["converted"] = [LATENCY_FILE] if LATENCY_FILE in shown and "converted" in shown[LATENCY_FILE] else []
     return result

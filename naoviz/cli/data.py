@@ -41,6 +41,8 @@ def _report(result: dict, args, verb: str) -> int:
     print(f"into {result['dir']}")
     for name, rows in result["rows"].items():
         print(f"  {name}: {rows:,} rows")
+    if result.get("converted"):
+        print(f"converted from HELP .pt files (no-globals unpickler): {', '.join(result['converted'])}")
     if result.get("ignored"):
         print(f"ignored (not a naoviz table): {', '.join(result['ignored'])}")
     return 0
