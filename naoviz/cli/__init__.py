@@ -16,8 +16,10 @@ from naoviz.errors import NaovizError
 # Command modules, in the order ``naoviz --help`` lists them.
 COMMAND_MODULES = [
     "naoviz.cli.info",
+    "naoviz.cli.child",
     "naoviz.cli.data",
     "naoviz.cli.search",
+    "naoviz.cli.bench",
 ]
 
 

@@ -1,0 +1,40 @@
+"""Build a child network from a space name and an architecture (string or ints)."""
+from __future__ import annotations
+
+from dataclasses import asdict, dataclass
+from typing import Optional, Union
+
+from torch import nn
+
+from naoviz.spaces import SearchSpace, get_space
+
+
+@dataclass
+class NetOptions:
+    """Width and depth (None = the space's standard: NB201 C=16 N=5; NAONet F=36 N=6) and regularisers."""
+
+    channels: Optional[int] = None
+    cells: Optional[int] = None
+    aux_head: bool = True            # NAONet only
+    drop_path_keep: float = 0.8      # NAONet only
+    keep_prob: float = 0.6           # NAONet only (final dropout)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def build_network(space: Union[str, SearchSpace], arch, num_classes: int = 10, in_channels: int = 3,
+                  options: Optional[NetOptions] = None) -> nn.Module:
+    """The macro network of ``space`` with cell ``arch``; ``ValueError`` if the arch is not valid."""
+    space = get_space(space) if isinstance(space, str) else space
+    arch = space.coerce(arch)
+    o = options or NetOptions()
+    if space.name == "nb201":
+        from naoviz.child.nb201_net import NB201Net, NB201NetConfig
+        return NB201Net(arch, NB201NetConfig(o.channels or 16, o.cells or 5, num_classes, in_channels))
+    if space.name in ("naonet", "naonet-ws"):
+        from naoviz.child.naonet_net import NAONet, NAONetConfig
+        cfg = NAONetConfig(o.channels or 36, o.cells or 6, num_classes, in_channels, o.aux_head,
+                           o.drop_path_keep, o.keep_prob)
+        return NAONet(arch, space, cfg)
+    raise ValueError(f"child: no network for space {space.name!r}; expected nb201, naonet or naonet-ws")

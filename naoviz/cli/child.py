@@ -1,0 +1,70 @@
+"""``naoviz train-child``: train one child network (NB201 or NAONet cell) and print its metrics."""
+from __future__ import annotations
+
+from naoviz.cli.common import emit_json
+
+SPACE_CHOICES = ("nb201", "naonet", "naonet-ws")
+DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("train-child", help="train one child network on digits or CIFAR",
+                       description="Train the macro network of one cell and report train/valid/test metrics. "
+                                   "--arch takes the space's string or a reference cell name (e.g. NAONet-A).")
+    p.add_argument("--space", choices=SPACE_CHOICES, default="nb201")
+    p.add_argument("--arch", required=True, help="architecture string, or NAONet / NAONet-A / NAONet-WS / NAONet-B")
+    p.add_argument("--data", choices=DATA_CHOICES, default="digits")
+    p.add_argument("--epochs", type=int, default=10)
+    p.add_argument("--batch-size", type=int, default=128)
+    p.add_argument("--lr", type=float, default=0.025)
+    p.add_argument("--weight-decay", type=float, default=3e-4)
+    p.add_argument("--cutout", type=int, default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
+    p.add_argument("--channels", type=int, default=None, help="width C / F (default 16 for nb201, 36 for naonet)")
+    p.add_argument("--cells", type=int, default=None, help="cells per stage N (default 5 for nb201, 6 for naonet)")
+    p.add_argument("--no-aux", action="store_true", help="NAONet: no auxiliary head")
+    p.add_argument("--seed", type=int, default=0)
+    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
+    p.add_argument("--checkpoint-dir", default=None, help="save every epoch here and resume from it")
+    p.add_argument("--data-dir", default=None, help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
+    p.add_argument("--json", action="store_true", help="machine-readable output (with the per-epoch history)")
+    p.set_defaults(func=run)
+
+
+def _arch_text(space: str, text: str) -> str:
+    from naoviz.spaces.naonet import REFERENCE_CELLS
+
+    ref = REFERENCE_CELLS.get(text.strip())
+    if ref is None:
+        return text
+    if ref["space"] != space:
+        raise ValueError(f"--arch: reference cell {text!r} belongs to --space {ref['space']}, not {space}")
+    return ref["arch"]
+
+
+def run(args) -> int:
+    import torch
+
+    from naoviz.child import NetOptions, TrainConfig, load_data, train_child
+    from naoviz.spaces import get_space
+
+    if torch.get_num_threads() > 4 and not torch.cuda.is_available():
+        torch.set_num_threads(4)
+    space = get_space(args.space)
+    arch = space.parse(_arch_text(args.space, args.arch))          # fails before any data is read
+    data = load_data(args.data, seed=args.seed, directory=args.data_dir)
+    config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
+                         weight_decay=args.weight_decay, cutout=args.cutout, seed=args.seed,
+                         device=args.device, compile=args.compile, progress=not args.json,
+                         checkpoint_dir=args.checkpoint_dir)
+    net = NetOptions(channels=args.channels, cells=args.cells, aux_head=not args.no_aux)
+    result = train_child(space, arch, data, config, net)
+    if args.json:
+        emit_json(result.to_dict())
+        return 0
+    print(f"{result.space} on {result.data} ({result.device}), {result.params / 1e6:.3f} M params, "
+          f"{result.epochs} epochs in {result.wall_time_s:.1f} s ({result.images_per_s:.0f} images/s)")
+    print(f"  train acc {result.train_acc:6.2f}%  loss {result.train_loss:.4f}")
+    print(f"  valid acc {result.valid_acc:6.2f}%  loss {result.valid_loss:.4f}  (best {result.best_valid_acc:.2f}%)")
+    print(f"  test  acc {result.test_acc:6.2f}%  loss {result.test_loss:.4f}")
+    return 0
