@@ -1,0 +1,93 @@
+"""``naoviz bench predictor``: NAO predictor/decoder/step quality on NB201 beside tree baselines."""
+from __future__ import annotations
+
+import json
+import platform
+import time
+
+from naoviz.cli.common import emit_json
+
+HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
+            ("baselines.grad_boosting.kendall_tau", "GBT tau"), ("nao.spearman_rho", "NAO rho"),
+            ("nao.pairwise_acc", "NAO pair-acc"), ("nao.kendall_tau_top10", "NAO tau top10%"),
+            ("decoder.recon_train", "recon train"), ("decoder.recon_heldout", "recon held-out"),
+            ("decoder.valid_random", "valid random"), ("steps.random.step_beats_seed", "step>seed (random)"),
+            ("steps.random.mutation_beats_seed", "mutation>seed (random)"),
+            ("steps.top10.step_beats_seed", "step>seed (top10%)"),
+            ("steps.top10.mutation_beats_seed", "mutation>seed (top10%)"), ("fit_s", "fit seconds")]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("bench", help="measure model quality and speed")
+    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT")
+    bsub.required = True
+    q = bsub.add_parser("predictor", help="NAO vs tree baselines on NB201 (tau, rho, pairwise acc, decoder, steps)")
+    q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
+    q.add_argument("--metric", default="valid_acc", help="training target (default: cifar10-valid valid_acc)")
+    q.add_argument("--train-sizes", default="100,1000", help="comma-separated training-set sizes")
+    q.add_argument("--seeds", type=int, default=3, help="number of seeds (0..n-1)")
+    q.add_argument("--preset", default="default", help="NAOConfig preset: default, paper, tf, fast")
+    q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
+                   help="override a config field (JSON value), e.g. --set epochs=500 --set target_norm='\"rank\"'")
+    q.add_argument("--threads", type=int, default=1, help="torch threads (default 1: shared CPUs)")
+    q.add_argument("--no-baselines", action="store_true", help="skip the tree baselines")
+    q.add_argument("--no-steps", action="store_true", help="skip the generate()-step measurements")
+    q.add_argument("--json", action="store_true", help="print every figure as JSON")
+    q.set_defaults(func=run_predictor)
+
+
+def _overrides(items: list[str]) -> dict:
+    out = {}
+    for item in items:
+        key, sep, value = item.partition("=")
+        if not sep:
+            raise ValueError(f"--set: expected FIELD=VALUE, got {item!r}")
+        try:
+            out[key.strip()] = json.loads(value)
+        except json.JSONDecodeError:
+            out[key.strip()] = value
+    return out
+
+
+def run_predictor(args) -> int:
+    from naoviz.bench import load_benchmark
+    from naoviz.model import NAOConfig
+    from naoviz.model.quality import run_one, summarise
+
+    sizes = []
+    for s in str(args.train_sizes).split(","):
+        try:
+            sizes.append(int(s))
+        except ValueError:
+            raise ValueError(f"--train-sizes: {s!r} is not an integer (in {args.train_sizes!r})") from None
+    if args.seeds < 1:
+        raise ValueError(f"--seeds: must be >= 1, got {args.seeds}")
+    config = NAOConfig.preset(args.preset, **_overrides(args.set))
+    bench = load_benchmark(args.space)
+    runs, start = [], time.perf_counter()
+    for n in sizes:
+        for seed in range(args.seeds):
+            r = run_one(bench, n, seed, config, metric=args.metric, baselines=not args.no_baselines,
+                        steps=not args.no_steps, threads=args.threads)
+            runs.append(r)
+            if not args.json:
+                print(f"N={n} seed={seed}: tau {r['nao']['kendall_tau']:.3f}  "
+                      f"recon held-out {r['decoder']['recon_heldout']:.3f}  fit {r['fit_s']:.1f}s", flush=True)
+    summary = summarise(runs)
+    payload = {"space": args.space, "metric": args.metric, "preset": args.preset, "config": config.to_dict(),
+               "train_sizes": sizes, "seeds": args.seeds, "threads": args.threads,
+               "machine": f"{platform.machine()} {platform.processor() or ''}".strip(),
+               "date": time.strftime("%Y-%m-%d %H:%M UTC", time.gmtime()),
+               "wall_s": time.perf_counter() - start, "summary": summary, "runs": runs}
+    if args.json:
+        emit_json(payload)
+        return 0
+    print(f"\npreset {args.preset}, metric {args.metric}, {args.seeds} seed(s), mean ± sd")
+    print(f"{'':24}" + "".join(f"{'N=' + str(n):>18}" for n in sizes))
+    for key, label in HEADLINE:
+        cells = []
+        for n in sizes:
+            m = summary[str(n)].get(key)
+            cells.append(f"{m['mean']:.3f} ± {m['sd']:.3f}" if m else "-")
+        print(f"{label:24}" + "".join(f"{c:>18}" for c in cells))
+    return 0

@@ -1,0 +1,166 @@
+"""How good is a NAO model on a tabular benchmark: predictor ranking, decoder reconstruction and validity,
+tree baselines on the same split, and whether generate() steps beat their seeds (vs random mutations).
+
+Protocol (issue 3): train on ``n_train`` random architectures (seeded), evaluate on every other one.
+"""
+from __future__ import annotations
+
+import time
+from typing import Optional
+
+import numpy as np
+import torch
+from scipy.stats import kendalltau, spearmanr
+
+from naoviz.model.config import NAOConfig
+from naoviz.model.estimator import NAO
+
+PAIR_SAMPLE = 1_000_000   # random held-out pairs for the pairwise accuracy (exact counting is O(n^2))
+
+
+def pairwise_accuracy(pred: np.ndarray, true: np.ndarray, seed: int = 0, pairs: int = PAIR_SAMPLE) -> float:
+    """NAO's metric: fraction of pairs (i, j) with (pred_i >= pred_j) == (true_i >= true_j)."""
+    n = len(pred)
+    rng = np.random.default_rng(seed)
+    i, j = rng.integers(n, size=pairs), rng.integers(n, size=pairs)
+    keep = i != j
+    i, j = i[keep], j[keep]
+    return float(np.mean((pred[i] >= pred[j]) == (true[i] >= true[j])))
+
+
+def ranking(pred: np.ndarray, true: np.ndarray, seed: int = 0) -> dict:
+    """Kendall tau, Spearman rho, pairwise accuracy, and tau on the top 10% (by true value)."""
+    top = true >= np.quantile(true, 0.9)
+    return {"kendall_tau": float(kendalltau(pred, true)[0]), "spearman_rho": float(spearmanr(pred, true)[0]),
+            "pairwise_acc": pairwise_accuracy(pred, true, seed),
+            "kendall_tau_top10": float(kendalltau(pred[top], true[top])[0])}
+
+
+def tree_baselines(space, train, y_train, held, y_held, seed: int) -> dict:
+    """Random forest (100 trees) and histogram gradient boosting on ``space.one_hot``, same split."""
+    from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
+    x_tr, x_ho = space.one_hot(train), space.one_hot(held)
+    out = {}
+    for name, model in (("random_forest", RandomForestRegressor(n_estimators=100, n_jobs=1, random_state=seed)),
+                        ("grad_boosting", HistGradientBoostingRegressor(min_samples_leaf=5, random_state=seed))):
+        t = time.perf_counter()
+        model.fit(x_tr, y_train)
+        out[name] = {**ranking(model.predict(x_ho), y_held, seed), "fit_s": time.perf_counter() - t}
+    return out
+
+
+def decoder_quality(nao: NAO, train, held, seed: int, n_random: int = 1000) -> dict:
+    """Exact token reconstruction on train and held-out archs; validity of decodes from random vectors."""
+    rec_tr = nao.reconstruct(train)
+    rec_ho = nao.reconstruct(held)
+    space = nao.space
+    steps = space.seq_len // space.tokens_per_step
+    rng = np.random.default_rng(seed)
+    vecs = rng.normal(size=(n_random, steps, nao.config.hidden_size)) * rng.uniform(0.1, 10, (n_random, 1, 1))
+    valid = 0
+    for arch in nao.decode_vectors(vecs):
+        try:
+            space.validate(arch)
+            space.from_tokens(space.to_tokens(arch))
+            valid += 1
+        except ValueError:
+            pass
+    return {"recon_train": float(np.mean([a == b for a, b in zip(rec_tr, train)])),
+            "recon_heldout": float(np.mean([a == b for a, b in zip(rec_ho, held)])),
+            "recon_heldout_canonical": float(np.mean([space.canonical(a) == space.canonical(b)
+                                                     for a, b in zip(rec_ho, held)])),
+            "valid_random": valid / n_random}
+
+
+def _mutations(space, seed_arch, k: int, rng) -> list:
+    """``k`` random one-edit neighbours that compute a different network than the seed."""
+    key = space.canonical(seed_arch)
+    options = [a for a in space.neighbours(seed_arch) if space.canonical(a) != key]
+    return [options[int(i)] for i in rng.integers(len(options), size=k)] if options else []
+
+
+def step_quality(nao: NAO, bench, metric: str, train, y_train, seed: int, n_seeds: int = 20,
+                 max_eta: float = 50, mutations_per_seed: int = 10) -> dict:
+    """Per seed, the first new arch generate() finds (eta = 1, 2, ...): does its true metric beat the seed's?
+    From random training archs and from the top 10% of the training pool, beside random one-edit mutations."""
+    rng = np.random.default_rng(seed + 7)
+    space = nao.space
+    sign = -1.0 if getattr(nao.scaler_, "maximize", True) is False else 1.0
+    order = np.argsort(-sign * np.asarray(y_train))
+    top = order[: max(1, len(train) // 10)]
+    groups = {"random": rng.choice(len(train), size=min(n_seeds, len(train)), replace=False),
+              "top10": rng.choice(top, size=min(n_seeds, len(top)), replace=False)}
+    out = {}
+    for name, idx in groups.items():
+        beats, etas, hams, found, mut_beats = [], [], [], 0, []
+        for i in idx:
+            s = train[int(i)]
+            s_true = float(bench.metric(metric, [s])[0])
+            new = nao.generate([s], n_new=1, max_eta=max_eta, exclude=train)
+            if new:
+                found += 1
+                g = new[0]
+                beats.append(sign * (float(bench.metric(metric, [g.arch])[0]) - s_true) > 0)
+                etas.append(g.eta), hams.append(g.hamming)
+            muts = _mutations(space, s, mutations_per_seed, rng)
+            if muts:
+                mut_beats += list(sign * (bench.metric(metric, muts) - s_true) > 0)
+        out[name] = {"seeds": len(idx), "found": found,
+                     "step_beats_seed": float(np.mean(beats)) if beats else float("nan"),
+                     "mutation_beats_seed": float(np.mean(mut_beats)) if mut_beats else float("nan"),
+                     "mean_eta": float(np.mean(etas)) if etas else float("nan"),
+                     "mean_hamming": float(np.mean(hams)) if hams else float("nan")}
+    return out
+
+
+def run_one(bench, n_train: int, seed: int, config: NAOConfig, metric: str = "valid_acc",
+            baselines: bool = True, steps: bool = True, threads: Optional[int] = 1, progress: bool = False) -> dict:
+    """Train one NAO on ``n_train`` random archs (``seed``) and measure everything on all the others."""
+    if threads:
+        torch.set_num_threads(int(threads))
+    archs = bench.archs()
+    values = bench.metric(metric)
+    if not 0 < n_train < len(archs):
+        raise ValueError(f"train size {n_train} must be in 1..{len(archs) - 1}")
+    rng = np.random.default_rng(seed)
+    idx = rng.choice(len(archs), size=n_train, replace=False)
+    mask = np.ones(len(archs), dtype=bool)
+    mask[idx] = False
+    train, y_train = [archs[i] for i in idx], values[idx]
+    held, y_held = [archs[i] for i in np.flatnonzero(mask)], values[mask]
+    nao = NAO(bench.space, config.replace(seed=seed))
+    t = time.perf_counter()
+    nao.fit(train, y_train, maximize=True, progress=progress)
+    fit_s = time.perf_counter() - t
+    # The model may tokenise differently from the benchmark's space; archs (tuples) are the same.
+    result = {"n_train": n_train, "seed": seed, "fit_s": fit_s, "epochs": len(nao.history_[-1]),
+              "threads": torch.get_num_threads(), "nao": ranking(nao.score(held), y_held, seed),
+              "decoder": decoder_quality(nao, train, held, seed)}
+    if baselines:
+        result["baselines"] = tree_baselines(bench.space, train, y_train, held, y_held, seed)
+    if steps:
+        result["steps"] = step_quality(nao, bench, metric, train, y_train, seed)
+    return result
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    out = {}
+    for k, v in d.items():
+        key = f"{prefix}{k}"
+        if isinstance(v, dict):
+            out.update(_flatten(v, key + "."))
+        elif isinstance(v, (int, float, np.floating)) and not isinstance(v, bool):
+            out[key] = float(v)
+    return out
+
+
+def summarise(runs: list[dict]) -> dict:
+    """Mean and sd over seeds of every numeric figure, per training size."""
+    out = {}
+    for n in sorted({r["n_train"] for r in runs}):
+        flat = [_flatten(r) for r in runs if r["n_train"] == n]
+        keys = [k for k in flat[0] if k not in ("n_train", "seed")]
+        out[str(n)] = {k: {"mean": float(np.nanmean([f.get(k, np.nan) for f in flat])),
+                           "sd": float(np.nanstd([f.get(k, np.nan) for f in flat], ddof=1)) if len(flat) > 1 else 0.0}
+                       for k in keys}
+    return out
