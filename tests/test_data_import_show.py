@@ -6,8 +6,6 @@ import os
 import shutil
 from pathlib import Path
 
-import pytest
-
 from naoviz.cli import main
 
 SHARED = Path(os.environ["NAOVIZ_DATA"])
