@@ -116,8 +116,7 @@ def fetch(source: Source, base_url: str = DEFAULT_BASE_URL, progress: bool = Tru
 def _progress_bar(name: str, total: Optional[int], enabled: bool):
     from tqdm.auto import tqdm
 
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not enabled,
-                leave=False)
+    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not enabled)
 
 
 def _rows(payload: bytes, source_name: str, needed: list[str]) -> list[dict]:

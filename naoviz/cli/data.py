@@ -102,7 +102,7 @@ def run_show(args) -> int:
         if payload["benchmarks"] or not missing:
             payload["missing"] = missing
             emit_json(payload)
-    else:
+    elif payload["benchmarks"]:
         print(f"data dir: {payload['data_dir']}")
         for summary in payload["benchmarks"].values():
             print("\n".join(format_summary(summary)))
