@@ -1,0 +1,125 @@
+"""The teaching dashboard (served by Voila from notebooks/dashboard.ipynb): a guided explorer, the search
+panel and the child panel in tabs. The page appears at once; a background thread loads the benchmark,
+loads or trains (live loss curve) the cached model and builds the tabs, so first starts show progress."""
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from typing import Optional
+
+import ipywidgets as W
+import plotly.graph_objects as go
+
+from naoviz.ui.state import error_html
+from naoviz.viz import training_curves
+
+log = logging.getLogger("naoviz.ui")
+
+INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h2>"
+         "<p style='margin:2px 0'>NAO encodes a cell into a vector, predicts its accuracy, takes a gradient "
+         "step uphill and decodes a new cell. Click a point on the map (or paste an architecture), then drag "
+         "the <b>step η</b> slider.</p>")
+
+
+def find_benchmark():
+    """NAS-Bench-201 when installed, else the shipped digits table; NaovizError naming the fix otherwise."""
+    from naoviz.bench import default_benchmark
+    from naoviz.errors import DataMissingError, NaovizError
+    from naoviz.paths import data_dir
+
+    try:
+        return default_benchmark()
+    except DataMissingError as exc:
+        raise NaovizError(f"No benchmark table found in {data_dir()}. Run `naoviz data download` to fetch the "
+                          f"NAS-Bench-201 tables (or `naoviz data import DIR`), or start with --data DIR. "
+                          f"({exc})") from None
+
+
+class Dashboard:
+    """``Dashboard(...).widget`` is the app; ``background=False`` builds it before returning (tests)."""
+
+    def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
+                 method: str = "umap", guided: bool = True, background: bool = True, search_budget: int = 60,
+                 nao_search_config: Optional[dict] = None, child_epochs: int = 3):
+        self.options = dict(metric=metric, n_train=n_train, epochs=epochs, method=method, guided=guided,
+                            search_budget=search_budget, nao_search_config=nao_search_config,
+                            child_epochs=child_epochs)
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="training", layout=W.Layout(width="420px"))
+        self.stage = W.HTML("<i>loading the benchmark table…</i>")
+        self.loss = go.FigureWidget(training_curves([]))
+        self.loss.layout.height = 260
+        self.loss_box = W.VBox([self.progress, self.loss], layout=W.Layout(display="none"))
+        self.body = W.VBox([self.stage, self.loss_box])
+        self.widget = W.VBox([W.HTML(INTRO), self.body])
+        self.widget.add_class("naoviz-dashboard")
+        self.explorer = self.search = self.child = None
+        self.ready = threading.Event()
+        self.timings: dict = {}
+        if background:
+            threading.Thread(target=self._build_safely, daemon=True, name="naoviz-dashboard").start()
+        else:
+            self._build()
+
+    def _build_safely(self) -> None:
+        try:
+            self._build()
+        except Exception as exc:  # noqa: BLE001 - shown on the page, not as a traceback
+            log.warning("naoviz dashboard: %s: %s", type(exc).__name__, exc)
+            self.stage.value = error_html(str(exc))
+            self.ready.set()
+
+    def _build(self) -> None:
+        from naoviz.ui.explorer import Explorer
+        from naoviz.ui.panels import ChildPanel, SearchPanel
+        from naoviz.ui.session import ModelSpec, Session, load_or_train, model_dir
+
+        o = self.options
+        t0 = time.perf_counter()
+        bench = find_benchmark()
+        metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
+        spec = ModelSpec(metric=metric, n_train=o["n_train"],
+                         overrides={"epochs": o["epochs"]} if o["epochs"] else {})
+        self.timings["benchmark_s"] = time.perf_counter() - t0
+        folder, _, _, cfg = model_dir(bench, spec)
+        if not (folder / "done").is_file():
+            self.stage.value = (f"<i>First start: training the NAO model on {spec.n_train} {html.escape(bench.name)} "
+                                f"architectures ({cfg.epochs} epochs, cached afterwards)…</i>")
+            self.progress.max = cfg.epochs
+            self.loss_box.layout.display = "flex"
+        history: list = []
+
+        def on_epoch(epoch, logs):
+            history.append({"epoch": epoch + 1, **logs})
+            self.progress.value = epoch + 1
+            if epoch % 5 == 4 or epoch + 1 == cfg.epochs:
+                self.loss.data = []
+                self.loss.add_traces(list(training_curves(history).data))
+
+        model, cached = load_or_train(bench, spec, callback=on_epoch)
+        self.timings["model_s"] = time.perf_counter() - t0
+        self.timings["model_cached"] = cached
+        self.stage.value = "<i>embedding every architecture and drawing the map…</i>"
+        holder: dict = {}
+        session = Session(bench, model, metric=metric, method=o["method"],
+                          on_map_ready=lambda s: holder["ex"].refresh_map() if "ex" in holder else None)
+        self.explorer = holder["ex"] = Explorer(session, guided=o["guided"])
+        if session.umap_future is not None and session.umap_future.done() and session.map_method == "UMAP":
+            self.explorer.refresh_map()       # UMAP finished while the explorer was being built
+        self.search = SearchPanel(bench, metric=metric, budget=o["search_budget"],
+                                  nao_config=o["nao_search_config"])
+        self.child = ChildPanel(bench.space, self._current_decoded, epochs=o["child_epochs"])
+        tabs = W.Tab(children=[self.explorer.widget, self.search.widget, self.child.widget])
+        for i, title in enumerate(("Explorer", "Search", "Train a child")):
+            tabs.set_title(i, title)
+        self.tabs = tabs
+        self.body.children = [tabs] if cached else [tabs, W.HTML("<b>NAO training loss (this first start)</b>"),
+                                                     self.loss]
+        self.timings["ready_s"] = time.perf_counter() - t0
+        self.ready.set()
+
+    def _current_decoded(self):
+        from naoviz.ui.state import position
+        ex = self.explorer
+        return position(ex.path_view, ex.state.index)["decoded"]

@@ -1,0 +1,258 @@
+"""The explorer: map of every architecture, a seed, the step-size slider along its gradient path, the
+prediction chart and the seed-vs-decoded cells, updating together. A thin view over :class:`Session` and
+the pure functions of :mod:`naoviz.ui.state`; every callback reports errors inline, never as a traceback.
+"""
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import time
+from dataclasses import replace
+from pathlib import Path
+from typing import Optional
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.ui import state as S
+from naoviz.viz import cell_compare, embedding_map, export_many, path_trace_data, prediction_chart
+from naoviz.viz.path import current_marker
+
+log = logging.getLogger("naoviz.ui")
+
+
+def replace_figure(fw: go.FigureWidget, fig: go.Figure) -> None:
+    """Swap a FigureWidget's traces and layout for those of ``fig`` (trace count may differ)."""
+    fw.data = []
+    fw.add_traces(list(fig.data))
+    fw.layout = fig.layout
+
+
+def export_dir() -> Path:
+    return Path(os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
+
+
+class Explorer:
+    """Widgets over a :class:`naoviz.ui.session.Session`; ``.widget`` is the box to display."""
+
+    def __init__(self, session, seed=None, max_eta: float = 10.0, n_etas: int = 21, guided: bool = False):
+        self.session = session
+        space = session.space
+        if seed is None:      # start from a middling architecture: there is room to improve
+            order = np.argsort(session.true)
+            seed = session.archs[int(order[len(order) // 2])]
+        self.state = S.ExplorerState(seed=space.coerce(seed), max_eta=max_eta, n_etas=n_etas)
+        metric = session.metric
+        self.map = go.FigureWidget(embedding_map(session.xy, session.colour("true"), labels=session.labels,
+                                                 color_label=f"true {metric}", extra=session.extra,
+                                                 method=session.map_method))
+        self.map.layout.height = 480
+        self.map.data[0].on_click(self._guard(self._on_click))
+        self.pred = go.FigureWidget(prediction_chart([0, 1], [np.nan] * 2, [np.nan] * 2, metric=metric))
+        self.pred.layout.height = 300
+        self.cell = go.FigureWidget(go.Figure())
+        self.cell.layout.height = 330
+        # controls
+        self.slider = W.IntSlider(value=0, min=0, max=n_etas - 1, description="step η", readout=False,
+                                  continuous_update=True, layout=W.Layout(width="360px"))
+        self.eta_label = W.HTML()
+        self.steps = W.BoundedIntText(value=1, min=1, max=10, description="steps", layout=W.Layout(width="150px"))
+        self.max_eta = W.BoundedFloatText(value=max_eta, min=0.5, max=500, step=0.5, description="max η",
+                                          layout=W.Layout(width="170px"))
+        self.colour = W.ToggleButtons(options=[("true", "true"), ("predicted", "predicted")], value="true",
+                                      description="colour", style={"button_width": "80px"})
+        self.text = W.Text(placeholder="paste an architecture string and press Enter",
+                           layout=W.Layout(width="560px"))
+        self.go = W.Button(description="use arch", tooltip="parse the pasted string")
+        self.error = W.HTML()
+        self.dropdowns = [W.Dropdown(options=opts, description=label, layout=W.Layout(width="210px"),
+                                     style={"description_width": "40px"})
+                          for label, opts in S.edge_options(space)]
+        self.info = W.HTML()
+        self.add_btn = W.Button(description="add decoded to pool", button_style="success")
+        self.pool = W.HTML(S.pool_html(space, ()))
+        self.export_fmt = W.Dropdown(options=["png", "svg", "pdf", "html"], value="png", layout=W.Layout(width="80px"))
+        self.export_btn = W.Button(description="export figures")
+        self.export_msg = W.HTML()
+        self.status = W.HTML(self._status_text())
+        self.guide = W.HTML()
+        self.guide_next = W.Button(description="next stage ▸", layout=W.Layout(width="120px"))
+        self.guide_box = W.HBox([self.guide_next, self.guide], layout=W.Layout(display="flex" if guided else "none"))
+        # wiring
+        self.slider.observe(self._guard(lambda ch: self._show_index()), names="value")
+        self.steps.observe(self._guard(lambda ch: self._new_path()), names="value")
+        self.max_eta.observe(self._guard(lambda ch: self._new_path()), names="value")
+        self.colour.observe(self._guard(self._on_colour), names="value")
+        self.text.on_submit(self._guard(lambda _: self._on_paste()))
+        self.go.on_click(self._guard(lambda _: self._on_paste()))
+        for d in self.dropdowns:
+            d.observe(self._guard(self._on_dropdown), names="value")
+        self.add_btn.on_click(self._guard(lambda _: self._on_add()))
+        self.export_btn.on_click(self._guard(lambda _: self.export()))
+        self.guide_next.on_click(self._guard(lambda _: self._next_stage()))
+        self._syncing = False
+        self.widget = self._layout()
+        self.widget.add_class("naoviz-explorer")
+        self._new_path()
+
+    # -- layout -------------------------------------------------------------------------------------
+    def _layout(self) -> W.Widget:
+        edit = W.VBox([W.HBox([self.text, self.go]), self.error,
+                       W.GridBox(self.dropdowns, layout=W.Layout(grid_template_columns="repeat(3, 220px)"))])
+        left = W.VBox([self.status, self.colour, self.map], layout=W.Layout(width="52%"))
+        right = W.VBox([self.cell, self.info], layout=W.Layout(width="48%"))
+        controls = W.HBox([self.slider, self.eta_label, self.steps, self.max_eta])
+        actions = W.HBox([self.add_btn, self.export_fmt, self.export_btn, self.export_msg])
+        return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, self.pred, actions, self.pool])
+
+    def _status_text(self) -> str:
+        s = self.session
+        wait = " (UMAP map computing in the background; PCA shown meanwhile)" if s.umap_future is not None \
+            and not s.umap_future.done() else ""
+        return f"<small>{s.bench.name} · model predicts {s.metric} · {s.map_method} map{wait}</small>"
+
+    # -- plumbing -----------------------------------------------------------------------------------
+    def _guard(self, fn):
+        """Run a callback; any exception becomes an inline message (and a log line), never a traceback."""
+        @functools.wraps(fn)
+        def wrapped(*args, **kwargs):
+            try:
+                return fn(*args, **kwargs)
+            except Exception as exc:  # noqa: BLE001 - the UI must survive anything a user can do
+                log.warning("naoviz explorer: %s: %s", type(exc).__name__, exc)
+                self.error.value = S.error_html(f"{type(exc).__name__}: {exc}")
+        return wrapped
+
+    @property
+    def path_view(self):
+        st = self.state
+        return self.session.path(st.seed, st.etas, st.steps)
+
+    # -- events -------------------------------------------------------------------------------------
+    def _on_click(self, trace, points, selector) -> None:
+        if points.point_inds:
+            self.select(self.session.archs[int(points.point_inds[0])])
+
+    def _on_paste(self) -> None:
+        new = S.paste_arch(self.state, self.session.space, self.text.value)
+        if new.error:
+            self.state = new
+            self.error.value = S.error_html(new.error)
+            return
+        self.select(new.seed)
+
+    def _on_dropdown(self, change) -> None:
+        if not self._syncing:
+            self.select(tuple(d.value for d in self.dropdowns))
+
+    def _on_colour(self, change) -> None:
+        s = self.session
+        with self.map.batch_update():
+            self.map.data[0].marker.color = s.colour(change["new"])
+            self.map.data[0].marker.colorbar.title.text = f"{change['new']} {s.metric}"
+
+    def _on_add(self) -> None:
+        pos = S.position(self.path_view, self.state.index)
+        self.state = S.add_to_pool(self.state, pos["decoded"])
+        self.pool.value = S.pool_html(self.session.space, self.state.pool)
+
+    def _next_stage(self) -> None:
+        self.state = replace(self.state, guide_stage=(self.state.guide_stage + 1) % len(S.GUIDE))
+        if self.state.guide_stage >= 2 and self.slider.value == 0:
+            self.slider.value = min(5, self.slider.max)     # show a real step
+        self._render_guide()
+
+    # -- actions ------------------------------------------------------------------------------------
+    def select(self, arch) -> None:
+        """Make ``arch`` the seed: recompute its path and reset the slider to η = 0."""
+        self.state = S.select_arch(self.state, self.session.space.coerce(arch))
+        self.error.value = ""
+        self._new_path()
+
+    def _new_path(self) -> None:
+        st = replace(self.state, steps=int(self.steps.value), max_eta=float(self.max_eta.value), index=0)
+        self.state = st
+        pv = self.path_view
+        s = self.session
+        seed_row = pv.seed_row
+        self._syncing = True
+        try:
+            for d, v in zip(self.dropdowns, st.seed):
+                d.value = int(v)
+            if self.slider.value != 0:
+                self.slider.value = 0
+        finally:
+            self._syncing = False
+        with self.map.batch_update():
+            self.map.data[1].x = [s.xy[seed_row, 0]] if seed_row is not None else [pv.xy[0, 0]]
+            self.map.data[1].y = [s.xy[seed_row, 1]] if seed_row is not None else [pv.xy[0, 1]]
+            for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, 0).items():
+                self.map.update_traces(selector=dict(name=name), **data)
+        r = pv.result
+        replace_figure(self.pred, prediction_chart(r.etas, r.predicted, r.decoded_predicted, r.true, current=0,
+                                                   decoded=pv.decoded, metric=s.metric))
+        self.pred.layout.height = 300
+        self._show_index()
+
+    def _show_index(self) -> None:
+        """Render the slider's current value (read now, so a burst of drags ends on the last one)."""
+        i = int(self.slider.value)
+        self.state = S.move_slider(self.state, i)
+        pv = self.path_view
+        pos = S.position(pv, self.state.index)
+        self.eta_label.value = f"<b>η = {pos['eta']:.2f}</b>"
+        with self.map.batch_update():
+            self.map.update_traces(selector=dict(name="current"),
+                                   **path_trace_data(pv.xy, pv.result.etas, pv.decoded, pos["index"])["current"])
+        self.pred.update_shapes(**current_marker(pv.result.etas, pos["index"]))
+        fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
+                           titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
+        fig.layout.height = 330
+        replace_figure(self.cell, fig)
+        self.info.value = S.info_html(self.session.describe(self.state.seed), pos, self.session.metric)
+        self.status.value = self._status_text()
+        self._render_guide(pos)
+
+    def _render_guide(self, pos=None) -> None:
+        pos = pos or S.position(self.path_view, self.state.index)
+        self.guide.value = S.guide_text(self.state.guide_stage, self.session.describe(self.state.seed), pos)
+
+    def refresh_map(self) -> None:
+        """Redraw the map after the session swapped projections (PCA -> UMAP)."""
+        s = self.session
+        pv = self.path_view
+        with self.map.batch_update():
+            self.map.data[0].x, self.map.data[0].y = s.xy[:, 0], s.xy[:, 1]
+            row = pv.seed_row
+            if row is not None:
+                self.map.data[1].x, self.map.data[1].y = [s.xy[row, 0]], [s.xy[row, 1]]
+            for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, self.state.index).items():
+                self.map.update_traces(selector=dict(name=name), **data)
+            for a in self.map.layout.annotations:
+                if a.name == "method":
+                    a.text = f"{s.map_method} map"
+        self.status.value = self._status_text()
+
+    def figures(self) -> dict:
+        """The current figures as plain plotly figures (what export writes)."""
+        return {"map": go.Figure(self.map), "prediction": go.Figure(self.pred), "cells": go.Figure(self.cell)}
+
+    def export(self, fmt: Optional[str] = None, folder: Optional[Path] = None) -> list[Path]:
+        """Write the map, prediction chart and cells to ``folder`` (default $NAOVIZ_EXPORT_DIR or
+        ./naoviz-exports) as ``fmt``; reports the paths (or the problem) next to the button."""
+        fmt = fmt or self.export_fmt.value
+        folder = Path(folder) if folder else export_dir()
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        figs = self.figures()
+        paths = [folder / f"{stamp}-{name}.{fmt}" for name in figs]
+        self.export_msg.value = "<i>exporting…</i>"
+        try:
+            export_many(list(figs.values()), paths, width=1000, height=600, scale=1.5)
+        except Exception as exc:  # noqa: BLE001 - shown inline (no browser, disk full, ...)
+            self.export_msg.value = S.error_html(str(exc))
+            raise
+        self.export_msg.value = ("<span class='naoviz-exported'>saved " +
+                                 ", ".join(f"<code>{p}</code>" for p in paths) + "</span>")
+        return paths

@@ -1,0 +1,192 @@
+"""Search panel (NAO vs random search vs regularised evolution, live) and child panel (train a cell on
+digits, live). Work runs in a background thread so the page stays responsive; the pure helpers at the top
+decide what the table and curves show and are tested without a browser."""
+from __future__ import annotations
+
+import html
+import logging
+import threading
+import time
+from typing import Callable, Optional, Sequence
+
+import ipywidgets as W
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.ui.explorer import replace_figure
+from naoviz.viz import search_curves
+from naoviz.viz.theme import TEMPLATE
+
+log = logging.getLogger("naoviz.ui")
+ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search"}
+
+
+# -- pure helpers ------------------------------------------------------------------------------------
+def incumbent(values: Sequence[float], maximize: bool = True) -> np.ndarray:
+    """Best-so-far of ``values`` after each query."""
+    v = np.asarray(values, dtype=float)
+    return np.maximum.accumulate(v) if maximize else np.minimum.accumulate(v)
+
+
+def table_html(rows: Sequence[dict], limit: int = 8) -> str:
+    """The last ``limit`` evaluations, newest first: algo, query, who proposed it, value, reported, arch."""
+    head = "<tr><th>algo</th><th>#</th><th>source</th><th>value</th><th>report</th><th>arch</th></tr>"
+    body = "".join(
+        f"<tr><td>{html.escape(r['algo'])}</td><td>{r['query']}</td><td>{html.escape(r['source'])}</td>"
+        f"<td>{r['value']:.2f}</td><td>{r['report']:.2f}</td><td><code>{html.escape(r['arch'])}</code></td></tr>"
+        for r in list(rows)[::-1][:limit])
+    return f"<table class='naoviz-search-table' style='font-size:12px'>{head}{body}</table>"
+
+
+def search_summary(curves: dict, report: str) -> str:
+    parts = [f"{name}: {arr[-1]:.2f}" for name, arr in curves.items() if len(arr)]
+    return f"best {report} so far — " + " · ".join(parts) if parts else ""
+
+
+def child_curve(history: Sequence[dict]) -> go.Figure:
+    """Train and valid accuracy per epoch of a child network."""
+    fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
+                                margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
+    x = list(range(1, len(history) + 1))
+    for key in ("train_acc", "valid_acc"):
+        fig.add_trace(go.Scatter(name=key, x=x, y=[h.get(key) for h in history], mode="lines+markers"))
+    return fig
+
+
+def _in_thread(target: Callable[[], None], on_error: Callable[[Exception], None]) -> threading.Thread:
+    def run():
+        try:
+            target()
+        except Exception as exc:  # noqa: BLE001 - shown in the panel
+            log.warning("naoviz panel: %s: %s", type(exc).__name__, exc)
+            on_error(exc)
+    t = threading.Thread(target=run, daemon=True, name="naoviz-panel")
+    t.start()
+    return t
+
+
+# -- search ------------------------------------------------------------------------------------------
+class SearchPanel:
+    """Run NAO, RE and RS on the benchmark table one after another with a live table and curve."""
+
+    def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
+                 nao_preset: str = "fast", nao_config: Optional[dict] = None):
+        self.bench, self.metric = bench, metric
+        self.report = report or next((m for m in ("test_acc", "cifar10_test_acc") if m in bench.metrics), metric)
+        self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
+        self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=("nao", "re", "rs"),
+                                      description="algorithms", rows=3)
+        self.budget = W.IntSlider(value=budget, min=10, max=300, step=10, description="budget")
+        self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="seed", layout=W.Layout(width="160px"))
+        self.run_btn = W.Button(description="run search", button_style="primary")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
+        self.msg = W.HTML()
+        self.table = W.HTML()
+        self.curve = go.FigureWidget(search_curves({}, metric=self.report))
+        self.curve.layout.height = 320
+        self.run_btn.on_click(lambda _: self.start())
+        self.rows: list[dict] = []
+        self.curves: dict = {}
+        self.thread: Optional[threading.Thread] = None
+        self.widget = W.VBox([W.HBox([self.algos, W.VBox([self.budget, self.seed, self.run_btn])]),
+                              W.HBox([self.progress, self.msg]), self.curve, self.table])
+
+    def start(self, wait: bool = False) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self.run_btn.disabled = True
+        self.rows, self.curves = [], {}
+        self.thread = _in_thread(self._run, self._failed)
+        if wait:
+            self.thread.join()
+
+    def _failed(self, exc: Exception) -> None:
+        from naoviz.ui.state import error_html
+        self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
+        self.run_btn.disabled = False
+
+    def _run(self) -> None:
+        from naoviz.evaluate import TableEvaluator
+        from naoviz.search import make_searcher
+
+        algos, budget, seed = list(self.algos.value), int(self.budget.value), int(self.seed.value)
+        self.progress.max, self.progress.value = budget * len(algos), 0
+        evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
+        for algo in algos:
+            name = ALGO_LABELS[algo]
+            values: list = []
+            last = [0.0]
+
+            def on_eval(rec, name=name, values=values, last=last):
+                values.append(rec.report)
+                self.rows.append({"algo": name, "query": rec.query, "source": rec.source, "value": rec.value,
+                                  "report": rec.report, "arch": rec.arch})
+                self.curves[name] = incumbent(values, evaluator.maximize)
+                self.progress.value += 1
+                if time.perf_counter() - last[0] > 0.25 or len(values) == budget:   # throttle redraws
+                    last[0] = time.perf_counter()
+                    self._draw()
+
+            self.msg.value = f"<i>running {html.escape(name)}…</i>"
+            kw = {"preset": self.nao_preset, "config": self.nao_config or None} if algo == "nao" else {}
+            make_searcher(algo, **kw).run(evaluator, budget, seed, progress=False, on_evaluation=on_eval)
+            self._draw()
+        self.msg.value = "<b>done</b> " + html.escape(search_summary(self.curves, self.report))
+        self.run_btn.disabled = False
+
+    def _draw(self) -> None:
+        replace_figure(self.curve, search_curves(dict(self.curves), metric=self.report))
+        self.curve.layout.height = 320
+        self.table.value = table_html(self.rows)
+
+
+# -- child training ----------------------------------------------------------------------------------
+class ChildPanel:
+    """Train the explorer's current decoded cell (or any arch) on scikit-learn digits with a live curve."""
+
+    def __init__(self, space, get_arch: Callable[[], tuple], epochs: int = 3):
+        self.space, self.get_arch = space, get_arch
+        self.epochs = W.IntSlider(value=epochs, min=1, max=30, description="epochs")
+        self.train_btn = W.Button(description="train decoded cell on digits", button_style="primary",
+                                  layout=W.Layout(width="240px"))
+        self.progress = W.IntProgress(value=0, min=0, max=epochs, description="epochs")
+        self.msg = W.HTML()
+        self.curve = go.FigureWidget(child_curve([]))
+        self.train_btn.on_click(lambda _: self.start())
+        self.thread: Optional[threading.Thread] = None
+        self.result = None
+        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn]), W.HBox([self.progress, self.msg]), self.curve])
+
+    def start(self, wait: bool = False) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self.train_btn.disabled = True
+        self.thread = _in_thread(self._run, self._failed)
+        if wait:
+            self.thread.join()
+
+    def _failed(self, exc: Exception) -> None:
+        from naoviz.ui.state import error_html
+        self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
+        self.train_btn.disabled = False
+
+    def _run(self) -> None:
+        from naoviz.child import TrainConfig, load_data, train_child
+
+        arch = self.get_arch()
+        epochs = int(self.epochs.value)
+        self.progress.max, self.progress.value = epochs, 0
+        self.msg.value = f"<i>training <code>{html.escape(self.space.format(arch))}</code>…</i>"
+        data = load_data("digits", seed=0)
+        history: list = []
+
+        def cb(epoch, logs):
+            history.append(logs)
+            self.progress.value = epoch + 1
+            replace_figure(self.curve, child_curve(history))
+
+        self.result = train_child(self.space, arch, data, TrainConfig(epochs=epochs, progress=False, device="cpu"),
+                                  callback=cb)
+        self.msg.value = (f"test accuracy <b>{self.result.test_acc:.1f}%</b> after {epochs} epoch(s), "
+                          f"{self.result.params:,} parameters, {self.result.wall_time_s:.1f} s")
+        self.train_btn.disabled = False
