@@ -3,11 +3,13 @@ from __future__ import annotations
 
 import functools
 import http.server
+import os
 import threading
 from contextlib import contextmanager
 from pathlib import Path
 
-RAW = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "raw"
+# The raw source files, byte for byte as published, kept next to the tables (conftest sets NAOVIZ_DATA).
+RAW = Path(os.environ["NAOVIZ_DATA"]) / "raw"
 RAW_FILES = {  # local raw copy -> Source.name
     "NAS-Landscapes_cifar10_avg.csv": "cifar10_avg.csv",
     "nats-bench-landscape_nats_bench.csv": "nats_bench.csv",
@@ -41,6 +43,8 @@ def make_mirror(root: Path, tamper: str | None = None) -> Path:
     from naoviz.bench.download import SOURCES
 
     by_name = {s.name: s for s in SOURCES}
+    assert all((RAW / local).is_file() for local in RAW_FILES), \
+        f"the download tests serve the raw files in {RAW} ({', '.join(RAW_FILES)}); point NAOVIZ_DATA at shared/data"
     for local, name in RAW_FILES.items():
         target = root / by_name[name].url_path
         target.parent.mkdir(parents=True, exist_ok=True)
