@@ -162,6 +162,13 @@ class RunStore:
     def __exit__(self, *exc) -> None:
         self.close()
 
+    def __getstate__(self) -> dict:
+        """Picklable (e.g. sent to a Dask worker): only the path travels; the copy opens its own connection."""
+        return {"path": self.path, "synchronous": self._synchronous}
+
+    def __setstate__(self, state: dict) -> None:
+        self.__init__(state["path"], state["synchronous"])
+
     def __repr__(self) -> str:
         return f"RunStore({str(self.path)!r})"
 

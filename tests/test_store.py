@@ -62,6 +62,8 @@ def test_round_trip_and_contract(tmp_path):
 
     again = RunStore(tmp_path / "runs.db")              # reopen: same data, schema untouched
     assert again.evaluations(run) == evals
+    import pickle
+    assert pickle.loads(pickle.dumps(store)).evaluations(run) == evals   # picklable for worker processes
     conn = sqlite3.connect(tmp_path / "runs.db")
     assert conn.execute("PRAGMA journal_mode").fetchone()[0] == "wal"
     assert {r[0] for r in conn.execute("SELECT name FROM sqlite_master WHERE type='table'")} >= \
