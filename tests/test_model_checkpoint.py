@@ -81,3 +81,10 @@ def test_missing_tensor(saved, tmp_path):
     (d / "nao.safetensors").write_bytes(save(tensors))
     with pytest.raises(CheckpointError, match="missing \\['decoder.proj.weight'\\]"):
         NAO.load(d)
+
+
+def test_load_with_device_override(saved):
+    nao, d, archs = saved
+    back = NAO.load(d, device="cpu")
+    assert back.config.device == "cpu"
+    np.testing.assert_array_equal(back.score(archs), nao.score(archs))

@@ -174,8 +174,10 @@ class NAO:
             "scaler": self.scaler_.to_dict(), "rounds": self.rounds_})
 
     @classmethod
-    def load(cls, directory, space: Optional[SearchSpace] = None) -> "NAO":
-        """A fitted NAO from ``save``; ``CheckpointError`` naming the file and the mismatch if it cannot be."""
+    def load(cls, directory, space: Optional[SearchSpace] = None, device: Optional[str] = None) -> "NAO":
+        """A fitted NAO from ``save``; ``CheckpointError`` naming the file and the mismatch if it cannot be.
+
+        ``device`` overrides the saved one (e.g. load a GPU-trained model on a CPU-only machine)."""
         from pathlib import Path
         meta = checkpoint.read_meta(directory)
         where = Path(directory) / checkpoint.META
@@ -183,6 +185,8 @@ class NAO:
             cfg = NAOConfig.from_dict(meta["config"])
         except (ValueError, TypeError) as exc:
             raise CheckpointError(f"{where}: bad config ({exc})") from exc
+        if device is not None:
+            cfg = cfg.replace(device=device)
         if space is None:
             from naoviz.spaces import get_space
             spec = meta["space"]
