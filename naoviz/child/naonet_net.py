@@ -64,13 +64,14 @@ class NAONetCell(nn.Module):
                                           if reduction and s < 2})
         self.out_channels = len(self.concat) * c
 
-    def forward(self, s0: torch.Tensor, s1: torch.Tensor, drop_prob: float = 0.0) -> torch.Tensor:
+    def forward(self, s0: torch.Tensor, s1: torch.Tensor, drop_prob=None) -> torch.Tensor:
+        """``drop_prob``: None (no drop-path) or a float / 0-d tensor applied to every branch."""
         states = [self.pre0(s0), self.pre1(s1)]
         for node in range(NODES):
             total = None
             for b in (2 * node, 2 * node + 1):
                 h = self.branches[b](states[self.inputs[b]])
-                if self.training and drop_prob > 0:
+                if self.training and drop_prob is not None:
                     h = drop_path(h, drop_prob)
                 total = h if total is None else total + h
             states.append(total)
@@ -127,18 +128,19 @@ class NAONet(nn.Module):
                 self.aux = AuxHead(c_p, config.num_classes)
         self.dropout = nn.Dropout(1.0 - config.keep_prob)
         self.classifier = nn.Linear(c_p, config.num_classes)
-        self.progress = 0.0
+        # progress as a 0-d buffer, so changing it never triggers a torch.compile recompilation
+        self.register_buffer("progress", torch.zeros(()), persistent=False)
 
     def set_progress(self, fraction: float) -> None:
         """Training progress in [0, 1]; scales drop-path (0 at the start, full at the end)."""
-        self.progress = float(min(max(fraction, 0.0), 1.0))
+        self.progress.fill_(float(min(max(fraction, 0.0), 1.0)))
 
     def forward(self, x: torch.Tensor, with_aux: bool = False):
         s0 = s1 = self.stem(x)
         aux = None
         drop = 1.0 - self.config.drop_path_keep
         for i, cell in enumerate(self.cells):
-            p = drop * (i + 1) / self.num_cells * self.progress
+            p = drop * (i + 1) / self.num_cells * self.progress if drop > 0 else None
             s0, s1 = s1, cell(s0, s1, p)
             if self.aux is not None and self.training and i == self.reduction_ids[1]:
                 aux = self.aux(s1)

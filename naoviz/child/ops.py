@@ -85,12 +85,11 @@ class Zero(nn.Module):
         return x[:, :, ::self.stride, ::self.stride].mul(0.0)
 
 
-def drop_path(x: torch.Tensor, drop_prob: float) -> torch.Tensor:
-    """Zero whole samples of ``x`` (B, C, H, W) with prob ``drop_prob`` and rescale the rest."""
-    if drop_prob <= 0.0:
-        return x
+def drop_path(x: torch.Tensor, drop_prob) -> torch.Tensor:
+    """Zero whole samples of ``x`` (B, C, H, W) with prob ``drop_prob`` (float or 0-d tensor) and
+    rescale the rest; a tensor probability keeps ``torch.compile`` from recompiling as it changes."""
     keep = 1.0 - drop_prob
-    mask = torch.empty(x.shape[0], 1, 1, 1, device=x.device, dtype=x.dtype).bernoulli_(keep)
+    mask = (torch.rand(x.shape[0], 1, 1, 1, device=x.device) < keep).to(x.dtype)
     return x * mask / keep
 
 
