@@ -57,7 +57,8 @@ class NAO:
 
     def coerce(self, archs) -> list[Arch]:
         """Strings / sequences -> validated arch tuples (one arch alone is accepted as a list of one)."""
-        if isinstance(archs, str) or (isinstance(archs, tuple) and archs and isinstance(archs[0], (int, np.integer))):
+        if isinstance(archs, str) or (isinstance(archs, (tuple, list, np.ndarray)) and len(archs)
+                                      and isinstance(archs[0], (int, np.integer))):
             archs = [archs]
         return [self.space.coerce(a) for a in archs]
 

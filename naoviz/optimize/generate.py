@@ -42,7 +42,8 @@ def generate(model, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = 
     if not seeds or n_new == 0:
         return []
     space, net = model.space, model.model_.eval()
-    seen = {space.canonical(a) for a in model.coerce(list(exclude))} if len(exclude) else set()
+    exclude = list(exclude)
+    seen = {space.canonical(a) for a in model.coerce(exclude)} if exclude else set()
     seen |= {space.canonical(s) for s in seeds}
     with torch.no_grad():
         out0, emb0 = net.encoder(model.tokens(seeds))
