@@ -20,6 +20,7 @@ COMMAND_MODULES = [
     "naoviz.cli.data",
     "naoviz.cli.search",
     "naoviz.cli.bench",
+    "naoviz.cli.dashboard",
 ]
 
 

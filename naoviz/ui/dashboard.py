@@ -57,10 +57,34 @@ class Dashboard:
         self.explorer = self.search = self.child = None
         self.ready = threading.Event()
         self.timings: dict = {}
+        # Import the heavy modules here, in the caller's thread: a first import racing the main thread's
+        # (plotly imports pandas lazily) can see a half-initialised module.
+        import naoviz.bench  # noqa: F401
+        import naoviz.model  # noqa: F401
+        import naoviz.ui.panels  # noqa: F401
+        import naoviz.ui.session  # noqa: F401
         if background:
             threading.Thread(target=self._build_safely, daemon=True, name="naoviz-dashboard").start()
         else:
             self._build()
+
+    @classmethod
+    def from_env(cls, **defaults) -> "Dashboard":
+        """A dashboard whose sizes can be set from the environment (tests and small machines):
+        NAOVIZ_DASHBOARD_TRAIN (archs the model learns from), NAOVIZ_DASHBOARD_EPOCHS, NAOVIZ_DASHBOARD_MAP
+        (umap or pca), NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
+        import os
+
+        env = {"n_train": ("NAOVIZ_DASHBOARD_TRAIN", int), "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int),
+               "method": ("NAOVIZ_DASHBOARD_MAP", str), "search_budget": ("NAOVIZ_DASHBOARD_BUDGET", int)}
+        opts = dict(defaults)
+        for key, (name, kind) in env.items():
+            if os.environ.get(name):
+                try:
+                    opts[key] = kind(os.environ[name])
+                except ValueError:
+                    raise ValueError(f"{name}: expected {kind.__name__}, got {os.environ[name]!r}") from None
+        return cls(**opts)
 
     def _build_safely(self) -> None:
         try:

@@ -71,6 +71,8 @@ class SearchPanel:
 
     def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
                  nao_preset: str = "fast", nao_config: Optional[dict] = None):
+        import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
+        import naoviz.search  # noqa: F401
         self.bench, self.metric = bench, metric
         self.report = report or next((m for m in ("test_acc", "cifar10_test_acc") if m in bench.metrics), metric)
         self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
@@ -145,6 +147,7 @@ class ChildPanel:
     """Train the explorer's current decoded cell (or any arch) on scikit-learn digits with a live curve."""
 
     def __init__(self, space, get_arch: Callable[[], tuple], epochs: int = 3):
+        import naoviz.child  # noqa: F401  (imported here, not first in the worker thread)
         self.space, self.get_arch = space, get_arch
         self.epochs = W.IntSlider(value=epochs, min=1, max=30, description="epochs")
         self.train_btn = W.Button(description="train decoded cell on digits", button_style="primary",

@@ -1,0 +1,67 @@
+"""``naoviz dashboard``: serve the teaching app (notebooks/dashboard.ipynb) with Voila on 127.0.0.1."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+from naoviz.paths import atomic_write_text, cache_dir
+
+REPO_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
+# Used when naoviz is installed without the source tree (no notebooks/ folder next to the package).
+FALLBACK_CELLS = [
+    "# naoviz dashboard\nfrom IPython.display import display\nfrom naoviz.ui import Dashboard",
+    "app = Dashboard()\ndisplay(app.widget)",
+]
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)")
+    p.add_argument("--port", type=int, default=8866, help="port to listen on (default 8866)")
+    p.add_argument("--ip", default="127.0.0.1", help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--data", type=Path, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
+    p.add_argument("--exports", type=Path, default=Path("naoviz-exports"),
+                   help="where the export button writes figures (default ./naoviz-exports)")
+    p.add_argument("--dry-run", action="store_true", help="print the Voila command and exit")
+    p.set_defaults(func=run)
+
+
+def dashboard_notebook() -> Path:
+    """The repository's dashboard notebook, or a minimal copy written to the cache folder."""
+    if REPO_NOTEBOOK.is_file():
+        return REPO_NOTEBOOK
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3",
+                                                                           "display_name": "Python 3"}},
+          "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
+                     "source": src} for i, src in enumerate(FALLBACK_CELLS)]}
+    path = cache_dir() / "dashboard.ipynb"
+    atomic_write_text(path, json.dumps(nb, indent=1))
+    return path
+
+
+def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
+    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+            "--Voila.token=", "--theme=light"]
+
+
+def run(args) -> int:
+    if not 1 <= args.port <= 65535:
+        raise ValueError(f"--port: expected 1..65535, got {args.port}")
+    env = dict(os.environ)
+    if args.data is not None:
+        if not args.data.is_dir():
+            raise ValueError(f"--data: {str(args.data)!r} is not a folder")
+        env["NAOVIZ_DATA"] = str(args.data.expanduser().resolve())
+    env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
+    cmd = voila_command(dashboard_notebook(), args.port, args.ip)
+    if args.dry_run:
+        print(" ".join(cmd))
+        return 0
+    print(f"naoviz dashboard: http://{args.ip}:{args.port}/  (Ctrl-C to stop; the first start trains and caches "
+          f"the model, later starts are quick)", file=sys.stderr)
+    try:
+        return subprocess.call(cmd, env=env)
+    except KeyboardInterrupt:
+        return 0
