@@ -23,6 +23,8 @@ ROWS = [("nao.kendall_tau", "Kendall τ (NAO)"), ("baselines.random_forest.kenda
         ("steps.random.mutation_beats_seed", "random one-edit mutation beats seed (random seeds)"),
         ("steps.top10.step_beats_seed", "first generate() step beats seed (top-10% seeds)"),
         ("steps.top10.mutation_beats_seed", "random one-edit mutation beats seed (top-10% seeds)"),
+        ("steps.random.gated_step_beats_seed", "first gated step (require_gain) beats seed (random seeds)"),
+        ("steps.top10.gated_step_beats_seed", "first gated step (require_gain) beats seed (top-10% seeds)"),
         ("steps.random.mean_eta", "η of first new arch (random seeds)"),
         ("steps.top10.mean_hamming", "Hamming of first new arch to seed (top-10% seeds)"),
         ("fit_s", "NAO fit seconds (1 thread)")]

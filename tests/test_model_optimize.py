@@ -51,3 +51,9 @@ def test_generate_new_unique_archs(model):
     assert nao.generate(seeds, n_new=0) == []
     with pytest.raises(ValueError, match="max_eta"):
         nao.generate(seeds, 3, max_eta=-1)
+
+
+def test_generate_require_gain_keeps_only_predicted_improvements(model):
+    nao, archs = model
+    new = nao.generate(archs[:10], n_new=5, exclude=archs, require_gain=True)
+    assert all(g.score_decoded > g.score_seed for g in new)

@@ -162,9 +162,10 @@ class NAO:
         from naoviz.optimize.path import path
         return path(self, arch, etas, steps=steps, benchmark=benchmark, metric=metric)
 
-    def generate(self, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = ()):
+    def generate(self, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = (), **options):
+        """New unique archs by the paper's eta schedule; options: eta_step, require_gain (see optimize)."""
         from naoviz.optimize.generate import generate
-        return generate(self, seeds, n_new, max_eta=max_eta, exclude=exclude)
+        return generate(self, seeds, n_new, max_eta=max_eta, exclude=exclude, **options)
 
     # -- persistence ------------------------------------------------------------------------------
     def save(self, directory) -> None:

@@ -92,10 +92,13 @@ def step_quality(nao: NAO, bench, metric: str, train, y_train, seed: int, n_seed
               "top10": rng.choice(top, size=min(n_seeds, len(top)), replace=False)}
     out = {}
     for name, idx in groups.items():
-        beats, etas, hams, found, mut_beats = [], [], [], 0, []
+        beats, etas, hams, found, mut_beats, gain_beats = [], [], [], 0, [], []
         for i in idx:
             s = train[int(i)]
             s_true = float(bench.metric(metric, [s])[0])
+            gated = nao.generate([s], n_new=1, max_eta=max_eta, exclude=train, require_gain=True)
+            if gated:
+                gain_beats.append(sign * (float(bench.metric(metric, [gated[0].arch])[0]) - s_true) > 0)
             new = nao.generate([s], n_new=1, max_eta=max_eta, exclude=train)
             if new:
                 found += 1
@@ -108,6 +111,8 @@ def step_quality(nao: NAO, bench, metric: str, train, y_train, seed: int, n_seed
         out[name] = {"seeds": len(idx), "found": found,
                      "step_beats_seed": float(np.mean(beats)) if beats else float("nan"),
                      "mutation_beats_seed": float(np.mean(mut_beats)) if mut_beats else float("nan"),
+                     "gated_step_beats_seed": float(np.mean(gain_beats)) if gain_beats else float("nan"),
+                     "gated_found": len(gain_beats),
                      "mean_eta": float(np.mean(etas)) if etas else float("nan"),
                      "mean_hamming": float(np.mean(hams)) if hams else float("nan")}
     return out

@@ -29,8 +29,12 @@ class Generated:
 
 
 def generate(model, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = (),
-             eta_step: float = 1.0) -> list[Generated]:
-    """Up to ``n_new`` new unique archs from gradient steps on ``seeds`` (first found first)."""
+             eta_step: float = 1.0, require_gain: bool = False) -> list[Generated]:
+    """Up to ``n_new`` new unique archs from gradient steps on ``seeds`` (first found first).
+
+    ``require_gain`` (not in the paper) also skips a decode unless its own re-encoded score beats its
+    seed's: the predictor must agree the decoded arch, not just the moved point, is an improvement.
+    """
     model._check_fitted()
     if isinstance(n_new, bool) or not isinstance(n_new, (int, np.integer)) or n_new < 0:
         raise ValueError(f"generate: n_new must be an int >= 0, got {n_new!r}")
@@ -60,9 +64,10 @@ def generate(model, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = 
             emb = pool(states)
             scores = net.predictor(emb).cpu().numpy()
         decoded, _ = model.decode(states, emb)
+        gains = model.score(decoded) - seed_scores if require_gain else None
         for i, arch in enumerate(decoded):
             key = space.canonical(arch)
-            if key in seen:
+            if key in seen or (gains is not None and gains[i] <= 0):
                 continue
             seen.add(key)
             found.append(Generated(arch=arch, seed=seeds[i], eta=float(eta), score_seed=float(seed_scores[i]),
