@@ -17,6 +17,7 @@ from naoviz.errors import NaovizError
 COMMAND_MODULES = [
     "naoviz.cli.info",
     "naoviz.cli.child",
+    "naoviz.cli.benchbuild",
     "naoviz.cli.data",
     "naoviz.cli.search",
     "naoviz.cli.bench",

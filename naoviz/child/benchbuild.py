@@ -1,0 +1,149 @@
+"""Build a tabular NB201 benchmark by training one architecture per canonical class (``naoviz bench-build``).
+
+Each result is appended to the run store as soon as it exists, so an interrupted build resumes where it
+stopped (same store, same settings). Work runs in-process or on Dask (the search's executors). The table has
+the schema :func:`naoviz.bench.tables.load_digits_table` reads: ``arch_index, arch_str`` + metrics, one row
+per class (the member with the smallest ``arch_index``); the benchmark answers for every member.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass
+from pathlib import Path
+from typing import Callable, Optional, Union
+
+import numpy as np
+
+from naoviz.paths import atomic_write_text
+from naoviz.spaces import NB201Space
+
+METRICS = ("train_acc", "valid_acc", "test_acc", "train_loss", "valid_loss", "test_loss", "train_time_s",
+           "params_M")
+_DATA: dict = {}                  # per-process dataset cache (each Dask worker loads its own)
+
+
+@dataclass
+class BuildConfig:
+    """What is trained (stored with the run; a build resumes only with identical settings)."""
+
+    space: str = "nb201"
+    data: str = "digits"
+    epochs: int = 4
+    archs: Union[str, int] = "all"      # "all" classes or a seeded random subset of N classes
+    channels: int = 8
+    cells: int = 1
+    batch_size: int = 64
+    lr: float = 0.05
+    seed: int = 0
+    data_dir: Optional[str] = None
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+    def check(self) -> None:
+        if self.space != "nb201":
+            raise ValueError(f"--space: bench-build makes NB201-indexed tables; got {self.space!r}")
+        if self.archs != "all" and (not isinstance(self.archs, int) or self.archs < 1):
+            raise ValueError(f"--archs: expected 'all' or a positive number, got {self.archs!r}")
+        if self.epochs < 1:
+            raise ValueError(f"--epochs: must be >= 1, got {self.epochs}")
+
+
+def train_metrics(arch, *, data: str, epochs: int, channels: int, cells: int, batch_size: int, lr: float,
+                  seed: int, data_dir: Optional[str] = None, threads: int = 1) -> dict:
+    """Train one NB201 cell (1 CPU thread by default) and return its table row's metrics."""
+    import torch
+
+    from naoviz.child import NetOptions, TrainConfig, load_data, train_child
+
+    torch.set_num_threads(threads)
+    key = (data, seed, data_dir)
+    if key not in _DATA:
+        _DATA[key] = load_data(data, seed=seed, directory=data_dir)
+    r = train_child("nb201", arch, _DATA[key],
+                    TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False),
+                    NetOptions(channels=channels, cells=cells))
+    return {"train_acc": r.train_acc, "valid_acc": r.valid_acc, "test_acc": r.test_acc,
+            "train_loss": r.train_loss, "valid_loss": r.valid_loss, "test_loss": r.test_loss,
+            "train_time_s": r.wall_time_s, "params_M": r.params / 1e6}
+
+
+def representatives(space: NB201Space, archs: Union[str, int] = "all", seed: int = 0) -> list[tuple[int, tuple]]:
+    """``(arch_index, arch)`` of the smallest-index member of every class (or of N seeded random classes)."""
+    reps = sorted(min((space.index_of(a), a) for a in members) for members in space.classes.values())
+    if archs != "all" and int(archs) < len(reps):
+        pick = np.random.default_rng(seed).choice(len(reps), size=int(archs), replace=False)
+        reps = [reps[i] for i in sorted(pick)]
+    return reps
+
+
+def _find_run(store, config: dict) -> Optional[str]:
+    for run in store.runs():
+        if run["kind"] == "bench-build" and run["config"] == config:
+            return run["id"]
+    return None
+
+
+def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Union[str, Path],
+                    cluster=None, progress: bool = True,
+                    on_result: Optional[Callable[[int, dict], None]] = None) -> dict:
+    """Train what is missing, write the table to ``out``; returns run id, counts and the table path."""
+    from tqdm.auto import tqdm
+
+    from naoviz.evaluate import ClusterConfig, Executors, InProcessExecutor, TrainingEvaluator
+    from naoviz.store import RunStore
+
+    config.check()
+    space = NB201Space()
+    store = RunStore(store_path)
+    cfg = json.loads(json.dumps(config.to_dict()))
+    run_id = _find_run(store, cfg) or store.create_run("bench-build", cfg, config.seed)
+    done = {e["canonical"] for e in store.evaluations(run_id)}
+    todo = [(i, a) for i, a in representatives(space, config.archs, config.seed) if space.canonical(a) not in done]
+    options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
+    evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
+    bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="bench-build", unit="arch",
+               disable=not progress)
+    store.set_status(run_id, "running")
+    trained = 0
+    try:
+        with Executors(cluster or ClusterConfig()) as executor:
+            evaluator.use_executor(executor)
+            archs = [a for _, a in todo]
+            if isinstance(executor, InProcessExecutor):   # one at a time, so each result is stored at once
+                outcomes = ((k, evaluator(a)) for k, a in enumerate(archs))
+            else:
+                outcomes = evaluator.evaluate_many(archs)
+            for k, outcome in outcomes:
+                arch = archs[k]
+                store.add_evaluation(run_id, space="nb201", arch=space.format(arch), canonical=space.canonical(arch),
+                                     metrics=outcome["metrics"], evaluator="child-trainer", cost_s=outcome["cost_s"],
+                                     extra={"arch_index": todo[k][0]})
+                trained += 1
+                bar.update(1)
+                if on_result is not None:
+                    on_result(trained, outcome["metrics"])
+    except BaseException:
+        store.set_status(run_id, "failed")
+        raise
+    finally:
+        bar.close()
+    path = write_table(store, run_id, out)
+    store.set_status(run_id, "finished")
+    return {"run_id": run_id, "trained": trained, "reused": len(done), "rows": len(done) + trained,
+            "table": str(path)}
+
+
+def write_table(store, run_id: str, out: Union[str, Path]) -> Path:
+    """The run's evaluations as a table ``arch_index, arch_str, <METRICS>`` sorted by index (atomic write)."""
+    space = NB201Space()
+    rows = []
+    for e in store.evaluations(run_id):
+        arch = space.parse(e["arch"])
+        rows.append([space.index_of(arch), e["arch"]] + [e["metrics"][m] for m in METRICS])
+    rows.sort()
+    lines = [",".join(("arch_index", "arch_str") + METRICS)]
+    lines += [",".join([str(r[0]), r[1]] + [f"{v:.6f}" for v in r[2:]]) for r in rows]
+    out = Path(out)
+    atomic_write_text(out, "\n".join(lines) + "\n")
+    return out

@@ -1,0 +1,74 @@
+"""bench-build: trains one arch per class into the run store, resumes, writes a table the benchmark reads."""
+from __future__ import annotations
+
+import pytest
+
+from naoviz.bench.tables import load_digits_table
+from naoviz.child.benchbuild import BuildConfig, build_benchmark, representatives
+from naoviz.cli import main
+from naoviz.spaces import NB201Space
+from naoviz.store import RunStore
+
+TINY = dict(data="digits", epochs=1, channels=4, cells=1, batch_size=128, lr=0.05, seed=0)
+
+
+def test_representatives_cover_every_class_once():
+    space = NB201Space()
+    reps = representatives(space)
+    assert len(reps) == 6466 and len({space.canonical(a) for _, a in reps}) == 6466
+    assert all(space.index_of(a) == i for i, a in reps[:50])
+    sub = representatives(space, 5, seed=3)
+    assert len(sub) == 5 and sub == representatives(space, 5, seed=3) and set(sub) <= set(reps)
+
+
+class _Stop(Exception):
+    pass
+
+
+def _stop_after(n):
+    def hook(count, metrics):
+        if count == n:
+            raise _Stop()
+    return hook
+
+
+def test_build_resumes_and_writes_a_readable_table(tmp_path):
+    db, out = tmp_path / "runs.db", tmp_path / "nb201_digits.csv"
+    config = BuildConfig(archs=4, **TINY)
+    with pytest.raises(_Stop):
+        build_benchmark(config, db, out, progress=False, on_result=_stop_after(2))
+    store = RunStore(db)
+    (run,) = store.runs()
+    assert run["status"] == "failed" and run["n_evaluations"] == 2
+    summary = build_benchmark(config, db, out, progress=False)
+    assert summary["run_id"] == run["id"] and (summary["trained"], summary["reused"], summary["rows"]) == (2, 2, 4)
+    assert store.get_run(run["id"])["status"] == "finished"
+    evals = store.evaluations(run["id"])
+    assert len({e["canonical"] for e in evals}) == 4
+    table = load_digits_table(out)
+    assert len(table) == 4 and {"valid_acc", "test_acc", "train_time_s", "params_M"} <= set(table.metrics)
+    assert ((table.metric("test_acc") >= 0) & (table.metric("test_acc") <= 100)).all()
+    # every member of a built class is answered by its representative's row
+    space = table.space
+    i = int(table.frame.index[0])
+    members = space.classes[space.canonical(space.from_index(i))]
+    assert table.query(members[-1])["test_acc"] == table.query(i)["test_acc"]
+
+
+def test_cli_bench_build_and_bad_options(tmp_path, capsys):
+    args = ["bench-build", "--archs", "1", "--epochs", "1", "--channels", "4", "--store", str(tmp_path / "r.db"),
+            "--out", str(tmp_path / "t.csv"), "--json"]
+    assert main(args) == 0
+    assert '"rows": 1' in capsys.readouterr().out
+    assert main(args[:2] + ["many"] + args[3:]) == 2
+    assert "--archs: expected 'all' or a number, got 'many'" in capsys.readouterr().err
+    assert main(args[:2] + ["0"] + args[3:]) == 2
+    assert "--archs" in capsys.readouterr().err
+
+
+def test_build_on_a_dask_local_cluster(tmp_path):
+    from naoviz.evaluate import ClusterConfig
+    config = BuildConfig(archs=2, **TINY)
+    summary = build_benchmark(config, tmp_path / "runs.db", tmp_path / "t.csv",
+                              cluster=ClusterConfig(local_cluster=1), progress=False)
+    assert summary["rows"] == 2 and len(load_digits_table(tmp_path / "t.csv")) == 2
