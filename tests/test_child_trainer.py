@@ -112,3 +112,13 @@ def test_cli_rejects_bad_input(capsys, tmp_path):
     assert "belongs to --space naonet" in capsys.readouterr().err
     assert main(["train-child", "--arch", NB201_ARCH, "--data", "cifar10", "--data-dir", str(tmp_path)]) == 2
     assert "cifar-10-batches-py" in capsys.readouterr().err
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
+def test_cuda_path_bf16_channels_last_compile(synthetic, tmp_path):
+    cfg = TrainConfig(epochs=2, batch_size=64, lr=0.05, progress=False, device="cuda", compile=True,
+                      checkpoint_dir=str(tmp_path))
+    result = train_child("naonet-ws", "0 1 0 4 2 2 1 3 1 0 2 0 2 3 1 3 1 2 0 4 | " + "0 0 1 3 " * 5,
+                         synthetic, cfg, NetOptions(channels=8, cells=1))
+    assert result.device.startswith("cuda") and result.test_acc > 100.0 / synthetic.num_classes
+    assert all(torch.isfinite(torch.tensor(h["train_loss"])) for h in result.history)
