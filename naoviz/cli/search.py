@@ -50,6 +50,12 @@ def _evaluator(space: str, metric: str, report: str, delay: float = 0.0):
     return TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay)
 
 
+def _one_torch_thread() -> None:
+    """NAO's small networks run fastest on one thread, and the machine is shared."""
+    import torch
+    torch.set_num_threads(1)
+
+
 def run_search(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.search import resume_search, start_search
@@ -69,8 +75,9 @@ def run_search(args) -> int:
     if args.store:
         from naoviz.store import RunStore
         store = RunStore(args.store)
-    import torch
-    torch.set_num_threads(1)
+    algo = store.get_run(args.resume)["config"].get("algo") if args.resume else args.algo
+    if algo == "nao":
+        _one_torch_thread()
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         if args.resume:
@@ -98,13 +105,13 @@ def run_search(args) -> int:
 
 def run_compare(args) -> int:
     from naoviz.search.compare import compare, format_table, parse_algos, write_figure
-    import torch
-    torch.set_num_threads(1)
     if args.seeds < 1:
         raise ValueError(f"--seeds: need at least 1, got {args.seeds}")
     if args.queries < 1:
         raise ValueError(f"--queries: need at least 1, got {args.queries}")
     algos = parse_algos(args.algos)
+    if any(a == "nao" for a, _ in algos):
+        _one_torch_thread()
     evaluator = _evaluator(args.space, args.metric, args.report)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None

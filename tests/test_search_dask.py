@@ -1,0 +1,71 @@
+"""Evaluations on a real Dask LocalCluster (2 worker processes): a worker killed mid-evaluation is retried."""
+from __future__ import annotations
+
+import os
+import signal
+import threading
+import time
+
+import pytest
+
+from naoviz.evaluate import ClusterConfig, Executors, TableEvaluator
+from naoviz.search import make_searcher
+
+distributed = pytest.importorskip("distributed")
+
+
+@pytest.fixture(scope="module")
+def cluster():
+    """A real LocalCluster: 2 worker processes under nannies, 1 thread each; evaluations retried twice."""
+    executors = Executors(ClusterConfig(local_cluster=2, retries=2))
+    with executors as executor:
+        yield executor, executors.client
+
+
+def _kill_a_busy_worker(client, timeout=20.0) -> tuple[int, str]:
+    """SIGKILL the process of a worker that is running a task; returns (pid, task key)."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        busy = {w: keys for w, keys in client.processing().items() if keys}
+        if busy:
+            worker, keys = next(iter(busy.items()))
+            pid = client.run(os.getpid, workers=[worker])[worker]
+            time.sleep(0.3)                       # let the evaluation start sleeping inside the worker
+            os.kill(pid, signal.SIGKILL)
+            return pid, keys[0]
+        time.sleep(0.02)
+    raise AssertionError("no worker ever picked up a task")
+
+
+def test_killed_worker_evaluation_is_retried_not_lost(cluster, nb201_table):
+    executor, client = cluster
+    client.wait_for_workers(2, timeout=30)
+    ev = TableEvaluator("nb201", delay_s=2.0).use_executor(executor)
+    arch = nb201_table.space.from_index(123)
+    future = executor.submit(ev.evaluate, arch)
+    before = set(client.run(os.getpid).values())
+    pid, key = _kill_a_busy_worker(client)
+    assert pid in before
+    outcome = future.result(timeout=30)
+    assert outcome["metrics"]["valid_acc"] == pytest.approx(nb201_table.query(123)["valid_acc"])
+    assert outcome["metrics"]["arch_index"] == 123
+    # The scheduler saw the task die with its worker (suspicious) and ran it again elsewhere.
+    suspicious = client.run_on_scheduler(lambda dask_scheduler: max(
+        (ts.suspicious for ts in dask_scheduler.tasks.values()), default=0))
+    assert suspicious >= 1
+    client.wait_for_workers(2, timeout=30)
+    assert pid not in set(client.run(os.getpid).values())   # the nanny started a fresh worker
+
+
+def test_search_on_cluster_survives_a_worker_kill(cluster, nb201_table):
+    executor, client = cluster
+    client.wait_for_workers(2, timeout=30)
+    reference = make_searcher("rs").run(TableEvaluator(nb201_table), 8, seed=4, progress=False)
+    ev = TableEvaluator("nb201", delay_s=1.0).use_executor(executor)
+    killed = {}
+    killer = threading.Thread(target=lambda: killed.update(pid=_kill_a_busy_worker(client)[0]), daemon=True)
+    killer.start()
+    res = make_searcher("rs").run(ev, 8, seed=4, progress=False)
+    killer.join(timeout=30)
+    assert "pid" in killed
+    assert [r.to_dict() for r in res.history] == [r.to_dict() for r in reference.history]
