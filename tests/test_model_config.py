@@ -28,7 +28,7 @@ def test_paper_preset_is_the_paper():
     ("hidden_size", 0), ("hidden_size", 9.5), ("encoder_layers", 0), ("mlp_layers", -1), ("batch_size", 0),
     ("epochs", -3), ("mlp_dropout", 1.0), ("encoder_dropout", -0.1), ("trade_off", 1.5), ("lr", 0),
     ("weight_decay", -1e-4), ("grad_clip", 0), ("target_norm", "zscore"), ("augment", "yes"),
-    ("seed", -1), ("device", "tpu"), ("ensemble", 0), ("batch_size", True)])
+    ("seed", -1), ("device", "tpu"), ("ensemble", 0), ("batch_size", True), ("max_steps", 0)])
 def test_bad_field_names_field_and_value(field, value):
     with pytest.raises(ValueError) as err:
         NAOConfig(**{field: value})

@@ -114,3 +114,10 @@ def test_paper_preset_uses_op_tokens_and_bad_inputs_fail(data):
         nao.fit(archs[:2], [1.0, float("nan")])
     with pytest.raises(ValueError, match="nb201"):
         nao.fit(["|bogus~0|+|none~0|none~1|+|none~0|none~1|none~2|"], [1.0])
+
+
+def test_max_steps_caps_the_epochs(data):
+    archs, values = data          # 40 archs, batch 20 -> 2 steps per epoch
+    nao = NAO(NB201Space(), NAOConfig.preset("fast", epochs=50, max_steps=5, **TINY))
+    nao.fit(archs, values, progress=False)
+    assert len(nao.history_[-1]) == 3

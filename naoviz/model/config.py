@@ -38,6 +38,7 @@ class NAOConfig:
     grad_clip: float = 5.0            # global gradient-norm clip
     batch_size: int = 100
     epochs: int = 1000
+    max_steps: Optional[int] = None   # also stop after this many optimiser steps (None: epochs decide)
     target_norm: str = "minmax"       # "minmax" (paper) or "rank" (quantile of the training pool)
     augment: bool = True              # draw a symmetric equivalent (space.augment) per sample per epoch
     augment_draws: int = 32           # equivalents pre-drawn per architecture (per-epoch pick among them)
@@ -77,6 +78,9 @@ class NAOConfig:
         if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, (int, float)) \
                 or self.weight_decay < 0:
             bad("weight_decay", "must be a number >= 0")
+        if self.max_steps is not None and (isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int)
+                                           or self.max_steps < 1):
+            bad("max_steps", "must be None or an int >= 1")
         if self.target_norm not in TARGET_NORMS:
             bad("target_norm", f"must be one of {TARGET_NORMS}")
         if not isinstance(self.augment, bool):
