@@ -83,7 +83,8 @@ def timed(step, x, y, steps: int, warmup: int, device: torch.device) -> tuple[fl
     return (time.perf_counter() - t0) / steps, warm
 
 
-def bench_net(name: str, device: torch.device, batch: int, steps: int, warmup: int, optimised: bool) -> dict:
+def bench_net(name: str, device: torch.device, batch: int, steps: int, warmup: int, optimised: bool,
+              backend: str = "inductor") -> dict:
     g = torch.Generator().manual_seed(1)
     x = torch.randn(batch, 3, 32, 32, generator=g).to(device)
     y = torch.randint(0, 10, (batch,), generator=g).to(device)
@@ -98,7 +99,7 @@ def bench_net(name: str, device: torch.device, batch: int, steps: int, warmup: i
     if not optimised:
         return out
     fast = make(name, device).to(memory_format=torch.channels_last).train()
-    compiled = torch.compile(fast)
+    compiled = torch.compile(fast, backend=backend)
     opt2 = torch.optim.SGD(fast.parameters(), lr=0.01, momentum=0.9)
     xc = x.contiguous(memory_format=torch.channels_last)
     sec2, warm = timed(step_fn(fast, compiled, opt2, amp=True), xc, y, steps, warmup, device)
@@ -109,8 +110,8 @@ def bench_net(name: str, device: torch.device, batch: int, steps: int, warmup: i
     ref, opt_model = make(name, device).eval(), make(name, device).to(memory_format=torch.channels_last).eval()
     with torch.no_grad():
         l_ref = nn.functional.cross_entropy(ref(x).float(), y).item()
-        with torch.autocast("cuda", dtype=torch.bfloat16):
-            l_opt = nn.functional.cross_entropy(torch.compile(opt_model)(xc).float(), y).item()
+        with torch.autocast(device.type, dtype=torch.bfloat16):
+            l_opt = nn.functional.cross_entropy(torch.compile(opt_model, backend=backend)(xc).float(), y).item()
     out["check"] = {"loss_fp32": l_ref, "loss_bf16": l_opt, "rel_diff": abs(l_opt - l_ref) / abs(l_ref),
                     "ok": abs(l_opt - l_ref) / abs(l_ref) < 0.02}
     return out
@@ -125,11 +126,18 @@ def main(argv=None) -> int:
     p.add_argument("--warmup", type=int, default=5)
     p.add_argument("--threads", type=int, default=1, help="CPU threads (--cpu)")
     p.add_argument("--nets", default="nb201,naonet-a")
+    p.add_argument("--smoke", action="store_true",
+                   help="exercise the optimised path on CPU (compile backend aot_eager); checks code, not speed")
     args = p.parse_args(argv)
     nets = [n for n in args.nets.split(",") if n]
     info = {"date": datetime.now(timezone.utc).isoformat(timespec="seconds"), "torch": torch.__version__,
             "machine": platform.platform(), "processor": platform.processor() or platform.machine()}
-    if args.cpu:
+    if args.smoke:
+        torch.set_num_threads(args.threads)
+        info.update(device="cpu smoke (aot_eager)", results=[
+            bench_net(n, torch.device("cpu"), args.batch_size, args.steps, args.warmup, True, "aot_eager")
+            for n in nets])
+    elif args.cpu:
         torch.set_num_threads(args.threads)
         device = torch.device("cpu")
         info.update(device=f"cpu ({args.threads} threads)", results=[
