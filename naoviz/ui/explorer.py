@@ -48,10 +48,10 @@ class Explorer:
         self.map = go.FigureWidget(embedding_map(session.xy, session.colour("true"), labels=session.labels,
                                                  color_label=f"true {metric}", extra=session.extra,
                                                  method=session.map_method))
-        self.map.layout.height = 480
+        self.map.layout.update(height=480, width=640)
         self.map.data[0].on_click(self._guard(self._on_click))
         self.pred = go.FigureWidget(prediction_chart([0, 1], [np.nan] * 2, [np.nan] * 2, metric=metric))
-        self.pred.layout.height = 300
+        self.pred.layout.update(height=300, width=1000)
         self.cell = go.FigureWidget(go.Figure())
         self.cell.layout.height = 330
         # controls
@@ -63,7 +63,7 @@ class Explorer:
                                           layout=W.Layout(width="170px"))
         self.colour = W.ToggleButtons(options=[("true", "true"), ("predicted", "predicted")], value="true",
                                       description="colour", style={"button_width": "80px"})
-        self.text = W.Text(placeholder="paste an architecture string and press Enter",
+        self.text = W.Text(placeholder="paste an architecture string and press Enter", continuous_update=False,
                            layout=W.Layout(width="560px"))
         self.go = W.Button(description="use arch", tooltip="parse the pasted string")
         self.error = W.HTML()
@@ -85,7 +85,7 @@ class Explorer:
         self.steps.observe(self._guard(lambda ch: self._new_path()), names="value")
         self.max_eta.observe(self._guard(lambda ch: self._new_path()), names="value")
         self.colour.observe(self._guard(self._on_colour), names="value")
-        self.text.on_submit(self._guard(lambda _: self._on_paste()))
+        self.text.observe(self._guard(lambda _: self._on_paste()), names="value")
         self.go.on_click(self._guard(lambda _: self._on_paste()))
         for d in self.dropdowns:
             d.observe(self._guard(self._on_dropdown), names="value")
@@ -99,13 +99,18 @@ class Explorer:
 
     # -- layout -------------------------------------------------------------------------------------
     def _layout(self) -> W.Widget:
+        for w, cls in ((self.slider, "naoviz-eta"), (self.text, "naoviz-paste"), (self.export_btn, "naoviz-export"),
+                       (self.info, "naoviz-info-box"), (self.error, "naoviz-error-box")):
+            w.add_class(cls)
+        fig_map, fig_cell, fig_pred = (W.Box([f], layout=W.Layout(width="100%")).add_class(c) for f, c in
+                                       ((self.map, "naoviz-map"), (self.cell, "naoviz-cell"), (self.pred, "naoviz-pred")))
         edit = W.VBox([W.HBox([self.text, self.go]), self.error,
                        W.GridBox(self.dropdowns, layout=W.Layout(grid_template_columns="repeat(3, 220px)"))])
-        left = W.VBox([self.status, self.colour, self.map], layout=W.Layout(width="52%"))
-        right = W.VBox([self.cell, self.info], layout=W.Layout(width="48%"))
+        left = W.VBox([self.status, self.colour, fig_map], layout=W.Layout(width="660px"))
+        right = W.VBox([fig_cell, self.info], layout=W.Layout(width="710px"))
         controls = W.HBox([self.slider, self.eta_label, self.steps, self.max_eta])
         actions = W.HBox([self.add_btn, self.export_fmt, self.export_btn, self.export_msg])
-        return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, self.pred, actions, self.pool])
+        return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, fig_pred, actions, self.pool])
 
     def _status_text(self) -> str:
         s = self.session
@@ -193,7 +198,7 @@ class Explorer:
         r = pv.result
         replace_figure(self.pred, prediction_chart(r.etas, r.predicted, r.decoded_predicted, r.true, current=0,
                                                    decoded=pv.decoded, metric=s.metric))
-        self.pred.layout.height = 300
+        self.pred.layout.update(height=300, width=1000)
         self._show_index()
 
     def _show_index(self) -> None:
@@ -209,7 +214,7 @@ class Explorer:
         self.pred.update_shapes(**current_marker(pv.result.etas, pos["index"]))
         fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
                            titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
-        fig.layout.height = 330
+        fig.layout.update(height=330, width=700)
         replace_figure(self.cell, fig)
         self.info.value = S.info_html(self.session.describe(self.state.seed), pos, self.session.metric)
         self.status.value = self._status_text()

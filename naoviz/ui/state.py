@@ -103,7 +103,7 @@ def info_html(seed_info: dict, pos: Optional[dict], metric: str) -> str:
                     f"predicted at moved point {fmt(pos['predicted'])} · predicted for decoded "
                     f"{fmt(pos['decoded_predicted'])} · true {fmt(pos['true'])} · "
                     f"{pos['hamming']} edge(s) differ from the seed")
-    return "<div class='naoviz-info'>" + "<br>".join(rows) + "</div>"
+    return "<div class='naoviz-info' style='overflow-wrap:anywhere;line-height:1.4'>" + "<br>".join(rows) + "</div>"
 
 
 def error_html(message: str) -> str:

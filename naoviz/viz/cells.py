@@ -18,21 +18,34 @@ from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, op_color, op_short
 EdgeKey = tuple  # (cell, u, v) identifying an edge slot
 
 
+_KIND = {"input": 0, "node": 1, "output": 2}
+
+
 def layout(g: nx.DiGraph) -> dict:
-    """Node -> (x, y): one column block per cell group, x = topological generation, y spread within."""
+    """Node -> (x, y): one row per cell group (NAONet: normal above reduction), nodes in their fixed order
+    (inputs, intermediate nodes by ``state``, output; NB201: node id) so a seed and its decoded cell line up."""
     groups: dict = {}
     for n, data in g.nodes(data=True):
         groups.setdefault(data.get("cell", ""), []).append(n)
-    pos, x0 = {}, 0.0
-    for _, nodes in groups.items():
-        sub = g.subgraph(nodes)
-        gens = list(nx.topological_generations(sub)) if nx.is_directed_acyclic_graph(sub) else [sorted(nodes, key=str)]
-        for gx, gen in enumerate(gens):
-            gen = sorted(gen, key=str)
-            for j, n in enumerate(gen):
-                pos[n] = (x0 + gx, (j - (len(gen) - 1) / 2) * 1.0)
-        x0 += len(gens) + 1.0
+    pos = {}
+    for row, (_, nodes) in enumerate(groups.items()):
+        def key(n):
+            d = g.nodes[n]
+            return (_KIND.get(d.get("kind", "node"), 1), d.get("state", n if isinstance(n, int) else 0), str(n))
+        for i, n in enumerate(sorted(nodes, key=key)):
+            pos[n] = (float(i), -4.0 * row)
     return pos
+
+
+def _node_label(g: nx.DiGraph, n) -> str:
+    label = str(g.nodes[n].get("label", n))
+    return label.replace("c_{", "").replace("}", "")
+
+
+def _main_op(data: dict) -> str:
+    """The op that colours an edge: the edge's single op, or the first of a node's two same-source ops."""
+    ops = data.get("ops")
+    return ops[0] if ops else data.get("op", "?")
 
 
 def _edge_key(g: nx.DiGraph, u, v) -> EdgeKey:
@@ -54,10 +67,10 @@ def _arc(p, q, bend: float, n: int = 20) -> tuple[np.ndarray, np.ndarray]:
 def _bend(pos, u, v, g) -> float:
     """Straight for neighbours, arcs for longer spans, alternating side so they don't overlap."""
     span = abs(pos[v][0] - pos[u][0])
-    if span <= 1 and pos[u][1] == pos[v][1]:
+    if span <= 1:
         return 0.0
-    k = 0.35 * span
-    return k if int(span) % 2 == 0 else -k
+    k = 0.3 * span if span <= 3 else 0.9 + 0.1 * (span - 3)
+    return k if int(round(span)) % 2 == 0 else -k
 
 
 def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Optional[set] = None,
@@ -72,7 +85,8 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
     by_op: dict = {}
     labels = {"x": [], "y": [], "text": [], "hover": [], "color": []}
     for u, v, data in g.edges(data=True):
-        op = data.get("op", "?")
+        op = _main_op(data)
+        full = data.get("op", op)
         xs, ys = _arc(pos[u], pos[v], _bend(pos, u, v, g))
         entry = by_op.setdefault(op, ([], []))
         entry[0].extend(list(xs) + [None])
@@ -80,10 +94,14 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         if _edge_key(g, u, v) in changed:
             halo_x.extend(list(xs) + [None])
             halo_y.extend(list(ys) + [None])
+        if op == "concat":
+            continue                      # the cell output: a plain line, no op label
         m = len(xs) // 2
         labels["x"].append(xs[m]); labels["y"].append(ys[m])
-        labels["text"].append(op_short(op)); labels["color"].append(op_color(op))
-        labels["hover"].append(f"{u} → {v}: {op}" + (" (changed)" if _edge_key(g, u, v) in changed else ""))
+        labels["text"].append("+".join(op_short(o) for o in data.get("ops", [op])))
+        labels["color"].append(op_color(op))
+        labels["hover"].append(f"{_node_label(g, u)} → {_node_label(g, v)}: {full}"
+                               + (" (changed)" if _edge_key(g, u, v) in changed else ""))
     if halo_x:
         fig.add_trace(go.Scatter(name="changed", x=halo_x, y=halo_y, mode="lines", hoverinfo="skip",
                                  line=dict(color=HIGHLIGHT, width=14), opacity=0.6,
@@ -106,11 +124,20 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                              text=labels["text"], hovertext=labels["hover"], hoverinfo="text",
                              textfont=dict(size=10, color="black"), showlegend=False,
                              marker=dict(size=26, color="white", line=dict(color=labels["color"], width=2))), **kw)
+    cells = {}
+    for n, d in g.nodes(data=True):
+        if d.get("cell"):
+            cells.setdefault(d["cell"], pos[n][1])
+    if cells:
+        fig.add_trace(go.Scatter(name="cell names", x=[-0.3] * len(cells), y=[y + 1.7 for y in cells.values()],
+                                 mode="text", text=[f"<b>{c} cell</b>" for c in cells], textposition="middle right", hoverinfo="skip",
+                                 showlegend=False, textfont=dict(size=12, color="#37474f")), **kw)
     nodes = list(g.nodes)
     fig.add_trace(go.Scatter(name="nodes", x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes],
-                             mode="markers+text", text=[str(g.nodes[n].get("label", n)) for n in nodes],
+                             mode="markers+text", text=[_node_label(g, n) for n in nodes],
                              textfont=dict(color="white", size=12), hoverinfo="text",
-                             hovertext=[f"node {n}" for n in nodes], showlegend=False,
+                             hovertext=[f"{g.nodes[n].get('cell', 'node')} {_node_label(g, n)}" for n in nodes],
+                             showlegend=False,
                              marker=dict(size=26, color="#37474f")), **kw)
 
 

@@ -21,6 +21,10 @@ OP_COLORS = {
     "max_pool_2x2": "#aec7e8",
     "conv_1x3_3x1": "#ff9896",
     "conv_1x7_7x1": "#c5b0d5",
+    "concat": "#cfd8dc",
+    "conv_3x3": "#d62728",
+    "avg_pool_5x5": "#98df8a",
+    "max_pool_5x5": "#c49c94",
 }
 OP_SHORT = {"none": "∅", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
             "avg_pool_3x3": "avg", "max_pool_3x3": "max"}
@@ -43,7 +47,8 @@ def op_short(op: str) -> str:
     """A 3-5 character label drawn on an edge."""
     if op in OP_SHORT:
         return OP_SHORT[op]
-    return op.replace("sep_conv_", "sep").replace("dil_conv_", "dil").replace("_pool_", "pool").replace("conv_", "")
+    return (op.replace("sep_conv_", "sep").replace("dil_conv_", "dil").replace("avg_pool_", "avg")
+            .replace("max_pool_", "max").replace("conv_", "").replace("identity", "id"))
 
 
 def algo_color(name: str, i: int) -> str:

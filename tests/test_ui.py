@@ -1,0 +1,172 @@
+"""UI logic without a browser: pure state functions, and the real widgets driven from Python
+(a small real NAO model on the real NB201 table, cached under tests/artifacts/cache)."""
+from __future__ import annotations
+
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+
+from naoviz.ui import state as S
+
+BAD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|"
+GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+@pytest.fixture(scope="module")
+def session(nb201_table):
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.ui import ModelSpec, Session, load_or_train
+    model, _ = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
+    return Session(nb201_table, model, method="pca")
+
+
+@pytest.fixture()
+def explorer(session):
+    from naoviz.ui import Explorer
+    return Explorer(session, seed=GOOD, max_eta=10, n_etas=11)
+
+
+# -- pure state ------------------------------------------------------------------------------------
+def test_paste_keeps_state_and_reports_parser_message(nb201_space):
+    st = S.ExplorerState(seed=(1, 1, 1, 1, 1, 1), index=4)
+    bad = S.paste_arch(st, nb201_space, BAD)
+    assert bad.seed == st.seed and bad.index == 4 and "expected 3 node groups" in bad.error
+    good = S.paste_arch(bad, nb201_space, GOOD)
+    assert good.seed == nb201_space.parse(GOOD) and good.index == 0 and good.error == ""
+    assert "&lt;" in S.error_html("<script>") and S.error_html("") == ""
+
+
+def test_etas_slider_pool_and_guide():
+    assert list(S.etas_grid(4, 5)) == [0, 1, 2, 3, 4]
+    with pytest.raises(ValueError, match="max_eta"):
+        S.etas_grid(0, 5)
+    with pytest.raises(ValueError, match="n_etas"):
+        S.etas_grid(1, 1)
+    st = S.ExplorerState(seed=(0,) * 6, n_etas=5)
+    assert S.move_slider(st, 99).index == 4 and S.move_slider(st, -3).index == 0
+    p = S.add_to_pool(S.add_to_pool(st, (1,) * 6), (1,) * 6)
+    assert p.pool == ((1,) * 6,)
+    texts = [S.guide_text(i, {"predicted": 80.0, "true": 81.0}, None) for i in range(4)]
+    assert [t.split("·")[1].split(".")[0].strip() for t in texts] == ["encode", "predict", "gradient step", "decode"]
+    assert "80.00%" in texts[1] and "81.00%" in texts[1]
+
+
+def test_edge_options_only_for_nb201(nb201_space):
+    opts = S.edge_options(nb201_space)
+    assert len(opts) == 6 and opts[0][0] == "0→1" and [o for o, _ in opts[0][1]][0] == "none"
+
+
+# -- session and explorer --------------------------------------------------------------------------
+def test_model_is_cached_by_data_and_config(nb201_table, session):
+    from naoviz.ui import ModelSpec, load_or_train
+    again, cached = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
+    assert cached
+    np.testing.assert_allclose(again.predict(session.archs[:50]), session.predicted[:50], rtol=1e-5)
+    assert session.xy.shape == (len(nb201_table), 2) and session.map_method == "PCA"
+
+
+def test_path_is_computed_once_per_seed(session):
+    a = session.path(GOOD, S.etas_grid(10, 11))
+    assert session.path(GOOD, S.etas_grid(10, 11)) is a
+    assert a.xy.shape == (11, 2) and len(a.decoded) == 11
+    pos = S.position(a, 3)
+    assert pos["eta"] == 3.0 and pos["decoded_str"] == a.decoded[3]
+
+
+def test_slider_updates_map_chart_and_cells_together(explorer):
+    pv = explorer.path_view
+    last = None
+    for i in (3, 7, 1, 9, 10):       # a fast drag: the last position wins
+        explorer.slider.value = i
+        last = i
+    assert explorer.state.index == last
+    eta = float(pv.result.etas[last])
+    assert explorer.pred.layout.shapes[0].x0 == eta
+    cur = [t for t in explorer.map.data if t.name == "current"][0]
+    assert (cur.x[0], cur.y[0]) == (pv.xy[last, 0], pv.xy[last, 1])
+    assert f"η = {eta:.2f}" in explorer.cell.layout.annotations[1].text
+    assert pv.decoded[last] in explorer.info.value or "&gt;" in explorer.info.value
+
+
+def test_malformed_paste_is_inline_and_harmless(explorer):
+    before = explorer.state.seed
+    explorer.text.value = BAD
+    explorer._on_paste()
+    assert "expected 3 node groups" in explorer.error.value and explorer.state.seed == before
+    explorer.text.value = GOOD.replace("avg_pool_3x3~1", "max_pool~1")
+    explorer._on_paste()
+    assert "unknown op 'max_pool'" in explorer.error.value.replace("&#x27;", "'")
+
+
+def test_click_dropdowns_and_colour(explorer, session):
+    class Points:
+        point_inds = [123]
+    explorer._on_click(explorer.map.data[0], Points(), None)
+    assert explorer.state.seed == session.archs[123]
+    assert tuple(d.value for d in explorer.dropdowns) == session.archs[123]
+    seed_trace = [t for t in explorer.map.data if t.name == "seed"][0]
+    assert seed_trace.x[0] == session.xy[123, 0]
+    explorer.dropdowns[0].value = (session.archs[123][0] + 1) % 5
+    assert explorer.state.seed[0] == (session.archs[123][0] + 1) % 5 and explorer.state.seed[1:] == session.archs[123][1:]
+    explorer.colour.value = "predicted"
+    np.testing.assert_allclose(explorer.map.data[0].marker.color, session.predicted)
+
+
+def test_pool_and_export(explorer, tmp_path):
+    explorer.slider.value = 10
+    explorer._on_add()
+    assert len(explorer.state.pool) == 1 and "pool (1)" in explorer.pool.value
+    paths = explorer.export("png", tmp_path)
+    assert [p.name.split("-")[-1] for p in paths] == ["map.png", "prediction.png", "cells.png"]
+    assert all(p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000 for p in paths)
+    assert "saved" in explorer.export_msg.value
+
+
+# -- panels and dashboard --------------------------------------------------------------------------
+def test_panel_helpers():
+    from naoviz.ui.panels import incumbent, table_html
+    assert list(incumbent([1, 3, 2, 5])) == [1, 3, 3, 5] and list(incumbent([3, 1, 2], maximize=False)) == [3, 1, 1]
+    rows = [{"algo": "NAO", "query": i, "source": "decoder", "value": 1.0, "report": 2.0, "arch": "<a>"} for i in range(12)]
+    html = table_html(rows, limit=3)
+    assert html.count("<tr>") == 4 and "&lt;a&gt;" in html and ">11<" in html
+
+
+def test_search_and_child_panels_run(nb201_table):
+    from naoviz.ui import ChildPanel, SearchPanel
+    sp = SearchPanel(nb201_table, budget=12, nao_config={"epochs": 5, "warm_epochs": 2, "n_init": 6, "top_k": 3,
+                                                         "n_new": 3})
+    sp.budget.value = 12
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 36
+    assert {t.name for t in sp.curve.data} == {"NAO", "regularised evolution", "random search"}
+    arch = nb201_table.space.parse(GOOD)
+    cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
+    cp.start(wait=True)
+    assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and len(cp.curve.data[0].x) == 1
+
+
+def test_dashboard_builds_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
+    from naoviz.ui import Dashboard
+    app = Dashboard(n_train=200, epochs=15, method="pca", background=False)
+    assert app.ready.is_set() and app.explorer is not None and len(app.tabs.children) == 3
+    assert app.timings["model_cached"] is True
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    broken = Dashboard(n_train=200, epochs=15, method="pca", background=True)
+    assert broken.ready.wait(60)
+    from naoviz.paths import repo_data_dir
+    if not (repo_data_dir() / "nb201_digits.csv").is_file():   # no shipped table: the page says what to run
+        assert "naoviz data download" in broken.stage.value and broken.explorer is None
+    else:
+        assert broken.explorer is not None and broken.explorer.session.bench.name == "nb201-digits"
+
+
+def test_cli_dashboard_command():
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--dry-run", "--port", "9123"],
+                         capture_output=True, text=True)
+    assert out.returncode == 0 and "--port=9123" in out.stdout and "--Voila.ip=127.0.0.1" in out.stdout
+    assert out.stdout.split()[3].endswith("dashboard.ipynb")
+    bad = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", "0"], capture_output=True, text=True)
+    assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
