@@ -4,6 +4,7 @@ from __future__ import annotations
 import io
 import os
 import pickle
+import struct
 import tarfile
 
 import numpy as np
@@ -54,6 +55,43 @@ def test_cifar10_folder_and_archive_read_identically(tmp_path):
     data = load_cifar_data("cifar10", tmp_path / "b", valid=10)
     assert data.sizes() == {"train": 30, "valid": 10, "test": 8}
     assert data.augment == {"crop_pad": 4, "flip": True, "cutout": 16}
+
+
+class _Py2Pickler(pickle._Pickler):
+    """Writes what Python 2's cPickle wrote for the original archives: str as BINSTRING, numpy.core globals."""
+
+    dispatch = dict(pickle._Pickler.dispatch)
+
+    def save_bytes(self, obj):
+        n = len(obj)
+        head = pickle.SHORT_BINSTRING + bytes([n]) if n < 256 else pickle.BINSTRING + struct.pack("<i", n)
+        self.write(head + obj)
+        self.memoize(obj)
+
+    def save_str(self, obj):
+        self.save_bytes(obj.encode("latin-1"))
+
+    def save_global(self, obj, name=None):
+        module = obj.__module__.replace("numpy._core", "numpy.core")
+        self.write(pickle.GLOBAL + f"{module}\n{name or obj.__qualname__}\n".encode())
+        self.memoize(obj)
+
+    dispatch[bytes], dispatch[str], dispatch[type] = save_bytes, save_str, save_global
+
+
+def test_reads_python2_pickles_like_the_original_archive(tmp_path):
+    folder = tmp_path / "cifar-10-batches-py"
+    folder.mkdir()
+    for i, name in enumerate([f"data_batch_{k}" for k in range(1, 6)] + ["test_batch"]):
+        batch = {k.decode(): (v.decode() if isinstance(v, bytes) else v) for k, v in _batch(4, i).items()}
+        batch["filenames"] = ["a.png"] * 4
+        buf = io.BytesIO()
+        _Py2Pickler(buf, protocol=2).dump(batch)
+        assert b"numpy.core.multiarray\n_reconstruct" in buf.getvalue()
+        (folder / name).write_bytes(buf.getvalue())
+    raw = read_cifar("cifar10", tmp_path)
+    assert np.array_equal(raw["test"][0].reshape(4, -1), _batch(4, 5)[b"data"])
+    assert raw["train"][1].tolist()[:4] == _batch(4, 0)[b"labels"]
 
 
 def test_cifar100_uses_fine_labels(tmp_path):
