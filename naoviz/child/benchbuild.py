@@ -49,9 +49,11 @@ class BuildConfig:
             raise ValueError(f"--epochs: must be >= 1, got {self.epochs}")
 
 
-def train_metrics(arch, *, data: str, epochs: int, channels: int, cells: int, batch_size: int, lr: float,
-                  seed: int, data_dir: Optional[str] = None, threads: int = 1) -> dict:
-    """Train one NB201 cell (1 CPU thread by default) and return its table row's metrics."""
+def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Optional[int] = 8,
+                  cells: Optional[int] = 1, batch_size: int = 64, lr: float = 0.05, seed: int = 0,
+                  data_dir: Optional[str] = None, threads: int = 1, space: str = "nb201") -> dict:
+    """Train one cell of ``space`` (1 CPU thread by default) and return its metrics: a picklable
+    ``train_fn`` for :class:`naoviz.evaluate.TrainingEvaluator` (Dask workers cache the dataset)."""
     import torch
 
     from naoviz.child import NetOptions, TrainConfig, load_data, train_child
@@ -60,7 +62,7 @@ def train_metrics(arch, *, data: str, epochs: int, channels: int, cells: int, ba
     key = (data, seed, data_dir)
     if key not in _DATA:
         _DATA[key] = load_data(data, seed=seed, directory=data_dir)
-    r = train_child("nb201", arch, _DATA[key],
+    r = train_child(space, arch, _DATA[key],
                     TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False),
                     NetOptions(channels=channels, cells=cells))
     return {"train_acc": r.train_acc, "valid_acc": r.valid_acc, "test_acc": r.test_acc,
