@@ -79,7 +79,7 @@ def test_train_metrics_plugs_into_the_training_evaluator():
     from naoviz.evaluate import TrainingEvaluator
     from naoviz.spaces import get_space
     space = get_space("naonet-ws")
-    ev = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", space="naonet-ws",
+    ev = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", space_name="naonet-ws",
                            data="synthetic", epochs=1, channels=4, cells=1, batch_size=128)
     out = ev(space.sample(1, seed=0)[0])
     assert 0 <= out["metrics"]["valid_acc"] <= 100 and out["cost_s"] > 0 and out["metrics"]["params_M"] > 0

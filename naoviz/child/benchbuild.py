@@ -51,8 +51,8 @@ class BuildConfig:
 
 def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Optional[int] = 8,
                   cells: Optional[int] = 1, batch_size: int = 64, lr: float = 0.05, seed: int = 0,
-                  data_dir: Optional[str] = None, threads: int = 1, space: str = "nb201") -> dict:
-    """Train one cell of ``space`` (1 CPU thread by default) and return its metrics: a picklable
+                  data_dir: Optional[str] = None, threads: int = 1, space_name: str = "nb201") -> dict:
+    """Train one cell of ``space_name`` (1 CPU thread by default) and return its metrics: a picklable
     ``train_fn`` for :class:`naoviz.evaluate.TrainingEvaluator` (Dask workers cache the dataset)."""
     import torch
 
@@ -62,7 +62,7 @@ def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Opti
     key = (data, seed, data_dir)
     if key not in _DATA:
         _DATA[key] = load_data(data, seed=seed, directory=data_dir)
-    r = train_child(space, arch, _DATA[key],
+    r = train_child(space_name, arch, _DATA[key],
                     TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False),
                     NetOptions(channels=channels, cells=cells))
     return {"train_acc": r.train_acc, "valid_acc": r.valid_acc, "test_acc": r.test_acc,
