@@ -27,18 +27,19 @@ class NAOSearchConfig:
     n_init: random pool evaluated before the first fit.   top_k: seeds per round.
     seed_by: rank seeds by measured ``value`` (paper) or by NAO's ``prediction`` (smooths noisy metrics).
     n_new: decoded archs per round.   max_eta / eta_step: the step-size sweep of ``NAO.generate``.
-    n_mutations: one-edit neighbours of the ``mutation_parents`` best archs ranked by NAO's predictor, per round.
+    n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
+        by NAO's predictor, per round.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}).
     """
 
     model_preset: str = "default"
-    epochs: int = 200
-    warm_epochs: int = 60
+    epochs: int = 100
+    warm_epochs: int = 30
     trade_off: float = 0.8
-    n_init: int = 20
+    n_init: int = 10
     top_k: int = 10
     seed_by: str = "prediction"
-    n_new: int = 10
+    n_new: int = 5
     max_eta: float = 50.0
     eta_step: float = 1.0
     n_mutations: int = 5
@@ -66,10 +67,10 @@ class NAOSearchConfig:
 # op tokens, min-max targets, 1000 epochs then warm rounds). "default": measured on NB201 to do well at
 # 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard.
 PRESETS: dict[str, dict] = {
-    "paper": dict(model_preset="paper", epochs=1000, warm_epochs=200, n_init=40, top_k=10, seed_by="value",
+    "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
                   n_new=20, max_eta=100.0, n_mutations=0),
     "default": {},
-    "fast": dict(epochs=80, warm_epochs=30),
+    "fast": dict(epochs=50, warm_epochs=15),
 }
 
 
@@ -132,7 +133,11 @@ class NAOSearch(Searcher):
         if cfg.n_mutations:
             taken = {ctx.space.canonical(a) for a, _ in cands}
             pool, classes = [], set()
-            for parent in ctx.best(cfg.mutation_parents):
+            # The best `mutation_parents` archs, then further down the ranking while the pool is too small
+            # (once the best arch's neighbours are all evaluated, the next-best take over; not random fills).
+            for rank, parent in enumerate(ctx.best(len(ctx.archs))):
+                if rank >= cfg.mutation_parents and len(pool) >= cfg.n_mutations:
+                    break
                 for nb in ctx.space.neighbours(parent):
                     c = ctx.space.canonical(nb)
                     if c not in ctx.seen and c not in taken and c not in classes:
