@@ -153,8 +153,9 @@ class TableEvaluator(Evaluator):
 class TrainingEvaluator(Evaluator):
     """Thin adapter over the child trainer (``naoviz.child``): trains ``arch`` and reports its metrics.
 
-    ``train_fn(arch, **options) -> dict`` must return metrics including ``metric``/``report``; wall time is
-    the cost. Kept as an adapter so the searcher never knows whether it queries a table or trains.
+    ``train_fn(arch, **options) -> dict`` must return metrics including ``metric``/``report``; the cost is
+    its ``train_time_s`` (else wall time). E.g. ``TrainingEvaluator(space, naoviz.child.benchbuild.train_metrics,
+    epochs=4, data="digits")``. Kept as an adapter so the searcher never knows whether it queries a table or trains.
     """
 
     name = "training"
@@ -171,11 +172,15 @@ class TrainingEvaluator(Evaluator):
         for field in (self.metric, self.report):
             if field not in metrics:
                 raise ValueError(f"metric: the trainer returned no {field!r} (got {sorted(metrics)})")
-        return {"metrics": metrics, "cost_s": float(time.perf_counter() - start)}
+        wall = float(time.perf_counter() - start)
+        return {"metrics": metrics, "cost_s": float(metrics.get("train_time_s", wall))}
 
     def describe(self) -> dict:
-        return {"name": self.name, "metric": self.metric, "report": self.report,
-                "train_fn": getattr(self.train_fn, "__qualname__", str(self.train_fn)), "options": self.options}
+        fn = self.train_fn
+        return {"name": self.name, "space": self.space.name, "metric": self.metric, "report": self.report,
+                "maximize": self.maximize,
+                "train_fn": f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', str(fn))}",
+                "options": self.options}
 
 
 # -- executors -----------------------------------------------------------------------------------
@@ -212,7 +217,7 @@ class Executors:
             if n < 1:
                 raise ValueError(f"local_cluster: need at least 1 worker, got {c.local_cluster!r}")
             self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         dashboard_address=None)
+                                         dashboard_address=":0")
             self._client = Client(self._cluster)
         return self._client.get_executor(retries=int(c.retries), pure=False)
 
@@ -228,7 +233,16 @@ class Executors:
 
 
 def evaluator_from_config(config: dict) -> Evaluator:
-    """Rebuild a table evaluator from :meth:`TableEvaluator.describe` (used by ``--resume``)."""
+    """Rebuild an evaluator from its ``describe()`` (used by ``--resume``)."""
+    if config.get("name") == "training":
+        import importlib
+        from naoviz.spaces import get_space
+        module, _, qualname = str(config["train_fn"]).partition(":")
+        fn = importlib.import_module(module)
+        for part in qualname.split("."):
+            fn = getattr(fn, part)
+        return TrainingEvaluator(get_space(config["space"]), fn, metric=config["metric"], report=config["report"],
+                                 maximize=config.get("maximize", True), **config.get("options", {}))
     if config.get("name") != "table":
         raise ValueError(f"evaluator: cannot rebuild evaluator {config.get('name')!r} from a stored run")
     return TableEvaluator(config["benchmark"], metric=config["metric"], report=config["report"],

@@ -1,0 +1,23 @@
+"""The searcher does not care which evaluator it has: a short search that really trains NB201 cells."""
+from __future__ import annotations
+
+import torch
+
+from naoviz.child.benchbuild import train_metrics
+from naoviz.evaluate import TrainingEvaluator, evaluator_from_config
+from naoviz.search import make_searcher
+from naoviz.spaces import NB201Space
+
+torch.set_num_threads(1)
+
+
+def test_random_search_with_the_child_trainer():
+    space = NB201Space()
+    ev = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc",
+                           data="digits", epochs=1, channels=4, cells=1, batch_size=128)
+    res = make_searcher("rs", config={"batch": 2}).run(ev, 2, seed=0, progress=False)
+    assert len(res.history) == 2 and len({r.canonical for r in res.history}) == 2
+    for r in res.history:
+        assert 0.0 <= r.value <= 100.0 and 0.0 <= r.report <= 100.0 and r.cost_s > 0
+    rebuilt = evaluator_from_config(ev.describe())          # what --resume does with a stored run
+    assert rebuilt.train_fn is train_metrics and rebuilt.options == ev.options
