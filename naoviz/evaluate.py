@@ -211,7 +211,11 @@ class Executors:
         if c.scheduler:
             if not str(c.scheduler).startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
                 raise ValueError(f"scheduler: expected an address like tcp://host:8786, got {c.scheduler!r}")
-            self._client = Client(c.scheduler)
+            try:
+                self._client = Client(c.scheduler, timeout="10s")
+            except (OSError, TimeoutError) as exc:
+                from naoviz.errors import NaovizError
+                raise NaovizError(f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})") from exc
         else:
             n = 2 if c.local_cluster is True else int(c.local_cluster)
             if n < 1:
