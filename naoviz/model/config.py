@@ -136,7 +136,7 @@ PRESETS: dict[str, dict] = {
     # The paper / official code: one op token per NB201 edge, min-max targets, 1000 epochs, batch 100.
     "paper": {"tokenization": "op", "target_norm": "minmax", "epochs": 1000, "batch_size": 100},
     # naoviz's default: departures measured on NB201 (docs/model.md; bench/RESULTS.md).
-    "default": {"tokenization": "pair", "target_norm": "rank", "epochs": 300, "batch_size": 100},
+    "default": {"tokenization": "pair", "target_norm": "rank", "epochs": 300, "max_steps": 2000, "batch_size": 100},
     # TF-NAO EPD (train.sh): no MLP hidden layer, encoder dropout 0.1, batch 50.
     "tf": {"tokenization": "op", "target_norm": "minmax", "mlp_layers": 0, "encoder_dropout": 0.1,
            "batch_size": 50, "epochs": 1000},
