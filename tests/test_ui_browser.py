@@ -94,7 +94,16 @@ def _info(page) -> str:
     return page.inner_text(".naoviz-info-box")
 
 
-def _wait_eta(page, eta: float, timeout=20_000):
+def _wait_eta(page, eta: float, timeout=60_000):
+    try:
+        _wait_eta_js(page, eta, timeout)
+    except Exception:
+        page.screenshot(path=str(ART / f"wait_eta_{eta}_failed.png"), full_page=True)
+        raise AssertionError(f"waiting for η = {eta}: chart marker at {_pred_x(page)}, cell title "
+                             f"{_cell_title(page)!r}, slider text {page.inner_text('.naoviz-explorer .widget-html-content b') if False else ''}")
+
+
+def _wait_eta_js(page, eta, timeout):
     page.wait_for_function(
         f"(() => {{ const p = document.querySelector('{PRED}'); const c = document.querySelector('{CELL}');"
         f" return p.layout.shapes[0].x0 === {eta} && c.layout.annotations[1].text.includes('η = {eta:.2f}'); }})()",
@@ -118,11 +127,14 @@ def test_dashboard_flow(server, browser):
         return {{k, label: gd.data[0].hovertext[k].split('<br>')[0],
                  x: box.left + gd._fullLayout.xaxis.l2p(xs[k]), y: box.top + gd._fullLayout.yaxis.l2p(gd.data[0].y[k])}};
     }})()""")
+    cell_before = page.evaluate(f"JSON.stringify(document.querySelector('{CELL}').data)")
     page.mouse.move(target["x"], target["y"])
     page.wait_for_timeout(300)
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function(f"document.querySelector('.naoviz-info-box').innerText.includes({json.dumps(target['label'])})",
-                           timeout=20_000)
+                           timeout=60_000)
+    page.wait_for_function(f"JSON.stringify(document.querySelector('{CELL}').data) !== {json.dumps(cell_before)}",
+                           timeout=60_000)   # the seed panel shows the clicked arch
     page.screenshot(path=str(ART / "after_click.png"), full_page=True)
     # 2. the slider moves the prediction marker and the decoded cell together
     before = page.evaluate(f"JSON.stringify(document.querySelector('{CELL}').data)")
@@ -172,12 +184,17 @@ def test_four_sessions_work_independently(server, browser):
         p.goto(server["url"], timeout=120_000, wait_until="commit")
         pages.append(p)
     for p in pages:
-        p.wait_for_selector(f"{CELL} .scatterlayer", timeout=180_000)
+        p.wait_for_selector(f"{CELL} .scatterlayer", timeout=300_000)
     ready_s = time.perf_counter() - t0
     for k, p in enumerate(pages, start=1):
+        p.bring_to_front()
         _press(p, "ArrowRight", 2 * k)
     for k, p in enumerate(pages, start=1):
-        _wait_eta(p, k * 1.0)
+        try:
+            _wait_eta(p, k * 1.0, timeout=60_000)
+        except Exception:
+            p.screenshot(path=str(ART / f"session_{k}_failed.png"))
+            raise AssertionError(f"session {k}: η = {_pred_x(p)}, cell title {_cell_title(p)!r}, wanted {k:.2f}")
     assert [_pred_x(p) for p in pages] == [1.0, 2.0, 3.0, 4.0]
     for k, p in enumerate(pages):
         p.screenshot(path=str(ART / f"session_{k + 1}.png"))

@@ -42,8 +42,9 @@ def dashboard_notebook() -> Path:
 
 
 def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
+    # preheat_kernel: one kernel runs the notebook before anyone asks, so a visit finds the app built.
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-            "--Voila.token=", "--theme=light"]
+            "--Voila.token=", "--theme=light", "--preheat_kernel=True", "--pool_size=1"]
 
 
 def run(args) -> int:

@@ -1,6 +1,9 @@
 """The teaching dashboard (served by Voila from notebooks/dashboard.ipynb): a guided explorer, the search
-panel and the child panel in tabs. The page appears at once; a background thread loads the benchmark,
-loads or trains (live loss curve) the cached model and builds the tabs, so first starts show progress."""
+panel and the child panel in tabs. With a cached model the app is built before the page is served (a few
+seconds; Voila's preheated kernel does it before anyone asks); on a first start a background thread trains
+the model with a live loss curve and then builds the tabs, so the page shows progress at once.
+(Building widgets in a thread while a browser is still connecting can race ipywidgets' state fetch, so
+the thread is used only when training makes the page worth showing early.)"""
 from __future__ import annotations
 
 import html
@@ -38,10 +41,11 @@ def find_benchmark():
 
 
 class Dashboard:
-    """``Dashboard(...).widget`` is the app; ``background=False`` builds it before returning (tests)."""
+    """``Dashboard(...).widget`` is the app. ``background``: "auto" (thread only when the model must be
+    trained), True (always a thread) or False (build before returning)."""
 
     def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
-                 method: str = "umap", guided: bool = True, background: bool = True, search_budget: int = 60,
+                 method: str = "umap", guided: bool = True, background="auto", search_budget: int = 60,
                  nao_search_config: Optional[dict] = None, child_epochs: int = 3):
         self.options = dict(metric=metric, n_train=n_train, epochs=epochs, method=method, guided=guided,
                             search_budget=search_budget, nao_search_config=nao_search_config,
@@ -63,10 +67,27 @@ class Dashboard:
         import naoviz.model  # noqa: F401
         import naoviz.ui.panels  # noqa: F401
         import naoviz.ui.session  # noqa: F401
+        if background == "auto":
+            background = not self._model_cached()
         if background:
             threading.Thread(target=self._build_safely, daemon=True, name="naoviz-dashboard").start()
         else:
-            self._build()
+            self._build_safely()
+
+    def _spec(self, bench):
+        from naoviz.ui.session import ModelSpec
+        o = self.options
+        metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
+        return ModelSpec(metric=metric, n_train=o["n_train"], overrides={"epochs": o["epochs"]} if o["epochs"] else {})
+
+    def _model_cached(self) -> bool:
+        """Whether the model is on disk (then building takes seconds and is done before display)."""
+        from naoviz.ui.session import model_dir
+        try:
+            self._bench = find_benchmark()
+            return (model_dir(self._bench, self._spec(self._bench))[0] / "done").is_file()
+        except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
+            return True
 
     @classmethod
     def from_env(cls, **defaults) -> "Dashboard":
@@ -95,16 +116,15 @@ class Dashboard:
             self.ready.set()
 
     def _build(self) -> None:
-        from naoviz.ui.explorer import Explorer
+        from naoviz.ui.explorer import Explorer, replace_figure
         from naoviz.ui.panels import ChildPanel, SearchPanel
-        from naoviz.ui.session import ModelSpec, Session, load_or_train, model_dir
+        from naoviz.ui.session import Session, load_or_train, model_dir
 
         o = self.options
         t0 = time.perf_counter()
-        bench = find_benchmark()
-        metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
-        spec = ModelSpec(metric=metric, n_train=o["n_train"],
-                         overrides={"epochs": o["epochs"]} if o["epochs"] else {})
+        bench = getattr(self, "_bench", None) or find_benchmark()
+        spec = self._spec(bench)
+        metric = spec.metric
         self.timings["benchmark_s"] = time.perf_counter() - t0
         folder, _, _, cfg = model_dir(bench, spec)
         if not (folder / "done").is_file():
@@ -118,8 +138,8 @@ class Dashboard:
             history.append({"epoch": epoch + 1, **logs})
             self.progress.value = epoch + 1
             if epoch % 5 == 4 or epoch + 1 == cfg.epochs:
-                self.loss.data = []
-                self.loss.add_traces(list(training_curves(history).data))
+                replace_figure(self.loss, training_curves(history))
+                self.loss.layout.height = 260
 
         model, cached = load_or_train(bench, spec, callback=on_epoch)
         self.timings["model_s"] = time.perf_counter() - t0

@@ -4,6 +4,7 @@ the pure functions of :mod:`naoviz.ui.state`; every callback reports errors inli
 """
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import os
@@ -17,10 +18,22 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.ui import state as S
-from naoviz.viz import cell_compare, embedding_map, export_many, path_trace_data, prediction_chart
+from naoviz.viz import (cell_compare, embedding_map, export_many, path_overlay, path_trace_data,
+                        prediction_chart)
 from naoviz.viz.path import current_marker
 
 log = logging.getLogger("naoviz.ui")
+
+
+def sync_state(fw: go.FigureWidget) -> None:
+    """Store the figure's current traces/layout in the widget state a browser reads when it connects.
+
+    FigureWidget sends edits as one-off messages; a browser that connects later (Voila's preheated
+    kernel, a slow page load) reads only ``_widget_data``/``_widget_layout``, which plotly refreshes just
+    on display. Connected browsers ignore changes to these two traits, so this only costs bandwidth.
+    """
+    fw._widget_layout = copy.deepcopy(fw._layout_obj._props)
+    fw._widget_data = copy.deepcopy(fw._data)
 
 
 def replace_figure(fw: go.FigureWidget, fig: go.Figure) -> None:
@@ -28,6 +41,7 @@ def replace_figure(fw: go.FigureWidget, fig: go.Figure) -> None:
     fw.data = []
     fw.add_traces(list(fig.data))
     fw.layout = fig.layout
+    sync_state(fw)
 
 
 def export_dir() -> Path:
@@ -45,15 +59,12 @@ class Explorer:
             seed = session.archs[int(order[len(order) // 2])]
         self.state = S.ExplorerState(seed=space.coerce(seed), max_eta=max_eta, n_etas=n_etas)
         metric = session.metric
-        self.map = go.FigureWidget(embedding_map(session.xy, session.colour("true"), labels=session.labels,
-                                                 color_label=f"true {metric}", extra=session.extra,
-                                                 method=session.map_method))
-        self.map.layout.update(height=480, width=640)
-        self.map.data[0].on_click(self._guard(self._on_click))
-        self.pred = go.FigureWidget(prediction_chart([0, 1], [np.nan] * 2, [np.nan] * 2, metric=metric))
-        self.pred.layout.update(height=300, width=1000)
-        self.cell = go.FigureWidget(go.Figure())
-        self.cell.layout.height = 330
+        # Figures are built with their content: edits made before a browser connects (Voila's preheated
+        # kernel) reach it only through sync_state, which is too heavy for the 15,625-point map.
+        self.map = self._map_widget()
+        pv = self.path_view
+        self.pred = go.FigureWidget(self._pred_figure(pv))
+        self.cell = go.FigureWidget(self._cell_figure(S.position(pv, 0)))
         # controls
         self.slider = W.IntSlider(value=0, min=0, max=n_etas - 1, description="step η", readout=False,
                                   continuous_update=True, layout=W.Layout(width="360px"))
@@ -71,6 +82,7 @@ class Explorer:
                                      style={"description_width": "40px"})
                           for label, opts in S.edge_options(space)]
         self.info = W.HTML()
+        self._syncing = False
         self.add_btn = W.Button(description="add decoded to pool", button_style="success")
         self.pool = W.HTML(S.pool_html(space, ()))
         self.export_fmt = W.Dropdown(options=["png", "svg", "pdf", "html"], value="png", layout=W.Layout(width="80px"))
@@ -92,10 +104,10 @@ class Explorer:
         self.add_btn.on_click(self._guard(lambda _: self._on_add()))
         self.export_btn.on_click(self._guard(lambda _: self.export()))
         self.guide_next.on_click(self._guard(lambda _: self._next_stage()))
-        self._syncing = False
         self.widget = self._layout()
         self.widget.add_class("naoviz-explorer")
-        self._new_path()
+        self._sync_controls()
+        self._show_text(S.position(pv, 0))
 
     # -- layout -------------------------------------------------------------------------------------
     def _layout(self) -> W.Widget:
@@ -104,6 +116,7 @@ class Explorer:
             w.add_class(cls)
         fig_map, fig_cell, fig_pred = (W.Box([f], layout=W.Layout(width="100%")).add_class(c) for f, c in
                                        ((self.map, "naoviz-map"), (self.cell, "naoviz-cell"), (self.pred, "naoviz-pred")))
+        self.map_box, self.cell_box = fig_map, fig_cell
         edit = W.VBox([W.HBox([self.text, self.go]), self.error,
                        W.GridBox(self.dropdowns, layout=W.Layout(grid_template_columns="repeat(3, 220px)"))])
         left = W.VBox([self.status, self.colour, fig_map], layout=W.Layout(width="660px"))
@@ -176,68 +189,96 @@ class Explorer:
         self.error.value = ""
         self._new_path()
 
-    def _new_path(self) -> None:
-        st = replace(self.state, steps=int(self.steps.value), max_eta=float(self.max_eta.value), index=0)
-        self.state = st
+    # -- figures ------------------------------------------------------------------------------------
+    def _map_widget(self) -> go.FigureWidget:
+        """A fresh map widget (all points, seed star, path overlay at the current slider position)."""
+        s, st = self.session, self.state
         pv = self.path_view
-        s = self.session
-        seed_row = pv.seed_row
+        row = pv.seed_row
+        base = embedding_map(s.xy, s.colour(self.colour.value if hasattr(self, "colour") else "true"),
+                             labels=s.labels, color_label=f"true {s.metric}", extra=s.extra,
+                             selected=row, method=s.map_method)
+        if row is None:   # a seed outside the table: star at its own projection
+            base.update_traces(selector=dict(name="seed"), x=[pv.xy[0, 0]], y=[pv.xy[0, 1]])
+        fw = go.FigureWidget(path_overlay(base, pv.xy, pv.result.etas, pv.decoded, st.index))
+        fw.layout.update(height=480, width=640)
+        fw.data[0].on_click(self._guard(self._on_click))
+        return fw
+
+    def _pred_figure(self, pv) -> go.Figure:
+        r = pv.result
+        fig = prediction_chart(r.etas, r.predicted, r.decoded_predicted, r.true, current=self.state.index,
+                               decoded=pv.decoded, metric=self.session.metric)
+        fig.layout.update(height=300, width=1000)
+        return fig
+
+    def _cell_figure(self, pos) -> go.Figure:
+        fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
+                           titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
+        fig.layout.update(height=330, width=700)
+        return fig
+
+    def _sync_controls(self) -> None:
+        """Dropdowns show the seed and the slider sits at the state's index, without re-triggering."""
         self._syncing = True
         try:
-            for d, v in zip(self.dropdowns, st.seed):
+            for d, v in zip(self.dropdowns, self.state.seed):
                 d.value = int(v)
-            if self.slider.value != 0:
-                self.slider.value = 0
+            if self.slider.value != self.state.index:
+                self.slider.value = self.state.index
         finally:
             self._syncing = False
+
+    def _show_text(self, pos) -> None:
+        self.eta_label.value = f"<b>η = {pos['eta']:.2f}</b>"
+        self.info.value = S.info_html(self.session.describe(self.state.seed), pos, self.session.metric)
+        self.status.value = self._status_text()
+        self._render_guide(pos)
+
+    def _new_path(self) -> None:
+        """A new seed or grid: recompute the path (cached per seed) and redraw everything at η = 0."""
+        self.state = replace(self.state, steps=int(self.steps.value), max_eta=float(self.max_eta.value), index=0)
+        pv = self.path_view
+        s = self.session
+        self._sync_controls()
+        row = pv.seed_row
         with self.map.batch_update():
-            self.map.data[1].x = [s.xy[seed_row, 0]] if seed_row is not None else [pv.xy[0, 0]]
-            self.map.data[1].y = [s.xy[seed_row, 1]] if seed_row is not None else [pv.xy[0, 1]]
+            self.map.data[1].x = [s.xy[row, 0]] if row is not None else [pv.xy[0, 0]]
+            self.map.data[1].y = [s.xy[row, 1]] if row is not None else [pv.xy[0, 1]]
             for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, 0).items():
                 self.map.update_traces(selector=dict(name=name), **data)
-        r = pv.result
-        replace_figure(self.pred, prediction_chart(r.etas, r.predicted, r.decoded_predicted, r.true, current=0,
-                                                   decoded=pv.decoded, metric=s.metric))
-        self.pred.layout.update(height=300, width=1000)
+        replace_figure(self.pred, self._pred_figure(pv))
         self._show_index()
 
     def _show_index(self) -> None:
         """Render the slider's current value (read now, so a burst of drags ends on the last one)."""
-        i = int(self.slider.value)
-        self.state = S.move_slider(self.state, i)
+        if self._syncing:
+            return
+        self.state = S.move_slider(self.state, int(self.slider.value))
         pv = self.path_view
         pos = S.position(pv, self.state.index)
-        self.eta_label.value = f"<b>η = {pos['eta']:.2f}</b>"
         with self.map.batch_update():
             self.map.update_traces(selector=dict(name="current"),
                                    **path_trace_data(pv.xy, pv.result.etas, pv.decoded, pos["index"])["current"])
         self.pred.update_shapes(**current_marker(pv.result.etas, pos["index"]))
-        fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
-                           titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
-        fig.layout.update(height=330, width=700)
-        replace_figure(self.cell, fig)
-        self.info.value = S.info_html(self.session.describe(self.state.seed), pos, self.session.metric)
-        self.status.value = self._status_text()
-        self._render_guide(pos)
+        sync_state(self.pred)
+        # A fresh widget per position: subplot figures edited in place did not always reach a browser
+        # whose widgets were created before it connected (preheated kernels); small figures rebuild fast.
+        old, self.cell = self.cell, go.FigureWidget(self._cell_figure(pos))
+        self.cell_box.children = [self.cell]
+        old.close()
+        self._show_text(pos)
 
     def _render_guide(self, pos=None) -> None:
         pos = pos or S.position(self.path_view, self.state.index)
         self.guide.value = S.guide_text(self.state.guide_stage, self.session.describe(self.state.seed), pos)
 
     def refresh_map(self) -> None:
-        """Redraw the map after the session swapped projections (PCA -> UMAP)."""
-        s = self.session
-        pv = self.path_view
-        with self.map.batch_update():
-            self.map.data[0].x, self.map.data[0].y = s.xy[:, 0], s.xy[:, 1]
-            row = pv.seed_row
-            if row is not None:
-                self.map.data[1].x, self.map.data[1].y = [s.xy[row, 0]], [s.xy[row, 1]]
-            for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, self.state.index).items():
-                self.map.update_traces(selector=dict(name=name), **data)
-            for a in self.map.layout.annotations:
-                if a.name == "method":
-                    a.text = f"{s.map_method} map"
+        """Show the session's new projection (PCA -> UMAP): a fresh map widget replaces the old one, so a
+        browser that connects later still gets the whole, current map."""
+        old, self.map = self.map, self._map_widget()
+        self.map_box.children = [self.map]
+        old.close()
         self.status.value = self._status_text()
 
     def figures(self) -> dict:
