@@ -20,7 +20,6 @@ import plotly.graph_objects as go
 from naoviz.ui import state as S
 from naoviz.viz import (cell_compare, embedding_map, export_many, path_overlay, path_trace_data,
                         prediction_chart)
-from naoviz.viz.path import current_marker
 
 log = logging.getLogger("naoviz.ui")
 
@@ -59,7 +58,7 @@ class Explorer:
             seed = session.archs[int(order[len(order) // 2])]
         self.state = S.ExplorerState(seed=space.coerce(seed), max_eta=max_eta, n_etas=n_etas)
         metric = session.metric
-        # Figures are built with their content: edits made before a browser connects (Voila's preheated
+        # Figures are built with their content: edits made before a browser connects (Voila runs the notebook first;
         # kernel) reach it only through sync_state, which is too heavy for the 15,625-point map.
         self.map = self._map_widget()
         pv = self.path_view
@@ -116,7 +115,7 @@ class Explorer:
             w.add_class(cls)
         fig_map, fig_cell, fig_pred = (W.Box([f], layout=W.Layout(width="100%")).add_class(c) for f, c in
                                        ((self.map, "naoviz-map"), (self.cell, "naoviz-cell"), (self.pred, "naoviz-pred")))
-        self.map_box, self.cell_box = fig_map, fig_cell
+        self.map_box, self.cell_box, self.pred_box = fig_map, fig_cell, fig_pred
         edit = W.VBox([W.HBox([self.text, self.go]), self.error,
                        W.GridBox(self.dropdowns, layout=W.Layout(grid_template_columns="repeat(3, 220px)"))])
         left = W.VBox([self.status, self.colour, fig_map], layout=W.Layout(width="660px"))
@@ -218,6 +217,13 @@ class Explorer:
         fig.layout.update(height=330, width=700)
         return fig
 
+    @staticmethod
+    def _swap(box: W.Box, old: go.FigureWidget, fig: go.Figure) -> go.FigureWidget:
+        new = go.FigureWidget(fig)
+        box.children = [new]
+        old.close()
+        return new
+
     def _sync_controls(self) -> None:
         """Dropdowns show the seed and the slider sits at the state's index, without re-triggering."""
         self._syncing = True
@@ -247,7 +253,6 @@ class Explorer:
             self.map.data[1].y = [s.xy[row, 1]] if row is not None else [pv.xy[0, 1]]
             for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, 0).items():
                 self.map.update_traces(selector=dict(name=name), **data)
-        replace_figure(self.pred, self._pred_figure(pv))
         self._show_index()
 
     def _show_index(self) -> None:
@@ -260,13 +265,11 @@ class Explorer:
         with self.map.batch_update():
             self.map.update_traces(selector=dict(name="current"),
                                    **path_trace_data(pv.xy, pv.result.etas, pv.decoded, pos["index"])["current"])
-        self.pred.update_shapes(**current_marker(pv.result.etas, pos["index"]))
-        sync_state(self.pred)
-        # A fresh widget per position: subplot figures edited in place did not always reach a browser
-        # whose widgets were created before it connected (preheated kernels); small figures rebuild fast.
-        old, self.cell = self.cell, go.FigureWidget(self._cell_figure(pos))
-        self.cell_box.children = [self.cell]
-        old.close()
+        # Fresh widgets for the two small figures: layout edits made in place did not always reach a
+        # browser whose widgets were created before it connected (Voila runs the notebook first, and
+        # preheated kernels long before); a new widget always arrives whole. The map only gets restyles.
+        self.pred = self._swap(self.pred_box, self.pred, self._pred_figure(pv))
+        self.cell = self._swap(self.cell_box, self.cell, self._cell_figure(pos))
         self._show_text(pos)
 
     def _render_guide(self, pos=None) -> None:
