@@ -72,7 +72,7 @@ def test_small_ascent_step_raises_prediction(fitted, data):
 
 def test_minimise_flips_the_direction(data):
     archs, values = data
-    kw = dict(epochs=60, **TINY)
+    kw = dict(epochs=10, **TINY)
     up = NAO(NB201Space(), NAOConfig.preset("fast", **kw)).fit(archs, values, progress=False)
     down = NAO(NB201Space(), NAOConfig.preset("fast", **kw)).fit(archs, 100 - values, maximize=False,
                                                                 progress=False)
