@@ -135,6 +135,7 @@ def test_dashboard_flow(server, browser):
                            timeout=60_000)
     page.wait_for_function(f"JSON.stringify(document.querySelector('{CELL}').data) !== {json.dumps(cell_before)}",
                            timeout=60_000)   # the seed panel shows the clicked arch
+    page.mouse.move(5, 5)                         # no hover label over the screenshots
     page.screenshot(path=str(ART / "after_click.png"), full_page=True)
     # 2. the slider moves the prediction marker and the decoded cell together
     before = page.evaluate(f"JSON.stringify(document.querySelector('{CELL}').data)")
