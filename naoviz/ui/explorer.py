@@ -200,7 +200,7 @@ class Explorer:
         if row is None:   # a seed outside the table: star at its own projection
             base.update_traces(selector=dict(name="seed"), x=[pv.xy[0, 0]], y=[pv.xy[0, 1]])
         fw = go.FigureWidget(path_overlay(base, pv.xy, pv.result.etas, pv.decoded, st.index))
-        fw.layout.update(height=480, width=640)
+        fw.layout.update(height=480, width=620, margin=dict(l=10, r=40, t=10, b=10))
         fw.data[0].on_click(self._guard(self._on_click))
         return fw
 
