@@ -54,7 +54,8 @@ class Dashboard:
         self.stage = W.HTML("<i>loading the benchmark table…</i>")
         self.loss = go.FigureWidget(training_curves([]))
         self.loss.layout.height = 260
-        self.loss_box = W.VBox([self.progress, self.loss], layout=W.Layout(display="none"))
+        self.loss_fig_box = W.Box([self.loss])
+        self.loss_box = W.VBox([self.progress, self.loss_fig_box], layout=W.Layout(display="none"))
         self.body = W.VBox([self.stage, self.loss_box])
         self.widget = W.VBox([W.HTML(INTRO), self.body])
         self.widget.add_class("naoviz-dashboard")
@@ -116,7 +117,7 @@ class Dashboard:
             self.ready.set()
 
     def _build(self) -> None:
-        from naoviz.ui.explorer import Explorer, replace_figure
+        from naoviz.ui.explorer import Explorer, swap_figure
         from naoviz.ui.panels import ChildPanel, SearchPanel
         from naoviz.ui.session import Session, load_or_train, model_dir
 
@@ -138,8 +139,9 @@ class Dashboard:
             history.append({"epoch": epoch + 1, **logs})
             self.progress.value = epoch + 1
             if epoch % 5 == 4 or epoch + 1 == cfg.epochs:
-                replace_figure(self.loss, training_curves(history))
-                self.loss.layout.height = 260
+                fig = training_curves(history)
+                fig.layout.height = 260
+                self.loss = swap_figure(self.loss_fig_box, self.loss, fig)
 
         model, cached = load_or_train(bench, spec, callback=on_epoch)
         self.timings["model_s"] = time.perf_counter() - t0
@@ -159,7 +161,7 @@ class Dashboard:
             tabs.set_title(i, title)
         self.tabs = tabs
         self.body.children = [tabs] if cached else [tabs, W.HTML("<b>NAO training loss (this first start)</b>"),
-                                                     self.loss]
+                                                     self.loss_fig_box]
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
 

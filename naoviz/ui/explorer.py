@@ -4,7 +4,6 @@ the pure functions of :mod:`naoviz.ui.state`; every callback reports errors inli
 """
 from __future__ import annotations
 
-import copy
 import functools
 import logging
 import os
@@ -24,23 +23,12 @@ from naoviz.viz import (cell_compare, embedding_map, export_many, path_overlay, 
 log = logging.getLogger("naoviz.ui")
 
 
-def sync_state(fw: go.FigureWidget) -> None:
-    """Store the figure's current traces/layout in the widget state a browser reads when it connects.
-
-    FigureWidget sends edits as one-off messages; a browser that connects later (Voila's preheated
-    kernel, a slow page load) reads only ``_widget_data``/``_widget_layout``, which plotly refreshes just
-    on display. Connected browsers ignore changes to these two traits, so this only costs bandwidth.
-    """
-    fw._widget_layout = copy.deepcopy(fw._layout_obj._props)
-    fw._widget_data = copy.deepcopy(fw._data)
-
-
-def replace_figure(fw: go.FigureWidget, fig: go.Figure) -> None:
-    """Swap a FigureWidget's traces and layout for those of ``fig`` (trace count may differ)."""
-    fw.data = []
-    fw.add_traces(list(fig.data))
-    fw.layout = fig.layout
-    sync_state(fw)
+def swap_figure(box: W.Box, old: go.FigureWidget, fig: go.Figure) -> go.FigureWidget:
+    """Show ``fig`` in ``box`` as a fresh FigureWidget (closing ``old``); always reaches the browser whole."""
+    new = go.FigureWidget(fig)
+    box.children = [new]
+    old.close()
+    return new
 
 
 def export_dir() -> Path:
@@ -58,7 +46,8 @@ class Explorer:
             seed = session.archs[int(order[len(order) // 2])]
         self.state = S.ExplorerState(seed=space.coerce(seed), max_eta=max_eta, n_etas=n_etas)
         metric = session.metric
-        # Figures are built with their content: edits made before a browser connects (Voila runs the notebook first;
+        # Figures are built with their content: FigureWidget edits made before a browser connects (Voila runs
+        # the notebook first; a preheated kernel long before) do not reach it.
         # kernel) reach it only through sync_state, which is too heavy for the 15,625-point map.
         self.map = self._map_widget()
         pv = self.path_view
@@ -217,13 +206,6 @@ class Explorer:
         fig.layout.update(height=330, width=700)
         return fig
 
-    @staticmethod
-    def _swap(box: W.Box, old: go.FigureWidget, fig: go.Figure) -> go.FigureWidget:
-        new = go.FigureWidget(fig)
-        box.children = [new]
-        old.close()
-        return new
-
     def _sync_controls(self) -> None:
         """Dropdowns show the seed and the slider sits at the state's index, without re-triggering."""
         self._syncing = True
@@ -268,8 +250,8 @@ class Explorer:
         # Fresh widgets for the two small figures: layout edits made in place did not always reach a
         # browser whose widgets were created before it connected (Voila runs the notebook first, and
         # preheated kernels long before); a new widget always arrives whole. The map only gets restyles.
-        self.pred = self._swap(self.pred_box, self.pred, self._pred_figure(pv))
-        self.cell = self._swap(self.cell_box, self.cell, self._cell_figure(pos))
+        self.pred = swap_figure(self.pred_box, self.pred, self._pred_figure(pv))
+        self.cell = swap_figure(self.cell_box, self.cell, self._cell_figure(pos))
         self._show_text(pos)
 
     def _render_guide(self, pos=None) -> None:

@@ -13,7 +13,7 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.ui.explorer import replace_figure
+from naoviz.ui.explorer import swap_figure
 from naoviz.viz import search_curves
 from naoviz.viz.theme import TEMPLATE
 
@@ -84,14 +84,14 @@ class SearchPanel:
         self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
         self.msg = W.HTML()
         self.table = W.HTML()
-        self.curve = go.FigureWidget(search_curves({}, metric=self.report))
-        self.curve.layout.height = 320
+        self.curve = go.FigureWidget(self._figure())
+        self.curve_box = W.Box([self.curve])
         self.run_btn.on_click(lambda _: self.start())
         self.rows: list[dict] = []
         self.curves: dict = {}
         self.thread: Optional[threading.Thread] = None
         self.widget = W.VBox([W.HBox([self.algos, W.VBox([self.budget, self.seed, self.run_btn])]),
-                              W.HBox([self.progress, self.msg]), self.curve, self.table])
+                              W.HBox([self.progress, self.msg]), self.curve_box, self.table])
 
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():
@@ -136,9 +136,13 @@ class SearchPanel:
         self.msg.value = "<b>done</b> " + html.escape(search_summary(self.curves, self.report))
         self.run_btn.disabled = False
 
+    def _figure(self) -> go.Figure:
+        fig = search_curves(dict(getattr(self, "curves", {})), metric=self.report)
+        fig.layout.height = 320
+        return fig
+
     def _draw(self) -> None:
-        replace_figure(self.curve, search_curves(dict(self.curves), metric=self.report))
-        self.curve.layout.height = 320
+        self.curve = swap_figure(self.curve_box, self.curve, self._figure())
         self.table.value = table_html(self.rows)
 
 
@@ -155,10 +159,11 @@ class ChildPanel:
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="epochs")
         self.msg = W.HTML()
         self.curve = go.FigureWidget(child_curve([]))
+        self.curve_box = W.Box([self.curve])
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
-        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn]), W.HBox([self.progress, self.msg]), self.curve])
+        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn]), W.HBox([self.progress, self.msg]), self.curve_box])
 
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():
@@ -186,7 +191,7 @@ class ChildPanel:
         def cb(epoch, logs):
             history.append(logs)
             self.progress.value = epoch + 1
-            replace_figure(self.curve, child_curve(history))
+            self.curve = swap_figure(self.curve_box, self.curve, child_curve(history))
 
         self.result = train_child(self.space, arch, data, TrainConfig(epochs=epochs, progress=False, device="cpu"),
                                   callback=cb)
