@@ -126,7 +126,7 @@ def run_one(bench, n_train: int, seed: int, config: NAOConfig, metric: str = "va
     archs = bench.archs()
     values = bench.metric(metric)
     if not 0 < n_train < len(archs):
-        raise ValueError(f"train size {n_train} must be in 1..{len(archs) - 1}")
+        raise ValueError(f"--train-sizes: train size {n_train} must be in 1..{len(archs) - 1}")
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(archs), size=n_train, replace=False)
     mask = np.ones(len(archs), dtype=bool)
@@ -161,6 +161,13 @@ def _flatten(d: dict, prefix: str = "") -> dict:
 
 def summarise(runs: list[dict]) -> dict:
     """Mean and sd over seeds of every numeric figure, per training size."""
+    import warnings
+    with warnings.catch_warnings():                      # an all-NaN figure (no step found) stays NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _summarise(runs)
+
+
+def _summarise(runs: list[dict]) -> dict:
     out = {}
     for n in sorted({r["n_train"] for r in runs}):
         flat = [_flatten(r) for r in runs if r["n_train"] == n]
