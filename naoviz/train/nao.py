@@ -60,7 +60,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
         epochs = min(epochs, -(-max_steps // -(-n // batch_size)))
     bar = None
     if progress and epochs > 0:
-        from tqdm.auto import tqdm
+        from tqdm import tqdm          # plain tqdm: tqdm.auto would pull ipywidgets into the backend
         bar = tqdm(total=epochs, desc="NAO", unit="epoch", leave=False)
     start = time.perf_counter()
     with torch.random.fork_rng(devices=[]):      # dropout draws from a seeded stream; global RNG untouched
