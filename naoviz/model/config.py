@@ -140,6 +140,6 @@ PRESETS: dict[str, dict] = {
     # TF-NAO EPD (train.sh): no MLP hidden layer, encoder dropout 0.1, batch 50.
     "tf": {"tokenization": "op", "target_norm": "minmax", "mlp_layers": 0, "encoder_dropout": 0.1,
            "batch_size": 50, "epochs": 1000},
-    # Live UI / search rounds: the default's choices, few epochs.
-    "fast": {"tokenization": "pair", "target_norm": "rank", "epochs": 100, "batch_size": 100},
+    # Live UI / search rounds: the default's choices on a fixed budget of 300 optimiser steps (seconds at any N).
+    "fast": {"tokenization": "pair", "target_norm": "rank", "epochs": 300, "max_steps": 300, "batch_size": 100},
 }
