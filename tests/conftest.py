@@ -11,6 +11,9 @@ _SHARED = ROOT.parent / "shared" / "data"
 if not os.environ.get("NAOVIZ_DATA") and _SHARED.is_dir():
     os.environ["NAOVIZ_DATA"] = str(_SHARED)
 # Caches (models, projections) go to a per-run folder so tests never touch a user's cache.
+# Tiny LSTMs and child nets gain nothing from threads, and 2 cores shared by pytest, Dask workers and
+# Voila kernels slow down badly when each asks for 2 (docs/model.md); subprocesses inherit this.
+os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("NAOVIZ_CACHE", str(ROOT / "tests" / "artifacts" / "cache"))
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "tests" / "artifacts" / "numba"))
 
