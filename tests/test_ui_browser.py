@@ -83,10 +83,12 @@ def _open(browser, url):
 
 
 def _pred_x(page) -> float:
+    page.wait_for_selector(f"{PRED} .scatterlayer", timeout=60_000)   # a swap may be in flight
     return page.evaluate(f"document.querySelector('{PRED}').layout.shapes[0].x0")
 
 
 def _cell_title(page) -> str:
+    page.wait_for_selector(f"{CELL} .scatterlayer", timeout=60_000)
     return page.evaluate(f"document.querySelector('{CELL}').layout.annotations[1].text")
 
 
@@ -106,7 +108,8 @@ def _wait_eta(page, eta: float, timeout=60_000):
 def _wait_eta_js(page, eta, timeout):
     page.wait_for_function(
         f"(() => {{ const p = document.querySelector('{PRED}'); const c = document.querySelector('{CELL}');"
-        f" return p.layout.shapes[0].x0 === {eta} && c.layout.annotations[1].text.includes('η = {eta:.2f}'); }})()",
+        f" return !!(p && c && p.layout && c.layout && p.layout.shapes[0].x0 === {eta}"
+        f" && c.layout.annotations[1].text.includes('η = {eta:.2f}')); }})()",
         timeout=timeout)
 
 
@@ -133,7 +136,8 @@ def test_dashboard_flow(server, browser):
     page.mouse.click(target["x"], target["y"])
     page.wait_for_function(f"document.querySelector('.naoviz-info-box').innerText.includes({json.dumps(target['label'])})",
                            timeout=60_000)
-    page.wait_for_function(f"JSON.stringify(document.querySelector('{CELL}').data) !== {json.dumps(cell_before)}",
+    page.wait_for_function(f"(() => {{ const c = document.querySelector('{CELL}'); return !!(c && c.data && "
+                           f"JSON.stringify(c.data) !== {json.dumps(cell_before)}); }})()",
                            timeout=60_000)   # the seed panel shows the clicked arch
     page.mouse.move(5, 5)                         # no hover label over the screenshots
     page.screenshot(path=str(ART / "after_click.png"), full_page=True)
@@ -142,6 +146,7 @@ def test_dashboard_flow(server, browser):
     assert _pred_x(page) == 0
     _press(page, "End", 1)
     _wait_eta(page, 10.0)
+    page.wait_for_selector(f"{CELL} .scatterlayer", timeout=60_000)
     after = page.evaluate(f"JSON.stringify(document.querySelector('{CELL}').data)")
     assert after != before, "the decoded cell graph did not change between η = 0 and η = 10"
     page.screenshot(path=str(ART / "slider_end.png"), full_page=True)

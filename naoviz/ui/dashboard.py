@@ -52,7 +52,8 @@ class Dashboard:
                             child_epochs=child_epochs)
         self.progress = W.IntProgress(value=0, min=0, max=1, description="training", layout=W.Layout(width="420px"))
         self.stage = W.HTML("<i>loading the benchmark table…</i>")
-        self.loss = go.FigureWidget(training_curves([]))
+        from naoviz.ui.explorer import figure_widget
+        self.loss = figure_widget(training_curves([]))
         self.loss.layout.height = 260
         self.loss_fig_box = W.Box([self.loss])
         self.loss_box = W.VBox([self.progress, self.loss_fig_box], layout=W.Layout(display="none"))

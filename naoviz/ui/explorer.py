@@ -23,9 +23,30 @@ from naoviz.viz import (cell_compare, embedding_map, export_many, path_overlay, 
 log = logging.getLogger("naoviz.ui")
 
 
+class _FigureWidget(go.FigureWidget):
+    """A FigureWidget whose comm opens only once its traces are in the widget state.
+
+    plotly opens the comm (sending the state to the browser) before it fills ``_widget_data``; the data
+    follows as an update, and a browser busy loading the widget class can draw the view from the empty
+    state and never redraw (seen under load). Opening after construction sends one complete state.
+    """
+
+    def open(self):
+        if self.__dict__.get("_naoviz_ready"):
+            super().open()
+
+
+def figure_widget(fig: go.Figure) -> go.FigureWidget:
+    """``go.FigureWidget(fig)`` whose first message to the browser already holds the whole figure."""
+    fw = _FigureWidget(fig)
+    fw.__dict__["_naoviz_ready"] = True
+    fw.open()
+    return fw
+
+
 def swap_figure(box: W.Box, old: go.FigureWidget, fig: go.Figure) -> go.FigureWidget:
     """Show ``fig`` in ``box`` as a fresh FigureWidget (closing ``old``); always reaches the browser whole."""
-    new = go.FigureWidget(fig)
+    new = figure_widget(fig)
     box.children = [new]
     old.close()
     return new
@@ -51,8 +72,8 @@ class Explorer:
         # kernel) reach it only through sync_state, which is too heavy for the 15,625-point map.
         self.map = self._map_widget()
         pv = self.path_view
-        self.pred = go.FigureWidget(self._pred_figure(pv))
-        self.cell = go.FigureWidget(self._cell_figure(S.position(pv, 0)))
+        self.pred = figure_widget(self._pred_figure(pv))
+        self.cell = figure_widget(self._cell_figure(S.position(pv, 0)))
         # controls
         self.slider = W.IntSlider(value=0, min=0, max=n_etas - 1, description="step η", readout=False,
                                   continuous_update=True, layout=W.Layout(width="360px"))
@@ -188,8 +209,9 @@ class Explorer:
                              selected=row, method=s.map_method)
         if row is None:   # a seed outside the table: star at its own projection
             base.update_traces(selector=dict(name="seed"), x=[pv.xy[0, 0]], y=[pv.xy[0, 1]])
-        fw = go.FigureWidget(path_overlay(base, pv.xy, pv.result.etas, pv.decoded, st.index))
-        fw.layout.update(height=480, width=620, margin=dict(l=10, r=40, t=10, b=10))
+        fig = path_overlay(base, pv.xy, pv.result.etas, pv.decoded, st.index)
+        fig.layout.update(height=480, width=620, margin=dict(l=10, r=40, t=10, b=10))
+        fw = figure_widget(fig)
         fw.data[0].on_click(self._guard(self._on_click))
         return fw
 

@@ -13,7 +13,7 @@ import ipywidgets as W
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.ui.explorer import swap_figure
+from naoviz.ui.explorer import figure_widget, swap_figure
 from naoviz.viz import search_curves
 from naoviz.viz.theme import TEMPLATE
 
@@ -84,7 +84,7 @@ class SearchPanel:
         self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
         self.msg = W.HTML()
         self.table = W.HTML()
-        self.curve = go.FigureWidget(self._figure())
+        self.curve = figure_widget(self._figure())
         self.curve_box = W.Box([self.curve])
         self.run_btn.on_click(lambda _: self.start())
         self.rows: list[dict] = []
@@ -158,7 +158,7 @@ class ChildPanel:
                                   layout=W.Layout(width="240px"))
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="epochs")
         self.msg = W.HTML()
-        self.curve = go.FigureWidget(child_curve([]))
+        self.curve = figure_widget(child_curve([]))
         self.curve_box = W.Box([self.curve])
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
