@@ -30,7 +30,7 @@ test: setup browser
 	$(PY) -m pytest -q tests notebooks --nbmake
 
 dashboard: setup
-	$(VENV)/bin/naoviz dashboard --port $(PORT)
+	$(VENV)/bin/naoviz dashboard --port $(PORT) $(if $(DATA),--data $(DATA))
 
 bench: setup
 	$(PY) bench/nao_quality.py
