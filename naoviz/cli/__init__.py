@@ -16,11 +16,11 @@ from naoviz.errors import NaovizError
 # Command modules, in the order ``naoviz --help`` lists them.
 COMMAND_MODULES = [
     "naoviz.cli.info",
-    "naoviz.cli.child",
-    "naoviz.cli.benchbuild",
     "naoviz.cli.data",
     "naoviz.cli.search",
     "naoviz.cli.bench",
+    "naoviz.cli.child",
+    "naoviz.cli.benchbuild",
     "naoviz.cli.dashboard",
 ]
 
