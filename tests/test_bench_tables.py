@@ -84,3 +84,24 @@ def test_optional_tables_are_optional(tmp_path):
     bench = load_nb201(tmp_path)
     assert len(bench) == 15625 and not any(m.startswith("latency_") for m in bench.metrics)
     assert "cifar10_params_M" not in bench.metrics
+
+
+def test_table_with_one_row_per_class_answers_for_members_and_nan_when_absent(nb201_table, nb201_space, tmp_path):
+    """A per-class table (like the digits one) answers for every member; a class it lacks is NaN / KeyError."""
+    from naoviz.bench import load_digits_table
+
+    classes = list(nb201_space.classes.values())
+    kept, dropped = classes[:50], classes[50]
+    rows = sorted(min(nb201_space.index_of(a) for a in members) for members in kept)
+    frame = nb201_table.frame.loc[rows, ["arch_str", "valid_acc", "test_acc"]]
+    path = tmp_path / "nb201_digits.csv"
+    frame.to_csv(path, index_label="arch_index")
+    table = load_digits_table(path)
+    member = next(a for members in kept for a in members if len(members) > 1 and nb201_space.index_of(a) not in rows)
+    rep = min(nb201_space.index_of(a) for a in nb201_space.classes[nb201_space.canonical(member)])
+    assert table.index_of(member) == rep
+    assert table.query(member)["valid_acc"] == pytest.approx(frame.loc[rep, "valid_acc"])
+    values = table.metric("valid_acc", [member, dropped[0]])
+    assert np.isfinite(values[0]) and np.isnan(values[1])
+    with pytest.raises(KeyError, match="no row"):
+        table.query(dropped[0])

@@ -86,12 +86,21 @@ class Benchmark:
         return out
 
     def metric(self, name: str, archs: Optional[Iterable[ArchLike]] = None) -> np.ndarray:
-        """Vectorised metric: for ``archs`` in order, or for every row when ``archs`` is None."""
+        """Vectorised metric: for ``archs`` in order, or for every row when ``archs`` is None.
+
+        An architecture the table has no row for (a partial table) gives NaN; ``query`` raises instead.
+        """
         self._check_metric(name)
         if archs is None:
             return self.frame[name].to_numpy(dtype=float)
-        rows = [self.index_of(a) for a in archs]
+        rows = [self._row_or_minus_one(a) for a in archs]
         return self.frame[name].reindex(rows).to_numpy(dtype=float)
+
+    def _row_or_minus_one(self, arch: ArchLike) -> int:
+        try:
+            return self.index_of(arch)
+        except KeyError:
+            return -1                      # never an arch_index, so reindex gives NaN
 
     def archs(self) -> list[Arch]:
         """The architectures of every row, in row order."""
