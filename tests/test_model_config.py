@@ -42,3 +42,12 @@ def test_unknown_preset_and_unknown_field():
         NAOConfig.from_dict({"hiden_size": 96})
     with pytest.raises(ValueError, match="NAOConfig.epochs"):
         NAOConfig.preset("default", epochs=-1)
+
+
+def test_epochs_for_applies_the_step_cap():
+    cfg = NAOConfig.preset("fast")                    # 300 epochs, at most 300 optimiser steps, batch 100
+    assert cfg.epochs_for(1000) == 30                 # 10 steps an epoch
+    assert cfg.epochs_for(50) == 300                  # 1 step an epoch: the epoch count decides
+    assert NAOConfig(epochs=7).epochs_for(10_000) == 7
+    with pytest.raises(ValueError, match="threads"):
+        NAOConfig(threads=0)

@@ -121,3 +121,12 @@ def test_max_steps_caps_the_epochs(data):
     nao = NAO(NB201Space(), NAOConfig.preset("fast", epochs=50, max_steps=5, **TINY))
     nao.fit(archs, values, progress=False)
     assert len(nao.history_[-1]) == 3
+
+
+def test_fit_runs_epochs_for_and_restores_torch_threads(data):
+    archs, values = data
+    before = torch.get_num_threads()
+    cfg = NAOConfig.preset("fast", **{**TINY, "max_steps": 6, "threads": 1})
+    nao = NAO(NB201Space(), cfg).fit(archs, values, progress=False)
+    assert len(nao.history_[-1]) == cfg.epochs_for(len(archs)) == 3      # 2 steps an epoch, capped at 6
+    assert torch.get_num_threads() == before

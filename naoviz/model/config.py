@@ -43,6 +43,8 @@ class NAOConfig:
     augment: bool = True              # draw a symmetric equivalent (space.augment) per sample per epoch
     augment_draws: int = 32           # equivalents pre-drawn per architecture (per-epoch pick among them)
     ensemble: int = 1                 # predictor heads sharing one encoder (score = mean of heads)
+    threads: int = 1                  # torch CPU threads while fitting: these small LSTMs gain nothing from
+                                      # more, and on busy 2-core machines 2 threads ran 25x slower (model.md)
     seed: int = 0
     device: str = "cpu"               # "cpu", "cuda" or "auto"
     presets: tuple = field(default=(), repr=False, compare=False)  # which preset built it (for the UI)
@@ -57,7 +59,7 @@ class NAOConfig:
             raise ValueError(f"NAOConfig.{name}: {why}, got {getattr(self, name)!r}")
 
         ints = {"hidden_size": 2, "encoder_layers": 1, "mlp_layers": 0, "mlp_hidden": 1, "decoder_layers": 1,
-                "batch_size": 1, "epochs": 0, "augment_draws": 1, "ensemble": 1}
+                "batch_size": 1, "epochs": 0, "augment_draws": 1, "ensemble": 1, "threads": 1}
         for name, low in ints.items():
             v = getattr(self, name)
             if isinstance(v, bool) or not isinstance(v, int):
@@ -123,6 +125,13 @@ class NAOConfig:
     def replace(self, **changes) -> "NAOConfig":
         """A validated copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+    def epochs_for(self, n_archs: int) -> int:
+        """Epochs a fit on ``n_archs`` architectures will run (``epochs``, cut by ``max_steps``)."""
+        if self.max_steps is None:
+            return self.epochs
+        steps_per_epoch = -(-int(n_archs) // self.batch_size)
+        return min(self.epochs, -(-self.max_steps // steps_per_epoch))
 
     def resolved_device(self) -> str:
         if self.device != "auto":

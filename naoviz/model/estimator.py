@@ -98,7 +98,7 @@ class NAO:
         history = train_epd(self.model_, pools, self.scaler_.transform(values), epochs=cfg.epochs,
                             batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             grad_clip=cfg.grad_clip, trade_off=cfg.trade_off, seed=seed, callback=callback,
-                            progress=progress, device=self.device, max_steps=cfg.max_steps)
+                            progress=progress, device=self.device, max_steps=cfg.max_steps, threads=cfg.threads)
         self.history_.append(history)
         self.rounds_ += 1
         return self

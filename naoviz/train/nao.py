@@ -43,12 +43,13 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
 def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
               callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu",
-              max_steps: Optional[int] = None) -> list[dict]:
+              max_steps: Optional[int] = None, threads: Optional[int] = None) -> list[dict]:
     """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1].
 
     Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
     logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch;
-    ``max_steps`` caps the epochs at the fewest whole epochs holding that many optimiser steps.
+    ``max_steps`` caps the epochs at the fewest whole epochs holding that many optimiser steps;
+    ``threads`` sets torch's CPU threads for the duration (restored afterwards).
     """
     n, draws, _ = pools.shape
     pools_t = torch.as_tensor(pools, dtype=torch.long, device=device)
@@ -63,6 +64,9 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
         from tqdm import tqdm          # plain tqdm: tqdm.auto would pull ipywidgets into the backend
         bar = tqdm(total=epochs, desc="NAO", unit="epoch", leave=False)
     start = time.perf_counter()
+    threads_before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
     with torch.random.fork_rng(devices=[]):      # dropout draws from a seeded stream; global RNG untouched
         torch.manual_seed(seed)
         try:
@@ -92,6 +96,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
                     break
         finally:
             model.eval()
+            torch.set_num_threads(threads_before)
             if bar is not None:
                 bar.close()
     return history

@@ -131,15 +131,15 @@ class Dashboard:
         folder, _, _, cfg = model_dir(bench, spec)
         if not (folder / "done").is_file():
             self.stage.value = (f"<i>First start: training the NAO model on {spec.n_train} {html.escape(bench.name)} "
-                                f"architectures ({cfg.epochs} epochs, cached afterwards)…</i>")
-            self.progress.max = cfg.epochs
+                                f"architectures ({cfg.epochs_for(spec.n_train)} epochs, cached afterwards)…</i>")
+            self.progress.max = cfg.epochs_for(spec.n_train)
             self.loss_box.layout.display = "flex"
         history: list = []
 
         def on_epoch(epoch, logs):
             history.append({"epoch": epoch + 1, **logs})
             self.progress.value = epoch + 1
-            if epoch % 5 == 4 or epoch + 1 == cfg.epochs:
+            if epoch % 5 == 4 or epoch + 1 == cfg.epochs_for(spec.n_train):
                 fig = training_curves(history)
                 fig.layout.height = 260
                 self.loss = swap_figure(self.loss_fig_box, self.loss, fig)
