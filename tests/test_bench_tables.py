@@ -105,3 +105,4 @@ def test_table_with_one_row_per_class_answers_for_members_and_nan_when_absent(nb
     assert np.isfinite(values[0]) and np.isnan(values[1])
     with pytest.raises(KeyError, match="no row"):
         table.query(dropped[0])
+    assert nb201_table.complete and not table.complete

@@ -106,6 +106,11 @@ class Benchmark:
         """The architectures of every row, in row order."""
         return [self.space.from_index(int(i)) for i in self.frame.index]
 
+    @property
+    def complete(self) -> bool:
+        """True when every canonical class of the space has a row, so a search may query any architecture."""
+        return len(self._class_rows) == len(self.space.classes)
+
     def best(self, name: str) -> tuple[int, float]:
         """(arch_index, value) of the best row for ``name`` (direction-aware)."""
         col = self.frame[self._check_metric(name)]

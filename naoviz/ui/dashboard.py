@@ -154,10 +154,17 @@ class Dashboard:
         self.explorer = holder["ex"] = Explorer(session, guided=o["guided"])
         if session.umap_future is not None and session.umap_future.done() and session.map_method == "UMAP":
             self.explorer.refresh_map()       # UMAP finished while the explorer was being built
-        self.search = SearchPanel(bench, metric=metric, budget=o["search_budget"],
-                                  nao_config=o["nao_search_config"])
+        if bench.complete:
+            self.search = SearchPanel(bench, metric=metric, budget=o["search_budget"],
+                                      nao_config=o["nao_search_config"])
+            search_widget = self.search.widget
+        else:                                 # a partial table cannot answer every query a search makes
+            self.search = None
+            search_widget = W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} "
+                                   f"has {len(bench):,} rows. Run <code>naoviz data download</code> for "
+                                   "NAS-Bench-201, or complete the digits table (data/README.md).</p>")
         self.child = ChildPanel(bench.space, self._current_decoded, epochs=o["child_epochs"])
-        tabs = W.Tab(children=[self.explorer.widget, self.search.widget, self.child.widget])
+        tabs = W.Tab(children=[self.explorer.widget, search_widget, self.child.widget])
         for i, title in enumerate(("Explorer", "Search", "Train a child")):
             tabs.set_title(i, title)
         self.tabs = tabs
