@@ -13,7 +13,6 @@ import json
 import os
 import time
 
-import numpy as np
 
 
 def main(argv=None) -> int:

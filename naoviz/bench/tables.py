@@ -7,6 +7,7 @@ table ships in the repository's ``data/`` folder.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 from pathlib import Path
 from typing import Iterable, Optional, Sequence, Union
 
@@ -133,15 +134,13 @@ class Benchmark:
             raise ValueError(f"{self.name}: unknown metric {name!r}; available: {', '.join(self.metrics)}")
         return name
 
-    @property
+    @cached_property
     def _class_rows(self) -> dict[str, int]:
-        cache = self.__dict__.get("_class_rows_cache")
-        if cache is None:
-            cache = {}
-            for i in self.frame.index:
-                cache.setdefault(self.space.canonical(self.space.from_index(int(i))), int(i))
-            self.__dict__["_class_rows_cache"] = cache
-        return cache
+        """Canonical id -> the first row of that class (built once, on the first lookup that needs it)."""
+        rows: dict[str, int] = {}
+        for i in self.frame.index:
+            rows.setdefault(self.space.canonical(self.space.from_index(int(i))), int(i))
+        return rows
 
 
 def _read_csv(path: Path, index_col: str = "arch_index") -> pd.DataFrame:

@@ -103,9 +103,10 @@ class NAONet(nn.Module):
     """``forward(x (B, in_ch, H, W)) -> logits (B, classes)``; ``forward(x, with_aux=True)`` returns
     ``(logits, aux_logits)`` (aux is None in eval mode or without the head)."""
 
-    def __init__(self, arch, space: NAONetSpace, config: NAONetConfig = NAONetConfig()):
+    def __init__(self, arch, space: NAONetSpace, config: Optional[NAONetConfig] = None):
         super().__init__()
         arch = space.coerce(arch)
+        config = config or NAONetConfig()
         self.config, self.arch, self.space_name = config, arch, space.name
         f, n = config.channels, config.cells
         self.num_cells = 3 * n + 2

@@ -4,6 +4,7 @@ stride-2 blocks between them -> BN-ReLU -> global pool -> linear. C=16, N=5 is t
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Optional
 
 import torch
 from torch import nn
@@ -70,9 +71,10 @@ class ResBlock(nn.Module):
 class NB201Net(nn.Module):
     """``forward(x (B, in_ch, H, W)) -> logits (B, classes)``; ``with_aux=True`` gives ``(logits, None)``."""
 
-    def __init__(self, arch, config: NB201NetConfig = NB201NetConfig()):
+    def __init__(self, arch, config: Optional[NB201NetConfig] = None):
         super().__init__()
         arch = NB201Space().coerce(arch)
+        config = config or NB201NetConfig()
         c, n = config.channels, config.cells
         self.config, self.arch = config, arch
         self.stem = nn.Sequential(nn.Conv2d(config.in_channels, c, 3, padding=1, bias=False), nn.BatchNorm2d(c))

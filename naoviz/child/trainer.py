@@ -98,9 +98,10 @@ class ChildTrainer:
     """Holds the model, optimizer and data on one device; :meth:`fit` runs the epochs."""
 
     def __init__(self, space: Union[str, SearchSpace], arch, data: ChildData,
-                 config: TrainConfig = TrainConfig(), net: Optional[NetOptions] = None):
+                 config: Optional[TrainConfig] = None, net: Optional[NetOptions] = None):
         self.space = get_space(space) if isinstance(space, str) else space
         self.arch = self.space.coerce(arch)
+        config = config or TrainConfig()
         self.data, self.config, self.net_options = data, config, net or NetOptions()
         if config.epochs < 1 or config.batch_size < 1:
             raise ValueError(f"train: epochs and batch_size must be >= 1, got {config.epochs}, {config.batch_size}")
@@ -253,7 +254,7 @@ class ChildTrainer:
             resumed_from_epoch=start, history=history)
 
 
-def train_child(space: Union[str, SearchSpace], arch, data: ChildData, config: TrainConfig = TrainConfig(),
+def train_child(space: Union[str, SearchSpace], arch, data: ChildData, config: Optional[TrainConfig] = None,
                 net: Optional[NetOptions] = None,
                 callback: Optional[Callable[[int, dict], None]] = None) -> TrainResult:
     """Build the child net of ``arch`` and train it on ``data``; see :class:`ChildTrainer`."""

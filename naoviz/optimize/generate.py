@@ -11,7 +11,6 @@ import numpy as np
 import torch
 
 from naoviz.model.encoder import pool
-from naoviz.optimize.path import move
 from naoviz.spaces.base import Arch
 
 

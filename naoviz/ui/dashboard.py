@@ -13,7 +13,6 @@ import time
 from typing import Optional
 
 import ipywidgets as W
-import plotly.graph_objects as go
 
 from naoviz.ui.state import error_html
 from naoviz.viz import training_curves

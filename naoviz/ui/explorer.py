@@ -66,10 +66,9 @@ class Explorer:
             order = np.argsort(session.true)
             seed = session.archs[int(order[len(order) // 2])]
         self.state = S.ExplorerState(seed=space.coerce(seed), max_eta=max_eta, n_etas=n_etas)
-        metric = session.metric
         # Figures are built with their content: FigureWidget edits made before a browser connects (Voila runs
-        # the notebook first; a preheated kernel long before) do not reach it.
-        # kernel) reach it only through sync_state, which is too heavy for the 15,625-point map.
+        # the notebook first; a preheated kernel long before) reach it only through sync_state, which is too
+        # heavy for the 15,625-point map.
         self.map = self._map_widget()
         pv = self.path_view
         self.pred = figure_widget(self._pred_figure(pv))

@@ -22,7 +22,6 @@ OP_COLORS = {
     "conv_1x3_3x1": "#ff9896",
     "conv_1x7_7x1": "#c5b0d5",
     "concat": "#cfd8dc",
-    "conv_3x3": "#d62728",
     "avg_pool_5x5": "#98df8a",
     "max_pool_5x5": "#c49c94",
 }
