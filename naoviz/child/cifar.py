@@ -83,24 +83,31 @@ def read_cifar(name: str, directory: Path) -> dict[str, tuple[np.ndarray, np.nda
             out[split] = _concat(parts)
         return out
     if archive.is_file():
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
-                for split, files in (("train", train_files), ("test", test_files)):
-                    parts = []
-                    for f in files:
-                        if f not in members:
-                            raise NaovizError(f"{archive}: member {folder_name}/{f} missing from the archive")
-                        payload = tar.extractfile(members[f]).read()
-                        source = f"{archive}:{members[f].name}"
-                        parts.append(_batch(safe_load(payload, source), source, label_key))
-                    out[split] = _concat(parts)
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise NaovizError(f"{archive}: corrupt archive ({exc})") from None
-        return out
-    raise DataMissingError(f"{name}: neither {folder} nor {archive} exists; download the python version of "
-                           f"{name.upper()} (https://www.cs.toronto.edu/~kriz/cifar.html) into {directory} "
-                           f"or set NAOVIZ_DATA")
+        return read_archive(name, archive)
+    raise DataMissingError(f"{name}: neither {folder} nor {archive} exists; fetch it with "
+                           f"`naoviz data download {name}` (or put the python version from "
+                           f"https://www.cs.toronto.edu/~kriz/cifar.html into {directory}, or set NAOVIZ_DATA)")
+
+
+def read_archive(name: str, archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:
+    """``{"train": (x, y), "test": (x, y)}`` read in place from the downloaded ``.tar.gz`` at ``archive``."""
+    folder_name, _, train_files, test_files, label_key = LAYOUTS[name]
+    out = {}
+    try:
+        with tarfile.open(archive, "r:gz") as tar:
+            members = {Path(m.name).name: m for m in tar.getmembers() if m.isfile()}
+            for split, files in (("train", train_files), ("test", test_files)):
+                parts = []
+                for f in files:
+                    if f not in members:
+                        raise NaovizError(f"{archive}: member {folder_name}/{f} missing from the archive")
+                    payload = tar.extractfile(members[f]).read()
+                    source = f"{archive}:{members[f].name}"
+                    parts.append(_batch(safe_load(payload, source), source, label_key))
+                out[split] = _concat(parts)
+    except (tarfile.TarError, OSError, EOFError) as exc:
+        raise NaovizError(f"{archive}: corrupt archive ({exc})") from None
+    return out
 
 
 def _concat(parts):

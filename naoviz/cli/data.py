@@ -12,11 +12,14 @@ def add_parser(sub) -> None:
     data_sub = p.add_subparsers(dest="data_command", metavar="ACTION")
     data_sub.required = True
 
-    d = data_sub.add_parser("download", help="fetch the public NAS-Bench-201 sources, verify, convert, install")
+    d = data_sub.add_parser("download", help="fetch the NAS-Bench-201 sources (or a CIFAR archive), verify, install")
+    d.add_argument("what", nargs="?", default="nb201", choices=("nb201", "cifar10", "cifar100"),
+                   help="nb201: the three benchmark tables (default); cifar10/cifar100: the python-pickle image "
+                        "archive the child trainer reads (about 163 MiB each)")
     d.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     d.add_argument("--base-url", default=None,
-                   help="mirror laid out like raw.githubusercontent.com (owner/repo/commit/path); "
-                        "http(s):// or file://")
+                   help="a mirror: for nb201 laid out like raw.githubusercontent.com (owner/repo/commit/path), "
+                        "for CIFAR holding the .tar.gz itself; http(s):// or file://")
     d.add_argument("--no-progress", action="store_true", help="no progress bars")
     d.add_argument("--json", action="store_true", help="machine-readable result")
     d.set_defaults(func=run_download)
@@ -52,9 +55,27 @@ def run_download(args) -> int:
     from naoviz.bench.download import DEFAULT_BASE_URL, download
 
     log = (lambda _: None) if args.json else (lambda line: print(line, file=sys.stderr))
+    if args.what != "nb201":
+        return _download_cifar(args, log)
     result = download(args.dir, base_url=args.base_url or DEFAULT_BASE_URL,
                       progress=not args.no_progress, log=log)
     return _report(result, args, "installed")
+
+
+def _download_cifar(args, log) -> int:
+    from naoviz.child.cifar_download import CIFAR_BASE_URL, download_cifar
+
+    result = download_cifar(args.what, args.dir, base_url=args.base_url or CIFAR_BASE_URL,
+                            progress=not args.no_progress, log=log)
+    if args.json:
+        emit_json(result)
+        return 0
+    verb = "already installed" if result["reused"] else "installed"
+    print(f"{verb} {result['file']} ({result['bytes']:,} bytes, md5 {result['md5']})")
+    print(f"into {result['dir']}")
+    print(f"  {args.what}: {result['images']['train']:,} training and {result['images']['test']:,} test images; "
+          f"train on it with `naoviz train-child --data {args.what} ...`")
+    return 0
 
 
 def run_import(args) -> int:

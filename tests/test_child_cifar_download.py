@@ -1,0 +1,115 @@
+"""`naoviz data download cifar10|cifar100` against archives in the real format served over loopback HTTP."""
+from __future__ import annotations
+
+import hashlib
+import json
+import pickle
+import tarfile
+
+import numpy as np
+import pytest
+from _http_mirror import serve
+
+from naoviz.child import cifar_download
+from naoviz.child.data import load_data
+from naoviz.cli import main
+
+
+def _archive(root, name="cifar10", n=6, corrupt_member=None):
+    """A small archive laid out like the published one: a folder of protocol-2 pickled batch dicts."""
+    folder_name, archive_name, train, test, label_key = {
+        "cifar10": ("cifar-10-batches-py", "cifar-10-python.tar.gz",
+                    [f"data_batch_{i}" for i in range(1, 6)], ["test_batch"], b"labels"),
+        "cifar100": ("cifar-100-python", "cifar-100-python.tar.gz", ["train"], ["test"], b"fine_labels"),
+    }[name]
+    folder = root / "src" / folder_name
+    folder.mkdir(parents=True)
+    for i, member in enumerate(train + test):
+        rng = np.random.default_rng(i)
+        batch = {label_key: rng.integers(0, 10, n).tolist(), b"data": rng.integers(0, 256, (n, 3072), dtype=np.uint8)}
+        payload = pickle.dumps(batch, protocol=2)
+        (folder / member).write_bytes(payload[:20] if member == corrupt_member else payload)
+    served = root / "served"
+    served.mkdir()
+    with tarfile.open(served / archive_name, "w:gz") as tar:
+        tar.add(folder, arcname=folder_name)
+    return served, served / archive_name
+
+
+def _md5(path):
+    return hashlib.md5(path.read_bytes()).hexdigest()
+
+
+def _error_line(stderr: str) -> str:
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
+    assert len(errors) == 1, stderr
+    return errors[0]
+
+
+def test_download_installs_a_verified_archive_the_trainer_reads(tmp_path, capsys, monkeypatch):
+    served, archive = _archive(tmp_path)
+    monkeypatch.setitem(cifar_download.ARCHIVE_MD5, "cifar10", _md5(archive))
+    dest = tmp_path / "data"
+    with serve(served) as url:
+        assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url]) == 0
+        out, err = capsys.readouterr()
+        assert "installed cifar-10-python.tar.gz" in out and "30 training and 6 test images" in out
+        assert "md5 ok" in err
+        assert [p.name for p in dest.iterdir()] == ["cifar-10-python.tar.gz"]      # no temporary file left
+        assert (dest / "cifar-10-python.tar.gz").read_bytes() == archive.read_bytes()
+        data = load_data("cifar10", directory=dest, valid=5)
+        assert data.sizes() == {"train": 25, "valid": 5, "test": 6} and data.num_classes == 10
+        # a second run finds the verified copy and downloads nothing
+        archive.unlink()
+        assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url, "--json"]) == 0
+    result = json.loads(capsys.readouterr().out)
+    assert result["reused"] is True and result["images"] == {"train": 30, "test": 6}
+
+
+def test_cifar100_goes_to_its_own_archive_name(tmp_path, capsys, monkeypatch):
+    served, archive = _archive(tmp_path, "cifar100")
+    monkeypatch.setitem(cifar_download.ARCHIVE_MD5, "cifar100", _md5(archive))
+    with serve(served) as url:
+        result = cifar_download.download_cifar("cifar100", tmp_path / "d", base_url=url, progress=False)
+    assert result["file"] == "cifar-100-python.tar.gz" and result["images"] == {"train": 6, "test": 6}
+    assert load_data("cifar100", directory=tmp_path / "d", valid=2).num_classes == 100
+
+
+def test_checksum_mismatch_names_both_hashes_and_writes_nothing(tmp_path, capsys):
+    served, archive = _archive(tmp_path)                      # not the published archive: its MD5 differs
+    dest = tmp_path / "data"
+    with serve(served) as url:
+        assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url, "--no-progress"]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "cifar-10-python.tar.gz" in err and "MD5 mismatch" in err
+    assert cifar_download.ARCHIVE_MD5["cifar10"] in err and _md5(archive) in err
+    assert not any(dest.iterdir())
+
+
+def test_an_unreadable_archive_is_refused_and_an_old_copy_survives(tmp_path, capsys, monkeypatch):
+    served, archive = _archive(tmp_path, corrupt_member="data_batch_3")
+    monkeypatch.setitem(cifar_download.ARCHIVE_MD5, "cifar10", _md5(archive))
+    dest = tmp_path / "data"
+    dest.mkdir()
+    (dest / "cifar-10-python.tar.gz").write_bytes(b"an older copy")
+    with serve(served) as url:
+        assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url, "--no-progress"]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "data_batch_3" in err and "not a readable CIFAR batch" in err and "nothing was written" in err
+    assert ".part" not in err
+    assert [p.name for p in dest.iterdir()] == ["cifar-10-python.tar.gz"]
+    assert (dest / "cifar-10-python.tar.gz").read_bytes() == b"an older copy"
+
+
+def test_missing_archive_on_the_server_is_one_clear_line(tmp_path, capsys):
+    with serve(tmp_path) as url:
+        assert main(["data", "download", "cifar100", "--dir", str(tmp_path / "d"), "--base-url", url]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "HTTP 404" in err and "cifar-100-python.tar.gz" in err
+
+
+def test_missing_data_message_points_at_the_download_command(tmp_path):
+    from naoviz.errors import DataMissingError
+    with pytest.raises(DataMissingError, match="naoviz data download cifar10"):
+        load_data("cifar10", directory=tmp_path)
