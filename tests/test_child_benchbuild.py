@@ -55,6 +55,21 @@ def test_build_resumes_and_writes_a_readable_table(tmp_path):
     assert table.query(members[-1])["test_acc"] == table.query(i)["test_acc"]
 
 
+def test_a_larger_build_reuses_classes_trained_with_the_same_settings(tmp_path):
+    db = tmp_path / "runs.db"
+    settings = {**TINY, "seed": 2}                      # seed 2: the 2-class subset lies inside the 3-class one
+    small = build_benchmark(BuildConfig(archs=2, **settings), db, tmp_path / "two.csv", progress=False)
+    assert small["trained"] == 2
+    larger = build_benchmark(BuildConfig(archs=3, **settings), db, tmp_path / "three.csv", progress=False)
+    assert (larger["copied_from_other_runs"], larger["trained"], larger["rows"]) == (2, 1, 3)
+    two, three = load_digits_table(tmp_path / "two.csv"), load_digits_table(tmp_path / "three.csv")
+    for i in two.frame.index:
+        assert three.query(int(i)) == two.query(int(i))
+    # other training settings are a different benchmark: nothing is copied
+    other = build_benchmark(BuildConfig(archs=2, **{**settings, "lr": 0.1}), db, tmp_path / "lr.csv", progress=False)
+    assert (other["copied_from_other_runs"], other["trained"]) == (0, 2)
+
+
 def test_cli_bench_build_and_bad_options(tmp_path, capsys):
     args = ["bench-build", "--archs", "1", "--epochs", "1", "--channels", "4", "--store", str(tmp_path / "r.db"),
             "--out", str(tmp_path / "t.csv"), "--json"]

@@ -86,6 +86,25 @@ def _find_run(store, config: dict) -> Optional[str]:
     return None
 
 
+def _copy_from_compatible_runs(store, run_id: str, config: dict, wanted: dict[str, int]) -> int:
+    """Copy into ``run_id`` the classes in ``wanted`` (canonical -> arch_index) that another bench-build run
+    trained with the same settings but a different ``archs`` (so ``--archs all`` reuses an earlier subset:
+    training is seeded per class, so the copied numbers are the ones it would train). Returns the count."""
+    settings = {k: v for k, v in config.items() if k != "archs"}
+    copied = 0
+    for run in store.runs():
+        if run["id"] == run_id or run["kind"] != "bench-build" or \
+                {k: v for k, v in run["config"].items() if k != "archs"} != settings:
+            continue
+        for e in store.evaluations(run["id"]):
+            if e["canonical"] in wanted:
+                store.add_evaluation(run_id, space="nb201", arch=e["arch"], canonical=e["canonical"],
+                                     metrics=e["metrics"], evaluator=e["evaluator"], cost_s=e["cost_s"],
+                                     extra={"arch_index": wanted.pop(e["canonical"]), "copied_from": run["id"]})
+                copied += 1
+    return copied
+
+
 def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Union[str, Path],
                     cluster=None, progress: bool = True,
                     on_result: Optional[Callable[[int, dict], None]] = None) -> dict:
@@ -101,7 +120,11 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     cfg = json.loads(json.dumps(config.to_dict()))
     run_id = _find_run(store, cfg) or store.create_run("bench-build", cfg, config.seed)
     done = {e["canonical"] for e in store.evaluations(run_id)}
-    todo = [(i, a) for i, a in representatives(space, config.archs, config.seed) if space.canonical(a) not in done]
+    reps = representatives(space, config.archs, config.seed)
+    copied = _copy_from_compatible_runs(
+        store, run_id, cfg, {space.canonical(a): i for i, a in reps if space.canonical(a) not in done})
+    done = {e["canonical"] for e in store.evaluations(run_id)}
+    todo = [(i, a) for i, a in reps if space.canonical(a) not in done]
     options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
     evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
     bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="bench-build", unit="arch",
@@ -132,8 +155,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
         bar.close()
     path = write_table(store, run_id, out)
     store.set_status(run_id, "finished")
-    return {"run_id": run_id, "trained": trained, "reused": len(done), "rows": len(done) + trained,
-            "table": str(path)}
+    return {"run_id": run_id, "trained": trained, "reused": len(done), "copied_from_other_runs": copied,
+            "rows": len(done) + trained, "table": str(path)}
 
 
 def write_table(store, run_id: str, out: Union[str, Path]) -> Path:
