@@ -62,11 +62,25 @@ class Evaluator:
         """JSON-able settings, enough to rebuild the evaluator on ``--resume``."""
         return {"name": self.name, "metric": self.metric, "report": self.report}
 
-    def evaluate_many(self, archs: Sequence[Arch]) -> Iterator[tuple[int, dict]]:
-        """Submit every arch at once; yield ``(position, outcome)`` in completion order."""
-        futures = {self.executor.submit(_call, self, a): i for i, a in enumerate(archs)}
-        for future in cf.as_completed(futures):
-            yield futures[future], future.result()
+    def evaluate_many(self, archs: Sequence[Arch], max_in_flight: int = 32) -> Iterator[tuple[int, dict]]:
+        """Yield ``(position, outcome)`` in completion order, keeping at most ``max_in_flight`` submitted:
+        every submission carries a pickled evaluator, so submitting thousands at once costs gigabytes."""
+        queue = iter(enumerate(archs))
+        pending: dict = {}
+
+        def submit_next() -> None:
+            for i, arch in queue:
+                pending[self.executor.submit(_call, self, arch)] = i
+                return
+
+        for _ in range(max(1, int(max_in_flight))):
+            submit_next()
+        while pending:
+            done, _ = cf.wait(pending, return_when=cf.FIRST_COMPLETED)
+            for future in done:
+                position = pending.pop(future)
+                submit_next()
+                yield position, future.result()
 
     def use_executor(self, executor: cf.Executor) -> "Evaluator":
         self.executor = executor
