@@ -125,6 +125,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
         store, run_id, cfg, {space.canonical(a): i for i, a in reps if space.canonical(a) not in done})
     done = {e["canonical"] for e in store.evaluations(run_id)}
     todo = [(i, a) for i, a in reps if space.canonical(a) not in done]
+    # seeded random order: a build stopped early is still a uniform random sample of its classes
+    todo = [todo[k] for k in np.random.default_rng(config.seed).permutation(len(todo))]
     options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
     evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
     bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="bench-build", unit="arch",
