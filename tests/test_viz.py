@@ -49,6 +49,20 @@ def test_path_overlay_marks_changes_with_eta_labels():
     assert path_trace_data(path, [0] * 5, decoded, None)["current"]["x"] == []
 
 
+def test_eta_labels_that_would_overlap_are_thinned_but_every_change_keeps_its_marker():
+    path = np.c_[[0.0, 0.001, 0.002, 0.003, 0.5, 0.501], np.zeros(6)]
+    decoded = ["a", "b", "c", "d", "e", "f"]
+    etas = [0, 1, 2, 3, 4, 5]
+    changes = path_trace_data(path, etas, decoded, None, min_label_gap=0.1)["arch changes"]
+    assert len(changes["x"]) == 5 and len(changes["hovertext"]) == 5
+    assert changes["text"] == ["η=1.00", "", "", "η=4.00", ""]
+    # path_overlay measures the gap on the map it draws on: a map 10 wide hides the near labels
+    base = embedding_map(np.c_[[0.0, 10.0], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
+    assert list(_trace(path_overlay(base, path, etas, decoded), "arch changes").text) == changes["text"]
+    small = embedding_map(np.c_[[0.0, 0.01], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
+    assert "" not in list(_trace(path_overlay(small, path, etas, decoded), "arch changes").text)
+
+
 def test_prediction_chart_series_and_current_marker():
     etas = np.linspace(0, 4, 5)
     fig = prediction_chart(etas, [1, 2, 3, 4, 5], [1, 1, 3, 3, 5], [np.nan, 1.5, np.nan, 3.5, 5], current=2)

@@ -17,7 +17,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.ui import state as S
-from naoviz.viz import (cell_compare, embedding_map, export_many, path_overlay, path_trace_data,
+from naoviz.viz import (cell_compare, embedding_map, export_many, label_gap, path_overlay, path_trace_data,
                         prediction_chart)
 
 log = logging.getLogger("naoviz.ui")
@@ -254,7 +254,7 @@ class Explorer:
         with self.map.batch_update():
             self.map.data[1].x = [s.xy[row, 0]] if row is not None else [pv.xy[0, 0]]
             self.map.data[1].y = [s.xy[row, 1]] if row is not None else [pv.xy[0, 1]]
-            for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, 0).items():
+            for name, data in path_trace_data(pv.xy, pv.result.etas, pv.decoded, 0, label_gap(s.xy)).items():
                 self.map.update_traces(selector=dict(name=name), **data)
         self._show_index()
 

@@ -59,29 +59,47 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     return fig
 
 
+def label_gap(map_xy, fraction: float = 0.04) -> float:
+    """The distance below which two η labels on a map of ``map_xy`` (n, 2) would overlap: ``fraction``
+    of the map's diagonal."""
+    xy = np.asarray(map_xy, dtype=float).reshape(-1, 2)
+    return float(fraction * np.hypot(*np.ptp(xy, axis=0))) if len(xy) else 0.0
+
+
 def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
-                    current: Optional[int]) -> dict:
+                    current: Optional[int], min_label_gap: float = 0.0) -> dict:
     """Data of the overlay traces: ``path`` (all moved embeddings), ``arch changes`` (where the decoded
-    arch differs from the previous step, labelled by eta) and ``current`` (the slider's position)."""
+    arch differs from the previous step, labelled by eta) and ``current`` (the slider's position).
+    A change closer than ``min_label_gap`` to the last labelled one keeps its marker and hover but no label."""
     path_xy = np.asarray(path_xy, dtype=float).reshape(-1, 2)
     etas = [float(e) for e in etas]
     hover = [f"η = {e:.2f}<br>{d}" for e, d in zip(etas, decoded)]
     change = [i for i in range(len(decoded)) if i > 0 and decoded[i] != decoded[i - 1]]
+    text, last = [], None
+    for i in change:
+        if last is None or np.hypot(*(path_xy[i] - path_xy[last])) >= min_label_gap:
+            text.append(f"η={etas[i]:.2f}")
+            last = i
+        else:
+            text.append("")
     cur = {"x": [], "y": [], "hovertext": []}
     if current is not None and 0 <= current < len(path_xy):
         cur = {"x": [path_xy[current, 0]], "y": [path_xy[current, 1]], "hovertext": [hover[current]]}
     return {
         "path": {"x": path_xy[:, 0].tolist(), "y": path_xy[:, 1].tolist(), "hovertext": hover},
         "arch changes": {"x": [path_xy[i, 0] for i in change], "y": [path_xy[i, 1] for i in change],
-                         "text": [f"η={etas[i]:.2f}" for i in change], "hovertext": [hover[i] for i in change]},
+                         "text": text, "hovertext": [hover[i] for i in change]},
         "current": cur,
     }
 
 
 def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current: Optional[int] = None) -> go.Figure:
-    """A copy of an :func:`embedding_map` figure with the gradient path drawn on it."""
+    """A copy of an :func:`embedding_map` figure with the gradient path drawn on it (η labels thinned so
+    they do not overlap at the map's scale)."""
     out = go.Figure(fig)
-    for name, data in path_trace_data(path_xy, etas, decoded, current).items():
+    points = next(iter(out.select_traces(selector=dict(name="architectures"))), None)
+    gap = label_gap(np.c_[points.x, points.y]) if points is not None and points.x is not None else 0.0
+    for name, data in path_trace_data(path_xy, etas, decoded, current, gap).items():
         out.update_traces(selector=dict(name=name), **data)
     return out
 
