@@ -231,3 +231,12 @@ def test_malformed_values_name_the_problem(value, pattern):
             SPACES["naonet-ws"].from_tokens([0] * 3)
     with pytest.raises(ValueError, match="expected an architecture string"):
         SPACES["naonet-ws"].parse(b"0 0 1 0")
+
+
+def test_token_labels_name_cell_node_and_value():
+    from naoviz.spaces import get_space
+    space = get_space("naonet")
+    arch = space.sample(1, seed=0)[0]
+    labels = space.token_labels(arch)
+    assert len(labels) == space.seq_len == 40
+    assert labels[0] == f"N node 0 in {arch[0]}" and labels[21] == f"R node 0 op {space.ops[arch[21]]}"

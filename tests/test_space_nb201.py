@@ -148,3 +148,11 @@ def test_illegal_tokens_and_indices():
         pair.from_tokens(tokens[:5])
     with pytest.raises(ValueError, match="arch_index 15625 out of range"):
         pair.from_index(NUM_ARCHS)
+
+
+def test_token_labels_name_each_token():
+    from naoviz.spaces import NB201Space
+    arch = NB201Space().parse("|nor_conv_3x3~0|+|none~0|skip_connect~1|+|avg_pool_3x3~0|nor_conv_1x1~1|none~2|")
+    pair, op = NB201Space("pair").token_labels(arch), NB201Space("op").token_labels(arch)
+    assert len(pair) == 12 and len(op) == 6
+    assert pair[:2] == ["0→1 from 0", "0→1 nor_conv_3x3"] and op[4] == "1→3 nor_conv_1x1"

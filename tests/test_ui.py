@@ -91,6 +91,23 @@ def test_slider_updates_map_chart_and_cells_together(explorer):
     assert pv.decoded[last] in explorer.info.value or "&gt;" in explorer.info.value
 
 
+def test_attention_view_follows_the_slider(explorer, session):
+    explorer.slider.value = 6
+    explorer.view.value = "attention"
+    heat = explorer.cell.data[0]
+    pv, tokens = explorer.path_view, session.model.space
+    assert heat.type == "heatmap" and np.asarray(heat.z).shape == pv.result.attention[6].shape
+    np.testing.assert_allclose(np.asarray(heat.z), pv.result.attention[6])
+    assert list(heat.y) == tokens.token_labels(pv.result.decoded[6])
+    assert list(heat.x) == tokens.token_labels(explorer.state.seed)
+    explorer.slider.value = 2
+    np.testing.assert_allclose(np.asarray(explorer.cell.data[0].z), pv.result.attention[2])
+    assert "η = " + f"{pv.result.etas[2]:.2f}" in explorer.cell.layout.title.text
+    assert "attention" in explorer.figures()
+    explorer.view.value = "cells"
+    assert explorer.cell.data[0].type != "heatmap" and "cells" in explorer.figures()
+
+
 def test_malformed_paste_is_inline_and_harmless(explorer):
     before = explorer.state.seed
     explorer.text.value = BAD

@@ -69,6 +69,10 @@ class SearchSpace(ABC):
     def token_mask(self) -> np.ndarray:
         """Bool array ``(seq_len, vocab_size)``: which tokens are legal at each position."""
 
+    def token_labels(self, arch: Arch) -> list[str]:
+        """One short human label per token of :meth:`to_tokens` (axis labels of attention plots)."""
+        return [f"{p}: {t}" for p, t in enumerate(self.to_tokens(arch))]
+
     # -- sampling and neighbourhoods -----------------------------------------------------------
     @abstractmethod
     def sample(self, n: int, seed: Seed = None) -> list[Arch]:

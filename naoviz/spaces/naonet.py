@@ -151,6 +151,16 @@ class NAONetSpace(SearchSpace):
         arch = self.validate(arch)
         return [v + (OP_TOKEN0 if p % 2 else INPUT_TOKEN0) for p, v in enumerate(arch)]
 
+    def token_labels(self, arch: Arch) -> list[str]:
+        """``"N node 2 in 1"`` / ``"R node 0 op sep_conv_3x3"``: cell (Normal/Reduction), node, slot, value."""
+        labels = []
+        for p, v in enumerate(self.validate(arch)):
+            cell, rest = divmod(p, CELL_LEN)
+            node = rest // 4
+            value = f"op {self.ops[v]}" if p % 2 else f"in {v}"
+            labels.append(f"{CELLS[cell][0].upper()} node {node} {value}")
+        return labels
+
     def from_tokens(self, tokens: Sequence[int]) -> Arch:
         tokens = [int(t) for t in tokens]
         if len(tokens) != self.seq_len:

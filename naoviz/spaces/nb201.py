@@ -109,6 +109,15 @@ class NB201Space(SearchSpace):
             return [op + 1 for op in arch]
         return [t for (src, _), op in zip(EDGES, arch) for t in (src + 1, op + 4)]
 
+    def token_labels(self, arch: Arch) -> list[str]:
+        """``"1→2 nor_conv_3x3"`` per op token (and ``"1→2 from 1"`` before it with pair tokens)."""
+        labels = []
+        for (src, dst), op in zip(EDGES, self.validate(arch)):
+            if self.tokenization == "pair":
+                labels.append(f"{src}→{dst} from {src}")
+            labels.append(f"{src}→{dst} {OPS[op]}")
+        return labels
+
     def from_tokens(self, tokens: Sequence[int]) -> Arch:
         tokens = [int(t) for t in tokens]
         if len(tokens) != self.seq_len:

@@ -17,8 +17,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.ui import state as S
-from naoviz.viz import (cell_compare, embedding_map, export_many, label_gap, path_overlay, path_trace_data,
-                        prediction_chart)
+from naoviz.viz import (attention_heatmap, cell_compare, embedding_map, export_many, label_gap, path_overlay,
+                        path_trace_data, prediction_chart)
 
 log = logging.getLogger("naoviz.ui")
 
@@ -70,6 +70,10 @@ class Explorer:
         # the notebook first; a preheated kernel long before) reach it only through sync_state, which is too
         # heavy for the 15,625-point map.
         self.map = self._map_widget()
+        self.view = W.ToggleButtons(options=[("cells", "cells"), ("decoder attention", "attention")], value="cells",
+                                    tooltips=["seed and decoded cell as graphs",
+                                              "which seed tokens the decoder looked at for each decoded token"],
+                                    style={"button_width": "130px"})
         pv = self.path_view
         self.pred = figure_widget(self._pred_figure(pv))
         self.cell = figure_widget(self._cell_figure(S.position(pv, 0)))
@@ -105,6 +109,7 @@ class Explorer:
         self.steps.observe(self._guard(lambda ch: self._new_path()), names="value")
         self.max_eta.observe(self._guard(lambda ch: self._new_path()), names="value")
         self.colour.observe(self._guard(self._on_colour), names="value")
+        self.view.observe(self._guard(lambda ch: self._show_index()), names="value")
         self.text.observe(self._guard(lambda _: self._on_paste()), names="value")
         self.go.on_click(self._guard(lambda _: self._on_paste()))
         for d in self.dropdowns:
@@ -128,7 +133,7 @@ class Explorer:
         edit = W.VBox([W.HBox([self.text, self.go]), self.error,
                        W.GridBox(self.dropdowns, layout=W.Layout(grid_template_columns="repeat(3, 220px)"))])
         left = W.VBox([self.status, self.colour, fig_map], layout=W.Layout(width="660px"))
-        right = W.VBox([fig_cell, self.info], layout=W.Layout(width="710px"))
+        right = W.VBox([self.view, fig_cell, self.info], layout=W.Layout(width="710px"))
         controls = W.HBox([self.slider, self.eta_label, self.steps, self.max_eta])
         actions = W.HBox([self.add_btn, self.export_fmt, self.export_btn, self.export_msg])
         return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, fig_pred, actions, self.pool])
@@ -222,6 +227,15 @@ class Explorer:
         return fig
 
     def _cell_figure(self, pos) -> go.Figure:
+        """Seed and decoded cells, or (``view`` = attention) the decoder's attention for this decode."""
+        if self.view.value == "attention":
+            tokens = self.session.model.space
+            fig = attention_heatmap(self.path_view.result.attention[pos["index"]],
+                                    out_labels=tokens.token_labels(pos["decoded"]),
+                                    in_labels=tokens.token_labels(self.state.seed),
+                                    title=f"decoder attention at η = {pos['eta']:.2f} (rows: decoded, columns: seed)")
+            fig.layout.update(height=460, width=700, xaxis_title="seed token (encoder step)", xaxis_tickangle=-45)
+            return fig
         fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
                            titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
         fig.layout.update(height=330, width=700)
@@ -289,7 +303,8 @@ class Explorer:
 
     def figures(self) -> dict:
         """The current figures as plain plotly figures (what export writes)."""
-        return {"map": go.Figure(self.map), "prediction": go.Figure(self.pred), "cells": go.Figure(self.cell)}
+        return {"map": go.Figure(self.map), "prediction": go.Figure(self.pred),
+                self.view.value: go.Figure(self.cell)}
 
     def export(self, fmt: Optional[str] = None, folder: Optional[Path] = None) -> list[Path]:
         """Write the map, prediction chart and cells to ``folder`` (default $NAOVIZ_EXPORT_DIR or
