@@ -7,22 +7,16 @@ architecture strings (see :func:`derive_params_flops`). Nothing is trained here.
 from __future__ import annotations
 
 import csv
-import hashlib
-import http.client
 import io
-import urllib.error
-import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Callable, Optional
 
-from naoviz import __version__
 from naoviz.errors import NaovizError
+from naoviz.fetch import stream
 from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
 
 DEFAULT_BASE_URL = "https://raw.githubusercontent.com"
-TIMEOUT_S = 60.0
-_CHUNK = 1 << 16
 
 
 @dataclass(frozen=True)
@@ -86,37 +80,13 @@ def format_number(value: float, digits: int = 6) -> str:
 def fetch(source: Source, base_url: str = DEFAULT_BASE_URL, progress: bool = True) -> bytes:
     """The bytes of ``source`` from ``base_url``, checked against its pinned SHA-256 (kept in memory)."""
     url = source.url(base_url)
-    request = urllib.request.Request(url, headers={"User-Agent": f"naoviz/{__version__}"})
-    digest = hashlib.sha256()
     buffer = io.BytesIO()
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            total = response.headers.get("Content-Length")
-            with _progress_bar(source.name, int(total) if total else None, progress) as bar:
-                while True:
-                    chunk = response.read(_CHUNK)
-                    if not chunk:
-                        break
-                    digest.update(chunk)
-                    buffer.write(chunk)
-                    bar.update(len(chunk))
-    except urllib.error.HTTPError as exc:
-        raise NaovizError(f"download of {source.name} failed: HTTP {exc.code} {exc.reason} for {url}") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise NaovizError(f"download of {source.name} from {url} failed: {reason} "
-                          "(offline? copy the tables with `naoviz data import DIR`)") from None
-    got = digest.hexdigest()
+    got = stream(url, buffer.write, source.name, progress=progress,
+                 offline_hint="offline? copy the tables with `naoviz data import DIR`")["sha256"]
     if got != source.sha256:
         raise NaovizError(f"download of {source.name} from {url}: SHA-256 mismatch: expected {source.sha256}, "
                           f"got {got}; nothing was written")
     return buffer.getvalue()
-
-
-def _progress_bar(name: str, total: Optional[int], enabled: bool):
-    from tqdm.auto import tqdm
-
-    return tqdm(total=total, unit="B", unit_scale=True, unit_divisor=1024, desc=name, disable=not enabled)
 
 
 def _rows(payload: bytes, source_name: str, needed: list[str]) -> list[dict]:

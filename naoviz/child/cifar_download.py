@@ -7,17 +7,14 @@ renamed into place: an interrupted or corrupt download never leaves a half file 
 from __future__ import annotations
 
 import hashlib
-import http.client
 import os
 import tempfile
-import urllib.error
-import urllib.request
 from pathlib import Path
 from typing import Callable, Optional
 
-from naoviz import __version__
 from naoviz.child.cifar import LAYOUTS, read_archive
 from naoviz.errors import NaovizError
+from naoviz.fetch import stream
 
 CIFAR_BASE_URL = "https://www.cs.toronto.edu/~kriz"
 # dataset -> MD5 of its archive as published on https://www.cs.toronto.edu/~kriz/cifar.html
@@ -25,7 +22,6 @@ ARCHIVE_MD5 = {
     "cifar10": "c58f30108f718f92721af3b95e74349a",
     "cifar100": "eb9058c3a382ffc7106e4002c42a8d85",
 }
-TIMEOUT_S = 60.0
 _CHUNK = 1 << 20
 
 
@@ -34,30 +30,6 @@ def _md5(path: Path) -> str:
     with open(path, "rb") as fh:
         for chunk in iter(lambda: fh.read(_CHUNK), b""):
             digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _stream(url: str, fh, name: str, progress: bool) -> str:
-    """Copy ``url`` into the open file ``fh`` with a byte progress bar; returns the MD5 of what came."""
-    from tqdm.auto import tqdm
-
-    request = urllib.request.Request(url, headers={"User-Agent": f"naoviz/{__version__}"})
-    digest = hashlib.md5(usedforsecurity=False)
-    try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
-            total = response.headers.get("Content-Length")
-            with tqdm(total=int(total) if total else None, unit="B", unit_scale=True, unit_divisor=1024,
-                      desc=name, disable=not progress) as bar:
-                for chunk in iter(lambda: response.read(_CHUNK), b""):
-                    digest.update(chunk)
-                    fh.write(chunk)
-                    bar.update(len(chunk))
-    except urllib.error.HTTPError as exc:
-        raise NaovizError(f"download of {name} failed: HTTP {exc.code} {exc.reason} for {url}") from None
-    except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
-        reason = getattr(exc, "reason", None) or exc
-        raise NaovizError(f"download of {name} from {url} failed: {reason} (offline? copy {name} into the "
-                          "data directory by hand)") from None
     return digest.hexdigest()
 
 
@@ -84,7 +56,8 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
     tmp = Path(tmp_name)
     try:
         with os.fdopen(fd, "wb") as fh:
-            got = _stream(url, fh, archive_name, progress)
+            got = stream(url, fh.write, archive_name, progress=progress, algorithms=("md5",),
+                         offline_hint=f"offline? put {archive_name} into {folder} by hand")["md5"]
             fh.flush()
             os.fsync(fh.fileno())
         if got != expected:
