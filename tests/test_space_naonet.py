@@ -240,3 +240,6 @@ def test_token_labels_name_cell_node_and_value():
     labels = space.token_labels(arch)
     assert len(labels) == space.seq_len == 40
     assert labels[0] == f"N node 0 in {arch[0]}" and labels[21] == f"R node 0 op {space.ops[arch[21]]}"
+    steps = space.step_labels(arch)
+    assert len(steps) == space.seq_len // space.tokens_per_step == 20
+    assert steps[10] == f"R node 0 {space.ops[arch[21]]}({arch[20]})"

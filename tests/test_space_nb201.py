@@ -156,3 +156,4 @@ def test_token_labels_name_each_token():
     pair, op = NB201Space("pair").token_labels(arch), NB201Space("op").token_labels(arch)
     assert len(pair) == 12 and len(op) == 6
     assert pair[:2] == ["0→1 from 0", "0→1 nor_conv_3x3"] and op[4] == "1→3 nor_conv_1x1"
+    assert NB201Space("pair").step_labels(arch) == op == NB201Space("op").step_labels(arch)   # one per edge

@@ -99,7 +99,8 @@ def test_attention_view_follows_the_slider(explorer, session):
     assert heat.type == "heatmap" and np.asarray(heat.z).shape == pv.result.attention[6].shape
     np.testing.assert_allclose(np.asarray(heat.z), pv.result.attention[6])
     assert list(heat.y) == tokens.token_labels(pv.result.decoded[6])
-    assert list(heat.x) == tokens.token_labels(explorer.state.seed)
+    assert list(heat.x) == tokens.step_labels(explorer.state.seed)
+    assert len(heat.x) == np.asarray(heat.z).shape[1] and len(heat.y) == np.asarray(heat.z).shape[0]
     explorer.slider.value = 2
     np.testing.assert_allclose(np.asarray(explorer.cell.data[0].z), pv.result.attention[2])
     assert "η = " + f"{pv.result.etas[2]:.2f}" in explorer.cell.layout.title.text

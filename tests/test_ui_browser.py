@@ -170,6 +170,16 @@ def test_dashboard_flow(server, browser):
     paths = re.findall(r"(/\S+?\.png)", page.inner_text(".naoviz-exported"))
     assert len(paths) == 3 and all(Path(p).stat().st_size > 5000 for p in paths)
     page.screenshot(path=str(ART / "export.png"), full_page=True)
+    # 6. the decoder-attention view replaces the cells and follows the slider
+    page.get_by_role("button", name="decoder attention").click()
+    page.wait_for_function(f"(() => {{ const c = document.querySelector('{CELL}'); return !!(c && c.data && "
+                           f"c.data[0].type === 'heatmap' && c.layout.title.text.includes('η = 6.00')); }})()",
+                           timeout=60_000)
+    _press(page, "ArrowLeft", 2)
+    page.wait_for_function(f"(() => {{ const c = document.querySelector('{CELL}'); return !!(c && c.layout && "
+                           f"c.layout.title.text.includes('η = 5.00')); }})()", timeout=60_000)
+    page.mouse.move(5, 5)
+    page.screenshot(path=str(ART / "attention.png"), full_page=True)
     log = server["log"].read_text()
     assert "Traceback" not in log and "naoviz explorer:" not in log, log[-3000:]
     (ART / "browser_timings.json").write_text(json.dumps({"first_page_load_s": load_s}))

@@ -73,6 +73,12 @@ class SearchSpace(ABC):
         """One short human label per token of :meth:`to_tokens` (axis labels of attention plots)."""
         return [f"{p}: {t}" for p, t in enumerate(self.to_tokens(arch))]
 
+    def step_labels(self, arch: Arch) -> list[str]:
+        """One label per encoder step (``seq_len / tokens_per_step``): the last token label of each group
+        (NB201 pair tokens: the edge and its op)."""
+        k = self.tokens_per_step
+        return self.token_labels(arch)[k - 1::k]
+
     # -- sampling and neighbourhoods -----------------------------------------------------------
     @abstractmethod
     def sample(self, n: int, seed: Seed = None) -> list[Arch]:

@@ -161,6 +161,12 @@ class NAONetSpace(SearchSpace):
             labels.append(f"{CELLS[cell][0].upper()} node {node} {value}")
         return labels
 
+    def step_labels(self, arch: Arch) -> list[str]:
+        """One per (input, op) pair, the encoder's step: ``"N node 2 sep_conv_3x3(1)"``."""
+        arch = self.validate(arch)
+        return [f"{CELLS[p // CELL_LEN][0].upper()} node {(p % CELL_LEN) // 4} {self.ops[arch[p + 1]]}({arch[p]})"
+                for p in range(0, len(arch), 2)]
+
     def from_tokens(self, tokens: Sequence[int]) -> Arch:
         tokens = [int(t) for t in tokens]
         if len(tokens) != self.seq_len:

@@ -135,8 +135,9 @@ class Explorer:
         left = W.VBox([self.status, self.colour, fig_map], layout=W.Layout(width="660px"))
         right = W.VBox([self.view, fig_cell, self.info], layout=W.Layout(width="710px"))
         controls = W.HBox([self.slider, self.eta_label, self.steps, self.max_eta])
-        actions = W.HBox([self.add_btn, self.export_fmt, self.export_btn, self.export_msg])
-        return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, fig_pred, actions, self.pool])
+        actions = W.HBox([self.add_btn, self.export_fmt, self.export_btn])   # the message below: long paths
+        return W.VBox([self.guide_box, edit, W.HBox([left, right]), controls, fig_pred, actions, self.export_msg,
+                       self.pool])
 
     def _status_text(self) -> str:
         s = self.session
@@ -232,9 +233,9 @@ class Explorer:
             tokens = self.session.model.space
             fig = attention_heatmap(self.path_view.result.attention[pos["index"]],
                                     out_labels=tokens.token_labels(pos["decoded"]),
-                                    in_labels=tokens.token_labels(self.state.seed),
+                                    in_labels=tokens.step_labels(self.state.seed),
                                     title=f"decoder attention at η = {pos['eta']:.2f} (rows: decoded, columns: seed)")
-            fig.layout.update(height=460, width=700, xaxis_title="seed token (encoder step)", xaxis_tickangle=-45)
+            fig.layout.update(height=460, width=700, xaxis_title="seed, per encoder step", xaxis_tickangle=-45)
             return fig
         fig = cell_compare(self.session.space, self.state.seed, pos["decoded"],
                            titles=("seed", f"decoded at η = {pos['eta']:.2f}"))
