@@ -69,6 +69,7 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
         except NaovizError as exc:
             shown = f"{archive_name} from {url}"
             raise NaovizError(f"{str(exc).replace(str(tmp), shown)}; nothing was written") from None
+        os.chmod(tmp, 0o644)                 # mkstemp makes it private; the data folder may be shared
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)
