@@ -119,3 +119,19 @@ def test_show_includes_a_digits_table_when_present(tmp_path, capsys):
     facts = _show_json(capsys, "--dir", str(dest))
     assert facts["benchmarks"]["nb201-digits"]["rows"] == 3
     assert facts["benchmarks"]["nb201"]["rows"] == 15625
+
+
+def test_info_reports_tables_cifar_and_what_to_run(tmp_path, capsys, monkeypatch):
+    import json
+
+    from naoviz.cli import main
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "nb201_ready: no" in out and "naoviz data download`" in out
+    assert "cifar: cifar10 no, cifar100 no" in out and "naoviz data download cifar10" in out
+    (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"")
+    assert main(["info", "--json"]) == 0
+    facts = json.loads(capsys.readouterr().out)
+    assert facts["data_dir"] == str(tmp_path.resolve()) and facts["cifar"] == {"cifar10": True, "cifar100": False}
+    assert facts["nb201_ready"] is False and set(facts["nb201_tables"]) >= {"cifar10valid", "test"}

@@ -26,8 +26,11 @@ def collect() -> dict:
         device = "mps"
     else:
         device = f"cpu ({torch.get_num_threads()} threads)"
+    from naoviz.child.cifar import LAYOUTS
+
     folder = data_dir()
     tables = {k: (folder / f).is_file() for k, f in NB201_FILES.items()}
+    cifar = {name: (folder / layout[0]).is_dir() or (folder / layout[1]).is_file() for name, layout in LAYOUTS.items()}
     return {
         "naoviz": __version__,
         "python": platform.python_version(),
@@ -38,7 +41,17 @@ def collect() -> dict:
         "nb201_tables": tables,
         "nb201_ready": all(tables[k] for k in REQUIRED),
         "digits_table": (repo_data_dir() / DIGITS_FILE).is_file() or (folder / DIGITS_FILE).is_file(),
+        "cifar": cifar,
     }
+
+
+def _show(value) -> str:
+    """``{"a": True, "b": False}`` -> ``a yes, b no``; anything else as it is."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, dict):
+        return ", ".join(f"{k} {_show(v)}" for k, v in value.items())
+    return str(value)
 
 
 def run(args) -> int:
@@ -47,7 +60,9 @@ def run(args) -> int:
         emit_json(info)
         return 0
     for key, value in info.items():
-        print(f"{key:>13}: {value}")
+        print(f"{key:>13}: {_show(value)}")
     if not info["nb201_ready"]:
         print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`.")
+    if not any(info["cifar"].values()):
+        print("\nNo CIFAR images (only needed to train child networks on CIFAR): `naoviz data download cifar10`.")
     return 0
