@@ -198,6 +198,11 @@ class TrainingEvaluator(Evaluator):
 
 
 # -- executors -----------------------------------------------------------------------------------
+# Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (hand memory back to the OS early). Training a torch
+# net under it spends as long in page faults as in compute: 2.3x slower per arch here (bench/dask_workers.py).
+# Keep freed memory for reuse instead; the OMP/MKL/OpenBLAS = 1 thread settings stay as Dask sets them.
+WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": 256 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
+
 @dataclass
 class ClusterConfig:
     """Where evaluations run. Default: in-process. ``scheduler`` (``tcp://host:port``) or ``local_cluster``
@@ -234,8 +239,11 @@ class Executors:
             n = 2 if c.local_cluster is True else int(c.local_cluster)
             if n < 1:
                 raise ValueError(f"local_cluster: need at least 1 worker, got {c.local_cluster!r}")
-            self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                         dashboard_address=":0")
+            import dask
+            environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC_ENV}
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                                             dashboard_address=":0")
             self._client = Client(self._cluster)
         return self._client.get_executor(retries=int(c.retries), pure=False)
 
