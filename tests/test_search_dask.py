@@ -69,3 +69,18 @@ def test_search_on_cluster_survives_a_worker_kill(cluster, nb201_table):
     killer.join(timeout=30)
     assert "pid" in killed
     assert [r.to_dict() for r in res.history] == [r.to_dict() for r in reference.history]
+
+
+def _malloc_env() -> dict:
+    return {k: os.environ.get(k) for k in ("MALLOC_TRIM_THRESHOLD_", "MALLOC_MMAP_THRESHOLD_", "OMP_NUM_THREADS")}
+
+
+def test_workers_keep_freed_memory_even_after_a_restart(cluster):
+    """Dask's MALLOC_TRIM_THRESHOLD_=65536 makes torch training page-fault; every worker (including one the
+    scheduler restarted after the kill above) runs with naoviz's settings and one OpenMP thread."""
+    from naoviz.evaluate import WORKER_MALLOC_ENV
+    _, client = cluster
+    envs = client.run(_malloc_env)
+    assert len(envs) == 2
+    expected = {**{k: str(v) for k, v in WORKER_MALLOC_ENV.items()}, "OMP_NUM_THREADS": "1"}
+    assert all(env == expected for env in envs.values()), envs
