@@ -106,3 +106,21 @@ def test_table_with_one_row_per_class_answers_for_members_and_nan_when_absent(nb
     with pytest.raises(KeyError, match="no row"):
         table.query(dropped[0])
     assert nb201_table.complete and not table.complete
+
+
+def test_the_shipped_digits_table_answers_for_every_architecture():
+    """data/nb201_digits.csv (naoviz's own table, the offline default): one row per canonical class, so a
+    search on it can query anything; accuracies are percentages that spread."""
+    import numpy as np
+
+    from naoviz.bench import load_digits_table
+    from naoviz.paths import repo_data_dir
+    table = load_digits_table(repo_data_dir() / "nb201_digits.csv")
+    assert table.complete and len(table) == len(table.space.classes) == 6466
+    every = table.metric("valid_acc", table.space.all_archs())
+    assert len(every) == 15625 and np.isfinite(every).all()
+    for name in ("train_acc", "valid_acc", "test_acc"):
+        col = table.metric(name)
+        assert ((col >= 0) & (col <= 100)).all()
+    q10, q90 = np.percentile(table.metric("valid_acc"), [10, 90])
+    assert q90 - q10 > 5                       # the cells differ: a map coloured by accuracy shows something

@@ -179,6 +179,8 @@ def test_dashboard_builds_and_names_the_fix_when_data_is_missing(tmp_path, monke
         assert "naoviz data download" in broken.stage.value and broken.explorer is None
     else:
         assert broken.explorer is not None and broken.explorer.session.bench.name == "nb201-digits"
+        # the shipped table has every class, so the Search tab searches it (reporting its test accuracy)
+        assert broken.search is not None and broken.search.report == "test_acc"
 
 
 def test_cli_dashboard_command():

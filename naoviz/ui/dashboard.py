@@ -161,7 +161,8 @@ class Dashboard:
             self.search = None
             search_widget = W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} "
                                    f"has {len(bench):,} rows. Run <code>naoviz data download</code> for "
-                                   "NAS-Bench-201, or complete the digits table (data/README.md).</p>")
+                                   "NAS-Bench-201, or build a complete table with "
+                                   "<code>naoviz bench-build --archs all</code>.</p>")
         self.child = ChildPanel(bench.space, self._current_decoded, epochs=o["child_epochs"])
         tabs = W.Tab(children=[self.explorer.widget, search_widget, self.child.widget])
         for i, title in enumerate(("Explorer", "Search", "Train a child")):
