@@ -148,8 +148,9 @@ def test_panel_helpers():
     from naoviz.ui.panels import incumbent, table_html
     assert list(incumbent([1, 3, 2, 5])) == [1, 3, 3, 5] and list(incumbent([3, 1, 2], maximize=False)) == [3, 1, 1]
     rows = [{"algo": "NAO", "query": i, "source": "decoder", "value": 1.0, "report": 2.0, "arch": "<a>"} for i in range(12)]
-    html = table_html(rows, limit=3)
+    html = table_html(rows, limit=3, value="valid_acc", report="test_acc")
     assert html.count("<tr>") == 4 and "&lt;a&gt;" in html and ">11<" in html
+    assert "<th>valid_acc</th><th>test_acc</th>" in html
 
 
 def test_search_and_child_panels_run(nb201_table):

@@ -28,14 +28,18 @@ def incumbent(values: Sequence[float], maximize: bool = True) -> np.ndarray:
     return np.maximum.accumulate(v) if maximize else np.minimum.accumulate(v)
 
 
-def table_html(rows: Sequence[dict], limit: int = 8) -> str:
-    """The last ``limit`` evaluations, newest first: algo, query, who proposed it, value, reported, arch."""
-    head = "<tr><th>algo</th><th>#</th><th>source</th><th>value</th><th>report</th><th>arch</th></tr>"
+def table_html(rows: Sequence[dict], limit: int = 8, value: str = "value", report: str = "report") -> str:
+    """The last ``limit`` evaluations, newest first: algo, query, who proposed it, the searched metric
+    (headed ``value``), the reported one (``report``), arch."""
+    head = (f"<tr><th>algo</th><th>#</th><th>source</th><th>{html.escape(value)}</th><th>{html.escape(report)}</th>"
+            "<th>arch</th></tr>")
     body = "".join(
         f"<tr><td>{html.escape(r['algo'])}</td><td>{r['query']}</td><td>{html.escape(r['source'])}</td>"
         f"<td>{r['value']:.2f}</td><td>{r['report']:.2f}</td><td><code>{html.escape(r['arch'])}</code></td></tr>"
         for r in list(rows)[::-1][:limit])
-    return f"<table class='naoviz-search-table' style='font-size:12px'>{head}{body}</table>"
+    style = ("<style>.naoviz-search-table th, .naoviz-search-table td {text-align: left; padding: 1px 10px 1px 0}"
+             "</style>")
+    return f"{style}<table class='naoviz-search-table' style='font-size:12px'>{head}{body}</table>"
 
 
 def search_summary(curves: dict, report: str) -> str:
@@ -143,7 +147,7 @@ class SearchPanel:
 
     def _draw(self) -> None:
         self.curve = swap_figure(self.curve_box, self.curve, self._figure())
-        self.table.value = table_html(self.rows)
+        self.table.value = table_html(self.rows, value=self.metric, report=self.report)
 
 
 # -- child training ----------------------------------------------------------------------------------

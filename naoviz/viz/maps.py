@@ -13,6 +13,7 @@ import plotly.graph_objects as go
 from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
 
 MAP_TRACES = ("architectures", "seed", "path", "arch changes", "current")
+HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"      # CSS text-shadow: labels readable over dense points
 
 
 def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accuracy",
@@ -49,7 +50,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
                                line=dict(color=PATH_COLOR, width=3), marker=dict(size=5, color=PATH_COLOR),
                                **empty["path"]))
     fig.add_trace(go.Scatter(name="arch changes", mode="markers+text", textposition="top center",
-                             hoverinfo="text", textfont=dict(size=11, color=PATH_COLOR),
+                             hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO),
                              marker=dict(size=12, symbol="diamond", color="white",
                                          line=dict(color=PATH_COLOR, width=2)),
                              **empty["arch changes"]))
