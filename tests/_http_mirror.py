@@ -1,4 +1,5 @@
-"""A real loopback HTTP server (stdlib http.server in a thread) serving a folder, for download tests."""
+"""Shared by the download tests: a real loopback HTTP server (stdlib http.server in a thread) serving a folder,
+the raw-file mirror layout, and the one-error-line check of a failed CLI command."""
 from __future__ import annotations
 
 import functools
@@ -53,3 +54,11 @@ def make_mirror(root: Path, tamper: str | None = None) -> Path:
             payload = payload[:100] + (b"9" if payload[100:101] != b"9" else b"8") + payload[101:]
         target.write_bytes(payload)
     return root
+
+
+def error_line(stderr: str, command: str = "data") -> str:
+    """The one error line of a failed ``naoviz COMMAND`` (progress/log lines may precede it; no traceback)."""
+    assert "Traceback" not in stderr
+    errors = [line for line in stderr.splitlines() if line.startswith(f"naoviz {command}: error:")]
+    assert len(errors) == 1, stderr
+    return errors[0]

@@ -8,7 +8,7 @@ import tarfile
 
 import numpy as np
 import pytest
-from _http_mirror import serve
+from _http_mirror import error_line, serve
 
 from naoviz.child import cifar_download
 from naoviz.child.data import load_data
@@ -38,13 +38,6 @@ def _archive(root, name="cifar10", n=6, corrupt_member=None):
 
 def _md5(path):
     return hashlib.md5(path.read_bytes()).hexdigest()
-
-
-def _error_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
-    assert len(errors) == 1, stderr
-    return errors[0]
 
 
 def test_download_installs_a_verified_archive_the_trainer_reads(tmp_path, capsys, monkeypatch):
@@ -81,7 +74,7 @@ def test_checksum_mismatch_names_both_hashes_and_writes_nothing(tmp_path, capsys
     dest = tmp_path / "data"
     with serve(served) as url:
         assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url, "--no-progress"]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "cifar-10-python.tar.gz" in err and "MD5 mismatch" in err
     assert cifar_download.ARCHIVE_MD5["cifar10"] in err and _md5(archive) in err
     assert not any(dest.iterdir())
@@ -95,7 +88,7 @@ def test_an_unreadable_archive_is_refused_and_an_old_copy_survives(tmp_path, cap
     (dest / "cifar-10-python.tar.gz").write_bytes(b"an older copy")
     with serve(served) as url:
         assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url, "--no-progress"]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "data_batch_3" in err and "not a readable CIFAR batch" in err and "nothing was written" in err
     assert ".part" not in err
     assert [p.name for p in dest.iterdir()] == ["cifar-10-python.tar.gz"]
@@ -105,7 +98,7 @@ def test_an_unreadable_archive_is_refused_and_an_old_copy_survives(tmp_path, cap
 def test_missing_archive_on_the_server_is_one_clear_line(tmp_path, capsys):
     with serve(tmp_path) as url:
         assert main(["data", "download", "cifar100", "--dir", str(tmp_path / "d"), "--base-url", url]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "HTTP 404" in err and "cifar-100-python.tar.gz" in err
 
 

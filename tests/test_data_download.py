@@ -5,7 +5,7 @@ import socket
 
 import pandas as pd
 import pytest
-from _http_mirror import RAW, make_mirror, serve
+from _http_mirror import RAW, error_line, make_mirror, serve
 
 from naoviz.bench.download import (
     LANDSCAPES, NATS_LANDSCAPE, convert_cifar10valid, format_number, derive_params_flops, convert_test_acc,
@@ -15,14 +15,6 @@ from naoviz.errors import NaovizError
 
 SHARED = RAW.parent
 TABLES = ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv", "nb201_params_flops_derived.csv")
-
-
-def _error_line(stderr: str) -> str:
-    """The one error line of a failed command (progress/log lines may precede it; no traceback)."""
-    assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
-    assert len(errors) == 1, stderr
-    return errors[0]
 
 
 @pytest.fixture(scope="module")
@@ -62,7 +54,7 @@ def test_hash_mismatch_names_file_and_both_hashes_and_writes_nothing(tmp_path, c
     dest = tmp_path / "data"
     with serve(root) as url:
         assert main(["data", "download", "--dir", str(dest), "--base-url", url, "--no-progress"]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "nats_bench.csv" in err and "SHA-256 mismatch" in err
     assert NATS_LANDSCAPE.sha256 in err
     import hashlib
@@ -76,11 +68,11 @@ def test_network_errors_are_one_clear_line(tmp_path, capsys):
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     assert main(["data", "download", "--dir", str(tmp_path), "--base-url", f"http://127.0.0.1:{port}"]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "cifar10_avg.csv" in err and "failed" in err and "Connection refused" in err
     with serve(tmp_path) as url:  # a server without the files: HTTP 404
         assert main(["data", "download", "--dir", str(tmp_path / "d"), "--base-url", url, "--no-progress"]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "HTTP 404" in err and LANDSCAPES.url_path in err
 
 

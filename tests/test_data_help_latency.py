@@ -14,6 +14,7 @@ from pathlib import Path
 
 import pandas as pd
 import pytest
+from _http_mirror import error_line
 
 from naoviz.bench.help_latency import safe_load_pt
 from naoviz.cli import main
@@ -45,13 +46,6 @@ def _installed_base(folder: Path) -> Path:
     for name in ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv"):
         shutil.copyfile(SHARED / name, folder / name)
     return folder
-
-
-def _error_line(stderr: str) -> str:
-    assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
-    assert len(errors) == 1, stderr
-    return errors[0]
 
 
 def test_import_converts_a_help_checkout(help_checkout, tmp_path, capsys):
@@ -86,7 +80,7 @@ def test_pickles_with_globals_or_tensors_are_refused(help_checkout, tmp_path, ca
     _swap_pickle(fpga, pickle.dumps([_Evil(marker)], protocol=2))
     dest = _installed_base(tmp_path / "data")
     assert main(["data", "import", str(evil), "--dir", str(dest)]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert str(fpga) in err and "refused global" in err and "system" in err
     assert not marker.exists() and not (dest / LATENCY).exists()
 
@@ -111,10 +105,10 @@ def test_wrong_index_order_or_length_is_refused(help_checkout, tmp_path, capsys)
     torch.save(mapping, folder / "str_arch2idx.pt")
     dest = _installed_base(tmp_path / "data")
     assert main(["data", "import", str(bad), "--dir", str(dest)]) == 2
-    assert "str_arch2idx.pt" in _error_line(capsys.readouterr().err)
+    assert "str_arch2idx.pt" in error_line(capsys.readouterr().err)
     shutil.copyfile(help_checkout / "data" / "nasbench201" / "str_arch2idx.pt", folder / "str_arch2idx.pt")
     torch.save([1.0] * 100, folder / "latency" / "pixel3.pt")
     assert main(["data", "import", str(bad), "--dir", str(dest)]) == 2
-    err = _error_line(capsys.readouterr().err)
+    err = error_line(capsys.readouterr().err)
     assert "pixel3.pt" in err and "15625" in err
     assert not (dest / LATENCY).exists()
