@@ -199,7 +199,7 @@ class TrainingEvaluator(Evaluator):
 
 # -- executors -----------------------------------------------------------------------------------
 # Dask starts workers with MALLOC_TRIM_THRESHOLD_=65536 (hand memory back to the OS early). Training a torch
-# net under it spends as long in page faults as in compute: 2.3x slower per arch here (bench/dask_workers.py).
+# net under it spends as long in page faults as in compute: 2.2x slower per arch here (bench/dask_workers.py).
 # Keep freed memory for reuse instead; the OMP/MKL/OpenBLAS = 1 thread settings stay as Dask sets them.
 WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": 256 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
 
