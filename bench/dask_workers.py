@@ -2,7 +2,7 @@
 
 Dask starts each worker with ``MALLOC_TRIM_THRESHOLD_=65536``; a torch training step then page-faults its
 buffers back in over and over. naoviz's LocalCluster sets ``naoviz.evaluate.WORKER_MALLOC_ENV`` instead.
-Both clusters train the same bench-build cells (digits, 4 epochs, C=8, N=1) in the same run; the figure is
+Both clusters train the same build-table cells (digits, 4 epochs, C=8, N=1) in the same run; the figure is
 seconds per architecture and the ratio against the Dask-default baseline, plus user/system CPU per task.
 Run: .venv/bin/python bench/dask_workers.py [--archs 12] [--workers 2] [--json]
 """
@@ -16,10 +16,10 @@ import numpy as np
 
 
 def train_one(arch) -> tuple[float, float, float]:
-    """(wall, user CPU, system CPU) seconds of one bench-build training, measured inside the worker."""
+    """(wall, user CPU, system CPU) seconds of one build-table training, measured inside the worker."""
     import resource
 
-    from naoviz.child.benchbuild import train_metrics
+    from naoviz.child.build_table import train_metrics
 
     r0, t0 = resource.getrusage(resource.RUSAGE_SELF), time.perf_counter()
     train_metrics(arch)

@@ -1,6 +1,6 @@
 """NAO predictor / decoder / step quality on NB201 beside tree baselines (issue 3), as a script.
 
-Same measurements as ``naoviz bench predictor`` (naoviz/model/quality.py); this script adds a Markdown
+Same measurements as ``naoviz predictor`` (naoviz/model/quality.py); this script adds a Markdown
 table for bench/RESULTS.md, from a fresh run or from saved ``--json`` outputs:
   .venv/bin/python bench/nao_quality.py --train-sizes 100,1000 --seeds 3 [--preset paper] [--json]
   .venv/bin/python bench/nao_quality.py --markdown default.json paper.json

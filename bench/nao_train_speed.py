@@ -26,8 +26,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     import torch
-    from naoviz.bench import load_nb201
-    from naoviz.model import NAO, NAOConfig
+    from naoviz.tables import load_nb201
+    from naoviz.nao import NAO, NAOConfig
 
     bench = load_nb201()
     archs = bench.space.sample(args.n, seed=0)

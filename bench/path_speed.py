@@ -22,7 +22,7 @@ def main(argv=None) -> int:
     args = ap.parse_args(argv)
     import torch
     torch.set_num_threads(args.threads)
-    from naoviz.model import NAO, NAOConfig
+    from naoviz.nao import NAO, NAOConfig
     from naoviz.spaces import NB201Space
 
     space = NB201Space()

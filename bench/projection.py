@@ -23,7 +23,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     os.environ.setdefault("NAOVIZ_CACHE", tempfile.mkdtemp(prefix="naoviz-bench-"))
-    from naoviz.project import Projector
+    from naoviz.projection import Projector
     from naoviz.spaces import NB201Space
 
     space = NB201Space()

@@ -24,7 +24,7 @@ import torch
 sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from naoviz.evaluate import TableEvaluator  # noqa: E402
-from naoviz.search.compare import compare, format_table, parse_algos  # noqa: E402
+from naoviz.experiments.search import compare, format_table, parse_algos  # noqa: E402
 from naoviz.search.runs import start_search  # noqa: E402
 
 

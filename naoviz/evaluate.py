@@ -22,7 +22,7 @@ def _load_table(name: str, directory: Optional[str]):
     """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy)."""
     key = (name, directory or "")
     if key not in _TABLES:
-        from naoviz.bench import load_benchmark
+        from naoviz.tables import load_benchmark
         _TABLES[key] = load_benchmark(name, Path(directory) if directory else None)
     return _TABLES[key]
 
@@ -125,7 +125,7 @@ class TableEvaluator(Evaluator):
                                  f"available: {', '.join(table.metrics)}")
         if cost and cost not in table.metrics:
             raise ValueError(f"cost: unknown metric {cost!r} for {self.benchmark_name}")
-        from naoviz.bench.tables import lower_is_better
+        from naoviz.tables.benchmark import lower_is_better
         self.metric, self.report, self.cost, self.delay_s = metric, report, cost, float(delay_s)
         self.maximize = not lower_is_better(metric)
         self.space = table.space
@@ -168,7 +168,7 @@ class TrainingEvaluator(Evaluator):
     """Thin adapter over the child trainer (``naoviz.child``): trains ``arch`` and reports its metrics.
 
     ``train_fn(arch, **options) -> dict`` must return metrics including ``metric``/``report``; the cost is
-    its ``train_time_s`` (else wall time). E.g. ``TrainingEvaluator(space, naoviz.child.benchbuild.train_metrics,
+    its ``train_time_s`` (else wall time). E.g. ``TrainingEvaluator(space, naoviz.child.build_table.train_metrics,
     epochs=4, data="digits")``. Kept as an adapter so the searcher never knows whether it queries a table or trains.
     """
 

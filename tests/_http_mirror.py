@@ -41,7 +41,7 @@ def make_mirror(root: Path, tamper: str | None = None) -> Path:
     """Lay out the raw files like raw.githubusercontent.com (owner/repo/commit/path) under ``root``.
 
     ``tamper`` = a Source.name whose served copy gets one byte changed (for the hash-mismatch test)."""
-    from naoviz.bench.download import SOURCES
+    from naoviz.tables.download import SOURCES
 
     by_name = {s.name: s for s in SOURCES}
     assert all((RAW / local).is_file() for local in RAW_FILES), \

@@ -21,7 +21,7 @@ os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "tests" / "artifacts" / "num
 @pytest.fixture(scope="session")
 def nb201_table():
     """The real NAS-Bench-201 tables (all 15,625 rows)."""
-    from naoviz.bench import load_nb201
+    from naoviz.tables import load_nb201
     return load_nb201()
 
 

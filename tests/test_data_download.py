@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 from _http_mirror import RAW, error_line, make_mirror, serve
 
-from naoviz.bench.download import (
+from naoviz.tables.download import (
     LANDSCAPES, NATS_LANDSCAPE, convert_cifar10valid, format_number, derive_params_flops, convert_test_acc,
 )
 from naoviz.cli import main
@@ -43,7 +43,7 @@ def test_download_json_and_the_installed_tables_load(mirror, tmp_path, capsys, m
     import json
     result = json.loads(capsys.readouterr().out)
     assert result["dir"] == str(tmp_path.resolve()) and result["rows"] == {"nb201": 15625}
-    from naoviz.bench import load_nb201
+    from naoviz.tables import load_nb201
     bench = load_nb201()
     assert bench.best("cifar10_test_acc") == (6111, pytest.approx(94.373333))
     assert bench.query(6111)["cifar10_params_M"] == pytest.approx(1.073466)  # the shared derived table

@@ -16,7 +16,7 @@ import pandas as pd
 import pytest
 from _http_mirror import error_line
 
-from naoviz.bench.help_latency import safe_load_pt
+from naoviz.tables.help_latency import safe_load_pt
 from naoviz.cli import main
 from naoviz.errors import NaovizError
 from naoviz.spaces.nb201 import NB201Space
@@ -53,7 +53,7 @@ def test_import_converts_a_help_checkout(help_checkout, tmp_path, capsys):
     assert main(["data", "import", str(help_checkout), "--dir", str(dest)]) == 0
     assert "nb201_latency_ms_help.csv" in capsys.readouterr().out
     assert (dest / LATENCY).read_bytes() == (SHARED / LATENCY).read_bytes()
-    from naoviz.bench import load_nb201
+    from naoviz.tables import load_nb201
     assert load_nb201(dest).best("latency_fpga")[0] == 25
 
 

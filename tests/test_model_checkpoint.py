@@ -6,7 +6,7 @@ import pytest
 import torch
 
 from naoviz.errors import CheckpointError
-from naoviz.model import NAO, NAOConfig
+from naoviz.nao import NAO, NAOConfig
 from naoviz.spaces import NB201Space
 
 torch.set_num_threads(1)

@@ -1,8 +1,8 @@
 """NAOConfig: presets build, every bad field fails with a message naming the field and the value."""
 import pytest
 
-from naoviz.model import NAOConfig
-from naoviz.model.config import PRESETS
+from naoviz.nao import NAOConfig
+from naoviz.nao.config import PRESETS
 
 
 def test_defaults_are_the_official_pytorch_settings():

@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from naoviz.model import NAO, NAOConfig
+from naoviz.nao import NAO, NAOConfig
 from naoviz.spaces import NB201Space
 
 pytestmark = pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
@@ -14,11 +14,11 @@ def test_fit_path_generate_on_cuda_and_reload_on_cpu(tmp_path):
     archs = space.sample(100, seed=0)
     values = np.array([sum(a) for a in archs], dtype=float)
     nao = NAO(space, NAOConfig.preset("fast", epochs=30, device="cuda")).fit(archs, values, progress=False)
-    assert next(nao.model_.parameters()).is_cuda
+    assert next(nao.net_.parameters()).is_cuda
     p = nao.path(archs[0], np.arange(50.0))
     assert p.attention.shape == (50, 12, 6) and all(space.validate(a) == a for a in p.decoded)
     assert len(nao.generate(archs[:10], n_new=5, exclude=archs)) <= 5
     nao.save(tmp_path / "m")
     cpu = NAO.load(tmp_path / "m", device="cpu")          # the saved config says cuda
-    assert not next(cpu.model_.parameters()).is_cuda
+    assert not next(cpu.net_.parameters()).is_cuda
     np.testing.assert_allclose(cpu.score(archs), nao.score(archs), atol=1e-4)

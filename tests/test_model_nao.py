@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from naoviz.model import NAO, NAOConfig
+from naoviz.nao import NAO, NAOConfig
 from naoviz.spaces import NB201Space
 
 torch.set_num_threads(1)
@@ -32,7 +32,7 @@ def test_shapes_and_ranges(fitted, data):
     assert s.shape == (40,) and (s >= 0).all() and (s <= 1).all()
     p = fitted.predict(archs)
     assert p.shape == (40,) and np.isfinite(p).all()
-    out = fitted.model_(fitted.tokens(archs))
+    out = fitted.net_(fitted.tokens(archs))
     assert out["outputs"].shape == (40, 6, 32)        # 12 pair tokens, 2 per step
     assert out["log_probs"].shape == (40, 12, 9)
 
@@ -59,13 +59,13 @@ def test_random_unit_vectors_always_decode_valid(fitted):
 
 
 def test_small_ascent_step_raises_prediction(fitted, data):
-    from naoviz.model.encoder import pool
-    from naoviz.optimize import move
-    net = fitted.model_.eval()
+    from naoviz.nao.modules import pool
+    from naoviz.nao.step import ascend
+    net = fitted.net_.eval()
     with torch.no_grad():
         out, _ = net.encoder(fitted.tokens(data[0]))
         before = net.predictor(pool(out))
-    after = net.predictor(pool(move(fitted, out, torch.full((40,), 1e-2))))
+    after = net.predictor(pool(ascend(net.score_states, out, torch.full((40,), 1e-2))))
     grad_ok = (after > before - 1e-7)
     assert grad_ok.float().mean() >= 0.95 and (after - before).mean() > 0
 

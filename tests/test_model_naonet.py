@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from naoviz.model import NAO, NAOConfig
+from naoviz.nao import NAO, NAOConfig
 from naoviz.spaces import get_space
 
 torch.set_num_threads(1)

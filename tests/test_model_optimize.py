@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 import torch
 
-from naoviz.model import NAO, NAOConfig
+from naoviz.nao import NAO, NAOConfig
 from naoviz.spaces import NB201Space
 
 torch.set_num_threads(1)

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import torch
 
-from naoviz.child.benchbuild import train_metrics
+from naoviz.child.build_table import train_metrics
 from naoviz.evaluate import TrainingEvaluator, evaluator_from_config
 from naoviz.search import make_searcher
 from naoviz.spaces import NB201Space

@@ -18,7 +18,8 @@ GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_con
 def session(nb201_table):
     import torch
     torch.set_num_threads(1)
-    from naoviz.ui import ModelSpec, Session, load_or_train
+    from naoviz.nao.cache import ModelSpec, load_or_train
+    from naoviz.ui import Session
     model, _ = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
     return Session(nb201_table, model, method="pca")
 
@@ -61,7 +62,7 @@ def test_edge_options_only_for_nb201(nb201_space):
 
 # -- session and explorer --------------------------------------------------------------------------
 def test_model_is_cached_by_data_and_config(nb201_table, session):
-    from naoviz.ui import ModelSpec, load_or_train
+    from naoviz.nao.cache import ModelSpec, load_or_train
     again, cached = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
     assert cached
     np.testing.assert_allclose(again.predict(session.archs[:50]), session.predicted[:50], rtol=1e-5)

@@ -37,7 +37,7 @@ def _free_port() -> int:
 @pytest.fixture(scope="module")
 def server(nb201_table):
     from naoviz.cli.dashboard import voila_command
-    from naoviz.ui import ModelSpec, load_or_train
+    from naoviz.nao.cache import ModelSpec, load_or_train
     load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))   # warm cache: kernels load it
     ART.mkdir(parents=True, exist_ok=True)
     port = _free_port()

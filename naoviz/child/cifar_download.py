@@ -38,7 +38,7 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
     """Install ``name``'s archive into ``directory`` (default: the data dir); a verified copy is kept as is.
 
     Returns ``{"dataset", "file", "dir", "md5", "bytes", "images": {"train": n, "test": n}, "reused"}``."""
-    from naoviz.bench.install import target_dir
+    from naoviz.tables.install import target_dir
 
     if name not in ARCHIVE_MD5:
         raise NaovizError(f"data download: unknown dataset {name!r}; expected one of nb201, "

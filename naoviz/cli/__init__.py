@@ -18,9 +18,9 @@ COMMAND_MODULES = [
     "naoviz.cli.info",
     "naoviz.cli.data",
     "naoviz.cli.search",
-    "naoviz.cli.bench",
+    "naoviz.cli.predictor",
     "naoviz.cli.child",
-    "naoviz.cli.benchbuild",
+    "naoviz.cli.build_table",
     "naoviz.cli.dashboard",
 ]
 

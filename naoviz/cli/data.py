@@ -52,7 +52,7 @@ def _report(result: dict, args, verb: str) -> int:
 
 
 def run_download(args) -> int:
-    from naoviz.bench.download import DEFAULT_BASE_URL, download
+    from naoviz.tables.download import DEFAULT_BASE_URL, download
 
     log = (lambda _: None) if args.json else (lambda line: print(line, file=sys.stderr))
     if args.what != "nb201":
@@ -79,15 +79,15 @@ def _download_cifar(args, log) -> int:
 
 
 def run_import(args) -> int:
-    from naoviz.bench.install import import_dir
+    from naoviz.tables.install import import_dir
 
     return _report(import_dir(args.source, args.dir), args, "imported")
 
 
 def collect(directory: Path | None = None) -> tuple[dict, str | None]:
     """Summaries of every benchmark found, and the missing-data message (None when NB201 is present)."""
-    from naoviz.bench.install import target_dir
-    from naoviz.bench.tables import DIGITS_FILE, load_digits_table, load_nb201
+    from naoviz.tables.install import target_dir
+    from naoviz.tables.benchmark import DIGITS_FILE, load_digits_table, load_nb201
     from naoviz.errors import DataMissingError
 
     folder = target_dir(directory)

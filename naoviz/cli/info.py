@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
 def collect() -> dict:
     import torch
 
-    from naoviz.bench.tables import NB201_FILES, REQUIRED, DIGITS_FILE
+    from naoviz.tables.benchmark import NB201_FILES, REQUIRED, DIGITS_FILE
     from naoviz.paths import repo_data_dir
 
     if torch.cuda.is_available():

@@ -104,7 +104,7 @@ def run_search(args) -> int:
 
 
 def run_compare(args) -> int:
-    from naoviz.search.compare import compare, format_table, parse_algos, write_figure
+    from naoviz.experiments.search import compare, format_table, parse_algos
     if args.seeds < 1:
         raise ValueError(f"--seeds: need at least 1, got {args.seeds}")
     if args.queries < 1:
@@ -126,7 +126,7 @@ def run_compare(args) -> int:
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
         atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
-        summary["figures"] = write_figure(summary, out)
+        summary["figures"] = _write_figure(summary, out)
     if args.json:
         emit_json(summary)
         return 0
@@ -136,3 +136,23 @@ def run_compare(args) -> int:
     for f in summary.get("figures", []):
         print(f"figure: {f}")
     return 0
+
+
+def _write_figure(summary: dict, out_dir) -> list[str]:
+    """The incumbent-vs-queries figure of a comparison: HTML, and PNG when a browser is available.
+
+    The CLI is a front end: it draws with ``naoviz.viz``, which the backend (``naoviz.experiments``)
+    never imports.
+    """
+    import numpy as np
+
+    from naoviz.viz.curves import search_curves
+    from naoviz.viz.export import export
+    fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
+                        metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
+    written = [str(export(fig, out_dir / "compare.html"))]
+    try:
+        written.append(str(export(fig, out_dir / "compare.png")))
+    except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
+        written.append(f"PNG skipped: {exc}")
+    return written

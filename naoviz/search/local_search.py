@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.ranked import ForestPredictor, ranked_mutations
 
 
 @dataclass
@@ -24,32 +25,6 @@ class LocalSearchConfig:
     per_round: int = 5
     n_trees: int = 100
     min_samples_leaf: int = 1
-
-
-def fit_forest(space, archs, values, n_trees: int, min_samples_leaf: int, seed: int):
-    """A scikit-learn random forest regressor on ``space.one_hot(archs)`` -> values (single-threaded)."""
-    from sklearn.ensemble import RandomForestRegressor
-    forest = RandomForestRegressor(n_estimators=n_trees, min_samples_leaf=min_samples_leaf,
-                                   random_state=int(seed), n_jobs=1)
-    return forest.fit(space.one_hot(archs), np.asarray(values, dtype=float))
-
-
-def ranked_mutations(ctx: SearchContext, forest, parents, n: int, exclude=()) -> list:
-    """Up to ``n`` unevaluated one-edit neighbours of ``parents``, best predicted first (one per class)."""
-    taken = {ctx.space.canonical(a) for a in exclude}
-    pool, classes = [], set()
-    for parent in parents:
-        for cand in ctx.space.neighbours(parent):
-            c = ctx.space.canonical(cand)
-            if c in ctx.seen or c in taken or c in classes:
-                continue
-            classes.add(c)
-            pool.append(cand)
-    if not pool:
-        return []
-    pred = forest.predict(ctx.space.one_hot(pool))
-    order = np.argsort(-pred, kind="stable")[:n]
-    return [pool[i] for i in order]
 
 
 class LocalSearch(Searcher):
@@ -67,10 +42,10 @@ class LocalSearch(Searcher):
         ctx.evaluate([(a, "random") for a in init])
         while not ctx.done:
             ctx.round += 1
-            forest = fit_forest(ctx.space, ctx.archs, ctx.values(), cfg.n_trees, cfg.min_samples_leaf,
-                                int(rng.integers(2**31)))
+            forest = ForestPredictor(ctx.space, cfg.n_trees, cfg.min_samples_leaf, int(rng.integers(2**31)))
+            forest.fit(ctx.archs, [r.value for r in ctx.history], maximize=ctx.maximize)
             n = cfg.per_round       # not capped by the budget: a short run is a prefix of a long one
-            picks = ranked_mutations(ctx, forest, ctx.best(cfg.parents), n)
+            picks = ranked_mutations(ctx, forest, n, parents=cfg.parents)
             cands = [(a, "mutation") for a in picks]
             cands += [(a, "random") for a in ctx.random_new(rng, n - len(picks), exclude=picks)]
             ctx.evaluate(cands)

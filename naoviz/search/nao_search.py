@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.ranked import ranked_mutations
 
 SEED_BY = ("value", "prediction")
 
@@ -88,13 +89,13 @@ class NAOSearch(Searcher):
         return NAOSearchConfig(**PRESETS[name])
 
     def model_config(self, seed: int):
-        from naoviz.model import NAOConfig
+        from naoviz.nao import NAOConfig
         cfg = self.config
         return NAOConfig.preset(cfg.model_preset, **{"epochs": cfg.epochs, "trade_off": cfg.trade_off,
                                                      "seed": int(seed), **cfg.model})
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
-        from naoviz.model import NAO
+        from naoviz.nao import NAO
         cfg = self.config.validate()
         pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
@@ -122,30 +123,15 @@ class NAOSearch(Searcher):
         else:
             seeds = ctx.best(cfg.top_k)
         cands, extras = [], []
-        if cfg.n_new:
-            from naoviz.optimize.generate import generate
-            for g in generate(nao, seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs,
-                              eta_step=cfg.eta_step):
-                if ctx.is_new(g.arch):
-                    cands.append((g.arch, "decoder"))
-                    extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
-                                   "score_seed": g.score_seed, "score_new": g.score_new})
-        if cfg.n_mutations:
-            taken = {ctx.space.canonical(a) for a, _ in cands}
-            pool, classes = [], set()
-            # The best `mutation_parents` archs, then further down the ranking while the pool is too small
-            # (once the best arch's neighbours are all evaluated, the next-best take over; not random fills).
-            for rank, parent in enumerate(ctx.best(len(ctx.archs))):
-                if rank >= cfg.mutation_parents and len(pool) >= cfg.n_mutations:
-                    break
-                for nb in ctx.space.neighbours(parent):
-                    c = ctx.space.canonical(nb)
-                    if c not in ctx.seen and c not in taken and c not in classes:
-                        classes.add(c)
-                        pool.append(nb)
-            if pool:
-                score = nao.score(pool)
-                for i in np.argsort(-score, kind="stable")[:cfg.n_mutations]:
-                    cands.append((pool[i], "mutation"))
-                    extras.append({"score_new": float(score[i])})
+        for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs, eta_step=cfg.eta_step):
+            if ctx.is_new(g.arch):
+                cands.append((g.arch, "decoder"))
+                extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
+                               "score_seed": g.score_seed, "score_new": g.score_new})
+        picks = ranked_mutations(ctx, nao, cfg.n_mutations, parents=cfg.mutation_parents,
+                                 exclude=[a for a, _ in cands])
+        if picks:
+            for arch, score in zip(picks, nao.score(picks)):
+                cands.append((arch, "mutation"))
+                extras.append({"score_new": float(score)})
         return cands, extras

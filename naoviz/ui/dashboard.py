@@ -27,7 +27,7 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
 
 def find_benchmark():
     """NAS-Bench-201 when installed, else the shipped digits table; NaovizError naming the fix otherwise."""
-    from naoviz.bench import default_benchmark
+    from naoviz.tables import default_benchmark
     from naoviz.errors import DataMissingError, NaovizError
     from naoviz.paths import data_dir
 
@@ -64,9 +64,10 @@ class Dashboard:
         self.timings: dict = {}
         # Import the heavy modules here, in the caller's thread: a first import racing the main thread's
         # (plotly imports pandas lazily) can see a half-initialised module.
-        import naoviz.bench  # noqa: F401
-        import naoviz.model  # noqa: F401
+        import naoviz.tables  # noqa: F401
+        import naoviz.nao  # noqa: F401
         import naoviz.ui.panels  # noqa: F401
+        import naoviz.nao.cache  # noqa: F401
         import naoviz.ui.session  # noqa: F401
         if background == "auto":
             background = not self._model_cached()
@@ -76,17 +77,17 @@ class Dashboard:
             self._build_safely()
 
     def _spec(self, bench):
-        from naoviz.ui.session import ModelSpec
+        from naoviz.nao.cache import ModelSpec
         o = self.options
         metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
         return ModelSpec(metric=metric, n_train=o["n_train"], overrides={"epochs": o["epochs"]} if o["epochs"] else {})
 
     def _model_cached(self) -> bool:
         """Whether the model is on disk (then building takes seconds and is done before display)."""
-        from naoviz.ui.session import model_dir
+        from naoviz.nao.cache import is_cached
         try:
             self._bench = find_benchmark()
-            return (model_dir(self._bench, self._spec(self._bench))[0] / "done").is_file()
+            return is_cached(self._bench, self._spec(self._bench))
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
@@ -119,7 +120,8 @@ class Dashboard:
     def _build(self) -> None:
         from naoviz.ui.explorer import Explorer, swap_figure
         from naoviz.ui.panels import ChildPanel, SearchPanel
-        from naoviz.ui.session import Session, load_or_train, model_dir
+        from naoviz.nao.cache import epochs_to_train, is_cached, load_or_train
+        from naoviz.ui.session import Session
 
         o = self.options
         t0 = time.perf_counter()
@@ -127,23 +129,27 @@ class Dashboard:
         spec = self._spec(bench)
         metric = spec.metric
         self.timings["benchmark_s"] = time.perf_counter() - t0
-        folder, _, _, cfg = model_dir(bench, spec)
-        if not (folder / "done").is_file():
+        epochs = epochs_to_train(bench, spec)
+        if not is_cached(bench, spec):
             self.stage.value = (f"<i>First start: training the NAO model on {spec.n_train} {html.escape(bench.name)} "
-                                f"architectures ({cfg.epochs_for(spec.n_train)} epochs, cached afterwards)…</i>")
-            self.progress.max = cfg.epochs_for(spec.n_train)
+                                f"architectures ({epochs} epochs, cached afterwards)…</i>")
+            self.progress.max = epochs
             self.loss_box.layout.display = "flex"
         history: list = []
 
         def on_epoch(epoch, logs):
             history.append({"epoch": epoch + 1, **logs})
             self.progress.value = epoch + 1
-            if epoch % 5 == 4 or epoch + 1 == cfg.epochs_for(spec.n_train):
+            if epoch % 5 == 4 or epoch + 1 == epochs:
                 fig = training_curves(history)
                 fig.layout.height = 260
                 self.loss = swap_figure(self.loss_fig_box, self.loss, fig)
 
-        model, cached = load_or_train(bench, spec, callback=on_epoch)
+        def on_wait():
+            self.stage.value = ("<i>Another session is training the same NAO model; this page waits for it "
+                                "and then loads it…</i>")
+
+        model, cached = load_or_train(bench, spec, callback=on_epoch, on_wait=on_wait)
         self.timings["model_s"] = time.perf_counter() - t0
         self.timings["model_cached"] = cached
         self.stage.value = "<i>embedding every architecture and drawing the map…</i>"
@@ -162,7 +168,7 @@ class Dashboard:
             search_widget = W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} "
                                    f"has {len(bench):,} rows. Run <code>naoviz data download</code> for "
                                    "NAS-Bench-201, or build a complete table with "
-                                   "<code>naoviz bench-build --archs all</code>.</p>")
+                                   "<code>naoviz build-table --archs all</code>.</p>")
         self.child = ChildPanel(bench.space, self._current_decoded, epochs=o["child_epochs"])
         tabs = W.Tab(children=[self.explorer.widget, search_widget, self.child.widget])
         for i, title in enumerate(("Explorer", "Search", "Train a child")):

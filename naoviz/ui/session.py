@@ -1,80 +1,16 @@
-"""What the explorer works on, without widgets: a benchmark, a fitted NAO model (trained once and cached),
+"""What the explorer works on, without widgets: a benchmark, a fitted NAO model (from naoviz.nao.cache),
 the embeddings and predictions of every architecture, their 2-D map, and gradient paths cached per seed.
 
 Everything here is plain Python and numpy so it is testable without a browser; the widgets only read it.
 """
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Callable, Optional
 
 import numpy as np
 
-from naoviz.paths import cache_dir
-from naoviz.project import Projector, fit_background
-
-
-@dataclass
-class ModelSpec:
-    """How the explorer's model is trained: ``n_train`` archs sampled with ``seed`` from the benchmark,
-    the ``preset`` of NAOConfig (``fast`` for live use) and optional overrides such as ``epochs``."""
-
-    metric: str = "valid_acc"
-    n_train: int = 1000
-    seed: int = 0
-    preset: str = "fast"
-    overrides: dict = field(default_factory=dict)
-
-
-def _key(bench, spec: ModelSpec, archs, values, cfg) -> str:
-    h = hashlib.sha256()
-    h.update(json.dumps({"bench": bench.name, "rows": len(bench), "metric": spec.metric,
-                         "config": cfg.to_dict()}, sort_keys=True, default=str).encode())
-    h.update(np.asarray(archs, dtype=np.int64).tobytes())
-    h.update(np.asarray(values, dtype=np.float64).tobytes())
-    return h.hexdigest()[:20]
-
-
-def training_set(bench, spec: ModelSpec):
-    """The (archs, values) the model is trained on: ``n_train`` distinct rows drawn with ``spec.seed``."""
-    rows = bench.frame.index.to_numpy()
-    rng = np.random.default_rng(spec.seed)
-    take = rng.choice(len(rows), size=min(int(spec.n_train), len(rows)), replace=False)
-    archs = [bench.space.from_index(int(rows[i])) for i in np.sort(take)]
-    values = bench.metric(spec.metric, archs)
-    return archs, values
-
-
-def model_dir(bench, spec: ModelSpec) -> tuple:
-    """(cache folder of the model for ``spec``, archs, values, config)."""
-    from naoviz.model import NAOConfig
-    from naoviz.bench import lower_is_better  # noqa: F401  (re-exported for callers)
-
-    cfg = NAOConfig.preset(spec.preset, seed=spec.seed, **spec.overrides)
-    archs, values = training_set(bench, spec)
-    return cache_dir() / "models" / f"{bench.name}-{spec.metric}-{_key(bench, spec, archs, values, cfg)}", \
-        archs, values, cfg
-
-
-def load_or_train(bench, spec: ModelSpec, callback: Optional[Callable[[int, dict], object]] = None):
-    """(fitted NAO, loaded_from_cache): loads the cached model for (data, config) or trains and saves it.
-    ``callback(epoch, logs)`` sees every training epoch (the live loss curve)."""
-    from naoviz.bench import lower_is_better
-    from naoviz.model import NAO
-
-    folder, archs, values, cfg = model_dir(bench, spec)
-    if (folder / "done").is_file():
-        try:
-            return NAO.load(folder, space=bench.space), True
-        except Exception:  # noqa: BLE001 - a stale or corrupt cache is retrained, never trusted
-            pass
-    nao = NAO(bench.space, cfg).fit(archs, values, maximize=not lower_is_better(spec.metric),
-                                    callback=callback, progress=False)
-    nao.save(folder)
-    (folder / "done").write_text("ok\n")
-    return nao, False
+from naoviz.projection import Projector, fit_background
 
 
 @dataclass

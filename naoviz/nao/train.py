@@ -43,13 +43,12 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
 def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
               callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu",
-              max_steps: Optional[int] = None, threads: Optional[int] = None) -> list[dict]:
+              threads: Optional[int] = None) -> list[dict]:
     """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1].
 
     Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
-    logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch;
-    ``max_steps`` caps the epochs at the fewest whole epochs holding that many optimiser steps;
-    ``threads`` sets torch's CPU threads for the duration (restored afterwards).
+    logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch (the caller
+    decides ``epochs``: ``NAOConfig.epochs_for`` applies the step cap); ``threads`` sets torch's CPU threads for the duration (restored afterwards).
     """
     n, draws, _ = pools.shape
     pools_t = torch.as_tensor(pools, dtype=torch.long, device=device)
@@ -57,8 +56,6 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
     rng = np.random.default_rng(seed)
     opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history: list[dict] = []
-    if max_steps is not None:
-        epochs = min(epochs, -(-max_steps // -(-n // batch_size)))
     bar = None
     if progress and epochs > 0:
         from tqdm import tqdm          # plain tqdm: tqdm.auto would pull ipywidgets into the backend

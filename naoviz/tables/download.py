@@ -173,7 +173,7 @@ def _millions(count: int) -> str:
 def build_tables(base_url: str = DEFAULT_BASE_URL, progress: bool = True,
                  log: Callable[[str], None] = lambda _: None) -> dict[str, str]:
     """Download both sources and return {table file name: CSV text} for the three NB201 tables."""
-    from naoviz.bench.tables import NB201_FILES
+    from naoviz.tables.benchmark import NB201_FILES
 
     payloads = {}
     for source in SOURCES:
@@ -190,7 +190,7 @@ def build_tables(base_url: str = DEFAULT_BASE_URL, progress: bool = True,
 def download(directory: Optional[Path] = None, base_url: str = DEFAULT_BASE_URL, progress: bool = True,
              log: Callable[[str], None] = lambda _: None) -> dict:
     """``naoviz data download``: fetch, verify, convert, validate, then install the three NB201 tables."""
-    from naoviz.bench.install import install
+    from naoviz.tables.install import install
 
     tables = build_tables(base_url, progress, log)
     shown = {name: f"{name} (converted from the download)" for name in tables}

@@ -1,11 +1,11 @@
-"""``naoviz bench-build``: train one NB201 architecture per canonical class into a tabular benchmark."""
+"""``naoviz build-table``: train one NB201 architecture per canonical class into a tabular benchmark."""
 from __future__ import annotations
 
 from naoviz.cli.common import emit_json
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench-build", help="train NB201 cells on digits/CIFAR into a benchmark table",
+    p = sub.add_parser("build-table", help="train NB201 cells on digits/CIFAR into a benchmark table",
                        description="Train one architecture per canonical NB201 class (all 6,466 or N of them) "
                                    "and write a table the benchmark interface reads (nb201-digits). Results go "
                                    "to the run store as they finish; rerunning the same command resumes.")
@@ -28,8 +28,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from naoviz.bench.tables import DIGITS_FILE
-    from naoviz.child.benchbuild import BuildConfig, build_benchmark
+    from naoviz.tables.benchmark import DIGITS_FILE
+    from naoviz.child.build_table import BuildConfig, build_benchmark
     from naoviz.evaluate import ClusterConfig
     from naoviz.paths import data_dir
 

@@ -1,4 +1,4 @@
-"""Facts about naoviz.bench.tables on the real NAS-Bench-201 tables (NAOVIZ_DATA)."""
+"""Facts about naoviz.tables.benchmark on the real NAS-Bench-201 tables (NAOVIZ_DATA)."""
 from __future__ import annotations
 
 import os
@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from naoviz.bench import load_benchmark, load_nb201, lower_is_better
+from naoviz.tables import load_benchmark, load_nb201, lower_is_better
 from naoviz.errors import DataMissingError, NaovizError
 
 SHARED = Path(os.environ["NAOVIZ_DATA"])
@@ -88,7 +88,7 @@ def test_optional_tables_are_optional(tmp_path):
 
 def test_table_with_one_row_per_class_answers_for_members_and_nan_when_absent(nb201_table, nb201_space, tmp_path):
     """A per-class table (like the digits one) answers for every member; a class it lacks is NaN / KeyError."""
-    from naoviz.bench import load_digits_table
+    from naoviz.tables import load_digits_table
 
     classes = list(nb201_space.classes.values())
     kept, dropped = classes[:50], classes[50]
@@ -113,7 +113,7 @@ def test_the_shipped_digits_table_answers_for_every_architecture():
     search on it can query anything; accuracies are percentages that spread."""
     import numpy as np
 
-    from naoviz.bench import load_digits_table
+    from naoviz.tables import load_digits_table
     from naoviz.paths import repo_data_dir
     table = load_digits_table(repo_data_dir() / "nb201_digits.csv")
     assert table.complete and len(table) == len(table.space.classes) == 6466

@@ -1,11 +1,11 @@
-"""`naoviz bench predictor` end to end on the real NB201 table (tiny model, one seed, few epochs)."""
+"""`naoviz predictor` end to end on the real NB201 table (tiny model, one seed, few epochs)."""
 import json
 
 from naoviz.cli import main
 
 
 def test_bench_predictor_json(capsys):
-    rc = main(["bench", "predictor", "--train-sizes", "40", "--seeds", "1", "--set", "epochs=3",
+    rc = main(["predictor", "--train-sizes", "40", "--seeds", "1", "--set", "epochs=3",
                "--set", "hidden_size=16", "--set", "mlp_hidden=16", "--json"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)
@@ -19,7 +19,7 @@ def test_bench_predictor_json(capsys):
 
 
 def test_bench_predictor_bad_arguments(capsys):
-    assert main(["bench", "predictor", "--train-sizes", "20000", "--seeds", "1"]) == 2
+    assert main(["predictor", "--train-sizes", "20000", "--seeds", "1"]) == 2
     assert "--train-sizes: train size 20000" in capsys.readouterr().err
-    assert main(["bench", "predictor", "--set", "epochs=-1"]) == 2
+    assert main(["predictor", "--set", "epochs=-1"]) == 2
     assert "NAOConfig.epochs" in capsys.readouterr().err

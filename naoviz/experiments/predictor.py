@@ -12,8 +12,8 @@ import numpy as np
 import torch
 from scipy.stats import kendalltau, spearmanr
 
-from naoviz.model.config import NAOConfig
-from naoviz.model.estimator import NAO
+from naoviz.nao.config import NAOConfig
+from naoviz.nao.estimator import NAO
 
 PAIR_SAMPLE = 1_000_000   # random held-out pairs for the pairwise accuracy (exact counting is O(n^2))
 

@@ -88,26 +88,6 @@ def _counts_prefix(res, n: int) -> dict:
     return {"queries": q, "incumbent_source": best.source if best else None}
 
 
-def write_figure(summary: dict, out_dir) -> list[str]:
-    """Incumbent-vs-queries figure (HTML, and PNG when a browser is available) if ``naoviz.viz`` exists."""
-    try:
-        from naoviz.viz.curves import search_curves
-        from naoviz.viz.export import export
-    except ImportError:
-        return []
-    from pathlib import Path
-    out_dir = Path(out_dir)
-    out_dir.mkdir(parents=True, exist_ok=True)
-    fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
-                        metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
-    written = [str(export(fig, out_dir / "compare.html"))]
-    try:
-        written.append(str(export(fig, out_dir / "compare.png")))
-    except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
-        written.append(f"PNG skipped: {exc}")
-    return written
-
-
 def format_table(summary: dict) -> str:
     """Markdown table: mean ± sd (optimum %) per algo and checkpoint, then source counts."""
     checks = summary["checkpoints"]

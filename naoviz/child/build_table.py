@@ -1,8 +1,8 @@
-"""Build a tabular NB201 benchmark by training one architecture per canonical class (``naoviz bench-build``).
+"""Build a tabular NB201 benchmark by training one architecture per canonical class (``naoviz build-table``).
 
 Each result is appended to the run store as soon as it exists, so an interrupted build resumes where it
 stopped (same store, same settings). Work runs in-process or on Dask (the search's executors). The table has
-the schema :func:`naoviz.bench.tables.load_digits_table` reads: ``arch_index, arch_str`` + metrics, one row
+the schema :func:`naoviz.tables.benchmark.load_digits_table` reads: ``arch_index, arch_str`` + metrics, one row
 per class (the member with the smallest ``arch_index``); the benchmark answers for every member.
 """
 from __future__ import annotations
@@ -42,7 +42,7 @@ class BuildConfig:
 
     def check(self) -> None:
         if self.space != "nb201":
-            raise ValueError(f"--space: bench-build makes NB201-indexed tables; got {self.space!r}")
+            raise ValueError(f"--space: build-table makes NB201-indexed tables; got {self.space!r}")
         if self.archs != "all" and (not isinstance(self.archs, int) or self.archs < 1):
             raise ValueError(f"--archs: expected 'all' or a positive number, got {self.archs!r}")
         if self.epochs < 1:
@@ -81,19 +81,19 @@ def representatives(space: NB201Space, archs: Union[str, int] = "all", seed: int
 
 def _find_run(store, config: dict) -> Optional[str]:
     for run in store.runs():
-        if run["kind"] == "bench-build" and run["config"] == config:
+        if run["kind"] == "build-table" and run["config"] == config:
             return run["id"]
     return None
 
 
 def _copy_from_compatible_runs(store, run_id: str, config: dict, wanted: dict[str, int]) -> int:
-    """Copy into ``run_id`` the classes in ``wanted`` (canonical -> arch_index) that another bench-build run
+    """Copy into ``run_id`` the classes in ``wanted`` (canonical -> arch_index) that another build-table run
     trained with the same settings but a different ``archs`` (so ``--archs all`` reuses an earlier subset:
     training is seeded per class, so the copied numbers are the ones it would train). Returns the count."""
     settings = {k: v for k, v in config.items() if k != "archs"}
     copied = 0
     for run in store.runs():
-        if run["id"] == run_id or run["kind"] != "bench-build" or \
+        if run["id"] == run_id or run["kind"] != "build-table" or \
                 {k: v for k, v in run["config"].items() if k != "archs"} != settings:
             continue
         for e in store.evaluations(run["id"]):
@@ -118,7 +118,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     space = NB201Space()
     store = RunStore(store_path)
     cfg = json.loads(json.dumps(config.to_dict()))
-    run_id = _find_run(store, cfg) or store.create_run("bench-build", cfg, config.seed)
+    run_id = _find_run(store, cfg) or store.create_run("build-table", cfg, config.seed)
     done = {e["canonical"] for e in store.evaluations(run_id)}
     reps = representatives(space, config.archs, config.seed)
     copied = _copy_from_compatible_runs(
@@ -129,7 +129,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     todo = [todo[k] for k in np.random.default_rng(config.seed).permutation(len(todo))]
     options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
     evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
-    bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="bench-build", unit="arch",
+    bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
                disable=not progress)
     store.set_status(run_id, "running")
     trained = 0

@@ -1,4 +1,4 @@
-"""``NAO``: the sklearn-style front of the model (fit / predict / score / embed / reconstruct / path /
+"""``NAO``: the sklearn-style front of the method (fit / predict / score / embed / reconstruct / path /
 generate / save / load), on any :class:`~naoviz.spaces.base.SearchSpace`.
 
 Scores are the predictor's raw output in [0, 1] with higher = better whatever the metric's direction
@@ -13,12 +13,13 @@ import numpy as np
 import torch
 
 from naoviz.errors import CheckpointError
-from naoviz.model import checkpoint
-from naoviz.model.config import NAOConfig
-from naoviz.model.epd import EPD
-from naoviz.model.targets import TargetScaler
+from naoviz.nao import checkpoint
+from naoviz.nao.config import NAOConfig
+from naoviz.nao.modules import EPD, pool
+from naoviz.nao.step import Generated, PathResult, ascend
+from naoviz.nao.targets import TargetScaler
+from naoviz.nao.train import augment_pool, train_epd
 from naoviz.spaces.base import Arch, SearchSpace
-from naoviz.train.nao import augment_pool, train_epd
 
 
 def _space_for(space: SearchSpace, cfg: NAOConfig) -> SearchSpace:
@@ -41,7 +42,7 @@ class NAO:
         self.config = (config if config is not None else NAOConfig.preset("default")).validate()
         self.space = _space_for(space, self.config)
         self.device = self.config.resolved_device()
-        self.model_: Optional[EPD] = None
+        self.net_: Optional[EPD] = None
         self.scaler_: Optional[TargetScaler] = None
         self.history_: list[list[dict]] = []     # per fit() round, per epoch logs
         self.rounds_ = 0
@@ -49,9 +50,10 @@ class NAO:
     # -- helpers ----------------------------------------------------------------------------------
     @property
     def fitted(self) -> bool:
-        return self.model_ is not None and self.scaler_ is not None
+        return self.net_ is not None and self.scaler_ is not None
 
-    def _check_fitted(self) -> None:
+    def check_fitted(self) -> None:
+        """``ValueError`` unless the model is fitted (or loaded)."""
         if not self.fitted:
             raise ValueError("NAO: the model is not fitted yet; call fit(archs, values) or NAO.load(directory)")
 
@@ -89,16 +91,16 @@ class NAO:
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
             raise ValueError(f"NAO.fit: values[{bad}] is {float(values[bad])!r}; every value must be finite")
         cfg = self.config
-        if self.model_ is None or not warm_start:
-            self.model_, self.rounds_, self.history_ = self._build(), 0, []
+        if self.net_ is None or not warm_start:
+            self.net_, self.rounds_, self.history_ = self._build(), 0, []
         self.scaler_ = TargetScaler.fit(values, cfg.target_norm, maximize)
         seed = cfg.seed + 1009 * self.rounds_
         draws = cfg.augment_draws if cfg.augment else 1
         pools = augment_pool(self.space, archs, draws, seed)
-        history = train_epd(self.model_, pools, self.scaler_.transform(values), epochs=cfg.epochs,
+        history = train_epd(self.net_, pools, self.scaler_.transform(values), epochs=cfg.epochs_for(len(archs)),
                             batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             grad_clip=cfg.grad_clip, trade_off=cfg.trade_off, seed=seed, callback=callback,
-                            progress=progress, device=self.device, max_steps=cfg.max_steps, threads=cfg.threads)
+                            progress=progress, device=self.device, threads=cfg.threads)
         self.history_.append(history)
         self.rounds_ += 1
         return self
@@ -106,13 +108,13 @@ class NAO:
     # -- inference --------------------------------------------------------------------------------
     @torch.no_grad()
     def _encode(self, archs, batch: int = 4096):
-        self._check_fitted()
-        self.model_.eval()
+        self.check_fitted()
+        self.net_.eval()
         toks = self.tokens(archs)
         outs, embs, scores = [], [], []
         for b in range(0, len(toks), batch):
-            o, e = self.model_.encoder(toks[b:b + batch])
-            outs.append(o), embs.append(e), scores.append(self.model_.predictor(e))
+            o, e = self.net_.encoder(toks[b:b + batch])
+            outs.append(o), embs.append(e), scores.append(self.net_.predictor(e))
         return torch.cat(outs), torch.cat(embs), torch.cat(scores)
 
     def score(self, archs) -> np.ndarray:
@@ -130,17 +132,16 @@ class NAO:
 
     def to_metric(self, scores) -> np.ndarray:
         """Scores in [0, 1] -> metric units (the inverse of this round's target normalisation)."""
-        self._check_fitted()
+        self.check_fitted()
         return self.scaler_.inverse(np.asarray(scores, dtype=float))
 
     @torch.no_grad()
     def decode(self, outputs: torch.Tensor, arch_emb: Optional[torch.Tensor] = None):
         """Per-step states (B, S, H) -> (list of B archs, attention (B, L, S) numpy). Always valid."""
-        self._check_fitted()
-        self.model_.eval()
-        from naoviz.model.encoder import pool
+        self.check_fitted()
+        self.net_.eval()
         arch_emb = pool(outputs) if arch_emb is None else arch_emb
-        toks, attn = self.model_.decoder.decode(outputs, arch_emb)
+        toks, attn = self.net_.decoder.decode(outputs, arch_emb)
         return [self.space.from_tokens(t) for t in toks.cpu().tolist()], attn.cpu().numpy()
 
     def reconstruct(self, archs) -> list[Arch]:
@@ -157,21 +158,100 @@ class NAO:
                                                           device=self.device), dim=-1)
         return self.decode(v)[0]
 
-    # -- optimisation (naoviz.optimize) ------------------------------------------------------------
-    def path(self, arch, etas, steps: int = 1, benchmark=None, metric: Optional[str] = None):
-        from naoviz.optimize.path import path
-        return path(self, arch, etas, steps=steps, benchmark=benchmark, metric=metric)
+    # -- moving in the embedding (the one step: naoviz.nao.step.ascend) -------------------------------
+    def move(self, states: torch.Tensor, etas, steps: int = 1) -> torch.Tensor:
+        """Per-step states (B, S, H) moved by ``etas`` (B,) along the predictor's gradient, ``steps`` times."""
+        self.check_fitted()
+        self.net_.eval()
+        etas = torch.as_tensor(np.asarray(etas, dtype=float), device=states.device)
+        return ascend(self.net_.score_states, states, etas, steps)
 
-    def generate(self, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = (), **options):
-        """New unique archs by the paper's eta schedule; options: eta_step, require_gain (see optimize)."""
-        from naoviz.optimize.generate import generate
-        return generate(self, seeds, n_new, max_eta=max_eta, exclude=exclude, **options)
+    def path(self, arch, etas, steps: int = 1, benchmark=None, metric: Optional[str] = None) -> PathResult:
+        """The seed ``arch`` moved by each eta in ``etas`` (any order, 0 allowed), decoded and scored;
+        with ``benchmark``, the decoded archs' true ``metric`` (default ``valid_acc``) too."""
+        self.check_fitted()
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise ValueError(f"path: steps must be an int >= 1, got {steps!r}")
+        etas = np.asarray(etas, dtype=float).reshape(-1)
+        if len(etas) == 0 or not np.isfinite(etas).all():
+            raise ValueError(f"path: etas must be a non-empty list of finite numbers, got {etas.tolist()!r}")
+        if benchmark is not None and metric is None:
+            if "valid_acc" not in getattr(benchmark, "metrics", []):
+                raise ValueError("path: metric is required with a benchmark (the metric the model was fitted on)")
+            metric = "valid_acc"
+        seed = self.coerce(arch)[0]
+        out0, emb0, seed_score = self._encode([seed])                           # (1, S, H), (1, H), (1,)
+        states = self.move(out0.expand(len(etas), -1, -1), etas, steps)          # (E, S, H)
+        with torch.no_grad():
+            emb = pool(states)                                                    # (E, H)
+            score = self.net_.predictor(emb).cpu().numpy().astype(float)
+        decoded, attention = self.decode(states, emb)
+        decoded_score = self.score(decoded)
+        true = seed_true = None
+        if benchmark is not None:
+            true = np.asarray(benchmark.metric(metric, decoded), dtype=float)
+            seed_true = float(benchmark.metric(metric, [seed])[0])
+        return PathResult(
+            etas=etas, embeddings=emb.cpu().numpy(), predicted=self.to_metric(score), decoded=decoded,
+            decoded_predicted=self.to_metric(decoded_score),
+            hamming=np.asarray([self.space.hamming(seed, d) for d in decoded], dtype=int), true=true,
+            attention=attention, seed=seed, seed_predicted=float(self.to_metric([float(seed_score[0])])[0]),
+            seed_embedding=emb0[0].cpu().numpy(), states=states.cpu().numpy(), score=score,
+            decoded_score=decoded_score, seed_score=float(seed_score[0]), seed_true=seed_true, steps=int(steps))
+
+    def generate(self, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = (), eta_step: float = 1.0,
+                 require_gain: bool = False) -> list[Generated]:
+        """Up to ``n_new`` new unique archs by the paper's schedule (NAO_V1): eta = eta_step, 2 eta_step, ...;
+        at each eta move every seed one step and decode; keep decodes whose canonical form is new (not a seed,
+        not in ``exclude``, not already kept), first found first, until ``n_new`` or eta > ``max_eta``.
+
+        ``require_gain`` (not in the paper) also skips a decode unless its own re-encoded score beats its
+        seed's: the predictor must agree that the decoded arch, not just the moved point, is better.
+        """
+        self.check_fitted()
+        if isinstance(n_new, bool) or not isinstance(n_new, (int, np.integer)) or n_new < 0:
+            raise ValueError(f"generate: n_new must be an int >= 0, got {n_new!r}")
+        if not np.isfinite(max_eta) or max_eta <= 0:
+            raise ValueError(f"generate: max_eta must be a positive number, got {max_eta!r}")
+        if not (np.isfinite(eta_step) and eta_step > 0):
+            raise ValueError(f"generate: eta_step must be a positive number, got {eta_step!r}")
+        seeds = self.coerce(seeds)
+        if not seeds or n_new == 0:
+            return []
+        space = self.space
+        seen = {space.canonical(a) for a in self.coerce(list(exclude))} if len(exclude) else set()
+        seen |= {space.canonical(s) for s in seeds}
+        out0, _, seed_scores = self._encode(seeds)                              # (B, S, H), _, (B,)
+        seed_scores = seed_scores.cpu().numpy()
+        found: list[Generated] = []
+        eta = eta_step
+        while eta <= max_eta + 1e-9 and len(found) < n_new:
+            states = self.move(out0, np.full(len(seeds), eta))
+            with torch.no_grad():
+                emb = pool(states)
+                scores = self.net_.predictor(emb).cpu().numpy()
+            decoded, _ = self.decode(states, emb)
+            gains = self.score(decoded) - seed_scores if require_gain else None
+            for i, arch in enumerate(decoded):
+                key = space.canonical(arch)
+                if key in seen or (gains is not None and gains[i] <= 0):
+                    continue
+                seen.add(key)
+                found.append(Generated(arch=arch, seed=seeds[i], eta=float(eta), score_seed=float(seed_scores[i]),
+                                       score_new=float(scores[i]), hamming=space.hamming(seeds[i], arch)))
+                if len(found) == n_new:
+                    break
+            eta += eta_step
+        if found:
+            for g, s in zip(found, self.score([g.arch for g in found])):
+                g.score_decoded = float(s)
+        return found
 
     # -- persistence ------------------------------------------------------------------------------
     def save(self, directory) -> None:
         """Write ``nao.safetensors`` + ``nao.json`` into ``directory``."""
-        self._check_fitted()
-        checkpoint.write(directory, self.model_.state_dict(), {
+        self.check_fitted()
+        checkpoint.write(directory, self.net_.state_dict(), {
             "config": self.config.to_dict(), "space": checkpoint.space_spec(self.space),
             "scaler": self.scaler_.to_dict(), "rounds": self.rounds_})
 
@@ -204,7 +284,7 @@ class NAO:
             raise CheckpointError(f"{where}: bad scaler ({exc})") from exc
         model = nao._build()
         checkpoint.read_weights(directory, model)
-        nao.model_, nao.rounds_ = model.eval(), int(meta.get("rounds", 1))
+        nao.net_, nao.rounds_ = model.eval(), int(meta.get("rounds", 1))
         return nao
 
     def __repr__(self) -> str:

@@ -7,7 +7,7 @@ import sys
 import numpy as np
 import pytest
 
-from naoviz.project import Projector, fit_background
+from naoviz.projection import Projector, fit_background
 
 
 def _embeddings(n=400, d=32, seed=0):
@@ -83,7 +83,7 @@ def test_fit_background_resolves_and_calls_back(tmp_path, monkeypatch):
 
 
 def test_backend_import_has_no_ui_libraries():
-    code = ("import sys, naoviz.project, naoviz.bench; "
+    code = ("import sys, naoviz.projection, naoviz.tables; "
             "bad=[m for m in ('plotly','ipywidgets','anywidget','IPython') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

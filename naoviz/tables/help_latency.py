@@ -76,7 +76,7 @@ def _check_index(path: Path, space: NB201Space) -> None:
 
 
 def _column(path: Path) -> list[str]:
-    from naoviz.bench.download import format_number
+    from naoviz.tables.download import format_number
 
     values = safe_load_pt(path)
     if not isinstance(values, list) or len(values) != NUM_ARCHS:

@@ -1,10 +1,10 @@
-"""bench-build: trains one arch per class into the run store, resumes, writes a table the benchmark reads."""
+"""build-table: trains one arch per class into the run store, resumes, writes a table the benchmark reads."""
 from __future__ import annotations
 
 import pytest
 
-from naoviz.bench.tables import load_digits_table
-from naoviz.child.benchbuild import BuildConfig, build_benchmark, representatives
+from naoviz.tables.benchmark import load_digits_table
+from naoviz.child.build_table import BuildConfig, build_benchmark, representatives
 from naoviz.cli import main
 from naoviz.spaces import NB201Space
 from naoviz.store import RunStore
@@ -71,7 +71,7 @@ def test_a_larger_build_reuses_classes_trained_with_the_same_settings(tmp_path):
 
 
 def test_cli_bench_build_and_bad_options(tmp_path, capsys):
-    args = ["bench-build", "--archs", "1", "--epochs", "1", "--channels", "4", "--store", str(tmp_path / "r.db"),
+    args = ["build-table", "--archs", "1", "--epochs", "1", "--channels", "4", "--store", str(tmp_path / "r.db"),
             "--out", str(tmp_path / "t.csv"), "--json"]
     assert main(args) == 0
     assert '"rows": 1' in capsys.readouterr().out
@@ -90,7 +90,7 @@ def test_build_on_a_dask_local_cluster(tmp_path):
 
 
 def test_train_metrics_plugs_into_the_training_evaluator():
-    from naoviz.child.benchbuild import train_metrics
+    from naoviz.child.build_table import train_metrics
     from naoviz.evaluate import TrainingEvaluator
     from naoviz.spaces import get_space
     space = get_space("naonet-ws")

@@ -203,7 +203,7 @@ def _find_digits_file() -> Path:
         if (folder / DIGITS_FILE).is_file():
             return folder / DIGITS_FILE
     raise DataMissingError(f"{DIGITS_FILE} not found in {data_dir()} or {repo_data_dir()}: "
-                           "build it with `naoviz bench-build --space nb201 --data digits`")
+                           "build it with `naoviz build-table --space nb201 --data digits`")
 
 
 def load_benchmark(name: str = "nb201", directory: Optional[Path] = None) -> Benchmark:

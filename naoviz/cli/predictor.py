@@ -1,4 +1,4 @@
-"""``naoviz bench predictor``: NAO predictor/decoder/step quality on NB201 beside tree baselines."""
+"""``naoviz predictor``: NAO predictor/decoder/step quality on a benchmark table beside tree baselines."""
 from __future__ import annotations
 
 import json
@@ -18,10 +18,11 @@ HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_ta
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("bench", help="measure model quality and speed")
-    bsub = p.add_subparsers(dest="bench_command", metavar="WHAT")
-    bsub.required = True
-    q = bsub.add_parser("predictor", help="NAO vs tree baselines on NB201 (tau, rho, pairwise acc, decoder, steps)")
+    q = sub.add_parser("predictor", help="predictor quality: NAO vs tree baselines on a table (tau, decoder, steps)",
+                       description="Train NAO on N random cells of a benchmark table and measure it on all the "
+                                   "others: ranking (Kendall tau, also on held-out isomorphism classes), decoder "
+                                   "reconstruction and validity, and whether its gradient steps beat their seeds; "
+                                   "random forest and gradient boosting on the same splits.")
     q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
     q.add_argument("--metric", default="valid_acc", help="training target (default: cifar10-valid valid_acc)")
     q.add_argument("--train-sizes", default="100,1000", help="comma-separated training-set sizes")
@@ -50,9 +51,9 @@ def _overrides(items: list[str]) -> dict:
 
 
 def run_predictor(args) -> int:
-    from naoviz.bench import load_benchmark
-    from naoviz.model import NAOConfig
-    from naoviz.model.quality import run_one, summarise
+    from naoviz.tables import load_benchmark
+    from naoviz.nao import NAOConfig
+    from naoviz.experiments.predictor import run_one, summarise
 
     sizes = []
     for s in str(args.train_sizes).split(","):

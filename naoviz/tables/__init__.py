@@ -1,5 +1,5 @@
 """Benchmark tables (NAS-Bench-201 and naoviz's own) and the commands that fetch them."""
-from naoviz.bench.tables import (  # noqa: F401
+from naoviz.tables.benchmark import (  # noqa: F401
     BENCHMARKS, Benchmark, default_benchmark, load_benchmark, load_digits_table, load_nb201,
     lower_is_better,
 )

@@ -14,8 +14,8 @@ from typing import Optional
 import numpy as np
 import pandas as pd
 
-from naoviz.bench.help_latency import LATENCY_FILE, find_help_dir, latency_table
-from naoviz.bench.tables import DIGITS_FILE, NB201_FILES, REQUIRED, _read_csv, load_digits_table, load_nb201
+from naoviz.tables.help_latency import LATENCY_FILE, find_help_dir, latency_table
+from naoviz.tables.benchmark import DIGITS_FILE, NB201_FILES, REQUIRED, _read_csv, load_digits_table, load_nb201
 from naoviz.errors import NaovizError
 from naoviz.paths import atomic_write_bytes, data_dir
 from naoviz.spaces.nb201 import NUM_ARCHS

@@ -1,0 +1,55 @@
+"""Cross-process exclusive locks on a file (``fcntl.flock``): held until released or the process dies.
+
+The lock file records the holder's PID, so a caller that must not wait can say who holds it. The kernel
+drops a flock when its process exits, SIGKILL included, so a crashed holder never leaves a stale lock.
+"""
+from __future__ import annotations
+
+import contextlib
+import fcntl
+import os
+from pathlib import Path
+from typing import Iterator, Optional
+
+
+class LockHeld(Exception):
+    """``lock(..., wait=False)`` found the lock taken; ``pid`` is the holder's (None if unknown)."""
+
+    def __init__(self, path: Path, pid: Optional[int]):
+        super().__init__(f"{path} is locked by PID {pid if pid is not None else 'unknown'}")
+        self.path, self.pid = path, pid
+
+
+def holder(path) -> Optional[int]:
+    """The PID written by the last holder of ``path`` (None if empty or unreadable)."""
+    try:
+        text = Path(path).read_text(encoding="ascii").strip()
+        return int(text) if text else None
+    except (OSError, ValueError):
+        return None
+
+
+@contextlib.contextmanager
+def lock(path, wait: bool = True) -> Iterator[Path]:
+    """Hold an exclusive lock on ``path`` (created if needed) for the ``with`` block.
+
+    ``wait=False`` raises :class:`LockHeld` at once when another process (or another open of the file in
+    this process) holds it; ``wait=True`` blocks until it is free.
+    """
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
+        except BlockingIOError:
+            raise LockHeld(path, holder(path)) from None
+        os.ftruncate(fd, 0)
+        os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
+        try:
+            yield path
+        finally:
+            os.ftruncate(fd, 0)
+            fcntl.flock(fd, fcntl.LOCK_UN)
+    finally:
+        os.close(fd)

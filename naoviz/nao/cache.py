@@ -1,0 +1,122 @@
+"""Fitted NAO models on disk, keyed by what they were trained on; one trainer per model at a time.
+
+The explorer and the dashboard ask for "the model for this table, metric, training set and preset".
+The key hashes the table's name and size, the metric, the full config and the exact training set, so a
+change to any of them trains a new model. Training happens under a cross-process file lock: a second
+process (Voila pre-starts a kernel; a second visitor opens another) waits for the first and then loads
+what it saved instead of training the same model again.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Callable, Optional
+
+import numpy as np
+
+from naoviz.locks import LockHeld, lock
+from naoviz.paths import atomic_write_text, cache_dir
+
+DONE = "done"   # written last: a folder without it holds no complete model
+
+
+@dataclass
+class ModelSpec:
+    """How a cached model is trained: ``n_train`` archs sampled with ``seed`` from the benchmark, the
+    ``preset`` of NAOConfig (``fast`` for live use) and optional field ``overrides`` such as ``epochs``."""
+
+    metric: str = "valid_acc"
+    n_train: int = 1000
+    seed: int = 0
+    preset: str = "fast"
+    overrides: dict = field(default_factory=dict)
+
+    def config(self):
+        """The validated NAOConfig this spec trains with."""
+        from naoviz.nao.config import NAOConfig
+        return NAOConfig.preset(self.preset, seed=self.seed, **self.overrides)
+
+
+def training_set(bench, spec: ModelSpec) -> tuple[list, np.ndarray]:
+    """The (archs, values) a model is trained on: ``n_train`` distinct rows drawn with ``spec.seed``."""
+    rows = bench.frame.index.to_numpy()
+    rng = np.random.default_rng(spec.seed)
+    take = rng.choice(len(rows), size=min(int(spec.n_train), len(rows)), replace=False)
+    archs = [bench.space.from_index(int(rows[i])) for i in np.sort(take)]
+    return archs, bench.metric(spec.metric, archs)
+
+
+def model_key(bench, spec: ModelSpec) -> str:
+    """Folder name of the model for (``bench``, ``spec``): table, metric and a hash of config and data."""
+    archs, values = training_set(bench, spec)
+    h = hashlib.sha256()
+    h.update(json.dumps({"bench": bench.name, "rows": len(bench), "metric": spec.metric,
+                         "config": spec.config().to_dict()}, sort_keys=True, default=str).encode())
+    h.update(np.asarray(archs, dtype=np.int64).tobytes())
+    h.update(np.asarray(values, dtype=np.float64).tobytes())
+    return f"{bench.name}-{spec.metric}-{h.hexdigest()[:20]}"
+
+
+def model_dir(bench, spec: ModelSpec) -> Path:
+    return cache_dir() / "models" / model_key(bench, spec)
+
+
+def is_cached(bench, spec: ModelSpec) -> bool:
+    """Whether a complete model for (``bench``, ``spec``) is on disk (loading it takes seconds)."""
+    return (model_dir(bench, spec) / DONE).is_file()
+
+
+def epochs_to_train(bench, spec: ModelSpec) -> int:
+    """Epochs a fresh fit for ``spec`` runs (for progress bars)."""
+    return spec.config().epochs_for(min(int(spec.n_train), len(bench)))
+
+
+def _load(folder: Path, bench):
+    from naoviz.nao.estimator import NAO
+    if not (folder / DONE).is_file():
+        return None
+    try:
+        return NAO.load(folder, space=bench.space)
+    except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
+        return None
+
+
+def load_or_train(bench, spec: ModelSpec, callback: Optional[Callable[[int, dict], object]] = None,
+                  on_wait: Optional[Callable[[], None]] = None):
+    """(fitted NAO, loaded_from_cache). Loads the cached model, or trains and saves it under the lock.
+
+    ``callback(epoch, logs)`` sees every training epoch (the live loss curve). ``on_wait()`` is called
+    once if another process is training the same model and this one waits for it.
+    """
+    folder = model_dir(bench, spec)
+    nao = _load(folder, bench)
+    if nao is not None:
+        return nao, True
+    lock_path = folder.with_name(folder.name + ".lock")
+    try:
+        with lock(lock_path, wait=False):
+            return _load_or_fit(folder, bench, spec, callback)
+    except LockHeld:
+        pass
+    if on_wait is not None:
+        on_wait()
+    with lock(lock_path, wait=True):       # the other trainer finished (or died): load its model or train
+        return _load_or_fit(folder, bench, spec, callback)
+
+
+def _load_or_fit(folder: Path, bench, spec: ModelSpec, callback):
+    """Under the lock: the model another process finished meanwhile, else a fresh fit, saved."""
+    from naoviz.nao.estimator import NAO
+    from naoviz.tables import lower_is_better
+
+    nao = _load(folder, bench)
+    if nao is not None:
+        return nao, True
+    archs, values = training_set(bench, spec)
+    nao = NAO(bench.space, spec.config()).fit(archs, values, maximize=not lower_is_better(spec.metric),
+                                              callback=callback, progress=False)
+    nao.save(folder)
+    atomic_write_text(folder / DONE, "ok\n")
+    return nao, False

@@ -1,0 +1,68 @@
+"""The gradient step in NAO's continuous space (nao_reference.md G), written once.
+
+``ascend`` moves per-step encoder states uphill on the predictor's score: s' = normalise_rows(s + eta *
+d score / d s), ``steps`` times (the paper takes one). ``NAO.path`` (one seed over an eta grid),
+``NAO.generate`` (the paper's eta = 1, 2, ... schedule over many seeds), the search and the explorer all
+move through this function. Scores are higher-is-better whatever the metric's direction, so ascending the
+score descends an error or a latency. The result types of ``path`` and ``generate`` live here too.
+"""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Callable, Optional
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from naoviz.spaces.base import Arch
+
+ScoreFn = Callable[[torch.Tensor], torch.Tensor]   # differentiable: states (B, S, H) -> score (B,)
+
+
+def ascend(score_states: ScoreFn, states: torch.Tensor, etas: torch.Tensor, steps: int = 1) -> torch.Tensor:
+    """states (B, S, H) unit rows, etas (B,) -> moved unit states (B, S, H) after ``steps`` gradient steps."""
+    cur = states.detach()
+    eta = etas.to(cur.dtype).view(-1, 1, 1)
+    for _ in range(steps):
+        with torch.enable_grad():
+            x = cur.clone().requires_grad_(True)
+            grad, = torch.autograd.grad(score_states(x).sum(), x)
+        cur = F.normalize(cur + eta * grad, dim=-1)
+    return cur
+
+
+@dataclass
+class PathResult:
+    """One seed's gradient path; E = number of etas, S = encoder steps, H = hidden, L = seq_len."""
+
+    etas: np.ndarray                 # (E,)
+    embeddings: np.ndarray           # (E, H) moved pooled embeddings (unit)
+    predicted: np.ndarray            # (E,) metric units, predictor at the moved point
+    decoded: list                    # E archs
+    decoded_predicted: np.ndarray    # (E,) metric units, predictor on the decoded arch re-encoded
+    hamming: np.ndarray              # (E,) decoded vs seed
+    true: Optional[np.ndarray]       # (E,) benchmark metric of the decoded archs, or None
+    attention: np.ndarray            # (E, L, S) decoder attention weights
+    seed: Arch
+    seed_predicted: float
+    seed_embedding: np.ndarray       # (H,)
+    states: Optional[np.ndarray] = None        # (E, S, H) moved per-step states
+    score: Optional[np.ndarray] = None         # (E,) raw score in [0, 1] at the moved point
+    decoded_score: Optional[np.ndarray] = None # (E,) raw score of the decoded archs
+    seed_score: float = float("nan")
+    seed_true: Optional[float] = None
+    steps: int = 1
+
+
+@dataclass
+class Generated:
+    """One new architecture: which seed and eta made it, the score at the seed and at the moved point."""
+
+    arch: Arch
+    seed: Arch
+    eta: float
+    score_seed: float          # raw score in [0, 1] of the seed
+    score_new: float           # raw score at the moved embedding
+    score_decoded: float = float("nan")   # raw score of the decoded arch re-encoded
+    hamming: int = 0
