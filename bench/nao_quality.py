@@ -1,6 +1,6 @@
 """NAO predictor / decoder / step quality on NB201 beside tree baselines (issue 3), as a script.
 
-Same measurements as ``naoviz predictor`` (naoviz/model/quality.py); this script adds a Markdown
+Same measurements as ``naoviz predictor`` (naoviz/experiments/predictor.py); this script adds a Markdown
 table for bench/RESULTS.md, from a fresh run or from saved ``--json`` outputs:
   .venv/bin/python bench/nao_quality.py --train-sizes 100,1000 --seeds 3 [--preset paper] [--json]
   .venv/bin/python bench/nao_quality.py --markdown default.json paper.json
@@ -54,7 +54,7 @@ def main(argv=None) -> int:
         print(markdown([json.load(open(f)) for f in args.markdown]))
         return 0
     from naoviz.cli import main as cli
-    return cli(["bench", "predictor", *rest])
+    return cli(["predictor", *rest])
 
 
 if __name__ == "__main__":

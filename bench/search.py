@@ -8,6 +8,7 @@ against local search measured in the same run.
 
     python bench/search.py                       # 10 seeds, 300 queries
     python bench/search.py --seeds 3 --json
+    python bench/search.py --out s.json; python bench/search.py --tables s.json   # the tables again, from JSON
 """
 from __future__ import annotations
 
@@ -28,16 +29,62 @@ from naoviz.experiments.search import compare, format_table, parse_algos  # noqa
 from naoviz.search.runs import start_search  # noqa: E402
 
 
+SOURCES = ("decoder", "mutation", "random")
+
+
+def who_found_what(summary: dict) -> str:
+    """Per searcher and checkpoint: mean queries per source, and in how many runs the incumbent came from each."""
+    checks = summary["checkpoints"]
+    head = "| searcher | " + " | ".join(f"at {c}: queries dec/mut/rand (mean) | at {c}: incumbent from dec/mut/rand (runs)"
+                                         for c in checks) + " |"
+    lines = [head, "|---|" + "---|---|" * len(checks)]
+    for name, a in summary["algos"].items():
+        cells = []
+        for c in checks:
+            at = [r["counts_at"][str(c)] for r in a["runs"]]
+            q = "/".join(f"{sum(x['queries'][s] for x in at) / len(at):.1f}" for s in SOURCES)
+            inc = "/".join(str(sum(x["incumbent_source"] == s for x in at)) for s in SOURCES)
+            cells += [q, inc]
+        lines.append(f"| {name} | " + " | ".join(cells) + " |")
+    return "\n".join(lines)
+
+
+def speed_table(timing: dict) -> str:
+    base = sum(timing["ls"]["wall_s"]) / len(timing["ls"]["wall_s"])
+    lines = ["| 100-query search | wall s per run (mean) | vs local search | incumbent test acc (mean) |",
+             "|---|---|---|---|"]
+    for name, t in timing.items():
+        w = sum(t["wall_s"]) / len(t["wall_s"])
+        lines.append(f"| {name} | {w:.1f} | {w / base:.1f}x | {sum(t['final']) / len(t['final']):.3f} |")
+    return "\n".join(lines)
+
+
+def print_tables(summary: dict) -> None:
+    print(f"{summary['date']}, {summary['machine']}; {len(summary['seeds'])} seeds; `{summary['command']}`")
+    print(format_table(summary))
+    print()
+    print(who_found_what(summary))
+    if summary.get("timing_100"):
+        print()
+        print(speed_table(summary["timing_100"]))
+
+
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--algos", default="rs,re,ls,nao:paper,nao:default")
     p.add_argument("--queries", type=int, default=300)
     p.add_argument("--checkpoints", default="50,100,150,300")
     p.add_argument("--seeds", type=int, default=10)
+    p.add_argument("--first-seed", type=int, default=0)
     p.add_argument("--timing-seeds", type=int, default=3, help="100-query runs timed per NAO preset")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="write the full summary JSON here")
+    p.add_argument("--tables", default=None, metavar="JSON", help="print the tables of a summary saved with --out")
     args = p.parse_args()
+    if args.tables:
+        with open(args.tables) as fh:
+            print_tables(json.load(fh))
+        return 0
     torch.set_num_threads(1)
     ev = TableEvaluator("nb201")
     checks = [int(c) for c in args.checkpoints.split(",")]
@@ -50,8 +97,8 @@ def main() -> int:
               f"{q['random']}  incumbents dec/mut/rand {i['decoder']}/{i['mutation']}/{i['random']}  "
               f"final from {run['final_incumbent_source']}  {run['wall_s']:.1f} s", flush=True)
 
-    summary = compare(ev, parse_algos(args.algos), args.queries, list(range(args.seeds)), checkpoints=checks,
-                      on_run=on_run)
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    summary = compare(ev, parse_algos(args.algos), args.queries, seeds, checkpoints=checks, on_run=on_run)
 
     # Speed: a 100-query search per NAO preset, against local search in the same run.
     timing = {}
@@ -63,31 +110,20 @@ def main() -> int:
             walls.append(time.perf_counter() - t)
             finals.append(float(res.incumbent_curve()[-1]))
         timing[f"{algo}:{preset}" if preset else algo] = {"wall_s": walls, "final": finals}
-    base = sum(timing["ls"]["wall_s"]) / len(timing["ls"]["wall_s"]) if timing else 1.0
     summary["timing_100"] = timing
-    summary["machine"] = f"{platform.machine()} {os.cpu_count()}-core CPU, shared with other jobs; torch 1 thread"
+    summary["machine"] = (f"{platform.machine()} {os.cpu_count()}-core CPU, load average {os.getloadavg()[0]:.1f} "
+                          "at the end; torch 1 thread")
     summary["date"] = started.strftime("%Y-%m-%d %H:%M UTC")
     summary["command"] = "python " + " ".join(sys.argv)
-    for run_list in summary["algos"].values():
-        run_list.pop("curves", None)
     if args.out:
         with open(args.out, "w") as fh:
             json.dump(summary, fh, indent=1)
     if args.json:
-        json.dump({k: v for k, v in summary.items()}, sys.stdout, indent=1, default=str)
+        json.dump(summary, sys.stdout, indent=1, default=str)
         print()
         return 0
     print()
-    print(f"{summary['date']}, {summary['machine']}; {args.seeds} seeds; `{summary['command']}`")
-    print(format_table(summary))
-    if not timing:
-        return 0
-    print()
-    print("| 100-query search | wall s per run (mean) | vs local search | incumbent test acc (mean) |")
-    print("|---|---|---|---|")
-    for name, t in timing.items():
-        w = sum(t["wall_s"]) / len(t["wall_s"])
-        print(f"| {name} | {w:.1f} | {w / base:.0f}x | {sum(t['final']) / len(t['final']):.3f} |")
+    print_tables(summary)
     return 0
 
 
