@@ -5,7 +5,7 @@ STAMP := $(VENV)/.installed
 export NAOVIZ_DATA ?=
 PORT ?= 8866
 
-.PHONY: setup browser test dashboard bench clean
+.PHONY: setup browser test wheel-smoke dashboard bench clean
 
 setup: $(STAMP)
 
@@ -28,6 +28,11 @@ browser:
 
 test: setup browser
 	$(PY) -m pytest -q tests notebooks --nbmake
+	$(MAKE) wheel-smoke
+
+# The built wheel, installed into a fresh venv outside the checkout, used as a newcomer would.
+wheel-smoke: setup browser
+	DEV_PY=$(abspath $(PY)) bash .ci/wheel_smoke.sh
 
 dashboard: setup
 	$(VENV)/bin/naoviz dashboard --port $(PORT) $(if $(DATA),--data $(DATA))

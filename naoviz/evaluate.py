@@ -103,14 +103,15 @@ def _call(evaluator: Evaluator, arch: Arch) -> dict:
 class TableEvaluator(Evaluator):
     """Looks architectures up in a tabular benchmark (NB201 by default); cost = the table's training time.
 
-    ``delay_s`` sleeps per query to imitate a slow evaluation (used to exercise clusters and resume).
+    ``report`` defaults to the table's test accuracy (``cifar10_test_acc`` on NB201, ``test_acc`` on the
+    digits table). ``delay_s`` sleeps per query to imitate a slow evaluation (used to exercise clusters and resume).
     Pickles without the table: a Dask worker loads it from ``directory`` (default: the data dir).
     """
 
     name = "table"
 
     def __init__(self, benchmark: Union[str, Any] = "nb201", metric: str = "valid_acc",
-                 report: str = "cifar10_test_acc", cost: str = "train_time_s", delay_s: float = 0.0,
+                 report: Optional[str] = None, cost: str = "train_time_s", delay_s: float = 0.0,
                  directory: Optional[str] = None):
         super().__init__()
         if isinstance(benchmark, str):
@@ -119,6 +120,8 @@ class TableEvaluator(Evaluator):
             self.benchmark_name, self._table = benchmark.name, benchmark
         self.directory = str(directory) if directory else None
         table = self.table
+        if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
+            report = next((m for m in ("cifar10_test_acc", "test_acc") if m in table.metrics), metric)
         for field, value in (("metric", metric), ("report", report)):
             if value not in table.metrics:
                 raise ValueError(f"{field}: unknown metric {value!r} for {self.benchmark_name}; "

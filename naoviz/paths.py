@@ -21,11 +21,6 @@ def cache_dir() -> Path:
     return path
 
 
-def repo_data_dir() -> Path:
-    """The ``data/`` folder shipped with the source tree (naoviz's own tables)."""
-    return Path(__file__).resolve().parent.parent / "data"
-
-
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so a reader never sees a half-written file."""
     path = Path(path)

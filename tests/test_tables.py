@@ -114,8 +114,8 @@ def test_the_shipped_digits_table_answers_for_every_architecture():
     import numpy as np
 
     from naoviz.tables import load_digits_table
-    from naoviz.paths import repo_data_dir
-    table = load_digits_table(repo_data_dir() / "nb201_digits.csv")
+    from naoviz.resources import DIGITS_TABLE, resource_path
+    table = load_digits_table(resource_path(DIGITS_TABLE))
     assert table.complete and len(table) == len(table.space.classes) == 6466
     every = table.metric("valid_acc", table.space.all_archs())
     assert len(every) == 15625 and np.isfinite(every).all()

@@ -176,8 +176,8 @@ def test_dashboard_builds_and_names_the_fix_when_data_is_missing(tmp_path, monke
     monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
     broken = Dashboard(n_train=200, epochs=15, method="pca", background=True)
     assert broken.ready.wait(60)
-    from naoviz.paths import repo_data_dir
-    if not (repo_data_dir() / "nb201_digits.csv").is_file():   # no shipped table: the page says what to run
+    from naoviz.resources import DIGITS_TABLE, resource_path
+    if not resource_path(DIGITS_TABLE).is_file():   # no shipped table: the page says what to run
         assert "naoviz data download" in broken.stage.value and broken.explorer is None
     else:
         assert broken.explorer is not None and broken.explorer.session.bench.name == "nb201-digits"

@@ -1,20 +1,12 @@
 """``naoviz dashboard``: serve the teaching app (notebooks/dashboard.ipynb) with Voila on 127.0.0.1."""
 from __future__ import annotations
 
-import json
 import os
 import subprocess
 import sys
 from pathlib import Path
 
-from naoviz.paths import atomic_write_text, cache_dir
 
-REPO_NOTEBOOK = Path(__file__).resolve().parents[2] / "notebooks" / "dashboard.ipynb"
-# Used when naoviz is installed without the source tree (no notebooks/ folder next to the package).
-FALLBACK_CELLS = [
-    "# naoviz dashboard\nfrom IPython.display import display\nfrom naoviz.ui import Dashboard",
-    "app = Dashboard()\ndisplay(app.widget)",
-]
 
 
 def add_parser(sub) -> None:
@@ -29,16 +21,9 @@ def add_parser(sub) -> None:
 
 
 def dashboard_notebook() -> Path:
-    """The repository's dashboard notebook, or a minimal copy written to the cache folder."""
-    if REPO_NOTEBOOK.is_file():
-        return REPO_NOTEBOOK
-    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3",
-                                                                           "display_name": "Python 3"}},
-          "cells": [{"cell_type": "code", "id": f"c{i}", "metadata": {}, "execution_count": None, "outputs": [],
-                     "source": src} for i, src in enumerate(FALLBACK_CELLS)]}
-    path = cache_dir() / "dashboard.ipynb"
-    atomic_write_text(path, json.dumps(nb, indent=1))
-    return path
+    """The dashboard notebook shipped in the package (``notebooks/dashboard.ipynb`` links to it)."""
+    from naoviz.resources import DASHBOARD_NOTEBOOK, resource_path
+    return resource_path(DASHBOARD_NOTEBOOK)
 
 
 def voila_command(notebook: Path, port: int, ip: str) -> list[str]:

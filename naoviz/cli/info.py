@@ -18,7 +18,7 @@ def collect() -> dict:
     import torch
 
     from naoviz.tables.benchmark import NB201_FILES, REQUIRED, DIGITS_FILE
-    from naoviz.paths import repo_data_dir
+    from naoviz.resources import DIGITS_TABLE, resource_path
 
     if torch.cuda.is_available():
         device = f"cuda ({torch.cuda.get_device_name(0)})"
@@ -40,7 +40,7 @@ def collect() -> dict:
         "cache_dir": str(cache_dir()),
         "nb201_tables": tables,
         "nb201_ready": all(tables[k] for k in REQUIRED),
-        "digits_table": (repo_data_dir() / DIGITS_FILE).is_file() or (folder / DIGITS_FILE).is_file(),
+        "digits_table": resource_path(DIGITS_TABLE).is_file() or (folder / DIGITS_FILE).is_file(),
         "cifar": cifar,
     }
 

@@ -16,7 +16,8 @@ def add_parser(sub) -> None:
     p.add_argument("--queries", type=int, default=100, help="budget: unique evaluations (default 100)")
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--metric", default="valid_acc", help="search metric (default valid_acc)")
-    p.add_argument("--report", default="cifar10_test_acc", help="reported metric (default cifar10_test_acc)")
+    p.add_argument("--report", default=None,
+                   help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, help="NAO search preset: paper | default | fast")
     p.add_argument("--config", default=None, help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\'')
     p.add_argument("--store", default=None, help="SQLite run store; every evaluation is written as it finishes")
@@ -36,14 +37,14 @@ def add_parser(sub) -> None:
     c.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
     c.add_argument("--first-seed", type=int, default=0)
     c.add_argument("--metric", default="valid_acc")
-    c.add_argument("--report", default="cifar10_test_acc")
+    c.add_argument("--report", default=None, help="reported metric (default: the table's test accuracy)")
     c.add_argument("--out", default=None, help="folder for summary.json and the incumbent-vs-queries figure")
     c.add_argument("--no-progress", action="store_true")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=run_compare)
 
 
-def _evaluator(space: str, metric: str, report: str, delay: float = 0.0):
+def _evaluator(space: str, metric: str, report, delay: float = 0.0):
     from naoviz.evaluate import TableEvaluator
     if space not in TABLE_SPACES:
         raise ValueError(f"--space: {space!r} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
@@ -92,8 +93,10 @@ def run_search(args) -> int:
     inc = result.incumbent()
     counts = result.counts()
     replayed = sum(r.replayed for r in result.history)
-    print(f"{result.algo} on {result.space}: {len(result.history)} queries, seed {result.seed}, "
-          f"{result.wall_s:.1f} s wall, {result.train_time_s / 3600:.1f} h simulated training")
+    table = (store.get_run(args.resume)["config"]["evaluator"].get("benchmark", result.space) if args.resume
+             else evaluator.benchmark_name)
+    print(f"{result.algo} on {table}: {len(result.history)} queries, seed {result.seed}, "
+          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training in the table")
     print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}  {result.report}={inc.report:.4f} "
           f"(query {inc.query}, from {inc.source})")
     print("queries    decoder/mutation/random: " + "/".join(str(counts["queries"][s]) for s in ("decoder", "mutation", "random")))
@@ -101,6 +104,10 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def _duration(seconds: float) -> str:
+    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
 def run_compare(args) -> int:

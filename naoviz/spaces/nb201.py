@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import itertools
 from functools import cached_property
-from pathlib import Path
 from typing import Sequence
 
 import networkx as nx
@@ -18,7 +17,6 @@ from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target) in arch order
 NUM_ARCHS = len(OPS) ** len(EDGES)
-_ORDER_FILE = Path(__file__).with_name("nb201_order.npy")
 
 # Token layout. "pair" (default): per edge [source node + 1, op + 4] -> 12 tokens, vocab 9, 2 per step.
 # "op" (the plain choice): per edge [op + 1] -> 6 tokens, vocab 6, 1 per step.
@@ -157,7 +155,8 @@ class NB201Space(SearchSpace):
     @cached_property
     def _order(self) -> np.ndarray:
         """``_order[arch_index]`` = base-5 code; the benchmark's own (shuffled) order."""
-        return np.load(_ORDER_FILE, allow_pickle=False).astype(np.int64)
+        from naoviz.resources import NB201_ORDER, resource_path
+        return np.load(resource_path(NB201_ORDER), allow_pickle=False).astype(np.int64)
 
     @cached_property
     def _index_by_code(self) -> np.ndarray:

@@ -15,7 +15,7 @@ import numpy as np
 import pandas as pd
 
 from naoviz.errors import DataMissingError, NaovizError
-from naoviz.paths import data_dir, repo_data_dir
+from naoviz.paths import data_dir
 from naoviz.spaces.base import Arch
 from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
 
@@ -190,7 +190,8 @@ def load_nb201(directory: Optional[Path] = None) -> Benchmark:
 
 
 def load_digits_table(path: Optional[Path] = None) -> Benchmark:
-    """naoviz's own NB201-on-digits table (one row per canonical class), shipped in ``data/``."""
+    """naoviz's own NB201-on-digits table (one row per canonical class), shipped inside the package
+    (``naoviz/resources``); a table of the same name in the data folder takes precedence."""
     path = Path(path) if path else _find_digits_file()
     frame = _read_csv(path)
     space = NB201Space()
@@ -199,10 +200,13 @@ def load_digits_table(path: Optional[Path] = None) -> Benchmark:
 
 
 def _find_digits_file() -> Path:
-    for folder in (data_dir(), repo_data_dir()):
-        if (folder / DIGITS_FILE).is_file():
-            return folder / DIGITS_FILE
-    raise DataMissingError(f"{DIGITS_FILE} not found in {data_dir()} or {repo_data_dir()}: "
+    from naoviz.resources import DIGITS_TABLE, resource_path
+    if (data_dir() / DIGITS_FILE).is_file():
+        return data_dir() / DIGITS_FILE
+    shipped = resource_path(DIGITS_TABLE)
+    if shipped.is_file():
+        return shipped
+    raise DataMissingError(f"{DIGITS_FILE} not found in {data_dir()} or in the package: "
                            "build it with `naoviz build-table --space nb201 --data digits`")
 
 
