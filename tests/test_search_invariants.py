@@ -83,6 +83,21 @@ def test_minimised_metric_keeps_the_lowest(nb201_table):
     assert np.all(np.diff(vc) <= 0) and vc[-1] == min(r.value for r in res.history)
 
 
+def test_incumbent_curve_follows_the_search_metric_not_the_report():
+    from naoviz.search import Record, incumbent_curve, incumbent_index
+
+    def rec(q, value, report):
+        return Record(query=q, arch=str(q), canonical=str(q), value=value, report=report, source="random", cost_s=0.0)
+
+    recs = [rec(1, 80.0, 70.0), rec(2, 79.0, 99.0), rec(3, 85.0, 60.0), rec(4, 85.0, 90.0)]
+    # by value (max): 1, 1, 3, 3 (the first of equal values stays); reports 70, 70, 60, 60
+    assert incumbent_index(recs).tolist() == [0, 0, 2, 2]
+    assert incumbent_curve(recs).tolist() == [70.0, 70.0, 60.0, 60.0]
+    # minimised: 1, 2, 2, 2 -> 70, 99, 99, 99
+    assert incumbent_curve(recs, maximize=False).tolist() == [70.0, 99.0, 99.0, 99.0]
+    assert incumbent_curve([]).tolist() == []
+
+
 def test_user_errors_name_the_field(evaluator, nb201_table):
     with pytest.raises(ValueError, match="budget"):
         make_searcher("rs").run(evaluator, 0, seed=0, progress=False)

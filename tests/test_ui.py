@@ -146,8 +146,7 @@ def test_pool_and_export(explorer, tmp_path):
 
 # -- panels and dashboard --------------------------------------------------------------------------
 def test_panel_helpers():
-    from naoviz.ui.panels import incumbent, table_html
-    assert list(incumbent([1, 3, 2, 5])) == [1, 3, 3, 5] and list(incumbent([3, 1, 2], maximize=False)) == [3, 1, 1]
+    from naoviz.ui.panels import table_html
     rows = [{"algo": "NAO", "query": i, "source": "decoder", "value": 1.0, "report": 2.0, "arch": "<a>"} for i in range(12)]
     html = table_html(rows, limit=3, value="valid_acc", report="test_acc")
     assert html.count("<tr>") == 4 and "&lt;a&gt;" in html and ">11<" in html
@@ -156,16 +155,66 @@ def test_panel_helpers():
 
 def test_search_and_child_panels_run(nb201_table):
     from naoviz.ui import ChildPanel, SearchPanel
+    from naoviz.viz.theme import ALGO_COLORS
     sp = SearchPanel(nb201_table, budget=12, nao_config={"epochs": 5, "warm_epochs": 2, "n_init": 6, "top_k": 3,
                                                          "n_new": 3})
     sp.budget.value = 12
+    assert sp.algos.value == ("nao", "re", "rs", "ls")
     sp.start(wait=True)
-    assert "done" in sp.msg.value and sp.progress.value == 36
-    assert {t.name for t in sp.curve.data} == {"NAO", "regularised evolution", "random search"}
+    assert "done" in sp.msg.value and sp.progress.value == 48
+    names = {t.name: t.line.color for t in sp.curve.data}
+    assert set(names) == {"NAO", "regularised evolution", "random search", "local search (forest-ranked)"}
+    assert sorted(names.values()) == sorted(ALGO_COLORS.values())       # one colour each, the searcher's own
     arch = nb201_table.space.parse(GOOD)
     cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
     cp.start(wait=True)
     assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and len(cp.curve.data[0].x) == 1
+
+
+@pytest.fixture(scope="module")
+def search_panel_run(nb201_table):
+    """The Search tab run for rs, re, ls (budget 20, seed 3), with a copy of the curves at every redraw."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(nb201_table, budget=20)
+    sp.algos.value, sp.seed.value = ("rs", "re", "ls"), 3
+    drawn, draw = [], sp._draw
+
+    def spy():
+        drawn.append({k: np.array(v) for k, v in sp.curves.items()})
+        draw()
+
+    sp._draw = spy
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 60
+    return sp, drawn
+
+
+def test_search_tab_and_compare_give_the_same_incumbent(search_panel_run, nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.viz.theme import ALGO_LABELS
+    sp, drawn = search_panel_run
+    ev = TableEvaluator(nb201_table, metric=sp.metric, report=sp.report)
+    summary = compare(ev, [("rs", None), ("re", None), ("ls", None)], 20, [3])
+    for algo in ("rs", "re", "ls"):
+        cli = summary["algos"][algo]["curves"][0]
+        assert sp.curves[ALGO_LABELS[algo]].tolist() == cli
+        # every live redraw showed a prefix of that same curve (the live rule is the CLI's rule)
+        live = [d[ALGO_LABELS[algo]] for d in drawn if ALGO_LABELS[algo] in d]
+        assert live and all(c.tolist() == cli[:len(c)] for c in live) and len(live[-1]) == 20
+
+
+def test_search_tab_curve_is_not_the_running_best_report(search_panel_run, nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    sp, _ = search_panel_run
+    ev = TableEvaluator(nb201_table, metric=sp.metric, report=sp.report)
+    # seed 3, budget 20: evolution's best test accuracy is not on its best-by-validation cell
+    reports = [r["report"] for r in sp.rows if r["algo"] == "regularised evolution"]
+    running_best = np.maximum.accumulate(reports)
+    curve = sp.curves["regularised evolution"]
+    assert not np.array_equal(curve, running_best) and curve[-1] < running_best[-1]
+    assert curve.tolist() == start_search("re", ev, 20, 3, progress=False).incumbent_curve().tolist()
 
 
 def test_dashboard_builds_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):

@@ -106,6 +106,15 @@ def test_curves_and_heatmap():
     sc = search_curves({"NAO": runs, "random": np.array([1, 1, 2.0])})
     band = [t for t in sc.data if t.fill == "toself"]
     assert len(band) == 1 and list(_trace(sc, "NAO (n=2)").y) == [1, 2.5, 3]
+    # one colour per searcher, keyed by algo id: the Search tab's labels and the CLI's ids agree
+    from naoviz.viz.theme import ALGO_COLORS, ALGO_LABELS, algo_colors
+    assert len(set(ALGO_COLORS.values())) == len(ALGO_COLORS) and set(ALGO_LABELS) == set(ALGO_COLORS)
+    long = search_curves({label: np.array([1.0, 2.0]) for label in ALGO_LABELS.values()})
+    assert [t.line.color for t in long.data] == [ALGO_COLORS[a] for a in ALGO_LABELS]
+    short = search_curves({a: np.array([1.0, 2.0]) for a in ALGO_LABELS})
+    assert [t.line.color for t in short.data] == [t.line.color for t in long.data]
+    mixed = algo_colors(["nao", "nao:paper", "re", "rs", "ls", "random", "mine", "other"])
+    assert len(set(mixed.values())) == 8 and mixed["nao"] == ALGO_COLORS["nao"]
     hm = attention_heatmap(np.eye(3), out_labels=list("abc"))
     assert hm.data[0].type == "heatmap" and hm.data[0].z.shape == (3, 3) if hasattr(hm.data[0].z, "shape") else True
     with pytest.raises(ValueError, match="seq_len"):

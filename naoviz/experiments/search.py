@@ -10,7 +10,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
-from naoviz.search.base import SOURCES
+from naoviz.search.base import SOURCES, incumbent_index
 from naoviz.search.runs import start_search
 
 DEFAULT_CHECKPOINTS = (10, 25, 50, 100, 150, 200, 300, 500, 1000)
@@ -81,10 +81,7 @@ def _counts_prefix(res, n: int) -> dict:
     """Source counts of the first ``n`` queries and of the incumbent after query ``n``."""
     hist = res.history[:n]
     q = {s: sum(r.source == s for r in hist) for s in SOURCES}
-    best = None
-    for r in hist:
-        if best is None or (r.value > best.value if res.maximize else r.value < best.value):
-            best = r
+    best = hist[int(incumbent_index(hist, res.maximize)[-1])] if hist else None
     return {"queries": q, "incumbent_source": best.source if best else None}
 
 

@@ -41,6 +41,24 @@ class Record:
         return asdict(self)
 
 
+def incumbent_index(records: Sequence[Record], maximize: bool = True) -> np.ndarray:
+    """``idx[q]`` = position in ``records`` of the incumbent after query q+1: the best so far by the search
+    metric (``value``) in the evaluator's direction; the first of equal values wins. ``(n,)``."""
+    out, best, best_i = np.zeros(len(records), dtype=np.int64), None, -1
+    for i, r in enumerate(records):
+        if best is None or (r.value > best if maximize else r.value < best):
+            best, best_i = r.value, i
+        out[i] = best_i
+    return out
+
+
+def incumbent_curve(records: Sequence[Record], maximize: bool = True) -> np.ndarray:
+    """Reported metric (``report``) of the incumbent after each query, ``(n,)``: the one definition of the
+    incumbent curve, used by :meth:`SearchResult.incumbent_curve`, ``naoviz compare`` and the Search tab
+    (live, on the records seen so far). The reported metric never picks the incumbent."""
+    return np.asarray([records[i].report for i in incumbent_index(records, maximize)], dtype=float)
+
+
 @dataclass
 class SearchResult:
     """History of one search and the views tables need (incumbent curve, who found what)."""
@@ -58,18 +76,12 @@ class SearchResult:
     wall_s: float = 0.0
 
     def _incumbent_index(self) -> np.ndarray:
-        """``idx[q]`` = history position of the incumbent after query q+1 (first of equal values wins)."""
-        out, best, best_i = np.zeros(len(self.history), dtype=np.int64), None, -1
-        for i, r in enumerate(self.history):
-            if best is None or (r.value > best if self.maximize else r.value < best):
-                best, best_i = r.value, i
-            out[i] = best_i
-        return out
+        """``idx[q]`` = history position of the incumbent after query q+1 (see :func:`incumbent_index`)."""
+        return incumbent_index(self.history, self.maximize)
 
     def incumbent_curve(self) -> np.ndarray:
         """Reported metric of the incumbent (best by search metric so far) after each query, ``(n,)``."""
-        idx = self._incumbent_index()
-        return np.asarray([self.history[i].report for i in idx], dtype=float)
+        return incumbent_curve(self.history, self.maximize)
 
     def value_curve(self) -> np.ndarray:
         """Search metric of the incumbent after each query, ``(n,)``."""

@@ -1,5 +1,5 @@
-"""Search panel (NAO vs random search vs regularised evolution, live) and child panel (train a cell on
-digits, live). Work runs in a background thread so the page stays responsive; the pure helpers at the top
+"""Search panel (NAO, regularised evolution, random search and local search, live) and child panel (train a
+cell on digits, live). Work runs in a background thread so the page stays responsive; the pure helpers at the top
 decide what the table and curves show and are tested without a browser."""
 from __future__ import annotations
 
@@ -10,24 +10,16 @@ import time
 from typing import Callable, Optional, Sequence
 
 import ipywidgets as W
-import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.ui.explorer import figure_widget, swap_figure
 from naoviz.viz import search_curves
-from naoviz.viz.theme import TEMPLATE
+from naoviz.viz.theme import ALGO_LABELS, TEMPLATE
 
 log = logging.getLogger("naoviz.ui")
-ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search"}
 
 
 # -- pure helpers ------------------------------------------------------------------------------------
-def incumbent(values: Sequence[float], maximize: bool = True) -> np.ndarray:
-    """Best-so-far of ``values`` after each query."""
-    v = np.asarray(values, dtype=float)
-    return np.maximum.accumulate(v) if maximize else np.minimum.accumulate(v)
-
-
 def table_html(rows: Sequence[dict], limit: int = 8, value: str = "value", report: str = "report") -> str:
     """The last ``limit`` evaluations, newest first: algo, query, who proposed it, the searched metric
     (headed ``value``), the reported one (``report``), arch."""
@@ -44,7 +36,7 @@ def table_html(rows: Sequence[dict], limit: int = 8, value: str = "value", repor
 
 def search_summary(curves: dict, report: str) -> str:
     parts = [f"{name}: {arr[-1]:.2f}" for name, arr in curves.items() if len(arr)]
-    return f"best {report} so far — " + " · ".join(parts) if parts else ""
+    return f"incumbent {report} — " + " · ".join(parts) if parts else ""
 
 
 def child_curve(history: Sequence[dict]) -> go.Figure:
@@ -71,7 +63,10 @@ def _in_thread(target: Callable[[], None], on_error: Callable[[Exception], None]
 
 # -- search ------------------------------------------------------------------------------------------
 class SearchPanel:
-    """Run NAO, RE and RS on the benchmark table one after another with a live table and curve."""
+    """Run the chosen searchers (NAO, RE, RS, LS) on the benchmark table one after another, each through
+    :func:`naoviz.search.runs.start_search` (the runner of ``naoviz search``/``compare``), with a live table
+    and the incumbent curve of :func:`naoviz.search.base.incumbent_curve` (reported metric of the best cell
+    by the search metric), the same curve ``naoviz compare`` draws."""
 
     def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
                  nao_preset: str = "fast", nao_config: Optional[dict] = None):
@@ -80,8 +75,8 @@ class SearchPanel:
         self.bench, self.metric = bench, metric
         self.report = report or next((m for m in ("test_acc", "cifar10_test_acc") if m in bench.metrics), metric)
         self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
-        self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=("nao", "re", "rs"),
-                                      description="algorithms", rows=3)
+        self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
+                                      description="algorithms", rows=len(ALGO_LABELS))
         self.budget = W.IntSlider(value=budget, min=10, max=300, step=10, description="budget")
         self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="seed", layout=W.Layout(width="160px"))
         self.run_btn = W.Button(description="run search", button_style="primary")
@@ -113,29 +108,30 @@ class SearchPanel:
 
     def _run(self) -> None:
         from naoviz.evaluate import TableEvaluator
-        from naoviz.search import make_searcher
+        from naoviz.search import incumbent_curve, start_search
 
         algos, budget, seed = list(self.algos.value), int(self.budget.value), int(self.seed.value)
         self.progress.max, self.progress.value = budget * len(algos), 0
         evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
         for algo in algos:
             name = ALGO_LABELS[algo]
-            values: list = []
+            records: list = []
             last = [0.0]
 
-            def on_eval(rec, name=name, values=values, last=last):
-                values.append(rec.report)
+            def on_eval(rec, name=name, records=records, last=last):
+                records.append(rec)
                 self.rows.append({"algo": name, "query": rec.query, "source": rec.source, "value": rec.value,
                                   "report": rec.report, "arch": rec.arch})
-                self.curves[name] = incumbent(values, evaluator.maximize)
+                self.curves[name] = incumbent_curve(records, evaluator.maximize)
                 self.progress.value += 1
-                if time.perf_counter() - last[0] > 0.25 or len(values) == budget:   # throttle redraws
+                if time.perf_counter() - last[0] > 0.25 or len(records) == budget:   # throttle redraws
                     last[0] = time.perf_counter()
                     self._draw()
 
             self.msg.value = f"<i>running {html.escape(name)}…</i>"
             kw = {"preset": self.nao_preset, "config": self.nao_config or None} if algo == "nao" else {}
-            make_searcher(algo, **kw).run(evaluator, budget, seed, progress=False, on_evaluation=on_eval)
+            result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval, **kw)
+            self.curves[name] = result.incumbent_curve()
             self._draw()
         self.msg.value = "<b>done</b> " + html.escape(search_summary(self.curves, self.report))
         self.run_btn.disabled = False

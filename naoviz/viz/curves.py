@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.theme import TEMPLATE, algo_color
+from naoviz.viz.theme import TEMPLATE, algo_colors
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -33,17 +33,19 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
 def search_curves(curves: Mapping[str, np.ndarray], metric: str = "test accuracy", *,
                   lower_is_better: bool = False, title: str = "") -> go.Figure:
     """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries) or (queries,);
-    the line is the mean over runs, the band mean ± one standard deviation (only with ≥ 2 runs)."""
+    the line is the mean over runs, the band mean ± one standard deviation (only with ≥ 2 runs). Each name
+    gets its own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
                                 yaxis_title=f"incumbent {metric}", uirevision="search",
                                 margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
-    for i, (name, arr) in enumerate(curves.items()):
+    colors = algo_colors(list(curves))
+    for name, arr in curves.items():
         arr = np.atleast_2d(np.asarray(arr, dtype=float))
         if arr.size == 0:
             continue
         x = np.arange(1, arr.shape[1] + 1)
         mean = np.nanmean(arr, axis=0)
-        color = algo_color(name, i)
+        color = colors[name]
         if arr.shape[0] >= 2:
             sd = np.nanstd(arr, axis=0)
             fig.add_trace(go.Scatter(name=f"{name} ± sd", x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]],

@@ -31,7 +31,11 @@ HIGHLIGHT = "#ffb000"      # changed edges, the selected seed, the current path 
 SEED_COLOR = "#000000"
 PATH_COLOR = "#e4572e"
 TEMPLATE = "plotly_white"
-ALGO_COLORS = {"nao": "#d62728", "random": "#7f7f7f", "rs": "#7f7f7f", "evolution": "#1f77b4", "re": "#1f77b4"}
+# One colour per searcher, keyed by algo id (naoviz.search.ALGOS); every name a figure may use for a searcher
+# (the Search tab's long labels, "algo:preset" of `naoviz compare`) resolves to its id through algo_id().
+ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
+ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
+_ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
 
 
 def op_color(op: str) -> str:
@@ -50,6 +54,31 @@ def op_short(op: str) -> str:
             .replace("max_pool_", "max").replace("conv_", "").replace("identity", "id"))
 
 
-def algo_color(name: str, i: int) -> str:
-    key = name.lower().split()[0]
-    return ALGO_COLORS.get(key, px.colors.qualitative.Plotly[i % 10])
+def algo_id(name: str):
+    """The searcher id behind a curve name ("nao", "nao:paper", "NAO", "regularised evolution", ...), or None."""
+    key = str(name).strip().lower()
+    for algo, label in ALGO_LABELS.items():
+        if key == label.lower():
+            return algo
+    key = key.partition(":")[0].split(" ")[0] if key else key
+    return key if key in ALGO_COLORS else _ALGO_ALIASES.get(key)
+
+
+def algo_colors(names) -> dict:
+    """A distinct colour per name: the searcher's own colour (:data:`ALGO_COLORS`) for the first name of each
+    searcher, then unused colours of plotly's qualitative palettes (so "nao" and "nao:paper" differ too)."""
+    out, used = {}, set()
+    for name in names:
+        c = ALGO_COLORS.get(algo_id(name))
+        if c is not None and c not in used:
+            out[name] = c
+            used.add(c)
+    spare = [c for c in px.colors.qualitative.Plotly + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
+             if c.lower() not in {u.lower() for u in ALGO_COLORS.values()}]
+    for name in names:
+        if name not in out:
+            free = [c for c in spare if c not in used]
+            out[name] = free[0] if free else spare[len(out) % len(spare)]
+            used.add(out[name])
+    return out
+
