@@ -194,7 +194,8 @@ def test_search_tab_and_compare_give_the_same_incumbent(search_panel_run, nb201_
     from naoviz.experiments.search import compare
     from naoviz.viz.theme import ALGO_LABELS
     sp, drawn = search_panel_run
-    ev = TableEvaluator(nb201_table, metric=sp.metric, report=sp.report)
+    ev = TableEvaluator(nb201_table)                 # what `naoviz compare` uses by default
+    assert (sp.metric, sp.report) == (ev.metric, ev.report) == ("valid_acc", "cifar10_test_acc")
     summary = compare(ev, [("rs", None), ("re", None), ("ls", None)], 20, [3])
     for algo in ("rs", "re", "ls"):
         cli = summary["algos"][algo]["curves"][0]

@@ -73,7 +73,9 @@ class SearchPanel:
         import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
         import naoviz.search  # noqa: F401
         self.bench, self.metric = bench, metric
-        self.report = report or next((m for m in ("test_acc", "cifar10_test_acc") if m in bench.metrics), metric)
+        from naoviz.evaluate import TableEvaluator
+        # the same default report as `naoviz search`/`compare`: the table's test accuracy
+        self.report = report or TableEvaluator(bench, metric=metric).report
         self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
