@@ -12,7 +12,6 @@ against local search measured in the same run.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import platform
 import sys
@@ -25,6 +24,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from naoviz.evaluate import TableEvaluator  # noqa: E402
 from naoviz.experiments.search import compare, format_table, parse_algos  # noqa: E402
+from naoviz.jsonio import dumps_strict  # noqa: E402
 from naoviz.search.runs import start_search  # noqa: E402
 
 
@@ -72,10 +72,9 @@ def main() -> int:
         run_list.pop("curves", None)
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump(summary, fh, indent=1)
+            fh.write(dumps_strict(summary, indent=1))
     if args.json:
-        json.dump({k: v for k, v in summary.items()}, sys.stdout, indent=1, default=str)
-        print()
+        print(dumps_strict(summary, indent=1, default=str))
         return 0
     print()
     print(f"{summary['date']}, {summary['machine']}; {args.seeds} seeds; `{summary['command']}`")
