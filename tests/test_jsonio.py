@@ -49,3 +49,11 @@ def test_child_checkpoint_meta_is_strict_and_nan_history_round_trips(tmp_path):
     strict_loads((tmp_path / META).read_text())
     back = load_checkpoint(tmp_path, model, opt, {"seed": 0})
     assert math.isnan(back["history"][0]["train_loss"]) and back["history"][0]["valid_acc"] == 10.0
+
+
+def test_nao_scaler_with_nan_survives_strict_json():
+    from naoviz.jsonio import dumps_strict
+    from naoviz.nao.targets import TargetScaler
+    scaler = TargetScaler.fit(np.array([90.0, np.nan, 93.0]), "rank", maximize=True)
+    back = TargetScaler.from_dict(strict_loads(dumps_strict(scaler.to_dict())))
+    assert back.kind == "rank" and np.array_equal(back.sorted_values, scaler.sorted_values, equal_nan=True)
