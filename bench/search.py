@@ -26,6 +26,7 @@ sys.path.insert(0, os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
 
 from naoviz.evaluate import TableEvaluator  # noqa: E402
 from naoviz.experiments.search import compare, format_table, parse_algos  # noqa: E402
+from naoviz.jsonio import dumps_strict  # noqa: E402
 from naoviz.search.runs import start_search  # noqa: E402
 
 
@@ -117,10 +118,9 @@ def main() -> int:
     summary["command"] = "python " + " ".join(sys.argv)
     if args.out:
         with open(args.out, "w") as fh:
-            json.dump(summary, fh, indent=1)
+            fh.write(dumps_strict(summary, indent=1))
     if args.json:
-        json.dump(summary, sys.stdout, indent=1, default=str)
-        print()
+        print(dumps_strict(summary, indent=1, default=str))
         return 0
     print()
     print_tables(summary)

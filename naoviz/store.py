@@ -69,8 +69,10 @@ def _json_default(value: Any) -> Any:
 
 
 def _dumps(value: Any, field: str) -> str:
+    """Strict JSON (NaN and infinities as null), so SQLite's json functions and jq can read every row."""
+    from naoviz.jsonio import dumps_strict
     try:
-        return json.dumps(value, default=_json_default)
+        return dumps_strict(value, default=_json_default)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"run store: {field} must be JSON serialisable: {exc}") from None
 
@@ -255,7 +257,8 @@ class RunStore:
     @staticmethod
     def _eval_dict(row: sqlite3.Row) -> dict:
         out = dict(row)
-        out["metrics"] = json.loads(out["metrics"])
+        # Metrics are numbers: null is a non-finite value stored strictly (rows written before that hold NaN).
+        out["metrics"] = {k: float("nan") if v is None else v for k, v in json.loads(out["metrics"]).items()}
         out["extra"] = json.loads(out["extra"]) if out["extra"] is not None else None
         return out
 

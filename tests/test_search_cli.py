@@ -8,6 +8,35 @@ import numpy as np
 from naoviz.cli import main
 
 
+def strict_loads(text: str):
+    """json.loads that refuses NaN / Infinity, as jq does."""
+    def refuse(token):
+        raise ValueError(f"non-standard JSON constant {token}")
+    return json.loads(text, parse_constant=refuse)
+
+
+def _check_optimum_figures(a: dict, optimum: float, maximize: bool, checkpoints) -> None:
+    """Recompute the optimum figures of one searcher from its curves, in the REPORT metric's direction."""
+    curves = np.asarray(a["curves"], dtype=float)
+    hit = curves >= optimum - 1e-9 if maximize else curves <= optimum + 1e-9
+    assert a["optimum_frac"] == hit[:, -1].mean()
+    for c in checkpoints:
+        assert a["at"][str(c)]["optimum_frac"] == hit[:, c - 1].mean()
+    first = [int(np.argmax(h)) + 1 if h.any() else None for h in hit]
+    assert [r["queries_to_optimum"] for r in a["runs"]] == first == a["queries_to_optimum"]
+    reached = [q for q in first if q is not None]
+    assert a["reached_optimum"] == len(reached)
+    assert a["queries_to_optimum_mean"] == (float(np.mean(reached)) if reached else None)
+    assert a["queries_to_optimum_median"] == (float(np.median(reached)) if reached else None)
+    for c in checkpoints:
+        agg, per_run = a["counts_at"][str(c)], [r["counts_at"][str(c)] for r in a["runs"]]
+        assert sum(agg["queries"].values()) == c
+        for s, v in agg["queries"].items():
+            assert v == np.mean([p["queries"][s] for p in per_run])
+        assert agg["incumbent_source"] == {s: sum(p["incumbent_source"] == s for p in per_run)
+                                           for s in agg["incumbent_source"]}
+
+
 def test_compare_json_and_figure(tmp_path, capsys):
     rc = main(["compare", "--algos", "rs,re", "--queries", "30", "--seeds", "3", "--json", "--no-progress",
                "--out", str(tmp_path)])
@@ -20,7 +49,7 @@ def test_compare_json_and_figure(tmp_path, capsys):
         assert curves.shape == (3, 30)
         np.testing.assert_allclose(a["mean"], curves.mean(axis=0))
         assert a["at"]["30"]["mean"] == np.float64(curves[:, -1].mean())
-        assert 0.0 <= a["optimum_frac"] <= 1.0
+        _check_optimum_figures(a, out["optimum"], maximize=True, checkpoints=out["checkpoints"])
         assert sum(a["queries"].values()) == 30
         assert [r["seed"] for r in a["runs"]] == [0, 1, 2]
     assert out["algos"]["rs"]["queries"]["random"] == 30
@@ -41,3 +70,67 @@ def test_search_json_and_errors(capsys):
     assert "--store" in capsys.readouterr().err
     assert main(["compare", "--algos", "rs,xx", "--seeds", "1", "--no-progress"]) == 2
     assert "algos" in capsys.readouterr().err
+
+
+def test_compare_judges_the_optimum_in_the_report_direction(capsys):
+    """Search on a loss (minimised), report test accuracy (maximised): runs ending near 90% are not at 94.37."""
+    assert main(["compare", "--algos", "rs", "--queries", "20", "--seeds", "4", "--metric", "valid_loss",
+                 "--json", "--no-progress"]) == 0
+    out = strict_loads(capsys.readouterr().out)
+    assert abs(out["optimum"] - 94.3733) < 1e-3
+    a = out["algos"]["rs"]
+    assert np.asarray(a["curves"])[:, -1].max() < out["optimum"] - 0.1      # no run got there in 20 queries
+    assert a["optimum_frac"] == 0.0 and a["reached_optimum"] == 0
+    assert a["queries_to_optimum_mean"] is None and a["queries_to_optimum_median"] is None
+    _check_optimum_figures(a, out["optimum"], maximize=True, checkpoints=out["checkpoints"])
+
+
+def test_compare_minimised_report_metric(capsys):
+    """Search valid_acc, report test_loss (minimised): the optimum is the table's lowest test_loss."""
+    from naoviz.evaluate import TableEvaluator
+    ev = TableEvaluator("nb201", metric="valid_acc", report="test_loss")
+    assert ev.report_optimum() == ev.table.frame["test_loss"].min()
+    assert TableEvaluator("nb201", metric="valid_loss").report_optimum() == ev.table.frame["cifar10_test_acc"].max()
+    assert main(["compare", "--algos", "re", "--queries", "20", "--seeds", "3", "--report", "test_loss",
+                 "--json", "--no-progress"]) == 0
+    out = strict_loads(capsys.readouterr().out)
+    assert out["optimum"] == ev.report_optimum()
+    a = out["algos"]["re"]
+    assert np.asarray(a["curves"])[:, -1].min() > out["optimum"] + 0.01
+    assert a["optimum_frac"] == 0.0
+    _check_optimum_figures(a, out["optimum"], maximize=False, checkpoints=out["checkpoints"])
+
+
+def test_compare_reaching_the_optimum_counts_queries(capsys):
+    """Runs that reach the optimum get queries_to_optimum: evolution on valid_acc (one of 3 seeds by 100
+    queries), and random search minimising FLOPs reported as params (minimised; 2 of 3 by 30 queries)."""
+    for args, algo, maximize in ((["--algos", "re", "--queries", "100"], "re", True),
+                                 (["--algos", "rs", "--queries", "30", "--metric", "cifar10_flops_M",
+                                   "--report", "cifar10_params_M"], "rs", False)):
+        assert main(["compare", *args, "--seeds", "3", "--json", "--no-progress"]) == 0
+        out = strict_loads(capsys.readouterr().out)
+        a = out["algos"][algo]
+        assert 1 <= a["reached_optimum"] < 3 and None in a["queries_to_optimum"]
+        _check_optimum_figures(a, out["optimum"], maximize=maximize, checkpoints=out["checkpoints"])
+
+
+def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkeypatch, nb201_table):
+    """Half the table's reported values missing (NaN): --json and summary.json carry null, never NaN."""
+    import dataclasses
+
+    import naoviz.cli.search as cli_search
+    from naoviz.evaluate import TableEvaluator
+    frame = nb201_table.frame.copy()
+    frame.loc[frame.index % 2 == 0, "cifar10_test_acc"] = np.nan
+    holed = dataclasses.replace(nb201_table, frame=frame)
+    monkeypatch.setattr(cli_search, "_evaluator", lambda space, metric, report, delay=0.0:
+                        TableEvaluator(holed, metric=metric, report=report))
+    assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--json", "--no-progress",
+                 "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    out = strict_loads(text)
+    saved = strict_loads((tmp_path / "summary.json").read_text())
+    assert None in out["algos"]["rs"]["curves"][0] + out["algos"]["rs"]["curves"][1] + out["algos"]["rs"]["curves"][2]
+    assert saved["algos"]["rs"]["curves"] == out["algos"]["rs"]["curves"]
+    assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--no-progress"]) == 0
+    assert "queries to optimum" in capsys.readouterr().out

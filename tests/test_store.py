@@ -147,3 +147,20 @@ def test_two_processes_and_threads_appending_lose_nothing(tmp_path):
     for tag in ("A", "B"):
         assert sorted(int(x) for x in outputs[tag][0].split()) == \
             [e["id"] for e in evals if e["arch"].startswith(f"{tag}-")]
+
+
+def test_non_finite_metrics_are_strict_json_and_read_back_as_nan(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("search", {"budget": 2}, seed=0)
+    store.add_evaluation(run, space="nb201", arch="a", canonical="a", evaluator="table", cost_s=1.0,
+                         metrics={"valid_loss": float("nan"), "latency": np.float64("inf"), "acc": 91.5},
+                         extra={"score": np.float32("nan")})
+    def refuse(token):
+        raise ValueError(token)
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        metrics_text, extra_text = conn.execute("SELECT metrics, extra FROM evaluations").fetchone()
+        assert json.loads(metrics_text, parse_constant=refuse)["acc"] == 91.5      # jq / json_extract can read it
+        json.loads(extra_text, parse_constant=refuse)
+        assert conn.execute("SELECT json_extract(metrics, '$.acc') FROM evaluations").fetchone()[0] == 91.5
+    m = store.evaluations(run)[0]["metrics"]
+    assert np.isnan(m["valid_loss"]) and np.isnan(m["latency"]) and m["acc"] == 91.5

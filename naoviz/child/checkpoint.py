@@ -14,6 +14,7 @@ import torch
 from safetensors.torch import load_file, save_file
 
 from naoviz.errors import CheckpointError
+from naoviz.jsonio import dumps_strict
 from naoviz.paths import atomic_write_text
 
 TENSORS, META = "checkpoint.safetensors", "checkpoint.json"
@@ -32,7 +33,7 @@ def save_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.op
     tmp = directory / f".{TENSORS}.{os.getpid()}.tmp"
     save_file(tensors, str(tmp))
     os.replace(tmp, directory / TENSORS)
-    atomic_write_text(directory / META, json.dumps(meta, indent=1, default=str))
+    atomic_write_text(directory / META, dumps_strict(meta, indent=1, default=str))   # NaN loss -> null
 
 
 def load_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.optim.Optimizer,
@@ -49,6 +50,9 @@ def load_checkpoint(directory: Path, model: torch.nn.Module, optimizer: torch.op
         meta = json.loads(meta_path.read_text())
     except (OSError, ValueError) as exc:
         raise CheckpointError(f"{meta_path}: corrupt checkpoint metadata ({exc})") from None
+    # a diverged epoch's NaN metrics are stored as null (strict JSON): give them back as NaN
+    meta["history"] = [{k: float("nan") if v is None else v for k, v in h.items()} if isinstance(h, dict) else h
+                       for h in meta.get("history", [])]
     saved = meta.get("fingerprint", {})
     diff = sorted(k for k in set(saved) | set(fingerprint) if saved.get(k) != fingerprint.get(k))
     if diff:

@@ -1,12 +1,13 @@
 """Helpers shared by the command modules."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any
 
+from naoviz.jsonio import dumps_strict
+
 
 def emit_json(payload: Any) -> None:
-    """Print ``payload`` as indented JSON on stdout (the ``--json`` flag of every command)."""
-    json.dump(payload, sys.stdout, indent=2, default=str)
-    sys.stdout.write("\n")
+    """Print ``payload`` as indented, strict JSON on stdout (the ``--json`` flag of every command):
+    NaN and infinities are written as ``null``."""
+    sys.stdout.write(dumps_strict(payload, indent=2, default=str) + "\n")

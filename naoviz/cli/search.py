@@ -130,9 +130,10 @@ def run_compare(args) -> int:
         bar.close()
     if args.out:
         from pathlib import Path
+        from naoviz.jsonio import dumps_strict
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
-        atomic_write_text(out / "summary.json", json.dumps(summary, indent=1))
+        atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
         summary["figures"] = _write_figure(summary, out)
     if args.json:
         emit_json(summary)

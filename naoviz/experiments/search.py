@@ -2,6 +2,10 @@
 
 Every searcher here is anytime (a run with budget B is a prefix of one with a larger budget), so one run
 per (algo, seed) at the largest budget answers every smaller budget too.
+
+Directions: the incumbent is the best by the *search* metric (``SearchResult.maximize``); whether it is "at
+the optimum" is judged in the *report* metric's own direction (``lower_is_better(report)``), since the
+optimum is the table's best reported value. Searching on a loss and reporting an accuracy mixes the two.
 """
 from __future__ import annotations
 
@@ -12,6 +16,9 @@ import numpy as np
 
 from naoviz.search.base import SOURCES, incumbent_index
 from naoviz.search.runs import start_search
+from naoviz.tables.benchmark import lower_is_better
+
+OPTIMUM_TOL = 1e-9
 
 DEFAULT_CHECKPOINTS = (10, 25, 50, 100, 150, 200, 300, 500, 1000)
 
@@ -37,13 +44,21 @@ def label(algo: str, preset: Optional[str]) -> str:
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
             progress: bool = False, on_run: Optional[Callable[[dict], None]] = None) -> dict:
-    """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table)."""
+    """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
+
+    Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
+    ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
+    ``queries_to_optimum`` (per run, the first 1-based query after which the incumbent is at the optimum, or
+    None) with ``reached_optimum``, ``queries_to_optimum_mean`` / ``_median`` over the runs that reached it;
+    source counts overall and per checkpoint (``counts_at``); the runs and the curves.
+    """
     if optimum is None and hasattr(evaluator, "report_optimum"):
         optimum = evaluator.report_optimum()
-    sign = 1.0 if evaluator.maximize else -1.0
+    report_sign = -1.0 if lower_is_better(evaluator.report) else 1.0   # the optimum is a best REPORTED value
     checks = sorted({int(c) for c in checkpoints if 0 < int(c) <= budget} | {int(budget)})
     out = {"budget": int(budget), "seeds": [int(s) for s in seeds], "metric": evaluator.metric,
-           "report": evaluator.report, "optimum": optimum, "checkpoints": checks, "algos": {}}
+           "report": evaluator.report, "maximize": bool(evaluator.maximize),
+           "report_maximize": report_sign > 0, "optimum": optimum, "checkpoints": checks, "algos": {}}
     for algo, preset in algos:
         name = label(algo, preset)
         curves, runs = [], []
@@ -53,15 +68,19 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
             wall = time.perf_counter() - start
             curve = res.incumbent_curve()
             curves.append(curve)
+            hit = at_optimum(curve, optimum, report_sign)
             run = {"algo": name, "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
                    "train_time_s": res.train_time_s, **res.counts(),
                    "at": {str(c): float(curve[c - 1]) for c in checks},
-                   "counts_at": {str(c): _counts_prefix(res, c) for c in checks}}
+                   "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
+                   "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None}
             runs.append(run)
             if on_run is not None:
                 on_run(run)
         arr = np.vstack(curves)                                     # (seeds, budget)
-        hit = (sign * (arr - optimum) >= -1e-9) if optimum is not None else np.zeros_like(arr, dtype=bool)
+        hit = at_optimum(arr, optimum, report_sign)
+        first = [r["queries_to_optimum"] for r in runs]
+        reached = [q for q in first if q is not None]
         out["algos"][name] = {
             "mean": arr.mean(axis=0).tolist(), "sd": arr.std(axis=0, ddof=1).tolist() if len(arr) > 1 else
             [0.0] * arr.shape[1],
@@ -69,12 +88,29 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
                             "sd": float(arr[:, c - 1].std(ddof=1)) if len(arr) > 1 else 0.0,
                             "optimum_frac": float(hit[:, c - 1].mean())} for c in checks},
             "optimum_frac": float(hit[:, -1].mean()),
+            "queries_to_optimum": first, "reached_optimum": len(reached),
+            "queries_to_optimum_mean": float(np.mean(reached)) if reached else None,
+            "queries_to_optimum_median": float(np.median(reached)) if reached else None,
             "queries": {s: float(np.mean([r["queries"][s] for r in runs])) for s in SOURCES},
             "incumbents": {s: float(np.mean([r["incumbents"][s] for r in runs])) for s in SOURCES},
             "final_incumbent_source": {s: sum(r["final_incumbent_source"] == s for r in runs) for s in SOURCES},
+            "counts_at": {str(c): {"queries": {s: float(np.mean([r["counts_at"][str(c)]["queries"][s] for r in runs]))
+                                               for s in SOURCES},
+                                   "incumbent_source": {s: sum(r["counts_at"][str(c)]["incumbent_source"] == s
+                                                               for r in runs) for s in SOURCES}}
+                          for c in checks},
             "wall_s": float(np.mean([r["wall_s"] for r in runs])),
             "runs": runs, "curves": arr.tolist()}
     return out
+
+
+def at_optimum(values: np.ndarray, optimum: Optional[float], report_sign: float) -> np.ndarray:
+    """Boolean mask: reported ``values`` at the optimum, in the report metric's direction (NaN never is)."""
+    values = np.asarray(values, dtype=float)
+    if optimum is None:
+        return np.zeros(values.shape, dtype=bool)
+    with np.errstate(invalid="ignore"):
+        return report_sign * (values - float(optimum)) >= -OPTIMUM_TOL
 
 
 def _counts_prefix(res, n: int) -> dict:
@@ -86,16 +122,21 @@ def _counts_prefix(res, n: int) -> dict:
 
 
 def format_table(summary: dict) -> str:
-    """Markdown table: mean ± sd (optimum %) per algo and checkpoint, then source counts."""
+    """Markdown table: mean ± sd (optimum %) per algo and checkpoint, queries to the optimum (mean/median
+    over the runs that reached it, and how many did), then source counts."""
     checks = summary["checkpoints"]
     lines = ["| searcher | " + " | ".join(f"{c} queries" for c in checks)
-             + " | queries dec/mut/rand | incumbents dec/mut/rand | s per run |",
-             "|---|" + "---|" * (len(checks) + 3)]
+             + " | queries to optimum mean/median (reached) | queries dec/mut/rand | incumbents dec/mut/rand"
+             " | s per run |",
+             "|---|" + "---|" * (len(checks) + 4)]
     for name, a in summary["algos"].items():
         cells = [f"{a['at'][str(c)]['mean']:.3f} ± {a['at'][str(c)]['sd']:.3f} ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)"
                  for c in checks]
         q, i = a["queries"], a["incumbents"]
-        lines.append(f"| {name} | " + " | ".join(cells)
+        n_runs = len(a["runs"])
+        to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
+                  else "–") + f" ({a['reached_optimum']}/{n_runs})"
+        lines.append(f"| {name} | " + " | ".join(cells) + f" | {to_opt}"
                      + f" | {q['decoder']:.1f}/{q['mutation']:.1f}/{q['random']:.1f}"
                      + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f} | {a['wall_s']:.1f} |")
     return "\n".join(lines)

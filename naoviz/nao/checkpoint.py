@@ -11,6 +11,7 @@ from pathlib import Path
 import torch
 
 from naoviz.errors import CheckpointError
+from naoviz.jsonio import dumps_strict
 from naoviz.paths import atomic_write_bytes, atomic_write_text
 
 WEIGHTS, META = "nao.safetensors", "nao.json"
@@ -30,7 +31,7 @@ def write(directory, state_dict: dict, meta: dict) -> Path:
     directory.mkdir(parents=True, exist_ok=True)
     tensors = {k: v.detach().cpu().contiguous() for k, v in state_dict.items()}
     atomic_write_bytes(directory / WEIGHTS, save(tensors))
-    atomic_write_text(directory / META, json.dumps({"format": FORMAT, "version": VERSION, **meta}, indent=1))
+    atomic_write_text(directory / META, dumps_strict({"format": FORMAT, "version": VERSION, **meta}, indent=1))
     return directory
 
 

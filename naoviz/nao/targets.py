@@ -53,5 +53,10 @@ class TargetScaler:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TargetScaler":
-        return cls(kind=str(d["kind"]), maximize=bool(d["maximize"]), lo=float(d["lo"]), hi=float(d["hi"]),
-                   sorted_values=[float(x) for x in d.get("sorted_values", [])])
+        num = _float_or_nan            # strict JSON stores a NaN (a NaN training value) as null
+        return cls(kind=str(d["kind"]), maximize=bool(d["maximize"]), lo=num(d["lo"]), hi=num(d["hi"]),
+                   sorted_values=[num(x) for x in d.get("sorted_values", [])])
+
+
+def _float_or_nan(x) -> float:
+    return float("nan") if x is None else float(x)
