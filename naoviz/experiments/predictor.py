@@ -49,25 +49,29 @@ def tree_baselines(space, train, y_train, held, y_held, seed: int) -> dict:
     return out
 
 
+def _arch_or_none(space, tokens):
+    """The arch a decoded token list stands for, or None when it is not a valid one."""
+    try:
+        arch = space.validate(space.from_tokens(tokens))
+        space.from_tokens(space.to_tokens(arch))
+        return arch
+    except ValueError:
+        return None
+
+
 def decoder_quality(nao: NAO, train, held, seed: int, n_random: int = 1000) -> dict:
-    """Exact token reconstruction on train and held-out archs; validity of decodes from random vectors."""
-    rec_tr = nao.reconstruct(train)
-    rec_ho = nao.reconstruct(held)
+    """Exact token reconstruction on train and held-out archs; validity of decodes from random vectors.
+    Each decode is checked on its own, so an invalid one counts as invalid (and as not reconstructed)."""
     space = nao.space
+    rec_tr = [_arch_or_none(space, t) for t in nao.reconstruct(train, raw=True)]
+    rec_ho = [_arch_or_none(space, t) for t in nao.reconstruct(held, raw=True)]
     steps = space.seq_len // space.tokens_per_step
     rng = np.random.default_rng(seed)
     vecs = rng.normal(size=(n_random, steps, nao.config.hidden_size)) * rng.uniform(0.1, 10, (n_random, 1, 1))
-    valid = 0
-    for arch in nao.decode_vectors(vecs):
-        try:
-            space.validate(arch)
-            space.from_tokens(space.to_tokens(arch))
-            valid += 1
-        except ValueError:
-            pass
+    valid = sum(_arch_or_none(space, t) is not None for t in nao.decode_vectors(vecs, raw=True))
     return {"recon_train": float(np.mean([a == b for a, b in zip(rec_tr, train)])),
             "recon_heldout": float(np.mean([a == b for a, b in zip(rec_ho, held)])),
-            "recon_heldout_canonical": float(np.mean([space.canonical(a) == space.canonical(b)
+            "recon_heldout_canonical": float(np.mean([a is not None and space.canonical(a) == space.canonical(b)
                                                      for a, b in zip(rec_ho, held)])),
             "valid_random": valid / n_random}
 
