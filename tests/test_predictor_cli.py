@@ -79,6 +79,16 @@ def test_bench_predictor_published_split_sizes(capsys):
         assert label in rows and "-" not in rows[label], label
 
 
+def test_bench_predictor_train_sizes_checked_before_any_training(capsys):
+    for bad, what in (("40,15625", "15625"), ("40,0", "0"), ("40,1.5", "'1.5'"), ("40,-3", "-3"),
+                      ("40,,78", "''"), ("40,40", "40")):
+        assert main(["predictor", f"--train-sizes={bad}", *TINY, "--no-steps", "--no-baselines"]) == 2, bad
+        captured = capsys.readouterr()
+        assert "N=40" not in captured.out, bad              # nothing trained before the error
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and "--train-sizes" in err[0] and what in err[0], (bad, err)
+
+
 def test_decoder_quality_counts_each_invalid_decode():
     """A decoder allowed to emit any token (NB201's own from_tokens still checks them) yields invalid
     sequences; each is counted as invalid (and as not reconstructed) instead of aborting the count."""

@@ -33,7 +33,9 @@ def add_parser(sub) -> None:
                                    "as lower-is-better; tau is prediction vs truth either way.")
     q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
     q.add_argument("--metric", default="valid_acc", help="training target (default: cifar10-valid valid_acc)")
-    q.add_argument("--train-sizes", default="100,1000", help="comma-separated training-set sizes")
+    q.add_argument("--train-sizes", default="100,1000",
+                   help="comma-separated training-set sizes, each in 1..rows-1 (e.g. the 0.5%%-10%% NB201 "
+                        "splits 78,156,469,781,1563)")
     q.add_argument("--seeds", type=int, default=3, help="number of seeds (0..n-1)")
     q.add_argument("--preset", default="default", help="NAOConfig preset: default, paper, tf, fast")
     q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
@@ -73,6 +75,15 @@ def run_predictor(args) -> int:
         raise ValueError(f"--seeds: must be >= 1, got {args.seeds}")
     config = NAOConfig.preset(args.preset, **_overrides(args.set))
     bench = load_benchmark(args.space)
+    bench.metric(args.metric)                      # an unknown metric fails here, before any training
+    rows = len(bench)
+    for n in sizes:                                # every size checked before the first one trains
+        if not 0 < n < rows:
+            raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "
+                             f"(the {args.space} table has {rows} rows; got {args.train_sizes!r})")
+    if len(set(sizes)) != len(sizes):
+        dup = next(n for n in sizes if sizes.count(n) > 1)
+        raise ValueError(f"--train-sizes: size {dup} is given twice (in {args.train_sizes!r})")
     runs, start = [], time.perf_counter()
     for n in sizes:
         for seed in range(args.seeds):
