@@ -17,7 +17,11 @@ def test_fit_path_generate_on_cuda_and_reload_on_cpu(tmp_path):
     assert next(nao.net_.parameters()).is_cuda
     p = nao.path(archs[0], np.arange(50.0))
     assert p.attention.shape == (50, 12, 6) and all(space.validate(a) == a for a in p.decoded)
-    assert len(nao.generate(archs[:10], n_new=5, exclude=archs)) <= 5
+    new = nao.generate(archs[:10], n_new=5, exclude=archs)
+    keys = [space.canonical(g.arch) for g in new]
+    assert 1 <= len(new) <= 5 and len(set(keys)) == len(keys)           # something new, each once
+    assert not set(keys) & {space.canonical(a) for a in archs}
+    assert all(space.validate(g.arch) == g.arch and g.seed in archs[:10] for g in new)
     nao.save(tmp_path / "m")
     cpu = NAO.load(tmp_path / "m", device="cpu")          # the saved config says cuda
     assert not next(cpu.net_.parameters()).is_cuda

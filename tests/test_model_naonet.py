@@ -18,12 +18,15 @@ def test_nao_on_naonet(name, tmp_path):
     nao.fit(archs, values, progress=False)
     assert nao.history_[-1][-1]["loss"] < nao.history_[-1][0]["loss"]
     vecs = np.random.default_rng(1).normal(size=(50, 20, 32))
-    assert all(space.validate(a) == a for a in nao.decode_vectors(vecs))
+    decoded = nao.decode_vectors(vecs)
+    assert len(decoded) == 50 and all(space.validate(a) == a for a in decoded)
     p = nao.path(archs[0], np.arange(50.0))
     assert p.attention.shape == (50, 40, 20) and p.states.shape == (50, 20, 32)
-    assert all(space.validate(a) == a for a in p.decoded)
+    assert len(p.decoded) == 50 and all(space.validate(a) == a for a in p.decoded)
     new = nao.generate(archs[:5], n_new=3, max_eta=20, exclude=archs)
-    assert len({space.canonical(g.arch) for g in new}) == len(new)
+    keys = [space.canonical(g.arch) for g in new]
+    assert 1 <= len(new) <= 3 and len(set(keys)) == len(keys)          # something new, each once
+    assert not set(keys) & {space.canonical(a) for a in archs}
     nao.save(tmp_path / "m")
     back = NAO.load(tmp_path / "m")
     assert back.space.name == name

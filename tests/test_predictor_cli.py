@@ -1,6 +1,8 @@
 """`naoviz predictor` end to end on the real NB201 table (tiny model, one seed, few epochs)."""
 import json
 
+import pytest
+
 from naoviz.cli import main
 
 
@@ -16,6 +18,18 @@ def test_bench_predictor_json(capsys):
     assert set(run["baselines"]) == {"random_forest", "grad_boosting"}
     assert {"random", "top10"} <= set(run["steps"])
     assert "nao.kendall_tau" in out["summary"]["40"]
+    assert run["maximize"] is True and out["lower_is_better"] is False
+    # Held-out classes: test cells none of whose isomorphs was trained on, counted independently here.
+    import numpy as np
+    from naoviz.spaces import NB201Space
+    space = NB201Space()
+    archs = space.all_archs()
+    idx = set(np.random.default_rng(0).choice(len(archs), size=40, replace=False).tolist())
+    seen = {space.canonical(archs[i]) for i in idx}
+    novel = sum(space.canonical(a) not in seen for i, a in enumerate(archs) if i not in idx)
+    assert run["heldout_class_cells"] == novel and 0 < novel < len(archs) - 40
+    for fig in (run["nao"], run["baselines"]["random_forest"], run["baselines"]["grad_boosting"]):
+        assert -1 <= fig["kendall_tau_heldout_classes"] <= 1
 
 
 def test_bench_predictor_bad_arguments(capsys):
@@ -23,3 +37,80 @@ def test_bench_predictor_bad_arguments(capsys):
     assert "--train-sizes: train size 20000" in capsys.readouterr().err
     assert main(["predictor", "--set", "epochs=-1"]) == 2
     assert "NAOConfig.epochs" in capsys.readouterr().err
+
+
+TINY = ["--seeds", "1", "--set", "epochs=1", "--set", "hidden_size=16", "--set", "mlp_hidden=16",
+        "--set", "augment_draws=2"]
+
+
+def test_bench_predictor_lower_is_better_metric(capsys):
+    """A loss is learnt as lower-is-better; tau stays prediction vs truth (positive = good)."""
+    rc = main(["predictor", "--metric", "valid_loss", "--train-sizes", "40", *TINY, "--set", "epochs=30",
+               "--no-steps", "--json"])
+    assert rc == 0
+    out = json.loads(capsys.readouterr().out)
+    run = out["runs"][0]
+    assert run["maximize"] is False and out["lower_is_better"] is True
+    assert run["nao"]["kendall_tau"] > 0 and run["baselines"]["random_forest"]["kendall_tau"] > 0
+
+
+def test_ranking_top10_follows_the_metric_direction():
+    """tau inside the top 10 % means the best 10 %: the lowest values of a loss."""
+    import numpy as np
+    from naoviz.experiments.predictor import ranking
+    true = np.arange(100.0)
+    pred = true.copy()
+    pred[:10] = pred[:10][::-1]                 # reversed among the 10 lowest, right everywhere else
+    assert ranking(pred, true)["kendall_tau_top10"] == pytest.approx(1.0)
+    assert ranking(pred, true, lower_is_better=True)["kendall_tau_top10"] == pytest.approx(-1.0)
+    assert ranking(pred, true, lower_is_better=True)["kendall_tau"] > 0.9
+
+
+def test_bench_predictor_published_split_sizes(capsys):
+    """The 0.5 %-10 % splits of published NB201 predictor tables, with held-out-class tau in the table."""
+    rc = main(["predictor", "--train-sizes", "78,156,469,781,1563", *TINY, "--no-steps"])
+    assert rc == 0
+    text = capsys.readouterr().out
+    for n in (78, 156, 469, 781, 1563):
+        assert f"N={n} seed=0" in text
+    assert ["N=78", "N=156", "N=469", "N=781", "N=1563"] in [line.split() for line in text.splitlines()]
+    rows = {line[:24].strip(): line[24:].split() for line in text.splitlines() if len(line) > 24}
+    for label in ("NAO tau new classes", "RF tau new classes", "GBT tau new classes", "new-class cells"):
+        assert label in rows and "-" not in rows[label], label
+
+
+def test_bench_predictor_train_sizes_checked_before_any_training(capsys):
+    for bad, what in (("40,15625", "15625"), ("40,0", "0"), ("40,1.5", "'1.5'"), ("40,-3", "-3"),
+                      ("40,,78", "''"), ("40,40", "40")):
+        assert main(["predictor", f"--train-sizes={bad}", *TINY, "--no-steps", "--no-baselines"]) == 2, bad
+        captured = capsys.readouterr()
+        assert "N=40" not in captured.out, bad              # nothing trained before the error
+        err = captured.err.strip().splitlines()
+        assert len(err) == 1 and "--train-sizes" in err[0] and what in err[0], (bad, err)
+
+
+def test_decoder_quality_counts_each_invalid_decode():
+    """A decoder allowed to emit any token (NB201's own from_tokens still checks them) yields invalid
+    sequences; each is counted as invalid (and as not reconstructed) instead of aborting the count."""
+    import numpy as np
+    from naoviz.experiments.predictor import decoder_quality
+    from naoviz.nao import NAO, NAOConfig
+    from naoviz.spaces import NB201Space
+
+    class LooseDecoderNB201(NB201Space):
+        def token_mask(self):                      # the decoder's mask: every token but <SOS> anywhere
+            mask = np.ones((self.seq_len, self.vocab_size), dtype=bool)
+            mask[:, 0] = False
+            return mask
+
+        def from_tokens(self, tokens):            # the real NB201 check, with its real mask
+            return NB201Space(tokenization=self.tokenization).from_tokens(tokens)
+
+    space = LooseDecoderNB201()
+    archs = space.sample(60, seed=0)
+    cfg = NAOConfig.preset("default", epochs=1, hidden_size=16, mlp_hidden=16, augment_draws=2)
+    nao = NAO(space, cfg).fit(archs[:40], np.linspace(0, 1, 40), progress=False)
+    out = decoder_quality(nao, archs[:40], archs[40:], seed=0, n_random=200)
+    assert 0 <= out["valid_random"] < 1
+    assert 0 <= out["recon_train"] <= 1 and 0 <= out["recon_heldout_canonical"] <= 1
+    assert out["valid_random"] * 200 == round(out["valid_random"] * 200)

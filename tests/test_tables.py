@@ -45,6 +45,22 @@ def test_table_shape_and_directions(nb201_table):
     assert lower_is_better("latency_pixel3") and lower_is_better("cifar10_params_M")
 
 
+def test_lower_is_better_with_and_without_dataset_prefix():
+    """Every column of both tables: costs, times, losses and errors are minimised, prefixed or not."""
+    lower = ["params_M", "flops_M", "train_time_s", "valid_loss", "train_loss", "test_loss", "error",
+             "cifar10_params_M", "cifar100_flops_M", "imagenet16_120_params_M", "latency_pixel3", "valid_error"]
+    higher = ["valid_acc", "train_acc", "test_acc", "cifar10_test_acc", "imagenet16_120_test_acc"]
+    assert [m for m in lower if not lower_is_better(m)] == []
+    assert [m for m in higher if lower_is_better(m)] == []
+
+
+def test_digits_table_reports_params_lower_is_better():
+    digits = load_benchmark("nb201-digits")
+    summary = digits.summary()["metrics"]
+    assert summary["params_M"]["lower_is_better"] is True and summary["train_time_s"]["lower_is_better"] is True
+    assert digits.best("params_M")[1] == pytest.approx(float(digits.metric("params_M").min()))
+
+
 def test_unknown_metric_and_bad_arch_errors_name_the_value(nb201_table):
     with pytest.raises(ValueError, match="'cifar10_valid_acc'"):
         nb201_table.metric("cifar10_valid_acc")

@@ -1,7 +1,10 @@
 """How good is a NAO model on a tabular benchmark: predictor ranking, decoder reconstruction and validity,
 tree baselines on the same split, and whether generate() steps beat their seeds (vs random mutations).
 
-Protocol (issue 3): train on ``n_train`` random architectures (seeded), evaluate on every other one.
+Protocol (issue 3): train on ``n_train`` random architectures (seeded), evaluate on every other one, and
+separately on the held-out *classes*: cells none of whose isomorphs (same ``space.canonical``) was trained on.
+The metric's direction (``lower_is_better``) decides what the model learns to maximise and what "beats the
+seed" and "top 10 %" mean; ranking figures are always prediction vs truth in metric units (positive = good).
 """
 from __future__ import annotations
 
@@ -14,6 +17,7 @@ from scipy.stats import kendalltau, spearmanr
 
 from naoviz.nao.config import NAOConfig
 from naoviz.nao.estimator import NAO
+from naoviz.tables.benchmark import lower_is_better
 
 PAIR_SAMPLE = 1_000_000   # random held-out pairs for the pairwise accuracy (exact counting is O(n^2))
 
@@ -28,16 +32,33 @@ def pairwise_accuracy(pred: np.ndarray, true: np.ndarray, seed: int = 0, pairs: 
     return float(np.mean((pred[i] >= pred[j]) == (true[i] >= true[j])))
 
 
-def ranking(pred: np.ndarray, true: np.ndarray, seed: int = 0) -> dict:
-    """Kendall tau, Spearman rho, pairwise accuracy, and tau on the top 10% (by true value)."""
-    top = true >= np.quantile(true, 0.9)
-    return {"kendall_tau": float(kendalltau(pred, true)[0]), "spearman_rho": float(spearmanr(pred, true)[0]),
-            "pairwise_acc": pairwise_accuracy(pred, true, seed),
-            "kendall_tau_top10": float(kendalltau(pred[top], true[top])[0])}
+def _tau(pred: np.ndarray, true: np.ndarray) -> float:
+    return float(kendalltau(pred, true)[0]) if len(pred) > 1 else float("nan")
 
 
-def tree_baselines(space, train, y_train, held, y_held, seed: int) -> dict:
-    """Random forest (100 trees) and histogram gradient boosting on ``space.one_hot``, same split."""
+def ranking(pred: np.ndarray, true: np.ndarray, seed: int = 0, lower_is_better: bool = False,
+            novel: Optional[np.ndarray] = None) -> dict:
+    """Kendall tau, Spearman rho, pairwise accuracy, and tau on the best 10% by true value (the lowest when
+    ``lower_is_better``); with ``novel`` (a bool mask), tau on those cells alone (held-out classes)."""
+    pred, true = np.asarray(pred, dtype=float), np.asarray(true, dtype=float)
+    top = true <= np.quantile(true, 0.1) if lower_is_better else true >= np.quantile(true, 0.9)
+    out = {"kendall_tau": _tau(pred, true), "spearman_rho": float(spearmanr(pred, true)[0]),
+           "pairwise_acc": pairwise_accuracy(pred, true, seed), "kendall_tau_top10": _tau(pred[top], true[top])}
+    if novel is not None:
+        out["kendall_tau_heldout_classes"] = _tau(pred[novel], true[novel])
+    return out
+
+
+def heldout_classes(space, train, held) -> np.ndarray:
+    """Bool mask over ``held``: cells whose isomorphism class (``space.canonical``) has no training member."""
+    seen = {space.canonical(a) for a in train}
+    return np.asarray([space.canonical(a) not in seen for a in held], dtype=bool)
+
+
+def tree_baselines(space, train, y_train, held, y_held, seed: int, lower_is_better: bool = False,
+                   novel: Optional[np.ndarray] = None) -> dict:
+    """Random forest (100 trees) and histogram gradient boosting on ``space.one_hot``, same split (regressors
+    on the metric itself, so their predictions are in metric units whatever its direction)."""
     from sklearn.ensemble import HistGradientBoostingRegressor, RandomForestRegressor
     x_tr, x_ho = space.one_hot(train), space.one_hot(held)
     out = {}
@@ -45,29 +66,34 @@ def tree_baselines(space, train, y_train, held, y_held, seed: int) -> dict:
                         ("grad_boosting", HistGradientBoostingRegressor(min_samples_leaf=5, random_state=seed))):
         t = time.perf_counter()
         model.fit(x_tr, y_train)
-        out[name] = {**ranking(model.predict(x_ho), y_held, seed), "fit_s": time.perf_counter() - t}
+        out[name] = {**ranking(model.predict(x_ho), y_held, seed, lower_is_better, novel),
+                     "fit_s": time.perf_counter() - t}
     return out
 
 
+def _arch_or_none(space, tokens):
+    """The arch a decoded token list stands for, or None when it is not a valid one."""
+    try:
+        arch = space.validate(space.from_tokens(tokens))
+        space.from_tokens(space.to_tokens(arch))
+        return arch
+    except ValueError:
+        return None
+
+
 def decoder_quality(nao: NAO, train, held, seed: int, n_random: int = 1000) -> dict:
-    """Exact token reconstruction on train and held-out archs; validity of decodes from random vectors."""
-    rec_tr = nao.reconstruct(train)
-    rec_ho = nao.reconstruct(held)
+    """Exact token reconstruction on train and held-out archs; validity of decodes from random vectors.
+    Each decode is checked on its own, so an invalid one counts as invalid (and as not reconstructed)."""
     space = nao.space
+    rec_tr = [_arch_or_none(space, t) for t in nao.reconstruct(train, raw=True)]
+    rec_ho = [_arch_or_none(space, t) for t in nao.reconstruct(held, raw=True)]
     steps = space.seq_len // space.tokens_per_step
     rng = np.random.default_rng(seed)
     vecs = rng.normal(size=(n_random, steps, nao.config.hidden_size)) * rng.uniform(0.1, 10, (n_random, 1, 1))
-    valid = 0
-    for arch in nao.decode_vectors(vecs):
-        try:
-            space.validate(arch)
-            space.from_tokens(space.to_tokens(arch))
-            valid += 1
-        except ValueError:
-            pass
+    valid = sum(_arch_or_none(space, t) is not None for t in nao.decode_vectors(vecs, raw=True))
     return {"recon_train": float(np.mean([a == b for a, b in zip(rec_tr, train)])),
             "recon_heldout": float(np.mean([a == b for a, b in zip(rec_ho, held)])),
-            "recon_heldout_canonical": float(np.mean([space.canonical(a) == space.canonical(b)
+            "recon_heldout_canonical": float(np.mean([a is not None and space.canonical(a) == space.canonical(b)
                                                      for a, b in zip(rec_ho, held)])),
             "valid_random": valid / n_random}
 
@@ -82,10 +108,11 @@ def _mutations(space, seed_arch, k: int, rng) -> list:
 def step_quality(nao: NAO, bench, metric: str, train, y_train, seed: int, n_seeds: int = 20,
                  max_eta: float = 50, mutations_per_seed: int = 10) -> dict:
     """Per seed, the first new arch generate() finds (eta = 1, 2, ...): does its true metric beat the seed's?
-    From random training archs and from the top 10% of the training pool, beside random one-edit mutations."""
+    From random training archs and from the best 10% of the training pool, beside random one-edit mutations.
+    "Beats" and "best" follow the metric's direction (``lower_is_better(metric)``)."""
     rng = np.random.default_rng(seed + 7)
     space = nao.space
-    sign = -1.0 if getattr(nao.scaler_, "maximize", True) is False else 1.0
+    sign = -1.0 if lower_is_better(metric) else 1.0
     order = np.argsort(-sign * np.asarray(y_train))
     top = order[: max(1, len(train) // 10)]
     groups = {"random": rng.choice(len(train), size=min(n_seeds, len(train)), replace=False),
@@ -133,16 +160,22 @@ def run_one(bench, n_train: int, seed: int, config: NAOConfig, metric: str = "va
     mask[idx] = False
     train, y_train = [archs[i] for i in idx], values[idx]
     held, y_held = [archs[i] for i in np.flatnonzero(mask)], values[mask]
+    lower = lower_is_better(metric)
+    novel = heldout_classes(bench.space, train, held)
     nao = NAO(bench.space, config.replace(seed=seed))
     t = time.perf_counter()
-    nao.fit(train, y_train, maximize=True, progress=progress)
+    nao.fit(train, y_train, maximize=not lower, progress=progress)
     fit_s = time.perf_counter() - t
+    # Scores are higher-is-better; negated for a lower-is-better metric they rank like nao.predict (metric
+    # units) without the ties that the rank scaler's clamped inverse would add at the extremes.
+    pred = nao.score(held) * (-1.0 if lower else 1.0)
     # The model may tokenise differently from the benchmark's space; archs (tuples) are the same.
     result = {"n_train": n_train, "seed": seed, "fit_s": fit_s, "epochs": len(nao.history_[-1]),
-              "threads": torch.get_num_threads(), "nao": ranking(nao.score(held), y_held, seed),
+              "threads": torch.get_num_threads(), "maximize": bool(nao.scaler_.maximize),
+              "heldout_class_cells": int(novel.sum()), "nao": ranking(pred, y_held, seed, lower, novel),
               "decoder": decoder_quality(nao, train, held, seed)}
     if baselines:
-        result["baselines"] = tree_baselines(bench.space, train, y_train, held, y_held, seed)
+        result["baselines"] = tree_baselines(bench.space, train, y_train, held, y_held, seed, lower, novel)
     if steps:
         result["steps"] = step_quality(nao, bench, metric, train, y_train, seed)
     return result

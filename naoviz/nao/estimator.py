@@ -136,27 +136,29 @@ class NAO:
         return self.scaler_.inverse(np.asarray(scores, dtype=float))
 
     @torch.no_grad()
-    def decode(self, outputs: torch.Tensor, arch_emb: Optional[torch.Tensor] = None):
-        """Per-step states (B, S, H) -> (list of B archs, attention (B, L, S) numpy). Always valid."""
+    def decode(self, outputs: torch.Tensor, arch_emb: Optional[torch.Tensor] = None, raw: bool = False):
+        """Per-step states (B, S, H) -> (list of B archs, attention (B, L, S) numpy). The decoder's token mask
+        keeps every decode valid; ``raw=True`` returns the B token lists instead of archs (unchecked)."""
         self.check_fitted()
         self.net_.eval()
         arch_emb = pool(outputs) if arch_emb is None else arch_emb
         toks, attn = self.net_.decoder.decode(outputs, arch_emb)
-        return [self.space.from_tokens(t) for t in toks.cpu().tolist()], attn.cpu().numpy()
+        toks = toks.cpu().tolist()
+        return (toks if raw else [self.space.from_tokens(t) for t in toks]), attn.cpu().numpy()
 
-    def reconstruct(self, archs) -> list[Arch]:
-        """Encode then greedy masked decode."""
+    def reconstruct(self, archs, raw: bool = False) -> list:
+        """Encode then greedy masked decode (``raw=True``: token lists, not archs)."""
         outputs, embs, _ = self._encode(archs)
         out = []
         for b in range(0, len(outputs), 4096):
-            out += self.decode(outputs[b:b + 4096], embs[b:b + 4096])[0]
+            out += self.decode(outputs[b:b + 4096], embs[b:b + 4096], raw=raw)[0]
         return out
 
-    def decode_vectors(self, vectors: np.ndarray) -> list[Arch]:
-        """Decode arbitrary per-step states (B, S, H) (normalised here) -> archs."""
+    def decode_vectors(self, vectors: np.ndarray, raw: bool = False) -> list:
+        """Decode arbitrary per-step states (B, S, H) (normalised here) -> archs (``raw=True``: token lists)."""
         v = torch.nn.functional.normalize(torch.as_tensor(np.asarray(vectors), dtype=torch.float32,
                                                           device=self.device), dim=-1)
-        return self.decode(v)[0]
+        return self.decode(v, raw=raw)[0]
 
     # -- moving in the embedding (the one step: naoviz.nao.step.ascend) -------------------------------
     def move(self, states: torch.Tensor, etas, steps: int = 1) -> torch.Tensor:

@@ -30,9 +30,10 @@ REQUIRED = ("cifar10valid", "test")
 DIGITS_FILE = "nb201_digits.csv"
 BENCHMARKS = ("nb201", "nb201-digits")
 
-# Metrics where smaller is better; everything else is higher-is-better.
+# Metrics where smaller is better; everything else is higher-is-better. A name matches a suffix whole
+# (``params_M``) or after a dataset prefix (``cifar10_params_M``); latency columns carry ``latency_``.
 _LOWER_PREFIXES = ("latency_",)
-_LOWER_SUFFIXES = ("_loss", "_time_s", "_params_M", "_flops_M", "_error")
+_LOWER_SUFFIXES = ("loss", "time_s", "params_M", "flops_M", "error", "latency", "latency_ms")
 
 MISSING_HELP = ("run `naoviz data download` (fetches the public NAS-Bench-201 tables) or "
                 "`naoviz data import DIR` (copies tables you already have); set NAOVIZ_DATA to use another folder")
@@ -42,7 +43,8 @@ ArchLike = Union[Arch, str, int, Sequence[int]]
 
 def lower_is_better(metric: str) -> bool:
     """True for losses, times, sizes and latencies."""
-    return metric.startswith(_LOWER_PREFIXES) or metric.endswith(_LOWER_SUFFIXES)
+    return metric.startswith(_LOWER_PREFIXES) or any(metric == s or metric.endswith("_" + s)
+                                                     for s in _LOWER_SUFFIXES)
 
 
 @dataclass
