@@ -95,3 +95,77 @@ def test_nao_search_resumes_to_the_same_incumbent(tmp_path, nb201_table):
     assert sum(r.replayed for r in resumed.history) == len(stored)
     assert resumed.incumbent().arch == reference.incumbent().arch
     assert len(store.evaluations(run_id)) == 30
+
+
+# -- a run store is data: nothing in it picks code ---------------------------------------------------
+_EVIL_MODULE = '''
+import os, pathlib
+pathlib.Path(os.environ["NAOVIZ_TEST_MARKER"]).write_text("imported")
+
+
+def train(arch, **options):
+    pathlib.Path(os.environ["NAOVIZ_TEST_MARKER"]).write_text("called")
+    return {"valid_acc": 1.0, "test_acc": 1.0}
+'''
+
+
+def _training_run(store, train_fn, options, **evaluator) -> str:
+    cfg = {"name": "training", "space": "nb201", "metric": "valid_acc", "report": "test_acc", "maximize": True,
+           "train_fn": train_fn, "options": options, **evaluator}
+    return store.create_run("search", {"algo": "rs", "preset": None, "budget": 3, "space": "nb201",
+                                       "searcher": {}, "evaluator": cfg}, seed=0)
+
+
+def test_a_crafted_store_naming_code_cannot_run_it_on_resume(tmp_path):
+    (tmp_path / "evilmod.py").write_text(_EVIL_MODULE)
+    marker = tmp_path / "marker"
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    env = {**_env(), "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}", "NAOVIZ_TEST_MARKER": str(marker)}
+    cases = {"os:system": ({"command": f"touch {marker}"}, True),
+             "evilmod:train": ({}, True),                               # importable in the CLI's process
+             "subprocess:call": ({"args": f"touch {marker}", "shell": True}, False),
+             "builtins:eval": ({"source": f"open({str(marker)!r}, 'w')"}, False),
+             "naoviz.child.build_table:train_metrics": ({"epochs": 1}, False)}   # an older store's form
+    for name, (options, via_cli) in cases.items():
+        run = _training_run(store, name, options)
+        message = f"run {run}: unknown training function {name!r}; known: child-trainer"
+        if via_cli:
+            out = subprocess.run(_cli("--store", str(db), "--resume", run, "--no-progress"),
+                                 env=env, capture_output=True, text=True, timeout=120)
+            assert (out.returncode, out.stderr) == (2, f"naoviz search: error: {message}\n"), out.stderr
+        else:
+            with pytest.raises(ValueError) as info:
+                resume_search(store, run, progress=False)
+            assert str(info.value) == message
+        assert not marker.exists(), f"{name}: code ran ({marker.read_text()})"
+        assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
+
+
+def test_stored_training_options_are_checked_against_the_registered_function(tmp_path):
+    from naoviz.child.build_table import train_metrics
+    from naoviz.evaluate import TrainingEvaluator, evaluator_from_config, register_train_function
+    from naoviz.spaces import NB201Space
+    store = RunStore(tmp_path / "runs.db")
+    for options, kw, why in (({"epochs": 1, "evil": "x"}, {}, "unknown option 'evil'; known: data, epochs"),
+                             ({"data": {"nested": "x"}}, {}, "data must be a string, number, boolean or null"),
+                             ([1, 2], {}, "expected an object, got list"),
+                             ({"epochs": 1}, {"train_fn_module": "os"}, "unknown key\\(s\\) 'train_fn_module'")):
+        run = _training_run(store, "child-trainer", options, **kw)
+        with pytest.raises(ValueError, match=f"run {run}: .*{why}"):
+            resume_search(store, run, progress=False)
+    ev = TrainingEvaluator(NB201Space(), train_metrics, epochs=1, data="digits")
+    assert ev.describe()["train_fn"] == "child-trainer"
+    assert evaluator_from_config(ev.describe()).train_fn is train_metrics
+
+    def my_trainer(arch, *, lr=0.1):
+        return {"valid_acc": lr, "test_acc": lr}
+    with pytest.raises(ValueError, match="'.*my_trainer' is not a registered training function"):
+        TrainingEvaluator(NB201Space(), my_trainer)
+    register_train_function("test-my-trainer", my_trainer)
+    ev = TrainingEvaluator(NB201Space(), my_trainer, lr=0.5)
+    rebuilt = evaluator_from_config(ev.describe())
+    assert ev.describe()["train_fn"] == "test-my-trainer" and rebuilt.train_fn is my_trainer
+    assert rebuilt((0, 0, 0, 0, 0, 0))["metrics"]["valid_acc"] == 0.5
+    with pytest.raises(ValueError, match="unknown option 'epochs'; known: lr"):
+        TrainingEvaluator(NB201Space(), "test-my-trainer", epochs=3)

@@ -37,8 +37,11 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     run = store.get_run(run_id)
     if run["kind"] != "search":
         raise ValueError(f"resume: run {run_id!r} is a {run['kind']!r} run, not a search")
-    cfg = run["config"]
-    evaluator = evaluator_from_config(cfg["evaluator"])
+    cfg = _search_config(run)
+    try:
+        evaluator = evaluator_from_config(cfg["evaluator"])
+    except ValueError as exc:
+        raise ValueError(f"run {run_id}: {exc}") from None
     if executor is not None:
         evaluator.use_executor(executor)
     searcher = make_searcher(cfg["algo"], config=cfg["searcher"])
@@ -46,6 +49,22 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     store.set_status(run_id, "running")
     return _run(searcher, evaluator, cfg["budget"], run["seed"], store, run_id, progress, on_evaluation,
                 replay=replay)
+
+
+def _search_config(run: dict) -> dict:
+    """The stored config of a search run, checked for shape (it is read from a data file)."""
+    cfg, run_id = run["config"], run["id"]
+    missing = [k for k in ("algo", "budget", "searcher", "evaluator") if not isinstance(cfg, dict) or k not in cfg]
+    if missing:
+        raise ValueError(f"run {run_id}: the stored config is not a search config (missing {', '.join(missing)})")
+    budget = cfg["budget"]
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"run {run_id}: the stored budget must be an int >= 1, got {budget!r}")
+    if not isinstance(cfg["searcher"], dict):
+        raise ValueError(f"run {run_id}: the stored searcher config must be an object, got {cfg['searcher']!r}")
+    if not isinstance(cfg["algo"], str):
+        raise ValueError(f"run {run_id}: the stored algo must be a searcher name, got {cfg['algo']!r}")
+    return cfg
 
 
 def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay) -> SearchResult:
