@@ -5,12 +5,15 @@ once; every append is one transaction, so a killed run keeps each evaluation it 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
@@ -291,6 +294,41 @@ class RunStore:
     def _check_run(self, conn: sqlite3.Connection, run_id: str) -> None:
         if not isinstance(run_id, str) or conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             raise KeyError(f"run store: no run {run_id!r} in {self.path}")
+
+    def lock_path(self, run_id: str) -> Path:
+        """The lock file of ``run_id``: ``<store>.<run_id>.lock`` beside the store."""
+        if not isinstance(run_id, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", run_id):
+            raise ValueError(f"run store: {run_id!r} is not a run id")
+        return self.path.with_name(f"{self.path.name}.{run_id}.lock")
+
+    @contextmanager
+    def hold_run(self, run_id: str) -> Iterator[Path]:
+        """Be the only writer of ``run_id`` for the ``with`` block (a search writing or resuming it).
+
+        An exclusive ``flock`` on :meth:`lock_path`, which records the holder's PID; another holder, in this
+        process or another, makes this raise :class:`StoreError` "run X is in use by PID N" at once. The
+        kernel drops the lock when its process dies (SIGKILL included), so a crash never leaves it held.
+        The empty lock file stays (removing it could let two writers lock two different files).
+        """
+        from naoviz.locks import LockHeld, holder, lock
+        path = self.lock_path(run_id)
+        with self._lock:
+            self._check_run(self._connection(), run_id)
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(lock(path, wait=False))
+            except LockHeld as exc:
+                pid = exc.pid
+                for _ in range(20):               # the holder writes its PID just after taking the lock
+                    if pid is not None:
+                        break
+                    time.sleep(0.01)
+                    pid = holder(path)
+                raise StoreError(f"run {run_id} is in use by PID {pid if pid is not None else 'unknown'} "
+                                 f"(lock {path})") from None
+            except OSError as exc:
+                raise StoreError(f"run store: cannot lock run {run_id} ({path}: {exc.strerror or exc})") from None
+            yield path
 
     def get_run(self, run_id: str) -> dict:
         """One run: id, kind, config (decoded), seed, status, created, n_evaluations."""

@@ -169,3 +169,60 @@ def test_stored_training_options_are_checked_against_the_registered_function(tmp
     assert rebuilt((0, 0, 0, 0, 0, 0))["metrics"]["valid_acc"] == 0.5
     with pytest.raises(ValueError, match="unknown option 'epochs'; known: lr"):
         TrainingEvaluator(NB201Space(), "test-my-trainer", epochs=3)
+
+
+# -- one writer per run ------------------------------------------------------------------------------
+def test_two_resumes_at_once_one_runs_the_other_is_refused(tmp_path, nb201_table):
+    import re
+    budget = 130
+    store = RunStore(tmp_path / "runs.db")
+
+    def crash_after_10(record):
+        if record.query == 10:
+            raise _Crash
+    with pytest.raises(_Crash):                      # 0.05 s per query: the resumed part takes ~6 s
+        start_search("rs", TableEvaluator(nb201_table, delay_s=0.05), budget, 5, store=store, progress=False,
+                     on_evaluation=crash_after_10)
+    run = store.runs()[0]["id"]
+    assert len(store.evaluations(run)) == 10
+    args = _cli("--store", str(store.path), "--resume", run, "--no-progress", "--json")
+    procs = [subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 2], [o[1] for o in outs]
+    winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
+    assert re.fullmatch(rf"naoviz search: error: run {run} is in use by PID {procs[winner].pid} \(lock .*\)\n",
+                        outs[loser][1]), outs[loser][1]
+    assert outs[loser][0] == ""
+    evals = store.evaluations(run)
+    assert len(evals) == budget and len({e["canonical"] for e in evals}) == budget
+    assert json.loads(outs[winner][0])["queries"] == budget and store.get_run(run)["status"] == "finished"
+
+
+def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
+    from naoviz.locks import holder
+    from naoviz.store import StoreError
+    db = tmp_path / "runs.db"
+    proc = subprocess.Popen(_cli("--algo", "rs", "--queries", "60", "--store", str(db), "--delay", "0.05",
+                                 "--no-progress", "--json"),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    store = run = None
+    while time.monotonic() < deadline:
+        if db.exists():
+            store = store or RunStore(db)
+            runs = store.runs()
+            if runs and holder(store.lock_path(runs[0]["id"])) == proc.pid:
+                run = runs[0]["id"]
+                break
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.03)
+    assert run is not None
+    with pytest.raises(StoreError, match=f"^run {run} is in use by PID {proc.pid} "):
+        with store.hold_run(run):
+            pass
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert len(store.evaluations(run)) == 60
+    with store.hold_run(run) as path:                 # released when the writer finished
+        assert holder(path) == os.getpid()
