@@ -226,3 +226,48 @@ def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
     assert len(store.evaluations(run)) == 60
     with store.hold_run(run) as path:                 # released when the writer finished
         assert holder(path) == os.getpid()
+
+
+# -- --resume takes the run as stored ----------------------------------------------------------------
+def test_resume_refuses_options_that_conflict_with_the_stored_run(tmp_path, nb201_table, capsys):
+    from naoviz.cli import main
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    start_search("rs", TableEvaluator(nb201_table), 5, 3, config={"batch": 5}, store=store, progress=False)
+    run = store.runs()[0]["id"]
+    resume = ["search", "--store", str(db), "--resume", run, "--no-progress"]
+    for extra, message in (
+            (["--algo", "re"], f"--algo: 're' conflicts with run {run}, stored with 'rs'"),
+            (["--queries", "7"], f"--queries: 7 conflicts with run {run}, stored with 5"),
+            (["--seed", "4"], f"--seed: 4 conflicts with run {run}, stored with 3"),
+            (["--space", "nb201-digits"], f"--space: 'nb201-digits' conflicts with run {run}, stored with 'nb201'"),
+            (["--metric", "valid_loss"], f"--metric: 'valid_loss' conflicts with run {run}, stored with 'valid_acc'"),
+            (["--report", "valid_acc"], f"--report: 'valid_acc' conflicts with run {run}, stored with 'cifar10_test_acc'"),
+            (["--preset", "paper"], f"--preset: 'paper' conflicts with run {run}, stored with None"),
+            (["--delay", "0.5"], f"--delay: 0.5 conflicts with run {run}, stored with 0.0"),
+            (["--config", '{"batch": 3}'], f"--config: batch=3 conflicts with run {run}, stored with batch=5"),
+            (["--config", '{"top_k": 3}'], f'--config: top_k=3 conflicts with run {run}, stored with top_k="<no such field>"')):
+        assert main([*resume, *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith(f"naoviz search: error: {message} (drop ") and err.count("\n") == 1, err
+    assert len(store.evaluations(run)) == 5 and store.get_run(run)["status"] == "finished"
+    # The stored values, given explicitly, are no conflict.
+    assert main([*resume, "--algo", "rs", "--queries", "5", "--seed", "3", "--space", "nb201",
+                 "--report", "cifar10_test_acc", "--config", '{"batch": 5}', "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["queries"] == 5 and len(store.evaluations(run)) == 5
+
+
+def test_store_resume_and_seed_values_are_checked_before_any_work(tmp_path, capsys):
+    from naoviz.cli import main
+    db = tmp_path / "new.db"
+    for argv, message in ((["--store", ""], "--store: empty path"),
+                          (["--store", "  ", "--resume", "abc"], "--store: empty path"),
+                          (["--store", str(db), "--resume", ""], "--resume: empty run id"),
+                          (["--store", str(db), "--seed", str(2**70)], "--seed: must be an int in 0..2**63-1, got 1180591620717411303424"),
+                          (["--store", str(db), "--seed", "-1"], "--seed: must be an int in 0..2**63-1, got -1")):
+        assert main(["search", "--algo", "rs", "--queries", "3", "--no-progress", *argv]) == 2, argv
+        assert capsys.readouterr().err.startswith(f"naoviz search: error: {message}")
+    assert not db.exists()                            # refused before the store was opened
+    with pytest.raises(ValueError, match=r"seed: must be an int in 0\.\.2\*\*63-1, got 1180591620717411303424"):
+        start_search("rs", TableEvaluator("nb201"), 3, 2**70, store=RunStore(db), progress=False)
+    assert RunStore(db).runs() == []                  # no run row left behind
