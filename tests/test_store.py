@@ -277,3 +277,16 @@ def test_integers_sqlite_cannot_hold_are_refused_before_writing(tmp_path):
         with pytest.raises(ValueError, match="cost_s"):
             store.add_evaluation(run, **ok, cost_s=cost)
     assert store.evaluations(run) == []
+
+
+def test_build_table_takes_its_run_lock_before_writing(tmp_path):
+    from naoviz.child.build_table import BuildConfig, build_benchmark
+    from naoviz.store import StoreError
+    config = BuildConfig(archs=2, epochs=1, channels=4)
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("build-table", json.loads(json.dumps(config.to_dict())), config.seed)
+    with store.hold_run(run):                          # another writer holds the run build-table would resume
+        with pytest.raises(StoreError, match=f"^run {run} is in use by PID {os.getpid()} "):
+            build_benchmark(config, store.path, tmp_path / "t.csv", progress=False)
+    assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
+    assert not (tmp_path / "t.csv").exists()
