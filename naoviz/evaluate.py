@@ -11,7 +11,7 @@ import concurrent.futures as cf
 import time
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Iterator, Optional, Sequence, Union
+from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
 from naoviz.spaces.base import Arch, SearchSpace
 
@@ -167,12 +167,93 @@ class TableEvaluator(Evaluator):
         return state
 
 
+# -- training functions ---------------------------------------------------------------------------
+# A stored run names its training function by one of these names, never by a module path: opening a run
+# store (a data file) must not be able to import or call anything else. Built-in entries are (module,
+# attribute) and imported on first use, so ``import naoviz.evaluate`` does not pull in torch.
+_TRAIN_FUNCTIONS: dict[str, Any] = {"child-trainer": ("naoviz.child.build_table", "train_metrics")}
+_JSON_SCALARS = (str, int, float, bool, type(None))
+
+
+def register_train_function(name: str, fn: Callable, options: Optional[Sequence[str]] = None) -> None:
+    """Allow ``fn`` as a :class:`TrainingEvaluator` training function under ``name`` (what a stored run
+    records). ``options``: the keyword options it takes (default: its keyword parameters)."""
+    if not isinstance(name, str) or not name or ":" in name:
+        raise ValueError(f"train_fn: a registered name is a non-empty string without ':', got {name!r}")
+    if not callable(fn):
+        raise ValueError(f"train_fn: {fn!r} is not callable")
+    known = _TRAIN_FUNCTIONS.get(name)
+    if known is not None and _resolve_train_function(name)[0] is not fn:
+        raise ValueError(f"train_fn: the name {name!r} is taken by another function")
+    _TRAIN_FUNCTIONS[name] = (fn, None if options is None else tuple(options))
+
+
+def train_functions() -> list[str]:
+    """The registered training-function names."""
+    return sorted(_TRAIN_FUNCTIONS)
+
+
+def _resolve_train_function(name: str) -> tuple[Callable, Optional[tuple]]:
+    entry = _TRAIN_FUNCTIONS[name]
+    if isinstance(entry[0], str):                         # built in: (module, attribute) from this file
+        import importlib
+        fn = getattr(importlib.import_module(entry[0]), entry[1])
+        _TRAIN_FUNCTIONS[name] = entry = (fn, None)
+    return entry
+
+
+def train_function(name: Any) -> Callable:
+    """The training function registered as ``name``; anything else (a "module:qualname" string from an
+    older or crafted store included) raises ValueError before anything is imported."""
+    if not isinstance(name, str) or name not in _TRAIN_FUNCTIONS:
+        raise ValueError(f"unknown training function {name!r}; known: {', '.join(train_functions())}")
+    return _resolve_train_function(name)[0]
+
+
+def train_function_name(fn: Callable) -> str:
+    """The registered name of ``fn`` (ValueError when it is not registered)."""
+    for name, entry in _TRAIN_FUNCTIONS.items():
+        if entry[0] is fn or (isinstance(entry[0], str) and
+                              (entry[0], entry[1]) == (getattr(fn, "__module__", None), getattr(fn, "__qualname__", None))
+                              and _resolve_train_function(name)[0] is fn):
+            return name
+    raise ValueError(f"train_fn: {getattr(fn, '__qualname__', fn)!r} is not a registered training function "
+                     f"(known: {', '.join(train_functions())}); register it with "
+                     "naoviz.evaluate.register_train_function(name, fn)")
+
+
+def check_train_options(name: str, options: Any) -> dict:
+    """``options`` for the training function ``name``: a dict of JSON scalars under keys it takes."""
+    train_function(name)                                  # a registered name, or ValueError
+    fn, allowed = _resolve_train_function(name)
+    if not isinstance(options, dict):
+        raise ValueError(f"options of training function {name!r}: expected an object, got {type(options).__name__}")
+    if allowed is None:
+        import inspect
+        params = list(inspect.signature(fn).parameters.values())[1:]      # the first one is the arch
+        if any(p.kind is p.VAR_KEYWORD for p in params):
+            allowed = None
+        else:
+            allowed = tuple(p.name for p in params if p.kind in (p.KEYWORD_ONLY, p.POSITIONAL_OR_KEYWORD))
+    for key, value in options.items():
+        if allowed is not None and key not in allowed:
+            raise ValueError(f"options of training function {name!r}: unknown option {key!r}; "
+                             f"known: {', '.join(allowed)}")
+        if not isinstance(value, _JSON_SCALARS) or (isinstance(value, float) and value != value):
+            raise ValueError(f"options of training function {name!r}: {key} must be a string, number, "
+                             f"boolean or null, got {type(value).__name__} {value!r}")
+    return dict(options)
+
+
 class TrainingEvaluator(Evaluator):
     """Thin adapter over the child trainer (``naoviz.child``): trains ``arch`` and reports its metrics.
 
     ``train_fn(arch, **options) -> dict`` must return metrics including ``metric``/``report``; the cost is
-    its ``train_time_s`` (else wall time). E.g. ``TrainingEvaluator(space, naoviz.child.build_table.train_metrics,
-    epochs=4, data="digits")``. Kept as an adapter so the searcher never knows whether it queries a table or trains.
+    its ``train_time_s`` (else wall time). ``train_fn`` is a registered training function, by name
+    (``"child-trainer"`` = ``naoviz.child.build_table.train_metrics``) or the function itself; others are
+    added with :func:`register_train_function`. ``options`` are JSON scalars under keys ``train_fn`` takes.
+    E.g. ``TrainingEvaluator(space, "child-trainer", epochs=4, data="digits")``. Kept as an adapter so the
+    searcher never knows whether it queries a table or trains.
     """
 
     name = "training"
@@ -180,7 +261,16 @@ class TrainingEvaluator(Evaluator):
     def __init__(self, space: SearchSpace, train_fn, metric: str = "valid_acc",
                  report: str = "test_acc", maximize: bool = True, **options):
         super().__init__()
-        self.space, self.train_fn, self.options = space, train_fn, options
+        if isinstance(train_fn, str):
+            self.train_fn_name, self.train_fn = train_fn, train_function(train_fn)
+        else:
+            self.train_fn_name, self.train_fn = train_function_name(train_fn), train_fn
+        for field, value in (("metric", metric), ("report", report)):
+            if not isinstance(value, str) or not value:
+                raise ValueError(f"{field}: expected a metric name, got {value!r}")
+        if not isinstance(maximize, bool):
+            raise ValueError(f"maximize: expected true or false, got {maximize!r}")
+        self.space, self.options = space, check_train_options(self.train_fn_name, options)
         self.metric, self.report, self.maximize = metric, report, maximize
 
     def evaluate(self, arch: Arch) -> dict:
@@ -193,11 +283,8 @@ class TrainingEvaluator(Evaluator):
         return {"metrics": metrics, "cost_s": float(metrics.get("train_time_s", wall))}
 
     def describe(self) -> dict:
-        fn = self.train_fn
         return {"name": self.name, "space": self.space.name, "metric": self.metric, "report": self.report,
-                "maximize": self.maximize,
-                "train_fn": f"{getattr(fn, '__module__', '?')}:{getattr(fn, '__qualname__', str(fn))}",
-                "options": self.options}
+                "maximize": self.maximize, "train_fn": self.train_fn_name, "options": self.options}
 
 
 # -- executors -----------------------------------------------------------------------------------
@@ -261,19 +348,43 @@ class Executors:
             self._cluster.close()
 
 
+_STORED_KEYS = {"training": {"name", "space", "metric", "report", "maximize", "train_fn", "options"},
+                "table": {"name", "benchmark", "metric", "report", "cost", "delay_s", "directory"}}
+
+
 def evaluator_from_config(config: dict) -> Evaluator:
-    """Rebuild an evaluator from its ``describe()`` (used by ``--resume``)."""
-    if config.get("name") == "training":
-        import importlib
+    """Rebuild an evaluator from its ``describe()`` (used by ``--resume``).
+
+    The config comes from a data file, so nothing in it picks code: the training function is looked up by
+    registered name (:func:`train_function`), the space by :func:`naoviz.spaces.get_space`, the table by
+    :func:`naoviz.tables.load_benchmark`; unknown keys and ill-typed values are refused before anything runs.
+    """
+    if not isinstance(config, dict):
+        raise ValueError(f"evaluator: expected an object, got {type(config).__name__}")
+    kind = config.get("name")
+    if kind not in _STORED_KEYS:
+        raise ValueError(f"evaluator: cannot rebuild evaluator {kind!r} from a stored run; "
+                         f"known: {', '.join(_STORED_KEYS)}")
+    unknown = sorted(set(config) - _STORED_KEYS[kind])
+    if unknown:
+        raise ValueError(f"evaluator: unknown key(s) {', '.join(map(repr, unknown))} in a stored {kind} evaluator")
+    if kind == "training":
+        fn = train_function(config.get("train_fn"))      # refuses unregistered names before any import
         from naoviz.spaces import get_space
-        module, _, qualname = str(config["train_fn"]).partition(":")
-        fn = importlib.import_module(module)
-        for part in qualname.split("."):
-            fn = getattr(fn, part)
-        return TrainingEvaluator(get_space(config["space"]), fn, metric=config["metric"], report=config["report"],
-                                 maximize=config.get("maximize", True), **config.get("options", {}))
-    if config.get("name") != "table":
-        raise ValueError(f"evaluator: cannot rebuild evaluator {config.get('name')!r} from a stored run")
+        if not isinstance(config.get("space"), str):
+            raise ValueError(f"evaluator: space must be a space name, got {config.get('space')!r}")
+        return TrainingEvaluator(get_space(config["space"]), fn, metric=config.get("metric"),
+                                 report=config.get("report"), maximize=config.get("maximize", True),
+                                 **check_train_options(config["train_fn"], config.get("options", {})))
+    for key in ("benchmark", "metric", "report"):
+        if not isinstance(config.get(key), str):
+            raise ValueError(f"evaluator: {key} must be a string, got {config.get(key)!r}")
+    for key in ("cost", "directory"):
+        if config.get(key) is not None and not isinstance(config[key], str):
+            raise ValueError(f"evaluator: {key} must be a string or null, got {config[key]!r}")
+    delay = config.get("delay_s", 0.0)
+    if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < float("inf"):
+        raise ValueError(f"evaluator: delay_s must be a finite number >= 0, got {delay!r}")
     return TableEvaluator(config["benchmark"], metric=config["metric"], report=config["report"],
-                          cost=config.get("cost", "train_time_s"), delay_s=config.get("delay_s", 0.0),
+                          cost=config.get("cost", "train_time_s"), delay_s=delay,
                           directory=config.get("directory"))

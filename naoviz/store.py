@@ -5,17 +5,22 @@ once; every append is one transaction, so a killed run keeps each evaluation it 
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import math
 import os
+import re
 import sqlite3
 import threading
+import time
 import uuid
 from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
+
+from naoviz.errors import NaovizError
 
 STATUSES = ("running", "finished", "failed")
 SCHEMA_VERSION = 1
@@ -53,6 +58,14 @@ CREATE TABLE IF NOT EXISTS artifacts (
 CREATE INDEX IF NOT EXISTS artifacts_run ON artifacts(run_id, id);
 """
 _EVAL_COLUMNS = ("id", "run_id", "space", "arch", "canonical", "metrics", "evaluator", "cost_s", "extra", "created")
+_TABLES = {"runs": ("id", "kind", "config", "seed", "status", "created"),
+           "evaluations": _EVAL_COLUMNS,
+           "artifacts": ("id", "run_id", "path", "sha256", "created")}
+INT64_MAX = 2**63 - 1               # SQLite INTEGER is a signed 64-bit integer
+
+
+class StoreError(NaovizError, ValueError):
+    """The run store file cannot be used (corrupt, another schema, not writable); the message names the file."""
 
 
 def _now() -> str:
@@ -75,6 +88,18 @@ def _dumps(value: Any, field: str) -> str:
         return dumps_strict(value, default=_json_default)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"run store: {field} must be JSON serialisable: {exc}") from None
+
+
+def check_int(value: Any, name: str, prefix: str = "") -> int:
+    """``value`` as an int in 0..2**63-1 (what SQLite's INTEGER holds and numpy seeds accept), else ValueError."""
+    import operator
+    try:
+        number = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        number = None
+    if number is None or not 0 <= number <= INT64_MAX:
+        raise ValueError(f"{prefix}{name}: must be an int in 0..2**63-1, got {value!r}")
+    return number
 
 
 def sha256_of(path: Union[str, Path]) -> str:
@@ -100,21 +125,93 @@ class RunStore:
         # power loss at one fsync per append.
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"run store: synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+            raise StoreError(f"run store: expected a file path, got {path!r}")
         self.path = Path(path).expanduser()
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         self._synchronous = synchronous
         self._lock = threading.RLock()
         self._conn: Optional[sqlite3.Connection] = None
         self._pid = -1
-        with self._transaction() as conn:
-            for statement in _SCHEMA.split(";"):
-                if statement.strip():
-                    conn.execute(statement)
+        self._check_place()
+        fresh = self._check_schema()
+        try:
+            with self._transaction() as conn:
+                if fresh:
+                    for statement in _SCHEMA.split(";"):
+                        if statement.strip():
+                            conn.execute(statement)
+                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
+                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+        except sqlite3.Error as exc:
+            self.close()
+            raise StoreError(f"run store: cannot set up {self.path}: {exc}") from None
+        except BaseException:
+            self.close()
+            raise
+
+    # -- opening ---------------------------------------------------------------------------------
+    def _check_place(self) -> None:
+        """The file's folder exists (created if needed) and is writable; the path is not a folder."""
+        parent = self.path.parent
+        try:
+            parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
+            if blocker is not None and not blocker.is_dir():
+                raise StoreError(f"run store: cannot create {self.path}: {blocker} is a file, not a folder") from None
+            raise StoreError(f"run store: cannot create folder {parent} for {self.path}: "
+                             f"{exc.strerror or exc}") from None
+        if self.path.is_dir():
+            raise StoreError(f"run store: {self.path} is a folder; give a file path such as {self.path / 'runs.db'}")
+        if self.path.exists() and not self.path.is_file():
+            raise StoreError(f"run store: {self.path} is not a regular file")
+        # SQLite writes <store>-wal and <store>-shm beside the store, and run locks live there too.
+        if not os.access(parent, os.W_OK | os.X_OK):
+            raise StoreError(f"run store: folder {parent} is not writable (the store {self.path.name} and its "
+                             "-wal/-shm files live there)")
+        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
+            raise StoreError(f"run store: {self.path} is not readable and writable")
+
+    def _check_schema(self) -> bool:
+        """Read-only look at the file before anything is written to it: True for a new (empty) store.
+
+        Refuses, naming the file, what is not a naoviz run store: not SQLite at all, corrupt, an SQLite
+        database of another schema (its tables are left untouched), or a newer schema version.
+        """
+        if not self.path.exists() or self.path.stat().st_size == 0:
+            return True
+        try:
+            # a plain connection that only reads (no journal-mode change), so a foreign file is left as it was
+            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"run store: cannot open {self.path}: {exc}") from None
+        try:
             version = conn.execute("PRAGMA user_version").fetchone()[0]
-            if version > SCHEMA_VERSION:
-                raise ValueError(f"run store: {self.path} has schema version {version}; this naoviz reads "
-                                 f"version {SCHEMA_VERSION} (upgrade naoviz)")
-            conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+            tables = [r[0] for r in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
+            columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _TABLES if t in tables}
+            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
+        except sqlite3.DatabaseError as exc:
+            raise StoreError(f"run store: {self.path} is not a usable SQLite database ({exc})") from None
+        finally:
+            conn.close()
+        if problem != "ok":
+            raise StoreError(f"run store: {self.path} is corrupt (SQLite integrity check: {' '.join(problem.split())})")
+        if version > SCHEMA_VERSION:
+            raise StoreError(f"run store: {self.path} has schema version {version}; this naoviz reads "
+                             f"version {SCHEMA_VERSION} (upgrade naoviz)")
+        if not tables:
+            return True
+        missing = [t for t in _TABLES if t not in tables]
+        if missing:
+            raise StoreError(f"run store: {self.path} is an SQLite database of another schema, not a naoviz run "
+                             f"store (no table {', '.join(missing)}; it has {', '.join(tables)})")
+        for table, need in _TABLES.items():
+            lacking = [c for c in need if c not in columns[table]]
+            if lacking:
+                raise StoreError(f"run store: {self.path} is not a naoviz run store of schema version "
+                                 f"{SCHEMA_VERSION} (table {table} lacks column(s) {', '.join(lacking)})")
+        return False
 
     # -- connection ------------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:
@@ -129,8 +226,10 @@ class RunStore:
                     raise sqlite3.OperationalError(f"journal_mode is {mode}, WAL unavailable")
                 conn.execute(f"PRAGMA synchronous = {self._synchronous}")
                 conn.execute("PRAGMA foreign_keys = ON")
-            except sqlite3.DatabaseError as exc:
-                raise ValueError(f"run store: cannot open {self.path} as a naoviz run store: {exc}") from None
+            except sqlite3.Error as exc:
+                if "conn" in locals():
+                    conn.close()
+                raise StoreError(f"run store: cannot open {self.path} as a naoviz run store: {exc}") from None
             conn.row_factory = sqlite3.Row
             self._conn, self._pid = conn, os.getpid()
         return self._conn
@@ -182,7 +281,7 @@ class RunStore:
         if not isinstance(config, dict):
             raise ValueError(f"run store: config must be a dict, got {type(config).__name__}")
         config_json = _dumps(config, "config")
-        seed_value = None if seed is None else int(seed)
+        seed_value = None if seed is None else check_int(seed, "seed", prefix="run store: ")
         with self._transaction() as conn:
             while True:
                 run_id = uuid.uuid4().hex[:12]
@@ -195,6 +294,41 @@ class RunStore:
     def _check_run(self, conn: sqlite3.Connection, run_id: str) -> None:
         if not isinstance(run_id, str) or conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             raise KeyError(f"run store: no run {run_id!r} in {self.path}")
+
+    def lock_path(self, run_id: str) -> Path:
+        """The lock file of ``run_id``: ``<store>.<run_id>.lock`` beside the store."""
+        if not isinstance(run_id, str) or not re.fullmatch(r"[0-9A-Za-z_-]{1,64}", run_id):
+            raise ValueError(f"run store: {run_id!r} is not a run id")
+        return self.path.with_name(f"{self.path.name}.{run_id}.lock")
+
+    @contextmanager
+    def hold_run(self, run_id: str) -> Iterator[Path]:
+        """Be the only writer of ``run_id`` for the ``with`` block (a search writing or resuming it).
+
+        An exclusive ``flock`` on :meth:`lock_path`, which records the holder's PID; another holder, in this
+        process or another, makes this raise :class:`StoreError` "run X is in use by PID N" at once. The
+        kernel drops the lock when its process dies (SIGKILL included), so a crash never leaves it held.
+        The empty lock file stays (removing it could let two writers lock two different files).
+        """
+        from naoviz.locks import LockHeld, holder, lock
+        path = self.lock_path(run_id)
+        with self._lock:
+            self._check_run(self._connection(), run_id)
+        with contextlib.ExitStack() as stack:
+            try:
+                stack.enter_context(lock(path, wait=False))
+            except LockHeld as exc:
+                pid = exc.pid
+                for _ in range(20):               # the holder writes its PID just after taking the lock
+                    if pid is not None:
+                        break
+                    time.sleep(0.01)
+                    pid = holder(path)
+                raise StoreError(f"run {run_id} is in use by PID {pid if pid is not None else 'unknown'} "
+                                 f"(lock {path})") from None
+            except OSError as exc:
+                raise StoreError(f"run store: cannot lock run {run_id} ({path}: {exc.strerror or exc})") from None
+            yield path
 
     def get_run(self, run_id: str) -> dict:
         """One run: id, kind, config (decoded), seed, status, created, n_evaluations."""
@@ -234,7 +368,10 @@ class RunStore:
         for field, value in (("space", space), ("arch", arch), ("canonical", canonical), ("evaluator", evaluator)):
             if not isinstance(value, str):
                 raise ValueError(f"run store: {field} must be a string, got {type(value).__name__} {value!r}")
-        cost = float(cost_s)
+        try:
+            cost = float(cost_s)
+        except (TypeError, ValueError, OverflowError):
+            cost = float("nan")
         if not math.isfinite(cost) or cost < 0:
             raise ValueError(f"run store: cost_s must be a finite number >= 0, got {cost_s!r}")
         row = (run_id, space, arch, canonical, _dumps(metrics, "metrics"), evaluator, cost,

@@ -95,3 +95,179 @@ def test_nao_search_resumes_to_the_same_incumbent(tmp_path, nb201_table):
     assert sum(r.replayed for r in resumed.history) == len(stored)
     assert resumed.incumbent().arch == reference.incumbent().arch
     assert len(store.evaluations(run_id)) == 30
+
+
+# -- a run store is data: nothing in it picks code ---------------------------------------------------
+_EVIL_MODULE = '''
+import os, pathlib
+pathlib.Path(os.environ["NAOVIZ_TEST_MARKER"]).write_text("imported")
+
+
+def train(arch, **options):
+    pathlib.Path(os.environ["NAOVIZ_TEST_MARKER"]).write_text("called")
+    return {"valid_acc": 1.0, "test_acc": 1.0}
+'''
+
+
+def _training_run(store, train_fn, options, **evaluator) -> str:
+    cfg = {"name": "training", "space": "nb201", "metric": "valid_acc", "report": "test_acc", "maximize": True,
+           "train_fn": train_fn, "options": options, **evaluator}
+    return store.create_run("search", {"algo": "rs", "preset": None, "budget": 3, "space": "nb201",
+                                       "searcher": {}, "evaluator": cfg}, seed=0)
+
+
+def test_a_crafted_store_naming_code_cannot_run_it_on_resume(tmp_path):
+    (tmp_path / "evilmod.py").write_text(_EVIL_MODULE)
+    marker = tmp_path / "marker"
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    env = {**_env(), "PYTHONPATH": f"{ROOT}{os.pathsep}{tmp_path}", "NAOVIZ_TEST_MARKER": str(marker)}
+    cases = {"os:system": ({"command": f"touch {marker}"}, True),
+             "evilmod:train": ({}, True),                               # importable in the CLI's process
+             "subprocess:call": ({"args": f"touch {marker}", "shell": True}, False),
+             "builtins:eval": ({"source": f"open({str(marker)!r}, 'w')"}, False),
+             "naoviz.child.build_table:train_metrics": ({"epochs": 1}, False)}   # an older store's form
+    for name, (options, via_cli) in cases.items():
+        run = _training_run(store, name, options)
+        message = f"run {run}: unknown training function {name!r}; known: child-trainer"
+        if via_cli:
+            out = subprocess.run(_cli("--store", str(db), "--resume", run, "--no-progress"),
+                                 env=env, capture_output=True, text=True, timeout=120)
+            assert (out.returncode, out.stderr) == (2, f"naoviz search: error: {message}\n"), out.stderr
+        else:
+            with pytest.raises(ValueError) as info:
+                resume_search(store, run, progress=False)
+            assert str(info.value) == message
+        assert not marker.exists(), f"{name}: code ran ({marker.read_text()})"
+        assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
+
+
+def test_stored_training_options_are_checked_against_the_registered_function(tmp_path):
+    from naoviz.child.build_table import train_metrics
+    from naoviz.evaluate import TrainingEvaluator, evaluator_from_config, register_train_function
+    from naoviz.spaces import NB201Space
+    store = RunStore(tmp_path / "runs.db")
+    for options, kw, why in (({"epochs": 1, "evil": "x"}, {}, "unknown option 'evil'; known: data, epochs"),
+                             ({"data": {"nested": "x"}}, {}, "data must be a string, number, boolean or null"),
+                             ([1, 2], {}, "expected an object, got list"),
+                             ({"epochs": 1}, {"train_fn_module": "os"}, "unknown key\\(s\\) 'train_fn_module'")):
+        run = _training_run(store, "child-trainer", options, **kw)
+        with pytest.raises(ValueError, match=f"run {run}: .*{why}"):
+            resume_search(store, run, progress=False)
+    ev = TrainingEvaluator(NB201Space(), train_metrics, epochs=1, data="digits")
+    assert ev.describe()["train_fn"] == "child-trainer"
+    assert evaluator_from_config(ev.describe()).train_fn is train_metrics
+
+    def my_trainer(arch, *, lr=0.1):
+        return {"valid_acc": lr, "test_acc": lr}
+    with pytest.raises(ValueError, match="'.*my_trainer' is not a registered training function"):
+        TrainingEvaluator(NB201Space(), my_trainer)
+    register_train_function("test-my-trainer", my_trainer)
+    ev = TrainingEvaluator(NB201Space(), my_trainer, lr=0.5)
+    rebuilt = evaluator_from_config(ev.describe())
+    assert ev.describe()["train_fn"] == "test-my-trainer" and rebuilt.train_fn is my_trainer
+    assert rebuilt((0, 0, 0, 0, 0, 0))["metrics"]["valid_acc"] == 0.5
+    with pytest.raises(ValueError, match="unknown option 'epochs'; known: lr"):
+        TrainingEvaluator(NB201Space(), "test-my-trainer", epochs=3)
+
+
+# -- one writer per run ------------------------------------------------------------------------------
+def test_two_resumes_at_once_one_runs_the_other_is_refused(tmp_path, nb201_table):
+    import re
+    budget = 130
+    store = RunStore(tmp_path / "runs.db")
+
+    def crash_after_10(record):
+        if record.query == 10:
+            raise _Crash
+    with pytest.raises(_Crash):                      # 0.05 s per query: the resumed part takes ~6 s
+        start_search("rs", TableEvaluator(nb201_table, delay_s=0.05), budget, 5, store=store, progress=False,
+                     on_evaluation=crash_after_10)
+    run = store.runs()[0]["id"]
+    assert len(store.evaluations(run)) == 10
+    args = _cli("--store", str(store.path), "--resume", run, "--no-progress", "--json")
+    procs = [subprocess.Popen(args, env=_env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for _ in range(2)]
+    outs = [p.communicate(timeout=300) for p in procs]
+    codes = [p.returncode for p in procs]
+    assert sorted(codes) == [0, 2], [o[1] for o in outs]
+    winner, loser = (0, 1) if codes[0] == 0 else (1, 0)
+    assert re.fullmatch(rf"naoviz search: error: run {run} is in use by PID {procs[winner].pid} \(lock .*\)\n",
+                        outs[loser][1]), outs[loser][1]
+    assert outs[loser][0] == ""
+    evals = store.evaluations(run)
+    assert len(evals) == budget and len({e["canonical"] for e in evals}) == budget
+    assert json.loads(outs[winner][0])["queries"] == budget and store.get_run(run)["status"] == "finished"
+
+
+def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
+    from naoviz.locks import holder
+    from naoviz.store import StoreError
+    db = tmp_path / "runs.db"
+    proc = subprocess.Popen(_cli("--algo", "rs", "--queries", "60", "--store", str(db), "--delay", "0.05",
+                                 "--no-progress", "--json"),
+                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 60
+    store = run = None
+    while time.monotonic() < deadline:
+        if db.exists():
+            store = store or RunStore(db)
+            runs = store.runs()
+            if runs and holder(store.lock_path(runs[0]["id"])) == proc.pid:
+                run = runs[0]["id"]
+                break
+        assert proc.poll() is None, proc.stderr.read()
+        time.sleep(0.03)
+    assert run is not None
+    with pytest.raises(StoreError, match=f"^run {run} is in use by PID {proc.pid} "):
+        with store.hold_run(run):
+            pass
+    assert proc.wait(timeout=120) == 0, proc.stderr.read()
+    assert len(store.evaluations(run)) == 60
+    with store.hold_run(run) as path:                 # released when the writer finished
+        assert holder(path) == os.getpid()
+
+
+# -- --resume takes the run as stored ----------------------------------------------------------------
+def test_resume_refuses_options_that_conflict_with_the_stored_run(tmp_path, nb201_table, capsys):
+    from naoviz.cli import main
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    start_search("rs", TableEvaluator(nb201_table), 5, 3, config={"batch": 5}, store=store, progress=False)
+    run = store.runs()[0]["id"]
+    resume = ["search", "--store", str(db), "--resume", run, "--no-progress"]
+    for extra, message in (
+            (["--algo", "re"], f"--algo: 're' conflicts with run {run}, stored with 'rs'"),
+            (["--queries", "7"], f"--queries: 7 conflicts with run {run}, stored with 5"),
+            (["--seed", "4"], f"--seed: 4 conflicts with run {run}, stored with 3"),
+            (["--space", "nb201-digits"], f"--space: 'nb201-digits' conflicts with run {run}, stored with 'nb201'"),
+            (["--metric", "valid_loss"], f"--metric: 'valid_loss' conflicts with run {run}, stored with 'valid_acc'"),
+            (["--report", "valid_acc"], f"--report: 'valid_acc' conflicts with run {run}, stored with 'cifar10_test_acc'"),
+            (["--preset", "paper"], f"--preset: 'paper' conflicts with run {run}, stored with None"),
+            (["--delay", "0.5"], f"--delay: 0.5 conflicts with run {run}, stored with 0.0"),
+            (["--config", '{"batch": 3}'], f"--config: batch=3 conflicts with run {run}, stored with batch=5"),
+            (["--config", '{"top_k": 3}'], f'--config: top_k=3 conflicts with run {run}, stored with top_k="<no such field>"')):
+        assert main([*resume, *extra]) == 2, extra
+        err = capsys.readouterr().err
+        assert err.startswith(f"naoviz search: error: {message} (drop ") and err.count("\n") == 1, err
+    assert len(store.evaluations(run)) == 5 and store.get_run(run)["status"] == "finished"
+    # The stored values, given explicitly, are no conflict.
+    assert main([*resume, "--algo", "rs", "--queries", "5", "--seed", "3", "--space", "nb201",
+                 "--report", "cifar10_test_acc", "--config", '{"batch": 5}', "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["queries"] == 5 and len(store.evaluations(run)) == 5
+
+
+def test_store_resume_and_seed_values_are_checked_before_any_work(tmp_path, capsys):
+    from naoviz.cli import main
+    db = tmp_path / "new.db"
+    for argv, message in ((["--store", ""], "--store: empty path"),
+                          (["--store", "  ", "--resume", "abc"], "--store: empty path"),
+                          (["--store", str(db), "--resume", ""], "--resume: empty run id"),
+                          (["--store", str(db), "--seed", str(2**70)], "--seed: must be an int in 0..2**63-1, got 1180591620717411303424"),
+                          (["--store", str(db), "--seed", "-1"], "--seed: must be an int in 0..2**63-1, got -1")):
+        assert main(["search", "--algo", "rs", "--queries", "3", "--no-progress", *argv]) == 2, argv
+        assert capsys.readouterr().err.startswith(f"naoviz search: error: {message}")
+    assert not db.exists()                            # refused before the store was opened
+    with pytest.raises(ValueError, match=r"seed: must be an int in 0\.\.2\*\*63-1, got 1180591620717411303424"):
+        start_search("rs", TableEvaluator("nb201"), 3, 2**70, store=RunStore(db), progress=False)
+    assert RunStore(db).runs() == []                  # no run row left behind

@@ -164,3 +164,129 @@ def test_non_finite_metrics_are_strict_json_and_read_back_as_nan(tmp_path):
         assert conn.execute("SELECT json_extract(metrics, '$.acc') FROM evaluations").fetchone()[0] == 91.5
     m = store.evaluations(run)[0]["metrics"]
     assert np.isnan(m["valid_loss"]) and np.isnan(m["latency"]) and m["acc"] == 91.5
+
+
+def _filled_store(path: Path, n: int = 2000) -> None:
+    store = RunStore(path)
+    run = store.create_run("search", {"budget": n}, seed=0)
+    for i in range(n):
+        store.add_evaluation(run, space="nb201", arch=f"a{i}", canonical=f"c{i}", metrics={"valid_acc": i},
+                             evaluator="t", cost_s=0.0, extra={"blob": "x" * 200})
+    store._connection().execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    store.close()
+
+
+def _make_text(p):
+    p.write_text("id,kind\n1,search\n" * 50)
+
+
+def _make_random(p):
+    p.write_bytes(np.random.default_rng(0).bytes(20_000))
+
+
+def _make_truncated(p):
+    _filled_store(p)
+    data = p.read_bytes()
+    p.write_bytes(data[:len(data) // 2])
+
+
+def _make_torn_page(p):                                   # a page in the middle overwritten with garbage
+    _filled_store(p)
+    data = bytearray(p.read_bytes())
+    data[40_960:45_056] = np.random.default_rng(1).bytes(4096)
+    p.write_bytes(bytes(data))
+
+
+def _sql(p, *statements):
+    conn = sqlite3.connect(p, isolation_level=None)
+    for statement in statements:
+        conn.execute(statement)
+    conn.close()
+
+
+def _make_other_schema(p):
+    _sql(p, "CREATE TABLE photos (id INTEGER PRIMARY KEY, name TEXT)", "INSERT INTO photos (name) VALUES ('cat.jpg')")
+
+
+def _make_missing_columns(p):
+    _sql(p, "CREATE TABLE runs (id TEXT PRIMARY KEY, kind TEXT, config TEXT)",
+         "CREATE TABLE evaluations (id INTEGER PRIMARY KEY, run_id TEXT)",
+         "CREATE TABLE artifacts (id INTEGER PRIMARY KEY, run_id TEXT)")
+
+
+def _make_newer(p):
+    RunStore(p).close()
+    _sql(p, "PRAGMA user_version = 9")
+
+
+@pytest.mark.parametrize("make, why", [
+    (_make_text, "not a usable SQLite database"), (_make_random, "not a usable SQLite database"),
+    (_make_truncated, "malformed|corrupt"), (_make_torn_page, "malformed|corrupt"),
+    (_make_other_schema, "another schema.*photos"), (_make_missing_columns, "lacks column"),
+    (_make_newer, "schema version 9")])
+def test_files_that_are_not_run_stores_are_refused_at_open_and_left_as_they_were(tmp_path, make, why):
+    path = tmp_path / f"{make.__name__[6:]}.db"
+    make(path)
+    before = path.read_bytes()
+    with pytest.raises(ValueError, match=why) as info:
+        RunStore(path)
+    assert str(path) in str(info.value) and "\n" not in str(info.value)
+    assert path.read_bytes() == before                 # nothing written into a file that is not ours
+    assert not any(p.name.endswith(("-wal", "-shm")) and p.stat().st_size for p in tmp_path.iterdir())
+
+
+def test_store_paths_that_cannot_hold_a_store_are_clear_errors(tmp_path):
+    (tmp_path / "notes.txt").write_text("a file")
+    for bad, why in ((tmp_path / "notes.txt" / "runs.db", "notes.txt is a file, not a folder"),
+                     (tmp_path / "notes.txt" / "deeper" / "runs.db", "notes.txt is a file, not a folder"),
+                     (tmp_path, "is a folder"), ("", "expected a file path")):
+        with pytest.raises(ValueError, match=why):
+            RunStore(bad)
+    if Path("/proc/self").is_dir():                     # a folder nobody may create files in, root included
+        with pytest.raises(ValueError, match="/proc/self is not writable"):
+            RunStore("/proc/self/runs.db")
+    if os.geteuid() != 0:
+        ro = tmp_path / "ro"
+        ro.mkdir(mode=0o500)
+        with pytest.raises(ValueError, match="ro is not writable"):
+            RunStore(ro / "runs.db")
+
+
+def test_cli_refuses_a_store_of_another_schema_in_one_line(tmp_path):
+    db = tmp_path / "old.db"
+    _make_missing_columns(db)
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "search", "--algo", "rs", "--queries", "3",
+                          "--store", str(db), "--no-progress"],
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, out.stderr
+    assert out.stderr.count("\n") == 1 and "Traceback" not in out.stderr
+    assert str(db) in out.stderr and "lacks column" in out.stderr
+
+
+def test_integers_sqlite_cannot_hold_are_refused_before_writing(tmp_path):
+    store = RunStore(tmp_path / "runs.db")
+    for seed in (2**70, 2**63, -1, 1.5, True, "3"):
+        with pytest.raises(ValueError, match=r"seed: must be an int in 0\.\.2\*\*63-1"):
+            store.create_run("search", {}, seed=seed)
+    assert store.runs() == []
+    run = store.create_run("search", {}, seed=np.int64(2**63 - 1))
+    assert store.get_run(run)["seed"] == 2**63 - 1
+    ok = dict(space="nb201", arch="a", canonical="c", metrics={}, evaluator="table")
+    for cost in (10**400, "x", None, float("inf")):
+        with pytest.raises(ValueError, match="cost_s"):
+            store.add_evaluation(run, **ok, cost_s=cost)
+    assert store.evaluations(run) == []
+
+
+def test_build_table_takes_its_run_lock_before_writing(tmp_path):
+    from naoviz.child.build_table import BuildConfig, build_benchmark
+    from naoviz.store import StoreError
+    config = BuildConfig(archs=2, epochs=1, channels=4)
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("build-table", json.loads(json.dumps(config.to_dict())), config.seed)
+    with store.hold_run(run):                          # another writer holds the run build-table would resume
+        with pytest.raises(StoreError, match=f"^run {run} is in use by PID {os.getpid()} "):
+            build_benchmark(config, store.path, tmp_path / "t.csv", progress=False)
+    assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
+    assert not (tmp_path / "t.csv").exists()

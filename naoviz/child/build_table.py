@@ -119,46 +119,48 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     store = RunStore(store_path)
     cfg = json.loads(json.dumps(config.to_dict()))
     run_id = _find_run(store, cfg) or store.create_run("build-table", cfg, config.seed)
-    done = {e["canonical"] for e in store.evaluations(run_id)}
-    reps = representatives(space, config.archs, config.seed)
-    copied = _copy_from_compatible_runs(
-        store, run_id, cfg, {space.canonical(a): i for i, a in reps if space.canonical(a) not in done})
-    done = {e["canonical"] for e in store.evaluations(run_id)}
-    todo = [(i, a) for i, a in reps if space.canonical(a) not in done]
-    # seeded random order: a build stopped early is still a uniform random sample of its classes
-    todo = [todo[k] for k in np.random.default_rng(config.seed).permutation(len(todo))]
-    options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
-    evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
-    bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
-               disable=not progress)
-    store.set_status(run_id, "running")
-    trained = 0
-    try:
-        with Executors(cluster or ClusterConfig()) as executor:
-            evaluator.use_executor(executor)
-            archs = [a for _, a in todo]
-            if isinstance(executor, InProcessExecutor):   # one at a time, so each result is stored at once
-                outcomes = ((k, evaluator(a)) for k, a in enumerate(archs))
-            else:
-                outcomes = evaluator.evaluate_many(archs)
-            for k, outcome in outcomes:
-                arch = archs[k]
-                store.add_evaluation(run_id, space="nb201", arch=space.format(arch), canonical=space.canonical(arch),
-                                     metrics=outcome["metrics"], evaluator="child-trainer", cost_s=outcome["cost_s"],
-                                     extra={"arch_index": todo[k][0]})
-                trained += 1
-                bar.update(1)
-                if on_result is not None:
-                    on_result(trained, outcome["metrics"])
-    except BaseException:
-        store.set_status(run_id, "failed")
-        raise
-    finally:
-        bar.close()
-    path = write_table(store, run_id, out)
-    store.set_status(run_id, "finished")
-    return {"run_id": run_id, "trained": trained, "reused": len(done), "copied_from_other_runs": copied,
-            "rows": len(done) + trained, "table": str(path)}
+    # one writer per run: a second build-table on the same store and settings stops here (run in use)
+    with store.hold_run(run_id):
+        done = {e["canonical"] for e in store.evaluations(run_id)}
+        reps = representatives(space, config.archs, config.seed)
+        copied = _copy_from_compatible_runs(
+            store, run_id, cfg, {space.canonical(a): i for i, a in reps if space.canonical(a) not in done})
+        done = {e["canonical"] for e in store.evaluations(run_id)}
+        todo = [(i, a) for i, a in reps if space.canonical(a) not in done]
+        # seeded random order: a build stopped early is still a uniform random sample of its classes
+        todo = [todo[k] for k in np.random.default_rng(config.seed).permutation(len(todo))]
+        options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
+        evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
+        bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
+                   disable=not progress)
+        store.set_status(run_id, "running")
+        trained = 0
+        try:
+            with Executors(cluster or ClusterConfig()) as executor:
+                evaluator.use_executor(executor)
+                archs = [a for _, a in todo]
+                if isinstance(executor, InProcessExecutor):   # one at a time, so each result is stored at once
+                    outcomes = ((k, evaluator(a)) for k, a in enumerate(archs))
+                else:
+                    outcomes = evaluator.evaluate_many(archs)
+                for k, outcome in outcomes:
+                    arch = archs[k]
+                    store.add_evaluation(run_id, space="nb201", arch=space.format(arch), canonical=space.canonical(arch),
+                                         metrics=outcome["metrics"], evaluator="child-trainer", cost_s=outcome["cost_s"],
+                                         extra={"arch_index": todo[k][0]})
+                    trained += 1
+                    bar.update(1)
+                    if on_result is not None:
+                        on_result(trained, outcome["metrics"])
+        except BaseException:
+            store.set_status(run_id, "failed")
+            raise
+        finally:
+            bar.close()
+        path = write_table(store, run_id, out)
+        store.set_status(run_id, "finished")
+        return {"run_id": run_id, "trained": trained, "reused": len(done), "copied_from_other_runs": copied,
+                "rows": len(done) + trained, "table": str(path)}
 
 
 def write_table(store, run_id: str, out: Union[str, Path]) -> Path:

@@ -7,6 +7,7 @@ import sys
 from naoviz.cli.common import emit_json
 
 TABLE_SPACES = {"nb201": "nb201", "nb201-digits": "nb201-digits"}
+RUN_OPTIONS = ("space", "algo", "queries", "seed", "metric", "report", "preset", "config", "delay")  # stored with a run
 
 
 def add_parser(sub) -> None:
@@ -29,6 +30,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_search)
+    # With --resume the stored run decides these; one given explicitly must agree with it. argparse cannot
+    # tell "given" from "defaulted", so they default to None here and a new run gets the documented defaults.
+    p.set_defaults(run_defaults={d: p.get_default(d) for d in RUN_OPTIONS}, **{d: None for d in RUN_OPTIONS})
 
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
     c.add_argument("--space", default="nb201")
@@ -60,10 +64,21 @@ def _one_torch_thread() -> None:
 def run_search(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.search import resume_search, start_search
-    if args.queries < 1:
-        raise ValueError(f"--queries: need at least 1, got {args.queries}")
+    from naoviz.store import check_int
+    if args.store is not None and not args.store.strip():
+        raise ValueError("--store: empty path; give the run store's file, e.g. --store runs.db")
+    if args.resume is not None and not args.resume.strip():
+        raise ValueError("--resume: empty run id")
     if args.resume and not args.store:
         raise ValueError("--resume: needs --store (the run store that holds the run)")
+    if not args.resume:
+        for name, default in args.run_defaults.items():
+            if getattr(args, name) is None:
+                setattr(args, name, default)
+    if args.seed is not None:
+        check_int(args.seed, "--seed")                 # before any work: numpy and SQLite take 0..2**63-1
+    if args.queries is not None and args.queries < 1:
+        raise ValueError(f"--queries: need at least 1, got {args.queries}")
     config = None
     if args.config:
         try:
@@ -76,7 +91,12 @@ def run_search(args) -> int:
     if args.store:
         from naoviz.store import RunStore
         store = RunStore(args.store)
-    algo = store.get_run(args.resume)["config"].get("algo") if args.resume else args.algo
+    if args.resume:
+        run = store.get_run(args.resume)
+        _check_resume_options(args, config, run)
+        algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
+    else:
+        algo = args.algo
     if algo == "nao":
         _one_torch_thread()
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
@@ -104,6 +124,38 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def _check_resume_options(args, config, run: dict) -> None:
+    """An option stored with the run and given again with --resume must have the stored value."""
+    cfg = run["config"] if isinstance(run["config"], dict) else {}
+    ev = cfg.get("evaluator") if isinstance(cfg.get("evaluator"), dict) else {}
+    stored = {"algo": cfg.get("algo"), "queries": cfg.get("budget"), "seed": run["seed"], "preset": cfg.get("preset"),
+              "space": ev.get("benchmark", cfg.get("space")), "metric": ev.get("metric"), "report": ev.get("report"),
+              "delay": ev.get("delay_s")}
+    given = {name: getattr(args, name) for name in stored}
+    given["space"] = TABLE_SPACES.get(given["space"], given["space"])
+    for name, value in given.items():
+        if value is not None and value != stored[name]:
+            raise ValueError(f"--{name}: {value!r} conflicts with run {run['id']}, stored with {stored[name]!r} "
+                             f"(drop --{name} to resume the run as stored)")
+    searcher = cfg.get("searcher") if isinstance(cfg.get("searcher"), dict) else {}
+    for key, value in _flatten(config or {}).items():
+        have = _flatten(searcher).get(key, "<no such field>")
+        if value != have:
+            raise ValueError(f"--config: {key}={json.dumps(value)} conflicts with run {run['id']}, stored with "
+                             f"{key}={json.dumps(have)} (drop it to resume the run as stored)")
+
+
+def _flatten(d: dict, prefix: str = "") -> dict:
+    """{"model": {"hidden_size": 32}} -> {"model.hidden_size": 32}."""
+    out = {}
+    for key, value in d.items():
+        if isinstance(value, dict) and value:
+            out.update(_flatten(value, f"{prefix}{key}."))
+        else:
+            out[f"{prefix}{key}"] = value
+    return out
 
 
 def _duration(seconds: float) -> str:

@@ -12,6 +12,7 @@ from typing import Callable, Optional
 from naoviz.evaluate import Evaluator, evaluator_from_config
 from naoviz.search.base import Record, SearchResult
 from naoviz.search.registry import make_searcher
+from naoviz.store import check_int
 
 
 def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: Optional[str]) -> dict:
@@ -24,11 +25,13 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
                  config: Optional[dict] = None, store=None, progress: bool = True,
                  on_evaluation: Optional[Callable[[Record], None]] = None) -> SearchResult:
     """A new search; with ``store`` every finished evaluation is written to a new run as it completes."""
+    seed = check_int(seed, "seed")                # before any work: numpy and SQLite take 0..2**63-1
     searcher = make_searcher(algo, preset=preset, config=config)
-    run_id = None
-    if store is not None:
-        run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), int(seed))
-    return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay=None)
+    if store is None:
+        return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, replay=None)
+    run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), seed)
+    with store.hold_run(run_id):                  # the only writer of the new run while it runs
+        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay=None)
 
 
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
@@ -37,15 +40,38 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     run = store.get_run(run_id)
     if run["kind"] != "search":
         raise ValueError(f"resume: run {run_id!r} is a {run['kind']!r} run, not a search")
-    cfg = run["config"]
-    evaluator = evaluator_from_config(cfg["evaluator"])
+    cfg = _search_config(run)
+    seed = check_int(run["seed"], f"run {run_id}: the stored seed")
+    try:
+        evaluator = evaluator_from_config(cfg["evaluator"])
+    except ValueError as exc:
+        raise ValueError(f"run {run_id}: {exc}") from None
     if executor is not None:
         evaluator.use_executor(executor)
     searcher = make_searcher(cfg["algo"], config=cfg["searcher"])
-    replay = store.evaluations(run_id)
-    store.set_status(run_id, "running")
-    return _run(searcher, evaluator, cfg["budget"], run["seed"], store, run_id, progress, on_evaluation,
-                replay=replay)
+    # One writer per run: a second resume (or the run's own, still alive, first process) is refused here,
+    # before it reads what to replay, so no evaluation is written twice.
+    with store.hold_run(run_id):
+        replay = store.evaluations(run_id)
+        store.set_status(run_id, "running")
+        return _run(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation,
+                    replay=replay)
+
+
+def _search_config(run: dict) -> dict:
+    """The stored config of a search run, checked for shape (it is read from a data file)."""
+    cfg, run_id = run["config"], run["id"]
+    missing = [k for k in ("algo", "budget", "searcher", "evaluator") if not isinstance(cfg, dict) or k not in cfg]
+    if missing:
+        raise ValueError(f"run {run_id}: the stored config is not a search config (missing {', '.join(missing)})")
+    budget = cfg["budget"]
+    if isinstance(budget, bool) or not isinstance(budget, int) or budget < 1:
+        raise ValueError(f"run {run_id}: the stored budget must be an int >= 1, got {budget!r}")
+    if not isinstance(cfg["searcher"], dict):
+        raise ValueError(f"run {run_id}: the stored searcher config must be an object, got {cfg['searcher']!r}")
+    if not isinstance(cfg["algo"], str):
+        raise ValueError(f"run {run_id}: the stored algo must be a searcher name, got {cfg['algo']!r}")
+    return cfg
 
 
 def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay) -> SearchResult:
