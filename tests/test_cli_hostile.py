@@ -380,3 +380,15 @@ def test_a_closed_pipe_ends_quietly():
     with contextlib.redirect_stdout(_ClosedPipe()), contextlib.redirect_stderr(err):
         assert main(["--help"]) in (0, 141)
     assert "Traceback" not in err.getvalue()
+
+
+@pytest.mark.timeout(60)
+def test_any_os_error_is_one_line_with_the_path(monkeypatch):
+    import naoviz.cli.info as info
+
+    def denied():
+        raise PermissionError(13, "Permission denied", "/some/where")
+    monkeypatch.setattr(info, "collect", denied)
+    code, out, err = run_cli(["info"])
+    assert code == 2 and "Traceback" not in err
+    assert err.strip() == "naoviz info: error: /some/where: Permission denied"
