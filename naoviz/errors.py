@@ -11,3 +11,27 @@ class DataMissingError(NaovizError, FileNotFoundError):
 
 class CheckpointError(NaovizError, ValueError):
     """A checkpoint is corrupt or does not match the model it is loaded into."""
+
+
+SHOWN_CHARS = 80
+
+
+def cut(text: object, limit: int = SHOWN_CHARS) -> str:
+    """``text`` on one line and at most about ``limit`` characters (``...`` marks a cut): error messages
+    echo what they were given, and a 100 kB argument must not become a 100 kB message."""
+    text = str(text).replace("\r\n", "\\n").replace("\n", "\\n").replace("\r", "\\r")
+    return text if len(text) <= limit else text[:max(limit - 3, 1)] + "..."
+
+
+def show(value: object, limit: int = SHOWN_CHARS) -> str:
+    """``repr(value)`` cut to about ``limit`` characters: the ``got ...`` part of an error message."""
+    return cut(repr(value), limit)
+
+
+def unknown_fields(unknown, known, listed_in: str) -> str:
+    """``unknown field(s) 'hiden_size' (did you mean 'hidden_size'?); fields: <listed_in>``, short."""
+    import difflib
+    names = ", ".join(show(str(u), 40) for u in unknown)
+    close = difflib.get_close_matches(str(unknown[0]), sorted(known), n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    return f"unknown field(s) {cut(names)}{hint}; fields: {listed_in}"

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
+from naoviz.errors import show
 from naoviz.spaces.base import Arch, SearchSpace
 
 _TABLES: dict[tuple[str, str], Any] = {}   # per-process cache: workers load a table once
@@ -123,11 +124,15 @@ class TableEvaluator(Evaluator):
         if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
             report = next((m for m in ("cifar10_test_acc", "test_acc") if m in table.metrics), metric)
         for field, value in (("metric", metric), ("report", report)):
-            if value not in table.metrics:
-                raise ValueError(f"{field}: unknown metric {value!r} for {self.benchmark_name}; "
-                                 f"available: {', '.join(table.metrics)}")
+            if not isinstance(value, str) or value not in table.metrics:
+                shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: naoviz data show)"
+                                                         if len(table.metrics) > 5 else "")
+                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}; "
+                                 f"available: {shown}")
         if cost and cost not in table.metrics:
-            raise ValueError(f"cost: unknown metric {cost!r} for {self.benchmark_name}")
+            raise ValueError(f"cost: unknown metric {show(cost)} for {self.benchmark_name}")
+        if isinstance(delay_s, bool) or not isinstance(delay_s, (int, float)) or not 0 <= delay_s <= 3600:
+            raise ValueError(f"delay_s: must be a number of seconds in [0, 3600], got {show(delay_s)}")
         from naoviz.tables.benchmark import lower_is_better
         self.metric, self.report, self.cost, self.delay_s = metric, report, cost, float(delay_s)
         self.maximize = not lower_is_better(metric)

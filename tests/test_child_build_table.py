@@ -98,3 +98,20 @@ def test_train_metrics_plugs_into_the_training_evaluator():
                            data="synthetic", epochs=1, channels=4, cells=1, batch_size=128)
     out = ev(space.sample(1, seed=0)[0])
     assert 0 <= out["metrics"]["valid_acc"] <= 100 and out["cost_s"] > 0 and out["metrics"]["params_M"] > 0
+
+
+def test_a_nan_metric_is_an_error_never_a_table_row(tmp_path):
+    from naoviz.child.build_table import METRICS, write_table
+    from naoviz.errors import NaovizError
+    space = NB201Space()
+    store = RunStore(tmp_path / "s.db")
+    run = store.create_run("build-table", {"x": 1}, 0)
+    arch = space.from_index(0)
+    metrics = {m: 1.0 for m in METRICS} | {"valid_loss": float("nan")}
+    store.add_evaluation(run, space="nb201", arch=space.format(arch), canonical=space.canonical(arch),
+                         metrics=metrics, evaluator="child-trainer", cost_s=1.0)
+    with pytest.raises(NaovizError, match="non-finite metrics.*valid_loss"):
+        write_table(store, run, tmp_path / "t.csv")
+    assert not (tmp_path / "t.csv").exists()
+    with pytest.raises(ValueError, match="--lr"):
+        BuildConfig(**{**TINY, "lr": float("nan")}).check()

@@ -45,7 +45,8 @@ TINY = ["--seeds", "1", "--set", "epochs=1", "--set", "hidden_size=16", "--set",
 
 def test_bench_predictor_lower_is_better_metric(capsys):
     """A loss is learnt as lower-is-better; tau stays prediction vs truth (positive = good)."""
-    rc = main(["predictor", "--metric", "valid_loss", "--train-sizes", "40", *TINY, "--set", "epochs=30",
+    tiny = [a.replace("epochs=1", "epochs=30") for a in TINY]
+    rc = main(["predictor", "--metric", "valid_loss", "--train-sizes", "40", *tiny,
                "--no-steps", "--json"])
     assert rc == 0
     out = json.loads(capsys.readouterr().out)

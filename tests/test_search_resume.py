@@ -260,11 +260,12 @@ def test_resume_refuses_options_that_conflict_with_the_stored_run(tmp_path, nb20
 def test_store_resume_and_seed_values_are_checked_before_any_work(tmp_path, capsys):
     from naoviz.cli import main
     db = tmp_path / "new.db"
-    for argv, message in ((["--store", ""], "--store: empty path"),
-                          (["--store", "  ", "--resume", "abc"], "--store: empty path"),
-                          (["--store", str(db), "--resume", ""], "--resume: empty run id"),
-                          (["--store", str(db), "--seed", str(2**70)], "--seed: must be an int in 0..2**63-1, got 1180591620717411303424"),
-                          (["--store", str(db), "--seed", "-1"], "--seed: must be an int in 0..2**63-1, got -1")):
+    for argv, message in ((["--store", ""], "--store: must be a non-empty path"),
+                          (["--store", "  ", "--resume", "abc"], "--store: must be a non-empty path"),
+                          (["--store", str(db), "--resume", ""], "--resume: must be a run id"),
+                          (["--store", str(db), "--seed", str(2**70)],
+                           "--seed: must be an int in 0..9223372036854775807, got '1180591620717411303424'"),
+                          (["--store", str(db), "--seed", "-1"], "--seed: must be an int in 0..9223372036854775807, got '-1'")):
         assert main(["search", "--algo", "rs", "--queries", "3", "--no-progress", *argv]) == 2, argv
         assert capsys.readouterr().err.startswith(f"naoviz search: error: {message}")
     assert not db.exists()                            # refused before the store was opened

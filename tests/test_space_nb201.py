@@ -157,3 +157,17 @@ def test_token_labels_name_each_token():
     assert len(pair) == 12 and len(op) == 6
     assert pair[:2] == ["0→1 from 0", "0→1 nor_conv_3x3"] and op[4] == "1→3 nor_conv_1x1"
     assert NB201Space("pair").step_labels(arch) == op == NB201Space("op").step_labels(arch)   # one per edge
+
+
+@pytest.mark.parametrize("value", [2.5, True, np.bool_(True), "7", b"7", "\u0663", None, float("inf"), np.float64(2.0)])
+def test_integers_mean_integers(value, nb201_table):
+    """An index or an op is an int or a numpy integer; everything else is a ValueError naming the value, never
+    a silent int() (2.5 -> 2, True -> 1, '٣' -> 3) nor a TypeError/OverflowError."""
+    space = NB201Space()
+    for call in (space.from_index, lambda v: space.validate([v] * 6), lambda v: space.from_tokens([v] * 12),
+                 nb201_table.index_of, nb201_table.query, lambda v: nb201_table.query([v] * 6)):
+        with pytest.raises(ValueError):
+            call(value)
+    assert space.from_index(np.int64(7)) == space.from_index(7)
+    assert nb201_table.query(np.int32(7))["arch_index"] == 7
+    assert space.validate(np.array([0, 1, 2, 3, 4, 0])) == (0, 1, 2, 3, 4, 0)

@@ -1,12 +1,17 @@
 """Build a child network from a space name and an architecture (string or ints)."""
 from __future__ import annotations
 
+import math
 from dataclasses import asdict, dataclass
 from typing import Optional, Union
 
 from torch import nn
 
+from naoviz.errors import show
 from naoviz.spaces import SearchSpace, get_space
+
+MAX_CHANNELS = 256     # NAONet's largest published width is 128
+MAX_CELLS = 16         # cells per stage (NB201 uses 5, NAONet 6)
 
 
 @dataclass
@@ -22,13 +27,27 @@ class NetOptions:
     def to_dict(self) -> dict:
         return asdict(self)
 
+    def validate(self) -> "NetOptions":
+        """``ValueError`` naming a bad field (sizes are bounded so a typo cannot allocate 100 GB)."""
+        for name, hi in (("channels", MAX_CHANNELS), ("cells", MAX_CELLS)):
+            v = getattr(self, name)
+            if v is not None and (isinstance(v, bool) or not isinstance(v, int) or not 1 <= v <= hi):
+                raise ValueError(f"net: {name} must be None or an int in 1..{hi}, got {show(v)}")
+        if not isinstance(self.aux_head, bool):
+            raise ValueError(f"net: aux_head must be True or False, got {show(self.aux_head)}")
+        for name in ("drop_path_keep", "keep_prob"):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, (int, float)) or not math.isfinite(v) or not 0 < v <= 1:
+                raise ValueError(f"net: {name} must be a number in (0, 1], got {show(v)}")
+        return self
+
 
 def build_network(space: Union[str, SearchSpace], arch, num_classes: int = 10, in_channels: int = 3,
                   options: Optional[NetOptions] = None) -> nn.Module:
     """The macro network of ``space`` with cell ``arch``; ``ValueError`` if the arch is not valid."""
     space = get_space(space) if isinstance(space, str) else space
     arch = space.coerce(arch)
-    o = options or NetOptions()
+    o = (options or NetOptions()).validate()
     if space.name == "nb201":
         from naoviz.child.nb201_net import NB201Net, NB201NetConfig
         return NB201Net(arch, NB201NetConfig(o.channels or 16, o.cells or 5, num_classes, in_channels))

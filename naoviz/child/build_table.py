@@ -8,12 +8,14 @@ per class (the member with the smallest ``arch_index``); the benchmark answers f
 from __future__ import annotations
 
 import json
+import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Callable, Optional, Union
 
 import numpy as np
 
+from naoviz.errors import NaovizError, show
 from naoviz.paths import atomic_write_text
 from naoviz.spaces import NB201Space
 
@@ -41,12 +43,30 @@ class BuildConfig:
         return asdict(self)
 
     def check(self) -> None:
+        """``ValueError`` naming the option of the first bad field (the CLI's names: ``--batch-size``)."""
+        from naoviz.child.build import MAX_CELLS, MAX_CHANNELS
+        from naoviz.child.data import DATASETS
+        from naoviz.child.trainer import MAX_SEED
+
+        def is_int(v) -> bool:
+            return not isinstance(v, bool) and isinstance(v, int)
+
         if self.space != "nb201":
-            raise ValueError(f"--space: build-table makes NB201-indexed tables; got {self.space!r}")
-        if self.archs != "all" and (not isinstance(self.archs, int) or self.archs < 1):
-            raise ValueError(f"--archs: expected 'all' or a positive number, got {self.archs!r}")
-        if self.epochs < 1:
-            raise ValueError(f"--epochs: must be >= 1, got {self.epochs}")
+            raise ValueError(f"--space: build-table makes NB201-indexed tables; got {show(self.space)}")
+        if self.data not in DATASETS:
+            raise ValueError(f"--data: expected one of {', '.join(DATASETS)}, got {show(self.data)}")
+        classes = len(NB201Space().classes)
+        if self.archs != "all" and (not is_int(self.archs) or not 1 <= self.archs <= classes):
+            raise ValueError(f"--archs: expected 'all' or a number in 1..{classes} (the canonical classes), "
+                             f"got {show(self.archs)}")
+        for name, lo, hi in (("epochs", 1, 10_000), ("channels", 1, MAX_CHANNELS), ("cells", 1, MAX_CELLS),
+                             ("batch_size", 1, 65_536), ("seed", 0, MAX_SEED)):
+            v = getattr(self, name)
+            if not is_int(v) or not lo <= v <= hi:
+                raise ValueError(f"--{name.replace('_', '-')}: must be an int in {lo}..{hi}, got {show(v)}")
+        if isinstance(self.lr, bool) or not isinstance(self.lr, (int, float)) or not math.isfinite(self.lr) \
+                or not 0 < self.lr <= 10:
+            raise ValueError(f"--lr: must be a finite number in (0, 10], got {show(self.lr)}")
 
 
 def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Optional[int] = 8,
@@ -145,6 +165,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                     outcomes = evaluator.evaluate_many(archs)
                 for k, outcome in outcomes:
                     arch = archs[k]
+                    _check_finite(space.format(arch), outcome["metrics"])
                     store.add_evaluation(run_id, space="nb201", arch=space.format(arch), canonical=space.canonical(arch),
                                          metrics=outcome["metrics"], evaluator="child-trainer", cost_s=outcome["cost_s"],
                                          extra={"arch_index": todo[k][0]})
@@ -163,11 +184,22 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                 "rows": len(done) + trained, "table": str(path)}
 
 
+def _check_finite(arch: str, metrics: dict) -> None:
+    """A trained cell whose metrics are NaN or infinite (diverged training) is an error, never a table row."""
+    bad = {m: metrics.get(m) for m in METRICS
+           if not isinstance(metrics.get(m), (int, float)) or not math.isfinite(metrics[m])}
+    if bad:
+        raise NaovizError(f"build-table: training {arch} gave non-finite metrics {bad}; nothing was written for "
+                          "it (lower --lr?)")
+
+
 def write_table(store, run_id: str, out: Union[str, Path]) -> Path:
-    """The run's evaluations as a table ``arch_index, arch_str, <METRICS>`` sorted by index (atomic write)."""
+    """The run's evaluations as a table ``arch_index, arch_str, <METRICS>`` sorted by index (atomic write).
+    A stored evaluation with a NaN or infinite metric is an error: tables hold finite numbers only."""
     space = NB201Space()
     rows = []
     for e in store.evaluations(run_id):
+        _check_finite(e["arch"], e["metrics"])
         arch = space.parse(e["arch"])
         rows.append([space.index_of(arch), e["arch"]] + [e["metrics"][m] for m in METRICS])
     rows.sort()

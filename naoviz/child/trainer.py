@@ -16,7 +16,7 @@ from naoviz.child.build import NetOptions, build_network
 from naoviz.child.checkpoint import load_checkpoint, save_checkpoint
 from naoviz.child.data import ChildData, augment_batch
 from naoviz.child.ops import count_params
-from naoviz.errors import NaovizError
+from naoviz.errors import NaovizError, show
 from naoviz.spaces import SearchSpace, get_space
 
 
@@ -44,6 +44,37 @@ class TrainConfig:
 
     def to_dict(self) -> dict:
         return asdict(self)
+
+    def validate(self) -> "TrainConfig":
+        """``ValueError`` naming the first bad field: ints are ints (not bool), numbers finite and in range."""
+        def bad(name, why):
+            raise ValueError(f"train: {name} must be {why}, got {show(getattr(self, name))}")
+
+        def number(v) -> bool:
+            return not isinstance(v, bool) and isinstance(v, (int, float)) and math.isfinite(v)
+
+        for name, lo, hi in (("epochs", 1, 10_000), ("batch_size", 1, 65_536), ("eval_batch_size", 1, 100_000),
+                             ("seed", 0, MAX_SEED)):
+            v = getattr(self, name)
+            if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+                bad(name, f"an int in {lo}..{hi}")
+        if self.cutout is not None and (isinstance(self.cutout, bool) or not isinstance(self.cutout, int)
+                                        or not 0 <= self.cutout <= 64):
+            bad("cutout", "None or an int in 0..64")
+        for name, lo, hi, lo_open in (("lr", 0.0, 10.0, True), ("lr_min", 0.0, 10.0, False),
+                                      ("momentum", 0.0, 0.999, False), ("weight_decay", 0.0, 1.0, False),
+                                      ("grad_clip", 0.0, 1e6, False), ("aux_weight", 0.0, 10.0, False)):
+            v = getattr(self, name)
+            if not number(v) or not (v > lo if lo_open else v >= lo) or v > hi:
+                bad(name, f"a finite number in {'(' if lo_open else '['}{lo:g}, {hi:g}]")
+        if self.lr_min > self.lr:
+            bad("lr_min", f"<= lr ({self.lr:g})")
+        if not isinstance(self.device, str):
+            bad("device", "a device name (auto, cpu, cuda, cuda:N, mps)")
+        return self
+
+
+MAX_SEED = 2**32 - 1       # the trainer seeds torch with seed * 1_000_003 + epoch, which must fit in int64
 
 
 @dataclass
@@ -80,10 +111,15 @@ def resolve_device(name: str = "auto") -> torch.device:
         return torch.device("cuda" if torch.cuda.is_available() else "mps" if has_mps else "cpu")
     try:
         dev = torch.device(name)
-    except RuntimeError:
-        raise ValueError(f"device: unknown device {name!r}; expected auto, cpu, cuda, cuda:N or mps") from None
+    except (RuntimeError, TypeError, ValueError):
+        dev = None
+    if dev is None or dev.type not in ("cpu", "cuda", "mps"):
+        raise ValueError(f"device: unknown device {show(name)}; expected auto, cpu, cuda, cuda:N or mps")
     if dev.type == "cuda" and not torch.cuda.is_available():
         raise NaovizError(f"device: {name!r} requested but CUDA is not available; use --device auto or cpu")
+    if dev.type == "cuda" and dev.index is not None and dev.index >= torch.cuda.device_count():
+        raise NaovizError(f"device: {name!r} requested but only {torch.cuda.device_count()} CUDA device(s) "
+                          "are visible; use --device cuda")
     if dev.type == "mps" and not has_mps:
         raise NaovizError(f"device: {name!r} requested but MPS is not available; use --device auto or cpu")
     return dev
@@ -101,10 +137,8 @@ class ChildTrainer:
                  config: Optional[TrainConfig] = None, net: Optional[NetOptions] = None):
         self.space = get_space(space) if isinstance(space, str) else space
         self.arch = self.space.coerce(arch)
-        config = config or TrainConfig()
-        self.data, self.config, self.net_options = data, config, net or NetOptions()
-        if config.epochs < 1 or config.batch_size < 1:
-            raise ValueError(f"train: epochs and batch_size must be >= 1, got {config.epochs}, {config.batch_size}")
+        config = (config or TrainConfig()).validate()
+        self.data, self.config, self.net_options = data, config, (net or NetOptions()).validate()
         self.device = resolve_device(config.device)
         self.cuda = self.device.type == "cuda"
         torch.manual_seed(config.seed)

@@ -1,16 +1,21 @@
 """The ``naoviz`` command: one module per command group, each with ``add_parser(subparsers)``.
 
-User mistakes (``NaovizError``, ``ValueError``, ``KeyError``, missing files) print one line to stderr
-and exit with status 2; anything else is a bug and keeps its traceback.
+User mistakes (``NaovizError``, ``ValueError``, ``KeyError``, any ``OSError``, and argparse's usage errors)
+print ONE line to stderr, ``naoviz CMD: error: --option: <why>, got <value>`` (values cut to about 80
+characters), and exit with status 2; a closed stdout pipe (``naoviz ... | head``) ends quietly; anything
+else is a bug and keeps its traceback. ``main`` returns the exit status (argparse's too) instead of raising.
 """
 from __future__ import annotations
 
 import argparse
 import importlib
+import os
+import re
 import sys
 from typing import Optional, Sequence
 
 from naoviz import __version__
+from naoviz.cli.common import cut, one_line
 from naoviz.errors import NaovizError
 
 # Command modules, in the order ``naoviz --help`` lists them.
@@ -25,8 +30,21 @@ COMMAND_MODULES = [
 ]
 
 
+_QUOTED = re.compile(r"'(?:[^'\\]|\\.){80,}'")
+
+
+class Parser(argparse.ArgumentParser):
+    """argparse with one-line errors: ``naoviz search: error: --threads: must be ..., got '0'`` (no usage
+    block; ``--help`` shows it). Subcommand parsers are made by the same class."""
+
+    def error(self, message: str):
+        message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        message = _QUOTED.sub(lambda m: cut(m.group(0), 80), message)
+        self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = Parser(
         prog="naoviz", description="See and use Neural Architecture Optimization (NAO).")
     parser.add_argument("--version", action="version", version=f"naoviz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
@@ -36,18 +54,47 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-def main(argv: Optional[Sequence[str]] = None) -> int:
-    parser = build_parser()
-    args = parser.parse_args(argv)
+def _error_text(exc: BaseException) -> str:
+    if isinstance(exc, KeyError) and exc.args:
+        return str(exc.args[0])
+    if isinstance(exc, OSError) and not isinstance(exc, NaovizError) and exc.filename and exc.strerror:
+        where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+        return f"{cut(where, 200)}: {exc.strerror}"
+    return str(exc)
+
+
+def _quiet_stdout() -> None:
+    """After a closed pipe: point stdout at /dev/null so the interpreter's final flush cannot fail too
+    (the Python documentation's recipe for SIGPIPE)."""
     try:
-        return int(args.func(args) or 0)
-    except (NaovizError, ValueError, KeyError, FileNotFoundError) as exc:
-        message = exc.args[0] if isinstance(exc, KeyError) and exc.args else exc
-        print(f"naoviz {args.command}: error: {message}", file=sys.stderr)
-        return 2
-    except KeyboardInterrupt:
-        print(f"naoviz {args.command}: interrupted", file=sys.stderr)
-        return 130
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    command = "?"
+    try:
+        parser = build_parser()
+        try:
+            args = parser.parse_args(argv)
+        except SystemExit as exc:       # --help / --version (0) or a usage error (2, its line already printed)
+            return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
+        command = args.command
+        try:
+            return int(args.func(args) or 0)
+        except BrokenPipeError:
+            raise
+        except (NaovizError, ValueError, KeyError, OSError) as exc:
+            print(f"naoviz {command}: error: {one_line(_error_text(exc))}", file=sys.stderr)
+            return 2
+        except KeyboardInterrupt:
+            print(f"naoviz {command}: interrupted", file=sys.stderr)
+            return 130
+    except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say
+        _quiet_stdout()
+        return 141
 
 
 if __name__ == "__main__":  # pragma: no cover

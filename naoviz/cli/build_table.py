@@ -1,7 +1,9 @@
 """``naoviz build-table``: train one NB201 architecture per canonical class into a tabular benchmark."""
 from __future__ import annotations
 
-from naoviz.cli.common import emit_json
+from naoviz.cli.child import MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS
+from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, path_arg, readable_dir, show,
+                               writable_file)
 
 
 def add_parser(sub) -> None:
@@ -11,18 +13,22 @@ def add_parser(sub) -> None:
                                    "to the run store as they finish; rerunning the same command resumes.")
     p.add_argument("--space", default="nb201", choices=["nb201"])
     p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"])
-    p.add_argument("--epochs", type=int, default=4)
-    p.add_argument("--archs", default="all", help="'all' canonical classes or a number N (seeded subset)")
-    p.add_argument("--channels", type=int, default=8, help="width C of the NB201 net")
-    p.add_argument("--cells", type=int, default=1, help="cells per stage N")
-    p.add_argument("--batch-size", type=int, default=64)
-    p.add_argument("--lr", type=float, default=0.05)
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--data-dir", default=None)
-    p.add_argument("--store", required=True, help="run-store SQLite file (resumes a build with the same settings)")
-    p.add_argument("--out", default=None, help="table path (default: <data dir>/nb201_digits.csv)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address tcp://host:port")
-    p.add_argument("--workers", type=int, default=0, help="local Dask worker processes (1 thread each)")
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4)
+    p.add_argument("--archs", default="all", type=nonempty("'all' or a number", 100),
+                   help="'all' canonical classes or a number N (seeded subset)")
+    p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=8, help="width C of the NB201 net")
+    p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=1, help="cells per stage N")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64)
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05)
+    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0)
+    p.add_argument("--data-dir", default=None, type=path_arg)
+    p.add_argument("--store", required=True, type=path_arg,
+                   help="run-store SQLite file (resumes a build with the same settings)")
+    p.add_argument("--out", default=None, type=path_arg, help="table path (default: <data dir>/nb201_digits.csv)")
+    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
+                   help="Dask scheduler address tcp://host:port")
+    p.add_argument("--workers", type=int_in(0, max_workers()), default=0,
+                   help="local Dask worker processes (1 thread each; at most 4 per CPU core)")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
@@ -32,17 +38,29 @@ def run(args) -> int:
     from naoviz.child.build_table import BuildConfig, build_benchmark
     from naoviz.evaluate import ClusterConfig
     from naoviz.paths import data_dir
+    from naoviz.store import RunStore
 
-    archs = args.archs
+    from naoviz.cli.search import _check_cluster
+
+    archs = args.archs.strip()
     if archs != "all":
-        try:
-            archs = int(archs)
-        except ValueError:
-            raise ValueError(f"--archs: expected 'all' or a number, got {args.archs!r}") from None
+        if not (archs.isascii() and archs.isdigit() and len(archs) <= 9):
+            raise ValueError(f"--archs: expected 'all' or a number, got {show(args.archs)}")
+        archs = int(archs)
     config = BuildConfig(space=args.space, data=args.data, epochs=args.epochs, archs=archs,
                          channels=args.channels, cells=args.cells, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, data_dir=args.data_dir)
+    config.check()
+    _check_cluster(args.scheduler, args.workers, "--workers")
+    if args.data_dir is not None:
+        readable_dir(args.data_dir, "--data-dir")
     out = args.out or str(data_dir() / DIGITS_FILE)
+    writable_file(args.store, "--store")       # both written only after the training: checked before it
+    writable_file(out, "--out")
+    try:
+        RunStore(args.store)
+    except ValueError as exc:
+        raise ValueError(f"--store: {exc}") from None
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.workers or False)
     summary = build_benchmark(config, args.store, out, cluster, progress=not args.json)
     if args.json:

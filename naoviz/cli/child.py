@@ -1,10 +1,24 @@
 """``naoviz train-child``: train one child network (NB201 or NAONet cell) and print its metrics."""
 from __future__ import annotations
 
-from naoviz.cli.common import emit_json
+import argparse
+import re
+
+from naoviz.cli.common import (emit_json, float_in, int_in, nonempty, option_error, path_arg, readable_dir, show,
+                               writable_dir)
 
 SPACE_CHOICES = ("nb201", "naonet", "naonet-ws")
 DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")
+# Bounds shared with build-table (naoviz.child.trainer / naoviz.child.build check them again).
+MAX_EPOCHS, MAX_BATCH, MAX_CHANNELS, MAX_CELLS, MAX_CHILD_SEED = 10_000, 65_536, 256, 16, 2**32 - 1
+_DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
+
+
+def device_name(text: str) -> str:
+    """``type=`` for --device: auto, cpu, cuda, cuda:N or mps (availability is checked before training)."""
+    if not _DEVICE.fullmatch(text.strip()):
+        raise argparse.ArgumentTypeError(f"expected auto, cpu, cuda, cuda:N or mps, got {show(text)}")
+    return text.strip()
 
 
 def add_parser(sub) -> None:
@@ -12,21 +26,26 @@ def add_parser(sub) -> None:
                        description="Train the macro network of one cell and report train/valid/test metrics. "
                                    "--arch takes the space's string or a reference cell name (e.g. NAONet-A).")
     p.add_argument("--space", choices=SPACE_CHOICES, default="nb201")
-    p.add_argument("--arch", required=True, help="architecture string, or NAONet / NAONet-A / NAONet-WS / NAONet-B")
+    p.add_argument("--arch", required=True, type=nonempty("an architecture string", 10_000),
+                   help="architecture string, or NAONet / NAONet-A / NAONet-WS / NAONet-B")
     p.add_argument("--data", choices=DATA_CHOICES, default="digits")
-    p.add_argument("--epochs", type=int, default=10)
-    p.add_argument("--batch-size", type=int, default=128)
-    p.add_argument("--lr", type=float, default=0.025)
-    p.add_argument("--weight-decay", type=float, default=3e-4)
-    p.add_argument("--cutout", type=int, default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
-    p.add_argument("--channels", type=int, default=None, help="width C / F (default 16 for nb201, 36 for naonet)")
-    p.add_argument("--cells", type=int, default=None, help="cells per stage N (default 5 for nb201, 6 for naonet)")
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=10)
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=128)
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.025)
+    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=3e-4)
+    p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
+    p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
+                   help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
+    p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,
+                   help=f"cells per stage N, 1..{MAX_CELLS} (default 5 for nb201, 6 for naonet)")
     p.add_argument("--no-aux", action="store_true", help="NAONet: no auxiliary head")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--device", default="auto", help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0)
+    p.add_argument("--device", default="auto", type=device_name,
+                   help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
-    p.add_argument("--checkpoint-dir", default=None, help="save every epoch here and resume from it")
-    p.add_argument("--data-dir", default=None, help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
+    p.add_argument("--checkpoint-dir", default=None, type=path_arg, help="save every epoch here and resume from it")
+    p.add_argument("--data-dir", default=None, type=path_arg,
+                   help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
     p.add_argument("--json", action="store_true", help="machine-readable output (with the per-epoch history)")
     p.set_defaults(func=run)
 
@@ -38,26 +57,39 @@ def _arch_text(space: str, text: str) -> str:
     if ref is None:
         return text
     if ref["space"] != space:
-        raise ValueError(f"--arch: reference cell {text!r} belongs to --space {ref['space']}, not {space}")
+        raise ValueError(f"--arch: reference cell {show(text)} belongs to --space {ref['space']}, not {space}")
     return ref["arch"]
 
 
 def run(args) -> int:
     import torch
 
-    from naoviz.child import NetOptions, TrainConfig, load_data, train_child
+    from naoviz.child import NetOptions, TrainConfig, load_data, resolve_device, train_child
+    from naoviz.errors import NaovizError
     from naoviz.spaces import get_space
 
     if torch.get_num_threads() > 4 and not torch.cuda.is_available():
         torch.set_num_threads(4)
+    # Everything is checked before any data is read or any epoch runs.
     space = get_space(args.space)
-    arch = space.parse(_arch_text(args.space, args.arch))          # fails before any data is read
-    data = load_data(args.data, seed=args.seed, directory=args.data_dir)
+    try:
+        arch = space.parse(_arch_text(args.space, args.arch))
+    except ValueError as exc:
+        raise (exc if str(exc).startswith("--arch") else ValueError(f"--arch: {exc}")) from None
+    try:
+        resolve_device(args.device)
+    except (ValueError, NaovizError) as exc:
+        raise option_error(exc, "device") from None
+    if args.data_dir is not None:
+        readable_dir(args.data_dir, "--data-dir")
+    if args.checkpoint_dir is not None:
+        writable_dir(args.checkpoint_dir, "--checkpoint-dir")
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
                          weight_decay=args.weight_decay, cutout=args.cutout, seed=args.seed,
                          device=args.device, compile=args.compile, progress=not args.json,
-                         checkpoint_dir=args.checkpoint_dir)
-    net = NetOptions(channels=args.channels, cells=args.cells, aux_head=not args.no_aux)
+                         checkpoint_dir=args.checkpoint_dir).validate()
+    net = NetOptions(channels=args.channels, cells=args.cells, aux_head=not args.no_aux).validate()
+    data = load_data(args.data, seed=args.seed, directory=args.data_dir)
     result = train_child(space, arch, data, config, net)
     if args.json:
         emit_json(result.to_dict())

@@ -1,13 +1,166 @@
-"""Helpers shared by the command modules."""
+"""Helpers shared by the command modules: JSON output, argparse ``type=`` checks, output-path checks and
+the one-line error format (``naoviz CMD: error: --option: <why>, got <value>``).
+
+Every value a message echoes goes through :func:`show` / :func:`cut` (about 80 characters, one line).
+"""
 from __future__ import annotations
 
+import argparse
+import json
+import math
+import os
+import re
 import sys
-from typing import Any
+import tempfile
+from pathlib import Path
+from typing import Any, Optional
 
+from naoviz.errors import cut, show  # noqa: F401  (the one cutting helper, re-exported for the commands)
 from naoviz.jsonio import dumps_strict
+
+MAX_LINE = 400           # safety net for the final error line; messages echo values through show()
+MAX_SEED = 2**63 - 1     # seeds are stored in SQLite INTEGER columns (int64)
+MAX_PATH = 4096
+
+_INT = re.compile(r"[+-]?[0-9]{1,30}")                                      # ASCII digits only
+_FLOAT = re.compile(r"[+-]?([0-9]+\.?[0-9]*|\.[0-9]+)([eE][+-]?[0-9]{1,4})?")  # no nan / inf / 1_0
 
 
 def emit_json(payload: Any) -> None:
     """Print ``payload`` as indented, strict JSON on stdout (the ``--json`` flag of every command):
     NaN and infinities are written as ``null``."""
     sys.stdout.write(dumps_strict(payload, indent=2, default=str) + "\n")
+
+
+def one_line(message: object, limit: int = MAX_LINE) -> str:
+    """An error message as one line of at most ``limit`` characters."""
+    return cut(message, limit)
+
+
+def option_error(exc: BaseException, *options: str) -> BaseException:
+    """``exc`` re-worded for the CLI when its message starts with ``<field>:`` for a field in ``options``
+    (e.g. ``metric: unknown metric ...`` -> ``--metric: unknown metric ...``); else ``exc`` itself."""
+    message = str(exc.args[0]) if isinstance(exc, KeyError) and exc.args else str(exc)
+    for name in options:
+        field = name.lstrip("-").replace("-", "_")
+        for prefix in (f"{field}:", f"{name.lstrip('-')}:"):
+            if message.startswith(prefix):
+                return ValueError(f"--{name.lstrip('-')}:{message[len(prefix):]}")
+    return exc
+
+
+# -- argparse types: argparse reports "argument --x: <message>" and exits 2 ------------------------------
+def _typed(name: str, fn):
+    fn.__name__ = name           # argparse names the type in its fallback message
+    return fn
+
+
+def int_in(lo: int, hi: int):
+    """``type=`` for an int in ``lo..hi`` written in ASCII digits (no 1e9, 2.5, True, or other scripts)."""
+    def parse(text: str) -> int:
+        s = str(text).strip()
+        if not _INT.fullmatch(s) or not lo <= int(s) <= hi:
+            raise argparse.ArgumentTypeError(f"must be an int in {lo}..{hi}, got {show(text)}")
+        return int(s)
+    return _typed(f"int in {lo}..{hi}", parse)
+
+
+def float_in(lo: Optional[float] = None, hi: Optional[float] = None, lo_open: bool = False):
+    """``type=`` for a finite float in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``); NaN and inf refused."""
+    left = "(" if lo_open else "["
+    span = f"in {left}{lo:g}, {hi:g}]" if lo is not None and hi is not None else \
+        (f"> {lo:g}" if lo_open else f">= {lo:g}") if lo is not None else "finite"
+
+    def parse(text: str) -> float:
+        s = str(text).strip()
+        ok = bool(_FLOAT.fullmatch(s))
+        v = float(s) if ok else math.nan
+        ok = ok and math.isfinite(v) and (lo is None or (v > lo if lo_open else v >= lo)) \
+            and (hi is None or v <= hi)
+        if not ok:
+            raise argparse.ArgumentTypeError(f"must be a finite number {span}, got {show(text)}")
+        return v
+    return _typed("number", parse)
+
+
+def nonempty(what: str = "a non-empty value", limit: int = 10_000):
+    """``type=`` for a string that is not empty, has no NUL byte and is at most ``limit`` characters."""
+    def parse(text: str) -> str:
+        if not text.strip() or "\x00" in text or len(text) > limit:
+            raise argparse.ArgumentTypeError(f"must be {what}, got {show(text)}")
+        return text
+    return _typed("text", parse)
+
+
+path_arg = nonempty("a non-empty path (no NUL byte, at most 4096 characters)", MAX_PATH)
+
+
+def path_type(text: str) -> Path:
+    """``type=`` for a path option that the command reads as a ``Path``."""
+    return Path(path_arg(text)).expanduser()
+
+
+path_type.__name__ = "path"
+
+
+def json_value(text: str, option: str) -> Any:
+    """``text`` parsed as JSON; ``ValueError`` naming ``option`` when it is not JSON or nested too deeply."""
+    try:
+        return json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise ValueError(f"{option}: not valid JSON ({exc.msg} at position {exc.pos}), got {show(text)}") from None
+    except RecursionError:
+        raise ValueError(f"{option}: JSON nested too deeply, got {show(text)}") from None
+
+
+# -- output paths: checked before any work, so a bad one never wastes a training run ---------------------
+def _try_write(folder: Path, option: str) -> None:
+    try:
+        fd, name = tempfile.mkstemp(prefix=".naoviz-check-", dir=folder)
+        os.close(fd)
+        os.unlink(name)
+    except OSError as exc:
+        raise ValueError(f"{option}: cannot write into {cut(folder, 200)} ({exc.strerror or exc})") from None
+
+
+def writable_dir(path, option: str, create: bool = True) -> Path:
+    """The folder ``path`` (created when ``create``), checked writable; ``ValueError`` naming ``option``."""
+    folder = Path(path).expanduser()
+    if folder.exists() and not folder.is_dir():
+        raise ValueError(f"{option}: {cut(folder, 200)} is a file, not a folder")
+    if not create:                     # nothing made: the nearest existing ancestor must be a folder
+        ancestor = next((a for a in folder.absolute().parents if a.exists()), None)
+        if ancestor is not None and not ancestor.is_dir():
+            raise ValueError(f"{option}: {cut(ancestor, 200)} is a file, not a folder")
+        return folder
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise ValueError(f"{option}: cannot create folder {cut(folder, 200)} ({exc.strerror or exc})") from None
+    _try_write(folder, option)
+    return folder
+
+
+def writable_file(path, option: str) -> Path:
+    """The file ``path`` can be written (its folder is created; an existing file must be writable)."""
+    target = Path(path).expanduser()
+    if target.is_dir():
+        raise ValueError(f"{option}: {cut(target, 200)} is a folder, not a file")
+    writable_dir(target.parent if str(target.parent) else Path("."), option)
+    if target.exists() and not os.access(target, os.W_OK):
+        raise ValueError(f"{option}: {cut(target, 200)} is not writable")
+    return target
+
+
+def readable_dir(path, option: str) -> Path:
+    """An existing folder, else ``ValueError`` naming ``option``."""
+    folder = Path(path).expanduser()
+    if not folder.is_dir():
+        why = "is a file, not a folder" if folder.exists() else "does not exist"
+        raise ValueError(f"{option}: {cut(folder, 200)} {why}")
+    return folder
+
+
+def max_workers() -> int:
+    """Upper bound of worker-count options: 4 per CPU core."""
+    return 4 * (os.cpu_count() or 1)

@@ -4,7 +4,9 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import emit_json
+from naoviz.cli.common import emit_json, nonempty, path_type, readable_dir, show, writable_dir
+
+_SCHEMES = ("http://", "https://", "file://")
 
 
 def add_parser(sub) -> None:
@@ -16,8 +18,8 @@ def add_parser(sub) -> None:
     d.add_argument("what", nargs="?", default="nb201", choices=("nb201", "cifar10", "cifar100"),
                    help="nb201: the three benchmark tables (default); cifar10/cifar100: the python-pickle image "
                         "archive the child trainer reads (about 163 MiB each)")
-    d.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
-    d.add_argument("--base-url", default=None,
+    d.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    d.add_argument("--base-url", default=None, type=nonempty("an http(s):// or file:// URL", 2000),
                    help="a mirror: for nb201 laid out like raw.githubusercontent.com (owner/repo/commit/path), "
                         "for CIFAR holding the .tar.gz itself; http(s):// or file://")
     d.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -25,13 +27,13 @@ def add_parser(sub) -> None:
     d.set_defaults(func=run_download)
 
     i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have")
-    i.add_argument("source", type=Path, metavar="DIR", help="folder holding nb201_*.csv tables")
-    i.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables")
+    i.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     i.add_argument("--json", action="store_true", help="machine-readable result")
     i.set_defaults(func=run_import)
 
     s = data_sub.add_parser("show", help="row counts, best and mean of each metric, and where the data lives")
-    s.add_argument("--dir", type=Path, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    s.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.set_defaults(func=run_show)
 
@@ -53,7 +55,12 @@ def _report(result: dict, args, verb: str) -> int:
 
 def run_download(args) -> int:
     from naoviz.tables.download import DEFAULT_BASE_URL, download
+    from naoviz.tables.install import target_dir
 
+    if args.base_url is not None and (not args.base_url.lower().startswith(_SCHEMES) or
+                                      any(c.isspace() for c in args.base_url)):
+        raise ValueError(f"--base-url: expected an http://, https:// or file:// URL, got {show(args.base_url)}")
+    writable_dir(target_dir(args.dir), "--dir")       # before anything is fetched
     log = (lambda _: None) if args.json else (lambda line: print(line, file=sys.stderr))
     if args.what != "nb201":
         return _download_cifar(args, log)
@@ -79,8 +86,10 @@ def _download_cifar(args, log) -> int:
 
 
 def run_import(args) -> int:
-    from naoviz.tables.install import import_dir
+    from naoviz.tables.install import import_dir, target_dir
 
+    readable_dir(args.source, "DIR")
+    writable_dir(target_dir(args.dir), "--dir")
     return _report(import_dir(args.source, args.dir), args, "imported")
 
 
@@ -118,6 +127,8 @@ def format_summary(summary: dict) -> list[str]:
 def run_show(args) -> int:
     from naoviz.errors import DataMissingError
 
+    if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
+        raise ValueError(f"--dir: {args.dir} is a file, not a folder")
     payload, missing = collect(args.dir)
     if args.json:
         if payload["benchmarks"] or not missing:

@@ -1,11 +1,10 @@
 """``naoviz predictor``: NAO predictor/decoder/step quality on a benchmark table beside tree baselines."""
 from __future__ import annotations
 
-import json
 import platform
 import time
 
-from naoviz.cli.common import emit_json
+from naoviz.cli.common import emit_json, int_in, json_value, nonempty, show
 
 HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
             ("baselines.grad_boosting.kendall_tau", "GBT tau"),
@@ -32,15 +31,18 @@ def add_parser(sub) -> None:
                                    "boosting on the same splits. Losses, times, sizes and latencies are learnt "
                                    "as lower-is-better; tau is prediction vs truth either way.")
     q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
-    q.add_argument("--metric", default="valid_acc", help="training target (default: cifar10-valid valid_acc)")
-    q.add_argument("--train-sizes", default="100,1000",
+    q.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
+                   help="training target (default: cifar10-valid valid_acc)")
+    q.add_argument("--train-sizes", default="100,1000", type=nonempty("a comma list of sizes", 1000),
                    help="comma-separated training-set sizes, each in 1..rows-1 (e.g. the 0.5%%-10%% NB201 "
                         "splits 78,156,469,781,1563)")
-    q.add_argument("--seeds", type=int, default=3, help="number of seeds (0..n-1)")
-    q.add_argument("--preset", default="default", help="NAOConfig preset: default, paper, tf, fast")
-    q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE",
-                   help="override a config field (JSON value), e.g. --set epochs=500 --set target_norm='\"rank\"'")
-    q.add_argument("--threads", type=int, default=1, help="torch threads (default 1: shared CPUs)")
+    q.add_argument("--seeds", type=int_in(1, 1000), default=3, help="number of seeds (0..n-1), 1..1000")
+    q.add_argument("--preset", default="default", type=nonempty("a preset name", 200),
+                   help="NAOConfig preset: default, paper, tf, fast")
+    q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", type=nonempty("FIELD=VALUE", 100_000),
+                   help="override a NAOConfig field (JSON value), e.g. --set epochs=500 --set target_norm='\"rank\"' "
+                        "(fields and ranges: docs/model.md)")
+    q.add_argument("--threads", type=int_in(1, 256), default=1, help="torch threads (default 1: shared CPUs), 1..256")
     q.add_argument("--no-baselines", action="store_true", help="skip the tree baselines")
     q.add_argument("--no-steps", action="store_true", help="skip the generate()-step measurements")
     q.add_argument("--json", action="store_true", help="print every figure as JSON")
@@ -51,39 +53,61 @@ def _overrides(items: list[str]) -> dict:
     out = {}
     for item in items:
         key, sep, value = item.partition("=")
-        if not sep:
-            raise ValueError(f"--set: expected FIELD=VALUE, got {item!r}")
+        if not sep or not key.strip():
+            raise ValueError(f"--set: expected FIELD=VALUE, got {show(item)}")
+        if key.strip() in out:
+            raise ValueError(f"--set: {show(key.strip())} set twice")
         try:
-            out[key.strip()] = json.loads(value)
-        except json.JSONDecodeError:
-            out[key.strip()] = value
+            out[key.strip()] = json_value(value, "--set")
+        except ValueError:
+            out[key.strip()] = value            # a bare word: the string itself (--set device=cpu)
     return out
+
+
+def _sizes(text: str) -> list[int]:
+    sizes = []
+    for s in str(text).split(","):
+        s = s.strip()
+        if not s.isascii() or not s.isdigit() or len(s) > 9:
+            raise ValueError(f"--train-sizes: {show(s)} is not a positive integer (in {show(text)})")
+        if int(s) in sizes:
+            raise ValueError(f"--train-sizes: {s} named twice (in {show(text)})")
+        sizes.append(int(s))
+    return sizes
 
 
 def run_predictor(args) -> int:
     from naoviz.tables import load_benchmark, lower_is_better
-    from naoviz.nao import NAOConfig
+    from naoviz.errors import NaovizError
+    from naoviz.nao import NAO, NAOConfig
     from naoviz.experiments.predictor import run_one, summarise
 
-    sizes = []
-    for s in str(args.train_sizes).split(","):
-        try:
-            sizes.append(int(s))
-        except ValueError:
-            raise ValueError(f"--train-sizes: {s!r} is not an integer (in {args.train_sizes!r})") from None
-    if args.seeds < 1:
-        raise ValueError(f"--seeds: must be >= 1, got {args.seeds}")
-    config = NAOConfig.preset(args.preset, **_overrides(args.set))
+    sizes = _sizes(args.train_sizes)
+    overrides = _overrides(args.set)
+    try:
+        NAOConfig.preset(args.preset)
+    except ValueError as exc:
+        raise ValueError(f"--preset: {exc}") from None
+    try:
+        config = NAOConfig.preset(args.preset, **overrides)
+    except ValueError as exc:
+        raise ValueError(f"--set: {exc}") from None
     bench = load_benchmark(args.space)
-    bench.metric(args.metric)                      # an unknown metric fails here, before any training
+    try:
+        NAO(bench.space, config)              # tokenization and device (CUDA on a CPU-only build) fail here
+    except (ValueError, NaovizError) as exc:
+        raise ValueError(f"--set: {exc}") from None
+    if args.metric not in bench.metrics:
+        raise ValueError(f"--metric: unknown metric {show(args.metric)} for {bench.name}; "
+                         f"available: {', '.join(bench.metrics[:5])}, ... (naoviz data show)")
     rows = len(bench)
     for n in sizes:                                # every size checked before the first one trains
         if not 0 < n < rows:
             raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "
-                             f"(the {args.space} table has {rows} rows; got {args.train_sizes!r})")
+                             f"(the {args.space} table has {rows} rows)")
     if len(set(sizes)) != len(sizes):
         dup = next(n for n in sizes if sizes.count(n) > 1)
-        raise ValueError(f"--train-sizes: size {dup} is given twice (in {args.train_sizes!r})")
+        raise ValueError(f"--train-sizes: size {dup} is given twice")
     runs, start = [], time.perf_counter()
     for n in sizes:
         for seed in range(args.seeds):

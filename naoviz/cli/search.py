@@ -4,29 +4,43 @@ from __future__ import annotations
 import json
 import sys
 
-from naoviz.cli.common import emit_json
+from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
+                               option_error, path_arg, show, writable_dir, writable_file)
 
 TABLE_SPACES = {"nb201": "nb201", "nb201-digits": "nb201-digits"}
 RUN_OPTIONS = ("space", "algo", "queries", "seed", "metric", "report", "preset", "config", "delay")  # stored with a run
+MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is checked once it is known
+MAX_SEEDS = 10_000
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
-    p.add_argument("--space", default="nb201", help="nb201 (NAS-Bench-201 tables) or nb201-digits")
-    p.add_argument("--algo", default="nao", help="nao | re | rs | ls (default nao)")
-    p.add_argument("--queries", type=int, default=100, help="budget: unique evaluations (default 100)")
-    p.add_argument("--seed", type=int, default=0)
-    p.add_argument("--metric", default="valid_acc", help="search metric (default valid_acc)")
-    p.add_argument("--report", default=None,
+    p.add_argument("--space", default="nb201", choices=list(TABLE_SPACES),
+                   help="nb201 (NAS-Bench-201 tables) or nb201-digits")
+    p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
+    p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
+                   help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
+    p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    p.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
+                   help="search metric (default valid_acc)")
+    p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
-    p.add_argument("--preset", default=None, help="NAO search preset: paper | default | fast")
-    p.add_argument("--config", default=None, help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\'')
-    p.add_argument("--store", default=None, help="SQLite run store; every evaluation is written as it finishes")
-    p.add_argument("--resume", default=None, metavar="RUN_ID", help="continue a stored run (needs --store)")
-    p.add_argument("--scheduler", default=None, help="Dask scheduler address, tcp://host:8786")
-    p.add_argument("--local-cluster", type=int, default=0, metavar="N", help="start a local Dask cluster of N workers")
-    p.add_argument("--retries", type=int, default=2, help="re-runs of an evaluation whose worker died (Dask)")
-    p.add_argument("--delay", type=float, default=0.0, help="seconds of simulated work per table query")
+    p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
+                   help="NAO search preset: paper | default | fast")
+    p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
+                   help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
+    p.add_argument("--store", default=None, type=path_arg,
+                   help="SQLite run store; every evaluation is written as it finishes")
+    p.add_argument("--resume", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
+                   help="continue a stored run (needs --store)")
+    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
+                   help="Dask scheduler address, tcp://host:8786")
+    p.add_argument("--local-cluster", type=int_in(0, max_workers()), default=0, metavar="N",
+                   help="start a local Dask cluster of N workers (at most 4 per CPU core)")
+    p.add_argument("--retries", type=int_in(0, 100), default=2,
+                   help="re-runs of an evaluation whose worker died (Dask, 0..100)")
+    p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
+                   help="seconds of simulated work per table query (0..60)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_search)
@@ -35,24 +49,56 @@ def add_parser(sub) -> None:
     p.set_defaults(run_defaults={d: p.get_default(d) for d in RUN_OPTIONS}, **{d: None for d in RUN_OPTIONS})
 
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
-    c.add_argument("--space", default="nb201")
-    c.add_argument("--algos", default="nao,re,rs,ls", help="comma list; nao:paper selects a NAO preset")
-    c.add_argument("--queries", type=int, default=100)
-    c.add_argument("--seeds", type=int, default=10, help="number of seeds (0..N-1)")
-    c.add_argument("--first-seed", type=int, default=0)
-    c.add_argument("--metric", default="valid_acc")
-    c.add_argument("--report", default=None, help="reported metric (default: the table's test accuracy)")
-    c.add_argument("--out", default=None, help="folder for summary.json and the incumbent-vs-queries figure")
+    c.add_argument("--space", default="nb201", choices=list(TABLE_SPACES))
+    c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
+                   help="comma list; nao:paper selects a NAO preset")
+    c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100)
+    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds (0..N-1)")
+    c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0)
+    c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200))
+    c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
+                   help="reported metric (default: the table's test accuracy)")
+    c.add_argument("--out", default=None, type=path_arg,
+                   help="folder for summary.json and the incumbent-vs-queries figure")
     c.add_argument("--no-progress", action="store_true")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=run_compare)
 
 
-def _evaluator(space: str, metric: str, report, delay: float = 0.0):
+def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int = 0):
+    """The table evaluator; bad ``--metric``/``--report`` and a ``--queries`` above the space's distinct
+    architectures are errors naming the option, before any search starts."""
     from naoviz.evaluate import TableEvaluator
     if space not in TABLE_SPACES:
-        raise ValueError(f"--space: {space!r} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
-    return TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay)
+        raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
+    try:
+        evaluator = TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay)
+    except ValueError as exc:
+        raise option_error(exc, "metric", "report") from None
+    classes = getattr(evaluator.space, "classes", None)
+    if classes is not None and queries > len(classes):
+        raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
+    return evaluator
+
+
+def _searcher(algo: str, preset, config, option: str = "--config"):
+    """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO
+    model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries."""
+    from naoviz.errors import NaovizError
+    from naoviz.search.registry import make_searcher
+    try:
+        searcher = make_searcher(algo, preset=preset, config=config)
+    except ValueError as exc:
+        raise (option_error(exc, "algo", "preset", "config") if option == "--config"
+               else ValueError(f"{option}: {exc}")) from None
+    if searcher.name == "nao":
+        from naoviz.nao import NAO
+        from naoviz.spaces import NB201Space
+        try:
+            NAO(NB201Space(), searcher.model_config(0))
+        except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
+            raise ValueError(f"{option}: model: {exc}") from None
+    return searcher
 
 
 def _one_torch_thread() -> None:
@@ -64,38 +110,37 @@ def _one_torch_thread() -> None:
 def run_search(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.search import resume_search, start_search
-    from naoviz.store import check_int
-    if args.store is not None and not args.store.strip():
-        raise ValueError("--store: empty path; give the run store's file, e.g. --store runs.db")
-    if args.resume is not None and not args.resume.strip():
-        raise ValueError("--resume: empty run id")
     if args.resume and not args.store:
         raise ValueError("--resume: needs --store (the run store that holds the run)")
     if not args.resume:
         for name, default in args.run_defaults.items():
             if getattr(args, name) is None:
                 setattr(args, name, default)
-    if args.seed is not None:
-        check_int(args.seed, "--seed")                 # before any work: numpy and SQLite take 0..2**63-1
-    if args.queries is not None and args.queries < 1:
-        raise ValueError(f"--queries: need at least 1, got {args.queries}")
+    _check_cluster(args.scheduler, args.local_cluster)
     config = None
     if args.config:
-        try:
-            config = json.loads(args.config)
-        except json.JSONDecodeError as exc:
-            raise ValueError(f"--config: not valid JSON ({exc})") from exc
+        config = json_value(args.config, "--config")
         if not isinstance(config, dict):
-            raise ValueError(f"--config: expected a JSON object, got {args.config!r}")
+            raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
+    if not args.resume:
+        _searcher(args.algo, args.preset, config)
     store = None
     if args.store:
         from naoviz.store import RunStore
-        store = RunStore(args.store)
+        writable_file(args.store, "--store")
+        try:
+            store = RunStore(args.store)
+        except ValueError as exc:
+            raise ValueError(f"--store: {exc}") from None
     if args.resume:
-        run = store.get_run(args.resume)
+        try:
+            run = store.get_run(args.resume)
+        except KeyError as exc:
+            raise ValueError(f"--resume: {exc.args[0]}") from None
         _check_resume_options(args, config, run)
         algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
     else:
+        evaluator = _evaluator(args.space, args.metric, args.report, args.delay, args.queries)
         algo = args.algo
     if algo == "nao":
         _one_torch_thread()
@@ -104,7 +149,7 @@ def run_search(args) -> int:
         if args.resume:
             result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress)
         else:
-            evaluator = _evaluator(args.space, args.metric, args.report, args.delay).use_executor(executor)
+            evaluator.use_executor(executor)
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
                                   config=config, store=store, progress=not args.no_progress)
     if args.json:
@@ -158,20 +203,31 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
+def _check_cluster(scheduler, local_cluster, local_option: str = "--local-cluster") -> None:
+    if scheduler and local_cluster:
+        raise ValueError(f"--scheduler: give either --scheduler or {local_option}, not both "
+                         f"(got {show(scheduler)} and {local_cluster})")
+    if scheduler and not str(scheduler).startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
+        raise ValueError(f"--scheduler: expected an address like tcp://host:8786, got {show(scheduler)}")
+
+
 def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
 def run_compare(args) -> int:
     from naoviz.experiments.search import compare, format_table, parse_algos
-    if args.seeds < 1:
-        raise ValueError(f"--seeds: need at least 1, got {args.seeds}")
-    if args.queries < 1:
-        raise ValueError(f"--queries: need at least 1, got {args.queries}")
-    algos = parse_algos(args.algos)
+    try:
+        algos = parse_algos(args.algos)
+    except ValueError as exc:
+        raise option_error(exc, "algos") from None
+    for algo, preset in algos:          # every searcher and preset checked before the first run
+        _searcher(algo, preset, None, option="--algos")
+    if args.out:
+        writable_dir(args.out, "--out")
     if any(a == "nao" for a, _ in algos):
         _one_torch_thread()
-    evaluator = _evaluator(args.space, args.metric, args.report)
+    evaluator = _evaluator(args.space, args.metric, args.report, queries=args.queries)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
     if not args.no_progress:

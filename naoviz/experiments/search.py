@@ -25,15 +25,18 @@ DEFAULT_CHECKPOINTS = (10, 25, 50, 100, 150, 200, 300, 500, 1000)
 
 def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
     """``"nao,re,nao:paper"`` -> [("nao", None), ("re", None), ("nao", "paper")]."""
+    from naoviz.errors import show
     from naoviz.search.registry import ALGOS
     out = []
     for item in [t.strip() for t in str(text).split(",") if t.strip()]:
         algo, _, preset = item.partition(":")
         if algo not in ALGOS:
-            raise ValueError(f"algos: unknown searcher {algo!r} in {text!r}; expected names from {', '.join(ALGOS)}")
+            raise ValueError(f"algos: unknown searcher {show(algo)} in {show(text)}; expected names from {', '.join(ALGOS)}")
+        if (algo, preset or None) in out:
+            raise ValueError(f"algos: {show(item)} named twice in {show(text)}")
         out.append((algo, preset or None))
     if not out:
-        raise ValueError(f"algos: no searcher named in {text!r}")
+        raise ValueError(f"algos: no searcher named in {show(text)}")
     return out
 
 

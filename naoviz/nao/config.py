@@ -7,8 +7,12 @@ are ``paper`` (the paper's choices on NB201: one op token per edge, min-max targ
 from __future__ import annotations
 
 import dataclasses
+import math
 from dataclasses import dataclass, field
+from numbers import Real
 from typing import Optional
+
+from naoviz.errors import NaovizError, show, unknown_fields
 
 TARGET_NORMS = ("minmax", "rank")
 DEVICES = ("cpu", "cuda", "auto")
@@ -54,42 +58,49 @@ class NAOConfig:
 
     # -- validation --------------------------------------------------------------------------------
     def validate(self) -> "NAOConfig":
-        """Raise ``ValueError`` naming the first bad field and its value."""
+        """Raise ``ValueError`` naming the first bad field and its value (ints are ints, never bool;
+        numbers are finite; every size has an upper bound, so a typo cannot ask for 100 GB)."""
         def bad(name, why):
-            raise ValueError(f"NAOConfig.{name}: {why}, got {getattr(self, name)!r}")
+            raise ValueError(f"NAOConfig.{name}: {why}, got {show(getattr(self, name))}")
 
-        ints = {"hidden_size": 2, "encoder_layers": 1, "mlp_layers": 0, "mlp_hidden": 1, "decoder_layers": 1,
-                "batch_size": 1, "epochs": 0, "augment_draws": 1, "ensemble": 1, "threads": 1}
-        for name, low in ints.items():
+        def is_int(v) -> bool:
+            return not isinstance(v, bool) and isinstance(v, int)
+
+        def is_number(v) -> bool:
+            return not isinstance(v, bool) and isinstance(v, Real) and math.isfinite(v)
+
+        ints = {"hidden_size": (2, 4096), "encoder_layers": (1, 16), "mlp_layers": (0, 16),
+                "mlp_hidden": (1, 8192), "decoder_layers": (1, 16), "batch_size": (1, 100_000),
+                "epochs": (0, 100_000), "augment_draws": (1, 10_000), "ensemble": (1, 64), "threads": (1, 256)}
+        for name, (low, high) in ints.items():
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int):
+            if not is_int(v):
                 bad(name, "must be an int")
             if v < low:
                 bad(name, f"must be >= {low}")
+            if v > high:
+                bad(name, f"must be <= {high}")
         for name in ("encoder_dropout", "mlp_dropout", "decoder_dropout"):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not 0.0 <= v < 1.0:
+            if not is_number(v) or not 0.0 <= v < 1.0:
                 bad(name, "must be a number in [0, 1)")
-        if isinstance(self.trade_off, bool) or not isinstance(self.trade_off, (int, float)) \
-                or not 0.0 <= self.trade_off <= 1.0:
+        if not is_number(self.trade_off) or not 0.0 <= self.trade_off <= 1.0:
             bad("trade_off", "must be a number in [0, 1]")
-        for name in ("lr", "grad_clip"):
+        for name, high in (("lr", 10.0), ("grad_clip", 1e6)):
             v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, (int, float)) or not v > 0:
-                bad(name, "must be a positive number")
-        if isinstance(self.weight_decay, bool) or not isinstance(self.weight_decay, (int, float)) \
-                or self.weight_decay < 0:
-            bad("weight_decay", "must be a number >= 0")
-        if self.max_steps is not None and (isinstance(self.max_steps, bool) or not isinstance(self.max_steps, int)
-                                           or self.max_steps < 1):
-            bad("max_steps", "must be None or an int >= 1")
-        if self.target_norm not in TARGET_NORMS:
+            if not is_number(v) or not 0 < v <= high:
+                bad(name, f"must be a positive number <= {high:g}")
+        if not is_number(self.weight_decay) or not 0 <= self.weight_decay <= 1:
+            bad("weight_decay", "must be a number in [0, 1]")
+        if self.max_steps is not None and (not is_int(self.max_steps) or not 1 <= self.max_steps <= 10_000_000):
+            bad("max_steps", "must be None or an int in 1..10000000")
+        if not isinstance(self.target_norm, str) or self.target_norm not in TARGET_NORMS:
             bad("target_norm", f"must be one of {TARGET_NORMS}")
         if not isinstance(self.augment, bool):
             bad("augment", "must be True or False")
-        if isinstance(self.seed, bool) or not isinstance(self.seed, int) or self.seed < 0:
+        if not is_int(self.seed) or not 0 <= self.seed <= 2**63 - 1:
             bad("seed", "must be an int >= 0")
-        if self.device not in DEVICES:
+        if not isinstance(self.device, str) or self.device not in DEVICES:
             bad("device", f"must be one of {DEVICES}")
         if self.tokenization is not None and not isinstance(self.tokenization, str):
             bad("tokenization", "must be None or a string")
@@ -99,8 +110,8 @@ class NAOConfig:
     @classmethod
     def preset(cls, name: str, **overrides) -> "NAOConfig":
         """A named preset (``paper``, ``default``, ``tf``, ``fast``), optionally with field overrides."""
-        if name not in PRESETS:
-            raise ValueError(f"NAOConfig.preset: unknown preset {name!r}; expected one of {', '.join(PRESETS)}")
+        if not isinstance(name, str) or name not in PRESETS:
+            raise ValueError(f"NAOConfig.preset: unknown preset {show(name)}; expected one of {', '.join(PRESETS)}")
         values = {**PRESETS[name], **overrides}
         return cls.from_dict(values, presets=(name,))
 
@@ -110,9 +121,9 @@ class NAOConfig:
         if not isinstance(values, dict):
             raise ValueError(f"NAOConfig: expected a dict of fields, got {type(values).__name__}")
         names = {f.name for f in dataclasses.fields(cls)}
-        unknown = sorted(set(values) - names)
+        unknown = sorted((k for k in values if k not in names), key=str)
         if unknown:
-            raise ValueError(f"NAOConfig: unknown field(s) {', '.join(unknown)}; fields are {', '.join(sorted(names))}")
+            raise ValueError(f"NAOConfig: {unknown_fields(unknown, names - {'presets'}, 'docs/model.md')}")
         values = dict(values)
         values["presets"] = tuple(values.get("presets", presets) or presets)
         return cls(**values)
@@ -134,10 +145,16 @@ class NAOConfig:
         return min(self.epochs, -(-self.max_steps // steps_per_epoch))
 
     def resolved_device(self) -> str:
-        if self.device != "auto":
-            return self.device
+        """``auto`` -> cuda when available, else cpu; ``cuda`` without CUDA is a ``NaovizError``."""
+        if self.device == "cpu":
+            return "cpu"
         import torch
-        return "cuda" if torch.cuda.is_available() else "cpu"
+        if self.device == "auto":
+            return "cuda" if torch.cuda.is_available() else "cpu"
+        if not torch.cuda.is_available():
+            raise NaovizError(f"NAOConfig.device: {self.device!r} requested but CUDA is not available; "
+                              "use \"auto\" or \"cpu\"")
+        return self.device
 
 
 # Field overrides of each preset on top of the official PyTorch defaults above.

@@ -41,6 +41,9 @@ class NAO:
             raise ValueError(f"NAO: space must be a SearchSpace, got {type(space).__name__}")
         self.config = (config if config is not None else NAOConfig.preset("default")).validate()
         self.space = _space_for(space, self.config)
+        if self.config.hidden_size % self.space.tokens_per_step:      # checked again by the modules
+            raise ValueError(f"NAOConfig.hidden_size: must be a multiple of the space's tokens_per_step "
+                             f"({self.space.tokens_per_step}), got {self.config.hidden_size}")
         self.device = self.config.resolved_device()
         self.net_: Optional[EPD] = None
         self.scaler_: Optional[TargetScaler] = None

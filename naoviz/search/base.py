@@ -163,18 +163,24 @@ class SearchContext:
         return [self.archs[i] for i in order]
 
     def random_new(self, rng: np.random.Generator, n: int, exclude: Sequence[Arch] = ()) -> list[Arch]:
-        """Up to ``n`` random archs whose canonical form is unevaluated (and not in ``exclude``)."""
+        """Up to ``n`` random archs whose canonical form is unevaluated (and not in ``exclude``).
+
+        Stops early once every class of a space that knows its classes is evaluated or taken (nothing new
+        is left to find), so asking for more archs than the space has returns at once."""
         taken = {self.space.canonical(a) for a in exclude}
         out: list[Arch] = []
+        classes = getattr(self.space, "classes", None)
+        left = None if classes is None else len(classes) - len(self.seen) - len(taken - self.seen.keys())
         for _ in range(200):
-            if len(out) >= n:
+            if len(out) >= n or left == 0:
                 break
             for a in self.space.sample(4 * max(n, 1), seed=rng):
                 c = self.space.canonical(a)
                 if c not in self.seen and c not in taken:
                     taken.add(c)
                     out.append(a)
-                    if len(out) >= n:
+                    left = None if left is None else left - 1
+                    if len(out) >= n or left == 0:
                         break
         return out
 
@@ -272,9 +278,15 @@ class Searcher(ABC):
             progress: bool = True, on_evaluation: Optional[Callable[[Record], None]] = None,
             replay: Optional[Sequence[dict]] = None) -> SearchResult:
         """Search until ``budget`` unique (by canonical form) evaluations; ``replay`` = stored evaluations."""
+        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
+            raise ValueError(f"budget: must be an int, got {budget!r}")
+        if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= 2**63 - 1:
+            raise ValueError(f"seed: must be an int in 0..{2**63 - 1}, got {seed!r}")
         budget = int(budget)
         if budget < 1:
             raise ValueError(f"budget: need at least 1 query, got {budget}")
+        if hasattr(self.config, "validate"):
+            self.config.validate()          # a config changed after construction is checked again
         classes = getattr(evaluator.space, "classes", None)
         if classes is not None and budget > len(classes):
             raise ValueError(f"budget: {budget} exceeds the {len(classes)} distinct architectures of the space")

@@ -7,6 +7,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.checks import check_int
 
 
 @dataclass
@@ -19,6 +20,15 @@ class EvolutionConfig:
     sample: int = 5
     max_tries: int = 50
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "EvolutionConfig":
+        check_int(self, "population", 1, 100_000)
+        check_int(self, "sample", 1, self.population)
+        check_int(self, "max_tries", 0, 100_000)
+        return self
+
 
 class RegularizedEvolution(Searcher):
     name = "re"
@@ -28,10 +38,7 @@ class RegularizedEvolution(Searcher):
         return EvolutionConfig()
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
-        cfg = self.config
-        if cfg.population < 1 or not 1 <= cfg.sample <= cfg.population:
-            raise ValueError(f"sample: need 1 <= sample <= population, got sample={cfg.sample}, "
-                             f"population={cfg.population}")
+        cfg = self.config.validate()
         pop: deque = deque()            # (arch, oriented value)
         init = ctx.random_new(rng, cfg.population)
         for rec, arch in zip(ctx.evaluate([(a, "random") for a in init]), init):

@@ -10,6 +10,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.checks import check_int
 from naoviz.search.ranked import ForestPredictor, ranked_mutations
 
 
@@ -26,6 +27,17 @@ class LocalSearchConfig:
     n_trees: int = 100
     min_samples_leaf: int = 1
 
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "LocalSearchConfig":
+        check_int(self, "n_init", 2, 100_000)
+        check_int(self, "parents", 1, 10_000)
+        check_int(self, "per_round", 1, 10_000)
+        check_int(self, "n_trees", 1, 10_000)
+        check_int(self, "min_samples_leaf", 1, 100_000)
+        return self
+
 
 class LocalSearch(Searcher):
     name = "ls"
@@ -35,9 +47,7 @@ class LocalSearch(Searcher):
         return LocalSearchConfig()
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
-        cfg = self.config
-        if cfg.n_init < 2 or cfg.per_round < 1 or cfg.parents < 1:
-            raise ValueError(f"local search: need n_init >= 2, per_round >= 1, parents >= 1; got {cfg}")
+        cfg = self.config.validate()
         init = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in init])
         while not ctx.done:

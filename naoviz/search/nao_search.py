@@ -12,7 +12,9 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from naoviz.errors import show
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.checks import check_float, check_int
 from naoviz.search.ranked import ranked_mutations
 
 SEED_BY = ("value", "prediction")
@@ -30,7 +32,8 @@ class NAOSearchConfig:
     n_new: decoded archs per round.   max_eta / eta_step: the step-size sweep of ``NAO.generate``.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
-    model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}).
+    model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
+    Every field is checked on construction (ranges in docs/search.md).
     """
 
     model_preset: str = "default"
@@ -47,21 +50,37 @@ class NAOSearchConfig:
     mutation_parents: int = 1
     model: dict = field(default_factory=dict)
 
+    def __post_init__(self) -> None:
+        self.validate()
+
     def validate(self) -> "NAOSearchConfig":
-        for name, low in (("epochs", 1), ("warm_epochs", 0), ("n_init", 2), ("top_k", 1), ("n_new", 0),
-                          ("n_mutations", 0), ("mutation_parents", 1)):
-            v = getattr(self, name)
-            if isinstance(v, bool) or not isinstance(v, int) or v < low:
-                raise ValueError(f"NAOSearchConfig.{name}: must be an int >= {low}, got {v!r}")
+        from naoviz.nao.config import PRESETS as MODEL_PRESETS
+        if not isinstance(self.model_preset, str) or self.model_preset not in MODEL_PRESETS:
+            raise ValueError(f"model_preset must be one of {', '.join(MODEL_PRESETS)}, got {show(self.model_preset)}")
+        for name, lo, hi in (("epochs", 1, 100_000), ("warm_epochs", 0, 100_000), ("n_init", 2, 100_000),
+                             ("top_k", 1, 100_000), ("n_new", 0, 10_000), ("n_mutations", 0, 10_000),
+                             ("mutation_parents", 1, 10_000)):
+            check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
-            raise ValueError("NAOSearchConfig.n_new: n_new + n_mutations must be >= 1, got "
-                             f"{self.n_new} + {self.n_mutations}")
-        if self.seed_by not in SEED_BY:
-            raise ValueError(f"NAOSearchConfig.seed_by: must be one of {SEED_BY}, got {self.seed_by!r}")
-        if not (self.max_eta > 0 and self.eta_step > 0):
-            raise ValueError(f"NAOSearchConfig.max_eta: max_eta and eta_step must be > 0, got "
-                             f"{self.max_eta!r}, {self.eta_step!r}")
+            raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
+        if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
+            raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
+        check_float(self, "trade_off", 0.0, 1.0)
+        check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
+        check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
+        if not isinstance(self.model, dict):
+            raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
+        try:
+            self.model_config(0)
+        except ValueError as exc:
+            raise ValueError(f"model: {exc}") from None
         return self
+
+    def model_config(self, seed: int):
+        """The NAOConfig of the model this search fits (``model_preset`` + epochs, trade_off, seed, ``model``)."""
+        from naoviz.nao import NAOConfig
+        return NAOConfig.preset(self.model_preset, **{"epochs": self.epochs, "trade_off": self.trade_off,
+                                                      "seed": int(seed), **self.model})
 
 
 # Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
@@ -84,15 +103,12 @@ class NAOSearch(Searcher):
 
     @classmethod
     def preset_config(cls, name: str) -> NAOSearchConfig:
-        if name not in PRESETS:
-            raise ValueError(f"preset: unknown NAO search preset {name!r}; expected one of {', '.join(PRESETS)}")
+        if not isinstance(name, str) or name not in PRESETS:
+            raise ValueError(f"preset: unknown NAO search preset {show(name)}; expected one of {', '.join(PRESETS)}")
         return NAOSearchConfig(**PRESETS[name])
 
     def model_config(self, seed: int):
-        from naoviz.nao import NAOConfig
-        cfg = self.config
-        return NAOConfig.preset(cfg.model_preset, **{"epochs": cfg.epochs, "trade_off": cfg.trade_off,
-                                                     "seed": int(seed), **cfg.model})
+        return self.config.model_config(seed)
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         from naoviz.nao import NAO

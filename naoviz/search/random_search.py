@@ -6,13 +6,21 @@ from dataclasses import dataclass
 import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.checks import check_int
 
 
 @dataclass
 class RandomSearchConfig:
-    """``batch``: archs proposed (and evaluated concurrently) at a time."""
+    """``batch``: archs proposed (and evaluated concurrently) at a time, 1..10,000."""
 
     batch: int = 10
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "RandomSearchConfig":
+        check_int(self, "batch", 1, 10_000)
+        return self
 
 
 class RandomSearch(Searcher):

@@ -11,8 +11,18 @@ from typing import Sequence, Union
 import networkx as nx
 import numpy as np
 
+from naoviz.errors import show
+
 Arch = tuple[int, ...]
 Seed = Union[int, np.random.Generator, None]
+
+
+def as_int(value, what: str) -> int:
+    """``value`` as a Python int when it is an int or a numpy integer (never a bool, a float such as 2.0,
+    a string or bytes: strings go through ``parse``); else ``ValueError`` naming ``what`` and the value."""
+    if isinstance(value, (bool, np.bool_)) or not isinstance(value, (int, np.integer)):
+        raise ValueError(f"{what} must be an int, got {type(value).__name__} {show(value)}")
+    return int(value)
 
 
 def as_rng(seed: Seed) -> np.random.Generator:
@@ -54,7 +64,7 @@ class SearchSpace(ABC):
         if isinstance(arch, (tuple, list, np.ndarray)):
             return self.validate(arch)
         raise ValueError(f"{self.name}: an architecture must be a string or a sequence of ints, "
-                         f"got {type(arch).__name__} {arch!r}")
+                         f"got {type(arch).__name__} {show(arch)}")
 
     # -- tokens ---------------------------------------------------------------------------------
     @abstractmethod

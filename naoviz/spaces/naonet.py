@@ -13,6 +13,7 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
+from naoviz.errors import show
 from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng
 
 NODES = 5                      # intermediate nodes per cell
@@ -82,7 +83,7 @@ class NAONetSpace(SearchSpace):
     def parse(self, text: str) -> Arch:
         """PT-V1 string: 20 ints, ``|``, 20 ints (global op ids); 40 ints without ``|`` also accepted."""
         if not isinstance(text, str):
-            raise ValueError(f"{self.name}: expected an architecture string, got {type(text).__name__} {text!r}")
+            raise ValueError(f"{self.name}: expected an architecture string, got {type(text).__name__} {show(text)}")
         s = text.strip()
         if not s:
             raise ValueError(f"{self.name}: empty architecture string; expected 20 ints | 20 ints, "
@@ -90,25 +91,25 @@ class NAONetSpace(SearchSpace):
         parts = s.split("|")
         if len(parts) > 2:
             raise ValueError(f"{self.name}: expected one '|' between the normal and reduction cell, "
-                             f"got {len(parts) - 1} in {text!r}")
+                             f"got {len(parts) - 1} in {show(text)}")
         fields = [f for part in parts for f in part.split()]
         values = []
         for pos, field in enumerate(fields):
-            try:
+            if field.isascii() and field.lstrip("+-").isdigit() and len(field) <= 12:   # no '٣', '1_0', '1e3'
                 values.append(int(field))
-            except ValueError:
+            else:
                 where = _where(pos) if pos < ARCH_LEN else f"position {pos}"
-                raise ValueError(f"{self.name}: {where}: {field!r} is not an integer "
-                                 f"(separate ints by spaces and the two cells by ' | ')") from None
+                raise ValueError(f"{self.name}: {where}: {show(field)} is not an integer "
+                                 f"(separate ints by spaces and the two cells by ' | ')")
         if len(parts) == 2:
             for cell, part in zip(CELLS, parts):
                 n = len(part.split())
                 if n != CELL_LEN:
                     raise ValueError(f"{self.name}: {cell} cell needs {CELL_LEN} ints ({NODES} nodes x "
-                                     f"[x_input x_op y_input y_op]), got {n} in {part.strip()!r}")
+                                     f"[x_input x_op y_input y_op]), got {n} in {show(part.strip())}")
         elif len(fields) != ARCH_LEN:
             raise ValueError(f"{self.name}: expected {ARCH_LEN} ints (normal | reduction), got {len(fields)} "
-                             f"in {text!r}")
+                             f"in {show(text)}")
         arch = []
         for pos, v in enumerate(values):
             if pos % 2 == 1:   # op slot: global id -> local index
@@ -128,14 +129,14 @@ class NAONetSpace(SearchSpace):
     def validate(self, arch: Sequence[int]) -> Arch:
         if isinstance(arch, (str, bytes)) or not hasattr(arch, "__len__"):
             raise ValueError(f"{self.name}: an architecture is a sequence of {ARCH_LEN} ints, "
-                             f"got {type(arch).__name__} {arch!r}")
+                             f"got {type(arch).__name__} {show(arch)}")
         if len(arch) != ARCH_LEN:
             raise ValueError(f"{self.name}: an architecture has {ARCH_LEN} ints (2 cells x {NODES} nodes x 4), "
                              f"got {len(arch)}")
         out = []
         for pos, v in enumerate(arch):
             if isinstance(v, (bool, np.bool_)) or not isinstance(v, (int, np.integer)):
-                raise ValueError(f"{self.name}: {_where(pos)}: {v!r} is not an integer")
+                raise ValueError(f"{self.name}: {_where(pos)}: {show(v)} is not an integer")
             v = int(v)
             node = (pos % CELL_LEN) // 4
             if pos % 2 == 0 and not 0 <= v <= node + 1:

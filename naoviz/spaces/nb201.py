@@ -12,7 +12,8 @@ from typing import Sequence
 import networkx as nx
 import numpy as np
 
-from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng
+from naoviz.errors import show
+from naoviz.spaces.base import Arch, SearchSpace, Seed, as_int, as_rng
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target) in arch order
@@ -57,29 +58,29 @@ class NB201Space(SearchSpace):
     # -- strings --------------------------------------------------------------------------------
     def parse(self, text: str) -> Arch:
         if not isinstance(text, str):
-            raise ValueError(f"nb201: expected an architecture string, got {type(text).__name__} {text!r}")
+            raise ValueError(f"nb201: expected an architecture string, got {type(text).__name__} {show(text)}")
         s = text.strip()
         if not s:
             raise ValueError("nb201: empty architecture string; expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
         groups = s.split("+")
         if len(groups) != 3:
-            raise ValueError(f"nb201: expected 3 node groups separated by '+', got {len(groups)} in {text!r}")
+            raise ValueError(f"nb201: expected 3 node groups separated by '+', got {len(groups)} in {show(text)}")
         arch = []
         for node, group in enumerate(groups, start=1):
             if len(group) < 2 or not (group.startswith("|") and group.endswith("|")):
-                raise ValueError(f"nb201: node {node} group {group!r} must start and end with '|'")
+                raise ValueError(f"nb201: node {node} group {show(group)} must start and end with '|'")
             edges = group[1:-1].split("|")
             if len(edges) != node:
-                raise ValueError(f"nb201: node {node} needs {node} input edge(s), got {len(edges)} in {group!r}")
+                raise ValueError(f"nb201: node {node} needs {node} input edge(s), got {len(edges)} in {show(group)}")
             for expected_src, edge in enumerate(edges):
                 op, sep, src = edge.partition("~")
                 if not sep:
-                    raise ValueError(f"nb201: node {node} edge {expected_src}: {edge!r} is not 'op~source'")
+                    raise ValueError(f"nb201: node {node} edge {expected_src}: {show(edge)} is not 'op~source'")
                 if op not in OPS:
-                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {op!r}; "
+                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {show(op)}; "
                                      f"expected one of {', '.join(OPS)}")
                 if src != str(expected_src):
-                    raise ValueError(f"nb201: node {node} edge {expected_src}: source {src!r} out of place "
+                    raise ValueError(f"nb201: node {node} edge {expected_src}: source {show(src)} out of place "
                                      f"(expected ~{expected_src})")
                 arch.append(OPS.index(op))
         return tuple(arch)
@@ -93,13 +94,19 @@ class NB201Space(SearchSpace):
         return "+".join(groups)
 
     def validate(self, arch: Sequence[int]) -> Arch:
-        arch = tuple(int(x) for x in arch)
+        if isinstance(arch, (str, bytes)) or not hasattr(arch, "__len__") or not hasattr(arch, "__iter__"):
+            raise ValueError(f"nb201: an architecture is a sequence of {len(EDGES)} ints, "
+                             f"got {type(arch).__name__} {show(arch)}")
         if len(arch) != len(EDGES):
-            raise ValueError(f"nb201: an architecture has {len(EDGES)} edges, got {len(arch)}: {arch!r}")
+            raise ValueError(f"nb201: an architecture has {len(EDGES)} edges, got {len(arch)}: {show(arch)}")
+        out = []
         for i, op in enumerate(arch):
+            if type(op) is not int:          # numpy ints pass; bool, 2.5, '7', None do not
+                op = as_int(op, f"nb201: edge {i} {EDGES[i]}: op index")
             if not 0 <= op < len(OPS):
                 raise ValueError(f"nb201: edge {i} {EDGES[i]}: op index {op} out of range 0..{len(OPS) - 1}")
-        return arch
+            out.append(op)
+        return tuple(out)
 
     # -- tokens ---------------------------------------------------------------------------------
     def to_tokens(self, arch: Arch) -> list[int]:
@@ -117,7 +124,7 @@ class NB201Space(SearchSpace):
         return labels
 
     def from_tokens(self, tokens: Sequence[int]) -> Arch:
-        tokens = [int(t) for t in tokens]
+        tokens = [as_int(t, f"nb201: token {i}") for i, t in enumerate(tokens)]
         if len(tokens) != self.seq_len:
             raise ValueError(f"nb201: expected {self.seq_len} tokens, got {len(tokens)}")
         mask = self.token_mask()
@@ -148,9 +155,11 @@ class NB201Space(SearchSpace):
         return int(self._index_by_code[_code(self.validate(arch))])
 
     def from_index(self, index: int) -> Arch:
-        if not 0 <= int(index) < NUM_ARCHS:
+        """The architecture at NAS-Bench-201 ``arch_index`` (an int or numpy integer in 0..15624)."""
+        index = as_int(index, "nb201: arch_index")
+        if not 0 <= index < NUM_ARCHS:
             raise ValueError(f"nb201: arch_index {index} out of range 0..{NUM_ARCHS - 1}")
-        return _from_code(int(self._order[int(index)]))
+        return _from_code(int(self._order[index]))
 
     @cached_property
     def _order(self) -> np.ndarray:
@@ -166,7 +175,10 @@ class NB201Space(SearchSpace):
 
     # -- sampling and neighbourhoods -----------------------------------------------------------
     def sample(self, n: int, seed: Seed = None) -> list[Arch]:
-        ops = as_rng(seed).integers(0, len(OPS), size=(int(n), len(EDGES)))
+        n = as_int(n, "nb201: sample n")
+        if n < 0:
+            raise ValueError(f"nb201: sample n must be >= 0, got {n}")
+        ops = as_rng(seed).integers(0, len(OPS), size=(n, len(EDGES)))
         return [tuple(int(x) for x in row) for row in ops]
 
     def neighbours(self, arch: Arch) -> list[Arch]:

@@ -14,7 +14,7 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from naoviz.errors import DataMissingError, NaovizError
+from naoviz.errors import DataMissingError, NaovizError, show
 from naoviz.paths import data_dir
 from naoviz.spaces.base import Arch
 from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
@@ -65,7 +65,11 @@ class Benchmark:
         return [c for c in self.frame.columns if c != "arch_str"]
 
     def index_of(self, arch: ArchLike) -> int:
-        """The row of ``arch`` (an arch tuple, its string, or an ``arch_index``)."""
+        """The row of ``arch`` (an arch tuple, its string, or an ``arch_index``: an int or numpy integer;
+        bools, floats, bytes and None are a ``ValueError``)."""
+        if isinstance(arch, (bool, np.bool_)) or arch is None or isinstance(arch, (float, bytes, np.floating)):
+            raise ValueError(f"{self.name}: expected an arch tuple, an arch string or an int arch_index, "
+                             f"got {type(arch).__name__} {show(arch)}")
         if isinstance(arch, (int, np.integer)):
             index = int(arch)
             if not 0 <= index < NUM_ARCHS:
@@ -158,7 +162,13 @@ def _read_csv(path: Path, index_col: str = "arch_index") -> pd.DataFrame:
 
 
 def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
-    """Every ``arch_str`` must sit at the ``arch_index`` the space gives it."""
+    """``arch_index`` holds ints in 0..15624, and every ``arch_str`` sits at the index the space gives it."""
+    if len(frame) and not pd.api.types.is_integer_dtype(frame.index):
+        raise NaovizError(f"{path}: arch_index must hold integers, found {show(frame.index[0])} "
+                          f"({frame.index.dtype})")
+    if len(frame) and not (frame.index.min() >= 0 and frame.index.max() < NUM_ARCHS):
+        i = frame.index[(frame.index < 0) | (frame.index >= NUM_ARCHS)][0]
+        raise NaovizError(f"{path}: arch_index {int(i)} out of range 0..{NUM_ARCHS - 1}")
     if "arch_str" not in frame.columns:
         return
     expected = [space.format(space.from_index(int(i))) for i in frame.index]

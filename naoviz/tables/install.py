@@ -16,7 +16,7 @@ import pandas as pd
 
 from naoviz.tables.help_latency import LATENCY_FILE, find_help_dir, latency_table
 from naoviz.tables.benchmark import DIGITS_FILE, NB201_FILES, REQUIRED, _read_csv, load_digits_table, load_nb201
-from naoviz.errors import NaovizError
+from naoviz.errors import NaovizError, show
 from naoviz.paths import atomic_write_bytes, data_dir
 from naoviz.spaces.nb201 import NUM_ARCHS
 
@@ -43,6 +43,11 @@ def check_table(path: Path, shown: Optional[str] = None) -> None:
     if len(frame) != NUM_ARCHS or not frame.index.sort_values().equals(pd.RangeIndex(NUM_ARCHS)):
         raise NaovizError(f"{shown}: expected arch_index 0..{NUM_ARCHS - 1} ({NUM_ARCHS} rows), "
                           f"found {len(frame)} rows")
+    check_finite(frame, shown)
+
+
+def check_finite(frame: pd.DataFrame, shown: str) -> None:
+    """Every metric column (all but ``arch_str``) holds finite numbers: no NaN, inf or text."""
     for column in frame.columns:
         if column == "arch_str":
             continue
@@ -50,8 +55,8 @@ def check_table(path: Path, shown: Optional[str] = None) -> None:
         bad = np.flatnonzero(~np.isfinite(values))
         if len(bad):
             i = bad[0]
-            raise NaovizError(f"{shown}: column {column!r} at arch_index {int(frame.index[i])} is not a "
-                              f"finite number: {frame[column].iloc[i]!r} ({len(bad)} bad rows)")
+            raise NaovizError(f"{shown}: column {show(column)} at arch_index {int(frame.index[i])} is not a "
+                              f"finite number: {show(frame[column].iloc[i])} ({len(bad)} bad rows)")
 
 
 def validate_staged(stage: Path, shown: dict[str, str]) -> dict:
@@ -72,9 +77,14 @@ def validate_staged(stage: Path, shown: dict[str, str]) -> dict:
             raise NaovizError(message.replace(str(stage), "staged tables")) from None
     if (stage / DIGITS_FILE).is_file():
         try:
-            counts["nb201-digits"] = len(load_digits_table(stage / DIGITS_FILE))
+            digits = load_digits_table(stage / DIGITS_FILE)
         except NaovizError as exc:
             raise NaovizError(str(exc).replace(str(stage / DIGITS_FILE), shown[DIGITS_FILE])) from None
+        if digits.frame.index.has_duplicates:
+            dup = int(digits.frame.index[digits.frame.index.duplicated()][0])
+            raise NaovizError(f"{shown[DIGITS_FILE]}: arch_index {dup} appears more than once")
+        check_finite(digits.frame, shown[DIGITS_FILE])
+        counts["nb201-digits"] = len(digits)
     return counts
 
 
