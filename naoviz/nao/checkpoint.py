@@ -12,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from naoviz import tensorfile
 from naoviz.errors import CheckpointError
 from naoviz.paths import atomic_write_bytes, atomic_write_text
 
@@ -80,33 +81,10 @@ def expected_tensors(build) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
     return {k: (tuple(v.shape), v.dtype) for k, v in module.state_dict().items()}
 
 
-_DTYPES = {"F64": torch.float64, "F32": torch.float32, "F16": torch.float16, "BF16": torch.bfloat16,
-           "I64": torch.int64, "I32": torch.int32, "I16": torch.int16, "I8": torch.int8, "U8": torch.uint8,
-           "BOOL": torch.bool}
-
-
 def check_header(path, expected: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> None:
     """The safetensors file at ``path`` holds exactly ``expected`` (names, shapes, dtypes): checked from its
     header alone, before any tensor is read or any model is built."""
-    from safetensors import SafetensorError, safe_open
-    path = Path(path)
-    if not path.is_file():
-        raise CheckpointError(f"{path}: weights file not found")
-    try:
-        with safe_open(str(path), framework="pt") as f:
-            header = {k: (tuple(f.get_slice(k).get_shape()), f.get_slice(k).get_dtype()) for k in f.keys()}
-    except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
-        raise CheckpointError(f"{path}: corrupt safetensors file ({str(exc)[:200]})") from exc
-    missing = sorted(set(expected) - set(header))
-    extra = sorted(set(header) - set(expected))
-    if missing or extra:
-        raise CheckpointError(f"{path}: tensors do not match the model: missing {missing[:5]}, unexpected {extra[:5]}")
-    for k, (shape, dtype) in expected.items():
-        have_shape, have_dtype = header[k]
-        if have_shape != shape or _DTYPES.get(have_dtype) != dtype:
-            shown = _DTYPES.get(have_dtype, have_dtype)
-            raise CheckpointError(f"{path}: tensor {k!r} has shape {have_shape} {shown}, "
-                                  f"the model needs {shape} {dtype}")
+    tensorfile.check_header(path, expected)
 
 
 def read_weights(directory, module: torch.nn.Module) -> None:
