@@ -171,3 +171,10 @@ def test_wrongly_typed_fields_are_refused(saved, tmp_path, key, value):
     d = _tamper(saved, tmp_path, "f", lambda m: m.update({key: value}))
     with pytest.raises(CheckpointError, match=f"nao.json: .*{key}"):
         NAO.load(d)
+
+
+def test_errors_quote_tampered_values_cut_short(saved, tmp_path):
+    d = _tamper(saved, tmp_path, "long", lambda m: m["space"]["options"].update(tokenization="p" * 10**6))
+    with pytest.raises(CheckpointError, match="nao.json: cannot rebuild space") as info:
+        NAO.load(d)
+    assert len(str(info.value)) < 600

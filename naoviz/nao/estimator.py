@@ -275,7 +275,7 @@ class NAO:
             try:
                 space = get_space(spec["name"], **spec.get("options", {}))
             except (ValueError, TypeError, KeyError) as exc:
-                raise CheckpointError(f"{where}: cannot rebuild space {spec!r} ({exc})") from exc
+                raise CheckpointError(f"{where}: cannot rebuild space {str(spec)[:80]} ({str(exc)[:200]})") from exc
         nao = cls(space, cfg)
         checkpoint.check_space(directory, meta, nao.space)
         try:
