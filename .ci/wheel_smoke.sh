@@ -14,7 +14,9 @@ say "building wheel and sdist"
 "$DEV_PY" -m build --no-isolation --outdir "$WORK/dist" "$ROOT" >"$WORK/build.log" 2>&1 || { cat "$WORK/build.log"; exit 1; }
 WHEEL="$(ls "$WORK"/dist/naoviz-*.whl)"
 ls "$WORK"/dist/naoviz-*.tar.gz >/dev/null
-for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naoviz/resources/dashboard.ipynb; do
+for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naoviz/resources/dashboard.ipynb \
+         naoviz/resources/jupyter/voila/templates/naoviz/conf.json \
+         naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
 done

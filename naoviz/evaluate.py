@@ -337,8 +337,9 @@ class Executors:
             import dask
             environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC_ENV}
             with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+                # Scheduler, workers and the Dask dashboard listen on this machine only.
                 self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                                             dashboard_address=":0")
+                                             host="127.0.0.1", dashboard_address="127.0.0.1:0")
             self._client = Client(self._cluster)
         return self._client.get_executor(retries=int(c.retries), pure=False)
 

@@ -112,3 +112,98 @@ def test_wrong_index_order_or_length_is_refused(help_checkout, tmp_path, capsys)
     err = error_line(capsys.readouterr().err)
     assert "pixel3.pt" in err and "15625" in err
     assert not (dest / LATENCY).exists()
+
+
+# -- crafted pickles: one short line naming the file, never a crash, a traceback or a large allocation ----
+
+N = 15625
+
+
+def _floats(*head: bytes) -> bytes:
+    """Protocol-2 pickle of a 15,625-entry list whose first entries are the opcodes ``head``."""
+    import struct
+    rest = N - len(head)
+    return b"\x80\x02](" + b"".join(head) + b"".join(b"G" + struct.pack(">d", 1.0) for _ in range(rest)) + b"e."
+
+
+def _deep_list(depth: int) -> bytes:
+    return b"]" * depth + b"a" * (depth - 1)
+
+
+def _unicode(text: str) -> bytes:
+    data = text.encode()
+    return b"X" + len(data).to_bytes(4, "little") + data
+
+
+CRAFTED = {
+    "huge-bytes-length": b"\x80\x04\x8e" + (2**62).to_bytes(8, "little") + b".",   # MemoryError today
+    "deeply-nested-entry": _floats(_deep_list(100_000)),                           # RecursionError in repr today
+    "megabyte-string-entry": _floats(_unicode("9" * 2**20)),                       # a 1 MB error line today
+    "truncated": b"\x80\x02]q\x00(G",
+}
+
+
+@pytest.mark.parametrize("name", sorted(CRAFTED))
+def test_crafted_latency_pickles_are_one_short_line(help_checkout, tmp_path, capsys, name):
+    bad = tmp_path / "HELP"
+    shutil.copytree(help_checkout, bad)
+    fpga = bad / "data" / "nasbench201" / "latency" / "fpga.pt"
+    _swap_pickle(fpga, CRAFTED[name])
+    dest = _installed_base(tmp_path / "data")
+    assert main(["data", "import", str(bad), "--dir", str(dest)]) == 2
+    err = error_line(capsys.readouterr().err)
+    assert str(fpga) in err and len(err) < len(str(fpga)) + 250, err[:500]
+    assert not (dest / LATENCY).exists()
+
+
+@pytest.mark.parametrize("mapping", [{i: i for i in range(N)}, {"|" * 2**20: 0, **{str(i): i for i in range(N - 1)}}],
+                         ids=["int-keys", "megabyte-key"])
+def test_crafted_index_files_are_one_short_line(help_checkout, tmp_path, capsys, mapping):
+    bad = tmp_path / "HELP"
+    shutil.copytree(help_checkout, bad)
+    index = bad / "data" / "nasbench201" / "str_arch2idx.pt"
+    _swap_pickle(index, pickle.dumps(mapping, protocol=2))
+    dest = _installed_base(tmp_path / "data")
+    assert main(["data", "import", str(bad), "--dir", str(dest)]) == 2
+    err = error_line(capsys.readouterr().err)
+    assert str(index) in err and len(err) < len(str(index)) + 250, err[:500]
+
+
+def test_a_pickle_that_crashes_the_interpreter_is_refused(help_checkout, tmp_path):
+    """A 200 kB pickle whose dict key is a tuple nested 200,000 deep: hashing it overflowed CPython's C
+    stack (the process died of SIGSEGV). Only lists, dicts, numbers and strings are accepted now."""
+    import subprocess
+    import sys
+    bad = tmp_path / "HELP"
+    shutil.copytree(help_checkout, bad)
+    index = bad / "data" / "nasbench201" / "str_arch2idx.pt"
+    _swap_pickle(index, b"\x80\x02}K\x01" + b"\x85" * 200_000 + b"K\x02s.")
+    dest = _installed_base(tmp_path / "data")
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "data", "import", str(bad), "--dir", str(dest)],
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2, (out.returncode, out.stderr[-500:])
+    err = error_line(out.stderr)
+    assert str(index) in err and "TUPLE1" in err
+
+
+def test_an_object_flood_is_refused_before_it_allocates(tmp_path):
+    """4 M one-byte EMPTY_LIST opcodes (a 4 MB pickle) made 4 M list objects (~300 MB) before the type
+    check; the opcodes are counted first now (a fresh process's peak RSS barely moves)."""
+    import subprocess
+    import sys
+    pt = tmp_path / "flood.pt"
+    _swap_pickle(pt, b"\x80\x02" + b"]" * 4_000_000 + b".")
+    code = ("import resource, sys\n"
+            "from naoviz.tables.help_latency import safe_load_pt\n"
+            "from naoviz.errors import NaovizError\n"
+            "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+            "try:\n"
+            "    safe_load_pt(sys.argv[1])\n"
+            "    print('loaded')\n"
+            "except NaovizError as exc:\n"
+            "    print(exc)\n"
+            "print((resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(pt)], capture_output=True, text=True, timeout=120)
+    message, grew_mb = out.stdout.strip().splitlines()
+    assert str(pt) in message and "opcodes" in message, message
+    assert float(grew_mb) < 60, out.stdout

@@ -40,20 +40,26 @@ def test_emit_json_is_strict(capsys):
 
 
 def test_child_checkpoint_meta_is_strict_and_nan_history_round_trips(tmp_path):
-    from naoviz.child.checkpoint import META, load_checkpoint, save_checkpoint
+    from naoviz.child.checkpoint import HISTORY_KEYS, META, load_checkpoint, save_checkpoint
     model = torch.nn.Linear(2, 1)
     opt = torch.optim.SGD(model.parameters(), lr=0.1, momentum=0.9)
-    meta = {"fingerprint": {"seed": 0}, "epoch": 1,
-            "history": [{"train_loss": float("nan"), "valid_acc": 10.0, "time_s": 0.1}]}
+    log = {**{k: 1.0 for k in HISTORY_KEYS}, "epoch": 0, "train_loss": float("nan"), "valid_acc": 10.0}
+    meta = {"fingerprint": {"seed": 0}, "epoch": 1, "history": [log]}
     save_checkpoint(tmp_path, model, opt, meta)
     strict_loads((tmp_path / META).read_text())
     back = load_checkpoint(tmp_path, model, opt, {"seed": 0})
     assert math.isnan(back["history"][0]["train_loss"]) and back["history"][0]["valid_acc"] == 10.0
 
 
-def test_nao_scaler_with_nan_survives_strict_json():
+def test_nao_scaler_with_nan_is_written_strictly_and_refused_on_load():
+    """A NaN scaler can only come from a tampered file (fit refuses NaN values): strict JSON writes it as
+    null, and loading refuses it instead of predicting NaN."""
+    import pytest
+
     from naoviz.jsonio import dumps_strict
     from naoviz.nao.targets import TargetScaler
     scaler = TargetScaler.fit(np.array([90.0, np.nan, 93.0]), "rank", maximize=True)
-    back = TargetScaler.from_dict(strict_loads(dumps_strict(scaler.to_dict())))
-    assert back.kind == "rank" and np.array_equal(back.sorted_values, scaler.sorted_values, equal_nan=True)
+    text = dumps_strict(scaler.to_dict())
+    assert strict_loads(text)["sorted_values"][-1] is None
+    with pytest.raises(ValueError, match="expected a finite number"):
+        TargetScaler.from_dict(strict_loads(text))

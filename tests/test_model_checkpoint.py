@@ -88,3 +88,93 @@ def test_load_with_device_override(saved):
     back = NAO.load(d, device="cpu")
     assert back.config.device == "cpu"
     np.testing.assert_array_equal(back.score(archs), nao.score(archs))
+
+
+# -- tampered checkpoints: refused before anything is allocated ------------------------------------
+
+def _tamper(saved, tmp_path, name, edit):
+    d = _copy(saved[1], tmp_path / name)
+    meta = json.loads((d / "nao.json").read_text())
+    edit(meta)
+    (d / "nao.json").write_text(json.dumps(meta))
+    return d
+
+
+@pytest.mark.parametrize("field,value", [("hidden_size", 10**6), ("encoder_layers", 10**4), ("decoder_layers", 99),
+                                         ("mlp_layers", 10**3), ("mlp_hidden", 10**7), ("ensemble", 10**5)])
+def test_oversized_config_is_refused_by_its_bounds(saved, tmp_path, field, value):
+    d = _tamper(saved, tmp_path, "big", lambda m: m["config"].update({field: value}))
+    with pytest.raises(CheckpointError, match=f"nao.json: bad config.*{field}"):
+        NAO.load(d)
+
+
+def test_sizes_within_bounds_are_checked_against_the_file_header_before_building(saved, tmp_path):
+    """hidden_size 4096 is allowed, but the file holds hidden-16 tensors: the header says so before a
+    ~700 MB model is built (measured in a fresh process: its peak RSS barely moves)."""
+    import subprocess
+    import sys
+    d = _tamper(saved, tmp_path, "wide", lambda m: m["config"].update(hidden_size=4096))
+    code = (
+        "import resource, sys\n"
+        "from naoviz.nao import NAO\n"
+        "from naoviz.errors import CheckpointError\n"
+        "before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss\n"
+        "try:\n"
+        "    NAO.load(sys.argv[1])\n"
+        "except CheckpointError as exc:\n"
+        "    print(exc)\n"
+        "print('grew_mb', (resource.getrusage(resource.RUSAGE_SELF).ru_maxrss - before) / 1024)\n")
+    out = subprocess.run([sys.executable, "-c", code, str(d)], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    message, grew = out.stdout.strip().splitlines()
+    assert "nao.safetensors: tensor " in message and "the model needs" in message, message
+    assert float(grew.split()[1]) < 100, out.stdout
+
+
+def test_header_mismatch_names_file_and_tensor(saved, tmp_path):
+    from safetensors.torch import load, save
+    d = _copy(saved[1], tmp_path / "h")
+    tensors = load((d / "nao.safetensors").read_bytes())
+    tensors["decoder.proj.weight"] = torch.zeros(3, 5)
+    (d / "nao.safetensors").write_bytes(save(tensors))
+    with pytest.raises(CheckpointError, match=r"nao.safetensors: tensor 'decoder.proj.weight' has shape \(3, 5\)"):
+        NAO.load(d)
+    tensors["decoder.proj.weight"] = load((saved[1] / "nao.safetensors").read_bytes())["decoder.proj.weight"].double()
+    (d / "nao.safetensors").write_bytes(save(tensors))
+    with pytest.raises(CheckpointError, match=r"tensor 'decoder.proj.weight' .*float64"):
+        NAO.load(d)
+
+
+@pytest.mark.parametrize("edit,field", [
+    (lambda s: s.update(lo=float("nan")), "lo"),
+    (lambda s: s.update(hi=float("inf")), "hi"),
+    (lambda s: s.update(lo="0.5"), "lo"),
+    (lambda s: s.update(sorted_values=[0.1, float("nan"), 0.9]), "sorted_values"),
+    (lambda s: s.update(sorted_values=[0.9, 0.1]), "sorted_values"),
+    (lambda s: s.update(sorted_values=[]), "sorted_values"),
+    (lambda s: s.update(sorted_values="abc"), "sorted_values"),
+    (lambda s: s.update(kind="quantile"), "kind"),
+    (lambda s: s.update(maximize="false"), "maximize"),
+    (lambda s: s.update(lo=2.0, hi=1.0), "lo"),
+])
+def test_bad_scaler_is_refused(saved, tmp_path, edit, field):
+    d = _tamper(saved, tmp_path, "s", lambda m: edit(m["scaler"]))
+    assert json.loads((saved[1] / "nao.json").read_text())["scaler"]["kind"] == "rank"
+    with pytest.raises(CheckpointError, match=f"nao.json: bad scaler.*{field}"):
+        NAO.load(d)
+
+
+@pytest.mark.parametrize("key,value", [("space", ["nb201"]), ("space", {"name": "nb201", "options": 3}),
+                                       ("config", [1, 2]), ("scaler", "minmax"), ("rounds", "many"),
+                                       ("rounds", -1)])
+def test_wrongly_typed_fields_are_refused(saved, tmp_path, key, value):
+    d = _tamper(saved, tmp_path, "f", lambda m: m.update({key: value}))
+    with pytest.raises(CheckpointError, match=f"nao.json: .*{key}"):
+        NAO.load(d)
+
+
+def test_errors_quote_tampered_values_cut_short(saved, tmp_path):
+    d = _tamper(saved, tmp_path, "long", lambda m: m["space"]["options"].update(tokenization="p" * 10**6))
+    with pytest.raises(CheckpointError, match="nao.json: cannot rebuild space") as info:
+        NAO.load(d)
+    assert len(str(info.value)) < 600

@@ -36,12 +36,12 @@ def _free_port() -> int:
 
 @pytest.fixture(scope="module")
 def server(nb201_table):
-    from naoviz.cli.dashboard import voila_command
+    from naoviz.cli.dashboard import voila_command, voila_env
     from naoviz.nao.cache import ModelSpec, load_or_train
     load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))   # warm cache: kernels load it
     ART.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    env = dict(os.environ, **ENV, NAOVIZ_EXPORT_DIR=str(ART / "exports"), OMP_NUM_THREADS="1")
+    env = voila_env(dict(os.environ, **ENV, NAOVIZ_EXPORT_DIR=str(ART / "exports"), OMP_NUM_THREADS="1"))
     log_path = ART / "voila.log"
     log = open(log_path, "w")
     proc = subprocess.Popen(voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"),
@@ -116,6 +116,28 @@ def _press(page, key: str, n: int):
     page.locator(".naoviz-eta .noUi-handle").first.focus()
     for _ in range(n):
         page.keyboard.press(key)
+
+
+def test_page_fetches_nothing_beyond_loopback(server, browser):
+    """Every request the page makes (HTML, JS, CSS, fonts, kernel websocket) goes to the server on 127.0.0.1:
+    naoviz's Voila template drops the lab template's Font Awesome links to cdn.jsdelivr.net."""
+    from urllib.parse import urlsplit
+    requests: list[str] = []
+    context = browser.new_context(viewport={"width": 1400, "height": 1500})
+    failed: list[str] = []
+    context.on("request", lambda r: requests.append(r.url))
+    context.on("requestfailed", lambda r: failed.append(r.url))
+    context.on("response", lambda r: failed.append(f"{r.status} {r.url}") if r.status >= 400 else None)
+    page = context.new_page()
+    page.on("websocket", lambda ws: requests.append(ws.url))
+    page.goto(server["url"], timeout=120_000)
+    page.wait_for_selector(f"{CELL} .scatterlayer", timeout=120_000)     # the explorer rendered
+    page.wait_for_load_state("networkidle", timeout=30_000)
+    context.close()
+    hosts = {urlsplit(u).hostname for u in requests if not u.startswith(("data:", "blob:", "about:"))}
+    assert requests and any(u.startswith(("ws://127.0.0.1", "ws://localhost")) for u in requests)
+    assert hosts <= {"127.0.0.1", "localhost"}, sorted(u for u in requests if "127.0.0.1" not in u)
+    assert not failed, failed                # the template's own files (voila-style.js, CSS) were found
 
 
 def test_dashboard_flow(server, browser):

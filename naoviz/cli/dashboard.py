@@ -1,36 +1,35 @@
-"""``naoviz dashboard``: serve the teaching app (notebooks/dashboard.ipynb) with Voila on 127.0.0.1."""
+"""``naoviz dashboard``: serve the teaching app (notebooks/dashboard.ipynb) with Voila on 127.0.0.1.
+
+On a loopback address the page needs no token (only this machine can reach it). On any other address
+anyone who reaches the port could run code in the dashboard's kernel, so a random token is required
+(``--no-token`` turns that off, with a warning). The page is rendered with naoviz's Voila template
+(``naoviz/resources/jupyter/voila/templates/naoviz``): Voila's lab template without its CDN links.
+"""
 from __future__ import annotations
 
-import argparse
 import ipaddress
 import os
-import re
+import secrets
+import shlex
+import socket
 import subprocess
 import sys
 from pathlib import Path
+from typing import Mapping, Optional
 
 from naoviz.cli.common import int_in, path_type, readable_dir, show, writable_dir
 
-_HOSTNAME = re.compile(r"(?=.{1,253}$)[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?(\.[A-Za-z0-9]([A-Za-z0-9-]{0,61}[A-Za-z0-9])?)*")
-
-
-def bind_address(text: str) -> str:
-    """``type=`` for --ip: an IPv4/IPv6 address or a host name."""
-    try:
-        ipaddress.ip_address(text)
-        return text
-    except ValueError:
-        pass
-    if not _HOSTNAME.fullmatch(text):
-        raise argparse.ArgumentTypeError(f"expected an IP address or a host name, got {show(text)}")
-    return text
+VOILA_TEMPLATE = "naoviz"
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)")
     p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
-    p.add_argument("--ip", default="127.0.0.1", type=bind_address,
-                   help="address to bind (default 127.0.0.1: this machine only)")
+    p.add_argument("--ip", default="127.0.0.1",
+                   help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only; "
+                        "any non-loopback address requires a random token, printed in the URL)")
+    p.add_argument("--no-token", action="store_true",
+                   help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
@@ -44,23 +43,80 @@ def dashboard_notebook() -> Path:
     return resource_path(DASHBOARD_NOTEBOOK)
 
 
-def voila_command(notebook: Path, port: int, ip: str) -> list[str]:
+def template_root() -> Path:
+    """A Jupyter data folder holding ``voila/templates/naoviz`` (put on ``JUPYTER_PATH`` for Voila)."""
+    from naoviz.resources import resource_path
+    files = [resource_path(f"jupyter/voila/templates/{VOILA_TEMPLATE}/{name}")
+             for name in ("conf.json", "index.html.j2")]
+    return files[0].parents[3]
+
+
+def is_loopback(ip: str) -> bool:
+    return ip == "localhost" or ipaddress.ip_address(ip).is_loopback
+
+
+def check_ip(ip: str) -> str:
+    """``ip`` if it is an IP address or 'localhost'; else a ValueError naming --ip."""
+    if ip != "localhost":
+        try:
+            ipaddress.ip_address(ip)
+        except ValueError:
+            raise ValueError(f"--ip: expected an IP address or 'localhost', got {ip[:80]!r}") from None
+    return ip
+
+
+def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None) -> list[str]:
+    """The Voila command line. With ``token`` Voila requires it; it travels in ``JUPYTER_TOKEN`` (see
+    :func:`voila_env`), not on the command line, where every local user could read it (``ps``)."""
     # preheat_kernel: one kernel runs the notebook before anyone asks, so a visit finds the app built.
+    auth = "--Voila.auto_token=True" if token else "--Voila.token="
     return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-            "--Voila.token=", "--theme=light", "--preheat_kernel=True", "--pool_size=1"]
+            auth, f"--template={VOILA_TEMPLATE}", "--theme=light", "--preheat_kernel=True", "--pool_size=1"]
+
+
+def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
+    """``base`` plus what :func:`voila_command` needs: naoviz's template on ``JUPYTER_PATH``, the token."""
+    env = dict(base)
+    env["JUPYTER_PATH"] = os.pathsep.join([str(template_root())] + [p for p in [env.get("JUPYTER_PATH")] if p])
+    env.pop("JUPYTER_TOKEN", None)
+    env.pop("JUPYTER_TOKEN_FILE", None)
+    if token:
+        env["JUPYTER_TOKEN"] = token
+    return env
+
+
+def dashboard_url(ip: str, port: int, token: Optional[str] = None) -> str:
+    host = ip
+    if ip != "localhost" and ipaddress.ip_address(ip).is_unspecified:   # 0.0.0.0 / ::: every interface
+        host = socket.gethostname()
+    elif ":" in ip:
+        host = f"[{ip}]"
+    return f"http://{host}:{port}/" + (f"?token={token}" if token else "")
 
 
 def run(args) -> int:
+    ip = check_ip(args.ip)
+    token = None
+    if not is_loopback(ip):
+        if args.no_token:
+            print(f"naoviz dashboard: warning: --no-token: anyone who can reach {ip}:{args.port} can run code "
+                  f"in the dashboard's kernel", file=sys.stderr)
+        else:
+            token = secrets.token_urlsafe(24)
     env = dict(os.environ)
     if args.data is not None:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
-    cmd = voila_command(dashboard_notebook(), args.port, args.ip)
+    cmd = voila_command(dashboard_notebook(), args.port, ip, token)
+    env = voila_env(env, token)
+    url = dashboard_url(ip, args.port, token)
     if args.dry_run:
-        print(" ".join(cmd))
+        prefix = [f"{k}={env[k]}" for k in ("JUPYTER_PATH", "JUPYTER_TOKEN") if k in env]
+        print(shlex.join(prefix + cmd))
+        print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0
-    print(f"naoviz dashboard: http://{args.ip}:{args.port}/  (Ctrl-C to stop; the first start trains and caches "
+    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; the first start trains and caches "
           f"the model, later starts are quick)", file=sys.stderr)
     try:
         return subprocess.call(cmd, env=env)

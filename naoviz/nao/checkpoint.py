@@ -1,7 +1,9 @@
 """Checkpoints: ``nao.safetensors`` (weights) + ``nao.json`` (config, space, target scaler). Never unpickles.
 
-Every failure to load (missing file, bad JSON, wrong format, another space, missing or mis-shaped
-tensors) raises :class:`naoviz.errors.CheckpointError` naming the file and the mismatch.
+Every failure to load (missing file, bad JSON, wrong format, another space, sizes above the load limits,
+a NaN/inf scaler, missing or mis-shaped tensors) raises :class:`naoviz.errors.CheckpointError` naming the
+file and the mismatch. The tensors' shapes are compared with the safetensors header (read without loading
+a tensor) before the model is built, so sizes in a tampered ``nao.json`` never allocate memory.
 """
 from __future__ import annotations
 
@@ -10,6 +12,7 @@ from pathlib import Path
 
 import torch
 
+from naoviz import tensorfile
 from naoviz.errors import CheckpointError
 from naoviz.jsonio import dumps_strict
 from naoviz.paths import atomic_write_bytes, atomic_write_text
@@ -50,6 +53,15 @@ def read_meta(directory) -> dict:
     for key in ("config", "space", "scaler"):
         if key not in meta:
             raise CheckpointError(f"{path}: field {key!r} missing")
+        if not isinstance(meta[key], dict):
+            raise CheckpointError(f"{path}: field {key!r} must be an object, got {type(meta[key]).__name__}")
+    options = meta["space"].get("options", {})
+    if not isinstance(meta["space"].get("name"), str) or not isinstance(options, dict):
+        raise CheckpointError(f"{path}: field 'space' needs a string 'name' and an object 'options', "
+                              f"got {json.dumps(meta['space'])[:80]}")
+    rounds = meta.get("rounds", 1)
+    if isinstance(rounds, bool) or not isinstance(rounds, int) or rounds < 0:
+        raise CheckpointError(f"{path}: field 'rounds' must be an int >= 0, got {str(rounds)[:40]!r}")
     return meta
 
 
@@ -62,6 +74,20 @@ def check_space(directory, meta: dict, space) -> None:
                                   f"but {have[key]!r} in the space it is loaded into")
 
 
+def expected_tensors(build) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
+    """Names, shapes and dtypes of the state dict of the module ``build()`` makes, built on the meta
+    device: no memory is allocated, whatever sizes the config asks for."""
+    with torch.device("meta"):
+        module = build()
+    return {k: (tuple(v.shape), v.dtype) for k, v in module.state_dict().items()}
+
+
+def check_header(path, expected: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> None:
+    """The safetensors file at ``path`` holds exactly ``expected`` (names, shapes, dtypes): checked from its
+    header alone, before any tensor is read or any model is built."""
+    tensorfile.check_header(path, expected)
+
+
 def read_weights(directory, module: torch.nn.Module) -> None:
     """Load ``nao.safetensors`` into ``module``; every key and shape must match."""
     from safetensors import SafetensorError
@@ -72,7 +98,7 @@ def read_weights(directory, module: torch.nn.Module) -> None:
     try:
         tensors = load(path.read_bytes())
     except (SafetensorError, ValueError, RuntimeError, OSError) as exc:
-        raise CheckpointError(f"{path}: corrupt safetensors file ({exc})") from exc
+        raise CheckpointError(f"{path}: corrupt safetensors file ({str(exc)[:200]})") from exc
     expected = module.state_dict()
     missing = sorted(set(expected) - set(tensors))
     extra = sorted(set(tensors) - set(expected))

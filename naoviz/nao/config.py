@@ -16,6 +16,10 @@ from naoviz.errors import NaovizError, show, unknown_fields
 
 TARGET_NORMS = ("minmax", "rank")
 DEVICES = ("cpu", "cuda", "auto")
+# Largest sizes a checkpoint may ask for (NAO.load): far above any trained model (default: hidden 96,
+# 1 layer, mlp 200), low enough that a tampered nao.json cannot make loading allocate without bound.
+LOAD_LIMITS = {"hidden_size": 4096, "encoder_layers": 8, "decoder_layers": 8, "mlp_layers": 8,
+               "mlp_hidden": 8192, "ensemble": 64}
 
 
 @dataclass
@@ -104,6 +108,14 @@ class NAOConfig:
             bad("device", f"must be one of {DEVICES}")
         if self.tokenization is not None and not isinstance(self.tokenization, str):
             bad("tokenization", "must be None or a string")
+        return self
+
+    def check_load_limits(self) -> "NAOConfig":
+        """``ValueError`` naming the first size above :data:`LOAD_LIMITS` (checked before loading a checkpoint)."""
+        for name, high in LOAD_LIMITS.items():
+            if getattr(self, name) > high:
+                raise ValueError(f"NAOConfig.{name}: a checkpoint may ask for at most {high}, "
+                                 f"got {getattr(self, name)!r}")
         return self
 
     # -- presets and (de)serialisation ---------------------------------------------------------------

@@ -269,9 +269,9 @@ class NAO:
         meta = checkpoint.read_meta(directory)
         where = Path(directory) / checkpoint.META
         try:
-            cfg = NAOConfig.from_dict(meta["config"])
+            cfg = NAOConfig.from_dict(meta["config"]).check_load_limits()
         except (ValueError, TypeError) as exc:
-            raise CheckpointError(f"{where}: bad config ({exc})") from exc
+            raise CheckpointError(f"{where}: bad config ({str(exc)[:300]})") from exc
         if device is not None:
             cfg = cfg.replace(device=device)
         if space is None:
@@ -280,13 +280,16 @@ class NAO:
             try:
                 space = get_space(spec["name"], **spec.get("options", {}))
             except (ValueError, TypeError, KeyError) as exc:
-                raise CheckpointError(f"{where}: cannot rebuild space {spec!r} ({exc})") from exc
+                raise CheckpointError(f"{where}: cannot rebuild space {str(spec)[:80]} ({str(exc)[:200]})") from exc
         nao = cls(space, cfg)
         checkpoint.check_space(directory, meta, nao.space)
         try:
             nao.scaler_ = TargetScaler.from_dict(meta["scaler"])
         except (KeyError, TypeError, ValueError) as exc:
             raise CheckpointError(f"{where}: bad scaler ({exc})") from exc
+        # Shapes the config implies (built on the meta device) against the file's header, before allocating.
+        checkpoint.check_header(Path(directory) / checkpoint.WEIGHTS,
+                                checkpoint.expected_tensors(lambda: EPD(nao.space, nao.config)))
         model = nao._build()
         checkpoint.read_weights(directory, model)
         nao.net_, nao.rounds_ = model.eval(), int(meta.get("rounds", 1))

@@ -6,6 +6,7 @@ through the sorted pool, so predictions come back in metric units.
 """
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -53,10 +54,34 @@ class TargetScaler:
 
     @classmethod
     def from_dict(cls, d: dict) -> "TargetScaler":
-        num = _float_or_nan            # strict JSON stores a NaN (a NaN training value) as null
-        return cls(kind=str(d["kind"]), maximize=bool(d["maximize"]), lo=num(d["lo"]), hi=num(d["hi"]),
-                   sorted_values=[num(x) for x in d.get("sorted_values", [])])
+        """From ``to_dict``'s output (a checkpoint's JSON); ``ValueError`` naming the first bad field."""
+        if not isinstance(d, dict):
+            raise ValueError(f"expected an object, got {type(d).__name__}")
+        for key in ("kind", "maximize", "lo", "hi"):
+            if key not in d:
+                raise ValueError(f"field {key!r} missing")
+        if d["kind"] not in KINDS:
+            raise ValueError(f"kind: expected one of {KINDS}, got {str(d['kind'])[:40]!r}")
+        if not isinstance(d["maximize"], bool):
+            raise ValueError(f"maximize: expected true or false, got {str(d['maximize'])[:40]!r}")
+        lo, hi = (_finite(key, d[key]) for key in ("lo", "hi"))
+        if lo > hi:
+            raise ValueError(f"lo: {lo!r} is above hi {hi!r}")
+        values = d.get("sorted_values", [])
+        if not isinstance(values, list):
+            raise ValueError(f"sorted_values: expected a list, got {type(values).__name__}")
+        values = [_finite(f"sorted_values[{i}]", x) for i, x in enumerate(values)]
+        if d["kind"] == "rank" and not values:
+            raise ValueError("sorted_values: a rank scaler needs the training pool, got an empty list")
+        if any(b < a for a, b in zip(values, values[1:])):
+            raise ValueError("sorted_values: not in ascending order")
+        return cls(kind=d["kind"], maximize=d["maximize"], lo=lo, hi=hi, sorted_values=values)
 
 
-def _float_or_nan(x) -> float:
-    return float("nan") if x is None else float(x)
+KINDS = ("minmax", "rank")
+
+
+def _finite(name: str, value) -> float:
+    if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+        raise ValueError(f"{name}: expected a finite number, got {str(value)[:40]!r}")
+    return float(value)

@@ -3,13 +3,20 @@
 HELP ships NAS-Bench-201 latencies as PyTorch ``.pt`` files: zip archives whose ``data.pkl`` is a plain
 list of 15,625 numbers (arch_index order) and, in ``str_arch2idx.pt``, a dict arch string -> index.
 They are read with a pickle loader that refuses every global and every persistent id (tensor storage),
-so no code in a file can run; torch is not needed.
+so no code in a file can run; torch is not needed. Before it runs, every opcode is checked (without
+building anything) against an allow-list of those that make lists, dicts, numbers and strings, and
+counted: a file of other opcodes (tuples and sets too: a 200,000-deep tuple used as a dict key crashed the
+interpreter while hashing it), more than ``MAX_OPCODES`` of them (each makes at most one object, so what
+unpickling allocates is bounded), or a length running past the data is refused. Any failure, whatever
+its kind, is a one-line :class:`NaovizError` naming the file.
 """
 from __future__ import annotations
 
 import io
 import math
 import pickle
+import pickletools
+import reprlib
 import zipfile
 from pathlib import Path
 from typing import Any, Optional
@@ -21,6 +28,18 @@ LATENCY_FILE = "nb201_latency_ms_help.csv"
 INDEX_FILE = "str_arch2idx.pt"
 DIGITS = 4
 _MAX_PICKLE_BYTES = 64 << 20
+# HELP's files are one list of 15,625 floats (~16 k opcodes) or a dict of 15,625 strings (~47 k opcodes).
+MAX_OPCODES = 16 * NUM_ARCHS
+# Opcodes (protocols 0-4) that make lists, dicts, numbers and strings; no tuple, set, global or object.
+ALLOWED_OPCODES = frozenset({
+    "PROTO", "FRAME", "STOP", "MARK", "POP", "POP_MARK", "DUP",
+    "EMPTY_LIST", "LIST", "APPEND", "APPENDS", "EMPTY_DICT", "DICT", "SETITEM", "SETITEMS",
+    "NONE", "NEWTRUE", "NEWFALSE", "INT", "BININT", "BININT1", "BININT2", "LONG", "LONG1", "LONG4",
+    "FLOAT", "BINFLOAT", "UNICODE", "BINUNICODE", "SHORT_BINUNICODE",
+    "PUT", "BINPUT", "LONG_BINPUT", "MEMOIZE", "GET", "BINGET", "LONG_BINGET"})
+_short = reprlib.Repr()
+_short.maxstring = _short.maxother = 60
+_short.maxlevel = 2
 
 
 class _NoGlobalsUnpickler(pickle.Unpickler):
@@ -46,10 +65,30 @@ def safe_load_pt(path: Path) -> Any:
             payload = archive.read(names[0])
     except (zipfile.BadZipFile, OSError) as exc:
         raise NaovizError(f"{path}: not a zip-format .pt file ({exc})") from None
+    _check_opcodes(path, payload)
     try:
         return _NoGlobalsUnpickler(io.BytesIO(payload)).load()
-    except (pickle.UnpicklingError, EOFError, ValueError, TypeError, AttributeError, IndexError) as exc:
-        raise NaovizError(f"{path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - MemoryError, RecursionError, EOFError...: an unusable file
+        raise NaovizError(f"{path}: {type(exc).__name__}: {str(exc)[:120]}") from None
+
+
+def _check_opcodes(path: Path, payload: bytes) -> None:
+    """Every opcode is in ALLOWED_OPCODES, there are at most MAX_OPCODES and none reads past the end
+    (pickletools parses the stream without building any object)."""
+    try:
+        for count, (op, arg, pos) in enumerate(pickletools.genops(payload), 1):
+            if op.name not in ALLOWED_OPCODES:
+                what = (f"global {str(arg).replace(' ', '.')[:80]}" if op.name in ("GLOBAL", "INST")
+                        else f"pickle opcode {op.name}")
+                raise NaovizError(f"{path}: refused {what} at byte {pos} (only plain lists/dicts/numbers/"
+                                  f"strings allowed)")
+            if count > MAX_OPCODES:
+                raise NaovizError(f"{path}: more than {MAX_OPCODES} pickle opcodes (a HELP file has under "
+                                  f"{4 * NUM_ARCHS})")
+    except NaovizError:
+        raise
+    except Exception as exc:  # noqa: BLE001 - a malformed stream
+        raise NaovizError(f"{path}: corrupt pickle ({str(exc)[:120]})") from None
 
 
 def find_help_dir(folder: Path) -> Optional[Path]:
@@ -67,6 +106,9 @@ def _check_index(path: Path, space: NB201Space) -> None:
         raise NaovizError(f"{path}: expected a dict of {NUM_ARCHS} arch strings, got {type(mapping).__name__}"
                           f" of length {len(mapping) if hasattr(mapping, '__len__') else '?'}")
     for text, index in mapping.items():
+        if not isinstance(text, str) or len(text) > 200 or isinstance(index, bool) or not isinstance(index, int):
+            raise NaovizError(f"{path}: expected arch string -> int entries, got {_short.repr(text)} -> "
+                              f"{_short.repr(index)}")
         try:
             ours = space.index_of(space.parse(text))
         except ValueError as exc:
@@ -85,7 +127,7 @@ def _column(path: Path) -> list[str]:
     out = []
     for i, value in enumerate(values):
         if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise NaovizError(f"{path}: entry {i} is not a finite number: {value!r}")
+            raise NaovizError(f"{path}: entry {i} is not a finite number: {_short.repr(value)}")
         out.append(format_number(value, DIGITS))
     return out
 

@@ -1,0 +1,115 @@
+"""``naoviz dashboard``: who may reach it. Loopback needs no token; any other address gets a random token
+(``--no-token`` warns); ``--ip`` must be an address. A real Voila server started with naoviz's command and
+environment enforces the token and renders naoviz's template, whose page names no outside host."""
+from __future__ import annotations
+
+import http.client
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from naoviz.cli import main
+
+
+def _dry(capsys, *argv):
+    rc = main(["dashboard", "--dry-run", *argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+@pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
+def test_loopback_serves_without_token(capsys, ip):
+    rc, out, err = _dry(capsys, "--ip", ip)
+    assert rc == 0 and "--Voila.token=" in out.split() and "JUPYTER_TOKEN" not in out
+    assert "token" not in err and "warning" not in err
+
+
+def test_other_address_gets_a_random_token(capsys):
+    rc, out, err = _dry(capsys, "--ip", "192.0.2.7", "--port", "9001")
+    assert rc == 0
+    token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
+    assert len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out.split()
+    assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
+    assert err.strip() == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    _, out2, _ = _dry(capsys, "--ip", "192.0.2.7")
+    assert re.search(r"JUPYTER_TOKEN=(\S+)", out2).group(1) != token
+    _, _, err6 = _dry(capsys, "--ip", "2001:db8::1", "--port", "9001")
+    assert err6.startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+
+
+def test_no_token_on_other_address_warns(capsys):
+    rc, out, err = _dry(capsys, "--ip", "0.0.0.0", "--no-token")
+    assert rc == 0 and "--Voila.token=" in out.split() and "JUPYTER_TOKEN" not in out
+    warnings = [line for line in err.splitlines() if "warning" in line]
+    assert len(warnings) == 1 and "--no-token" in warnings[0] and "0.0.0.0" in warnings[0]
+    assert "?token=" not in err
+
+
+@pytest.mark.parametrize("ip", ["example.org", "1.2.3", "0.0.0.0.0", "", "x" * 300])
+def test_bad_ip_is_one_line_exit_2(capsys, ip):
+    rc, out, err = _dry(capsys, "--ip", ip)
+    assert rc == 2 and out == ""
+    assert len(err.strip().splitlines()) == 1 and "--ip" in err and "Traceback" not in err
+    assert len(err) < 200
+
+
+# -- a real server -----------------------------------------------------------------------------------
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(port: int, path: str) -> tuple[int, str]:
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
+    port, token = _free_port(), "t0k-" + "x" * 30
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"), token)
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", token), env=env, cwd=tmp_path,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                _get(port, "/voila/static/voila.js")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
+                time.sleep(0.3)
+        status, _ = _get(port, "/")
+        assert status in (302, 401, 403)                    # no token: the page is refused
+        assert _get(port, "/?token=wrong")[0] in (302, 401, 403)
+        status, html = _get(port, f"/?token={token}")
+        assert status == 200 and "naoviz-tiny-42" in html
+        assert "cdn.jsdelivr" not in html
+        assert "https://" not in html
+        # what remains of http:// are names inside the spinner's SVG (xmlns="http://www.w3.org/2000/svg",
+        # rdf:resource="http://purl.org/dc/dcmitype/StillImage"): identifiers, never fetched
+        names = re.sub(r'(xmlns(:\w+)?|rdf:resource)="[^"]*"', "", html)
+        assert re.findall(r"https?://[^\s\"'<>)]+", names) == []
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
