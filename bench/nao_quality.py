@@ -13,6 +13,10 @@ import sys
 
 ROWS = [("nao.kendall_tau", "Kendall τ (NAO)"), ("baselines.random_forest.kendall_tau", "Kendall τ (random forest)"),
         ("baselines.grad_boosting.kendall_tau", "Kendall τ (grad. boosting)"),
+        ("nao.kendall_tau_heldout_classes", "Kendall τ on held-out classes (NAO)"),
+        ("baselines.random_forest.kendall_tau_heldout_classes", "Kendall τ on held-out classes (random forest)"),
+        ("baselines.grad_boosting.kendall_tau_heldout_classes", "Kendall τ on held-out classes (grad. boosting)"),
+        ("heldout_class_cells", "held-out cells of unseen classes"),
         ("nao.spearman_rho", "Spearman ρ (NAO)"), ("nao.pairwise_acc", "pairwise accuracy (NAO)"),
         ("baselines.random_forest.pairwise_acc", "pairwise accuracy (random forest)"),
         ("nao.kendall_tau_top10", "τ within true top 10% (NAO)"),

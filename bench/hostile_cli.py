@@ -1,0 +1,151 @@
+"""Hostile input against the installed ``naoviz`` command, from outside the project, as a user would type it.
+
+Each case runs ``naoviz ARGS`` in a fresh process (cwd: a temporary folder, 60 s limit) and is judged:
+``clean`` (non-zero exit, no traceback, last stderr line names an option or what is wrong and is at most
+200 characters), ``traceback``, ``hang`` (killed at the limit), ``exit 0`` (bad input accepted) or ``long``
+(a clean exit whose error line is over 200 characters). The cases are written here, independently of
+``tests/test_cli_hostile.py``, so that a fix tuned to the test's cases does not pass this by construction.
+
+    python bench/hostile_cli.py [--naoviz PATH] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+
+
+def cases(tmp: Path) -> list[list[str]]:
+    """(args) lists, each bad in exactly one way."""
+    afile = tmp / "a_file"
+    afile.write_text("x")
+    text_store = tmp / "text.db"
+    text_store.write_text("not sqlite")
+    foreign = tmp / "foreign.db"
+    with sqlite3.connect(foreign) as conn:
+        conn.execute("CREATE TABLE runs (x INTEGER)")
+    big = "9" * 5000
+    s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
+    out = []
+    for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
+        out.append(["search", "--queries", q, "--no-progress"])
+    for seed in ("-5", "2.0", str(2**64), "0x10", big):
+        out.append([*s, "--seed", seed])
+    for algo in ("", "nao,re", "RS", "../x", "x" * 300):
+        out.append(["search", "--algo", algo, "--queries", "5", "--no-progress"])
+    for cfg in ('{"batch": 0}', '{"batch": -2}', '{"batch": 2.5}', '{"batch": true}', '{"batch": "3"}',
+                '{"batch": 1e12}', '{"batch": null}', '[1,2]', '"x"', '{"nope": 1}', '{', '{"batch": NaN}',
+                '{"batch": Infinity}', "[" * 5000 + "]" * 5000):
+        out.append([*s, "--config", cfg])
+    for cfg in ('{"population": 0}', '{"population": 10, "sample": 11}', '{"max_tries": -1}',
+                '{"population": 1e9}'):
+        out.append(["search", "--algo", "re", "--queries", "5", "--no-progress", "--config", cfg])
+    for cfg in ('{"n_init": 1}', '{"per_round": 0}', '{"parents": 0.5}', '{"n_trees": 0}',
+                '{"min_samples_leaf": -1}'):
+        out.append(["search", "--algo", "ls", "--queries", "5", "--no-progress", "--config", cfg])
+    for cfg in ('{"epochs": 0}', '{"top_k": 0}', '{"max_eta": -1}', '{"eta_step": 0}', '{"seed_by": "x"}',
+                '{"model": 5}', '{"model": {"hidden_size": -4}}', '{"model": {"device": "cuda:7"}}',
+                '{"model": {"lr": NaN}}', '{"model_preset": "huge"}', '{"n_new": 0, "n_mutations": 0}'):
+        out.append(["search", "--algo", "nao", "--queries", "5", "--no-progress", "--config", cfg])
+    out += [[*s, "--metric", "nope"], [*s, "--report", "nope"], [*s, "--metric", ""],
+            ["search", "--space", "cifar", "--no-progress"], [*s, "--preset", "paper"],
+            ["search", "--algo", "nao", "--preset", "nope", "--queries", "5", "--no-progress"],
+            [*s, "--delay", "-1"], [*s, "--delay", "inf"], [*s, "--delay", "nan"], [*s, "--retries", "-1"],
+            [*s, "--local-cluster", "-2"], [*s, "--local-cluster", "100000"], [*s, "--scheduler", "nowhere"],
+            [*s, "--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"],
+            [*s, "--store", ""], [*s, "--store", str(afile / "x.db")], [*s, "--store", str(tmp)],
+            [*s, "--store", str(text_store)], [*s, "--store", str(foreign)], [*s, "--resume", "r1"],
+            [*s, "--store", str(tmp / "new.db"), "--resume", "no-such-run"],
+            ["search", "--queries", "20000", "--algo", "rs", "--no-progress"]]
+    c = ["compare", "--queries", "5", "--no-progress"]
+    out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"],
+            [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
+            [*c, "--seeds", "1.5"], [*c, "--out", str(afile)], [*c, "--metric", "x"], [*c, "--queries", "0"]]
+    p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
+    out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
+            [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
+            [*p, "--preset", "nope"], [*p, "--set", "epochs"], [*p, "--set", "epochs=-1"],
+            [*p, "--set", "nope=1"], [*p, "--set", "lr=NaN"], [*p, "--set", "hidden_size=1e9"],
+            [*p, "--set", "device=\"cuda\""], [*p, "--threads", "0"], [*p, "--metric", "nope"],
+            [*p, "--space", "naonet"]]
+    t = ["train-child", "--arch", ARCH, "--epochs", "1", "--data", "synthetic"]
+    out += [["train-child", "--arch", "nope"], ["train-child", "--arch", ""], [*t, "--epochs", "0"],
+            [*t, "--lr", "nan"], [*t, "--lr", "-0.1"], [*t, "--lr", "inf"], [*t, "--batch-size", "0"],
+            [*t, "--weight-decay", "-1"], [*t, "--channels", "0"], [*t, "--channels", "99999"],
+            [*t, "--cells", "-1"], [*t, "--cutout", "-3"], [*t, "--device", "meta"], [*t, "--device", "cuda"],
+            [*t, "--device", "tpu"], [*t, "--seed", "-1"], [*t, "--checkpoint-dir", str(afile)],
+            [*t, "--data-dir", str(afile)], ["train-child", "--space", "naonet", "--arch", ARCH],
+            ["train-child", "--space", "nb201", "--arch", "NAONet-A"]]
+    b = ["build-table", "--store", str(tmp / "b.db"), "--archs", "2", "--epochs", "1", "--data", "synthetic"]
+    out += [[*b, "--lr", "nan"], [*b, "--lr", "0"], [*b, "--epochs", "0"], [*b, "--archs", "0"],
+            [*b, "--archs", "some"], [*b, "--archs", "7000"], [*b, "--channels", "-2"], [*b, "--workers", "-1"],
+            [*b, "--out", str(afile / "t.csv")], [*b, "--out", str(tmp)],
+            ["build-table", "--store", "", "--archs", "2"], ["build-table", "--store", str(text_store), "--archs", "2"]]
+    out += [["data", "show", "--dir", str(afile)], ["data", "import", str(tmp / "missing")],
+            ["data", "import", str(afile)], ["data", "download", "nope"],
+            ["dashboard", "--port", "0", "--dry-run"], ["dashboard", "--port", "70000", "--dry-run"],
+            ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
+            ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
+    return out
+
+
+def judge(proc: subprocess.CompletedProcess) -> tuple[str, str]:
+    err = proc.stderr.strip()
+    last = err.splitlines()[-1] if err else ""
+    if "Traceback (most recent call last)" in proc.stderr or "Traceback" in proc.stdout:
+        return "traceback", last
+    if proc.returncode == 0:
+        return "exit 0", last
+    if len(last) > 200 or not last:
+        return "long", last
+    return "clean", last
+
+
+def main() -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--naoviz", default=shutil.which("naoviz") or "naoviz", help="the installed command")
+    ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args()
+    with tempfile.TemporaryDirectory(prefix="naoviz-hostile-") as d:
+        tmp = Path(d)
+        env = dict(os.environ, NAOVIZ_CACHE=str(tmp / "cache"), OMP_NUM_THREADS="1")
+        counts: dict = {}
+        bad: list = []
+        start = time.perf_counter()
+        all_cases = cases(tmp)
+        for argv in all_cases:
+            try:
+                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
+                                      timeout=args.timeout, stdin=subprocess.DEVNULL)
+                verdict, line = judge(proc)
+            except subprocess.TimeoutExpired:
+                verdict, line = "hang", ""
+            counts[verdict] = counts.get(verdict, 0) + 1
+            if verdict != "clean":
+                bad.append({"argv": [a[:60] for a in argv], "verdict": verdict, "line": line[:300]})
+        wall = time.perf_counter() - start
+    result = {"cases": len(all_cases), "counts": counts, "not_clean": bad, "wall_s": wall,
+              "clean_fraction": counts.get("clean", 0) / len(all_cases)}
+    if args.json:
+        print(json.dumps(result, indent=1))
+        return 0
+    print(f"{len(all_cases)} hostile invocations of {args.naoviz} in {wall:.0f} s: "
+          + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
+    print(f"clean errors: {result['clean_fraction']:.1%} of the cases")
+    for b in bad:
+        print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
