@@ -134,7 +134,7 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
     base = ["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"]
     return [
         (base + ["--space", "x"], "--space"),
-        (["compare", "--algos", "rs,rs", "--seeds", "1"], "--algos"), (["compare", "--algos", ""], "--algos"),
+        (["compare", "--algos", "rs,rs", "--seeds", "1"], "--algos"), (["compare", "--algos", "rs,,re"], "--algos"), (["compare", "--algos", ""], "--algos"),
         (["compare", "--algos", ","], "--algos"), (["compare", "--algos", "xx"], "--algos"),
         (["compare", "--algos", "rs:paper"], "--algos"), (["compare", "--algos", "nao:bogus"], "--algos"),
         (["compare", "--algos", HUGE], "--algos"), (["compare", "--algos", "rs," + HUGE], "--algos"),

@@ -123,7 +123,7 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
     frame = nb201_table.frame.copy()
     frame.loc[frame.index % 2 == 0, "cifar10_test_acc"] = np.nan
     holed = dataclasses.replace(nb201_table, frame=frame)
-    monkeypatch.setattr(cli_search, "_evaluator", lambda space, metric, report, delay=0.0:
+    monkeypatch.setattr(cli_search, "_evaluator", lambda space, metric, report, delay=0.0, queries=0:
                         TableEvaluator(holed, metric=metric, report=report))
     assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--json", "--no-progress",
                  "--out", str(tmp_path)]) == 0

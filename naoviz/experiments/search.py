@@ -28,7 +28,10 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
     from naoviz.errors import show
     from naoviz.search.registry import ALGOS
     out = []
-    for item in [t.strip() for t in str(text).split(",") if t.strip()]:
+    items = [t.strip() for t in str(text).split(",")]
+    if any(not t for t in items) and any(items):
+        raise ValueError(f"algos: an empty name in {show(text)} (a stray comma?)")
+    for item in [t for t in items if t]:
         algo, _, preset = item.partition(":")
         if algo not in ALGOS:
             raise ValueError(f"algos: unknown searcher {show(algo)} in {show(text)}; expected names from {', '.join(ALGOS)}")
