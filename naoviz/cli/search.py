@@ -242,7 +242,8 @@ def run_compare(args) -> int:
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
         atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
-        summary["figures"] = _write_figure(summary, out)
+        from naoviz.viz.curves import write_compare_figure   # the front end draws; the backend never does
+        summary["figures"] = write_compare_figure(summary, out)
     if args.json:
         emit_json(summary)
         return 0
@@ -252,23 +253,3 @@ def run_compare(args) -> int:
     for f in summary.get("figures", []):
         print(f"figure: {f}")
     return 0
-
-
-def _write_figure(summary: dict, out_dir) -> list[str]:
-    """The incumbent-vs-queries figure of a comparison: HTML, and PNG when a browser is available.
-
-    The CLI is a front end: it draws with ``naoviz.viz``, which the backend (``naoviz.experiments``)
-    never imports.
-    """
-    import numpy as np
-
-    from naoviz.viz.curves import search_curves
-    from naoviz.viz.export import export
-    fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
-                        metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
-    written = [str(export(fig, out_dir / "compare.html"))]
-    try:
-        written.append(str(export(fig, out_dir / "compare.png")))
-    except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
-        written.append(f"PNG skipped: {exc}")
-    return written
