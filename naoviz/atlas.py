@@ -1,0 +1,103 @@
+"""The atlas: everything the explorer draws, precomputed once per fitted model, in one compact file.
+
+For a fitted NAO model and a space's cells it holds the 2-D maps, the predictions, table columns, nearest
+neighbours in the embedding, and for every seed the gradient path on an eta grid (decoded cell, predicted
+at the moved point, predicted for the decoded cell). The explorer answers slider, click, hover and search
+from it in the browser with no kernel round trip. Loading needs numpy and safetensors only (no torch), so a
+student's kernel stays small; building (``naoviz.atlas_build``) needs the model.
+
+On disk: ``<name>.safetensors`` (arrays, never unpickled) + ``<name>.json`` (metadata), both written
+atomically, the JSON last, so a reader never sees half an atlas.
+
+Shapes: N cells (rows of ``labels``; the first ``n_table`` are the table's rows, any further ones are
+decoded cells the table lacks), M seeds with paths, E step sizes, K neighbours.
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from naoviz.paths import atomic_write_bytes, atomic_write_text
+
+FORMAT_VERSION = 1
+_ARRAYS = ("predicted", "etas", "seeds", "class_size", "neighbours", "neighbour_dist",
+           "path_decoded", "path_pred_moved", "path_pred_decoded")
+
+
+@dataclass
+class Atlas:
+    """What the explorer needs, as plain arrays (float32 / int32)."""
+
+    space: str                      # space name ("nb201", "naonet")
+    metric: str                     # the column the model predicts (e.g. "valid_acc")
+    lower_is_better: bool           # direction of ``metric``
+    model_key: str                  # fingerprint of the fitted model this atlas was built from
+    labels: list                    # (N,) cell strings, space.format(arch)
+    n_table: int                    # rows 0..n_table-1 are the table's cells
+    maps: dict                      # {"umap": (N, 2), "pca": (N, 2)} float32 map coordinates
+    predicted: np.ndarray           # (N,) float32, predictor output in metric units
+    columns: dict                   # {column: (N,) float32} table columns (true metric, params, latency...), NaN if absent
+    class_size: np.ndarray          # (N,) int32 cells in this cell's isomorphism class (1 where not applicable)
+    neighbours: np.ndarray          # (N, K) int32 rows of the K nearest cells in the embedding (cosine)
+    neighbour_dist: np.ndarray      # (N, K) float32 their cosine distances
+    etas: np.ndarray                # (E,) float32 step-size grid, etas[0] == 0
+    seeds: np.ndarray               # (M,) int32 rows that have a path
+    path_decoded: np.ndarray        # (M, E) int32 row of the decoded cell at each eta
+    path_pred_moved: np.ndarray     # (M, E) float32 predicted at the moved embedding (metric units)
+    path_pred_decoded: np.ndarray   # (M, E) float32 predicted for the decoded cell re-encoded
+    path_maps: dict                 # {"umap": (M, E, 2), "pca": (M, E, 2)} moved points on each map
+    meta: dict = field(default_factory=dict)   # free-form JSON-ready facts (build time, config, ...)
+
+    def seed_index(self, row: int) -> int:
+        """Index into ``seeds`` of table row ``row``; ValueError if that row has no path."""
+        hits = np.flatnonzero(self.seeds == int(row))
+        if not len(hits):
+            raise ValueError(f"row {row} has no path in this atlas")
+        return int(hits[0])
+
+    def save(self, path) -> tuple[Path, Path]:
+        """Write ``path``.safetensors and ``path``.json atomically (JSON last); return both paths."""
+        from safetensors.numpy import save as st_save
+        base = Path(path)
+        tensors = {k: np.ascontiguousarray(getattr(self, k)) for k in _ARRAYS}
+        for name, xy in self.maps.items():
+            tensors[f"map.{name}"] = np.ascontiguousarray(xy, dtype=np.float32)
+        for name, xy in self.path_maps.items():
+            tensors[f"path_map.{name}"] = np.ascontiguousarray(xy, dtype=np.float32)
+        for name, col in self.columns.items():
+            tensors[f"column.{name}"] = np.ascontiguousarray(col, dtype=np.float32)
+        st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
+        atomic_write_bytes(st, st_save(tensors))
+        meta = {"format": FORMAT_VERSION, "space": self.space, "metric": self.metric,
+                "lower_is_better": bool(self.lower_is_better), "model_key": self.model_key,
+                "labels": list(self.labels), "n_table": int(self.n_table), "meta": self.meta}
+        atomic_write_text(js, json.dumps(meta, allow_nan=False))
+        return st, js
+
+    @classmethod
+    def load(cls, path) -> "Atlas":
+        """Read an atlas written by :meth:`save`; ValueError naming the file when it is not one."""
+        from safetensors.numpy import load_file
+        base = Path(path)
+        st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
+        try:
+            meta = json.loads(js.read_text(encoding="utf-8"))
+            arrays = load_file(str(st))
+        except (OSError, ValueError) as exc:
+            raise ValueError(f"{base}: not a readable atlas ({str(exc)[:200]})") from exc
+        if meta.get("format") != FORMAT_VERSION:
+            raise ValueError(f"{js}: atlas format {meta.get('format')!r}, this naoviz reads {FORMAT_VERSION}")
+
+        def group(prefix):
+            return {k[len(prefix):]: v for k, v in arrays.items() if k.startswith(prefix)}
+
+        missing = [k for k in _ARRAYS if k not in arrays]
+        if missing:
+            raise ValueError(f"{st}: atlas lacks {', '.join(missing)}")
+        return cls(space=meta["space"], metric=meta["metric"], lower_is_better=meta["lower_is_better"],
+                   model_key=meta["model_key"], labels=meta["labels"], n_table=meta["n_table"],
+                   maps=group("map."), columns=group("column."), path_maps=group("path_map."),
+                   meta=meta.get("meta", {}), **{k: arrays[k] for k in _ARRAYS})
