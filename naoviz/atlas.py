@@ -23,7 +23,7 @@ import numpy as np
 from naoviz.paths import atomic_write_bytes, atomic_write_text
 
 FORMAT_VERSION = 1
-_ARRAYS = ("predicted", "etas", "seeds", "class_size", "neighbours", "neighbour_dist",
+_ARRAYS = ("predicted", "etas", "seeds", "class_of", "class_size", "neighbours", "neighbour_dist",
            "path_decoded", "path_pred_moved", "path_pred_decoded")
 
 
@@ -40,6 +40,7 @@ class Atlas:
     maps: dict                      # {"umap": (N, 2), "pca": (N, 2)} float32 map coordinates
     predicted: np.ndarray           # (N,) float32, predictor output in metric units
     columns: dict                   # {column: (N,) float32} table columns (true metric, params, latency...), NaN if absent
+    class_of: np.ndarray            # (N,) int32 row of this cell's isomorphism-class representative (itself if none)
     class_size: np.ndarray          # (N,) int32 cells in this cell's isomorphism class (1 where not applicable)
     neighbours: np.ndarray          # (N, K) int32 rows of the K nearest cells in the embedding (cosine)
     neighbour_dist: np.ndarray      # (N, K) float32 their cosine distances
