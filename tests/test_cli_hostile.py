@@ -275,6 +275,11 @@ def other_cases(p) -> list[tuple[list[str], str]]:
         (["dashboard", "--dry-run", "--exports", p["file"]], "--exports"),
         (["dashboard", "--dry-run", "--exports", p["under_file"]], "--exports"),
         (["dashboard", "--dry-run", "--exports", ""], "--exports"), (["dashboard", "--dry-run=1"], "--dry-run"),
+        (["dashboard", "--dry-run", "--pool-size", "-1"], "--pool-size"),
+        (["dashboard", "--dry-run", "--pool-size", "65"], "--pool-size"),
+        (["dashboard", "--dry-run", "--cull-idle", "1.5"], "--cull-idle"),
+        (["dashboard", "--dry-run", "--cull-idle", "-5"], "--cull-idle"),
+        (["dashboard", "--dry-run", "--cull-idle", "0", "--cull-connected"], "--cull-connected"),
         (["info", "--json=x"], "--json"), (["info", "--bogus"], "--bogus"), (["bogus"], "bogus"),
     ]
 

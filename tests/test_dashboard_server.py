@@ -113,3 +113,67 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+def _kernels_of(pid: int) -> int:
+    """Kernel processes started by the server ``pid`` (its children running ipykernel)."""
+    count = 0
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            ppid = int(stat.rsplit(")", 1)[1].split()[1])
+            if ppid == pid and b"ipykernel" in (entry / "cmdline").read_bytes():
+                count += 1
+        except (OSError, ValueError, IndexError):
+            continue
+    return count
+
+
+def test_dashboard_options_pass_culling_and_pool_size(capsys):
+    rc, out, _ = _dry(capsys, "--cull-idle", "90", "--pool-size", "3", "--cull-connected")
+    assert rc == 0
+    words = out.split()
+    assert "--pool_size=3" in words and "--MappingKernelManager.cull_idle_timeout=90" in words
+    assert "--MappingKernelManager.cull_connected=True" in words
+    _, out0, _ = _dry(capsys, "--cull-idle", "0", "--pool-size", "0")
+    assert "cull_idle_timeout" not in out0 and "--preheat_kernel=True" not in out0
+    rc, out, err = _dry(capsys, "--cull-idle", "0", "--cull-connected")
+    assert rc == 2 and out == "" and "--cull-connected" in err and len(err.strip().splitlines()) == 1
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to count kernels")
+def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
+    """A visit starts a kernel; once nobody is connected and it is idle past --cull-idle it is shut down,
+    while the pre-started pool kernel stays."""
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-cull-' + str(6 * 7))"}]}))
+    port = _free_port()
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=1, cull_idle_s=2), env=env,
+                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while _kernels_of(proc.pid) < 1:          # the pool kernel is up
+            assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
+            time.sleep(0.3)
+        status, html = _get(port, "/")
+        assert status == 200 and "naoviz-cull-42" in html
+        while _kernels_of(proc.pid) < 2:          # the visit took the pool kernel; the pool refills
+            assert time.time() < deadline, (tmp_path / "voila.log").read_text()
+            time.sleep(0.3)
+        while _kernels_of(proc.pid) > 1:          # the visit's kernel, never connected, is culled
+            assert time.time() < deadline, (tmp_path / "voila.log").read_text()
+            time.sleep(0.5)
+        time.sleep(3)
+        assert _kernels_of(proc.pid) == 1         # the pool kernel is never culled
+        assert "Culling kernel" in (tmp_path / "voila.log").read_text()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()

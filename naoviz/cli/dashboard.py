@@ -33,6 +33,13 @@ def add_parser(sub) -> None:
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
+    p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
+                   help="kernels kept started and ready for the next visitors, 0..64 (default 1)")
+    p.add_argument("--cull-idle", type=int_in(0, 7 * 24 * 3600), default=60, metavar="SECONDS",
+                   help="shut a visitor's kernel down after it has been idle this long with its tab closed "
+                        "(0: never; default 60; checked every SECONDS/2, at least every 30 s)")
+    p.add_argument("--cull-connected", action="store_true",
+                   help="with --cull-idle, also shut down idle kernels whose tab is still open")
     p.add_argument("--dry-run", action="store_true", help="print the Voila command and exit")
     p.set_defaults(func=run)
 
@@ -65,13 +72,26 @@ def check_ip(ip: str) -> str:
     return ip
 
 
-def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None) -> list[str]:
+def cull_options(idle_s: int, connected: bool = False) -> list[str]:
+    """Jupyter-server kernel culling: a kernel idle for ``idle_s`` seconds with no open tab (or, with
+    ``connected``, even with one) is shut down, so a classroom's closed tabs give their memory back.
+    Voila never culls its pre-started pool."""
+    if idle_s <= 0:
+        return []
+    interval = max(1, min(30, idle_s // 2))
+    return [f"--MappingKernelManager.cull_idle_timeout={idle_s}", f"--MappingKernelManager.cull_interval={interval}",
+            f"--MappingKernelManager.cull_connected={connected}"]
+
+
+def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None, pool_size: int = 1,
+                  cull_idle_s: int = 60, cull_connected: bool = False) -> list[str]:
     """The Voila command line. With ``token`` Voila requires it; it travels in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`), not on the command line, where every local user could read it (``ps``)."""
-    # preheat_kernel: one kernel runs the notebook before anyone asks, so a visit finds the app built.
+    # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     auth = "--Voila.auto_token=True" if token else "--Voila.token="
-    return [sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-            auth, f"--template={VOILA_TEMPLATE}", "--theme=light", "--preheat_kernel=True", "--pool_size=1"]
+    pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
+    return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+             auth, f"--template={VOILA_TEMPLATE}", "--theme=light"] + pool + cull_options(cull_idle_s, cull_connected))
 
 
 def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
@@ -96,6 +116,8 @@ def dashboard_url(ip: str, port: int, token: Optional[str] = None) -> str:
 
 def run(args) -> int:
     ip = check_ip(args.ip)
+    if args.cull_connected and args.cull_idle == 0:
+        raise ValueError("--cull-connected: needs --cull-idle above 0")
     token = None
     if not is_loopback(ip):
         if args.no_token:
@@ -108,7 +130,8 @@ def run(args) -> int:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
-    cmd = voila_command(dashboard_notebook(), args.port, ip, token)
+    cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
+                        args.cull_connected)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
