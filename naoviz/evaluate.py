@@ -48,6 +48,8 @@ class Evaluator:
     metric: str = "valid_acc"
     report: str = "cifar10_test_acc"
     maximize: bool = True
+    constraints: tuple = ()          # naoviz.search.constraints.Constraint: feasibility of every evaluation
+    objectives: tuple = ()           # Pareto search: the search metric first, then cost columns
 
     def __init__(self) -> None:
         self.executor: cf.Executor = InProcessExecutor()
@@ -113,7 +115,7 @@ class TableEvaluator(Evaluator):
 
     def __init__(self, benchmark: Union[str, Any] = "nb201", metric: str = "valid_acc",
                  report: Optional[str] = None, cost: str = "train_time_s", delay_s: float = 0.0,
-                 directory: Optional[str] = None):
+                 directory: Optional[str] = None, constraints: Sequence = (), objectives: Sequence = ()):
         super().__init__()
         if isinstance(benchmark, str):
             self.benchmark_name, self._table = benchmark, None
@@ -137,6 +139,20 @@ class TableEvaluator(Evaluator):
         self.metric, self.report, self.cost, self.delay_s = metric, report, cost, float(delay_s)
         self.maximize = not lower_is_better(metric)
         self.space = table.space
+        from naoviz.search.constraints import parse_constraints
+        numeric = [m for m in table.metrics if m != "arch_index"]
+        self.constraints = parse_constraints(list(constraints or ()), numeric)
+        objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
+        if objectives:
+            if len(objectives) < 2 or len(set(objectives)) != len(objectives):
+                raise ValueError(f"objectives: need two or more distinct columns, got {show(objectives)}")
+            bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
+            if bad:
+                raise ValueError(f"objectives: unknown column {show(bad[0])}; numeric columns: naoviz data show")
+            if objectives[0] != metric:
+                raise ValueError(f"objectives: the first objective must be the search metric {metric!r}, "
+                                 f"got {show(objectives[0])}")
+        self.objectives = tuple(objectives)
 
     @property
     def table(self):
@@ -164,7 +180,9 @@ class TableEvaluator(Evaluator):
     def describe(self) -> dict:
         return {"name": self.name, "benchmark": self.benchmark_name, "metric": self.metric,
                 "report": self.report, "cost": self.cost, "delay_s": self.delay_s,
-                "directory": self.directory}
+                "directory": self.directory,
+                **({"constraints": [str(c) for c in self.constraints]} if self.constraints else {}),
+                **({"objectives": list(self.objectives)} if self.objectives else {})}
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
@@ -355,7 +373,8 @@ class Executors:
 
 
 _STORED_KEYS = {"training": {"name", "space", "metric", "report", "maximize", "train_fn", "options"},
-                "table": {"name", "benchmark", "metric", "report", "cost", "delay_s", "directory"}}
+                "table": {"name", "benchmark", "metric", "report", "cost", "delay_s", "directory", "constraints",
+                          "objectives"}}
 
 
 def evaluator_from_config(config: dict) -> Evaluator:
@@ -391,6 +410,10 @@ def evaluator_from_config(config: dict) -> Evaluator:
     delay = config.get("delay_s", 0.0)
     if isinstance(delay, bool) or not isinstance(delay, (int, float)) or not 0 <= delay < float("inf"):
         raise ValueError(f"evaluator: delay_s must be a finite number >= 0, got {delay!r}")
+    for key in ("constraints", "objectives"):
+        if not isinstance(config.get(key, []), list) or not all(isinstance(x, str) for x in config.get(key, [])):
+            raise ValueError(f"evaluator: {key} must be a list of strings, got {config.get(key)!r}")
     return TableEvaluator(config["benchmark"], metric=config["metric"], report=config["report"],
                           cost=config.get("cost", "train_time_s"), delay_s=delay,
-                          directory=config.get("directory"))
+                          directory=config.get("directory"), constraints=config.get("constraints", []),
+                          objectives=config.get("objectives", []))

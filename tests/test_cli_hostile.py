@@ -98,6 +98,16 @@ def search_cases(p) -> list[tuple[list[str], str]]:
         (SEARCH + ["--delay", "-1"], "--delay"), (SEARCH + ["--delay", "1e9"], "--delay"),
         (SEARCH + ["--no-progress=x"], "--no-progress"), (SEARCH + ["--json=1"], "--json"),
         (SEARCH + ["--bogus"], "--bogus"),
+        (SEARCH + ["--constraint", "latency_pixel<=3"], "--constraint"),     # unknown column
+        (SEARCH + ["--constraint", "latency_pixel3<=nan"], "--constraint"),
+        (SEARCH + ["--constraint", "latency_pixel3<=NaN"], "--constraint"),
+        (SEARCH + ["--constraint", "latency_pixel3<=1e999"], "--constraint"),
+        (SEARCH + ["--constraint", "latency_pixel3=<3"], "--constraint"), (SEARCH + ["--constraint", ""], "--constraint"),
+        (SEARCH + ["--constraint", "latency_pixel3"], "--constraint"), (SEARCH + ["--constraint", HUGE], "--constraint"),
+        (SEARCH + ["--constraint", "x<=1", "--constraint", "x<=1"], "--constraint"),
+        (SEARCH + ["--constraint", "latency_pixel3<=3", "--constraint", "latency_pixel3<=3"], "--constraint"),
+        (SEARCH + ["--objectives", "valid_acc"], "--objectives"), (SEARCH + ["--objectives", "valid_acc,nope"], "--objectives"),
+        (SEARCH + ["--objectives", "latency_pixel3,valid_acc"], "--objectives"), (SEARCH + ["--objectives", ""], "--objectives"),
     ]
     configs = {
         "rs": ['{"batch": 0}', '{"batch": -3}', '{"batch": "x"}', '{"batch": 1e9}', '{"batch": 1000000000}',
@@ -144,6 +154,8 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--metric", "nope"], "--metric"), (base + ["--report", ""], "--report"),
         (base + ["--out", ""], "--out"), (base + ["--out", p["file"]], "--out"),
         (base + ["--out", p["under_file"]], "--out"),
+        (base + ["--constraint", "nope<=1"], "--constraint"), (base + ["--constraint", "latency_pixel3<=inf"], "--constraint"),
+        (base + ["--objectives", "valid_acc,valid_acc"], "--objectives"),
     ]
 
 

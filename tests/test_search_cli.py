@@ -134,3 +134,29 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
     assert saved["algos"]["rs"]["curves"] == out["algos"]["rs"]["curves"]
     assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--no-progress"]) == 0
     assert "queries to optimum" in capsys.readouterr().out
+
+
+def test_search_and_compare_under_constraints(tmp_path, capsys, nb201_table):
+    """--constraint: feasibility per query in the JSON, the incumbent feasible; compare reports per budget the
+    best feasible accuracy, the share of feasible queries and hypervolume against a fixed reference."""
+    argv = ["--queries", "30", "--no-progress", "--json", "--constraint", "latency_pixel3<=9",
+            "--constraint", "cifar10_params_M<0.6"]
+    assert main(["search", "--algo", "re", "--seed", "1", "--store", str(tmp_path / "r.db")] + argv) == 0
+    out = strict_loads(capsys.readouterr().out)
+    assert out["constraints"] == ["latency_pixel3<=9", "cifar10_params_M<0.6"]
+    feas = [h["feasible"] for h in out["history"]]
+    assert out["feasible_frac"] == np.mean(feas)
+    for h in out["history"]:
+        assert h["feasible"] == (h["metrics"]["latency_pixel3"] <= 9 and h["metrics"]["cifar10_params_M"] < 0.6)
+    assert out["incumbent"]["feasible"]
+    assert main(["compare", "--algos", "rs,re", "--seeds", "2"] + argv) == 0
+    cmp = strict_loads(capsys.readouterr().out)
+    for a in cmp["algos"].values():
+        hw = a["at_hw"]["30"]
+        assert 0 <= hw["feasible_frac"] <= 1 and hw["hypervolume"] >= 0
+        assert hw["best_feasible"] <= a["constrained_optimum"] + 1e-9
+        assert a["hv_columns"] == ["cifar10_test_acc", "latency_pixel3", "cifar10_params_M"]
+        assert a["hv_reference"][1:] == [9.0, 0.6]               # the budgets bound the hypervolume
+        assert hw["feasible_frac"] == np.mean([r["hw"]["feasible_frac"]["30"] for r in a["runs"]])
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--constraint", "bogus<=1"]) == 2
+    assert "--constraint" in capsys.readouterr().err

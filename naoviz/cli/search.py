@@ -41,6 +41,11 @@ def add_parser(sub) -> None:
                    help="re-runs of an evaluation whose worker died (Dask, 0..100)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
                    help="seconds of simulated work per table query (0..60)")
+    p.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
+                   metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
+                   "numeric column (naoviz data show)")
+    p.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
+                   help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_search)
@@ -58,6 +63,11 @@ def add_parser(sub) -> None:
     c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200))
     c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy)")
+    c.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
+                   metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
+                   "numeric column (naoviz data show)")
+    c.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
+                   help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json and the incumbent-vs-queries figure")
     c.add_argument("--no-progress", action="store_true")
@@ -65,16 +75,18 @@ def add_parser(sub) -> None:
     c.set_defaults(func=run_compare)
 
 
-def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int = 0):
+def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int = 0, constraints=None,
+               objectives=None):
     """The table evaluator; bad ``--metric``/``--report`` and a ``--queries`` above the space's distinct
     architectures are errors naming the option, before any search starts."""
     from naoviz.evaluate import TableEvaluator
     if space not in TABLE_SPACES:
         raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
     try:
-        evaluator = TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay)
+        evaluator = TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay,
+                                   constraints=constraints or (), objectives=objectives or ())
     except ValueError as exc:
-        raise option_error(exc, "metric", "report") from None
+        raise option_error(exc, "metric", "report", "constraint", "objectives") from None
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
         raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
@@ -99,6 +111,16 @@ def _searcher(algo: str, preset, config, option: str = "--config"):
         except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
             raise ValueError(f"{option}: model: {exc}") from None
     return searcher
+
+
+def _hw_options(args) -> dict:
+    """``--constraint`` / ``--objectives`` as evaluator arguments (none when neither is given)."""
+    out = {}
+    if args.constraint:
+        out["constraints"] = args.constraint
+    if args.objectives:
+        out["objectives"] = args.objectives
+    return out
 
 
 def _one_torch_thread() -> None:
@@ -140,7 +162,7 @@ def run_search(args) -> int:
         _check_resume_options(args, config, run)
         algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
     else:
-        evaluator = _evaluator(args.space, args.metric, args.report, args.delay, args.queries)
+        evaluator = _evaluator(args.space, args.metric, args.report, args.delay, args.queries, **_hw_options(args))
         algo = args.algo
     if algo == "nao":
         _one_torch_thread()
@@ -157,13 +179,26 @@ def run_search(args) -> int:
         return 0
     inc = result.incumbent()
     counts = result.counts()
+    feasible = result.feasible()
     replayed = sum(r.replayed for r in result.history)
     table = (store.get_run(args.resume)["config"]["evaluator"].get("benchmark", result.space) if args.resume
              else evaluator.benchmark_name)
     print(f"{result.algo} on {table}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training in the table")
-    print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}  {result.report}={inc.report:.4f} "
-          f"(query {inc.query}, from {inc.source})")
+    if result.constraints:
+        print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
+    if inc is None:
+        print("incumbent: none (no query met the constraints)")
+    else:
+        print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}  {result.report}={inc.report:.4f} "
+              f"(query {inc.query}, from {inc.source})")
+    if result.objectives:
+        from naoviz.search.pareto import front_of_records
+        from naoviz.tables.benchmark import lower_is_better
+        front = front_of_records(result.history, result.objectives, [not lower_is_better(o) for o in result.objectives])
+        print(f"Pareto front of {', '.join(result.objectives)}: {len(front)} cells")
+        for r in front:
+            print("  " + "  ".join(f"{o}={r.metrics[o]:.4g}" for o in result.objectives) + f"  {r.arch}")
     print("queries    decoder/mutation/random: " + "/".join(str(counts["queries"][s]) for s in ("decoder", "mutation", "random")))
     print("incumbents decoder/mutation/random: " + "/".join(str(counts["incumbents"][s]) for s in ("decoder", "mutation", "random")))
     if result.run_id:
@@ -179,6 +214,18 @@ def _check_resume_options(args, config, run: dict) -> None:
               "space": ev.get("benchmark", cfg.get("space")), "metric": ev.get("metric"), "report": ev.get("report"),
               "delay": ev.get("delay_s")}
     given = {name: getattr(args, name) for name in stored}
+    if args.constraint is not None:
+        from naoviz.search.constraints import parse_constraints
+        try:
+            texts = [str(c) for c in parse_constraints(args.constraint)]
+        except ValueError as exc:
+            raise option_error(exc, "constraint") from None
+        if texts != ev.get("constraints", []):
+            raise ValueError(f"--constraint: {texts!r} conflicts with run {run['id']}, stored with "
+                             f"{ev.get('constraints', [])!r} (drop --constraint to resume the run as stored)")
+    if args.objectives is not None and [o.strip() for o in args.objectives.split(",")] != ev.get("objectives", []):
+        raise ValueError(f"--objectives: {show(args.objectives)} conflicts with run {run['id']}, stored with "
+                         f"{ev.get('objectives', [])!r} (drop --objectives to resume the run as stored)")
     given["space"] = TABLE_SPACES.get(given["space"], given["space"])
     for name, value in given.items():
         if value is not None and value != stored[name]:
@@ -227,7 +274,7 @@ def run_compare(args) -> int:
         writable_dir(args.out, "--out")
     if any(a == "nao" for a, _ in algos):
         _one_torch_thread()
-    evaluator = _evaluator(args.space, args.metric, args.report, queries=args.queries)
+    evaluator = _evaluator(args.space, args.metric, args.report, queries=args.queries, **_hw_options(args))
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
     if not args.no_progress:
@@ -250,6 +297,9 @@ def run_compare(args) -> int:
     print(f"{args.space}: search {summary['metric']}, report {summary['report']} (optimum {summary['optimum']}), "
           f"{len(seeds)} seeds")
     print(format_table(summary))
+    if summary.get("constraints") or summary.get("objectives"):
+        from naoviz.experiments.constrained import format_hw_table
+        print(format_hw_table(summary))
     for f in summary.get("figures", []):
         print(f"figure: {f}")
     return 0

@@ -58,7 +58,12 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     None) with ``reached_optimum``, ``queries_to_optimum_mean`` / ``_median`` over the runs that reached it;
     source counts overall and per checkpoint (``counts_at``); the runs and the curves.
     """
-    if optimum is None and hasattr(evaluator, "report_optimum"):
+    hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
+    if hw:
+        from naoviz.experiments import constrained
+        if optimum is None:
+            optimum = constrained.optimum_for(evaluator)     # the best FEASIBLE reported value
+    if optimum is None and hasattr(evaluator, "report_optimum") and not getattr(evaluator, "constraints", ()):
         optimum = evaluator.report_optimum()
     report_sign = -1.0 if lower_is_better(evaluator.report) else 1.0   # the optimum is a best REPORTED value
     checks = sorted({int(c) for c in checkpoints if 0 < int(c) <= budget} | {int(budget)})
@@ -80,6 +85,8 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
                    "at": {str(c): float(curve[c - 1]) for c in checks},
                    "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
                    "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None}
+            if hw:
+                run["hw"] = constrained.run_stats(evaluator, res, checks, optimum)
             runs.append(run)
             if on_run is not None:
                 on_run(run)
@@ -107,6 +114,11 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
                           for c in checks},
             "wall_s": float(np.mean([r["wall_s"] for r in runs])),
             "runs": runs, "curves": arr.tolist()}
+        if hw:
+            out["algos"][name].update(constrained.summarise(evaluator, runs, checks, optimum))
+    if hw:
+        out["constraints"] = [str(c) for c in evaluator.constraints]
+        out["objectives"] = list(evaluator.objectives)
     return out
 
 

@@ -100,13 +100,21 @@ class NAO:
         seed = cfg.seed + 1009 * self.rounds_
         draws = cfg.augment_draws if cfg.augment else 1
         pools = augment_pool(self.space, archs, draws, seed)
-        history = train_epd(self.net_, pools, self.scaler_.transform(values), epochs=cfg.epochs_for(len(archs)),
+        history = train_epd(self.net_, pools, self._targets(values), epochs=cfg.epochs_for(len(archs)),
                             batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             grad_clip=cfg.grad_clip, trade_off=cfg.trade_off, seed=seed, callback=callback,
                             progress=progress, device=self.device, threads=cfg.threads)
         self.history_.append(history)
         self.rounds_ += 1
         return self
+
+    def _targets(self, values: np.ndarray) -> np.ndarray:
+        """Training targets ``(n,)`` in [0, 1] (``CostNAO`` appends its cost columns: ``(n, 1 + C)``)."""
+        return self.scaler_.transform(values)
+
+    def _keep(self, decoded: list) -> Optional[np.ndarray]:
+        """``(B,)`` bool: which decodes ``generate`` may keep (None: all; ``CostNAO`` checks a budget)."""
+        return None
 
     # -- inference --------------------------------------------------------------------------------
     @torch.no_grad()
@@ -237,9 +245,10 @@ class NAO:
                 scores = self.net_.predictor(emb).cpu().numpy()
             decoded, _ = self.decode(states, emb)
             gains = self.score(decoded) - seed_scores if require_gain else None
+            keep = self._keep(decoded)
             for i, arch in enumerate(decoded):
                 key = space.canonical(arch)
-                if key in seen or (gains is not None and gains[i] <= 0):
+                if key in seen or (gains is not None and gains[i] <= 0) or (keep is not None and not keep[i]):
                     continue
                 seen.add(key)
                 found.append(Generated(arch=arch, seed=seeds[i], eta=float(eta), score_seed=float(seed_scores[i]),

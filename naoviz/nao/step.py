@@ -53,6 +53,7 @@ class PathResult:
     seed_score: float = float("nan")
     seed_true: Optional[float] = None
     steps: int = 1
+    costs: Optional[dict] = None     # CostNAO: {column: {"predicted", "decoded_predicted", "true": (E,)}}
 
 
 @dataclass

@@ -34,8 +34,18 @@ def augment_pool(space, archs: Sequence, draws: int, seed: int) -> np.ndarray:
 
 
 def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float) -> dict:
-    """MSE of every predictor head against the targets, token NLL of the decoder, and their mix."""
+    """MSE of every predictor head against the targets, token NLL of the decoder, and their mix.
+
+    Targets ``(B,)``, or ``(B, 1 + C)`` for a model with cost heads (``out["costs"]`` (B, C)): column 0 is
+    the accuracy target, the others the cost targets, whose MSE joins the predictor's."""
+    if targets.dim() == 2:
+        targets, cost_targets = targets[:, 0], targets[:, 1:]
+        cost_mse = F.mse_loss(out["costs"], cost_targets)
+    else:
+        cost_mse = None
     mse = F.mse_loss(out["heads"], targets.unsqueeze(-1).expand_as(out["heads"]))
+    if cost_mse is not None:
+        mse = mse + cost_mse
     nll = F.nll_loss(out["log_probs"].flatten(0, 1), tokens.flatten())
     return {"loss": trade_off * mse + (1.0 - trade_off) * nll, "mse": mse, "nll": nll}
 

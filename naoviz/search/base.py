@@ -36,16 +36,22 @@ class Record:
     round: int = 0
     replayed: bool = False
     extra: dict = field(default_factory=dict)
+    feasible: bool = True        # every constraint of the evaluator holds (naoviz.search.constraints)
+    metrics: dict = field(default_factory=dict)   # constrained / objective / reported columns of this cell
 
     def to_dict(self) -> dict:
         return asdict(self)
 
 
 def incumbent_index(records: Sequence[Record], maximize: bool = True) -> np.ndarray:
-    """``idx[q]`` = position in ``records`` of the incumbent after query q+1: the best so far by the search
-    metric (``value``) in the evaluator's direction; the first of equal values wins. ``(n,)``."""
+    """``idx[q]`` = position in ``records`` of the incumbent after query q+1: the best *feasible* record so
+    far by the search metric (``value``) in the evaluator's direction; the first of equal values wins; -1
+    while no record is feasible. ``(n,)``."""
     out, best, best_i = np.zeros(len(records), dtype=np.int64), None, -1
     for i, r in enumerate(records):
+        if not getattr(r, "feasible", True):
+            out[i] = best_i
+            continue
         if best is None or (r.value > best if maximize else r.value < best):
             best, best_i = r.value, i
         out[i] = best_i
@@ -55,8 +61,10 @@ def incumbent_index(records: Sequence[Record], maximize: bool = True) -> np.ndar
 def incumbent_curve(records: Sequence[Record], maximize: bool = True) -> np.ndarray:
     """Reported metric (``report``) of the incumbent after each query, ``(n,)``: the one definition of the
     incumbent curve, used by :meth:`SearchResult.incumbent_curve`, ``naoviz compare`` and the Search tab
-    (live, on the records seen so far). The reported metric never picks the incumbent."""
-    return np.asarray([records[i].report for i in incumbent_index(records, maximize)], dtype=float)
+    (live, on the records seen so far). The reported metric never picks the incumbent; NaN while no record
+    is feasible."""
+    return np.asarray([records[i].report if i >= 0 else np.nan for i in incumbent_index(records, maximize)],
+                      dtype=float)
 
 
 @dataclass
@@ -74,6 +82,8 @@ class SearchResult:
     config: dict = field(default_factory=dict)
     run_id: Optional[str] = None
     wall_s: float = 0.0
+    constraints: list = field(default_factory=list)    # constraint texts, e.g. ["latency_pixel3<=12"]
+    objectives: list = field(default_factory=list)     # --objectives columns (Pareto search), or []
 
     def _incumbent_index(self) -> np.ndarray:
         """``idx[q]`` = history position of the incumbent after query q+1 (see :func:`incumbent_index`)."""
@@ -86,10 +96,16 @@ class SearchResult:
     def value_curve(self) -> np.ndarray:
         """Search metric of the incumbent after each query, ``(n,)``."""
         idx = self._incumbent_index()
-        return np.asarray([self.history[i].value for i in idx], dtype=float)
+        return np.asarray([self.history[i].value if i >= 0 else np.nan for i in idx], dtype=float)
 
-    def incumbent(self) -> Record:
-        return self.history[int(self._incumbent_index()[-1])]
+    def incumbent(self) -> Optional[Record]:
+        """The best feasible record (None when no query was feasible)."""
+        i = int(self._incumbent_index()[-1]) if self.history else -1
+        return self.history[i] if i >= 0 else None
+
+    def feasible(self) -> np.ndarray:
+        """``(n,)`` bool: which queries met every constraint."""
+        return np.asarray([r.feasible for r in self.history], dtype=bool)
 
     @property
     def train_time_s(self) -> float:
@@ -102,15 +118,20 @@ class SearchResult:
         incumbents = {s: 0 for s in SOURCES}
         for r in self.history:
             queries[r.source] = queries.get(r.source, 0) + 1
-        for i in sorted(set(self._incumbent_index().tolist())):
+        for i in sorted(set(self._incumbent_index().tolist()) - {-1}):
             src = self.history[i].source
             incumbents[src] = incumbents.get(src, 0) + 1
+        inc = self.incumbent()
         return {"queries": queries, "incumbents": incumbents,
-                "final_incumbent_source": self.incumbent().source if self.history else None}
+                "final_incumbent_source": inc.source if inc is not None else None}
 
     def to_dict(self) -> dict:
-        inc = self.incumbent() if self.history else None
-        return {"algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
+        inc = self.incumbent()
+        extra = {}
+        if self.constraints or self.objectives:
+            extra = {"constraints": list(self.constraints), "objectives": list(self.objectives),
+                     "feasible_frac": float(self.feasible().mean()) if self.history else None}
+        return {**extra, "algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
                 "seed": self.seed, "budget": self.budget, "queries": len(self.history),
                 "run_id": self.run_id, "wall_s": self.wall_s, "train_time_s": self.train_time_s,
                 "incumbent": inc.to_dict() if inc else None, "counts": self.counts(),
@@ -130,6 +151,8 @@ class SearchContext:
         self.replay = dict(replay or {})          # canonical -> stored evaluation dict
         self.on_evaluation = on_evaluation
         self.maximize = bool(getattr(evaluator, "maximize", True))
+        self.constraints = tuple(getattr(evaluator, "constraints", ()) or ())
+        self.objectives = tuple(getattr(evaluator, "objectives", ()) or ())
         self.history: list[Record] = []
         self.archs: list[Arch] = []                # evaluated archs, history order
         self.seen: dict[str, Record] = {}          # canonical -> record
@@ -157,9 +180,18 @@ class SearchContext:
         v = np.asarray([r.value for r in self.history], dtype=float)
         return v if self.maximize else -v
 
+    def fitness(self) -> np.ndarray:
+        """Ranking of ``self.archs``, larger is better, ``(n,)``: the oriented value without constraints or
+        objectives; feasible above infeasible (these by violation) under constraints; front rank (crowding
+        breaking ties) in a Pareto search. What parents, seeds and tournaments are chosen by."""
+        if not (self.constraints or self.objectives):
+            return self.values()
+        from naoviz.search.hw import fitness
+        return fitness(self)
+
     def best(self, k: int) -> list[Arch]:
-        """The ``k`` best evaluated archs (ties broken by query order)."""
-        order = np.argsort(-self.values(), kind="stable")[:k]
+        """The ``k`` best evaluated archs by :meth:`fitness` (ties broken by query order)."""
+        order = np.argsort(-self.fitness(), kind="stable")[:k]
         return [self.archs[i] for i in order]
 
     def random_new(self, rng: np.random.Generator, n: int, exclude: Sequence[Arch] = ()) -> list[Arch]:
@@ -235,14 +267,18 @@ class SearchContext:
         return [r for r in records if r is not None]
 
     def best_report(self) -> float:
-        i = int(np.argmax(self.values()))
-        return self.history[i].report
+        """Reported metric of the incumbent (NaN while no query is feasible)."""
+        return float(incumbent_curve(self.history, self.maximize)[-1]) if self.history else float("nan")
 
     def _record(self, query, arch, canon, source, extra, metrics, cost_s, replayed=False) -> Record:
         ev = self.evaluator
-        return Record(query=query, arch=self.space.format(arch), canonical=canon,
-                      value=float(metrics[ev.metric]), report=float(metrics[ev.report]), source=source,
-                      cost_s=cost_s, round=self.round, replayed=replayed, extra=extra)
+        rec = Record(query=query, arch=self.space.format(arch), canonical=canon,
+                     value=float(metrics[ev.metric]), report=float(metrics[ev.report]), source=source,
+                     cost_s=cost_s, round=self.round, replayed=replayed, extra=extra)
+        if self.constraints or self.objectives:
+            from naoviz.search.hw import judge
+            judge(self, rec, metrics)
+        return rec
 
     def _write(self, rec: Record, metrics: dict) -> None:
         if self.store is None:
@@ -304,4 +340,5 @@ class Searcher(ABC):
         return SearchResult(algo=self.name, space=ctx.space.name, metric=evaluator.metric,
                             report=evaluator.report, maximize=ctx.maximize, seed=int(seed), budget=budget,
                             history=ctx.history, config=asdict(self.config), run_id=run_id,
-                            wall_s=time.perf_counter() - start)
+                            wall_s=time.perf_counter() - start, constraints=[str(c) for c in ctx.constraints],
+                            objectives=list(ctx.objectives))

@@ -39,13 +39,16 @@ class RegularizedEvolution(Searcher):
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         cfg = self.config.validate()
-        pop: deque = deque()            # (arch, oriented value)
+        pop: deque = deque()            # (arch, history position): fitness is read when a tournament runs
         init = ctx.random_new(rng, cfg.population)
         for rec, arch in zip(ctx.evaluate([(a, "random") for a in init]), init):
-            pop.append((arch, rec.value if ctx.maximize else -rec.value))
+            pop.append((arch, rec.query - 1))
         while not ctx.done:
             picks = rng.choice(len(pop), size=cfg.sample, replace=False)
-            parent = max((pop[int(i)] for i in picks), key=lambda p: p[1])[0]
+            # ctx.fitness(): the oriented value; under constraints feasible cells win every tournament they
+            # enter, in a Pareto search the better front (then the less crowded) wins.
+            fit = ctx.fitness()
+            parent = max((pop[int(i)] for i in picks), key=lambda p: fit[p[1]])[0]
             child, source = None, "mutation"
             for _ in range(cfg.max_tries):
                 cand = ctx.space.mutate(parent, seed=rng)
@@ -55,6 +58,6 @@ class RegularizedEvolution(Searcher):
             if child is None:
                 child, source = ctx.random_new(rng, 1)[0], "random"
             rec = ctx.evaluate([(child, source)])[0]
-            pop.append((child, rec.value if ctx.maximize else -rec.value))
+            pop.append((child, rec.query - 1))
             if len(pop) > cfg.population:
                 pop.popleft()

@@ -11,6 +11,7 @@ import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_int
+from naoviz.search.hw import ranker
 from naoviz.search.ranked import ForestPredictor, ranked_mutations
 
 
@@ -55,7 +56,8 @@ class LocalSearch(Searcher):
             forest = ForestPredictor(ctx.space, cfg.n_trees, cfg.min_samples_leaf, int(rng.integers(2**31)))
             forest.fit(ctx.archs, [r.value for r in ctx.history], maximize=ctx.maximize)
             n = cfg.per_round       # not capped by the budget: a short run is a prefix of a long one
-            picks = ranked_mutations(ctx, forest, n, parents=cfg.parents)
+            # under constraints / objectives: forests on the cost columns sink predicted-infeasible neighbours
+            picks = ranked_mutations(ctx, ranker(ctx, forest, seed=cfg.n_trees + ctx.round), n, parents=cfg.parents)
             cands = [(a, "mutation") for a in picks]
             cands += [(a, "random") for a in ctx.random_new(rng, n - len(picks), exclude=picks)]
             ctx.evaluate(cands)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from naoviz.errors import show
+from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_float, check_int
 from naoviz.search.ranked import ranked_mutations
@@ -111,18 +112,18 @@ class NAOSearch(Searcher):
         return self.config.model_config(seed)
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
-        from naoviz.nao import NAO
         cfg = self.config.validate()
         pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
-        nao = NAO(ctx.space, self.model_config(int(rng.integers(2**31))))
+        nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
             if ctx.round > 1:
                 nao.config = nao.config.replace(epochs=cfg.warm_epochs) if cfg.warm_epochs else nao.config
             if ctx.round == 1 or cfg.warm_epochs:
-                nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True)
+                nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True,
+                        **hw.fit_kwargs(ctx))
             cands, extras = self._propose(ctx, nao, cfg)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
             for a in ctx.random_new(rng, n_fill, exclude=[c for c, _ in cands]):
@@ -133,18 +134,19 @@ class NAOSearch(Searcher):
     def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig):
         """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""
         if cfg.seed_by == "prediction":
-            pred = nao.score(ctx.archs)
+            pred = hw.seed_scores(ctx, nao.score(ctx.archs))     # evaluated cells over budget sink
             order = np.argsort(-pred, kind="stable")[:cfg.top_k]
             seeds = [ctx.archs[i] for i in order]
         else:
             seeds = ctx.best(cfg.top_k)
         cands, extras = [], []
-        for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs, eta_step=cfg.eta_step):
+        for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs, eta_step=cfg.eta_step,
+                              **hw.generate_kwargs(ctx)):
             if ctx.is_new(g.arch):
                 cands.append((g.arch, "decoder"))
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new})
-        picks = ranked_mutations(ctx, nao, cfg.n_mutations, parents=cfg.mutation_parents,
+        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, hw.nao_cost_model(nao)), cfg.n_mutations, parents=cfg.mutation_parents,
                                  exclude=[a for a, _ in cands])
         if picks:
             for arch, score in zip(picks, nao.score(picks)):

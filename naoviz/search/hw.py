@@ -1,0 +1,190 @@
+"""Hardware-aware search: what constraints and Pareto objectives change in every searcher, written once.
+
+The context calls :func:`judge` on every evaluation (feasibility, the constrained and objective columns)
+and :func:`fitness` to rank evaluated cells. Searchers call :func:`ranker` to rank unevaluated candidates
+(predicted cost over a budget sinks a candidate), :func:`round_budgets` for the budgets of this round
+(the constraints' bounds; in a Pareto search also a budget on each cost objective, drawn anew each round
+so that rounds spread along the front), and NAO the model hooks :func:`nao_model`, :func:`fit_kwargs`,
+:func:`generate_kwargs` and :func:`seed_scores`.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+
+from naoviz.search.constraints import INFEASIBLE, Constraint, feasible, violation
+from naoviz.tables.benchmark import lower_is_better
+
+PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
+
+
+def cost_columns(ctx) -> list[str]:
+    """Columns a cost model must predict: the constrained ones and every objective but the search metric."""
+    cols = [c.column for c in ctx.constraints] + [o for o in ctx.objectives if o != ctx.evaluator.metric]
+    return list(dict.fromkeys(cols))
+
+
+def judge(ctx, rec, metrics: dict) -> None:
+    """Fill ``rec.feasible`` and ``rec.metrics`` (constrained, objective, search and reported columns)."""
+    ev = ctx.evaluator
+    cols = [c.column for c in ctx.constraints] + list(ctx.objectives) + [ev.metric, ev.report]
+    rec.metrics = {c: float(metrics.get(c, np.nan)) for c in dict.fromkeys(cols)}
+    rec.feasible = feasible(ctx.constraints, metrics)
+
+
+def fitness(ctx) -> np.ndarray:
+    """``(n,)`` larger is better. Constraints only: the oriented value when feasible, else INFEASIBLE
+    scaled by (1 + violation). Pareto objectives: minus the front rank among feasible cells plus a
+    crowding bonus in [0, 0.5) (extremes 0.5), infeasible cells as before."""
+    from naoviz.search.pareto import crowding, nondominated_ranks
+    hist = ctx.history
+    out = ctx.values().astype(float)
+    feas = np.asarray([r.feasible for r in hist], dtype=bool)
+    for i in np.flatnonzero(~feas):
+        out[i] = INFEASIBLE * (1.0 + min(violation(ctx.constraints, hist[i].metrics), 1e6))
+    if ctx.objectives and feas.any():
+        idx = np.flatnonzero(feas)
+        pts = np.asarray([[hist[i].metrics[o] for o in ctx.objectives] for i in idx], dtype=float)
+        maxi = [not lower_is_better(o) for o in ctx.objectives]
+        ranks = nondominated_ranks(pts, maxi)
+        bonus = np.zeros(len(idx))
+        for r in np.unique(ranks):
+            m = ranks == r
+            c = crowding(pts[m], maxi)
+            finite = np.isfinite(c)
+            bonus[m] = 0.5
+            bonus[np.flatnonzero(m)[finite]] = 0.5 * c[finite] / (1.0 + c[finite])
+        out[idx] = -ranks + bonus
+    return out
+
+
+def round_budgets(ctx) -> list[Constraint]:
+    """The budgets a round's proposals must meet: the constraints, plus in a Pareto search one upper (or
+    lower) bound per cost objective at a quantile in [0.1, 0.9] of the feasible cells' values, drawn from a
+    stream seeded by (seed, round) so that the searcher's own random stream is untouched."""
+    out = list(ctx.constraints)
+    objs = [o for o in ctx.objectives if o != ctx.evaluator.metric]
+    if not objs:
+        return out
+    rng = np.random.default_rng([int(ctx.seed), int(ctx.round), 14])
+    feas = [r for r in ctx.history if r.feasible]
+    for o in objs:
+        vals = np.asarray([r.metrics[o] for r in feas], dtype=float)
+        vals = vals[np.isfinite(vals)]
+        if len(vals) < 2:
+            continue
+        q = float(rng.uniform(0.1, 0.9))
+        out.append(Constraint(o, "<=" if lower_is_better(o) else ">=", float(np.quantile(vals, q))))
+    return out
+
+
+class ForestCosts:
+    """Random forests (one per column, on ``space.one_hot``, log scale for positive columns) that predict
+    the cost columns of unevaluated cells for the baselines: ``predict_costs(archs) -> {column: (n,)}``."""
+
+    def __init__(self, space, columns: Sequence[str], n_trees: int = 20, seed: int = 0):
+        self.space, self.columns, self.n_trees, self.seed = space, list(columns), n_trees, seed
+
+    def fit(self, archs, table: dict) -> "ForestCosts":
+        from sklearn.ensemble import RandomForestRegressor
+        x = self.space.one_hot(archs)
+        self.forests_, self.log_ = {}, {}
+        for c in self.columns:
+            y = np.asarray(table[c], dtype=float)
+            ok = np.isfinite(y)
+            self.log_[c] = bool((y[ok] > 0).all())
+            f = RandomForestRegressor(n_estimators=self.n_trees, random_state=int(self.seed), n_jobs=1)
+            self.forests_[c] = f.fit(x[ok], np.log(y[ok]) if self.log_[c] else y[ok])
+        return self
+
+    def predict_costs(self, archs) -> dict:
+        x = self.space.one_hot(archs)
+        out = {}
+        for c, f in self.forests_.items():
+            p = f.predict(x)
+            out[c] = np.exp(p) if self.log_[c] else p
+        return out
+
+
+def evaluated_columns(ctx, columns: Sequence[str]) -> dict:
+    """``{column: (n,)}`` of the evaluated cells (from ``Record.metrics``)."""
+    return {c: np.asarray([r.metrics.get(c, np.nan) for r in ctx.history], dtype=float) for c in columns}
+
+
+def predicted_violation(budgets: Sequence[Constraint], costs: dict) -> np.ndarray:
+    """``(n,)`` summed relative violation of ``budgets`` by predicted ``costs`` (0 = predicted feasible)."""
+    n = len(next(iter(costs.values()))) if costs else 0
+    out = np.zeros(n)
+    for b in budgets:
+        if b.column in costs:
+            out += np.asarray([b.violation(v) for v in costs[b.column]], dtype=float)
+    return out
+
+
+class FeasibleRanker:
+    """A predictor whose ``score`` sinks candidates that a cost model predicts over a budget:
+    score - PENALTY * predicted violation. ``fit``/``predict`` are the wrapped predictor's."""
+
+    def __init__(self, predictor, cost_model, budgets: Sequence[Constraint]):
+        self.predictor, self.cost_model, self.budgets = predictor, cost_model, list(budgets)
+
+    def predict(self, archs):
+        return self.predictor.predict(archs)
+
+    def score(self, archs) -> np.ndarray:
+        s = np.asarray(self.predictor.score(archs), dtype=float)
+        if not self.budgets or not len(archs):
+            return s
+        return s - PENALTY * predicted_violation(self.budgets, self.cost_model.predict_costs(archs))
+
+
+def ranker(ctx, predictor, cost_model=None, seed: int = 0):
+    """``predictor`` itself without constraints or objectives; else a :class:`FeasibleRanker` under this
+    round's budgets, with ``cost_model`` (anything with ``predict_costs``; NAO's cost heads) or, when None,
+    forests fitted on the evaluated cells."""
+    budgets = round_budgets(ctx)
+    if not budgets:
+        return predictor
+    if cost_model is None:
+        cols = sorted({b.column for b in budgets})
+        cost_model = ForestCosts(ctx.space, cols, seed=seed).fit(ctx.archs, evaluated_columns(ctx, cols))
+    return FeasibleRanker(predictor, cost_model, budgets)
+
+
+# -- NAO's hooks ---------------------------------------------------------------------------------------
+def nao_model(ctx, config):
+    """A plain ``NAO`` without constraints/objectives; else a ``CostNAO`` with a head per cost column."""
+    cols = cost_columns(ctx)
+    if not cols:
+        from naoviz.nao import NAO
+        return NAO(ctx.space, config)
+    from naoviz.nao.cost import CostNAO
+    return CostNAO(ctx.space, config, cost_columns=cols)
+
+
+def fit_kwargs(ctx) -> dict:
+    """Extra ``fit`` arguments: the evaluated cells' cost columns for the cost heads."""
+    cols = cost_columns(ctx)
+    return {"costs": evaluated_columns(ctx, cols)} if cols else {}
+
+
+def generate_kwargs(ctx) -> dict:
+    """Extra ``generate`` arguments: this round's budgets (the constrained step and the decode filter)."""
+    budgets = round_budgets(ctx)
+    return {"budget": budgets} if budgets else {}
+
+
+def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
+    """Seed ranking (``(n,)`` predicted scores of the evaluated cells): cells whose true columns break
+    this round's budgets sink below the others."""
+    budgets = round_budgets(ctx)
+    if not budgets:
+        return scores
+    viol = predicted_violation(budgets, evaluated_columns(ctx, sorted({b.column for b in budgets})))
+    return np.asarray(scores, dtype=float) - PENALTY * viol
+
+
+def nao_cost_model(nao) -> Optional[object]:
+    """NAO's own cost heads as a cost model (``predict_costs``), or None for a plain NAO."""
+    return nao if hasattr(nao, "predict_costs") else None

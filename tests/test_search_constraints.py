@@ -1,0 +1,186 @@
+"""Constraints, feasibility of incumbents, Pareto fronts and hypervolume, constrained search (issue 14)."""
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+
+from naoviz.search.constraints import Constraint, constrained_optimum, parse_constraint, parse_constraints
+from naoviz.search.pareto import crowding, hypervolume, nondominated_ranks, pareto_front
+
+COLUMNS = ["valid_acc", "latency_pixel3", "cifar10_params_M"]
+
+
+# -- parsing -------------------------------------------------------------------------------------------
+@pytest.mark.parametrize("text, want", [
+    ("latency_pixel3<=12", ("latency_pixel3", "<=", 12.0)),
+    (" latency_pixel3 < 1.5e1 ", ("latency_pixel3", "<", 15.0)),
+    ("valid_acc>=90", ("valid_acc", ">=", 90.0)),
+    ("cifar10_params_M>-.5", ("cifar10_params_M", ">", -0.5)),
+])
+def test_parse_constraint(text, want):
+    c = parse_constraint(text, COLUMNS)
+    assert (c.column, c.op, c.bound) == want
+    assert parse_constraint(str(c), COLUMNS) == c          # the text form parses back to the same constraint
+
+
+@pytest.mark.parametrize("text, why", [
+    ("latency_pixel3<=nan", "COLUMN<=NUMBER"), ("latency_pixel3<=inf", "COLUMN<=NUMBER"),
+    ("latency_pixel3<=1e999", "finite"), ("latency_pixel3=<3", "COLUMN<=NUMBER"), ("latency_pixel3", "COLUMN"),
+    ("<=3", "COLUMN"), ("latency_pixel3<=3<=4", "COLUMN"), ("", "COLUMN"), ("latency_pixel<=3", "did you mean"),
+    ("1x<=3", "COLUMN"), (3, "expected text"),
+])
+def test_parse_constraint_rejects(text, why):
+    with pytest.raises(ValueError, match="constraint: ") as err:
+        parse_constraint(text, COLUMNS)
+    assert why in str(err.value) and "\n" not in str(err.value)
+
+
+def test_constraint_checks_and_duplicates():
+    with pytest.raises(ValueError, match="operator"):
+        Constraint("x", "==", 1.0)
+    with pytest.raises(ValueError, match="finite"):
+        Constraint("x", "<=", math.nan)
+    with pytest.raises(ValueError, match="twice"):
+        parse_constraints(["x<=1", "x <= 1.0"])
+
+
+def test_feasibility_semantics():
+    le, lt, ge = Constraint("c", "<=", 2.0), Constraint("c", "<", 2.0), Constraint("c", ">=", 2.0)
+    values = np.array([1.0, 2.0, 3.0, np.nan])
+    assert le.mask(values).tolist() == [True, True, False, False]
+    assert lt.mask(values).tolist() == [True, False, False, False]
+    assert ge.mask(values).tolist() == [False, True, True, False]
+    assert le.violation(1.0) == 0 and le.violation(3.0) == pytest.approx(0.5, abs=1e-9)
+    assert lt.violation(2.0) > 0 and math.isinf(le.violation(math.nan))
+    assert ge.violation(1.0) == pytest.approx(0.5, abs=1e-9)
+
+
+# -- Pareto and hypervolume, hand-checkable ---------------------------------------------------------------
+def test_hypervolume_2d_staircase():
+    # maximise accuracy, minimise latency; ref (0, 4): rectangles 1x3, 2x2, 3x1 whose union is 3 + 2 + 1 = 6
+    pts = [[1, 1], [2, 2], [3, 3]]
+    assert hypervolume(pts, [0, 4], [True, False]) == pytest.approx(6.0)
+    # a dominated point and a point beyond the reference add nothing
+    assert hypervolume(pts + [[1.5, 2.5], [5, 5]], [0, 4], [True, False]) == pytest.approx(6.0)
+    assert hypervolume([], [0, 4], [True, False]) == 0.0
+    assert hypervolume([[3, 1]], [0, 4], [True, False]) == pytest.approx(9.0)
+
+
+def test_hypervolume_3d_exact():
+    assert hypervolume([[1, 1, 1]], [2, 3, 4], [False] * 3) == pytest.approx(6.0)
+    # two boxes of volume 2 overlapping in a unit cube
+    assert hypervolume([[0, 1, 1], [1, 0, 1]], [2, 2, 2], [False] * 3) == pytest.approx(3.0)
+    rng = np.random.default_rng(0)
+    pts = rng.uniform(0, 1, size=(12, 3))
+    samples = rng.uniform(0, 1, size=(200_000, 3))
+    dominated = (pts[None, :, :] <= samples[:, None, :]).all(-1).any(-1)
+    assert hypervolume(pts, [1, 1, 1], [False] * 3) == pytest.approx(dominated.mean(), abs=0.01)
+
+
+def test_nondominated_ranks_and_front():
+    pts = np.array([[3, 3], [2, 2], [1, 1], [2, 3], [1, 3], [np.nan, 1]])     # maximise, minimise
+    ranks = nondominated_ranks(pts, [True, False])
+    assert ranks[:5].tolist() == [0, 0, 0, 1, 2] and ranks[5] == 3
+    assert pareto_front(pts, [True, False]).tolist() == [0, 1, 2]            # best accuracy first
+    c = crowding(pts[:3], [True, False])
+    assert np.isinf(c[0]) and np.isinf(c[2]) and np.isfinite(c[1])
+
+
+# -- constrained search on the real table -------------------------------------------------------------
+@pytest.fixture(scope="module")
+def budget_evaluator(nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search.constraints import percentile_budget
+    c = percentile_budget(nb201_table, "latency_pixel3", 25)
+    return TableEvaluator(nb201_table, constraints=[c])
+
+
+@pytest.mark.parametrize("algo", ["rs", "re", "ls"])
+def test_constrained_incumbent_is_best_feasible(budget_evaluator, nb201_table, algo):
+    from naoviz.search import make_searcher
+    cfg = {"n_trees": 10} if algo == "ls" else None          # small forests: the test is about feasibility
+    res = make_searcher(algo, config=cfg).run(budget_evaluator, 40, seed=3, progress=False)
+    (c,) = budget_evaluator.constraints
+    lat = nb201_table.metric("latency_pixel3", [r.arch for r in res.history])
+    assert res.feasible().tolist() == c.mask(lat).tolist()        # feasibility is the table's, per query
+    assert res.feasible().any()
+    curve = res.incumbent_curve()
+    for q in (10, 25, 40):             # the incumbent after q queries: best valid_acc among the feasible ones
+        ok = [r for r in res.history[:q] if r.feasible]
+        if ok:
+            best = max(ok, key=lambda r: r.value)
+            assert curve[q - 1] == best.report
+        else:
+            assert np.isnan(curve[q - 1])
+    inc = res.incumbent()
+    assert inc.feasible and c.ok(inc.metrics["latency_pixel3"])
+    assert inc.report <= constrained_optimum(nb201_table, [c], "cifar10_test_acc") + 1e-9
+    again = make_searcher(algo, config=cfg).run(budget_evaluator, 40, seed=3, progress=False)
+    assert [r.arch for r in again.history] == [r.arch for r in res.history]          # deterministic per seed
+    d = res.to_dict()
+    assert d["constraints"] == [str(c)] and 0 < d["feasible_frac"] <= 1
+
+
+def test_constrained_re_prefers_feasible(budget_evaluator):
+    """Constrained evolution spends more of its queries on feasible cells than random search does."""
+    from naoviz.search import make_searcher
+    share = {a: np.mean([make_searcher(a).run(budget_evaluator, 100, seed=s, progress=False).feasible().mean()
+                         for s in range(3)]) for a in ("rs", "re")}
+    assert share["re"] > share["rs"] + 0.05, share
+
+
+def test_pareto_search_front(nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import make_searcher
+    from naoviz.search.pareto import front_of_records
+    ev = TableEvaluator(nb201_table, objectives="valid_acc,latency_pixel3")
+    res = make_searcher("re").run(ev, 60, seed=1, progress=False)
+    front = front_of_records(res.history, ev.objectives, [True, False])
+    assert front
+    pts = np.array([[r.value, r.metrics["latency_pixel3"]] for r in res.history])
+    for f in front:                    # nothing evaluated dominates a front member
+        assert not ((pts[:, 0] >= f.value) & (pts[:, 1] <= f.metrics["latency_pixel3"])
+                    & ((pts[:, 0] > f.value) | (pts[:, 1] < f.metrics["latency_pixel3"]))).any()
+    with pytest.raises(ValueError, match="objectives: the first objective"):
+        TableEvaluator(nb201_table, objectives="latency_pixel3,valid_acc")
+
+
+# -- NAO with cost heads ---------------------------------------------------------------------------------
+TINY = {"epochs": 4, "warm_epochs": 2, "n_init": 10, "max_eta": 8.0, "model": {"hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}}
+
+
+def test_constrained_nao_search(budget_evaluator):
+    from naoviz.search import make_searcher
+    runs = [make_searcher("nao", preset="fast", config=TINY).run(budget_evaluator, 20, seed=2, progress=False)
+            for _ in range(2)]
+    assert [r.arch for r in runs[0].history] == [r.arch for r in runs[1].history]
+    inc = runs[0].incumbent()
+    assert inc is None or inc.feasible
+    assert {r.source for r in runs[0].history} >= {"random"}
+
+
+def test_cost_nao_heads_budget_and_path(nb201_table):
+    from naoviz.nao import NAOConfig
+    from naoviz.nao.cost import CostNAO
+    sp = nb201_table.space
+    archs = sp.sample(60, seed=0)
+    cols = ["latency_pixel3", "cifar10_params_M"]
+    nao = CostNAO(sp, NAOConfig.preset("fast", epochs=20, hidden_size=32, mlp_hidden=32), cost_columns=cols)
+    nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={c: nb201_table.metric(c, archs) for c in cols},
+            progress=False)
+    pred = nao.predict_costs(archs[:7])
+    assert set(pred) == set(cols) and all(v.shape == (7,) and (v > 0).all() for v in pred.values())
+    budget = {"latency_pixel3": float(np.median(nb201_table.metric("latency_pixel3", archs)))}
+    found = nao.generate(archs[:10], 4, max_eta=20, exclude=archs, budget=budget)
+    if found:                          # every kept decode is predicted within the budget
+        assert (nao.predict_costs([g.arch for g in found])["latency_pixel3"] <= budget["latency_pixel3"]).all()
+    p = nao.path(archs[0], [0, 2, 5], benchmark=nb201_table, budget=budget)
+    entry = p.costs["latency_pixel3"]
+    assert entry["predicted"].shape == (3,) and entry["true"].shape == (3,) and entry["budget"] == budget["latency_pixel3"]
+    assert entry["true"][0] == pytest.approx(nb201_table.metric("latency_pixel3", [p.decoded[0]])[0])
+    with pytest.raises(ValueError, match="no cost head"):
+        nao.generate(archs[:2], 1, budget={"cifar10_flops_M": 3.0})
+    with pytest.raises(ValueError, match="costs"):
+        nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={"latency_pixel3": [1.0]}, progress=False)
