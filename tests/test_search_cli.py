@@ -53,6 +53,7 @@ def test_compare_json_and_figure(tmp_path, capsys):
         assert sum(a["queries"].values()) == 30
         assert [r["seed"] for r in a["runs"]] == [0, 1, 2]
     assert out["algos"]["rs"]["queries"]["random"] == 30
+    assert out["algos"]["rs"]["decoded_final_share"] == 0.0     # nothing decoded: no share to claim
     assert (tmp_path / "summary.json").is_file()
     assert (tmp_path / "compare.html").is_file()          # the viz layer is present in this repo
 

@@ -71,7 +71,7 @@ def test_nao_credits_decoder_only_with_what_it_decoded(evaluator, nb201_table):
     for r in decoded:
         seed = space.parse(r.extra["seed"])
         assert space.canonical(seed) != r.canonical                    # a new arch, not its seed
-        assert 0 < r.extra["eta"] <= FAST_NAO["max_eta"]
+        assert 0 < r.extra["eta"] <= 10 * FAST_NAO["max_eta"]          # the sweep widens when it runs dry
     assert all(r.source == "random" for r in res.history[:FAST_NAO["n_init"]])
 
 

@@ -56,7 +56,8 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
     ``queries_to_optimum`` (per run, the first 1-based query after which the incumbent is at the optimum, or
     None) with ``reached_optimum``, ``queries_to_optimum_mean`` / ``_median`` over the runs that reached it;
-    source counts overall and per checkpoint (``counts_at``); the runs and the curves.
+    source counts overall and per checkpoint (``counts_at``), ``decoded_final_share`` (runs whose final
+    incumbent was decoded); the runs and the curves.
     """
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
@@ -107,6 +108,7 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
             "queries": {s: float(np.mean([r["queries"][s] for r in runs])) for s in SOURCES},
             "incumbents": {s: float(np.mean([r["incumbents"][s] for r in runs])) for s in SOURCES},
             "final_incumbent_source": {s: sum(r["final_incumbent_source"] == s for r in runs) for s in SOURCES},
+            "decoded_final_share": float(np.mean([r["final_incumbent_source"] == "decoder" for r in runs])),
             "counts_at": {str(c): {"queries": {s: float(np.mean([r["counts_at"][str(c)]["queries"][s] for r in runs]))
                                                for s in SOURCES},
                                    "incumbent_source": {s: sum(r["counts_at"][str(c)]["incumbent_source"] == s
@@ -141,12 +143,13 @@ def _counts_prefix(res, n: int) -> dict:
 
 def format_table(summary: dict) -> str:
     """Markdown table: mean ± sd (optimum %) per algo and checkpoint, queries to the optimum (mean/median
-    over the runs that reached it, and how many did), then source counts."""
+    over the runs that reached it, and how many did), source counts, and the share of runs whose final
+    incumbent the decoder proposed."""
     checks = summary["checkpoints"]
     lines = ["| searcher | " + " | ".join(f"{c} queries" for c in checks)
              + " | queries to optimum mean/median (reached) | queries dec/mut/rand | incumbents dec/mut/rand"
-             " | s per run |",
-             "|---|" + "---|" * (len(checks) + 4)]
+             " | final incumbent decoded | s per run |",
+             "|---|" + "---|" * (len(checks) + 5)]
     for name, a in summary["algos"].items():
         cells = [f"{a['at'][str(c)]['mean']:.3f} ± {a['at'][str(c)]['sd']:.3f} ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)"
                  for c in checks]
@@ -156,5 +159,6 @@ def format_table(summary: dict) -> str:
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"
         lines.append(f"| {name} | " + " | ".join(cells) + f" | {to_opt}"
                      + f" | {q['decoder']:.1f}/{q['mutation']:.1f}/{q['random']:.1f}"
-                     + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f} | {a['wall_s']:.1f} |")
+                     + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f}"
+                     + f" | {100 * a['decoded_final_share']:.0f}% | {a['wall_s']:.1f} |")
     return "\n".join(lines)

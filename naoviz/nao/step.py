@@ -4,7 +4,9 @@
 d score / d s), ``steps`` times (the paper takes one). ``NAO.path`` (one seed over an eta grid),
 ``NAO.generate`` (the paper's eta = 1, 2, ... schedule over many seeds), the search and the explorer all
 move through this function. Scores are higher-is-better whatever the metric's direction, so ascending the
-score descends an error or a latency. The result types of ``path`` and ``generate`` live here too.
+score descends an error or a latency. ``acquisition`` turns an ensemble's per-head scores into what the step
+ascends and what ranks decoded cells (mean + kappa * sd, or one sampled head per row: Thompson).
+The result types of ``path`` and ``generate`` live here too.
 """
 from __future__ import annotations
 
@@ -30,6 +32,16 @@ def ascend(score_states: ScoreFn, states: torch.Tensor, etas: torch.Tensor, step
             grad, = torch.autograd.grad(score_states(x).sum(), x)
         cur = F.normalize(cur + eta * grad, dim=-1)
     return cur
+
+
+def acquisition(heads: torch.Tensor, kappa: float = 0.0, pick: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Per-head scores (B, K) -> acquisition (B,): mean + kappa * sd over heads (UCB; kappa 0 = the mean),
+    or with ``pick`` (B,) long, head ``pick[b]`` for row b (a Thompson sample of the ensemble)."""
+    if pick is not None:
+        return heads.gather(1, pick.view(-1, 1)).squeeze(1)
+    if kappa == 0.0 or heads.shape[1] < 2:
+        return heads.mean(dim=1)
+    return heads.mean(dim=1) + kappa * heads.std(dim=1)
 
 
 @dataclass

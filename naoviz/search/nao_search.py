@@ -3,11 +3,14 @@
 Evaluate a seeded random pool; each round fit NAO on everything evaluated (warm start), take the top-k
 seeds, move their embeddings along the predictor's gradient (eta = step, 2 step, ... up to ``max_eta``) and
 decode new archs; optionally add one-edit mutations of the best archs ranked by NAO's own predictor;
-evaluate only canonical-new archs; repeat until the budget is spent. Every query is tagged with its source
+evaluate only canonical-new archs; repeat until the budget is spent. ``proposer="rank"`` (preset ``step``)
+moves every seed by a whole eta grid at once and queries the new decodes the acquisition ranks best
+(``naoviz.nao.propose``). Every query is tagged with its source
 (decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
 """
 from __future__ import annotations
 
+import dataclasses
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -19,6 +22,7 @@ from naoviz.search.checks import check_float, check_int
 from naoviz.search.ranked import ranked_mutations
 
 SEED_BY = ("value", "prediction")
+PROPOSERS = ("sweep", "rank")
 
 
 @dataclass
@@ -31,6 +35,13 @@ class NAOSearchConfig:
     n_init: random pool evaluated before the first fit.   top_k: seeds per round.
     seed_by: rank seeds by measured ``value`` (paper) or by NAO's ``prediction`` (smooths noisy metrics).
     n_new: decoded archs per round.   max_eta / eta_step: the step-size sweep of ``NAO.generate``.
+    proposer: ``sweep`` (the paper: eta = eta_step, 2 eta_step, ... keep the first new decodes; when the
+        top-k seeds run dry, the next-best archs seed it, then larger etas) or ``rank`` (every seed moved by
+        ``n_etas`` etas geometric in [eta_step, max_eta] at once, every new decode re-encoded and the best
+        ``n_new`` by acquisition queried: ``naoviz.nao.propose``).
+    kappa: UCB weight on the sd of the predictor's ensemble heads (model ``ensemble`` > 1).
+    thompson: each moved row ascends one randomly drawn head.   per_seed: cap on picks per seed (0: none).
+    draws / noise: starts per (seed, eta): the seed plus Gaussian noise of sd ``noise`` (a cloud of restarts).
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
@@ -49,6 +60,13 @@ class NAOSearchConfig:
     eta_step: float = 1.0
     n_mutations: int = 5
     mutation_parents: int = 1
+    proposer: str = "sweep"
+    n_etas: int = 12
+    kappa: float = 0.0
+    thompson: bool = False
+    per_seed: int = 0
+    draws: int = 1
+    noise: float = 0.0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -60,12 +78,20 @@ class NAOSearchConfig:
             raise ValueError(f"model_preset must be one of {', '.join(MODEL_PRESETS)}, got {show(self.model_preset)}")
         for name, lo, hi in (("epochs", 1, 100_000), ("warm_epochs", 0, 100_000), ("n_init", 2, 100_000),
                              ("top_k", 1, 100_000), ("n_new", 0, 10_000), ("n_mutations", 0, 10_000),
-                             ("mutation_parents", 1, 10_000)):
+                             ("mutation_parents", 1, 10_000), ("n_etas", 1, 1000), ("per_seed", 0, 10_000),
+                             ("draws", 1, 1000)):
             check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
         if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
+        if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
+            raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
+        if not isinstance(self.thompson, (bool, np.bool_)):
+            raise ValueError(f"thompson must be true or false, got {show(self.thompson)}")
+        self.thompson = bool(self.thompson)
+        check_float(self, "kappa", 0.0, 100.0)
+        check_float(self, "noise", 0.0, 10.0)
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
@@ -86,12 +112,16 @@ class NAOSearchConfig:
 
 # Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
 # op tokens, min-max targets, 1000 epochs then warm rounds). "default": measured on NB201 to do well at
-# 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard.
+# 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard. "step": the
+# gradient step alone, ranked (docs/search.md, "Step proposals").
 PRESETS: dict[str, dict] = {
     "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
                   n_new=20, max_eta=100.0, n_mutations=0),
     "default": {},
     "fast": dict(epochs=50, warm_epochs=15),
+    # NAO without the mutation fallback (issue 13): every model-guided query is a ranked step proposal.
+    "step": dict(proposer="rank", n_mutations=0, n_new=10, top_k=100, seed_by="value", max_eta=1000.0,
+                 n_etas=24, draws=4, noise=0.1),
 }
 
 
@@ -124,32 +154,78 @@ class NAOSearch(Searcher):
             if ctx.round == 1 or cfg.warm_epochs:
                 nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True,
                         **hw.fit_kwargs(ctx))
-            cands, extras = self._propose(ctx, nao, cfg)
+            cands, extras = self._propose(ctx, nao, cfg, rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
             for a in ctx.random_new(rng, n_fill, exclude=[c for c, _ in cands]):
                 cands.append((a, "random"))
                 extras.append({})
             ctx.evaluate(cands, extras)
 
-    def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig):
+    def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig, rng: np.random.Generator):
         """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""
         if cfg.seed_by == "prediction":
             pred = hw.seed_scores(ctx, nao.score(ctx.archs))     # evaluated cells over budget sink
-            order = np.argsort(-pred, kind="stable")[:cfg.top_k]
-            seeds = [ctx.archs[i] for i in order]
+            ranked = [ctx.archs[i] for i in np.argsort(-pred, kind="stable")]
         else:
-            seeds = ctx.best(cfg.top_k)
+            ranked = ctx.best(len(ctx.archs))
+        if cfg.proposer == "rank":
+            gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
+        else:
+            gens = self._sweep(ctx, nao, cfg, ranked, rng)
         cands, extras = [], []
-        for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=ctx.archs, eta_step=cfg.eta_step,
-                              **hw.generate_kwargs(ctx)):
+        for g in gens:
             if ctx.is_new(g.arch):
                 cands.append((g.arch, "decoder"))
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new})
-        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, hw.nao_cost_model(nao)), cfg.n_mutations, parents=cfg.mutation_parents,
-                                 exclude=[a for a, _ in cands])
+        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, hw.nao_cost_model(nao)), cfg.n_mutations,
+                                 parents=cfg.mutation_parents, exclude=[a for a, _ in cands])
         if picks:
             for arch, score in zip(picks, nao.score(picks)):
                 cands.append((arch, "mutation"))
                 extras.append({"score_new": float(score)})
         return cands, extras
+
+    @staticmethod
+    def _sweep(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng) -> list:
+        """The paper's eta sweep from the top-k seeds; while fewer than ``n_new`` new archs decode, the next
+        top-k archs seed it, and once every evaluated arch has been a seed, etas up to 10x ``max_eta`` (in
+        10x steps) from all of them, then noisy restarts around them (``_ranked_steps``): the decoder keeps
+        proposing instead of handing the round to random fills."""
+        found: list = []
+        for start in range(0, len(ranked), cfg.top_k):
+            seeds = ranked[start:start + cfg.top_k]
+            exclude = list(ctx.archs) + [g.arch for g in found]
+            found += nao.generate(seeds, cfg.n_new - len(found), max_eta=cfg.max_eta, exclude=exclude,
+                                  eta_step=cfg.eta_step, **hw.generate_kwargs(ctx))
+            if len(found) >= cfg.n_new:
+                return found
+        exclude = list(ctx.archs) + [g.arch for g in found]
+        found += nao.generate(ranked, cfg.n_new - len(found), max_eta=10 * cfg.max_eta, exclude=exclude,
+                              eta_step=10 * cfg.eta_step, **hw.generate_kwargs(ctx))
+        if len(found) < cfg.n_new:          # still dry: noisy restarts around every seed (_ranked_steps)
+            wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
+                                       max_eta=10 * cfg.max_eta, draws=4, noise=0.1)
+            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found])
+        return found
+
+    @staticmethod
+    def _ranked_steps(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng, exclude=()) -> list:
+        """``n_new`` step proposals ranked by the acquisition; while fewer decode new, up to 3 wider tries
+        (4x the draws, noise 0.1, 0.2, 0.4 around the seeds; the per-seed cap lifted): no random fills while
+        the step still finds cells."""
+        from naoviz.nao.propose import step_proposals
+        etas = np.geomspace(cfg.eta_step, cfg.max_eta, cfg.n_etas) if cfg.n_etas > 1 else [cfg.max_eta]
+        found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
+                               kappa=cfg.kappa,
+                               thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
+                               draws=cfg.draws)
+        for t in range(3):
+            if len(found) >= cfg.n_new:
+                break
+            found += step_proposals(nao, ranked[:cfg.top_k], cfg.n_new - len(found), etas,
+                                    exclude=list(ctx.archs) + list(exclude) + [g.arch for g in found],
+                                    kappa=cfg.kappa,
+                                    thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
+                                    draws=4 * max(cfg.draws, 2))
+        return found

@@ -26,7 +26,7 @@ def searcher_class(algo: str):
 
 
 def make_searcher(algo: str, preset: Optional[str] = None, config: Optional[dict] = None):
-    """A searcher; ``preset`` (NAO only: paper/default/fast) then ``config`` overrides field by field.
+    """A searcher; ``preset`` (NAO only: paper/default/fast/step) then ``config`` overrides field by field.
 
     Every field is checked here (the config dataclasses validate on construction), before any work:
     errors start with ``algo:``, ``preset:`` or ``config:`` and name the field and the value."""

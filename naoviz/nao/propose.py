@@ -1,0 +1,93 @@
+"""Step proposals (issue 13): every seed moved by every eta of a grid in one batched gradient step
+(``step.ascend`` on the acquisition), decoded, each new decode re-encoded and ranked by the acquisition.
+
+The paper's ``NAO.generate`` keeps the first new decode of an eta = 1, 2, ... sweep, whether or not the
+model thinks it is good. Here the step proposes a whole neighbourhood in one batch (seeds x etas) and the
+model picks the best of it: the predictor judges the cell that will actually be queried (its re-encoding),
+not the moved point, whose score the decoder may not honour.
+"""
+from __future__ import annotations
+
+from typing import Optional, Sequence
+
+import numpy as np
+import torch
+
+from naoviz.nao.modules import pool
+from naoviz.nao.step import Generated, acquisition, ascend
+
+
+def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
+                   kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
+                   per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1) -> list[Generated]:
+    """Up to ``n`` canonical-new archs, best acquisition first.
+
+    seeds: B archs; etas: E step sizes (every seed moves by every eta: B*E decodes in one batch);
+    kappa: UCB weight on the ensemble heads' sd (0: the mean); thompson: each row ascends one head drawn
+    from ``rng`` (diverse directions), ranking still uses mean + kappa * sd; per_seed: at most this many
+    picks from one seed (0: no cap); steps: gradient steps per move; draws / noise: each (seed, eta) starts
+    from ``draws`` points, the seed's states plus Gaussian noise of sd ``noise`` per coordinate (renormalised;
+    draw 0 is the seed itself), so one seed proposes a cloud of neighbours. ``score_decoded`` is the acquisition
+    of the decoded arch re-encoded, ``score_new`` the mean score at the moved point.
+    """
+    nao.check_fitted()
+    seeds = nao.coerce(seeds)
+    etas = np.asarray(etas, dtype=float).reshape(-1)
+    if not seeds or n <= 0 or len(etas) == 0:
+        return []
+    space, net = nao.space, nao.net_
+    net.eval()
+    seen = {space.canonical(a) for a in nao.coerce(list(exclude))} if len(exclude) else set()
+    seen |= {space.canonical(s) for s in seeds}
+    out0, _, seed_scores = nao._encode(seeds)                                  # (B, S, H), _, (B,)
+    B, D = len(seeds), max(int(draws), 1)
+    etas = np.tile(etas, D)                                                    # (E = etas x draws,)
+    E = len(etas)
+    states = out0.repeat_interleave(E, dim=0)                                  # (B*E, S, H), seed-major
+    if D > 1 and noise > 0:
+        if rng is None:
+            raise ValueError("step_proposals: noise needs an rng (every random choice takes a seed)")
+        z = torch.as_tensor(rng.standard_normal(states.shape), dtype=states.dtype, device=states.device)
+        z.view(B, D, -1, *states.shape[1:])[:, 0] = 0.0                        # draw 0: the seed itself
+        states = torch.nn.functional.normalize(states + noise * z, dim=-1)
+    eta_rows = torch.as_tensor(etas, dtype=states.dtype, device=states.device).repeat(B)   # (B*E,)
+    K = len(net.predictor.heads)
+    pick = None
+    if thompson and K > 1:
+        if rng is None:
+            raise ValueError("step_proposals: thompson needs an rng (every random choice takes a seed)")
+        pick = torch.as_tensor(rng.integers(K, size=B * E), device=states.device)
+
+    def score_fn(x: torch.Tensor) -> torch.Tensor:      # (B*E, S, H) -> (B*E,)
+        return acquisition(net.predictor.forward_heads(pool(x)), kappa, pick)
+
+    moved = ascend(score_fn, states, eta_rows, steps)                          # (B*E, S, H)
+    with torch.no_grad():
+        moved_score = net.predictor(pool(moved)).cpu().numpy()
+    decoded, _ = nao.decode(moved)
+    cand, origin = [], []
+    for row, arch in enumerate(decoded):                 # first (best seed, smallest eta) wins a class
+        key = space.canonical(arch)
+        if key in seen:
+            continue
+        seen.add(key)
+        cand.append(arch)
+        origin.append(row)
+    if not cand:
+        return []
+    _, emb, _ = nao._encode(cand)
+    with torch.no_grad():
+        acq = acquisition(net.predictor.forward_heads(emb), kappa).cpu().numpy()   # (C,)
+    out: list[Generated] = []
+    taken = np.zeros(B, dtype=int)
+    for i in np.argsort(-acq, kind="stable"):
+        b = origin[i] // E
+        if per_seed and taken[b] >= per_seed:
+            continue
+        taken[b] += 1
+        out.append(Generated(arch=cand[i], seed=seeds[b], eta=float(etas[origin[i] % E]),
+                             score_seed=float(seed_scores[b]), score_new=float(moved_score[origin[i]]),
+                             score_decoded=float(acq[i]), hamming=space.hamming(seeds[b], cand[i])))
+        if len(out) == n:
+            break
+    return out
