@@ -222,6 +222,9 @@ def child_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--checkpoint-dir", ""], "--checkpoint-dir"), (base + ["--data-dir", ""], "--data-dir"),
         (base + ["--data-dir", p["file"]], "--data-dir"), (base + ["--data-dir", p["under_file"]], "--data-dir"),
         (base + ["--compile=1"], "--compile"), (base + ["--no-aux=1"], "--no-aux"),
+        (base + ["--preset", "nope"], "--preset"), (base + ["--preset", ""], "--preset"),
+        (base + ["--preset", "digits-quick", "--lr", "nan"], "--lr"),
+        (base + ["--preset", "digits-quick", "--device", "tpu"], "--device"),
     ]
     if not _cuda():
         cases += [(base + ["--device", "cuda"], "--device"), (base + ["--device", "cuda:0"], "--device")]

@@ -146,11 +146,14 @@ def test_pool_and_export(explorer, tmp_path):
 
 # -- panels and dashboard --------------------------------------------------------------------------
 def test_panel_helpers():
-    from naoviz.ui.panels import table_html
+    from naoviz.ui.panels import child_summary, table_html
     rows = [{"algo": "NAO", "query": i, "source": "decoder", "value": 1.0, "report": 2.0, "arch": "<a>"} for i in range(12)]
     html = table_html(rows, limit=3, value="valid_acc", report="test_acc")
     assert html.count("<tr>") == 4 and "&lt;a&gt;" in html and ">11<" in html
     assert "<th>valid_acc</th><th>test_acc</th>" in html
+    from types import SimpleNamespace
+    line = child_summary("|<b>~0|", SimpleNamespace(test_acc=91.25, epochs=4, params=21650, wall_time_s=2.0))
+    assert "<code>|&lt;b&gt;~0|</code>" in line and "91.2" in line and "4 epoch" in line and "21,650" in line
 
 
 def test_search_and_child_panels_run(nb201_table):
@@ -167,8 +170,11 @@ def test_search_and_child_panels_run(nb201_table):
     assert sorted(names.values()) == sorted(ALGO_COLORS.values())       # one colour each, the searcher's own
     arch = nb201_table.space.parse(GOOD)
     cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
+    assert cp.preset.name == "digits-quick" and "digits-quick" in cp.recipe.value
     cp.start(wait=True)
     assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and len(cp.curve.data[0].x) == 1
+    assert f"<code>{GOOD}</code>" in cp.msg.value        # the tab names the cell it trained
+    assert cp.result.arch == GOOD and cp.result.epochs == 1
 
 
 @pytest.fixture(scope="module")

@@ -9,6 +9,10 @@ from naoviz.cli.common import (emit_json, float_in, int_in, nonempty, option_err
 
 SPACE_CHOICES = ("nb201", "naonet", "naonet-ws")
 DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")
+PRESET_CHOICES = ("digits-quick", "digits-table")        # naoviz.child.presets.PRESETS (checked by a test)
+# Without --preset: the trainer's defaults (PT-V1's recipe) on digits.
+PLAIN = {"data": "digits", "epochs": 10, "batch_size": 128, "lr": 0.025, "weight_decay": 3e-4, "channels": None,
+         "cells": None, "seed": 0, "device": "auto", "threads": None}
 # Bounds shared with build-table (naoviz.child.trainer / naoviz.child.build check them again).
 MAX_EPOCHS, MAX_BATCH, MAX_CHANNELS, MAX_CELLS, MAX_CHILD_SEED = 10_000, 65_536, 256, 16, 2**32 - 1
 _DEVICE = re.compile(r"auto|cpu|mps|cuda(:[0-9]{1,3})?")
@@ -28,20 +32,25 @@ def add_parser(sub) -> None:
     p.add_argument("--space", choices=SPACE_CHOICES, default="nb201")
     p.add_argument("--arch", required=True, type=nonempty("an architecture string", 10_000),
                    help="architecture string, or NAONet / NAONet-A / NAONet-WS / NAONet-B")
-    p.add_argument("--data", choices=DATA_CHOICES, default="digits")
-    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=10)
-    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=128)
-    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.025)
-    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=3e-4)
+    p.add_argument("--preset", choices=PRESET_CHOICES, default=None,
+                   help="a named recipe that sets --data, --epochs, --batch-size, --lr, --weight-decay, --channels, "
+                        "--cells, --seed, --device and the CPU threads (flags given explicitly win): digits-quick "
+                        "(the dashboard's Child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
+                        "digits-table (the shipped digits table's settings)")
+    p.add_argument("--data", choices=DATA_CHOICES, default=None, help="default: digits")
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="default: 10")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="default: 128")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None, help="default: 0.025")
+    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="default: 3e-4")
     p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
                    help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,
                    help=f"cells per stage N, 1..{MAX_CELLS} (default 5 for nb201, 6 for naonet)")
     p.add_argument("--no-aux", action="store_true", help="NAONet: no auxiliary head")
-    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0)
-    p.add_argument("--device", default="auto", type=device_name,
-                   help="auto (CUDA, then MPS, then CPU), cpu, cuda, cuda:N, mps")
+    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=None, help="default: 0")
+    p.add_argument("--device", default=None, type=device_name,
+                   help="auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
     p.add_argument("--checkpoint-dir", default=None, type=path_arg, help="save every epoch here and resume from it")
     p.add_argument("--data-dir", default=None, type=path_arg,
@@ -61,6 +70,17 @@ def _arch_text(space: str, text: str) -> str:
     return ref["arch"]
 
 
+def _settings(args) -> dict:
+    """The values to train with: each flag given explicitly, else the preset's value, else the plain default."""
+    from naoviz.child.presets import get_preset
+
+    base = dict(PLAIN)
+    if args.preset is not None:
+        preset = get_preset(args.preset)
+        base.update({k: getattr(preset, k) for k in base})
+    return {k: (getattr(args, k) if getattr(args, k, None) is not None else v) for k, v in base.items()}
+
+
 def run(args) -> int:
     import torch
 
@@ -68,9 +88,15 @@ def run(args) -> int:
     from naoviz.errors import NaovizError
     from naoviz.spaces import get_space
 
-    if torch.get_num_threads() > 4 and not torch.cuda.is_available():
-        torch.set_num_threads(4)
     # Everything is checked before any data is read or any epoch runs.
+    settings = _settings(args)
+    for name, value in settings.items():
+        if name != "threads":
+            setattr(args, name, value)
+    if settings["threads"] is not None:
+        torch.set_num_threads(settings["threads"])
+    elif torch.get_num_threads() > 4 and not torch.cuda.is_available():
+        torch.set_num_threads(4)
     space = get_space(args.space)
     try:
         arch = space.parse(_arch_text(args.space, args.arch))
@@ -94,6 +120,7 @@ def run(args) -> int:
     if args.json:
         emit_json(result.to_dict())
         return 0
+    print(f"cell {result.arch}")
     print(f"{result.space} on {result.data} ({result.device}), {result.params / 1e6:.3f} M params, "
           f"{result.epochs} epochs in {result.wall_time_s:.1f} s ({result.images_per_s:.0f} images/s)")
     print(f"  train acc {result.train_acc:6.2f}%  loss {result.train_loss:.4f}")

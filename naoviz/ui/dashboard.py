@@ -45,7 +45,7 @@ class Dashboard:
 
     def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
                  method: str = "umap", guided: bool = True, background="auto", search_budget: int = 60,
-                 nao_search_config: Optional[dict] = None, child_epochs: int = 3):
+                 nao_search_config: Optional[dict] = None, child_epochs: Optional[int] = None):
         self.options = dict(metric=metric, n_train=n_train, epochs=epochs, method=method, guided=guided,
                             search_budget=search_budget, nao_search_config=nao_search_config,
                             child_epochs=child_epochs)

@@ -149,23 +149,38 @@ class SearchPanel:
 
 
 # -- child training ----------------------------------------------------------------------------------
-class ChildPanel:
-    """Train the explorer's current decoded cell (or any arch) on scikit-learn digits with a live curve."""
+def child_summary(arch_text: str, result) -> str:
+    """The Child tab's result line: the trained cell's string, its test accuracy, epochs, size and time."""
+    return (f"<code>{html.escape(arch_text)}</code>: test accuracy <b>{result.test_acc:.1f}%</b> after "
+            f"{result.epochs} epoch(s), {result.params:,} parameters, {result.wall_time_s:.1f} s")
 
-    def __init__(self, space, get_arch: Callable[[], tuple], epochs: int = 3):
+
+class ChildPanel:
+    """Train the explorer's current decoded cell (or any arch) with a named recipe of
+    :mod:`naoviz.child.presets` (default ``digits-quick``: C=8, N=1, 4 epochs on digits) and a live curve;
+    the training itself is :func:`naoviz.child.train_preset`, the recipe ``naoviz train-child --preset`` uses."""
+
+    def __init__(self, space, get_arch: Callable[[], tuple], epochs: Optional[int] = None,
+                 preset: str = "digits-quick"):
         import naoviz.child  # noqa: F401  (imported here, not first in the worker thread)
+        from naoviz.child import get_preset
+        self.preset = get_preset(preset)
+        epochs = self.preset.epochs if epochs is None else epochs
         self.space, self.get_arch = space, get_arch
         self.epochs = W.IntSlider(value=epochs, min=1, max=30, description="epochs")
-        self.train_btn = W.Button(description="train decoded cell on digits", button_style="primary",
+        self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="epochs")
         self.msg = W.HTML()
+        self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
+                             f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")
         self.curve = figure_widget(child_curve([]))
         self.curve_box = W.Box([self.curve])
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
-        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn]), W.HBox([self.progress, self.msg]), self.curve_box])
+        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn, self.recipe]), W.HBox([self.progress, self.msg]),
+                              self.curve_box])
 
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():
@@ -181,13 +196,13 @@ class ChildPanel:
         self.train_btn.disabled = False
 
     def _run(self) -> None:
-        from naoviz.child import TrainConfig, load_data, train_child
+        from naoviz.child import train_preset
 
         arch = self.get_arch()
+        text = self.space.format(arch)
         epochs = int(self.epochs.value)
         self.progress.max, self.progress.value = epochs, 0
-        self.msg.value = f"<i>training <code>{html.escape(self.space.format(arch))}</code>…</i>"
-        data = load_data("digits", seed=0)
+        self.msg.value = f"<i>training <code>{html.escape(text)}</code>…</i>"
         history: list = []
 
         def cb(epoch, logs):
@@ -195,8 +210,6 @@ class ChildPanel:
             self.progress.value = epoch + 1
             self.curve = swap_figure(self.curve_box, self.curve, child_curve(history))
 
-        self.result = train_child(self.space, arch, data, TrainConfig(epochs=epochs, progress=False, device="cpu"),
-                                  callback=cb)
-        self.msg.value = (f"test accuracy <b>{self.result.test_acc:.1f}%</b> after {epochs} epoch(s), "
-                          f"{self.result.params:,} parameters, {self.result.wall_time_s:.1f} s")
+        self.result = train_preset(self.space, arch, self.preset, callback=cb, epochs=epochs)
+        self.msg.value = child_summary(text, self.result)
         self.train_btn.disabled = False
