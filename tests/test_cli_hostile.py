@@ -285,6 +285,33 @@ def test_data_dashboard_info_reject_hostile_input(paths):
         assert_rejected(argv, option)
 
 
+def export_page_cases(p) -> list[tuple[list[str], str]]:
+    root = p["root"]
+    broken = root / "broken-atlas"
+    broken.with_suffix(".json").write_text("{not json")
+    broken.with_suffix(".safetensors").write_bytes(b"\0" * 16)
+    page = str(root / "page.html")
+    return [
+        (["export-page", p["folder"], "--atlas", str(broken)], "OUT.html"),
+        (["export-page", str(root / "page.txt"), "--atlas", str(broken)], "OUT.html"),
+        (["export-page", p["file"] + "/sub/page.html", "--atlas", str(broken)], "OUT.html"),
+        (["export-page", ""], "OUT.html"), (["export-page", HUGE + ".html"], "OUT.html"),
+        (["export-page", page, "--atlas", str(broken)], "--atlas"),
+        (["export-page", page, "--atlas", str(root / "missing")], "--atlas"),
+        (["export-page", page, "--atlas", ""], "--atlas"), (["export-page", page, "--atlas", p["folder"]], "--atlas"),
+        (["export-page", page, "--table", "bogus"], "--table"), (["export-page", page, "--table", ""], "--table"),
+        (["export-page", page, "--title", ""], "--title"), (["export-page", page, "--title", HUGE], "--title"),
+        (["export-page"], "OUT.html"),
+    ]
+
+
+@pytest.mark.timeout(60)
+def test_export_page_rejects_hostile_input(paths):
+    for argv, option in export_page_cases(paths):
+        assert_rejected(argv, option)
+    assert not (paths["root"] / "page.html").exists()
+
+
 @pytest.mark.timeout(60)
 def test_import_refuses_nan_in_the_digits_table(tmp_path):
     from naoviz.resources import DIGITS_TABLE, resource_path

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "naoviz.cli.child",
     "naoviz.cli.build_table",
     "naoviz.cli.dashboard",
+    "naoviz.cli.export_page",
 ]
 
 
