@@ -228,7 +228,7 @@ async function render({ model, el }) {
     if (q && /^\d+$/.test(q)) {
       const r = +q; if (r < atlas.N) { choose(r); note = `row ${r}`; } else note = `row ${q} is outside 0..${atlas.N - 1}`;
     } else if (q && atlas.rowOf.has(q)) { choose(atlas.rowOf.get(q)); note = `found row ${atlas.rowOf.get(q)}`; }
-    else if (q && parseNB201(q)) { note = "this cell is not in the atlas: "; offgridRequest(q); }
+    else if (q && parseNB201(q)) offgridRequest(q);
     else if (q) {
       const toks = q.split(/\s+/), hits = [];
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
@@ -346,7 +346,7 @@ async function render({ model, el }) {
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
   root.dataset.ready = "1";
-  root.__nx = { S, atlas, setEta, setSeed, overlay, etaPanels };   // for tests and the bench
+  root.__nx = { S, atlas, scatter, setEta, setSeed, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
   return () => { ro.disconnect(); if (S.play) clearInterval(S.play); };
 }
 
