@@ -3,6 +3,7 @@ them as a source checkout does): the NB201 ``arch_index`` order, naoviz's own di
 dashboard notebook, and the shipped digits model and atlas. ``data/`` and ``notebooks/`` in the source tree link here."""
 from __future__ import annotations
 
+import os
 import shutil
 from importlib import resources
 from pathlib import Path
@@ -29,6 +30,9 @@ def resource_path(name: str) -> Path:
 
 def shipped_dir() -> Path | None:
     """The folder of shipped models and atlases (``bench/ship_digits.py`` writes it); None when the package
-    is not installed as plain files (a zip), then every model is trained and cached as usual."""
+    is not installed as plain files (a zip) or NAOVIZ_SHIPPED_OFF is set (regenerating them): then every
+    model is trained and cached as usual."""
+    if os.environ.get("NAOVIZ_SHIPPED_OFF"):
+        return None
     ref = resources.files(__name__) / SHIPPED
     return ref if isinstance(ref, Path) and ref.is_dir() else None
