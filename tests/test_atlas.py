@@ -128,3 +128,30 @@ def test_corrupt_or_foreign_files_are_refused(tmp_path):
     base.with_suffix(".json").write_text(json.dumps({"format": 1}))
     with pytest.raises(ValueError, match="lacks predicted"):
         Atlas.load(base)                                   # a foreign safetensors file (a model's weights)
+
+
+def test_two_processes_build_the_atlas_once(tmp_path):
+    from test_locks import _result, _start, _wait_for
+    from naoviz.locks import holder
+    cache = tmp_path / "cache"
+    env = {"NAOVIZ_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
+    first = _start("atlas", str(tmp_path), "first", env=env)
+    second = None
+    try:
+        _wait_for(tmp_path / "building", first)          # first holds the atlas lock, mid-build
+        locks = list((cache / "atlases").glob("*.lock"))
+        assert len(locks) == 1 and holder(locks[0]) == first.pid
+        second = _start("atlas", str(tmp_path), "second", env=env)
+        _wait_for(tmp_path / "waiting", second)          # second found it locked and waits
+        assert not list((cache / "atlases").glob("*.json"))
+        (tmp_path / "release").touch()
+        a, b = _result(first), _result(second)
+    finally:
+        (tmp_path / "release").touch()
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert (a["built"], a["waited"]) == (True, False)
+    assert (b["built"], b["waited"]) == (False, True)    # waited, then loaded what the first saved
+    assert a["model_key"] == b["model_key"] and a["decoded"] == b["decoded"]
+    assert len(list((cache / "atlases").glob("*.json"))) == 1

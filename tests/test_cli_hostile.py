@@ -326,6 +326,25 @@ def test_import_refuses_nan_in_the_digits_table(tmp_path):
     assert "not a finite number" in last and not (tmp_path / "data" / "nb201_digits.csv").exists()
 
 
+def test_atlas_rejects_hostile_input(paths):
+    p = paths
+    cases = [(["atlas", "--table", "x"], "--table"), (["atlas", "--table", ""], "--table"),
+             (["atlas", "--etas", ""], "--etas"), (["atlas", "--etas", "1,2"], "--etas"),
+             (["atlas", "--etas", "0,2,1"], "--etas"), (["atlas", "--etas", "0,0"], "--etas"),
+             (["atlas", "--etas", "nan:3"], "--etas"), (["atlas", "--etas", "inf:3"], "--etas"),
+             (["atlas", "--etas", "10:1"], "--etas"), (["atlas", "--etas", "10:1e9"], "--etas"),
+             (["atlas", "--etas", "0:5"], "--etas"), (["atlas", "--etas", "0,,1"], "--etas"),
+             (["atlas", "--etas", HUGE], "--etas"), (["atlas", "--etas", "0," + ",".join(map(str, range(1, 1200)))], "--etas"),
+             (["atlas", "--maps", "tsne"], "--maps"), (["atlas", "--maps", "pca,pca"], "--maps"),
+             (["atlas", "--maps", ""], "--maps"), (["atlas", "--maps", ","], "--maps"),
+             (["atlas", "--k", "0"], "--k"), (["atlas", "--k", "2.5"], "--k"), (["atlas", "--k", "1e9"], "--k"),
+             (["atlas", "--seeds", "some"], "--seeds"), (["atlas", "--out", ""], "--out"),
+             (["atlas", "--out", p["folder"]], "--out"), (["atlas", "--out", p["under_file"]], "--out"),
+             (["atlas", "--json=1"], "--json")]
+    for argv, name in cases:
+        assert_rejected(argv, name)
+
+
 # -- generated values, per option kind --------------------------------------------------------------------
 INT_OPTIONS = [  # (argv prefix, option, lo, hi)
     (["search", "--algo", "rs"], "--queries", 1, 1_000_000), (["search", "--algo", "rs"], "--seed", 0, 2**63 - 1),
@@ -335,6 +354,7 @@ INT_OPTIONS = [  # (argv prefix, option, lo, hi)
     (["train-child", "--arch", ARCH], "--cells", 1, 16), (["train-child", "--arch", ARCH], "--cutout", 0, 64),
     (["train-child", "--arch", ARCH], "--batch-size", 1, 65_536),
     (["build-table", "--store", "s.db"], "--epochs", 1, 10_000), (["dashboard", "--dry-run"], "--port", 1, 65535),
+    (["atlas"], "--k", 1, 100),
 ]
 FLOAT_OPTIONS = [  # (argv prefix, option, lo, hi, lo_open)
     (["search", "--algo", "rs"], "--delay", 0.0, 60.0, False), (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),
