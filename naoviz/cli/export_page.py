@@ -1,7 +1,8 @@
 """``naoviz export-page OUT.html``: the explorer as one self-contained HTML file (no kernel, no network).
 
-The atlas comes from ``--atlas PATH`` (a saved atlas: PATH.safetensors + PATH.json) or, without it, from the
-atlas cache for ``--table`` (built once per fitted model by ``naoviz.atlas_build``). The page itself is
+The atlas comes from ``--atlas PATH`` (a saved atlas: PATH.safetensors + PATH.json) or, without it, from
+``naoviz.atlas_cache.atlas_for`` for ``--table`` (the dashboard's model, as ``naoviz atlas`` builds it: the
+digits atlas ships in the package; an NB201 one is built once and cached). The page itself is
 written by ``naoviz.ui.page.write_page`` (imported only when the command runs).
 """
 from __future__ import annotations
@@ -41,12 +42,11 @@ def _load_atlas(args):
             return Atlas.load(base)
         except ValueError as exc:
             raise ValueError(f"--atlas: {exc}") from None
-    try:
-        from naoviz.atlas_build import atlas_for
-    except ImportError:
-        raise ValueError(f"--table: this naoviz has no atlas builder yet; pass --atlas PATH, got {args.table}") from None
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
     from naoviz.tables import load_benchmark
-    return atlas_for(load_benchmark(TABLES[args.table]))
+    bench = load_benchmark(TABLES[args.table])
+    return atlas_for(bench, ModelSpec(metric="valid_acc"))    # the dashboard's model, as `naoviz atlas` builds it
 
 
 def run(args) -> int:
