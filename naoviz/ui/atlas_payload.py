@@ -92,7 +92,7 @@ def pack(atlas, level: int = 6) -> tuple[dict, bytes]:
         "n": len(atlas.labels), "n_table": int(atlas.n_table),
         "maps": list(atlas.maps), "columns": list(atlas.columns),
         "steps": int(atlas.meta.get("steps", 1)) if isinstance(atlas.meta, dict) else 1,
-        "title": str(atlas.meta.get("title", "")) if isinstance(atlas.meta, dict) else "",
+        "title": str(atlas.meta.get("title") or atlas.meta.get("table") or "") if isinstance(atlas.meta, dict) else "",
         "raw_bytes": len(raw_all), "arrays": index,
     }
     return header, zlib.compress(raw_all, level)
