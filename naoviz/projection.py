@@ -38,6 +38,7 @@ class Projector:
     metric : "cosine" (default; rows are L2-normalised first) or "euclidean".
     random_state : int seed of the UMAP layout / PCA solver (default 0).
     n_neighbors : UMAP neighbourhood size and the k of the out-of-sample transform (default 15, 2..200).
+    min_dist : UMAP's minimum distance between laid-out points (default 0.1, UMAP's own; 0..1).
     cache : keep fitted maps on disk under ``cache_dir()/projections`` (default True).
 
     Learned attributes: ``embedding_`` (n, 2) map of the fitted rows, ``key_`` cache key,
@@ -45,17 +46,18 @@ class Projector:
     """
 
     def __init__(self, method: str = "umap", metric: str = "cosine", random_state: int = 0,
-                 n_neighbors: int = 15, cache: bool = True):
+                 n_neighbors: int = 15, cache: bool = True, min_dist: float = 0.1):
         self.method = method
         self.metric = metric
         self.random_state = random_state
         self.n_neighbors = n_neighbors
+        self.min_dist = min_dist
         self.cache = cache
 
     # -- sklearn API ----------------------------------------------------------------------------
     def get_params(self) -> dict:
         return {"method": self.method, "metric": self.metric, "random_state": self.random_state,
-                "n_neighbors": self.n_neighbors}
+                "n_neighbors": self.n_neighbors, "min_dist": self.min_dist}
 
     def _validate(self) -> None:
         if self.method not in METHODS:
@@ -64,6 +66,9 @@ class Projector:
             raise ValueError(f"metric: expected one of {METRICS}, got {self.metric!r}")
         if not 2 <= int(self.n_neighbors) <= 200:
             raise ValueError(f"n_neighbors: expected 2..200, got {self.n_neighbors!r}")
+        if isinstance(self.min_dist, bool) or not isinstance(self.min_dist, (int, float)) \
+                or not 0 <= float(self.min_dist) <= 1:
+            raise ValueError(f"min_dist: expected a number in 0..1, got {self.min_dist!r}")
 
     def _prep(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
@@ -135,6 +140,33 @@ class Projector:
             return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
         return self._knn_transform(Xp)
 
+    def transform_many(self, X, block: int = 2048) -> np.ndarray:
+        """``transform`` for many rows ``(m, d)`` in blocks (matrix products, not one gemv per row); the
+        same neighbours and weights as ``transform``, equal to it up to float rounding."""
+        if not hasattr(self, "embedding_"):
+            raise RuntimeError("Projector: call fit() before transform_many()")
+        Xp = self._prep(X)
+        if Xp.shape[1] != self._X.shape[1]:
+            raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
+        if self.method == "pca":
+            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+        k = min(int(self.n_neighbors), len(self._X))
+        out = np.empty((len(Xp), 2))
+        for lo in range(0, len(Xp), block):
+            x = Xp[lo:lo + block].astype(np.float64)                              # (b, d)
+            d2 = np.maximum(self._sq[None, :] - 2.0 * (x @ self._X.T) + (x ** 2).sum(1)[:, None], 0.0)
+            idx = np.argpartition(d2, k - 1, axis=1)[:, :k]                       # (b, k)
+            dk = np.take_along_axis(d2, idx, axis=1)
+            order = np.lexsort((idx, dk), axis=1)                                 # ties by row index
+            idx, d = np.take_along_axis(idx, order, 1), np.sqrt(np.take_along_axis(dk, order, 1))
+            sigma = np.maximum((d - d[:, :1]).mean(1, keepdims=True), 1e-6)
+            w = np.exp(-(d - d[:, :1]) / sigma)
+            xy = (w[:, :, None] * self.embedding_[idx]).sum(1) / w.sum(1, keepdims=True)
+            exact = d[:, 0] < 1e-6
+            xy[exact] = self.embedding_[idx[exact, 0]]
+            out[lo:lo + block] = xy
+        return out
+
     # -- internals ------------------------------------------------------------------------------
     def _compute(self, Xp: np.ndarray) -> dict:
         if self.method == "pca":
@@ -148,7 +180,7 @@ class Projector:
         import umap  # deferred: importing umap costs 1-15 s (numba)
 
         k = min(int(self.n_neighbors), len(Xp) - 1)
-        reducer = umap.UMAP(n_neighbors=k, metric="euclidean", n_components=2,
+        reducer = umap.UMAP(n_neighbors=k, min_dist=float(self.min_dist), metric="euclidean", n_components=2,
                             random_state=self.random_state, transform_seed=self.random_state)
         # Rows are already unit vectors for "cosine": euclidean on the sphere ranks neighbours the same.
         with warnings.catch_warnings():   # "n_jobs overridden by random_state": intended (reproducible)

@@ -5,6 +5,9 @@ usage: python _lock_worker.py hold LOCK DIR        take LOCK, touch DIR/held, wa
                                                    DIR/training and wait for DIR/release (holding the lock)
        python _lock_worker.py train DIR second     load_or_train the same model; on_wait touches DIR/waiting
        python _lock_worker.py train DIR any        load_or_train the same model, no hand-shake
+       python _lock_worker.py atlas DIR first      atlas_for a tiny digits atlas; on its first build stage
+                                                   touch DIR/building and wait for DIR/release (holding the lock)
+       python _lock_worker.py atlas DIR second     atlas_for the same atlas; on_wait touches DIR/waiting
 Prints one JSON line. Waits give up after 120 s so a broken test never hangs.
 """
 import json
@@ -53,5 +56,30 @@ elif mode == "train":
     nao, cached = load_or_train(load_nb201(), ModelSpec(**SPEC), callback=callback, on_wait=on_wait)
     print(json.dumps({"role": role, "pid": os.getpid(), "cached": cached, "waited": bool(waited),
                       "epochs": len(epochs)}), flush=True)
+elif mode == "atlas":
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import Benchmark, load_benchmark
+    folder, role = Path(sys.argv[2]), sys.argv[3]
+    stages, waited = [], []
+    digits = load_benchmark("nb201-digits")
+    head = Benchmark("digits-head", digits.space, digits.frame.iloc[:300])     # small: the lock is the point
+
+    def progress(stage, done, total):
+        stages.append(stage)
+        if role == "first" and len(stages) == 1:
+            (folder / "building").touch()      # the atlas lock is held from here until DIR/release
+            wait_for(folder / "release")
+
+    def on_wait():
+        waited.append(True)
+        (folder / "waiting").touch()
+
+    atlas = atlas_for(head, ModelSpec(**SPEC), etas=[0, 1, 2], seeds=[0, 1, 2],
+                      maps=("pca",), progress=progress, on_wait=on_wait)
+    print(json.dumps({"role": role, "pid": os.getpid(), "built": bool(stages), "waited": bool(waited),
+                      "model_key": atlas.model_key, "decoded": atlas.path_decoded.tolist()}), flush=True)
 else:
     raise SystemExit(f"unknown mode {mode!r}")

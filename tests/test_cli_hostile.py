@@ -305,6 +305,33 @@ def test_data_dashboard_info_reject_hostile_input(paths):
         assert_rejected(argv, option)
 
 
+def export_page_cases(p) -> list[tuple[list[str], str]]:
+    root = p["root"]
+    broken = root / "broken-atlas"
+    broken.with_suffix(".json").write_text("{not json")
+    broken.with_suffix(".safetensors").write_bytes(b"\0" * 16)
+    page = str(root / "page.html")
+    return [
+        (["export-page", p["folder"], "--atlas", str(broken)], "OUT.html"),
+        (["export-page", str(root / "page.txt"), "--atlas", str(broken)], "OUT.html"),
+        (["export-page", p["file"] + "/sub/page.html", "--atlas", str(broken)], "OUT.html"),
+        (["export-page", ""], "OUT.html"), (["export-page", HUGE + ".html"], "OUT.html"),
+        (["export-page", page, "--atlas", str(broken)], "--atlas"),
+        (["export-page", page, "--atlas", str(root / "missing")], "--atlas"),
+        (["export-page", page, "--atlas", ""], "--atlas"), (["export-page", page, "--atlas", p["folder"]], "--atlas"),
+        (["export-page", page, "--table", "bogus"], "--table"), (["export-page", page, "--table", ""], "--table"),
+        (["export-page", page, "--title", ""], "--title"), (["export-page", page, "--title", HUGE], "--title"),
+        (["export-page"], "OUT.html"),
+    ]
+
+
+@pytest.mark.timeout(60)
+def test_export_page_rejects_hostile_input(paths):
+    for argv, option in export_page_cases(paths):
+        assert_rejected(argv, option)
+    assert not (paths["root"] / "page.html").exists()
+
+
 @pytest.mark.timeout(60)
 def test_import_refuses_nan_in_the_digits_table(tmp_path):
     from naoviz.resources import DIGITS_TABLE, resource_path
@@ -319,6 +346,25 @@ def test_import_refuses_nan_in_the_digits_table(tmp_path):
     assert "not a finite number" in last and not (tmp_path / "data" / "nb201_digits.csv").exists()
 
 
+def test_atlas_rejects_hostile_input(paths):
+    p = paths
+    cases = [(["atlas", "--table", "x"], "--table"), (["atlas", "--table", ""], "--table"),
+             (["atlas", "--etas", ""], "--etas"), (["atlas", "--etas", "1,2"], "--etas"),
+             (["atlas", "--etas", "0,2,1"], "--etas"), (["atlas", "--etas", "0,0"], "--etas"),
+             (["atlas", "--etas", "nan:3"], "--etas"), (["atlas", "--etas", "inf:3"], "--etas"),
+             (["atlas", "--etas", "10:1"], "--etas"), (["atlas", "--etas", "10:1e9"], "--etas"),
+             (["atlas", "--etas", "0:5"], "--etas"), (["atlas", "--etas", "0,,1"], "--etas"),
+             (["atlas", "--etas", HUGE], "--etas"), (["atlas", "--etas", "0," + ",".join(map(str, range(1, 1200)))], "--etas"),
+             (["atlas", "--maps", "tsne"], "--maps"), (["atlas", "--maps", "pca,pca"], "--maps"),
+             (["atlas", "--maps", ""], "--maps"), (["atlas", "--maps", ","], "--maps"),
+             (["atlas", "--k", "0"], "--k"), (["atlas", "--k", "2.5"], "--k"), (["atlas", "--k", "1e9"], "--k"),
+             (["atlas", "--seeds", "some"], "--seeds"), (["atlas", "--out", ""], "--out"),
+             (["atlas", "--out", p["folder"]], "--out"), (["atlas", "--out", p["under_file"]], "--out"),
+             (["atlas", "--json=1"], "--json")]
+    for argv, name in cases:
+        assert_rejected(argv, name)
+
+
 # -- generated values, per option kind --------------------------------------------------------------------
 INT_OPTIONS = [  # (argv prefix, option, lo, hi)
     (["search", "--algo", "rs"], "--queries", 1, 1_000_000), (["search", "--algo", "rs"], "--seed", 0, 2**63 - 1),
@@ -328,6 +374,7 @@ INT_OPTIONS = [  # (argv prefix, option, lo, hi)
     (["train-child", "--arch", ARCH], "--cells", 1, 16), (["train-child", "--arch", ARCH], "--cutout", 0, 64),
     (["train-child", "--arch", ARCH], "--batch-size", 1, 65_536),
     (["build-table", "--store", "s.db"], "--epochs", 1, 10_000), (["dashboard", "--dry-run"], "--port", 1, 65535),
+    (["atlas"], "--k", 1, 100),
 ]
 FLOAT_OPTIONS = [  # (argv prefix, option, lo, hi, lo_open)
     (["search", "--algo", "rs"], "--delay", 0.0, 60.0, False), (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),

@@ -26,7 +26,9 @@ COMMAND_MODULES = [
     "naoviz.cli.predictor",
     "naoviz.cli.child",
     "naoviz.cli.build_table",
+    "naoviz.cli.atlas",
     "naoviz.cli.dashboard",
+    "naoviz.cli.export_page",
 ]
 
 

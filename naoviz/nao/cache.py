@@ -1,5 +1,6 @@
 """Fitted NAO models on disk, keyed by what they were trained on; one trainer per model at a time.
 
+A model shipped in the package (``naoviz/resources/shipped``) is used first when its key matches.
 The explorer and the dashboard ask for "the model for this table, metric, training set and preset".
 The key hashes the table's name and size, the metric, the full config and the exact training set, so a
 change to any of them trains a new model. Training happens under a cross-process file lock: a second
@@ -63,9 +64,20 @@ def model_dir(bench, spec: ModelSpec) -> Path:
     return cache_dir() / "models" / model_key(bench, spec)
 
 
+def shipped_model_dir(bench, spec: ModelSpec) -> Optional[Path]:
+    """The read-only model shipped in the package for (``bench``, ``spec``) (the digits table's dashboard
+    model, ``bench/ship_digits.py``), or None."""
+    from naoviz.resources import shipped_dir
+    folder = shipped_dir()
+    if folder is None:
+        return None
+    folder = folder / model_key(bench, spec)
+    return folder if (folder / DONE).is_file() else None
+
+
 def is_cached(bench, spec: ModelSpec) -> bool:
-    """Whether a complete model for (``bench``, ``spec``) is on disk (loading it takes seconds)."""
-    return (model_dir(bench, spec) / DONE).is_file()
+    """Whether a complete model for (``bench``, ``spec``) is on disk or shipped (loading takes seconds)."""
+    return (model_dir(bench, spec) / DONE).is_file() or shipped_model_dir(bench, spec) is not None
 
 
 def epochs_to_train(bench, spec: ModelSpec) -> int:
@@ -90,6 +102,10 @@ def load_or_train(bench, spec: ModelSpec, callback: Optional[Callable[[int, dict
     ``callback(epoch, logs)`` sees every training epoch (the live loss curve). ``on_wait()`` is called
     once if another process is training the same model and this one waits for it.
     """
+    shipped = shipped_model_dir(bench, spec)
+    nao = _load(shipped, bench) if shipped is not None else None
+    if nao is not None:
+        return nao, True
     folder = model_dir(bench, spec)
     nao = _load(folder, bench)
     if nao is not None:

@@ -212,6 +212,43 @@ class NAO:
             seed_embedding=emb0[0].cpu().numpy(), states=states.cpu().numpy(), score=score,
             decoded_score=decoded_score, seed_score=float(seed_score[0]), seed_true=seed_true, steps=int(steps))
 
+    def path_grid(self, archs, etas, steps: int = 1, batch: int = 1024,
+                  progress: Optional[Callable[[int, int], object]] = None):
+        """Many seeds' paths at once, as ``path`` computes each: every seed (M) moved by every eta (E)
+        through the same ``move``/``ascend``, decoded in chunks of about ``batch`` moved points.
+
+        Returns (decoded tokens (M, E, L) int64, predicted at the moved point (M, E) metric units,
+        moved pooled embeddings (M, E, H) float32). ``progress(done, M)`` after each chunk.
+        """
+        self.check_fitted()
+        if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
+            raise ValueError(f"path_grid: steps must be an int >= 1, got {steps!r}")
+        if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
+            raise ValueError(f"path_grid: batch must be an int >= 1, got {batch!r}")
+        etas = np.asarray(etas, dtype=float).reshape(-1)
+        if len(etas) == 0 or not np.isfinite(etas).all():
+            raise ValueError(f"path_grid: etas must be a non-empty list of finite numbers, got {etas.tolist()!r}")
+        seeds = self.coerce(archs)
+        M, E, L = len(seeds), len(etas), self.space.seq_len
+        tokens = np.zeros((M, E, L), dtype=np.int64)
+        predicted = np.zeros((M, E))
+        embeddings = np.zeros((M, E, self.config.hidden_size), dtype=np.float32)
+        per = max(1, int(batch) // E)                                            # seeds per chunk
+        for lo in range(0, M, per):
+            hi = min(M, lo + per)
+            out0 = self._encode(seeds[lo:hi])[0]                                  # (m, S, H)
+            states = self.move(out0.repeat_interleave(E, dim=0), np.tile(etas, hi - lo), steps)   # (m*E, S, H)
+            with torch.no_grad():
+                emb = pool(states)                                                # (m*E, H)
+                score = self.net_.predictor(emb)
+                toks, _ = self.net_.decoder.decode(states, emb)                   # (m*E, L)
+            tokens[lo:hi] = toks.cpu().numpy().reshape(hi - lo, E, L)
+            predicted[lo:hi] = self.to_metric(score.cpu().numpy().astype(float)).reshape(hi - lo, E)
+            embeddings[lo:hi] = emb.cpu().numpy().reshape(hi - lo, E, -1)
+            if progress is not None:
+                progress(hi, M)
+        return tokens, predicted, embeddings
+
     def generate(self, seeds, n_new: int, max_eta: float = 50, exclude: Sequence = (), eta_step: float = 1.0,
                  require_gain: bool = False) -> list[Generated]:
         """Up to ``n_new`` new unique archs by the paper's schedule (NAO_V1): eta = eta_step, 2 eta_step, ...;

@@ -1,6 +1,19 @@
-"""Widgets (ipywidgets + plotly FigureWidget) over the backend; what to show lives in pure functions."""
-from naoviz.ui.explorer import Explorer  # noqa: F401
-from naoviz.ui.session import Session  # noqa: F401
-from naoviz.ui.state import ExplorerState  # noqa: F401
-from naoviz.ui.dashboard import Dashboard  # noqa: F401
-from naoviz.ui.panels import ChildPanel, SearchPanel  # noqa: F401
+"""Widgets over the backend; what to show lives in pure functions.
+
+Names load on first use (PEP 562), so ``import naoviz.ui.explorer_widget`` (the anywidget explorer) does not
+pull in plotly and the dashboard's FigureWidgets: a student's kernel stays small.
+"""
+from importlib import import_module
+
+_LAZY = {
+    "Explorer": "naoviz.ui.explorer", "Session": "naoviz.ui.session", "ExplorerState": "naoviz.ui.state",
+    "Dashboard": "naoviz.ui.dashboard", "ChildPanel": "naoviz.ui.panels", "SearchPanel": "naoviz.ui.panels",
+    "ExplorerWidget": "naoviz.ui.explorer_widget", "write_page": "naoviz.ui.page",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(_LAZY[name]), name)
+    raise AttributeError(f"module 'naoviz.ui' has no attribute {name!r}")

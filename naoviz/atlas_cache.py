@@ -1,0 +1,107 @@
+"""Atlases on disk, keyed by the model's fingerprint and the atlas options; built once under a file lock.
+
+``atlas_for(bench, spec)`` returns the atlas of the cached model for (``bench``, ``spec``): a shipped one
+(``naoviz/resources/shipped``, read-only, for the digits table) when the key matches, else one from
+``cache_dir()/atlases``, else it trains or loads the model (``naoviz.nao.cache.load_or_train``), builds
+the atlas and saves it. Building runs under a cross-process lock: a second process (Voila's pre-started
+kernel, a second visitor) waits and then loads the file the first one wrote.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Callable, Optional
+
+from naoviz.atlas import FORMAT_VERSION, Atlas
+from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
+from naoviz.locks import LockHeld, lock
+from naoviz.paths import cache_dir
+from naoviz.resources import shipped_dir
+
+BUILDER_VERSION = 1     # bump when build_atlas computes something differently: old files are not reused
+
+
+def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
+               random_state: int = 0) -> str:
+    """File name (no suffix) of the atlas for these options: ``<model_key>-atlas-<hash of the options>``."""
+    from naoviz.nao.cache import model_key
+    etas, metric, cols = check_options(bench, etas, seeds, k, maps, spec.metric, None)
+    params = {"format": FORMAT_VERSION, "builder": BUILDER_VERSION, "etas": [float(e) for e in etas],
+              "seeds": seeds if isinstance(seeds, str) else [int(s) for s in seeds], "k": int(k),
+              "maps": list(maps), "random_state": int(random_state), "umap": UMAP_PARAMS if "umap" in maps else None,
+              "metric": metric, "columns": list(cols)}
+    digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
+    return f"{model_key(bench, spec)}-atlas-{digest}"
+
+
+def _try_load(base: Path, key: str) -> Optional[Atlas]:
+    if not base.with_suffix(".json").is_file():
+        return None
+    try:
+        atlas = Atlas.load(base)
+    except (ValueError, KeyError, TypeError):
+        return None              # a corrupt cache entry is rebuilt, never trusted
+    return atlas if atlas.model_key == key else None
+
+
+def cached_atlas(bench, spec, **options) -> Optional[Atlas]:
+    """The shipped or cached atlas for these options, or None (never builds)."""
+    from naoviz.nao.cache import model_key
+    name, key = atlas_name(bench, spec, **options), model_key(bench, spec)
+    for folder in (shipped_dir(), cache_dir() / "atlases"):
+        if folder is not None:
+            atlas = _try_load(folder / name, key)
+            if atlas is not None:
+                return atlas
+    return None
+
+
+def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
+              random_state: int = 0, progress: Optional[Progress] = None,
+              on_wait: Optional[Callable[[], None]] = None,
+              callback: Optional[Callable[[int, dict], object]] = None) -> Atlas:
+    """The atlas of the model for (``bench``, ``spec``) with these options: shipped, cached or built once.
+
+    ``progress(stage, done, total)`` sees the build stages ("train" epochs first when the model must be
+    trained); ``callback(epoch, logs)`` every training epoch; ``on_wait()`` is called once if another
+    process is building the same atlas and this one waits for it.
+    """
+    options = dict(etas=etas, seeds=seeds, k=k, maps=tuple(maps), random_state=random_state)
+    atlas = cached_atlas(bench, spec, **options)          # also checks every option before any work
+    if atlas is not None:
+        return atlas
+    base = cache_dir() / "atlases" / atlas_name(bench, spec, **options)
+    lock_path = base.with_name(base.name + ".lock")
+    try:
+        with lock(lock_path, wait=False):
+            return _load_or_build(base, bench, spec, options, progress, callback)
+    except LockHeld:
+        pass
+    if on_wait is not None:
+        on_wait()
+    with lock(lock_path, wait=True):       # the other builder finished (or died): load its atlas or build
+        return _load_or_build(base, bench, spec, options, progress, callback)
+
+
+def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -> Atlas:
+    """Under the lock: the atlas another process finished meanwhile, else build it (and the model) and save."""
+    from naoviz.atlas_build import build_atlas
+    from naoviz.nao.cache import epochs_to_train, load_or_train, model_key
+
+    key = model_key(bench, spec)
+    atlas = _try_load(base, key)
+    if atlas is not None:
+        return atlas
+    report = progress or (lambda stage, done, total: None)
+    epochs = epochs_to_train(bench, spec)
+
+    def on_epoch(epoch, logs):
+        report("train", epoch + 1, epochs)
+        if callback is not None:
+            callback(epoch, logs)
+
+    model, _ = load_or_train(bench, spec, callback=on_epoch)
+    atlas = build_atlas(model, bench, progress=progress, metric=spec.metric, model_key=key, **options)
+    atlas.save(base)
+    return atlas

@@ -1,0 +1,97 @@
+"""``naoviz atlas``: build (or load from the cache) the explorer's atlas for a table's dashboard model."""
+from __future__ import annotations
+
+import time
+
+import numpy as np
+
+from naoviz.cli.common import emit_json, int_in, nonempty, path_type, show, writable_file
+
+TABLES = {"digits": "nb201-digits", "nb201": "nb201"}
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("atlas", help="build the explorer's atlas (maps, predictions, paths) for a table",
+                       description="Train or load the dashboard's NAO model (the fast preset on 1000 cells) for a "
+                                   "table and build its atlas: UMAP and PCA maps on one point per isomorphism "
+                                   "class, predictions, the table's columns, nearest classes and the gradient path "
+                                   "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
+                                   "ships in the package.")
+    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped) or nb201 (NAOVIZ_DATA)")
+    p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
+    p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
+                   help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")
+    p.add_argument("--seeds", choices=("classes", "all", "none"), default="classes",
+                   help="cells with a path: one per isomorphism class (default), all, or none")
+    p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell, 1..100")
+    p.add_argument("--maps", type=nonempty("a comma list of maps", 100), default="umap,pca",
+                   help="comma list of umap, pca (default both)")
+    p.add_argument("--json", action="store_true", help="print a summary as JSON")
+    p.set_defaults(func=run)
+
+
+def parse_etas(text: str) -> list[float]:
+    """``MAX:N`` or ``0,a,b,...`` -> increasing finite step sizes from 0; ValueError naming --etas."""
+    from naoviz.cli.common import float_in, int_in as _int
+    import argparse
+    try:
+        if ":" in text:
+            top, _, n = text.partition(":")
+            hi, count = float_in(0.0, 1e6, lo_open=True)(top), _int(2, 1000)(n)
+            return np.linspace(0.0, hi, count).tolist()
+        values = [float_in(0.0, 1e6)(v) for v in text.split(",")]
+    except argparse.ArgumentTypeError as exc:
+        raise ValueError(f"--etas: {exc} (expected MAX:N or a comma list starting at 0), in {show(text)}") from None
+    if values[0] != 0 or any(b <= a for a, b in zip(values, values[1:])) or len(values) > 1000:
+        raise ValueError(f"--etas: expected at most 1000 increasing numbers starting at 0, got {show(text)}")
+    return values
+
+
+def run(args) -> int:
+    from naoviz.projection import METHODS
+    etas = parse_etas(args.etas)
+    maps = tuple(m.strip() for m in args.maps.split(","))
+    if any(m not in METHODS for m in maps) or len(set(maps)) != len(maps):
+        raise ValueError(f"--maps: expected distinct names from {', '.join(METHODS)}, got {show(args.maps)}")
+    out = None
+    if args.out is not None:
+        writable_file(args.out, "--out")
+        out = writable_file(args.out.with_suffix(".json"), "--out")
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+
+    bench = load_benchmark(TABLES[args.table])
+    spec = ModelSpec(metric="valid_acc")          # the dashboard's model (Dashboard._spec)
+    from tqdm import tqdm
+    bars: dict = {}
+
+    def progress(stage, done, total):
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    t0 = time.perf_counter()
+    atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress)
+    for bar in bars.values():
+        bar.close()
+    seconds = time.perf_counter() - t0
+    if out is not None:
+        atlas.save(out.with_suffix(""))
+    summary = {"table": bench.name, "model_key": atlas.model_key, "rows": len(atlas.labels),
+               "table_rows": atlas.n_table, "seeds": int(len(atlas.seeds)), "etas": atlas.etas.tolist(),
+               "maps": sorted(atlas.maps), "columns": sorted(atlas.columns), "seconds": round(seconds, 2),
+               "built": bool(bars), "out": str(out.with_suffix("")) if out is not None else None,
+               "build_timings_s": atlas.meta.get("timings_s")}
+    if args.json:
+        emit_json(summary)
+    else:
+        how = "built" if bars else "loaded"
+        print(f"atlas {how} in {seconds:.1f} s: {bench.name}, {len(atlas.labels)} cells, {len(atlas.seeds)} seeds "
+              f"x {len(atlas.etas)} etas, maps {', '.join(sorted(atlas.maps))}"
+              + (f"; written to {summary['out']}.safetensors/.json" if out is not None else ""))
+    return 0

@@ -1,0 +1,58 @@
+"""``naoviz export-page OUT.html``: the explorer as one self-contained HTML file (no kernel, no network).
+
+The atlas comes from ``--atlas PATH`` (a saved atlas: PATH.safetensors + PATH.json) or, without it, from
+``naoviz.atlas_cache.atlas_for`` for ``--table`` (the dashboard's model, as ``naoviz atlas`` builds it: the
+digits atlas ships in the package; an NB201 one is built once and cached). The page itself is
+written by ``naoviz.ui.page.write_page`` (imported only when the command runs).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+
+from naoviz.cli.common import cut, nonempty, path_type, writable_file
+
+TABLES = {"digits": "nb201-digits", "nb201": "nb201"}
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("export-page", help="write the explorer as one offline HTML page (course site, supplement)")
+    p.add_argument("out", metavar="OUT.html", type=path_type, help="the HTML file to write")
+    p.add_argument("--table", choices=sorted(TABLES), default="digits",
+                   help="benchmark table whose cached atlas to export (default digits: shipped, offline)")
+    p.add_argument("--atlas", type=path_type, default=None,
+                   help="a saved atlas (PATH.safetensors + PATH.json) instead of the table's cached one")
+    p.add_argument("--title", type=nonempty("a non-empty title (at most 200 characters)", 200),
+                   default="naoviz explorer", help="the page's title")
+    p.set_defaults(func=run)
+
+
+def _check_out(out: Path) -> Path:
+    if out.suffix.lower() not in (".html", ".htm"):
+        raise ValueError(f"OUT.html: must end in .html, got {cut(out, 200)}")
+    return writable_file(out, "OUT.html")
+
+
+def _load_atlas(args):
+    from naoviz.atlas import Atlas
+    if args.atlas is not None:
+        base = args.atlas.with_suffix("") if args.atlas.suffix in (".json", ".safetensors") else args.atlas
+        if not base.with_suffix(".json").is_file() or not base.with_suffix(".safetensors").is_file():
+            raise ValueError(f"--atlas: no atlas at {cut(base, 200)} (needs .safetensors and .json)")
+        try:
+            return Atlas.load(base)
+        except ValueError as exc:
+            raise ValueError(f"--atlas: {exc}") from None
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    bench = load_benchmark(TABLES[args.table])
+    return atlas_for(bench, ModelSpec(metric="valid_acc"))    # the dashboard's model, as `naoviz atlas` builds it
+
+
+def run(args) -> int:
+    out = _check_out(args.out)                     # checked before any work
+    atlas = _load_atlas(args)
+    from naoviz.ui.page import write_page
+    path = write_page(atlas, out, title=args.title)
+    print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
+    return 0

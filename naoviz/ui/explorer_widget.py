@@ -1,0 +1,218 @@
+"""The explorer as one anywidget over an atlas: the browser draws and answers, the kernel only does off-grid work.
+
+The widget's state IS its traitlets. ``_atlas_header`` + ``_atlas_data`` (one zlib blob, see
+``naoviz.ui.atlas_payload``) sync once; slider, click, hover, search, colour and box selection run in the
+front end (``naoviz/ui/static/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
+traits back, so Python sees what the student sees. Custom messages carry what the atlas cannot answer (a
+typed cell that is not in it, several gradient steps): an optional ``handler`` answers them (see
+``naoviz.ui.explorer_offgrid``; torch is imported only when it runs); without one the page says it needs a
+model in the kernel. The same front end runs in the standalone page (``naoviz.ui.page``).
+"""
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Callable, Optional
+from urllib.parse import parse_qs
+
+import anywidget
+import numpy as np
+import traitlets as t
+
+from naoviz.ui.atlas_payload import pack
+
+STATIC = Path(__file__).resolve().parent / "static"
+JS_PARTS = ("explorer_draw.js", "explorer_tour.js", "explorer.js")   # one ES module, concatenated in order
+MAX_STEPS = 10
+
+
+def front_end_source() -> str:
+    """The explorer's ES module (the parts concatenated; only the last has ``export default``)."""
+    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in JS_PARTS)
+
+
+def front_end_css() -> str:
+    return (STATIC / "explorer.css").read_text(encoding="utf-8")
+
+
+class ExplorerWidget(anywidget.AnyWidget):
+    """Map, path, cells and prediction chart of one atlas; ``seed`` is a row with a path, ``eta_index`` an
+    index into the atlas's eta grid. Setting a trait from Python moves the picture; the browser sets them too."""
+
+    _esm = t.Unicode(front_end_source()).tag(sync=True)
+    _css = t.Unicode(front_end_css()).tag(sync=True)
+    _atlas_header = t.Dict().tag(sync=True)
+    _atlas_data = t.Bytes(b"").tag(sync=True)
+
+    seed = t.Int(-1).tag(sync=True)              # atlas row of the selected seed (-1: none yet)
+    eta_index = t.Int(0).tag(sync=True)          # index into the atlas's eta grid
+    view = t.Unicode("umap").tag(sync=True)      # which map: a key of atlas.maps
+    color = t.Unicode("").tag(sync=True)         # "predicted", a column name, or "" (the metric)
+    search = t.Unicode("").tag(sync=True)        # the search box's text
+    selection = t.List(t.Int()).tag(sync=True)   # rows picked by box select
+    message = t.Unicode("").tag(sync=True)       # one line for the student (errors, hints)
+    url_state = t.Enum(["auto", "on", "off"], "auto").tag(sync=True)   # auto: on, except inside JupyterLab
+    tour_stage = t.Int(-1).tag(sync=True)        # -1: no tour; else the stage shown
+    kernel = t.Bool(True).tag(sync=True)         # False in the standalone page (no off-grid work possible)
+    has_handler = t.Bool(False).tag(sync=True)
+
+    def __init__(self, atlas, handler: Optional[Callable[[dict], dict]] = None, **state):
+        self.atlas = atlas
+        self.handler = handler
+        header, blob = pack(atlas)
+        self._n = len(atlas.labels)
+        self._seeds = np.asarray(atlas.seeds)
+        state.setdefault("seed", int(self._seeds[0]) if len(self._seeds) else -1)
+        state.setdefault("color", atlas.metric)
+        if state.get("view", "umap") not in atlas.maps:
+            state.setdefault("view", next(iter(atlas.maps)))
+        super().__init__(_atlas_header=header, _atlas_data=blob, has_handler=handler is not None, **state)
+        self.on_msg(self._on_custom)
+
+    # -- validation: a bad value is refused with the trait's name, never clamped ------------------------
+    @t.validate("seed")
+    def _check_seed(self, proposal):
+        row = proposal["value"]
+        if row != -1 and not np.any(self._seeds == row):
+            raise t.TraitError(f"seed: row {row} has no path in this atlas (rows with one: "
+                               f"{len(self._seeds)} seeds, e.g. {int(self._seeds[0])})")
+        return row
+
+    @t.validate("eta_index")
+    def _check_eta(self, proposal):
+        i, e = proposal["value"], len(self.atlas.etas)
+        if not 0 <= i < e:
+            raise t.TraitError(f"eta_index: {i} is outside 0..{e - 1}")
+        return i
+
+    @t.validate("view")
+    def _check_view(self, proposal):
+        if proposal["value"] not in self.atlas.maps:
+            raise t.TraitError(f"view: {proposal['value']!r} is not one of {', '.join(self.atlas.maps)}")
+        return proposal["value"]
+
+    @t.validate("color")
+    def _check_color(self, proposal):
+        ok = ["predicted", "class_size", *self.atlas.columns]
+        if proposal["value"] not in ok:
+            raise t.TraitError(f"color: {proposal['value']!r} is not one of {', '.join(ok)}")
+        return proposal["value"]
+
+    @t.validate("selection")
+    def _check_selection(self, proposal):
+        bad = [r for r in proposal["value"] if not 0 <= r < self._n]
+        if bad:
+            raise t.TraitError(f"selection: rows {bad[:5]} are outside 0..{self._n - 1}")
+        return proposal["value"]
+
+    # -- what the student sees, read from Python --------------------------------------------------------
+    @property
+    def eta(self) -> float:
+        return float(self.atlas.etas[self.eta_index])
+
+    @property
+    def decoded_row(self) -> int:
+        """Atlas row of the cell decoded from ``seed`` at ``eta``."""
+        return int(self.atlas.path_decoded[self.atlas.seed_index(self.seed), self.eta_index])
+
+    @property
+    def decoded_cell(self) -> str:
+        return self.atlas.labels[self.decoded_row]
+
+    def selection_stats(self) -> dict:
+        """Count, mean, min and max of the metric over ``selection`` (what the page's box shows)."""
+        rows = np.asarray(self.selection, dtype=int)
+        col = self.atlas.columns.get(self.atlas.metric, self.atlas.predicted)[rows] if len(rows) else np.array([])
+        col = col[np.isfinite(col)]
+        if not len(col):
+            return {"count": int(len(rows))}
+        return {"count": int(len(rows)), "mean": float(col.mean()), "min": float(col.min()), "max": float(col.max())}
+
+    # -- URL state (?seed=..&eta=..&view=..), e.g. Voila's query string ---------------------------------
+    def apply_query(self, query: str) -> bool:
+        """Apply ``seed``/``eta``/``view`` from a URL query string; a bad value sets ``message`` naming it
+        and changes nothing (no clamp). True when everything applied."""
+        q = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
+        new = {}
+        try:
+            if "seed" in q:
+                new["seed"] = _int(q["seed"], "seed")
+                self._check_seed({"value": new["seed"]})
+            if "eta" in q:
+                new["eta_index"] = self.eta_index_of(q["eta"])
+            if "view" in q:
+                self._check_view({"value": q["view"]})
+                new["view"] = q["view"]
+        except (ValueError, t.TraitError) as exc:
+            self.message = f"link: {exc}"
+            return False
+        with self.hold_sync():
+            for k, v in new.items():
+                setattr(self, k, v)
+        return True
+
+    def eta_index_of(self, text) -> int:
+        """Index of the grid eta equal to ``text`` (a number); ValueError naming the grid when it is not on it."""
+        try:
+            value = float(text)
+        except (TypeError, ValueError):
+            raise ValueError(f"eta: {text!r} is not a number") from None
+        etas = np.asarray(self.atlas.etas, dtype=float)
+        if not np.isfinite(value) or not etas[0] - 1e-9 <= value <= etas[-1] + 1e-9:
+            raise ValueError(f"eta: {text} is outside {etas[0]:g}..{etas[-1]:g}")
+        i = int(np.argmin(np.abs(etas - value)))
+        if abs(etas[i] - value) > 1e-4 * max(1.0, abs(value)):
+            raise ValueError(f"eta: {text} is not on the grid (step {etas[1] - etas[0]:g}); nearest {etas[i]:g}")
+        return i
+
+    def url_query(self) -> str:
+        """The query string a teacher hands out for the current state."""
+        return f"?seed={self.seed}&eta={self.eta:g}&view={self.view}"
+
+    def apply_voila_query(self) -> bool:
+        """In Voila, apply the page's URL query (``voila.utils.get_query_string``); False outside Voila."""
+        try:
+            from voila.utils import get_query_string
+        except ImportError:
+            return False
+        query = get_query_string()
+        return bool(query) and self.apply_query(query)
+
+    # -- custom messages: off-grid work and the page export ---------------------------------------------
+    def _on_custom(self, _widget, content, _buffers):
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind == "export_page":
+            from naoviz.ui.page import page_html
+            html = page_html(self._atlas_header, self._atlas_data).encode("utf-8")
+            self.send({"type": "export_page", "ok": True, "bytes": len(html)}, buffers=[html])
+        elif kind == "offgrid":
+            self.send(self.answer_offgrid(content))
+
+    def answer_offgrid(self, request: dict) -> dict:
+        """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""
+        reply = {"type": "offgrid", "id": request.get("id"), "cell": request.get("cell")}
+        steps = request.get("steps", 1)
+        if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
+            return {**reply, "ok": False, "message": f"steps: {steps!r} is outside 1..{MAX_STEPS}"}
+        if self.handler is None:
+            return {**reply, "ok": False, "message": "this needs a model in the kernel: "
+                    "ExplorerWidget(atlas, handler=nao_handler(loader))"}
+        try:
+            out = self.handler({"cell": str(request.get("cell", "")), "steps": steps,
+                                "etas": [float(e) for e in self.atlas.etas]})
+        except (ValueError, KeyError) as exc:
+            return {**reply, "ok": False, "message": str(exc)[:300]}
+        rows = self._row_of()
+        out["rows"] = [rows.get(c, -1) for c in out.get("decoded", [])]
+        return {**reply, "ok": True, **out}
+
+    def _row_of(self) -> dict:
+        if not hasattr(self, "_rows"):
+            self._rows = {label: i for i, label in enumerate(self.atlas.labels)}
+        return self._rows
+
+
+def _int(text: str, name: str) -> int:
+    s = str(text).strip()
+    if not s.lstrip("+-").isdigit() or not s.isascii():
+        raise ValueError(f"{name}: {text!r} is not a whole number")
+    return int(s)

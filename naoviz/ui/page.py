@@ -1,0 +1,50 @@
+"""The explorer as one self-contained HTML file: the same front end, the atlas embedded, no kernel, no network.
+
+The page inlines the explorer's ES module and CSS, the payload header as JSON and the zlib blob as base64, and
+a small model shim (``static/page_shim.js``) standing in for anywidget's model, so ``render({model, el})``
+runs from ``file://`` exactly as in Jupyter. Good for a course site or a paper's supplement.
+"""
+from __future__ import annotations
+
+import base64
+import html
+import json
+from pathlib import Path
+
+from naoviz.paths import atomic_write_text
+from naoviz.ui.atlas_payload import pack
+from naoviz.ui.explorer_widget import STATIC, front_end_css, front_end_source
+
+MAX_PAGE_BYTES = 5_000_000          # the issue's budget for an NB201 page
+
+
+def _script_safe(text: str) -> str:
+    """Text that cannot end its <script>/<style> element early."""
+    return text.replace("</", "<\\/")
+
+
+def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
+    """The page for a packed atlas (``naoviz.ui.atlas_payload.pack``)."""
+    js = front_end_source() + "\n" + (STATIC / "page_shim.js").read_text(encoding="utf-8")
+    if "</script" in js.lower():
+        raise ValueError("page: the front end contains '</script', which would end its element")
+    body_css = "body{margin:0;padding:8px 12px;} h1{font:600 16px system-ui,sans-serif;margin:4px 0 8px;}"
+    return (
+        "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
+        "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
+        f"<title>{html.escape(title)}</title>"
+        f"<style data-nx-keep>{body_css}\n{_script_safe(front_end_css())}</style></head><body>"
+        f"<h1>{html.escape(title)}: {html.escape(header.get('title') or header['space'])}</h1>"
+        "<div id=\"naoviz-explorer\"></div>\n"
+        f"<script type=\"application/json\" id=\"nx-header\" data-nx-keep>{_script_safe(json.dumps(header))}</script>\n"
+        f"<script type=\"text/plain\" id=\"nx-data\" data-nx-keep>{base64.b64encode(blob).decode('ascii')}</script>\n"
+        f"<script type=\"module\" id=\"nx-src\" data-nx-keep>{js}</script>\n</body></html>\n")
+
+
+def write_page(atlas, path, title: str = "naoviz explorer") -> Path:
+    """Write the standalone explorer page for ``atlas`` to ``path`` (atomically); returns the path."""
+    header, blob = pack(atlas)
+    text = page_html(header, blob, title)
+    path = Path(path)
+    atomic_write_text(path, text)
+    return path

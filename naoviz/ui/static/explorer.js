@@ -1,0 +1,354 @@
+// naoviz explorer, part 3 of 3: the widget. State lives in the model (anywidget's model, or the standalone
+// page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
+// back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
+
+const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
+  ["true value of decoded cell", "#188038", "true"]];
+
+function h(tag, attrs = {}, ...kids) {
+  const e = tag === "svg" ? document.createElementNS(SVGNS, "svg") : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k) e.appendChild(k);
+  return e;
+}
+const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+
+function template() {
+  return h("div", { class: "nx-root", tabindex: "0" },
+    h("div", { class: "nx-bar" },
+      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "op, part of a cell, row, or a whole cell", "aria-label": "search cells" })),
+      h("label", {}, h("span", { text: "seed row" }), h("input", { class: "nx-seed", type: "text", inputmode: "numeric", size: "6", "aria-label": "seed row" })),
+      h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
+      h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),
+      h("button", { class: "nx-tour-btn", type: "button", text: "tour" }),
+      h("button", { class: "nx-export", type: "button", text: "export page" })),
+    h("div", { class: "nx-main" },
+      h("div", { class: "nx-left" },
+        h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", "aria-label": "map of all cells" }), h("div", { class: "nx-tip", hidden: "" }),
+          h("div", { class: "nx-legend" })),
+        h("div", { class: "nx-eta" },
+      h("button", { class: "nx-play", type: "button", text: "▶", "aria-label": "play η" }),
+      h("input", { class: "nx-slider", type: "range", min: "0", step: "1", "aria-label": "step size η" }),
+      h("label", {}, h("span", { text: "η" }), h("input", { class: "nx-eta-in", type: "text", inputmode: "decimal", size: "6", "aria-label": "η value" })),
+      h("label", {}, h("span", { text: "steps" }), h("input", { class: "nx-steps", type: "text", inputmode: "numeric", size: "3", value: "1", "aria-label": "gradient steps" })))),
+      h("div", { class: "nx-side" },
+        h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img" }), h("svg", { class: "nx-deccell", role: "img" })),
+        h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img" }), h("div", { class: "nx-keys" })),
+        h("div", { class: "nx-info" }))),
+    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
+    h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" })));
+}
+
+function urlMode(model) {
+  const m = model.get("url_state");
+  if (m === "on" || m === "off") return m === "on";
+  return !document.querySelector(".jp-LabShell");     // a shared Lab URL is the notebook's, not ours
+}
+
+async function render({ model, el }) {
+  const root = template(); el.replaceChildren(root);
+  const $ = (s) => root.querySelector(s);
+  const msg = (text) => { $(".nx-msg").textContent = text; model.set("message", text); model.save_changes(); };
+  let atlas;
+  try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
+  catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return; }
+  const { A, E, K } = atlas, unit = atlas.h.metric;
+  const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
+              hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null };
+  const scatter = new Scatter($(".nx-map"));
+  let moveMarker = () => {}, orderCache = {};
+  const truth = A["column." + unit] || null;
+
+  // -- controls ---------------------------------------------------------------------------------------
+  for (const v of atlas.h.maps) $(".nx-view").appendChild(h("option", { value: v, text: v }));
+  for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: c }));
+  $(".nx-slider").max = String(E - 1);
+  $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
+
+  // -- drawing ----------------------------------------------------------------------------------------
+  const colorValues = () => column(atlas, S.color);
+  function order(name) {                  // draw order: the best values last (on top)
+    if (!orderCache[name]) {
+      const v = column(atlas, name), idx = Array.from({ length: atlas.N }, (_, i) => i);
+      const key = (i) => (Number.isFinite(v[i]) ? v[i] : -Infinity);
+      idx.sort((a, b) => key(a) - key(b)); orderCache[name] = idx;
+    }
+    return orderCache[name];
+  }
+  function mask() {
+    const m = S.selection.length || S.hits ? new Uint8Array(atlas.N) : null;
+    if (S.hits) for (const i of S.hits) m[i] = 1;
+    for (const i of S.selection) m[i] = 1;
+    return m;
+  }
+  function rebuild() {                    // base image: after a resize, a new map, colour, search or selection
+    const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth), hgt = Math.round(Math.min(w * 0.75, 640));
+    $(".nx-map").style.height = `${hgt}px`;
+    scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
+    const v = colorValues(), [lo, hi] = range(v);
+    scatter.paint(v, lo, hi, order(S.color), mask());
+    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${fmt(lo)}` }),
+      h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
+      h("span", { text: fmt(hi) }));
+    overlay();
+  }
+  function pathXY(e) {                    // map position of the moved point at eta index e
+    const P = A["path_map." + S.view], k = 2 * (S.m * E + e);
+    return [scatter.tx(P[k]), scatter.ty(P[k + 1])];
+  }
+  function rowXY(r) { return [scatter.sc[2 * r], scatter.sc[2 * r + 1]]; }
+  function overlay() {                    // the cheap part of every slider step: blit + path + markers
+    const ctx = scatter.blit();
+    if (S.picked >= 0) {
+      const [px, py] = rowXY(S.picked); ctx.strokeStyle = "rgba(0,0,0,.35)"; ctx.lineWidth = 1;
+      for (let k = 0; k < K; k++) { const [x, y] = rowXY(A.neighbours[S.picked * K + k]); ctx.beginPath(); ctx.moveTo(px, py); ctx.lineTo(x, y); ctx.stroke(); }
+    }
+    if (S.m >= 0) {
+      ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath();
+      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); e ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
+      ctx.stroke(); ctx.fillStyle = "#202124";
+      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); ctx.fillRect(x - 1.5, y - 1.5, 3, 3); }
+      const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04");
+      const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
+      ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
+      ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke();
+      const [mx, my] = pathXY(S.eta); ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 3;
+      ctx.beginPath(); ctx.arc(mx, my, 7, 0, 7); ctx.stroke();
+    }
+    for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
+    if (S.drag && S.drag.box) { const d = S.drag; ctx.strokeStyle = "#1a73e8"; ctx.setLineDash([4, 3]); ctx.strokeRect(d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0); ctx.setLineDash([]); }
+  }
+  function star(ctx, x, y, r, color) {
+    ctx.beginPath();
+    for (let i = 0; i < 10; i++) { const a = -Math.PI / 2 + (i * Math.PI) / 5, rr = i % 2 ? r / 2.3 : r; ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
+    ctx.closePath(); ctx.fillStyle = color; ctx.fill(); ctx.strokeStyle = "#202124"; ctx.lineWidth = 1; ctx.stroke();
+  }
+
+  // -- panels -----------------------------------------------------------------------------------------
+  const seriesFor = () => {
+    if (S.offgrid) return SERIES.map(([name, color, key, dash]) => ({ name, color, dash, values: Float32Array.from(S.offgrid[key] || [], (v) => (v == null ? NaN : v)) }));
+    const at = (arr) => Float32Array.from({ length: E }, (_, e) => arr[S.m * E + e]);
+    const dec = at(A.path_decoded);
+    return [{ values: at(A.path_pred_moved) }, { values: at(A.path_pred_decoded) },
+      { values: Float32Array.from(dec, (r) => (truth ? truth[r] : NaN)) }].map((s, k) => ({ ...s, name: SERIES[k][0], color: SERIES[k][1], dash: SERIES[k][3] }));
+  };
+  function seedLabel() { return S.offgrid ? S.offgrid.cell : atlas.labels[S.seed]; }
+  function decodedLabel() { return S.offgrid ? S.offgrid.decoded[S.eta] : atlas.labels[A.path_decoded[S.m * E + S.eta]]; }
+  function etaPanels() {                  // everything that follows eta: decoded cell, chart marker, info, map
+    if (S.m < 0 && !S.offgrid) return;
+    const dl = decodedLabel(), sl = seedLabel();
+    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])}`);
+    moveMarker(S.eta);
+    const dr = S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta];
+    const so = parseNB201(sl), dOps = parseNB201(dl);
+    const ham = so && dOps ? so.filter((o, i) => o !== dOps[i]).length : null;
+    const series = seriesFor();
+    $(".nx-info").replaceChildren(
+      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? " (typed, from the kernel)" : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
+      h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), h("code", { class: "nx-decoded", text: dl })),
+      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmt(series[0].values[S.eta])} · decoded: predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
+        (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
+    $(".nx-slider").value = String(S.eta);
+    $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
+    if (!S.offgrid) overlay();
+  }
+  function seedPanels() {
+    const sl = seedLabel();
+    drawCell($(".nx-seedcell"), sl, null, S.offgrid ? "typed cell" : `seed (row ${S.seed})`);
+    const series = seriesFor();
+    moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
+    $(".nx-keys").replaceChildren(...series.map((x) => h("span", { style: `color:${x.color}`, text: `${x.dash ? "╌" : "—"} ${x.name}` })));
+    $(".nx-seed").value = S.offgrid ? "" : String(S.seed);
+    etaPanels();
+  }
+
+  // -- state changes (local first, then written to the model) -----------------------------------------
+  let pending = null;
+  function write(fields) {                // a few writes per second at most: sweeps stay local
+    for (const [k, v] of Object.entries(fields)) model.set(k, v);
+    if (!pending) pending = setTimeout(() => { pending = null; model.save_changes(); writeURL(); }, 120);
+  }
+  function setSeed(row, why = "") {
+    const m = atlas.seedIndex[row];
+    if (m < 0) {
+      const rep = A.class_of[row];
+      if (rep !== row && atlas.seedIndex[rep] >= 0) return setSeed(rep, `row ${row} has no path; showing its isomorphism class's representative, row ${rep}`);
+      msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
+      pick(row); return false;
+    }
+    S.seed = row; S.m = m; S.offgrid = null; seedPanels(); write({ seed: row });
+    if (why) msg(why);
+    return true;
+  }
+  function setEta(i) { S.eta = Math.max(0, Math.min(E - 1, i)); etaPanels(); write({ eta_index: S.eta }); }
+  function setView(v) { S.view = v; $(".nx-view").value = v; rebuild(); write({ view: v }); }
+  function setColor(c) { S.color = c; $(".nx-color").value = c; rebuild(); write({ color: c }); }
+  function pick(row) {                    // clicked point: its k nearest cells in the embedding
+    S.picked = row; overlay();
+    const list = h("ol", {});
+    for (let k = 0; k < K; k++) {
+      const r = A.neighbours[row * K + k];
+      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, onclick: (ev) => { ev.preventDefault(); choose(r); } }),
+        h("span", { text: ` d ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)}` }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+    }
+    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
+  }
+  function choose(row) { pick(row); if (atlas.seedIndex[row] >= 0 || atlas.seedIndex[A.class_of[row]] >= 0) setSeed(row); }
+  function writeURL() {
+    if (!urlMode(model) || S.seed < 0) return;
+    const u = new URL(window.location.href);
+    u.searchParams.set("seed", String(S.seed)); u.searchParams.set("eta", String(+A.etas[S.eta].toFixed(4))); u.searchParams.set("view", S.view);
+    try { history.replaceState(history.state, "", u.toString()); } catch (_) { /* sandboxed frames */ }
+  }
+  function readURL() {
+    if (!urlMode(model)) return;
+    const q = new URLSearchParams(window.location.search), bad = [];
+    if (q.has("view")) { const v = q.get("view"); if (atlas.h.maps.includes(v)) S.view = v; else bad.push(`view ${v} is not one of ${atlas.h.maps.join(", ")}`); }
+    if (q.has("seed")) {
+      const s = q.get("seed"), r = /^\d+$/.test(s) ? +s : -1;
+      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (0..${atlas.N - 1})`);
+    }
+    if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
+    if (bad.length) msg(`link: ${bad.join("; ")}`);
+  }
+  function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
+    const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
+    if (String(text).trim() === "" || !Number.isFinite(v)) return `η ${text} is not a number`;
+    if (v < lo - 1e-9 || v > hi + 1e-9) return `η ${text} is outside ${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
+    let best = 0; for (let i = 1; i < E; i++) if (Math.abs(A.etas[i] - v) < Math.abs(A.etas[best] - v)) best = i;
+    if (Math.abs(A.etas[best] - v) > 1e-4 * Math.max(1, Math.abs(v))) return `η ${text} is not on the grid (step ${+(A.etas[1] - A.etas[0]).toFixed(4)}); nearest ${+A.etas[best].toFixed(4)}`;
+    return best;
+  }
+
+  // -- search: a row number, a whole cell, or parts of one -------------------------------------------
+  function search(text) {
+    const q = text.trim(); S.hits = null; let note = "";
+    if (q && /^\d+$/.test(q)) {
+      const r = +q; if (r < atlas.N) { choose(r); note = `row ${r}`; } else note = `row ${q} is outside 0..${atlas.N - 1}`;
+    } else if (q && atlas.rowOf.has(q)) { choose(atlas.rowOf.get(q)); note = `found row ${atlas.rowOf.get(q)}`; }
+    else if (q && parseNB201(q)) offgridRequest(q);
+    else if (q) {
+      const toks = q.split(/\s+/), hits = [];
+      for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
+      S.hits = hits; note = `${hits.length} cell${hits.length === 1 ? "" : "s"} match ${q}`;
+      $(".nx-hits").replaceChildren(h("b", { text: note }), ...hits.slice(0, 8).map((r) =>
+        h("div", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, onclick: (ev) => { ev.preventDefault(); choose(r); } }), h("code", { text: atlas.labels[r], title: atlas.labels[r] }))));
+    }
+    if (!S.hits) $(".nx-hits").replaceChildren();
+    rebuild(); model.set("search", text); model.save_changes();
+    if (note) msg(note);
+  }
+
+  // -- off-grid: ask the kernel ---------------------------------------------------------------------
+  let reqId = 0;
+  function offgridRequest(cell, steps = 1) {
+    if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`); return; }
+    if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))"); return; }
+    const id = ++reqId; msg("asking the kernel…");
+    model.send({ type: "offgrid", id, cell, steps });
+    setTimeout(() => { if (reqId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s"); }, 60000);
+  }
+  model.on("msg:custom", (m, buffers) => {
+    if (m.type === "offgrid") {
+      if (m.id !== reqId) return;
+      if (!m.ok) { msg(m.message); return; }
+      S.offgrid = m; S.m = -1; seedPanels(); overlay(); msg(`${m.steps} step(s) from the kernel for ${m.cell}`);
+    } else if (m.type === "export_page" && buffers && buffers.length) {
+      const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
+      root.appendChild(a); a.click(); a.remove(); msg(`exported the page (${(m.bytes / 1e6).toFixed(1)} MB)`);
+    }
+  });
+
+  // -- events ---------------------------------------------------------------------------------------
+  $(".nx-slider").addEventListener("input", (ev) => setEta(+ev.target.value));
+  $(".nx-view").addEventListener("change", (ev) => setView(ev.target.value));
+  $(".nx-color").addEventListener("change", (ev) => setColor(ev.target.value));
+  let searchTimer = null;
+  $(".nx-search").addEventListener("input", (ev) => { clearTimeout(searchTimer); searchTimer = setTimeout(() => search(ev.target.value), 150); });
+  $(".nx-eta-in").addEventListener("change", (ev) => {
+    const r = etaIndexOf(ev.target.value);
+    if (typeof r === "number") { setEta(r); msg(""); } else { msg(r); ev.target.value = String(+A.etas[S.eta].toFixed(4)); }
+  });
+  $(".nx-seed").addEventListener("change", (ev) => {
+    const t = ev.target.value.trim();
+    if (!/^\d+$/.test(t) || +t >= atlas.N) { msg(`seed row ${t} is outside 0..${atlas.N - 1}`); ev.target.value = String(S.seed); return; }
+    msg(""); choose(+t);
+  });
+  $(".nx-steps").addEventListener("change", (ev) => {
+    const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
+    if (!(n >= 1 && n <= 10)) { msg(`steps ${t} is outside 1..10`); ev.target.value = "1"; return; }
+    if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
+    offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
+  });
+  $(".nx-play").addEventListener("click", () => {
+    if (S.play) { clearInterval(S.play); S.play = null; $(".nx-play").textContent = "▶"; return; }
+    if (S.eta >= E - 1) setEta(0);
+    $(".nx-play").textContent = "⏸";
+    S.play = setInterval(() => { if (S.eta >= E - 1) { clearInterval(S.play); S.play = null; $(".nx-play").textContent = "▶"; } else setEta(S.eta + 1); }, 250);
+  });
+  root.addEventListener("keydown", (ev) => {
+    if (ev.target.matches("input, select, textarea")) return;
+    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") { ev.preventDefault(); setEta(S.eta + (ev.key === "ArrowRight" ? 1 : -1)); }
+  });
+  $(".nx-tour-btn").addEventListener("click", () => { model.set("tour_stage", 0); model.save_changes(); showTour(root, 0, tourTo); });
+  const tourTo = (s) => { model.set("tour_stage", s); model.save_changes(); showTour(root, s, tourTo); };
+  $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
+
+  const canvas = $(".nx-map"), at = (ev) => { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
+  canvas.addEventListener("pointermove", (ev) => {
+    const [x, y] = at(ev);
+    if (S.drag) { const d = S.drag; d.x1 = x; d.y1 = y; d.box = d.box || Math.hypot(x - d.x0, y - d.y0) > 5; overlay(); return; }
+    const r = scatter.nearest(x, y), tip = $(".nx-tip");
+    if (r !== S.hover) { S.hover = r; overlay(); }
+    if (r < 0) { tip.hidden = true; return; }
+    tip.hidden = false; tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}\n${atlas.labels[r]}`;
+    tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
+  });
+  canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; overlay(); });
+  canvas.addEventListener("pointerdown", (ev) => { const [x, y] = at(ev); S.drag = { x0: x, y0: y, x1: x, y1: y, box: false }; canvas.setPointerCapture?.(ev.pointerId); });
+  canvas.addEventListener("pointerup", (ev) => {
+    const d = S.drag; S.drag = null; if (!d) return;
+    if (d.box) { selectRows(scatter.inBox(d.x0, d.y0, d.x1, d.y1)); return; }
+    const r = scatter.nearest(d.x0, d.y0); if (r >= 0) choose(r);
+  });
+  function selectRows(rows) {
+    S.selection = rows; rebuild(); model.set("selection", rows); model.save_changes();
+    const v = (truth || A.predicted), vals = rows.map((r) => v[r]).filter(Number.isFinite), p = rows.map((r) => A.predicted[r]);
+    if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
+    const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
+    let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
+    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells` }),
+      h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
+      h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); choose(best); } })),
+      h("button", { type: "button", text: "clear selection", onclick: () => selectRows([]) }));
+  }
+
+  // -- Python -> browser --------------------------------------------------------------------------------
+  model.on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0) setSeed(r); });
+  model.on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
+  model.on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
+  model.on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
+  model.on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
+
+  // -- first draw ---------------------------------------------------------------------------------------
+  const s0 = model.get("seed"), i0 = model.get("eta_index");
+  if (s0 >= 0 && atlas.seedIndex[s0] >= 0) { S.seed = s0; S.m = atlas.seedIndex[s0]; } else if (atlas.M) { S.seed = A.seeds[0]; S.m = 0; }
+  S.eta = i0 >= 0 && i0 < E ? i0 : 0;
+  if (!atlas.h.maps.includes(S.view)) S.view = atlas.h.maps[0];
+  if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
+  readURL();
+  $(".nx-view").value = S.view; $(".nx-color").value = S.color;
+  rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
+  write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color });
+  if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
+  const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
+  ro.observe($(".nx-mapbox"));
+  root.dataset.ready = "1";
+  root.__nx = { S, atlas, scatter, setEta, setSeed, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
+  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); };
+}
+
+const widget = { render };
+export default widget;

@@ -1,0 +1,234 @@
+// naoviz explorer, part 1 of 3: the payload, colours, the canvas scatter and the small SVG views.
+// No imports, no CDN: this file is concatenated with explorer_tour.js and explorer.js into one ES module.
+
+const NAN16 = 65535;
+const SVGNS = "http://www.w3.org/2000/svg";
+const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
+const NB201_EDGES = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
+const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor_conv_3x3: "3×3", avg_pool_3x3: "pool" };
+const OP_COLOR = { none: "#9aa0a6", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
+const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
+
+// -- payload: header + zlib blob (naoviz/ui/atlas_payload.py) -> typed arrays ---------------------------
+async function inflate(view) {
+  const stream = new Blob([view]).stream().pipeThrough(new DecompressionStream("deflate"));
+  return await new Response(stream).arrayBuffer();
+}
+
+async function decodeAtlas(header, view) {
+  const buf = await inflate(view);
+  const T = { f32: Float32Array, u16: Uint16Array, u8: Uint8Array, i32: Int32Array };
+  const A = {};
+  for (const [name, s] of Object.entries(header.arrays)) {
+    const n = s.shape.reduce((a, b) => a * b, 1);
+    let arr = new T[s.dtype](buf, s.offset, n);
+    if (s.q) {
+      const [lo, hi] = s.q, D = lo.length, out = new Float32Array(n);
+      for (let i = 0; i < n; i++) {
+        const c = arr[i], d = i % D;
+        out[i] = c === NAN16 ? NaN : lo[d] + (c / (NAN16 - 1)) * (hi[d] - lo[d]);
+      }
+      arr = out;
+    }
+    A[name] = arr;
+  }
+  const labels = new TextDecoder().decode(A.labels).split("\n");
+  const E = A.etas.length, M = A.seeds.length, K = header.arrays.neighbours.shape[1];
+  const seedIndex = new Int32Array(labels.length).fill(-1);
+  A.seeds.forEach((row, m) => { seedIndex[row] = m; });
+  const rowOf = new Map(labels.map((l, i) => [l, i]));
+  return { h: header, A, labels, N: labels.length, E, M, K, seedIndex, rowOf };
+}
+
+function column(atlas, name) {
+  if (name === "predicted") return atlas.A.predicted;
+  if (name === "class_size") return Float32Array.from(atlas.A.class_size);
+  return atlas.A["column." + name] || atlas.A.predicted;
+}
+
+// -- colours -------------------------------------------------------------------------------------------
+function hexRGB(h) { return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)); }
+
+const LUT = (() => {                       // 256 viridis colours as little-endian RGBA uint32
+  const stops = VIRIDIS.map(hexRGB), out = new Uint32Array(256), css = [];
+  for (let i = 0; i < 256; i++) {
+    const t = (i / 255) * (stops.length - 1), k = Math.min(stops.length - 2, Math.floor(t)), f = t - k;
+    const c = [0, 1, 2].map((j) => Math.round(stops[k][j] + f * (stops[k + 1][j] - stops[k][j])));
+    out[i] = (255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0];
+    css.push(`rgb(${c[0]},${c[1]},${c[2]})`);
+  }
+  return { u32: out, css };
+})();
+const GREY = (255 << 24) | (200 << 16) | (200 << 8) | 200;
+
+function fade(c) {                         // 25 % colour, 75 % white: points outside a search or selection
+  const r = c & 255, g = (c >> 8) & 255, b = (c >> 16) & 255;
+  const m = (x) => Math.round(x * 0.25 + 255 * 0.75);
+  return (255 << 24) | (m(b) << 16) | (m(g) << 8) | m(r);
+}
+
+function range(values) {                   // 1st..99th percentile of the finite values (robust colour range)
+  const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
+  if (!v.length) return [0, 1];
+  const lo = v[Math.floor(v.length * 0.01)], hi = v[Math.min(v.length - 1, Math.floor(v.length * 0.99))];
+  return hi > lo ? [lo, hi] : [lo - 1, hi + 1];
+}
+
+// -- the scatter: an ImageData base (rebuilt on map/colour/highlight change) + a cheap overlay ------------
+class Scatter {
+  constructor(canvas) {
+    this.canvas = canvas; this.ctx = canvas.getContext("2d");
+    this.base = document.createElement("canvas"); this.W = 0; this.H = 0; this.dpr = 1;
+  }
+  // xy: Float32Array (2N) data coords -> screen coords (css px) with uniform scale, centred
+  layout(xy, cssW, cssH) {
+    const n = xy.length / 2; let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let i = 0; i < n; i++) {
+      const x = xy[2 * i], y = xy[2 * i + 1];
+      if (!Number.isFinite(x) || !Number.isFinite(y)) continue;
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+    }
+    const pad = 10, s = Math.min((cssW - 2 * pad) / ((x1 - x0) || 1), (cssH - 2 * pad) / ((y1 - y0) || 1));
+    const ox = (cssW - s * (x1 - x0)) / 2, oy = (cssH - s * (y1 - y0)) / 2;
+    this.tx = (x) => ox + (x - x0) * s; this.ty = (y) => cssH - oy - (y - y0) * s;   // y up
+    this.fx = (px) => x0 + (px - ox) / s; this.fy = (py) => y0 + (cssH - oy - py) / s;
+    const sc = new Float32Array(2 * n);
+    for (let i = 0; i < n; i++) { sc[2 * i] = this.tx(xy[2 * i]); sc[2 * i + 1] = this.ty(xy[2 * i + 1]); }
+    this.sc = sc; this.n = n; this.cssW = cssW; this.cssH = cssH;
+    this.buildGrid();
+  }
+  resize(cssW, cssH) {
+    this.dpr = window.devicePixelRatio || 1;
+    this.W = Math.max(1, Math.round(cssW * this.dpr)); this.H = Math.max(1, Math.round(cssH * this.dpr));
+    for (const c of [this.canvas, this.base]) { c.width = this.W; c.height = this.H; }
+  }
+  // values (N), order (draw order, best last), mask (Uint8Array N, 1 = highlighted) or null
+  paint(values, lo, hi, order, mask) {
+    const img = new ImageData(this.W, this.H), px = new Uint32Array(img.data.buffer), W = this.W, H = this.H;
+    px.fill(0xffffffff);
+    const r = this.dpr > 1.5 ? 2 : 1, span = hi - lo || 1;
+    const draw = (i, faded) => {
+      const v = values[i];
+      let c = Number.isFinite(v) ? LUT.u32[Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))] : GREY;
+      if (faded) c = fade(c);
+      const cx = Math.round(this.sc[2 * i] * this.dpr), cy = Math.round(this.sc[2 * i + 1] * this.dpr);
+      for (let y = Math.max(0, cy - r); y <= Math.min(H - 1, cy + r); y++) {
+        const row = y * W;
+        for (let x = Math.max(0, cx - r); x <= Math.min(W - 1, cx + r); x++) px[row + x] = c;
+      }
+    };
+    if (mask) { for (const i of order) if (!mask[i]) draw(i, true); for (const i of order) if (mask[i]) draw(i, false); }
+    else for (const i of order) draw(i, false);
+    this.base.getContext("2d").putImageData(img, 0, 0);
+  }
+  blit() {
+    const ctx = this.ctx; ctx.setTransform(1, 0, 0, 1, 0, 0); ctx.drawImage(this.base, 0, 0);
+    ctx.setTransform(this.dpr, 0, 0, this.dpr, 0, 0); return ctx;
+  }
+  buildGrid() {                            // uniform 8 px buckets for hover / click lookups
+    const g = 8, gw = Math.ceil(this.cssW / g) + 1, gh = Math.ceil(this.cssH / g) + 1, n = this.n;
+    const key = new Int32Array(n), count = new Int32Array(gw * gh + 1);
+    for (let i = 0; i < n; i++) {
+      const x = this.sc[2 * i], y = this.sc[2 * i + 1];
+      key[i] = Number.isFinite(x) && Number.isFinite(y) ? Math.max(0, Math.min(gw - 1, Math.floor(x / g))) + gw * Math.max(0, Math.min(gh - 1, Math.floor(y / g))) : -1;
+      if (key[i] >= 0) count[key[i] + 1]++;
+    }
+    for (let k = 1; k <= gw * gh; k++) count[k] += count[k - 1];
+    const items = new Int32Array(n), fill = count.slice();
+    for (let i = 0; i < n; i++) if (key[i] >= 0) items[fill[key[i]]++] = i;
+    this.grid = { g, gw, gh, start: count, items };
+  }
+  nearest(px, py, radius = 8) {
+    const { g, gw, gh, start, items } = this.grid;
+    const cx = Math.floor(px / g), cy = Math.floor(py / g); let best = -1, bd = radius * radius;
+    for (let y = cy - 1; y <= cy + 1; y++) for (let x = cx - 1; x <= cx + 1; x++) {
+      if (x < 0 || y < 0 || x >= gw || y >= gh) continue;
+      const k = x + gw * y;
+      for (let j = start[k]; j < start[k + 1]; j++) {
+        const i = items[j], dx = this.sc[2 * i] - px, dy = this.sc[2 * i + 1] - py, d = dx * dx + dy * dy;
+        if (d < bd) { bd = d; best = i; }
+      }
+    }
+    return best;
+  }
+  inBox(x0, y0, x1, y1) {
+    const [a, b] = [Math.min(x0, x1), Math.max(x0, x1)], [c, d] = [Math.min(y0, y1), Math.max(y0, y1)], out = [];
+    for (let i = 0; i < this.n; i++) {
+      const x = this.sc[2 * i], y = this.sc[2 * i + 1];
+      if (x >= a && x <= b && y >= c && y <= d) out.push(i);
+    }
+    return out;
+  }
+}
+
+// -- small SVG helpers ----------------------------------------------------------------------------------
+function svgEl(tag, attrs = {}, parent = null) {
+  const e = document.createElementNS(SVGNS, tag);
+  for (const [k, v] of Object.entries(attrs)) e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+function parseNB201(label) {               // "|op~0|+|op~0|op~1|+|..." -> 6 op names, or null
+  const groups = (label || "").split("+");
+  if (groups.length !== 3) return null;
+  const ops = [];
+  for (const g of groups) for (const e of g.slice(1, -1).split("|")) ops.push(e.split("~")[0]);
+  return ops.length === 6 && ops.every((o) => NB201_OPS.includes(o)) ? ops : null;
+}
+
+// The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``) bold.
+function drawCell(svg, label, ref, title) {
+  svg.replaceChildren();
+  svg.setAttribute("viewBox", "0 0 300 150");
+  const ops = parseNB201(label), refOps = ref ? parseNB201(ref) : null;
+  svgEl("text", { x: 150, y: 14, "text-anchor": "middle", class: "nx-svg-title" }, svg).textContent = title;
+  if (!ops) {
+    svgEl("text", { x: 150, y: 80, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = label || "—";
+    return;
+  }
+  const X = [30, 110, 190, 270], Y = 84, bend = { 1: 0, 2: -44, 3: 46 };
+  NB201_EDGES.forEach(([s, t], e) => {
+    const op = ops[e], changed = refOps && refOps[e] !== op, hop = t - s;
+    const mx = (X[s] + X[t]) / 2, my = Y + bend[hop];
+    const d = hop === 1 ? `M${X[s]},${Y} L${X[t]},${Y}` : `M${X[s]},${Y} Q${mx},${Y + 2 * bend[hop]} ${X[t]},${Y}`;
+    svgEl("path", { d, fill: "none", stroke: OP_COLOR[op], "stroke-width": changed ? 4 : 2,
+      "stroke-dasharray": op === "none" ? "4 3" : "", class: changed ? "nx-changed" : "" }, svg);
+    const ly = hop === 1 ? Y - 6 : my + (bend[hop] < 0 ? -4 : 14), lx = mx;
+    const t2 = svgEl("text", { x: lx, y: ly, "text-anchor": "middle", class: "nx-svg-op" + (changed ? " nx-changed" : ""),
+      fill: OP_COLOR[op] }, svg);
+    t2.textContent = OP_SHORT[op];
+  });
+  X.forEach((x, i) => {
+    svgEl("circle", { cx: x, cy: Y, r: 11, class: "nx-node" }, svg);
+    svgEl("text", { x, y: Y + 4, "text-anchor": "middle", class: "nx-svg-node" }, svg).textContent = i === 0 ? "in" : i === 3 ? "out" : String(i);
+  });
+}
+
+// The prediction along eta: predicted at the moved point, predicted for the decoded cell, true value.
+function drawChart(svg, etas, series, unit) {
+  svg.replaceChildren();
+  const W = 320, H = 160, L = 40, R = 8, T = 8, B = 26;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const all = series.flatMap((s) => Array.from(s.values)).filter(Number.isFinite);
+  let lo = Math.min(...all), hi = Math.max(...all);
+  if (!all.length) { lo = 0; hi = 1; } if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
+  const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - B - ((y - lo) / (hi - lo)) * (H - T - B);
+  svgEl("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "nx-axis" }, svg);
+  svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "nx-axis" }, svg);
+  for (const [v, y] of [[lo, H - B], [hi, T]]) svgEl("text", { x: L - 3, y: y + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = v.toFixed(1);
+  for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (${unit})`;
+  for (const s of series) {
+    const pts = []; etas.forEach((e, i) => { if (Number.isFinite(s.values[i])) pts.push(`${sx(e).toFixed(1)},${sy(s.values[i]).toFixed(1)}`); });
+    svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
+  }
+  const marker = svgEl("g", { class: "nx-marker" }, svg);
+  const line = svgEl("line", { y1: T, y2: H - B, class: "nx-marker-line" }, marker);
+  const dots = series.map((s) => svgEl("circle", { r: 3.5, fill: s.color }, marker));
+  return (i) => {                          // move the marker to eta index i (cheap: the slider calls it)
+    const x = sx(etas[i]); line.setAttribute("x1", x); line.setAttribute("x2", x);
+    series.forEach((s, k) => { const v = s.values[i]; dots[k].setAttribute("cx", x); dots[k].setAttribute("cy", Number.isFinite(v) ? sy(v) : -99); });
+  };
+}

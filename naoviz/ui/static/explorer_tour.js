@@ -1,0 +1,44 @@
+// naoviz explorer, part 2 of 3: the guided tour. Every stage names the element it describes (a CSS
+// selector inside the widget); that element is outlined while the stage is shown.
+
+const TOUR = [
+  { sel: ".nx-mapbox", title: "1 · The map",
+    text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. Colour = the column chosen above. Click a dot to pick it; drag a box to select several." },
+  { sel: ".nx-seedcell", title: "2 · Encode",
+    text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
+  { sel: ".nx-eta", title: "3 · Gradient step",
+    text: "Drag η (or press ▶, or the arrow keys): the point moves along the predictor's gradient by η. The dark line on the map is that path." },
+  { sel: ".nx-deccell", title: "4 · Decode",
+    text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
+  { sel: ".nx-chart", title: "5 · Predict",
+    text: "Predicted at the moved point, predicted for the decoded cell, and its true value from the table. Where the lines part, the decoder and the predictor disagree." },
+  { sel: ".nx-find", title: "6 · Search",
+    text: "Type part of a cell (e.g. nor_conv_3x3~0 or avg_pool) to highlight matches, a row number, or a whole cell string." },
+  { sel: ".nx-lower", title: "7 · Neighbours and selection",
+    text: "After a click: the nearest cells in the embedding (cosine distance, true value). After a box drag: the selection's statistics." },
+];
+
+function showTour(root, stage, onStage) {
+  root.querySelectorAll(".nx-hl").forEach((e) => e.classList.remove("nx-hl"));
+  let pop = root.querySelector(".nx-tour");
+  if (stage < 0 || stage >= TOUR.length) { if (pop) pop.remove(); return; }
+  const st = TOUR[stage], target = root.querySelector(st.sel);
+  if (target) { target.classList.add("nx-hl"); target.scrollIntoView?.({ block: "nearest" }); }
+  if (!pop) { pop = document.createElement("div"); pop.className = "nx-tour"; pop.setAttribute("role", "dialog"); root.appendChild(pop); }
+  pop.dataset.stage = String(stage);
+  pop.dataset.target = st.sel;
+  pop.innerHTML = "";
+  const h = document.createElement("b"); h.textContent = st.title; pop.appendChild(h);
+  const p = document.createElement("p"); p.textContent = st.text; pop.appendChild(p);
+  const row = document.createElement("div"); row.className = "nx-row";
+  const btn = (label, to) => { const b = document.createElement("button"); b.textContent = label; b.onclick = () => onStage(to); row.appendChild(b); return b; };
+  btn("◂ back", stage - 1).disabled = stage === 0;
+  btn(stage === TOUR.length - 1 ? "done" : "next ▸", stage === TOUR.length - 1 ? -1 : stage + 1);
+  btn("close", -1);
+  pop.appendChild(row);
+  if (target) {                            // place the card just below its element, inside the widget
+    const r = target.getBoundingClientRect(), R = root.getBoundingClientRect();
+    pop.style.top = `${Math.max(0, r.bottom - R.top + 6)}px`;
+    pop.style.left = `${Math.max(0, Math.min(r.left - R.left, R.width - Math.min(340, R.width)))}px`;
+  }
+}

@@ -1,0 +1,32 @@
+// naoviz standalone page: a tiny stand-in for anywidget's model (get/set/on/off/save_changes/send) feeding
+// the same render({model, el}); no widget manager, no kernel, no network. Appended to the explorer module.
+function pageModel(state) {
+  const handlers = {};
+  const emit = (ev, ...args) => (handlers[ev] || []).slice().forEach((f) => f(...args));
+  return {
+    get: (k) => state[k],
+    set: (k, v) => { const old = state[k]; state[k] = v; if (old !== v) emit("change:" + k, v); },
+    on: (ev, f) => { (handlers[ev] = handlers[ev] || []).push(f); },
+    off: (ev, f) => { handlers[ev] = (handlers[ev] || []).filter((g) => g !== f); },
+    save_changes: () => {},
+    send: (m) => setTimeout(() => {
+      if (m.type === "export_page") {
+        const keep = Array.from(document.querySelectorAll("[data-nx-keep]"), (e) => e.outerHTML);
+        const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${document.title}</title>${keep[0]}</head><body><div id="naoviz-explorer"></div>\n${keep.slice(1).join("\n")}\n</body></html>\n`;
+        const bytes = new TextEncoder().encode(html);
+        emit("msg:custom", { type: "export_page", ok: true, bytes: bytes.length }, [new DataView(bytes.buffer)]);
+      } else emit("msg:custom", { type: m.type, id: m.id, ok: false, message: "this needs a kernel: the standalone page has none (open the explorer in Jupyter)" }, []);
+    }, 0),
+  };
+}
+
+(async () => {
+  const header = JSON.parse(document.getElementById("nx-header").textContent);
+  const b64 = document.getElementById("nx-data").textContent.trim(), bin = atob(b64), bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const state = { _atlas_header: header, _atlas_data: new DataView(bytes.buffer), seed: -1, eta_index: 0, view: header.maps[0],
+    color: header.metric, search: "", selection: [], message: "", url_state: "on", tour_stage: -1, kernel: false, has_handler: false };
+  const el = document.getElementById("naoviz-explorer");
+  await widget.render({ model: pageModel(state), el });
+  window.naovizModel = state;
+})();

@@ -1,0 +1,157 @@
+"""The atlas (naoviz/atlas.py, naoviz/atlas_build.py): built from a tiny real model on real tables, its paths
+equal ``NAO.path`` seed by seed, same seed same arrays, and the file round-trips or is refused clearly."""
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from naoviz.atlas import Atlas
+
+ROOT = Path(__file__).resolve().parent.parent
+TINY = dict(n_train=120, overrides={"epochs": 4, "hidden_size": 16, "mlp_hidden": 16, "batch_size": 40})
+ETAS = np.linspace(0, 8, 9)
+
+
+def _arrays(atlas: Atlas) -> dict:
+    out = {k: getattr(atlas, k) for k in ("predicted", "class_of", "class_size", "neighbours", "neighbour_dist",
+                                          "etas", "seeds", "path_decoded", "path_pred_moved", "path_pred_decoded")}
+    out.update({f"map.{k}": v for k, v in atlas.maps.items()})
+    out.update({f"path_map.{k}": v for k, v in atlas.path_maps.items()})
+    out.update({f"column.{k}": v for k, v in atlas.columns.items()})
+    return out
+
+
+@pytest.fixture(scope="module")
+def nb201_model(nb201_table):
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.nao.cache import ModelSpec, load_or_train
+    spec = ModelSpec(**TINY)
+    return load_or_train(nb201_table, spec)[0], spec
+
+
+@pytest.fixture(scope="module")
+def nb201_atlas(nb201_model, nb201_table):
+    from naoviz.atlas_build import build_atlas
+    seeds = [0, 7, 1234, 15624]
+    stages = []
+    atlas = build_atlas(nb201_model[0], nb201_table, etas=ETAS, seeds=seeds, maps=("pca",), k=5,
+                        progress=lambda stage, done, total: stages.append((stage, done, total)))
+    return atlas, stages
+
+
+def test_paths_equal_nao_path_seed_by_seed(nb201_atlas, nb201_model, nb201_table):
+    atlas, _ = nb201_atlas
+    nao = nb201_model[0]
+    assert atlas.path_decoded.shape == (4, len(ETAS)) and atlas.path_maps["pca"].shape == (4, len(ETAS), 2)
+    for i, row in enumerate(atlas.seeds):
+        ref = nao.path(nb201_table.space.from_index(int(row)), ETAS)
+        assert [atlas.labels[r] for r in atlas.path_decoded[i]] == [nao.space.format(a) for a in ref.decoded]
+        np.testing.assert_allclose(atlas.path_pred_moved[i], ref.predicted, atol=1e-4)
+        np.testing.assert_allclose(atlas.path_pred_decoded[i], ref.decoded_predicted, atol=1e-4)
+        if atlas.class_of[row] == row:    # eta 0 is a class representative's own point: its class point
+            np.testing.assert_allclose(atlas.path_maps["pca"][i, 0], atlas.maps["pca"][row], atol=1e-4)
+
+
+def test_atlas_contents_on_nb201(nb201_atlas, nb201_table):
+    atlas, stages = nb201_atlas
+    space = nb201_table.space
+    n = len(atlas.labels)
+    assert atlas.n_table == n == 15625 and atlas.metric == "valid_acc" and not atlas.lower_is_better
+    assert atlas.labels[:3] == [space.format(space.from_index(i)) for i in range(3)]
+    # isomorphism classes: 6,466 representatives, sizes sum to the space, members share their point
+    reps = np.flatnonzero(atlas.class_of == np.arange(n))
+    assert len(reps) == 6466 and atlas.class_size[reps].sum() == 15625
+    for row in (5, 100, 9999):
+        rep = atlas.class_of[row]
+        assert space.canonical(space.from_index(int(row))) == space.canonical(space.from_index(int(rep)))
+        assert np.array_equal(atlas.maps["pca"][row], atlas.maps["pca"][rep])
+    # neighbours: other classes' representatives, nearest first, distances = 1 - cosine
+    assert atlas.neighbours.shape == (n, 5)
+    assert np.isin(atlas.neighbours, reps).all()
+    assert (atlas.class_of[atlas.neighbours] != atlas.class_of[:, None]).all()
+    assert (np.diff(atlas.neighbour_dist, axis=1) >= 0).all()
+    np.testing.assert_allclose(atlas.columns["valid_acc"], nb201_table.metric("valid_acc"), rtol=1e-6)
+    assert {"test_acc", "cifar10_params_M"} <= set(atlas.columns)
+    assert {s for s, _, _ in stages} >= {"embed", "map:pca", "paths", "neighbours"}
+
+
+def test_same_seed_same_arrays_and_round_trip(nb201_model, tmp_path):
+    from naoviz.atlas_build import build_atlas
+    from naoviz.tables import load_benchmark
+    digits = load_benchmark("nb201-digits")
+    nao = nb201_model[0]   # an NB201-space model; the digits table holds the same space's cells
+    a = build_atlas(nao, digits, etas=ETAS, seeds=list(range(0, 6466, 400)), maps=("pca",), model_key="k1")
+    b = build_atlas(nao, digits, etas=ETAS, seeds=list(range(0, 6466, 400)), maps=("pca",), model_key="k1")
+    for name, arr in _arrays(a).items():
+        assert np.array_equal(arr, _arrays(b)[name], equal_nan=True), name
+    assert a.labels == b.labels and a.n_table == 6466
+    extra = np.arange(a.n_table, len(a.labels))        # decoded cells the one-row-per-class table lacks
+    assert np.isin(extra, a.path_decoded).all()
+    a.save(tmp_path / "digits")
+    c = Atlas.load(tmp_path / "digits")
+    assert c.labels == a.labels and c.model_key == "k1" and c.meta["k"] == 10
+    for name, arr in _arrays(a).items():
+        got = _arrays(c)[name]
+        assert got.dtype == arr.dtype and np.array_equal(got, arr, equal_nan=True), name
+
+
+def test_bad_options_are_refused_before_work(nb201_model, nb201_table):
+    from naoviz.atlas_build import build_atlas
+    nao = nb201_model[0]
+    for kwargs, match in [({"etas": [1, 2]}, "etas"), ({"etas": [0, 2, 1]}, "etas"), ({"etas": [0, float("nan")]}, "etas"),
+                          ({"seeds": "some"}, "seeds"), ({"seeds": [15625]}, "seeds"), ({"k": 0}, "k"),
+                          ({"maps": ("tsne",)}, "maps"), ({"maps": ()}, "maps"), ({"metric": "nope"}, "metric")]:
+        with pytest.raises(ValueError, match=match):
+            build_atlas(nao, nb201_table, **kwargs)
+
+
+def test_corrupt_or_foreign_files_are_refused(tmp_path):
+    base = tmp_path / "x"
+    with pytest.raises(ValueError, match="not a readable atlas"):
+        Atlas.load(base)                                   # nothing there
+    base.with_suffix(".json").write_text("{not json")
+    base.with_suffix(".safetensors").write_bytes(b"\x00" * 64)
+    with pytest.raises(ValueError, match="not a readable atlas"):
+        Atlas.load(base)
+    base.with_suffix(".json").write_text(json.dumps({"format": 99}))
+    from safetensors.numpy import save_file
+    save_file({"weights": np.zeros(3, dtype=np.float32)}, str(base.with_suffix(".safetensors")))
+    with pytest.raises(ValueError, match="format 99"):
+        Atlas.load(base)
+    base.with_suffix(".json").write_text(json.dumps({"format": 1}))
+    with pytest.raises(ValueError, match="lacks predicted"):
+        Atlas.load(base)                                   # a foreign safetensors file (a model's weights)
+
+
+def test_two_processes_build_the_atlas_once(tmp_path):
+    from test_locks import _result, _start, _wait_for
+    from naoviz.locks import holder
+    cache = tmp_path / "cache"
+    env = {"NAOVIZ_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
+    first = _start("atlas", str(tmp_path), "first", env=env)
+    second = None
+    try:
+        _wait_for(tmp_path / "building", first)          # first holds the atlas lock, mid-build
+        locks = list((cache / "atlases").glob("*.lock"))
+        assert len(locks) == 1 and holder(locks[0]) == first.pid
+        second = _start("atlas", str(tmp_path), "second", env=env)
+        _wait_for(tmp_path / "waiting", second)          # second found it locked and waits
+        assert not list((cache / "atlases").glob("*.json"))
+        (tmp_path / "release").touch()
+        a, b = _result(first), _result(second)
+    finally:
+        (tmp_path / "release").touch()
+        for p in (first, second):
+            if p is not None and p.poll() is None:
+                p.kill()
+    assert (a["built"], a["waited"]) == (True, False)
+    assert (b["built"], b["waited"]) == (False, True)    # waited, then loaded what the first saved
+    assert a["model_key"] == b["model_key"] and a["decoded"] == b["decoded"]
+    assert len(list((cache / "atlases").glob("*.json"))) == 1

@@ -1,0 +1,201 @@
+"""The standalone explorer page in real Chromium from file:// (no server, no kernel, no network).
+
+The atlas is built by naoviz.atlas_build from a tiny NAO model on the shipped digits table (real paths,
+real neighbours); screenshots go to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import os
+import re
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+ART = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+SPEC = dict(n_train=200, overrides={"epochs": 15})   # the dashboard browser test's spec: small, trains in ~15 s
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.atlas_build import build_atlas
+    from naoviz.nao.cache import ModelSpec, load_or_train
+    from naoviz.tables import load_benchmark
+    bench = load_benchmark("nb201-digits")
+    model = load_or_train(bench, ModelSpec(**SPEC))[0]
+    return build_atlas(model, bench, etas=np.linspace(0, 10, 11), seeds=list(range(120)), maps=("pca",), k=6)
+
+
+@pytest.fixture(scope="module")
+def page_file(atlas, tmp_path_factory):
+    from naoviz.ui.page import write_page
+    return write_page(atlas, tmp_path_factory.mktemp("page") / "explorer.html")
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()
+
+
+def _open(browser, page_file, query="", width=1400):
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    requests, errors = [], []
+    page.on("request", lambda r: requests.append(r.url))
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"file://{page_file}{query}")
+    page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
+    return page, requests, errors
+
+
+def _state(page) -> dict:
+    return page.evaluate("(() => { const S = document.querySelector('.nx-root').__nx.S; "
+                         "return {seed: S.seed, eta: S.eta, view: S.view, picked: S.picked}; })()")
+
+
+def _moving_seed(atlas):
+    """(seed row, first eta index whose decoded cell differs from index 0) for a seed whose path moves."""
+    for m, row in enumerate(atlas.seeds):
+        changes = np.flatnonzero(atlas.path_decoded[m] != atlas.path_decoded[m, 0])
+        if len(changes):
+            return int(row), int(changes[0])
+    pytest.skip("no seed's decoded cell changes along eta in this atlas")
+
+
+def test_the_page_draws_the_map_offline(browser, page_file, atlas):
+    page, requests, errors = _open(browser, page_file)
+    assert not errors, errors
+    assert all(u.startswith("file://") for u in requests), requests       # the page itself, nothing else
+    painted = page.evaluate("(() => { const c = document.querySelector('.nx-map'); const d = c.getContext('2d')"
+                            ".getImageData(0, 0, c.width, c.height).data; let n = 0;"
+                            " for (let i = 0; i < d.length; i += 4) if (d[i] < 240 || d[i+1] < 240 || d[i+2] < 240) n++;"
+                            " return n; })()")
+    assert painted > 2000, painted
+    assert page.locator(".nx-seedcell path").count() == 6 and page.locator(".nx-chart polyline").count() == 3
+    page.close()
+
+
+def test_arrow_keys_and_slider_move_the_decoded_cell_and_chart_with_no_request(browser, page_file, atlas):
+    seed, k = _moving_seed(atlas)
+    page, requests, errors = _open(browser, page_file, f"?seed={seed}&eta=0")
+    m = atlas.seed_index(seed)
+    assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, 0]]
+    before_x = page.get_attribute(".nx-marker-line", "x1")
+    n_requests = len(requests)
+    page.locator(".nx-root").focus()
+    for _ in range(k):
+        page.keyboard.press("ArrowRight")
+    assert _state(page)["eta"] == k
+    assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, k]]
+    assert page.get_attribute(".nx-marker-line", "x1") != before_x
+    page.fill(".nx-slider", "0")                                        # the slider: back to eta 0
+    assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, 0]]
+    assert len(requests) == n_requests and not errors
+    page.close()
+
+
+def test_url_state_round_trip(browser, page_file, atlas):
+    seed = int(atlas.seeds[5])
+    eta = float(atlas.etas[3])
+    page, _, _ = _open(browser, page_file, f"?seed={seed}&eta={eta:g}&view=pca")
+    assert _state(page) == {"seed": seed, "eta": 3, "view": "pca", "picked": seed}
+    assert page.input_value(".nx-seed") == str(seed)
+    page.locator(".nx-root").focus()
+    page.keyboard.press("ArrowRight")
+    page.wait_for_function(f"location.search.includes('eta={float(atlas.etas[4]):g}')", timeout=5000)
+    assert f"seed={seed}" in page.evaluate("location.search")
+    page.close()
+    page, _, _ = _open(browser, page_file, "?seed=99999&eta=1e9&view=tsne")       # a bad link says so
+    text = page.inner_text(".nx-msg")
+    assert "seed 99999" in text and "outside" in text and "view tsne" in text, text
+    page.close()
+
+
+@pytest.mark.parametrize("width", [1024, 400, 1600])
+def test_no_horizontal_overflow(browser, page_file, width):
+    page, _, _ = _open(browser, page_file, width=width)
+    sw, iw = page.evaluate("[document.documentElement.scrollWidth, innerWidth]")
+    assert sw <= iw, (width, sw, iw)
+    over = page.evaluate("(() => { const R = document.querySelector('.nx-root').getBoundingClientRect(); return "
+                         "Array.from(document.querySelectorAll('.nx-root *')).filter(e => e.getClientRects().length"
+                         " && e.getBoundingClientRect().right > R.right + 1 && !e.closest('.nx-tip')).map(e => e.className.baseVal ?? e.className).slice(0, 5); })()")
+    assert not over, (width, over)
+    ART.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ART / f"explorer_page_{width}.png"), full_page=True)
+    page.close()
+
+
+def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
+    page, _, _ = _open(browser, page_file)
+    before = _state(page)
+    for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
+                              (".nx-eta-in", "x", "not a number"), (".nx-steps", "0", "outside 1..10"),
+                              (".nx-seed", "999999", "outside"), (".nx-steps", "3", "needs a kernel")]:
+        page.fill(sel, value)
+        page.press(sel, "Enter")
+        page.wait_for_function(f"document.querySelector('.nx-msg').textContent.includes({words!r})", timeout=5000)
+        assert _state(page) == before, (sel, value)
+
+
+def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
+    page, _, _ = _open(browser, page_file)
+    page.fill(".nx-search", "avg_pool_3x3~0 nor_conv_3x3~1")
+    expected = sum("avg_pool_3x3~0" in lab and "nor_conv_3x3~1" in lab for lab in atlas.labels)
+    page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('{expected} cell')", timeout=5000)
+    row = int(atlas.seeds[7])                                            # a row typed: picked, neighbours listed
+    page.fill(".nx-search", str(row))
+    page.wait_for_function(f"document.querySelector('.nx-root').__nx.S.picked === {row}", timeout=5000)
+    listed = [int(a) for a in page.eval_on_selector_all(".nx-nbrs a", "els => els.map(e => e.dataset.row)")]
+    assert listed == atlas.neighbours[row].tolist()
+    x, y = page.evaluate(f"(() => {{ const sc = document.querySelector('.nx-root').__nx.scatter.sc; return [sc[2*{row + 1}], sc[2*{row + 1}+1]]; }})()")
+    box = page.locator(".nx-map").bounding_box()                          # a click on a point picks it
+    page.mouse.click(box["x"] + x, box["y"] + y)
+    picked = _state(page)["picked"]
+    px, py = page.evaluate(f"(() => {{ const sc = document.querySelector('.nx-root').__nx.scatter.sc; return [sc[2*{picked}], sc[2*{picked}+1]]; }})()")
+    assert abs(px - x) <= 8 and abs(py - y) <= 8
+    listed = [int(a) for a in page.eval_on_selector_all(".nx-nbrs a", "els => els.map(e => e.dataset.row)")]
+    assert listed == atlas.neighbours[picked].tolist()
+    box = page.locator(".nx-map").bounding_box()                          # drag a box over the middle
+    page.mouse.move(box["x"] + box["width"] * 0.3, box["y"] + box["height"] * 0.3)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] * 0.7, box["y"] + box["height"] * 0.7, steps=5)
+    page.mouse.up()
+    page.wait_for_selector(".nx-sel b", timeout=5000)
+    n_sel = page.evaluate("window.naovizModel.selection.length")
+    assert n_sel > 0 and re.search(rf"selection: {n_sel} cells", page.inner_text(".nx-sel"))
+    page.click(".nx-tour-btn")                                            # every stage outlines its element
+    for _ in range(7):
+        target = page.get_attribute(".nx-tour", "data-target")
+        assert page.locator(f"{target}.nx-hl").count() == 1, target
+        page.click(".nx-tour button:nth-child(2)")
+    assert page.locator(".nx-tour").count() == 0 and page.locator(".nx-hl").count() == 0
+    page.close()
+
+
+def test_off_grid_needs_a_kernel_and_export_downloads_the_page(browser, page_file, atlas, tmp_path):
+    from naoviz.spaces import NB201Space
+    space = NB201Space()
+    present = set(atlas.labels)
+    missing = next(space.format(a) for a in space.all_archs() if space.format(a) not in present)
+    page, _, _ = _open(browser, page_file)
+    page.fill(".nx-search", missing)
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('needs a kernel')", timeout=5000)
+    with page.expect_download() as dl:
+        page.click(".nx-export")
+    target = tmp_path / "again.html"
+    dl.value.save_as(str(target))
+    again, _, errors = _open(browser, target)                             # the exported page runs too
+    assert not errors and again.inner_text(".nx-decoded")
+    again.close()
+    page.close()

@@ -1,0 +1,140 @@
+"""The explorer widget's state without a browser: payload, traits, validation, URL state, custom messages."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pytest
+import traitlets
+
+from _atlas_standin import standin_atlas
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    return standin_atlas(n_seeds=300)
+
+
+@pytest.fixture()
+def widget(atlas):
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    return ExplorerWidget(atlas)
+
+
+def test_payload_round_trips_within_16_bit_precision_and_is_deterministic(atlas):
+    from naoviz.ui.atlas_payload import pack, unpack
+    header, blob = pack(atlas)
+    assert pack(atlas)[1] == blob
+    out = unpack(header, blob)
+    assert out["labels"] == atlas.labels
+    for name, xy in atlas.maps.items():
+        span = xy.max(0) - xy.min(0)
+        assert np.all(np.abs(out[f"map.{name}"] - xy) <= span / 65534 + 1e-6)
+    np.testing.assert_array_equal(out["path_decoded"], atlas.path_decoded)
+    np.testing.assert_array_equal(out["neighbours"], atlas.neighbours)
+    np.testing.assert_array_equal(out["column.valid_acc"], atlas.columns["valid_acc"])   # printed values: exact
+    assert np.allclose(out["path_pred_moved"], atlas.path_pred_moved, atol=1e-3)
+    assert json.loads(json.dumps(header)) == header                                     # JSON-ready
+
+
+def test_nan_survives_quantisation(atlas):
+    from dataclasses import replace
+    from naoviz.ui.atlas_payload import pack, unpack
+    moved = atlas.path_pred_moved.copy()
+    moved[0, 3] = np.nan
+    out = unpack(*pack(replace(atlas, path_pred_moved=moved)))
+    assert np.isnan(out["path_pred_moved"][0, 3]) and np.isfinite(out["path_pred_moved"][0, 2])
+
+
+def test_state_is_the_traits_and_python_reads_what_the_page_shows(widget, atlas):
+    assert widget.seed == int(atlas.seeds[0]) and widget.eta_index == 0 and widget.view in atlas.maps
+    widget.seed, widget.eta_index = int(atlas.seeds[5]), 7
+    assert widget.eta == pytest.approx(float(atlas.etas[7]))
+    assert widget.decoded_cell == atlas.labels[atlas.path_decoded[5, 7]]
+    state = widget.get_state()
+    assert state["seed"] == int(atlas.seeds[5]) and state["eta_index"] == 7
+    assert isinstance(state["_atlas_data"], (bytes, memoryview)) and state["_atlas_header"]["n"] == len(atlas.labels)
+
+
+@pytest.mark.parametrize("trait,value", [("eta_index", 21), ("eta_index", -1), ("seed", 10**6), ("view", "tsne"),
+                                         ("color", "bogus"), ("selection", [0, 10**7])])
+def test_bad_values_are_refused_naming_the_trait_not_clamped(widget, trait, value):
+    before = getattr(widget, trait)
+    with pytest.raises(traitlets.TraitError, match=trait):
+        setattr(widget, trait, value)
+    assert getattr(widget, trait) == before
+
+
+def test_selection_statistics(widget, atlas):
+    rows = [0, 1, 2, 3]
+    widget.selection = rows
+    stats = widget.selection_stats()
+    true = atlas.columns["valid_acc"][rows]
+    assert stats["count"] == 4 and stats["mean"] == pytest.approx(float(true.mean()), rel=1e-6)
+    assert stats["max"] == pytest.approx(float(true.max()), rel=1e-6)
+
+
+def test_url_state_round_trip_and_bad_links_say_so(widget, atlas):
+    seed = int(atlas.seeds[9])
+    assert widget.apply_query(f"?seed={seed}&eta={float(atlas.etas[4]):g}&view=pca")
+    assert (widget.seed, widget.eta_index, widget.view) == (seed, 4, "pca")
+    assert widget.url_query() == f"?seed={seed}&eta={float(atlas.etas[4]):g}&view=pca"
+    for query, word in [("?eta=1e9", "outside"), ("?eta=0.3", "not on the grid"), ("?seed=x", "seed"),
+                        ("?view=tsne", "view"), ("?seed=99999", "no path"), ("?eta=nan", "outside")]:
+        assert not widget.apply_query(query)
+        assert word in widget.message, (query, widget.message)
+        assert (widget.seed, widget.eta_index, widget.view) == (seed, 4, "pca")     # nothing changed
+
+
+def test_voila_helper_is_false_outside_voila(widget):
+    assert widget.apply_voila_query() is False
+
+
+def test_off_grid_without_a_handler_says_it_needs_a_model(widget):
+    reply = widget.answer_offgrid({"type": "offgrid", "id": 3, "cell": "|none~0|+|none~0|none~1|+|none~0|none~1|none~2|",
+                                   "steps": 2})
+    assert reply["ok"] is False and "needs a model" in reply["message"] and reply["id"] == 3
+    bad = widget.answer_offgrid({"cell": "x", "steps": 0})
+    assert not bad["ok"] and "steps" in bad["message"]
+
+
+def test_off_grid_with_a_handler_maps_decoded_cells_to_rows(atlas):
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    seen = []
+
+    def handler(request):          # a real handler needs a fitted model; this one answers from the table
+        seen.append(request)
+        return {"decoded": [atlas.labels[1]] * len(request["etas"]), "pred_moved": [1.0] * len(request["etas"]),
+                "pred_decoded": [2.0] * len(request["etas"]), "true": None, "steps": request["steps"]}
+
+    w = ExplorerWidget(atlas, handler=handler)
+    reply = w.answer_offgrid({"cell": atlas.labels[2], "steps": 3})
+    assert reply["ok"] and reply["rows"] == [1] * len(atlas.etas) and seen[0]["steps"] == 3
+    assert w.has_handler
+
+
+def test_the_front_end_ships_in_the_package_and_names_no_remote_address():
+    from naoviz.ui.explorer_widget import STATIC, front_end_css, front_end_source
+    js = front_end_source()
+    assert "export default" in js and "render" in js
+    for text in (js, front_end_css(), (STATIC / "page_shim.js").read_text()):
+        assert "http://" not in text.replace("http://www.w3.org/2000/svg", "") and "https://" not in text
+    assert "plotly" not in js.lower()
+
+
+def test_importing_the_widget_pulls_in_neither_torch_nor_plotly():
+    code = ("import sys, naoviz.ui.explorer_widget, naoviz.ui.page; "
+            "print(sorted(m for m in ('torch', 'plotly') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert out.stdout.strip() == "[]"
+
+
+def test_write_page_is_one_self_contained_file(atlas, tmp_path):
+    from naoviz.ui.page import write_page
+    path = write_page(atlas, tmp_path / "explorer.html")
+    text = path.read_text()
+    assert text.count("<script") == 3 and "src=" not in text and "https://" not in text
+    assert path.stat().st_size < 5_000_000

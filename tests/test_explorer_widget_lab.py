@@ -1,0 +1,106 @@
+"""The explorer widget live in JupyterLab: a real jupyter server on 127.0.0.1, a real kernel, real Chromium.
+
+The notebook loads a saved atlas (over the real digits table; stand-in maps and paths, tests/_atlas_standin.py)
+and displays ExplorerWidget; the test drives the page and reads the kernel's traits back through a cell.
+"""
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from _atlas_standin import standin_atlas
+
+ROOT = Path(__file__).resolve().parent.parent
+ART = ROOT / "tests" / "artifacts"
+CHROMIUM = "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+        "--disable-sync", "--no-first-run", "--disable-quic"]
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
+
+
+def _cell(src: str) -> dict:
+    return {"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    work = tmp_path_factory.mktemp("lab")
+    standin_atlas(n_seeds=200).save(work / "atlas")
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                           "language": "python"}},
+          "cells": [_cell("import sys; sys.path.insert(0, %r)\nfrom naoviz.atlas import Atlas\n"
+                          "from naoviz.ui.explorer_widget import ExplorerWidget\n"
+                          "w = ExplorerWidget(Atlas.load('atlas'))\nw" % str(ROOT)),
+                    _cell("print('STATE', w.seed, w.eta_index, w.decoded_cell)")]}
+    (work / "explorer.ipynb").write_text(json.dumps(nb))
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    log = open(work / "lab.log", "w")
+    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / "cfg"), JUPYTER_RUNTIME_DIR=str(work / "rt"))
+    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
+                             f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
+                             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}", "--allow-root",
+                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
+                             "--LabApp.extension_manager=readonly"],
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while time.time() < deadline:
+        try:
+            urllib.request.urlopen(url + "api", timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None, (work / "lab.log").read_text()[-3000:]
+            time.sleep(0.5)
+    yield {"url": url, "work": work}
+    proc.terminate()
+    proc.wait(20)
+    log.close()
+
+
+@pytest.mark.timeout(300)
+def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
+    from playwright.sync_api import sync_playwright
+    atlas = standin_atlas(n_seeds=200)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        page.goto(lab["url"] + "lab/tree/explorer.ipynb", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')", timeout=120_000)
+        page.click(".jp-Notebook .jp-Cell >> nth=0")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_selector(".jp-OutputArea .nx-root[data-ready='1']", timeout=90_000)
+        except Exception:
+            ART.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ART / "explorer_lab_failed.png"))
+            raise
+        assert page.evaluate("location.search") == ""                   # no URL writes inside Lab
+        page.locator(".nx-root").focus()
+        for _ in range(3):
+            page.keyboard.press("ArrowRight")
+        m = 0
+        assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, 3]]
+        time.sleep(1.0)                                                  # the throttled write-back (120 ms)
+        page.click(".jp-Notebook .jp-Cell >> nth=1")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function("document.body.innerText.includes('STATE ')", timeout=60_000)
+        text = page.inner_text(".jp-Notebook")
+        ART.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ART / "explorer_lab.png"))
+        browser.close()
+    line = next(s for s in text.splitlines() if s.startswith("STATE "))
+    assert line == f"STATE {int(atlas.seeds[0])} 3 {atlas.labels[atlas.path_decoded[0, 3]]}", line
