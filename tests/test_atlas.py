@@ -155,3 +155,41 @@ def test_two_processes_build_the_atlas_once(tmp_path):
     assert (b["built"], b["waited"]) == (False, True)    # waited, then loaded what the first saved
     assert a["model_key"] == b["model_key"] and a["decoded"] == b["decoded"]
     assert len(list((cache / "atlases").glob("*.json"))) == 1
+
+
+def _shipped_atlas_base() -> Path:
+    from naoviz.resources import shipped_dir
+    folder = shipped_dir()
+    assert folder is not None, "naoviz/resources/shipped is missing (bench/ship_digits.py writes it)"
+    found = sorted(folder.glob("*-atlas-*.json"))
+    assert len(found) == 1, found
+    return found[0].with_suffix("")
+
+
+def test_shipped_digits_atlas_matches_the_dashboard_model(tmp_path, monkeypatch):
+    from naoviz.atlas_cache import atlas_name, cached_atlas
+    from naoviz.nao.cache import ModelSpec, is_cached, load_or_train, model_key
+    from naoviz.tables import load_benchmark
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "empty-cache"))   # nothing cached: only what ships
+    bench, spec = load_benchmark("nb201-digits"), ModelSpec()              # the dashboard's digits model
+    base = _shipped_atlas_base()
+    assert base.name == atlas_name(bench, spec)
+    atlas = cached_atlas(bench, spec)
+    assert atlas is not None and atlas.model_key == model_key(bench, spec)
+    assert atlas.n_table == len(bench) == 6466 and len(atlas.seeds) == 6466 and set(atlas.maps) == {"umap", "pca"}
+    assert is_cached(bench, spec)
+    nao, cached = load_or_train(bench, spec, callback=lambda *a: pytest.fail("trained a shipped model"))
+    assert cached
+    rows = [0, 3000, 6465]                                                  # the atlas is this model's
+    np.testing.assert_allclose(atlas.predicted[rows], nao.predict([bench.archs()[r] for r in rows]), atol=1e-4)
+    assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
+
+
+def test_loading_an_atlas_does_not_import_torch():
+    base = _shipped_atlas_base()
+    code = ("import sys; from naoviz.atlas import Atlas; a = Atlas.load(sys.argv[1]); "
+            "assert 'torch' not in sys.modules, 'torch imported'; print(len(a.labels), a.path_decoded.shape)")
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    done = subprocess.run([sys.executable, "-c", code, str(base)], capture_output=True, text=True, env=env, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    assert done.stdout.split()[0] == str(len(json.loads(base.with_suffix(".json").read_text())["labels"]))
