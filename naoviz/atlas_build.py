@@ -77,6 +77,16 @@ def classes_of(space, archs: Sequence) -> tuple[np.ndarray, np.ndarray]:
     return class_of, class_size
 
 
+def class_representatives(bench, limit: Optional[int] = None) -> list[int]:
+    """Table rows of the first ``limit`` isomorphism-class representatives (all when None), in row order:
+    a smaller seed set for small machines and tests."""
+    if limit is not None and (isinstance(limit, bool) or not isinstance(limit, (int, np.integer)) or limit < 1):
+        raise ValueError(f"seeds: expected a number of classes >= 1, got {limit!r}")
+    class_of, _ = classes_of(bench.space, bench.archs())
+    reps = np.flatnonzero(class_of == np.arange(len(class_of)))
+    return [int(r) for r in (reps if limit is None else reps[:limit])]
+
+
 def nearest_classes(emb: np.ndarray, class_of: np.ndarray, k: int, block: int = 2048):
     """For each row of ``emb`` (N, H) unit vectors: the K nearest class representatives other than its own
     class, by cosine distance (ties by row). -> rows (N, K) int32, distances (N, K) float32."""

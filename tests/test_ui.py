@@ -1,147 +1,20 @@
-"""UI logic without a browser: pure state functions, and the real widgets driven from Python
+"""UI logic without a browser: the dashboard and the real panel widgets driven from Python
 (a small real NAO model on the real NB201 table, cached under tests/artifacts/cache)."""
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
 import numpy as np
 import pytest
 
-from naoviz.ui import state as S
-
-BAD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|"
 GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 
 
-@pytest.fixture(scope="module")
-def session(nb201_table):
-    import torch
-    torch.set_num_threads(1)
-    from naoviz.nao.cache import ModelSpec, load_or_train
-    from naoviz.ui import Session
-    model, _ = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
-    return Session(nb201_table, model, method="pca")
-
-
-@pytest.fixture()
-def explorer(session):
-    from naoviz.ui import Explorer
-    return Explorer(session, seed=GOOD, max_eta=10, n_etas=11)
-
-
-# -- pure state ------------------------------------------------------------------------------------
-def test_paste_keeps_state_and_reports_parser_message(nb201_space):
-    st = S.ExplorerState(seed=(1, 1, 1, 1, 1, 1), index=4)
-    bad = S.paste_arch(st, nb201_space, BAD)
-    assert bad.seed == st.seed and bad.index == 4 and "expected 3 node groups" in bad.error
-    good = S.paste_arch(bad, nb201_space, GOOD)
-    assert good.seed == nb201_space.parse(GOOD) and good.index == 0 and good.error == ""
-    assert "&lt;" in S.error_html("<script>") and S.error_html("") == ""
-
-
-def test_etas_slider_pool_and_guide():
-    assert list(S.etas_grid(4, 5)) == [0, 1, 2, 3, 4]
-    with pytest.raises(ValueError, match="max_eta"):
-        S.etas_grid(0, 5)
-    with pytest.raises(ValueError, match="n_etas"):
-        S.etas_grid(1, 1)
-    st = S.ExplorerState(seed=(0,) * 6, n_etas=5)
-    assert S.move_slider(st, 99).index == 4 and S.move_slider(st, -3).index == 0
-    p = S.add_to_pool(S.add_to_pool(st, (1,) * 6), (1,) * 6)
-    assert p.pool == ((1,) * 6,)
-    texts = [S.guide_text(i, {"predicted": 80.0, "true": 81.0}, None) for i in range(4)]
-    assert [t.split("·")[1].split(".")[0].strip() for t in texts] == ["encode", "predict", "gradient step", "decode"]
-    assert "80.00%" in texts[1] and "81.00%" in texts[1]
-
-
-def test_edge_options_only_for_nb201(nb201_space):
-    opts = S.edge_options(nb201_space)
-    assert len(opts) == 6 and opts[0][0] == "0→1" and [o for o, _ in opts[0][1]][0] == "none"
-
-
-# -- session and explorer --------------------------------------------------------------------------
-def test_model_is_cached_by_data_and_config(nb201_table, session):
-    from naoviz.nao.cache import ModelSpec, load_or_train
-    again, cached = load_or_train(nb201_table, ModelSpec(n_train=200, overrides={"epochs": 15}))
-    assert cached
-    np.testing.assert_allclose(again.predict(session.archs[:50]), session.predicted[:50], rtol=1e-5)
-    assert session.xy.shape == (len(nb201_table), 2) and session.map_method == "PCA"
-
-
-def test_path_is_computed_once_per_seed(session):
-    a = session.path(GOOD, S.etas_grid(10, 11))
-    assert session.path(GOOD, S.etas_grid(10, 11)) is a
-    assert a.xy.shape == (11, 2) and len(a.decoded) == 11
-    pos = S.position(a, 3)
-    assert pos["eta"] == 3.0 and pos["decoded_str"] == a.decoded[3]
-
-
-def test_slider_updates_map_chart_and_cells_together(explorer):
-    pv = explorer.path_view
-    last = None
-    for i in (3, 7, 1, 9, 10):       # a fast drag: the last position wins
-        explorer.slider.value = i
-        last = i
-    assert explorer.state.index == last
-    eta = float(pv.result.etas[last])
-    assert explorer.pred.layout.shapes[0].x0 == eta
-    cur = [t for t in explorer.map.data if t.name == "current"][0]
-    assert (cur.x[0], cur.y[0]) == (pv.xy[last, 0], pv.xy[last, 1])
-    assert f"η = {eta:.2f}" in explorer.cell.layout.annotations[1].text
-    assert pv.decoded[last] in explorer.info.value or "&gt;" in explorer.info.value
-
-
-def test_attention_view_follows_the_slider(explorer, session):
-    explorer.slider.value = 6
-    explorer.view.value = "attention"
-    heat = explorer.cell.data[0]
-    pv, tokens = explorer.path_view, session.model.space
-    assert heat.type == "heatmap" and np.asarray(heat.z).shape == pv.result.attention[6].shape
-    np.testing.assert_allclose(np.asarray(heat.z), pv.result.attention[6])
-    assert list(heat.y) == tokens.token_labels(pv.result.decoded[6])
-    assert list(heat.x) == tokens.step_labels(explorer.state.seed)
-    assert len(heat.x) == np.asarray(heat.z).shape[1] and len(heat.y) == np.asarray(heat.z).shape[0]
-    explorer.slider.value = 2
-    np.testing.assert_allclose(np.asarray(explorer.cell.data[0].z), pv.result.attention[2])
-    assert "η = " + f"{pv.result.etas[2]:.2f}" in explorer.cell.layout.title.text
-    assert "attention" in explorer.figures()
-    explorer.view.value = "cells"
-    assert explorer.cell.data[0].type != "heatmap" and "cells" in explorer.figures()
-
-
-def test_malformed_paste_is_inline_and_harmless(explorer):
-    before = explorer.state.seed
-    explorer.text.value = BAD
-    explorer._on_paste()
-    assert "expected 3 node groups" in explorer.error.value and explorer.state.seed == before
-    explorer.text.value = GOOD.replace("avg_pool_3x3~1", "max_pool~1")
-    explorer._on_paste()
-    assert "unknown op 'max_pool'" in explorer.error.value.replace("&#x27;", "'")
-
-
-def test_click_dropdowns_and_colour(explorer, session):
-    class Points:
-        point_inds = [123]
-    explorer._on_click(explorer.map.data[0], Points(), None)
-    assert explorer.state.seed == session.archs[123]
-    assert tuple(d.value for d in explorer.dropdowns) == session.archs[123]
-    seed_trace = [t for t in explorer.map.data if t.name == "seed"][0]
-    assert seed_trace.x[0] == session.xy[123, 0]
-    explorer.dropdowns[0].value = (session.archs[123][0] + 1) % 5
-    assert explorer.state.seed[0] == (session.archs[123][0] + 1) % 5 and explorer.state.seed[1:] == session.archs[123][1:]
-    explorer.colour.value = "predicted"
-    np.testing.assert_allclose(explorer.map.data[0].marker.color, session.predicted)
-
-
-def test_pool_and_export(explorer, tmp_path):
-    explorer.slider.value = 10
-    explorer._on_add()
-    assert len(explorer.state.pool) == 1 and "pool (1)" in explorer.pool.value
-    paths = explorer.export("png", tmp_path)
-    assert [p.name.split("-")[-1] for p in paths] == ["map.png", "prediction.png", "cells.png"]
-    assert all(p.read_bytes()[:4] == b"\x89PNG" and p.stat().st_size > 5000 for p in paths)
-    assert "saved" in explorer.export_msg.value
+def test_error_line_is_escaped():
+    from naoviz.ui.common import error_html
+    assert "&lt;script&gt;" in error_html("<script>") and error_html("") == ""
 
 
 # -- panels and dashboard --------------------------------------------------------------------------
@@ -224,21 +97,43 @@ def test_search_tab_curve_is_not_the_running_best_report(search_panel_run, nb201
     assert curve.tolist() == start_search("re", ev, 20, 3, progress=False).incumbent_curve().tolist()
 
 
-def test_dashboard_builds_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
+def test_dashboard_opens_the_shipped_digits_atlas_without_torch_or_plotly(tmp_path):
+    """Offline first start on the digits table: the shipped atlas, built before display, in a kernel that has
+    imported neither torch nor plotly; the Child tab is built when first opened and trains the decoded cell."""
+    code = (
+        "import sys, time\n"
+        "from naoviz.ui import Dashboard\n"
+        "app = Dashboard(table='nb201-digits', background='auto')\n"
+        "assert app.ready.is_set() and app.explorer is not None, app.stage.value\n"
+        "assert len(app.tabs.children) == 3 and app.search is None and app.child is None\n"
+        "print('heavy', 'torch' in sys.modules, 'plotly' in sys.modules)\n"
+        "print('cell', app.explorer.decoded_cell)\n"
+        "print('decoded', app._current_decoded())\n")
+    env = dict(os.environ, NAOVIZ_CACHE=str(tmp_path / "cache"))    # an empty cache: only what ships
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
+    assert out.returncode == 0, out.stderr[-2000:]
+    assert "heavy False False" in out.stdout
+    assert not (tmp_path / "cache" / "models").exists()                # nothing was trained
+
+
+def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
     from naoviz.ui import Dashboard
-    app = Dashboard(n_train=200, epochs=15, method="pca", background=False)
-    assert app.ready.is_set() and app.explorer is not None and len(app.tabs.children) == 3
-    assert app.timings["model_cached"] is True
+    app = Dashboard(table="nb201-digits", background=False)
+    assert app.ready.is_set() and app.explorer.atlas.space == "nb201"
+    app.tabs.selected_index = 1                                        # the Search tab is built on first open
+    assert app.search is not None and app.search.report == "test_acc"
+    assert app.tabs.children[1] is app.search.widget
+    app.tabs.selected_index = 2
+    assert app.child is not None and app.tabs.children[2] is app.child.widget
+    with pytest.raises(ValueError, match="method"):
+        Dashboard(method="tsne", table="nb201-digits", background=False)
+    monkeypatch.setenv("NAOVIZ_DASHBOARD_SEEDS", "many")
+    with pytest.raises(ValueError, match="NAOVIZ_DASHBOARD_SEEDS"):
+        Dashboard.from_env(table="nb201-digits", background=False)
+    monkeypatch.delenv("NAOVIZ_DASHBOARD_SEEDS")
     monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
-    broken = Dashboard(n_train=200, epochs=15, method="pca", background=True)
-    assert broken.ready.wait(60)
-    from naoviz.resources import DIGITS_TABLE, resource_path
-    if not resource_path(DIGITS_TABLE).is_file():   # no shipped table: the page says what to run
-        assert "naoviz data download" in broken.stage.value and broken.explorer is None
-    else:
-        assert broken.explorer is not None and broken.explorer.session.bench.name == "nb201-digits"
-        # the shipped table has every class, so the Search tab searches it (reporting its test accuracy)
-        assert broken.search is not None and broken.search.report == "test_acc"
+    broken = Dashboard(table="nb201", background=False)               # no NB201 tables here: the page says why
+    assert broken.ready.is_set() and broken.explorer is None and "naoviz-error" in broken.stage.value
 
 
 def test_cli_dashboard_command():

@@ -6,7 +6,6 @@ pull in plotly and the dashboard's FigureWidgets: a student's kernel stays small
 from importlib import import_module
 
 _LAZY = {
-    "Explorer": "naoviz.ui.explorer", "Session": "naoviz.ui.session", "ExplorerState": "naoviz.ui.state",
     "Dashboard": "naoviz.ui.dashboard", "ChildPanel": "naoviz.ui.panels", "SearchPanel": "naoviz.ui.panels",
     "ExplorerWidget": "naoviz.ui.explorer_widget", "write_page": "naoviz.ui.page",
 }

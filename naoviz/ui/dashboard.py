@@ -1,38 +1,45 @@
-"""The teaching dashboard (served by Voila from notebooks/dashboard.ipynb): a guided explorer, the search
-panel and the child panel in tabs. With a cached model the app is built before the page is served (a few
-seconds; Voila's preheated kernel does it before anyone asks); on a first start a background thread trains
-the model with a live loss curve and then builds the tabs, so the page shows progress at once.
-(Building widgets in a thread while a browser is still connecting can race ipywidgets' state fetch, so
-the thread is used only when training makes the page worth showing early.)"""
+"""The teaching dashboard (served by Voila from notebooks/dashboard.ipynb): the explorer widget over the
+model's atlas, and the search and child panels in tabs.
+
+The explorer answers slider, click, hover and search in the browser from the atlas (``naoviz.atlas_cache``:
+shipped for the digits table, else cached, else built once under a file lock while the page shows progress).
+The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
+trains a child: a visitor's kernel stays near 110 MB. The Search and Child tabs are built when first opened,
+so a visit does not download plotly's front end unless it uses them.
+"""
 from __future__ import annotations
 
 import html
 import logging
+import os
 import threading
 import time
 from typing import Optional
 
 import ipywidgets as W
 
-from naoviz.ui.state import error_html
-from naoviz.viz import training_curves
+from naoviz.ui.common import error_html
 
 log = logging.getLogger("naoviz.ui")
 
 INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h2>"
          "<p style='margin:2px 0'>NAO encodes a cell into a vector, predicts its accuracy, takes a gradient "
-         "step uphill and decodes a new cell. Click a point on the map (or paste an architecture), then drag "
-         "the <b>step η</b> slider.</p>")
+         "step uphill and decodes a new cell. Click a point on the map (or type a cell), then drag the "
+         "<b>step η</b> slider; <b>tour</b> walks through each stage.</p>")
+STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embedding every cell",
+          "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths"}
+TABS = ("Explorer", "Search", "Train a child")
 
 
-def find_benchmark():
-    """NAS-Bench-201 when installed, else the shipped digits table; NaovizError naming the fix otherwise."""
-    from naoviz.tables import default_benchmark
+def find_benchmark(name: Optional[str] = None):
+    """The table ``name``, else NAS-Bench-201 when installed, else the shipped digits table; NaovizError
+    naming the fix when neither is there."""
     from naoviz.errors import DataMissingError, NaovizError
     from naoviz.paths import data_dir
+    from naoviz.tables import default_benchmark, load_benchmark
 
     try:
-        return default_benchmark()
+        return load_benchmark(name) if name else default_benchmark()
     except DataMissingError as exc:
         raise NaovizError(f"No benchmark table found in {data_dir()}. Run `naoviz data download` to fetch the "
                           f"NAS-Bench-201 tables (or `naoviz data import DIR`), or start with --data DIR. "
@@ -40,66 +47,71 @@ def find_benchmark():
 
 
 class Dashboard:
-    """``Dashboard(...).widget`` is the app. ``background``: "auto" (thread only when the model must be
-    trained), True (always a thread) or False (build before returning)."""
+    """``Dashboard(...).widget`` is the app. ``background``: "auto" (a thread only when the atlas must be
+    built), True (always a thread) or False (build before returning). ``seeds``: paths for the first N
+    isomorphism classes only (small machines and tests); None: every class."""
 
     def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
-                 method: str = "umap", guided: bool = True, background="auto", search_budget: int = 60,
-                 nao_search_config: Optional[dict] = None, child_epochs: Optional[int] = None):
+                 method: str = "umap", guided: bool = False, background="auto", search_budget: int = 60,
+                 nao_search_config: Optional[dict] = None, child_epochs: Optional[int] = None,
+                 table: Optional[str] = None, seeds: Optional[int] = None):
+        if method not in ("umap", "pca"):
+            raise ValueError(f"method: expected 'umap' or 'pca', got {method!r}")
         self.options = dict(metric=metric, n_train=n_train, epochs=epochs, method=method, guided=guided,
                             search_budget=search_budget, nao_search_config=nao_search_config,
-                            child_epochs=child_epochs)
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="training", layout=W.Layout(width="420px"))
+                            child_epochs=child_epochs, table=table, seeds=seeds)
+        self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="100%", max_width="420px",
+                                                                             display="none"))
         self.stage = W.HTML("<i>loading the benchmark table…</i>")
-        from naoviz.ui.explorer import figure_widget
-        self.loss = figure_widget(training_curves([]))
-        self.loss.layout.height = 260
-        self.loss_fig_box = W.Box([self.loss])
-        self.loss_box = W.VBox([self.progress, self.loss_fig_box], layout=W.Layout(display="none"))
-        self.body = W.VBox([self.stage, self.loss_box])
+        self.body = W.VBox([self.stage, self.progress])
         self.widget = W.VBox([W.HTML(INTRO), self.body])
         self.widget.add_class("naoviz-dashboard")
-        self.explorer = self.search = self.child = None
+        self.explorer = self.search = self.child = self.tabs = None
         self.ready = threading.Event()
         self.timings: dict = {}
-        # Import the heavy modules here, in the caller's thread: a first import racing the main thread's
-        # (plotly imports pandas lazily) can see a half-initialised module.
+        # Import here, in the caller's thread: a first import racing the main thread's can see a
+        # half-initialised module.
+        import naoviz.atlas_cache  # noqa: F401
         import naoviz.tables  # noqa: F401
-        import naoviz.nao  # noqa: F401
-        import naoviz.ui.panels  # noqa: F401
-        import naoviz.nao.cache  # noqa: F401
-        import naoviz.ui.session  # noqa: F401
+        import naoviz.ui.explorer_widget  # noqa: F401
         if background == "auto":
-            background = not self._model_cached()
+            background = not self._atlas_cached()
         if background:
             threading.Thread(target=self._build_safely, daemon=True, name="naoviz-dashboard").start()
         else:
             self._build_safely()
 
+    # -- what to build ----------------------------------------------------------------------------------
     def _spec(self, bench):
         from naoviz.nao.cache import ModelSpec
         o = self.options
         metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
         return ModelSpec(metric=metric, n_train=o["n_train"], overrides={"epochs": o["epochs"]} if o["epochs"] else {})
 
-    def _model_cached(self) -> bool:
-        """Whether the model is on disk (then building takes seconds and is done before display)."""
-        from naoviz.nao.cache import is_cached
+    def _atlas_options(self, bench) -> dict:
+        from naoviz.atlas_build import class_representatives
+        maps = ("umap", "pca") if self.options["method"] == "umap" else ("pca",)
+        n = self.options["seeds"]
+        return {"maps": maps, "seeds": "classes" if n is None else class_representatives(bench, int(n))}
+
+    def _atlas_cached(self) -> bool:
+        """Whether the atlas is shipped or cached (then the app is built in a second, before display)."""
+        from naoviz.atlas_cache import cached_atlas
         try:
-            self._bench = find_benchmark()
-            return is_cached(self._bench, self._spec(self._bench))
+            self._bench = find_benchmark(self.options["table"])
+            return cached_atlas(self._bench, self._spec(self._bench), **self._atlas_options(self._bench)) is not None
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
     @classmethod
     def from_env(cls, **defaults) -> "Dashboard":
         """A dashboard whose sizes can be set from the environment (tests and small machines):
-        NAOVIZ_DASHBOARD_TRAIN (archs the model learns from), NAOVIZ_DASHBOARD_EPOCHS, NAOVIZ_DASHBOARD_MAP
-        (umap or pca), NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
-        import os
-
-        env = {"n_train": ("NAOVIZ_DASHBOARD_TRAIN", int), "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int),
-               "method": ("NAOVIZ_DASHBOARD_MAP", str), "search_budget": ("NAOVIZ_DASHBOARD_BUDGET", int)}
+        NAOVIZ_DASHBOARD_TABLE (nb201 or nb201-digits), NAOVIZ_DASHBOARD_TRAIN (cells the model learns
+        from), NAOVIZ_DASHBOARD_EPOCHS, NAOVIZ_DASHBOARD_MAP (umap or pca), NAOVIZ_DASHBOARD_SEEDS (paths for
+        the first N classes), NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
+        env = {"table": ("NAOVIZ_DASHBOARD_TABLE", str), "n_train": ("NAOVIZ_DASHBOARD_TRAIN", int),
+               "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int), "method": ("NAOVIZ_DASHBOARD_MAP", str),
+               "seeds": ("NAOVIZ_DASHBOARD_SEEDS", int), "search_budget": ("NAOVIZ_DASHBOARD_BUDGET", int)}
         opts = dict(defaults)
         for key, (name, kind) in env.items():
             if os.environ.get(name):
@@ -109,77 +121,93 @@ class Dashboard:
                     raise ValueError(f"{name}: expected {kind.__name__}, got {os.environ[name]!r}") from None
         return cls(**opts)
 
+    # -- building -----------------------------------------------------------------------------------------
     def _build_safely(self) -> None:
         try:
             self._build()
         except Exception as exc:  # noqa: BLE001 - shown on the page, not as a traceback
             log.warning("naoviz dashboard: %s: %s", type(exc).__name__, exc)
             self.stage.value = error_html(str(exc))
+            self.progress.layout.display = "none"
             self.ready.set()
 
+    def _on_progress(self, stage: str, done: int, total: int) -> None:
+        """Show a build stage (``train`` epochs, ``paths`` seeds, ...) as a line and a bar."""
+        self.progress.layout.display = "flex"
+        self.progress.max = max(int(total), 1)
+        self.progress.value = min(int(done), self.progress.max)
+        what = STAGES.get(stage, stage)
+        self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {what} "
+                            f"({int(done):,}/{int(total):,}). Later starts are instant.</i>")
+
+    def _on_wait(self) -> None:
+        self.stage.value = ("<i>Another session is preparing the same model and map; this page waits for it "
+                            "and then opens them (nothing is trained twice)…</i>")
+
     def _build(self) -> None:
-        from naoviz.ui.explorer import Explorer, swap_figure
-        from naoviz.ui.panels import ChildPanel, SearchPanel
-        from naoviz.nao.cache import epochs_to_train, is_cached, load_or_train
-        from naoviz.ui.session import Session
+        from naoviz.atlas_cache import atlas_for
+        from naoviz.ui.explorer_offgrid import nao_handler
+        from naoviz.ui.explorer_widget import ExplorerWidget
 
         o = self.options
         t0 = time.perf_counter()
-        bench = getattr(self, "_bench", None) or find_benchmark()
+        bench = getattr(self, "_bench", None) or find_benchmark(o["table"])
+        self._bench_name = bench.name
         spec = self._spec(bench)
-        metric = spec.metric
         self.timings["benchmark_s"] = time.perf_counter() - t0
-        epochs = epochs_to_train(bench, spec)
-        if not is_cached(bench, spec):
-            self.stage.value = (f"<i>First start: training the NAO model on {spec.n_train} {html.escape(bench.name)} "
-                                f"architectures ({epochs} epochs, cached afterwards)…</i>")
-            self.progress.max = epochs
-            self.loss_box.layout.display = "flex"
-        history: list = []
+        atlas = atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait, **self._atlas_options(bench))
+        self.timings["atlas_s"] = time.perf_counter() - t0
 
-        def on_epoch(epoch, logs):
-            history.append({"epoch": epoch + 1, **logs})
-            self.progress.value = epoch + 1
-            if epoch % 5 == 4 or epoch + 1 == epochs:
-                fig = training_curves(history)
-                fig.layout.height = 260
-                self.loss = swap_figure(self.loss_fig_box, self.loss, fig)
+        def load_model():                      # off-grid work only: torch is imported then, not before
+            from naoviz.nao.cache import load_or_train
+            return load_or_train(bench, spec)[0], bench, spec.metric
 
-        def on_wait():
-            self.stage.value = ("<i>Another session is training the same NAO model; this page waits for it "
-                                "and then loads it…</i>")
-
-        model, cached = load_or_train(bench, spec, callback=on_epoch, on_wait=on_wait)
-        self.timings["model_s"] = time.perf_counter() - t0
-        self.timings["model_cached"] = cached
-        self.stage.value = "<i>embedding every architecture and drawing the map…</i>"
-        holder: dict = {}
-        session = Session(bench, model, metric=metric, method=o["method"],
-                          on_map_ready=lambda s: holder["ex"].refresh_map() if "ex" in holder else None)
-        self.explorer = holder["ex"] = Explorer(session, guided=o["guided"])
-        if session.umap_future is not None and session.umap_future.done() and session.map_method == "UMAP":
-            self.explorer.refresh_map()       # UMAP finished while the explorer was being built
-        if bench.complete:
-            self.search = SearchPanel(bench, metric=metric, budget=o["search_budget"],
-                                      nao_config=o["nao_search_config"])
-            search_widget = self.search.widget
-        else:                                 # a partial table cannot answer every query a search makes
-            self.search = None
-            search_widget = W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} "
-                                   f"has {len(bench):,} rows. Run <code>naoviz data download</code> for "
-                                   "NAS-Bench-201, or build a complete table with "
-                                   "<code>naoviz build-table --archs all</code>.</p>")
-        self.child = ChildPanel(bench.space, self._current_decoded, epochs=o["child_epochs"])
-        tabs = W.Tab(children=[self.explorer.widget, search_widget, self.child.widget])
-        for i, title in enumerate(("Explorer", "Search", "Train a child")):
+        self.explorer = ExplorerWidget(atlas, handler=nao_handler(load_model), view=o["method"],
+                                       tour_stage=0 if o["guided"] else -1)
+        # A link's ?seed=..&eta=..&view=.. is applied by the page itself (no kernel wait: in Voila's preheated
+        # kernel, voila.utils.get_query_string() would block the build until someone visits).
+        self._bench = bench
+        tabs = W.Tab(children=[self.explorer, W.HTML("<i>opening…</i>"), W.HTML("<i>opening…</i>")])
+        for i, title in enumerate(TABS):
             tabs.set_title(i, title)
+        tabs.observe(self._open_tab, names="selected_index")
         self.tabs = tabs
-        self.body.children = [tabs] if cached else [tabs, W.HTML("<b>NAO training loss (this first start)</b>"),
-                                                     self.loss_fig_box]
+        self.body.children = [tabs]
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
 
+    def _open_tab(self, change) -> None:
+        """Build the Search or Child panel the first time its tab is opened (plotly loads only then)."""
+        i = change["new"]
+        try:
+            if i == 1 and self.search is None:
+                self._set_tab(1, self._search_widget())
+            elif i == 2 and self.child is None:
+                from naoviz.ui.panels import ChildPanel
+                self.child = ChildPanel(self._bench.space, self._current_decoded, epochs=self.options["child_epochs"])
+                self._set_tab(2, self.child.widget)
+        except Exception as exc:  # noqa: BLE001 - shown in the tab
+            log.warning("naoviz dashboard: %s: %s", type(exc).__name__, exc)
+            self._set_tab(i, W.HTML(error_html(str(exc))))
+
+    def _set_tab(self, i: int, widget) -> None:
+        children = list(self.tabs.children)
+        children[i] = widget
+        self.tabs.children = children
+        for j, title in enumerate(TABS):
+            self.tabs.set_title(j, title)
+
+    def _search_widget(self):
+        bench, o = self._bench, self.options
+        if not bench.complete:                 # a partial table cannot answer every query a search makes
+            return W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} has "
+                          f"{len(bench):,} rows. Run <code>naoviz data download</code> for NAS-Bench-201, or build "
+                          "a complete table with <code>naoviz build-table --archs all</code>.</p>")
+        from naoviz.ui.panels import SearchPanel
+        self.search = SearchPanel(bench, metric=self._spec(bench).metric, budget=o["search_budget"],
+                                  nao_config=o["nao_search_config"])
+        return self.search.widget
+
     def _current_decoded(self):
-        from naoviz.ui.state import position
-        ex = self.explorer
-        return position(ex.path_view, ex.state.index)["decoded"]
+        """The cell the explorer shows decoded now (what the Child tab trains)."""
+        return self._bench.space.parse(self.explorer.decoded_cell)

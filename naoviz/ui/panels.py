@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from naoviz.ui.explorer import figure_widget, swap_figure
+from naoviz.ui.common import error_html, figure_widget, swap_figure
 from naoviz.viz import search_curves
 from naoviz.viz.theme import ALGO_LABELS, TEMPLATE
 
@@ -104,7 +104,6 @@ class SearchPanel:
             self.thread.join()
 
     def _failed(self, exc: Exception) -> None:
-        from naoviz.ui.state import error_html
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
         self.run_btn.disabled = False
 
@@ -191,7 +190,6 @@ class ChildPanel:
             self.thread.join()
 
     def _failed(self, exc: Exception) -> None:
-        from naoviz.ui.state import error_html
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
         self.train_btn.disabled = False
 

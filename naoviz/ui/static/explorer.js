@@ -44,7 +44,13 @@ function template() {
 function urlMode(model) {
   const m = model.get("url_state");
   if (m === "on" || m === "off") return m === "on";
-  return !document.querySelector(".jp-LabShell");     // a shared Lab URL is the notebook's, not ours
+  return !inJupyterLab();                               // a shared Lab URL is the notebook's, not ours
+}
+
+function inJupyterLab() {                               // Voila's page has a LabShell too: ask its config
+  const c = document.getElementById("jupyter-config-data");
+  if (c) { try { const d = JSON.parse(c.textContent); if (/^voila/i.test(d.appUrl || "")) return false; } catch (e) { /* not JSON */ } }
+  return !!document.querySelector(".jp-LabShell");
 }
 
 async function render({ model, el }) {

@@ -1,0 +1,50 @@
+"""Small helpers the panels share: an error line, and plotly FigureWidgets that reach the browser whole.
+
+Only the Search and Child panels draw with plotly; the explorer widget never does, so a visit that stays in
+the explorer never loads plotly's front end.
+"""
+from __future__ import annotations
+
+import html
+from functools import lru_cache
+
+
+def error_html(message: str) -> str:
+    """One red line for the page (escaped), or "" for no message."""
+    return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
+
+
+@lru_cache(maxsize=None)
+def _figure_widget_class():
+    """plotly is imported here, on the first figure, not when the dashboard starts."""
+    import plotly.graph_objects as go
+
+    class _FigureWidget(go.FigureWidget):
+        """A FigureWidget whose comm opens only once its traces are in the widget state.
+
+        plotly opens the comm (sending the state to the browser) before it fills ``_widget_data``; the data
+        follows as an update, and a browser busy loading the widget class can draw the view from the empty
+        state and never redraw (seen under load). Opening after construction sends one complete state.
+        """
+
+        def open(self):
+            if self.__dict__.get("_naoviz_ready"):
+                super().open()
+
+    return _FigureWidget
+
+
+def figure_widget(fig):
+    """``go.FigureWidget(fig)`` whose first message to the browser already holds the whole figure."""
+    fw = _figure_widget_class()(fig)
+    fw.__dict__["_naoviz_ready"] = True
+    fw.open()
+    return fw
+
+
+def swap_figure(box, old, fig):
+    """Show ``fig`` in ``box`` as a fresh FigureWidget (closing ``old``); always reaches the browser whole."""
+    new = figure_widget(fig)
+    box.children = [new]
+    old.close()
+    return new
