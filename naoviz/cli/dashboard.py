@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
     p.add_argument("--no-token", action="store_true",
                    help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
+    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits"],
+                   help="which table the explorer opens (default: nb201 when its tables are installed, else "
+                        "the shipped digits table, whose model and map ship with naoviz)")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
@@ -130,12 +133,14 @@ def run(args) -> int:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
+    if args.table:
+        env["NAOVIZ_DASHBOARD_TABLE"] = args.table
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
                         args.cull_connected)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
-        prefix = [f"{k}={env[k]}" for k in ("JUPYTER_PATH", "JUPYTER_TOKEN") if k in env]
+        prefix = [f"{k}={env[k]}" for k in ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DASHBOARD_TABLE") if k in env]
         print(shlex.join(prefix + cmd))
         print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0
