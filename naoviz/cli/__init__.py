@@ -26,6 +26,7 @@ COMMAND_MODULES = [
     "naoviz.cli.predictor",
     "naoviz.cli.child",
     "naoviz.cli.build_table",
+    "naoviz.cli.supernet",
     "naoviz.cli.dashboard",
 ]
 
