@@ -1,7 +1,7 @@
 """Train the NB201 one-shot supernet on sampled single paths and score cells with its shared weights.
 
 ``OneShot(config).train(epochs, pool)`` runs SGD where every step draws ``paths_per_step`` cells (uniform
-over the space, or over ``pool`` as NAO-WS does) and averages their gradients on the same batch;
+over the space, or over ``pool`` as NAO-WS does) and sums their gradients on the same batch;
 ``fair`` sampling makes those cells a random permutation of the ops on every edge, so each op of each edge
 is trained exactly once per step (FairNAS). ``evaluate(archs)`` is the accuracy (%) of each cell on fixed,
 seeded held-out batches with BatchNorm on batch statistics. Every random choice follows ``seed``.
@@ -43,7 +43,7 @@ class SupernetConfig:
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
     sampling: str = "fair"           # uniform: independent cells; fair: a permutation of ops per edge
-    paths_per_step: int = 5          # cells whose gradients are averaged in one step
+    paths_per_step: int = 5          # cells whose gradients are summed in one step
     skip_disconnected: bool = True   # never train a cell whose output does not depend on its input
     eval_batch_size: int = 360
     eval_batches: int = 1            # held-out batches per cell (drawn once, seeded)
@@ -203,7 +203,7 @@ class OneShot:
                 self.optimizer.zero_grad(set_to_none=True)
                 for cell in cells:
                     loss = nn.functional.cross_entropy(self.model(x, cell), y)
-                    (loss / len(cells)).backward()
+                    loss.backward()                    # summed, as FairNAS accumulates its paths
                     loss_sum, count = loss_sum + float(loss.detach()), count + 1
                 if c.grad_clip > 0:
                     nn.utils.clip_grad_norm_(self.model.parameters(), c.grad_clip)

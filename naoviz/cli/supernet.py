@@ -42,7 +42,11 @@ def add_parser(sub) -> None:
 def _config(args):
     from naoviz.child.trainer import resolve_device
     from naoviz.search.nao_ws import NAOWSConfig
-    resolve_device(args.device)        # an unknown or absent device fails here, before any data is read
+    from naoviz.errors import NaovizError
+    try:
+        resolve_device(args.device)    # an unknown or absent device fails here, before any data is read
+    except (ValueError, NaovizError) as exc:
+        raise ValueError(f"--{exc}") from None
     if args.measure and args.data != "digits":
         raise ValueError(f"--measure: the ground-truth table is digits; use --data digits, got {show(args.data)}")
     if args.sampling == "fair" and args.paths_per_step % 5:
