@@ -374,7 +374,8 @@ class Executors:
 
 _STORED_KEYS = {"training": {"name", "space", "metric", "report", "maximize", "train_fn", "options"},
                 "table": {"name", "benchmark", "metric", "report", "cost", "delay_s", "directory", "constraints",
-                          "objectives"}}
+                          "objectives"},
+                "supernet": {"name", "metric", "report", "config"}}       # naoviz.child.oneshot
 
 
 def evaluator_from_config(config: dict) -> Evaluator:
@@ -393,6 +394,11 @@ def evaluator_from_config(config: dict) -> Evaluator:
     unknown = sorted(set(config) - _STORED_KEYS[kind])
     if unknown:
         raise ValueError(f"evaluator: unknown key(s) {', '.join(map(repr, unknown))} in a stored {kind} evaluator")
+    if kind == "supernet":
+        from naoviz.child.oneshot import SupernetEvaluator
+        if not isinstance(config.get("config"), dict):
+            raise ValueError(f"evaluator: config must be an object, got {config.get('config')!r}")
+        return SupernetEvaluator(metric=config.get("metric"), report=config.get("report"), **config["config"])
     if kind == "training":
         fn = train_function(config.get("train_fn"))      # refuses unregistered names before any import
         from naoviz.spaces import get_space

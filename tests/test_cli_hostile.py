@@ -263,6 +263,29 @@ def test_train_child_and_build_table_reject_hostile_input(paths):
     assert not (paths["root"] / "table.csv").exists()
 
 
+def supernet_cases(p) -> list[tuple[list[str], str]]:
+    base = ["supernet", "--no-progress"]
+    cases = [(base + [opt, v], opt) for opt, values in (
+        ("--pool", ["0", "1", "1e9", "x", "6467"]), ("--rounds", ["-1", "2.5"]), ("--warmup-epochs", ["0", "nan"]),
+        ("--epochs-per-round", ["-1"]), ("--top-k", ["0"]), ("--n-new", ["-1", "100"]),
+        ("--max-eta", ["nan", "inf", "0", "-1"]), ("--train-on", ["x"]), ("--sampling", ["x", ""]),
+        ("--paths-per-step", ["0", "3", "101"]), ("--channels", ["0", "1000000"]), ("--cells", ["0", "17"]),
+        ("--lr", ["nan", "0", "inf"]), ("--rerank-top", ["-1", "101"]), ("--measure", ["-1", "99999"]),
+        ("--seed", ["-1", str(2**32)]), ("--device", ["tpu", "", "cuda:x"]), ("--threads", ["0"]),
+        ("--space", ["naonet", ""]), ("--data", ["x", "imagefolder:/nope"]),
+        ("--out", [p["folder"], p["under_file"], ""])) for v in values]
+    cases += [(base + ["--data", "synthetic", "--measure", "10"], "--measure"), (base + ["--json=1"], "--json")]
+    if not _cuda():
+        cases += [(base + ["--device", "cuda"], "--device")]
+    return cases
+
+
+@pytest.mark.timeout(60)
+def test_supernet_rejects_hostile_input(paths):
+    for argv, option in supernet_cases(paths):
+        assert_rejected(argv, option)
+
+
 # -- data, dashboard, info --------------------------------------------------------------------------------
 def other_cases(p) -> list[tuple[list[str], str]]:
     offline = ["--base-url", "file:///nonexistent-naoviz-mirror", "--no-progress"]

@@ -27,6 +27,7 @@ COMMAND_MODULES = [
     "naoviz.cli.child",
     "naoviz.cli.build_table",
     "naoviz.cli.atlas",
+    "naoviz.cli.supernet",
     "naoviz.cli.dashboard",
     "naoviz.cli.export_page",
 ]

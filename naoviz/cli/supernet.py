@@ -1,0 +1,97 @@
+"""``naoviz supernet``: NAO-WS (weight sharing) on NB201, optionally measured against the digits table."""
+from __future__ import annotations
+
+import json
+
+from naoviz.cli.common import emit_json, int_in, float_in, path_arg, show, writable_file
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("supernet", help="NAO-WS: one-shot supernet + NAO steps on NB201 (docs/supernet.md)")
+    p.add_argument("--space", default="nb201", choices=["nb201"], help="nb201 (the only one-shot space so far)")
+    p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"],
+                   help="digits (default) | cifar10 | cifar100 | synthetic")
+    p.add_argument("--pool", type=int_in(2, 6466), default=100, help="cells in the NAO-WS pool (default 100)")
+    p.add_argument("--rounds", type=int_in(0, 1000), default=4, help="NAO rounds (default 4)")
+    p.add_argument("--warmup-epochs", type=int_in(1, 10_000), default=12,
+                   help="supernet epochs before the first round (default 12)")
+    p.add_argument("--epochs-per-round", type=int_in(0, 10_000), default=2, help="supernet epochs per round")
+    p.add_argument("--top-k", type=int_in(1, 6466), default=20, help="NAO seeds per round")
+    p.add_argument("--n-new", type=int_in(0, 6466), default=30, help="new cells per round (< --pool)")
+    p.add_argument("--max-eta", type=float_in(0.0, 1e6, lo_open=True), default=50.0, help="largest step size")
+    p.add_argument("--train-on", default="space", choices=["space", "pool"],
+                   help="cells the supernet trains on: the whole space (default) or the pool (PT-V1)")
+    p.add_argument("--sampling", default="fair", choices=["fair", "uniform"], help="path sampling")
+    p.add_argument("--paths-per-step", type=int_in(1, 100), default=5, help="cells per SGD step (fair: x5)")
+    p.add_argument("--channels", type=int_in(1, 256), default=8, help="supernet width C (default 8)")
+    p.add_argument("--cells", type=int_in(1, 16), default=1, help="cells per stage N (default 1)")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05)
+    p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
+                   help="re-rank the final top K by a short training from scratch (PT-V1: 5)")
+    p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
+                   help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
+    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
+    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N | mps | auto")
+    p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads")
+    p.add_argument("--out", default=None, type=path_arg, help="write the result as JSON here")
+    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run_supernet)
+
+
+def _config(args):
+    from naoviz.child.trainer import resolve_device
+    from naoviz.search.nao_ws import NAOWSConfig
+    from naoviz.errors import NaovizError
+    try:
+        resolve_device(args.device)    # an unknown or absent device fails here, before any data is read
+    except (ValueError, NaovizError) as exc:
+        raise ValueError(f"--{exc}") from None
+    if args.measure and args.data != "digits":
+        raise ValueError(f"--measure: the ground-truth table is digits; use --data digits, got {show(args.data)}")
+    if args.sampling == "fair" and args.paths_per_step % 5:
+        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {args.paths_per_step}")
+    if args.n_new >= args.pool:
+        raise ValueError(f"--n-new: must be smaller than --pool ({args.pool}), got {args.n_new}")
+    supernet = {"data": args.data, "channels": args.channels, "cells": args.cells, "lr": args.lr,
+                "sampling": args.sampling, "paths_per_step": args.paths_per_step, "device": args.device,
+                "threads": args.threads}
+    return NAOWSConfig(pool_size=args.pool, rounds=args.rounds, warmup_epochs=args.warmup_epochs,
+                           epochs_per_round=args.epochs_per_round, train_on=args.train_on, top_k=args.top_k,
+                       n_new=args.n_new, max_eta=args.max_eta, rerank_top=args.rerank_top, seed=args.seed,
+                       supernet=supernet)
+
+
+def run_supernet(args) -> int:
+    import sys
+
+    cfg = _config(args)
+    if args.out:
+        writable_file(args.out, "--out")
+
+    def progress(event: dict) -> None:
+        if not args.no_progress:
+            print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()}),
+                  file=sys.stderr, flush=True)
+
+    from naoviz.experiments.supernet import measure_nao_ws
+    result = measure_nao_ws(cfg, n=args.measure, progress=progress, against_table=args.data == "digits")
+    if args.out:
+        from pathlib import Path
+
+        from naoviz.jsonio import dumps_strict
+        from naoviz.paths import atomic_write_text
+        atomic_write_text(Path(args.out), dumps_strict(result, indent=1))
+    if args.json:
+        emit_json(result)
+        return 0
+    print(f"NAO-WS on {args.data}: best cell {result['best']}")
+    print(f"search: {result['search_wall_s']:.1f} s wall, {result['search_cpu_s']:.1f} s CPU")
+    if "best_rank" in result:
+        r = result["best_rank"]["valid_acc"]
+        print(f"table: valid_acc {r['value']:.2f} %, rank {r['rank']} of {r['classes']} (top {r['top_pct']:.1f} %)")
+    if "ranking" in result:
+        k = result["ranking"]
+        print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} "
+              f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})")
+    return 0

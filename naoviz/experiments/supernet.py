@@ -1,0 +1,96 @@
+"""The supernet measured against ground truth: the digits table trained every NB201 class alone.
+
+``table_sample`` draws a seeded sample of classes (their smallest-index member, as the table stores them);
+``ranking`` trains a supernet and returns Kendall tau / Spearman rho between its accuracies and the
+table's, next to two baselines from the same sample (parameter count, a random score); ``table_rank``
+says where a cell sits in the table (rank 1 = best; ``top_pct`` = rank / classes x 100, ties share the
+best rank). Data in, JSON-ready dicts out.
+"""
+from __future__ import annotations
+
+import time
+from typing import Sequence
+
+import numpy as np
+
+TABLE = "nb201-digits"
+
+
+def table_sample(n: int, seed: int = 0) -> list[tuple]:
+    """``n`` distinct classes' representatives (smallest ``arch_index`` member), seeded; all when ``n`` >= 6,466."""
+    from naoviz.child.build_table import representatives
+    from naoviz.spaces import NB201Space
+    return [a for _, a in representatives(NB201Space(), n if n < 6466 else "all", seed)]
+
+
+def correlations(scores: Sequence[float], truth: Sequence[float]) -> dict:
+    """Kendall tau-b and Spearman rho of two score lists (NaN-free, same length)."""
+    from scipy.stats import kendalltau, spearmanr
+    return {"kendall_tau": float(kendalltau(scores, truth)[0]), "spearman_rho": float(spearmanr(scores, truth)[0])}
+
+
+def table_rank(arch, metric: str = "valid_acc", table=None) -> dict:
+    """Where ``arch``'s class sits among the table's 6,466 classes by ``metric`` (higher is better)."""
+    from naoviz.tables import load_benchmark
+    table = table or load_benchmark(TABLE)
+    values = np.asarray(table.frame[metric], dtype=float)
+    value = float(table.query(tuple(arch))[metric])
+    rank = int((values > value).sum()) + 1
+    return {"metric": metric, "value": value, "rank": rank, "classes": len(values),
+            "top_pct": 100.0 * rank / len(values), "table_best": float(values.max())}
+
+
+def ranking(oneshot, n: int = 500, seed: int = 0, table=None) -> dict:
+    """Supernet accuracy (valid and test held-out batches) of ``n`` sampled classes vs the table's
+    ``valid_acc`` and ``test_acc``; baselines: parameter count (``params_M``) and a seeded random score."""
+    from naoviz.tables import load_benchmark
+    table = table or load_benchmark(TABLE)
+    archs = table_sample(n, seed)
+    t0, c0 = time.perf_counter(), time.process_time()
+    acc = oneshot.evaluate(archs, "valid")
+    eval_s, eval_cpu = time.perf_counter() - t0, time.process_time() - c0
+    truth = {m: table.metric(m, archs) for m in ("valid_acc", "test_acc")}
+    params = table.metric("params_M", archs)
+    random_score = np.random.default_rng(seed + 1).random(len(archs))
+    return {"classes": len(archs), "sample_seed": seed,
+            "supernet": {m: correlations(acc, t) for m, t in truth.items()},
+            "params_proxy": {m: correlations(params, t) for m, t in truth.items()},
+            "random": {m: correlations(random_score, t) for m, t in truth.items()},
+            "table_valid_vs_test": correlations(truth["valid_acc"], truth["test_acc"]),
+            "supernet_mean_acc": float(acc.mean()), "eval_s": eval_s, "eval_cpu_s": eval_cpu}
+
+
+def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, progress=None,
+                   against_table: bool = True, data=None) -> dict:
+    """Run NAO-WS; on digits (``against_table``) add the returned cell's table rank, a random pool cell's
+    rank (baseline) and, for ``n`` > 0, the final supernet's Kendall tau on ``n`` sampled classes. The
+    search's wall / CPU time excludes this measuring."""
+    from naoviz.child.oneshot import OneShot
+    from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
+    cfg = config or NAOWSConfig()
+    net = OneShot(cfg.supernet_config(), data)
+    result = run_nao_ws(cfg, progress=progress, oneshot=net)
+    out = {"search": result.to_dict(), "best": result.best_arch, "search_wall_s": result.wall_s,
+           "search_cpu_s": result.cpu_s}
+    if not against_table:
+        return out
+    from naoviz.tables import load_benchmark
+    table = table or load_benchmark(TABLE)
+    out["best_rank"] = {m: table_rank(result.best, m, table) for m in ("valid_acc", "test_acc")}
+    # baselines from the same run: the supernet's best of the initial random pool (round 1, before any
+    # NAO step: random search with weight sharing) and a uniformly random class (its expected top %)
+    if result.rounds:
+        out["initial_pool_best_rank"] = table_rank(table.space.parse(result.rounds[0]["best"]), "valid_acc", table)
+    out["random_class_expected_top_pct"] = expected_random_top_pct(table)
+    if n:
+        out["ranking"] = ranking(net, n, sample_seed, table)
+    return out
+
+
+def expected_random_top_pct(table=None, metric: str = "valid_acc") -> float:
+    """Mean ``top_pct`` of a uniformly random class (what returning a random cell scores)."""
+    from naoviz.tables import load_benchmark
+    table = table or load_benchmark(TABLE)
+    values = np.sort(np.asarray(table.frame[metric], dtype=float))
+    better = len(values) - np.searchsorted(values, values, side="right")      # strictly better, per class
+    return float(np.mean(better + 1) / len(values) * 100.0)

@@ -1,0 +1,198 @@
+"""NAO-WS on NB201 (nao_reference.md G, "Outer loop, NAO-WS"): supernet training alternates with NAO steps.
+
+A seeded pool of random connected cells; the supernet (:class:`naoviz.child.oneshot.OneShot`) trains for
+``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on
+those accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient
+(``NAO.generate``: eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and
+trains the supernet ``epochs_per_round`` more epochs. The final pool is evaluated and the best cell
+returned. Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17
+cells), the supernet may sample the whole space rather than the pool (``train_on``), and the final top
+``rerank_top`` may be re-ranked by a short training from scratch (PT-V1 re-ranks its top 5 that way).
+"""
+from __future__ import annotations
+
+import time
+from dataclasses import asdict, dataclass, field
+from typing import Callable, Optional
+
+import numpy as np
+
+from naoviz.errors import show
+from naoviz.search.checks import check_float, check_int
+
+TRAIN_ON = ("space", "pool")
+
+
+@dataclass
+class NAOWSConfig:
+    """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
+    set here: warmup + rounds x epochs_per_round, the cosine schedule's length)."""
+
+    pool_size: int = 100
+    rounds: int = 4
+    warmup_epochs: int = 12
+    epochs_per_round: int = 2
+    train_on: str = "space"
+    top_k: int = 20
+    n_new: int = 30
+    max_eta: float = 50.0
+    nao_preset: str = "fast"
+    rerank_top: int = 0
+    rerank_epochs: int = 4
+    seed: int = 0
+    supernet: dict = field(default_factory=dict)
+    nao: dict = field(default_factory=dict)       # NAOConfig overrides on top of ``nao_preset``
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "NAOWSConfig":
+        from naoviz.nao.config import PRESETS
+        for name, lo, hi in (("pool_size", 2, 6466), ("rounds", 0, 1000), ("warmup_epochs", 1, 10_000),
+                             ("epochs_per_round", 0, 10_000), ("top_k", 1, 6466), ("n_new", 0, 6466),
+                             ("rerank_top", 0, 100), ("rerank_epochs", 1, 1000), ("seed", 0, 2**32 - 1)):
+            check_int(self, name, lo, hi)
+        check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
+        if not isinstance(self.train_on, str) or self.train_on not in TRAIN_ON:
+            raise ValueError(f"train_on must be one of {', '.join(TRAIN_ON)}, got {show(self.train_on)}")
+        if not isinstance(self.nao_preset, str) or self.nao_preset not in PRESETS:
+            raise ValueError(f"nao_preset must be one of {', '.join(PRESETS)}, got {show(self.nao_preset)}")
+        if self.n_new >= self.pool_size:
+            raise ValueError(f"n_new must be < pool_size ({self.pool_size}), got {self.n_new}")
+        self.supernet_config()
+        self.nao_config(0)
+        return self
+
+    def nao_config(self, seed: int):
+        """The NAOConfig of the predictor (``nao_preset`` + ``nao`` overrides + ``seed``), validated."""
+        from naoviz.nao import NAOConfig
+        if not isinstance(self.nao, dict):
+            raise ValueError(f"nao must be a dict of NAOConfig fields, got {show(self.nao)}")
+        try:
+            return NAOConfig.preset(self.nao_preset, **{**self.nao, "seed": int(seed)})
+        except (TypeError, ValueError) as exc:
+            raise ValueError(f"nao: {exc}") from None
+
+    def total_epochs(self) -> int:
+        return self.warmup_epochs + self.rounds * self.epochs_per_round
+
+    def supernet_config(self):
+        """The :class:`SupernetConfig` (``supernet`` overrides, this seed, the loop's epochs), validated."""
+        from naoviz.child.oneshot import SupernetConfig
+        if not isinstance(self.supernet, dict):
+            raise ValueError(f"supernet must be a dict of SupernetConfig fields, got {show(self.supernet)}")
+        values = {"seed": self.seed, **self.supernet, "epochs": self.total_epochs()}
+        try:
+            return SupernetConfig(**values).validate()
+        except TypeError as exc:
+            raise ValueError(f"supernet: {exc}") from None
+
+
+@dataclass
+class NAOWSResult:
+    """The returned cell, the final pool with its supernet accuracies, and what each round did."""
+
+    best: tuple
+    best_arch: str
+    best_supernet_acc: float
+    pool: list
+    pool_acc: list
+    rounds: list
+    config: dict
+    wall_s: float
+    cpu_s: float
+    reranked: list = field(default_factory=list)
+
+    def to_dict(self) -> dict:
+        return asdict(self)
+
+
+def _random_pool(space, n: int, rng: np.random.Generator) -> list[tuple]:
+    """``n`` connected cells of distinct classes, in draw order."""
+    from naoviz.child.supernet import connected
+    pool, seen = [], set()
+    while len(pool) < n:
+        for cell in space.sample(4 * n, seed=rng):
+            key = space.canonical(cell)
+            if connected(cell) and key not in seen:
+                seen.add(key)
+                pool.append(cell)
+                if len(pool) == n:
+                    break
+    return pool
+
+
+def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Optional[Callable[[dict], None]] = None,
+               oneshot=None) -> NAOWSResult:
+    """Run NAO-WS; ``progress(event)`` is called after each phase with a JSON-able dict."""
+    import torch
+
+    from naoviz.child.oneshot import OneShot
+    from naoviz.child.supernet import connected
+    from naoviz.nao import NAO
+
+    cfg = (config or NAOWSConfig()).validate()
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    rng = np.random.default_rng([cfg.seed, 17])
+    net = oneshot if oneshot is not None else OneShot(cfg.supernet_config(), data)
+    space = net.space
+    pool = _random_pool(space, cfg.pool_size, rng)
+    seen = {space.canonical(a) for a in pool}
+
+    def tell(event: dict) -> None:
+        if progress is not None:
+            progress({**event, "wall_s": time.perf_counter() - wall0})
+
+    def train(epochs: int) -> None:
+        if epochs:
+            logs = net.train(epochs, pool if cfg.train_on == "pool" else None)
+            tell({"phase": "supernet", "epochs": net.epoch, "train_loss": logs["train_loss"]})
+
+    train(cfg.warmup_epochs)
+    nao = NAO(space, cfg.nao_config(int(rng.integers(2**31))))
+    rounds = []
+    threads = torch.get_num_threads()
+    for r in range(cfg.rounds):
+        acc = net.evaluate(pool)
+        nao.fit(pool, acc, progress=False, warm_start=True)
+        torch.set_num_threads(threads)            # NAO.fit sets its own thread count
+        order = np.argsort(-acc, kind="stable")
+        seeds = [pool[i] for i in order[:cfg.top_k]]
+        new = [g.arch for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=pool)
+               if connected(g.arch) and space.canonical(g.arch) not in seen]
+        for a in new:
+            seen.add(space.canonical(a))
+        keep = [pool[i] for i in order[:len(pool) - len(new)]]
+        rounds.append({"round": r + 1, "pool_best_acc": float(acc[order[0]]), "pool_mean_acc": float(acc.mean()),
+                       "best": space.format(pool[order[0]]), "new": len(new),
+                       "new_archs": [space.format(a) for a in new]})
+        tell({"phase": "round", **{k: v for k, v in rounds[-1].items() if k != "new_archs"}})
+        pool = keep + new
+        train(cfg.epochs_per_round)
+    acc = net.evaluate(pool)
+    order = np.argsort(-acc, kind="stable")
+    best = pool[order[0]]
+    reranked = []
+    if cfg.rerank_top:
+        best, reranked = _rerank([pool[i] for i in order[:cfg.rerank_top]], net, cfg)
+    tell({"phase": "done", "best": space.format(best)})
+    return NAOWSResult(best=tuple(best), best_arch=space.format(best),
+                       best_supernet_acc=float(acc[pool.index(best)]), pool=[space.format(a) for a in pool],
+                       pool_acc=[float(v) for v in acc], rounds=rounds, config=asdict(cfg),
+                       wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, reranked=reranked)
+
+
+def _rerank(top: list, net, cfg: NAOWSConfig):
+    """PT-V1's last step: train each of ``top`` from scratch for ``rerank_epochs`` (the digits-table
+    recipe, seed ``cfg.seed + 1``) and return the best by validation accuracy, with every result."""
+    from naoviz.child import NetOptions, TrainConfig, train_child
+    sc = net.config
+    out = []
+    for arch in top:
+        r = train_child("nb201", arch, net.data,
+                        TrainConfig(epochs=cfg.rerank_epochs, batch_size=sc.batch_size, lr=sc.lr, seed=cfg.seed + 1,
+                                    device=sc.device, progress=False),
+                        NetOptions(channels=sc.channels, cells=sc.cells))
+        out.append({"arch": net.space.format(arch), "valid_acc": r.valid_acc, "train_time_s": r.wall_time_s})
+    best = max(range(len(top)), key=lambda i: (out[i]["valid_acc"], -i))
+    return top[best], out

@@ -1,0 +1,121 @@
+"""The NB201 one-shot supernet, its trainer, the NAO-WS loop and the ``supernet`` evaluator (tiny sizes)."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from naoviz.child.oneshot import OneShot, SupernetConfig, SupernetEvaluator
+from naoviz.child.supernet import NB201SuperNet, SupernetShape, connected, set_bn_batch_stats
+from naoviz.spaces import NB201Space
+
+SPACE = NB201Space()
+TINY = dict(data="synthetic", channels=4, cells=1, epochs=1, batch_size=64, eval_batch_size=64, sampling="uniform",
+            paths_per_step=1)
+
+
+def test_forward_shape_and_a_path_is_the_standalone_network():
+    """A path computes exactly NB201Net of that cell (same weights, BN on batch statistics)."""
+    from naoviz.child.nb201_net import NB201Net, NB201NetConfig
+    torch.manual_seed(0)
+    net = NB201SuperNet(SupernetShape(channels=4, cells=2, num_classes=7))
+    set_bn_batch_stats(net)
+    x = torch.randn(5, 3, 16, 16)
+    arch = SPACE.parse("|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|")
+    assert net(x, arch).shape == (5, 7)
+    alone = NB201Net(arch, NB201NetConfig(channels=4, cells=2, num_classes=7))
+    state = {}
+    for name, value in net.state_dict().items():
+        parts = name.split(".")
+        if parts[0] == "layers" and parts[2] == "edges":
+            if int(parts[4]) != arch[int(parts[3])]:
+                continue
+            name = ".".join(["cells", parts[1], "ops", parts[3]] + parts[5:])
+        state[name.replace("layers.", "cells.", 1)] = value
+    missing = alone.load_state_dict(state, strict=False)
+    assert not missing.unexpected_keys
+    assert all(k.endswith(("running_mean", "running_var", "num_batches_tracked")) for k in missing.missing_keys)
+    alone.train()
+    assert torch.allclose(alone(x), net(x, arch), atol=1e-5)
+
+
+@pytest.mark.parametrize("text", [
+    "|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|",
+    "|nor_conv_1x1~0|+|none~0|nor_conv_3x3~1|+|none~0|none~1|nor_conv_3x3~2|",
+])
+def test_a_sampled_path_trains_only_its_own_ops(text):
+    arch = SPACE.parse(text)
+    torch.manual_seed(1)
+    net = NB201SuperNet(SupernetShape(channels=4, cells=1))
+    set_bn_batch_stats(net)
+    net(torch.randn(4, 3, 16, 16), arch).sum().backward()
+    got = {n for n, p in net.named_parameters() if p.grad is not None and p.grad.abs().sum() > 0}
+    expected = set(net.path_parameters(arch))
+    assert got == expected
+    assert any(".edges." in n for n in expected) and len(expected) < len(list(net.parameters()))
+
+
+def test_connected():
+    assert connected(SPACE.parse("|none~0|+|none~0|none~1|+|nor_conv_3x3~0|none~1|none~2|"))
+    assert not connected(SPACE.parse("|nor_conv_3x3~0|+|none~0|none~1|+|none~0|none~1|nor_conv_3x3~2|"))
+    assert sum(connected(a) for a in SPACE.all_archs()) < len(SPACE.all_archs())
+
+
+def _weights(net: OneShot) -> dict:
+    return {k: v.clone() for k, v in net.model.state_dict().items()}
+
+
+def test_training_and_evaluation_are_seeded():
+    archs = SPACE.sample(6, seed=3)
+    runs = []
+    for seed in (0, 0, 1):
+        net = OneShot(SupernetConfig(**TINY, seed=seed))
+        logs = net.train(1)
+        runs.append((_weights(net), net.evaluate(archs), logs["train_loss"]))
+    (w0, a0, l0), (w1, a1, l1), (w2, _, l2) = runs
+    assert all(torch.equal(w0[k], w1[k]) for k in w0) and np.array_equal(a0, a1) and l0 == l1
+    assert not all(torch.equal(w0[k], w2[k]) for k in w0) and l0 != l2
+    assert a0.shape == (6,) and ((0 <= a0) & (a0 <= 100)).all()
+
+
+def test_fair_sampling_uses_every_op_of_every_edge_once_per_group():
+    net = OneShot(SupernetConfig(**{**TINY, "sampling": "fair", "paths_per_step": 5, "skip_disconnected": False}))
+    cells = net.sample_cells(np.random.default_rng(0))
+    assert len(cells) == 5
+    assert all(sorted(c[e] for c in cells) == [0, 1, 2, 3, 4] for e in range(6))
+
+
+def test_config_refuses_bad_fields():
+    for bad in ({"sampling": "x"}, {"paths_per_step": 3}, {"epochs": 0}, {"lr": float("nan")},
+                {"channels": True}, {"data": "mnist"}):
+        with pytest.raises(ValueError, match=next(iter(bad))):
+            SupernetConfig(**bad).validate()
+
+
+def test_nao_ws_runs_end_to_end_on_digits_and_returns_a_valid_cell():
+    from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
+    events = []
+    cfg = NAOWSConfig(pool_size=10, rounds=1, warmup_epochs=1, epochs_per_round=1, top_k=4, n_new=3, max_eta=20,
+                      seed=0, supernet={"channels": 4, "batch_size": 128, "eval_batch_size": 120, "sampling": "uniform",
+                                        "paths_per_step": 1}, nao={"max_steps": 40})
+    result = run_nao_ws(cfg, progress=events.append)
+    best = SPACE.validate(result.best)
+    assert connected(best) and result.best_arch in result.pool and len(result.pool) == 10
+    assert result.best_supernet_acc == max(result.pool_acc)
+    assert len({SPACE.canonical(SPACE.parse(a)) for a in result.pool}) == 10
+    assert [e["phase"] for e in events][-1] == "done" and result.rounds[0]["new"] <= 3
+
+
+def test_supernet_evaluator_through_a_searcher_and_rebuilt_from_its_description():
+    from naoviz.evaluate import evaluator_from_config
+    from naoviz.search import start_search
+    ev = SupernetEvaluator(**TINY)
+    result = start_search("rs", ev, 5, 0, progress=False)
+    assert len(result.history) == 5 and all(0 <= r.value <= 100 for r in result.history)
+    assert result.history[0].cost_s > result.history[1].cost_s      # the supernet's training is charged once
+    again = evaluator_from_config(ev.describe())
+    assert again.describe() == ev.describe()
+    arch = SPACE.parse(result.history[0].arch)
+    assert again.evaluate(arch)["metrics"] == ev.evaluate(arch)["metrics"]     # same seed, same supernet
+    with pytest.raises(ValueError, match="metric"):
+        SupernetEvaluator(metric="cifar10_test_acc")
