@@ -38,9 +38,10 @@ def add_parser(sub) -> None:
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
                    help="kernels kept started and ready for the next visitors, 0..64 (default 1)")
-    p.add_argument("--cull-idle", type=int_in(0, 7 * 24 * 3600), default=60, metavar="SECONDS",
+    p.add_argument("--cull-idle", type=int_in(0, 7 * 24 * 3600), default=90, metavar="SECONDS",
                    help="shut a visitor's kernel down after it has been idle this long with its tab closed "
-                        "(0: never; default 60; checked every SECONDS/2, at least every 30 s)")
+                        "(0: never; default 90, so a closed tab's kernel is gone within 2 minutes; checked "
+                        "every SECONDS/2, at least every 30 s)")
     p.add_argument("--cull-connected", action="store_true",
                    help="with --cull-idle, also shut down idle kernels whose tab is still open")
     p.add_argument("--dry-run", action="store_true", help="print the Voila command and exit")
@@ -87,7 +88,7 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
 
 
 def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None, pool_size: int = 1,
-                  cull_idle_s: int = 60, cull_connected: bool = False) -> list[str]:
+                  cull_idle_s: int = 90, cull_connected: bool = False) -> list[str]:
     """The Voila command line. With ``token`` Voila requires it; it travels in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`), not on the command line, where every local user could read it (``ps``)."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.

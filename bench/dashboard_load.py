@@ -1,0 +1,189 @@
+"""Classroom load: N visitors open the dashboard at once against one `naoviz dashboard` server on loopback.
+
+Starts the real server (Voila, naoviz's template, --pool-size and --cull-idle as given), opens N pages in
+Debian Chromium (one browser context per visitor, like separate students), and reports per visitor: time to
+interactive (the explorer marks itself ``data-ready``), bytes received over the websocket, and the
+in-browser time of one slider step; per kernel: RSS. The baseline in the same run is visitor 1 (N=1 first):
+``ratio`` is the mean time to interactive at N over that at N=1.
+Run: .venv/bin/python bench/dashboard_load.py --visitors 1,10,30 [--table nb201-digits] [--json]
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+READY = ".nx-root[data-ready='1']"
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+                 "--disable-sync", "--no-first-run", "--disable-quic"]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _processes() -> dict[int, tuple[int, bytes]]:
+    """pid -> (parent pid, command line) of every process we can read."""
+    out = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
+                out[int(entry.name)] = (ppid, (entry / "cmdline").read_bytes())
+            except (OSError, ValueError, IndexError):
+                continue
+    return out
+
+
+def kernel_pids(root_pid: int) -> list[int]:
+    """Kernel processes (ipykernel) anywhere below ``root_pid`` (naoviz dashboard -> voila -> kernels)."""
+    procs = _processes()
+    below, frontier = set(), {root_pid}
+    while frontier:
+        frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
+        below |= frontier
+    return [pid for pid in below if b"ipykernel" in procs[pid][1]]
+
+
+def kernels_rss_mb(root_pid: int) -> list[float]:
+    """RSS in MB of every kernel process below ``root_pid``."""
+    out = []
+    for pid in kernel_pids(root_pid):
+        try:
+            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
+                if line.startswith("VmRSS:"):
+                    out.append(int(line.split()[1]) / 1024)
+        except OSError:
+            continue
+    return out
+
+
+def wait_http(port: int, proc, timeout: float = 120) -> None:
+    import http.client
+    deadline = time.time() + timeout
+    while True:
+        try:
+            conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
+            conn.request("GET", "/voila/static/voila.js")
+            conn.getresponse().read()
+            return
+        except OSError:
+            if proc.poll() is not None or time.time() > deadline:
+                raise SystemExit("dashboard server did not start")
+            time.sleep(0.3)
+
+
+def visit_all(port: int, n: int, timeout_s: float, on_open=None) -> list[dict]:
+    """Open ``n`` pages at once; per page: seconds to interactive, websocket bytes in, slider step ms."""
+    from playwright.sync_api import sync_playwright
+    results = []
+    with sync_playwright() as pw:
+        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        pages = []
+        for _ in range(n):
+            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = ctx.new_page()
+            rec = {"ws_bytes": 0, "start": time.perf_counter()}
+
+            def on_ws(ws, rec=rec):
+                ws.on("framereceived", lambda payload, rec=rec: rec.__setitem__(
+                    "ws_bytes", rec["ws_bytes"] + len(payload)))
+            page.on("websocket", on_ws)
+            page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
+            pages.append((page, rec))
+        deadline = time.perf_counter() + timeout_s
+        for page, rec in pages:
+            left = max(1.0, deadline - time.perf_counter())
+            try:
+                page.wait_for_selector(READY, timeout=left * 1000, state="attached")
+                rec["interactive_s"] = time.perf_counter() - rec["start"]
+            except Exception:
+                rec["interactive_s"] = None
+        for page, rec in pages:
+            if rec["interactive_s"] is None:
+                rec["step_ms"] = None
+                continue
+            rec["step_ms"] = page.evaluate("""() => {
+                const s = document.querySelector(".nx-root[data-ready='1'] .nx-slider");
+                if (!s) return null;
+                const t = performance.now();
+                s.value = String(Math.min(Number(s.max), Number(s.value) + 1));
+                s.dispatchEvent(new Event('input', {bubbles: true}));
+                void document.body.offsetHeight;            // include the layout the redraw causes
+                return performance.now() - t; }""")
+            results.append({k: v for k, v in rec.items() if k != "start"})
+        if on_open is not None:
+            on_open()                          # measure while every tab is still open
+        browser.close()
+    return results
+
+
+def run_load(n: int, args) -> dict:
+    port = free_port()
+    cmd = [sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--pool-size", str(args.pool_size),
+           "--cull-idle", str(args.cull_idle), "--table", args.table]
+    log = open(Path(args.log_dir) / f"voila-{n}.log", "w")
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_http(port, proc)
+        t = time.perf_counter()
+        held: dict = {}
+        visits = visit_all(port, n, args.timeout, on_open=lambda: held.update(rss=kernels_rss_mb(proc.pid)))
+        wall = time.perf_counter() - t
+        rss = held.get("rss", [])
+        closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?
+        while len(kernel_pids(proc.pid)) > args.pool_size and time.perf_counter() - closed < args.cull_idle + 120:
+            time.sleep(2)
+        gone_s = time.perf_counter() - closed
+        left = len(kernel_pids(proc.pid))
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()
+    ok = [v for v in visits if v["interactive_s"] is not None]
+    return {"visitors": n, "interactive": len(ok), "wall_s": wall,
+            "interactive_s_mean": statistics.mean(v["interactive_s"] for v in ok) if ok else None,
+            "interactive_s_max": max((v["interactive_s"] for v in ok), default=None),
+            "ws_mb_mean": statistics.mean(v["ws_bytes"] for v in ok) / 1e6 if ok else None,
+            "step_ms_mean": statistics.mean(v["step_ms"] for v in ok if v["step_ms"] is not None)
+            if any(v["step_ms"] is not None for v in ok) else None,
+            "kernels": len(rss), "kernel_rss_mb_mean": statistics.mean(rss) if rss else None,
+            "kernel_rss_mb_max": max(rss, default=None),
+            "closed_tabs_kernels_gone_s": gone_s, "kernels_left_after_close": left}
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--visitors", default="1,10,30", help="comma list of N (default 1,10,30)")
+    ap.add_argument("--table", default="nb201-digits", choices=["nb201", "nb201-digits"],
+                    help="the table the explorer opens (default: the digits table, whose atlas ships)")
+    ap.add_argument("--pool-size", type=int, default=1)
+    ap.add_argument("--cull-idle", type=int, default=90)
+    ap.add_argument("--timeout", type=float, default=300, help="seconds for all N pages to become interactive")
+    ap.add_argument("--log-dir", default=tempfile.mkdtemp(prefix="naoviz-load-"))
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    ns = [int(x) for x in args.visitors.split(",")]
+    rows = [run_load(n, args) for n in ns]
+    base = rows[0]["interactive_s_mean"]
+    for r in rows:
+        r["ratio_interactive_vs_first"] = (r["interactive_s_mean"] / base) if base and r["interactive_s_mean"] else None
+    if args.json:
+        print(json.dumps({"rows": rows, "logs": args.log_dir}, indent=2))
+    else:
+        for r in rows:
+            print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
