@@ -313,8 +313,9 @@ def run_compare(args) -> int:
     if args.json:
         emit_json(summary)
         return 0
-    print(f"{args.space}: search {summary['metric']}, report {summary['report']} (optimum {summary['optimum']}), "
-          f"{len(seeds)} seeds")
+    optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
+               else "no optimum: children trained, not looked up")
+    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seeds")
     print(format_table(summary))
     if summary.get("constraints") or summary.get("objectives"):
         from naoviz.experiments.constrained import format_hw_table

@@ -117,7 +117,8 @@ def label(evaluator_config: dict) -> str:
     if evaluator_config.get("name") != "training":
         return str(evaluator_config.get("benchmark"))
     o = evaluator_config.get("options", {})
-    return f"{evaluator_config.get('space')} trained on {o.get('data')} ({o.get('epochs')} epochs each)"
+    epochs = o.get("epochs")
+    return f"{evaluator_config.get('space')} trained on {o.get('data')} ({epochs} epoch{'' if epochs == 1 else 's'} each)"
 
 
 def check_resume(args, run: dict) -> None:
