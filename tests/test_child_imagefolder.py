@@ -24,6 +24,9 @@ def test_folder_convention_split_and_statistics(tmp_path):
     scan = scan_folder(root)
     assert scan.classes == ["cat", "dog", "eel"] and len(scan.files) == 18
     assert [f.name for f in scan.files if f.parent.name == "deeper"] == ["5.png"]
+    (root / "dog" / "deeper" / "loop").symlink_to(root / "dog", target_is_directory=True)   # a cycle
+    assert len(scan_folder(root).files) == 18           # every real folder is read once: no loop, no duplicates
+    (root / "dog" / "deeper" / "loop").unlink()
     d = load_imagefolder(root, image_size=8, seed=0)
     assert d.num_classes == 3 and d.classes == ("cat", "dog", "eel") and d.image_shape == (3, 8, 8)
     assert d.sizes() == {"train": 12, "valid": 3, "test": 3}          # per class 4 / 1 / 1

@@ -80,8 +80,13 @@ def scan_folder(root: Path, max_images: int = MAX_IMAGES) -> FolderScan:
     files: list[Path] = []
     labels: list[int] = []
     for label, name in enumerate(classes):
-        found = 0
-        for folder, dirs, names in sorted(os.walk(root / name, followlinks=True)):
+        found, visited = 0, set()
+        for folder, dirs, names in os.walk(root / name, followlinks=True):   # top-down, so pruning works
+            real = os.path.realpath(folder)
+            if real in visited:                      # a symlink back up the tree: read each folder once
+                dirs[:] = []
+                continue
+            visited.add(real)
             dirs.sort()
             for f in sorted(names):
                 if _is_image(f):
