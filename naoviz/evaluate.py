@@ -67,7 +67,13 @@ class Evaluator:
 
     def evaluate_many(self, archs: Sequence[Arch], max_in_flight: int = 32) -> Iterator[tuple[int, dict]]:
         """Yield ``(position, outcome)`` in completion order, keeping at most ``max_in_flight`` submitted:
-        every submission carries a pickled evaluator, so submitting thousands at once costs gigabytes."""
+        every submission carries a pickled evaluator, so submitting thousands at once costs gigabytes.
+        In-process, each is evaluated when the previous one has been consumed (so a search stores every
+        evaluation the moment it exists, not after the whole batch)."""
+        if isinstance(self.executor, InProcessExecutor):
+            for i, arch in enumerate(archs):
+                yield i, _call(self, arch)
+            return
         queue = iter(enumerate(archs))
         pending: dict = {}
 

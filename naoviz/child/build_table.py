@@ -38,14 +38,20 @@ class BuildConfig:
     lr: float = 0.05
     seed: int = 0
     data_dir: Optional[str] = None
+    image_size: Optional[int] = None    # imagefolder data only (default 32)
 
     def to_dict(self) -> dict:
-        return asdict(self)
+        """The stored settings; ``image_size`` only when set, so runs stored before it existed still match."""
+        d = asdict(self)
+        if d["image_size"] is None:
+            del d["image_size"]
+        return d
 
     def check(self) -> None:
         """``ValueError`` naming the option of the first bad field (the CLI's names: ``--batch-size``)."""
         from naoviz.child.build import MAX_CELLS, MAX_CHANNELS
-        from naoviz.child.data import DATASETS
+        from naoviz.child.data import check_data_name
+        from naoviz.child.imagefolder import check_image_size, is_imagefolder
         from naoviz.child.trainer import MAX_SEED
 
         def is_int(v) -> bool:
@@ -53,8 +59,17 @@ class BuildConfig:
 
         if self.space != "nb201":
             raise ValueError(f"--space: build-table makes NB201-indexed tables; got {show(self.space)}")
-        if self.data not in DATASETS:
-            raise ValueError(f"--data: expected one of {', '.join(DATASETS)}, got {show(self.data)}")
+        try:
+            self.data = check_data_name(self.data)
+        except ValueError as exc:
+            raise ValueError(f"--{exc}") from None
+        if self.image_size is not None:
+            if not is_imagefolder(self.data):
+                raise ValueError(f"--image-size: only with --data imagefolder:PATH (got --data {self.data})")
+            try:
+                check_image_size(self.image_size)
+            except ValueError as exc:
+                raise ValueError(f"--image-size:{str(exc).split(':', 1)[1]}") from None
         classes = len(NB201Space().classes)
         if self.archs != "all" and (not is_int(self.archs) or not 1 <= self.archs <= classes):
             raise ValueError(f"--archs: expected 'all' or a number in 1..{classes} (the canonical classes), "
@@ -71,23 +86,34 @@ class BuildConfig:
 
 def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Optional[int] = 8,
                   cells: Optional[int] = 1, batch_size: int = 64, lr: float = 0.05, seed: int = 0,
-                  data_dir: Optional[str] = None, threads: int = 1, space_name: str = "nb201") -> dict:
+                  data_dir: Optional[str] = None, threads: int = 1, space_name: str = "nb201",
+                  image_size: Optional[int] = None) -> dict:
     """Train one cell of ``space_name`` (1 CPU thread by default) and return its metrics: a picklable
-    ``train_fn`` for :class:`naoviz.evaluate.TrainingEvaluator` (Dask workers cache the dataset)."""
+    ``train_fn`` for :class:`naoviz.evaluate.TrainingEvaluator` (Dask workers cache the dataset).
+    ``data`` is a dataset name or ``imagefolder:PATH`` (resized to ``image_size``, default 32)."""
     import torch
 
-    from naoviz.child import NetOptions, TrainConfig, load_data, train_child
+    from naoviz.child import NetOptions, TrainConfig, train_child
 
     torch.set_num_threads(threads)
-    key = (data, seed, data_dir)
-    if key not in _DATA:
-        _DATA[key] = load_data(data, seed=seed, directory=data_dir)
-    r = train_child(space_name, arch, _DATA[key],
+    r = train_child(space_name, arch, cached_data(data, seed, data_dir, image_size),
                     TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False),
                     NetOptions(channels=channels, cells=cells))
     return {"train_acc": r.train_acc, "valid_acc": r.valid_acc, "test_acc": r.test_acc,
             "train_loss": r.train_loss, "valid_loss": r.valid_loss, "test_loss": r.test_loss,
             "train_time_s": r.wall_time_s, "params_M": r.params / 1e6}
+
+
+def cached_data(data: str, seed: int = 0, data_dir: Optional[str] = None, image_size: Optional[int] = None):
+    """The dataset ``train_metrics`` trains on, loaded once per process (a CLI loads it before it creates a
+    run, so bad data fails before anything is stored; in-process evaluations then reuse it)."""
+    from naoviz.child import load_data
+
+    key = (data, seed, data_dir, image_size)
+    if key not in _DATA:
+        _DATA[key] = load_data(data, seed=seed, directory=data_dir,
+                               **({"image_size": image_size} if image_size is not None else {}))
+    return _DATA[key]
 
 
 def representatives(space: NB201Space, archs: Union[str, int] = "all", seed: int = 0) -> list[tuple[int, tuple]]:
@@ -149,7 +175,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
         todo = [(i, a) for i, a in reps if space.canonical(a) not in done]
         # seeded random order: a build stopped early is still a uniform random sample of its classes
         todo = [todo[k] for k in np.random.default_rng(config.seed).permutation(len(todo))]
-        options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir")}
+        options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir",
+                                       "image_size") if k in cfg}
         evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
         bar = tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
                    disable=not progress)

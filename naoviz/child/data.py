@@ -1,4 +1,5 @@
-"""Datasets for the child trainer: sklearn digits (offline default), CIFAR-10/100, synthetic tensors.
+"""Datasets for the child trainer: sklearn digits (offline default), CIFAR-10/100, synthetic tensors, and
+your own images (``imagefolder:PATH``, naoviz.child.imagefolder).
 
 Every dataset is held as uint8 images ``(n, C, H, W)`` plus int64 labels; the trainer normalises
 batches on the device with ``mean``/``std`` (per channel, in 0..255 units) and applies the
@@ -14,9 +15,11 @@ import numpy as np
 import torch
 
 from naoviz.child.cifar import read_cifar
+from naoviz.child.imagefolder import folder_of, is_imagefolder
+from naoviz.errors import show
 from naoviz.paths import data_dir
 
-DATASETS = ("digits", "cifar10", "cifar100", "synthetic")
+DATASETS = ("digits", "cifar10", "cifar100", "synthetic")       # and imagefolder:PATH
 Split = tuple[torch.Tensor, torch.Tensor]       # images uint8 (n, C, H, W), labels int64 (n,)
 
 
@@ -32,6 +35,7 @@ class ChildData:
     mean: tuple[float, ...]
     std: tuple[float, ...]
     augment: dict = field(default_factory=dict)    # crop_pad (int), flip (bool), cutout (int)
+    classes: tuple = ()                            # class names where the data has them (imagefolder)
 
     @property
     def image_shape(self) -> tuple[int, int, int]:
@@ -106,15 +110,30 @@ def synthetic_data(n_train: int = 256, n_valid: int = 64, n_test: int = 64, num_
     return ChildData("synthetic", train, val, tst, num_classes, mean, std, {"crop_pad": 1, "flip": True})
 
 
+def check_data_name(name: object) -> str:
+    """``name`` as stored and loaded: a dataset of :data:`DATASETS`, or ``imagefolder:PATH`` with PATH made
+    absolute (so a resumed run finds the folder from anywhere); ``ValueError`` naming the value otherwise."""
+    if is_imagefolder(name):
+        return f"imagefolder:{folder_of(name)}"
+    if not isinstance(name, str) or name not in DATASETS:
+        raise ValueError(f"data: unknown dataset {show(name)}; expected one of {', '.join(DATASETS)} "
+                         "or imagefolder:PATH")
+    return name
+
+
 def load_data(name: str, seed: int = 0, directory: Optional[Path] = None, **options) -> ChildData:
-    """A dataset by name: ``digits`` (offline default), ``cifar10``, ``cifar100`` or ``synthetic``."""
+    """A dataset by name: ``digits`` (offline default), ``cifar10``, ``cifar100``, ``synthetic`` or
+    ``imagefolder:PATH`` (options: ``image_size``, ``valid_frac``, ``test_frac``; see naoviz.child.imagefolder)."""
+    if is_imagefolder(name):
+        from naoviz.child.imagefolder import load_imagefolder
+        return load_imagefolder(folder_of(name), seed=seed, **options)
     if name == "digits":
         return load_digits_data(seed=seed, **options)
     if name in ("cifar10", "cifar100"):
         return load_cifar_data(name, directory, seed=seed, **options)
     if name == "synthetic":
         return synthetic_data(seed=seed, **options)
-    raise ValueError(f"data: unknown dataset {name!r}; expected one of {', '.join(DATASETS)}")
+    raise ValueError(f"data: unknown dataset {show(name)}; expected one of {', '.join(DATASETS)} or imagefolder:PATH")
 
 
 def augment_batch(x: torch.Tensor, crop_pad: int = 0, flip: bool = False, cutout: int = 0,

@@ -12,7 +12,7 @@ from dataclasses import asdict, dataclass, replace
 from typing import Callable, Optional, Union
 
 from naoviz.child.build import NetOptions
-from naoviz.child.data import DATASETS, ChildData, load_data
+from naoviz.child.data import ChildData, check_data_name, load_data
 from naoviz.child.trainer import TrainConfig, TrainResult, train_child
 from naoviz.errors import show
 from naoviz.spaces import SearchSpace
@@ -44,8 +44,10 @@ class ChildPreset:
         """``ValueError`` naming the first bad field (the trainer's and the net's own checks, plus data/threads)."""
         if not isinstance(self.name, str) or not self.name.strip():
             raise ValueError(f"preset: name must be a non-empty string, got {show(self.name)}")
-        if self.data not in DATASETS:
-            raise ValueError(f"preset: data must be one of {', '.join(DATASETS)}, got {show(self.data)}")
+        try:
+            check_data_name(self.data)
+        except ValueError as exc:
+            raise ValueError(f"preset: {exc}") from None
         if isinstance(self.threads, bool) or not isinstance(self.threads, int) or not 1 <= self.threads <= MAX_THREADS:
             raise ValueError(f"preset: threads must be an int in 1..{MAX_THREADS}, got {show(self.threads)}")
         self.train_config()

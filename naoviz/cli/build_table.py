@@ -1,7 +1,8 @@
 """``naoviz build-table``: train one NB201 architecture per canonical class into a tabular benchmark."""
 from __future__ import annotations
 
-from naoviz.cli.child import MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS
+from naoviz.cli.child import (MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS, add_data_options,
+                              check_image_size, load_data_option, scan_data)
 from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, path_arg, readable_dir, show,
                                writable_file)
 
@@ -12,7 +13,7 @@ def add_parser(sub) -> None:
                                    "and write a table the benchmark interface reads (nb201-digits). Results go "
                                    "to the run store as they finish; rerunning the same command resumes.")
     p.add_argument("--space", default="nb201", choices=["nb201"])
-    p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"])
+    add_data_options(p)
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4)
     p.add_argument("--archs", default="all", type=nonempty("'all' or a number", 100),
                    help="'all' canonical classes or a number N (seeded subset)")
@@ -47,16 +48,23 @@ def run(args) -> int:
         if not (archs.isascii() and archs.isdigit() and len(archs) <= 9):
             raise ValueError(f"--archs: expected 'all' or a number, got {show(args.archs)}")
         archs = int(archs)
-    config = BuildConfig(space=args.space, data=args.data, epochs=args.epochs, archs=archs,
+    check_image_size(args)
+    config = BuildConfig(space=args.space, data=args.data or "digits", image_size=args.image_size,
+                         epochs=args.epochs, archs=archs,
                          channels=args.channels, cells=args.cells, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, data_dir=args.data_dir)
     config.check()
     _check_cluster(args.scheduler, args.workers, "--workers")
     if args.data_dir is not None:
         readable_dir(args.data_dir, "--data-dir")
+    if args.out is None and config.data.startswith("imagefolder:"):
+        raise ValueError("--out: required with --data imagefolder:PATH (the default path is the digits table's)")
     out = args.out or str(data_dir() / DIGITS_FILE)
     writable_file(args.store, "--store")       # both written only after the training: checked before it
     writable_file(out, "--out")
+    scan_data(config.data)
+    if config.data.startswith("imagefolder:"):  # every image decoded before a run is created in the store
+        load_data_option(config.data, config.seed, config.data_dir, config.image_size)
     try:
         RunStore(args.store)
     except ValueError as exc:

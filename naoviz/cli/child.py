@@ -8,7 +8,7 @@ from naoviz.cli.common import (emit_json, float_in, int_in, nonempty, option_err
                                writable_dir)
 
 SPACE_CHOICES = ("nb201", "naonet", "naonet-ws")
-DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")
+DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")     # and imagefolder:PATH (your own images)
 PRESET_CHOICES = ("digits-quick", "digits-table")        # naoviz.child.presets.PRESETS (checked by a test)
 # Without --preset: the trainer's defaults (PT-V1's recipe) on digits.
 PLAIN = {"data": "digits", "epochs": 10, "batch_size": 128, "lr": 0.025, "weight_decay": 3e-4, "channels": None,
@@ -25,6 +25,54 @@ def device_name(text: str) -> str:
     return text.strip()
 
 
+def data_name(text: str) -> str:
+    """``type=`` for --data: one of DATA_CHOICES or imagefolder:PATH (the folder is checked before training)."""
+    s = text.strip()
+    if s in DATA_CHOICES:
+        return s
+    if s.startswith("imagefolder:") and s[len("imagefolder:"):].strip() and "\x00" not in s and len(s) <= 4096:
+        return s
+    raise argparse.ArgumentTypeError(f"expected {', '.join(DATA_CHOICES)} or imagefolder:PATH, got {show(text)}")
+
+
+def add_data_options(p, default_help: str = "default: digits") -> None:
+    """--data and --image-size, shared by train-child, build-table and search --evaluator train."""
+    p.add_argument("--data", type=data_name, default=None, metavar="DATA",
+                   help=f"digits, cifar10, cifar100, synthetic, or imagefolder:PATH (your own images, one "
+                        f"sub-folder per class; docs/child.md) ({default_help})")
+    p.add_argument("--image-size", type=int_in(4, 512), default=None, metavar="N",
+                   help="imagefolder: resize every image to N x N (default 32)")
+
+
+def check_image_size(args) -> None:
+    """--image-size only means something for imagefolder data."""
+    if args.image_size is not None and not str(args.data or "").startswith("imagefolder:"):
+        raise ValueError(f"--image-size: only with --data imagefolder:PATH (got --data {args.data or 'digits'})")
+
+
+def scan_data(name: str) -> None:
+    """The quick checks of imagefolder data (folder exists, two or more classes, each with images), before
+    any output is created; the images themselves are decoded when the data is loaded."""
+    from naoviz.child.imagefolder import folder_of, is_imagefolder, scan_folder
+    from naoviz.errors import NaovizError
+    if is_imagefolder(name):
+        try:
+            scan_folder(folder_of(name))
+        except (ValueError, NaovizError) as exc:
+            raise option_error(exc, "data") from None
+
+
+def load_data_option(name: str, seed: int, directory=None, image_size=None):
+    """The dataset (loaded once per process, shared with ``train_metrics``), its ``data:`` / ``image_size:``
+    errors named as the CLI options."""
+    from naoviz.child.build_table import cached_data
+    from naoviz.errors import NaovizError
+    try:
+        return cached_data(name, seed, None if directory is None else str(directory), image_size)
+    except (ValueError, OSError, NaovizError) as exc:
+        raise option_error(exc, "data", "image-size") from None
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("train-child", help="train one child network on digits or CIFAR",
                        description="Train the macro network of one cell and report train/valid/test metrics. "
@@ -37,7 +85,7 @@ def add_parser(sub) -> None:
                         "--cells, --seed, --device and the CPU threads (flags given explicitly win): digits-quick "
                         "(the dashboard's Child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
                         "digits-table (the shipped digits table's settings)")
-    p.add_argument("--data", choices=DATA_CHOICES, default=None, help="default: digits")
+    add_data_options(p)
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="default: 10")
     p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="default: 128")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None, help="default: 0.025")
@@ -84,7 +132,7 @@ def _settings(args) -> dict:
 def run(args) -> int:
     import torch
 
-    from naoviz.child import NetOptions, TrainConfig, load_data, resolve_device, train_child
+    from naoviz.child import NetOptions, TrainConfig, resolve_device, train_child
     from naoviz.errors import NaovizError
     from naoviz.spaces import get_space
 
@@ -108,6 +156,8 @@ def run(args) -> int:
         raise option_error(exc, "device") from None
     if args.data_dir is not None:
         readable_dir(args.data_dir, "--data-dir")
+    check_image_size(args)
+    scan_data(args.data)
     if args.checkpoint_dir is not None:
         writable_dir(args.checkpoint_dir, "--checkpoint-dir")
     config = TrainConfig(epochs=args.epochs, batch_size=args.batch_size, lr=args.lr,
@@ -115,7 +165,7 @@ def run(args) -> int:
                          device=args.device, compile=args.compile, progress=not args.json,
                          checkpoint_dir=args.checkpoint_dir).validate()
     net = NetOptions(channels=args.channels, cells=args.cells, aux_head=not args.no_aux).validate()
-    data = load_data(args.data, seed=args.seed, directory=args.data_dir)
+    data = load_data_option(args.data, args.seed, args.data_dir, args.image_size)
     result = train_child(space, arch, data, config, net)
     if args.json:
         emit_json(result.to_dict())

@@ -6,8 +6,11 @@ import sys
 
 from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
                                option_error, path_arg, show, writable_dir, writable_file)
+from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
+                                        preload, training_evaluator)
 
 TABLE_SPACES = {"nb201": "nb201", "nb201-digits": "nb201-digits"}
+SPACES = [*TABLE_SPACES, "naonet", "naonet-ws"]        # naonet spaces: --evaluator train only
 RUN_OPTIONS = ("space", "algo", "queries", "seed", "metric", "report", "preset", "config", "delay")  # stored with a run
 MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is checked once it is known
 MAX_SEEDS = 10_000
@@ -15,8 +18,9 @@ MAX_SEEDS = 10_000
 
 def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
-    p.add_argument("--space", default="nb201", choices=list(TABLE_SPACES),
-                   help="nb201 (NAS-Bench-201 tables) or nb201-digits")
+    p.add_argument("--space", default="nb201", choices=SPACES,
+                   help="nb201 (NAS-Bench-201 tables; trained cells with --evaluator train), nb201-digits "
+                        "(naoviz's digits table), naonet or naonet-ws (--evaluator train)")
     p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
@@ -46,6 +50,7 @@ def add_parser(sub) -> None:
                    "numeric column (naoviz data show)")
     p.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
                    help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
+    add_train_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_search)
@@ -54,7 +59,7 @@ def add_parser(sub) -> None:
     p.set_defaults(run_defaults={d: p.get_default(d) for d in RUN_OPTIONS}, **{d: None for d in RUN_OPTIONS})
 
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
-    c.add_argument("--space", default="nb201", choices=list(TABLE_SPACES))
+    c.add_argument("--space", default="nb201", choices=SPACES)
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
                    help="comma list; nao:paper selects a NAO preset")
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100)
@@ -68,6 +73,7 @@ def add_parser(sub) -> None:
                    "numeric column (naoviz data show)")
     c.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
                    help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
+    add_train_options(c)
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json and the incumbent-vs-queries figure")
     c.add_argument("--no-progress", action="store_true")
@@ -81,7 +87,8 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     architectures are errors naming the option, before any search starts."""
     from naoviz.evaluate import TableEvaluator
     if space not in TABLE_SPACES:
-        raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}")
+        raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}, "
+                         "or --evaluator train")
     try:
         evaluator = TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay,
                                    constraints=constraints or (), objectives=objectives or ())
@@ -91,6 +98,13 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     if classes is not None and queries > len(classes):
         raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
     return evaluator
+
+
+def _new_evaluator(args, queries: int, delay: float = 0.0):
+    """The evaluator of a new search or comparison: a table, or children trained for real."""
+    if evaluator_kind(args) == "train":
+        return training_evaluator(args, queries)
+    return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
 
 
 def _searcher(algo: str, preset, config, option: str = "--config"):
@@ -146,6 +160,8 @@ def run_search(args) -> int:
             raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
     if not args.resume:
         _searcher(args.algo, args.preset, config)
+        check_options(args)
+        evaluator = _new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
     store = None
     if args.store:
         from naoviz.store import RunStore
@@ -160,9 +176,10 @@ def run_search(args) -> int:
         except KeyError as exc:
             raise ValueError(f"--resume: {exc.args[0]}") from None
         _check_resume_options(args, config, run)
+        check_resume(args, run)
+        preload(run)
         algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
     else:
-        evaluator = _evaluator(args.space, args.metric, args.report, args.delay, args.queries, **_hw_options(args))
         algo = args.algo
     if algo == "nao":
         _one_torch_thread()
@@ -181,10 +198,11 @@ def run_search(args) -> int:
     counts = result.counts()
     feasible = result.feasible()
     replayed = sum(r.replayed for r in result.history)
-    table = (store.get_run(args.resume)["config"]["evaluator"].get("benchmark", result.space) if args.resume
-             else evaluator.benchmark_name)
-    print(f"{result.algo} on {table}: {len(result.history)} queries, seed {result.seed}, "
-          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training in the table")
+    described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
+    trained = described.get("name") == "training"
+    print(f"{result.algo} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
+          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training"
+          f"{'' if trained else ' in the table'}")
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
     if inc is None:
@@ -274,7 +292,8 @@ def run_compare(args) -> int:
         writable_dir(args.out, "--out")
     if any(a == "nao" for a, _ in algos):
         _one_torch_thread()
-    evaluator = _evaluator(args.space, args.metric, args.report, queries=args.queries, **_hw_options(args))
+    check_options(args)
+    evaluator = _new_evaluator(args, args.queries)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
     if not args.no_progress:
@@ -294,8 +313,9 @@ def run_compare(args) -> int:
     if args.json:
         emit_json(summary)
         return 0
-    print(f"{args.space}: search {summary['metric']}, report {summary['report']} (optimum {summary['optimum']}), "
-          f"{len(seeds)} seeds")
+    optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
+               else "no optimum: children trained, not looked up")
+    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seeds")
     print(format_table(summary))
     if summary.get("constraints") or summary.get("objectives"):
         from naoviz.experiments.constrained import format_hw_table

@@ -160,8 +160,10 @@ class SearchContext:
         self._bar = None
         if progress:
             from tqdm import tqdm
-            self._bar = tqdm(total=self.budget, desc=f"{algo} search", unit="query", file=sys.stderr,
-                             leave=False, dynamic_ncols=True)
+            # Stored evaluations of a resumed run count from the start (``initial``), so the rate and the ETA
+            # are those of the evaluations that really run; each of these ticks the bar as it finishes.
+            self._bar = tqdm(total=self.budget, initial=min(len(self.replay), self.budget), desc=f"{algo} search",
+                             unit="query", file=sys.stderr, leave=False, dynamic_ncols=True)
 
     # -- state the searchers read ---------------------------------------------------------------
     @property
@@ -255,12 +257,13 @@ class SearchContext:
                                    float(outcome["cost_s"]))
                 self._write(rec, outcome["metrics"])
                 records[j] = rec
+                if self._bar is not None:
+                    self._bar.update(1)
         for arch_rec, (arch, canon, _, _) in zip(records, batch):
             self.history.append(arch_rec)
             self.archs.append(arch)
             self.seen[canon] = arch_rec
             if self._bar is not None:
-                self._bar.update(1)
                 self._bar.set_postfix(best=f"{self.best_report():.2f}", refresh=False)
             if self.on_evaluation is not None:
                 self.on_evaluation(arch_rec)
