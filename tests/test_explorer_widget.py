@@ -138,3 +138,29 @@ def test_write_page_is_one_self_contained_file(atlas, tmp_path):
     text = path.read_text()
     assert text.count("<script") == 3 and "src=" not in text and "https://" not in text
     assert path.stat().st_size < 5_000_000
+
+
+def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
+    """The shipped digits atlas: the export button's figures are the current seed's path on the current map
+    and the decoded cell at the current eta; a bad format is refused before anything is written."""
+    from naoviz.atlas_cache import cached_atlas
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    shipped = cached_atlas(load_benchmark("nb201-digits"), ModelSpec())
+    assert shipped is not None
+    w = ExplorerWidget(shipped)
+    w.seed, w.eta_index, w.view = int(shipped.seeds[7]), 8, "pca"
+    paths = w.export_figures("html", tmp_path / "out")
+    assert [p.name for p in paths] == [f"naoviz-seed{w.seed}-eta{w.eta:g}-{n}.html" for n in ("map", "prediction", "cells")]
+    cells = paths[2].read_text()
+    assert w.decoded_cell.split("|")[1].split("~")[0] in cells or "decoded at η = 4" in cells
+    assert "PCA" in paths[0].read_text()
+    with pytest.raises(ValueError, match="format"):
+        w.export_figures("gif", tmp_path / "bad")
+    assert not (tmp_path / "bad").exists()
+    replies = []
+    w.send = lambda content, buffers=None: replies.append(content)
+    w._on_custom(w, {"type": "export_figures", "format": "gif"}, [])
+    assert replies[-1]["ok"] is False and "format" in replies[-1]["message"]

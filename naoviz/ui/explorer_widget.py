@@ -186,6 +186,28 @@ class ExplorerWidget(anywidget.AnyWidget):
             self.send({"type": "export_page", "ok": True, "bytes": len(html)}, buffers=[html])
         elif kind == "offgrid":
             self.send(self.answer_offgrid(content))
+        elif kind == "export_figures":
+            fmt = content.get("format", "png")
+            try:
+                paths = self.export_figures(fmt)
+                self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths]})
+            except (ValueError, OSError, RuntimeError) as exc:      # NaovizError (no browser) is a RuntimeError
+                self.send({"type": "export_figures", "ok": False, "message": str(exc)[:300]})
+
+    def export_figures(self, fmt: str = "png", folder=None) -> list:
+        """Write the map with the path, the prediction chart and the cells, as the student sees them now, to
+        ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
+        kaleido load only here). Returns the paths written."""
+        import os
+        from naoviz.spaces import get_space
+        from naoviz.viz import explorer_figures
+        from naoviz.viz.export import FORMATS, export_many
+        if fmt not in FORMATS:
+            raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+        folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
+        figs = explorer_figures(self.atlas, get_space(self.atlas.space), self.seed, self.eta_index, self.view, self.color)
+        stem = f"naoviz-seed{self.seed}-eta{self.eta:g}"
+        return export_many(list(figs.values()), [folder / f"{stem}-{name}.{fmt}" for name in figs])
 
     def answer_offgrid(self, request: dict) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""

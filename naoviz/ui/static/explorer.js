@@ -23,6 +23,7 @@ function template() {
       h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
       h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),
       h("button", { class: "nx-tour-btn", type: "button", text: "tour" }),
+      h("button", { class: "nx-figs", type: "button", text: "export figures" }),
       h("button", { class: "nx-export", type: "button", text: "export page" })),
     h("div", { class: "nx-main" },
       h("div", { class: "nx-left" },
@@ -72,6 +73,8 @@ async function render({ model, el }) {
   for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: c }));
   $(".nx-slider").max = String(E - 1);
   $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
+  $(".nx-figs").title = "save the map, prediction chart and cells as PNG in the kernel's export folder";
+  if (!model.get("kernel")) $(".nx-figs").hidden = true;      // the standalone page has no kernel to draw them
 
   // -- drawing ----------------------------------------------------------------------------------------
   const colorValues = () => column(atlas, S.color);
@@ -261,6 +264,8 @@ async function render({ model, el }) {
       if (m.id !== reqId) return;
       if (!m.ok) { msg(m.message); return; }
       S.offgrid = m; S.m = -1; seedPanels(); overlay(); msg(`${m.steps} step(s) from the kernel for ${m.cell}`);
+    } else if (m.type === "export_figures") {
+      msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
       root.appendChild(a); a.click(); a.remove(); msg(`exported the page (${(m.bytes / 1e6).toFixed(1)} MB)`);
@@ -301,6 +306,7 @@ async function render({ model, el }) {
   $(".nx-tour-btn").addEventListener("click", () => { model.set("tour_stage", 0); model.save_changes(); showTour(root, 0, tourTo); });
   const tourTo = (s) => { model.set("tour_stage", s); model.save_changes(); showTour(root, s, tourTo); };
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
+  $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png" }); });
 
   const canvas = $(".nx-map"), at = (ev) => { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
   canvas.addEventListener("pointermove", (ev) => {
