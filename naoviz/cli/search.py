@@ -7,7 +7,7 @@ import sys
 from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
                                option_error, path_arg, show, writable_dir, writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
-                                        preload, training_evaluator)
+                                        preload, supernet_evaluator, training_evaluator)
 
 TABLE_SPACES = {"nb201": "nb201", "nb201-digits": "nb201-digits"}
 SPACES = [*TABLE_SPACES, "naonet", "naonet-ws"]        # naonet spaces: --evaluator train only
@@ -104,6 +104,8 @@ def _new_evaluator(args, queries: int, delay: float = 0.0):
     """The evaluator of a new search or comparison: a table, or children trained for real."""
     if evaluator_kind(args) == "train":
         return training_evaluator(args, queries)
+    if evaluator_kind(args) == "supernet":
+        return supernet_evaluator(args, queries)
     return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
 
 

@@ -11,10 +11,11 @@ import os
 from naoviz.cli.child import MAX_EPOCHS, PRESET_CHOICES, add_data_options, check_image_size, load_data_option
 from naoviz.cli.common import int_in, path_arg, readable_dir, show
 
-EVALUATORS = ("table", "train")
+EVALUATORS = ("table", "train", "supernet")
 TRAIN_SPACES = ("nb201", "naonet", "naonet-ws")
 DEFAULT_CHILD_PRESET = "digits-table"     # the recipe of the shipped digits table (naoviz build-table defaults)
 TRAIN_OPTIONS = ("data", "image_size", "epochs", "child_preset", "data_dir")   # only with --evaluator train
+SUPERNET_OPTIONS = ("data", "epochs")          # --evaluator supernet takes these of TRAIN_OPTIONS
 TABLE_ONLY = ("delay", "constraint", "objectives")
 
 
@@ -22,10 +23,12 @@ def add_train_options(p) -> None:
     """--evaluator and the options of trained children."""
     p.add_argument("--evaluator", choices=EVALUATORS, default=None,
                    help="table: look cells up in a benchmark table (default); train: train every child for "
-                        "real (--space nb201, naonet or naonet-ws; docs/search.md)")
+                        "real (--space nb201, naonet or naonet-ws; docs/search.md); supernet: score NB201 cells "
+                        "with one weight-sharing supernet trained once on digits (docs/supernet.md)")
     add_data_options(p, "--evaluator train; default: digits")
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
-                   help="--evaluator train: epochs per child (default: the child preset's, 4)")
+                   help="--evaluator train: epochs per child (default: the child preset's, 4); --evaluator "
+                        "supernet: the supernet's training epochs (default 60)")
     p.add_argument("--child-preset", choices=PRESET_CHOICES, default=None,
                    help="--evaluator train: the child recipe (net C=8, N=1; batch, lr): digits-table (the "
                         "shipped digits table's, the default) or digits-quick (the Child tab's)")
@@ -49,6 +52,14 @@ def check_options(args) -> None:
         value = getattr(args, name, None)
         if value not in (None, 0, 0.0, []):
             raise ValueError(f"--{name}: only with --evaluator table (got {show(value)})")
+    if kind == "supernet":
+        for name in TRAIN_OPTIONS:
+            if name not in SUPERNET_OPTIONS and getattr(args, name, None) is not None:
+                raise ValueError(f"--{name.replace('_', '-')}: only with --evaluator train (got "
+                                 f"{show(getattr(args, name))})")
+        if args.space != "nb201":
+            raise ValueError(f"--space: the supernet evaluator scores nb201 cells, got {show(args.space)}")
+        return
     check_image_size(args)
 
 
@@ -100,6 +111,23 @@ def training_evaluator(args, queries: int = 0):
     return evaluator
 
 
+def supernet_evaluator(args, queries: int = 0):
+    """The ``supernet`` evaluator of a new run (``naoviz.child.oneshot``): one shared-weight network trained
+    once, on first use; every option is checked here, before any run is stored."""
+    from naoviz.child.oneshot import SupernetEvaluator
+    metric, report = args.metric, args.report or "test_acc"
+    for name, value in (("metric", metric), ("report", report)):
+        if value not in ("valid_acc", "test_acc"):
+            raise ValueError(f"--{name}: the supernet evaluator gives valid_acc and test_acc, got {show(value)}")
+    options = {"data": args.data or "digits"}
+    if args.epochs is not None:
+        options["epochs"] = args.epochs
+    try:
+        return SupernetEvaluator(metric=metric, report=report, **options)
+    except ValueError as exc:
+        raise ValueError(f"--evaluator supernet: {exc}") from None
+
+
 def preload(run: dict) -> None:
     """Load a stored training run's data before it resumes (a folder gone since fails here, in one line)."""
     ev = run["config"].get("evaluator") if isinstance(run["config"], dict) else None
@@ -114,6 +142,8 @@ def preload(run: dict) -> None:
 
 def label(evaluator_config: dict) -> str:
     """What a run searched, for the summary line: the table, or the trained space, data and epochs."""
+    if evaluator_config.get("name") == "supernet":
+        return "nb201 scored by a weight-sharing supernet"
     if evaluator_config.get("name") != "training":
         return str(evaluator_config.get("benchmark"))
     o = evaluator_config.get("options", {})
