@@ -127,6 +127,13 @@ class ExplorerWidget(anywidget.AnyWidget):
             return {"count": int(len(rows))}
         return {"count": int(len(rows)), "mean": float(col.mean()), "min": float(col.min()), "max": float(col.max())}
 
+    def figures(self, space=None) -> dict:
+        """{"map", "prediction", "cells"}: what the widget shows now as plotly figures (for ``export`` or a
+        notebook read without a kernel); see ``naoviz.viz.atlas_figs``. Imports plotly only when called."""
+        from naoviz.viz.atlas_figs import atlas_figures
+        return atlas_figures(self.atlas, seed=self.seed, eta_index=self.eta_index, view=self.view,
+                             color=self.color, space=space)
+
     # -- URL state (?seed=..&eta=..&view=..), e.g. Voila's query string ---------------------------------
     def apply_query(self, query: str) -> bool:
         """Apply ``seed``/``eta``/``view`` from a URL query string; a bad value sets ``message`` naming it

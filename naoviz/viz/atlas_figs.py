@@ -1,0 +1,93 @@
+"""Static figures of what the explorer shows, drawn from its atlas: the map with a seed's gradient path, the
+prediction along η, and the seed and decoded cells.
+
+The explorer widget draws these live in the browser; these are the same pictures as plotly figures for a
+paper, slides, ``export()`` or a notebook read without a kernel. They take the widget's state (``seed`` row,
+``eta_index``, ``view``, ``color``), so a figure made from ``ExplorerWidget.figures()`` shows what is on screen.
+"""
+from __future__ import annotations
+
+from typing import Optional
+
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.viz.cells import cell_compare
+from naoviz.viz.maps import embedding_map, path_overlay
+from naoviz.viz.path import prediction_chart
+
+VIEW_NAMES = {"umap": "UMAP", "pca": "PCA"}
+
+
+def color_values(atlas, color: str = "") -> tuple[np.ndarray, str]:
+    """(N,) values and label of an explorer colour: "" (the metric), "predicted", "class_size" or a column."""
+    color = color or atlas.metric
+    if color == "predicted":
+        return np.asarray(atlas.predicted, dtype=float), f"predicted {atlas.metric}"
+    if color == "class_size":
+        return np.asarray(atlas.class_size, dtype=float), "cells in class"
+    if color not in atlas.columns:
+        raise ValueError(f"color: {color!r} is not one of predicted, class_size, {', '.join(atlas.columns)}")
+    return np.asarray(atlas.columns[color], dtype=float), color
+
+
+def _check(atlas, seed: Optional[int], eta_index: Optional[int], view: str) -> None:
+    if view not in atlas.maps:
+        raise ValueError(f"view: {view!r} is not one of {', '.join(atlas.maps)}")
+    if seed is not None:
+        atlas.seed_index(seed)                     # ValueError naming the row when it has no path
+    if eta_index is not None and not 0 <= int(eta_index) < len(atlas.etas):
+        raise ValueError(f"eta_index: {eta_index} is outside 0..{len(atlas.etas) - 1}")
+
+
+def atlas_map(atlas, *, view: str = "umap", color: str = "", seed: Optional[int] = None,
+              eta_index: Optional[int] = None, title: str = "") -> go.Figure:
+    """The map (one point per isomorphism class of the table, as the explorer draws it) coloured by
+    ``color``; with ``seed`` (a row) its star and gradient path, ringed at ``eta_index``."""
+    _check(atlas, seed, eta_index, view)
+    xy = np.asarray(atlas.maps[view], dtype=float)
+    values, label = color_values(atlas, color)
+    rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
+    selected = None
+    if seed is not None:
+        rep = int(atlas.class_of[seed])             # the seed's class is drawn at its representative's point
+        at = int(np.searchsorted(rows, rep))
+        selected = at if at < len(rows) and rows[at] == rep else None
+    fig = embedding_map(xy[rows], values[rows], labels=[atlas.labels[r] for r in rows], color_label=label,
+                        selected=selected, title=title, method=VIEW_NAMES.get(view, view))
+    if seed is None:
+        return fig
+    si = atlas.seed_index(seed)
+    decoded = [atlas.labels[r] for r in atlas.path_decoded[si]]
+    return path_overlay(fig, atlas.path_maps[view][si], atlas.etas, decoded, current=eta_index)
+
+
+def atlas_prediction(atlas, seed: int, eta_index: Optional[int] = None) -> go.Figure:
+    """Prediction along η for ``seed``'s path (at the moved point, for the decoded cell) and the table's
+    true value of each decoded cell (NaN where the table lacks it), with a line at ``eta_index``."""
+    _check(atlas, seed, eta_index, next(iter(atlas.maps)))
+    si = atlas.seed_index(seed)
+    decoded_rows = np.asarray(atlas.path_decoded[si])
+    true = atlas.columns[atlas.metric][decoded_rows] if atlas.metric in atlas.columns else None
+    return prediction_chart(atlas.etas, atlas.path_pred_moved[si], atlas.path_pred_decoded[si], true,
+                            current=eta_index, decoded=[atlas.labels[r] for r in decoded_rows], metric=atlas.metric)
+
+
+def atlas_cells(atlas, seed: int, eta_index: int, space=None) -> go.Figure:
+    """The seed and the cell decoded from it at ``eta_index``, side by side (changed edges bold).
+    ``space``: the search space (default: ``naoviz.spaces.get_space(atlas.space)``)."""
+    _check(atlas, seed, eta_index, next(iter(atlas.maps)))
+    if space is None:
+        from naoviz.spaces import get_space
+        space = get_space(atlas.space)
+    decoded = int(atlas.path_decoded[atlas.seed_index(seed), int(eta_index)])
+    return cell_compare(space, atlas.labels[seed], atlas.labels[decoded],
+                        titles=("seed", f"decoded at η = {float(atlas.etas[int(eta_index)]):g}"))
+
+
+def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color: str = "",
+                  space=None) -> dict[str, go.Figure]:
+    """{"map", "prediction", "cells"}: the explorer's three pictures for this state, as plotly figures."""
+    return {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index),
+            "prediction": atlas_prediction(atlas, seed, eta_index),
+            "cells": atlas_cells(atlas, seed, eta_index, space=space)}

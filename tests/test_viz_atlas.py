@@ -1,0 +1,83 @@
+"""Static figures of the explorer's state (naoviz.viz.atlas_figs) over the shipped digits model's real atlas."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+
+@pytest.fixture(scope="module")
+def atlas():
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    return atlas_for(load_benchmark("nb201-digits"), ModelSpec())      # shipped: loads, never trains
+
+
+def _trace(fig, name):
+    return next(iter(fig.select_traces(selector=dict(name=name))))
+
+
+def _moving_seed(atlas) -> tuple[int, int]:
+    """A seed whose decoded cell changes along η, and the first eta index where it does."""
+    for m, row in enumerate(atlas.seeds):
+        path = atlas.path_decoded[m]
+        if np.any(path != path[0]):
+            return int(row), int(np.argmax(path != path[0]))
+    pytest.fail("no seed of the shipped atlas ever leaves its cell")
+
+
+def test_the_widgets_figures_show_its_state(atlas):
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    from naoviz.spaces import get_space
+    seed, i = _moving_seed(atlas)
+    w = ExplorerWidget(atlas, seed=seed, eta_index=i, view="pca")
+    figs = w.figures()
+    si = atlas.seed_index(seed)
+
+    fig = figs["map"]                                                   # one point per class, as the page draws
+    points = _trace(fig, "architectures")
+    reps = np.flatnonzero(atlas.class_of[:atlas.n_table] == np.arange(atlas.n_table))
+    assert len(points.x) == len(reps)
+    np.testing.assert_allclose(points.marker.color, atlas.columns[atlas.metric][reps])
+    star = _trace(fig, "seed")
+    np.testing.assert_allclose([star.x[0], star.y[0]], atlas.maps["pca"][atlas.class_of[seed]], rtol=1e-6)
+    ring = _trace(fig, "current")
+    np.testing.assert_allclose([ring.x[0], ring.y[0]], atlas.path_maps["pca"][si, i], rtol=1e-6)
+    assert len(_trace(fig, "path").x) == len(atlas.etas)
+
+    chart = figs["prediction"]                                          # the line sits at the slider's eta
+    line = next(s for s in chart.layout.shapes if s.name == "current")
+    assert line.visible and line.x0 == pytest.approx(w.eta)
+    np.testing.assert_allclose(_trace(chart, "true (benchmark)").y,
+                               atlas.columns[atlas.metric][atlas.path_decoded[si]])
+
+    titles = [a.text for a in figs["cells"].layout.annotations]         # the decoded cell is the widget's
+    space = get_space(atlas.space)
+    n = space.hamming(space.parse(atlas.labels[seed]), space.parse(w.decoded_cell))
+    assert n > 0 and f"decoded at η = {w.eta:g} ({n} change" in " ".join(titles)
+
+    w.color, w.view = "predicted", "umap"                               # a trait change changes the figure
+    again = w.figures()["map"]
+    np.testing.assert_allclose(_trace(again, "architectures").marker.color, atlas.predicted[reps], rtol=1e-6)
+    np.testing.assert_allclose(_trace(again, "architectures").x, atlas.maps["umap"][reps, 0], rtol=1e-6)
+
+
+def test_a_map_without_seed_has_no_path(atlas):
+    from naoviz.viz import atlas_map
+    fig = atlas_map(atlas, view="umap", color="class_size")
+    assert len(_trace(fig, "seed").x) == 0 and len(_trace(fig, "path").x) == 0
+    assert np.nanmax(_trace(fig, "architectures").marker.color) == atlas.class_size.max()
+
+
+@pytest.mark.parametrize("kwargs, says", [
+    (dict(view="tsne"), "view: 'tsne'"),
+    (dict(color="flops"), "color: 'flops'"),
+    (dict(seed=10**6), "row 1000000 has no path"),
+    (dict(seed="first", eta_index=99), "eta_index: 99"),
+])
+def test_bad_state_is_refused_with_its_name(atlas, kwargs, says):
+    from naoviz.viz import atlas_map
+    if kwargs.get("seed") == "first":
+        kwargs["seed"] = int(atlas.seeds[0])
+    with pytest.raises(ValueError, match=says.replace("(", r"\(")):
+        atlas_map(atlas, **kwargs)
