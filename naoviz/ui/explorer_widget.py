@@ -206,13 +206,11 @@ class ExplorerWidget(anywidget.AnyWidget):
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
         kaleido load only here). Returns the paths written."""
         import os
-        from naoviz.spaces import get_space
-        from naoviz.viz import explorer_figures
         from naoviz.viz.export import FORMATS, export_many
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
-        figs = explorer_figures(self.atlas, get_space(self.atlas.space), self.seed, self.eta_index, self.view, self.color)
+        figs = self.figures()
         stem = f"naoviz-seed{self.seed}-eta{self.eta:g}"
         return export_many(list(figs.values()), [folder / f"{stem}-{name}.{fmt}" for name in figs])
 

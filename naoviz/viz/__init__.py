@@ -5,4 +5,3 @@ from naoviz.viz.curves import attention_heatmap, search_curves, training_curves 
 from naoviz.viz.export import export, export_many  # noqa: F401
 from naoviz.viz.maps import embedding_map, label_gap, path_overlay, path_trace_data  # noqa: F401
 from naoviz.viz.path import prediction_chart  # noqa: F401
-from naoviz.viz.atlas_figures import explorer_figures  # noqa: F401
