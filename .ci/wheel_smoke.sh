@@ -16,10 +16,15 @@ WHEEL="$(ls "$WORK"/dist/naoviz-*.whl)"
 ls "$WORK"/dist/naoviz-*.tar.gz >/dev/null
 for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naoviz/resources/dashboard.ipynb \
          naoviz/resources/jupyter/voila/templates/naoviz/conf.json \
-         naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2; do
+         naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2 \
+         naoviz/ui/static/explorer.js naoviz/ui/static/explorer_draw.js naoviz/ui/static/explorer.css \
+         naoviz/ui/static/page_shim.js naoviz/ui/static/query_table.js; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
 done
+"$DEV_PY" -c "import sys, zipfile; n = zipfile.ZipFile('$WHEEL').namelist(); \
+sys.exit(0 if sum(f.startswith('naoviz/resources/shipped/') for f in n) >= 5 else 1)" \
+  || { say "FAIL: the shipped digits model and atlas are missing from $(basename "$WHEEL")"; exit 1; }
 
 say "installing $(basename "$WHEEL") into a fresh venv"
 python3 -m venv "$WORK/venv"
@@ -45,10 +50,14 @@ say "NB201 search"
 NAOVIZ_DATA="$NB201" "$NAOVIZ" search --space nb201 --algo nao --preset fast --queries 20 --no-progress | tee "$WORK/s2.txt"
 grep -q "20 queries" "$WORK/s2.txt"
 
-say "dashboard (digits table, small model, PCA map)"
+say "standalone page (the shipped digits atlas, no kernel)"
+NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" export-page "$WORK/explorer.html" --table digits
+"$DEV_PY" -c "import os, sys; n = os.path.getsize('$WORK/explorer.html'); print('wheel-smoke: page', n, 'bytes'); \
+sys.exit(0 if 100_000 < n < 5_000_000 else 1)"
+
+say "dashboard (offline: the digits table's shipped model and atlas; nothing trained)"
 PORT="$("$DEV_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
-NAOVIZ_DATA="$WORK/empty" NAOVIZ_DASHBOARD_TRAIN=200 NAOVIZ_DASHBOARD_EPOCHS=10 NAOVIZ_DASHBOARD_MAP=pca \
-  "$NAOVIZ" dashboard --port "$PORT" >"$WORK/dashboard.log" 2>&1 &
+NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" dashboard --port "$PORT" >"$WORK/dashboard.log" 2>&1 &
 DASH_PID=$!
 "$DEV_PY" - "$PORT" <<'PY' || { cat "$WORK/dashboard.log"; exit 1; }
 import sys, time, urllib.request
@@ -68,12 +77,16 @@ args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 with sync_playwright() as p:
     browser = p.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=args)
     page = browser.new_page(viewport={"width": 1400, "height": 1200})
+    t0 = time.time()
     page.goto(url, timeout=180_000)
-    page.wait_for_selector(".naoviz-map .js-plotly-plot", timeout=240_000)
-    page.wait_for_function("document.querySelector('.naoviz-map .js-plotly-plot').data[0].x.length > 1000",
-                           timeout=60_000)
-    page.wait_for_selector(".naoviz-cell .js-plotly-plot .scatterlayer", timeout=60_000)
-    print("wheel-smoke: explorer drawn:", page.inner_text(".naoviz-info-box")[:80].replace("\n", " "))
+    page.wait_for_selector(".nx-root[data-ready='1']", timeout=240_000)
+    page.locator(".nx-root").focus()
+    before = page.inner_text(".nx-decoded")
+    for _ in range(10):
+        page.keyboard.press("ArrowRight")
+    print(f"wheel-smoke: explorer interactive after {time.time() - t0:.1f} s; decoded at eta 0:", before[:60])
+    print("wheel-smoke: after 10 steps:", page.inner_text(".nx-decoded")[:60])
     browser.close()
 PY
+test ! -e "$NAOVIZ_CACHE/models" || { say "FAIL: the offline first start trained a model"; exit 1; }
 say "OK"

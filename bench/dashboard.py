@@ -1,10 +1,11 @@
-"""Dashboard start-up: cold (train + cache the model) vs warm (everything cached) build of the app.
+"""Dashboard first start: cold (train the model and build the explorer's atlas) vs warm (atlas cached).
 
-Builds ``naoviz.ui.Dashboard`` in-process (no browser) with the production defaults (1,000 training archs,
-NAOConfig "fast", UMAP map), first in an empty cache folder, then again with the cache warm; waits for the
-background UMAP fit of the cold run and reports it. The browser-side numbers (page load, four sessions,
-memory per kernel) come from tests/test_ui_browser.py (tests/artifacts/*.json).
-Run: .venv/bin/python bench/dashboard.py [--n-train 1000] [--json]
+Builds ``naoviz.ui.Dashboard`` in-process (no browser) in an empty cache folder, with the shipped digits
+model and atlas switched off (``NAOVIZ_SHIPPED_OFF``) so the cold start really builds; then again with the
+cache warm. Reports the stages of the cold build (training, embedding, maps, paths, neighbours) from the
+atlas's own timings, and the warm/cold ratio. With ``--shipped`` the first start uses what ships (digits).
+The browser side (N visitors, websocket bytes, RSS per kernel) is bench/dashboard_load.py.
+Run: .venv/bin/python bench/dashboard.py [--table nb201|nb201-digits] [--map umap|pca] [--seeds N] [--json]
 """
 from __future__ import annotations
 
@@ -18,31 +19,36 @@ import time
 
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser()
+    ap.add_argument("--table", default="nb201", choices=["nb201", "nb201-digits"])
     ap.add_argument("--n-train", type=int, default=1000)
     ap.add_argument("--epochs", type=int, default=None, help="default: the fast preset's")
     ap.add_argument("--map", default="umap", choices=["umap", "pca"])
+    ap.add_argument("--seeds", type=int, default=None, help="paths for the first N classes only (default: all)")
+    ap.add_argument("--shipped", action="store_true", help="let the first start use the shipped digits atlas")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     os.environ["NAOVIZ_CACHE"] = tempfile.mkdtemp(prefix="naoviz-bench-dash-")
+    if not args.shipped:
+        os.environ["NAOVIZ_SHIPPED_OFF"] = "1"
     import torch
     torch.set_num_threads(1)
     t0 = time.perf_counter()
     from naoviz.ui import Dashboard
-    out = {"import_s": time.perf_counter() - t0, "n_train": args.n_train, "map": args.map}
+    opts = dict(table=args.table, n_train=args.n_train, epochs=args.epochs, method=args.map, seeds=args.seeds,
+                background=False)
+    out = {"table": args.table, "import_s": time.perf_counter() - t0, "n_train": args.n_train, "map": args.map,
+           "seeds": args.seeds, "shipped": args.shipped}
     t = time.perf_counter()
-    cold = Dashboard(n_train=args.n_train, epochs=args.epochs, method=args.map, background=False)
-    out["cold_build_s"] = time.perf_counter() - t
-    out["cold_timings"] = cold.timings
-    fut = cold.explorer.session.umap_future
-    if fut is not None:
-        fut.result()
-        out["umap_background_s"] = time.perf_counter() - t
+    cold = Dashboard(**opts)
+    if cold.explorer is None:
+        raise SystemExit(f"dashboard did not build: {cold.stage.value}")
+    out["cold_ready_s"] = time.perf_counter() - t
+    out["cold_atlas_stages_s"] = cold.explorer.atlas.meta.get("timings_s")
     t = time.perf_counter()
-    warm = Dashboard(n_train=args.n_train, epochs=args.epochs, method=args.map, background=False)
-    out["warm_build_s"] = time.perf_counter() - t
-    out["warm_timings"] = warm.timings
-    out["warm_map"] = warm.explorer.session.map_method
-    out["ratio_warm_vs_cold"] = out["warm_build_s"] / out["cold_build_s"]
+    warm = Dashboard(**opts)
+    out["warm_ready_s"] = time.perf_counter() - t
+    out["ratio_warm_vs_cold"] = out["warm_ready_s"] / out["cold_ready_s"]
+    out["atlas_rows"], out["atlas_seeds"] = len(warm.explorer.atlas.labels), int(len(warm.explorer.atlas.seeds))
     if args.json:
         json.dump(out, sys.stdout, indent=2, default=str)
         print()
