@@ -163,6 +163,7 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
     app.open_cell(member)                                              # no row of its own: its class's path
     shown = atlas.labels[app.explorer.seed]
     assert shown != member and space.canonical(space.parse(shown)) == space.canonical(space.parse(member))
+    assert f"{member} is shown as row {app.explorer.seed}" in app.explorer.message
     assert app.tabs.selected_index == 0
     app.tabs.selected_index = 1
     app.open_cell("not a cell")

@@ -214,6 +214,10 @@ class Dashboard:
         _, path_row = self.explorer.atlas.locate(cell, self._bench.space)
         if path_row >= 0:
             self.explorer.seed = path_row
+            shown = self.explorer.atlas.labels[path_row]
+            self.explorer.message = (f"from the Search tab: row {path_row}" if shown == cell else
+                                     f"from the Search tab: {cell} is shown as row {path_row}, the same cell up "
+                                     "to isomorphism")
         else:
             if self.explorer.search == cell:
                 self.explorer.search = ""              # the page acts on a change
