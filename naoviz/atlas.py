@@ -59,6 +59,25 @@ class Atlas:
             raise ValueError(f"row {row} has no path in this atlas")
         return int(hits[0])
 
+    def locate(self, cell: str, space=None) -> tuple[int, int]:
+        """``(row, path_row)`` of a cell string: its row (else, when ``space`` knows isomorphism classes, the
+        row of a cell of its class; -1 when the atlas has neither) and the row whose path the explorer shows
+        for it (itself or its class's representative; -1 when neither has a path)."""
+        rows = {label: i for i, label in enumerate(self.labels)}
+        row = rows.get(cell, -1)
+        classes = getattr(space, "classes", None)
+        if row < 0 and classes is not None:
+            try:
+                members = classes.get(space.canonical(space.parse(cell)), ())
+            except (ValueError, KeyError):
+                members = ()
+            row = next((rows[m] for m in map(space.format, members) if m in rows), -1)
+        if row < 0:
+            return -1, -1
+        with_path = set(self.seeds.tolist())
+        path_row = next((r for r in (row, int(self.class_of[row])) if r in with_path), -1)
+        return row, path_row
+
     def save(self, path) -> tuple[Path, Path]:
         """Write ``path``.safetensors and ``path``.json atomically (JSON last); return both paths."""
         from safetensors.numpy import save as st_save

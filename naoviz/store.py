@@ -22,7 +22,7 @@ from typing import Any, Iterator, Optional, Union
 
 from naoviz.errors import NaovizError
 
-STATUSES = ("running", "finished", "failed")
+STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag; resumable
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 

@@ -97,6 +97,40 @@ def test_nao_search_resumes_to_the_same_incumbent(tmp_path, nb201_table):
     assert len(store.evaluations(run_id)) == 30
 
 
+def test_a_stopped_search_is_a_prefix_marked_stopped_and_resumes_to_the_uninterrupted_run(tmp_path):
+    """The Search tab's stop button: a stop flag set after query 25 ends evolution there (one query at a time
+    after its population); the store says "stopped" and holds exactly those queries; resuming finishes the
+    run as if it had never stopped. Random search proposes batches of 10: the batch in flight finishes."""
+    import threading
+
+    from naoviz.tables import load_benchmark
+    ev = TableEvaluator(load_benchmark("nb201-digits"))
+    reference = start_search("re", ev, 40, 5, progress=False)
+    store, stop = RunStore(tmp_path / "runs.db"), threading.Event()
+
+    def stop_at_25(record):
+        if record.query == 25:
+            stop.set()
+
+    res = start_search("re", ev, 40, 5, store=store, progress=False, on_evaluation=stop_at_25, stop=stop)
+    run_id = res.run_id or store.runs()[0]["id"]
+    assert res.stopped and len(res.history) == 25 and res.to_dict()["stopped"] is True
+    assert [r.arch for r in res.history] == [r.arch for r in reference.history[:25]]
+    assert store.get_run(run_id)["status"] == "stopped" and len(store.evaluations(run_id)) == 25
+    resumed = resume_search(store, run_id, progress=False)
+    assert not resumed.stopped and sum(r.replayed for r in resumed.history) == 25
+    assert [r.arch for r in resumed.history] == [r.arch for r in reference.history]
+    assert store.get_run(run_id)["status"] == "finished" and len(store.evaluations(run_id)) == 40
+    batch = threading.Event()
+    rs = start_search("rs", ev, 40, 5, progress=False, stop=batch,
+                      on_evaluation=lambda r: batch.set() if r.query == 13 else None)
+    assert rs.stopped and len(rs.history) == 20            # the second batch of 10 finished, no third began
+    done = threading.Event()
+    full = start_search("rs", ev, 20, 5, progress=False, stop=done,
+                        on_evaluation=lambda r: done.set() if r.query == 20 else None)
+    assert not full.stopped and len(full.history) == 20    # a flag set on the last query stops nothing
+
+
 # -- a run store is data: nothing in it picks code ---------------------------------------------------
 _EVIL_MODULE = '''
 import os, pathlib

@@ -19,14 +19,155 @@ def test_error_line_is_escaped():
 
 # -- panels and dashboard --------------------------------------------------------------------------
 def test_panel_helpers():
-    from naoviz.ui.panels import child_summary, table_html
-    rows = [{"algo": "NAO", "query": i, "source": "decoder", "value": 1.0, "report": 2.0, "arch": "<a>"} for i in range(12)]
-    html = table_html(rows, limit=3, value="valid_acc", report="test_acc")
-    assert html.count("<tr>") == 4 and "&lt;a&gt;" in html and ">11<" in html
-    assert "<th>valid_acc</th><th>test_acc</th>" in html
+    from naoviz.ui.panels import child_summary
+    from naoviz.ui.search_panel import compare_command, search_summary
     from types import SimpleNamespace
     line = child_summary("|<b>~0|", SimpleNamespace(test_acc=91.25, epochs=4, params=21650, wall_time_s=2.0))
     assert "<code>|&lt;b&gt;~0|</code>" in line and "91.2" in line and "4 epoch" in line and "21,650" in line
+    text = search_summary({"NAO": [np.array([1.0, 3.0]), np.array([1.0, 5.0])], "RS": [np.array([2.0])], "LS": []},
+                          "test_acc")
+    assert text == "incumbent test_acc — NAO: 4.00 ± 1.41 (n=2) · RS: 2.00"
+    assert compare_command("nb201-digits", ["nao", "rs"], 20, 3, 2, "fast") == \
+        "naoviz compare --space nb201-digits --algos nao:fast,rs --queries 20 --seeds 2 --first-seed 3"
+
+
+
+def _table():
+    from naoviz.ui.query_table import QueryTable, search_columns
+    opened = []
+    t = QueryTable(search_columns("valid_acc", "test_acc"), on_open=opened.append)
+    t.rows = [["NAO", 0, 1, "random", 90.0, 89.5, "|a~0|"], ["random search", 1, 2, "random", 91.0, None, "|B~0|"],
+              ["NAO", 0, 3, "decoder", 90.0, 92.0, "|c~0|nor_conv"], ["NAO", 1, 4, "mutation", 88.0, 92.0, "|d~0|"]]
+    return t, opened
+
+
+def test_query_table_sorts_filters_and_opens_rows_like_the_page():
+    """The rule static/query_table.js follows: a header click sorts (again: descending; ties in run order,
+    missing numbers last); filter tokens all hold (text anywhere in a text column, or column<op>number)."""
+    import traitlets
+    t, opened = _table()
+    assert t.view() == [0, 1, 2, 3]                                    # run order
+    t.sort = "value"
+    assert t.view() == [3, 0, 2, 1]                                    # 88, 90, 90 (run order), 91
+    t.sort = "-value"
+    assert t.view() == [1, 0, 2, 3]
+    t.sort = "-report"
+    assert t.view() == [2, 3, 0, 1]                                    # 92, 92 (run order), 89.5, missing last
+    t.sort = "report"
+    assert t.view() == [0, 2, 3, 1]
+    t.sort = "cell"
+    assert t.view() == [1, 0, 2, 3]                                    # "|B" < "|a": code-point order, like JS
+    t.sort, t.filter = "", "nao"
+    assert t.view() == [0, 2, 3]                                       # case-insensitive, any text column
+    t.filter = "NAO test_acc>=92 nor_conv"
+    assert t.view() == [2]                                             # every token; a column by its header
+    t.filter = "report<90 seed=0"
+    assert t.view() == [0]                                             # a missing value never passes a comparison
+    t.filter = "value>abc"
+    assert t.view() == []                                              # not a number: a text token, no match
+    t.filter = ""
+    with pytest.raises(traitlets.TraitError, match="sort"):
+        t.sort = "-nope"
+    t._on_custom(t, {"type": "open", "index": 2}, [])                  # what a click on the third row sends
+    t._on_custom(t, {"type": "open", "index": 99}, [])                 # a row that is gone: nothing happens
+    assert opened == [{"searcher": "NAO", "seed": 0, "query": 3, "source": "decoder", "value": 90.0,
+                       "report": 92.0, "cell": "|c~0|nor_conv"}]
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from naoviz.tables import load_benchmark
+    return load_benchmark("nb201-digits")
+
+
+def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
+    """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
+    for bit; min–max is the lowest and highest run; every query is a row of the table."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=12)
+    sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), 1, 3
+    sp.budget.value = 12
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
+    assert "naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1" in sp.msg.value
+    summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
+    traces = {t.name: t for t in sp.curve.data}
+    assert sp.curve.layout.legend.title.text == "line: mean · band: ± 1 sd"
+    for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
+        cli = summary["algos"][algo]
+        assert [c.tolist() for c in sp.curves[label]] == cli["curves"]
+        mean, sd = np.asarray(cli["mean"]), np.asarray(cli["sd"])
+        assert list(traces[f"{label} (n=3)"].y) == cli["mean"]
+        band = np.asarray(traces[f"{label} ± 1 sd"].y)
+        assert np.array_equal(band, np.r_[mean + sd, (mean - sd)[::-1]])
+        assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
+        rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
+        assert [r[2] for r in rows] == list(range(1, 13))               # every query of seed 2, in order
+    sp.band.value = "minmax"                                           # redrawn from the same runs
+    traces = {t.name: t for t in sp.curve.data}
+    runs = np.asarray(summary["algos"]["re"]["curves"])
+    band = np.asarray(traces["regularised evolution min–max"].y)
+    assert np.array_equal(band, np.r_[runs.max(axis=0), runs.min(axis=0)[::-1]])
+    assert sp.curve.layout.legend.title.text == "line: mean · band: min–max"
+
+
+def test_search_tab_stop_ends_after_the_current_query(digits):
+    """Stop pressed during query 25 of evolution (one query at a time after its 20 random ones): the run ends
+    there, no further searcher or seed starts, the curve and the table hold exactly what ran."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=30)
+    sp.algos.value, sp.seeds.value = ("rs", "re"), 2
+    sp.budget.value = 30
+    press = lambda ch: sp.stop() if ch["new"] == 55 else None          # noqa: E731
+    sp.progress.observe(press, names="value")
+    sp.start(wait=True)
+    assert "stopped" in sp.msg.value and "after 55 queries" in sp.msg.value
+    assert sp.progress.value == 55 and len(sp.table.rows) == 55
+    assert not sp.run_btn.disabled and sp.stop_btn.disabled
+    assert [len(c) for c in sp.curves["random search"]] == [30]
+    assert [len(c) for c in sp.curves["regularised evolution"]] == [25]
+    assert [r.stopped for r in sp.results] == [False, True]
+    full = start_search("re", TableEvaluator(digits), 30, 0, progress=False)
+    assert sp.curves["regularised evolution"][0].tolist() == full.incumbent_curve()[:25].tolist()
+    sp.progress.unobserve(press, names="value")
+    sp.start(wait=True)                                                # a new run after a stop runs to the end
+    assert "done" in sp.msg.value and sp.progress.value == 120
+
+
+def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
+    """Dashboard wiring: a clicked row sets the explorer's seed to the row with that cell's path (the cell
+    itself or its isomorphism class's representative) and shows the Explorer tab; a cell the atlas lacks goes
+    to the explorer's search box."""
+    from naoviz.ui import Dashboard
+    app = Dashboard(table="nb201-digits", background=False)
+    app.tabs.selected_index = 1
+    sp = app.search
+    sp.algos.value, sp.seeds.value = ("rs",), 1
+    sp.budget.value = 10
+    sp.start(wait=True)
+    space, atlas = digits.space, app.explorer.atlas
+    sp.table.sort = "-report"
+    best = sp.table.view()[0]
+    cell = sp.table.rows[best][6]
+    sp.table.open_row(best)
+    assert app.tabs.selected_index == 0
+    shown = atlas.labels[app.explorer.seed]
+    assert space.canonical(space.parse(shown)) == space.canonical(space.parse(cell))
+    labels = set(atlas.labels)
+    member = next(space.format(m) for ms in space.classes.values() for m in ms if space.format(m) not in labels)
+    app.tabs.selected_index = 1
+    app.open_cell(member)                                              # no row of its own: its class's path
+    shown = atlas.labels[app.explorer.seed]
+    assert shown != member and space.canonical(space.parse(shown)) == space.canonical(space.parse(member))
+    assert f"{member} is shown as row {app.explorer.seed}" in app.explorer.message
+    assert app.tabs.selected_index == 0
+    app.tabs.selected_index = 1
+    app.open_cell("not a cell")
+    assert app.explorer.search == "not a cell" and app.tabs.selected_index == 0
 
 
 def test_search_and_child_panels_run(nb201_table):
@@ -58,9 +199,9 @@ def search_panel_run(nb201_table):
     sp.algos.value, sp.seed.value = ("rs", "re", "ls"), 3
     drawn, draw = [], sp._draw
 
-    def spy():
-        drawn.append({k: np.array(v) for k, v in sp.curves.items()})
-        draw()
+    def spy(table=True):
+        drawn.append({k: np.array(v[0]) for k, v in sp.curves.items()})
+        draw(table)
 
     sp._draw = spy
     sp.start(wait=True)
@@ -78,7 +219,7 @@ def test_search_tab_and_compare_give_the_same_incumbent(search_panel_run, nb201_
     summary = compare(ev, [("rs", None), ("re", None), ("ls", None)], 20, [3])
     for algo in ("rs", "re", "ls"):
         cli = summary["algos"][algo]["curves"][0]
-        assert sp.curves[ALGO_LABELS[algo]].tolist() == cli
+        assert sp.curves[ALGO_LABELS[algo]][0].tolist() == cli
         # every live redraw showed a prefix of that same curve (the live rule is the CLI's rule)
         live = [d[ALGO_LABELS[algo]] for d in drawn if ALGO_LABELS[algo] in d]
         assert live and all(c.tolist() == cli[:len(c)] for c in live) and len(live[-1]) == 20
@@ -90,9 +231,9 @@ def test_search_tab_curve_is_not_the_running_best_report(search_panel_run, nb201
     sp, _ = search_panel_run
     ev = TableEvaluator(nb201_table, metric=sp.metric, report=sp.report)
     # seed 3, budget 20: evolution's best test accuracy is not on its best-by-validation cell
-    reports = [r["report"] for r in sp.rows if r["algo"] == "regularised evolution"]
+    reports = [r[5] for r in sp.rows if r[0] == "regularised evolution"]
     running_best = np.maximum.accumulate(reports)
-    curve = sp.curves["regularised evolution"]
+    curve = sp.curves["regularised evolution"][0]
     assert not np.array_equal(curve, running_best) and curve[-1] < running_best[-1]
     assert curve.tolist() == start_search("re", ev, 20, 3, progress=False).incumbent_curve().tolist()
 

@@ -117,7 +117,37 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     page.get_by_role("tab", name="Search").click()                     # built on first open, in the kernel
     page.wait_for_selector(".js-plotly-plot", timeout=120_000)
     assert page.get_by_role("button", name=re.compile("run")).count() >= 1
+    _search_table_sorts_filters_and_opens_the_explorer(page)
     page.context.close()
+
+
+def _search_table_sorts_filters_and_opens_the_explorer(page):
+    """Search tab: random search over two seeds; the query table sorts and filters in the page (the rule of
+    naoviz.ui.query_table.view); a click on a row shows that cell's class in the explorer."""
+    page.wait_for_selector(".nq-root[data-ready='1']", timeout=60_000)
+    page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
+    seeds = page.locator(".naoviz-search input[type=number]").nth(1)
+    seeds.fill("2")
+    seeds.press("Enter")
+    page.get_by_role("button", name="run search").click()
+    page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
+    page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('40 of 40')", timeout=10_000)
+    header = page.locator(".nq-table th", has_text="test_acc")
+    header.click()
+    header.click()                                                     # again: descending
+    page.fill(".nq-filter", "seed=1 random")
+    page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('20 of 40')", timeout=5000)
+    rows = page.eval_on_selector_all(".nq-table tbody tr", "rs => rs.map(r => [...r.children].map(c => c.textContent))")
+    reports = [float(r[5]) for r in rows]
+    assert len(rows) == 20 and {r[1] for r in rows} == {"1"} and reports == sorted(reports, reverse=True)
+    cell = rows[0][6]
+    page.click(".nq-table tbody tr:first-child")
+    page.wait_for_function("document.querySelector('.nx-root').offsetParent !== null", timeout=20_000)
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('from the Search tab')",
+                           timeout=10_000)
+    shown = page.inner_text(".nx-info")
+    assert f"seed row {page.input_value('.nx-seed')}" in shown
+    assert cell in shown or "same cell up to isomorphism" in page.inner_text(".nx-msg")
 
 
 def test_link_state_round_trip_and_1024px(server, browser):

@@ -124,6 +124,40 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     return out
 
 
+BANDS = ("sd", "minmax")
+
+
+def incumbent_band(curves: Sequence, band: str = "sd") -> dict:
+    """Mean and band of incumbent curves over runs (seeds), after each query.
+
+    ``curves``: one 1-D curve per run; lengths may differ (a stopped or still-running search), so query q
+    (0-based) is summarised over the runs that reached it; NaN (no feasible incumbent yet) is left out.
+    ``band``: "sd" (mean ± one sample standard deviation, ddof=1, ``compare``'s sd; no width with one run) or
+    "minmax" (lowest and highest run). Returns ``{"mean", "sd", "lo", "hi", "n"}`` (``n``: runs counted),
+    each ``(max length,)``; with equal, finite curves ``mean`` and ``sd`` are :func:`compare`'s, bit for bit.
+    """
+    if band not in BANDS:
+        raise ValueError(f"band: expected one of {', '.join(BANDS)}, got {band!r}")
+    runs = [np.asarray(c, dtype=float).ravel() for c in curves]
+    width = max((len(c) for c in runs), default=0)
+    arr = np.full((len(runs), width), np.nan)                       # (runs, queries), NaN past a run's end
+    for i, c in enumerate(runs):
+        arr[i, :len(c)] = c
+    ok = np.isfinite(arr)
+    n = ok.sum(axis=0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        # the same operations as ndarray.mean/std, so equal curves give compare's numbers bit for bit
+        mean = np.where(ok, arr, 0.0).sum(axis=0) / n
+        dev = np.where(ok, arr - mean, 0.0)
+        sd = np.where(n > 1, np.sqrt((dev * dev).sum(axis=0) / (n - 1)), 0.0)
+        if band == "sd":
+            lo, hi = mean - sd, mean + sd
+        else:
+            lo = np.where(n > 0, np.where(ok, arr, np.inf).min(axis=0, initial=np.inf), np.nan)
+            hi = np.where(n > 0, np.where(ok, arr, -np.inf).max(axis=0, initial=-np.inf), np.nan)
+    return {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": n}
+
+
 def at_optimum(values: np.ndarray, optimum: Optional[float], report_sign: float) -> np.ndarray:
     """Boolean mask: reported ``values`` at the optimum, in the report metric's direction (NaN never is)."""
     values = np.asarray(values, dtype=float)

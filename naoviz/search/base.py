@@ -21,6 +21,11 @@ from naoviz.spaces.base import Arch
 SOURCES = ("random", "decoder", "mutation")
 
 
+class SearchStopped(Exception):
+    """Raised inside a search when its ``stop`` flag is set; :meth:`Searcher.run` turns it into a result
+    marked ``stopped`` (the searcher itself never sees it)."""
+
+
 @dataclass
 class Record:
     """One unique evaluation: query number (1-based), arch string, canonical id, search metric value,
@@ -84,6 +89,7 @@ class SearchResult:
     wall_s: float = 0.0
     constraints: list = field(default_factory=list)    # constraint texts, e.g. ["latency_pixel3<=12"]
     objectives: list = field(default_factory=list)     # --objectives columns (Pareto search), or []
+    stopped: bool = False          # its stop flag ended it before the budget (history is a prefix of the full run)
 
     def _incumbent_index(self) -> np.ndarray:
         """``idx[q]`` = history position of the incumbent after query q+1 (see :func:`incumbent_index`)."""
@@ -132,7 +138,7 @@ class SearchResult:
             extra = {"constraints": list(self.constraints), "objectives": list(self.objectives),
                      "feasible_frac": float(self.feasible().mean()) if self.history else None}
         return {**extra, "algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
-                "seed": self.seed, "budget": self.budget, "queries": len(self.history),
+                "seed": self.seed, "budget": self.budget, "queries": len(self.history), "stopped": self.stopped,
                 "run_id": self.run_id, "wall_s": self.wall_s, "train_time_s": self.train_time_s,
                 "incumbent": inc.to_dict() if inc else None, "counts": self.counts(),
                 "incumbent_curve": self.incumbent_curve().tolist(), "config": self.config,
@@ -140,16 +146,21 @@ class SearchResult:
 
 
 class SearchContext:
-    """The budgeted, deduplicating, logging, replaying evaluation service a searcher talks to."""
+    """The budgeted, deduplicating, logging, replaying evaluation service a searcher talks to.
+
+    ``stop``: anything with ``is_set()`` (a ``threading.Event``). Once set, ``done`` is True and the next
+    :meth:`evaluate` raises :class:`SearchStopped` before any new work: the evaluations already finished (and
+    stored) stay, so a stopped run is a prefix of the uninterrupted one and resumes like it."""
 
     def __init__(self, evaluator, budget: int, *, algo: str, seed: int, store=None, run_id=None,
                  replay: Optional[dict] = None, progress: bool = True,
-                 on_evaluation: Optional[Callable[[Record], None]] = None):
+                 on_evaluation: Optional[Callable[[Record], None]] = None, stop=None):
         self.evaluator, self.space = evaluator, evaluator.space
         self.budget, self.algo, self.seed = int(budget), algo, int(seed)
         self.store, self.run_id = store, run_id
         self.replay = dict(replay or {})          # canonical -> stored evaluation dict
         self.on_evaluation = on_evaluation
+        self.stop = stop
         self.maximize = bool(getattr(evaluator, "maximize", True))
         self.constraints = tuple(getattr(evaluator, "constraints", ()) or ())
         self.objectives = tuple(getattr(evaluator, "objectives", ()) or ())
@@ -171,8 +182,13 @@ class SearchContext:
         return self.budget - len(self.history)
 
     @property
+    def stopped(self) -> bool:
+        """The stop flag is set: the search ends before its next evaluation."""
+        return self.stop is not None and bool(self.stop.is_set())
+
+    @property
     def done(self) -> bool:
-        return self.remaining <= 0
+        return self.remaining <= 0 or self.stopped
 
     def is_new(self, arch: Arch) -> bool:
         return self.space.canonical(arch) not in self.seen
@@ -225,8 +241,11 @@ class SearchContext:
 
         Duplicates (of history or earlier in the batch) are dropped silently. Stored evaluations of a
         resumed run answer without calling the evaluator; the others run concurrently on the evaluator's
-        executor and each is written to the store the moment it finishes.
+        executor and each is written to the store the moment it finishes. Raises :class:`SearchStopped`
+        (evaluating nothing) once the stop flag is set.
         """
+        if self.stopped:
+            raise SearchStopped
         batch, taken = [], set()
         for i, (arch, source) in enumerate(candidates):
             if len(batch) >= self.remaining:
@@ -315,8 +334,10 @@ class Searcher(ABC):
 
     def run(self, evaluator, budget: int, seed: int, store=None, run_id: Optional[str] = None,
             progress: bool = True, on_evaluation: Optional[Callable[[Record], None]] = None,
-            replay: Optional[Sequence[dict]] = None) -> SearchResult:
-        """Search until ``budget`` unique (by canonical form) evaluations; ``replay`` = stored evaluations."""
+            replay: Optional[Sequence[dict]] = None, stop=None) -> SearchResult:
+        """Search until ``budget`` unique (by canonical form) evaluations; ``replay`` = stored evaluations;
+        ``stop`` (a ``threading.Event``): when set, the search ends before its next evaluation and the result
+        is marked ``stopped``."""
         if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
             raise ValueError(f"budget: must be an int, got {budget!r}")
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= 2**63 - 1:
@@ -331,17 +352,20 @@ class Searcher(ABC):
             raise ValueError(f"budget: {budget} exceeds the {len(classes)} distinct architectures of the space")
         replay_map = {r["canonical"]: r for r in (replay or [])}
         ctx = SearchContext(evaluator, budget, algo=self.name, seed=seed, store=store, run_id=run_id,
-                            replay=replay_map, progress=progress, on_evaluation=on_evaluation)
+                            replay=replay_map, progress=progress, on_evaluation=on_evaluation, stop=stop)
         start = time.perf_counter()
         try:
             self._search(ctx, np.random.default_rng(int(seed)))
+        except SearchStopped:
+            pass
         finally:
             ctx.close()
-        if ctx.replay:
+        stopped = ctx.stopped and len(ctx.history) < budget
+        if ctx.replay and not stopped:
             warnings.warn(f"resume: {len(ctx.replay)} stored evaluation(s) were not proposed again "
                           "(the searcher or its settings changed since the run was stored)", stacklevel=2)
         return SearchResult(algo=self.name, space=ctx.space.name, metric=evaluator.metric,
                             report=evaluator.report, maximize=ctx.maximize, seed=int(seed), budget=budget,
                             history=ctx.history, config=asdict(self.config), run_id=run_id,
                             wall_s=time.perf_counter() - start, constraints=[str(c) for c in ctx.constraints],
-                            objectives=list(ctx.objectives))
+                            objectives=list(ctx.objectives), stopped=stopped)

@@ -3,6 +3,7 @@
 The store row of a run holds everything needed to rebuild it (algo, searcher config, budget, evaluator
 settings, seed); a resumed searcher re-proposes the same archs from the same seed, takes the answers it
 already has from the store and evaluates only the rest, so no finished evaluation is lost or repeated.
+A search ended by its ``stop`` flag (the Search tab's stop button) is marked "stopped" and resumes the same way.
 """
 from __future__ import annotations
 
@@ -23,19 +24,21 @@ def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: O
 
 def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
                  config: Optional[dict] = None, store=None, progress: bool = True,
-                 on_evaluation: Optional[Callable[[Record], None]] = None) -> SearchResult:
-    """A new search; with ``store`` every finished evaluation is written to a new run as it completes."""
+                 on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
+    """A new search; with ``store`` every finished evaluation is written to a new run as it completes.
+    ``stop`` (a ``threading.Event``): set it to end the search before its next evaluation (see
+    :class:`~naoviz.search.base.SearchContext`); the result says ``stopped`` and a stored run is "stopped"."""
     seed = check_int(seed, "seed")                # before any work: numpy and SQLite take 0..2**63-1
     searcher = make_searcher(algo, preset=preset, config=config)
     if store is None:
-        return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, replay=None)
+        return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, None, stop)
     run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), seed)
     with store.hold_run(run_id):                  # the only writer of the new run while it runs
-        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay=None)
+        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, None, stop)
 
 
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
-                  on_evaluation: Optional[Callable[[Record], None]] = None) -> SearchResult:
+                  on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
     """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run."""
     run = store.get_run(run_id)
     if run["kind"] != "search":
@@ -54,8 +57,7 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     with store.hold_run(run_id):
         replay = store.evaluations(run_id)
         store.set_status(run_id, "running")
-        return _run(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation,
-                    replay=replay)
+        return _run(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation, replay, stop)
 
 
 def _search_config(run: dict) -> dict:
@@ -74,14 +76,14 @@ def _search_config(run: dict) -> dict:
     return cfg
 
 
-def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay) -> SearchResult:
+def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop) -> SearchResult:
     try:
         result = searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
-                              on_evaluation=on_evaluation, replay=replay)
+                              on_evaluation=on_evaluation, replay=replay, stop=stop)
     except BaseException:
         if store is not None:
             store.set_status(run_id, "failed")
         raise
     if store is not None:
-        store.set_status(run_id, "finished")
+        store.set_status(run_id, "stopped" if result.stopped else "finished")
     return result

@@ -6,7 +6,7 @@ pull in plotly and the dashboard's FigureWidgets: a student's kernel stays small
 from importlib import import_module
 
 _LAZY = {
-    "Dashboard": "naoviz.ui.dashboard", "ChildPanel": "naoviz.ui.panels", "SearchPanel": "naoviz.ui.panels",
+    "Dashboard": "naoviz.ui.dashboard", "ChildPanel": "naoviz.ui.panels", "SearchPanel": "naoviz.ui.search_panel",
     "ExplorerWidget": "naoviz.ui.explorer_widget", "write_page": "naoviz.ui.page",
 }
 __all__ = list(_LAZY)

@@ -1,4 +1,5 @@
-"""Small helpers the panels share: an error line, and plotly FigureWidgets that reach the browser whole.
+"""Small helpers the panels share: an error line, a worker thread, and plotly FigureWidgets that reach the
+browser whole.
 
 Only the Search and Child panels draw with plotly; the explorer widget never does, so a visit that stays in
 the explorer never loads plotly's front end.
@@ -6,7 +7,12 @@ the explorer never loads plotly's front end.
 from __future__ import annotations
 
 import html
+import logging
+import threading
 from functools import lru_cache
+from typing import Callable
+
+log = logging.getLogger("naoviz.ui")
 
 
 def error_html(message: str) -> str:
@@ -48,3 +54,17 @@ def swap_figure(box, old, fig):
     box.children = [new]
     old.close()
     return new
+
+
+def in_thread(target: Callable[[], None], on_error: Callable[[Exception], None]) -> threading.Thread:
+    """Run ``target`` in a daemon thread (a panel's work; the page stays responsive); an exception goes to
+    ``on_error`` (shown in the panel) and the log, never to the console as a traceback."""
+    def run():
+        try:
+            target()
+        except Exception as exc:  # noqa: BLE001 - shown in the panel
+            log.warning("naoviz panel: %s: %s", type(exc).__name__, exc)
+            on_error(exc)
+    t = threading.Thread(target=run, daemon=True, name="naoviz-panel")
+    t.start()
+    return t

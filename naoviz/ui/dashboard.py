@@ -205,8 +205,24 @@ class Dashboard:
                           "a complete table with <code>naoviz build-table --archs all</code>.</p>")
         from naoviz.ui.panels import SearchPanel
         self.search = SearchPanel(bench, metric=self._spec(bench).metric, budget=o["search_budget"],
-                                  nao_config=o["nao_search_config"])
+                                  nao_config=o["nao_search_config"], open_cell=self.open_cell)
         return self.search.widget
+
+    def open_cell(self, cell: str) -> None:
+        """Show ``cell`` in the explorer (a click on a Search tab row) and switch to it: its path when the cell
+        or its isomorphism class has one in the atlas, else the explorer's search box finds it."""
+        _, path_row = self.explorer.atlas.locate(cell, self._bench.space)
+        if path_row >= 0:
+            self.explorer.seed = path_row
+            shown = self.explorer.atlas.labels[path_row]
+            self.explorer.message = (f"from the Search tab: row {path_row}" if shown == cell else
+                                     f"from the Search tab: {cell} is shown as row {path_row}, the same cell up "
+                                     "to isomorphism")
+        else:
+            if self.explorer.search == cell:
+                self.explorer.search = ""              # the page acts on a change
+            self.explorer.search = cell
+        self.tabs.selected_index = 0
 
     def _current_decoded(self):
         """The cell the explorer shows decoded now (what the Child tab trains)."""

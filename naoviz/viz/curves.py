@@ -30,30 +30,46 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
     return fig
 
 
-def search_curves(curves: Mapping[str, np.ndarray], metric: str = "test accuracy", *,
+BAND_LABELS = {"sd": "± 1 sd", "minmax": "min–max"}
+
+
+def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *, band: str = "sd",
                   lower_is_better: bool = False, title: str = "") -> go.Figure:
-    """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries) or (queries,);
-    the line is the mean over runs, the band mean ± one standard deviation (only with ≥ 2 runs). Each name
-    gets its own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
+    """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries), (queries,) or
+    a list of per-run curves (lengths may differ: a stopped or running search). The line is the mean over the
+    runs that reached each query, the band (with ≥ 2 runs) mean ± one sample sd (``band="sd"``, the sd of
+    ``naoviz compare``) or lowest to highest run (``"minmax"``), both from
+    :func:`naoviz.experiments.search.incumbent_band`; the legend's title names the band. Each name gets its
+    own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
+    from naoviz.experiments.search import incumbent_band
+    if band not in BAND_LABELS:
+        raise ValueError(f"band: expected one of {', '.join(BAND_LABELS)}, got {band!r}")
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
                                 yaxis_title=f"incumbent {metric}", uirevision="search",
                                 margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
     colors = algo_colors(list(curves))
+    banded = False
     for name, arr in curves.items():
-        arr = np.atleast_2d(np.asarray(arr, dtype=float))
-        if arr.size == 0:
+        runs = list(np.atleast_2d(arr)) if isinstance(arr, np.ndarray) else [np.asarray(c, float) for c in arr]
+        runs = [r for r in runs if len(r)]
+        if not runs:
             continue
-        x = np.arange(1, arr.shape[1] + 1)
-        mean = np.nanmean(arr, axis=0)
+        stats = incumbent_band(runs, band)
+        x = np.arange(1, len(stats["mean"]) + 1)
         color = colors[name]
-        if arr.shape[0] >= 2:
-            sd = np.nanstd(arr, axis=0)
-            fig.add_trace(go.Scatter(name=f"{name} ± sd", x=np.r_[x, x[::-1]], y=np.r_[mean + sd, (mean - sd)[::-1]],
-                                     fill="toself", fillcolor=color, opacity=0.2, line=dict(width=0),
-                                     hoverinfo="skip", showlegend=False, legendgroup=name))
-        label = f"{name} (n={arr.shape[0]})" if arr.shape[0] > 1 else name
-        fig.add_trace(go.Scatter(name=label, x=x, y=mean, mode="lines", line=dict(color=color, width=2),
-                                 legendgroup=name))
+        if len(runs) >= 2:
+            banded = True
+            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x, x[::-1]],
+                                     y=np.r_[stats["hi"], stats["lo"][::-1]], fill="toself", fillcolor=color,
+                                     opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
+                                     legendgroup=name))
+        label = f"{name} (n={len(runs)})" if len(runs) > 1 else name
+        fig.add_trace(go.Scatter(name=label, x=x, y=stats["mean"], mode="lines", line=dict(color=color, width=2),
+                                 legendgroup=name, customdata=stats["n"],
+                                 hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
+                                 if len(runs) > 1 else None))
+    if banded:
+        fig.update_layout(legend_title_text=f"line: mean · band: {BAND_LABELS[band]}")
     return fig
 
 

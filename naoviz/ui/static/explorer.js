@@ -343,6 +343,8 @@ async function render({ model, el }) {
   model.on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
   model.on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
   model.on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
+  model.on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
+  model.on("change:search", () => { const q = model.get("search"); if (q !== $(".nx-search").value) { $(".nx-search").value = q; search(q); } });
 
   // -- first draw ---------------------------------------------------------------------------------------
   const s0 = model.get("seed"), i0 = model.get("eta_index");

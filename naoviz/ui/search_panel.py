@@ -1,0 +1,208 @@
+"""The Search tab: NAO, regularised evolution, random and local search on the benchmark table, live, over one
+or several seeds, with a stop button, the incumbent curves as mean ± band, and a table of every query.
+
+Each (seed, searcher) runs through :func:`naoviz.search.runs.start_search` (the runner of ``naoviz
+search``/``compare``) in a background thread, so the page stays responsive; the curve of a run is
+:func:`naoviz.search.base.incumbent_curve` and the mean and band over seeds are
+:func:`naoviz.experiments.search.incumbent_band`, the numbers ``naoviz compare`` prints for the same seeds.
+"""
+from __future__ import annotations
+
+import html
+import threading
+import time
+from typing import Callable, Optional
+
+import ipywidgets as W
+import numpy as np
+
+from naoviz.ui.common import error_html, figure_widget, in_thread
+from naoviz.ui.query_table import QueryTable, search_columns
+from naoviz.viz.curves import BAND_LABELS, search_curves
+from naoviz.viz.theme import ALGO_LABELS
+
+MAX_SEEDS = 10
+REDRAW_S = 0.25          # live curve redraws at most this often
+TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
+
+
+def search_summary(curves: dict, report: str, band: str = "sd") -> str:
+    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds."""
+    from naoviz.experiments.search import incumbent_band
+    parts = []
+    for name, runs in curves.items():
+        runs = [r for r in runs if len(r)]
+        if not runs:
+            continue
+        s = incumbent_band(runs, band)
+        spread = f" ± {s['sd'][-1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
+        parts.append(f"{name}: {s['mean'][-1]:.2f}{spread}")
+    return f"incumbent {report} — " + " · ".join(parts) if parts else ""
+
+
+def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str) -> str:
+    """The ``naoviz compare`` line that prints the same means and sds as the tab (shown when a run ends)."""
+    names = ",".join(f"nao:{preset}" if a == "nao" and preset else a for a in algos)
+    return (f"naoviz compare --space {bench_name} --algos {names} --queries {budget} --seeds {n_seeds} "
+            f"--first-seed {first_seed}")
+
+
+def _cell(v) -> Optional[float]:
+    return float(v) if np.isfinite(v) else None          # JSON has no NaN: the table shows "–"
+
+
+class SearchPanel:
+    """Run the chosen searchers for seeds ``first seed .. first seed + seeds - 1`` (seed by seed, so every
+    searcher's band grows together); ``stop`` ends the running search after its current query and starts no
+    other. ``open_cell(cell_str)``: called when a row of the query table is clicked (the dashboard opens the
+    cell in the explorer); without it the table only sorts and filters."""
+
+    def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
+                 nao_preset: str = "fast", nao_config: Optional[dict] = None,
+                 open_cell: Optional[Callable[[str], None]] = None):
+        import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
+        import naoviz.experiments.search  # noqa: F401
+        import naoviz.search  # noqa: F401
+        self.bench, self.metric = bench, metric
+        from naoviz.evaluate import TableEvaluator
+        # the same default report as `naoviz search`/`compare`: the table's test accuracy
+        self.report = report or TableEvaluator(bench, metric=metric).report
+        self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
+        self.open_cell = open_cell
+        self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
+                                      description="algorithms", rows=len(ALGO_LABELS))
+        self.budget = W.IntSlider(value=budget, min=10, max=300, step=10, description="budget")
+        small = W.Layout(width="150px")
+        self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="first seed", layout=small)
+        self.seeds = W.BoundedIntText(value=1, min=1, max=MAX_SEEDS, description="seeds", layout=small)
+        self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
+                               description="band", layout=W.Layout(width="220px"))
+        self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
+        self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
+                                 tooltip="stop after the current query")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
+        self.msg = W.HTML()
+        self.table = QueryTable(search_columns(metric, self.report), on_open=self._open_row)
+        self.rows: list[list] = []                 # one per query, in the table's column order
+        self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
+        self.results: list = []                    # SearchResult of each finished (or stopped) run
+        self.curve = figure_widget(self._figure())
+        self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
+        self.run_btn.on_click(lambda _: self.start())
+        self.stop_btn.on_click(lambda _: self.stop())
+        self.band.observe(lambda _: self._draw(table=False), names="value")
+        self._stop = threading.Event()
+        self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
+        self.thread: Optional[threading.Thread] = None
+        controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), self.band,
+                           W.HBox([self.run_btn, self.stop_btn])])
+        hint = W.HTML("<small>Every query of the run: click a header to sort, type to filter (e.g. "
+                      "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
+        self.widget = W.VBox([W.HBox([self.algos, controls], layout=W.Layout(flex_flow="row wrap")),
+                              W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
+                              self.curve_box, hint, self.table])
+        self.widget.add_class("naoviz-search")
+
+    # -- running --------------------------------------------------------------------------------------
+    def start(self, wait: bool = False) -> None:
+        if self.thread is not None and self.thread.is_alive():
+            return
+        self._stop.clear()
+        self.run_btn.disabled, self.stop_btn.disabled = True, False
+        self.rows, self.curves, self.results = [], {}, []
+        self.thread = in_thread(self._run, self._failed)
+        if wait:
+            self.thread.join()
+
+    def stop(self) -> None:
+        """End the running search after its current query; no further (seed, searcher) starts."""
+        if self.thread is not None and self.thread.is_alive():
+            self._stop.set()
+            self.stop_btn.disabled = True
+            self.msg.value = "<i>stopping after the current query…</i>"
+
+    def _failed(self, exc: Exception) -> None:
+        self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
+        self.run_btn.disabled, self.stop_btn.disabled = False, True
+
+    def _run(self) -> None:
+        from naoviz.evaluate import TableEvaluator
+        from naoviz.search import incumbent_curve, start_search
+
+        algos, budget = list(self.algos.value), int(self.budget.value)
+        first, n_seeds = int(self.seed.value), int(self.seeds.value)
+        self.progress.max, self.progress.value = max(budget * len(algos) * n_seeds, 1), 0
+        evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
+        last = {"curve": 0.0, "table": 0.0}
+        for seed in range(first, first + n_seeds):
+            for algo in algos:
+                if self._stop.is_set():
+                    break
+                name = ALGO_LABELS[algo]
+                runs = self.curves.setdefault(name, [])
+                runs.append(np.zeros(0))
+                k, records = len(runs) - 1, []
+
+                def on_eval(rec, name=name, runs=runs, k=k, records=records, seed=seed):
+                    records.append(rec)
+                    self.rows.append([name, seed, rec.query, rec.source, _cell(rec.value), _cell(rec.report),
+                                      rec.arch])
+                    runs[k] = incumbent_curve(records, evaluator.maximize)
+                    self.progress.value += 1
+                    now = time.perf_counter()
+                    if now - last["curve"] > REDRAW_S:              # throttle redraws
+                        table = now - last["table"] > TABLE_S
+                        last["curve"], last["table"] = now, now if table else last["table"]
+                        self._draw(table=table)
+
+                self.msg.value = f"<i>running {html.escape(name)}, seed {seed}…</i>"
+                kw = {"preset": self.nao_preset, "config": self.nao_config or None} if algo == "nao" else {}
+                result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval,
+                                      stop=self._stop, **kw)
+                runs[k] = result.incumbent_curve()
+                self.results.append(result)
+        self._draw()
+        summary = html.escape(search_summary(self.curves, self.report, self.band.value))
+        if self._stop.is_set():
+            self.msg.value = f"<b>stopped</b> after {len(self.rows)} queries. {summary}"
+        else:
+            cmd = "" if self.nao_config else (
+                "<br><small>the same numbers: <code>"
+                + html.escape(compare_command(self.bench.name, algos, budget, first, n_seeds, self.nao_preset))
+                + "</code></small>")
+            self.msg.value = f"<b>done</b> {summary}{cmd}"
+        self.run_btn.disabled, self.stop_btn.disabled = False, True
+
+    # -- drawing --------------------------------------------------------------------------------------
+    def _figure(self):
+        curves = {name: [r for r in runs if len(r)] for name, runs in self.curves.items()}
+        fig = search_curves(curves, metric=self.report, band=self.band.value)
+        # the legend above the plot, so the plot takes the tab's width (1024 px screens, Lab side panels)
+        fig.update_layout(height=360, autosize=True, margin=dict(l=60, r=10, t=10, b=40),
+                          legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom"))
+        return fig
+
+    def _draw(self, table: bool = True) -> None:
+        with self._lock:
+            self._show(self._figure())
+            if table:
+                self.table.rows = [list(r) for r in self.rows]
+
+    def _show(self, fig) -> None:
+        """Put ``fig`` in the shown FigureWidget, in place: a fresh FigureWidget (``swap_figure``) would send
+        plotly's whole front end (~5 MB) again on every live redraw (measured: 25 MB for 60 queries)."""
+        cur = self.curve
+        if len(cur.data) != len(fig.data):
+            cur.data = cur.data[:0]
+            cur.add_traces(list(fig.data))
+        else:
+            with cur.batch_update():
+                for old, new in zip(cur.data, fig.data):
+                    old.update({k: v for k, v in new.to_plotly_json().items() if k not in ("type", "uid")})
+        with cur.batch_update():
+            cur.layout.legend.title.text = fig.layout.legend.title.text
+            cur.layout.yaxis.title.text = fig.layout.yaxis.title.text
+
+    def _open_row(self, row: dict) -> None:
+        if self.open_cell is not None:
+            self.open_cell(row["cell"])

@@ -1,0 +1,101 @@
+// naoviz query table: every query of the Search tab, sorted and filtered here in the browser (no kernel round
+// trip); a click on a row asks the kernel to open that cell in the explorer. The rules below are the ones
+// naoviz/ui/query_table.py::view implements in Python (tested there): keep the two in step.
+
+function h(tag, attrs = {}, ...kids) {
+  const e = document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k) e.appendChild(k);
+  return e;
+}
+
+const CMP = /^([a-z_][\w]*)(<=|>=|<|>|=)(.+)$/i, NUM = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
+
+// Filter tokens (whitespace separated, all must hold): `key<op>number` with op one of < <= > >= = compares a
+// numeric column (by key or header); any other token is a case-insensitive substring of a text column.
+function parseFilter(text, columns) {
+  const tests = [];
+  for (const tok of text.trim().split(/\s+/).filter(Boolean)) {
+    const m = tok.match(CMP);
+    const col = m ? columns.findIndex((c) => c.numeric && (c.key === m[1].toLowerCase() || c.label.toLowerCase() === m[1].toLowerCase())) : -1;
+    if (m && col >= 0 && NUM.test(m[3])) {
+      const x = Number(m[3]), op = m[2];
+      tests.push((r) => { const v = r[col]; return Number.isFinite(v) && (op === "<" ? v < x : op === "<=" ? v <= x : op === ">" ? v > x : op === ">=" ? v >= x : v === x); });
+    } else {
+      const t = tok.toLowerCase(), text = columns.map((c, i) => (c.numeric ? -1 : i)).filter((i) => i >= 0);
+      tests.push((r) => text.some((i) => String(r[i]).toLowerCase().includes(t)));
+    }
+  }
+  return tests;
+}
+
+function view(rows, columns, sort, filter) {
+  const tests = parseFilter(filter, columns);
+  const idx = [];
+  for (let i = 0; i < rows.length; i++) if (tests.every((f) => f(rows[i]))) idx.push(i);
+  const desc = sort.startsWith("-"), key = desc ? sort.slice(1) : sort, col = columns.findIndex((c) => c.key === key);
+  if (col >= 0) {
+    const num = columns[col].numeric, s = desc ? -1 : 1;
+    const val = (i) => { const v = rows[i][col]; return num ? (Number.isFinite(v) ? v : null) : String(v); };
+    idx.sort((a, b) => {
+      const x = val(a), y = val(b);
+      if (x === null || y === null) return x === y ? a - b : x === null ? 1 : -1;   // missing values last
+      return x < y ? -s : x > y ? s : a - b;                                          // ties: run order
+    });
+  }
+  return idx;
+}
+
+function render({ model, el }) {
+  const root = h("div", { class: "nq-root" });
+  const filter = h("input", { class: "nq-filter", type: "search", "aria-label": "filter queries",
+    placeholder: "filter: decoder, nor_conv, NAO, report>=94, seed=2 …" });
+  const count = h("span", { class: "nq-count" });
+  const thead = h("thead"), tbody = h("tbody");
+  root.append(h("div", { class: "nq-bar" }, filter, count), h("div", { class: "nq-scroll" }, h("table", { class: "nq-table" }, thead, tbody)));
+  el.appendChild(root);
+
+  function header() {
+    const sort = model.get("sort"), cols = model.get("columns");
+    thead.replaceChildren(h("tr", {}, ...cols.map((c) => {
+      const on = sort === c.key ? " ▲" : sort === "-" + c.key ? " ▼" : "";
+      return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}`, "aria-sort": on ? (on === " ▲" ? "ascending" : "descending") : "none",
+        onclick: () => { model.set("sort", sort === c.key ? "-" + c.key : c.key); model.save_changes(); draw(); } }, h("span", { text: c.label + on }));
+    })));
+  }
+  function draw() {
+    const rows = model.get("rows"), cols = model.get("columns"), limit = model.get("limit");
+    const idx = view(rows, cols, model.get("sort"), model.get("filter"));
+    const digits = cols.map((c) => c.digits);
+    const frag = document.createDocumentFragment();
+    for (const i of idx.slice(0, limit)) {
+      const r = rows[i];
+      frag.appendChild(h("tr", { "data-i": String(i), title: "open this cell in the explorer" }, ...r.map((v, j) => h("td", {
+        class: cols[j].numeric ? "nq-num" : cols[j].key === "cell" ? "nq-cell" : "",
+        text: typeof v === "number" ? (Number.isFinite(v) ? (digits[j] ? v.toFixed(digits[j]) : String(v)) : "–") : String(v) }))));
+    }
+    tbody.replaceChildren(frag);
+    count.textContent = idx.length > limit ? `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries (first ${limit} shown)`
+      : `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries`;
+    root.dataset.shown = String(Math.min(idx.length, limit));
+  }
+  tbody.addEventListener("click", (ev) => {
+    const tr = ev.target.closest("tr[data-i]"); if (!tr) return;
+    tbody.querySelectorAll("tr.nq-picked").forEach((t) => t.classList.remove("nq-picked"));
+    tr.classList.add("nq-picked");
+    model.send({ type: "open", index: Number(tr.dataset.i) });
+  });
+  let timer = null;
+  filter.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { model.set("filter", filter.value); model.save_changes(); draw(); }, 120); });
+  model.on("change:rows", draw);
+  model.on("change:columns", () => { header(); draw(); });
+  model.on("change:sort", () => { header(); draw(); });
+  model.on("change:filter", () => { if (filter.value !== model.get("filter")) filter.value = model.get("filter"); draw(); });
+  filter.value = model.get("filter");
+  header(); draw();
+  root.dataset.ready = "1";
+}
+
+export default { render };
