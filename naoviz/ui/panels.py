@@ -10,7 +10,7 @@ from typing import Callable, Optional, Sequence
 import ipywidgets as W
 import plotly.graph_objects as go
 
-from naoviz.ui.common import error_html, figure_widget, in_thread, swap_figure
+from naoviz.ui.common import error_html, figure_widget, in_thread, show_in_place
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 from naoviz.viz.theme import TEMPLATE
 
@@ -85,7 +85,7 @@ class ChildPanel:
         def cb(epoch, logs):
             history.append(logs)
             self.progress.value = epoch + 1
-            self.curve = swap_figure(self.curve_box, self.curve, child_curve(history))
+            show_in_place(self.curve, child_curve(history))      # in place: no plotly bundle per epoch
 
         self.result = train_preset(self.space, arch, self.preset, callback=cb, epochs=epochs)
         self.msg.value = child_summary(text, self.result)
