@@ -63,3 +63,17 @@ def show_in_place(widget, fig) -> None:
         widget.layout.legend.title.text = fig.layout.legend.title.text
         widget.layout.xaxis.title.text = fig.layout.xaxis.title.text
         widget.layout.yaxis.title.text = fig.layout.yaxis.title.text
+
+
+def in_thread(target: Callable[[], None], on_error: Callable[[Exception], None]) -> threading.Thread:
+    """Run ``target`` in a daemon thread (a panel's work; the page stays responsive); an exception goes to
+    ``on_error`` (shown in the panel) and the log, never to the console as a traceback."""
+    def run():
+        try:
+            target()
+        except Exception as exc:  # noqa: BLE001 - shown in the panel
+            log.warning("naoviz panel: %s: %s", type(exc).__name__, exc)
+            on_error(exc)
+    t = threading.Thread(target=run, daemon=True, name="naoviz-panel")
+    t.start()
+    return t
