@@ -2,8 +2,10 @@
 
 Builds ``naoviz.ui.Dashboard`` in-process (no browser) in an empty cache folder, with the shipped digits
 model and atlas switched off (``NAOVIZ_SHIPPED_OFF``) so the cold start really builds; then again with the
-cache warm. Reports the stages of the cold build (training, embedding, maps, paths, neighbours) from the
-atlas's own timings, and the warm/cold ratio. With ``--shipped`` the first start uses what ships (digits).
+cache warm. A cold start is interactive once the model is trained and the quick atlas (PCA map, paths for
+256 classes) is shown (``cold_interactive_s``); the full atlas (UMAP, every class's path) replaces it in the
+background (``cold_complete_s``). Reports the stages of the full build from the atlas's own timings, and the
+warm/cold ratio. With ``--shipped`` the first start uses what ships (digits).
 The browser side (N visitors, websocket bytes, RSS per kernel) is bench/dashboard_load.py.
 Run: .venv/bin/python bench/dashboard.py [--table nb201|nb201-digits] [--map umap|pca] [--seeds N] [--json]
 """
@@ -39,15 +41,20 @@ def main(argv=None) -> int:
     out = {"table": args.table, "import_s": time.perf_counter() - t0, "n_train": args.n_train, "map": args.map,
            "seeds": args.seeds, "shipped": args.shipped}
     t = time.perf_counter()
-    cold = Dashboard(**opts)
+    cold = Dashboard(**dict(opts, background=True))
+    cold.ready.wait()
+    out["cold_interactive_s"] = time.perf_counter() - t
     if cold.explorer is None:
         raise SystemExit(f"dashboard did not build: {cold.stage.value}")
-    out["cold_ready_s"] = time.perf_counter() - t
+    out["cold_first_atlas"] = {"maps": list(cold.explorer.atlas.maps), "seeds": int(len(cold.explorer.atlas.seeds))}
+    cold.complete.wait()
+    out["cold_complete_s"] = time.perf_counter() - t
+    out["cold_timings_s"] = {k: round(v, 2) for k, v in cold.timings.items()}
     out["cold_atlas_stages_s"] = cold.explorer.atlas.meta.get("timings_s")
     t = time.perf_counter()
     warm = Dashboard(**opts)
     out["warm_ready_s"] = time.perf_counter() - t
-    out["ratio_warm_vs_cold"] = out["warm_ready_s"] / out["cold_ready_s"]
+    out["ratio_warm_vs_cold_interactive"] = out["warm_ready_s"] / out["cold_interactive_s"]
     out["atlas_rows"], out["atlas_seeds"] = len(warm.explorer.atlas.labels), int(len(warm.explorer.atlas.seeds))
     if args.json:
         json.dump(out, sys.stdout, indent=2, default=str)

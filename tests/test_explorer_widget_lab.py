@@ -40,13 +40,14 @@ def lab(tmp_path_factory):
           "cells": [_cell("import sys; sys.path.insert(0, %r)\nfrom naoviz.atlas import Atlas\n"
                           "from naoviz.ui.explorer_widget import ExplorerWidget\n"
                           "w = ExplorerWidget(Atlas.load('atlas'))\nw" % str(ROOT)),
-                    _cell("print('STATE', w.seed, w.eta_index, w.decoded_cell)")]}
+                    _cell("print('STATE', w.seed, w.eta_index, w.decoded_cell)"),
+                    _cell("import _atlas_standin\nw.set_atlas(_atlas_standin.standin_atlas(n_seeds=300))")]}
     (work / "explorer.ipynb").write_text(json.dumps(nb))
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
     log = open(work / "lab.log", "w")
-    env = dict(os.environ, PYTHONPATH=str(ROOT), JUPYTER_CONFIG_DIR=str(work / "cfg"), JUPYTER_RUNTIME_DIR=str(work / "rt"))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]), JUPYTER_CONFIG_DIR=str(work / "cfg"), JUPYTER_RUNTIME_DIR=str(work / "rt"))
     proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
                              f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
                              "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}", "--allow-root",
@@ -99,6 +100,14 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
         page.keyboard.press("Shift+Enter")
         page.wait_for_function("document.body.innerText.includes('STATE ')", timeout=60_000)
         text = page.inner_text(".jp-Notebook")
+        # a new atlas from the kernel (a cold start's full one) redraws the same view, state kept
+        page.click(".jp-Notebook .jp-Cell >> nth=2")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function("document.querySelector('.nx-root') && document.querySelector('.nx-root').__nx"
+                               " && document.querySelector('.nx-root').__nx.atlas.M === 300", timeout=60_000)
+        assert page.input_value(".nx-slider") == "3"
+        assert page.locator(".nx-root").count() == 1
         ART.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ART / "explorer_lab.png"))
         browser.close()

@@ -257,6 +257,34 @@ def test_dashboard_opens_the_shipped_digits_atlas_without_torch_or_plotly(tmp_pa
     assert not (tmp_path / "cache" / "models").exists()                # nothing was trained
 
 
+def test_cold_start_shows_a_quick_atlas_then_swaps_in_the_full_one(tmp_path, monkeypatch):
+    """Nothing cached: the explorer opens on a quick atlas (PCA, paths for QUICK_SEEDS classes), a cell without
+    a path there gets one from the kernel, and the full atlas replaces it in the same widget, state kept."""
+    from naoviz.ui import Dashboard
+    from naoviz.ui.dashboard import QUICK_SEEDS
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NAOVIZ_SHIPPED_OFF", "1")
+    n_full = QUICK_SEEDS + 40
+    app = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="pca", seeds=n_full, background=True)
+    assert app.ready.wait(300), app.stage.value
+    quick = app.explorer.atlas
+    assert len(quick.seeds) == QUICK_SEEDS and list(quick.maps) == ["pca"]
+    first_data = app.explorer._atlas_data
+    no_path = next(r for r in range(len(quick.labels)) if quick.class_of[r] == r and r not in set(quick.seeds))
+    reply = app.explorer.answer_offgrid({"id": 1, "cell": quick.labels[no_path], "steps": 1})
+    assert reply["ok"] and len(reply["rows"]) == len(quick.etas) and reply["decoded"][0]
+    app.explorer.eta_index = 7
+    app.explorer.selection = [3, 5]
+    assert app.complete.wait(300), app.stage.value
+    full = app.explorer.atlas
+    assert len(full.seeds) == n_full and full is not quick and app.explorer._atlas_data != first_data
+    assert app.explorer.eta_index == 7 and app.explorer.selection == [3, 5]
+    assert "full map is ready" in app.explorer.message
+    assert len(list((tmp_path / "cache" / "models").glob("*/nao.safetensors"))) == 1   # trained once
+    again = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="pca", seeds=n_full, background="auto")
+    assert again.ready.is_set() and len(again.explorer.atlas.seeds) == n_full         # the full one, cached
+
+
 def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
     from naoviz.ui import Dashboard
     app = Dashboard(table="nb201-digits", background=False)

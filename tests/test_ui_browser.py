@@ -24,7 +24,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 READY = ".nx-root[data-ready='1']"
 WARM = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_BUDGET": "20"}
 COLD = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
-        "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "120"}
+        "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "300"}   # quick atlas: 256 seeds, then all 300
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 
@@ -167,18 +167,22 @@ def test_link_state_round_trip_and_1024px(server, browser):
 
 def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     """Nothing cached: Voila's pre-started kernel and two visitors all want the same model and atlas. One
-    kernel builds under the lock, the others say they wait, and every page ends on the same atlas."""
+    kernel builds under the lock, the others say they wait, and every page ends on the same atlas: the quick
+    one first (paths for 256 classes), then the full one (300) swapped into the open page."""
     cache = tmp_path / "cold-cache"
     proc, log, url = _serve(COLD, cache, "cold")
     try:
         first, _, _ = _open(browser, url, timeout_ms=300_000)
         second, _, _ = _open(browser, url, timeout_ms=300_000)
+        for p in (first, second):
+            p.wait_for_function("document.querySelector('.nx-root[data-ready=\\'1\\']')"
+                                " && document.querySelector('.nx-root').__nx.atlas.M === 300", timeout=300_000)
         cells = [p.inner_text(".nx-decoded") for p in (first, second)]
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
         assert cells[0] == cells[1] and seeds[0] == seeds[1]
         models = [d for d in (cache / "models").iterdir() if d.is_dir()]
         atlases = list((cache / "atlases").glob("*.safetensors"))
-        assert len(models) == 1 and len(atlases) == 1                  # built once
+        assert len(models) == 1 and len(atlases) == 2                  # each built once: quick and full
         log_text = (ART / "voila-cold.log").read_text()
         assert "Traceback" not in log_text
     finally:

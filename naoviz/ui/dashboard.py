@@ -29,6 +29,7 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
 STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embedding every cell",
           "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths"}
 TABS = ("Explorer", "Search", "Train a child")
+QUICK_SEEDS = 256      # a cold start first shows a PCA atlas with paths for this many classes (seconds to build)
 
 
 def find_benchmark(name: Optional[str] = None):
@@ -67,7 +68,8 @@ class Dashboard:
         self.widget = W.VBox([W.HTML(INTRO), self.body])
         self.widget.add_class("naoviz-dashboard")
         self.explorer = self.search = self.child = self.tabs = None
-        self.ready = threading.Event()
+        self.ready = threading.Event()          # the explorer is shown (on a cold start: the quick atlas)
+        self.complete = threading.Event()       # the full atlas is shown (UMAP, every class's path) or failed
         self.timings: dict = {}
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
@@ -93,6 +95,20 @@ class Dashboard:
         maps = ("umap", "pca") if self.options["method"] == "umap" else ("pca",)
         n = self.options["seeds"]
         return {"maps": maps, "seeds": "classes" if n is None else class_representatives(bench, int(n))}
+
+    def _quick_options(self, bench) -> Optional[dict]:
+        """The first atlas of a cold start: the PCA map and paths for at most QUICK_SEEDS classes spread over
+        the table (UMAP and every class's paths take minutes on 2 cores; this takes seconds once the model is
+        trained). None when it would be the full atlas anyway."""
+        import numpy as np
+        from naoviz.atlas_build import class_representatives
+        full = self._atlas_options(bench)
+        seeds = class_representatives(bench) if full["seeds"] == "classes" else list(full["seeds"])
+        if full["maps"] == ("pca",) and len(seeds) <= QUICK_SEEDS:
+            return None
+        if len(seeds) > QUICK_SEEDS:
+            seeds = [seeds[int(i)] for i in np.linspace(0, len(seeds) - 1, QUICK_SEEDS).round()]
+        return {"maps": ("pca",), "seeds": seeds}
 
     def _atlas_cached(self) -> bool:
         """Whether the atlas is shipped or cached (then the app is built in a second, before display)."""
@@ -130,22 +146,29 @@ class Dashboard:
             self.stage.value = error_html(str(exc))
             self.progress.layout.display = "none"
             self.ready.set()
+        finally:
+            self.complete.set()
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
         """Show a build stage (``train`` epochs, ``paths`` seeds, ...) as a line and a bar."""
         self.progress.layout.display = "flex"
         self.progress.max = max(int(total), 1)
         self.progress.value = min(int(done), self.progress.max)
-        what = STAGES.get(stage, stage)
-        self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {what} "
-                            f"({int(done):,}/{int(total):,}). Later starts are instant.</i>")
+        what = STAGES.get(stage.split(":")[0], stage)
+        if self.ready.is_set():               # the explorer is up; the full atlas is being built behind it
+            self.stage.value = (f"<i>The explorer works now (PCA map, paths for {len(self.explorer.atlas.seeds):,} "
+                                f"cells; other cells ask the kernel). Preparing the UMAP map and every cell's path: "
+                                f"{what} ({int(done):,}/{int(total):,}); the explorer updates when they are ready.</i>")
+        else:
+            self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {what} "
+                                f"({int(done):,}/{int(total):,}). Later starts are instant.</i>")
 
     def _on_wait(self) -> None:
         self.stage.value = ("<i>Another session is preparing the same model and map; this page waits for it "
                             "and then opens them (nothing is trained twice)…</i>")
 
     def _build(self) -> None:
-        from naoviz.atlas_cache import atlas_for
+        from naoviz.atlas_cache import atlas_for, cached_atlas
         from naoviz.ui.explorer_offgrid import nao_handler
         from naoviz.ui.explorer_widget import ExplorerWidget
 
@@ -155,7 +178,10 @@ class Dashboard:
         self._bench_name = bench.name
         spec = self._spec(bench)
         self.timings["benchmark_s"] = time.perf_counter() - t0
-        atlas = atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait, **self._atlas_options(bench))
+        full = self._atlas_options(bench)
+        atlas = cached_atlas(bench, spec, **full)
+        quick = None if atlas is not None else self._quick_options(bench)
+        atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait, **(quick or full))
         self.timings["atlas_s"] = time.perf_counter() - t0
 
         def load_model():                      # off-grid work only: torch is imported then, not before
@@ -172,9 +198,17 @@ class Dashboard:
             tabs.set_title(i, title)
         tabs.observe(self._open_tab, names="selected_index")
         self.tabs = tabs
-        self.body.children = [tabs]
+        self.body.children = [tabs] if quick is None else [self.stage, self.progress, tabs]
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
+        if quick is not None:                  # a cold start: the full atlas behind the working explorer
+            self._on_progress("embed", 0, 1)
+            atlas = atlas_for(bench, spec, progress=self._on_progress, **full)
+            self.explorer.set_atlas(atlas)
+            self.explorer.message = (f"The full map is ready: {', '.join(atlas.maps)} maps, paths for all "
+                                     f"{len(atlas.seeds):,} seeds.")
+            self.body.children = [tabs]
+            self.timings["complete_s"] = time.perf_counter() - t0
 
     def _open_tab(self, change) -> None:
         """Build the Search or Child panel the first time its tab is opened (plotly loads only then)."""

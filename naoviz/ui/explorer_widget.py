@@ -68,6 +68,24 @@ class ExplorerWidget(anywidget.AnyWidget):
         super().__init__(_atlas_header=header, _atlas_data=blob, has_handler=handler is not None, **state)
         self.on_msg(self._on_custom)
 
+    def set_atlas(self, atlas) -> None:
+        """Show ``atlas`` instead (a cold start's full atlas after its quick one): the page redraws from it and
+        keeps seed, eta, view, colour and selection where the new atlas has them."""
+        header, blob = pack(atlas)
+        self.atlas, self._n, self._seeds = atlas, len(atlas.labels), np.asarray(atlas.seeds)
+        self.__dict__.pop("_rows", None)
+        with self.hold_sync():
+            if self.seed != -1 and not np.any(self._seeds == self.seed):
+                self.seed = int(self._seeds[0]) if len(self._seeds) else -1
+            if self.eta_index >= len(atlas.etas):
+                self.eta_index = 0
+            if self.view not in atlas.maps:
+                self.view = next(iter(atlas.maps))
+            if self.color not in ("predicted", "class_size", *atlas.columns):
+                self.color = atlas.metric
+            self.selection = [r for r in self.selection if r < self._n]
+            self._atlas_header, self._atlas_data = header, blob
+
     # -- validation: a bad value is refused with the trait's name, never clamped ------------------------
     @t.validate("seed")
     def _check_seed(self, proposal):

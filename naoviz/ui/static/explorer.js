@@ -55,12 +55,21 @@ function inJupyterLab() {                               // Voila's page has a La
 }
 
 async function render({ model, el }) {
+  // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
+  let cleanup = await mount(model, el);
+  const remount = async () => { if (cleanup) cleanup(); cleanup = await mount(model, el); };
+  model.on("change:_atlas_data", remount);
+  return () => { model.off("change:_atlas_data", remount); if (cleanup) cleanup(); };
+}
+
+async function mount(model, el) {
   const root = template(); el.replaceChildren(root);
+  const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
   const msg = (text) => { $(".nx-msg").textContent = text; model.set("message", text); model.save_changes(); };
   let atlas;
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
-  catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return; }
+  catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return null; }
   const { A, E, K } = atlas, unit = atlas.h.metric;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null };
@@ -126,6 +135,15 @@ async function render({ model, el }) {
       const [mx, my] = pathXY(S.eta); ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 3;
       ctx.beginPath(); ctx.arc(mx, my, 7, 0, 7); ctx.stroke();
     }
+    if (S.m < 0 && S.offgrid && S.offgrid.rows) {          // a kernel path: through its decoded cells' points
+      const rows = S.offgrid.rows, pts = rows.filter((r) => r >= 0).map(rowXY);
+      ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.setLineDash([5, 4]); ctx.beginPath();
+      pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.stroke(); ctx.setLineDash([]);
+      if (S.offgrid.row >= 0) { const [sx, sy] = rowXY(S.offgrid.row); star(ctx, sx, sy, 9, "#fbbc04"); }
+      const dr = rows[S.eta];
+      if (dr >= 0) { const [dx, dy] = rowXY(dr); ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
+        ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke(); }
+    }
     for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
     if (S.drag && S.drag.box) { const d = S.drag; ctx.strokeStyle = "#1a73e8"; ctx.setLineDash([4, 3]); ctx.strokeRect(d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0); ctx.setLineDash([]); }
   }
@@ -155,17 +173,17 @@ async function render({ model, el }) {
     const ham = so && dOps ? so.filter((o, i) => o !== dOps[i]).length : null;
     const series = seriesFor();
     $(".nx-info").replaceChildren(
-      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? " (typed, from the kernel)" : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
+      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (path from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
       h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), h("code", { class: "nx-decoded", text: dl })),
       h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmt(series[0].values[S.eta])} · decoded: predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
     $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
-    if (!S.offgrid) overlay();
+    overlay();
   }
   function seedPanels() {
     const sl = seedLabel();
-    drawCell($(".nx-seedcell"), sl, null, S.offgrid ? "typed cell" : `seed (row ${S.seed})`);
+    drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x) => h("span", { style: `color:${x.color}`, text: `${x.dash ? "╌" : "—"} ${x.name}` })));
@@ -184,8 +202,10 @@ async function render({ model, el }) {
     if (m < 0) {
       const rep = A.class_of[row];
       if (rep !== row && atlas.seedIndex[rep] >= 0) return setSeed(rep, `row ${row} has no path; showing its isomorphism class's representative, row ${rep}`);
+      pick(row);
+      if (model.get("kernel") && model.get("has_handler")) { offgridRequest(atlas.labels[row], 1, row); return false; }
       msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
-      pick(row); return false;
+      return false;
     }
     S.seed = row; S.m = m; S.offgrid = null; seedPanels(); write({ seed: row });
     if (why) msg(why);
@@ -251,19 +271,20 @@ async function render({ model, el }) {
   }
 
   // -- off-grid: ask the kernel ---------------------------------------------------------------------
-  let reqId = 0;
-  function offgridRequest(cell, steps = 1) {
+  let reqId = 0, pendingRow = -1;
+  function offgridRequest(cell, steps = 1, row = -1) {
     if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`); return; }
     if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))"); return; }
     const id = ++reqId; msg("asking the kernel…");
-    model.send({ type: "offgrid", id, cell, steps });
+    pendingRow = row; model.send({ type: "offgrid", id, cell, steps });
     setTimeout(() => { if (reqId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s"); }, 60000);
   }
-  model.on("msg:custom", (m, buffers) => {
+  on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") {
       if (m.id !== reqId) return;
       if (!m.ok) { msg(m.message); return; }
-      S.offgrid = m; S.m = -1; seedPanels(); overlay(); msg(`${m.steps} step(s) from the kernel for ${m.cell}`);
+      S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
+      msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
     } else if (m.type === "export_figures") {
       msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`);
     } else if (m.type === "export_page" && buffers && buffers.length) {
@@ -338,13 +359,13 @@ async function render({ model, el }) {
   }
 
   // -- Python -> browser --------------------------------------------------------------------------------
-  model.on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0) setSeed(r); });
-  model.on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
-  model.on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
-  model.on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
-  model.on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
-  model.on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
-  model.on("change:search", () => { const q = model.get("search"); if (q !== $(".nx-search").value) { $(".nx-search").value = q; search(q); } });
+  on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0) setSeed(r); });
+  on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
+  on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
+  on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
+  on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
+  on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
+  on("change:search", () => { const q = model.get("search"); if (q !== $(".nx-search").value) { $(".nx-search").value = q; search(q); } });
 
   // -- first draw ---------------------------------------------------------------------------------------
   const s0 = model.get("seed"), i0 = model.get("eta_index");
@@ -353,6 +374,7 @@ async function render({ model, el }) {
   if (!atlas.h.maps.includes(S.view)) S.view = atlas.h.maps[0];
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   readURL();
+  if (model.get("message")) $(".nx-msg").textContent = model.get("message");
   $(".nx-view").value = S.view; $(".nx-color").value = S.color;
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
   write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color });
@@ -361,7 +383,7 @@ async function render({ model, el }) {
   ro.observe($(".nx-mapbox"));
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, setEta, setSeed, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
-  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); };
+  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); offs.forEach((off) => off()); };
 }
 
 const widget = { render };
