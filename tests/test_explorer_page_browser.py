@@ -183,6 +183,88 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page.close()
 
 
+def _screen_xy(atlas, view, width, height):
+    """(N, 2) css-px positions of the atlas's points on a width x height map, computed here from the packed
+    map coordinates the way the page lays them out (uniform scale, 10 px padding, centred, y up)."""
+    from naoviz.ui.atlas_payload import pack, unpack
+    xy = np.asarray(unpack(*pack(atlas))[f"map.{view}"], np.float64).reshape(-1, 2)
+    lo, hi = np.nanmin(xy, 0), np.nanmax(xy, 0)
+    span = np.where(hi - lo > 0, hi - lo, 1)
+    s = min((width - 20) / span[0], (height - 20) / span[1])
+    ox, oy = (width - s * (hi[0] - lo[0])) / 2, (height - s * (hi[1] - lo[1])) / 2
+    return np.stack([ox + (xy[:, 0] - lo[0]) * s, height - oy - (xy[:, 1] - lo[1]) * s], 1)
+
+
+def _winding_inside(pts, poly):
+    """Inside a simple polygon by the winding number (sum of the angles the edges subtend): another method
+    than the page's ray casting, equal to the even-odd rule for a polygon that does not cross itself.
+    Also returns the points within 1e-3 px of an edge, where the two may rightly disagree."""
+    total = np.zeros(len(pts))
+    near = np.zeros(len(pts), bool)
+    for a, b in zip(poly, np.roll(poly, -1, 0)):
+        u, v = a - pts, b - pts
+        total += np.arctan2(u[:, 0] * v[:, 1] - u[:, 1] * v[:, 0], (u * v).sum(1))
+        t = np.clip(((pts - a) @ (b - a)) / max(float((b - a) @ (b - a)), 1e-12), 0, 1)
+        near |= np.hypot(*(a + t[:, None] * (b - a) - pts).T) < 1e-3
+    return np.abs(total) > np.pi, near
+
+
+def _drag(page, box, path, steps=8):
+    page.mouse.move(box["x"] + path[0][0], box["y"] + path[0][1])
+    page.mouse.down()
+    for x, y in path[1:]:
+        page.mouse.move(box["x"] + x, box["y"] + y, steps=steps)
+    page.mouse.up()
+
+
+def test_lasso_selects_the_points_inside_a_concave_outline(browser, page_file, atlas):
+    page, _, errors = _open(browser, page_file, "?view=pca")
+    page.focus(".nx-tool[data-tool='lasso']")                            # the toggle works from the keyboard
+    page.keyboard.press("Enter")
+    assert page.get_attribute(".nx-tool[data-tool='lasso']", "aria-pressed") == "true"
+    assert page.get_attribute(".nx-tool[data-tool='box']", "aria-pressed") == "false"
+    assert page.evaluate("window.naovizModel.select_tool") == "lasso"
+    box = page.locator(".nx-map").bounding_box()
+    w, hgt = page.evaluate("[document.querySelector('.nx-map').clientWidth, document.querySelector('.nx-map').clientHeight]")
+    # a chevron: its notch from the top holds points its bounding box (and convex hull) would take
+    f = [(0.12, 0.1), (0.5, 0.62), (0.88, 0.1), (0.9, 0.9), (0.1, 0.88)]
+    drawn = np.array([(fx * w, fy * hgt) for fx, fy in f])
+    _drag(page, box, [tuple(p) for p in drawn] + [tuple(drawn[0])])
+    page.wait_for_selector(".nx-sel b", timeout=5000)
+    poly = np.array(page.evaluate("(() => { const nx = document.querySelector('.nx-root').__nx, sc = nx.scatter;"
+                                  " const p = nx.S.shape.pts; const out = [];"
+                                  " for (let k = 0; k < p.length; k += 2) out.push([sc.tx(p[k]), sc.ty(p[k + 1])]);"
+                                  " return out; })()"))
+    # the outline the page kept is the one drawn: every vertex within 1 px of the drawn path, every corner kept
+    seg = [(a, b) for a, b in zip(drawn, np.roll(drawn, -1, 0))]
+    dist = lambda q, a, b: np.hypot(*(a + np.clip((q - a) @ (b - a) / ((b - a) @ (b - a)), 0, 1) * (b - a) - q))
+    assert all(min(dist(q, a, b) for a, b in seg) <= 1.0 for q in poly)
+    assert all(np.min(np.hypot(*(poly - c).T)) <= 1.0 for c in drawn)
+    pts = _screen_xy(atlas, "pca", w, hgt)
+    inside, near = _winding_inside(pts, poly)
+    expected = np.flatnonzero(inside)
+    in_bbox = ((pts >= poly.min(0)) & (pts <= poly.max(0))).all(1).sum()
+    assert len(expected) >= 20 and in_bbox - len(expected) >= 20, (len(expected), in_bbox)   # the shape matters
+    got = page.evaluate("window.naovizModel.selection")
+    assert len(set(got) ^ set(expected.tolist())) <= near.sum(), (len(got), len(expected), near.sum())
+    assert re.search(rf"selection: {len(got)} cells \(lasso\)", page.inner_text(".nx-sel"))
+    page.keyboard.press("Escape")                                        # Esc clears
+    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=5000)
+    assert page.inner_text(".nx-sel") == ""
+    _drag(page, box, [tuple(p) for p in drawn])                          # again; a click on empty map clears
+    assert len(page.evaluate("window.naovizModel.selection")) == len(got)
+    page.mouse.click(box["x"] + 1, box["y"] + 1)                         # the 10 px margin: no point within 8 px
+    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=5000)
+    page.click(".nx-tool[data-tool='box']")                             # back to the box
+    assert page.evaluate("window.naovizModel.select_tool") == "box"
+    rows = expected[:5].tolist()                                         # rows set on the model (as from Python)
+    page.evaluate(f"document.querySelector('.nx-root').__nx.model.set('selection', {rows})")
+    assert page.inner_text(".nx-sel").startswith("selection: 5 cells")
+    assert page.evaluate("document.querySelector('.nx-root').__nx.S.selection") == rows
+    assert not errors, errors
+    page.close()
+
+
 def test_off_grid_needs_a_kernel_and_export_downloads_the_page(browser, page_file, atlas, tmp_path):
     from naoviz.spaces import NB201Space
     space = NB201Space()

@@ -59,7 +59,7 @@ def test_state_is_the_traits_and_python_reads_what_the_page_shows(widget, atlas)
 
 
 @pytest.mark.parametrize("trait,value", [("eta_index", 21), ("eta_index", -1), ("seed", 10**6), ("view", "tsne"),
-                                         ("color", "bogus"), ("selection", [0, 10**7])])
+                                         ("color", "bogus"), ("selection", [0, 10**7]), ("select_tool", "circle")])
 def test_bad_values_are_refused_naming_the_trait_not_clamped(widget, trait, value):
     before = getattr(widget, trait)
     with pytest.raises(traitlets.TraitError, match=trait):
@@ -68,6 +68,9 @@ def test_bad_values_are_refused_naming_the_trait_not_clamped(widget, trait, valu
 
 
 def test_selection_statistics(widget, atlas):
+    assert widget.select_tool == "box" and widget.get_state()["select_tool"] == "box"
+    widget.select_tool = "lasso"                             # synced: the page's toggle follows, and sets it back
+    assert widget.get_state()["select_tool"] == "lasso"
     rows = [0, 1, 2, 3]
     widget.selection = rows
     stats = widget.selection_stats()

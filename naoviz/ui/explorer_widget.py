@@ -1,7 +1,7 @@
 """The explorer as one anywidget over an atlas: the browser draws and answers, the kernel only does off-grid work.
 
 The widget's state IS its traitlets. ``_atlas_header`` + ``_atlas_data`` (one zlib blob, see
-``naoviz.ui.atlas_payload``) sync once; slider, click, hover, search, colour and box selection run in the
+``naoviz.ui.atlas_payload``) sync once; slider, click, hover, search, colour and box/lasso selection run in the
 front end (``naoviz/ui/static/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
 traits back, so Python sees what the student sees. Custom messages carry what the atlas cannot answer (a
 typed cell that is not in it, several gradient steps): an optional ``handler`` answers them (see
@@ -48,7 +48,8 @@ class ExplorerWidget(anywidget.AnyWidget):
     view = t.Unicode("umap").tag(sync=True)      # which map: a key of atlas.maps
     color = t.Unicode("").tag(sync=True)         # "predicted", a column name, or "" (the metric)
     search = t.Unicode("").tag(sync=True)        # the search box's text
-    selection = t.List(t.Int()).tag(sync=True)   # rows picked by box select
+    selection = t.List(t.Int()).tag(sync=True)   # rows picked by box or lasso select (or set here: highlighted)
+    select_tool = t.Enum(["box", "lasso"], "box").tag(sync=True)   # what a drag on the map draws
     message = t.Unicode("").tag(sync=True)       # one line for the student (errors, hints)
     url_state = t.Enum(["auto", "on", "off"], "auto").tag(sync=True)   # auto: on, except inside JupyterLab
     tour_stage = t.Int(-1).tag(sync=True)        # -1: no tour; else the stage shown
@@ -137,7 +138,7 @@ class ExplorerWidget(anywidget.AnyWidget):
         return self.atlas.labels[self.decoded_row]
 
     def selection_stats(self) -> dict:
-        """Count, mean, min and max of the metric over ``selection`` (what the page's box shows)."""
+        """Count, mean, min and max of the metric over ``selection`` (what the page's selection panel shows)."""
         rows = np.asarray(self.selection, dtype=int)
         col = self.atlas.columns.get(self.atlas.metric, self.atlas.predicted)[rows] if len(rows) else np.array([])
         col = col[np.isfinite(col)]

@@ -28,7 +28,10 @@ function template() {
     h("div", { class: "nx-main" },
       h("div", { class: "nx-left" },
         h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", "aria-label": "map of all cells" }), h("div", { class: "nx-tip", hidden: "" }),
-          h("div", { class: "nx-legend" })),
+          h("div", { class: "nx-mapfoot" }, h("div", { class: "nx-legend" }),
+            h("div", { class: "nx-tools", role: "group", "aria-label": "selection tool" }, h("span", { text: "select" }),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it" }),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears)" })))),
         h("div", { class: "nx-eta" },
       h("button", { class: "nx-play", type: "button", text: "▶", "aria-label": "play η" }),
       h("input", { class: "nx-slider", type: "range", min: "0", step: "1", "aria-label": "step size η" }),
@@ -72,7 +75,8 @@ async function mount(model, el) {
   catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return null; }
   const { A, E, K } = atlas, unit = atlas.h.metric;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
-              hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null };
+              hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
+              tool: model.get("select_tool") === "lasso" ? "lasso" : "box", shape: null };
   const scatter = new Scatter($(".nx-map"));
   let moveMarker = () => {}, orderCache = {};
   const truth = A["column." + unit] || null;
@@ -145,7 +149,16 @@ async function mount(model, el) {
         ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke(); }
     }
     for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
-    if (S.drag && S.drag.box) { const d = S.drag; ctx.strokeStyle = "#1a73e8"; ctx.setLineDash([4, 3]); ctx.strokeRect(d.x0, d.y0, d.x1 - d.x0, d.y1 - d.y0); ctx.setLineDash([]); }
+    const d = S.drag;
+    if (d && d.moved && d.lasso) outline(ctx, d.lasso, true);
+    else if (d && d.moved) outline(ctx, [d.x0, d.y0, d.x1, d.y0, d.x1, d.y1, d.x0, d.y1], true);
+    else if (S.shape && S.shape.view === S.view) outline(ctx, S.shape.pts.map((v, k) => (k % 2 ? scatter.ty(v) : scatter.tx(v))), false);
+  }
+  function outline(ctx, pts, drawing) {   // the box or lasso being drawn (dashed), or the one that made the selection
+    ctx.beginPath(); ctx.moveTo(pts[0], pts[1]);
+    for (let k = 2; k < pts.length; k += 2) ctx.lineTo(pts[k], pts[k + 1]);
+    ctx.closePath(); ctx.fillStyle = "rgba(26,115,232,.07)"; ctx.fill();
+    ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 1.5; ctx.setLineDash(drawing ? [4, 3] : []); ctx.stroke(); ctx.setLineDash([]);
   }
   function star(ctx, x, y, r, color) {
     ctx.beginPath();
@@ -214,6 +227,11 @@ async function mount(model, el) {
   function setEta(i) { S.eta = Math.max(0, Math.min(E - 1, i)); etaPanels(); write({ eta_index: S.eta }); }
   function setView(v) { S.view = v; $(".nx-view").value = v; rebuild(); write({ view: v }); }
   function setColor(c) { S.color = c; $(".nx-color").value = c; rebuild(); write({ color: c }); }
+  function setTool(t) {
+    S.tool = t === "lasso" ? "lasso" : "box";
+    for (const b of root.querySelectorAll(".nx-tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === S.tool));
+    if (model.get("select_tool") !== S.tool) { model.set("select_tool", S.tool); model.save_changes(); }
+  }
   function pick(row) {                    // clicked point: its k nearest cells in the embedding
     S.picked = row; overlay();
     const list = h("ol", {});
@@ -323,7 +341,9 @@ async function mount(model, el) {
   root.addEventListener("keydown", (ev) => {
     if (ev.target.matches("input, select, textarea")) return;
     if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") { ev.preventDefault(); setEta(S.eta + (ev.key === "ArrowRight" ? 1 : -1)); }
+    if (ev.key === "Escape") { if (S.drag) { S.drag = null; overlay(); } else if (S.selection.length) selectRows([]); }
   });
+  for (const b of root.querySelectorAll(".nx-tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
   $(".nx-tour-btn").addEventListener("click", () => { model.set("tour_stage", 0); model.save_changes(); showTour(root, 0, tourTo); });
   const tourTo = (s) => { model.set("tour_stage", s); model.save_changes(); showTour(root, s, tourTo); };
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
@@ -332,7 +352,11 @@ async function mount(model, el) {
   const canvas = $(".nx-map"), at = (ev) => { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
   canvas.addEventListener("pointermove", (ev) => {
     const [x, y] = at(ev);
-    if (S.drag) { const d = S.drag; d.x1 = x; d.y1 = y; d.box = d.box || Math.hypot(x - d.x0, y - d.y0) > 5; overlay(); return; }
+    if (S.drag) {
+      const d = S.drag, L = d.lasso; d.x1 = x; d.y1 = y; d.moved = d.moved || Math.hypot(x - d.x0, y - d.y0) > 5;
+      if (L && Math.hypot(x - L[L.length - 2], y - L[L.length - 1]) >= 2) L.push(x, y);   // a vertex every 2 px
+      overlay(); return;
+    }
     const r = scatter.nearest(x, y), tip = $(".nx-tip");
     if (r !== S.hover) { S.hover = r; overlay(); }
     if (r < 0) { tip.hidden = true; return; }
@@ -340,19 +364,27 @@ async function mount(model, el) {
     tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
   });
   canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; overlay(); });
-  canvas.addEventListener("pointerdown", (ev) => { const [x, y] = at(ev); S.drag = { x0: x, y0: y, x1: x, y1: y, box: false }; canvas.setPointerCapture?.(ev.pointerId); });
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (ev.button > 0) return;
+    const [x, y] = at(ev); S.drag = { x0: x, y0: y, x1: x, y1: y, moved: false, lasso: S.tool === "lasso" ? [x, y] : null };
+    canvas.setPointerCapture?.(ev.pointerId);
+  });
+  canvas.addEventListener("pointercancel", () => { S.drag = null; overlay(); });
   canvas.addEventListener("pointerup", (ev) => {
     const d = S.drag; S.drag = null; if (!d) return;
-    if (d.box) { selectRows(scatter.inBox(d.x0, d.y0, d.x1, d.y1)); return; }
-    const r = scatter.nearest(d.x0, d.y0); if (r >= 0) choose(r);
+    const data = (pts) => pts.map((v, k) => (k % 2 ? scatter.fy(v) : scatter.fx(v)));   // kept in map coordinates
+    if (d.moved && d.lasso && d.lasso.length >= 6) { selectRows(scatter.inPolygon(d.lasso), { kind: "lasso", view: S.view, pts: data(d.lasso) }); return; }
+    if (d.moved && !d.lasso) { selectRows(scatter.inBox(d.x0, d.y0, d.x1, d.y1), { kind: "box", view: S.view, pts: data([d.x0, d.y0, d.x1, d.y0, d.x1, d.y1, d.x0, d.y1]) }); return; }
+    const r = scatter.nearest(d.x0, d.y0);
+    if (r >= 0) choose(r); else if (S.selection.length) selectRows([]); else overlay();   // a click on empty map clears
   });
-  function selectRows(rows) {
-    S.selection = rows; rebuild(); model.set("selection", rows); model.save_changes();
+  function selectRows(rows, shape = null) {
+    S.selection = rows; S.shape = rows.length ? shape : null; rebuild(); model.set("selection", rows); model.save_changes();
     const v = (truth || A.predicted), vals = rows.map((r) => v[r]).filter(Number.isFinite), p = rows.map((r) => A.predicted[r]);
     if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
     const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
     let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
-    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells` }),
+    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
       h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
       h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); choose(best); } })),
       h("button", { type: "button", text: "clear selection", onclick: () => selectRows([]) }));
@@ -365,6 +397,11 @@ async function mount(model, el) {
   on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
   on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
   on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
+  on("change:select_tool", () => { if (model.get("select_tool") !== S.tool) setTool(model.get("select_tool")); });
+  on("change:selection", () => {  // rows set from Python: highlighted, with their statistics
+    const r = model.get("selection") || [];
+    if (r.length !== S.selection.length || r.some((v, i) => v !== S.selection[i])) selectRows(Array.from(r));
+  });
   on("change:search", () => { const q = model.get("search"); if (q !== $(".nx-search").value) { $(".nx-search").value = q; search(q); } });
 
   // -- first draw ---------------------------------------------------------------------------------------
@@ -375,14 +412,15 @@ async function mount(model, el) {
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   readURL();
   if (model.get("message")) $(".nx-msg").textContent = model.get("message");
-  $(".nx-view").value = S.view; $(".nx-color").value = S.color;
+  $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
+  if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
   write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color });
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
   root.dataset.ready = "1";
-  root.__nx = { S, atlas, scatter, setEta, setSeed, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
+  root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
   return () => { ro.disconnect(); if (S.play) clearInterval(S.play); offs.forEach((off) => off()); };
 }
 

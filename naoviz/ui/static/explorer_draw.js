@@ -159,6 +159,44 @@ class Scatter {
     }
     return out;
   }
+  // Rows inside a polygon (flat [x0, y0, x1, y1, ...], css px, closed implicitly), by the even-odd rule.
+  // The polygon's bounding box rejects most points; the rest test only the edges spanning their y band.
+  inPolygon(poly) {
+    if (!(poly instanceof Float64Array)) poly = Float64Array.from(poly);
+    const m = poly.length >> 1, out = [];
+    if (m < 3) return out;
+    let x0 = Infinity, x1 = -Infinity, y0 = Infinity, y1 = -Infinity;
+    for (let k = 0; k < m; k++) {
+      const x = poly[2 * k], y = poly[2 * k + 1];
+      if (x < x0) x0 = x; if (x > x1) x1 = x; if (y < y0) y0 = y; if (y > y1) y1 = y;
+    }
+    const B = Math.max(1, Math.min(128, Math.ceil((y1 - y0) / 4))), inv = B / ((y1 - y0) || 1);
+    const first = new Int32Array(m), last = new Int32Array(m), start = new Int32Array(B + 1);
+    for (let k = 0; k < m; k++) {         // edge k runs from vertex k to vertex k + 1; its bands first..last
+      const ya = poly[2 * k + 1], yb = poly[2 * ((k + 1) % m) + 1];
+      if (ya === yb) { first[k] = 1; last[k] = 0; continue; }   // horizontal: never crosses a horizontal ray
+      first[k] = Math.min(B - 1, Math.floor((Math.min(ya, yb) - y0) * inv));
+      last[k] = Math.min(B - 1, Math.floor((Math.max(ya, yb) - y0) * inv));
+      for (let b = first[k]; b <= last[k]; b++) start[b + 1]++;
+    }
+    for (let b = 0; b < B; b++) start[b + 1] += start[b];
+    const edges = new Int32Array(start[B]), fill = start.slice(0, B);
+    for (let k = 0; k < m; k++) for (let b = first[k]; b <= last[k]; b++) edges[fill[b]++] = k;
+    const sc = this.sc;
+    for (let i = 0; i < this.n; i++) {
+      const x = sc[2 * i], y = sc[2 * i + 1];
+      if (!(x >= x0 && x <= x1 && y >= y0 && y <= y1)) continue;
+      const b = Math.min(B - 1, Math.floor((y - y0) * inv));
+      let inside = false;
+      for (let e = start[b], end = start[b + 1]; e < end; e++) {
+        const k = edges[e], j = k + 1 === m ? 0 : k + 1;
+        const xi = poly[2 * k], yi = poly[2 * k + 1], xj = poly[2 * j], yj = poly[2 * j + 1];
+        if ((yi > y) !== (yj > y) && x < xi + ((xj - xi) * (y - yi)) / (yj - yi)) inside = !inside;
+      }
+      if (inside) out.push(i);
+    }
+    return out;
+  }
 }
 
 // -- small SVG helpers ----------------------------------------------------------------------------------

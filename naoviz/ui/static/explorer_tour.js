@@ -3,7 +3,7 @@
 
 const TOUR = [
   { sel: ".nx-mapbox", title: "1 · The map",
-    text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. Colour = the column chosen above. Click a dot to pick it; drag a box to select several." },
+    text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. Colour = the column chosen above. Click a dot to pick it; drag to select several: a box, or a freehand lasso (the box | lasso toggle under the map; Esc clears)." },
   { sel: ".nx-seedcell", title: "2 · Encode",
     text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
@@ -15,7 +15,7 @@ const TOUR = [
   { sel: ".nx-find", title: "6 · Search",
     text: "Type part of a cell (e.g. nor_conv_3x3~0 or avg_pool) to highlight matches, a row number, or a whole cell string." },
   { sel: ".nx-lower", title: "7 · Neighbours and selection",
-    text: "After a click: the nearest cells in the embedding (cosine distance, true value). After a box drag: the selection's statistics." },
+    text: "After a click: the nearest cells in the embedding (cosine distance, true value). After a box or lasso drag: the selection's statistics (count, mean/min/max, the best cell)." },
 ];
 
 function showTour(root, stage, onStage) {
