@@ -265,7 +265,7 @@ def test_cold_start_shows_a_quick_atlas_then_swaps_in_the_full_one(tmp_path, mon
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NAOVIZ_SHIPPED_OFF", "1")
     n_full = QUICK_SEEDS + 40
-    app = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="pca", seeds=n_full, background=True)
+    app = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="umap", seeds=n_full, background=True)
     assert app.ready.wait(300), app.stage.value
     quick = app.explorer.atlas
     assert len(quick.seeds) == QUICK_SEEDS and list(quick.maps) == ["pca"]
@@ -278,10 +278,11 @@ def test_cold_start_shows_a_quick_atlas_then_swaps_in_the_full_one(tmp_path, mon
     assert app.complete.wait(300), app.stage.value
     full = app.explorer.atlas
     assert len(full.seeds) == n_full and full is not quick and app.explorer._atlas_data != first_data
+    assert set(full.maps) == {"umap", "pca"} and app.explorer.view == "umap"         # the map asked for
     assert app.explorer.eta_index == 7 and app.explorer.selection == [3, 5]
     assert "full map is ready" in app.explorer.message
     assert len(list((tmp_path / "cache" / "models").glob("*/nao.safetensors"))) == 1   # trained once
-    again = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="pca", seeds=n_full, background="auto")
+    again = Dashboard(table="nb201-digits", n_train=100, epochs=5, method="umap", seeds=n_full, background="auto")
     assert again.ready.is_set() and len(again.explorer.atlas.seeds) == n_full         # the full one, cached
 
 

@@ -188,7 +188,8 @@ class Dashboard:
             from naoviz.nao.cache import load_or_train
             return load_or_train(bench, spec)[0], bench, spec.metric
 
-        self.explorer = ExplorerWidget(atlas, handler=nao_handler(load_model), view=o["method"],
+        view = o["method"] if o["method"] in atlas.maps else next(iter(atlas.maps))   # the quick atlas: PCA only
+        self.explorer = ExplorerWidget(atlas, handler=nao_handler(load_model), view=view,
                                        tour_stage=0 if o["guided"] else -1)
         # A link's ?seed=..&eta=..&view=.. is applied by the page itself (no kernel wait: in Voila's preheated
         # kernel, voila.utils.get_query_string() would block the build until someone visits).
@@ -205,6 +206,8 @@ class Dashboard:
             self._on_progress("embed", 0, 1)
             atlas = atlas_for(bench, spec, progress=self._on_progress, **full)
             self.explorer.set_atlas(atlas)
+            if self.explorer.view == view and o["method"] in atlas.maps:
+                self.explorer.view = o["method"]          # the map asked for, now that it exists
             self.explorer.message = (f"The full map is ready: {', '.join(atlas.maps)} maps, paths for all "
                                      f"{len(atlas.seeds):,} seeds.")
             self.body.children = [tabs]
