@@ -36,7 +36,7 @@ def atlas():
 
 @pytest.fixture(scope="module")
 def page_file(atlas, tmp_path_factory):
-    from naoviz.ui.page import write_page
+    from naoviz.explorer_page import write_page
     return write_page(atlas, tmp_path_factory.mktemp("page") / "explorer.html")
 
 
