@@ -17,8 +17,9 @@ ls "$WORK"/dist/naoviz-*.tar.gz >/dev/null
 for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naoviz/resources/dashboard.ipynb \
          naoviz/resources/jupyter/voila/templates/naoviz/conf.json \
          naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2 \
-         naoviz/ui/static/explorer.js naoviz/ui/static/explorer_draw.js naoviz/ui/static/explorer.css \
-         naoviz/ui/static/page_shim.js naoviz/ui/static/query_table.js; do
+         naoviz/resources/explorer/explorer.js naoviz/resources/explorer/explorer_draw.js \
+         naoviz/resources/explorer/explorer_tour.js naoviz/resources/explorer/explorer.css \
+         naoviz/resources/explorer/page_shim.js naoviz/ui/static/query_table.js naoviz/ui/static/query_table.css; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
 done

@@ -82,7 +82,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     from naoviz.atlas import Atlas
-    from naoviz.ui.page import write_page
+    from naoviz.explorer_page import write_page
     if args.atlas:
         atlas, source = Atlas.load(args.atlas), args.atlas
     else:

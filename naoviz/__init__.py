@@ -1,6 +1,7 @@
 """naoviz: see and use Neural Architecture Optimization (Luo et al., NeurIPS 2018).
 
-The backend (everything but ``naoviz.ui`` and ``naoviz.viz``) imports no widget or plotting library.
+The backend (everything but the front ends ``naoviz.ui``, ``naoviz.viz`` and ``naoviz.cli``) imports no widget
+or plotting library and no front end; the CLI loads plotly only inside the function that writes a figure.
 """
 __version__ = "0.1.0"
 

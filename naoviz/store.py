@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
-from naoviz.errors import NaovizError
+# The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
+from naoviz.store_checks import INT64_MAX, StoreError, check_int, check_place, check_schema  # noqa: F401
 
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag; resumable
 SCHEMA_VERSION = 1
@@ -61,11 +62,6 @@ _EVAL_COLUMNS = ("id", "run_id", "space", "arch", "canonical", "metrics", "evalu
 _TABLES = {"runs": ("id", "kind", "config", "seed", "status", "created"),
            "evaluations": _EVAL_COLUMNS,
            "artifacts": ("id", "run_id", "path", "sha256", "created")}
-INT64_MAX = 2**63 - 1               # SQLite INTEGER is a signed 64-bit integer
-
-
-class StoreError(NaovizError, ValueError):
-    """The run store file cannot be used (corrupt, another schema, not writable); the message names the file."""
 
 
 def _now() -> str:
@@ -88,18 +84,6 @@ def _dumps(value: Any, field: str) -> str:
         return dumps_strict(value, default=_json_default)
     except (TypeError, ValueError) as exc:
         raise ValueError(f"run store: {field} must be JSON serialisable: {exc}") from None
-
-
-def check_int(value: Any, name: str, prefix: str = "") -> int:
-    """``value`` as an int in 0..2**63-1 (what SQLite's INTEGER holds and numpy seeds accept), else ValueError."""
-    import operator
-    try:
-        number = None if isinstance(value, bool) else operator.index(value)
-    except TypeError:
-        number = None
-    if number is None or not 0 <= number <= INT64_MAX:
-        raise ValueError(f"{prefix}{name}: must be an int in 0..2**63-1, got {value!r}")
-    return number
 
 
 def sha256_of(path: Union[str, Path]) -> str:
@@ -132,8 +116,8 @@ class RunStore:
         self._lock = threading.RLock()
         self._conn: Optional[sqlite3.Connection] = None
         self._pid = -1
-        self._check_place()
-        fresh = self._check_schema()
+        check_place(self.path)
+        fresh = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
         try:
             with self._transaction() as conn:
                 if fresh:
@@ -148,70 +132,6 @@ class RunStore:
         except BaseException:
             self.close()
             raise
-
-    # -- opening ---------------------------------------------------------------------------------
-    def _check_place(self) -> None:
-        """The file's folder exists (created if needed) and is writable; the path is not a folder."""
-        parent = self.path.parent
-        try:
-            parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            blocker = next((p for p in (parent, *parent.parents) if p.exists()), None)
-            if blocker is not None and not blocker.is_dir():
-                raise StoreError(f"run store: cannot create {self.path}: {blocker} is a file, not a folder") from None
-            raise StoreError(f"run store: cannot create folder {parent} for {self.path}: "
-                             f"{exc.strerror or exc}") from None
-        if self.path.is_dir():
-            raise StoreError(f"run store: {self.path} is a folder; give a file path such as {self.path / 'runs.db'}")
-        if self.path.exists() and not self.path.is_file():
-            raise StoreError(f"run store: {self.path} is not a regular file")
-        # SQLite writes <store>-wal and <store>-shm beside the store, and run locks live there too.
-        if not os.access(parent, os.W_OK | os.X_OK):
-            raise StoreError(f"run store: folder {parent} is not writable (the store {self.path.name} and its "
-                             "-wal/-shm files live there)")
-        if self.path.exists() and not os.access(self.path, os.R_OK | os.W_OK):
-            raise StoreError(f"run store: {self.path} is not readable and writable")
-
-    def _check_schema(self) -> bool:
-        """Read-only look at the file before anything is written to it: True for a new (empty) store.
-
-        Refuses, naming the file, what is not a naoviz run store: not SQLite at all, corrupt, an SQLite
-        database of another schema (its tables are left untouched), or a newer schema version.
-        """
-        if not self.path.exists() or self.path.stat().st_size == 0:
-            return True
-        try:
-            # a plain connection that only reads (no journal-mode change), so a foreign file is left as it was
-            conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000)
-        except sqlite3.Error as exc:
-            raise StoreError(f"run store: cannot open {self.path}: {exc}") from None
-        try:
-            version = conn.execute("PRAGMA user_version").fetchone()[0]
-            tables = [r[0] for r in conn.execute(
-                "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
-            columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in _TABLES if t in tables}
-            problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
-        except sqlite3.DatabaseError as exc:
-            raise StoreError(f"run store: {self.path} is not a usable SQLite database ({exc})") from None
-        finally:
-            conn.close()
-        if problem != "ok":
-            raise StoreError(f"run store: {self.path} is corrupt (SQLite integrity check: {' '.join(problem.split())})")
-        if version > SCHEMA_VERSION:
-            raise StoreError(f"run store: {self.path} has schema version {version}; this naoviz reads "
-                             f"version {SCHEMA_VERSION} (upgrade naoviz)")
-        if not tables:
-            return True
-        missing = [t for t in _TABLES if t not in tables]
-        if missing:
-            raise StoreError(f"run store: {self.path} is an SQLite database of another schema, not a naoviz run "
-                             f"store (no table {', '.join(missing)}; it has {', '.join(tables)})")
-        for table, need in _TABLES.items():
-            lacking = [c for c in need if c not in columns[table]]
-            if lacking:
-                raise StoreError(f"run store: {self.path} is not a naoviz run store of schema version "
-                                 f"{SCHEMA_VERSION} (table {table} lacks column(s) {', '.join(lacking)})")
-        return False
 
     # -- connection ------------------------------------------------------------------------------
     def _connection(self) -> sqlite3.Connection:

@@ -36,7 +36,7 @@ def atlas():
 
 @pytest.fixture(scope="module")
 def page_file(atlas, tmp_path_factory):
-    from naoviz.ui.page import write_page
+    from naoviz.explorer_page import write_page
     return write_page(atlas, tmp_path_factory.mktemp("page") / "explorer.html")
 
 
@@ -186,7 +186,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
 def _screen_xy(atlas, view, width, height):
     """(N, 2) css-px positions of the atlas's points on a width x height map, computed here from the packed
     map coordinates the way the page lays them out (uniform scale, 10 px padding, centred, y up)."""
-    from naoviz.ui.atlas_payload import pack, unpack
+    from naoviz.atlas_payload import pack, unpack
     xy = np.asarray(unpack(*pack(atlas))[f"map.{view}"], np.float64).reshape(-1, 2)
     lo, hi = np.nanmin(xy, 0), np.nanmax(xy, 0)
     span = np.where(hi - lo > 0, hi - lo, 1)

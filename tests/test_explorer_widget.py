@@ -24,7 +24,7 @@ def widget(atlas):
 
 
 def test_payload_round_trips_within_16_bit_precision_and_is_deterministic(atlas):
-    from naoviz.ui.atlas_payload import pack, unpack
+    from naoviz.atlas_payload import pack, unpack
     header, blob = pack(atlas)
     assert pack(atlas)[1] == blob
     out = unpack(header, blob)
@@ -41,7 +41,7 @@ def test_payload_round_trips_within_16_bit_precision_and_is_deterministic(atlas)
 
 def test_nan_survives_quantisation(atlas):
     from dataclasses import replace
-    from naoviz.ui.atlas_payload import pack, unpack
+    from naoviz.atlas_payload import pack, unpack
     moved = atlas.path_pred_moved.copy()
     moved[0, 3] = np.nan
     out = unpack(*pack(replace(atlas, path_pred_moved=moved)))
@@ -119,7 +119,7 @@ def test_off_grid_with_a_handler_maps_decoded_cells_to_rows(atlas):
 
 
 def test_the_front_end_ships_in_the_package_and_names_no_remote_address():
-    from naoviz.ui.explorer_widget import STATIC, front_end_css, front_end_source
+    from naoviz.explorer_page import STATIC, front_end_css, front_end_source
     js = front_end_source()
     assert "export default" in js and "render" in js
     for text in (js, front_end_css(), (STATIC / "page_shim.js").read_text()):
@@ -128,7 +128,7 @@ def test_the_front_end_ships_in_the_package_and_names_no_remote_address():
 
 
 def test_importing_the_widget_pulls_in_neither_torch_nor_plotly():
-    code = ("import sys, naoviz.ui.explorer_widget, naoviz.ui.page; "
+    code = ("import sys, naoviz.ui.explorer_widget, naoviz.explorer_page; "
             "print(sorted(m for m in ('torch', 'plotly') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -136,7 +136,7 @@ def test_importing_the_widget_pulls_in_neither_torch_nor_plotly():
 
 
 def test_write_page_is_one_self_contained_file(atlas, tmp_path):
-    from naoviz.ui.page import write_page
+    from naoviz.explorer_page import write_page
     path = write_page(atlas, tmp_path / "explorer.html")
     text = path.read_text()
     assert text.count("<script") == 3 and "src=" not in text and "https://" not in text

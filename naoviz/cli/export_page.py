@@ -3,7 +3,7 @@
 The atlas comes from ``--atlas PATH`` (a saved atlas: PATH.safetensors + PATH.json) or, without it, from
 ``naoviz.atlas_cache.atlas_for`` for ``--table`` (the dashboard's model, as ``naoviz atlas`` builds it: the
 digits atlas ships in the package; an NB201 one is built once and cached). The page itself is
-written by ``naoviz.ui.page.write_page`` (imported only when the command runs).
+written by ``naoviz.explorer_page.write_page``, a backend serialiser (no widget library).
 """
 from __future__ import annotations
 
@@ -52,7 +52,7 @@ def _load_atlas(args):
 def run(args) -> int:
     out = _check_out(args.out)                     # checked before any work
     atlas = _load_atlas(args)
-    from naoviz.ui.page import write_page
+    from naoviz.explorer_page import write_page
     path = write_page(atlas, out, title=args.title)
     print(f"wrote {path} ({path.stat().st_size / 1e6:.1f} MB): open it in a browser, no server needed")
     return 0

@@ -282,6 +282,13 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
+def _write_figures(summary: dict, out) -> list[str]:
+    """The comparison's figures in ``out`` (``naoviz compare --out``). The CLI is a front end: plotly and
+    kaleido load here, when a figure is written, never for a headless command (tests/test_layering.py)."""
+    from naoviz.viz.curves import write_compare_figure
+    return write_compare_figure(summary, out)
+
+
 def run_compare(args) -> int:
     from naoviz.experiments.search import compare, format_table, parse_algos
     try:
@@ -310,8 +317,7 @@ def run_compare(args) -> int:
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
         atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
-        from naoviz.viz.curves import write_compare_figure   # the front end draws; the backend never does
-        summary["figures"] = write_compare_figure(summary, out)
+        summary["figures"] = _write_figures(summary, out)
     if args.json:
         emit_json(summary)
         return 0

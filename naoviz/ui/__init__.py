@@ -7,7 +7,7 @@ from importlib import import_module
 
 _LAZY = {
     "Dashboard": "naoviz.ui.dashboard", "ChildPanel": "naoviz.ui.panels", "SearchPanel": "naoviz.ui.search_panel",
-    "ExplorerWidget": "naoviz.ui.explorer_widget", "write_page": "naoviz.ui.page",
+    "ExplorerWidget": "naoviz.ui.explorer_widget", "write_page": "naoviz.explorer_page",
 }
 __all__ = list(_LAZY)
 

@@ -1,12 +1,12 @@
 """The explorer as one anywidget over an atlas: the browser draws and answers, the kernel only does off-grid work.
 
 The widget's state IS its traitlets. ``_atlas_header`` + ``_atlas_data`` (one zlib blob, see
-``naoviz.ui.atlas_payload``) sync once; slider, click, hover, search, colour and box/lasso selection run in the
-front end (``naoviz/ui/static/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
+``naoviz.atlas_payload``) sync once; slider, click, hover, search, colour and box/lasso selection run in the
+front end (``naoviz/resources/explorer/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
 traits back, so Python sees what the student sees. Custom messages carry what the atlas cannot answer (a
 typed cell that is not in it, several gradient steps): an optional ``handler`` answers them (see
 ``naoviz.ui.explorer_offgrid``; torch is imported only when it runs); without one the page says it needs a
-model in the kernel. The same front end runs in the standalone page (``naoviz.ui.page``).
+model in the kernel. The same front end runs in the standalone page (``naoviz.explorer_page``).
 """
 from __future__ import annotations
 
@@ -18,20 +18,10 @@ import anywidget
 import numpy as np
 import traitlets as t
 
-from naoviz.ui.atlas_payload import pack
+from naoviz.atlas_payload import pack
+from naoviz.explorer_page import front_end_css, front_end_source, page_html
 
-STATIC = Path(__file__).resolve().parent / "static"
-JS_PARTS = ("explorer_draw.js", "explorer_tour.js", "explorer.js")   # one ES module, concatenated in order
 MAX_STEPS = 10
-
-
-def front_end_source() -> str:
-    """The explorer's ES module (the parts concatenated; only the last has ``export default``)."""
-    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in JS_PARTS)
-
-
-def front_end_css() -> str:
-    return (STATIC / "explorer.css").read_text(encoding="utf-8")
 
 
 class ExplorerWidget(anywidget.AnyWidget):
@@ -207,7 +197,6 @@ class ExplorerWidget(anywidget.AnyWidget):
     def _on_custom(self, _widget, content, _buffers):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "export_page":
-            from naoviz.ui.page import page_html
             html = page_html(self._atlas_header, self._atlas_data).encode("utf-8")
             self.send({"type": "export_page", "ok": True, "bytes": len(html)}, buffers=[html])
         elif kind == "offgrid":

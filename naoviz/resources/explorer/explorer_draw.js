@@ -9,7 +9,7 @@ const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor
 const OP_COLOR = { none: "#9aa0a6", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
-// -- payload: header + zlib blob (naoviz/ui/atlas_payload.py) -> typed arrays ---------------------------
+// -- payload: header + zlib blob (naoviz/atlas_payload.py) -> typed arrays ---------------------------
 async function inflate(view) {
   const stream = new Blob([view]).stream().pipeThrough(new DecompressionStream("deflate"));
   return await new Response(stream).arrayBuffer();

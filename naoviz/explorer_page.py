@@ -1,8 +1,11 @@
 """The explorer as one self-contained HTML file: the same front end, the atlas embedded, no kernel, no network.
 
 The page inlines the explorer's ES module and CSS, the payload header as JSON and the zlib blob as base64, and
-a small model shim (``static/page_shim.js``) standing in for anywidget's model, so ``render({model, el})``
+a small model shim (``page_shim.js``) standing in for anywidget's model, so ``render({model, el})``
 runs from ``file://`` exactly as in Jupyter. Good for a course site or a paper's supplement.
+
+A backend serialiser (atlas -> text, no widget library): the front end's files live in
+``naoviz/resources/explorer/`` and are read here; ``naoviz.ui.explorer_widget`` takes them from this module.
 """
 from __future__ import annotations
 
@@ -11,11 +14,22 @@ import html
 import json
 from pathlib import Path
 
+from naoviz.atlas_payload import pack
 from naoviz.paths import atomic_write_text
-from naoviz.ui.atlas_payload import pack
-from naoviz.ui.explorer_widget import STATIC, front_end_css, front_end_source
 
+STATIC = Path(__file__).resolve().parent / "resources" / "explorer"   # the explorer's front end (JS, CSS)
+JS_PARTS = ("explorer_draw.js", "explorer_tour.js", "explorer.js")   # one ES module, concatenated in order
 MAX_PAGE_BYTES = 5_000_000          # the issue's budget for an NB201 page
+
+
+def front_end_source() -> str:
+    """The explorer's ES module (the parts concatenated; only the last has ``export default``)."""
+    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in JS_PARTS)
+
+
+def front_end_css() -> str:
+    """The explorer's stylesheet (widget and page alike)."""
+    return (STATIC / "explorer.css").read_text(encoding="utf-8")
 
 
 def _script_safe(text: str) -> str:
@@ -24,7 +38,7 @@ def _script_safe(text: str) -> str:
 
 
 def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
-    """The page for a packed atlas (``naoviz.ui.atlas_payload.pack``)."""
+    """The page for a packed atlas (``naoviz.atlas_payload.pack``)."""
     js = front_end_source() + "\n" + (STATIC / "page_shim.js").read_text(encoding="utf-8")
     if "</script" in js.lower():
         raise ValueError("page: the front end contains '</script', which would end its element")
