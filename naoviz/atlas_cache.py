@@ -4,21 +4,24 @@
 (``naoviz/resources/shipped``, read-only, for the digits table) when the key matches, else one from
 ``cache_dir()/atlases``, else it trains or loads the model (``naoviz.nao.cache.load_or_train``), builds
 the atlas and saves it. Building runs under a cross-process lock: a second process (Voila's pre-started
-kernel, a second visitor) waits and then loads the file the first one wrote.
+kernel, a second visitor) waits, showing the builder's progress (``<atlas>.progress.json``), and then loads
+the file the first one wrote.
 """
 from __future__ import annotations
 
 import hashlib
 import json
+import time
 from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
 from naoviz.locks import LockHeld, lock
-from naoviz.paths import cache_dir
+from naoviz.paths import atomic_write_text, cache_dir
 from naoviz.resources import shipped_dir
 
+WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
 BUILDER_VERSION = 1     # bump when build_atlas computes something differently: old files are not reused
 
 
@@ -73,15 +76,33 @@ def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps
         return atlas
     base = cache_dir() / "atlases" / atlas_name(bench, spec, **options)
     lock_path = base.with_name(base.name + ".lock")
+    waited = False
+    while True:
+        try:
+            with lock(lock_path, wait=False):  # free: load what another builder wrote meanwhile, or build
+                return _load_or_build(base, bench, spec, options, progress, callback)
+        except LockHeld:
+            pass
+        if not waited and on_wait is not None:
+            on_wait()
+        waited = True
+        shown = _read_progress(_progress_path(base))      # the builder's progress, shown here too
+        if shown is not None and progress is not None:
+            progress(*shown)
+        time.sleep(WAIT_POLL_S)
+
+
+def _progress_path(base: Path) -> Path:
+    return base.with_name(base.name + ".progress.json")
+
+
+def _read_progress(path: Path) -> Optional[tuple]:
+    """(stage, done, total) the builder last wrote, or None."""
     try:
-        with lock(lock_path, wait=False):
-            return _load_or_build(base, bench, spec, options, progress, callback)
-    except LockHeld:
-        pass
-    if on_wait is not None:
-        on_wait()
-    with lock(lock_path, wait=True):       # the other builder finished (or died): load its atlas or build
-        return _load_or_build(base, bench, spec, options, progress, callback)
+        d = json.loads(path.read_text(encoding="utf-8"))
+        return str(d["stage"]), int(d["done"]), int(d["total"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
 
 
 def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -> Atlas:
@@ -93,7 +114,16 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -
     atlas = _try_load(base, key)
     if atlas is not None:
         return atlas
-    report = progress or (lambda stage, done, total: None)
+    shown, last = progress or (lambda stage, done, total: None), [0.0]
+    progress_file = _progress_path(base)
+
+    def report(stage, done, total):          # to the caller, and (twice a second) to processes waiting
+        shown(stage, done, total)
+        now = time.monotonic()
+        if now - last[0] >= WAIT_POLL_S or done >= total:
+            last[0] = now
+            atomic_write_text(progress_file, json.dumps({"stage": stage, "done": int(done), "total": int(total)}))
+
     epochs = epochs_to_train(bench, spec)
 
     def on_epoch(epoch, logs):
@@ -102,6 +132,7 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -
             callback(epoch, logs)
 
     model, _ = load_or_train(bench, spec, callback=on_epoch)
-    atlas = build_atlas(model, bench, progress=progress, metric=spec.metric, model_key=key, **options)
+    atlas = build_atlas(model, bench, progress=report, metric=spec.metric, model_key=key, **options)
     atlas.save(base)
+    progress_file.unlink(missing_ok=True)
     return atlas

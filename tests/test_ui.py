@@ -261,7 +261,7 @@ def test_cold_start_shows_a_quick_atlas_then_swaps_in_the_full_one(tmp_path, mon
     """Nothing cached: the explorer opens on a quick atlas (PCA, paths for QUICK_SEEDS classes), a cell without
     a path there gets one from the kernel, and the full atlas replaces it in the same widget, state kept."""
     from naoviz.ui import Dashboard
-    from naoviz.ui.dashboard import QUICK_SEEDS
+    from naoviz.explorer_plan import QUICK_SEEDS
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
     monkeypatch.setenv("NAOVIZ_SHIPPED_OFF", "1")
     n_full = QUICK_SEEDS + 40

@@ -35,15 +35,21 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(env_extra: dict, cache: Path, name: str):
+def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
+    """Voila on the dashboard notebook; ``via_cli``: launched as users do, by ``naoviz dashboard`` (which also
+    warms the explorer's model and atlases beside Voila)."""
+    import sys
+
     from naoviz.cli.dashboard import voila_command, voila_env
     ART.mkdir(parents=True, exist_ok=True)
     port = _free_port()
-    env = voila_env(dict(os.environ, **env_extra, NAOVIZ_CACHE=str(cache), OMP_NUM_THREADS="1"))
+    env = dict(os.environ, **env_extra, NAOVIZ_CACHE=str(cache), OMP_NUM_THREADS="1")
     log_path = ART / f"voila-{name}.log"
     log = open(log_path, "w")
-    proc = subprocess.Popen(voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"),
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=ART)
+    cmd = ([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port)] if via_cli else
+           voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"))
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
+                            cwd=ART)
     url = f"http://127.0.0.1:{port}/"
     deadline = time.time() + 90
     while True:
@@ -166,11 +172,12 @@ def test_link_state_round_trip_and_1024px(server, browser):
 
 
 def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
-    """Nothing cached: Voila's pre-started kernel and two visitors all want the same model and atlas. One
-    kernel builds under the lock, the others say they wait, and every page ends on the same atlas: the quick
-    one first (paths for 256 classes), then the full one (300) swapped into the open page."""
+    """Nothing cached: `naoviz dashboard`'s warm-up process, Voila's pre-started kernel and two visitors all
+    want the same model and atlas. One process builds under the lock, the others wait showing its progress,
+    and every page ends on the same atlas: the quick one first (paths for 256 classes), then the full one
+    (300) swapped into the open page."""
     cache = tmp_path / "cold-cache"
-    proc, log, url = _serve(COLD, cache, "cold")
+    proc, log, url = _serve(COLD, cache, "cold", via_cli=True)
     try:
         first, _, _ = _open(browser, url, timeout_ms=300_000)
         second, _, _ = _open(browser, url, timeout_ms=300_000)
@@ -187,5 +194,21 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         assert "Traceback" not in log_text
     finally:
         proc.terminate()
-        proc.wait(20)
+        proc.wait(30)
         log.close()
+    port = url.rsplit(":", 1)[1].strip("/")
+    assert _processes_with(f"--port={port}") == []          # SIGTERM to `naoviz dashboard` stopped Voila too
+    assert _processes_with("naoviz.explorer_plan") == []
+
+
+def _processes_with(text: str) -> list[int]:
+    """PIDs whose command line contains ``text``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if text.encode() in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                    out.append(int(entry.name))
+            except OSError:
+                continue
+    return out

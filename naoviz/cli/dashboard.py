@@ -12,6 +12,7 @@ import os
 import secrets
 import shlex
 import socket
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -147,7 +148,27 @@ def run(args) -> int:
         return 0
     print(f"naoviz dashboard: {url}  (Ctrl-C to stop; the first start trains and caches "
           f"the model, later starts are quick)", file=sys.stderr)
+    # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
+    # wait on the same locks, show its progress and load what it writes.
+    prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)
+    server = subprocess.Popen(cmd, env=env)
+    # SIGTERM (a service manager, a test, `kill`) stops Voila and the warm-up too, not only this process.
+    signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
-        return subprocess.call(cmd, env=env)
+        return server.wait()
     except KeyboardInterrupt:
         return 0
+    finally:
+        for child in (server, prepare):
+            _stop(child)
+
+
+def _stop(child: subprocess.Popen, grace_s: float = 10) -> None:
+    """Terminate ``child`` and wait for it; kill it if it has not exited after ``grace_s``."""
+    if child.poll() is None:
+        child.terminate()
+        try:
+            child.wait(grace_s)
+        except subprocess.TimeoutExpired:
+            child.kill()
+            child.wait()

@@ -18,6 +18,7 @@ from typing import Optional
 
 import ipywidgets as W
 
+from naoviz.explorer_plan import ExplorerPlan
 from naoviz.ui.common import error_html
 
 log = logging.getLogger("naoviz.ui")
@@ -29,22 +30,6 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
 STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embedding every cell",
           "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths"}
 TABS = ("Explorer", "Search", "Train a child")
-QUICK_SEEDS = 256      # a cold start first shows a PCA atlas with paths for this many classes (seconds to build)
-
-
-def find_benchmark(name: Optional[str] = None):
-    """The table ``name``, else NAS-Bench-201 when installed, else the shipped digits table; NaovizError
-    naming the fix when neither is there."""
-    from naoviz.errors import DataMissingError, NaovizError
-    from naoviz.paths import data_dir
-    from naoviz.tables import default_benchmark, load_benchmark
-
-    try:
-        return load_benchmark(name) if name else default_benchmark()
-    except DataMissingError as exc:
-        raise NaovizError(f"No benchmark table found in {data_dir()}. Run `naoviz data download` to fetch the "
-                          f"NAS-Bench-201 tables (or `naoviz data import DIR`), or start with --data DIR. "
-                          f"({exc})") from None
 
 
 class Dashboard:
@@ -55,12 +40,11 @@ class Dashboard:
     def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
                  method: str = "umap", guided: bool = False, background="auto", search_budget: int = 60,
                  nao_search_config: Optional[dict] = None, child_epochs: Optional[int] = None,
-                 table: Optional[str] = None, seeds: Optional[int] = None):
-        if method not in ("umap", "pca"):
-            raise ValueError(f"method: expected 'umap' or 'pca', got {method!r}")
-        self.options = dict(metric=metric, n_train=n_train, epochs=epochs, method=method, guided=guided,
-                            search_budget=search_budget, nao_search_config=nao_search_config,
-                            child_epochs=child_epochs, table=table, seeds=seeds)
+                 table: Optional[str] = None, seeds: Optional[int] = None, plan: Optional[ExplorerPlan] = None):
+        self.plan = plan or ExplorerPlan(table=table, metric=metric, n_train=n_train, epochs=epochs, method=method,
+                                         seeds=seeds)
+        self.options = dict(guided=guided, search_budget=search_budget, nao_search_config=nao_search_config,
+                            child_epochs=child_epochs)
         self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="100%", max_width="420px",
                                                                              display="none"))
         self.stage = W.HTML("<i>loading the benchmark table…</i>")
@@ -83,59 +67,30 @@ class Dashboard:
         else:
             self._build_safely()
 
-    # -- what to build ----------------------------------------------------------------------------------
-    def _spec(self, bench):
-        from naoviz.nao.cache import ModelSpec
-        o = self.options
-        metric = o["metric"] if o["metric"] in bench.metrics else next(m for m in bench.metrics if "acc" in m)
-        return ModelSpec(metric=metric, n_train=o["n_train"], overrides={"epochs": o["epochs"]} if o["epochs"] else {})
-
-    def _atlas_options(self, bench) -> dict:
-        from naoviz.atlas_build import class_representatives
-        maps = ("umap", "pca") if self.options["method"] == "umap" else ("pca",)
-        n = self.options["seeds"]
-        return {"maps": maps, "seeds": "classes" if n is None else class_representatives(bench, int(n))}
-
-    def _quick_options(self, bench) -> Optional[dict]:
-        """The first atlas of a cold start: the PCA map and paths for at most QUICK_SEEDS classes spread over
-        the table (UMAP and every class's paths take minutes on 2 cores; this takes seconds once the model is
-        trained). None when it would be the full atlas anyway."""
-        import numpy as np
-        from naoviz.atlas_build import class_representatives
-        full = self._atlas_options(bench)
-        seeds = class_representatives(bench) if full["seeds"] == "classes" else list(full["seeds"])
-        if full["maps"] == ("pca",) and len(seeds) <= QUICK_SEEDS:
-            return None
-        if len(seeds) > QUICK_SEEDS:
-            seeds = [seeds[int(i)] for i in np.linspace(0, len(seeds) - 1, QUICK_SEEDS).round()]
-        return {"maps": ("pca",), "seeds": seeds}
-
     def _atlas_cached(self) -> bool:
         """Whether the atlas is shipped or cached (then the app is built in a second, before display)."""
         from naoviz.atlas_cache import cached_atlas
         try:
-            self._bench = find_benchmark(self.options["table"])
-            return cached_atlas(self._bench, self._spec(self._bench), **self._atlas_options(self._bench)) is not None
+            self._bench = self.plan.benchmark()
+            return cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench)) is not None
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
     @classmethod
     def from_env(cls, **defaults) -> "Dashboard":
-        """A dashboard whose sizes can be set from the environment (tests and small machines):
-        NAOVIZ_DASHBOARD_TABLE (nb201 or nb201-digits), NAOVIZ_DASHBOARD_TRAIN (cells the model learns
-        from), NAOVIZ_DASHBOARD_EPOCHS, NAOVIZ_DASHBOARD_MAP (umap or pca), NAOVIZ_DASHBOARD_SEEDS (paths for
-        the first N classes), NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
-        env = {"table": ("NAOVIZ_DASHBOARD_TABLE", str), "n_train": ("NAOVIZ_DASHBOARD_TRAIN", int),
-               "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int), "method": ("NAOVIZ_DASHBOARD_MAP", str),
-               "seeds": ("NAOVIZ_DASHBOARD_SEEDS", int), "search_budget": ("NAOVIZ_DASHBOARD_BUDGET", int)}
-        opts = dict(defaults)
-        for key, (name, kind) in env.items():
-            if os.environ.get(name):
-                try:
-                    opts[key] = kind(os.environ[name])
-                except ValueError:
-                    raise ValueError(f"{name}: expected {kind.__name__}, got {os.environ[name]!r}") from None
-        return cls(**opts)
+        """A dashboard whose sizes can be set from the environment (tests and small machines): the plan's
+        NAOVIZ_DASHBOARD_TABLE, _TRAIN, _EPOCHS, _MAP, _SEEDS (``naoviz.explorer_plan``) and
+        NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
+        plan_fields = {"table", "metric", "n_train", "epochs", "method", "seeds"}
+        plan = ExplorerPlan.from_env(**{k: v for k, v in defaults.items() if k in plan_fields})
+        opts = {k: v for k, v in defaults.items() if k not in plan_fields}
+        if os.environ.get("NAOVIZ_DASHBOARD_BUDGET"):
+            try:
+                opts["search_budget"] = int(os.environ["NAOVIZ_DASHBOARD_BUDGET"])
+            except ValueError:
+                raise ValueError(f"NAOVIZ_DASHBOARD_BUDGET: expected int, got "
+                                 f"{os.environ['NAOVIZ_DASHBOARD_BUDGET']!r}") from None
+        return cls(plan=plan, **opts)
 
     # -- building -----------------------------------------------------------------------------------------
     def _build_safely(self) -> None:
@@ -172,15 +127,15 @@ class Dashboard:
         from naoviz.ui.explorer_offgrid import nao_handler
         from naoviz.ui.explorer_widget import ExplorerWidget
 
-        o = self.options
+        o, plan = self.options, self.plan
         t0 = time.perf_counter()
-        bench = getattr(self, "_bench", None) or find_benchmark(o["table"])
+        bench = getattr(self, "_bench", None) or plan.benchmark()
         self._bench_name = bench.name
-        spec = self._spec(bench)
+        spec = plan.spec(bench)
         self.timings["benchmark_s"] = time.perf_counter() - t0
-        full = self._atlas_options(bench)
+        full = plan.full_options(bench)
         atlas = cached_atlas(bench, spec, **full)
-        quick = None if atlas is not None else self._quick_options(bench)
+        quick = None if atlas is not None else plan.quick_options(bench)
         atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait, **(quick or full))
         self.timings["atlas_s"] = time.perf_counter() - t0
 
@@ -188,7 +143,7 @@ class Dashboard:
             from naoviz.nao.cache import load_or_train
             return load_or_train(bench, spec)[0], bench, spec.metric
 
-        view = o["method"] if o["method"] in atlas.maps else next(iter(atlas.maps))   # the quick atlas: PCA only
+        view = plan.method if plan.method in atlas.maps else next(iter(atlas.maps))   # the quick atlas: PCA only
         self.explorer = ExplorerWidget(atlas, handler=nao_handler(load_model), view=view,
                                        tour_stage=0 if o["guided"] else -1)
         # A link's ?seed=..&eta=..&view=.. is applied by the page itself (no kernel wait: in Voila's preheated
@@ -206,8 +161,8 @@ class Dashboard:
             self._on_progress("embed", 0, 1)
             atlas = atlas_for(bench, spec, progress=self._on_progress, **full)
             self.explorer.set_atlas(atlas)
-            if self.explorer.view == view and o["method"] in atlas.maps:
-                self.explorer.view = o["method"]          # the map asked for, now that it exists
+            if self.explorer.view == view and plan.method in atlas.maps:
+                self.explorer.view = plan.method          # the map asked for, now that it exists
             self.explorer.message = (f"The full map is ready: {', '.join(atlas.maps)} maps, paths for all "
                                      f"{len(atlas.seeds):,} seeds.")
             self.body.children = [tabs]
@@ -241,7 +196,7 @@ class Dashboard:
                           f"{len(bench):,} rows. Run <code>naoviz data download</code> for NAS-Bench-201, or build "
                           "a complete table with <code>naoviz build-table --archs all</code>.</p>")
         from naoviz.ui.panels import SearchPanel
-        self.search = SearchPanel(bench, metric=self._spec(bench).metric, budget=o["search_budget"],
+        self.search = SearchPanel(bench, metric=self.plan.spec(bench).metric, budget=o["search_budget"],
                                   nao_config=o["nao_search_config"], open_cell=self.open_cell)
         return self.search.widget
 

@@ -1,0 +1,137 @@
+"""What the dashboard's explorer shows, as one validated config, and the build of its atlases.
+
+``ExplorerPlan`` holds the dashboard's choices (table, metric, training size, map, seeds); ``from_env`` reads
+them from ``NAOVIZ_DASHBOARD_*``, which is how ``naoviz dashboard`` hands them to Voila's kernels. A cold
+start builds two atlases of one model: a quick one (PCA map, paths for ``QUICK_SEEDS`` classes spread over the
+table: seconds once the model is trained) that the explorer opens on, and the full one (UMAP and every
+class's path: minutes on 2 cores) that replaces it. ``python -m naoviz.explorer_plan`` builds both, so
+``naoviz dashboard`` warms the cache while Voila starts; kernels wait on the same file locks, show the
+builder's progress and load what it wrote (nothing is trained twice).
+"""
+from __future__ import annotations
+
+import os
+import sys
+from dataclasses import dataclass
+from typing import Optional
+
+QUICK_SEEDS = 256
+METHODS = ("umap", "pca")
+ENV = {"table": ("NAOVIZ_DASHBOARD_TABLE", str), "n_train": ("NAOVIZ_DASHBOARD_TRAIN", int),
+       "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int), "method": ("NAOVIZ_DASHBOARD_MAP", str),
+       "seeds": ("NAOVIZ_DASHBOARD_SEEDS", int)}
+
+
+def _positive(value, name: str) -> None:
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ValueError(f"{name}: expected a whole number >= 1, got {value!r}")
+
+
+@dataclass(frozen=True)
+class ExplorerPlan:
+    """The explorer's model and atlas: ``table`` (None: NB201 when installed, else the digits table),
+    ``metric`` (falls back to the table's first accuracy column), ``n_train`` cells the model learns from,
+    ``epochs`` (None: the fast preset's), ``method`` the map shown first, ``seeds`` paths for the first N
+    isomorphism classes only (None: every class)."""
+
+    table: Optional[str] = None
+    metric: str = "valid_acc"
+    n_train: int = 1000
+    epochs: Optional[int] = None
+    method: str = "umap"
+    seeds: Optional[int] = None
+
+    def __post_init__(self):
+        if self.method not in METHODS:
+            raise ValueError(f"method: expected 'umap' or 'pca', got {self.method!r}")
+        _positive(self.n_train, "n_train")
+        _positive(self.epochs, "epochs")
+        _positive(self.seeds, "seeds")
+
+    @classmethod
+    def from_env(cls, **defaults) -> "ExplorerPlan":
+        """The plan with fields set from NAOVIZ_DASHBOARD_TABLE, _TRAIN, _EPOCHS, _MAP and _SEEDS where set;
+        a bad value is a ValueError naming the variable."""
+        opts = dict(defaults)
+        for key, (name, kind) in ENV.items():
+            if os.environ.get(name):
+                try:
+                    opts[key] = kind(os.environ[name])
+                except ValueError:
+                    raise ValueError(f"{name}: expected {kind.__name__}, got {os.environ[name]!r}") from None
+        try:
+            return cls(**opts)
+        except ValueError as exc:
+            name = next((ENV[k][0] for k in ENV if str(exc).startswith(k + ":")), None)
+            raise ValueError(f"{name}: {exc}" if name and os.environ.get(name) else str(exc)) from None
+
+    def benchmark(self):
+        """The table, else NAS-Bench-201 when installed, else the shipped digits table; NaovizError naming
+        the fix when neither is there."""
+        from naoviz.errors import DataMissingError, NaovizError
+        from naoviz.paths import data_dir
+        from naoviz.tables import default_benchmark, load_benchmark
+        try:
+            return load_benchmark(self.table) if self.table else default_benchmark()
+        except DataMissingError as exc:
+            raise NaovizError(f"No benchmark table found in {data_dir()}. Run `naoviz data download` to fetch the "
+                              f"NAS-Bench-201 tables (or `naoviz data import DIR`), or start with --data DIR. "
+                              f"({exc})") from None
+
+    def spec(self, bench):
+        """The cached model's ModelSpec on ``bench``."""
+        from naoviz.nao.cache import ModelSpec
+        metric = self.metric if self.metric in bench.metrics else next(m for m in bench.metrics if "acc" in m)
+        return ModelSpec(metric=metric, n_train=self.n_train, overrides={"epochs": self.epochs} if self.epochs else {})
+
+    def full_options(self, bench) -> dict:
+        """``atlas_for`` options of the full atlas."""
+        from naoviz.atlas_build import class_representatives
+        maps = ("umap", "pca") if self.method == "umap" else ("pca",)
+        return {"maps": maps,
+                "seeds": "classes" if self.seeds is None else class_representatives(bench, int(self.seeds))}
+
+    def quick_options(self, bench) -> Optional[dict]:
+        """``atlas_for`` options of the quick atlas (PCA, at most QUICK_SEEDS classes spread evenly over the
+        full atlas's seeds); None when that would be the full atlas anyway."""
+        import numpy as np
+        from naoviz.atlas_build import class_representatives
+        full = self.full_options(bench)
+        seeds = class_representatives(bench) if full["seeds"] == "classes" else list(full["seeds"])
+        if full["maps"] == ("pca",) and len(seeds) <= QUICK_SEEDS:
+            return None
+        if len(seeds) > QUICK_SEEDS:
+            seeds = [seeds[int(i)] for i in np.linspace(0, len(seeds) - 1, QUICK_SEEDS).round()]
+        return {"maps": ("pca",), "seeds": seeds}
+
+
+def prepare(plan: ExplorerPlan, progress=None):
+    """Build (or load) the plan's quick atlas, then its full one, under the atlas cache's locks; returns the
+    full atlas. ``progress(stage, done, total)`` as in ``atlas_cache.atlas_for``."""
+    from naoviz.atlas_cache import atlas_for, cached_atlas
+    bench = plan.benchmark()
+    spec, full = plan.spec(bench), plan.full_options(bench)
+    atlas = cached_atlas(bench, spec, **full)
+    if atlas is not None:
+        return atlas
+    quick = plan.quick_options(bench)
+    if quick is not None:
+        atlas_for(bench, spec, progress=progress, **quick)
+    return atlas_for(bench, spec, progress=progress, **full)
+
+
+def main() -> int:
+    """``python -m naoviz.explorer_plan``: warm the cache for the plan in the environment (quiet; one line on
+    failure). ``naoviz dashboard`` runs it beside Voila."""
+    try:
+        prepare(ExplorerPlan.from_env())
+    except KeyboardInterrupt:
+        return 130
+    except Exception as exc:  # noqa: BLE001 - one line; the dashboard's page shows the same error
+        print(f"naoviz dashboard: preparing the explorer failed: {exc}", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
