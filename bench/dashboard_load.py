@@ -3,7 +3,9 @@
 Starts the real server (Voila, naoviz's template, --pool-size and --cull-idle as given), opens N pages in
 Debian Chromium (one browser context per visitor, like separate students), and reports per visitor: time to
 interactive (the explorer marks itself ``data-ready``), bytes received over the websocket, and the
-in-browser time of one slider step; per kernel: RSS. The baseline in the same run is visitor 1 (N=1 first):
+in-browser time of one slider step; per kernel: RSS; and the CPU seconds the server (dashboard, Voila,
+kernels) and the browser (every Chromium process) spent until all pages were interactive: both share this
+machine's cores here, while a classroom's browsers run on the students' machines. The baseline in the same run is visitor 1 (N=1 first):
 ``ratio`` is the mean time to interactive at N over that at N=1.
 ``--cold`` starts every server on an empty cache (nothing trained: the model and the quick atlas are built while
 the first visitors wait) and also reports the seconds from launching ``naoviz dashboard`` to each page's first
@@ -55,6 +57,30 @@ def kernel_pids(root_pid: int) -> list[int]:
         frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
         below |= frontier
     return [pid for pid in below if b"ipykernel" in procs[pid][1]]
+
+
+def cpu_seconds(match) -> float:
+    """User + system CPU seconds so far of every live process whose (pid, command line) satisfies ``match``."""
+    tick = os.sysconf("SC_CLK_TCK")
+    total = 0.0
+    for pid, (_, cmd) in _processes().items():
+        if match(pid, cmd):
+            try:
+                fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+                total += (int(fields[11]) + int(fields[12])) / tick
+            except (OSError, ValueError, IndexError):
+                continue
+    return total
+
+
+def server_tree(root_pid: int) -> set:
+    """PIDs of ``root_pid`` and everything below it (naoviz dashboard -> voila -> kernels)."""
+    procs = _processes()
+    below, frontier = {root_pid}, {root_pid}
+    while frontier:
+        frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
+        below |= frontier
+    return below
 
 
 def kernels_rss_mb(root_pid: int) -> list[float]:
@@ -146,7 +172,13 @@ def run_load(n: int, args) -> dict:
         t = time.perf_counter()
         server_up_s = t - launched
         held: dict = {}
-        visits = visit_all(port, n, args.timeout, on_open=lambda: held.update(rss=kernels_rss_mb(proc.pid)))
+
+        def cpu_now():                         # (server: dashboard + voila + kernels, browser: chromium)
+            tree = server_tree(proc.pid)
+            return (cpu_seconds(lambda pid, cmd: pid in tree), cpu_seconds(lambda pid, cmd: b"chrom" in cmd))
+        cpu0 = cpu_now()
+        visits = visit_all(port, n, args.timeout, on_open=lambda: held.update(rss=kernels_rss_mb(proc.pid),
+                                                                               cpu=cpu_now()))
         wall = time.perf_counter() - t
         rss = held.get("rss", [])
         closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?
@@ -159,7 +191,9 @@ def run_load(n: int, args) -> dict:
         proc.wait(30)
         log.close()
     ok = [v for v in visits if v["interactive_s"] is not None]
+    cpu1 = held.get("cpu", (float("nan"), float("nan")))
     return {"visitors": n, "interactive": len(ok), "wall_s": wall, "cold": bool(args.cold),
+            "cpu_s_server": cpu1[0] - cpu0[0], "cpu_s_browser": cpu1[1] - cpu0[1],
             "from_launch_interactive_s_max": server_up_s + max((v["interactive_s"] for v in ok), default=float("nan")),
             "interactive_s_mean": statistics.mean(v["interactive_s"] for v in ok) if ok else None,
             "interactive_s_max": max((v["interactive_s"] for v in ok), default=None),
