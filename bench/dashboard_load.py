@@ -127,7 +127,9 @@ def visit_all(port: int, n: int, timeout_s: float, on_open=None) -> list[dict]:
                 ws.on("framereceived", lambda payload, rec=rec: rec.__setitem__(
                     "ws_bytes", rec["ws_bytes"] + len(payload)))
             page.on("websocket", on_ws)
-            page.goto(f"http://127.0.0.1:{port}/", wait_until="commit")
+            # Start the navigation without waiting for its first byte: Voila answers a page only once its
+            # kernel has run the notebook, so goto(wait_until="commit") would queue the visitors one by one.
+            page.evaluate("url => { window.location.href = url; }", f"http://127.0.0.1:{port}/")
             pages.append((page, rec))
         deadline = time.perf_counter() + timeout_s
         for page, rec in pages:

@@ -4,7 +4,7 @@
 (``naoviz/resources/shipped``, read-only, for the digits table) when the key matches, else one from
 ``cache_dir()/atlases``, else it trains or loads the model (``naoviz.nao.cache.load_or_train``), builds
 the atlas and saves it. Building runs under a cross-process lock: a second process (Voila's pre-started
-kernel, a second visitor) waits, showing the builder's progress (``<atlas>.progress.json``), and then loads
+kernel, a second visitor) waits, showing the builder's progress (``<atlas>.progress``, JSON), and then loads
 the file the first one wrote.
 """
 from __future__ import annotations
@@ -93,7 +93,7 @@ def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps
 
 
 def _progress_path(base: Path) -> Path:
-    return base.with_name(base.name + ".progress.json")
+    return base.with_name(base.name + ".progress")
 
 
 def _read_progress(path: Path) -> Optional[tuple]:
@@ -117,12 +117,12 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -
     shown, last = progress or (lambda stage, done, total: None), [0.0]
     progress_file = _progress_path(base)
 
-    def report(stage, done, total):          # to the caller, and (twice a second) to processes waiting
-        shown(stage, done, total)
+    def report(stage, done, total):          # to processes waiting (twice a second), and to the caller
         now = time.monotonic()
-        if now - last[0] >= WAIT_POLL_S or done >= total:
+        if now - last[0] >= WAIT_POLL_S or done >= total or last[0] == 0.0:
             last[0] = now
             atomic_write_text(progress_file, json.dumps({"stage": stage, "done": int(done), "total": int(total)}))
+        shown(stage, done, total)
 
     epochs = epochs_to_train(bench, spec)
 

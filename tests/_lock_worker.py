@@ -63,11 +63,14 @@ elif mode == "atlas":
     from naoviz.nao.cache import ModelSpec
     from naoviz.tables import Benchmark, load_benchmark
     folder, role = Path(sys.argv[2]), sys.argv[3]
-    stages, waited = [], []
+    stages, waited, seen = [], [], []          # seen: progress shown while waiting (the builder's, from its file)
     digits = load_benchmark("nb201-digits")
     head = Benchmark("digits-head", digits.space, digits.frame.iloc[:300])     # small: the lock is the point
 
     def progress(stage, done, total):
+        if waited:
+            seen.append(stage)
+            return
         stages.append(stage)
         if role == "first" and len(stages) == 1:
             (folder / "building").touch()      # the atlas lock is held from here until DIR/release
@@ -80,6 +83,7 @@ elif mode == "atlas":
     atlas = atlas_for(head, ModelSpec(**SPEC), etas=[0, 1, 2], seeds=[0, 1, 2],
                       maps=("pca",), progress=progress, on_wait=on_wait)
     print(json.dumps({"role": role, "pid": os.getpid(), "built": bool(stages), "waited": bool(waited),
+                      "saw_progress": bool(seen),
                       "model_key": atlas.model_key, "decoded": atlas.path_decoded.tolist()}), flush=True)
 else:
     raise SystemExit(f"unknown mode {mode!r}")

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import numpy as np
@@ -144,6 +145,8 @@ def test_two_processes_build_the_atlas_once(tmp_path):
         second = _start("atlas", str(tmp_path), "second", env=env)
         _wait_for(tmp_path / "waiting", second)          # second found it locked and waits
         assert not list((cache / "atlases").glob("*.json"))
+        assert len(list((cache / "atlases").glob("*.progress"))) == 1     # the builder's progress, for waiters
+        time.sleep(1.5)                                  # a few of the waiter's polls (every 0.5 s)
         (tmp_path / "release").touch()
         a, b = _result(first), _result(second)
     finally:
@@ -153,6 +156,8 @@ def test_two_processes_build_the_atlas_once(tmp_path):
                 p.kill()
     assert (a["built"], a["waited"]) == (True, False)
     assert (b["built"], b["waited"]) == (False, True)    # waited, then loaded what the first saved
+    assert b["saw_progress"] and not a["saw_progress"]    # the waiter showed the builder's progress
+    assert not list((cache / "atlases").glob("*.progress"))                # gone once the atlas is saved
     assert a["model_key"] == b["model_key"] and a["decoded"] == b["decoded"]
     assert len(list((cache / "atlases").glob("*.json"))) == 1
 
