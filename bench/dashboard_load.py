@@ -111,15 +111,17 @@ def wait_http(port: int, proc, timeout: float = 120) -> None:
             time.sleep(0.3)
 
 
-def visit_all(port: int, n: int, timeout_s: float, on_open=None) -> list[dict]:
-    """Open ``n`` pages at once; per page: seconds to interactive, websocket bytes in, slider step ms."""
+def visit_all(port: int, n: int, timeout_s: float, on_open=None, browsers: int = 1) -> list[dict]:
+    """Open ``n`` pages at once, spread over ``browsers`` Chromium processes (a classroom: one each); per page:
+    seconds to interactive, websocket bytes in, slider step ms."""
     from playwright.sync_api import sync_playwright
     results = []
     with sync_playwright() as pw:
-        browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+        launched = [pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
+                    for _ in range(max(1, min(browsers, n)))]
         pages = []
-        for _ in range(n):
-            ctx = browser.new_context(viewport={"width": 1280, "height": 900})
+        for i in range(n):
+            ctx = launched[i % len(launched)].new_context(viewport={"width": 1280, "height": 900})
             page = ctx.new_page()
             rec = {"ws_bytes": 0, "start": time.perf_counter()}
 
@@ -154,7 +156,8 @@ def visit_all(port: int, n: int, timeout_s: float, on_open=None) -> list[dict]:
             results.append({k: v for k, v in rec.items() if k != "start"})
         if on_open is not None:
             on_open()                          # measure while every tab is still open
-        browser.close()
+        for browser in launched:
+            browser.close()
     return results
 
 
@@ -180,7 +183,7 @@ def run_load(n: int, args) -> dict:
             return (cpu_seconds(lambda pid, cmd: pid in tree), cpu_seconds(lambda pid, cmd: b"chrom" in cmd))
         cpu0 = cpu_now()
         visits = visit_all(port, n, args.timeout, on_open=lambda: held.update(rss=kernels_rss_mb(proc.pid),
-                                                                               cpu=cpu_now()))
+                                                                               cpu=cpu_now()), browsers=args.browsers)
         wall = time.perf_counter() - t
         rss = held.get("rss", [])
         closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?
@@ -194,7 +197,8 @@ def run_load(n: int, args) -> dict:
         log.close()
     ok = [v for v in visits if v["interactive_s"] is not None]
     cpu1 = held.get("cpu", (float("nan"), float("nan")))
-    return {"visitors": n, "interactive": len(ok), "wall_s": wall, "cold": bool(args.cold),
+    return {"visitors": n, "browsers": min(args.browsers, n), "interactive": len(ok), "wall_s": wall,
+            "cold": bool(args.cold),
             "cpu_s_server": cpu1[0] - cpu0[0], "cpu_s_browser": cpu1[1] - cpu0[1],
             "from_launch_interactive_s_max": server_up_s + max((v["interactive_s"] for v in ok), default=float("nan")),
             "interactive_s_mean": statistics.mean(v["interactive_s"] for v in ok) if ok else None,
@@ -214,6 +218,8 @@ def main(argv=None) -> int:
                     help="the table the explorer opens (default: the digits table, whose atlas ships)")
     ap.add_argument("--pool-size", type=int, default=1)
     ap.add_argument("--cull-idle", type=int, default=90)
+    ap.add_argument("--browsers", type=int, default=1, help="Chromium processes the visitors are spread over "
+                    "(default 1; N: one browser per visitor, as in a classroom)")
     ap.add_argument("--cold", action="store_true", help="empty cache: the first visits wait for the build")
     ap.add_argument("--timeout", type=float, default=300, help="seconds for all N pages to become interactive")
     ap.add_argument("--log-dir", default=tempfile.mkdtemp(prefix="naoviz-load-"))
