@@ -1,7 +1,7 @@
 """naoviz: see and use Neural Architecture Optimization (Luo et al., NeurIPS 2018).
 
-The backend (everything but the front ends ``naoviz.ui``, ``naoviz.viz`` and ``naoviz.cli``) imports no widget
-or plotting library and no front end; the CLI loads plotly only inside the function that writes a figure.
+The backend (everything but the UI layer ``naoviz.ui`` and ``naoviz.viz``; the CLI included) imports no widget
+or plotting library and nothing of the UI layer; commands run UI programs (Voila, compare's figures) as processes.
 """
 __version__ = "0.1.0"
 

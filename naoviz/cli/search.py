@@ -282,11 +282,20 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
-def _write_figures(summary: dict, out) -> list[str]:
-    """The comparison's figures in ``out`` (``naoviz compare --out``). The CLI is a front end: plotly and
-    kaleido load here, when a figure is written, never for a headless command (tests/test_layering.py)."""
-    from naoviz.viz.curves import write_compare_figure
-    return write_compare_figure(summary, out)
+def _write_figures(out) -> list[str]:
+    """The comparison's figures in ``out`` (``naoviz compare --out``), drawn from ``out/summary.json`` by the
+    UI layer's program ``python -m naoviz.viz.compare_figure`` in its own process: the CLI, like the rest of
+    the backend, imports no plotting library. Returns what was written, or why the figures were skipped."""
+    import subprocess
+    done = subprocess.run([sys.executable, "-m", "naoviz.viz.compare_figure", str(out)], capture_output=True,
+                          text=True, stdin=subprocess.DEVNULL)
+    if done.returncode == 0:
+        try:
+            return list(json.loads(done.stdout.strip().splitlines()[-1]))
+        except (ValueError, IndexError):
+            pass
+    why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    return [f"figures skipped: {why}"]
 
 
 def run_compare(args) -> int:
@@ -317,7 +326,7 @@ def run_compare(args) -> int:
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
         atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
-        summary["figures"] = _write_figures(summary, out)
+        summary["figures"] = _write_figures(out)
     if args.json:
         emit_json(summary)
         return 0
