@@ -24,6 +24,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Optional
 
 READY = ".nx-root[data-ready='1']"
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -52,11 +53,7 @@ def _processes() -> dict[int, tuple[int, bytes]]:
 def kernel_pids(root_pid: int) -> list[int]:
     """Kernel processes (ipykernel) anywhere below ``root_pid`` (naoviz dashboard -> voila -> kernels)."""
     procs = _processes()
-    below, frontier = set(), {root_pid}
-    while frontier:
-        frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
-        below |= frontier
-    return [pid for pid in below if b"ipykernel" in procs[pid][1]]
+    return [pid for pid in server_tree(root_pid, procs) - {root_pid} if b"ipykernel" in procs[pid][1]]
 
 
 def cpu_seconds(match) -> float:
@@ -73,9 +70,9 @@ def cpu_seconds(match) -> float:
     return total
 
 
-def server_tree(root_pid: int) -> set:
+def server_tree(root_pid: int, procs: Optional[dict] = None) -> set:
     """PIDs of ``root_pid`` and everything below it (naoviz dashboard -> voila -> kernels)."""
-    procs = _processes()
+    procs = _processes() if procs is None else procs
     below, frontier = {root_pid}, {root_pid}
     while frontier:
         frontier = {pid for pid, (ppid, _) in procs.items() if ppid in frontier} - below
