@@ -93,24 +93,23 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
     assert "naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1" in sp.msg.value
     summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
-    traces = {t.name: t for t in sp.curve.data}
-    assert sp.curve.layout.legend.title.text == "line: mean · band: ± 1 sd"
+    lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
+    assert sp.curve.legend_title == "line: mean · band: ± 1 sd"
     for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
         cli = summary["algos"][algo]
         assert [c.tolist() for c in sp.curves[label]] == cli["curves"]
         mean, sd = np.asarray(cli["mean"]), np.asarray(cli["sd"])
-        assert list(traces[f"{label} (n=3)"].y) == cli["mean"]
-        band = np.asarray(traces[f"{label} ± 1 sd"].y)
-        assert np.array_equal(band, np.r_[mean + sd, (mean - sd)[::-1]])
+        shown = lines[f"{label} (n=3)"]
+        assert shown["y"] == cli["mean"] and shown["x"] == list(range(1, 13)) and shown["n"] == [3] * 12
+        assert np.array_equal(shown["hi"], mean + sd) and np.array_equal(shown["lo"], mean - sd)
         assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
         rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
         assert [r[2] for r in rows] == list(range(1, 13))               # every query of seed 2, in order
     sp.band.value = "minmax"                                           # redrawn from the same runs
-    traces = {t.name: t for t in sp.curve.data}
+    shown = {s["name"]: s for s in sp.curve.series}["regularised evolution (n=3)"]
     runs = np.asarray(summary["algos"]["re"]["curves"])
-    band = np.asarray(traces["regularised evolution min–max"].y)
-    assert np.array_equal(band, np.r_[runs.max(axis=0), runs.min(axis=0)[::-1]])
-    assert sp.curve.layout.legend.title.text == "line: mean · band: min–max"
+    assert np.array_equal(shown["hi"], runs.max(axis=0)) and np.array_equal(shown["lo"], runs.min(axis=0))
+    assert sp.curve.legend_title == "line: mean · band: min–max"
 
 
 def test_search_tab_stop_ends_after_the_current_query(digits):
@@ -179,14 +178,14 @@ def test_search_and_child_panels_run(nb201_table):
     assert sp.algos.value == ("nao", "re", "rs", "ls")
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 48
-    names = {t.name: t.line.color for t in sp.curve.data}
+    names = {s["name"]: s["color"] for s in sp.curve.series}
     assert set(names) == {"NAO", "regularised evolution", "random search", "local search (forest-ranked)"}
     assert sorted(names.values()) == sorted(ALGO_COLORS.values())       # one colour each, the searcher's own
     arch = nb201_table.space.parse(GOOD)
     cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
     assert cp.preset.name == "digits-quick" and "digits-quick" in cp.recipe.value
     cp.start(wait=True)
-    assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and len(cp.curve.data[0].x) == 1
+    assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and [s["x"] for s in cp.curve.series] == [[1], [1]]
     assert f"<code>{GOOD}</code>" in cp.msg.value        # the tab names the cell it trained
     assert cp.result.arch == GOOD and cp.result.epochs == 1
 
@@ -240,7 +239,7 @@ def test_search_tab_curve_is_not_the_running_best_report(search_panel_run, nb201
 
 def test_dashboard_opens_the_shipped_digits_atlas_without_torch_or_plotly(tmp_path):
     """Offline first start on the digits table: the shipped atlas, built before display, in a kernel that has
-    imported neither torch nor plotly; the Child tab is built when first opened and trains the decoded cell."""
+    imported neither torch nor plotly (not even once the Search and Child tabs are open)."""
     code = (
         "import sys, time\n"
         "from naoviz.ui import Dashboard\n"
@@ -248,12 +247,17 @@ def test_dashboard_opens_the_shipped_digits_atlas_without_torch_or_plotly(tmp_pa
         "assert app.ready.is_set() and app.explorer is not None, app.stage.value\n"
         "assert len(app.tabs.children) == 3 and app.search is None and app.child is None\n"
         "print('heavy', 'torch' in sys.modules, 'plotly' in sys.modules)\n"
+        "app.tabs.selected_index = 1\n"
+        "app.tabs.selected_index = 2\n"
+        "assert app.search is not None and app.child is not None\n"
+        "print('tabs', 'plotly' in sys.modules)\n"
         "print('cell', app.explorer.decoded_cell)\n"
         "print('decoded', app._current_decoded())\n")
     env = dict(os.environ, NAOVIZ_CACHE=str(tmp_path / "cache"))    # an empty cache: only what ships
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
     assert "heavy False False" in out.stdout
+    assert "tabs False" in out.stdout                                  # the Search and Child tabs draw without plotly
     assert not (tmp_path / "cache" / "models").exists()                # nothing was trained
 
 

@@ -101,13 +101,14 @@ def test_visit_is_interactive_small_and_fetches_nothing_beyond_loopback(server, 
     # the explorer's atlas travels once; no plotly bundle (the Search and Child tabs are not open)
     assert got["ws"] < 3_000_000, got["ws"]
     assert page.locator(".js-plotly-plot").count() == 0
+    assert not [u for u in got["requests"] if "plotly" in u]            # Voila is told not to load plotly's extension
     print(f"visit: interactive in {seconds:.1f} s, {got['ws'] / 1e6:.2f} MB over the websocket")
     page.screenshot(path=str(ART / "dashboard.png"), full_page=True)
     page.context.close()
 
 
 def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser):
-    page, _, _ = _open(browser, server["url"])
+    page, _, got = _open(browser, server["url"])
     before = page.inner_text(".nx-decoded")
     # one input event: the decoded cell is redrawn before the handler returns (no kernel round trip)
     changed = page.evaluate("""() => { const s = document.querySelector('.nx-slider');
@@ -121,9 +122,15 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
         page.keyboard.press("ArrowLeft")
     page.wait_for_function("document.querySelector('.nx-slider').value === '0'", timeout=10_000)
     page.get_by_role("tab", name="Search").click()                     # built on first open, in the kernel
-    page.wait_for_selector(".js-plotly-plot", timeout=120_000)
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
     assert page.get_by_role("button", name=re.compile("run")).count() >= 1
     _search_table_sorts_filters_and_opens_the_explorer(page)
+    # the chart drew the mean over the two seeds with its band, and no plotly came with the Search tab
+    chart = page.locator(".naoviz-search .nl-root")
+    assert chart.get_attribute("data-series") == "1"
+    assert chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d").count("L") == 19
+    assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend").inner_text().startswith("line: mean")
+    assert page.locator(".js-plotly-plot").count() == 0 and not [u for u in got["requests"] if "plotly" in u]
     page.context.close()
 
 

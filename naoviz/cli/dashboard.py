@@ -21,6 +21,7 @@ from typing import Mapping, Optional
 from naoviz.cli.common import int_in, path_type, readable_dir, show, writable_dir
 
 VOILA_TEMPLATE = "naoviz"
+DENIED = '["jupyterlab-plotly"]'            # front-end extensions the dashboard's pages do not load
 
 
 def add_parser(sub) -> None:
@@ -95,8 +96,10 @@ def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = Non
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     auth = "--Voila.auto_token=True" if token else "--Voila.token="
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
+    # The dashboard draws nothing with plotly: its 4.8 MB labextension would be every visit's largest download.
     return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-             auth, f"--template={VOILA_TEMPLATE}", "--theme=light"] + pool + cull_options(cull_idle_s, cull_connected))
+             auth, f"--template={VOILA_TEMPLATE}", "--theme=light", f"--VoilaConfiguration.extension_denylist={DENIED}"]
+            + pool + cull_options(cull_idle_s, cull_connected))
 
 
 def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:

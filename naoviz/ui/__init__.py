@@ -1,7 +1,7 @@
 """Widgets over the backend; what to show lives in pure functions.
 
 Names load on first use (PEP 562), so ``import naoviz.ui.explorer_widget`` (the anywidget explorer) does not
-pull in plotly and the dashboard's FigureWidgets: a student's kernel stays small.
+pull in the panels: a student's kernel stays small (no panel imports plotly).
 """
 from importlib import import_module
 

@@ -214,7 +214,7 @@ class ExplorerWidget(anywidget.AnyWidget):
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
         kaleido load only here). Returns the paths written."""
         import os
-        from naoviz.viz.export import FORMATS, export_many
+        from naoviz.viz.figure_files import FORMATS, export_many
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()

@@ -1,6 +1,8 @@
 """Child panel (train a cell on digits, live); the Search panel lives in :mod:`naoviz.ui.search_panel` and is
 re-exported here. Work runs in a background thread so the page stays responsive; the pure helpers at the top
-decide what the curve and the result line show and are tested without a browser."""
+decide what the curve and the result line show and are tested without a browser. The curve is a
+:class:`~naoviz.ui.line_chart.LineChart` (no plotly); :func:`naoviz.viz.curves.child_curve` draws the same
+numbers as a publication figure."""
 from __future__ import annotations
 
 import html
@@ -8,22 +10,21 @@ import threading
 from typing import Callable, Optional, Sequence
 
 import ipywidgets as W
-import plotly.graph_objects as go
 
-from naoviz.ui.common import error_html, figure_widget, in_thread, show_in_place
+from naoviz.ui.common import error_html, in_thread
+from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
-from naoviz.viz.theme import TEMPLATE
+
+CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
 
 
 # -- pure helpers ------------------------------------------------------------------------------------
-def child_curve(history: Sequence[dict]) -> go.Figure:
-    """Train and valid accuracy per epoch of a child network."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
-                                margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
+def child_lines(history: Sequence[dict]) -> list:
+    """The Child tab's chart: train and valid accuracy per epoch (a missing value is a gap)."""
     x = list(range(1, len(history) + 1))
-    for key in ("train_acc", "valid_acc"):
-        fig.add_trace(go.Scatter(name=key, x=x, y=[h.get(key) for h in history], mode="lines+markers"))
-    return fig
+    nan = float("nan")
+    return [line(key, x, [nan if h.get(key) is None else h[key] for h in history], color)
+            for key, color in CHILD_COLORS.items()]
 
 
 # -- child training ----------------------------------------------------------------------------------
@@ -52,8 +53,8 @@ class ChildPanel:
         self.msg = W.HTML()
         self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
                              f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")
-        self.curve = figure_widget(child_curve([]))
-        self.curve_box = W.Box([self.curve])
+        self.curve = LineChart(series=child_lines([]), x_title="epoch", y_title="accuracy (%)")
+        self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
@@ -85,7 +86,7 @@ class ChildPanel:
         def cb(epoch, logs):
             history.append(logs)
             self.progress.value = epoch + 1
-            show_in_place(self.curve, child_curve(history))      # in place: no plotly bundle per epoch
+            self.curve.series = child_lines(history)
 
         self.result = train_preset(self.space, arch, self.preset, callback=cb, epochs=epochs)
         self.msg.value = child_summary(text, self.result)

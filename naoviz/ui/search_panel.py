@@ -1,6 +1,7 @@
 """The Search tab: NAO, regularised evolution, random and local search on the benchmark table, live, over one
 or several seeds, with a stop button, the incumbent curves as mean ± band, and a table of every query.
 
+The curves are a :class:`~naoviz.ui.line_chart.LineChart` (SVG, no plotly in the page or the kernel).
 Each (seed, searcher) runs through :func:`naoviz.search.runs.start_search` (the runner of ``naoviz
 search``/``compare``) in a background thread, so the page stays responsive; the curve of a run is
 :func:`naoviz.search.base.incumbent_curve` and the mean and band over seeds are
@@ -16,10 +17,10 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import error_html, figure_widget, in_thread, show_in_place
+from naoviz.ui.common import error_html, in_thread
+from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
-from naoviz.viz.curves import BAND_LABELS, search_curves
-from naoviz.viz.theme import ALGO_LABELS
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, algo_colors
 
 MAX_SEEDS = 10
 REDRAW_S = 0.25          # live curve redraws at most this often
@@ -38,6 +39,28 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
         spread = f" ± {s['sd'][-1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
         parts.append(f"{name}: {s['mean'][-1]:.2f}{spread}")
     return f"incumbent {report} — " + " · ".join(parts) if parts else ""
+
+
+def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
+    """The Search tab's chart: per searcher the mean incumbent over its runs (seeds) and, with two runs or
+    more, the band (:func:`naoviz.experiments.search.incumbent_band`: ``naoviz compare``'s mean and sd).
+    Returns the :class:`LineChart` series and the legend's title (which names the band, when one is drawn)."""
+    from naoviz.experiments.search import incumbent_band
+    curves = dict(curves)                     # a snapshot: the worker thread may add a searcher meanwhile
+    colors = algo_colors(list(curves))
+    series, banded = [], False
+    for name, runs in curves.items():
+        runs = [r for r in runs if len(r)]
+        if not runs:
+            continue
+        s = incumbent_band(runs, band)
+        x = range(1, len(s["mean"]) + 1)
+        if len(runs) >= 2:
+            banded = True
+            series.append(line(f"{name} (n={len(runs)})", x, s["mean"], colors[name], lo=s["lo"], hi=s["hi"], n=s["n"]))
+        else:
+            series.append(line(name, x, s["mean"], colors[name]))
+    return series, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str) -> str:
@@ -86,7 +109,7 @@ class SearchPanel:
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = figure_widget(self._figure())
+        self.curve = LineChart(x_title="queries", y_title=f"incumbent {self.report}", height=360)
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.run_btn.on_click(lambda _: self.start())
         self.stop_btn.on_click(lambda _: self.stop())
@@ -174,22 +197,13 @@ class SearchPanel:
         self.run_btn.disabled, self.stop_btn.disabled = False, True
 
     # -- drawing --------------------------------------------------------------------------------------
-    def _figure(self):
-        curves = {name: [r for r in runs if len(r)] for name, runs in self.curves.items()}
-        fig = search_curves(curves, metric=self.report, band=self.band.value)
-        # the legend above the plot, so the plot takes the tab's width (1024 px screens, Lab side panels)
-        fig.update_layout(height=360, autosize=True, margin=dict(l=60, r=10, t=10, b=40),
-                          legend=dict(orientation="h", x=0, y=1.02, xanchor="left", yanchor="bottom"))
-        return fig
-
     def _draw(self, table: bool = True) -> None:
         with self._lock:
-            self._show(self._figure())
+            series, legend = search_lines(self.curves, self.band.value)
+            with self.curve.hold_sync():                    # one message for the series and the legend
+                self.curve.series, self.curve.legend_title = series, legend
             if table:
                 self.table.rows = [list(r) for r in self.rows]
-
-    def _show(self, fig) -> None:
-        show_in_place(self.curve, fig)
 
     def _open_row(self, row: dict) -> None:
         if self.open_cell is not None:

@@ -1,7 +1,21 @@
-"""Figures: pure functions from backend data to plotly figures, and :func:`export` to files."""
-from naoviz.viz.atlas_figs import atlas_cells, atlas_figures, atlas_map, atlas_prediction  # noqa: F401
-from naoviz.viz.cells import cell_compare, cell_graph, diff_edges  # noqa: F401
-from naoviz.viz.curves import attention_heatmap, search_curves, training_curves  # noqa: F401
-from naoviz.viz.export import export, export_many  # noqa: F401
-from naoviz.viz.maps import embedding_map, label_gap, path_overlay, path_trace_data  # noqa: F401
-from naoviz.viz.path import prediction_chart  # noqa: F401
+"""Figures: pure functions from backend data to plotly figures, and :func:`export` to files.
+
+Names load on first use (PEP 562), so ``naoviz.viz.theme`` (colours and labels, no plotly) can be imported by the
+dashboard's panels without importing plotly.
+"""
+from importlib import import_module
+
+_LAZY = {
+    "atlas_cells": "atlas_figs", "atlas_figures": "atlas_figs", "atlas_map": "atlas_figs",
+    "atlas_prediction": "atlas_figs", "cell_compare": "cells", "cell_graph": "cells", "diff_edges": "cells",
+    "attention_heatmap": "curves", "child_curve": "curves", "search_curves": "curves",
+    "training_curves": "curves", "export": "figure_files", "export_many": "figure_files", "embedding_map": "maps",
+    "label_gap": "maps", "path_overlay": "maps", "path_trace_data": "maps", "prediction_chart": "path",
+}
+__all__ = list(_LAZY)
+
+
+def __getattr__(name):
+    if name in _LAZY:
+        return getattr(import_module(f"naoviz.viz.{_LAZY[name]}"), name)
+    raise AttributeError(f"module 'naoviz.viz' has no attribute {name!r}")

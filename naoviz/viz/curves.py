@@ -7,7 +7,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.theme import TEMPLATE, algo_colors
+from naoviz.viz.theme import BAND_LABELS, TEMPLATE, algo_colors
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -30,7 +30,14 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
     return fig
 
 
-BAND_LABELS = {"sd": "± 1 sd", "minmax": "min–max"}
+def child_curve(history: Sequence[Mapping]) -> go.Figure:
+    """Train and valid accuracy per epoch of a child network (the Child tab's curve as a figure)."""
+    fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
+                                margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
+    x = list(range(1, len(history) + 1))
+    for key in ("train_acc", "valid_acc"):
+        fig.add_trace(go.Scatter(name=key, x=x, y=[h.get(key) for h in history], mode="lines+markers"))
+    return fig
 
 
 def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *, band: str = "sd",
@@ -93,7 +100,7 @@ def write_compare_figure(summary: dict, out_dir) -> list[str]:
     available (else a ``PNG skipped: ...`` entry). Returns what was written."""
     from pathlib import Path
 
-    from naoviz.viz.export import export
+    from naoviz.viz.figure_files import export
     out_dir = Path(out_dir)
     fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
                         metric=summary["report"], title=f"incumbent {summary['report']} vs queries")

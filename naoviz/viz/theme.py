@@ -1,7 +1,9 @@
-"""Colours and labels shared by every figure (one op -> one colour in every plot)."""
-from __future__ import annotations
+"""Colours and labels shared by every figure (one op -> one colour in every plot).
 
-import plotly.express as px
+plotly is imported only for a colour this module does not name (an unknown op, a fifth searcher): the
+dashboard's Search tab takes its colours from here and its kernel never imports plotly.
+"""
+from __future__ import annotations
 
 OP_COLORS = {
     "none": "#bdbdbd",
@@ -36,12 +38,14 @@ TEMPLATE = "plotly_white"
 ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
+BAND_LABELS = {"sd": "± 1 sd", "minmax": "min–max"}       # the bands of naoviz.experiments.search.incumbent_band
 
 
 def op_color(op: str) -> str:
     """The colour of an op; unknown ops get a stable colour from plotly's qualitative palette."""
     if op in OP_COLORS:
         return OP_COLORS[op]
+    import plotly.express as px
     palette = px.colors.qualitative.Dark24
     return palette[sum(map(ord, op)) % len(palette)]
 
@@ -73,6 +77,9 @@ def algo_colors(names) -> dict:
         if c is not None and c not in used:
             out[name] = c
             used.add(c)
+    if len(out) == len(names):
+        return out
+    import plotly.express as px
     spare = [c for c in px.colors.qualitative.Plotly + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
              if c.lower() not in {u.lower() for u in ALGO_COLORS.values()}]
     for name in names:

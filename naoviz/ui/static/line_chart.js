@@ -1,0 +1,153 @@
+// naoviz line chart: lines with optional bands over a fitted linear axis, a legend and a hover readout, drawn
+// as SVG from the widget's state (naoviz/ui/line_chart.py). Redraws on a change of state or of the width.
+
+const SVG = "http://www.w3.org/2000/svg";
+const M = { l: 58, r: 12, t: 10, b: 42 };
+
+function node(tag, attrs = {}, parent = null, ns = SVG) {
+  const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+// About `count` round ticks covering [lo, hi] (1, 2 or 5 times a power of ten apart).
+function ticks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+// A tick label with as many decimals as the tick step (1, 2 or 5 times a power of ten) needs: 10, 2.5, 0.05.
+function fmt(v, step) {
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  return Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+const ok = (v) => v !== null && v !== undefined && Number.isFinite(v);
+
+// The extent of every finite value of `keys` over all series (padded when flat).
+function extent(series, keys) {
+  let lo = Infinity, hi = -Infinity;
+  for (const s of series) for (const k of keys) for (const v of s[k] || []) if (ok(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!Number.isFinite(lo)) return null;
+  if (hi === lo) { lo -= 0.5; hi += 0.5; }
+  return [lo, hi];
+}
+
+// An SVG path through the finite points; a None value breaks the line.
+function linePath(xs, ys, X, Y) {
+  let d = "", pen = false;
+  for (let i = 0; i < xs.length; i++) {
+    if (!ok(xs[i]) || !ok(ys[i])) { pen = false; continue; }
+    d += `${pen ? "L" : "M"}${X(xs[i]).toFixed(1)},${Y(ys[i]).toFixed(1)}`;
+    pen = true;
+  }
+  return d;
+}
+
+function bandPath(xs, lo, hi, X, Y) {
+  const pts = xs.map((x, i) => [x, lo[i], hi[i]]).filter(([x, a, b]) => ok(x) && ok(a) && ok(b));
+  if (pts.length < 2) return "";
+  const up = pts.map(([x, , b], i) => `${i ? "L" : "M"}${X(x).toFixed(1)},${Y(b).toFixed(1)}`).join("");
+  const down = pts.reverse().map(([x, a]) => `L${X(x).toFixed(1)},${Y(a).toFixed(1)}`).join("");
+  return up + down + "Z";
+}
+
+function render({ model, el }) {
+  const root = node("div", { class: "nl-root" }, el, null);
+  const legend = node("div", { class: "nl-legend" }, root, null);
+  const wrap = node("div", { class: "nl-plot" }, root, null);
+  const tip = node("div", { class: "nl-tip" }, wrap, null);
+  let svg = null, geom = null;
+
+  function draw() {
+    const series = model.get("series") || [];
+    const width = Math.max(wrap.clientWidth || 600, 240), height = model.get("height");
+    if (svg) svg.remove();
+    svg = node("svg", { width, height, class: "nl-svg", role: "img", "aria-label": model.get("y_title") || "chart" });
+    wrap.insertBefore(svg, tip);
+    root.dataset.series = String(series.length);
+    legend.replaceChildren();
+    if (model.get("legend_title")) node("span", { class: "nl-legend-title", text: model.get("legend_title") }, legend, null);
+    for (const s of series) {
+      const item = node("span", { class: "nl-item" }, legend, null);
+      node("span", { class: "nl-swatch", style: `background:${s.color}` }, item, null);
+      node("span", { text: s.name }, item, null);
+    }
+    const xr = extent(series, ["x"]), yr = extent(series, ["y", "lo", "hi"]);
+    const pw = width - M.l - M.r, ph = height - M.t - M.b;
+    node("text", { x: M.l + pw / 2, y: height - 6, class: "nl-title", "text-anchor": "middle", text: model.get("x_title") }, svg);
+    node("text", { x: 0, y: 0, class: "nl-title", "text-anchor": "middle", transform: `translate(14,${M.t + ph / 2}) rotate(-90)`,
+                   text: model.get("y_title") }, svg);
+    if (!xr || !yr) {
+      node("text", { x: M.l + pw / 2, y: M.t + ph / 2, class: "nl-empty", "text-anchor": "middle", text: "no data yet" }, svg);
+      geom = null;
+      return;
+    }
+    const pad = (yr[1] - yr[0]) * 0.04, y0 = yr[0] - pad, y1 = yr[1] + pad;
+    const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0] || 1)) * pw;
+    const Y = (v) => M.t + (1 - (v - y0) / (y1 - y0)) * ph;
+    const axes = node("g", { class: "nl-axes" }, svg);
+    const yt = ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
+    for (const v of yt) {
+      node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "nl-grid" }, axes);
+      node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
+    }
+    for (const v of xt) {
+      node("line", { x1: X(v), x2: X(v), y1: M.t + ph, y2: M.t + ph + 4, class: "nl-tick" }, axes);
+      node("text", { x: X(v), y: M.t + ph + 16, "text-anchor": "middle", text: fmt(v, xt[1] - xt[0] || 1) }, axes);
+    }
+    node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: "nl-frame" }, axes);
+    for (const s of series) {
+      if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y), fill: s.color, class: "nl-band", "data-name": s.name }, svg);
+    }
+    for (const s of series) {
+      node("path", { d: linePath(s.x, s.y, X, Y), stroke: s.color, class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name }, svg);
+      if (s.x.length <= 40) for (let i = 0; i < s.x.length; i++) {
+        if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: 2.5, fill: s.color, class: "nl-dot" }, svg);
+      }
+    }
+    geom = { X, xr, pw, series, cursor: node("line", { y1: M.t, y2: M.t + ph, class: "nl-cursor" }, svg) };
+  }
+
+  // Hover: the readout of every series at the x nearest the pointer.
+  function hover(ev) {
+    if (!geom) return;
+    const box = svg.getBoundingClientRect(), px = ev.clientX - box.left;
+    const xv = geom.xr[0] + ((px - M.l) / geom.pw) * (geom.xr[1] - geom.xr[0]);
+    const lines = [];
+    let shownX = null;
+    for (const s of geom.series) {
+      let best = -1;
+      for (let i = 0; i < s.x.length; i++) if (ok(s.y[i]) && (best < 0 || Math.abs(s.x[i] - xv) < Math.abs(s.x[best] - xv))) best = i;
+      if (best < 0) continue;
+      shownX = shownX ?? s.x[best];
+      const band = s.lo && ok(s.lo[best]) ? ` [${s.lo[best].toFixed(3)}, ${s.hi[best].toFixed(3)}]` : "";
+      const runs = s.n && !s.name.endsWith(`(n=${s.n[best]})`) ? ` (n=${s.n[best]} here)` : "";
+      lines.push(`<span style="color:${s.color}">●</span> ${s.name}: ${s.y[best].toFixed(3)}${band}${runs}`);
+    }
+    if (shownX === null || px < M.l || px > M.l + geom.pw) { leave(); return; }
+    geom.cursor.setAttribute("x1", geom.X(shownX)); geom.cursor.setAttribute("x2", geom.X(shownX));
+    geom.cursor.style.display = "";
+    tip.innerHTML = `<b>${model.get("x_title") || "x"} ${shownX}</b><br>` + lines.join("<br>");
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(px + 12, Math.max(wrap.clientWidth - tip.offsetWidth - 4, 0))}px`;
+  }
+  function leave() { tip.style.display = "none"; if (geom) geom.cursor.style.display = "none"; }
+  wrap.addEventListener("mousemove", hover);
+  wrap.addEventListener("mouseleave", leave);
+
+  const events = ["change:series", "change:x_title", "change:y_title", "change:legend_title", "change:height"];
+  for (const e of events) model.on(e, draw);
+  let lastWidth = 0;
+  const ro = new ResizeObserver(() => { if (wrap.clientWidth !== lastWidth) { lastWidth = wrap.clientWidth; draw(); } });
+  ro.observe(wrap);
+  draw();
+  return () => { for (const e of events) model.off(e, draw); ro.disconnect(); };
+}
+
+export default { render };
