@@ -10,7 +10,8 @@ machine's cores here, while a classroom's browsers run on the students' machines
 ``--cold`` starts every server on an empty cache (nothing trained: the model and the quick atlas are built while
 the first visitors wait) and also reports the seconds from launching ``naoviz dashboard`` to each page's first
 interactive explorer.
-Run: .venv/bin/python bench/dashboard_load.py --visitors 1,10,30 [--table nb201-digits] [--cold] [--json]
+``--client protocol`` replaces the browsers by protocol visitors (bench/load_client.py): the server measured alone.
+Run: .venv/bin/python bench/dashboard_load.py --visitors 1,10,30 [--table nb201-digits] [--cold] [--client protocol] [--settle 20] [--json]
 """
 from __future__ import annotations
 
@@ -158,6 +159,23 @@ def visit_all(port: int, n: int, timeout_s: float, on_open=None, browsers: int =
     return results
 
 
+def record_reference(args) -> dict:
+    """A server of its own and one real Chromium visit to it: the static files a page fetches (which the protocol
+    visitors fetch too) and that visit's seconds to interactive."""
+    from load_client import record_statics
+    port = free_port()
+    cmd = [sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table", args.table]
+    with open(Path(args.log_dir) / "voila-reference.log", "w") as log:
+        proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
+        try:
+            wait_http(port, proc)
+            time.sleep(args.settle)
+            return record_statics(port, CHROMIUM_ARGS, READY, args.timeout)
+        finally:
+            proc.terminate()
+            proc.wait(30)
+
+
 def run_load(n: int, args) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--pool-size", str(args.pool_size),
@@ -171,16 +189,24 @@ def run_load(n: int, args) -> dict:
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_http(port, proc)
+        server_up_s = time.perf_counter() - launched
+        time.sleep(args.settle)                # a server already running when the class arrives (--settle)
         t = time.perf_counter()
-        server_up_s = t - launched
         held: dict = {}
 
         def cpu_now():                         # (server: dashboard + voila + kernels, browser: chromium)
             tree = server_tree(proc.pid)
             return (cpu_seconds(lambda pid, cmd: pid in tree), cpu_seconds(lambda pid, cmd: b"chrom" in cmd))
         cpu0 = cpu_now()
-        visits = visit_all(port, n, args.timeout, on_open=lambda: held.update(rss=kernels_rss_mb(proc.pid),
-                                                                               cpu=cpu_now()), browsers=args.browsers)
+        on_open = lambda: held.update(rss=kernels_rss_mb(proc.pid), cpu=cpu_now())     # noqa: E731
+        if args.client == "protocol":
+            from load_client import visit_all_protocol
+            visits = [{"interactive_s": v["served_s"] if v.get("explorer") else None,
+                       "ws_bytes": v.get("bytes_ws", 0), "http_bytes": v.get("bytes_http", 0), "step_ms": None,
+                       "page_s": v.get("page_s"), "error": v.get("error")}
+                      for v in visit_all_protocol(port, n, args.statics, args.timeout, on_open=on_open)]
+        else:
+            visits = visit_all(port, n, args.timeout, on_open=on_open, browsers=args.browsers)
         wall = time.perf_counter() - t
         rss = held.get("rss", [])
         closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?
@@ -194,10 +220,13 @@ def run_load(n: int, args) -> dict:
         log.close()
     ok = [v for v in visits if v["interactive_s"] is not None]
     cpu1 = held.get("cpu", (float("nan"), float("nan")))
-    return {"visitors": n, "browsers": min(args.browsers, n), "interactive": len(ok), "wall_s": wall,
+    errors = sorted({v["error"] for v in visits if v.get("error")})
+    return {"visitors": n, "client": args.client, "browsers": min(args.browsers, n) if args.client == "browser" else 0,
+            "interactive": len(ok), "wall_s": wall, "errors": errors[:3],
+            "page_s_max": max((v["page_s"] for v in visits if v.get("page_s") is not None), default=None),
             "cold": bool(args.cold),
             "cpu_s_server": cpu1[0] - cpu0[0], "cpu_s_browser": cpu1[1] - cpu0[1],
-            "from_launch_interactive_s_max": server_up_s + max((v["interactive_s"] for v in ok), default=float("nan")),
+            "from_launch_interactive_s_max": (t - launched) + max((v["interactive_s"] for v in ok), default=float("nan")),
             "interactive_s_mean": statistics.mean(v["interactive_s"] for v in ok) if ok else None,
             "interactive_s_max": max((v["interactive_s"] for v in ok), default=None),
             "ws_mb_mean": statistics.mean(v["ws_bytes"] for v in ok) / 1e6 if ok else None,
@@ -217,19 +246,35 @@ def main(argv=None) -> int:
     ap.add_argument("--cull-idle", type=int, default=90)
     ap.add_argument("--browsers", type=int, default=1, help="Chromium processes the visitors are spread over "
                     "(default 1; N: one browser per visitor, as in a classroom)")
+    ap.add_argument("--client", default="browser", choices=["browser", "protocol"],
+                    help="browser: one Chromium page per visitor; protocol: what a page asks of the server (page, "
+                         "static files, kernel websocket, widget state; bench/load_client.py) without drawing, so "
+                         "the server is measured alone (the static files are those of one real Chromium visit)")
     ap.add_argument("--cold", action="store_true", help="empty cache: the first visits wait for the build")
+    ap.add_argument("--settle", type=float, default=0.0,
+                    help="seconds between the server answering and the visitors arriving (default 0: at once; "
+                         "e.g. 20: its pool of preheated kernels is ready, as for a class that arrives later)")
     ap.add_argument("--timeout", type=float, default=300, help="seconds for all N pages to become interactive")
     ap.add_argument("--log-dir", default=tempfile.mkdtemp(prefix="naoviz-load-"))
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     ns = [int(x) for x in args.visitors.split(",")]
+    reference = None
+    if args.client == "protocol":              # one real visit: the files a page fetches, its own drawing time
+        reference = record_reference(args)
+        args.statics = reference["statics"]
     rows = [run_load(n, args) for n in ns]
     base = rows[0]["interactive_s_mean"]
     for r in rows:
         r["ratio_interactive_vs_first"] = (r["interactive_s_mean"] / base) if base and r["interactive_s_mean"] else None
+    ref = None if reference is None else {"browser_interactive_s": reference["browser_interactive_s"],
+                                          "static_files": len(reference["statics"])}
     if args.json:
-        print(json.dumps({"rows": rows, "logs": args.log_dir}, indent=2))
+        print(json.dumps({"rows": rows, "reference_visit": ref, "logs": args.log_dir}, indent=2))
     else:
+        if ref:
+            print(f"reference Chromium visit (warm server, alone): interactive in {ref['browser_interactive_s']:.2f} s, "
+                  f"{ref['static_files']} static files")
         for r in rows:
             print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     return 0
