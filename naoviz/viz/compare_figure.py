@@ -2,7 +2,8 @@
 
 The CLI belongs to the backend and never imports the UI layer; after writing ``OUT_DIR/summary.json`` it
 runs this front-end program (as ``naoviz dashboard`` runs Voila), which draws the incumbent-vs-queries
-figure with plotly and prints the paths it wrote as one JSON list on stdout.
+figure with plotly (and, under constraints or objectives, one accuracy-against-cost Pareto figure per cost
+column, ``naoviz.viz.pareto``) and prints the paths it wrote as one JSON list on stdout.
 """
 from __future__ import annotations
 
@@ -17,9 +18,10 @@ def main(argv=None) -> int:
         print("usage: python -m naoviz.viz.compare_figure OUT_DIR (holding summary.json)", file=sys.stderr)
         return 2
     from naoviz.viz.curves import write_compare_figure
+    from naoviz.viz.pareto import write_pareto_figures
     try:
         summary = json.loads((Path(args[0]) / "summary.json").read_text(encoding="utf-8"))
-        written = write_compare_figure(summary, args[0])
+        written = write_compare_figure(summary, args[0]) + write_pareto_figures(summary, args[0])
     except (OSError, ValueError, KeyError) as exc:
         print(f"compare figure: {exc}", file=sys.stderr)
         return 1
