@@ -98,24 +98,6 @@ def summary_pareto_figures(summary: dict) -> dict:
     return out
 
 
-def write_pareto_figures(summary: dict, out_dir) -> list[str]:
-    """``pareto-<cost>.html`` (and ``.png`` when a browser is available, else a ``PNG skipped: ...`` entry) per
-    cost column of a ``naoviz compare`` summary; [] when it has no cost columns. Returns what was written."""
-    from pathlib import Path
-
-    from naoviz.viz.export import export_many
-    figs = summary_pareto_figures(summary)
-    out_dir = Path(out_dir)
-    html = export_many(list(figs.values()), [out_dir / f"pareto-{c}.html" for c in figs])
-    written = [str(p) for p in html]
-    if figs:
-        try:
-            written += [str(p) for p in export_many(list(figs.values()), [out_dir / f"pareto-{c}.png" for c in figs])]
-        except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
-            written.append(f"PNG skipped: {exc}")
-    return written
-
-
 def _upper_bounds(constraints: Sequence[str]) -> dict:
     """{column: tightest upper bound} of constraint texts like ``latency_pixel3<=12``."""
     from naoviz.search.constraints import parse_constraint
