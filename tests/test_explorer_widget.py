@@ -225,3 +225,23 @@ def test_budget_in_the_url_state(widget, atlas):
         assert not widget.apply_query(query)
         assert word in widget.message, (query, widget.message)
         assert (widget.budget_column, widget.budget) == ("params_M", 0.04)
+
+
+def test_exported_figures_carry_the_budget(widget, atlas):
+    """The figures of the export button: the map greys the class representatives over the budget, the
+    prediction chart carries the path's cost (hollow over the budget)."""
+    params = np.asarray(atlas.columns["params_M"], float)
+    seed = int(atlas.seeds[4])
+    widget.seed, widget.budget_column, widget.budget = seed, "params_M", float(np.median(params))
+    figs = widget.figures()
+    grey = [t for t in figs["map"].data if t.name.startswith("over budget")]
+    reps = np.flatnonzero(atlas.class_of[:atlas.n_table] == np.arange(atlas.n_table))
+    over = reps[~(params[reps] <= widget.budget)]
+    assert len(grey) == 1 and len(grey[0].x) == len(over) > 0
+    np.testing.assert_allclose(grey[0].x, atlas.maps[widget.view][over, 0])
+    cost = [t for t in figs["prediction"].data if t.name == "params_M of decoded cell"][0]
+    m = atlas.seed_index(seed)
+    np.testing.assert_allclose(cost.y, params[atlas.path_decoded[m]])
+    assert list(cost.marker.symbol) == ["circle" if c <= widget.budget else "circle-open" for c in cost.y]
+    widget.budget_column = ""
+    assert not any(t.name.startswith("over budget") for t in widget.figures()["map"].data)

@@ -186,10 +186,11 @@ class ExplorerWidget(anywidget.AnyWidget):
 
     def figures(self, space=None) -> dict:
         """{"map", "prediction", "cells"}: what the widget shows now as plotly figures (for ``export`` or a
-        notebook read without a kernel); see ``naoviz.viz.atlas_figs``. Imports plotly only when called."""
+        notebook read without a kernel), the budget's marks included; see ``naoviz.viz.atlas_figs``. Imports
+        plotly only when called."""
         from naoviz.viz.atlas_figs import atlas_figures
         return atlas_figures(self.atlas, seed=self.seed, eta_index=self.eta_index, view=self.view,
-                             color=self.color, space=space)
+                             color=self.color, space=space, budget_column=self.budget_column, budget=self.budget)
 
     # -- URL state (?seed=..&eta=..&view=..&budget_column=..&budget=..), e.g. Voila's query string --------
     def apply_query(self, query: str) -> bool:
