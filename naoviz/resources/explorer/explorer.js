@@ -312,7 +312,8 @@ async function mount(model, el) {
     const r = scatter.nearest(x, y), tip = $(".nx-tip");
     if (r !== S.hover) { S.hover = r; overlay(); }
     if (r < 0) { tip.hidden = true; return; }
-    tip.hidden = false; tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}\n${atlas.labels[r]}`;
+    tip.hidden = false; const bc = Bg.state.col;
+    tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}${bc ? ` · ${bc} ${fmt(A["column." + bc][r], 3)}` : ""}\n${atlas.labels[r]}`;
     tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
   });
   canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; overlay(); });
