@@ -27,6 +27,12 @@ _ARRAYS = ("predicted", "etas", "seeds", "class_of", "class_size", "neighbours",
            "path_decoded", "path_pred_moved", "path_pred_decoded")
 
 
+def budget_columns(columns) -> list:
+    """The columns a budget can bound (sizes, FLOPs, latencies, times: lower is better and not a loss)."""
+    from naoviz.tables.benchmark import lower_is_better
+    return [c for c in columns if lower_is_better(c) and not c.endswith("loss")]
+
+
 @dataclass
 class Atlas:
     """What the explorer needs, as plain arrays (float32 / int32)."""
@@ -58,6 +64,24 @@ class Atlas:
         if not len(hits):
             raise ValueError(f"row {row} has no path in this atlas")
         return int(hits[0])
+
+    def budget_mask(self, column: str, budget: float) -> np.ndarray:
+        """(N,) bool: cells whose ``column`` is at most ``budget`` (NaN never is); ValueError naming the column."""
+        if column not in self.columns:
+            raise ValueError(f"budget_column: {column!r} is not a column of this atlas ({', '.join(self.columns)})")
+        with np.errstate(invalid="ignore"):
+            return np.asarray(self.columns[column], dtype=np.float64) <= float(budget)
+
+    def path_costs(self, row: int, column: str) -> np.ndarray:
+        """(E,) true ``column`` value of the cell decoded from seed ``row`` at each eta (NaN where absent)."""
+        return np.asarray(self.columns[column], dtype=np.float64)[self.path_decoded[self.seed_index(row)]]
+
+    def best_feasible(self, row: int, column: str, budget: float) -> int:
+        """Largest eta index whose decoded cell (seed ``row``'s unconstrained path) is within ``budget`` on
+        ``column``, or -1 when none is: the precomputed path filtered by the budget, not a constrained step."""
+        ok = self.budget_mask(column, budget)[self.path_decoded[self.seed_index(row)]]
+        hits = np.flatnonzero(ok)
+        return int(hits[-1]) if len(hits) else -1
 
     def locate(self, cell: str, space=None) -> tuple[int, int]:
         """``(row, path_row)`` of a cell string: its row (else, when ``space`` knows isomorphism classes, the

@@ -14,6 +14,8 @@ import zlib
 
 import numpy as np
 
+from naoviz.atlas import budget_columns
+
 PAYLOAD_VERSION = 1
 _NAN16 = 65535                      # the quantised code for NaN
 _DTYPES = {"f32": np.float32, "u16": np.uint16, "u8": np.uint8, "i32": np.int32}
@@ -90,7 +92,7 @@ def pack(atlas, level: int = 6) -> tuple[dict, bytes]:
         "version": PAYLOAD_VERSION, "space": atlas.space, "metric": atlas.metric,
         "lower_is_better": bool(atlas.lower_is_better), "model_key": atlas.model_key,
         "n": len(atlas.labels), "n_table": int(atlas.n_table),
-        "maps": list(atlas.maps), "columns": list(atlas.columns),
+        "maps": list(atlas.maps), "columns": list(atlas.columns), "cost_columns": budget_columns(atlas.columns),
         "steps": int(atlas.meta.get("steps", 1)) if isinstance(atlas.meta, dict) else 1,
         "title": str(atlas.meta.get("title") or atlas.meta.get("table") or "") if isinstance(atlas.meta, dict) else "",
         "raw_bytes": len(raw_all), "arrays": index,

@@ -281,3 +281,61 @@ def test_off_grid_needs_a_kernel_and_export_downloads_the_page(browser, page_fil
     assert not errors and again.inner_text(".nx-decoded")
     again.close()
     page.close()
+
+
+def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_the_path(browser, page_file, atlas):
+    """A budget from the link: the cells over it are painted grey under every cell within it, the path's cost
+    chart marks its decoded cells within/over it, and the page names the largest-η decoded cell within it;
+    all checked against what Python computes here from the atlas's params_M column."""
+    params = np.asarray(atlas.columns["params_M"], np.float64)
+    for m, seed in enumerate(atlas.seeds):                     # a seed whose decoded cells straddle a budget
+        u = np.unique(params[atlas.path_decoded[m]][np.isfinite(params[atlas.path_decoded[m]])])
+        if len(u) >= 2:
+            break
+    else:
+        pytest.skip("no path in this atlas changes params_M")
+    seed, budget = int(seed), float(f"{(u[0] + u[1]) / 2:.6g}")
+    assert u[0] <= budget < u[1]
+    page, requests, errors = _open(browser, page_file, f"?seed={seed}&budget_column=params_M&budget={budget!r}")
+    assert page.evaluate("[window.naovizModel.budget_column, window.naovizModel.budget]") == ["params_M", budget]
+    within = params <= budget                                  # NaN is never within
+    off = page.evaluate("Array.from(document.querySelector('.nx-root').__nx.budget.off())")
+    np.testing.assert_array_equal(np.asarray(off, bool), ~within)
+    # the pixels: a greyed cell with no cell within the budget nearby shows the grey; a cell within never does
+    sc, dpr = page.evaluate("(() => { const s = document.querySelector('.nx-root').__nx.scatter; return [Array.from(s.sc), s.dpr]; })()")
+    xy = np.floor(np.asarray(sc, np.float64).reshape(-1, 2) * dpr + 0.5)
+    ok_xy = xy[within]
+    lone = [i for i in np.flatnonzero(~within) if np.all(np.isfinite(xy[i]))
+            and np.min(np.max(np.abs(ok_xy - xy[i]), axis=1)) > 2][:200]
+    probe = [i for i in np.flatnonzero(within)[:200]] + lone
+    rgb = page.evaluate("(pts) => { const b = document.querySelector('.nx-root').__nx.scatter.base, d = b.getContext('2d')"
+                        ".getImageData(0, 0, b.width, b.height).data; return pts.map(([x, y]) => { const k = 4 * (y * b.width + x);"
+                        " return [d[k], d[k + 1], d[k + 2]]; }); }", [[int(x), int(y)] for x, y in xy[probe]])
+    grey = [tuple(c) == (228, 228, 228) for c in rgb]
+    assert len(lone) >= 5 and grey == [False] * (len(probe) - len(lone)) + [True] * len(lone)
+    # the path: its cost chart, and the best feasible decoded cell (largest η within the budget)
+    m = atlas.seed_index(seed)
+    costs = params[atlas.path_decoded[m]]
+    assert page.locator(".nx-costchart circle.nx-cost-ok").count() == int(np.sum(np.isfinite(costs) & (costs <= budget)))
+    assert page.locator(".nx-costchart circle.nx-cost-over").count() == int(np.sum(np.isfinite(costs) & (costs > budget)))
+    e = int(np.flatnonzero(costs <= budget)[-1])
+    row = int(atlas.path_decoded[m, e])
+    assert page.get_attribute(".nx-binfo", "data-best") == str(e) and page.get_attribute(".nx-binfo", "data-row") == str(row)
+    info = page.inner_text(".nx-binfo")
+    assert f"{int(within.sum())} of {len(params)} cells within params_M ≤ {budget!r}" in info
+    assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"params_M {params[row]:.3f}" in info
+    assert atlas.labels[row] in info
+    assert "unconstrained gradient path filtered by the budget" in info and "naoviz search --constraint" in info
+    page.fill(".nx-budget", f"{float(np.nanmin(params)) / 2:.6g}")          # below every cell: none feasible
+    page.press(".nx-budget", "Enter")
+    page.wait_for_function("document.querySelector('.nx-binfo').dataset.best === '-1'", timeout=5000)
+    assert "no decoded cell on this path is within" in page.inner_text(".nx-binfo")
+    page.fill(".nx-budget", "x")                                             # a bad value says so, changes nothing
+    page.press(".nx-budget", "Enter")
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget x is not a number')", timeout=5000)
+    page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
+    page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
+    assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
+    assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()
+    assert all(u.startswith("file://") for u in requests) and not errors, errors
+    page.close()

@@ -167,3 +167,81 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     w.send = lambda content, buffers=None: replies.append(content)
     w._on_custom(w, {"type": "export_figures", "format": "gif"}, [])
     assert replies[-1]["ok"] is False and "format" in replies[-1]["message"]
+
+
+def _path_best(atlas, seed, column, budget):
+    """Largest eta index whose decoded cell has ``column`` <= budget (-1 if none), from the atlas's arrays."""
+    m = int(np.flatnonzero(atlas.seeds == seed)[0])
+    costs = [float(atlas.columns[column][r]) for r in atlas.path_decoded[m]]
+    within = [e for e, c in enumerate(costs) if c == c and c <= budget]
+    return (within[-1] if within else -1), m
+
+
+def test_budget_traits_grey_cells_and_name_the_best_feasible_cell_on_the_path(widget, atlas):
+    from naoviz.atlas_payload import pack
+    assert pack(atlas)[0]["cost_columns"] == ["train_time_s", "params_M"]      # the digits table's costs
+    assert widget.budget_column == "" and widget.budget is None and widget.feasible_mask() is None
+    params = atlas.columns["params_M"]
+    seed = next(int(s) for m, s in enumerate(atlas.seeds) if len(set(params[atlas.path_decoded[m]].tolist())) > 1)
+    m = int(np.flatnonzero(atlas.seeds == seed)[0])
+    path_costs = sorted(set(params[atlas.path_decoded[m]].tolist()))
+    budget = (path_costs[0] + path_costs[1]) / 2                  # some decoded cells within it, some over
+    widget.seed, widget.budget_column = seed, "params_M"
+    assert widget.feasible_mask() is None and widget.best_feasible() is None       # a column alone greys nothing
+    widget.budget = budget
+    assert widget.get_state()["budget"] == budget and widget.get_state()["budget_column"] == "params_M"
+    expected = np.array([p <= budget for p in params.tolist()])
+    np.testing.assert_array_equal(widget.feasible_mask(), expected)
+    e, m = _path_best(atlas, seed, "params_M", budget)
+    best = widget.best_feasible()
+    row = int(atlas.path_decoded[m, e])
+    assert best["eta_index"] == e and best["row"] == row and best["cell"] == atlas.labels[row]
+    assert best["cost"] == pytest.approx(float(params[row])) and best["cost"] <= budget
+    assert best["true"] == pytest.approx(float(atlas.columns["valid_acc"][row]))
+    assert best["predicted"] == pytest.approx(float(atlas.path_pred_decoded[m, e]))
+    np.testing.assert_allclose(atlas.path_costs(seed, "params_M"), params[atlas.path_decoded[m]])
+    widget.budget = float(params.min()) / 2                       # below every cell: none feasible
+    assert not widget.feasible_mask().any() and widget.best_feasible() is None
+
+
+@pytest.mark.parametrize("trait,value", [("budget_column", "valid_acc"), ("budget_column", "bogus"),
+                                         ("budget", float("nan")), ("budget", float("inf")), ("budget", "12")])
+def test_bad_budgets_are_refused_naming_the_trait_and_value(widget, trait, value):
+    widget.budget_column, widget.budget = "params_M", 0.05
+    with pytest.raises(traitlets.TraitError, match=trait):
+        setattr(widget, trait, value)
+    if value != "12":                                             # ours: a ValueError too, naming the value
+        with pytest.raises(ValueError, match=repr(value) if isinstance(value, str) else str(value)):
+            setattr(widget, trait, value)
+    assert (widget.budget_column, widget.budget) == ("params_M", 0.05)
+
+
+def test_budget_in_the_url_state(widget, atlas):
+    seed = int(atlas.seeds[3])
+    assert widget.apply_query(f"?seed={seed}&budget_column=params_M&budget=0.04")
+    assert (widget.budget_column, widget.budget) == ("params_M", 0.04)
+    assert widget.url_query().endswith("&budget_column=params_M&budget=0.04")
+    for query, word in [("?budget=x", "budget"), ("?budget=inf", "finite"), ("?budget_column=valid_acc", "cost column")]:
+        assert not widget.apply_query(query)
+        assert word in widget.message, (query, widget.message)
+        assert (widget.budget_column, widget.budget) == ("params_M", 0.04)
+
+
+def test_exported_figures_carry_the_budget(widget, atlas):
+    """The figures of the export button: the map greys the class representatives over the budget, the
+    prediction chart carries the path's cost (hollow over the budget)."""
+    params = np.asarray(atlas.columns["params_M"], float)
+    seed = int(atlas.seeds[4])
+    widget.seed, widget.budget_column, widget.budget = seed, "params_M", float(np.median(params))
+    figs = widget.figures()
+    grey = [t for t in figs["map"].data if t.name.startswith("over budget")]
+    reps = np.flatnonzero(atlas.class_of[:atlas.n_table] == np.arange(atlas.n_table))
+    over = reps[~(params[reps] <= widget.budget)]
+    assert len(grey) == 1 and len(grey[0].x) == len(over) > 0
+    np.testing.assert_allclose(grey[0].x, atlas.maps[widget.view][over, 0])
+    cost = [t for t in figs["prediction"].data if t.name == "params_M of decoded cell"][0]
+    m = atlas.seed_index(seed)
+    np.testing.assert_allclose(cost.y, params[atlas.path_decoded[m]])
+    assert list(cost.marker.symbol) == ["circle" if c <= widget.budget else "circle-open" for c in cost.y]
+    widget.budget_column = ""
+    assert not any(t.name.startswith("over budget") for t in widget.figures()["map"].data)

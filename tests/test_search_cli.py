@@ -58,6 +58,16 @@ def test_compare_json_and_figure(tmp_path, capsys):
     assert (tmp_path / "compare.html").is_file()          # the viz layer is present in this repo
 
 
+def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):
+    """--constraint with --out: besides compare.html, pareto-<cost>.html with each searcher's front."""
+    assert main(["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "12", "--seeds", "2",
+                 "--constraint", "params_M<=0.05", "--no-progress", "--out", str(tmp_path)]) == 0
+    text = capsys.readouterr().out
+    assert f"figure: {tmp_path / 'pareto-params_M.html'}" in text
+    html = (tmp_path / "pareto-params_M.html").read_text()
+    assert "rs front" in html and "ls front" in html and "budget 0.05" in html
+
+
 def test_search_json_and_errors(capsys):
     assert main(["search", "--algo", "re", "--queries", "25", "--seed", "2", "--json", "--no-progress"]) == 0
     out = json.loads(capsys.readouterr().out)

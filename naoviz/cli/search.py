@@ -75,7 +75,8 @@ def add_parser(sub) -> None:
                    help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
     add_train_options(c)
     c.add_argument("--out", default=None, type=path_arg,
-                   help="folder for summary.json and the incumbent-vs-queries figure")
+                   help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
+                   "--objectives, one accuracy-against-cost Pareto figure per cost column")
     c.add_argument("--no-progress", action="store_true")
     c.add_argument("--json", action="store_true")
     c.set_defaults(func=run_compare)

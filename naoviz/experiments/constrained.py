@@ -39,14 +39,16 @@ def hv_space(evaluator) -> tuple[list[str], list[bool], list[float]]:
 
 def run_stats(evaluator, result, checks: Sequence[int], optimum: Optional[float], tol: float = WITHIN) -> dict:
     """Per checkpoint: ``feasible_frac``, ``hypervolume``, ``best_feasible`` (the incumbent's report) and
-    ``within`` (incumbent within ``tol`` of ``optimum``, judged in the report's direction)."""
+    ``within`` (incumbent within ``tol`` of ``optimum``, judged in the report's direction); ``queries``: every
+    query's hypervolume columns (``values`` (n, d), ``columns``) and ``feasible`` (n,), for the Pareto plot."""
     cols, maxi, ref = hv_space(evaluator)
     hist = result.history
     pts = np.asarray([[r.metrics.get(c, math.nan) for c in cols] for r in hist], dtype=float).reshape(len(hist), len(cols))
     feas = result.feasible()
     curve = result.incumbent_curve()
     sign = 1.0 if not lower_is_better(evaluator.report) else -1.0
-    out = {"feasible_frac": {}, "hypervolume": {}, "best_feasible": {}, "within": {}}
+    out = {"feasible_frac": {}, "hypervolume": {}, "best_feasible": {}, "within": {},
+           "queries": {"columns": cols, "values": pts.tolist(), "feasible": feas.tolist()}}   # the Pareto plot's points
     for c in checks:
         n = min(c, len(hist))
         best = float(curve[n - 1]) if n else math.nan

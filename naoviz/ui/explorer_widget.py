@@ -10,6 +10,7 @@ model in the kernel. The same front end runs in the standalone page (``naoviz.ex
 """
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import parse_qs
@@ -18,10 +19,15 @@ import anywidget
 import numpy as np
 import traitlets as t
 
+from naoviz.atlas import budget_columns
 from naoviz.atlas_payload import pack
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
 
 MAX_STEPS = 10
+
+
+class BudgetError(t.TraitError, ValueError):
+    """A refused budget value: a TraitError like every refused trait, and a ValueError for callers who check."""
 
 
 class ExplorerWidget(anywidget.AnyWidget):
@@ -40,6 +46,8 @@ class ExplorerWidget(anywidget.AnyWidget):
     search = t.Unicode("").tag(sync=True)        # the search box's text
     selection = t.List(t.Int()).tag(sync=True)   # rows picked by box or lasso select (or set here: highlighted)
     select_tool = t.Enum(["box", "lasso"], "box").tag(sync=True)   # what a drag on the map draws
+    budget_column = t.Unicode("").tag(sync=True)  # a cost column (budget_columns(atlas.columns)) or "" (no budget)
+    budget = t.Float(None, allow_none=True).tag(sync=True)   # feasible: budget_column <= budget; None: nothing greyed
     message = t.Unicode("").tag(sync=True)       # one line for the student (errors, hints)
     url_state = t.Enum(["auto", "on", "off"], "auto").tag(sync=True)   # auto: on, except inside JupyterLab
     tour_stage = t.Int(-1).tag(sync=True)        # -1: no tour; else the stage shown
@@ -75,6 +83,8 @@ class ExplorerWidget(anywidget.AnyWidget):
             if self.color not in ("predicted", "class_size", *atlas.columns):
                 self.color = atlas.metric
             self.selection = [r for r in self.selection if r < self._n]
+            if self.budget_column and self.budget_column not in atlas.columns:
+                self.budget, self.budget_column = None, ""
             self._atlas_header, self._atlas_data = header, blob
 
     # -- validation: a bad value is refused with the trait's name, never clamped ------------------------
@@ -106,6 +116,21 @@ class ExplorerWidget(anywidget.AnyWidget):
             raise t.TraitError(f"color: {proposal['value']!r} is not one of {', '.join(ok)}")
         return proposal["value"]
 
+    @t.validate("budget_column")
+    def _check_budget_column(self, proposal):
+        ok = budget_columns(self.atlas.columns)
+        if proposal["value"] not in ("", *ok):
+            raise BudgetError(f"budget_column: {proposal['value']!r} is not a cost column of this atlas "
+                              f"(one of {', '.join(ok) or 'none'}, or '' for no budget)")
+        return proposal["value"]
+
+    @t.validate("budget")
+    def _check_budget(self, proposal):
+        v = proposal["value"]
+        if v is not None and not math.isfinite(v):
+            raise BudgetError(f"budget: {v!r} is not a finite number (None: no budget)")
+        return v
+
     @t.validate("selection")
     def _check_selection(self, proposal):
         bad = [r for r in proposal["value"] if not 0 <= r < self._n]
@@ -127,6 +152,29 @@ class ExplorerWidget(anywidget.AnyWidget):
     def decoded_cell(self) -> str:
         return self.atlas.labels[self.decoded_row]
 
+    def feasible_mask(self) -> Optional[np.ndarray]:
+        """(N,) bool: the cells the map shows in colour under the budget (the rest greyed); None when off."""
+        if not self.budget_column or self.budget is None:
+            return None
+        return self.atlas.budget_mask(self.budget_column, self.budget)
+
+    def best_feasible(self) -> Optional[dict]:
+        """The page's "best feasible on this path": the largest-eta decoded cell of ``seed``'s precomputed
+        (unconstrained) path within the budget, with its true and predicted value and its cost; None when no
+        budget is set or no decoded cell is within it. A truly constrained step is ``naoviz search --constraint``."""
+        if self.feasible_mask() is None or self.seed < 0:
+            return None
+        e = self.atlas.best_feasible(self.seed, self.budget_column, self.budget)
+        if e < 0:
+            return None
+        m = self.atlas.seed_index(self.seed)
+        row = int(self.atlas.path_decoded[m, e])
+        true = self.atlas.columns.get(self.atlas.metric)
+        return {"eta_index": e, "eta": float(self.atlas.etas[e]), "row": row, "cell": self.atlas.labels[row],
+                "true": float(true[row]) if true is not None else math.nan,
+                "predicted": float(self.atlas.path_pred_decoded[m, e]),
+                "cost": float(self.atlas.columns[self.budget_column][row])}
+
     def selection_stats(self) -> dict:
         """Count, mean, min and max of the metric over ``selection`` (what the page's selection panel shows)."""
         rows = np.asarray(self.selection, dtype=int)
@@ -138,15 +186,16 @@ class ExplorerWidget(anywidget.AnyWidget):
 
     def figures(self, space=None) -> dict:
         """{"map", "prediction", "cells"}: what the widget shows now as plotly figures (for ``export`` or a
-        notebook read without a kernel); see ``naoviz.viz.atlas_figs``. Imports plotly only when called."""
+        notebook read without a kernel), the budget's marks included; see ``naoviz.viz.atlas_figs``. Imports
+        plotly only when called."""
         from naoviz.viz.atlas_figs import atlas_figures
         return atlas_figures(self.atlas, seed=self.seed, eta_index=self.eta_index, view=self.view,
-                             color=self.color, space=space)
+                             color=self.color, space=space, budget_column=self.budget_column, budget=self.budget)
 
-    # -- URL state (?seed=..&eta=..&view=..), e.g. Voila's query string ---------------------------------
+    # -- URL state (?seed=..&eta=..&view=..&budget_column=..&budget=..), e.g. Voila's query string --------
     def apply_query(self, query: str) -> bool:
-        """Apply ``seed``/``eta``/``view`` from a URL query string; a bad value sets ``message`` naming it
-        and changes nothing (no clamp). True when everything applied."""
+        """Apply ``seed``/``eta``/``view``/``budget_column``/``budget`` from a URL query string; a bad value
+        sets ``message`` naming it and changes nothing (no clamp). True when everything applied."""
         q = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
         new = {}
         try:
@@ -158,6 +207,10 @@ class ExplorerWidget(anywidget.AnyWidget):
             if "view" in q:
                 self._check_view({"value": q["view"]})
                 new["view"] = q["view"]
+            if "budget_column" in q:
+                new["budget_column"] = self._check_budget_column({"value": q["budget_column"]})
+            if "budget" in q:
+                new["budget"] = self._check_budget({"value": _float(q["budget"], "budget")})
         except (ValueError, t.TraitError) as exc:
             self.message = f"link: {exc}"
             return False
@@ -182,7 +235,8 @@ class ExplorerWidget(anywidget.AnyWidget):
 
     def url_query(self) -> str:
         """The query string a teacher hands out for the current state."""
-        return f"?seed={self.seed}&eta={self.eta:g}&view={self.view}"
+        budget = f"&budget_column={self.budget_column}&budget={self.budget!r}" if self.feasible_mask() is not None else ""
+        return f"?seed={self.seed}&eta={self.eta:g}&view={self.view}{budget}"
 
     def apply_voila_query(self) -> bool:
         """In Voila, apply the page's URL query (``voila.utils.get_query_string``); False outside Voila."""
@@ -244,6 +298,13 @@ class ExplorerWidget(anywidget.AnyWidget):
         if not hasattr(self, "_rows"):
             self._rows = {label: i for i, label in enumerate(self.atlas.labels)}
         return self._rows
+
+
+def _float(text: str, name: str) -> float:
+    try:
+        return float(str(text).strip())
+    except ValueError:
+        raise ValueError(f"{name}: {text!r} is not a number") from None
 
 
 def _int(text: str, name: str) -> int:

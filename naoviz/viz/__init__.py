@@ -11,6 +11,7 @@ _LAZY = {
     "attention_heatmap": "curves", "child_curve": "curves", "search_curves": "curves",
     "training_curves": "curves", "export": "figure_files", "export_many": "figure_files", "embedding_map": "maps",
     "label_gap": "maps", "path_overlay": "maps", "path_trace_data": "maps", "prediction_chart": "path",
+    "pareto_figure": "pareto", "results_points": "pareto",
 }
 __all__ = list(_LAZY)
 

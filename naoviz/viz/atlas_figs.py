@@ -85,9 +85,44 @@ def atlas_cells(atlas, seed: int, eta_index: int, space=None) -> go.Figure:
                         titles=("seed", f"decoded at η = {float(atlas.etas[int(eta_index)]):g}"))
 
 
+def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: Optional[float]) -> dict:
+    """The explorer's budget on its figures: on the map an "over budget" trace greys the class
+    representatives whose ``column`` exceeds ``budget`` (NaN counts as over); on the prediction chart the
+    ``column`` value of each decoded cell along η on a right-hand axis (hollow: over), the budget dashed."""
+    si = atlas.seed_index(seed)
+    cost = np.asarray(atlas.columns[column], dtype=float)
+    path = cost[np.asarray(atlas.path_decoded[si])]
+    over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
+    pred = figs["prediction"]
+    symbols = np.where(over_path, "circle-open", "circle").tolist()
+    pred.add_trace(go.Scatter(name=f"{column} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
+                              yaxis="y2", mode="lines+markers", line=dict(color="#5f6368", width=1.5),
+                              marker=dict(color="#5f6368", size=7, symbol=symbols)))
+    pred.update_layout(yaxis2=dict(title=column, overlaying="y", side="right", showgrid=False),
+                       margin=dict(r=60))
+    if budget is None:
+        return figs
+    pred.add_shape(type="line", xref="paper", yref="y2", x0=0, x1=1, y0=budget, y1=budget,
+                   line=dict(color="#d93025", dash="dash", width=1.5), name="budget")
+    xy = np.asarray(atlas.maps[view], dtype=float)
+    rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
+    over = rows[~(cost[rows] <= budget)]
+    figs["map"].add_trace(go.Scattergl(name=f"over budget ({column} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
+                                      mode="markers", hoverinfo="skip", marker=dict(size=4, color="#e4e4e4")))
+    traces = figs["map"].data
+    figs["map"].data = [traces[0], traces[-1], *traces[1:-1]]      # over the coloured points, under the path
+    return figs
+
+
 def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color: str = "",
-                  space=None) -> dict[str, go.Figure]:
-    """{"map", "prediction", "cells"}: the explorer's three pictures for this state, as plotly figures."""
-    return {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index),
+                  space=None, budget_column: str = "", budget: Optional[float] = None) -> dict[str, go.Figure]:
+    """{"map", "prediction", "cells"}: the explorer's three pictures for this state, as plotly figures; with
+    ``budget_column`` (and ``budget``) the budget's marks too (:func:`add_budget`)."""
+    figs = {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index),
             "prediction": atlas_prediction(atlas, seed, eta_index),
             "cells": atlas_cells(atlas, seed, eta_index, space=space)}
+    if budget_column:
+        if budget_column not in atlas.columns:
+            raise ValueError(f"budget_column: {budget_column!r} is not one of {', '.join(atlas.columns)}")
+        add_budget(figs, atlas, seed=seed, view=view, column=budget_column, budget=budget)
+    return figs

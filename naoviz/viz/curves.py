@@ -95,18 +95,7 @@ def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
     return fig
 
 
-def write_compare_figure(summary: dict, out_dir) -> list[str]:
-    """The incumbent-vs-queries figure of a ``naoviz compare`` summary: HTML, and PNG when a browser is
-    available (else a ``PNG skipped: ...`` entry). Returns what was written."""
-    from pathlib import Path
-
-    from naoviz.viz.figure_files import export
-    out_dir = Path(out_dir)
-    fig = search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
-                        metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
-    written = [str(export(fig, out_dir / "compare.html"))]
-    try:
-        written.append(str(export(fig, out_dir / "compare.png")))
-    except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
-        written.append(f"PNG skipped: {exc}")
-    return written
+def compare_figure(summary: dict) -> go.Figure:
+    """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``)."""
+    return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
+                         metric=summary["report"], title=f"incumbent {summary['report']} vs queries")

@@ -1,61 +1,9 @@
-// naoviz explorer, part 3 of 3: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 5 of 5: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
 const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
   ["true value of decoded cell", "#188038", "true"]];
-
-function h(tag, attrs = {}, ...kids) {
-  const e = tag === "svg" ? document.createElementNS(SVGNS, "svg") : document.createElement(tag);
-  for (const [k, v] of Object.entries(attrs)) {
-    if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
-  }
-  for (const k of kids) if (k) e.appendChild(k);
-  return e;
-}
-const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
-
-function template() {
-  return h("div", { class: "nx-root", tabindex: "0" },
-    h("div", { class: "nx-bar" },
-      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "op, part of a cell, row, or a whole cell", "aria-label": "search cells" })),
-      h("label", {}, h("span", { text: "seed row" }), h("input", { class: "nx-seed", type: "text", inputmode: "numeric", size: "6", "aria-label": "seed row" })),
-      h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
-      h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),
-      h("button", { class: "nx-tour-btn", type: "button", text: "tour" }),
-      h("button", { class: "nx-figs", type: "button", text: "export figures" }),
-      h("button", { class: "nx-export", type: "button", text: "export page" })),
-    h("div", { class: "nx-main" },
-      h("div", { class: "nx-left" },
-        h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", "aria-label": "map of all cells" }), h("div", { class: "nx-tip", hidden: "" }),
-          h("div", { class: "nx-mapfoot" }, h("div", { class: "nx-legend" }),
-            h("div", { class: "nx-tools", role: "group", "aria-label": "selection tool" }, h("span", { text: "select" }),
-              h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it" }),
-              h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears)" })))),
-        h("div", { class: "nx-eta" },
-      h("button", { class: "nx-play", type: "button", text: "▶", "aria-label": "play η" }),
-      h("input", { class: "nx-slider", type: "range", min: "0", step: "1", "aria-label": "step size η" }),
-      h("label", {}, h("span", { text: "η" }), h("input", { class: "nx-eta-in", type: "text", inputmode: "decimal", size: "6", "aria-label": "η value" })),
-      h("label", {}, h("span", { text: "steps" }), h("input", { class: "nx-steps", type: "text", inputmode: "numeric", size: "3", value: "1", "aria-label": "gradient steps" })))),
-      h("div", { class: "nx-side" },
-        h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img" }), h("svg", { class: "nx-deccell", role: "img" })),
-        h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img" }), h("div", { class: "nx-keys" })),
-        h("div", { class: "nx-info" }))),
-    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
-    h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" })));
-}
-
-function urlMode(model) {
-  const m = model.get("url_state");
-  if (m === "on" || m === "off") return m === "on";
-  return !inJupyterLab();                               // a shared Lab URL is the notebook's, not ours
-}
-
-function inJupyterLab() {                               // Voila's page has a LabShell too: ask its config
-  const c = document.getElementById("jupyter-config-data");
-  if (c) { try { const d = JSON.parse(c.textContent); if (/^voila/i.test(d.appUrl || "")) return false; } catch (e) { /* not JSON */ } }
-  return !!document.querySelector(".jp-LabShell");
-}
 
 async function render({ model, el }) {
   // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
@@ -80,6 +28,9 @@ async function mount(model, el) {
   const scatter = new Scatter($(".nx-map"));
   let moveMarker = () => {}, orderCache = {};
   const truth = A["column." + unit] || null;
+  const Bg = budgetPart(root, atlas, { repaint: () => rebuild(), write: (f) => write(f), msg: (t) => msg(t), setEta: (i) => setEta(i),
+    path: () => (S.offgrid ? { rows: S.offgrid.rows, pred: S.offgrid.pred_decoded || [] } : S.m >= 0
+      ? { rows: A.path_decoded.subarray(S.m * E, S.m * E + E), pred: A.path_pred_decoded.subarray(S.m * E, S.m * E + E) } : null) });
 
   // -- controls ---------------------------------------------------------------------------------------
   for (const v of atlas.h.maps) $(".nx-view").appendChild(h("option", { value: v, text: v }));
@@ -110,7 +61,7 @@ async function mount(model, el) {
     $(".nx-map").style.height = `${hgt}px`;
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
     const v = colorValues(), [lo, hi] = range(v);
-    scatter.paint(v, lo, hi, order(S.color), mask());
+    scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${fmt(lo)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: fmt(hi) }));
@@ -130,8 +81,7 @@ async function mount(model, el) {
     if (S.m >= 0) {
       ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath();
       for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); e ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
-      ctx.stroke(); ctx.fillStyle = "#202124";
-      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); ctx.fillRect(x - 1.5, y - 1.5, 3, 3); }
+      ctx.stroke(); Bg.drawPath(ctx, pathXY);          // hollow: the decoded cell is over the budget
       const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04");
       const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
       ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
@@ -148,6 +98,7 @@ async function mount(model, el) {
       if (dr >= 0) { const [dx, dy] = rowXY(dr); ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
         ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke(); }
     }
+    Bg.markBest(ctx, rowXY);
     for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
     const d = S.drag;
     if (d && d.moved && d.lasso) outline(ctx, d.lasso, true);
@@ -180,7 +131,7 @@ async function mount(model, el) {
     if (S.m < 0 && !S.offgrid) return;
     const dl = decodedLabel(), sl = seedLabel();
     drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])}`);
-    moveMarker(S.eta);
+    moveMarker(S.eta); Bg.eta(S.eta);
     const dr = S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta];
     const so = parseNB201(sl), dOps = parseNB201(dl);
     const ham = so && dOps ? so.filter((o, i) => o !== dOps[i]).length : null;
@@ -201,7 +152,7 @@ async function mount(model, el) {
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x) => h("span", { style: `color:${x.color}`, text: `${x.dash ? "╌" : "—"} ${x.name}` })));
     $(".nx-seed").value = S.offgrid ? "" : String(S.seed);
-    etaPanels();
+    Bg.path(); etaPanels();
   }
 
   // -- state changes (local first, then written to the model) -----------------------------------------
@@ -246,7 +197,7 @@ async function mount(model, el) {
   function writeURL() {
     if (!urlMode(model) || S.seed < 0) return;
     const u = new URL(window.location.href);
-    u.searchParams.set("seed", String(S.seed)); u.searchParams.set("eta", String(+A.etas[S.eta].toFixed(4))); u.searchParams.set("view", S.view);
+    u.searchParams.set("seed", String(S.seed)); u.searchParams.set("eta", String(+A.etas[S.eta].toFixed(4))); u.searchParams.set("view", S.view); Bg.writeURL(u);
     try { history.replaceState(history.state, "", u.toString()); } catch (_) { /* sandboxed frames */ }
   }
   function readURL() {
@@ -258,6 +209,7 @@ async function mount(model, el) {
       if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (0..${atlas.N - 1})`);
     }
     if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
+    Bg.set(...Bg.readURL(q, bad), false, true);
     if (bad.length) msg(`link: ${bad.join("; ")}`);
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
@@ -360,7 +312,8 @@ async function mount(model, el) {
     const r = scatter.nearest(x, y), tip = $(".nx-tip");
     if (r !== S.hover) { S.hover = r; overlay(); }
     if (r < 0) { tip.hidden = true; return; }
-    tip.hidden = false; tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}\n${atlas.labels[r]}`;
+    tip.hidden = false; const bc = Bg.state.col;
+    tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}${bc ? ` · ${bc} ${fmt(A["column." + bc][r], 3)}` : ""}\n${atlas.labels[r]}`;
     tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
   });
   canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; overlay(); });
@@ -395,6 +348,8 @@ async function mount(model, el) {
   on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
   on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
   on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
+  on("change:budget_column", budgetFromModel); on("change:budget", budgetFromModel);
+  function budgetFromModel() { const c = model.get("budget_column") || ""; if (!Bg.state.echo && Bg.valid(c)) Bg.set(c, c ? model.get("budget") ?? null : null); }
   on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
   on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
   on("change:select_tool", () => { if (model.get("select_tool") !== S.tool) setTool(model.get("select_tool")); });
@@ -410,17 +365,19 @@ async function mount(model, el) {
   S.eta = i0 >= 0 && i0 < E ? i0 : 0;
   if (!atlas.h.maps.includes(S.view)) S.view = atlas.h.maps[0];
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
+  const bc0 = model.get("budget_column") || "";
+  if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
   readURL();
   if (model.get("message")) $(".nx-msg").textContent = model.get("message");
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
-  write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color });
+  write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color, budget_column: Bg.state.col, budget: Bg.state.budget });
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
   root.dataset.ready = "1";
-  root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild };   // for tests and the bench
+  root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
   return () => { ro.disconnect(); if (S.play) clearInterval(S.play); offs.forEach((off) => off()); };
 }
 

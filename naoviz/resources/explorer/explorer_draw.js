@@ -1,5 +1,5 @@
-// naoviz explorer, part 1 of 3: the payload, colours, the canvas scatter and the small SVG views.
-// No imports, no CDN: this file is concatenated with explorer_tour.js and explorer.js into one ES module.
+// naoviz explorer, part 1 of 5: the payload, colours, the canvas scatter and the small SVG views.
+// No imports, no CDN: this file is concatenated with the other parts (naoviz/explorer_page.py JS_PARTS) into one ES module.
 
 const NAN16 = 65535;
 const SVGNS = "http://www.w3.org/2000/svg";
@@ -102,21 +102,24 @@ class Scatter {
     this.W = Math.max(1, Math.round(cssW * this.dpr)); this.H = Math.max(1, Math.round(cssH * this.dpr));
     for (const c of [this.canvas, this.base]) { c.width = this.W; c.height = this.H; }
   }
-  // values (N), order (draw order, best last), mask (Uint8Array N, 1 = highlighted) or null
-  paint(values, lo, hi, order, mask) {
+  // values (N), order (draw order, best last), mask (Uint8Array N, 1 = highlighted) or null, off (Uint8Array
+  // N, 1 = over the budget: drawn first, in OFF grey, so every cell within it lies on top) or null
+  paint(values, lo, hi, order, mask, off = null) {
     const img = new ImageData(this.W, this.H), px = new Uint32Array(img.data.buffer), W = this.W, H = this.H;
     px.fill(0xffffffff);
     const r = this.dpr > 1.5 ? 2 : 1, span = hi - lo || 1;
-    const draw = (i, faded) => {
+    const draw = (i, faded, greyed = false) => {
       const v = values[i];
       let c = Number.isFinite(v) ? LUT.u32[Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))] : GREY;
       if (faded) c = fade(c);
+      if (greyed) c = OFF;
       const cx = Math.round(this.sc[2 * i] * this.dpr), cy = Math.round(this.sc[2 * i + 1] * this.dpr);
       for (let y = Math.max(0, cy - r); y <= Math.min(H - 1, cy + r); y++) {
         const row = y * W;
         for (let x = Math.max(0, cx - r); x <= Math.min(W - 1, cx + r); x++) px[row + x] = c;
       }
     };
+    if (off) { for (const i of order) if (off[i]) draw(i, false, true); order = order.filter((i) => !off[i]); }
     if (mask) { for (const i of order) if (!mask[i]) draw(i, true); for (const i of order) if (mask[i]) draw(i, false); }
     else for (const i of order) draw(i, false);
     this.base.getContext("2d").putImageData(img, 0, 0);

@@ -1,0 +1,148 @@
+// naoviz explorer, part 4 of 5: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
+// cost_columns) and an upper bound grey out the cells over it on the map, mark which decoded cells of the path
+// are within it, chart the path's cost along η and name the path's best feasible cell. The atlas's paths are
+// the UNCONSTRAINED gradient paths, filtered here by the budget; a truly constrained step (CostNAO's
+// Lagrangian) is `naoviz search --constraint`. The page says so.
+
+const OFF_RGB = [228, 228, 228];                 // greyed: a cell over the budget (NaN values stay GREY, 200)
+const OFF = (255 << 24) | (OFF_RGB[2] << 16) | (OFF_RGB[1] << 8) | OFF_RGB[0];
+const sig = (v) => +(+v).toPrecision(4);         // what the slider writes: 4 significant digits
+
+// hooks: path() -> { rows (E) decoded rows (-1: not in the atlas), pred (E) predicted for them } or null;
+// repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text), setEta(i).
+function budgetPart(root, atlas, hooks) {
+  const $ = (s) => root.querySelector(s), A = atlas.A, E = atlas.E, unit = atlas.h.metric;
+  const cols = atlas.h.cost_columns || [], truth = A["column." + unit] || null;
+  const B = { col: "", budget: null, eta: 0, off: null, nOk: 0, costs: null, ok: null, rows: null, pred: null, best: -1 };
+  let moveMarker = () => {};
+  for (const c of ["", ...cols]) $(".nx-bcol").appendChild(h("option", { value: c, text: c || "off" }));
+  if (!cols.length) $(".nx-bbar").hidden = true;
+  $(".nx-bcol").title = "grey out the cells over a cost budget (sizes, FLOPs, latencies of this table)";
+
+  const valid = (c) => c === "" || cols.includes(c);
+  function span(c) {                             // finite min..max of a column (the slider's range)
+    const v = A["column." + c]; let lo = Infinity, hi = -Infinity;
+    for (let i = 0; i < v.length; i++) if (Number.isFinite(v[i])) { if (v[i] < lo) lo = v[i]; if (v[i] > hi) hi = v[i]; }
+    return lo <= hi ? [lo, hi] : [0, 1];
+  }
+  function median(c) { const v = Array.from(A["column." + c]).filter(Number.isFinite).sort((a, b) => a - b); return v.length ? sig(v[v.length >> 1]) : null; }
+  function mask() {                              // 1 = over the budget (greyed); NaN is never within it
+    B.off = null; B.nOk = atlas.N;
+    if (!B.col || B.budget == null) return;
+    const v = A["column." + B.col], off = new Uint8Array(atlas.N); let n = 0;
+    for (let i = 0; i < atlas.N; i++) { if (v[i] <= B.budget) n++; else off[i] = 1; }
+    B.off = off; B.nOk = n;
+  }
+  function controls() {
+    $(".nx-bcol").value = B.col;
+    const sl = $(".nx-bslider"), inp = $(".nx-budget");
+    sl.disabled = inp.disabled = !B.col;
+    if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
+    if (B.budget != null) sl.value = String(B.budget);
+    inp.value = B.budget == null ? "" : String(B.budget);
+  }
+  // Apply a column and budget (already valid); ``write``: the change came from the page, tell the model.
+  // ``quiet``: only remember them (the first draw paints and charts everything after).
+  function set(col, budget, write = false, quiet = false) {
+    const changed = col !== B.col || budget !== B.budget;
+    B.col = col; B.budget = col ? budget : null;
+    controls(); mask();
+    if (!changed || quiet) return;
+    hooks.repaint(); path();
+    if (write) { B.echo = true; try { hooks.write({ budget_column: B.col, budget: B.budget }); } finally { B.echo = false; } }
+  }
+
+  // -- the path: each decoded cell's cost, which are within the budget, the best feasible one --------
+  function path() {
+    const p = hooks.path();
+    $(".nx-costbox").hidden = !B.col || !p;
+    if (!p) { B.costs = B.ok = null; B.best = -1; $(".nx-binfo").replaceChildren(); return; }
+    B.rows = p.rows; B.pred = p.pred;
+    if (B.col) {
+      const v = A["column." + B.col];
+      B.costs = Float32Array.from(p.rows, (r) => (r >= 0 ? v[r] : NaN));
+      B.ok = Uint8Array.from(B.costs, (c) => (B.budget == null || c <= B.budget ? 1 : 0));
+    } else { B.costs = null; B.ok = null; }
+    B.best = -1;
+    if (B.ok && B.budget != null) for (let e = E - 1; e >= 0; e--) if (B.ok[e] && p.rows[e] >= 0) { B.best = e; break; }
+    if (B.col) { moveMarker = drawCostChart($(".nx-costchart"), A.etas, B.costs, B.ok, B.budget, B.col); moveMarker(B.eta); }
+    info();
+  }
+  function info() {
+    const el = $(".nx-binfo"); el.dataset.best = String(B.best); el.dataset.row = String(B.best >= 0 ? B.rows[B.best] : -1);
+    if (!B.col) { el.replaceChildren(); return; }
+    if (B.budget == null) { el.replaceChildren(h("div", { text: `cost along the path: ${B.col} of each decoded cell (true table value); type a budget to grey out the cells over it` })); return; }
+    const kids = [h("div", { text: `${B.nOk} of ${atlas.N} cells within ${B.col} ≤ ${B.budget}; the rest are greyed` })];
+    if (B.best >= 0) {
+      const e = B.best, r = B.rows[e];
+      kids.push(h("div", { class: "nx-bbest" }, h("b", { text: "best feasible on this path: " }),
+        h("a", { href: "#", text: `η = ${fmt(A.etas[e])}`, onclick: (ev) => { ev.preventDefault(); hooks.setEta(e); } }),
+        h("span", { text: ` · row ${r} · true ${fmt(truth ? truth[r] : NaN)}, predicted ${fmt(B.pred[e])} ${unit} · ${B.col} ${fmt(B.costs[e], 3)} ` }),
+        h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+    } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));
+    kids.push(h("div", { class: "nx-bnote", text: `This is the unconstrained gradient path filtered by the budget (hollow points: over it). A truly constrained step (CostNAO's Lagrangian) is naoviz search --constraint "${B.col}<=${B.budget}".` }));
+    el.replaceChildren(...kids);
+  }
+
+  // -- drawing on the map's overlay -------------------------------------------------------------------
+  function drawPath(ctx, xy) {                   // the path's points: filled within the budget, hollow over it
+    ctx.fillStyle = "#202124"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.2;
+    for (let e = 0; e < E; e++) {
+      const [x, y] = xy(e);
+      if (!B.ok || B.ok[e]) ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
+      else { ctx.fillStyle = "#fff"; ctx.fillRect(x - 2.5, y - 2.5, 5, 5); ctx.strokeRect(x - 2.5, y - 2.5, 5, 5); ctx.fillStyle = "#202124"; }
+    }
+  }
+  function markBest(ctx, rowXY) {                // a green ring on the best feasible decoded cell
+    if (B.best < 0) return;
+    const [x, y] = rowXY(B.rows[B.best]); ctx.strokeStyle = "#188038"; ctx.lineWidth = 2.5;
+    ctx.beginPath(); ctx.arc(x, y, 10, 0, 7); ctx.stroke();
+  }
+
+  // -- URL state and events -----------------------------------------------------------------------------
+  function writeURL(u) {
+    if (B.col) u.searchParams.set("budget_column", B.col); else u.searchParams.delete("budget_column");
+    if (B.budget != null) u.searchParams.set("budget", String(B.budget)); else u.searchParams.delete("budget");
+  }
+  function readURL(q, bad) {                     // -> [col, budget] from the link, or the current ones
+    let col = B.col, budget = B.budget;
+    if (q.has("budget_column")) { const c = q.get("budget_column"); if (valid(c)) col = c; else bad.push(`budget_column ${c} is not one of ${cols.join(", ") || "(none)"}`); }
+    if (q.has("budget")) { const t = q.get("budget").trim(), v = Number(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
+    return [col, budget];
+  }
+  $(".nx-bcol").addEventListener("change", (ev) => { const c = ev.target.value; set(c, c ? (c === B.col ? B.budget : median(c)) : null, true); });
+  $(".nx-bslider").addEventListener("input", (ev) => set(B.col, sig(ev.target.value), true));
+  $(".nx-budget").addEventListener("change", (ev) => {
+    const t = ev.target.value.trim(), v = Number(t);
+    if (t === "") { set(B.col, null, true); hooks.msg(""); return; }
+    if (!Number.isFinite(v)) { hooks.msg(`budget ${t} is not a number`); controls(); return; }
+    hooks.msg(""); set(B.col, v, true);
+  });
+  return { state: B, valid, set, path, eta: (i) => { B.eta = i; moveMarker(i); }, off: () => B.off, drawPath, markBest, writeURL, readURL };
+}
+
+// The path's cost along η (true table value of each decoded cell): filled points within the budget, hollow
+// over it, the budget as a dashed line.
+function drawCostChart(svg, etas, costs, ok, budget, col) {
+  svg.replaceChildren();
+  const W = 320, H = 110, L = 40, R = 8, T = 8, Bm = 26;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  const all = Array.from(costs).filter(Number.isFinite);
+  if (budget != null) all.push(budget);
+  let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
+  if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
+  const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
+  const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - Bm - ((y - lo) / (hi - lo)) * (H - T - Bm);
+  svgEl("line", { x1: L, y1: H - Bm, x2: W - R, y2: H - Bm, class: "nx-axis" }, svg);
+  svgEl("line", { x1: L, y1: T, x2: L, y2: H - Bm, class: "nx-axis" }, svg);
+  for (const [v, y] of [[lo, H - Bm], [hi, T]]) svgEl("text", { x: L - 3, y: y + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = +v.toPrecision(3);
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col} of the decoded cell along η`;
+  if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
+  const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
+  svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#5f6368", "stroke-width": 1.5 }, svg);
+  etas.forEach((e, i) => {
+    if (Number.isFinite(costs[i])) svgEl("circle", { cx: sx(e), cy: sy(costs[i]), r: 3, class: ok[i] ? "nx-cost-ok" : "nx-cost-over" }, svg);
+  });
+  const line = svgEl("line", { y1: T, y2: H - Bm, class: "nx-marker-line" }, svg);
+  return (i) => { const x = sx(etas[i]); line.setAttribute("x1", x); line.setAttribute("x2", x); };
+}

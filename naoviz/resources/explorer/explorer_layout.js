@@ -1,0 +1,58 @@
+// naoviz explorer, part 3 of 5: the page's elements (the template, a DOM helper) and when the URL keeps state.
+// Concatenated with the other parts into one ES module (naoviz/explorer_page.py JS_PARTS).
+function h(tag, attrs = {}, ...kids) {
+  const e = tag === "svg" ? document.createElementNS(SVGNS, "svg") : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) {
+    if (k.startsWith("on")) e.addEventListener(k.slice(2), v); else if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  }
+  for (const k of kids) if (k) e.appendChild(k);
+  return e;
+}
+const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
+
+function template() {
+  return h("div", { class: "nx-root", tabindex: "0" },
+    h("div", { class: "nx-bar" },
+      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "op, part of a cell, row, or a whole cell", "aria-label": "search cells" })),
+      h("label", {}, h("span", { text: "seed row" }), h("input", { class: "nx-seed", type: "text", inputmode: "numeric", size: "6", "aria-label": "seed row" })),
+      h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
+      h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),
+      h("button", { class: "nx-tour-btn", type: "button", text: "tour" }),
+      h("button", { class: "nx-figs", type: "button", text: "export figures" }),
+      h("button", { class: "nx-export", type: "button", text: "export page" })),
+    h("div", { class: "nx-bar nx-bbar" },
+      h("label", {}, h("span", { text: "budget" }), h("select", { class: "nx-bcol", "aria-label": "budget column" })),
+      h("input", { class: "nx-bslider", type: "range", "aria-label": "budget (slider)", disabled: "" }),
+      h("label", {}, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "" }))),
+    h("div", { class: "nx-main" },
+      h("div", { class: "nx-left" },
+        h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", "aria-label": "map of all cells" }), h("div", { class: "nx-tip", hidden: "" }),
+          h("div", { class: "nx-mapfoot" }, h("div", { class: "nx-legend" }),
+            h("div", { class: "nx-tools", role: "group", "aria-label": "selection tool" }, h("span", { text: "select" }),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it" }),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears)" })))),
+        h("div", { class: "nx-eta" },
+      h("button", { class: "nx-play", type: "button", text: "▶", "aria-label": "play η" }),
+      h("input", { class: "nx-slider", type: "range", min: "0", step: "1", "aria-label": "step size η" }),
+      h("label", {}, h("span", { text: "η" }), h("input", { class: "nx-eta-in", type: "text", inputmode: "decimal", size: "6", "aria-label": "η value" })),
+      h("label", {}, h("span", { text: "steps" }), h("input", { class: "nx-steps", type: "text", inputmode: "numeric", size: "3", value: "1", "aria-label": "gradient steps" })))),
+      h("div", { class: "nx-side" },
+        h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img" }), h("svg", { class: "nx-deccell", role: "img" })),
+        h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img" }), h("div", { class: "nx-keys" })),
+        h("div", { class: "nx-costbox", hidden: "" }, h("svg", { class: "nx-costchart", role: "img" })),
+        h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" }))),
+    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
+    h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" })));
+}
+
+function urlMode(model) {
+  const m = model.get("url_state");
+  if (m === "on" || m === "off") return m === "on";
+  return !inJupyterLab();                               // a shared Lab URL is the notebook's, not ours
+}
+
+function inJupyterLab() {                               // Voila's page has a LabShell too: ask its config
+  const c = document.getElementById("jupyter-config-data");
+  if (c) { try { const d = JSON.parse(c.textContent); if (/^voila/i.test(d.appUrl || "")) return false; } catch (e) { /* not JSON */ } }
+  return !!document.querySelector(".jp-LabShell");
+}

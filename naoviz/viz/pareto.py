@@ -1,0 +1,109 @@
+"""Accuracy against cost: every searcher's queries and its non-dominated (Pareto) front, as one plotly figure.
+
+For a notebook, ``export()`` or ``naoviz compare --out`` under constraints or objectives. The front of each
+searcher is computed by the backend (``naoviz.search.pareto.pareto_front``) over its FEASIBLE queries, in the
+directions of the two columns (accuracy up, cost down); infeasible queries are drawn hollow.
+"""
+from __future__ import annotations
+
+from typing import Mapping, Optional, Sequence
+
+import numpy as np
+import plotly.graph_objects as go
+
+from naoviz.search.pareto import pareto_front
+from naoviz.viz.theme import TEMPLATE, algo_colors
+
+
+def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """(points (n, 2) [metric, cost], feasible (n,) bool, front indices sorted by cost) of one searcher; the
+    front is over the feasible rows with both values finite (accuracy maximised, cost minimised)."""
+    p = np.asarray(points, dtype=float).reshape(-1, 2)
+    ok = np.ones(len(p), bool) if feasible is None else np.asarray(feasible, dtype=bool).reshape(-1)
+    if len(ok) != len(p):
+        raise ValueError(f"pareto_figure: {len(p)} points but {len(ok)} feasible flags")
+    idx = np.flatnonzero(ok)
+    front = idx[pareto_front(p[idx], [True, False])] if len(idx) else idx
+    return p, ok, front[np.argsort(p[front, 1], kind="stable")]
+
+
+def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
+                  feasible: Optional[Mapping[str, object]] = None, budget: Optional[float] = None,
+                  title: str = "") -> go.Figure:
+    """``points[name]``: ``(n, 2)`` ``[metric, cost]`` of a searcher's queries (pooled over its runs);
+    ``feasible[name]``: ``(n,)`` bool (default all). Per searcher two traces, ``"<name> queries"`` (faint;
+    hollow when infeasible) and ``"<name> front"`` (its non-dominated feasible queries as a staircase, cost
+    ascending); ``budget``: a dashed vertical line at that cost."""
+    if not points:
+        raise ValueError("pareto_figure: no searchers given")
+    colors = algo_colors(list(points))
+    fig = go.Figure()
+    for name, pts in points.items():
+        p, ok, front = pareto_points(pts, None if feasible is None else feasible.get(name))
+        color = colors[name]
+        symbols = np.where(ok, "circle", "circle-open").tolist()
+        fig.add_trace(go.Scatter(name=f"{name} queries", x=p[:, 1], y=p[:, 0], mode="markers", legendgroup=name,
+                                 marker=dict(color=color, size=5, opacity=0.35, symbol=symbols),
+                                 hovertemplate=f"{cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
+        fig.add_trace(go.Scatter(name=f"{name} front", x=p[front, 1], y=p[front, 0], mode="lines+markers",
+                                 legendgroup=name, line=dict(color=color, width=2, shape="hv"),
+                                 marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
+                                 hovertemplate=f"front: {cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
+    if budget is not None:
+        fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5),
+                      annotation_text=f"budget {budget:g}", annotation_position="top left")
+    fig.update_layout(template=TEMPLATE, title=title or f"{metric} against {cost}: queries and Pareto fronts",
+                      xaxis_title=f"{cost} (lower is better)", yaxis_title=metric,
+                      legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
+    return fig
+
+
+def results_points(results: Mapping[str, object], cost: str, metric: str = "report") -> tuple[dict, dict]:
+    """``({name: (n, 2) [metric, cost]}, {name: (n,) feasible})`` from search results: ``results[name]`` is a
+    ``SearchResult`` or a list of them (pooled). ``metric``: "report" (the reported column), "value" (the
+    search metric) or a recorded column; ``cost`` must be recorded (a constrained or objective column)."""
+    pts, feas = {}, {}
+    for name, res in results.items():
+        rows, ok = [], []
+        for r in (res if isinstance(res, (list, tuple)) else [res]):
+            for rec in r.history:
+                if cost not in rec.metrics:
+                    raise ValueError(f"cost: {cost!r} was not recorded by {name}'s search (recorded: "
+                                     f"{', '.join(rec.metrics) or 'none'}); search with it as a constraint or objective")
+                y = getattr(rec, metric) if metric in ("report", "value") else rec.metrics.get(metric, np.nan)
+                rows.append([float(y), float(rec.metrics[cost])])
+                ok.append(bool(rec.feasible))
+        pts[name], feas[name] = np.asarray(rows, dtype=float).reshape(-1, 2), np.asarray(ok, dtype=bool)
+    return pts, feas
+
+
+def summary_pareto_figures(summary: dict) -> dict:
+    """``{cost column: figure}`` of a ``naoviz compare`` summary run under constraints or objectives (each run's
+    queries under ``run["hw"]["queries"]``), pooled over seeds; {} when the summary has none."""
+    first = next(iter(summary.get("algos", {}).values()), {})
+    cols = first.get("hv_columns") or []
+    if len(cols) < 2 or not all("queries" in r.get("hw", {}) for a in summary["algos"].values() for r in a["runs"]):
+        return {}
+    budgets = _upper_bounds(summary.get("constraints", []))
+    out = {}
+    for j, cost in enumerate(cols[1:], start=1):
+        pts, feas = {}, {}
+        for name, a in summary["algos"].items():
+            vals = [np.asarray(r["hw"]["queries"]["values"], dtype=float).reshape(-1, len(cols)) for r in a["runs"]]
+            pts[name] = np.vstack(vals)[:, [0, j]]
+            feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])
+        n = len(summary.get("seeds", []))
+        out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost),
+                                  title=f"{cols[0]} against {cost}: queries of {n} seed(s) pooled, each searcher's front")
+    return out
+
+
+def _upper_bounds(constraints: Sequence[str]) -> dict:
+    """{column: tightest upper bound} of constraint texts like ``latency_pixel3<=12``."""
+    from naoviz.search.constraints import parse_constraint
+    out: dict = {}
+    for text in constraints:
+        c = parse_constraint(text)
+        if c.upper:
+            out[c.column] = min(out.get(c.column, c.bound), c.bound)
+    return out
