@@ -170,7 +170,7 @@ def record_reference(args) -> dict:
         try:
             wait_http(port, proc)
             time.sleep(args.settle)
-            return record_statics(port, CHROMIUM_ARGS, READY, args.timeout)
+            return record_statics(port, CHROMIUM_ARGS, READY, args.timeout, visits=args.reference_visits)
         finally:
             proc.terminate()
             proc.wait(30)
@@ -251,6 +251,8 @@ def main(argv=None) -> int:
                          "static files, kernel websocket, widget state; bench/load_client.py) without drawing, so "
                          "the server is measured alone (the static files are those of one real Chromium visit)")
     ap.add_argument("--cold", action="store_true", help="empty cache: the first visits wait for the build")
+    ap.add_argument("--reference-visits", type=int, default=5,
+                    help="with --client protocol: real Chromium visits, one at a time, before the load (default 5)")
     ap.add_argument("--settle", type=float, default=0.0,
                     help="seconds between the server answering and the visitors arriving (default 0: at once; "
                          "e.g. 20: its pool of preheated kernels is ready, as for a class that arrives later)")
@@ -268,13 +270,15 @@ def main(argv=None) -> int:
     for r in rows:
         r["ratio_interactive_vs_first"] = (r["interactive_s_mean"] / base) if base and r["interactive_s_mean"] else None
     ref = None if reference is None else {"browser_interactive_s": reference["browser_interactive_s"],
+                                          "browser_interactive_s_median": statistics.median(reference["browser_interactive_s"]),
                                           "static_files": len(reference["statics"])}
     if args.json:
         print(json.dumps({"rows": rows, "reference_visit": ref, "logs": args.log_dir}, indent=2))
     else:
         if ref:
-            print(f"reference Chromium visit (warm server, alone): interactive in {ref['browser_interactive_s']:.2f} s, "
-                  f"{ref['static_files']} static files")
+            times = ", ".join(f"{x:.2f}" for x in ref["browser_interactive_s"])
+            print(f"reference Chromium visits (warm server, one at a time): interactive in {times} s "
+                  f"(median {ref['browser_interactive_s_median']:.2f} s), {ref['static_files']} static files")
         for r in rows:
             print(" ".join(f"{k}={v:.2f}" if isinstance(v, float) else f"{k}={v}" for k, v in r.items()))
     return 0

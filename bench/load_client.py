@@ -27,21 +27,30 @@ from datetime import datetime, timezone
 KERNEL_ID = re.compile(rb'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
-def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_s: float = 120) -> dict:
-    """One real Chromium visit: the same-origin static URLs it fetched (not the page, not /api) and its seconds
-    to an interactive explorer."""
+def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_s: float = 120, visits: int = 1,
+                   gap_s: float = 10.0) -> dict:
+    """``visits`` real Chromium visits, one after another (each a fresh browser context: an empty cache, as a
+    student's first visit; ``gap_s`` apart, so the server's pool has a preheated kernel again): the same-origin
+    static URLs the first fetched (not the page, not /api) and each visit's seconds to an interactive explorer."""
     from playwright.sync_api import sync_playwright
     base = f"http://127.0.0.1:{port}"
     urls: list[str] = []
+    seconds = []
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=chromium_args)
-        page = browser.new_page(viewport={"width": 1280, "height": 900})
-        page.on("request", lambda r: urls.append(r.url))
-        t0 = time.perf_counter()
-        page.goto(base + "/", timeout=timeout_s * 1000)
-        page.wait_for_selector(ready_selector, timeout=timeout_s * 1000, state="attached")
-        seconds = time.perf_counter() - t0
-        page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
+        for i in range(visits):
+            if i:
+                time.sleep(gap_s)
+            context = browser.new_context(viewport={"width": 1280, "height": 900})
+            page = context.new_page()
+            if i == 0:
+                page.on("request", lambda r: urls.append(r.url))
+            t0 = time.perf_counter()
+            page.goto(base + "/", timeout=timeout_s * 1000, wait_until="commit")
+            page.wait_for_selector(ready_selector, timeout=timeout_s * 1000, state="attached")
+            seconds.append(time.perf_counter() - t0)
+            page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
+            context.close()
         browser.close()
     statics = []
     for u in urls:

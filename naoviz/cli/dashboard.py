@@ -21,7 +21,7 @@ from typing import Mapping, Optional
 from naoviz.cli.common import int_in, path_type, readable_dir, show, writable_dir
 
 VOILA_TEMPLATE = "naoviz"
-DENIED = '["jupyterlab-plotly"]'            # front-end extensions the dashboard's pages do not load
+DENIED = ("jupyterlab-plotly", "jupyterlab_pygments")   # front-end extensions the dashboard's pages do not need
 
 
 def add_parser(sub) -> None:
@@ -98,7 +98,10 @@ def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = Non
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     # The dashboard draws nothing with plotly: its 4.8 MB labextension would be every visit's largest download.
     return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-             auth, f"--template={VOILA_TEMPLATE}", "--theme=light", f"--VoilaConfiguration.extension_denylist={DENIED}"]
+             auth, f"--template={VOILA_TEMPLATE}", "--theme=light", *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
+             # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
+             # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
+             "--KernelManager.transport=ipc"]
             + pool + cull_options(cull_idle_s, cull_connected))
 
 
