@@ -98,7 +98,7 @@ async def _visit(port: int, statics: list, rec: dict, timeout_s: float, hold: as
     kernel = m.group(1).decode()
 
     async def get(path):
-        r = await http.fetch(HTTPRequest(base + path, request_timeout=timeout_s))
+        r = await http.fetch(HTTPRequest(base + path, request_timeout=timeout_s, connect_timeout=timeout_s))
         rec["bytes_http"] += len(r.body)
     await asyncio.gather(*(get(p) for p in statics))        # max_clients=6: a browser's per-host limit
     rec["statics_s"] = time.perf_counter() - t0

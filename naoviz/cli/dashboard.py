@@ -21,7 +21,9 @@ from typing import Mapping, Optional
 from naoviz.cli.common import int_in, path_type, readable_dir, show, writable_dir
 
 VOILA_TEMPLATE = "naoviz"
-DENIED = ("jupyterlab-plotly", "jupyterlab_pygments")   # front-end extensions the dashboard's pages do not need
+# Front-end extensions the dashboard's pages do not need. (@jupyter-widgets/jupyterlab-manager must stay: it
+# carries ipywidgets' controls; denied, the page stays blank.)
+DENIED = ("jupyterlab-plotly", "jupyterlab_pygments")
 
 
 def add_parser(sub) -> None:
