@@ -178,3 +178,36 @@ def test_errors_quote_tampered_values_cut_short(saved, tmp_path):
     with pytest.raises(CheckpointError, match="nao.json: cannot rebuild space") as info:
         NAO.load(d)
     assert len(str(info.value)) < 600
+
+
+def test_cost_nao_round_trips_with_its_heads_and_refuses_the_wrong_loader(tmp_path, nb201_table):
+    """A CostNAO checkpoint holds the cost heads, their columns, step settings and cost scaler: the loaded model
+    predicts the same accuracy and costs and takes the same constrained steps; NAO.load and a bad scaler say why."""
+    from naoviz.nao.cost import CostNAO
+    archs = nb201_table.space.sample(30, seed=2)
+    cols = ["latency_pixel3", "cifar10_params_M"]
+    nao = CostNAO(NB201Space(), NAOConfig.preset("fast", epochs=3, hidden_size=16, mlp_hidden=16), cost_columns=cols,
+                  rho=7.5, sub_steps=3)
+    nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={c: nb201_table.metric(c, archs) for c in cols},
+            progress=False)
+    nao.save(tmp_path / "cost")
+    back = CostNAO.load(tmp_path / "cost")
+    assert (back.cost_columns, back.rho, back.sub_steps) == (cols, 7.5, 3)
+    np.testing.assert_array_equal(back.predict(archs), nao.predict(archs))
+    for c in cols:
+        np.testing.assert_array_equal(back.predict_costs(archs)[c], nao.predict_costs(archs)[c])
+    budget = {"latency_pixel3": float(np.median(nb201_table.metric("latency_pixel3", archs)))}
+    assert back.path(archs[0], [0, 3, 6], budget=budget).decoded == nao.path(archs[0], [0, 3, 6], budget=budget).decoded
+    with pytest.raises(CheckpointError, match="has cost heads .*latency_pixel3.*CostNAO.load"):
+        NAO.load(tmp_path / "cost")
+    meta = json.loads((tmp_path / "cost" / "nao.json").read_text())
+    meta["cost"]["scaler"]["hi"] = [1.0]                           # one bound for two columns
+    bad = _copy(tmp_path / "cost", tmp_path / "bad")
+    (bad / "nao.json").write_text(json.dumps(meta))
+    with pytest.raises(CheckpointError, match="nao.json: bad cost heads"):
+        CostNAO.load(bad)
+    plain = NAO(NB201Space(), NAOConfig.preset("fast", epochs=1, hidden_size=16, mlp_hidden=16))
+    plain.fit(archs, nb201_table.metric("valid_acc", archs), progress=False)
+    plain.save(tmp_path / "plain")
+    with pytest.raises(CheckpointError, match="no cost heads"):
+        CostNAO.load(tmp_path / "plain")

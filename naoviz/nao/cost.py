@@ -60,6 +60,19 @@ class CostScaler:
     def to_dict(self) -> dict:
         return {"columns": self.columns, "log": self.log, "lo": self.lo, "hi": self.hi}
 
+    @classmethod
+    def from_dict(cls, d: dict, columns: Sequence[str]) -> "CostScaler":
+        """The scaler ``to_dict`` wrote, for exactly ``columns``; ValueError when it is not one."""
+        if list(d.get("columns", [])) != list(columns):
+            raise ValueError(f"cost scaler columns {d.get('columns')!r} are not the heads' {list(columns)!r}")
+        parts = [list(d[k]) for k in ("log", "lo", "hi")]
+        if any(len(p) != len(columns) for p in parts) or not all(isinstance(x, bool) for x in parts[0]):
+            raise ValueError("cost scaler: log, lo, hi need one entry per column (log: true/false)")
+        bounds = [float(x) for x in parts[1] + parts[2]]
+        if not all(math.isfinite(x) for x in bounds):
+            raise ValueError("cost scaler: lo and hi must be finite numbers")
+        return cls(list(columns), parts[0], bounds[:len(columns)], bounds[len(columns):])
+
 
 class CostEPD(EPD):
     """The EPD plus ``C`` cost heads on the pooled embedding: ``forward`` adds ``costs`` (B, C) in [0, 1]."""
@@ -112,10 +125,8 @@ class CostNAO(NAO):
         self._active = None          # (column index (K,), sign (K,), normalised bound (K,)) while a budget holds
         self._cost_targets = None
 
-    def _build(self) -> CostEPD:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(self.config.seed)
-            return CostEPD(self.space, self.config, len(self.cost_columns)).to(self.device).eval()
+    def _module(self) -> CostEPD:
+        return CostEPD(self.space, self.config, len(self.cost_columns))
 
     def fit(self, archs, values, maximize: bool = True, costs: Optional[dict] = None, **kwargs) -> "CostNAO":
         """``NAO.fit`` plus ``costs`` = {column: (n,) finite values} for every cost column."""
@@ -225,5 +236,22 @@ class CostNAO(NAO):
             res.costs[c] = entry
         return res
 
-    def save(self, directory) -> None:
-        raise NotImplementedError("CostNAO.save: checkpoints of models with cost heads are not supported yet")
+    # -- checkpoints: NAO's files, plus the cost heads' columns, step settings and cost scaler in nao.json --
+    def _checkpoint_meta(self) -> dict:
+        return {**super()._checkpoint_meta(),
+                "cost": {"columns": self.cost_columns, "lam0": self.lam0, "rho": self.rho, "sub_steps": self.sub_steps,
+                         "scaler": self.cost_scaler_.to_dict()}}
+
+    @classmethod
+    def _from_checkpoint(cls, space, cfg, meta: dict, where) -> "CostNAO":
+        from naoviz.errors import CheckpointError
+        cost = meta.get("cost")
+        if not isinstance(cost, dict):
+            raise CheckpointError(f"{where}: no cost heads in this checkpoint (load it with NAO.load)")
+        try:
+            nao = cls(space, cfg, cost_columns=cost["columns"], lam0=cost["lam0"], rho=cost["rho"],
+                      sub_steps=cost["sub_steps"])
+            nao.cost_scaler_ = CostScaler.from_dict(cost["scaler"], nao.cost_columns)
+        except (KeyError, TypeError, ValueError) as exc:
+            raise CheckpointError(f"{where}: bad cost heads ({str(exc)[:200]})") from exc
+        return nao

@@ -72,10 +72,14 @@ class NAO:
         arr = np.asarray([self.space.to_tokens(a) for a in self.coerce(archs)], dtype=np.int64)
         return torch.as_tensor(arr.reshape(-1, self.space.seq_len), device=self.device)
 
+    def _module(self) -> EPD:
+        """The bare network this estimator trains (subclasses add heads); built on the current device."""
+        return EPD(self.space, self.config)
+
     def _build(self) -> EPD:
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(self.config.seed)
-            return EPD(self.space, self.config).to(self.device).eval()
+            return self._module().to(self.device).eval()
 
     # -- training ---------------------------------------------------------------------------------
     def fit(self, archs, values, maximize: bool = True, callback: Optional[Callable[[int, dict], object]] = None,
@@ -302,9 +306,21 @@ class NAO:
     def save(self, directory) -> None:
         """Write ``nao.safetensors`` + ``nao.json`` into ``directory``."""
         self.check_fitted()
-        checkpoint.write(directory, self.net_.state_dict(), {
-            "config": self.config.to_dict(), "space": checkpoint.space_spec(self.space),
-            "scaler": self.scaler_.to_dict(), "rounds": self.rounds_})
+        checkpoint.write(directory, self.net_.state_dict(), self._checkpoint_meta())
+
+    def _checkpoint_meta(self) -> dict:
+        """What ``nao.json`` holds beside the format: config, space, target scaler, rounds (JSON only)."""
+        return {"config": self.config.to_dict(), "space": checkpoint.space_spec(self.space),
+                "scaler": self.scaler_.to_dict(), "rounds": self.rounds_}
+
+    @classmethod
+    def _from_checkpoint(cls, space, cfg, meta: dict, where) -> "NAO":
+        """An unfitted estimator for a checkpoint's ``meta`` (a subclass reads its own keys; bad ones:
+        ``CheckpointError`` naming ``where``)."""
+        if "cost" in meta:
+            raise CheckpointError(f"{where}: this checkpoint has cost heads ({', '.join(map(str, meta['cost'].get('columns', [])))}"
+                                  f"); load it with naoviz.nao.cost.CostNAO.load")
+        return cls(space, cfg)
 
     @classmethod
     def load(cls, directory, space: Optional[SearchSpace] = None, device: Optional[str] = None) -> "NAO":
@@ -327,7 +343,7 @@ class NAO:
                 space = get_space(spec["name"], **spec.get("options", {}))
             except (ValueError, TypeError, KeyError) as exc:
                 raise CheckpointError(f"{where}: cannot rebuild space {str(spec)[:80]} ({str(exc)[:200]})") from exc
-        nao = cls(space, cfg)
+        nao = cls._from_checkpoint(space, cfg, meta, where)
         checkpoint.check_space(directory, meta, nao.space)
         try:
             nao.scaler_ = TargetScaler.from_dict(meta["scaler"])
@@ -335,7 +351,7 @@ class NAO:
             raise CheckpointError(f"{where}: bad scaler ({exc})") from exc
         # Shapes the config implies (built on the meta device) against the file's header, before allocating.
         checkpoint.check_header(Path(directory) / checkpoint.WEIGHTS,
-                                checkpoint.expected_tensors(lambda: EPD(nao.space, nao.config)))
+                                checkpoint.expected_tensors(nao._module))
         model = nao._build()
         checkpoint.read_weights(directory, model)
         nao.net_, nao.rounds_ = model.eval(), int(meta.get("rounds", 1))
