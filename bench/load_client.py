@@ -54,8 +54,9 @@ def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_
         browser.close()
     statics = []
     for u in urls:
-        if u.startswith(base) and not u.startswith(base + "/api/") and u.rstrip("/") != base and u[len(base):] not in statics:
-            statics.append(u[len(base):])
+        path = u[len(base):]
+        if u.startswith(base) and not path.startswith("/api/") and path.strip("/") and path not in statics:
+            statics.append(path)
     return {"statics": statics, "browser_interactive_s": seconds}
 
 

@@ -37,7 +37,8 @@ def profile_visit(port: int, timeout_s: float) -> dict:
         page.wait_for_selector(READY, state="attached", timeout=timeout_s * 1000)
         seconds = time.perf_counter() - t0
         profile = cdp.send("Profiler.stop")["profile"]
-        static = page.evaluate("() => performance.getEntriesByType('resource').reduce((a, e) => a + (e.transferSize || 0), 0)")
+        static = page.evaluate("() => performance.getEntriesByType('resource')"
+                               ".reduce((a, e) => a + (e.transferSize || 0), 0)")
         browser.close()
     nodes = {n["id"]: n["callFrame"] for n in profile["nodes"]}
     by_file, by_function = collections.Counter(), collections.Counter()
@@ -63,8 +64,8 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table", args.table],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    server = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port),
+                               "--table", args.table], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         wait_http(port, server)
         time.sleep(args.settle)
@@ -75,8 +76,8 @@ def main(argv=None) -> int:
     if args.json:
         print(json.dumps(out, indent=2))
     else:
-        print(f"interactive {out['interactive_s']:.2f} s, static {out['static_mb']:.2f} MB, script {out['script_ms']:.0f} ms "
-              f"(explorer {out['explorer_ms']:.0f} ms, share {out['explorer_share']:.3f})")
+        print(f"interactive {out['interactive_s']:.2f} s, static {out['static_mb']:.2f} MB, "
+              f"script {out['script_ms']:.0f} ms (explorer {out['explorer_ms']:.0f} ms, share {out['explorer_share']:.3f})")
         for k, v in out["by_file_ms"].items():
             print(f"  {v:8.0f} ms  {k}")
         for k, v in out["by_function_ms"].items():

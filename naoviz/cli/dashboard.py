@@ -100,7 +100,8 @@ def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = Non
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     # The dashboard draws nothing with plotly: its 4.8 MB labextension would be every visit's largest download.
     return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-             auth, f"--template={VOILA_TEMPLATE}", "--theme=light", *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
+             auth, f"--template={VOILA_TEMPLATE}", "--theme=light",
+             *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
              "--KernelManager.transport=ipc"]

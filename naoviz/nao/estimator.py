@@ -318,8 +318,9 @@ class NAO:
         """An unfitted estimator for a checkpoint's ``meta`` (a subclass reads its own keys; bad ones:
         ``CheckpointError`` naming ``where``)."""
         if "cost" in meta:
-            raise CheckpointError(f"{where}: this checkpoint has cost heads ({', '.join(map(str, meta['cost'].get('columns', [])))}"
-                                  f"); load it with naoviz.nao.cost.CostNAO.load")
+            columns = ", ".join(map(str, meta["cost"].get("columns", []))) if isinstance(meta["cost"], dict) else "?"
+            raise CheckpointError(f"{where}: this checkpoint has cost heads ({columns}); load it with "
+                                  "naoviz.nao.cost.CostNAO.load")
         return cls(space, cfg)
 
     @classmethod

@@ -47,8 +47,8 @@ def line(name: str, x: Sequence, y: Sequence, color: str = "#1f77b4", lo: Option
 
 def _checked(s: dict) -> dict:
     if not isinstance(s, dict) or not {"name", "x", "y"} <= set(s) or set(s) - _KEYS:
-        raise t.TraitError(f"series: expected dicts with name, x, y (and optionally {', '.join(sorted(_KEYS - {'name', 'x', 'y'}))}), "
-                           f"got {str(s)[:80]}")
+        optional = ", ".join(sorted(_KEYS - {"name", "x", "y"}))
+        raise t.TraitError(f"series: expected dicts with name, x, y (and optionally {optional}), got {str(s)[:80]}")
     size = len(s["x"])
     for key in ("y", "lo", "hi", "n"):
         if s.get(key) is not None and len(s[key]) != size:
