@@ -189,7 +189,6 @@ def run_load(n: int, args) -> dict:
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
         wait_http(port, proc)
-        server_up_s = time.perf_counter() - launched
         time.sleep(args.settle)                # a server already running when the class arrives (--settle)
         t = time.perf_counter()
         held: dict = {}

@@ -18,7 +18,7 @@ import sys
 from pathlib import Path
 from typing import Mapping, Optional
 
-from naoviz.cli.common import int_in, path_type, readable_dir, show, writable_dir
+from naoviz.cli.common import int_in, path_type, readable_dir, writable_dir
 
 VOILA_TEMPLATE = "naoviz"
 # Front-end extensions the dashboard's pages do not need. (@jupyter-widgets/jupyterlab-manager must stay: it
