@@ -167,3 +167,15 @@ def test_generate_keeps_the_eta_by_eta_sweep_order(fitted, data):
         eta += 1.0
     assert len(new) >= 6
     assert [(g.arch, g.seed, g.eta) for g in new] == expect
+
+
+def test_rank_targets_equal_scipy_average_ranks(data):
+    """targets.average_ranks stands in for scipy.stats.rankdata (not imported by a search): same values."""
+    from scipy.stats import rankdata
+
+    from naoviz.nao.targets import TargetScaler, average_ranks
+    values = np.asarray(data[1], dtype=float)
+    for v in (values, np.round(values), np.repeat(values[:7], 3), values[:1]):
+        assert np.array_equal(average_ranks(v), rankdata(v, method="average"))
+    scaler = TargetScaler.fit(values, "rank", maximize=False)
+    np.testing.assert_array_equal(scaler.transform(values), 1.0 - (rankdata(values) - 0.5) / len(values))

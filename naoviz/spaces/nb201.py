@@ -6,7 +6,7 @@ String form ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` (one group per node 1..3, ``
 from __future__ import annotations
 
 import itertools
-from functools import cached_property
+from functools import cache, cached_property
 from typing import Sequence
 
 import networkx as nx
@@ -22,6 +22,14 @@ NUM_ARCHS = len(OPS) ** len(EDGES)
 # Token layout. "pair" (default): per edge [source node + 1, op + 4] -> 12 tokens, vocab 9, 2 per step.
 # "op" (the plain choice): per edge [op + 1] -> 6 tokens, vocab 6, 1 per step.
 TOKENIZATIONS = ("pair", "op")
+
+
+@cache
+def _all_strings_by_code() -> list[str]:
+    """``format`` of every arch, indexed by its base-5 code (``itertools.product`` order: first edge most
+    significant, as ``_code``)."""
+    return ["|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*(OPS[o] for o in ops))
+            for ops in itertools.product(range(len(OPS)), repeat=len(EDGES))]
 
 
 def _code(arch: Arch) -> int:
@@ -149,6 +157,12 @@ class NB201Space(SearchSpace):
     def all_archs(self) -> list[Arch]:
         """All 15,625 architectures in ``arch_index`` order."""
         return [_from_code(int(c)) for c in self._order]
+
+    def all_strings(self) -> list[str]:
+        """``format`` of all 15,625 architectures in ``arch_index`` order, built without per-arch checks
+        (a table load compares 31,250 ``arch_str`` cells against it)."""
+        by_code = _all_strings_by_code()
+        return [by_code[c] for c in self._order.tolist()]
 
     def index_of(self, arch: Arch) -> int:
         """The NAS-Bench-201 ``arch_index`` of ``arch``."""
