@@ -32,6 +32,27 @@ def _all_strings_by_code() -> list[str]:
             for ops in itertools.product(range(len(OPS)), repeat=len(EDGES))]
 
 
+@cache
+def _canonical(arch: Arch) -> str:
+    """``NB201Space.canonical`` of a validated arch, computed once per arch (15,625 at most): a search
+    canonicalises every decode, neighbour and augmentation draw, tens of thousands of calls."""
+    node = {0: "0"}
+    for dst in (1, 2, 3):
+        terms = []
+        for e, (src, to) in enumerate(EDGES):
+            if to != dst:
+                continue
+            op = OPS[arch[e]]
+            if op == "none" or node[src] == "#":
+                terms.append("#")
+            elif op == "skip_connect":
+                terms.append(node[src])
+            else:
+                terms.append(f"({node[src]})@{op}")
+        node[dst] = "+".join(sorted(terms))
+    return node[3]
+
+
 def _code(arch: Arch) -> int:
     """Base-5 number of an arch (first edge most significant)."""
     code = 0
@@ -211,22 +232,7 @@ class NB201Space(SearchSpace):
         literature; a stricter folding (all-zero sums treated as zero, skip sums flattened) would
         merge further, to 4,930 classes (see docs/spaces.md).
         """
-        arch = self.validate(arch)
-        node = {0: "0"}
-        for dst in (1, 2, 3):
-            terms = []
-            for e, (src, to) in enumerate(EDGES):
-                if to != dst:
-                    continue
-                op = OPS[arch[e]]
-                if op == "none" or node[src] == "#":
-                    terms.append("#")
-                elif op == "skip_connect":
-                    terms.append(node[src])
-                else:
-                    terms.append(f"({node[src]})@{op}")
-            node[dst] = "+".join(sorted(terms))
-        return node[3]
+        return _canonical(self.validate(arch))
 
     @cached_property
     def classes(self) -> dict[str, list[Arch]]:
