@@ -7,13 +7,15 @@ from __future__ import annotations
 
 import itertools
 from functools import cache, cached_property
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import networkx as nx
 import numpy as np
 
 from naoviz.errors import show
 from naoviz.spaces.base import Arch, SearchSpace, Seed, as_int, as_rng
+
+if TYPE_CHECKING:
+    import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target) in arch order
@@ -251,6 +253,7 @@ class NB201Space(SearchSpace):
     def to_graph(self, arch: Arch) -> nx.DiGraph:
         """Nodes 0..3 (0 = cell input, 3 = output); one edge per non-``none`` op, labelled ``op``."""
         arch = self.validate(arch)
+        import networkx as nx
         g = nx.DiGraph(space=self.name, arch=self.format(arch))
         g.add_nodes_from(range(4))
         for e, (src, dst) in enumerate(EDGES):
