@@ -156,10 +156,14 @@ class NAO:
         toks, attn = self.net_.decoder.decode(outputs, arch_emb)
         if raw:
             return toks.cpu().tolist(), attn.cpu().numpy()
-        # Many moved points decode to the same tokens: convert each distinct row once.
-        uniq, inverse = np.unique(toks.cpu().numpy(), axis=0, return_inverse=True)
-        archs = [self.space.from_tokens(t) for t in uniq.tolist()]
-        return [archs[i] for i in inverse.reshape(-1).tolist()], attn.cpu().numpy()
+        archs, by_row = [], {}            # many moved points decode to the same tokens: convert each once
+        for row in toks.cpu().tolist():
+            key = tuple(row)
+            arch = by_row.get(key)
+            if arch is None:
+                arch = by_row[key] = self.space.from_tokens(row)
+            archs.append(arch)
+        return archs, attn.cpu().numpy()
 
     def reconstruct(self, archs, raw: bool = False) -> list:
         """Encode then greedy masked decode (``raw=True``: token lists, not archs)."""
