@@ -9,6 +9,14 @@ against local search measured in the same run.
     python bench/search.py                       # 10 seeds, 300 queries
     python bench/search.py --seeds 3 --json
     python bench/search.py --out s.json; python bench/search.py --tables s.json   # the tables again, from JSON
+
+``--speed`` (issue 13: a 100-query NAO search in <= 20 s on 2 cores) runs only timings: every 100-query
+search in a fresh process (import, table load and search, as ``naoviz search`` pays them), wall and CPU
+seconds of the process and of the search alone, for ``--algos`` (default ``nao:default,nao:step,ls``); with
+``--baseline-ref REF`` the same searches from a ``git archive`` of REF in the same run, the ratio new / old
+per algo and a check that both found the same archs (a pure speed-up changes nothing):
+
+    python bench/search.py --speed --seeds 3 --baseline-ref 1fd2c0c --json
 """
 from __future__ import annotations
 
@@ -16,7 +24,10 @@ import argparse
 import json
 import os
 import platform
+import resource
+import subprocess
 import sys
+import tempfile
 import time
 from datetime import datetime, timezone
 
@@ -60,6 +71,103 @@ def speed_table(timing: dict) -> str:
     return "\n".join(lines)
 
 
+# One 100-query search in a fresh process; runs against whichever tree PYTHONPATH names (this one or REF's).
+CHILD = """
+import hashlib, json, sys, time
+t0 = time.perf_counter()
+import torch
+torch.set_num_threads(int(sys.argv[4]))
+from naoviz.evaluate import TableEvaluator
+from naoviz.search.runs import start_search
+ev = TableEvaluator("nb201")
+algo, _, preset = sys.argv[1].partition(":")
+w, c = time.perf_counter(), time.process_time()
+res = start_search(algo, ev, int(sys.argv[3]), int(sys.argv[2]), preset=preset or None, progress=False)
+w, c = time.perf_counter() - w, time.process_time() - c
+curve = res.incumbent_curve()
+print(json.dumps({"search_wall_s": w, "search_cpu_s": c, "startup_wall_s": time.perf_counter() - t0 - w,
+                  "final": float(curve[-1]), "archs": hashlib.md5(repr([(r.arch, r.source) for r in res.history])
+                                                                  .encode()).hexdigest()}))
+"""
+
+
+def time_one(tree: str, algo: str, seed: int, queries: int, threads: int) -> dict:
+    """One search in a fresh ``python`` whose ``naoviz`` is ``tree``'s: the child's own figures plus the
+    process's wall and CPU (user + sys) seconds."""
+    env = {**os.environ, "PYTHONPATH": tree}
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t = time.perf_counter()
+    out = subprocess.run([sys.executable, "-c", CHILD, algo, str(seed), str(queries), str(threads)], cwd=tree,
+                         env=env, capture_output=True, text=True, check=False)
+    wall = time.perf_counter() - t
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if out.returncode != 0:
+        raise SystemExit(f"speed: {algo} seed {seed} in {tree} failed:\n{out.stderr[-2000:]}")
+    row = json.loads(out.stdout.strip().splitlines()[-1])
+    row.update(process_wall_s=wall, process_cpu_s=(after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime))
+    return row
+
+
+def speed_main(args) -> int:
+    """``--speed``: time 100-query searches per algo (and per algo from ``--baseline-ref``); print or JSON."""
+    here = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    algos = [a.strip() for a in args.algos.split(",") if a.strip()]
+    trees = {"new": here}
+    tmp = None
+    if args.baseline_ref:
+        tmp = tempfile.TemporaryDirectory(prefix="naoviz-baseline-")
+        archive = subprocess.run(["git", "-C", here, "archive", args.baseline_ref], capture_output=True, check=False)
+        if archive.returncode != 0:
+            raise SystemExit(f"baseline-ref: git archive {args.baseline_ref!r} failed: {archive.stderr.decode()[:300]}")
+        subprocess.run(["tar", "-x", "-C", tmp.name], input=archive.stdout, check=True)
+        trees["old"] = tmp.name
+    load0 = os.getloadavg()
+    started = datetime.now(timezone.utc)
+    runs = []
+    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    for algo in algos:
+        for seed in seeds:
+            for label, tree in trees.items():           # old and new back to back: the same machine load
+                row = time_one(tree, algo, seed, args.queries, args.threads)
+                row.update(tree=label, algo=algo, seed=seed)
+                runs.append(row)
+                print(f"{label:>3} {algo:>12} seed {seed:>2}: search {row['search_wall_s']:6.1f} s wall "
+                      f"{row['search_cpu_s']:6.1f} s CPU; process {row['process_wall_s']:6.1f} s wall "
+                      f"{row['process_cpu_s']:6.1f} s CPU; final {row['final']:.3f}", file=sys.stderr, flush=True)
+    table = {}
+    for algo in algos:
+        for label in trees:
+            rs = [r for r in runs if r["algo"] == algo and r["tree"] == label]
+            table[f"{label} {algo}"] = {k: sum(r[k] for r in rs) / len(rs) for k in
+                                        ("search_wall_s", "search_cpu_s", "process_wall_s", "process_cpu_s", "final")}
+        if "old" in trees:
+            new, old = table[f"new {algo}"], table[f"old {algo}"]
+            table[f"new/old {algo}"] = {k: new[k] / old[k] for k in new if k != "final"}
+            table[f"new/old {algo}"]["same_archs"] = all(
+                a["archs"] == b["archs"] for a in runs for b in runs
+                if a["algo"] == b["algo"] == algo and a["seed"] == b["seed"] and a["tree"] == "new" and b["tree"] == "old")
+    summary = {"date": started.strftime("%Y-%m-%d %H:%M UTC"), "command": "python " + " ".join(sys.argv),
+               "machine": f"{platform.machine()} {os.cpu_count()}-core CPU, load average {load0[0]:.1f} at the start, "
+                          f"{os.getloadavg()[0]:.1f} at the end; torch {args.threads} thread(s)",
+               "queries": args.queries, "seeds": seeds, "baseline_ref": args.baseline_ref, "runs": runs, "mean": table}
+    if tmp is not None:
+        tmp.cleanup()
+    if args.json:
+        print(dumps_strict(summary, indent=1))
+        return 0
+    print(f"{summary['date']}, {summary['machine']}; seeds {seeds}; `{summary['command']}`")
+    print("| run | search wall s | search CPU s | process wall s | process CPU s | final test acc |")
+    print("|---|---|---|---|---|---|")
+    for name, m in table.items():
+        if name.startswith("new/old"):
+            print(f"| {name} | {m['search_wall_s']:.2f}x | {m['search_cpu_s']:.2f}x | {m['process_wall_s']:.2f}x | "
+                  f"{m['process_cpu_s']:.2f}x | same archs: {m['same_archs']} |")
+        else:
+            print(f"| {name} | {m['search_wall_s']:.1f} | {m['search_cpu_s']:.1f} | {m['process_wall_s']:.1f} | "
+                  f"{m['process_cpu_s']:.1f} | {m['final']:.3f} |")
+    return 0
+
+
 def print_tables(summary: dict) -> None:
     print(f"{summary['date']}, {summary['machine']}; {len(summary['seeds'])} seeds; `{summary['command']}`")
     print(format_table(summary))
@@ -72,8 +180,8 @@ def print_tables(summary: dict) -> None:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("--algos", default="rs,re,ls,nao:paper,nao:default")
-    p.add_argument("--queries", type=int, default=300)
+    p.add_argument("--algos", default=None, help="default rs,re,ls,nao:paper,nao:default (--speed: nao:default,nao:step,ls)")
+    p.add_argument("--queries", type=int, default=None, help="default 300 (--speed: 100)")
     p.add_argument("--checkpoints", default="50,100,150,300")
     p.add_argument("--seeds", type=int, default=10)
     p.add_argument("--first-seed", type=int, default=0)
@@ -81,7 +189,19 @@ def main() -> int:
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="write the full summary JSON here")
     p.add_argument("--tables", default=None, metavar="JSON", help="print the tables of a summary saved with --out")
+    p.add_argument("--speed", action="store_true", help="only time 100-query searches, each in a fresh process")
+    p.add_argument("--baseline-ref", default=None, metavar="REF", help="--speed: also time the searches of git REF")
+    p.add_argument("--threads", type=int, default=1, help="--speed: torch threads in each search process")
     args = p.parse_args()
+    if args.queries is None:
+        args.queries = 100 if args.speed else 300
+    if args.algos is None:
+        args.algos = "nao:default,nao:step,ls" if args.speed else "rs,re,ls,nao:paper,nao:default"
+    if args.speed:
+        for name in ("seeds", "queries", "threads"):
+            if getattr(args, name) < 1:
+                raise SystemExit(f"--{name}: must be >= 1, got {getattr(args, name)}")
+        return speed_main(args)
     if args.tables:
         with open(args.tables) as fh:
             print_tables(json.load(fh))

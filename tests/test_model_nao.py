@@ -130,3 +130,52 @@ def test_fit_runs_epochs_for_and_restores_torch_threads(data):
     nao = NAO(NB201Space(), cfg).fit(archs, values, progress=False)
     assert len(nao.history_[-1]) == cfg.epochs_for(len(archs)) == 3      # 2 steps an epoch, capped at 6
     assert torch.get_num_threads() == before
+
+
+def test_own_adam_matches_torch_adam_bit_for_bit(data):
+    """train.Adam replaces torch.optim.Adam (which imports torch._dynamo); the weights must not change."""
+    import naoviz.nao.train as train
+    archs, values = data
+    cfg = NAOConfig.preset("default", epochs=4, **TINY)
+    ours = NAO(NB201Space(), cfg).fit(archs, values, progress=False).fit(archs, values, progress=False)
+    own = train.Adam
+    train.Adam = lambda params, lr, weight_decay: torch.optim.Adam(params, lr=lr, weight_decay=weight_decay)
+    try:
+        ref = NAO(NB201Space(), cfg).fit(archs, values, progress=False).fit(archs, values, progress=False)
+    finally:
+        train.Adam = own
+    a, b = ours.net_.state_dict(), ref.net_.state_dict()
+    assert a.keys() == b.keys() and all(torch.equal(a[k], b[k]) for k in a)
+
+
+def test_generate_keeps_the_eta_by_eta_sweep_order(fitted, data):
+    """generate moves many etas per batch; its picks are those of the paper's one-eta-at-a-time loop."""
+    from naoviz.nao.modules import pool
+    archs = data[0]
+    seeds, exclude = archs[:6], archs[:20]
+    new = fitted.generate(seeds, n_new=12, max_eta=40, exclude=exclude)
+    space = fitted.space
+    seen = {space.canonical(a) for a in exclude}
+    out0 = fitted._encode(seeds)[0]
+    expect, eta = [], 1.0
+    while eta <= 40 and len(expect) < 12:
+        states = fitted.move(out0, np.full(len(seeds), eta))
+        for i, arch in enumerate(fitted.decode(states, pool(states))[0]):
+            if space.canonical(arch) not in seen and len(expect) < 12:
+                seen.add(space.canonical(arch))
+                expect.append((arch, seeds[i], eta))
+        eta += 1.0
+    assert len(new) >= 6
+    assert [(g.arch, g.seed, g.eta) for g in new] == expect
+
+
+def test_rank_targets_equal_scipy_average_ranks(data):
+    """targets.average_ranks stands in for scipy.stats.rankdata (not imported by a search): same values."""
+    from scipy.stats import rankdata
+
+    from naoviz.nao.targets import TargetScaler, average_ranks
+    values = np.asarray(data[1], dtype=float)
+    for v in (values, np.round(values), np.repeat(values[:7], 3), values[:1]):
+        assert np.array_equal(average_ranks(v), rankdata(v, method="average"))
+    scaler = TargetScaler.fit(values, "rank", maximize=False)
+    np.testing.assert_array_equal(scaler.transform(values), 1.0 - (rankdata(values) - 0.5) / len(values))

@@ -47,7 +47,7 @@ def test_index_order_matches_the_real_table(nb201_table):
     strings = nb201_table.frame["arch_str"]
     assert list(strings.index) == list(range(NUM_ARCHS))
     archs = space.all_archs()
-    assert [space.format(a) for a in archs] == list(strings)
+    assert [space.format(a) for a in archs] == list(strings) == space.all_strings()
     for i in range(0, NUM_ARCHS, 97):
         assert space.index_of(space.parse(strings[i])) == i
         assert space.from_index(i) == archs[i]

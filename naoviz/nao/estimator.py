@@ -158,8 +158,16 @@ class NAO:
         self.net_.eval()
         arch_emb = pool(outputs) if arch_emb is None else arch_emb
         toks, attn = self.net_.decoder.decode(outputs, arch_emb)
-        toks = toks.cpu().tolist()
-        return (toks if raw else [self.space.from_tokens(t) for t in toks]), attn.cpu().numpy()
+        if raw:
+            return toks.cpu().tolist(), attn.cpu().numpy()
+        archs, by_row = [], {}            # many moved points decode to the same tokens: convert each once
+        for row in toks.cpu().tolist():
+            key = tuple(row)
+            arch = by_row.get(key)
+            if arch is None:
+                arch = by_row[key] = self.space.from_tokens(row)
+            archs.append(arch)
+        return archs, attn.cpu().numpy()
 
     def reconstruct(self, archs, raw: bool = False) -> list:
         """Encode then greedy masked decode (``raw=True``: token lists, not archs)."""
@@ -277,26 +285,39 @@ class NAO:
         seen |= {space.canonical(s) for s in seeds}
         out0, _, seed_scores = self._encode(seeds)                              # (B, S, H), _, (B,)
         seed_scores = seed_scores.cpu().numpy()
+        B = len(seeds)
+        schedule, eta = [], eta_step           # the sweep's etas, accumulated as the paper's loop does
+        while eta <= max_eta + 1e-9:
+            schedule.append(eta)
+            eta += eta_step
         found: list[Generated] = []
-        eta = eta_step
-        while eta <= max_eta + 1e-9 and len(found) < n_new:
-            states = self.move(out0, np.full(len(seeds), eta))
+        canon: dict = {}
+        lo, chunk = 0, 4
+        # Etas are moved and decoded in growing chunks (4, 8, ... 32 etas x B seeds per batch) and scanned
+        # in the sweep's order, eta by eta, seed by seed: the same picks as one eta per batch, far fewer calls.
+        while lo < len(schedule) and len(found) < n_new:
+            part = schedule[lo:lo + chunk]
+            lo, chunk = lo + len(part), min(2 * chunk, 32)
+            states = self.move(out0.repeat(len(part), 1, 1), np.repeat(part, B))   # (C*B, S, H), eta-major
             with torch.no_grad():
                 emb = pool(states)
                 scores = self.net_.predictor(emb).cpu().numpy()
             decoded, _ = self.decode(states, emb)
-            gains = self.score(decoded) - seed_scores if require_gain else None
+            gains = self.score(decoded) - np.tile(seed_scores, len(part)) if require_gain else None
             keep = self._keep(decoded)
-            for i, arch in enumerate(decoded):
-                key = space.canonical(arch)
-                if key in seen or (gains is not None and gains[i] <= 0) or (keep is not None and not keep[i]):
+            for row, arch in enumerate(decoded):
+                i = row % B
+                key = canon.get(arch)
+                if key is None:
+                    key = canon[arch] = space.canonical(arch)
+                if key in seen or (gains is not None and gains[row] <= 0) or (keep is not None and not keep[row]):
                     continue
                 seen.add(key)
-                found.append(Generated(arch=arch, seed=seeds[i], eta=float(eta), score_seed=float(seed_scores[i]),
-                                       score_new=float(scores[i]), hamming=space.hamming(seeds[i], arch)))
+                found.append(Generated(arch=arch, seed=seeds[i], eta=float(part[row // B]),
+                                       score_seed=float(seed_scores[i]), score_new=float(scores[row]),
+                                       hamming=space.hamming(seeds[i], arch)))
                 if len(found) == n_new:
                     break
-            eta += eta_step
         if found:
             for g, s in zip(found, self.score([g.arch for g in found])):
                 g.score_decoded = float(s)

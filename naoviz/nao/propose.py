@@ -66,8 +66,9 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         moved_score = net.predictor(pool(moved)).cpu().numpy()
     decoded, _ = nao.decode(moved)
     cand, origin = [], []
+    canon = {a: space.canonical(a) for a in set(decoded)}   # B*E decodes, far fewer distinct archs
     for row, arch in enumerate(decoded):                 # first (best seed, smallest eta) wins a class
-        key = space.canonical(arch)
+        key = canon[arch]
         if key in seen:
             continue
         seen.add(key)

@@ -10,7 +10,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.stats import rankdata
 
 
 @dataclass
@@ -31,7 +30,7 @@ class TargetScaler:
         """Metric values (n,) -> targets (n,) in [0, 1], higher = better (for the training pool)."""
         v = np.asarray(values, dtype=float)
         if self.kind == "rank":
-            q = (rankdata(v, method="average") - 0.5) / len(v)
+            q = (average_ranks(v) - 0.5) / len(v)
         else:
             span = self.hi - self.lo
             q = np.full_like(v, 0.5) if span <= 0 else (v - self.lo) / span
@@ -79,6 +78,14 @@ class TargetScaler:
 
 
 KINDS = ("minmax", "rank")
+
+
+def average_ranks(v: np.ndarray) -> np.ndarray:
+    """1-based ranks (n,), ties sharing their mean rank: ``scipy.stats.rankdata(v, "average")``, value for
+    value, without importing scipy.stats (about 1 s of CPU at every process start of a search)."""
+    _, inverse, counts = np.unique(np.asarray(v, dtype=float), return_inverse=True, return_counts=True)
+    last = np.cumsum(counts)                      # rank of each distinct value's last occurrence
+    return (last - (counts - 1) / 2.0)[inverse.reshape(-1)]
 
 
 def _finite(name: str, value) -> float:

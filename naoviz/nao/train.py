@@ -33,6 +33,42 @@ def augment_pool(space, archs: Sequence, draws: int, seed: int) -> np.ndarray:
     return out
 
 
+class Adam:
+    """Adam with L2 weight decay, the arithmetic of ``torch.optim.Adam``'s single-tensor CPU path, step for
+    step (tests/test_model_nao.py checks the weights match bit for bit). Written out because
+    ``torch.optim`` imports ``torch._dynamo`` on first use (about 2 s of CPU per process) and adds per-step
+    hook overhead; a search fits ten small models and this loop is most of its time."""
+
+    def __init__(self, params, lr: float, weight_decay: float = 0.0, betas=(0.9, 0.999), eps: float = 1e-8):
+        self.params = [p for p in params if p.requires_grad]
+        self.lr, self.weight_decay, self.eps = float(lr), float(weight_decay), float(eps)
+        self.beta1, self.beta2 = (float(b) for b in betas)
+        self.state: dict = {}          # id(param) -> [step, exp_avg, exp_avg_sq]
+
+    def zero_grad(self, set_to_none: bool = True) -> None:
+        for p in self.params:
+            p.grad = None
+
+    @torch.no_grad()
+    def step(self) -> None:
+        b1, b2, lr, wd, eps = self.beta1, self.beta2, self.lr, self.weight_decay, self.eps
+        for p in self.params:
+            if p.grad is None:
+                continue
+            st = self.state.get(id(p))
+            if st is None:
+                st = self.state[id(p)] = [0.0, torch.zeros_like(p, memory_format=torch.preserve_format),
+                                          torch.zeros_like(p, memory_format=torch.preserve_format)]
+            st[0] += 1.0
+            step, exp_avg, exp_avg_sq = st
+            grad = p.grad.add(p, alpha=wd) if wd != 0 else p.grad
+            exp_avg.lerp_(grad, 1 - b1)
+            exp_avg_sq.mul_(b2).addcmul_(grad, grad, value=1 - b2)
+            step_size = lr / (1 - b1 ** step)
+            denom = (exp_avg_sq.sqrt() / (1 - b2 ** step) ** 0.5).add_(eps)
+            p.addcdiv_(exp_avg, denom, value=-step_size)
+
+
 def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float) -> dict:
     """MSE of every predictor head against the targets, token NLL of the decoder, and their mix.
 
@@ -64,7 +100,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
     pools_t = torch.as_tensor(pools, dtype=torch.long, device=device)
     targets_t = torch.as_tensor(np.asarray(targets, dtype=np.float32), device=device)
     rng = np.random.default_rng(seed)
-    opt = torch.optim.Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
+    opt = Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history: list[dict] = []
     bar = None
     if progress and epochs > 0:

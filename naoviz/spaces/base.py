@@ -6,12 +6,14 @@ What the ints mean, how they print and how they tokenise is the space's business
 from __future__ import annotations
 
 from abc import ABC, abstractmethod
-from typing import Sequence, Union
+from typing import TYPE_CHECKING, Sequence, Union
 
-import networkx as nx
 import numpy as np
 
 from naoviz.errors import show
+
+if TYPE_CHECKING:
+    import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
 
 Arch = tuple[int, ...]
 Seed = Union[int, np.random.Generator, None]

@@ -8,13 +8,15 @@ Tokens (PT-V1 ``parse_arch_to_seq``): input + 1 (1..6), op + 7; 2 tokens per enc
 """
 from __future__ import annotations
 
-from typing import Sequence
+from typing import TYPE_CHECKING, Sequence
 
-import networkx as nx
 import numpy as np
 
 from naoviz.errors import show
 from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng
+
+if TYPE_CHECKING:
+    import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
 
 NODES = 5                      # intermediate nodes per cell
 CELLS = ("normal", "reduction")
@@ -275,6 +277,7 @@ class NAONetSpace(SearchSpace):
         ``out`` with op ``concat``.
         """
         arch = self.validate(arch)
+        import networkx as nx
         g = nx.DiGraph(space=self.name, arch=self.format(arch), cells=CELLS)
         labels = ["c_{k-2}", "c_{k-1}"] + [f"n{i}" for i in range(NODES)]
         for c, cell in enumerate(CELLS):

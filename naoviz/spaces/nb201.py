@@ -6,14 +6,16 @@ String form ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` (one group per node 1..3, ``
 from __future__ import annotations
 
 import itertools
-from functools import cached_property
-from typing import Sequence
+from functools import cache, cached_property
+from typing import TYPE_CHECKING, Sequence
 
-import networkx as nx
 import numpy as np
 
 from naoviz.errors import show
 from naoviz.spaces.base import Arch, SearchSpace, Seed, as_int, as_rng
+
+if TYPE_CHECKING:
+    import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
 
 OPS = ("none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")
 EDGES = ((0, 1), (0, 2), (1, 2), (0, 3), (1, 3), (2, 3))  # (source, target) in arch order
@@ -22,6 +24,35 @@ NUM_ARCHS = len(OPS) ** len(EDGES)
 # Token layout. "pair" (default): per edge [source node + 1, op + 4] -> 12 tokens, vocab 9, 2 per step.
 # "op" (the plain choice): per edge [op + 1] -> 6 tokens, vocab 6, 1 per step.
 TOKENIZATIONS = ("pair", "op")
+
+
+@cache
+def _all_strings_by_code() -> list[str]:
+    """``format`` of every arch, indexed by its base-5 code (``itertools.product`` order: first edge most
+    significant, as ``_code``)."""
+    return ["|{}~0|+|{}~0|{}~1|+|{}~0|{}~1|{}~2|".format(*(OPS[o] for o in ops))
+            for ops in itertools.product(range(len(OPS)), repeat=len(EDGES))]
+
+
+@cache
+def _canonical(arch: Arch) -> str:
+    """``NB201Space.canonical`` of a validated arch, computed once per arch (15,625 at most): a search
+    canonicalises every decode, neighbour and augmentation draw, tens of thousands of calls."""
+    node = {0: "0"}
+    for dst in (1, 2, 3):
+        terms = []
+        for e, (src, to) in enumerate(EDGES):
+            if to != dst:
+                continue
+            op = OPS[arch[e]]
+            if op == "none" or node[src] == "#":
+                terms.append("#")
+            elif op == "skip_connect":
+                terms.append(node[src])
+            else:
+                terms.append(f"({node[src]})@{op}")
+        node[dst] = "+".join(sorted(terms))
+    return node[3]
 
 
 def _code(arch: Arch) -> int:
@@ -150,6 +181,12 @@ class NB201Space(SearchSpace):
         """All 15,625 architectures in ``arch_index`` order."""
         return [_from_code(int(c)) for c in self._order]
 
+    def all_strings(self) -> list[str]:
+        """``format`` of all 15,625 architectures in ``arch_index`` order, built without per-arch checks
+        (a table load compares 31,250 ``arch_str`` cells against it)."""
+        by_code = _all_strings_by_code()
+        return [by_code[c] for c in self._order.tolist()]
+
     def index_of(self, arch: Arch) -> int:
         """The NAS-Bench-201 ``arch_index`` of ``arch``."""
         return int(self._index_by_code[_code(self.validate(arch))])
@@ -197,22 +234,7 @@ class NB201Space(SearchSpace):
         literature; a stricter folding (all-zero sums treated as zero, skip sums flattened) would
         merge further, to 4,930 classes (see docs/spaces.md).
         """
-        arch = self.validate(arch)
-        node = {0: "0"}
-        for dst in (1, 2, 3):
-            terms = []
-            for e, (src, to) in enumerate(EDGES):
-                if to != dst:
-                    continue
-                op = OPS[arch[e]]
-                if op == "none" or node[src] == "#":
-                    terms.append("#")
-                elif op == "skip_connect":
-                    terms.append(node[src])
-                else:
-                    terms.append(f"({node[src]})@{op}")
-            node[dst] = "+".join(sorted(terms))
-        return node[3]
+        return _canonical(self.validate(arch))
 
     @cached_property
     def classes(self) -> dict[str, list[Arch]]:
@@ -231,6 +253,7 @@ class NB201Space(SearchSpace):
     def to_graph(self, arch: Arch) -> nx.DiGraph:
         """Nodes 0..3 (0 = cell input, 3 = output); one edge per non-``none`` op, labelled ``op``."""
         arch = self.validate(arch)
+        import networkx as nx
         g = nx.DiGraph(space=self.name, arch=self.format(arch))
         g.add_nodes_from(range(4))
         for e, (src, dst) in enumerate(EDGES):

@@ -171,7 +171,8 @@ def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
         raise NaovizError(f"{path}: arch_index {int(i)} out of range 0..{NUM_ARCHS - 1}")
     if "arch_str" not in frame.columns:
         return
-    expected = [space.format(space.from_index(int(i))) for i in frame.index]
+    strings = space.all_strings()
+    expected = [strings[i] for i in frame.index.tolist()]
     bad = np.flatnonzero(frame["arch_str"].to_numpy() != np.asarray(expected, dtype=object))
     if len(bad):
         i = int(frame.index[bad[0]])
