@@ -98,7 +98,7 @@ def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = Non
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     auth = "--Voila.auto_token=True" if token else "--Voila.token="
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
-    # The dashboard draws nothing with plotly: its 4.8 MB labextension would be every visit's largest download.
+    # The dashboard draws nothing with plotly: its 4.7 MB labextension would be every visit's largest download.
     return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
              auth, f"--template={VOILA_TEMPLATE}", "--theme=light",
              *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),

@@ -63,6 +63,8 @@ class CostScaler:
     @classmethod
     def from_dict(cls, d: dict, columns: Sequence[str]) -> "CostScaler":
         """The scaler ``to_dict`` wrote, for exactly ``columns``; ValueError when it is not one."""
+        if not isinstance(d, dict):
+            raise ValueError(f"cost scaler: expected an object, got {type(d).__name__}")
         if list(d.get("columns", [])) != list(columns):
             raise ValueError(f"cost scaler columns {d.get('columns')!r} are not the heads' {list(columns)!r}")
         parts = [list(d[k]) for k in ("log", "lo", "hi")]

@@ -1,7 +1,7 @@
 """A small line chart widget (anywidget over SVG): lines, optional bands, a legend and a hover readout.
 
 The Search and Child tabs draw their live curves with it instead of a plotly FigureWidget, so a dashboard visit
-needs no plotly front end at all (a 4.8 MB labextension every Voila page used to download) and the kernel never
+needs no plotly front end at all (a 4.7 MB labextension every Voila page used to download) and the kernel never
 imports plotly. Its state is its series (traitlets); ``static/line_chart.js`` only draws them. Publication
 figures of the same curves stay plotly (:func:`naoviz.viz.curves.search_curves`, exported as PNG/SVG/PDF).
 """

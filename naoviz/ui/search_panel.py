@@ -20,7 +20,8 @@ import numpy as np
 from naoviz.ui.common import error_html, in_thread
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
-from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, algo_colors
+from naoviz.viz.bands import searcher_bands
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS
 
 MAX_SEEDS = 10
 REDRAW_S = 0.25          # live curve redraws at most this often
@@ -43,24 +44,12 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
 
 def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     """The Search tab's chart: per searcher the mean incumbent over its runs (seeds) and, with two runs or
-    more, the band (:func:`naoviz.experiments.search.incumbent_band`: ``naoviz compare``'s mean and sd).
+    more, the band (:func:`naoviz.viz.bands.searcher_bands`, as :func:`naoviz.viz.curves.search_curves` draws them).
     Returns the :class:`LineChart` series and the legend's title (which names the band, when one is drawn)."""
-    from naoviz.experiments.search import incumbent_band
-    curves = dict(curves)                     # a snapshot: the worker thread may add a searcher meanwhile
-    colors = algo_colors(list(curves))
-    series, banded = [], False
-    for name, runs in curves.items():
-        runs = [r for r in runs if len(r)]
-        if not runs:
-            continue
-        s = incumbent_band(runs, band)
-        x = range(1, len(s["mean"]) + 1)
-        if len(runs) >= 2:
-            banded = True
-            series.append(line(f"{name} (n={len(runs)})", x, s["mean"], colors[name], lo=s["lo"], hi=s["hi"], n=s["n"]))
-        else:
-            series.append(line(name, x, s["mean"], colors[name]))
-    return series, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")
+    bands, legend = searcher_bands(curves, band)
+    series = [line(b["label"], b["x"], b["mean"], b["color"], lo=b["lo"], hi=b["hi"], n=b["n"]) if b["runs"] >= 2
+              else line(b["label"], b["x"], b["mean"], b["color"]) for b in bands]
+    return series, legend
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str) -> str:

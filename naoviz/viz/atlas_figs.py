@@ -89,9 +89,7 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     """The explorer's budget on its figures: on the map an "over budget" trace greys the class
     representatives whose ``column`` exceeds ``budget`` (NaN counts as over); on the prediction chart the
     ``column`` value of each decoded cell along η on a right-hand axis (hollow: over), the budget dashed."""
-    si = atlas.seed_index(seed)
-    cost = np.asarray(atlas.columns[column], dtype=float)
-    path = cost[np.asarray(atlas.path_decoded[si])]
+    path = atlas.path_costs(seed, column)
     over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
     pred = figs["prediction"]
     symbols = np.where(over_path, "circle-open", "circle").tolist()
@@ -106,7 +104,7 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
                    line=dict(color="#d93025", dash="dash", width=1.5), name="budget")
     xy = np.asarray(atlas.maps[view], dtype=float)
     rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
-    over = rows[~(cost[rows] <= budget)]
+    over = rows[~atlas.budget_mask(column, budget)[rows]]
     figs["map"].add_trace(go.Scattergl(name=f"over budget ({column} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
                                       mode="markers", hoverinfo="skip", marker=dict(size=4, color="#e4e4e4")))
     traces = figs["map"].data

@@ -7,7 +7,8 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE, algo_colors
+from naoviz.viz.bands import searcher_bands
+from naoviz.viz.theme import BAND_LABELS, TEMPLATE
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -48,35 +49,23 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     ``naoviz compare``) or lowest to highest run (``"minmax"``), both from
     :func:`naoviz.experiments.search.incumbent_band`; the legend's title names the band. Each name gets its
     own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
-    from naoviz.experiments.search import incumbent_band
-    if band not in BAND_LABELS:
-        raise ValueError(f"band: expected one of {', '.join(BAND_LABELS)}, got {band!r}")
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
                                 yaxis_title=f"incumbent {metric}", uirevision="search",
                                 margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
-    colors = algo_colors(list(curves))
-    banded = False
-    for name, arr in curves.items():
-        runs = list(np.atleast_2d(arr)) if isinstance(arr, np.ndarray) else [np.asarray(c, float) for c in arr]
-        runs = [r for r in runs if len(r)]
-        if not runs:
-            continue
-        stats = incumbent_band(runs, band)
-        x = np.arange(1, len(stats["mean"]) + 1)
-        color = colors[name]
-        if len(runs) >= 2:
-            banded = True
+    bands, legend = searcher_bands(curves, band)
+    for b in bands:
+        x, color, name = b["x"], b["color"], b["name"]
+        if b["runs"] >= 2:
             fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x, x[::-1]],
-                                     y=np.r_[stats["hi"], stats["lo"][::-1]], fill="toself", fillcolor=color,
+                                     y=np.r_[b["hi"], b["lo"][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name))
-        label = f"{name} (n={len(runs)})" if len(runs) > 1 else name
-        fig.add_trace(go.Scatter(name=label, x=x, y=stats["mean"], mode="lines", line=dict(color=color, width=2),
-                                 legendgroup=name, customdata=stats["n"],
+        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),
+                                 legendgroup=name, customdata=b["n"],
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
-                                 if len(runs) > 1 else None))
-    if banded:
-        fig.update_layout(legend_title_text=f"line: mean · band: {BAND_LABELS[band]}")
+                                 if b["runs"] > 1 else None))
+    if legend:
+        fig.update_layout(legend_title_text=legend)
     return fig
 
 

@@ -1,0 +1,37 @@
+"""Incumbent curves summarised per searcher: the mean over its runs and, with two runs or more, a band.
+
+The numbers behind both the Search tab's live chart (:func:`naoviz.ui.search_panel.search_lines`) and the
+publication figure (:func:`naoviz.viz.curves.search_curves`); no plotly here, so the dashboard's kernel can use it.
+"""
+from __future__ import annotations
+
+from typing import Mapping
+
+import numpy as np
+
+from naoviz.viz.theme import BAND_LABELS, algo_colors
+
+
+def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list[dict], str]:
+    """``curves[name]``: (runs, queries), (queries,) or a list of per-run curves (lengths may differ: a stopped
+    or running search). Per searcher with a non-empty run: ``{"name", "label", "color", "runs", "x" (Q,), "mean",
+    "lo", "hi", "n" (Q,)}`` from :func:`naoviz.experiments.search.incumbent_band` (``naoviz compare``'s mean and
+    sd; ``label`` adds ``(n=runs)`` with two runs or more); and the legend's title naming the band ("" when no
+    searcher has two runs)."""
+    from naoviz.experiments.search import incumbent_band
+    if band not in BAND_LABELS:
+        raise ValueError(f"band: expected one of {', '.join(BAND_LABELS)}, got {band!r}")
+    curves = dict(curves)                     # a snapshot: a search's worker thread may add a searcher meanwhile
+    colors = algo_colors(list(curves))
+    out = []
+    for name, arr in curves.items():
+        runs = list(np.atleast_2d(arr)) if isinstance(arr, np.ndarray) else [np.asarray(c, float) for c in arr]
+        runs = [r for r in runs if len(r)]
+        if not runs:
+            continue
+        stats = incumbent_band(runs, band)
+        out.append({"name": name, "label": f"{name} (n={len(runs)})" if len(runs) > 1 else name,
+                    "color": colors[name], "runs": len(runs), "x": np.arange(1, len(stats["mean"]) + 1),
+                    **{k: stats[k] for k in ("mean", "lo", "hi", "n")}})
+    banded = any(b["runs"] >= 2 for b in out)
+    return out, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")
