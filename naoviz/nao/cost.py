@@ -203,7 +203,7 @@ class CostNAO(NAO):
                 lam = torch.clamp(lam + self.rho * cost_over(cur), min=0.0)
         return cur
 
-    def _keep(self, decoded: list) -> Optional[np.ndarray]:
+    def within_budget(self, decoded: list) -> Optional[np.ndarray]:
         if self._active is None or not decoded:
             return None
         pred = self.predict_costs(decoded)

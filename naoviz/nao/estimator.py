@@ -116,7 +116,7 @@ class NAO:
         """Training targets ``(n,)`` in [0, 1] (``CostNAO`` appends its cost columns: ``(n, 1 + C)``)."""
         return self.scaler_.transform(values)
 
-    def _keep(self, decoded: list) -> Optional[np.ndarray]:
+    def within_budget(self, decoded: list) -> Optional[np.ndarray]:
         """``(B,)`` bool: which decodes ``generate`` may keep (None: all; ``CostNAO`` checks a budget)."""
         return None
 
@@ -304,7 +304,7 @@ class NAO:
                 scores = self.net_.predictor(emb).cpu().numpy()
             decoded, _ = self.decode(states, emb)
             gains = self.score(decoded) - np.tile(seed_scores, len(part)) if require_gain else None
-            keep = self._keep(decoded)
+            keep = self.within_budget(decoded)
             for row, arch in enumerate(decoded):
                 i = row % B
                 key = canon.get(arch)

@@ -28,7 +28,8 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
     picks from one seed (0: no cap); steps: gradient steps per move; draws / noise: each (seed, eta) starts
     from ``draws`` points, the seed's states plus Gaussian noise of sd ``noise`` per coordinate (renormalised;
     draw 0 is the seed itself), so one seed proposes a cloud of neighbours. ``score_decoded`` is the acquisition
-    of the decoded arch re-encoded, ``score_new`` the mean score at the moved point.
+    of the decoded arch re-encoded, ``score_new`` the mean score at the moved point. Inside a CostNAO's
+    ``budget(...)`` only decodes predicted within the budget are proposed.
     """
     nao.check_fitted()
     seeds = nao.coerce(seeds)
@@ -74,6 +75,10 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         seen.add(key)
         cand.append(arch)
         origin.append(row)
+    keep = nao.within_budget(cand)          # CostNAO under a budget: decodes predicted within it
+    if keep is not None:
+        cand = [a for a, k in zip(cand, keep) if k]
+        origin = [o for o, k in zip(origin, keep) if k]
     if not cand:
         return []
     _, emb, _ = nao._encode(cand)

@@ -168,6 +168,7 @@ class SearchContext:
         self.archs: list[Arch] = []                # evaluated archs, history order
         self.seen: dict[str, Record] = {}          # canonical -> record
         self.round = 0
+        self.cost_calibration = None              # naoviz.search.cost_calibration, under constraints
         self._bar = None
         if progress:
             from tqdm import tqdm

@@ -9,11 +9,13 @@ so that rounds spread along the front), and NAO the model hooks :func:`nao_model
 """
 from __future__ import annotations
 
+import contextlib
 from typing import Optional, Sequence
 
 import numpy as np
 
 from naoviz.search.constraints import INFEASIBLE, Constraint, feasible, violation
+from naoviz.search.cost_calibration import calibration
 from naoviz.tables.benchmark import lower_is_better
 
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
@@ -132,6 +134,12 @@ class FeasibleRanker:
     def predict(self, archs):
         return self.predictor.predict(archs)
 
+    def within_budget(self, archs) -> np.ndarray:
+        """``(n,)`` bool: predicted within every budget."""
+        if not self.budgets or not len(archs):
+            return np.ones(len(archs), dtype=bool)
+        return predicted_violation(self.budgets, self.cost_model.predict_costs(archs)) == 0
+
     def score(self, archs) -> np.ndarray:
         s = np.asarray(self.predictor.score(archs), dtype=float)
         if not self.budgets or not len(archs):
@@ -141,15 +149,33 @@ class FeasibleRanker:
 
 def ranker(ctx, predictor, cost_model=None, seed: int = 0):
     """``predictor`` itself without constraints or objectives; else a :class:`FeasibleRanker` under this
-    round's budgets, with ``cost_model`` (anything with ``predict_costs``; NAO's cost heads) or, when None,
-    forests fitted on the evaluated cells."""
+    round's budgets tightened by the calibrated margin (``naoviz.search.cost_calibration``), with
+    ``cost_model`` (anything with ``predict_costs``; NAO's cost heads) or, when None, forests fitted on the
+    evaluated cells."""
     budgets = round_budgets(ctx)
     if not budgets:
         return predictor
+    cal = calibration(ctx)
     if cost_model is None:
         cols = sorted({b.column for b in budgets})
-        cost_model = ForestCosts(ctx.space, cols, seed=seed).fit(ctx.archs, evaluated_columns(ctx, cols))
-    return FeasibleRanker(predictor, cost_model, budgets)
+        cal.observe(ctx, cal.model, cols)          # last round's forests on the cells they had not seen
+        cost_model = cal.model = ForestCosts(ctx.space, cols, seed=seed).fit(ctx.archs, evaluated_columns(ctx, cols))
+    return FeasibleRanker(predictor, cost_model, cal.tighten(budgets))
+
+
+def random_fills(ctx, rng: np.random.Generator, n: int, exclude=(), cost_model=None) -> list:
+    """``n`` random unevaluated archs. Under budgets, drawn from 20 n random ones, those predicted within
+    this round's tightened budgets first (draw order otherwise), by ``cost_model`` or the forests of the
+    last :func:`ranker` call: a fill spends a query like any proposal, so it should be feasible too."""
+    budgets = round_budgets(ctx)
+    model = cost_model if cost_model is not None else calibration(ctx).model
+    if n <= 0 or not budgets or model is None:
+        return ctx.random_new(rng, n, exclude=exclude)
+    pool = ctx.random_new(rng, 20 * n, exclude=exclude)
+    if not pool:
+        return []
+    viol = predicted_violation(calibration(ctx).tighten(budgets), model.predict_costs(pool))
+    return [pool[i] for i in np.argsort(viol, kind="stable")[:n]]
 
 
 # -- NAO's hooks ---------------------------------------------------------------------------------------
@@ -169,10 +195,26 @@ def fit_kwargs(ctx) -> dict:
     return {"costs": evaluated_columns(ctx, cols)} if cols else {}
 
 
+def observe_costs(ctx, nao) -> None:
+    """Before NAO refits: its cost heads' errors on the cells evaluated since the last fit (the margin's
+    out-of-sample errors). Call every round, fitted or not; a no-op without cost columns."""
+    cols = cost_columns(ctx)
+    if cols:
+        calibration(ctx).observe(ctx, nao if getattr(nao, "cost_scaler_", None) is not None else None, cols)
+
+
 def generate_kwargs(ctx) -> dict:
-    """Extra ``generate`` arguments: this round's budgets (the constrained step and the decode filter)."""
+    """Extra ``generate`` arguments: this round's budgets, tightened by the calibrated margin (the
+    constrained step aims inside them and the decode filter keeps only decodes predicted within them)."""
     budgets = round_budgets(ctx)
-    return {"budget": budgets} if budgets else {}
+    return {"budget": calibration(ctx).tighten(budgets)} if budgets else {}
+
+
+def budget_scope(ctx, nao):
+    """While open, every NAO proposal of this round (the sweep, its wider fallbacks, ranked steps) keeps
+    only decodes predicted within this round's tightened budgets; a null context without budgets."""
+    kw = generate_kwargs(ctx)
+    return nao.budget(kw["budget"]) if kw and hasattr(nao, "budget") else contextlib.nullcontext()
 
 
 def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:

@@ -11,7 +11,7 @@ import numpy as np
 
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_int
-from naoviz.search.hw import ranker
+from naoviz.search.hw import random_fills, ranker
 from naoviz.search.ranked import ForestPredictor, ranked_mutations
 
 
@@ -59,5 +59,5 @@ class LocalSearch(Searcher):
             # under constraints / objectives: forests on the cost columns sink predicted-infeasible neighbours
             picks = ranked_mutations(ctx, ranker(ctx, forest, seed=cfg.n_trees + ctx.round), n, parents=cfg.parents)
             cands = [(a, "mutation") for a in picks]
-            cands += [(a, "random") for a in ctx.random_new(rng, n - len(picks), exclude=picks)]
+            cands += [(a, "random") for a in random_fills(ctx, rng, n - len(picks), exclude=picks)]
             ctx.evaluate(cands)

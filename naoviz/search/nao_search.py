@@ -152,11 +152,12 @@ class NAOSearch(Searcher):
             if ctx.round > 1:
                 nao.config = nao.config.replace(epochs=cfg.warm_epochs) if cfg.warm_epochs else nao.config
             if ctx.round == 1 or cfg.warm_epochs:
+                hw.observe_costs(ctx, nao)          # cost heads' errors on cells they have not seen yet
                 nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True,
                         **hw.fit_kwargs(ctx))
             cands, extras = self._propose(ctx, nao, cfg, rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
-            for a in ctx.random_new(rng, n_fill, exclude=[c for c, _ in cands]):
+            for a in hw.random_fills(ctx, rng, n_fill, exclude=[c for c, _ in cands], cost_model=hw.nao_cost_model(nao)):
                 cands.append((a, "random"))
                 extras.append({})
             ctx.evaluate(cands, extras)
@@ -168,10 +169,11 @@ class NAOSearch(Searcher):
             ranked = [ctx.archs[i] for i in np.argsort(-pred, kind="stable")]
         else:
             ranked = ctx.best(len(ctx.archs))
-        if cfg.proposer == "rank":
-            gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
-        else:
-            gens = self._sweep(ctx, nao, cfg, ranked, rng)
+        with hw.budget_scope(ctx, nao):          # under constraints: only decodes predicted within budget
+            if cfg.proposer == "rank":
+                gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
+            else:
+                gens = self._sweep(ctx, nao, cfg, ranked, rng)
         cands, extras = [], []
         for g in gens:
             if ctx.is_new(g.arch):

@@ -50,23 +50,28 @@ def ranked_mutations(ctx, predictor: Predictor, n: int, parents: int = 1, exclud
     """Up to ``n`` unevaluated one-edit neighbours (one per canonical class, none in ``exclude``) of the
     ``parents`` best evaluated archs, best ``predictor.score`` first.
 
-    When those parents' neighbourhoods hold fewer than ``n`` candidates (they are all evaluated), the next
-    best archs' neighbours are added until there are ``n``: a search keeps climbing instead of drawing
-    random fills.
+    When those parents' neighbourhoods hold fewer than ``n`` candidates (they are all evaluated, or, with a
+    ranker under budgets, predicted over budget), the next best archs' neighbours are added until there are
+    ``n``: a search keeps climbing instead of drawing random fills or spending queries over budget.
     """
     if n <= 0:
         return []
     taken = {ctx.space.canonical(a) for a in exclude}
     pool, classes = [], set()
+    within = getattr(predictor, "within_budget", None)     # a FeasibleRanker: count predicted-feasible only
+    usable = 0
     for rank, parent in enumerate(ctx.best(len(ctx.archs))):
-        if rank >= parents and len(pool) >= n:
+        if rank >= parents and usable >= n:
             break
+        new = []
         for cand in ctx.space.neighbours(parent):
             c = ctx.space.canonical(cand)
             if c in ctx.seen or c in taken or c in classes:
                 continue
             classes.add(c)
-            pool.append(cand)
+            new.append(cand)
+        pool += new
+        usable += int(np.sum(within(new))) if within is not None and new else len(new)
     if not pool:
         return []
     score = np.asarray(predictor.score(pool), dtype=float)

@@ -1,0 +1,82 @@
+"""A safety margin on predicted costs, calibrated online from the searcher's own out-of-sample errors.
+
+A proposal predicted just under a budget is feasible about half the time, and the constrained step and the
+rankers push proposals to the budget's edge (the best cells under a budget sit there). So every budget a
+cost model is held to is tightened by the ``level`` quantile of how far true costs have exceeded the
+predictions made for cells *before* they were evaluated (split-conformal style): with ``level`` 0.9 about
+one predicted-feasible proposal in ten turns out over budget. Errors are in log units for positive
+columns (latency, parameters, FLOPs scale multiplicatively), else in the column's units.
+"""
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from typing import Optional, Sequence
+
+import numpy as np
+
+from naoviz.search.constraints import Constraint
+
+LEVEL = 0.9          # share of predicted-feasible proposals meant to be truly feasible
+PRIOR = 0.2          # margin (log units: 22 %) before MIN_ERRORS out-of-sample errors are known
+MIN_ERRORS = 8
+
+
+def _scale(values, use_log: bool) -> np.ndarray:
+    v = np.asarray(values, dtype=float)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log(v) if use_log else v
+
+
+@dataclass
+class CostCalibration:
+    """Per column the out-of-sample excess (true - predicted; log units when ``log[column]``) of every cell
+    evaluated after a cost model was fitted and before the next fit. ``observe`` with the model that has
+    not yet seen the newest evaluations; ``tighten`` the budgets a model's predictions must meet."""
+
+    level: float = LEVEL
+    prior: float = PRIOR
+    errors: dict = field(default_factory=dict)     # column -> list of excess (true - predicted)
+    log: dict = field(default_factory=dict)        # column -> bool: errors in log units
+    n_seen: int = 0                                # history length the last observed model was fitted on
+    model: Optional[object] = None                 # the last model handed to ``remember`` (forests)
+
+    def observe(self, ctx, model, columns: Sequence[str]) -> None:
+        """Errors of ``model`` (``predict_costs``) on the cells evaluated since ``n_seen``; then n_seen = now."""
+        new = ctx.history[self.n_seen:]
+        if model is not None and new and columns:
+            pred = model.predict_costs(ctx.archs[self.n_seen:])
+            for c in columns:
+                if c not in pred:
+                    continue
+                true = np.asarray([r.metrics.get(c, math.nan) for r in new], dtype=float)
+                p = np.asarray(pred[c], dtype=float)
+                use_log = self.log.setdefault(c, bool(np.all(true[np.isfinite(true)] > 0)))
+                excess = _scale(true, use_log) - _scale(p, use_log)
+                self.errors.setdefault(c, []).extend(float(e) for e in excess[np.isfinite(excess)])
+        self.n_seen = len(ctx.history)
+
+    def margin(self, column: str, upper: bool = True) -> float:
+        """How far predictions of ``column`` must stay inside an upper (or lower) bound, >= 0."""
+        e = np.asarray(self.errors.get(column, []), dtype=float)
+        if len(e) < MIN_ERRORS:
+            return self.prior if self.log.get(column, True) else 0.0
+        return max(0.0, float(np.quantile(e if upper else -e, self.level)))
+
+    def tighten(self, budgets: Sequence[Constraint]) -> list[Constraint]:
+        """``budgets`` with each bound moved inwards by its column's margin (a log margin scales the bound)."""
+        out = []
+        for b in budgets:
+            m = self.margin(b.column, b.upper)
+            use_log = self.log.get(b.column, b.bound > 0) and b.bound > 0
+            sign = -1.0 if b.upper else 1.0
+            bound = b.bound * math.exp(sign * m) if use_log else b.bound + sign * m
+            out.append(Constraint(b.column, b.op, bound))
+        return out
+
+
+def calibration(ctx) -> CostCalibration:
+    """The context's calibration (created on first use; rebuilt identically when a run is replayed)."""
+    if getattr(ctx, "cost_calibration", None) is None:
+        ctx.cost_calibration = CostCalibration()
+    return ctx.cost_calibration

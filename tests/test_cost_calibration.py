@@ -1,0 +1,74 @@
+"""The calibrated safety margin on predicted costs (naoviz.search.cost_calibration)."""
+from __future__ import annotations
+
+import math
+from types import SimpleNamespace
+
+import numpy as np
+import pytest
+
+from naoviz.search.constraints import Constraint
+from naoviz.search.cost_calibration import MIN_ERRORS, PRIOR, CostCalibration
+
+
+class Ratio:
+    """A cost model (the ``predict_costs`` contract) predicting ``factor`` x the true latency."""
+
+    def __init__(self, truth: dict, factor: float):
+        self.truth, self.factor = truth, factor
+
+    def predict_costs(self, archs):
+        return {"lat": np.asarray([self.truth[a] * self.factor for a in archs])}
+
+
+def context(truth: dict):
+    archs = list(truth)
+    history = [SimpleNamespace(metrics={"lat": truth[a]}) for a in archs]
+    return SimpleNamespace(archs=archs, history=history)
+
+
+def test_prior_margin_until_enough_out_of_sample_errors():
+    cal = CostCalibration()
+    (b,) = cal.tighten([Constraint("lat", "<=", 10.0)])
+    assert b.bound == pytest.approx(10.0 * math.exp(-PRIOR))          # no errors yet: the prior, in log units
+    truth = {f"a{i}": 1.0 + i for i in range(MIN_ERRORS - 1)}
+    cal.observe(context(truth), Ratio(truth, 0.5), ["lat"])
+    assert cal.margin("lat") == PRIOR                                 # still too few errors
+
+
+def test_margin_is_the_quantile_of_under_prediction_and_tightens_both_directions():
+    truth = {f"a{i}": 1.0 + i for i in range(40)}
+    ctx = context(truth)
+    cal = CostCalibration(level=0.9)
+    cal.observe(ctx, Ratio(truth, 0.5), ["lat"])                       # predicts half: true is 2x the prediction
+    assert cal.n_seen == 40 and len(cal.errors["lat"]) == 40
+    assert cal.margin("lat") == pytest.approx(math.log(2.0))
+    upper, lower = cal.tighten([Constraint("lat", "<=", 10.0), Constraint("lat", ">=", 4.0)])
+    assert upper.bound == pytest.approx(5.0) and upper.op == "<="       # a prediction <= 5 means true <= 10
+    assert lower.bound == pytest.approx(4.0)                          # under-prediction never threatens a lower bound
+    cal.observe(ctx, Ratio(truth, 0.5), ["lat"])                       # nothing new since the last observe
+    assert len(cal.errors["lat"]) == 40
+
+
+def test_over_prediction_gives_no_margin_and_a_model_only_learns_on_unseen_cells():
+    truth = {f"a{i}": 1.0 + i for i in range(20)}
+    ctx = context(truth)
+    cal = CostCalibration()
+    cal.observe(ctx, None, ["lat"])                                   # the first fit: no model yet, nothing to score
+    assert cal.n_seen == 20 and "lat" not in cal.errors
+    more = {**truth, **{f"b{i}": 5.0 for i in range(10)}}
+    cal.observe(context(more), Ratio(more, 3.0), ["lat"])              # over-predicts: already safe
+    assert len(cal.errors["lat"]) == 10 and cal.margin("lat") == 0.0
+
+
+def test_constrained_local_search_spends_most_queries_feasible(nb201_table):
+    """Under the p25 latency budget (a quarter of the cells fit), the calibrated forests keep local search's
+    queries mostly feasible; random search stays near the base rate."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import make_searcher
+    from naoviz.search.constraints import percentile_budget
+    ev = TableEvaluator(nb201_table, constraints=[percentile_budget(nb201_table, "latency_pixel3", 25)])
+    share = {a: np.mean([make_searcher(a, config={"n_trees": 20} if a == "ls" else None)
+                         .run(ev, 60, seed=s, progress=False).feasible().mean() for s in range(2)])
+             for a in ("rs", "ls")}
+    assert share["ls"] > share["rs"] + 0.2, share
