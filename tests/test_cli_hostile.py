@@ -274,7 +274,10 @@ def supernet_cases(p) -> list[tuple[list[str], str]]:
         ("--seed", ["-1", str(2**32)]), ("--device", ["tpu", "", "cuda:x"]), ("--threads", ["0"]),
         ("--space", ["naonet", ""]), ("--data", ["x", "imagefolder:/nope"]),
         ("--out", [p["folder"], p["under_file"], ""])) for v in values]
-    cases += [(base + ["--data", "synthetic", "--measure", "10"], "--measure"), (base + ["--json=1"], "--json")]
+    cases += [(base + ["--data", "synthetic", "--measure", "10"], "--measure"), (base + ["--json=1"], "--json"),
+              (base + ["--space", "naonet-ws", "--measure", "10"], "--measure"),
+              (base + ["--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step"),
+              (base + ["--space", "naonet-ws", "--channels", "0"], "--channels")]
     if not _cuda():
         cases += [(base + ["--device", "cuda"], "--device")]
     return cases

@@ -202,10 +202,9 @@ def run_search(args) -> int:
     feasible = result.feasible()
     replayed = sum(r.replayed for r in result.history)
     described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
-    trained = described.get("name") == "training"
+    where = {"training": "", "supernet": " and scoring with the supernet"}.get(described.get("name"), " in the table")
     print(f"{result.algo} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
-          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training"
-          f"{'' if trained else ' in the table'}")
+          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
     if inc is None:
