@@ -5,7 +5,7 @@ import json
 import sys
 
 from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
-                               option_error, path_arg, show, writable_dir, writable_file)
+                               option_error, path_arg, show, workers_in, writable_dir, writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -39,8 +39,9 @@ def add_parser(sub) -> None:
                    help="continue a stored run (needs --store)")
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address, tcp://host:8786")
-    p.add_argument("--local-cluster", type=int_in(0, max_workers()), default=0, metavar="N",
-                   help="start a local Dask cluster of N workers (at most 4 per CPU core)")
+    p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
+                   help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
+                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
                    help="re-runs of an evaluation whose worker died (Dask, 0..100)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
