@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import concurrent.futures as cf
 import contextlib
+import numbers
 import os
 from dataclasses import dataclass
 from typing import Optional, Union
@@ -44,14 +45,14 @@ def worker_environments(workers: Union[int, str], gpus: int, visible: Optional[s
     the workers get ``"2"`` and ``"3"``), so a machine shared by restricting devices stays restricted.
     Pure: nothing is detected or started here (the caller passes :func:`cuda_device_count`).
     """
-    if isinstance(gpus, bool) or not isinstance(gpus, int) or gpus < 0:
+    if isinstance(gpus, bool) or not isinstance(gpus, numbers.Integral) or gpus < 0:
         raise ValueError(f"gpus: expected a count >= 0, got {gpus!r}")
     if workers == "auto":
         n = gpus or cpu_workers
-    elif isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
+    elif isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
         raise ValueError(f"local_cluster: need at least 1 worker or 'auto', got {workers!r}")
     else:
-        n = workers
+        n = int(workers)
     if not gpus:
         return [{} for _ in range(n)]
     ids = [d.strip() for d in visible.split(",") if d.strip()] if visible else []

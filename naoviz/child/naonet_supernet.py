@@ -2,13 +2,14 @@
 path, so two cells that pick the same op on the same edge share its weights.
 
 The NAONet macro skeleton of :mod:`naoviz.child.naonet_net` (stem 3x3 conv to 3F + BN; N normal cells, a
-reduction cell, N normal, a reduction cell, N normal; channels doubling at each reduction; global pool,
-linear) with the 5 ops of the NAO-WS space (sep conv 3x3 / 5x5, avg / max pool 3x3, identity). As in the
-NB201 supernet, an op's weights belong to its edge: node i's op reading input j is one module whichever of
-the node's two branches picks it (NAO-WS's ``model_search.py`` keeps the x and y branches apart, which halves
-the updates each op gets from uniformly sampled paths). As in NAO-WS, a cell's loose ends are combined by a 1x1 convolution whose weight slice per state is shared, so every
-cell outputs C channels whatever its loose ends (the standalone NAONet concatenates them instead: a path is
-not the standalone network). No auxiliary head and no drop-path during the search.
+reduction cell, N normal, a reduction cell, N normal; channels doubling at each reduction; global pool, linear)
+with the 5 ops of the NAO-WS space (sep conv 3x3 / 5x5, avg / max pool 3x3, identity). As in the NB201 supernet,
+an op's weights belong to its edge: node i's op reading input j is one module whichever of the node's two
+branches picks it (NAO-WS's ``model_search.py`` keeps the x and y branches apart, which halves the updates each
+op gets from uniformly sampled paths). As in NAO-WS, a cell's loose ends are combined by a 1x1 convolution whose
+weight slice per state is shared, so every cell outputs C channels whatever its loose ends (the standalone
+NAONet concatenates them instead: a path is not the standalone network). No auxiliary head and no drop-path
+during the search.
 """
 from __future__ import annotations
 

@@ -4,8 +4,9 @@
 over the space, or over ``pool`` as NAO-WS does) and sums their gradients on the same batch;
 ``fair`` sampling makes those cells a random permutation of the ops on every edge, so each op of each edge
 is trained exactly once per step (FairNAS). ``config.space`` picks the network: ``nb201``
-(:mod:`naoviz.child.supernet`) or ``naonet-ws`` (:mod:`naoviz.child.naonet_supernet`). ``evaluate(archs)`` is the accuracy (%) of each cell on fixed,
-seeded held-out batches with BatchNorm on batch statistics. Every random choice follows ``seed``.
+(:mod:`naoviz.child.supernet`) or ``naonet-ws`` (:mod:`naoviz.child.naonet_supernet`). ``evaluate(archs)``
+is the accuracy (%) of each cell on fixed, seeded held-out batches with BatchNorm on batch statistics.
+Every random choice follows ``seed``.
 """
 from __future__ import annotations
 
@@ -284,9 +285,9 @@ class SupernetEvaluator(Evaluator):
     weights (``valid_acc`` on the held-out valid batches, ``test_acc`` on test batches), no training of its
     own. ``space`` (``nb201`` or ``naonet-ws``) picks the supernet and its defaults
     (:meth:`SupernetConfig.for_space`). The supernet trains once, on first use, for ``epochs`` (uniform/fair
-    over the whole space); that
-    training time is charged to the first evaluation's ``cost_s``. Runs in-process: a pickled copy (a Dask
-    worker) leaves the weights behind and would train its own supernet, the same one for the same seed.
+    over the whole space); that training time is charged to the first evaluation's ``cost_s``. Runs
+    in-process: a pickled copy (a Dask worker) leaves the weights behind and would train its own supernet,
+    the same one for the same seed.
     """
 
     name = "supernet"

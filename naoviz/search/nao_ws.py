@@ -2,13 +2,14 @@
 NAO steps.
 
 A seeded pool of random connected cells; the supernet (:class:`naoviz.child.oneshot.OneShot`) trains for
-``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on
-those accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient
-(``NAO.generate``: eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and
-trains the supernet ``epochs_per_round`` more epochs. The final pool is evaluated and the best cell
-returned. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space). Departures from
-PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17 cells), the supernet may sample the whole space rather than the pool (``train_on``), and the final top
-``rerank_top`` may be re-ranked by a short training from scratch (PT-V1 re-ranks its top 5 that way).
+``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on those
+accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient (``NAO.generate``:
+eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and trains the supernet
+``epochs_per_round`` more epochs. The final pool is evaluated and the best cell returned. ``space`` picks the
+supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space). Departures from PT-V1, all options: the pool is
+smaller (NB201 has 6,466 classes, not 10^17 cells), the supernet may sample the whole space rather than the pool
+(``train_on``), and the final top ``rerank_top`` may be re-ranked by a short training from scratch
+(PT-V1 re-ranks its top 5 that way).
 """
 from __future__ import annotations
 
