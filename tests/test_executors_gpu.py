@@ -50,9 +50,11 @@ def test_a_local_cluster_pins_its_workers():
     assert got == [("0", str(256 * 2**20)), ("0", str(256 * 2**20)), ("1", str(256 * 2**20))]
 
 
-def test_cli_accepts_auto(capsys):
-    """``--local-cluster auto`` on this machine (CPU workers here, one per GPU on a GPU machine)."""
+def test_cli_accepts_auto(capsys, monkeypatch):
+    """``--local-cluster auto`` on this machine (one worker per GPU on a GPU machine; without a GPU one per
+    usable core, which the test caps at 2 so a many-core CI runner does not start dozens)."""
     pytest.importorskip("distributed")
+    monkeypatch.setattr(os, "sched_getaffinity", lambda pid: {0, 1}, raising=False)
     code = main(["search", "--algo", "rs", "--queries", "3", "--local-cluster", "auto", "--no-progress", "--json"])
     out = capsys.readouterr()
     assert code == 0, out.err
