@@ -2,11 +2,16 @@
 
 In-process by default (deterministic, no pickling), or a Dask ``distributed`` cluster, local worker processes
 or a scheduler's, with ``retries``, so a worker that dies mid-evaluation costs a re-run, not a lost result.
+On a machine with CUDA GPUs, local workers are pinned to them (``CUDA_VISIBLE_DEVICES``), one per GPU with
+``local_cluster="auto"``: :func:`worker_environments` decides, from the GPU count alone.
 Evaluators (``naoviz.evaluate``) say what an evaluation is; this module says where it runs.
 """
 from __future__ import annotations
 
 import concurrent.futures as cf
+import contextlib
+import numbers
+import os
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -29,14 +34,61 @@ class InProcessExecutor(cf.Executor):
 WORKER_MALLOC_ENV = {"MALLOC_TRIM_THRESHOLD_": 256 * 2**20, "MALLOC_MMAP_THRESHOLD_": 32 * 2**20}
 
 
+def worker_environments(workers: Union[int, str], gpus: int, visible: Optional[str] = None,
+                        cpu_workers: int = 2) -> list[dict]:
+    """The environment variables of each local Dask worker (one dict per worker, so ``len`` = workers).
+
+    ``workers``: ``"auto"`` = one worker per GPU, or ``cpu_workers`` CPU workers when there is none; an int N =
+    N workers, pinned to the GPUs in turn (worker i to GPU i mod ``gpus``; N = ``gpus`` is one per GPU).
+    ``gpus``: the CUDA devices this process sees (0: CPU workers, whose environment is left alone).
+    ``visible``: this process's ``CUDA_VISIBLE_DEVICES``; a worker is pinned to one of *its* entries (``"2,3"``:
+    the workers get ``"2"`` and ``"3"``), so a machine shared by restricting devices stays restricted.
+    Pure: nothing is detected or started here (the caller passes :func:`cuda_device_count`).
+    """
+    if isinstance(gpus, bool) or not isinstance(gpus, numbers.Integral) or gpus < 0:
+        raise ValueError(f"gpus: expected a count >= 0, got {gpus!r}")
+    if workers == "auto":
+        n = gpus or cpu_workers
+    elif isinstance(workers, bool) or not isinstance(workers, numbers.Integral) or workers < 1:
+        raise ValueError(f"local_cluster: need at least 1 worker or 'auto', got {workers!r}")
+    else:
+        n = int(workers)
+    if not gpus:
+        return [{} for _ in range(n)]
+    ids = [d.strip() for d in visible.split(",") if d.strip()] if visible else []
+    ids = (ids or [str(i) for i in range(gpus)])[:gpus]
+    return [{"CUDA_VISIBLE_DEVICES": ids[i % len(ids)]} for i in range(n)]
+
+
+def cuda_device_count() -> int:
+    """CUDA devices torch sees here (0 without torch or CUDA); asks the driver (NVML) without creating a
+    CUDA context, so the workers started afterwards get the devices whole."""
+    try:
+        import torch
+    except ImportError:
+        return 0
+    return int(torch.cuda.device_count()) if torch.cuda.is_available() else 0
+
+
+def cpu_worker_count() -> int:
+    """CPU cores this process may use (the ``auto`` worker count without a GPU)."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                       # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
 @dataclass
 class ClusterConfig:
     """Where evaluations run. Default: in-process. ``scheduler`` (``tcp://host:port``) or ``local_cluster``
-    (worker processes, 1 thread each) selects Dask; ``retries`` re-runs an evaluation whose worker died."""
+    (N worker processes, 1 thread each; ``True`` = 2; ``"auto"`` = one per GPU, else one per CPU core) selects
+    Dask; ``retries`` re-runs an evaluation whose worker died. ``gpus``: the GPU count the local workers are
+    pinned to (None: :func:`cuda_device_count`)."""
 
     scheduler: Optional[str] = None
-    local_cluster: Union[bool, int] = False
+    local_cluster: Union[bool, int, str] = False
     retries: int = 2
+    gpus: Optional[int] = None
 
 
 class Executors:
@@ -62,17 +114,33 @@ class Executors:
                 from naoviz.errors import NaovizError
                 raise NaovizError(f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})") from exc
         else:
-            n = 2 if c.local_cluster is True else int(c.local_cluster)
-            if n < 1:
-                raise ValueError(f"local_cluster: need at least 1 worker, got {c.local_cluster!r}")
+            workers = 2 if c.local_cluster is True else c.local_cluster
+            gpus = cuda_device_count() if c.gpus is None else c.gpus
+            envs = worker_environments(workers, gpus, os.environ.get("CUDA_VISIBLE_DEVICES"), cpu_worker_count())
             import dask
             environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC_ENV}
-            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}):
+            with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), self._closed_on_error():
                 # Scheduler, workers and the Dask dashboard listen on this machine only.
-                self._cluster = LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                self._cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
                                              host="127.0.0.1", dashboard_address="127.0.0.1:0")
-            self._client = Client(self._cluster)
+                # One spec per worker: its nanny's env (kept when the nanny restarts a dead worker).
+                spec = self._cluster.new_spec
+                self._cluster.worker_spec.update(
+                    {i: {"cls": spec["cls"], "options": {**spec["options"], "env": env}} for i, env in enumerate(envs)})
+                self._cluster.scale(len(envs))
+                self._client = Client(self._cluster)
+                # The nannies start asynchronously and read pre-spawn-environ then: wait inside this block.
+                self._client.wait_for_workers(len(envs), timeout=120)
         return self._client.get_executor(retries=int(c.retries), pure=False)
+
+    @contextlib.contextmanager
+    def _closed_on_error(self):
+        """A cluster that fails to start (a worker that never comes up) is closed, not left running."""
+        try:
+            yield
+        except BaseException:
+            self.__exit__()
+            raise
 
     @property
     def client(self):
@@ -83,3 +151,4 @@ class Executors:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
+        self._client = self._cluster = None

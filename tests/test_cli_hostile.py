@@ -93,6 +93,9 @@ def search_cases(p) -> list[tuple[list[str], str]]:
         (SEARCH + ["--scheduler", "x"], "--scheduler"), (SEARCH + ["--scheduler", ""], "--scheduler"),
         (SEARCH + ["--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"], "--scheduler"),
         (SEARCH + ["--local-cluster", "-1"], "--local-cluster"), (SEARCH + ["--local-cluster", "100000"], "--local-cluster"),
+        (SEARCH + ["--local-cluster", "Auto"], "--local-cluster"), (SEARCH + ["--local-cluster", ""], "--local-cluster"),
+        (SEARCH + ["--local-cluster", "2.5"], "--local-cluster"),
+        (SEARCH + ["--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "auto"], "--scheduler"),
         (SEARCH + ["--retries", "-1"], "--retries"), (SEARCH + ["--retries", "101"], "--retries"),
         (SEARCH + ["--delay", "inf"], "--delay"), (SEARCH + ["--delay", "nan"], "--delay"),
         (SEARCH + ["--delay", "-1"], "--delay"), (SEARCH + ["--delay", "1e9"], "--delay"),
@@ -274,7 +277,10 @@ def supernet_cases(p) -> list[tuple[list[str], str]]:
         ("--seed", ["-1", str(2**32)]), ("--device", ["tpu", "", "cuda:x"]), ("--threads", ["0"]),
         ("--space", ["naonet", ""]), ("--data", ["x", "imagefolder:/nope"]),
         ("--out", [p["folder"], p["under_file"], ""])) for v in values]
-    cases += [(base + ["--data", "synthetic", "--measure", "10"], "--measure"), (base + ["--json=1"], "--json")]
+    cases += [(base + ["--data", "synthetic", "--measure", "10"], "--measure"), (base + ["--json=1"], "--json"),
+              (base + ["--space", "naonet-ws", "--measure", "10"], "--measure"),
+              (base + ["--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step"),
+              (base + ["--space", "naonet-ws", "--channels", "0"], "--channels")]
     if not _cuda():
         cases += [(base + ["--device", "cuda"], "--device")]
     return cases

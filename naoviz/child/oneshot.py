@@ -1,10 +1,12 @@
-"""Train the NB201 one-shot supernet on sampled single paths and score cells with its shared weights.
+"""Train a one-shot supernet (NB201 or NAONet-WS) on sampled single paths and score cells with its shared weights.
 
 ``OneShot(config).train(epochs, pool)`` runs SGD where every step draws ``paths_per_step`` cells (uniform
 over the space, or over ``pool`` as NAO-WS does) and sums their gradients on the same batch;
 ``fair`` sampling makes those cells a random permutation of the ops on every edge, so each op of each edge
-is trained exactly once per step (FairNAS). ``evaluate(archs)`` is the accuracy (%) of each cell on fixed,
-seeded held-out batches with BatchNorm on batch statistics. Every random choice follows ``seed``.
+is trained exactly once per step (FairNAS). ``config.space`` picks the network: ``nb201``
+(:mod:`naoviz.child.supernet`) or ``naonet-ws`` (:mod:`naoviz.child.naonet_supernet`). ``evaluate(archs)``
+is the accuracy (%) of each cell on fixed, seeded held-out batches with BatchNorm on batch statistics.
+Every random choice follows ``seed``.
 """
 from __future__ import annotations
 
@@ -21,16 +23,26 @@ from naoviz.child.data import ChildData, augment_batch, load_data
 from naoviz.child.supernet import NB201SuperNet, SupernetShape, connected, set_bn_batch_stats
 from naoviz.errors import show
 from naoviz.evaluate import Evaluator
-from naoviz.spaces.nb201 import EDGES, OPS, NB201Space
+from naoviz.spaces import get_space
+from naoviz.spaces.nb201 import EDGES, OPS
 
 SAMPLINGS = ("uniform", "fair")
+SPACES = ("nb201", "naonet-ws")
 MAX_SEED = 2**32 - 1
+# Per-space defaults under the dataclass's (which are NB201's, measured on digits: docs/supernet.md). The
+# NAONet-WS supernet trains single uniform paths, as the paper does, for few epochs: an end-to-end search of a
+# few queries on digits stays well under a minute on one CPU thread.
+SPACE_DEFAULTS = {"nb201": {},
+                  "naonet-ws": {"channels": 8, "epochs": 4, "lr": 0.1, "sampling": "uniform", "paths_per_step": 1,
+                                "channels_last": False}}
 
 
 @dataclass
 class SupernetConfig:
-    """Supernet size, training recipe and evaluation (defaults: measured on digits, docs/supernet.md)."""
+    """Supernet size, training recipe and evaluation (defaults: measured on digits, docs/supernet.md).
+    :meth:`for_space` applies a space's own defaults (``SPACE_DEFAULTS``) under explicit overrides."""
 
+    space: str = "nb201"
     data: str = "digits"
     channels: int = 8
     cells: int = 1
@@ -52,6 +64,16 @@ class SupernetConfig:
     threads: int = 1
     channels_last: bool = True       # about 1.3x faster on a CPU at these sizes
 
+    @classmethod
+    def for_space(cls, space: str = "nb201", **overrides) -> "SupernetConfig":
+        """The config of ``space`` with its defaults, then ``overrides`` (validated)."""
+        if not isinstance(space, str) or space not in SPACES:
+            raise ValueError(f"supernet: space must be one of {', '.join(SPACES)}, got {show(space)}")
+        try:
+            return cls(**{**SPACE_DEFAULTS[space], **overrides, "space": space}).validate()
+        except TypeError as exc:
+            raise ValueError(f"supernet: {exc}") from None
+
     def to_dict(self) -> dict:
         return asdict(self)
 
@@ -65,6 +87,8 @@ class SupernetConfig:
         def is_int(v) -> bool:
             return not isinstance(v, bool) and isinstance(v, int)
 
+        if not isinstance(self.space, str) or self.space not in SPACES:
+            bad("space", f"one of {', '.join(SPACES)}")
         if not isinstance(self.data, str) or self.data not in DATASETS:
             bad("data", f"one of {', '.join(DATASETS)}")
         for name, lo, hi in (("channels", 1, 256), ("cells", 1, 16), ("epochs", 1, 10_000),
@@ -87,6 +111,10 @@ class SupernetConfig:
         for name in ("affine", "skip_disconnected", "channels_last"):
             if not isinstance(getattr(self, name), bool):
                 bad(name, "true or false")
+        if self.space == "naonet-ws" and self.channels_last:
+            # torch 2.13's CPU backward of a channels-last 1x1 stride-2 conv (FactorizedReduce) corrupts memory
+            # at a few channels (a crash, "double free or corruption"), so the NAONet-WS supernet runs contiguous.
+            bad("channels_last", "false with space naonet-ws")
         if not isinstance(self.device, str) or not self.device:
             bad("device", "a device name (cpu, cuda, cuda:N, auto)")
         return self
@@ -120,12 +148,16 @@ class OneShot:
         self.config = c = (config or SupernetConfig()).validate()
         self.device = resolve_device(c.device)
         torch.set_num_threads(c.threads)
-        self.space = NB201Space()
+        self.space = get_space(c.space)
         self.data = data if data is not None else load_data(c.data, seed=0)
         with torch.random.fork_rng(devices=[]):
             torch.manual_seed(c.seed)
             shape = SupernetShape(c.channels, c.cells, self.data.num_classes, self.data.image_shape[0], c.affine)
-            self.model = NB201SuperNet(shape).to(self.device)
+            if c.space == "nb201":
+                self.model = NB201SuperNet(shape).to(self.device)
+            else:
+                from naoviz.child.naonet_supernet import NAONetWSSuperNet
+                self.model = NAONetWSSuperNet(shape).to(self.device)
         set_bn_batch_stats(self.model)
         if c.channels_last:
             self.model = self.model.to(memory_format=torch.channels_last)
@@ -168,9 +200,16 @@ class OneShot:
         c = self.config
         if pool is not None:
             return [tuple(pool[int(i)]) for i in rng.integers(0, len(pool), size=c.paths_per_step)]
+        if c.space == "naonet-ws":
+            from naoviz.child.naonet_supernet import fair_cells, uniform_cells
+            return (fair_cells if c.sampling == "fair" else uniform_cells)(rng, c.paths_per_step, self.space)
         if c.sampling == "fair":
             return _fair_cells(rng, c.paths_per_step, c.skip_disconnected)
         return _uniform_cells(rng, c.paths_per_step, c.skip_disconnected)
+
+    def connected(self, arch) -> bool:
+        """Whether the cell's output depends on its input (every NAONet-WS cell does)."""
+        return connected(arch) if self.config.space == "nb201" else True
 
     # -- training ---------------------------------------------------------------------------------
     def train(self, epochs: int = 1, pool: Optional[Sequence[tuple]] = None) -> dict:
@@ -244,9 +283,11 @@ class OneShot:
 class SupernetEvaluator(Evaluator):
     """The ``supernet`` evaluator for the searchers: a cell's metrics are its accuracies with the shared
     weights (``valid_acc`` on the held-out valid batches, ``test_acc`` on test batches), no training of its
-    own. The supernet trains once, on first use, for ``epochs`` (uniform/fair over the whole space); that
-    training time is charged to the first evaluation's ``cost_s``. Runs in-process: a pickled copy (a Dask
-    worker) leaves the weights behind and would train its own supernet, the same one for the same seed.
+    own. ``space`` (``nb201`` or ``naonet-ws``) picks the supernet and its defaults
+    (:meth:`SupernetConfig.for_space`). The supernet trains once, on first use, for ``epochs`` (uniform/fair
+    over the whole space); that training time is charged to the first evaluation's ``cost_s``. Runs
+    in-process: a pickled copy (a Dask worker) leaves the weights behind and would train its own supernet,
+    the same one for the same seed.
     """
 
     name = "supernet"
@@ -256,12 +297,10 @@ class SupernetEvaluator(Evaluator):
         for field, value in (("metric", metric), ("report", report)):
             if value not in ("valid_acc", "test_acc"):
                 raise ValueError(f"{field}: the supernet evaluator gives valid_acc and test_acc, got {show(value)}")
-        try:
-            self.config = SupernetConfig(**options).validate()
-        except TypeError as exc:
-            raise ValueError(f"supernet: {exc}") from None
+        options = dict(options)
+        self.config = SupernetConfig.for_space(options.pop("space", "nb201"), **options)
         self.metric, self.report, self.maximize = metric, report, True
-        self.space = NB201Space()
+        self.space = get_space(self.config.space)
         self._net: Optional[OneShot] = None
         self._pending_cost = 0.0
 

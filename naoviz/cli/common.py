@@ -65,6 +65,18 @@ def int_in(lo: int, hi: int):
     return _typed(f"int in {lo}..{hi}", parse)
 
 
+def workers_in(lo: int, hi: int):
+    """``type=`` for a worker count: an int in ``lo..hi`` (as :func:`int_in`) or ``auto``."""
+    def parse(text: str):
+        s = str(text).strip()
+        if s == "auto":
+            return s
+        if not _INT.fullmatch(s) or not lo <= int(s) <= hi:
+            raise argparse.ArgumentTypeError(f"must be auto or an int in {lo}..{hi}, got {show(text)}")
+        return int(s)
+    return _typed(f"auto or int in {lo}..{hi}", parse)
+
+
 def float_in(lo: Optional[float] = None, hi: Optional[float] = None, lo_open: bool = False):
     """``type=`` for a finite float in ``[lo, hi]`` (``(lo, hi]`` with ``lo_open``); NaN and inf refused."""
     left = "(" if lo_open else "["

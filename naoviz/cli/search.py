@@ -5,7 +5,7 @@ import json
 import sys
 
 from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
-                               option_error, path_arg, show, writable_dir, writable_file)
+                               option_error, path_arg, show, workers_in, writable_dir, writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -39,8 +39,9 @@ def add_parser(sub) -> None:
                    help="continue a stored run (needs --store)")
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address, tcp://host:8786")
-    p.add_argument("--local-cluster", type=int_in(0, max_workers()), default=0, metavar="N",
-                   help="start a local Dask cluster of N workers (at most 4 per CPU core)")
+    p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
+                   help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
+                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
                    help="re-runs of an evaluation whose worker died (Dask, 0..100)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
@@ -202,10 +203,9 @@ def run_search(args) -> int:
     feasible = result.feasible()
     replayed = sum(r.replayed for r in result.history)
     described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
-    trained = described.get("name") == "training"
+    where = {"training": "", "supernet": " and scoring with the supernet"}.get(described.get("name"), " in the table")
     print(f"{result.algo} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
-          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training"
-          f"{'' if trained else ' in the table'}")
+          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
     if inc is None:

@@ -1,4 +1,5 @@
-"""``naoviz supernet``: NAO-WS (weight sharing) on NB201, optionally measured against the digits table."""
+"""``naoviz supernet``: NAO-WS (weight sharing) on NB201 or NAONet-WS; NB201 optionally measured against the
+digits table."""
 from __future__ import annotations
 
 import json
@@ -7,8 +8,10 @@ from naoviz.cli.common import emit_json, int_in, float_in, path_arg, show, writa
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("supernet", help="NAO-WS: one-shot supernet + NAO steps on NB201 (docs/supernet.md)")
-    p.add_argument("--space", default="nb201", choices=["nb201"], help="nb201 (the only one-shot space so far)")
+    p = sub.add_parser("supernet", help="NAO-WS: one-shot supernet + NAO steps on NB201 or NAONet-WS "
+                                        "(docs/supernet.md)")
+    p.add_argument("--space", default="nb201", choices=["nb201", "naonet-ws"],
+                   help="nb201 (default) or naonet-ws (the NAO-WS paper's 5-op NAONet space)")
     p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"],
                    help="digits (default) | cifar10 | cifar100 | synthetic")
     p.add_argument("--pool", type=int_in(2, 6466), default=100, help="cells in the NAO-WS pool (default 100)")
@@ -21,11 +24,14 @@ def add_parser(sub) -> None:
     p.add_argument("--max-eta", type=float_in(0.0, 1e6, lo_open=True), default=50.0, help="largest step size")
     p.add_argument("--train-on", default="space", choices=["space", "pool"],
                    help="cells the supernet trains on: the whole space (default) or the pool (PT-V1)")
-    p.add_argument("--sampling", default="fair", choices=["fair", "uniform"], help="path sampling")
-    p.add_argument("--paths-per-step", type=int_in(1, 100), default=5, help="cells per SGD step (fair: x5)")
-    p.add_argument("--channels", type=int_in(1, 256), default=8, help="supernet width C (default 8)")
-    p.add_argument("--cells", type=int_in(1, 16), default=1, help="cells per stage N (default 1)")
-    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05)
+    p.add_argument("--sampling", default=None, choices=["fair", "uniform"],
+                   help="path sampling (default: fair on nb201, uniform on naonet-ws)")
+    p.add_argument("--paths-per-step", type=int_in(1, 100), default=None,
+                   help="cells per SGD step (fair: x5; default 5 on nb201, 1 on naonet-ws)")
+    p.add_argument("--channels", type=int_in(1, 256), default=None, help="supernet width C (default 8)")
+    p.add_argument("--cells", type=int_in(1, 16), default=None, help="cells per stage N (default 1)")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
+                   help="peak learning rate (default 0.05 on nb201, 0.1 on naonet-ws)")
     p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
                    help="re-rank the final top K by a short training from scratch (PT-V1: 5)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
@@ -40,6 +46,7 @@ def add_parser(sub) -> None:
 
 
 def _config(args):
+    from naoviz.child.oneshot import SupernetConfig
     from naoviz.child.trainer import resolve_device
     from naoviz.search.nao_ws import NAOWSConfig
     from naoviz.errors import NaovizError
@@ -49,14 +56,18 @@ def _config(args):
         raise ValueError(f"--{exc}") from None
     if args.measure and args.data != "digits":
         raise ValueError(f"--measure: the ground-truth table is digits; use --data digits, got {show(args.data)}")
-    if args.sampling == "fair" and args.paths_per_step % 5:
-        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {args.paths_per_step}")
+    if args.measure and args.space != "nb201":
+        raise ValueError(f"--measure: the ground-truth table is NB201's; use --space nb201, got {show(args.space)}")
+    given = {name: getattr(args, name) for name in ("channels", "cells", "lr", "sampling", "paths_per_step")
+             if getattr(args, name) is not None}
+    base = SupernetConfig.for_space(args.space)                # the space's defaults for what is not given
+    sampling, paths = given.get("sampling", base.sampling), given.get("paths_per_step", base.paths_per_step)
+    if sampling == "fair" and paths % 5:
+        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}")
     if args.n_new >= args.pool:
         raise ValueError(f"--n-new: must be smaller than --pool ({args.pool}), got {args.n_new}")
-    supernet = {"data": args.data, "channels": args.channels, "cells": args.cells, "lr": args.lr,
-                "sampling": args.sampling, "paths_per_step": args.paths_per_step, "device": args.device,
-                "threads": args.threads}
-    return NAOWSConfig(pool_size=args.pool, rounds=args.rounds, warmup_epochs=args.warmup_epochs,
+    supernet = {"data": args.data, **given, "device": args.device, "threads": args.threads}
+    return NAOWSConfig(space=args.space, pool_size=args.pool, rounds=args.rounds, warmup_epochs=args.warmup_epochs,
                            epochs_per_round=args.epochs_per_round, train_on=args.train_on, top_k=args.top_k,
                        n_new=args.n_new, max_eta=args.max_eta, rerank_top=args.rerank_top, seed=args.seed,
                        supernet=supernet)
@@ -75,7 +86,8 @@ def run_supernet(args) -> int:
                   file=sys.stderr, flush=True)
 
     from naoviz.experiments.supernet import measure_nao_ws
-    result = measure_nao_ws(cfg, n=args.measure, progress=progress, against_table=args.data == "digits")
+    result = measure_nao_ws(cfg, n=args.measure, progress=progress,
+                            against_table=args.data == "digits" and args.space == "nb201")
     if args.out:
         from pathlib import Path
 
@@ -85,7 +97,7 @@ def run_supernet(args) -> int:
     if args.json:
         emit_json(result)
         return 0
-    print(f"NAO-WS on {args.data}: best cell {result['best']}")
+    print(f"NAO-WS on {args.space}, {args.data}: best cell {result['best']}")
     print(f"search: {result['search_wall_s']:.1f} s wall, {result['search_cpu_s']:.1f} s CPU")
     if "best_rank" in result:
         r = result["best_rank"]["valid_acc"]

@@ -13,6 +13,7 @@ from naoviz.cli.common import int_in, path_arg, readable_dir, show
 
 EVALUATORS = ("table", "train", "supernet")
 TRAIN_SPACES = ("nb201", "naonet", "naonet-ws")
+SUPERNET_SPACES = ("nb201", "naonet-ws")       # naoviz.child.oneshot.SPACES
 DEFAULT_CHILD_PRESET = "digits-table"     # the recipe of the shipped digits table (naoviz build-table defaults)
 TRAIN_OPTIONS = ("data", "image_size", "epochs", "child_preset", "data_dir")   # only with --evaluator train
 SUPERNET_OPTIONS = ("data", "epochs")          # --evaluator supernet takes these of TRAIN_OPTIONS
@@ -23,12 +24,12 @@ def add_train_options(p) -> None:
     """--evaluator and the options of trained children."""
     p.add_argument("--evaluator", choices=EVALUATORS, default=None,
                    help="table: look cells up in a benchmark table (default); train: train every child for "
-                        "real (--space nb201, naonet or naonet-ws; docs/search.md); supernet: score NB201 cells "
-                        "with one weight-sharing supernet trained once on digits (docs/supernet.md)")
+                        "real (--space nb201, naonet or naonet-ws; docs/search.md); supernet: score nb201 or "
+                        "naonet-ws cells with one weight-sharing supernet trained once (docs/supernet.md)")
     add_data_options(p, "--evaluator train; default: digits")
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
                    help="--evaluator train: epochs per child (default: the child preset's, 4); --evaluator "
-                        "supernet: the supernet's training epochs (default 60)")
+                        "supernet: the supernet's training epochs (default 60 on nb201, 4 on naonet-ws)")
     p.add_argument("--child-preset", choices=PRESET_CHOICES, default=None,
                    help="--evaluator train: the child recipe (net C=8, N=1; batch, lr): digits-table (the "
                         "shipped digits table's, the default) or digits-quick (the Child tab's)")
@@ -57,8 +58,14 @@ def check_options(args) -> None:
             if name not in SUPERNET_OPTIONS and getattr(args, name, None) is not None:
                 raise ValueError(f"--{name.replace('_', '-')}: only with --evaluator train (got "
                                  f"{show(getattr(args, name))})")
-        if args.space != "nb201":
-            raise ValueError(f"--space: the supernet evaluator scores nb201 cells, got {show(args.space)}")
+        for name in ("local_cluster", "scheduler"):
+            if getattr(args, name, None):
+                raise ValueError(f"--{name.replace('_', '-')}: not with --evaluator supernet (its shared weights "
+                                 f"live in this process; a Dask worker would train a supernet of its own), "
+                                 f"got {show(getattr(args, name))}")
+        if args.space is not None and args.space not in SUPERNET_SPACES:      # None: --resume, the stored space
+            raise ValueError(f"--space: the supernet evaluator scores {' or '.join(SUPERNET_SPACES)} cells, "
+                             f"got {show(args.space)}")
         return
     check_image_size(args)
 
@@ -119,7 +126,7 @@ def supernet_evaluator(args, queries: int = 0):
     for name, value in (("metric", metric), ("report", report)):
         if value not in ("valid_acc", "test_acc"):
             raise ValueError(f"--{name}: the supernet evaluator gives valid_acc and test_acc, got {show(value)}")
-    options = {"data": args.data or "digits"}
+    options = {"space": args.space, "data": args.data or "digits"}
     if args.epochs is not None:
         options["epochs"] = args.epochs
     try:
@@ -143,7 +150,8 @@ def preload(run: dict) -> None:
 def label(evaluator_config: dict) -> str:
     """What a run searched, for the summary line: the table, or the trained space, data and epochs."""
     if evaluator_config.get("name") == "supernet":
-        return "nb201 scored by a weight-sharing supernet"
+        config = evaluator_config.get("config") if isinstance(evaluator_config.get("config"), dict) else {}
+        return f"{config.get('space', 'nb201')} scored by a weight-sharing supernet"
     if evaluator_config.get("name") != "training":
         return str(evaluator_config.get("benchmark"))
     o = evaluator_config.get("options", {})

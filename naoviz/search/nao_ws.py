@@ -1,13 +1,15 @@
-"""NAO-WS on NB201 (nao_reference.md G, "Outer loop, NAO-WS"): supernet training alternates with NAO steps.
+"""NAO-WS on NB201 or NAONet-WS (nao_reference.md G, "Outer loop, NAO-WS"): supernet training alternates with
+NAO steps.
 
 A seeded pool of random connected cells; the supernet (:class:`naoviz.child.oneshot.OneShot`) trains for
-``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on
-those accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient
-(``NAO.generate``: eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and
-trains the supernet ``epochs_per_round`` more epochs. The final pool is evaluated and the best cell
-returned. Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17
-cells), the supernet may sample the whole space rather than the pool (``train_on``), and the final top
-``rerank_top`` may be re-ranked by a short training from scratch (PT-V1 re-ranks its top 5 that way).
+``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on those
+accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient (``NAO.generate``:
+eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and trains the supernet
+``epochs_per_round`` more epochs. The final pool is evaluated and the best cell returned. ``space`` picks the
+supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space). Departures from PT-V1, all options: the pool is
+smaller (NB201 has 6,466 classes, not 10^17 cells), the supernet may sample the whole space rather than the pool
+(``train_on``), and the final top ``rerank_top`` may be re-ranked by a short training from scratch
+(PT-V1 re-ranks its top 5 that way).
 """
 from __future__ import annotations
 
@@ -21,13 +23,16 @@ from naoviz.errors import show
 from naoviz.search.checks import check_float, check_int
 
 TRAIN_ON = ("space", "pool")
+SPACES = ("nb201", "naonet-ws")
 
 
 @dataclass
 class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
-    set here: warmup + rounds x epochs_per_round, the cosine schedule's length)."""
+    set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
+    defaults (:meth:`SupernetConfig.for_space`)."""
 
+    space: str = "nb201"
     pool_size: int = 100
     rounds: int = 4
     warmup_epochs: int = 12
@@ -53,6 +58,8 @@ class NAOWSConfig:
                              ("rerank_top", 0, 100), ("rerank_epochs", 1, 1000), ("seed", 0, 2**32 - 1)):
             check_int(self, name, lo, hi)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
+        if not isinstance(self.space, str) or self.space not in SPACES:
+            raise ValueError(f"space must be one of {', '.join(SPACES)}, got {show(self.space)}")
         if not isinstance(self.train_on, str) or self.train_on not in TRAIN_ON:
             raise ValueError(f"train_on must be one of {', '.join(TRAIN_ON)}, got {show(self.train_on)}")
         if not isinstance(self.nao_preset, str) or self.nao_preset not in PRESETS:
@@ -77,15 +84,16 @@ class NAOWSConfig:
         return self.warmup_epochs + self.rounds * self.epochs_per_round
 
     def supernet_config(self):
-        """The :class:`SupernetConfig` (``supernet`` overrides, this seed, the loop's epochs), validated."""
+        """The :class:`SupernetConfig` (``space``'s defaults, ``supernet`` overrides, this seed, the loop's
+        epochs), validated."""
         from naoviz.child.oneshot import SupernetConfig
         if not isinstance(self.supernet, dict):
             raise ValueError(f"supernet must be a dict of SupernetConfig fields, got {show(self.supernet)}")
+        if self.supernet.get("space", self.space) != self.space:
+            raise ValueError(f"supernet: space {show(self.supernet['space'])} differs from space {show(self.space)}")
         values = {"seed": self.seed, **self.supernet, "epochs": self.total_epochs()}
-        try:
-            return SupernetConfig(**values).validate()
-        except TypeError as exc:
-            raise ValueError(f"supernet: {exc}") from None
+        values.pop("space", None)
+        return SupernetConfig.for_space(self.space, **values)
 
 
 @dataclass
@@ -107,9 +115,8 @@ class NAOWSResult:
         return asdict(self)
 
 
-def _random_pool(space, n: int, rng: np.random.Generator) -> list[tuple]:
+def _random_pool(space, n: int, rng: np.random.Generator, connected: Callable) -> list[tuple]:
     """``n`` connected cells of distinct classes, in draw order."""
-    from naoviz.child.supernet import connected
     pool, seen = [], set()
     while len(pool) < n:
         for cell in space.sample(4 * n, seed=rng):
@@ -128,15 +135,16 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     import torch
 
     from naoviz.child.oneshot import OneShot
-    from naoviz.child.supernet import connected
     from naoviz.nao import NAO
 
     cfg = (config or NAOWSConfig()).validate()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     rng = np.random.default_rng([cfg.seed, 17])
     net = oneshot if oneshot is not None else OneShot(cfg.supernet_config(), data)
-    space = net.space
-    pool = _random_pool(space, cfg.pool_size, rng)
+    space, connected = net.space, net.connected
+    if space.name != cfg.space:
+        raise ValueError(f"oneshot: a {space.name} supernet for a NAO-WS search of {cfg.space}")
+    pool = _random_pool(space, cfg.pool_size, rng, connected)
     seen = {space.canonical(a) for a in pool}
 
     def tell(event: dict) -> None:
@@ -189,7 +197,7 @@ def _rerank(top: list, net, cfg: NAOWSConfig):
     sc = net.config
     out = []
     for arch in top:
-        r = train_child("nb201", arch, net.data,
+        r = train_child(net.space.name, arch, net.data,
                         TrainConfig(epochs=cfg.rerank_epochs, batch_size=sc.batch_size, lr=sc.lr, seed=cfg.seed + 1,
                                     device=sc.device, progress=False),
                         NetOptions(channels=sc.channels, cells=sc.cells))
