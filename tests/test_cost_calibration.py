@@ -72,3 +72,15 @@ def test_constrained_local_search_spends_most_queries_feasible(nb201_table):
                          .run(ev, 60, seed=s, progress=False).feasible().mean() for s in range(2)])
              for a in ("rs", "ls")}
     assert share["ls"] > share["rs"] + 0.2, share
+
+
+def test_nao_mutations_without_a_budget_take_every_neighbour(nb201_table):
+    """Unconstrained, NAO's predictor ranks the mutations itself (its ``within_budget`` is None: no budget),
+    so the parent-extension counts every neighbour and the search proposes mutations as before."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import make_searcher
+    tiny = {"epochs": 4, "warm_epochs": 2, "n_init": 10, "max_eta": 8.0,
+            "model": {"hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}}
+    res = make_searcher("nao", preset="fast", config=tiny).run(TableEvaluator(nb201_table), 25, seed=1, progress=False)
+    assert len(res.history) == 25
+    assert "mutation" in {r.source for r in res.history}

@@ -39,7 +39,7 @@ class CostCalibration:
     errors: dict = field(default_factory=dict)     # column -> list of excess (true - predicted)
     log: dict = field(default_factory=dict)        # column -> bool: errors in log units
     n_seen: int = 0                                # history length the last observed model was fitted on
-    model: Optional[object] = None                 # the last model handed to ``remember`` (forests)
+    model: Optional[object] = None                 # the forests of the last ``hw.ranker`` call (local search)
 
     def observe(self, ctx, model, columns: Sequence[str]) -> None:
         """Errors of ``model`` (``predict_costs``) on the cells evaluated since ``n_seen``; then n_seen = now."""

@@ -5,7 +5,7 @@ and :func:`fitness` to rank evaluated cells. Searchers call :func:`ranker` to ra
 (predicted cost over a budget sinks a candidate), :func:`round_budgets` for the budgets of this round
 (the constraints' bounds; in a Pareto search also a budget on each cost objective, drawn anew each round
 so that rounds spread along the front), and NAO the model hooks :func:`nao_model`, :func:`fit_kwargs`,
-:func:`generate_kwargs` and :func:`seed_scores`.
+:func:`observe_costs`, :func:`budget_scope` and :func:`seed_scores`.
 """
 from __future__ import annotations
 
@@ -134,10 +134,12 @@ class FeasibleRanker:
     def predict(self, archs):
         return self.predictor.predict(archs)
 
-    def within_budget(self, archs) -> np.ndarray:
-        """``(n,)`` bool: predicted within every budget."""
-        if not self.budgets or not len(archs):
-            return np.ones(len(archs), dtype=bool)
+    def within_budget(self, archs) -> Optional[np.ndarray]:
+        """``(n,)`` bool: predicted within every budget (None without budgets: all are; ``NAO``'s contract)."""
+        if not self.budgets:
+            return None
+        if not len(archs):
+            return np.zeros(0, dtype=bool)
         return predicted_violation(self.budgets, self.cost_model.predict_costs(archs)) == 0
 
     def score(self, archs) -> np.ndarray:
@@ -203,18 +205,14 @@ def observe_costs(ctx, nao) -> None:
         calibration(ctx).observe(ctx, nao if getattr(nao, "cost_scaler_", None) is not None else None, cols)
 
 
-def generate_kwargs(ctx) -> dict:
-    """Extra ``generate`` arguments: this round's budgets, tightened by the calibrated margin (the
-    constrained step aims inside them and the decode filter keeps only decodes predicted within them)."""
-    budgets = round_budgets(ctx)
-    return {"budget": calibration(ctx).tighten(budgets)} if budgets else {}
-
-
 def budget_scope(ctx, nao):
-    """While open, every NAO proposal of this round (the sweep, its wider fallbacks, ranked steps) keeps
-    only decodes predicted within this round's tightened budgets; a null context without budgets."""
-    kw = generate_kwargs(ctx)
-    return nao.budget(kw["budget"]) if kw and hasattr(nao, "budget") else contextlib.nullcontext()
+    """While open, NAO's steps are constrained to this round's budgets tightened by the calibrated margin
+    (the constrained step aims inside them) and every proposal (the sweep, its wider fallbacks, ranked
+    steps) keeps only decodes predicted within them; a null context without budgets."""
+    budgets = round_budgets(ctx)
+    if not budgets or not hasattr(nao, "budget"):
+        return contextlib.nullcontext()
+    return nao.budget(calibration(ctx).tighten(budgets))
 
 
 def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:

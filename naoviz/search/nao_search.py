@@ -199,12 +199,12 @@ class NAOSearch(Searcher):
             seeds = ranked[start:start + cfg.top_k]
             exclude = list(ctx.archs) + [g.arch for g in found]
             found += nao.generate(seeds, cfg.n_new - len(found), max_eta=cfg.max_eta, exclude=exclude,
-                                  eta_step=cfg.eta_step, **hw.generate_kwargs(ctx))
+                                  eta_step=cfg.eta_step)
             if len(found) >= cfg.n_new:
                 return found
         exclude = list(ctx.archs) + [g.arch for g in found]
         found += nao.generate(ranked, cfg.n_new - len(found), max_eta=10 * cfg.max_eta, exclude=exclude,
-                              eta_step=10 * cfg.eta_step, **hw.generate_kwargs(ctx))
+                              eta_step=10 * cfg.eta_step)
         if len(found) < cfg.n_new:          # still dry: noisy restarts around every seed (_ranked_steps)
             wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
                                        max_eta=10 * cfg.max_eta, draws=4, noise=0.1)

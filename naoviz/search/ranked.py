@@ -58,7 +58,7 @@ def ranked_mutations(ctx, predictor: Predictor, n: int, parents: int = 1, exclud
         return []
     taken = {ctx.space.canonical(a) for a in exclude}
     pool, classes = [], set()
-    within = getattr(predictor, "within_budget", None)     # a FeasibleRanker: count predicted-feasible only
+    within = getattr(predictor, "within_budget", None)     # under a budget: count predicted-feasible only
     usable = 0
     for rank, parent in enumerate(ctx.best(len(ctx.archs))):
         if rank >= parents and usable >= n:
@@ -71,7 +71,8 @@ def ranked_mutations(ctx, predictor: Predictor, n: int, parents: int = 1, exclud
             classes.add(c)
             new.append(cand)
         pool += new
-        usable += int(np.sum(within(new))) if within is not None and new else len(new)
+        ok = within(new) if within is not None and new else None       # None: no budget, all usable
+        usable += len(new) if ok is None else int(np.sum(ok))
     if not pool:
         return []
     score = np.asarray(predictor.score(pool), dtype=float)
