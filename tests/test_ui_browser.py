@@ -193,7 +193,18 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
                                 " && document.querySelector('.nx-root').__nx.atlas.M === 300", timeout=300_000)
         cells = [p.inner_text(".nx-decoded") for p in (first, second)]
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
-        assert cells[0] == cells[1] and seeds[0] == seeds[1]
+        notes = [p.inner_text(".nx-msg") for p in (first, second)]
+        assert cells[0] == cells[1] and seeds[0] == seeds[1], (cells, seeds, notes)
+        # a cell without a path in the full atlas: the page asks the kernel's model for one
+        row = first.evaluate("(() => { const a = document.querySelector('.nx-root').__nx.atlas;"
+                             " for (let r = 0; r < a.N; r++) if (a.seedIndex[r] < 0 && a.seedIndex[a.A.class_of[r]] < 0)"
+                             " return r; return -1; })()")
+        assert row >= 0
+        first.fill(".nx-search", str(row))
+        first.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('row {row}: its path came "
+                                "from the kernel')", timeout=120_000)
+        assert first.input_value(".nx-seed") == "" and f"row {row} (path from the kernel)" in first.inner_text(".nx-root")
+        assert first.inner_text(".nx-decoded").startswith("|")
         models = [d for d in (cache / "models").iterdir() if d.is_dir()]
         atlases = list((cache / "atlases").glob("*.safetensors"))
         assert len(models) == 1 and len(atlases) == 2                  # each built once: quick and full

@@ -5,6 +5,8 @@
 const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
   ["true value of decoded cell", "#188038", "true"]];
 
+let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier mount's answer never matches a later ask
+
 async function render({ model, el }) {
   // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
   let cleanup = await mount(model, el);
@@ -161,13 +163,15 @@ async function mount(model, el) {
     for (const [k, v] of Object.entries(fields)) model.set(k, v);
     if (!pending) pending = setTimeout(() => { pending = null; model.save_changes(); writeURL(); }, 120);
   }
+  const hasPath = (row) => row >= 0 && row < atlas.N && (atlas.seedIndex[row] >= 0 || atlas.seedIndex[A.class_of[row]] >= 0);
+  const kernelPaths = () => Boolean(model.get("kernel") && model.get("has_handler"));
   function setSeed(row, why = "") {
     const m = atlas.seedIndex[row];
     if (m < 0) {
       const rep = A.class_of[row];
       if (rep !== row && atlas.seedIndex[rep] >= 0) return setSeed(rep, `row ${row} has no path; showing its isomorphism class's representative, row ${rep}`);
       pick(row);
-      if (model.get("kernel") && model.get("has_handler")) { offgridRequest(atlas.labels[row], 1, row); return false; }
+      if (kernelPaths()) { offgridRequest(atlas.labels[row], 1, row); return false; }
       msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
       return false;
     }
@@ -193,7 +197,8 @@ async function mount(model, el) {
     }
     $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
   }
-  function choose(row) { pick(row); if (atlas.seedIndex[row] >= 0 || atlas.seedIndex[A.class_of[row]] >= 0) setSeed(row); }
+  // A cell without a path in this atlas shows its neighbours; with a model in the kernel it also gets a path from there.
+  function choose(row) { pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
   function writeURL() {
     if (!urlMode(model) || S.seed < 0) return;
     const u = new URL(window.location.href);
@@ -241,17 +246,17 @@ async function mount(model, el) {
   }
 
   // -- off-grid: ask the kernel ---------------------------------------------------------------------
-  let reqId = 0, pendingRow = -1;
+  let pendingRow = -1, askedId = 0;
   function offgridRequest(cell, steps = 1, row = -1) {
     if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`); return; }
     if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))"); return; }
-    const id = ++reqId; msg("asking the kernel…");
+    const id = askedId = ++offgridRequests; msg("asking the kernel…");
     pendingRow = row; model.send({ type: "offgrid", id, cell, steps });
-    setTimeout(() => { if (reqId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s"); }, 60000);
+    setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s"); }, 60000);
   }
   on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") {
-      if (m.id !== reqId) return;
+      if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
       if (!m.ok) { msg(m.message); return; }
       S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
       msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
@@ -344,7 +349,9 @@ async function mount(model, el) {
   }
 
   // -- Python -> browser --------------------------------------------------------------------------------
-  on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0) setSeed(r); });
+  // The kernel checks every seed it sets against its own atlas, so a row this page has no path for is stale
+  // (an echo of a write from before a new atlas arrived, or a new atlas still on its way): not an off-grid ask.
+  on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r)) setSeed(r); });
   on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
   on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
   on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
