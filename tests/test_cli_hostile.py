@@ -254,7 +254,9 @@ def build_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--out", p["folder"]], "--out"), (base + ["--out", p["under_file"]], "--out"),
         (base + ["--out", ""], "--out"), (base + ["--scheduler", "x"], "--scheduler"),
         (base + ["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler"),
-        (base + ["--workers", "-1"], "--workers"), (base + ["--workers", "100000"], "--workers"),
+        (base + ["--workers", "-1"], "--workers"), (base + ["--workers", "many"], "--workers"),
+        (base + ["--scheduler", "tcp://127.0.0.1:1", "--workers", "auto"], "--scheduler"),
+        (base + ["--workers", "100000"], "--workers"),
     ]
 
 

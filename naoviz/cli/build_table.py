@@ -4,7 +4,7 @@ from __future__ import annotations
 from naoviz.cli.child import (MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS, add_data_options,
                               check_image_size, load_data_option, scan_data)
 from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, path_arg, readable_dir, show,
-                               writable_file)
+                               workers_in, writable_file)
 
 
 def add_parser(sub) -> None:
@@ -28,8 +28,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", default=None, type=path_arg, help="table path (default: <data dir>/nb201_digits.csv)")
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address tcp://host:port")
-    p.add_argument("--workers", type=int_in(0, max_workers()), default=0,
-                   help="local Dask worker processes (1 thread each; at most 4 per CPU core)")
+    p.add_argument("--workers", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
+                   help="local Dask worker processes (1 thread each; at most 4 per CPU core); with GPUs, worker i "
+                        "uses GPU i mod the GPU count; auto: one worker per GPU, or one per CPU core without a GPU")
     p.add_argument("--json", action="store_true")
     p.set_defaults(func=run)
 
