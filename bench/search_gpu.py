@@ -1,6 +1,7 @@
-"""NAO-WS on CIFAR-10 (NB201 supernet) for a fixed time budget; synthetic CIFAR-shaped data when CIFAR is absent.
+"""NAO-WS on CIFAR-10 (NB201 or NAONet-WS supernet) for a fixed time budget; synthetic CIFAR-shaped data when
+CIFAR is absent.
 
-    python bench/search_gpu.py --device cuda --budget-s 300 [--channels 16 --cells 5] [--json]
+    python bench/search_gpu.py --device cuda --budget-s 300 [--space nb201|naonet-ws] [--channels 16 --cells 5] [--json]
     python bench/search_gpu.py --device cpu --budget-s 20 --channels 4 --cells 1 --synthetic   # smoke test
 
 A short probe (a few training steps and cell evaluations on the real batch size) times one supernet epoch and
@@ -36,6 +37,8 @@ def load(args):
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     p.add_argument("--device", default="auto")
+    p.add_argument("--space", default="nb201", choices=("nb201", "naonet-ws"),
+                   help="the supernet: NB201's cell, or NAONet-WS's 5-op cells (channels-last off: torch CPU bug)")
     p.add_argument("--budget-s", type=float, default=300.0)
     p.add_argument("--channels", type=int, default=16)
     p.add_argument("--cells", type=int, default=5)
@@ -58,12 +61,12 @@ def main() -> int:
     torch.set_num_threads(1 if device.type == "cpu" else torch.get_num_threads())
     data, data_name = load(args)
     base = dict(data="cifar10", channels=args.channels, cells=args.cells, batch_size=args.batch_size,
-                eval_batch_size=args.eval_batch_size, device=str(device), channels_last=True)
+                eval_batch_size=args.eval_batch_size, device=str(device), channels_last=args.space == "nb201")
     # probe: a slice of the training set, one epoch (includes warm-up / cudnn autotune), then one timed epoch
     k = min(len(data.train[1]), 8 * args.batch_size)
     probe_data = ChildData(data.name, (data.train[0][:k], data.train[1][:k]), data.valid, data.test,
                            data.num_classes, data.mean, data.std, data.augment)
-    probe = OneShot(SupernetConfig(**base, epochs=2), probe_data)
+    probe = OneShot(SupernetConfig.for_space(args.space, **base, epochs=2), probe_data)
     probe.train(1)
     t0 = time.perf_counter()
     probe.train(1)
@@ -80,12 +83,12 @@ def main() -> int:
     total = max(1, int(left // epoch_s))
     per_round = max(0, total // (2 * max(args.rounds, 1)))             # half the epochs in the rounds
     warmup = max(1, total - per_round * args.rounds)
-    cfg = NAOWSConfig(pool_size=args.pool, rounds=args.rounds, warmup_epochs=warmup, epochs_per_round=per_round,
+    cfg = NAOWSConfig(space=args.space, pool_size=args.pool, rounds=args.rounds, warmup_epochs=warmup, epochs_per_round=per_round,
                       top_k=min(20, args.pool), n_new=min(30, args.pool - 1), supernet=base)
     del probe
     result = run_nao_ws(cfg, data=data)
     first = result.rounds[0] if result.rounds else {}
-    summary = {"device": str(device), "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
+    summary = {"space": args.space, "device": str(device), "gpu": torch.cuda.get_device_name(device) if device.type == "cuda" else None,
                "data": data_name, "train_images": len(data.train[1]), "budget_s": args.budget_s,
                "planned": {"epoch_s": epoch_s, "pool_eval_s": eval_s, "epochs": warmup + per_round * args.rounds,
                            "warmup_epochs": warmup, "epochs_per_round": per_round},
@@ -99,7 +102,7 @@ def main() -> int:
     if args.json:
         print(json.dumps(summary, indent=1))
         return 0
-    print(f"NAO-WS on {data_name} ({summary['train_images']} train images), {summary['device']} "
+    print(f"NAO-WS ({args.space}) on {data_name} ({summary['train_images']} train images), {summary['device']} "
           f"{summary['gpu'] or ''}: budget {args.budget_s:.0f} s, spent {result.wall_s:.0f} s wall")
     print(f"  {summary['planned']['epochs']} supernet epochs ({warmup} warm-up + {args.rounds} x {per_round}), "
           f"{summary['train_images_per_s']:.0f} train images/s, {summary['cells_evaluated_per_s']:.1f} cells/s")
