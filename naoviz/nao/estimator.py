@@ -151,13 +151,16 @@ class NAO:
         return self.scaler_.inverse(np.asarray(scores, dtype=float))
 
     @torch.no_grad()
-    def decode(self, outputs: torch.Tensor, arch_emb: Optional[torch.Tensor] = None, raw: bool = False):
+    def decode(self, outputs: torch.Tensor, arch_emb: Optional[torch.Tensor] = None, raw: bool = False,
+               temperature=0.0, generator: Optional[torch.Generator] = None):
         """Per-step states (B, S, H) -> (list of B archs, attention (B, L, S) numpy). The decoder's token mask
-        keeps every decode valid; ``raw=True`` returns the B token lists instead of archs (unchecked)."""
+        keeps every decode valid; ``raw=True`` returns the B token lists instead of archs (unchecked);
+        ``temperature`` > 0 (a float, or a (B,) tensor per row) samples each token (``Decoder.decode``) with
+        the seeded ``generator``."""
         self.check_fitted()
         self.net_.eval()
         arch_emb = pool(outputs) if arch_emb is None else arch_emb
-        toks, attn = self.net_.decoder.decode(outputs, arch_emb)
+        toks, attn = self.net_.decoder.decode(outputs, arch_emb, temperature, generator)
         if raw:
             return toks.cpu().tolist(), attn.cpu().numpy()
         archs, by_row = [], {}            # many moved points decode to the same tokens: convert each once

@@ -6,6 +6,8 @@ moves; their pooled unit mean (B, H) is the architecture's embedding, which the 
 """
 from __future__ import annotations
 
+from typing import Optional
+
 import numpy as np
 import torch
 import torch.nn.functional as F
@@ -119,8 +121,14 @@ class Decoder(nn.Module):
         return F.log_softmax(self.proj(out), dim=-1)                          # unmasked NLL (as NAO_V1)
 
     @torch.no_grad()
-    def decode(self, enc_outputs: torch.Tensor, arch_emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Greedy masked decode -> tokens (B, L) long, attention weights (B, L, S)."""
+    def decode(self, enc_outputs: torch.Tensor, arch_emb: torch.Tensor, temperature=0.0,
+               generator: Optional[torch.Generator] = None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Masked decode -> tokens (B, L) long, attention weights (B, L, S): greedy (``temperature`` 0), or
+        each token drawn from softmax(logits / temperature) with ``generator`` (the decoder's own
+        neighbourhood of a point: illegal tokens keep probability 0); ``temperature`` is a float or a
+        (B,) tensor of positive per-row temperatures."""
+        sample = torch.is_tensor(temperature) or temperature > 0
+        temp = temperature.view(-1, 1) if torch.is_tensor(temperature) else temperature
         B, L = arch_emb.shape[0], self.neg_mask.shape[0]
         state = self._state(arch_emb)
         token = torch.zeros(B, 1, dtype=torch.long, device=arch_emb.device)   # <SOS>
@@ -129,7 +137,10 @@ class Decoder(nn.Module):
             out, state = self.lstm(self.embedding(token), state)              # (B, 1, H)
             out, w = self.attention(out, enc_outputs)
             logits = self.proj(out[:, 0]) + self.neg_mask[t]                  # (B, V), illegal = -inf
-            token = logits.argmax(dim=-1, keepdim=True)
+            if sample:
+                token = torch.multinomial(F.softmax(logits / temp, dim=-1), 1, generator=generator)
+            else:
+                token = logits.argmax(dim=-1, keepdim=True)
             tokens.append(token)
             weights.append(w)
         return torch.cat(tokens, dim=1), torch.cat(weights, dim=1)

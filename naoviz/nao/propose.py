@@ -19,31 +19,40 @@ from naoviz.nao.step import Generated, acquisition, ascend
 
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
-                   per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1) -> list[Generated]:
+                   per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
+                   temperature=0.0) -> list[Generated]:
     """Up to ``n`` canonical-new archs, best acquisition first.
 
-    seeds: B archs; etas: E step sizes (every seed moves by every eta: B*E decodes in one batch);
+    seeds: B archs; etas: E step sizes shared by every seed (E,), or one row per seed (B, E) (a per-seed
+    trust region, ``naoviz.search.trust``); every seed moves by each of its etas: B*E decodes in one batch;
     kappa: UCB weight on the ensemble heads' sd (0: the mean); thompson: each row ascends one head drawn
     from ``rng`` (diverse directions), ranking still uses mean + kappa * sd; per_seed: at most this many
     picks from one seed (0: no cap); steps: gradient steps per move; draws / noise: each (seed, eta) starts
     from ``draws`` points, the seed's states plus Gaussian noise of sd ``noise`` per coordinate (renormalised;
     draw 0 is the seed itself), so one seed proposes a cloud of neighbours. ``score_decoded`` is the acquisition
-    of the decoded arch re-encoded, ``score_new`` the mean score at the moved point. Inside a CostNAO's
+    of the decoded arch re-encoded, ``score_new`` the mean score at the moved point. ``temperature`` > 0:
+    each moved point is decoded by sampling its tokens (``NAO.decode``; torch generator seeded from ``rng``)
+    instead of greedily, so a point proposes the decoder's own neighbourhood of it, not one cell; a (B,)
+    sequence gives each seed its own temperature (all > 0; the trust region's per-seed radius). Inside a CostNAO's
     ``budget(...)`` only decodes predicted within the budget are proposed.
     """
     nao.check_fitted()
     seeds = nao.coerce(seeds)
-    etas = np.asarray(etas, dtype=float).reshape(-1)
-    if not seeds or n <= 0 or len(etas) == 0:
+    etas = np.asarray(etas, dtype=float)
+    if not seeds or n <= 0 or etas.size == 0:
         return []
+    if etas.ndim != 2:
+        etas = np.broadcast_to(etas.reshape(1, -1), (len(seeds), etas.size))
+    elif etas.shape[0] != len(seeds):
+        raise ValueError(f"step_proposals: etas has {etas.shape[0]} rows for {len(seeds)} seeds")
     space, net = nao.space, nao.net_
     net.eval()
     seen = {space.canonical(a) for a in nao.coerce(list(exclude))} if len(exclude) else set()
     seen |= {space.canonical(s) for s in seeds}
     out0, _, seed_scores = nao._encode(seeds)                                  # (B, S, H), _, (B,)
     B, D = len(seeds), max(int(draws), 1)
-    etas = np.tile(etas, D)                                                    # (E = etas x draws,)
-    E = len(etas)
+    etas = np.tile(etas, (1, D))                                               # (B, E = etas x draws)
+    E = etas.shape[1]
     states = out0.repeat_interleave(E, dim=0)                                  # (B*E, S, H), seed-major
     if D > 1 and noise > 0:
         if rng is None:
@@ -51,7 +60,7 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         z = torch.as_tensor(rng.standard_normal(states.shape), dtype=states.dtype, device=states.device)
         z.view(B, D, -1, *states.shape[1:])[:, 0] = 0.0                        # draw 0: the seed itself
         states = torch.nn.functional.normalize(states + noise * z, dim=-1)
-    eta_rows = torch.as_tensor(etas, dtype=states.dtype, device=states.device).repeat(B)   # (B*E,)
+    eta_rows = torch.as_tensor(etas.reshape(-1), dtype=states.dtype, device=states.device)   # (B*E,)
     K = len(net.predictor.heads)
     pick = None
     if thompson and K > 1:
@@ -65,7 +74,16 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
     moved = ascend(score_fn, states, eta_rows, steps)                          # (B*E, S, H)
     with torch.no_grad():
         moved_score = net.predictor(pool(moved)).cpu().numpy()
-    decoded, _ = nao.decode(moved)
+    gen, temps = None, np.asarray(temperature, dtype=float)
+    if temps.ndim:                                                             # (B,) per seed -> (B*E,) rows
+        if temps.shape != (B,) or not (temps > 0).all():
+            raise ValueError(f"step_proposals: temperature needs {B} positive values, got {temps.tolist()}")
+        temperature = torch.as_tensor(np.repeat(temps, E), dtype=moved.dtype, device=moved.device)
+    if temps.ndim or temperature > 0:
+        if rng is None:
+            raise ValueError("step_proposals: temperature needs an rng (every random choice takes a seed)")
+        gen = torch.Generator(device=moved.device).manual_seed(int(rng.integers(2**62)))
+    decoded, _ = nao.decode(moved, temperature=temperature, generator=gen)
     cand, origin = [], []
     canon = {a: space.canonical(a) for a in set(decoded)}   # B*E decodes, far fewer distinct archs
     for row, arch in enumerate(decoded):                 # first (best seed, smallest eta) wins a class
@@ -91,7 +109,7 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         if per_seed and taken[b] >= per_seed:
             continue
         taken[b] += 1
-        out.append(Generated(arch=cand[i], seed=seeds[b], eta=float(etas[origin[i] % E]),
+        out.append(Generated(arch=cand[i], seed=seeds[b], eta=float(etas[b, origin[i] % E]),
                              score_seed=float(seed_scores[b]), score_new=float(moved_score[origin[i]]),
                              score_decoded=float(acq[i]), hamming=space.hamming(seeds[b], cand[i])))
         if len(out) == n:

@@ -5,7 +5,8 @@ seeds, move their embeddings along the predictor's gradient (eta = step, 2 step,
 decode new archs; optionally add one-edit mutations of the best archs ranked by NAO's own predictor;
 evaluate only canonical-new archs; repeat until the budget is spent. ``proposer="rank"`` (preset ``step``)
 moves every seed by a whole eta grid at once and queries the new decodes the acquisition ranks best
-(``naoviz.nao.propose``). Every query is tagged with its source
+(``naoviz.nao.propose``); ``proposer="trust"`` (preset ``trust``) does so from the best cells only, each with
+its own step size (``naoviz.search.trust``), and can decode by sampling. Every query is tagged with its source
 (decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
 """
 from __future__ import annotations
@@ -20,9 +21,10 @@ from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_float, check_int
 from naoviz.search.ranked import ranked_mutations
+from naoviz.search.trust import TrustRegion
 
 SEED_BY = ("value", "prediction")
-PROPOSERS = ("sweep", "rank")
+PROPOSERS = ("sweep", "rank", "trust")
 
 
 @dataclass
@@ -39,9 +41,17 @@ class NAOSearchConfig:
         top-k seeds run dry, the next-best archs seed it, then larger etas) or ``rank`` (every seed moved by
         ``n_etas`` etas geometric in [eta_step, max_eta] at once, every new decode re-encoded and the best
         ``n_new`` by acquisition queried: ``naoviz.nao.propose``).
+        ``trust``: the ``top_k`` best measured cells seed a rank step, each with its own eta (a trust region:
+        ``n_etas`` etas geometric in [eta/2, 2 eta], eta starting at ``eta_init``, doubled after a decode
+        beat its seed or when it decoded nothing new, halved when its measured decodes did not;
+        ``naoviz.search.trust``), clipped to [``eta_step``, ``max_eta``].
     kappa: UCB weight on the sd of the predictor's ensemble heads (model ``ensemble`` > 1).
     thompson: each moved row ascends one randomly drawn head.   per_seed: cap on picks per seed (0: none).
     draws / noise: starts per (seed, eta): the seed plus Gaussian noise of sd ``noise`` (a cloud of restarts).
+    temperature: ``rank`` / ``trust``: decode each moved point by sampling tokens at this temperature
+        (0: greedy), so one point proposes the decoder's neighbourhood of it.
+    trust_temperature: ``trust`` with ``temperature`` > 0: each seed decodes at ``temperature`` x its eta /
+        ``eta_init``, so the trust region widens and narrows the decoder's sampling with the step.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
@@ -67,6 +77,9 @@ class NAOSearchConfig:
     per_seed: int = 0
     draws: int = 1
     noise: float = 0.0
+    eta_init: float = 8.0
+    temperature: float = 0.0
+    trust_temperature: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -90,11 +103,19 @@ class NAOSearchConfig:
         if not isinstance(self.thompson, (bool, np.bool_)):
             raise ValueError(f"thompson must be true or false, got {show(self.thompson)}")
         self.thompson = bool(self.thompson)
+        if not isinstance(self.trust_temperature, (bool, np.bool_)):
+            raise ValueError(f"trust_temperature must be true or false, got {show(self.trust_temperature)}")
+        self.trust_temperature = bool(self.trust_temperature)
         check_float(self, "kappa", 0.0, 100.0)
         check_float(self, "noise", 0.0, 10.0)
+        check_float(self, "temperature", 0.0, 10.0)
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
+        if self.proposer == "trust":
+            check_float(self, "eta_init", self.eta_step, self.max_eta)
+        else:
+            check_float(self, "eta_init", 0.0, 1e6, lo_open=True)
         if not isinstance(self.model, dict):
             raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
         try:
@@ -113,7 +134,8 @@ class NAOSearchConfig:
 # Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
 # op tokens, min-max targets, 1000 epochs then warm rounds). "default": measured on NB201 to do well at
 # 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard. "step": the
-# gradient step alone, ranked (docs/search.md, "Step proposals").
+# gradient step alone, ranked (docs/search.md, "Step proposals"). "trust": the step in per-seed trust regions with
+# sampled decodes (docs/search.md, "Trust regions and sampled decodes").
 PRESETS: dict[str, dict] = {
     "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
                   n_new=20, max_eta=100.0, n_mutations=0),
@@ -122,6 +144,10 @@ PRESETS: dict[str, dict] = {
     # NAO without the mutation fallback (issue 13): every model-guided query is a ranked step proposal.
     "step": dict(proposer="rank", n_mutations=0, n_new=10, top_k=100, seed_by="value", max_eta=1000.0,
                  n_etas=24, draws=4, noise=0.1),
+    # The step from the best measured cell in a per-seed trust region, each moved point decoded by sampling
+    # (temperature 1.5): rounds of 5, like local search, every model-guided query decoded (issue 13).
+    "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
+                  eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
 }
 
 
@@ -143,6 +169,8 @@ class NAOSearch(Searcher):
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         cfg = self.config.validate()
+        self._trust = TrustRegion(cfg.eta_init, cfg.eta_step, cfg.max_eta) if cfg.proposer == "trust" else None
+        self._pending = None        # the trust step's seeds and proposals, judged once they are measured
         pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
         nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
@@ -161,6 +189,8 @@ class NAOSearch(Searcher):
                 cands.append((a, "random"))
                 extras.append({})
             ctx.evaluate(cands, extras)
+            if self._pending is not None:
+                self._judge(ctx)
 
     def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig, rng: np.random.Generator):
         """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""
@@ -172,6 +202,8 @@ class NAOSearch(Searcher):
         with hw.budget_scope(ctx, nao):          # under constraints: only decodes predicted within budget
             if cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
+            elif cfg.proposer == "trust":
+                gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
             else:
                 gens = self._sweep(ctx, nao, cfg, ranked, rng)
         cands, extras = [], []
@@ -187,6 +219,53 @@ class NAOSearch(Searcher):
                 cands.append((arch, "mutation"))
                 extras.append({"score_new": float(score)})
         return cands, extras
+
+    def _trust_steps(self, ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng) -> list:
+        """The ``top_k`` best seeds stepped by their own eta grids (``TrustRegion.grid``), every new decode
+        ranked by the acquisition, the best ``n_new`` kept (at most ``per_seed`` per seed). While fewer than
+        ``n_new`` decode new, the next-best seeds step too (2, 4, ... times ``top_k`` of them per batch) (as local search climbs from the next-best
+        arch when the best one's neighbours are spent); only once every arch has seeded it, the wide rank
+        step of ``_sweep``. Which seeds decoded nothing new is remembered for ``_judge``."""
+        from naoviz.nao.propose import step_proposals
+        keys, every, start, size = [], [], 0, cfg.top_k
+        while start < len(ranked):
+            seeds = ranked[start:start + size]
+            start, size = start + size, 2 * size              # 1, 2, 4 ... chunks of top_k: few batches
+            chunk = [ctx.space.canonical(s) for s in seeds]
+            temp = cfg.temperature
+            if cfg.trust_temperature and temp > 0:
+                temp = temp * np.asarray([self._trust.eta(k) for k in chunk]) / cfg.eta_init
+            every += step_proposals(nao, seeds, 10**9, self._trust.grid(chunk, cfg.n_etas),
+                                    exclude=list(ctx.archs) + [g.arch for g in every], kappa=cfg.kappa,
+                                    thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
+                                    draws=cfg.draws, temperature=temp)
+            keys += chunk
+            if len(every) >= cfg.n_new:
+                break
+        every.sort(key=lambda g: -g.score_decoded)            # stable: the acquisition across chunks
+        found = every[:cfg.n_new]
+        live = {ctx.space.canonical(g.seed) for g in every}
+        self._pending = (keys, [k not in live for k in keys], list(found))
+        if len(found) < cfg.n_new:
+            wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
+                                       max_eta=10 * cfg.max_eta, draws=4, noise=0.1, per_seed=0)
+            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found])
+        return found
+
+    def _judge(self, ctx: SearchContext) -> None:
+        """Update each trust seed's eta from its proposals' measured values (``TrustRegion.update``)."""
+        keys, dry, found = self._pending
+        self._pending = None
+        sign = 1.0 if ctx.maximize else -1.0
+        kids: dict[str, list] = {k: [] for k in keys}
+        for g in found:
+            rec = ctx.seen.get(ctx.space.canonical(g.arch))
+            if rec is not None and getattr(rec, "feasible", True):
+                kids[ctx.space.canonical(g.seed)].append((rec.canonical, sign * rec.value))
+            elif rec is not None:                      # an infeasible decode never beats its seed
+                kids[ctx.space.canonical(g.seed)].append((rec.canonical, -np.inf))
+        for k, d in zip(keys, dry):
+            self._trust.update(k, sign * ctx.seen[k].value, kids[k], d)
 
     @staticmethod
     def _sweep(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng) -> list:
@@ -221,7 +300,7 @@ class NAOSearch(Searcher):
         found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
                                kappa=cfg.kappa,
                                thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                               draws=cfg.draws)
+                               draws=cfg.draws, temperature=cfg.temperature)
         for t in range(3):
             if len(found) >= cfg.n_new:
                 break
@@ -229,5 +308,5 @@ class NAOSearch(Searcher):
                                     exclude=list(ctx.archs) + list(exclude) + [g.arch for g in found],
                                     kappa=cfg.kappa,
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
-                                    draws=4 * max(cfg.draws, 2))
+                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature)
         return found
