@@ -104,6 +104,7 @@ def run_supernet(args) -> int:
         print(f"table: valid_acc {r['value']:.2f} %, rank {r['rank']} of {r['classes']} (top {r['top_pct']:.1f} %)")
     if "ranking" in result:
         k = result["ranking"]
-        print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} "
+        print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} by "
+              f"accuracy, {k['supernet_loss']['valid_acc']['kendall_tau']:.3f} by -loss "
               f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})")
     return 0
