@@ -123,7 +123,8 @@ def test_bad_supernet_options_fail_before_a_run_is_stored(tmp_path, capsys):
     sn = ["--evaluator", "supernet", "--queries", "2", "--epochs", "1", "--store", str(db)]
     assert "--child-preset: only with --evaluator train" in _error(capsys, *sn, "--child-preset", "digits-quick")
     assert "--image-size: only with --evaluator train" in _error(capsys, *sn, "--image-size", "8")
-    assert "--metric: the supernet evaluator gives valid_acc and test_acc" in _error(capsys, *sn, "--metric", "params_M")
+    assert "--metric: the supernet evaluator gives valid_acc, test_acc, valid_loss, test_loss" in \
+        _error(capsys, *sn, "--metric", "params_M")
     assert "--space: the supernet evaluator scores nb201 or naonet-ws cells" in _error(capsys, *sn, "--space", "naonet")
     assert "--constraint: only with --evaluator table" in _error(capsys, *sn, "--constraint", "params_M<=1")
     assert "--evaluator supernet: " in _error(capsys, *sn, "--data", "imagefolder:/nonexistent")

@@ -78,6 +78,57 @@ def test_training_and_evaluation_are_seeded():
     assert a0.shape == (6,) and ((0 <= a0) & (a0 <= 100)).all()
 
 
+def _bn_stats(net: OneShot) -> list:
+    return [(m.running_mean.clone(), m.running_var.clone()) for m in net.model.modules()
+            if isinstance(m, torch.nn.BatchNorm2d)]
+
+
+def _on_path(net: OneShot, arch) -> list:
+    """Per BatchNorm (in module order), whether the path ``arch`` runs it (its weight is a path parameter)."""
+    used = set(net.model.path_parameters(arch))
+    return [f"{name}.weight" in used for name, m in net.model.named_modules() if isinstance(m, torch.nn.BatchNorm2d)]
+
+
+def test_bn_recalibration_sets_per_path_running_stats_deterministically_and_undoes_itself():
+    """recal: each cell's BN running stats come from the fixed training batches (seeded), differ per cell,
+    and evaluation uses them; afterwards BN is back on batch statistics, the training mode."""
+    a = SPACE.parse("|nor_conv_3x3~0|+|nor_conv_1x1~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|")
+    b = SPACE.parse("|nor_conv_1x1~0|+|skip_connect~0|nor_conv_3x3~1|+|avg_pool_3x3~0|nor_conv_1x1~1|nor_conv_3x3~2|")
+    runs = []
+    for seed in (0, 0, 1):
+        net = OneShot(SupernetConfig(**TINY, seed=seed, bn_eval="recal", recal_batches=2))
+        net.train(1)
+        net.recalibrate(a)
+        stats = _bn_stats(net)
+        assert not net.model.training
+        reset = [torch.equal(m, torch.zeros_like(m)) and torch.equal(v, torch.ones_like(v)) for m, v in stats]
+        assert reset == [not used for used in _on_path(net, a)] and not all(reset)    # the path's BNs, only
+        net.recalibrate(b)
+        other = _bn_stats(net)
+        assert any(not torch.equal(x[0], y[0]) for x, y in zip(stats, other))      # per path
+        recal = net.scores([a, b])
+        net.config.bn_eval = "batch"
+        batch = net.scores([a, b])
+        runs.append((stats, recal))
+        assert not np.array_equal(recal["loss"], batch["loss"])                    # evaluation used them
+        assert net.model.training and all(m.running_mean is None for m in net.model.modules()
+                                          if isinstance(m, torch.nn.BatchNorm2d))
+    (s0, r0), (s1, r1), (s2, _) = runs
+    assert all(torch.equal(x[0], y[0]) and torch.equal(x[1], y[1]) for x, y in zip(s0, s1))
+    assert np.array_equal(r0["acc"], r1["acc"]) and np.array_equal(r0["loss"], r1["loss"])
+    assert not all(torch.equal(x[0], y[0]) for x, y in zip(s0, s2))
+
+
+def test_rank_scores_follow_the_score_field():
+    archs = SPACE.sample(4, seed=5)
+    net = OneShot(SupernetConfig(**TINY, score="loss"))
+    net.train(1)
+    s = net.scores(archs)
+    assert np.array_equal(net.rank_scores(archs), -s["loss"]) and (s["loss"] > 0).all()
+    net.config.score = "acc"
+    assert np.array_equal(net.rank_scores(archs), s["acc"])
+
+
 def test_fair_sampling_uses_every_op_of_every_edge_once_per_group():
     net = OneShot(SupernetConfig(**{**TINY, "sampling": "fair", "paths_per_step": 5, "skip_disconnected": False}))
     cells = net.sample_cells(np.random.default_rng(0))
@@ -87,7 +138,8 @@ def test_fair_sampling_uses_every_op_of_every_edge_once_per_group():
 
 def test_config_refuses_bad_fields():
     for bad in ({"sampling": "x"}, {"paths_per_step": 3}, {"epochs": 0}, {"lr": float("nan")},
-                {"channels": True}, {"data": "mnist"}):
+                {"channels": True}, {"data": "mnist"}, {"bn_eval": "running"}, {"recal_batches": 0},
+                {"score": "top1"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             SupernetConfig(**bad).validate()
 
@@ -101,7 +153,9 @@ def test_nao_ws_runs_end_to_end_on_digits_and_returns_a_valid_cell():
     result = run_nao_ws(cfg, progress=events.append)
     best = SPACE.validate(result.best)
     assert connected(best) and result.best_arch in result.pool and len(result.pool) == 10
-    assert result.best_supernet_acc == max(result.pool_acc)
+    top = int(np.argmax(result.pool_score))           # score "loss" (the default): minus the held-out loss
+    assert result.best_arch == result.pool[top] and result.best_supernet_acc == result.pool_acc[top]
+    assert all(v < 0 for v in result.pool_score)
     assert len({SPACE.canonical(SPACE.parse(a)) for a in result.pool}) == 10
     assert [e["phase"] for e in events][-1] == "done" and result.rounds[0]["new"] <= 3
 
@@ -117,5 +171,8 @@ def test_supernet_evaluator_through_a_searcher_and_rebuilt_from_its_description(
     assert again.describe() == ev.describe()
     arch = SPACE.parse(result.history[0].arch)
     assert again.evaluate(arch)["metrics"] == ev.evaluate(arch)["metrics"]     # same seed, same supernet
+    m = ev.evaluate(arch)["metrics"]
+    assert m["valid_loss"] > 0 and m["test_loss"] > 0 and ev.maximize
+    assert not SupernetEvaluator(metric="valid_loss", **TINY).maximize            # a loss is minimised
     with pytest.raises(ValueError, match="metric"):
         SupernetEvaluator(metric="cifar10_test_acc")

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
     p.add_argument("--channels", type=int_in(1, 256), default=None, help="supernet width C (default 8)")
     p.add_argument("--cells", type=int_in(1, 16), default=None, help="cells per stage N (default 1)")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
-                   help="peak learning rate (default 0.05 on nb201, 0.1 on naonet-ws)")
+                   help="peak learning rate (default 0.02 on nb201, 0.1 on naonet-ws)")
     p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
                    help="re-rank the final top K by a short training from scratch (PT-V1: 5)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
@@ -104,6 +104,7 @@ def run_supernet(args) -> int:
         print(f"table: valid_acc {r['value']:.2f} %, rank {r['rank']} of {r['classes']} (top {r['top_pct']:.1f} %)")
     if "ranking" in result:
         k = result["ranking"]
-        print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} "
+        print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} by "
+              f"accuracy, {k['supernet_loss']['valid_acc']['kendall_tau']:.3f} by -loss "
               f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})")
     return 0

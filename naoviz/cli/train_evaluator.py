@@ -29,7 +29,7 @@ def add_train_options(p) -> None:
     add_data_options(p, "--evaluator train; default: digits")
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
                    help="--evaluator train: epochs per child (default: the child preset's, 4); --evaluator "
-                        "supernet: the supernet's training epochs (default 60 on nb201, 4 on naonet-ws)")
+                        "supernet: the supernet's training epochs (default 10 on nb201, 4 on naonet-ws)")
     p.add_argument("--child-preset", choices=PRESET_CHOICES, default=None,
                    help="--evaluator train: the child recipe (net C=8, N=1; batch, lr): digits-table (the "
                         "shipped digits table's, the default) or digits-quick (the Child tab's)")
@@ -121,11 +121,12 @@ def training_evaluator(args, queries: int = 0):
 def supernet_evaluator(args, queries: int = 0):
     """The ``supernet`` evaluator of a new run (``naoviz.child.oneshot``): one shared-weight network trained
     once, on first use; every option is checked here, before any run is stored."""
-    from naoviz.child.oneshot import SupernetEvaluator
+    from naoviz.child.oneshot import EVALUATOR_METRICS, SupernetEvaluator
     metric, report = args.metric, args.report or "test_acc"
     for name, value in (("metric", metric), ("report", report)):
-        if value not in ("valid_acc", "test_acc"):
-            raise ValueError(f"--{name}: the supernet evaluator gives valid_acc and test_acc, got {show(value)}")
+        if value not in EVALUATOR_METRICS:
+            raise ValueError(f"--{name}: the supernet evaluator gives {', '.join(EVALUATOR_METRICS)}, "
+                             f"got {show(value)}")
     options = {"space": args.space, "data": args.data or "digits"}
     if args.epochs is not None:
         options["epochs"] = args.epochs

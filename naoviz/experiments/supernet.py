@@ -41,19 +41,21 @@ def table_rank(arch, metric: str = "valid_acc", table=None) -> dict:
 
 
 def ranking(oneshot, n: int = 500, seed: int = 0, table=None) -> dict:
-    """Supernet accuracy (valid and test held-out batches) of ``n`` sampled classes vs the table's
-    ``valid_acc`` and ``test_acc``; baselines: parameter count (``params_M``) and a seeded random score."""
+    """Supernet accuracy and minus loss (on the valid held-out batches) of ``n`` sampled classes vs the
+    table's ``valid_acc`` and ``test_acc``; baselines: parameter count (``params_M``) and a seeded random score."""
     from naoviz.tables import load_benchmark
     table = table or load_benchmark(TABLE)
     archs = table_sample(n, seed)
     t0, c0 = time.perf_counter(), time.process_time()
-    acc = oneshot.evaluate(archs, "valid")
+    sc = oneshot.scores(archs, "valid")
+    acc = sc["acc"]
     eval_s, eval_cpu = time.perf_counter() - t0, time.process_time() - c0
     truth = {m: table.metric(m, archs) for m in ("valid_acc", "test_acc")}
     params = table.metric("params_M", archs)
     random_score = np.random.default_rng(seed + 1).random(len(archs))
     return {"classes": len(archs), "sample_seed": seed,
             "supernet": {m: correlations(acc, t) for m, t in truth.items()},
+            "supernet_loss": {m: correlations(-sc["loss"], t) for m, t in truth.items()},
             "params_proxy": {m: correlations(params, t) for m, t in truth.items()},
             "random": {m: correlations(random_score, t) for m, t in truth.items()},
             "table_valid_vs_test": correlations(truth["valid_acc"], truth["test_acc"]),
@@ -81,6 +83,10 @@ def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, 
     # NAO step: random search with weight sharing) and a uniformly random class (its expected top %)
     if result.rounds:
         out["initial_pool_best_rank"] = table_rank(table.space.parse(result.rounds[0]["best"]), "valid_acc", table)
+    if result.reranked:     # what the supernet alone would have returned (its best of the final pool)
+        top = result.pool[int(np.argmax(result.pool_score))]
+        out["supernet_best"] = top
+        out["supernet_best_rank"] = table_rank(table.space.parse(top), "valid_acc", table)
     out["random_class_expected_top_pct"] = expected_random_top_pct(table)
     if n:
         out["ranking"] = ranking(net, n, sample_seed, table)

@@ -110,6 +110,7 @@ class NAOWSResult:
     wall_s: float
     cpu_s: float
     reranked: list = field(default_factory=list)
+    pool_score: list = field(default_factory=list)     # the ranking score (= pool_acc with score "acc")
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -160,11 +161,16 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     nao = NAO(space, cfg.nao_config(int(rng.integers(2**31))))
     rounds = []
     threads = torch.get_num_threads()
+    def score(cells) -> tuple[np.ndarray, np.ndarray]:
+        """Supernet accuracy (%) and the ranking score (accuracy or minus loss, ``SupernetConfig.score``)."""
+        s = net.scores(cells)
+        return s["acc"], (s["acc"] if net.config.score == "acc" else -s["loss"])
+
     for r in range(cfg.rounds):
-        acc = net.evaluate(pool)
-        nao.fit(pool, acc, progress=False, warm_start=True)
+        acc, rank = score(pool)
+        nao.fit(pool, rank, progress=False, warm_start=True)
         torch.set_num_threads(threads)            # NAO.fit sets its own thread count
-        order = np.argsort(-acc, kind="stable")
+        order = np.argsort(-rank, kind="stable")
         seeds = [pool[i] for i in order[:cfg.top_k]]
         new = [g.arch for g in nao.generate(seeds, cfg.n_new, max_eta=cfg.max_eta, exclude=pool)
                if connected(g.arch) and space.canonical(g.arch) not in seen]
@@ -172,13 +178,14 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
             seen.add(space.canonical(a))
         keep = [pool[i] for i in order[:len(pool) - len(new)]]
         rounds.append({"round": r + 1, "pool_best_acc": float(acc[order[0]]), "pool_mean_acc": float(acc.mean()),
+                       "pool_best_score": float(rank[order[0]]),
                        "best": space.format(pool[order[0]]), "new": len(new),
                        "new_archs": [space.format(a) for a in new]})
         tell({"phase": "round", **{k: v for k, v in rounds[-1].items() if k != "new_archs"}})
         pool = keep + new
         train(cfg.epochs_per_round)
-    acc = net.evaluate(pool)
-    order = np.argsort(-acc, kind="stable")
+    acc, rank = score(pool)
+    order = np.argsort(-rank, kind="stable")
     best = pool[order[0]]
     reranked = []
     if cfg.rerank_top:
@@ -187,19 +194,24 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     return NAOWSResult(best=tuple(best), best_arch=space.format(best),
                        best_supernet_acc=float(acc[pool.index(best)]), pool=[space.format(a) for a in pool],
                        pool_acc=[float(v) for v in acc], rounds=rounds, config=asdict(cfg),
-                       wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, reranked=reranked)
+                       wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, reranked=reranked,
+                       pool_score=[float(v) for v in rank])
 
 
 def _rerank(top: list, net, cfg: NAOWSConfig):
-    """PT-V1's last step: train each of ``top`` from scratch for ``rerank_epochs`` (the digits-table
-    recipe, seed ``cfg.seed + 1``) and return the best by validation accuracy, with every result."""
+    """PT-V1's last step: train each of ``top`` from scratch for ``rerank_epochs`` with the digits-table
+    recipe (``naoviz.child.presets`` ``digits-table``: batch 64, lr 0.05 cosine, weight decay 3e-4; the
+    supernet's width and depth, seed ``cfg.seed + 1``) and return the best by validation accuracy, with every
+    result. The recipe is the table's, not the supernet's (whose lr may differ)."""
     from naoviz.child import NetOptions, TrainConfig, train_child
-    sc = net.config
+    from naoviz.child.presets import PRESETS
+    sc, recipe = net.config, PRESETS["digits-table"]
     out = []
     for arch in top:
         r = train_child(net.space.name, arch, net.data,
-                        TrainConfig(epochs=cfg.rerank_epochs, batch_size=sc.batch_size, lr=sc.lr, seed=cfg.seed + 1,
-                                    device=sc.device, progress=False),
+                        TrainConfig(epochs=cfg.rerank_epochs, batch_size=recipe.batch_size, lr=recipe.lr,
+                                    weight_decay=recipe.weight_decay, seed=cfg.seed + 1, device=sc.device,
+                                    progress=False),
                         NetOptions(channels=sc.channels, cells=sc.cells))
         out.append({"arch": net.space.format(arch), "valid_acc": r.valid_acc, "train_time_s": r.wall_time_s})
     best = max(range(len(top)), key=lambda i: (out[i]["valid_acc"], -i))

@@ -1,0 +1,123 @@
+"""How well one supernet recipe ranks the digits table: Kendall tau on seeded table classes, no search.
+
+    nice -n 19 python bench/supernet_tau.py [--supernet '{"epochs": 4, "lr": 0.02}'] [--train-epochs E]
+        [--classes 200] [--few-shot-edge 0 --few-shot-epochs 4] [--json]
+
+Trains ``OneShot(SupernetConfig(**supernet))`` for ``--train-epochs`` (default: the config's ``epochs``, the
+cosine length), then scores ``--classes`` classes (``table_sample(n, seed=0)``, the sample bench/supernet.py
+and bench/RESULTS.md use) with BatchNorm on the held-out batch's statistics (``bn_eval="batch"``) and with
+per-cell recalibrated running statistics (``bn_eval="recal"``), each by accuracy and by minus loss. Prints
+Kendall tau-b of each against the table's ``valid_acc``, next to a baseline from the same sample: the
+parameter-count proxy's tau, and each score's ratio to the first one (batch statistics, accuracy: the
+supernet's evaluation before this bench). With ``--few-shot-edge e`` the supernet trains ``--train-epochs``,
+then is copied into 5 sub-supernets (Zhao et al. 2021, few-shot NAS), sub-supernet o training
+``--few-shot-epochs`` more epochs on cells with op o on edge e only; each class is scored by the
+sub-supernet of its op on edge e (the cosine length covers both phases). One torch thread.
+"""
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import os
+import sys
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+
+def main() -> int:
+    p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--supernet", default="{}", help="SupernetConfig overrides as JSON")
+    p.add_argument("--train-epochs", type=int, default=None)
+    p.add_argument("--classes", type=int, default=200)
+    p.add_argument("--few-shot-edge", type=int, default=None, choices=range(6))
+    p.add_argument("--few-shot-epochs", type=int, default=4)
+    p.add_argument("--json", action="store_true")
+    args = p.parse_args()
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
+    import numpy as np
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.child.oneshot import OneShot, SupernetConfig
+    from naoviz.child.supernet import connected
+    from naoviz.experiments.supernet import correlations, table_sample
+    from naoviz.tables import load_benchmark
+
+    try:
+        over = json.loads(args.supernet)
+        cfg = SupernetConfig(**over).validate()
+    except (ValueError, TypeError) as exc:
+        print(f"--supernet: {exc}", file=sys.stderr)
+        return 2
+    few = args.few_shot_edge
+    train_epochs = args.train_epochs if args.train_epochs is not None else cfg.epochs
+    if few is not None:
+        cfg.epochs = train_epochs + args.few_shot_epochs
+
+    class Restricted(OneShot):
+        """Samples as OneShot, then sets edge ``fix[0]`` to op ``fix[1]`` (disconnected cells dropped)."""
+        fix = None
+
+        def sample_cells(self, rng, pool=None):
+            cells = super().sample_cells(rng, pool)
+            if self.fix is None:
+                return cells
+            e, o = self.fix
+            return [c for c in (c[:e] + (o,) + c[e + 1:] for c in cells) if connected(c)]
+
+    table = load_benchmark("nb201-digits")
+    archs = table_sample(args.classes, 0)
+    truth = np.asarray(table.metric("valid_acc", archs))
+    wall0, cpu0 = time.perf_counter(), time.process_time()
+    net = Restricted(cfg)
+    net.train(train_epochs)
+    nets = {None: net}
+    if few is not None:
+        for o in range(5):
+            sub = copy.deepcopy(net)
+            sub.fix = (few, o)
+            sub.train(args.few_shot_epochs)
+            nets[o] = sub
+    train_cpu = time.process_time() - cpu0
+    out = {"supernet": over, "train_epochs": train_epochs, "few_shot_edge": few,
+           "few_shot_epochs": args.few_shot_epochs if few is not None else 0, "classes": len(archs),
+           "train_cpu_s": train_cpu,
+           "tau_params_proxy": correlations(table.metric("params_M", archs), truth)["kendall_tau"]}
+    for mode in ("batch", "recal"):
+        acc, loss = np.zeros(len(archs)), np.zeros(len(archs))
+        c0 = time.process_time()
+        for key, sub in nets.items():
+            idx = list(range(len(archs))) if few is None else [i for i, a in enumerate(archs) if a[few] == key]
+            if not idx or (few is not None and key is None):
+                continue
+            sub.config.bn_eval = mode
+            s = sub.scores([archs[i] for i in idx])
+            acc[idx], loss[idx] = s["acc"], s["loss"]
+        out[mode] = {"tau_acc": correlations(acc, truth)["kendall_tau"],
+                     "tau_loss": correlations(-loss, truth)["kendall_tau"],
+                     "mean_acc": float(acc.mean()), "eval_cpu_s": time.process_time() - c0}
+    base = out["batch"]["tau_acc"]
+    for mode in ("batch", "recal"):
+        for k in ("acc", "loss"):
+            out[mode][f"ratio_{k}_vs_batch_acc"] = out[mode][f"tau_{k}"] / base if base else None
+    out["wall_s"], out["cpu_s"] = time.perf_counter() - wall0, time.process_time() - cpu0
+    if args.json:
+        print(json.dumps(out, indent=1))
+        return 0
+    print(f"supernet {json.dumps(over)}, {train_epochs} epochs"
+          + (f" + few-shot on edge {few}, {args.few_shot_epochs} epochs x 5" if few is not None else "")
+          + f"; Kendall tau vs table valid_acc on {len(archs)} classes (goal >= 0.5):")
+    for mode in ("batch", "recal"):
+        r = out[mode]
+        print(f"  BN {mode:5s}: accuracy {r['tau_acc']:.3f} (ratio {r['ratio_acc_vs_batch_acc']:.2f}), "
+              f"-loss {r['tau_loss']:.3f} (ratio {r['ratio_loss_vs_batch_acc']:.2f}); mean acc {r['mean_acc']:.1f} %, "
+              f"{r['eval_cpu_s']:.0f} s CPU to score")
+    print(f"  baseline: params proxy tau {out['tau_params_proxy']:.3f}; training {train_cpu:.0f} s CPU, "
+          f"all {out['wall_s']:.0f} s wall, {out['cpu_s']:.0f} s CPU")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
