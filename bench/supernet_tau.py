@@ -1,7 +1,7 @@
 """How well one supernet recipe ranks the digits table: Kendall tau on seeded table classes, no search.
 
     nice -n 19 python bench/supernet_tau.py [--supernet '{"epochs": 4, "lr": 0.02}'] [--train-epochs E]
-        [--classes 200] [--few-shot-edge 0 --few-shot-epochs 4] [--ensemble K] [--bn both|batch|recal] [--json]
+        [--classes 200] [--few-shot-edge 0 --few-shot-epochs 4] [--ensemble K] [--bn both|batch|recal] [--naswot] [--json]
 
 Trains ``OneShot(SupernetConfig(**supernet))`` for ``--train-epochs`` (default: the config's ``epochs``, the
 cosine length), then scores ``--classes`` classes (``table_sample(n, seed=0)``, the sample bench/supernet.py
@@ -15,7 +15,11 @@ then is copied into 5 sub-supernets (Zhao et al. 2021, few-shot NAS), sub-supern
 sub-supernet of its op on edge e (the cosine length covers both phases). With ``--ensemble K``, K supernets
 of seeds seed .. seed+K-1 (same recipe) each score every class; each member's tau is printed and the
 ensemble's (mean accuracy, mean loss over the K). Each mode also prints "loss+acc": the sum of the z-scores
-of minus loss and accuracy. ``--bn`` picks the BatchNorm modes scored (both by default). One torch thread.
+of minus loss and accuracy. ``--bn`` picks the BatchNorm modes scored (both by default). ``--naswot`` adds a zero-cost proxy next to the
+supernet: NASWOT (Mellor et al. 2021), log |det K| of the binary ReLU-input codes of 128 seeded training
+images on each cell's path of an *untrained* supernet of the same seed (a path is the standalone net), and
+"-loss+naswot", the sum of the z-scores of minus loss and NASWOT (equal weights, fixed before measuring).
+One torch thread.
 """
 from __future__ import annotations
 
@@ -39,6 +43,7 @@ def main() -> int:
     p.add_argument("--few-shot-epochs", type=int, default=4)
     p.add_argument("--ensemble", type=int, default=1)
     p.add_argument("--bn", default="both", choices=("both", "batch", "recal"))
+    p.add_argument("--naswot", action="store_true")
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
@@ -106,6 +111,9 @@ def main() -> int:
                 "tau_loss_acc": correlations(z(-loss) + z(acc), truth)["kendall_tau"],
                 "mean_acc": float(acc.mean())}
 
+    naswot = _naswot(cfg, archs) if args.naswot else None
+    if naswot is not None:
+        out["tau_naswot"] = correlations(naswot, truth)["kendall_tau"]
     modes = ("batch", "recal") if args.bn == "both" else (args.bn,)
     for mode in modes:
         accs, losses = [], []
@@ -122,6 +130,8 @@ def main() -> int:
             accs.append(acc)
             losses.append(loss)
         out[mode] = {**taus(np.mean(accs, 0), np.mean(losses, 0)), "eval_cpu_s": time.process_time() - c0}
+        if naswot is not None:
+            out[mode]["tau_loss_naswot"] = correlations(z(-np.mean(losses, 0)) + z(naswot), truth)["kendall_tau"]
         if args.ensemble > 1:
             out[mode]["members"] = [taus(a, l) for a, l in zip(accs, losses)]
     base = out[modes[0]]["tau_acc"]
@@ -141,12 +151,44 @@ def main() -> int:
         print(f"  BN {mode:5s}: accuracy {r['tau_acc']:.3f} (ratio {r['ratio_acc_vs_batch_acc']:.2f}), "
               f"-loss {r['tau_loss']:.3f} (ratio {r['ratio_loss_vs_batch_acc']:.2f}), loss+acc "
               f"{r['tau_loss_acc']:.3f}; mean acc {r['mean_acc']:.1f} %, {r['eval_cpu_s']:.0f} s CPU to score")
+        if naswot is not None:
+            print(f"    with NASWOT: -loss+naswot {r['tau_loss_naswot']:.3f} (NASWOT alone {out['tau_naswot']:.3f})")
         for k, m in enumerate(r.get("members", [])):
             print(f"    seed {cfg.seed + k}: accuracy {m['tau_acc']:.3f}, -loss {m['tau_loss']:.3f}, "
                   f"loss+acc {m['tau_loss_acc']:.3f}; mean acc {m['mean_acc']:.1f} %")
     print(f"  baseline: params proxy tau {out['tau_params_proxy']:.3f}; training {train_cpu:.0f} s CPU, "
           f"all {out['wall_s']:.0f} s wall, {out['cpu_s']:.0f} s CPU")
     return 0
+
+
+def _naswot(cfg, archs, batch: int = 128):
+    """NASWOT score per cell, ``(len(archs),)``: log |det K|, K = C C^T + (1 - C)(1 - C)^T summed over every
+    ReLU the path runs, C the (batch, features) 0/1 codes of the ReLU's input, on an untrained supernet."""
+    import numpy as np
+    import torch
+    from torch import nn
+    from naoviz.child.oneshot import OneShot
+    net = OneShot(cfg)
+    x_all, _ = net.data.train
+    idx = torch.randperm(len(x_all), generator=torch.Generator().manual_seed(cfg.seed + 13))[:batch]
+    x = net._prepare(x_all[idx])
+    state = {}
+
+    def hook(_module, inp, _out):
+        c = (inp[0].detach().reshape(inp[0].shape[0], -1) > 0).double()
+        state["K"] += c @ c.T + (1 - c) @ (1 - c).T
+
+    for m in net.model.modules():
+        if isinstance(m, nn.ReLU):
+            m.register_forward_hook(hook)
+    out = np.zeros(len(archs))
+    net.model.train()                 # BN on batch statistics, as the supernet trains
+    with torch.no_grad():
+        for i, arch in enumerate(archs):
+            state["K"] = torch.zeros(len(idx), len(idx), dtype=torch.float64)
+            net.model(x, net.space.coerce(arch))
+            out[i] = float(torch.linalg.slogdet(state["K"])[1])
+    return out
 
 
 if __name__ == "__main__":

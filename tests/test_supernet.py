@@ -201,7 +201,7 @@ def test_nao_ws_rerank_competes_the_top_and_every_round_best():
 def test_nao_ws_defaults_are_the_measured_recipe_and_validated():
     from naoviz.search.nao_ws import NAOWSConfig
     cfg = NAOWSConfig()
-    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 20, 4)
+    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 0, 4)
     assert cfg.total_epochs() == SupernetConfig().epochs == cfg.supernet_config().epochs == 10
     for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0},
                 {"warmup_epochs": 0}, {"rounds": 2.5}):

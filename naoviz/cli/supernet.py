@@ -32,9 +32,9 @@ def add_parser(sub) -> None:
     p.add_argument("--cells", type=int_in(1, 16), default=None, help="cells per stage N (default 1)")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
                    help="peak learning rate (default 0.02 on nb201, 0.1 on naonet-ws)")
-    p.add_argument("--rerank-top", type=int_in(0, 100), default=20,
+    p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
                    help="re-rank the top K of every evaluated cell (+ each round's best) by a short training "
-                        "from scratch (default 20; PT-V1: 5; 0: the supernet's best)")
+                        "from scratch (PT-V1: 5; default 0: the supernet's best)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
                    help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)

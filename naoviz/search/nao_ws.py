@@ -8,8 +8,8 @@ eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells a
 ``epochs_per_round`` more epochs. At the end every cell the search evaluated (the initial pool, every new cell,
 dropped ones included) is scored by the final supernet; the top ``rerank_top`` of them, plus each round's best
 (by that round's score; round 1's is the initial random pool's best), are re-ranked by a short training from
-scratch (PT-V1 re-ranks its top 5 that way) and the best is returned; ``rerank_top=0`` returns the best
-by the final supernet score. So the returned cell is never worse, by the method's own last measure, than the
+scratch (PT-V1 re-ranks its top 5 that way) and the best is returned; ``rerank_top=0`` (the default) returns
+the best by the final supernet score. So the returned cell is never worse, by the method's own last measure, than the
 initial pool's best. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space).
 Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17 cells), the
 supernet may sample the whole space rather than the pool (``train_on``), and the final choice is over every
@@ -35,8 +35,9 @@ class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
     set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
     defaults (:meth:`SupernetConfig.for_space`). Defaults: the best recipe measured on digits (bench/RESULTS.md,
-    "Issue 15 part 2"): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the final top 20
-    re-ranked by 4 epochs from scratch."""
+    "Issue 15 part 3"): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the best of every
+    evaluated cell by the final supernet, no re-ranking (a 4-epoch training from scratch ordered the candidates
+    worse than the supernet did)."""
 
     space: str = "nb201"
     pool_size: int = 100
@@ -48,7 +49,7 @@ class NAOWSConfig:
     n_new: int = 30
     max_eta: float = 50.0
     nao_preset: str = "fast"
-    rerank_top: int = 20             # 0: return the best by the final supernet score
+    rerank_top: int = 0              # 0: return the best by the final supernet score
     rerank_epochs: int = 4
     seed: int = 0
     supernet: dict = field(default_factory=dict)
