@@ -9,8 +9,8 @@ eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells a
 dropped ones included) is scored by the final supernet; the top ``rerank_top`` of them, plus each round's best
 (by that round's score; round 1's is the initial random pool's best), are re-ranked by a short training from
 scratch (PT-V1 re-ranks its top 5 that way) and the best is returned; ``rerank_top=0`` (the default) returns
-the best by the final supernet score. So the returned cell is never worse, by the method's own last measure, than the
-initial pool's best. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space).
+the best by the final supernet score. So the returned cell is never worse, by the method's own last measure,
+than the initial pool's best. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space).
 Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17 cells), the
 supernet may sample the whole space rather than the pool (``train_on``), and the final choice is over every
 evaluated cell, not only the final pool. Defaults: the recipe measured best on digits (docs/supernet.md).
