@@ -1,7 +1,8 @@
 """How well one supernet recipe ranks the digits table: Kendall tau on seeded table classes, no search.
 
     nice -n 19 python bench/supernet_tau.py [--supernet '{"epochs": 4, "lr": 0.02}'] [--train-epochs E]
-        [--classes 200] [--few-shot-edge 0 --few-shot-epochs 4] [--ensemble K] [--bn both|batch|recal] [--naswot] [--json]
+        [--classes 200] [--few-shot-edge 0 --few-shot-epochs 4] [--ensemble K] [--bn both|batch|recal]
+        [--naswot] [--json]
 
 Trains ``OneShot(SupernetConfig(**supernet))`` for ``--train-epochs`` (default: the config's ``epochs``, the
 cosine length), then scores ``--classes`` classes (``table_sample(n, seed=0)``, the sample bench/supernet.py
@@ -15,8 +16,8 @@ then is copied into 5 sub-supernets (Zhao et al. 2021, few-shot NAS), sub-supern
 sub-supernet of its op on edge e (the cosine length covers both phases). With ``--ensemble K``, K supernets
 of seeds seed .. seed+K-1 (same recipe) each score every class; each member's tau is printed and the
 ensemble's (mean accuracy, mean loss over the K). Each mode also prints "loss+acc": the sum of the z-scores
-of minus loss and accuracy. ``--bn`` picks the BatchNorm modes scored (both by default). ``--naswot`` adds a zero-cost proxy next to the
-supernet: NASWOT (Mellor et al. 2021), log |det K| of the binary ReLU-input codes of 128 seeded training
+of minus loss and accuracy. ``--bn`` picks the BatchNorm modes scored (both by default). ``--naswot`` adds a
+zero-cost proxy next to the supernet: NASWOT (Mellor et al. 2021), log |det K| of the binary ReLU-input codes of 128 seeded training
 images on each cell's path of an *untrained* supernet of the same seed (a path is the standalone net), and
 "-loss+naswot", the sum of the z-scores of minus loss and NASWOT (equal weights, fixed before measuring).
 One torch thread.
