@@ -17,10 +17,10 @@ sub-supernet of its op on edge e (the cosine length covers both phases). With ``
 of seeds seed .. seed+K-1 (same recipe) each score every class; each member's tau is printed and the
 ensemble's (mean accuracy, mean loss over the K). Each mode also prints "loss+acc": the sum of the z-scores
 of minus loss and accuracy. ``--bn`` picks the BatchNorm modes scored (both by default). ``--naswot`` adds a
-zero-cost proxy next to the supernet: NASWOT (Mellor et al. 2021), log |det K| of the binary ReLU-input codes of 128 seeded training
-images on each cell's path of an *untrained* supernet of the same seed (a path is the standalone net), and
-"-loss+naswot", the sum of the z-scores of minus loss and NASWOT (equal weights, fixed before measuring).
-One torch thread.
+zero-cost proxy next to the supernet: NASWOT (Mellor et al. 2021), log |det K| of the binary ReLU-input
+codes of 128 seeded training images on each cell's path of an *untrained* supernet of the same seed (a path
+is the standalone net), and "-loss+naswot", the sum of the z-scores of minus loss and NASWOT (equal weights,
+fixed before measuring). One torch thread.
 """
 from __future__ import annotations
 
