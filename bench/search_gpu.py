@@ -84,7 +84,8 @@ def main() -> int:
     per_round = max(0, total // (2 * max(args.rounds, 1)))             # half the epochs in the rounds
     warmup = max(1, total - per_round * args.rounds)
     cfg = NAOWSConfig(space=args.space, pool_size=args.pool, rounds=args.rounds, warmup_epochs=warmup, epochs_per_round=per_round,
-                      top_k=min(20, args.pool), n_new=min(30, args.pool - 1), supernet=base)
+                      top_k=min(20, args.pool), n_new=min(30, args.pool - 1), supernet=base,
+                      rerank_top=0)                       # the budget plan has no re-ranking in it
     del probe
     result = run_nao_ws(cfg, data=data)
     first = result.rounds[0] if result.rounds else {}

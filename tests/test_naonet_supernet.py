@@ -103,10 +103,10 @@ def test_nao_ws_on_naonet_ws():
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
     cfg = NAOWSConfig(space="naonet-ws", pool_size=6, rounds=1, warmup_epochs=1, epochs_per_round=0, top_k=3,
                       n_new=2, max_eta=20, seed=0, supernet={"data": "synthetic", "channels": 4, "eval_batch_size": 64},
-                      nao={"max_steps": 20})
+                      nao={"max_steps": 20}, rerank_top=0)
     result = run_nao_ws(cfg)
-    assert SPACE.validate(result.best) and result.best_arch in result.pool and len(result.pool) == 6
-    assert result.best_supernet_acc == max(result.pool_acc)
+    assert SPACE.validate(result.best) and result.best_arch in result.evaluated and len(result.pool) == 6
+    assert result.best_supernet_acc == result.evaluated_acc[int(np.argmax(result.evaluated_score))]
     assert result.rounds[0]["new"] <= 2 and all(SPACE.parse(a) for a in result.rounds[0]["new_archs"])
     with pytest.raises(ValueError, match="space"):
         NAOWSConfig(space="naonet", pool_size=6, n_new=2)
@@ -160,7 +160,7 @@ def test_cli_bad_input_is_one_line(extra, message, capsys):
 def test_naoviz_supernet_runs_nao_ws_on_naonet_ws(capsys):
     assert main(["supernet", "--space", "naonet-ws", "--data", "synthetic", "--channels", "4", "--pool", "6",
                  "--rounds", "1", "--warmup-epochs", "1", "--epochs-per-round", "0", "--top-k", "2", "--n-new", "2",
-                 "--no-progress", "--json"]) == 0
+                 "--rerank-top", "0", "--no-progress", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert SPACE.parse(out["best"]) and out["search"]["config"]["space"] == "naonet-ws"
     assert "best_rank" not in out                            # no ground-truth table for naonet-ws

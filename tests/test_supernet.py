@@ -136,28 +136,78 @@ def test_fair_sampling_uses_every_op_of_every_edge_once_per_group():
     assert all(sorted(c[e] for c in cells) == [0, 1, 2, 3, 4] for e in range(6))
 
 
+def test_sandwich_sampling_adds_the_largest_and_smallest_cell_to_a_fair_group():
+    from naoviz.child.oneshot import LARGEST, SMALLEST
+    net = OneShot(SupernetConfig(**{**TINY, "sampling": "sandwich", "paths_per_step": 5, "skip_disconnected": False}))
+    cells = net.sample_cells(np.random.default_rng(0))
+    assert cells[:2] == [LARGEST, SMALLEST] and len(cells) == 7 and connected(SMALLEST)
+    assert all(sorted(c[e] for c in cells[2:]) == [0, 1, 2, 3, 4] for e in range(6))
+    with pytest.raises(ValueError, match="sampling"):
+        SupernetConfig.for_space("naonet-ws", sampling="sandwich", paths_per_step=5)
+
+
 def test_config_refuses_bad_fields():
     for bad in ({"sampling": "x"}, {"paths_per_step": 3}, {"epochs": 0}, {"lr": float("nan")},
                 {"channels": True}, {"data": "mnist"}, {"bn_eval": "running"}, {"recal_batches": 0},
-                {"score": "top1"}):
+                {"score": "top1"}, {"eval_views": 0}, {"eval_views": 82}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             SupernetConfig(**bad).validate()
 
 
-def test_nao_ws_runs_end_to_end_on_digits_and_returns_a_valid_cell():
+SMALL_WS = dict(pool_size=10, top_k=4, n_new=3, max_eta=20, seed=0,
+                supernet={"channels": 4, "batch_size": 128, "eval_batch_size": 120, "sampling": "uniform",
+                          "paths_per_step": 1}, nao={"max_steps": 40})
+
+
+def test_nao_ws_runs_end_to_end_on_digits_and_returns_the_best_evaluated_cell():
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
     events = []
-    cfg = NAOWSConfig(pool_size=10, rounds=1, warmup_epochs=1, epochs_per_round=1, top_k=4, n_new=3, max_eta=20,
-                      seed=0, supernet={"channels": 4, "batch_size": 128, "eval_batch_size": 120, "sampling": "uniform",
-                                        "paths_per_step": 1}, nao={"max_steps": 40})
+    cfg = NAOWSConfig(rounds=1, warmup_epochs=1, epochs_per_round=1, rerank_top=0, **SMALL_WS)
     result = run_nao_ws(cfg, progress=events.append)
     best = SPACE.validate(result.best)
-    assert connected(best) and result.best_arch in result.pool and len(result.pool) == 10
-    top = int(np.argmax(result.pool_score))           # score "loss" (the default): minus the held-out loss
-    assert result.best_arch == result.pool[top] and result.best_supernet_acc == result.pool_acc[top]
+    assert connected(best) and len(result.pool) == 10 and not result.reranked
+    # the final choice is over every evaluated cell (initial pool and new cells, dropped ones included)
+    assert len(result.evaluated) == 10 + result.rounds[0]["new"] and set(result.pool) <= set(result.evaluated)
+    top = int(np.argmax(result.evaluated_score))      # score "loss" (the default): minus the held-out loss
+    assert result.best_arch == result.evaluated[top] and result.best_supernet_acc == result.evaluated_acc[top]
+    initial_best = result.evaluated.index(result.rounds[0]["best"])
+    assert result.evaluated_score[top] >= result.evaluated_score[initial_best]
+    for arch, acc, score in zip(result.pool, result.pool_acc, result.pool_score):   # same final supernet
+        i = result.evaluated.index(arch)
+        assert (acc, score) == (result.evaluated_acc[i], result.evaluated_score[i])
     assert all(v < 0 for v in result.pool_score)
-    assert len({SPACE.canonical(SPACE.parse(a)) for a in result.pool}) == 10
+    assert len({SPACE.canonical(SPACE.parse(a)) for a in result.evaluated}) == len(result.evaluated)
     assert [e["phase"] for e in events][-1] == "done" and result.rounds[0]["new"] <= 3
+
+
+def test_nao_ws_rerank_competes_the_top_and_every_round_best():
+    """With re-ranking, the candidates are the top ``rerank_top`` of every evaluated cell by the final supernet
+    plus each round's best (the initial pool's best among them); the returned cell is the best re-ranked one,
+    so never worse by that measure than the initial pool's best."""
+    from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
+    cfg = NAOWSConfig(rounds=2, warmup_epochs=1, epochs_per_round=1, rerank_top=2, rerank_epochs=1, **SMALL_WS)
+    result = run_nao_ws(cfg)
+    order = np.argsort(-np.asarray(result.evaluated_score), kind="stable")
+    top2 = [result.evaluated[i] for i in order[:2]]
+    bests = [r["best"] for r in result.rounds]
+    assert result.candidates == list(dict.fromkeys(top2 + bests))
+    assert [r["arch"] for r in result.reranked] == result.candidates
+    accs = {r["arch"]: r["valid_acc"] for r in result.reranked}
+    assert result.best_arch in result.candidates and accs[result.best_arch] == max(accs.values())
+    assert accs[result.best_arch] >= accs[result.rounds[0]["best"]]
+    assert result.best_arch in result.evaluated
+
+
+def test_nao_ws_defaults_are_the_measured_recipe_and_validated():
+    from naoviz.search.nao_ws import NAOWSConfig
+    cfg = NAOWSConfig()
+    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 0, 4)
+    assert cfg.total_epochs() == SupernetConfig().epochs == cfg.supernet_config().epochs == 10
+    for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0},
+                {"warmup_epochs": 0}, {"rounds": 2.5}):
+        with pytest.raises(ValueError, match=next(iter(bad))) as info:
+            NAOWSConfig(**bad)
+        assert "\n" not in str(info.value)
 
 
 def test_supernet_evaluator_through_a_searcher_and_rebuilt_from_its_description():
@@ -176,3 +226,22 @@ def test_supernet_evaluator_through_a_searcher_and_rebuilt_from_its_description(
     assert not SupernetEvaluator(metric="valid_loss", **TINY).maximize            # a loss is minimised
     with pytest.raises(ValueError, match="metric"):
         SupernetEvaluator(metric="cifar10_test_acc")
+
+
+def test_eval_views_score_shifted_copies_of_the_held_out_batches():
+    from naoviz.child.oneshot import _shift, _view_offsets
+    offsets = _view_offsets(1)
+    assert offsets[0] == (0, 0) and len(set(offsets)) == 9 and max(max(abs(a), abs(b)) for a, b in offsets) == 1
+    x = torch.arange(2 * 1 * 3 * 4, dtype=torch.float32).view(2, 1, 3, 4)
+    moved = _shift(x, 1, -1)                          # down one row, left one column, zeros shifted in
+    assert torch.equal(moved[:, :, 1:, :-1], x[:, :, :-1, 1:]) and moved[:, :, 0].abs().sum() == 0
+    assert moved[:, :, :, -1].abs().sum() == 0
+    one = OneShot(SupernetConfig(**TINY))
+    three = OneShot(SupernetConfig(**TINY, eval_views=3))
+    assert len(three._eval["valid"]) == 3 * len(one._eval["valid"])
+    assert torch.equal(three._eval["valid"][0][0], one._eval["valid"][0][0])     # the unshifted images first
+    archs = SPACE.sample(3, seed=2)
+    s = three.scores(archs)
+    assert s["acc"].shape == (3,) and (s["loss"] > 0).all()
+    with pytest.raises(ValueError, match="eval_views"):       # synthetic pads its crops by 1: 9 shifts at most
+        OneShot(SupernetConfig(**TINY, eval_views=10))

@@ -3,7 +3,8 @@
 ``OneShot(config).train(epochs, pool)`` runs SGD where every step draws ``paths_per_step`` cells (uniform
 over the space, or over ``pool`` as NAO-WS does) and sums their gradients on the same batch;
 ``fair`` sampling makes those cells a random permutation of the ops on every edge, so each op of each edge
-is trained exactly once per step (FairNAS). ``config.space`` picks the network: ``nb201``
+is trained exactly once per step (FairNAS); ``sandwich`` (NB201) adds the largest and the smallest cell to
+every step (BigNAS's sandwich rule). ``config.space`` picks the network: ``nb201``
 (:mod:`naoviz.child.supernet`) or ``naonet-ws`` (:mod:`naoviz.child.naonet_supernet`). ``scores(archs)``
 is the accuracy (%) and mean cross-entropy of each cell on fixed, seeded held-out batches, BatchNorm on the
 held-out batch's statistics or (``bn_eval="recal"``) on running statistics recalibrated per cell on fixed
@@ -28,7 +29,7 @@ from naoviz.evaluate import Evaluator
 from naoviz.spaces import get_space
 from naoviz.spaces.nb201 import EDGES, OPS
 
-SAMPLINGS = ("uniform", "fair")
+SAMPLINGS = ("uniform", "fair", "sandwich")
 BN_EVALS = ("batch", "recal")
 SCORES = ("acc", "loss")
 SPACES = ("nb201", "naonet-ws")
@@ -58,11 +59,13 @@ class SupernetConfig:
     momentum: float = 0.9
     weight_decay: float = 3e-4
     grad_clip: float = 5.0
-    sampling: str = "fair"           # uniform: independent cells; fair: a permutation of ops per edge
+    sampling: str = "fair"           # uniform: independent cells; fair: a permutation of ops per edge;
+    #                                  sandwich (NB201): fair + the largest and smallest cell every step
     paths_per_step: int = 5          # cells whose gradients are summed in one step
     skip_disconnected: bool = True   # never train a cell whose output does not depend on its input
     eval_batch_size: int = 360
     eval_batches: int = 1            # held-out batches per cell (drawn once, seeded)
+    eval_views: int = 1              # shifted copies of each held-out batch (1: the images alone; test-time aug)
     bn_eval: str = "batch"           # batch: BN on the eval batch's statistics; recal: running stats per cell
     recal_batches: int = 4           # bn_eval=recal: training batches (of batch_size, seeded) per cell
     score: str = "loss"              # what ranks cells (rank_scores, NAO-WS): loss (-cross-entropy) or acc
@@ -101,7 +104,7 @@ class SupernetConfig:
         for name, lo, hi in (("channels", 1, 256), ("cells", 1, 16), ("epochs", 1, 10_000),
                              ("batch_size", 2, 65_536), ("paths_per_step", 1, 100),
                              ("eval_batch_size", 2, 100_000), ("eval_batches", 1, 10_000),
-                             ("recal_batches", 1, 10_000), ("seed", 0, MAX_SEED),
+                             ("recal_batches", 1, 10_000), ("eval_views", 1, 81), ("seed", 0, MAX_SEED),
                              ("threads", 1, 256)):
             if not is_int(getattr(self, name)) or not lo <= getattr(self, name) <= hi:
                 bad(name, f"an int in {lo}..{hi}")
@@ -118,8 +121,10 @@ class SupernetConfig:
             bad("bn_eval", f"one of {', '.join(BN_EVALS)}")
         if not isinstance(self.score, str) or self.score not in SCORES:
             bad("score", f"one of {', '.join(SCORES)}")
-        if self.sampling == "fair" and self.paths_per_step % len(OPS):
-            bad("paths_per_step", f"a multiple of {len(OPS)} with fair sampling")
+        if self.sampling in ("fair", "sandwich") and self.paths_per_step % len(OPS):
+            bad("paths_per_step", f"a multiple of {len(OPS)} with {self.sampling} sampling")
+        if self.sampling == "sandwich" and self.space != "nb201":
+            bad("sampling", "fair or uniform with space naonet-ws (sandwich is NB201's)")
         for name in ("affine", "skip_disconnected", "channels_last"):
             if not isinstance(getattr(self, name), bool):
                 bad(name, "true or false")
@@ -150,6 +155,31 @@ def _fair_cells(rng: np.random.Generator, n: int, skip_disconnected: bool) -> li
         out += [tuple(int(v) for v in row) for row in perms
                 if connected(tuple(row)) or not skip_disconnected]
     return out
+
+
+def _view_offsets(pad: int) -> list[tuple[int, int]]:
+    """The shifts (dy, dx) of the held-out views, |dy|, |dx| <= ``pad`` (the training crop's padding): the
+    unshifted images first, then nearer shifts before farther ones, in a fixed order."""
+    return sorted(((dy, dx) for dy in range(-pad, pad + 1) for dx in range(-pad, pad + 1)),
+                  key=lambda o: (abs(o[0]) + abs(o[1]), max(abs(o[0]), abs(o[1])), -o[0], -o[1]))
+
+
+def _shift(x: torch.Tensor, dy: int, dx: int) -> torch.Tensor:
+    """``x`` (B, C, H, W) moved by (dy, dx) pixels, zeros shifted in: one of the training crop's offsets."""
+    if not dy and not dx:
+        return x
+    p = max(abs(dy), abs(dx))
+    h, w = x.shape[-2:]
+    xp = nn.functional.pad(x, (p,) * 4)
+    out = xp[..., p - dy:p - dy + h, p - dx:p - dx + w]
+    return out.contiguous(memory_format=torch.channels_last) if x.is_contiguous(
+        memory_format=torch.channels_last) and not x.is_contiguous() else out.contiguous()
+
+
+# The sandwich rule's two extra cells per step (BigNAS; here by the number of weighted ops): the largest
+# (a 3x3 convolution on every edge) and the smallest connected one (one skip edge 0 -> 3, the rest none).
+LARGEST = tuple([OPS.index("nor_conv_3x3")] * len(EDGES))
+SMALLEST = tuple(OPS.index("skip_connect") if (s, d) == (0, 3) else OPS.index("none") for s, d in EDGES)
 
 
 class OneShot:
@@ -197,7 +227,11 @@ class OneShot:
             if len(idx) == 0:
                 break
             batches.append((self._prepare(x[idx]), y[idx].to(self.device)))
-        return batches
+        offsets = _view_offsets(self.data.augment.get("crop_pad", 0))
+        if c.eval_views > len(offsets):
+            raise ValueError(f"supernet: eval_views must be <= {len(offsets)} for data {self.data.name} "
+                             f"(shifts by <= its crop padding), got {c.eval_views}")
+        return [(_shift(xb, dy, dx), yb) for dy, dx in offsets[:c.eval_views] for xb, yb in batches]
 
     def _prepare(self, x_uint8: torch.Tensor) -> torch.Tensor:
         x = (x_uint8.to(self.device).float() - self.mean) / self.std
@@ -218,6 +252,8 @@ class OneShot:
             return (fair_cells if c.sampling == "fair" else uniform_cells)(rng, c.paths_per_step, self.space)
         if c.sampling == "fair":
             return _fair_cells(rng, c.paths_per_step, c.skip_disconnected)
+        if c.sampling == "sandwich":
+            return [LARGEST, SMALLEST] + _fair_cells(rng, c.paths_per_step, c.skip_disconnected)
         return _uniform_cells(rng, c.paths_per_step, c.skip_disconnected)
 
     def connected(self, arch) -> bool:

@@ -15,10 +15,10 @@ def add_parser(sub) -> None:
     p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"],
                    help="digits (default) | cifar10 | cifar100 | synthetic")
     p.add_argument("--pool", type=int_in(2, 6466), default=100, help="cells in the NAO-WS pool (default 100)")
-    p.add_argument("--rounds", type=int_in(0, 1000), default=4, help="NAO rounds (default 4)")
-    p.add_argument("--warmup-epochs", type=int_in(1, 10_000), default=12,
-                   help="supernet epochs before the first round (default 12)")
-    p.add_argument("--epochs-per-round", type=int_in(0, 10_000), default=2, help="supernet epochs per round")
+    p.add_argument("--rounds", type=int_in(0, 1000), default=3, help="NAO rounds (default 3)")
+    p.add_argument("--warmup-epochs", type=int_in(1, 10_000), default=4,
+                   help="supernet epochs before the first round (default 4)")
+    p.add_argument("--epochs-per-round", type=int_in(0, 10_000), default=2, help="supernet epochs per round (default 2)")
     p.add_argument("--top-k", type=int_in(1, 6466), default=20, help="NAO seeds per round")
     p.add_argument("--n-new", type=int_in(0, 6466), default=30, help="new cells per round (< --pool)")
     p.add_argument("--max-eta", type=float_in(0.0, 1e6, lo_open=True), default=50.0, help="largest step size")
@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
                    help="peak learning rate (default 0.02 on nb201, 0.1 on naonet-ws)")
     p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
-                   help="re-rank the final top K by a short training from scratch (PT-V1: 5)")
+                   help="re-rank the top K of every evaluated cell (+ each round's best) by a short training "
+                        "from scratch (PT-V1: 5; default 0: the supernet's best)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
                    help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)

@@ -83,8 +83,8 @@ def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, 
     # NAO step: random search with weight sharing) and a uniformly random class (its expected top %)
     if result.rounds:
         out["initial_pool_best_rank"] = table_rank(table.space.parse(result.rounds[0]["best"]), "valid_acc", table)
-    if result.reranked:     # what the supernet alone would have returned (its best of the final pool)
-        top = result.pool[int(np.argmax(result.pool_score))]
+    if result.reranked:     # what the supernet alone would have returned (its best of every evaluated cell)
+        top = result.evaluated[int(np.argmax(result.evaluated_score))]
         out["supernet_best"] = top
         out["supernet_best_rank"] = table_rank(table.space.parse(top), "valid_acc", table)
     out["random_class_expected_top_pct"] = expected_random_top_pct(table)

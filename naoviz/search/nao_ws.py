@@ -5,11 +5,15 @@ A seeded pool of random connected cells; the supernet (:class:`naoviz.child.ones
 ``warmup_epochs``; then each of ``rounds`` rounds evaluates the pool with the shared weights, fits NAO on those
 accuracies (warm start), moves the top-``top_k`` seeds along the predictor's gradient (``NAO.generate``:
 eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells and trains the supernet
-``epochs_per_round`` more epochs. The final pool is evaluated and the best cell returned. ``space`` picks the
-supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space). Departures from PT-V1, all options: the pool is
-smaller (NB201 has 6,466 classes, not 10^17 cells), the supernet may sample the whole space rather than the pool
-(``train_on``), and the final top ``rerank_top`` may be re-ranked by a short training from scratch
-(PT-V1 re-ranks its top 5 that way).
+``epochs_per_round`` more epochs. At the end every cell the search evaluated (the initial pool, every new cell,
+dropped ones included) is scored by the final supernet; the top ``rerank_top`` of them, plus each round's best
+(by that round's score; round 1's is the initial random pool's best), are re-ranked by a short training from
+scratch (PT-V1 re-ranks its top 5 that way) and the best is returned; ``rerank_top=0`` (the default) returns
+the best by the final supernet score. So the returned cell is never worse, by the method's own last measure,
+than the initial pool's best. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space).
+Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17 cells), the
+supernet may sample the whole space rather than the pool (``train_on``), and the final choice is over every
+evaluated cell, not only the final pool. Defaults: the recipe measured best on digits (docs/supernet.md).
 """
 from __future__ import annotations
 
@@ -30,19 +34,22 @@ SPACES = ("nb201", "naonet-ws")
 class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
     set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
-    defaults (:meth:`SupernetConfig.for_space`)."""
+    defaults (:meth:`SupernetConfig.for_space`). Defaults: the best recipe measured on digits (bench/RESULTS.md,
+    "Issue 15 part 3"): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the best of every
+    evaluated cell by the final supernet, no re-ranking (a 4-epoch training from scratch ordered the candidates
+    worse than the supernet did)."""
 
     space: str = "nb201"
     pool_size: int = 100
-    rounds: int = 4
-    warmup_epochs: int = 12
+    rounds: int = 3
+    warmup_epochs: int = 4
     epochs_per_round: int = 2
     train_on: str = "space"
     top_k: int = 20
     n_new: int = 30
     max_eta: float = 50.0
     nao_preset: str = "fast"
-    rerank_top: int = 0
+    rerank_top: int = 0              # 0: return the best by the final supernet score
     rerank_epochs: int = 4
     seed: int = 0
     supernet: dict = field(default_factory=dict)
@@ -111,6 +118,10 @@ class NAOWSResult:
     cpu_s: float
     reranked: list = field(default_factory=list)
     pool_score: list = field(default_factory=list)     # the ranking score (= pool_acc with score "acc")
+    evaluated: list = field(default_factory=list)      # every cell the search evaluated, first seen first
+    evaluated_acc: list = field(default_factory=list)  # their final supernet accuracy (%)
+    evaluated_score: list = field(default_factory=list)  # their final supernet ranking score
+    candidates: list = field(default_factory=list)     # the cells the final choice was made over
 
     def to_dict(self) -> dict:
         return asdict(self)
@@ -147,6 +158,8 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
         raise ValueError(f"oneshot: a {space.name} supernet for a NAO-WS search of {cfg.space}")
     pool = _random_pool(space, cfg.pool_size, rng, connected)
     seen = {space.canonical(a) for a in pool}
+    evaluated = list(pool)                        # every cell ever in the pool, in order of first appearance
+    round_best = []                               # each round's best by that round's score
 
     def tell(event: dict) -> None:
         if progress is not None:
@@ -176,6 +189,8 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
                if connected(g.arch) and space.canonical(g.arch) not in seen]
         for a in new:
             seen.add(space.canonical(a))
+        evaluated += new
+        round_best.append(pool[order[0]])
         keep = [pool[i] for i in order[:len(pool) - len(new)]]
         rounds.append({"round": r + 1, "pool_best_acc": float(acc[order[0]]), "pool_mean_acc": float(acc.mean()),
                        "pool_best_score": float(rank[order[0]]),
@@ -184,18 +199,38 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
         tell({"phase": "round", **{k: v for k, v in rounds[-1].items() if k != "new_archs"}})
         pool = keep + new
         train(cfg.epochs_per_round)
-    acc, rank = score(pool)
-    order = np.argsort(-rank, kind="stable")
-    best = pool[order[0]]
-    reranked = []
-    if cfg.rerank_top:
-        best, reranked = _rerank([pool[i] for i in order[:cfg.rerank_top]], net, cfg)
+    acc_all, rank_all = score(evaluated)
+    index = {space.canonical(a): i for i, a in enumerate(evaluated)}
+    at = [index[space.canonical(a)] for a in pool]
+    acc, rank = acc_all[at], rank_all[at]
+    best, reranked, candidates = _final_choice(evaluated, rank_all, round_best, net, cfg)
     tell({"phase": "done", "best": space.format(best)})
     return NAOWSResult(best=tuple(best), best_arch=space.format(best),
-                       best_supernet_acc=float(acc[pool.index(best)]), pool=[space.format(a) for a in pool],
+                       best_supernet_acc=float(acc_all[index[space.canonical(best)]]),
+                       pool=[space.format(a) for a in pool],
                        pool_acc=[float(v) for v in acc], rounds=rounds, config=asdict(cfg),
                        wall_s=time.perf_counter() - wall0, cpu_s=time.process_time() - cpu0, reranked=reranked,
-                       pool_score=[float(v) for v in rank])
+                       pool_score=[float(v) for v in rank], evaluated=[space.format(a) for a in evaluated],
+                       evaluated_acc=[float(v) for v in acc_all], evaluated_score=[float(v) for v in rank_all],
+                       candidates=[space.format(a) for a in candidates])
+
+
+def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg: NAOWSConfig):
+    """The returned cell, the re-ranking log and the candidates. Without re-ranking: the best of ``evaluated``
+    by the final supernet ``score`` (higher = better, ``(len(evaluated),)``; ties: first seen). With it: the
+    top ``rerank_top`` by that score, then each round's best not among them (``round_best``, so the initial
+    pool's best always competes), re-ranked by :func:`_rerank`."""
+    order = np.argsort(-score, kind="stable")
+    if not cfg.rerank_top:
+        return evaluated[order[0]], [], [evaluated[order[0]]]
+    space = net.space
+    candidates, keys = [], set()
+    for a in [evaluated[i] for i in order[:cfg.rerank_top]] + list(round_best):
+        if space.canonical(a) not in keys:
+            keys.add(space.canonical(a))
+            candidates.append(a)
+    best, reranked = _rerank(candidates, net, cfg)
+    return best, reranked, candidates
 
 
 def _rerank(top: list, net, cfg: NAOWSConfig):
