@@ -13,7 +13,7 @@ from naoviz.evaluate import TableEvaluator
 from naoviz.nao import NAO, NAOConfig, semi
 from naoviz.nao.train import epd_losses
 from naoviz.search import make_searcher
-from naoviz.search.nao_search import NAOSearchConfig
+from naoviz.search.nao_search import PRESETS, NAOSearchConfig
 
 torch.set_num_threads(1)
 
@@ -126,3 +126,14 @@ def test_semi_search_is_seeded_and_off_by_default(nb201_table):
     assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
     plain = make_searcher("nao", config={**SEMI, "pretrain_cells": 0, "pseudo_cells": 0}).run(ev, 25, 3, progress=False)
     assert [r.arch for r in plain.history[:10]] == [r.arch for r in runs[0].history[:10]]   # same random pool
+
+
+def test_only_the_semi_preset_trains_on_unlabelled_cells():
+    for name, values in PRESETS.items():
+        cfg = NAOSearchConfig(**values)
+        assert (cfg.pretrain_cells > 0 and cfg.pseudo_cells > 0) == (name == "semi"), name
+    semi_cfg = dict(PRESETS["semi"])
+    for k in ("pretrain_cells", "pretrain_epochs", "pretrain_seed", "pseudo_cells", "pseudo_epochs",
+              "pseudo_weight", "pseudo_until"):
+        semi_cfg.pop(k)
+    assert semi_cfg == PRESETS["trust"]                  # semi is trust plus the unlabelled cells

@@ -169,6 +169,11 @@ PRESETS: dict[str, dict] = {
     "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                   eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
 }
+# ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search.md "Unlabelled cells"):
+# the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
+# (weight 0.5, 5 epochs) after every fit.
+PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
+                       pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
 
 
 class NAOSearch(Searcher):
