@@ -171,3 +171,17 @@ def test_search_and_compare_under_constraints(tmp_path, capsys, nb201_table):
         assert hw["feasible_frac"] == np.mean([r["hw"]["feasible_frac"]["30"] for r in a["runs"]])
     assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--constraint", "bogus<=1"]) == 2
     assert "--constraint" in capsys.readouterr().err
+
+
+def test_help_names_every_nao_preset(capsys):
+    """The CLI spells the preset names without importing the search code; they must stay the real ones."""
+    from naoviz.cli.search import NAO_PRESETS
+    from naoviz.search.nao_search import PRESETS
+    assert tuple(PRESETS) == NAO_PRESETS
+    try:
+        main(["search", "--help"])
+    except SystemExit as e:
+        assert e.code == 0
+    out = " ".join(capsys.readouterr().out.split())
+    for name in PRESETS:
+        assert name in out.split("NAO search preset:")[1].split("(docs/search.md)")[0]

@@ -14,6 +14,9 @@ SPACES = [*TABLE_SPACES, "naonet", "naonet-ws"]        # naonet spaces: --evalua
 RUN_OPTIONS = ("space", "algo", "queries", "seed", "metric", "report", "preset", "config", "delay")  # stored with a run
 MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is checked once it is known
 MAX_SEEDS = 10_000
+# naoviz.search.nao_search.PRESETS' names, spelled here so that parsing imports no search code (a test
+# keeps the two in step)
+NAO_PRESETS = ("paper", "default", "fast", "step", "trust")
 
 
 def add_parser(sub) -> None:
@@ -30,7 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
-                   help="NAO search preset: paper | default | fast")
+                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (docs/search.md)")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
     p.add_argument("--store", default=None, type=path_arg,
@@ -62,10 +65,11 @@ def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
     c.add_argument("--space", default="nb201", choices=SPACES)
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
-                   help="comma list; nao:paper selects a NAO preset")
+                   help="comma list of nao, re, rs, ls; nao:PRESET picks a NAO preset (" + ", ".join(NAO_PRESETS) + ")")
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100)
-    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds (0..N-1)")
-    c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0)
+    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
+    c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0,
+                   help="the first seed (default 0); e.g. 10 with --seeds 20 runs the held-out seeds 10-29")
     c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200))
     c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy)")
