@@ -69,8 +69,12 @@ class Adam:
             p.addcdiv_(exp_avg, denom, value=-step_size)
 
 
-def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float) -> dict:
+def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float,
+               weights: Optional[torch.Tensor] = None) -> dict:
     """MSE of every predictor head against the targets, token NLL of the decoder, and their mix.
+
+    ``weights`` ``(B,)`` (optional, e.g. pseudo-labelled cells down-weighted): the predictor MSE becomes the
+    weighted mean over samples; the decoder NLL stays unweighted.
 
     Targets ``(B,)``, or ``(B, 1 + C)`` for a model with cost heads (``out["costs"]`` (B, C)): column 0 is
     the accuracy target, the others the cost targets, whose MSE joins the predictor's."""
@@ -79,7 +83,11 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
         cost_mse = F.mse_loss(out["costs"], cost_targets)
     else:
         cost_mse = None
-    mse = F.mse_loss(out["heads"], targets.unsqueeze(-1).expand_as(out["heads"]))
+    if weights is None:
+        mse = F.mse_loss(out["heads"], targets.unsqueeze(-1).expand_as(out["heads"]))
+    else:
+        err = (out["heads"] - targets.unsqueeze(-1)).pow(2).mean(dim=-1)                  # (B,)
+        mse = (err * weights).sum() / weights.sum().clamp_min(1e-12)
     if cost_mse is not None:
         mse = mse + cost_mse
     nll = F.nll_loss(out["log_probs"].flatten(0, 1), tokens.flatten())
@@ -89,8 +97,9 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
 def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
               callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu",
-              threads: Optional[int] = None) -> list[dict]:
-    """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1].
+              threads: Optional[int] = None, weights: Optional[np.ndarray] = None) -> list[dict]:
+    """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1]
+    (``weights`` (n,): optional per-sample weights of the predictor loss, see ``epd_losses``).
 
     Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
     logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch (the caller
@@ -99,6 +108,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
     n, draws, _ = pools.shape
     pools_t = torch.as_tensor(pools, dtype=torch.long, device=device)
     targets_t = torch.as_tensor(np.asarray(targets, dtype=np.float32), device=device)
+    weights_t = None if weights is None else torch.as_tensor(np.asarray(weights, dtype=np.float32), device=device)
     rng = np.random.default_rng(seed)
     opt = Adam(model.parameters(), lr=lr, weight_decay=weight_decay)
     history: list[dict] = []
@@ -121,7 +131,9 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
                 sums = {"loss": 0.0, "mse": 0.0, "nll": 0.0}
                 for b in range(0, n, batch_size):
                     tokens = tokens_all[b:b + batch_size]
-                    losses = epd_losses(model(tokens), tokens, targets_t[perm[b:b + batch_size]], trade_off)
+                    idx = perm[b:b + batch_size]
+                    losses = epd_losses(model(tokens), tokens, targets_t[idx], trade_off,
+                                        None if weights_t is None else weights_t[idx])
                     opt.zero_grad(set_to_none=True)
                     losses["loss"].backward()
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)

@@ -54,6 +54,15 @@ class NAOSearchConfig:
         ``eta_init``, so the trust region widens and narrows the decoder's sampling with the step.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
+    pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
+        0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
+        sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
+        config, these three) under $NAOVIZ_CACHE/pretrain, and every search starts from them
+        (``naoviz.nao.semi``).
+    pseudo_cells / pseudo_epochs / pseudo_weight / pseudo_until: SemiNAS pseudo-labels (0 cells: off): after
+        each fit, ``pseudo_cells`` seeded unevaluated cells get the predictor's scores as targets and the
+        model is refit ``pseudo_epochs`` on labelled + pseudo-labelled cells, the pseudo targets weighted
+        ``pseudo_weight``; only while fewer than ``pseudo_until`` queries are spent (0: the whole run).
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -80,6 +89,13 @@ class NAOSearchConfig:
     eta_init: float = 8.0
     temperature: float = 0.0
     trust_temperature: bool = False
+    pretrain_cells: int = 0
+    pretrain_epochs: int = 20
+    pretrain_seed: int = 0
+    pseudo_cells: int = 0
+    pseudo_epochs: int = 5
+    pseudo_weight: float = 1.0
+    pseudo_until: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -92,7 +108,10 @@ class NAOSearchConfig:
         for name, lo, hi in (("epochs", 1, 100_000), ("warm_epochs", 0, 100_000), ("n_init", 2, 100_000),
                              ("top_k", 1, 100_000), ("n_new", 0, 10_000), ("n_mutations", 0, 10_000),
                              ("mutation_parents", 1, 10_000), ("n_etas", 1, 1000), ("per_seed", 0, 10_000),
-                             ("draws", 1, 1000)):
+                             ("draws", 1, 1000), ("pretrain_cells", 0, 1_000_000),
+                             ("pretrain_epochs", 1, 10_000), ("pretrain_seed", 0, 2**31 - 1),
+                             ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
+                             ("pseudo_until", 0, 10_000_000)):
             check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
@@ -110,6 +129,7 @@ class NAOSearchConfig:
         check_float(self, "noise", 0.0, 10.0)
         check_float(self, "temperature", 0.0, 10.0)
         check_float(self, "trade_off", 0.0, 1.0)
+        check_float(self, "pseudo_weight", 0.0, 10.0)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
         if self.proposer == "trust":
@@ -149,6 +169,11 @@ PRESETS: dict[str, dict] = {
     "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                   eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
 }
+# ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search.md "Unlabelled cells"):
+# the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
+# (weight 0.5, 5 epochs) after every fit.
+PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
+                       pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
 
 
 class NAOSearch(Searcher):
@@ -174,6 +199,12 @@ class NAOSearch(Searcher):
         pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
         nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
+        if cfg.pretrain_cells:                  # encoder + decoder from the cached unsupervised pretraining
+            from naoviz.nao import semi
+            semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
+                                                 cfg.pretrain_seed))
+        if cfg.pseudo_cells and hw.cost_columns(ctx):
+            raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -183,6 +214,8 @@ class NAOSearch(Searcher):
                 hw.observe_costs(ctx, nao)          # cost heads' errors on cells they have not seen yet
                 nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True,
                         **hw.fit_kwargs(ctx))
+                if cfg.pseudo_cells and (not cfg.pseudo_until or len(ctx.history) < cfg.pseudo_until):
+                    self._pseudo(ctx, nao, cfg, values, rng)
             cands, extras = self._propose(ctx, nao, cfg, rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
             for a in hw.random_fills(ctx, rng, n_fill, exclude=[c for c, _ in cands], cost_model=hw.nao_cost_model(nao)):
@@ -191,6 +224,15 @@ class NAOSearch(Searcher):
             ctx.evaluate(cands, extras)
             if self._pending is not None:
                 self._judge(ctx)
+
+    @staticmethod
+    def _pseudo(ctx: SearchContext, nao, cfg: NAOSearchConfig, values: np.ndarray, rng) -> None:
+        """SemiNAS: ``pseudo_cells`` seeded unevaluated cells, scored by the fitted model, join a brief
+        warm refit (``naoviz.nao.semi.pseudo_refit``)."""
+        from naoviz.nao import semi
+        cells = semi.unlabelled(ctx.space, ctx.archs, cfg.pseudo_cells, rng)
+        semi.pseudo_refit(nao, ctx.archs, values, cells, cfg.pseudo_epochs, cfg.pseudo_weight,
+                          seed=int(rng.integers(2**31)))
 
     def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig, rng: np.random.Generator):
         """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""

@@ -1,0 +1,152 @@
+"""Training NAO on unlabelled cells (issue 13, the SemiNAS direction): pretraining and pseudo-labels.
+
+Every cell of a table space can be encoded without its label, so two things can use cells nobody measured:
+
+* **Unsupervised pretraining** (arch2vec-style, Yan et al. 2020): the encoder and decoder are trained on
+  ``n_cells`` sampled cells with the reconstruction loss alone (``trade_off`` 0), once per (space, model
+  config, ``n_cells``, ``epochs``, pretrain ``seed``), and cached under ``$NAOVIZ_CACHE/pretrain/<key>/`` as
+  ``pretrain.safetensors`` + ``pretrain.json`` (no pickle; each file written atomically, the JSON last, under
+  a cross-process lock). A search then starts its model from these encoder and decoder weights
+  (``warm_start``); the predictor keeps the search's own seeded initialisation.
+* **Pseudo-labels** (SemiNAS, Luo et al. 2020): after a fit on the labelled cells, ``m`` seeded unlabelled
+  cells are scored by the predictor and the model is refit briefly on labelled + pseudo-labelled cells
+  (``pseudo_refit``), the pseudo targets weighted by ``weight`` in the predictor's MSE.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+from pathlib import Path
+from typing import Sequence
+
+import numpy as np
+import torch
+
+from naoviz.errors import CheckpointError
+from naoviz.jsonio import dumps_strict
+from naoviz.locks import lock
+from naoviz.nao.checkpoint import space_spec
+from naoviz.nao.train import augment_pool, train_epd
+from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir
+
+WEIGHTS, META = "pretrain.safetensors", "pretrain.json"
+FORMAT, VERSION = "naoviz-nao-pretrain", 1
+PARTS = ("encoder.", "decoder.")       # the state-dict prefixes pretraining owns
+
+
+def pretrain_config(config, epochs: int, seed: int):
+    """The NAOConfig pretraining runs with: the model's sizes and optimiser, ``epochs``, no step cap, the
+    pretrain ``seed`` (not the search's: one pretrained model serves every search seed)."""
+    return config.replace(epochs=int(epochs), max_steps=None, seed=int(seed), trade_off=0.0, presets=())
+
+
+def pretrain_key(space, config, n_cells: int, epochs: int, seed: int) -> str:
+    """Folder name of a pretrained model: the space, the sizes and training fields of ``config`` (its search
+    seed ignored), ``n_cells``, ``epochs`` and ``seed`` hashed."""
+    cfg = pretrain_config(config, epochs, seed).to_dict()
+    cfg.pop("device", None)
+    blob = json.dumps({"space": space_spec(space), "config": cfg, "n_cells": int(n_cells), "format": FORMAT,
+                       "version": VERSION}, sort_keys=True, default=str)
+    return f"{space.name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
+
+
+def pretrain(space, config, n_cells: int, epochs: int, seed: int) -> dict[str, torch.Tensor]:
+    """Encoder + decoder weights (state-dict entries under ``encoder.`` / ``decoder.``) after ``epochs`` of
+    reconstruction-only training on ``n_cells`` cells sampled with ``seed`` (CPU tensors)."""
+    from naoviz.nao.estimator import NAO
+    cfg = pretrain_config(config, epochs, seed)
+    nao = NAO(space, cfg)
+    net = nao._build()
+    cells = nao.space.sample(int(n_cells), seed=int(seed))
+    draws = cfg.augment_draws if cfg.augment else 1
+    pools = augment_pool(nao.space, cells, draws, int(seed))
+    train_epd(net, pools, np.zeros(len(cells)), epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
+              weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip, trade_off=0.0, seed=int(seed),
+              progress=False, device=nao.device, threads=cfg.threads)
+    return {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items() if k.startswith(PARTS)}
+
+
+def pretrained(space, config, n_cells: int, epochs: int, seed: int) -> dict[str, torch.Tensor]:
+    """``pretrain``'s weights from the cache, trained and saved on a miss (one trainer at a time)."""
+    folder = cache_dir() / "pretrain" / pretrain_key(space, config, n_cells, epochs, seed)
+    state = _read(folder)
+    if state is not None:
+        return state
+    with lock(folder.with_name(folder.name + ".lock"), wait=True):
+        state = _read(folder)
+        if state is None:
+            state = pretrain(space, config, n_cells, epochs, seed)
+            _write(folder, state, {"space": space_spec(space), "n_cells": int(n_cells), "epochs": int(epochs),
+                                   "seed": int(seed), "config": pretrain_config(config, epochs, seed).to_dict()})
+    return state
+
+
+def _write(folder: Path, state: dict, meta: dict) -> None:
+    from safetensors.torch import save
+    folder.mkdir(parents=True, exist_ok=True)
+    atomic_write_bytes(folder / WEIGHTS, save(state))
+    atomic_write_text(folder / META, dumps_strict({"format": FORMAT, "version": VERSION, **meta}, indent=1))
+
+
+def _read(folder: Path):
+    """The cached weights, or None when absent; a corrupt entry is a ``CheckpointError`` naming the file."""
+    if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():
+        return None
+    from safetensors import SafetensorError
+    from safetensors.torch import load
+    try:
+        meta = json.loads((folder / META).read_text(encoding="utf-8"))
+        state = load((folder / WEIGHTS).read_bytes())
+    except (UnicodeDecodeError, json.JSONDecodeError, SafetensorError, ValueError, RuntimeError, OSError) as exc:
+        raise CheckpointError(f"{folder}: unreadable pretrained model ({str(exc)[:200]}); delete the folder") from exc
+    if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
+        raise CheckpointError(f"{folder / META}: not a naoviz pretrained model ({FORMAT} v{VERSION})")
+    bad = [k for k, v in state.items() if not k.startswith(PARTS) or not torch.isfinite(v).all()]
+    if bad:
+        raise CheckpointError(f"{folder / WEIGHTS}: unexpected or non-finite tensor {bad[0]!r}")
+    return state
+
+
+def warm_start(nao, state: dict[str, torch.Tensor]) -> None:
+    """Build ``nao``'s network (its own seed) and load the pretrained encoder and decoder into it, so the
+    next ``fit(..., warm_start=True)`` starts from them; every pretrained tensor must fit the network."""
+    net = nao._build()
+    have = net.state_dict()
+    wrong = [k for k in have if k.startswith(PARTS) and (k not in state or state[k].shape != have[k].shape)]
+    if wrong or any(k not in have for k in state):
+        raise ValueError(f"pretrained weights do not fit the model (e.g. {(wrong or sorted(state))[0]!r})")
+    net.load_state_dict({k: v.to(have[k].device) for k, v in state.items()}, strict=False)
+    nao.net_, nao.rounds_, nao.history_ = net.eval(), 0, []
+
+
+def unlabelled(space, exclude: Sequence, m: int, rng: np.random.Generator) -> list:
+    """Up to ``m`` cells drawn with ``rng`` whose canonical class is not in ``exclude`` (nor repeated)."""
+    seen = {space.canonical(a) for a in exclude}
+    out = []
+    for a in space.sample(int(m), seed=int(rng.integers(2**31))):
+        k = space.canonical(a)
+        if k not in seen:
+            seen.add(k)
+            out.append(a)
+    return out
+
+
+def pseudo_refit(nao, archs: Sequence, values, cells: Sequence, epochs: int, weight: float, seed: int):
+    """Refit the fitted ``nao`` (warm) for ``epochs`` on the labelled ``archs`` (targets: this round's
+    normalised ``values``) plus the unlabelled ``cells`` with their predicted scores as targets, weighted
+    ``weight`` in the predictor loss (the decoder reconstructs both). Returns the pseudo targets ``(m,)``."""
+    nao.check_fitted()
+    archs, cells = nao.coerce(archs), nao.coerce(cells)
+    pseudo = nao.score(cells) if cells else np.zeros(0)
+    if not cells or epochs < 1:
+        return pseudo
+    cfg = nao.config
+    targets = np.concatenate([nao.scaler_.transform(np.asarray(values, dtype=float)), pseudo])
+    weights = np.concatenate([np.ones(len(archs)), np.full(len(cells), float(weight))])
+    draws = cfg.augment_draws if cfg.augment else 1
+    pools = augment_pool(nao.space, list(archs) + list(cells), draws, seed)
+    history = train_epd(nao.net_, pools, targets, epochs=int(epochs), batch_size=cfg.batch_size, lr=cfg.lr,
+                        weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip, trade_off=cfg.trade_off,
+                        seed=seed, progress=False, device=nao.device, threads=cfg.threads, weights=weights)
+    nao.history_.append(history)
+    return pseudo
