@@ -124,7 +124,8 @@ class NAOSearchConfig:
             raise ValueError(f"temperature_early and anneal go together (both > 0 or both 0), got "
                              f"{self.temperature_early} and {self.anneal}")
         if self.temperature_early > 0 and self.temperature <= 0:
-            raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), got temperature {self.temperature}")
+            raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), "
+                             f"got temperature {self.temperature}")
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
