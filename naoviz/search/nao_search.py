@@ -165,6 +165,11 @@ PRESETS: dict[str, dict] = {
     # (temperature 1.5): rounds of 5, like local search, every model-guided query decoded (issue 13).
     "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                   eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
+    # `trust` with a 5-head predictor, each moved row ascending one drawn head (Thompson), decoded at temperature
+    # 2.0 (docs/search.md, "Early exploitation by the step").
+    "thompson": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
+                     eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=2.0,
+                     thompson=True, model={"ensemble": 5}),
 }
 
 
