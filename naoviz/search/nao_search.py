@@ -20,6 +20,7 @@ from naoviz.errors import show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_float, check_int
+from naoviz.search.early import near_first, scheduled_temperature
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
@@ -52,6 +53,10 @@ class NAOSearchConfig:
         (0: greedy), so one point proposes the decoder's neighbourhood of it.
     trust_temperature: ``trust`` with ``temperature`` > 0: each seed decodes at ``temperature`` x its eta /
         ``eta_init``, so the trust region widens and narrows the decoder's sampling with the step.
+    temperature_early / anneal: ``trust``: decode at ``temperature_early`` right after the initial pool,
+        linear to ``temperature`` over the next ``anneal`` queries (0 / 0: off; ``naoviz.search.early``).
+    near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
+        decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
@@ -96,6 +101,10 @@ class NAOSearchConfig:
     pseudo_epochs: int = 5
     pseudo_weight: float = 1.0
     pseudo_until: int = 0
+    temperature_early: float = 0.0
+    anneal: int = 0
+    near_edits: int = 0
+    near_until: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -111,7 +120,8 @@ class NAOSearchConfig:
                              ("draws", 1, 1000), ("pretrain_cells", 0, 1_000_000),
                              ("pretrain_epochs", 1, 10_000), ("pretrain_seed", 0, 2**31 - 1),
                              ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
-                             ("pseudo_until", 0, 10_000_000)):
+                             ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
+                             ("near_until", 0, 100_000)):
             check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
@@ -128,6 +138,13 @@ class NAOSearchConfig:
         check_float(self, "kappa", 0.0, 100.0)
         check_float(self, "noise", 0.0, 10.0)
         check_float(self, "temperature", 0.0, 10.0)
+        check_float(self, "temperature_early", 0.0, 10.0)
+        if (self.temperature_early > 0) != (self.anneal > 0):
+            raise ValueError(f"temperature_early and anneal go together (both > 0 or both 0), got "
+                             f"{self.temperature_early} and {self.anneal}")
+        if self.temperature_early > 0 and self.temperature <= 0:
+            raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), "
+                             f"got temperature {self.temperature}")
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "pseudo_weight", 0.0, 10.0)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
@@ -168,6 +185,11 @@ PRESETS: dict[str, dict] = {
     # (temperature 1.5): rounds of 5, like local search, every model-guided query decoded (issue 13).
     "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                   eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
+    # `trust` with a 5-head predictor, each moved row ascending one drawn head (Thompson), decoded at temperature
+    # 2.0 (docs/search.md, "Early exploitation by the step").
+    "thompson": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
+                     eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=2.0,
+                     thompson=True, model={"ensemble": 5}),
 }
 # ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search.md "Unlabelled cells"):
 # the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
@@ -274,7 +296,8 @@ class NAOSearch(Searcher):
             seeds = ranked[start:start + size]
             start, size = start + size, 2 * size              # 1, 2, 4 ... chunks of top_k: few batches
             chunk = [ctx.space.canonical(s) for s in seeds]
-            temp = cfg.temperature
+            temp = scheduled_temperature(cfg.temperature_early, cfg.temperature, cfg.anneal, len(ctx.history),
+                                         cfg.n_init)
             if cfg.trust_temperature and temp > 0:
                 temp = temp * np.asarray([self._trust.eta(k) for k in chunk]) / cfg.eta_init
             every += step_proposals(nao, seeds, 10**9, self._trust.grid(chunk, cfg.n_etas),
@@ -285,6 +308,7 @@ class NAOSearch(Searcher):
             if len(every) >= cfg.n_new:
                 break
         every.sort(key=lambda g: -g.score_decoded)            # stable: the acquisition across chunks
+        every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
         self._pending = (keys, [k not in live for k in keys], list(found))
