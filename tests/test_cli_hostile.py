@@ -101,6 +101,8 @@ def search_cases(p) -> list[tuple[list[str], str]]:
         (SEARCH + ["--delay", "-1"], "--delay"), (SEARCH + ["--delay", "1e9"], "--delay"),
         (SEARCH + ["--no-progress=x"], "--no-progress"), (SEARCH + ["--json=1"], "--json"),
         (SEARCH + ["--bogus"], "--bogus"),
+        (["search", "--preset", "semi", "--constraint", "latency_pixel3<=9", "--queries", "5"], "--preset"),
+        (["search", "--config", '{"pseudo_cells": 5}', "--objectives", "valid_acc,latency_pixel3"], "--config"),
         (SEARCH + ["--constraint", "latency_pixel<=3"], "--constraint"),     # unknown column
         (SEARCH + ["--constraint", "latency_pixel3<=nan"], "--constraint"),
         (SEARCH + ["--constraint", "latency_pixel3<=NaN"], "--constraint"),
@@ -159,6 +161,7 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--out", p["under_file"]], "--out"),
         (base + ["--constraint", "nope<=1"], "--constraint"), (base + ["--constraint", "latency_pixel3<=inf"], "--constraint"),
         (base + ["--objectives", "valid_acc,valid_acc"], "--objectives"),
+        (["compare", "--algos", "nao:semi", "--constraint", "latency_pixel3<=9", "--seeds", "1"], "--algos"),
     ]
 
 

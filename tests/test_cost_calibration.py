@@ -84,3 +84,25 @@ def test_nao_mutations_without_a_budget_take_every_neighbour(nb201_table):
     res = make_searcher("nao", preset="fast", config=tiny).run(TableEvaluator(nb201_table), 25, seed=1, progress=False)
     assert len(res.history) == 25
     assert "mutation" in {r.source for r in res.history}
+
+
+def test_window_takes_the_newest_errors_and_tiny_margins_are_none():
+    """A model refitted on more cells errs less than its first fits: with ``window`` only the newest errors
+    set the margin; a margin under RESOLUTION is rounding, so a cell predicted exactly at the bound is in."""
+    from naoviz.search.cost_calibration import RESOLUTION
+    old = {f"a{i}": 1.0 + i for i in range(20)}
+    new = {**old, **{f"b{i}": 2.0 + i for i in range(30)}}
+    cal = CostCalibration(level=0.9)
+    cal.observe(context(old), Ratio(old, 0.5), ["lat"])                # early fits: true is 2x the prediction
+    cal.n_seen = 20
+    cal.observe(context(new), Ratio(new, 1.0 / (1.0 + RESOLUTION / 2)), ["lat"])   # later: 0.25 % low
+    assert len(cal.errors["lat"]) == 50
+    assert cal.margin("lat") == pytest.approx(math.log(2.0))           # all errors: the early ones dominate
+    cal.window = 30
+    assert cal.margin("lat") == 0.0                                    # the newest 30 are under the resolution
+    (b,) = cal.tighten([Constraint("lat", "<=", 0.344346)])
+    assert b.mask(np.asarray([0.344346, 0.3443461]))[0]                 # exactly at the bound: within
+    assert not b.mask(np.asarray([0.3443461]))[0]
+    cal.window = 10
+    cal.errors["lat"][-3:] = [0.3, 0.3, 0.3]                           # fresh misses widen it again
+    assert cal.margin("lat") == pytest.approx(0.3)

@@ -184,3 +184,50 @@ def test_cost_nao_heads_budget_and_path(nb201_table):
         nao.generate(archs[:2], 1, budget={"cifar10_flops_M": 3.0})
     with pytest.raises(ValueError, match="costs"):
         nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={"latency_pixel3": [1.0]}, progress=False)
+
+
+def test_linear_costs_are_exact_on_parameter_counts(nb201_table):
+    """Parameter counts are a sum of per-edge op costs: the ridge fitted on 60 cells predicts unseen cells'
+    counts to rounding, so a budget at a count's level keeps the cells at that level."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    archs = sp.sample(400, seed=1)
+    fit, rest = archs[:60], archs[60:]
+    model = LinearCosts(sp, ["cifar10_params_M", "latency_pixel3"]).fit(
+        fit, {c: nb201_table.metric(c, fit) for c in ("cifar10_params_M", "latency_pixel3")})
+    pred = model.predict_costs(rest)
+    true = nb201_table.metric("cifar10_params_M", rest)
+    np.testing.assert_allclose(pred["cifar10_params_M"], true, rtol=1e-6, atol=1e-6)
+    lat = nb201_table.metric("latency_pixel3", rest)               # latency: additive only roughly
+    assert np.corrcoef(pred["latency_pixel3"], lat)[0, 1] > 0.8
+    assert model.predict_costs([])["cifar10_params_M"].shape == (0,)
+
+
+def test_cost_nao_budget_judges_decodes_by_the_given_cost_model(nb201_table):
+    """``CostNAO.budget(..., cost_model=)``: decodes are kept by that model's predictions, also through a
+    nested ``generate`` without a budget (the search's sweep), and the heads judge again once it closes."""
+    from naoviz.nao import NAOConfig
+    from naoviz.nao.cost import CostNAO
+    sp = nb201_table.space
+    archs = sp.sample(40, seed=0)
+    col = "cifar10_params_M"
+    nao = CostNAO(sp, NAOConfig.preset("fast", epochs=5, hidden_size=16, mlp_hidden=16), cost_columns=[col])
+    nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={col: nb201_table.metric(col, archs)}, progress=False)
+
+    class Const:
+        def __init__(self, v):
+            self.v = v
+
+        def predict_costs(self, a):
+            return {col: np.full(len(a), self.v)}
+
+    budget = {col: 1.0}
+    with nao.budget(budget, cost_model=Const(5.0)):                # everything predicted over budget
+        assert nao.generate(archs[:5], 3, max_eta=8, exclude=archs) == []
+        assert not nao.within_budget(archs[:4]).any()
+    with nao.budget(budget, cost_model=Const(0.5)):                # everything predicted within it
+        assert nao.within_budget(archs[:4]).all()
+    heads = nao.predict_costs(archs[:4])[col] <= 1.0
+    with nao.budget(budget):
+        assert nao.within_budget(archs[:4]).tolist() == heads.tolist()
+    assert nao.within_budget(archs[:4]) is None                     # no budget: no judge

@@ -115,9 +115,10 @@ def _new_evaluator(args, queries: int, delay: float = 0.0):
     return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
 
 
-def _searcher(algo: str, preset, config, option: str = "--config"):
+def _searcher(algo: str, preset, config, option: str = "--config", budgets: bool = False):
     """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO
-    model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries."""
+    model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries, and
+    so does a NAO config with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``)."""
     from naoviz.errors import NaovizError
     from naoviz.search.registry import make_searcher
     try:
@@ -132,6 +133,10 @@ def _searcher(algo: str, preset, config, option: str = "--config"):
             NAO(NB201Space(), searcher.model_config(0))
         except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
             raise ValueError(f"{option}: model: {exc}") from None
+        if budgets and searcher.config.pseudo_cells:
+            where = f"{option} {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
+            raise ValueError(f"{where}: pseudo-labels (pseudo_cells {searcher.config.pseudo_cells}) need a search "
+                             "without --constraint or --objectives")
     return searcher
 
 
@@ -167,7 +172,7 @@ def run_search(args) -> int:
         if not isinstance(config, dict):
             raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
     if not args.resume:
-        _searcher(args.algo, args.preset, config)
+        _searcher(args.algo, args.preset, config, budgets=bool(args.constraint or args.objectives))
         check_options(args)
         evaluator = _new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
     store = None
@@ -310,7 +315,7 @@ def run_compare(args) -> int:
     except ValueError as exc:
         raise option_error(exc, "algos") from None
     for algo, preset in algos:          # every searcher and preset checked before the first run
-        _searcher(algo, preset, None, option="--algos")
+        _searcher(algo, preset, None, option="--algos", budgets=bool(args.constraint or args.objectives))
     if args.out:
         writable_dir(args.out, "--out")
     if any(a == "nao" for a, _ in algos):

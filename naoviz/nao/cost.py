@@ -125,6 +125,7 @@ class CostNAO(NAO):
         self.cost_columns, self.lam0, self.rho, self.sub_steps = cols, float(lam0), float(rho), sub_steps
         self.cost_scaler_: Optional[CostScaler] = None
         self._active = None          # (column index (K,), sign (K,), normalised bound (K,)) while a budget holds
+        self._judge = None           # the cost model ``within_budget`` asks while a budget holds (None: the heads)
         self._cost_targets = None
 
     def _module(self) -> CostEPD:
@@ -161,15 +162,17 @@ class CostNAO(NAO):
         return {c: self.cost_scaler_.inverse(c, q[:, j]) for j, c in enumerate(self.cost_columns)}
 
     @contextlib.contextmanager
-    def budget(self, budget):
-        """While active, ``move`` takes the constrained step and ``generate`` keeps decodes within budget."""
+    def budget(self, budget, cost_model=None):
+        """While active, ``move`` takes the constrained step and ``generate`` keeps decodes within budget:
+        predicted within it by ``cost_model`` (anything with ``predict_costs``) or, when None, the heads."""
         self.check_fitted()
         cons = as_budgets(budget)
         unknown = [c.column for c in cons if c.column not in self.cost_columns]
         if unknown:
             raise ValueError(f"budget: no cost head for {unknown[0]!r}; heads: {', '.join(self.cost_columns)}")
-        before = self._active
+        before, judge_before = self._active, self._judge
         if cons:
+            self._judge = cost_model
             idx = [self.cost_columns.index(c.column) for c in cons]
             sign = [1.0 if c.upper else -1.0 for c in cons]
             bound = [float(self.cost_scaler_.transform(c.column, [c.bound])[0]) for c in cons]
@@ -178,7 +181,7 @@ class CostNAO(NAO):
         try:
             yield self
         finally:
-            self._active = before
+            self._active, self._judge = before, judge_before
 
     def move(self, states: torch.Tensor, etas, steps: int = 1) -> torch.Tensor:
         """Unconstrained: ``NAO.move``. Under a budget: ``sub_steps`` * ``steps`` steps of eta / sub_steps on
@@ -206,7 +209,7 @@ class CostNAO(NAO):
     def within_budget(self, decoded: list) -> Optional[np.ndarray]:
         if self._active is None or not decoded:
             return None
-        pred = self.predict_costs(decoded)
+        pred = (self._judge if self._judge is not None else self).predict_costs(decoded)
         ok = np.ones(len(decoded), dtype=bool)
         for c in self._active[3]:
             ok &= c.mask(pred[c.column])

@@ -20,6 +20,7 @@ from naoviz.search.constraints import Constraint
 LEVEL = 0.9          # share of predicted-feasible proposals meant to be truly feasible
 PRIOR = 0.2          # margin (log units: 22 %) before MIN_ERRORS out-of-sample errors are known
 MIN_ERRORS = 8
+RESOLUTION = 0.005   # a margin below this (log units: 0.5 %) is the model's rounding, not an error: none
 
 
 def _scale(values, use_log: bool) -> np.ndarray:
@@ -40,6 +41,7 @@ class CostCalibration:
     log: dict = field(default_factory=dict)        # column -> bool: errors in log units
     n_seen: int = 0                                # history length the last observed model was fitted on
     model: Optional[object] = None                 # the forests of the last ``hw.ranker`` call (local search)
+    window: Optional[int] = None                   # margin from the newest ``window`` errors only (None: all)
 
     def observe(self, ctx, model, columns: Sequence[str]) -> None:
         """Errors of ``model`` (``predict_costs``) on the cells evaluated since ``n_seen``; then n_seen = now."""
@@ -59,9 +61,12 @@ class CostCalibration:
     def margin(self, column: str, upper: bool = True) -> float:
         """How far predictions of ``column`` must stay inside an upper (or lower) bound, >= 0."""
         e = np.asarray(self.errors.get(column, []), dtype=float)
+        if self.window is not None:
+            e = e[-self.window:]          # a model refitted on many more cells errs less than its first fits
         if len(e) < MIN_ERRORS:
             return self.prior if self.log.get(column, True) else 0.0
-        return max(0.0, float(np.quantile(e if upper else -e, self.level)))
+        m = float(np.quantile(e if upper else -e, self.level))
+        return m if m > (RESOLUTION if self.log.get(column, True) else 0.0) else 0.0
 
     def tighten(self, budgets: Sequence[Constraint]) -> list[Constraint]:
         """``budgets`` with each bound moved inwards by its column's margin (a log margin scales the bound)."""
@@ -71,6 +76,8 @@ class CostCalibration:
             use_log = self.log.get(b.column, b.bound > 0) and b.bound > 0
             sign = -1.0 if b.upper else 1.0
             bound = b.bound * math.exp(sign * m) if use_log else b.bound + sign * m
+            if m == 0.0:        # cells exactly at the bound (parameter counts are discrete) stay within it
+                bound -= sign * 1e-9 * max(1.0, abs(bound))
             out.append(Constraint(b.column, b.op, bound))
         return out
 

@@ -5,7 +5,7 @@ and :func:`fitness` to rank evaluated cells. Searchers call :func:`ranker` to ra
 (predicted cost over a budget sinks a candidate), :func:`round_budgets` for the budgets of this round
 (the constraints' bounds; in a Pareto search also a budget on each cost objective, drawn anew each round
 so that rounds spread along the front), and NAO the model hooks :func:`nao_model`, :func:`fit_kwargs`,
-:func:`observe_costs`, :func:`budget_scope` and :func:`seed_scores`.
+:func:`nao_cost_model`, :func:`budget_scope` and :func:`seed_scores`.
 """
 from __future__ import annotations
 
@@ -19,6 +19,7 @@ from naoviz.search.cost_calibration import calibration
 from naoviz.tables.benchmark import lower_is_better
 
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
+RECENT = 30        # NAO's feasibility margin: from its cost model's newest 30 errors (three rounds)
 
 
 def cost_columns(ctx) -> list[str]:
@@ -109,6 +110,40 @@ class ForestCosts:
         return out
 
 
+class LinearCosts:
+    """Ridge regression (one per column, on ``space.one_hot`` plus an intercept, in the column's own units)
+    that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
+    ``predict_costs(archs) -> {column: (n,)}``. Parameter counts are a sum of per-edge op costs (exact in
+    this model once the ops were seen) and latencies nearly so; NAO's cost heads, read off a 16-to-100-cell
+    embedding, missed by 0.4 log units (sd) on cifar10_params_M (docs/search.md, "Why NAO lost").
+
+    alpha: the ridge penalty (the one-hot columns of one position sum to one: the penalty picks a solution)."""
+
+    def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6):
+        self.space, self.columns, self.alpha = space, list(columns), float(alpha)
+
+    def _x(self, archs) -> np.ndarray:
+        x = self.space.one_hot(archs).astype(float)
+        return np.hstack([x, np.ones((len(x), 1))])                     # (n, F + 1)
+
+    def fit(self, archs, table: dict) -> "LinearCosts":
+        x = self._x(archs)
+        self.coef_ = {}
+        reg = np.sqrt(self.alpha) * np.eye(x.shape[1])
+        reg[-1, -1] = 0.0                                                 # the intercept is not penalised
+        for c in self.columns:
+            y = np.asarray(table[c], dtype=float)
+            ok = np.isfinite(y)
+            a = np.vstack([x[ok], reg])
+            b = np.concatenate([y[ok], np.zeros(x.shape[1])])
+            self.coef_[c] = np.linalg.lstsq(a, b, rcond=None)[0]         # (F + 1,)
+        return self
+
+    def predict_costs(self, archs) -> dict:
+        x = self._x(archs) if len(archs) else np.zeros((0, 1))
+        return {c: x @ w if len(archs) else np.zeros(0) for c, w in self.coef_.items()}
+
+
 def evaluated_columns(ctx, columns: Sequence[str]) -> dict:
     """``{column: (n,)}`` of the evaluated cells (from ``Record.metrics``)."""
     return {c: np.asarray([r.metrics.get(c, np.nan) for r in ctx.history], dtype=float) for c in columns}
@@ -197,22 +232,15 @@ def fit_kwargs(ctx) -> dict:
     return {"costs": evaluated_columns(ctx, cols)} if cols else {}
 
 
-def observe_costs(ctx, nao) -> None:
-    """Before NAO refits: its cost heads' errors on the cells evaluated since the last fit (the margin's
-    out-of-sample errors). Call every round, fitted or not; a no-op without cost columns."""
-    cols = cost_columns(ctx)
-    if cols:
-        calibration(ctx).observe(ctx, nao if getattr(nao, "cost_scaler_", None) is not None else None, cols)
-
-
-def budget_scope(ctx, nao):
+def budget_scope(ctx, nao, cost_model=None):
     """While open, NAO's steps are constrained to this round's budgets tightened by the calibrated margin
     (the constrained step aims inside them) and every proposal (the sweep, its wider fallbacks, ranked
-    steps) keeps only decodes predicted within them; a null context without budgets."""
+    steps) keeps only decodes predicted within them, by ``cost_model`` (:func:`nao_cost_model`) or NAO's
+    heads; a null context without budgets."""
     budgets = round_budgets(ctx)
     if not budgets or not hasattr(nao, "budget"):
         return contextlib.nullcontext()
-    return nao.budget(calibration(ctx).tighten(budgets))
+    return nao.budget(calibration(ctx).tighten(budgets), cost_model=cost_model)
 
 
 def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
@@ -225,6 +253,16 @@ def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
     return np.asarray(scores, dtype=float) - PENALTY * viol
 
 
-def nao_cost_model(nao) -> Optional[object]:
-    """NAO's own cost heads as a cost model (``predict_costs``), or None for a plain NAO."""
-    return nao if hasattr(nao, "predict_costs") else None
+def nao_cost_model(ctx, nao) -> Optional[object]:
+    """The cost model that judges NAO's proposals this round (None without cost columns): a
+    :class:`LinearCosts` refitted on every evaluated cell, after the calibration took last round's model's
+    errors on the cells it had not seen. Call once per round, after NAO's fit. NAO's heads still steer the
+    constrained step; this model says which decodes, mutations and random fills are predicted within budget."""
+    cols = cost_columns(ctx)
+    if not cols or not hasattr(nao, "predict_costs"):
+        return None
+    cal = calibration(ctx)
+    cal.window = RECENT
+    cal.observe(ctx, cal.model, cols)
+    cal.model = LinearCosts(ctx.space, cols).fit(ctx.archs, evaluated_columns(ctx, cols))
+    return cal.model

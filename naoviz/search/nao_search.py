@@ -218,6 +218,8 @@ class NAOSearch(Searcher):
         cfg = self.config.validate()
         self._trust = TrustRegion(cfg.eta_init, cfg.eta_step, cfg.max_eta) if cfg.proposer == "trust" else None
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured
+        if cfg.pseudo_cells and hw.cost_columns(ctx):
+            raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
         pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
         nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
@@ -225,22 +227,20 @@ class NAOSearch(Searcher):
             from naoviz.nao import semi
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed))
-        if cfg.pseudo_cells and hw.cost_columns(ctx):
-            raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
             if ctx.round > 1:
                 nao.config = nao.config.replace(epochs=cfg.warm_epochs) if cfg.warm_epochs else nao.config
             if ctx.round == 1 or cfg.warm_epochs:
-                hw.observe_costs(ctx, nao)          # cost heads' errors on cells they have not seen yet
                 nao.fit(ctx.archs, values, maximize=ctx.maximize, progress=False, warm_start=True,
                         **hw.fit_kwargs(ctx))
                 if cfg.pseudo_cells and (not cfg.pseudo_until or len(ctx.history) < cfg.pseudo_until):
                     self._pseudo(ctx, nao, cfg, values, rng)
+            self._costs = hw.nao_cost_model(ctx, nao)      # under budgets: judges proposals (calibrated)
             cands, extras = self._propose(ctx, nao, cfg, rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
-            for a in hw.random_fills(ctx, rng, n_fill, exclude=[c for c, _ in cands], cost_model=hw.nao_cost_model(nao)):
+            for a in hw.random_fills(ctx, rng, n_fill, exclude=[c for c, _ in cands], cost_model=self._costs):
                 cands.append((a, "random"))
                 extras.append({})
             ctx.evaluate(cands, extras)
@@ -263,7 +263,7 @@ class NAOSearch(Searcher):
             ranked = [ctx.archs[i] for i in np.argsort(-pred, kind="stable")]
         else:
             ranked = ctx.best(len(ctx.archs))
-        with hw.budget_scope(ctx, nao):          # under constraints: only decodes predicted within budget
+        with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
             if cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
             elif cfg.proposer == "trust":
@@ -276,7 +276,7 @@ class NAOSearch(Searcher):
                 cands.append((g.arch, "decoder"))
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new})
-        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, hw.nao_cost_model(nao)), cfg.n_mutations,
+        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, self._costs), cfg.n_mutations,
                                  parents=cfg.mutation_parents, exclude=[a for a, _ in cands])
         if picks:
             for arch, score in zip(picks, nao.score(picks)):

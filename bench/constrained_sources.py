@@ -1,0 +1,87 @@
+"""Where a constrained search spends its queries (issue 14 diagnosis): per source (decoder / mutation /
+random) the number of queries after the initial pool, their feasible share and the share at the budget's
+edge (true cost within ``--edge`` of the bound, below or above it); per run the best feasible test
+accuracy at 50 / 100 queries and the incumbent's cost; with ``--margins`` the calibrated margin (log units)
+NAO's feasibility checks used after 10, 20, ... evaluations.
+
+    python bench/constrained_sources.py --column cifar10_params_M --percentile 50 --algo nao --seeds 5 --margins
+"""
+from __future__ import annotations
+
+import argparse
+import sys
+from collections import defaultdict
+
+import numpy as np
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--column", default="cifar10_params_M")
+    ap.add_argument("--percentile", type=float, default=50.0)
+    ap.add_argument("--algo", default="nao")
+    ap.add_argument("--preset", default=None)
+    ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--edge", type=float, default=0.05, help="relative distance to the bound that counts as the edge")
+    ap.add_argument("--margins", action="store_true")
+    ap.add_argument("--lagrangian", default=None, metavar="RHO,LAM0",
+                    help="NAO's constrained step with this dual step size and initial multiplier (default 20,1)")
+    args = ap.parse_args(argv)
+    import torch
+    torch.set_num_threads(1)
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import cost_calibration as cc
+    from naoviz.search.constraints import percentile_budget
+    from naoviz.search.runs import start_search
+    margins: dict = {}
+    if args.margins:                       # record the margin each time a budget is tightened
+        orig = cc.CostCalibration.tighten
+
+        def tighten(self, budgets):
+            if budgets:
+                col = budgets[0].column
+                n = len(self.errors.get(col, []))
+                margins.setdefault(n, round(self.margin(col, budgets[0].upper), 3))
+            return orig(self, budgets)
+        cc.CostCalibration.tighten = tighten
+    if args.lagrangian:                    # every CostNAO the search builds takes these step settings
+        from naoviz.nao import cost
+        rho, lam0 = (float(x) for x in args.lagrangian.split(","))
+        init = cost.CostNAO.__init__
+
+        def patched(self, space, config=None, cost_columns=(), lam0_=lam0, rho_=rho, sub_steps=4, **_):
+            init(self, space, config, cost_columns=cost_columns, lam0=lam0_, rho=rho_, sub_steps=sub_steps)
+        cost.CostNAO.__init__ = patched
+    table = TableEvaluator("nb201").table
+    c = percentile_budget(table, args.column, args.percentile)
+    ev = TableEvaluator(table, constraints=[c])
+    n_init = 10
+    per = defaultdict(lambda: [0, 0, 0])
+    best = {50: [], 100: []}
+    print(f"# {c} (p{args.percentile:g}), {args.algo}, seeds 0-{args.seeds - 1}")
+    for s in range(args.seeds):
+        margins.clear()
+        res = start_search(args.algo, ev, args.queries, s, preset=args.preset, progress=False)
+        cur = res.incumbent_curve()
+        for r in res.history[n_init:]:
+            a = per[r.source]
+            a[0] += 1
+            a[1] += bool(r.feasible)
+            a[2] += abs(r.metrics[args.column] / c.bound - 1.0) <= args.edge
+        inc = res.incumbent()
+        for k in best:
+            best[k].append(float(cur[min(k, len(cur)) - 1]))
+        line = (f"seed {s}: best feasible @50 {cur[49]:.3f} @100 {cur[-1]:.3f}, incumbent {args.column} "
+                f"{inc.metrics[args.column]:.4f}, feasible {100 * res.feasible().mean():.0f} %")
+        if margins:
+            line += ", margin by #errors " + " ".join(f"{n}:{m}" for n, m in sorted(margins.items()))
+        print(line)
+    for src, (n, f, e) in sorted(per.items()):
+        print(f"{src:9s} queries {n:4d}  feasible {100 * f / n:3.0f} %  at the edge {100 * e / n:3.0f} %")
+    print(f"mean best feasible @50 {np.mean(best[50]):.3f}  @100 {np.mean(best[100]):.3f}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
