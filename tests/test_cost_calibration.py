@@ -106,3 +106,32 @@ def test_window_takes_the_newest_errors_and_tiny_margins_are_none():
     cal.window = 10
     cal.errors["lat"][-3:] = [0.3, 0.3, 0.3]                           # fresh misses widen it again
     assert cal.margin("lat") == pytest.approx(0.3)
+
+
+def test_loo_errors_of_the_current_model_replace_or_bound_the_held_out_margin():
+    """``combine`` "loo": the margin is the quantile of the current model's leave-one-out excess, whatever
+    earlier rounds' models erred ("min": the smaller of the two; "held_out": LOO errors are ignored); a
+    non-positive LOO prediction of a positive column counts as a large excess; a bad ``combine`` is refused."""
+    truth = {f"a{i}": 1.0 + i for i in range(40)}
+    ctx = context(truth)
+    cals = {k: CostCalibration(combine=k) for k in ("held_out", "loo", "min")}
+    loo = {"lat": np.asarray([truth[a] for a in truth]) * np.exp(-0.05)}     # the current model: 5 % low
+    for cal in cals.values():
+        cal.observe(ctx, Ratio(truth, 0.5), ["lat"])                       # an early model: 50 % low
+        cal.observe_loo(ctx, loo)
+    held = cals["held_out"].margin("lat")
+    assert held == pytest.approx(math.log(2.0))
+    assert cals["loo"].margin("lat") == pytest.approx(0.05)
+    assert cals["min"].margin("lat") == pytest.approx(0.05)
+    worse = CostCalibration(combine="min")
+    worse.observe(ctx, Ratio(truth, 0.9), ["lat"])
+    worse.observe_loo(ctx, {"lat": np.asarray([truth[a] for a in truth]) * 0.5})
+    assert worse.margin("lat") == pytest.approx(-math.log(0.9))              # held-out is the smaller
+    few = CostCalibration(combine="loo")
+    few.observe_loo(context({"a": 1.0, "b": 2.0}), {"lat": np.asarray([0.5, 1.0])})
+    assert few.margin("lat") == PRIOR                                       # too few LOO errors: as before
+    neg = CostCalibration(combine="loo")
+    neg.observe_loo(ctx, {"lat": np.where(np.arange(40) < 8, -1.0, loo["lat"])})
+    assert neg.margin("lat") > 5.0                                          # 20 % predicted <= 0: huge margin
+    with pytest.raises(ValueError, match="combine"):
+        CostCalibration(combine="mean")

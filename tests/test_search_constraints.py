@@ -203,6 +203,29 @@ def test_linear_costs_are_exact_on_parameter_counts(nb201_table):
     assert model.predict_costs([])["cifar10_params_M"].shape == (0,)
 
 
+def test_linear_costs_loo_predictions_equal_refits_without_each_cell(nb201_table):
+    """The closed-form leave-one-out predictions (hat matrix) equal refitting the ridge without each cell,
+    also for cells whose op at an edge no other cell has (leverage near 1) and with a missing value."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    archs = sp.sample(14, seed=3)
+    cols = ("cifar10_params_M", "latency_pixel3")
+    table = {c: nb201_table.metric(c, archs).astype(float) for c in cols}
+    table["latency_pixel3"][5] = np.nan
+    model = LinearCosts(sp, list(cols), alpha=1e-3)
+    loo = model.fit(archs, table).loo_predictions(archs, table)
+    for c in cols:
+        for i in range(len(archs)):
+            if not np.isfinite(table[c][i]):
+                assert np.isnan(loo[c][i])
+                continue
+            keep = [j for j in range(len(archs)) if j != i]
+            refit = LinearCosts(sp, [c], alpha=1e-3).fit([archs[j] for j in keep], {c: table[c][keep]})
+            np.testing.assert_allclose(loo[c][i], refit.predict_costs([archs[i]])[c][0], rtol=1e-6, atol=1e-6)
+    x = sp.one_hot(archs)
+    assert (x.sum(axis=0) == 1).any(), "the case should hold an op seen by one cell only"
+
+
 def test_cost_nao_budget_judges_decodes_by_the_given_cost_model(nb201_table):
     """``CostNAO.budget(..., cost_model=)``: decodes are kept by that model's predictions, also through a
     nested ``generate`` without a budget (the search's sweep), and the heads judge again once it closes."""

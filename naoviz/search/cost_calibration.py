@@ -6,6 +6,12 @@ cost model is held to is tightened by the ``level`` quantile of how far true cos
 predictions made for cells *before* they were evaluated (split-conformal style): with ``level`` 0.9 about
 one predicted-feasible proposal in ten turns out over budget. Errors are in log units for positive
 columns (latency, parameters, FLOPs scale multiplicatively), else in the column's units.
+
+Held-out errors of earlier rounds describe earlier, worse models (a ridge fitted on 10-20 cells errs far
+more than one fitted on 60); a model that can say how it would err on its own training cells
+(``hw.LinearCosts.loo_predictions``: exact leave-one-out refits in closed form) can set ``current`` to
+those errors, and with ``combine`` "loo" the margin is their ``level`` quantile instead ("min": the
+smaller of that and the held-out margin; "held_out", the default: the held-out margin only).
 """
 from __future__ import annotations
 
@@ -21,6 +27,8 @@ LEVEL = 0.9          # share of predicted-feasible proposals meant to be truly f
 PRIOR = 0.2          # margin (log units: 22 %) before MIN_ERRORS out-of-sample errors are known
 MIN_ERRORS = 8
 RESOLUTION = 0.005   # a margin below this (log units: 0.5 %) is the model's rounding, not an error: none
+CAP = 10.0           # log excess of a non-positive prediction of a positive column (rules the region out)
+COMBINES = ("held_out", "loo", "min")
 
 
 def _scale(values, use_log: bool) -> np.ndarray:
@@ -42,6 +50,32 @@ class CostCalibration:
     n_seen: int = 0                                # history length the last observed model was fitted on
     model: Optional[object] = None                 # the forests of the last ``hw.ranker`` call (local search)
     window: Optional[int] = None                   # margin from the newest ``window`` errors only (None: all)
+    current: dict = field(default_factory=dict)    # column -> excess of the current model's LOO predictions
+    combine: str = "held_out"                      # "held_out" | "loo" | "min" (see the module docstring)
+
+    def __post_init__(self):
+        if self.combine not in COMBINES:
+            raise ValueError(f"combine: {self.combine!r} (one of {', '.join(COMBINES)})")
+
+    def observe_loo(self, ctx, loo_pred: dict) -> None:
+        """``current`` = per column the excess of true over leave-one-out predictions ``{column: (n,)}``
+        of the evaluated cells (a LOO prediction <= 0 of a positive column counts as ``CAP`` log units)."""
+        self.current = {}
+        for c, p in loo_pred.items():
+            true = np.asarray([r.metrics.get(c, math.nan) for r in ctx.history], dtype=float)
+            p = np.asarray(p, dtype=float)
+            use_log = self.log.setdefault(c, bool(np.all(true[np.isfinite(true)] > 0)))
+            if use_log:
+                with np.errstate(divide="ignore", invalid="ignore"):
+                    excess = np.where(p > 0, np.log(true) - np.log(np.where(p > 0, p, 1.0)), CAP)
+                excess[~np.isfinite(true) | ~np.isfinite(p)] = np.nan
+            else:
+                excess = true - p
+            self.current[c] = [float(e) for e in excess[np.isfinite(excess)]]
+
+    def _quantile(self, e: np.ndarray, column: str, upper: bool) -> float:
+        m = float(np.quantile(e if upper else -e, self.level))
+        return m if m > (RESOLUTION if self.log.get(column, True) else 0.0) else 0.0
 
     def observe(self, ctx, model, columns: Sequence[str]) -> None:
         """Errors of ``model`` (``predict_costs``) on the cells evaluated since ``n_seen``; then n_seen = now."""
@@ -64,9 +98,14 @@ class CostCalibration:
         if self.window is not None:
             e = e[-self.window:]          # a model refitted on many more cells errs less than its first fits
         if len(e) < MIN_ERRORS:
-            return self.prior if self.log.get(column, True) else 0.0
-        m = float(np.quantile(e if upper else -e, self.level))
-        return m if m > (RESOLUTION if self.log.get(column, True) else 0.0) else 0.0
+            held = self.prior if self.log.get(column, True) else 0.0
+        else:
+            held = self._quantile(e, column, upper)
+        loo = np.asarray(self.current.get(column, []), dtype=float)
+        if self.combine == "held_out" or len(loo) < MIN_ERRORS:
+            return held
+        m = self._quantile(loo, column, upper)
+        return m if self.combine == "loo" else min(m, held)
 
     def tighten(self, budgets: Sequence[Constraint]) -> list[Constraint]:
         """``budgets`` with each bound moved inwards by its column's margin (a log margin scales the bound)."""

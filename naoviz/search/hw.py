@@ -20,6 +20,7 @@ from naoviz.tables.benchmark import lower_is_better
 
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
 RECENT = 30        # NAO's feasibility margin: from its cost model's newest 30 errors (three rounds)
+COMBINE = "min"    # NAO's margin: the smaller of the held-out and the current ridge's LOO one
 
 
 def cost_columns(ctx) -> list[str]:
@@ -139,6 +140,29 @@ class LinearCosts:
             self.coef_[c] = np.linalg.lstsq(a, b, rcond=None)[0]         # (F + 1,)
         return self
 
+    def loo_predictions(self, archs, table: dict) -> dict:
+        """``{column: (n,)}`` each cell's prediction by this ridge refitted without it (NaN where the
+        column is missing), in closed form: y_i - e_i / (1 - h_ii) with h_ii = x_i (X'X + alpha I')^-1 x_i
+        (the leverage; exact for a ridge with a fixed penalty, O(n F^2) instead of n refits)."""
+        x = self._x(archs)
+        reg = np.sqrt(self.alpha) * np.eye(x.shape[1])
+        reg[-1, -1] = 0.0
+        out = {}
+        for c in self.columns:
+            y = np.asarray(table[c], dtype=float)
+            ok = np.isfinite(y)
+            xo = x[ok]
+            gram = xo.T @ xo + reg.T @ reg                                # (F + 1, F + 1)
+            w = np.linalg.lstsq(np.vstack([xo, reg]), np.concatenate([y[ok], np.zeros(x.shape[1])]),
+                                rcond=None)[0]
+            h = np.einsum("ij,ji->i", xo, np.linalg.solve(gram, xo.T))    # (n_ok,) leverages
+            resid = y[ok] - xo @ w
+            p = np.full(len(y), np.nan)
+            with np.errstate(divide="ignore", invalid="ignore"):
+                p[ok] = y[ok] - resid / np.maximum(1.0 - h, 1e-12)
+            out[c] = p
+        return out
+
     def predict_costs(self, archs) -> dict:
         x = self._x(archs) if len(archs) else np.zeros((0, 1))
         return {c: x @ w if len(archs) else np.zeros(0) for c, w in self.coef_.items()}
@@ -256,13 +280,18 @@ def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
 def nao_cost_model(ctx, nao) -> Optional[object]:
     """The cost model that judges NAO's proposals this round (None without cost columns): a
     :class:`LinearCosts` refitted on every evaluated cell, after the calibration took last round's model's
-    errors on the cells it had not seen. Call once per round, after NAO's fit. NAO's heads still steer the
+    errors on the cells it had not seen; its margin is the smaller of those errors' and its own
+    leave-one-out errors' 0.9 quantile (``COMBINE``: the first rounds' models, fitted on 10-20 cells, erred
+    far more than the current one). Call once per round, after NAO's fit. NAO's heads still steer the
     constrained step; this model says which decodes, mutations and random fills are predicted within budget."""
     cols = cost_columns(ctx)
     if not cols or not hasattr(nao, "predict_costs"):
         return None
     cal = calibration(ctx)
-    cal.window = RECENT
+    cal.window, cal.combine = RECENT, COMBINE
     cal.observe(ctx, cal.model, cols)
-    cal.model = LinearCosts(ctx.space, cols).fit(ctx.archs, evaluated_columns(ctx, cols))
+    table = evaluated_columns(ctx, cols)
+    cal.model = LinearCosts(ctx.space, cols).fit(ctx.archs, table)
+    if cal.combine != "held_out":
+        cal.observe_loo(ctx, cal.model.loo_predictions(ctx.archs, table))
     return cal.model
