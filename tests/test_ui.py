@@ -318,3 +318,16 @@ def test_cli_dashboard_command():
     assert words[words.index("voila") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
     bad = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def test_search_tab_stop_from_the_first_query_counts(digits):
+    """A stop that arrives before ``start`` has even returned (here: from the first evaluation's callback, in
+    the worker thread) still ends the run: the panel knows it is running before its thread starts."""
+    from naoviz.ui import SearchPanel
+    for _ in range(5):                      # the old race needed the thread to outrun start(); try a few times
+        sp = SearchPanel(digits, budget=30)
+        sp.algos.value, sp.seeds.value = ("rs",), 3
+        sp.progress.observe(lambda ch, sp=sp: sp.stop() if ch["new"] == 1 else None, names="value")
+        sp.start(wait=True)
+        assert "stopped" in sp.msg.value, sp.msg.value
+        assert sp.progress.value <= 30 and len(sp.results) == 1 and sp.results[0].stopped

@@ -104,6 +104,7 @@ class SearchPanel:
         self.stop_btn.on_click(lambda _: self.stop())
         self.band.observe(lambda _: self._draw(table=False), names="value")
         self._stop = threading.Event()
+        self._running = threading.Event()          # set from start() until the run ends (stop() may come first)
         self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
         self.thread: Optional[threading.Thread] = None
         controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), self.band,
@@ -117,9 +118,10 @@ class SearchPanel:
 
     # -- running --------------------------------------------------------------------------------------
     def start(self, wait: bool = False) -> None:
-        if self.thread is not None and self.thread.is_alive():
+        if self._running.is_set():
             return
         self._stop.clear()
+        self._running.set()         # before the thread starts: a stop from its first callback must count
         self.run_btn.disabled, self.stop_btn.disabled = True, False
         self.rows, self.curves, self.results = [], {}, []
         self.thread = in_thread(self._run, self._failed)
@@ -128,7 +130,7 @@ class SearchPanel:
 
     def stop(self) -> None:
         """End the running search after its current query; no further (seed, searcher) starts."""
-        if self.thread is not None and self.thread.is_alive():
+        if self._running.is_set():
             self._stop.set()
             self.stop_btn.disabled = True
             self.msg.value = "<i>stopping after the current query…</i>"
@@ -138,6 +140,12 @@ class SearchPanel:
         self.run_btn.disabled, self.stop_btn.disabled = False, True
 
     def _run(self) -> None:
+        try:
+            self._run_all()
+        finally:
+            self._running.clear()
+
+    def _run_all(self) -> None:
         from naoviz.evaluate import TableEvaluator
         from naoviz.search import incumbent_curve, start_search
 
