@@ -113,10 +113,14 @@ def judge(proc: subprocess.CompletedProcess) -> tuple[str, str]:
 
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    ap.add_argument("--naoviz", default=shutil.which("naoviz") or "naoviz", help="the installed command")
+    beside = Path(sys.executable).with_name("naoviz")          # the venv running this script
+    ap.add_argument("--naoviz", default=shutil.which("naoviz") or (str(beside) if beside.exists() else "naoviz"),
+                    help="the installed command (default: on PATH, else beside this Python)")
     ap.add_argument("--timeout", type=float, default=60.0)
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
+    if shutil.which(args.naoviz) is None:
+        ap.error(f"--naoviz: no such command {args.naoviz!r} (install naoviz, or give its path)")
     with tempfile.TemporaryDirectory(prefix="naoviz-hostile-") as d:
         tmp = Path(d)
         env = dict(os.environ, NAOVIZ_CACHE=str(tmp / "cache"), OMP_NUM_THREADS="1")
