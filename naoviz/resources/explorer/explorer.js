@@ -9,13 +9,22 @@ let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier
 
 async function render({ model, el }) {
   // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
-  let cleanup = await mount(model, el);
-  const remount = async () => { if (cleanup) cleanup(); cleanup = await mount(model, el); };
-  model.on("change:_atlas_data", remount);
-  return () => { model.off("change:_atlas_data", remount); if (cleanup) cleanup(); };
+  // Mounts decode asynchronously, so one may still be decoding when the next atlas arrives: only the newest
+  // mount may attach its listeners (an older one would live on unseen, writing its atlas's state to the model).
+  let cleanup = null, generation = 0;
+  const remount = async () => {
+    const g = ++generation;
+    if (cleanup) { cleanup(); cleanup = null; }
+    const done = await mount(model, el, () => g !== generation);
+    if (g !== generation) { if (done) done(); return; }
+    cleanup = done;
+  };
+  model.on("change:_atlas_data", remount);     // before the first mount: an atlas arriving meanwhile counts
+  await remount();
+  return () => { generation++; model.off("change:_atlas_data", remount); if (cleanup) cleanup(); };
 }
 
-async function mount(model, el) {
+async function mount(model, el, stale = () => false) {
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
@@ -23,6 +32,7 @@ async function mount(model, el) {
   let atlas;
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
   catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return null; }
+  if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
@@ -258,6 +268,7 @@ async function mount(model, el) {
     if (m.type === "offgrid") {
       if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
       if (!m.ok) { msg(m.message); return; }
+      if (pendingRow >= 0 && hasPath(pendingRow)) { setSeed(pendingRow); return; }   // this atlas has its path now
       S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
       msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
     } else if (m.type === "export_figures") {
