@@ -83,6 +83,9 @@ def test_the_page_draws_the_map_offline(browser, page_file, atlas):
                             " return n; })()")
     assert painted > 2000, painted
     assert page.locator(".nx-seedcell path").count() == 6 and page.locator(".nx-chart polyline").count() == 3
+    keys = page.locator(".nx-keys span")                                  # each chart key says what it plots
+    assert keys.count() == 3 and "sigmoid" in keys.nth(0).get_attribute("title")
+    assert all(keys.nth(k).get_attribute("title") for k in range(3))
     page.close()
 
 

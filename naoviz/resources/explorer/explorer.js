@@ -4,6 +4,10 @@
 
 const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
   ["true value of decoded cell", "#188038", "true"]];
+// What each chart key means, as its hover title: the predictor ends in a sigmoid over the training targets'
+// range (NAO's design), so the moved point's prediction levels off near the best value it was trained on.
+const SERIES_HINTS = ["the predictor's value at e + η·∂f/∂e; it ends in a sigmoid over the training range, so it levels off near the best trained value",
+  "the predictor's value for the decoded cell, re-encoded", "the benchmark table's value of the decoded cell"];
 
 let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier mount's answer never matches a later ask
 
@@ -162,7 +166,7 @@ async function mount(model, el, stale = () => false) {
     drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
-    $(".nx-keys").replaceChildren(...series.map((x) => h("span", { style: `color:${x.color}`, text: `${x.dash ? "╌" : "—"} ${x.name}` })));
+    $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { style: `color:${x.color}`, title: SERIES_HINTS[k], text: `${x.dash ? "╌" : "—"} ${x.name}` })));
     $(".nx-seed").value = S.offgrid ? "" : String(S.seed);
     Bg.path(); etaPanels();
   }
