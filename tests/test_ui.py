@@ -190,6 +190,27 @@ def test_search_and_child_panels_run(nb201_table):
     assert cp.result.arch == GOOD and cp.result.epochs == 1
 
 
+def test_search_tab_runs_the_chosen_nao_preset(digits):
+    """The NAO preset picked in the tab is what runs: `trust` proposes by steps only (no mutation source), its
+    curve is the CLI's for that preset, and the compare line names it; an unknown preset is refused."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=16)
+    assert sp.preset.value == "fast" and {"trust", "default", "paper"} <= set(sp.preset.options)
+    sp.algos.value, sp.preset.value = ("nao",), "trust"
+    sp.budget.value = 16
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and len(sp.table.rows) == 16
+    sources = {r[3] for r in sp.table.rows}
+    assert "mutation" not in sources and "decoder" in sources
+    cli = start_search("nao", TableEvaluator(digits), 16, 0, progress=False, preset="trust")
+    assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
+    assert "--algos nao:trust --queries 16" in sp.msg.value
+    with pytest.raises(ValueError, match="nao_preset"):
+        SearchPanel(digits, nao_preset="nope")
+
+
 @pytest.fixture(scope="module")
 def search_panel_run(nb201_table):
     """The Search tab run for rs, re, ls (budget 20, seed 3), with a copy of the curves at every redraw."""

@@ -75,11 +75,14 @@ class SearchPanel:
         import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
         import naoviz.experiments.search  # noqa: F401
         import naoviz.search  # noqa: F401
+        from naoviz.search.nao_search import PRESETS
+        if nao_preset not in PRESETS:
+            raise ValueError(f"nao_preset: unknown preset {nao_preset!r}; expected one of {', '.join(PRESETS)}")
         self.bench, self.metric = bench, metric
         from naoviz.evaluate import TableEvaluator
         # the same default report as `naoviz search`/`compare`: the table's test accuracy
         self.report = report or TableEvaluator(bench, metric=metric).report
-        self.nao_preset, self.nao_config = nao_preset, dict(nao_config or {})
+        self.nao_config = dict(nao_config or {})
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
@@ -87,6 +90,10 @@ class SearchPanel:
         small = W.Layout(width="150px")
         self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="first seed", layout=small)
         self.seeds = W.BoundedIntText(value=1, min=1, max=MAX_SEEDS, description="seeds", layout=small)
+        # which NAO runs: `fast` for a live page; `trust` proposes every model-guided query by a step, so the
+        # query table's source column shows what the step did without mutations (docs/search.md, presets)
+        self.preset = W.Dropdown(options=list(PRESETS), value=nao_preset, description="NAO preset",
+                                 layout=W.Layout(width="220px"))
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
                                description="band", layout=W.Layout(width="220px"))
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
@@ -107,7 +114,7 @@ class SearchPanel:
         self._running = threading.Event()          # set from start() until the run ends (stop() may come first)
         self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
         self.thread: Optional[threading.Thread] = None
-        controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), self.band,
+        controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), W.HBox([self.preset, self.band]),
                            W.HBox([self.run_btn, self.stop_btn])])
         hint = W.HTML("<small>Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
@@ -151,6 +158,7 @@ class SearchPanel:
 
         algos, budget = list(self.algos.value), int(self.budget.value)
         first, n_seeds = int(self.seed.value), int(self.seeds.value)
+        preset = self.preset.value
         self.progress.max, self.progress.value = max(budget * len(algos) * n_seeds, 1), 0
         evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
         last = {"curve": 0.0, "table": 0.0}
@@ -175,8 +183,9 @@ class SearchPanel:
                         last["curve"], last["table"] = now, now if table else last["table"]
                         self._draw(table=table)
 
-                self.msg.value = f"<i>running {html.escape(name)}, seed {seed}…</i>"
-                kw = {"preset": self.nao_preset, "config": self.nao_config or None} if algo == "nao" else {}
+                shown = f"{name} ({preset})" if algo == "nao" else name
+                self.msg.value = f"<i>running {html.escape(shown)}, seed {seed}…</i>"
+                kw = {"preset": preset, "config": self.nao_config or None} if algo == "nao" else {}
                 result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval,
                                       stop=self._stop, **kw)
                 runs[k] = result.incumbent_curve()
@@ -188,7 +197,7 @@ class SearchPanel:
         else:
             cmd = "" if self.nao_config else (
                 "<br><small>the same numbers: <code>"
-                + html.escape(compare_command(self.bench.name, algos, budget, first, n_seeds, self.nao_preset))
+                + html.escape(compare_command(self.bench.name, algos, budget, first, n_seeds, preset))
                 + "</code></small>")
             self.msg.value = f"<b>done</b> {summary}{cmd}"
         self.run_btn.disabled, self.stop_btn.disabled = False, True
