@@ -184,6 +184,8 @@ def test_search_and_child_panels_run(nb201_table):
     arch = nb201_table.space.parse(GOOD)
     cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
     assert cp.preset.name == "digits-quick" and "digits-quick" in cp.recipe.value
+    cp.show_next()                                        # before a press: the cell a press would train
+    assert f"<code>{GOOD}</code>" in cp.next_cell.value and not cp.msg.value
     cp.start(wait=True)
     assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and [s["x"] for s in cp.curve.series] == [[1], [1]]
     assert f"<code>{GOOD}</code>" in cp.msg.value        # the tab names the cell it trained
@@ -320,6 +322,12 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     assert app.tabs.children[1] is app.search.widget
     app.tabs.selected_index = 2
     assert app.child is not None and app.tabs.children[2] is app.child.widget
+    assert f"<code>{app.explorer.decoded_cell}</code>" in app.child.next_cell.value    # what a press trains
+    app.tabs.selected_index = 0                                        # move the explorer, come back: named anew
+    app.explorer.eta_index = len(app.explorer.atlas.etas) - 1
+    app.explorer.seed = (app.explorer.seed + 7) % len(app.explorer.atlas.seeds)
+    app.tabs.selected_index = 2
+    assert f"<code>{app.explorer.decoded_cell}</code>" in app.child.next_cell.value
     with pytest.raises(ValueError, match="method"):
         Dashboard(method="tsne", table="nb201-digits", background=False)
     monkeypatch.setenv("NAOVIZ_DASHBOARD_SEEDS", "many")

@@ -178,6 +178,8 @@ class Dashboard:
                 from naoviz.ui.panels import ChildPanel
                 self.child = ChildPanel(self._bench.space, self._current_decoded, epochs=self.options["child_epochs"])
                 self._set_tab(2, self.child.widget)
+            if i == 2 and self.child is not None:
+                self.child.show_next()              # the cell a press trains: the explorer may have moved
         except Exception as exc:  # noqa: BLE001 - shown in the tab
             log.warning("naoviz dashboard: %s: %s", type(exc).__name__, exc)
             self._set_tab(i, W.HTML(error_html(str(exc))))

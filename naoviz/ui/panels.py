@@ -49,8 +49,9 @@ class ChildPanel:
         self.epochs = W.IntSlider(value=epochs, min=1, max=30, description="epochs")
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
-        self.progress = W.IntProgress(value=0, min=0, max=epochs, description="epochs")
+        self.progress = W.IntProgress(value=0, min=0, max=epochs, description="trained")
         self.msg = W.HTML()
+        self.next_cell = W.HTML()
         self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
                              f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")
         self.curve = LineChart(series=child_lines([]), x_title="epoch", y_title="accuracy (%)")
@@ -58,8 +59,20 @@ class ChildPanel:
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
-        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn, self.recipe]), W.HBox([self.progress, self.msg]),
+        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn, self.recipe]), self.next_cell,
+                              W.HBox([self.progress, self.msg]),
                               self.curve_box])
+
+    def show_next(self) -> None:
+        """Name the cell a press would train now: the explorer's decoded cell, which changes with its seed
+        and eta (the dashboard calls this whenever the tab is opened)."""
+        try:
+            text = self.space.format(self.get_arch())
+        except Exception as exc:  # noqa: BLE001 - shown in the tab
+            self.next_cell.value = error_html(f"no decoded cell to train: {exc}")
+            return
+        self.next_cell.value = (f"<small>a press trains <code>{html.escape(text)}</code>, the explorer's decoded "
+                                "cell</small>")
 
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():
