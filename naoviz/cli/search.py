@@ -27,13 +27,15 @@ def add_parser(sub) -> None:
     p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
-    p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0)
+    p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
+                   help="seed of every random choice the search makes: the same seed, the same run (default 0)")
     p.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
                    help="search metric (default valid_acc)")
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
-                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (docs/search.md)")
+                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default; docs/search.md, "
+                        "\"Which NAO preset?\")")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
     p.add_argument("--store", default=None, type=path_arg,
