@@ -493,3 +493,14 @@ def test_any_os_error_is_one_line_with_the_path(monkeypatch):
     code, out, err = run_cli(["info"])
     assert code == 2 and "Traceback" not in err
     assert err.strip() == "naoviz info: error: /some/where: Permission denied"
+
+
+def test_every_option_of_every_command_says_what_it_does():
+    """`naoviz CMD --help` explains each option: none is listed without a help text."""
+    import argparse
+
+    from naoviz.cli import build_parser
+    bare = [f"{name} {b.option_strings[-1]}"
+            for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
+            for name, sub in a.choices.items() for b in sub._actions if b.option_strings and not b.help]
+    assert not bare, bare

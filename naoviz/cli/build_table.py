@@ -12,17 +12,19 @@ def add_parser(sub) -> None:
                        description="Train one architecture per canonical NB201 class (all 6,466 or N of them) "
                                    "and write a table the benchmark interface reads (nb201-digits). Results go "
                                    "to the run store as they finish; rerunning the same command resumes.")
-    p.add_argument("--space", default="nb201", choices=["nb201"])
+    p.add_argument("--space", default="nb201", choices=["nb201"], help="the search space (nb201 only)")
     add_data_options(p)
-    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4)
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4, help="training epochs per cell (default 4)")
     p.add_argument("--archs", default="all", type=nonempty("'all' or a number", 100),
                    help="'all' canonical classes or a number N (seeded subset)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=8, help="width C of the NB201 net")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=1, help="cells per stage N")
-    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64)
-    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05)
-    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0)
-    p.add_argument("--data-dir", default=None, type=path_arg)
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64, help="default 64")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05, help="SGD learning rate (default 0.05)")
+    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0,
+                   help="seed of the class subset and order, the data split and every cell's training (default 0)")
+    p.add_argument("--data-dir", default=None, type=path_arg,
+                   help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
     p.add_argument("--store", required=True, type=path_arg,
                    help="run-store SQLite file (resumes a build with the same settings)")
     p.add_argument("--out", default=None, type=path_arg, help="table path (default: <data dir>/nb201_digits.csv)")
@@ -31,7 +33,7 @@ def add_parser(sub) -> None:
     p.add_argument("--workers", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
                    help="local Dask worker processes (1 thread each; at most 4 per CPU core); with GPUs, worker i "
                         "uses GPU i mod the GPU count; auto: one worker per GPU, or one per CPU core without a GPU")
-    p.add_argument("--json", action="store_true")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
 

@@ -77,7 +77,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train-child", help="train one child network on digits or CIFAR",
                        description="Train the macro network of one cell and report train/valid/test metrics. "
                                    "--arch takes the space's string or a reference cell name (e.g. NAONet-A).")
-    p.add_argument("--space", choices=SPACE_CHOICES, default="nb201")
+    p.add_argument("--space", choices=SPACE_CHOICES, default="nb201", help="the cell's search space (default nb201)")
     p.add_argument("--arch", required=True, type=nonempty("an architecture string", 10_000),
                    help="architecture string, or NAONet / NAONet-A / NAONet-WS / NAONet-B")
     p.add_argument("--preset", choices=PRESET_CHOICES, default=None,

@@ -65,14 +65,16 @@ def add_parser(sub) -> None:
     p.set_defaults(run_defaults={d: p.get_default(d) for d in RUN_OPTIONS}, **{d: None for d in RUN_OPTIONS})
 
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
-    c.add_argument("--space", default="nb201", choices=SPACES)
+    c.add_argument("--space", default="nb201", choices=SPACES, help="as naoviz search --space (default nb201)")
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
                    help="comma list of nao, re, rs, ls; nao:PRESET picks a NAO preset (" + ", ".join(NAO_PRESETS) + ")")
-    c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100)
+    c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
+                   help="budget per run: unique evaluations (default 100)")
     c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
     c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0,
                    help="the first seed (default 0); e.g. 10 with --seeds 20 runs the held-out seeds 10-29")
-    c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200))
+    c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
+                   help="search metric (default valid_acc)")
     c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy)")
     c.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
@@ -84,8 +86,8 @@ def add_parser(sub) -> None:
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
                    "--objectives, one accuracy-against-cost Pareto figure per cost column")
-    c.add_argument("--no-progress", action="store_true")
-    c.add_argument("--json", action="store_true")
+    c.add_argument("--no-progress", action="store_true", help="no progress bar")
+    c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=run_compare)
 
 

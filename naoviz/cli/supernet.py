@@ -37,11 +37,12 @@ def add_parser(sub) -> None:
                         "from scratch (PT-V1: 5; default 0: the supernet's best)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
                    help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
-    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0)
+    p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
+                   help="seed of the supernet, its data split and the search (default 0)")
     p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N | mps | auto")
     p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads")
     p.add_argument("--out", default=None, type=path_arg, help="write the result as JSON here")
-    p.add_argument("--no-progress", action="store_true")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_supernet)
 
