@@ -500,7 +500,12 @@ def test_every_option_of_every_command_says_what_it_does():
     import argparse
 
     from naoviz.cli import build_parser
-    bare = [f"{name} {b.option_strings[-1]}"
-            for a in build_parser()._actions if isinstance(a, argparse._SubParsersAction)
-            for name, sub in a.choices.items() for b in sub._actions if b.option_strings and not b.help]
-    assert not bare, bare
+
+    def bare(parser, path):                               # commands and their sub-commands (data download, ...)
+        for act in parser._actions:
+            if isinstance(act, argparse._SubParsersAction):
+                for name, sub in act.choices.items():
+                    yield from bare(sub, f"{path} {name}")
+            elif act.option_strings and not act.help:
+                yield f"{path} {act.option_strings[-1]}"
+    assert not list(bare(build_parser(), "naoviz"))
