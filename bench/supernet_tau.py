@@ -22,9 +22,11 @@ zero-cost proxy next to the supernet: NASWOT (Mellor et al. 2021), log |det K| o
 codes of 128 seeded training images on each cell's path of an *untrained* supernet of the same seed (a path
 is the standalone net), and "-loss+naswot", the sum of the z-scores of minus loss and NASWOT (equal weights,
 fixed before measuring). ``--proxies`` adds the zero-cost proxies of :mod:`naoviz.child.zero_cost` on each
-cell's path of the untrained supernet of the same seed and/or the trained one (``--proxy-net``; ``--proxy-batch`` images per batch), each printed
-alone, z-summed with minus loss ("-loss+p") and z-subtracted ("-loss-p": the proxy read backwards, as NASWOT
-ranks digits); with an ensemble the first member's weights are the trained ones. ``--snapshots K`` scores
+cell's path of the untrained supernet of the same seed and/or the trained one (``--proxy-net``;
+``--proxy-batch`` images per batch), each printed alone, z-summed with minus loss ("-loss+p"), z-subtracted
+("-loss-p": the proxy read backwards, as NASWOT ranks digits) and as the sum of the ranks by -loss and by
+-proxy (``score="jacob_loss"`` for jacob_cov); with an ensemble the first member's weights are the trained
+ones. ``--snapshots K`` scores
 every class after each of the last K epochs too and ranks by the mean held-out loss over those K checkpoints
 (snapshot ensembling; BN batch statistics, no few-shot, no ensemble). ``--sample-seed S --disjoint`` ranks
 a seeded sample of ``--classes`` classes sharing none with ``table_sample(n, 0)`` (a confirmation sample);
@@ -64,6 +66,7 @@ def main() -> int:
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import numpy as np
     import torch
+    from scipy.stats import rankdata
     torch.set_num_threads(1)
     from naoviz.child.oneshot import OneShot, SupernetConfig
     from naoviz.child.supernet import connected
@@ -172,7 +175,9 @@ def main() -> int:
         if proxy_vals:
             out[mode]["proxies"] = {k: {"alone": correlations(v, truth)["kendall_tau"],
                                         "loss_plus": correlations(z(-loss_now) + z(v), truth)["kendall_tau"],
-                                        "loss_minus": correlations(z(-loss_now) - z(v), truth)["kendall_tau"]}
+                                        "loss_minus": correlations(z(-loss_now) - z(v), truth)["kendall_tau"],
+                                        "loss_minus_ranks": correlations(rankdata(-loss_now) + rankdata(-v),
+                                                                         truth)["kendall_tau"]}
                                     for k, v in proxy_vals.items()}
         if snap_losses and mode == "batch":
             out[mode]["tau_loss_snapshots"] = correlations(-np.mean(snap_losses + [loss_now], 0), truth)["kendall_tau"]
@@ -203,7 +208,8 @@ def main() -> int:
         if "tau_loss_snapshots" in r:
             print(f"    snapshots: -mean loss over the last {args.snapshots} epochs {r['tau_loss_snapshots']:.3f}")
         for k, v in r.get("proxies", {}).items():
-            print(f"    {k:20s}: alone {v['alone']:.3f}, -loss+p {v['loss_plus']:.3f}, -loss-p {v['loss_minus']:.3f}")
+            print(f"    {k:20s}: alone {v['alone']:.3f}, -loss+p {v['loss_plus']:.3f}, -loss-p {v['loss_minus']:.3f}, "
+                  f"ranks of -loss and -p {v['loss_minus_ranks']:.3f}")
         for k, m in enumerate(r.get("members", [])):
             print(f"    seed {cfg.seed + k}: accuracy {m['tau_acc']:.3f}, -loss {m['tau_loss']:.3f}, "
                   f"loss+acc {m['tau_loss_acc']:.3f}; mean acc {m['mean_acc']:.1f} %")

@@ -64,8 +64,21 @@ def test_jacob_score_ranks_by_minus_the_proxy_and_puts_a_constant_net_last():
     assert np.array_equal(net.rank_scores(archs, scores=s), -s["loss"])
 
 
+def test_jacob_loss_score_is_the_mean_rank_by_minus_proxy_and_minus_loss():
+    from scipy.stats import rankdata
+    archs = [a for a in SPACE.sample(8, seed=4) if connected(a)] + [CONV, POOL]
+    net = OneShot(SupernetConfig(**TINY, score="jacob_loss", proxy_batch=16))
+    net.train(1)
+    s = net.scores(archs)
+    jac = proxy_scores(net, archs, ["jacob_cov"], batch=16, seed=0)["jacob_cov"]
+    got = net.rank_scores(archs, scores=s)
+    assert np.allclose(got, (rankdata(-jac) + rankdata(-s["loss"])) / (2 * len(archs)))
+    assert ((0 < got) & (got <= 1)).all()
+
+
 def test_config_validates_the_proxy_fields():
     SupernetConfig(score="jacob", proxy_batch=32).validate()
+    SupernetConfig(score="jacob_loss").validate()
     for bad in ({"proxy_batch": 1}, {"proxy_batch": 1.5}, {"score": "synflow"}):
         with pytest.raises(ValueError, match=next(iter(bad))):
             SupernetConfig(**bad).validate()

@@ -31,7 +31,7 @@ from naoviz.spaces.nb201 import EDGES, OPS
 
 SAMPLINGS = ("uniform", "fair", "sandwich")
 BN_EVALS = ("batch", "recal")
-SCORES = ("acc", "loss", "jacob")
+SCORES = ("acc", "loss", "jacob", "jacob_loss")
 SPACES = ("nb201", "naonet-ws")
 MAX_SEED = 2**32 - 1
 # Per-space defaults under the dataclass's (which are NB201's, measured on digits: docs/supernet.md). The
@@ -69,7 +69,8 @@ class SupernetConfig:
     bn_eval: str = "batch"           # batch: BN on the eval batch's statistics; recal: running stats per cell
     recal_batches: int = 4           # bn_eval=recal: training batches (of batch_size, seeded) per cell
     score: str = "loss"              # what ranks cells (rank_scores, NAO-WS): loss (-cross-entropy), acc, or
-    #                                  jacob (minus the jacob_cov proxy of the cell's trained path)
+    #                                  jacob (minus the jacob_cov proxy of the cell's trained path), jacob_loss
+    #                                  (the mean of the two ranks, by -jacob_cov and by -loss, in the scored set)
     proxy_batch: int = 64            # score=jacob: seeded training images whose input Jacobians are compared
     seed: int = 0
     device: str = "cpu"
@@ -376,16 +377,23 @@ class OneShot:
         held-out cross-entropy with ``score="loss"`` (finer than accuracy on a few hundred images), minus the
         ``jacob_cov`` zero-cost proxy of each cell's path through the trained supernet with ``score="jacob"``
         (``proxy_batch`` seeded training images; :mod:`naoviz.child.zero_cost`; read backwards because on the
-        digits table cells whose input Jacobians are more alike across images ranked higher, docs/supernet.md).
+        digits table cells whose input Jacobians are more alike across images ranked higher, docs/supernet.md),
+        or with ``score="jacob_loss"`` the mean of each cell's rank by that and its rank by minus loss among
+        ``archs``, in (0, 1] (a rank-sum: one cell far out on the proxy cannot outweigh the loss).
         ``scores``: this split's :meth:`scores` of ``archs`` when already computed (acc and loss)."""
         c = self.config
-        if c.score == "jacob":
+        if c.score in ("jacob", "jacob_loss"):
             from naoviz.child.zero_cost import proxy_scores
             out = -proxy_scores(self, archs, ["jacob_cov"], batch=c.proxy_batch, seed=c.seed)["jacob_cov"]
             alive = np.array([self.connected(self.space.coerce(a)) for a in archs], dtype=bool)
             if alive.any() and not alive.all():      # a constant net has no Jacobian: rank it last
                 out[~alive] = out[alive].min() - 1.0
-            return out
+            if c.score == "jacob":
+                return out
+            from scipy.stats import rankdata
+            s = scores if scores is not None else self.scores(archs, split)
+            # ranks, not values: a cell far out on the proxy (what NAO's steps find) counts as one place
+            return (rankdata(out) + rankdata(-s["loss"])) / (2.0 * len(out))
         s = scores if scores is not None else self.scores(archs, split)
         return s["acc"] if c.score == "acc" else -s["loss"]
 

@@ -32,9 +32,10 @@ def add_parser(sub) -> None:
     p.add_argument("--cells", type=int_in(1, 16), default=None, help="cells per stage N (default 1)")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
                    help="peak learning rate (default 0.02 on nb201, 0.1 on naonet-ws)")
-    p.add_argument("--score", default=None, choices=["acc", "loss", "jacob"],
+    p.add_argument("--score", default=None, choices=["acc", "loss", "jacob", "jacob_loss"],
                    help="what ranks cells: held-out accuracy, minus loss (nb201 default) or minus the jacob_cov "
-                        "proxy of the trained path (the best ranking of the digits table, docs/supernet.md)")
+                        "proxy of the trained path (the best ranking of the digits table, docs/supernet.md) or the mean of "
+                        "the two ranks (jacob_loss)")
     p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
                    help="re-rank the top K of every evaluated cell (+ each round's best) by a short training "
                         "from scratch (PT-V1: 5; default 0: the supernet's best)")

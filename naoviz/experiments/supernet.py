@@ -66,7 +66,7 @@ def ranking(oneshot, n: int = 500, seed: int = 0, table=None) -> dict:
     eval_s, eval_cpu = time.perf_counter() - t0, time.process_time() - c0
     truth = {m: table.metric(m, archs) for m in ("valid_acc", "test_acc")}
     params = table.metric("params_M", archs)
-    own = oneshot.rank_scores(archs, scores=sc) if oneshot.config.score == "jacob" else None
+    own = oneshot.rank_scores(archs, scores=sc) if oneshot.config.score.startswith("jacob") else None
     random_score = np.random.default_rng(seed + 1).random(len(archs))
     return {"classes": len(archs), "sample_seed": seed,
             "supernet": {m: correlations(acc, t) for m, t in truth.items()},
