@@ -31,7 +31,7 @@ from naoviz.spaces.nb201 import EDGES, OPS
 
 SAMPLINGS = ("uniform", "fair", "sandwich")
 BN_EVALS = ("batch", "recal")
-SCORES = ("acc", "loss")
+SCORES = ("acc", "loss", "jacob", "jacob_loss")
 SPACES = ("nb201", "naonet-ws")
 MAX_SEED = 2**32 - 1
 # Per-space defaults under the dataclass's (which are NB201's, measured on digits: docs/supernet.md). The
@@ -68,7 +68,10 @@ class SupernetConfig:
     eval_views: int = 1              # shifted copies of each held-out batch (1: the images alone; test-time aug)
     bn_eval: str = "batch"           # batch: BN on the eval batch's statistics; recal: running stats per cell
     recal_batches: int = 4           # bn_eval=recal: training batches (of batch_size, seeded) per cell
-    score: str = "loss"              # what ranks cells (rank_scores, NAO-WS): loss (-cross-entropy) or acc
+    score: str = "loss"              # what ranks cells (rank_scores, NAO-WS): loss (-cross-entropy), acc, or
+    #                                  jacob (minus the jacob_cov proxy of the cell's trained path), jacob_loss
+    #                                  (the mean of the two ranks, by -jacob_cov and by -loss, in the scored set)
+    proxy_batch: int = 64            # score=jacob: seeded training images whose input Jacobians are compared
     seed: int = 0
     device: str = "cpu"
     threads: int = 1
@@ -104,7 +107,8 @@ class SupernetConfig:
         for name, lo, hi in (("channels", 1, 256), ("cells", 1, 16), ("epochs", 1, 10_000),
                              ("batch_size", 2, 65_536), ("paths_per_step", 1, 100),
                              ("eval_batch_size", 2, 100_000), ("eval_batches", 1, 10_000),
-                             ("recal_batches", 1, 10_000), ("eval_views", 1, 81), ("seed", 0, MAX_SEED),
+                             ("recal_batches", 1, 10_000), ("eval_views", 1, 81), ("proxy_batch", 2, 4096),
+                             ("seed", 0, MAX_SEED),
                              ("threads", 1, 256)):
             if not is_int(getattr(self, name)) or not lo <= getattr(self, name) <= hi:
                 bad(name, f"an int in {lo}..{hi}")
@@ -368,11 +372,30 @@ class OneShot:
         """Accuracy (%) of each cell on the held-out batches of ``split`` (``valid`` or ``test``), ``(n,)``."""
         return self.scores(archs, split)["acc"]
 
-    def rank_scores(self, archs: Sequence, split: str = "valid") -> np.ndarray:
+    def rank_scores(self, archs: Sequence, split: str = "valid", scores: Optional[dict] = None) -> np.ndarray:
         """What ranks the cells, higher = better, ``(n,)``: accuracy (%) with ``score="acc"``, minus the mean
-        held-out cross-entropy with ``score="loss"`` (finer than accuracy on a few hundred images)."""
-        s = self.scores(archs, split)
-        return s["acc"] if self.config.score == "acc" else -s["loss"]
+        held-out cross-entropy with ``score="loss"`` (finer than accuracy on a few hundred images), minus the
+        ``jacob_cov`` zero-cost proxy of each cell's path through the trained supernet with ``score="jacob"``
+        (``proxy_batch`` seeded training images; :mod:`naoviz.child.zero_cost`; read backwards because on the
+        digits table cells whose input Jacobians are more alike across images ranked higher, docs/supernet.md),
+        or with ``score="jacob_loss"`` the mean of each cell's rank by that and its rank by minus loss among
+        ``archs``, in (0, 1] (a rank-sum: one cell far out on the proxy cannot outweigh the loss).
+        ``scores``: this split's :meth:`scores` of ``archs`` when already computed (acc and loss)."""
+        c = self.config
+        if c.score in ("jacob", "jacob_loss"):
+            from naoviz.child.zero_cost import proxy_scores
+            out = -proxy_scores(self, archs, ["jacob_cov"], batch=c.proxy_batch, seed=c.seed)["jacob_cov"]
+            alive = np.array([self.connected(self.space.coerce(a)) for a in archs], dtype=bool)
+            if alive.any() and not alive.all():      # a constant net has no Jacobian: rank it last
+                out[~alive] = out[alive].min() - 1.0
+            if c.score == "jacob":
+                return out
+            from scipy.stats import rankdata
+            s = scores if scores is not None else self.scores(archs, split)
+            # ranks, not values: a cell far out on the proxy (what NAO's steps find) counts as one place
+            return (rankdata(out) + rankdata(-s["loss"])) / (2.0 * len(out))
+        s = scores if scores is not None else self.scores(archs, split)
+        return s["acc"] if c.score == "acc" else -s["loss"]
 
     def state(self) -> dict:
         """Weights and progress (tensors on the CPU), enough for :meth:`load_state` to continue exactly."""

@@ -32,6 +32,10 @@ def add_parser(sub) -> None:
     p.add_argument("--cells", type=int_in(1, 16), default=None, help="cells per stage N (default 1)")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
                    help="peak learning rate (default 0.02 on nb201, 0.1 on naonet-ws)")
+    p.add_argument("--score", default=None, choices=["acc", "loss", "jacob", "jacob_loss"],
+                   help="what ranks cells: held-out accuracy, minus loss (nb201 default) or minus the jacob_cov "
+                        "proxy of the trained path (the best ranking of the digits table, docs/supernet.md) or the mean of "
+                        "the two ranks (jacob_loss)")
     p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
                    help="re-rank the top K of every evaluated cell (+ each round's best) by a short training "
                         "from scratch (PT-V1: 5; default 0: the supernet's best)")
@@ -60,7 +64,7 @@ def _config(args):
         raise ValueError(f"--measure: the ground-truth table is digits; use --data digits, got {show(args.data)}")
     if args.measure and args.space != "nb201":
         raise ValueError(f"--measure: the ground-truth table is NB201's; use --space nb201, got {show(args.space)}")
-    given = {name: getattr(args, name) for name in ("channels", "cells", "lr", "sampling", "paths_per_step")
+    given = {name: getattr(args, name) for name in ("channels", "cells", "lr", "sampling", "paths_per_step", "score")
              if getattr(args, name) is not None}
     base = SupernetConfig.for_space(args.space)                # the space's defaults for what is not given
     sampling, paths = given.get("sampling", base.sampling), given.get("paths_per_step", base.paths_per_step)
@@ -108,5 +112,7 @@ def run_supernet(args) -> int:
         k = result["ranking"]
         print(f"ranking on {k['classes']} classes: Kendall tau {k['supernet']['valid_acc']['kendall_tau']:.3f} by "
               f"accuracy, {k['supernet_loss']['valid_acc']['kendall_tau']:.3f} by -loss "
-              f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})")
+              f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})"
+              + (f", {k['supernet_score']['valid_acc']['kendall_tau']:.3f} by the search's score ({cfg.supernet_config().score})"
+                 if "supernet_score" in k else ""))
     return 0

@@ -1,8 +1,9 @@
 """The supernet measured against ground truth: the digits table trained every NB201 class alone.
 
-``table_sample`` draws a seeded sample of classes (their smallest-index member, as the table stores them);
-``ranking`` trains a supernet and returns Kendall tau / Spearman rho between its accuracies and the
-table's, next to two baselines from the same sample (parameter count, a random score); ``table_rank``
+``table_sample`` draws a seeded sample of classes (their smallest-index member, as the table stores them),
+``disjoint_sample`` one that shares no class with a given sample;
+``ranking`` trains a supernet and returns Kendall tau / Spearman rho between its accuracies (and minus
+losses; and its ``score="jacob"`` ranking score when that is its score) and the table's, next to two baselines from the same sample (parameter count, a random score); ``table_rank``
 says where a cell sits in the table (rank 1 = best; ``top_pct`` = rank / classes x 100, ties share the
 best rank). Data in, JSON-ready dicts out.
 """
@@ -21,6 +22,19 @@ def table_sample(n: int, seed: int = 0) -> list[tuple]:
     from naoviz.child.build_table import representatives
     from naoviz.spaces import NB201Space
     return [a for _, a in representatives(NB201Space(), n if n < 6466 else "all", seed)]
+
+
+def disjoint_sample(n: int, seed: int, exclude: Sequence[tuple]) -> list[tuple]:
+    """``n`` seeded classes' representatives none of which is in ``exclude`` (a second, disjoint sample to
+    confirm a figure tuned on ``table_sample(n, 0)``), in the table's class order."""
+    from naoviz.child.build_table import representatives
+    from naoviz.spaces import NB201Space
+    skip = {tuple(a) for a in exclude}
+    rest = [a for _, a in representatives(NB201Space(), "all") if tuple(a) not in skip]
+    if n > len(rest):
+        raise ValueError(f"disjoint_sample: n must be <= {len(rest)} classes left, got {n}")
+    pick = np.random.default_rng(seed).choice(len(rest), size=n, replace=False)
+    return [rest[i] for i in sorted(pick)]
 
 
 def correlations(scores: Sequence[float], truth: Sequence[float]) -> dict:
@@ -52,10 +66,12 @@ def ranking(oneshot, n: int = 500, seed: int = 0, table=None) -> dict:
     eval_s, eval_cpu = time.perf_counter() - t0, time.process_time() - c0
     truth = {m: table.metric(m, archs) for m in ("valid_acc", "test_acc")}
     params = table.metric("params_M", archs)
+    own = oneshot.rank_scores(archs, scores=sc) if oneshot.config.score.startswith("jacob") else None
     random_score = np.random.default_rng(seed + 1).random(len(archs))
     return {"classes": len(archs), "sample_seed": seed,
             "supernet": {m: correlations(acc, t) for m, t in truth.items()},
             "supernet_loss": {m: correlations(-sc["loss"], t) for m, t in truth.items()},
+            **({"supernet_score": {m: correlations(own, t) for m, t in truth.items()}} if own is not None else {}),
             "params_proxy": {m: correlations(params, t) for m, t in truth.items()},
             "random": {m: correlations(random_score, t) for m, t in truth.items()},
             "table_valid_vs_test": correlations(truth["valid_acc"], truth["test_acc"]),

@@ -175,9 +175,10 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     rounds = []
     threads = torch.get_num_threads()
     def score(cells) -> tuple[np.ndarray, np.ndarray]:
-        """Supernet accuracy (%) and the ranking score (accuracy or minus loss, ``SupernetConfig.score``)."""
+        """Supernet accuracy (%) and the ranking score (accuracy, minus loss or minus jacob_cov:
+        ``SupernetConfig.score``, :meth:`OneShot.rank_scores`)."""
         s = net.scores(cells)
-        return s["acc"], (s["acc"] if net.config.score == "acc" else -s["loss"])
+        return s["acc"], net.rank_scores(cells, scores=s)
 
     for r in range(cfg.rounds):
         acc, rank = score(pool)
