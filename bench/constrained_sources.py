@@ -5,6 +5,7 @@ accuracy at 50 / 100 queries and the incumbent's cost; with ``--margins`` the ca
 NAO's feasibility checks used after 10, 20, ... evaluations.
 
     python bench/constrained_sources.py --column cifar10_params_M --percentile 50 --algo nao --seeds 5 --margins
+    python bench/constrained_sources.py --column latency_titan_rtx_1 --percentile 25 --hw ADAPT=None   # a variant
 """
 from __future__ import annotations
 
@@ -27,7 +28,21 @@ def main(argv=None) -> int:
     ap.add_argument("--margins", action="store_true")
     ap.add_argument("--lagrangian", default=None, metavar="RHO,LAM0",
                     help="NAO's constrained step with this dual step size and initial multiplier (default 20,1)")
+    ap.add_argument("--hw", action="append", default=[], metavar="NAME=VALUE",
+                    help="set a naoviz.search.hw constant for this run (a Python literal, else a string), e.g. "
+                         "ADAPT=None or ACQUISITION=pof; repeatable")
     args = ap.parse_args(argv)
+    import ast
+    from naoviz.search import hw
+    for item in args.hw:
+        name, _, text = item.partition("=")
+        if not hasattr(hw, name) or not name.isupper():
+            ap.error(f"--hw: no constant {name!r} in naoviz.search.hw")
+        try:
+            value = ast.literal_eval(text)
+        except (ValueError, SyntaxError):
+            value = text
+        setattr(hw, name, value)
     import torch
     torch.set_num_threads(1)
     from naoviz.evaluate import TableEvaluator

@@ -135,3 +135,63 @@ def test_loo_errors_of_the_current_model_replace_or_bound_the_held_out_margin():
     assert neg.margin("lat") > 5.0                                          # 20 % predicted <= 0: huge margin
     with pytest.raises(ValueError, match="combine"):
         CostCalibration(combine="mean")
+
+
+def test_probability_of_feasibility_reads_the_margins_errors():
+    """``pof``: the share of the column's errors that keep a prediction within the bound (log units), so a
+    cell predicted far inside is 1, at the 0.9 margin about 0.9, over the bound by more than every error 0;
+    before MIN_ERRORS errors it is the prior margin's hard filter."""
+    cal = CostCalibration()
+    room = np.asarray([PRIOR + 0.01, PRIOR - 0.01])
+    assert list(cal.pof("lat", 10.0 * np.exp(-room), 10.0)) == [1.0, 0.0]
+    truth = {f"a{i}": 1.0 for i in range(20)}
+    cal.observe(context(truth), Ratio(truth, 1.0), ["lat"])
+    cal.errors["lat"] = list(np.linspace(0.0, 0.19, 20))                 # true up to 0.19 log over predicted
+    p = cal.pof("lat", 10.0 * np.exp(-np.asarray([0.3, cal.margin("lat"), 0.0, -0.01])), 10.0)
+    assert p[0] == 1.0 and 0.85 <= p[1] <= 0.95 and p[3] == 0.0
+    assert p[1] > p[2] > p[3]                                            # closer to the bound: less likely
+    assert cal.pof("lat", np.asarray([10.5]), 10.0, upper=False)[0] == 1.0      # errors never push it below
+
+
+def test_feasibility_aware_ranker_prefers_a_feasible_cell_over_a_slightly_better_infeasible_one():
+    """Accuracy x probability of feasibility: a cell predicted 0.02 better but over budget in most of the
+    error draws ranks below a surely feasible one, while a much better cell at a small risk still leads."""
+    from naoviz.search.hw import FeasibleRanker, prob_feasible
+
+    class Pred:
+        def score(self, archs):
+            return np.asarray([{"safe": 0.80, "risky": 0.82, "bold": 0.99}[a] for a in archs])
+
+        def predict(self, archs):
+            return self.score(archs)
+
+    costs = {"safe": 5.0, "risky": 10.0 * np.exp(0.02), "bold": 10.0 * np.exp(-0.15)}
+    model = SimpleNamespace(predict_costs=lambda archs: {"lat": np.asarray([costs[a] for a in archs])})
+    cal = CostCalibration()
+    cal.errors["lat"], cal.log["lat"] = list(np.linspace(-0.05, 0.19, 25)), True
+    budgets = [Constraint("lat", "<=", 10.0)]
+    rk = FeasibleRanker(Pred(), model, budgets, pof=lambda a: prob_feasible(cal, budgets, model.predict_costs(a)))
+    s = dict(zip(["safe", "risky", "bold"], rk.score(["safe", "risky", "bold"])))
+    assert s["safe"] > s["risky"] and s["bold"] > s["safe"], s
+    assert list(rk.within_budget(["safe", "risky", "bold"])) == [True, False, True]
+    hard = FeasibleRanker(Pred(), model, cal.tighten(budgets))           # the filter: bold is out too
+    assert list(hard.within_budget(["safe", "risky", "bold"])) == [True, False, False]
+
+
+def test_adaptive_level_follows_the_realised_infeasible_share():
+    """Adaptive conformal: each infeasible judged query raises the level by adapt * (1 - target), each
+    feasible one lowers it by adapt * target; it stays in LEVEL_RANGE; without ``adapt`` it never moves."""
+    from naoviz.search.cost_calibration import LEVEL_RANGE
+    fixed = CostCalibration()
+    fixed.adapt_level([False] * 10)
+    assert fixed.level == 0.9
+    cal = CostCalibration(adapt=0.01)
+    cal.adapt_level([True] * 9 + [False])                               # exactly the target share: no drift
+    assert cal.level == pytest.approx(0.9) and cal.target == pytest.approx(0.1)
+    cal.adapt_level([False] * 5)
+    assert cal.level == pytest.approx(0.9 + 5 * 0.01 * 0.9)
+    cal.adapt_level([True] * 10_000)
+    assert cal.level == LEVEL_RANGE[0]
+    truth = {f"a{i}": 1.0 + i for i in range(40)}
+    cal.observe(context(truth), Ratio(truth, 0.5), ["lat"])              # history records without ``feasible``
+    assert cal.level == LEVEL_RANGE[0]                                   # count as feasible: stays at the floor

@@ -226,6 +226,34 @@ def test_linear_costs_loo_predictions_equal_refits_without_each_cell(nb201_table
     assert (x.sum(axis=0) == 1).any(), "the case should hold an op seen by one cell only"
 
 
+def test_linear_costs_pick_each_columns_penalty_by_leave_one_out_error(nb201_table):
+    """With ``alphas`` the ridge takes, per column, the penalty with the smallest LOO squared error:
+    parameter counts keep a tiny one (still exact on unseen cells), latency_pixel3 a larger one that errs
+    less on unseen cells than the fixed 1e-6; LOO predictions use the chosen penalty (equal to refits)."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    archs = sp.sample(600, seed=2)
+    fit, rest = archs[:60], archs[60:]
+    cols = ["cifar10_params_M", "latency_pixel3"]
+    table = {c: nb201_table.metric(c, fit).astype(float) for c in cols}
+    grid = (1e-6, 1e-2, 1.0, 10.0)
+    picked = LinearCosts(sp, cols, alphas=grid).fit(fit, table)
+    fixed = LinearCosts(sp, cols).fit(fit, table)
+    assert picked.alpha_["cifar10_params_M"] <= 1e-2 and picked.alpha_["latency_pixel3"] >= 1e-2
+    pred, base = picked.predict_costs(rest), fixed.predict_costs(rest)
+    np.testing.assert_allclose(pred["cifar10_params_M"], nb201_table.metric("cifar10_params_M", rest), rtol=1e-3)
+    lat = nb201_table.metric("latency_pixel3", rest)
+    err = {k: np.mean((p["latency_pixel3"] - lat) ** 2) for k, p in (("picked", pred), ("fixed", base))}
+    assert err["picked"] < err["fixed"], err
+    loo = picked.loo_predictions(fit, table)["latency_pixel3"]
+    a = picked.alpha_["latency_pixel3"]
+    for i in (0, 7):
+        keep = [j for j in range(len(fit)) if j != i]
+        refit = LinearCosts(sp, ["latency_pixel3"], alpha=a).fit([fit[j] for j in keep],
+                                                                 {"latency_pixel3": table["latency_pixel3"][keep]})
+        np.testing.assert_allclose(loo[i], refit.predict_costs([fit[i]])["latency_pixel3"][0], rtol=1e-6)
+
+
 def test_cost_nao_budget_judges_decodes_by_the_given_cost_model(nb201_table):
     """``CostNAO.budget(..., cost_model=)``: decodes are kept by that model's predictions, also through a
     nested ``generate`` without a budget (the search's sweep), and the heads judge again once it closes."""
@@ -254,3 +282,17 @@ def test_cost_nao_budget_judges_decodes_by_the_given_cost_model(nb201_table):
     with nao.budget(budget):
         assert nao.within_budget(archs[:4]).tolist() == heads.tolist()
     assert nao.within_budget(archs[:4]) is None                     # no budget: no judge
+
+
+def test_constrained_nao_feasibility_aware_acquisition_and_adaptive_level_repeat(budget_evaluator, monkeypatch):
+    """NAO with the feasibility-aware acquisition and the adaptive margin level: same seed, same queries;
+    the incumbent is feasible."""
+    from naoviz.search import hw, make_searcher
+    monkeypatch.setattr(hw, "ACQUISITION", "pof")
+    monkeypatch.setattr(hw, "ADAPT", 0.01)
+    runs = [make_searcher("nao", preset="fast", config=TINY).run(budget_evaluator, 30, seed=3, progress=False)
+            for _ in range(2)]
+    assert [r.arch for r in runs[0].history] == [r.arch for r in runs[1].history]
+    inc = runs[0].incumbent()
+    assert inc is None or inc.feasible
+    assert {r.source for r in runs[0].history} & {"mutation", "decoder"}

@@ -12,6 +12,13 @@ more than one fitted on 60); a model that can say how it would err on its own tr
 (``hw.LinearCosts.loo_predictions``: exact leave-one-out refits in closed form) can set ``current`` to
 those errors, and with ``combine`` "loo" the margin is their ``level`` quantile instead ("min": the
 smaller of that and the held-out margin; "held_out", the default: the held-out margin only).
+
+Two uses beyond the margin: ``pof`` reads the same errors as a probability that a cell predicted at some
+cost is truly within a bound (the share of errors that would keep it inside), for an acquisition that
+weighs predicted accuracy by it instead of filtering; and with ``adapt`` (a step size, adaptive conformal
+inference) ``level`` follows the realised infeasible share of the judged queries: up by ``adapt`` * (1 -
+target) per infeasible one, down by ``adapt`` * target per feasible one, so that about ``1 - level0`` of
+them are infeasible whatever the errors' distribution does.
 """
 from __future__ import annotations
 
@@ -29,6 +36,7 @@ MIN_ERRORS = 8
 RESOLUTION = 0.005   # a margin below this (log units: 0.5 %) is the model's rounding, not an error: none
 CAP = 10.0           # log excess of a non-positive prediction of a positive column (rules the region out)
 COMBINES = ("held_out", "loo", "min")
+LEVEL_RANGE = (0.5, 0.99)   # where an adapted level may go
 
 
 def _scale(values, use_log: bool) -> np.ndarray:
@@ -52,6 +60,8 @@ class CostCalibration:
     window: Optional[int] = None                   # margin from the newest ``window`` errors only (None: all)
     current: dict = field(default_factory=dict)    # column -> excess of the current model's LOO predictions
     combine: str = "held_out"                      # "held_out" | "loo" | "min" (see the module docstring)
+    adapt: Optional[float] = None                  # adaptive conformal step on ``level`` (None: fixed level)
+    target: Optional[float] = None                 # infeasible share ``adapt`` aims at (None: 1 - level)
 
     def __post_init__(self):
         if self.combine not in COMBINES:
@@ -73,6 +83,52 @@ class CostCalibration:
                 excess = true - p
             self.current[c] = [float(e) for e in excess[np.isfinite(excess)]]
 
+    def adapt_level(self, feasible: Sequence[bool]) -> None:
+        """Adaptive conformal step for each judged query's outcome (``feasible``, in query order):
+        level += adapt * (infeasible - target), kept in ``LEVEL_RANGE``; nothing when ``adapt`` is None."""
+        if self.adapt is None:
+            return
+        if self.target is None:
+            self.target = 1.0 - self.level
+        for ok in feasible:
+            self.level += self.adapt * ((0.0 if ok else 1.0) - self.target)
+            self.level = min(max(self.level, LEVEL_RANGE[0]), LEVEL_RANGE[1])
+
+    def _sample(self, column: str) -> Optional[np.ndarray]:
+        """The errors ``margin`` reads for ``column`` (None while fewer than MIN_ERRORS: the prior holds)."""
+        e = np.asarray(self.errors.get(column, []), dtype=float)
+        if self.window is not None:
+            e = e[-self.window:]
+        held = e if len(e) >= MIN_ERRORS else None
+        loo = np.asarray(self.current.get(column, []), dtype=float)
+        if self.combine == "held_out" or len(loo) < MIN_ERRORS:
+            return held
+        if self.combine == "loo" or held is None:
+            return loo if self.combine == "loo" or self._quantile(loo, column, True) < self.prior else None
+        return loo if self._quantile(loo, column, True) <= self._quantile(held, column, True) else held
+
+    def pof(self, column: str, predicted, bound: float, upper: bool = True) -> np.ndarray:
+        """``(n,)`` probability that cells predicted at ``predicted`` are truly within ``bound``: the share
+        of the column's errors (those ``margin`` reads) that keep prediction + error inside, give or take
+        ``RESOLUTION``; before MIN_ERRORS errors 1 when the prediction is inside by the prior margin, else 0."""
+        p = np.asarray(predicted, dtype=float)
+        use_log = self.log.get(column, bound > 0) and bound > 0
+        if use_log:
+            with np.errstate(divide="ignore", invalid="ignore"):
+                room = np.where(p > 0, math.log(bound) - np.log(np.where(p > 0, p, 1.0)), -CAP)
+            tol = RESOLUTION
+        else:
+            room, tol = bound - p, 0.0
+        if not upper:
+            room = -room                       # true >= bound: the error must not fall below -room
+        room = np.where(np.isfinite(room), room, -CAP)
+        e = self._sample(column)
+        if e is None:
+            prior = self.prior if use_log else 0.0
+            return (room >= prior - 1e-12).astype(float)
+        e = e if upper else -e
+        return np.mean(e[None, :] <= room[:, None] + tol, axis=1) if len(p) else np.zeros(0)
+
     def _quantile(self, e: np.ndarray, column: str, upper: bool) -> float:
         m = float(np.quantile(e if upper else -e, self.level))
         return m if m > (RESOLUTION if self.log.get(column, True) else 0.0) else 0.0
@@ -80,6 +136,8 @@ class CostCalibration:
     def observe(self, ctx, model, columns: Sequence[str]) -> None:
         """Errors of ``model`` (``predict_costs``) on the cells evaluated since ``n_seen``; then n_seen = now."""
         new = ctx.history[self.n_seen:]
+        if model is not None and new:                       # these queries were judged by ``model``
+            self.adapt_level([bool(getattr(r, "feasible", True)) for r in new])
         if model is not None and new and columns:
             pred = model.predict_costs(ctx.archs[self.n_seen:])
             for c in columns:
