@@ -121,3 +121,17 @@ def test_edit_bounded_search_is_seeded_and_stays_near_its_seeds(nb201_table, nb2
     for r in dec:
         seed = nb201_space.parse(r.extra["seed"])
         assert nb201_space.hamming(seed, nb201_space.parse(r.arch)) == 1
+
+
+def test_blend_orders_the_same_cells_by_two_ranks(fitted):
+    nao, archs = fitted
+    kw = dict(exclude=archs, gain=True)
+    plain = edit_proposals(nao, archs[:1], [4.0, 16.0], 1, 24, **kw)
+    mixed = edit_proposals(nao, archs[:1], [4.0, 16.0], 1, 24, blend=True, **kw)
+    assert sorted(g.arch for g in plain) == sorted(g.arch for g in mixed)   # the whole ball, reordered
+    space, seen = nao.space, {nao.space.canonical(a) for a in archs}
+    assert len(plain) == len({space.canonical(a) for a in edit_ball(space, archs[0], 1)} - seen) >= 5
+    acq_rank = {g.arch: i for i, g in enumerate(plain)}
+    top = mixed[0].arch                          # the blend's first is not worse than half the ball by acquisition
+    assert acq_rank[top] < len(plain) / 2
+    assert [g.arch for g in mixed] != [g.arch for g in plain]    # the decoder's score moved something

@@ -50,9 +50,14 @@ def pick(scores: np.ndarray, top: int, temperature: float, rng: Optional[np.rand
     return np.argsort(-scores, axis=1, kind="stable")[:, :top]
 
 
+def _ranks(x: np.ndarray) -> np.ndarray:
+    """0 for the largest of x (C,), 1 for the next, ... (stable)."""
+    return np.argsort(np.argsort(-x, kind="stable"), kind="stable")
+
+
 def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequence = (), gain: bool = False,
                    temperature: float = 0.0, kappa: float = 0.0, thompson: bool = False,
-                   rng: Optional[np.random.Generator] = None, draws: int = 1) -> list[Generated]:
+                   rng: Optional[np.random.Generator] = None, draws: int = 1, blend: bool = False) -> list[Generated]:
     """New cells within ``radius`` edits of each seed, chosen by the decoder at the moved points, best
     acquisition (re-encoded) first; each canonical class once (the first, best seed claims it).
 
@@ -60,7 +65,9 @@ def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequen
     (B,) ints; top: proposals per moved point; thompson: each moved row ascends one head drawn from ``rng``,
     ``draws`` rows per (seed, eta) (without Thompson the rows would be equal, so one); the ranking uses mean +
     ``kappa`` * sd over the heads. ``Generated.score_new`` is the mean score at the moved point,
-    ``score_decoded`` the acquisition of the proposed cell, ``hamming`` its edits from the seed.
+    ``score_decoded`` the acquisition of the proposed cell, ``hamming`` its edits from the seed. ``blend``:
+    ordered by the mean of two ranks, the acquisition's and the decoder score's (its best over the moved
+    points), instead of the acquisition alone (two views of "good here": the predictor's and the step's).
     """
     nao.check_fitted()
     seeds = nao.coerce(seeds)
@@ -95,7 +102,7 @@ def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequen
     moved = ascend(score_fn, states, eta_rows)                                 # (B*E, S, H)
     with torch.no_grad():
         moved_score = net.predictor(pool(moved)).cpu().numpy()
-    cand, origin = [], []                      # chosen cells and their (seed, moved row) of first choice
+    cand, origin, dec = [], [], []             # chosen cells, their (seed, moved row) of first choice, score
     for b, seed in enumerate(seeds):
         ball = []
         for a in edit_ball(space, seed, radii[b]):
@@ -121,17 +128,23 @@ def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequen
         for c, row in taken.items():
             cand.append(ball[c])
             origin.append(row)
+            dec.append(float(ll[:, c].max()))
     keep = nao.within_budget(cand)          # CostNAO under a budget: cells predicted within it
     if keep is not None:
         cand = [a for a, k in zip(cand, keep) if k]
         origin = [o for o, k in zip(origin, keep) if k]
+        dec = [d for d, k in zip(dec, keep) if k]
     if not cand:
         return []
     _, emb, _ = nao._encode(cand)
     with torch.no_grad():
         acq = acquisition(net.predictor.forward_heads(emb), kappa).cpu().numpy()   # (C,)
+    order = np.argsort(-acq, kind="stable")
+    if blend:
+        both = _ranks(acq) + _ranks(np.asarray(dec))
+        order = np.lexsort((_ranks(acq), both))                            # ties: the acquisition's order
     out = []
-    for i in np.argsort(-acq, kind="stable"):
+    for i in order:
         b, e = divmod(origin[i], E)
         out.append(Generated(arch=cand[i], seed=seeds[b], eta=float(etas[b, e]), score_seed=float(seed_scores[b]),
                              score_new=float(moved_score[origin[i]]), score_decoded=float(acq[i]),

@@ -113,6 +113,7 @@ class NAOSearchConfig:
     edit_gain: bool = False
     edit_temperature: float = 0.0
     edit_mix: bool = False
+    edit_blend: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -138,7 +139,7 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "trust_temperature", "edit_gain", "edit_mix"):
+        for name in ("thompson", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
             check_bool(self, name)
         if self.edit_radius and self.proposer != "trust":
             raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
@@ -318,7 +319,7 @@ class NAOSearch(Searcher):
                                                                              cfg.edit_radius_max),
                                         cfg.edit_top, exclude=exclude, gain=cfg.edit_gain,
                                         temperature=cfg.edit_temperature, kappa=cfg.kappa,
-                                        thompson=cfg.thompson, rng=rng, draws=cfg.draws)
+                                        thompson=cfg.thompson, rng=rng, draws=cfg.draws, blend=cfg.edit_blend)
                 exclude += [g.arch for g in every]
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
@@ -327,7 +328,8 @@ class NAOSearch(Searcher):
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
-        every.sort(key=lambda g: -g.score_decoded)            # stable: the acquisition across chunks
+        if not cfg.edit_blend:                                # blend: each chunk keeps its blended order
+            every.sort(key=lambda g: -g.score_decoded)        # stable: the acquisition across chunks
         every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
