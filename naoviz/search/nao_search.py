@@ -208,8 +208,7 @@ PRESETS: dict[str, dict] = {
 # (weight 0.5, 5 epochs) after every fit.
 PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
                        pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
-# ``semi`` with ``thompson``'s step (5 heads, each moved row ascends one drawn head, decodes at temperature 2.0)
-# (issue 13; docs/search.md "Edit-bounded decoding", where the combination was tuned beside it).
+# ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 
 
