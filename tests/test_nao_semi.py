@@ -131,11 +131,13 @@ def test_semi_search_is_seeded_and_off_by_default(nb201_table):
 def test_only_the_semi_presets_train_on_unlabelled_cells():
     for name, values in PRESETS.items():
         cfg = NAOSearchConfig(**values)
-        assert (cfg.pretrain_cells > 0 and cfg.pseudo_cells > 0) == (name in ("semi", "semi_thompson")), name
+        assert (cfg.pretrain_cells > 0 and cfg.pseudo_cells > 0) == (name in ("semi", "semi_thompson", "semi_edit")), name
     combo = dict(PRESETS["semi_thompson"])
     for k in ("thompson", "temperature", "model"):                # semi_thompson is semi with thompson's step
         assert combo.pop(k) == PRESETS["thompson"][k]
     assert combo == {k: v for k, v in PRESETS["semi"].items() if k not in ("thompson", "temperature", "model")}
+    edit = {k: v for k, v in PRESETS["semi_edit"].items() if not k.startswith("edit_")}
+    assert edit == PRESETS["semi"]                             # semi_edit is semi with edit-bounded proposals
     semi_cfg = dict(PRESETS["semi"])
     for k in ("pretrain_cells", "pretrain_epochs", "pretrain_seed", "pseudo_cells", "pseudo_epochs",
               "pseudo_weight", "pseudo_until"):

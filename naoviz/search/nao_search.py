@@ -210,6 +210,9 @@ PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10
                        pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
+# ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder
+# likelihood the step raised most; they compete with the free decodes (docs/search.md "Edit-bounded decoding").
+PRESETS["semi_edit"] = dict(PRESETS["semi"], edit_radius=1, edit_top=2, edit_gain=True, edit_mix=True)
 
 
 class NAOSearch(Searcher):
