@@ -1,5 +1,5 @@
-"""One `trust` variant (or local search) on the issue-13 tuning seeds: docs/search.md, "Unlabelled cells" and
-"Early exploitation by the step".
+"""One `trust` variant (or local search) on the issue-13 tuning seeds: docs/search.md, "Unlabelled cells",
+"Early exploitation by the step" and "Edit-bounded decoding".
 
     PYTHONPATH=. NAOVIZ_DATA=... OMP_NUM_THREADS=1 python bench/trust_variants.py NAME '{"thompson": true, ...}' [0-10]
 

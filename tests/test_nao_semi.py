@@ -128,12 +128,27 @@ def test_semi_search_is_seeded_and_off_by_default(nb201_table):
     assert [r.arch for r in plain.history[:10]] == [r.arch for r in runs[0].history[:10]]   # same random pool
 
 
-def test_only_the_semi_preset_trains_on_unlabelled_cells():
+def test_only_the_semi_presets_train_on_unlabelled_cells():
     for name, values in PRESETS.items():
         cfg = NAOSearchConfig(**values)
-        assert (cfg.pretrain_cells > 0 and cfg.pseudo_cells > 0) == (name == "semi"), name
+        assert (cfg.pretrain_cells > 0 and cfg.pseudo_cells > 0) == (name in ("semi", "semi_thompson", "semi_edit")), name
+    combo = dict(PRESETS["semi_thompson"])
+    for k in ("thompson", "temperature", "model"):                # semi_thompson is semi with thompson's step
+        assert combo.pop(k) == PRESETS["thompson"][k]
+    assert combo == {k: v for k, v in PRESETS["semi"].items() if k not in ("thompson", "temperature", "model")}
+    edit = {k: v for k, v in PRESETS["semi_edit"].items() if not k.startswith("edit_")}
+    assert edit == PRESETS["semi"]                             # semi_edit is semi with edit-bounded proposals
     semi_cfg = dict(PRESETS["semi"])
     for k in ("pretrain_cells", "pretrain_epochs", "pretrain_seed", "pseudo_cells", "pseudo_epochs",
               "pseudo_weight", "pseudo_until"):
         semi_cfg.pop(k)
     assert semi_cfg == PRESETS["trust"]                  # semi is trust plus the unlabelled cells
+
+
+def test_semi_with_a_thompson_step_is_seeded_and_decodes(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    cfg = {**SEMI, "thompson": True, "temperature": 2.0, "model": {**TINY, "ensemble": 3}}
+    runs = [make_searcher("nao", config=cfg).run(ev, 25, 4, progress=False) for _ in range(2)]
+    assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
+    assert all(r.source in ("random", "decoder") for r in runs[0].history)
+    assert sum(r.source == "decoder" for r in runs[0].history) >= 10

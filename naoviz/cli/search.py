@@ -16,7 +16,7 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_search.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
-NAO_PRESETS = ("paper", "default", "fast", "step", "trust", "thompson", "semi")
+NAO_PRESETS = ("paper", "default", "fast", "step", "trust", "thompson", "semi", "semi_thompson", "semi_edit")
 
 
 def add_parser(sub) -> None:

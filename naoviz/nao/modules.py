@@ -121,6 +121,16 @@ class Decoder(nn.Module):
         return F.log_softmax(self.proj(out), dim=-1)                          # unmasked NLL (as NAO_V1)
 
     @torch.no_grad()
+    def log_likelihood(self, enc_outputs: torch.Tensor, arch_emb: torch.Tensor, targets: torch.Tensor) -> torch.Tensor:
+        """Teacher-forced log p(targets | states) under the *masked* decoder (the distribution ``decode``
+        samples from): enc_outputs (B, S, H), arch_emb (B, H), targets (B, L) legal tokens -> (B,)."""
+        inputs = F.pad(targets[:, :-1], (1, 0), value=0)                    # [SOS] + target[:-1]
+        out, _ = self.lstm(self.embedding(inputs), self._state(arch_emb))    # (B, L, H)
+        out, _ = self.attention(out, enc_outputs)
+        logp = F.log_softmax(self.proj(out) + self.neg_mask, dim=-1)         # (B, L, V), illegal = -inf
+        return logp.gather(2, targets.unsqueeze(2)).squeeze(2).sum(dim=1)
+
+    @torch.no_grad()
     def decode(self, enc_outputs: torch.Tensor, arch_emb: torch.Tensor, temperature=0.0,
                generator: Optional[torch.Generator] = None) -> tuple[torch.Tensor, torch.Tensor]:
         """Masked decode -> tokens (B, L) long, attention weights (B, L, S): greedy (``temperature`` 0), or

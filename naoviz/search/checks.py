@@ -32,3 +32,12 @@ def check_float(cfg, name: str, lo: float, hi: float, lo_open: bool = False) -> 
                          f"got {show(v)}")
     setattr(cfg, name, float(v))
     return float(v)
+
+
+def check_bool(cfg, name: str) -> bool:
+    """``cfg.<name>`` as a Python bool (numpy bools are converted in place; 1, "yes" are not bools)."""
+    v = getattr(cfg, name)
+    if not isinstance(v, (bool, np.bool_)):
+        raise ValueError(f"{name} must be true or false, got {show(v)}")
+    setattr(cfg, name, bool(v))
+    return bool(v)

@@ -19,7 +19,7 @@ import numpy as np
 from naoviz.errors import show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
-from naoviz.search.checks import check_float, check_int
+from naoviz.search.checks import check_bool, check_float, check_int
 from naoviz.search.early import near_first, scheduled_temperature
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
@@ -57,6 +57,8 @@ class NAOSearchConfig:
         linear to ``temperature`` over the next ``anneal`` queries (0 / 0: off; ``naoviz.search.early``).
     near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
         decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
+    edit_*: ``trust``: edit-bounded decoding (``edit_radius`` 0: off; ``naoviz.nao.edits``, docs/search.md):
+        each moved point proposes the ``edit_top`` cells within the seed's radius most likely under the decoder.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
@@ -105,6 +107,13 @@ class NAOSearchConfig:
     anneal: int = 0
     near_edits: int = 0
     near_until: int = 0
+    edit_radius: int = 0
+    edit_radius_max: int = 0
+    edit_top: int = 1
+    edit_gain: bool = False
+    edit_temperature: float = 0.0
+    edit_mix: bool = False
+    edit_blend: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -121,7 +130,8 @@ class NAOSearchConfig:
                              ("pretrain_epochs", 1, 10_000), ("pretrain_seed", 0, 2**31 - 1),
                              ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
                              ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
-                             ("near_until", 0, 100_000)):
+                             ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
+                             ("edit_top", 1, 10_000)):
             check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
@@ -129,12 +139,14 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        if not isinstance(self.thompson, (bool, np.bool_)):
-            raise ValueError(f"thompson must be true or false, got {show(self.thompson)}")
-        self.thompson = bool(self.thompson)
-        if not isinstance(self.trust_temperature, (bool, np.bool_)):
-            raise ValueError(f"trust_temperature must be true or false, got {show(self.trust_temperature)}")
-        self.trust_temperature = bool(self.trust_temperature)
+        for name in ("thompson", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
+            check_bool(self, name)
+        if self.edit_radius and self.proposer != "trust":
+            raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
+        if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:
+            raise ValueError(f"edit_radius_max needs 1 <= edit_radius <= edit_radius_max, got {self.edit_radius} "
+                             f"and {self.edit_radius_max}")
+        check_float(self, "edit_temperature", 0.0, 100.0)
         check_float(self, "kappa", 0.0, 100.0)
         check_float(self, "noise", 0.0, 10.0)
         check_float(self, "temperature", 0.0, 10.0)
@@ -196,6 +208,11 @@ PRESETS: dict[str, dict] = {
 # (weight 0.5, 5 epochs) after every fit.
 PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
                        pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
+# ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search.md "Edit-bounded decoding").
+PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
+# ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder
+# likelihood the step raised most; they compete with the free decodes (docs/search.md "Edit-bounded decoding").
+PRESETS["semi_edit"] = dict(PRESETS["semi"], edit_radius=1, edit_top=2, edit_gain=True, edit_mix=True)
 
 
 class NAOSearch(Searcher):
@@ -290,6 +307,7 @@ class NAOSearch(Searcher):
         ``n_new`` decode new, the next-best seeds step too (2, 4, ... times ``top_k`` of them per batch) (as local search climbs from the next-best
         arch when the best one's neighbours are spent); only once every arch has seeded it, the wide rank
         step of ``_sweep``. Which seeds decoded nothing new is remembered for ``_judge``."""
+        from naoviz.nao.edits import edit_proposals
         from naoviz.nao.propose import step_proposals
         keys, every, start, size = [], [], 0, cfg.top_k
         while start < len(ranked):
@@ -300,14 +318,23 @@ class NAOSearch(Searcher):
                                          cfg.n_init)
             if cfg.trust_temperature and temp > 0:
                 temp = temp * np.asarray([self._trust.eta(k) for k in chunk]) / cfg.eta_init
-            every += step_proposals(nao, seeds, 10**9, self._trust.grid(chunk, cfg.n_etas),
-                                    exclude=list(ctx.archs) + [g.arch for g in every], kappa=cfg.kappa,
-                                    thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                                    draws=cfg.draws, temperature=temp)
+            grid, exclude = self._trust.grid(chunk, cfg.n_etas), list(ctx.archs) + [g.arch for g in every]
+            if cfg.edit_radius:                               # edit-bounded decoding (naoviz.nao.edits)
+                every += edit_proposals(nao, seeds, grid, self._trust.radius(chunk, cfg.edit_radius,
+                                                                             cfg.edit_radius_max),
+                                        cfg.edit_top, exclude=exclude, gain=cfg.edit_gain,
+                                        temperature=cfg.edit_temperature, kappa=cfg.kappa,
+                                        thompson=cfg.thompson, rng=rng, draws=cfg.draws, blend=cfg.edit_blend)
+                exclude += [g.arch for g in every]
+            if not cfg.edit_radius or cfg.edit_mix:
+                every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
+                                        thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
+                                        draws=cfg.draws, temperature=temp)
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
-        every.sort(key=lambda g: -g.score_decoded)            # stable: the acquisition across chunks
+        if not cfg.edit_blend:                                # blend: each chunk keeps its blended order
+            every.sort(key=lambda g: -g.score_decoded)        # stable: the acquisition across chunks
         every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}

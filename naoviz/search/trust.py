@@ -47,6 +47,15 @@ class TrustRegion:
         etas = np.asarray([self.eta(k) for k in keys], dtype=float).reshape(-1, 1) * rel.reshape(1, -1)
         return np.clip(etas, self.eta_min, self.eta_max)
 
+    def radius(self, keys: Sequence[str], base: int, most: int) -> np.ndarray:
+        """``(len(keys),)`` edit radii for edit-bounded decoding: ``base`` for every seed when ``most`` is 0,
+        else ``base`` + round(log2(eta / eta_init)) clipped to [1, ``most``]: the radius grows and shrinks
+        with the seed's step size (one edit per doubling)."""
+        if not most:
+            return np.full(len(keys), int(base))
+        steps = np.rint(np.log2([self.eta(k) / self.eta_init for k in keys]))
+        return np.clip(int(base) + steps.astype(int), 1, int(most))
+
     def update(self, key: str, seed_value: float, children: Sequence[tuple[str, float]], dry: bool) -> str:
         """One round's outcome for seed ``key``: ``children`` are (key, value) of its measured decodes,
         values oriented so that larger is better; ``dry``: it decoded no new cell. Returns the outcome."""
