@@ -326,7 +326,7 @@ def evaluator_from_config(config: dict) -> Evaluator:
     if unknown:
         raise ValueError(f"evaluator: unknown key(s) {', '.join(map(repr, unknown))} in a stored {kind} evaluator")
     if kind == "supernet":
-        from naoviz.child.oneshot import SupernetEvaluator
+        from naoviz.child.supernet_evaluator import SupernetEvaluator
         if not isinstance(config.get("config"), dict):
             raise ValueError(f"evaluator: config must be an object, got {config.get('config')!r}")
         return SupernetEvaluator(metric=config.get("metric"), report=config.get("report"), **config["config"])

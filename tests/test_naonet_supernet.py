@@ -9,7 +9,8 @@ import pytest
 import torch
 
 from naoviz.child.naonet_supernet import NAONetWSSuperNet, WSCell
-from naoviz.child.oneshot import OneShot, SupernetConfig, SupernetEvaluator
+from naoviz.child.oneshot import OneShot, SupernetConfig
+from naoviz.child.supernet_evaluator import SupernetEvaluator
 from naoviz.child.supernet import SupernetShape, set_bn_batch_stats
 from naoviz.cli import main
 from naoviz.spaces import get_space

@@ -5,7 +5,8 @@ import numpy as np
 import pytest
 import torch
 
-from naoviz.child.oneshot import OneShot, SupernetConfig, SupernetEvaluator
+from naoviz.child.oneshot import OneShot, SupernetConfig
+from naoviz.child.supernet_evaluator import SupernetEvaluator
 from naoviz.child.supernet import NB201SuperNet, SupernetShape, connected, set_bn_batch_stats
 from naoviz.spaces import NB201Space
 

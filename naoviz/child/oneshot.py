@@ -8,8 +8,9 @@ every step (BigNAS's sandwich rule). ``config.space`` picks the network: ``nb201
 (:mod:`naoviz.child.supernet`) or ``naonet-ws`` (:mod:`naoviz.child.naonet_supernet`). ``scores(archs)``
 is the accuracy (%) and mean cross-entropy of each cell on fixed, seeded held-out batches, BatchNorm on the
 held-out batch's statistics or (``bn_eval="recal"``) on running statistics recalibrated per cell on fixed
-training batches; ``rank_scores`` ranks by accuracy or minus loss (``score``). Every random choice follows
-``seed``.
+training batches; ``rank_scores`` ranks by accuracy, minus loss or minus a zero-cost proxy (``score``). Every
+random choice follows ``seed``. The searchers' ``supernet`` evaluator over it is
+:mod:`naoviz.child.supernet_evaluator`.
 """
 from __future__ import annotations
 
@@ -25,7 +26,6 @@ from torch import nn
 from naoviz.child.data import ChildData, augment_batch, load_data
 from naoviz.child.supernet import NB201SuperNet, SupernetShape, connected, set_bn_batch_stats
 from naoviz.errors import show
-from naoviz.evaluate import Evaluator
 from naoviz.spaces import get_space
 from naoviz.spaces.nb201 import EDGES, OPS
 
@@ -407,60 +407,3 @@ class OneShot:
         self.optimizer.load_state_dict(state["optimizer"])
         self.epoch = int(state["epoch"])
         return self
-
-
-EVALUATOR_METRICS = ("valid_acc", "test_acc", "valid_loss", "test_loss")
-
-
-class SupernetEvaluator(Evaluator):
-    """The ``supernet`` evaluator for the searchers: a cell's metrics are its accuracies and mean
-    cross-entropies with the shared weights (``valid_acc`` / ``valid_loss`` on the held-out valid batches,
-    ``test_acc`` / ``test_loss`` on test batches), no training of its own; ``metric="valid_loss"`` (minimised)
-    ranks the digits table better than ``valid_acc`` (docs/supernet.md). ``space`` (``nb201`` or ``naonet-ws``)
-    picks the supernet and its defaults (:meth:`SupernetConfig.for_space`). The supernet trains once, on first
-    use, for ``epochs`` (uniform/fair over the whole space); that training time is charged to the first
-    evaluation's ``cost_s``. Runs in-process: a pickled copy (a Dask worker) leaves the weights behind and would
-    train its own supernet, the same one for the same seed.
-    """
-
-    name = "supernet"
-
-    def __init__(self, metric: str = "valid_acc", report: str = "test_acc", **options):
-        super().__init__()
-        for field, value in (("metric", metric), ("report", report)):
-            if value not in EVALUATOR_METRICS:
-                raise ValueError(f"{field}: the supernet evaluator gives {', '.join(EVALUATOR_METRICS)}, "
-                                 f"got {show(value)}")
-        options = dict(options)
-        self.config = SupernetConfig.for_space(options.pop("space", "nb201"), **options)
-        self.metric, self.report, self.maximize = metric, report, not metric.endswith("_loss")
-        self.space = get_space(self.config.space)
-        self._net: Optional[OneShot] = None
-        self._pending_cost = 0.0
-
-    @property
-    def oneshot(self) -> OneShot:
-        """The trained supernet (trained here on first use)."""
-        if self._net is None:
-            t0 = time.perf_counter()
-            net = OneShot(self.config)
-            net.train(self.config.epochs)
-            self._net, self._pending_cost = net, time.perf_counter() - t0
-        return self._net
-
-    def evaluate(self, arch) -> dict:
-        net = self.oneshot
-        t0 = time.perf_counter()
-        valid, test = net.scores([arch], "valid"), net.scores([arch], "test")
-        cost, self._pending_cost = time.perf_counter() - t0 + self._pending_cost, 0.0
-        return {"metrics": {"valid_acc": float(valid["acc"][0]), "test_acc": float(test["acc"][0]),
-                            "valid_loss": float(valid["loss"][0]), "test_loss": float(test["loss"][0])},
-                "cost_s": cost}
-
-    def describe(self) -> dict:
-        return {"name": self.name, "metric": self.metric, "report": self.report, "config": self.config.to_dict()}
-
-    def __getstate__(self) -> dict:
-        state = super().__getstate__()
-        state["_net"] = None
-        return state

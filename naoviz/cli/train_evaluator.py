@@ -119,9 +119,9 @@ def training_evaluator(args, queries: int = 0):
 
 
 def supernet_evaluator(args, queries: int = 0):
-    """The ``supernet`` evaluator of a new run (``naoviz.child.oneshot``): one shared-weight network trained
+    """The ``supernet`` evaluator of a new run (``naoviz.child.supernet_evaluator``): one shared-weight network trained
     once, on first use; every option is checked here, before any run is stored."""
-    from naoviz.child.oneshot import EVALUATOR_METRICS, SupernetEvaluator
+    from naoviz.child.supernet_evaluator import EVALUATOR_METRICS, SupernetEvaluator
     metric, report = args.metric, args.report or "test_acc"
     for name, value in (("metric", metric), ("report", report)):
         if value not in EVALUATOR_METRICS:
