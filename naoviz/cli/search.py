@@ -14,7 +14,7 @@ SPACES = [*TABLE_SPACES, "naonet", "naonet-ws"]        # naonet spaces: --evalua
 RUN_OPTIONS = ("space", "algo", "queries", "seed", "metric", "report", "preset", "config", "delay")  # stored with a run
 MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is checked once it is known
 MAX_SEEDS = 10_000
-# naoviz.search.nao_search.PRESETS' names, spelled here so that parsing imports no search code (a test
+# naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
 NAO_PRESETS = ("paper", "default", "fast", "step", "trust", "thompson", "semi", "semi_thompson", "semi_edit")
 
