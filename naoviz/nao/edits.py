@@ -19,7 +19,8 @@ import numpy as np
 import torch
 
 from naoviz.nao.modules import pool
-from naoviz.nao.step import Generated, acquisition, ascend
+from naoviz.nao.propose import move_rows
+from naoviz.nao.step import Generated, acquisition
 
 
 def edit_ball(space, seed, radius: int) -> list:
@@ -90,18 +91,7 @@ def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequen
     E = etas.shape[1]
     states = out0.repeat_interleave(E, dim=0)                                  # (B*E, S, H), seed-major
     eta_rows = torch.as_tensor(etas.reshape(-1), dtype=states.dtype, device=states.device)
-    heads = None
-    if thompson and K > 1:
-        if rng is None:
-            raise ValueError("edit_proposals: thompson needs an rng (every random choice takes a seed)")
-        heads = torch.as_tensor(rng.integers(K, size=B * E), device=states.device)
-
-    def score_fn(x: torch.Tensor) -> torch.Tensor:      # (B*E, S, H) -> (B*E,)
-        return acquisition(net.predictor.forward_heads(pool(x)), kappa, heads)
-
-    moved = ascend(score_fn, states, eta_rows)                                 # (B*E, S, H)
-    with torch.no_grad():
-        moved_score = net.predictor(pool(moved)).cpu().numpy()
+    moved, moved_score = move_rows(net, states, eta_rows, kappa, thompson, rng, 1, "edit_proposals")  # (B*E, S, H)
     cand, origin, dec = [], [], []             # chosen cells, their (seed, moved row) of first choice, score
     for b, seed in enumerate(seeds):
         ball = []

@@ -17,6 +17,27 @@ from naoviz.nao.modules import pool
 from naoviz.nao.step import Generated, acquisition, ascend
 
 
+def move_rows(net, states: torch.Tensor, eta_rows: torch.Tensor, kappa: float = 0.0, thompson: bool = False,
+              rng: Optional[np.random.Generator] = None, steps: int = 1, who: str = "step_proposals"):
+    """Every row uphill on the acquisition: states (R, S, H), eta_rows (R,) -> moved states (R, S, H) and the
+    mean predictor score at each moved point (R,). ``thompson``: row r ascends one head drawn from ``rng``
+    (the draw happens here, after any draw of the caller's); else mean + ``kappa`` * sd over the heads."""
+    K = len(net.predictor.heads)
+    pick = None
+    if thompson and K > 1:
+        if rng is None:
+            raise ValueError(f"{who}: thompson needs an rng (every random choice takes a seed)")
+        pick = torch.as_tensor(rng.integers(K, size=states.shape[0]), device=states.device)
+
+    def score_fn(x: torch.Tensor) -> torch.Tensor:      # (R, S, H) -> (R,)
+        return acquisition(net.predictor.forward_heads(pool(x)), kappa, pick)
+
+    moved = ascend(score_fn, states, eta_rows, steps)                          # (R, S, H)
+    with torch.no_grad():
+        moved_score = net.predictor(pool(moved)).cpu().numpy()
+    return moved, moved_score
+
+
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
                    per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
@@ -61,19 +82,7 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         z.view(B, D, -1, *states.shape[1:])[:, 0] = 0.0                        # draw 0: the seed itself
         states = torch.nn.functional.normalize(states + noise * z, dim=-1)
     eta_rows = torch.as_tensor(etas.reshape(-1), dtype=states.dtype, device=states.device)   # (B*E,)
-    K = len(net.predictor.heads)
-    pick = None
-    if thompson and K > 1:
-        if rng is None:
-            raise ValueError("step_proposals: thompson needs an rng (every random choice takes a seed)")
-        pick = torch.as_tensor(rng.integers(K, size=B * E), device=states.device)
-
-    def score_fn(x: torch.Tensor) -> torch.Tensor:      # (B*E, S, H) -> (B*E,)
-        return acquisition(net.predictor.forward_heads(pool(x)), kappa, pick)
-
-    moved = ascend(score_fn, states, eta_rows, steps)                          # (B*E, S, H)
-    with torch.no_grad():
-        moved_score = net.predictor(pool(moved)).cpu().numpy()
+    moved, moved_score = move_rows(net, states, eta_rows, kappa, thompson, rng, steps, "step_proposals")
     gen, temps = None, np.asarray(temperature, dtype=float)
     if temps.ndim:                                                             # (B,) per seed -> (B*E,) rows
         if temps.shape != (B,) or not (temps > 0).all():

@@ -286,12 +286,12 @@ class NAOSearch(Searcher):
                 temp = temp * np.asarray([self._trust.eta(k) for k in chunk]) / cfg.eta_init
             grid, exclude = self._trust.grid(chunk, cfg.n_etas), list(ctx.archs) + [g.arch for g in every]
             if cfg.edit_radius:                               # edit-bounded decoding (naoviz.nao.edits)
-                every += edit_proposals(nao, seeds, grid, self._trust.radius(chunk, cfg.edit_radius,
-                                                                             cfg.edit_radius_max),
-                                        cfg.edit_top, exclude=exclude, gain=cfg.edit_gain,
-                                        temperature=cfg.edit_temperature, kappa=cfg.kappa,
-                                        thompson=cfg.thompson, rng=rng, draws=cfg.draws, blend=cfg.edit_blend)
-                exclude += [g.arch for g in every]
+                near = edit_proposals(nao, seeds, grid, self._trust.radius(chunk, cfg.edit_radius, cfg.edit_radius_max),
+                                      cfg.edit_top, exclude=exclude, gain=cfg.edit_gain,
+                                      temperature=cfg.edit_temperature, kappa=cfg.kappa,
+                                      thompson=cfg.thompson, rng=rng, draws=cfg.draws, blend=cfg.edit_blend)
+                every += near
+                exclude += [g.arch for g in near]                 # the free decodes below propose others
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
                                         thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
