@@ -68,7 +68,7 @@ def cases(tmp: Path) -> list[list[str]]:
             [*s, "--store", str(tmp / "new.db"), "--resume", "no-such-run"],
             ["search", "--queries", "20000", "--algo", "rs", "--no-progress"]]
     c = ["compare", "--queries", "5", "--no-progress"]
-    out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"],
+    out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"], [*c, "--algos", "nao:,re"],
             [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
             [*c, "--seeds", "1.5"], [*c, "--out", str(afile)], [*c, "--metric", "x"], [*c, "--queries", "0"]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]

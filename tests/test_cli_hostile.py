@@ -151,7 +151,7 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--space", "x"], "--space"),
         (["compare", "--algos", "rs,rs", "--seeds", "1"], "--algos"), (["compare", "--algos", "rs,,re"], "--algos"), (["compare", "--algos", ""], "--algos"),
         (["compare", "--algos", ","], "--algos"), (["compare", "--algos", "xx"], "--algos"),
-        (["compare", "--algos", "rs:paper"], "--algos"), (["compare", "--algos", "nao:bogus"], "--algos"),
+        (["compare", "--algos", "rs:paper"], "--algos"), (["compare", "--algos", "nao:bogus"], "--algos"), (["compare", "--algos", "nao:,re"], "--algos"),
         (["compare", "--algos", HUGE], "--algos"), (["compare", "--algos", "rs," + HUGE], "--algos"),
         (base + ["--queries", "0"], "--queries"), (base + ["--queries", "6467"], "--queries"),
         (base + ["--seeds", "0"], "--seeds"), (base + ["--seeds", "10001"], "--seeds"),

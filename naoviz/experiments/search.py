@@ -32,7 +32,10 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
     if any(not t for t in items) and any(items):
         raise ValueError(f"algos: an empty name in {show(text)} (a stray comma?)")
     for item in [t for t in items if t]:
-        algo, _, preset = item.partition(":")
+        algo, colon, preset = item.partition(":")
+        if colon and not preset.strip():
+            raise ValueError(f"algos: {show(item)} names no preset after ':' (e.g. nao:trust; plain {algo} for the default)")
+        preset = preset.strip()
         if algo not in ALGOS:
             raise ValueError(f"algos: unknown searcher {show(algo)} in {show(text)}; expected names from {', '.join(ALGOS)}")
         if (algo, preset or None) in out:
