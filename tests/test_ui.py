@@ -213,6 +213,15 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
         SearchPanel(digits, nao_preset="nope")
 
 
+def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
+    """Selected by valid_acc, drawn in test_acc: the tab says why a curve can fall; with one metric it says nothing."""
+    from naoviz.ui import SearchPanel
+    def text(panel):
+        return " ".join(w.value for w in panel.widget.children if isinstance(getattr(w, "value", None), str))
+    assert "best query by <code>valid_acc</code>" in text(SearchPanel(digits)) and "can fall" in text(SearchPanel(digits))
+    assert "can fall" not in text(SearchPanel(digits, metric="test_acc", report="test_acc"))
+
+
 @pytest.fixture(scope="module")
 def search_panel_run(nb201_table):
     """The Search tab run for rs, re, ls (budget 20, seed 3), with a copy of the curves at every redraw."""

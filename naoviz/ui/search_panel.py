@@ -116,7 +116,11 @@ class SearchPanel:
         self.thread: Optional[threading.Thread] = None
         controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), W.HBox([self.preset, self.band]),
                            W.HBox([self.run_btn, self.stop_btn])])
-        hint = W.HTML("<small>Every query of the run: click a header to sort, type to filter (e.g. "
+        selected_by = ("" if metric == self.report else
+                       f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
+                       f"see; the curves show its <code>{html.escape(self.report)}</code>, which can fall when a "
+                       "cell that validates better tests worse. ")
+        hint = W.HTML(f"<small>{selected_by}Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
         self.widget = W.VBox([W.HBox([self.algos, controls], layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
