@@ -178,6 +178,26 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.context.close()
 
 
+def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser):
+    """Child tab, in the page: it names the cell a press trains, the press trains that cell (the result line
+    names it with its test accuracy), and the chart's epoch axis has whole-number ticks only."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.get_by_role("tab", name="Train a child").click()
+    page.wait_for_selector("text=a press trains", timeout=120_000)
+    named = page.locator("text=a press trains").locator("code").inner_text()
+    page.get_by_role("button", name=re.compile("train decoded cell")).click()
+    page.wait_for_function("document.body.innerText.includes('test accuracy')", timeout=180_000)
+    result = page.locator("code", has_text=named).last.locator("xpath=..").inner_text()
+    assert named in result and re.search(r"test accuracy \d+\.\d%", result)
+    chart = page.locator(".nl-root").last
+    page.wait_for_function("[...document.querySelectorAll('.nl-root')].pop().querySelectorAll('path.nl-line').length >= 2",
+                           timeout=10_000)
+    x_labels = chart.locator(".nl-axes text[text-anchor='middle']").evaluate_all("es => es.map(e => e.textContent)")
+    assert len(x_labels) >= 2 and all(re.fullmatch(r"\d+", t) for t in x_labels), x_labels
+    page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
+    page.context.close()
+
+
 def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     """Nothing cached: `naoviz dashboard`'s warm-up process, Voila's pre-started kernel and two visitors all
     want the same model and atlas. One process builds under the lock, the others wait showing its progress,

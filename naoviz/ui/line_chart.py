@@ -63,6 +63,7 @@ class LineChart(anywidget.AnyWidget):
     _css = STATIC / "line_chart.css"
     series = t.List(t.Dict()).tag(sync=True)
     x_title = t.Unicode("").tag(sync=True)
+    x_integer = t.Bool(False).tag(sync=True)      # x counts something (epochs, queries): whole-number ticks only
     y_title = t.Unicode("").tag(sync=True)
     legend_title = t.Unicode("").tag(sync=True)
     height = t.Int(280).tag(sync=True)

@@ -31,7 +31,7 @@ def child_lines(history: Sequence[dict]) -> list:
 def child_summary(arch_text: str, result) -> str:
     """The Child tab's result line: the trained cell's string, its test accuracy, epochs, size and time."""
     return (f"<code>{html.escape(arch_text)}</code>: test accuracy <b>{result.test_acc:.1f}%</b> after "
-            f"{result.epochs} epoch(s), {result.params:,} parameters, {result.wall_time_s:.1f} s")
+            f"{result.epochs} epoch{'' if result.epochs == 1 else 's'}, {result.params:,} parameters, {result.wall_time_s:.1f} s")
 
 
 class ChildPanel:
@@ -54,7 +54,7 @@ class ChildPanel:
         self.next_cell = W.HTML()
         self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
                              f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")
-        self.curve = LineChart(series=child_lines([]), x_title="epoch", y_title="accuracy (%)")
+        self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)")
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None

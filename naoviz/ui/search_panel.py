@@ -105,7 +105,7 @@ class SearchPanel:
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = LineChart(x_title="queries", y_title=f"incumbent {self.report}", height=360)
+        self.curve = LineChart(x_title="queries", x_integer=True, y_title=f"incumbent {self.report}", height=360)
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.run_btn.on_click(lambda _: self.start())
         self.stop_btn.on_click(lambda _: self.stop())

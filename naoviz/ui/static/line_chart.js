@@ -11,11 +11,11 @@ function node(tag, attrs = {}, parent = null, ns = SVG) {
   return e;
 }
 
-// About `count` round ticks covering [lo, hi] (1, 2 or 5 times a power of ten apart).
-function ticks(lo, hi, count = 5) {
+// About `count` round ticks covering [lo, hi] (1, 2 or 5 times a power of ten apart, at least `minStep`).
+function ticks(lo, hi, count = 5, minStep = 0) {
   if (!(hi > lo)) return [lo];
   const raw = (hi - lo) / count, mag = 10 ** Math.floor(Math.log10(raw));
-  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw);
+  const step = Math.max(minStep, [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw));
   const out = [];
   for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
   return out;
@@ -92,7 +92,7 @@ function render({ model, el }) {
     const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0] || 1)) * pw;
     const Y = (v) => M.t + (1 - (v - y0) / (y1 - y0)) * ph;
     const axes = node("g", { class: "nl-axes" }, svg);
-    const yt = ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
+    const yt = ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)), model.get("x_integer") ? 1 : 0);
     for (const v of yt) {
       node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "nl-grid" }, axes);
       node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
@@ -141,7 +141,7 @@ function render({ model, el }) {
   wrap.addEventListener("mousemove", hover);
   wrap.addEventListener("mouseleave", leave);
 
-  const events = ["change:series", "change:x_title", "change:y_title", "change:legend_title", "change:height"];
+  const events = ["change:series", "change:x_title", "change:x_integer", "change:y_title", "change:legend_title", "change:height"];
   for (const e of events) model.on(e, draw);
   let lastWidth = 0;
   const ro = new ResizeObserver(() => { if (wrap.clientWidth !== lastWidth) { lastWidth = wrap.clientWidth; draw(); } });
