@@ -25,7 +25,7 @@ def evaluator(nb201_table):
     return TableEvaluator(nb201_table)
 
 
-def _run(config, evaluator, budget, seed, preset=None):
+def _run(config, evaluator, budget, seed, preset="sweep"):
     return make_searcher("nao", preset=preset, config=config).run(evaluator, budget, seed, progress=False)
 
 

@@ -21,7 +21,7 @@ from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_bool, check_float, check_int
 from naoviz.search.early import near_first, scheduled_temperature
-from naoviz.search.nao_presets import PRESETS
+from naoviz.search.nao_presets import PRESETS, budgets_of
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
@@ -31,7 +31,9 @@ PROPOSERS = ("sweep", "rank", "trust")
 
 @dataclass
 class NAOSearchConfig:
-    """Knobs of the NAO search loop; defaults are the ``default`` preset (see docs/search.md for why).
+    """Knobs of the NAO search loop; the field defaults are the ``sweep`` preset (the η sweep + ranked
+    mutations: ``default`` until 2026-12-04, and still what ``default`` runs under constraints or objectives;
+    ``naoviz.search.nao_presets``), the base every preset overrides (see docs/search.md for why).
 
     model_preset: NAOConfig preset (``default``: pair tokens + rank targets; ``paper``: op tokens + min-max).
     epochs / warm_epochs: training epochs of the first fit / of every later (warm-started) fit.
@@ -183,6 +185,19 @@ class NAOSearchConfig:
 
 class NAOSearch(Searcher):
     name = "nao"
+    request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
+
+    def run(self, evaluator, budget: int, seed: int, *args, **kwargs):
+        """``Searcher.run``; a searcher that ``make_searcher`` built from a preset for other budgets than
+        ``evaluator``'s (``default`` built without, run under ``--constraint``) first takes the recipe these
+        budgets call for (``nao_presets.recipe``), unless its config was changed by hand since."""
+        now = budgets_of(evaluator)
+        req = self.request
+        if req is not None and req[2] != now and dataclasses.asdict(self.config) == req[3]:
+            from naoviz.search.registry import make_searcher
+            fresh = make_searcher(self.name, req[0], req[1], budgets=now)
+            self.config, self.preset_label, self.request = fresh.config, fresh.preset_label, fresh.request
+        return super().run(evaluator, budget, seed, *args, **kwargs)
 
     @classmethod
     def default_config(cls) -> NAOSearchConfig:
