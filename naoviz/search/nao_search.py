@@ -51,6 +51,8 @@ class NAOSearchConfig:
         ``naoviz.search.trust``), clipped to [``eta_step``, ``max_eta``].
     kappa: UCB weight on the sd of the predictor's ensemble heads (model ``ensemble`` > 1).
     thompson: each moved row ascends one randomly drawn head.   per_seed: cap on picks per seed (0: none).
+    ei: ``rank`` / ``trust``: rank the new decodes by expected improvement over the best seed's score under the
+        heads' mean and sd (model ``ensemble`` > 1), instead of mean + ``kappa`` sd.
     draws / noise: starts per (seed, eta): the seed plus Gaussian noise of sd ``noise`` (a cloud of restarts).
     temperature: ``rank`` / ``trust``: decode each moved point by sampling tokens at this temperature
         (0: greedy), so one point proposes the decoder's neighbourhood of it.
@@ -93,6 +95,7 @@ class NAOSearchConfig:
     n_etas: int = 12
     kappa: float = 0.0
     thompson: bool = False
+    ei: bool = False
     per_seed: int = 0
     draws: int = 1
     noise: float = 0.0
@@ -142,7 +145,7 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
+        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
             check_bool(self, name)
         if self.edit_radius and self.proposer != "trust":
             raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
@@ -171,9 +174,11 @@ class NAOSearchConfig:
         if not isinstance(self.model, dict):
             raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
         try:
-            self.model_config(0)
+            model = self.model_config(0)
         except ValueError as exc:
             raise ValueError(f"model: {exc}") from None
+        if self.ei and model.ensemble < 2:
+            raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
         return self
 
     def model_config(self, seed: int):
@@ -310,7 +315,7 @@ class NAOSearch(Searcher):
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
                                         thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                                        draws=cfg.draws, temperature=temp)
+                                        draws=cfg.draws, temperature=temp, ei=cfg.ei)
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
@@ -374,7 +379,7 @@ class NAOSearch(Searcher):
         found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
                                kappa=cfg.kappa,
                                thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                               draws=cfg.draws, temperature=cfg.temperature)
+                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei)
         for t in range(3):
             if len(found) >= cfg.n_new:
                 break
@@ -382,5 +387,5 @@ class NAOSearch(Searcher):
                                     exclude=list(ctx.archs) + list(exclude) + [g.arch for g in found],
                                     kappa=cfg.kappa,
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
-                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature)
+                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei)
         return found
