@@ -113,7 +113,7 @@ def test_edit_options_are_checked(over, field):
 
 def test_edit_bounded_search_is_seeded_and_stays_near_its_seeds(nb201_table, nb201_space):
     ev = TableEvaluator(nb201_table)
-    runs = [make_searcher("nao", config=EDIT).run(ev, 26, 5, progress=False) for _ in range(2)]
+    runs = [make_searcher("nao", preset="sweep", config=EDIT).run(ev, 26, 5, progress=False) for _ in range(2)]
     a, b = runs
     assert [r.to_dict() for r in a.history] == [r.to_dict() for r in b.history]
     dec = [r for r in a.history if r.source == "decoder"]

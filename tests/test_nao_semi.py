@@ -122,9 +122,9 @@ def test_semi_options_are_checked(field, value):
 def test_semi_search_is_seeded_and_off_by_default(nb201_table):
     assert NAOSearchConfig().pretrain_cells == 0 and NAOSearchConfig().pseudo_cells == 0
     ev = TableEvaluator(nb201_table)
-    runs = [make_searcher("nao", config=SEMI).run(ev, 25, 3, progress=False) for _ in range(2)]
+    runs = [make_searcher("nao", preset="sweep", config=SEMI).run(ev, 25, 3, progress=False) for _ in range(2)]
     assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
-    plain = make_searcher("nao", config={**SEMI, "pretrain_cells": 0, "pseudo_cells": 0}).run(ev, 25, 3, progress=False)
+    plain = make_searcher("nao", preset="sweep", config={**SEMI, "pretrain_cells": 0, "pseudo_cells": 0}).run(ev, 25, 3, progress=False)
     assert [r.arch for r in plain.history[:10]] == [r.arch for r in runs[0].history[:10]]   # same random pool
 
 
@@ -148,7 +148,7 @@ def test_only_the_semi_presets_train_on_unlabelled_cells():
 def test_semi_with_a_thompson_step_is_seeded_and_decodes(nb201_table):
     ev = TableEvaluator(nb201_table)
     cfg = {**SEMI, "thompson": True, "temperature": 2.0, "model": {**TINY, "ensemble": 3}}
-    runs = [make_searcher("nao", config=cfg).run(ev, 25, 4, progress=False) for _ in range(2)]
+    runs = [make_searcher("nao", preset="sweep", config=cfg).run(ev, 25, 4, progress=False) for _ in range(2)]
     assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
     assert all(r.source in ("random", "decoder") for r in runs[0].history)
     assert sum(r.source == "decoder" for r in runs[0].history) >= 10

@@ -25,7 +25,7 @@ def evaluator(nb201_table):
     return TableEvaluator(nb201_table)
 
 
-def _run(config, evaluator, budget, seed, preset=None):
+def _run(config, evaluator, budget, seed, preset="sweep"):
     return make_searcher("nao", preset=preset, config=config).run(evaluator, budget, seed, progress=False)
 
 
@@ -87,3 +87,27 @@ def test_paper_sweep_takes_more_seeds_when_the_top_k_run_dry(evaluator):
 def test_step_options_are_checked(field, value):
     with pytest.raises(ValueError, match=field):
         make_searcher("nao", config={field: value})
+
+
+def test_expected_improvement_over_the_heads():
+    """EI of N(mean, sd) of each row's heads over ``best``: (m - best) Phi(z) + sd phi(z), z = (m - best) / sd;
+    it grows with the mean and, at the same mean, with the heads' spread."""
+    heads = torch.tensor([[0.5, 0.6, 0.7], [0.6, 0.6, 0.6001], [0.3, 0.6, 0.9], [0.1, 0.2, 0.3]])
+    ei = acquisition(heads, best=0.6).numpy()
+    m, s = heads.mean(1).numpy(), heads.std(1).numpy()
+    z = (m - 0.6) / s
+    from math import erf, exp, pi, sqrt
+    want = [(mi - 0.6) * 0.5 * (1 + erf(zi / sqrt(2))) + si * exp(-zi * zi / 2) / sqrt(2 * pi)
+            for mi, si, zi in zip(m, s, z)]
+    np.testing.assert_allclose(ei, want, rtol=1e-4, atol=1e-7)
+    assert ei[2] > ei[0] > ei[1] > ei[3] >= 0
+
+
+def test_ei_ranking_is_seeded_and_needs_an_ensemble(nb201_table):
+    with pytest.raises(ValueError, match="ei needs a predictor ensemble"):
+        make_searcher("nao", preset="trust", config={"ei": True})
+    ev = TableEvaluator(nb201_table)
+    cfg = {"epochs": 8, "warm_epochs": 3, "n_init": 8, "ei": True, "model": {**TINY, "ensemble": 3}}
+    runs = [make_searcher("nao", preset="thompson", config=cfg).run(ev, 18, 2, progress=False) for _ in range(2)]
+    assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
+    assert sum(r.source == "decoder" for r in runs[0].history) >= 5

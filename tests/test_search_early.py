@@ -80,7 +80,7 @@ def test_ucb_over_heads_with_sampled_decodes_is_seeded(nb201_table):
 def test_early_trust_search_is_seeded_and_decodes(nb201_table):
     ev = TableEvaluator(nb201_table)
     cfg = {**TRUST, "temperature_early": 0.5, "anneal": 10, "near_edits": 1, "near_until": 16}
-    runs = [make_searcher("nao", config=cfg).run(ev, 21, 4, progress=False) for _ in range(2)]
+    runs = [make_searcher("nao", preset="sweep", config=cfg).run(ev, 21, 4, progress=False) for _ in range(2)]
     a, b = runs
     assert [r.to_dict() for r in a.history] == [r.to_dict() for r in b.history]
     assert all(r.source in ("random", "decoder") for r in a.history)

@@ -78,7 +78,7 @@ def test_nao_search_resumes_to_the_same_incumbent(tmp_path, nb201_table):
     config = {"epochs": 15, "warm_epochs": 5, "n_init": 10, "top_k": 4, "n_new": 4, "n_mutations": 2,
               "max_eta": 20.0, "model": {"hidden_size": 32, "mlp_hidden": 32, "augment_draws": 2}}
     ev = TableEvaluator(nb201_table)
-    reference = start_search("nao", ev, 30, 2, config=config, progress=False)
+    reference = start_search("nao", ev, 30, 2, preset="sweep", config=config, progress=False)
     store = RunStore(tmp_path / "runs.db")
 
     def crash_after_20(record):
@@ -86,7 +86,7 @@ def test_nao_search_resumes_to_the_same_incumbent(tmp_path, nb201_table):
             raise _Crash
 
     with pytest.raises(_Crash):
-        start_search("nao", ev, 30, 2, config=config, store=store, progress=False, on_evaluation=crash_after_20)
+        start_search("nao", ev, 30, 2, preset="sweep", config=config, store=store, progress=False, on_evaluation=crash_after_20)
     run_id = store.runs()[0]["id"]
     stored = store.evaluations(run_id)
     assert store.get_run(run_id)["status"] == "failed" and len(stored) >= 20

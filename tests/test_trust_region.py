@@ -77,7 +77,7 @@ def evaluator(nb201_table):
 def test_trust_search_is_seeded_decodes_and_moves_etas_by_the_rule(evaluator):
     runs = []
     for _ in range(2):
-        s = make_searcher("nao", config=TRUST)
+        s = make_searcher("nao", preset="sweep", config=TRUST)
         runs.append((s, s.run(evaluator, 30, 3, progress=False)))
     (s, a), (_, b) = runs
     assert [r.to_dict() for r in a.history] == [r.to_dict() for r in b.history]

@@ -16,7 +16,8 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
-NAO_PRESETS = ("paper", "default", "fast", "step", "trust", "thompson", "semi", "semi_thompson", "semi_edit")
+NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "semi_thompson",
+               "semi_edit")
 
 
 def add_parser(sub) -> None:
@@ -34,7 +35,8 @@ def add_parser(sub) -> None:
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
-                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default; docs/search.md, "
+                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default, the thompson "
+                        "recipe; with --constraint or --objectives, default runs the sweep recipe; docs/search.md, "
                         "\"Which NAO preset?\")")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
@@ -119,14 +121,15 @@ def _new_evaluator(args, queries: int, delay: float = 0.0):
     return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
 
 
-def _searcher(algo: str, preset, config, option: str = "--config", budgets: bool = False):
+def _searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):
     """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO
     model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries, and
-    so does a NAO config with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``)."""
+    so does a NAO config with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``: see
+    ``_budgets``; NAO's ``default`` then runs the ``sweep`` recipe)."""
     from naoviz.errors import NaovizError
     from naoviz.search.registry import make_searcher
     try:
-        searcher = make_searcher(algo, preset=preset, config=config)
+        searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets)
     except ValueError as exc:
         raise (option_error(exc, "algo", "preset", "config") if option == "--config"
                else ValueError(f"{option}: {exc}")) from None
@@ -142,6 +145,14 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: bool
             raise ValueError(f"{where}: pseudo-labels (pseudo_cells {searcher.config.pseudo_cells}) need a search "
                              "without --constraint or --objectives")
     return searcher
+
+
+def _budgets(args) -> str:
+    """What ``--constraint`` / ``--objectives`` put a search under ("constraints", ...; "" for none), as
+    ``nao_presets.budgets_of`` says it of the evaluator they make."""
+    from types import SimpleNamespace
+    from naoviz.search.nao_presets import budgets_of
+    return budgets_of(SimpleNamespace(constraints=args.constraint, objectives=args.objectives))
 
 
 def _hw_options(args) -> dict:
@@ -176,7 +187,7 @@ def run_search(args) -> int:
         if not isinstance(config, dict):
             raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
     if not args.resume:
-        _searcher(args.algo, args.preset, config, budgets=bool(args.constraint or args.objectives))
+        _searcher(args.algo, args.preset, config, budgets=_budgets(args))
         check_options(args)
         evaluator = _new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
     store = None
@@ -217,7 +228,8 @@ def run_search(args) -> int:
     replayed = sum(r.replayed for r in result.history)
     described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
     where = {"training": "", "supernet": " and scoring with the supernet"}.get(described.get("name"), " in the table")
-    print(f"{result.algo} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
+    name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
+    print(f"{name} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
@@ -319,7 +331,7 @@ def run_compare(args) -> int:
     except ValueError as exc:
         raise option_error(exc, "algos") from None
     for algo, preset in algos:          # every searcher and preset checked before the first run
-        _searcher(algo, preset, None, option="--algos", budgets=bool(args.constraint or args.objectives))
+        _searcher(algo, preset, None, option="--algos", budgets=_budgets(args))
     if args.out:
         writable_dir(args.out, "--out")
     if any(a == "nao" for a, _ in algos):

@@ -74,8 +74,10 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     out = {"budget": int(budget), "seeds": [int(s) for s in seeds], "metric": evaluator.metric,
            "report": evaluator.report, "maximize": bool(evaluator.maximize),
            "report_maximize": report_sign > 0, "optimum": optimum, "checkpoints": checks, "algos": {}}
+    from naoviz.search.nao_presets import budgets_of, note
     for algo, preset in algos:
         name = label(algo, preset)
+        why = note(preset, budgets_of(evaluator)) if algo == "nao" else ""   # `default` under budgets: sweep
         curves, runs = [], []
         for seed in seeds:
             start = time.perf_counter()
@@ -99,6 +101,7 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
         first = [r["queries_to_optimum"] for r in runs]
         reached = [q for q in first if q is not None]
         out["algos"][name] = {
+            "shown": f"{name} ({why})" if why else name,       # the table's label: which recipe ran
             "mean": arr.mean(axis=0).tolist(), "sd": arr.std(axis=0, ddof=1).tolist() if len(arr) > 1 else
             [0.0] * arr.shape[1],
             "at": {str(c): {"mean": float(arr[:, c - 1].mean()),
@@ -194,7 +197,7 @@ def format_table(summary: dict) -> str:
         n_runs = len(a["runs"])
         to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"
-        lines.append(f"| {name} | " + " | ".join(cells) + f" | {to_opt}"
+        lines.append(f"| {a.get('shown', name)} | " + " | ".join(cells) + f" | {to_opt}"
                      + f" | {q['decoder']:.1f}/{q['mutation']:.1f}/{q['random']:.1f}"
                      + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f}"
                      + f" | {100 * a['decoded_final_share']:.0f}% | {a['wall_s']:.1f} |")

@@ -41,7 +41,7 @@ def move_rows(net, states: torch.Tensor, eta_rows: torch.Tensor, kappa: float = 
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
                    per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
-                   temperature=0.0) -> list[Generated]:
+                   temperature=0.0, ei: bool = False) -> list[Generated]:
     """Up to ``n`` canonical-new archs, best acquisition first.
 
     seeds: B archs; etas: E step sizes shared by every seed (E,), or one row per seed (B, E) (a per-seed
@@ -54,7 +54,9 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
     of the decoded arch re-encoded, ``score_new`` the mean score at the moved point. ``temperature`` > 0:
     each moved point is decoded by sampling its tokens (``NAO.decode``; torch generator seeded from ``rng``)
     instead of greedily, so a point proposes the decoder's own neighbourhood of it, not one cell; a (B,)
-    sequence gives each seed its own temperature (all > 0; the trust region's per-seed radius). Inside a CostNAO's
+    sequence gives each seed its own temperature (all > 0; the trust region's per-seed radius). ``ei``: rank
+    the decodes by expected improvement over the best seed's score (heads' mean and sd), not mean + kappa sd.
+    Inside a CostNAO's
     ``budget(...)`` only decodes predicted within the budget are proposed.
     """
     nao.check_fitted()
@@ -110,7 +112,8 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         return []
     _, emb, _ = nao._encode(cand)
     with torch.no_grad():
-        acq = acquisition(net.predictor.forward_heads(emb), kappa).cpu().numpy()   # (C,)
+        best = float(seed_scores.max()) if ei else None                       # EI over the best seed
+        acq = acquisition(net.predictor.forward_heads(emb), kappa, best=best).cpu().numpy()   # (C,)
     out: list[Generated] = []
     taken = np.zeros(B, dtype=int)
     for i in np.argsort(-acq, kind="stable"):

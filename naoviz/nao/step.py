@@ -34,11 +34,18 @@ def ascend(score_states: ScoreFn, states: torch.Tensor, etas: torch.Tensor, step
     return cur
 
 
-def acquisition(heads: torch.Tensor, kappa: float = 0.0, pick: Optional[torch.Tensor] = None) -> torch.Tensor:
+def acquisition(heads: torch.Tensor, kappa: float = 0.0, pick: Optional[torch.Tensor] = None,
+                best: Optional[float] = None) -> torch.Tensor:
     """Per-head scores (B, K) -> acquisition (B,): mean + kappa * sd over heads (UCB; kappa 0 = the mean),
-    or with ``pick`` (B,) long, head ``pick[b]`` for row b (a Thompson sample of the ensemble)."""
+    or with ``pick`` (B,) long, head ``pick[b]`` for row b (a Thompson sample of the ensemble), or with
+    ``best`` (a score) the expected improvement over it of a normal with the heads' mean and sd (EI; K >= 2)."""
     if pick is not None:
         return heads.gather(1, pick.view(-1, 1)).squeeze(1)
+    if best is not None and heads.shape[1] > 1:
+        mu, sd = heads.mean(dim=1), heads.std(dim=1).clamp_min(1e-9)
+        z = (mu - best) / sd
+        normal = torch.distributions.Normal(torch.zeros_like(z), torch.ones_like(z))
+        return (mu - best) * normal.cdf(z) + sd * normal.log_prob(z).exp()
     if kappa == 0.0 or heads.shape[1] < 2:
         return heads.mean(dim=1)
     return heads.mean(dim=1) + kappa * heads.std(dim=1)

@@ -90,6 +90,7 @@ class SearchResult:
     constraints: list = field(default_factory=list)    # constraint texts, e.g. ["latency_pixel3<=12"]
     objectives: list = field(default_factory=list)     # --objectives columns (Pareto search), or []
     stopped: bool = False          # its stop flag ended it before the budget (history is a prefix of the full run)
+    preset: Optional[str] = None   # NAO: the preset as asked and, if it differs, what ran ("default (sweep under constraints)")
 
     def _incumbent_index(self) -> np.ndarray:
         """``idx[q]`` = history position of the incumbent after query q+1 (see :func:`incumbent_index`)."""
@@ -138,7 +139,8 @@ class SearchResult:
             extra = {"constraints": list(self.constraints), "objectives": list(self.objectives),
                      "feasible_frac": float(self.feasible().mean()) if self.history else None}
         return {**extra, "algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
-                "seed": self.seed, "budget": self.budget, "queries": len(self.history), "stopped": self.stopped,
+                "preset": self.preset, "seed": self.seed, "budget": self.budget, "queries": len(self.history),
+                "stopped": self.stopped,
                 "run_id": self.run_id, "wall_s": self.wall_s, "train_time_s": self.train_time_s,
                 "incumbent": inc.to_dict() if inc else None, "counts": self.counts(),
                 "incumbent_curve": self.incumbent_curve().tolist(), "config": self.config,
@@ -320,6 +322,7 @@ class Searcher(ABC):
     """Base class: ``run()`` wires a :class:`SearchContext`; subclasses implement ``_search(ctx, rng)``."""
 
     name = "base"
+    preset_label: Optional[str] = None      # set by make_searcher: the preset asked and what ran (SearchResult.preset)
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.default_config()
@@ -369,4 +372,4 @@ class Searcher(ABC):
                             report=evaluator.report, maximize=ctx.maximize, seed=int(seed), budget=budget,
                             history=ctx.history, config=asdict(self.config), run_id=run_id,
                             wall_s=time.perf_counter() - start, constraints=[str(c) for c in ctx.constraints],
-                            objectives=list(ctx.objectives), stopped=stopped)
+                            objectives=list(ctx.objectives), stopped=stopped, preset=self.preset_label)

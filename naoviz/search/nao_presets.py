@@ -1,17 +1,26 @@
 """The NAO search presets: named sets of :class:`naoviz.search.nao_search.NAOSearchConfig` fields (what
 ``naoviz search --preset`` and ``--algos nao:PRESET`` pick; measured side by side in docs/search.md, "Which NAO
-preset?"). Plain data: ``naoviz/cli/search.py`` spells the same names (a test keeps them equal)."""
+preset?"). Plain data: ``naoviz/cli/search.py`` spells the same names (a test keeps them equal).
+
+:func:`recipe` is the one place that says which preset runs when one is asked for: ``default`` (or none) is
+the ``thompson`` recipe, except under budgets (``--constraint`` / ``--objectives``), where it is ``sweep``,
+the recipe every constrained and Pareto figure (issue 14) was measured with."""
 from __future__ import annotations
 
+from typing import Optional
+
 # Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
-# op tokens, min-max targets, 1000 epochs then warm rounds). "default": measured on NB201 to do well at
-# 50-300 queries. "fast": the default's choices with fewer epochs, for the live dashboard. "step": the
-# gradient step alone, ranked (docs/search.md, "Step proposals"). "trust": the step in per-seed trust regions with
-# sampled decodes (docs/search.md, "Trust regions and sampled decodes").
+# op tokens, min-max targets, 1000 epochs then warm rounds). "sweep": NAOSearchConfig's own defaults, the
+# eta sweep + predictor-ranked mutations (`default` until 2026-12-04; still what `default` runs under
+# budgets). "fast": `sweep` with fewer epochs, for the live dashboard. "step": the gradient step alone,
+# ranked (docs/search.md, "Step proposals"). "trust": the step in per-seed trust regions with sampled decodes
+# (docs/search.md, "Trust regions and sampled decodes"). "default": the best measured on the tuning seeds
+# (CIFAR-10 seeds 0-9), `thompson`.
 PRESETS: dict[str, dict] = {
     "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
                   n_new=20, max_eta=100.0, n_mutations=0),
-    "default": {},
+    "default": {},                  # set below: thompson's fields
+    "sweep": {},
     "fast": dict(epochs=50, warm_epochs=15),
     # NAO without the mutation fallback (issue 13): every model-guided query is a ranked step proposal.
     "step": dict(proposer="rank", n_mutations=0, n_new=10, top_k=100, seed_by="value", max_eta=1000.0,
@@ -26,6 +35,9 @@ PRESETS: dict[str, dict] = {
                      eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=2.0,
                      thompson=True, model={"ensemble": 5}),
 }
+# `default` = `thompson`: of the presets measured on the tuning seeds its mean incumbent over 25 / 50 / 100
+# queries is the best (94.052 / 94.324 / 94.373; docs/search.md "Which NAO preset?").
+PRESETS["default"] = dict(PRESETS["thompson"], model=dict(PRESETS["thompson"]["model"]))
 # ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search.md "Unlabelled cells"):
 # the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
 # (weight 0.5, 5 epochs) after every fit.
@@ -36,3 +48,37 @@ PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0,
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder
 # likelihood the step raised most; they compete with the free decodes (docs/search.md "Edit-bounded decoding").
 PRESETS["semi_edit"] = dict(PRESETS["semi"], edit_radius=1, edit_top=2, edit_gain=True, edit_mix=True)
+
+# What a preset means under budgets (--constraint / --objectives), where it differs: every constrained and
+# Pareto figure (issue 14, hw.py) was measured with the sweep + ranked mutations.
+UNDER_BUDGETS = {"default": "sweep"}
+
+
+def recipe(preset: Optional[str], budgets: bool = False) -> str:
+    """The preset whose fields run when ``preset`` is asked for (None: ``default``), with or without
+    ``budgets`` (constraints or cost objectives): ``default`` -> ``thompson``'s fields, or ``sweep`` under
+    budgets; every other name runs as asked (``--preset thompson --constraint ...`` runs ``thompson``)."""
+    name = "default" if preset is None else preset
+    return UNDER_BUDGETS.get(name, name) if budgets and isinstance(name, str) else name
+
+
+def note(preset: Optional[str], budgets: str = "") -> str:
+    """Why another recipe runs than the one named: ``"sweep under constraints"`` for ``default`` under
+    ``budgets`` ("constraints", "objectives", ...; "" for none), else ""."""
+    name = "default" if preset is None else preset
+    ran = recipe(preset, bool(budgets))
+    return "" if ran == name else f"{ran} under {budgets}"
+
+
+def describe(preset: Optional[str], budgets: str = "") -> str:
+    """``preset`` as shown to the user (run header, stored run, ``SearchResult.preset``): its name, and the
+    recipe when ``budgets`` makes it differ, e.g. ``default (sweep under constraints)``."""
+    name = "default" if preset is None else preset
+    why = note(preset, budgets)
+    return f"{name} ({why})" if why else str(name)
+
+
+def budgets_of(evaluator) -> str:
+    """What ``evaluator`` puts the search under: "constraints", "objectives", both, or "" (none)."""
+    kinds = [k for k in ("constraints", "objectives") if getattr(evaluator, k, ())]
+    return " and ".join(kinds)

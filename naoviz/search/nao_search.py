@@ -21,7 +21,7 @@ from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_bool, check_float, check_int
 from naoviz.search.early import near_first, scheduled_temperature
-from naoviz.search.nao_presets import PRESETS
+from naoviz.search.nao_presets import PRESETS, budgets_of
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
@@ -31,7 +31,9 @@ PROPOSERS = ("sweep", "rank", "trust")
 
 @dataclass
 class NAOSearchConfig:
-    """Knobs of the NAO search loop; defaults are the ``default`` preset (see docs/search.md for why).
+    """Knobs of the NAO search loop; the field defaults are the ``sweep`` preset (the η sweep + ranked
+    mutations: ``default`` until 2026-12-04, and still what ``default`` runs under constraints or objectives;
+    ``naoviz.search.nao_presets``), the base every preset overrides (see docs/search.md for why).
 
     model_preset: NAOConfig preset (``default``: pair tokens + rank targets; ``paper``: op tokens + min-max).
     epochs / warm_epochs: training epochs of the first fit / of every later (warm-started) fit.
@@ -49,6 +51,8 @@ class NAOSearchConfig:
         ``naoviz.search.trust``), clipped to [``eta_step``, ``max_eta``].
     kappa: UCB weight on the sd of the predictor's ensemble heads (model ``ensemble`` > 1).
     thompson: each moved row ascends one randomly drawn head.   per_seed: cap on picks per seed (0: none).
+    ei: ``rank`` / ``trust``: rank the new decodes by expected improvement over the best seed's score under the
+        heads' mean and sd (model ``ensemble`` > 1), instead of mean + ``kappa`` sd.
     draws / noise: starts per (seed, eta): the seed plus Gaussian noise of sd ``noise`` (a cloud of restarts).
     temperature: ``rank`` / ``trust``: decode each moved point by sampling tokens at this temperature
         (0: greedy), so one point proposes the decoder's neighbourhood of it.
@@ -91,6 +95,7 @@ class NAOSearchConfig:
     n_etas: int = 12
     kappa: float = 0.0
     thompson: bool = False
+    ei: bool = False
     per_seed: int = 0
     draws: int = 1
     noise: float = 0.0
@@ -140,7 +145,7 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
+        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
             check_bool(self, name)
         if self.edit_radius and self.proposer != "trust":
             raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
@@ -169,9 +174,11 @@ class NAOSearchConfig:
         if not isinstance(self.model, dict):
             raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
         try:
-            self.model_config(0)
+            model = self.model_config(0)
         except ValueError as exc:
             raise ValueError(f"model: {exc}") from None
+        if self.ei and model.ensemble < 2:
+            raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
         return self
 
     def model_config(self, seed: int):
@@ -183,6 +190,19 @@ class NAOSearchConfig:
 
 class NAOSearch(Searcher):
     name = "nao"
+    request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
+
+    def run(self, evaluator, budget: int, seed: int, *args, **kwargs):
+        """``Searcher.run``; a searcher that ``make_searcher`` built from a preset for other budgets than
+        ``evaluator``'s (``default`` built without, run under ``--constraint``) first takes the recipe these
+        budgets call for (``nao_presets.recipe``), unless its config was changed by hand since."""
+        now = budgets_of(evaluator)
+        req = self.request
+        if req is not None and req[2] != now and dataclasses.asdict(self.config) == req[3]:
+            from naoviz.search.registry import make_searcher
+            fresh = make_searcher(self.name, req[0], req[1], budgets=now)
+            self.config, self.preset_label, self.request = fresh.config, fresh.preset_label, fresh.request
+        return super().run(evaluator, budget, seed, *args, **kwargs)
 
     @classmethod
     def default_config(cls) -> NAOSearchConfig:
@@ -295,7 +315,7 @@ class NAOSearch(Searcher):
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
                                         thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                                        draws=cfg.draws, temperature=temp)
+                                        draws=cfg.draws, temperature=temp, ei=cfg.ei)
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
@@ -359,7 +379,7 @@ class NAOSearch(Searcher):
         found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
                                kappa=cfg.kappa,
                                thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                               draws=cfg.draws, temperature=cfg.temperature)
+                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei)
         for t in range(3):
             if len(found) >= cfg.n_new:
                 break
@@ -367,5 +387,5 @@ class NAOSearch(Searcher):
                                     exclude=list(ctx.archs) + list(exclude) + [g.arch for g in found],
                                     kappa=cfg.kappa,
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
-                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature)
+                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei)
         return found

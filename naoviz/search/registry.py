@@ -25,18 +25,43 @@ def searcher_class(algo: str):
     raise ValueError(f"algo: unknown searcher {show(algo)}; expected one of {', '.join(ALGOS)}")
 
 
-def make_searcher(algo: str, preset: Optional[str] = None, config: Optional[dict] = None):
-    """A searcher; ``preset`` (NAO only: paper/default/fast/step) then ``config`` overrides field by field.
+def make_searcher(algo: str, preset: Optional[str] = None, config: Optional[dict] = None, budgets: str = ""):
+    """A searcher; ``preset`` (NAO only; none: ``default``) then ``config`` overrides field by field.
+    ``budgets``: what the search will run under ("constraints", "objectives", ...; "" for none): NAO's
+    ``default`` then runs the ``sweep`` recipe (``naoviz.search.nao_presets.recipe``, the one place that says
+    so). The searcher's ``preset_label`` says what ran, e.g. ``default (sweep under constraints)``.
 
     Every field is checked here (the config dataclasses validate on construction), before any work:
     errors start with ``algo:``, ``preset:`` or ``config:`` and name the field and the value."""
     cls = searcher_class(algo)
-    if preset is not None:
-        if not hasattr(cls, "preset_config"):
-            raise ValueError(f"preset: searcher {algo!r} has no presets (got {show(preset)})")
-        cfg = cls.preset_config(preset)
+    label = None
+    if hasattr(cls, "preset_config"):
+        from naoviz.search.nao_presets import describe, recipe
+        cfg = cls.preset_config(recipe(preset, bool(budgets)))
+        label = describe(preset, budgets)
+    elif preset is not None:
+        raise ValueError(f"preset: searcher {algo!r} has no presets (got {show(preset)})")
     else:
         cfg = cls.default_config()
+    searcher = cls(_override(cls, cfg, config, algo))
+    searcher.preset_label = label
+    if label is not None:       # what was asked: NAOSearch.run re-resolves it for the evaluator's budgets
+        searcher.request = (preset, config, budgets, dataclasses.asdict(searcher.config))
+    return searcher
+
+
+def rebuild_searcher(algo: str, config: dict, preset_label: Optional[str] = None):
+    """The searcher of a stored run: every stored field over the class's own field defaults (which, for a
+    field added after the run was stored, are the "off" values the run had), no preset: what ran is what
+    was stored, whatever the presets mean today."""
+    cls = searcher_class(algo)
+    searcher = cls(_override(cls, cls.default_config(), config, algo))
+    searcher.preset_label = preset_label
+    return searcher
+
+
+def _override(cls, cfg, config, algo: str):
+    """``cfg`` with the fields of ``config`` replaced (unknown fields and bad values: ``config:`` errors)."""
     if config is not None and not isinstance(config, dict):
         raise ValueError(f"config: expected a dict of fields, got {show(config)}")
     if config:
@@ -49,4 +74,4 @@ def make_searcher(algo: str, preset: Optional[str] = None, config: Optional[dict
             cfg = dataclasses.replace(cfg, **config)
         except ValueError as exc:
             raise ValueError(f"config: {exc}") from None
-    return cls(cfg)
+    return cfg

@@ -12,14 +12,18 @@ from typing import Callable, Optional
 
 from naoviz.evaluate import Evaluator, evaluator_from_config
 from naoviz.search.base import Record, SearchResult
-from naoviz.search.registry import make_searcher
+from naoviz.search.nao_presets import budgets_of
+from naoviz.search.registry import make_searcher, rebuild_searcher
 from naoviz.store import check_int
 
 
 def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: Optional[str]) -> dict:
-    """The JSON stored with a run: enough to rebuild searcher and evaluator on ``--resume``."""
-    return {"algo": algo, "preset": preset, "budget": int(budget), "space": evaluator.space.name,
-            "searcher": dataclasses.asdict(searcher.config), "evaluator": evaluator.describe()}
+    """The JSON stored with a run: enough to rebuild searcher and evaluator on ``--resume``. ``preset`` is
+    the name asked for; ``preset_label`` says what ran (``default (sweep under constraints)``); ``searcher``
+    holds every field of what ran, so a resume runs it whatever the presets mean by then."""
+    return {"algo": algo, "preset": preset, "preset_label": searcher.preset_label, "budget": int(budget),
+            "space": evaluator.space.name, "searcher": dataclasses.asdict(searcher.config),
+            "evaluator": evaluator.describe()}
 
 
 def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
@@ -29,7 +33,8 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
     ``stop`` (a ``threading.Event``): set it to end the search before its next evaluation (see
     :class:`~naoviz.search.base.SearchContext`); the result says ``stopped`` and a stored run is "stopped"."""
     seed = check_int(seed, "seed")                # before any work: numpy and SQLite take 0..2**63-1
-    searcher = make_searcher(algo, preset=preset, config=config)
+    # under --constraint / --objectives NAO's `default` runs the `sweep` recipe (nao_presets.recipe)
+    searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
     if store is None:
         return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, None, stop)
     run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), seed)
@@ -51,7 +56,8 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
         raise ValueError(f"run {run_id}: {exc}") from None
     if executor is not None:
         evaluator.use_executor(executor)
-    searcher = make_searcher(cfg["algo"], config=cfg["searcher"])
+    label = cfg.get("preset_label")
+    searcher = rebuild_searcher(cfg["algo"], cfg["searcher"], label if isinstance(label, str) else None)
     # One writer per run: a second resume (or the run's own, still alive, first process) is refused here,
     # before it reads what to replay, so no evaluation is written twice.
     with store.hold_run(run_id):

@@ -1,0 +1,95 @@
+"""NAO's ``default`` preset: the ``thompson`` recipe, except under budgets (--constraint / --objectives), where
+it runs the ``sweep`` recipe every constrained and Pareto figure was measured with (issue 13, 14); which one
+ran is shown to the user and stored, so a resume reproduces it."""
+from __future__ import annotations
+
+import pytest
+
+from naoviz.cli import main
+from naoviz.evaluate import TableEvaluator
+from naoviz.search import make_searcher, resume_search, start_search
+from naoviz.search.nao_presets import PRESETS, describe, recipe
+from naoviz.store import RunStore
+
+# small models so a run takes seconds; the same overrides on both sides of every comparison
+TINY = {"epochs": 4, "warm_epochs": 2, "n_init": 8,
+        "model": {"ensemble": 2, "hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}}
+BUDGET = "latency_pixel3<=12"
+
+
+def _archs(res) -> list:
+    return [r.arch for r in res.history]
+
+
+@pytest.fixture(scope="module")
+def budget_ev(nb201_table):
+    return TableEvaluator(nb201_table, constraints=[BUDGET])
+
+
+def test_recipe_is_the_one_place_that_maps_default():
+    assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == PRESETS["thompson"]
+    assert recipe("default", budgets=True) == recipe(None, budgets=True) == "sweep" and PRESETS["sweep"] == {}
+    for name in PRESETS:                          # every other preset runs as asked, with budgets or without
+        if name != "default":
+            assert recipe(name, budgets=True) == recipe(name) == name
+    assert describe("default", "constraints") == "default (sweep under constraints)"
+    assert describe("thompson", "constraints") == "thompson" and describe(None) == "default"
+
+
+def test_default_unconstrained_runs_thompson(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    dflt = start_search("nao", ev, 20, 3, preset="default", config=TINY, progress=False)
+    thom = start_search("nao", ev, 20, 3, preset="thompson", config=TINY, progress=False)
+    bare = make_searcher("nao", config=TINY).run(ev, 20, 3, progress=False)   # no preset: default
+    assert _archs(dflt) == _archs(thom) == _archs(bare)
+    assert dflt.config == thom.config and dflt.config["proposer"] == "trust" and dflt.config["thompson"]
+    assert dflt.preset == bare.preset == "default" and thom.preset == "thompson"
+
+
+def test_default_under_a_constraint_runs_the_sweep(budget_ev):
+    dflt = start_search("nao", budget_ev, 20, 3, preset="default", config=TINY, progress=False)
+    sweep = start_search("nao", budget_ev, 20, 3, preset="sweep", config=TINY, progress=False)
+    assert _archs(dflt) == _archs(sweep) and dflt.config == sweep.config
+    assert dflt.config["proposer"] == "sweep" and dflt.config["n_mutations"] == 5
+    assert dflt.preset == "default (sweep under constraints)" and sweep.preset == "sweep"
+    # built without knowing the budgets (Python API), run under them: the same recipe
+    late = make_searcher("nao", config=TINY).run(budget_ev, 20, 3, progress=False)
+    assert _archs(late) == _archs(sweep) and late.preset == "default (sweep under constraints)"
+
+
+def test_an_explicit_preset_runs_as_asked_under_a_constraint(budget_ev):
+    res = start_search("nao", budget_ev, 12, 3, preset="thompson", config=TINY, progress=False)
+    assert res.preset == "thompson" and res.config["proposer"] == "trust" and res.config["thompson"]
+
+
+class _Crash(Exception):
+    pass
+
+
+def test_resume_keeps_the_recipe_that_ran(tmp_path, budget_ev):
+    reference = start_search("nao", budget_ev, 24, 4, config=TINY, progress=False)
+    store = RunStore(tmp_path / "runs.db")
+
+    def crash(record):
+        if record.query == 14:
+            raise _Crash
+
+    with pytest.raises(_Crash):
+        start_search("nao", budget_ev, 24, 4, config=TINY, store=store, progress=False, on_evaluation=crash)
+    run = store.runs()[0]
+    stored = store.get_run(run["id"])["config"]
+    assert stored["preset_label"] == "default (sweep under constraints)" and stored["searcher"]["proposer"] == "sweep"
+    resumed = resume_search(store, run["id"], progress=False)
+    assert _archs(resumed) == _archs(reference) and resumed.preset == "default (sweep under constraints)"
+
+
+def test_cli_header_and_compare_label_say_which_recipe_ran(capsys, tmp_path):
+    tiny = '{"epochs": 3, "warm_epochs": 1, "n_init": 6, "model": {"hidden_size": 16, "mlp_hidden": 16}}'
+    assert main(["search", "--queries", "8", "--no-progress", "--constraint", BUDGET, "--config", tiny]) == 0
+    assert capsys.readouterr().out.startswith("nao:default (sweep under constraints) on ")
+    assert main(["search", "--queries", "8", "--no-progress", "--preset", "sweep", "--config", tiny]) == 0
+    assert capsys.readouterr().out.startswith("nao:sweep on ")
+    argv = ["compare", "--algos", "nao:default,rs", "--queries", "8", "--seeds", "1", "--no-progress",
+            "--constraint", BUDGET]
+    assert main(argv) == 0            # compare runs the presets' own fields: 8 queries of the sweep stay cheap
+    assert "| nao:default (sweep under constraints) |" in capsys.readouterr().out
