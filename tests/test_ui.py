@@ -199,7 +199,7 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     from naoviz.search import start_search
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=16)
-    assert sp.preset.value == "fast" and {"trust", "default", "paper"} <= set(sp.preset.options)
+    assert sp.preset.value == "default" and {"trust", "fast", "paper"} <= set(sp.preset.options)
     sp.algos.value, sp.preset.value = ("nao",), "trust"
     sp.budget.value = 16
     sp.start(wait=True)

@@ -12,7 +12,7 @@ from typing import Optional
 # Presets. "paper": the paper's choices scaled to small budgets (random pool, top-k by value, decoder only,
 # op tokens, min-max targets, 1000 epochs then warm rounds). "sweep": NAOSearchConfig's own defaults, the
 # eta sweep + predictor-ranked mutations (`default` until 2026-12-04; still what `default` runs under
-# budgets). "fast": `sweep` with fewer epochs, for the live dashboard. "step": the gradient step alone,
+# budgets). "fast": `sweep` with fewer epochs (the dashboard's Search tab opened on it until 2026-12-04). "step": the gradient step alone,
 # ranked (docs/search.md, "Step proposals"). "trust": the step in per-seed trust regions with sampled decodes
 # (docs/search.md, "Trust regions and sampled decodes"). "default": the best measured on the tuning seeds
 # (CIFAR-10 seeds 0-9), `thompson`.

@@ -70,7 +70,7 @@ class SearchPanel:
     cell in the explorer); without it the table only sorts and filters."""
 
     def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
-                 nao_preset: str = "fast", nao_config: Optional[dict] = None,
+                 nao_preset: str = "default", nao_config: Optional[dict] = None,
                  open_cell: Optional[Callable[[str], None]] = None):
         import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
         import naoviz.experiments.search  # noqa: F401
