@@ -20,6 +20,15 @@ NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson",
                "semi_edit")
 
 
+def add_budget_options(p) -> None:
+    """``--constraint`` and ``--objectives``, the same for ``search`` and ``compare``."""
+    p.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
+                   metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
+                   "numeric column (naoviz data show)")
+    p.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
+                   help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
     p.add_argument("--space", default="nb201", choices=SPACES,
@@ -53,11 +62,7 @@ def add_parser(sub) -> None:
                    help="re-runs of an evaluation whose worker died (Dask, 0..100)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
                    help="seconds of simulated work per table query (0..60)")
-    p.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
-                   metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
-                   "numeric column (naoviz data show)")
-    p.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
-                   help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
+    add_budget_options(p)
     add_train_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -79,11 +84,7 @@ def add_parser(sub) -> None:
                    help="search metric (default valid_acc)")
     c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy)")
-    c.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
-                   metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
-                   "numeric column (naoviz data show)")
-    c.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
-                   help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
+    add_budget_options(c)
     add_train_options(c)
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
