@@ -27,6 +27,7 @@ POF_MIN = 0.0      # under "pof": candidates less likely feasible than this sink
 ADAPT = 0.02       # NAO's margin level: adaptive conformal with this step per judged query (None: fixed 0.9)
 ADAPT_TARGET = 0.15   # the infeasible share ADAPT aims at (None: 1 - the calibration's level, 0.1)
 JUDGE_ALPHAS = None   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
+JUDGE_FEATURES = "one_hot"   # NAO's ridge judge reads ``space.one_hot`` or ``space.cost_features`` ("cost")
 
 
 def cost_columns(ctx) -> list[str]:
@@ -128,14 +129,20 @@ class LinearCosts:
     alphas: when given, each column's penalty is the one of these with the smallest leave-one-out squared
     error on the fitted cells (``alpha_`` per column): parameter counts keep the tiny one that makes them
     exact, mobile latencies (further from additive) take a larger one that errs less on unseen cells
-    (latency_pixel3, 80 random cells: LOO 0.9 quantile 0.36 -> 0.31 log units, bench/judge_loo.py)."""
+    (latency_pixel3, 80 random cells: LOO 0.9 quantile 0.36 -> 0.31 log units, bench/judge_loo.py).
+    features: ``"one_hot"`` (``space.one_hot``) or ``"cost"`` (``space.cost_features``: on NB201 also the ops
+    of live edges, :meth:`NB201Space.live_edges`)."""
 
-    def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6, alphas: Optional[Sequence[float]] = None):
-        self.space, self.columns, self.alpha = space, list(columns), float(alpha)
+    def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6, alphas: Optional[Sequence[float]] = None,
+                 features: str = "one_hot"):
+        if features not in ("one_hot", "cost"):
+            raise ValueError(f"LinearCosts: features must be 'one_hot' or 'cost', got {features!r}")
+        self.space, self.columns, self.alpha, self.features = space, list(columns), float(alpha), features
         self.alphas = None if alphas is None else [float(a) for a in alphas]
 
     def _x(self, archs) -> np.ndarray:
-        x = self.space.one_hot(archs).astype(float)
+        feats = self.space.cost_features if self.features == "cost" else self.space.one_hot
+        x = np.asarray(feats(archs), dtype=float)
         return np.hstack([x, np.ones((len(x), 1))])                     # (n, F + 1)
 
     @staticmethod
@@ -339,7 +346,7 @@ def nao_cost_model(ctx, nao) -> Optional[object]:
         cal.target = ADAPT_TARGET
     cal.observe(ctx, cal.model, cols)
     table = evaluated_columns(ctx, cols)
-    cal.model = LinearCosts(ctx.space, cols, alphas=JUDGE_ALPHAS).fit(ctx.archs, table)
+    cal.model = LinearCosts(ctx.space, cols, alphas=JUDGE_ALPHAS, features=JUDGE_FEATURES).fit(ctx.archs, table)
     if cal.combine != "held_out":
         cal.observe_loo(ctx, cal.model.loo_predictions(ctx.archs, table))
     return cal.model
