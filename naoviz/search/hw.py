@@ -21,13 +21,13 @@ from naoviz.tables.benchmark import lower_is_better
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
 RECENT = 30        # NAO's feasibility margin: from its cost model's newest 30 errors (three rounds)
 COMBINE = "min"    # NAO's margin: the smaller of the held-out and the current ridge's LOO one
-ACQUISITION = "filter"   # NAO's mutations and fills: "filter" (sink predicted-over-budget) or "pof"
-POF_USABLE = 0.5   # under "pof": a neighbour counts as usable (ranked_mutations) from this probability
-POF_MIN = 0.0      # under "pof": candidates less likely feasible than this sink as over budget
+ACQUISITION = "pof"      # NAO's mutations and fills: "filter" (sink predicted-over-budget) or "pof"
+POF_USABLE = 0.7   # under "pof": a neighbour counts as usable (ranked_mutations) from this probability
+POF_MIN = 0.7      # under "pof": candidates less likely feasible than this sink as over budget
 ADAPT = 0.02       # NAO's margin level: adaptive conformal with this step per judged query (None: fixed 0.9)
 ADAPT_TARGET = 0.15   # the infeasible share ADAPT aims at (None: 1 - the calibration's level, 0.1)
-JUDGE_ALPHAS = None   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
-JUDGE_FEATURES = "one_hot"   # NAO's ridge judge reads ``space.one_hot`` or ``space.cost_features`` ("cost")
+JUDGE_ALPHAS = (1e-6, 1.0)   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
+JUDGE_FEATURES = "cost"   # NAO's ridge judge reads ``space.one_hot`` or ``space.cost_features`` ("cost")
 
 
 def cost_columns(ctx) -> list[str]:
