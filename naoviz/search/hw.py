@@ -119,8 +119,8 @@ class ForestCosts:
 
 
 class LinearCosts:
-    """Ridge regression (one per column, on ``space.one_hot`` plus an intercept, in the column's own units)
-    that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
+    """Ridge regression (one per column, on ``space.one_hot`` or ``space.cost_features`` plus an intercept,
+    in the column's own units) that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
     ``predict_costs(archs) -> {column: (n,)}``. Parameter counts are a sum of per-edge op costs (exact in
     this model once the ops were seen) and latencies nearly so; NAO's cost heads, read off a 16-to-100-cell
     embedding, missed by 0.4 log units (sd) on cifar10_params_M (docs/search.md, "Why NAO lost").
@@ -330,7 +330,8 @@ def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
 
 def nao_cost_model(ctx, nao) -> Optional[object]:
     """The cost model that judges NAO's proposals this round (None without cost columns): a
-    :class:`LinearCosts` refitted on every evaluated cell, after the calibration took last round's model's
+    :class:`LinearCosts` (on ``JUDGE_FEATURES``, penalty per column from ``JUDGE_ALPHAS``) refitted on every
+    evaluated cell, after the calibration took last round's model's
     errors on the cells it had not seen; its margin is the smaller of those errors' and its own
     leave-one-out errors' 0.9 quantile (``COMBINE``: the first rounds' models, fitted on 10-20 cells, erred
     far more than the current one). Call once per round, after NAO's fit. NAO's heads still steer the
