@@ -1,7 +1,7 @@
 """Where a constrained search spends its queries (issue 14 diagnosis): per source (decoder / mutation /
 random) the number of queries after the initial pool, their feasible share and the share at the budget's
 edge (true cost within ``--edge`` of the bound, below or above it); per run the best feasible test
-accuracy at 50 / 100 queries and the incumbent's cost; with ``--margins`` the calibrated margin (log units)
+accuracy at 50 / 100 queries and the incumbent's cost, source and query; with ``--margins`` the calibrated margin (log units)
 NAO's feasibility checks used after 10, 20, ... evaluations.
 
     python bench/constrained_sources.py --column cifar10_params_M --percentile 50 --algo nao --seeds 5 --margins
@@ -23,6 +23,8 @@ def main(argv=None) -> int:
     ap.add_argument("--algo", default="nao")
     ap.add_argument("--preset", default=None)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--config", default=None, metavar="JSON",
+                    help="searcher config fields as a JSON object (on top of --preset), e.g. '{\"mutation_parents\": 3}'")
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--edge", type=float, default=0.05, help="relative distance to the bound that counts as the edge")
     ap.add_argument("--margins", action="store_true")
@@ -33,6 +35,13 @@ def main(argv=None) -> int:
                          "ADAPT=None or ACQUISITION=pof; repeatable")
     args = ap.parse_args(argv)
     import ast
+    import json
+    try:
+        config = json.loads(args.config) if args.config else None
+    except json.JSONDecodeError as exc:
+        ap.error(f"--config: not a JSON object ({exc.msg})")
+    if config is not None and not isinstance(config, dict):
+        ap.error(f"--config: not a JSON object: {args.config}")
     from naoviz.search import hw
     for item in args.hw:
         name, _, text = item.partition("=")
@@ -74,10 +83,12 @@ def main(argv=None) -> int:
     n_init = 10
     per = defaultdict(lambda: [0, 0, 0])
     best = {50: [], 100: []}
+    inc_from = defaultdict(int)            # where the final incumbents came from
     print(f"# {c} (p{args.percentile:g}), {args.algo}, seeds 0-{args.seeds - 1}")
     for s in range(args.seeds):
         margins.clear()
-        res = start_search(args.algo, ev, args.queries, s, preset=args.preset, progress=False)
+        res = start_search(args.algo, ev, args.queries, s, preset=args.preset, config=config,
+                           progress=False)
         cur = res.incumbent_curve()
         for r in res.history[n_init:]:
             a = per[r.source]
@@ -85,15 +96,18 @@ def main(argv=None) -> int:
             a[1] += bool(r.feasible)
             a[2] += abs(r.metrics[args.column] / c.bound - 1.0) <= args.edge
         inc = res.incumbent()
+        at = next(i for i, r in enumerate(res.history) if r is inc or r.arch == inc.arch)
+        inc_from[inc.source] += 1
         for k in best:
             best[k].append(float(cur[min(k, len(cur)) - 1]))
         line = (f"seed {s}: best feasible @50 {cur[49]:.3f} @100 {cur[-1]:.3f}, incumbent {args.column} "
-                f"{inc.metrics[args.column]:.4f}, feasible {100 * res.feasible().mean():.0f} %")
+                f"{inc.metrics[args.column]:.4f} from {inc.source} (query {at + 1}), feasible {100 * res.feasible().mean():.0f} %")
         if margins:
             line += ", margin by #errors " + " ".join(f"{n}:{m}" for n, m in sorted(margins.items()))
         print(line)
     for src, (n, f, e) in sorted(per.items()):
         print(f"{src:9s} queries {n:4d}  feasible {100 * f / n:3.0f} %  at the edge {100 * e / n:3.0f} %")
+    print("incumbents from " + ", ".join(f"{k} {v}" for k, v in sorted(inc_from.items())))
     print(f"mean best feasible @50 {np.mean(best[50]):.3f}  @100 {np.mean(best[100]):.3f}")
     return 0
 

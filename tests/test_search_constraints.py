@@ -296,3 +296,23 @@ def test_constrained_nao_feasibility_aware_acquisition_and_adaptive_level_repeat
     inc = runs[0].incumbent()
     assert inc is None or inc.feasible
     assert {r.source for r in runs[0].history} & {"mutation", "decoder"}
+
+
+def test_linear_costs_on_cost_features_fit_a_cost_that_skips_dead_edges(nb201_table):
+    """A cost that counts only live edges' ops (what a device that prunes dead branches pays) is linear in
+    ``space.cost_features``: the ridge on them predicts unseen cells to rounding, the one on ``one_hot`` does
+    not; a bad ``features`` value is an error that names it."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    archs = sp.sample(600, seed=4)
+    per_op = np.asarray([0.0, 0.1, 1.0, 3.0, 0.5])
+    ops = np.asarray(archs)
+    cost = 2.0 + (per_op[ops] * sp.live_edges(archs)).sum(axis=1)          # (n,)
+    fit, rest = slice(0, 300), slice(300, None)
+    err = {}
+    for feats in ("cost", "one_hot"):
+        model = LinearCosts(sp, ["c"], features=feats).fit(archs[fit], {"c": cost[fit]})
+        err[feats] = np.abs(model.predict_costs(archs[rest])["c"] - cost[rest]).max()
+    assert err["cost"] < 1e-4 < 0.1 < err["one_hot"]
+    with pytest.raises(ValueError, match="features"):
+        LinearCosts(sp, ["c"], features="live")

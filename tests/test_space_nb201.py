@@ -171,3 +171,27 @@ def test_integers_mean_integers(value, nb201_table):
     assert space.from_index(np.int64(7)) == space.from_index(7)
     assert nb201_table.query(np.int32(7))["arch_index"] == 7
     assert space.validate(np.array([0, 1, 2, 3, 4, 0])) == (0, 1, 2, 3, 4, 0)
+
+
+def test_live_edges_follow_paths_from_input_to_output():
+    """An edge is live when its op is not ``none`` and it lies on an input-to-output path of non-``none``
+    edges; ``cost_features`` zero the dead edges' ops in their second block and flag a cut-off output."""
+    sp = NB201Space()
+    conv, skip = OPS.index("nor_conv_3x3"), OPS.index("skip_connect")
+    none = OPS.index("none")
+    # edges (1<-0), (2<-0), (2<-1), (3<-0), (3<-1), (3<-2)
+    dangling = (conv, none, none, skip, none, none)     # node 1 reaches no output: edge 0 is dead
+    chain = (conv, none, conv, none, none, conv)        # 0 -> 1 -> 2 -> 3: all three live
+    cut = (conv, conv, none, none, none, none)          # nothing reaches node 3
+    live = sp.live_edges([dangling, chain, cut])
+    assert live.tolist() == [[False, False, False, True, False, False],
+                             [True, False, True, False, False, True],
+                             [False] * 6]
+    x = sp.cost_features([dangling, chain, cut])
+    assert x.shape == (3, 61)
+    assert x[:, :30].reshape(3, 6, 5).argmax(-1).tolist() == [list(dangling), list(chain), list(cut)]
+    assert (x[:, :30].sum(axis=1) == 6).all()
+    assert x[0, 30:60].sum() == 1 and x[0, 30 + 3 * 5 + skip] == 1      # only the skip to the output
+    assert x[:, 60].tolist() == [0.0, 0.0, 1.0]
+    every = sp.live_edges(ALL)
+    assert every.shape == (NUM_ARCHS, 6) and not (every & (np.asarray(ALL) == none)).any()

@@ -21,12 +21,13 @@ from naoviz.tables.benchmark import lower_is_better
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
 RECENT = 30        # NAO's feasibility margin: from its cost model's newest 30 errors (three rounds)
 COMBINE = "min"    # NAO's margin: the smaller of the held-out and the current ridge's LOO one
-ACQUISITION = "filter"   # NAO's mutations and fills: "filter" (sink predicted-over-budget) or "pof"
-POF_USABLE = 0.5   # under "pof": a neighbour counts as usable (ranked_mutations) from this probability
-POF_MIN = 0.0      # under "pof": candidates less likely feasible than this sink as over budget
+ACQUISITION = "pof"      # NAO's mutations and fills: "filter" (sink predicted-over-budget) or "pof"
+POF_USABLE = 0.7   # under "pof": a neighbour counts as usable (ranked_mutations) from this probability
+POF_MIN = 0.7      # under "pof": candidates less likely feasible than this sink as over budget
 ADAPT = 0.02       # NAO's margin level: adaptive conformal with this step per judged query (None: fixed 0.9)
 ADAPT_TARGET = 0.15   # the infeasible share ADAPT aims at (None: 1 - the calibration's level, 0.1)
-JUDGE_ALPHAS = None   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
+JUDGE_ALPHAS = (1e-6, 1.0)   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
+JUDGE_FEATURES = "cost"   # NAO's ridge judge reads ``space.one_hot`` or ``space.cost_features`` ("cost")
 
 
 def cost_columns(ctx) -> list[str]:
@@ -118,8 +119,8 @@ class ForestCosts:
 
 
 class LinearCosts:
-    """Ridge regression (one per column, on ``space.one_hot`` plus an intercept, in the column's own units)
-    that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
+    """Ridge regression (one per column, on ``space.one_hot`` or ``space.cost_features`` plus an intercept,
+    in the column's own units) that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
     ``predict_costs(archs) -> {column: (n,)}``. Parameter counts are a sum of per-edge op costs (exact in
     this model once the ops were seen) and latencies nearly so; NAO's cost heads, read off a 16-to-100-cell
     embedding, missed by 0.4 log units (sd) on cifar10_params_M (docs/search.md, "Why NAO lost").
@@ -128,14 +129,20 @@ class LinearCosts:
     alphas: when given, each column's penalty is the one of these with the smallest leave-one-out squared
     error on the fitted cells (``alpha_`` per column): parameter counts keep the tiny one that makes them
     exact, mobile latencies (further from additive) take a larger one that errs less on unseen cells
-    (latency_pixel3, 80 random cells: LOO 0.9 quantile 0.36 -> 0.31 log units, bench/judge_loo.py)."""
+    (latency_pixel3, 80 random cells: LOO 0.9 quantile 0.36 -> 0.31 log units, bench/judge_loo.py).
+    features: ``"one_hot"`` (``space.one_hot``) or ``"cost"`` (``space.cost_features``: on NB201 also the ops
+    of live edges, :meth:`NB201Space.live_edges`)."""
 
-    def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6, alphas: Optional[Sequence[float]] = None):
-        self.space, self.columns, self.alpha = space, list(columns), float(alpha)
+    def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6, alphas: Optional[Sequence[float]] = None,
+                 features: str = "one_hot"):
+        if features not in ("one_hot", "cost"):
+            raise ValueError(f"LinearCosts: features must be 'one_hot' or 'cost', got {features!r}")
+        self.space, self.columns, self.alpha, self.features = space, list(columns), float(alpha), features
         self.alphas = None if alphas is None else [float(a) for a in alphas]
 
     def _x(self, archs) -> np.ndarray:
-        x = self.space.one_hot(archs).astype(float)
+        feats = self.space.cost_features if self.features == "cost" else self.space.one_hot
+        x = np.asarray(feats(archs), dtype=float)
         return np.hstack([x, np.ones((len(x), 1))])                     # (n, F + 1)
 
     @staticmethod
@@ -323,7 +330,8 @@ def seed_scores(ctx, scores: np.ndarray) -> np.ndarray:
 
 def nao_cost_model(ctx, nao) -> Optional[object]:
     """The cost model that judges NAO's proposals this round (None without cost columns): a
-    :class:`LinearCosts` refitted on every evaluated cell, after the calibration took last round's model's
+    :class:`LinearCosts` (on ``JUDGE_FEATURES``, penalty per column from ``JUDGE_ALPHAS``) refitted on every
+    evaluated cell, after the calibration took last round's model's
     errors on the cells it had not seen; its margin is the smaller of those errors' and its own
     leave-one-out errors' 0.9 quantile (``COMBINE``: the first rounds' models, fitted on 10-20 cells, erred
     far more than the current one). Call once per round, after NAO's fit. NAO's heads still steer the
@@ -339,7 +347,7 @@ def nao_cost_model(ctx, nao) -> Optional[object]:
         cal.target = ADAPT_TARGET
     cal.observe(ctx, cal.model, cols)
     table = evaluated_columns(ctx, cols)
-    cal.model = LinearCosts(ctx.space, cols, alphas=JUDGE_ALPHAS).fit(ctx.archs, table)
+    cal.model = LinearCosts(ctx.space, cols, alphas=JUDGE_ALPHAS, features=JUDGE_FEATURES).fit(ctx.archs, table)
     if cal.combine != "held_out":
         cal.observe_loo(ctx, cal.model.loo_predictions(ctx.archs, table))
     return cal.model

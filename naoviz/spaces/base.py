@@ -127,6 +127,12 @@ class SearchSpace(ABC):
         out[rows, np.arange(self.seq_len)[None, :], tokens] = 1.0
         return out.reshape(len(tokens), -1)
 
+    def cost_features(self, archs: Sequence[Arch]) -> np.ndarray:
+        """Features for linear cost models (NAO's feasibility judge, ``naoviz.search.hw.LinearCosts``),
+        ``(n, F)`` float: here :meth:`one_hot`; a space whose costs depend on more than the op per position
+        (NB201: ops off every input-to-output path) adds what a linear model needs to see."""
+        return self.one_hot(archs)
+
     def hamming(self, a: Arch, b: Arch) -> int:
         """Number of positions where two architectures differ (edges for NB201, slots for NAONet)."""
         return int(sum(x != y for x, y in zip(a, b)))

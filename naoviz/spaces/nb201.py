@@ -176,6 +176,36 @@ class NB201Space(SearchSpace):
             mask[2 * e + 1, 4:] = True       # any of the 5 ops
         return mask
 
+    def live_edges(self, archs: Sequence[Arch]) -> np.ndarray:
+        """``(n, 6)`` bool: the edge's op is not ``none`` and the edge lies on a path of non-``none`` edges
+        from the cell input (node 0) to its output (node 3); the others compute nothing that reaches the output."""
+        ops = np.asarray([self.validate(a) for a in archs], dtype=np.int64).reshape(-1, len(EDGES))
+        on = ops != 0                                                   # (n, 6)
+        fwd = np.zeros((len(ops), 4), dtype=bool)                       # reachable from node 0
+        fwd[:, 0] = True
+        for e, (s, t) in enumerate(EDGES):                              # edges are in topological order
+            fwd[:, t] |= on[:, e] & fwd[:, s]
+        bwd = np.zeros((len(ops), 4), dtype=bool)                       # reaches node 3
+        bwd[:, 3] = True
+        for e in reversed(range(len(EDGES))):
+            s, t = EDGES[e]
+            bwd[:, s] |= on[:, e] & bwd[:, t]
+        src, dst = np.asarray(EDGES).T
+        return on & fwd[:, src] & bwd[:, dst]
+
+    def cost_features(self, archs: Sequence[Arch]) -> np.ndarray:
+        """``(n, 30 + 31)``: the op one-hot per edge, the same zeroed on edges that are not
+        :meth:`live_edges`, and a flag for a cell whose output no path reaches. A device that skips dead
+        branches (mobile latency: a ridge on these features errs 0.9-quantile 0.20 log units on 80 unseen
+        cells of latency_pixel3, 0.36 on the one-hot alone; bench/judge_loo.py) is closer to linear in them."""
+        ops = np.asarray([self.validate(a) for a in archs], dtype=np.int64).reshape(-1, len(EDGES))
+        onehot = np.zeros((len(ops), len(EDGES), len(OPS)))
+        onehot[np.arange(len(ops))[:, None], np.arange(len(EDGES))[None], ops] = 1.0
+        live = self.live_edges(archs) if len(ops) else np.zeros((0, len(EDGES)), dtype=bool)
+        dead = ~live.any(axis=1, keepdims=True)
+        n = len(ops)
+        return np.hstack([onehot.reshape(n, -1), (onehot * live[:, :, None]).reshape(n, -1), dead.astype(float)])
+
     # -- enumeration and benchmark order ------------------------------------------------------
     def all_archs(self) -> list[Arch]:
         """All 15,625 architectures in ``arch_index`` order."""
