@@ -1,4 +1,4 @@
-"""Which ranking picks the best cells near the incumbent? (issue 13, docs/search.md "Edit-bounded decoding").
+"""Which ranking picks the best cells near the incumbent? (issue 13, docs/search_experiments.md "Edit-bounded decoding").
 
 One fit of the `trust` preset's model on N random NB201 CIFAR-10 cells (tuning seeds 0-9, valid_acc), the best
 of them the seed. Its cells within R edits (canonical-new) are ranked five ways and the mean true valid_acc

@@ -1,4 +1,4 @@
-"""How near the `trust` step's decodes are to their seed (issue 13, docs/search.md "Early exploitation").
+"""How near the `trust` step's decodes are to their seed (issue 13, docs/search_experiments.md "Early exploitation").
 
 One fit of the `trust` preset's model on 10 random NB201 cells (seeds 0-4, valid_acc), the best of them moved
 by the preset's first eta grid (8 x [1/2 .. 2], 4 etas) x 8 sampled decodes, at temperatures 1.0 / 1.5 / 2.0.

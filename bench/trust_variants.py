@@ -1,4 +1,4 @@
-"""One `trust` variant (or local search) on the issue-13 tuning seeds: docs/search.md, "Unlabelled cells",
+"""One `trust` variant (or local search) on the issue-13 tuning seeds: docs/search_experiments.md, "Unlabelled cells",
 "Early exploitation by the step" and "Edit-bounded decoding".
 
     PYTHONPATH=. NAOVIZ_DATA=... OMP_NUM_THREADS=1 python bench/trust_variants.py NAME '{"thompson": true, ...}' [0-10]

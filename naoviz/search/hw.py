@@ -123,7 +123,7 @@ class LinearCosts:
     in the column's own units) that predicts the cost columns of unevaluated cells for NAO's feasibility checks:
     ``predict_costs(archs) -> {column: (n,)}``. Parameter counts are a sum of per-edge op costs (exact in
     this model once the ops were seen) and latencies nearly so; NAO's cost heads, read off a 16-to-100-cell
-    embedding, missed by 0.4 log units (sd) on cifar10_params_M (docs/search.md, "Why NAO lost").
+    embedding, missed by 0.4 log units (sd) on cifar10_params_M (docs/search_experiments.md, "Why NAO lost").
 
     alpha: the ridge penalty (the one-hot columns of one position sum to one: the penalty picks a solution).
     alphas: when given, each column's penalty is the one of these with the smallest leave-one-out squared

@@ -13,8 +13,8 @@ from typing import Optional
 # op tokens, min-max targets, 1000 epochs then warm rounds). "sweep": NAOSearchConfig's own defaults, the
 # eta sweep + predictor-ranked mutations (`default` until 2026-12-04; still what `default` runs under
 # budgets). "fast": `sweep` with fewer epochs (the dashboard's Search tab opened on it until 2026-12-04). "step": the gradient step alone,
-# ranked (docs/search.md, "Step proposals"). "trust": the step in per-seed trust regions with sampled decodes
-# (docs/search.md, "Trust regions and sampled decodes"). "default": the best measured on the tuning seeds
+# ranked (docs/search_experiments.md, "Step proposals"). "trust": the step in per-seed trust regions with sampled decodes
+# (docs/search_experiments.md, "Trust regions and sampled decodes"). "default": the best measured on the tuning seeds
 # (CIFAR-10 seeds 0-9), `thompson`.
 PRESETS: dict[str, dict] = {
     "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
@@ -30,7 +30,7 @@ PRESETS: dict[str, dict] = {
     "trust": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                   eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=1.5),
     # `trust` with a 5-head predictor, each moved row ascending one drawn head (Thompson), decoded at temperature
-    # 2.0 (docs/search.md, "Early exploitation by the step").
+    # 2.0 (docs/search_experiments.md, "Early exploitation by the step").
     "thompson": dict(proposer="trust", n_mutations=0, n_new=5, warm_epochs=15, top_k=1, seed_by="value",
                      eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=2.0,
                      thompson=True, model={"ensemble": 5}),
@@ -38,15 +38,15 @@ PRESETS: dict[str, dict] = {
 # `default` = `thompson`: of the presets measured on the tuning seeds its mean incumbent over 25 / 50 / 100
 # queries is the best (94.052 / 94.324 / 94.373; docs/search.md "Which NAO preset?").
 PRESETS["default"] = dict(PRESETS["thompson"], model=dict(PRESETS["thompson"]["model"]))
-# ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search.md "Unlabelled cells"):
+# ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search_experiments.md "Unlabelled cells"):
 # the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
 # (weight 0.5, 5 epochs) after every fit.
 PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
                        pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
-# ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search.md "Edit-bounded decoding").
+# ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder
-# likelihood the step raised most; they compete with the free decodes (docs/search.md "Edit-bounded decoding").
+# likelihood the step raised most; they compete with the free decodes (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_edit"] = dict(PRESETS["semi"], edit_radius=1, edit_top=2, edit_gain=True, edit_mix=True)
 
 # What a preset means under budgets (--constraint / --objectives), where it differs: every constrained and
