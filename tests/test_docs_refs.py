@@ -1,0 +1,43 @@
+"""Docs that match the code: every ``docs/X.md, "Section"`` quoted in the code, docs, bench or notebooks names a
+heading (or a bold item) of that page, and every ``docs/X.md`` named exists. Pages were split and sections
+renamed before; a stale pointer sends a reader nowhere."""
+from __future__ import annotations
+
+import re
+import subprocess
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+REF = re.compile(r'(?:docs/)?([a-z_]+\.md)\)?,? \(?"([^"\n]{3,80})"')
+PAGE = re.compile(r'(?<!shared/)docs/([A-Za-z_]+\.md)')                # ../shared/docs/ is the spec, not ours
+
+
+def _tracked() -> list[Path]:
+    out = subprocess.run(["git", "ls-files", "*.py", "*.md", "*.ipynb"], cwd=ROOT, capture_output=True, text=True)
+    if out.returncode:                                   # not a git checkout (an sdist): every such file below
+        return [p for ext in ("py", "md", "ipynb") for p in ROOT.rglob(f"*.{ext}") if ".venv" not in p.parts]
+    return [ROOT / f for f in out.stdout.split()]
+
+
+def _anchors(page: Path) -> list[str]:
+    """A page's headings and the bold lead of its list items (``- **Budget** ...``)."""
+    text = page.read_text()
+    heads = [line.lstrip("#").strip() for line in text.splitlines() if line.startswith("#")]
+    return heads + re.findall(r"^\s*[-*] \*\*([^*]+)\*\*", text, flags=re.M)
+
+
+def test_quoted_sections_and_named_pages_exist():
+    pages = {p.name: _anchors(p) for p in (ROOT / "docs").glob("*.md")}
+    pages["RESULTS.md"] = _anchors(ROOT / "bench" / "RESULTS.md")
+    stale, missing = [], []
+    for f in _tracked():
+        if f.name == Path(__file__).name:
+            continue
+        text = f.read_text(errors="ignore")
+        for m in REF.finditer(text):
+            page, section = m.group(1), " ".join(m.group(2).split())
+            if page in pages and not any(a.startswith(section) or section in a for a in pages[page]):
+                stale.append(f"{f.relative_to(ROOT)}: {page}, {section!r}")
+        missing += [f"{f.relative_to(ROOT)}: docs/{m}" for m in PAGE.findall(text) if not (ROOT / "docs" / m).exists()]
+    assert not stale, "sections quoted that their page lacks:\n" + "\n".join(stale)
+    assert not missing, "pages named that do not exist:\n" + "\n".join(sorted(set(missing)))
