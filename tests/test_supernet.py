@@ -249,11 +249,10 @@ def test_skip_penalty_moves_the_final_choice_off_skip_heavy_cells():
 def test_nao_ws_defaults_are_the_measured_recipe_and_validated():
     from naoviz.search.nao_ws import NAOWSConfig
     cfg = NAOWSConfig()
-    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 10, 4)
-    assert (cfg.rerank_seeds, cfg.skip_penalty) == (2, 0.01)                     # nb201's final stage
-    ws = NAOWSConfig(space="naonet-ws")
-    assert (ws.rerank_top, ws.rerank_seeds, ws.skip_penalty) == (0, 1, 0.0)      # naonet-ws: the supernet's best
-    assert NAOWSConfig(rerank_top=0).rerank_seeds == 2                           # explicit values are kept
+    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 0, 4)
+    assert (cfg.rerank_seeds, cfg.skip_penalty) == (1, 0.01)                     # nb201's final choice
+    assert NAOWSConfig(space="naonet-ws").skip_penalty == 0.0                    # no skip_connect op there
+    assert NAOWSConfig(skip_penalty=0.0).skip_penalty == 0.0                     # an explicit value is kept
     assert cfg.total_epochs() == SupernetConfig().epochs == cfg.supernet_config().epochs == 10
     for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0}, {"rerank_seeds": 0},
                 {"warmup_epochs": 0}, {"rounds": 2.5}):

@@ -29,12 +29,10 @@ from naoviz.search.checks import check_float, check_int
 
 TRAIN_ON = ("space", "pool")
 SPACES = ("nb201", "naonet-ws")
-# The final stage's defaults per space, where a field is left None (bench/RESULTS.md "Issue 15 part 5"): on
-# nb201 the top 10 by the supernet score less 0.01 per skip_connect edge (the supernet over-rates skip-heavy
-# cells; 0.01 is in minus-loss units, the default score's) re-ranked by the mean of 2 trainings from scratch;
-# naonet-ws (no skip_connect op, no table to measure against, slower children): the supernet's best.
-FINAL_DEFAULTS = {"nb201": {"rerank_top": 10, "rerank_seeds": 2, "skip_penalty": 0.01},
-                  "naonet-ws": {"rerank_top": 0, "rerank_seeds": 1, "skip_penalty": 0.0}}
+# The default final-choice penalty per skip_connect edge, per space, where ``skip_penalty`` is left None
+# (bench/RESULTS.md "Issue 15 part 5"): the supernet over-rates skip-heavy cells; 0.01 is in minus-loss units,
+# the default score's. naonet-ws has no skip_connect op.
+SKIP_PENALTY = {"nb201": 0.01, "naonet-ws": 0.0}
 
 
 @dataclass
@@ -42,10 +40,9 @@ class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
     set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
     defaults (:meth:`SupernetConfig.for_space`). Defaults: the best recipe measured on digits (bench/RESULTS.md,
-    "Issue 15" parts 3 and 5): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the final
-    choice over every evaluated cell; on nb201 its top 10 by the final score less 0.01 per skip_connect edge
-    (+ each round's best) re-ranked by the mean of 2 four-epoch trainings (one training alone ordered them
-    worse than the supernet did); on naonet-ws no penalty, no re-ranking (``FINAL_DEFAULTS``)."""
+    "Issue 15" parts 3 and 5): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the best of
+    every evaluated cell by the final supernet score, less 0.01 per skip_connect edge on nb201, no re-ranking
+    (short trainings from scratch, one or the mean of two, ordered the candidates worse than the supernet did)."""
 
     space: str = "nb201"
     pool_size: int = 100
@@ -57,10 +54,11 @@ class NAOWSConfig:
     n_new: int = 30
     max_eta: float = 50.0
     nao_preset: str = "fast"
-    rerank_top: Optional[int] = None      # 0: the best by the final score; None: the space's (FINAL_DEFAULTS)
+    rerank_top: int = 0                   # 0: return the best by the final (penalised) supernet score
     rerank_epochs: int = 4
-    rerank_seeds: Optional[int] = None    # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
-    skip_penalty: Optional[float] = None  # final choice: score - this x #skip_connect edges (nb201 only)
+    rerank_seeds: int = 1                 # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
+    skip_penalty: Optional[float] = None  # final choice: score - this x #skip_connect edges (nb201 only;
+                                          # None: SKIP_PENALTY of the space, 0.01 on nb201)
     seed: int = 0
     supernet: dict = field(default_factory=dict)
     nao: dict = field(default_factory=dict)       # NAOConfig overrides on top of ``nao_preset``
@@ -69,13 +67,12 @@ class NAOWSConfig:
         self.validate()
 
     def validate(self) -> "NAOWSConfig":
-        """Check every field; a final-stage field left None becomes ``space``'s default (FINAL_DEFAULTS)."""
+        """Check every field; ``skip_penalty`` left None becomes ``space``'s default (SKIP_PENALTY)."""
         from naoviz.nao.config import PRESETS
         if not isinstance(self.space, str) or self.space not in SPACES:
             raise ValueError(f"space must be one of {', '.join(SPACES)}, got {show(self.space)}")
-        for name, value in FINAL_DEFAULTS[self.space].items():
-            if getattr(self, name) is None:
-                setattr(self, name, value)
+        if self.skip_penalty is None:
+            self.skip_penalty = SKIP_PENALTY[self.space]
         for name, lo, hi in (("pool_size", 2, 6466), ("rounds", 0, 1000), ("warmup_epochs", 1, 10_000),
                              ("epochs_per_round", 0, 10_000), ("top_k", 1, 6466), ("n_new", 0, 6466),
                              ("rerank_top", 0, 100), ("rerank_epochs", 1, 1000), ("rerank_seeds", 1, 10),
