@@ -169,10 +169,12 @@ def test_nao_ws_runs_end_to_end_on_digits_and_returns_the_best_evaluated_cell():
     assert connected(best) and len(result.pool) == 10 and not result.reranked
     # the final choice is over every evaluated cell (initial pool and new cells, dropped ones included)
     assert len(result.evaluated) == 10 + result.rounds[0]["new"] and set(result.pool) <= set(result.evaluated)
-    top = int(np.argmax(result.evaluated_score))      # score "loss" (the default): minus the held-out loss
+    # score "loss" (the default): minus the held-out loss, less 0.01 per skip_connect edge (nb201's default)
+    final = np.asarray(result.evaluated_score) - 0.01 * np.array([a.count("skip_connect") for a in result.evaluated])
+    top = int(np.argmax(final))
     assert result.best_arch == result.evaluated[top] and result.best_supernet_acc == result.evaluated_acc[top]
     initial_best = result.evaluated.index(result.rounds[0]["best"])
-    assert result.evaluated_score[top] >= result.evaluated_score[initial_best]
+    assert final[top] >= final[initial_best]
     for arch, acc, score in zip(result.pool, result.pool_acc, result.pool_score):   # same final supernet
         i = result.evaluated.index(arch)
         assert (acc, score) == (result.evaluated_acc[i], result.evaluated_score[i])
@@ -188,7 +190,8 @@ def test_nao_ws_rerank_competes_the_top_and_every_round_best():
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
     cfg = NAOWSConfig(rounds=2, warmup_epochs=1, epochs_per_round=1, rerank_top=2, rerank_epochs=1, **SMALL_WS)
     result = run_nao_ws(cfg)
-    order = np.argsort(-np.asarray(result.evaluated_score), kind="stable")
+    final = np.asarray(result.evaluated_score) - 0.01 * np.array([a.count("skip_connect") for a in result.evaluated])
+    order = np.argsort(-final, kind="stable")            # nb201's default skip penalty, 0.01 per skip edge
     top2 = [result.evaluated[i] for i in order[:2]]
     bests = [r["best"] for r in result.rounds]
     assert result.candidates == list(dict.fromkeys(top2 + bests))
@@ -199,12 +202,59 @@ def test_nao_ws_rerank_competes_the_top_and_every_round_best():
     assert result.best_arch in result.evaluated
 
 
+def test_rerank_by_several_seeds_ranks_by_the_mean_and_never_uses_the_table_seed():
+    """``rerank_seeds`` N: each candidate is trained N times (seeds seed+1 .. seed+N, never 0, the digits
+    table's own), ranked by the mean; the first training is the one-seed re-ranking's."""
+    from naoviz.child.presets import train_preset
+    from naoviz.search.nao_ws import NAOWSConfig, _rerank
+    net = OneShot(SupernetConfig(**TINY))
+    cells = [SPACE.parse(a) for a in ("|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|",
+                                      "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|",
+                                      "|skip_connect~0|+|avg_pool_3x3~0|none~1|+|none~0|none~1|skip_connect~2|")]
+    one = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=1, seed=0)
+    two = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=2, seed=0)
+    best1, log1 = _rerank(cells, net, one)
+    best2, log2 = _rerank(cells, net, two)
+    assert [r["valid_accs"][0] for r in log2] == [r["valid_acc"] for r in log1]
+    for r in log2:
+        assert len(r["valid_accs"]) == 2 and r["valid_acc"] == pytest.approx(np.mean(r["valid_accs"]))
+    assert SPACE.format(best2) == max(log2, key=lambda r: r["valid_acc"])["arch"]
+    second = train_preset("nb201", cells[0], "digits-table", data=net.data, epochs=1, seed=2, channels=4, cells=1)
+    assert log2[0]["valid_accs"][1] == second.valid_acc                      # seed + 2, not the table's 0
+    for bad in (0, 11, 1.5, True):
+        with pytest.raises(ValueError, match="rerank_seeds"):
+            NAOWSConfig(rerank_seeds=bad)
+
+
+def test_skip_penalty_moves_the_final_choice_off_skip_heavy_cells():
+    """The final choice ranks by score - skip_penalty x #skip_connect edges: a skip-heavy cell that the
+    supernet scores a little higher loses to a cell without skips; without the penalty it wins."""
+    from types import SimpleNamespace
+    from naoviz.search.nao_ws import NAOWSConfig, _final_choice
+    skips = SPACE.parse("|skip_connect~0|+|skip_connect~0|skip_connect~1|+|nor_conv_3x3~0|skip_connect~1|avg_pool_3x3~2|")
+    convs = SPACE.parse("|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|")
+    net = SimpleNamespace(space=SPACE)
+    score = np.array([-0.30, -0.32])                     # minus loss: the skip-heavy cell by 0.02
+    assert _final_choice([skips, convs], score, [], net, NAOWSConfig(skip_penalty=0.0, rerank_top=0))[0] == skips
+    assert _final_choice([skips, convs], score, [], net, NAOWSConfig(skip_penalty=0.01, rerank_top=0))[0] == convs   # 4 x 0.01
+    assert _final_choice([skips, convs], score, [], net, NAOWSConfig(rerank_top=0))[0] == convs   # nb201's default
+    assert _final_choice([skips, convs], score, [], net, NAOWSConfig(skip_penalty=0.004, rerank_top=0))[0] == skips
+    assert NAOWSConfig().skip_penalty == 0.01 and NAOWSConfig(space="naonet-ws").skip_penalty == 0.0
+    for bad in ({"skip_penalty": -0.1}, {"skip_penalty": float("nan")}, {"skip_penalty": "x"},
+                {"space": "naonet-ws", "skip_penalty": 0.01}):
+        with pytest.raises(ValueError, match="skip_penalty"):
+            NAOWSConfig(**bad)
+
+
 def test_nao_ws_defaults_are_the_measured_recipe_and_validated():
     from naoviz.search.nao_ws import NAOWSConfig
     cfg = NAOWSConfig()
     assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 0, 4)
+    assert (cfg.rerank_seeds, cfg.skip_penalty) == (1, 0.01)                     # nb201's final choice
+    assert NAOWSConfig(space="naonet-ws").skip_penalty == 0.0                    # no skip_connect op there
+    assert NAOWSConfig(skip_penalty=0.0).skip_penalty == 0.0                     # an explicit value is kept
     assert cfg.total_epochs() == SupernetConfig().epochs == cfg.supernet_config().epochs == 10
-    for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0},
+    for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0}, {"rerank_seeds": 0},
                 {"warmup_epochs": 0}, {"rounds": 2.5}):
         with pytest.raises(ValueError, match=next(iter(bad))) as info:
             NAOWSConfig(**bad)

@@ -87,7 +87,7 @@ def test_config_validates_the_proxy_fields():
 def test_nao_ws_with_the_jacob_score_returns_its_best_evaluated_cell():
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
     cfg = NAOWSConfig(pool_size=8, top_k=3, n_new=3, max_eta=20, seed=0, rounds=1, warmup_epochs=1,
-                      epochs_per_round=1, nao={"max_steps": 30},
+                      epochs_per_round=1, rerank_top=0, skip_penalty=0.0, nao={"max_steps": 30},
                       supernet={**{k: v for k, v in TINY.items() if k != "epochs"}, "score": "jacob",
                                 "proxy_batch": 16})
     result = run_nao_ws(cfg)
@@ -110,7 +110,7 @@ def test_naoviz_supernet_takes_the_jacob_score(capsys):
     from naoviz.cli import main
     assert main(["supernet", "--data", "synthetic", "--channels", "4", "--pool", "6", "--rounds", "1",
                  "--warmup-epochs", "1", "--epochs-per-round", "0", "--top-k", "2", "--n-new", "2", "--score", "jacob",
-                 "--no-progress", "--json"]) == 0
+                 "--rerank-top", "0", "--no-progress", "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     assert out["search"]["config"]["supernet"]["score"] == "jacob" and connected(SPACE.parse(out["best"]))
     assert all(v > 0 for v in out["search"]["evaluated_score"])
