@@ -209,6 +209,9 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     cli = start_search("nao", TableEvaluator(digits), 16, 0, progress=False, preset="trust")
     assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
     assert "--algos nao:trust --queries 16" in sp.msg.value
+    decoded = sum(r[3] == "decoder" for r in sp.table.rows)            # the line says which part did the work
+    final = "1 of 1 run" if cli.counts()["final_incumbent_source"] == "decoder" else "0 of 1 run"
+    assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value
     with pytest.raises(ValueError, match="nao_preset"):
         SearchPanel(digits, nao_preset="nope")
 

@@ -42,6 +42,19 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
     return f"incumbent {report} — " + " · ".join(parts) if parts else ""
 
 
+def nao_sources(results: list) -> str:
+    """Which part of NAO did the work (issue 13): over its runs, the queries the gradient step decoded, the
+    ranked mutations and the random fills, and how many final incumbents were decoded; "" without NAO runs."""
+    runs = [r.counts() for r in results if r.algo == "nao" and r.history]
+    if not runs:
+        return ""
+    q = {s: sum(c["queries"].get(s, 0) for c in runs) for s in ("decoder", "mutation", "random")}
+    decoded = sum(c["final_incumbent_source"] == "decoder" for c in runs)
+    return (f"NAO's queries: {q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
+            f"{q['random']} random; final incumbent decoded in {decoded} of {len(runs)} run"
+            + ("s" if len(runs) != 1 else ""))
+
+
 def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     """The Search tab's chart: per searcher the mean incumbent over its runs (seeds) and, with two runs or
     more, the band (:func:`naoviz.viz.bands.searcher_bands`, as :func:`naoviz.viz.curves.search_curves` draws them).
@@ -204,7 +217,9 @@ class SearchPanel:
                 "<br><small>the same numbers: <code>"
                 + html.escape(compare_command(self.bench.name, algos, budget, first, n_seeds, preset))
                 + "</code></small>")
-            self.msg.value = f"<b>done</b> {summary}{cmd}"
+            work = nao_sources(self.results)
+            work = f"<br><small>{html.escape(work)}</small>" if work else ""
+            self.msg.value = f"<b>done</b> {summary}{work}{cmd}"
         self.run_btn.disabled, self.stop_btn.disabled = False, True
 
     # -- drawing --------------------------------------------------------------------------------------
