@@ -96,7 +96,8 @@ def add_parser(sub) -> None:
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,
                    help=f"cells per stage N, 1..{MAX_CELLS} (default 5 for nb201, 6 for naonet)")
     p.add_argument("--no-aux", action="store_true", help="NAONet: no auxiliary head")
-    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=None, help="default: 0")
+    p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=None,
+                   help="seed of the initial weights, the batch order and the train/valid/test split (default 0)")
     p.add_argument("--device", default=None, type=device_name,
                    help="auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
