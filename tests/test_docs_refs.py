@@ -8,7 +8,7 @@ import subprocess
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-REF = re.compile(r'(?:docs/)?([a-z_]+\.md)\)?,? \(?"([^"\n]{3,80})"')
+REF = re.compile(r'(?:docs/)?([a-z_]+\.md)\)?,? \(?"([^"]{3,120})"')               # a quote may wrap a line
 PAGE = re.compile(r'(?<!shared/)docs/([A-Za-z_]+\.md)')                # ../shared/docs/ is the spec, not ours
 
 
