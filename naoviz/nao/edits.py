@@ -19,8 +19,8 @@ import numpy as np
 import torch
 
 from naoviz.nao.modules import pool
-from naoviz.nao.propose import move_rows
-from naoviz.nao.step import Generated, acquisition
+from naoviz.nao.propose import move_rows, score_candidates
+from naoviz.nao.step import Generated
 
 
 def edit_ball(space, seed, radius: int) -> list:
@@ -119,16 +119,9 @@ def edit_proposals(nao, seeds: Sequence, etas, radius, top: int, exclude: Sequen
             cand.append(ball[c])
             origin.append(row)
             dec.append(float(ll[:, c].max()))
-    keep = nao.within_budget(cand)          # CostNAO under a budget: cells predicted within it
-    if keep is not None:
-        cand = [a for a, k in zip(cand, keep) if k]
-        origin = [o for o, k in zip(origin, keep) if k]
-        dec = [d for d, k in zip(dec, keep) if k]
+    cand, (origin, dec), acq = score_candidates(nao, cand, [origin, dec], kappa)
     if not cand:
         return []
-    _, emb, _ = nao._encode(cand)
-    with torch.no_grad():
-        acq = acquisition(net.predictor.forward_heads(emb), kappa).cpu().numpy()   # (C,)
     order = np.argsort(-acq, kind="stable")
     if blend:
         both = _ranks(acq) + _ranks(np.asarray(dec))

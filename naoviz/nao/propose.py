@@ -38,6 +38,23 @@ def move_rows(net, states: torch.Tensor, eta_rows: torch.Tensor, kappa: float = 
     return moved, moved_score
 
 
+def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.0, best: Optional[float] = None):
+    """The proposals a step found, ready to rank: those a CostNAO's ``budget(...)`` predicts within it
+    (``nao.within_budget``; all without one), each re-encoded and scored by the acquisition (mean + ``kappa``
+    sd over the heads, or EI over ``best``). ``columns``: lists parallel to ``cand``, filtered alike.
+    -> (cand, columns, acq (C,))."""
+    keep = nao.within_budget(cand)
+    if keep is not None:
+        cand = [a for a, k in zip(cand, keep) if k]
+        columns = [[x for x, k in zip(col, keep) if k] for col in columns]
+    if not cand:
+        return cand, columns, np.zeros(0)
+    _, emb, _ = nao._encode(cand)
+    with torch.no_grad():
+        acq = acquisition(nao.net_.predictor.forward_heads(emb), kappa, best=best).cpu().numpy()   # (C,)
+    return cand, columns, acq
+
+
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
                    per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
@@ -104,16 +121,10 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         seen.add(key)
         cand.append(arch)
         origin.append(row)
-    keep = nao.within_budget(cand)          # CostNAO under a budget: decodes predicted within it
-    if keep is not None:
-        cand = [a for a, k in zip(cand, keep) if k]
-        origin = [o for o, k in zip(origin, keep) if k]
+    best = float(seed_scores.max()) if ei else None                           # EI over the best seed
+    cand, (origin,), acq = score_candidates(nao, cand, [origin], kappa, best)
     if not cand:
         return []
-    _, emb, _ = nao._encode(cand)
-    with torch.no_grad():
-        best = float(seed_scores.max()) if ei else None                       # EI over the best seed
-        acq = acquisition(net.predictor.forward_heads(emb), kappa, best=best).cpu().numpy()   # (C,)
     out: list[Generated] = []
     taken = np.zeros(B, dtype=int)
     for i in np.argsort(-acq, kind="stable"):
