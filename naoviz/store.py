@@ -264,6 +264,14 @@ class RunStore:
                           "FROM runs r ORDER BY r.created, r.rowid")
         return [self._run_dict(r) for r in rows]
 
+    def find_runs(self, kind: str, config: dict, seed: Optional[int]) -> list[dict]:
+        """The runs of ``kind`` stored with exactly this ``config`` (compared as JSON) and ``seed``, oldest first:
+        how ``naoviz compare --store`` finds the runs an interrupted comparison already started."""
+        want = json.loads(_dumps(config, "config"))
+        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
+                          "FROM runs r WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
+        return [run for run in map(self._run_dict, rows) if run["config"] == want]
+
     @staticmethod
     def _run_dict(row: sqlite3.Row) -> dict:
         out = dict(row)

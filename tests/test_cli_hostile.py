@@ -162,6 +162,14 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--constraint", "nope<=1"], "--constraint"), (base + ["--constraint", "latency_pixel3<=inf"], "--constraint"),
         (base + ["--objectives", "valid_acc,valid_acc"], "--objectives"),
         (["compare", "--algos", "nao:semi", "--constraint", "latency_pixel3<=9", "--seeds", "1"], "--algos"),
+        (base + ["--store", ""], "--store"), (base + ["--store", p["folder"]], "--store"),
+        (base + ["--store", p["under_file"]], "--store"), (base + ["--store", p["file"]], "--store"),
+        (base + ["--scheduler", "x"], "--scheduler"),
+        (base + ["--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"], "--scheduler"),
+        (base + ["--local-cluster", "-1"], "--local-cluster"), (base + ["--local-cluster", "Auto"], "--local-cluster"),
+        (base + ["--retries", "101"], "--retries"), (base + ["--delay", "nan"], "--delay"),
+        (base + ["--delay", "1e9"], "--delay"),
+        (base + ["--evaluator", "train", "--space", "nb201", "--delay", "1"], "--delay"),
     ]
 
 
@@ -414,7 +422,8 @@ INT_OPTIONS = [  # (argv prefix, option, lo, hi)
     (["atlas"], "--k", 1, 100),
 ]
 FLOAT_OPTIONS = [  # (argv prefix, option, lo, hi, lo_open)
-    (["search", "--algo", "rs"], "--delay", 0.0, 60.0, False), (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),
+    (["search", "--algo", "rs"], "--delay", 0.0, 60.0, False), (["compare", "--algos", "rs"], "--delay", 0.0, 60.0, False),
+    (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),
     (["train-child", "--arch", ARCH], "--weight-decay", 0.0, 1.0, False),
     (["build-table", "--store", "s.db"], "--lr", 0.0, 10.0, True),
 ]

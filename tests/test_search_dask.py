@@ -84,3 +84,22 @@ def test_workers_keep_freed_memory_even_after_a_restart(cluster):
     assert len(envs) == 2
     expected = {**{k: str(v) for k, v in WORKER_MALLOC_ENV.items()}, "OMP_NUM_THREADS": "1"}
     assert all(env == expected for env in envs.values()), envs
+
+
+def test_compare_on_a_local_cluster_gives_the_in_process_numbers(tmp_path, capsys):
+    """``naoviz compare --local-cluster 1 --store``: the table lookups run on a real Dask worker, every run is
+    stored, and the curves are those of the same comparison in this process."""
+    import json
+
+    from naoviz.cli import main
+    from naoviz.experiments.search import compare
+    from naoviz.store import RunStore
+    code = main(["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "15", "--seeds", "2",
+                 "--local-cluster", "1", "--store", str(tmp_path / "c.db"), "--no-progress", "--json"])
+    out = capsys.readouterr()
+    assert code == 0, out.err
+    summary = json.loads(out.out)
+    reference = compare(TableEvaluator("nb201-digits"), [("rs", None), ("ls", None)], 15, [0, 1])
+    for name in ("rs", "ls"):
+        assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
+    assert len(RunStore(tmp_path / "c.db").runs()) == 4

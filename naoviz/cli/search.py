@@ -29,6 +29,19 @@ def add_budget_options(p) -> None:
                    help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
 
 
+def add_cluster_options(p) -> None:
+    """``--scheduler``, ``--local-cluster``, ``--retries`` and ``--delay``, the same for ``search`` and ``compare``."""
+    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
+                   help="Dask scheduler address, tcp://host:8786")
+    p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
+                   help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
+                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
+    p.add_argument("--retries", type=int_in(0, 100), default=2,
+                   help="re-runs of an evaluation whose worker died (Dask, 0..100)")
+    p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
+                   help="seconds of simulated work per table query (0..60)")
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
     p.add_argument("--space", default="nb201", choices=SPACES,
@@ -53,15 +66,7 @@ def add_parser(sub) -> None:
                    help="SQLite run store; every evaluation is written as it finishes")
     p.add_argument("--resume", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="continue a stored run (needs --store)")
-    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
-                   help="Dask scheduler address, tcp://host:8786")
-    p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
-                   help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
-                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
-    p.add_argument("--retries", type=int_in(0, 100), default=2,
-                   help="re-runs of an evaluation whose worker died (Dask, 0..100)")
-    p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
-                   help="seconds of simulated work per table query (0..60)")
+    add_cluster_options(p)
     add_budget_options(p)
     add_train_options(p)
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
@@ -86,6 +91,11 @@ def add_parser(sub) -> None:
                    help="reported metric (default: the table's test accuracy)")
     add_budget_options(c)
     add_train_options(c)
+    c.add_argument("--store", default=None, type=path_arg,
+                   help="SQLite run store: every run and evaluation is written as it finishes, and the same "
+                        "command run again with the same store takes up the runs already there (finished ones "
+                        "replayed, interrupted ones continued)")
+    add_cluster_options(c)
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
                    "--objectives, one accuracy-against-cost Pareto figure per cost column")
@@ -191,14 +201,7 @@ def run_search(args) -> int:
         _searcher(args.algo, args.preset, config, budgets=_budgets(args))
         check_options(args)
         evaluator = _new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
-    store = None
-    if args.store:
-        from naoviz.store import RunStore
-        writable_file(args.store, "--store")
-        try:
-            store = RunStore(args.store)
-        except ValueError as exc:
-            raise ValueError(f"--store: {exc}") from None
+    store = _open_store(args.store) if args.store else None
     if args.resume:
         try:
             run = store.get_run(args.resume)
@@ -325,8 +328,20 @@ def _write_figures(out) -> list[str]:
     return [f"figures skipped: {why}"]
 
 
+def _open_store(path):
+    """The ``--store`` file as a ``RunStore``; its problems are ``--store`` errors."""
+    from naoviz.store import RunStore
+    writable_file(path, "--store")
+    try:
+        return RunStore(path)
+    except ValueError as exc:
+        raise ValueError(f"--store: {exc}") from None
+
+
 def run_compare(args) -> int:
+    from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.search import compare, format_table, parse_algos
+    _check_cluster(args.scheduler, args.local_cluster)
     try:
         algos = parse_algos(args.algos)
     except ValueError as exc:
@@ -335,16 +350,21 @@ def run_compare(args) -> int:
         _searcher(algo, preset, None, option="--algos", budgets=_budgets(args))
     if args.out:
         writable_dir(args.out, "--out")
+    store = _open_store(args.store) if args.store else None
     if any(a == "nao" for a, _ in algos):
         _one_torch_thread()
     check_options(args)
-    evaluator = _new_evaluator(args, args.queries)
+    evaluator = _new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
         bar = tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr, leave=False)
-    summary = compare(evaluator, algos, args.queries, seeds, on_run=(lambda run: bar.update(1)) if bar else None)
+    cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
+    with Executors(cluster) as executor:
+        evaluator.use_executor(executor)
+        summary = compare(evaluator, algos, args.queries, seeds, store=store,
+                          on_run=(lambda run: bar.update(1)) if bar else None)
     if bar is not None:
         bar.close()
     if args.out:
@@ -361,6 +381,14 @@ def run_compare(args) -> int:
                else "no optimum: children trained, not looked up")
     print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seeds")
     print(format_table(summary))
+    if store is not None:
+        runs = [r for a in summary["algos"].values() for r in a["runs"]]
+        taken = [r for r in runs if r["replayed"]]
+        line = f"runs in {args.store}: {len(runs) - len(taken)} new"
+        if taken:
+            line += (f", {len(taken)} taken up from the store ({sum(r['replayed'] for r in taken)} evaluations "
+                     "replayed, not repeated; s per run counts the replay, not the first pass)")
+        print(line)
     if summary.get("constraints") or summary.get("objectives"):
         from naoviz.experiments.constrained import format_hw_table
         print(format_hw_table(summary))

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from naoviz.search.base import SOURCES, incumbent_index
-from naoviz.search.runs import start_search
+from naoviz.search.runs import search_or_resume
 from naoviz.tables.benchmark import lower_is_better
 
 OPTIMUM_TOL = 1e-9
@@ -52,8 +52,11 @@ def label(algo: str, preset: Optional[str]) -> str:
 
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
-            progress: bool = False, on_run: Optional[Callable[[dict], None]] = None) -> dict:
+            progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
+    ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
+    again (``search_or_resume``: finished ones replayed, unfinished ones continued), so a comparison killed
+    part way and started again with the same store loses no evaluation and repeats none.
 
     Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
@@ -81,12 +84,13 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
         curves, runs = [], []
         for seed in seeds:
             start = time.perf_counter()
-            res = start_search(algo, evaluator, budget, int(seed), preset=preset, progress=progress)
+            res = search_or_resume(algo, evaluator, budget, int(seed), preset=preset, progress=progress, store=store)
             wall = time.perf_counter() - start
             curve = res.incumbent_curve()
             curves.append(curve)
             hit = at_optimum(curve, optimum, report_sign)
             run = {"algo": name, "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
+                   "run_id": res.run_id, "replayed": int(sum(r.replayed for r in res.history)),
                    "train_time_s": res.train_time_s, **res.counts(),
                    "at": {str(c): float(curve[c - 1]) for c in checks},
                    "counts_at": {str(c): _counts_prefix(res, c) for c in checks},

@@ -5,4 +5,4 @@ from naoviz.search.evolution import EvolutionConfig, RegularizedEvolution  # noq
 from naoviz.search.local_search import LocalSearch, LocalSearchConfig  # noqa: F401
 from naoviz.search.random_search import RandomSearch, RandomSearchConfig  # noqa: F401
 from naoviz.search.registry import ALGOS, make_searcher  # noqa: F401
-from naoviz.search.runs import resume_search, start_search  # noqa: F401
+from naoviz.search.runs import resume_search, search_or_resume, start_search  # noqa: F401

@@ -42,6 +42,31 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, None, stop)
 
 
+def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
+                     config: Optional[dict] = None, store=None, progress: bool = True,
+                     on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
+    """``start_search``, except that a run of this very search (same stored config, same seed) already in
+    ``store`` is taken up again with ``evaluator``: a finished one is replayed from its evaluations (nothing
+    is evaluated again), an unfinished one (killed, stopped, failed) continues where it ended. This is what
+    makes a rerun of an interrupted ``naoviz compare --store`` pick up where it stopped."""
+    if store is None:
+        return start_search(algo, evaluator, budget, seed, preset=preset, config=config, progress=progress,
+                            on_evaluation=on_evaluation, stop=stop)
+    seed = check_int(seed, "seed")
+    searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
+    stored = run_config(algo, searcher, evaluator, budget, preset)
+    runs = store.find_runs("search", stored, seed)
+    if not runs:
+        return start_search(algo, evaluator, budget, seed, preset=preset, config=config, store=store,
+                            progress=progress, on_evaluation=on_evaluation, stop=stop)
+    finished = [r for r in runs if r["status"] == "finished"]
+    run_id = (finished or runs)[-1]["id"]
+    with store.hold_run(run_id):
+        replay = store.evaluations(run_id)
+        store.set_status(run_id, "running")
+        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
+
+
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
                   on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
     """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run."""

@@ -1,0 +1,88 @@
+"""``naoviz compare --store``: every run stored; the same command run again takes the stored runs up, so a
+comparison killed part way (SIGKILL) finishes with the same numbers, losing and repeating no evaluation."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from naoviz.evaluate import TableEvaluator
+from naoviz.experiments.search import compare
+from naoviz.store import RunStore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+ALGOS, QUERIES, SEEDS = "rs,ls", 30, 3
+
+
+def _compare_cmd(db, *extra) -> list[str]:
+    return [sys.executable, "-m", "naoviz.cli", "compare", "--space", "nb201-digits", "--algos", ALGOS,
+            "--queries", str(QUERIES), "--seeds", str(SEEDS), "--first-seed", "4", "--store", str(db),
+            "--no-progress", "--json", *extra]
+
+
+def _env():
+    return {**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"}
+
+
+def _stored_evaluations(store: RunStore) -> list[dict]:
+    return [e for run in store.runs() for e in store.evaluations(run["id"])]
+
+
+def test_compare_killed_then_rerun_matches_an_uninterrupted_compare(tmp_path):
+    reference = compare(TableEvaluator("nb201-digits"), [("rs", None), ("ls", None)], QUERIES, range(4, 4 + SEEDS))
+    db = tmp_path / "cmp.db"
+    proc = subprocess.Popen(_compare_cmd(db, "--delay", "0.05"), env=_env(), stdout=subprocess.DEVNULL,
+                            stderr=subprocess.PIPE)
+    deadline, store = time.monotonic() + 120, None
+    while time.monotonic() < deadline:
+        if db.exists():
+            store = store or RunStore(db)
+            runs = store.runs()
+            if len(runs) >= 3 and runs[-1]["n_evaluations"] >= 5:       # past the first runs, inside another
+                break
+        assert proc.poll() is None, proc.stderr.read().decode()
+        time.sleep(0.03)
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert proc.returncode == -signal.SIGKILL
+    before = _stored_evaluations(store)
+    unfinished = [r for r in store.runs() if r["status"] == "running"]
+    assert len(unfinished) == 1 and 0 < unfinished[0]["n_evaluations"] < QUERIES     # killed inside a run
+    assert len(before) < 2 * SEEDS * QUERIES
+
+    done = subprocess.run(_compare_cmd(db, "--delay", "0.05"), env=_env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    after = _stored_evaluations(store)
+    runs = store.runs()
+    # Nothing lost (the rows written before the kill are untouched), nothing repeated, no run started twice.
+    assert {e["id"] for e in before} <= {e["id"] for e in after}
+    assert len(runs) == 2 * SEEDS and all(r["status"] == "finished" for r in runs)   # the same command: same runs
+    assert len(after) == 2 * SEEDS * QUERIES
+    for run in runs:
+        assert len({e["canonical"] for e in store.evaluations(run["id"])}) == QUERIES
+    replayed = sum(r["replayed"] for a in summary["algos"].values() for r in a["runs"])
+    assert replayed == len(before)
+    # The same numbers as a comparison that never stopped.
+    for name in ("rs", "ls"):
+        assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
+        assert summary["algos"][name]["queries_to_optimum"] == reference["algos"][name]["queries_to_optimum"]
+
+
+def test_compare_rerun_on_a_finished_store_replays_every_run(tmp_path):
+    store = RunStore(tmp_path / "cmp.db")
+    evaluator = TableEvaluator("nb201-digits")
+    first = compare(evaluator, [("ls", None)], 20, [0, 1], store=store)
+    rows = len(_stored_evaluations(store))
+    again = compare(evaluator, [("ls", None)], 20, [0, 1], store=store)
+    assert len(_stored_evaluations(store)) == rows == 40               # nothing evaluated a second time
+    assert [r["replayed"] for r in again["algos"]["ls"]["runs"]] == [20, 20]
+    assert [r["run_id"] for r in again["algos"]["ls"]["runs"]] == [r["run_id"] for r in first["algos"]["ls"]["runs"]]
+    assert again["algos"]["ls"]["curves"] == first["algos"]["ls"]["curves"]
+    # Another budget or seed is another search: a new run, not a replay.
+    third = compare(evaluator, [("ls", None)], 25, [0], store=store)
+    assert third["algos"]["ls"]["runs"][0]["replayed"] == 0
+    assert len(store.runs()) == 3
