@@ -70,7 +70,11 @@ def cases(tmp: Path) -> list[list[str]]:
     c = ["compare", "--queries", "5", "--no-progress"]
     out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"], [*c, "--algos", "nao:,re"],
             [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
-            [*c, "--seeds", "1.5"], [*c, "--out", str(afile)], [*c, "--metric", "x"], [*c, "--queries", "0"]]
+            [*c, "--seeds", "1.5"], [*c, "--out", str(afile)], [*c, "--metric", "x"], [*c, "--queries", "0"],
+            [*c, "--algos", "rs", "--store", str(tmp)], [*c, "--algos", "rs", "--store", str(text_store)],
+            [*c, "--algos", "rs", "--local-cluster", "-1"], [*c, "--algos", "rs", "--delay", "nan"]]
+    out += [["runs"], ["runs", "--store", str(tmp)], ["runs", "--store", str(tmp / "missing.db")],
+            ["runs", "--store", str(text_store)], ["runs", "--store", str(foreign)]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],

@@ -29,6 +29,24 @@ def holder(path) -> Optional[int]:
         return None
 
 
+def held_by(path) -> Optional[int]:
+    """Whether a process holds the lock on ``path`` now, without taking it or writing anything: the holder's
+    PID (0 if it wrote none yet), or None when the lock is free or the file does not exist."""
+    try:
+        fd = os.open(path, os.O_RDONLY)
+    except OSError:
+        return None
+    try:
+        try:
+            fcntl.flock(fd, fcntl.LOCK_SH | fcntl.LOCK_NB)
+        except BlockingIOError:
+            return holder(path) or 0
+        fcntl.flock(fd, fcntl.LOCK_UN)
+        return None
+    finally:
+        os.close(fd)
+
+
 @contextlib.contextmanager
 def lock(path, wait: bool = True) -> Iterator[Path]:
     """Hold an exclusive lock on ``path`` (created if needed) for the ``with`` block.

@@ -250,6 +250,12 @@ class RunStore:
                 raise StoreError(f"run store: cannot lock run {run_id} ({path}: {exc.strerror or exc})") from None
             yield path
 
+    def writer_of(self, run_id: str) -> Optional[int]:
+        """The PID of the process holding ``run_id`` (:meth:`hold_run`) now, or None: a run whose status
+        says "running" with no writer was killed, and can be resumed."""
+        from naoviz.locks import held_by
+        return held_by(self.lock_path(run_id))
+
     def get_run(self, run_id: str) -> dict:
         """One run: id, kind, config (decoded), seed, status, created, n_evaluations."""
         rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "

@@ -341,6 +341,9 @@ def other_cases(p) -> list[tuple[list[str], str]]:
         (["dashboard", "--dry-run", "--cull-idle", "-5"], "--cull-idle"),
         (["dashboard", "--dry-run", "--cull-idle", "0", "--cull-connected"], "--cull-connected"),
         (["info", "--json=x"], "--json"), (["info", "--bogus"], "--bogus"), (["bogus"], "bogus"),
+        (["runs"], "--store"), (["runs", "--store", ""], "--store"), (["runs", "--store", p["folder"]], "--store"),
+        (["runs", "--store", p["file"]], "--store"), (["runs", "--store", p["under_file"]], "--store"),
+        (["runs", "--store", HUGE], "--store"), (["runs", "--store", p["store"], "--json=1"], "--json"),
     ]
 
 

@@ -222,7 +222,8 @@ def run_search(args) -> int:
         else:
             evaluator.use_executor(executor)
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
-                                  config=config, store=store, progress=not args.no_progress)
+                                  config=config, store=store, progress=not args.no_progress,
+                                  on_start=lambda run_id: _announce(run_id, args.store))
     if args.json:
         emit_json(result.to_dict())
         return 0
@@ -254,6 +255,12 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def _announce(run_id: str, store) -> None:
+    """The new run's id on stderr before its first evaluation: what a killed search needs to be resumed."""
+    print(f"run {run_id} in {store} (if it stops: naoviz search --store {store} --resume {run_id}; "
+          f"naoviz runs --store {store} lists every run)", file=sys.stderr, flush=True)
 
 
 def _check_resume_options(args, config, run: dict) -> None:

@@ -28,10 +28,13 @@ def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: O
 
 def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
                  config: Optional[dict] = None, store=None, progress: bool = True,
-                 on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
+                 on_evaluation: Optional[Callable[[Record], None]] = None, stop=None,
+                 on_start: Optional[Callable[[str], None]] = None) -> SearchResult:
     """A new search; with ``store`` every finished evaluation is written to a new run as it completes.
     ``stop`` (a ``threading.Event``): set it to end the search before its next evaluation (see
-    :class:`~naoviz.search.base.SearchContext`); the result says ``stopped`` and a stored run is "stopped"."""
+    :class:`~naoviz.search.base.SearchContext`); the result says ``stopped`` and a stored run is "stopped".
+    ``on_start(run_id)``: called once the run is in the store, before its first evaluation (the CLI prints
+    the id then, so a killed search can be resumed)."""
     seed = check_int(seed, "seed")                # before any work: numpy and SQLite take 0..2**63-1
     # under --constraint / --objectives NAO's `default` runs the `sweep` recipe (nao_presets.recipe)
     searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
@@ -39,6 +42,8 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
         return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, None, stop)
     run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), seed)
     with store.hold_run(run_id):                  # the only writer of the new run while it runs
+        if on_start is not None:
+            on_start(run_id)
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, None, stop)
 
 

@@ -1,0 +1,74 @@
+"""``naoviz runs``: what a run store holds, run by run, and which runs can be resumed.
+
+A search or table build killed part way keeps status "running" in the store; no process holds its lock any
+more (docs/store.md, "Run locks"), so this command shows it as "interrupted" with the command that resumes it.
+"""
+from __future__ import annotations
+
+from naoviz.cli.common import emit_json, path_arg
+from naoviz.cli.train_evaluator import label
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)")
+    p.add_argument("--store", required=True, type=path_arg, help="the SQLite run store (naoviz search --store)")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.set_defaults(func=run)
+
+
+def _describe(run: dict) -> dict:
+    """One run as listed: id, kind, what ran (searcher[:preset], or the build's space and data), seed,
+    evaluations done of the budget, status (interrupted: "running" with no writer), writer PID, created."""
+    cfg = run["config"] if isinstance(run["config"], dict) else {}
+    if run["kind"] == "search":
+        preset = cfg.get("preset_label") or cfg.get("preset")
+        what = f"{cfg.get('algo')}:{preset}" if preset else str(cfg.get("algo"))
+        ev = cfg.get("evaluator") if isinstance(cfg.get("evaluator"), dict) else {}
+        what += f" on {label(ev)}" if ev else ""
+        budget = cfg.get("budget")
+    else:
+        what = " ".join(str(cfg[k]) for k in ("space", "data") if isinstance(cfg.get(k), (str, int)))
+        archs = cfg.get("archs")
+        what += f", {archs} archs" if archs is not None else ""
+        budget = archs if isinstance(archs, int) and not isinstance(archs, bool) else None
+    return {"id": run["id"], "kind": run["kind"], "what": what, "seed": run["seed"],
+            "evaluations": run["n_evaluations"], "budget": budget if isinstance(budget, int) else None,
+            "status": run["status"], "created": run["created"]}
+
+
+def run(args) -> int:
+    from pathlib import Path
+
+    from naoviz.store import RunStore
+    path = Path(args.store).expanduser()
+    if not path.is_file():
+        raise ValueError(f"--store: {args.store} {'is a folder, not a file' if path.is_dir() else 'does not exist'}")
+    try:
+        store = RunStore(path)
+    except ValueError as exc:
+        raise ValueError(f"--store: {exc}") from None
+    rows = []
+    for stored in store.runs():
+        row = _describe(stored)
+        writer = store.writer_of(stored["id"]) if stored["status"] == "running" else None
+        row["writer_pid"] = writer
+        if stored["status"] == "running" and writer is None:
+            row["status"] = "interrupted"
+        rows.append(row)
+    if args.json:
+        emit_json({"store": str(path), "runs": rows})
+        return 0
+    if not rows:
+        print(f"{path}: no runs")
+        return 0
+    print(f"{path}: {len(rows)} run{'s' if len(rows) != 1 else ''}")
+    print(f"{'run':<13} {'kind':<12} {'status':<14} {'seed':>6} {'done':>11}  {'created (UTC)':<17} what")
+    for r in rows:
+        done = f"{r['evaluations']}/{r['budget']}" if r["budget"] else str(r["evaluations"])
+        status = f"running ({r['writer_pid']})" if r["writer_pid"] else r["status"]
+        seed = "" if r["seed"] is None else r["seed"]
+        print(f"{r['id']:<13} {r['kind']:<12} {status:<14} {seed:>6} {done:>11}  {r['created'][:16].replace('T', ' '):<17} {r['what']}")
+    resumable = [r for r in rows if r["kind"] == "search" and r["status"] in ("interrupted", "stopped", "failed")]
+    if resumable:
+        print(f"resume one: naoviz search --store {args.store} --resume {resumable[-1]['id']}")
+    return 0

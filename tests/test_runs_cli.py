@@ -1,0 +1,71 @@
+"""``naoviz runs``: a killed search is listed as interrupted, with the id its own start line printed and the
+command that resumes it; a run held by a live process is listed as running with that process's PID."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+
+from naoviz.cli import main
+from naoviz.store import RunStore
+
+ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+
+
+def _runs(capsys, *args) -> tuple[int, str, str]:
+    code = main(["runs", *args])
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def test_a_killed_search_is_listed_as_interrupted_with_its_resume_command(tmp_path, capsys):
+    db = tmp_path / "runs.db"
+    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "search", "--space", "nb201-digits", "--algo", "ls",
+                             "--queries", "40", "--delay", "0.1", "--store", str(db), "--no-progress"],
+                            env={**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"},
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    announced = proc.stderr.readline()            # printed before the first evaluation
+    deadline = time.monotonic() + 60
+    store = RunStore(db)
+    while time.monotonic() < deadline and not (store.runs() and store.runs()[0]["n_evaluations"] >= 5):
+        assert proc.poll() is None
+        time.sleep(0.03)
+    run_id = store.runs()[0]["id"]
+    code, out, _ = _runs(capsys, "--store", str(db), "--json")
+    assert code == 0 and json.loads(out)["runs"][0]["status"] == "running"     # its writer is alive
+    assert json.loads(out)["runs"][0]["writer_pid"] == proc.pid
+    proc.send_signal(signal.SIGKILL)
+    proc.wait(timeout=10)
+    assert f"run {run_id} in {db}" in announced and f"--resume {run_id}" in announced
+
+    code, out, _ = _runs(capsys, "--store", str(db), "--json")
+    listed = json.loads(out)["runs"]
+    assert code == 0 and len(listed) == 1
+    assert listed[0]["id"] == run_id and listed[0]["status"] == "interrupted" and listed[0]["writer_pid"] is None
+    assert listed[0]["budget"] == 40 and 5 <= listed[0]["evaluations"] < 40
+    assert listed[0]["what"] == "ls on nb201-digits"
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert code == 0 and f"naoviz search --store {db} --resume {run_id}" in out
+    assert store.get_run(run_id)["status"] == "running"          # listing changed nothing in the store
+
+
+def test_a_run_held_in_this_process_shows_this_pid(tmp_path, capsys):
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("search", {"algo": "rs", "budget": 3}, 0)
+    with store.hold_run(run_id):
+        _, out, _ = _runs(capsys, "--store", str(store.path), "--json")
+        assert json.loads(out)["runs"][0]["writer_pid"] == os.getpid()
+    _, out, _ = _runs(capsys, "--store", str(store.path), "--json")
+    assert json.loads(out)["runs"][0]["status"] == "interrupted"
+
+
+def test_runs_errors_name_the_store(tmp_path, capsys):
+    for value, why in ((tmp_path / "none.db", "does not exist"), (tmp_path, "is a folder")):
+        code, _, err = _runs(capsys, "--store", str(value))
+        assert code == 2 and err.startswith("naoviz runs: error: --store:") and why in err
+    (tmp_path / "text.db").write_text("not sqlite\n")
+    code, _, err = _runs(capsys, "--store", str(tmp_path / "text.db"))
+    assert code == 2 and "--store" in err and len(err.splitlines()) == 1
