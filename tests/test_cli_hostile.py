@@ -344,6 +344,8 @@ def other_cases(p) -> list[tuple[list[str], str]]:
         (["runs"], "--store"), (["runs", "--store", ""], "--store"), (["runs", "--store", p["folder"]], "--store"),
         (["runs", "--store", p["file"]], "--store"), (["runs", "--store", p["under_file"]], "--store"),
         (["runs", "--store", HUGE], "--store"), (["runs", "--store", p["store"], "--json=1"], "--json"),
+        (["runs", "--store", p["file"], "--csv", ""], "--csv"), (["runs", "--store", p["file"], "--csv", "all"], "--out"),
+        (["runs", "--store", p["file"], "--csv", "all", "--out", p["under_file"]], "--out"),
     ]
 
 

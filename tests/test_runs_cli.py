@@ -69,3 +69,25 @@ def test_runs_errors_name_the_store(tmp_path, capsys):
     (tmp_path / "text.db").write_text("not sqlite\n")
     code, _, err = _runs(capsys, "--store", str(tmp_path / "text.db"))
     assert code == 2 and "--store" in err and len(err.splitlines()) == 1
+
+
+def test_csv_export_of_one_run_and_of_all(tmp_path, capsys):
+    import csv
+
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    store = RunStore(tmp_path / "runs.db")
+    first = start_search("rs", TableEvaluator("nb201-digits"), 7, 0, store=store, progress=False)
+    start_search("ls", TableEvaluator("nb201-digits"), 12, 1, store=store, progress=False)
+    code, out, _ = _runs(capsys, "--store", str(store.path), "--csv", first.run_id, "--out", str(tmp_path / "one.csv"))
+    assert code == 0 and "7 evaluations" in out
+    rows = list(csv.DictReader(open(tmp_path / "one.csv")))
+    assert [r["arch"] for r in rows] == [r.arch for r in first.history]
+    assert [float(r["valid_acc"]) for r in rows] == [r.value for r in first.history]
+    code, out, _ = _runs(capsys, "--store", str(store.path), "--csv", "all", "--out", str(tmp_path / "all.csv"))
+    assert code == 0 and len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 19
+    for argv, option in ((["--csv", "nope", "--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all"], "--out"),
+                         (["--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all", "--out", str(tmp_path)], "--out")):
+        code, _, err = _runs(capsys, "--store", str(store.path), *argv)
+        assert code == 2 and err.startswith(f"naoviz runs: error: {option}"), err
+    assert not (tmp_path / "x.csv").exists()

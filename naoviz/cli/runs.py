@@ -5,13 +5,17 @@ more (docs/store.md, "Run locks"), so this command shows it as "interrupted" wit
 """
 from __future__ import annotations
 
-from naoviz.cli.common import emit_json, path_arg
+from naoviz.cli.common import emit_json, nonempty, path_arg, writable_file
 from naoviz.cli.train_evaluator import label
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)")
     p.add_argument("--store", required=True, type=path_arg, help="the SQLite run store (naoviz search --store)")
+    p.add_argument("--csv", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
+                   help="write this run's evaluations (one row each, every metric a column) as CSV to --out; "
+                        "'all' for every run's")
+    p.add_argument("--out", default=None, type=path_arg, help="the CSV file --csv writes (atomically)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -43,10 +47,23 @@ def run(args) -> int:
     path = Path(args.store).expanduser()
     if not path.is_file():
         raise ValueError(f"--store: {args.store} {'is a folder, not a file' if path.is_dir() else 'does not exist'}")
+    if (args.csv is None) != (args.out is None):
+        raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
+                         else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
+    if args.out is not None:
+        writable_file(args.out, "--out")
     try:
         store = RunStore(path)
     except ValueError as exc:
         raise ValueError(f"--store: {exc}") from None
+    if args.csv is not None:
+        run_id = None if args.csv == "all" else args.csv
+        if run_id is not None and run_id not in {r["id"] for r in store.runs()}:
+            raise ValueError(f"--csv: no run {args.csv!r} in {path} (naoviz runs --store {args.store} lists them)")
+        written = store.export_csv(Path(args.out).expanduser(), run_id)
+        n = len(store.evaluations(run_id)) if run_id else sum(r["n_evaluations"] for r in store.runs())
+        print(f"{written}: {n} evaluations of {'every run' if run_id is None else 'run ' + run_id}")
+        return 0
     rows = []
     for stored in store.runs():
         row = _describe(stored)
