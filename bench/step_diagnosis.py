@@ -1,7 +1,8 @@
 """Which half of NAO's step loses the early game to local search, the candidates or the ranking? (issue 13)
 
     PYTHONPATH=. NAOVIZ_DATA=... OMP_NUM_THREADS=1 python bench/step_diagnosis.py [--seeds 0-10]
-        [--searchers thompson,ls,th_oracle,ls_nao,th_forest] [--json PATH]
+        [--searchers thompson,ls,th_oracle,ls_nao,th_forest] [--variant NAME '{JSON fields over thompson}']
+        [--json PATH]
 
 Each round, both `thompson` (the `default` preset) and forest-ranked local search (`ls`) (a) generate
 candidates and (b) rank them by a predictor and measure the top 5. Three diagnostic-only hybrids (they live
@@ -14,6 +15,9 @@ here, not in the product) swap one half:
   ``n_new`` 0 and 5 predictor-ranked mutations, thompson's model;
 * ``th_forest``: thompson's candidates ranked by local search's forest (100 trees on the one-hot cells,
   refitted every round on everything measured).
+
+``--variant NAME JSON`` adds a searcher NAME: thompson's fields plus JSON (as bench/trust_variants.py gives
+them), ranked as the product ranks, so a measured variant's candidates get the same per-round figures.
 
 ``thompson`` and ``ls`` run as the product runs them (NAOSearch(PRESETS["thompson"]), LocalSearch()); their
 figures must equal bench/RESULTS.md's tuning rows. The hybrids differ from thompson only in
@@ -41,6 +45,7 @@ import resource
 import sys
 import time
 from collections import defaultdict
+from typing import Optional
 
 import numpy as np
 import torch
@@ -96,7 +101,10 @@ def true_values(evaluator, archs) -> np.ndarray:
     return v if evaluator.maximize else -v
 
 
-def build(name: str, evaluator):
+def build(name: str, evaluator, variants: Optional[dict] = None):
+    variants = variants or {}
+    if name in variants:      # thompson's fields plus the variant's (a nested "model" dict replaces thompson's)
+        return StepDiagnosis(NAOSearchConfig(**{**PRESETS["thompson"], **variants[name]}), "acquisition", evaluator)
     if name == "ls":
         return KeptLocalSearch()
     cfg = dict(PRESETS["thompson"], model=dict(PRESETS["thompson"]["model"]))
@@ -150,8 +158,11 @@ def cpu() -> float:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", default="0-10", help="A-B: seeds A..B-1 (default 0-10, the tuning seeds)")
-    ap.add_argument("--searchers", default=",".join(ALL), help=f"comma-separated, of {', '.join(ALL)}")
+    ap.add_argument("--searchers", default=None,
+                    help=f"comma-separated, of {', '.join(ALL)} (default: all, or none when --variant is given)")
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--variant", nargs=2, action="append", default=[], metavar=("NAME", "JSON"),
+                    help="a searcher NAME: thompson's fields plus these (repeatable; runs after --searchers)")
     ap.add_argument("--json", default=None, help="write every figure (per seed, per round) to this file")
     args = ap.parse_args(argv)
     try:
@@ -159,10 +170,21 @@ def main(argv=None) -> dict:
         seeds = range(lo, hi)
     except ValueError:
         sys.exit(f"--seeds: expected A-B, got {args.seeds!r}")
-    names = [s.strip() for s in args.searchers.split(",") if s.strip()]
+    text = args.searchers if args.searchers is not None else ("" if args.variant else ",".join(ALL))
+    names = [s.strip() for s in text.split(",") if s.strip()]
     bad = [n for n in names if n not in ALL]
-    if bad or not names:
+    if bad or not (names or args.variant):
         sys.exit(f"--searchers: unknown {bad[0] if bad else '(none)'!r}; expected names from {', '.join(ALL)}")
+    variants = {}
+    for vname, text in args.variant:
+        try:
+            variants[vname] = json.loads(text)
+            NAOSearchConfig(**{**PRESETS["thompson"], **variants[vname]})
+        except (ValueError, TypeError) as exc:
+            sys.exit(f"--variant {vname}: {exc}")
+        if vname in ALL or not isinstance(variants[vname], dict):
+            sys.exit(f"--variant {vname}: needs a new name and a JSON object of fields")
+    names += list(variants)
     if not 1 <= args.queries <= 1000:
         sys.exit(f"--queries: expected 1..1000, got {args.queries}")
     torch.set_num_threads(1)
@@ -174,7 +196,7 @@ def main(argv=None) -> dict:
         runs, t0 = [], time.strftime("%H:%M:%S")
         for seed in seeds:
             c0 = cpu()
-            s = build(name, ev)
+            s = build(name, ev, variants)
             res = s.run(ev, args.queries, int(seed), progress=False)
             curve = res.incumbent_curve()
             hit = at_optimum(curve, optimum, 1.0)
