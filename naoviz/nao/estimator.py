@@ -107,7 +107,8 @@ class NAO:
         history = train_epd(self.net_, pools, self._targets(values), epochs=cfg.epochs_for(len(archs)),
                             batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             grad_clip=cfg.grad_clip, trade_off=cfg.trade_off, seed=seed, callback=callback,
-                            progress=progress, device=self.device, threads=cfg.threads)
+                            progress=progress, device=self.device, threads=cfg.threads,
+                            distance=cfg.distance_weight)
         self.history_.append(history)
         self.rounds_ += 1
         return self

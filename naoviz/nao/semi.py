@@ -45,6 +45,7 @@ def pretrain_key(space, config, n_cells: int, epochs: int, seed: int) -> str:
     seed ignored), ``n_cells``, ``epochs`` and ``seed`` hashed."""
     cfg = pretrain_config(config, epochs, seed).to_dict()
     cfg.pop("device", None)
+    cfg.pop("distance_weight", None)      # the pretraining does not use it (and old cache keys stay valid)
     blob = json.dumps({"space": space_spec(space), "config": cfg, "n_cells": int(n_cells), "format": FORMAT,
                        "version": VERSION}, sort_keys=True, default=str)
     return f"{space.name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
@@ -147,6 +148,7 @@ def pseudo_refit(nao, archs: Sequence, values, cells: Sequence, epochs: int, wei
     pools = augment_pool(nao.space, list(archs) + list(cells), draws, seed)
     history = train_epd(nao.net_, pools, targets, epochs=int(epochs), batch_size=cfg.batch_size, lr=cfg.lr,
                         weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip, trade_off=cfg.trade_off,
-                        seed=seed, progress=False, device=nao.device, threads=cfg.threads, weights=weights)
+                        seed=seed, progress=False, device=nao.device, threads=cfg.threads, weights=weights,
+                        distance=cfg.distance_weight)
     nao.history_.append(history)
     return pseudo

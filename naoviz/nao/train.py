@@ -69,9 +69,27 @@ class Adam:
             p.addcdiv_(exp_avg, denom, value=-step_size)
 
 
+def distance_loss(arch_emb: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
+    """Mean squared gap, over the batch's pairs, between the embeddings' cosine distance and the share of
+    token positions where the two cells differ: arch_emb (B, H) unit vectors, tokens (B, L) -> scalar.
+
+    Why (issue 13, bench/step_diagnosis.py): the step's sampled decodes land 2-3 edits from the incumbent and
+    cover few of its better one-edit neighbours. With this term a one-edit neighbour sits at cosine distance
+    about 1/L from its cell (orthogonal when every token differs), so a short step moves towards neighbours,
+    not across the space. 0 for a batch of one."""
+    if len(tokens) < 2:
+        return arch_emb.sum() * 0.0
+    cos = 1.0 - arch_emb @ arch_emb.T                                                  # (B, B)
+    edits = (tokens.unsqueeze(1) != tokens.unsqueeze(0)).float().mean(dim=-1)          # (B, B) in [0, 1]
+    off = ~torch.eye(len(tokens), dtype=torch.bool, device=tokens.device)
+    return (cos - edits)[off].pow(2).mean()
+
+
 def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float,
-               weights: Optional[torch.Tensor] = None) -> dict:
+               weights: Optional[torch.Tensor] = None, distance: float = 0.0) -> dict:
     """MSE of every predictor head against the targets, token NLL of the decoder, and their mix.
+
+    ``distance`` > 0 adds ``distance`` x :func:`distance_loss` (reported as ``dist``).
 
     ``weights`` ``(B,)`` (optional, e.g. pseudo-labelled cells down-weighted): the predictor MSE becomes the
     weighted mean over samples; the decoder NLL stays unweighted.
@@ -91,15 +109,21 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
     if cost_mse is not None:
         mse = mse + cost_mse
     nll = F.nll_loss(out["log_probs"].flatten(0, 1), tokens.flatten())
-    return {"loss": trade_off * mse + (1.0 - trade_off) * nll, "mse": mse, "nll": nll}
+    loss = trade_off * mse + (1.0 - trade_off) * nll
+    if distance > 0:
+        dist = distance_loss(out["arch_emb"], tokens)
+        return {"loss": loss + distance * dist, "mse": mse, "nll": nll, "dist": dist}
+    return {"loss": loss, "mse": mse, "nll": nll}
 
 
 def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
               callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu",
-              threads: Optional[int] = None, weights: Optional[np.ndarray] = None) -> list[dict]:
+              threads: Optional[int] = None, weights: Optional[np.ndarray] = None,
+              distance: float = 0.0) -> list[dict]:
     """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1]
-    (``weights`` (n,): optional per-sample weights of the predictor loss, see ``epd_losses``).
+    (``weights`` (n,): optional per-sample weights of the predictor loss; ``distance``: weight of the
+    embedding-distance term; see ``epd_losses``).
 
     Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
     logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch (the caller
@@ -133,7 +157,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
                     tokens = tokens_all[b:b + batch_size]
                     idx = perm[b:b + batch_size]
                     losses = epd_losses(model(tokens), tokens, targets_t[idx], trade_off,
-                                        None if weights_t is None else weights_t[idx])
+                                        None if weights_t is None else weights_t[idx], distance)
                     opt.zero_grad(set_to_none=True)
                     losses["loss"].backward()
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)

@@ -320,7 +320,7 @@ class NAOSearch(Searcher):
             if len(every) >= cfg.n_new:
                 break
         if not cfg.edit_blend:                                # blend: each chunk keeps its blended order
-            every.sort(key=lambda g: -g.score_decoded)        # stable: the acquisition across chunks
+            every = self._order(ctx, every)                   # the acquisition across chunks
         every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
@@ -330,6 +330,12 @@ class NAOSearch(Searcher):
                                        max_eta=10 * cfg.max_eta, draws=4, noise=0.1, per_seed=0)
             found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found])
         return found
+
+    def _order(self, ctx: SearchContext, gens: list) -> list:
+        """The trust step's new decodes (every chunk's) in the order they are queried: best acquisition
+        (``score_decoded``) first, ties in proposal order. One place to rank the step's candidates, so that
+        bench/step_diagnosis.py can rank the same candidates another way (a forest, the table's own value)."""
+        return sorted(gens, key=lambda g: -g.score_decoded)
 
     def _judge(self, ctx: SearchContext) -> None:
         """Update each trust seed's eta from its proposals' measured values (``TrustRegion.update``)."""
