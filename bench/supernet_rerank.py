@@ -1,6 +1,6 @@
 """Final-stage rules for NAO-WS measured on saved searches: re-ranking by several short trainings, a skip penalty.
 
-    nice -n 19 python bench/supernet_rerank.py SEARCH.json [--rules 10x3x4,20x2x4] [--round-best]
+    nice -n 19 python bench/supernet_rerank.py SEARCH.json [--rules 10x3x4,20x2x4] [--round-best] [--fresh-split]
         [--skip-penalty 0.01] [--penalties 0,0.01,0.02] [--seeds 0,1,2] [--cache FILE] [--json]
 
 ``SEARCH.json``: ``bench/supernet.py --classes 0 --out`` of NAO-WS runs with ``rerank_top`` 0 (the default);
@@ -8,7 +8,8 @@ each run holds every evaluated cell and its final supernet score. For each run (
 ``KxNxE`` the candidates are the top K evaluated cells by that score (plus each round's best with
 ``--round-best``, as ``NAOWSConfig.rerank_top`` does), each trained from scratch N times for E epochs with the
 ``digits-table`` recipe on the table's data split and seeds s+1 .. s+N (never the table's seed 0 when s >= 0),
-exactly as ``NAOWSConfig(rerank_seeds=N)`` trains them, and the one with the best
+exactly as ``NAOWSConfig(rerank_seeds=N)`` trains them (``--fresh-split``: each training on the split its own
+seed draws, as ``NAOWSConfig(rerank_split="fresh")``), and the one with the best
 mean validation accuracy is returned; printed: its table top % per seed, the mean, and the CPU the rule adds
 (trainings x their measured CPU; the search's own CPU is in the file). Rule ``0`` is the supernet's own
 choice. ``--penalties``: return the best by score - lambda x (number of skip_connect edges) instead, no
@@ -43,6 +44,8 @@ def main() -> int:
     p.add_argument("--rules", default="0,10x1x4,10x2x4,10x3x4,20x1x4,20x2x4,20x3x4",
                    help="KxNxE rules, comma-separated (0: the supernet's own choice)")
     p.add_argument("--round-best", action="store_true", help="add each round's best to the candidates")
+    p.add_argument("--fresh-split", action="store_true",
+                   help="each re-ranking training on the data split its own seed draws (rerank_split fresh)")
     p.add_argument("--skip-penalty", type=float, default=0.0,
                    help="rank the candidates (and rule 0's choice) by score - this x #skip_connect edges, as "
                         "NAOWSConfig.skip_penalty does (default 0: the raw supernet score)")
@@ -87,7 +90,7 @@ def main() -> int:
                 continue
             cands = [ev[i] for i in order[:k]] + ([x["best"] for x in s["rounds"]] if args.round_best else [])
             cands = list(dict.fromkeys(cands))
-            mean = [np.mean([cache.valid_acc(a, seed + 1 + j, e) for j in range(n)]) for a in cands]
+            mean = [np.mean([cache.valid_acc(a, seed + 1 + j, e, fresh=args.fresh_split) for j in range(n)]) for a in cands]
             best = cands[int(np.argmax(mean))]
             per_seed.append({"seed": seed, "top_pct": top_pct(truth(best), values), "trainings": len(cands) * n,
                              "epochs": e, "best": best})
@@ -95,8 +98,11 @@ def main() -> int:
         out["rules"][name] = per_seed
         if not args.json:
             print(f"rule {name}{' +round best' if args.round_best and k else ''}"
+                  f"{' fresh splits' if args.fresh_split and k else ''}"
                   f"{f' skip penalty {args.skip_penalty:g}' if args.skip_penalty else ''}: top % "
-                  + ", ".join(f"s{x['seed']} {x['top_pct']:.2f}" for x in per_seed), flush=True)
+                  + ", ".join(f"s{x['seed']} {x['top_pct']:.2f}" for x in per_seed)
+                  + f"; mean {sum(x['top_pct'] for x in per_seed) / len(per_seed):.2f}, in the top 5 % on "
+                  f"{sum(x['top_pct'] <= 5.0 for x in per_seed)} of {len(per_seed)}", flush=True)
     for lam in penalties:
         per_seed = []
         for r in runs:
