@@ -15,7 +15,8 @@ mean validation accuracy is returned; printed: its table top % per seed, the mea
 choice. ``--penalties``: return the best by score - lambda x (number of skip_connect edges) instead, no
 training (does the supernet over-rate skip-heavy cells?); also printed: the mean skip count of the supernet's
 top 20 vs the table's value among the same evaluated cells. Trainings are cached (``--cache``), shared with
-``bench/supernet_noise.py``. One torch thread.
+``bench/supernet_noise.py``. ``--score S``: the final choice by another score of the same final supernet
+(``bench/supernet.py --rescore S``) instead of the search's own. One torch thread.
 """
 from __future__ import annotations
 
@@ -51,6 +52,9 @@ def main() -> int:
                         "NAOWSConfig.skip_penalty does (default 0: the raw supernet score)")
     p.add_argument("--penalties", default="", help="skip-penalty lambdas, comma-separated")
     p.add_argument("--seeds", default=None, help="only these search seeds of the file, comma-separated")
+    p.add_argument("--score", default=None,
+                   help="rank by this score of the final supernet (saved by bench/supernet.py --rescore) instead of "
+                        "the search's own (evaluated_score)")
     p.add_argument("--cache", default=None)
     p.add_argument("--json", action="store_true")
     args = p.parse_args()
@@ -76,13 +80,20 @@ def main() -> int:
         keep = {int(v) for v in args.seeds.split(",")}
         runs = [r for r in runs if r["search"]["config"]["seed"] in keep]
     cache = TrainCache(args.cache)
+    if args.score and any(args.score not in r.get("rescored", {}) for r in runs):
+        print(f"--score: {args.score!r} is not in every run of the file (bench/supernet.py --rescore)", file=sys.stderr)
+        return 2
+
+    def final_score(r):                      # the final supernet's score of every evaluated cell
+        return np.asarray(r["rescored"][args.score] if args.score else r["search"]["evaluated_score"], dtype=float)
+
     out = {"rules": {}, "penalties": {}, "skip": []}
     for rule in rules:
         k, n, e = rule
         per_seed = []
         for r in runs:
             s = r["search"]
-            seed, ev, score = s["config"]["seed"], s["evaluated"], np.asarray(s["evaluated_score"])
+            seed, ev, score = s["config"]["seed"], s["evaluated"], final_score(r)
             score = score - args.skip_penalty * np.array([a.count("skip_connect") for a in ev])
             order = np.argsort(-score, kind="stable")
             if k == 0:
@@ -107,7 +118,7 @@ def main() -> int:
         per_seed = []
         for r in runs:
             s = r["search"]
-            ev, score = s["evaluated"], np.asarray(s["evaluated_score"])
+            ev, score = s["evaluated"], final_score(r)
             skips = np.array([a.count("skip_connect") for a in ev])
             best = ev[int(np.argmax(score - lam * skips))]
             per_seed.append({"seed": s["config"]["seed"], "top_pct": top_pct(truth(best), values)})
@@ -116,7 +127,7 @@ def main() -> int:
             print(f"skip penalty {lam:g}: top % " + ", ".join(f"s{x['seed']} {x['top_pct']:.2f}" for x in per_seed))
     for r in runs:
         s = r["search"]
-        ev, score = s["evaluated"], np.asarray(s["evaluated_score"])
+        ev, score = s["evaluated"], final_score(r)
         skips = np.array([a.count("skip_connect") for a in ev])
         tv = np.array([truth(a) for a in ev])
         by_sn, by_tab = np.argsort(-score, kind="stable")[:20], np.argsort(-tv, kind="stable")[:20]
