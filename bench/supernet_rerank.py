@@ -1,7 +1,8 @@
 """Final-stage rules for NAO-WS measured on saved searches: re-ranking by several short trainings, a skip penalty.
 
-    nice -n 19 python bench/supernet_rerank.py SEARCH.json [--rules 10x3x4,20x2x4] [--round-best] [--fresh-split]
-        [--skip-penalty 0.01] [--penalties 0,0.01,0.02] [--seeds 0,1,2] [--cache FILE] [--json]
+    nice -n 19 python bench/supernet_rerank.py SEARCH.json [SEARCH2.json ...] [--rules 10x3x4,20x2x4] [--round-best]
+        [--fresh-split] [--skip-penalty 0.01] [--penalties 0,0.01,0.02] [--seeds 0,1,2] [--score S] [--cache FILE]
+        [--json]
 
 ``SEARCH.json``: ``bench/supernet.py --classes 0 --out`` of NAO-WS runs with ``rerank_top`` 0 (the default);
 each run holds every evaluated cell and its final supernet score. For each run (search seed s) and rule
@@ -41,7 +42,7 @@ def parse_rule(text: str) -> tuple[int, int, int]:
 
 def main() -> int:
     p = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    p.add_argument("search", help="bench/supernet.py --out file")
+    p.add_argument("search", nargs="+", help="bench/supernet.py --out files (their runs are pooled)")
     p.add_argument("--rules", default="0,10x1x4,10x2x4,10x3x4,20x1x4,20x2x4,20x3x4",
                    help="KxNxE rules, comma-separated (0: the supernet's own choice)")
     p.add_argument("--round-best", action="store_true", help="add each round's best to the candidates")
@@ -75,7 +76,7 @@ def main() -> int:
     values = np.asarray(table.frame["valid_acc"], dtype=float)
     space = table.space
     truth = lambda a: float(table.query(space.parse(a))["valid_acc"])     # noqa: E731
-    runs = json.loads(Path(args.search).read_text())["full"]
+    runs = [r for f in args.search for r in json.loads(Path(f).read_text())["full"]]
     if args.seeds:
         keep = {int(v) for v in args.seeds.split(",")}
         runs = [r for r in runs if r["search"]["config"]["seed"] in keep]

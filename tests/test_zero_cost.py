@@ -122,7 +122,7 @@ def test_measure_nao_ws_rescores_the_evaluated_cells_with_the_final_supernet():
     from naoviz.experiments.supernet import measure_nao_ws
     from naoviz.search.nao_ws import NAOWSConfig
     cfg = NAOWSConfig(pool_size=8, top_k=3, n_new=3, max_eta=20, seed=0, rounds=1, warmup_epochs=1,
-                      epochs_per_round=0, nao={"max_steps": 30},
+                      epochs_per_round=0, rerank_top=0, nao={"max_steps": 30},
                       supernet={**{k: v for k, v in TINY.items() if k != "epochs"}, "proxy_batch": 16})
     out = measure_nao_ws(cfg, n=0, against_table=False, rescores=["loss", "jacob"])
     ev = out["search"]["evaluated"]

@@ -36,17 +36,17 @@ def add_parser(sub) -> None:
                    help="what ranks cells: held-out accuracy, minus loss (nb201 default) or minus the jacob_cov "
                         "proxy of the trained path (the best ranking of the digits table, docs/supernet.md) or the mean of "
                         "the two ranks (jacob_loss)")
-    p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
+    p.add_argument("--rerank-top", type=int_in(0, 100), default=None,
                    help="re-rank the top K of every evaluated cell (+ each round's best) by short trainings "
-                        "from scratch (PT-V1: 5; default 0: the supernet's best)")
-    p.add_argument("--rerank-seeds", type=int_in(1, 10), default=1,
+                        "from scratch (PT-V1: 5; 0: the supernet's best; default 10 on nb201, 0 on naonet-ws)")
+    p.add_argument("--rerank-seeds", type=int_in(1, 10), default=None,
                    help="with --rerank-top: trainings per candidate (seeds seed+1 ..), ranked by their mean "
-                        "validation accuracy (default 1)")
+                        "validation accuracy (default 2 on nb201, 1 on naonet-ws)")
     p.add_argument("--rerank-epochs", type=int_in(1, 1000), default=4,
                    help="with --rerank-top: epochs of each re-ranking training (default 4, the digits table's)")
-    p.add_argument("--rerank-split", default="supernet", choices=["supernet", "fresh"],
-                   help="with --rerank-top: train every candidate on the supernet's data split (default) or each "
-                        "training on its own split drawn from its seed (fresh)")
+    p.add_argument("--rerank-split", default=None, choices=["supernet", "fresh"],
+                   help="with --rerank-top: train every candidate on the supernet's data split, or each training "
+                        "on its own split drawn from its seed (fresh; default fresh on nb201, supernet on naonet-ws)")
     p.add_argument("--skip-penalty", type=float_in(0.0, 1e6), default=None,
                    help="final choice: score minus this per skip_connect edge, the supernet over-rating skip-heavy "
                         "cells (nb201 only; default 0.01 on nb201, in minus-loss units)")

@@ -36,6 +36,12 @@ RERANK_SPLITS = ("supernet", "fresh")
 # (bench/RESULTS.md "Issue 15 part 5"): the supernet over-rates skip-heavy cells; 0.01 is in minus-loss units,
 # the default score's. naonet-ws has no skip_connect op.
 SKIP_PENALTY = {"nb201": 0.01, "naonet-ws": 0.0}
+# The default final stage per space, where ``rerank_top`` / ``rerank_seeds`` / ``rerank_split`` are left None
+# (bench/RESULTS.md "Issue 15 part 7"): on nb201 the penalised top 10 + each round's best, each trained twice
+# from scratch (seeds seed+1, seed+2), each training on the data split its own seed draws, the best mean returned;
+# naonet-ws: no re-ranking (nothing measured there).
+RERANK = {"nb201": {"rerank_top": 10, "rerank_seeds": 2, "rerank_split": "fresh"},
+          "naonet-ws": {"rerank_top": 0, "rerank_seeds": 1, "rerank_split": "supernet"}}
 
 
 @dataclass
@@ -43,9 +49,10 @@ class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
     set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
     defaults (:meth:`SupernetConfig.for_space`). Defaults: the best recipe measured on digits (bench/RESULTS.md,
-    "Issue 15" parts 3 and 5): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the best of
-    every evaluated cell by the final supernet score, less 0.01 per skip_connect edge on nb201, no re-ranking
-    (short trainings from scratch, one or the mean of two, ordered the candidates worse than the supernet did)."""
+    "Issue 15" parts 3, 5 and 7): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), every
+    evaluated cell scored by the final supernet less 0.01 per skip_connect edge on nb201, and on nb201 the top 10
+    of them + each round's best re-ranked by the mean of two 4-epoch trainings, each on its own data split (on
+    the table's split, or by one training, re-ranking ordered the candidates worse than the supernet did)."""
 
     space: str = "nb201"
     pool_size: int = 100
@@ -57,11 +64,14 @@ class NAOWSConfig:
     n_new: int = 30
     max_eta: float = 50.0
     nao_preset: str = "fast"
-    rerank_top: int = 0                   # 0: return the best by the final (penalised) supernet score
+    rerank_top: Optional[int] = None      # 0: return the best by the final (penalised) supernet score
+    #                                       (None: RERANK of the space, 10 on nb201, 0 on naonet-ws)
     rerank_epochs: int = 4
-    rerank_seeds: int = 1                 # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
-    rerank_split: str = "supernet"        # supernet: every training on the supernet's data split; fresh: each
-                                          # training draws its own train/valid split from its seed
+    rerank_seeds: Optional[int] = None    # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
+    #                                       (None: 2 on nb201, 1 on naonet-ws)
+    rerank_split: Optional[str] = None    # supernet: every training on the supernet's data split; fresh: each
+    #                                       training draws its own train/valid split from its seed (None: fresh
+    #                                       on nb201, supernet on naonet-ws)
     skip_penalty: Optional[float] = None  # final choice: score - this x #skip_connect edges (nb201 only;
                                           # None: SKIP_PENALTY of the space, 0.01 on nb201)
     search_skip_penalty: float = 0.0      # the same per-edge penalty on each round's scores (NAO's targets, the
@@ -74,12 +84,16 @@ class NAOWSConfig:
         self.validate()
 
     def validate(self) -> "NAOWSConfig":
-        """Check every field; ``skip_penalty`` left None becomes ``space``'s default (SKIP_PENALTY)."""
+        """Check every field; ``skip_penalty`` and the ``rerank_*`` fields left None become ``space``'s defaults
+        (SKIP_PENALTY, RERANK)."""
         from naoviz.nao.config import PRESETS
         if not isinstance(self.space, str) or self.space not in SPACES:
             raise ValueError(f"space must be one of {', '.join(SPACES)}, got {show(self.space)}")
         if self.skip_penalty is None:
             self.skip_penalty = SKIP_PENALTY[self.space]
+        for name, value in RERANK[self.space].items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
         for name, lo, hi in (("pool_size", 2, 6466), ("rounds", 0, 1000), ("warmup_epochs", 1, 10_000),
                              ("epochs_per_round", 0, 10_000), ("top_k", 1, 6466), ("n_new", 0, 6466),
                              ("rerank_top", 0, 100), ("rerank_epochs", 1, 1000), ("rerank_seeds", 1, 10),
