@@ -1,7 +1,7 @@
 """NAO-WS on digits measured against the digits table (every NB201 class trained alone).
 
     nice -n 10 python bench/supernet.py [--classes 500] [--config '{"rounds": 4}'] [--seeds 0,1,2] [--json]
-        [--out FILE]
+        [--out FILE] [--rescore jacob,jacob_loss]
 
 Runs ``naoviz.search.nao_ws.run_nao_ws`` (config: NAOWSConfig defaults, overridden by ``--config``), then
 ranks ``--classes`` seeded table classes with the final supernet; once per search seed of ``--seeds``, then
@@ -58,6 +58,9 @@ def main() -> int:
     p.add_argument("--seeds", default=None, help="search seeds, comma-separated (default: the config's seed)")
     p.add_argument("--json", action="store_true")
     p.add_argument("--out", default=None, help="write the full result JSON here")
+    p.add_argument("--rescore", default="", help="also score every evaluated cell by these SupernetConfig scores "
+                                                 "(comma-separated, e.g. jacob,jacob_loss) with the final supernet, "
+                                                 "into --out (for bench/supernet_rerank.py --score)")
     args = p.parse_args()
     os.environ.setdefault("OMP_NUM_THREADS", "1")
     import torch
@@ -69,12 +72,17 @@ def main() -> int:
         overrides = json.loads(args.config)
         seeds = [int(v) for v in args.seeds.split(",")] if args.seeds else [NAOWSConfig(**overrides).seed]
         configs = [NAOWSConfig(**{**overrides, "seed": seed}) for seed in seeds]
+        rescores = [v for v in args.rescore.split(",") if v]
+        from naoviz.child.oneshot import SCORES
+        if any(v not in SCORES for v in rescores):
+            raise ValueError(f"--rescore must name scores of {', '.join(SCORES)}, got {args.rescore!r}")
     except (ValueError, TypeError) as exc:
-        print(f"--config/--seeds: {exc}", file=sys.stderr)
+        print(f"--config/--seeds/--rescore: {exc}", file=sys.stderr)
         return 2
     wall0, cpu0 = time.perf_counter(), time.process_time()
     log = (lambda e: None) if args.json else (lambda e: print(json.dumps(e, default=str)[:200], file=sys.stderr))
-    full = [measure_nao_ws(cfg, n=args.classes, sample_seed=args.sample_seed, progress=log) for cfg in configs]
+    full = [measure_nao_ws(cfg, n=args.classes, sample_seed=args.sample_seed, progress=log, rescores=rescores)
+            for cfg in configs]
     runs = [_summary(r) for r in full]
     mean = {k: sum(r[k] for r in runs) / len(runs) for k in runs[0]
             if isinstance(runs[0][k], float) and all(isinstance(r.get(k), float) for r in runs)}
@@ -94,8 +102,8 @@ def main() -> int:
               f"{r['ratio_top_pct_vs_random']:.3f}); initial-pool best by supernet: top "
               f"{r['initial_pool_best_top_pct']:.1f} %")
         if "reranked" in r:
-            print(f"  re-ranked the supernet's top {r['reranked']} by short training; the supernet's own best: top "
-                  f"{r['supernet_best_top_pct']:.2f} % ({r['supernet_best']})")
+            print(f"  re-ranked {r['reranked']} candidates by short trainings; the supernet's own choice (score less "
+                  f"the skip penalty): top {r['supernet_best_top_pct']:.2f} % ({r['supernet_best']})")
         if "tau_valid" in r:
             print(f"  Kendall tau on {r['classes']} classes (goal >= 0.5): accuracy {r['tau_valid']:.3f} vs valid_acc "
                   f"({r['tau_test']:.3f} vs test_acc), -loss {r['tau_loss_valid']:.3f}; params proxy "
@@ -106,7 +114,7 @@ def main() -> int:
         print(f"mean of {len(runs)} seeds: top {m['best_top_pct']:.2f} % (each: "
               + ", ".join(f"{r['best_top_pct']:.2f}" for r in runs)
               + f"), ratio to random {m['ratio_top_pct_vs_random']:.3f}"
-              + (f", supernet's own best top {m['supernet_best_top_pct']:.2f} %"
+              + (f", supernet's own choice top {m['supernet_best_top_pct']:.2f} %"
                  if "supernet_best_top_pct" in m else "")
               + ", initial-pool best top "
               f"{m.get('initial_pool_best_top_pct', float('nan')):.1f} %"

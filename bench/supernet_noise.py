@@ -35,23 +35,26 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 class TrainCache:
     """(arch string, seed, epochs) -> valid accuracy (%) of a ``digits-table`` training on the table's own data
     split (digits split seed 0: the table's validation images; only the training seed changes), kept in a JSON
-    file. (``train_preset`` alone would also move the split with the seed: the noise of a different validation
-    set on top of the training's.)"""
+    file. With ``fresh=True`` the training runs on the split its own seed draws (what ``train_preset`` does when
+    only the seed is given, and ``NAOWSConfig(rerank_split="fresh")``): the noise of other validation images on
+    top of the training's. Keys: "ARCH SEED EPOCHS split0" for the table's split, "ARCH SEED EPOCHS" for fresh
+    splits (the format of the first caches, made at commit 31d7d04 when every training drew its own split)."""
 
     def __init__(self, path):
         self.path = Path(path) if path else None
         self.values = json.loads(self.path.read_text()) if self.path and self.path.exists() else {}
         self.trained, self.cpu_s, self.data = 0, 0.0, None
 
-    def valid_acc(self, arch: str, seed: int, epochs: int = 4) -> float:
-        key = f"{arch} {seed} {epochs} split0"
+    def valid_acc(self, arch: str, seed: int, epochs: int = 4, fresh: bool = False) -> float:
+        key = f"{arch} {seed} {epochs}" + ("" if fresh else " split0")
         if key not in self.values:
             from naoviz.child.data import load_data
             from naoviz.child.presets import train_preset
             if self.data is None:
                 self.data = load_data("digits", seed=0)
             c0 = time.process_time()
-            self.values[key] = float(train_preset("nb201", arch, "digits-table", data=self.data, seed=seed,
+            data = load_data("digits", seed=seed) if fresh else self.data
+            self.values[key] = float(train_preset("nb201", arch, "digits-table", data=data, seed=seed,
                                                   epochs=epochs).valid_acc)
             self.cpu_s += time.process_time() - c0
             self.trained += 1

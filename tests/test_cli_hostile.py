@@ -288,7 +288,8 @@ def supernet_cases(p) -> list[tuple[list[str], str]]:
         ("--paths-per-step", ["0", "3", "101"]), ("--channels", ["0", "1000000"]), ("--cells", ["0", "17"]),
         ("--lr", ["nan", "0", "inf"]), ("--rerank-top", ["-1", "101"]),
         ("--rerank-seeds", ["0", "11", "x"]), ("--rerank-epochs", ["0", "1001", "nan"]),
-        ("--skip-penalty", ["-1", "nan", "inf", "x"]), ("--score", ["x", ""]), ("--measure", ["-1", "99999"]),
+        ("--skip-penalty", ["-1", "nan", "inf", "x"]), ("--search-skip-penalty", ["-1", "nan", "inf", "x"]),
+        ("--rerank-split", ["x", ""]), ("--score", ["x", ""]), ("--measure", ["-1", "99999"]),
         ("--seed", ["-1", str(2**32)]), ("--device", ["tpu", "", "cuda:x"]), ("--threads", ["0"]),
         ("--space", ["naonet", ""]), ("--data", ["x", "imagefolder:/nope"]),
         ("--out", [p["folder"], p["under_file"], ""])) for v in values]
@@ -296,7 +297,8 @@ def supernet_cases(p) -> list[tuple[list[str], str]]:
               (base + ["--space", "naonet-ws", "--measure", "10"], "--measure"),
               (base + ["--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step"),
               (base + ["--space", "naonet-ws", "--channels", "0"], "--channels"),
-              (base + ["--space", "naonet-ws", "--skip-penalty", "0.01"], "--skip-penalty")]
+              (base + ["--space", "naonet-ws", "--skip-penalty", "0.01"], "--skip-penalty"),
+              (base + ["--space", "naonet-ws", "--search-skip-penalty", "0.01"], "--search-skip-penalty")]
     if not _cuda():
         cases += [(base + ["--device", "cuda"], "--device")]
     return cases

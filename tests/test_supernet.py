@@ -211,8 +211,8 @@ def test_rerank_by_several_seeds_ranks_by_the_mean_and_never_uses_the_table_seed
     cells = [SPACE.parse(a) for a in ("|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|",
                                       "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|",
                                       "|skip_connect~0|+|avg_pool_3x3~0|none~1|+|none~0|none~1|skip_connect~2|")]
-    one = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=1, seed=0)
-    two = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=2, seed=0)
+    one = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=1, rerank_split="supernet", seed=0)
+    two = NAOWSConfig(rerank_top=3, rerank_epochs=1, rerank_seeds=2, rerank_split="supernet", seed=0)
     best1, log1 = _rerank(cells, net, one)
     best2, log2 = _rerank(cells, net, two)
     assert [r["valid_accs"][0] for r in log2] == [r["valid_acc"] for r in log1]
@@ -224,6 +224,55 @@ def test_rerank_by_several_seeds_ranks_by_the_mean_and_never_uses_the_table_seed
     for bad in (0, 11, 1.5, True):
         with pytest.raises(ValueError, match="rerank_seeds"):
             NAOWSConfig(rerank_seeds=bad)
+
+
+def test_rerank_on_fresh_splits_trains_each_seed_on_its_own_split():
+    """``rerank_split="fresh"``: training j (seed s = seed + 1 + j) runs on the split that seed draws from the
+    supernet's dataset, not on the supernet's split; the mean still ranks."""
+    from naoviz.child.data import load_data
+    from naoviz.child.presets import train_preset
+    from naoviz.search.nao_ws import NAOWSConfig, _rerank
+    net = OneShot(SupernetConfig(**TINY))
+    cells = [SPACE.parse(a) for a in ("|avg_pool_3x3~0|+|nor_conv_3x3~0|none~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|",
+                                      "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|avg_pool_3x3~2|")]
+    cfg = NAOWSConfig(rerank_top=2, rerank_epochs=1, rerank_seeds=2, rerank_split="fresh", seed=0)
+    best, log = _rerank(cells, net, cfg)
+    for seed in (1, 2):
+        split = load_data("synthetic", seed=seed)
+        assert not np.array_equal(np.asarray(split.valid[1]), np.asarray(net.data.valid[1])) or \
+            not np.array_equal(np.asarray(split.valid[0]), np.asarray(net.data.valid[0]))
+        alone = train_preset("nb201", cells[1], "digits-table", data=split, epochs=1, seed=seed, channels=4, cells=1)
+        assert log[1]["valid_accs"][seed - 1] == alone.valid_acc
+    assert SPACE.format(best) == max(log, key=lambda r: r["valid_acc"])["arch"]
+    assert NAOWSConfig().rerank_split == "fresh" and NAOWSConfig(space="naonet-ws").rerank_split == "supernet"
+    for bad in ("table", "", 1):
+        with pytest.raises(ValueError, match="rerank_split"):
+            NAOWSConfig(rerank_split=bad)
+
+
+def test_search_skip_penalty_steers_each_rounds_choice_off_skip_heavy_cells():
+    """``search_skip_penalty`` lambda: each round ranks its pool by score - lambda x #skip_connect (NAO's targets,
+    the cells it moves, the round's best); with a huge lambda the round-1 best has the initial pool's fewest
+    skip edges and its recorded score is that much below the raw one. nb201 only."""
+    from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
+    skips = lambda a: a.count("skip_connect")                              # noqa: E731
+    raw = run_nao_ws(NAOWSConfig(rounds=1, warmup_epochs=1, epochs_per_round=0, rerank_top=0, **SMALL_WS))
+    lam = 1000.0
+    pen = run_nao_ws(NAOWSConfig(rounds=1, warmup_epochs=1, epochs_per_round=0, rerank_top=0, search_skip_penalty=lam,
+                                 **SMALL_WS))
+    initial = pen.evaluated[:10]
+    assert initial == raw.evaluated[:10]                                    # same seed, same initial pool
+    best = pen.rounds[0]["best"]
+    assert skips(best) == min(skips(a) for a in initial)
+    # the round's supernet is the final one here (no epochs after the round): the raw score of that cell
+    raw_score = raw.evaluated_score[raw.evaluated.index(best)]
+    assert pen.rounds[0]["pool_best_score"] == pytest.approx(raw_score - lam * skips(best))
+    assert raw.rounds[0]["pool_best_score"] == pytest.approx(max(raw.evaluated_score[:10]))
+    assert NAOWSConfig().search_skip_penalty == 0.0
+    for bad in ({"search_skip_penalty": -0.1}, {"search_skip_penalty": float("nan")}, {"search_skip_penalty": "x"},
+                {"space": "naonet-ws", "search_skip_penalty": 0.01}):
+        with pytest.raises(ValueError, match="search_skip_penalty"):
+            NAOWSConfig(**bad)
 
 
 def test_skip_penalty_moves_the_final_choice_off_skip_heavy_cells():
@@ -249,10 +298,13 @@ def test_skip_penalty_moves_the_final_choice_off_skip_heavy_cells():
 def test_nao_ws_defaults_are_the_measured_recipe_and_validated():
     from naoviz.search.nao_ws import NAOWSConfig
     cfg = NAOWSConfig()
-    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_top, cfg.rerank_epochs) == (4, 3, 2, 0, 4)
-    assert (cfg.rerank_seeds, cfg.skip_penalty) == (1, 0.01)                     # nb201's final choice
-    assert NAOWSConfig(space="naonet-ws").skip_penalty == 0.0                    # no skip_connect op there
+    assert (cfg.warmup_epochs, cfg.rounds, cfg.epochs_per_round, cfg.rerank_epochs) == (4, 3, 2, 4)
+    # nb201's final stage: penalised top 10 (+ round bests), the mean of 2 trainings on fresh splits
+    assert (cfg.rerank_top, cfg.rerank_seeds, cfg.rerank_split, cfg.skip_penalty) == (10, 2, "fresh", 0.01)
+    ws = NAOWSConfig(space="naonet-ws")
+    assert (ws.rerank_top, ws.rerank_seeds, ws.rerank_split, ws.skip_penalty) == (0, 1, "supernet", 0.0)
     assert NAOWSConfig(skip_penalty=0.0).skip_penalty == 0.0                     # an explicit value is kept
+    assert (NAOWSConfig(rerank_top=0).rerank_top, NAOWSConfig(rerank_seeds=1).rerank_seeds) == (0, 1)
     assert cfg.total_epochs() == SupernetConfig().epochs == cfg.supernet_config().epochs == 10
     for bad in ({"rerank_top": -1}, {"rerank_top": 101}, {"rerank_top": True}, {"rerank_epochs": 0}, {"rerank_seeds": 0},
                 {"warmup_epochs": 0}, {"rounds": 2.5}):

@@ -114,3 +114,18 @@ def test_naoviz_supernet_takes_the_jacob_score(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["search"]["config"]["supernet"]["score"] == "jacob" and connected(SPACE.parse(out["best"]))
     assert all(v > 0 for v in out["search"]["evaluated_score"])
+
+
+def test_measure_nao_ws_rescores_the_evaluated_cells_with_the_final_supernet():
+    """``rescores``: every evaluated cell scored again by another ``score`` of the same final supernet (for
+    final-choice rules measured offline); the search's own score reproduces ``evaluated_score``."""
+    from naoviz.experiments.supernet import measure_nao_ws
+    from naoviz.search.nao_ws import NAOWSConfig
+    cfg = NAOWSConfig(pool_size=8, top_k=3, n_new=3, max_eta=20, seed=0, rounds=1, warmup_epochs=1,
+                      epochs_per_round=0, rerank_top=0, nao={"max_steps": 30},
+                      supernet={**{k: v for k, v in TINY.items() if k != "epochs"}, "proxy_batch": 16})
+    out = measure_nao_ws(cfg, n=0, against_table=False, rescores=["loss", "jacob"])
+    ev = out["search"]["evaluated"]
+    assert len(out["rescored"]["loss"]) == len(out["rescored"]["jacob"]) == len(ev)
+    assert np.allclose(out["rescored"]["loss"], out["search"]["evaluated_score"])    # the search's score: loss
+    assert all(v > 0 for v in out["rescored"]["jacob"])                               # minus jacob_cov

@@ -36,17 +36,23 @@ def add_parser(sub) -> None:
                    help="what ranks cells: held-out accuracy, minus loss (nb201 default) or minus the jacob_cov "
                         "proxy of the trained path (the best ranking of the digits table, docs/supernet.md) or the mean of "
                         "the two ranks (jacob_loss)")
-    p.add_argument("--rerank-top", type=int_in(0, 100), default=0,
+    p.add_argument("--rerank-top", type=int_in(0, 100), default=None,
                    help="re-rank the top K of every evaluated cell (+ each round's best) by short trainings "
-                        "from scratch (PT-V1: 5; default 0: the supernet's best)")
-    p.add_argument("--rerank-seeds", type=int_in(1, 10), default=1,
+                        "from scratch (PT-V1: 5; 0: the supernet's best; default 10 on nb201, 0 on naonet-ws)")
+    p.add_argument("--rerank-seeds", type=int_in(1, 10), default=None,
                    help="with --rerank-top: trainings per candidate (seeds seed+1 ..), ranked by their mean "
-                        "validation accuracy (default 1)")
+                        "validation accuracy (default 2 on nb201, 1 on naonet-ws)")
     p.add_argument("--rerank-epochs", type=int_in(1, 1000), default=4,
                    help="with --rerank-top: epochs of each re-ranking training (default 4, the digits table's)")
+    p.add_argument("--rerank-split", default=None, choices=["supernet", "fresh"],
+                   help="with --rerank-top: train every candidate on the supernet's data split, or each training "
+                        "on its own split drawn from its seed (fresh; default fresh on nb201, supernet on naonet-ws)")
     p.add_argument("--skip-penalty", type=float_in(0.0, 1e6), default=None,
                    help="final choice: score minus this per skip_connect edge, the supernet over-rating skip-heavy "
                         "cells (nb201 only; default 0.01 on nb201, in minus-loss units)")
+    p.add_argument("--search-skip-penalty", type=float_in(0.0, 1e6), default=0.0,
+                   help="the same per-skip_connect-edge penalty on each round's scores, so NAO's steps are not "
+                        "trained towards skip-heavy cells (nb201 only; default 0)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
                    help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
@@ -80,14 +86,18 @@ def _config(args):
         raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}")
     if args.skip_penalty and args.space != "nb201":
         raise ValueError(f"--skip-penalty: nb201 only (naonet-ws has no skip_connect op), got {args.skip_penalty:g}")
+    if args.search_skip_penalty and args.space != "nb201":
+        raise ValueError("--search-skip-penalty: nb201 only (naonet-ws has no skip_connect op), got "
+                         f"{args.search_skip_penalty:g}")
     if args.n_new >= args.pool:
         raise ValueError(f"--n-new: must be smaller than --pool ({args.pool}), got {args.n_new}")
     supernet = {"data": args.data, **given, "device": args.device, "threads": args.threads}
     return NAOWSConfig(space=args.space, pool_size=args.pool, rounds=args.rounds, warmup_epochs=args.warmup_epochs,
-                           epochs_per_round=args.epochs_per_round, train_on=args.train_on, top_k=args.top_k,
+                       epochs_per_round=args.epochs_per_round, train_on=args.train_on, top_k=args.top_k,
                        n_new=args.n_new, max_eta=args.max_eta, rerank_top=args.rerank_top,
                        rerank_seeds=args.rerank_seeds, rerank_epochs=args.rerank_epochs, seed=args.seed,
-                       skip_penalty=args.skip_penalty,
+                       rerank_split=args.rerank_split, skip_penalty=args.skip_penalty,
+                       search_skip_penalty=args.search_skip_penalty,
                        supernet=supernet)
 
 

@@ -78,11 +78,25 @@ def ranking(oneshot, n: int = 500, seed: int = 0, table=None) -> dict:
             "supernet_mean_acc": float(acc.mean()), "eval_s": eval_s, "eval_cpu_s": eval_cpu}
 
 
+def rescore(net, archs: Sequence, score: str) -> np.ndarray:
+    """``net.rank_scores(archs)`` as if the supernet's ``score`` field were ``score`` (same trained weights):
+    what another final-choice score would say of the cells a search evaluated, ``(len(archs),)``."""
+    import dataclasses
+    saved = net.config
+    try:
+        net.config = dataclasses.replace(saved, score=score).validate()
+        return np.asarray(net.rank_scores(list(archs)), dtype=float)
+    finally:
+        net.config = saved
+
+
 def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, progress=None,
-                   against_table: bool = True, data=None) -> dict:
+                   against_table: bool = True, data=None, rescores: Sequence[str] = ()) -> dict:
     """Run NAO-WS; on digits (``against_table``) add the returned cell's table rank, a random pool cell's
-    rank (baseline) and, for ``n`` > 0, the final supernet's Kendall tau on ``n`` sampled classes. The
-    search's wall / CPU time excludes this measuring."""
+    rank (baseline) and, for ``n`` > 0, the final supernet's Kendall tau on ``n`` sampled classes; for each
+    score of ``rescores`` (a ``SupernetConfig.score``) the final supernet's score of every evaluated cell
+    (``out["rescored"][score]``, in ``search["evaluated"]`` order, for final-choice rules measured offline).
+    The search's wall / CPU time excludes this measuring."""
     from naoviz.child.oneshot import OneShot
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
     cfg = config or NAOWSConfig()
@@ -90,6 +104,9 @@ def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, 
     result = run_nao_ws(cfg, progress=progress, oneshot=net)
     out = {"search": result.to_dict(), "best": result.best_arch, "search_wall_s": result.wall_s,
            "search_cpu_s": result.cpu_s}
+    if rescores:
+        cells = [net.space.parse(a) for a in result.evaluated]
+        out["rescored"] = {s: rescore(net, cells, s).tolist() for s in rescores}
     if not against_table:
         return out
     from naoviz.tables import load_benchmark
@@ -99,8 +116,10 @@ def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, 
     # NAO step: random search with weight sharing) and a uniformly random class (its expected top %)
     if result.rounds:
         out["initial_pool_best_rank"] = table_rank(table.space.parse(result.rounds[0]["best"]), "valid_acc", table)
-    if result.reranked:     # what the supernet alone would have returned (its best of every evaluated cell)
-        top = result.evaluated[int(np.argmax(result.evaluated_score))]
+    if result.reranked:     # what the supernet alone would have returned: its best of every evaluated cell by
+        # the final score less the skip penalty, as rerank_top=0 chooses (first seen on ties)
+        skips = np.array([a.count("skip_connect") for a in result.evaluated], dtype=float)
+        top = result.evaluated[int(np.argmax(np.asarray(result.evaluated_score) - cfg.skip_penalty * skips))]
         out["supernet_best"] = top
         out["supernet_best_rank"] = table_rank(table.space.parse(top), "valid_acc", table)
     out["random_class_expected_top_pct"] = expected_random_top_pct(table)

@@ -9,9 +9,11 @@ eta = 1, 2, ... up to ``max_eta``), replaces the pool's worst by the new cells a
 dropped ones included) is scored by the final supernet, less ``skip_penalty`` per ``skip_connect`` edge (the
 supernet over-rates skip-heavy cells); the top ``rerank_top`` of them, plus each round's best (by that round's
 score; round 1's is the initial random pool's best), are re-ranked by the mean of ``rerank_seeds`` short
-trainings from scratch (PT-V1 re-ranks its top 5 by one) and the best is returned; ``rerank_top=0`` returns the
-best by the final score. So the returned cell is never worse, by the method's own last measure, than the
-initial pool's best. ``space`` picks the supernet (``nb201`` or ``naonet-ws``, the paper's 5-op space).
+trainings from scratch (PT-V1 re-ranks its top 5 by one; ``rerank_split="fresh"``: each on its own data split)
+and the best is returned; ``rerank_top=0`` returns the best by the final score. So the returned cell is never
+worse, by the method's own last measure, than the initial pool's best. ``search_skip_penalty`` applies the same
+kind of penalty to each round's scores, before NAO fits them. ``space`` picks the supernet (``nb201`` or
+``naonet-ws``, the paper's 5-op space).
 Departures from PT-V1, all options: the pool is smaller (NB201 has 6,466 classes, not 10^17 cells), the
 supernet may sample the whole space rather than the pool (``train_on``), and the final choice is over every
 evaluated cell, not only the final pool. Defaults: the recipe measured best on digits (docs/supernet.md).
@@ -29,10 +31,17 @@ from naoviz.search.checks import check_float, check_int
 
 TRAIN_ON = ("space", "pool")
 SPACES = ("nb201", "naonet-ws")
+RERANK_SPLITS = ("supernet", "fresh")
 # The default final-choice penalty per skip_connect edge, per space, where ``skip_penalty`` is left None
 # (bench/RESULTS.md "Issue 15 part 5"): the supernet over-rates skip-heavy cells; 0.01 is in minus-loss units,
 # the default score's. naonet-ws has no skip_connect op.
 SKIP_PENALTY = {"nb201": 0.01, "naonet-ws": 0.0}
+# The default final stage per space, where ``rerank_top`` / ``rerank_seeds`` / ``rerank_split`` are left None
+# (bench/RESULTS.md "Issue 15 part 7"): on nb201 the penalised top 10 + each round's best, each trained twice
+# from scratch (seeds seed+1, seed+2), each training on the data split its own seed draws, the best mean returned;
+# naonet-ws: no re-ranking (nothing measured there).
+RERANK = {"nb201": {"rerank_top": 10, "rerank_seeds": 2, "rerank_split": "fresh"},
+          "naonet-ws": {"rerank_top": 0, "rerank_seeds": 1, "rerank_split": "supernet"}}
 
 
 @dataclass
@@ -40,9 +49,10 @@ class NAOWSConfig:
     """Knobs of the NAO-WS loop; ``supernet`` holds :class:`SupernetConfig` overrides (``epochs`` is
     set here: warmup + rounds x epochs_per_round, the cosine schedule's length) on top of ``space``'s
     defaults (:meth:`SupernetConfig.for_space`). Defaults: the best recipe measured on digits (bench/RESULTS.md,
-    "Issue 15" parts 3 and 5): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), the best of
-    every evaluated cell by the final supernet score, less 0.01 per skip_connect edge on nb201, no re-ranking
-    (short trainings from scratch, one or the mean of two, ordered the candidates worse than the supernet did)."""
+    "Issue 15" parts 3, 5 and 7): 4 warm-up epochs + 3 rounds x 2 (the supernet's 10-epoch schedule), every
+    evaluated cell scored by the final supernet less 0.01 per skip_connect edge on nb201, and on nb201 the top 10
+    of them + each round's best re-ranked by the mean of two 4-epoch trainings, each on its own data split (on
+    the table's split, or by one training, re-ranking ordered the candidates worse than the supernet did)."""
 
     space: str = "nb201"
     pool_size: int = 100
@@ -54,11 +64,18 @@ class NAOWSConfig:
     n_new: int = 30
     max_eta: float = 50.0
     nao_preset: str = "fast"
-    rerank_top: int = 0                   # 0: return the best by the final (penalised) supernet score
+    rerank_top: Optional[int] = None      # 0: return the best by the final (penalised) supernet score
+    #                                       (None: RERANK of the space, 10 on nb201, 0 on naonet-ws)
     rerank_epochs: int = 4
-    rerank_seeds: int = 1                 # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
+    rerank_seeds: Optional[int] = None    # trainings per candidate (seeds seed+1 .. seed+N), ranked by the mean
+    #                                       (None: 2 on nb201, 1 on naonet-ws)
+    rerank_split: Optional[str] = None    # supernet: every training on the supernet's data split; fresh: each
+    #                                       training draws its own train/valid split from its seed (None: fresh
+    #                                       on nb201, supernet on naonet-ws)
     skip_penalty: Optional[float] = None  # final choice: score - this x #skip_connect edges (nb201 only;
                                           # None: SKIP_PENALTY of the space, 0.01 on nb201)
+    search_skip_penalty: float = 0.0      # the same per-edge penalty on each round's scores (NAO's targets, the
+                                          # top-k it moves, the round's best); nb201 only
     seed: int = 0
     supernet: dict = field(default_factory=dict)
     nao: dict = field(default_factory=dict)       # NAOConfig overrides on top of ``nao_preset``
@@ -67,12 +84,16 @@ class NAOWSConfig:
         self.validate()
 
     def validate(self) -> "NAOWSConfig":
-        """Check every field; ``skip_penalty`` left None becomes ``space``'s default (SKIP_PENALTY)."""
+        """Check every field; ``skip_penalty`` and the ``rerank_*`` fields left None become ``space``'s defaults
+        (SKIP_PENALTY, RERANK)."""
         from naoviz.nao.config import PRESETS
         if not isinstance(self.space, str) or self.space not in SPACES:
             raise ValueError(f"space must be one of {', '.join(SPACES)}, got {show(self.space)}")
         if self.skip_penalty is None:
             self.skip_penalty = SKIP_PENALTY[self.space]
+        for name, value in RERANK[self.space].items():
+            if getattr(self, name) is None:
+                setattr(self, name, value)
         for name, lo, hi in (("pool_size", 2, 6466), ("rounds", 0, 1000), ("warmup_epochs", 1, 10_000),
                              ("epochs_per_round", 0, 10_000), ("top_k", 1, 6466), ("n_new", 0, 6466),
                              ("rerank_top", 0, 100), ("rerank_epochs", 1, 1000), ("rerank_seeds", 1, 10),
@@ -80,12 +101,18 @@ class NAOWSConfig:
             check_int(self, name, lo, hi)
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "skip_penalty", 0.0, 1e6)
+        check_float(self, "search_skip_penalty", 0.0, 1e6)
+        if not isinstance(self.rerank_split, str) or self.rerank_split not in RERANK_SPLITS:
+            raise ValueError(f"rerank_split must be one of {', '.join(RERANK_SPLITS)}, got {show(self.rerank_split)}")
         if not isinstance(self.train_on, str) or self.train_on not in TRAIN_ON:
             raise ValueError(f"train_on must be one of {', '.join(TRAIN_ON)}, got {show(self.train_on)}")
         if not isinstance(self.nao_preset, str) or self.nao_preset not in PRESETS:
             raise ValueError(f"nao_preset must be one of {', '.join(PRESETS)}, got {show(self.nao_preset)}")
         if self.space != "nb201" and self.skip_penalty:
             raise ValueError(f"skip_penalty: nb201 only (naonet-ws has no skip_connect op), got {self.skip_penalty}")
+        if self.space != "nb201" and self.search_skip_penalty:
+            raise ValueError("search_skip_penalty: nb201 only (naonet-ws has no skip_connect op), got "
+                             f"{self.search_skip_penalty}")
         if self.n_new >= self.pool_size:
             raise ValueError(f"n_new must be < pool_size ({self.pool_size}), got {self.n_new}")
         self.supernet_config()
@@ -197,6 +224,7 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
 
     for r in range(cfg.rounds):
         acc, rank = score(pool)
+        rank = rank - cfg.search_skip_penalty * _skip_counts(space, pool)     # 0 by default: the raw score
         nao.fit(pool, rank, progress=False, warm_start=True)
         torch.set_num_threads(threads)            # NAO.fit sets its own thread count
         order = np.argsort(-rank, kind="stable")
@@ -231,6 +259,14 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
                        candidates=[space.format(a) for a in candidates])
 
 
+def _skip_counts(space, cells: list) -> np.ndarray:
+    """Number of ``skip_connect`` edges of each cell, ``(len(cells),)`` (zeros in a space without that op)."""
+    if "skip_connect" not in space.ops:
+        return np.zeros(len(cells))
+    skip = space.ops.index("skip_connect")
+    return np.array([sum(op == skip for op in a) for a in cells], dtype=float)
+
+
 def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg: NAOWSConfig):
     """The returned cell, the re-ranking log and the candidates. Without re-ranking: the best of ``evaluated``
     by the final supernet ``score`` (higher = better, ``(len(evaluated),)``; ties: first seen). With it: the
@@ -238,8 +274,7 @@ def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg
     pool's best always competes), re-ranked by :func:`_rerank`."""
     lam = cfg.skip_penalty
     if lam:                                   # the supernet over-rates skip-heavy cells (docs/supernet.md)
-        skip = net.space.ops.index("skip_connect")
-        score = score - lam * np.array([sum(op == skip for op in a) for a in evaluated])
+        score = score - lam * _skip_counts(net.space, evaluated)
     order = np.argsort(-score, kind="stable")
     if not cfg.rerank_top:
         return evaluated[order[0]], [], [evaluated[order[0]]]
@@ -260,15 +295,28 @@ def _rerank(top: list, net, cfg: NAOWSConfig):
     ``digits-table``: batch 64, lr 0.05 cosine, weight decay 3e-4; the supernet's width and depth and data)
     and return the best by mean validation accuracy, with every result. The recipe is the table's, not the
     supernet's (whose lr may differ). One 4-epoch training is noisy (bench/supernet_noise.py: the table's
-    own valid accuracy against a retraining); the mean of several is less so."""
+    own valid accuracy against a retraining); the mean of several is less so. ``rerank_split="fresh"``: training
+    j runs on its own train/valid split of the supernet's dataset (split seed = its training seed), so the mean
+    also averages over validation images, not only over initialisations and batch orders."""
+    from naoviz.child.data import load_data
     from naoviz.child.presets import train_preset
     sc = net.config
+    splits = {}
+
+    def data_for(seed: int):
+        if cfg.rerank_split == "supernet":
+            return net.data
+        if seed not in splits:
+            splits[seed] = load_data(sc.data, seed=seed)
+        return splits[seed]
+
     out = []
     for arch in top:
         accs, wall = [], 0.0
         for j in range(cfg.rerank_seeds):
-            r = train_preset(net.space.name, arch, "digits-table", data=net.data, epochs=cfg.rerank_epochs,
-                             seed=cfg.seed + 1 + j, channels=sc.channels, cells=sc.cells, device=sc.device,
+            seed = cfg.seed + 1 + j
+            r = train_preset(net.space.name, arch, "digits-table", data=data_for(seed), epochs=cfg.rerank_epochs,
+                             seed=seed, channels=sc.channels, cells=sc.cells, device=sc.device,
                              threads=sc.threads)
             accs.append(float(r.valid_acc))
             wall += r.wall_time_s
