@@ -6,6 +6,7 @@ NAO's feasibility checks used after 10, 20, ... evaluations.
 
     python bench/constrained_sources.py --column cifar10_params_M --percentile 50 --algo nao --seeds 5 --margins
     python bench/constrained_sources.py --column latency_titan_rtx_1 --percentile 25 --hw ADAPT=None   # a variant
+    python bench/constrained_sources.py --percentile 50 --seeds 10 --first-seed 10   # seeds 10-19 (diagnosis only)
 """
 from __future__ import annotations
 
@@ -23,6 +24,7 @@ def main(argv=None) -> int:
     ap.add_argument("--algo", default="nao")
     ap.add_argument("--preset", default=None)
     ap.add_argument("--seeds", type=int, default=5)
+    ap.add_argument("--first-seed", type=int, default=0, help="seeds first-seed .. first-seed + seeds - 1")
     ap.add_argument("--config", default=None, metavar="JSON",
                     help="searcher config fields as a JSON object (on top of --preset), e.g. '{\"mutation_parents\": 3}'")
     ap.add_argument("--queries", type=int, default=100)
@@ -84,8 +86,8 @@ def main(argv=None) -> int:
     per = defaultdict(lambda: [0, 0, 0])
     best = {50: [], 100: []}
     inc_from = defaultdict(int)            # where the final incumbents came from
-    print(f"# {c} (p{args.percentile:g}), {args.algo}, seeds 0-{args.seeds - 1}")
-    for s in range(args.seeds):
+    print(f"# {c} (p{args.percentile:g}), {args.algo}, seeds {args.first_seed}-{args.first_seed + args.seeds - 1}")
+    for s in range(args.first_seed, args.first_seed + args.seeds):
         margins.clear()
         res = start_search(args.algo, ev, args.queries, s, preset=args.preset, config=config,
                            progress=False)

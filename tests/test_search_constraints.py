@@ -316,3 +316,58 @@ def test_linear_costs_on_cost_features_fit_a_cost_that_skips_dead_edges(nb201_ta
     assert err["cost"] < 1e-4 < 0.1 < err["one_hot"]
     with pytest.raises(ValueError, match="features"):
         LinearCosts(sp, ["c"], features="live")
+
+
+def test_linear_costs_pick_each_columns_features_by_leave_one_out_error(nb201_table):
+    """``features="loo"``: per column the feature set with the smaller LOO squared error. A cost linear in
+    the op one-hot (parameter counts) keeps ``one_hot`` and stays exact on unseen cells; a cost that skips
+    dead edges takes ``cost`` and errs less on unseen cells than the one-hot; predictions and LOO predictions
+    are those of the single-set model chosen."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    archs = sp.sample(400, seed=5)
+    fit, rest = archs[:40], archs[40:]
+    per_op = np.asarray([0.0, 0.1, 1.0, 3.0, 0.5])
+    ops = np.asarray(archs)
+    live = 2.0 + (per_op[ops] * sp.live_edges(archs)).sum(axis=1)                 # (n,)
+    table = {"cifar10_params_M": nb201_table.metric("cifar10_params_M", fit), "live": live[:40]}
+    model = LinearCosts(sp, list(table), alphas=(1e-6, 1.0), features="loo").fit(fit, table)
+    assert model.features_ == {"cifar10_params_M": "one_hot", "live": "cost"}
+    pred = model.predict_costs(rest)
+    np.testing.assert_allclose(pred["cifar10_params_M"], nb201_table.metric("cifar10_params_M", rest), atol=1e-5)
+    other = LinearCosts(sp, ["live"], alphas=(1e-6, 1.0), features="one_hot").fit(fit, {"live": live[:40]})
+    assert np.abs(pred["live"] - live[40:]).mean() < np.abs(other.predict_costs(rest)["live"] - live[40:]).mean()
+    for col, feats in model.features_.items():
+        single = LinearCosts(sp, [col], alphas=(1e-6, 1.0), features=feats).fit(fit, {col: table[col]})
+        np.testing.assert_allclose(pred[col], single.predict_costs(rest)[col])
+        np.testing.assert_allclose(model.loo_predictions(fit, table)[col], single.loo_predictions(fit, {col: table[col]})[col])
+    assert model.predict_costs([])["live"].shape == (0,)
+
+
+def test_linear_costs_exact_keeps_the_one_hot_only_for_a_column_it_fits_exactly(nb201_table):
+    """``features="exact"``: parameter counts (a sum of per-edge op costs) keep the one-hot, also when a
+    fitted cell holds an op no other cell has (leverage 1: its leave-one-out error says nothing); latency_pixel3
+    and a cost that skips dead edges take the live-edge features; the predictions equal a single-set ridge."""
+    from naoviz.search.hw import LinearCosts
+    sp = nb201_table.space
+    pool = sp.sample(400, seed=6)
+    first = np.asarray(pool)[:, 0]
+    odd = [a for a in pool if a[0] == 4]                              # one cell with op 4 on the first edge
+    archs = [a for a in pool if a[0] != 4][:60] + odd[:1] + odd[1:] + [a for a in pool if a[0] != 4][60:]
+    assert (first == 4).sum() > 1
+    fit, rest = archs[:61], archs[61:]
+    ops = np.asarray(archs)
+    per_op = np.asarray([0.0, 0.1, 1.0, 3.0, 0.5])
+    live = 2.0 + (per_op[ops] * sp.live_edges(archs)).sum(axis=1)                 # (n,)
+    table = {c: nb201_table.metric(c, fit) for c in ("cifar10_params_M", "latency_pixel3")}
+    table["live"] = live[:61]
+    x = sp.one_hot(fit)
+    lone = np.flatnonzero(x[:, np.flatnonzero(x.sum(axis=0) == 1)].any(axis=1))
+    assert len(lone), "the case should hold an op seen by one cell only"
+    model = LinearCosts(sp, list(table), alphas=(1e-6, 1.0), features="exact").fit(fit, table)
+    assert model.features_ == {"cifar10_params_M": "one_hot", "latency_pixel3": "cost", "live": "cost"}
+    pred = model.predict_costs(rest)
+    np.testing.assert_allclose(pred["cifar10_params_M"], nb201_table.metric("cifar10_params_M", rest), atol=1e-5)
+    for col, feats in model.features_.items():
+        single = LinearCosts(sp, [col], alphas=(1e-6, 1.0), features=feats).fit(fit, {col: table[col]})
+        np.testing.assert_allclose(pred[col], single.predict_costs(rest)[col])

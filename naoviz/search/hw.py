@@ -15,7 +15,7 @@ from typing import Optional, Sequence
 import numpy as np
 
 from naoviz.search.constraints import INFEASIBLE, Constraint, feasible, violation
-from naoviz.search.cost_calibration import calibration
+from naoviz.search.cost_calibration import RESOLUTION, calibration
 from naoviz.tables.benchmark import lower_is_better
 
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one
@@ -27,7 +27,10 @@ POF_MIN = 0.7      # under "pof": candidates less likely feasible than this sink
 ADAPT = 0.02       # NAO's margin level: adaptive conformal with this step per judged query (None: fixed 0.9)
 ADAPT_TARGET = 0.15   # the infeasible share ADAPT aims at (None: 1 - the calibration's level, 0.1)
 JUDGE_ALPHAS = (1e-6, 1.0)   # NAO's ridge judge: one penalty (None: LinearCosts' 1e-6) or picked per column by LOO
-JUDGE_FEATURES = "cost"   # NAO's ridge judge reads ``space.one_hot`` or ``space.cost_features`` ("cost")
+JUDGE_FEATURES = "cost"   # NAO's ridge judge reads ``space.one_hot``, ``space.cost_features`` ("cost"), or per
+# column one of the two: by LOO error ("loo") or the one-hot where it is exact ("exact"); LinearCosts' docstring
+FEATURE_SETS = ("one_hot", "cost", "loo", "exact")
+LEVERAGE_TOL = 0.01    # "exact": a cell with leverage above 1 - this holds an op no other cell has (no LOO test)
 
 
 def cost_columns(ctx) -> list[str]:
@@ -130,24 +133,35 @@ class LinearCosts:
     error on the fitted cells (``alpha_`` per column): parameter counts keep the tiny one that makes them
     exact, mobile latencies (further from additive) take a larger one that errs less on unseen cells
     (latency_pixel3, 80 random cells: LOO 0.9 quantile 0.36 -> 0.31 log units, bench/judge_loo.py).
-    features: ``"one_hot"`` (``space.one_hot``) or ``"cost"`` (``space.cost_features``: on NB201 also the ops
-    of live edges, :meth:`NB201Space.live_edges`)."""
+    features: ``"one_hot"`` (``space.one_hot``), ``"cost"`` (``space.cost_features``: on NB201 also the ops
+    of live edges, :meth:`NB201Space.live_edges`), or ``"loo"``: per column the one of the two (with its
+    penalty) whose leave-one-out squared error on the fitted cells is smallest (``features_`` per column;
+    a tie keeps ``one_hot``). Parameter counts are exact on the one-hot once the ops were seen, but the
+    extra live-edge columns spread the weights (LOO 0.9 quantile 0.02 log units on 40 random cells, 0 on
+    the one-hot); mobile latency is closer to linear in the live-edge ops (bench/judge_loo.py).
+    ``"exact"``: per column the one-hot when its leave-one-out predictions meet the fitted cells to within
+    ``RESOLUTION`` (0.5 %; a column the one-hot fits exactly, parameter counts once the ops were seen), else
+    ``"cost"``; cells with leverage above ``1 - LEVERAGE_TOL`` (an op no other fitted cell has: no linear
+    model can predict them left out) are not counted."""
 
     def __init__(self, space, columns: Sequence[str], alpha: float = 1e-6, alphas: Optional[Sequence[float]] = None,
                  features: str = "one_hot"):
-        if features not in ("one_hot", "cost"):
-            raise ValueError(f"LinearCosts: features must be 'one_hot' or 'cost', got {features!r}")
+        if features not in FEATURE_SETS:
+            raise ValueError(f"LinearCosts: features must be one of {', '.join(FEATURE_SETS)}, got {features!r}")
         self.space, self.columns, self.alpha, self.features = space, list(columns), float(alpha), features
         self.alphas = None if alphas is None else [float(a) for a in alphas]
 
-    def _x(self, archs) -> np.ndarray:
-        feats = self.space.cost_features if self.features == "cost" else self.space.one_hot
+    def _x(self, archs, features: Optional[str] = None) -> np.ndarray:
+        feats = self.space.cost_features if (features or self.features) == "cost" else self.space.one_hot
         x = np.asarray(feats(archs), dtype=float)
         return np.hstack([x, np.ones((len(x), 1))])                     # (n, F + 1)
 
+    def _sets(self) -> list[str]:
+        return ["one_hot", "cost"] if self.features in ("loo", "exact") else [self.features]
+
     @staticmethod
     def _solve(x: np.ndarray, y: np.ndarray, alpha: float):
-        """Ridge on ``x`` (n, F + 1; last column the unpenalised intercept): ``(w (F + 1,), loo (n,))``,
+        """Ridge on ``x`` (n, F + 1; last column the unpenalised intercept): ``(w (F + 1,), loo (n,), h (n,))``,
         the leave-one-out predictions in closed form: y_i - e_i / (1 - h_ii), h_ii = x_i (X'X + alpha I')^-1 x_i
         (the leverage; exact for a ridge with a fixed penalty, O(n F^2) instead of n refits)."""
         reg = np.sqrt(alpha) * np.eye(x.shape[1])
@@ -157,29 +171,38 @@ class LinearCosts:
         h = np.einsum("ij,ji->i", x, np.linalg.solve(gram, x.T))            # (n,) leverages
         with np.errstate(divide="ignore", invalid="ignore"):
             loo = y - (y - x @ w) / np.maximum(1.0 - h, 1e-12)
-        return w, loo
+        return w, loo, h
 
     def fit(self, archs, table: dict) -> "LinearCosts":
-        x = self._x(archs)
-        self.coef_, self.alpha_ = {}, {}
+        xs = {f: self._x(archs, f) for f in self._sets()}
+        self.coef_, self.alpha_, self.features_ = {}, {}, {}
         for c in self.columns:
             y = np.asarray(table[c], dtype=float)
             ok = np.isfinite(y)
+            choose = ok.sum() > 1 and (self.alphas or len(xs) > 1)
             best = None
-            for a in (self.alphas if self.alphas and ok.sum() > 1 else [self.alpha]):
-                w, loo = self._solve(x[ok], y[ok], a)
-                err = float(np.mean((y[ok] - loo) ** 2)) if self.alphas else 0.0
-                if best is None or err < best[0] - 1e-15:
-                    best = (err, a, w)
-            self.alpha_[c], self.coef_[c] = best[1], best[2]
+            for f, x in xs.items():
+                for a in (self.alphas if self.alphas and ok.sum() > 1 else [self.alpha]):
+                    w, loo, h = self._solve(x[ok], y[ok], a)
+                    err = float(np.mean((y[ok] - loo) ** 2)) if choose else 0.0
+                    if best is None or err < best[0] - 1e-15:
+                        best = (err, a, w, f, loo, h)
+                if self.features == "exact" and f == "one_hot":
+                    told = best[5] < 1.0 - LEVERAGE_TOL       # cells whose ops other cells show
+                    if told.sum() > 1 and np.all(np.abs(y[ok] - best[4])[told] <= RESOLUTION * np.abs(y[ok][told])):
+                        break                        # the one-hot fits every cell it has not seen: keep it
+                    best = None
+            self.alpha_[c], self.coef_[c], self.features_[c] = best[1], best[2], best[3]
         return self
 
     def loo_predictions(self, archs, table: dict) -> dict:
         """``{column: (n,)}`` each cell's prediction by this ridge (the penalty ``fit`` chose) refitted
         without it (NaN where the column is missing), in closed form (:meth:`_solve`)."""
-        x = self._x(archs)
+        feats = getattr(self, "features_", {})
+        xs = {f: self._x(archs, f) for f in self._sets()}
         out = {}
         for c in self.columns:
+            x = xs[feats.get(c, self._sets()[0])]
             y = np.asarray(table[c], dtype=float)
             ok = np.isfinite(y)
             p = np.full(len(y), np.nan)
@@ -188,8 +211,10 @@ class LinearCosts:
         return out
 
     def predict_costs(self, archs) -> dict:
-        x = self._x(archs) if len(archs) else np.zeros((0, 1))
-        return {c: x @ w if len(archs) else np.zeros(0) for c, w in self.coef_.items()}
+        if not len(archs):
+            return {c: np.zeros(0) for c in self.coef_}
+        xs = {f: self._x(archs, f) for f in set(self.features_.values())}
+        return {c: xs[self.features_[c]] @ w for c, w in self.coef_.items()}
 
 
 def evaluated_columns(ctx, columns: Sequence[str]) -> dict:
