@@ -386,7 +386,7 @@ def run_compare(args) -> int:
         return 0
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
                else "no optimum: children trained, not looked up")
-    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seeds")
+    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
     print(format_table(summary))
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]
