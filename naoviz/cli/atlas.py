@@ -30,6 +30,24 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
+def stage_bars():
+    """``(progress, bars)``: a ``progress(stage, done, total)`` for ``atlas_for`` that shows one tqdm bar per
+    build stage on stderr (train, embed, maps, paths), and the dict of bars it opened (empty: nothing built)."""
+    from tqdm import tqdm
+    bars: dict = {}
+
+    def progress(stage, done, total):
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    return progress, bars
+
+
 def parse_etas(text: str) -> list[float]:
     """``MAX:N`` or ``0,a,b,...`` -> increasing finite step sizes from 0; ValueError naming --etas."""
     from naoviz.cli.common import float_in, int_in as _int
@@ -63,18 +81,7 @@ def run(args) -> int:
 
     bench = load_benchmark(TABLES[args.table])
     spec = ModelSpec(metric="valid_acc")          # the dashboard's model (Dashboard._spec)
-    from tqdm import tqdm
-    bars: dict = {}
-
-    def progress(stage, done, total):
-        bar = bars.get(stage)
-        if bar is None:
-            for other in bars.values():
-                other.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
-        bar.n = done
-        bar.refresh()
-
+    progress, bars = stage_bars()
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress)
     for bar in bars.values():
