@@ -141,6 +141,10 @@ def test_cli_search_and_compare_on_digits(tmp_path, capsys):
     assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
                  "--seeds", "1", "--epochs", "1", "--no-progress", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["algos"]["rs"]
+    assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
+                 "--seeds", "1", "--epochs", "1", "--no-progress"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]      # says how cells were scored: not "children trained"
+    assert "no optimum: cells scored by one shared-weight supernet" in header and "1 seed" in header
 
 
 @pytest.mark.parametrize("extra, message", [
