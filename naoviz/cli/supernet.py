@@ -116,6 +116,8 @@ def run_supernet(args) -> int:
         emit_json(result)
         return 0
     print(f"NAO-WS on {args.space}, {args.data}: best cell {result['best']}")
+    print(f"its supernet valid accuracy {result['search']['best_supernet_acc']:.1f} % (shared weights, not a "
+          f"standalone training: naoviz train-child --space {args.space} --arch '{result['best']}')")
     print(f"search: {result['search_wall_s']:.1f} s wall, {result['search_cpu_s']:.1f} s CPU")
     if "best_rank" in result:
         r = result["best_rank"]["valid_acc"]
