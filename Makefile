@@ -14,7 +14,8 @@ $(STAMP): pyproject.toml
 	$(PY) -m pip install -q -U pip
 	@# torch first, pinned: on CPU-only Linux this is the 2.13.0 CPU wheel, never a CUDA build.
 	@if [ "$$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1; then \
-	  $(PY) -m pip install -q "torch==2.13.0" || $(PY) -m pip install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu; fi
+	  $(PY) -m pip install -q --retries 1 --timeout 15 "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
+	    || $(PY) -m pip install -q "torch==2.13.0"; fi
 	$(PY) -m pip install -q -e ".[dev]"
 	$(PY) -m pip check
 	touch $(STAMP)

@@ -32,7 +32,8 @@ python3 -m venv "$WORK/venv"
 PIP="$WORK/venv/bin/python -m pip"
 $PIP install -q -U pip
 if [ "$(uname -s)" = Linux ] && ! command -v nvidia-smi >/dev/null 2>&1; then
-  $PIP install -q "torch==2.13.0" || $PIP install -q "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu
+  $PIP install -q --retries 1 --timeout 15 "torch==2.13.0" --index-url https://download.pytorch.org/whl/cpu \
+    || $PIP install -q "torch==2.13.0"     # CPU index first: PyPI's Linux torch is the CUDA build
 fi
 $PIP install -q "$WHEEL"
 $PIP check

@@ -108,11 +108,16 @@ class Executors:
         if c.scheduler:
             if not str(c.scheduler).startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
                 raise ValueError(f"scheduler: expected an address like tcp://host:8786, got {c.scheduler!r}")
+            from naoviz.errors import NaovizError
             try:
                 self._client = Client(c.scheduler, timeout="10s")
             except (OSError, TimeoutError) as exc:
-                from naoviz.errors import NaovizError
                 raise NaovizError(f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})") from exc
+            except Exception as exc:   # something answered, not as a Dask scheduler (an HTTP port, a proxy): Dask
+                # then fails anywhere in its handshake (a MemoryError for a garbage frame length, a ValueError, ...)
+                why = f"{type(exc).__name__}: {exc}"
+                raise NaovizError(f"scheduler: {c.scheduler} did not answer as a Dask scheduler "
+                                  f"({why[:160]})") from exc
         else:
             workers = 2 if c.local_cluster is True else c.local_cluster
             gpus = cuda_device_count() if c.gpus is None else c.gpus

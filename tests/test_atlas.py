@@ -190,6 +190,19 @@ def test_shipped_digits_atlas_matches_the_dashboard_model(tmp_path, monkeypatch)
     assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
 
 
+def test_export_page_of_the_digits_table_uses_the_shipped_atlas(tmp_path, monkeypatch, capsys):
+    """`naoviz export-page` (default table digits) on an empty cache: the shipped atlas, nothing trained or
+    built, no "no atlas cached" note; the page holds the atlas's cells."""
+    from naoviz.cli import main
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "empty-cache"))
+    t0 = time.perf_counter()
+    assert main(["export-page", str(tmp_path / "page.html")]) == 0
+    out, err = capsys.readouterr()
+    assert "wrote" in out and "no atlas cached" not in err and time.perf_counter() - t0 < 60
+    assert (tmp_path / "page.html").stat().st_size > 1_000_000
+    assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
+
+
 def test_loading_an_atlas_does_not_import_torch():
     base = _shipped_atlas_base()
     code = ("import sys; from naoviz.atlas import Atlas; a = Atlas.load(sys.argv[1]); "

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import shutil
 from pathlib import Path
 
@@ -129,6 +130,7 @@ def test_info_reports_tables_cifar_and_what_to_run(tmp_path, capsys, monkeypatch
     assert main(["info"]) == 0
     out = capsys.readouterr().out
     assert "nb201_ready: no" in out and "naoviz data download`" in out
+    assert re.search(r"device: (cpu \((1 thread|\d+ threads)\)|cuda|mps)", out), out
     assert "cifar: cifar10 no, cifar100 no" in out and "naoviz data download cifar10" in out
     (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"")
     assert main(["info", "--json"]) == 0

@@ -141,6 +141,10 @@ def test_cli_search_and_compare_on_digits(tmp_path, capsys):
     assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
                  "--seeds", "1", "--epochs", "1", "--no-progress", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["algos"]["rs"]
+    assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
+                 "--seeds", "1", "--epochs", "1", "--no-progress"]) == 0
+    header = capsys.readouterr().out.splitlines()[0]      # says how cells were scored: not "children trained"
+    assert "no optimum: cells scored by one shared-weight supernet" in header and "1 seed" in header
 
 
 @pytest.mark.parametrize("extra, message", [
@@ -166,3 +170,9 @@ def test_naoviz_supernet_runs_nao_ws_on_naonet_ws(capsys):
     assert SPACE.parse(out["best"]) and out["search"]["config"]["space"] == "naonet-ws"
     assert "best_rank" not in out                            # no ground-truth table for naonet-ws
     assert out["search"]["config"]["supernet"]["channels"] == 4 and "sampling" not in out["search"]["config"]["supernet"]
+    assert main(["supernet", "--space", "naonet-ws", "--data", "synthetic", "--channels", "4", "--pool", "6",
+                 "--rounds", "1", "--warmup-epochs", "1", "--epochs-per-round", "0", "--top-k", "2", "--n-new", "2",
+                 "--rerank-top", "0", "--no-progress"]) == 0
+    lines = capsys.readouterr().out.splitlines()        # the text output names the cell, its score and the next step
+    assert lines[0].endswith(out["best"]) and lines[1].startswith("its supernet valid accuracy ")
+    assert f"train-child --space naonet-ws --arch '{out['best']}'" in lines[1]

@@ -144,7 +144,13 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
     assert None in out["algos"]["rs"]["curves"][0] + out["algos"]["rs"]["curves"][1] + out["algos"]["rs"]["curves"][2]
     assert saved["algos"]["rs"]["curves"] == out["algos"]["rs"]["curves"]
     assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--no-progress"]) == 0
-    assert "queries to optimum" in capsys.readouterr().out
+    text = capsys.readouterr().out
+    assert "queries to optimum" in text and "), 3 seeds\n" in text
+
+
+def test_compare_header_counts_one_seed(capsys):
+    assert main(["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"]) == 0
+    assert "), 1 seed\n" in capsys.readouterr().out
 
 
 def test_search_and_compare_under_constraints(tmp_path, capsys, nb201_table):

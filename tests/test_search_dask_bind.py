@@ -35,3 +35,42 @@ def test_local_cluster_listens_on_loopback_only():
     assert len(sockets) >= 3, sockets                           # scheduler + dashboard + a worker at least
     exposed = sorted(s for s in sockets if s[1] not in ("127.0.0.1", "::1"))
     assert not exposed, f"listening beyond loopback: {exposed}"
+
+
+def test_a_scheduler_address_that_is_not_dask_is_one_line(capsys):
+    """--scheduler at a port that answers, but not as Dask (here: 64 bytes of 0xff, which Dask read as a frame
+    length of exabytes and died with a MemoryError traceback): one line naming the address, exit status 2."""
+    import socket
+    import threading
+
+    from naoviz.cli import main
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(4)
+    port = server.getsockname()[1]
+    stop = threading.Event()
+
+    def answer():
+        server.settimeout(0.2)
+        while not stop.is_set():
+            try:
+                conn, _ = server.accept()
+            except OSError:
+                continue
+            with conn:
+                conn.sendall(b"\xff" * 64)
+                stop.wait(2)
+
+    thread = threading.Thread(target=answer, daemon=True)
+    thread.start()
+    try:
+        rc = main(["search", "--algo", "rs", "--queries", "5", "--no-progress",
+                   "--scheduler", f"tcp://127.0.0.1:{port}"])
+    finally:
+        stop.set()
+        thread.join(5)
+        server.close()
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and "Traceback" not in err and f"tcp://127.0.0.1:{port}" in lines[0], err

@@ -23,11 +23,29 @@ def add_parser(sub) -> None:
                    help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")
     p.add_argument("--seeds", choices=("classes", "all", "none"), default="classes",
                    help="cells with a path: one per isomorphism class (default), all, or none")
-    p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell, 1..100")
+    p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell, 1..100 (default 10)")
     p.add_argument("--maps", type=nonempty("a comma list of maps", 100), default="umap,pca",
                    help="comma list of umap, pca (default both)")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")
     p.set_defaults(func=run)
+
+
+def stage_bars():
+    """``(progress, bars)``: a ``progress(stage, done, total)`` for ``atlas_for`` that shows one tqdm bar per
+    build stage on stderr (train, embed, maps, paths), and the dict of bars it opened (empty: nothing built)."""
+    from tqdm import tqdm
+    bars: dict = {}
+
+    def progress(stage, done, total):
+        bar = bars.get(stage)
+        if bar is None:
+            for other in bars.values():
+                other.close()
+            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
+        bar.n = done
+        bar.refresh()
+
+    return progress, bars
 
 
 def parse_etas(text: str) -> list[float]:
@@ -63,18 +81,7 @@ def run(args) -> int:
 
     bench = load_benchmark(TABLES[args.table])
     spec = ModelSpec(metric="valid_acc")          # the dashboard's model (Dashboard._spec)
-    from tqdm import tqdm
-    bars: dict = {}
-
-    def progress(stage, done, total):
-        bar = bars.get(stage)
-        if bar is None:
-            for other in bars.values():
-                other.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
-        bar.n = done
-        bar.refresh()
-
+    progress, bars = stage_bars()
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress)
     for bar in bars.values():

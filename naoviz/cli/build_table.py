@@ -16,9 +16,9 @@ def add_parser(sub) -> None:
     add_data_options(p)
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4, help="training epochs per cell (default 4)")
     p.add_argument("--archs", default="all", type=nonempty("'all' or a number", 100),
-                   help="'all' canonical classes or a number N (seeded subset)")
-    p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=8, help="width C of the NB201 net")
-    p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=1, help="cells per stage N")
+                   help="'all' canonical classes (the default) or a number N (seeded subset)")
+    p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=8, help="width C of the NB201 net (default 8)")
+    p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=1, help="cells per stage N (default 1)")
     p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64, help="default 64")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05, help="SGD learning rate (default 0.05)")
     p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0,

@@ -173,7 +173,8 @@ def run(args) -> int:
         return 0
     print(f"cell {result.arch}")
     print(f"{result.space} on {result.data} ({result.device}), {result.params / 1e6:.3f} M params, "
-          f"{result.epochs} epochs in {result.wall_time_s:.1f} s ({result.images_per_s:.0f} images/s)")
+          f"{result.epochs} epoch{'' if result.epochs == 1 else 's'} in {result.wall_time_s:.1f} s "
+          f"({result.images_per_s:.0f} images/s)")
     print(f"  train acc {result.train_acc:6.2f}%  loss {result.train_loss:.4f}")
     print(f"  valid acc {result.valid_acc:6.2f}%  loss {result.valid_loss:.4f}  (best {result.best_valid_acc:.2f}%)")
     print(f"  test  acc {result.test_acc:6.2f}%  loss {result.test_loss:.4f}")

@@ -155,8 +155,8 @@ def run(args) -> int:
         print(shlex.join(prefix + cmd))
         print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0
-    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; the first start trains and caches "
-          f"the model, later starts are quick)", file=sys.stderr)
+    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; the digits table's model and map ship with naoviz, "
+          f"NAS-Bench-201's are trained and cached on its first start, later starts are quick)", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes.
     prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)

@@ -7,6 +7,7 @@ written by ``naoviz.explorer_page.write_page``, a backend serialiser (no widget 
 """
 from __future__ import annotations
 
+import sys
 from pathlib import Path
 
 from naoviz.cli.common import cut, nonempty, path_type, writable_file
@@ -42,11 +43,22 @@ def _load_atlas(args):
             return Atlas.load(base)
         except ValueError as exc:
             raise ValueError(f"--atlas: {exc}") from None
-    from naoviz.atlas_cache import atlas_for
-    from naoviz.nao.cache import ModelSpec
+    from naoviz.atlas_cache import atlas_for, cached_atlas
+    from naoviz.cli.atlas import stage_bars
+    from naoviz.nao.cache import ModelSpec, is_cached
     from naoviz.tables import load_benchmark
-    bench = load_benchmark(TABLES[args.table])
-    return atlas_for(bench, ModelSpec(metric="valid_acc"))    # the dashboard's model, as `naoviz atlas` builds it
+    bench, spec = load_benchmark(TABLES[args.table]), ModelSpec(metric="valid_acc")   # the dashboard's model
+    atlas = cached_atlas(bench, spec)
+    if atlas is not None:
+        return atlas
+    what = "building its atlas" if is_cached(bench, spec) else "training its model and building its atlas"
+    print(f"naoviz export-page: no atlas cached for {bench.name} yet: {what} once (minutes on a CPU; "
+          f"later exports take seconds)", file=sys.stderr, flush=True)
+    progress, bars = stage_bars()
+    atlas = atlas_for(bench, spec, progress=progress)          # as `naoviz atlas --table` builds it
+    for bar in bars.values():
+        bar.close()
+    return atlas
 
 
 def run(args) -> int:

@@ -25,7 +25,8 @@ def collect() -> dict:
     elif getattr(torch.backends, "mps", None) is not None and torch.backends.mps.is_available():
         device = "mps"
     else:
-        device = f"cpu ({torch.get_num_threads()} threads)"
+        n = torch.get_num_threads()
+        device = f"cpu ({n} thread{'' if n == 1 else 's'})"
     from naoviz.child.cifar import LAYOUTS
 
     folder = data_dir()

@@ -384,9 +384,11 @@ def run_compare(args) -> int:
     if args.json:
         emit_json(summary)
         return 0
+    scored = ("cells scored by one shared-weight supernet" if evaluator_kind(args) == "supernet"
+              else "children trained")
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
-               else "no optimum: children trained, not looked up")
-    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seeds")
+               else f"no optimum: {scored}, not looked up")
+    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
     print(format_table(summary))
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]

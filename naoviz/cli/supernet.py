@@ -19,9 +19,9 @@ def add_parser(sub) -> None:
     p.add_argument("--warmup-epochs", type=int_in(1, 10_000), default=4,
                    help="supernet epochs before the first round (default 4)")
     p.add_argument("--epochs-per-round", type=int_in(0, 10_000), default=2, help="supernet epochs per round (default 2)")
-    p.add_argument("--top-k", type=int_in(1, 6466), default=20, help="NAO seeds per round")
-    p.add_argument("--n-new", type=int_in(0, 6466), default=30, help="new cells per round (< --pool)")
-    p.add_argument("--max-eta", type=float_in(0.0, 1e6, lo_open=True), default=50.0, help="largest step size")
+    p.add_argument("--top-k", type=int_in(1, 6466), default=20, help="NAO seeds per round (default 20)")
+    p.add_argument("--n-new", type=int_in(0, 6466), default=30, help="new cells per round, < --pool (default 30)")
+    p.add_argument("--max-eta", type=float_in(0.0, 1e6, lo_open=True), default=50.0, help="largest step size (default 50)")
     p.add_argument("--train-on", default="space", choices=["space", "pool"],
                    help="cells the supernet trains on: the whole space (default) or the pool (PT-V1)")
     p.add_argument("--sampling", default=None, choices=["fair", "uniform"],
@@ -57,8 +57,8 @@ def add_parser(sub) -> None:
                    help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="seed of the supernet, its data split and the search (default 0)")
-    p.add_argument("--device", default="cpu", help="cpu | cuda | cuda:N | mps | auto")
-    p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads")
+    p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
+    p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out", default=None, type=path_arg, help="write the result as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress bar")
     p.add_argument("--json", action="store_true", help="machine-readable output")
@@ -126,6 +126,8 @@ def run_supernet(args) -> int:
         emit_json(result)
         return 0
     print(f"NAO-WS on {args.space}, {args.data}: best cell {result['best']}")
+    print(f"its supernet valid accuracy {result['search']['best_supernet_acc']:.1f} % (shared weights, not a "
+          f"standalone training: naoviz train-child --space {args.space} --arch '{result['best']}')")
     print(f"search: {result['search_wall_s']:.1f} s wall, {result['search_cpu_s']:.1f} s CPU")
     if "best_rank" in result:
         r = result["best_rank"]["valid_acc"]

@@ -2,8 +2,8 @@
 
 A model shipped in the package (``naoviz/resources/shipped``) is used first when its key matches.
 The explorer and the dashboard ask for "the model for this table, metric, training set and preset".
-The key hashes the table's name and size, the metric, the full config and the exact training set, so a
-change to any of them trains a new model. Training happens under a cross-process file lock: a second
+The key hashes the table's name and size, the metric, the full config (less fields at their neutral
+value, ``KEY_NEUTRAL``) and the exact training set, so a change to any of them trains a new model. Training happens under a cross-process file lock: a second
 process (Voila pre-starts a kernel; a second visitor opens another) waits for the first and then loads
 what it saved instead of training the same model again.
 """
@@ -21,6 +21,20 @@ from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_text, cache_dir
 
 DONE = "done"   # written last: a folder without it holds no complete model
+
+# NAOConfig fields added after models were cached and shipped, with the value at which training is exactly
+# what it was before the field existed. At that value a field stays out of the key, so the shipped digits
+# model and atlas and every model already cached keep their folder; any other value trains a new model.
+KEY_NEUTRAL = {"distance_weight": 0.0}
+
+
+def config_key(config) -> dict:
+    """``config.to_dict()`` as the model key hashes it: fields of ``KEY_NEUTRAL`` at their neutral value left out."""
+    d = config.to_dict()
+    for name, neutral in KEY_NEUTRAL.items():
+        if name in d and d[name] == neutral:
+            del d[name]
+    return d
 
 
 @dataclass
@@ -54,7 +68,7 @@ def model_key(bench, spec: ModelSpec) -> str:
     archs, values = training_set(bench, spec)
     h = hashlib.sha256()
     h.update(json.dumps({"bench": bench.name, "rows": len(bench), "metric": spec.metric,
-                         "config": spec.config().to_dict()}, sort_keys=True, default=str).encode())
+                         "config": config_key(spec.config())}, sort_keys=True, default=str).encode())
     h.update(np.asarray(archs, dtype=np.int64).tobytes())
     h.update(np.asarray(values, dtype=np.float64).tobytes())
     return f"{bench.name}-{spec.metric}-{h.hexdigest()[:20]}"
