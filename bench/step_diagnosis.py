@@ -2,7 +2,7 @@
 
     PYTHONPATH=. NAOVIZ_DATA=... OMP_NUM_THREADS=1 python bench/step_diagnosis.py [--seeds 0-10]
         [--searchers thompson,ls,th_oracle,ls_nao,th_forest] [--variant NAME '{JSON fields over thompson}']
-        [--json PATH]
+        [--json PATH] [--space nb201|nb201-digits] [--metric valid_acc] [--report COLUMN]
 
 Each round, both `thompson` (the `default` preset) and forest-ranked local search (`ls`) (a) generate
 candidates and (b) rank them by a predictor and measure the top 5. Three diagnostic-only hybrids (they live
@@ -161,6 +161,10 @@ def main(argv=None) -> dict:
     ap.add_argument("--searchers", default=None,
                     help=f"comma-separated, of {', '.join(ALL)} (default: all, or none when --variant is given)")
     ap.add_argument("--queries", type=int, default=100)
+    ap.add_argument("--space", default="nb201", choices=["nb201", "nb201-digits"],
+                    help="the table (default nb201; nb201-digits: naoviz's digits table)")
+    ap.add_argument("--metric", default="valid_acc", help="search metric (default valid_acc)")
+    ap.add_argument("--report", default=None, help="reported metric (default: the table's test accuracy)")
     ap.add_argument("--variant", nargs=2, action="append", default=[], metavar=("NAME", "JSON"),
                     help="a searcher NAME: thompson's fields plus these (repeatable; runs after --searchers)")
     ap.add_argument("--json", default=None, help="write every figure (per seed, per round) to this file")
@@ -188,10 +192,14 @@ def main(argv=None) -> dict:
     if not 1 <= args.queries <= 1000:
         sys.exit(f"--queries: expected 1..1000, got {args.queries}")
     torch.set_num_threads(1)
-    ev = TableEvaluator("nb201")
+    try:
+        ev = TableEvaluator(args.space, metric=args.metric, report=args.report)
+    except ValueError as exc:
+        sys.exit(f"--metric/--report: {exc}")
     optimum = ev.report_optimum()
     checks = [c for c in CHECKS if c <= args.queries]
-    result = {"seeds": list(seeds), "queries": args.queries, "optimum": optimum, "searchers": {}}
+    result = {"space": args.space, "metric": ev.metric, "report": ev.report, "seeds": list(seeds), "queries": args.queries,
+              "optimum": optimum, "searchers": {}}
     for name in names:
         runs, t0 = [], time.strftime("%H:%M:%S")
         for seed in seeds:
@@ -211,7 +219,7 @@ def main(argv=None) -> dict:
             opt50=sum(q is not None and q <= 50 for q in first), opt64=sum(q is not None and q <= 64 for q in first),
             opt100=sum(q is not None for q in first), to_opt=float(np.mean([100 if q is None else q for q in first])),
             cpu=float(np.mean([r["cpu"] for r in runs])), runs=runs)
-    print(f"\nNB201 CIFAR-10, search {ev.metric}, report {ev.report} (optimum {optimum:.3f}), seeds "
+    print(f"\n{args.space}, search {ev.metric}, report {ev.report} (optimum {optimum:.3f}), seeds "
           f"{seeds.start}-{seeds.stop - 1}, {args.queries} queries")
     print("| searcher | mean at " + " / ".join(map(str, checks)) + " | optimum by 50 / 64 / 100 | to optimum | CPU s |")
     print("|---|---|---|---|---|")
