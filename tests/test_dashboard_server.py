@@ -177,3 +177,45 @@ def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
         proc.terminate()
         proc.wait(20)
         log.close()
+
+
+def _children(pid: int) -> list[tuple[int, str, bytes]]:
+    """(pid, state, cmdline) of every child process of ``pid``."""
+    out = []
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            stat = (entry / "stat").read_text()
+            fields = stat.rsplit(")", 1)[1].split()
+            if int(fields[1]) == pid:
+                out.append((int(entry.name), fields[0], (entry / "cmdline").read_bytes()))
+        except (OSError, ValueError, IndexError):
+            continue
+    return out
+
+
+def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
+    """``naoviz dashboard`` runs the explorer's warm-up beside Voila; once it has finished (at once for the
+    shipped digits atlas) the dashboard waits for it, so no defunct child stays until the dashboard exits."""
+    port = _free_port()
+    log = open(tmp_path / "dashboard.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table",
+                             "nb201-digits"], env=dict(os.environ, OMP_NUM_THREADS="1"), cwd=tmp_path,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 90
+        while True:
+            kids = _children(proc.pid)
+            warm = [k for k in kids if b"explorer_plan" in k[2]]
+            started = any(b"voila" in k[2] for k in kids)
+            if started and not any(state != "Z" for _, state, _ in warm):
+                break                                  # Voila is up and the warm-up has exited (or was reaped)
+            assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
+            time.sleep(0.3)
+        time.sleep(1.0)                                # a reaper would have run by now
+        assert [k for k in _children(proc.pid) if k[1] == "Z"] == []
+    finally:
+        proc.terminate()
+        proc.wait(30)
+        log.close()

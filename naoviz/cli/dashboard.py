@@ -15,6 +15,7 @@ import socket
 import signal
 import subprocess
 import sys
+import threading
 from pathlib import Path
 from typing import Mapping, Optional
 
@@ -160,6 +161,7 @@ def run(args) -> int:
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes.
     prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)
+    threading.Thread(target=prepare.wait, daemon=True).start()     # reaped when done, not left a zombie
     server = subprocess.Popen(cmd, env=env)
     # SIGTERM (a service manager, a test, `kill`) stops Voila and the warm-up too, not only this process.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
