@@ -41,7 +41,7 @@ def stage_bars():
         if bar is None:
             for other in bars.values():
                 other.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False)
+            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False, initial=done)   # rate from here
         bar.n = done
         bar.refresh()
 
