@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the wheel and the sdist, install the wheel into a fresh venv OUTSIDE the checkout, and use it as a
-# newcomer would: info, data show, a digits search (no NAS-Bench-201), an NB201 search (NAOVIZ_DATA), and the
+# newcomer would: info, data show, a digits search (no NAS-Bench-201) stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
 # dashboard answering in Chromium with a working explorer. Called by `make wheel-smoke` (part of `make test`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -46,8 +46,12 @@ mkdir -p "$WORK/empty"
 say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info | grep -q "digits_table: yes"
 say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show | grep -q "15,625 rows"
 say "digits search (offline)"
-NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" search --space nb201-digits --algo re --queries 20 --no-progress | tee "$WORK/s1.txt"
+NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" search --space nb201-digits --algo re --queries 20 --no-progress \
+    --store "$WORK/runs.db" | tee "$WORK/s1.txt"
 grep -q "20 queries" "$WORK/s1.txt"
+say "naoviz runs (the stored search)"
+"$NAOVIZ" runs --store "$WORK/runs.db" | tee "$WORK/runs.txt"
+grep -q "finished .* 20/20 .* re on nb201-digits" "$WORK/runs.txt"
 say "NB201 search"
 NAOVIZ_DATA="$NB201" "$NAOVIZ" search --space nb201 --algo nao --preset fast --queries 20 --no-progress | tee "$WORK/s2.txt"
 grep -q "20 queries" "$WORK/s2.txt"
