@@ -3,28 +3,21 @@ comparison killed part way (SIGKILL) finishes with the same numbers, losing and 
 from __future__ import annotations
 
 import json
-import os
-import signal
 import subprocess
 import sys
-import time
 
 from naoviz.evaluate import TableEvaluator
 from naoviz.experiments.search import compare
 from naoviz.store import RunStore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _cli_process import env, kill, start, wait_for_store
+
 ALGOS, QUERIES, SEEDS = "rs,ls", 30, 3
 
 
-def _compare_cmd(db, *extra) -> list[str]:
-    return [sys.executable, "-m", "naoviz.cli", "compare", "--space", "nb201-digits", "--algos", ALGOS,
-            "--queries", str(QUERIES), "--seeds", str(SEEDS), "--first-seed", "4", "--store", str(db),
-            "--no-progress", "--json", *extra]
-
-
-def _env():
-    return {**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"}
+def _compare_args(db, *extra) -> list[str]:
+    return ["compare", "--space", "nb201-digits", "--algos", ALGOS, "--queries", str(QUERIES), "--seeds", str(SEEDS),
+            "--first-seed", "4", "--store", str(db), "--no-progress", "--json", *extra]
 
 
 def _stored_evaluations(store: RunStore) -> list[dict]:
@@ -34,26 +27,17 @@ def _stored_evaluations(store: RunStore) -> list[dict]:
 def test_compare_killed_then_rerun_matches_an_uninterrupted_compare(tmp_path):
     reference = compare(TableEvaluator("nb201-digits"), [("rs", None), ("ls", None)], QUERIES, range(4, 4 + SEEDS))
     db = tmp_path / "cmp.db"
-    proc = subprocess.Popen(_compare_cmd(db, "--delay", "0.05"), env=_env(), stdout=subprocess.DEVNULL,
-                            stderr=subprocess.PIPE)
-    deadline, store = time.monotonic() + 120, None
-    while time.monotonic() < deadline:
-        if db.exists():
-            store = store or RunStore(db)
-            runs = store.runs()
-            if len(runs) >= 3 and runs[-1]["n_evaluations"] >= 5:       # past the first runs, inside another
-                break
-        assert proc.poll() is None, proc.stderr.read().decode()
-        time.sleep(0.03)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    assert proc.returncode == -signal.SIGKILL
+    proc = start(*_compare_args(db, "--delay", "0.05"))
+    # past the first runs, inside another
+    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 3 and runs[-1]["n_evaluations"] >= 5, timeout=120)
+    kill(proc)
     before = _stored_evaluations(store)
     unfinished = [r for r in store.runs() if r["status"] == "running"]
     assert len(unfinished) == 1 and 0 < unfinished[0]["n_evaluations"] < QUERIES     # killed inside a run
     assert len(before) < 2 * SEEDS * QUERIES
 
-    done = subprocess.run(_compare_cmd(db, "--delay", "0.05"), env=_env(), capture_output=True, text=True, timeout=300)
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *_compare_args(db, "--delay", "0.05")], env=env(),
+                          capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     after = _stored_evaluations(store)

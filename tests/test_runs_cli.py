@@ -4,15 +4,12 @@ from __future__ import annotations
 
 import json
 import os
-import signal
-import subprocess
-import sys
-import time
 
 from naoviz.cli import main
 from naoviz.store import RunStore
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+from _cli_process import kill, start, wait_for_store
+
 
 
 def _runs(capsys, *args) -> tuple[int, str, str]:
@@ -23,22 +20,15 @@ def _runs(capsys, *args) -> tuple[int, str, str]:
 
 def test_a_killed_search_is_listed_as_interrupted_with_its_resume_command(tmp_path, capsys):
     db = tmp_path / "runs.db"
-    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "search", "--space", "nb201-digits", "--algo", "ls",
-                             "--queries", "40", "--delay", "0.1", "--store", str(db), "--no-progress"],
-                            env={**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"},
-                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    proc = start("search", "--space", "nb201-digits", "--algo", "ls", "--queries", "40", "--delay", "0.1",
+                 "--store", str(db), "--no-progress", text=True)
     announced = proc.stderr.readline()            # printed before the first evaluation
-    deadline = time.monotonic() + 60
-    store = RunStore(db)
-    while time.monotonic() < deadline and not (store.runs() and store.runs()[0]["n_evaluations"] >= 5):
-        assert proc.poll() is None
-        time.sleep(0.03)
+    store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5)
     run_id = store.runs()[0]["id"]
     code, out, _ = _runs(capsys, "--store", str(db), "--json")
     assert code == 0 and json.loads(out)["runs"][0]["status"] == "running"     # its writer is alive
     assert json.loads(out)["runs"][0]["writer_pid"] == proc.pid
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
+    kill(proc)
     assert f"run {run_id} in {db}" in announced and f"--resume {run_id}" in announced
 
     code, out, _ = _runs(capsys, "--store", str(db), "--json")

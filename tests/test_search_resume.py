@@ -3,10 +3,8 @@ from __future__ import annotations
 
 import json
 import os
-import signal
 import subprocess
 import sys
-import time
 
 import pytest
 import torch
@@ -15,16 +13,13 @@ from naoviz.evaluate import TableEvaluator
 from naoviz.search import resume_search, start_search
 from naoviz.store import RunStore
 
+from _cli_process import ROOT, env as _env, kill, start, wait_for_store
+
 torch.set_num_threads(1)
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
 
 
 def _cli(*args) -> list[str]:
     return [sys.executable, "-m", "naoviz.cli", "search", *args]
-
-
-def _env():
-    return {**os.environ, "PYTHONPATH": ROOT, "OMP_NUM_THREADS": "1"}
 
 
 def test_cli_search_killed_then_resumed_matches_uninterrupted(tmp_path, nb201_table):
@@ -32,22 +27,10 @@ def test_cli_search_killed_then_resumed_matches_uninterrupted(tmp_path, nb201_ta
     reference = start_search("ls", TableEvaluator(nb201_table), budget, seed, progress=False)
 
     db = tmp_path / "runs.db"
-    proc = subprocess.Popen(_cli("--algo", "ls", "--queries", str(budget), "--seed", str(seed), "--store", str(db),
-                                 "--delay", "0.1", "--no-progress", "--json"),
-                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    deadline = time.monotonic() + 60
-    store = None
-    while time.monotonic() < deadline:
-        if db.exists():
-            store = store or RunStore(db)
-            runs = store.runs()
-            if runs and runs[0]["n_evaluations"] >= 10:
-                break
-        assert proc.poll() is None, proc.stderr.read().decode()
-        time.sleep(0.03)
-    proc.send_signal(signal.SIGKILL)
-    proc.wait(timeout=10)
-    assert proc.returncode == -signal.SIGKILL
+    proc = start("search", "--algo", "ls", "--queries", str(budget), "--seed", str(seed), "--store", str(db),
+                 "--delay", "0.1", "--no-progress", "--json")
+    store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 10)
+    kill(proc)
     run_id = store.runs()[0]["id"]
     before = store.evaluations(run_id)
     assert 10 <= len(before) < budget                                  # killed mid-run
@@ -238,21 +221,10 @@ def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
     from naoviz.locks import holder
     from naoviz.store import StoreError
     db = tmp_path / "runs.db"
-    proc = subprocess.Popen(_cli("--algo", "rs", "--queries", "60", "--store", str(db), "--delay", "0.05",
-                                 "--no-progress", "--json"),
-                            env=_env(), stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    deadline = time.monotonic() + 60
-    store = run = None
-    while time.monotonic() < deadline:
-        if db.exists():
-            store = store or RunStore(db)
-            runs = store.runs()
-            if runs and holder(store.lock_path(runs[0]["id"])) == proc.pid:
-                run = runs[0]["id"]
-                break
-        assert proc.poll() is None, proc.stderr.read()
-        time.sleep(0.03)
-    assert run is not None
+    proc = start("search", "--algo", "rs", "--queries", "60", "--store", str(db), "--delay", "0.05",
+                 "--no-progress", "--json", text=True)
+    store = wait_for_store(proc, db, lambda s, runs: runs and holder(s.lock_path(runs[0]["id"])) == proc.pid)
+    run = store.runs()[0]["id"]
     with pytest.raises(StoreError, match=f"^run {run} is in use by PID {proc.pid} "):
         with store.hold_run(run):
             pass

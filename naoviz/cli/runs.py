@@ -58,10 +58,11 @@ def run(args) -> int:
         raise ValueError(f"--store: {exc}") from None
     if args.csv is not None:
         run_id = None if args.csv == "all" else args.csv
-        if run_id is not None and run_id not in {r["id"] for r in store.runs()}:
-            raise ValueError(f"--csv: no run {args.csv!r} in {path} (naoviz runs --store {args.store} lists them)")
+        try:
+            n = store.get_run(run_id)["n_evaluations"] if run_id else sum(r["n_evaluations"] for r in store.runs())
+        except KeyError:
+            raise ValueError(f"--csv: no run {args.csv!r} in {path} (naoviz runs --store {args.store} lists them)") from None
         written = store.export_csv(Path(args.out).expanduser(), run_id)
-        n = len(store.evaluations(run_id)) if run_id else sum(r["n_evaluations"] for r in store.runs())
         print(f"{written}: {n} evaluations of {'every run' if run_id is None else 'run ' + run_id}")
         return 0
     rows = []

@@ -40,11 +40,28 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
     searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
     if store is None:
         return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, None, stop)
-    run_id = store.create_run("search", run_config(algo, searcher, evaluator, budget, preset), seed)
+    return _new_run(searcher, run_config(algo, searcher, evaluator, budget, preset), evaluator, budget, seed, store,
+                    progress, on_evaluation, stop, on_start)
+
+
+def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, on_evaluation, stop,
+             on_start=None) -> SearchResult:
+    """Create the run (config ``stored``) and search it, holding its lock throughout."""
+    run_id = store.create_run("search", stored, seed)
     with store.hold_run(run_id):                  # the only writer of the new run while it runs
         if on_start is not None:
             on_start(run_id)
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, None, stop)
+
+
+def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop) -> SearchResult:
+    """Search stored run ``run_id`` again: its evaluations replayed, the rest run. One writer per run: a second
+    taker (or the run's own, still alive, first process) is refused here, before it reads what to replay, so
+    no evaluation is written twice."""
+    with store.hold_run(run_id):
+        replay = store.evaluations(run_id)
+        store.set_status(run_id, "running")
+        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
 
 
 def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *, preset: Optional[str] = None,
@@ -62,14 +79,10 @@ def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *,
     stored = run_config(algo, searcher, evaluator, budget, preset)
     runs = store.find_runs("search", stored, seed)
     if not runs:
-        return start_search(algo, evaluator, budget, seed, preset=preset, config=config, store=store,
-                            progress=progress, on_evaluation=on_evaluation, stop=stop)
+        return _new_run(searcher, stored, evaluator, budget, seed, store, progress, on_evaluation, stop)
     finished = [r for r in runs if r["status"] == "finished"]
-    run_id = (finished or runs)[-1]["id"]
-    with store.hold_run(run_id):
-        replay = store.evaluations(run_id)
-        store.set_status(run_id, "running")
-        return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
+    return _continue(searcher, evaluator, budget, seed, store, (finished or runs)[-1]["id"], progress,
+                     on_evaluation, stop)
 
 
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
@@ -88,12 +101,7 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
         evaluator.use_executor(executor)
     label = cfg.get("preset_label")
     searcher = rebuild_searcher(cfg["algo"], cfg["searcher"], label if isinstance(label, str) else None)
-    # One writer per run: a second resume (or the run's own, still alive, first process) is refused here,
-    # before it reads what to replay, so no evaluation is written twice.
-    with store.hold_run(run_id):
-        replay = store.evaluations(run_id)
-        store.set_status(run_id, "running")
-        return _run(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation, replay, stop)
+    return _continue(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation, stop)
 
 
 def _search_config(run: dict) -> dict:
