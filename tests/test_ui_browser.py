@@ -208,6 +208,8 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     try:
         first, _, _ = _open(browser, url, timeout_ms=300_000)
         second, _, _ = _open(browser, url, timeout_ms=300_000)
+        for p in (first, second):       # the element the explorer's view draws into, to see it is never replaced
+            p.evaluate("window.__explorerEl = document.querySelector('.nx-root').parentElement")
         for p in (first, second):
             p.wait_for_function("document.querySelector('.nx-root[data-ready=\\'1\\']')"
                                 " && document.querySelector('.nx-root').__nx.atlas.M === 300", timeout=300_000)
@@ -230,6 +232,9 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         assert len(models) == 1 and len(atlases) == 2                  # each built once: quick and full
         log_text = (ART / "voila-cold.log").read_text()
         assert "Traceback" not in log_text
+        # the full atlas redrew the open explorer in place; nothing re-rendered the view (as a re-parented tab would)
+        assert [p.evaluate("document.querySelector('.nx-root').parentElement === window.__explorerEl")
+                for p in (first, second)] == [True, True]
     finally:
         proc.terminate()
         proc.wait(30)

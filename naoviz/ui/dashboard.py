@@ -165,7 +165,9 @@ class Dashboard:
                 self.explorer.view = plan.method          # the map asked for, now that it exists
             self.explorer.message = (f"The full map is ready: {', '.join(atlas.maps)} maps, paths for all "
                                      f"{len(atlas.seeds):,} seeds.")
-            self.body.children = [tabs]
+            # Hidden, not removed: a shorter children list makes the page re-render the tabs, and with them the
+            # explorer, which would redraw from scratch under a visitor's pointer.
+            self.stage.layout.display = self.progress.layout.display = "none"
             self.timings["complete_s"] = time.perf_counter() - t0
 
     def _open_tab(self, change) -> None:
