@@ -241,17 +241,21 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         log.close()
     port = url.rsplit(":", 1)[1].strip("/")
     assert _processes_with(f"--port={port}") == []          # SIGTERM to `naoviz dashboard` stopped Voila too
-    assert _processes_with("naoviz.explorer_plan") == []
+    assert _processes_with("naoviz.explorer_plan", cache=cache) == []
 
 
-def _processes_with(text: str) -> list[int]:
-    """PIDs whose command line contains ``text``."""
+def _processes_with(text: str, cache: Path | None = None) -> list[int]:
+    """PIDs whose command line contains ``text`` (and, given ``cache``, whose NAOVIZ_CACHE is it: another
+    dashboard on this machine, not this test's, has the same command line)."""
     out = []
     for entry in Path("/proc").iterdir():
         if entry.name.isdigit():
             try:
-                if text.encode() in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
-                    out.append(int(entry.name))
+                if text.encode() not in (entry / "cmdline").read_bytes().replace(b"\0", b" "):
+                    continue
+                if cache is not None and f"NAOVIZ_CACHE={cache}".encode() not in (entry / "environ").read_bytes().split(b"\0"):
+                    continue
+                out.append(int(entry.name))
             except OSError:
                 continue
     return out
