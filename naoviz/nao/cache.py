@@ -25,7 +25,7 @@ DONE = "done"   # written last: a folder without it holds no complete model
 # NAOConfig fields added after models were cached and shipped, with the value at which training is exactly
 # what it was before the field existed. At that value a field stays out of the key, so the shipped digits
 # model and atlas and every model already cached keep their folder; any other value trains a new model.
-KEY_NEUTRAL = {"distance_weight": 0.0}
+KEY_NEUTRAL = {"distance_weight": 0.0, "rank_weight": 0.0}
 
 
 def config_key(config) -> dict:

@@ -53,6 +53,8 @@ class NAOConfig:
     ensemble: int = 1                 # predictor heads sharing one encoder (score = mean of heads)
     distance_weight: float = 0.0      # auxiliary loss: embedding cosine distance tracks token edit distance
                                       # (0: off; train.distance_loss, docs/search_experiments.md issue 13)
+    rank_weight: float = 0.0          # auxiliary predictor loss: pairwise logistic ranking of the targets' order
+                                      # (0: off; train.pair_rank_loss, docs/search_experiments.md issue 13)
     threads: int = 1                  # torch CPU threads while fitting: these small LSTMs gain nothing from
                                       # more, and on busy 2-core machines 2 threads ran 25x slower (model.md)
     seed: int = 0
@@ -98,6 +100,8 @@ class NAOConfig:
                 bad(name, f"must be a positive number <= {high:g}")
         if not is_number(self.distance_weight) or not 0 <= self.distance_weight <= 100:
             bad("distance_weight", "must be a number in [0, 100]")
+        if not is_number(self.rank_weight) or not 0 <= self.rank_weight <= 100:
+            bad("rank_weight", "must be a number in [0, 100]")
         if not is_number(self.weight_decay) or not 0 <= self.weight_decay <= 1:
             bad("weight_decay", "must be a number in [0, 1]")
         if self.max_steps is not None and (not is_int(self.max_steps) or not 1 <= self.max_steps <= 10_000_000):

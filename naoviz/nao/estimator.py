@@ -108,7 +108,7 @@ class NAO:
                             batch_size=cfg.batch_size, lr=cfg.lr, weight_decay=cfg.weight_decay,
                             grad_clip=cfg.grad_clip, trade_off=cfg.trade_off, seed=seed, callback=callback,
                             progress=progress, device=self.device, threads=cfg.threads,
-                            distance=cfg.distance_weight)
+                            distance=cfg.distance_weight, rank=cfg.rank_weight)
         self.history_.append(history)
         self.rounds_ += 1
         return self

@@ -46,6 +46,7 @@ def pretrain_key(space, config, n_cells: int, epochs: int, seed: int) -> str:
     cfg = pretrain_config(config, epochs, seed).to_dict()
     cfg.pop("device", None)
     cfg.pop("distance_weight", None)      # the pretraining does not use it (and old cache keys stay valid)
+    cfg.pop("rank_weight", None)          # nor this (no labels, trade_off 0)
     blob = json.dumps({"space": space_spec(space), "config": cfg, "n_cells": int(n_cells), "format": FORMAT,
                        "version": VERSION}, sort_keys=True, default=str)
     return f"{space.name}-{hashlib.sha256(blob.encode()).hexdigest()[:20]}"
@@ -149,6 +150,6 @@ def pseudo_refit(nao, archs: Sequence, values, cells: Sequence, epochs: int, wei
     history = train_epd(nao.net_, pools, targets, epochs=int(epochs), batch_size=cfg.batch_size, lr=cfg.lr,
                         weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip, trade_off=cfg.trade_off,
                         seed=seed, progress=False, device=nao.device, threads=cfg.threads, weights=weights,
-                        distance=cfg.distance_weight)
+                        distance=cfg.distance_weight, rank=cfg.rank_weight)
     nao.history_.append(history)
     return pseudo

@@ -85,11 +85,34 @@ def distance_loss(arch_emb: torch.Tensor, tokens: torch.Tensor) -> torch.Tensor:
     return (cos - edits)[off].pow(2).mean()
 
 
+RANK_TEMPERATURE = 0.1     # pair_rank_loss: a score gap of 0.1 (in [0, 1] units) costs softplus(-1)
+
+
+def pair_rank_loss(heads: torch.Tensor, targets: torch.Tensor, weights: Optional[torch.Tensor] = None) -> torch.Tensor:
+    """Pairwise logistic (RankNet) loss of every head: heads (B, K) scores in [0, 1], targets (B,), weights
+    (B,) or None -> scalar, the mean over heads and over the batch's ordered pairs (t_i > t_j) of
+    softplus(-(s_i - s_j) / RANK_TEMPERATURE), each pair weighted w_i w_j.
+
+    Why (issue 13): a search only uses the predictor's *order* of the step's candidates, and with 10-25
+    measured cells the MSE spends itself on the targets' levels. 0 when no pair is ordered (a batch of one,
+    equal targets)."""
+    better = (targets.unsqueeze(1) > targets.unsqueeze(0)).float()                     # (B, B): t_i > t_j
+    if weights is not None:
+        better = better * weights.unsqueeze(1) * weights.unsqueeze(0)
+    total = better.sum()
+    if float(total) == 0.0:
+        return heads.sum() * 0.0
+    gap = (heads.unsqueeze(1) - heads.unsqueeze(0)) / RANK_TEMPERATURE                  # (B, B, K)
+    return (F.softplus(-gap) * better.unsqueeze(-1)).sum() / (total * heads.shape[-1])
+
+
 def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off: float,
-               weights: Optional[torch.Tensor] = None, distance: float = 0.0) -> dict:
+               weights: Optional[torch.Tensor] = None, distance: float = 0.0, rank: float = 0.0) -> dict:
     """MSE of every predictor head against the targets, token NLL of the decoder, and their mix.
 
-    ``distance`` > 0 adds ``distance`` x :func:`distance_loss` (reported as ``dist``).
+    ``distance`` > 0 adds ``distance`` x :func:`distance_loss` (reported as ``dist``); ``rank`` > 0 adds
+    ``rank`` x :func:`pair_rank_loss` to the predictor's loss (weighted ``trade_off`` like the MSE; reported
+    as ``rank``).
 
     ``weights`` ``(B,)`` (optional, e.g. pseudo-labelled cells down-weighted): the predictor MSE becomes the
     weighted mean over samples; the decoder NLL stays unweighted.
@@ -110,20 +133,24 @@ def epd_losses(out: dict, tokens: torch.Tensor, targets: torch.Tensor, trade_off
         mse = mse + cost_mse
     nll = F.nll_loss(out["log_probs"].flatten(0, 1), tokens.flatten())
     loss = trade_off * mse + (1.0 - trade_off) * nll
+    logs = {"mse": mse, "nll": nll}
+    if rank > 0:
+        logs["rank"] = pair_rank_loss(out["heads"], targets, weights)
+        loss = loss + trade_off * rank * logs["rank"]
     if distance > 0:
-        dist = distance_loss(out["arch_emb"], tokens)
-        return {"loss": loss + distance * dist, "mse": mse, "nll": nll, "dist": dist}
-    return {"loss": loss, "mse": mse, "nll": nll}
+        logs["dist"] = distance_loss(out["arch_emb"], tokens)
+        loss = loss + distance * logs["dist"]
+    return {"loss": loss, **logs}
 
 
 def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epochs: int, batch_size: int,
               lr: float, weight_decay: float, grad_clip: float, trade_off: float, seed: int,
               callback: Optional[Callback] = None, progress: bool = True, device: str = "cpu",
               threads: Optional[int] = None, weights: Optional[np.ndarray] = None,
-              distance: float = 0.0) -> list[dict]:
+              distance: float = 0.0, rank: float = 0.0) -> list[dict]:
     """Train ``model`` in place on ``pools`` (n, D, L) token draws and ``targets`` (n,) in [0, 1]
     (``weights`` (n,): optional per-sample weights of the predictor loss; ``distance``: weight of the
-    embedding-distance term; see ``epd_losses``).
+    embedding-distance term; ``rank``: weight of the pairwise ranking term; see ``epd_losses``).
 
     Each epoch every arch is seen once, as one of its D equivalents picked at random. Returns the per-epoch
     logs (loss, mse, nll, seconds). A callback returning True stops training after that epoch (the caller
@@ -157,7 +184,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
                     tokens = tokens_all[b:b + batch_size]
                     idx = perm[b:b + batch_size]
                     losses = epd_losses(model(tokens), tokens, targets_t[idx], trade_off,
-                                        None if weights_t is None else weights_t[idx], distance)
+                                        None if weights_t is None else weights_t[idx], distance, rank)
                     opt.zero_grad(set_to_none=True)
                     losses["loss"].backward()
                     nn.utils.clip_grad_norm_(model.parameters(), grad_clip)

@@ -27,6 +27,7 @@ from naoviz.search.trust import TrustRegion
 
 SEED_BY = ("value", "prediction")
 PROPOSERS = ("sweep", "rank", "trust")
+INIT_DESIGNS = ("random", "kmeans")
 
 
 @dataclass
@@ -120,6 +121,10 @@ class NAOSearchConfig:
     edit_temperature: float = 0.0
     edit_mix: bool = False
     edit_blend: bool = False
+    forest_blend: bool = False
+    blend_until: int = 0
+    init_design: str = "random"
+    init_pool: int = 2000
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -137,7 +142,8 @@ class NAOSearchConfig:
                              ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
                              ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
                              ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
-                             ("edit_top", 1, 10_000)):
+                             ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
+                             ("init_pool", 2, 1_000_000)):
             check_int(self, name, lo, hi)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
@@ -145,8 +151,15 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend"):
+        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend"):
             check_bool(self, name)
+        if self.forest_blend and self.proposer != "trust":
+            raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
+        if not isinstance(self.init_design, str) or self.init_design not in INIT_DESIGNS:
+            raise ValueError(f"init_design must be one of {', '.join(INIT_DESIGNS)}, got {show(self.init_design)}")
+        if self.init_design != "random" and self.init_pool < self.n_init:
+            raise ValueError(f"init_pool must be >= n_init ({self.n_init}) for init_design {self.init_design}, "
+                             f"got {self.init_pool}")
         if self.edit_radius and self.proposer != "trust":
             raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
         if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:
@@ -223,7 +236,14 @@ class NAOSearch(Searcher):
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured
         if cfg.pseudo_cells and hw.cost_columns(ctx):
             raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
-        pool = ctx.random_new(rng, cfg.n_init)
+        if cfg.init_design == "kmeans":         # space-filling pool in the unsupervised embedding
+            from naoviz.search import design
+            cells, epochs = ((cfg.pretrain_cells, cfg.pretrain_epochs) if cfg.pretrain_cells
+                             else (design.DESIGN_CELLS, design.DESIGN_EPOCHS))
+            pool = design.kmeans_design(ctx, self.model_config(0), cfg.n_init, cfg.init_pool, rng, cells, epochs,
+                                        cfg.pretrain_seed)
+        else:
+            pool = ctx.random_new(rng, cfg.n_init)
         ctx.evaluate([(a, "random") for a in pool])
         nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
         if cfg.pretrain_cells:                  # encoder + decoder from the cached unsupervised pretraining
@@ -334,7 +354,14 @@ class NAOSearch(Searcher):
     def _order(self, ctx: SearchContext, gens: list) -> list:
         """The trust step's new decodes (every chunk's) in the order they are queried: best acquisition
         (``score_decoded``) first, ties in proposal order. One place to rank the step's candidates, so that
-        bench/step_diagnosis.py can rank the same candidates another way (a forest, the table's own value)."""
+        bench/step_diagnosis.py can rank the same candidates another way (a forest, the table's own value).
+        With ``forest_blend`` (while fewer than ``blend_until`` cells are measured; 0: always) the order is
+        the mean of two ranks, the acquisition's and a random forest's on the measured cells
+        (``naoviz.search.blend``)."""
+        cfg = self.config
+        if cfg.forest_blend and gens and (not cfg.blend_until or len(ctx.history) < cfg.blend_until):
+            from naoviz.search.blend import forest_blend_order
+            return forest_blend_order(ctx, gens)
         return sorted(gens, key=lambda g: -g.score_decoded)
 
     def _judge(self, ctx: SearchContext) -> None:
