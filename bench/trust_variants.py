@@ -53,12 +53,13 @@ cpu_mean = (time.process_time() - c0) / len(seeds)
 a = list(s["algos"].values())[0]
 at, first, n = a["at"], a["queries_to_optimum"], len(seeds)
 to_opt = float(np.mean([100 if q is None else q for q in first]))
+mean3 = float(np.mean([at[q]["mean"] for q in ("25", "50", "100")]))   # what a preset is chosen by (docs/search.md)
 print(f"ROW {name} {json.dumps(over)} | {at['25']['mean']:.3f} / {at['50']['mean']:.3f} / {at['100']['mean']:.3f} | "
       f"optimum by 50 {round(at['50']['optimum_frac'] * n)} / by 100 {round(a['optimum_frac'] * n)} | "
       f"to optimum {to_opt:.1f} | decoded {a['decoded_final_share']:.1f} | random {a['queries']['random']:.1f} | "
-      f"cpu {np.mean(per):.1f} (max {max(per):.1f})", flush=True)
+      f"cpu {np.mean(per):.1f} (max {max(per):.1f}) | mean of the three {mean3:.3f}", flush=True)
 print(json.dumps(dict(
     name=name, over=over, at25=at["25"]["mean"], at50=at["50"]["mean"], at100=at["100"]["mean"],
     opt50=sum(q is not None and q <= 50 for q in first), opt64=sum(q is not None and q <= 64 for q in first),
     opt100=a["reached_optimum"], to_opt=to_opt, dec=a["decoded_final_share"], rand=a["queries"]["random"],
-    cpu=cpu_mean, per_seed=[r["at"] for r in a["runs"]], first=first)))
+    cpu=cpu_mean, mean3=mean3, per_seed=[r["at"] for r in a["runs"]], first=first)))

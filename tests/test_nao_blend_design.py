@@ -68,10 +68,10 @@ def test_options_are_checked(field, value):
         NAOSearchConfig(forest_blend=True)                                     # the sweep has no candidate order
 
 
-def test_off_by_default_in_every_preset():
-    for values in PRESETS.values():
+def test_off_by_default_in_every_preset_but_kmeans():
+    for name, values in PRESETS.items():
         cfg = NAOSearchConfig(**values)
-        assert not cfg.forest_blend and cfg.init_design == "random"
+        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default") else "random")
 
 
 def test_searches_with_the_options_are_seeded(nb201_table, tmp_path, monkeypatch):

@@ -1,4 +1,4 @@
-"""NAO's ``default`` preset: the ``thompson`` recipe, except under budgets (--constraint / --objectives), where
+"""NAO's ``default`` preset: the ``kmeans`` recipe (``thompson`` from a space-filling initial pool), except under budgets (--constraint / --objectives), where
 it runs the ``sweep`` recipe every constrained and Pareto figure was measured with (issue 13, 14); which one
 ran is shown to the user and stored, so a resume reproduces it."""
 from __future__ import annotations
@@ -27,7 +27,7 @@ def budget_ev(nb201_table):
 
 
 def test_recipe_is_the_one_place_that_maps_default():
-    assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == PRESETS["thompson"]
+    assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == PRESETS["kmeans"]
     assert recipe("default", budgets=True) == recipe(None, budgets=True) == "sweep" and PRESETS["sweep"] == {}
     for name in PRESETS:                          # every other preset runs as asked, with budgets or without
         if name != "default":
@@ -36,14 +36,15 @@ def test_recipe_is_the_one_place_that_maps_default():
     assert describe("thompson", "constraints") == "thompson" and describe(None) == "default"
 
 
-def test_default_unconstrained_runs_thompson(nb201_table):
+def test_default_unconstrained_runs_kmeans(nb201_table):
     ev = TableEvaluator(nb201_table)
     dflt = start_search("nao", ev, 20, 3, preset="default", config=TINY, progress=False)
-    thom = start_search("nao", ev, 20, 3, preset="thompson", config=TINY, progress=False)
+    thom = start_search("nao", ev, 20, 3, preset="kmeans", config=TINY, progress=False)
     bare = make_searcher("nao", config=TINY).run(ev, 20, 3, progress=False)   # no preset: default
     assert _archs(dflt) == _archs(thom) == _archs(bare)
     assert dflt.config == thom.config and dflt.config["proposer"] == "trust" and dflt.config["thompson"]
-    assert dflt.preset == bare.preset == "default" and thom.preset == "thompson"
+    assert dflt.config["init_design"] == "kmeans"
+    assert dflt.preset == bare.preset == "default" and thom.preset == "kmeans"
 
 
 def test_default_under_a_constraint_runs_the_sweep(budget_ev):

@@ -16,7 +16,7 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
-NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "semi_thompson",
+NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "semi_thompson",
                "semi_edit")
 
 
@@ -57,7 +57,7 @@ def add_parser(sub) -> None:
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
-                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default, the thompson "
+                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default, the kmeans "
                         "recipe; with --constraint or --objectives, default runs the sweep recipe; docs/search.md, "
                         "\"Which NAO preset?\")")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),

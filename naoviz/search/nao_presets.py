@@ -3,7 +3,7 @@
 preset?"). Plain data: ``naoviz/cli/search.py`` spells the same names (a test keeps them equal).
 
 :func:`recipe` is the one place that says which preset runs when one is asked for: ``default`` (or none) is
-the ``thompson`` recipe, except under budgets (``--constraint`` / ``--objectives``), where it is ``sweep``,
+the ``kmeans`` recipe (``thompson`` from a space-filling initial pool), except under budgets (``--constraint`` / ``--objectives``), where it is ``sweep``,
 the recipe every constrained and Pareto figure (issue 14) was measured with."""
 from __future__ import annotations
 
@@ -15,11 +15,11 @@ from typing import Optional
 # budgets). "fast": `sweep` with fewer epochs (the dashboard's Search tab opened on it until 2026-12-04). "step": the gradient step alone,
 # ranked (docs/search_experiments.md, "Step proposals"). "trust": the step in per-seed trust regions with sampled decodes
 # (docs/search_experiments.md, "Trust regions and sampled decodes"). "default": the best measured on the tuning seeds
-# (CIFAR-10 seeds 0-9), `thompson`.
+# (CIFAR-10 seeds 0-9), `kmeans`.
 PRESETS: dict[str, dict] = {
     "paper": dict(model_preset="paper", epochs=1000, warm_epochs=100, n_init=40, top_k=10, seed_by="value",
                   n_new=20, max_eta=100.0, n_mutations=0),
-    "default": {},                  # set below: thompson's fields
+    "default": {},                  # set below: kmeans' fields
     "sweep": {},
     "fast": dict(epochs=50, warm_epochs=15),
     # NAO without the mutation fallback (issue 13): every model-guided query is a ranked step proposal.
@@ -35,14 +35,19 @@ PRESETS: dict[str, dict] = {
                      eta_init=8.0, eta_step=1.0, max_eta=256.0, n_etas=4, draws=8, noise=0.0, temperature=2.0,
                      thompson=True, model={"ensemble": 5}),
 }
-# `default` = `thompson`: of the presets measured on the tuning seeds its mean incumbent over 25 / 50 / 100
-# queries is the best (94.052 / 94.324 / 94.373; docs/search.md "Which NAO preset?").
-PRESETS["default"] = dict(PRESETS["thompson"], model=dict(PRESETS["thompson"]["model"]))
 # ``trust`` trained on unlabelled cells too (issue 13, SemiNAS direction; docs/search_experiments.md "Unlabelled cells"):
 # the encoder-decoder pretrained to reconstruct 2000 cells (10 epochs, cached), and 200 pseudo-labelled cells
 # (weight 0.5, 5 epochs) after every fit.
 PRESETS["semi"] = dict(PRESETS["trust"], pretrain_cells=2000, pretrain_epochs=10, pretrain_seed=0,
                        pseudo_cells=200, pseudo_epochs=5, pseudo_weight=0.5, pseudo_until=0)
+# ``thompson`` started from a space-filling pool: the 10 initial cells are the ones nearest to k-means centres of
+# 2000 random cells in the encoder pretrained on unlabelled cells
+# (docs/search_experiments.md "Three early-game directions").
+PRESETS["kmeans"] = dict(PRESETS["thompson"], init_design="kmeans", model=dict(PRESETS["thompson"]["model"]))
+# `default` = `kmeans` (since 2026-12-05): of the presets measured on the tuning seeds its mean incumbent over
+# 25 / 50 / 100 queries is the best (94.177 / 94.333 / 94.372, mean 94.294; `thompson` 94.250; docs/search.md
+# "Which NAO preset?").
+PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]))
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder
@@ -56,7 +61,7 @@ UNDER_BUDGETS = {"default": "sweep"}
 
 def recipe(preset: Optional[str], budgets: bool = False) -> str:
     """The preset whose fields run when ``preset`` is asked for (None: ``default``), with or without
-    ``budgets`` (constraints or cost objectives): ``default`` -> ``thompson``'s fields, or ``sweep`` under
+    ``budgets`` (constraints or cost objectives): ``default`` -> ``kmeans``' fields, or ``sweep`` under
     budgets; every other name runs as asked (``--preset thompson --constraint ...`` runs ``thompson``)."""
     name = "default" if preset is None else preset
     return UNDER_BUDGETS.get(name, name) if budgets and isinstance(name, str) else name

@@ -104,7 +104,7 @@ class SearchPanel:
         self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="first seed", layout=small)
         self.seeds = W.BoundedIntText(value=1, min=1, max=MAX_SEEDS, description="seeds", layout=small)
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
-        # (`thompson`) propose every model-guided query by a step, so the query table's source column shows
+        # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the query table's source column shows
         # what the step did without mutations (docs/search.md, presets)
         self.preset = W.Dropdown(options=list(PRESETS), value=nao_preset, description="NAO preset",
                                  layout=W.Layout(width="220px"))
