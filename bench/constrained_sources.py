@@ -2,11 +2,16 @@
 random) the number of queries after the initial pool, their feasible share and the share at the budget's
 edge (true cost within ``--edge`` of the bound, below or above it); per run the best feasible test
 accuracy at 50 / 100 queries and the incumbent's cost, source and query; with ``--margins`` the calibrated margin (log units)
-NAO's feasibility checks used after 10, 20, ... evaluations.
+NAO's feasibility checks used after 10, 20, ... evaluations; with ``--front`` the hypervolume at 50 / 100
+queries (as ``naoviz compare`` computes it) and where the front is thin: the best test accuracy of a feasible
+query costing at most x times the bound, for x = 0.1 ... 1 (mean over runs; the reference's report where
+none is that cheap), and the hypervolume's share from each slice of cost between two such x (the area under
+that staircase above the reference; the slices sum to the hypervolume).
 
     python bench/constrained_sources.py --column cifar10_params_M --percentile 50 --algo nao --seeds 5 --margins
     python bench/constrained_sources.py --column latency_titan_rtx_1 --percentile 25 --hw ADAPT=None   # a variant
     python bench/constrained_sources.py --percentile 50 --seeds 10 --first-seed 10   # seeds 10-19 (diagnosis only)
+    python bench/constrained_sources.py --column latency_pixel3 --percentile 50 --seeds 10 --algo ls --front
 """
 from __future__ import annotations
 
@@ -30,6 +35,7 @@ def main(argv=None) -> int:
     ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--edge", type=float, default=0.05, help="relative distance to the bound that counts as the edge")
     ap.add_argument("--margins", action="store_true")
+    ap.add_argument("--front", action="store_true", help="hypervolume at 50 / 100 and the front's staircase")
     ap.add_argument("--lagrangian", default=None, metavar="RHO,LAM0",
                     help="NAO's constrained step with this dual step size and initial multiplier (default 20,1)")
     ap.add_argument("--hw", action="append", default=[], metavar="NAME=VALUE",
@@ -86,6 +92,10 @@ def main(argv=None) -> int:
     per = defaultdict(lambda: [0, 0, 0])
     best = {50: [], 100: []}
     inc_from = defaultdict(int)            # where the final incumbents came from
+    fracs = np.asarray([0.05, 0.1, 0.15, 0.2, 0.3, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.0])
+    hv = {50: [], 100: []}
+    stair = {50: [], 100: []}              # per run: best feasible report with cost <= x * bound, x in fracs
+    area = {50: [], 100: []}               # per run: hypervolume up to cost x * bound, x in fracs
     print(f"# {c} (p{args.percentile:g}), {args.algo}, seeds {args.first_seed}-{args.first_seed + args.seeds - 1}")
     for s in range(args.first_seed, args.first_seed + args.seeds):
         margins.clear()
@@ -97,6 +107,21 @@ def main(argv=None) -> int:
             a[0] += 1
             a[1] += bool(r.feasible)
             a[2] += abs(r.metrics[args.column] / c.bound - 1.0) <= args.edge
+        if args.front:
+            from naoviz.experiments.constrained import hv_space, run_stats
+            from naoviz.search.pareto import hypervolume
+            st = run_stats(ev, res, [50, 100], None)
+            cols, maxi, ref = hv_space(ev)             # (report, column), reference (worst report, bound)
+            floor = ref[0]                             # the reference's report: where no query is that cheap
+            rep = ev.report
+            for k in hv:
+                hv[k].append(st["hypervolume"][str(k)])
+                recs = [r for r in res.history[:k] if r.feasible]
+                cost = np.asarray([r.metrics[args.column] for r in recs], dtype=float)
+                acc = np.asarray([r.metrics[rep] for r in recs], dtype=float)
+                stair[k].append([acc[cost <= x * c.bound].max(initial=floor) for x in fracs])
+                pts = np.stack([acc, cost], axis=1) if len(recs) else np.zeros((0, 2))
+                area[k].append([hypervolume(pts, [floor, x * c.bound], maxi) for x in fracs])
         inc = res.incumbent()
         at = next(i for i, r in enumerate(res.history) if r is inc or r.arch == inc.arch)
         inc_from[inc.source] += 1
@@ -111,6 +136,14 @@ def main(argv=None) -> int:
         print(f"{src:9s} queries {n:4d}  feasible {100 * f / n:3.0f} %  at the edge {100 * e / n:3.0f} %")
     print("incumbents from " + ", ".join(f"{k} {v}" for k, v in sorted(inc_from.items())))
     print(f"mean best feasible @50 {np.mean(best[50]):.3f}  @100 {np.mean(best[100]):.3f}")
+    if args.front:
+        for k in hv:
+            row = np.mean(np.asarray(stair[k], dtype=float), axis=0)
+            part = np.diff(np.mean(np.asarray(area[k], dtype=float), axis=0), prepend=0.0)
+            print(f"hypervolume @{k} {np.mean(hv[k]):.3f}; best {ev.report} with cost <= x * bound: "
+                  + " ".join(f"{x:g}:{v:.2f}" for x, v in zip(fracs, row)))
+            print("  its slices (area up to x from the previous x): "
+                  + " ".join(f"{x:g}:{v:.2f}" for x, v in zip(fracs, part)))
     return 0
 
 

@@ -21,6 +21,7 @@ from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_bool, check_float, check_int
 from naoviz.search.early import near_first, scheduled_temperature
+from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_presets import PRESETS, budgets_of
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
@@ -67,6 +68,9 @@ class NAOSearchConfig:
         each moved point proposes the ``edit_top`` cells within the seed's radius most likely under the decoder.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
         by NAO's predictor, per round.
+    front_mutations: under an upper constraint, this many of the ``n_mutations`` are one-edit neighbours of
+        the feasible front member with the widest gap to the next dearer one, predicted cheaper than that one
+        (``naoviz.search.front_gaps``; for the front's hypervolume; 0: off).
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
         0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
@@ -92,6 +96,7 @@ class NAOSearchConfig:
     eta_step: float = 1.0
     n_mutations: int = 5
     mutation_parents: int = 1
+    front_mutations: int = 0
     proposer: str = "sweep"
     n_etas: int = 12
     kappa: float = 0.0
@@ -145,6 +150,7 @@ class NAOSearchConfig:
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
                              ("init_pool", 2, 1_000_000)):
             check_int(self, name, lo, hi)
+        check_int(self, "front_mutations", 0, self.n_mutations)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
         if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
@@ -299,8 +305,10 @@ class NAOSearch(Searcher):
                 cands.append((g.arch, "decoder"))
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new})
-        picks = ranked_mutations(ctx, hw.ranker(ctx, nao, self._costs), cfg.n_mutations,
-                                 parents=cfg.mutation_parents, exclude=[a for a, _ in cands])
+        rank = hw.ranker(ctx, nao, self._costs)
+        front = front_mutations(ctx, rank, self._costs, cfg.front_mutations, exclude=[a for a, _ in cands])
+        picks = front + ranked_mutations(ctx, rank, cfg.n_mutations - len(front), parents=cfg.mutation_parents,
+                                         exclude=[a for a, _ in cands] + front)
         if picks:
             for arch, score in zip(picks, nao.score(picks)):
                 cands.append((arch, "mutation"))
