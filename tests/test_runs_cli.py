@@ -77,7 +77,10 @@ def test_csv_export_of_one_run_and_of_all(tmp_path, capsys):
     code, out, _ = _runs(capsys, "--store", str(store.path), "--csv", "all", "--out", str(tmp_path / "all.csv"))
     assert code == 0 and len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 19
     for argv, option in ((["--csv", "nope", "--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all"], "--out"),
-                         (["--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all", "--out", str(tmp_path)], "--out")):
+                         (["--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all", "--out", str(tmp_path)], "--out"),
+                         (["--csv", "all", "--out", str(store.path)], "--out"),         # the store itself: not overwritten
+                         (["--csv", "all", "--out", f"{store.path}-wal"], "--out")):
         code, _, err = _runs(capsys, "--store", str(store.path), *argv)
         assert code == 2 and err.startswith(f"naoviz runs: error: {option}"), err
     assert not (tmp_path / "x.csv").exists()
+    assert len(RunStore(store.path).runs()) == 2                                      # still a store, every run in it

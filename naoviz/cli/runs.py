@@ -51,7 +51,10 @@ def run(args) -> int:
         raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
     if args.out is not None:
-        writable_file(args.out, "--out")
+        out = writable_file(args.out, "--out").resolve()
+        if out in {path.resolve().with_name(path.resolve().name + end) for end in ("", "-wal", "-shm", "-journal")}:
+            raise ValueError(f"--out: {args.out} is the run store {'itself' if out == path.resolve() else 'journal'}; "
+                             "the CSV would overwrite it (give another file)")
     try:
         store = RunStore(path)
     except ValueError as exc:
