@@ -5,7 +5,7 @@ more (docs/store.md, "Run locks"), so this command shows it as "interrupted" wit
 """
 from __future__ import annotations
 
-from naoviz.cli.common import emit_json, nonempty, path_arg, writable_file
+from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, writable_file
 from naoviz.cli.train_evaluator import label
 
 
@@ -51,10 +51,8 @@ def run(args) -> int:
         raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
     if args.out is not None:
-        out = writable_file(args.out, "--out").resolve()
-        if out in {path.resolve().with_name(path.resolve().name + end) for end in ("", "-wal", "-shm", "-journal")}:
-            raise ValueError(f"--out: {args.out} is the run store {'itself' if out == path.resolve() else 'journal'}; "
-                             "the CSV would overwrite it (give another file)")
+        writable_file(args.out, "--out")
+        not_the_store(args.out, path)
     try:
         store = RunStore(path)
     except ValueError as exc:
