@@ -4,7 +4,7 @@ from __future__ import annotations
 import json
 import sys
 
-from naoviz.cli.common import (MAX_SEED, emit_json, float_in, int_in, json_value, max_workers, nonempty,
+from naoviz.cli.common import (MAX_SEED, cut, emit_json, float_in, int_in, json_value, max_workers, nonempty,
                                option_error, path_arg, show, workers_in, writable_dir, writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
@@ -358,6 +358,8 @@ def run_compare(args) -> int:
     if args.out:
         writable_dir(args.out, "--out")
     store = _open_store(args.store) if args.store else None
+    if store is not None:               # the line a Ctrl-C prints (naoviz.cli.main)
+        args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them"
     if any(a == "nao" for a, _ in algos):
         _one_torch_thread()
     check_options(args)
