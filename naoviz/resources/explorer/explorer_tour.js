@@ -41,4 +41,5 @@ function showTour(root, stage, onStage) {
     pop.style.top = `${Math.max(0, r.bottom - R.top + 6)}px`;
     pop.style.left = `${Math.max(0, Math.min(r.left - R.left, R.width - Math.min(340, R.width)))}px`;
   }
+  pop.scrollIntoView?.({ block: "nearest" });   // a card under a low element (the chart at 1024x768) is not off screen
 }
