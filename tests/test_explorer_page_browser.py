@@ -102,6 +102,11 @@ def test_arrow_keys_and_slider_move_the_decoded_cell_and_chart_with_no_request(b
     assert _state(page)["eta"] == k
     assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, k]]
     assert page.get_attribute(".nx-marker-line", "x1") != before_x
+    page.keyboard.press("End")                                          # End and Home: the path's two ends
+    assert _state(page)["eta"] == len(atlas.etas) - 1
+    page.keyboard.press("Home")
+    assert _state(page)["eta"] == 0
+    page.keyboard.press("ArrowRight")
     page.fill(".nx-slider", "0")                                        # the slider: back to eta 0
     assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, 0]]
     assert len(requests) == n_requests and not errors

@@ -321,6 +321,7 @@ async function mount(model, el, stale = () => false) {
   root.addEventListener("keydown", (ev) => {
     if (ev.target.matches("input, select, textarea")) return;
     if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") { ev.preventDefault(); setEta(S.eta + (ev.key === "ArrowRight" ? 1 : -1)); }
+    if (ev.key === "Home" || ev.key === "End") { ev.preventDefault(); setEta(ev.key === "Home" ? 0 : E - 1); }   // as a slider does
     if (ev.key === "Escape") { if (S.drag) { S.drag = null; overlay(); } else if (S.selection.length) selectRows([]); }
   });
   for (const b of root.querySelectorAll(".nx-tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
