@@ -86,6 +86,13 @@ def test_the_page_draws_the_map_offline(browser, page_file, atlas):
     keys = page.locator(".nx-keys span")                                  # each chart key says what it plots
     assert keys.count() == 3 and "sigmoid" in keys.nth(0).get_attribute("title")
     assert all(keys.nth(k).get_attribute("title") for k in range(3))
+    # the colour range is the 5th..99th percentile, so failed cells (~10 %) do not wash the rest into one colour;
+    # the legend's ends say when values lie beyond them
+    v = np.sort(atlas.columns[atlas.metric][np.isfinite(atlas.columns[atlas.metric])])
+    lo, hi = v[int(len(v) * 0.05)], v[min(len(v) - 1, int(len(v) * 0.99))]
+    low, high = page.eval_on_selector_all(".nx-legend > span:not(.nx-ramp)", "es => es.map(e => e.textContent)")
+    assert low == f"{atlas.metric} {'≤ ' if v[0] < lo else ''}{lo:.2f}" and high == f"{'≥ ' if v[-1] > hi else ''}{hi:.2f}"
+    assert v[0] < lo                                   # the digits table has failed cells: the mark is shown
     page.close()
 
 

@@ -78,11 +78,11 @@ async function mount(model, el, stale = () => false) {
     const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth), hgt = Math.round(Math.min(w * 0.75, 640));
     $(".nx-map").style.height = `${hgt}px`;
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
-    const v = colorValues(), [lo, hi] = range(v);
+    const v = colorValues(), [lo, hi, below, above] = range(v);
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
-    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${fmt(lo)}` }),
+    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmt(lo)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
-      h("span", { text: fmt(hi) }));
+      h("span", { text: `${above ? "≥ " : ""}${fmt(hi)}` }));
     overlay();
   }
   function pathXY(e) {                    // map position of the moved point at eta index e
