@@ -24,8 +24,8 @@ from pathlib import Path
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
-def cases(tmp: Path) -> list[list[str]]:
-    """(args) lists, each bad in exactly one way."""
+def cases(tmp: Path, good_store: Path) -> list[list[str]]:
+    """(args) lists, each bad in exactly one way. ``good_store``: a run store holding one finished run."""
     afile = tmp / "a_file"
     afile.write_text("x")
     text_store = tmp / "text.db"
@@ -75,6 +75,11 @@ def cases(tmp: Path) -> list[list[str]]:
             [*c, "--algos", "rs", "--local-cluster", "-1"], [*c, "--algos", "rs", "--delay", "nan"]]
     out += [["runs"], ["runs", "--store", str(tmp)], ["runs", "--store", str(tmp / "missing.db")],
             ["runs", "--store", str(text_store)], ["runs", "--store", str(foreign)]]
+    g = ["runs", "--store", str(good_store)]
+    out += [[*g, "--csv", "nope", "--out", str(tmp / "x.csv")], [*g, "--csv", "all"], [*g, "--out", str(tmp / "x.csv")],
+            [*g, "--csv", "all", "--out", str(tmp)], [*g, "--csv", "all", "--out", str(afile / "x.csv")],
+            [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
+            [*c, "--algos", "rs", "--store", str(afile / "c.db")]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
@@ -93,7 +98,7 @@ def cases(tmp: Path) -> list[list[str]]:
     b = ["build-table", "--store", str(tmp / "b.db"), "--archs", "2", "--epochs", "1", "--data", "synthetic"]
     out += [[*b, "--lr", "nan"], [*b, "--lr", "0"], [*b, "--epochs", "0"], [*b, "--archs", "0"],
             [*b, "--archs", "some"], [*b, "--archs", "7000"], [*b, "--channels", "-2"], [*b, "--workers", "-1"],
-            [*b, "--out", str(afile / "t.csv")], [*b, "--out", str(tmp)],
+            [*b, "--out", str(afile / "t.csv")], [*b, "--out", str(tmp)], [*b, "--out", str(tmp / "b.db")],
             ["build-table", "--store", "", "--archs", "2"], ["build-table", "--store", str(text_store), "--archs", "2"]]
     out += [["data", "show", "--dir", str(afile)], ["data", "import", str(tmp / "missing")],
             ["data", "import", str(afile)], ["data", "download", "nope"],
@@ -131,7 +136,14 @@ def main() -> int:
         counts: dict = {}
         bad: list = []
         start = time.perf_counter()
-        all_cases = cases(tmp)
+        good = tmp / "good.db"              # a real store for the `naoviz runs --csv` cases
+        made = subprocess.run([args.naoviz, "search", "--space", "nb201-digits", "--algo", "rs", "--queries", "3",
+                               "--store", str(good), "--no-progress"], capture_output=True, text=True, cwd=tmp,
+                              env=env, timeout=args.timeout, stdin=subprocess.DEVNULL)
+        if made.returncode != 0:
+            print(f"cannot make the run store the runs cases read: {made.stderr.strip()[-300:]}", file=sys.stderr)
+            return 1
+        all_cases = cases(tmp, good)
         for argv in all_cases:
             try:
                 proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,

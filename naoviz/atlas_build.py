@@ -200,6 +200,19 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     t0 = time.perf_counter()
     all_reps = np.flatnonzero(class_of == np.arange(len(all_archs)))
     maps_out, path_maps = {}, {}
+    flat = moved.reshape(-1, moved.shape[-1])                                    # (M*E, H) moved points
+    chunk, placed, to_place = 8192, 0, len(flat) * len(projectors)
+    report("placing", 0, to_place)
+
+    def place(proj):                       # the moved points on one map, chunk by chunk (reported: on UMAP
+        nonlocal placed                    # this is most of a full build, ~80 s of ~125 s on 2 cores)
+        out = []
+        for lo in range(0, len(flat), chunk):
+            out.append(proj.transform_many(flat[lo:lo + chunk]))
+            placed += len(out[-1])
+            report("placing", placed, to_place)
+        return np.concatenate(out) if out else np.zeros((0, 2))
+
     for name, proj in projectors.items():
         xy = np.zeros((len(all_archs), 2))
         xy[reps] = proj.embedding_
@@ -207,8 +220,7 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
         if len(extra):
             xy[extra] = proj.transform_many(emb[extra])
         maps_out[name] = xy[class_of].astype(np.float32)                         # every cell on its class's point
-        path_maps[name] = proj.transform_many(moved.reshape(-1, moved.shape[-1])).reshape(M, E, 2).astype(np.float32) \
-            if M else np.zeros((0, E, 2), dtype=np.float32)
+        path_maps[name] = place(proj).reshape(M, E, 2).astype(np.float32) if M else np.zeros((0, E, 2), dtype=np.float32)
     timed("path_maps")
 
     t0 = time.perf_counter()

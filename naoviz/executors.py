@@ -130,8 +130,11 @@ class Executors:
                                              host="127.0.0.1", dashboard_address="127.0.0.1:0")
                 # One spec per worker: its nanny's env (kept when the nanny restarts a dead worker).
                 spec = self._cluster.new_spec
+                # preload (dask_setup below): Ctrl-C at a terminal signals the whole process group; the
+                # workers leave it to this process, which closes them, instead of each printing a traceback
                 self._cluster.worker_spec.update(
-                    {i: {"cls": spec["cls"], "options": {**spec["options"], "env": env}} for i, env in enumerate(envs)})
+                    {i: {"cls": spec["cls"], "options": {**spec["options"], "env": env, "preload": [__name__]}}
+                     for i, env in enumerate(envs)})
                 self._cluster.scale(len(envs))
                 self._client = Client(self._cluster)
                 # The nannies start asynchronously and read pre-spawn-environ then: wait inside this block.
@@ -151,9 +154,32 @@ class Executors:
     def client(self):
         return self._client
 
-    def __exit__(self, *exc) -> None:
+    def __exit__(self, exc_type=None, *exc) -> None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and self._client is not None:
+            _quiet_dask_logs()
         if self._client is not None:
             self._client.close()
         if self._cluster is not None:
             self._cluster.close()
         self._client = self._cluster = None
+
+
+def _quiet_dask_logs() -> None:
+    """Ctrl-C: closing the client cancels the evaluations in flight, and Dask and tornado log each cancelled
+    gather as an error with its traceback (50 lines before ``naoviz compare: interrupted``). The user stopped
+    the work on purpose, so in this process those loggers say nothing more."""
+    import logging
+    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado",
+                 "tornado.application", "asyncio"):
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+def dask_setup(worker=None) -> None:
+    """Dask preload hook, run in each local worker process as it starts (``preload=["naoviz.executors"]``):
+    the worker ignores SIGINT. A Ctrl-C at a terminal reaches the whole process group; the naoviz process then
+    closes the cluster (:class:`Executors`), and the workers would otherwise each print a KeyboardInterrupt
+    traceback first."""
+    import signal
+    import threading
+    if threading.current_thread() is threading.main_thread():
+        signal.signal(signal.SIGINT, signal.SIG_IGN)

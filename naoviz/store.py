@@ -23,7 +23,7 @@ from typing import Any, Iterator, Optional, Union
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
 from naoviz.store_checks import INT64_MAX, StoreError, check_int, check_place, check_schema  # noqa: F401
 
-STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag; resumable
+STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
 SCHEMA_VERSION = 1
 BUSY_TIMEOUT_MS = 60_000
 

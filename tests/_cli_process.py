@@ -15,10 +15,17 @@ from naoviz.store import RunStore
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 
+def _default_sigint() -> None:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
 def start(*args: str, **popen) -> subprocess.Popen:
-    """``python -m naoviz.cli ARGS`` with this checkout on the path and torch on one thread."""
+    """``python -m naoviz.cli ARGS`` with this checkout on the path and torch on one thread. SIGINT is set back
+    to its default in the child, so Python turns a Ctrl-C into KeyboardInterrupt there even when the tests run
+    as a background job (which starts with SIGINT ignored, and an ignored signal stays ignored across exec)."""
     popen.setdefault("stdout", subprocess.DEVNULL)
     popen.setdefault("stderr", subprocess.PIPE)
+    popen.setdefault("preexec_fn", _default_sigint)
     return subprocess.Popen([sys.executable, "-m", "naoviz.cli", *args], env=env(), **popen)
 
 

@@ -81,7 +81,10 @@ def test_atlas_contents_on_nb201(nb201_atlas, nb201_table):
     assert (np.diff(atlas.neighbour_dist, axis=1) >= 0).all()
     np.testing.assert_allclose(atlas.columns["valid_acc"], nb201_table.metric("valid_acc"), rtol=1e-6)
     assert {"test_acc", "cifar10_params_M"} <= set(atlas.columns)
-    assert {s for s, _, _ in stages} >= {"embed", "map:pca", "paths", "neighbours"}
+    assert {s for s, _, _ in stages} >= {"embed", "map:pca", "paths", "placing", "neighbours"}
+    placing = [(done, total) for s, done, total in stages if s == "placing"]   # the moved points, map by map
+    assert placing[0][0] == 0 and placing[-1] == (atlas.path_maps["pca"].size // 2 * len(atlas.maps),) * 2
+    assert all(b[0] >= a[0] for a, b in zip(placing, placing[1:]))
 
 
 def test_same_seed_same_arrays_and_round_trip(nb201_model, tmp_path):

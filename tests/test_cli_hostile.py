@@ -263,7 +263,8 @@ def build_cases(p) -> list[tuple[list[str], str]]:
         (base + ["--store", p["folder"]], "--store"), (base + ["--store", p["under_file"]], "--store"),
         (base + ["--store", p["file"]], "--store"),
         (base + ["--out", p["folder"]], "--out"), (base + ["--out", p["under_file"]], "--out"),
-        (base + ["--out", ""], "--out"), (base + ["--scheduler", "x"], "--scheduler"),
+        (base + ["--out", ""], "--out"), (base + ["--out", p["store"]], "--out"),     # the store: not overwritten
+        (base + ["--scheduler", "x"], "--scheduler"),
         (base + ["--scheduler", "tcp://127.0.0.1:1", "--workers", "2"], "--scheduler"),
         (base + ["--workers", "-1"], "--workers"), (base + ["--workers", "many"], "--workers"),
         (base + ["--scheduler", "tcp://127.0.0.1:1", "--workers", "auto"], "--scheduler"),

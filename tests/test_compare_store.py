@@ -1,8 +1,10 @@
 """``naoviz compare --store``: every run stored; the same command run again takes the stored runs up, so a
-comparison killed part way (SIGKILL) finishes with the same numbers, losing and repeating no evaluation."""
+comparison killed part way (SIGKILL) or stopped by Ctrl-C (SIGINT) finishes with the same numbers, losing and
+repeating no evaluation."""
 from __future__ import annotations
 
 import json
+import signal
 import subprocess
 import sys
 
@@ -70,3 +72,26 @@ def test_compare_rerun_on_a_finished_store_replays_every_run(tmp_path):
     third = compare(evaluator, [("ls", None)], 25, [0], store=store)
     assert third["algos"]["ls"]["runs"][0]["replayed"] == 0
     assert len(store.runs()) == 3
+
+
+def test_compare_interrupted_by_ctrl_c_says_so_in_one_line_and_the_rerun_resumes(tmp_path):
+    """Ctrl-C (SIGINT) mid-run: one line naming the store and how to resume, exit status 130, the run it was
+    inside marked "stopped" with its evaluations kept; the same command then finishes every run."""
+    db = tmp_path / "cmp.db"
+    args = _compare_args(db, "--delay", "0.05")
+    proc = start(*args)
+    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 2 and runs[-1]["n_evaluations"] >= 5, timeout=120)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130, err
+    assert err.strip().splitlines() == [f"naoviz compare: interrupted; the runs so far are in {db}; the same "
+                                        "command resumes them"], err
+    before = _stored_evaluations(store)
+    stopped = [r for r in store.runs() if r["status"] != "finished"]
+    assert [r["status"] for r in stopped] == ["stopped"] and 0 < stopped[0]["n_evaluations"] < QUERIES
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *args], env=env(), capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+    after = _stored_evaluations(store)
+    assert {e["id"] for e in before} <= {e["id"] for e in after} and len(after) == 2 * SEEDS * QUERIES
+    assert len(store.runs()) == 2 * SEEDS and all(r["status"] == "finished" for r in store.runs())

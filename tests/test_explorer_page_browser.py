@@ -86,6 +86,13 @@ def test_the_page_draws_the_map_offline(browser, page_file, atlas):
     keys = page.locator(".nx-keys span")                                  # each chart key says what it plots
     assert keys.count() == 3 and "sigmoid" in keys.nth(0).get_attribute("title")
     assert all(keys.nth(k).get_attribute("title") for k in range(3))
+    # the colour range is the 5th..99th percentile, so failed cells (~10 %) do not wash the rest into one colour;
+    # the legend's ends say when values lie beyond them
+    v = np.sort(atlas.columns[atlas.metric][np.isfinite(atlas.columns[atlas.metric])])
+    lo, hi = v[int(len(v) * 0.05)], v[min(len(v) - 1, int(len(v) * 0.99))]
+    low, high = page.eval_on_selector_all(".nx-legend > span:not(.nx-ramp)", "es => es.map(e => e.textContent)")
+    assert low == f"{atlas.metric} {'≤ ' if v[0] < lo else ''}{lo:.2f}" and high == f"{'≥ ' if v[-1] > hi else ''}{hi:.2f}"
+    assert v[0] < lo                                   # the digits table has failed cells: the mark is shown
     page.close()
 
 
@@ -102,6 +109,11 @@ def test_arrow_keys_and_slider_move_the_decoded_cell_and_chart_with_no_request(b
     assert _state(page)["eta"] == k
     assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, k]]
     assert page.get_attribute(".nx-marker-line", "x1") != before_x
+    page.keyboard.press("End")                                          # End and Home: the path's two ends
+    assert _state(page)["eta"] == len(atlas.etas) - 1
+    page.keyboard.press("Home")
+    assert _state(page)["eta"] == 0
+    page.keyboard.press("ArrowRight")
     page.fill(".nx-slider", "0")                                        # the slider: back to eta 0
     assert page.inner_text(".nx-decoded") == atlas.labels[atlas.path_decoded[m, 0]]
     assert len(requests) == n_requests and not errors
@@ -140,15 +152,27 @@ def test_no_horizontal_overflow(browser, page_file, width):
 
 
 def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
+    """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); a hint
+    (a search's count) is in the text colour, and emptying the find box clears it."""
     page, _, _ = _open(browser, page_file)
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
                               (".nx-eta-in", "x", "not a number"), (".nx-steps", "0", "outside 1..10"),
-                              (".nx-seed", "999999", "outside"), (".nx-steps", "3", "needs a kernel")]:
+                              (".nx-steps", "x", "steps x is not a whole number"),
+                              (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
+                              (".nx-seed", "-5", "is not a row number"), (".nx-seed", "", "seed row: type a row number"),
+                              (".nx-steps", "3", "needs a kernel")]:
         page.fill(sel, value)
         page.press(sel, "Enter")
         page.wait_for_function(f"document.querySelector('.nx-msg').textContent.includes({words!r})", timeout=5000)
         assert _state(page) == before, (sel, value)
+        assert "nx-err" in page.get_attribute(".nx-msg", "class"), (sel, value)
+        assert page.input_value(".nx-seed") == str(before["seed"])
+    page.fill(".nx-search", "zzz")
+    page.wait_for_function("document.querySelector('.nx-msg').textContent === '0 cells match zzz'", timeout=5000)
+    assert "nx-err" not in page.get_attribute(".nx-msg", "class")
+    page.fill(".nx-search", "")
+    page.wait_for_function("document.querySelector('.nx-msg').textContent === ''", timeout=5000)
 
 
 def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
@@ -177,10 +201,14 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page.wait_for_selector(".nx-sel b", timeout=5000)
     n_sel = page.evaluate("window.naovizModel.selection.length")
     assert n_sel > 0 and re.search(rf"selection: {n_sel} cells", page.inner_text(".nx-sel"))
-    page.click(".nx-tour-btn")                                            # every stage outlines its element
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.click(".nx-tour-btn")                     # every stage outlines its element; its card is on screen
     for _ in range(7):
         target = page.get_attribute(".nx-tour", "data-target")
         assert page.locator(f"{target}.nx-hl").count() == 1, target
+        top, bottom = page.evaluate("(() => { const r = document.querySelector('.nx-tour').getBoundingClientRect();"
+                                    " return [r.top, r.bottom]; })()")
+        assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
         page.click(".nx-tour button:nth-child(2)")
     assert page.locator(".nx-tour").count() == 0 and page.locator(".nx-hl").count() == 0
     page.close()

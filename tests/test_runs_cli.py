@@ -77,7 +77,30 @@ def test_csv_export_of_one_run_and_of_all(tmp_path, capsys):
     code, out, _ = _runs(capsys, "--store", str(store.path), "--csv", "all", "--out", str(tmp_path / "all.csv"))
     assert code == 0 and len(list(csv.DictReader(open(tmp_path / "all.csv")))) == 19
     for argv, option in ((["--csv", "nope", "--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all"], "--out"),
-                         (["--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all", "--out", str(tmp_path)], "--out")):
+                         (["--out", str(tmp_path / "x.csv")], "--csv"), (["--csv", "all", "--out", str(tmp_path)], "--out"),
+                         (["--csv", "all", "--out", str(store.path)], "--out"),         # the store itself: not overwritten
+                         (["--csv", "all", "--out", f"{store.path}-wal"], "--out")):
         code, _, err = _runs(capsys, "--store", str(store.path), *argv)
         assert code == 2 and err.startswith(f"naoviz runs: error: {option}"), err
     assert not (tmp_path / "x.csv").exists()
+    assert len(RunStore(store.path).runs()) == 2                                      # still a store, every run in it
+
+
+def test_a_search_stopped_by_ctrl_c_says_how_to_resume_and_is_listed_stopped(tmp_path, capsys):
+    """SIGINT mid-search: exit status 130, a last line with the resume command, the run "stopped" (not
+    "failed") with its evaluations kept, and `naoviz runs` offers the same command."""
+    import signal
+
+    from _cli_process import start, wait_for_store
+    db = tmp_path / "runs.db"
+    proc = start("search", "--space", "nb201-digits", "--algo", "rs", "--queries", "200", "--delay", "0.05",
+                 "--store", str(db), "--no-progress")
+    store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].decode().strip().splitlines()
+    (run,) = store.runs()
+    resume = f"naoviz search --store {db} --resume {run['id']}"
+    assert proc.returncode == 130 and err[-1] == f"naoviz search: interrupted; resume it: {resume}", err
+    assert run["status"] == "stopped" and 5 <= run["n_evaluations"] < 200
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert code == 0 and "stopped" in out and out.strip().splitlines()[-1] == f"resume one: {resume}"

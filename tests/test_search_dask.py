@@ -103,3 +103,21 @@ def test_compare_on_a_local_cluster_gives_the_in_process_numbers(tmp_path, capsy
     for name in ("rs", "ls"):
         assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
     assert len(RunStore(tmp_path / "c.db").runs()) == 4
+
+
+def test_ctrl_c_at_a_terminal_stops_a_cluster_compare_with_one_line(tmp_path):
+    """Ctrl-C at a terminal signals the whole process group: the naoviz process and its Dask workers. The
+    workers ignore it (naoviz.executors.dask_setup) and the naoviz process closes them: no traceback (there
+    were 67 lines of them: each worker's KeyboardInterrupt, the client's cancelled gathers), exit status 130,
+    and the last line says how to resume."""
+    from _cli_process import start, wait_for_store
+    db = tmp_path / "c.db"
+    proc = start("compare", "--space", "nb201-digits", "--algos", "rs", "--queries", "200", "--seeds", "2",
+                 "--local-cluster", "2", "--delay", "0.05", "--store", str(db), "--no-progress",
+                 start_new_session=True)                                   # its own process group, as a shell job
+    wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5, timeout=120)
+    os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err, err
+    assert err.strip().splitlines()[-1].startswith("naoviz compare: interrupted; the runs so far are in"), err

@@ -216,6 +216,17 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
         SearchPanel(digits, nao_preset="nope")
 
 
+def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
+    """Every algorithm unselected: the press runs nothing and says why (it said "done" and showed a compare
+    command with an empty --algos)."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value = ()
+    sp.start(wait=True)
+    assert "pick at least one algorithm" in sp.msg.value and "done" not in sp.msg.value
+    assert sp.thread is None and not sp.run_btn.disabled and sp.rows == []
+
+
 def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
     """Selected by valid_acc, drawn in test_acc: the tab says why a curve can fall; with one metric it says nothing."""
     from naoviz.ui import SearchPanel

@@ -130,6 +130,11 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     assert chart.get_attribute("data-series") == "1"
     assert chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d").count("L") == 19
     assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend").inner_text().startswith("line: mean")
+    # the y axis ends on labelled ticks: the top and bottom grid lines enclose every drawn point (SVG y grows down)
+    grid = [float(y) for y in chart.locator("line.nl-grid").evaluate_all("es => es.map(e => e.getAttribute('y1'))")]
+    drawn = [float(y) for d in chart.locator("path.nl-line, path.nl-band").evaluate_all("es => es.map(e => e.getAttribute('d'))")
+             for y in re.findall(r"[ML]\s*[-\d.e]+[ ,]([-\d.e]+)", d)]
+    assert drawn and min(grid) <= min(drawn) + 0.5 and max(grid) >= max(drawn) - 0.5, (grid, min(drawn), max(drawn))
     assert page.locator(".js-plotly-plot").count() == 0 and not [u for u in got["requests"] if "plotly" in u]
     page.context.close()
 
@@ -225,7 +230,7 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         first.fill(".nx-search", str(row))
         first.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('row {row}: its path came "
                                 "from the kernel')", timeout=120_000)
-        assert first.input_value(".nx-seed") == "" and f"row {row} (path from the kernel)" in first.inner_text(".nx-root")
+        assert first.input_value(".nx-seed") == str(row) and f"row {row} (path from the kernel)" in first.inner_text(".nx-root")
         assert first.inner_text(".nx-decoded").startswith("|")
         models = [d for d in (cache / "models").iterdir() if d.is_dir()]
         atlases = list((cache / "atlases").glob("*.safetensors"))

@@ -200,8 +200,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                     bar.update(1)
                     if on_result is not None:
                         on_result(trained, outcome["metrics"])
-        except BaseException:
-            store.set_status(run_id, "failed")
+        except BaseException as exc:    # Ctrl-C: stopped by the user (resumable either way)
+            store.set_status(run_id, "stopped" if isinstance(exc, KeyboardInterrupt) else "failed")
             raise
         finally:
             bar.close()

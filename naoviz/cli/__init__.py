@@ -94,7 +94,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"naoviz {command}: error: {one_line(_error_text(exc))}", file=sys.stderr)
             return 2
         except KeyboardInterrupt:
-            print(f"naoviz {command}: interrupted", file=sys.stderr)
+            hint = getattr(args, "interrupted_hint", None)
+            print(f"naoviz {command}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
             return 130
     except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say
         _quiet_stdout()

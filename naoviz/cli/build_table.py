@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from naoviz.cli.child import (MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS, add_data_options,
                               check_image_size, load_data_option, scan_data)
-from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, path_arg, readable_dir, show,
-                               workers_in, writable_file)
+from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, not_the_store, path_arg, readable_dir,
+                               show, workers_in, writable_file)
 
 
 def add_parser(sub) -> None:
@@ -65,6 +65,7 @@ def run(args) -> int:
     out = args.out or str(data_dir() / DIGITS_FILE)
     writable_file(args.store, "--store")       # both written only after the training: checked before it
     writable_file(out, "--out")
+    not_the_store(out, args.store)
     scan_data(config.data)
     if config.data.startswith("imagefolder:"):  # every image decoded before a run is created in the store
         load_data_option(config.data, config.seed, config.data_dir, config.image_size)

@@ -164,6 +164,15 @@ def writable_file(path, option: str) -> Path:
     return target
 
 
+def not_the_store(out, store, option: str = "--out") -> None:
+    """``ValueError`` naming ``option`` when the file ``out`` would overwrite the run store ``store`` (or its
+    SQLite ``-wal``/``-shm``/``-journal``): a CSV written there would replace every stored run."""
+    out_path, store_path = Path(out).expanduser().resolve(), Path(store).expanduser().resolve()
+    if out_path in {store_path.with_name(store_path.name + end) for end in ("", "-wal", "-shm", "-journal")}:
+        what = "itself" if out_path == store_path else "journal"
+        raise ValueError(f"{option}: {cut(out, 200)} is the run store {what}; the CSV would overwrite it (give another file)")
+
+
 def readable_dir(path, option: str) -> Path:
     """An existing folder, else ``ValueError`` naming ``option``."""
     folder = Path(path).expanduser()

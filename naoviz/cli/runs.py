@@ -5,7 +5,7 @@ more (docs/store.md, "Run locks"), so this command shows it as "interrupted" wit
 """
 from __future__ import annotations
 
-from naoviz.cli.common import emit_json, nonempty, path_arg, writable_file
+from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, writable_file
 from naoviz.cli.train_evaluator import label
 
 
@@ -52,6 +52,7 @@ def run(args) -> int:
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
     if args.out is not None:
         writable_file(args.out, "--out")
+        not_the_store(args.out, path)
     try:
         store = RunStore(path)
     except ValueError as exc:

@@ -124,6 +124,10 @@ def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluati
     try:
         result = searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
                               on_evaluation=on_evaluation, replay=replay, stop=stop)
+    except KeyboardInterrupt:           # Ctrl-C: the user stopped it, as the stop flag does; resumable
+        if store is not None:
+            store.set_status(run_id, "stopped")
+        raise
     except BaseException:
         if store is not None:
             store.set_status(run_id, "failed")

@@ -28,7 +28,8 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
          "step uphill and decodes a new cell. Click a point on the map (or type a cell), then drag the "
          "<b>step η</b> slider; <b>tour</b> walks through each stage.</p>")
 STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embedding every cell",
-          "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths"}
+          "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths",
+          "placing": "placing the paths on the maps"}
 TABS = ("Explorer", "Search", "Train a child")
 
 

@@ -145,6 +145,9 @@ class SearchPanel:
     def start(self, wait: bool = False) -> None:
         if self._running.is_set():
             return
+        if not self.algos.value:        # nothing to run: say so (not "done" and a compare line with no --algos)
+            self.msg.value = error_html("pick at least one algorithm in the list (Ctrl-click or Shift-click for several)")
+            return
         self._stop.clear()
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self.run_btn.disabled, self.stop_btn.disabled = True, False

@@ -32,10 +32,12 @@ async function mount(model, el, stale = () => false) {
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
-  const msg = (text) => { $(".nx-msg").textContent = text; model.set("message", text); model.save_changes(); };
+  // One line for the student: a hint or a result in the text colour, a refused value (err) in red.
+  const show = (text, err = false) => { const el = $(".nx-msg"); el.textContent = text; el.classList.toggle("nx-err", err); };
+  const msg = (text, err = false) => { show(text, err); model.set("message", text); model.save_changes(); };
   let atlas;
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
-  catch (err) { $(".nx-msg").textContent = `cannot read the atlas: ${err}`; return null; }
+  catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
@@ -44,7 +46,7 @@ async function mount(model, el, stale = () => false) {
   const scatter = new Scatter($(".nx-map"));
   let moveMarker = () => {}, orderCache = {};
   const truth = A["column." + unit] || null;
-  const Bg = budgetPart(root, atlas, { repaint: () => rebuild(), write: (f) => write(f), msg: (t) => msg(t), setEta: (i) => setEta(i),
+  const Bg = budgetPart(root, atlas, { repaint: () => rebuild(), write: (f) => write(f), msg: (t, err) => msg(t, err), setEta: (i) => setEta(i),
     path: () => (S.offgrid ? { rows: S.offgrid.rows, pred: S.offgrid.pred_decoded || [] } : S.m >= 0
       ? { rows: A.path_decoded.subarray(S.m * E, S.m * E + E), pred: A.path_pred_decoded.subarray(S.m * E, S.m * E + E) } : null) });
 
@@ -76,11 +78,11 @@ async function mount(model, el, stale = () => false) {
     const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth), hgt = Math.round(Math.min(w * 0.75, 640));
     $(".nx-map").style.height = `${hgt}px`;
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
-    const v = colorValues(), [lo, hi] = range(v);
+    const v = colorValues(), [lo, hi, below, above] = range(v);
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
-    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${fmt(lo)}` }),
+    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmt(lo)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
-      h("span", { text: fmt(hi) }));
+      h("span", { text: `${above ? "≥ " : ""}${fmt(hi)}` }));
     overlay();
   }
   function pathXY(e) {                    // map position of the moved point at eta index e
@@ -161,13 +163,15 @@ async function mount(model, el, stale = () => false) {
     $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
     overlay();
   }
+  // the seed row box: the atlas seed, or the row whose path came from the kernel ("" for a typed cell)
+  const shownSeed = () => (S.offgrid ? (S.offgrid.row >= 0 ? String(S.offgrid.row) : "") : String(S.seed));
   function seedPanels() {
     const sl = seedLabel();
     drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { style: `color:${x.color}`, title: SERIES_HINTS[k], text: `${x.dash ? "╌" : "—"} ${x.name}` })));
-    $(".nx-seed").value = S.offgrid ? "" : String(S.seed);
+    $(".nx-seed").value = shownSeed();
     Bg.path(); etaPanels();
   }
 
@@ -229,7 +233,7 @@ async function mount(model, el, stale = () => false) {
     }
     if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
     Bg.set(...Bg.readURL(q, bad), false, true);
-    if (bad.length) msg(`link: ${bad.join("; ")}`);
+    if (bad.length) msg(`link: ${bad.join("; ")}`, true);
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
     const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
@@ -242,9 +246,9 @@ async function mount(model, el, stale = () => false) {
 
   // -- search: a row number, a whole cell, or parts of one -------------------------------------------
   function search(text) {
-    const q = text.trim(); S.hits = null; let note = "";
+    const q = text.trim(); S.hits = null; let note = "", err = false;
     if (q && /^\d+$/.test(q)) {
-      const r = +q; if (r < atlas.N) { choose(r); note = `row ${r}`; } else note = `row ${q} is outside 0..${atlas.N - 1}`;
+      const r = +q; if (r < atlas.N) { choose(r); note = `row ${r}`; } else { note = `row ${q} is outside 0..${atlas.N - 1}`; err = true; }
     } else if (q && atlas.rowOf.has(q)) { choose(atlas.rowOf.get(q)); note = `found row ${atlas.rowOf.get(q)}`; }
     else if (q && parseNB201(q)) offgridRequest(q);
     else if (q) {
@@ -256,27 +260,27 @@ async function mount(model, el, stale = () => false) {
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
     rebuild(); model.set("search", text); model.save_changes();
-    if (note) msg(note);
+    if (note || !q) msg(note, err);       // an emptied box clears the last search's line
   }
 
   // -- off-grid: ask the kernel ---------------------------------------------------------------------
   let pendingRow = -1, askedId = 0;
   function offgridRequest(cell, steps = 1, row = -1) {
-    if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`); return; }
-    if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))"); return; }
+    if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`, true); return; }
+    if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))", true); return; }
     const id = askedId = ++offgridRequests; msg("asking the kernel…");
     pendingRow = row; model.send({ type: "offgrid", id, cell, steps });
-    setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s"); }, 60000);
+    setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s", true); }, 60000);
   }
   on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") {
       if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
-      if (!m.ok) { msg(m.message); return; }
+      if (!m.ok) { msg(m.message, true); return; }
       if (pendingRow >= 0 && hasPath(pendingRow)) { setSeed(pendingRow); return; }   // this atlas has its path now
       S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
       msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
     } else if (m.type === "export_figures") {
-      msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`);
+      msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`, !m.ok);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
       root.appendChild(a); a.click(); a.remove(); msg(`exported the page (${(m.bytes / 1e6).toFixed(1)} MB)`);
@@ -291,16 +295,20 @@ async function mount(model, el, stale = () => false) {
   $(".nx-search").addEventListener("input", (ev) => { clearTimeout(searchTimer); searchTimer = setTimeout(() => search(ev.target.value), 150); });
   $(".nx-eta-in").addEventListener("change", (ev) => {
     const r = etaIndexOf(ev.target.value);
-    if (typeof r === "number") { setEta(r); msg(""); } else { msg(r); ev.target.value = String(+A.etas[S.eta].toFixed(4)); }
+    if (typeof r === "number") { setEta(r); msg(""); } else { msg(r, true); ev.target.value = String(+A.etas[S.eta].toFixed(4)); }
   });
   $(".nx-seed").addEventListener("change", (ev) => {
-    const t = ev.target.value.trim();
-    if (!/^\d+$/.test(t) || +t >= atlas.N) { msg(`seed row ${t} is outside 0..${atlas.N - 1}`); ev.target.value = String(S.seed); return; }
+    const t = ev.target.value.trim(), span = `0..${atlas.N - 1}`;
+    if (!/^\d+$/.test(t) || +t >= atlas.N) {
+      msg(t === "" ? `seed row: type a row number, ${span}` : /^\d+$/.test(t) ? `seed row ${t} is outside ${span}`
+        : `seed row ${t} is not a row number (${span})`, true);
+      ev.target.value = shownSeed(); return;
+    }
     msg(""); choose(+t);
   });
   $(".nx-steps").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
-    if (!(n >= 1 && n <= 10)) { msg(`steps ${t} is outside 1..10`); ev.target.value = "1"; return; }
+    if (!(n >= 1 && n <= 10)) { msg(Number.isNaN(n) ? `steps ${t} is not a whole number (1..10)` : `steps ${t} is outside 1..10`, true); ev.target.value = "1"; return; }
     if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
     offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
   });
@@ -313,6 +321,7 @@ async function mount(model, el, stale = () => false) {
   root.addEventListener("keydown", (ev) => {
     if (ev.target.matches("input, select, textarea")) return;
     if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") { ev.preventDefault(); setEta(S.eta + (ev.key === "ArrowRight" ? 1 : -1)); }
+    if (ev.key === "Home" || ev.key === "End") { ev.preventDefault(); setEta(ev.key === "Home" ? 0 : E - 1); }   // as a slider does
     if (ev.key === "Escape") { if (S.drag) { S.drag = null; overlay(); } else if (S.selection.length) selectRows([]); }
   });
   for (const b of root.querySelectorAll(".nx-tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
@@ -373,7 +382,7 @@ async function mount(model, el, stale = () => false) {
   on("change:budget_column", budgetFromModel); on("change:budget", budgetFromModel);
   function budgetFromModel() { const c = model.get("budget_column") || ""; if (!Bg.state.echo && Bg.valid(c)) Bg.set(c, c ? model.get("budget") ?? null : null); }
   on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
-  on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) $(".nx-msg").textContent = t; });
+  on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) show(t); });
   on("change:select_tool", () => { if (model.get("select_tool") !== S.tool) setTool(model.get("select_tool")); });
   on("change:selection", () => {  // rows set from Python: highlighted, with their statistics
     const r = model.get("selection") || [];

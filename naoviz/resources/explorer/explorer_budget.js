@@ -9,7 +9,7 @@ const OFF = (255 << 24) | (OFF_RGB[2] << 16) | (OFF_RGB[1] << 8) | OFF_RGB[0];
 const sig = (v) => +(+v).toPrecision(4);         // what the slider writes: 4 significant digits
 
 // hooks: path() -> { rows (E) decoded rows (-1: not in the atlas), pred (E) predicted for them } or null;
-// repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text), setEta(i).
+// repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text, err: a refused value), setEta(i).
 function budgetPart(root, atlas, hooks) {
   const $ = (s) => root.querySelector(s), A = atlas.A, E = atlas.E, unit = atlas.h.metric;
   const cols = atlas.h.cost_columns || [], truth = A["column." + unit] || null;
@@ -115,7 +115,7 @@ function budgetPart(root, atlas, hooks) {
   $(".nx-budget").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), v = Number(t);
     if (t === "") { set(B.col, null, true); hooks.msg(""); return; }
-    if (!Number.isFinite(v)) { hooks.msg(`budget ${t} is not a number`); controls(); return; }
+    if (!Number.isFinite(v)) { hooks.msg(`budget ${t} is not a number`, true); controls(); return; }
     hooks.msg(""); set(B.col, v, true);
   });
   return { state: B, valid, set, path, eta: (i) => { B.eta = i; moveMarker(i); }, off: () => B.off, drawPath, markBest, writeURL, readURL };

@@ -67,11 +67,14 @@ function fade(c) {                         // 25 % colour, 75 % white: points ou
   return (255 << 24) | (m(b) << 16) | (m(g) << 8) | m(r);
 }
 
-function range(values) {                   // 1st..99th percentile of the finite values (robust colour range)
+// The colour range: 5th..99th percentile of the finite values, so a few failed cells (NAS-Bench-201: 2.6 % of
+// the cells near 10 % accuracy, the rest 70..91) do not squeeze every working cell into the top of the ramp;
+// values beyond it take the end colours. Returns [lo, hi, some below lo, some above hi].
+function range(values) {
   const v = Array.from(values).filter(Number.isFinite).sort((a, b) => a - b);
-  if (!v.length) return [0, 1];
-  const lo = v[Math.floor(v.length * 0.01)], hi = v[Math.min(v.length - 1, Math.floor(v.length * 0.99))];
-  return hi > lo ? [lo, hi] : [lo - 1, hi + 1];
+  if (!v.length) return [0, 1, false, false];
+  const lo = v[Math.floor(v.length * 0.05)], hi = v[Math.min(v.length - 1, Math.floor(v.length * 0.99))];
+  return hi > lo ? [lo, hi, v[0] < lo, v[v.length - 1] > hi] : [lo - 1, hi + 1, false, false];
 }
 
 // -- the scatter: an ImageData base (rebuilt on map/colour/highlight change) + a cheap overlay ------------

@@ -13,7 +13,7 @@ const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
 function template() {
   return h("div", { class: "nx-root", tabindex: "0" },
     h("div", { class: "nx-bar" },
-      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "op, part of a cell, row, or a whole cell", "aria-label": "search cells" })),
+      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "cell, op or row", title: "an op or part of a cell (e.g. nor_conv_3x3~0 avg_pool), a row number, or a whole cell string", "aria-label": "search cells" })),
       h("label", {}, h("span", { text: "seed row" }), h("input", { class: "nx-seed", type: "text", inputmode: "numeric", size: "6", "aria-label": "seed row" })),
       h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
       h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),

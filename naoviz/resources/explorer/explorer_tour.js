@@ -7,7 +7,7 @@ const TOUR = [
   { sel: ".nx-seedcell", title: "2 · Encode",
     text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
-    text: "Drag η (or press ▶, or the arrow keys): the point moves along the predictor's gradient by η. The dark line on the map is that path." },
+    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path." },
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
   { sel: ".nx-chart", title: "5 · Predict",
@@ -41,4 +41,5 @@ function showTour(root, stage, onStage) {
     pop.style.top = `${Math.max(0, r.bottom - R.top + 6)}px`;
     pop.style.left = `${Math.max(0, Math.min(r.left - R.left, R.width - Math.min(340, R.width)))}px`;
   }
+  pop.scrollIntoView?.({ block: "nearest" });   // a card under a low element (the chart at 1024x768) is not off screen
 }

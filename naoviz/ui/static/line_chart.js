@@ -88,11 +88,13 @@ function render({ model, el }) {
       geom = null;
       return;
     }
-    const pad = (yr[1] - yr[0]) * 0.04, y0 = yr[0] - pad, y1 = yr[1] + pad;
+    // the y axis ends on labelled ticks, so the top curve (a search's incumbents) is read against a number
+    const pad = (yr[1] - yr[0]) * 0.04, tk = ticks(yr[0] - pad, yr[1] + pad), ys = tk.length > 1 ? tk[1] - tk[0] : 0;
+    const y0 = ys ? Math.floor((yr[0] - pad) / ys + 1e-9) * ys : yr[0] - pad, y1 = ys ? Math.ceil((yr[1] + pad) / ys - 1e-9) * ys : yr[1] + pad;
     const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0] || 1)) * pw;
     const Y = (v) => M.t + (1 - (v - y0) / (y1 - y0)) * ph;
     const axes = node("g", { class: "nl-axes" }, svg);
-    const yt = ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)), model.get("x_integer") ? 1 : 0);
+    const yt = ys ? Array.from({ length: Math.round((y1 - y0) / ys) + 1 }, (_, i) => y0 + i * ys) : ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)), model.get("x_integer") ? 1 : 0);
     for (const v of yt) {
       node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "nl-grid" }, axes);
       node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
