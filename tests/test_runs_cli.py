@@ -104,3 +104,43 @@ def test_a_search_stopped_by_ctrl_c_says_how_to_resume_and_is_listed_stopped(tmp
     assert run["status"] == "stopped" and 5 <= run["n_evaluations"] < 200
     code, out, _ = _runs(capsys, "--store", str(db))
     assert code == 0 and "stopped" in out and out.strip().splitlines()[-1] == f"resume one: {resume}"
+
+
+def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_comparison(tmp_path, capsys):
+    """A search run a killed ``naoviz compare --store`` made is listed with the comparison's own command (which
+    continues it and starts the runs not reached), not ``naoviz search --resume`` alone (which would leave the
+    comparison unfinished); ``search --resume`` of that run works too and the compare command then replays it."""
+    import shlex
+    import subprocess
+    import sys
+
+    from _cli_process import env
+    db = tmp_path / "cmp.db"
+    argv = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "20", "--seeds", "2",
+            "--store", str(db), "--no-progress", "--json", "--delay", "0.05"]
+    proc = start(*argv)
+    store = wait_for_store(proc, db, lambda _, runs: len([r for r in runs if r["kind"] == "search"]) >= 2
+                           and runs[-1]["n_evaluations"] >= 3, timeout=120)
+    kill(proc)
+    (cut,) = [r for r in store.runs() if r["kind"] == "search" and r["status"] == "running"]
+    code, out, _ = _runs(capsys, "--store", str(db))
+    last = out.strip().splitlines()[-1]
+    assert code == 0 and f"--resume {cut['id']} continues that run alone" in last, out
+    assert last.startswith(f"resume one: {shlex.join(['naoviz', *argv])} (the command of comparison "), last
+    assert "1/4 runs" in out and "interrupted" in out
+    listed = json.loads(_runs(capsys, "--store", str(db), "--json")[1])["runs"]
+    (record,) = [r for r in listed if r["kind"] == "compare"]
+    assert (record["status"], record["runs_finished"], record["runs_planned"]) == ("interrupted", 1, 4)
+    assert record["what"] == "rs,ls on nb201-digits, seeds 0-1"
+
+    assert main(["search", "--store", str(db), "--resume", cut["id"], "--no-progress"]) == 0   # that run alone
+    assert store.get_run(cut["id"])["status"] == "finished"
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert "resume one: naoviz compare" in out.strip().splitlines()[-1]     # the comparison is not done
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *shlex.split(last.split(": ", 1)[1])[1:len(argv) + 1]],
+                          env=env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    runs = [r for r in store.runs() if r["kind"] == "search"]
+    assert len(runs) == 4 and all(r["status"] == "finished" and r["n_evaluations"] == 20 for r in runs)
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert "resume one" not in out and "4/4 runs" in out
