@@ -144,3 +144,23 @@ def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_compari
     assert len(runs) == 4 and all(r["status"] == "finished" and r["n_evaluations"] == 20 for r in runs)
     code, out, _ = _runs(capsys, "--store", str(db))
     assert "resume one" not in out and "4/4 runs" in out
+
+
+def test_a_compare_run_from_python_is_offered_a_rerun_and_a_plain_search_its_resume(tmp_path, capsys):
+    """A comparison run from Python stores no command: its stopped run is offered "rerun the same naoviz
+    compare with --store"; a search of the same searcher on another budget is not the comparison's."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.search import start_search
+    store = RunStore(tmp_path / "runs.db")
+    summary = compare(TableEvaluator("nb201-digits"), [("rs", None)], 5, [0, 1], store=store)
+    made = summary["algos"]["rs"]["runs"][0]["run_id"]
+    store.set_status(made, "stopped")
+    _, out, _ = _runs(capsys, "--store", str(store.path))
+    assert out.strip().splitlines()[-1] == (f"resume one: rerun the same naoviz compare with --store {store.path} "
+                                            f"(comparison {store.runs()[0]['id']}, which made run {made}; naoviz "
+                                            f"search --store {store.path} --resume {made} continues that run alone)")
+    alone = start_search("rs", TableEvaluator("nb201-digits"), 6, 0, store=store, progress=False).run_id
+    store.set_status(alone, "failed")
+    _, out, _ = _runs(capsys, "--store", str(store.path))
+    assert out.strip().splitlines()[-1] == f"resume one: naoviz search --store {store.path} --resume {alone}"

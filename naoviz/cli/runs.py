@@ -132,10 +132,9 @@ def _resume_line(run_id: str, store, shown: str) -> str:
         record = records[-1]
     cfg = record["config"] if isinstance(record["config"], dict) else {}
     command, cwd = cfg.get("command"), cfg.get("cwd")
-    alone = (f" (naoviz search --store {shown} --resume {run_id} continues that run alone)"
-             if run["kind"] != KIND else "")
-    of = f"comparison {record['id']}" + (f", which made run {run_id}" if run["kind"] != KIND else "")
+    of = f"comparison {record['id']}" + (f", which made run {run_id}; naoviz search --store {shown} --resume "
+                                         f"{run_id} continues that run alone" if run["kind"] != KIND else "")
     if not (isinstance(command, list) and command and all(isinstance(a, str) for a in command)):
-        return f"resume one: rerun the same naoviz compare with --store {shown} ({of}){alone}"
+        return f"resume one: rerun the same naoviz compare with --store {shown} ({of})"
     where = f" in {cwd}" if isinstance(cwd, str) and cwd != os.getcwd() else ""
-    return f"resume one: {shlex.join(command)}{where} (the command of {of}){alone}"
+    return f"resume one: {shlex.join(command)}{where} (the command of {of})"
