@@ -109,15 +109,18 @@ class Executors:
             if not str(c.scheduler).startswith(("tcp://", "tls://", "inproc://", "ws://", "wss://")):
                 raise ValueError(f"scheduler: expected an address like tcp://host:8786, got {c.scheduler!r}")
             from naoviz.errors import NaovizError
+            failed = None
             try:
                 self._client = Client(c.scheduler, timeout="10s")
             except (OSError, TimeoutError) as exc:
-                raise NaovizError(f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})") from exc
+                failed = f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
             except Exception as exc:   # something answered, not as a Dask scheduler (an HTTP port, a proxy): Dask
                 # then fails anywhere in its handshake (a MemoryError for a garbage frame length, a ValueError, ...)
                 why = f"{type(exc).__name__}: {exc}"
-                raise NaovizError(f"scheduler: {c.scheduler} did not answer as a Dask scheduler "
-                                  f"({why[:160]})") from exc
+                failed = f"scheduler: {c.scheduler} did not answer as a Dask scheduler ({why[:160]})"
+            if failed is not None:
+                _finalize_half_built_clients()
+                raise NaovizError(failed)
         else:
             workers = 2 if c.local_cluster is True else c.local_cluster
             gpus = cuda_device_count() if c.gpus is None else c.gpus
@@ -162,6 +165,18 @@ class Executors:
         if self._cluster is not None:
             self._cluster.close()
         self._client = self._cluster = None
+
+
+def _finalize_half_built_clients() -> None:
+    """Close, here and now, the ``Client`` whose constructor just failed. Its exception's traceback holds it in a
+    reference cycle (Dask's ``sync`` keeps the error in a local of the frame it raises from), so without this the
+    cyclic garbage collector runs its ``__del__`` -> ``close()`` -> ``LoopRunner.stop()`` at some later
+    allocation; when that allocation is inside another ``LoopRunner.start()`` (the next ``LocalCluster`` or
+    ``Client``), both want Dask's class-wide, non-reentrant ``LoopRunner._lock`` and the process hangs for
+    ever at 0 % CPU (seen once in a pytest run of the Dask tests; distributed 2026.8). Called with no exception
+    being handled, so the cycle is unreachable and one collection finalizes it while no Dask lock is held."""
+    import gc
+    gc.collect()
 
 
 def _quiet_dask_logs() -> None:

@@ -22,6 +22,11 @@ def _compare_args(db, *extra) -> list[str]:
             "--first-seed", "4", "--store", str(db), "--no-progress", "--json", *extra]
 
 
+def _searches(store: RunStore) -> list[dict]:
+    """The search runs (the store also holds the comparison's own "compare" record, without evaluations)."""
+    return [r for r in store.runs() if r["kind"] == "search"]
+
+
 def _stored_evaluations(store: RunStore) -> list[dict]:
     return [e for run in store.runs() for e in store.evaluations(run["id"])]
 
@@ -31,10 +36,10 @@ def test_compare_killed_then_rerun_matches_an_uninterrupted_compare(tmp_path):
     db = tmp_path / "cmp.db"
     proc = start(*_compare_args(db, "--delay", "0.05"))
     # past the first runs, inside another
-    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 3 and runs[-1]["n_evaluations"] >= 5, timeout=120)
+    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 4 and runs[-1]["n_evaluations"] >= 5, timeout=120)
     kill(proc)
     before = _stored_evaluations(store)
-    unfinished = [r for r in store.runs() if r["status"] == "running"]
+    unfinished = [r for r in _searches(store) if r["status"] == "running"]
     assert len(unfinished) == 1 and 0 < unfinished[0]["n_evaluations"] < QUERIES     # killed inside a run
     assert len(before) < 2 * SEEDS * QUERIES
 
@@ -43,7 +48,7 @@ def test_compare_killed_then_rerun_matches_an_uninterrupted_compare(tmp_path):
     assert done.returncode == 0, done.stderr
     summary = json.loads(done.stdout)
     after = _stored_evaluations(store)
-    runs = store.runs()
+    runs = _searches(store)
     # Nothing lost (the rows written before the kill are untouched), nothing repeated, no run started twice.
     assert {e["id"] for e in before} <= {e["id"] for e in after}
     assert len(runs) == 2 * SEEDS and all(r["status"] == "finished" for r in runs)   # the same command: same runs
@@ -71,7 +76,9 @@ def test_compare_rerun_on_a_finished_store_replays_every_run(tmp_path):
     # Another budget or seed is another search: a new run, not a replay.
     third = compare(evaluator, [("ls", None)], 25, [0], store=store)
     assert third["algos"]["ls"]["runs"][0]["replayed"] == 0
-    assert len(store.runs()) == 3
+    assert len(_searches(store)) == 3
+    records = [r for r in store.runs() if r["kind"] == "compare"]          # one per distinct comparison
+    assert [r["status"] for r in records] == ["finished", "finished"] and records[0]["config"]["seeds"] == [0, 1]
 
 
 def test_compare_interrupted_by_ctrl_c_says_so_in_one_line_and_the_rerun_resumes(tmp_path):
@@ -80,18 +87,19 @@ def test_compare_interrupted_by_ctrl_c_says_so_in_one_line_and_the_rerun_resumes
     db = tmp_path / "cmp.db"
     args = _compare_args(db, "--delay", "0.05")
     proc = start(*args)
-    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 2 and runs[-1]["n_evaluations"] >= 5, timeout=120)
+    store = wait_for_store(proc, db, lambda _, runs: len(runs) >= 3 and runs[-1]["n_evaluations"] >= 5, timeout=120)
     proc.send_signal(signal.SIGINT)
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == [f"naoviz compare: interrupted; the runs so far are in {db}; the same "
                                         "command resumes them"], err
     before = _stored_evaluations(store)
-    stopped = [r for r in store.runs() if r["status"] != "finished"]
+    stopped = [r for r in _searches(store) if r["status"] != "finished"]
+    assert [r["status"] for r in store.runs() if r["kind"] == "compare"] == ["stopped"]
     assert [r["status"] for r in stopped] == ["stopped"] and 0 < stopped[0]["n_evaluations"] < QUERIES
     done = subprocess.run([sys.executable, "-m", "naoviz.cli", *args], env=env(), capture_output=True, text=True,
                           timeout=300)
     assert done.returncode == 0, done.stderr
     after = _stored_evaluations(store)
     assert {e["id"] for e in before} <= {e["id"] for e in after} and len(after) == 2 * SEEDS * QUERIES
-    assert len(store.runs()) == 2 * SEEDS and all(r["status"] == "finished" for r in store.runs())
+    assert len(_searches(store)) == 2 * SEEDS and all(r["status"] == "finished" for r in store.runs())

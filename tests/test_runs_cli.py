@@ -104,3 +104,63 @@ def test_a_search_stopped_by_ctrl_c_says_how_to_resume_and_is_listed_stopped(tmp
     assert run["status"] == "stopped" and 5 <= run["n_evaluations"] < 200
     code, out, _ = _runs(capsys, "--store", str(db))
     assert code == 0 and "stopped" in out and out.strip().splitlines()[-1] == f"resume one: {resume}"
+
+
+def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_comparison(tmp_path, capsys):
+    """A search run a killed ``naoviz compare --store`` made is listed with the comparison's own command (which
+    continues it and starts the runs not reached), not ``naoviz search --resume`` alone (which would leave the
+    comparison unfinished); ``search --resume`` of that run works too and the compare command then replays it."""
+    import shlex
+    import subprocess
+    import sys
+
+    from _cli_process import env
+    db = tmp_path / "cmp.db"
+    argv = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "20", "--seeds", "2",
+            "--store", str(db), "--no-progress", "--json", "--delay", "0.05"]
+    proc = start(*argv)
+    store = wait_for_store(proc, db, lambda _, runs: len([r for r in runs if r["kind"] == "search"]) >= 2
+                           and runs[-1]["n_evaluations"] >= 3, timeout=120)
+    kill(proc)
+    (cut,) = [r for r in store.runs() if r["kind"] == "search" and r["status"] == "running"]
+    code, out, _ = _runs(capsys, "--store", str(db))
+    last = out.strip().splitlines()[-1]
+    assert code == 0 and f"--resume {cut['id']} continues that run alone" in last, out
+    assert last.startswith(f"resume one: {shlex.join(['naoviz', *argv])} (the command of comparison "), last
+    assert "1/4 runs" in out and "interrupted" in out
+    listed = json.loads(_runs(capsys, "--store", str(db), "--json")[1])["runs"]
+    (record,) = [r for r in listed if r["kind"] == "compare"]
+    assert (record["status"], record["runs_finished"], record["runs_planned"]) == ("interrupted", 1, 4)
+    assert record["what"] == "rs,ls on nb201-digits, seeds 0-1"
+
+    assert main(["search", "--store", str(db), "--resume", cut["id"], "--no-progress"]) == 0   # that run alone
+    assert store.get_run(cut["id"])["status"] == "finished"
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert "resume one: naoviz compare" in out.strip().splitlines()[-1]     # the comparison is not done
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *shlex.split(last.split(": ", 1)[1])[1:len(argv) + 1]],
+                          env=env(), capture_output=True, text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    runs = [r for r in store.runs() if r["kind"] == "search"]
+    assert len(runs) == 4 and all(r["status"] == "finished" and r["n_evaluations"] == 20 for r in runs)
+    code, out, _ = _runs(capsys, "--store", str(db))
+    assert "resume one" not in out and "4/4 runs" in out
+
+
+def test_a_compare_run_from_python_is_offered_a_rerun_and_a_plain_search_its_resume(tmp_path, capsys):
+    """A comparison run from Python stores no command: its stopped run is offered "rerun the same naoviz
+    compare with --store"; a search of the same searcher on another budget is not the comparison's."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.search import start_search
+    store = RunStore(tmp_path / "runs.db")
+    summary = compare(TableEvaluator("nb201-digits"), [("rs", None)], 5, [0, 1], store=store)
+    made = summary["algos"]["rs"]["runs"][0]["run_id"]
+    store.set_status(made, "stopped")
+    _, out, _ = _runs(capsys, "--store", str(store.path))
+    assert out.strip().splitlines()[-1] == (f"resume one: rerun the same naoviz compare with --store {store.path} "
+                                            f"(comparison {store.runs()[0]['id']}, which made run {made}; naoviz "
+                                            f"search --store {store.path} --resume {made} continues that run alone)")
+    alone = start_search("rs", TableEvaluator("nb201-digits"), 6, 0, store=store, progress=False).run_id
+    store.set_status(alone, "failed")
+    _, out, _ = _runs(capsys, "--store", str(store.path))
+    assert out.strip().splitlines()[-1] == f"resume one: naoviz search --store {store.path} --resume {alone}"

@@ -102,7 +102,7 @@ def test_compare_on_a_local_cluster_gives_the_in_process_numbers(tmp_path, capsy
     reference = compare(TableEvaluator("nb201-digits"), [("rs", None), ("ls", None)], 15, [0, 1])
     for name in ("rs", "ls"):
         assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
-    assert len(RunStore(tmp_path / "c.db").runs()) == 4
+    assert [r["kind"] for r in RunStore(tmp_path / "c.db").runs()] == ["compare"] + ["search"] * 4
 
 
 def test_ctrl_c_at_a_terminal_stops_a_cluster_compare_with_one_line(tmp_path):
@@ -115,7 +115,7 @@ def test_ctrl_c_at_a_terminal_stops_a_cluster_compare_with_one_line(tmp_path):
     proc = start("compare", "--space", "nb201-digits", "--algos", "rs", "--queries", "200", "--seeds", "2",
                  "--local-cluster", "2", "--delay", "0.05", "--store", str(db), "--no-progress",
                  start_new_session=True)                                   # its own process group, as a shell job
-    wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5, timeout=120)
+    wait_for_store(proc, db, lambda _, runs: runs and runs[-1]["n_evaluations"] >= 5, timeout=120)
     os.killpg(proc.pid, signal.SIGINT)
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 130, err

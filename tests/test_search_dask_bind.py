@@ -74,3 +74,11 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line(capsys):
     assert rc == 2, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in err and f"tcp://127.0.0.1:{port}" in lines[0], err
+    # The half-built Client is closed now, not left as cyclic garbage: its __del__ -> close() run by a later
+    # garbage collection inside the next LocalCluster's LoopRunner.start() deadlocked a pytest run (Dask's
+    # LoopRunner._lock is not reentrant): 15 min at 0 % CPU in test_executors_gpu.py after this test.
+    import gc
+
+    from distributed import Client
+    left = [c.status for c in gc.get_objects() if issubclass(type(c), Client) and c.status not in ("closed", "newly-created")]
+    assert left == [], left

@@ -87,7 +87,7 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     from naoviz.experiments.search import compare
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=12)
-    sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), 1, 3
+    sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), "1", "3"
     sp.budget.value = 12
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
@@ -112,6 +112,32 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     assert sp.curve.legend_title == "line: mean · band: min–max"
 
 
+def test_search_tab_seed_boxes_refuse_what_is_not_a_seed_and_say_so(digits):
+    """A browser's number box turned 2.5 into 25 and 1e3 into 13 (and ran seed 13): the boxes are text now, a
+    value that is not a whole number in range is said at once, in one line naming the box and the value as
+    typed, and "run search" then runs nothing; a right value clears the line and runs those seeds."""
+    import html
+
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value = ("rs",)
+    for box, typed, lo, hi in ((sp.seed, "2.5", 0, 10_000), (sp.seed, "1e3", 0, 10_000), (sp.seed, "-1", 0, 10_000),
+                               (sp.seed, "", 0, 10_000), (sp.seeds, "11", 1, 10), (sp.seeds, "0", 1, 10),
+                               (sp.seeds, "two", 1, 10)):
+        box.value = typed                                               # what the page sends on Enter / blur
+        said = sp.msg.value
+        assert "naoviz-error" in said and box.description in said and html.escape(repr(typed)) in said, said
+        assert f"{lo}..{hi}" in said
+        sp.start(wait=True)
+        assert sp.thread is None and sp.results == [] and sp.progress.value == 0 and sp.msg.value == said
+        assert not sp.run_btn.disabled
+        box.value = "1"
+        assert sp.msg.value == ""                                        # the line goes once the box is right
+    sp.seed.value, sp.seeds.value = " 13 ", "2"
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and [r.seed for r in sp.results] == [13, 14]
+
+
 def test_search_tab_stop_ends_after_the_current_query(digits):
     """Stop pressed during query 25 of evolution (one query at a time after its 20 random ones): the run ends
     there, no further searcher or seed starts, the curve and the table hold exactly what ran."""
@@ -119,7 +145,7 @@ def test_search_tab_stop_ends_after_the_current_query(digits):
     from naoviz.search import start_search
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=30)
-    sp.algos.value, sp.seeds.value = ("rs", "re"), 2
+    sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
     sp.budget.value = 30
     press = lambda ch: sp.stop() if ch["new"] == 55 else None          # noqa: E731
     sp.progress.observe(press, names="value")
@@ -145,7 +171,7 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
     app = Dashboard(table="nb201-digits", background=False)
     app.tabs.selected_index = 1
     sp = app.search
-    sp.algos.value, sp.seeds.value = ("rs",), 1
+    sp.algos.value, sp.seeds.value = ("rs",), "1"
     sp.budget.value = 10
     sp.start(wait=True)
     space, atlas = digits.space, app.explorer.atlas
@@ -241,7 +267,7 @@ def search_panel_run(nb201_table):
     """The Search tab run for rs, re, ls (budget 20, seed 3), with a copy of the curves at every redraw."""
     from naoviz.ui import SearchPanel
     sp = SearchPanel(nb201_table, budget=20)
-    sp.algos.value, sp.seed.value = ("rs", "re", "ls"), 3
+    sp.algos.value, sp.seed.value = ("rs", "re", "ls"), "3"
     drawn, draw = [], sp._draw
 
     def spy(table=True):
@@ -378,7 +404,7 @@ def test_search_tab_stop_from_the_first_query_counts(digits):
     from naoviz.ui import SearchPanel
     for _ in range(5):                      # the old race needed the thread to outrun start(); try a few times
         sp = SearchPanel(digits, budget=30)
-        sp.algos.value, sp.seeds.value = ("rs",), 3
+        sp.algos.value, sp.seeds.value = ("rs",), "3"
         sp.progress.observe(lambda ch, sp=sp: sp.stop() if ch["new"] == 1 else None, names="value")
         sp.start(wait=True)
         assert "stopped" in sp.msg.value, sp.msg.value

@@ -144,7 +144,14 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     naoviz.ui.query_table.view); a click on a row shows that cell's class in the explorer."""
     page.wait_for_selector(".nq-root[data-ready='1']", timeout=60_000)
     page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
-    seeds = page.locator(".naoviz-search input[type=number]").nth(1)
+    first = page.locator(".naoviz-first-seed input")
+    first.fill("2.5")                       # a number box made this 25, and ran it; the text box says so
+    first.press("Enter")
+    page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
+                           ".includes(\"first seed: '2.5' is not a whole number\")", timeout=10_000)
+    first.fill("0")
+    first.press("Enter")
+    seeds = page.locator(".naoviz-seeds input")
     seeds.fill("2")
     seeds.press("Enter")
     page.get_by_role("button", name="run search").click()

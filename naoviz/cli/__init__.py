@@ -86,6 +86,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except SystemExit as exc:       # --help / --version (0) or a usage error (2, its line already printed)
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         command = args.command
+        args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
             return int(args.func(args) or 0)
         except BrokenPipeError:

@@ -5,6 +5,8 @@ more (docs/store.md, "Run locks"), so this command shows it as "interrupted" wit
 """
 from __future__ import annotations
 
+import os
+
 from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, writable_file
 from naoviz.cli.train_evaluator import label
 
@@ -30,6 +32,12 @@ def _describe(run: dict) -> dict:
         ev = cfg.get("evaluator") if isinstance(cfg.get("evaluator"), dict) else {}
         what += f" on {label(ev)}" if ev else ""
         budget = cfg.get("budget")
+    elif run["kind"] == "compare":
+        seeds = [s for s in cfg.get("seeds") or () if isinstance(s, int)]
+        ev = cfg.get("evaluator") if isinstance(cfg.get("evaluator"), dict) else {}
+        what = ",".join(map(str, cfg.get("algos") or ())) + (f" on {label(ev)}" if ev else "")
+        what += f", seeds {seeds[0]}-{seeds[-1]}" if len(seeds) > 1 else f", seed {seeds[0]}" if seeds else ""
+        budget = None
     else:
         what = " ".join(str(cfg[k]) for k in ("space", "data") if isinstance(cfg.get(k), (str, int)))
         archs = cfg.get("archs")
@@ -73,6 +81,8 @@ def run(args) -> int:
         row["writer_pid"] = writer
         if stored["status"] == "running" and writer is None:
             row["status"] = "interrupted"
+        if stored["kind"] == "compare":          # progress in runs: the searches it made that finished
+            _count_runs(row, stored, store)
         rows.append(row)
     if args.json:
         emit_json({"store": str(path), "runs": rows})
@@ -84,10 +94,47 @@ def run(args) -> int:
     print(f"{'run':<13} {'kind':<12} {'status':<14} {'seed':>6} {'done':>11}  {'created (UTC)':<17} what")
     for r in rows:
         done = f"{r['evaluations']}/{r['budget']}" if r["budget"] else str(r["evaluations"])
+        if "runs_planned" in r:
+            done = f"{r['runs_finished']}/{r['runs_planned']} runs"
         status = f"running ({r['writer_pid']})" if r["writer_pid"] else r["status"]
         seed = "" if r["seed"] is None else r["seed"]
         print(f"{r['id']:<13} {r['kind']:<12} {status:<14} {seed:>6} {done:>11}  {r['created'][:16].replace('T', ' '):<17} {r['what']}")
-    resumable = [r for r in rows if r["kind"] == "search" and r["status"] in ("interrupted", "stopped", "failed")]
+    resumable = [r for r in rows if r["kind"] in ("search", "compare")
+                 and r["status"] in ("interrupted", "stopped", "failed")]
     if resumable:
-        print(f"resume one: naoviz search --store {args.store} --resume {resumable[-1]['id']}")
+        print(_resume_line(resumable[-1]["id"], store, args.store))
     return 0
+
+
+def _count_runs(row: dict, record: dict, store) -> None:
+    """A comparison's progress: ``runs_finished`` of its searches of ``runs_planned`` (searchers x seeds)."""
+    from naoviz.experiments.compare_record import belongs
+    cfg = record["config"] if isinstance(record["config"], dict) else {}
+    row["runs_planned"] = len(cfg.get("algos") or ()) * len(cfg.get("seeds") or ())
+    row["runs_finished"] = sum(r["status"] == "finished" and belongs(cfg, r) for r in store.runs())
+
+
+def _resume_line(run_id: str, store, shown: str) -> str:
+    """How to take up run ``run_id``. A search a ``naoviz compare --store`` made (its "compare" record says
+    so) is resumed by that comparison's command, which continues it and starts the (searcher, seed) runs not
+    reached yet; ``naoviz search --resume`` would continue that one run alone. A comparison recorded without a
+    command (a call from Python) cannot be rebuilt here: the line says to rerun it with the same store."""
+    import shlex
+
+    from naoviz.experiments.compare_record import KIND, belongs
+    run = store.get_run(run_id)
+    if run["kind"] == KIND:
+        record = run
+    else:
+        records = [r for r in store.runs() if r["kind"] == KIND and belongs(r["config"], run)]
+        if not records:
+            return f"resume one: naoviz search --store {shown} --resume {run_id}"
+        record = records[-1]
+    cfg = record["config"] if isinstance(record["config"], dict) else {}
+    command, cwd = cfg.get("command"), cfg.get("cwd")
+    of = f"comparison {record['id']}" + (f", which made run {run_id}; naoviz search --store {shown} --resume "
+                                         f"{run_id} continues that run alone" if run["kind"] != KIND else "")
+    if not (isinstance(command, list) and command and all(isinstance(a, str) for a in command)):
+        return f"resume one: rerun the same naoviz compare with --store {shown} ({of})"
+    where = f" in {cwd}" if isinstance(cwd, str) and cwd != os.getcwd() else ""
+    return f"resume one: {shlex.join(command)}{where} (the command of {of})"

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import os
 import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, float_in, int_in, json_value, max_workers, nonempty,
@@ -377,6 +378,7 @@ def run_compare(args) -> int:
     with Executors(cluster) as executor:
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
+                          command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
                           on_run=(lambda run: bar.update(1)) if bar else None)
     if bar is not None:
         bar.close()

@@ -52,11 +52,14 @@ def label(algo: str, preset: Optional[str]) -> str:
 
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
-            progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None) -> dict:
+            progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None,
+            command: Optional[Sequence[str]] = None, cwd: Optional[str] = None) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
     ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
     again (``search_or_resume``: finished ones replayed, unfinished ones continued), so a comparison killed
-    part way and started again with the same store loses no evaluation and repeats none.
+    part way and started again with the same store loses no evaluation and repeats none. The store also gets
+    a "compare" record (``compare_record``: the searchers, seeds, budget, evaluator, and ``command`` / ``cwd``,
+    the argv and folder that ran it, if given), so ``naoviz runs`` can offer the command that finishes it.
 
     Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
@@ -65,6 +68,14 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     source counts overall and per checkpoint (``counts_at``), ``decoded_final_share`` (runs whose final
     incumbent was decoded); the runs and the curves.
     """
+    if store is None:
+        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None)
+    from naoviz.experiments import compare_record
+    with compare_record.recorded(store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd)):
+        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store)
+
+
+def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store) -> dict:
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
         from naoviz.experiments import constrained

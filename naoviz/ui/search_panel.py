@@ -17,13 +17,14 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import error_html, in_thread
+from naoviz.ui.common import error_html, in_thread, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.viz.bands import searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS
 
 MAX_SEEDS = 10
+MAX_FIRST_SEED = 10_000
 REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
 
@@ -101,8 +102,13 @@ class SearchPanel:
                                       description="algorithms", rows=len(ALGO_LABELS))
         self.budget = W.IntSlider(value=budget, min=10, max=300, step=10, description="budget")
         small = W.Layout(width="150px")
-        self.seed = W.BoundedIntText(value=0, min=0, max=10_000, description="first seed", layout=small)
-        self.seeds = W.BoundedIntText(value=1, min=1, max=MAX_SEEDS, description="seeds", layout=small)
+        # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
+        self.seed = W.Text(value="0", description="first seed", layout=small, continuous_update=False)
+        self.seeds = W.Text(value="1", description="seeds", layout=small, continuous_update=False)
+        self.seed.add_class("naoviz-first-seed")
+        self.seeds.add_class("naoviz-seeds")
+        for box in (self.seed, self.seeds):
+            box.observe(lambda _: self._check_boxes(), names="value")
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
         # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the query table's source column shows
         # what the step did without mutations (docs/search.md, presets)
@@ -148,6 +154,8 @@ class SearchPanel:
         if not self.algos.value:        # nothing to run: say so (not "done" and a compare line with no --algos)
             self.msg.value = error_html("pick at least one algorithm in the list (Ctrl-click or Shift-click for several)")
             return
+        if not self._check_boxes():
+            return
         self._stop.clear()
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self.run_btn.disabled, self.stop_btn.disabled = True, False
@@ -155,6 +163,24 @@ class SearchPanel:
         self.thread = in_thread(self._run, self._failed)
         if wait:
             self.thread.join()
+
+    def seed_range(self) -> tuple[int, int]:
+        """(first seed, number of seeds) from the two boxes; ValueError naming the box and what it holds."""
+        return (whole_number("first seed", self.seed.value, 0, MAX_FIRST_SEED),
+                whole_number("seeds", self.seeds.value, 1, MAX_SEEDS))
+
+    def _check_boxes(self) -> bool:
+        """Say at once (and again on run) what a seed box holds that is not a seed; clear that line once both
+        are right. True when both are."""
+        try:
+            self.seed_range()
+        except ValueError as exc:
+            if not self._running.is_set():
+                self.msg.value = error_html(str(exc))
+            return False
+        if "naoviz-error" in self.msg.value and "nothing ran" in self.msg.value:
+            self.msg.value = ""
+        return True
 
     def stop(self) -> None:
         """End the running search after its current query; no further (seed, searcher) starts."""
@@ -178,7 +204,7 @@ class SearchPanel:
         from naoviz.search import incumbent_curve, start_search
 
         algos, budget = list(self.algos.value), int(self.budget.value)
-        first, n_seeds = int(self.seed.value), int(self.seeds.value)
+        first, n_seeds = self.seed_range()
         preset = self.preset.value
         self.progress.max, self.progress.value = max(budget * len(algos) * n_seeds, 1), 0
         evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)

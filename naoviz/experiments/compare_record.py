@@ -1,0 +1,61 @@
+"""The record a ``naoviz compare --store`` leaves in the run store: one run of kind "compare" (no evaluations)
+whose config names the comparison's searchers, seeds, budget and evaluator, and the command that ran it.
+
+Its search runs are ordinary search runs (``search_or_resume``), indistinguishable by themselves from those
+``naoviz search`` makes; this record is how ``naoviz runs`` tells that an interrupted run belongs to a
+comparison and offers the command that finishes the comparison (``naoviz search --resume`` would continue
+that one run only, and never start the (searcher, seed) runs the comparison had not reached).
+"""
+from __future__ import annotations
+
+import contextlib
+from typing import Iterator, Optional, Sequence
+
+KIND = "compare"
+
+
+def _label(algo: str, preset: Optional[str]) -> str:
+    return f"{algo}:{preset}" if preset else algo
+
+
+def config_of(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
+              command: Optional[Sequence[str]] = None, cwd: Optional[str] = None) -> dict:
+    """The stored config: ``algos`` as labels (``nao:paper``), ``seeds`` as ints, ``evaluator`` as its
+    ``describe()`` (what each search run stores too), ``command`` (argv, from ``naoviz``) and ``cwd`` when a
+    command ran it, else None (a call from Python: no command to offer)."""
+    return {"algos": [_label(a, p) for a, p in algos], "budget": int(budget), "seeds": [int(s) for s in seeds],
+            "space": evaluator.space.name, "evaluator": evaluator.describe(),
+            "command": [str(a) for a in command] if command is not None else None, "cwd": cwd}
+
+
+@contextlib.contextmanager
+def recorded(store, config: dict) -> Iterator[str]:
+    """Hold the comparison's record for the ``with`` block: the one already stored with this exact config
+    (the same command run again), else a new one; "finished" at the end, "stopped" on Ctrl-C, "failed" on an
+    error, like a search run."""
+    found = store.find_runs(KIND, config, None)
+    run_id = found[-1]["id"] if found else store.create_run(KIND, config, None)
+    with store.hold_run(run_id):
+        if found:
+            store.set_status(run_id, "running")
+        try:
+            yield run_id
+        except KeyboardInterrupt:
+            store.set_status(run_id, "stopped")
+            raise
+        except BaseException:
+            store.set_status(run_id, "failed")
+            raise
+        store.set_status(run_id, "finished")
+
+
+def belongs(record_config: dict, run: dict) -> bool:
+    """Whether search run ``run`` (a ``RunStore`` run dict) is one of the comparison's (searcher, seed) runs:
+    same evaluator settings and budget, its searcher among the labels, its seed among the seeds."""
+    cfg, rec = run.get("config"), record_config
+    if run.get("kind") != "search" or not isinstance(cfg, dict) or not isinstance(rec, dict):
+        return False
+    algos, seeds = rec.get("algos"), rec.get("seeds")
+    return (isinstance(algos, list) and isinstance(seeds, list) and cfg.get("budget") == rec.get("budget")
+            and cfg.get("evaluator") == rec.get("evaluator") and run.get("seed") in seeds
+            and _label(str(cfg.get("algo")), cfg.get("preset")) in algos)
