@@ -5,9 +5,7 @@ import pytest
 import torch
 
 from naoviz.nao import NAO, NAOConfig
-from naoviz.nao.semi import pretrain_key
 from naoviz.nao.train import distance_loss
-from naoviz.search.nao_search import NAOSearchConfig
 from naoviz.spaces import NB201Space
 
 torch.set_num_threads(1)
@@ -45,38 +43,3 @@ def test_distance_weight_makes_embeddings_track_edit_distance(nb201_table):
     assert _edit_fit(shaped, held) > _edit_fit(plain, held) + 0.1
     again = NAO(space, NAOConfig.preset("default", distance_weight=5.0, **TINY)).fit(archs, values, progress=False)
     np.testing.assert_array_equal(shaped.score(held), again.score(held))      # seeded
-
-
-@pytest.mark.parametrize("value", [-0.1, 101.0, float("nan"), True, "1"])
-def test_distance_weight_is_checked(value):
-    with pytest.raises(ValueError, match="distance_weight"):
-        NAOConfig(distance_weight=value)
-    with pytest.raises(ValueError, match="distance_weight"):
-        NAOSearchConfig(model={"distance_weight": value})
-
-
-def test_pretrain_cache_key_ignores_the_field():
-    space = NB201Space()
-    cfg = NAOConfig.preset("default")
-    assert pretrain_key(space, cfg, 100, 5, 0) == pretrain_key(space, cfg.replace(distance_weight=2.0), 100, 5, 0)
-
-
-def test_model_cache_key_unchanged_when_off_and_new_when_on():
-    """The dashboard's model key (naoviz.nao.cache.model_key) must not move when the field is at its neutral 0:
-    the shipped digits model and atlas are found by that key (an offline first start trains nothing)."""
-    import hashlib
-    import json
-
-    from naoviz.nao.cache import ModelSpec, model_key, training_set
-    from naoviz.tables import load_benchmark
-    bench, spec = load_benchmark("nb201-digits"), ModelSpec()
-    archs, values = training_set(bench, spec)
-    old = spec.config().to_dict()
-    del old["distance_weight"], old["rank_weight"]   # the config as it was hashed before these fields existed
-    h = hashlib.sha256(json.dumps({"bench": bench.name, "rows": len(bench), "metric": spec.metric, "config": old},
-                                  sort_keys=True, default=str).encode())
-    h.update(np.asarray(archs, dtype=np.int64).tobytes())
-    h.update(np.asarray(values, dtype=np.float64).tobytes())
-    assert model_key(bench, spec) == f"{bench.name}-{spec.metric}-{h.hexdigest()[:20]}"
-    on = ModelSpec(overrides={"distance_weight": 0.5})
-    assert model_key(bench, on) != model_key(bench, spec)
