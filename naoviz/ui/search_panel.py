@@ -110,8 +110,8 @@ class SearchPanel:
         for box in (self.seed, self.seeds):
             box.observe(lambda _: self._check_boxes(), names="value")
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
-        # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the query table's source column shows
-        # what the step did without mutations (docs/search.md, presets)
+        # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the
+        # query table's source column shows what the step did without mutations (docs/search.md, presets)
         self.preset = W.Dropdown(options=list(PRESETS), value=nao_preset, description="NAO preset",
                                  layout=W.Layout(width="220px"))
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
