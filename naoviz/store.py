@@ -25,6 +25,8 @@ from naoviz.store_checks import INT64_MAX, StoreError, check_int, check_place, c
 
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
 SCHEMA_VERSION = 1
+# a run row with its evaluation count (get_run, runs, find_runs add WHERE / ORDER BY)
+_RUN_ROWS = "SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations FROM runs r "
 BUSY_TIMEOUT_MS = 60_000
 
 _SCHEMA = """
@@ -250,6 +252,16 @@ class RunStore:
                 raise StoreError(f"run store: cannot lock run {run_id} ({path}: {exc.strerror or exc})") from None
             yield path
 
+    @contextlib.contextmanager
+    def ended_on_error(self, run_id: str) -> Iterator[None]:
+        """For the ``with`` block that works on ``run_id``: an exception leaving it marks the run "stopped"
+        (Ctrl-C: the user stopped it; resumable) or "failed" (anything else), then propagates."""
+        try:
+            yield
+        except BaseException as exc:
+            self.set_status(run_id, "stopped" if isinstance(exc, KeyboardInterrupt) else "failed")
+            raise
+
     def writer_of(self, run_id: str) -> Optional[int]:
         """The PID of the process holding ``run_id`` (:meth:`hold_run`) now, or None: a run whose status
         says "running" with no writer was killed, and can be resumed."""
@@ -258,24 +270,21 @@ class RunStore:
 
     def get_run(self, run_id: str) -> dict:
         """One run: id, kind, config (decoded), seed, status, created, n_evaluations."""
-        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
-                          "FROM runs r WHERE r.id = ?", (run_id,))
+        rows = self._read(_RUN_ROWS + "WHERE r.id = ?", (run_id,))
         if not rows:
             raise KeyError(f"run store: no run {run_id!r} in {self.path}")
         return self._run_dict(rows[0])
 
     def runs(self) -> list[dict]:
         """Every run, oldest first."""
-        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
-                          "FROM runs r ORDER BY r.created, r.rowid")
+        rows = self._read(_RUN_ROWS + "ORDER BY r.created, r.rowid")
         return [self._run_dict(r) for r in rows]
 
     def find_runs(self, kind: str, config: dict, seed: Optional[int]) -> list[dict]:
         """The runs of ``kind`` stored with exactly this ``config`` (compared as JSON) and ``seed``, oldest first:
         how ``naoviz compare --store`` finds the runs an interrupted comparison already started."""
         want = json.loads(_dumps(config, "config"))
-        rows = self._read("SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations "
-                          "FROM runs r WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
+        rows = self._read(_RUN_ROWS + "WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
         return [run for run in map(self._run_dict, rows) if run["config"] == want]
 
     @staticmethod

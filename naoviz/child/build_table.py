@@ -7,6 +7,8 @@ per class (the member with the smallest ``arch_index``); the benchmark answers f
 """
 from __future__ import annotations
 
+import contextlib
+
 import json
 import math
 from dataclasses import asdict, dataclass
@@ -182,7 +184,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                    disable=not progress)
         store.set_status(run_id, "running")
         trained = 0
-        try:
+        with store.ended_on_error(run_id), contextlib.closing(bar):   # Ctrl-C: stopped, resumable
             with Executors(cluster or ClusterConfig()) as executor:
                 evaluator.use_executor(executor)
                 archs = [a for _, a in todo]
@@ -200,11 +202,6 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                     bar.update(1)
                     if on_result is not None:
                         on_result(trained, outcome["metrics"])
-        except BaseException as exc:    # Ctrl-C: stopped by the user (resumable either way)
-            store.set_status(run_id, "stopped" if isinstance(exc, KeyboardInterrupt) else "failed")
-            raise
-        finally:
-            bar.close()
         path = write_table(store, run_id, out)
         store.set_status(run_id, "finished")
         return {"run_id": run_id, "trained": trained, "reused": len(done), "copied_from_other_runs": copied,

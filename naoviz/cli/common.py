@@ -164,6 +164,11 @@ def writable_file(path, option: str) -> Path:
     return target
 
 
+def resume_command(store, run_id: str) -> str:
+    """The command that continues stored search run ``run_id`` of run store ``store`` (as the user named it)."""
+    return f"naoviz search --store {store} --resume {run_id}"
+
+
 def not_the_store(out, store, option: str = "--out") -> None:
     """``ValueError`` naming ``option`` when the file ``out`` would overwrite the run store ``store`` (or its
     SQLite ``-wal``/``-shm``/``-journal``): a CSV written there would replace every stored run."""

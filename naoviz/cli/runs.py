@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import os
 
-from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, writable_file
+from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, resume_command, writable_file
 from naoviz.cli.train_evaluator import label
 
 
@@ -74,15 +74,15 @@ def run(args) -> int:
         written = store.export_csv(Path(args.out).expanduser(), run_id)
         print(f"{written}: {n} evaluations of {'every run' if run_id is None else 'run ' + run_id}")
         return 0
-    rows = []
-    for stored in store.runs():
+    rows, stored_runs = [], store.runs()          # read once: a compare's progress and the resume line use it
+    for stored in stored_runs:
         row = _describe(stored)
         writer = store.writer_of(stored["id"]) if stored["status"] == "running" else None
         row["writer_pid"] = writer
         if stored["status"] == "running" and writer is None:
             row["status"] = "interrupted"
         if stored["kind"] == "compare":          # progress in runs: the searches it made that finished
-            _count_runs(row, stored, store)
+            _count_runs(row, stored, stored_runs)
         rows.append(row)
     if args.json:
         emit_json({"store": str(path), "runs": rows})
@@ -102,19 +102,19 @@ def run(args) -> int:
     resumable = [r for r in rows if r["kind"] in ("search", "compare")
                  and r["status"] in ("interrupted", "stopped", "failed")]
     if resumable:
-        print(_resume_line(resumable[-1]["id"], store, args.store))
+        print(_resume_line(resumable[-1]["id"], stored_runs, args.store))
     return 0
 
 
-def _count_runs(row: dict, record: dict, store) -> None:
+def _count_runs(row: dict, record: dict, stored_runs: list) -> None:
     """A comparison's progress: ``runs_finished`` of its searches of ``runs_planned`` (searchers x seeds)."""
     from naoviz.experiments.compare_record import belongs
     cfg = record["config"] if isinstance(record["config"], dict) else {}
     row["runs_planned"] = len(cfg.get("algos") or ()) * len(cfg.get("seeds") or ())
-    row["runs_finished"] = sum(r["status"] == "finished" and belongs(cfg, r) for r in store.runs())
+    row["runs_finished"] = sum(r["status"] == "finished" and belongs(cfg, r) for r in stored_runs)
 
 
-def _resume_line(run_id: str, store, shown: str) -> str:
+def _resume_line(run_id: str, stored_runs: list, shown: str) -> str:
     """How to take up run ``run_id``. A search a ``naoviz compare --store`` made (its "compare" record says
     so) is resumed by that comparison's command, which continues it and starts the (searcher, seed) runs not
     reached yet; ``naoviz search --resume`` would continue that one run alone. A comparison recorded without a
@@ -122,18 +122,18 @@ def _resume_line(run_id: str, store, shown: str) -> str:
     import shlex
 
     from naoviz.experiments.compare_record import KIND, belongs
-    run = store.get_run(run_id)
+    run = next(r for r in stored_runs if r["id"] == run_id)
     if run["kind"] == KIND:
         record = run
     else:
-        records = [r for r in store.runs() if r["kind"] == KIND and belongs(r["config"], run)]
+        records = [r for r in stored_runs if r["kind"] == KIND and belongs(r["config"], run)]
         if not records:
-            return f"resume one: naoviz search --store {shown} --resume {run_id}"
+            return f"resume one: {resume_command(shown, run_id)}"
         record = records[-1]
     cfg = record["config"] if isinstance(record["config"], dict) else {}
     command, cwd = cfg.get("command"), cfg.get("cwd")
-    of = f"comparison {record['id']}" + (f", which made run {run_id}; naoviz search --store {shown} --resume "
-                                         f"{run_id} continues that run alone" if run["kind"] != KIND else "")
+    of = f"comparison {record['id']}" + (f", which made run {run_id}; {resume_command(shown, run_id)} "
+                                         "continues that run alone" if run["kind"] != KIND else "")
     if not (isinstance(command, list) and command and all(isinstance(a, str) for a in command)):
         return f"resume one: rerun the same naoviz compare with --store {shown} ({of})"
     where = f" in {cwd}" if isinstance(cwd, str) and cwd != os.getcwd() else ""

@@ -6,7 +6,8 @@ import os
 import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, float_in, int_in, json_value, max_workers, nonempty,
-                               option_error, path_arg, show, workers_in, writable_dir, writable_file)
+                               option_error, path_arg, resume_command, show, workers_in, writable_dir,
+                               writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -219,13 +220,13 @@ def run_search(args) -> int:
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         if args.resume:
-            args.interrupted_hint = f"resume it: naoviz search --store {cut(args.store, 120)} --resume {args.resume}"
+            args.interrupted_hint = f"resume it: {resume_command(cut(args.store, 120), args.resume)}"
             result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress)
         else:
             evaluator.use_executor(executor)
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
                                   config=config, store=store, progress=not args.no_progress,
-                                  on_start=lambda run_id: _announce(run_id, args.store, args))
+                                  on_start=lambda run_id: _announce(run_id, args))
     if args.json:
         emit_json(result.to_dict())
         return 0
@@ -259,13 +260,12 @@ def run_search(args) -> int:
     return 0
 
 
-def _announce(run_id: str, store, args=None) -> None:
+def _announce(run_id: str, args) -> None:
     """The new run's id on stderr before its first evaluation: what a killed search needs to be resumed (and
     the line a Ctrl-C prints, naoviz.cli.main)."""
-    if args is not None:
-        args.interrupted_hint = f"resume it: naoviz search --store {cut(store, 120)} --resume {run_id}"
-    print(f"run {run_id} in {store} (if it stops: naoviz search --store {store} --resume {run_id}; "
-          f"naoviz runs --store {store} lists every run)", file=sys.stderr, flush=True)
+    args.interrupted_hint = f"resume it: {resume_command(cut(args.store, 120), run_id)}"
+    print(f"run {run_id} in {args.store} (if it stops: {resume_command(args.store, run_id)}; "
+          f"naoviz runs --store {args.store} lists every run)", file=sys.stderr, flush=True)
 
 
 def _check_resume_options(args, config, run: dict) -> None:

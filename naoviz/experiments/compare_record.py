@@ -14,7 +14,8 @@ from typing import Iterator, Optional, Sequence
 KIND = "compare"
 
 
-def _label(algo: str, preset: Optional[str]) -> str:
+def label(algo: str, preset: Optional[str]) -> str:
+    """A searcher as ``naoviz compare --algos`` names it: ``nao:paper``, ``ls``."""
     return f"{algo}:{preset}" if preset else algo
 
 
@@ -23,7 +24,7 @@ def config_of(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int
     """The stored config: ``algos`` as labels (``nao:paper``), ``seeds`` as ints, ``evaluator`` as its
     ``describe()`` (what each search run stores too), ``command`` (argv, from ``naoviz``) and ``cwd`` when a
     command ran it, else None (a call from Python: no command to offer)."""
-    return {"algos": [_label(a, p) for a, p in algos], "budget": int(budget), "seeds": [int(s) for s in seeds],
+    return {"algos": [label(a, p) for a, p in algos], "budget": int(budget), "seeds": [int(s) for s in seeds],
             "space": evaluator.space.name, "evaluator": evaluator.describe(),
             "command": [str(a) for a in command] if command is not None else None, "cwd": cwd}
 
@@ -38,14 +39,8 @@ def recorded(store, config: dict) -> Iterator[str]:
     with store.hold_run(run_id):
         if found:
             store.set_status(run_id, "running")
-        try:
+        with store.ended_on_error(run_id):
             yield run_id
-        except KeyboardInterrupt:
-            store.set_status(run_id, "stopped")
-            raise
-        except BaseException:
-            store.set_status(run_id, "failed")
-            raise
         store.set_status(run_id, "finished")
 
 
@@ -58,4 +53,4 @@ def belongs(record_config: dict, run: dict) -> bool:
     algos, seeds = rec.get("algos"), rec.get("seeds")
     return (isinstance(algos, list) and isinstance(seeds, list) and cfg.get("budget") == rec.get("budget")
             and cfg.get("evaluator") == rec.get("evaluator") and run.get("seed") in seeds
-            and _label(str(cfg.get("algo")), cfg.get("preset")) in algos)
+            and label(str(cfg.get("algo")), cfg.get("preset")) in algos)

@@ -14,6 +14,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from naoviz.experiments.compare_record import label
 from naoviz.search.base import SOURCES, incumbent_index
 from naoviz.search.runs import search_or_resume
 from naoviz.tables.benchmark import lower_is_better
@@ -44,10 +45,6 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
     if not out:
         raise ValueError(f"algos: no searcher named in {show(text)}")
     return out
-
-
-def label(algo: str, preset: Optional[str]) -> str:
-    return f"{algo}:{preset}" if preset else algo
 
 
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],

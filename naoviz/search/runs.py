@@ -7,6 +7,7 @@ A search ended by its ``stop`` flag (the Search tab's stop button) is marked "st
 """
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 from typing import Callable, Optional
 
@@ -121,17 +122,9 @@ def _search_config(run: dict) -> dict:
 
 
 def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop) -> SearchResult:
-    try:
+    with contextlib.nullcontext() if store is None else store.ended_on_error(run_id):
         result = searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
                               on_evaluation=on_evaluation, replay=replay, stop=stop)
-    except KeyboardInterrupt:           # Ctrl-C: the user stopped it, as the stop flag does; resumable
-        if store is not None:
-            store.set_status(run_id, "stopped")
-        raise
-    except BaseException:
-        if store is not None:
-            store.set_status(run_id, "failed")
-        raise
     if store is not None:
         store.set_status(run_id, "stopped" if result.stopped else "finished")
     return result
