@@ -2,8 +2,8 @@
 
 Search on cifar10-valid ``valid_acc``, report the incumbent's ``cifar10_test_acc`` (optimum 94.37). Every
 searcher is anytime, so one run per (algo, seed) at the largest budget gives every smaller budget. Prints,
-per run, how many queries and incumbents came from the decoder, from mutations and from the random pool
-(the eval-nas#3 critique), then the table; also times 100-query NAO searches (``default`` and ``fast``)
+per run, how many queries and incumbents came from the decoder, from mutations, from random cells and from a
+designed initial pool (`default`'s k-means pool, source `design`) (the eval-nas#3 critique), then the table; also times 100-query NAO searches (``default`` and ``fast``)
 against local search measured in the same run.
 
     python bench/search.py                       # 10 seeds, 300 queries
