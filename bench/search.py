@@ -2,8 +2,8 @@
 
 Search on cifar10-valid ``valid_acc``, report the incumbent's ``cifar10_test_acc`` (optimum 94.37). Every
 searcher is anytime, so one run per (algo, seed) at the largest budget gives every smaller budget. Prints,
-per run, how many queries and incumbents came from the decoder, from mutations and from the random pool
-(the eval-nas#3 critique), then the table; also times 100-query NAO searches (``default`` and ``fast``)
+per run, how many queries and incumbents came from the decoder, from mutations, from random cells and from a
+designed initial pool (`default`'s k-means pool, source `design`) (the eval-nas#3 critique), then the table; also times 100-query NAO searches (``default`` and ``fast``)
 against local search measured in the same run.
 
     python bench/search.py                       # 10 seeds, 300 queries
@@ -41,20 +41,21 @@ from naoviz.jsonio import dumps_strict  # noqa: E402
 from naoviz.search.runs import start_search  # noqa: E402
 
 
-SOURCES = ("decoder", "mutation", "random")
+SOURCES = ("decoder", "mutation", "random", "design")     # design: a designed initial pool (k-means)
 
 
 def who_found_what(summary: dict) -> str:
     """Per searcher and checkpoint: mean queries per source, and in how many runs the incumbent came from each."""
     checks = summary["checkpoints"]
-    head = "| searcher | " + " | ".join(f"at {c}: queries dec/mut/rand (mean) | at {c}: incumbent from dec/mut/rand (runs)"
+    head = "| searcher | " + " | ".join(f"at {c}: queries dec/mut/rand/design (mean) | at {c}: incumbent from "
+                                         f"dec/mut/rand/design (runs)"
                                          for c in checks) + " |"
     lines = [head, "|---|" + "---|---|" * len(checks)]
     for name, a in summary["algos"].items():
         cells = []
         for c in checks:
             at = [r["counts_at"][str(c)] for r in a["runs"]]
-            q = "/".join(f"{sum(x['queries'][s] for x in at) / len(at):.1f}" for s in SOURCES)
+            q = "/".join(f"{sum(x['queries'].get(s, 0) for x in at) / len(at):.1f}" for s in SOURCES)   # old JSON: no design
             inc = "/".join(str(sum(x["incumbent_source"] == s for x in at)) for s in SOURCES)
             cells += [q, inc]
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
@@ -214,9 +215,10 @@ def main() -> int:
     def on_run(run):
         at = " ".join(f"{c}:{run['at'][str(c)]:.2f}" for c in checks if str(c) in run["at"])
         q, i = run["queries"], run["incumbents"]
-        print(f"{run['algo']:>12} seed {run['seed']:>2}  {at}  queries dec/mut/rand {q['decoder']}/{q['mutation']}/"
-              f"{q['random']}  incumbents dec/mut/rand {i['decoder']}/{i['mutation']}/{i['random']}  "
-              f"final from {run['final_incumbent_source']}  {run['wall_s']:.1f} s", flush=True)
+        print(f"{run['algo']:>12} seed {run['seed']:>2}  {at}  queries dec/mut/rand/design "
+              + "/".join(str(q[s]) for s in SOURCES) + "  incumbents dec/mut/rand/design "
+              + "/".join(str(i[s]) for s in SOURCES) + "  "
+              + f"final from {run['final_incumbent_source']}  {run['wall_s']:.1f} s", flush=True)
 
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     summary = compare(ev, parse_algos(args.algos), args.queries, seeds, checkpoints=checks, on_run=on_run)

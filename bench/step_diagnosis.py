@@ -138,7 +138,7 @@ def rounds(searcher, evaluator) -> list[dict]:
         step = isinstance(searcher, StepDiagnosis) and searcher.config.proposer == "trust"
         cands = list(searcher.candidates.get(r, [])) if step else ball
         cand_v = true_values(evaluator, cands) if cands else np.zeros(0)
-        guided = [i for i in now if hist[i].source != "random"]
+        guided = [i for i in now if hist[i].source not in ("random", "design")]
         out.append(dict(
             round=r, queries=now[-1] + 1,
             dist=float(np.mean([space.hamming(inc, archs[i]) for i in guided])) if guided else float("nan"),

@@ -87,3 +87,5 @@ def test_searches_with_the_options_are_seeded(nb201_table, tmp_path, monkeypatch
             assert [r.arch for r in runs[0].history[:10]] == [r.arch for r in plain.history[:10]]
         else:
             assert [r.arch for r in runs[0].history[:10]] != [r.arch for r in plain.history[:10]]
+            assert [r.source for r in runs[0].history[:10]] == ["design"] * 10     # the pool: no random fill
+        assert [r.source for r in plain.history[:10]] == ["random"] * 10

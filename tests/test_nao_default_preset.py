@@ -3,6 +3,9 @@ it runs the ``sweep`` recipe every constrained and Pareto figure was measured wi
 ran is shown to the user and stored, so a resume reproduces it."""
 from __future__ import annotations
 
+import json
+import sqlite3
+
 import pytest
 
 from naoviz.cli import main
@@ -94,3 +97,67 @@ def test_cli_header_and_compare_label_say_which_recipe_ran(capsys, tmp_path):
             "--constraint", BUDGET]
     assert main(argv) == 0            # compare runs the presets' own fields: 8 queries of the sweep stay cheap
     assert "| nao:default (sweep under constraints) |" in capsys.readouterr().out
+
+
+def test_the_designed_pool_is_tagged_design_and_a_random_pool_random(nb201_table):
+    """Issue 13, "which part did the work": the k-means pool is no random fill. ``default`` (kmeans) tags its
+    first ``n_init`` queries ``design`` and no later one; ``sweep`` (uniform random pool) tags them
+    ``random``; the counts carry every source, ``design`` included."""
+    ev = TableEvaluator(nb201_table)
+    dflt = start_search("nao", ev, 20, 3, preset="default", config=TINY, progress=False)
+    sweep = start_search("nao", ev, 20, 3, preset="sweep", config=TINY, progress=False)
+    n = TINY["n_init"]
+    assert [r.source for r in dflt.history[:n]] == ["design"] * n
+    assert "design" not in {r.source for r in dflt.history[n:]}
+    assert [r.source for r in sweep.history[:n]] == ["random"] * n
+    assert "design" not in {r.source for r in sweep.history}
+    q = dflt.counts()["queries"]
+    assert q["design"] == n and sum(q.values()) == 20 and sweep.counts()["queries"]["design"] == 0
+    assert set(q) == set(sweep.counts()["incumbents"]) == {"random", "decoder", "mutation", "design"}
+
+
+def test_a_run_stored_before_design_existed_loads_and_resumes(tmp_path, nb201_table):
+    """A `default` run stored before the ``design`` source had its pool tagged ``random``: the store still
+    reads it, and a resume replays the stored queries (labels come from the searcher, never the store) to
+    the uninterrupted run, its pool now tagged ``design``."""
+    ev = TableEvaluator(nb201_table)
+    reference = start_search("nao", ev, 20, 5, config=TINY, progress=False)
+    store = RunStore(tmp_path / "runs.db")
+
+    def crash(record):
+        if record.query == 12:
+            raise _Crash
+
+    with pytest.raises(_Crash):
+        start_search("nao", ev, 20, 5, config=TINY, store=store, progress=False, on_evaluation=crash)
+    run_id = store.runs()[0]["id"]
+    store.close()
+    with sqlite3.connect(tmp_path / "runs.db") as conn:      # the three-source records of an older naoviz
+        conn.execute("UPDATE evaluations SET extra = replace(extra, '\"design\"', '\"random\"')")
+    store = RunStore(tmp_path / "runs.db")
+    old = store.evaluations(run_id)
+    assert len(old) >= 12 and {e["extra"]["source"] for e in old} <= {"random", "decoder", "mutation"}
+    assert {e["extra"]["source"] for e in old[:TINY["n_init"]]} == {"random"}
+    resumed = resume_search(store, run_id, progress=False)
+    assert _archs(resumed) == _archs(reference) and sum(r.replayed for r in resumed.history) == len(old)
+    assert [r.source for r in resumed.history] == [r.source for r in reference.history]
+    assert resumed.counts() == reference.counts() and resumed.counts()["queries"]["design"] == TINY["n_init"]
+
+
+def test_compare_counts_the_design_pool_apart_from_random(capsys, tmp_path):
+    """``naoviz compare``: the JSON's per-source counts and the table's dec/mut/rand/design column keep the
+    k-means pool out of ``random``. 8 queries are all pool (``n_init`` 10), so no model is fitted."""
+    argv = ["compare", "--algos", "nao:default,rs", "--queries", "8", "--seeds", "1", "--no-progress",
+            "--store", str(tmp_path / "runs.db")]
+    assert main([*argv, "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    nao, rs = out["algos"]["nao:default"], out["algos"]["rs"]
+    assert nao["queries"] == {"random": 0.0, "decoder": 0.0, "mutation": 0.0, "design": 8.0}
+    assert rs["queries"]["random"] == 8.0 and rs["queries"]["design"] == 0.0
+    assert nao["counts_at"]["8"]["queries"]["design"] == 8.0 and nao["final_incumbent_source"]["design"] == 1
+    assert main(argv) == 0                                      # the same runs, replayed from the store
+    text = capsys.readouterr().out
+    assert "| queries dec/mut/rand/design | incumbents dec/mut/rand/design |" in text
+    row = next(line for line in text.splitlines() if line.startswith("| nao:default |"))
+    assert "| 0.0/0.0/0.0/8.0 |" in row
+    assert "| 0.0/0.0/8.0/0.0 |" in next(line for line in text.splitlines() if line.startswith("| rs |"))

@@ -32,6 +32,25 @@ def test_panel_helpers():
 
 
 
+def test_nao_line_counts_the_design_pool_apart_from_random():
+    """The Search tab's "which part did the work" line: a k-means pool (source ``design``) is named as the
+    initial design, not counted among the random cells; a run with a random pool has no design part."""
+    from naoviz.search.base import Record, SearchResult
+    from naoviz.ui.search_panel import nao_sources
+
+    def run(sources, algo="nao"):
+        recs = [Record(query=i + 1, arch=str(i), canonical=str(i), value=float(i), report=float(i), source=s,
+                       cost_s=0.0) for i, s in enumerate(sources)]
+        return SearchResult(algo=algo, space="nb201", metric="v", report="r", maximize=True, seed=0,
+                            budget=len(recs), history=recs)
+
+    kmeans = run(["design"] * 3 + ["decoder", "mutation", "random", "decoder"])
+    assert nao_sources([kmeans]) == ("NAO's queries: 3 in the initial design, 2 decoded by the gradient step, "
+                                     "1 ranked mutations, 1 random; final incumbent decoded in 1 of 1 run")
+    line = nao_sources([run(["random"] * 3 + ["decoder", "mutation"]), run(["random"] * 5, algo="rs")])
+    assert line.startswith("NAO's queries: 1 decoded") and "3 random;" in line and "design" not in line
+
+
 def _table():
     from naoviz.ui.query_table import QueryTable, search_columns
     opened = []

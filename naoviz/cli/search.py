@@ -186,7 +186,7 @@ def _one_torch_thread() -> None:
 
 def run_search(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
-    from naoviz.search import resume_search, start_search
+    from naoviz.search import SHOWN_SOURCES, resume_search, start_search
     if args.resume and not args.store:
         raise ValueError("--resume: needs --store (the run store that holds the run)")
     if not args.resume:
@@ -253,8 +253,8 @@ def run_search(args) -> int:
         print(f"Pareto front of {', '.join(result.objectives)}: {len(front)} cells")
         for r in front:
             print("  " + "  ".join(f"{o}={r.metrics[o]:.4g}" for o in result.objectives) + f"  {r.arch}")
-    print("queries    decoder/mutation/random: " + "/".join(str(counts["queries"][s]) for s in ("decoder", "mutation", "random")))
-    print("incumbents decoder/mutation/random: " + "/".join(str(counts["incumbents"][s]) for s in ("decoder", "mutation", "random")))
+    print(f"queries    {'/'.join(SHOWN_SOURCES)}: " + "/".join(str(counts["queries"][s]) for s in SHOWN_SOURCES))
+    print(f"incumbents {'/'.join(SHOWN_SOURCES)}: " + "/".join(str(counts["incumbents"][s]) for s in SHOWN_SOURCES))
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from naoviz.experiments.compare_record import label
-from naoviz.search.base import SOURCES, incumbent_index
+from naoviz.search.base import SHOWN_SOURCES, SOURCES, incumbent_index
 from naoviz.search.runs import search_or_resume
 from naoviz.tables.benchmark import lower_is_better
 
@@ -195,12 +195,13 @@ def _counts_prefix(res, n: int) -> dict:
 
 def format_table(summary: dict) -> str:
     """Markdown table: mean ± sd (optimum %) per algo and checkpoint, queries to the optimum (mean/median
-    over the runs that reached it, and how many did), source counts, and the share of runs whose final
-    incumbent the decoder proposed."""
+    over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
+    the last is a designed initial pool, e.g. k-means; a summary saved before it existed shows 0 there), and
+    the share of runs whose final incumbent the decoder proposed."""
     checks = summary["checkpoints"]
     lines = ["| searcher | " + " | ".join(f"{c} queries" for c in checks)
-             + " | queries to optimum mean/median (reached) | queries dec/mut/rand | incumbents dec/mut/rand"
-             " | final incumbent decoded | s per run |",
+             + " | queries to optimum mean/median (reached) | queries dec/mut/rand/design"
+             " | incumbents dec/mut/rand/design | final incumbent decoded | s per run |",
              "|---|" + "---|" * (len(checks) + 5)]
     for name, a in summary["algos"].items():
         cells = [f"{a['at'][str(c)]['mean']:.3f} ± {a['at'][str(c)]['sd']:.3f} ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)"
@@ -210,7 +211,7 @@ def format_table(summary: dict) -> str:
         to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"
         lines.append(f"| {a.get('shown', name)} | " + " | ".join(cells) + f" | {to_opt}"
-                     + f" | {q['decoder']:.1f}/{q['mutation']:.1f}/{q['random']:.1f}"
-                     + f" | {i['decoder']:.1f}/{i['mutation']:.1f}/{i['random']:.1f}"
+                     + " | " + "/".join(f"{q.get(s, 0.0):.1f}" for s in SHOWN_SOURCES)
+                     + " | " + "/".join(f"{i.get(s, 0.0):.1f}" for s in SHOWN_SOURCES)
                      + f" | {100 * a['decoded_final_share']:.0f}% | {a['wall_s']:.1f} |")
     return "\n".join(lines)

@@ -1,5 +1,5 @@
 """Searchers under one contract: ``Searcher.run(evaluator, budget, seed, ...) -> SearchResult``."""
-from naoviz.search.base import (SOURCES, Record, SearchContext, Searcher, SearchResult,  # noqa: F401
+from naoviz.search.base import (SHOWN_SOURCES, SOURCES, Record, SearchContext, Searcher, SearchResult,  # noqa: F401
                                SearchStopped, incumbent_curve, incumbent_index)
 from naoviz.search.evolution import EvolutionConfig, RegularizedEvolution  # noqa: F401
 from naoviz.search.local_search import LocalSearch, LocalSearchConfig  # noqa: F401

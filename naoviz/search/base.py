@@ -18,7 +18,12 @@ import numpy as np
 
 from naoviz.spaces.base import Arch
 
-SOURCES = ("random", "decoder", "mutation")
+# Who proposed a query: "random" (uniform random cells: an initial pool drawn at random, and fills),
+# "decoder" (NAO's gradient step), "mutation" (one-edit mutations), "design" (an initial pool chosen by a
+# design that is not uniform random: NAO's ``init_design="kmeans"``). Runs stored before "design" existed
+# hold only the first three; a resumed run takes its labels from the searcher, not from the store.
+SOURCES = ("random", "decoder", "mutation", "design")
+SHOWN_SOURCES = ("decoder", "mutation", "random", "design")     # the order tables and summaries print them
 
 
 class SearchStopped(Exception):

@@ -250,7 +250,8 @@ class NAOSearch(Searcher):
                                         cfg.pretrain_seed)
         else:
             pool = ctx.random_new(rng, cfg.n_init)
-        ctx.evaluate([(a, "random") for a in pool])
+        # the pool's source: "design" when a design chose it, so counts never call it random fills (issue 13)
+        ctx.evaluate([(a, "random" if cfg.init_design == "random" else "design") for a in pool])
         nao = hw.nao_model(ctx, self.model_config(int(rng.integers(2**31))))   # cost heads under constraints
         if cfg.pretrain_cells:                  # encoder + decoder from the cached unsupervised pretraining
             from naoviz.nao import semi

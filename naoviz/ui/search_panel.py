@@ -45,13 +45,15 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
 
 def nao_sources(results: list) -> str:
     """Which part of NAO did the work (issue 13): over its runs, the queries the gradient step decoded, the
-    ranked mutations and the random fills, and how many final incumbents were decoded; "" without NAO runs."""
+    ranked mutations, the random cells (a random initial pool and fills) and, when a design chose the initial
+    pool (``default``'s k-means), that pool; how many final incumbents were decoded; "" without NAO runs."""
     runs = [r.counts() for r in results if r.algo == "nao" and r.history]
     if not runs:
         return ""
-    q = {s: sum(c["queries"].get(s, 0) for c in runs) for s in ("decoder", "mutation", "random")}
+    q = {s: sum(c["queries"].get(s, 0) for c in runs) for s in ("decoder", "mutation", "random", "design")}
     decoded = sum(c["final_incumbent_source"] == "decoder" for c in runs)
-    return (f"NAO's queries: {q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
+    design = f"{q['design']} in the initial design, " if q["design"] else ""
+    return (f"NAO's queries: {design}{q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
             f"{q['random']} random; final incumbent decoded in {decoded} of {len(runs)} run"
             + ("s" if len(runs) != 1 else ""))
 
