@@ -14,7 +14,8 @@ against local search measured in the same run.
 search in a fresh process (import, table load and search, as ``naoviz search`` pays them), wall and CPU
 seconds of the process and of the search alone, for ``--algos`` (default ``nao:default,nao:step,ls``); with
 ``--baseline-ref REF`` the same searches from a ``git archive`` of REF in the same run, the ratio new / old
-per algo and a check that both found the same archs (a pure speed-up changes nothing):
+per algo and a check that both measured the same archs with the same values, in the same order (a pure
+speed-up changes nothing; the source labels are not compared, so a relabelling is not a change):
 
     python bench/search.py --speed --seeds 3 --baseline-ref 1fd2c0c --json
 """
@@ -87,7 +88,7 @@ res = start_search(algo, ev, int(sys.argv[3]), int(sys.argv[2]), preset=preset o
 w, c = time.perf_counter() - w, time.process_time() - c
 curve = res.incumbent_curve()
 print(json.dumps({"search_wall_s": w, "search_cpu_s": c, "startup_wall_s": time.perf_counter() - t0 - w,
-                  "final": float(curve[-1]), "archs": hashlib.md5(repr([(r.arch, r.source) for r in res.history])
+                  "final": float(curve[-1]), "archs": hashlib.md5(repr([(r.arch, r.value) for r in res.history])
                                                                   .encode()).hexdigest()}))
 """
 
