@@ -20,6 +20,7 @@ from naoviz.errors import show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.checks import check_bool, check_float, check_int
+from naoviz.search.diverse import MAX_WEIGHT as MAX_DIVERSITY
 from naoviz.search.early import near_first, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_presets import PRESETS, budgets_of
@@ -80,6 +81,9 @@ class NAOSearchConfig:
         each fit, ``pseudo_cells`` seeded unevaluated cells get the predictor's scores as targets and the
         model is refit ``pseudo_epochs`` on labelled + pseudo-labelled cells, the pseudo targets weighted
         ``pseudo_weight``; only while fewer than ``pseudo_until`` queries are spent (0: the whole run).
+    diversity: ``trust``: the round's ``n_new`` decodes chosen greedily by the acquisition minus ``diversity`` x
+        their largest cosine similarity, in NAO's embedding, to the ones already chosen this round (0: off, the
+        acquisition's order; at most 10; ``naoviz.search.diverse``).
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -130,6 +134,7 @@ class NAOSearchConfig:
     blend_until: int = 0
     init_design: str = "random"
     init_pool: int = 2000
+    diversity: float = 0.0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -173,6 +178,9 @@ class NAOSearchConfig:
                              f"and {self.edit_radius_max}")
         check_float(self, "edit_temperature", 0.0, 100.0)
         check_float(self, "kappa", 0.0, 100.0)
+        check_float(self, "diversity", 0.0, MAX_DIVERSITY)
+        if self.diversity and self.proposer != "trust":
+            raise ValueError(f"diversity needs proposer trust, got proposer {self.proposer}")
         check_float(self, "noise", 0.0, 10.0)
         check_float(self, "temperature", 0.0, 10.0)
         check_float(self, "temperature_early", 0.0, 10.0)
@@ -350,6 +358,9 @@ class NAOSearch(Searcher):
                 break
         if not cfg.edit_blend:                                # blend: each chunk keeps its blended order
             every = self._order(ctx, every)                   # the acquisition across chunks
+        if cfg.diversity:                                     # the round's n_new spread in the embedding
+            from naoviz.search.diverse import diverse_gens
+            every = diverse_gens(nao, every, cfg.n_new, cfg.diversity)
         every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
