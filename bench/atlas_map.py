@@ -175,9 +175,9 @@ def main(argv=None) -> int:
     for name, (xy, secs) in maps.items():
         out["settings"][name] = {**quality(ctx, xy), "fit_s": round(secs, 1)}
     base = out["settings"]["baseline"]
+    keys = ("islands_0.01", "knn_recall_at_10", "within_2_edits", "acc_diff_neighbours", "fit_s")
     for q in out["settings"].values():
-        q["ratios_vs_baseline"] = {k: round(q[k] / base[k], 2) if base[k] else None for k in
-                                   ("islands_0.01", "knn_recall_at_10", "within_2_edits", "acc_diff_neighbours", "fit_s")}
+        q["ratios_vs_baseline"] = {k: round(q[k] / base[k], 2) if base[k] else None for k in keys}
     out["gradient_paths"] = path_jumps(bench, class_of, pos, groups, mq.islands(maps["baseline"][0])["labels"])
     if args.json:
         print(json.dumps(out, indent=2))

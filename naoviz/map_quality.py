@@ -111,7 +111,8 @@ def smoothness(values, neighbours, seed: int = 0) -> dict:
     pairs = rng.integers(0, len(v), size=(nb.size, 2))
     near = np.nanmean(np.abs(v[nb] - v[:, None]))
     far = np.nanmean(np.abs(v[pairs[:, 0]] - v[pairs[:, 1]]))
-    return {"neighbour_diff": float(near), "random_diff": float(far), "ratio": float(near / far) if far else float("nan")}
+    ratio = float(near / far) if far else float("nan")
+    return {"neighbour_diff": float(near), "random_diff": float(far), "ratio": ratio}
 
 
 def same_group_share(groups, neighbours) -> float:
