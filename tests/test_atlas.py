@@ -194,6 +194,22 @@ def test_shipped_digits_atlas_matches_the_dashboard_model(tmp_path, monkeypatch)
     assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
 
 
+def test_changing_the_umap_settings_changes_the_atlas_name(tmp_path, monkeypatch):
+    """A cached or shipped atlas is never reused with other UMAP settings (docs/ui.md, "Why the NB201 map is
+    islands": changing UMAP_PARAMS must rebuild); a PCA-only atlas does not depend on them."""
+    from naoviz.atlas_build import UMAP_PARAMS
+    from naoviz.atlas_cache import atlas_name, cached_atlas
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "empty-cache"))
+    bench, spec = load_benchmark("nb201-digits"), ModelSpec()
+    before, pca_only = atlas_name(bench, spec), atlas_name(bench, spec, maps=("pca",))
+    assert cached_atlas(bench, spec) is not None                         # the shipped one, for UMAP_PARAMS
+    monkeypatch.setitem(UMAP_PARAMS, "min_dist", UMAP_PARAMS["min_dist"] + 0.2)
+    assert atlas_name(bench, spec) != before and cached_atlas(bench, spec) is None
+    assert atlas_name(bench, spec, maps=("pca",)) == pca_only
+
+
 def test_export_page_of_the_digits_table_uses_the_shipped_atlas(tmp_path, monkeypatch, capsys):
     """`naoviz export-page` (default table digits) on an empty cache: the shipped atlas, nothing trained or
     built, no "no atlas cached" note; the page holds the atlas's cells."""

@@ -3,11 +3,11 @@
 
 const TOUR = [
   { sel: ".nx-mapbox", title: "1 · The map",
-    text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. Colour = the column chosen above. Click a dot to pick it; drag to select several: a box, or a freehand lasso (the box | lasso toggle under the map; Esc clears)." },
+    text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. On the UMAP map the islands are real: each holds cells with the same op counts (how many of each operation, on any edges), which the encoder puts close together. Colour = the column chosen above. Click a dot to pick it; drag to select several: a box, or a freehand lasso (the box | lasso toggle under the map; Esc clears)." },
   { sel: ".nx-seedcell", title: "2 · Encode",
     text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
-    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path." },
+    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts." },
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
   { sel: ".nx-chart", title: "5 · Predict",
