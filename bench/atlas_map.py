@@ -31,6 +31,7 @@ import numpy as np
 
 SETTINGS = {                                  # name -> UMAP keyword arguments over the baseline's
     "nn30": {"n_neighbors": 30}, "nn50": {"n_neighbors": 50}, "nn100": {"n_neighbors": 100},
+    "md0.1": {"min_dist": 0.1},               # UMAP's own default, naoviz's until 2026-12-05
     "md0.3": {"min_dist": 0.3}, "md0.5": {"min_dist": 0.5}, "nn50_md0.5": {"n_neighbors": 50, "min_dist": 0.5},
     "init_pca": {"init": "pca"},
     "seed1": {"random_state": 1}, "seed2": {"random_state": 2},     # the baseline's noise: other layout seeds
