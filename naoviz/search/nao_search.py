@@ -77,6 +77,10 @@ class NAOSearchConfig:
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
         config, these three) under $NAOVIZ_CACHE/pretrain, and every search starts from them
         (``naoviz.nao.semi``).
+    prior / prior_weight: a training-free prior for the predictor (issue 13; ``naoviz.nao.prior``; "none": off;
+        needs ``pretrain_cells``): the pretraining also trains the predictor, with loss weight ``prior_weight``
+        (its ``trade_off``), on the rank-normalised proxy ``prior`` ("live_conv": conv kernel weight on live
+        edges, nb201 spaces only) of its cells, and the search starts from that predictor too.
     pseudo_cells / pseudo_epochs / pseudo_weight / pseudo_until: SemiNAS pseudo-labels (0 cells: off): after
         each fit, ``pseudo_cells`` seeded unevaluated cells get the predictor's scores as targets and the
         model is refit ``pseudo_epochs`` on labelled + pseudo-labelled cells, the pseudo targets weighted
@@ -115,6 +119,8 @@ class NAOSearchConfig:
     pretrain_cells: int = 0
     pretrain_epochs: int = 20
     pretrain_seed: int = 0
+    prior: str = "none"
+    prior_weight: float = 0.8
     pseudo_cells: int = 0
     pseudo_epochs: int = 5
     pseudo_weight: float = 1.0
@@ -192,6 +198,12 @@ class NAOSearchConfig:
                              f"got temperature {self.temperature}")
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "pseudo_weight", 0.0, 10.0)
+        from naoviz.nao.prior import PRIORS
+        if not isinstance(self.prior, str) or self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {show(self.prior)}")
+        check_float(self, "prior_weight", 0.0, 1.0, lo_open=True)
+        if self.prior != "none" and not self.pretrain_cells:
+            raise ValueError(f"prior {self.prior} needs a pretraining (pretrain_cells > 0), got pretrain_cells 0")
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
         if self.proposer == "trust":
@@ -250,6 +262,11 @@ class NAOSearch(Searcher):
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured
         if cfg.pseudo_cells and hw.cost_columns(ctx):
             raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
+        if cfg.prior != "none":
+            from naoviz.nao.prior import check_space
+            check_space(cfg.prior, ctx.space)
+            if hw.cost_columns(ctx):
+                raise ValueError(f"prior: {cfg.prior} needs a search without constraints or cost objectives")
         if cfg.init_design == "kmeans":         # space-filling pool in the unsupervised embedding
             from naoviz.search import design
             cells, epochs = ((cfg.pretrain_cells, cfg.pretrain_epochs) if cfg.pretrain_cells
@@ -264,7 +281,7 @@ class NAOSearch(Searcher):
         if cfg.pretrain_cells:                  # encoder + decoder from the cached unsupervised pretraining
             from naoviz.nao import semi
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
-                                                 cfg.pretrain_seed))
+                                                 cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
