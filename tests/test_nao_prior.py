@@ -126,3 +126,41 @@ def test_a_search_with_the_prior_is_seeded_and_off_is_unchanged(nb201_table, tmp
     assert [r.to_dict() for r in off.history] == [r.to_dict() for r in plain.history]
     assert [r.arch for r in off.history[:10]] == [r.arch for r in runs[0].history[:10]]       # same pool
     assert [r.arch for r in off.history] != [r.arch for r in runs[0].history]                 # the prior acts
+
+
+@pytest.mark.parametrize("field,value", [("prior_cells", -1), ("prior_cells", 1.5), ("prior_until", 0)])
+def test_prior_pseudo_label_options_are_checked(field, value):
+    with pytest.raises(ValueError, match=field):
+        NAOSearchConfig(**{"prior": "live_conv", "prior_cells": 50, field: value})
+
+
+def test_prior_cells_need_a_prior():
+    with pytest.raises(ValueError, match="prior_cells needs a prior"):
+        NAOSearchConfig(prior_cells=50)
+    assert NAOSearchConfig(prior="live_conv", prior_cells=50).pretrain_cells == 0      # no pretraining needed
+
+
+def test_the_prior_as_fading_pseudo_labels_is_seeded_and_stops_at_prior_until(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    base = {k: v for k, v in STEP.items() if not k.startswith("pretrain")}
+    cfg = {**base, "prior": "live_conv", "prior_cells": 40, "prior_until": 20, "prior_weight": 1.0}
+    runs = [make_searcher("nao", preset="sweep", config=cfg).run(ev, 25, 6, progress=False) for _ in range(2)]
+    assert [r.to_dict() for r in runs[0].history] == [r.to_dict() for r in runs[1].history]
+    off = make_searcher("nao", preset="sweep", config=base).run(ev, 25, 6, progress=False)
+    assert [r.arch for r in off.history[:10]] == [r.arch for r in runs[0].history[:10]]
+    assert [r.arch for r in off.history] != [r.arch for r in runs[0].history]
+    # prior_until at the initial pool's size: the prior never acts, the search is the one without it
+    never = make_searcher("nao", preset="sweep", config={**cfg, "prior_until": 10}).run(ev, 25, 6, progress=False)
+    assert [r.to_dict() for r in never.history] == [r.to_dict() for r in off.history]
+
+
+def test_refit_with_proxy_targets_moves_the_predictor_towards_them(nb201_table):
+    space = nb201_table.space
+    archs = space.sample(20, seed=1)
+    values = nb201_table.metric("valid_acc", archs)
+    nao = NAO(space, _cfg(2)).fit(archs, values, progress=False)
+    cells = semi.unlabelled(space, archs, 200, np.random.default_rng(0))
+    unseen = space.sample(300, seed=77)
+    before = kendalltau(nao.score(unseen), live_conv(space, unseen))[0]
+    semi.refit_with(nao, archs, values, cells, rank_targets(live_conv(space, cells)), 20, 1.0, seed=3)
+    assert kendalltau(nao.score(unseen), live_conv(space, unseen))[0] > max(before, 0.3)

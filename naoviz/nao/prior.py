@@ -3,7 +3,8 @@
 Zero-cost proxies (Abdelfattah et al., ICLR 2021; White et al., NeurIPS 2021) rank NAS-Bench-201 cells about as
 well by size as by synflow. Computed from the architecture only (no data, no training, no table column), a
 proxy is label-free, so the predictor may be pretrained on it the way SemiNAS pretrains on unlabelled cells
-(``naoviz.nao.semi``: ``NAOSearchConfig.prior``).
+(``naoviz.nao.semi``: ``NAOSearchConfig.prior``), or its ranks may serve as fading pseudo-labels in the search's
+first fits (``NAOSearchConfig.prior_cells``).
 
 ``live_conv`` (NB201 space, so also the digits table): the convolution weight on *live* edges
 (``NB201Space.live_edges``: an op other than ``none`` on some input -> output path), a 3x3 conv counting 9 and a
@@ -23,6 +24,7 @@ from typing import Sequence
 import numpy as np
 
 PRIORS = ("none", "live_conv")
+PRIOR_EPOCHS = 5        # the brief refit with proxy-labelled cells (NAOSearchConfig.prior_cells), SemiNAS' 5
 KERNEL = {"nor_conv_3x3": 9.0, "nor_conv_1x1": 1.0}     # weights per channel pair; other ops have none
 
 

@@ -165,10 +165,20 @@ def pseudo_refit(nao, archs: Sequence, values, cells: Sequence, epochs: int, wei
     nao.check_fitted()
     archs, cells = nao.coerce(archs), nao.coerce(cells)
     pseudo = nao.score(cells) if cells else np.zeros(0)
+    refit_with(nao, archs, values, cells, pseudo, epochs, weight, seed)
+    return pseudo
+
+
+def refit_with(nao, archs: Sequence, values, cells: Sequence, targets, epochs: int, weight: float, seed: int) -> None:
+    """Refit the fitted ``nao`` (warm) for ``epochs`` on the labelled ``archs`` (this round's normalised
+    ``values``) plus ``cells`` with the given ``targets`` ``(m,)`` in [0, 1], weighted ``weight`` in the
+    predictor loss (pseudo-labels, or a proxy's ranks); nothing when ``cells`` is empty or ``epochs`` < 1."""
+    nao.check_fitted()
+    archs, cells = nao.coerce(archs), nao.coerce(cells)
     if not cells or epochs < 1:
-        return pseudo
+        return
     cfg = nao.config
-    targets = np.concatenate([nao.scaler_.transform(np.asarray(values, dtype=float)), pseudo])
+    targets = np.concatenate([nao.scaler_.transform(np.asarray(values, dtype=float)), np.asarray(targets, dtype=float)])
     weights = np.concatenate([np.ones(len(archs)), np.full(len(cells), float(weight))])
     draws = cfg.augment_draws if cfg.augment else 1
     pools = augment_pool(nao.space, list(archs) + list(cells), draws, seed)
@@ -177,4 +187,3 @@ def pseudo_refit(nao, archs: Sequence, values, cells: Sequence, epochs: int, wei
                         seed=seed, progress=False, device=nao.device, threads=cfg.threads, weights=weights,
                         distance=cfg.distance_weight, rank=cfg.rank_weight)
     nao.history_.append(history)
-    return pseudo
