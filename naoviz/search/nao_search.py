@@ -77,6 +77,15 @@ class NAOSearchConfig:
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
         config, these three) under $NAOVIZ_CACHE/pretrain, and every search starts from them
         (``naoviz.nao.semi``).
+    prior / prior_weight: a training-free prior for the predictor (issue 13; ``naoviz.nao.prior``; "none": off;
+        needs ``pretrain_cells`` or ``prior_cells``): with ``pretrain_cells`` the pretraining also trains the
+        predictor, with loss weight ``prior_weight`` (its ``trade_off``), on the rank-normalised proxy ``prior``
+        ("live_conv": conv kernel weight on live edges, nb201 spaces only) of its cells, and the search starts
+        from that predictor too.
+    prior_cells / prior_until: the prior as pseudo-labels instead (0 cells: off): after each fit while fewer
+        than ``prior_until`` queries are spent, ``prior_cells`` seeded unevaluated cells with the proxy's ranks
+        as targets join a brief warm refit (``naoviz.nao.prior.PRIOR_EPOCHS``), weighted ``prior_weight`` x
+        (1 - queries / ``prior_until``), so the proxy fades as labels come in.
     pseudo_cells / pseudo_epochs / pseudo_weight / pseudo_until: SemiNAS pseudo-labels (0 cells: off): after
         each fit, ``pseudo_cells`` seeded unevaluated cells get the predictor's scores as targets and the
         model is refit ``pseudo_epochs`` on labelled + pseudo-labelled cells, the pseudo targets weighted
@@ -115,6 +124,10 @@ class NAOSearchConfig:
     pretrain_cells: int = 0
     pretrain_epochs: int = 20
     pretrain_seed: int = 0
+    prior: str = "none"
+    prior_weight: float = 0.8
+    prior_cells: int = 0
+    prior_until: int = 30
     pseudo_cells: int = 0
     pseudo_epochs: int = 5
     pseudo_weight: float = 1.0
@@ -153,7 +166,8 @@ class NAOSearchConfig:
                              ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
                              ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
-                             ("init_pool", 2, 1_000_000)):
+                             ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
+                             ("prior_until", 1, 10_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         if self.n_new + self.n_mutations < 1:
@@ -192,6 +206,15 @@ class NAOSearchConfig:
                              f"got temperature {self.temperature}")
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "pseudo_weight", 0.0, 10.0)
+        from naoviz.nao.prior import PRIORS
+        if not isinstance(self.prior, str) or self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {show(self.prior)}")
+        check_float(self, "prior_weight", 0.0, 1.0, lo_open=True)
+        if self.prior != "none" and not (self.pretrain_cells or self.prior_cells):
+            raise ValueError(f"prior {self.prior} needs a pretraining (pretrain_cells > 0) or prior_cells > 0, "
+                             "got both 0")
+        if self.prior_cells and self.prior == "none":
+            raise ValueError("prior_cells needs a prior (prior live_conv), got prior none")
         check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
         check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
         if self.proposer == "trust":
@@ -250,6 +273,11 @@ class NAOSearch(Searcher):
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured
         if cfg.pseudo_cells and hw.cost_columns(ctx):
             raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
+        if cfg.prior != "none":
+            from naoviz.nao.prior import check_space
+            check_space(cfg.prior, ctx.space)
+            if hw.cost_columns(ctx):
+                raise ValueError(f"prior: {cfg.prior} needs a search without constraints or cost objectives")
         if cfg.init_design == "kmeans":         # space-filling pool in the unsupervised embedding
             from naoviz.search import design
             cells, epochs = ((cfg.pretrain_cells, cfg.pretrain_epochs) if cfg.pretrain_cells
@@ -264,7 +292,7 @@ class NAOSearch(Searcher):
         if cfg.pretrain_cells:                  # encoder + decoder from the cached unsupervised pretraining
             from naoviz.nao import semi
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
-                                                 cfg.pretrain_seed))
+                                                 cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -275,6 +303,8 @@ class NAOSearch(Searcher):
                         **hw.fit_kwargs(ctx))
                 if cfg.pseudo_cells and (not cfg.pseudo_until or len(ctx.history) < cfg.pseudo_until):
                     self._pseudo(ctx, nao, cfg, values, rng)
+                if cfg.prior_cells and len(ctx.history) < cfg.prior_until:
+                    self._prior(ctx, nao, cfg, values, rng)
             self._costs = hw.nao_cost_model(ctx, nao)      # under budgets: judges proposals (calibrated)
             cands, extras = self._propose(ctx, nao, cfg, rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
@@ -293,6 +323,17 @@ class NAOSearch(Searcher):
         cells = semi.unlabelled(ctx.space, ctx.archs, cfg.pseudo_cells, rng)
         semi.pseudo_refit(nao, ctx.archs, values, cells, cfg.pseudo_epochs, cfg.pseudo_weight,
                           seed=int(rng.integers(2**31)))
+
+    @staticmethod
+    def _prior(ctx: SearchContext, nao, cfg: NAOSearchConfig, values: np.ndarray, rng) -> None:
+        """The proxy as fading pseudo-labels: ``prior_cells`` seeded unevaluated cells, their proxy ranks as
+        targets, join a brief warm refit at weight ``prior_weight`` x (1 - queries / ``prior_until``)."""
+        from naoviz.nao import semi
+        from naoviz.nao.prior import PRIOR_EPOCHS, proxy, rank_targets
+        cells = semi.unlabelled(ctx.space, ctx.archs, cfg.prior_cells, rng)
+        weight = cfg.prior_weight * (1.0 - len(ctx.history) / cfg.prior_until)
+        semi.refit_with(nao, ctx.archs, values, cells, rank_targets(proxy(cfg.prior, ctx.space, cells)),
+                        PRIOR_EPOCHS, weight, seed=int(rng.integers(2**31)))
 
     def _propose(self, ctx: SearchContext, nao, cfg: NAOSearchConfig, rng: np.random.Generator):
         """Decoder archs from the top-k seeds, then predictor-ranked mutations; canonical-new only."""
