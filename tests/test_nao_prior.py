@@ -164,3 +164,13 @@ def test_refit_with_proxy_targets_moves_the_predictor_towards_them(nb201_table):
     before = kendalltau(nao.score(unseen), live_conv(space, unseen))[0]
     semi.refit_with(nao, archs, values, cells, rank_targets(live_conv(space, cells)), 20, 1.0, seed=3)
     assert kendalltau(nao.score(unseen), live_conv(space, unseen))[0] > max(before, 0.3)
+
+
+def test_a_prior_under_budgets_is_refused_before_the_first_query(nb201_table, capsys):
+    """Refused at the edge, before the progress bar and the first query (``Searcher.check``)."""
+    from naoviz.search.constraints import parse_constraint
+    ev = TableEvaluator(nb201_table, constraints=[parse_constraint("latency_pixel3<=10", nb201_table.metrics)])
+    for cfg in ({"prior": "live_conv", "prior_cells": 40}, {"pseudo_cells": 40}):
+        with pytest.raises(ValueError, match="without constraints or cost objectives"):
+            make_searcher("nao", preset="sweep", config=cfg).run(ev, 20, 0, progress=True)
+    assert capsys.readouterr().err == ""           # the progress bar (stderr) never started

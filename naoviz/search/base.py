@@ -341,6 +341,10 @@ class Searcher(ABC):
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         """Propose candidates through ``ctx.evaluate`` until ``ctx.done``."""
 
+    def check(self, evaluator) -> None:
+        """Refuse settings ``evaluator`` cannot serve (a ``ValueError`` naming the option), called by ``run``
+        before the first query and the progress bar; none by default."""
+
     def run(self, evaluator, budget: int, seed: int, store=None, run_id: Optional[str] = None,
             progress: bool = True, on_evaluation: Optional[Callable[[Record], None]] = None,
             replay: Optional[Sequence[dict]] = None, stop=None) -> SearchResult:
@@ -359,6 +363,7 @@ class Searcher(ABC):
         classes = getattr(evaluator.space, "classes", None)
         if classes is not None and budget > len(classes):
             raise ValueError(f"budget: {budget} exceeds the {len(classes)} distinct architectures of the space")
+        self.check(evaluator)
         replay_map = {r["canonical"]: r for r in (replay or [])}
         ctx = SearchContext(evaluator, budget, algo=self.name, seed=seed, store=store, run_id=run_id,
                             replay=replay_map, progress=progress, on_evaluation=on_evaluation, stop=stop)

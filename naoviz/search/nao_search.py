@@ -267,17 +267,24 @@ class NAOSearch(Searcher):
     def model_config(self, seed: int):
         return self.config.model_config(seed)
 
+    def check(self, evaluator) -> None:
+        """Settings this evaluator cannot serve, refused before any query: pseudo-labels and the proxy prior
+        have no costs (no constraints or cost objectives), and the proxy exists for nb201 spaces only."""
+        cfg = self.config
+        budgets = bool(getattr(evaluator, "constraints", ())) or any(
+            o != evaluator.metric for o in (getattr(evaluator, "objectives", ()) or ()))
+        if cfg.pseudo_cells and budgets:
+            raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
+        if cfg.prior != "none":
+            from naoviz.nao.prior import check_space
+            check_space(cfg.prior, evaluator.space)
+            if budgets:
+                raise ValueError(f"prior: {cfg.prior} needs a search without constraints or cost objectives")
+
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         cfg = self.config.validate()
         self._trust = TrustRegion(cfg.eta_init, cfg.eta_step, cfg.max_eta) if cfg.proposer == "trust" else None
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured
-        if cfg.pseudo_cells and hw.cost_columns(ctx):
-            raise ValueError("pseudo_cells: pseudo-labels need a search without constraints or cost objectives")
-        if cfg.prior != "none":
-            from naoviz.nao.prior import check_space
-            check_space(cfg.prior, ctx.space)
-            if hw.cost_columns(ctx):
-                raise ValueError(f"prior: {cfg.prior} needs a search without constraints or cost objectives")
         if cfg.init_design == "kmeans":         # space-filling pool in the unsupervised embedding
             from naoviz.search import design
             cells, epochs = ((cfg.pretrain_cells, cfg.pretrain_epochs) if cfg.pretrain_cells
