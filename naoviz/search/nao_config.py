@@ -1,0 +1,221 @@
+"""``NAOSearchConfig``: every knob of the NAO outer loop (``naoviz.search.nao_search``), checked on
+construction; the named presets over these defaults are ``naoviz.search.nao_presets``. The dataclass defaults
+are the ``sweep`` recipe; field ranges and meanings: docs/search.md."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from naoviz.errors import show
+from naoviz.search.checks import check_bool, check_float, check_int
+from naoviz.search.diverse import MAX_WEIGHT as MAX_DIVERSITY
+
+
+SEED_BY = ("value", "prediction")
+PROPOSERS = ("sweep", "rank", "trust")
+INIT_DESIGNS = ("random", "kmeans")
+
+
+@dataclass
+class NAOSearchConfig:
+    """Knobs of the NAO search loop; the field defaults are the ``sweep`` preset (the η sweep + ranked
+    mutations: ``default`` until 2026-12-04, and still what ``default`` runs under constraints or objectives;
+    ``naoviz.search.nao_presets``), the base every preset overrides (see docs/search.md for why).
+
+    model_preset: NAOConfig preset (``default``: pair tokens + rank targets; ``paper``: op tokens + min-max).
+    epochs / warm_epochs: training epochs of the first fit / of every later (warm-started) fit.
+    trade_off: lambda, the weight of the predictor loss (1 - lambda on the decoder).
+    n_init: random pool evaluated before the first fit.   top_k: seeds per round.
+    seed_by: rank seeds by measured ``value`` (paper) or by NAO's ``prediction`` (smooths noisy metrics).
+    n_new: decoded archs per round.   max_eta / eta_step: the step-size sweep of ``NAO.generate``.
+    proposer: ``sweep`` (the paper: eta = eta_step, 2 eta_step, ... keep the first new decodes; when the
+        top-k seeds run dry, the next-best archs seed it, then larger etas) or ``rank`` (every seed moved by
+        ``n_etas`` etas geometric in [eta_step, max_eta] at once, every new decode re-encoded and the best
+        ``n_new`` by acquisition queried: ``naoviz.nao.propose``).
+        ``trust``: the ``top_k`` best measured cells seed a rank step, each with its own eta (a trust region:
+        ``n_etas`` etas geometric in [eta/2, 2 eta], eta starting at ``eta_init``, doubled after a decode
+        beat its seed or when it decoded nothing new, halved when its measured decodes did not;
+        ``naoviz.search.trust``), clipped to [``eta_step``, ``max_eta``].
+    kappa: UCB weight on the sd of the predictor's ensemble heads (model ``ensemble`` > 1).
+    thompson: each moved row ascends one randomly drawn head.   per_seed: cap on picks per seed (0: none).
+    ei: ``rank`` / ``trust``: rank the new decodes by expected improvement over the best seed's score under the
+        heads' mean and sd (model ``ensemble`` > 1), instead of mean + ``kappa`` sd.
+    draws / noise: starts per (seed, eta): the seed plus Gaussian noise of sd ``noise`` (a cloud of restarts).
+    temperature: ``rank`` / ``trust``: decode each moved point by sampling tokens at this temperature
+        (0: greedy), so one point proposes the decoder's neighbourhood of it.
+    trust_temperature: ``trust`` with ``temperature`` > 0: each seed decodes at ``temperature`` x its eta /
+        ``eta_init``, so the trust region widens and narrows the decoder's sampling with the step.
+    temperature_early / anneal: ``trust``: decode at ``temperature_early`` right after the initial pool,
+        linear to ``temperature`` over the next ``anneal`` queries (0 / 0: off; ``naoviz.search.early``).
+    near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
+        decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
+    edit_*: ``trust``: edit-bounded decoding (``edit_radius`` 0: off; ``naoviz.nao.edits``, docs/search.md):
+        each moved point proposes the ``edit_top`` cells within the seed's radius most likely under the decoder.
+    n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
+        by NAO's predictor, per round.
+    front_mutations: under an upper constraint, this many of the ``n_mutations`` are one-edit neighbours of
+        the feasible front member with the widest gap to the next dearer one, predicted cheaper than that one
+        (``naoviz.search.front_gaps``; for the front's hypervolume; 0: off).
+    pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
+        0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
+        sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
+        config, these three) under $NAOVIZ_CACHE/pretrain, and every search starts from them
+        (``naoviz.nao.semi``).
+    prior / prior_weight: a training-free prior for the predictor (issue 13; ``naoviz.nao.prior``; "none": off;
+        needs ``pretrain_cells`` or ``prior_cells``): with ``pretrain_cells`` the pretraining also trains the
+        predictor, with loss weight ``prior_weight`` (its ``trade_off``), on the rank-normalised proxy ``prior``
+        ("live_conv": conv kernel weight on live edges, nb201 spaces only) of its cells, and the search starts
+        from that predictor too.
+    prior_cells / prior_until: the prior as pseudo-labels instead (0 cells: off): after each fit while fewer
+        than ``prior_until`` queries are spent, ``prior_cells`` seeded unevaluated cells with the proxy's ranks
+        as targets join a brief warm refit (``naoviz.nao.prior.PRIOR_EPOCHS``), weighted ``prior_weight`` x
+        (1 - queries / ``prior_until``), so the proxy fades as labels come in.
+    pseudo_cells / pseudo_epochs / pseudo_weight / pseudo_until: SemiNAS pseudo-labels (0 cells: off): after
+        each fit, ``pseudo_cells`` seeded unevaluated cells get the predictor's scores as targets and the
+        model is refit ``pseudo_epochs`` on labelled + pseudo-labelled cells, the pseudo targets weighted
+        ``pseudo_weight``; only while fewer than ``pseudo_until`` queries are spent (0: the whole run).
+    diversity: ``trust``: the round's ``n_new`` decodes chosen greedily by the acquisition minus ``diversity`` x
+        their largest cosine similarity, in NAO's embedding, to the ones already chosen this round (0: off, the
+        acquisition's order; at most 10; ``naoviz.search.diverse``).
+    model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
+    Every field is checked on construction (ranges in docs/search.md).
+    """
+
+    model_preset: str = "default"
+    epochs: int = 100
+    warm_epochs: int = 30
+    trade_off: float = 0.8
+    n_init: int = 10
+    top_k: int = 10
+    seed_by: str = "prediction"
+    n_new: int = 5
+    max_eta: float = 50.0
+    eta_step: float = 1.0
+    n_mutations: int = 5
+    mutation_parents: int = 1
+    front_mutations: int = 0
+    proposer: str = "sweep"
+    n_etas: int = 12
+    kappa: float = 0.0
+    thompson: bool = False
+    ei: bool = False
+    per_seed: int = 0
+    draws: int = 1
+    noise: float = 0.0
+    eta_init: float = 8.0
+    temperature: float = 0.0
+    trust_temperature: bool = False
+    pretrain_cells: int = 0
+    pretrain_epochs: int = 20
+    pretrain_seed: int = 0
+    prior: str = "none"
+    prior_weight: float = 0.8
+    prior_cells: int = 0
+    prior_until: int = 30
+    pseudo_cells: int = 0
+    pseudo_epochs: int = 5
+    pseudo_weight: float = 1.0
+    pseudo_until: int = 0
+    temperature_early: float = 0.0
+    anneal: int = 0
+    near_edits: int = 0
+    near_until: int = 0
+    edit_radius: int = 0
+    edit_radius_max: int = 0
+    edit_top: int = 1
+    edit_gain: bool = False
+    edit_temperature: float = 0.0
+    edit_mix: bool = False
+    edit_blend: bool = False
+    forest_blend: bool = False
+    blend_until: int = 0
+    init_design: str = "random"
+    init_pool: int = 2000
+    diversity: float = 0.0
+    model: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        self.validate()
+
+    def validate(self) -> "NAOSearchConfig":
+        from naoviz.nao.config import PRESETS as MODEL_PRESETS
+        if not isinstance(self.model_preset, str) or self.model_preset not in MODEL_PRESETS:
+            raise ValueError(f"model_preset must be one of {', '.join(MODEL_PRESETS)}, got {show(self.model_preset)}")
+        for name, lo, hi in (("epochs", 1, 100_000), ("warm_epochs", 0, 100_000), ("n_init", 2, 100_000),
+                             ("top_k", 1, 100_000), ("n_new", 0, 10_000), ("n_mutations", 0, 10_000),
+                             ("mutation_parents", 1, 10_000), ("n_etas", 1, 1000), ("per_seed", 0, 10_000),
+                             ("draws", 1, 1000), ("pretrain_cells", 0, 1_000_000),
+                             ("pretrain_epochs", 1, 10_000), ("pretrain_seed", 0, 2**31 - 1),
+                             ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
+                             ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
+                             ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
+                             ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
+                             ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
+                             ("prior_until", 1, 10_000_000)):
+            check_int(self, name, lo, hi)
+        check_int(self, "front_mutations", 0, self.n_mutations)
+        if self.n_new + self.n_mutations < 1:
+            raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
+        if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
+            raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
+        if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
+            raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
+        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend"):
+            check_bool(self, name)
+        if self.forest_blend and self.proposer != "trust":
+            raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
+        if not isinstance(self.init_design, str) or self.init_design not in INIT_DESIGNS:
+            raise ValueError(f"init_design must be one of {', '.join(INIT_DESIGNS)}, got {show(self.init_design)}")
+        if self.init_design != "random" and self.init_pool < self.n_init:
+            raise ValueError(f"init_pool must be >= n_init ({self.n_init}) for init_design {self.init_design}, "
+                             f"got {self.init_pool}")
+        if self.edit_radius and self.proposer != "trust":
+            raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
+        if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:
+            raise ValueError(f"edit_radius_max needs 1 <= edit_radius <= edit_radius_max, got {self.edit_radius} "
+                             f"and {self.edit_radius_max}")
+        check_float(self, "edit_temperature", 0.0, 100.0)
+        check_float(self, "kappa", 0.0, 100.0)
+        check_float(self, "diversity", 0.0, MAX_DIVERSITY)
+        if self.diversity and self.proposer != "trust":
+            raise ValueError(f"diversity needs proposer trust, got proposer {self.proposer}")
+        check_float(self, "noise", 0.0, 10.0)
+        check_float(self, "temperature", 0.0, 10.0)
+        check_float(self, "temperature_early", 0.0, 10.0)
+        if (self.temperature_early > 0) != (self.anneal > 0):
+            raise ValueError(f"temperature_early and anneal go together (both > 0 or both 0), got "
+                             f"{self.temperature_early} and {self.anneal}")
+        if self.temperature_early > 0 and self.temperature <= 0:
+            raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), "
+                             f"got temperature {self.temperature}")
+        check_float(self, "trade_off", 0.0, 1.0)
+        check_float(self, "pseudo_weight", 0.0, 10.0)
+        from naoviz.nao.prior import PRIORS
+        if not isinstance(self.prior, str) or self.prior not in PRIORS:
+            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {show(self.prior)}")
+        check_float(self, "prior_weight", 0.0, 1.0, lo_open=True)
+        if self.prior != "none" and not (self.pretrain_cells or self.prior_cells):
+            raise ValueError(f"prior {self.prior} needs a pretraining (pretrain_cells > 0) or prior_cells > 0, "
+                             "got both 0")
+        if self.prior_cells and self.prior == "none":
+            raise ValueError("prior_cells needs a prior (prior live_conv), got prior none")
+        check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
+        check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
+        if self.proposer == "trust":
+            check_float(self, "eta_init", self.eta_step, self.max_eta)
+        else:
+            check_float(self, "eta_init", 0.0, 1e6, lo_open=True)
+        if not isinstance(self.model, dict):
+            raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
+        try:
+            model = self.model_config(0)
+        except ValueError as exc:
+            raise ValueError(f"model: {exc}") from None
+        if self.ei and model.ensemble < 2:
+            raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
+        return self
+
+    def model_config(self, seed: int):
+        """The NAOConfig of the model this search fits (``model_preset`` + epochs, trade_off, seed, ``model``)."""
+        from naoviz.nao import NAOConfig
+        return NAOConfig.preset(self.model_preset, **{"epochs": self.epochs, "trade_off": self.trade_off,
+                                                      "seed": int(seed), **self.model})
