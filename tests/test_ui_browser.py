@@ -190,6 +190,38 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.context.close()
 
 
+def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
+    """The budget slider has no editable readout (it clamped: 2.5 gave 10, 9999 the maximum) but a checked
+    box beside it: a value off the step is refused in the tab's red line and the slider stays; a right one
+    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.get_by_role("tab", name="Search").click()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    budget = page.locator(".naoviz-budget input")
+    handle = page.locator(".naoviz-search .widget-slider [aria-valuenow]").first
+    assert budget.input_value() == "20" and handle.get_attribute("aria-valuenow").startswith("20")
+    assert not page.locator(".naoviz-search .widget-readout").is_visible()     # no parseInt-and-clamp readout
+    for typed, said in (("25", "budget: '25' is not a multiple of 10 (expected 10..300)"),
+                        ("9999", "budget: '9999' is out of range (expected 10..300)")):
+        budget.fill(typed)
+        budget.press("Enter")
+        page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
+                               f".includes({said!r})", timeout=10_000)
+        assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
+    page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
+    slider, box = (page.locator(sel).bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
+    assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
+    assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
+    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    budget.fill("30")
+    budget.press("Enter")
+    page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"
+                           ".getAttribute('aria-valuenow').startsWith('30')", timeout=10_000)
+    page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
+    page.context.close()
+
+
 def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser):
     """Child tab, in the page: it names the cell a press trains, the press trains that cell (the result line
     names it with its test accuracy), and the chart's epoch axis has whole-number ticks only."""

@@ -1,4 +1,5 @@
-"""Small helpers the panels share: an error line, a checked whole number, a worker thread.
+"""Small helpers the panels share: an error line, a checked whole number, a slider with a checked box, a worker
+thread.
 
 No panel draws with plotly (the curves are :class:`naoviz.ui.line_chart.LineChart`), so a dashboard visit
 loads no plotly front end and its kernel imports no plotly; figures for export are made on demand.
@@ -8,7 +9,9 @@ from __future__ import annotations
 import html
 import logging
 import threading
-from typing import Callable
+from typing import Callable, Optional
+
+import ipywidgets as W
 
 log = logging.getLogger("naoviz.ui")
 
@@ -18,17 +21,62 @@ def error_html(message: str) -> str:
     return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
 
 
-def whole_number(field: str, text, lo: int, hi: int) -> int:
+def whole_number(field: str, text, lo: int, hi: int, step: int = 1) -> int:
     """The whole number typed in a panel's box ``field``, or a ValueError of one line naming the field and the
     value as typed. A browser's number box drops what it cannot take (``2.5`` arrived as 25, ``1e3`` as 13,
-    and seed 13 ran): the boxes are text, and what is refused is said, never rewritten."""
+    and seed 13 ran): the boxes are text, and what is refused is said, never rewritten. ``step``: the value
+    must also be a multiple of it (a slider's step)."""
     typed = str(text).strip()
+    shown = repr(str(text)[:40])
     if not typed.isascii() or not typed.lstrip("+").isdigit() or typed.count("+") > 1:
-        raise ValueError(f"{field}: {str(text)[:40]!r} is not a whole number (expected {lo}..{hi}); nothing ran")
+        raise ValueError(f"{field}: {shown} is not a whole number (expected {lo}..{hi}); nothing ran")
     value = int(typed)
     if not lo <= value <= hi:
-        raise ValueError(f"{field}: {str(text)[:40]!r} is out of range (expected {lo}..{hi}); nothing ran")
+        raise ValueError(f"{field}: {shown} is out of range (expected {lo}..{hi}); nothing ran")
+    if value % step:
+        raise ValueError(f"{field}: {shown} is not a multiple of {step} (expected {lo}..{hi}); nothing ran")
     return value
+
+
+class SliderBox:
+    """An ``IntSlider`` without ipywidgets' editable readout (it parses with ``parseInt`` and clamps: ``2.5``
+    gave 10, ``9999`` the maximum, and that ran) and a text box beside it, checked by :func:`whole_number`.
+
+    Dragging the slider writes its value into the box; a typed whole number in range and on the step moves
+    the slider; anything else leaves the slider where it is, and :meth:`checked` raises the one line the panel
+    shows (the panel observes ``box`` to say it at once, and checks again before it runs). A value the panel
+    set itself (the slider's, e.g. a budget of 12 from Python) is always accepted; a typed one must be on the
+    step. ``css_class`` names the box for the page (``naoviz-budget``)."""
+
+    def __init__(self, field: str, value: int, lo: int, hi: int, step: int = 1, css_class: Optional[str] = None,
+                 width: str = "64px"):
+        if lo % step:
+            raise ValueError(f"{field}: the minimum {lo} is not a multiple of the step {step}")
+        if not lo <= value <= hi:                      # the slider would clamp it silently
+            raise ValueError(f"{field}: {value!r} is out of range (expected {lo}..{hi})")
+        self.field, self.lo, self.hi, self.step = field, lo, hi, step
+        self.slider = W.IntSlider(value=value, min=lo, max=hi, step=step, description=field, readout=False)
+        self.box = W.Text(value=str(value), layout=W.Layout(width=width), continuous_update=False)
+        if css_class:
+            self.box.add_class(css_class)
+        self.slider.observe(lambda ch: setattr(self.box, "value", str(ch["new"])), names="value")
+        self.box.observe(lambda _: self._typed(), names="value")
+        self.widget = W.HBox([self.slider, self.box], layout=W.Layout(align_items="center"))
+
+    def checked(self) -> int:
+        """The value a run uses: the slider's when the box shows it, else the box's text checked (a typed valid
+        value has already moved the slider); ValueError of one line naming the control and the text as typed."""
+        if self.box.value.strip() == str(self.slider.value):
+            return int(self.slider.value)
+        return whole_number(self.field, self.box.value, self.lo, self.hi, self.step)
+
+    def _typed(self) -> None:
+        try:
+            value = self.checked()
+        except ValueError:
+            return                                     # the slider keeps its value; the panel says why
+        self.slider.value = value
+        self.box.value = str(value)                    # " +20 " is shown as 20
 
 
 def in_thread(target: Callable[[], None], on_error: Callable[[Exception], None]) -> threading.Thread:

@@ -11,10 +11,11 @@ from typing import Callable, Optional, Sequence
 
 import ipywidgets as W
 
-from naoviz.ui.common import error_html, in_thread
+from naoviz.ui.common import SliderBox, error_html, in_thread
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 
+MAX_EPOCHS = 30          # the epochs slider's range is 1..MAX_EPOCHS
 CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
 
 
@@ -46,7 +47,10 @@ class ChildPanel:
         self.preset = get_preset(preset)
         epochs = self.preset.epochs if epochs is None else epochs
         self.space, self.get_arch = space, get_arch
-        self.epochs = W.IntSlider(value=epochs, min=1, max=30, description="epochs")
+        # the slider has a checked box, not ipywidgets' readout (which rewrites: 2.5 -> 2, 99 -> 30)
+        self.epochs_input = SliderBox("epochs", epochs, 1, MAX_EPOCHS, css_class="naoviz-epochs")
+        self.epochs = self.epochs_input.slider
+        self.epochs_input.box.observe(lambda _: self._check_epochs(), names="value")
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="trained")
@@ -59,7 +63,7 @@ class ChildPanel:
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
-        self.widget = W.VBox([W.HBox([self.epochs, self.train_btn, self.recipe]), self.next_cell,
+        self.widget = W.VBox([W.HBox([self.epochs_input.widget, self.train_btn, self.recipe]), self.next_cell,
                               W.HBox([self.progress, self.msg]),
                               self.curve_box])
 
@@ -74,11 +78,27 @@ class ChildPanel:
         self.next_cell.value = (f"<small>a press trains <code>{html.escape(text)}</code>, the explorer's decoded "
                                 "cell</small>")
 
+    def _check_epochs(self) -> bool:
+        """Say at once (and again on a press) what the epochs box holds that is not an epoch count; clear that
+        line once it is right. True when it is."""
+        try:
+            self.epochs_input.checked()
+        except ValueError as exc:
+            if not self.train_btn.disabled:          # not while training: the line shows the run
+                self.msg.value = error_html(str(exc))
+            return False
+        if "naoviz-error" in self.msg.value and "nothing ran" in self.msg.value:
+            self.msg.value = ""
+        return True
+
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():
             return
+        if not self._check_epochs():
+            return
+        epochs = self.epochs_input.checked()
         self.train_btn.disabled = True
-        self.thread = in_thread(self._run, self._failed)
+        self.thread = in_thread(lambda: self._run(epochs), self._failed)
         if wait:
             self.thread.join()
 
@@ -86,12 +106,11 @@ class ChildPanel:
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
         self.train_btn.disabled = False
 
-    def _run(self) -> None:
+    def _run(self, epochs: int) -> None:
         from naoviz.child import train_preset
 
         arch = self.get_arch()
         text = self.space.format(arch)
-        epochs = int(self.epochs.value)
         self.progress.max, self.progress.value = epochs, 0
         self.msg.value = f"<i>training <code>{html.escape(text)}</code>…</i>"
         history: list = []

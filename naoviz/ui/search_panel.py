@@ -17,13 +17,14 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import error_html, in_thread, whole_number
+from naoviz.ui.common import SliderBox, error_html, in_thread, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.viz.bands import searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS
 
 MAX_SEEDS = 10
+MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
 MAX_FIRST_SEED = 10_000
 REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
@@ -102,14 +103,16 @@ class SearchPanel:
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
-        self.budget = W.IntSlider(value=budget, min=10, max=300, step=10, description="budget")
+        # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
+        self.budget_input = SliderBox("budget", budget, 10, MAX_BUDGET, step=10, css_class="naoviz-budget")
+        self.budget = self.budget_input.slider
         small = W.Layout(width="150px")
         # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
         self.seed = W.Text(value="0", description="first seed", layout=small, continuous_update=False)
         self.seeds = W.Text(value="1", description="seeds", layout=small, continuous_update=False)
         self.seed.add_class("naoviz-first-seed")
         self.seeds.add_class("naoviz-seeds")
-        for box in (self.seed, self.seeds):
+        for box in (self.seed, self.seeds, self.budget_input.box):
             box.observe(lambda _: self._check_boxes(), names="value")
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
         # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the
@@ -136,7 +139,7 @@ class SearchPanel:
         self._running = threading.Event()          # set from start() until the run ends (stop() may come first)
         self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
         self.thread: Optional[threading.Thread] = None
-        controls = W.VBox([self.budget, W.HBox([self.seed, self.seeds]), W.HBox([self.preset, self.band]),
+        controls = W.VBox([self.budget_input.widget, W.HBox([self.seed, self.seeds]), W.HBox([self.preset, self.band]),
                            W.HBox([self.run_btn, self.stop_btn])])
         selected_by = ("" if metric == self.report else
                        f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
@@ -158,11 +161,12 @@ class SearchPanel:
             return
         if not self._check_boxes():
             return
+        settings = (self.budget_input.checked(), *self.seed_range())
         self._stop.clear()
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self.run_btn.disabled, self.stop_btn.disabled = True, False
         self.rows, self.curves, self.results = [], {}, []
-        self.thread = in_thread(self._run, self._failed)
+        self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
             self.thread.join()
 
@@ -172,9 +176,10 @@ class SearchPanel:
                 whole_number("seeds", self.seeds.value, 1, MAX_SEEDS))
 
     def _check_boxes(self) -> bool:
-        """Say at once (and again on run) what a seed box holds that is not a seed; clear that line once both
-        are right. True when both are."""
+        """Say at once (and again on run) what the budget box or a seed box holds that is not a budget or a
+        seed; clear that line once all three are right. True when they are."""
         try:
+            self.budget_input.checked()
             self.seed_range()
         except ValueError as exc:
             if not self._running.is_set():
@@ -195,18 +200,18 @@ class SearchPanel:
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
         self.run_btn.disabled, self.stop_btn.disabled = False, True
 
-    def _run(self) -> None:
+    def _run(self, budget: int, first: int, n_seeds: int) -> None:
         try:
-            self._run_all()
+            self._run_all(budget, first, n_seeds)
         finally:
             self._running.clear()
 
-    def _run_all(self) -> None:
+    def _run_all(self, budget: int, first: int, n_seeds: int) -> None:
+        """Run every (seed, searcher) with the budget and seeds checked by :meth:`start`."""
         from naoviz.evaluate import TableEvaluator
         from naoviz.search import incumbent_curve, start_search
 
-        algos, budget = list(self.algos.value), int(self.budget.value)
-        first, n_seeds = self.seed_range()
+        algos = list(self.algos.value)
         preset = self.preset.value
         self.progress.max, self.progress.value = max(budget * len(algos) * n_seeds, 1), 0
         evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
