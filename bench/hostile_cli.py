@@ -72,7 +72,12 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
             [*c, "--seeds", "1.5"], [*c, "--out", str(afile)], [*c, "--metric", "x"], [*c, "--queries", "0"],
             [*c, "--algos", "rs", "--store", str(tmp)], [*c, "--algos", "rs", "--store", str(text_store)],
-            [*c, "--algos", "rs", "--local-cluster", "-1"], [*c, "--algos", "rs", "--delay", "nan"]]
+            [*c, "--algos", "rs", "--local-cluster", "-1"], [*c, "--algos", "rs", "--delay", "nan"],
+            [*c, "--algos", "ls,re", "--against", "nao"], [*c, "--algos", "ls,re", "--against", ""],
+            [*c, "--algos", "ls,re", "--seeds", "1", "--against", "ls"],
+            [*c, "--algos", "ls,re", "--against", "ls", "--bootstrap", "0"],
+            [*c, "--algos", "ls,re", "--against", "ls", "--bootstrap", "1e4"],
+            [*c, "--algos", "ls,re", "--bootstrap", "1000"]]
     out += [["runs"], ["runs", "--store", str(tmp)], ["runs", "--store", str(tmp / "missing.db")],
             ["runs", "--store", str(text_store)], ["runs", "--store", str(foreign)]]
     g = ["runs", "--store", str(good_store)]

@@ -18,6 +18,8 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
+# naoviz.experiments.paired's bootstrap bounds and default, spelled here for the same reason (a test checks them)
+MIN_BOOTSTRAP, MAX_BOOTSTRAP, DEFAULT_BOOTSTRAP = 100, 1_000_000, 10_000
 NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "semi_thompson",
                "semi_edit")
 
@@ -101,6 +103,13 @@ def add_parser(sub) -> None:
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
                    "--objectives, one accuracy-against-cost Pareto figure per cost column")
+    c.add_argument("--against", default=None, metavar="ALGO", type=nonempty("a searcher of --algos", 1000),
+                   help="after the table, every other searcher's paired difference to ALGO (one of --algos, as "
+                        "written there) per checkpoint: mean over seeds, 95%% bootstrap interval, wins/ties/losses, "
+                        "ahead/behind only when the interval excludes 0 (docs/search.md)")
+    c.add_argument("--bootstrap", default=None, metavar="N", type=int_in(MIN_BOOTSTRAP, MAX_BOOTSTRAP),
+                   help=f"bootstrap resamples for --against's interval (default {DEFAULT_BOOTSTRAP}; the "
+                        "resampling seed is fixed, so the same runs give the same interval)")
     c.add_argument("--no-progress", action="store_true", help="no progress bar")
     c.add_argument("--json", action="store_true", help="machine-readable output")
     c.set_defaults(func=run_compare)
@@ -350,6 +359,23 @@ def _open_store(path):
         raise ValueError(f"--store: {exc}") from None
 
 
+def _check_against(args, algos) -> None:
+    """``--against`` names one of ``--algos`` (as labelled there: ``ls``, ``nao:kmeans``) and leaves another
+    to compare, over two seeds or more; ``--bootstrap`` only with it. Checked before any search."""
+    from naoviz.experiments.compare_record import label
+    labels = [label(a, p) for a, p in algos]
+    if args.against is None:
+        if args.bootstrap is not None:
+            raise ValueError(f"--bootstrap: sets --against's interval; got {args.bootstrap} without --against")
+        return
+    if args.against not in labels:
+        raise ValueError(f"--against: {show(args.against)} is not one of --algos ({cut(', '.join(labels), 200)})")
+    if len(labels) < 2:
+        raise ValueError(f"--against: {show(args.against)} is the only searcher in --algos; nothing to compare")
+    if args.seeds < 2:
+        raise ValueError(f"--against: needs --seeds 2 or more for an interval over seeds, got --seeds {args.seeds}")
+
+
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.search import compare, format_table, parse_algos
@@ -360,6 +386,7 @@ def run_compare(args) -> int:
         raise option_error(exc, "algos") from None
     for algo, preset in algos:          # every searcher and preset checked before the first run
         _searcher(algo, preset, None, option="--algos", budgets=_budgets(args))
+    _check_against(args, algos)
     if args.out:
         writable_dir(args.out, "--out")
     store = _open_store(args.store) if args.store else None
@@ -382,6 +409,9 @@ def run_compare(args) -> int:
                           on_run=(lambda run: bar.update(1)) if bar else None)
     if bar is not None:
         bar.close()
+    if args.against is not None:
+        from naoviz.experiments.paired import paired_summary
+        summary["paired"] = paired_summary(summary, args.against, args.bootstrap or DEFAULT_BOOTSTRAP)
     if args.out:
         from pathlib import Path
         from naoviz.jsonio import dumps_strict
@@ -409,6 +439,10 @@ def run_compare(args) -> int:
     if summary.get("constraints") or summary.get("objectives"):
         from naoviz.experiments.constrained import format_hw_table
         print(format_hw_table(summary))
+    if "paired" in summary:
+        from naoviz.experiments.paired import paired_table
+        print()
+        print(paired_table(summary["paired"]))
     for f in summary.get("figures", []):
         print(f"figure: {f}")
     return 0
