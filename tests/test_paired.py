@@ -8,7 +8,7 @@ import pytest
 
 from naoviz.cli import main
 from naoviz.experiments import paired
-from naoviz.experiments.paired import bootstrap_interval, paired_stats, paired_summary, paired_table
+from naoviz.experiments.paired import FEW_TEXT, bootstrap_interval, paired_stats, paired_summary, paired_table
 
 
 def _summary(curves: dict, seeds: dict, maximize: bool = True, checkpoints=(2, 4)) -> dict:
@@ -75,14 +75,21 @@ def test_the_same_seed_gives_the_same_interval_and_another_seed_another():
 def test_constant_differences_give_a_point_interval():
     lo, hi = bootstrap_interval([0.4, 0.4, 0.4], 300)
     assert lo == pytest.approx(0.4) and hi == pytest.approx(0.4)
-    assert paired_stats([0.4, 0.4, 0.4], 300)["verdict"] == "ahead"
-    assert paired_stats([-0.4, -0.4, -0.4], 300)["verdict"] == "behind"
+    assert paired_stats([0.4] * 10, 300)["verdict"] == "ahead"
+    assert paired_stats([-0.4] * 10, 300)["verdict"] == "behind"
+
+
+def test_no_verdict_on_fewer_than_ten_seeds():
+    """Three seeds that all win give an interval above 0 whatever their spread: no verdict is drawn from it."""
+    few = paired_stats([0.1, 2.0, 0.3], 2000)
+    assert few["lo"] > 0 and few["verdict"] == FEW_TEXT
+    assert paired_stats([0.1, 2.0, 0.3] * 4, 2000)["verdict"] == "ahead"
 
 
 def test_an_interval_that_contains_zero_prints_level():
-    curves = {"a": [[1.0, 1.0], [0.0, 3.0], [1.0, 0.5], [0.0, 2.0]],
-              "b": [[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0]]}
-    out = paired_summary(_summary(curves, {"a": [0, 1, 2, 3], "b": [0, 1, 2, 3]}, checkpoints=(1, 2)), "b",
+    curves = {"a": [[1.0, 1.0], [0.0, 3.0], [1.0, 0.5], [0.0, 2.0]] * 3,        # 12 seeds: a verdict is drawn
+              "b": [[0.0, 0.0], [1.0, 0.0], [0.0, 0.0], [1.0, 0.0]] * 3}
+    out = paired_summary(_summary(curves, {"a": list(range(12)), "b": list(range(12))}, checkpoints=(1, 2)), "b",
                          n_boot=2000)
     at1, at2 = out["vs"]["a"]["1"], out["vs"]["a"]["2"]
     assert at1["mean"] == pytest.approx(0.0) and at1["lo"] < 0 < at1["hi"]
@@ -142,6 +149,6 @@ def test_a_real_compare_prints_the_paired_table_and_stores_it(capsys, tmp_path):
             assert s["mean"] == pytest.approx(diffs[:, c - 1].mean())
             assert s["wins"] + s["ties"] + s["losses"] == 3
             assert s["lo"] <= s["mean"] + 1e-12 and s["mean"] <= s["hi"] + 1e-12
-            assert s["verdict"] in ("ahead", "behind", "level (within noise)")
+            assert s["verdict"] == FEW_TEXT                 # 3 seeds: the interval, no verdict
             assert f"| {name} | {c} | {s['mean']:+.3f} | [{s['lo']:+.3f}, {s['hi']:+.3f}] |" in text
     assert json.loads((tmp_path / "summary.json").read_text())["paired"] == p

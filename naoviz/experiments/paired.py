@@ -9,7 +9,8 @@ fixed seed (``BOOT_SEED``), so the same runs always give the same interval.
 
 Sign: the difference is taken in the *report* metric, and turned so that positive means "searcher better
 than the baseline" in both directions (for a lower-is-better metric, ``d_s = B_s - A_s``). A checkpoint is
-"ahead" when the whole interval is above 0, "behind" when it is below 0, else "level (within noise)".
+"ahead" when the whole interval is above 0, "behind" when it is below 0, else "level (within noise)"; on fewer
+than ``MIN_VERDICT_SEEDS`` (10) seeds the interval is printed but no verdict is given.
 
 Pure numpy; no plotting. ``paired_table`` formats the result as markdown, next to ``search.format_table``.
 """
@@ -27,6 +28,10 @@ TIE_TOL = 1e-9           # |d_s| at most this is a tie (table values are printed
 _CHUNK = 10_000          # resamples drawn at a time: bounds memory at _CHUNK x seeds indices
 
 AHEAD, BEHIND, LEVEL_TEXT = "ahead", "behind", "level (within noise)"
+# Fewest seeds a verdict is given on: a percentile bootstrap of a mean undercovers on few samples (3 seeds that
+# all win give an interval above 0 whatever their spread: the resampled means take at most 10 values).
+MIN_VERDICT_SEEDS = 10
+FEW_TEXT = f"too few seeds for a verdict (< {MIN_VERDICT_SEEDS})"
 
 
 def differences(values: np.ndarray, base: np.ndarray, maximize: bool = True) -> np.ndarray:
@@ -60,8 +65,11 @@ def bootstrap_interval(diffs: Sequence[float], n_boot: int = DEFAULT_BOOTSTRAP, 
     return float(lo), float(hi)
 
 
-def verdict(lo: float, hi: float) -> str:
-    """"ahead" when the interval excludes 0 from above, "behind" from below, else "level (within noise)"."""
+def verdict(lo: float, hi: float, n: int = MIN_VERDICT_SEEDS) -> str:
+    """"ahead" when the interval excludes 0 from above, "behind" from below, else "level (within noise)";
+    with fewer than ``MIN_VERDICT_SEEDS`` seeds ``n`` no verdict (``FEW_TEXT``)."""
+    if n < MIN_VERDICT_SEEDS:
+        return FEW_TEXT
     return AHEAD if lo > 0 else BEHIND if hi < 0 else LEVEL_TEXT
 
 
@@ -79,7 +87,7 @@ def paired_stats(diffs: Sequence[float], n_boot: int = DEFAULT_BOOTSTRAP, seed: 
     tie = np.abs(d) <= TIE_TOL
     return {"mean": float(d.mean()), "lo": lo, "hi": hi, "wins": int(((d > 0) & ~tie).sum()),
             "ties": int(tie.sum()), "losses": int(((d < 0) & ~tie).sum()), "n": int(d.size),
-            "verdict": verdict(lo, hi)}
+            "verdict": verdict(lo, hi, int(d.size))}
 
 
 def _by_seed(algo: dict) -> dict[int, np.ndarray]:
@@ -135,7 +143,7 @@ def paired_table(paired: dict) -> str:
     head = (f"paired against {against}: difference in {report} per seed ({turn}; positive = better than "
             f"{against}), mean over seeds, {100 * paired['level']:.0f} % interval from a bootstrap over seeds "
             f"({paired['bootstrap']} resamples, seed {paired['bootstrap_seed']}); "
-            "ahead/behind only when the interval excludes 0")
+            f"ahead/behind only when the interval excludes 0, on at least {MIN_VERDICT_SEEDS} seeds")
     lines = [head, "", f"| searcher vs {against} | queries | mean difference | {100 * paired['level']:.0f} % interval"
              " | wins/ties/losses | verdict |", "|---|---|---|---|---|---|"]
     for name, per in paired["vs"].items():
