@@ -42,7 +42,8 @@ class Projector:
     cache : keep fitted maps on disk under ``cache_dir()/projections`` (default True).
 
     Learned attributes: ``embedding_`` (n, 2) map of the fitted rows, ``key_`` cache key,
-    ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``.
+    ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``, ``state_`` the arrays ``restore`` takes
+    (embedding (n, 2) float64; PCA also mean (d,) and components (2, d) float32).
     """
 
     def __init__(self, method: str = "umap", metric: str = "cosine", random_state: int = 0,
@@ -112,7 +113,8 @@ class Projector:
         if self.cache and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as z:
-                    self._set_state({k: z[k] for k in z.files}, Xp)
+                    state = {k: z[k] for k in z.files}
+                self._set_state(state, Xp)
                 self.from_cache_ = True
             except (OSError, ValueError, KeyError):
                 self.from_cache_ = False     # corrupt cache: recompute and overwrite
@@ -124,6 +126,16 @@ class Projector:
                 np.savez(buf, **state)
                 atomic_write_bytes(path, buf.getvalue())
         self.fit_seconds_ = time.perf_counter() - t0
+        return self
+
+    def restore(self, X, state: dict) -> "Projector":
+        """The map of ``X`` (n, d) from a ``state_`` saved after an earlier ``fit(X)`` (a stopped atlas build's
+        checkpoint, naoviz/atlas_resume.py), computing nothing: ``transform`` then equals that fit's.
+        ValueError/KeyError when ``state`` does not belong to this method or to ``X``'s shape."""
+        self._validate()
+        Xp = self._prep(X)
+        self.key_, self.from_cache_, self.fit_seconds_ = self.cache_key(X), True, 0.0
+        self._set_state(state, Xp)
         return self
 
     def fit_transform(self, X, y=None) -> np.ndarray:
@@ -192,6 +204,7 @@ class Projector:
         if emb.shape != (len(Xp), 2):
             raise ValueError(f"cached map has shape {emb.shape}, expected {(len(Xp), 2)}")
         self.embedding_ = emb
+        self.state_ = {k: np.asarray(v) for k, v in state.items()}   # what restore() needs: the map's own state
         self._X = Xp.astype(np.float64)          # float64 once: transform does one gemv per row
         self._sq = (self._X ** 2).sum(1)
         if self.method == "pca":
