@@ -133,7 +133,8 @@ def test_a_partial_folder_of_other_options_or_another_model_is_not_used(digits_m
 
 
 def _worker(folder: Path, mode: str, env: dict) -> subprocess.Popen:
-    env = {**os.environ, **env, "PYTHONPATH": os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])}
+    path = os.pathsep.join([str(ROOT)] + [p for p in [os.environ.get("PYTHONPATH")] if p])
+    env = {**os.environ, **env, "PYTHONPATH": path}
     return subprocess.Popen([sys.executable, str(WORKER), str(folder), mode], stdout=subprocess.PIPE,
                             stderr=subprocess.PIPE, text=True, env=env)
 
