@@ -199,8 +199,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
             "batch": int(batch), "path_chunk": chunk, "place_chunk": PLACE_CHUNK})
         ckpt = BuildCheckpoint(resume_dir, key)
         note = resume_note(ckpt.found(), maps, M, E, chunk)
-        if note is not None:
-            on_resume and on_resume(note)
+        if note is not None and on_resume is not None:
+            on_resume(note)
 
     got = ckpt.load("embed", {"emb": ((n_table, None), np.float32), "predicted": ((n_table,), np.float64)}) \
         if ckpt else None
@@ -210,7 +210,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
             _, emb_t, score_t = model._encode(archs)
         emb = emb_t.cpu().numpy().astype(np.float32)                             # (N, H)
         predicted = np.asarray(model.to_metric(score_t.cpu().numpy().astype(float)), dtype=np.float64)   # (N,)
-        ckpt and ckpt.save("embed", {"emb": emb, "predicted": predicted})
+        if ckpt is not None:
+            ckpt.save("embed", {"emb": emb, "predicted": predicted})
     else:
         emb, predicted = got["emb"], got["predicted"]
     H = emb.shape[1]
@@ -227,7 +228,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
         else:
             report(f"map:{name}", 0, 1)
             proj.fit(emb[reps])
-            ckpt and ckpt.save(f"map-{name}", proj.state_)
+            if ckpt is not None:
+                ckpt.save(f"map-{name}", proj.state_)
         projectors[name] = proj
         report(f"map:{name}", 1, 1)
         timed(f"map_{name}")
@@ -245,7 +247,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
             got = dict(zip(spec, model.path_grid(
                 [archs[r] for r in seed_rows[lo:hi]], etas, batch=batch,
                 progress=lambda done, total, lo=lo: report("paths", lo + done, M) if done < total else None)))
-            ckpt and ckpt.save(f"paths-{lo:07d}", got)
+            if ckpt is not None:
+                ckpt.save(f"paths-{lo:07d}", got)
         tokens[lo:hi], pred_moved[lo:hi], moved[lo:hi] = got["tokens"], got["predicted"], got["moved"]
         report("paths", hi, M)
     timed("paths")
@@ -289,7 +292,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
             got = ckpt.load(f"place-{name}-{lo:09d}", {"xy": ((len(part), 2), np.float64)}) if ckpt else None
             if got is None:
                 got = {"xy": proj.transform_many(part)}
-                ckpt and ckpt.save(f"place-{name}-{lo:09d}", got)
+                if ckpt is not None:
+                    ckpt.save(f"place-{name}-{lo:09d}", got)
             out.append(got["xy"])
             placed += len(part)
             report("placing", placed, to_place)
@@ -302,7 +306,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
         if len(extra):
             xy[extra] = proj.transform_many(emb[extra])
         maps_out[name] = xy[class_of].astype(np.float32)                         # every cell on its class's point
-        path_maps[name] = place(name, proj).reshape(M, E, 2).astype(np.float32) if M else np.zeros((0, E, 2), dtype=np.float32)
+        path_maps[name] = place(name, proj).reshape(M, E, 2).astype(np.float32) if M \
+            else np.zeros((0, E, 2), dtype=np.float32)
     timed("path_maps")
 
     t0 = time.perf_counter()

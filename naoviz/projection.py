@@ -149,7 +149,7 @@ class Projector:
         if Xp.shape[1] != self._X.shape[1]:
             raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
         if self.method == "pca":
-            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+            return self._pca_transform(Xp)
         return self._knn_transform(Xp)
 
     def transform_many(self, X, block: int = 2048) -> np.ndarray:
@@ -161,7 +161,7 @@ class Projector:
         if Xp.shape[1] != self._X.shape[1]:
             raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
         if self.method == "pca":
-            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+            return self._pca_transform(Xp)
         k = min(int(self.n_neighbors), len(self._X))
         out = np.empty((len(Xp), 2))
         for lo in range(0, len(Xp), block):
@@ -210,6 +210,13 @@ class Projector:
         if self.method == "pca":
             self.mean_ = np.asarray(state["mean"], dtype=np.float32)
             self.components_ = np.asarray(state["components"], dtype=np.float32)
+
+    def _pca_transform(self, Xp: np.ndarray) -> np.ndarray:
+        """(m, d) -> (m, 2) on the PCA axes, in float64 by elementwise products and row sums, not a BLAS
+        product: a matrix product's rounding can change with where its operands lie in memory (seen: a
+        stopped atlas build's restored map placed 1-ulp-different points), a row sum's cannot."""
+        Xc = Xp.astype(np.float64) - self.mean_.astype(np.float64)                       # (m, d)
+        return np.stack([(Xc * axis).sum(1) for axis in self.components_.astype(np.float64)], axis=1)
 
     def _knn_transform(self, Xp: np.ndarray) -> np.ndarray:
         """Distance-weighted mean of the k nearest fitted rows' positions (exact hit -> that row)."""
