@@ -2,10 +2,10 @@
 
 ``fit`` learns a map of the embeddings of a whole space (for NB201: 15,625 rows of NAO's unit
 vectors). ``transform`` places new points (a gradient path's moved embeddings) on that map
-deterministically and fast: PCA is linear; for UMAP a new point is the distance-weighted mean of the
-map positions of its ``n_neighbors`` nearest fitted points (UMAP's own out-of-sample initialisation,
-without the stochastic refinement), so a point lands on the same spot whatever batch it comes in and no
-numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
+deterministically and fast: PCA is linear (row sums, no BLAS product); for UMAP a new point is the
+distance-weighted mean of the map positions of its ``n_neighbors`` nearest fitted points (UMAP's own
+out-of-sample initialisation, without the stochastic refinement), so a point lands on the same spot whatever
+batch it comes in and no numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
 
 UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
