@@ -26,6 +26,8 @@ DEFAULT_COLUMNS = ("valid_acc", "test_acc", "cifar10_test_acc", "params_M", "cif
                    "cifar10_flops_M", "latency_1080ti_1", "latency_pixel3", "latency_raspi4")
 SEED_MODES = ("classes", "all", "none")
 Progress = Callable[[str, int, int], object]   # (stage, done, total)
+PATH_CHUNK_SEEDS = 512   # seeds per saved chunk of the paths stage (rounded down to whole decode batches)
+PLACE_CHUNK = 8192       # moved points placed on a map per step (and per saved chunk)
 
 
 def check_options(bench, etas, seeds, k, maps, metric, columns) -> tuple:
@@ -113,22 +115,62 @@ def nearest_classes(emb: np.ndarray, class_of: np.ndarray, k: int, block: int = 
     return rows, dist
 
 
+def map_state_spec(method: str, n_reps: int, dim: int) -> dict:
+    """Names, shapes and dtypes of a fitted map's ``Projector.state_`` (a build checkpoint's ``map-<name>``)."""
+    spec = {"embedding": ((n_reps, 2), np.float64)}
+    if method == "pca":
+        spec.update(mean=((dim,), np.float32), components=((2, dim), np.float32))
+    return spec
+
+
+def resume_note(found: set, maps, n_seeds: int, n_etas: int, chunk: int) -> Optional[str]:
+    """What a partial folder holding checkpoints ``found`` (file stems) lets a build skip, as one line
+    ("resuming a stopped build: embed, map:umap done; paths 2048/6466; placing 16384/271572"), or None."""
+    done = [s for s in ["embed"] + [f"map:{m}" for m in maps] if s.replace(":", "-") in found]
+    paths = 0
+    while paths < n_seeds and f"paths-{paths:07d}" in found:
+        paths = min(n_seeds, paths + chunk)
+    n_points, placed = n_seeds * n_etas, 0
+    for m in maps:
+        lo = 0
+        while lo < n_points and f"place-{m}-{lo:09d}" in found:
+            lo = min(n_points, lo + PLACE_CHUNK)
+        placed += lo
+    if not (done or paths or placed):
+        return None
+    parts = ([", ".join(done) + " done"] if done else []) + [f"paths {paths}/{n_seeds}"] \
+        + ([f"placing {placed}/{n_points * len(maps)}"] if placed else [])
+    return "resuming a stopped build: " + "; ".join(parts)
+
+
 def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]] = "classes", k: int = 10,
                 maps=("umap", "pca"), random_state: int = 0, progress: Optional[Progress] = None,
                 metric: Optional[str] = None, columns: Optional[Sequence[str]] = None, model_key: str = "",
-                umap_params: Optional[dict] = None, batch: int = 1024) -> Atlas:
+                umap_params: Optional[dict] = None, batch: int = 1024, resume_dir=None,
+                on_resume: Optional[Callable[[str], object]] = None, path_chunk: int = PATH_CHUNK_SEEDS) -> Atlas:
     """The atlas of ``model`` (a fitted ``naoviz.nao.NAO``) over every row of ``bench``.
 
     ``seeds``: "classes" (one seed per isomorphism class, the first row of each), "all", "none" or table
     rows. ``maps``: any of "umap", "pca" (fitted on one point per class). ``progress(stage, done, total)``
     is called as stages advance; ``meta["timings_s"]`` records each stage's seconds.
+
+    ``resume_dir``: a folder for checkpoints (naoviz/atlas_resume.py): every expensive stage's result is
+    saved there as it finishes (the paths every ``path_chunk`` seeds, rounded down to whole decode batches),
+    and a build stopped part-way resumes from what a build of the same model and options left there; the
+    arrays are the same as an uninterrupted build's. The caller removes the folder once the atlas is saved
+    (``atlas_resume.remove_partial``). When something is resumed, ``on_resume(text)`` is called once
+    before the work ("resuming a stopped build: embed, map:umap done; paths 2048/6466"), the resumed
+    stages are reported to ``progress`` as done, and ``meta["resumed"]`` holds the text.
     """
     import torch
 
+    from naoviz.atlas_resume import BuildCheckpoint, build_key
     from naoviz.projection import Projector
     from naoviz.tables import lower_is_better
 
     etas, metric, cols = check_options(bench, etas, seeds, k, maps, metric, columns)
+    if isinstance(path_chunk, bool) or not isinstance(path_chunk, (int, np.integer)) or path_chunk < 1:
+        raise ValueError(f"path_chunk: expected an int >= 1, got {path_chunk!r}")
     model.check_fitted()
     umap_params = dict(UMAP_PARAMS, **(umap_params or {}))
     report = progress or (lambda stage, done, total: None)
@@ -140,38 +182,75 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     t0 = time.perf_counter()
     archs = bench.archs()
     n_table = len(archs)
-    report("embed", 0, n_table)
-    with torch.no_grad():
-        _, emb_t, score_t = model._encode(archs)
-    emb = emb_t.cpu().numpy().astype(np.float32)                                 # (N, H)
-    predicted = model.to_metric(score_t.cpu().numpy().astype(float))             # (N,)
     class_of, class_size = classes_of(space, archs)
-    report("embed", n_table, n_table)
-    timed("embed")
-
-    projectors = {}
     reps = np.flatnonzero(class_of == np.arange(n_table))
-    for name in maps:
-        t0 = time.perf_counter()
-        report(f"map:{name}", 0, 1)
-        params = umap_params if name == "umap" else {}
-        projectors[name] = Projector(name, random_state=random_state, **params).fit(emb[reps])
-        report(f"map:{name}", 1, 1)
-        timed(f"map_{name}")
-
-    t0 = time.perf_counter()
     if isinstance(seeds, str):
         seed_rows = {"classes": reps, "all": np.arange(n_table), "none": np.zeros(0, dtype=int)}[seeds]
     else:
         seed_rows = np.asarray(list(seeds), dtype=int)
-    M, E = len(seed_rows), len(etas)
-    report("paths", 0, M)
-    if M:
-        tokens, pred_moved, moved = model.path_grid([archs[r] for r in seed_rows], etas, batch=batch,
-                                                    progress=lambda done, total: report("paths", done, total))
+    M, E, L = len(seed_rows), len(etas), space.seq_len
+    per = max(1, int(batch) // E)                                 # seeds per decode batch (NAO.path_grid)
+    chunk = max(per, int(path_chunk) // per * per)                # whole batches: the same arrays either way
+    labels = [space.format(a) for a in archs]
+    ckpt, note = None, None
+    if resume_dir is not None:
+        key = build_key(model, labels, seed_rows, {
+            "etas": etas.tolist(), "maps": list(maps), "random_state": int(random_state), "umap": umap_params,
+            "batch": int(batch), "path_chunk": chunk, "place_chunk": PLACE_CHUNK})
+        ckpt = BuildCheckpoint(resume_dir, key)
+        note = resume_note(ckpt.found(), maps, M, E, chunk)
+        if note is not None and on_resume is not None:
+            on_resume(note)
+
+    got = ckpt.load("embed", {"emb": ((n_table, None), np.float32), "predicted": ((n_table,), np.float64)}) \
+        if ckpt else None
+    if got is None:
+        report("embed", 0, n_table)
+        with torch.no_grad():
+            _, emb_t, score_t = model._encode(archs)
+        emb = emb_t.cpu().numpy().astype(np.float32)                             # (N, H)
+        predicted = np.asarray(model.to_metric(score_t.cpu().numpy().astype(float)), dtype=np.float64)   # (N,)
+        if ckpt is not None:
+            ckpt.save("embed", {"emb": emb, "predicted": predicted})
     else:
-        tokens = np.zeros((0, E, space.seq_len), dtype=np.int64)
-        pred_moved, moved = np.zeros((0, E)), np.zeros((0, E, emb.shape[1]), dtype=np.float32)
+        emb, predicted = got["emb"], got["predicted"]
+    H = emb.shape[1]
+    report("embed", n_table, n_table)
+    timed("embed")
+
+    projectors = {}
+    for name in maps:
+        t0 = time.perf_counter()
+        proj = Projector(name, random_state=random_state, **(umap_params if name == "umap" else {}))
+        state = ckpt.load(f"map-{name}", map_state_spec(name, len(reps), H)) if ckpt else None
+        if state is not None:
+            proj.restore(emb[reps], state)
+        else:
+            report(f"map:{name}", 0, 1)
+            proj.fit(emb[reps])
+            if ckpt is not None:
+                ckpt.save(f"map-{name}", proj.state_)
+        projectors[name] = proj
+        report(f"map:{name}", 1, 1)
+        timed(f"map_{name}")
+
+    t0 = time.perf_counter()
+    tokens, pred_moved = np.zeros((M, E, L), dtype=np.int64), np.zeros((M, E))
+    moved = np.zeros((M, E, H), dtype=np.float32)
+    report("paths", 0, M)
+    for lo in range(0, M, chunk):               # chunk by chunk, each saved before it is reported
+        hi = min(M, lo + chunk)
+        spec = {"tokens": ((hi - lo, E, L), np.int64), "predicted": ((hi - lo, E), np.float64),
+                "moved": ((hi - lo, E, H), np.float32)}
+        got = ckpt.load(f"paths-{lo:07d}", spec) if ckpt else None
+        if got is None:
+            got = dict(zip(spec, model.path_grid(
+                [archs[r] for r in seed_rows[lo:hi]], etas, batch=batch,
+                progress=lambda done, total, lo=lo: report("paths", lo + done, M) if done < total else None)))
+            if ckpt is not None:
+                ckpt.save(f"paths-{lo:07d}", got)
+        tokens[lo:hi], pred_moved[lo:hi], moved[lo:hi] = got["tokens"], got["predicted"], got["moved"]
+        report("paths", hi, M)
     timed("paths")
 
     # Decoded cells -> rows; cells the table lacks become new rows (their columns from the table's class).
@@ -202,15 +281,21 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     all_reps = np.flatnonzero(class_of == np.arange(len(all_archs)))
     maps_out, path_maps = {}, {}
     flat = moved.reshape(-1, moved.shape[-1])                                    # (M*E, H) moved points
-    chunk, placed, to_place = 8192, 0, len(flat) * len(projectors)
+    placed, to_place = 0, len(flat) * len(projectors)
     report("placing", 0, to_place)
 
-    def place(proj):                       # the moved points on one map, chunk by chunk (reported: on UMAP
-        nonlocal placed                    # this is most of a full build, ~80 s of ~125 s on 2 cores)
+    def place(name, proj):                 # the moved points on one map, chunk by chunk (reported and saved:
+        nonlocal placed                    # on UMAP a large part of a full build, 29 s of ~170 s on 2 cores)
         out = []
-        for lo in range(0, len(flat), chunk):
-            out.append(proj.transform_many(flat[lo:lo + chunk]))
-            placed += len(out[-1])
+        for lo in range(0, len(flat), PLACE_CHUNK):
+            part = flat[lo:lo + PLACE_CHUNK]
+            got = ckpt.load(f"place-{name}-{lo:09d}", {"xy": ((len(part), 2), np.float64)}) if ckpt else None
+            if got is None:
+                got = {"xy": proj.transform_many(part)}
+                if ckpt is not None:
+                    ckpt.save(f"place-{name}-{lo:09d}", got)
+            out.append(got["xy"])
+            placed += len(part)
             report("placing", placed, to_place)
         return np.concatenate(out) if out else np.zeros((0, 2))
 
@@ -221,7 +306,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
         if len(extra):
             xy[extra] = proj.transform_many(emb[extra])
         maps_out[name] = xy[class_of].astype(np.float32)                         # every cell on its class's point
-        path_maps[name] = place(proj).reshape(M, E, 2).astype(np.float32) if M else np.zeros((0, E, 2), dtype=np.float32)
+        path_maps[name] = place(name, proj).reshape(M, E, 2).astype(np.float32) if M \
+            else np.zeros((0, E, 2), dtype=np.float32)
     timed("path_maps")
 
     t0 = time.perf_counter()
@@ -237,8 +323,10 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
             "neighbours": "K nearest class representatives other than the cell's own class (cosine)",
             "n_classes": int(len(all_reps)), "n_decoded_extra": len(new_archs), "table": bench.name,
             "config": model.config.to_dict(), "timings_s": {**timings, "total": round(time.perf_counter() - t_all, 3)}}
+    if note is not None:
+        meta["resumed"] = note
     return Atlas(space=space.name, metric=metric, lower_is_better=lower_is_better(metric), model_key=model_key,
-                 labels=[space.format(a) for a in all_archs], n_table=n_table, maps=maps_out, predicted=pred32,
+                 labels=labels + [space.format(a) for a in new_archs], n_table=n_table, maps=maps_out, predicted=pred32,
                  columns=columns_out, class_of=class_of.astype(np.int32), class_size=class_size.astype(np.int32),
                  neighbours=neighbours, neighbour_dist=neighbour_dist, etas=etas.astype(np.float32),
                  seeds=seed_rows.astype(np.int32), path_decoded=path_decoded,

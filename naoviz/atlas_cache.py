@@ -6,6 +6,10 @@
 the atlas and saves it. Building runs under a cross-process lock: a second process (Voila's pre-started
 kernel, a second visitor) waits, showing the builder's progress (``<atlas>.progress``, JSON), and then loads
 the file the first one wrote.
+
+A build stopped part-way (Ctrl-C, a kill, a closed laptop) resumes: ``build_atlas`` checkpoints its finished
+stages into ``<atlas>.partial/`` (naoviz/atlas_resume.py, keyed by the model's weights and the options), the
+next build under the lock takes them up, and the folder is removed once the atlas is saved.
 """
 from __future__ import annotations
 
@@ -63,12 +67,14 @@ def cached_atlas(bench, spec, **options) -> Optional[Atlas]:
 def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
               random_state: int = 0, progress: Optional[Progress] = None,
               on_wait: Optional[Callable[[], None]] = None,
-              callback: Optional[Callable[[int, dict], object]] = None) -> Atlas:
+              callback: Optional[Callable[[int, dict], object]] = None,
+              on_resume: Optional[Callable[[str], object]] = None) -> Atlas:
     """The atlas of the model for (``bench``, ``spec``) with these options: shipped, cached or built once.
 
     ``progress(stage, done, total)`` sees the build stages ("train" epochs first when the model must be
     trained); ``callback(epoch, logs)`` every training epoch; ``on_wait()`` is called once if another
-    process is building the same atlas and this one waits for it.
+    process is building the same atlas and this one waits for it; ``on_resume(text)`` once if this build
+    takes up the checkpoints of a stopped one ("resuming a stopped build: embed, map:umap done; paths ...").
     """
     options = dict(etas=etas, seeds=seeds, k=k, maps=tuple(maps), random_state=random_state)
     atlas = cached_atlas(bench, spec, **options)          # also checks every option before any work
@@ -80,7 +86,7 @@ def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps
     while True:
         try:
             with lock(lock_path, wait=False):  # free: load what another builder wrote meanwhile, or build
-                return _load_or_build(base, bench, spec, options, progress, callback)
+                return _load_or_build(base, bench, spec, options, progress, callback, on_resume)
         except LockHeld:
             pass
         if not waited and on_wait is not None:
@@ -96,6 +102,11 @@ def _progress_path(base: Path) -> Path:
     return base.with_name(base.name + ".progress")
 
 
+def partial_path(base: Path) -> Path:
+    """The checkpoint folder of the build of the atlas at ``base`` (kept until the atlas is saved)."""
+    return base.with_name(base.name + ".partial")
+
+
 def _read_progress(path: Path) -> Optional[tuple]:
     """(stage, done, total) the builder last wrote, or None."""
     try:
@@ -105,9 +116,10 @@ def _read_progress(path: Path) -> Optional[tuple]:
         return None
 
 
-def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -> Atlas:
+def _load_or_build(base: Path, bench, spec, options: dict, progress, callback, on_resume=None) -> Atlas:
     """Under the lock: the atlas another process finished meanwhile, else build it (and the model) and save."""
     from naoviz.atlas_build import build_atlas
+    from naoviz.atlas_resume import remove_partial
     from naoviz.nao.cache import epochs_to_train, load_or_train, model_key
 
     key = model_key(bench, spec)
@@ -132,7 +144,9 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback) -
             callback(epoch, logs)
 
     model, _ = load_or_train(bench, spec, callback=on_epoch)
-    atlas = build_atlas(model, bench, progress=report, metric=spec.metric, model_key=key, **options)
+    atlas = build_atlas(model, bench, progress=report, metric=spec.metric, model_key=key,
+                        resume_dir=partial_path(base), on_resume=on_resume, **options)
     atlas.save(base)
+    remove_partial(partial_path(base))                 # only now: a crash while saving keeps the checkpoints
     progress_file.unlink(missing_ok=True)
     return atlas

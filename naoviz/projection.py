@@ -2,10 +2,10 @@
 
 ``fit`` learns a map of the embeddings of a whole space (for NB201: 15,625 rows of NAO's unit
 vectors). ``transform`` places new points (a gradient path's moved embeddings) on that map
-deterministically and fast: PCA is linear; for UMAP a new point is the distance-weighted mean of the
-map positions of its ``n_neighbors`` nearest fitted points (UMAP's own out-of-sample initialisation,
-without the stochastic refinement), so a point lands on the same spot whatever batch it comes in and no
-numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
+deterministically and fast: PCA is linear (row sums, no BLAS product); for UMAP a new point is the
+distance-weighted mean of the map positions of its ``n_neighbors`` nearest fitted points (UMAP's own
+out-of-sample initialisation, without the stochastic refinement), so a point lands on the same spot whatever
+batch it comes in and no numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
 
 UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
@@ -42,7 +42,8 @@ class Projector:
     cache : keep fitted maps on disk under ``cache_dir()/projections`` (default True).
 
     Learned attributes: ``embedding_`` (n, 2) map of the fitted rows, ``key_`` cache key,
-    ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``.
+    ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``, ``state_`` the arrays ``restore`` takes
+    (embedding (n, 2) float64; PCA also mean (d,) and components (2, d) float32).
     """
 
     def __init__(self, method: str = "umap", metric: str = "cosine", random_state: int = 0,
@@ -112,7 +113,8 @@ class Projector:
         if self.cache and path.is_file():
             try:
                 with np.load(path, allow_pickle=False) as z:
-                    self._set_state({k: z[k] for k in z.files}, Xp)
+                    state = {k: z[k] for k in z.files}
+                self._set_state(state, Xp)
                 self.from_cache_ = True
             except (OSError, ValueError, KeyError):
                 self.from_cache_ = False     # corrupt cache: recompute and overwrite
@@ -126,6 +128,16 @@ class Projector:
         self.fit_seconds_ = time.perf_counter() - t0
         return self
 
+    def restore(self, X, state: dict) -> "Projector":
+        """The map of ``X`` (n, d) from a ``state_`` saved after an earlier ``fit(X)`` (a stopped atlas build's
+        checkpoint, naoviz/atlas_resume.py), computing nothing: ``transform`` then equals that fit's.
+        ValueError/KeyError when ``state`` does not belong to this method or to ``X``'s shape."""
+        self._validate()
+        Xp = self._prep(X)
+        self.key_, self.from_cache_, self.fit_seconds_ = self.cache_key(X), True, 0.0
+        self._set_state(state, Xp)
+        return self
+
     def fit_transform(self, X, y=None) -> np.ndarray:
         return self.fit(X).embedding_.copy()
 
@@ -137,7 +149,7 @@ class Projector:
         if Xp.shape[1] != self._X.shape[1]:
             raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
         if self.method == "pca":
-            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+            return self._pca_transform(Xp)
         return self._knn_transform(Xp)
 
     def transform_many(self, X, block: int = 2048) -> np.ndarray:
@@ -149,7 +161,7 @@ class Projector:
         if Xp.shape[1] != self._X.shape[1]:
             raise ValueError(f"X: expected {self._X.shape[1]} columns, got {Xp.shape[1]}")
         if self.method == "pca":
-            return ((Xp - self.mean_) @ self.components_.T).astype(np.float64)
+            return self._pca_transform(Xp)
         k = min(int(self.n_neighbors), len(self._X))
         out = np.empty((len(Xp), 2))
         for lo in range(0, len(Xp), block):
@@ -192,11 +204,19 @@ class Projector:
         if emb.shape != (len(Xp), 2):
             raise ValueError(f"cached map has shape {emb.shape}, expected {(len(Xp), 2)}")
         self.embedding_ = emb
+        self.state_ = {k: np.asarray(v) for k, v in state.items()}   # what restore() needs: the map's own state
         self._X = Xp.astype(np.float64)          # float64 once: transform does one gemv per row
         self._sq = (self._X ** 2).sum(1)
         if self.method == "pca":
             self.mean_ = np.asarray(state["mean"], dtype=np.float32)
             self.components_ = np.asarray(state["components"], dtype=np.float32)
+
+    def _pca_transform(self, Xp: np.ndarray) -> np.ndarray:
+        """(m, d) -> (m, 2) on the PCA axes, in float64 by elementwise products and row sums, not a BLAS
+        product: a matrix product's rounding can change with where its operands lie in memory (seen: a
+        stopped atlas build's restored map placed 1-ulp-different points), a row sum's cannot."""
+        Xc = Xp.astype(np.float64) - self.mean_.astype(np.float64)                       # (m, d)
+        return np.stack([(Xc * axis).sum(1) for axis in self.components_.astype(np.float64)], axis=1)
 
     def _knn_transform(self, Xp: np.ndarray) -> np.ndarray:
         """Distance-weighted mean of the k nearest fitted rows' positions (exact hit -> that row)."""

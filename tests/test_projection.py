@@ -87,3 +87,24 @@ def test_backend_import_has_no_ui_libraries():
             "bad=[m for m in ('plotly','ipywidgets','anywidget','IPython') if m in sys.modules]; print(bad)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"
+
+
+@pytest.mark.parametrize("method", ["pca", "umap"])
+def test_a_restored_map_places_points_to_the_bit(method, tmp_path, monkeypatch):
+    """``restore(X, state_)`` (a stopped atlas build's checkpoint) gives the fitted map's ``transform_many`` bit
+    for bit, its state arrays copied elsewhere in memory. The PCA transform was a float32 BLAS product and
+    failed this on every try (1-ulp differences): its rounding followed the operands' memory."""
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
+    rng = np.random.default_rng(0)
+    X = rng.standard_normal((600 if method == "umap" else 6466, 96)).astype(np.float32)
+    Y = rng.standard_normal((4714, 96)).astype(np.float32)
+    fitted = Projector(method, cache=False, n_neighbors=10).fit(X)
+    placed = fitted.transform_many(Y)
+    for i in range(5):
+        junk = [np.empty(int(n), np.float32) for n in rng.integers(1, 200, i)]     # other heap layouts
+        state = {k: v.copy() for k, v in fitted.state_.items()}
+        restored = Projector(method, cache=False, n_neighbors=10).restore(X, state)
+        assert np.array_equal(restored.embedding_, fitted.embedding_) and len(junk) == i
+        assert np.array_equal(restored.transform_many(Y.copy()), placed)
+    with pytest.raises((ValueError, KeyError)):
+        Projector(method, cache=False).restore(X[:10], fitted.state_)                # another X's state

@@ -48,6 +48,14 @@ def stage_bars():
     return progress, bars
 
 
+def say_resumed(text: str) -> None:
+    """One line on stderr when the build takes up a stopped one's checkpoints (above any progress bar)."""
+    import sys
+
+    from tqdm import tqdm
+    tqdm.write(f"naoviz atlas: {text}", file=sys.stderr)
+
+
 def parse_etas(text: str) -> list[float]:
     """``MAX:N`` or ``0,a,b,...`` -> increasing finite step sizes from 0; ValueError naming --etas."""
     from naoviz.cli.common import float_in, int_in as _int
@@ -83,7 +91,8 @@ def run(args) -> int:
     spec = ModelSpec(metric="valid_acc")          # the dashboard's model (Dashboard._spec)
     progress, bars = stage_bars()
     t0 = time.perf_counter()
-    atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress)
+    atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress,
+                      on_resume=say_resumed)
     for bar in bars.values():
         bar.close()
     seconds = time.perf_counter() - t0
@@ -93,7 +102,7 @@ def run(args) -> int:
                "table_rows": atlas.n_table, "seeds": int(len(atlas.seeds)), "etas": atlas.etas.tolist(),
                "maps": sorted(atlas.maps), "columns": sorted(atlas.columns), "seconds": round(seconds, 2),
                "built": bool(bars), "out": str(out.with_suffix("")) if out is not None else None,
-               "build_timings_s": atlas.meta.get("timings_s")}
+               "build_timings_s": atlas.meta.get("timings_s"), "resumed": atlas.meta.get("resumed")}
     if args.json:
         emit_json(summary)
     else:
