@@ -440,6 +440,37 @@ def test_cold_start_shows_a_quick_atlas_then_swaps_in_the_full_one(tmp_path, mon
     assert again.ready.is_set() and len(again.explorer.atlas.seeds) == n_full         # the full one, cached
 
 
+def test_a_cold_start_takes_up_a_stopped_build_and_says_so(tmp_path, monkeypatch):
+    """A first build stopped part-way (here: its progress callback raises once placing starts) leaves its
+    checkpoints; the next visitor's cold start resumes from them, and the page's progress line says what was
+    resumed (``Dashboard.resumed`` keeps it), for that build only."""
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.explorer_plan import QUICK_SEEDS, ExplorerPlan
+    from naoviz.ui import Dashboard
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NAOVIZ_SHIPPED_OFF", "1")
+    sizes = dict(table="nb201-digits", n_train=100, epochs=5, method="umap", seeds=QUICK_SEEDS + 40)
+    plan = ExplorerPlan(**sizes)
+    bench = plan.benchmark()
+
+    class Stopped(Exception):
+        pass
+
+    def stop_when_placing(stage, done, total):
+        if stage == "placing":
+            raise Stopped
+
+    with pytest.raises(Stopped):
+        atlas_for(bench, plan.spec(bench), progress=stop_when_placing, **plan.quick_options(bench))
+    app = Dashboard(**sizes, background=True)
+    assert app.complete.wait(300), app.stage.value
+    assert len(app.resumed) == 1 and app.resumed[0].startswith("resuming a stopped build: embed, map:pca done")
+    assert app._resuming is None                  # the full build after it started fresh, and says nothing
+    app._on_resume("resuming a stopped build: embed done; paths 480/6466")
+    app._on_progress("paths", 960, 6466)           # what the page shows while such a build runs
+    assert "(960/6,466), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
+
+
 def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
     from naoviz.ui import Dashboard
     app = Dashboard(table="nb201-digits", background=False)

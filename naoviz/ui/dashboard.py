@@ -56,6 +56,8 @@ class Dashboard:
         self.ready = threading.Event()          # the explorer is shown (on a cold start: the quick atlas)
         self.complete = threading.Event()       # the full atlas is shown (UMAP, every class's path) or failed
         self.timings: dict = {}
+        self.resumed: list = []                 # what each build took up from a stopped one (atlas_for's note)
+        self._resuming = None                   # ... the note of the build now running, shown with its stages
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
         import naoviz.atlas_cache  # noqa: F401
@@ -111,13 +113,21 @@ class Dashboard:
         self.progress.max = max(int(total), 1)
         self.progress.value = min(int(done), self.progress.max)
         what = STAGES.get(stage.split(":")[0], stage)
+        count = f"{what} ({int(done):,}/{int(total):,})"
+        if self._resuming:                    # this build took up a stopped one's checkpoints: say so
+            count += f", {html.escape(self._resuming)}"
         if self.ready.is_set():               # the explorer is up; the full atlas is being built behind it
             self.stage.value = (f"<i>The explorer works now (PCA map, paths for {len(self.explorer.atlas.seeds):,} "
                                 f"cells; other cells ask the kernel). Preparing the UMAP map and every cell's path: "
-                                f"{what} ({int(done):,}/{int(total):,}); the explorer updates when they are ready.</i>")
+                                f"{count}; the explorer updates when they are ready.</i>")
         else:
-            self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {what} "
-                                f"({int(done):,}/{int(total):,}). Later starts are instant.</i>")
+            self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {count}. "
+                                f"Later starts are instant.</i>")
+
+    def _on_resume(self, note: str) -> None:
+        """A build takes up a stopped one's checkpoints (``atlas_for``): kept, and shown with its stages."""
+        self.resumed.append(note)
+        self._resuming = note
 
     def _on_wait(self) -> None:
         self.stage.value = ("<i>Another session is preparing the same model and map; this page waits for it "
@@ -137,7 +147,8 @@ class Dashboard:
         full = plan.full_options(bench)
         atlas = cached_atlas(bench, spec, **full)
         quick = None if atlas is not None else plan.quick_options(bench)
-        atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait, **(quick or full))
+        atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
+                                   on_resume=self._on_resume, **(quick or full))
         self.timings["atlas_s"] = time.perf_counter() - t0
 
         def load_model():                      # off-grid work only: torch is imported then, not before
@@ -159,8 +170,9 @@ class Dashboard:
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
         if quick is not None:                  # a cold start: the full atlas behind the working explorer
+            self._resuming = None
             self._on_progress("embed", 0, 1)
-            atlas = atlas_for(bench, spec, progress=self._on_progress, **full)
+            atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume, **full)
             self.explorer.set_atlas(atlas)
             if self.explorer.view == view and plan.method in atlas.maps:
                 self.explorer.view = plan.method          # the map asked for, now that it exists
