@@ -76,8 +76,7 @@ class BuildCheckpoint:
         return sorted(self.folder.glob("*.safetensors")) if self.folder.is_dir() else []
 
     def _clear(self) -> None:
-        for path in self._files() + [self.folder / MANIFEST]:
-            path.unlink(missing_ok=True)
+        _delete_checkpoints(self.folder)
 
     def found(self) -> set:
         """Names (file stems) of the checkpoint files present, read or not."""
@@ -118,15 +117,18 @@ class BuildCheckpoint:
                            save({k: np.ascontiguousarray(v) for k, v in arrays.items()}))
 
 
+def _delete_checkpoints(folder: Path) -> None:
+    """Delete the checkpoint files, the manifest and any atomic write a kill cut short in ``folder``."""
+    for path in [*folder.glob("*.safetensors"), folder / MANIFEST, *folder.glob(".*.tmp")]:
+        path.unlink(missing_ok=True)
+
+
 def remove_partial(folder) -> None:
     """Delete a build's partial folder (its checkpoint files and manifest; other files are left)."""
     folder = Path(folder)
     if not folder.is_dir():
         return
-    for path in list(folder.glob("*.safetensors")) + [folder / MANIFEST]:
-        path.unlink(missing_ok=True)
-    for tmp in folder.glob(".*.tmp"):                 # an atomic write cut short by a kill
-        tmp.unlink(missing_ok=True)
+    _delete_checkpoints(folder)
     try:
         folder.rmdir()
     except OSError:

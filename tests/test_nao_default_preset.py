@@ -70,16 +70,19 @@ class _Crash(Exception):
     pass
 
 
+def _crash_at(query: int):
+    """An ``on_evaluation`` hook that kills the search once query ``query`` is stored."""
+    def crash(record):
+        if record.query == query:
+            raise _Crash
+    return crash
+
+
 def test_resume_keeps_the_recipe_that_ran(tmp_path, budget_ev):
     reference = start_search("nao", budget_ev, 24, 4, config=TINY, progress=False)
     store = RunStore(tmp_path / "runs.db")
-
-    def crash(record):
-        if record.query == 14:
-            raise _Crash
-
     with pytest.raises(_Crash):
-        start_search("nao", budget_ev, 24, 4, config=TINY, store=store, progress=False, on_evaluation=crash)
+        start_search("nao", budget_ev, 24, 4, config=TINY, store=store, progress=False, on_evaluation=_crash_at(14))
     run = store.runs()[0]
     stored = store.get_run(run["id"])["config"]
     assert stored["preset_label"] == "default (sweep under constraints)" and stored["searcher"]["proposer"] == "sweep"
@@ -123,13 +126,8 @@ def test_a_run_stored_before_design_existed_loads_and_resumes(tmp_path, nb201_ta
     ev = TableEvaluator(nb201_table)
     reference = start_search("nao", ev, 20, 5, config=TINY, progress=False)
     store = RunStore(tmp_path / "runs.db")
-
-    def crash(record):
-        if record.query == 12:
-            raise _Crash
-
     with pytest.raises(_Crash):
-        start_search("nao", ev, 20, 5, config=TINY, store=store, progress=False, on_evaluation=crash)
+        start_search("nao", ev, 20, 5, config=TINY, store=store, progress=False, on_evaluation=_crash_at(12))
     run_id = store.runs()[0]["id"]
     store.close()
     with sqlite3.connect(tmp_path / "runs.db") as conn:      # the three-source records of an older naoviz

@@ -51,15 +51,14 @@ def live_conv(space, archs: Sequence) -> np.ndarray:
     the cell's canonical class. The space's isomorphism merges cells of different sizes that compute the same
     function (a 1x1 conv on 0->3 or a skip from node 1 = conv1x1(input)), and NAO trains on any member of a
     class (``augment``) with the class's one target, so the proxy is a function of the class too."""
-    if not hasattr(space, "live_edges") or not hasattr(space, "classes"):
-        raise ValueError(f"prior: no training-free proxy 'live_conv' for space {space.name} (nb201 spaces only)")
+    check_space("live_conv", space)
     means = _class_means(space)
     return np.asarray([means[space.canonical(a)] for a in archs], dtype=float)
 
 
 def check_space(prior: str, space) -> None:
     """``ValueError`` (one line) when ``prior`` has no proxy for ``space``."""
-    if prior != "none" and not hasattr(space, "live_edges"):
+    if prior != "none" and not (hasattr(space, "live_edges") and hasattr(space, "classes")):
         raise ValueError(f"prior: no training-free proxy {prior!r} for space {space.name} (nb201 spaces only)")
 
 
@@ -67,7 +66,6 @@ def proxy(prior: str, space, archs: Sequence) -> np.ndarray:
     """The proxy ``prior`` of ``archs`` ``(n,)``, higher = predicted better."""
     if prior != "live_conv":
         raise ValueError(f"prior must be one of {', '.join(PRIORS[1:])}, got {prior!r}")
-    check_space(prior, space)
     return live_conv(space, archs)
 
 

@@ -1,5 +1,5 @@
-"""Small helpers the panels share: an error line, a checked whole number, a slider with a checked box, a worker
-thread.
+"""Small helpers the panels share: an error line, a checked whole number and its message, a slider with a checked
+box, a worker thread.
 
 No panel draws with plotly (the curves are :class:`naoviz.ui.line_chart.LineChart`), so a dashboard visit
 loads no plotly front end and its kernel imports no plotly; figures for export are made on demand.
@@ -36,6 +36,21 @@ def whole_number(field: str, text, lo: int, hi: int, step: int = 1) -> int:
     if value % step:
         raise ValueError(f"{field}: {shown} is not a multiple of {step} (expected {lo}..{hi}); nothing ran")
     return value
+
+
+def say_check(msg, check: Callable[[], object], busy: bool) -> bool:
+    """Run a panel's input ``check``: on its ValueError show the one line in the HTML widget ``msg`` (not while
+    ``busy``: the line shows a run then) and return False; once it passes, clear a refusal it left ("nothing
+    ran") and return True."""
+    try:
+        check()
+    except ValueError as exc:
+        if not busy:
+            msg.value = error_html(str(exc))
+        return False
+    if "naoviz-error" in msg.value and "nothing ran" in msg.value:
+        msg.value = ""
+    return True
 
 
 class SliderBox:

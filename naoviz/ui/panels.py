@@ -11,7 +11,7 @@ from typing import Callable, Optional, Sequence
 
 import ipywidgets as W
 
-from naoviz.ui.common import SliderBox, error_html, in_thread
+from naoviz.ui.common import SliderBox, error_html, in_thread, say_check
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 
@@ -81,15 +81,7 @@ class ChildPanel:
     def _check_epochs(self) -> bool:
         """Say at once (and again on a press) what the epochs box holds that is not an epoch count; clear that
         line once it is right. True when it is."""
-        try:
-            self.epochs_input.checked()
-        except ValueError as exc:
-            if not self.train_btn.disabled:          # not while training: the line shows the run
-                self.msg.value = error_html(str(exc))
-            return False
-        if "naoviz-error" in self.msg.value and "nothing ran" in self.msg.value:
-            self.msg.value = ""
-        return True
+        return say_check(self.msg, self.epochs_input.checked, busy=self.train_btn.disabled)
 
     def start(self, wait: bool = False) -> None:
         if self.thread is not None and self.thread.is_alive():

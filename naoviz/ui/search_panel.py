@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import SliderBox, error_html, in_thread, whole_number
+from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.viz.bands import searcher_bands
@@ -178,16 +178,8 @@ class SearchPanel:
     def _check_boxes(self) -> bool:
         """Say at once (and again on run) what the budget box or a seed box holds that is not a budget or a
         seed; clear that line once all three are right. True when they are."""
-        try:
-            self.budget_input.checked()
-            self.seed_range()
-        except ValueError as exc:
-            if not self._running.is_set():
-                self.msg.value = error_html(str(exc))
-            return False
-        if "naoviz-error" in self.msg.value and "nothing ran" in self.msg.value:
-            self.msg.value = ""
-        return True
+        return say_check(self.msg, lambda: (self.budget_input.checked(), self.seed_range()),
+                         busy=self._running.is_set())
 
     def stop(self) -> None:
         """End the running search after its current query; no further (seed, searcher) starts."""
