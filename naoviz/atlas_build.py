@@ -165,7 +165,7 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     import torch
 
     from naoviz.atlas_resume import BuildCheckpoint, build_key
-    from naoviz.projection import Projector
+    from naoviz.projection import LAND_RADIUS, Projector
     from naoviz.tables import lower_is_better
 
     etas, metric, cols = check_options(bench, etas, seeds, k, maps, metric, columns)
@@ -196,7 +196,7 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     if resume_dir is not None:
         key = build_key(model, labels, seed_rows, {
             "etas": etas.tolist(), "maps": list(maps), "random_state": int(random_state), "umap": umap_params,
-            "batch": int(batch), "path_chunk": chunk, "place_chunk": PLACE_CHUNK})
+            "batch": int(batch), "path_chunk": chunk, "place_chunk": PLACE_CHUNK, "land_radius": LAND_RADIUS})
         ckpt = BuildCheckpoint(resume_dir, key)
         note = resume_note(ckpt.found(), maps, M, E, chunk)
         if note is not None and on_resume is not None:

@@ -26,7 +26,8 @@ from naoviz.paths import atomic_write_text, cache_dir
 from naoviz.resources import shipped_dir
 
 WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
-BUILDER_VERSION = 1     # bump when build_atlas computes something differently: old files are not reused
+BUILDER_VERSION = 2     # bump when build_atlas computes something differently: old files are not reused
+                        # (2: path points placed on the nearest neighbour's island, projection.LAND_RADIUS)
 
 
 def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),

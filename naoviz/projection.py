@@ -6,6 +6,10 @@ deterministically and fast: PCA is linear (row sums, no BLAS product); for UMAP 
 distance-weighted mean of the map positions of its ``n_neighbors`` nearest fitted points (UMAP's own
 out-of-sample initialisation, without the stochastic refinement), so a point lands on the same spot whatever
 batch it comes in and no numba code runs after ``fit``. A point equal to a fitted row lands exactly on that row.
+Only those neighbours count whose map positions lie within ``land_radius`` (a share of the map's extent) of
+the nearest one's: an NB201 map is ~100 islands, and a mean over neighbours on two islands put a path point
+in the empty sea between them, where no cell is (docs/ui.md, "Path points stay on land"). The placed point is
+then always within that radius of its nearest fitted row's dot.
 
 UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
@@ -27,6 +31,8 @@ from naoviz.paths import atomic_write_bytes, cache_dir
 
 METHODS = ("umap", "pca")
 METRICS = ("cosine", "euclidean")
+LAND_RADIUS = 0.01   # share of the map's extent: neighbours farther than this from the nearest one's dot are
+                     # not averaged (tuned on NB201, bench/path_placement.py; 1 % is also the islands' radius)
 
 
 class Projector:
@@ -40,6 +46,9 @@ class Projector:
     n_neighbors : UMAP neighbourhood size and the k of the out-of-sample transform (default 15, 2..200).
     min_dist : UMAP's minimum distance between laid-out points (default 0.1, UMAP's own; 0..1).
     cache : keep fitted maps on disk under ``cache_dir()/projections`` (default True).
+    land_radius : UMAP ``transform`` averages only the neighbours whose map positions are within this share of
+        the map's extent (its larger side) of the nearest neighbour's (default ``LAND_RADIUS``, 0..1; None:
+        all k, the placement before 2026-12-05). Not part of the cache key: the fit does not use it.
 
     Learned attributes: ``embedding_`` (n, 2) map of the fitted rows, ``key_`` cache key,
     ``from_cache_`` whether ``fit`` loaded it, ``fit_seconds_``, ``state_`` the arrays ``restore`` takes
@@ -47,16 +56,22 @@ class Projector:
     """
 
     def __init__(self, method: str = "umap", metric: str = "cosine", random_state: int = 0,
-                 n_neighbors: int = 15, cache: bool = True, min_dist: float = 0.1):
+                 n_neighbors: int = 15, cache: bool = True, min_dist: float = 0.1,
+                 land_radius: Optional[float] = LAND_RADIUS):
         self.method = method
         self.metric = metric
         self.random_state = random_state
         self.n_neighbors = n_neighbors
         self.min_dist = min_dist
         self.cache = cache
+        self.land_radius = land_radius
 
     # -- sklearn API ----------------------------------------------------------------------------
     def get_params(self) -> dict:
+        return {**self._fit_params(), "land_radius": self.land_radius}
+
+    def _fit_params(self) -> dict:
+        """The parameters the fitted map depends on (the cache key's)."""
         return {"method": self.method, "metric": self.metric, "random_state": self.random_state,
                 "n_neighbors": self.n_neighbors, "min_dist": self.min_dist}
 
@@ -70,6 +85,9 @@ class Projector:
         if isinstance(self.min_dist, bool) or not isinstance(self.min_dist, (int, float)) \
                 or not 0 <= float(self.min_dist) <= 1:
             raise ValueError(f"min_dist: expected a number in 0..1, got {self.min_dist!r}")
+        r = self.land_radius
+        if r is not None and (isinstance(r, bool) or not isinstance(r, (int, float)) or not 0 < float(r) <= 1):
+            raise ValueError(f"land_radius: expected None or a number in (0, 1], got {r!r}")
 
     def _prep(self, X) -> np.ndarray:
         X = np.asarray(X, dtype=np.float32)
@@ -86,7 +104,7 @@ class Projector:
         """Hash of the embeddings (as float32) and the parameters: the name of the cached map."""
         X = np.ascontiguousarray(np.asarray(X, dtype=np.float32))
         h = hashlib.sha256()
-        h.update(json.dumps(self.get_params(), sort_keys=True).encode())
+        h.update(json.dumps(self._fit_params(), sort_keys=True).encode())
         h.update(str(X.shape).encode())
         h.update(X.tobytes())
         return h.hexdigest()[:24]
@@ -171,12 +189,7 @@ class Projector:
             dk = np.take_along_axis(d2, idx, axis=1)
             order = np.lexsort((idx, dk), axis=1)                                 # ties by row index
             idx, d = np.take_along_axis(idx, order, 1), np.sqrt(np.take_along_axis(dk, order, 1))
-            sigma = np.maximum((d - d[:, :1]).mean(1, keepdims=True), 1e-6)
-            w = np.exp(-(d - d[:, :1]) / sigma)
-            xy = (w[:, :, None] * self.embedding_[idx]).sum(1) / w.sum(1, keepdims=True)
-            exact = d[:, 0] < 1e-6
-            xy[exact] = self.embedding_[idx[exact, 0]]
-            out[lo:lo + block] = xy
+            out[lo:lo + block] = self._place(idx, d)
         return out
 
     # -- internals ------------------------------------------------------------------------------
@@ -207,6 +220,8 @@ class Projector:
         self.state_ = {k: np.asarray(v) for k, v in state.items()}   # what restore() needs: the map's own state
         self._X = Xp.astype(np.float64)          # float64 once: transform does one gemv per row
         self._sq = (self._X ** 2).sum(1)
+        extent = float(np.ptp(emb, axis=0).max())                                # the map's larger side
+        self._land = None if self.land_radius is None else float(self.land_radius) * extent
         if self.method == "pca":
             self.mean_ = np.asarray(state["mean"], dtype=np.float32)
             self.components_ = np.asarray(state["components"], dtype=np.float32)
@@ -219,21 +234,32 @@ class Projector:
         return np.stack([(Xc * axis).sum(1) for axis in self.components_.astype(np.float64)], axis=1)
 
     def _knn_transform(self, Xp: np.ndarray) -> np.ndarray:
-        """Distance-weighted mean of the k nearest fitted rows' positions (exact hit -> that row)."""
+        """(m, d) -> (m, 2) by ``_place`` from the k nearest fitted rows, found row by row (batch-independent)."""
         k = min(int(self.n_neighbors), len(self._X))
         out = np.empty((len(Xp), 2))
         for i, x in enumerate(Xp.astype(np.float64)):   # row by row: batch-independent by construction
             d2 = np.maximum(self._sq - 2.0 * (self._X @ x) + x @ x, 0.0)
             idx = np.argpartition(d2, k - 1)[:k]
             idx = idx[np.lexsort((idx, d2[idx]))]       # ties broken by row index: deterministic
-            d = np.sqrt(d2[idx])
-            if d[0] < 1e-6:
-                out[i] = self.embedding_[idx[0]]
-                continue
-            sigma = max(float(np.mean(d - d[0])), 1e-6)
-            w = np.exp(-(d - d[0]) / sigma)
-            out[i] = (w[:, None] * self.embedding_[idx]).sum(0) / w.sum()
+            out[i] = self._place(idx[None], np.sqrt(d2[idx])[None])[0]
         return out
+
+    def _place(self, idx: np.ndarray, d: np.ndarray) -> np.ndarray:
+        """Map positions (b, 2) of b points from their k nearest fitted rows ``idx`` (b, k), sorted by distance
+        ``d`` (b, k): the weighted mean (weights exp(-(d - d_0) / mean(d - d_0))) of those rows' positions that
+        lie within ``land_radius`` x the map's extent of the nearest row's position, so a point whose
+        neighbours sit on two islands lands on the nearest one's island, not in the sea between. An exact hit
+        (d_0 < 1e-6) lands on its row."""
+        sigma = np.maximum((d - d[:, :1]).mean(1, keepdims=True), 1e-6)
+        w = np.exp(-(d - d[:, :1]) / sigma)                                       # (b, k), w[:, 0] == 1
+        pos = self.embedding_[idx]                                                # (b, k, 2)
+        if self._land is not None:
+            far = ((pos - pos[:, :1]) ** 2).sum(-1) > self._land ** 2              # (b, k), never the nearest
+            w = np.where(far, 0.0, w)
+        xy = (w[:, :, None] * pos).sum(1) / w.sum(1, keepdims=True)
+        exact = d[:, 0] < 1e-6
+        xy[exact] = pos[exact, 0]
+        return xy
 
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())

@@ -108,3 +108,44 @@ def test_a_restored_map_places_points_to_the_bit(method, tmp_path, monkeypatch):
         assert np.array_equal(restored.transform_many(Y.copy()), placed)
     with pytest.raises((ValueError, KeyError)):
         Projector(method, cache=False).restore(X[:10], fitted.state_)                # another X's state
+
+
+def _two_islands(land_radius):
+    """A map of two islands (8 rows each, at x=0 and x=10) restored from a hand-made state, so no UMAP fit:
+    rows of island A point near (1, 0, 0), island B's near (0, 1, 0)."""
+    rng = np.random.default_rng(0)
+    A = np.array([1.0, 0.0, 0.0]) + 0.02 * rng.standard_normal((8, 3))
+    B = np.array([0.0, 1.0, 0.0]) + 0.02 * rng.standard_normal((8, 3))
+    X = np.vstack([A, B]).astype(np.float32)
+    xy = np.vstack([[0.0, 0.0] + 0.02 * rng.standard_normal((8, 2)), [10.0, 0.0] + 0.02 * rng.standard_normal((8, 2))])
+    p = Projector("umap", cache=False, n_neighbors=12, land_radius=land_radius).restore(X, {"embedding": xy})
+    return p, X, xy
+
+
+def test_a_point_between_two_islands_lands_on_the_nearer_island_not_in_the_sea():
+    """Its 12 nearest rows sit on both islands; all-k averaging (``land_radius=None``, the old placement) put it
+    in the empty sea between them, the default keeps it on the nearest row's island."""
+    q = np.array([[1.0, 0.95, 0.0], [0.95, 1.0, 0.0]], dtype=np.float32)        # nearer A, nearer B
+    old, _, xy = _two_islands(None)
+    sea = old.transform(q)
+    assert (np.linalg.norm(sea[:, None] - xy[None], axis=-1).min(1) > 1.0).all()   # the old way: in the sea
+    p, X, xy = _two_islands(0.01)
+    placed = p.transform(q)
+    radius = 0.01 * np.ptp(xy, axis=0).max()
+    assert np.linalg.norm(placed[0] - xy[:8], axis=1).min() <= radius            # on island A
+    assert np.linalg.norm(placed[1] - xy[8:], axis=1).min() <= radius            # on island B
+    # deterministic, batch-independent, transform_many the same up to rounding, exact hits on their dots
+    assert np.array_equal(placed, np.vstack([p.transform(q[i:i + 1]) for i in range(2)]))
+    assert np.array_equal(placed, p.transform(q))
+    np.testing.assert_allclose(p.transform_many(q), placed, atol=1e-9)
+    np.testing.assert_array_equal(p.transform(X), xy)
+    np.testing.assert_array_equal(p.transform_many(X), xy)
+
+
+def test_land_radius_is_checked_and_not_part_of_the_cache_key():
+    X = _embeddings(50, 8)
+    for bad in (0, 1.5, True, "0.01"):
+        with pytest.raises(ValueError, match="land_radius"):
+            Projector("pca", cache=False, land_radius=bad).fit(X)
+    assert Projector(land_radius=None).cache_key(X) == Projector(land_radius=0.05).cache_key(X)
+    assert Projector(land_radius=0.05).get_params()["land_radius"] == 0.05
