@@ -132,7 +132,7 @@ def _pid_alive(pid: int) -> bool:
     except ProcessLookupError:
         return False
     except (PermissionError, OverflowError, ValueError):
-        return True
+        pass
     return True
 
 
@@ -187,8 +187,7 @@ def _atlas_stale(base: Path) -> Optional[str]:
         return "unreadable atlas JSON"
     if meta.get("format") != FORMAT_VERSION:
         return f"atlas format {meta.get('format')!r}, this naoviz reads {FORMAT_VERSION}"
-    inner = meta.get("meta") if isinstance(meta.get("meta"), dict) else {}
-    builder = inner.get("builder", 1)
+    builder = meta["meta"].get("builder", 1) if isinstance(meta.get("meta"), dict) else 1
     if builder != BUILDER_VERSION:
         return f"atlas builder {builder!r}, this naoviz builds with {BUILDER_VERSION}"
     return None
@@ -345,7 +344,10 @@ class Outcome:
 
 def _delete(path: Path) -> None:
     if path.is_dir() and not path.is_symlink():
-        shutil.rmtree(path)
+        try:
+            shutil.rmtree(path)
+        except FileNotFoundError:                     # gone since the scan (another clean)
+            pass
     else:
         path.unlink(missing_ok=True)
 
@@ -357,11 +359,9 @@ def _guarded(lock_path: Path) -> list[Path]:
 
 
 def _remove_locked(e: Entry) -> None:
-    """Delete ``e`` under its lock (``LockHeld`` when a process holds it). An atlas's lock file goes too when
-    it was not there before or nothing it guards is left: atlas_for takes it without waiting and opens the
-    path anew at each try, so no process can be left holding the deleted file. The lock files of models and
-    pretraining stay (0 bytes): their trainers wait on them, and one waiting on a deleted file would train
-    beside one that locked its successor (docs/store.md, "Run locks", says the same of run locks)."""
+    """Delete ``e`` under its lock (``LockHeld``: a process holds it). An atlas's lock file goes too when new
+    or guarding nothing more (atlas_for never waits on it, it re-opens the path); a trainer waits on the lock
+    of a model or pretraining, so those stay: one waiting on a deleted file would train beside another."""
     existed = e.lock.exists()
     with lock(e.lock, wait=False):
         for p in e.paths:
@@ -383,6 +383,8 @@ def remove(entries: list[Entry], dry_run: bool = False) -> Outcome:
             e.holder = e.pid
         if e.in_use:
             out.skipped.append((e, in_use_text(e.holder)))
+            continue
+        if not e.paths and e.lock.parent.name != "atlases":   # a training's lock, released since: nothing to do
             continue
         if dry_run:
             out.removed.append(e)

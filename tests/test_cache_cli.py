@@ -92,6 +92,9 @@ def cache(tmp_path, monkeypatch) -> dict:
     os.utime(p["temp_dead"], (old, old))
     p["pretrain"] = root / "pretrain" / f"nb201-{'b' * 20}"
     _write(p["pretrain"], {"encoder.w": torch.ones(32)}, {"epochs": 1})
+    p["pretrain_old"] = root / "pretrain" / f"nb201-{'c' * 20}"
+    _write(p["pretrain_old"], {"encoder.w": torch.ones(32)}, {"epochs": 1})
+    _edit_json(p["pretrain_old"] / "pretrain.json", version=0)
     p["notes"] = root / "notes.txt"
     p["notes"].write_text("the user's own file\n")
     p["stray"] = atlases / "readme.txt"
@@ -119,7 +122,7 @@ def _json(argv: list) -> dict:
 
 
 STALE = ("model_old", "model_incomplete", "lock_orphan", "atlas_old_format", "atlas_old_builder",
-         "partial_old", "progress_alone", "temp_dead")
+         "partial_old", "progress_alone", "temp_dead", "pretrain_old")
 
 
 def _name(p: dict, role: str) -> str:
@@ -131,14 +134,14 @@ def test_listing_counts_sizes_and_stale_entries_per_kind(cache):
     p = cache
     got = _json(["cache"])
     kinds = {k: v["count"] for k, v in got["kinds"].items()}
-    assert kinds == {"models": 3, "atlases": 3, "partial": 3, "projections": 1, "pretrain": 1, "resources": 0,
+    assert kinds == {"models": 3, "atlases": 3, "partial": 3, "projections": 1, "pretrain": 2, "resources": 0,
                      "leftovers": 2, "other": 2}
     pairs = [p[r].with_suffix(s) for r in ("atlas", "atlas_old_format", "atlas_old_builder")
              for s in (".json", ".safetensors")]
     assert got["kinds"]["atlases"]["bytes"] == _size(*pairs)
     assert got["kinds"]["models"]["bytes"] == _size(p["model"], p["model_old"], p["model_incomplete"])
     assert got["kinds"]["partial"]["bytes"] == _size(p["partial"], p["partial_old"], p["progress_alone"])
-    assert got["kinds"]["pretrain"]["bytes"] == _size(p["pretrain"]) > 0
+    assert got["kinds"]["pretrain"]["bytes"] == _size(p["pretrain"], p["pretrain_old"]) > 0
     assert got["total_bytes"] == sum(v["bytes"] for k, v in got["kinds"].items() if k != "other")
     assert sorted(e["name"] for e in got["stale"]) == sorted(_name(p, r) for r in STALE)
     assert got["in_use"] == [] and got["cache_dir"] == str(p["root"])
