@@ -5,6 +5,7 @@ The listing, what is stale and the removal are ``naoviz.cache_admin``'s; this mo
 from __future__ import annotations
 
 import os
+import sys
 import time
 from pathlib import Path
 
@@ -82,7 +83,13 @@ def run(args) -> int:
                    **outcome.as_dict(), "not_naoviz": [e.as_dict() for e in left]})
     else:
         _say_clean(root, outcome, left, args.clean == "all")
-    return 1 if any(why.startswith("cannot") for _, why in outcome.skipped) else 0
+    failed = [(e, why) for e, why in outcome.skipped if why.startswith("cannot")]
+    if failed:                                   # e.g. a file of another user: the rest was removed
+        e, why = failed[0]
+        print(f"naoviz cache: error: {len(failed)} entr{'y' if len(failed) == 1 else 'ies'} not removed, "
+              f"first {cut(e.name, 120)}: {why}", file=sys.stderr)
+        return 1
+    return 0
 
 
 def _list(root, entries, as_json: bool) -> int:
