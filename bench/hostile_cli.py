@@ -110,6 +110,13 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["dashboard", "--port", "0", "--dry-run"], ["dashboard", "--port", "70000", "--dry-run"],
             ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
             ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
+    k = ["cache", "--clean", "stale", "--dry-run"]
+    out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
+            [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
+            [*k, "--older-than", "1e9"], [*k, "--older-than", "two"], [*k, "--older-than", ""],
+            ["cache", "--older-than", "3"], ["cache", "--dry-run"], ["cache", "--dir", str(afile)],
+            ["cache", "--dir", str(afile / "sub")], ["cache", "--dir", ""], ["cache", "--dir", big],
+            ["cache", "--clean", "all", "--dir", str(afile)], ["cache", "--json=1"], ["cache", "extra"]]
     return out
 
 

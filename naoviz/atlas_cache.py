@@ -26,7 +26,8 @@ from naoviz.paths import atomic_write_text, cache_dir
 from naoviz.resources import shipped_dir
 
 WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
-BUILDER_VERSION = 2     # bump when build_atlas computes something differently: old files are not reused
+BUILDER_VERSION = 2     # bump when build_atlas computes something differently: old files are not reused (saved as
+                        # meta["builder"]; `naoviz cache --clean stale` removes atlases of other builders)
                         # (2: path points placed on the nearest neighbour's island, projection.LAND_RADIUS)
 
 
@@ -147,6 +148,7 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback, o
     model, _ = load_or_train(bench, spec, callback=on_epoch)
     atlas = build_atlas(model, bench, progress=report, metric=spec.metric, model_key=key,
                         resume_dir=partial_path(base), on_resume=on_resume, **options)
+    atlas.meta["builder"] = BUILDER_VERSION            # naoviz cache --clean stale tells old builders' atlases by it
     atlas.save(base)
     remove_partial(partial_path(base))                 # only now: a crash while saving keeps the checkpoints
     progress_file.unlink(missing_ok=True)

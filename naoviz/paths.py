@@ -13,11 +13,13 @@ def data_dir() -> Path:
     return Path(env).expanduser().resolve() if env else Path(user_data_dir("naoviz"))
 
 
-def cache_dir() -> Path:
-    """Models, projections and other rebuildable caches: ``$NAOVIZ_CACHE`` or the per-user cache dir."""
+def cache_dir(create: bool = True) -> Path:
+    """Models, projections and other rebuildable caches: ``$NAOVIZ_CACHE`` or the per-user cache dir
+    (created unless ``create`` is False: ``naoviz cache`` looks without making anything)."""
     env = os.environ.get("NAOVIZ_CACHE")
     path = Path(env).expanduser() if env else Path(user_cache_dir("naoviz"))
-    path.mkdir(parents=True, exist_ok=True)
+    if create:
+        path.mkdir(parents=True, exist_ok=True)
     return path
 
 

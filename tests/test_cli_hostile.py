@@ -442,6 +442,7 @@ FLOAT_OPTIONS = [  # (argv prefix, option, lo, hi, lo_open)
     (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),
     (["train-child", "--arch", ARCH], "--weight-decay", 0.0, 1.0, False),
     (["build-table", "--store", "s.db"], "--lr", 0.0, 10.0, True),
+    (["cache", "--clean", "stale", "--dry-run"], "--older-than", 0.0, 100_000.0, False),
 ]
 _ASCII_INT = re.compile(r"\s*[+-]?[0-9]{1,30}\s*")
 

@@ -28,6 +28,7 @@ COMMAND_MODULES = [
     "naoviz.cli.child",
     "naoviz.cli.build_table",
     "naoviz.cli.atlas",
+    "naoviz.cli.cache",
     "naoviz.cli.supernet",
     "naoviz.cli.dashboard",
     "naoviz.cli.export_page",
@@ -35,6 +36,7 @@ COMMAND_MODULES = [
 
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.){80,}'")
+_CHOICES = re.compile(r"\(choose from ((?:'[^']*'(?:, )?)+)\)")
 
 
 class Parser(argparse.ArgumentParser):
@@ -44,6 +46,7 @@ class Parser(argparse.ArgumentParser):
     def error(self, message: str):
         message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
         message = _QUOTED.sub(lambda m: cut(m.group(0), 80), message)
+        message = _CHOICES.sub(lambda m: "(choose from " + m.group(1).replace("'", "") + ")", message)   # short
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
 
 
