@@ -55,6 +55,13 @@ class NAOSearchConfig:
     front_mutations: under an upper constraint, this many of the ``n_mutations`` are one-edit neighbours of
         the feasible front member with the widest gap to the next dearer one, predicted cheaper than that one
         (``naoviz.search.front_gaps``; for the front's hypervolume; 0: off).
+    cheap_rounds: under an upper constraint, in each of the first ``cheap_rounds`` rounds one of the
+        ``n_mutations`` is instead the cell with the best predicted accuracy among those the cost judge predicts
+        at the lowest cost level (``naoviz.search.budget_moves.cheapest_level``; for the front's cheap end;
+        0: off).
+    early_parents / early_until: under budgets, while fewer than ``early_until`` queries are spent, the
+        mutations go round-robin over the ``early_parents`` best feasible cells, each one's best-ranked
+        neighbour (``naoviz.search.budget_moves.spread_mutations``; 0: off, the ``mutation_parents`` pool).
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
         0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
@@ -93,6 +100,9 @@ class NAOSearchConfig:
     n_mutations: int = 5
     mutation_parents: int = 1
     front_mutations: int = 0
+    cheap_rounds: int = 0
+    early_parents: int = 0
+    early_until: int = 50
     proposer: str = "sweep"
     n_etas: int = 12
     kappa: float = 0.0
@@ -153,6 +163,11 @@ class NAOSearchConfig:
                              ("prior_until", 1, 10_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
+        check_int(self, "cheap_rounds", 0, 100_000)
+        if self.cheap_rounds and not self.n_mutations:
+            raise ValueError(f"cheap_rounds needs n_mutations >= 1 (it takes one of them), got {self.n_mutations}")
+        check_int(self, "early_parents", 0, 10_000)
+        check_int(self, "early_until", 1, 10_000_000)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
         if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:

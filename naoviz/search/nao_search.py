@@ -18,6 +18,7 @@ import numpy as np
 from naoviz.errors import show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
+from naoviz.search.budget_moves import cheapest_level, spread_mutations
 from naoviz.search.early import near_first, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
@@ -151,9 +152,22 @@ class NAOSearch(Searcher):
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new})
         rank = hw.ranker(ctx, nao, self._costs)
-        front = front_mutations(ctx, rank, self._costs, cfg.front_mutations, exclude=[a for a, _ in cands])
-        picks = front + ranked_mutations(ctx, rank, cfg.n_mutations - len(front), parents=cfg.mutation_parents,
-                                         exclude=[a for a, _ in cands] + front)
+        cheap = []
+        if cfg.cheap_rounds and ctx.round <= cfg.cheap_rounds and cfg.n_mutations:   # the cheapest level
+            cheap = cheapest_level(ctx, rank, self._costs, 1, rng, exclude=[a for a, _ in cands])
+            for arch, score in zip(cheap, nao.score(cheap) if cheap else []):
+                cands.append((arch, "random"))         # a random draw, chosen by the judge and the predictor
+                extras.append({"score_new": float(score), "cheapest_level": True})
+        n_mut = cfg.n_mutations - len(cheap)
+        front = front_mutations(ctx, rank, self._costs, min(cfg.front_mutations, n_mut),
+                                exclude=[a for a, _ in cands])
+        spread = []
+        if cfg.early_parents and len(ctx.history) < cfg.early_until and hw.round_budgets(ctx):
+            spread = spread_mutations(ctx, rank, n_mut - len(front), cfg.early_parents,
+                                      exclude=[a for a, _ in cands] + front)
+        picks = front + spread
+        picks += ranked_mutations(ctx, rank, n_mut - len(picks), parents=cfg.mutation_parents,
+                                  exclude=[a for a, _ in cands] + picks)
         if picks:
             for arch, score in zip(picks, nao.score(picks)):
                 cands.append((arch, "mutation"))
