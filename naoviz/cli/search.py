@@ -154,8 +154,15 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: str 
     try:
         searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets)
     except ValueError as exc:
-        raise (option_error(exc, "algo", "preset", "config") if option == "--config"
-               else ValueError(f"{option}: {exc}")) from None
+        if option == "--config":
+            raise option_error(exc, "algo", "preset", "config") from None
+        message = str(exc)
+        for field in ("algo: ", "preset: ", "config: "):   # --algos: name the item, not make_searcher's field
+            if message.startswith(field):
+                message = message[len(field):]
+                break
+        item = f"{algo}:{preset}" if preset else algo
+        raise ValueError(f"{option}: {item}: {message}") from None
     if searcher.name == "nao":
         from naoviz.nao import NAO
         from naoviz.spaces import NB201Space
@@ -164,7 +171,7 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: str 
         except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
             raise ValueError(f"{option}: model: {exc}") from None
         if budgets and searcher.config.pseudo_cells:
-            where = f"{option} {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
+            where = f"{option}: {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
             raise ValueError(f"{where}: pseudo-labels (pseudo_cells {searcher.config.pseudo_cells}) need a search "
                              "without --constraint or --objectives")
     return searcher
