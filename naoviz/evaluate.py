@@ -122,8 +122,9 @@ class TableEvaluator(Evaluator):
             if not isinstance(value, str) or value not in table.metrics:
                 shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: naoviz data show)"
                                                          if len(table.metrics) > 5 else "")
-                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}; "
-                                 f"available: {shown}")
+                from naoviz.search.constraints import missing_column_hint
+                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}"
+                                 + (missing_column_hint(value, table.metrics) or f"; available: {shown}"))
         if cost and cost not in table.metrics:
             raise ValueError(f"cost: unknown metric {show(cost)} for {self.benchmark_name}")
         if isinstance(delay_s, bool) or not isinstance(delay_s, (int, float)) or not 0 <= delay_s <= 3600:
@@ -141,7 +142,9 @@ class TableEvaluator(Evaluator):
                 raise ValueError(f"objectives: need two or more distinct columns, got {show(objectives)}")
             bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
             if bad:
-                raise ValueError(f"objectives: unknown column {show(bad[0])}; numeric columns: naoviz data show")
+                from naoviz.search.constraints import missing_column_hint
+                raise ValueError(f"objectives: unknown column {show(bad[0])}"
+                                 + (missing_column_hint(bad[0], numeric) or "; numeric columns: naoviz data show"))
             if objectives[0] != metric:
                 raise ValueError(f"objectives: the first objective must be the search metric {metric!r}, "
                                  f"got {show(objectives[0])}")
