@@ -71,8 +71,8 @@ class Constraint:
         return f"{self.column}{self.op}{self.bound:g}"
 
 
-LATENCY_HELP = ("the NB201 latency table is not installed (naoviz data download does not fetch it): clone "
-                "https://github.com/HayeonLee/HELP and run `naoviz data import HELP` (docs/data.md, \"Latency\")")
+LATENCY_HELP = ("the latency table is not installed (data download lacks it): `naoviz data import HELP` "
+                "(docs/data.md, \"Latency\")")    # one line of <= 200 characters with the CLI's prefix
 
 
 def missing_column_hint(column, columns: Iterable[str]) -> str:
