@@ -19,8 +19,11 @@ _TABLES: dict[tuple[str, str], Any] = {}   # per-process cache: workers load a t
 
 
 def _load_table(name: str, directory: Optional[str]):
-    """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy)."""
-    key = (name, directory or "")
+    """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy). The
+    key holds the data folder ``directory=None`` means at the time of the call, so a process that changes
+    ``NAOVIZ_DATA`` does not get the table of the folder it read first."""
+    from naoviz.paths import data_dir
+    key = (name, str(Path(directory).expanduser().resolve()) if directory else str(data_dir()))
     if key not in _TABLES:
         from naoviz.tables import load_benchmark
         _TABLES[key] = load_benchmark(name, Path(directory) if directory else None)
