@@ -19,8 +19,11 @@ _TABLES: dict[tuple[str, str], Any] = {}   # per-process cache: workers load a t
 
 
 def _load_table(name: str, directory: Optional[str]):
-    """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy)."""
-    key = (name, directory or "")
+    """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy). The
+    key holds the data folder ``directory=None`` means at the time of the call, so a process that changes
+    ``NAOVIZ_DATA`` does not get the table of the folder it read first."""
+    from naoviz.paths import data_dir
+    key = (name, str(Path(directory).expanduser().resolve()) if directory else str(data_dir()))
     if key not in _TABLES:
         from naoviz.tables import load_benchmark
         _TABLES[key] = load_benchmark(name, Path(directory) if directory else None)
@@ -122,8 +125,9 @@ class TableEvaluator(Evaluator):
             if not isinstance(value, str) or value not in table.metrics:
                 shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: naoviz data show)"
                                                          if len(table.metrics) > 5 else "")
-                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}; "
-                                 f"available: {shown}")
+                from naoviz.search.constraints import missing_column_hint
+                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}"
+                                 + (missing_column_hint(value, table.metrics) or f"; available: {shown}"))
         if cost and cost not in table.metrics:
             raise ValueError(f"cost: unknown metric {show(cost)} for {self.benchmark_name}")
         if isinstance(delay_s, bool) or not isinstance(delay_s, (int, float)) or not 0 <= delay_s <= 3600:
@@ -141,7 +145,9 @@ class TableEvaluator(Evaluator):
                 raise ValueError(f"objectives: need two or more distinct columns, got {show(objectives)}")
             bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
             if bad:
-                raise ValueError(f"objectives: unknown column {show(bad[0])}; numeric columns: naoviz data show")
+                from naoviz.search.constraints import missing_column_hint
+                raise ValueError(f"objectives: unknown column {show(bad[0])}"
+                                 + (missing_column_hint(bad[0], numeric) or "; numeric columns: naoviz data show"))
             if objectives[0] != metric:
                 raise ValueError(f"objectives: the first objective must be the search metric {metric!r}, "
                                  f"got {show(objectives[0])}")

@@ -52,6 +52,17 @@ def test_no_token_on_other_address_warns(capsys):
     assert "?token=" not in err
 
 
+def test_table_nb201_without_its_tables_is_refused_before_voila_starts(capsys, tmp_path):
+    """A server that could only show an error page is not started: one line naming --table and what to run."""
+    rc, out, err = _dry(capsys, "--table", "nb201", "--data", str(tmp_path))
+    assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and len(err) < 200
+    assert "--table: no NAS-Bench-201 tables" in err and "naoviz data download" in err and "nb201-digits" in err
+    rc, out, _ = _dry(capsys, "--table", "nb201-digits", "--data", str(tmp_path))   # the shipped table needs none
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out
+    rc, out, _ = _dry(capsys, "--table", "nb201")                                    # NAOVIZ_DATA: the real tables
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201" in out
+
+
 @pytest.mark.parametrize("ip", ["example.org", "1.2.3", "0.0.0.0.0", "", "x" * 300])
 def test_bad_ip_is_one_line_exit_2(capsys, ip):
     rc, out, err = _dry(capsys, "--ip", ip)

@@ -137,3 +137,16 @@ def test_info_reports_tables_cifar_and_what_to_run(tmp_path, capsys, monkeypatch
     facts = json.loads(capsys.readouterr().out)
     assert facts["data_dir"] == str(tmp_path.resolve()) and facts["cifar"] == {"cifar10": True, "cifar100": False}
     assert facts["nb201_ready"] is False and set(facts["nb201_tables"]) >= {"cifar10valid", "test"}
+
+
+def test_info_names_the_latency_import_when_only_the_download_is_installed(tmp_path, capsys, monkeypatch):
+    """`naoviz data download` installs no latency table: info says where latency_* comes from, only then."""
+    for name in NB201[:3]:
+        (tmp_path / name).symlink_to(SHARED / name)
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "nb201_ready: yes" in out and "latency no" in out and "naoviz data import HELP" in out
+    (tmp_path / NB201[3]).symlink_to(SHARED / NB201[3])
+    assert main(["info"]) == 0
+    assert "naoviz data import HELP" not in capsys.readouterr().out

@@ -81,6 +81,11 @@ def test_search_json_and_errors(capsys):
     assert "--store" in capsys.readouterr().err
     assert main(["compare", "--algos", "rs,xx", "--seeds", "1", "--no-progress"]) == 2
     assert "algos" in capsys.readouterr().err
+    assert main(["compare", "--algos", "rs,nao:kmean", "--seeds", "1", "--no-progress"]) == 2
+    err = capsys.readouterr().err      # the item as typed, not make_searcher's "preset:" field
+    assert "--algos: nao:kmean: unknown NAO search preset 'kmean'" in err and "preset: " not in err
+    assert main(["compare", "--algos", "rs:paper", "--seeds", "1", "--no-progress"]) == 2
+    assert "--algos: rs:paper: " in capsys.readouterr().err
 
 
 def test_compare_judges_the_optimum_in_the_report_direction(capsys):

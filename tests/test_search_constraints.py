@@ -2,6 +2,8 @@
 from __future__ import annotations
 
 import math
+import os
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -44,6 +46,45 @@ def test_constraint_checks_and_duplicates():
         Constraint("x", "<=", math.nan)
     with pytest.raises(ValueError, match="twice"):
         parse_constraints(["x<=1", "x <= 1.0"])
+
+
+def test_a_latency_column_missing_from_nb201_says_how_to_install_the_latency_table():
+    """`naoviz data download` fetches no latencies, so latency_* on such a table names the import, not a list."""
+    nb201_no_latency = ["valid_acc", "cifar10_test_acc", "cifar10_params_M"]
+    with pytest.raises(ValueError) as err:
+        parse_constraint("latency_pixel3<=6.44", nb201_no_latency)
+    assert "naoviz data import HELP" in str(err.value) and "\n" not in str(err.value)
+    for columns in (["valid_acc", "test_acc", "params_M"], COLUMNS):   # the digits table; NB201 with latencies
+        with pytest.raises(ValueError) as err:
+            parse_constraint("latency_pixel<=3", columns)
+        assert "HELP" not in str(err.value) and "naoviz data show" in str(err.value)
+
+
+def test_cli_without_the_latency_table_names_the_import(tmp_path, monkeypatch, capsys):
+    from naoviz.cli import main
+    from naoviz.tables.benchmark import NB201_FILES as FILES
+    for key in ("cifar10valid", "test", "cost"):              # what `naoviz data download` installs
+        (tmp_path / FILES[key]).symlink_to(Path(os.environ["NAOVIZ_DATA"]) / FILES[key])
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    for extra in (["--constraint", "latency_pixel3<=6.44"], ["--objectives", "valid_acc,latency_pixel3"],
+                  ["--metric", "latency_pixel3"]):
+        assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress", *extra]) == 2
+        err = capsys.readouterr().err
+        assert f"{extra[0]}: unknown " in err and "naoviz data import HELP" in err and err.count("\n") == 1
+        assert len(err.strip()) <= 200                        # the CLI's one short line
+
+
+def test_the_table_cache_follows_naoviz_data(tmp_path, monkeypatch):
+    """A process that points NAOVIZ_DATA elsewhere gets that folder's table, not the one it loaded first."""
+    from naoviz.evaluate import _load_table
+    from naoviz.tables.benchmark import NB201_FILES
+    full = _load_table("nb201", None)
+    (tmp_path / NB201_FILES["cifar10valid"]).symlink_to(Path(os.environ["NAOVIZ_DATA"]) / NB201_FILES["cifar10valid"])
+    (tmp_path / NB201_FILES["test"]).symlink_to(Path(os.environ["NAOVIZ_DATA"]) / NB201_FILES["test"])
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    bare = _load_table("nb201", None)
+    assert "latency_pixel3" in full.metrics and "latency_pixel3" not in bare.metrics
+    assert _load_table("nb201", str(tmp_path)) is bare       # the same folder, named, is the same entry
 
 
 def test_feasibility_semantics():

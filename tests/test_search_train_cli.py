@@ -113,7 +113,9 @@ def test_bad_training_options_fail_before_a_run_is_stored(tmp_path, capsys):
         capsys, *train, "--metric", "cifar10_valid_acc")
     assert "--constraint: only with --evaluator table" in _error(capsys, *train, "--constraint", "params_M<=1")
     assert "--delay: only with --evaluator table" in _error(capsys, *train, "--delay", "1")
-    assert "--data: only with --evaluator train" in _error(capsys, "--data", "digits", "--store", str(db))
+    assert "--data: only with --evaluator train or supernet" in _error(capsys, "--data", "digits", "--store", str(db))
+    assert "--epochs: only with --evaluator train or supernet" in _error(capsys, "--epochs", "2")
+    assert "--child-preset: only with --evaluator train (" in _error(capsys, "--child-preset", "digits-quick")
     assert "--space: 'naonet' has no table evaluator" in _error(capsys, "--space", "naonet")
     assert not db.exists() or RunStore(db).runs() == []
 

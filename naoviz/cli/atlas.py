@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
                                    "class, predictions, the table's columns, nearest classes and the gradient path "
                                    "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
                                    "ships in the package.")
-    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped) or nb201 (NAOVIZ_DATA)")
+    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped; the default) or nb201 (NAOVIZ_DATA)")
     p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
                    help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")

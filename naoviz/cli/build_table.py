@@ -27,7 +27,9 @@ def add_parser(sub) -> None:
                    help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
     p.add_argument("--store", required=True, type=path_arg,
                    help="run-store SQLite file (resumes a build with the same settings)")
-    p.add_argument("--out", default=None, type=path_arg, help="table path (default: <data dir>/nb201_digits.csv)")
+    p.add_argument("--out", default=None, type=path_arg,
+                   help="table path (default: <data dir>/nb201_digits.csv, which nb201-digits then reads in place "
+                        "of the shipped digits table)")
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address tcp://host:port")
     p.add_argument("--workers", type=workers_in(0, max_workers()), default=0, metavar="N|auto",

@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import Mapping, Optional
 
-from naoviz.cli.common import int_in, path_type, readable_dir, writable_dir
+from naoviz.cli.common import cut, int_in, path_type, readable_dir, writable_dir
+from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
 # Front-end extensions the dashboard's pages do not need. (@jupyter-widgets/jupyterlab-manager must stay: it
@@ -147,6 +148,12 @@ def run(args) -> int:
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
     if args.table:
         env["NAOVIZ_DASHBOARD_TABLE"] = args.table
+    if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
+        from naoviz.tables.benchmark import NB201_FILES, REQUIRED
+        folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
+        if not all((folder / NB201_FILES[k]).is_file() for k in REQUIRED):
+            raise ValueError(f"--table: no NAS-Bench-201 tables in {cut(str(folder), 60)}: run `naoviz data download`, "
+                             "or use --table nb201-digits")
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
                         args.cull_connected)
     env = voila_env(env, token)

@@ -23,7 +23,7 @@ def add_parser(sub) -> None:
     p.add_argument("--atlas", type=path_type, default=None,
                    help="a saved atlas (PATH.safetensors + PATH.json) instead of the table's cached one")
     p.add_argument("--title", type=nonempty("a non-empty title (at most 200 characters)", 200),
-                   default="naoviz explorer", help="the page's title")
+                   default="naoviz explorer", help="the page's title (default: naoviz explorer)")
     p.set_defaults(func=run)
 
 

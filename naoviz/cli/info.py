@@ -64,6 +64,9 @@ def run(args) -> int:
         print(f"{key:>13}: {_show(value)}")
     if not info["nb201_ready"]:
         print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`.")
+    elif not info["nb201_tables"]["latency"]:
+        print("\nNo NB201 latency table (only needed for latency_* budgets and objectives; `naoviz data download` "
+              "does not fetch it): `naoviz data import HELP` with a clone of github.com/HayeonLee/HELP.")
     if not any(info["cifar"].values()):
         print("\nNo CIFAR images (only needed to train child networks on CIFAR): `naoviz data download cifar10`.")
     return 0

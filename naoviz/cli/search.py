@@ -41,7 +41,7 @@ def add_cluster_options(p) -> None:
                    help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
                         "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
-                   help="re-runs of an evaluation whose worker died (Dask, 0..100)")
+                   help="re-runs of an evaluation whose worker died (Dask, 0..100; default 2)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
                    help="seconds of simulated work per table query (0..60)")
 
@@ -50,7 +50,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
     p.add_argument("--space", default="nb201", choices=SPACES,
                    help="nb201 (NAS-Bench-201 tables; trained cells with --evaluator train), nb201-digits "
-                        "(naoviz's digits table), naonet or naonet-ws (--evaluator train)")
+                        "(naoviz's digits table), naonet or naonet-ws (--evaluator train); default nb201")
     p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
@@ -83,7 +83,8 @@ def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
     c.add_argument("--space", default="nb201", choices=SPACES, help="as naoviz search --space (default nb201)")
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
-                   help="comma list of nao, re, rs, ls; nao:PRESET picks a NAO preset (" + ", ".join(NAO_PRESETS) + ")")
+                   help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset ("
+                        + ", ".join(NAO_PRESETS) + ")")
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget per run: unique evaluations (default 100)")
     c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
@@ -153,8 +154,15 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: str 
     try:
         searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets)
     except ValueError as exc:
-        raise (option_error(exc, "algo", "preset", "config") if option == "--config"
-               else ValueError(f"{option}: {exc}")) from None
+        if option == "--config":
+            raise option_error(exc, "algo", "preset", "config") from None
+        message = str(exc)
+        for field in ("algo: ", "preset: ", "config: "):   # --algos: name the item, not make_searcher's field
+            if message.startswith(field):
+                message = message[len(field):]
+                break
+        item = f"{algo}:{preset}" if preset else algo
+        raise ValueError(f"{option}: {item}: {message}") from None
     if searcher.name == "nao":
         from naoviz.nao import NAO
         from naoviz.spaces import NB201Space
@@ -163,7 +171,7 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: str 
         except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
             raise ValueError(f"{option}: model: {exc}") from None
         if budgets and searcher.config.pseudo_cells:
-            where = f"{option} {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
+            where = f"{option}: {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
             raise ValueError(f"{where}: pseudo-labels (pseudo_cells {searcher.config.pseudo_cells}) need a search "
                              "without --constraint or --objectives")
     return searcher

@@ -26,7 +26,7 @@ def add_train_options(p) -> None:
                    help="table: look cells up in a benchmark table (default); train: train every child for "
                         "real (--space nb201, naonet or naonet-ws; docs/search.md); supernet: score nb201 or "
                         "naonet-ws cells with one weight-sharing supernet trained once (docs/supernet.md)")
-    add_data_options(p, "--evaluator train; default: digits")
+    add_data_options(p, "--evaluator train, or supernet without imagefolder; default: digits")
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None,
                    help="--evaluator train: epochs per child (default: the child preset's, 4); --evaluator "
                         "supernet: the supernet's training epochs (default 10 on nb201, 4 on naonet-ws)")
@@ -47,7 +47,9 @@ def check_options(args) -> None:
     if kind == "table":
         for name in TRAIN_OPTIONS:
             if getattr(args, name, None) is not None:
-                raise ValueError(f"--{name.replace('_', '-')}: only with --evaluator train (got {show(getattr(args, name))})")
+                kinds = "train or supernet" if name in SUPERNET_OPTIONS else "train"
+                raise ValueError(f"--{name.replace('_', '-')}: only with --evaluator {kinds} "
+                                 f"(got {show(getattr(args, name))})")
         return
     for name in TABLE_ONLY:
         value = getattr(args, name, None)

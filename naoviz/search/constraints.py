@@ -71,6 +71,21 @@ class Constraint:
         return f"{self.column}{self.op}{self.bound:g}"
 
 
+LATENCY_HELP = ("the latency table is not installed (data download lacks it): `naoviz data import HELP` "
+                "(docs/data.md, \"Latency\")")    # one line of <= 200 characters with the CLI's prefix
+
+
+def missing_column_hint(column, columns: Iterable[str]) -> str:
+    """What to do about an unknown ``column``: for a ``latency_*`` name on the NB201 tables (they have
+    ``cifar10_test_acc``) without any latency column, how to install the latency table (``"; " +
+    LATENCY_HELP``), else ``""`` (the digits table has no latencies to install)."""
+    cols = [str(c) for c in columns]
+    if isinstance(column, str) and column.startswith("latency_") and "cifar10_test_acc" in cols and \
+            not any(c.startswith("latency_") for c in cols):
+        return "; " + LATENCY_HELP
+    return ""
+
+
 def parse_constraint(text, columns: Optional[Iterable[str]] = None) -> Constraint:
     """``"latency_pixel3<=12"`` -> :class:`Constraint`; with ``columns``, the column must be one of them.
 
@@ -94,7 +109,8 @@ def parse_constraint(text, columns: Optional[Iterable[str]] = None) -> Constrain
             import difflib
             close = difflib.get_close_matches(c.column, cols, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
-            raise ValueError(f"constraint: unknown column {show(c.column)}{hint}; numeric columns: naoviz data show")
+            more = missing_column_hint(c.column, cols)
+            raise ValueError(f"constraint: unknown column {show(c.column)}{hint}{more or '; numeric columns: naoviz data show'}")
     return c
 
 
