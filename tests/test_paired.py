@@ -109,8 +109,8 @@ def test_bad_inputs_of_the_backend():
 
 
 def test_cli_bounds_match_the_backend():
-    from naoviz.cli import search
-    assert (search.MIN_BOOTSTRAP, search.MAX_BOOTSTRAP, search.DEFAULT_BOOTSTRAP) == (
+    from naoviz.cli import compare
+    assert (compare.MIN_BOOTSTRAP, compare.MAX_BOOTSTRAP, compare.DEFAULT_BOOTSTRAP) == (
         paired.MIN_BOOTSTRAP, paired.MAX_BOOTSTRAP, paired.DEFAULT_BOOTSTRAP)
 
 

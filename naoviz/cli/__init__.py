@@ -23,6 +23,7 @@ COMMAND_MODULES = [
     "naoviz.cli.info",
     "naoviz.cli.data",
     "naoviz.cli.search",
+    "naoviz.cli.compare",
     "naoviz.cli.runs",
     "naoviz.cli.predictor",
     "naoviz.cli.child",

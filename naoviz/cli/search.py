@@ -1,13 +1,12 @@
-"""``naoviz search`` (one search, resumable, optionally on a Dask cluster) and ``naoviz compare``."""
+"""``naoviz search``: one search, resumable, optionally on a Dask cluster; the options and checks it shares
+with ``naoviz compare`` (naoviz/cli/compare.py)."""
 from __future__ import annotations
 
 import json
-import os
 import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, float_in, int_in, json_value, max_workers, nonempty,
-                               option_error, path_arg, resume_command, show, workers_in, writable_dir,
-                               writable_file)
+                               option_error, path_arg, resume_command, show, workers_in, writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -18,8 +17,6 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
-# naoviz.experiments.paired's bootstrap bounds and default, spelled here for the same reason (a test checks them)
-MIN_BOOTSTRAP, MAX_BOOTSTRAP, DEFAULT_BOOTSTRAP = 100, 1_000_000, 10_000
 NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "semi_thompson",
                "semi_edit")
 
@@ -79,41 +76,6 @@ def add_parser(sub) -> None:
     # With --resume the stored run decides these; one given explicitly must agree with it. argparse cannot
     # tell "given" from "defaulted", so they default to None here and a new run gets the documented defaults.
     p.set_defaults(run_defaults={d: p.get_default(d) for d in RUN_OPTIONS}, **{d: None for d in RUN_OPTIONS})
-
-    c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
-    c.add_argument("--space", default="nb201", choices=SPACES, help="as naoviz search --space (default nb201)")
-    c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
-                   help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset ("
-                        + ", ".join(NAO_PRESETS) + ")")
-    c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
-                   help="budget per run: unique evaluations (default 100)")
-    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
-    c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0,
-                   help="the first seed (default 0); e.g. 10 with --seeds 20 runs the held-out seeds 10-29")
-    c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
-                   help="search metric (default valid_acc)")
-    c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
-                   help="reported metric (default: the table's test accuracy)")
-    add_budget_options(c)
-    add_train_options(c)
-    c.add_argument("--store", default=None, type=path_arg,
-                   help="SQLite run store: every run and evaluation is written as it finishes, and the same "
-                        "command run again with the same store takes up the runs already there (finished ones "
-                        "replayed, interrupted ones continued)")
-    add_cluster_options(c)
-    c.add_argument("--out", default=None, type=path_arg,
-                   help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
-                   "--objectives, one accuracy-against-cost Pareto figure per cost column")
-    c.add_argument("--against", default=None, metavar="ALGO", type=nonempty("a searcher of --algos", 1000),
-                   help="after the table, every other searcher's paired difference to ALGO (one of --algos, as "
-                        "written there) per checkpoint: mean over seeds, 95%% bootstrap interval, wins/ties/losses, "
-                        "ahead/behind only when the interval excludes 0 (docs/search.md)")
-    c.add_argument("--bootstrap", default=None, metavar="N", type=int_in(MIN_BOOTSTRAP, MAX_BOOTSTRAP),
-                   help=f"bootstrap resamples for --against's interval (default {DEFAULT_BOOTSTRAP}; the "
-                        "resampling seed is fixed, so the same runs give the same interval)")
-    c.add_argument("--no-progress", action="store_true", help="no progress bar")
-    c.add_argument("--json", action="store_true", help="machine-readable output")
-    c.set_defaults(func=run_compare)
 
 
 def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int = 0, constraints=None,
@@ -341,22 +303,6 @@ def _duration(seconds: float) -> str:
     return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
 
 
-def _write_figures(out) -> list[str]:
-    """The comparison's figures in ``out`` (``naoviz compare --out``), drawn from ``out/summary.json`` by the
-    UI layer's program ``python -m naoviz.viz.compare_figure`` in its own process: the CLI, like the rest of
-    the backend, imports no plotting library. Returns what was written, or why the figures were skipped."""
-    import subprocess
-    done = subprocess.run([sys.executable, "-m", "naoviz.viz.compare_figure", str(out)], capture_output=True,
-                          text=True, stdin=subprocess.DEVNULL)
-    if done.returncode == 0:
-        try:
-            return list(json.loads(done.stdout.strip().splitlines()[-1]))
-        except (ValueError, IndexError):
-            pass
-    why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
-    return [f"figures skipped: {why}"]
-
-
 def _open_store(path):
     """The ``--store`` file as a ``RunStore``; its problems are ``--store`` errors."""
     from naoviz.store import RunStore
@@ -365,92 +311,3 @@ def _open_store(path):
         return RunStore(path)
     except ValueError as exc:
         raise ValueError(f"--store: {exc}") from None
-
-
-def _check_against(args, algos) -> None:
-    """``--against`` names one of ``--algos`` (as labelled there: ``ls``, ``nao:kmeans``) and leaves another
-    to compare, over two seeds or more; ``--bootstrap`` only with it. Checked before any search."""
-    from naoviz.experiments.compare_record import label
-    labels = [label(a, p) for a, p in algos]
-    if args.against is None:
-        if args.bootstrap is not None:
-            raise ValueError(f"--bootstrap: sets --against's interval; got {args.bootstrap} without --against")
-        return
-    if args.against not in labels:
-        raise ValueError(f"--against: {show(args.against)} is not one of --algos ({cut(', '.join(labels), 200)})")
-    if len(labels) < 2:
-        raise ValueError(f"--against: {show(args.against)} is the only searcher in --algos; nothing to compare")
-    if args.seeds < 2:
-        raise ValueError(f"--against: needs --seeds 2 or more for an interval over seeds, got --seeds {args.seeds}")
-
-
-def run_compare(args) -> int:
-    from naoviz.evaluate import ClusterConfig, Executors
-    from naoviz.experiments.search import compare, format_table, parse_algos
-    _check_cluster(args.scheduler, args.local_cluster)
-    try:
-        algos = parse_algos(args.algos)
-    except ValueError as exc:
-        raise option_error(exc, "algos") from None
-    for algo, preset in algos:          # every searcher and preset checked before the first run
-        _searcher(algo, preset, None, option="--algos", budgets=_budgets(args))
-    _check_against(args, algos)
-    if args.out:
-        writable_dir(args.out, "--out")
-    store = _open_store(args.store) if args.store else None
-    if store is not None:               # the line a Ctrl-C prints (naoviz.cli.main)
-        args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them"
-    if any(a == "nao" for a, _ in algos):
-        _one_torch_thread()
-    check_options(args)
-    evaluator = _new_evaluator(args, args.queries, delay=args.delay)
-    seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    bar = None
-    if not args.no_progress:
-        from tqdm import tqdm
-        bar = tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr, leave=False)
-    cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
-    with Executors(cluster) as executor:
-        evaluator.use_executor(executor)
-        summary = compare(evaluator, algos, args.queries, seeds, store=store,
-                          command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
-                          on_run=(lambda run: bar.update(1)) if bar else None)
-    if bar is not None:
-        bar.close()
-    if args.against is not None:
-        from naoviz.experiments.paired import paired_summary
-        summary["paired"] = paired_summary(summary, args.against, args.bootstrap or DEFAULT_BOOTSTRAP)
-    if args.out:
-        from pathlib import Path
-        from naoviz.jsonio import dumps_strict
-        from naoviz.paths import atomic_write_text
-        out = Path(args.out)
-        atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
-        summary["figures"] = _write_figures(out)
-    if args.json:
-        emit_json(summary)
-        return 0
-    scored = ("cells scored by one shared-weight supernet" if evaluator_kind(args) == "supernet"
-              else "children trained")
-    optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
-               else f"no optimum: {scored}, not looked up")
-    print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
-    print(format_table(summary))
-    if store is not None:
-        runs = [r for a in summary["algos"].values() for r in a["runs"]]
-        taken = [r for r in runs if r["replayed"]]
-        line = f"runs in {args.store}: {len(runs) - len(taken)} new"
-        if taken:
-            line += (f", {len(taken)} taken up from the store ({sum(r['replayed'] for r in taken)} evaluations "
-                     "replayed, not repeated; s per run counts the replay, not the first pass)")
-        print(line)
-    if summary.get("constraints") or summary.get("objectives"):
-        from naoviz.experiments.constrained import format_hw_table
-        print(format_hw_table(summary))
-    if "paired" in summary:
-        from naoviz.experiments.paired import paired_table
-        print()
-        print(paired_table(summary["paired"]))
-    for f in summary.get("figures", []):
-        print(f"figure: {f}")
-    return 0
