@@ -36,9 +36,10 @@ def add_parser(sub) -> None:
     p.add_argument("--no-token", action="store_true",
                    help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
-    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits"],
+    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits", "digits"],
                    help="which table the explorer opens (default: nb201 when its tables are installed, else "
-                        "the shipped digits table, whose model and map ship with naoviz)")
+                        "the shipped digits table, whose model and map ship with naoviz; digits is "
+                        "nb201-digits, as in naoviz atlas / export-page --table)")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
@@ -146,7 +147,7 @@ def run(args) -> int:
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
     if args.table:
-        env["NAOVIZ_DASHBOARD_TABLE"] = args.table
+        env["NAOVIZ_DASHBOARD_TABLE"] = "nb201-digits" if args.table == "digits" else args.table
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
                         args.cull_connected)
     env = voila_env(env, token)
