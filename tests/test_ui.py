@@ -511,6 +511,16 @@ def test_cli_dashboard_command():
                              capture_output=True, text=True)
         assert out.returncode == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out.stdout.split(), out.stdout
 
+def test_cli_dashboard_dry_run_prints_the_environment_it_sets(tmp_path):
+    """The printed line, copied, serves what the command would: --data and --exports travel in the environment."""
+    data, exports = tmp_path / "tables", tmp_path / "figs"
+    data.mkdir()
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--dry-run", "--data", str(data),
+                          "--exports", str(exports)], capture_output=True, text=True)
+    words = out.stdout.split()
+    assert out.returncode == 0 and f"NAOVIZ_DATA={data.resolve()}" in words, out.stdout
+    assert f"NAOVIZ_EXPORT_DIR={exports.resolve()}" in words and not exports.exists()   # a dry run creates nothing
+
 
 def test_search_tab_stop_from_the_first_query_counts(digits):
     """A stop that arrives before ``start`` has even returned (here: from the first evaluation's callback, in

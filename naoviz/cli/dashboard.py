@@ -153,7 +153,10 @@ def run(args) -> int:
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
-        prefix = [f"{k}={env[k]}" for k in ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DASHBOARD_TABLE") if k in env]
+        # what this command sets (an inherited NAOVIZ_DATA is left out: the copied line inherits it too)
+        keys = ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DATA" if args.data is not None else "",
+                "NAOVIZ_DASHBOARD_TABLE", "NAOVIZ_EXPORT_DIR")
+        prefix = [f"{k}={env[k]}" for k in keys if k in env]
         print(shlex.join(prefix + cmd))
         print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0
