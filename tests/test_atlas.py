@@ -221,6 +221,9 @@ def test_export_page_of_the_digits_table_uses_the_shipped_atlas(tmp_path, monkey
     assert "wrote" in out and "no atlas cached" not in err and time.perf_counter() - t0 < 60
     assert (tmp_path / "page.html").stat().st_size > 1_000_000
     assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
+    # the table's name elsewhere (--space, dashboard --table) is taken too, for the same shipped atlas
+    assert main(["export-page", str(tmp_path / "again.html"), "--table", "nb201-digits"]) == 0
+    assert (tmp_path / "again.html").read_bytes() == (tmp_path / "page.html").read_bytes()
 
 
 def test_loading_an_atlas_does_not_import_torch():

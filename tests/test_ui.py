@@ -505,6 +505,21 @@ def test_cli_dashboard_command():
     assert words[words.index("voila") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
     bad = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
+    # `digits` names the shipped table as `naoviz atlas/export-page --table digits` do
+    for name in ("digits", "nb201-digits"):
+        out = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--dry-run", "--table", name],
+                             capture_output=True, text=True)
+        assert out.returncode == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out.stdout.split(), out.stdout
+
+def test_cli_dashboard_dry_run_prints_the_environment_it_sets(tmp_path):
+    """The printed line, copied, serves what the command would: --data and --exports travel in the environment."""
+    data, exports = tmp_path / "tables", tmp_path / "figs"
+    data.mkdir()
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--dry-run", "--data", str(data),
+                          "--exports", str(exports)], capture_output=True, text=True)
+    words = out.stdout.split()
+    assert out.returncode == 0 and f"NAOVIZ_DATA={data.resolve()}" in words, out.stdout
+    assert f"NAOVIZ_EXPORT_DIR={exports.resolve()}" in words and not exports.exists()   # a dry run creates nothing
 
 
 def test_search_tab_stop_from_the_first_query_counts(digits):

@@ -7,7 +7,7 @@ import numpy as np
 
 from naoviz.cli.common import emit_json, int_in, nonempty, path_type, show, writable_file
 
-TABLES = {"digits": "nb201-digits", "nb201": "nb201"}
+TABLES = {"digits": "nb201-digits", "nb201-digits": "nb201-digits", "nb201": "nb201"}   # nb201-digits: its name elsewhere
 
 
 def add_parser(sub) -> None:
@@ -17,7 +17,7 @@ def add_parser(sub) -> None:
                                    "class, predictions, the table's columns, nearest classes and the gradient path "
                                    "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
                                    "ships in the package.")
-    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped; the default) or nb201 (NAOVIZ_DATA)")
+    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped; also nb201-digits, its name in --space and dashboard --table) or nb201 (NAOVIZ_DATA)")
     p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
                    help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")

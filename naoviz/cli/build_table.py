@@ -33,7 +33,8 @@ def add_parser(sub) -> None:
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address tcp://host:port")
     p.add_argument("--workers", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
-                   help="local Dask worker processes (1 thread each; at most 4 per CPU core); with GPUs, worker i "
+                   help="local Dask worker processes (default 0: train in this process; 1 thread each; at most 4 "
+                        "per CPU core); with GPUs, worker i "
                         "uses GPU i mod the GPU count; auto: one worker per GPU, or one per CPU core without a GPU")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

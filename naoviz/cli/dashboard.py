@@ -37,9 +37,10 @@ def add_parser(sub) -> None:
     p.add_argument("--no-token", action="store_true",
                    help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
-    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits"],
+    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits", "digits"],
                    help="which table the explorer opens (default: nb201 when its tables are installed, else "
-                        "the shipped digits table, whose model and map ship with naoviz)")
+                        "the shipped digits table, whose model and map ship with naoviz; digits is "
+                        "nb201-digits, as in naoviz atlas / export-page --table)")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
@@ -147,7 +148,7 @@ def run(args) -> int:
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
     if args.table:
-        env["NAOVIZ_DASHBOARD_TABLE"] = args.table
+        env["NAOVIZ_DASHBOARD_TABLE"] = "nb201-digits" if args.table == "digits" else args.table
     if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
         from naoviz.tables.benchmark import NB201_FILES, REQUIRED
         folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
@@ -159,7 +160,10 @@ def run(args) -> int:
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
-        prefix = [f"{k}={env[k]}" for k in ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DASHBOARD_TABLE") if k in env]
+        # what this command sets (an inherited NAOVIZ_DATA is left out: the copied line inherits it too)
+        keys = ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DATA" if args.data is not None else "",
+                "NAOVIZ_DASHBOARD_TABLE", "NAOVIZ_EXPORT_DIR")
+        prefix = [f"{k}={env[k]}" for k in keys if k in env]
         print(shlex.join(prefix + cmd))
         print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0

@@ -12,7 +12,7 @@ from pathlib import Path
 
 from naoviz.cli.common import cut, nonempty, path_type, writable_file
 
-TABLES = {"digits": "nb201-digits", "nb201": "nb201"}
+TABLES = {"digits": "nb201-digits", "nb201-digits": "nb201-digits", "nb201": "nb201"}   # nb201-digits: its name elsewhere
 
 
 def add_parser(sub) -> None:
