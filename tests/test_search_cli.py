@@ -196,3 +196,9 @@ def test_help_names_every_nao_preset(capsys):
     out = " ".join(capsys.readouterr().out.split())
     for name in PRESETS:
         assert name in out.split("NAO search preset:")[1].split("(docs/search.md)")[0]
+
+
+def test_training_time_reads_as_a_duration_never_as_zero():
+    """A run whose children trained for 0.3 s says 0.3 s, not "0 s"; whole seconds from 10 s; hours from 6 min."""
+    from naoviz.cli.search import _duration
+    assert [_duration(s) for s in (0.3, 9.94, 42.4, 7200)] == ["0.3 s", "9.9 s", "42 s", "2.0 h"]

@@ -300,7 +300,10 @@ def _check_cluster(scheduler, local_cluster, local_option: str = "--local-cluste
 
 
 def _duration(seconds: float) -> str:
-    return f"{seconds / 3600:.1f} h" if seconds >= 360 else f"{seconds:.0f} s"
+    """Training time as read: hours from 6 minutes, whole seconds from 10 s, tenths below (not "0 s")."""
+    if seconds >= 360:
+        return f"{seconds / 3600:.1f} h"
+    return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
 
 
 def _open_store(path):
