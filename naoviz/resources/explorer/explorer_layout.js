@@ -40,9 +40,9 @@ function template() {
         h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img" }), h("svg", { class: "nx-deccell", role: "img" })),
         h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img" }), h("div", { class: "nx-keys" })),
         h("div", { class: "nx-costbox", hidden: "" }, h("svg", { class: "nx-costchart", role: "img" })),
-        h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" }))),
-    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
-    h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" })));
+        h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" })),
+      h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" }))),
+    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }));
 }
 
 function urlMode(model) {
