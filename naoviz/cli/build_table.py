@@ -47,7 +47,7 @@ def run(args) -> int:
     from naoviz.paths import data_dir
     from naoviz.store import RunStore
 
-    from naoviz.cli.search import _check_cluster
+    from naoviz.cli.search import check_cluster
 
     archs = args.archs.strip()
     if archs != "all":
@@ -60,7 +60,7 @@ def run(args) -> int:
                          channels=args.channels, cells=args.cells, batch_size=args.batch_size, lr=args.lr,
                          seed=args.seed, data_dir=args.data_dir)
     config.check()
-    _check_cluster(args.scheduler, args.workers, "--workers")
+    check_cluster(args.scheduler, args.workers, "--workers")
     if args.data_dir is not None:
         readable_dir(args.data_dir, "--data-dir")
     if args.out is None and config.data.startswith("imagefolder:"):

@@ -9,6 +9,7 @@ import sys
 import time
 from pathlib import Path
 
+from naoviz.cache_admin import CLEAN_MODES
 from naoviz.cli.common import cut, emit_json, float_in, path_type
 
 MAX_DAYS = 100_000.0
@@ -23,7 +24,7 @@ def add_parser(sub) -> None:
                                    "naoviz does not recognise are listed and never removed.")
     p.add_argument("--dir", type=path_type, default=None,
                    help="the cache folder (default: $NAOVIZ_CACHE, else the per-user cache dir)")
-    p.add_argument("--clean", choices=("partial", "stale", "all"), default=None,
+    p.add_argument("--clean", choices=CLEAN_MODES, default=None,
                    help="partial: stopped atlas builds' checkpoints; stale: entries no current naoviz reads "
                         "(older formats or builders, unfinished writes, lone lock files); all: everything naoviz wrote")
     p.add_argument("--older-than", type=float_in(0.0, MAX_DAYS), default=None, metavar="DAYS",
@@ -35,12 +36,14 @@ def add_parser(sub) -> None:
 
 def human(n: int) -> str:
     """``1234567`` -> ``1.2 MB`` (powers of 1000, as ``du --si``)."""
+    if n < 1000:
+        return f"{n} B"
     size = float(n)
-    for unit in ("B", "kB", "MB", "GB", "TB"):
-        if size < 1000 or unit == "TB":
-            return f"{size:.0f} {unit}" if unit == "B" else f"{size:.1f} {unit}"
+    for unit in ("kB", "MB", "GB", "TB"):
         size /= 1000
-    return f"{n} B"
+        if size < 1000 or unit == "TB":
+            break
+    return f"{size:.1f} {unit}"
 
 
 def _when(stamp: float) -> str:
@@ -69,7 +72,7 @@ def _root(args):
 def run(args) -> int:
     for flag, value in (("--older-than", args.older_than), ("--dry-run", args.dry_run or None)):
         if value is not None and args.clean is None:
-            raise ValueError(f"{flag}: only with --clean partial|stale|all")
+            raise ValueError(f"{flag}: only with --clean {'|'.join(CLEAN_MODES)}")
     root = _root(args)
     from naoviz import cache_admin
     entries = cache_admin.scan(root)

@@ -8,9 +8,9 @@ import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, show,
                                writable_dir)
-from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, _budgets, _check_cluster,
-                               _new_evaluator, _one_torch_thread, _open_store, _searcher, add_budget_options,
-                               add_cluster_options)
+from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
+                               budgets_text, check_cluster, checked_searcher, new_evaluator, one_torch_thread,
+                               open_store)
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
@@ -91,23 +91,23 @@ def _check_against(args, algos) -> None:
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.search import compare, format_table, parse_algos
-    _check_cluster(args.scheduler, args.local_cluster)
+    check_cluster(args.scheduler, args.local_cluster)
     try:
         algos = parse_algos(args.algos)
     except ValueError as exc:
         raise option_error(exc, "algos") from None
     for algo, preset in algos:          # every searcher and preset checked before the first run
-        _searcher(algo, preset, None, option="--algos", budgets=_budgets(args))
+        checked_searcher(algo, preset, None, option="--algos", budgets=budgets_text(args))
     _check_against(args, algos)
     if args.out:
         writable_dir(args.out, "--out")
-    store = _open_store(args.store) if args.store else None
+    store = open_store(args.store) if args.store else None
     if store is not None:               # the line a Ctrl-C prints (naoviz.cli.main)
         args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them"
     if any(a == "nao" for a, _ in algos):
-        _one_torch_thread()
+        one_torch_thread()
     check_options(args)
-    evaluator = _new_evaluator(args, args.queries, delay=args.delay)
+    evaluator = new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
     if not args.no_progress:

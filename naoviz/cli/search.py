@@ -97,7 +97,7 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     return evaluator
 
 
-def _new_evaluator(args, queries: int, delay: float = 0.0):
+def new_evaluator(args, queries: int, delay: float = 0.0):
     """The evaluator of a new search or comparison: a table, or children trained for real."""
     if evaluator_kind(args) == "train":
         return training_evaluator(args, queries)
@@ -106,11 +106,11 @@ def _new_evaluator(args, queries: int, delay: float = 0.0):
     return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
 
 
-def _searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):
+def checked_searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):
     """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO
     model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries, and
     so does a NAO config with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``: see
-    ``_budgets``; NAO's ``default`` then runs the ``sweep`` recipe)."""
+    ``budgets_text``; NAO's ``default`` then runs the ``sweep`` recipe)."""
     from naoviz.errors import NaovizError
     from naoviz.search.registry import make_searcher
     try:
@@ -139,7 +139,7 @@ def _searcher(algo: str, preset, config, option: str = "--config", budgets: str 
     return searcher
 
 
-def _budgets(args) -> str:
+def budgets_text(args) -> str:
     """What ``--constraint`` / ``--objectives`` put a search under ("constraints", ...; "" for none), as
     ``nao_presets.budgets_of`` says it of the evaluator they make."""
     from types import SimpleNamespace
@@ -157,7 +157,7 @@ def _hw_options(args) -> dict:
     return out
 
 
-def _one_torch_thread() -> None:
+def one_torch_thread() -> None:
     """NAO's small networks run fastest on one thread, and the machine is shared."""
     import torch
     torch.set_num_threads(1)
@@ -172,17 +172,17 @@ def run_search(args) -> int:
         for name, default in args.run_defaults.items():
             if getattr(args, name) is None:
                 setattr(args, name, default)
-    _check_cluster(args.scheduler, args.local_cluster)
+    check_cluster(args.scheduler, args.local_cluster)
     config = None
     if args.config:
         config = json_value(args.config, "--config")
         if not isinstance(config, dict):
             raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
     if not args.resume:
-        _searcher(args.algo, args.preset, config, budgets=_budgets(args))
+        checked_searcher(args.algo, args.preset, config, budgets=budgets_text(args))
         check_options(args)
-        evaluator = _new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
-    store = _open_store(args.store) if args.store else None
+        evaluator = new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
+    store = open_store(args.store) if args.store else None
     if args.resume:
         try:
             run = store.get_run(args.resume)
@@ -195,7 +195,7 @@ def run_search(args) -> int:
     else:
         algo = args.algo
     if algo == "nao":
-        _one_torch_thread()
+        one_torch_thread()
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         if args.resume:
@@ -291,7 +291,7 @@ def _flatten(d: dict, prefix: str = "") -> dict:
     return out
 
 
-def _check_cluster(scheduler, local_cluster, local_option: str = "--local-cluster") -> None:
+def check_cluster(scheduler, local_cluster, local_option: str = "--local-cluster") -> None:
     if scheduler and local_cluster:
         raise ValueError(f"--scheduler: give either --scheduler or {local_option}, not both "
                          f"(got {show(scheduler)} and {local_cluster})")
@@ -306,7 +306,7 @@ def _duration(seconds: float) -> str:
     return f"{seconds:.0f} s" if seconds >= 10 else f"{seconds:.1f} s"
 
 
-def _open_store(path):
+def open_store(path):
     """The ``--store`` file as a ``RunStore``; its problems are ``--store`` errors."""
     from naoviz.store import RunStore
     writable_file(path, "--store")
