@@ -22,7 +22,7 @@ from typing import Callable, Optional
 from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
 from naoviz.locks import LockHeld, lock
-from naoviz.paths import atomic_write_text, cache_dir
+from naoviz.paths import atomic_write_text, cache_dir, mark_used
 from naoviz.resources import shipped_dir
 
 WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
@@ -51,7 +51,10 @@ def _try_load(base: Path, key: str) -> Optional[Atlas]:
         atlas = Atlas.load(base)
     except (ValueError, KeyError, TypeError):
         return None              # a corrupt cache entry is rebuilt, never trusted
-    return atlas if atlas.model_key == key else None
+    if atlas.model_key != key:
+        return None
+    mark_used(base.with_suffix(".json"))
+    return atlas
 
 
 def cached_atlas(bench, spec, **options) -> Optional[Atlas]:

@@ -311,8 +311,8 @@ def summary(entries: list[Entry]) -> dict:
 def select(entries: list[Entry], mode: str, older_than_days: Optional[float] = None,
            now: Optional[float] = None) -> list[Entry]:
     """The entries ``mode`` removes (``partial``: stopped builds; ``stale``: every stale entry; ``all``:
-    everything naoviz wrote), last written at least ``older_than_days`` ago; in-use ones included (the
-    removal skips them and says so). Kind ``other`` is never selected."""
+    everything naoviz wrote), last written or read (``naoviz.paths.mark_used``) at least ``older_than_days``
+    ago; in-use ones included (the removal skips them and says so). Kind ``other`` is never selected."""
     if mode not in CLEAN_MODES:
         raise ValueError(f"mode: expected one of {', '.join(CLEAN_MODES)}, got {mode!r}")
     now = time.time() if now is None else now

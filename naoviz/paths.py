@@ -38,3 +38,15 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
 def atomic_write_text(path: Path, text: str) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def mark_used(path: Path) -> None:
+    """Set ``path``'s mtime to now when a cache entry is read, so ``naoviz cache`` shows when it was last
+    used and ``--older-than`` spares what is read daily. Only files under the cache folder are touched (never
+    the package's shipped files); a read-only cache is left as it is."""
+    try:
+        path = Path(path)
+        if path.resolve().is_relative_to(cache_dir(create=False).resolve()):
+            os.utime(path)
+    except OSError:
+        pass

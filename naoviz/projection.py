@@ -27,7 +27,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from naoviz.paths import atomic_write_bytes, cache_dir
+from naoviz.paths import atomic_write_bytes, cache_dir, mark_used
 
 METHODS = ("umap", "pca")
 METRICS = ("cosine", "euclidean")
@@ -134,6 +134,7 @@ class Projector:
                     state = {k: z[k] for k in z.files}
                 self._set_state(state, Xp)
                 self.from_cache_ = True
+                mark_used(path)
             except (OSError, ValueError, KeyError):
                 self.from_cache_ = False     # corrupt cache: recompute and overwrite
         if not self.from_cache_:

@@ -221,6 +221,29 @@ def test_older_than_keeps_recent_entries(cache):
     assert p["model"].exists() and p["partial"].exists()
 
 
+def test_reading_an_entry_counts_as_use_for_older_than(cache, tmp_path):
+    """A map or pretrained encoder read from the cache is marked used, so ``--older-than`` spares what is
+    read daily however long ago it was built; files outside the cache folder are never touched."""
+    from naoviz.nao.semi import _read
+    from naoviz.paths import mark_used
+    from naoviz.projection import Projector
+
+    p = cache
+    old = time.time() - 10 * 86400
+    for path in (p["projection"], p["pretrain"], *p["pretrain"].iterdir()):
+        os.utime(path, (old, old))
+    assert Projector("pca").fit(np.random.default_rng(0).normal(size=(40, 8))).from_cache_
+    assert _read(p["pretrain"]) is not None
+    got = _json(["cache", "--clean", "all", "--older-than", "5", "--dry-run"])
+    names = {e["name"] for e in got["removed"]}
+    assert _name(p, "projection") not in names and _name(p, "pretrain") not in names
+    outside = tmp_path / "elsewhere.json"
+    outside.write_text("{}")
+    os.utime(outside, (old, old))
+    mark_used(outside)
+    assert outside.stat().st_mtime == pytest.approx(old)
+
+
 def test_an_entry_whose_lock_another_process_holds_is_skipped(cache, tmp_path):
     p = cache
     atlas_lock = p["partial"].with_name(p["partial"].name.replace(".partial", ".lock"))

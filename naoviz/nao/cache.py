@@ -18,7 +18,7 @@ from typing import Callable, Optional
 import numpy as np
 
 from naoviz.locks import LockHeld, lock
-from naoviz.paths import atomic_write_text, cache_dir
+from naoviz.paths import atomic_write_text, cache_dir, mark_used
 
 DONE = "done"   # written last: a folder without it holds no complete model
 
@@ -104,9 +104,11 @@ def _load(folder: Path, bench):
     if not (folder / DONE).is_file():
         return None
     try:
-        return NAO.load(folder, space=bench.space)
+        nao = NAO.load(folder, space=bench.space)
     except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
         return None
+    mark_used(folder / DONE)
+    return nao
 
 
 def load_or_train(bench, spec: ModelSpec, callback: Optional[Callable[[int, dict], object]] = None,

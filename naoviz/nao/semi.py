@@ -34,7 +34,7 @@ from naoviz.jsonio import dumps_strict
 from naoviz.locks import lock
 from naoviz.nao.checkpoint import space_spec
 from naoviz.nao.train import augment_pool, train_epd
-from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir
+from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used
 
 WEIGHTS, META = "pretrain.safetensors", "pretrain.json"
 FORMAT, VERSION = "naoviz-nao-pretrain", 1
@@ -129,6 +129,7 @@ def _read(folder: Path):
     bad = [k for k, v in state.items() if not k.startswith(PARTS + HEAD) or not torch.isfinite(v).all()]
     if bad:
         raise CheckpointError(f"{folder / WEIGHTS}: unexpected or non-finite tensor {bad[0]!r}")
+    mark_used(folder / META)
     return state
 
 
