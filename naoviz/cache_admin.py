@@ -23,7 +23,8 @@ model whose JSON names another format or version, or that lacks a file (a traini
 whose JSON is unreadable, of another ``FORMAT_VERSION`` or ``BUILDER_VERSION`` (an atlas without the
 ``builder`` field was built by builder 1), or that lacks its other half; a stopped build whose manifest is of
 another checkpoint layout or unreadable, or whose atlas is saved, or a progress file alone; every leftover.
-An entry built with a default since changed (keys hash the options) looks current: not called stale.
+An entry built with a default since changed (keys hash the options) looks current: not called stale; it
+is never read again, so ``--older-than`` (last written or read) finds it.
 
 **In use** entries are never removed: one whose lock a process holds (``naoviz.locks.held_by``; a build
 writes its progress and checkpoints under the atlas's lock) and a temp file of a running process (or one
