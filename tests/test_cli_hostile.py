@@ -538,3 +538,10 @@ def test_every_option_of_every_command_says_what_it_does():
             elif act.option_strings and not act.help:
                 yield f"{path} {act.option_strings[-1]}"
     assert not list(bare(build_parser(), "naoviz"))
+
+
+def test_bare_naoviz_lists_the_commands():
+    """``naoviz`` alone shows what it can do (exit 2: a usage mistake), not only 'COMMAND is required'."""
+    code, out, err = run_cli([])
+    assert code == 2 and out == ""
+    assert all(f"    {c} " in err for c in ("search", "compare", "dashboard", "cache")), err

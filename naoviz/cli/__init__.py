@@ -85,6 +85,9 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     command = "?"
     try:
         parser = build_parser()
+        if not (sys.argv[1:] if argv is None else argv):      # bare `naoviz`: the commands, not only an error
+            parser.print_help(sys.stderr)
+            return 2
         try:
             args = parser.parse_args(argv)
         except SystemExit as exc:       # --help / --version (0) or a usage error (2, its line already printed)
