@@ -545,3 +545,7 @@ def test_bare_naoviz_lists_the_commands():
     code, out, err = run_cli([])
     assert code == 2 and out == ""
     assert all(f"    {c} " in err for c in ("search", "compare", "dashboard", "cache")), err
+
+
+def test_a_group_without_its_action_names_the_actions():
+    assert "(one of download, import, show)" in assert_rejected(["data"], "ACTION")

@@ -46,6 +46,9 @@ class Parser(argparse.ArgumentParser):
 
     def error(self, message: str):
         message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)
+        subs = [a for a in self._actions if isinstance(a, argparse._SubParsersAction)]
+        if subs and "arguments are required" in message:          # `naoviz data`: name the actions
+            message += f" (one of {', '.join(subs[0].choices)})"
         message = _QUOTED.sub(lambda m: cut(m.group(0), 80), message)
         message = _CHOICES.sub(lambda m: "(choose from " + m.group(1).replace("'", "") + ")", message)   # short
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
