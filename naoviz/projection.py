@@ -14,7 +14,7 @@ then always within that radius of its nearest fitted row's dot.
 :func:`path_jumps` tells which segments of a placed path are jumps rather than steps: on a UMAP map a moved
 point sits on its nearest class's island, so when that island changes between two etas the point teleports,
 and a line between them would draw a path across the empty sea that no moved point ever takes. A PCA map is
-linear: the segment is the projection of the path between the two points, never a jump.
+linear: a one-step moved point (e + eta * df/de, a straight line in eta) moves continuously on it, never a jump.
 
 UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
@@ -282,8 +282,8 @@ def path_jumps(method: str, dots, path_xy, land_radius: float = LAND_RADIUS) -> 
     Why: a placed point never leaves its nearest class's island, so between two islands it does not move, it
     teleports, and a straight line between the two points is a path through the sea no moved point takes.
     Two dots on different islands are more than the radius apart, so such a segment passes a spot at least
-    half the radius from every dot. ``method`` in ``CONTINUOUS_METHODS`` (PCA, linear): all False, the segment
-    is the projection of the path between its points. A segment with a non-finite end is not a jump."""
+    half the radius from every dot. ``method`` in ``CONTINUOUS_METHODS`` (PCA, linear): all False, the moved
+    point moves continuously there and the segment is a chord of its curve. A segment with a non-finite end is not a jump."""
     from scipy.spatial import cKDTree
 
     from naoviz.map_quality import islands
