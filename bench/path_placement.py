@@ -132,15 +132,27 @@ def jump_figures(method: str, dots, paths) -> dict:
 
 def atlas_jumps(bench) -> dict | None:
     """``jump_figures`` of every path of the cached (or shipped) atlas of the bench's model, per map: what the
-    explorer draws. None when no atlas is cached."""
+    explorer draws; ``flags_s``: seconds of ``Atlas.path_jumps`` (what packing the payload adds, best of 3),
+    ``flags_zlib_bytes``: the flags alone deflated as the payload is (about what they add to its blob).
+    None when no atlas is cached."""
+    import zlib
+
     from naoviz.atlas_cache import cached_atlas
     from naoviz.nao.cache import ModelSpec
     atlas = cached_atlas(bench, ModelSpec(metric="valid_acc"))
     if atlas is None:
         return None
-    return {view: {**jump_figures(view, atlas.maps[view], atlas.path_maps[view]),
-                   "segments": int(np.prod(atlas.path_maps[view].shape[:2])) - len(atlas.seeds)}
-            for view in atlas.path_maps}
+    out = {}
+    for view in atlas.path_maps:
+        secs = []
+        for _ in range(3):
+            t0 = time.perf_counter()
+            flags = atlas.path_jumps(view)
+            secs.append(time.perf_counter() - t0)
+        out[view] = {**jump_figures(view, atlas.maps[view], atlas.path_maps[view]),
+                     "segments": int(flags.size), "flags_s": round(min(secs), 3),
+                     "flags_zlib_bytes": len(zlib.compress(flags.astype(np.uint8).tobytes(), 6))}
+    return out
 
 
 def main(argv=None) -> int:
