@@ -26,8 +26,12 @@ import json
 import sys
 import time
 import warnings
+from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))                    # table_model: the shared preamble
 
 SETTINGS = {                                  # name -> UMAP keyword arguments over the baseline's
     "nn30": {"n_neighbors": 30}, "nn50": {"n_neighbors": 50}, "nn100": {"n_neighbors": 100},
@@ -107,21 +111,15 @@ def main(argv=None) -> int:
     if unknown:
         print(f"--only: unknown setting {unknown[0]!r}; choose from {', '.join([*SETTINGS, *EXTRA])}", file=sys.stderr)
         return 2
-    import torch
-    torch.set_num_threads(1)
-    from naoviz import map_quality as mq
-    from naoviz.atlas_build import UMAP_PARAMS, classes_of
-    from naoviz.nao.cache import ModelSpec, load_or_train
-    from naoviz.projection import Projector
-    from naoviz.tables import load_benchmark
+    from table_model import table_model
 
-    bench = load_benchmark("nb201" if args.table == "nb201" else "nb201-digits")
-    model, _ = load_or_train(bench, ModelSpec(metric="valid_acc"))
-    archs = bench.archs()
-    raw = model.embed(archs).astype(np.float32)                                  # (N, H), about unit rows
-    emb_all = raw / np.linalg.norm(raw, axis=1, keepdims=True)
-    class_of, _ = classes_of(bench.space, archs)
-    reps = np.flatnonzero(class_of == np.arange(len(archs)))
+    from naoviz import map_quality as mq
+    from naoviz.atlas_build import UMAP_PARAMS
+    from naoviz.projection import Projector
+
+    t = table_model(args.table)
+    bench, archs, raw, class_of, reps = t["bench"], t["archs"], t["raw"], t["class_of"], t["reps"]
+    emb_all = raw / np.linalg.norm(raw, axis=1, keepdims=True)                   # (N, H) unit rows
     emb = emb_all[reps]
     pos = np.full(len(archs), -1)
     pos[reps] = np.arange(len(reps))

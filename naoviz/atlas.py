@@ -17,6 +17,7 @@ from __future__ import annotations
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Optional
 
 import numpy as np
 
@@ -64,6 +65,13 @@ class Atlas:
         if not len(hits):
             raise ValueError(f"row {row} has no path in this atlas")
         return int(hits[0])
+
+    def path_jumps(self, view: str, row: Optional[int] = None) -> np.ndarray:
+        """Which segments of the paths on map ``view`` are jumps to another island, not steps: bool (M, E - 1),
+        or (E - 1,) for seed ``row``'s path (``naoviz.projection.path_jumps``; none on the linear PCA map)."""
+        from naoviz.projection import path_jumps
+        xy = self.path_maps[view] if row is None else self.path_maps[view][self.seed_index(row)]
+        return path_jumps(view, self.maps[view], xy)
 
     def budget_mask(self, column: str, budget: float) -> np.ndarray:
         """(N,) bool: cells whose ``column`` is at most ``budget`` (NaN never is); ValueError naming the column."""

@@ -2,6 +2,8 @@
 
 Layout: a JSON-ready ``header`` (facts, and for each array its dtype, shape, byte offset and, for quantised
 arrays, the per-last-axis range) plus ``blob`` = zlib(deflate) of the arrays laid end to end, 4-byte aligned.
+Besides the atlas's own arrays it ships ``path_jump.<map>`` (M, E - 1), 1 where a path's segment is a jump
+to another island (``Atlas.path_jumps``): the front end draws it dashed and faint, not as a step.
 The browser inflates it with the built-in ``DecompressionStream('deflate')`` (no library, no network).
 
 Why quantise: map coordinates and predicted values only place pixels and chart points, so 16 bits
@@ -16,7 +18,7 @@ import numpy as np
 
 from naoviz.atlas import budget_columns
 
-PAYLOAD_VERSION = 1
+PAYLOAD_VERSION = 2                 # 2: path_jump.<map> (M, E-1) u8, 1 where a path segment is a jump to another island
 _NAN16 = 65535                      # the quantised code for NaN
 _DTYPES = {"f32": np.float32, "u16": np.uint16, "u8": np.uint8, "i32": np.int32}
 
@@ -63,6 +65,7 @@ def atlas_arrays(atlas) -> dict[str, tuple[np.ndarray, str, dict]]:
         q(f"map.{name}", xy)
     for name, xy in atlas.path_maps.items():
         q(f"path_map.{name}", xy)
+        out[f"path_jump.{name}"] = (atlas.path_jumps(name).astype(np.uint8), "u8", {})   # drawn dashed, not solid
     out["predicted"] = (np.asarray(atlas.predicted, np.float32), "f32", {})
     for name, col in atlas.columns.items():
         out[f"column.{name}"] = (np.asarray(col, np.float32), "f32", {})

@@ -11,6 +11,11 @@ the nearest one's: an NB201 map is ~100 islands, and a mean over neighbours on t
 in the empty sea between them, where no cell is (docs/ui.md, "Path points stay on land"). The placed point is
 then always within that radius of its nearest fitted row's dot.
 
+:func:`path_jumps` tells which segments of a placed path are jumps rather than steps: on a UMAP map a moved
+point sits on its nearest class's island, so when that island changes between two etas the point teleports,
+and a line between them would draw a path across the empty sea that no moved point ever takes. A PCA map is
+linear: a one-step moved point (e + eta * df/de, a straight line in eta) moves continuously on it, never a jump.
+
 UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
 a hash of the embeddings and the parameters, so a warm start loads in milliseconds without importing umap.
@@ -33,6 +38,7 @@ METHODS = ("umap", "pca")
 METRICS = ("cosine", "euclidean")
 LAND_RADIUS = 0.01   # share of the map's extent: neighbours farther than this from the nearest one's dot are
                      # not averaged (tuned on NB201, bench/path_placement.py; 1 % is also the islands' radius)
+CONTINUOUS_METHODS = ("pca",)   # linear maps: a moved point's position changes continuously with eta, no jumps
 
 
 class Projector:
@@ -265,6 +271,41 @@ class Projector:
     def __repr__(self) -> str:
         args = ", ".join(f"{k}={v!r}" for k, v in self.get_params().items())
         return f"Projector({args})"
+
+
+def path_jumps(method: str, dots, path_xy, land_radius: float = LAND_RADIUS) -> np.ndarray:
+    """Which segments of gradient paths on a map are jumps: bool ``(..., E - 1)`` for paths ``path_xy``
+    ``(..., E, 2)`` (points at consecutive etas) on a map whose fitted dots are ``dots`` ``(n, 2)``.
+
+    Segment i (point i to point i + 1) is a jump when the two points' nearest dots lie on different islands,
+    the components of the graph joining dots closer than ``land_radius`` x the map's extent
+    (``naoviz.map_quality.islands``; the radius ``transform`` keeps a point within of its nearest class's dot).
+    Why: a placed point never leaves its nearest class's island, so between two islands it does not move, it
+    teleports, and a straight line between the two points is a path through the sea no moved point takes.
+    Two dots on different islands are more than the radius apart, so such a segment passes a spot at least
+    half the radius from every dot. ``method`` in ``CONTINUOUS_METHODS`` (PCA, linear): all False, the moved
+    point moves continuously there and the segment is a chord of its curve. A segment with a non-finite end is not a jump."""
+    from scipy.spatial import cKDTree
+
+    from naoviz.map_quality import islands
+
+    P = np.asarray(path_xy, dtype=np.float64)
+    if P.ndim < 2 or P.shape[-1] != 2:
+        raise ValueError(f"path_xy: expected an array (..., E, 2), got shape {P.shape}")
+    out = np.zeros(P.shape[:-2] + (max(P.shape[-2] - 1, 0),), dtype=bool)
+    if method in CONTINUOUS_METHODS or not out.size:
+        return out
+    if method not in METHODS:
+        raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+    dots = np.asarray(dots, dtype=np.float64).reshape(-1, 2)
+    dots = np.unique(dots[np.isfinite(dots).all(1)], axis=0)            # (u, 2): cells of one class share a dot
+    labels = islands(dots, float(land_radius), min_size=1)["labels"]                             # (u,)
+    flat = P.reshape(-1, 2)
+    ok = np.isfinite(flat).all(1)
+    lab = np.full(len(flat), -1)
+    lab[ok] = labels[cKDTree(dots).query(flat[ok])[1]]
+    lab = lab.reshape(P.shape[:-1])                                                              # (..., E)
+    return (lab[..., 1:] != lab[..., :-1]) & (lab[..., 1:] >= 0) & (lab[..., :-1] >= 0)
 
 
 def fit_background(projector: Projector, X, on_done: Optional[Callable[[Projector], None]] = None) -> Future:

@@ -370,3 +370,50 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()
     assert all(u.startswith("file://") for u in requests) and not errors, errors
     page.close()
+
+
+@pytest.fixture(scope="module")
+def shipped_page(tmp_path_factory):
+    """The page of the shipped digits atlas (UMAP and PCA maps, 6,466 paths): its UMAP paths have jumps."""
+    from naoviz.atlas import Atlas
+    from naoviz.explorer_page import write_page
+    from naoviz.resources import shipped_dir
+    atlas = Atlas.load(sorted(shipped_dir().glob("*-atlas-*.json"))[0].with_suffix(""))
+    return atlas, write_page(atlas, tmp_path_factory.mktemp("shipped") / "explorer.html")
+
+
+@pytest.mark.parametrize("width", [1024, 1400])
+def test_a_jump_to_another_island_is_drawn_dashed_with_its_caption(browser, shipped_page, width):
+    """The seed whose UMAP path has the longest jump: the map draws exactly the payload's jumps (data-jumps),
+    the caption shows, and along a jump the canvas is dashed (about half its pixels drawn over the base
+    image, not all as a solid line would); on the PCA map the same path has none and the caption hides."""
+    atlas, page_file = shipped_page
+    jumps = atlas.path_jumps("umap")
+    P = atlas.path_maps["umap"]
+    length = np.where(jumps, np.linalg.norm(P[:, 1:] - P[:, :-1], axis=-1), 0)
+    m, e = np.unravel_index(int(np.argmax(length)), length.shape)
+    seed = int(atlas.seeds[m])
+    page, _, errors = _open(browser, page_file, f"?seed={seed}&eta=0&view=umap", width=width)
+    assert page.get_attribute(".nx-map", "data-jumps") == str(int(jumps[m].sum()))
+    assert page.locator(".nx-jumpnote").is_visible() and "another island" in page.inner_text(".nx-jumpnote")
+    drawn = page.evaluate("""([m, e, E]) => { const X = document.querySelector('.nx-root').__nx, s = X.scatter,
+        P = X.atlas.A['path_map.umap'], k = 2 * (m * E + e), d = s.dpr;
+        const a = [s.tx(P[k]) * d, s.ty(P[k + 1]) * d], b = [s.tx(P[k + 2]) * d, s.ty(P[k + 3]) * d];
+        const top = s.canvas.getContext('2d').getImageData(0, 0, s.canvas.width, s.canvas.height).data,
+              base = s.base.getContext('2d').getImageData(0, 0, s.base.width, s.base.height).data;
+        const out = [];
+        for (let t = 0.3; t <= 0.7; t += 0.005) {
+          const x = Math.round(a[0] + t * (b[0] - a[0])), y = Math.round(a[1] + t * (b[1] - a[1])), i = 4 * (y * s.canvas.width + x);
+          out.push(Math.abs(top[i] - base[i]) + Math.abs(top[i + 1] - base[i + 1]) + Math.abs(top[i + 2] - base[i + 2]) > 30);
+        }
+        return [out, Math.hypot(b[0] - a[0], b[1] - a[1])]; }""", [int(m), int(e), len(atlas.etas)])
+    on, px = drawn
+    assert px > 60, px                                          # a long jump: dashes of 4 px on, 4 off
+    assert 0.2 < np.mean(on) < 0.8, (np.mean(on), px)
+    ART.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(ART / f"explorer_page_jumps_{width}.png"), full_page=True)
+    page.select_option(".nx-view", "pca")
+    page.wait_for_function("document.querySelector('.nx-map').dataset.jumps === '0'", timeout=5000)
+    assert not page.locator(".nx-jumpnote").is_visible()
+    assert not errors, errors
+    page.close()

@@ -37,6 +37,9 @@ def test_payload_round_trips_within_16_bit_precision_and_is_deterministic(atlas)
     np.testing.assert_array_equal(out["column.valid_acc"], atlas.columns["valid_acc"])   # printed values: exact
     assert np.allclose(out["path_pred_moved"], atlas.path_pred_moved, atol=1e-3)
     assert json.loads(json.dumps(header)) == header                                     # JSON-ready
+    for name in atlas.path_maps:                     # which path segments the front end draws as jumps
+        np.testing.assert_array_equal(out[f"path_jump.{name}"], atlas.path_jumps(name).astype(np.uint8))
+    assert header["arrays"]["path_jump.umap"]["shape"] == [len(atlas.seeds), len(atlas.etas) - 1]
 
 
 def test_nan_survives_quantisation(atlas):

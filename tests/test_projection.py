@@ -149,3 +149,54 @@ def test_land_radius_is_checked_and_not_part_of_the_cache_key():
             Projector("pca", cache=False, land_radius=bad).fit(X)
     assert Projector(land_radius=None).cache_key(X) == Projector(land_radius=0.05).cache_key(X)
     assert Projector(land_radius=0.05).get_params()["land_radius"] == 0.05
+
+
+def test_path_jumps_flag_a_segment_between_two_islands_not_one_on_an_island():
+    """Two islands of a 2-D map: a path along island A, then to island B, is steps on A and one jump; on a PCA
+    (linear) map nothing is a jump; a non-finite point makes no jump; shapes (..., E - 1)."""
+    from naoviz.projection import path_jumps
+    # islands A (y = 0) and B (y = 5): dots 0.025 apart, joined at 1 % of the extent (5), so 0.05
+    dots = np.vstack([np.c_[np.linspace(0, 1, 41), np.zeros(41)], np.c_[np.linspace(0, 1, 41), np.full(41, 5.0)]])
+    path = np.array([[0.0, 0.01], [0.3, 0.02], [0.6, -0.01], [0.6, 4.99], [0.9, 5.0]])   # A, A, A, B, B
+    assert path_jumps("umap", dots, path).tolist() == [False, False, True, False]
+    assert path_jumps("pca", dots, path).tolist() == [False] * 4
+    batch = np.stack([path, path[::-1]])                                          # (2, 5, 2) -> (2, 4)
+    assert path_jumps("umap", dots, batch).tolist() == [[False, False, True, False], [False, True, False, False]]
+    holed = path.copy()
+    holed[3] = np.nan                                                             # unknown point: no jump drawn
+    assert path_jumps("umap", dots, holed).tolist() == [False] * 4
+    assert path_jumps("umap", dots, [[0.0, 0.0], [1.0, 0.0]]).tolist() == [False]   # long, but along island A
+    assert path_jumps("umap", dots, path[:1]).shape == (0,)
+    with pytest.raises(ValueError, match="method"):
+        path_jumps("tsne", dots, path)
+    with pytest.raises(ValueError, match="path_xy"):
+        path_jumps("umap", dots, path[:, :1])
+
+
+def test_path_jumps_on_the_shipped_digits_atlas_cross_the_sea_and_steps_do_not():
+    """The real digits atlas (6,466 paths of 21 points): every flagged UMAP segment passes a spot at least half
+    the land radius from every dot (two islands are more than the radius apart); almost no unflagged segment
+    passes a spot farther than the radius from every dot (where no placed point can be); PCA has none."""
+    from scipy.spatial import cKDTree
+
+    from naoviz.atlas import Atlas
+    from naoviz.projection import LAND_RADIUS
+    from naoviz.resources import shipped_dir
+    base = sorted(shipped_dir().glob("*-atlas-*.json"))[0].with_suffix("")
+    atlas = Atlas.load(base)
+    jumps = atlas.path_jumps("umap")
+    M, E = atlas.path_decoded.shape
+    assert jumps.shape == (M, E - 1) and 0.01 < jumps.mean() < 0.5           # some jumps, mostly steps
+    assert np.array_equal(atlas.path_jumps("umap", int(atlas.seeds[7])), jumps[7])
+    assert not atlas.path_jumps("pca").any()
+    dots = np.unique(np.asarray(atlas.maps["umap"], np.float64), axis=0)
+    radius = LAND_RADIUS * np.ptp(dots, axis=0).max()
+    P = np.asarray(atlas.path_maps["umap"], np.float64)
+    t = np.linspace(0, 1, 65)[1:-1]
+    rng = np.random.default_rng(0)
+    pick = rng.choice(M, 800, replace=False)
+    seg = P[pick, :-1, None] + t[None, None, :, None] * (P[pick, 1:, None] - P[pick, :-1, None])   # (800, E-1, 63, 2)
+    far = cKDTree(dots).query(seg.reshape(-1, 2))[0].reshape(seg.shape[:3]).max(-1)            # (800, E-1)
+    flagged = jumps[pick]
+    assert flagged.any() and (far[flagged] >= 0.45 * radius).all()
+    assert np.mean(far[~flagged] > radius) < 0.01

@@ -49,6 +49,24 @@ def test_path_overlay_marks_changes_with_eta_labels():
     assert path_trace_data(path, [0] * 5, decoded, None)["current"]["x"] == []
 
 
+def test_a_jump_is_a_gap_in_the_path_line_and_a_dashed_segment_in_the_legend():
+    from naoviz.viz.maps import JUMPS
+    path = np.c_[[0.0, 0.1, 0.2, 3.0, 3.1], [0.0, 0.0, 0.0, 2.0, 2.0]]
+    decoded = ["a", "a", "b", "c", "c"]
+    base = embedding_map(np.zeros((4, 2)), np.zeros(4), labels=["x"] * 4)
+    fig = path_overlay(base, path, [0, 1, 2, 3, 4], decoded, jumps=[False, False, True, False])
+    line = _trace(fig, "path")
+    assert list(line.x) == [0.0, 0.1, 0.2, None, 3.0, 3.1]          # no solid line from 0.2 to 3.0
+    assert [h for h in line.hovertext if h] == [f"η = {e:.2f}<br>{d}" for e, d in zip(range(5), decoded)]
+    jump = _trace(fig, JUMPS)
+    assert list(jump.x) == [0.2, 3.0, None] and list(jump.y) == [0.0, 2.0, None]
+    assert jump.visible and jump.line.dash == "dash" and jump.showlegend and jump.line.width < line.line.width
+    plain = path_overlay(base, path, [0, 1, 2, 3, 4], decoded)       # no jumps: one solid line, no legend entry
+    assert list(_trace(plain, "path").x) == list(path[:, 0]) and _trace(plain, JUMPS).visible is False
+    with pytest.raises(ValueError, match="jumps"):
+        path_trace_data(path, [0] * 5, decoded, None, jumps=[True])
+
+
 def test_eta_labels_that_would_overlap_are_thinned_but_every_change_keeps_its_marker():
     path = np.c_[[0.0, 0.001, 0.002, 0.003, 0.5, 0.501], np.zeros(6)]
     decoded = ["a", "b", "c", "d", "e", "f"]

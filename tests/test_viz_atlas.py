@@ -62,6 +62,23 @@ def test_the_widgets_figures_show_its_state(atlas):
     np.testing.assert_allclose(_trace(again, "architectures").x, atlas.maps["umap"][reps, 0], rtol=1e-6)
 
 
+def test_the_exported_umap_map_draws_a_seeds_jumps_dashed(atlas):
+    """A seed of the real digits atlas whose UMAP path jumps to another island: the export figure's solid line
+    breaks there and the dashed trace (with its legend entry) holds exactly those segments."""
+    from naoviz.viz import atlas_map
+    from naoviz.viz.maps import JUMPS
+    jumps = atlas.path_jumps("umap")
+    m = int(np.argmax(jumps.sum(1)))
+    assert jumps[m].any()
+    fig = atlas_map(atlas, view="umap", seed=int(atlas.seeds[m]), eta_index=0)
+    xy = atlas.path_maps["umap"][m]
+    dashed = _trace(fig, JUMPS)
+    assert dashed.visible and len(dashed.x) == 3 * int(jumps[m].sum())
+    np.testing.assert_allclose(np.array(dashed.x[0::3]), xy[:-1][jumps[m], 0], rtol=1e-6)
+    assert list(_trace(fig, "path").x).count(None) == int(jumps[m].sum())
+    assert not _trace(atlas_map(atlas, view="pca", seed=int(atlas.seeds[m])), JUMPS).visible   # PCA: linear
+
+
 def test_a_map_without_seed_has_no_path(atlas):
     from naoviz.viz import atlas_map
     fig = atlas_map(atlas, view="umap", color="class_size")

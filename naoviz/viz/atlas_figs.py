@@ -59,7 +59,8 @@ def atlas_map(atlas, *, view: str = "umap", color: str = "", seed: Optional[int]
         return fig
     si = atlas.seed_index(seed)
     decoded = [atlas.labels[r] for r in atlas.path_decoded[si]]
-    return path_overlay(fig, atlas.path_maps[view][si], atlas.etas, decoded, current=eta_index)
+    return path_overlay(fig, atlas.path_maps[view][si], atlas.etas, decoded, current=eta_index,
+                        jumps=atlas.path_jumps(view, seed))
 
 
 def atlas_prediction(atlas, seed: int, eta_index: Optional[int] = None) -> go.Figure:

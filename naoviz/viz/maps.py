@@ -1,7 +1,10 @@
 """The embedding map (every architecture as one WebGL point) and the gradient-path overlay on it.
 
-Trace names are fixed ("architectures", "seed", "path", "arch changes", "current") so a widget can update
-one trace in place; :func:`path_trace_data` is the single source of what those traces hold.
+Trace names are fixed ("architectures", "seed", "path", "jump to another island", "arch changes", "current")
+so a widget can update one trace in place; :func:`path_trace_data` is the single source of what those traces
+hold. A path segment flagged as a jump (``naoviz.projection.path_jumps``: the moved point landed on another
+island, it never crossed the sea between) is a gap in the solid ``path`` line and a thin dashed faint segment
+of the ``jump to another island`` trace, whose legend entry says what the dashed line means.
 """
 from __future__ import annotations
 
@@ -12,7 +15,8 @@ import plotly.graph_objects as go
 
 from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
 
-MAP_TRACES = ("architectures", "seed", "path", "arch changes", "current")
+JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
+MAP_TRACES = ("architectures", "seed", "path", JUMPS, "arch changes", "current")
 HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"      # CSS text-shadow: labels readable over dense points
 
 
@@ -49,6 +53,8 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     fig.add_trace(go.Scattergl(name="path", mode="lines+markers", hoverinfo="text",
                                line=dict(color=PATH_COLOR, width=3), marker=dict(size=5, color=PATH_COLOR),
                                **empty["path"]))
+    fig.add_trace(go.Scatter(name=JUMPS, mode="lines", hoverinfo="skip", showlegend=True,
+                             line=dict(color=PATH_COLOR, width=1.2, dash="dash"), opacity=0.6, **empty[JUMPS]))
     fig.add_trace(go.Scatter(name="arch changes", mode="markers+text", textposition="top center",
                              hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO),
                              marker=dict(size=12, symbol="diamond", color="white",
@@ -68,11 +74,16 @@ def label_gap(map_xy, fraction: float = 0.04) -> float:
 
 
 def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
-                    current: Optional[int], min_label_gap: float = 0.0) -> dict:
-    """Data of the overlay traces: ``path`` (all moved embeddings), ``arch changes`` (where the decoded
-    arch differs from the previous step, labelled by eta) and ``current`` (the slider's position).
+                    current: Optional[int], min_label_gap: float = 0.0, jumps=None) -> dict:
+    """Data of the overlay traces: ``path`` (all moved embeddings; the line broken before each jump),
+    ``jump to another island`` (the jumps, segments i -> i + 1 where ``jumps`` (E - 1,) bool is true; None:
+    none), ``arch changes`` (where the decoded arch differs from the previous step, labelled by eta) and
+    ``current`` (the slider's position).
     A change closer than ``min_label_gap`` to the last labelled one keeps its marker and hover but no label."""
     path_xy = np.asarray(path_xy, dtype=float).reshape(-1, 2)
+    jumps = np.zeros(max(len(path_xy) - 1, 0), bool) if jumps is None else np.asarray(jumps, bool).reshape(-1)
+    if len(jumps) != max(len(path_xy) - 1, 0):
+        raise ValueError(f"path_trace_data: jumps has {len(jumps)} segments, the path {len(path_xy)} points")
     etas = [float(e) for e in etas]
     hover = [f"η = {e:.2f}<br>{d}" for e, d in zip(etas, decoded)]
     change = [i for i in range(len(decoded)) if i > 0 and decoded[i] != decoded[i - 1]]
@@ -86,21 +97,31 @@ def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
     cur = {"x": [], "y": [], "hovertext": []}
     if current is not None and 0 <= current < len(path_xy):
         cur = {"x": [path_xy[current, 0]], "y": [path_xy[current, 1]], "hovertext": [hover[current]]}
+    line = {"x": [], "y": [], "hovertext": []}          # the points in order, a None gap where a jump starts
+    for i in range(len(path_xy)):
+        if i and jumps[i - 1]:
+            line["x"].append(None), line["y"].append(None), line["hovertext"].append("")
+        line["x"].append(float(path_xy[i, 0])), line["y"].append(float(path_xy[i, 1])), line["hovertext"].append(hover[i])
+    dashed = {"x": [], "y": []}
+    for i in np.flatnonzero(jumps):
+        dashed["x"] += [float(path_xy[i, 0]), float(path_xy[i + 1, 0]), None]
+        dashed["y"] += [float(path_xy[i, 1]), float(path_xy[i + 1, 1]), None]
     return {
-        "path": {"x": path_xy[:, 0].tolist(), "y": path_xy[:, 1].tolist(), "hovertext": hover},
+        "path": line, JUMPS: {**dashed, "visible": bool(jumps.any())},
         "arch changes": {"x": [path_xy[i, 0] for i in change], "y": [path_xy[i, 1] for i in change],
                          "text": text, "hovertext": [hover[i] for i in change]},
         "current": cur,
     }
 
 
-def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current: Optional[int] = None) -> go.Figure:
+def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current: Optional[int] = None,
+                 jumps=None) -> go.Figure:
     """A copy of an :func:`embedding_map` figure with the gradient path drawn on it (η labels thinned so
-    they do not overlap at the map's scale)."""
+    they do not overlap at the map's scale; ``jumps`` (E - 1,) bool segments drawn dashed, not solid)."""
     out = go.Figure(fig)
     points = next(iter(out.select_traces(selector=dict(name="architectures"))), None)
     gap = label_gap(np.c_[points.x, points.y]) if points is not None and points.x is not None else 0.0
-    for name, data in path_trace_data(path_xy, etas, decoded, current, gap).items():
+    for name, data in path_trace_data(path_xy, etas, decoded, current, gap, jumps).items():
         out.update_traces(selector=dict(name=name), **data)
     return out
 

@@ -96,10 +96,16 @@ async function mount(model, el, stale = () => false) {
       const [px, py] = rowXY(S.picked); ctx.strokeStyle = "rgba(0,0,0,.35)"; ctx.lineWidth = 1;
       for (let k = 0; k < K; k++) { const [x, y] = rowXY(A.neighbours[S.picked * K + k]); ctx.beginPath(); ctx.moveTo(px, py); ctx.lineTo(x, y); ctx.stroke(); }
     }
+    let jumps = 0;
     if (S.m >= 0) {
+      // A step is a solid line; a jump (the backend's path_jump.<map>: the point moved to another island, it
+      // never crossed the sea between) a thin faint dashed one with a small arrowhead where it lands.
+      const J = A["path_jump." + S.view], j0 = S.m * (E - 1), jump = (e) => Boolean(J && J[j0 + e - 1]);
       ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath();
-      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); e ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
-      ctx.stroke(); Bg.drawPath(ctx, pathXY);          // hollow: the decoded cell is over the budget
+      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); e && !jump(e) ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
+      ctx.stroke();
+      for (let e = 1; e < E; e++) if (jump(e)) { jumps++; jumpSegment(ctx, pathXY(e - 1), pathXY(e)); }
+      Bg.drawPath(ctx, pathXY);          // hollow: the decoded cell is over the budget
       const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04");
       const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
       ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
@@ -116,6 +122,8 @@ async function mount(model, el, stale = () => false) {
       if (dr >= 0) { const [dx, dy] = rowXY(dr); ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
         ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke(); }
     }
+    const note = $(".nx-jumpnote");                       // the caption shows only when a jump is drawn
+    $(".nx-map").dataset.jumps = String(jumps); if (note.hidden !== !jumps) note.hidden = !jumps;
     Bg.markBest(ctx, rowXY);
     for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
     const d = S.drag;

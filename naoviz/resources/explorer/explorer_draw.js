@@ -40,6 +40,18 @@ async function decodeAtlas(header, view) {
   return { h: header, A, labels, N: labels.length, E, M, K, seedIndex, rowOf };
 }
 
+// A path segment that is a jump, not a step: thin, faint, dashed, with a small arrowhead short of where it lands.
+function jumpSegment(ctx, [x0, y0], [x1, y1]) {
+  const dx = x1 - x0, dy = y1 - y0, len = Math.hypot(dx, dy);
+  if (len < 1) return;
+  const ux = dx / len, uy = dy / len, tx = x1 - ux * 5, ty = y1 - uy * 5;    // the tip stops short of the point
+  ctx.strokeStyle = "rgba(32,33,36,.55)"; ctx.lineWidth = 1.2; ctx.setLineDash([4, 4]);
+  ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(tx, ty); ctx.stroke(); ctx.setLineDash([]);
+  if (len < 16) return;
+  ctx.beginPath(); ctx.moveTo(tx - ux * 6 - uy * 3.5, ty - uy * 6 + ux * 3.5); ctx.lineTo(tx, ty);
+  ctx.lineTo(tx - ux * 6 + uy * 3.5, ty - uy * 6 - ux * 3.5); ctx.stroke();
+}
+
 function column(atlas, name) {
   if (name === "predicted") return atlas.A.predicted;
   if (name === "class_size") return Float32Array.from(atlas.A.class_size);

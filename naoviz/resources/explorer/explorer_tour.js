@@ -7,7 +7,7 @@ const TOUR = [
   { sel: ".nx-seedcell", title: "2 · Encode",
     text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
-    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts. Each of its points sits on the island of the moved point's nearest cell in the embedding; only the line's jumps cross the sea." },
+    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts. Each of its points sits on the island of the moved point's nearest cell in the embedding, so the path never crosses the sea: a hop to another island is drawn thin and dashed, a jump, not a way travelled." },
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
   { sel: ".nx-chart", title: "5 · Predict",
