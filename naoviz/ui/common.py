@@ -71,7 +71,11 @@ class SliderBox:
             raise ValueError(f"{field}: {value!r} is out of range (expected {lo}..{hi})")
         self.field, self.lo, self.hi, self.step = field, lo, hi, step
         self.slider = W.IntSlider(value=value, min=lo, max=hi, step=step, description=field, readout=False)
-        self.box = W.Text(value=str(value), layout=W.Layout(width=width), continuous_update=False)
+        # the box's name for a screen reader ("budget (typed)"): a description whose label takes no width (naoviz's
+        # Voila template also drops its margin: .naoviz-named-box)
+        self.box = W.Text(value=str(value), description=f"{field} (typed)", style={"description_width": "0px"},
+                          layout=W.Layout(width=width), continuous_update=False)
+        self.box.add_class("naoviz-named-box")
         if css_class:
             self.box.add_class(css_class)
         self.slider.observe(lambda ch: setattr(self.box, "value", str(ch["new"])), names="value")
