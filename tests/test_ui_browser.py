@@ -242,6 +242,7 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="budget").count() == 1 and page.get_by_role("textbox", name="budget (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").inner_text()   # said
     slider, box = (page.locator(sel).bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
     assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
