@@ -453,5 +453,11 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     page.keyboard.press("Escape")                                      # clears it
     assert page.locator(".nx-sel").inner_text() == ""
     assert not low_contrast_text(page, ".nx-root"), low_contrast_text(page, ".nx-root")
+    page.locator(".nx-slider").focus()                                 # no keyboard trap: Tab leaves the explorer
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)"):
+            break
+    assert not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)")
     assert not errors
     page.close()
