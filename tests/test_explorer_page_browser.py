@@ -427,6 +427,12 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert not unnamed_controls(page.locator(".nx-root")), unnamed_controls(page.locator(".nx-root"))
     assert page.get_by_role("slider", name="step size η").count() == 1
     assert page.get_by_role("textbox", name="seed row").count() == 1
+    first = page.locator(".nx-nbrs a").first                           # a neighbour by Enter: its neighbours (and its
+    row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
+    first.focus()                                                      # the redrawn list, not at the page's top
+    page.keyboard.press("Enter")
+    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} ")
+    assert page.evaluate("document.activeElement.matches('.nx-nbrs a')")
     # the tour with Enter and Escape; focus goes into the card and back to its button
     page.locator(".nx-tour-btn").focus()
     page.keyboard.press("Enter")

@@ -230,10 +230,17 @@ async function mount(model, el, stale = () => false) {
     const list = h("ol", {});
     for (let k = 0; k < K; k++) {
       const r = A.neighbours[row * K + k];
-      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); } }),
+      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
         h("span", { text: ` d ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)}` }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     }
     $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
+  }
+  // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
+  // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.
+  function refocus(sel, i) {
+    if (root.contains(document.activeElement)) return;
+    const items = root.querySelectorAll(sel);
+    (items[Math.min(i, items.length - 1)] || root).focus();
   }
   // A cell without a path in this atlas shows its neighbours; with a model in the kernel it also gets a path from there.
   function choose(row) { pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
@@ -408,7 +415,7 @@ async function mount(model, el, stale = () => false) {
     $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
       h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
       h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); choose(best); } })),
-      h("button", { type: "button", text: "clear selection", onclick: () => selectRows([]) }));
+      h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); refocus(".nx-none", 0); } }));
   }
 
   // -- Python -> browser --------------------------------------------------------------------------------

@@ -76,7 +76,10 @@ function budgetPart(root, atlas, hooks) {
     if (B.best >= 0) {
       const e = B.best, r = B.rows[e];
       kids.push(h("div", { class: "nx-bbest" }, h("b", { text: "best feasible on this path: " }),
-        h("a", { href: "#", text: `η = ${fmt(A.etas[e])}`, onclick: (ev) => { ev.preventDefault(); hooks.setEta(e); } }),
+        h("a", { href: "#", text: `η = ${fmt(A.etas[e])}`, onclick: (ev) => {
+          ev.preventDefault(); hooks.setEta(e);
+          if (!root.contains(document.activeElement)) $(".nx-bbest a")?.focus();   // the line was redrawn under the focus
+        } }),
         h("span", { text: ` · row ${r} · true ${fmt(truth ? truth[r] : NaN)}, predicted ${fmt(B.pred[e])} ${unit} · ${B.col} ${fmt(B.costs[e], 3)} ` }),
         h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));
