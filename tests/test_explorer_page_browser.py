@@ -459,7 +459,12 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     page.keyboard.press("Escape")                                      # clears it
     assert page.locator(".nx-sel").inner_text() == ""
     assert not low_contrast_text(page, ".nx-root"), low_contrast_text(page, ".nx-root")
-    page.locator(".nx-slider").focus()                                 # no keyboard trap: Tab leaves the explorer
+    page.locator(".nx-slider").focus()                                 # a new atlas (cold start) keeps the focus
+    page.evaluate("(() => { const m = document.querySelector('.nx-root').__nx.model;"
+                  " m.set('_atlas_data', new DataView(m.get('_atlas_data').buffer.slice(0))); })()")
+    page.wait_for_function("document.querySelector('.nx-root[data-ready]') && document.activeElement.matches('.nx-slider')"
+                           " && document.querySelector('.nx-root').contains(document.activeElement)", timeout=10_000)
+    # no keyboard trap: Tab leaves the explorer
     for _ in range(40):
         page.keyboard.press("Tab")
         if not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)"):

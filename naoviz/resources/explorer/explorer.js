@@ -29,6 +29,8 @@ async function render({ model, el }) {
 }
 
 async function mount(model, el, stale = () => false) {
+  // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
+  const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
@@ -453,6 +455,7 @@ async function mount(model, el, stale = () => false) {
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
+  if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
   return () => { ro.disconnect(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
