@@ -37,10 +37,11 @@ _CONTRAST_JS = """([sel, min]) => {
     if (!own || !e.getClientRects().length || e.closest('[aria-hidden="true"], :disabled, .nx-sr, .nq-sr, option')) continue;
     const cs = getComputedStyle(e);
     if (cs.visibility === 'hidden' || cs.display === 'none') continue;
-    const fg = rgb(e instanceof SVGElement ? cs.fill : cs.color);
+    const fg = rgb(e instanceof SVGElement ? cs.fill : cs.color), back = bg(e);
     if (!fg) continue;
-    const r = ratio(fg.slice(0, 3), bg(e));
-    if (r < min) out.push([Math.round(r * 100) / 100, e instanceof SVGElement ? cs.fill : cs.color, String(bg(e)), e.textContent.trim().slice(0, 40)]);
+    const a = (fg.length > 3 ? fg[3] : 1) * parseFloat(cs.opacity || 1);   // a see-through colour: blended
+    const r = ratio(fg.slice(0, 3).map((v, i) => a * v + (1 - a) * back[i]), back);
+    if (r < min) out.push([Math.round(r * 100) / 100, e instanceof SVGElement ? cs.fill : cs.color, String(back), e.textContent.trim().slice(0, 40)]);
   }
   return out;
 }"""

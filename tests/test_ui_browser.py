@@ -199,7 +199,7 @@ def test_link_state_round_trip_and_1024px(server, browser):
 def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     """In the dashboard, keyboard only: Tab from the page's start (the tab bar first) reaches the η slider, and
     its arrow keys move η and the decoded cell; every control of the tab bar and explorer has a name."""
-    from _a11y import unnamed_controls
+    from _a11y import low_contrast_text, unnamed_controls
     page.evaluate("document.activeElement.blur()")
     page.mouse.click(2, 2)                                             # the page's start, nothing focused
     tabs = []
@@ -217,6 +217,7 @@ def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     shown = page.evaluate(f"String(+{nx}.atlas.A.etas[{eta + 1}].toFixed(4))")
     page.wait_for_function(f"location.search.includes('eta={shown}')", timeout=5000)   # the link follows
     assert not unnamed_controls(page.locator(".lm-TabBar").first) and not unnamed_controls(page.locator(".nx-root"))
+    assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")   # the tab bar's other tabs too
 
 
 def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
