@@ -274,9 +274,10 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     x_labels = chart.locator(".nl-axes text[text-anchor='middle']").evaluate_all("es => es.map(e => e.textContent)")
     assert len(x_labels) >= 2 and all(re.fullmatch(r"\d+", t) for t in x_labels), x_labels
     page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
-    from _a11y import unnamed_controls
+    from _a11y import low_contrast_text, unnamed_controls
     panel = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
     assert not unnamed_controls(panel), unnamed_controls(panel)
+    assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
     assert page.get_by_role("slider", name="epochs").count() == 1
     page.context.close()
 
