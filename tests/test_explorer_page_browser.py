@@ -329,6 +329,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert u[0] <= budget < u[1]
     page, requests, errors = _open(browser, page_file, f"?seed={seed}&budget_column=params_M&budget={budget!r}")
     assert page.evaluate("[window.naovizModel.budget_column, window.naovizModel.budget]") == ["params_M", budget]
+    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"params_M ≤ {budget!r}"
     within = params <= budget                                  # NaN is never within
     off = page.evaluate("Array.from(document.querySelector('.nx-root').__nx.budget.off())")
     np.testing.assert_array_equal(np.asarray(off, bool), ~within)

@@ -39,6 +39,7 @@ function budgetPart(root, atlas, hooks) {
     sl.disabled = inp.disabled = !B.col;
     if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
     if (B.budget != null) sl.value = String(B.budget);
+    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${B.col} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
   }
   // Apply a column and budget (already valid); ``write``: the change came from the page, tell the model.
