@@ -428,6 +428,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert not unnamed_controls(page.locator(".nx-root")), unnamed_controls(page.locator(".nx-root"))
     assert page.get_by_role("slider", name="step size η").count() == 1
     assert page.get_by_role("textbox", name="seed row").count() == 1
+    assert page.get_by_role("main").get_by_role("group", name="NAO explorer").count() == 1   # the page's landmark
     first = page.locator(".nx-nbrs a").first                           # a neighbour by Enter: its neighbours (and its
     row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
     first.focus()                                                      # the redrawn list, not at the page's top
