@@ -240,6 +240,7 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
         assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
     page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
     from _a11y import low_contrast_text, unnamed_controls                # a screen reader names every control
+    page.get_by_role("slider", name="budget").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="budget").count() == 1 and page.get_by_role("textbox", name="budget (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
@@ -276,6 +277,7 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
     from _a11y import low_contrast_text, unnamed_controls
     panel = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
+    page.get_by_role("slider", name="epochs").wait_for(timeout=5000)
     assert not unnamed_controls(panel), unnamed_controls(panel)
     assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
     assert page.get_by_role("slider", name="epochs").count() == 1
