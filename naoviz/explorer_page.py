@@ -49,8 +49,8 @@ def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"
         f"<title>{html.escape(title)}</title>"
         f"<style data-nx-keep>{body_css}\n{_script_safe(front_end_css())}</style></head><body>"
-        f"<h1>{html.escape(title)}: {html.escape(header.get('title') or header['space'])}</h1>"
-        "<div id=\"naoviz-explorer\"></div>\n"
+        f"<main><h1>{html.escape(title)}: {html.escape(header.get('title') or header['space'])}</h1>"   # a landmark
+        "<div id=\"naoviz-explorer\"></div></main>\n"
         f"<script type=\"application/json\" id=\"nx-header\" data-nx-keep>{_script_safe(json.dumps(header))}</script>\n"
         f"<script type=\"text/plain\" id=\"nx-data\" data-nx-keep>{base64.b64encode(blob).decode('ascii')}</script>\n"
         f"<script type=\"module\" id=\"nx-src\" data-nx-keep>{js}</script>\n</body></html>\n")

@@ -83,7 +83,7 @@ def test_the_page_draws_the_map_offline(browser, page_file, atlas):
                             " return n; })()")
     assert painted > 2000, painted
     assert page.locator(".nx-seedcell path").count() == 6 and page.locator(".nx-chart polyline").count() == 3
-    keys = page.locator(".nx-keys span")                                  # each chart key says what it plots
+    keys = page.locator(".nx-keys > span")                                # each chart key says what it plots
     assert keys.count() == 3 and "sigmoid" in keys.nth(0).get_attribute("title")
     assert all(keys.nth(k).get_attribute("title") for k in range(3))
     # the colour range is the 5th..99th percentile, so failed cells (~10 %) do not wash the rest into one colour;
@@ -329,6 +329,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert u[0] <= budget < u[1]
     page, requests, errors = _open(browser, page_file, f"?seed={seed}&budget_column=params_M&budget={budget!r}")
     assert page.evaluate("[window.naovizModel.budget_column, window.naovizModel.budget]") == ["params_M", budget]
+    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"params_M ≤ {budget!r}"
     within = params <= budget                                  # NaN is never within
     off = page.evaluate("Array.from(document.querySelector('.nx-root').__nx.budget.off())")
     np.testing.assert_array_equal(np.asarray(off, bool), ~within)
@@ -416,4 +417,106 @@ def test_a_jump_to_another_island_is_drawn_dashed_with_its_caption(browser, ship
     page.wait_for_function("document.querySelector('.nx-map').dataset.jumps === '0'", timeout=5000)
     assert not page.locator(".nx-jumpnote").is_visible()
     assert not errors, errors
+
+
+def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
+    """A teacher with only a keyboard and a student with a screen reader, on the page at 1024 px: Tab reaches
+    every control in reading order with a visible focus ring and reaches the η slider; its arrow keys move η
+    and the decoded cell, whose graph's description is the cell string; the live line says the prediction
+    once η rests (one announcement for a sweep, not one per step); the tour opens, steps and closes with
+    Enter and Escape; ▶ plays and Escape stops it; find + "select the matches" selects without a pointer.
+    Every control has a name, the images a text alternative, and text meets WCAG AA contrast."""
+    from _a11y import ax_nodes, low_contrast_text, unnamed_controls
+    seed, k = _moving_seed(atlas)
+    m = atlas.seed_index(seed)
+    page, _, errors = _open(browser, page_file, f"?seed={seed}&eta=0", width=1024)
+    order = []
+    for _ in range(30):                                                # Tab from the page's start to the slider
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("(() => { const e = document.activeElement, cs = getComputedStyle(e);"
+                                   " return [e.className, e.matches(':focus-visible') && cs.outlineStyle !== 'none'"
+                                   " && parseFloat(cs.outlineWidth) >= 1]; })()"))
+        if order[-1][0] == "nx-slider":
+            break
+    classes = [c for c, _ in order]
+    assert classes[:6] == ["nx-root", "nx-search", "nx-seed", "nx-view", "nx-color", "nx-tour-btn"], classes
+    assert classes[-2:] == ["nx-play", "nx-slider"], classes
+    assert all(ring for _, ring in order), order                       # the focus is always outlined
+    page.evaluate("window.__said = []; new MutationObserver(() => window.__said.push("
+                  "document.querySelector('.nx-live').textContent)).observe(document.querySelector('.nx-live'),"
+                  " {childList: true, characterData: true, subtree: true})")
+    for _ in range(k):
+        page.keyboard.press("ArrowRight")
+    label = atlas.labels[atlas.path_decoded[m, k]]
+    eta = f"{atlas.etas[k]:.2f}"
+    assert page.input_value(".nx-slider") == str(k) and page.inner_text(".nx-decoded") == label
+    assert page.get_attribute(".nx-slider", "aria-valuetext") == f"η = {eta}"
+    assert f"seed row {seed} (star)" in page.get_attribute(".nx-map", "aria-label")
+    assert f"at η = {eta}" in page.get_attribute(".nx-map", "aria-label")
+    page.wait_for_function(f"document.querySelector('.nx-live').textContent.startsWith('η {eta}: decoded row')",
+                           timeout=5000)
+    assert page.evaluate("window.__said.length") == 1                 # k steps, one announcement
+    live = page.inner_text(".nx-live")
+    true = atlas.columns[atlas.metric][atlas.path_decoded[m, k]]
+    assert f"row {atlas.path_decoded[m, k]}" in live and f"true {true:.2f}" in live, live
+    for key, want in (("End", len(atlas.etas) - 1), ("PageDown", len(atlas.etas) - 1 - max(1, round((len(atlas.etas) - 1) / 10))),
+                      ("Home", 0)):
+        page.keyboard.press(key)
+        assert _state(page)["eta"] == want, key
+    # Chromium's own accessibility tree: every image has a name and a description; the cell graphs' is the cell
+    nodes = ax_nodes(page)
+    imgs = {n["name"]: n["description"] for n in nodes if n["role"] == "image"}
+    seed_graph = next(d for n, d in imgs.items() if n.startswith("cell graph: seed"))
+    assert seed_graph.startswith(atlas.labels[seed]), imgs
+    assert any(n.startswith("map of ") and "find" in d for n, d in imgs.items()), imgs
+    assert any(n == "prediction along step size η" and d.startswith("η 0.00: decoded") for n, d in imgs.items()), imgs
+    assert all(n and d for n, d in imgs.items()), imgs
+    assert not unnamed_controls(page.locator(".nx-root")), unnamed_controls(page.locator(".nx-root"))
+    assert page.get_by_role("slider", name="step size η").count() == 1
+    assert page.get_by_role("textbox", name="seed row").count() == 1
+    assert page.get_by_role("main").get_by_role("group", name="NAO explorer").count() == 1   # the page's landmark
+    first = page.locator(".nx-nbrs a").first                           # a neighbour by Enter: its neighbours (and its
+    row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
+    first.focus()                                                      # the redrawn list, not at the page's top
+    page.keyboard.press("Enter")
+    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} ")
+    assert page.evaluate("document.activeElement.matches('.nx-nbrs a')")
+    # the tour with Enter and Escape; focus goes into the card and back to its button
+    page.locator(".nx-tour-btn").focus()
+    page.keyboard.press("Enter")
+    assert page.get_by_role("dialog", name=re.compile("tour: 1 · The map")).count() == 1
+    assert page.evaluate("document.activeElement.dataset.act") == "next"
+    page.keyboard.press("Enter")
+    assert page.get_attribute(".nx-tour", "data-stage") == "1"
+    page.keyboard.press("Escape")
+    assert page.locator(".nx-tour").count() == 0 and page.evaluate("document.activeElement.className") == "nx-tour-btn"
+    page.locator(".nx-play").focus()                                   # ▶ with Space; Escape stops it
+    page.keyboard.press("Space")
+    assert page.get_attribute(".nx-play", "aria-label") == "pause η"
+    page.keyboard.press("Escape")
+    assert page.get_attribute(".nx-play", "aria-label") == "play η"
+    # the map's selection without a pointer: find's matches, then "select the matches"
+    page.locator(".nx-search").focus()
+    page.keyboard.type("nor_conv_3x3~0 avg_pool")
+    page.wait_for_selector(".nx-select-hits", timeout=5000)
+    page.locator(".nx-select-hits").focus()
+    page.keyboard.press("Enter")
+    n = sum(all(t in lab for t in ("nor_conv_3x3~0", "avg_pool")) for lab in atlas.labels)
+    assert page.inner_text(".nx-sel").startswith(f"selection: {n} cells (find)")
+    page.locator(".nx-root").focus()
+    page.keyboard.press("Escape")                                      # clears it
+    assert page.locator(".nx-sel").inner_text() == ""
+    assert not low_contrast_text(page, ".nx-root"), low_contrast_text(page, ".nx-root")
+    page.locator(".nx-slider").focus()                                 # a new atlas (cold start) keeps the focus
+    page.evaluate("(() => { const m = document.querySelector('.nx-root').__nx.model;"
+                  " m.set('_atlas_data', new DataView(m.get('_atlas_data').buffer.slice(0))); })()")
+    page.wait_for_function("document.querySelector('.nx-root[data-ready]') && document.activeElement.matches('.nx-slider')"
+                           " && document.querySelector('.nx-root').contains(document.activeElement)", timeout=10_000)
+    # no keyboard trap: Tab leaves the explorer
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        if not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)"):
+            break
+    assert not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)")
+    assert not errors
     page.close()

@@ -157,16 +157,21 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
     page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('40 of 40')", timeout=10_000)
-    header = page.locator(".nq-table th", has_text="test_acc")
-    header.click()
-    header.click()                                                     # again: descending
+    header = page.locator(".nq-table th", has_text="test_acc").get_by_role("button", name="sort by test_acc")
+    header.focus()                                                     # from the keyboard: a header is a button
+    header.press("Enter")
+    page.locator(".nq-table th", has_text="test_acc").get_by_role("button").press("Enter")   # again: descending
     page.fill(".nq-filter", "seed=1 random")
     page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('20 of 40')", timeout=5000)
     rows = page.eval_on_selector_all(".nq-table tbody tr", "rs => rs.map(r => [...r.children].map(c => c.textContent))")
     reports = [float(r[5]) for r in rows]
     assert len(rows) == 20 and {r[1] for r in rows} == {"1"} and reports == sorted(reports, reverse=True)
     cell = rows[0][6]
-    page.click(".nq-table tbody tr:first-child")
+    page.locator(".nq-table tbody tr[tabindex='0']").focus()           # the rows are one Tab stop: Down, Up, Enter
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("ArrowUp")
+    assert page.evaluate("document.activeElement.matches('.nq-table tbody tr:first-child')")
+    page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('.nx-root').offsetParent !== null", timeout=20_000)
     page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('from the Search tab')",
                            timeout=10_000)
@@ -187,7 +192,32 @@ def test_link_state_round_trip_and_1024px(server, browser):
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
     page.screenshot(path=str(ART / "dashboard-1024.png"), full_page=True)
+    _keyboard_reaches_the_slider_and_every_control_is_named(page)
     page.context.close()
+
+
+def _keyboard_reaches_the_slider_and_every_control_is_named(page):
+    """In the dashboard, keyboard only: Tab from the page's start (the tab bar first) reaches the η slider, and
+    its arrow keys move η and the decoded cell; every control of the tab bar and explorer has a name."""
+    from _a11y import low_contrast_text, unnamed_controls
+    page.evaluate("document.activeElement.blur()")
+    page.mouse.click(2, 2)                                             # the page's start, nothing focused
+    tabs = []
+    for _ in range(40):
+        page.keyboard.press("Tab")
+        tabs.append(page.evaluate("document.activeElement.className"))
+        if tabs[-1] == "nx-slider":
+            break
+    assert tabs[-1] == "nx-slider" and "nx-root" in tabs and len(tabs) <= 20, tabs
+    eta = int(page.input_value(".nx-slider"))
+    page.keyboard.press("ArrowRight")
+    nx = "document.querySelector('.nx-root').__nx"
+    want = page.evaluate(f"(() => {{ const {{S, atlas}} = {nx}; return atlas.labels[atlas.A.path_decoded[S.m * atlas.E + S.eta]]; }})()")
+    assert int(page.input_value(".nx-slider")) == eta + 1 and page.inner_text(".nx-decoded") == want
+    shown = page.evaluate(f"String(+{nx}.atlas.A.etas[{eta + 1}].toFixed(4))")
+    page.wait_for_function(f"location.search.includes('eta={shown}')", timeout=5000)   # the link follows
+    assert not unnamed_controls(page.locator(".lm-TabBar").first) and not unnamed_controls(page.locator(".nx-root"))
+    assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")   # the tab bar's other tabs too
 
 
 def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
@@ -209,6 +239,12 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
                                f".includes({said!r})", timeout=10_000)
         assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
     page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
+    from _a11y import low_contrast_text, unnamed_controls                # a screen reader names every control
+    page.get_by_role("slider", name="budget").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
+    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
+    assert page.get_by_role("slider", name="budget").count() == 1 and page.get_by_role("textbox", name="budget (typed)").count() == 1
+    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").inner_text()   # said
     slider, box = (page.locator(sel).bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
     assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
@@ -239,6 +275,12 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     x_labels = chart.locator(".nl-axes text[text-anchor='middle']").evaluate_all("es => es.map(e => e.textContent)")
     assert len(x_labels) >= 2 and all(re.fullmatch(r"\d+", t) for t in x_labels), x_labels
     page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
+    from _a11y import low_contrast_text, unnamed_controls
+    panel = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
+    page.get_by_role("slider", name="epochs").wait_for(timeout=5000)
+    assert not unnamed_controls(panel), unnamed_controls(panel)
+    assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
+    assert page.get_by_role("slider", name="epochs").count() == 1
     page.context.close()
 
 

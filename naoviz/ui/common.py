@@ -21,6 +21,14 @@ def error_html(message: str) -> str:
     return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
 
 
+def status_line(value: str = "") -> W.HTML:
+    """A panel's message line (progress, results, refusals), marked ``naoviz-live``: naoviz's Voila template
+    makes it a polite live region, so a screen reader says each new line (a refused budget, "done ...")."""
+    line = W.HTML(value)
+    line.add_class("naoviz-live")
+    return line
+
+
 def whole_number(field: str, text, lo: int, hi: int, step: int = 1) -> int:
     """The whole number typed in a panel's box ``field``, or a ValueError of one line naming the field and the
     value as typed. A browser's number box drops what it cannot take (``2.5`` arrived as 25, ``1e3`` as 13,
@@ -71,7 +79,11 @@ class SliderBox:
             raise ValueError(f"{field}: {value!r} is out of range (expected {lo}..{hi})")
         self.field, self.lo, self.hi, self.step = field, lo, hi, step
         self.slider = W.IntSlider(value=value, min=lo, max=hi, step=step, description=field, readout=False)
-        self.box = W.Text(value=str(value), layout=W.Layout(width=width), continuous_update=False)
+        # the box's name for a screen reader ("budget (typed)"): a description whose label takes no width (naoviz's
+        # Voila template also drops its margin: .naoviz-named-box)
+        self.box = W.Text(value=str(value), description=f"{field} (typed)", style={"description_width": "0px"},
+                          layout=W.Layout(width=width), continuous_update=False)
+        self.box.add_class("naoviz-named-box")
         if css_class:
             self.box.add_class(css_class)
         self.slider.observe(lambda ch: setattr(self.box, "value", str(ch["new"])), names="value")

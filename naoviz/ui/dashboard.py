@@ -19,7 +19,7 @@ from typing import Optional
 import ipywidgets as W
 
 from naoviz.explorer_plan import ExplorerPlan
-from naoviz.ui.common import error_html
+from naoviz.ui.common import error_html, status_line
 
 log = logging.getLogger("naoviz.ui")
 
@@ -48,7 +48,7 @@ class Dashboard:
                             child_epochs=child_epochs)
         self.progress = W.IntProgress(value=0, min=0, max=1, layout=W.Layout(width="100%", max_width="420px",
                                                                              display="none"))
-        self.stage = W.HTML("<i>loading the benchmark table…</i>")
+        self.stage = status_line("<i>loading the benchmark table…</i>")
         self.body = W.VBox([self.stage, self.progress])
         self.widget = W.VBox([W.HTML(INTRO), self.body])
         self.widget.add_class("naoviz-dashboard")

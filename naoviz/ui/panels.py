@@ -11,7 +11,7 @@ from typing import Callable, Optional, Sequence
 
 import ipywidgets as W
 
-from naoviz.ui.common import SliderBox, error_html, in_thread, say_check
+from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 
@@ -54,7 +54,7 @@ class ChildPanel:
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="trained")
-        self.msg = W.HTML()
+        self.msg = status_line()
         self.next_cell = W.HTML()
         self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
                              f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")

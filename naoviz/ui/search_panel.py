@@ -17,7 +17,7 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, whole_number
+from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.viz.bands import searcher_bands
@@ -125,7 +125,7 @@ class SearchPanel:
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
-        self.msg = W.HTML()
+        self.msg = status_line()
         self.table = QueryTable(search_columns(metric, self.report), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order

@@ -29,6 +29,8 @@ async function render({ model, el }) {
 }
 
 async function mount(model, el, stale = () => false) {
+  // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
+  const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
@@ -168,8 +170,27 @@ async function mount(model, el, stale = () => false) {
       h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmt(series[0].values[S.eta])} · decoded: predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
+    $(".nx-slider").setAttribute("aria-valuetext", `η = ${fmt(A.etas[S.eta])}`);
     $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
+    const line = `η ${fmt(A.etas[S.eta])}: decoded${dr >= 0 ? ` row ${dr}` : " cell"}, predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
+      (ham != null ? `, ${ham} edge${ham === 1 ? "" : "s"} changed` : "");
+    describe(dr, line); announce(line);
     overlay();
+  }
+  // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
+  function describe(dr, line = "") {
+    const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
+    $(".nx-map").setAttribute("aria-label", `map of ${atlas.N} cells (${S.view}), coloured by ${S.color}; ${seedText} (star), ` +
+      `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
+    if (!line) return;
+    const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
+    d.textContent = `${line}; predicted at the moved point ${fmt(seriesFor()[0].values[S.eta])}`;
+  }
+  // The prediction line for a screen reader, said once η has rested 600 ms: a drag or ▶ says only where it stops.
+  let liveTimer = null;
+  function announce(text) {
+    clearTimeout(liveTimer);
+    liveTimer = setTimeout(() => { const el = $(".nx-live"); if (el.textContent !== text) el.textContent = text; }, 600);
   }
   // the seed row box: the atlas seed, or the row whose path came from the kernel ("" for a typed cell)
   const shownSeed = () => (S.offgrid ? (S.offgrid.row >= 0 ? String(S.offgrid.row) : "") : String(S.seed));
@@ -178,7 +199,8 @@ async function mount(model, el, stale = () => false) {
     drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
-    $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { style: `color:${x.color}`, title: SERIES_HINTS[k], text: `${x.dash ? "╌" : "—"} ${x.name}` })));
+    $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
+      h("span", { class: "nx-key-mark", style: `color:${x.color}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
     $(".nx-seed").value = shownSeed();
     Bg.path(); etaPanels();
   }
@@ -218,10 +240,17 @@ async function mount(model, el, stale = () => false) {
     const list = h("ol", {});
     for (let k = 0; k < K; k++) {
       const r = A.neighbours[row * K + k];
-      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, onclick: (ev) => { ev.preventDefault(); choose(r); } }),
+      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
         h("span", { text: ` d ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)}` }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     }
     $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
+  }
+  // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
+  // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.
+  function refocus(sel, i) {
+    if (root.contains(document.activeElement)) return;
+    const items = root.querySelectorAll(sel);
+    (items[Math.min(i, items.length - 1)] || root).focus();
   }
   // A cell without a path in this atlas shows its neighbours; with a model in the kernel it also gets a path from there.
   function choose(row) { pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
@@ -264,7 +293,9 @@ async function mount(model, el, stale = () => false) {
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
       S.hits = hits; note = `${hits.length} cell${hits.length === 1 ? "" : "s"} match ${q}`;
       $(".nx-hits").replaceChildren(h("b", { text: note }), ...hits.slice(0, 8).map((r) =>
-        h("div", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, onclick: (ev) => { ev.preventDefault(); choose(r); } }), h("code", { text: atlas.labels[r], title: atlas.labels[r] }))));
+        h("div", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); } }), h("code", { text: atlas.labels[r], title: atlas.labels[r] }))),
+        hits.length ? h("button", { type: "button", class: "nx-select-hits", text: "select the matches",   // the keyboard's box/lasso
+          title: "select every matching cell: its statistics, as a box or lasso selection gives", onclick: () => selectRows(hits, { kind: "find", view: "", pts: [] }) }) : null);
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
     rebuild(); model.set("search", text); model.save_changes();
@@ -320,21 +351,37 @@ async function mount(model, el, stale = () => false) {
     if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
     offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
   });
+  function stopPlay() {
+    clearInterval(S.play); S.play = null;
+    const b = $(".nx-play"); b.textContent = "▶"; b.setAttribute("aria-label", "play η");
+  }
   $(".nx-play").addEventListener("click", () => {
-    if (S.play) { clearInterval(S.play); S.play = null; $(".nx-play").textContent = "▶"; return; }
+    if (S.play) { stopPlay(); return; }
     if (S.eta >= E - 1) setEta(0);
-    $(".nx-play").textContent = "⏸";
-    S.play = setInterval(() => { if (S.eta >= E - 1) { clearInterval(S.play); S.play = null; $(".nx-play").textContent = "▶"; } else setEta(S.eta + 1); }, 250);
+    const b = $(".nx-play"); b.textContent = "⏸"; b.setAttribute("aria-label", "pause η");
+    S.play = setInterval(() => { if (S.eta >= E - 1) stopPlay(); else setEta(S.eta + 1); }, 250);
   });
+  const pageStep = Math.max(1, Math.round((E - 1) / 10));    // PageUp/PageDown: a tenth of the grid, as the slider
   root.addEventListener("keydown", (ev) => {
-    if (ev.target.matches("input, select, textarea")) return;
-    if (ev.key === "ArrowRight" || ev.key === "ArrowLeft") { ev.preventDefault(); setEta(S.eta + (ev.key === "ArrowRight" ? 1 : -1)); }
-    if (ev.key === "Home" || ev.key === "End") { ev.preventDefault(); setEta(ev.key === "Home" ? 0 : E - 1); }   // as a slider does
-    if (ev.key === "Escape") { if (S.drag) { S.drag = null; overlay(); } else if (S.selection.length) selectRows([]); }
+    if (ev.key === "Escape") {            // innermost first: the tour, ▶, a drag, the selection (from any control)
+      if (root.querySelector(".nx-tour")) { ev.preventDefault(); tourTo(-1); }
+      else if (S.play) stopPlay();
+      else if (S.drag) { S.drag = null; overlay(); }
+      else if (S.selection.length && !ev.target.matches("input, select, textarea")) selectRows([]);
+      return;
+    }
+    if (ev.target.matches("input, select, textarea")) return;   // the slider and boxes keep their own keys
+    const to = { ArrowRight: S.eta + 1, ArrowLeft: S.eta - 1, Home: 0, End: E - 1, PageUp: S.eta + pageStep, PageDown: S.eta - pageStep }[ev.key];
+    if (to !== undefined) { ev.preventDefault(); setEta(to); }
   });
   for (const b of root.querySelectorAll(".nx-tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
-  $(".nx-tour-btn").addEventListener("click", () => { model.set("tour_stage", 0); model.save_changes(); showTour(root, 0, tourTo); });
-  const tourTo = (s) => { model.set("tour_stage", s); model.save_changes(); showTour(root, s, tourTo); };
+  $(".nx-tour-btn").addEventListener("click", () => tourTo(0));
+  // From the page (button, Escape): focus follows, into the card's next button, or back to tour when it closes.
+  const tourTo = (s) => {
+    model.set("tour_stage", s); model.save_changes(); showTour(root, s, tourTo);
+    const next = root.querySelector(".nx-tour [data-act='next']");
+    (next || $(".nx-tour-btn")).focus();
+  };
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
   $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png" }); });
 
@@ -371,13 +418,14 @@ async function mount(model, el, stale = () => false) {
   function selectRows(rows, shape = null) {
     S.selection = rows; S.shape = rows.length ? shape : null; rebuild(); model.set("selection", rows); model.save_changes();
     const v = (truth || A.predicted), vals = rows.map((r) => v[r]).filter(Number.isFinite), p = rows.map((r) => A.predicted[r]);
+    if (S.m >= 0 || S.offgrid) describe(S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta]);
     if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
     const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
     let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
     $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
       h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
       h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); choose(best); } })),
-      h("button", { type: "button", text: "clear selection", onclick: () => selectRows([]) }));
+      h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); refocus(".nx-none", 0); } }));
   }
 
   // -- Python -> browser --------------------------------------------------------------------------------
@@ -415,9 +463,10 @@ async function mount(model, el, stale = () => false) {
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
+  if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
-  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); offs.forEach((off) => off()); };
+  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
 }
 
 const widget = { render };

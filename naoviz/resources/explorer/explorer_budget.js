@@ -39,6 +39,7 @@ function budgetPart(root, atlas, hooks) {
     sl.disabled = inp.disabled = !B.col;
     if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
     if (B.budget != null) sl.value = String(B.budget);
+    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${B.col} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
   }
   // Apply a column and budget (already valid); ``write``: the change came from the page, tell the model.
@@ -76,7 +77,10 @@ function budgetPart(root, atlas, hooks) {
     if (B.best >= 0) {
       const e = B.best, r = B.rows[e];
       kids.push(h("div", { class: "nx-bbest" }, h("b", { text: "best feasible on this path: " }),
-        h("a", { href: "#", text: `η = ${fmt(A.etas[e])}`, onclick: (ev) => { ev.preventDefault(); hooks.setEta(e); } }),
+        h("a", { href: "#", text: `η = ${fmt(A.etas[e])}`, onclick: (ev) => {
+          ev.preventDefault(); hooks.setEta(e);
+          if (!root.contains(document.activeElement)) $(".nx-bbest a")?.focus();   // the line was redrawn under the focus
+        } }),
         h("span", { text: ` · row ${r} · true ${fmt(truth ? truth[r] : NaN)}, predicted ${fmt(B.pred[e])} ${unit} · ${B.col} ${fmt(B.costs[e], 3)} ` }),
         h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));

@@ -6,7 +6,9 @@ const SVGNS = "http://www.w3.org/2000/svg";
 const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3"];
 const NB201_EDGES = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
 const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor_conv_3x3: "3×3", avg_pool_3x3: "pool" };
-const OP_COLOR = { none: "#9aa0a6", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
+// Each colour has >= 4.5:1 contrast on white (WCAG AA for text: every edge's label is drawn in it); "none" was
+// #9aa0a6 (2.6:1). An edge's op is never told by colour alone: its label names it, and "none" is also dashed.
+const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
 // -- payload: header + zlib blob (naoviz/atlas_payload.py) -> typed arrays ---------------------------
@@ -234,10 +236,15 @@ function parseNB201(label) {               // "|op~0|+|op~0|op~1|+|..." -> 6 op 
 }
 
 // The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``) bold.
+// For a screen reader the graph is an image named by its title whose description is the cell string (and the
+// edges that changed), the text every edge's coloured label also carries.
 function drawCell(svg, label, ref, title) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", "0 0 300 150");
   const ops = parseNB201(label), refOps = ref ? parseNB201(ref) : null;
+  svg.setAttribute("aria-label", `cell graph: ${title}`);
+  const moved = ops && refOps ? NB201_EDGES.map(([s, t], e) => (ops[e] !== refOps[e] ? `edge ${s}→${t} ${refOps[e]} → ${ops[e]}` : "")).filter(Boolean) : [];
+  svgEl("desc", {}, svg).textContent = `${label || "no cell"}${refOps ? (moved.length ? `; changed from the seed: ${moved.join(", ")}` : "; same as the seed") : ""}`;
   svgEl("text", { x: 150, y: 14, "text-anchor": "middle", class: "nx-svg-title" }, svg).textContent = title;
   if (!ops) {
     svgEl("text", { x: 150, y: 80, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = label || "—";

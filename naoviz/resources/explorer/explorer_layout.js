@@ -10,10 +10,22 @@ function h(tag, attrs = {}, ...kids) {
 }
 const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
 
+let templates = 0;   // ids unique across explorers on one page (aria-describedby)
+
+// The keyboard help a screen reader reads with the explorer (and the map): what the keys do, and where the
+// map's pointer-only parts (click, box, lasso) are done from the keyboard.
+const KEY_HELP = "Keys: Tab moves between the controls; on the explorer or the step size η slider, Left and Right arrows change η, " +
+  "Home and End go to its ends, PageUp and PageDown move it several steps; Escape closes the tour, stops ▶ and clears a selection.";
+const MAP_HELP = "Without a pointer: type a row number or a whole cell in find or seed row to make it the seed (its nearest cells are " +
+  "listed below the map as links); type ops or parts of a cell in find to highlight the matches, then press select the matches " +
+  "for the statistics a box or lasso selection gives.";
+
 function template() {
-  return h("div", { class: "nx-root", tabindex: "0" },
+  const id = `nx-${++templates}`;
+  return h("div", { class: "nx-root", tabindex: "0", role: "group", "aria-label": "NAO explorer", "aria-describedby": `${id}-keys` },
+    h("p", { class: "nx-sr", id: `${id}-keys`, text: KEY_HELP }), h("p", { class: "nx-sr", id: `${id}-map`, text: MAP_HELP }),
     h("div", { class: "nx-bar" },
-      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "cell, op or row", title: "an op or part of a cell (e.g. nor_conv_3x3~0 avg_pool), a row number, or a whole cell string", "aria-label": "search cells" })),
+      h("label", { class: "nx-find" }, h("span", { text: "find" }), h("input", { class: "nx-search", type: "search", placeholder: "cell, op or row", title: "an op or part of a cell (e.g. nor_conv_3x3~0 avg_pool), a row number, or a whole cell string", "aria-label": "find cells by row, ops or cell" })),
       h("label", {}, h("span", { text: "seed row" }), h("input", { class: "nx-seed", type: "text", inputmode: "numeric", size: "6", "aria-label": "seed row" })),
       h("label", {}, h("span", { text: "map" }), h("select", { class: "nx-view", "aria-label": "map" })),
       h("label", {}, h("span", { text: "colour" }), h("select", { class: "nx-color", "aria-label": "colour by" })),
@@ -26,25 +38,26 @@ function template() {
       h("label", {}, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "" }))),
     h("div", { class: "nx-main" },
       h("div", { class: "nx-left" },
-        h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", "aria-label": "map of all cells" }), h("div", { class: "nx-tip", hidden: "" }),
+        h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", role: "img", "aria-label": "map of all cells", "aria-describedby": `${id}-map` }), h("div", { class: "nx-tip", hidden: "" }),
           h("div", { class: "nx-mapfoot" }, h("div", { class: "nx-legend" }),
             h("div", { class: "nx-jumpnote", hidden: "", title: "where the path's point lands on another island between two η; it does not cross the sea" },
               h("span", { class: "nx-dash" }), h("span", { text: "jump to another island" })),
             h("div", { class: "nx-tools", role: "group", "aria-label": "selection tool" }, h("span", { text: "select" }),
-              h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it" }),
-              h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears)" })))),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it (keyboard: find, then select the matches)" }),
+              h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears; keyboard: find, then select the matches)" })))),
         h("div", { class: "nx-eta" },
       h("button", { class: "nx-play", type: "button", text: "▶", "aria-label": "play η" }),
       h("input", { class: "nx-slider", type: "range", min: "0", step: "1", "aria-label": "step size η" }),
-      h("label", {}, h("span", { text: "η" }), h("input", { class: "nx-eta-in", type: "text", inputmode: "decimal", size: "6", "aria-label": "η value" })),
+      h("label", {}, h("span", { text: "η" }), h("input", { class: "nx-eta-in", type: "text", inputmode: "decimal", size: "6", "aria-label": "step size η value" })),
       h("label", {}, h("span", { text: "steps" }), h("input", { class: "nx-steps", type: "text", inputmode: "numeric", size: "3", value: "1", "aria-label": "gradient steps" })))),
       h("div", { class: "nx-side" },
-        h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img" }), h("svg", { class: "nx-deccell", role: "img" })),
-        h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img" }), h("div", { class: "nx-keys" })),
-        h("div", { class: "nx-costbox", hidden: "" }, h("svg", { class: "nx-costchart", role: "img" })),
+        h("div", { class: "nx-cells" }, h("svg", { class: "nx-seedcell", role: "img", "aria-label": "seed cell" }), h("svg", { class: "nx-deccell", role: "img", "aria-label": "decoded cell" })),
+        h("div", { class: "nx-chartbox" }, h("svg", { class: "nx-chart", role: "img", "aria-label": "prediction along step size η" }), h("div", { class: "nx-keys" })),
+        h("div", { class: "nx-costbox", hidden: "" }, h("svg", { class: "nx-costchart", role: "img", "aria-label": "cost of the decoded cell along step size η" })),
         h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" })),
       h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" }))),
-    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }));
+    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
+    h("div", { class: "nx-live nx-sr", "aria-live": "polite", "aria-atomic": "true" }));   // the prediction line, once η settles
 }
 
 function urlMode(model) {

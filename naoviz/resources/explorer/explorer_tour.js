@@ -7,7 +7,7 @@ const TOUR = [
   { sel: ".nx-seedcell", title: "2 · Encode",
     text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
-    text: "Drag η (or press ▶, or the arrow keys; Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts. Each of its points sits on the island of the moved point's nearest cell in the embedding, so the path never crosses the sea: a hop to another island is drawn thin and dashed, a jump, not a way travelled." },
+    text: "Drag η (or press ▶, or the arrow keys; PageUp and PageDown move a tenth, Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts. Each of its points sits on the island of the moved point's nearest cell in the embedding, so the path never crosses the sea: a hop to another island is drawn thin and dashed, a jump, not a way travelled." },
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
   { sel: ".nx-chart", title: "5 · Predict",
@@ -18,23 +18,30 @@ const TOUR = [
     text: "After a click: the nearest cells in the embedding (cosine distance, true value). After a box or lasso drag: the selection's statistics (count, mean/min/max, the best cell)." },
 ];
 
+let tourCards = 0;   // ids unique across explorers on one page
+
 function showTour(root, stage, onStage) {
   root.querySelectorAll(".nx-hl").forEach((e) => e.classList.remove("nx-hl"));
   let pop = root.querySelector(".nx-tour");
   if (stage < 0 || stage >= TOUR.length) { if (pop) pop.remove(); return; }
   const st = TOUR[stage], target = root.querySelector(st.sel);
   if (target) { target.classList.add("nx-hl"); target.scrollIntoView?.({ block: "nearest" }); }
-  if (!pop) { pop = document.createElement("div"); pop.className = "nx-tour"; pop.setAttribute("role", "dialog"); root.appendChild(pop); }
+  if (!pop) {                               // a non-modal dialog: Tab leaves it freely, Escape closes it (explorer.js)
+    pop = document.createElement("div"); pop.className = "nx-tour"; pop.setAttribute("role", "dialog");
+    pop.id = `nx-tour-${++tourCards}`; root.appendChild(pop);
+  }
   pop.dataset.stage = String(stage);
   pop.dataset.target = st.sel;
   pop.innerHTML = "";
+  pop.setAttribute("aria-label", `tour: ${st.title} (stage ${stage + 1} of ${TOUR.length})`);
   const h = document.createElement("b"); h.textContent = st.title; pop.appendChild(h);
-  const p = document.createElement("p"); p.textContent = st.text; pop.appendChild(p);
+  const p = document.createElement("p"); p.textContent = st.text; p.id = `${pop.id}-text`; pop.appendChild(p);
+  pop.setAttribute("aria-describedby", p.id);
   const row = document.createElement("div"); row.className = "nx-row";
-  const btn = (label, to) => { const b = document.createElement("button"); b.textContent = label; b.onclick = () => onStage(to); row.appendChild(b); return b; };
-  btn("◂ back", stage - 1).disabled = stage === 0;
-  btn(stage === TOUR.length - 1 ? "done" : "next ▸", stage === TOUR.length - 1 ? -1 : stage + 1);
-  btn("close", -1);
+  const btn = (label, to, act) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; b.dataset.act = act; b.onclick = () => onStage(to); row.appendChild(b); return b; };
+  btn("◂ back", stage - 1, "back").disabled = stage === 0;
+  btn(stage === TOUR.length - 1 ? "done" : "next ▸", stage === TOUR.length - 1 ? -1 : stage + 1, "next");
+  btn("close", -1, "close").title = "close the tour (Escape)";
   pop.appendChild(row);
   if (target) {                            // place the card just below its element, inside the widget
     const r = target.getBoundingClientRect(), R = root.getBoundingClientRect();

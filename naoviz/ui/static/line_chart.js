@@ -113,6 +113,11 @@ function render({ model, el }) {
         if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: 2.5, fill: s.color, class: "nl-dot" }, svg);
       }
     }
+    // the text alternative (the image's description): each line's last value, as the legend and readout give it
+    node("desc", { text: series.map((s) => {
+      let i = s.y.length - 1; while (i >= 0 && !ok(s.y[i])) i--;
+      return i < 0 ? `${s.name}: no value` : `${s.name}: ${s.y[i].toFixed(3)} at ${model.get("x_title") || "x"} ${s.x[i]}`;
+    }).join("; ") }, svg);
     geom = { X, xr, pw, series, cursor: node("line", { y1: M.t, y2: M.t + ph, class: "nl-cursor" }, svg) };
   }
 

@@ -54,7 +54,10 @@ function render({ model, el }) {
     placeholder: "filter: decoder, nor_conv, NAO, report>=94, seed=2 …" });
   const count = h("span", { class: "nq-count" });
   const thead = h("thead"), tbody = h("tbody");
-  root.append(h("div", { class: "nq-bar" }, filter, count), h("div", { class: "nq-scroll" }, h("table", { class: "nq-table" }, thead, tbody)));
+  // Keyboard: a header is a button (Enter/Space sorts); the rows are one Tab stop (the picked or first row),
+  // Up/Down/Home/End move between them and Enter/Space opens the row's cell, as a click does.
+  const caption = h("caption", { class: "nq-sr", text: "Every query of the run. Sort with the column buttons; on a row, Up and Down move, Enter opens its cell in the explorer." });
+  root.append(h("div", { class: "nq-bar" }, filter, count), h("div", { class: "nq-scroll" }, h("table", { class: "nq-table" }, caption, thead, tbody)));
   el.appendChild(root);
 
   function header() {
@@ -62,7 +65,8 @@ function render({ model, el }) {
     thead.replaceChildren(h("tr", {}, ...cols.map((c) => {
       const on = sort === c.key ? " ▲" : sort === "-" + c.key ? " ▼" : "";
       return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}`, "aria-sort": on ? (on === " ▲" ? "ascending" : "descending") : "none",
-        onclick: () => { model.set("sort", sort === c.key ? "-" + c.key : c.key); model.save_changes(); draw(); } }, h("span", { text: c.label + on }));
+        onclick: () => { model.set("sort", sort === c.key ? "-" + c.key : c.key); model.save_changes(); draw(); } },
+        h("button", { type: "button", class: "nq-sort", "aria-label": `sort by ${c.label}` }, h("span", { text: c.label + on })));
     })));
   }
   function draw() {
@@ -72,20 +76,35 @@ function render({ model, el }) {
     const frag = document.createDocumentFragment();
     for (const i of idx.slice(0, limit)) {
       const r = rows[i];
-      frag.appendChild(h("tr", { "data-i": String(i), title: "open this cell in the explorer" }, ...r.map((v, j) => h("td", {
+      frag.appendChild(h("tr", { "data-i": String(i), tabindex: "-1", title: "open this cell in the explorer (Enter)" }, ...r.map((v, j) => h("td", {
         class: cols[j].numeric ? "nq-num" : cols[j].key === "cell" ? "nq-cell" : "",
         text: typeof v === "number" ? (Number.isFinite(v) ? (digits[j] ? v.toFixed(digits[j]) : String(v)) : "–") : String(v) }))));
     }
     tbody.replaceChildren(frag);
+    const stop = tbody.querySelector("tr.nq-picked") || tbody.firstElementChild;
+    if (stop) stop.tabIndex = 0;
     count.textContent = idx.length > limit ? `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries (first ${limit} shown)`
       : `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries`;
     root.dataset.shown = String(Math.min(idx.length, limit));
   }
-  tbody.addEventListener("click", (ev) => {
-    const tr = ev.target.closest("tr[data-i]"); if (!tr) return;
+  function focusRow(tr) {                  // the one row Tab reaches
+    for (const t of tbody.querySelectorAll("tr[tabindex='0']")) t.tabIndex = -1;
+    tr.tabIndex = 0; tr.focus();
+  }
+  function open(tr) {
     tbody.querySelectorAll("tr.nq-picked").forEach((t) => t.classList.remove("nq-picked"));
     tr.classList.add("nq-picked");
     model.send({ type: "open", index: Number(tr.dataset.i) });
+  }
+  tbody.addEventListener("click", (ev) => {
+    const tr = ev.target.closest("tr[data-i]"); if (!tr) return;
+    focusRow(tr); open(tr);
+  });
+  tbody.addEventListener("keydown", (ev) => {
+    const tr = ev.target.closest("tr[data-i]"); if (!tr) return;
+    const to = { ArrowDown: tr.nextElementSibling, ArrowUp: tr.previousElementSibling, Home: tbody.firstElementChild, End: tbody.lastElementChild }[ev.key];
+    if (to !== undefined) { ev.preventDefault(); if (to) focusRow(to); }
+    else if (ev.key === "Enter" || ev.key === " ") { ev.preventDefault(); open(tr); }
   });
   let timer = null;
   filter.addEventListener("input", () => { clearTimeout(timer); timer = setTimeout(() => { model.set("filter", filter.value); model.save_changes(); draw(); }, 120); });
