@@ -1,15 +1,20 @@
-"""The explorer's constrained step against its filtered path (issue 14), on the digits table's shipped model.
+"""The explorer's path under a budget against its filtered path (issue 14), on the digits table's shipped model
+(or ``--table nb201``).
 
 Cost heads are fitted on the model's frozen embeddings (``naoviz.nao.cost_heads``). Per budget (``--column``
 at the ``--percentiles`` of the table), over ``--seeds`` random seed cells (not the 40 the step was tuned on)
-x the atlas's eta grid, for the constrained step (``CostNAO.path_grid`` under ``budget`` with the explorer's
-step settings ``cost_heads.STEP``; also with CostNAO's defaults lam0 1, rho 20) and the unconstrained path
-(``NAO.path_grid``, what the atlas holds): the share of decoded cells within budget (true table cost; and by
-the heads' prediction), the share of paths with a feasible decoded cell, per path the best feasible decoded
-cell's predicted (and true) accuracy, and that pair over the paths with a feasible cell both ways. First the
-heads' quality: Kendall tau and mean relative error on held-out cells (heads fitted on the other 80 %).
+x the atlas's eta grid, four ways: the explorer's path (``cost_heads.budget_grid``: the plain step's decode
+where the heads put it within budget, else the constrained step's), the constrained step alone
+(``CostNAO.path_grid`` under ``budget``, step settings ``cost_heads.STEP``), the same with CostNAO's defaults
+(lam0 1, rho 20), and the unconstrained path (``NAO.path_grid``, what the atlas holds). Printed: the share of
+decoded cells within budget (true table cost; and by the heads), the share of paths with a feasible decoded
+cell, per path the best feasible decoded cell's predicted (and true) accuracy, and that pair against the
+unconstrained path's over the paths feasible both ways. First the heads' quality: Kendall tau and mean
+relative error on held-out cells (heads fitted on the other 80 %).
 
-    OMP_NUM_THREADS=1 nice -n 19 python bench/explorer_constrained.py --seeds 500 --json
+    OMP_NUM_THREADS=1 nice -n 19 python bench/explorer_constrained.py --seeds 500 [--json]
+    OMP_NUM_THREADS=1 nice -n 19 python bench/explorer_constrained.py --seeds 500 --table nb201 \
+        --quality-columns cifar10_params_M,cifar10_flops_M,latency_pixel3,train_time_s
 """
 from __future__ import annotations
 
@@ -24,7 +29,11 @@ import numpy as np
 def main(argv=None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--seeds", type=int, default=500)
-    ap.add_argument("--column", default="params_M")
+    ap.add_argument("--table", default="nb201-digits", help="nb201-digits (shipped model) or nb201 (model trained "
+                    "once and cached: minutes on a CPU)")
+    ap.add_argument("--column", default=None, help="default: params_M (digits), cifar10_params_M (nb201)")
+    ap.add_argument("--quality-columns", default=None, help="cost columns whose heads' quality is measured "
+                    "(default: --column and train_time_s)")
     ap.add_argument("--percentiles", default="25,50")
     ap.add_argument("--heads-seed", type=int, default=0)
     ap.add_argument("--json", action="store_true")
@@ -36,13 +45,14 @@ def main(argv=None) -> int:
     torch.set_num_threads(1)
     from naoviz.atlas_cache import cached_atlas
     from naoviz.nao.cache import ModelSpec, load_or_train
-    from naoviz.nao.cost_heads import cost_nao_from, head_quality
+    from naoviz.nao.cost_heads import budget_grid, cost_nao_from, head_quality
     from naoviz.tables import load_benchmark
 
-    bench, spec = load_benchmark("nb201-digits"), ModelSpec()
+    bench, spec = load_benchmark(args.table), ModelSpec()
+    args.column = args.column or ("params_M" if "params_M" in bench.metrics else "cifar10_params_M")
     nao = load_or_train(bench, spec)[0]
     atlas = cached_atlas(bench, spec)
-    etas = np.asarray(atlas.etas, dtype=float)
+    etas = np.asarray(atlas.etas if atlas is not None else np.arange(0, 10.01, 0.5), dtype=float)   # the atlas's grid
     archs = bench.archs()
     from naoviz.nao.cost_heads import STEP
     out = {"step": STEP, "table": bench.name, "cells": len(archs), "seeds": args.seeds, "etas": etas.tolist(),
@@ -51,7 +61,7 @@ def main(argv=None) -> int:
     # heads' quality on held-out cells (fit on a seeded 80 %), every cost column
     split = np.random.default_rng(args.heads_seed).permutation(len(archs))
     fit_i, held = split[: len(archs) * 4 // 5], split[len(archs) * 4 // 5:]
-    for col in ("params_M", "train_time_s"):
+    for col in (args.quality_columns or f"{args.column},train_time_s").split(","):
         v = bench.metric(col)
         t0 = time.process_time()
         m = cost_nao_from(nao, [col], [archs[i] for i in fit_i], {col: v[fit_i]}, seed=args.heads_seed)
@@ -83,14 +93,22 @@ def main(argv=None) -> int:
                 con_default = _decoded(nao, cost.path_grid(seeds, etas)[0])
             finally:
                 cost.lam0, cost.rho = saved
-        ways = {"constrained": con, "constrained_lam0_1_rho_20": con_default, "unconstrained": plain}
+        t0 = time.process_time()
+        explorer = budget_grid(cost, seeds, etas, {col: bound})
+        explorer_cpu = time.process_time() - t0
+        ways = {"explorer": explorer, "constrained": con, "constrained_lam0_1_rho_20": con_default, "unconstrained": plain}
         best = {w: _best(p, bench, cost, nao, spec.metric, col, bound) for w, p in ways.items()}
-        both = ~np.isnan(best["constrained"][0]) & ~np.isnan(best["unconstrained"][0])     # paths feasible both ways
-        paired = {w: {"pred": float(np.mean(best[w][0][both])), "true": float(np.nanmean(best[w][1][both]))}
-                  for w in ("constrained", "unconstrained")}
-        paired["paths"] = int(both.sum())
-        paired["constrained_true_at_least"] = float(np.mean(best["constrained"][1][both] >= best["unconstrained"][1][both]))
-        out["budgets"][f"p{pct:g}"] = {"bound": bound, "constrained_cpu_s": round(cpu, 2), "paired": paired,
+        paired = {}
+        for w in ("explorer", "constrained"):          # against the unconstrained path, on paths feasible both ways
+            both = ~np.isnan(best[w][0]) & ~np.isnan(best["unconstrained"][0])
+            paired[w] = {"paths": int(both.sum()), "pred": float(np.mean(best[w][0][both])),
+                         "true": float(np.nanmean(best[w][1][both])),
+                         "unconstrained_pred": float(np.mean(best["unconstrained"][0][both])),
+                         "unconstrained_true": float(np.nanmean(best["unconstrained"][1][both])),
+                         "true_at_least": float(np.mean(best[w][1][both] >= best["unconstrained"][1][both]))}
+        out["budgets"][f"p{pct:g}"] = {"bound": bound, "constrained_cpu_s": round(cpu, 2),
+                                      "explorer_cpu_s": round(explorer_cpu, 2), "paired": paired,
+                                      "explorer": _measure(explorer, bench, cost, nao, spec.metric, col, bound),
                                       "constrained": _measure(con, bench, cost, nao, spec.metric, col, bound),
                                       "constrained_lam0_1_rho_20": _measure(con_default, bench, cost, nao, spec.metric,
                                                                             col, bound),
@@ -146,15 +164,15 @@ def _print(out: dict) -> None:
               f"fit {q['fit_cpu_s']} s CPU on {q['fit_cells']} cells")
     for name, b in out["budgets"].items():
         print(f"{out['column']} {name} <= {b['bound']:.6g} ({out['seeds']} seeds x {len(out['etas'])} etas):")
-        for way in ("constrained", "constrained_lam0_1_rho_20", "unconstrained"):
+        for way in ("explorer", "constrained", "constrained_lam0_1_rho_20", "unconstrained"):
             r = b[way]
             print(f"  {way:26s} within {r['within_true']:.1%} (heads say {r['within_predicted']:.1%}), paths with a "
                   f"feasible cell {r['paths_with_feasible']:.1%}, best feasible pred {r['best_feasible_pred']:.3f} "
                   f"true {r['best_feasible_true']:.3f}, paths leaving the seed {r['paths_leaving_seed']:.1%}")
-        p = b["paired"]
-        print(f"  paired ({p['paths']} paths feasible both ways): best feasible pred {p['constrained']['pred']:.3f} vs "
-              f"{p['unconstrained']['pred']:.3f}, true {p['constrained']['true']:.3f} vs {p['unconstrained']['true']:.3f}; "
-              f"constrained's true >= unconstrained's on {p['constrained_true_at_least']:.1%}")
+        for way, p in b["paired"].items():
+            print(f"  paired {way} vs unconstrained ({p['paths']} paths feasible both ways): best feasible pred "
+                  f"{p['pred']:.3f} vs {p['unconstrained_pred']:.3f}, true {p['true']:.3f} vs {p['unconstrained_true']:.3f}; "
+                  f"true at least as good on {p['true_at_least']:.1%}")
 
 
 if __name__ == "__main__":

@@ -83,6 +83,27 @@ def test_a_cost_nao_is_not_a_plain_one(heads, digits):
         CostNAO.from_nao(heads, ["params_M"], bench.archs()[:5], {"params_M": [1.0] * 5})
 
 
+def test_budget_path_keeps_the_plain_decodes_within_budget_and_replaces_the_others(digits, heads):
+    from naoviz.nao.cost_heads import budget_grid, budget_path
+    bench, spec, _ = digits
+    bound = float(np.nanpercentile(bench.metric("params_M"), 25))
+    etas = np.arange(0, 10.01, 1.0)
+    seeds = [bench.archs()[i] for i in (17, 905, 3030)]
+    grid = budget_grid(heads, seeds, etas, {"params_M": bound})
+    for seed, row in zip(seeds, grid):
+        plain = heads.path(seed, etas)
+        con = heads.path(seed, etas, budget={"params_M": bound})
+        got = budget_path(heads, seed, etas, {"params_M": bound}, benchmark=bench, metric=spec.metric)
+        ok = heads.predict_costs(plain.decoded)["params_M"] <= bound
+        assert got.decoded == [p if k else c for p, c, k in zip(plain.decoded, con.decoded, ok)] == row
+        np.testing.assert_array_equal(got.constrained, ~ok)
+        np.testing.assert_allclose(got.predicted, np.where(ok, plain.predicted, con.predicted))
+        np.testing.assert_allclose(got.costs["params_M"]["decoded_predicted"],
+                                   heads.predict_costs(got.decoded)["params_M"], rtol=1e-6)
+        assert got.costs["params_M"]["budget"] == bound
+        np.testing.assert_array_equal(got.true, bench.metric(spec.metric, got.decoded))
+
+
 def test_the_handler_steps_under_the_budget_more_often_than_the_atlas_path(digits, heads):
     """The explorer's handler with a budget (params_M at the table's 25th percentile): its decoded cells are
     predicted within budget more often than the unconstrained path's, by the same heads (same seed)."""
@@ -103,6 +124,7 @@ def test_the_handler_steps_under_the_budget_more_often_than_the_atlas_path(digit
         np.testing.assert_allclose(reply["cost_predicted"], heads.predict_costs(reply["decoded"])["params_M"],
                                    rtol=1e-6)
         assert reply["rows"] == [w._row_of().get(c, -1) for c in reply["decoded"]]
+        assert len(reply["constrained_at"]) == len(atlas.etas)
         within_con += [c <= bound for c in reply["cost_predicted"]]
         plain = [atlas.labels[r] for r in atlas.path_decoded[m]]
         within_plain += (heads.predict_costs(plain)["params_M"] <= bound).tolist()

@@ -134,7 +134,7 @@ def handler(req):                    # a stand-in model: under a budget, the che
     n = len(req['etas'])
     dec = cheap[:n] if req.get('budget') else [req['cell']] * n
     return {'decoded': dec, 'pred_moved': [1.0] * n, 'pred_decoded': [1.0] * n, 'true': None, 'steps': 1,
-            **({'constrained': req['budget']} if req.get('budget') else {})}
+            **({'constrained': req['budget'], 'constrained_at': [True] * n} if req.get('budget') else {})}
 w = ExplorerWidget(atlas, handler=handler)
 w'''
 

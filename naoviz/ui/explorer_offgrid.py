@@ -4,9 +4,10 @@ the constrained step under a budget).
 ``nao_handler(loader)`` returns a handler for ``ExplorerWidget(atlas, handler=...)``. ``loader()`` gives
 ``(model, benchmark, metric)`` (``benchmark`` may be None); it runs on the first request only, so torch and
 the model load when a student first asks for off-grid work, not when the page opens. A request with
-``"budget": {"column", "bound"}`` is answered with the constrained step's path (``CostNAO.path(...,
-budget={column: bound})``), its cost heads fitted once per column on the benchmark's cells on first use
-(``naoviz.nao.cost_heads.cost_nao_from``: the plain model's weights, heads only; a few seconds on a CPU).
+``"budget": {"column", "bound"}`` is answered with the path under that budget (``naoviz.nao.cost_heads.
+budget_path``: per eta the gradient step's decode where the cost head puts it within budget, else the
+constrained step's, ``CostNAO.path(..., budget={column: bound})``), its cost heads fitted once per column on
+the benchmark's cells on first use (``cost_nao_from``: the plain model's weights, heads only; seconds on a CPU).
 """
 from __future__ import annotations
 
@@ -17,7 +18,8 @@ HEADS_SEED = 0       # the cost heads' seed: the same path for the same budget, 
 
 def nao_handler(loader: Callable[[], tuple]) -> Callable[[dict], dict]:
     """A handler that answers ``{"cell", "steps", "etas"[, "budget"]}`` with the fitted model's gradient path
-    (with a budget: the constrained step's path, and each decoded cell's predicted and true cost)."""
+    (with a budget: ``budget_path``'s, which etas took the constrained step, each decoded cell's predicted and
+    true cost)."""
     cache: dict = {}
 
     def handle(request: dict) -> dict:
@@ -38,11 +40,13 @@ def nao_handler(loader: Callable[[], tuple]) -> Callable[[dict], dict]:
             from naoviz.nao.cost_heads import cost_nao_from
             heads[column] = cost_nao_from(model, [column], bench.archs(), {column: bench.metric(column)},
                                           seed=HEADS_SEED)
+        from naoviz.nao.cost_heads import budget_path
         cost = heads[column]
-        res = cost.path(arch, request["etas"], steps=int(request["steps"]), benchmark=bench, metric=metric,
-                        budget={column: bound})
+        res = budget_path(cost, arch, request["etas"], {column: bound}, steps=int(request["steps"]),
+                          benchmark=bench, metric=metric)
         entry = res.costs[column]
         return {**_answer(cost, res), "constrained": {"column": column, "bound": bound},
+                "constrained_at": [bool(c) for c in res.constrained],
                 "cost_predicted": _floats(entry["decoded_predicted"]),
                 "cost_true": _floats(entry["true"]) if entry["true"] is not None else None}
 

@@ -269,7 +269,7 @@ async function mount(model, el, stale = () => false) {
   // the budget comes from the kernel (CostNAO); the filtered atlas path stays while it is on its way or if it fails.
   let conAsk = { kind: "" };
   function shownPath() {
-    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained };
+    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
     if (S.offgrid) return { kind: "typed" };
     if (!kernelPaths()) return { kind: "nokernel" };
     return conAsk.kind ? conAsk : { kind: "filtered" };

@@ -89,7 +89,7 @@ function budgetPart(root, atlas, hooks) {
 
   function pathNote() {                          // which path is shown: the constrained step's or the filtered one
     const sh = hooks.shown ? hooks.shown() : { kind: "nokernel" }, hollow = " Hollow points: decoded cells over the budget.";
-    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${sh.column} ≤ ${sh.bound} (CostNAO's Lagrangian in the kernel, its cost head fitted on this table).${hollow}`;
+    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${sh.column} ≤ ${sh.bound} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
     const filtered = "Shown: the gradient path filtered by the budget", bud = `${B.col} ≤ ${B.budget}`;
     if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
     if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;
