@@ -4,7 +4,7 @@ The widget's state IS its traitlets. ``_atlas_header`` + ``_atlas_data`` (one zl
 ``naoviz.atlas_payload``) sync once; slider, click, hover, search, colour and box/lasso selection run in the
 front end (``naoviz/resources/explorer/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
 traits back, so Python sees what the student sees. Custom messages carry what the atlas cannot answer (a
-typed cell that is not in it, several gradient steps): an optional ``handler`` answers them (see
+typed cell that is not in it, several gradient steps, a seed's path under a budget): an optional ``handler`` answers them (see
 ``naoviz.ui.explorer_offgrid``; torch is imported only when it runs); without one the page says it needs a
 model in the kernel. The same front end runs in the standalone page (``naoviz.explorer_page``).
 """

@@ -271,7 +271,7 @@ async function mount(model, el, stale = () => false) {
   function shownPath() {
     if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
     if (S.offgrid) return { kind: "typed" };
-    if (!kernelPaths()) return { kind: "nokernel" };
+    if (!kernelPaths()) return { kind: model.get("kernel") ? "nohandler" : "nokernel" };
     return conAsk.kind ? conAsk : { kind: "filtered" };
   }
   function constrain() {

@@ -12,7 +12,7 @@ const sig = (v) => +(+v).toPrecision(4);         // what the slider writes: 4 si
 // hooks: path() -> { rows (E) decoded rows (-1: not in the atlas), pred (E) predicted for them } or null;
 // repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text, err: a refused value), setEta(i);
 // constrain() (ask the kernel for the constrained step, when it can), shown() -> which path is drawn:
-// { kind: "constrained" | "asking" | "failed" | "nokernel" | "filtered", why }.
+// { kind: "constrained" | "asking" | "failed" | "nokernel" | "nohandler" | "typed" | "filtered", why }.
 function budgetPart(root, atlas, hooks) {
   const $ = (s) => root.querySelector(s), A = atlas.A, E = atlas.E, unit = atlas.h.metric;
   const cols = atlas.h.cost_columns || [], truth = A["column." + unit] || null;
@@ -94,6 +94,7 @@ function budgetPart(root, atlas, hooks) {
     if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
     if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;
     if (sh.kind === "nokernel") return `${filtered} (no kernel: the constrained step needs JupyterLab or the dashboard).${hollow} A search under it: naoviz search --constraint "${B.col}<=${B.budget}".`;
+    if (sh.kind === "nohandler") return `${filtered} (no model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader)) takes the constrained step).${hollow}`;
     return `${filtered}; the constrained step is for the atlas's seeds (a typed cell's kernel path is unconstrained).${hollow}`;
   }
 
