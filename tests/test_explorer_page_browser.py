@@ -357,7 +357,8 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert f"{int(within.sum())} of {len(params)} cells within params_M ≤ {budget!r}" in info
     assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"params_M {params[row]:.3f}" in info
     assert atlas.labels[row] in info
-    assert "unconstrained gradient path filtered by the budget" in info and "naoviz search --constraint" in info
+    assert ("Shown: the gradient path filtered by the budget (no kernel: the constrained step needs JupyterLab or the "
+            "dashboard)") in info and "naoviz search --constraint" in info
     page.fill(".nx-budget", f"{float(np.nanmin(params)) / 2:.6g}")          # below every cell: none feasible
     page.press(".nx-budget", "Enter")
     page.wait_for_function("document.querySelector('.nx-binfo').dataset.best === '-1'", timeout=5000)

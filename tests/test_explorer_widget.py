@@ -248,3 +248,29 @@ def test_exported_figures_carry_the_budget(widget, atlas):
     assert list(cost.marker.symbol) == ["circle" if c <= widget.budget else "circle-open" for c in cost.y]
     widget.budget_column = ""
     assert not any(t.name.startswith("over budget") for t in widget.figures()["map"].data)
+
+
+def test_an_off_grid_budget_reaches_the_handler_checked(atlas):
+    """The page's constrained-step ask: ``budget`` {column, bound} is checked against the atlas's cost columns
+    before the handler sees it; without a budget the handler gets none."""
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    seen = []
+
+    def handler(request):          # answers from the table: the cheapest cell at every eta
+        seen.append(request)
+        return {"decoded": [atlas.labels[0]] * len(request["etas"]), "pred_moved": [1.0] * len(request["etas"]),
+                "pred_decoded": [1.0] * len(request["etas"]), "true": None, "steps": 1}
+
+    w = ExplorerWidget(atlas, handler=handler)
+    assert w.constrained_path() is None                   # no budget set
+    ok = w.answer_offgrid({"cell": atlas.labels[2], "steps": 1, "budget": {"column": "params_M", "bound": 0.03}})
+    assert ok["ok"] and seen[-1]["budget"] == {"column": "params_M", "bound": 0.03}
+    for bad, word in (({"column": "valid_acc", "bound": 1}, "budget_column"), ({"column": "params_M", "bound": "x"}, "bound"),
+                      ({"column": "params_M", "bound": float("nan")}, "bound"), ("params_M<=1", "budget")):
+        reply = w.answer_offgrid({"cell": atlas.labels[2], "steps": 1, "budget": bad})
+        assert not reply["ok"] and word in reply["message"], reply
+    assert len(seen) == 1
+    w.answer_offgrid({"cell": atlas.labels[2], "steps": 1})
+    assert "budget" not in seen[-1]
+    w.seed, w.budget_column, w.budget = int(atlas.seeds[4]), "params_M", 0.03
+    assert w.constrained_path()["ok"] and seen[-1]["cell"] == atlas.labels[int(atlas.seeds[4])]

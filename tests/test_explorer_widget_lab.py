@@ -119,3 +119,88 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
         browser.close()
     line = next(s for s in text.splitlines() if s.startswith("STATE "))
     assert line == f"STATE {int(atlas.seeds[0])} 3 {atlas.labels[atlas.path_decoded[0, 3]]}", line
+
+
+LIVE = ".jp-NotebookPanel:not(.lm-mod-hidden) "     # the open notebook (Lab may restore an earlier one, hidden)
+HANDLER = '''import sys; sys.path.insert(0, %r)
+import numpy as np
+from naoviz.atlas import Atlas
+from naoviz.ui.explorer_widget import ExplorerWidget
+atlas = Atlas.load('atlas')
+asks = []
+cheap = [atlas.labels[r] for r in np.argsort(atlas.columns['params_M'][:atlas.n_table], kind='stable')]
+def handler(req):                    # a stand-in model: under a budget, the cheapest cells (the UI is tested here)
+    asks.append(req)
+    n = len(req['etas'])
+    dec = cheap[:n] if req.get('budget') else [req['cell']] * n
+    return {'decoded': dec, 'pred_moved': [1.0] * n, 'pred_decoded': [1.0] * n, 'true': None, 'steps': 1,
+            **({'constrained': req['budget'], 'constrained_at': [True] * n} if req.get('budget') else {})}
+w = ExplorerWidget(atlas, handler=handler)
+w'''
+
+
+@pytest.mark.timeout(300)
+def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_value(lab):
+    """With a handler, choosing a budget column and releasing the budget slider each ask the kernel once (not per
+    drag pixel); the page then shows the kernel's path and says it is the constrained step (screenshot at 1024 px)."""
+    from playwright.sync_api import sync_playwright
+    nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
+                                                                           "language": "python"}},
+          "cells": [_cell(HANDLER % str(ROOT)),
+                    _cell("print('ASKS', sum(1 for a in asks if a.get('budget')), asks[-1]['budget']['bound'], w.budget)")]}
+    (lab["work"] / "constrained.ipynb").write_text(json.dumps(nb))
+    atlas = standin_atlas(n_seeds=200)
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 1100})
+        page.goto(lab["url"] + "lab/workspaces/constrained/tree/constrained.ipynb?reset", timeout=120_000)
+        page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+        page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')", timeout=120_000)
+        page.click(LIVE + ".jp-Notebook .jp-Cell >> nth=0")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        try:
+            page.wait_for_selector(LIVE + ".jp-OutputArea .nx-root[data-ready='1']", timeout=90_000)
+        except Exception:
+            ART.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ART / "explorer_constrained_failed.png"))
+            raise
+        page.evaluate("LIVE => { window.nxInputs = 0; document.querySelector(LIVE + '.nx-bslider')"
+                      ".addEventListener('input', () => window.nxInputs++); }", LIVE)
+        try:
+            page.select_option(LIVE + ".nx-bcol", "params_M", timeout=20_000)
+        except Exception:
+            ART.mkdir(parents=True, exist_ok=True)
+            page.screenshot(path=str(ART / "explorer_constrained_failed.png"))
+            raise
+        page.wait_for_function("LIVE => document.querySelector(LIVE + '.nx-bnote') && document.querySelector(LIVE + '.nx-bnote')"
+                               ".innerText.startsWith('Shown: the constrained step, budget params_M')", arg=LIVE, timeout=60_000)
+        cheap = [atlas.labels[r] for r in sorted(range(atlas.n_table), key=lambda r: atlas.columns["params_M"][r])]
+        assert page.inner_text(LIVE + ".nx-decoded") == cheap[0]                           # the kernel's path, at eta 0
+        box = page.locator(LIVE + ".nx-bslider").bounding_box()
+        y = box["y"] + box["height"] / 2
+        page.mouse.move(box["x"] + box["width"] * 0.5, y)
+        page.mouse.down()
+        for k in range(1, 11):                                                       # a drag: many input events
+            page.mouse.move(box["x"] + box["width"] * (0.5 + 0.03 * k), y)
+            time.sleep(0.05)
+        during = page.inner_text(LIVE + ".nx-bnote")
+        page.mouse.up()
+        want = page.evaluate("LIVE => document.querySelector(LIVE + '.nx-root').__nx.budget.state.budget", LIVE)
+        page.wait_for_function("([L, b]) => document.querySelector(L + '.nx-bnote').innerText.includes('params_M ≤ ' + b + ' (')",
+                               arg=[LIVE, want], timeout=60_000)
+        inputs = page.evaluate("window.nxInputs")
+        ART.mkdir(parents=True, exist_ok=True)
+        page.locator(LIVE + ".nx-bnote").scroll_into_view_if_needed()
+        page.screenshot(path=str(ART / "explorer_constrained_1024.png"))
+        time.sleep(1.0)                                                              # the throttled write-back
+        page.click(LIVE + ".jp-Notebook .jp-Cell >> nth=1")
+        page.keyboard.press("Escape")
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_function("document.body.innerText.includes('ASKS ')", timeout=60_000)
+        line = next(s for s in page.inner_text(LIVE + ".jp-Notebook").splitlines() if s.startswith("ASKS "))
+        browser.close()
+    _, n, bound, budget = line.split()
+    assert inputs >= 5 and int(n) == 2, (line, inputs)                       # the column, then the release
+    assert float(bound) == float(budget) == want
+    assert "constrained step" in during                           # the old answer stays shown while dragging

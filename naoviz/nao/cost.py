@@ -128,6 +128,13 @@ class CostNAO(NAO):
         self._judge = None           # the cost model ``within_budget`` asks while a budget holds (None: the heads)
         self._cost_targets = None
 
+    @classmethod
+    def from_nao(cls, nao: NAO, columns: Sequence[str], archs, costs: dict, seed: int = 0, **kwargs) -> "CostNAO":
+        """Cost heads for an already fitted plain ``nao`` without retraining it: its weights, plus heads fitted
+        on its frozen embeddings of ``archs`` (``naoviz.nao.cost_heads.cost_nao_from``)."""
+        from naoviz.nao.cost_heads import cost_nao_from
+        return cost_nao_from(nao, columns, archs, costs, seed=seed, **kwargs)
+
     def _module(self) -> CostEPD:
         return CostEPD(self.space, self.config, len(self.cost_columns))
 

@@ -4,7 +4,7 @@ The widget's state IS its traitlets. ``_atlas_header`` + ``_atlas_data`` (one zl
 ``naoviz.atlas_payload``) sync once; slider, click, hover, search, colour and box/lasso selection run in the
 front end (``naoviz/resources/explorer/explorer*.js``, shipped in the package, nothing from a CDN) and write the UI
 traits back, so Python sees what the student sees. Custom messages carry what the atlas cannot answer (a
-typed cell that is not in it, several gradient steps): an optional ``handler`` answers them (see
+typed cell that is not in it, several gradient steps, a seed's path under a budget): an optional ``handler`` answers them (see
 ``naoviz.ui.explorer_offgrid``; torch is imported only when it runs); without one the page says it needs a
 model in the kernel. The same front end runs in the standalone page (``naoviz.explorer_page``).
 """
@@ -161,7 +161,7 @@ class ExplorerWidget(anywidget.AnyWidget):
     def best_feasible(self) -> Optional[dict]:
         """The page's "best feasible on this path": the largest-eta decoded cell of ``seed``'s precomputed
         (unconstrained) path within the budget, with its true and predicted value and its cost; None when no
-        budget is set or no decoded cell is within it. A truly constrained step is ``naoviz search --constraint``."""
+        budget is set or no decoded cell is within it. The constrained step's path is ``constrained_path``."""
         if self.feasible_mask() is None or self.seed < 0:
             return None
         e = self.atlas.best_feasible(self.seed, self.budget_column, self.budget)
@@ -186,11 +186,14 @@ class ExplorerWidget(anywidget.AnyWidget):
 
     def figures(self, space=None) -> dict:
         """{"map", "prediction", "cells"}: what the widget shows now as plotly figures (for ``export`` or a
-        notebook read without a kernel), the budget's marks included; see ``naoviz.viz.atlas_figs``. Imports
-        plotly only when called."""
+        notebook read without a kernel), the budget's marks included; with a budget and a handler, the
+        constrained step's path as the page shows it (``constrained_path``); see ``naoviz.viz.atlas_figs``.
+        Imports plotly only when called."""
         from naoviz.viz.atlas_figs import atlas_figures
+        shown = self.constrained_path()
         return atlas_figures(self.atlas, seed=self.seed, eta_index=self.eta_index, view=self.view,
-                             color=self.color, space=space, budget_column=self.budget_column, budget=self.budget)
+                             color=self.color, space=space, budget_column=self.budget_column, budget=self.budget,
+                             constrained=shown if shown and shown.get("ok") else None)
 
     # -- URL state (?seed=..&eta=..&view=..&budget_column=..&budget=..), e.g. Voila's query string --------
     def apply_query(self, query: str) -> bool:
@@ -285,14 +288,40 @@ class ExplorerWidget(anywidget.AnyWidget):
         if self.handler is None:
             return {**reply, "ok": False, "message": "this needs a model in the kernel: "
                     "ExplorerWidget(atlas, handler=nao_handler(loader))"}
+        ask = {"cell": str(request.get("cell", "")), "steps": steps, "etas": [float(e) for e in self.atlas.etas]}
+        if request.get("budget") is not None:
+            try:
+                ask["budget"] = self._checked_budget(request["budget"])
+            except ValueError as exc:
+                return {**reply, "ok": False, "message": str(exc)[:300]}
         try:
-            out = self.handler({"cell": str(request.get("cell", "")), "steps": steps,
-                                "etas": [float(e) for e in self.atlas.etas]})
+            out = self.handler(ask)
         except (ValueError, KeyError) as exc:
             return {**reply, "ok": False, "message": str(exc)[:300]}
         rows = self._row_of()
         out["rows"] = [rows.get(c, -1) for c in out.get("decoded", [])]
         return {**reply, "ok": True, **out}
+
+    def _checked_budget(self, budget) -> dict:
+        """An off-grid request's ``{"column", "bound"}``: a cost column of this atlas and a finite number."""
+        if not isinstance(budget, dict):
+            raise ValueError(f"budget: expected {{'column': ..., 'bound': ...}}, got {budget!r}")
+        self._check_budget_column({"value": str(budget.get("column", ""))})
+        bound = budget.get("bound")
+        if not budget.get("column") or isinstance(bound, bool) or not isinstance(bound, (int, float)) \
+                or not math.isfinite(bound):
+            raise ValueError(f"budget: {budget!r} needs a cost column and a finite bound")
+        return {"column": str(budget["column"]), "bound": float(bound)}
+
+    def constrained_path(self) -> Optional[dict]:
+        """The constrained step's path for ``seed`` under the budget, as the page shows it with a kernel (the
+        handler's answer: decoded cells, ``rows``, predictions, ``cost_predicted``/``cost_true``, ``constrained``),
+        or None when no budget is set, there is no handler or no seed. A failed ask returns the reply with
+        ``ok`` False and its ``message``; the page then keeps the filtered atlas path."""
+        if self.handler is None or self.feasible_mask() is None or self.seed < 0:
+            return None
+        return self.answer_offgrid({"cell": self.atlas.labels[self.seed], "steps": 1,
+                                    "budget": {"column": self.budget_column, "bound": self.budget}})
 
     def _row_of(self) -> dict:
         if not hasattr(self, "_rows"):

@@ -114,9 +114,11 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
 
 
 def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color: str = "",
-                  space=None, budget_column: str = "", budget: Optional[float] = None) -> dict[str, go.Figure]:
+                  space=None, budget_column: str = "", budget: Optional[float] = None,
+                  constrained: Optional[dict] = None) -> dict[str, go.Figure]:
     """{"map", "prediction", "cells"}: the explorer's three pictures for this state, as plotly figures; with
-    ``budget_column`` (and ``budget``) the budget's marks too (:func:`add_budget`)."""
+    ``budget_column`` (and ``budget``) the budget's marks too (:func:`add_budget`); with ``constrained`` (the
+    kernel's answer, ``ExplorerWidget.constrained_path()``) the constrained step's path (:func:`add_constrained`)."""
     figs = {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index),
             "prediction": atlas_prediction(atlas, seed, eta_index),
             "cells": atlas_cells(atlas, seed, eta_index, space=space)}
@@ -124,4 +126,52 @@ def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color
         if budget_column not in atlas.columns:
             raise ValueError(f"budget_column: {budget_column!r} is not one of {', '.join(atlas.columns)}")
         add_budget(figs, atlas, seed=seed, view=view, column=budget_column, budget=budget)
+    if constrained is not None:
+        add_constrained(figs, atlas, constrained, seed=seed, eta_index=eta_index, view=view, space=space)
     return figs
+
+
+def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: int, view: str, space=None) -> dict:
+    """The constrained step's path (the kernel's answer: ``rows`` (E,) atlas rows of its decoded cells, -1 when
+    not in the atlas; ``pred_decoded``, ``true``, ``cost_true``, ``constrained`` {column, bound}) on the explorer's
+    figures, as the page shows it: on the map a dashed line through its decoded cells' points (the atlas's
+    unconstrained path stays, named so), on the prediction chart its predicted and true value and its cost
+    (right-hand axis, hollow over the budget), and the cells figure shows its decoded cell at ``eta_index``."""
+    con = answer["constrained"]
+    label = f"constrained step, budget {con['column']} <= {con['bound']:g}"
+    etas = np.asarray(atlas.etas, float)
+    rows = np.asarray(answer["rows"], dtype=int)
+    xy = np.asarray(atlas.maps[view], dtype=float)
+    at = rows >= 0
+    names = [answer["decoded"][e] for e in np.flatnonzero(at)]
+    figs["map"].add_trace(go.Scatter(name=label, x=xy[rows[at], 0], y=xy[rows[at], 1], mode="lines+markers",
+                                     line=dict(color="#202124", width=2, dash="dash"), text=names,
+                                     hovertemplate="%{text}<extra>constrained step</extra>",
+                                     marker=dict(size=7, color="#e8710a", symbol="diamond")))
+    figs["map"].update_layout(title=label)
+    pred = figs["prediction"]
+    pred.add_trace(go.Scatter(name="constrained: predicted for decoded cell", x=etas, y=_nan(len(etas), answer["pred_decoded"]),
+                              mode="lines+markers", line=dict(color="#a142f4", dash="dash")))
+    if answer.get("true") is not None:
+        pred.add_trace(go.Scatter(name="constrained: true value of decoded cell", x=etas, y=_nan(len(etas), answer["true"]),
+                                  mode="markers", marker=dict(color="#a142f4", size=8, symbol="x")))
+    if answer.get("cost_true") is not None:
+        cost = _nan(len(etas), answer["cost_true"])
+        pred.add_trace(go.Scatter(name=f"constrained: {con['column']} of decoded cell", x=etas, y=cost, yaxis="y2",
+                                  mode="lines+markers", line=dict(color="#a142f4", width=1.5),
+                                  marker=dict(size=7, symbol=np.where(cost <= con["bound"], "circle",
+                                                                      "circle-open").tolist())))
+        pred.update_layout(yaxis2=dict(title=con["column"], overlaying="y", side="right", showgrid=False),
+                           margin=dict(r=60))
+    pred.update_layout(title=label)
+    if space is None:
+        from naoviz.spaces import get_space
+        space = get_space(atlas.space)
+    figs["cells"] = cell_compare(space, atlas.labels[seed], answer["decoded"][int(eta_index)],
+                                 titles=("seed", f"{label}: decoded at η = {float(etas[int(eta_index)]):g}"))
+    return figs
+
+
+def _nan(n: int, values) -> np.ndarray:
+    """(n,) floats of a JSON list (None: NaN; a missing list: all NaN)."""
+    return np.asarray([np.nan if x is None else x for x in (values or [None] * n)], dtype=float)

@@ -49,6 +49,7 @@ async function mount(model, el, stale = () => false) {
   let moveMarker = () => {}, orderCache = {};
   const truth = A["column." + unit] || null;
   const Bg = budgetPart(root, atlas, { repaint: () => rebuild(), write: (f) => write(f), msg: (t, err) => msg(t, err), setEta: (i) => setEta(i),
+    constrain: () => constrain(), shown: () => shownPath(),
     path: () => (S.offgrid ? { rows: S.offgrid.rows, pred: S.offgrid.pred_decoded || [] } : S.m >= 0
       ? { rows: A.path_decoded.subarray(S.m * E, S.m * E + E), pred: A.path_pred_decoded.subarray(S.m * E, S.m * E + E) } : null) });
 
@@ -165,7 +166,7 @@ async function mount(model, el, stale = () => false) {
     const ham = so && dOps ? so.filter((o, i) => o !== dOps[i]).length : null;
     const series = seriesFor();
     $(".nx-info").replaceChildren(
-      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (path from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
+      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
       h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), h("code", { class: "nx-decoded", text: dl })),
       h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmt(series[0].values[S.eta])} · decoded: predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
@@ -223,8 +224,9 @@ async function mount(model, el, stale = () => false) {
       msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
       return false;
     }
-    S.seed = row; S.m = m; S.offgrid = null; seedPanels(); write({ seed: row });
+    S.seed = row; S.m = m; S.offgrid = null; conAsk = { kind: "" }; seedPanels(); write({ seed: row });
     if (why) msg(why);
+    constrain();                          // with a budget and a kernel: ask for this seed's constrained step
     return true;
   }
   function setEta(i) { S.eta = Math.max(0, Math.min(E - 1, i)); etaPanels(); write({ eta_index: S.eta }); }
@@ -302,19 +304,43 @@ async function mount(model, el, stale = () => false) {
     if (note || !q) msg(note, err);       // an emptied box clears the last search's line
   }
 
+  // -- the constrained step (issue 14): with a budget and a model in the kernel, the atlas seed's path under
+  // the budget comes from the kernel (CostNAO); the filtered atlas path stays while it is on its way or if it fails.
+  let conAsk = { kind: "" };
+  function shownPath() {
+    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
+    if (S.offgrid) return { kind: "typed" };
+    if (!kernelPaths()) return { kind: model.get("kernel") ? "nohandler" : "nokernel" };
+    return conAsk.kind ? conAsk : { kind: "filtered" };
+  }
+  function constrain() {
+    if (S.offgrid && !S.offgrid.constrained) return;      // a typed cell's (or several steps') kernel path stays
+    const b = Bg.state, want = Boolean(b.col && b.budget != null && kernelPaths() && S.seed >= 0 && atlas.seedIndex[S.seed] >= 0);
+    if (S.offgrid) { S.offgrid = null; S.m = atlas.seedIndex[S.seed]; conAsk = { kind: "" }; seedPanels(); }   // the atlas path meanwhile
+    if (!want) { if (conAsk.kind) { conAsk = { kind: "" }; Bg.info(); } return; }
+    conAsk = { kind: "asking" }; Bg.info();
+    offgridRequest(atlas.labels[S.seed], 1, S.seed, { column: b.col, bound: b.budget });
+  }
+
   // -- off-grid: ask the kernel ---------------------------------------------------------------------
   let pendingRow = -1, askedId = 0;
-  function offgridRequest(cell, steps = 1, row = -1) {
+  function offgridRequest(cell, steps = 1, row = -1, budget = null) {
     if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`, true); return; }
     if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))", true); return; }
     const id = askedId = ++offgridRequests; msg("asking the kernel…");
-    pendingRow = row; model.send({ type: "offgrid", id, cell, steps });
+    pendingRow = row; model.send(budget ? { type: "offgrid", id, cell, steps, budget } : { type: "offgrid", id, cell, steps });
     setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s", true); }, 60000);
   }
   on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") {
       if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
-      if (!m.ok) { msg(m.message, true); return; }
+      if (m.constrained) {                           // the constrained step: shown only for the seed and budget it was asked for
+        const b = Bg.state;
+        if (S.offgrid || pendingRow !== S.seed || m.constrained.column !== b.col || m.constrained.bound !== b.budget) return;
+        S.offgrid = { ...m, row: pendingRow }; S.m = -1; conAsk = { kind: "" }; seedPanels(); overlay();
+        msg(`row ${pendingRow}: the constrained step from the kernel, budget ${b.col} ≤ ${b.budget}`); return;
+      }
+      if (!m.ok) { if (conAsk.kind === "asking") { conAsk = { kind: "failed", why: m.message }; Bg.info(); } msg(m.message, true); return; }
       if (pendingRow >= 0 && hasPath(pendingRow)) { setSeed(pendingRow); return; }   // this atlas has its path now
       S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
       msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
@@ -436,7 +462,11 @@ async function mount(model, el, stale = () => false) {
   on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
   on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
   on("change:budget_column", budgetFromModel); on("change:budget", budgetFromModel);
-  function budgetFromModel() { const c = model.get("budget_column") || ""; if (!Bg.state.echo && Bg.valid(c)) Bg.set(c, c ? model.get("budget") ?? null : null); }
+  function budgetFromModel() {            // a budget set from Python (not an echo of the page's own, nor mid-drag: the hand wins)
+    const c = model.get("budget_column") || "", b = c ? model.get("budget") ?? null : null, B = Bg.state;
+    if (B.echo || B.dragging || !Bg.valid(c) || (c === B.col && b === B.budget)) return;
+    Bg.set(c, b); constrain();
+  }
   on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
   on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) show(t); });
   on("change:select_tool", () => { if (model.get("select_tool") !== S.tool) setTool(model.get("select_tool")); });
@@ -464,6 +494,7 @@ async function mount(model, el, stale = () => false) {
   const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
   ro.observe($(".nx-mapbox"));
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
+  constrain();                            // a budget from the model or the link: ask for the constrained step
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
   return () => { ro.disconnect(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };

@@ -1,19 +1,22 @@
 // naoviz explorer, part 4 of 5: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
 // cost_columns) and an upper bound grey out the cells over it on the map, mark which decoded cells of the path
 // are within it, chart the path's cost along η and name the path's best feasible cell. The atlas's paths are
-// the UNCONSTRAINED gradient paths, filtered here by the budget; a truly constrained step (CostNAO's
-// Lagrangian) is `naoviz search --constraint`. The page says so.
+// the UNCONSTRAINED gradient paths, filtered here by the budget. With a model in the kernel, a budget set
+// (slider released, value typed, column chosen) also asks the kernel for the constrained step's path (CostNAO's
+// Lagrangian, hooks.constrain); the filtered path stays until it comes. The page says which path is shown.
 
 const OFF_RGB = [228, 228, 228];                 // greyed: a cell over the budget (NaN values stay GREY, 200)
 const OFF = (255 << 24) | (OFF_RGB[2] << 16) | (OFF_RGB[1] << 8) | OFF_RGB[0];
 const sig = (v) => +(+v).toPrecision(4);         // what the slider writes: 4 significant digits
 
 // hooks: path() -> { rows (E) decoded rows (-1: not in the atlas), pred (E) predicted for them } or null;
-// repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text, err: a refused value), setEta(i).
+// repaint() (the map's base image), overlay(), write(fields) (to the model), msg(text, err: a refused value), setEta(i);
+// constrain() (ask the kernel for the constrained step, when it can), shown() -> which path is drawn:
+// { kind: "constrained" | "asking" | "failed" | "nokernel" | "nohandler" | "typed" | "filtered", why }.
 function budgetPart(root, atlas, hooks) {
   const $ = (s) => root.querySelector(s), A = atlas.A, E = atlas.E, unit = atlas.h.metric;
   const cols = atlas.h.cost_columns || [], truth = A["column." + unit] || null;
-  const B = { col: "", budget: null, eta: 0, off: null, nOk: 0, costs: null, ok: null, rows: null, pred: null, best: -1 };
+  const B = { col: "", budget: null, dragging: false, eta: 0, off: null, nOk: 0, costs: null, ok: null, rows: null, pred: null, best: -1 };
   let moveMarker = () => {};
   for (const c of ["", ...cols]) $(".nx-bcol").appendChild(h("option", { value: c, text: c || "off" }));
   if (!cols.length) $(".nx-bbar").hidden = true;
@@ -84,8 +87,19 @@ function budgetPart(root, atlas, hooks) {
         h("span", { text: ` · row ${r} · true ${fmt(truth ? truth[r] : NaN)}, predicted ${fmt(B.pred[e])} ${unit} · ${B.col} ${fmt(B.costs[e], 3)} ` }),
         h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));
-    kids.push(h("div", { class: "nx-bnote", text: `This is the unconstrained gradient path filtered by the budget (hollow points: over it). A truly constrained step (CostNAO's Lagrangian) is naoviz search --constraint "${B.col}<=${B.budget}".` }));
+    kids.push(h("div", { class: "nx-bnote", text: pathNote() }));
     el.replaceChildren(...kids);
+  }
+
+  function pathNote() {                          // which path is shown: the constrained step's or the filtered one
+    const sh = hooks.shown ? hooks.shown() : { kind: "nokernel" }, hollow = " Hollow points: decoded cells over the budget.";
+    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${sh.column} ≤ ${sh.bound} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
+    const filtered = "Shown: the gradient path filtered by the budget", bud = `${B.col} ≤ ${B.budget}`;
+    if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
+    if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;
+    if (sh.kind === "nokernel") return `${filtered} (no kernel: the constrained step needs JupyterLab or the dashboard).${hollow} A search under it: naoviz search --constraint "${B.col}<=${B.budget}".`;
+    if (sh.kind === "nohandler") return `${filtered} (no model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader)) takes the constrained step).${hollow}`;
+    return `${filtered}; the constrained step is for the atlas's seeds (a typed cell's kernel path is unconstrained).${hollow}`;
   }
 
   // -- drawing on the map's overlay -------------------------------------------------------------------
@@ -114,15 +128,20 @@ function budgetPart(root, atlas, hooks) {
     if (q.has("budget")) { const t = q.get("budget").trim(), v = Number(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
     return [col, budget];
   }
-  $(".nx-bcol").addEventListener("change", (ev) => { const c = ev.target.value; set(c, c ? (c === B.col ? B.budget : median(c)) : null, true); });
+  // The kernel is asked on a settled value only (column chosen, slider released, value typed), never per drag pixel.
+  const constrain = () => { if (hooks.constrain) hooks.constrain(); };
+  $(".nx-bcol").addEventListener("change", (ev) => { const c = ev.target.value; set(c, c ? (c === B.col ? B.budget : median(c)) : null, true); constrain(); });
   $(".nx-bslider").addEventListener("input", (ev) => set(B.col, sig(ev.target.value), true));
+  $(".nx-bslider").addEventListener("change", () => { B.dragging = false; constrain(); });
+  $(".nx-bslider").addEventListener("pointerdown", () => { B.dragging = true; });   // model echoes wait till release
+  for (const ev of ["pointerup", "pointercancel"]) root.addEventListener(ev, () => { B.dragging = false; });
   $(".nx-budget").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), v = Number(t);
-    if (t === "") { set(B.col, null, true); hooks.msg(""); return; }
+    if (t === "") { set(B.col, null, true); hooks.msg(""); constrain(); return; }
     if (!Number.isFinite(v)) { hooks.msg(`budget ${t} is not a number`, true); controls(); return; }
-    hooks.msg(""); set(B.col, v, true);
+    hooks.msg(""); set(B.col, v, true); constrain();
   });
-  return { state: B, valid, set, path, eta: (i) => { B.eta = i; moveMarker(i); }, off: () => B.off, drawPath, markBest, writeURL, readURL };
+  return { state: B, valid, set, path, info, eta: (i) => { B.eta = i; moveMarker(i); }, off: () => B.off, drawPath, markBest, writeURL, readURL };
 }
 
 // The path's cost along η (true table value of each decoded cell): filled points within the budget, hollow
