@@ -1,4 +1,4 @@
-// naoviz explorer, part 5 of 5: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 7 of 7: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -8,8 +8,6 @@ const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predict
 // range (NAO's design), so the moved point's prediction levels off near the best value it was trained on.
 const SERIES_HINTS = ["the predictor's value at e + η·∂f/∂e; it ends in a sigmoid over the training range, so it levels off near the best trained value",
   "the predictor's value for the decoded cell, re-encoded", "the benchmark table's value of the decoded cell"];
-
-let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier mount's answer never matches a later ask
 
 async function render({ model, el }) {
   // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
@@ -49,7 +47,7 @@ async function mount(model, el, stale = () => false) {
   let moveMarker = () => {}, orderCache = {};
   const truth = A["column." + unit] || null;
   const Bg = budgetPart(root, atlas, { repaint: () => rebuild(), write: (f) => write(f), msg: (t, err) => msg(t, err), setEta: (i) => setEta(i),
-    constrain: () => constrain(), shown: () => shownPath(),
+    constrain: () => ker.constrain(), shown: () => ker.shown(),
     path: () => (S.offgrid ? { rows: S.offgrid.rows, pred: S.offgrid.pred_decoded || [] } : S.m >= 0
       ? { rows: A.path_decoded.subarray(S.m * E, S.m * E + E), pred: A.path_pred_decoded.subarray(S.m * E, S.m * E + E) } : null) });
 
@@ -213,7 +211,9 @@ async function mount(model, el, stale = () => false) {
     if (!pending) pending = setTimeout(() => { pending = null; model.save_changes(); writeURL(); }, 120);
   }
   const hasPath = (row) => row >= 0 && row < atlas.N && (atlas.seedIndex[row] >= 0 || atlas.seedIndex[A.class_of[row]] >= 0);
-  const kernelPaths = () => Boolean(model.get("kernel") && model.get("has_handler"));
+  const ker = kernelPart(root, model, atlas, S, Bg, { msg: (t, err) => msg(t, err), seedPanels: () => seedPanels(), overlay: () => overlay(),
+    setSeed: (r) => setSeed(r), hasPath: (r) => hasPath(r) });
+  const kernelPaths = ker.paths, offgridRequest = ker.request, constrain = ker.constrain;
   function setSeed(row, why = "") {
     const m = atlas.seedIndex[row];
     if (m < 0) {
@@ -224,7 +224,7 @@ async function mount(model, el, stale = () => false) {
       msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
       return false;
     }
-    S.seed = row; S.m = m; S.offgrid = null; conAsk = { kind: "" }; seedPanels(); write({ seed: row });
+    S.seed = row; S.m = m; S.offgrid = null; ker.reset(); seedPanels(); write({ seed: row });
     if (why) msg(why);
     constrain();                          // with a budget and a kernel: ask for this seed's constrained step
     return true;
@@ -304,47 +304,9 @@ async function mount(model, el, stale = () => false) {
     if (note || !q) msg(note, err);       // an emptied box clears the last search's line
   }
 
-  // -- the constrained step (issue 14): with a budget and a model in the kernel, the atlas seed's path under
-  // the budget comes from the kernel (CostNAO); the filtered atlas path stays while it is on its way or if it fails.
-  let conAsk = { kind: "" };
-  function shownPath() {
-    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
-    if (S.offgrid) return { kind: "typed" };
-    if (!kernelPaths()) return { kind: model.get("kernel") ? "nohandler" : "nokernel" };
-    return conAsk.kind ? conAsk : { kind: "filtered" };
-  }
-  function constrain() {
-    if (S.offgrid && !S.offgrid.constrained) return;      // a typed cell's (or several steps') kernel path stays
-    const b = Bg.state, want = Boolean(b.col && b.budget != null && kernelPaths() && S.seed >= 0 && atlas.seedIndex[S.seed] >= 0);
-    if (S.offgrid) { S.offgrid = null; S.m = atlas.seedIndex[S.seed]; conAsk = { kind: "" }; seedPanels(); }   // the atlas path meanwhile
-    if (!want) { if (conAsk.kind) { conAsk = { kind: "" }; Bg.info(); } return; }
-    conAsk = { kind: "asking" }; Bg.info();
-    offgridRequest(atlas.labels[S.seed], 1, S.seed, { column: b.col, bound: b.budget });
-  }
-
-  // -- off-grid: ask the kernel ---------------------------------------------------------------------
-  let pendingRow = -1, askedId = 0;
-  function offgridRequest(cell, steps = 1, row = -1, budget = null) {
-    if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`, true); return; }
-    if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))", true); return; }
-    const id = askedId = ++offgridRequests; msg("asking the kernel…");
-    pendingRow = row; model.send(budget ? { type: "offgrid", id, cell, steps, budget } : { type: "offgrid", id, cell, steps });
-    setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s", true); }, 60000);
-  }
   on("msg:custom", (m, buffers) => {
-    if (m.type === "offgrid") {
-      if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
-      if (m.constrained) {                           // the constrained step: shown only for the seed and budget it was asked for
-        const b = Bg.state;
-        if (S.offgrid || pendingRow !== S.seed || m.constrained.column !== b.col || m.constrained.bound !== b.budget) return;
-        S.offgrid = { ...m, row: pendingRow }; S.m = -1; conAsk = { kind: "" }; seedPanels(); overlay();
-        msg(`row ${pendingRow}: the constrained step from the kernel, budget ${b.col} ≤ ${b.budget}`); return;
-      }
-      if (!m.ok) { if (conAsk.kind === "asking") { conAsk = { kind: "failed", why: m.message }; Bg.info(); } msg(m.message, true); return; }
-      if (pendingRow >= 0 && hasPath(pendingRow)) { setSeed(pendingRow); return; }   // this atlas has its path now
-      S.offgrid = { ...m, row: pendingRow }; S.m = -1; seedPanels(); overlay();
-      msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
-    } else if (m.type === "export_figures") {
+    if (m.type === "offgrid") ker.answer(m);
+    else if (m.type === "export_figures") {
       msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`, !m.ok);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
@@ -411,48 +373,8 @@ async function mount(model, el, stale = () => false) {
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
   $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png" }); });
 
-  const canvas = $(".nx-map"), at = (ev) => { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
-  canvas.addEventListener("pointermove", (ev) => {
-    const [x, y] = at(ev);
-    if (S.drag) {
-      const d = S.drag, L = d.lasso; d.x1 = x; d.y1 = y; d.moved = d.moved || Math.hypot(x - d.x0, y - d.y0) > 5;
-      if (L && Math.hypot(x - L[L.length - 2], y - L[L.length - 1]) >= 2) L.push(x, y);   // a vertex every 2 px
-      overlay(); return;
-    }
-    const r = scatter.nearest(x, y), tip = $(".nx-tip");
-    if (r !== S.hover) { S.hover = r; overlay(); }
-    if (r < 0) { tip.hidden = true; return; }
-    tip.hidden = false; const bc = Bg.state.col;
-    tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}${bc ? ` · ${bc} ${fmt(A["column." + bc][r], 3)}` : ""}\n${atlas.labels[r]}`;
-    tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
-  });
-  canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; overlay(); });
-  canvas.addEventListener("pointerdown", (ev) => {
-    if (ev.button > 0) return;
-    const [x, y] = at(ev); S.drag = { x0: x, y0: y, x1: x, y1: y, moved: false, lasso: S.tool === "lasso" ? [x, y] : null };
-    canvas.setPointerCapture?.(ev.pointerId);
-  });
-  canvas.addEventListener("pointercancel", () => { S.drag = null; overlay(); });
-  canvas.addEventListener("pointerup", (ev) => {
-    const d = S.drag; S.drag = null; if (!d) return;
-    const data = (pts) => pts.map((v, k) => (k % 2 ? scatter.fy(v) : scatter.fx(v)));   // kept in map coordinates
-    if (d.moved && d.lasso && d.lasso.length >= 6) { selectRows(scatter.inPolygon(d.lasso), { kind: "lasso", view: S.view, pts: data(d.lasso) }); return; }
-    if (d.moved && !d.lasso) { selectRows(scatter.inBox(d.x0, d.y0, d.x1, d.y1), { kind: "box", view: S.view, pts: data([d.x0, d.y0, d.x1, d.y0, d.x1, d.y1, d.x0, d.y1]) }); return; }
-    const r = scatter.nearest(d.x0, d.y0);
-    if (r >= 0) choose(r); else if (S.selection.length) selectRows([]); else overlay();   // a click on empty map clears
-  });
-  function selectRows(rows, shape = null) {
-    S.selection = rows; S.shape = rows.length ? shape : null; rebuild(); model.set("selection", rows); model.save_changes();
-    const v = (truth || A.predicted), vals = rows.map((r) => v[r]).filter(Number.isFinite), p = rows.map((r) => A.predicted[r]);
-    if (S.m >= 0 || S.offgrid) describe(S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta]);
-    if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
-    const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
-    let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
-    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
-      h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
-      h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); choose(best); } })),
-      h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); refocus(".nx-none", 0); } }));
-  }
+  const { selectRows } = mapPart(root, model, atlas, S, scatter, { overlay: () => overlay(), rebuild: () => rebuild(),
+    choose: (r) => choose(r), describe: (r) => describe(r), refocus: (sel, i) => refocus(sel, i), budgetColumn: () => Bg.state.col });
 
   // -- Python -> browser --------------------------------------------------------------------------------
   // The kernel checks every seed it sets against its own atlas, so a row this page has no path for is stale

@@ -1,0 +1,53 @@
+// naoviz explorer, part 5 of 7: the map's pointer work and the selection. Hover shows a cell's tip; a click
+// picks a seed; a drag selects by box or lasso (kept in map coordinates, so it survives a resize); the selection's
+// statistics are listed under the map. The keyboard's way to the same selection is find + "select the matches".
+
+// S: the widget's state; scatter: the map (explorer_draw.js); hooks: overlay(), rebuild(), choose(row),
+// describe(row) (the decoded panels' text), refocus(selector, i), budgetColumn() (the budget's column or "").
+function mapPart(root, model, atlas, S, scatter, hooks) {
+  const $ = (s) => root.querySelector(s), A = atlas.A, E = atlas.E, unit = atlas.h.metric, truth = A["column." + unit] || null;
+  const canvas = $(".nx-map"), at = (ev) => { const r = canvas.getBoundingClientRect(); return [ev.clientX - r.left, ev.clientY - r.top]; };
+  canvas.addEventListener("pointermove", (ev) => {
+    const [x, y] = at(ev);
+    if (S.drag) {
+      const d = S.drag, L = d.lasso; d.x1 = x; d.y1 = y; d.moved = d.moved || Math.hypot(x - d.x0, y - d.y0) > 5;
+      if (L && Math.hypot(x - L[L.length - 2], y - L[L.length - 1]) >= 2) L.push(x, y);   // a vertex every 2 px
+      hooks.overlay(); return;
+    }
+    const r = scatter.nearest(x, y), tip = $(".nx-tip");
+    if (r !== S.hover) { S.hover = r; hooks.overlay(); }
+    if (r < 0) { tip.hidden = true; return; }
+    tip.hidden = false; const bc = hooks.budgetColumn();
+    tip.textContent = `row ${r} · ${unit} ${fmt(truth ? truth[r] : NaN)} · predicted ${fmt(A.predicted[r])}${bc ? ` · ${bc} ${fmt(A["column." + bc][r], 3)}` : ""}\n${atlas.labels[r]}`;
+    tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
+  });
+  canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; hooks.overlay(); });
+  canvas.addEventListener("pointerdown", (ev) => {
+    if (ev.button > 0) return;
+    const [x, y] = at(ev); S.drag = { x0: x, y0: y, x1: x, y1: y, moved: false, lasso: S.tool === "lasso" ? [x, y] : null };
+    canvas.setPointerCapture?.(ev.pointerId);
+  });
+  canvas.addEventListener("pointercancel", () => { S.drag = null; hooks.overlay(); });
+  canvas.addEventListener("pointerup", (ev) => {
+    const d = S.drag; S.drag = null; if (!d) return;
+    const data = (pts) => pts.map((v, k) => (k % 2 ? scatter.fy(v) : scatter.fx(v)));   // kept in map coordinates
+    if (d.moved && d.lasso && d.lasso.length >= 6) { selectRows(scatter.inPolygon(d.lasso), { kind: "lasso", view: S.view, pts: data(d.lasso) }); return; }
+    if (d.moved && !d.lasso) { selectRows(scatter.inBox(d.x0, d.y0, d.x1, d.y1), { kind: "box", view: S.view, pts: data([d.x0, d.y0, d.x1, d.y0, d.x1, d.y1, d.x0, d.y1]) }); return; }
+    const r = scatter.nearest(d.x0, d.y0);
+    if (r >= 0) hooks.choose(r); else if (S.selection.length) selectRows([]); else hooks.overlay();   // a click on empty map clears
+  });
+  function selectRows(rows, shape = null) {
+    S.selection = rows; S.shape = rows.length ? shape : null; hooks.rebuild(); model.set("selection", rows); model.save_changes();
+    const v = (truth || A.predicted), vals = rows.map((r) => v[r]).filter(Number.isFinite), p = rows.map((r) => A.predicted[r]);
+    if (S.m >= 0 || S.offgrid) hooks.describe(S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta]);
+    if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
+    const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
+    let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
+    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
+      h("div", { text: `${unit}: mean ${fmt(mean(vals))}, min ${fmt(Math.min(...vals))}, max ${fmt(Math.max(...vals))} · predicted mean ${fmt(mean(p))}` }),
+      h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); hooks.choose(best); } })),
+      h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); hooks.refocus(".nx-none", 0); } }));
+  }
+
+  return { selectRows };
+}
