@@ -15,9 +15,11 @@ from _cli_process import ROOT, env
 from test_user_table import _bad_files, write_tables
 
 
-def naoviz(*args, cwd=None, timeout=300) -> subprocess.CompletedProcess:
+def naoviz(*args, cwd=None, timeout=300, cache=None) -> subprocess.CompletedProcess:
+    """``naoviz ARGS`` in a process; ``cache``: a NAOVIZ_CACHE of its own (what the test builds is new)."""
+    environ = {**env(), **({"NAOVIZ_CACHE": str(cache)} if cache else {})}
     return subprocess.run([sys.executable, "-m", "naoviz.cli", *map(str, args)], capture_output=True, text=True,
-                          env=env(), cwd=cwd or ROOT, timeout=timeout, stdin=subprocess.DEVNULL)
+                          env=environ, cwd=cwd or ROOT, timeout=timeout, stdin=subprocess.DEVNULL)
 
 
 @pytest.fixture(scope="module")
@@ -112,11 +114,12 @@ def test_data_show_and_the_dashboard_take_a_table_file(tables):
 def test_atlas_of_a_table_file_is_built_again_after_an_edit(tmp_path, digits):
     _, path = write_tables(tmp_path, digits, n=80, seed=1)
     atlas = ["atlas", "--table", path, "--maps", "pca", "--seeds", "none", "--json"]
-    first, cached = naoviz(*atlas), naoviz(*atlas)
+    cache = tmp_path / "cache"
+    first, cached = naoviz(*atlas, cache=cache), naoviz(*atlas, cache=cache)
     assert first.returncode == 0 and cached.returncode == 0, first.stderr[-1000:] + cached.stderr[-1000:]
     assert json.loads(first.stdout)["built"] and not json.loads(cached.stdout)["built"]
     frame = pd.read_csv(path)
     frame.loc[np.argmax(frame["params_M"].to_numpy()), "params_M"] *= 2          # a column the atlas shows
     frame.to_csv(path, index=False)
-    edited = naoviz(*atlas)
+    edited = naoviz(*atlas, cache=cache)
     assert edited.returncode == 0 and json.loads(edited.stdout)["built"], edited.stderr[-1000:]

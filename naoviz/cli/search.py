@@ -127,8 +127,9 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     pool = evaluator.pool
     if pool is not None and queries > len(pool):
         n = len(evaluator.space.classes)
-        raise ValueError(f"--queries: at most {len(pool)}, the classes {cut(space, 120)} has rows for ({len(pool)} of "
-                         f"the {n:,} in the space; the same naoviz build-table command with --archs all completes it), got {queries}")
+        from pathlib import Path
+        raise ValueError(f"--queries: at most {len(pool)}, the classes {cut(Path(space).name, 60)} has rows for (of "
+                         f"{n:,}; build-table with --archs all completes it), got {queries}")
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
         raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")

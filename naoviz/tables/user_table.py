@@ -51,6 +51,11 @@ def table_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem)[:60].strip("._") or "table"
 
 
+def _short(text: str, limit: int = 60) -> str:
+    """A path as an error names it: whole up to ``limit`` characters, else its tail (the file name stays)."""
+    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+
+
 def _line(i: int) -> str:
     return f"line {i + 2}"       # data row i (from 0) sits under the header line
 
@@ -60,7 +65,7 @@ def load_table_file(path: Union[str, Path]):
     from naoviz.spaces.nb201 import NB201Space
     from naoviz.tables.benchmark import Benchmark
     p = Path(path).expanduser()
-    where = cut(str(path), 200)
+    where = _short(str(path))
     if not p.exists():
         raise TableFileError(f"{where}: no such file (a table name is one of {', '.join(TABLE_NAMES)})")
     if p.is_dir():
@@ -79,8 +84,8 @@ def load_table_file(path: Union[str, Path]):
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
         raise TableFileError(f"{where}: not a readable CSV table ({cut(exc, 120)})") from None
     if "arch_str" not in frame.columns:
-        raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 120)}); "
-                             "a table has arch_str plus numeric metric columns, as naoviz build-table writes")
+        raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 60)}); "
+                             "build-table's format: arch_str + numeric columns")
     if not len(frame):
         raise TableFileError(f"{where}: no rows under the header")
     space = NB201Space()
@@ -121,8 +126,7 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
         what = "an empty or NaN value" if np.isnan(values.iloc[i]) else f"{values.iloc[i]}"
-        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {what}; every metric must be a "
-                             "finite number (drop the row, or rebuild it)")
+        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {what}, not a finite number")
     frame[col] = values.astype(float)
 
 
@@ -135,8 +139,7 @@ def _check_classes(space, frame: pd.DataFrame, where: str) -> None:
         if c in first:
             j = first[c]
             same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            raise TableFileError(f"{where}: lines {j + 2} and {pos + 2} hold {same} "
-                                 f"({frame['arch_str'].iloc[pos]}); keep one row per class")
+            raise TableFileError(f"{where}: lines {j + 2} and {pos + 2} hold {same}; keep one row per class")
         first[c] = pos
 
 
