@@ -106,6 +106,8 @@ def test_search_resumes_a_run_on_a_table_file(tables, tmp_path):
 def test_data_show_and_the_dashboard_take_a_table_file(tables):
     shown = naoviz("data", "show", "--table", tables[1])
     assert shown.returncode == 0 and "classes: 200 of 6,466 (partial" in shown.stdout, shown.stdout + shown.stderr
+    searched = naoviz("search", "--table", tables[1], "--algo", "rs", "--queries", "5", "--no-progress")
+    assert searched.returncode == 0 and "partial table: 200 of 6,466 classes" in searched.stdout, searched.stderr
     dry = naoviz("dashboard", "--table", tables[1], "--dry-run")
     assert dry.returncode == 0, dry.stderr
     assert f"NAOVIZ_DASHBOARD_TABLE={tables[1].resolve()}" in dry.stdout

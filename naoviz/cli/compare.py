@@ -10,7 +10,7 @@ from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, optio
                                writable_dir)
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
                                add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
-                               one_torch_thread, open_store, use_table)
+                               one_torch_thread, open_store, partial_text, use_table)
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
@@ -143,6 +143,8 @@ def run_compare(args) -> int:
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
                else f"no optimum: {scored}, not looked up")
     print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
+    if partial_text(evaluator):
+        print(partial_text(evaluator))
     print(format_table(summary))
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]

@@ -258,6 +258,9 @@ def run_search(args) -> int:
     name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
     print(f"{name} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
+    partial = partial_text(evaluator) if not args.resume else ""
+    if partial:
+        print(partial)
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
     if inc is None:
@@ -277,6 +280,15 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def partial_text(evaluator) -> str:
+    """One line when the table is partial (what a search on it was restricted to), else ""."""
+    pool = getattr(evaluator, "pool", None)
+    if not isinstance(pool, dict):
+        return ""
+    return (f"partial table: {len(pool):,} of {len(evaluator.space.classes):,} classes; only its classes were proposed "
+            "(decodes and mutations outside it skipped)")
 
 
 def _announce(run_id: str, args) -> None:
