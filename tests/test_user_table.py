@@ -176,3 +176,23 @@ def test_a_stored_run_on_a_table_file_rebuilds_its_evaluator(tables):
     assert described["benchmark"] == str(tables[1].resolve())
     again = evaluator_from_config(described)
     assert again.pool.keys() == evaluator.pool.keys()
+
+
+def test_snap_to_table_replaces_decodes_outside_a_partial_table_by_table_cells(tables):
+    """``snap_to_table``: a decode the partial table lacks becomes its nearest unevaluated row (a query from the
+    decoder, naming the decode it replaced); every query stays in the table; same seed, same run; off, the
+    same decodes are skipped. A non-bool value is refused."""
+    from naoviz.search.nao_search import NAOSearchConfig
+    evaluator = TableEvaluator(str(tables[1]))
+    runs = [start_search("nao", evaluator, 30, 0, progress=False, preset="fast", config={"snap_to_table": True})
+            for _ in range(2)]
+    plain = start_search("nao", evaluator, 30, 0, progress=False, preset="fast")
+    assert [r.arch for r in runs[0].history] == [r.arch for r in runs[1].history]
+    snapped = [r for r in runs[0].history if "snapped_from" in r.extra]
+    assert snapped and all(r.source == "decoder" for r in snapped)
+    assert all(r.canonical in evaluator.pool for r in runs[0].history)
+    assert all(evaluator.space.canonical(evaluator.space.parse(r.extra["snapped_from"])) not in evaluator.pool
+               for r in snapped)
+    assert runs[0].counts()["queries"]["decoder"] > plain.counts()["queries"]["decoder"]
+    with pytest.raises(ValueError, match="snap_to_table"):
+        NAOSearchConfig(snap_to_table=1)
