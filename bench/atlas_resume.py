@@ -72,11 +72,10 @@ def main() -> int:
     args = ap.parse_args()
     from naoviz.atlas import Atlas
     from naoviz.atlas_cache import atlas_name, partial_path
-    from naoviz.cli.atlas import TABLES
     from naoviz.nao.cache import ModelSpec, load_or_train
     from naoviz.paths import cache_dir
-    from naoviz.tables import load_benchmark
-    bench, spec = load_benchmark(TABLES[args.table]), ModelSpec(metric="valid_acc")
+    from naoviz.tables.user_table import open_table
+    bench, spec = open_table(args.table), ModelSpec(metric="valid_acc")
     load_or_train(bench, spec)
     base = cache_dir() / "atlases" / atlas_name(bench, spec)
     partial = partial_path(base)

@@ -110,6 +110,7 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["dashboard", "--port", "0", "--dry-run"], ["dashboard", "--port", "70000", "--dry-run"],
             ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
             ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
+    out += table_cases(tmp, afile)
     k = ["cache", "--clean", "stale", "--dry-run"]
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
             [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
@@ -117,6 +118,43 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["cache", "--older-than", "3"], ["cache", "--dry-run"], ["cache", "--dir", str(afile)],
             ["cache", "--dir", str(afile / "sub")], ["cache", "--dir", ""], ["cache", "--dir", big],
             ["cache", "--clean", "all", "--dir", str(afile)], ["cache", "--json=1"], ["cache", "extra"]]
+    return out
+
+
+def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
+    """``--table PATH`` (a CSV of your own) in every command that picks a table: files bad in one way each,
+    and options that do not fit a good two-row table."""
+    arch2 = "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|"
+    head = "arch_str,valid_acc,test_acc,train_time_s\n"
+    files = {"good": head + f"{ARCH},90.5,91,10\n{arch2},80,81,9\n",
+             "nan": head + f"{ARCH},nan,91,10\n{arch2},80,81,9\n",
+             "inf": head + f"{ARCH},90.5,inf,10\n",
+             "blank": head + f"{ARCH},,91,10\n",
+             "word": head + f"{ARCH},good,91,10\n",
+             "arch": head + f"{ARCH},90.5,91,10\n|conv~0|+|x~0|,80,81,9\n",
+             "dup": head + f"{ARCH},90.5,91,10\n{ARCH},80,81,9\n",
+             "noarch": "cell,valid_acc\nA,1\n", "header": head, "empty": "",
+             "index": "arch_index,arch_str,valid_acc\n3," + ARCH + ",90\n"}
+    paths = {}
+    for name, text in files.items():
+        paths[name] = tmp / f"{name}.csv"
+        paths[name].write_text(text)
+    paths["binary"] = tmp / "binary.csv"
+    paths["binary"].write_bytes(bytes(range(256)) * 8)
+    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths["binary"]), str(tmp / "missing.csv"),
+                                                          str(tmp), str(afile), ""]
+    good = str(paths["good"])
+    s = ["search", "--algo", "rs", "--no-progress", "--queries", "2"]
+    out = [[*s, "--table", b] for b in bad]
+    out += [[*s, "--table", good, "--metric", "cifar10_valid"], [*s, "--table", good, "--report", "x"],
+            ["search", "--algo", "rs", "--no-progress", "--table", good, "--queries", "3"],
+            [*s, "--table", good, "--space", "nb201"], [*s, "--table", good, "--evaluator", "train"],
+            [*s, "--table", good, "--constraint", "latency_pixel3<=5"]]
+    for command in (["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress"], ["atlas"],
+                    ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"],
+                    ["predictor", "--train-sizes", "1", "--seeds", "1"], ["data", "show"]):
+        out += [[*command, "--table", str(paths[k])] for k in ("nan", "arch", "dup", "noarch")]
+        out.append([*command, "--table", str(tmp)])
     return out
 
 

@@ -40,6 +40,8 @@ def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, map
               "seeds": seeds if isinstance(seeds, str) else [int(s) for s in seeds], "k": int(k),
               "maps": list(maps), "random_state": int(random_state), "umap": UMAP_PARAMS if "umap" in maps else None,
               "metric": metric, "columns": list(cols)}
+    if getattr(bench, "fingerprint", ""):        # a table file: its content, so an edited CSV builds anew (the
+        params["table"] = bench.fingerprint        # known tables stay out: the shipped digits atlas keeps its name)
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
     return f"{model_key(bench, spec)}-atlas-{digest}"
 

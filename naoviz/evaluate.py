@@ -21,9 +21,18 @@ _TABLES: dict[tuple[str, str], Any] = {}   # per-process cache: workers load a t
 def _load_table(name: str, directory: Optional[str]):
     """The benchmark ``name`` from ``directory`` (cached per process; Dask workers load their own copy). The
     key holds the data folder ``directory=None`` means at the time of the call, so a process that changes
-    ``NAOVIZ_DATA`` does not get the table of the folder it read first."""
+    ``NAOVIZ_DATA`` does not get the table of the folder it read first; a table file's key holds its path and a
+    hash of its bytes, so an edited CSV is read again."""
     from naoviz.paths import data_dir
-    key = (name, str(Path(directory).expanduser().resolve()) if directory else str(data_dir()))
+    from naoviz.tables.benchmark import BENCHMARKS
+    if name not in BENCHMARKS:                # a table file: keyed by path and content, so an edit reloads
+        from naoviz.tables.user_table import file_fingerprint
+        try:
+            key = (str(Path(name).expanduser().resolve()), file_fingerprint(Path(name).expanduser()))
+        except OSError:
+            key = (name, "missing")              # load_benchmark says what is wrong with it
+    else:
+        key = (name, str(Path(directory).expanduser().resolve()) if directory else str(data_dir()))
     if key not in _TABLES:
         from naoviz.tables import load_benchmark
         _TABLES[key] = load_benchmark(name, Path(directory) if directory else None)
@@ -115,8 +124,9 @@ class TableEvaluator(Evaluator):
         super().__init__()
         if isinstance(benchmark, str):
             self.benchmark_name, self._table = benchmark, None
-        else:
-            self.benchmark_name, self._table = benchmark.name, benchmark
+        else:               # a table file's run names the file (what --resume reloads), a known table its name
+            self.benchmark_name = benchmark.source if getattr(benchmark, "fingerprint", "") else benchmark.name
+            self._table = benchmark
         self.directory = str(directory) if directory else None
         table = self.table
         if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
@@ -158,6 +168,16 @@ class TableEvaluator(Evaluator):
         if self._table is None:
             self._table = _load_table(self.benchmark_name, self.directory)
         return self._table
+
+    @property
+    def pool(self) -> Optional[dict]:
+        """None when the table answers every class; for a partial table (a file with fewer rows than the
+        space's 6,466 classes) canonical id -> the arch of each class it has: what a search may propose
+        (``SearchContext`` draws, dedupes and caps the budget by it)."""
+        table = self.table
+        if table.complete:
+            return None
+        return {c: table.space.from_index(i) for c, i in table.class_rows().items()}
 
     def evaluate(self, arch: Arch) -> dict:
         if self.delay_s:

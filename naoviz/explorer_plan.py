@@ -27,6 +27,19 @@ def _positive(value, name: str) -> None:
         raise ValueError(f"{name}: expected a whole number >= 1, got {value!r}")
 
 
+def explorer_metric(bench, preferred: str = "valid_acc") -> str:
+    """The metric the explorer's model learns on ``bench``: ``preferred``, else the table's first accuracy
+    column; a table with neither (a file table of other columns) is a ValueError naming it."""
+    if preferred in bench.metrics:
+        return preferred
+    accs = [m for m in bench.metrics if "acc" in m]
+    if not accs:
+        where = bench.source or bench.name
+        raise ValueError(f"{where[-200:]} has no {preferred} (or other *acc*) column for the explorer's model; "
+                         f"columns: {', '.join(bench.metrics)[:120]}")
+    return accs[0]
+
+
 @dataclass(frozen=True)
 class ExplorerPlan:
     """The explorer's model and atlas: ``table`` (None: NB201 when installed, else the digits table),
@@ -81,7 +94,7 @@ class ExplorerPlan:
     def spec(self, bench):
         """The cached model's ModelSpec on ``bench``."""
         from naoviz.nao.cache import ModelSpec
-        metric = self.metric if self.metric in bench.metrics else next(m for m in bench.metrics if "acc" in m)
+        metric = explorer_metric(bench, self.metric)
         return ModelSpec(metric=metric, n_train=self.n_train, overrides={"epochs": self.epochs} if self.epochs else {})
 
     def full_options(self, bench) -> dict:

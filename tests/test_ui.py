@@ -131,6 +131,25 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     assert sp.curve.legend_title == "line: mean · band: min–max"
 
 
+def test_search_tab_on_a_partial_table_searches_its_rows(digits, tmp_path):
+    """A table of your own with 120 of the 6,466 classes: the budget slider stops at 120, every query is a row of
+    the table, and the compare line names the file with --table."""
+    from naoviz.tables.user_table import load_table_file
+    from naoviz.ui import SearchPanel
+    frame = digits.frame.reset_index().drop(columns="arch_index")
+    frame.iloc[np.random.default_rng(0).choice(len(frame), 120, replace=False)].to_csv(tmp_path / "own.csv", index=False)
+    own = load_table_file(tmp_path / "own.csv")
+    sp = SearchPanel(own, budget=300)
+    assert sp.budget.max == 120 and sp.budget.value == 120
+    sp.algos.value, sp.seeds.value = ("rs", "ls"), "1"
+    sp.budget.value = 20
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and len(sp.table.rows) == 40, sp.msg.value
+    space = own.space                       # a row's class: the cell itself or an isomorphic member
+    assert {space.canonical(space.parse(r[-1])) for r in sp.table.rows} <= set(own.class_rows())
+    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in sp.msg.value
+
+
 def test_search_tab_seed_boxes_refuse_what_is_not_a_seed_and_say_so(digits):
     """A browser's number box turned 2.5 into 25 and 1e3 into 13 (and ran seed 13): the boxes are text now, a
     value that is not a whole number in range is said at once, in one line naming the box and the value as

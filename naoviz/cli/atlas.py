@@ -5,9 +5,11 @@ import time
 
 import numpy as np
 
-from naoviz.cli.common import emit_json, int_in, nonempty, path_type, show, writable_file
+from naoviz.cli.common import (TABLE_METAVAR, emit_json, explorer_metric, int_in, nonempty, path_arg, path_type,
+                               resolve_table, show, writable_file)
 
-TABLES = {"digits": "nb201-digits", "nb201-digits": "nb201-digits", "nb201": "nb201"}   # nb201-digits: its name elsewhere
+TABLE_HELP = ("digits (shipped; also nb201-digits, its name in --space and dashboard --table), nb201 (NAOVIZ_DATA), "
+              "or the path of a CSV table of your own (naoviz build-table --out; docs/data.md)")
 
 
 def add_parser(sub) -> None:
@@ -17,7 +19,7 @@ def add_parser(sub) -> None:
                                    "class, predictions, the table's columns, nearest classes and the gradient path "
                                    "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
                                    "ships in the package.")
-    p.add_argument("--table", choices=sorted(TABLES), default="digits", help="digits (shipped; also nb201-digits, its name in --space and dashboard --table) or nb201 (NAOVIZ_DATA)")
+    p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits", help=TABLE_HELP)
     p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
                    help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")
@@ -85,10 +87,9 @@ def run(args) -> int:
         out = writable_file(args.out.with_suffix(".json"), "--out")
     from naoviz.atlas_cache import atlas_for
     from naoviz.nao.cache import ModelSpec
-    from naoviz.tables import load_benchmark
 
-    bench = load_benchmark(TABLES[args.table])
-    spec = ModelSpec(metric="valid_acc")          # the dashboard's model (Dashboard._spec)
+    bench = resolve_table(args.table)
+    spec = ModelSpec(metric=explorer_metric(bench))          # the dashboard's model (ExplorerPlan.spec)
     progress, bars = stage_bars()
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress,

@@ -190,3 +190,29 @@ def readable_dir(path, option: str) -> Path:
 def max_workers() -> int:
     """Upper bound of worker-count options: 4 per CPU core."""
     return 4 * (os.cpu_count() or 1)
+
+
+# -- tables: one resolver for every command that picks a table ------------------------------------------
+TABLE_METAVAR = "NAME|PATH"
+
+
+def resolve_table(value, option: str = "--table"):
+    """The :class:`~naoviz.tables.Benchmark` a ``--table`` value names: ``nb201``, ``nb201-digits`` /
+    ``digits``, or the path of a CSV table (``naoviz build-table``'s format); a bad file is a ``ValueError``
+    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work."""
+    from naoviz.tables.user_table import TableFileError, open_table
+    try:
+        return open_table(value)
+    except TableFileError as exc:
+        raise ValueError(f"{option}: {exc}") from None
+
+
+
+def explorer_metric(bench, option: str = "--table") -> str:
+    """The metric the explorer's model learns on ``bench`` (``naoviz.explorer_plan.explorer_metric``); a
+    table without one is a ``ValueError`` naming ``option``."""
+    from naoviz.explorer_plan import explorer_metric as metric_of
+    try:
+        return metric_of(bench)
+    except ValueError as exc:
+        raise ValueError(f"{option}: {exc}") from None

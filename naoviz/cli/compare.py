@@ -9,8 +9,8 @@ import sys
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, show,
                                writable_dir)
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
-                               budgets_text, check_cluster, checked_searcher, new_evaluator, one_torch_thread,
-                               open_store)
+                               add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
+                               one_torch_thread, open_store, partial_text, use_table)
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
@@ -20,7 +20,8 @@ MIN_BOOTSTRAP, MAX_BOOTSTRAP, DEFAULT_BOOTSTRAP = 100, 1_000_000, 10_000
 
 def add_parser(sub) -> None:
     c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
-    c.add_argument("--space", default="nb201", choices=SPACES, help="as naoviz search --space (default nb201)")
+    c.add_argument("--space", default=None, choices=SPACES, help="as naoviz search --space (default nb201)")
+    add_table_option(c)
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
                    help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset ("
                         + ", ".join(NAO_PRESETS) + ")")
@@ -91,6 +92,9 @@ def _check_against(args, algos) -> None:
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.search import compare, format_table, parse_algos
+    use_table(args)
+    if args.space is None:
+        args.space = "nb201"
     check_cluster(args.scheduler, args.local_cluster)
     try:
         algos = parse_algos(args.algos)
@@ -139,6 +143,8 @@ def run_compare(args) -> int:
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
                else f"no optimum: {scored}, not looked up")
     print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
+    if partial_text(evaluator):
+        print(partial_text(evaluator))
     print(format_table(summary))
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]

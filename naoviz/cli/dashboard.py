@@ -19,7 +19,8 @@ import threading
 from pathlib import Path
 from typing import Mapping, Optional
 
-from naoviz.cli.common import cut, int_in, path_type, readable_dir, writable_dir
+from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
+                               resolve_table, writable_dir)
 from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
@@ -37,10 +38,11 @@ def add_parser(sub) -> None:
     p.add_argument("--no-token", action="store_true",
                    help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
     p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
-    p.add_argument("--table", default=None, choices=["nb201", "nb201-digits", "digits"],
-                   help="which table the explorer opens (default: nb201 when its tables are installed, else "
-                        "the shipped digits table, whose model and map ship with naoviz; digits is "
-                        "nb201-digits, as in naoviz atlas / export-page --table)")
+    p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
+                   help="which table the explorer and the Search tab open: nb201, nb201-digits (or digits, as in "
+                        "naoviz atlas / export-page --table), or the path of a CSV table of your own (naoviz "
+                        "build-table --out; a partial one is searched within its rows). Default: nb201 when its "
+                        "tables are installed, else the shipped digits table, whose model and map ship with naoviz")
     p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
@@ -147,8 +149,13 @@ def run(args) -> int:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing
     env["NAOVIZ_EXPORT_DIR"] = str(args.exports.expanduser().resolve())
-    if args.table:
-        env["NAOVIZ_DASHBOARD_TABLE"] = "nb201-digits" if args.table == "digits" else args.table
+    from naoviz.tables.user_table import TABLE_NAMES
+    if args.table in TABLE_NAMES:
+        env["NAOVIZ_DASHBOARD_TABLE"] = TABLE_NAMES[args.table]
+    elif args.table is not None:        # a table file: checked whole now, and handed on by its absolute path
+        bench = resolve_table(args.table)
+        explorer_metric(bench)
+        env["NAOVIZ_DASHBOARD_TABLE"] = bench.source
     if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
         from naoviz.tables.benchmark import NB201_FILES, REQUIRED
         folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()

@@ -4,7 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import emit_json, nonempty, path_type, readable_dir, show, writable_dir
+from naoviz.cli.common import (TABLE_METAVAR, emit_json, nonempty, path_arg, path_type, readable_dir, resolve_table,
+                               show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
 
@@ -35,6 +36,9 @@ def add_parser(sub) -> None:
     s = data_sub.add_parser("show", help="row counts, best and mean of each metric, and where the data lives")
     s.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
+    s.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
+                   help="show this one table: nb201, nb201-digits, or the path of a CSV table of your own (checked "
+                        "whole: the line of the first bad row; how many of the space's classes it has)")
     s.set_defaults(func=run_show)
 
 
@@ -124,9 +128,31 @@ def format_summary(summary: dict) -> list[str]:
     return lines
 
 
+def table_summary(bench) -> dict:
+    """``Benchmark.summary`` plus the classes it answers: a partial table (fewer than the space's) is searched
+    within its rows."""
+    summary = bench.summary()
+    summary.update(classes=len(bench.class_rows()), space_classes=len(bench.space.classes), complete=bench.complete)
+    return summary
+
+
 def run_show(args) -> int:
     from naoviz.errors import DataMissingError
 
+    if args.table is not None:
+        if args.dir is not None:
+            raise ValueError(f"--dir: give either --dir or --table, not both (got --table {show(args.table)})")
+        bench = resolve_table(args.table)
+        summary = table_summary(bench)
+        if args.json:
+            emit_json({"benchmarks": {bench.name: summary}})
+            return 0
+        print("\n".join(format_summary(summary)))
+        how = ("complete" if summary["complete"] else
+               "partial: a search draws from these classes only; the same naoviz build-table command with "
+               "--archs all completes it")
+        print(f"  classes: {summary['classes']:,} of {summary['space_classes']:,} ({how})")
+        return 0
     if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
         raise ValueError(f"--dir: {args.dir} is a file, not a folder")
     payload, missing = collect(args.dir)

@@ -10,16 +10,16 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import cut, nonempty, path_type, writable_file
-
-TABLES = {"digits": "nb201-digits", "nb201-digits": "nb201-digits", "nb201": "nb201"}   # nb201-digits: its name elsewhere
+from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, nonempty, path_arg, path_type, resolve_table,
+                               writable_file)
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("export-page", help="write the explorer as one offline HTML page (course site, supplement)")
     p.add_argument("out", metavar="OUT.html", type=path_type, help="the HTML file to write")
-    p.add_argument("--table", choices=sorted(TABLES), default="digits",
-                   help="benchmark table whose cached atlas to export (default digits: shipped, offline)")
+    p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits",
+                   help="table whose cached atlas to export: digits (the default: shipped, offline), nb201, or the "
+                        "path of a CSV table of your own (naoviz build-table --out)")
     p.add_argument("--atlas", type=path_type, default=None,
                    help="a saved atlas (PATH.safetensors + PATH.json) instead of the table's cached one")
     p.add_argument("--title", type=nonempty("a non-empty title (at most 200 characters)", 200),
@@ -46,8 +46,8 @@ def _load_atlas(args):
     from naoviz.atlas_cache import atlas_for, cached_atlas
     from naoviz.cli.atlas import stage_bars
     from naoviz.nao.cache import ModelSpec, is_cached
-    from naoviz.tables import load_benchmark
-    bench, spec = load_benchmark(TABLES[args.table]), ModelSpec(metric="valid_acc")   # the dashboard's model
+    bench = resolve_table(args.table)
+    spec = ModelSpec(metric=explorer_metric(bench))                       # the dashboard's model
     atlas = cached_atlas(bench, spec)
     if atlas is not None:
         return atlas
@@ -63,6 +63,8 @@ def _load_atlas(args):
 
 def run(args) -> int:
     out = _check_out(args.out)                     # checked before any work
+    if args.atlas is not None and args.table != "digits":
+        raise ValueError(f"--atlas: give either --atlas or --table, not both (got --table {cut(args.table, 120)})")
     atlas = _load_atlas(args)
     from naoviz.explorer_page import write_page
     path = write_page(atlas, out, title=args.title)

@@ -4,7 +4,7 @@ from __future__ import annotations
 import platform
 import time
 
-from naoviz.cli.common import emit_json, int_in, json_value, nonempty, show
+from naoviz.cli.common import TABLE_METAVAR, emit_json, int_in, json_value, nonempty, path_arg, resolve_table, show
 
 HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
             ("baselines.grad_boosting.kendall_tau", "GBT tau"),
@@ -31,6 +31,9 @@ def add_parser(sub) -> None:
                                    "boosting on the same splits. Losses, times, sizes and latencies are learnt "
                                    "as lower-is-better; tau is prediction vs truth either way.")
     q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
+    q.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
+                   help="the table instead of NAS-Bench-201's: nb201-digits, or the path of a CSV table of your "
+                        "own (naoviz build-table --out); its rows are the cells trained on and measured")
     q.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
                    help="training target (default: cifar10-valid valid_acc)")
     q.add_argument("--train-sizes", default="100,1000", type=nonempty("a comma list of sizes", 1000),
@@ -92,7 +95,9 @@ def run_predictor(args) -> int:
         config = NAOConfig.preset(args.preset, **overrides)
     except ValueError as exc:
         raise ValueError(f"--set: {exc}") from None
-    bench = load_benchmark(args.space)
+    bench = resolve_table(args.table) if args.table is not None else load_benchmark(args.space)
+    if args.table is not None:
+        args.space = bench.source if bench.fingerprint else bench.name       # what the output names
     try:
         NAO(bench.space, config)              # tokenization and device (CUDA on a CPU-only build) fail here
     except (ValueError, NaovizError) as exc:

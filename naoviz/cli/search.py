@@ -5,8 +5,9 @@ from __future__ import annotations
 import json
 import sys
 
-from naoviz.cli.common import (MAX_SEED, cut, emit_json, float_in, int_in, json_value, max_workers, nonempty,
-                               option_error, path_arg, resume_command, show, workers_in, writable_file)
+from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in, json_value, max_workers,
+                               nonempty, option_error, path_arg, resolve_table, resume_command, show, workers_in,
+                               writable_file)
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -43,11 +44,39 @@ def add_cluster_options(p) -> None:
                    help="seconds of simulated work per table query (0..60)")
 
 
+TABLE_HELP = ("the NB201 space with this table: a name (nb201, nb201-digits) or the path of a CSV that naoviz "
+              "build-table wrote (arch_str + numeric columns); instead of --space. A partial table (fewer rows than "
+              "the 6,466 classes) is searched within its rows (docs/data.md)")
+
+
+def add_table_option(p) -> None:
+    """``--table NAME|PATH``, the same for ``search`` and ``compare``."""
+    p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR, help=TABLE_HELP)
+
+
+def use_table(args) -> None:
+    """``--table`` as the space the search runs on (``args.space``: the table's name or its file's absolute
+    path, what a run stores); with ``--space`` or a non-table evaluator it is an error. Call before the
+    defaults are filled in, so a given ``--space`` is told from a defaulted one."""
+    if args.table is None:
+        return
+    if args.space is not None:
+        raise ValueError(f"--table: give either --space or --table, not both (got --space {show(args.space)} "
+                         f"and --table {show(args.table)})")
+    if evaluator_kind(args) != "table":
+        raise ValueError(f"--table: cells are looked up in a table; drop --evaluator {args.evaluator} "
+                         "(it trains or scores cells itself)")
+    from naoviz.tables.user_table import table_id
+    args.space = table_id(args.table)
+
+
 def add_parser(sub) -> None:
     p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
     p.add_argument("--space", default="nb201", choices=SPACES,
                    help="nb201 (NAS-Bench-201 tables; trained cells with --evaluator train), nb201-digits "
-                        "(naoviz's digits table), naonet or naonet-ws (--evaluator train); default nb201")
+                        "(naoviz's digits table), naonet or naonet-ws (--evaluator train); default nb201; "
+                        "your own table: --table")
+    add_table_option(p)
     p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
@@ -83,14 +112,24 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     """The table evaluator; bad ``--metric``/``--report`` and a ``--queries`` above the space's distinct
     architectures are errors naming the option, before any search starts."""
     from naoviz.evaluate import TableEvaluator
-    if space not in TABLE_SPACES:
+    if space in TABLE_SPACES:
+        table = TABLE_SPACES[space]
+    elif space in SPACES:
         raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}, "
                          "or --evaluator train")
+    else:                                   # --table PATH (use_table): the file, checked whole before any work
+        table = resolve_table(space, "--table")
     try:
-        evaluator = TableEvaluator(TABLE_SPACES[space], metric=metric, report=report, delay_s=delay,
+        evaluator = TableEvaluator(table, metric=metric, report=report, delay_s=delay,
                                    constraints=constraints or (), objectives=objectives or ())
     except ValueError as exc:
         raise option_error(exc, "metric", "report", "constraint", "objectives") from None
+    pool = evaluator.pool
+    if pool is not None and queries > len(pool):
+        n = len(evaluator.space.classes)
+        from pathlib import Path
+        raise ValueError(f"--queries: at most {len(pool)}, the classes {cut(Path(space).name, 60)} has rows for (of "
+                         f"{n:,}; build-table with --archs all completes it), got {queries}")
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
         raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
@@ -168,6 +207,7 @@ def run_search(args) -> int:
     from naoviz.search import SHOWN_SOURCES, resume_search, start_search
     if args.resume and not args.store:
         raise ValueError("--resume: needs --store (the run store that holds the run)")
+    use_table(args)
     if not args.resume:
         for name, default in args.run_defaults.items():
             if getattr(args, name) is None:
@@ -218,6 +258,9 @@ def run_search(args) -> int:
     name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
     print(f"{name} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
+    partial = partial_text(evaluator) if not args.resume else ""
+    if partial:
+        print(partial)
     if result.constraints:
         print(f"constraints: {', '.join(result.constraints)}; {int(feasible.sum())}/{len(feasible)} queries feasible")
     if inc is None:
@@ -237,6 +280,15 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def partial_text(evaluator) -> str:
+    """One line when the table is partial (what a search on it was restricted to), else ""."""
+    pool = getattr(evaluator, "pool", None)
+    if not isinstance(pool, dict):
+        return ""
+    return (f"partial table: {len(pool):,} of {len(evaluator.space.classes):,} classes; only its classes were proposed "
+            "(decodes and mutations outside it skipped)")
 
 
 def _announce(run_id: str, args) -> None:
@@ -270,8 +322,9 @@ def _check_resume_options(args, config, run: dict) -> None:
     given["space"] = TABLE_SPACES.get(given["space"], given["space"])
     for name, value in given.items():
         if value is not None and value != stored[name]:
-            raise ValueError(f"--{name}: {value!r} conflicts with run {run['id']}, stored with {stored[name]!r} "
-                             f"(drop --{name} to resume the run as stored)")
+            option = "table" if name == "space" and getattr(args, "table", None) is not None else name
+            raise ValueError(f"--{option}: {value!r} conflicts with run {run['id']}, stored with {stored[name]!r} "
+                             f"(drop --{option} to resume the run as stored)")
     searcher = cfg.get("searcher") if isinstance(cfg.get("searcher"), dict) else {}
     for key, value in _flatten(config or {}).items():
         have = _flatten(searcher).get(key, "<no such field>")

@@ -171,6 +171,10 @@ class SearchContext:
         self.maximize = bool(getattr(evaluator, "maximize", True))
         self.constraints = tuple(getattr(evaluator, "constraints", ()) or ())
         self.objectives = tuple(getattr(evaluator, "objectives", ()) or ())
+        pool = getattr(evaluator, "pool", None)
+        # a partial table's classes (canonical -> arch), else None: the one place proposals are restricted
+        self.pool: Optional[dict] = pool if isinstance(pool, dict) else None
+        self._pool_order = sorted(self.pool) if self.pool is not None else None
         self.history: list[Record] = []
         self.archs: list[Arch] = []                # evaluated archs, history order
         self.seen: dict[str, Record] = {}          # canonical -> record
@@ -198,8 +202,14 @@ class SearchContext:
     def done(self) -> bool:
         return self.remaining <= 0 or self.stopped
 
+    def open_class(self, canon: str) -> bool:
+        """The class ``canon`` may still be proposed: not evaluated and, on a partial table (``pool``), one the
+        table has a row for. Every proposer asks this, so a cell outside the table is skipped like an
+        evaluated one (a NAO decode, a mutation) and never spends a query."""
+        return canon not in self.seen and (self.pool is None or canon in self.pool)
+
     def is_new(self, arch: Arch) -> bool:
-        return self.space.canonical(arch) not in self.seen
+        return self.open_class(self.space.canonical(arch))
 
     def values(self) -> np.ndarray:
         """Search-metric values of ``self.archs``, oriented so that larger is better, ``(n,)``."""
@@ -224,8 +234,13 @@ class SearchContext:
         """Up to ``n`` random archs whose canonical form is unevaluated (and not in ``exclude``).
 
         Stops early once every class of a space that knows its classes is evaluated or taken (nothing new
-        is left to find), so asking for more archs than the space has returns at once."""
+        is left to find), so asking for more archs than the space has returns at once. On a partial table
+        (``pool``) the draw is uniform over its unevaluated classes (the arch of each class's row)."""
         taken = {self.space.canonical(a) for a in exclude}
+        if self.pool is not None:                 # a partial table: uniform over the classes it has, left
+            free = [c for c in self._pool_order if c not in self.seen and c not in taken]
+            picks = rng.choice(len(free), size=min(int(n), len(free)), replace=False) if free and n > 0 else []
+            return [self.pool[free[int(i)]] for i in picks]
         out: list[Arch] = []
         classes = getattr(self.space, "classes", None)
         left = None if classes is None else len(classes) - len(self.seen) - len(taken - self.seen.keys())
@@ -247,7 +262,8 @@ class SearchContext:
                  ) -> list[Record]:
         """Evaluate new-by-canonical candidates in order, up to the budget; returns their records.
 
-        Duplicates (of history or earlier in the batch) are dropped silently. Stored evaluations of a
+        Duplicates (of history or earlier in the batch) and, on a partial table, cells it has no row for are
+        dropped silently. Stored evaluations of a
         resumed run answer without calling the evaluator; the others run concurrently on the evaluator's
         executor and each is written to the store the moment it finishes. Raises :class:`SearchStopped`
         (evaluating nothing) once the stop flag is set.
@@ -260,7 +276,7 @@ class SearchContext:
                 break
             arch = self.space.validate(arch)
             canon = self.space.canonical(arch)
-            if canon in self.seen or canon in taken:
+            if canon in taken or not self.open_class(canon):     # evaluated, or outside a partial table
                 continue
             if source not in SOURCES:
                 raise ValueError(f"source: must be one of {SOURCES}, got {source!r}")
@@ -361,6 +377,9 @@ class Searcher(ABC):
         if hasattr(self.config, "validate"):
             self.config.validate()          # a config changed after construction is checked again
         classes = getattr(evaluator.space, "classes", None)
+        pool = getattr(evaluator, "pool", None)
+        if isinstance(pool, dict) and budget > len(pool):
+            raise ValueError(f"budget: {budget} exceeds the {len(pool)} classes the partial table has rows for")
         if classes is not None and budget > len(classes):
             raise ValueError(f"budget: {budget} exceeds the {len(classes)} distinct architectures of the space")
         self.check(evaluator)

@@ -66,7 +66,7 @@ def spread_mutations(ctx, ranker, n: int, k: int, exclude: Sequence = ()) -> lis
         cands, classes = [], set()
         for cand in ctx.space.neighbours(parent):
             c = ctx.space.canonical(cand)
-            if c not in ctx.seen and c not in classes:
+            if c not in classes and ctx.open_class(c):
                 classes.add(c)
                 cands.append(cand)
         if cands and within is not None:

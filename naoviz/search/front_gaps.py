@@ -53,7 +53,7 @@ def front_mutations(ctx, ranker, cost_model, n: int, exclude: Sequence = ()) -> 
         pool, classes = [], set()
         for cand in ctx.space.neighbours(ctx.archs[i]):
             c = ctx.space.canonical(cand)
-            if c in ctx.seen or c in taken or c in classes:
+            if c in taken or c in classes or not ctx.open_class(c):
                 continue
             classes.add(c)
             pool.append(cand)

@@ -46,6 +46,9 @@ class NAOSearchConfig:
         ``eta_init``, so the trust region widens and narrows the decoder's sampling with the step.
     temperature_early / anneal: ``trust``: decode at ``temperature_early`` right after the initial pool,
         linear to ``temperature`` over the next ``anneal`` queries (0 / 0: off; ``naoviz.search.early``).
+    snap_to_table: on a partial table (``SearchContext.pool``), a decode the table has no row for is replaced
+        by the unevaluated table cell nearest to it in the model's embedding (cosine), instead of skipped; off
+        (the default) it is skipped. No effect on a complete table (docs/data.md, "A table of your own").
     near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
         decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
     edit_*: ``trust``: edit-bounded decoding (``edit_radius`` 0: off; ``naoviz.nao.edits``, docs/search.md):
@@ -141,6 +144,7 @@ class NAOSearchConfig:
     init_design: str = "random"
     init_pool: int = 2000
     diversity: float = 0.0
+    snap_to_table: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -174,7 +178,8 @@ class NAOSearchConfig:
             raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend"):
+        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
+                     "snap_to_table"):
             check_bool(self, name)
         if self.forest_blend and self.proposer != "trust":
             raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")

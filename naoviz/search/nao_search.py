@@ -146,11 +146,18 @@ class NAOSearch(Searcher):
             else:
                 gens = self._sweep(ctx, nao, cfg, ranked, rng)
         cands, extras = [], []
+        snap = _Snap(ctx, nao) if cfg.snap_to_table and ctx.pool is not None else None
         for g in gens:
-            if ctx.is_new(g.arch):
-                cands.append((g.arch, "decoder"))
+            arch, extra = g.arch, {}
+            if snap is not None and not ctx.is_new(arch) and ctx.space.canonical(arch) not in ctx.pool:
+                arch = snap.nearest(arch)            # outside the partial table: its nearest unevaluated row
+                extra = {"snapped_from": ctx.space.format(g.arch)}
+                if arch is None or any(ctx.space.canonical(arch) == ctx.space.canonical(a) for a, _ in cands):
+                    continue
+            if ctx.is_new(arch):
+                cands.append((arch, "decoder"))
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
-                               "score_seed": g.score_seed, "score_new": g.score_new})
+                               "score_seed": g.score_seed, "score_new": g.score_new, **extra})
         rank = hw.ranker(ctx, nao, self._costs)
         cheap = []
         if cfg.cheap_rounds and ctx.round <= cfg.cheap_rounds and cfg.n_mutations:   # the cheapest level
@@ -292,3 +299,24 @@ class NAOSearch(Searcher):
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
                                     draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei)
         return found
+
+
+class _Snap:
+    """``snap_to_table``: the table's unevaluated cells embedded once per round ``(m, hidden)``, unit vectors;
+    :meth:`nearest` gives the one closest (cosine) to a decode and takes it, so two decodes never snap to one
+    cell. None once every table cell is evaluated or taken."""
+
+    def __init__(self, ctx, nao):
+        self.cells = [ctx.pool[c] for c in sorted(ctx.pool) if ctx.open_class(c)]
+        self.emb = nao.embed(self.cells) if self.cells else None
+        self.free = np.ones(len(self.cells), dtype=bool)
+        self.nao = nao
+
+    def nearest(self, arch):
+        if self.emb is None or not self.free.any():
+            return None
+        sim = self.emb @ self.nao.embed([arch])[0]
+        sim[~self.free] = -np.inf
+        i = int(np.argmax(sim))
+        self.free[i] = False
+        return self.cells[i]

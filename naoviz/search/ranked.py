@@ -66,7 +66,7 @@ def ranked_mutations(ctx, predictor: Predictor, n: int, parents: int = 1, exclud
         new = []
         for cand in ctx.space.neighbours(parent):
             c = ctx.space.canonical(cand)
-            if c in ctx.seen or c in taken or c in classes:
+            if c in taken or c in classes or not ctx.open_class(c):
                 continue
             classes.add(c)
             new.append(cand)

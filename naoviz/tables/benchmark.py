@@ -6,6 +6,7 @@ table ships in the repository's ``data/`` folder.
 """
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
@@ -55,6 +56,7 @@ class Benchmark:
     space: NB201Space
     frame: pd.DataFrame           # index: arch_index; columns: arch_str + metrics
     source: str = ""
+    fingerprint: str = ""         # a file table's content hash (naoviz.tables.user_table); "" for the known tables
 
     # -- lookup ---------------------------------------------------------------------------------
     def __len__(self) -> int:
@@ -112,6 +114,10 @@ class Benchmark:
     def archs(self) -> list[Arch]:
         """The architectures of every row, in row order."""
         return [self.space.from_index(int(i)) for i in self.frame.index]
+
+    def class_rows(self) -> dict[str, int]:
+        """Canonical id -> the row (``arch_index``) that answers for that class: the classes the table has."""
+        return dict(self._class_rows)
 
     @property
     def complete(self) -> bool:
@@ -224,11 +230,15 @@ def _find_digits_file() -> Path:
 
 
 def load_benchmark(name: str = "nb201", directory: Optional[Path] = None) -> Benchmark:
-    """A benchmark by name: ``nb201`` (NAS-Bench-201 tables) or ``nb201-digits`` (naoviz's own)."""
+    """A benchmark by name: ``nb201`` (NAS-Bench-201 tables) or ``nb201-digits`` (naoviz's own); or a table
+    file by its path (a ``.csv`` name or one with a folder in it: ``naoviz.tables.user_table``)."""
     if name == "nb201":
         return load_nb201(directory)
     if name == "nb201-digits":
         return load_digits_table(Path(directory) / DIGITS_FILE if directory else None)
+    if isinstance(name, (str, Path)) and (str(name).lower().endswith(".csv") or "/" in str(name) or os.sep in str(name)):
+        from naoviz.tables.user_table import load_table_file
+        return load_table_file(name)
     raise ValueError(f"benchmark: unknown benchmark {name!r}; expected one of {', '.join(BENCHMARKS)}")
 
 

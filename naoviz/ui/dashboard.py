@@ -208,10 +208,7 @@ class Dashboard:
 
     def _search_widget(self):
         bench, o = self._bench, self.options
-        if not bench.complete:                 # a partial table cannot answer every query a search makes
-            return W.HTML(f"<p>Search needs a table with every architecture; {html.escape(bench.name)} has "
-                          f"{len(bench):,} rows. Run <code>naoviz data download</code> for NAS-Bench-201, or build "
-                          "a complete table with <code>naoviz build-table --archs all</code>.</p>")
+        # a partial table (fewer classes than the space) is searched within its rows (SearchContext.pool)
         from naoviz.ui.panels import SearchPanel
         self.search = SearchPanel(bench, metric=self.plan.spec(bench).metric, budget=o["search_budget"],
                                   nao_config=o["nao_search_config"], open_cell=self.open_cell)

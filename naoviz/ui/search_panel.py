@@ -70,9 +70,12 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str) -> str:
-    """The ``naoviz compare`` line that prints the same means and sds as the tab (shown when a run ends)."""
+    """The ``naoviz compare`` line that prints the same means and sds as the tab (shown when a run ends);
+    ``bench_name``: a known table's name, or a table file's path (then ``--table PATH``)."""
+    import shlex
     names = ",".join(f"nao:{preset}" if a == "nao" and preset else a for a in algos)
-    return (f"naoviz compare --space {bench_name} --algos {names} --queries {budget} --seeds {n_seeds} "
+    table = f"--space {bench_name}" if bench_name in ("nb201", "nb201-digits") else f"--table {shlex.quote(bench_name)}"
+    return (f"naoviz compare {table} --algos {names} --queries {budget} --seeds {n_seeds} "
             f"--first-seed {first_seed}")
 
 
@@ -98,13 +101,19 @@ class SearchPanel:
         self.bench, self.metric = bench, metric
         from naoviz.evaluate import TableEvaluator
         # the same default report as `naoviz search`/`compare`: the table's test accuracy
-        self.report = report or TableEvaluator(bench, metric=metric).report
+        evaluator = TableEvaluator(bench, metric=metric)
+        self.report = report or evaluator.report
+        # a partial table (a file of fewer classes than the space) is searched within its rows: the budget
+        # slider stops at its class count (step 10), as `naoviz search --queries` does
+        pool = evaluator.pool
+        self.max_budget = MAX_BUDGET if pool is None else max(10, min(MAX_BUDGET, len(pool) // 10 * 10))
+        budget = min(budget, self.max_budget)
         self.nao_config = dict(nao_config or {})
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
         # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
-        self.budget_input = SliderBox("budget", budget, 10, MAX_BUDGET, step=10, css_class="naoviz-budget")
+        self.budget_input = SliderBox("budget", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
         self.budget = self.budget_input.slider
         small = W.Layout(width="150px")
         # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
@@ -243,7 +252,7 @@ class SearchPanel:
         else:
             cmd = "" if self.nao_config else (
                 "<br><small>the same numbers: <code>"
-                + html.escape(compare_command(self.bench.name, algos, budget, first, n_seeds, preset))
+                + html.escape(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget, first, n_seeds, preset))
                 + "</code></small>")
             work = nao_sources(self.results)
             work = f"<br><small>{html.escape(work)}</small>" if work else ""

@@ -1,0 +1,127 @@
+"""``--table NAME|PATH`` from the command line, each in a process of its own: every command that picks a table
+takes a CSV of your own, a bad one is one line naming ``--table`` (exit 2, no traceback) before any work, and
+``compare --table`` runs end to end on a partial table."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from _cli_process import ROOT, env
+from test_user_table import _bad_files, write_tables
+
+
+def naoviz(*args, cwd=None, timeout=300, cache=None) -> subprocess.CompletedProcess:
+    """``naoviz ARGS`` in a process; ``cache``: a NAOVIZ_CACHE of its own (what the test builds is new)."""
+    environ = {**env(), **({"NAOVIZ_CACHE": str(cache)} if cache else {})}
+    return subprocess.run([sys.executable, "-m", "naoviz.cli", *map(str, args)], capture_output=True, text=True,
+                          env=environ, cwd=cwd or ROOT, timeout=timeout, stdin=subprocess.DEVNULL)
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from naoviz.tables import load_digits_table
+    return load_digits_table()
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory, digits):
+    return write_tables(tmp_path_factory.mktemp("own-cli"), digits)
+
+
+def assert_one_line(proc, *must: str) -> str:
+    assert "Traceback" not in proc.stdout + proc.stderr, proc.stderr[-2000:]
+    assert proc.returncode == 2, (proc.returncode, proc.stderr[-500:])
+    lines = [x for x in proc.stderr.splitlines() if x.strip()]
+    assert len(lines) == 1 and len(lines[0]) <= 400, lines
+    for m in must:
+        assert m in lines[0], (m, lines[0])
+    return lines[0]
+
+
+def test_bad_table_files_are_refused_by_every_command_in_one_line(tmp_path, digits):
+    bad = dict((p.name, (p, m)) for p, m in _bad_files(tmp_path, digits))
+    commands = [["search", "--algo", "rs", "--queries", "5", "--no-progress"],
+                ["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"],
+                ["atlas"], ["export-page", str(tmp_path / "x.html")], ["dashboard", "--dry-run"],
+                ["predictor", "--train-sizes", "10", "--seeds", "1"], ["data", "show"]]
+    for command in commands:        # every command, one bad file each (all of them through one, below)
+        path, must = bad["nan.csv"]
+        assert_one_line(naoviz(*command, "--table", path), "--table", must)
+    for path, must in bad.values():
+        assert_one_line(naoviz("search", "--algo", "rs", "--no-progress", "--table", path), "--table", must)
+
+
+def test_options_that_do_not_fit_the_table_are_named(tables, tmp_path):
+    partial = tables[1]
+    s = ["search", "--algo", "rs", "--no-progress", "--table", partial]
+    assert_one_line(naoviz(*s, "--metric", "cifar10_valid"), "--metric", "cifar10_valid")
+    assert_one_line(naoviz(*s, "--report", "nope"), "--report")
+    assert_one_line(naoviz(*s, "--queries", "201"), "--queries", "at most 200", "--archs all completes it")
+    assert_one_line(naoviz(*s, "--space", "nb201-digits"), "--table", "either --space or --table")
+    assert_one_line(naoviz(*s, "--evaluator", "train"), "--table", "--evaluator train")
+    assert_one_line(naoviz("compare", "--algos", "rs", "--table", partial, "--queries", "500"), "--queries")
+    frame = pd.read_csv(partial).rename(columns={"valid_acc": "v", "train_acc": "t", "test_acc": "s"})
+    frame.to_csv(tmp_path / "noacc.csv", index=False)
+    assert_one_line(naoviz("atlas", "--table", tmp_path / "noacc.csv"), "--table", "no valid_acc")
+
+
+def test_compare_on_a_partial_table_end_to_end(tables, tmp_path):
+    done = naoviz("compare", "--table", tables[1], "--algos", "rs,ls,nao:fast", "--queries", "25", "--seeds", "2",
+                  "--no-progress", "--json", "--store", tmp_path / "runs.db")
+    assert done.returncode == 0, done.stderr[-2000:]
+    summary = json.loads(done.stdout)
+    table = pd.read_csv(tables[1])
+    assert summary["optimum"] == pytest.approx(table["test_acc"].max())
+    from naoviz.spaces import NB201Space
+    from naoviz.store import RunStore
+    space = NB201Space()
+    allowed = {space.canonical(space.parse(s)) for s in table["arch_str"]}
+    runs = [r for r in RunStore(tmp_path / "runs.db").runs() if r["kind"] == "search"]
+    assert len(runs) == 6
+    for run in runs:
+        cells = [e["canonical"] for e in RunStore(tmp_path / "runs.db").evaluations(run["id"])]
+        assert len(cells) == 25 and set(cells) <= allowed
+        assert run["config"]["evaluator"]["benchmark"] == str(tables[1].resolve())
+
+
+def test_search_resumes_a_run_on_a_table_file(tables, tmp_path):
+    store = tmp_path / "s.db"
+    first = naoviz("search", "--table", tables[1], "--algo", "re", "--queries", "12", "--store", store,
+                   "--no-progress", "--json")
+    assert first.returncode == 0, first.stderr[-1000:]
+    run_id = json.loads(first.stdout)["run_id"]
+    again = naoviz("search", "--store", store, "--resume", run_id, "--table", tables[1], "--no-progress", "--json")
+    assert again.returncode == 0, again.stderr[-1000:]
+    assert [r["arch"] for r in json.loads(again.stdout)["history"]] == \
+        [r["arch"] for r in json.loads(first.stdout)["history"]]
+    other = naoviz("search", "--store", store, "--resume", run_id, "--table", tables[0], "--no-progress")
+    assert_one_line(other, "--table", "conflicts with run")
+
+
+def test_data_show_and_the_dashboard_take_a_table_file(tables):
+    shown = naoviz("data", "show", "--table", tables[1])
+    assert shown.returncode == 0 and "classes: 200 of 6,466 (partial" in shown.stdout, shown.stdout + shown.stderr
+    searched = naoviz("search", "--table", tables[1], "--algo", "rs", "--queries", "5", "--no-progress")
+    assert searched.returncode == 0 and "partial table: 200 of 6,466 classes" in searched.stdout, searched.stderr
+    dry = naoviz("dashboard", "--table", tables[1], "--dry-run")
+    assert dry.returncode == 0, dry.stderr
+    assert f"NAOVIZ_DASHBOARD_TABLE={tables[1].resolve()}" in dry.stdout
+
+
+def test_atlas_of_a_table_file_is_built_again_after_an_edit(tmp_path, digits):
+    _, path = write_tables(tmp_path, digits, n=80, seed=1)
+    atlas = ["atlas", "--table", path, "--maps", "pca", "--seeds", "none", "--json"]
+    cache = tmp_path / "cache"
+    first, cached = naoviz(*atlas, cache=cache), naoviz(*atlas, cache=cache)
+    assert first.returncode == 0 and cached.returncode == 0, first.stderr[-1000:] + cached.stderr[-1000:]
+    assert json.loads(first.stdout)["built"] and not json.loads(cached.stdout)["built"]
+    frame = pd.read_csv(path)
+    frame.loc[np.argmax(frame["params_M"].to_numpy()), "params_M"] *= 2          # a column the atlas shows
+    frame.to_csv(path, index=False)
+    edited = naoviz(*atlas, cache=cache)
+    assert edited.returncode == 0 and json.loads(edited.stdout)["built"], edited.stderr[-1000:]

@@ -1,0 +1,198 @@
+"""A table of your own: ``naoviz.tables.user_table`` reads a CSV in build-table's format, checks it whole, and a
+search on a partial table stays within its rows (``SearchContext.pool``). The files are written in tmp_path
+from rows of the shipped digits table."""
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from naoviz.evaluate import TableEvaluator
+from naoviz.search import start_search
+from naoviz.tables import load_digits_table
+from naoviz.tables.user_table import TableFileError, load_table_file, open_table
+
+
+@pytest.fixture(scope="module")
+def digits():
+    return load_digits_table()
+
+
+def write_tables(root, digits, n=200, seed=0):
+    """(complete.csv: every row, arch_index kept; partial.csv: ``n`` seeded rows, no arch_index, shuffled)."""
+    frame = digits.frame.reset_index()
+    complete = root / "complete.csv"
+    frame.to_csv(complete, index=False)
+    rows = np.random.default_rng(seed).choice(len(frame), size=n, replace=False)
+    partial = root / "partial.csv"
+    frame.iloc[rows].drop(columns="arch_index").to_csv(partial, index=False)
+    return complete, partial
+
+
+@pytest.fixture(scope="module")
+def tables(tmp_path_factory, digits):
+    return write_tables(tmp_path_factory.mktemp("own"), digits)
+
+
+def test_a_complete_file_reads_as_the_table_it_was_written_from(tables, digits):
+    bench = load_table_file(tables[0])
+    assert bench.complete and len(bench) == len(digits) and bench.name == "complete"
+    assert bench.fingerprint and bench.source == str(tables[0].resolve())
+    pd.testing.assert_frame_equal(bench.frame, digits.frame, check_names=False)
+    assert TableEvaluator(bench).pool is None            # a complete table: no restriction
+
+
+def test_a_partial_file_without_arch_index_answers_its_rows_only(tables, digits):
+    bench = load_table_file(tables[1])
+    assert len(bench) == 200 and not bench.complete and len(bench.class_rows()) == 200
+    for i in bench.frame.index[:20]:
+        assert bench.query(int(i))["valid_acc"] == digits.query(int(i))["valid_acc"]
+    outside = next(i for i in digits.frame.index if i not in bench.frame.index)
+    with pytest.raises(KeyError):
+        bench.query(int(outside))
+
+
+def test_open_table_takes_a_name_or_a_path(tables):
+    assert open_table("digits").name == open_table("nb201-digits").name == "nb201-digits"
+    assert open_table(str(tables[1])).name == "partial"
+
+
+def _rows(digits, n=20):
+    return digits.frame.reset_index().drop(columns="arch_index").iloc[:n].copy()
+
+
+def _bad_files(root, digits) -> list:
+    """(path, what the message must say) for each way a file can be wrong."""
+    out = []
+
+    def put(name, frame, must):
+        path = root / name
+        frame.to_csv(path, index=False)
+        out.append((path, must))
+
+    f = _rows(digits)
+    f.loc[3, "valid_acc"] = np.nan
+    put("nan.csv", f, "line 5: column 'valid_acc' holds an empty or NaN value")
+    f = _rows(digits)
+    f.loc[4, "train_loss"] = np.inf
+    put("inf.csv", f, "line 6: column 'train_loss' holds inf")
+    f = _rows(digits).astype({"test_acc": object})
+    f.loc[2, "test_acc"] = "high"
+    put("text.csv", f, "line 4: column 'test_acc' holds 'high', not a number")
+    f = _rows(digits)
+    f.loc[7, "arch_str"] = "|conv~0|+|none~0|none~1|+|none~0|none~1|none~2|"
+    put("arch.csv", f, "line 9: arch_str")
+    put("noarch.csv", _rows(digits).drop(columns="arch_str"), "no arch_str column")
+    put("dup.csv", pd.concat([_rows(digits), _rows(digits).iloc[[2]]]), "lines 4 and 22 hold the same cell")
+    put("nometric.csv", _rows(digits)[["arch_str"]], "no metric column")
+    f = _rows(digits)
+    f.insert(0, "arch_index", digits.frame.index[:20] + 1)
+    put("index.csv", f, "line 2: arch_index")
+    (root / "empty.csv").write_text("")
+    out.append((root / "empty.csv", "not a readable CSV"))
+    (root / "header.csv").write_text("arch_str,valid_acc\n")
+    out.append((root / "header.csv", "no rows"))
+    (root / "binary.csv").write_bytes(bytes(range(256)) * 4)
+    out.append((root / "binary.csv", "not a"))
+    (root / "folder.csv").mkdir()
+    out.append((root / "folder.csv", "is a folder"))
+    out.append((root / "missing.csv", "no such file"))
+    return out
+
+
+def test_every_bad_file_is_one_line_naming_the_file_and_the_row(tmp_path, digits):
+    for path, must in _bad_files(tmp_path, digits):
+        with pytest.raises(TableFileError) as info:
+            load_table_file(path)
+        message = str(info.value)
+        assert must in message and path.name in message and "\n" not in message, (path.name, message)
+
+
+def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
+    space = digits.space
+    frame = _rows(digits, 50)
+    row = next(i for i, s in enumerate(frame["arch_str"]) if len(space.classes[space.canonical(space.parse(s))]) > 1)
+    arch = space.parse(frame["arch_str"].iloc[row])
+    twin = next(a for a in space.classes[space.canonical(arch)] if a != arch)
+    extra = frame.iloc[[row]].copy()
+    extra["arch_str"] = space.format(twin)
+    pd.concat([frame, extra]).to_csv(tmp_path / "iso.csv", index=False)
+    with pytest.raises(TableFileError, match="up to isomorphism"):
+        load_table_file(tmp_path / "iso.csv")
+
+
+@pytest.mark.parametrize("algo", ["rs", "re", "ls", "nao"])
+def test_a_search_on_a_partial_table_proposes_only_its_classes(tables, algo):
+    evaluator = TableEvaluator(str(tables[1]))
+    pool = evaluator.pool
+    kw = {"preset": "fast"} if algo == "nao" else {}
+    runs = [start_search(algo, evaluator, 40, 3, progress=False, **kw) for _ in range(2)]
+    for result in runs:
+        assert len(result.history) == 40
+        assert all(r.canonical in pool for r in result.history)
+        assert len({r.canonical for r in result.history}) == 40
+    assert [r.arch for r in runs[0].history] == [r.arch for r in runs[1].history]   # same seed, same run
+
+
+def test_the_budget_is_capped_at_the_partial_tables_classes(tables):
+    evaluator = TableEvaluator(str(tables[1]))
+    with pytest.raises(ValueError, match="200 classes the partial table"):
+        start_search("rs", evaluator, 201, 0, progress=False)
+    result = start_search("rs", evaluator, 200, 0, progress=False)        # every class, each once
+    assert {r.canonical for r in result.history} == set(evaluator.pool)
+
+
+def test_a_complete_file_searches_as_the_named_table_does(tables):
+    by_file = start_search("re", TableEvaluator(str(tables[0])), 30, 1, progress=False)
+    by_name = start_search("re", TableEvaluator("nb201-digits"), 30, 1, progress=False)
+    assert [r.arch for r in by_file.history] == [r.arch for r in by_name.history]
+
+
+def test_an_edited_table_file_is_read_again_and_keys_its_caches_anew(tmp_path, digits):
+    from naoviz.atlas_cache import atlas_name
+    from naoviz.evaluate import _load_table
+    from naoviz.nao.cache import ModelSpec, model_key
+    _, path = write_tables(tmp_path, digits, n=60)
+    spec = ModelSpec(metric="valid_acc", n_train=1000)
+    first = _load_table(str(path), None)
+    names = (model_key(first, spec), atlas_name(first, spec, maps=("pca",), seeds="classes"))
+    frame = pd.read_csv(path)
+    frame.loc[0, "params_M"] += 1.0                        # not the model's metric: same model, new atlas
+    frame.to_csv(path, index=False)
+    second = _load_table(str(path), None)
+    assert second is not first and second.fingerprint != first.fingerprint
+    assert model_key(second, spec) == names[0]
+    assert atlas_name(second, spec, maps=("pca",), seeds="classes") != names[1]
+    frame.loc[0, "valid_acc"] += 1.0                       # the model's metric: a new model too
+    frame.to_csv(path, index=False)
+    third = _load_table(str(path), None)
+    assert model_key(third, spec) != names[0]
+
+
+def test_a_stored_run_on_a_table_file_rebuilds_its_evaluator(tables):
+    from naoviz.evaluate import evaluator_from_config
+    evaluator = TableEvaluator(load_table_file(tables[1]))
+    described = evaluator.describe()
+    assert described["benchmark"] == str(tables[1].resolve())
+    again = evaluator_from_config(described)
+    assert again.pool.keys() == evaluator.pool.keys()
+
+
+def test_snap_to_table_replaces_decodes_outside_a_partial_table_by_table_cells(tables):
+    """``snap_to_table``: a decode the partial table lacks becomes its nearest unevaluated row (a query from the
+    decoder, naming the decode it replaced); every query stays in the table; same seed, same run; off, the
+    same decodes are skipped. A non-bool value is refused."""
+    from naoviz.search.nao_search import NAOSearchConfig
+    evaluator = TableEvaluator(str(tables[1]))
+    runs = [start_search("nao", evaluator, 30, 0, progress=False, preset="fast", config={"snap_to_table": True})
+            for _ in range(2)]
+    plain = start_search("nao", evaluator, 30, 0, progress=False, preset="fast")
+    assert [r.arch for r in runs[0].history] == [r.arch for r in runs[1].history]
+    snapped = [r for r in runs[0].history if "snapped_from" in r.extra]
+    assert snapped and all(r.source == "decoder" for r in snapped)
+    assert all(r.canonical in evaluator.pool for r in runs[0].history)
+    assert all(evaluator.space.canonical(evaluator.space.parse(r.extra["snapped_from"])) not in evaluator.pool
+               for r in snapped)
+    assert runs[0].counts()["queries"]["decoder"] > plain.counts()["queries"]["decoder"]
+    with pytest.raises(ValueError, match="snap_to_table"):
+        NAOSearchConfig(snap_to_table=1)
