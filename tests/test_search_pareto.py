@@ -133,3 +133,26 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
     paths = sp.export_figures("html", tmp_path)                 # html needs no browser
     assert sorted(p.name for p in paths) == ["naoviz-search-incumbent.html", "naoviz-search-pareto.html"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_the_live_front_kept_up_query_by_query_is_the_front_of_all_queries(digits):
+    """The log keeps each front up as queries come (the last front and the new queries); after every query it
+    equals `pareto_front` of all feasible queries so far, ties and infeasible ones included."""
+    from types import SimpleNamespace
+
+    from naoviz.search.pareto import pareto_front
+    from naoviz.ui.search_pareto import ParetoLog
+    rng = np.random.default_rng(5)
+    rows = rng.choice(len(digits), 120)
+    rows = np.concatenate([rows, rows[:10]])                       # the same cell again: ties
+    log = ParetoLog(digits)
+    for k, row in enumerate(rows):
+        q = digits.query(int(row))
+        log.add("rs", SimpleNamespace(report=q["test_acc"], feasible=bool(rng.random() < 0.7), arch=q["arch_str"]))
+        if k % 7 and k != len(rows) - 1:
+            continue
+        pts, feas, fronts = log.series("params_M")
+        idx = np.flatnonzero(feas["rs"])
+        want = idx[pareto_front(pts["rs"][idx], [True, False])]
+        assert sorted(fronts["rs"].tolist()) == sorted(want.tolist())
+    assert len(pts["rs"]) == len(rows)

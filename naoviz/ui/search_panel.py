@@ -269,9 +269,9 @@ class SearchPanel:
             series, legend = search_lines(self.curves, self.band.value)
             with self.curve.hold_sync():                    # one message for the series and the legend
                 self.curve.series, self.curve.legend_title = series, legend
-            self.pareto.draw()
-            if table:
+            if table:                                        # the Pareto plot's points travel with the table's rows
                 self.table.rows = [list(r) for r in self.rows]
+                self.pareto.draw()
 
     def figures(self) -> dict:
         """``{"incumbent", "pareto"}``: the curves and the Pareto plot as plotly figures for ``naoviz.viz.export``

@@ -141,6 +141,7 @@ class ParetoLog:
         self.bench = bench
         self.queries: dict[str, list] = {}           # label -> [(report, feasible, cell), ...]
         self._costs: dict = {}                       # (label, column) -> list of costs, a prefix of queries
+        self._fronts: dict = {}                      # (label, column) -> (queries covered, front indices)
         self._lock = threading.Lock()
 
     def add(self, name: str, rec) -> None:
@@ -149,7 +150,7 @@ class ParetoLog:
 
     def clear(self) -> None:
         with self._lock:
-            self.queries, self._costs = {}, {}
+            self.queries, self._costs, self._fronts = {}, {}, {}
 
     def points(self, name: str, column: str) -> tuple[np.ndarray, np.ndarray]:
         """``((n, 2) [report, cost], (n,) feasible)`` of searcher ``name`` so far, in query order."""
@@ -163,13 +164,19 @@ class ParetoLog:
 
     def series(self, column: str) -> tuple[dict, dict, dict]:
         """``({name: points}, {name: feasible}, {name: front})``: the front is the feasible queries'
-        :func:`pareto_front` (report up, cost down), as indices into the points sorted by cost."""
+        :func:`pareto_front` (report up, cost down), as indices into the points sorted by cost. Kept up as
+        queries come: the front of all queries is the front of the last front and the new queries (a point
+        dominated once stays dominated), so a live redraw sorts a few dozen points, not thousands (the full
+        front of 3,000 points took 0.47 s)."""
         pts, feas, fronts = {}, {}, {}
         for name in list(self.queries):
             p, ok = self.points(name, column)
-            idx = np.flatnonzero(ok)
+            done, old = self._fronts.get((name, column), (0, np.zeros(0, dtype=int)))
+            idx = np.concatenate([old, done + np.flatnonzero(ok[done:])]).astype(int)
             front = idx[pareto_front(p[idx], [True, False])] if len(idx) else idx
-            pts[name], feas[name], fronts[name] = p, ok, front[np.argsort(p[front, 1], kind="stable")]
+            front = front[np.argsort(p[front, 1], kind="stable")]
+            self._fronts[(name, column)] = (len(p), front)
+            pts[name], feas[name], fronts[name] = p, ok, front
         return pts, feas, fronts
 
     def feasible_shares(self) -> str:
