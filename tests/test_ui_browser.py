@@ -230,7 +230,7 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     budget = page.locator(".naoviz-budget input")
     handle = page.locator(".naoviz-search .widget-slider [aria-valuenow]").first
     assert budget.input_value() == "20" and handle.get_attribute("aria-valuenow").startswith("20")
-    assert not page.locator(".naoviz-search .widget-readout").is_visible()     # no parseInt-and-clamp readout
+    assert page.locator(".naoviz-search .widget-readout:visible").count() == 0   # no parseInt-and-clamp readout
     for typed, said in (("25", "budget: '25' is not a multiple of 10 (expected 10..300)"),
                         ("9999", "budget: '9999' is out of range (expected 10..300)")):
         budget.fill(typed)
@@ -244,8 +244,8 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="budget").count() == 1 and page.get_by_role("textbox", name="budget (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
-    assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").inner_text()   # said
-    slider, box = (page.locator(sel).bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
+    assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
+    slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
     assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
@@ -255,7 +255,41 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"
                            ".getAttribute('aria-valuenow').startsWith('30')", timeout=10_000)
     page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
+    _cost_budget_run_draws_the_pareto_plot(page)
     page.context.close()
+
+
+def _cost_budget_run_draws_the_pareto_plot(page):
+    """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
+    point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number
+    is refused in the red line first; every control is named and every text readable."""
+    from _a11y import low_contrast_text, unnamed_controls
+    page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
+    page.locator(".naoviz-cost-column select").select_option("params_M")
+    bound = page.locator(".naoviz-cost-bound input")
+    page.wait_for_function("document.querySelector('.naoviz-cost-bound input').value !== ''", timeout=10_000)
+    for typed in ("abc", "0.03"):
+        bound.fill(typed)
+        bound.press("Enter")
+        if typed == "abc":
+            page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
+                                   ".includes(\"cost budget: 'abc' is not a number\")", timeout=10_000)
+    page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
+    page.get_by_role("button", name="run search").click()
+    page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
+    assert 'constraint "params_M<=0.03"' in page.inner_text(".naoviz-search")
+    plot = page.locator(".naoviz-pareto .ns-root")
+    page.wait_for_function("document.querySelectorAll('.naoviz-pareto circle.ns-point').length === 30", timeout=10_000)
+    assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
+    assert plot.locator("path.ns-front").get_attribute("d").startswith("M")
+    assert plot.locator("line.ns-budget").count() == 1 and "budget params_M ≤ 0.03" in plot.inner_text()
+    assert page.locator(".js-plotly-plot").count() == 0
+    page.locator(".naoviz-pareto").scroll_into_view_if_needed()
+    page.screenshot(path=str(ART / "dashboard-search-pareto-1024.png"), full_page=True)
+    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
+    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
 
 
 def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser):

@@ -20,6 +20,7 @@ import numpy as np
 from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
+from naoviz.ui.search_pareto import CostBudget, ParetoView, export_figures, search_figures, summary_extra
 from naoviz.viz.bands import searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS
 
@@ -69,14 +70,17 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     return series, legend
 
 
-def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str) -> str:
+def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str,
+                    constraint=None) -> str:
     """The ``naoviz compare`` line that prints the same means and sds as the tab (shown when a run ends);
-    ``bench_name``: a known table's name, or a table file's path (then ``--table PATH``)."""
+    ``bench_name``: a known table's name, or a table file's path (then ``--table PATH``); ``constraint``: the
+    cost budget (``--constraint "params_M<=0.0353"``), None for none."""
     import shlex
     names = ",".join(f"nao:{preset}" if a == "nao" and preset else a for a in algos)
     table = f"--space {bench_name}" if bench_name in ("nb201", "nb201-digits") else f"--table {shlex.quote(bench_name)}"
     return (f"naoviz compare {table} --algos {names} --queries {budget} --seeds {n_seeds} "
-            f"--first-seed {first_seed}")
+            f"--first-seed {first_seed}"
+            + (f' --constraint "{constraint.column}{constraint.op}{constraint.bound!r}"' if constraint is not None else ""))
 
 
 def _cell(v) -> Optional[float]:
@@ -121,7 +125,9 @@ class SearchPanel:
         self.seeds = W.Text(value="1", description="seeds", layout=small, continuous_update=False)
         self.seed.add_class("naoviz-first-seed")
         self.seeds.add_class("naoviz-seeds")
-        for box in (self.seed, self.seeds, self.budget_input.box):
+        self.cost = CostBudget(bench)              # the cost budget row (search_pareto.py); off by default
+        self.constraint = None                     # the running (or last) run's, from self.cost at start
+        for box in (self.seed, self.seeds, self.budget_input.box, self.cost.box, self.cost.column):
             box.observe(lambda _: self._check_boxes(), names="value")
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
         # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the
@@ -141,6 +147,8 @@ class SearchPanel:
         self.results: list = []                    # SearchResult of each finished (or stopped) run
         self.curve = LineChart(x_title="queries", x_integer=True, y_title=f"incumbent {self.report}", height=360)
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
+        self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
+        self.pareto.on_export = self.export_figures                 # its "export figures" button
         self.run_btn.on_click(lambda _: self.start())
         self.stop_btn.on_click(lambda _: self.stop())
         self.band.observe(lambda _: self._draw(table=False), names="value")
@@ -148,7 +156,8 @@ class SearchPanel:
         self._running = threading.Event()          # set from start() until the run ends (stop() may come first)
         self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
         self.thread: Optional[threading.Thread] = None
-        controls = W.VBox([self.budget_input.widget, W.HBox([self.seed, self.seeds]), W.HBox([self.preset, self.band]),
+        controls = W.VBox([self.budget_input.widget, self.cost.widget, W.HBox([self.seed, self.seeds]),
+                           W.HBox([self.preset, self.band]),
                            W.HBox([self.run_btn, self.stop_btn])])
         selected_by = ("" if metric == self.report else
                        f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
@@ -158,7 +167,7 @@ class SearchPanel:
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
         self.widget = W.VBox([W.HBox([self.algos, controls], layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, hint, self.table])
+                              self.curve_box, self.pareto.widget, hint, self.table])
         self.widget.add_class("naoviz-search")
 
     # -- running --------------------------------------------------------------------------------------
@@ -171,6 +180,8 @@ class SearchPanel:
         if not self._check_boxes():
             return
         settings = (self.budget_input.checked(), *self.seed_range())
+        self.constraint = self.pareto.constraint = self.cost.checked()
+        self.pareto.log.clear()
         self._stop.clear()
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self.run_btn.disabled, self.stop_btn.disabled = True, False
@@ -187,7 +198,7 @@ class SearchPanel:
     def _check_boxes(self) -> bool:
         """Say at once (and again on run) what the budget box or a seed box holds that is not a budget or a
         seed; clear that line once all three are right. True when they are."""
-        return say_check(self.msg, lambda: (self.budget_input.checked(), self.seed_range()),
+        return say_check(self.msg, lambda: (self.budget_input.checked(), self.seed_range(), self.cost.checked()),
                          busy=self._running.is_set())
 
     def stop(self) -> None:
@@ -215,7 +226,8 @@ class SearchPanel:
         algos = list(self.algos.value)
         preset = self.preset.value
         self.progress.max, self.progress.value = max(budget * len(algos) * n_seeds, 1), 0
-        evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report)
+        evaluator = TableEvaluator(self.bench, metric=self.metric, report=self.report,
+                                   constraints=[self.constraint] if self.constraint is not None else ())
         last = {"curve": 0.0, "table": 0.0}
         for seed in range(first, first + n_seeds):
             for algo in algos:
@@ -228,6 +240,7 @@ class SearchPanel:
 
                 def on_eval(rec, name=name, runs=runs, k=k, records=records, seed=seed):
                     records.append(rec)
+                    self.pareto.log.add(name, rec)
                     self.rows.append([name, seed, rec.query, rec.source, _cell(rec.value), _cell(rec.report),
                                       rec.arch])
                     runs[k] = incumbent_curve(records, evaluator.maximize)
@@ -246,13 +259,14 @@ class SearchPanel:
                 runs[k] = result.incumbent_curve()
                 self.results.append(result)
         self._draw()
-        summary = html.escape(search_summary(self.curves, self.report, self.band.value))
+        summary = html.escape(search_summary(self.curves, self.report, self.band.value)) + summary_extra(self.pareto)
         if self._stop.is_set():
             self.msg.value = f"<b>stopped</b> after {len(self.rows)} queries. {summary}"
         else:
             cmd = "" if self.nao_config else (
                 "<br><small>the same numbers: <code>"
-                + html.escape(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget, first, n_seeds, preset))
+                + html.escape(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget,
+                                              first, n_seeds, preset, self.constraint))
                 + "</code></small>")
             work = nao_sources(self.results)
             work = f"<br><small>{html.escape(work)}</small>" if work else ""
@@ -265,8 +279,19 @@ class SearchPanel:
             series, legend = search_lines(self.curves, self.band.value)
             with self.curve.hold_sync():                    # one message for the series and the legend
                 self.curve.series, self.curve.legend_title = series, legend
-            if table:
+            if table:                                        # the Pareto plot's points travel with the table's rows
                 self.table.rows = [list(r) for r in self.rows]
+                self.pareto.draw()
+
+    def figures(self) -> dict:
+        """``{"incumbent", "pareto"}``: the curves and the Pareto plot as plotly figures for ``naoviz.viz.export``
+        (:func:`naoviz.ui.search_pareto.search_figures`; plotly loads only here)."""
+        from naoviz.tables.benchmark import lower_is_better
+        return search_figures(self.curves, self.pareto, self.report, self.band.value, lower_is_better(self.report))
+
+    def export_figures(self, fmt: str = "png", folder=None) -> list:
+        """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``); the paths written."""
+        return export_figures(self.figures(), fmt, folder)
 
     def _open_row(self, row: dict) -> None:
         if self.open_cell is not None:

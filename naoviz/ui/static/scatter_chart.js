@@ -1,0 +1,155 @@
+// naoviz scatter chart (the Search tab's Pareto plot): per group its points (hollow when infeasible), its
+// front as a staircase (cost ascending: along x, then up), an optional dashed vertical line (the budget), a
+// legend and a hover readout of the nearest point; drawn as SVG from the widget's state
+// (naoviz/ui/scatter_chart.py). Redraws on a change of state or of the width.
+
+const SVG = "http://www.w3.org/2000/svg";
+const M = { l: 58, r: 14, t: 14, b: 42 };
+
+function node(tag, attrs = {}, parent = null, ns = SVG) {
+  const e = ns ? document.createElementNS(ns, tag) : document.createElement(tag);
+  for (const [k, v] of Object.entries(attrs)) if (k === "text") e.textContent = v; else e.setAttribute(k, v);
+  if (parent) parent.appendChild(e);
+  return e;
+}
+
+// About `count` round ticks covering [lo, hi] (1, 2 or 5 times a power of ten apart).
+function ticks(lo, hi, count = 5) {
+  if (!(hi > lo)) return [lo];
+  const raw = (hi - lo) / count, mag = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 5, 10].map((k) => k * mag).find((s) => s >= raw);
+  const out = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) out.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return out;
+}
+
+function fmt(v, step) {
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  return Number.isFinite(v) ? v.toFixed(digits) : "–";
+}
+
+const ok = (v) => v !== null && v !== undefined && Number.isFinite(v);
+const g4 = (v) => Number(v.toPrecision(4)).toString();
+
+function extent(values) {
+  let lo = Infinity, hi = -Infinity;
+  for (const v of values) if (ok(v)) { lo = Math.min(lo, v); hi = Math.max(hi, v); }
+  if (!Number.isFinite(lo)) return null;
+  if (hi === lo) { const d = Math.abs(lo) * 0.05 || 0.5; lo -= d; hi += d; }
+  const pad = (hi - lo) * 0.04;
+  return [lo - pad, hi + pad];
+}
+
+function render({ model, el }) {
+  const root = node("div", { class: "ns-root" }, el, null);
+  const legend = node("div", { class: "ns-legend" }, root, null);
+  const wrap = node("div", { class: "ns-plot" }, root, null);
+  const tip = node("div", { class: "ns-tip" }, wrap, null);
+  let svg = null, geom = null;
+
+  function draw() {
+    const groups = model.get("groups") || [], vline = model.get("vline");
+    const width = Math.max(wrap.clientWidth || 600, 240), height = model.get("height");
+    if (svg) svg.remove();
+    svg = node("svg", { width, height, class: "ns-svg", role: "img", "aria-label": model.get("label") || model.get("y_title") || "scatter chart" });
+    wrap.insertBefore(svg, tip);
+    root.dataset.groups = String(groups.length);
+    legend.replaceChildren();
+    for (const g of groups) {
+      const item = node("span", { class: "ns-item" }, legend, null);
+      node("span", { class: "ns-swatch", style: `background:${g.color}` }, item, null);
+      node("span", { text: g.name }, item, null);
+    }
+    if (groups.some((g) => g.feasible.some((f) => !f))) node("span", { class: "ns-key", text: "○ over budget (infeasible)" }, legend, null);
+    if (groups.some((g) => g.front.length)) node("span", { class: "ns-key", text: "staircase: feasible Pareto front" }, legend, null);
+    const xs = groups.flatMap((g) => g.x).concat(ok(vline) ? [vline] : []), ys = groups.flatMap((g) => g.y);
+    const xr = extent(xs), yr = extent(ys);
+    const pw = width - M.l - M.r, ph = height - M.t - M.b;
+    node("text", { x: M.l + pw / 2, y: height - 6, class: "ns-title", "text-anchor": "middle", text: model.get("x_title") }, svg);
+    node("text", { x: 0, y: 0, class: "ns-title", "text-anchor": "middle", transform: `translate(14,${M.t + ph / 2}) rotate(-90)`,
+                   text: model.get("y_title") }, svg);
+    if (!xr || !yr || !ys.some(ok)) {
+      node("text", { x: M.l + pw / 2, y: M.t + ph / 2, class: "ns-empty", "text-anchor": "middle", text: "no queries yet" }, svg);
+      node("desc", { text: "no queries yet" }, svg);
+      geom = null;
+      return;
+    }
+    const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0])) * pw;
+    const Y = (v) => M.t + (1 - (v - yr[0]) / (yr[1] - yr[0])) * ph;
+    const axes = node("g", { class: "ns-axes" }, svg);
+    const yt = ticks(yr[0], yr[1]), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
+    for (const v of yt) {
+      node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "ns-grid" }, axes);
+      node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
+    }
+    for (const v of xt) {
+      node("line", { x1: X(v), x2: X(v), y1: M.t + ph, y2: M.t + ph + 4, class: "ns-tick" }, axes);
+      node("text", { x: X(v), y: M.t + ph + 16, "text-anchor": "middle", text: fmt(v, xt[1] - xt[0] || 1) }, axes);
+    }
+    node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: "ns-frame" }, axes);
+    if (ok(vline)) {
+      node("line", { x1: X(vline), x2: X(vline), y1: M.t, y2: M.t + ph, class: "ns-budget" }, svg);
+      node("text", { x: X(vline) + (X(vline) > M.l + pw * 0.8 ? -4 : 4), y: M.t + 12, class: "ns-budget-label",
+                     "text-anchor": X(vline) > M.l + pw * 0.8 ? "end" : "start", text: model.get("vline_label") }, svg);
+    }
+    const shown = [];
+    for (const g of groups) {
+      const layer = node("g", { class: "ns-group", "data-name": g.name }, svg);
+      for (let i = 0; i < g.x.length; i++) {
+        if (!ok(g.x[i]) || !ok(g.y[i])) continue;
+        const feasible = g.feasible[i];
+        node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 3, class: "ns-point" + (feasible ? "" : " ns-hollow"),
+                         fill: feasible ? g.color : "none", stroke: g.color }, layer);
+        shown.push([g, i]);
+      }
+    }
+    for (const g of groups) {
+      const f = g.front.filter((i) => ok(g.x[i]) && ok(g.y[i]));
+      if (!f.length) continue;
+      // the staircase: from each front point along x to the next one's cost, then up to its accuracy
+      let d = `M${X(g.x[f[0]]).toFixed(1)},${Y(g.y[f[0]]).toFixed(1)}`;
+      for (let k = 1; k < f.length; k++) d += `H${X(g.x[f[k]]).toFixed(1)}V${Y(g.y[f[k]]).toFixed(1)}`;
+      node("path", { d, stroke: g.color, class: "ns-front", "data-name": g.name }, svg);
+      for (const i of f) node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 4.5, fill: g.color, class: "ns-front-point" }, svg);
+    }
+    // the text alternative: per group its queries, how many were feasible, and its front's ends
+    node("desc", { text: groups.map((g) => {
+      const nf = g.feasible.filter(Boolean).length, f = g.front;
+      const ends = f.length ? `; front of ${f.length} from ${g4(g.y[f[0]])} at ${g4(g.x[f[0]])} to ${g4(g.y[f[f.length - 1]])} at ${g4(g.x[f[f.length - 1]])}` : "; no feasible query";
+      return `${g.name}: ${g.x.length} queries, ${nf} feasible${ends}`;
+    }).join("; ") + (ok(vline) ? `; ${model.get("vline_label")}` : "") }, svg);
+    geom = { X, Y, shown };
+  }
+
+  // Hover: the point nearest the pointer (within 20 px), its searcher and values.
+  function hover(ev) {
+    if (!geom) return;
+    const box = svg.getBoundingClientRect(), px = ev.clientX - box.left, py = ev.clientY - box.top;
+    let best = null, bd = 400;
+    for (const [g, i] of geom.shown) {
+      const d = (geom.X(g.x[i]) - px) ** 2 + (geom.Y(g.y[i]) - py) ** 2;
+      if (d < bd) { bd = d; best = [g, i]; }
+    }
+    if (!best) { leave(); return; }
+    const [g, i] = best;
+    tip.replaceChildren();
+    node("span", { style: `color:${g.color}`, text: "● " }, tip, null);
+    node("span", { text: `${g.name}: ${model.get("y_title") || "y"} ${g4(g.y[i])}, ${model.get("x_title") || "x"} ${g4(g.x[i])}`
+                   + (g.feasible[i] ? "" : " (infeasible)") + (g.front.includes(i) ? " · on the front" : "") }, tip, null);
+    tip.style.display = "block";
+    tip.style.left = `${Math.min(px + 12, Math.max(wrap.clientWidth - tip.offsetWidth - 4, 0))}px`;
+  }
+  function leave() { tip.style.display = "none"; }
+  wrap.addEventListener("mousemove", hover);
+  wrap.addEventListener("mouseleave", leave);
+
+  const events = ["change:groups", "change:vline", "change:vline_label", "change:x_title", "change:y_title", "change:label", "change:height"];
+  for (const e of events) model.on(e, draw);
+  let lastWidth = 0;
+  const ro = new ResizeObserver(() => { if (wrap.clientWidth !== lastWidth) { lastWidth = wrap.clientWidth; draw(); } });
+  ro.observe(wrap);
+  draw();
+  return () => { for (const e of events) model.off(e, draw); ro.disconnect(); };
+}
+
+export default { render };

@@ -1,0 +1,158 @@
+"""The Search tab's cost budget and Pareto plot (issue 14), without a browser: a budgeted run is `naoviz compare
+--constraint`'s run, the plot's points are the runs' queries and its fronts `pareto_front` of their feasible
+ones; a bound that is not one is refused in one line and nothing runs."""
+from __future__ import annotations
+
+import html
+
+import numpy as np
+import pytest
+import traitlets
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from naoviz.tables import load_benchmark
+    return load_benchmark("nb201-digits")
+
+
+def _by_label(results):
+    from naoviz.viz.theme import ALGO_LABELS
+    out = {}
+    for r in results:
+        out.setdefault(ALGO_LABELS[r.algo], []).append(r)
+    return out
+
+
+def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries(digits):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.search.pareto import pareto_front
+    from naoviz.ui import SearchPanel
+    from naoviz.viz.pareto import results_points
+    sp = SearchPanel(digits, budget=20)
+    assert sp.cost.column.value == "" and sp.pareto.x.value == "params_M"      # budget off; x axis: the size
+    assert set(sp.cost.columns) == {"params_M", "train_time_s"}                # the explorer's budget columns
+    bound = float(np.nanpercentile(digits.metric("params_M"), 25))
+    sp.cost.set("params_M", bound)
+    sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), "3", "2"
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 80
+    text = f"params_M<={bound!r}"
+    assert html.escape(f'--constraint "{text}"') in sp.msg.value               # the CLI line says the budget
+    # the curves are `naoviz compare --constraint`'s, bit for bit: the best feasible incumbent
+    summary = compare(TableEvaluator(digits, constraints=[text]), [("rs", None), ("re", None)], 20, [3, 4])
+    runs = _by_label(sp.results)
+    for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
+        assert [c.tolist() for c in sp.curves[label]] == summary["algos"][algo]["curves"]
+        for r, curve in zip(runs[label], sp.curves[label]):                   # every incumbent is feasible:
+            cost = digits.metric("params_M", [rec.arch for rec in r.history])  # the drawn value after query q
+            for q, y in enumerate(curve):                                     # is the best-valid feasible one's
+                ok = [i for i in range(q + 1) if cost[i] <= bound]
+                if not ok:
+                    assert np.isnan(y)                                        # a gap until one is feasible
+                    continue
+                best = max(ok, key=lambda i: (r.history[i].value, -i))
+                assert y == r.history[best].report
+            inc = r.incumbent()
+            assert inc is None or (inc.feasible and inc.metrics["params_M"] <= bound)
+        share = np.mean([f for r in runs[label] for f in r.feasible()])
+        assert f"{label} {100 * share:.0f}%" in sp.msg.value                   # the summary's feasible share
+    # the Pareto plot: every query of each searcher, pooled over its seeds, in its colour; hollow = infeasible
+    pts, feas = results_points(runs, "params_M")
+    groups = {g["name"]: g for g in sp.pareto.chart.groups}
+    assert set(groups) == set(pts)
+    for name, g in groups.items():
+        assert np.array_equal(np.c_[g["y"], g["x"]], pts[name]) and g["feasible"] == feas[name].tolist()
+        idx = np.flatnonzero(feas[name])
+        want = idx[pareto_front(pts[name][idx], [True, False])]
+        assert sorted(g["front"]) == sorted(want.tolist()) and len(g["front"]) >= 1
+        xs = [g["x"][i] for i in g["front"]]
+        assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
+    assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
+    # another x axis: the same queries against training time, the budget line gone
+    sp.pareto.x.value = "train_time_s"
+    g = {g["name"]: g for g in sp.pareto.chart.groups}["random search"]
+    cells = [row[6] for row in sp.rows if row[0] == "random search"]
+    assert g["x"] == digits.metric("train_time_s", cells).tolist() and sp.pareto.chart.vline is None
+
+
+def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits):
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value = ("rs",)
+    sp.cost.set("params_M")
+    lo, hi = sp.cost.range
+    assert lo == pytest.approx(np.nanmin(digits.metric("params_M"))) and sp.cost.box.value    # the median
+    before = sp.cost.slider.value
+    for typed in ("abc", "nan", "inf", "1e999", "", "-1", "5"):
+        sp.cost.box.value = typed
+        said = sp.msg.value
+        assert "naoviz-error" in said and "cost budget" in said and html.escape(repr(typed)) in said, said
+        assert said.count("⚠") == 1 and "nothing ran" in said
+        sp.start(wait=True)
+        assert sp.thread is None and sp.results == [] and sp.progress.value == 0 and sp.pareto.chart.groups == []
+        assert sp.cost.slider.value == before                                  # the slider kept its value
+    sp.cost.box.value = "0.03"
+    assert sp.msg.value == "" and sp.cost.slider.value == 0.03 and str(sp.cost.checked()) == "params_M<=0.03"
+    sp.cost.set("")                                                            # off: no constraint, all feasible
+    assert sp.cost.checked() is None and sp.cost.slider.disabled
+    sp.start(wait=True)
+    g = sp.pareto.chart.groups[0]
+    assert all(g["feasible"]) and len(g["x"]) == 10 and sp.pareto.chart.vline is None
+    assert "--constraint" not in sp.msg.value and "feasible:" not in sp.msg.value
+
+
+def test_scatter_chart_refuses_groups_it_cannot_draw():
+    from naoviz.ui.scatter_chart import ScatterChart, points
+    chart = ScatterChart()
+    chart.groups = [points("a", [1, 2], [3, float("nan")], feasible=[True, False], front=[0])]
+    assert chart.groups[0]["y"] == [3.0, None]
+    for bad in ({"name": "a", "x": [1], "y": [1, 2], "color": "#000", "feasible": [True], "front": []},
+                {"name": "a", "x": [1], "y": [1], "color": "#000", "feasible": [True], "front": [3]},
+                {"name": "a", "x": [1]}):
+        with pytest.raises(traitlets.TraitError):
+            chart.groups = [bad]
+    with pytest.raises(traitlets.TraitError):
+        chart.vline = float("nan")
+
+
+def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    assert set(sp.figures()) == {"incumbent"}                  # no query yet: no Pareto figure
+    sp.algos.value = ("rs",)
+    sp.cost.set("params_M", 0.03)
+    sp.start(wait=True)
+    figs = sp.figures()
+    pareto = figs["pareto"]
+    names = [tr.name for tr in pareto.data]
+    assert names == ["random search queries", "random search front"]
+    assert list(pareto.data[0].x) == sp.pareto.chart.groups[0]["x"]
+    assert any(s.x0 == 0.03 for s in pareto.layout.shapes)     # the budget, dashed
+    paths = sp.export_figures("html", tmp_path)                 # html needs no browser
+    assert sorted(p.name for p in paths) == ["naoviz-search-incumbent.html", "naoviz-search-pareto.html"]
+    assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_the_live_front_kept_up_query_by_query_is_the_front_of_all_queries(digits):
+    """The log keeps each front up as queries come (the last front and the new queries); after every query it
+    equals `pareto_front` of all feasible queries so far, ties and infeasible ones included."""
+    from types import SimpleNamespace
+
+    from naoviz.search.pareto import pareto_front
+    from naoviz.ui.search_pareto import ParetoLog
+    rng = np.random.default_rng(5)
+    rows = rng.choice(len(digits), 120)
+    rows = np.concatenate([rows, rows[:10]])                       # the same cell again: ties
+    log = ParetoLog(digits)
+    for k, row in enumerate(rows):
+        q = digits.query(int(row))
+        log.add("rs", SimpleNamespace(report=q["test_acc"], feasible=bool(rng.random() < 0.7), arch=q["arch_str"]))
+        if k % 7 and k != len(rows) - 1:
+            continue
+        pts, feas, fronts = log.series("params_M")
+        idx = np.flatnonzero(feas["rs"])
+        want = idx[pareto_front(pts["rs"][idx], [True, False])]
+        assert sorted(fronts["rs"].tolist()) == sorted(want.tolist())
+    assert len(pts["rs"]) == len(rows)
