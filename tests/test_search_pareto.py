@@ -141,7 +141,7 @@ def test_the_live_front_kept_up_query_by_query_is_the_front_of_all_queries(digit
     from types import SimpleNamespace
 
     from naoviz.search.pareto import pareto_front
-    from naoviz.ui.search_pareto import ParetoLog
+    from naoviz.experiments.pareto_log import ParetoLog
     rng = np.random.default_rng(5)
     rows = rng.choice(len(digits), 120)
     rows = np.concatenate([rows, rows[:10]])                       # the same cell again: ties
