@@ -163,24 +163,25 @@ def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
 
 
 def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
-    """kaleido drops a figure that failed to render (a timeout on a loaded machine) without raising: the
-    missing one is rendered again on its own; one that never renders is an error naming its file."""
+    """kaleido's batch call drops a figure that failed to render without raising: the missing one is rendered
+    again on its own (``to_image``); one that fails there too is an error naming its file and the cause."""
     import plotly.io as pio
     from naoviz.errors import NaovizError
     from naoviz.viz import export_many
     real, calls = pio.write_images, []
 
-    def flaky(figs, paths, **kw):                # the real renderer, minus the first file of the first call
+    def dropping(figs, paths, **kw):             # the real batch renderer, minus its first file
         calls.append(list(paths))
         real(figs, paths, **kw)
-        if len(calls) == 1 or drop_always:
-            Path(paths[0]).unlink()
-    monkeypatch.setattr(pio, "write_images", flaky)
+        Path(paths[0]).unlink()
+    monkeypatch.setattr(pio, "write_images", dropping)
     fig = cell_compare(NB201Space(), SEED, DEC)
-    drop_always = False
     out = export_many([fig] * 2, [tmp_path / "a.png", tmp_path / "b.svg"], width=300, height=200, scale=1)
-    assert calls == [[str(tmp_path / "a.png"), str(tmp_path / "b.svg")], [str(tmp_path / "a.png")]]
-    assert out[0].read_bytes()[:4] == b"\x89PNG"
-    drop_always = True
-    with pytest.raises(NaovizError, match="c.png was not written"):
+    assert calls == [[str(tmp_path / "a.png"), str(tmp_path / "b.svg")]]
+    assert out[0].read_bytes()[:4] == b"\x89PNG" and b"<svg" in out[1].read_bytes()[:400]
+
+    def failing(*a, **kw):
+        raise RuntimeError("tab crashed")
+    monkeypatch.setattr(pio, "to_image", failing)
+    with pytest.raises(NaovizError, match="c.png was not written.*tab crashed"):
         export_many([fig], [tmp_path / "c.png"], width=300, height=200, scale=1)

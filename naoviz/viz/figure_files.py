@@ -15,7 +15,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.paths import cache_dir
+from naoviz.paths import atomic_write_bytes, cache_dir
 
 FORMATS = ("png", "svg", "pdf", "html")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -59,9 +59,6 @@ def _format(path: Path, fmt: Optional[str]) -> str:
     return fmt
 
 
-RETRIES = 1          # further tries for figures kaleido left unwritten
-
-
 def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 900, height: int = 600,
            scale: float = 2.0) -> Path:
     """Write ``fig`` to ``path``; the format comes from ``format`` or the suffix (png, svg, pdf, html)."""
@@ -85,18 +82,23 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         except ImportError as exc:
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
-        # kaleido reports a figure that failed to render (say, a render past its timeout on a loaded machine) by
-        # leaving its file out, not by raising: the missing ones get one more try, on their own.
-        todo = static
-        for _ in range(1 + RETRIES):
-            if not todo:
-                break
+        # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
+        # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
+        # error is raised, and written atomically.
+        try:
+            pio.write_images([f for f, _, _ in static], [str(p) for _, p, _ in static],
+                             format=[fmt for _, _, fmt in static], width=width, height=height, scale=scale)
+        except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+            raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+        for f, p, fmt in static:
+            if p.is_file() and p.stat().st_size > 0:
+                continue
             try:
-                pio.write_images([f for f, _, _ in todo], [str(p) for _, p, _ in todo],
-                                 format=[fmt for _, _, fmt in todo], width=width, height=height, scale=scale)
-            except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
-                raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
-            todo = [(f, p, fmt) for f, p, fmt in todo if not p.is_file() or p.stat().st_size == 0]
+                data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
+            except Exception as exc:  # noqa: BLE001 - as above
+                raise NaovizError(f"export: {p} was not written: the browser failed to render it "
+                                  f"({type(exc).__name__}: {str(exc)[:300]})") from exc
+            atomic_write_bytes(p, data)
     for p in paths:
         if not p.is_file() or p.stat().st_size == 0:
             raise NaovizError(f"export: {p} was not written")
