@@ -115,6 +115,8 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
             [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
             [*k, "--older-than", "1e9"], [*k, "--older-than", "two"], [*k, "--older-than", ""],
+            [*k, "--older-than", "100001"], [*k, "--older-than", "7d"], [*k, "--older-than", "0x10"],
+            [*k, "--older-than", "1_000"], [*k, "--older-than"],
             ["cache", "--older-than", "3"], ["cache", "--dry-run"], ["cache", "--dir", str(afile)],
             ["cache", "--dir", str(afile / "sub")], ["cache", "--dir", ""], ["cache", "--dir", big],
             ["cache", "--clean", "all", "--dir", str(afile)], ["cache", "--json=1"], ["cache", "extra"]]
@@ -139,10 +141,19 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     for name, text in files.items():
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(text)
+    files["twice"] = "arch_str,valid_acc,valid_acc\n" + f"{ARCH},90.5,91\n"      # pandas: valid_acc.1
+    files["noname"] = "arch_str,valid_acc,\n" + f"{ARCH},90.5,1\n"                 # pandas: 'Unnamed: 2'
+    for name in ("twice", "noname"):
+        paths[name] = tmp / f"{name}.csv"
+        paths[name].write_text(files[name])
     paths["binary"] = tmp / "binary.csv"
     paths["binary"].write_bytes(bytes(range(256)) * 8)
-    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths["binary"]), str(tmp / "missing.csv"),
-                                                          str(tmp), str(afile), ""]
+    paths["loop"] = tmp / "loop.csv"                                             # a loop of symbolic links
+    if not paths["loop"].is_symlink():
+        paths["loop"].symlink_to(tmp / "loop2.csv")
+        (tmp / "loop2.csv").symlink_to(paths["loop"])
+    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths[k]) for k in ("binary", "loop")] + [
+        str(tmp / "missing.csv"), str(tmp), str(afile), "", "/dev/null", str(tmp / ("y" * 300 + ".csv"))]
     good = str(paths["good"])
     s = ["search", "--algo", "rs", "--no-progress", "--queries", "2"]
     out = [[*s, "--table", b] for b in bad]
