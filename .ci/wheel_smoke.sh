@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the wheel and the sdist, install the wheel into a fresh venv OUTSIDE the checkout, and use it as a
-# newcomer would: info, data show, a digits search (no NAS-Bench-201) stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
+# newcomer would: info, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201) stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
 # dashboard answering in Chromium with a working explorer. Called by `make wheel-smoke` (part of `make test`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -19,6 +19,8 @@ for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naov
          naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2 \
          naoviz/resources/explorer/explorer.js naoviz/resources/explorer/explorer_draw.js \
          naoviz/resources/explorer/explorer_tour.js naoviz/resources/explorer/explorer.css \
+         naoviz/resources/explorer/explorer_layout.js naoviz/resources/explorer/explorer_budget.js \
+         naoviz/resources/explorer/explorer_map.js naoviz/resources/explorer/explorer_kernel.js \
          naoviz/resources/explorer/page_shim.js naoviz/ui/static/query_table.js naoviz/ui/static/query_table.css; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
@@ -55,6 +57,13 @@ grep -q "finished .* 20/20 .* re on nb201-digits" "$WORK/runs.txt"
 say "NB201 search"
 NAOVIZ_DATA="$NB201" "$NAOVIZ" search --space nb201 --algo nao --preset fast --queries 20 --no-progress | tee "$WORK/s2.txt"
 grep -q "20 queries" "$WORK/s2.txt"
+
+say "a table of your own (200 rows of the shipped digits table, docs/data.md)"
+"$WORK/venv/bin/python" -c "import naoviz, pathlib; print(*(pathlib.Path(naoviz.__file__).parent / 'resources/nb201_digits.csv').read_text().splitlines()[:201], sep=chr(10))" >"$WORK/own.csv"
+"$NAOVIZ" data show --table "$WORK/own.csv" | tee "$WORK/own.txt"
+grep -q "classes: 200 of 6,466" "$WORK/own.txt"
+"$NAOVIZ" search --table "$WORK/own.csv" --algo re --queries 20 --no-progress | tee "$WORK/s3.txt"
+grep -q "partial table: 200 of 6,466 classes" "$WORK/s3.txt"
 
 say "standalone page (the shipped digits atlas, no kernel)"
 NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" export-page "$WORK/explorer.html" --table digits
