@@ -141,8 +141,9 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     for name, text in files.items():
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(text)
-    files["twice"] = "arch_str,valid_acc,valid_acc\n" + f"{ARCH},90.5,91\n"      # pandas: valid_acc.1
-    files["noname"] = "arch_str,valid_acc,\n" + f"{ARCH},90.5,1\n"                 # pandas: 'Unnamed: 2'
+    # two rows each, so `--queries 2` fits and only the header is wrong (pandas: valid_acc.1, 'Unnamed: 2')
+    files["twice"] = "arch_str,valid_acc,valid_acc\n" + f"{ARCH},90.5,91\n{arch2},80,81\n"
+    files["noname"] = "arch_str,valid_acc,\n" + f"{ARCH},90.5,1\n{arch2},80,2\n"
     for name in ("twice", "noname"):
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(files[name])
