@@ -102,6 +102,8 @@ def _bad_files(root, digits) -> list:
     (root / "loop2.csv").symlink_to(root / "loop.csv")
     out.append((root / "loop.csv", "a symbolic link to nothing"))
     out.append((root / ("y" * 300 + ".csv"), "cannot be read"))           # a name too long for the file system
+    (root / "utf16.csv").write_text(_rows(digits).to_csv(index=False), encoding="utf-16")  # Excel's 'Unicode text'
+    out.append((root / "utf16.csv", "not UTF-8 text"))
     (root / "folder.csv").mkdir()
     out.append((root / "folder.csv", "is a folder"))
     out.append((root / "missing.csv", "no such file"))

@@ -75,7 +75,8 @@ def load_table_file(path: Union[str, Path]):
     except PermissionError:
         raise TableFileError(f"{where}: cannot be read (permission denied)") from None
     except UnicodeDecodeError:
-        raise TableFileError(f"{where}: not a CSV text file (undecodable bytes)") from None
+        raise TableFileError(f"{where}: not UTF-8 text (a spreadsheet's UTF-16 or Latin-1 export? "
+                             "save it as CSV UTF-8)") from None
     except OSError as exc:                        # a name too long for the file system, an I/O error
         raise TableFileError(f"{where}: cannot be read ({exc.strerror or cut(exc, 80)})") from None
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
