@@ -147,6 +147,18 @@ def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
         load_table_file(tmp_path / "iso.csv")
 
 
+def test_a_table_without_training_times_is_searched_at_no_cost(tmp_path, digits):
+    """The default cost column (train_time_s) is build-table's; a CSV of your own without it is searched (each
+    query costs 0 s) instead of refused with 'cost: unknown metric', which names no option one can set."""
+    _rows(digits, 30).drop(columns="train_time_s").to_csv(tmp_path / "notime.csv", index=False)
+    evaluator = TableEvaluator(load_table_file(tmp_path / "notime.csv"))
+    assert evaluator.cost == ""
+    result = start_search("re", evaluator, 10, 0, progress=False)
+    assert len(result.history) == 10 and result.train_time_s == 0.0
+    with pytest.raises(ValueError, match="cost: unknown metric 'energy'"):     # an explicit cost still checked
+        TableEvaluator(load_table_file(tmp_path / "notime.csv"), cost="energy")
+
+
 @pytest.mark.parametrize("algo", ["rs", "re", "ls", "nao"])
 def test_a_search_on_a_partial_table_proposes_only_its_classes(tables, algo):
     evaluator = TableEvaluator(str(tables[1]))
