@@ -142,8 +142,8 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(text)
     # two rows each, so `--queries 2` fits and only the header is wrong (pandas: valid_acc.1, 'Unnamed: 2')
-    files["twice"] = "arch_str,valid_acc,valid_acc\n" + f"{ARCH},90.5,91\n{arch2},80,81\n"
-    files["noname"] = "arch_str,valid_acc,\n" + f"{ARCH},90.5,1\n{arch2},80,2\n"
+    files["twice"] = "arch_str,valid_acc,valid_acc,train_time_s\n" + f"{ARCH},90.5,91,10\n{arch2},80,81,9\n"
+    files["noname"] = "arch_str,valid_acc,,train_time_s\n" + f"{ARCH},90.5,1,10\n{arch2},80,2,9\n"
     for name in ("twice", "noname"):
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(files[name])
@@ -162,6 +162,10 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
             ["search", "--algo", "rs", "--no-progress", "--table", good, "--queries", "3"],
             [*s, "--table", good, "--space", "nb201"], [*s, "--table", good, "--evaluator", "train"],
             [*s, "--table", good, "--constraint", "latency_pixel3<=5"]]
+    deep = tmp / ("d" * 150)                                   # a table file deep in a long folder
+    deep.mkdir(exist_ok=True)
+    (deep / "good.csv").write_text(files["good"])
+    out += [[*s, "--table", str(deep / "good.csv"), "--metric", "x"], [*s, "--table", str(deep / "good.csv"), "--report", "x"]]
     for command in (["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress"], ["atlas"],
                     ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"],
                     ["predictor", "--train-sizes", "1", "--seeds", "1"], ["data", "show"]):
