@@ -7,7 +7,8 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEV_PY="${DEV_PY:-$ROOT/.venv/bin/python}"
 NB201="${NAOVIZ_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
 WORK="$(mktemp -d /tmp/naoviz-wheel.XXXXXX)"
-trap 'kill "${DASH_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# (only a started dashboard is killed: `kill 0` would signal this whole process group, make included)
+trap '[ -z "${DASH_PID:-}" ] || kill "$DASH_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 say() { echo "wheel-smoke: $*"; }
 
 say "building wheel and sdist"
@@ -45,8 +46,12 @@ NAOVIZ="$WORK/venv/bin/naoviz"
 export NAOVIZ_CACHE="$WORK/cache" OMP_NUM_THREADS=1
 mkdir -p "$WORK/empty"
 "$WORK/venv/bin/python" -c "import naoviz, sys; sys.exit(0 if '$ROOT' not in naoviz.__file__ else 1)"
-say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info | grep -q "digits_table: yes"
-say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show | grep -q "15,625 rows"
+# output to a file, then grep: `naoviz ... | grep -q` under pipefail failed when grep quit at its first match
+# and naoviz, still writing, exited 141 on the closed pipe (5 of 10 tries of `data show`)
+say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info >"$WORK/info.txt"
+grep -q "digits_table: yes" "$WORK/info.txt"
+say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show >"$WORK/show.txt"
+grep -q "15,625 rows" "$WORK/show.txt"
 say "digits search (offline)"
 NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" search --space nb201-digits --algo re --queries 20 --no-progress \
     --store "$WORK/runs.db" | tee "$WORK/s1.txt"
