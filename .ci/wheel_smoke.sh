@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Build the wheel and the sdist, install the wheel into a fresh venv OUTSIDE the checkout, and use it as a
-# newcomer would: info, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201) stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
+# newcomer would: info, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201)
+# stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
 # dashboard answering in Chromium with a working explorer. Called by `make wheel-smoke` (part of `make test`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
@@ -64,7 +65,9 @@ NAOVIZ_DATA="$NB201" "$NAOVIZ" search --space nb201 --algo nao --preset fast --q
 grep -q "20 queries" "$WORK/s2.txt"
 
 say "a table of your own (200 rows of the shipped digits table, docs/data.md)"
-"$WORK/venv/bin/python" -c "import naoviz, pathlib; print(*(pathlib.Path(naoviz.__file__).parent / 'resources/nb201_digits.csv').read_text().splitlines()[:201], sep=chr(10))" >"$WORK/own.csv"
+"$WORK/venv/bin/python" -c "import naoviz, pathlib; \
+t = (pathlib.Path(naoviz.__file__).parent / 'resources/nb201_digits.csv').read_text(); \
+print(*t.splitlines()[:201], sep=chr(10))" >"$WORK/own.csv"
 "$NAOVIZ" data show --table "$WORK/own.csv" | tee "$WORK/own.txt"
 grep -q "classes: 200 of 6,466" "$WORK/own.txt"
 "$NAOVIZ" search --table "$WORK/own.csv" --algo re --queries 20 --no-progress | tee "$WORK/s3.txt"

@@ -165,7 +165,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     deep = tmp / ("d" * 150)                                   # a table file deep in a long folder
     deep.mkdir(exist_ok=True)
     (deep / "good.csv").write_text(files["good"])
-    out += [[*s, "--table", str(deep / "good.csv"), "--metric", "x"], [*s, "--table", str(deep / "good.csv"), "--report", "x"]]
+    out += [[*s, "--table", str(deep / "good.csv"), option, "x"] for option in ("--metric", "--report")]
     for command in (["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress"], ["atlas"],
                     ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"],
                     ["predictor", "--train-sizes", "1", "--seeds", "1"], ["data", "show"]):

@@ -5,8 +5,9 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, not a CSV, a column name empty or repeated, no ``arch_str``, an arch string that is not an
-NB201 cell, a non-numeric / NaN / infinite metric, two rows of one isomorphism class.
+file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
+repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
+two rows of one isomorphism class.
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
