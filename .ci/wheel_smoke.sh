@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # Build the wheel and the sdist, install the wheel into a fresh venv OUTSIDE the checkout, and use it as a
-# newcomer would: info, data show, a digits search (no NAS-Bench-201) stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
+# newcomer would: info, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201)
+# stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
 # dashboard answering in Chromium with a working explorer. Called by `make wheel-smoke` (part of `make test`).
 set -euo pipefail
 ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEV_PY="${DEV_PY:-$ROOT/.venv/bin/python}"
 NB201="${NAOVIZ_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
 WORK="$(mktemp -d /tmp/naoviz-wheel.XXXXXX)"
-trap 'kill "${DASH_PID:-0}" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# (only a started dashboard is killed: `kill 0` would signal this whole process group, make included)
+trap '[ -z "${DASH_PID:-}" ] || kill "$DASH_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
 say() { echo "wheel-smoke: $*"; }
 
 say "building wheel and sdist"
@@ -19,6 +21,8 @@ for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naov
          naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2 \
          naoviz/resources/explorer/explorer.js naoviz/resources/explorer/explorer_draw.js \
          naoviz/resources/explorer/explorer_tour.js naoviz/resources/explorer/explorer.css \
+         naoviz/resources/explorer/explorer_layout.js naoviz/resources/explorer/explorer_budget.js \
+         naoviz/resources/explorer/explorer_map.js naoviz/resources/explorer/explorer_kernel.js \
          naoviz/resources/explorer/page_shim.js naoviz/ui/static/query_table.js naoviz/ui/static/query_table.css; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
@@ -43,8 +47,12 @@ NAOVIZ="$WORK/venv/bin/naoviz"
 export NAOVIZ_CACHE="$WORK/cache" OMP_NUM_THREADS=1
 mkdir -p "$WORK/empty"
 "$WORK/venv/bin/python" -c "import naoviz, sys; sys.exit(0 if '$ROOT' not in naoviz.__file__ else 1)"
-say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info | grep -q "digits_table: yes"
-say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show | grep -q "15,625 rows"
+# output to a file, then grep: `naoviz ... | grep -q` under pipefail failed when grep quit at its first match
+# and naoviz, still writing, exited 141 on the closed pipe (5 of 10 tries of `data show`)
+say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info >"$WORK/info.txt"
+grep -q "digits_table: yes" "$WORK/info.txt"
+say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show >"$WORK/show.txt"
+grep -q "15,625 rows" "$WORK/show.txt"
 say "digits search (offline)"
 NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" search --space nb201-digits --algo re --queries 20 --no-progress \
     --store "$WORK/runs.db" | tee "$WORK/s1.txt"
@@ -55,6 +63,15 @@ grep -q "finished .* 20/20 .* re on nb201-digits" "$WORK/runs.txt"
 say "NB201 search"
 NAOVIZ_DATA="$NB201" "$NAOVIZ" search --space nb201 --algo nao --preset fast --queries 20 --no-progress | tee "$WORK/s2.txt"
 grep -q "20 queries" "$WORK/s2.txt"
+
+say "a table of your own (200 rows of the shipped digits table, docs/data.md)"
+"$WORK/venv/bin/python" -c "import naoviz, pathlib; \
+t = (pathlib.Path(naoviz.__file__).parent / 'resources/nb201_digits.csv').read_text(); \
+print(*t.splitlines()[:201], sep=chr(10))" >"$WORK/own.csv"
+"$NAOVIZ" data show --table "$WORK/own.csv" | tee "$WORK/own.txt"
+grep -q "classes: 200 of 6,466" "$WORK/own.txt"
+"$NAOVIZ" search --table "$WORK/own.csv" --algo re --queries 20 --no-progress | tee "$WORK/s3.txt"
+grep -q "partial table: 200 of 6,466 classes" "$WORK/s3.txt"
 
 say "standalone page (the shipped digits atlas, no kernel)"
 NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" export-page "$WORK/explorer.html" --table digits

@@ -115,6 +115,8 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
             [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
             [*k, "--older-than", "1e9"], [*k, "--older-than", "two"], [*k, "--older-than", ""],
+            [*k, "--older-than", "100001"], [*k, "--older-than", "7d"], [*k, "--older-than", "0x10"],
+            [*k, "--older-than", "1_000"], [*k, "--older-than"],
             ["cache", "--older-than", "3"], ["cache", "--dry-run"], ["cache", "--dir", str(afile)],
             ["cache", "--dir", str(afile / "sub")], ["cache", "--dir", ""], ["cache", "--dir", big],
             ["cache", "--clean", "all", "--dir", str(afile)], ["cache", "--json=1"], ["cache", "extra"]]
@@ -139,10 +141,20 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     for name, text in files.items():
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(text)
+    # two rows each, so `--queries 2` fits and only the header is wrong (pandas: valid_acc.1, 'Unnamed: 2')
+    files["twice"] = "arch_str,valid_acc,valid_acc,train_time_s\n" + f"{ARCH},90.5,91,10\n{arch2},80,81,9\n"
+    files["noname"] = "arch_str,valid_acc,,train_time_s\n" + f"{ARCH},90.5,1,10\n{arch2},80,2,9\n"
+    for name in ("twice", "noname"):
+        paths[name] = tmp / f"{name}.csv"
+        paths[name].write_text(files[name])
     paths["binary"] = tmp / "binary.csv"
     paths["binary"].write_bytes(bytes(range(256)) * 8)
-    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths["binary"]), str(tmp / "missing.csv"),
-                                                          str(tmp), str(afile), ""]
+    paths["loop"] = tmp / "loop.csv"                                             # a loop of symbolic links
+    if not paths["loop"].is_symlink():
+        paths["loop"].symlink_to(tmp / "loop2.csv")
+        (tmp / "loop2.csv").symlink_to(paths["loop"])
+    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths[k]) for k in ("binary", "loop")] + [
+        str(tmp / "missing.csv"), str(tmp), str(afile), "", "/dev/null", str(tmp / ("y" * 300 + ".csv"))]
     good = str(paths["good"])
     s = ["search", "--algo", "rs", "--no-progress", "--queries", "2"]
     out = [[*s, "--table", b] for b in bad]
@@ -150,6 +162,10 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
             ["search", "--algo", "rs", "--no-progress", "--table", good, "--queries", "3"],
             [*s, "--table", good, "--space", "nb201"], [*s, "--table", good, "--evaluator", "train"],
             [*s, "--table", good, "--constraint", "latency_pixel3<=5"]]
+    deep = tmp / ("d" * 150)                                   # a table file deep in a long folder
+    deep.mkdir(exist_ok=True)
+    (deep / "good.csv").write_text(files["good"])
+    out += [[*s, "--table", str(deep / "good.csv"), option, "x"] for option in ("--metric", "--report")]
     for command in (["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress"], ["atlas"],
                     ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"],
                     ["predictor", "--train-sizes", "1", "--seeds", "1"], ["data", "show"]):

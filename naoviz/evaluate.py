@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
-from naoviz.errors import show
+from naoviz.errors import cut, show
 from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor  # noqa: F401
 from naoviz.spaces.base import Arch, SearchSpace
 
@@ -131,15 +131,20 @@ class TableEvaluator(Evaluator):
         table = self.table
         if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
             report = next((m for m in ("cifar10_test_acc", "test_acc") if m in table.metrics), metric)
+        # a table file is named by its file name in errors (its absolute path can be hundreds of characters)
+        label = cut(Path(table.source).name, 40) if getattr(table, "fingerprint", "") else self.benchmark_name
         for field, value in (("metric", metric), ("report", report)):
             if not isinstance(value, str) or value not in table.metrics:
-                shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: naoviz data show)"
+                where = "naoviz data show" + (f" --table {label}" if label != self.benchmark_name else "")
+                shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: {where})"
                                                          if len(table.metrics) > 5 else "")
                 from naoviz.search.constraints import missing_column_hint
-                raise ValueError(f"{field}: unknown metric {show(value)} for {self.benchmark_name}"
+                raise ValueError(f"{field}: unknown metric {show(value)} for {label}"
                                  + (missing_column_hint(value, table.metrics) or f"; available: {shown}"))
+        if cost == "train_time_s" and cost not in table.metrics:
+            cost = ""       # the default, on a table without training times (one of your own): queries cost 0 s
         if cost and cost not in table.metrics:
-            raise ValueError(f"cost: unknown metric {show(cost)} for {self.benchmark_name}")
+            raise ValueError(f"cost: unknown metric {show(cost)} for {label}")
         if isinstance(delay_s, bool) or not isinstance(delay_s, (int, float)) or not 0 <= delay_s <= 3600:
             raise ValueError(f"delay_s: must be a number of seconds in [0, 3600], got {show(delay_s)}")
         from naoviz.tables.benchmark import lower_is_better
@@ -155,9 +160,9 @@ class TableEvaluator(Evaluator):
                 raise ValueError(f"objectives: need two or more distinct columns, got {show(objectives)}")
             bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
             if bad:
-                from naoviz.search.constraints import missing_column_hint
+                from naoviz.search.constraints import columns_hint, missing_column_hint
                 raise ValueError(f"objectives: unknown column {show(bad[0])}"
-                                 + (missing_column_hint(bad[0], numeric) or "; numeric columns: naoviz data show"))
+                                 + (missing_column_hint(bad[0], numeric) or columns_hint(numeric)))
             if objectives[0] != metric:
                 raise ValueError(f"objectives: the first objective must be the search metric {metric!r}, "
                                  f"got {show(objectives[0])}")

@@ -57,7 +57,11 @@ def test_a_latency_column_missing_from_nb201_says_how_to_install_the_latency_tab
     for columns in (["valid_acc", "test_acc", "params_M"], COLUMNS):   # the digits table; NB201 with latencies
         with pytest.raises(ValueError) as err:
             parse_constraint("latency_pixel<=3", columns)
-        assert "HELP" not in str(err.value) and "naoviz data show" in str(err.value)
+        assert "HELP" not in str(err.value) and f"numeric columns: {', '.join(columns)}" in str(err.value)
+    many = [f"col{i}" for i in range(40)]                  # too many to list: where to see them
+    with pytest.raises(ValueError) as err:
+        parse_constraint("latency_pixel<=3", many)
+    assert "numeric columns: naoviz data show" in str(err.value) and "col39" not in str(err.value)
 
 
 def test_cli_without_the_latency_table_names_the_import(tmp_path, monkeypatch, capsys):

@@ -70,6 +70,22 @@ def test_options_that_do_not_fit_the_table_are_named(tables, tmp_path):
     assert_one_line(naoviz("atlas", "--table", tmp_path / "noacc.csv"), "--table", "no valid_acc")
 
 
+def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(tables, tmp_path):
+    """A table file deep in a long folder: --metric / --report errors name the file, not its absolute path
+    (they were 300 characters), point to `data show --table FILE`, and an unknown --constraint column lists the
+    table's few numeric columns."""
+    deep = tmp_path / ("d" * 150)
+    deep.mkdir()
+    own = deep / "own.csv"
+    own.write_bytes(tables[1].read_bytes())
+    s = ["search", "--algo", "rs", "--no-progress", "--table", own]
+    for option in ("--metric", "--report"):
+        line = assert_one_line(naoviz(*s, option, "nope"), option, "for own.csv", "naoviz data show --table own.csv")
+        assert len(line) <= 200, line
+    line = assert_one_line(naoviz(*s, "--constraint", "energy<=1"), "--constraint", "numeric columns: ", "params_M")
+    assert len(line) <= 200, line
+
+
 def test_compare_on_a_partial_table_end_to_end(tables, tmp_path):
     done = naoviz("compare", "--table", tables[1], "--algos", "rs,ls,nao:fast", "--queries", "25", "--seeds", "2",
                   "--no-progress", "--json", "--store", tmp_path / "runs.db")

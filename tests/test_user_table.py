@@ -94,6 +94,16 @@ def _bad_files(root, digits) -> list:
     out.append((root / "header.csv", "no rows"))
     (root / "binary.csv").write_bytes(bytes(range(256)) * 4)
     out.append((root / "binary.csv", "not a"))
+    (root / "twice.csv").write_text(_rows(digits).to_csv(index=False).replace("test_acc", "valid_acc", 1))
+    out.append((root / "twice.csv", "column 'valid_acc' appears twice"))   # pandas would read valid_acc.1
+    (root / "noname.csv").write_text(_rows(digits).to_csv(index=False).replace("train_loss", "", 1))
+    out.append((root / "noname.csv", "has no name"))                     # pandas would read 'Unnamed: 5'
+    (root / "loop.csv").symlink_to(root / "loop2.csv")
+    (root / "loop2.csv").symlink_to(root / "loop.csv")
+    out.append((root / "loop.csv", "a symbolic link to nothing"))
+    out.append((root / ("y" * 300 + ".csv"), "cannot be read"))           # a name too long for the file system
+    (root / "utf16.csv").write_text(_rows(digits).to_csv(index=False), encoding="utf-16")  # Excel's 'Unicode text'
+    out.append((root / "utf16.csv", "not UTF-8 text"))
     (root / "folder.csv").mkdir()
     out.append((root / "folder.csv", "is a folder"))
     out.append((root / "missing.csv", "no such file"))
@@ -105,7 +115,23 @@ def test_every_bad_file_is_one_line_naming_the_file_and_the_row(tmp_path, digits
         with pytest.raises(TableFileError) as info:
             load_table_file(path)
         message = str(info.value)
-        assert must in message and path.name in message and "\n" not in message, (path.name, message)
+        named = path.name[-50:]                        # a long path is named by its tail
+        assert must in message and named in message and "\n" not in message, (path.name, message)
+
+
+def test_a_bom_crlf_or_fully_quoted_file_reads_as_the_plain_one(tmp_path, digits):
+    """Spreadsheet exports: a UTF-8 byte-order mark, Windows line ends, every field quoted."""
+    plain = tmp_path / "plain.csv"
+    _rows(digits).to_csv(plain, index=False)
+    text = plain.read_text()
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbf" + text.encode())
+    (tmp_path / "crlf.csv").write_bytes(text.replace("\n", "\r\n").encode())
+    _rows(digits).to_csv(tmp_path / "quoted.csv", index=False, quoting=1)        # csv.QUOTE_ALL
+    want = load_table_file(plain).frame
+    for name in ("bom.csv", "crlf.csv", "quoted.csv"):
+        got = load_table_file(tmp_path / name).frame
+        assert list(got.columns) == list(want.columns), name
+        pd.testing.assert_frame_equal(got, want, check_names=True)
 
 
 def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
@@ -119,6 +145,18 @@ def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
     pd.concat([frame, extra]).to_csv(tmp_path / "iso.csv", index=False)
     with pytest.raises(TableFileError, match="up to isomorphism"):
         load_table_file(tmp_path / "iso.csv")
+
+
+def test_a_table_without_training_times_is_searched_at_no_cost(tmp_path, digits):
+    """The default cost column (train_time_s) is build-table's; a CSV of your own without it is searched (each
+    query costs 0 s) instead of refused with 'cost: unknown metric', which names no option one can set."""
+    _rows(digits, 30).drop(columns="train_time_s").to_csv(tmp_path / "notime.csv", index=False)
+    evaluator = TableEvaluator(load_table_file(tmp_path / "notime.csv"))
+    assert evaluator.cost == ""
+    result = start_search("re", evaluator, 10, 0, progress=False)
+    assert len(result.history) == 10 and result.train_time_s == 0.0
+    with pytest.raises(ValueError, match="cost: unknown metric 'energy'"):     # an explicit cost still checked
+        TableEvaluator(load_table_file(tmp_path / "notime.csv"), cost="energy")
 
 
 @pytest.mark.parametrize("algo", ["rs", "re", "ls", "nao"])

@@ -3,8 +3,9 @@ from __future__ import annotations
 
 import platform
 import time
+from pathlib import Path
 
-from naoviz.cli.common import TABLE_METAVAR, emit_json, int_in, json_value, nonempty, path_arg, resolve_table, show
+from naoviz.cli.common import TABLE_METAVAR, cut, emit_json, int_in, json_value, nonempty, path_arg, resolve_table, show
 
 HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
             ("baselines.grad_boosting.kendall_tau", "GBT tau"),
@@ -103,8 +104,10 @@ def run_predictor(args) -> int:
     except (ValueError, NaovizError) as exc:
         raise ValueError(f"--set: {exc}") from None
     if args.metric not in bench.metrics:
+        where = "naoviz data show" + (f" --table {cut(Path(args.table).name, 40)}" if args.table is not None else "")
+        more = f", ... ({where})" if len(bench.metrics) > 5 else ""
         raise ValueError(f"--metric: unknown metric {show(args.metric)} for {bench.name}; "
-                         f"available: {', '.join(bench.metrics[:5])}, ... (naoviz data show)")
+                         f"available: {', '.join(bench.metrics[:5])}{more}")
     rows = len(bench)
     for n in sizes:                                # every size checked before the first one trains
         if not 0 < n < rows:

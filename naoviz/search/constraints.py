@@ -86,6 +86,14 @@ def missing_column_hint(column, columns: Iterable[str]) -> str:
     return ""
 
 
+def columns_hint(columns: Iterable[str]) -> str:
+    """``"; numeric columns: a, b, c"`` when there are few (a table of your own), else where to see them."""
+    cols = [str(c) for c in columns]
+    listed = ", ".join(cols)
+    return f"; numeric columns: {listed}" if len(cols) <= 10 and len(listed) <= 100 else \
+        "; numeric columns: naoviz data show"
+
+
 def parse_constraint(text, columns: Optional[Iterable[str]] = None) -> Constraint:
     """``"latency_pixel3<=12"`` -> :class:`Constraint`; with ``columns``, the column must be one of them.
 
@@ -110,7 +118,7 @@ def parse_constraint(text, columns: Optional[Iterable[str]] = None) -> Constrain
             close = difflib.get_close_matches(c.column, cols, n=1)
             hint = f" (did you mean {close[0]!r}?)" if close else ""
             more = missing_column_hint(c.column, cols)
-            raise ValueError(f"constraint: unknown column {show(c.column)}{hint}{more or '; numeric columns: naoviz data show'}")
+            raise ValueError(f"constraint: unknown column {show(c.column)}{hint}{more or columns_hint(cols)}")
     return c
 
 

@@ -5,8 +5,9 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, not a CSV, no ``arch_str``, an arch string that is not an
-NB201 cell, a non-numeric / NaN / infinite metric, two rows of one isomorphism class.
+file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
+repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
+two rows of one isomorphism class.
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
@@ -66,23 +67,22 @@ def load_table_file(path: Union[str, Path]):
     from naoviz.tables.benchmark import Benchmark
     p = Path(path).expanduser()
     where = _short(str(path))
-    if not p.exists():
-        raise TableFileError(f"{where}: no such file (a table name is one of {', '.join(TABLE_NAMES)})")
-    if p.is_dir():
-        raise TableFileError(f"{where}: is a folder, not a CSV table file")
-    if not p.is_file():
-        raise TableFileError(f"{where}: not a regular file")
-    if p.stat().st_size > MAX_BYTES:
-        raise TableFileError(f"{where}: {p.stat().st_size / 1e6:.0f} MB is too large for a table of at most "
-                             "15,625 rows")
     try:
+        _check_file(p, where)
         frame = pd.read_csv(p)
+        header = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+    except TableFileError:
+        raise
     except PermissionError:
         raise TableFileError(f"{where}: cannot be read (permission denied)") from None
     except UnicodeDecodeError:
-        raise TableFileError(f"{where}: not a CSV text file (undecodable bytes)") from None
+        raise TableFileError(f"{where}: not UTF-8 text (a spreadsheet's UTF-16 or Latin-1 export? "
+                             "save it as CSV UTF-8)") from None
+    except OSError as exc:                        # a name too long for the file system, an I/O error
+        raise TableFileError(f"{where}: cannot be read ({exc.strerror or cut(exc, 80)})") from None
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
-        raise TableFileError(f"{where}: not a readable CSV table ({cut(exc, 120)})") from None
+        raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
+    _check_header(header, where)
     if "arch_str" not in frame.columns:
         raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 60)}); "
                              "build-table's format: arch_str + numeric columns")
@@ -114,6 +114,32 @@ def load_table_file(path: Union[str, Path]):
     _check_classes(space, frame, where)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
                      fingerprint=file_fingerprint(p))
+
+
+def _check_file(p: Path, where: str) -> None:
+    """A path that is no readable regular file is refused before pandas opens it (a FIFO would block)."""
+    if not p.exists():
+        if p.is_symlink():
+            raise TableFileError(f"{where}: a symbolic link to nothing (broken, or a loop of links)")
+        raise TableFileError(f"{where}: no such file (a table name is one of {', '.join(TABLE_NAMES)})")
+    if p.is_dir():
+        raise TableFileError(f"{where}: is a folder, not a CSV table file")
+    if not p.is_file():
+        raise TableFileError(f"{where}: not a regular file")
+    if p.stat().st_size > MAX_BYTES:
+        raise TableFileError(f"{where}: {p.stat().st_size / 1e6:.0f} MB is too large for a table of at most "
+                             "15,625 rows")
+
+
+def _check_header(header: list, where: str) -> None:
+    """Column names as written (pandas renames a repeated one ``valid_acc.1`` and an empty one ``Unnamed: 3``,
+    so a table with two ``valid_acc`` columns would silently search the first): each non-empty, each once."""
+    for k, name in enumerate(header):
+        if not str(name).strip():
+            raise TableFileError(f"{where}: line 1: column {k + 1} has no name")
+        if name in header[:k]:
+            raise TableFileError(f"{where}: line 1: column {show(name)} appears twice (columns "
+                                 f"{header.index(name) + 1} and {k + 1})")
 
 
 def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
@@ -155,4 +181,6 @@ def open_table(value: Union[str, Path], directory: Optional[Path] = None):
 def table_id(value: Union[str, Path]) -> str:
     """What a run stores for a table: the name itself, or the file's absolute path."""
     text = os.fspath(value)
-    return TABLE_NAMES[text] if text in TABLE_NAMES else str(Path(text).expanduser().resolve())
+    # os.path.realpath, not Path.resolve: a loop of symbolic links is left for load_table_file to name
+    # (Python 3.11's resolve raises RuntimeError on one)
+    return TABLE_NAMES[text] if text in TABLE_NAMES else os.path.realpath(os.path.expanduser(text))
