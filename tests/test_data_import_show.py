@@ -16,7 +16,7 @@ NB201 = ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv", "nb201_para
 
 def _error_line(stderr: str) -> str:
     assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith("naoviz data: error:")]
+    errors = [line for line in stderr.splitlines() if re.match(r"naoviz data (download|import|show): error:", line)]
     assert len(errors) == 1, stderr
     return errors[0]
 

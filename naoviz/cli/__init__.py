@@ -95,7 +95,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             args = parser.parse_args(argv)
         except SystemExit as exc:       # --help / --version (0) or a usage error (2, its line already printed)
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
-        command = args.command
+        command = args.command + (f" {args.data_command}" if getattr(args, "data_command", None) else "")
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
             return int(args.func(args) or 0)
