@@ -549,3 +549,9 @@ def test_bare_naoviz_lists_the_commands():
 
 def test_a_group_without_its_action_names_the_actions():
     assert "(one of download, import, show)" in assert_rejected(["data"], "ACTION")
+
+
+def test_an_unknown_option_is_named_by_its_command():
+    line = assert_rejected(["search", "--queries", "5", "--nope", "1"], "--nope")
+    assert line.startswith("naoviz search: error: unrecognized arguments: --nope 1"), line
+    assert assert_rejected(["data", "show", "--bar"], "--bar").startswith("naoviz data show: error:")

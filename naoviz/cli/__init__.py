@@ -92,10 +92,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             parser.print_help(sys.stderr)
             return 2
         try:
-            args = parser.parse_args(argv)
+            args, extra = parser.parse_known_args(argv)
         except SystemExit as exc:       # --help / --version (0) or a usage error (2, its line already printed)
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         command = args.command + (f" {args.data_command}" if getattr(args, "data_command", None) else "")
+        if extra:                       # named by the command they were given to, as its other errors are
+            print(f"naoviz {command}: error: unrecognized arguments: {cut(' '.join(extra), 80)}", file=sys.stderr)
+            return 2
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
             return int(args.func(args) or 0)
