@@ -18,6 +18,12 @@ from naoviz.ui.query_table import STATIC
 _KEYS = {"name", "color", "x", "y", "lo", "hi", "n", "dash"}
 
 
+def chart_module(name: str) -> str:
+    """An SVG chart widget's ES module: ``static/chart_common.js`` (SVG nodes, ticks, number format) and then
+    ``static/<name>``, concatenated (the explorer's parts are joined the same way)."""
+    return "\n".join((STATIC / f).read_text(encoding="utf-8") for f in ("chart_common.js", name))
+
+
 def _floats(values, what: str) -> list:
     """JSON-safe floats: NaN and ±inf become None (a gap in the line), as JSON has no NaN."""
     out = []
@@ -59,7 +65,7 @@ def _checked(s: dict) -> dict:
 class LineChart(anywidget.AnyWidget):
     """``series``: a list of :func:`line` dicts, drawn in order (bands under lines); the axes fit the data."""
 
-    _esm = STATIC / "line_chart.js"
+    _esm = chart_module("line_chart.js")
     _css = STATIC / "line_chart.css"
     series = t.List(t.Dict()).tag(sync=True)
     x_title = t.Unicode("").tag(sync=True)

@@ -14,7 +14,7 @@ from typing import Optional, Sequence
 import anywidget
 import traitlets as t
 
-from naoviz.ui.line_chart import _floats
+from naoviz.ui.line_chart import _floats, chart_module
 from naoviz.ui.query_table import STATIC
 
 _KEYS = {"name", "color", "x", "y", "feasible", "front"}
@@ -47,7 +47,7 @@ class ScatterChart(anywidget.AnyWidget):
     """``groups``: a list of :func:`points` dicts drawn in order; ``vline``: an x value drawn as a dashed line
     labelled ``vline_label`` (None: none); the axes fit the points and the line."""
 
-    _esm = STATIC / "scatter_chart.js"
+    _esm = chart_module("scatter_chart.js")
     _css = STATIC / "scatter_chart.css"
     groups = t.List(t.Dict()).tag(sync=True)
     vline = t.Float(None, allow_none=True).tag(sync=True)
