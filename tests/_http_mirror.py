@@ -5,6 +5,7 @@ from __future__ import annotations
 import functools
 import http.server
 import os
+import re
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -59,6 +60,7 @@ def make_mirror(root: Path, tamper: str | None = None) -> Path:
 def error_line(stderr: str, command: str = "data") -> str:
     """The one error line of a failed ``naoviz COMMAND`` (progress/log lines may precede it; no traceback)."""
     assert "Traceback" not in stderr
-    errors = [line for line in stderr.splitlines() if line.startswith(f"naoviz {command}: error:")]
+    errors = [line for line in stderr.splitlines()                 # `naoviz data download: error: ...`
+              if re.match(rf"naoviz {re.escape(command)}( [a-z-]+)?: error:", line)]
     assert len(errors) == 1, stderr
     return errors[0]
