@@ -207,7 +207,6 @@ def resolve_table(value, option: str = "--table"):
         raise ValueError(f"{option}: {exc}") from None
 
 
-
 def explorer_metric(bench, option: str = "--table") -> str:
     """The metric the explorer's model learns on ``bench`` (``naoviz.explorer_plan.explorer_metric``); a
     table without one is a ``ValueError`` naming ``option``."""

@@ -91,7 +91,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
             raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
         for f, p, fmt in static:
-            if p.is_file() and p.stat().st_size > 0:
+            if _written(p):
                 continue
             try:
                 data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
@@ -100,6 +100,10 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
                                   f"({type(exc).__name__}: {str(exc)[:300]})") from exc
             atomic_write_bytes(p, data)
     for p in paths:
-        if not p.is_file() or p.stat().st_size == 0:
+        if not _written(p):
             raise NaovizError(f"export: {p} was not written")
     return paths
+
+
+def _written(path: Path) -> bool:
+    return path.is_file() and path.stat().st_size > 0

@@ -27,3 +27,19 @@ function fmt(v, step) {
 }
 
 const ok = (v) => v !== null && v !== undefined && Number.isFinite(v);
+
+// The axes into `svg`: a grid line and label at each y tick, a tick mark and label at each x tick, the frame;
+// CSS classes `${prefix}-grid`, `-tick`, `-frame` (nl: the line chart, ns: the scatter chart). Returns the group.
+function drawAxes(svg, M, X, Y, xt, yt, pw, ph, prefix) {
+  const axes = node("g", { class: `${prefix}-axes` }, svg);
+  for (const v of yt) {
+    node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: `${prefix}-grid` }, axes);
+    node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
+  }
+  for (const v of xt) {
+    node("line", { x1: X(v), x2: X(v), y1: M.t + ph, y2: M.t + ph + 4, class: `${prefix}-tick` }, axes);
+    node("text", { x: X(v), y: M.t + ph + 16, "text-anchor": "middle", text: fmt(v, xt[1] - xt[0] || 1) }, axes);
+  }
+  node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: `${prefix}-frame` }, axes);
+  return axes;
+}

@@ -67,17 +67,8 @@ function render({ model, el }) {
     const y0 = ys ? Math.floor((yr[0] - pad) / ys + 1e-9) * ys : yr[0] - pad, y1 = ys ? Math.ceil((yr[1] + pad) / ys - 1e-9) * ys : yr[1] + pad;
     const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0] || 1)) * pw;
     const Y = (v) => M.t + (1 - (v - y0) / (y1 - y0)) * ph;
-    const axes = node("g", { class: "nl-axes" }, svg);
     const yt = ys ? Array.from({ length: Math.round((y1 - y0) / ys) + 1 }, (_, i) => y0 + i * ys) : ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)), model.get("x_integer") ? 1 : 0);
-    for (const v of yt) {
-      node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "nl-grid" }, axes);
-      node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
-    }
-    for (const v of xt) {
-      node("line", { x1: X(v), x2: X(v), y1: M.t + ph, y2: M.t + ph + 4, class: "nl-tick" }, axes);
-      node("text", { x: X(v), y: M.t + ph + 16, "text-anchor": "middle", text: fmt(v, xt[1] - xt[0] || 1) }, axes);
-    }
-    node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: "nl-frame" }, axes);
+    drawAxes(svg, M, X, Y, xt, yt, pw, ph, "nl");
     for (const s of series) {
       if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y), fill: s.color, class: "nl-band", "data-name": s.name }, svg);
     }

@@ -51,17 +51,8 @@ function render({ model, el }) {
     }
     const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0])) * pw;
     const Y = (v) => M.t + (1 - (v - yr[0]) / (yr[1] - yr[0])) * ph;
-    const axes = node("g", { class: "ns-axes" }, svg);
     const yt = ticks(yr[0], yr[1]), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
-    for (const v of yt) {
-      node("line", { x1: M.l, x2: M.l + pw, y1: Y(v), y2: Y(v), class: "ns-grid" }, axes);
-      node("text", { x: M.l - 6, y: Y(v) + 4, "text-anchor": "end", text: fmt(v, yt[1] - yt[0] || 1) }, axes);
-    }
-    for (const v of xt) {
-      node("line", { x1: X(v), x2: X(v), y1: M.t + ph, y2: M.t + ph + 4, class: "ns-tick" }, axes);
-      node("text", { x: X(v), y: M.t + ph + 16, "text-anchor": "middle", text: fmt(v, xt[1] - xt[0] || 1) }, axes);
-    }
-    node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: "ns-frame" }, axes);
+    drawAxes(svg, M, X, Y, xt, yt, pw, ph, "ns");
     if (ok(vline)) {
       node("line", { x1: X(vline), x2: X(vline), y1: M.t, y2: M.t + ph, class: "ns-budget" }, svg);
       node("text", { x: X(vline) + (X(vline) > M.l + pw * 0.8 ? -4 : 4), y: M.t + 12, class: "ns-budget-label",
