@@ -43,3 +43,14 @@ function drawAxes(svg, M, X, Y, xt, yt, pw, ph, prefix) {
   node("rect", { x: M.l, y: M.t, width: pw, height: ph, class: `${prefix}-frame` }, axes);
   return axes;
 }
+
+// Keep a chart drawn: `draw` on each of the model's `change:` events in `events` and whenever `wrap`'s width
+// changes; returns the widget's cleanup (unhook the events, stop watching the size).
+function liveChart(model, wrap, events, draw) {
+  for (const e of events) model.on(e, draw);
+  let lastWidth = 0;
+  const ro = new ResizeObserver(() => { if (wrap.clientWidth !== lastWidth) { lastWidth = wrap.clientWidth; draw(); } });
+  ro.observe(wrap);
+  draw();
+  return () => { for (const e of events) model.off(e, draw); ro.disconnect(); };
+}

@@ -109,13 +109,7 @@ function render({ model, el }) {
   wrap.addEventListener("mousemove", hover);
   wrap.addEventListener("mouseleave", leave);
 
-  const events = ["change:groups", "change:vline", "change:vline_label", "change:x_title", "change:y_title", "change:label", "change:height"];
-  for (const e of events) model.on(e, draw);
-  let lastWidth = 0;
-  const ro = new ResizeObserver(() => { if (wrap.clientWidth !== lastWidth) { lastWidth = wrap.clientWidth; draw(); } });
-  ro.observe(wrap);
-  draw();
-  return () => { for (const e of events) model.off(e, draw); ro.disconnect(); };
+  return liveChart(model, wrap, ["change:groups", "change:vline", "change:vline_label", "change:x_title", "change:y_title", "change:label", "change:height"], draw);
 }
 
 export default { render };
