@@ -58,7 +58,7 @@ def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
                    per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
-                   temperature=0.0, ei: bool = False) -> list[Generated]:
+                   temperature=0.0, ei: bool = False, retrieve=None) -> list[Generated]:
     """Up to ``n`` canonical-new archs, best acquisition first.
 
     seeds: B archs; etas: E step sizes shared by every seed (E,), or one row per seed (B, E) (a per-seed
@@ -73,6 +73,9 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
     instead of greedily, so a point proposes the decoder's own neighbourhood of it, not one cell; a (B,)
     sequence gives each seed its own temperature (all > 0; the trust region's per-seed radius). ``ei``: rank
     the decodes by expected improvement over the best seed's score (heads' mean and sd), not mean + kappa sd.
+    ``retrieve``: decode by retrieval instead of the decoder (``naoviz.search.retrieve.Retriever``): a callable
+    (moved states (B*E, S, H), canonical ids to skip) -> (cells, their rows); ``temperature`` is then unused,
+    unless its ``with_decoder`` is true: then the decodes come first and the retrieved cells join them.
     Inside a CostNAO's
     ``budget(...)`` only decodes predicted within the budget are proposed.
     """
@@ -102,25 +105,12 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         states = torch.nn.functional.normalize(states + noise * z, dim=-1)
     eta_rows = torch.as_tensor(etas.reshape(-1), dtype=states.dtype, device=states.device)   # (B*E,)
     moved, moved_score = move_rows(net, states, eta_rows, kappa, thompson, rng, steps, "step_proposals")
-    gen, temps = None, np.asarray(temperature, dtype=float)
-    if temps.ndim:                                                             # (B,) per seed -> (B*E,) rows
-        if temps.shape != (B,) or not (temps > 0).all():
-            raise ValueError(f"step_proposals: temperature needs {B} positive values, got {temps.tolist()}")
-        temperature = torch.as_tensor(np.repeat(temps, E), dtype=moved.dtype, device=moved.device)
-    if temps.ndim or temperature > 0:
-        if rng is None:
-            raise ValueError("step_proposals: temperature needs an rng (every random choice takes a seed)")
-        gen = torch.Generator(device=moved.device).manual_seed(int(rng.integers(2**62)))
-    decoded, _ = nao.decode(moved, temperature=temperature, generator=gen)
     cand, origin = [], []
-    canon = {a: space.canonical(a) for a in set(decoded)}   # B*E decodes, far fewer distinct archs
-    for row, arch in enumerate(decoded):                 # first (best seed, smallest eta) wins a class
-        key = canon[arch]
-        if key in seen:
-            continue
-        seen.add(key)
-        cand.append(arch)
-        origin.append(row)
+    if retrieve is None or getattr(retrieve, "with_decoder", False):
+        cand, origin = _decoded(nao, moved, seen, temperature, B, E, rng)
+    if retrieve is not None:                                                  # the pool's nearest cells
+        more, rows = retrieve(moved, seen)
+        cand, origin = cand + more, origin + rows
     best = float(seed_scores.max()) if ei else None                           # EI over the best seed
     cand, (origin,), acq = score_candidates(nao, cand, [origin], kappa, best)
     if not cand:
@@ -138,3 +128,29 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         if len(out) == n:
             break
     return out
+
+
+def _decoded(nao, moved: torch.Tensor, seen: set, temperature, B: int, E: int, rng) -> tuple[list, list]:
+    """The moved states (B*E, S, H) decoded (greedy, or sampled at ``temperature``: a float or (B,) per seed)
+    -> (canonical-new archs not in ``seen``, the row each came from); the first row (best seed, smallest eta)
+    wins a class."""
+    gen, temps = None, np.asarray(temperature, dtype=float)
+    if temps.ndim:                                                             # (B,) per seed -> (B*E,) rows
+        if temps.shape != (B,) or not (temps > 0).all():
+            raise ValueError(f"step_proposals: temperature needs {B} positive values, got {temps.tolist()}")
+        temperature = torch.as_tensor(np.repeat(temps, E), dtype=moved.dtype, device=moved.device)
+    if temps.ndim or temperature > 0:
+        if rng is None:
+            raise ValueError("step_proposals: temperature needs an rng (every random choice takes a seed)")
+        gen = torch.Generator(device=moved.device).manual_seed(int(rng.integers(2**62)))
+    decoded, _ = nao.decode(moved, temperature=temperature, generator=gen)
+    cand, origin = [], []
+    canon = {a: nao.space.canonical(a) for a in set(decoded)}   # B*E decodes, far fewer distinct archs
+    for row, arch in enumerate(decoded):
+        key = canon[arch]
+        if key in seen:
+            continue
+        seen.add(key)
+        cand.append(arch)
+        origin.append(row)
+    return cand, origin

@@ -13,6 +13,7 @@ from naoviz.search.diverse import MAX_WEIGHT as MAX_DIVERSITY
 SEED_BY = ("value", "prediction")
 PROPOSERS = ("sweep", "rank", "trust")
 INIT_DESIGNS = ("random", "kmeans")
+DECODE_BY = ("decoder", "nearest", "both")
 
 
 @dataclass
@@ -86,6 +87,12 @@ class NAOSearchConfig:
     diversity: ``trust``: the round's ``n_new`` decodes chosen greedily by the acquisition minus ``diversity`` x
         their largest cosine similarity, in NAO's embedding, to the ones already chosen this round (0: off, the
         acquisition's order; at most 10; ``naoviz.search.diverse``).
+    decode_by / nearest_k / nearest_pool: ``rank`` / ``trust``: how a moved point becomes cells (issue 13).
+        ``decoder`` (the default): the LSTM decoder decodes it. ``nearest``: decode by retrieval, the MAP decoder
+        of a finite space: the ``nearest_k`` unmeasured cells of a pool nearest (cosine, pooled embeddings) to
+        each moved point are its candidates (``naoviz.search.retrieve``; ``temperature`` then has no effect);
+        the pool is the table's classes (``nearest_pool`` 0), or ``nearest_pool`` cells drawn once from the
+        search's rng. ``both``: the decoder's cells and the retrieved ones compete in one ranking.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -145,6 +152,9 @@ class NAOSearchConfig:
     init_pool: int = 2000
     diversity: float = 0.0
     snap_to_table: bool = False
+    decode_by: str = "decoder"
+    nearest_k: int = 8
+    nearest_pool: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -164,7 +174,8 @@ class NAOSearchConfig:
                              ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
                              ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
-                             ("prior_until", 1, 10_000_000)):
+                             ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
+                             ("nearest_pool", 0, 1_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         check_int(self, "cheap_rounds", 0, 100_000)
@@ -188,6 +199,13 @@ class NAOSearchConfig:
         if self.init_design != "random" and self.init_pool < self.n_init:
             raise ValueError(f"init_pool must be >= n_init ({self.n_init}) for init_design {self.init_design}, "
                              f"got {self.init_pool}")
+        if not isinstance(self.decode_by, str) or self.decode_by not in DECODE_BY:
+            raise ValueError(f"decode_by must be one of {', '.join(DECODE_BY)}, got {show(self.decode_by)}")
+        if self.decode_by != "decoder" and self.proposer not in ("rank", "trust"):
+            raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
+        if self.decode_by != "decoder" and self.edit_radius:
+            raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
+                             f"edit_radius {self.edit_radius}")
         if self.edit_radius and self.proposer != "trust":
             raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
         if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:

@@ -6,7 +6,8 @@ decode new archs; optionally add one-edit mutations of the best archs ranked by 
 evaluate only canonical-new archs; repeat until the budget is spent. ``proposer="rank"`` (preset ``step``)
 moves every seed by a whole eta grid at once and queries the new decodes the acquisition ranks best
 (``naoviz.nao.propose``); ``proposer="trust"`` (preset ``trust``) does so from the best cells only, each with
-its own step size (``naoviz.search.trust``), and can decode by sampling. Every query is tagged with its source
+its own step size (``naoviz.search.trust``), and can decode by sampling, or (``decode_by="nearest"``) by
+retrieval: the pool's unmeasured cells nearest to each moved point (``naoviz.search.retrieve``). Every query is tagged with its source
 (decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
 """
 from __future__ import annotations
@@ -60,6 +61,8 @@ class NAOSearch(Searcher):
         """Settings this evaluator cannot serve, refused before any query: pseudo-labels and the proxy prior
         have no costs (no constraints or cost objectives), and the proxy exists for nb201 spaces only."""
         cfg = self.config
+        from naoviz.search.retrieve import check_pool
+        check_pool(cfg, evaluator)
         budgets = bool(getattr(evaluator, "constraints", ())) or any(
             o != evaluator.metric for o in (getattr(evaluator, "objectives", ()) or ()))
         if cfg.pseudo_cells and budgets:
@@ -89,6 +92,11 @@ class NAOSearch(Searcher):
             from naoviz.nao import semi
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
+        self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
+        if cfg.decode_by != "decoder":
+            from naoviz.search.retrieve import pool_cells
+            cells = pool_cells(ctx, cfg.nearest_pool, rng)
+            self._near = (cells, [ctx.space.canonical(a) for a in cells])
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -138,9 +146,13 @@ class NAOSearch(Searcher):
             ranked = [ctx.archs[i] for i in np.argsort(-pred, kind="stable")]
         else:
             ranked = ctx.best(len(ctx.archs))
+        self._retrieve = None
+        if getattr(self, "_near", None) is not None:           # this round's pool embedding (the model refit)
+            from naoviz.search.retrieve import Retriever
+            self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both")
         with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
             if cfg.proposer == "rank":
-                gens = self._ranked_steps(ctx, nao, cfg, ranked, rng)
+                gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
             elif cfg.proposer == "trust":
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
             else:
@@ -156,6 +168,8 @@ class NAOSearch(Searcher):
                     continue
             if ctx.is_new(arch):
                 cands.append((arch, "decoder"))
+                if self._retrieve is not None and ctx.space.canonical(g.arch) in self._retrieve.given:
+                    extra = {**extra, "decode": "nearest"}   # retrieved from the pool, not LSTM-decoded
                 extras.append({"seed": ctx.space.format(g.seed), "eta": g.eta,
                                "score_seed": g.score_seed, "score_new": g.score_new, **extra})
         rank = hw.ranker(ctx, nao, self._costs)
@@ -209,7 +223,7 @@ class NAOSearch(Searcher):
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
                                         thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                                        draws=cfg.draws, temperature=temp, ei=cfg.ei)
+                                        draws=cfg.draws, temperature=temp, ei=cfg.ei, retrieve=self._retrieve)
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
@@ -225,7 +239,8 @@ class NAOSearch(Searcher):
         if len(found) < cfg.n_new:
             wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
                                        max_eta=10 * cfg.max_eta, draws=4, noise=0.1, per_seed=0)
-            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found])
+            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found],
+                                             retrieve=self._retrieve)
         return found
 
     def _order(self, ctx: SearchContext, gens: list) -> list:
@@ -280,16 +295,17 @@ class NAOSearch(Searcher):
         return found
 
     @staticmethod
-    def _ranked_steps(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng, exclude=()) -> list:
+    def _ranked_steps(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng, exclude=(),
+                      retrieve=None) -> list:
         """``n_new`` step proposals ranked by the acquisition; while fewer decode new, up to 3 wider tries
         (4x the draws, noise 0.1, 0.2, 0.4 around the seeds; the per-seed cap lifted): no random fills while
-        the step still finds cells."""
+        the step still finds cells. ``retrieve``: decode by retrieval (``naoviz.search.retrieve``)."""
         from naoviz.nao.propose import step_proposals
         etas = np.geomspace(cfg.eta_step, cfg.max_eta, cfg.n_etas) if cfg.n_etas > 1 else [cfg.max_eta]
         found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
                                kappa=cfg.kappa,
                                thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei)
+                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei, retrieve=retrieve)
         for t in range(3):
             if len(found) >= cfg.n_new:
                 break
@@ -297,7 +313,8 @@ class NAOSearch(Searcher):
                                     exclude=list(ctx.archs) + list(exclude) + [g.arch for g in found],
                                     kappa=cfg.kappa,
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
-                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei)
+                                    draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei,
+                                    retrieve=retrieve)
         return found
 
 

@@ -1,0 +1,75 @@
+"""Decode by retrieval (``NAOSearchConfig.decode_by="nearest"``, issue 13): a moved point's candidates are the
+unmeasured cells of a pool nearest to it in the encoder's embedding, not the LSTM decoder's cell.
+
+In a finite space the best decoder of a point e' is the cell whose embedding is nearest to it (the MAP
+decoder over the space's cells). The pool is the table's classes (``nearest_pool`` 0: a partial table's rows,
+or every class of a space that enumerates them) or ``nearest_pool`` seeded random cells. The model refits
+every round, so the pool is embedded once per round (:class:`Retriever`); the moved point's per-step states
+``(S, H)`` are pooled as the encoder pools a cell's (``naoviz.nao.modules.pool``: the unit mean), and both
+being unit vectors, nearness is cosine similarity.
+"""
+from __future__ import annotations
+
+import numpy as np
+import torch
+
+from naoviz.nao.modules import pool
+
+
+def check_pool(cfg, evaluator) -> None:
+    """``nearest_pool`` 0 needs a table or a space that enumerates its classes; refused before any query."""
+    if cfg.decode_by == "decoder" or cfg.nearest_pool:
+        return
+    if not isinstance(getattr(evaluator, "pool", None), dict) and getattr(evaluator.space, "classes", None) is None:
+        raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
+                         f"{evaluator.space.name} does not, give a pool size (e.g. 5000)")
+
+
+def pool_cells(ctx, size: int, rng: np.random.Generator) -> list:
+    """The retrieval pool: ``size`` 0 -> one arch per class of the partial table (``ctx.pool``) or of the space
+    (``space.classes``), in sorted class order; else ``size`` random unevaluated cells drawn from ``rng``."""
+    if size:
+        return ctx.random_new(rng, size)
+    if ctx.pool is not None:
+        return [ctx.pool[c] for c in sorted(ctx.pool)]
+    classes = ctx.space.classes
+    return [classes[c][0] for c in sorted(classes)]
+
+
+class Retriever:
+    """One round's pool: its unmeasured cells (m) and their pooled embeddings ``(m, H)``, unit vectors, from the
+    model as this round fitted it. Called as ``step_proposals``' ``retrieve``; ``with_decoder``: the decoder's
+    cells come first and the retrieved ones join them (``decode_by="both"``); ``given``: the canonical ids
+    retrieved this round (what the queries' ``"decode": "nearest"`` tag says)."""
+
+    def __init__(self, ctx, nao, cells: list, keys: list, k: int, with_decoder: bool = False):
+        self.with_decoder, self.given = bool(with_decoder), set()
+        keep = [i for i, c in enumerate(keys) if ctx.open_class(c)]
+        self.cells = [cells[i] for i in keep]
+        self.keys = [keys[i] for i in keep]
+        self.k = int(k)
+        self.emb = (torch.as_tensor(nao.embed(self.cells)) if self.cells
+                    else torch.zeros(0, nao.config.hidden_size))                         # (m, H)
+
+    def __call__(self, moved: torch.Tensor, seen: set):
+        """Moved per-step states ``(R, S, H)`` -> (cells, origin rows): each row's ``k`` nearest pool cells not
+        in ``seen`` (canonical ids), most similar first, rows in order; a cell goes to the first row that has it."""
+        if not self.cells:
+            return [], []
+        free = torch.as_tensor([key not in seen for key in self.keys])
+        if not bool(free.any()):
+            return [], []
+        with torch.no_grad():
+            sim = pool(moved).to(self.emb.dtype).cpu() @ self.emb.T                      # (R, m) cosine
+        sim[:, ~free] = -torch.inf
+        k = min(self.k, int(free.sum()))
+        top = torch.topk(sim, k, dim=1).indices.numpy()                                   # (R, k), best first
+        cand, origin, taken = [], [], set()
+        for row, idx in enumerate(top):
+            for i in map(int, idx):
+                if i not in taken:
+                    taken.add(i)
+                    cand.append(self.cells[i])
+                    origin.append(row)
+                    self.given.add(self.keys[i])
+        return cand, origin

@@ -1,0 +1,104 @@
+"""Decode by retrieval (``decode_by="nearest"``, issue 13): the step's moved points become the nearest
+unmeasured cells of a pool in NAO's embedding instead of the LSTM decoder's cells. Checked: only unmeasured
+pool cells are proposed, each tagged as retrieved; the search is seeded; bad values are refused in one line."""
+from __future__ import annotations
+
+import contextlib
+import io
+import json
+
+import pytest
+import torch
+
+from naoviz.cli import main
+from naoviz.evaluate import TableEvaluator
+from naoviz.search import make_searcher
+from naoviz.search.nao_search import PRESETS, NAOSearchConfig
+
+torch.set_num_threads(1)
+
+TINY = {"hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}
+STEP = {"epochs": 8, "warm_epochs": 2, "n_init": 10, "top_k": 1, "n_new": 5, "n_mutations": 0,
+        "proposer": "trust", "seed_by": "value", "n_etas": 2, "draws": 4, "temperature": 1.5, "model": TINY}
+
+
+def _run(ev, seed, **fields):
+    s = make_searcher("nao", preset="sweep", config={**STEP, "decode_by": "nearest", **fields})
+    return s, s.run(ev, 30, seed, progress=False)
+
+
+def test_nearest_proposes_only_unmeasured_pool_cells_seeded(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    space = nb201_table.space
+    s, a = _run(ev, 3, nearest_k=4, nearest_pool=300)
+    pool = set(s._near[1])                                    # the pool drawn once from the search's rng
+    assert len(pool) == 300
+    dec = [(i, r) for i, r in enumerate(a.history) if r.source == "decoder"]
+    assert dec, "the step proposed nothing"
+    for i, r in dec:
+        assert r.canonical in pool                           # a pool cell, not a free decode
+        assert r.extra.get("decode") == "nearest"            # tagged as retrieved
+        assert r.canonical not in {q.canonical for q in a.history[:i]}    # unmeasured when proposed
+    assert len({r.canonical for r in a.history}) == len(a.history)
+    _, b = _run(ev, 3, nearest_k=4, nearest_pool=300)
+    _, c = _run(ev, 4, nearest_k=4, nearest_pool=300)
+    assert [r.canonical for r in a.history] == [r.canonical for r in b.history]
+    assert [r.canonical for r in a.history] != [r.canonical for r in c.history]
+    assert all(space.canonical(space.coerce(r.arch)) == r.canonical for r in a.history)
+
+
+def test_nearest_pool_zero_is_every_class_of_the_table(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    s, res = _run(ev, 5, nearest_k=2)
+    assert len(s._near[0]) == len(nb201_table.space.classes) == 6466
+    assert any(r.extra.get("decode") == "nearest" for r in res.history)
+
+
+def test_decoder_default_is_unchanged_in_every_preset():
+    for values in PRESETS.values():
+        assert NAOSearchConfig(**values).decode_by == "decoder"
+
+
+@pytest.mark.parametrize("field,value", [("decode_by", "beam"), ("decode_by", 1), ("nearest_k", 0),
+                                         ("nearest_k", 2.5), ("nearest_pool", -1)])
+def test_bad_values_are_refused_naming_the_field(field, value):
+    with pytest.raises(ValueError, match=field):
+        NAOSearchConfig(**{**STEP, "decode_by": "nearest", field: value})
+
+
+def test_nearest_needs_a_step_that_moves_points():
+    with pytest.raises(ValueError, match="decode_by nearest needs proposer"):
+        NAOSearchConfig(decode_by="nearest")                              # the sweep: nao.generate decodes
+    with pytest.raises(ValueError, match="edit_radius"):
+        NAOSearchConfig(**{**STEP, "decode_by": "nearest", "edit_radius": 1})
+
+
+def test_cli_refuses_a_bad_decode_by_in_one_line():
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["search", "--algo", "nao", "--queries", "20",
+                     "--config", json.dumps({"decode_by": "nearest", "nearest_k": 0, "proposer": "trust"})])
+    lines = [x for x in err.getvalue().splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 1 and "nearest_k" in lines[0] and "Traceback" not in err.getvalue()
+    assert len(lines[0]) <= 200
+
+
+def test_both_tags_only_the_retrieved_queries(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    s, res = _run(ev, 6, decode_by="both", nearest_k=2, nearest_pool=200)
+    pool = set(s._near[1])
+    tagged = [r for r in res.history if r.extra.get("decode") == "nearest"]
+    assert all(r.source == "decoder" and r.canonical in pool for r in tagged)
+    step = [r for r in res.history if r.source == "decoder"]
+    assert 0 < len(tagged) < len(step)                   # both halves were queried: retrieved and decoded
+
+
+def test_pool_zero_needs_enumerable_cells():
+    from types import SimpleNamespace
+
+    from naoviz.search.retrieve import check_pool
+    cfg = NAOSearchConfig(**{**STEP, "decode_by": "nearest"})
+    bare = SimpleNamespace(space=SimpleNamespace(name="free-space", classes=None), pool=None)
+    with pytest.raises(ValueError, match="nearest_pool"):
+        check_pool(cfg, bare)
+    check_pool(NAOSearchConfig(**{**STEP, "decode_by": "nearest", "nearest_pool": 500}), bare)   # a drawn pool: fine
