@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import platform
 
 import numpy as np
 
@@ -56,6 +57,11 @@ def test_compare_json_and_figure(tmp_path, capsys):
     assert out["algos"]["rs"]["decoded_final_share"] == 0.0     # nothing decoded: no share to claim
     assert (tmp_path / "summary.json").is_file()
     assert (tmp_path / "compare.html").is_file()          # the viz layer is present in this repo
+    env = out["environment"]                              # where it ran: NAO's figures depend on the machine
+    from importlib import metadata
+    assert env["torch"] == metadata.version("torch") and env["numpy"] == np.__version__
+    assert env["python"] == platform.python_version() and env["machine"] == platform.machine()
+    assert json.loads((tmp_path / "summary.json").read_text())["environment"] == env
 
 
 def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):

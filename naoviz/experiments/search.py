@@ -139,7 +139,43 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
     if hw:
         out["constraints"] = [str(c) for c in evaluator.constraints]
         out["objectives"] = list(evaluator.objectives)
+    out["environment"] = environment()
     return out
+
+
+def environment() -> dict:
+    """Where a comparison ran (``environment`` in ``--json`` / summary.json): NAO's fits, and so its runs, can
+    differ between CPUs, torch builds and thread counts (docs/search.md, "Same seed, same result, on one
+    machine"), so a figure travels with the machine that printed it. Reads versions, never imports torch."""
+    import platform
+    import sys
+    from importlib import metadata
+
+    from naoviz import __version__
+
+    def version(package: str) -> Optional[str]:
+        try:
+            return metadata.version(package)
+        except metadata.PackageNotFoundError:
+            return None
+
+    torch = sys.modules.get("torch")
+    return {"naoviz": __version__, "python": platform.python_version(), "numpy": np.__version__,
+            "torch": version("torch"), "torch_threads": torch.get_num_threads() if torch is not None else None,
+            "system": platform.system(), "machine": platform.machine(), "cpu": _cpu_model()}
+
+
+def _cpu_model() -> str:
+    """The CPU's model name (Linux: /proc/cpuinfo), else what ``platform.processor()`` says ("" if nothing)."""
+    import platform
+    try:
+        with open("/proc/cpuinfo", encoding="utf-8", errors="replace") as f:
+            for line in f:
+                if line.startswith("model name"):
+                    return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or ""
 
 
 BANDS = ("sd", "minmax")
