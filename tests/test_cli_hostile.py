@@ -415,6 +415,7 @@ def test_atlas_rejects_hostile_input(paths):
              (["atlas", "--etas", "nan:3"], "--etas"), (["atlas", "--etas", "inf:3"], "--etas"),
              (["atlas", "--etas", "10:1"], "--etas"), (["atlas", "--etas", "10:1e9"], "--etas"),
              (["atlas", "--etas", "0:5"], "--etas"), (["atlas", "--etas", "0,,1"], "--etas"),
+             (["atlas", "--etas", "0"], "--etas"),           # one step size: no path (MAX:N needs N >= 2 too)
              (["atlas", "--etas", HUGE], "--etas"), (["atlas", "--etas", "0," + ",".join(map(str, range(1, 1200)))], "--etas"),
              (["atlas", "--maps", "tsne"], "--maps"), (["atlas", "--maps", "pca,pca"], "--maps"),
              (["atlas", "--maps", ""], "--maps"), (["atlas", "--maps", ","], "--maps"),
