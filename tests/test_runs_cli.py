@@ -164,3 +164,18 @@ def test_a_compare_run_from_python_is_offered_a_rerun_and_a_plain_search_its_res
     store.set_status(alone, "failed")
     _, out, _ = _runs(capsys, "--store", str(store.path))
     assert out.strip().splitlines()[-1] == f"resume one: naoviz search --store {store.path} --resume {alone}"
+
+
+def test_an_interrupted_build_shows_its_progress_of_every_class_and_how_to_resume(tmp_path, capsys):
+    """A killed ``build-table --archs all`` is listed with done/6466 (not a bare count) and a line saying
+    that the same command resumes it (a build stores no command line to print)."""
+    store = RunStore(tmp_path / "build.db")
+    run_id = store.create_run("build-table", {"space": "nb201", "data": "digits", "archs": "all", "epochs": 4}, 0)
+    store.add_evaluation(run_id, space="nb201", arch="a", canonical="c", metrics={"valid_acc": 1.0},
+                         evaluator="child-trainer", cost_s=1.0)
+    code, out, _ = _runs(capsys, "--store", str(store.path))
+    row = next(line for line in out.splitlines() if line.startswith(run_id))
+    assert code == 0 and "interrupted" in row and " 1/6466 " in row
+    assert f"resume a build: run the same naoviz build-table command (same settings, --store {store.path})" in out
+    _, out, _ = _runs(capsys, "--store", str(store.path), "--json")
+    assert json.loads(out)["runs"][0]["budget"] == 6466

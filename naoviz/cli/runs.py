@@ -43,6 +43,9 @@ def _describe(run: dict) -> dict:
         archs = cfg.get("archs")
         what += f", {archs} archs" if archs is not None else ""
         budget = archs if isinstance(archs, int) and not isinstance(archs, bool) else None
+        if archs == "all" and run["kind"] == "build-table":       # every canonical class of the space
+            from naoviz.spaces.nb201 import NB201Space
+            budget = len(NB201Space().classes)
     return {"id": run["id"], "kind": run["kind"], "what": what, "seed": run["seed"],
             "evaluations": run["n_evaluations"], "budget": budget if isinstance(budget, int) else None,
             "status": run["status"], "created": run["created"]}
@@ -103,6 +106,10 @@ def run(args) -> int:
                  and r["status"] in ("interrupted", "stopped", "failed")]
     if resumable:
         print(_resume_line(resumable[-1]["id"], stored_runs, args.store))
+    builds = [r for r in rows if r["kind"] == "build-table" and r["status"] in ("interrupted", "stopped", "failed")]
+    if builds:                  # a build stores no command line: its settings are the run's (found by them)
+        print(f"resume a build: run the same naoviz build-table command (same settings, --store {args.store}) "
+              "again; the cells already trained are kept")
     return 0
 
 
