@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
     d.set_defaults(func=run_download)
 
     i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have")
-    i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables")
+    i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables, or a clone of "
+                   "github.com/HayeonLee/HELP (the latency table)")
     i.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     i.add_argument("--json", action="store_true", help="machine-readable result")
     i.set_defaults(func=run_import)
@@ -92,7 +93,11 @@ def _download_cifar(args, log) -> int:
 def run_import(args) -> int:
     from naoviz.tables.install import import_dir, target_dir
 
-    readable_dir(args.source, "DIR")
+    try:
+        readable_dir(args.source, "DIR")
+    except ValueError as exc:        # `naoviz data import HELP`, typed as the docs and hints write it
+        raise ValueError(f"{exc} (give your folder of nb201_*.csv tables, or of a clone of "
+                         "github.com/HayeonLee/HELP for the latency table)") from None
     writable_dir(target_dir(args.dir), "--dir")
     return _report(import_dir(args.source, args.dir), args, "imported")
 
