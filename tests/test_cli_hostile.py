@@ -556,3 +556,32 @@ def test_an_unknown_option_is_named_by_its_command():
     line = assert_rejected(["search", "--queries", "5", "--nope", "1"], "--nope")
     assert line.startswith("naoviz search: error: unrecognized arguments: --nope 1"), line
     assert assert_rejected(["data", "show", "--bar"], "--bar").startswith("naoviz data show: error:")
+
+
+def test_help_says_the_range_of_every_checked_option():
+    """``naoviz CMD --help`` writes the accepted range of every option whose value is checked against one
+    (int_in / workers_in / float_in), so the range is read before a bad value is tried, not after."""
+    import argparse
+
+    from naoviz.cli import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    checked = 0
+    for parser in parsers(build_parser()):
+        text = " ".join(parser.format_help().split())
+        for action in parser._actions:
+            forms = getattr(action.type, "range_text", ())
+            if forms and action.help != argparse.SUPPRESS:
+                checked += 1
+                assert any(form in text for form in forms), (parser.prog, action.option_strings, forms)
+    assert checked >= 50
+    code, out, _ = run_cli(["train-child", "--help"])
+    out = " ".join(out.split())
+    assert code == 0 and "--epochs EPOCHS default: 10 (range 1..10000)" in out
+    assert "(default 0; range >= 0)" in out                  # a seed: no 20-digit upper end

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
                                    "whether its gradient steps beat their seeds; random forest and gradient "
                                    "boosting on the same splits. Losses, times, sizes and latencies are learnt "
                                    "as lower-is-better; tau is prediction vs truth either way.")
-    q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
+    q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201, the default)")
     q.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
                    help="the table instead of NAS-Bench-201's: nb201-digits, or the path of a CSV table of your "
                         "own (naoviz build-table --out); its rows are the cells trained on and measured")

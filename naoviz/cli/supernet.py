@@ -54,7 +54,8 @@ def add_parser(sub) -> None:
                    help="the same per-skip_connect-edge penalty on each round's scores, so NAO's steps are not "
                         "trained towards skip-heavy cells (nb201 only; default 0)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
-                   help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
+                   help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank "
+                        "(default 0: not measured)")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="seed of the supernet, its data split and the search (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
