@@ -179,3 +179,15 @@ def test_an_interrupted_build_shows_its_progress_of_every_class_and_how_to_resum
     assert f"resume a build: run the same naoviz build-table command (same settings, --store {store.path})" in out
     _, out, _ = _runs(capsys, "--store", str(store.path), "--json")
     assert json.loads(out)["runs"][0]["budget"] == 6466
+
+
+def test_search_resume_of_a_build_or_compare_run_names_the_option(tmp_path, capsys):
+    """``naoviz search --resume ID`` with the id of a build-table or compare run: one line naming --resume
+    and where the way to resume it is listed (it said 'resume: ...', no option, no way on)."""
+    store = RunStore(tmp_path / "runs.db")
+    for kind in ("build-table", "compare"):
+        run_id = store.create_run(kind, {"space": "nb201"}, 0)
+        assert main(["search", "--store", str(store.path), "--resume", run_id, "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--resume: run {run_id} is a {kind} run, not a search" in err
+        assert f"naoviz runs --store {store.path}" in err

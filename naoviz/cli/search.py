@@ -229,6 +229,9 @@ def run_search(args) -> int:
             run = store.get_run(args.resume)
         except KeyError as exc:
             raise ValueError(f"--resume: {exc.args[0]}") from None
+        if run["kind"] != "search":        # a compare record or a build-table run: not resumed by search
+            raise ValueError(f"--resume: run {args.resume} is a {run['kind']} run, not a search (naoviz runs "
+                             f"--store {cut(args.store, 80)} says how to resume it)")
         _check_resume_options(args, config, run)
         check_resume(args, run)
         preload(run)
