@@ -161,3 +161,16 @@ def test_import_of_a_missing_folder_says_what_the_folder_is(tmp_path, capsys, mo
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DIR: HELP does not exist" in err and len(err.strip()) <= 200
     assert "a clone of github.com/HayeonLee/HELP" in err and "nb201_*.csv" in err
+
+
+def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, capsys, monkeypatch):
+    """The first thing a pip newcomer without data sees: `naoviz search` says how to install NAS-Bench-201
+    and that the shipped digits table works at once, in one line, and that hint, followed, runs."""
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("naoviz search: error: no NAS-Bench-201 tables in ")
+    assert "naoviz data download" in err and "naoviz data import" in err and "--table nb201-digits" in err
+    assert len(err.strip()) - len(str(tmp_path)) <= 200                   # it was about 290 besides the folder's path
+    assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress"]) == 0
+    assert "rs on nb201-digits: 5 queries" in capsys.readouterr().out
