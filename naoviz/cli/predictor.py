@@ -136,14 +136,16 @@ def run_predictor(args) -> int:
         emit_json(payload)
         return 0
     direction = "lower" if lower_is_better(args.metric) else "higher"
+    spread = "mean ± sd" if args.seeds > 1 else "no sd with one seed"
     print(f"\npreset {args.preset}, metric {args.metric} ({direction} is better), {args.seeds} seed(s), "
-          "mean ± sd; tau = prediction vs truth, new classes = held-out cells with no isomorph trained on")
+          f"{spread}; tau = prediction vs truth, new classes = held-out cells with no isomorph trained on")
     print(f"{'':24}" + "".join(f"{'N=' + str(n):>18}" for n in sizes))
     for key, label in HEADLINE:
         cells = []
         for n in sizes:
             m = summary[str(n)].get(key)
             digits = 0 if key in COUNTS else 3
-            cells.append(f"{m['mean']:.{digits}f} ± {m['sd']:.{digits}f}" if m else "-")
+            sd = f" ± {m['sd']:.{digits}f}" if m and args.seeds > 1 else ""
+            cells.append(f"{m['mean']:.{digits}f}{sd}" if m else "-")
         print(f"{label:24}" + "".join(f"{c:>18}" for c in cells))
     return 0
