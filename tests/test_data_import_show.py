@@ -160,7 +160,7 @@ def test_import_of_a_missing_folder_says_what_the_folder_is(tmp_path, capsys, mo
     assert main(["data", "import", "HELP"]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "DIR: HELP does not exist" in err and len(err.strip()) <= 200
-    assert "a clone of github.com/HayeonLee/HELP" in err and "nb201_*.csv" in err
+    assert "a clone of github.com/HayeonLee/HELP" in err and "nb201_*.csv tables" in err
 
 
 def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, capsys, monkeypatch):

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, emit_json, nonempty, path_arg, path_type, readable_dir, resolve_table,
+from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir, resolve_table,
                                show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
@@ -93,11 +93,10 @@ def _download_cifar(args, log) -> int:
 def run_import(args) -> int:
     from naoviz.tables.install import import_dir, target_dir
 
-    try:
-        readable_dir(args.source, "DIR")
-    except ValueError as exc:        # `naoviz data import HELP`, typed as the docs and hints write it
-        raise ValueError(f"{exc} (give your folder of nb201_*.csv tables, or of a clone of "
-                         "github.com/HayeonLee/HELP for the latency table)") from None
+    if not args.source.exists():     # `naoviz data import HELP`, typed as the docs and hints write it
+        raise ValueError(f"DIR: {cut(args.source, 100)} does not exist (DIR: a folder of nb201_*.csv tables, or "
+                         "a clone of github.com/HayeonLee/HELP)")
+    readable_dir(args.source, "DIR")
     writable_dir(target_dir(args.dir), "--dir")
     return _report(import_dir(args.source, args.dir), args, "imported")
 
