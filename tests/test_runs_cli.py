@@ -191,3 +191,17 @@ def test_search_resume_of_a_build_or_compare_run_names_the_option(tmp_path, caps
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and f"--resume: run {run_id} is a {kind} run, not a search" in err
         assert f"naoviz runs --store {store.path}" in err
+
+
+def test_csv_to_standard_output_with_a_dash(tmp_path, capsys, monkeypatch):
+    """``--out -`` writes the CSV to stdout (for a pipe) and the count to stderr; it wrote a file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("search", {"algo": "rs", "budget": 3}, 0)
+    store.add_evaluation(run_id, space="nb201", arch="a", canonical="c", metrics={"valid_acc": 90.5},
+                         evaluator="table", cost_s=1.0)
+    code, out, err = _runs(capsys, "--store", str(store.path), "--csv", run_id, "--out", "-")
+    assert code == 0 and not (tmp_path / "-").exists()
+    lines = out.splitlines()
+    assert lines[0].startswith("id,run_id,") and "valid_acc" in lines[0] and len(lines) == 2 and ",90.5" in lines[1]
+    assert err.strip() == f"standard output: 1 evaluations of run {run_id}"
