@@ -585,3 +585,12 @@ def test_help_says_the_range_of_every_checked_option():
     out = " ".join(out.split())
     assert code == 0 and "--epochs EPOCHS default: 10 (range 1..10000)" in out
     assert "(default 0; range >= 0)" in out                  # a seed: no 20-digit upper end
+
+
+def test_a_default_that_conflicts_says_it_is_the_default():
+    """--sampling fair on naonet-ws, whose default --paths-per-step is 1: the line says the 1 is that default
+    and what to give, not only 'got 1' for an option the user never typed."""
+    last = assert_rejected(["supernet", "--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step")
+    assert "got 1, naonet-ws's default (give --paths-per-step 5)" in last
+    last = assert_rejected(["supernet", "--sampling", "fair", "--paths-per-step", "3"], "--paths-per-step")
+    assert last.endswith("got 3")

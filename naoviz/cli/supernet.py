@@ -84,7 +84,8 @@ def _config(args):
     base = SupernetConfig.for_space(args.space)                # the space's defaults for what is not given
     sampling, paths = given.get("sampling", base.sampling), given.get("paths_per_step", base.paths_per_step)
     if sampling == "fair" and paths % 5:
-        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}")
+        default = "" if "paths_per_step" in given else f", {args.space}'s default (give --paths-per-step 5)"
+        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}{default}")
     if args.skip_penalty and args.space != "nb201":
         raise ValueError(f"--skip-penalty: nb201 only (naonet-ws has no skip_connect op), got {args.skip_penalty:g}")
     if args.search_skip_penalty and args.space != "nb201":
