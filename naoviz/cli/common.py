@@ -116,7 +116,8 @@ def float_in(lo: Optional[float] = None, hi: Optional[float] = None, lo_open: bo
             raise argparse.ArgumentTypeError(f"must be a finite number {span}, got {show(text)}")
         return v
     dots = f"{lo:g}..{hi:g}" if lo is not None and hi is not None and not lo_open else span
-    return _typed("number", parse, (span.removeprefix("in "), dots))
+    plain = span.removeprefix("in ").replace("1e+06", "1000000")     # --help: no exponent for a million
+    return _typed("number", parse, (plain, span.removeprefix("in "), dots))
 
 
 def nonempty(what: str = "a non-empty value", limit: int = 10_000):
