@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir, resolve_table,
-                               show, writable_dir)
+from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir,
+                               resolve_table, show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
 

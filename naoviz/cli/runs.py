@@ -18,7 +18,8 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="write this run's evaluations (one row each, every metric a column) as CSV to --out; "
                         "'all' for every run's")
-    p.add_argument("--out", default=None, type=path_arg, help="the CSV file --csv writes (atomically); - for standard output")
+    p.add_argument("--out", default=None, type=path_arg,
+                   help="the CSV file --csv writes (atomically); - for standard output")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
