@@ -194,8 +194,8 @@ def _counts_prefix(res, n: int) -> dict:
 
 
 def format_table(summary: dict) -> str:
-    """Markdown table: mean ± sd (optimum %) per algo and checkpoint (one run: the value alone), queries to the optimum (mean/median
-    over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
+    """Markdown table: mean ± sd (optimum %) per algo and checkpoint (one run: the value alone), queries to
+    the optimum (mean/median over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
     the last is a designed initial pool, e.g. k-means; a summary saved before it existed shows 0 there), and
     the share of runs whose final incumbent the decoder proposed."""
     checks = summary["checkpoints"]
