@@ -66,7 +66,10 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             [*s, "--store", ""], [*s, "--store", str(afile / "x.db")], [*s, "--store", str(tmp)],
             [*s, "--store", str(text_store)], [*s, "--store", str(foreign)], [*s, "--resume", "r1"],
             [*s, "--store", str(tmp / "new.db"), "--resume", "no-such-run"],
-            ["search", "--queries", "20000", "--algo", "rs", "--no-progress"]]
+            ["search", "--queries", "20000", "--algo", "rs", "--no-progress"],
+            [*s, "--constraint", "latency_pixel3<=-1"], [*s, "--constraint", "valid_acc>=200"],   # no cell feasible
+            [*s, "--constraint", "latency_pixel3<=1", "--constraint", "valid_acc>=91"],
+            ["atlas", "--etas", "0"]]
     c = ["compare", "--queries", "5", "--no-progress"]
     out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"], [*c, "--algos", "nao:,re"],
             [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
@@ -77,7 +80,7 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             [*c, "--algos", "ls,re", "--seeds", "1", "--against", "ls"],
             [*c, "--algos", "ls,re", "--against", "ls", "--bootstrap", "0"],
             [*c, "--algos", "ls,re", "--against", "ls", "--bootstrap", "1e4"],
-            [*c, "--algos", "ls,re", "--bootstrap", "1000"]]
+            [*c, "--algos", "ls,re", "--bootstrap", "1000"], [*c, "--algos", "rs", "--constraint", "latency_pixel3<=-1"]]
     out += [["runs"], ["runs", "--store", str(tmp)], ["runs", "--store", str(tmp / "missing.db")],
             ["runs", "--store", str(text_store)], ["runs", "--store", str(foreign)]]
     g = ["runs", "--store", str(good_store)]

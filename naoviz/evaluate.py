@@ -151,9 +151,10 @@ class TableEvaluator(Evaluator):
         self.metric, self.report, self.cost, self.delay_s = metric, report, cost, float(delay_s)
         self.maximize = not lower_is_better(metric)
         self.space = table.space
-        from naoviz.search.constraints import parse_constraints
+        from naoviz.search.constraints import check_satisfiable, parse_constraints
         numeric = [m for m in table.metrics if m != "arch_index"]
         self.constraints = parse_constraints(list(constraints or ()), numeric)
+        check_satisfiable(table, self.constraints, label)   # no feasible row: every query would be wasted
         objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
         if objectives:
             if len(objectives) < 2 or len(set(objectives)) != len(objectives):

@@ -104,5 +104,19 @@ def test_missing_archive_on_the_server_is_one_clear_line(tmp_path, capsys):
 
 def test_missing_data_message_points_at_the_download_command(tmp_path):
     from naoviz.errors import DataMissingError
-    with pytest.raises(DataMissingError, match="naoviz data download cifar10"):
+    with pytest.raises(DataMissingError, match="naoviz data download cifar10") as err:
         load_data("cifar10", directory=tmp_path)
+    assert str(tmp_path) in str(err.value) and "cifar-10-python.tar.gz" in str(err.value)
+
+
+def test_training_without_the_archive_is_one_short_line(tmp_path, capsys, monkeypatch):
+    """train-child / supernet on CIFAR with no archive: the CLI's one line, less the data folder's path, stays
+    within 180 characters (it was about 280, with the dataset's web address and both paths in full)."""
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    for argv in (["train-child", "--arch", arch, "--data", "cifar10", "--epochs", "1"],
+                 ["supernet", "--data", "cifar100"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and "naoviz data download cifar" in err, err
+        assert len(err.strip()) - len(str(tmp_path)) <= 180, err

@@ -415,6 +415,7 @@ def test_atlas_rejects_hostile_input(paths):
              (["atlas", "--etas", "nan:3"], "--etas"), (["atlas", "--etas", "inf:3"], "--etas"),
              (["atlas", "--etas", "10:1"], "--etas"), (["atlas", "--etas", "10:1e9"], "--etas"),
              (["atlas", "--etas", "0:5"], "--etas"), (["atlas", "--etas", "0,,1"], "--etas"),
+             (["atlas", "--etas", "0"], "--etas"),           # one step size: no path (MAX:N needs N >= 2 too)
              (["atlas", "--etas", HUGE], "--etas"), (["atlas", "--etas", "0," + ",".join(map(str, range(1, 1200)))], "--etas"),
              (["atlas", "--maps", "tsne"], "--maps"), (["atlas", "--maps", "pca,pca"], "--maps"),
              (["atlas", "--maps", ""], "--maps"), (["atlas", "--maps", ","], "--maps"),
@@ -555,3 +556,41 @@ def test_an_unknown_option_is_named_by_its_command():
     line = assert_rejected(["search", "--queries", "5", "--nope", "1"], "--nope")
     assert line.startswith("naoviz search: error: unrecognized arguments: --nope 1"), line
     assert assert_rejected(["data", "show", "--bar"], "--bar").startswith("naoviz data show: error:")
+
+
+def test_help_says_the_range_of_every_checked_option():
+    """``naoviz CMD --help`` writes the accepted range of every option whose value is checked against one
+    (int_in / workers_in / float_in), so the range is read before a bad value is tried, not after."""
+    import argparse
+
+    from naoviz.cli import build_parser
+
+    def parsers(parser):
+        yield parser
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for sub in action.choices.values():
+                    yield from parsers(sub)
+
+    checked = 0
+    for parser in parsers(build_parser()):
+        text = " ".join(parser.format_help().split())
+        for action in parser._actions:
+            forms = getattr(action.type, "range_text", ())
+            if forms and action.help != argparse.SUPPRESS:
+                checked += 1
+                assert any(form in text for form in forms), (parser.prog, action.option_strings, forms)
+    assert checked >= 50
+    code, out, _ = run_cli(["train-child", "--help"])
+    out = " ".join(out.split())
+    assert code == 0 and "--epochs EPOCHS default: 10 (range 1..10000)" in out
+    assert "(default 0; range >= 0)" in out                  # a seed: no 20-digit upper end
+
+
+def test_a_default_that_conflicts_says_it_is_the_default():
+    """--sampling fair on naonet-ws, whose default --paths-per-step is 1: the line says the 1 is that default
+    and what to give, not only 'got 1' for an option the user never typed."""
+    last = assert_rejected(["supernet", "--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step")
+    assert "got 1, naonet-ws's default (give --paths-per-step 5)" in last
+    last = assert_rejected(["supernet", "--sampling", "fair", "--paths-per-step", "3"], "--paths-per-step")
+    assert last.endswith("got 3")

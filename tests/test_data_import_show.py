@@ -150,3 +150,27 @@ def test_info_names_the_latency_import_when_only_the_download_is_installed(tmp_p
     (tmp_path / NB201[3]).symlink_to(SHARED / NB201[3])
     assert main(["info"]) == 0
     assert "naoviz data import HELP" not in capsys.readouterr().out
+
+
+def test_import_of_a_missing_folder_says_what_the_folder_is(tmp_path, capsys, monkeypatch):
+    """`naoviz data import HELP`, typed as the README and the latency hints write it, in a folder with no HELP
+    clone: the error says that DIR is the user's folder of tables or HELP clone, in one short line."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path / "data"))
+    assert main(["data", "import", "HELP"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "DIR: HELP does not exist" in err and len(err.strip()) <= 200
+    assert "a clone of github.com/HayeonLee/HELP" in err and "nb201_*.csv tables" in err
+
+
+def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, capsys, monkeypatch):
+    """The first thing a pip newcomer without data sees: `naoviz search` says how to install NAS-Bench-201
+    and that the shipped digits table works at once, in one line, and that hint, followed, runs."""
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith("naoviz search: error: no NAS-Bench-201 tables in ")
+    assert "naoviz data download" in err and "naoviz data import" in err and "--table nb201-digits" in err
+    assert len(err.strip()) - len(str(tmp_path)) <= 200                   # it was about 290 besides the folder's path
+    assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress"]) == 0
+    assert "rs on nb201-digits: 5 queries" in capsys.readouterr().out

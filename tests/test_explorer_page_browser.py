@@ -384,6 +384,16 @@ def shipped_page(tmp_path_factory):
     return atlas, write_page(atlas, tmp_path_factory.mktemp("shipped") / "explorer.html")
 
 
+def test_the_page_opens_on_the_umap_map_as_the_widget_does(browser, shipped_page):
+    """No ?view=: the page opens on UMAP when the atlas has it, as ExplorerWidget does (it opened on PCA, the
+    first of the shipped atlas's maps, so `naoviz export-page` showed another map than the dashboard)."""
+    atlas, page_file = shipped_page
+    assert list(atlas.maps)[0] != "umap"            # the order that picked PCA before
+    page, _, errors = _open(browser, page_file)
+    assert _state(page)["view"] == "umap" and page.input_value(".nx-view") == "umap" and not errors, errors
+    page.close()
+
+
 @pytest.mark.parametrize("width", [1024, 1400])
 def test_a_jump_to_another_island_is_drawn_dashed_with_its_caption(browser, shipped_page, width):
     """The seed whose UMAP path has the longest jump: the map draws exactly the payload's jumps (data-jumps),

@@ -115,3 +115,15 @@ def test_decoder_quality_counts_each_invalid_decode():
     assert 0 <= out["valid_random"] < 1
     assert 0 <= out["recon_train"] <= 1 and 0 <= out["recon_heldout_canonical"] <= 1
     assert out["valid_random"] * 200 == round(out["valid_random"] * 200)
+
+
+def test_text_table_shows_a_spread_only_with_several_seeds(capsys):
+    """One seed has no sd: the text table gives the value alone (it printed '0.707 ± 0.000', which reads as
+    a measured spread of zero) and its header says so; two seeds give mean ± sd."""
+    tiny = ["--train-sizes", "40", "--set", "epochs=3", "--set", "hidden_size=16", "--set", "mlp_hidden=16",
+            "--no-steps", "--no-baselines"]
+    for seeds, spread in (("1", False), ("2", True)):
+        assert main(["predictor", "--seeds", seeds, *tiny]) == 0
+        out = capsys.readouterr().out
+        tau = next(line for line in out.splitlines() if line.startswith("NAO tau "))
+        assert ("±" in tau) is spread and ("no sd with one seed" in out) is not spread

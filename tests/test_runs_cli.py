@@ -164,3 +164,44 @@ def test_a_compare_run_from_python_is_offered_a_rerun_and_a_plain_search_its_res
     store.set_status(alone, "failed")
     _, out, _ = _runs(capsys, "--store", str(store.path))
     assert out.strip().splitlines()[-1] == f"resume one: naoviz search --store {store.path} --resume {alone}"
+
+
+def test_an_interrupted_build_shows_its_progress_of_every_class_and_how_to_resume(tmp_path, capsys):
+    """A killed ``build-table --archs all`` is listed with done/6466 (not a bare count) and a line saying
+    that the same command resumes it (a build stores no command line to print)."""
+    store = RunStore(tmp_path / "build.db")
+    run_id = store.create_run("build-table", {"space": "nb201", "data": "digits", "archs": "all", "epochs": 4}, 0)
+    store.add_evaluation(run_id, space="nb201", arch="a", canonical="c", metrics={"valid_acc": 1.0},
+                         evaluator="child-trainer", cost_s=1.0)
+    code, out, _ = _runs(capsys, "--store", str(store.path))
+    row = next(line for line in out.splitlines() if line.startswith(run_id))
+    assert code == 0 and "interrupted" in row and " 1/6466 " in row
+    assert f"resume a build: run the same naoviz build-table command (same settings, --store {store.path})" in out
+    _, out, _ = _runs(capsys, "--store", str(store.path), "--json")
+    assert json.loads(out)["runs"][0]["budget"] == 6466
+
+
+def test_search_resume_of_a_build_or_compare_run_names_the_option(tmp_path, capsys):
+    """``naoviz search --resume ID`` with the id of a build-table or compare run: one line naming --resume
+    and where the way to resume it is listed (it said 'resume: ...', no option, no way on)."""
+    store = RunStore(tmp_path / "runs.db")
+    for kind in ("build-table", "compare"):
+        run_id = store.create_run(kind, {"space": "nb201"}, 0)
+        assert main(["search", "--store", str(store.path), "--resume", run_id, "--no-progress"]) == 2
+        err = capsys.readouterr().err
+        assert err.count("\n") == 1 and f"--resume: run {run_id} is a {kind} run, not a search" in err
+        assert f"naoviz runs --store {store.path}" in err
+
+
+def test_csv_to_standard_output_with_a_dash(tmp_path, capsys, monkeypatch):
+    """``--out -`` writes the CSV to stdout (for a pipe) and the count to stderr; it wrote a file named '-'."""
+    monkeypatch.chdir(tmp_path)
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("search", {"algo": "rs", "budget": 3}, 0)
+    store.add_evaluation(run_id, space="nb201", arch="a", canonical="c", metrics={"valid_acc": 90.5},
+                         evaluator="table", cost_s=1.0)
+    code, out, err = _runs(capsys, "--store", str(store.path), "--csv", run_id, "--out", "-")
+    assert code == 0 and not (tmp_path / "-").exists()
+    lines = out.splitlines()
+    assert lines[0].startswith("id,run_id,") and "valid_acc" in lines[0] and len(lines) == 2 and ",90.5" in lines[1]
+    assert err.strip() == f"standard output: 1 evaluations of run {run_id}"

@@ -161,7 +161,12 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
 
 def test_compare_header_counts_one_seed(capsys):
     assert main(["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"]) == 0
-    assert "), 1 seed\n" in capsys.readouterr().out
+    out = capsys.readouterr().out
+    assert "), 1 seed\n" in out
+    row = next(line for line in out.splitlines() if line.startswith("| rs |"))
+    assert "±" not in row                 # one run has no spread: not "± 0.000", which reads as no variance
+    assert main(["compare", "--algos", "rs", "--queries", "5", "--seeds", "2", "--no-progress"]) == 0
+    assert "±" in next(line for line in capsys.readouterr().out.splitlines() if line.startswith("| rs |"))
 
 
 def test_search_and_compare_under_constraints(tmp_path, capsys, nb201_table):

@@ -416,3 +416,27 @@ def test_linear_costs_exact_keeps_the_one_hot_only_for_a_column_it_fits_exactly(
     for col, feats in model.features_.items():
         single = LinearCosts(sp, [col], alphas=(1e-6, 1.0), features=feats).fit(fit, {col: table[col]})
         np.testing.assert_allclose(pred[col], single.predict_costs(rest)[col])
+
+
+def test_constraints_no_row_meets_are_an_input_error_naming_the_column_range(capsys):
+    """A budget below every cell (or two bounds no cell meets together) would leave every query infeasible,
+    the summary's incumbent 'none' and compare's optimum NaN: it is refused before any query, on one line."""
+    from naoviz.cli import main
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.tables import load_benchmark
+    table = load_benchmark("nb201-digits")
+    params, acc = table.metric("params_M"), table.metric("valid_acc")
+    small = float(np.quantile(params, 0.1))
+    best_small = float(acc[params <= small].max())
+    assert best_small < acc.max()
+    high = f"valid_acc>{best_small}"
+    TableEvaluator(table, constraints=[f"params_M<={small}"])                 # each alone is feasible
+    TableEvaluator(table, constraints=[high])
+    with pytest.raises(ValueError, match=r"^constraint: no cell of nb201-digits is feasible \(params_M spans "):
+        TableEvaluator(table, constraints=[f"params_M<={small}", high])
+    for command in (["search"], ["compare", "--seeds", "1"]):
+        code = main([*command, "--space", "nb201-digits", "--algo" + ("s" if command[0] == "compare" else ""),
+                     "rs", "--queries", "5", "--no-progress", "--constraint", f"params_M<={params.min() / 2}"])
+        err = capsys.readouterr().err
+        assert code == 2 and err.count("\n") == 1 and "--constraint: no cell of nb201-digits is feasible" in err
+        assert f"params_M spans {params.min():g}..{params.max():g}" in err and len(err.strip()) <= 200

@@ -36,6 +36,10 @@ def test_each_searcher_has_its_queries_and_its_non_dominated_feasible_front():
         assert sorted(set(got), key=lambda t: t[1]) == _front(pts[name], feas[name])
         assert list(f.x) == sorted(f.x) and f.line.shape == "hv"      # a staircase, cost ascending
     assert fig.layout.shapes[0].x0 == 12.0                           # the budget line
+    # a static PNG has no hover: the budget's label says what the hollow markers are, when there are any
+    assert fig.layout.annotations[0].text == "budget 12 (hollow: over it)"
+    all_ok = pareto_figure(pts, metric="test_acc", cost="latency_pixel3", budget=12.0)
+    assert all_ok.layout.annotations[0].text == "budget 12"
     with pytest.raises(ValueError, match="feasible"):
         pareto_figure({"rs": pts["nao"]}, metric="a", cost="b", feasible={"rs": feas["nao"][:3]})
 

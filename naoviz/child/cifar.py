@@ -84,9 +84,9 @@ def read_cifar(name: str, directory: Path) -> dict[str, tuple[np.ndarray, np.nda
         return out
     if archive.is_file():
         return read_archive(name, archive)
-    raise DataMissingError(f"{name}: neither {folder} nor {archive} exists; fetch it with "
-                           f"`naoviz data download {name}` (or put the python version from "
-                           f"https://www.cs.toronto.edu/~kriz/cifar.html into {directory}, or set NAOVIZ_DATA)")
+    # one short line: where it looked and the one command that fixes it (docs/child.md has the rest)
+    raise DataMissingError(f"{name}: no {folder.name} or {archive.name} in {directory}: run "
+                           f"`naoviz data download {name}` (or point NAOVIZ_DATA / --data-dir at them)")
 
 
 def read_archive(name: str, archive: Path) -> dict[str, tuple[np.ndarray, np.ndarray]]:

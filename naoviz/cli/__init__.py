@@ -15,7 +15,7 @@ import sys
 from typing import Optional, Sequence
 
 from naoviz import __version__
-from naoviz.cli.common import cut, one_line
+from naoviz.cli.common import RangeHelpFormatter, cut, one_line
 from naoviz.errors import NaovizError
 
 # Command modules, in the order ``naoviz --help`` lists them.
@@ -42,7 +42,11 @@ _CHOICES = re.compile(r"\(choose from ((?:'[^']*'(?:, )?)+)\)")
 
 class Parser(argparse.ArgumentParser):
     """argparse with one-line errors: ``naoviz search: error: --threads: must be ..., got '0'`` (no usage
-    block; ``--help`` shows it). Subcommand parsers are made by the same class."""
+    block; ``--help`` shows it, with each checked option's range). Subcommand parsers are made by the same class."""
+
+    def __init__(self, *args, **kwargs):
+        kwargs.setdefault("formatter_class", RangeHelpFormatter)
+        super().__init__(*args, **kwargs)
 
     def error(self, message: str):
         message = re.sub(r"^argument ([^:]+): ", r"\1: ", message)

@@ -22,7 +22,8 @@ def add_parser(sub) -> None:
     p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits", help=TABLE_HELP)
     p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
-                   help="MAX:N (N step sizes from 0 to MAX, default 10:21) or a comma list starting at 0")
+                   help="MAX:N (N step sizes from 0 to MAX; MAX in (0, 1e6], N in 2..1000; default 10:21) or a "
+                        "comma list of 2 to 1000 increasing numbers starting at 0")
     p.add_argument("--seeds", choices=("classes", "all", "none"), default="classes",
                    help="cells with a path: one per isomorphism class (default), all, or none")
     p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell, 1..100 (default 10)")
@@ -70,8 +71,9 @@ def parse_etas(text: str) -> list[float]:
         values = [float_in(0.0, 1e6)(v) for v in text.split(",")]
     except argparse.ArgumentTypeError as exc:
         raise ValueError(f"--etas: {exc} (expected MAX:N or a comma list starting at 0), in {show(text)}") from None
-    if values[0] != 0 or any(b <= a for a, b in zip(values, values[1:])) or len(values) > 1000:
-        raise ValueError(f"--etas: expected at most 1000 increasing numbers starting at 0, got {show(text)}")
+    if values[0] != 0 or any(b <= a for a, b in zip(values, values[1:])) or not 2 <= len(values) <= 1000:
+        # one value (0) would be a path of the seed alone, which MAX:N (N >= 2) cannot ask for either
+        raise ValueError(f"--etas: expected 2 to 1000 increasing numbers starting at 0, got {show(text)}")
     return values
 
 

@@ -12,7 +12,7 @@ def add_parser(sub) -> None:
                        description="Train one architecture per canonical NB201 class (all 6,466 or N of them) "
                                    "and write a table the benchmark interface reads (nb201-digits). Results go "
                                    "to the run store as they finish; rerunning the same command resumes.")
-    p.add_argument("--space", default="nb201", choices=["nb201"], help="the search space (nb201 only)")
+    p.add_argument("--space", default="nb201", choices=["nb201"], help="the search space (nb201 only, the default)")
     add_data_options(p)
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=4, help="training epochs per cell (default 4)")
     p.add_argument("--archs", default="all", type=nonempty("'all' or a number", 100),

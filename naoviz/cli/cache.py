@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
                    help="partial: stopped atlas builds' checkpoints; stale: entries no current naoviz reads "
                         "(older formats or builders, unfinished writes, lone lock files); all: everything naoviz wrote")
     p.add_argument("--older-than", type=float_in(0.0, MAX_DAYS), default=None, metavar="DAYS",
-                   help="with --clean: only entries last written or read at least DAYS days ago")
+                   help="with --clean: only entries last written or read at least DAYS days ago (default: any age)")
     p.add_argument("--dry-run", action="store_true", help="with --clean: list what would go, remove nothing")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

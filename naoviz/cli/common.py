@@ -50,9 +50,32 @@ def option_error(exc: BaseException, *options: str) -> BaseException:
 
 
 # -- argparse types: argparse reports "argument --x: <message>" and exits 2 ------------------------------
-def _typed(name: str, fn):
-    fn.__name__ = name           # argparse names the type in its fallback message
+def _typed(name: str, fn, ranges: tuple = ()):
+    """``fn`` named ``name`` (argparse names the type in its fallback message); ``ranges``: how its accepted
+    range is written (the first as ``--help`` adds it, every one as a help text may already say it)."""
+    fn.__name__ = name
+    fn.range_text = tuple(ranges)
     return fn
+
+
+def _span(lo: int, hi: int) -> str:
+    """``1..256``; an upper end too large to matter to anyone typing (seeds: 2**32 - 1 and up) as ``>= lo``."""
+    return f">= {lo}" if hi >= 2**32 - 1 else f"{lo}..{hi}"
+
+
+class RangeHelpFormatter(argparse.HelpFormatter):
+    """``--help`` says each checked option's range: ``(range 1..256)`` after the help of an option whose type
+    is :func:`int_in`, :func:`workers_in` or :func:`float_in`, unless its help already writes that range."""
+
+    def _get_help_string(self, action):
+        text = action.help or ""
+        ranges = getattr(action.type, "range_text", ())
+        if ranges and text and text != argparse.SUPPRESS and not any(r in text for r in ranges):
+            last = text.rfind("(")
+            if text.endswith(")") and "default" in text[last:]:      # "(default 4)" -> "(default 4; range 1..10)"
+                return f"{text[:-1]}; range {ranges[0]})"
+            text += f" (range {ranges[0]})"
+        return text
 
 
 def int_in(lo: int, hi: int):
@@ -62,7 +85,7 @@ def int_in(lo: int, hi: int):
         if not _INT.fullmatch(s) or not lo <= int(s) <= hi:
             raise argparse.ArgumentTypeError(f"must be an int in {lo}..{hi}, got {show(text)}")
         return int(s)
-    return _typed(f"int in {lo}..{hi}", parse)
+    return _typed(f"int in {lo}..{hi}", parse, (_span(lo, hi), f"{lo}..{hi}"))
 
 
 def workers_in(lo: int, hi: int):
@@ -74,7 +97,7 @@ def workers_in(lo: int, hi: int):
         if not _INT.fullmatch(s) or not lo <= int(s) <= hi:
             raise argparse.ArgumentTypeError(f"must be auto or an int in {lo}..{hi}, got {show(text)}")
         return int(s)
-    return _typed(f"auto or int in {lo}..{hi}", parse)
+    return _typed(f"auto or int in {lo}..{hi}", parse, (f"auto or {lo}..{hi}", f"{lo}..{hi}"))
 
 
 def float_in(lo: Optional[float] = None, hi: Optional[float] = None, lo_open: bool = False):
@@ -92,7 +115,9 @@ def float_in(lo: Optional[float] = None, hi: Optional[float] = None, lo_open: bo
         if not ok:
             raise argparse.ArgumentTypeError(f"must be a finite number {span}, got {show(text)}")
         return v
-    return _typed("number", parse)
+    dots = f"{lo:g}..{hi:g}" if lo is not None and hi is not None and not lo_open else span
+    plain = span.removeprefix("in ").replace("1e+06", "1000000")     # --help: no exponent for a million
+    return _typed("number", parse, (plain, span.removeprefix("in "), dots))
 
 
 def nonempty(what: str = "a non-empty value", limit: int = 10_000):

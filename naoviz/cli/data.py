@@ -4,8 +4,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, emit_json, nonempty, path_arg, path_type, readable_dir, resolve_table,
-                               show, writable_dir)
+from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir,
+                               resolve_table, show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
 
@@ -28,7 +28,8 @@ def add_parser(sub) -> None:
     d.set_defaults(func=run_download)
 
     i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have")
-    i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables")
+    i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables, or a clone of "
+                   "github.com/HayeonLee/HELP (the latency table)")
     i.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     i.add_argument("--json", action="store_true", help="machine-readable result")
     i.set_defaults(func=run_import)
@@ -92,6 +93,9 @@ def _download_cifar(args, log) -> int:
 def run_import(args) -> int:
     from naoviz.tables.install import import_dir, target_dir
 
+    if not args.source.exists():     # `naoviz data import HELP`, typed as the docs and hints write it
+        raise ValueError(f"DIR: {cut(args.source, 100)} does not exist (DIR: a folder of nb201_*.csv tables, or "
+                         "a clone of github.com/HayeonLee/HELP)")
     readable_dir(args.source, "DIR")
     writable_dir(target_dir(args.dir), "--dir")
     return _report(import_dir(args.source, args.dir), args, "imported")

@@ -31,7 +31,7 @@ def add_parser(sub) -> None:
                                    "whether its gradient steps beat their seeds; random forest and gradient "
                                    "boosting on the same splits. Losses, times, sizes and latencies are learnt "
                                    "as lower-is-better; tau is prediction vs truth either way.")
-    q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201)")
+    q.add_argument("--space", default="nb201", choices=["nb201"], help="benchmark space (tabular: nb201, the default)")
     q.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
                    help="the table instead of NAS-Bench-201's: nb201-digits, or the path of a CSV table of your "
                         "own (naoviz build-table --out); its rows are the cells trained on and measured")
@@ -136,14 +136,16 @@ def run_predictor(args) -> int:
         emit_json(payload)
         return 0
     direction = "lower" if lower_is_better(args.metric) else "higher"
+    spread = "mean ± sd" if args.seeds > 1 else "no sd with one seed"
     print(f"\npreset {args.preset}, metric {args.metric} ({direction} is better), {args.seeds} seed(s), "
-          "mean ± sd; tau = prediction vs truth, new classes = held-out cells with no isomorph trained on")
+          f"{spread}; tau = prediction vs truth, new classes = held-out cells with no isomorph trained on")
     print(f"{'':24}" + "".join(f"{'N=' + str(n):>18}" for n in sizes))
     for key, label in HEADLINE:
         cells = []
         for n in sizes:
             m = summary[str(n)].get(key)
             digits = 0 if key in COUNTS else 3
-            cells.append(f"{m['mean']:.{digits}f} ± {m['sd']:.{digits}f}" if m else "-")
+            sd = f" ± {m['sd']:.{digits}f}" if m and args.seeds > 1 else ""
+            cells.append(f"{m['mean']:.{digits}f}{sd}" if m else "-")
         print(f"{label:24}" + "".join(f"{c:>18}" for c in cells))
     return 0

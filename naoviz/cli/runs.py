@@ -6,6 +6,7 @@ more (docs/store.md, "Run locks"), so this command shows it as "interrupted" wit
 from __future__ import annotations
 
 import os
+import sys
 
 from naoviz.cli.common import emit_json, nonempty, not_the_store, path_arg, resume_command, writable_file
 from naoviz.cli.train_evaluator import label
@@ -17,7 +18,8 @@ def add_parser(sub) -> None:
     p.add_argument("--csv", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="write this run's evaluations (one row each, every metric a column) as CSV to --out; "
                         "'all' for every run's")
-    p.add_argument("--out", default=None, type=path_arg, help="the CSV file --csv writes (atomically)")
+    p.add_argument("--out", default=None, type=path_arg,
+                   help="the CSV file --csv writes (atomically); - for standard output")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -43,6 +45,9 @@ def _describe(run: dict) -> dict:
         archs = cfg.get("archs")
         what += f", {archs} archs" if archs is not None else ""
         budget = archs if isinstance(archs, int) and not isinstance(archs, bool) else None
+        if archs == "all" and run["kind"] == "build-table":       # every canonical class of the space
+            from naoviz.spaces.nb201 import NB201Space
+            budget = len(NB201Space().classes)
     return {"id": run["id"], "kind": run["kind"], "what": what, "seed": run["seed"],
             "evaluations": run["n_evaluations"], "budget": budget if isinstance(budget, int) else None,
             "status": run["status"], "created": run["created"]}
@@ -58,7 +63,7 @@ def run(args) -> int:
     if (args.csv is None) != (args.out is None):
         raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
-    if args.out is not None:
+    if args.out is not None and args.out != "-":          # "-": standard output
         writable_file(args.out, "--out")
         not_the_store(args.out, path)
     try:
@@ -71,8 +76,13 @@ def run(args) -> int:
             n = store.get_run(run_id)["n_evaluations"] if run_id else sum(r["n_evaluations"] for r in store.runs())
         except KeyError:
             raise ValueError(f"--csv: no run {args.csv!r} in {path} (naoviz runs --store {args.store} lists them)") from None
+        what = f"{n} evaluations of {'every run' if run_id is None else 'run ' + run_id}"
+        if args.out == "-":                                # the CSV alone on stdout (for a pipe), the count on stderr
+            sys.stdout.write(store.to_frame(run_id).to_csv(index=False))
+            print(f"standard output: {what}", file=sys.stderr)
+            return 0
         written = store.export_csv(Path(args.out).expanduser(), run_id)
-        print(f"{written}: {n} evaluations of {'every run' if run_id is None else 'run ' + run_id}")
+        print(f"{written}: {what}")
         return 0
     rows, stored_runs = [], store.runs()          # read once: a compare's progress and the resume line use it
     for stored in stored_runs:
@@ -103,6 +113,10 @@ def run(args) -> int:
                  and r["status"] in ("interrupted", "stopped", "failed")]
     if resumable:
         print(_resume_line(resumable[-1]["id"], stored_runs, args.store))
+    builds = [r for r in rows if r["kind"] == "build-table" and r["status"] in ("interrupted", "stopped", "failed")]
+    if builds:                  # a build stores no command line: its settings are the run's (found by them)
+        print(f"resume a build: run the same naoviz build-table command (same settings, --store {args.store}) "
+              "again; the cells already trained are kept")
     return 0
 
 

@@ -37,11 +37,12 @@ def add_cluster_options(p) -> None:
                    help="Dask scheduler address, tcp://host:8786")
     p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
                    help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
-                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU")
+                        "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU (default 0: no "
+                        "cluster, evaluate in this process)")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
                    help="re-runs of an evaluation whose worker died (Dask, 0..100; default 2)")
     p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
-                   help="seconds of simulated work per table query (0..60)")
+                   help="seconds of simulated work per table query (0..60; default 0)")
 
 
 TABLE_HELP = ("the NB201 space with this table: a name (nb201, nb201-digits) or the path of a CSV that naoviz "
@@ -228,6 +229,9 @@ def run_search(args) -> int:
             run = store.get_run(args.resume)
         except KeyError as exc:
             raise ValueError(f"--resume: {exc.args[0]}") from None
+        if run["kind"] != "search":        # a compare record or a build-table run: not resumed by search
+            raise ValueError(f"--resume: run {args.resume} is a {run['kind']} run, not a search (naoviz runs "
+                             f"--store {cut(args.store, 80)} says how to resume it)")
         _check_resume_options(args, config, run)
         check_resume(args, run)
         preload(run)

@@ -54,7 +54,8 @@ def add_parser(sub) -> None:
                    help="the same per-skip_connect-edge penalty on each round's scores, so NAO's steps are not "
                         "trained towards skip-heavy cells (nb201 only; default 0)")
     p.add_argument("--measure", type=int_in(0, 6466), default=0, metavar="N",
-                   help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank")
+                   help="digits only: Kendall tau on N sampled table classes and the returned cell's table rank "
+                        "(default 0: not measured)")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="seed of the supernet, its data split and the search (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
@@ -83,7 +84,8 @@ def _config(args):
     base = SupernetConfig.for_space(args.space)                # the space's defaults for what is not given
     sampling, paths = given.get("sampling", base.sampling), given.get("paths_per_step", base.paths_per_step)
     if sampling == "fair" and paths % 5:
-        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}")
+        default = "" if "paths_per_step" in given else f", {args.space}'s default (give --paths-per-step 5)"
+        raise ValueError(f"--paths-per-step: must be a multiple of 5 with --sampling fair, got {paths}{default}")
     if args.skip_penalty and args.space != "nb201":
         raise ValueError(f"--skip-penalty: nb201 only (naonet-ws has no skip_connect op), got {args.skip_penalty:g}")
     if args.search_skip_penalty and args.space != "nb201":

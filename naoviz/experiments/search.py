@@ -230,8 +230,8 @@ def _counts_prefix(res, n: int) -> dict:
 
 
 def format_table(summary: dict) -> str:
-    """Markdown table: mean ± sd (optimum %) per algo and checkpoint, queries to the optimum (mean/median
-    over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
+    """Markdown table: mean ± sd (optimum %) per algo and checkpoint (one run: the value alone), queries to
+    the optimum (mean/median over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
     the last is a designed initial pool, e.g. k-means; a summary saved before it existed shows 0 there), and
     the share of runs whose final incumbent the decoder proposed."""
     checks = summary["checkpoints"]
@@ -240,10 +240,11 @@ def format_table(summary: dict) -> str:
              " | incumbents dec/mut/rand/design | final incumbent decoded | s per run |",
              "|---|" + "---|" * (len(checks) + 5)]
     for name, a in summary["algos"].items():
-        cells = [f"{a['at'][str(c)]['mean']:.3f} ± {a['at'][str(c)]['sd']:.3f} ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)"
-                 for c in checks]
-        q, i = a["queries"], a["incumbents"]
         n_runs = len(a["runs"])
+        # one run has no spread: its value alone, as the dashboard's note writes it (not "± 0.000")
+        cells = [f"{a['at'][str(c)]['mean']:.3f}" + (f" ± {a['at'][str(c)]['sd']:.3f}" if n_runs > 1 else "")
+                 + f" ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)" for c in checks]
+        q, i = a["queries"], a["incumbents"]
         to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"
         lines.append(f"| {a.get('shown', name)} | " + " | ".join(cells) + f" | {to_opt}"

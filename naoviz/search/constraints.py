@@ -152,6 +152,21 @@ def feasible_mask(constraints: Sequence[Constraint], table, archs=None) -> np.nd
     return out
 
 
+def check_satisfiable(table, constraints: Sequence[Constraint], label: str = "the table") -> None:
+    """``ValueError("constraint: ...")`` when no row of ``table`` meets every constraint: a search under them
+    could never have an incumbent (its summary would read "none", and compare's optimum NaN), so it is an
+    input error, named with each column's range in the table."""
+    if not constraints or feasible_mask(constraints, table).any():
+        return
+    spans = []
+    for column in dict.fromkeys(c.column for c in constraints):
+        v = table.metric(column)
+        v = v[np.isfinite(v)]
+        spans.append(f"{column} spans {v.min():g}..{v.max():g}" if len(v) else f"{column} has no finite value")
+    raise ValueError(f"constraint: no cell of {label} is feasible ({', '.join(spans)} there), got "
+                     f"{show([str(c) for c in constraints])}")
+
+
 def constrained_optimum(table, constraints: Sequence[Constraint], report: str) -> float:
     """Best ``report`` value over the table's feasible rows (NaN when none is feasible)."""
     from naoviz.tables.benchmark import lower_is_better

@@ -36,8 +36,8 @@ BENCHMARKS = ("nb201", "nb201-digits")
 _LOWER_PREFIXES = ("latency_",)
 _LOWER_SUFFIXES = ("loss", "time_s", "params_M", "flops_M", "error", "latency", "latency_ms")
 
-MISSING_HELP = ("run `naoviz data download` (fetches the public NAS-Bench-201 tables) or "
-                "`naoviz data import DIR` (copies tables you already have); set NAOVIZ_DATA to use another folder")
+# one short line (with the folder's path): the two ways to install them, and what works offline at once
+MISSING_HELP = "run `naoviz data download` or `naoviz data import DIR`; offline: --table nb201-digits (shipped)"
 
 ArchLike = Union[Arch, str, int, Sequence[int]]
 
@@ -191,8 +191,8 @@ def load_nb201(directory: Optional[Path] = None) -> Benchmark:
     directory = Path(directory) if directory else data_dir()
     missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
     if missing:
-        raise DataMissingError(f"NAS-Bench-201 tables not found in {directory} (missing {', '.join(missing)}): "
-                               + MISSING_HELP)
+        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
+        raise DataMissingError(f"no NAS-Bench-201 tables in {directory} ({missing[0]}{more} missing): " + MISSING_HELP)
     space = NB201Space()
     main = _read_csv(directory / NB201_FILES["cifar10valid"])
     _check_strings(space, main, directory / NB201_FILES["cifar10valid"])

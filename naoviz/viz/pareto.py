@@ -38,8 +38,10 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         raise ValueError("pareto_figure: no searchers given")
     colors = algo_colors(list(points))
     fig = go.Figure()
+    any_over = False                          # an infeasible query is drawn: the figure says what hollow means
     for name, pts in points.items():
         p, ok, front = pareto_points(pts, None if feasible is None else feasible.get(name))
+        any_over = any_over or not bool(np.all(ok))
         color = colors[name]
         symbols = np.where(ok, "circle", "circle-open").tolist()
         fig.add_trace(go.Scatter(name=f"{name} queries", x=p[:, 1], y=p[:, 0], mode="markers", legendgroup=name,
@@ -51,7 +53,8 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                                  hovertemplate=f"front: {cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
     if budget is not None:
         fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5),
-                      annotation_text=f"budget {budget:g}", annotation_position="top left")
+                      annotation_text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""),
+                      annotation_position="top left")
     fig.update_layout(template=TEMPLATE, title=title or f"{metric} against {cost}: queries and Pareto fronts",
                       xaxis_title=f"{cost} (lower is better)", yaxis_title=metric,
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))

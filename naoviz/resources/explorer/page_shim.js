@@ -24,7 +24,7 @@ function pageModel(state) {
   const header = JSON.parse(document.getElementById("nx-header").textContent);
   const b64 = document.getElementById("nx-data").textContent.trim(), bin = atob(b64), bytes = new Uint8Array(bin.length);
   for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
-  const state = { _atlas_header: header, _atlas_data: new DataView(bytes.buffer), seed: -1, eta_index: 0, view: header.maps[0],
+  const state = { _atlas_header: header, _atlas_data: new DataView(bytes.buffer), seed: -1, eta_index: 0, view: header.maps.includes("umap") ? "umap" : header.maps[0],
     color: header.metric, search: "", selection: [], budget_column: "", budget: null, message: "", url_state: "on", tour_stage: -1, kernel: false, has_handler: false };
   const el = document.getElementById("naoviz-explorer");
   await widget.render({ model: pageModel(state), el });
