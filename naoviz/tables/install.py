@@ -139,7 +139,8 @@ def import_dir(source: Path, directory: Optional[Path] = None) -> dict:
         found[LATENCY_FILE] = latency_table(help_dir).encode("utf-8")
         shown[LATENCY_FILE] = f"{LATENCY_FILE} (converted from {help_dir / 'latency'})"
     if not found:
-        raise NaovizError(f"data import: no table files in {source}; expected any of {', '.join(KNOWN_FILES)} "
+        # one short line (the command already prefixes "naoviz data import"); the file names: docs/data.md
+        raise NaovizError(f"no table files in {source}: expected nb201_*.csv tables (docs/data.md, \"Schema\") "
                           "or a HELP checkout (data/nasbench201/latency/*.pt)")
     result = install(found, directory, shown=shown)
     result["ignored"] = sorted(p.name for p in source.iterdir() if p.is_file() and p.name not in found)
