@@ -46,7 +46,8 @@ def near_penalised(gens: Sequence, penalty: float, until: int, n_measured: int) 
     """``gens`` (each with ``score_decoded``, the acquisition, and ``hamming`` to its seed) reordered by
     ``score_decoded / sd - w * penalty * hamming``, best first (ties in the given order): ``sd`` the standard
     deviation of the round's acquisitions (1 when they are all equal), so ``penalty`` is in sds per edit
-    whatever the predictor's scale (it spreads 0.01 after the pool, 0.1-0.3 by 30 cells);
+    whatever the predictor's scale (that sd is 0.008-0.022 after the pool, 0.06-0.27 from 20 cells on:
+    bench/retrieve_acq_spread.py);
     ``w = 1 - n_measured / until`` (at least 0; 1 when ``until`` is 0: always). Unchanged when ``penalty`` is
     0 or ``w`` is 0."""
     gens = list(gens)
