@@ -13,7 +13,7 @@ from naoviz.evaluate import TableEvaluator
 from naoviz.nao import NAO, NAOConfig
 from naoviz.nao.propose import step_proposals
 from naoviz.search import make_searcher
-from naoviz.search.early import near_first, scheduled_temperature
+from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.nao_search import NAOSearchConfig
 
 torch.set_num_threads(1)
@@ -41,6 +41,45 @@ def test_near_decodes_come_first_only_while_few_cells_are_measured():
     assert [x.name for x in near_first(g, 0, 40, 20)] == ["a", "b", "c", "d"]   # off
 
 
+def test_near_penalty_trades_edits_against_acquisition_and_fades():
+    g = [SimpleNamespace(name=n, score_decoded=s, hamming=h)
+         for n, s, h in (("far", 0.90, 3), ("near", 0.85, 1), ("mid", 0.86, 2), ("near2", 0.70, 1))]
+    sd = float(np.std([x.score_decoded for x in g]))                       # the penalty is in sds per edit
+    names = lambda out: [x.name for x in out]                                 # noqa: E731
+    assert names(near_penalised(g, 0.0, 50, 20)) == ["far", "near", "mid", "near2"]       # off: as given
+    # the order is the acquisition less w * penalty * sd per edit, w = 1 - n / until (1 when until is 0)
+    key = lambda x, w, p: x.score_decoded - w * p * sd * x.hamming           # noqa: E731
+    for p, until, n in ((1.0, 0, 500), (1.0, 50, 25), (0.2, 50, 25), (3.0, 100, 10)):
+        w = 1.0 if not until else 1 - n / until
+        want = [x.name for x in sorted(g, key=lambda x: -key(x, w, p))]
+        assert names(near_penalised(g, p, until, n)) == want, (p, until, n)
+    assert names(near_penalised(g, 1.0, 0, 500))[0] == "near"                 # a strong penalty flips far
+    assert names(near_penalised(g, 0.05, 0, 500))[0] == "far"                 # a weak one does not
+    assert names(near_penalised(g, 1.0, 50, 50)) == ["far", "near", "mid", "near2"]       # faded out
+    assert names(near_penalised(g[::-1], 1.0, 50, 60)) == ["near2", "mid", "near", "far"]  # faded: order kept
+    scaled = [SimpleNamespace(name=x.name, score_decoded=10 * x.score_decoded, hamming=x.hamming) for x in g]
+    assert names(near_penalised(scaled, 1.0, 0, 5)) == names(near_penalised(g, 1.0, 0, 5))  # scale-free
+
+
+@pytest.mark.parametrize("over,field", [({"near_penalty": -0.1}, "near_penalty"),
+                                        ({"near_penalty": float("nan")}, "near_penalty"),
+                                        ({"near_penalty": "0.1"}, "near_penalty"),
+                                        ({"near_penalty": 0.1, "proposer": "rank"}, "near_penalty"),
+                                        ({"near_penalty": 0.1, "forest_blend": True}, "near_penalty")])
+def test_near_penalty_is_checked_in_one_line(over, field):
+    with pytest.raises(ValueError, match=field) as exc:
+        NAOSearchConfig(**{**TRUST, **over})
+    assert "\n" not in str(exc.value)
+
+
+def test_near_penalty_search_is_seeded(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    cfg = {**TRUST, "near_penalty": 0.05, "near_until": 16}
+    a, b = [make_searcher("nao", preset="sweep", config=cfg).run(ev, 16, 4, progress=False) for _ in range(2)]
+    assert [r.to_dict() for r in a.history] == [r.to_dict() for r in b.history]
+    assert sum(r.source == "decoder" for r in a.history) >= 5
+
+
 @pytest.mark.parametrize("over,field", [({"temperature_early": 1.0}, "anneal"),
                                         ({"anneal": 20}, "temperature_early"),
                                         ({"temperature_early": -1.0, "anneal": 20}, "temperature_early"),
@@ -56,7 +95,7 @@ def test_defaults_leave_the_presets_unchanged():
     from naoviz.search.nao_search import PRESETS
     for name, cfg in PRESETS.items():
         c = NAOSearchConfig(**cfg)
-        assert (c.temperature_early, c.anneal, c.near_edits, c.near_until) == (0.0, 0, 0, 0), name
+        assert (c.temperature_early, c.anneal, c.near_edits, c.near_until, c.near_penalty) == (0.0, 0, 0, 0, 0.0), name
 
 
 def test_ucb_over_heads_with_sampled_decodes_is_seeded(nb201_table):

@@ -7,13 +7,19 @@ labelled. Two knobs make the *step's own decodes* do the same, without enumerati
   cells) right after the initial pool, rising linearly to the preset's temperature over ``anneal`` queries;
 * ``near_first``: while fewer than ``until`` cells are measured, decodes within ``edits`` edits of their
   seed are ranked before the others (the acquisition orders each group), so the round's picks are the
-  model's best *near* decodes when there are enough of them, and far ones only fill the rest.
+  model's best *near* decodes when there are enough of them, and far ones only fill the rest;
+* ``near_penalised``: the soft form of ``near_first``: each decode's acquisition (in sds of the round's
+  acquisitions) less ``penalty`` per edit from its seed, the penalty fading linearly to 0 over the first
+  ``until`` measured cells, so a far decode is picked over a near one only when the model predicts it
+  better by more than its extra edits cost.
 
-Both are pure functions of the measured count, so a resumed search (which replays the history) rebuilds them.
+All are pure functions of the measured count, so a resumed search (which replays the history) rebuilds them.
 """
 from __future__ import annotations
 
 from typing import Sequence
+
+import numpy as np
 
 
 def scheduled_temperature(start: float, end: float, anneal: int, n_measured: int, n_init: int) -> float:
@@ -34,3 +40,20 @@ def near_first(gens: Sequence, edits: int, until: int, n_measured: int) -> list:
     if edits <= 0 or (until and n_measured >= until):
         return gens
     return sorted(gens, key=lambda g: g.hamming > edits)      # stable: acquisition order within each group
+
+
+def near_penalised(gens: Sequence, penalty: float, until: int, n_measured: int) -> list:
+    """``gens`` (each with ``score_decoded``, the acquisition, and ``hamming`` to its seed) reordered by
+    ``score_decoded / sd - w * penalty * hamming``, best first (ties in the given order): ``sd`` the standard
+    deviation of the round's acquisitions (1 when they are all equal), so ``penalty`` is in sds per edit
+    whatever the predictor's scale (that sd is 0.008-0.022 after the pool, 0.06-0.27 from 20 cells on:
+    bench/retrieve_acq_spread.py);
+    ``w = 1 - n_measured / until`` (at least 0; 1 when ``until`` is 0: always). Unchanged when ``penalty`` is
+    0 or ``w`` is 0."""
+    gens = list(gens)
+    w = 1.0 if not until else max(0.0, 1.0 - n_measured / float(until))
+    if penalty <= 0 or w <= 0 or not gens:
+        return gens
+    sd = float(np.std([g.score_decoded for g in gens]))
+    sd = sd if sd > 0 else 1.0
+    return sorted(gens, key=lambda g: -(g.score_decoded / sd - w * penalty * g.hamming))   # stable

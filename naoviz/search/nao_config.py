@@ -52,6 +52,10 @@ class NAOSearchConfig:
         (the default) it is skipped. No effect on a complete table (docs/data.md, "A table of your own").
     near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
         decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
+    near_penalty: ``trust``: the step's decodes ranked by their acquisition (in sds of the round's
+        acquisitions) less ``near_penalty`` per edit from their seed, fading linearly to 0 at ``near_until``
+        measured cells (weight 1 - measured / ``near_until``; 0: never fades); 0: off
+        (``naoviz.search.early.near_penalised``; applied before ``near_edits``).
     edit_*: ``trust``: edit-bounded decoding (``edit_radius`` 0: off; ``naoviz.nao.edits``, docs/search.md):
         each moved point proposes the ``edit_top`` cells within the seed's radius most likely under the decoder.
     n_mutations: one-edit neighbours of the ``mutation_parents`` best archs (more when those run dry) ranked
@@ -139,6 +143,7 @@ class NAOSearchConfig:
     anneal: int = 0
     near_edits: int = 0
     near_until: int = 0
+    near_penalty: float = 0.0
     edit_radius: int = 0
     edit_radius_max: int = 0
     edit_top: int = 1
@@ -225,6 +230,12 @@ class NAOSearchConfig:
         if self.temperature_early > 0 and self.temperature <= 0:
             raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), "
                              f"got temperature {self.temperature}")
+        check_float(self, "near_penalty", 0.0, 10.0)
+        if self.near_penalty and self.proposer != "trust":
+            raise ValueError(f"near_penalty needs proposer trust, got proposer {self.proposer}")
+        if self.near_penalty and (self.forest_blend or self.edit_blend):
+            raise ValueError("near_penalty ranks by the acquisition and cannot go with forest_blend or edit_blend, "
+                             f"got forest_blend {self.forest_blend}, edit_blend {self.edit_blend}")
         check_float(self, "trade_off", 0.0, 1.0)
         check_float(self, "pseudo_weight", 0.0, 10.0)
         from naoviz.nao.prior import PRIORS

@@ -20,7 +20,7 @@ from naoviz.errors import show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.budget_moves import cheapest_level, spread_mutations
-from naoviz.search.early import near_first, scheduled_temperature
+from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
 from naoviz.search.nao_presets import PRESETS, budgets_of
@@ -232,6 +232,7 @@ class NAOSearch(Searcher):
         if cfg.diversity:                                     # the round's n_new spread in the embedding
             from naoviz.search.diverse import diverse_gens
             every = diverse_gens(nao, every, cfg.n_new, cfg.diversity)
+        every = near_penalised(every, cfg.near_penalty, cfg.near_until, len(ctx.history))
         every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
