@@ -146,6 +146,11 @@ def test_no_horizontal_overflow(browser, page_file, width):
                          "Array.from(document.querySelectorAll('.nx-root *')).filter(e => e.getClientRects().length"
                          " && e.getBoundingClientRect().right > R.right + 1 && !e.closest('.nx-tip')).map(e => e.className.baseVal ?? e.className).slice(0, 5); })()")
     assert not over, (width, over)
+    if width >= 1024:       # the chart is drawn at its width: its text keeps the page's size, not scaled up by half
+        scale, ticks = page.evaluate("(() => { const s = document.querySelector('.nx-chart'); return "
+                                     "[s.getBoundingClientRect().width / s.viewBox.baseVal.width, "
+                                     "s.querySelectorAll('text[text-anchor=end]').length]; })()")
+        assert abs(scale - 1) < 0.02 and ticks >= 4, (width, scale, ticks)     # >= 3 y ticks + the last eta
     ART.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ART / f"explorer_page_{width}.png"), full_page=True)
     page.close()

@@ -413,8 +413,14 @@ async function mount(model, el, stale = () => false) {
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
   write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color, budget_column: Bg.state.col, budget: Bg.state.budget });
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
-  const ro = new ResizeObserver(() => { if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild(); });
-  ro.observe($(".nx-mapbox"));
+  const ro = new ResizeObserver(() => {
+    if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild();
+    const chart = $(".nx-chart");                          // the charts are drawn at their width: redraw on a change
+    if ((S.m >= 0 || S.offgrid) && chart.dataset.w && Math.abs(Math.max(240, chart.clientWidth) - Number(chart.dataset.w)) > 1) {
+      moveMarker = drawChart(chart, A.etas, seriesFor(), unit); moveMarker(S.eta); Bg.path();
+    }
+  });
+  ro.observe($(".nx-mapbox")); ro.observe($(".nx-chartbox"));
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   constrain();                            // a budget from the model or the link: ask for the constrained step
   root.dataset.ready = "1";

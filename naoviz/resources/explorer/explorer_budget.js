@@ -148,17 +148,12 @@ function budgetPart(root, atlas, hooks) {
 // over it, the budget as a dashed line.
 function drawCostChart(svg, etas, costs, ok, budget, col) {
   svg.replaceChildren();
-  const W = 320, H = 110, L = 40, R = 8, T = 8, Bm = 26;
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const all = Array.from(costs).filter(Number.isFinite);
   if (budget != null) all.push(budget);
   let lo = all.length ? Math.min(...all) : 0, hi = all.length ? Math.max(...all) : 1;
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
-  const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - Bm - ((y - lo) / (hi - lo)) * (H - T - Bm);
-  svgEl("line", { x1: L, y1: H - Bm, x2: W - R, y2: H - Bm, class: "nx-axis" }, svg);
-  svgEl("line", { x1: L, y1: T, x2: L, y2: H - Bm, class: "nx-axis" }, svg);
-  for (const [v, y] of [[lo, H - Bm], [hi, T]]) svgEl("text", { x: L - 3, y: y + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = +v.toPrecision(3);
+  const { W, H, L, R, T, B: Bm, sx, sy } = chartFrame(svg, 110, lo, hi, x0, x1);
   svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col} of the decoded cell along η`;
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });

@@ -268,19 +268,33 @@ function drawCell(svg, label, ref, title) {
   });
 }
 
+// A chart drawn at its on-screen width: one viewBox unit per CSS pixel, so its text keeps the page's size at any
+// width (a fixed viewBox scaled to a wide panel made it half as big again). Draws both axes and about four round
+// y ticks; returns the frame { W, H, L, R, T, B } and the scales sx (eta) and sy (value).
+function chartFrame(svg, H, lo, hi, x0, x1) {
+  const W = Math.max(240, Math.round(svg.clientWidth || 320)), L = 40, R = 8, T = 8, B = 26;
+  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
+  svg.dataset.w = String(W);
+  const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - B - ((y - lo) / (hi - lo)) * (H - T - B);
+  svgEl("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "nx-axis" }, svg);
+  svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "nx-axis" }, svg);
+  const raw = (hi - lo) / 4, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((k) => k * mag).find((v) => v >= raw);
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+    svgEl("line", { x1: L - 3, x2: L, y1: sy(v), y2: sy(v), class: "nx-axis" }, svg);
+    svgEl("text", { x: L - 5, y: sy(v) + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = v.toFixed(digits);
+  }
+  return { W, H, L, R, T, B, sx, sy };
+}
+
 // The prediction along eta: predicted at the moved point, predicted for the decoded cell, true value.
 function drawChart(svg, etas, series, unit) {
   svg.replaceChildren();
-  const W = 320, H = 160, L = 40, R = 8, T = 8, B = 26;
-  svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   const all = series.flatMap((s) => Array.from(s.values)).filter(Number.isFinite);
   let lo = Math.min(...all), hi = Math.max(...all);
   if (!all.length) { lo = 0; hi = 1; } if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
-  const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - B - ((y - lo) / (hi - lo)) * (H - T - B);
-  svgEl("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "nx-axis" }, svg);
-  svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "nx-axis" }, svg);
-  for (const [v, y] of [[lo, H - B], [hi, T]]) svgEl("text", { x: L - 3, y: y + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = v.toFixed(1);
+  const { W, H, L, R, T, B, sx, sy } = chartFrame(svg, 160, lo, hi, x0, x1);
   for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
   svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (${unit})`;
   for (const s of series) {
