@@ -85,6 +85,10 @@ def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits)
     lo, hi = sp.cost.range
     assert lo == pytest.approx(np.nanmin(digits.metric("params_M"))) and sp.cost.box.value    # the median
     before = sp.cost.slider.value
+    # the slider sits at the median the box shows, inside the column's range (set with the range, so the page
+    # never clamps a stale value into it: tests/test_ui_browser.py types over it at once)
+    assert before == float(sp.cost.box.value) == pytest.approx(float(np.nanmedian(digits.metric("params_M"))), rel=1e-3)
+    assert lo < before < hi
     for typed in ("abc", "nan", "inf", "1e999", "", "-1", "5"):
         sp.cost.box.value = typed
         said = sp.msg.value

@@ -89,10 +89,17 @@ class CostBudget:
         values = values[np.isfinite(values)]
         lo, hi = float(values.min()), float(values.max())
         self.range = (lo, hi)
-        with self.slider.hold_trait_notifications():
-            self.slider.min, self.slider.max, self.slider.step = lo, hi, (hi - lo) / SLIDER_STEPS
         median = float(np.median(values))                     # the table's median: about half the cells feasible
-        self.box.value = f"{median:.4g}"                     # moves the slider (_typed)
+        # range and value in one message to the page: a range sent alone had the page clamp the old value into
+        # it and send that back, which (arriving late on a loaded machine) overwrote a bound typed meanwhile
+        self._typing = True
+        try:
+            with self.slider.hold_sync(), self.slider.hold_trait_notifications():
+                self.slider.min, self.slider.max, self.slider.step = lo, hi, (hi - lo) / SLIDER_STEPS
+                self.slider.value = median
+        finally:
+            self._typing = False
+        self.box.value = f"{median:.4g}"
 
     def _dragged(self, change) -> None:
         """A drag writes the box; the page's slider snapping a value the kernel set onto its step grid (an
