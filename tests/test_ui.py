@@ -193,7 +193,7 @@ def test_search_tab_budget_box_refuses_what_the_slider_cannot_take_and_says_so(d
                        ("2.5", not_whole), ("1e2", not_whole), ("", not_whole)):
         box.value = typed                                               # what the page sends on Enter / blur
         said = sp.msg.value
-        assert "naoviz-error" in said and f"budget: {html.escape(repr(typed))} {why} (expected 10..300)" in said, said
+        assert "naoviz-error" in said and f"queries: {html.escape(repr(typed))} {why} (expected 10..300)" in said, said
         assert sp.budget.value == 20                                    # the slider keeps its value
         sp.start(wait=True)
         assert sp.thread is None and sp.results == [] and sp.progress.value == 0 and sp.msg.value == said
@@ -203,7 +203,7 @@ def test_search_tab_budget_box_refuses_what_the_slider_cannot_take_and_says_so(d
     assert sp.budget.value == 30 and box.value == "30" and sp.msg.value == ""
     sp.start(wait=True)
     assert "done" in sp.msg.value and [len(r.history) for r in sp.results] == [30] and sp.progress.value == 30
-    with pytest.raises(ValueError, match=r"budget: 5 is out of range \(expected 10\.\.300\)"):
+    with pytest.raises(ValueError, match=r"queries: 5 is out of range \(expected 10\.\.300\)"):
         SearchPanel(digits, budget=5)                                   # not clamped to 10 by the slider
 
 

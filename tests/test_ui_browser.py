@@ -231,8 +231,8 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     handle = page.locator(".naoviz-search .widget-slider [aria-valuenow]").first
     assert budget.input_value() == "20" and handle.get_attribute("aria-valuenow").startswith("20")
     assert page.locator(".naoviz-search .widget-readout:visible").count() == 0   # no parseInt-and-clamp readout
-    for typed, said in (("25", "budget: '25' is not a multiple of 10 (expected 10..300)"),
-                        ("9999", "budget: '9999' is out of range (expected 10..300)")):
+    for typed, said in (("25", "queries: '25' is not a multiple of 10 (expected 10..300)"),
+                        ("9999", "queries: '9999' is out of range (expected 10..300)")):
         budget.fill(typed)
         budget.press("Enter")
         page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
@@ -240,9 +240,9 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
         assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
     page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
     from _a11y import low_contrast_text, unnamed_controls                # a screen reader names every control
-    page.get_by_role("slider", name="budget").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
+    page.get_by_role("slider", name="queries").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
-    assert page.get_by_role("slider", name="budget").count() == 1 and page.get_by_role("textbox", name="budget (typed)").count() == 1
+    assert page.get_by_role("slider", name="queries").count() == 1 and page.get_by_role("textbox", name="queries (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
     assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
     slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))

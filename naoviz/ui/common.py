@@ -79,7 +79,7 @@ class SliderBox:
             raise ValueError(f"{field}: {value!r} is out of range (expected {lo}..{hi})")
         self.field, self.lo, self.hi, self.step = field, lo, hi, step
         self.slider = W.IntSlider(value=value, min=lo, max=hi, step=step, description=field, readout=False)
-        # the box's name for a screen reader ("budget (typed)"): a description whose label takes no width (naoviz's
+        # the box's name for a screen reader ("queries (typed)"): a description whose label takes no width (naoviz's
         # Voila template also drops its margin: .naoviz-named-box)
         self.box = W.Text(value=str(value), description=f"{field} (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width=width), continuous_update=False)

@@ -117,7 +117,7 @@ class SearchPanel:
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
         # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
-        self.budget_input = SliderBox("budget", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
+        self.budget_input = SliderBox("queries", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
         self.budget = self.budget_input.slider
         small = W.Layout(width="150px")
         # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
@@ -139,7 +139,7 @@ class SearchPanel:
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
-        self.progress = W.IntProgress(value=0, min=0, max=1, description="queries")
+        self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
         self.msg = status_line()
         self.table = QueryTable(search_columns(metric, self.report), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
