@@ -213,3 +213,19 @@ def test_training_time_reads_as_a_duration_never_as_zero():
     """A run whose children trained for 0.3 s says 0.3 s, not "0 s"; whole seconds from 10 s; hours from 6 min."""
     from naoviz.cli.search import _duration
     assert [_duration(s) for s in (0.3, 9.94, 42.4, 7200)] == ["0.3 s", "9.9 s", "42 s", "2.0 h"]
+
+
+def test_compare_says_when_the_best_cell_by_the_search_metric_is_not_the_optimum(capsys, nb201_table):
+    """Searching CIFAR-10 valid_acc and reporting CIFAR-100 test accuracy, the best valid_acc cell is not the
+    CIFAR-100 optimum: compare says where such a run ends; on the default protocol the two agree, no note."""
+    args = ["compare", "--algos", "rs", "--queries", "10", "--seeds", "1", "--no-progress"]
+    assert main([*args, "--report", "cifar100_test_acc"]) == 0
+    text = capsys.readouterr().out
+    i = int(np.nanargmax(nb201_table.metric("valid_acc")))
+    top = float(nb201_table.metric("cifar100_test_acc")[i])
+    assert top < np.nanmax(nb201_table.metric("cifar100_test_acc"))
+    assert f"note: the table's best valid_acc cell reports {top:g}, not the optimum" in text, text
+    assert main([*args, "--report", "cifar100_test_acc", "--json"]) == 0
+    assert strict_loads(capsys.readouterr().out)["metric_best_report"] == top
+    assert main(args) == 0
+    assert "note: the table's best" not in capsys.readouterr().out
