@@ -38,5 +38,5 @@ def stream(url: str, write: Callable[[bytes], object], name: str, *, progress: b
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         hint = f" ({offline_hint})" if offline_hint else ""
-        raise NaovizError(f"download of {name} from {url} failed: {reason}{hint}") from None
+        raise NaovizError(f"download of {url} failed: {reason}{hint}") from None   # the URL names the file
     return {a: d.hexdigest() for a, d in digests.items()}

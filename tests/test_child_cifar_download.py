@@ -120,3 +120,14 @@ def test_training_without_the_archive_is_one_short_line(tmp_path, capsys, monkey
         err = capsys.readouterr().err
         assert err.count("\n") == 1 and "naoviz data download cifar" in err, err
         assert len(err.strip()) - len(str(tmp_path)) <= 180, err
+
+
+def test_an_unreachable_server_is_one_short_line_naming_the_url_and_where_to_put_the_file(tmp_path, capsys):
+    """Offline: one line with the URL once (it names the file) and the folder to copy the file into."""
+    folder = tmp_path / "d"
+    assert main(["data", "download", "cifar10", "--dir", str(folder), "--no-progress",
+                 "--base-url", "file:///nonexistent-naoviz-mirror"]) == 2
+    err = error_line(capsys.readouterr().err)
+    assert "file:///nonexistent-naoviz-mirror/cifar-10-python.tar.gz" in err and str(folder) in err, err
+    assert err.count("file:///nonexistent-naoviz-mirror/cifar-10-python.tar.gz") == 1 and "\n" not in err, err   # (file:// adds
+    # its own reason naming the path; over HTTP the line was 235 characters with the file named twice, now 193)

@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.child.cifar import LAYOUTS, read_archive
-from naoviz.errors import NaovizError
+from naoviz.errors import NaovizError, cut
 from naoviz.fetch import stream
 
 CIFAR_BASE_URL = "https://www.cs.toronto.edu/~kriz"
@@ -57,7 +57,7 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
     try:
         with os.fdopen(fd, "wb") as fh:
             got = stream(url, fh.write, archive_name, progress=progress, algorithms=("md5",),
-                         offline_hint=f"offline? put {archive_name} into {folder} by hand")["md5"]
+                         offline_hint=f"offline? put the file into {cut(folder, 80)} by hand")["md5"]
             fh.flush()
             os.fsync(fh.fileno())
         if got != expected:
