@@ -48,26 +48,44 @@ def held_by(path) -> Optional[int]:
 
 
 @contextlib.contextmanager
-def lock(path, wait: bool = True) -> Iterator[Path]:
+def lock(path, wait: bool = True, remove: bool = False) -> Iterator[Path]:
     """Hold an exclusive lock on ``path`` (created if needed) for the ``with`` block.
 
     ``wait=False`` raises :class:`LockHeld` at once when another process (or another open of the file in
-    this process) holds it; ``wait=True`` blocks until it is free.
+    this process) holds it; ``wait=True`` blocks until it is free. ``remove=True`` deletes the file on release,
+    while still holding it (no lock file left beside, e.g., a run store). Safe against the holder that removes
+    it: a lock taken on a file that was unlinked meanwhile (its inode no longer at ``path``) is dropped and
+    taken again on the file now there, so two processes never hold two different files of one path.
     """
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-    try:
+    while True:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:
+            os.close(fd)
             raise LockHeld(path, holder(path)) from None
+        except BaseException:
+            os.close(fd)
+            raise
+        try:
+            here = os.stat(path)
+            mine = os.fstat(fd)
+            if (here.st_ino, here.st_dev) == (mine.st_ino, mine.st_dev):
+                break
+        except FileNotFoundError:
+            pass
+        os.close(fd)                             # closing drops the flock on the orphaned file: try again
+    try:
         os.ftruncate(fd, 0)
         os.pwrite(fd, f"{os.getpid()}\n".encode("ascii"), 0)
         try:
             yield path
         finally:
             os.ftruncate(fd, 0)
+            if remove:
+                path.unlink(missing_ok=True)     # still held: whoever opens the path next makes a new file
             fcntl.flock(fd, fcntl.LOCK_UN)
     finally:
         os.close(fd)

@@ -230,7 +230,8 @@ class RunStore:
         An exclusive ``flock`` on :meth:`lock_path`, which records the holder's PID; another holder, in this
         process or another, makes this raise :class:`StoreError` "run X is in use by PID N" at once. The
         kernel drops the lock when its process dies (SIGKILL included), so a crash never leaves it held.
-        The empty lock file stays (removing it could let two writers lock two different files).
+        The lock file is removed when the block ends (``lock(..., remove=True)``: safe, see ``naoviz.locks``);
+        only a killed writer leaves one, empty of a live holder, until the run is next taken up.
         """
         from naoviz.locks import LockHeld, holder, lock
         path = self.lock_path(run_id)
@@ -238,7 +239,7 @@ class RunStore:
             self._check_run(self._connection(), run_id)
         with contextlib.ExitStack() as stack:
             try:
-                stack.enter_context(lock(path, wait=False))
+                stack.enter_context(lock(path, wait=False, remove=True))
             except LockHeld as exc:
                 pid = exc.pid
                 for _ in range(20):               # the holder writes its PID just after taking the lock

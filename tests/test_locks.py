@@ -109,3 +109,48 @@ def test_two_processes_started_at_once_train_once(tmp_path):
     # whoever wins trains; the other waits on the lock (or comes late) and loads what was saved
     assert [(r["cached"], r["epochs"]) for r in runs] == [(False, 5), (True, 0)]
     assert runs[0]["waited"] is False
+
+
+def test_a_removing_lock_leaves_no_file_and_stays_exclusive(tmp_path):
+    """remove=True deletes the lock file on release; meanwhile it excludes others like any lock, another
+    process's holding included, and a later holder makes a new file."""
+    path = tmp_path / "r.lock"
+    with lock(path, wait=False, remove=True):
+        assert path.exists() and holder(path) == os.getpid()
+        with pytest.raises(LockHeld):
+            with lock(path, wait=False):
+                pass
+    assert not path.exists()
+    proc = _start("hold", str(path), str(tmp_path))          # a plain holder in another process
+    try:
+        _wait_for(tmp_path / "held", proc)
+        with pytest.raises(LockHeld, match=rf"locked by PID {proc.pid}\b"):
+            with lock(path, wait=False, remove=True):
+                pass
+        assert path.exists() and holder(path) == proc.pid    # a refused remover deleted nothing
+    finally:
+        (tmp_path / "release").touch()
+        _result(proc)
+
+
+def test_a_lock_taken_on_a_file_unlinked_meanwhile_is_taken_again_on_the_file_there(tmp_path, monkeypatch):
+    """The race remove=True opens: B opens the path, A (holding) unlinks it and lets go, B locks the orphan.
+    B must then lock the file now at the path, or a third process could hold that one at the same time."""
+    import fcntl as real_fcntl
+    path = tmp_path / "x.lock"
+    calls = []
+    real_flock = real_fcntl.flock
+
+    def flock(fd, op):                     # the first lock attempt finds the file unlinked under it
+        if op & real_fcntl.LOCK_EX and not calls:
+            calls.append(fd)
+            path.unlink()
+        return real_flock(fd, op)
+
+    monkeypatch.setattr("naoviz.locks.fcntl.flock", flock)
+    with lock(path, wait=False):
+        assert path.exists() and holder(path) == os.getpid()
+        assert len(calls) == 1                               # the race happened, and was survived
+        with pytest.raises(LockHeld):                        # the file at the path is the one held
+            with lock(path, wait=False):
+                pass
