@@ -1,6 +1,8 @@
 """Decode by retrieval (``decode_by="nearest"``, issue 13): the step's moved points become the nearest
 unmeasured cells of a pool in NAO's embedding instead of the LSTM decoder's cells. Checked: only unmeasured
-pool cells are proposed, each tagged as retrieved; the search is seeded; bad values are refused in one line."""
+pool cells are proposed, each tagged as retrieved; the search is seeded; bad values are refused in one line.
+``nearest_feasible`` (issue 14, a projected step): under a budget the pool holds only the cells the cost judge
+predicts within it."""
 from __future__ import annotations
 
 import contextlib
@@ -60,7 +62,7 @@ def test_decoder_default_is_unchanged_in_every_preset():
 
 
 @pytest.mark.parametrize("field,value", [("decode_by", "beam"), ("decode_by", 1), ("nearest_k", 0),
-                                         ("nearest_k", 2.5), ("nearest_pool", -1)])
+                                         ("nearest_k", 2.5), ("nearest_pool", -1), ("nearest_feasible", 1)])
 def test_bad_values_are_refused_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         NAOSearchConfig(**{**STEP, "decode_by": "nearest", field: value})
@@ -71,6 +73,8 @@ def test_nearest_needs_a_step_that_moves_points():
         NAOSearchConfig(decode_by="nearest")                              # the sweep: nao.generate decodes
     with pytest.raises(ValueError, match="edit_radius"):
         NAOSearchConfig(**{**STEP, "decode_by": "nearest", "edit_radius": 1})
+    with pytest.raises(ValueError, match="nearest_feasible needs decode_by"):
+        NAOSearchConfig(**{**STEP, "nearest_feasible": True})            # the decoder: nothing to restrict
 
 
 def test_cli_refuses_a_bad_decode_by_in_one_line():
@@ -102,3 +106,44 @@ def test_pool_zero_needs_enumerable_cells():
     with pytest.raises(ValueError, match="nearest_pool"):
         check_pool(cfg, bare)
     check_pool(NAOSearchConfig(**{**STEP, "decode_by": "nearest", "nearest_pool": 500}), bare)   # a drawn pool: fine
+
+
+def test_feasible_pool_holds_and_retrieves_only_cells_the_judge_passes(nb201_table):
+    """Inside a budget the restricted pool is exactly the judge's predicted-feasible cells, and every row's
+    ``k`` nearest come from it (the unrestricted pool's nearest include cells the judge would drop)."""
+    import numpy as np
+    from types import SimpleNamespace
+
+    from naoviz.nao import NAOConfig
+    from naoviz.nao.cost import CostNAO
+    from naoviz.search.hw import LinearCosts
+    from naoviz.search.retrieve import Retriever
+    sp, col = nb201_table.space, "cifar10_params_M"
+    archs, cells = sp.sample(40, seed=0), sp.sample(400, seed=1)
+    keys = [sp.canonical(a) for a in cells]
+    nao = CostNAO(sp, NAOConfig.preset("fast", epochs=5, **TINY), cost_columns=[col])
+    nao.fit(archs, nb201_table.metric("valid_acc", archs), costs={col: nb201_table.metric(col, archs)}, progress=False)
+    judge = LinearCosts(sp, [col]).fit(archs, {col: nb201_table.metric(col, archs)})
+    ctx = SimpleNamespace(open_class=lambda key: True)
+    budget = {col: float(np.median(judge.predict_costs(cells)[col]))}
+    moved = nao._encode(archs[:3])[0]                                          # (3, S, H)
+    with nao.budget(budget, cost_model=judge):
+        ok = nao.within_budget(cells)
+        passed = {k for k, good in zip(keys, ok) if good}
+        wide = Retriever(ctx, nao, cells, keys, 8)
+        proj = Retriever(ctx, nao, cells, keys, 8, feasible=True)
+        got, rows = proj(moved, set())
+        near, _ = wide(moved, set())
+    assert 0 < len(passed) < len(cells) and set(proj.keys) == passed and len(wide.keys) == len(cells)
+    assert len(got) >= 8 and {sp.canonical(a) for a in got} <= passed
+    assert not {sp.canonical(a) for a in near} <= passed          # filtering after retrieval would lose some
+    assert len(Retriever(ctx, nao, cells, keys, 8, feasible=True).keys) == len(cells)   # no budget: all pass
+
+
+def test_feasible_pool_search_is_seeded_and_stays_within_the_judges_cells(nb201_table):
+    from naoviz.search.constraints import percentile_budget
+    ev = TableEvaluator(nb201_table, constraints=[percentile_budget(nb201_table, "cifar10_params_M", 25)])
+    fields = dict(STEP, decode_by="nearest", nearest_k=4, nearest_pool=300, nearest_feasible=True)
+    runs = [make_searcher("nao", preset="sweep", config=fields).run(ev, 30, 1, progress=False) for _ in range(2)]
+    assert [r.canonical for r in runs[0].history] == [r.canonical for r in runs[1].history]
+    assert any(r.extra.get("decode") == "nearest" for r in runs[0].history)

@@ -97,6 +97,10 @@ class NAOSearchConfig:
         each moved point are its candidates (``naoviz.search.retrieve``; ``temperature`` then has no effect);
         the pool is the table's classes (``nearest_pool`` 0), or ``nearest_pool`` cells drawn once from the
         search's rng. ``both``: the decoder's cells and the retrieved ones compete in one ranking.
+    nearest_feasible: with ``decode_by`` nearest / both, under budgets (``--constraint``): a projected step
+        (issue 14): each round the pool keeps only the cells the search's cost judge predicts within the
+        round's budgets (``hw.budget_scope``), so a moved point's ``nearest_k`` are its nearest predicted-feasible
+        cells (not the nearest cells, filtered afterwards). No effect without budgets; off by default.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -160,6 +164,7 @@ class NAOSearchConfig:
     decode_by: str = "decoder"
     nearest_k: int = 8
     nearest_pool: int = 0
+    nearest_feasible: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -195,7 +200,7 @@ class NAOSearchConfig:
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
         for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
-                     "snap_to_table"):
+                     "snap_to_table", "nearest_feasible"):
             check_bool(self, name)
         if self.forest_blend and self.proposer != "trust":
             raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
@@ -208,6 +213,8 @@ class NAOSearchConfig:
             raise ValueError(f"decode_by must be one of {', '.join(DECODE_BY)}, got {show(self.decode_by)}")
         if self.decode_by != "decoder" and self.proposer not in ("rank", "trust"):
             raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
+        if self.nearest_feasible and self.decode_by == "decoder":
+            raise ValueError("nearest_feasible needs decode_by nearest or both, got decode_by decoder")
         if self.decode_by != "decoder" and self.edit_radius:
             raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
                              f"edit_radius {self.edit_radius}")

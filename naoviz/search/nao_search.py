@@ -147,10 +147,11 @@ class NAOSearch(Searcher):
         else:
             ranked = ctx.best(len(ctx.archs))
         self._retrieve = None
-        if getattr(self, "_near", None) is not None:           # this round's pool embedding (the model refit)
-            from naoviz.search.retrieve import Retriever
-            self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both")
         with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
+            if getattr(self, "_near", None) is not None:       # this round's pool embedding (the model refit)
+                from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
+                self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both",
+                                           feasible=cfg.nearest_feasible)
             if cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
             elif cfg.proposer == "trust":

@@ -7,6 +7,10 @@ or every class of a space that enumerates them) or ``nearest_pool`` seeded rando
 every round, so the pool is embedded once per round (:class:`Retriever`); the moved point's per-step states
 ``(S, H)`` are pooled as the encoder pools a cell's (``naoviz.nao.modules.pool``: the unit mean), and both
 being unit vectors, nearness is cosine similarity.
+
+``feasible`` (``nearest_feasible``, issue 14): under a budget the pool is first cut to the cells the search's
+cost judge predicts within it (``nao.within_budget`` inside ``hw.budget_scope``), so retrieval is a projected
+step: the moved point's nearest predicted-feasible cells, never k nearest that the judge then filters away.
 """
 from __future__ import annotations
 
@@ -40,11 +44,17 @@ class Retriever:
     """One round's pool: its unmeasured cells (m) and their pooled embeddings ``(m, H)``, unit vectors, from the
     model as this round fitted it. Called as ``step_proposals``' ``retrieve``; ``with_decoder``: the decoder's
     cells come first and the retrieved ones join them (``decode_by="both"``); ``given``: the canonical ids
-    retrieved this round (what the queries' ``"decode": "nearest"`` tag says)."""
+    retrieved this round (what the queries' ``"decode": "nearest"`` tag says). ``feasible``: keep only the
+    cells ``nao.within_budget`` passes (build it inside ``hw.budget_scope``; no budget active: all pass)."""
 
-    def __init__(self, ctx, nao, cells: list, keys: list, k: int, with_decoder: bool = False):
+    def __init__(self, ctx, nao, cells: list, keys: list, k: int, with_decoder: bool = False,
+                 feasible: bool = False):
         self.with_decoder, self.given = bool(with_decoder), set()
         keep = [i for i, c in enumerate(keys) if ctx.open_class(c)]
+        if feasible and keep:
+            ok = nao.within_budget([cells[i] for i in keep])
+            if ok is not None:                                        # (len(keep),) bool: predicted within
+                keep = [i for i, good in zip(keep, ok) if good]
         self.cells = [cells[i] for i in keep]
         self.keys = [keys[i] for i in keep]
         self.k = int(k)
