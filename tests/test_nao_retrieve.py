@@ -2,7 +2,7 @@
 unmeasured cells of a pool in NAO's embedding instead of the LSTM decoder's cells. Checked: only unmeasured
 pool cells are proposed, each tagged as retrieved; the search is seeded; bad values are refused in one line.
 ``nearest_feasible`` (issue 14, a projected step): under a budget the pool holds only the cells the cost judge
-predicts within it."""
+predicts within it; ``step_fills`` leaves part of the step's slots to the judge-sorted random fills."""
 from __future__ import annotations
 
 import contextlib
@@ -62,7 +62,8 @@ def test_decoder_default_is_unchanged_in_every_preset():
 
 
 @pytest.mark.parametrize("field,value", [("decode_by", "beam"), ("decode_by", 1), ("nearest_k", 0),
-                                         ("nearest_k", 2.5), ("nearest_pool", -1), ("nearest_feasible", 1)])
+                                         ("nearest_k", 2.5), ("nearest_pool", -1), ("nearest_feasible", 1),
+                                         ("step_fills", 6), ("step_fills", -1)])
 def test_bad_values_are_refused_naming_the_field(field, value):
     with pytest.raises(ValueError, match=field):
         NAOSearchConfig(**{**STEP, "decode_by": "nearest", field: value})
@@ -147,3 +148,20 @@ def test_feasible_pool_search_is_seeded_and_stays_within_the_judges_cells(nb201_
     runs = [make_searcher("nao", preset="sweep", config=fields).run(ev, 30, 1, progress=False) for _ in range(2)]
     assert [r.canonical for r in runs[0].history] == [r.canonical for r in runs[1].history]
     assert any(r.extra.get("decode") == "nearest" for r in runs[0].history)
+
+
+def test_step_fills_leave_step_slots_to_random_fills_only_under_budgets(nb201_table):
+    from naoviz.search.constraints import percentile_budget
+    fields = dict(STEP, decode_by="nearest", nearest_k=4, nearest_pool=300, nearest_feasible=True, step_fills=2)
+    budget = TableEvaluator(nb201_table, constraints=[percentile_budget(nb201_table, "cifar10_params_M", 25)])
+    runs = [make_searcher("nao", preset="sweep", config=fields).run(budget, 30, 1, progress=False)
+            for _ in range(2)]
+    assert [r.canonical for r in runs[0].history] == [r.canonical for r in runs[1].history]
+    later = [r for r in runs[0].history if r.round >= 1 and r.source != "design"]
+    rounds = {r.round for r in later}
+    assert rounds and all(sum(r.source == "decoder" for r in later if r.round == k) <= 3 for k in rounds)
+    assert all(sum(r.source == "random" for r in later if r.round == k) >= 2 for k in rounds)
+    free = make_searcher("nao", preset="sweep", config=fields).run(TableEvaluator(nb201_table), 30, 1,
+                                                                   progress=False)
+    assert any(sum(r.source == "decoder" for r in free.history if r.round == k) > 3
+               for k in {r.round for r in free.history if r.round >= 1})   # no budget: the whole step

@@ -101,6 +101,10 @@ class NAOSearchConfig:
         (issue 14): each round the pool keeps only the cells the search's cost judge predicts within the
         round's budgets (``hw.budget_scope``), so a moved point's ``nearest_k`` are its nearest predicted-feasible
         cells (not the nearest cells, filtered afterwards). No effect without budgets; off by default.
+    step_fills: under budgets, this many of the round's ``n_new`` step slots are left to the judge-sorted random
+        fills (``hw.random_fills``: predicted-feasible first), the step proposes ``n_new - step_fills`` (issue 14:
+        a projected step fills every slot at the judge's edge; the fills cover the front's cheap end). 0: off.
+        At most ``n_new``; no effect without budgets.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -165,6 +169,7 @@ class NAOSearchConfig:
     nearest_k: int = 8
     nearest_pool: int = 0
     nearest_feasible: bool = False
+    step_fills: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -188,6 +193,7 @@ class NAOSearchConfig:
                              ("nearest_pool", 0, 1_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
+        check_int(self, "step_fills", 0, self.n_new)
         check_int(self, "cheap_rounds", 0, 100_000)
         if self.cheap_rounds and not self.n_mutations:
             raise ValueError(f"cheap_rounds needs n_mutations >= 1 (it takes one of them), got {self.n_mutations}")

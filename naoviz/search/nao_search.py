@@ -147,6 +147,8 @@ class NAOSearch(Searcher):
         else:
             ranked = ctx.best(len(ctx.archs))
         self._retrieve = None
+        if cfg.step_fills and hw.round_budgets(ctx):          # the step's share; the fills make up the round
+            cfg = dataclasses.replace(cfg, n_new=cfg.n_new - cfg.step_fills, step_fills=0)
         with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
             if getattr(self, "_near", None) is not None:       # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
