@@ -97,6 +97,10 @@ class NAOSearchConfig:
         each moved point are its candidates (``naoviz.search.retrieve``; ``temperature`` then has no effect);
         the pool is the table's classes (``nearest_pool`` 0), or ``nearest_pool`` cells drawn once from the
         search's rng. ``both``: the decoder's cells and the retrieved ones compete in one ranking.
+    retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
+        LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
+        decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
+        retrieval late (issue 13, docs/search_experiments.md "Decoder early, retrieval late").
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -160,6 +164,7 @@ class NAOSearchConfig:
     decode_by: str = "decoder"
     nearest_k: int = 8
     nearest_pool: int = 0
+    retrieve_after: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -180,7 +185,7 @@ class NAOSearchConfig:
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
                              ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
                              ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
-                             ("nearest_pool", 0, 1_000_000)):
+                             ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         check_int(self, "cheap_rounds", 0, 100_000)
@@ -208,6 +213,9 @@ class NAOSearchConfig:
             raise ValueError(f"decode_by must be one of {', '.join(DECODE_BY)}, got {show(self.decode_by)}")
         if self.decode_by != "decoder" and self.proposer not in ("rank", "trust"):
             raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
+        if self.retrieve_after and self.decode_by == "decoder":
+            raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
+                             f"{self.retrieve_after} with decode_by decoder")
         if self.decode_by != "decoder" and self.edit_radius:
             raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
                              f"edit_radius {self.edit_radius}")
