@@ -69,9 +69,10 @@ def test_options_are_checked(field, value):
 
 
 def test_off_by_default_in_every_preset_but_kmeans():
-    for name, values in PRESETS.items():
+    for name, values in PRESETS.items():                   # handoff is kmeans with late retrieval
         cfg = NAOSearchConfig(**values)
-        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default") else "random")
+        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default", "handoff")
+                                                            else "random")
 
 
 def test_searches_with_the_options_are_seeded(nb201_table, tmp_path, monkeypatch):

@@ -57,8 +57,15 @@ def test_nearest_pool_zero_is_every_class_of_the_table(nb201_table):
 
 
 def test_decoder_default_is_unchanged_in_every_preset():
-    for values in PRESETS.values():
-        assert NAOSearchConfig(**values).decode_by == "decoder"
+    for name, values in PRESETS.items():
+        cfg = NAOSearchConfig(**values)
+        assert cfg.decode_by == "decoder" or (name == "handoff" and cfg.retrieve_after > 0), name
+
+
+def test_handoff_is_kmeans_with_late_retrieval():
+    late = {k: v for k, v in PRESETS["handoff"].items()
+            if k not in ("decode_by", "nearest_k", "near_edits", "near_until", "retrieve_after")}
+    assert late == PRESETS["kmeans"] and PRESETS["handoff"]["retrieve_after"] == 50
 
 
 @pytest.mark.parametrize("field,value", [("decode_by", "beam"), ("decode_by", 1), ("nearest_k", 0),
@@ -165,3 +172,37 @@ def test_step_fills_leave_step_slots_to_random_fills_only_under_budgets(nb201_ta
                                                                    progress=False)
     assert any(sum(r.source == "decoder" for r in free.history if r.round == k) > 3
                for k in {r.round for r in free.history if r.round >= 1})   # no budget: the whole step
+
+
+def _history(res):
+    return [(r.canonical, r.value, r.source, json.dumps(r.extra, sort_keys=True)) for r in res.history]
+
+
+def test_retrieve_after_is_the_decoder_search_until_the_switch(nb201_table):
+    ev = TableEvaluator(nb201_table)
+    plain = make_searcher("nao", preset="sweep", config=STEP).run(ev, 30, 7, progress=False)
+    late = dict(nearest_k=4, nearest_pool=300, near_edits=1, near_until=0, retrieve_after=20)
+    s, a = _run(ev, 7, **late)
+    assert _history(a)[:20] == _history(plain)[:20]          # bit for bit before 20 cells are measured
+    assert not any(r.extra.get("decode") == "nearest" for r in a.history[:20])
+    after = [r for r in a.history[20:] if r.extra.get("decode") == "nearest"]
+    assert after and all(r.canonical in set(s._near[1]) for r in after)   # retrieval took over at the switch
+    assert _history(a) != _history(plain)
+    _, b = _run(ev, 7, **late)
+    assert _history(a) == _history(b)                        # seeded: same seed, same search
+
+
+@pytest.mark.parametrize("over", [{"retrieve_after": -1}, {"retrieve_after": "25"}, {"retrieve_after": 2.5},
+                                  {"retrieve_after": 25, "decode_by": "decoder"}])
+def test_bad_retrieve_after_is_refused_in_one_line(over):
+    with pytest.raises(ValueError, match="retrieve_after") as exc:
+        NAOSearchConfig(**{**STEP, "decode_by": "nearest", **over})
+    assert "\n" not in str(exc.value)
+
+
+def test_cli_refuses_retrieve_after_without_retrieval_in_one_line():
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["search", "--algo", "nao", "--queries", "20", "--config", json.dumps({"retrieve_after": 25})])
+    lines = [x for x in err.getvalue().splitlines() if x.strip()]
+    assert code == 2 and len(lines) == 1 and "retrieve_after" in lines[0] and "Traceback" not in err.getvalue()

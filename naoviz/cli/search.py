@@ -18,8 +18,8 @@ MAX_QUERIES = 1_000_000          # argparse bound; the space's class count is ch
 MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
-NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "semi_thompson",
-               "semi_edit")
+NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "handoff",
+               "semi_thompson", "semi_edit")
 
 
 def add_budget_options(p) -> None:

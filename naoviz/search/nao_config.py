@@ -105,6 +105,10 @@ class NAOSearchConfig:
         fills (``hw.random_fills``: predicted-feasible first), the step proposes ``n_new - step_fills`` (issue 14:
         a projected step fills every slot at the judge's edge; the fills cover the front's cheap end). 0: off.
         At most ``n_new``; no effect without budgets.
+    retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
+        LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
+        decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
+        retrieval late (issue 13, docs/search_experiments.md "Decoder early, retrieval late").
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -170,6 +174,7 @@ class NAOSearchConfig:
     nearest_pool: int = 0
     nearest_feasible: bool = False
     step_fills: int = 0
+    retrieve_after: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -190,7 +195,7 @@ class NAOSearchConfig:
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
                              ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
                              ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
-                             ("nearest_pool", 0, 1_000_000)):
+                             ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         check_int(self, "step_fills", 0, self.n_new)
@@ -221,6 +226,9 @@ class NAOSearchConfig:
             raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
         if self.nearest_feasible and self.decode_by == "decoder":
             raise ValueError("nearest_feasible needs decode_by nearest or both, got decode_by decoder")
+        if self.retrieve_after and self.decode_by == "decoder":
+            raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
+                             f"{self.retrieve_after} with decode_by decoder")
         if self.decode_by != "decoder" and self.edit_radius:
             raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
                              f"edit_radius {self.edit_radius}")

@@ -48,6 +48,11 @@ PRESETS["kmeans"] = dict(PRESETS["thompson"], init_design="kmeans", model=dict(P
 # 25 / 50 / 100 queries is the best (94.177 / 94.333 / 94.372, mean 94.294; `thompson` 94.250; docs/search.md
 # "Which NAO preset?").
 PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]))
+# ``kmeans`` (= ``default``) whose moved points are decoded by the LSTM decoder until 50 cells are measured, then
+# by retrieval: the 32 unmeasured table cells nearest in the embedding, one-edit cells first (issue 13;
+# docs/search_experiments.md "Decoder early, retrieval late"). Not ``default``: the lead decides.
+PRESETS["handoff"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), decode_by="nearest",
+                          nearest_k=32, near_edits=1, near_until=0, retrieve_after=50)
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder

@@ -93,10 +93,8 @@ class NAOSearch(Searcher):
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
-        if cfg.decode_by != "decoder":
-            from naoviz.search.retrieve import pool_cells
-            cells = pool_cells(ctx, cfg.nearest_pool, rng)
-            self._near = (cells, [ctx.space.canonical(a) for a in cells])
+        if cfg.decode_by != "decoder" and not cfg.retrieve_after:
+            self._draw_pool(ctx, cfg, rng)
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -118,6 +116,18 @@ class NAOSearch(Searcher):
             ctx.evaluate(cands, extras)
             if self._pending is not None:
                 self._judge(ctx)
+
+    def _draw_pool(self, ctx: SearchContext, cfg: NAOSearchConfig, rng) -> None:
+        """The retrieval pool, drawn once: at the start, or (``retrieve_after``) at the first round that
+        retrieves, so the rounds before it draw from ``rng`` exactly as the decoder search does."""
+        from naoviz.search.retrieve import pool_cells
+        cells = pool_cells(ctx, cfg.nearest_pool, rng)
+        self._near = (cells, [ctx.space.canonical(a) for a in cells])
+
+    def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
+        """Whether this round decodes by retrieval: ``decode_by`` nearest / both, and ``retrieve_after`` cells
+        measured (always when it is 0)."""
+        return cfg.decode_by != "decoder" and len(ctx.history) >= cfg.retrieve_after
 
     @staticmethod
     def _pseudo(ctx: SearchContext, nao, cfg: NAOSearchConfig, values: np.ndarray, rng) -> None:
@@ -149,8 +159,11 @@ class NAOSearch(Searcher):
         self._retrieve = None
         if cfg.step_fills and hw.round_budgets(ctx):          # the step's share; the fills make up the round
             cfg = dataclasses.replace(cfg, n_new=cfg.n_new - cfg.step_fills, step_fills=0)
+        retrieving = self._retrieving(ctx, cfg)
+        if retrieving and getattr(self, "_near", None) is None:
+            self._draw_pool(ctx, cfg, rng)                     # retrieve_after: the switch round draws it
         with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
-            if getattr(self, "_near", None) is not None:       # this round's pool embedding (the model refit)
+            if retrieving and self._near is not None:          # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
                 self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both",
                                            feasible=cfg.nearest_feasible)
@@ -235,8 +248,9 @@ class NAOSearch(Searcher):
         if cfg.diversity:                                     # the round's n_new spread in the embedding
             from naoviz.search.diverse import diverse_gens
             every = diverse_gens(nao, every, cfg.n_new, cfg.diversity)
-        every = near_penalised(every, cfg.near_penalty, cfg.near_until, len(ctx.history))
-        every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
+        if not cfg.retrieve_after or self._retrieve is not None:   # retrieve_after: near preference with retrieval
+            every = near_penalised(every, cfg.near_penalty, cfg.near_until, len(ctx.history))
+            every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
         self._pending = (keys, [k not in live for k in keys], list(found))
