@@ -26,7 +26,7 @@ def check_pool(cfg, evaluator) -> None:
         return
     if not isinstance(getattr(evaluator, "pool", None), dict) and getattr(evaluator.space, "classes", None) is None:
         raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
-                         f"{evaluator.space.name} does not, give a pool size (e.g. 5000)")
+                         f"{evaluator.space.name} does not; give a pool size: --config '{{\"nearest_pool\": 5000}}'")
 
 
 def pool_cells(ctx, size: int, rng: np.random.Generator) -> list:
