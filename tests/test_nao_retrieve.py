@@ -206,3 +206,15 @@ def test_cli_refuses_retrieve_after_without_retrieval_in_one_line():
         code = main(["search", "--algo", "nao", "--queries", "20", "--config", json.dumps({"retrieve_after": 25})])
     lines = [x for x in err.getvalue().splitlines() if x.strip()]
     assert code == 2 and len(lines) == 1 and "retrieve_after" in lines[0] and "Traceback" not in err.getvalue()
+
+
+def test_cli_says_how_many_decoder_queries_were_retrieved(capsys):
+    """The search summary counts the retrieved queries apart (they keep source decoder), and says nothing of
+    retrieval when the LSTM decoder made every one."""
+    assert main(["search", "--algo", "nao", "--queries", "20", "--no-progress",
+                 "--config", json.dumps({"decode_by": "nearest", "nearest_k": 4})]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("queries "))
+    n = int(line.split(": ")[1].split("/")[0])                   # decoder queries, every one retrieved here
+    assert n > 0 and f"({n} of the decoder's retrieved from the pool, not LSTM-decoded" in line, line
+    assert main(["search", "--algo", "nao", "--queries", "20", "--no-progress"]) == 0
+    assert "retrieved" not in capsys.readouterr().out
