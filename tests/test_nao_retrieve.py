@@ -218,3 +218,17 @@ def test_cli_says_how_many_decoder_queries_were_retrieved(capsys):
     assert n > 0 and f"({n} of the decoder's retrieved from the pool, not LSTM-decoded" in line, line
     assert main(["search", "--algo", "nao", "--queries", "20", "--no-progress"]) == 0
     assert "retrieved" not in capsys.readouterr().out
+
+
+def test_compare_says_how_many_decoder_queries_were_retrieved(capsys):
+    """compare's runs count their retrieved queries; the text says so under the table for a retrieving recipe
+    (handoff retrieves after 50 cells), and for none of the others."""
+    assert main(["compare", "--algos", "nao:handoff,rs", "--queries", "60", "--seeds", "1", "--no-progress",
+                 "--json"]) == 0
+    out = json.loads(capsys.readouterr().out)
+    runs = out["algos"]["nao:handoff"]["runs"]
+    assert runs[0]["retrieved"] > 0 and out["algos"]["nao:handoff"]["retrieved"] == runs[0]["retrieved"]
+    assert runs[0]["retrieved"] <= runs[0]["queries"]["decoder"] and out["algos"]["rs"]["retrieved"] == 0
+    assert main(["compare", "--algos", "nao:handoff,rs", "--queries", "60", "--seeds", "1", "--no-progress"]) == 0
+    text = capsys.readouterr().out
+    assert f"nao:handoff: {runs[0]['retrieved']:.1f} of its" in text and text.count("were retrieved from the pool") == 1

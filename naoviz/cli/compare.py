@@ -150,6 +150,10 @@ def run_compare(args) -> int:
         print(f"note: the table's best {summary['metric']} cell reports {top:g}, not the optimum: a run that "
               f"measures it ends there, below the optimum (the incumbent is the best by {summary['metric']})")
     print(format_table(summary))
+    for name, a in summary["algos"].items():           # decode_by nearest: the decoder's queries were retrieved
+        if a.get("retrieved"):
+            print(f"{name}: {a['retrieved']:.1f} of its {a['queries']['decoder']:.1f} decoder queries per run were "
+                  "retrieved from the pool, not LSTM-decoded (decode_by nearest)")
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]
         taken = [r for r in runs if r["replayed"]]

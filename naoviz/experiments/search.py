@@ -102,7 +102,9 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
                    "train_time_s": res.train_time_s, **res.counts(),
                    "at": {str(c): float(curve[c - 1]) for c in checks},
                    "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
-                   "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None}
+                   "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None,
+                   "retrieved": int(sum(r.source == "decoder" and r.extra.get("decode") == "nearest"
+                                        for r in res.history))}    # decoder queries retrieved, not LSTM-decoded
             if hw:
                 run["hw"] = constrained.run_stats(evaluator, res, checks, optimum)
             runs.append(run)
@@ -133,6 +135,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
                                                                for r in runs) for s in SOURCES}}
                           for c in checks},
             "wall_s": float(np.mean([r["wall_s"] for r in runs])),
+            "retrieved": float(np.mean([r["retrieved"] for r in runs])),
             "runs": runs, "curves": arr.tolist()}
         if hw:
             out["algos"][name].update(constrained.summarise(evaluator, runs, checks, optimum))
