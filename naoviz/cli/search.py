@@ -279,7 +279,7 @@ def run_search(args) -> int:
         print(f"Pareto front of {', '.join(result.objectives)}: {len(front)} cells")
         for r in front:
             print("  " + "  ".join(f"{o}={r.metrics[o]:.4g}" for o in result.objectives) + f"  {r.arch}")
-    retrieved = sum(r.source == "decoder" and r.extra.get("decode") == "nearest" for r in result.history)
+    retrieved = result.retrieved()
     print(f"queries    {'/'.join(SHOWN_SOURCES)}: " + "/".join(str(counts["queries"][s]) for s in SHOWN_SOURCES)
           + (f" ({retrieved} of the decoder's retrieved from the pool, not LSTM-decoded: decode_by nearest)"
              if retrieved else ""))

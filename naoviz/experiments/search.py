@@ -103,8 +103,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
                    "at": {str(c): float(curve[c - 1]) for c in checks},
                    "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
                    "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None,
-                   "retrieved": int(sum(r.source == "decoder" and r.extra.get("decode") == "nearest"
-                                        for r in res.history))}    # decoder queries retrieved, not LSTM-decoded
+                   "retrieved": res.retrieved()}       # decoder queries retrieved from the pool, not LSTM-decoded
             if hw:
                 run["hw"] = constrained.run_stats(evaluator, res, checks, optimum)
             runs.append(run)
@@ -142,9 +141,11 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
     if hw:
         out["constraints"] = [str(c) for c in evaluator.constraints]
         out["objectives"] = list(evaluator.objectives)
-    if not hw and hasattr(evaluator, "best"):     # the report of the best cell by the search metric: where a
-        out["metric_best_report"] = float(evaluator.best()[1])   # run that measures it ends (below the optimum
-    out["environment"] = environment()                             # when the two metrics disagree on the top)
+    if not hw and hasattr(evaluator, "best"):
+        # the report of the table's best cell by the search metric: where a run that measures it ends (below
+        # the optimum when the search and reported metrics disagree on the top)
+        out["metric_best_report"] = float(evaluator.best()[1])
+    out["environment"] = environment()
     return out
 
 

@@ -137,6 +137,11 @@ class SearchResult:
         return {"queries": queries, "incumbents": incumbents,
                 "final_incumbent_source": inc.source if inc is not None else None}
 
+    def retrieved(self) -> int:
+        """Decoder queries retrieved from a pool (``decode_by`` nearest / both: ``"decode": "nearest"`` in their
+        extras), not LSTM-decoded: they keep the source ``decoder``, so this says how many of those were."""
+        return sum(r.source == "decoder" and r.extra.get("decode") == "nearest" for r in self.history)
+
     def to_dict(self) -> dict:
         inc = self.incumbent()
         extra = {}

@@ -50,7 +50,8 @@ PRESETS["kmeans"] = dict(PRESETS["thompson"], init_design="kmeans", model=dict(P
 PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]))
 # ``kmeans`` (= ``default``) whose moved points are decoded by the LSTM decoder until 50 cells are measured, then
 # by retrieval: the 32 unmeasured table cells nearest in the embedding, one-edit cells first (issue 13;
-# docs/search_experiments.md "Decoder early, retrieval late"). Not ``default``: the lead decides.
+# docs/search_experiments.md "Decoder early, retrieval late"). Not ``default``: its pool is the table's classes, so
+# it needs a space that enumerates its cells (docs/search.md, "Which NAO preset?").
 PRESETS["handoff"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), decode_by="nearest",
                           nearest_k=32, near_edits=1, near_until=0, retrieve_after=50)
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").

@@ -416,7 +416,7 @@ async function mount(model, el, stale = () => false) {
   const ro = new ResizeObserver(() => {
     if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild();
     const chart = $(".nx-chart");                          // the charts are drawn at their width: redraw on a change
-    if ((S.m >= 0 || S.offgrid) && chart.dataset.w && Math.abs(Math.max(240, chart.clientWidth) - Number(chart.dataset.w)) > 1) {
+    if ((S.m >= 0 || S.offgrid) && chart.dataset.w && chartWidth(chart) !== Number(chart.dataset.w)) {
       moveMarker = drawChart(chart, A.etas, seriesFor(), unit); moveMarker(S.eta); Bg.path();
     }
   });

@@ -271,8 +271,9 @@ function drawCell(svg, label, ref, title) {
 // A chart drawn at its on-screen width: one viewBox unit per CSS pixel, so its text keeps the page's size at any
 // width (a fixed viewBox scaled to a wide panel made it half as big again). Draws both axes and about four round
 // y ticks; returns the frame { W, H, L, R, T, B } and the scales sx (eta) and sy (value).
+const chartWidth = (svg) => Math.max(240, Math.round(svg.clientWidth || 320));   // viewBox width = CSS width
 function chartFrame(svg, H, lo, hi, x0, x1) {
-  const W = Math.max(240, Math.round(svg.clientWidth || 320)), L = 40, R = 8, T = 8, B = 26;
+  const W = chartWidth(svg), L = 40, R = 8, T = 8, B = 26;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.dataset.w = String(W);
   const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - B - ((y - lo) / (hi - lo)) * (H - T - B);
