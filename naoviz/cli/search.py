@@ -34,7 +34,8 @@ def add_budget_options(p) -> None:
 def add_cluster_options(p) -> None:
     """``--scheduler``, ``--local-cluster``, ``--retries`` and ``--delay``, the same for ``search`` and ``compare``."""
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
-                   help="Dask scheduler address, tcp://host:8786")
+                   help="Dask scheduler address, tcp://host:8786 (each worker reads a --table file at the same "
+                        "path and NB201 from its own NAOVIZ_DATA)")
     p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
                    help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
                         "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU (default 0: no "
