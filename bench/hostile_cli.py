@@ -2,8 +2,9 @@
 
 Each case runs ``naoviz ARGS`` in a fresh process (cwd: a temporary folder, 60 s limit) and is judged:
 ``clean`` (non-zero exit, no traceback, last stderr line names an option or what is wrong and is at most
-200 characters), ``traceback``, ``hang`` (killed at the limit), ``exit 0`` (bad input accepted) or ``long``
-(a clean exit whose error line is over 200 characters). The cases are written here, independently of
+200 characters), ``traceback``, ``hang`` (killed at the limit), ``exit 0`` (bad input accepted), ``long``
+(a clean exit whose error line is over 200 characters) or ``misread`` (the line says an option "expected one
+argument" although one followed it: a value such as ``-1:5`` was taken for an option). The cases are written here, independently of
 ``tests/test_cli_hostile.py``, so that a fix tuned to the test's cases does not pass this by construction.
 
     python bench/hostile_cli.py [--naoviz PATH] [--json]
@@ -69,7 +70,9 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["search", "--queries", "20000", "--algo", "rs", "--no-progress"],
             [*s, "--constraint", "latency_pixel3<=-1"], [*s, "--constraint", "valid_acc>=200"],   # no cell feasible
             [*s, "--constraint", "latency_pixel3<=1", "--constraint", "valid_acc>=91"],
-            ["atlas", "--etas", "0"]]
+            ["atlas", "--etas", "0"], ["atlas", "--etas", "-1:5"], ["atlas", "--etas", "-1,0,1"],
+            ["atlas", "--etas", "-.5:3"], [*s, "--delay", "-1e-3"], [*s, "--delay", "-inf"],
+            [*s, "--retries", "-1e3"]]
     c = ["compare", "--queries", "5", "--no-progress"]
     out += [[*c, "--algos", ""], [*c, "--algos", "rs,rs"], [*c, "--algos", "rs,,re"], [*c, "--algos", "nao:x"], [*c, "--algos", "nao:,re"],
             [*c, "--algos", "rs:paper"], [*c, "--seeds", "0"], [*c, "--seeds", "-3"], [*c, "--first-seed", "-1"],
@@ -177,7 +180,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     return out
 
 
-def judge(proc: subprocess.CompletedProcess) -> tuple[str, str]:
+def judge(proc: subprocess.CompletedProcess, argv: list[str]) -> tuple[str, str]:
     err = proc.stderr.strip()
     last = err.splitlines()[-1] if err else ""
     if "Traceback (most recent call last)" in proc.stderr or "Traceback" in proc.stdout:
@@ -186,6 +189,9 @@ def judge(proc: subprocess.CompletedProcess) -> tuple[str, str]:
         return "exit 0", last
     if len(last) > 200 or not last:
         return "long", last
+    named = last.split("error: ", 1)[-1].split(":", 1)[0]
+    if "expected one argument" in last and named in argv[:-1]:
+        return "misread", last
     return "clean", last
 
 
@@ -217,7 +223,7 @@ def main() -> int:
             try:
                 proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
                                       timeout=args.timeout, stdin=subprocess.DEVNULL)
-                verdict, line = judge(proc)
+                verdict, line = judge(proc, argv)
             except subprocess.TimeoutExpired:
                 verdict, line = "hang", ""
             counts[verdict] = counts.get(verdict, 0) + 1

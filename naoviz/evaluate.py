@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, Sequence, Union
 
-from naoviz.errors import cut, show
+from naoviz.errors import NaovizError, cut, show
 from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor  # noqa: F401
 from naoviz.spaces.base import Arch, SearchSpace
 
@@ -128,7 +128,9 @@ class TableEvaluator(Evaluator):
             self.benchmark_name = benchmark.source if getattr(benchmark, "fingerprint", "") else benchmark.name
             self._table = benchmark
         self.directory = str(directory) if directory else None
+        self._shipped = False            # True in a copy unpickled elsewhere (a Dask worker): see ``table``
         table = self.table
+        self._fingerprint = getattr(table, "fingerprint", "")       # a table file's content, checked there
         if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
             report = next((m for m in ("cifar10_test_acc", "test_acc") if m in table.metrics), metric)
         # a table file is named by its file name in errors (its absolute path can be hundreds of characters)
@@ -172,7 +174,16 @@ class TableEvaluator(Evaluator):
     @property
     def table(self):
         if self._table is None:
-            self._table = _load_table(self.benchmark_name, self.directory)
+            try:
+                table = _load_table(self.benchmark_name, self.directory)
+            except NaovizError as exc:
+                if not getattr(self, "_shipped", False):
+                    raise
+                raise NaovizError(_worker_table_error(self.benchmark_name, self.directory, exc)) from None
+            if getattr(self, "_shipped", False) and getattr(self, "_fingerprint", "") not in ("", getattr(table, "fingerprint", "")):
+                raise NaovizError(f"table file {self.benchmark_name} on Dask worker {_host()} is not the client's "
+                                  f"(another file at that path): give every worker the same file")
+            self._table = table
         return self._table
 
     @property
@@ -211,8 +222,28 @@ class TableEvaluator(Evaluator):
 
     def __getstate__(self) -> dict:
         state = super().__getstate__()
-        state["_table"] = None
+        state["_table"], state["_shipped"] = None, True
         return state
+
+
+def _host() -> str:
+    import socket
+    return socket.gethostname()
+
+
+def _worker_table_error(name: str, directory: Optional[str], exc: Exception) -> str:
+    """One line for a Dask worker (a copy of the evaluator in another process) that cannot load the client's
+    table: a table file is read at the client's path, NB201 from the worker's own NAOVIZ_DATA (or ``directory``)."""
+    from naoviz.tables.benchmark import BENCHMARKS, nb201_missing
+    if name not in BENCHMARKS:
+        if not Path(name).exists():
+            return (f"table file {name} not found on Dask worker {_host()}: every worker reads it at the "
+                    f"client's path (copy it there, or use a shared disk)")
+        return f"table file {name} on Dask worker {_host()}: {exc}"
+    missing = nb201_missing(Path(directory) if directory else None) if name == "nb201" else None
+    where = "the folder given to the evaluator" if directory else "its NAOVIZ_DATA"
+    return (f"{missing} on Dask worker {_host()} ({where}): set NAOVIZ_DATA on every worker to a folder "
+            f"with the tables" if missing else f"Dask worker {_host()}: {exc}")
 
 
 # -- training functions ---------------------------------------------------------------------------

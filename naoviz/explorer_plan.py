@@ -79,17 +79,17 @@ class ExplorerPlan:
             raise ValueError(f"{name}: {exc}" if name and os.environ.get(name) else str(exc)) from None
 
     def benchmark(self):
-        """The table, else NAS-Bench-201 when installed, else the shipped digits table; NaovizError naming
-        the fix when neither is there."""
+        """The table, else NAS-Bench-201 when installed, else the shipped digits table. NAS-Bench-201 asked for
+        and not installed: a NaovizError in one short line, shown on the page (what is missing, the command)."""
         from naoviz.errors import DataMissingError, NaovizError
-        from naoviz.paths import data_dir
         from naoviz.tables import default_benchmark, load_benchmark
+        from naoviz.tables.benchmark import nb201_missing
         try:
             return load_benchmark(self.table) if self.table else default_benchmark()
         except DataMissingError as exc:
-            raise NaovizError(f"No benchmark table found in {data_dir()}. Run `naoviz data download` to fetch the "
-                              f"NAS-Bench-201 tables (or `naoviz data import DIR`), or start with --data DIR. "
-                              f"({exc})") from None
+            missing = nb201_missing() if self.table == "nb201" else None
+            raise NaovizError(f"{missing}: run `naoviz data download`, then reload this page" if missing
+                              else str(exc)) from None
 
     def spec(self, bench):
         """The cached model's ModelSpec on ``bench``."""

@@ -552,6 +552,20 @@ def test_a_group_without_its_action_names_the_actions():
     assert "(one of download, import, show)" in assert_rejected(["data"], "ACTION")
 
 
+def test_a_value_that_starts_like_a_negative_number_is_checked_as_a_value():
+    # argparse alone took `-1:5` (not `-1`) for an option and said "expected one argument"
+    cases = [(["atlas", "--etas", "-1:5"], "got '-1'"), (["atlas", "--etas", "-1,0,1"], "got '-1'"),
+             (["search", "--algo", "rs", "--delay", "-1e-3"], "got '-1e-3'"),
+             (["search", "--algo", "rs", "--delay", "-inf"], "got '-inf'"),
+             (["search", "--algo", "rs", "--local-cluster", "-2"], "got '-2'"),
+             (["cache", "--clean", "stale", "--dry-run", "--older-than", "-1e3"], "got '-1e3'"),
+             (["predictor", "--train-sizes", "-1,2"], "'-1'")]
+    for argv, said in cases:
+        last = assert_rejected(argv, argv[-2])
+        assert said in last and "expected one argument" not in last, (argv, last)
+    assert "expected one argument" in assert_rejected(["cache", "--older-than"], "--older-than")   # still missing
+
+
 def test_an_unknown_option_is_named_by_its_command():
     line = assert_rejected(["search", "--queries", "5", "--nope", "1"], "--nope")
     assert line.startswith("naoviz search: error: unrecognized arguments: --nope 1"), line

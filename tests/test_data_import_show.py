@@ -175,3 +175,13 @@ def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, caps
     assert len(err.strip()) - len(str(tmp_path)) <= 200                   # it was about 290 besides the folder's path
     assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress"]) == 0
     assert "rs on nb201-digits: 5 queries" in capsys.readouterr().out
+
+
+def test_one_nb201_table_missing_is_named(tmp_path, capsys, monkeypatch):
+    """Only the test-accuracy table is missing: the line names it, not 'no tables'."""
+    from naoviz.tables.benchmark import NB201_FILES
+    (tmp_path / NB201_FILES["cifar10valid"]).write_text("arch_index,arch_str\n")
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"naoviz search: error: NAS-Bench-201 table {NB201_FILES['test']} missing in {tmp_path}: "), err

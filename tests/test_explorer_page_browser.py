@@ -536,3 +536,41 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert not page.evaluate("document.querySelector('.nx-root').contains(document.activeElement)")
     assert not errors
     page.close()
+
+
+CELL_TEXT_JS = """(() => Array.from(document.querySelectorAll('.nx-cells svg')).map(s => {
+  const k = s.getBoundingClientRect().width / s.viewBox.baseVal.width;
+  const px = (sel) => Array.from(s.querySelectorAll(sel)).map(t => parseFloat(getComputedStyle(t).fontSize) * k);
+  const box = (e) => { const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+  const ops = Array.from(s.querySelectorAll('text.nx-svg-op')).map(box);
+  let crossed = 0;                                  // op labels over each other, or over a node's circle
+  ops.forEach((a, i) => ops.slice(i + 1).forEach(b => { if (a[0] < b[2] && b[0] < a[2] && a[1] < b[3] && b[1] < a[3]) crossed++; }));
+  const nodes = Array.from(s.querySelectorAll('circle.nx-node')).map(box), names = Array.from(s.querySelectorAll('text.nx-svg-node')).map(box);
+  nodes.forEach(c => { const cx = (c[0] + c[2]) / 2, cy = (c[1] + c[3]) / 2, r = (c[2] - c[0]) / 2;
+    ops.forEach(a => { if (Math.hypot(Math.max(a[0] - cx, 0, cx - a[2]), Math.max(a[1] - cy, 0, cy - a[3])) < r) crossed++; }); });
+  const outside = names.filter((t, i) => t[2] - t[0] > nodes[i][2] - nodes[i][0]).length;   // a name wider than its circle
+  return { w: s.getBoundingClientRect().width, op: px('text.nx-svg-op'), node: px('text.nx-svg-node'),
+           title: px('text.nx-svg-title'), crossed, outside, drawnAt: Number(s.dataset.w) };
+}))()"""
+
+
+def test_cell_graph_labels_are_readable_at_every_width_and_do_not_cross(browser, shipped_page):
+    """The cell graphs scale with their width; their text did too, so where two share the side column (about
+    250 px each at 1280 px) op labels were 9 px and node names 7 px. Now on screen: ops 11..16 px (a changed
+    edge's 1 px more), node names 10..13 px, titles 12..15 px, none over another or over a node, at 1024, 1280
+    and 1700 px, and after a resize (the graphs are redrawn at their new width)."""
+    _, page_file = shipped_page
+    page, _, errors = _open(browser, page_file, "?seed=100&eta=8", width=1700)
+    ART.mkdir(parents=True, exist_ok=True)
+    for width in (1700, 1280, 1024):
+        page.set_viewport_size({"width": width, "height": 1000})
+        page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
+                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+        for cell in page.evaluate(CELL_TEXT_JS):
+            assert all(11 - 0.2 <= v <= 16 + 0.2 for v in cell["op"]) and len(cell["op"]) == 6, (width, cell)
+            assert all(10 - 0.2 <= v <= 13 + 0.2 for v in cell["node"]), (width, cell)
+            assert all(12 - 0.2 <= v <= 15 + 0.2 for v in cell["title"]), (width, cell)
+            assert cell["crossed"] == 0 and cell["outside"] == 0, (width, cell)
+        page.locator(".nx-cells").screenshot(path=str(ART / f"explorer_cells_{width}.png"))
+    assert not errors, errors
+    page.close()

@@ -30,7 +30,7 @@ def budget_ev(nb201_table):
 
 
 def test_recipe_is_the_one_place_that_maps_default():
-    assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == PRESETS["kmeans"]
+    assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == dict(PRESETS["kmeans"], snap_to_table=True)
     assert recipe("default", budgets=True) == recipe(None, budgets=True) == "sweep" and PRESETS["sweep"] == {}
     for name in PRESETS:                          # every other preset runs as asked, with budgets or without
         if name != "default":
@@ -45,7 +45,8 @@ def test_default_unconstrained_runs_kmeans(nb201_table):
     thom = start_search("nao", ev, 20, 3, preset="kmeans", config=TINY, progress=False)
     bare = make_searcher("nao", config=TINY).run(ev, 20, 3, progress=False)   # no preset: default
     assert _archs(dflt) == _archs(thom) == _archs(bare)
-    assert dflt.config == thom.config and dflt.config["proposer"] == "trust" and dflt.config["thompson"]
+    assert dflt.config["snap_to_table"] and not thom.config["snap_to_table"]      # acts on a partial table only
+    assert dict(dflt.config, snap_to_table=False) == thom.config and dflt.config["proposer"] == "trust" and dflt.config["thompson"]
     assert dflt.config["init_design"] == "kmeans"
     assert dflt.preset == bare.preset == "default" and thom.preset == "kmeans"
 

@@ -121,3 +121,46 @@ def test_ctrl_c_at_a_terminal_stops_a_cluster_compare_with_one_line(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err, err
     assert err.strip().splitlines()[-1].startswith("naoviz compare: interrupted; the runs so far are in"), err
+
+
+def test_a_worker_without_the_table_says_so_in_one_line(tmp_path, monkeypatch, nb201_table):
+    """A remote worker reads a table file at the client's path and NB201 from its own NAOVIZ_DATA. Here the
+    worker (a fresh process) lacks both: the file is removed after the client read it, and the worker's
+    NAOVIZ_DATA is an empty folder. Each evaluation fails with one line naming the worker, the path or folder,
+    and what to do (it was the bare loader's line, which named neither the worker nor NAOVIZ_DATA)."""
+    from naoviz.errors import NaovizError
+    from naoviz.tables import load_digits_table
+    table = tmp_path / "own.csv"
+    load_digits_table().frame.reset_index().head(50).drop(columns="arch_index").to_csv(table, index=False)
+    own, nb201 = TableEvaluator(str(table)), TableEvaluator("nb201")
+    arch = next(iter(own.pool.values()))
+    table.unlink()
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path / "empty"))         # what the worker process inherits
+    (tmp_path / "empty").mkdir()
+    with Executors(ClusterConfig(local_cluster=1, retries=0)) as executor:
+        for ev, names in ((own, [f"table file {table} not found on Dask worker", "client's path"]),
+                          (nb201, [f"no NAS-Bench-201 tables in {tmp_path / 'empty'} on Dask worker", "NAOVIZ_DATA"])):
+            with pytest.raises(NaovizError) as caught:
+                executor.submit(ev.evaluate, arch).result(timeout=60)
+            line = str(caught.value)
+            assert "\n" not in line and len(line) - len(str(tmp_path)) <= 160 and all(n in line for n in names), line
+    assert own.evaluate(arch)["metrics"]["valid_acc"] == own.table.query(tuple(arch))["valid_acc"]   # the client's copy
+
+
+def test_a_worker_with_another_file_at_the_table_path_refuses_it(tmp_path):
+    """The worker's file at the client's path holds other values (another machine's copy, or an edit since):
+    the evaluation is refused rather than mixing two tables in one search."""
+    import pickle
+
+    import naoviz.evaluate as evaluate
+    from naoviz.errors import NaovizError
+    from naoviz.tables import load_digits_table
+    table = tmp_path / "own.csv"
+    frame = load_digits_table().frame.reset_index().head(50).drop(columns="arch_index")
+    frame.to_csv(table, index=False)
+    shipped = pickle.dumps(TableEvaluator(str(table)))           # what a submission carries
+    frame.assign(valid_acc=frame["valid_acc"] - 1).to_csv(table, index=False)
+    worker = pickle.loads(shipped)
+    evaluate._TABLES.clear()
+    with pytest.raises(NaovizError, match=f"table file {table} on Dask worker .* is not the client's"):
+        worker.table

@@ -516,6 +516,18 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     assert broken.ready.is_set() and broken.explorer is None and "naoviz-error" in broken.stage.value
 
 
+def test_the_page_without_nb201_says_what_is_missing_and_the_one_command_in_a_short_line(tmp_path, monkeypatch):
+    """It was 348 characters naming `naoviz data download` twice and --data, which a page cannot take."""
+    import html
+    import re
+    from naoviz.ui import Dashboard
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
+    page = Dashboard(table="nb201", background=False)
+    said = html.unescape(re.sub(r"<[^>]+>", "", page.stage.value)).strip()
+    assert said.count("naoviz data download") == 1 and f"no NAS-Bench-201 tables in {tmp_path}" in said, said
+    assert "--data" not in said and len(said) - len(str(tmp_path)) <= 90, (len(said), said)
+
+
 def test_cli_dashboard_command():
     out = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--dry-run", "--port", "9123"],
                          capture_output=True, text=True)

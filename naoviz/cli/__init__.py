@@ -38,6 +38,9 @@ COMMAND_MODULES = [
 
 _QUOTED = re.compile(r"'(?:[^'\\]|\\.){80,}'")
 _CHOICES = re.compile(r"\(choose from ((?:'[^']*'(?:, )?)+)\)")
+# An argument that starts like a negative number (-1:5, -1e3, -0.5,1, -inf, -nan) is a value, never an option:
+# argparse alone takes only -1 and -1.5 as values, so `--etas -1:5` would say "expected one argument".
+_NEGATIVE = re.compile(r"-(\.?\d|inf|nan)", re.IGNORECASE)
 
 
 class Parser(argparse.ArgumentParser):
@@ -56,6 +59,12 @@ class Parser(argparse.ArgumentParser):
         message = _QUOTED.sub(lambda m: cut(m.group(0), 80), message)
         message = _CHOICES.sub(lambda m: "(choose from " + m.group(1).replace("'", "") + ")", message)   # short
         self.exit(2, f"{self.prog}: error: {one_line(message)}\n")
+
+    def _parse_optional(self, arg_string):
+        # None: "a value, not an option"; the option's own type check then says what is wrong with it
+        if _NEGATIVE.match(arg_string) and arg_string not in self._option_string_actions:
+            return None
+        return super()._parse_optional(arg_string)
 
 
 def build_parser() -> argparse.ArgumentParser:

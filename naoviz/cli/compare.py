@@ -100,8 +100,11 @@ def run_compare(args) -> int:
         algos = parse_algos(args.algos)
     except ValueError as exc:
         raise option_error(exc, "algos") from None
+    snappers = []                       # NAO presets that snap decodes into a partial table (the line below)
     for algo, preset in algos:          # every searcher and preset checked before the first run
-        checked_searcher(algo, preset, None, option="--algos", budgets=budgets_text(args))
+        searcher = checked_searcher(algo, preset, None, option="--algos", budgets=budgets_text(args))
+        if getattr(searcher.config, "snap_to_table", False):
+            snappers.append(f"{algo}:{preset or 'default'}")
     _check_against(args, algos)
     if args.out:
         writable_dir(args.out, "--out")
@@ -144,7 +147,7 @@ def run_compare(args) -> int:
                else f"no optimum: {scored}, not looked up")
     print(f"{args.space}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
     if partial_text(evaluator):
-        print(partial_text(evaluator))
+        print(partial_text(evaluator, snappers=snappers))
     top = summary.get("metric_best_report")
     if top is not None and summary["optimum"] is not None and abs(top - summary["optimum"]) > 1e-9:
         print(f"note: the table's best {summary['metric']} cell reports {top:g}, not the optimum: a run that "

@@ -157,11 +157,11 @@ def run(args) -> int:
         explorer_metric(bench)
         env["NAOVIZ_DASHBOARD_TABLE"] = bench.source
     if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
-        from naoviz.tables.benchmark import NB201_FILES, REQUIRED
+        from naoviz.tables.benchmark import nb201_missing
         folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
-        if not all((folder / NB201_FILES[k]).is_file() for k in REQUIRED):
-            raise ValueError(f"--table: no NAS-Bench-201 tables in {cut(str(folder), 60)}: run `naoviz data download`, "
-                             "or use --table nb201-digits")
+        missing = nb201_missing(folder)
+        if missing:
+            raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
                         args.cull_connected)
     env = voila_env(env, token)

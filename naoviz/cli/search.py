@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+from typing import Optional, Sequence
 
 from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in, json_value, max_workers,
                                nonempty, option_error, path_arg, resolve_table, resume_command, show, workers_in,
@@ -34,7 +35,8 @@ def add_budget_options(p) -> None:
 def add_cluster_options(p) -> None:
     """``--scheduler``, ``--local-cluster``, ``--retries`` and ``--delay``, the same for ``search`` and ``compare``."""
     p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
-                   help="Dask scheduler address, tcp://host:8786")
+                   help="Dask scheduler address, tcp://host:8786 (each worker reads a --table file at the same "
+                        "path and NB201 from its own NAOVIZ_DATA)")
     p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
                    help="start a local Dask cluster of N workers (at most 4 per CPU core), pinned to the CUDA "
                         "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU (default 0: no "
@@ -262,7 +264,7 @@ def run_search(args) -> int:
     name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
     print(f"{name} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
-    partial = partial_text(evaluator) if not args.resume else ""
+    partial = partial_text(evaluator, snapped_count(result)) if not args.resume else ""
     if partial:
         print(partial)
     if result.constraints:
@@ -289,13 +291,28 @@ def run_search(args) -> int:
     return 0
 
 
-def partial_text(evaluator) -> str:
-    """One line when the table is partial (what a search on it was restricted to), else ""."""
+def partial_text(evaluator, snapped: Optional[int] = None, snappers: Sequence[str] = ()) -> str:
+    """One line when the table is partial (what a search on it was restricted to), else "". ``snapped``: how
+    many of a NAO run's decodes were snapped into the table (``snap_to_table``, on in ``default``; None: the run
+    did not snap); ``snappers``: the searchers of a comparison that snap (``nao:default``)."""
     pool = getattr(evaluator, "pool", None)
     if not isinstance(pool, dict):
         return ""
-    return (f"partial table: {len(pool):,} of {len(evaluator.space.classes):,} classes; only its classes were proposed "
-            "(decodes and mutations outside it skipped)")
+    head = f"partial table: {len(pool):,} of {len(evaluator.space.classes):,} classes; only its classes were proposed "
+    if snapped is not None:
+        return head + f"({snapped} decodes outside it snapped to the nearest table cell, mutations outside it skipped)"
+    return head + "(decodes and mutations outside it skipped" + (
+        f"; {', '.join(snappers)} snap{'s' if len(snappers) == 1 else ''} decodes to the nearest table cell instead)"
+        if snappers else ")")
+
+
+def snapped_count(result) -> Optional[int]:
+    """How many of ``result``'s queries were decodes snapped into a partial table; None when its searcher does
+    not snap (not NAO, or ``snap_to_table`` off)."""
+    config = getattr(result, "config", None)
+    if not isinstance(config, dict) or not config.get("snap_to_table"):
+        return None
+    return sum("snapped_from" in r.extra for r in result.history)
 
 
 def _announce(run_id: str, args) -> None:

@@ -49,7 +49,8 @@ class NAOSearchConfig:
         linear to ``temperature`` over the next ``anneal`` queries (0 / 0: off; ``naoviz.search.early``).
     snap_to_table: on a partial table (``SearchContext.pool``), a decode the table has no row for is replaced
         by the unevaluated table cell nearest to it in the model's embedding (cosine), instead of skipped; off
-        (the default) it is skipped. No effect on a complete table (docs/data.md, "A table of your own").
+        here (a stored run without the field ran without it), on in the ``default`` preset. No effect on a
+        complete table (docs/data.md, "A table of your own").
     near_edits / near_until: ``trust``: while fewer than ``near_until`` cells are measured (0: always),
         decodes within ``near_edits`` edits of their seed are ranked before the others (0: off).
     near_penalty: ``trust``: the step's decodes ranked by their acquisition (in sds of the round's

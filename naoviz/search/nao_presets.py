@@ -47,7 +47,11 @@ PRESETS["kmeans"] = dict(PRESETS["thompson"], init_design="kmeans", model=dict(P
 # `default` = `kmeans` (since 2026-12-05): of the presets measured on the tuning seeds its mean incumbent over
 # 25 / 50 / 100 queries is the best (94.177 / 94.333 / 94.372, mean 94.294; `thompson` 94.250; docs/search.md
 # "Which NAO preset?").
-PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]))
+# On a partial table (a file of your own with fewer classes than the space) `default` also snaps each decode the
+# table lacks to its nearest unevaluated table cell (`snap_to_table`; no effect on a complete table): skipping
+# them left NAO ~1 decode in 50 queries, a k-means start and random draws (bench/RESULTS.md, "NAO's decodes
+# snapped into a partial table").
+PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), snap_to_table=True)
 # ``kmeans`` (= ``default``) whose moved points are decoded by the LSTM decoder until 50 cells are measured, then
 # by retrieval: the 32 unmeasured table cells nearest in the embedding, one-edit cells first (issue 13;
 # docs/search_experiments.md "Decoder early, retrieval late"). Not ``default``: its pool is the table's classes, so

@@ -186,13 +186,24 @@ def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
                           f"expected {expected[bad[0]]!r} ({len(bad)} mismatching rows)")
 
 
+def nb201_missing(directory: Optional[Path] = None) -> Optional[str]:
+    """What is missing of the NAS-Bench-201 tables in ``directory`` (default: the data dir), said in a few
+    words with the folder (``no NAS-Bench-201 tables in DIR``), or None when they are all there."""
+    directory = Path(directory) if directory else data_dir()
+    missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
+    if not missing:
+        return None
+    if len(missing) == len(REQUIRED):
+        return f"no NAS-Bench-201 tables in {directory}"
+    return f"NAS-Bench-201 table {missing[0]} missing in {directory}"
+
+
 def load_nb201(directory: Optional[Path] = None) -> Benchmark:
     """The NAS-Bench-201 tables from ``directory`` (default: the data dir), joined on ``arch_index``."""
     directory = Path(directory) if directory else data_dir()
-    missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
+    missing = nb201_missing(directory)
     if missing:
-        more = f" and {len(missing) - 1} more" if len(missing) > 1 else ""
-        raise DataMissingError(f"no NAS-Bench-201 tables in {directory} ({missing[0]}{more} missing): " + MISSING_HELP)
+        raise DataMissingError(f"{missing}: {MISSING_HELP}")
     space = NB201Space()
     main = _read_csv(directory / NB201_FILES["cifar10valid"])
     _check_strings(space, main, directory / NB201_FILES["cifar10valid"])

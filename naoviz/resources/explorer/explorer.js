@@ -419,8 +419,9 @@ async function mount(model, el, stale = () => false) {
     if ((S.m >= 0 || S.offgrid) && chart.dataset.w && chartWidth(chart) !== Number(chart.dataset.w)) {
       moveMarker = drawChart(chart, A.etas, seriesFor(), unit); moveMarker(S.eta); Bg.path();
     }
+    redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });
-  ro.observe($(".nx-mapbox")); ro.observe($(".nx-chartbox"));
+  ro.observe($(".nx-mapbox")); ro.observe($(".nx-chartbox")); ro.observe($(".nx-cells"));
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   constrain();                            // a budget from the model or the link: ask for the constrained step
   root.dataset.ready = "1";

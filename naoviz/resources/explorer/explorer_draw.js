@@ -235,21 +235,33 @@ function parseNB201(label) {               // "|op~0|+|op~0|op~1|+|..." -> 6 op 
   return ops.length === 6 && ops.every((o) => NB201_OPS.includes(o)) ? ops : null;
 }
 
+// The cell graph's text on screen, in CSS px: [at 300 px wide, least, most]. The drawing scales with its width
+// (a 300 x 150 viewBox); its text scales too but stays within [least, most], so it is readable where two graphs
+// share a narrow column and not outsized where one fills a wide one. Written in viewBox units (px / scale).
+const CELL_TEXT = { title: [13, 12, 15], op: [13, 11, 15], node: [11, 10, 13] };
+const cellWidth = (svg) => Math.max(120, Math.round(svg.clientWidth || 300));    // redrawn when it changes
+
 // The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``) bold.
 // For a screen reader the graph is an image named by its title whose description is the cell string (and the
 // edges that changed), the text every edge's coloured label also carries.
 function drawCell(svg, label, ref, title) {
   svg.replaceChildren();
   svg.setAttribute("viewBox", "0 0 300 150");
+  const w = cellWidth(svg), k = w / 300;
+  svg.dataset.w = String(w);
+  svg.__nxCell = [label, ref, title];                  // what a redraw at a new width draws again
+  const size = (kind, extra = 0) => { const [b, lo, hi] = CELL_TEXT[kind]; return `font-size: ${((Math.min(hi, Math.max(lo, b * k)) + extra) / k).toFixed(2)}px`; };
   const ops = parseNB201(label), refOps = ref ? parseNB201(ref) : null;
   svg.setAttribute("aria-label", `cell graph: ${title}`);
   const moved = ops && refOps ? NB201_EDGES.map(([s, t], e) => (ops[e] !== refOps[e] ? `edge ${s}→${t} ${refOps[e]} → ${ops[e]}` : "")).filter(Boolean) : [];
   svgEl("desc", {}, svg).textContent = `${label || "no cell"}${refOps ? (moved.length ? `; changed from the seed: ${moved.join(", ")}` : "; same as the seed") : ""}`;
-  svgEl("text", { x: 150, y: 14, "text-anchor": "middle", class: "nx-svg-title" }, svg).textContent = title;
+  svgEl("text", { x: 150, y: 14, "text-anchor": "middle", class: "nx-svg-title", style: size("title") }, svg).textContent = title;
   if (!ops) {
-    svgEl("text", { x: 150, y: 80, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = label || "—";
+    svgEl("text", { x: 150, y: 80, "text-anchor": "middle", class: "nx-svg-small", style: size("op") }, svg).textContent = label || "—";
     return;
   }
+  const nodeFont = Math.min(CELL_TEXT.node[2], Math.max(CELL_TEXT.node[1], CELL_TEXT.node[0] * k)) / k;
+  const r = Math.max(11, 1.2 * nodeFont);              // a node's circle holds its label ("out")
   const X = [30, 110, 190, 270], Y = 84, bend = { 1: 0, 2: -44, 3: 46 };
   NB201_EDGES.forEach(([s, t], e) => {
     const op = ops[e], changed = refOps && refOps[e] !== op, hop = t - s;
@@ -259,14 +271,15 @@ function drawCell(svg, label, ref, title) {
       "stroke-dasharray": op === "none" ? "4 3" : "", class: changed ? "nx-changed" : "" }, svg);
     const ly = hop === 1 ? Y - 6 : my + (bend[hop] < 0 ? -4 : 14), lx = mx;
     const t2 = svgEl("text", { x: lx, y: ly, "text-anchor": "middle", class: "nx-svg-op" + (changed ? " nx-changed" : ""),
-      fill: OP_COLOR[op] }, svg);
+      fill: OP_COLOR[op], style: size("op", changed ? 1 : 0) }, svg);
     t2.textContent = OP_SHORT[op];
   });
   X.forEach((x, i) => {
-    svgEl("circle", { cx: x, cy: Y, r: 11, class: "nx-node" }, svg);
-    svgEl("text", { x, y: Y + 4, "text-anchor": "middle", class: "nx-svg-node" }, svg).textContent = i === 0 ? "in" : i === 3 ? "out" : String(i);
+    svgEl("circle", { cx: x, cy: Y, r, class: "nx-node" }, svg);
+    svgEl("text", { x, y: Y + 0.36 * nodeFont, "text-anchor": "middle", class: "nx-svg-node", style: size("node") }, svg).textContent = i === 0 ? "in" : i === 3 ? "out" : String(i);
   });
 }
+const redrawCell = (svg) => { if (svg.__nxCell && cellWidth(svg) !== Number(svg.dataset.w)) drawCell(svg, ...svg.__nxCell); };
 
 // A chart drawn at its on-screen width: one viewBox unit per CSS pixel, so its text keeps the page's size at any
 // width (a fixed viewBox scaled to a wide panel made it half as big again). Draws both axes and about four round
