@@ -105,6 +105,13 @@ class NAOSearchConfig:
         fills (``hw.random_fills``: predicted-feasible first), the step proposes ``n_new - step_fills`` (issue 14:
         a projected step fills every slot at the judge's edge; the fills cover the front's cheap end). 0: off.
         At most ``n_new``; no effect without budgets.
+    project_tol: the projected step only where the cost judge is reliable (issue 14; 0: off, needs
+        ``nearest_feasible``): once per search, at the first round that can tell, every cost column is tested
+        for being additive over the measured cells' op counts to within this relative leave-one-out error
+        (``naoviz.search.additive``; parameter counts are, latency is not). If all are, the projection's fields
+        (``proposer``, ``decode_by``, ``nearest_feasible``, ``step_fills``, ``cheap_rounds``) run as given; else,
+        and in the rounds before the test can decide, and without budgets, those five take the ``sweep``
+        defaults (the kept constrained step, the same queries for a seed).
     retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
         LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
         decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
@@ -174,6 +181,7 @@ class NAOSearchConfig:
     nearest_pool: int = 0
     nearest_feasible: bool = False
     step_fills: int = 0
+    project_tol: float = 0.0
     retrieve_after: int = 0
     model: dict = field(default_factory=dict)
 
@@ -226,6 +234,10 @@ class NAOSearchConfig:
             raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
         if self.nearest_feasible and self.decode_by == "decoder":
             raise ValueError("nearest_feasible needs decode_by nearest or both, got decode_by decoder")
+        check_float(self, "project_tol", 0.0, 1.0)
+        if self.project_tol and not self.nearest_feasible:
+            raise ValueError(f"project_tol {self.project_tol:g} needs nearest_feasible true (the projection it "
+                             "gates), got nearest_feasible false")
         if self.retrieve_after and self.decode_by == "decoder":
             raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
                              f"{self.retrieve_after} with decode_by decoder")
