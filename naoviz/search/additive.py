@@ -7,7 +7,8 @@ table's unmeasured values: a column counts as *additive* when a ridge on each me
 (how often each op occurs in it, ``(n, vocab)``) predicts every cell left out to within a relative ``tol``.
 Counts, not the per-position one-hot, so that the 10 cells of the first round can decide it (5 + 1 unknowns on
 NB201 against 31): on NB201 CIFAR-10, 20 draws of 10 random cells give a largest relative leave-one-out error
-of at most 1.4e-5 on cifar10_params_M and at least 0.19 on latency_pixel3, 0.023 on latency_titan_rtx_1.
+of at most 1.4e-5 on cifar10_params_M and at least 0.19 on latency_pixel3, 0.023 on latency_titan_rtx_1
+(``bench/judge_additive.py``).
 """
 from __future__ import annotations
 
