@@ -69,3 +69,12 @@ def test_the_rule_projects_on_params_and_runs_the_sweep_on_latency(nb201_table):
                                                                   progress=False)
     assert _history(free) == _history(make_searcher("nao", preset="sweep", config=SWEEP).run(
         TableEvaluator(nb201_table), 20, 2, progress=False))                           # no budget: the sweep
+
+
+
+def test_a_config_the_sweep_fallback_cannot_run_is_refused_in_one_line():
+    fields = {**SWEEP, **PROJECT, "proposer": "trust", "near_penalty": 0.5, "near_until": 30, "project_tol": 0.005}
+    with pytest.raises(ValueError, match="project_tol: the sweep it falls back to cannot run") as exc:
+        NAOSearchConfig(**fields)                                    # near_penalty needs the trust step
+    assert "\n" not in str(exc.value)
+    assert NAOSearchConfig(**{**fields, "near_penalty": 0.0}).swept().proposer == "sweep"

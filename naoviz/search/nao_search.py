@@ -29,10 +29,6 @@ from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
 
-# ``project_tol``: the fields of the projected step; where the judge is not reliable they take these defaults
-SWEEP_STEP = ("proposer", "decode_by", "nearest_feasible", "step_fills", "cheap_rounds")
-
-
 class NAOSearch(Searcher):
     name = "nao"
     request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
@@ -139,7 +135,7 @@ class NAOSearch(Searcher):
             self._project = judge_reliable(ctx, cfg.project_tol)
         if self._project:
             return cfg
-        return dataclasses.replace(cfg, project_tol=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
+        return cfg.swept()
 
     def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
         """Whether this round decodes by retrieval: ``decode_by`` nearest / both, and ``retrieve_after`` cells
