@@ -6,6 +6,8 @@ the feasible cell with the best valid_acc, the best a valid_acc search can repor
 queries, mean hypervolume and its ratio to evolution's.
 
     nice -n 10 python bench/constrained.py --seeds 20 --json > constrained.json
+
+``--nao-config JSON``: NAO's config fields on top of its preset (as ``constrained_sources.py --config``).
 """
 from __future__ import annotations
 
@@ -24,19 +26,40 @@ def main(argv=None) -> int:
     ap.add_argument("--nao-preset", default="default")
     ap.add_argument("--columns", default="latency_pixel3,cifar10_params_M,latency_titan_rtx_1")
     ap.add_argument("--percentiles", default="25,50")
+    ap.add_argument("--nao-config", default=None, metavar="JSON",
+                    help="NAO config fields as a JSON object (on top of --nao-preset), e.g. '{\"step_fills\": 3}'")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
+    import json
+    try:
+        nao_config = json.loads(args.nao_config) if args.nao_config else None
+    except json.JSONDecodeError as exc:
+        ap.error(f"--nao-config: not a JSON object ({exc.msg})")
+    if nao_config is not None and not isinstance(nao_config, dict):
+        ap.error(f"--nao-config: not a JSON object: {args.nao_config}")
     import torch
     torch.set_num_threads(1)
     from naoviz.evaluate import TableEvaluator
     from naoviz.experiments.search import compare
     from naoviz.jsonio import dumps_strict
     from naoviz.search.constraints import feasible_mask, percentile_budget
+    if nao_config is not None:                  # compare() takes presets only: NAO's runs get the fields here
+        from naoviz.experiments import search as xsearch
+        from naoviz.search.registry import make_searcher
+        try:                                    # a bad field: refused in one line before any run
+            make_searcher("nao", preset=args.nao_preset, config=nao_config, budgets="constraints")
+        except ValueError as exc:
+            ap.error(f"--nao-config: {exc}")
+        plain = xsearch.search_or_resume
+
+        def with_config(algo, *a, **kw):
+            return plain(algo, *a, **({**kw, "config": nao_config} if algo == "nao" else kw))
+        xsearch.search_or_resume = with_config
     base = TableEvaluator("nb201")
     table = base.table
     algos = [(a, args.nao_preset if a == "nao" else None) for a in args.algos.split(",")]
     checks = [c for c in (50, 100) if c <= args.queries] or [args.queries]
-    out = {"queries": args.queries, "seeds": args.seeds, "budgets": {}}
+    out = {"queries": args.queries, "seeds": args.seeds, "nao_config": nao_config, "budgets": {}}
     for col in args.columns.split(","):
         for q in [float(p) for p in args.percentiles.split(",")]:
             c = percentile_budget(table, col, q)

@@ -3,7 +3,7 @@ construction; the named presets over these defaults are ``naoviz.search.nao_pres
 are the ``sweep`` recipe; field ranges and meanings: docs/search.md."""
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from naoviz.errors import show
 from naoviz.search.checks import check_bool, check_float, check_int
@@ -14,6 +14,8 @@ SEED_BY = ("value", "prediction")
 PROPOSERS = ("sweep", "rank", "trust")
 INIT_DESIGNS = ("random", "kmeans")
 DECODE_BY = ("decoder", "nearest", "both")
+# ``project_tol``: the projected step's fields; where the judge is not reliable they take their defaults (sweep)
+SWEEP_STEP = ("proposer", "decode_by", "nearest_feasible", "step_fills", "cheap_rounds")
 
 
 @dataclass
@@ -106,6 +108,14 @@ class NAOSearchConfig:
         fills (``hw.random_fills``: predicted-feasible first), the step proposes ``n_new - step_fills`` (issue 14:
         a projected step fills every slot at the judge's edge; the fills cover the front's cheap end). 0: off.
         At most ``n_new``; no effect without budgets.
+    project_tol: the projected step only where the cost judge is reliable (issue 14; 0: off, needs
+        ``nearest_feasible``): once per search, at the first round that can tell, every cost column is tested
+        for being additive over the measured cells' op counts to within this relative leave-one-out error
+        (``naoviz.search.additive``; parameter counts are, latency is not). If all are, the projection's fields
+        (``proposer``, ``decode_by``, ``nearest_feasible``, ``step_fills``, ``cheap_rounds``) run as given; else,
+        and in the rounds before the test can decide, and without budgets, those five take the ``sweep``
+        defaults (the kept constrained step, the same queries for a seed); a config that fallback cannot run
+        (a field only the trust step reads, say) is refused.
     retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
         LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
         decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
@@ -175,6 +185,7 @@ class NAOSearchConfig:
     nearest_pool: int = 0
     nearest_feasible: bool = False
     step_fills: int = 0
+    project_tol: float = 0.0
     retrieve_after: int = 0
     model: dict = field(default_factory=dict)
 
@@ -227,6 +238,15 @@ class NAOSearchConfig:
             raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
         if self.nearest_feasible and self.decode_by == "decoder":
             raise ValueError("nearest_feasible needs decode_by nearest or both, got decode_by decoder")
+        check_float(self, "project_tol", 0.0, 1.0)
+        if self.project_tol and not self.nearest_feasible:
+            raise ValueError(f"project_tol {self.project_tol:g} needs nearest_feasible true (the projection it "
+                             "gates), got nearest_feasible false")
+        if self.project_tol:
+            try:
+                self.swept()
+            except ValueError as exc:
+                raise ValueError(f"project_tol: the sweep it falls back to cannot run these fields: {exc}") from None
         if self.retrieve_after and self.decode_by == "decoder":
             raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
                              f"{self.retrieve_after} with decode_by decoder")
@@ -284,6 +304,11 @@ class NAOSearchConfig:
         if self.ei and model.ensemble < 2:
             raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
         return self
+
+    def swept(self) -> "NAOSearchConfig":
+        """This config with the projected step's fields (``SWEEP_STEP``) at the ``sweep`` defaults and
+        ``project_tol`` off: what a round runs where the judge is not reliable (``project_tol``)."""
+        return replace(self, project_tol=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
 
     def model_config(self, seed: int):
         """The NAOConfig of the model this search fits (``model_preset`` + epochs, trade_off, seed, ``model``)."""

@@ -18,6 +18,7 @@ import numpy as np
 
 from naoviz.errors import show
 from naoviz.search import hw
+from naoviz.search.additive import judge_reliable
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.budget_moves import cheapest_level, spread_mutations
 from naoviz.search.early import near_first, near_penalised, scheduled_temperature
@@ -93,8 +94,9 @@ class NAOSearch(Searcher):
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
-        if cfg.decode_by != "decoder" and not cfg.retrieve_after:
-            self._draw_pool(ctx, cfg, rng)
+        if cfg.decode_by != "decoder" and not cfg.retrieve_after and not cfg.project_tol:
+            self._draw_pool(ctx, cfg, rng)     # project_tol: drawn at the first projected round, if any
+        self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -108,7 +110,7 @@ class NAOSearch(Searcher):
                 if cfg.prior_cells and len(ctx.history) < cfg.prior_until:
                     self._prior(ctx, nao, cfg, values, rng)
             self._costs = hw.nao_cost_model(ctx, nao)      # under budgets: judges proposals (calibrated)
-            cands, extras = self._propose(ctx, nao, cfg, rng)
+            cands, extras = self._propose(ctx, nao, self._gated(ctx, cfg), rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
             for a in hw.random_fills(ctx, rng, n_fill, exclude=[c for c, _ in cands], cost_model=self._costs):
                 cands.append((a, "random"))
@@ -123,6 +125,17 @@ class NAOSearch(Searcher):
         from naoviz.search.retrieve import pool_cells
         cells = pool_cells(ctx, cfg.nearest_pool, rng)
         self._near = (cells, [ctx.space.canonical(a) for a in cells])
+
+    def _gated(self, ctx: SearchContext, cfg: NAOSearchConfig) -> NAOSearchConfig:
+        """``project_tol``: this round's config, the projection as configured once every cost column was found
+        additive (decided once, at the first round that can, ``naoviz.search.additive``), else the sweep step."""
+        if not cfg.project_tol:
+            return cfg
+        if self._project is None and hw.round_budgets(ctx):
+            self._project = judge_reliable(ctx, cfg.project_tol)
+        if self._project:
+            return cfg
+        return cfg.swept()
 
     def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
         """Whether this round decodes by retrieval: ``decode_by`` nearest / both, and ``retrieve_after`` cells
