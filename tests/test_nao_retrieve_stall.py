@@ -16,7 +16,7 @@ from naoviz.cli import main
 from naoviz.evaluate import TableEvaluator
 from naoviz.search import make_searcher
 from naoviz.search.base import Record
-from naoviz.search.nao_search import NAOSearchConfig
+from naoviz.search.nao_search import PRESETS, NAOSearchConfig
 from naoviz.search.retrieve import stalled_rounds
 
 torch.set_num_threads(1)
@@ -122,3 +122,9 @@ def test_cli_refuses_retrieve_on_stall_without_retrieval_in_one_line():
                      json.dumps({"retrieve_on_stall": 2})])
     lines = [x for x in err.getvalue().splitlines() if x.strip()]
     assert code == 2 and len(lines) == 1 and "retrieve_on_stall" in lines[0] and "Traceback" not in err.getvalue()
+
+
+def test_stall_is_handoff_with_the_switch_keyed_to_a_stall():
+    same = {k: v for k, v in PRESETS["stall"].items() if k != "retrieve_on_stall"}
+    assert same == {k: v for k, v in PRESETS["handoff"].items() if k != "retrieve_after"}
+    assert PRESETS["stall"]["retrieve_on_stall"] == 2 and "retrieve_after" not in PRESETS["stall"]
