@@ -59,7 +59,8 @@ def test_nearest_pool_zero_is_every_class_of_the_table(nb201_table):
 def test_decoder_default_is_unchanged_in_every_preset():
     for name, values in PRESETS.items():
         cfg = NAOSearchConfig(**values)
-        assert cfg.decode_by == "decoder" or (name == "handoff" and cfg.retrieve_after > 0), name
+        assert cfg.decode_by == "decoder" or (name == "handoff" and cfg.retrieve_after > 0) or (
+            name == "stall" and cfg.retrieve_on_stall > 0), name
 
 
 def test_handoff_is_kmeans_with_late_retrieval():

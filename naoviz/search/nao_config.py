@@ -120,6 +120,11 @@ class NAOSearchConfig:
         LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
         decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
         retrieval late (issue 13, docs/search_experiments.md "Decoder early, retrieval late").
+    retrieve_on_stall: with ``decode_by`` nearest / both: retrieval takes over only once this many step rounds in
+        a row have not improved the incumbent (0: off, the switch is ``retrieve_after``'s count alone); with
+        ``retrieve_after`` too, never before that many cells. Once switched, it stays switched; before, the
+        search is the decoder search exactly, as with ``retrieve_after`` (docs/search_experiments.md "Retrieval
+        switched on when the step stalls").
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -187,6 +192,7 @@ class NAOSearchConfig:
     step_fills: int = 0
     project_tol: float = 0.0
     retrieve_after: int = 0
+    retrieve_on_stall: int = 0
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -207,7 +213,8 @@ class NAOSearchConfig:
                              ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
                              ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
                              ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
-                             ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000)):
+                             ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000),
+                             ("retrieve_on_stall", 0, 100_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         check_int(self, "step_fills", 0, self.n_new)
@@ -250,6 +257,9 @@ class NAOSearchConfig:
         if self.retrieve_after and self.decode_by == "decoder":
             raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
                              f"{self.retrieve_after} with decode_by decoder")
+        if self.retrieve_on_stall and self.decode_by == "decoder":
+            raise ValueError(f"retrieve_on_stall needs decode_by nearest or both, got retrieve_on_stall "
+                             f"{self.retrieve_on_stall} with decode_by decoder")
         if self.decode_by != "decoder" and self.edit_radius:
             raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
                              f"edit_radius {self.edit_radius}")

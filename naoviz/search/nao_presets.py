@@ -58,6 +58,11 @@ PRESETS["default"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model
 # it needs a space that enumerates its cells (docs/search.md, "Which NAO preset?").
 PRESETS["handoff"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), decode_by="nearest",
                           nearest_k=32, near_edits=1, near_until=0, retrieve_after=50)
+# ``handoff`` with the switch keyed to the incumbent stalling rather than to a count: the LSTM decoder decodes until
+# two step rounds in a row (10 queries) measure no new incumbent, then retrieval for good (issue 13;
+# docs/search_experiments.md "Retrieval switched on when the step stalls"). Not ``default``: the lead decides.
+PRESETS["stall"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), decode_by="nearest",
+                        nearest_k=32, near_edits=1, near_until=0, retrieve_on_stall=2)
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder

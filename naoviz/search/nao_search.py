@@ -94,8 +94,9 @@ class NAOSearch(Searcher):
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
-        if cfg.decode_by != "decoder" and not cfg.retrieve_after and not cfg.project_tol:
-            self._draw_pool(ctx, cfg, rng)     # project_tol: drawn at the first projected round, if any
+        self._switched = False      # retrieve_after / retrieve_on_stall: retrieval has taken over (for good)
+        if cfg.decode_by != "decoder" and not (cfg.retrieve_after or cfg.retrieve_on_stall or cfg.project_tol):
+            self._draw_pool(ctx, cfg, rng)     # else drawn at the first round that retrieves, if any
         self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
         while not ctx.done:
             ctx.round += 1
@@ -138,9 +139,16 @@ class NAOSearch(Searcher):
         return cfg.swept()
 
     def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
-        """Whether this round decodes by retrieval: ``decode_by`` nearest / both, and ``retrieve_after`` cells
-        measured (always when it is 0)."""
-        return cfg.decode_by != "decoder" and len(ctx.history) >= cfg.retrieve_after
+        """Whether this round decodes by retrieval: ``decode_by`` nearest / both, ``retrieve_after`` cells
+        measured (always when it is 0) and, with ``retrieve_on_stall``, that many step rounds in a row without a
+        new incumbent; once true it stays true (the switch is made once)."""
+        if cfg.decode_by == "decoder":
+            return False
+        if not getattr(self, "_switched", False) and len(ctx.history) >= cfg.retrieve_after:
+            from naoviz.search.retrieve import stalled_rounds
+            self._switched = (not cfg.retrieve_on_stall
+                              or stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall)
+        return bool(getattr(self, "_switched", False))
 
     @staticmethod
     def _pseudo(ctx: SearchContext, nao, cfg: NAOSearchConfig, values: np.ndarray, rng) -> None:
@@ -174,7 +182,7 @@ class NAOSearch(Searcher):
             cfg = dataclasses.replace(cfg, n_new=cfg.n_new - cfg.step_fills, step_fills=0)
         retrieving = self._retrieving(ctx, cfg)
         if retrieving and getattr(self, "_near", None) is None:
-            self._draw_pool(ctx, cfg, rng)                     # retrieve_after: the switch round draws it
+            self._draw_pool(ctx, cfg, rng)                     # a delayed switch: the switch round draws it
         with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
             if retrieving and self._near is not None:          # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
@@ -261,7 +269,8 @@ class NAOSearch(Searcher):
         if cfg.diversity:                                     # the round's n_new spread in the embedding
             from naoviz.search.diverse import diverse_gens
             every = diverse_gens(nao, every, cfg.n_new, cfg.diversity)
-        if not cfg.retrieve_after or self._retrieve is not None:   # retrieve_after: near preference with retrieval
+        delayed = cfg.retrieve_after or cfg.retrieve_on_stall  # a delayed switch: the near preference with retrieval
+        if not delayed or self._retrieve is not None:
             every = near_penalised(every, cfg.near_penalty, cfg.near_until, len(ctx.history))
             every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
         found = every[:cfg.n_new]

@@ -11,6 +11,9 @@ being unit vectors, nearness is cosine similarity.
 ``feasible`` (``nearest_feasible``, issue 14): under a budget the pool is first cut to the cells the search's
 cost judge predicts within it (``nao.within_budget`` inside ``hw.budget_scope``), so retrieval is a projected
 step: the moved point's nearest predicted-feasible cells, never k nearest that the judge then filters away.
+
+``stalled_rounds`` (``retrieve_on_stall``, issue 13): how long the incumbent has stalled, the signal that hands
+the step from the LSTM decoder to retrieval.
 """
 from __future__ import annotations
 
@@ -18,6 +21,7 @@ import numpy as np
 import torch
 
 from naoviz.nao.modules import pool
+from naoviz.search.base import incumbent_index
 
 
 def check_pool(cfg, evaluator) -> None:
@@ -27,6 +31,22 @@ def check_pool(cfg, evaluator) -> None:
     if not isinstance(getattr(evaluator, "pool", None), dict) and getattr(evaluator.space, "classes", None) is None:
         raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
                          f"{evaluator.space.name} does not; give a pool size: --config '{{\"nearest_pool\": 5000}}'")
+
+
+def stalled_rounds(history, maximize: bool = True) -> int:
+    """How many step rounds in a row, the latest last, measured no new incumbent (``incumbent_index``: the best
+    feasible search-metric value, ties keep the old one); the initial pool (round 0) is not a step round, so 0
+    until a step round has run. A pure function of the history: a resumed search rebuilds it."""
+    idx = incumbent_index(history, maximize)
+    improved: dict[int, bool] = {}
+    for i, rec in enumerate(history):
+        improved[rec.round] = improved.get(rec.round, False) or int(idx[i]) == i
+    stalled = 0
+    for rnd in sorted((r for r in improved if r >= 1), reverse=True):
+        if improved[rnd]:
+            break
+        stalled += 1
+    return stalled
 
 
 def pool_cells(ctx, size: int, rng: np.random.Generator) -> list:
