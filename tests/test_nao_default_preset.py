@@ -31,11 +31,12 @@ def budget_ev(nb201_table):
 
 def test_recipe_is_the_one_place_that_maps_default():
     assert recipe(None) == recipe("default") == "default" and PRESETS["default"] == dict(PRESETS["kmeans"], snap_to_table=True)
-    assert recipe("default", budgets=True) == recipe(None, budgets=True) == "sweep" and PRESETS["sweep"] == {}
+    assert recipe("default", budgets=True) == recipe(None, budgets=True) == "sweep_projected" and PRESETS["sweep"] == {}
+    assert PRESETS["sweep_projected"]["project_tol"] > 0 and PRESETS["sweep_projected"]["nearest_feasible"]
     for name in PRESETS:                          # every other preset runs as asked, with budgets or without
         if name != "default":
             assert recipe(name, budgets=True) == recipe(name) == name
-    assert describe("default", "constraints") == "default (sweep under constraints)"
+    assert describe("default", "constraints") == "default (sweep_projected under constraints)"
     assert describe("thompson", "constraints") == "thompson" and describe(None) == "default"
 
 
@@ -51,15 +52,18 @@ def test_default_unconstrained_runs_kmeans(nb201_table):
     assert dflt.preset == bare.preset == "default" and thom.preset == "kmeans"
 
 
-def test_default_under_a_constraint_runs_the_sweep(budget_ev):
+def test_default_under_a_latency_constraint_runs_the_sweep(budget_ev):
+    # sweep_projected projects only where every cost column is additive; latency_pixel3 is not: the sweep throughout
     dflt = start_search("nao", budget_ev, 20, 3, preset="default", config=TINY, progress=False)
+    projected = start_search("nao", budget_ev, 20, 3, preset="sweep_projected", config=TINY, progress=False)
     sweep = start_search("nao", budget_ev, 20, 3, preset="sweep", config=TINY, progress=False)
-    assert _archs(dflt) == _archs(sweep) and dflt.config == sweep.config
-    assert dflt.config["proposer"] == "sweep" and dflt.config["n_mutations"] == 5
-    assert dflt.preset == "default (sweep under constraints)" and sweep.preset == "sweep"
+    assert _archs(dflt) == _archs(projected) == _archs(sweep) and dflt.config == projected.config
+    assert dflt.config["project_tol"] > 0 and dflt.config["n_mutations"] == 5
+    assert not any(r.extra.get("decode") == "nearest" for r in dflt.history)
+    assert dflt.preset == "default (sweep_projected under constraints)" and sweep.preset == "sweep"
     # built without knowing the budgets (Python API), run under them: the same recipe
     late = make_searcher("nao", config=TINY).run(budget_ev, 20, 3, progress=False)
-    assert _archs(late) == _archs(sweep) and late.preset == "default (sweep under constraints)"
+    assert _archs(late) == _archs(sweep) and late.preset == "default (sweep_projected under constraints)"
 
 
 def test_an_explicit_preset_runs_as_asked_under_a_constraint(budget_ev):
@@ -86,21 +90,21 @@ def test_resume_keeps_the_recipe_that_ran(tmp_path, budget_ev):
         start_search("nao", budget_ev, 24, 4, config=TINY, store=store, progress=False, on_evaluation=_crash_at(14))
     run = store.runs()[0]
     stored = store.get_run(run["id"])["config"]
-    assert stored["preset_label"] == "default (sweep under constraints)" and stored["searcher"]["proposer"] == "sweep"
+    assert stored["preset_label"] == "default (sweep_projected under constraints)" and stored["searcher"]["project_tol"] > 0
     resumed = resume_search(store, run["id"], progress=False)
-    assert _archs(resumed) == _archs(reference) and resumed.preset == "default (sweep under constraints)"
+    assert _archs(resumed) == _archs(reference) and resumed.preset == "default (sweep_projected under constraints)"
 
 
 def test_cli_header_and_compare_label_say_which_recipe_ran(capsys, tmp_path):
     tiny = '{"epochs": 3, "warm_epochs": 1, "n_init": 6, "model": {"hidden_size": 16, "mlp_hidden": 16}}'
     assert main(["search", "--queries", "8", "--no-progress", "--constraint", BUDGET, "--config", tiny]) == 0
-    assert capsys.readouterr().out.startswith("nao:default (sweep under constraints) on ")
+    assert capsys.readouterr().out.startswith("nao:default (sweep_projected under constraints) on ")
     assert main(["search", "--queries", "8", "--no-progress", "--preset", "sweep", "--config", tiny]) == 0
     assert capsys.readouterr().out.startswith("nao:sweep on ")
     argv = ["compare", "--algos", "nao:default,rs", "--queries", "8", "--seeds", "1", "--no-progress",
             "--constraint", BUDGET]
     assert main(argv) == 0            # compare runs the presets' own fields: 8 queries of the sweep stay cheap
-    assert "| nao:default (sweep under constraints) |" in capsys.readouterr().out
+    assert "| nao:default (sweep_projected under constraints) |" in capsys.readouterr().out
 
 
 def test_the_designed_pool_is_tagged_design_and_a_random_pool_random(nb201_table):

@@ -133,7 +133,9 @@ class NAOSearch(Searcher):
         if not cfg.project_tol:
             return cfg
         if self._project is None and hw.round_budgets(ctx):
-            self._project = judge_reliable(ctx, cfg.project_tol)
+            from naoviz.search.retrieve import enumerable      # no pool to project onto: the sweep throughout
+            pooled = cfg.nearest_pool or enumerable(ctx.evaluator)
+            self._project = judge_reliable(ctx, cfg.project_tol) if pooled else False
         if self._project:
             return cfg
         return cfg.swept()

@@ -26,9 +26,9 @@ from naoviz.search.base import incumbent_index
 
 def check_pool(cfg, evaluator) -> None:
     """``nearest_pool`` 0 needs a table or a space that enumerates its classes; refused before any query."""
-    if cfg.decode_by == "decoder" or cfg.nearest_pool:
+    if cfg.decode_by == "decoder" or cfg.nearest_pool or cfg.project_tol:   # project_tol: the sweep instead
         return
-    if not isinstance(getattr(evaluator, "pool", None), dict) and getattr(evaluator.space, "classes", None) is None:
+    if not enumerable(evaluator):
         raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
                          f"{evaluator.space.name} does not; give a pool size: --config '{{\"nearest_pool\": 5000}}'")
 
@@ -47,6 +47,11 @@ def stalled_rounds(history, maximize: bool = True) -> int:
             break
         stalled += 1
     return stalled
+
+
+def enumerable(evaluator) -> bool:
+    """Whether ``nearest_pool`` 0 has a pool here: a partial table's rows, or a space that lists its classes."""
+    return isinstance(getattr(evaluator, "pool", None), dict) or getattr(evaluator.space, "classes", None) is not None
 
 
 def pool_cells(ctx, size: int, rng: np.random.Generator) -> list:
