@@ -35,6 +35,12 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     with sqlite3.connect(foreign) as conn:
         conn.execute("CREATE TABLE runs (x INTEGER)")
     big = "9" * 5000
+    edited = tmp / "edited.db"                       # the good store with its run's config edited by hand
+    shutil.copy(good_store, edited)
+    with sqlite3.connect(edited) as conn:
+        run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
+        conn.execute("UPDATE runs SET config = 'not json'")
+    conn.close()
     s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
     out = []
     for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
@@ -90,7 +96,8 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     out += [[*g, "--csv", "nope", "--out", str(tmp / "x.csv")], [*g, "--csv", "all"], [*g, "--out", str(tmp / "x.csv")],
             [*g, "--csv", "all", "--out", str(tmp)], [*g, "--csv", "all", "--out", str(afile / "x.csv")],
             [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
-            [*c, "--algos", "rs", "--store", str(afile / "c.db")]]
+            [*c, "--algos", "rs", "--store", str(afile / "c.db")],
+            ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],

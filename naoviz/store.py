@@ -288,11 +288,17 @@ class RunStore:
         rows = self._read(_RUN_ROWS + "WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
         return [run for run in map(self._run_dict, rows) if run["config"] == want]
 
-    @staticmethod
-    def _run_dict(row: sqlite3.Row) -> dict:
+    def _run_dict(self, row: sqlite3.Row) -> dict:
         out = dict(row)
-        out["config"] = json.loads(out["config"])
+        out["config"] = self._loads(out["config"], f"run {out['id']}'s config")
         return out
+
+    def _loads(self, text: Any, what: str) -> Any:
+        """A stored JSON column decoded; a row edited by hand into something else is a StoreError naming it."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"run store: {self.path}: {what} is not valid JSON ({exc}; edited by hand?)") from None
 
     def set_status(self, run_id: str, status: str) -> None:
         if status not in STATUSES:
@@ -335,12 +341,15 @@ class RunStore:
                                 (run_id,)).fetchall()
         return [self._eval_dict(r) for r in rows]
 
-    @staticmethod
-    def _eval_dict(row: sqlite3.Row) -> dict:
+    def _eval_dict(self, row: sqlite3.Row) -> dict:
         out = dict(row)
+        where = f"evaluation {out['id']} of run {out['run_id']}"
+        metrics = self._loads(out["metrics"], f"{where}: metrics")
+        if not isinstance(metrics, dict):
+            raise StoreError(f"run store: {self.path}: {where}: metrics are not a JSON object (edited by hand?)")
         # Metrics are numbers: null is a non-finite value stored strictly (rows written before that hold NaN).
-        out["metrics"] = {k: float("nan") if v is None else v for k, v in json.loads(out["metrics"]).items()}
-        out["extra"] = json.loads(out["extra"]) if out["extra"] is not None else None
+        out["metrics"] = {k: float("nan") if v is None else v for k, v in metrics.items()}
+        out["extra"] = self._loads(out["extra"], f"{where}: extra") if out["extra"] is not None else None
         return out
 
     # -- artifacts -------------------------------------------------------------------------------

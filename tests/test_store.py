@@ -290,3 +290,26 @@ def test_build_table_takes_its_run_lock_before_writing(tmp_path):
             build_benchmark(config, store.path, tmp_path / "t.csv", progress=False)
     assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
     assert not (tmp_path / "t.csv").exists()
+
+
+@pytest.mark.parametrize("column, value, named", [("runs.config", "not json", "config is not valid JSON"),
+                                                  ("evaluations.metrics", "garbage", "metrics is not valid JSON"),
+                                                  ("evaluations.metrics", "[1, 2]", "not a JSON object"),
+                                                  ("evaluations.extra", "{", "extra is not valid JSON")])
+def test_a_row_edited_by_hand_into_bad_json_is_one_line_naming_the_row(tmp_path, column, value, named):
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    run = store.create_run("search", {"algo": "rs"}, seed=0)
+    store.add_evaluation(run, space="nb201", arch="a", canonical="a", metrics={"valid_acc": 1.0},
+                         evaluator="table", cost_s=1.0, extra={"source": "random"})
+    store.close()
+    table, field = column.split(".")
+    _sql(db, f"UPDATE {table} SET {field} = '{value}'")
+    from naoviz.store import StoreError
+    with pytest.raises(StoreError, match=named) as err:
+        RunStore(db).evaluations(run) if table == "evaluations" else RunStore(db).get_run(run)
+    assert str(db) in str(err.value) and run in str(err.value)
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "runs", "--store", str(db), "--csv", "all", "--out", "-"],
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and named in out.stderr, out.stderr
