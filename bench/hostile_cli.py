@@ -25,8 +25,8 @@ from pathlib import Path
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
-def cases(tmp: Path, good_store: Path) -> list[list[str]]:
-    """(args) lists, each bad in exactly one way. ``good_store``: a run store holding one finished run."""
+def cases(tmp: Path, good_store: Path) -> list:
+    """(args) lists, each bad in exactly one way (or (args, extra environment) pairs). ``good_store``: a run store holding one finished run."""
     afile = tmp / "a_file"
     afile.write_text("x")
     text_store = tmp / "text.db"
@@ -124,6 +124,10 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
             ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
     out += table_cases(tmp, afile)
+    for cache in (afile, afile / "sub"):             # NAOVIZ_CACHE a file, or under one: (argv, extra env) cases
+        out += [(argv, {"NAOVIZ_CACHE": str(cache)}) for argv in (
+            ["atlas", "--table", str(tmp / "good.csv"), "--etas", "1:2", "--maps", "pca"],
+            ["search", "--algo", "nao", "--queries", "5", "--no-progress"])]
     k = ["cache", "--clean", "stale", "--dry-run"]
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
             [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
@@ -227,9 +231,10 @@ def main() -> int:
             return 1
         all_cases = cases(tmp, good)
         for argv in all_cases:
+            argv, extra = argv if isinstance(argv, tuple) else (argv, {})
             try:
-                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
-                                      timeout=args.timeout, stdin=subprocess.DEVNULL)
+                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp,
+                                      env={**env, **extra}, timeout=args.timeout, stdin=subprocess.DEVNULL)
                 verdict, line = judge(proc, argv)
             except subprocess.TimeoutExpired:
                 verdict, line = "hang", ""
