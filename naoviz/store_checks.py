@@ -55,6 +55,36 @@ def check_place(path: Path) -> None:
         raise StoreError(f"run store: {path} is not readable and writable")
 
 
+def open_read_only(path: Path, timeout_s: float) -> sqlite3.Connection:
+    """A connection that does not write: a plain one with ``query_only`` (SQLite tidies its ``-shm`` on close),
+    else ``mode=ro`` (a read-only file), else ``immutable=1`` (a WAL store in a folder SQLite may not write its
+    ``-shm`` into; exact when no ``-wal`` holds rows not yet in the file). A file that is not SQLite or is
+    corrupt raises its ``sqlite3.DatabaseError`` at once; ``OperationalError`` when nothing opens it."""
+    from urllib.parse import quote
+    uri = f"file:{quote(str(Path(path).resolve()))}"
+    wal = Path(f"{path}-wal")
+    error = None
+    ways = ((str(path), {}), (f"{uri}?mode=ro", {"uri": True}), (f"{uri}?mode=ro&immutable=1", {"uri": True}))
+    for target, flags in ways:
+        if "immutable" in target and wal.exists() and wal.stat().st_size > 0:
+            break
+        conn = None
+        try:
+            conn = sqlite3.connect(target, timeout=timeout_s, check_same_thread=False, **flags)
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:     # cannot open (or not so): the next way
+            if conn is not None:
+                conn.close()
+            error = error or exc
+        except sqlite3.Error:
+            if conn is not None:
+                conn.close()
+            raise
+    raise error
+
+
 def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, timeout_s: float) -> bool:
     """Read-only look at the file before anything is written to it: True for a new (empty) store.
 
@@ -65,10 +95,10 @@ def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, 
     if not path.exists() or path.stat().st_size == 0:
         return True
     try:
-        # a plain connection that only reads (no journal-mode change), so a foreign file is left as it was
-        conn = sqlite3.connect(path, timeout=timeout_s)
-    except sqlite3.Error as exc:
-        raise StoreError(f"run store: cannot open {path}: {exc}") from None
+        # a read-only connection (no journal-mode change), so a foreign file is left as it was
+        conn = open_read_only(path, timeout_s)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"run store: {path} is not a usable SQLite database ({exc})") from None
     try:
         found_version = conn.execute("PRAGMA user_version").fetchone()[0]
         found = [r[0] for r in conn.execute(
