@@ -72,6 +72,7 @@ def cases(tmp: Path, good_store: Path) -> list:
             [*s, "--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"],
             [*s, "--store", ""], [*s, "--store", str(afile / "x.db")], [*s, "--store", str(tmp)],
             [*s, "--store", str(text_store)], [*s, "--store", str(foreign)], [*s, "--resume", "r1"],
+            [*s, "--store", f"{good_store}-wal"], [*s, "--store", str(tmp / "new.db-journal")],
             [*s, "--store", str(tmp / "new.db"), "--resume", "no-such-run"],
             ["search", "--queries", "20000", "--algo", "rs", "--no-progress"],
             [*s, "--constraint", "latency_pixel3<=-1"], [*s, "--constraint", "valid_acc>=200"],   # no cell feasible

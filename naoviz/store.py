@@ -21,8 +21,8 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
-from naoviz.store_checks import (INT64_MAX, StoreError, check_int, check_place, check_schema,  # noqa: F401
-                                 open_read_only)
+from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
+                                 check_schema, open_read_only)
 
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
 SCHEMA_VERSION = 1
@@ -124,6 +124,7 @@ class RunStore:
         if read_only:
             if not self.path.is_file():
                 raise StoreError(f"run store: {self.path} is not a file")
+            check_companions(self.path)
             self._empty = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
             return
         self._empty = False

@@ -32,6 +32,27 @@ def check_int(value: Any, name: str, prefix: str = "") -> int:
     return number
 
 
+JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\0"
+    except OSError:
+        return False
+
+
+def check_companions(path: Path) -> None:
+    """StoreError if ``<path>-wal`` or ``<path>-journal`` is an SQLite database (a store renamed so): SQLite,
+    opening ``path``, would take it for its journal and delete it."""
+    for suffix in ("-wal", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.is_file() and _is_database(companion):
+            raise StoreError(f"run store: {companion.name} beside it is an SQLite database, not {path.name}'s "
+                             "journal, and SQLite would delete it: rename it first")
+
+
 def check_place(path: Path) -> None:
     """The file's folder exists (created if needed) and is writable; the path is not a folder."""
     parent = path.parent
@@ -47,6 +68,12 @@ def check_place(path: Path) -> None:
         raise StoreError(f"run store: {path} is a folder; give a file path such as {path / 'runs.db'}")
     if path.exists() and not path.is_file():
         raise StoreError(f"run store: {path} is not a regular file")
+    # SQLite keeps <store>-wal, -shm (and -journal) beside the store, and deletes or resets them as its own: a
+    # store under such a name, or an SQLite database found under one, would be lost the next time the other opens.
+    if path.name.endswith(JOURNALS):
+        raise StoreError(f"run store: {path.name} ends in -wal, -shm or -journal, the names of a store's own SQLite "
+                         "files; choose another name")
+    check_companions(path)
     # SQLite writes <store>-wal and <store>-shm beside the store, and run locks live there too.
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"run store: folder {parent} is not writable (the store {path.name} and its "

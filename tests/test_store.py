@@ -368,3 +368,26 @@ def test_naoviz_runs_lists_a_store_in_a_read_only_folder(tmp_path):
     finally:
         _read_only(folder, False)
         _read_only(folder / "runs.db", False)
+
+
+def test_a_store_named_like_another_stores_journal_is_refused_before_it_can_be_lost(tmp_path):
+    """`--store runs.db-wal` beside runs.db made a store that SQLite deleted as runs.db's WAL the next time runs.db
+    was opened (its runs lost); now the name is refused, and an SQLite database found under such a name stops the
+    opening of runs.db, left as it was."""
+    from naoviz.store import StoreError
+    RunStore(tmp_path / "runs.db").close()
+    for name in ("runs.db-wal", "runs.db-shm", "other.db-journal"):
+        with pytest.raises(StoreError, match="-wal, -shm or -journal"):
+            RunStore(tmp_path / name)
+        assert not (tmp_path / name).exists()
+    other = tmp_path / "b.db"                                # a database that was renamed to a journal's name
+    store = RunStore(other)
+    store.create_run("search", {}, seed=0)
+    store.close()
+    other.rename(tmp_path / "a.db-wal")
+    before = (tmp_path / "a.db-wal").read_bytes()
+    (tmp_path / "a.db").write_bytes(b"")
+    for read_only in (False, True):                          # naoviz search and naoviz runs alike
+        with pytest.raises(StoreError, match="a.db-wal beside it is an SQLite database"):
+            RunStore(tmp_path / "a.db", read_only=read_only)
+    assert (tmp_path / "a.db-wal").read_bytes() == before
