@@ -154,6 +154,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
              "arch": head + f"{ARCH},90.5,91,10\n|conv~0|+|x~0|,80,81,9\n",
              "dup": head + f"{ARCH},90.5,91,10\n{ARCH},80,81,9\n",
              "noarch": "cell,valid_acc\nA,1\n", "header": head, "empty": "",
+             "semicolon": f"arch_str;valid_acc\n{ARCH};90,5\n{arch2};80,25\n",
              "index": "arch_index,arch_str,valid_acc\n3," + ARCH + ",90\n"}
     paths = {}
     for name, text in files.items():
