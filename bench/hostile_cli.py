@@ -41,6 +41,12 @@ def cases(tmp: Path, good_store: Path) -> list:
         run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
         conn.execute("UPDATE runs SET config = 'not json'")
     conn.close()
+    no_metric = tmp / "no_metric.db"                 # one evaluation's metric removed by hand
+    shutil.copy(good_store, no_metric)
+    with sqlite3.connect(no_metric) as conn:
+        conn.execute("UPDATE evaluations SET metrics = '{\"test_acc\": 1}' "
+                     "WHERE id = (SELECT MIN(id) FROM evaluations)")
+    conn.close()
     s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
     out = []
     for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
@@ -98,7 +104,8 @@ def cases(tmp: Path, good_store: Path) -> list:
             [*g, "--csv", "all", "--out", str(tmp)], [*g, "--csv", "all", "--out", str(afile / "x.csv")],
             [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
             [*c, "--algos", "rs", "--store", str(afile / "c.db")],
-            ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id]]
+            ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id],
+            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
