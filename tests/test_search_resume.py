@@ -302,3 +302,9 @@ def test_a_replayed_evaluation_edited_by_hand_is_named_before_the_run_is_touched
     with pytest.raises(StoreError, match=f"run {run_id}, evaluation 3: 'valid_acc' is not a number \\({why}"):
         resume_search(RunStore(tmp_path / "runs.db"), run_id, progress=False)
     assert RunStore(tmp_path / "runs.db").get_run(run_id)["status"] == "stopped"
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        conn.execute("UPDATE evaluations SET metrics = '{\"valid_acc\": 1, \"test_acc\": 1}', cost_s = 'x' "
+                     "WHERE id = 3")
+    conn.close()
+    with pytest.raises(StoreError, match="evaluation 3: cost_s is not a finite number >= 0 \\(got 'x'"):
+        resume_search(RunStore(tmp_path / "runs.db"), run_id, progress=False)

@@ -56,7 +56,8 @@ def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, o
 
 
 def _check_replay(replay: list, evaluator, store, run_id: str) -> None:
-    """Every stored evaluation has a number for the metric and the reported column (NaN stored as null is one),
+    """Every stored evaluation has a number for the metric and the reported column (NaN stored as null is one)
+    and a cost,
     so a row edited by hand is a StoreError naming it, before the run is touched, not a bare KeyError mid-replay."""
     import numbers
 
@@ -69,6 +70,10 @@ def _check_replay(replay: list, evaluator, store, run_id: str) -> None:
                 got = "no such metric" if name not in ev["metrics"] else f"got {show(value, 40)}"
                 raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: {name!r} is not a "
                                  f"number ({got}; edited by hand?)")
+        cost = ev["cost_s"]
+        if isinstance(cost, bool) or not isinstance(cost, numbers.Real) or not 0 <= cost < float("inf"):
+            raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: cost_s is not a finite "
+                             f"number >= 0 (got {show(cost, 40)}; edited by hand?)")
 
 
 def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop) -> SearchResult:
