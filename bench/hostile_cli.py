@@ -25,8 +25,8 @@ from pathlib import Path
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 
 
-def cases(tmp: Path, good_store: Path) -> list[list[str]]:
-    """(args) lists, each bad in exactly one way. ``good_store``: a run store holding one finished run."""
+def cases(tmp: Path, good_store: Path) -> list:
+    """(args) lists, each bad in exactly one way (or (args, extra environment) pairs). ``good_store``: a run store holding one finished run."""
     afile = tmp / "a_file"
     afile.write_text("x")
     text_store = tmp / "text.db"
@@ -35,6 +35,18 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     with sqlite3.connect(foreign) as conn:
         conn.execute("CREATE TABLE runs (x INTEGER)")
     big = "9" * 5000
+    edited = tmp / "edited.db"                       # the good store with its run's config edited by hand
+    shutil.copy(good_store, edited)
+    with sqlite3.connect(edited) as conn:
+        run_id = conn.execute("SELECT id FROM runs").fetchone()[0]
+        conn.execute("UPDATE runs SET config = 'not json'")
+    conn.close()
+    no_metric = tmp / "no_metric.db"                 # one evaluation's metric removed by hand
+    shutil.copy(good_store, no_metric)
+    with sqlite3.connect(no_metric) as conn:
+        conn.execute("UPDATE evaluations SET metrics = '{\"test_acc\": 1}' "
+                     "WHERE id = (SELECT MIN(id) FROM evaluations)")
+    conn.close()
     s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
     out = []
     for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
@@ -66,6 +78,7 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             [*s, "--scheduler", "tcp://127.0.0.1:1", "--local-cluster", "2"],
             [*s, "--store", ""], [*s, "--store", str(afile / "x.db")], [*s, "--store", str(tmp)],
             [*s, "--store", str(text_store)], [*s, "--store", str(foreign)], [*s, "--resume", "r1"],
+            [*s, "--store", f"{good_store}-wal"], [*s, "--store", str(tmp / "new.db-journal")],
             [*s, "--store", str(tmp / "new.db"), "--resume", "no-such-run"],
             ["search", "--queries", "20000", "--algo", "rs", "--no-progress"],
             [*s, "--constraint", "latency_pixel3<=-1"], [*s, "--constraint", "valid_acc>=200"],   # no cell feasible
@@ -90,7 +103,9 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
     out += [[*g, "--csv", "nope", "--out", str(tmp / "x.csv")], [*g, "--csv", "all"], [*g, "--out", str(tmp / "x.csv")],
             [*g, "--csv", "all", "--out", str(tmp)], [*g, "--csv", "all", "--out", str(afile / "x.csv")],
             [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
-            [*c, "--algos", "rs", "--store", str(afile / "c.db")]]
+            [*c, "--algos", "rs", "--store", str(afile / "c.db")],
+            ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id],
+            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
@@ -117,6 +132,10 @@ def cases(tmp: Path, good_store: Path) -> list[list[str]]:
             ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
             ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
     out += table_cases(tmp, afile)
+    for cache in (afile, afile / "sub"):             # NAOVIZ_CACHE a file, or under one: (argv, extra env) cases
+        out += [(argv, {"NAOVIZ_CACHE": str(cache)}) for argv in (
+            ["atlas", "--table", str(tmp / "good.csv"), "--etas", "1:2", "--maps", "pca"],
+            ["search", "--algo", "nao", "--queries", "5", "--no-progress"])]
     k = ["cache", "--clean", "stale", "--dry-run"]
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
             [*k, "--older-than", "-1"], [*k, "--older-than", "nan"], [*k, "--older-than", "inf"],
@@ -142,6 +161,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
              "arch": head + f"{ARCH},90.5,91,10\n|conv~0|+|x~0|,80,81,9\n",
              "dup": head + f"{ARCH},90.5,91,10\n{ARCH},80,81,9\n",
              "noarch": "cell,valid_acc\nA,1\n", "header": head, "empty": "",
+             "semicolon": f"arch_str;valid_acc\n{ARCH};90,5\n{arch2};80,25\n",
              "index": "arch_index,arch_str,valid_acc\n3," + ARCH + ",90\n"}
     paths = {}
     for name, text in files.items():
@@ -220,9 +240,10 @@ def main() -> int:
             return 1
         all_cases = cases(tmp, good)
         for argv in all_cases:
+            argv, extra = argv if isinstance(argv, tuple) else (argv, {})
             try:
-                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
-                                      timeout=args.timeout, stdin=subprocess.DEVNULL)
+                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp,
+                                      env={**env, **extra}, timeout=args.timeout, stdin=subprocess.DEVNULL)
                 verdict, line = judge(proc, argv)
             except subprocess.TimeoutExpired:
                 verdict, line = "hang", ""

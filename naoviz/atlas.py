@@ -132,13 +132,14 @@ class Atlas:
     @classmethod
     def load(cls, path) -> "Atlas":
         """Read an atlas written by :meth:`save`; ValueError naming the file when it is not one."""
+        from safetensors import SafetensorError
         from safetensors.numpy import load_file
         base = Path(path)
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         try:
             meta = json.loads(js.read_text(encoding="utf-8"))
             arrays = load_file(str(st))
-        except (OSError, ValueError) as exc:
+        except (OSError, ValueError, SafetensorError) as exc:       # a truncated file: SafetensorError
             raise ValueError(f"{base}: not a readable atlas ({str(exc)[:200]})") from exc
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{js}: atlas format {meta.get('format')!r}, this naoviz reads {FORMAT_VERSION}")

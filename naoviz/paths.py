@@ -19,7 +19,15 @@ def cache_dir(create: bool = True) -> Path:
     env = os.environ.get("NAOVIZ_CACHE")
     path = Path(env).expanduser() if env else Path(user_cache_dir("naoviz"))
     if create:
-        path.mkdir(parents=True, exist_ok=True)
+        try:
+            path.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:       # a file in the way: say it is the cache folder, not a bare "File exists"
+            from naoviz.errors import NaovizError
+            name = "NAOVIZ_CACHE" if env else "the cache folder"
+            blocker = next((p for p in (path, *path.parents) if p.exists()), None)
+            why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
+                   else exc.strerror or str(exc))
+            raise NaovizError(f"{name}: cannot use {path} as the cache folder: {why}") from None
     return path
 
 

@@ -207,6 +207,10 @@ class Projector:
             pca = PCA(n_components=2, random_state=self.random_state).fit(Xp)
             return {"embedding": pca.transform(Xp).astype(np.float64),
                     "mean": pca.mean_.astype(np.float32), "components": pca.components_.astype(np.float32)}
+        if len(Xp) < 4:   # 3 points (fit needs 3): UMAP's spectral start fails in scipy (k >= N); their PCA plane
+            from sklearn.decomposition import PCA
+            layout = PCA(n_components=2, random_state=self.random_state).fit_transform(Xp)
+            return {"embedding": layout.astype(np.float64)}
         import warnings
 
         import umap  # deferred: importing umap costs 1-15 s (numba)

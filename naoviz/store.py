@@ -21,7 +21,8 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
-from naoviz.store_checks import INT64_MAX, StoreError, check_int, check_place, check_schema  # noqa: F401
+from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
+                                 check_schema, open_read_only)
 
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
 SCHEMA_VERSION = 1
@@ -106,9 +107,10 @@ def sha256_of(path: Union[str, Path]) -> str:
 class RunStore:
     """Runs and their evaluations in one SQLite file; safe to share across threads and processes."""
 
-    def __init__(self, path: Union[str, Path], synchronous: str = "NORMAL"):
+    def __init__(self, path: Union[str, Path], synchronous: str = "NORMAL", read_only: bool = False):
         # NORMAL in WAL mode survives a killed process (every committed append stays); FULL also survives
-        # power loss at one fsync per append.
+        # power loss at one fsync per append. read_only: only reads (``naoviz runs``), so a store on a read-only
+        # file or folder lists; a missing or empty file reads as no runs and is neither created nor written.
         if synchronous not in ("NORMAL", "FULL"):
             raise ValueError(f"run store: synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
@@ -118,6 +120,14 @@ class RunStore:
         self._lock = threading.RLock()
         self._conn: Optional[sqlite3.Connection] = None
         self._pid = -1
+        self.read_only = read_only
+        if read_only:
+            if not self.path.is_file():
+                raise StoreError(f"run store: {self.path} is not a file")
+            check_companions(self.path)
+            self._empty = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
+            return
+        self._empty = False
         check_place(self.path)
         fresh = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
         try:
@@ -139,6 +149,8 @@ class RunStore:
     def _connection(self) -> sqlite3.Connection:
         """One connection per process (a forked child opens its own)."""
         if self._conn is None or self._pid != os.getpid():
+            if self.read_only:
+                return self._read_only_connection()
             try:
                 conn = sqlite3.connect(self.path, timeout=BUSY_TIMEOUT_MS / 1000, isolation_level=None,
                                        check_same_thread=False)
@@ -156,9 +168,21 @@ class RunStore:
             self._conn, self._pid = conn, os.getpid()
         return self._conn
 
+    def _read_only_connection(self) -> sqlite3.Connection:
+        try:
+            conn = open_read_only(self.path, BUSY_TIMEOUT_MS / 1000)
+        except sqlite3.Error as exc:
+            raise StoreError(f"run store: cannot read {self.path}: {exc}") from None
+        conn.isolation_level = None
+        conn.row_factory = sqlite3.Row
+        self._conn, self._pid = conn, os.getpid()
+        return conn
+
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
         """BEGIN IMMEDIATE ... COMMIT (rolled back on any error): one append = one transaction."""
+        if self.read_only:
+            raise StoreError(f"run store: {self.path} was opened read-only")
         with self._lock:
             conn = self._connection()
             conn.execute("BEGIN IMMEDIATE")
@@ -170,6 +194,8 @@ class RunStore:
             conn.execute("COMMIT")
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
+        if self._empty:                               # read-only, and no tables yet: no runs
+            return []
         with self._lock:
             return self._connection().execute(sql, params).fetchall()
 
@@ -214,7 +240,8 @@ class RunStore:
         return run_id
 
     def _check_run(self, conn: sqlite3.Connection, run_id: str) -> None:
-        if not isinstance(run_id, str) or conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
+        if not isinstance(run_id, str) or self._empty or conn.execute(
+                "SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
             raise KeyError(f"run store: no run {run_id!r} in {self.path}")
 
     def lock_path(self, run_id: str) -> Path:
@@ -288,11 +315,17 @@ class RunStore:
         rows = self._read(_RUN_ROWS + "WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
         return [run for run in map(self._run_dict, rows) if run["config"] == want]
 
-    @staticmethod
-    def _run_dict(row: sqlite3.Row) -> dict:
+    def _run_dict(self, row: sqlite3.Row) -> dict:
         out = dict(row)
-        out["config"] = json.loads(out["config"])
+        out["config"] = self._loads(out["config"], f"run {out['id']}'s config")
         return out
+
+    def _loads(self, text: Any, what: str) -> Any:
+        """A stored JSON column decoded; a row edited by hand into something else is a StoreError naming it."""
+        try:
+            return json.loads(text)
+        except (TypeError, ValueError) as exc:
+            raise StoreError(f"run store: {self.path}: {what} is not valid JSON ({exc}; edited by hand?)") from None
 
     def set_status(self, run_id: str, status: str) -> None:
         if status not in STATUSES:
@@ -335,12 +368,15 @@ class RunStore:
                                 (run_id,)).fetchall()
         return [self._eval_dict(r) for r in rows]
 
-    @staticmethod
-    def _eval_dict(row: sqlite3.Row) -> dict:
+    def _eval_dict(self, row: sqlite3.Row) -> dict:
         out = dict(row)
+        where = f"evaluation {out['id']} of run {out['run_id']}"
+        metrics = self._loads(out["metrics"], f"{where}: metrics")
+        if not isinstance(metrics, dict):
+            raise StoreError(f"run store: {self.path}: {where}: metrics are not a JSON object (edited by hand?)")
         # Metrics are numbers: null is a non-finite value stored strictly (rows written before that hold NaN).
-        out["metrics"] = {k: float("nan") if v is None else v for k, v in json.loads(out["metrics"]).items()}
-        out["extra"] = json.loads(out["extra"]) if out["extra"] is not None else None
+        out["metrics"] = {k: float("nan") if v is None else v for k, v in metrics.items()}
+        out["extra"] = self._loads(out["extra"], f"{where}: extra") if out["extra"] is not None else None
         return out
 
     # -- artifacts -------------------------------------------------------------------------------

@@ -32,6 +32,27 @@ def check_int(value: Any, name: str, prefix: str = "") -> int:
     return number
 
 
+JOURNALS = ("-wal", "-shm", "-journal")
+
+
+def _is_database(path: Path) -> bool:
+    try:
+        with open(path, "rb") as fh:
+            return fh.read(16) == b"SQLite format 3\0"
+    except OSError:
+        return False
+
+
+def check_companions(path: Path) -> None:
+    """StoreError if ``<path>-wal`` or ``<path>-journal`` is an SQLite database (a store renamed so): SQLite,
+    opening ``path``, would take it for its journal and delete it."""
+    for suffix in ("-wal", "-journal"):
+        companion = path.with_name(path.name + suffix)
+        if companion.is_file() and _is_database(companion):
+            raise StoreError(f"run store: {companion.name} beside it is an SQLite database, not {path.name}'s "
+                             "journal, and SQLite would delete it: rename it first")
+
+
 def check_place(path: Path) -> None:
     """The file's folder exists (created if needed) and is writable; the path is not a folder."""
     parent = path.parent
@@ -47,12 +68,48 @@ def check_place(path: Path) -> None:
         raise StoreError(f"run store: {path} is a folder; give a file path such as {path / 'runs.db'}")
     if path.exists() and not path.is_file():
         raise StoreError(f"run store: {path} is not a regular file")
+    # SQLite keeps <store>-wal, -shm (and -journal) beside the store, and deletes or resets them as its own: a
+    # store under such a name, or an SQLite database found under one, would be lost the next time the other opens.
+    if path.name.endswith(JOURNALS):
+        raise StoreError(f"run store: {path.name} ends in -wal, -shm or -journal, the names of a store's own SQLite "
+                         "files; choose another name")
+    check_companions(path)
     # SQLite writes <store>-wal and <store>-shm beside the store, and run locks live there too.
     if not os.access(parent, os.W_OK | os.X_OK):
         raise StoreError(f"run store: folder {parent} is not writable (the store {path.name} and its "
                          "-wal/-shm files live there)")
     if path.exists() and not os.access(path, os.R_OK | os.W_OK):
         raise StoreError(f"run store: {path} is not readable and writable")
+
+
+def open_read_only(path: Path, timeout_s: float) -> sqlite3.Connection:
+    """A connection that does not write: a plain one with ``query_only`` (SQLite tidies its ``-shm`` on close),
+    else ``mode=ro`` (a read-only file), else ``immutable=1`` (a WAL store in a folder SQLite may not write its
+    ``-shm`` into; exact when no ``-wal`` holds rows not yet in the file). A file that is not SQLite or is
+    corrupt raises its ``sqlite3.DatabaseError`` at once; ``OperationalError`` when nothing opens it."""
+    from urllib.parse import quote
+    uri = f"file:{quote(str(Path(path).resolve()))}"
+    wal = Path(f"{path}-wal")
+    error = None
+    ways = ((str(path), {}), (f"{uri}?mode=ro", {"uri": True}), (f"{uri}?mode=ro&immutable=1", {"uri": True}))
+    for target, flags in ways:
+        if "immutable" in target and wal.exists() and wal.stat().st_size > 0:
+            break
+        conn = None
+        try:
+            conn = sqlite3.connect(target, timeout=timeout_s, check_same_thread=False, **flags)
+            conn.execute("PRAGMA query_only = ON")
+            conn.execute("SELECT COUNT(*) FROM sqlite_master").fetchone()
+            return conn
+        except sqlite3.OperationalError as exc:     # cannot open (or not so): the next way
+            if conn is not None:
+                conn.close()
+            error = error or exc
+        except sqlite3.Error:
+            if conn is not None:
+                conn.close()
+            raise
+    raise error
 
 
 def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, timeout_s: float) -> bool:
@@ -65,10 +122,10 @@ def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, 
     if not path.exists() or path.stat().st_size == 0:
         return True
     try:
-        # a plain connection that only reads (no journal-mode change), so a foreign file is left as it was
-        conn = sqlite3.connect(path, timeout=timeout_s)
-    except sqlite3.Error as exc:
-        raise StoreError(f"run store: cannot open {path}: {exc}") from None
+        # a read-only connection (no journal-mode change), so a foreign file is left as it was
+        conn = open_read_only(path, timeout_s)
+    except sqlite3.DatabaseError as exc:
+        raise StoreError(f"run store: {path} is not a usable SQLite database ({exc})") from None
     try:
         found_version = conn.execute("PRAGMA user_version").fetchone()[0]
         found = [r[0] for r in conn.execute(

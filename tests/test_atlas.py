@@ -133,6 +133,10 @@ def test_corrupt_or_foreign_files_are_refused(tmp_path):
     base.with_suffix(".json").write_text(json.dumps({"format": 1}))
     with pytest.raises(ValueError, match="lacks predicted"):
         Atlas.load(base)                                   # a foreign safetensors file (a model's weights)
+    st = base.with_suffix(".safetensors")
+    st.write_bytes(st.read_bytes()[:20])                   # cut short (a full disk, a killed copy)
+    with pytest.raises(ValueError, match="not a readable atlas"):
+        Atlas.load(base)
 
 
 def test_two_processes_build_the_atlas_once(tmp_path):

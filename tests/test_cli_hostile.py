@@ -608,3 +608,17 @@ def test_a_default_that_conflicts_says_it_is_the_default():
     assert "got 1, naonet-ws's default (give --paths-per-step 5)" in last
     last = assert_rejected(["supernet", "--sampling", "fair", "--paths-per-step", "3"], "--paths-per-step")
     assert last.endswith("got 3")
+
+
+@pytest.mark.parametrize("under", ["", "sub"])
+def test_a_cache_folder_that_is_a_file_is_named_as_the_cache(tmp_path, monkeypatch, under):
+    """NAOVIZ_CACHE set to a file (or a folder under one): one line naming NAOVIZ_CACHE; before, `naoviz atlas`
+    said only "/path: File exists" (or "Not a directory"), which does not say which setting is wrong."""
+    blocker = tmp_path / "cache-file"
+    blocker.write_text("x")
+    monkeypatch.setenv("NAOVIZ_CACHE", str(blocker / under) if under else str(blocker))
+    table = tmp_path / "t.csv"
+    table.write_text(f"arch_str,valid_acc\n{ARCH},90\n")
+    code, _, err = run_cli(["atlas", "--table", str(table), "--etas", "1:2", "--maps", "pca"])
+    assert code == 2 and err.count("\n") == 1, err
+    assert err.startswith("naoviz atlas: error: NAOVIZ_CACHE:") and f"{blocker} is a file, not a folder" in err, err

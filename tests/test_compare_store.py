@@ -4,6 +4,7 @@ repeating no evaluation."""
 from __future__ import annotations
 
 import json
+import shlex
 import signal
 import subprocess
 import sys
@@ -92,7 +93,7 @@ def test_compare_interrupted_by_ctrl_c_says_so_in_one_line_and_the_rerun_resumes
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 130, err
     assert err.strip().splitlines() == [f"naoviz compare: interrupted; the runs so far are in {db}; the same "
-                                        "command resumes them"], err
+                                        f"command resumes them: naoviz {shlex.join(args)}"], err
     before = _stored_evaluations(store)
     stopped = [r for r in _searches(store) if r["status"] != "finished"]
     assert [r["status"] for r in store.runs() if r["kind"] == "compare"] == ["stopped"]

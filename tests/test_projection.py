@@ -200,3 +200,15 @@ def test_path_jumps_on_the_shipped_digits_atlas_cross_the_sea_and_steps_do_not()
     flagged = jumps[pick]
     assert flagged.any() and (far[flagged] >= 0.45 * radius).all()
     assert np.mean(far[~flagged] > radius) < 0.01
+
+
+def test_a_umap_map_of_three_points_is_their_pca_plane(tmp_path, monkeypatch):
+    """A table of 3 classes (the fewest a map takes): UMAP's spectral start raised a TypeError from scipy
+    (k >= N), a traceback from `naoviz atlas --table` on a 3-row CSV; now the 3 points are laid out in their
+    PCA plane, and placing a fitted row puts it on its own position."""
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
+    X = _embeddings(3, 16)
+    p = Projector("umap").fit(X)
+    assert p.embedding_.shape == (3, 2) and np.isfinite(p.embedding_).all()
+    assert len({tuple(np.round(row, 6)) for row in p.embedding_}) == 3             # three distinct places
+    np.testing.assert_array_equal(p.transform(X[:1]), p.embedding_[:1])

@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 import os
 
+import pytest
+
 from naoviz.cli import main
 from naoviz.store import RunStore
 
@@ -104,6 +106,26 @@ def test_a_search_stopped_by_ctrl_c_says_how_to_resume_and_is_listed_stopped(tmp
     assert run["status"] == "stopped" and 5 <= run["n_evaluations"] < 200
     code, out, _ = _runs(capsys, "--store", str(db))
     assert code == 0 and "stopped" in out and out.strip().splitlines()[-1] == f"resume one: {resume}"
+
+
+@pytest.mark.parametrize("signame, status", [("SIGTERM", 143), ("SIGHUP", 129)])
+def test_a_search_stopped_by_sigterm_or_sighup_says_how_to_resume_as_ctrl_c_does(tmp_path, capsys, signame, status):
+    """`kill PID` (a job scheduler, a service stop) or a closed terminal mid-search: the run is "stopped" with its
+    evaluations kept, and the last line gives the resume command (exit status 128 + the signal), as for Ctrl-C;
+    before, the process died silently and the run was left "running"."""
+    import signal
+
+    from _cli_process import start, wait_for_store
+    db = tmp_path / "runs.db"
+    proc = start("search", "--space", "nb201-digits", "--algo", "rs", "--queries", "200", "--delay", "0.05",
+                 "--store", str(db), "--no-progress")
+    store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5)
+    proc.send_signal(getattr(signal, signame))
+    err = proc.communicate(timeout=60)[1].decode().strip().splitlines()
+    (run,) = store.runs()
+    resume = f"naoviz search --store {db} --resume {run['id']}"
+    assert proc.returncode == status and err[-1] == f"naoviz search: stopped by {signame}; resume it: {resume}", err
+    assert run["status"] == "stopped" and 5 <= run["n_evaluations"] < 200
 
 
 def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_comparison(tmp_path, capsys):

@@ -278,3 +278,33 @@ def test_store_resume_and_seed_values_are_checked_before_any_work(tmp_path, caps
     with pytest.raises(ValueError, match=r"seed: must be an int in 0\.\.2\*\*63-1, got 1180591620717411303424"):
         start_search("rs", TableEvaluator("nb201"), 3, 2**70, store=RunStore(db), progress=False)
     assert RunStore(db).runs() == []                  # no run row left behind
+
+
+@pytest.mark.parametrize("metrics, why", [('{"valid_acc": "high", "test_acc": 1}', "got 'high'"),
+                                          ('{"test_acc": 1}', "no such metric"),
+                                          ('{"valid_acc": true, "test_acc": 1}', "got True")])
+def test_a_replayed_evaluation_edited_by_hand_is_named_before_the_run_is_touched(tmp_path, metrics, why):
+    """Before: `naoviz search --resume` stopped with 'error: valid_acc' (a bare KeyError) or 'could not convert
+    string to float', mid-replay, and marked the run failed; now one line names the store, run, evaluation and
+    column, and the run keeps its status."""
+    import sqlite3
+
+    from naoviz.store import StoreError
+    from naoviz.tables import load_benchmark
+    ev = TableEvaluator(load_benchmark("nb201-digits"))
+    store = RunStore(tmp_path / "runs.db")
+    run_id = start_search("rs", ev, 10, 0, store=store, progress=False).run_id
+    store.set_status(run_id, "stopped")
+    store.close()
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        conn.execute("UPDATE evaluations SET metrics = ? WHERE id = 3", (metrics,))
+    conn.close()
+    with pytest.raises(StoreError, match=f"run {run_id}, evaluation 3: 'valid_acc' is not a number \\({why}"):
+        resume_search(RunStore(tmp_path / "runs.db"), run_id, progress=False)
+    assert RunStore(tmp_path / "runs.db").get_run(run_id)["status"] == "stopped"
+    with sqlite3.connect(tmp_path / "runs.db") as conn:
+        conn.execute("UPDATE evaluations SET metrics = '{\"valid_acc\": 1, \"test_acc\": 1}', cost_s = 'x' "
+                     "WHERE id = 3")
+    conn.close()
+    with pytest.raises(StoreError, match="evaluation 3: cost_s is not a finite number >= 0 \\(got 'x'"):
+        resume_search(RunStore(tmp_path / "runs.db"), run_id, progress=False)

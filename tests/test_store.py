@@ -290,3 +290,104 @@ def test_build_table_takes_its_run_lock_before_writing(tmp_path):
             build_benchmark(config, store.path, tmp_path / "t.csv", progress=False)
     assert store.evaluations(run) == [] and store.get_run(run)["status"] == "running"
     assert not (tmp_path / "t.csv").exists()
+
+
+@pytest.mark.parametrize("column, value, named", [("runs.config", "not json", "config is not valid JSON"),
+                                                  ("evaluations.metrics", "garbage", "metrics is not valid JSON"),
+                                                  ("evaluations.metrics", "[1, 2]", "not a JSON object"),
+                                                  ("evaluations.extra", "{", "extra is not valid JSON")])
+def test_a_row_edited_by_hand_into_bad_json_is_one_line_naming_the_row(tmp_path, column, value, named):
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    run = store.create_run("search", {"algo": "rs"}, seed=0)
+    store.add_evaluation(run, space="nb201", arch="a", canonical="a", metrics={"valid_acc": 1.0},
+                         evaluator="table", cost_s=1.0, extra={"source": "random"})
+    store.close()
+    table, field = column.split(".")
+    _sql(db, f"UPDATE {table} SET {field} = '{value}'")
+    from naoviz.store import StoreError
+    with pytest.raises(StoreError, match=named) as err:
+        RunStore(db).evaluations(run) if table == "evaluations" else RunStore(db).get_run(run)
+    assert str(db) in str(err.value) and run in str(err.value)
+    out = subprocess.run([sys.executable, "-m", "naoviz.cli", "runs", "--store", str(db), "--csv", "all", "--out", "-"],
+                         env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                         capture_output=True, text=True, timeout=120)
+    assert out.returncode == 2 and out.stderr.count("\n") == 1 and named in out.stderr, out.stderr
+
+
+def _runs_cli(*args: str) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "naoviz.cli", "runs", *args],
+                          env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[1])},
+                          capture_output=True, text=True, timeout=120)
+
+
+def test_naoviz_runs_on_an_empty_file_lists_no_runs_and_writes_nothing(tmp_path):
+    """Listing writes nothing (docs/store.md): before, `naoviz runs` on a zero-byte file made it a 32 kB store."""
+    db = tmp_path / "empty.db"
+    db.write_bytes(b"")
+    out = _runs_cli("--store", str(db))
+    assert out.returncode == 0 and "no runs" in out.stdout, out.stderr
+    assert db.stat().st_size == 0 and sorted(p.name for p in tmp_path.iterdir()) == ["empty.db"]
+
+
+def _read_only(path: Path, on: bool) -> None:
+    """A file or folder nobody may write, root included (chmod does not stop root; `chattr +i` does)."""
+    if os.geteuid() != 0:
+        path.chmod(0o555 if path.is_dir() else 0o444) if on else path.chmod(0o755 if path.is_dir() else 0o644)
+        return
+    done = subprocess.run(["chattr", "+i" if on else "-i", str(path)], capture_output=True)
+    if done.returncode != 0:
+        pytest.skip(f"cannot make {path} read-only as root here: {done.stderr!r}")
+
+
+def test_naoviz_runs_lists_a_store_in_a_read_only_folder(tmp_path):
+    """A store on a read-only mount or someone else's folder is listed and exported (read with mode=ro, or
+    immutable where SQLite cannot make its -shm file); before: "is not readable and writable" / "unable to open
+    database file". Writing to it is still refused in one line."""
+    folder = tmp_path / "shared"
+    folder.mkdir()
+    store = RunStore(folder / "runs.db")
+    run = store.create_run("search", {"algo": "rs", "budget": 1}, seed=0)
+    store.add_evaluation(run, space="nb201", arch="a", canonical="a", metrics={"valid_acc": 1.0},
+                         evaluator="table", cost_s=1.0)
+    store.close()
+    for name in ("runs.db-wal", "runs.db-shm"):                # as after a clean close
+        assert not (folder / name).exists()
+    _read_only(folder / "runs.db", True)
+    _read_only(folder, True)
+    try:
+        out = _runs_cli("--store", str(folder / "runs.db"))
+        assert out.returncode == 0 and run in out.stdout, out.stderr
+        out = _runs_cli("--store", str(folder / "runs.db"), "--csv", run, "--out", "-")
+        assert out.returncode == 0 and out.stdout.count("\n") == 2, out.stderr
+        with pytest.raises(ValueError):
+            RunStore(folder / "runs.db")                       # to write: refused
+        with pytest.raises(ValueError, match="read-only"):
+            RunStore(folder / "runs.db", read_only=True).set_status(run, "finished")
+        assert sorted(p.name for p in folder.iterdir()) == ["runs.db"]
+    finally:
+        _read_only(folder, False)
+        _read_only(folder / "runs.db", False)
+
+
+def test_a_store_named_like_another_stores_journal_is_refused_before_it_can_be_lost(tmp_path):
+    """`--store runs.db-wal` beside runs.db made a store that SQLite deleted as runs.db's WAL the next time runs.db
+    was opened (its runs lost); now the name is refused, and an SQLite database found under such a name stops the
+    opening of runs.db, left as it was."""
+    from naoviz.store import StoreError
+    RunStore(tmp_path / "runs.db").close()
+    for name in ("runs.db-wal", "runs.db-shm", "other.db-journal"):
+        with pytest.raises(StoreError, match="-wal, -shm or -journal"):
+            RunStore(tmp_path / name)
+        assert not (tmp_path / name).exists()
+    other = tmp_path / "b.db"                                # a database that was renamed to a journal's name
+    store = RunStore(other)
+    store.create_run("search", {}, seed=0)
+    store.close()
+    other.rename(tmp_path / "a.db-wal")
+    before = (tmp_path / "a.db-wal").read_bytes()
+    (tmp_path / "a.db").write_bytes(b"")
+    for read_only in (False, True):                          # naoviz search and naoviz runs alike
+        with pytest.raises(StoreError, match="a.db-wal beside it is an SQLite database"):
+            RunStore(tmp_path / "a.db", read_only=read_only)
+    assert (tmp_path / "a.db-wal").read_bytes() == before

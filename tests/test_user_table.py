@@ -3,6 +3,8 @@ search on a partial table stays within its rows (``SearchContext.pool``). The fi
 from rows of the shipped digits table."""
 from __future__ import annotations
 
+import re
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -252,3 +254,14 @@ def test_default_nao_snaps_into_a_partial_table_and_the_search_line_says_how_man
     assert snapped_count(skipping) is None and not make_searcher("nao", preset="kmeans").config.snap_to_table
     assert f"({n} decodes outside it snapped to the nearest table cell" in partial_text(evaluator, n)
     assert "(decodes and mutations outside it skipped)" in partial_text(evaluator, snapped_count(skipping))
+
+
+@pytest.mark.parametrize("sep", [";", "\t"])
+def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path, sep):
+    """A spreadsheet's export in a locale with decimal commas separates by ';' (or a TSV by tabs): the line says
+    that, instead of 'no arch_str column (columns: arch_str;valid_acc)' which names the very column it lacks."""
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    path = tmp_path / "t.csv"
+    path.write_text(f"arch_str{sep}valid_acc\n{arch}{sep}90,5\n")
+    with pytest.raises(TableFileError, match=re.escape(f"separated by {sep!r}, not commas")):
+        load_table_file(path)

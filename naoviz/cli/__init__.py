@@ -15,6 +15,7 @@ import sys
 from typing import Optional, Sequence
 
 from naoviz import __version__
+from naoviz.cli import interrupts
 from naoviz.cli.common import RangeHelpFormatter, cut, one_line
 from naoviz.errors import NaovizError
 
@@ -114,16 +115,18 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
-            return int(args.func(args) or 0)
+            with interrupts.caught():       # SIGTERM/SIGHUP stop the command as Ctrl-C does (resume line)
+                return int(args.func(args) or 0)
         except BrokenPipeError:
             raise
         except (NaovizError, ValueError, KeyError, OSError) as exc:
             print(f"naoviz {command}: error: {one_line(_error_text(exc))}", file=sys.stderr)
             return 2
-        except KeyboardInterrupt:
+        except KeyboardInterrupt as exc:
             hint = getattr(args, "interrupted_hint", None)
-            print(f"naoviz {command}: interrupted" + (f"; {hint}" if hint else ""), file=sys.stderr)
-            return 130
+            how = interrupts.how(exc)
+            print(f"naoviz {command}: {how}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+            return interrupts.exit_status(exc)
     except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say
         _quiet_stdout()
         return 141

@@ -37,9 +37,12 @@ def stage_bars():
     """``(progress, bars)``: a ``progress(stage, done, total)`` for ``atlas_for`` that shows one tqdm bar per
     build stage on stderr (train, embed, maps, paths), and the dict of bars it opened (empty: nothing built)."""
     from tqdm import tqdm
+
+    from naoviz.cli import interrupts
     bars: dict = {}
 
     def progress(stage, done, total):
+        interrupts.check()                   # a Ctrl-C that numba's weakref callback swallowed during UMAP
         bar = bars.get(stage)
         if bar is None:
             for other in bars.values():

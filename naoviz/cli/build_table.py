@@ -3,8 +3,8 @@ from __future__ import annotations
 
 from naoviz.cli.child import (MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS, add_data_options,
                               check_image_size, load_data_option, scan_data)
-from naoviz.cli.common import (emit_json, float_in, int_in, max_workers, nonempty, not_the_store, path_arg, readable_dir,
-                               show, workers_in, writable_file)
+from naoviz.cli.common import (cut, emit_json, float_in, int_in, max_workers, nonempty, not_the_store, path_arg,
+                               readable_dir, show, workers_in, writable_file)
 
 
 def add_parser(sub) -> None:
@@ -77,6 +77,8 @@ def run(args) -> int:
     except ValueError as exc:
         raise ValueError(f"--store: {exc}") from None
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.workers or False)
+    args.interrupted_hint = (f"the cells trained so far are in {cut(args.store, 120)}; the same command "
+                             "(same settings) resumes the build")
     summary = build_benchmark(config, args.store, out, cluster, progress=not args.json)
     if args.json:
         emit_json(summary)

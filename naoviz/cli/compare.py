@@ -110,7 +110,10 @@ def run_compare(args) -> int:
         writable_dir(args.out, "--out")
     store = open_store(args.store) if args.store else None
     if store is not None:               # the line a Ctrl-C prints (naoviz.cli.main)
-        args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them"
+        import shlex
+        argv = getattr(args, "argv", None)
+        again = f": {shlex.join(['naoviz', *argv])}" if argv else ""
+        args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them{again}"
     if any(a == "nao" for a, _ in algos):
         one_torch_thread()
     check_options(args)

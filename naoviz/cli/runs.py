@@ -67,7 +67,7 @@ def run(args) -> int:
         writable_file(args.out, "--out")
         not_the_store(args.out, path)
     try:
-        store = RunStore(path)
+        store = RunStore(path, read_only=True)         # lists a store it may not write; an empty file stays empty
     except ValueError as exc:
         raise ValueError(f"--store: {exc}") from None
     if args.csv is not None:

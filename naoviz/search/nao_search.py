@@ -29,6 +29,17 @@ from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
 
+
+def unknown_preset(name) -> str:
+    """The error for a preset name not in PRESETS, short enough for one line however many presets there are."""
+    import difflib
+    close = difflib.get_close_matches(str(name), PRESETS, n=1)
+    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    listed = f"; one of {','.join(PRESETS)}"
+    if close or len(listed) > 120:
+        listed = f"; naoviz search --help lists the {len(PRESETS)}"
+    return f"unknown NAO search preset {show(name, 30)}{hint}{listed}"
+
 class NAOSearch(Searcher):
     name = "nao"
     request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
@@ -52,7 +63,7 @@ class NAOSearch(Searcher):
     @classmethod
     def preset_config(cls, name: str) -> NAOSearchConfig:
         if not isinstance(name, str) or name not in PRESETS:
-            raise ValueError(f"preset: unknown NAO search preset {show(name)}; expected one of {', '.join(PRESETS)}")
+            raise ValueError(f"preset: {unknown_preset(name)}")
         return NAOSearchConfig(**PRESETS[name])
 
     def model_config(self, seed: int):

@@ -55,12 +55,34 @@ def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, o
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, None, stop)
 
 
+def _check_replay(replay: list, evaluator, store, run_id: str) -> None:
+    """Every stored evaluation has a number for the metric and the reported column (NaN stored as null is one)
+    and a cost,
+    so a row edited by hand is a StoreError naming it, before the run is touched, not a bare KeyError mid-replay."""
+    import numbers
+
+    from naoviz.errors import show
+    from naoviz.store import StoreError
+    for ev in replay:
+        for name in dict.fromkeys((evaluator.metric, evaluator.report)):
+            value = ev["metrics"].get(name)
+            if isinstance(value, bool) or not isinstance(value, numbers.Real):
+                got = "no such metric" if name not in ev["metrics"] else f"got {show(value, 40)}"
+                raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: {name!r} is not a "
+                                 f"number ({got}; edited by hand?)")
+        cost = ev["cost_s"]
+        if isinstance(cost, bool) or not isinstance(cost, numbers.Real) or not 0 <= cost < float("inf"):
+            raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: cost_s is not a finite "
+                             f"number >= 0 (got {show(cost, 40)}; edited by hand?)")
+
+
 def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop) -> SearchResult:
     """Search stored run ``run_id`` again: its evaluations replayed, the rest run. One writer per run: a second
     taker (or the run's own, still alive, first process) is refused here, before it reads what to replay, so
     no evaluation is written twice."""
     with store.hold_run(run_id):
         replay = store.evaluations(run_id)
+        _check_replay(replay, evaluator, store, run_id)
         store.set_status(run_id, "running")
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
 

@@ -84,6 +84,10 @@ def load_table_file(path: Union[str, Path]):
         raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
     _check_header(header, where)
     if "arch_str" not in frame.columns:
+        for sep in (";", "\t"):                  # a spreadsheet's export in a locale that writes 1,5 for 1.5
+            if len(frame.columns) == 1 and "arch_str" in str(frame.columns[0]).split(sep):
+                raise TableFileError(f"{where}: columns separated by {sep!r}, not commas; export it as CSV with "
+                                     "commas (and a dot for decimals)")
         raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 60)}); "
                              "build-table's format: arch_str + numeric columns")
     if not len(frame):

@@ -1,0 +1,80 @@
+"""Ctrl-C, SIGTERM and SIGHUP in the ``naoviz`` command: each stops the command as Ctrl-C does, and none is lost.
+
+SIGTERM (``kill``, a job scheduler, a closing service) and SIGHUP (a closed terminal) raise :class:`Interrupted`,
+a ``KeyboardInterrupt``, so a stored run is marked "stopped" and its resume line printed, exit status 128 +
+the signal (130, 143, 129). A signal that arrives while a library runs a ``__del__`` or weakref callback (numba
+does during a UMAP fit) has its exception swallowed there ("Exception ignored in ..."): :func:`check`, called by
+progress callbacks, raises it again, and a second signal ends the process at once (every stored evaluation is
+already committed; the run is then listed as interrupted, resumable).
+"""
+from __future__ import annotations
+
+import contextlib
+import os
+import signal
+import sys
+from typing import Iterator, Optional
+
+SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
+_state: dict = {"signum": None, "pid": None}
+
+
+class Interrupted(KeyboardInterrupt):
+    """The command was stopped by ``signum`` (SIGINT, SIGTERM or SIGHUP)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+@contextlib.contextmanager
+def caught() -> Iterator[None]:
+    """Catch the stop signals in this process while the block runs (main thread only; the handlers before
+    are put back after, so ``main()`` called in a test leaves the test process as it was). A signal ignored
+    at start (a background job's SIGINT, ``nohup``'s SIGHUP) stays ignored."""
+    _state.update(signum=None, pid=os.getpid())
+    before = {}
+    for signum in SIGNALS:
+        try:
+            handler = signal.getsignal(signum)
+            if handler is not signal.SIG_IGN:
+                signal.signal(signum, _handler)
+                before[signum] = handler
+        except (ValueError, OSError):          # not the main thread, or a platform without it
+            pass
+    try:
+        yield
+    finally:
+        for signum, handler in before.items():
+            signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
+        _state.update(signum=None, pid=None)
+
+
+def _handler(signum: int, frame) -> None:
+    if os.getpid() != _state["pid"]:           # a forked worker: die of the signal as it would have
+        signal.signal(signum, signal.SIG_DFL)
+        os.kill(os.getpid(), signum)
+        return
+    if _state["signum"] is not None:           # the first one was swallowed, or cleanup hangs: stop now
+        print(f"naoviz: {signal.Signals(signum).name} again: stopped at once", file=sys.stderr)
+        os._exit(128 + signum)
+    _state["signum"] = signum
+    raise Interrupted(signum)
+
+
+def check() -> None:
+    """Raise :class:`Interrupted` again if a stop signal came and its exception was swallowed by a library."""
+    signum: Optional[int] = _state["signum"]
+    if signum is not None and _state["pid"] == os.getpid():
+        raise Interrupted(signum)
+
+
+def exit_status(exc: KeyboardInterrupt) -> int:
+    """128 + the signal that stopped the command (130 for a plain Ctrl-C)."""
+    return 128 + int(getattr(exc, "signum", signal.SIGINT))
+
+
+def how(exc: KeyboardInterrupt) -> str:
+    """'interrupted' (Ctrl-C), or 'stopped by SIGTERM' / 'stopped by SIGHUP'."""
+    signum = int(getattr(exc, "signum", signal.SIGINT))
+    return "interrupted" if signum == signal.SIGINT else f"stopped by {signal.Signals(signum).name}"
