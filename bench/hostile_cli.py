@@ -47,6 +47,11 @@ def cases(tmp: Path, good_store: Path) -> list:
         conn.execute("UPDATE evaluations SET metrics = '{\"test_acc\": 1}' "
                      "WHERE id = (SELECT MIN(id) FROM evaluations)")
     conn.close()
+    recanon = tmp / "recanon.db"                     # one evaluation's canonical edited by hand
+    shutil.copy(good_store, recanon)
+    with sqlite3.connect(recanon) as conn:
+        conn.execute("UPDATE evaluations SET canonical = canonical || 'x' WHERE id = (SELECT MIN(id) FROM evaluations)")
+    conn.close()
     s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
     out = []
     for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
@@ -105,7 +110,8 @@ def cases(tmp: Path, good_store: Path) -> list:
             [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
             [*c, "--algos", "rs", "--store", str(afile / "c.db")],
             ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id],
-            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id]]
+            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id],
+            ["search", "--no-progress", "--store", str(recanon), "--resume", run_id]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
