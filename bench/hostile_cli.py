@@ -47,6 +47,11 @@ def cases(tmp: Path, good_store: Path) -> list:
         conn.execute("UPDATE evaluations SET metrics = '{\"test_acc\": 1}' "
                      "WHERE id = (SELECT MIN(id) FROM evaluations)")
     conn.close()
+    recanon = tmp / "recanon.db"                     # one evaluation's canonical edited by hand
+    shutil.copy(good_store, recanon)
+    with sqlite3.connect(recanon) as conn:
+        conn.execute("UPDATE evaluations SET canonical = canonical || 'x' WHERE id = (SELECT MIN(id) FROM evaluations)")
+    conn.close()
     s = ["search", "--algo", "rs", "--queries", "5", "--no-progress"]
     out = []
     for q in ("0", "-1", "1.5", "1e3", "99999999999999999999", "ten", "", "NaN", "٣"):
@@ -105,7 +110,8 @@ def cases(tmp: Path, good_store: Path) -> list:
             [*g, "--csv", "all", "--out", str(good_store)], [*g, "--csv", "all", "--out", f"{good_store}-wal"],
             [*c, "--algos", "rs", "--store", str(afile / "c.db")],
             ["runs", "--store", str(edited)], ["search", "--no-progress", "--store", str(edited), "--resume", run_id],
-            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id]]
+            ["search", "--no-progress", "--store", str(no_metric), "--resume", run_id],
+            ["search", "--no-progress", "--store", str(recanon), "--resume", run_id]]
     p = ["predictor", "--seeds", "1", "--no-steps", "--no-baselines"]
     out += [[*p, "--train-sizes", "0"], [*p, "--train-sizes", "15625"], [*p, "--train-sizes", "a,b"],
             [*p, "--train-sizes", "10,,20"], [*p, "--train-sizes", "1.5"], [*p, "--seeds", "0"],
@@ -134,7 +140,7 @@ def cases(tmp: Path, good_store: Path) -> list:
     out += table_cases(tmp, afile)
     for cache in (afile, afile / "sub"):             # NAOVIZ_CACHE a file, or under one: (argv, extra env) cases
         out += [(argv, {"NAOVIZ_CACHE": str(cache)}) for argv in (
-            ["atlas", "--table", str(tmp / "good.csv"), "--etas", "1:2", "--maps", "pca"],
+            ["atlas", "--table", str(tmp / "three.csv"), "--etas", "1:2", "--maps", "pca"],
             ["search", "--algo", "nao", "--queries", "5", "--no-progress"])]
     k = ["cache", "--clean", "stale", "--dry-run"]
     out += [["cache", "--clean", "foo"], ["cache", "--clean", ""], ["cache", "--clean", "ALL"],
@@ -170,7 +176,11 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     # two rows each, so `--queries 2` fits and only the header is wrong (pandas: valid_acc.1, 'Unnamed: 2')
     files["twice"] = "arch_str,valid_acc,valid_acc,train_time_s\n" + f"{ARCH},90.5,91,10\n{arch2},80,81,9\n"
     files["noname"] = "arch_str,valid_acc,,train_time_s\n" + f"{ARCH},90.5,1,10\n{arch2},80,2,9\n"
-    for name in ("twice", "noname"):
+    # three rows: the fewest the explorer's maps take (the NAOVIZ_CACHE cases build on it); one row is too few
+    arch3 = "|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|"
+    files["three"] = files["good"] + f"{arch3},70,71,8\n"
+    files["one"] = head + f"{ARCH},90.5,91,10\n"
+    for name in ("twice", "noname", "three", "one"):
         paths[name] = tmp / f"{name}.csv"
         paths[name].write_text(files[name])
     paths["binary"] = tmp / "binary.csv"
@@ -179,7 +189,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
     if not paths["loop"].is_symlink():
         paths["loop"].symlink_to(tmp / "loop2.csv")
         (tmp / "loop2.csv").symlink_to(paths["loop"])
-    bad = [str(paths[k]) for k in files if k != "good"] + [str(paths[k]) for k in ("binary", "loop")] + [
+    bad = [str(paths[k]) for k in files if k not in ("good", "three", "one")] + [str(paths[k]) for k in ("binary", "loop")] + [
         str(tmp / "missing.csv"), str(tmp), str(afile), "", "/dev/null", str(tmp / ("y" * 300 + ".csv"))]
     good = str(paths["good"])
     s = ["search", "--algo", "rs", "--no-progress", "--queries", "2"]
@@ -197,6 +207,8 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
                     ["predictor", "--train-sizes", "1", "--seeds", "1"], ["data", "show"]):
         out += [[*command, "--table", str(paths[k])] for k in ("nan", "arch", "dup", "noarch")]
         out.append([*command, "--table", str(tmp)])
+    for command in (["atlas"], ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"]):
+        out += [[*command, "--table", t] for t in (good, str(paths["one"]))]   # too few rows for a map
     return out
 
 

@@ -35,6 +35,7 @@ import numpy as np
 from naoviz.paths import atomic_write_bytes, cache_dir, mark_used
 
 METHODS = ("umap", "pca")
+MIN_ROWS = 3         # fewer points than this have no map (the CLI refuses such a table before training)
 METRICS = ("cosine", "euclidean")
 LAND_RADIUS = 0.01   # share of the map's extent: neighbours farther than this from the nearest one's dot are
                      # not averaged (tuned on NB201, bench/path_placement.py; 1 % is also the islands' radius)
@@ -129,8 +130,8 @@ class Projector:
         self._validate()
         t0 = time.perf_counter()
         Xp = self._prep(X)
-        if len(Xp) < 3:
-            raise ValueError(f"X: need at least 3 rows to fit a map, got {len(Xp)}")
+        if len(Xp) < MIN_ROWS:
+            raise ValueError(f"X: need at least {MIN_ROWS} rows to fit a map, got {len(Xp)}")
         self.key_ = self.cache_key(X)
         path = cache_dir() / "projections" / f"{self.method}-{self.key_}.npz"
         self.from_cache_ = False

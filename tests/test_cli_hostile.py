@@ -618,7 +618,9 @@ def test_a_cache_folder_that_is_a_file_is_named_as_the_cache(tmp_path, monkeypat
     blocker.write_text("x")
     monkeypatch.setenv("NAOVIZ_CACHE", str(blocker / under) if under else str(blocker))
     table = tmp_path / "t.csv"
-    table.write_text(f"arch_str,valid_acc\n{ARCH},90\n")
+    others = ("|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|",
+              "|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|")
+    table.write_text(f"arch_str,valid_acc\n{ARCH},90\n{others[0]},80\n{others[1]},70\n")   # 3 rows: a map's fewest
     code, _, err = run_cli(["atlas", "--table", str(table), "--etas", "1:2", "--maps", "pca"])
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("naoviz atlas: error: NAOVIZ_CACHE:") and f"{blocker} is a file, not a folder" in err, err

@@ -308,3 +308,32 @@ def test_a_replayed_evaluation_edited_by_hand_is_named_before_the_run_is_touched
     conn.close()
     with pytest.raises(StoreError, match="evaluation 3: cost_s is not a finite number >= 0 \\(got 'x'"):
         resume_search(RunStore(tmp_path / "runs.db"), run_id, progress=False)
+
+
+@pytest.mark.parametrize("edit, message", [
+    ("canonical = canonical || 'x'", "canonical .* is not its arch's \\(edited by hand\\?\\)"),
+    ("canonical = (SELECT canonical FROM evaluations WHERE id = 1)", "canonical .* is not its arch's"),
+    ("arch = '|conv~0|'", "arch '\\|conv~0\\|' is not a nb201 cell"),
+    ("arch = (SELECT arch FROM evaluations WHERE id = 1), canonical = (SELECT canonical FROM evaluations WHERE id = 1)",
+     "the same cell as evaluation 1")])
+def test_a_replayed_evaluation_whose_cell_was_edited_by_hand_is_refused(tmp_path, edit, message):
+    """Replay matches stored rows by `canonical`: one edited by hand was never matched, so `search --resume`
+    evaluated its cell again and stored it twice. Now one line names the store, run and evaluation, and the
+    run keeps its status and rows."""
+    import sqlite3
+
+    from naoviz.store import StoreError
+    from naoviz.tables import load_benchmark
+    ev = TableEvaluator(load_benchmark("nb201-digits"))
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    run_id = start_search("rs", ev, 10, 0, store=store, progress=False).run_id
+    store.set_status(run_id, "stopped")
+    store.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute(f"UPDATE evaluations SET {edit} WHERE id = 3")
+    conn.close()
+    with pytest.raises(StoreError, match=f"{db}: run {run_id}, evaluation 3: {message}"):
+        resume_search(RunStore(db), run_id, progress=False)
+    again = RunStore(db)
+    assert again.get_run(run_id)["status"] == "stopped" and len(again.evaluations(run_id)) == 10

@@ -70,6 +70,20 @@ def test_options_that_do_not_fit_the_table_are_named(tables, tmp_path):
     assert_one_line(naoviz("atlas", "--table", tmp_path / "noacc.csv"), "--table", "no valid_acc")
 
 
+def test_a_table_too_small_to_map_is_refused_before_the_model_trains(tables, tmp_path):
+    """`atlas --table` on a 1- or 2-row file trained the model, then failed `X: need at least 3 rows`, naming no
+    option; now atlas, export-page and dashboard refuse it first, naming --table and the row count."""
+    frame = pd.read_csv(tables[1])
+    for rows in (1, 2):
+        path = tmp_path / f"rows{rows}.csv"
+        frame.head(rows).to_csv(path, index=False)
+        for command in (["atlas"], ["export-page", str(tmp_path / "x.html")], ["dashboard", "--dry-run"]):
+            line = assert_one_line(naoviz(*command, "--table", path, cache=tmp_path / "cache"), "--table",
+                                   f"has {rows} row", "at least 3")
+            assert "train" not in line, line
+    assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.safetensors"))
+
+
 def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(tables, tmp_path):
     """A table file deep in a long folder: --metric / --report errors name the file, not its absolute path
     (they were 300 characters), point to `data show --table FILE`, and an unknown --constraint column lists the

@@ -120,11 +120,13 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         except BrokenPipeError:
             raise
         except (NaovizError, ValueError, KeyError, OSError) as exc:
+            interrupts.close_bars()         # the line below starts a line, not after an unfinished bar
             print(f"naoviz {command}: error: {one_line(_error_text(exc))}", file=sys.stderr)
             return 2
         except KeyboardInterrupt as exc:
             hint = getattr(args, "interrupted_hint", None)
             how = interrupts.how(exc)
+            interrupts.close_bars()
             print(f"naoviz {command}: {how}" + (f"; {hint}" if hint else ""), file=sys.stderr)
             return interrupts.exit_status(exc)
     except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say

@@ -234,9 +234,16 @@ def resolve_table(value, option: str = "--table"):
 
 def explorer_metric(bench, option: str = "--table") -> str:
     """The metric the explorer's model learns on ``bench`` (``naoviz.explorer_plan.explorer_metric``); a
-    table without one is a ``ValueError`` naming ``option``."""
+    table without one, or with too few rows to map (one point per class, at least ``projection.MIN_ROWS``),
+    is a ``ValueError`` naming ``option``, before the model trains."""
     from naoviz.explorer_plan import explorer_metric as metric_of
+    from naoviz.projection import MIN_ROWS
     try:
-        return metric_of(bench)
+        metric = metric_of(bench)
     except ValueError as exc:
         raise ValueError(f"{option}: {exc}") from None
+    if len(bench) < MIN_ROWS:
+        rows = f"{len(bench)} row" + ("" if len(bench) == 1 else "s")
+        raise ValueError(f"{option}: {cut(bench.source or bench.name, 200)} has {rows}; the explorer's maps need "
+                         f"at least {MIN_ROWS} (one point per isomorphism class)")
+    return metric

@@ -5,7 +5,8 @@ a ``KeyboardInterrupt``, so a stored run is marked "stopped" and its resume line
 the signal (130, 143, 129). A signal that arrives while a library runs a ``__del__`` or weakref callback (numba
 does during a UMAP fit) has its exception swallowed there ("Exception ignored in ..."): :func:`check`, called by
 progress callbacks, raises it again, and a second signal ends the process at once (every stored evaluation is
-already committed; the run is then listed as interrupted, resumable).
+already committed; the run is then listed as interrupted, resumable). :func:`close_bars` closes the open tqdm
+bars before the stop line, so it starts a line rather than following an unfinished bar.
 """
 from __future__ import annotations
 
@@ -67,6 +68,29 @@ def check() -> None:
     signum: Optional[int] = _state["signum"]
     if signum is not None and _state["pid"] == os.getpid():
         raise Interrupted(signum)
+
+
+def close_bars() -> None:
+    """Close every open tqdm progress bar, so the line printed next (``interrupted``, ``stopped by SIGTERM``, an
+    error) starts a line of its own rather than after an unfinished bar. On a terminal a ``leave=False`` bar is
+    cleared; written to a file or pipe it is left as last drawn, ended by a newline (a cleared bar there is
+    ``\\r`` and blanks, and the next line would follow them on the same line of the log)."""
+    std = sys.modules.get("tqdm.std")
+    if std is None:                            # no tqdm imported: no bar can be open
+        return
+    bars, classes = set(), [std.tqdm]
+    while classes:                             # tqdm.auto's class may keep its own instance set
+        cls = classes.pop()
+        bars.update(vars(cls).get("_instances", ()))
+        classes.extend(cls.__subclasses__())
+    for bar in sorted(bars, key=lambda b: -abs(getattr(b, "pos", 0) or 0)):     # inner (lower) bars first
+        try:
+            fp = getattr(bar, "fp", None)
+            if not getattr(bar, "disable", True) and not (fp is not None and fp.isatty()):
+                bar.leave = True
+            bar.close()
+        except Exception:                      # a closed stream, a half-made bar: nothing to tidy there
+            pass
 
 
 def exit_status(exc: KeyboardInterrupt) -> int:

@@ -56,24 +56,35 @@ def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, o
 
 
 def _check_replay(replay: list, evaluator, store, run_id: str) -> None:
-    """Every stored evaluation has a number for the metric and the reported column (NaN stored as null is one)
-    and a cost,
-    so a row edited by hand is a StoreError naming it, before the run is touched, not a bare KeyError mid-replay."""
+    """Every stored evaluation has a number for the metric and the reported column (NaN stored as null is one),
+    a cost, and the ``canonical`` of its own ``arch`` (once in the run), so a row edited by hand is a StoreError
+    naming it, before the run is touched, not a bare KeyError mid-replay or a cell evaluated and stored twice
+    (replay matches stored rows by ``canonical``: an edited one was never matched, its cell run again)."""
     import numbers
 
     from naoviz.errors import show
     from naoviz.store import StoreError
+    space, seen = evaluator.space, {}
     for ev in replay:
+        where = f"run store: {store.path}: run {run_id}, evaluation {ev['id']}"
+        try:
+            canon = space.canonical(space.parse(ev["arch"]))
+        except (ValueError, TypeError):
+            raise StoreError(f"{where}: arch {show(ev['arch'], 60)} is not a {space.name} cell (edited by "
+                             f"hand?)") from None
+        if ev["canonical"] != canon:
+            raise StoreError(f"{where}: canonical {show(ev['canonical'], 40)} is not its arch's (edited by hand?)")
+        if canon in seen:
+            raise StoreError(f"{where}: the same cell as evaluation {seen[canon]} (edited by hand?)")
+        seen[canon] = ev["id"]
         for name in dict.fromkeys((evaluator.metric, evaluator.report)):
             value = ev["metrics"].get(name)
             if isinstance(value, bool) or not isinstance(value, numbers.Real):
                 got = "no such metric" if name not in ev["metrics"] else f"got {show(value, 40)}"
-                raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: {name!r} is not a "
-                                 f"number ({got}; edited by hand?)")
+                raise StoreError(f"{where}: {name!r} is not a number ({got}; edited by hand?)")
         cost = ev["cost_s"]
         if isinstance(cost, bool) or not isinstance(cost, numbers.Real) or not 0 <= cost < float("inf"):
-            raise StoreError(f"run store: {store.path}: run {run_id}, evaluation {ev['id']}: cost_s is not a finite "
-                             f"number >= 0 (got {show(cost, 40)}; edited by hand?)")
+            raise StoreError(f"{where}: cost_s is not a finite number >= 0 (got {show(cost, 40)}; edited by hand?)")
 
 
 def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop) -> SearchResult:
