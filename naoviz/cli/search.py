@@ -91,7 +91,8 @@ def add_parser(sub) -> None:
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
                    help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default, the kmeans "
-                        "recipe; with --constraint or --objectives, default runs the sweep recipe; docs/search.md, "
+                        "recipe; with --constraint or --objectives, default runs sweep_projected: the sweep, "
+                        "its step projected onto the budget where the cost judge is exact; docs/search.md, "
                         "\"Which NAO preset?\")")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
