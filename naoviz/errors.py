@@ -28,10 +28,14 @@ def show(value: object, limit: int = SHOWN_CHARS) -> str:
     return cut(repr(value), limit)
 
 
+def did_you_mean(name: object, known) -> str:
+    """`` (did you mean 'hidden_size'?)`` for the known name closest to ``name``, or "" when none is close."""
+    import difflib
+    close = difflib.get_close_matches(str(name), list(known), n=1)
+    return f" (did you mean {close[0]!r}?)" if close else ""
+
+
 def unknown_fields(unknown, known, listed_in: str) -> str:
     """``unknown field(s) 'hiden_size' (did you mean 'hidden_size'?); fields: <listed_in>``, short."""
-    import difflib
     names = ", ".join(show(str(u), 40) for u in unknown)
-    close = difflib.get_close_matches(str(unknown[0]), sorted(known), n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
-    return f"unknown field(s) {cut(names)}{hint}; fields: {listed_in}"
+    return f"unknown field(s) {cut(names)}{did_you_mean(unknown[0], sorted(known))}; fields: {listed_in}"

@@ -13,7 +13,7 @@ from typing import Iterable, Mapping, Optional, Sequence
 
 import numpy as np
 
-from naoviz.errors import show
+from naoviz.errors import did_you_mean, show
 
 OPS = ("<=", ">=", "<", ">")
 _PATTERN = re.compile(r"\s*([A-Za-z_][A-Za-z0-9_]*)\s*(<=|>=|<|>)\s*([+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]{1,4})?)\s*")
@@ -114,11 +114,9 @@ def parse_constraint(text, columns: Optional[Iterable[str]] = None) -> Constrain
     if columns is not None:
         cols = list(columns)
         if c.column not in cols:
-            import difflib
-            close = difflib.get_close_matches(c.column, cols, n=1)
-            hint = f" (did you mean {close[0]!r}?)" if close else ""
             more = missing_column_hint(c.column, cols)
-            raise ValueError(f"constraint: unknown column {show(c.column)}{hint}{more or columns_hint(cols)}")
+            raise ValueError(f"constraint: unknown column {show(c.column)}{did_you_mean(c.column, cols)}"
+                             f"{more or columns_hint(cols)}")
     return c
 
 

@@ -16,7 +16,7 @@ import dataclasses
 
 import numpy as np
 
-from naoviz.errors import show
+from naoviz.errors import did_you_mean, show
 from naoviz.search import hw
 from naoviz.search.additive import judge_reliable
 from naoviz.search.base import SearchContext, Searcher
@@ -29,16 +29,14 @@ from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
 
-
 def unknown_preset(name) -> str:
     """The error for a preset name not in PRESETS, short enough for one line however many presets there are."""
-    import difflib
-    close = difflib.get_close_matches(str(name), PRESETS, n=1)
-    hint = f" (did you mean {close[0]!r}?)" if close else ""
+    hint = did_you_mean(name, PRESETS)
     listed = f"; one of {','.join(PRESETS)}"
-    if close or len(listed) > 120:
+    if hint or len(listed) > 120:
         listed = f"; naoviz search --help lists the {len(PRESETS)}"
     return f"unknown NAO search preset {show(name, 30)}{hint}{listed}"
+
 
 class NAOSearch(Searcher):
     name = "nao"
