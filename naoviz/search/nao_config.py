@@ -73,6 +73,14 @@ class NAOSearchConfig:
     early_parents / early_until: under budgets, while fewer than ``early_until`` queries are spent, the
         mutations go round-robin over the ``early_parents`` best feasible cells, each one's best-ranked
         neighbour (``naoviz.search.budget_moves.spread_mutations``; 0: off, the ``mutation_parents`` pool).
+    front_rounds: under an upper constraint (no cost objectives), in each of the first ``front_rounds`` rounds
+        whose step is not projected (``nearest_feasible`` off, or ``project_tol`` failed), the step aims under a
+        bound drawn at a random quantile (0.1-0.9) of the feasible measured cells' costs, never above the budget
+        (``naoviz.search.budget_moves.front_budgets``; for the hypervolume at 50 queries; 0: off).
+    polish_stall / polish_after / polish_parents: under budgets, once ``polish_after`` queries are spent and the
+        feasible incumbent has not changed for ``polish_stall`` step rounds, a round's step slots go to mutations
+        too: round-robin one-edit neighbours of the ``polish_parents`` best feasible cells
+        (``naoviz.search.budget_moves.polishing``; late-game exploitation; ``polish_stall`` 0: off).
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
         0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
@@ -145,6 +153,10 @@ class NAOSearchConfig:
     cheap_rounds: int = 0
     early_parents: int = 0
     early_until: int = 50
+    front_rounds: int = 0
+    polish_stall: int = 0
+    polish_after: int = 50
+    polish_parents: int = 3
     proposer: str = "sweep"
     n_etas: int = 12
     kappa: float = 0.0
@@ -223,6 +235,10 @@ class NAOSearchConfig:
             raise ValueError(f"cheap_rounds needs n_mutations >= 1 (it takes one of them), got {self.n_mutations}")
         check_int(self, "early_parents", 0, 10_000)
         check_int(self, "early_until", 1, 10_000_000)
+        check_int(self, "front_rounds", 0, 100_000)
+        check_int(self, "polish_stall", 0, 100_000)
+        check_int(self, "polish_after", 0, 10_000_000)
+        check_int(self, "polish_parents", 1, 10_000)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
         if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:

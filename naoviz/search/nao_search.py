@@ -20,7 +20,7 @@ from naoviz.errors import did_you_mean, show
 from naoviz.search import hw
 from naoviz.search.additive import judge_reliable
 from naoviz.search.base import SearchContext, Searcher
-from naoviz.search.budget_moves import cheapest_level, spread_mutations
+from naoviz.search.budget_moves import cheapest_level, front_budgets, polishing, spread_mutations
 from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
@@ -194,12 +194,19 @@ class NAOSearch(Searcher):
         retrieving = self._retrieving(ctx, cfg)
         if retrieving and getattr(self, "_near", None) is None:
             self._draw_pool(ctx, cfg, rng)                     # a delayed switch: the switch round draws it
-        with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
-            if retrieving and self._near is not None:          # this round's pool embedding (the model refit)
+        polish = polishing(ctx, cfg.polish_stall, cfg.polish_after)   # the step's slots go to mutations
+        budgets = hw.round_budgets(ctx)
+        if cfg.front_rounds and not cfg.nearest_feasible:      # not the projected step (project_tol passed)
+            budgets = front_budgets(ctx, budgets, cfg.front_rounds)
+        gens = []
+        with hw.budget_scope(ctx, nao, self._costs, budgets):  # under constraints: only decodes predicted within budget
+            if retrieving and self._near is not None and not polish:   # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
                 self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both",
                                            feasible=cfg.nearest_feasible)
-            if cfg.proposer == "rank":
+            if polish:
+                pass
+            elif cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
             elif cfg.proposer == "trust":
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
@@ -227,11 +234,14 @@ class NAOSearch(Searcher):
             for arch, score in zip(cheap, nao.score(cheap) if cheap else []):
                 cands.append((arch, "random"))         # a random draw, chosen by the judge and the predictor
                 extras.append({"score_new": float(score), "cheapest_level": True})
-        n_mut = cfg.n_mutations - len(cheap)
+        n_mut = cfg.n_mutations - len(cheap) + (cfg.n_new if polish else 0)
         front = front_mutations(ctx, rank, self._costs, min(cfg.front_mutations, n_mut),
                                 exclude=[a for a, _ in cands])
         spread = []
-        if cfg.early_parents and len(ctx.history) < cfg.early_until and hw.round_budgets(ctx):
+        if polish:                                   # the round's every slot: neighbours of the best feasible
+            spread = spread_mutations(ctx, rank, n_mut - len(front), cfg.polish_parents,
+                                      exclude=[a for a, _ in cands] + front)
+        elif cfg.early_parents and len(ctx.history) < cfg.early_until and hw.round_budgets(ctx):
             spread = spread_mutations(ctx, rank, n_mut - len(front), cfg.early_parents,
                                       exclude=[a for a, _ in cands] + front)
         picks = front + spread
