@@ -124,6 +124,10 @@ class NAOSearchConfig:
         and in the rounds before the test can decide, and without budgets, those five take the ``sweep``
         defaults (the kept constrained step, the same queries for a seed); a config that fallback cannot run
         (a field only the trust step reads, say) is refused.
+    project_pof: with ``project_tol``, where its test fails (latency): the projection runs anyway, its pool cut
+        to the cells whose probability of feasibility under the judge's calibrated errors (``hw.prob_feasible``,
+        the untightened budgets) is at least ``project_pof``, instead of the ``sweep`` (issue 14: a stricter pool
+        where the judge errs; 0: off, the sweep there).
     retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
         LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
         decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
@@ -203,6 +207,7 @@ class NAOSearchConfig:
     nearest_feasible: bool = False
     step_fills: int = 0
     project_tol: float = 0.0
+    project_pof: float = 0.0
     retrieve_after: int = 0
     retrieve_on_stall: int = 0
     model: dict = field(default_factory=dict)
@@ -265,6 +270,10 @@ class NAOSearchConfig:
         if self.project_tol and not self.nearest_feasible:
             raise ValueError(f"project_tol {self.project_tol:g} needs nearest_feasible true (the projection it "
                              "gates), got nearest_feasible false")
+        check_float(self, "project_pof", 0.0, 1.0)
+        if self.project_pof and not self.project_tol:
+            raise ValueError(f"project_pof {self.project_pof:g} needs project_tol > 0 (it acts where that test "
+                             "fails), got project_tol 0")
         if self.project_tol:
             try:
                 self.swept()
@@ -334,7 +343,7 @@ class NAOSearchConfig:
     def swept(self) -> "NAOSearchConfig":
         """This config with the projected step's fields (``SWEEP_STEP``) at the ``sweep`` defaults and
         ``project_tol`` off: what a round runs where the judge is not reliable (``project_tol``)."""
-        return replace(self, project_tol=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
+        return replace(self, project_tol=0.0, project_pof=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
 
     def model_config(self, seed: int):
         """The NAOConfig of the model this search fits (``model_preset`` + epochs, trade_off, seed, ``model``)."""

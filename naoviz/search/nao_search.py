@@ -107,6 +107,7 @@ class NAOSearch(Searcher):
         if cfg.decode_by != "decoder" and not (cfg.retrieve_after or cfg.retrieve_on_stall or cfg.project_tol):
             self._draw_pool(ctx, cfg, rng)     # else drawn at the first round that retrieves, if any
         self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
+        self._pooled = False        # project_tol: whether there is a pool to project onto
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -143,10 +144,12 @@ class NAOSearch(Searcher):
             return cfg
         if self._project is None and hw.round_budgets(ctx):
             from naoviz.search.retrieve import enumerable      # no pool to project onto: the sweep throughout
-            pooled = cfg.nearest_pool or enumerable(ctx.evaluator)
-            self._project = judge_reliable(ctx, cfg.project_tol) if pooled else False
+            self._pooled = bool(cfg.nearest_pool or enumerable(ctx.evaluator))
+            self._project = judge_reliable(ctx, cfg.project_tol) if self._pooled else False
         if self._project:
             return cfg
+        if self._project is False and cfg.project_pof and self._pooled and hw.round_budgets(ctx):
+            return cfg              # project_pof: projected anyway, onto the cells likely feasible (_propose)
         return cfg.swept()
 
     def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
@@ -198,14 +201,18 @@ class NAOSearch(Searcher):
         budgets = hw.round_budgets(ctx)
         if cfg.front_rounds and not cfg.nearest_feasible:      # not the projected step (project_tol passed)
             budgets = front_budgets(ctx, budgets, cfg.front_rounds)
+        feasible = cfg.nearest_feasible
+        if feasible and cfg.project_pof and self._project is False:    # projected where the judge is not reliable:
+            cal, costs = hw.calibration(ctx), self._costs            # the cells likely feasible by its errors only
+            feasible = lambda cells: hw.prob_feasible(cal, budgets, costs.predict_costs(cells)) >= cfg.project_pof
         gens = []
         with hw.budget_scope(ctx, nao, self._costs, budgets):  # under constraints: only decodes predicted within budget
             if retrieving and self._near is not None and not polish:   # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
                 self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both",
-                                           feasible=cfg.nearest_feasible)
+                                           feasible=feasible)
             if polish:
-                pass
+                gens = []                                      # the step's slots go to mutations this round
             elif cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
             elif cfg.proposer == "trust":
