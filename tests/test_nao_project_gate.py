@@ -78,3 +78,41 @@ def test_a_config_the_sweep_fallback_cannot_run_is_refused_in_one_line():
         NAOSearchConfig(**fields)                                    # near_penalty needs the trust step
     assert "\n" not in str(exc.value)
     assert NAOSearchConfig(**{**fields, "near_penalty": 0.0}).swept().proposer == "sweep"
+
+
+@pytest.mark.parametrize("value", [-0.1, 1.5, "0.9", True])
+def test_bad_project_pof_is_refused_in_one_line(value):
+    with pytest.raises(ValueError, match="project_pof") as exc:
+        NAOSearchConfig(**{**SWEEP, **PROJECT, "project_tol": 0.005, "project_pof": value})
+    assert "\n" not in str(exc.value)
+    with pytest.raises(ValueError, match="project_pof 0.9 needs project_tol > 0"):
+        NAOSearchConfig(**{**SWEEP, **PROJECT, "project_pof": 0.9})
+
+
+def test_project_pof_projects_on_latency_onto_likely_feasible_cells_and_leaves_params_alone(nb201_table):
+    strict = {**SWEEP, **PROJECT, "project_tol": 0.005, "project_pof": 0.9}
+    latency = [_run(nb201_table, "latency_pixel3", strict) for _ in range(2)]
+    assert _history(latency[0]) == _history(latency[1])                                 # seeded
+    assert any(r.extra.get("decode") == "nearest" for r in latency[0].history)          # projected, not the sweep
+    gated = {**SWEEP, **PROJECT, "project_tol": 0.005}
+    # where the test passes (params) the field changes nothing
+    assert _history(_run(nb201_table, "cifar10_params_M", strict)) == _history(
+        _run(nb201_table, "cifar10_params_M", gated))
+
+
+def test_the_retrieval_pool_keeps_the_cells_a_feasibility_function_passes(nb201_table):
+    from naoviz.nao import NAO
+    from naoviz.search.base import SearchContext
+    from naoviz.search.retrieve import Retriever
+    ev = TableEvaluator(nb201_table)
+    ctx = SearchContext(ev, 40, algo="test", seed=0, progress=False)
+    ctx.evaluate([(a, "random") for a in ctx.random_new(np.random.default_rng(0), 12)])
+    nao = NAO(ev.space, NAOSearchConfig(**SWEEP).model_config(0))
+    nao.fit(ctx.archs, ctx.values(), progress=False)
+    cells = ctx.random_new(np.random.default_rng(1), 50)
+    keys = [ev.space.canonical(a) for a in cells]
+    lat = {k: ev.evaluate(a)["metrics"]["latency_pixel3"] for k, a in zip(keys, cells)}
+    cheap = Retriever(ctx, nao, cells, keys, 4, feasible=lambda cs: np.asarray(
+        [lat[ev.space.canonical(a)] <= 5.0 for a in cs]))
+    assert cheap.keys == [k for k in keys if lat[k] <= 5.0] and 0 < len(cheap.keys) < 50
+    assert Retriever(ctx, nao, cells, keys, 4).keys == keys                             # no filter: every cell

@@ -332,12 +332,12 @@ def fit_kwargs(ctx) -> dict:
     return {"costs": evaluated_columns(ctx, cols)} if cols else {}
 
 
-def budget_scope(ctx, nao, cost_model=None):
+def budget_scope(ctx, nao, cost_model=None, budgets=None):
     """While open, NAO's steps are constrained to this round's budgets tightened by the calibrated margin
     (the constrained step aims inside them) and every proposal (the sweep, its wider fallbacks, ranked
     steps) keeps only decodes predicted within them, by ``cost_model`` (:func:`nao_cost_model`) or NAO's
-    heads; a null context without budgets."""
-    budgets = round_budgets(ctx)
+    heads; a null context without budgets. ``budgets``: instead of :func:`round_budgets` (``front_rounds``)."""
+    budgets = round_budgets(ctx) if budgets is None else list(budgets)
     if not budgets or not hasattr(nao, "budget"):
         return contextlib.nullcontext()
     return nao.budget(calibration(ctx).tighten(budgets), cost_model=cost_model)

@@ -73,6 +73,14 @@ class NAOSearchConfig:
     early_parents / early_until: under budgets, while fewer than ``early_until`` queries are spent, the
         mutations go round-robin over the ``early_parents`` best feasible cells, each one's best-ranked
         neighbour (``naoviz.search.budget_moves.spread_mutations``; 0: off, the ``mutation_parents`` pool).
+    front_rounds: under an upper constraint (no cost objectives), in each of the first ``front_rounds`` rounds
+        whose step is not projected (``nearest_feasible`` off, or ``project_tol`` failed), the step aims under a
+        bound drawn at a random quantile (0.1-0.9) of the feasible measured cells' costs, never above the budget
+        (``naoviz.search.budget_moves.front_budgets``; for the hypervolume at 50 queries; 0: off).
+    polish_stall / polish_after / polish_parents: under budgets, once ``polish_after`` queries are spent and the
+        feasible incumbent has not changed for ``polish_stall`` step rounds, a round's step slots go to mutations
+        too: round-robin one-edit neighbours of the ``polish_parents`` best feasible cells
+        (``naoviz.search.budget_moves.polishing``; late-game exploitation; ``polish_stall`` 0: off).
     pretrain_cells / pretrain_epochs / pretrain_seed: unsupervised pretraining (issue 13, SemiNAS direction;
         0 cells: off): the encoder and decoder are first trained to reconstruct ``pretrain_cells`` cells
         sampled with ``pretrain_seed`` for ``pretrain_epochs`` (no labels), cached once per (space, model
@@ -116,6 +124,10 @@ class NAOSearchConfig:
         and in the rounds before the test can decide, and without budgets, those five take the ``sweep``
         defaults (the kept constrained step, the same queries for a seed); a config that fallback cannot run
         (a field only the trust step reads, say) is refused.
+    project_pof: with ``project_tol``, where its test fails (latency): the projection runs anyway, its pool cut
+        to the cells whose probability of feasibility under the judge's calibrated errors (``hw.prob_feasible``,
+        the untightened budgets) is at least ``project_pof``, instead of the ``sweep`` (issue 14: a stricter pool
+        where the judge errs; 0: off, the sweep there).
     retrieve_after: with ``decode_by`` nearest / both: the measured cells before retrieval takes over from the
         LSTM decoder (0: from the start). Before it the search is the decoder search exactly (``decode_by``
         decoder, no ``near_edits`` / ``near_penalty`` preference, no pool drawn): the decoder wins early,
@@ -145,6 +157,10 @@ class NAOSearchConfig:
     cheap_rounds: int = 0
     early_parents: int = 0
     early_until: int = 50
+    front_rounds: int = 0
+    polish_stall: int = 0
+    polish_after: int = 50
+    polish_parents: int = 3
     proposer: str = "sweep"
     n_etas: int = 12
     kappa: float = 0.0
@@ -191,6 +207,7 @@ class NAOSearchConfig:
     nearest_feasible: bool = False
     step_fills: int = 0
     project_tol: float = 0.0
+    project_pof: float = 0.0
     retrieve_after: int = 0
     retrieve_on_stall: int = 0
     model: dict = field(default_factory=dict)
@@ -223,6 +240,10 @@ class NAOSearchConfig:
             raise ValueError(f"cheap_rounds needs n_mutations >= 1 (it takes one of them), got {self.n_mutations}")
         check_int(self, "early_parents", 0, 10_000)
         check_int(self, "early_until", 1, 10_000_000)
+        check_int(self, "front_rounds", 0, 100_000)
+        check_int(self, "polish_stall", 0, 100_000)
+        check_int(self, "polish_after", 0, 10_000_000)
+        check_int(self, "polish_parents", 1, 10_000)
         if self.n_new + self.n_mutations < 1:
             raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
         if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
@@ -249,6 +270,10 @@ class NAOSearchConfig:
         if self.project_tol and not self.nearest_feasible:
             raise ValueError(f"project_tol {self.project_tol:g} needs nearest_feasible true (the projection it "
                              "gates), got nearest_feasible false")
+        check_float(self, "project_pof", 0.0, 1.0)
+        if self.project_pof and not self.project_tol:
+            raise ValueError(f"project_pof {self.project_pof:g} needs project_tol > 0 (it acts where that test "
+                             "fails), got project_tol 0")
         if self.project_tol:
             try:
                 self.swept()
@@ -318,7 +343,7 @@ class NAOSearchConfig:
     def swept(self) -> "NAOSearchConfig":
         """This config with the projected step's fields (``SWEEP_STEP``) at the ``sweep`` defaults and
         ``project_tol`` off: what a round runs where the judge is not reliable (``project_tol``)."""
-        return replace(self, project_tol=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
+        return replace(self, project_tol=0.0, project_pof=0.0, **{f: getattr(NAOSearchConfig, f) for f in SWEEP_STEP})
 
     def model_config(self, seed: int):
         """The NAOConfig of the model this search fits (``model_preset`` + epochs, trade_off, seed, ``model``)."""

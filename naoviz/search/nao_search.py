@@ -20,7 +20,7 @@ from naoviz.errors import did_you_mean, show
 from naoviz.search import hw
 from naoviz.search.additive import judge_reliable
 from naoviz.search.base import SearchContext, Searcher
-from naoviz.search.budget_moves import cheapest_level, spread_mutations
+from naoviz.search.budget_moves import cheapest_level, front_budgets, polishing, spread_mutations
 from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
@@ -107,6 +107,7 @@ class NAOSearch(Searcher):
         if cfg.decode_by != "decoder" and not (cfg.retrieve_after or cfg.retrieve_on_stall or cfg.project_tol):
             self._draw_pool(ctx, cfg, rng)     # else drawn at the first round that retrieves, if any
         self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
+        self._pooled = False        # project_tol: whether there is a pool to project onto
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -143,10 +144,12 @@ class NAOSearch(Searcher):
             return cfg
         if self._project is None and hw.round_budgets(ctx):
             from naoviz.search.retrieve import enumerable      # no pool to project onto: the sweep throughout
-            pooled = cfg.nearest_pool or enumerable(ctx.evaluator)
-            self._project = judge_reliable(ctx, cfg.project_tol) if pooled else False
+            self._pooled = bool(cfg.nearest_pool or enumerable(ctx.evaluator))
+            self._project = judge_reliable(ctx, cfg.project_tol) if self._pooled else False
         if self._project:
             return cfg
+        if self._project is False and cfg.project_pof and self._pooled and hw.round_budgets(ctx):
+            return cfg              # project_pof: projected anyway, onto the cells likely feasible (_propose)
         return cfg.swept()
 
     def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
@@ -194,12 +197,23 @@ class NAOSearch(Searcher):
         retrieving = self._retrieving(ctx, cfg)
         if retrieving and getattr(self, "_near", None) is None:
             self._draw_pool(ctx, cfg, rng)                     # a delayed switch: the switch round draws it
-        with hw.budget_scope(ctx, nao, self._costs):          # under constraints: only decodes predicted within budget
-            if retrieving and self._near is not None:          # this round's pool embedding (the model refit)
+        polish = polishing(ctx, cfg.polish_stall, cfg.polish_after)   # the step's slots go to mutations
+        budgets = hw.round_budgets(ctx)
+        if cfg.front_rounds and not cfg.nearest_feasible:      # not the projected step (project_tol passed)
+            budgets = front_budgets(ctx, budgets, cfg.front_rounds)
+        feasible = cfg.nearest_feasible
+        if feasible and cfg.project_pof and self._project is False:    # projected where the judge is not reliable:
+            cal, costs = hw.calibration(ctx), self._costs            # the cells likely feasible by its errors only
+            feasible = lambda cells: hw.prob_feasible(cal, budgets, costs.predict_costs(cells)) >= cfg.project_pof
+        gens = []
+        with hw.budget_scope(ctx, nao, self._costs, budgets):  # under constraints: only decodes predicted within budget
+            if retrieving and self._near is not None and not polish:   # this round's pool embedding (the model refit)
                 from naoviz.search.retrieve import Retriever   # nearest_feasible: the judge's feasible cells only
                 self._retrieve = Retriever(ctx, nao, *self._near, cfg.nearest_k, cfg.decode_by == "both",
-                                           feasible=cfg.nearest_feasible)
-            if cfg.proposer == "rank":
+                                           feasible=feasible)
+            if polish:
+                gens = []                                      # the step's slots go to mutations this round
+            elif cfg.proposer == "rank":
                 gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
             elif cfg.proposer == "trust":
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
@@ -227,11 +241,14 @@ class NAOSearch(Searcher):
             for arch, score in zip(cheap, nao.score(cheap) if cheap else []):
                 cands.append((arch, "random"))         # a random draw, chosen by the judge and the predictor
                 extras.append({"score_new": float(score), "cheapest_level": True})
-        n_mut = cfg.n_mutations - len(cheap)
+        n_mut = cfg.n_mutations - len(cheap) + (cfg.n_new if polish else 0)
         front = front_mutations(ctx, rank, self._costs, min(cfg.front_mutations, n_mut),
                                 exclude=[a for a, _ in cands])
         spread = []
-        if cfg.early_parents and len(ctx.history) < cfg.early_until and hw.round_budgets(ctx):
+        if polish:                                   # the round's every slot: neighbours of the best feasible
+            spread = spread_mutations(ctx, rank, n_mut - len(front), cfg.polish_parents,
+                                      exclude=[a for a, _ in cands] + front)
+        elif cfg.early_parents and len(ctx.history) < cfg.early_until and hw.round_budgets(ctx):
             spread = spread_mutations(ctx, rank, n_mut - len(front), cfg.early_parents,
                                       exclude=[a for a, _ in cands] + front)
         picks = front + spread

@@ -70,14 +70,16 @@ class Retriever:
     model as this round fitted it. Called as ``step_proposals``' ``retrieve``; ``with_decoder``: the decoder's
     cells come first and the retrieved ones join them (``decode_by="both"``); ``given``: the canonical ids
     retrieved this round (what the queries' ``"decode": "nearest"`` tag says). ``feasible``: keep only the
-    cells ``nao.within_budget`` passes (build it inside ``hw.budget_scope``; no budget active: all pass)."""
+    cells ``nao.within_budget`` passes (build it inside ``hw.budget_scope``; no budget active: all pass), or,
+    a function cells -> ``(m,)`` bool, those it passes (``project_pof``)."""
 
     def __init__(self, ctx, nao, cells: list, keys: list, k: int, with_decoder: bool = False,
                  feasible: bool = False):
         self.with_decoder, self.given = bool(with_decoder), set()
         keep = [i for i, c in enumerate(keys) if ctx.open_class(c)]
         if feasible and keep:
-            ok = nao.within_budget([cells[i] for i in keep])
+            pool_cells = [cells[i] for i in keep]
+            ok = feasible(pool_cells) if callable(feasible) else nao.within_budget(pool_cells)
             if ok is not None:                                        # (len(keep),) bool: predicted within
                 keep = [i for i, good in zip(keep, ok) if good]
         self.cells = [cells[i] for i in keep]
