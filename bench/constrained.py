@@ -30,13 +30,8 @@ def main(argv=None) -> int:
                     help="NAO config fields as a JSON object (on top of --nao-preset), e.g. '{\"step_fills\": 3}'")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    import json
-    try:
-        nao_config = json.loads(args.nao_config) if args.nao_config else None
-    except json.JSONDecodeError as exc:
-        ap.error(f"--nao-config: not a JSON object ({exc.msg})")
-    if nao_config is not None and not isinstance(nao_config, dict):
-        ap.error(f"--nao-config: not a JSON object: {args.nao_config}")
+    from json_option import json_object          # bench/json_option.py (this script's folder is on sys.path)
+    nao_config = json_object(ap, "--nao-config", args.nao_config)
     import torch
     torch.set_num_threads(1)
     from naoviz.evaluate import TableEvaluator

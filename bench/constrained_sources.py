@@ -43,13 +43,8 @@ def main(argv=None) -> int:
                          "ADAPT=None or ACQUISITION=pof; repeatable")
     args = ap.parse_args(argv)
     import ast
-    import json
-    try:
-        config = json.loads(args.config) if args.config else None
-    except json.JSONDecodeError as exc:
-        ap.error(f"--config: not a JSON object ({exc.msg})")
-    if config is not None and not isinstance(config, dict):
-        ap.error(f"--config: not a JSON object: {args.config}")
+    from json_option import json_object          # bench/json_option.py (this script's folder is on sys.path)
+    config = json_object(ap, "--config", args.config)
     from naoviz.search import hw
     for item in args.hw:
         name, _, text = item.partition("=")

@@ -2,7 +2,10 @@
 from __future__ import annotations
 
 import os
+import re
+import select
 import signal
+import sys
 import time
 
 import pytest
@@ -59,3 +62,115 @@ def test_the_stop_line_starts_a_line_of_its_own_after_an_open_progress_bar(tmp_p
     text = err.decode()
     assert "\nnaoviz atlas: stopped by SIGTERM\n" in text, text[-500:]
     assert text.endswith("naoviz atlas: stopped by SIGTERM\n"), text[-500:]     # nothing drawn after it either
+
+
+def _screen(data: str, cols: int) -> list[str]:
+    """The lines a ``cols``-wide terminal shows after ``data``: text, ``\\r``, ``\\n`` (the pty already turned the
+    program's newlines into ``\\r\\n``), erase to the line's end (``ESC[K``) and up (``ESC[A``); a character
+    written after the last column goes to the next line (a terminal's wrap)."""
+    lines, row, col, wrap, i = [[]], 0, 0, False, 0
+    while i < len(data):
+        if data.startswith("\x1b[K", i):
+            del lines[row][col:]
+            i += 3
+            continue
+        if data.startswith("\x1b[A", i):
+            row, wrap, i = max(0, row - 1), False, i + 3
+            continue
+        ch, i = data[i], i + 1
+        if ch == "\r":
+            col, wrap = 0, False
+        elif ch == "\n":
+            row, wrap = row + 1, False
+        else:
+            if wrap:
+                row, col, wrap = row + 1, 0, False
+            while len(lines) <= row:
+                lines.append([])
+            line = lines[row]
+            line.extend(" " * (col + 1 - len(line)))
+            line[col] = ch
+            col, wrap = (col, True) if col == cols - 1 else (col + 1, False)
+        while len(lines) <= row:
+            lines.append([])
+    return ["".join(line).rstrip() for line in lines]
+
+
+@pytest.mark.parametrize("stop, status", [("ctrl-c", 130), ("SIGTERM", 143)])
+def test_on_a_terminal_the_stop_line_stands_alone_with_nothing_of_the_bar_or_the_echo_left(tmp_path, stop, status):
+    """`naoviz search --store` on a pseudo-terminal, stopped under its progress bar by a typed Ctrl-C (the terminal
+    echoes "^C") or by SIGTERM. tqdm's bar is one column short of the width, so the echo's "C" wrapped and the stop
+    line used to leave the bar, ending in "^", on the line above it; and a Ctrl-C before any output gave
+    "^Cnaoviz search: interrupted". Now the screen's last line is the stop line alone, from its first column."""
+    pty = pytest.importorskip("pty")
+    import fcntl
+    import struct
+    import termios
+
+    from _cli_process import env
+
+    cols, db = 80, tmp_path / "runs.db"
+    cmd = [sys.executable, "-m", "naoviz.cli", "search", "--space", "nb201-digits", "--algo", "rs", "--queries",
+           "300", "--delay", "0.1", "--store", str(db)]
+    try:
+        pid, master = pty.fork()
+    except OSError as exc:
+        pytest.skip(f"no pseudo-terminal here: {exc}")
+    if pid == 0:                                    # the child: the pty is its terminal, cols wide
+        try:
+            fcntl.ioctl(0, termios.TIOCSWINSZ, struct.pack("HHHH", 24, cols, 0, 0))
+            signal.signal(signal.SIGINT, signal.SIG_DFL)     # a background test run starts with it ignored
+            os.execve(sys.executable, cmd, env())
+        finally:
+            os._exit(127)
+    out, deadline, sent = b"", time.monotonic() + 120, False
+    try:
+        while True:
+            ready, _, _ = select.select([master], [], [], 0.1)
+            if ready:
+                try:
+                    chunk = os.read(master, 65536)
+                except OSError:                     # Linux: EIO once the child has closed the terminal
+                    chunk = b""
+                if not chunk:
+                    break
+                out += chunk
+            if not sent and b"query/s" in out.rpartition(b"rs search")[2]:     # the bar is drawn: stop under it
+                time.sleep(0.3)
+                if stop == "ctrl-c":
+                    os.write(master, b"\x03")       # typed: the terminal sends SIGINT and echoes ^C
+                else:
+                    os.kill(pid, signal.SIGTERM)
+                sent = True
+            assert time.monotonic() < deadline, out[-1000:]
+    finally:
+        os.close(master)
+        _, code = os.waitpid(pid, 0)
+    assert sent and os.waitstatus_to_exitcode(code) == status, out[-1000:]
+    text = out.decode("utf-8", "replace")
+    how = "interrupted" if stop == "ctrl-c" else "stopped by SIGTERM"
+    run_id = re.search(r"--resume ([0-9a-f]+)", text).group(1)
+    stop_line = f"naoviz search: {how}; resume it: naoviz search --store {db} --resume {run_id}"
+    screen = [line for line in _screen(text, cols) if line]
+    wrapped = [stop_line[k:k + cols] for k in range(0, len(stop_line), cols)]     # a long path wraps it
+    assert screen[-len(wrapped):] == wrapped, screen[-4:]
+    assert not any("rs search" in line or "^" in line for line in screen), screen[-4:]
+
+
+def test_in_a_log_a_search_stopped_under_its_bar_ends_the_bar_with_a_newline(tmp_path):
+    """stderr to a pipe (a log), progress on, SIGINT mid-search: the search's own bar used to be cleared as it
+    closed (``\\r``, blanks, ``\\r``), so in the log the stop line followed the bar on its line. Now the bar is
+    left as last drawn and ended by a newline, and the stop line is the log's last line, alone."""
+    from _cli_process import start, wait_for_store
+
+    db = tmp_path / "runs.db"
+    proc = start("search", "--space", "nb201-digits", "--algo", "rs", "--queries", "300", "--delay", "0.05",
+                 "--store", str(db))
+    store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 5)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1].decode()
+    (run,) = store.runs()
+    assert proc.returncode == 130, err[-1000:]
+    bar, stop = err.rsplit("\n", 2)[-3:-1]
+    assert stop == f"naoviz search: interrupted; resume it: naoviz search --store {db} --resume {run['id']}", err[-500:]
+    assert bar.rpartition("\r")[2].startswith("rs search:"), err[-500:]     # the bar's last frame, on its own line

@@ -265,3 +265,20 @@ def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path, sep):
     path.write_text(f"arch_str{sep}valid_acc\n{arch}{sep}90,5\n")
     with pytest.raises(TableFileError, match=re.escape(f"separated by {sep!r}, not commas")):
         load_table_file(path)
+
+
+def test_stall_retrieves_from_a_partial_tables_rows(tables):
+    """``stall`` on a partial table (bench/RESULTS.md, "stall and sweep_projected on a partial table"): once the
+    step stalls, its decodes are retrieved from the table's rows (``pool_cells``: the table's classes, not the
+    space's 6,466), so most of its decoder queries are retrieved ones and every query is a row of the table."""
+    from naoviz.search.base import SearchContext
+    from naoviz.search.retrieve import pool_cells
+    evaluator = TableEvaluator(str(tables[1]))
+    ctx = SearchContext(evaluator, 10, algo="nao", seed=0, progress=False)
+    cells = pool_cells(ctx, 0, np.random.default_rng(0))
+    assert sorted(evaluator.space.canonical(a) for a in cells) == sorted(evaluator.pool)
+    small = {"epochs": 4, "warm_epochs": 2, "n_init": 8,
+             "model": {"ensemble": 2, "hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}}
+    run = start_search("nao", evaluator, 40, 0, progress=False, preset="stall", config=small)
+    assert all(r.canonical in evaluator.pool for r in run.history)
+    assert run.retrieved() > run.counts()["queries"]["decoder"] / 2 > 0

@@ -127,7 +127,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             hint = getattr(args, "interrupted_hint", None)
             how = interrupts.how(exc)
             interrupts.close_bars()
-            print(f"naoviz {command}: {how}" + (f"; {hint}" if hint else ""), file=sys.stderr)
+            print(interrupts.line_start() + f"naoviz {command}: {how}" + (f"; {hint}" if hint else ""),
+                  file=sys.stderr)
             return interrupts.exit_status(exc)
     except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say
         _quiet_stdout()

@@ -122,7 +122,9 @@ def run_compare(args) -> int:
     bar = None
     if not args.no_progress:
         from tqdm import tqdm
-        bar = tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr, leave=False)
+        from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
+        bar = room_for_echo(tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr,
+                                 leave=False))
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         evaluator.use_executor(executor)

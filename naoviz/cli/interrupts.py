@@ -6,7 +6,8 @@ the signal (130, 143, 129). A signal that arrives while a library runs a ``__del
 does during a UMAP fit) has its exception swallowed there ("Exception ignored in ..."): :func:`check`, called by
 progress callbacks, raises it again, and a second signal ends the process at once (every stored evaluation is
 already committed; the run is then listed as interrupted, resumable). :func:`close_bars` closes the open tqdm
-bars before the stop line, so it starts a line rather than following an unfinished bar.
+bars before the stop line, so it starts a line rather than following an unfinished bar; on a terminal
+:func:`line_start` also puts it over the echo of a typed Ctrl-C ("^C"), not after it.
 """
 from __future__ import annotations
 
@@ -83,14 +84,23 @@ def close_bars() -> None:
         cls = classes.pop()
         bars.update(vars(cls).get("_instances", ()))
         classes.extend(cls.__subclasses__())
+    from naoviz.progress import close
     for bar in sorted(bars, key=lambda b: -abs(getattr(b, "pos", 0) or 0)):     # inner (lower) bars first
         try:
-            fp = getattr(bar, "fp", None)
-            if not getattr(bar, "disable", True) and not (fp is not None and fp.isatty()):
-                bar.leave = True
-            bar.close()
+            close(bar, cut_short=True)
         except Exception:                      # a closed stream, a half-made bar: nothing to tidy there
             pass
+
+
+def line_start() -> str:
+    """What the stop line starts with: on a terminal, a carriage return and erase-line (``\\r\\x1b[K``), so it
+    starts at the line's first column over the terminal's echo of a typed Ctrl-C ("^C": after a bar, or alone
+    at the start of a line before any output) instead of after it; nothing where stderr is a file or pipe
+    (no echo reaches it, and a log keeps plain lines)."""
+    try:
+        return "\r\x1b[K" if sys.stderr.isatty() else ""
+    except (AttributeError, ValueError):       # a closed or replaced stderr
+        return ""
 
 
 def exit_status(exc: KeyboardInterrupt) -> int:

@@ -16,6 +16,7 @@ from typing import Callable, Optional, Sequence
 
 import numpy as np
 
+from naoviz import progress as bars
 from naoviz.spaces.base import Arch
 
 # Who proposed a query: "random" (uniform random cells: an initial pool drawn at random, and fills),
@@ -190,8 +191,9 @@ class SearchContext:
             from tqdm import tqdm
             # Stored evaluations of a resumed run count from the start (``initial``), so the rate and the ETA
             # are those of the evaluations that really run; each of these ticks the bar as it finishes.
-            self._bar = tqdm(total=self.budget, initial=min(len(self.replay), self.budget), desc=f"{algo} search",
-                             unit="query", file=sys.stderr, leave=False, dynamic_ncols=True)
+            self._bar = bars.room_for_echo(tqdm(total=self.budget, initial=min(len(self.replay), self.budget),
+                                                desc=f"{algo} search", unit="query", file=sys.stderr, leave=False,
+                                                dynamic_ncols=True))           # a typed Ctrl-C's "^C" fits after it
 
     # -- state the searchers read ---------------------------------------------------------------
     @property
@@ -339,9 +341,9 @@ class SearchContext:
                                   metrics=metrics, evaluator=getattr(self.evaluator, "name", "evaluator"),
                                   cost_s=rec.cost_s, extra=extra)
 
-    def close(self) -> None:
-        if self._bar is not None:
-            self._bar.close()
+    def close(self, cut_short: bool = False) -> None:
+        if self._bar is not None:            # cut short (a stop or error propagates): see naoviz.progress.close
+            bars.close(self._bar, cut_short)
 
 
 class Searcher(ABC):
@@ -391,13 +393,14 @@ class Searcher(ABC):
         replay_map = {r["canonical"]: r for r in (replay or [])}
         ctx = SearchContext(evaluator, budget, algo=self.name, seed=seed, store=store, run_id=run_id,
                             replay=replay_map, progress=progress, on_evaluation=on_evaluation, stop=stop)
-        start = time.perf_counter()
+        start, cut_short = time.perf_counter(), True
         try:
             self._search(ctx, np.random.default_rng(int(seed)))
+            cut_short = False
         except SearchStopped:
-            pass
+            cut_short = False
         finally:
-            ctx.close()
+            ctx.close(cut_short)            # cut short: in a log the bar ends with a newline, the stop line follows
         stopped = ctx.stopped and len(ctx.history) < budget
         if ctx.replay and not stopped:
             warnings.warn(f"resume: {len(ctx.replay)} stored evaluation(s) were not proposed again "

@@ -1,4 +1,4 @@
-// naoviz explorer, part 7 of 7: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 8 of 8: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -50,6 +50,7 @@ async function mount(model, el, stale = () => false) {
     constrain: () => ker.constrain(), shown: () => ker.shown(),
     path: () => (S.offgrid ? { rows: S.offgrid.rows, pred: S.offgrid.pred_decoded || [] } : S.m >= 0
       ? { rows: A.path_decoded.subarray(S.m * E, S.m * E + E), pred: A.path_pred_decoded.subarray(S.m * E, S.m * E + E) } : null) });
+  const { overlay } = overlayPart(root, atlas, S, scatter, Bg);   // explorer_overlay.js
 
   // -- controls ---------------------------------------------------------------------------------------
   for (const v of atlas.h.maps) $(".nx-view").appendChild(h("option", { value: v, text: v }));
@@ -86,64 +87,6 @@ async function mount(model, el, stale = () => false) {
       h("span", { text: `${above ? "≥ " : ""}${fmt(hi)}` }));
     overlay();
   }
-  function pathXY(e) {                    // map position of the moved point at eta index e
-    const P = A["path_map." + S.view], k = 2 * (S.m * E + e);
-    return [scatter.tx(P[k]), scatter.ty(P[k + 1])];
-  }
-  function rowXY(r) { return [scatter.sc[2 * r], scatter.sc[2 * r + 1]]; }
-  function overlay() {                    // the cheap part of every slider step: blit + path + markers
-    const ctx = scatter.blit();
-    if (S.picked >= 0) {
-      const [px, py] = rowXY(S.picked); ctx.strokeStyle = "rgba(0,0,0,.35)"; ctx.lineWidth = 1;
-      for (let k = 0; k < K; k++) { const [x, y] = rowXY(A.neighbours[S.picked * K + k]); ctx.beginPath(); ctx.moveTo(px, py); ctx.lineTo(x, y); ctx.stroke(); }
-    }
-    let jumps = 0;
-    if (S.m >= 0) {
-      // A step is a solid line; a jump (the backend's path_jump.<map>: the point moved to another island, it
-      // never crossed the sea between) a thin faint dashed one with a small arrowhead where it lands.
-      const J = A["path_jump." + S.view], j0 = S.m * (E - 1), jump = (e) => Boolean(J && J[j0 + e - 1]);
-      ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath();
-      for (let e = 0; e < E; e++) { const [x, y] = pathXY(e); e && !jump(e) ? ctx.lineTo(x, y) : ctx.moveTo(x, y); }
-      ctx.stroke();
-      for (let e = 1; e < E; e++) if (jump(e)) { jumps++; jumpSegment(ctx, pathXY(e - 1), pathXY(e)); }
-      Bg.drawPath(ctx, pathXY);          // hollow: the decoded cell is over the budget
-      const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04");
-      const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
-      ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
-      ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke();
-      const [mx, my] = pathXY(S.eta); ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 3;
-      ctx.beginPath(); ctx.arc(mx, my, 7, 0, 7); ctx.stroke();
-    }
-    if (S.m < 0 && S.offgrid && S.offgrid.rows) {          // a kernel path: through its decoded cells' points
-      const rows = S.offgrid.rows, pts = rows.filter((r) => r >= 0).map(rowXY);
-      ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.setLineDash([5, 4]); ctx.beginPath();
-      pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.stroke(); ctx.setLineDash([]);
-      if (S.offgrid.row >= 0) { const [sx, sy] = rowXY(S.offgrid.row); star(ctx, sx, sy, 9, "#fbbc04"); }
-      const dr = rows[S.eta];
-      if (dr >= 0) { const [dx, dy] = rowXY(dr); ctx.fillStyle = "#e8710a"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.5;
-        ctx.beginPath(); ctx.moveTo(dx, dy - 8); ctx.lineTo(dx + 8, dy); ctx.lineTo(dx, dy + 8); ctx.lineTo(dx - 8, dy); ctx.closePath(); ctx.fill(); ctx.stroke(); }
-    }
-    const note = $(".nx-jumpnote");                       // the caption shows only when a jump is drawn
-    $(".nx-map").dataset.jumps = String(jumps); if (note.hidden !== !jumps) note.hidden = !jumps;
-    Bg.markBest(ctx, rowXY);
-    for (const r of [S.picked, S.hover]) if (r >= 0) { const [x, y] = rowXY(r); ctx.strokeStyle = "#202124"; ctx.lineWidth = 2; ctx.beginPath(); ctx.arc(x, y, 6, 0, 7); ctx.stroke(); }
-    const d = S.drag;
-    if (d && d.moved && d.lasso) outline(ctx, d.lasso, true);
-    else if (d && d.moved) outline(ctx, [d.x0, d.y0, d.x1, d.y0, d.x1, d.y1, d.x0, d.y1], true);
-    else if (S.shape && S.shape.view === S.view) outline(ctx, S.shape.pts.map((v, k) => (k % 2 ? scatter.ty(v) : scatter.tx(v))), false);
-  }
-  function outline(ctx, pts, drawing) {   // the box or lasso being drawn (dashed), or the one that made the selection
-    ctx.beginPath(); ctx.moveTo(pts[0], pts[1]);
-    for (let k = 2; k < pts.length; k += 2) ctx.lineTo(pts[k], pts[k + 1]);
-    ctx.closePath(); ctx.fillStyle = "rgba(26,115,232,.07)"; ctx.fill();
-    ctx.strokeStyle = "#1a73e8"; ctx.lineWidth = 1.5; ctx.setLineDash(drawing ? [4, 3] : []); ctx.stroke(); ctx.setLineDash([]);
-  }
-  function star(ctx, x, y, r, color) {
-    ctx.beginPath();
-    for (let i = 0; i < 10; i++) { const a = -Math.PI / 2 + (i * Math.PI) / 5, rr = i % 2 ? r / 2.3 : r; ctx.lineTo(x + rr * Math.cos(a), y + rr * Math.sin(a)); }
-    ctx.closePath(); ctx.fillStyle = color; ctx.fill(); ctx.strokeStyle = "#202124"; ctx.lineWidth = 1; ctx.stroke();
-  }
-
   // -- panels -----------------------------------------------------------------------------------------
   const seriesFor = () => {
     if (S.offgrid) return SERIES.map(([name, color, key, dash]) => ({ name, color, dash, values: Float32Array.from(S.offgrid[key] || [], (v) => (v == null ? NaN : v)) }));
