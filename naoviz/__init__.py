@@ -6,4 +6,12 @@ or plotting library and nothing of the UI layer; commands run UI programs (Voila
 __version__ = "0.1.0"
 
 from naoviz.errors import DataMissingError, NaovizError  # noqa: F401
-from naoviz.spaces import get_space  # noqa: F401
+
+
+def __getattr__(name):
+    """``naoviz.get_space``, imported on first use: importing the package stays free of numpy, so the ``naoviz``
+    command reaches its Ctrl-C handler (``naoviz.cli.interrupts``) before any heavy import starts."""
+    if name == "get_space":
+        from naoviz.spaces import get_space
+        return get_space
+    raise AttributeError(f"module 'naoviz' has no attribute {name!r}")

@@ -14,7 +14,8 @@ def room_for_echo(bar):
     does (``dynamic_ncols``); a bar without a width (not on a terminal) is left as it is. The frame tqdm drew
     at its creation is cleared and drawn again at the new width (a narrower frame is padded with blanks to the
     last one's length, so the next frame would still reach the old width). Returns ``bar``."""
-    if not getattr(bar, "ncols", None) or getattr(bar, "disable", True):
+    ncols = getattr(bar, "ncols", None)
+    if not isinstance(ncols, int) or not ncols or getattr(bar, "disable", True):   # a notebook bar: "100%"
         return bar
     dynamic = getattr(bar, "dynamic_ncols", None)
     if callable(dynamic):

@@ -174,3 +174,26 @@ def test_in_a_log_a_search_stopped_under_its_bar_ends_the_bar_with_a_newline(tmp
     bar, stop = err.rsplit("\n", 2)[-3:-1]
     assert stop == f"naoviz search: interrupted; resume it: naoviz search --store {db} --resume {run['id']}", err[-500:]
     assert bar.rpartition("\r")[2].startswith("rs search:"), err[-500:]     # the bar's last frame, on its own line
+
+
+def test_importing_the_command_loads_no_numpy_so_an_early_ctrl_c_meets_the_handler():
+    """`naoviz` imported numpy (through ``naoviz.get_space``) before ``main`` ran: a Ctrl-C in its first ~0.2 s
+    printed a traceback from numpy's import. The package and ``naoviz.cli`` now import it on first use."""
+    import subprocess
+    code = "import sys, naoviz.cli, naoviz; print('numpy' in sys.modules); print(naoviz.get_space('nb201').name)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["False", "nb201"]
+
+
+def test_a_ctrl_c_while_the_commands_import_is_one_line_and_status_130(monkeypatch, capsys):
+    """The commands' modules import inside ``main`` (``build_parser``); a Ctrl-C there was a traceback."""
+    import importlib
+
+    from naoviz.cli import main
+
+    def interrupted(name, *args, **kwargs):
+        raise KeyboardInterrupt
+    monkeypatch.setattr(importlib, "import_module", interrupted)
+    assert main(["search", "--queries", "5"]) == 130
+    assert capsys.readouterr().err.strip() == "naoviz: interrupted"

@@ -133,6 +133,10 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     except BrokenPipeError:             # `naoviz ... | head`: the reader is gone, nothing left to say
         _quiet_stdout()
         return 141
+    except KeyboardInterrupt as exc:    # Ctrl-C while the commands' modules import: before any work, no traceback
+        name = "naoviz" if command == "?" else f"naoviz {command}"
+        print(interrupts.line_start() + f"{name}: {interrupts.how(exc)}", file=sys.stderr)
+        return interrupts.exit_status(exc)
 
 
 if __name__ == "__main__":  # pragma: no cover
