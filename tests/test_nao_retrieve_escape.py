@@ -58,6 +58,28 @@ def test_the_flat_switch_comes_after_n_predicted_stalls_in_a_row(nb201_table, se
     assert _history(again) == _history(res)
 
 
+@pytest.mark.parametrize("seed,n", [(2, 1), (3, 1)])
+def test_stall_needs_flat_switches_on_a_stall_only_after_a_flat_round(nb201_table, seed, n):
+    """``stall_needs_flat``: the switch comes at the first round that starts with ``n`` stalled step rounds and a
+    flat latest round (read off a search that never switches), later than the stall alone would on these seeds."""
+    ev = TableEvaluator(nb201_table)
+    never = make_searcher("nao", preset="sweep", config={**STEP, **LATE, "retrieve_on_flat": 100_000})
+    plain = never.run(ev, QUERIES, seed, progress=False)
+    flags = never._flat
+    rounds = sorted({r.round for r in plain.history if r.round >= 2})
+    stalled = {k: stalled_rounds([r for r in plain.history if r.round < k]) for k in rounds}
+    want = next((k for k in rounds if stalled[k] >= n and flags[k - 2]), None)
+    alone = next((k for k in rounds if stalled[k] >= n), None)
+    assert want is not None and want != alone, "the veto changes nothing here: pick another seed"
+    fields = {**STEP, **LATE, "retrieve_on_stall": n, "stall_needs_flat": True}
+    res = make_searcher("nao", preset="sweep", config=fields).run(ev, QUERIES, seed, progress=False)
+    cut = sum(r.round < want for r in res.history)
+    assert _history(res)[:cut] == _history(plain)[:cut]
+    assert _first_retrieved_round(res) == want
+    again = make_searcher("nao", preset="sweep", config=fields).run(ev, QUERIES, seed, progress=False)
+    assert _history(again) == _history(res)
+
+
 def test_escaped_rotates_the_seeds_down_by_the_stalled_rounds():
     ranked = ["a", "b", "c", "d"]
     assert escaped(ranked, 0, 2) == ranked and escaped(ranked, 1, 2) == ranked
@@ -112,6 +134,8 @@ def test_near_ladder_changes_the_search_only_through_the_order(nb201_table):
     ({"retrieve_on_flat": 2, "decode_by": "decoder"}, "retrieve_on_flat"),
     ({"retrieve_on_flat": 2, "proposer": "rank"}, "retrieve_on_flat"),
     ({"escape_on_stall": -1}, "escape_on_stall"), ({"escape_on_stall": 2, "decode_by": "decoder"}, "escape_on_stall"),
+    ({"stall_needs_flat": True}, "stall_needs_flat"), ({"stall_needs_flat": 1, "retrieve_on_stall": 2}, "stall_needs_flat"),
+    ({"stall_needs_flat": True, "retrieve_on_stall": 2, "proposer": "rank"}, "stall_needs_flat"),
     ({"near_ladder": "yes"}, "near_ladder"), ({"near_ladder": True, "near_edits": 0}, "near_ladder")])
 def test_bad_values_are_refused_in_one_line(over, field):
     with pytest.raises(ValueError, match=field) as exc:

@@ -130,6 +130,9 @@ class NAOSearchConfig:
         the incumbent's predicted score: the *predicted* stall, before the measured one; 0: off). With
         ``retrieve_on_stall`` too, whichever comes first; never before ``retrieve_after`` cells
         (docs/search_experiments.md "Three more directions after the stall switch").
+    stall_needs_flat: with ``retrieve_on_stall`` and ``trust``: the measured stall switches only when the latest
+        step round was also flat (``retrieve_on_flat``'s signal: the model saw no gain near the incumbent), the
+        predicted stall as a veto rather than a second trigger; off by default.
     escape_on_stall: with ``decode_by`` nearest / both: once retrieval decodes, every this many step rounds in a
         row without a new incumbent move the step's seeds one place down the measured ranking (the incumbent's
         ball looks spent to the model: climb from the next-best cell, as local search restarts; a new incumbent
@@ -207,6 +210,7 @@ class NAOSearchConfig:
     retrieve_after: int = 0
     retrieve_on_stall: int = 0
     retrieve_on_flat: int = 0
+    stall_needs_flat: bool = False
     escape_on_stall: int = 0
     near_ladder: bool = False
     model: dict = field(default_factory=dict)
@@ -247,7 +251,7 @@ class NAOSearchConfig:
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
         for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
-                     "snap_to_table", "nearest_feasible", "near_ladder"):
+                     "snap_to_table", "nearest_feasible", "near_ladder", "stall_needs_flat"):
             check_bool(self, name)
         if self.forest_blend and self.proposer != "trust":
             raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
@@ -281,6 +285,9 @@ class NAOSearchConfig:
             raise ValueError(f"retrieve_on_flat needs decode_by nearest or both and proposer trust, got "
                              f"retrieve_on_flat {self.retrieve_on_flat} with decode_by {self.decode_by}, "
                              f"proposer {self.proposer}")
+        if self.stall_needs_flat and (not self.retrieve_on_stall or self.proposer != "trust"):
+            raise ValueError(f"stall_needs_flat needs retrieve_on_stall >= 1 and proposer trust, got retrieve_on_stall "
+                             f"{self.retrieve_on_stall}, proposer {self.proposer}")
         if self.escape_on_stall and self.decode_by == "decoder":
             raise ValueError(f"escape_on_stall needs decode_by nearest or both, got escape_on_stall "
                              f"{self.escape_on_stall} with decode_by decoder")

@@ -165,6 +165,7 @@ class NAOSearch(Searcher):
             self._switched = ((not cfg.retrieve_on_stall and not cfg.retrieve_on_flat)
                               or bool(cfg.retrieve_on_stall)
                               and stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall
+                              and (not cfg.stall_needs_flat or bool(flat) and flat[-1])
                               or bool(cfg.retrieve_on_flat) and run >= cfg.retrieve_on_flat)
             if self._switched:
                 self._switch_round = ctx.round
@@ -218,7 +219,7 @@ class NAOSearch(Searcher):
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
             else:
                 gens = self._sweep(ctx, nao, cfg, ranked, rng)
-            if cfg.retrieve_on_flat and not retrieving:       # the predicted stall, read at the next round
+            if (cfg.retrieve_on_flat or cfg.stall_needs_flat) and not retrieving:   # the predicted stall
                 from naoviz.search.retrieve import flat_round
                 self._flat.append(flat_round(nao, ctx, gens))
         cands, extras = [], []
