@@ -71,7 +71,7 @@ def test_options_are_checked(field, value):
 def test_off_by_default_in_every_preset_but_kmeans():
     for name, values in PRESETS.items():                   # handoff, stall: kmeans with late retrieval
         cfg = NAOSearchConfig(**values)
-        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default", "handoff", "stall")
+        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default", "handoff", "stall", "ladder")
                                                             else "random")
 
 

@@ -60,7 +60,7 @@ def test_decoder_default_is_unchanged_in_every_preset():
     for name, values in PRESETS.items():
         cfg = NAOSearchConfig(**values)
         assert cfg.decode_by == "decoder" or (name == "handoff" and cfg.retrieve_after > 0) or (
-            name == "stall" and cfg.retrieve_on_stall > 0) or (
+            name in ("stall", "ladder") and cfg.retrieve_on_stall > 0) or (
             name == "sweep_projected" and cfg.project_tol > 0), name   # retrieval only where the judge is exact
 
 

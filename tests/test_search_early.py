@@ -95,7 +95,7 @@ def test_defaults_leave_the_presets_unchanged():
     from naoviz.search.nao_search import PRESETS
     for name, cfg in PRESETS.items():
         c = NAOSearchConfig(**cfg)
-        near = (1, 0) if name in ("handoff", "stall") else (0, 0)   # one edit first, from their retrieval on
+        near = (1, 0) if name in ("handoff", "stall", "ladder") else (0, 0)   # one edit first, from their retrieval on
         assert (c.temperature_early, c.anneal, c.near_edits, c.near_until, c.near_penalty) == (0.0, 0, *near, 0.0), name
 
 

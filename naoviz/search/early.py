@@ -32,13 +32,16 @@ def scheduled_temperature(start: float, end: float, anneal: int, n_measured: int
     return float(start + frac * (end - start))
 
 
-def near_first(gens: Sequence, edits: int, until: int, n_measured: int) -> list:
+def near_first(gens: Sequence, edits: int, until: int, n_measured: int, ladder: bool = False) -> list:
     """``gens`` (best acquisition first, each with ``hamming`` to its seed) reordered so that, while
     ``n_measured`` < ``until`` (or always when ``until`` is 0), those within ``edits`` edits of their seed
-    come first, each group keeping its acquisition order; unchanged when ``edits`` is 0."""
+    come first, each group keeping its acquisition order; unchanged when ``edits`` is 0. ``ladder``
+    (``near_ladder``): the rest grouped by edit count too, fewest first (a spent ball widens one edit)."""
     gens = list(gens)
     if edits <= 0 or (until and n_measured >= until):
         return gens
+    if ladder:
+        return sorted(gens, key=lambda g: max(g.hamming, edits))     # stable: acquisition order per count
     return sorted(gens, key=lambda g: g.hamming > edits)      # stable: acquisition order within each group
 
 

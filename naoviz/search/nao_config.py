@@ -137,6 +137,22 @@ class NAOSearchConfig:
         ``retrieve_after`` too, never before that many cells. Once switched, it stays switched; before, the
         search is the decoder search exactly, as with ``retrieve_after`` (docs/search_experiments.md "Retrieval
         switched on when the step stalls").
+    retrieve_on_flat: with ``decode_by`` nearest / both and ``trust``: retrieval also takes over once this many
+        step rounds in a row queried no step cell the model scored above the incumbent (its acquisition against
+        the incumbent's predicted score: the *predicted* stall, before the measured one; 0: off). With
+        ``retrieve_on_stall`` too, whichever comes first; never before ``retrieve_after`` cells
+        (docs/search_experiments.md "Three more directions after the stall switch").
+    stall_needs_flat: with ``retrieve_on_stall`` and ``trust``: the measured stall switches only when the latest
+        step round was also flat (``retrieve_on_flat``'s signal: the model saw no gain near the incumbent), the
+        predicted stall as a veto rather than a second trigger; off by default.
+    escape_on_stall: with ``decode_by`` nearest / both: once retrieval decodes, every this many step rounds in a
+        row without a new incumbent move the step's seeds one place down the measured ranking (the incumbent's
+        ball looks spent to the model: climb from the next-best cell, as local search restarts; a new incumbent
+        brings them back; 0: off). The incumbent's one-edit ball is never literally spent on NB201 in 100
+        queries (docs/search_experiments.md "Three more directions after the stall switch").
+    near_ladder: with ``near_edits``: beyond the first ``near_edits`` edits, the candidates are ranked by their
+        edit count from the seed too, fewest first (the acquisition within each count), so a spent one-edit
+        ball widens to two edits before far cells; off by default.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -210,6 +226,10 @@ class NAOSearchConfig:
     project_pof: float = 0.0
     retrieve_after: int = 0
     retrieve_on_stall: int = 0
+    retrieve_on_flat: int = 0
+    stall_needs_flat: bool = False
+    escape_on_stall: int = 0
+    near_ladder: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -231,7 +251,8 @@ class NAOSearchConfig:
                              ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
                              ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
                              ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000),
-                             ("retrieve_on_stall", 0, 100_000)):
+                             ("retrieve_on_stall", 0, 100_000), ("retrieve_on_flat", 0, 100_000),
+                             ("escape_on_stall", 0, 100_000)):
             check_int(self, name, lo, hi)
         check_int(self, "front_mutations", 0, self.n_mutations)
         check_int(self, "step_fills", 0, self.n_new)
@@ -251,7 +272,7 @@ class NAOSearchConfig:
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
         for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
-                     "snap_to_table", "nearest_feasible"):
+                     "snap_to_table", "nearest_feasible", "near_ladder", "stall_needs_flat"):
             check_bool(self, name)
         if self.forest_blend and self.proposer != "trust":
             raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
@@ -285,6 +306,18 @@ class NAOSearchConfig:
         if self.retrieve_on_stall and self.decode_by == "decoder":
             raise ValueError(f"retrieve_on_stall needs decode_by nearest or both, got retrieve_on_stall "
                              f"{self.retrieve_on_stall} with decode_by decoder")
+        if self.retrieve_on_flat and (self.decode_by == "decoder" or self.proposer != "trust"):
+            raise ValueError(f"retrieve_on_flat needs decode_by nearest or both and proposer trust, got "
+                             f"retrieve_on_flat {self.retrieve_on_flat} with decode_by {self.decode_by}, "
+                             f"proposer {self.proposer}")
+        if self.stall_needs_flat and (not self.retrieve_on_stall or self.proposer != "trust"):
+            raise ValueError(f"stall_needs_flat needs retrieve_on_stall >= 1 and proposer trust, got retrieve_on_stall "
+                             f"{self.retrieve_on_stall}, proposer {self.proposer}")
+        if self.escape_on_stall and self.decode_by == "decoder":
+            raise ValueError(f"escape_on_stall needs decode_by nearest or both, got escape_on_stall "
+                             f"{self.escape_on_stall} with decode_by decoder")
+        if self.near_ladder and not self.near_edits:
+            raise ValueError("near_ladder needs near_edits >= 1 (the ladder starts above it), got near_edits 0")
         if self.decode_by != "decoder" and self.edit_radius:
             raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
                              f"edit_radius {self.edit_radius}")

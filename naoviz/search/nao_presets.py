@@ -64,6 +64,10 @@ PRESETS["handoff"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model
 # docs/search_experiments.md "Retrieval switched on when the step stalls"). Not ``default``: the lead decides.
 PRESETS["stall"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), decode_by="nearest",
                         nearest_k=32, near_edits=1, near_until=0, retrieve_on_stall=2)
+# ``stall`` whose retrieved candidates beyond one edit are ranked by their edit count too, fewest first
+# (``near_ladder``): a spent one-edit group widens to two edits before far cells (issue 13; docs/search_experiments.md
+# "Three more directions after the stall switch"). Not ``default``: the lead decides.
+PRESETS["ladder"] = dict(PRESETS["stall"], model=dict(PRESETS["stall"]["model"]), near_ladder=True)
 # ``semi`` with ``thompson``'s 5-head Thompson step at temperature 2.0 (docs/search_experiments.md "Edit-bounded decoding").
 PRESETS["semi_thompson"] = dict(PRESETS["semi"], thompson=True, temperature=2.0, model={"ensemble": 5})
 # ``semi`` whose step also proposes, per moved point, the 2 cells within one edit of the seed whose decoder

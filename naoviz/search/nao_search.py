@@ -104,7 +104,10 @@ class NAOSearch(Searcher):
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
         self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
         self._switched = False      # retrieve_after / retrieve_on_stall: retrieval has taken over (for good)
-        if cfg.decode_by != "decoder" and not (cfg.retrieve_after or cfg.retrieve_on_stall or cfg.project_tol):
+        self._flat = []             # retrieve_on_flat: each decoder round's predicted stall
+        self._switch_round = 1      # the round retrieval took over (escape_on_stall counts from it)
+        delayed = cfg.retrieve_after or cfg.retrieve_on_stall or cfg.retrieve_on_flat
+        if cfg.decode_by != "decoder" and not (delayed or cfg.project_tol):
             self._draw_pool(ctx, cfg, rng)     # else drawn at the first round that retrieves, if any
         self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
         self._pooled = False        # project_tol: whether there is a pool to project onto
@@ -160,8 +163,15 @@ class NAOSearch(Searcher):
             return False
         if not getattr(self, "_switched", False) and len(ctx.history) >= cfg.retrieve_after:
             from naoviz.search.retrieve import stalled_rounds
-            self._switched = (not cfg.retrieve_on_stall
-                              or stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall)
+            flat = getattr(self, "_flat", [])                 # retrieve_on_flat: the predicted stall per round
+            run = len(flat) - max((i + 1 for i, f in enumerate(flat) if not f), default=0)
+            self._switched = ((not cfg.retrieve_on_stall and not cfg.retrieve_on_flat)
+                              or bool(cfg.retrieve_on_stall)
+                              and stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall
+                              and (not cfg.stall_needs_flat or bool(flat) and flat[-1])
+                              or bool(cfg.retrieve_on_flat) and run >= cfg.retrieve_on_flat)
+            if self._switched:
+                self._switch_round = ctx.round
         return bool(getattr(self, "_switched", False))
 
     @staticmethod
@@ -195,6 +205,10 @@ class NAOSearch(Searcher):
         if cfg.step_fills and hw.round_budgets(ctx):          # the step's share; the fills make up the round
             cfg = dataclasses.replace(cfg, n_new=cfg.n_new - cfg.step_fills, step_fills=0)
         retrieving = self._retrieving(ctx, cfg)
+        if retrieving and cfg.escape_on_stall:                # a stalled incumbent: climb from the next best
+            from naoviz.search.retrieve import escaped, stalled_rounds
+            since = ctx.round - self._switch_round              # stalled rounds counted from the switch on
+            ranked = escaped(ranked, min(stalled_rounds(ctx.history, ctx.maximize), since), cfg.escape_on_stall)
         if retrieving and getattr(self, "_near", None) is None:
             self._draw_pool(ctx, cfg, rng)                     # a delayed switch: the switch round draws it
         polish = polishing(ctx, cfg.polish_stall, cfg.polish_after)   # the step's slots go to mutations
@@ -219,6 +233,9 @@ class NAOSearch(Searcher):
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
             else:
                 gens = self._sweep(ctx, nao, cfg, ranked, rng)
+            if (cfg.retrieve_on_flat or cfg.stall_needs_flat) and not retrieving:   # the predicted stall
+                from naoviz.search.retrieve import flat_round
+                self._flat.append(flat_round(nao, ctx, gens))
         cands, extras = [], []
         snap = _Snap(ctx, nao) if cfg.snap_to_table and ctx.pool is not None else None
         for g in gens:
@@ -297,10 +314,10 @@ class NAOSearch(Searcher):
         if cfg.diversity:                                     # the round's n_new spread in the embedding
             from naoviz.search.diverse import diverse_gens
             every = diverse_gens(nao, every, cfg.n_new, cfg.diversity)
-        delayed = cfg.retrieve_after or cfg.retrieve_on_stall  # a delayed switch: the near preference with retrieval
+        delayed = cfg.retrieve_after or cfg.retrieve_on_stall or cfg.retrieve_on_flat   # near preference: retrieval
         if not delayed or self._retrieve is not None:
             every = near_penalised(every, cfg.near_penalty, cfg.near_until, len(ctx.history))
-            every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history))
+            every = near_first(every, cfg.near_edits, cfg.near_until, len(ctx.history), cfg.near_ladder)
         found = every[:cfg.n_new]
         live = {ctx.space.canonical(g.seed) for g in every}
         self._pending = (keys, [k not in live for k in keys], list(found))

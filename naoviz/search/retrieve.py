@@ -13,7 +13,8 @@ cost judge predicts within it (``nao.within_budget`` inside ``hw.budget_scope``)
 step: the moved point's nearest predicted-feasible cells, never k nearest that the judge then filters away.
 
 ``stalled_rounds`` (``retrieve_on_stall``, issue 13): how long the incumbent has stalled, the signal that hands
-the step from the LSTM decoder to retrieval.
+the step from the LSTM decoder to retrieval; ``flat_round`` (``retrieve_on_flat``) the predicted stall, and
+``escaped`` (``escape_on_stall``) the escape from a stalled incumbent once retrieval decodes.
 """
 from __future__ import annotations
 
@@ -47,6 +48,26 @@ def stalled_rounds(history, maximize: bool = True) -> int:
             break
         stalled += 1
     return stalled
+
+
+def flat_round(nao, ctx, found) -> bool:
+    """Whether a step round saw no gain: none of its queried step cells ``found`` (``Generated``, acquisition
+    in ``score_decoded``) scored above the incumbent's predicted score (``nao.score``, the heads' mean, the
+    acquisition's scale with ``kappa`` 0); true when it found none."""
+    best = ctx.best(1)
+    if not best:
+        return False
+    inc = float(nao.score(best)[0])
+    return not any(g.score_decoded > inc for g in found)
+
+
+def escaped(ranked: list, stalled: int, every: int) -> list:
+    """``ranked`` (the step's seed order, best first) rotated down by ``stalled // every`` places (``every`` 0:
+    unchanged): after each ``every`` stalled rounds the step climbs from the next-best cell; the skipped
+    cells go last, so the wide fallback still reaches them."""
+    j = stalled // every if every > 0 and ranked else 0
+    j = min(j, len(ranked) - 1) if ranked else 0
+    return list(ranked[j:]) + list(ranked[:j])
 
 
 def enumerable(evaluator) -> bool:
