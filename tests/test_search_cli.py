@@ -94,6 +94,16 @@ def test_search_json_and_errors(capsys):
     assert "--algos: rs:paper: " in capsys.readouterr().err
 
 
+def test_progress_bar_names_the_reported_metric_of_the_incumbent():
+    # A bare "best=94.37" beside a search on valid_acc (best 91.61) read as the search metric's best.
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search.base import SearchContext
+    ctx = SearchContext(TableEvaluator("nb201-digits"), 5, algo="rs", seed=0, progress=True)
+    ctx.evaluate([(a, "random") for a in ctx.random_new(np.random.default_rng(0), 5)])
+    assert ctx._bar.postfix == f"incumbent test_acc={ctx.best_report():.2f}" and "best=" not in str(ctx._bar)
+    ctx.close()
+
+
 def test_compare_judges_the_optimum_in_the_report_direction(capsys):
     """Search on a loss (minimised), report test accuracy (maximised): runs ending near 90% are not at 94.37."""
     assert main(["compare", "--algos", "rs", "--queries", "20", "--seeds", "4", "--metric", "valid_loss",
