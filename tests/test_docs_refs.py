@@ -41,3 +41,17 @@ def test_quoted_sections_and_named_pages_exist():
         missing += [f"{f.relative_to(ROOT)}: docs/{m}" for m in PAGE.findall(text) if not (ROOT / "docs" / m).exists()]
     assert not stale, "sections quoted that their page lacks:\n" + "\n".join(stale)
     assert not missing, "pages named that do not exist:\n" + "\n".join(sorted(set(missing)))
+
+
+def _python_blocks(page: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+
+
+def test_the_run_store_example_runs_as_written(tmp_path, monkeypatch):
+    """docs/store.md's example, pasted into a fresh folder, runs to its end (it named a ``ckpt/`` folder that
+    a reader does not have, so ``add_artifact`` stopped it with FileNotFoundError)."""
+    monkeypatch.chdir(tmp_path)
+    (block,) = _python_blocks(ROOT / "docs" / "store.md")
+    scope: dict = {}
+    exec(compile(block, "docs/store.md", "exec"), scope)
+    assert scope["store"].artifacts(scope["run"]) and (tmp_path / "evals.csv").exists()
