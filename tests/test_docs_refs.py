@@ -55,3 +55,41 @@ def test_the_run_store_example_runs_as_written(tmp_path, monkeypatch):
     scope: dict = {}
     exec(compile(block, "docs/store.md", "exec"), scope)
     assert scope["store"].artifacts(scope["run"]) and (tmp_path / "evals.csv").exists()
+
+
+def _command_options() -> dict[str, set[str]]:
+    """``{"search": {"--algo", ...}, "data show": {...}, ...}``: the options each command's parser takes."""
+    import argparse
+
+    from naoviz.cli import build_parser
+
+    def subs(parser):
+        return next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    out = {}
+    for name, sp in subs(build_parser()).items():
+        out[name] = {s for a in sp._actions for s in a.option_strings}
+        for name2, sp2 in subs(sp).items():
+            out[f"{name} {name2}"] = {s for a in sp2._actions for s in a.option_strings}
+    return out
+
+
+# `naoviz CMD [ACTION] ...` up to the end of the code span or line, a `#` comment or a shell pipe (an NB201 cell's
+# own `|` is followed by an op, never a space)
+_INVOCATION = re.compile(r"naoviz ([a-z][a-z-]*(?: (?:download|import|show))?)((?:[^`\n|#]|\|(?! ))*)")
+
+
+def test_every_option_the_docs_give_a_command_is_one_it_takes():
+    """Each ``naoviz CMD ... --option`` written in README.md and docs/ names an option of CMD (a renamed or
+    dropped flag left in an example makes a pasted command fail)."""
+    commands = _command_options()
+    wrong = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            for m in _INVOCATION.finditer(line):
+                cmd = m.group(1) if m.group(1) in commands else m.group(1).split()[0]
+                if cmd not in commands:               # prose ("naoviz is MIT-licensed"), not a command
+                    continue
+                wrong += [f"{page.relative_to(ROOT)}:{n}: naoviz {cmd} {opt}"
+                          for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
+                          if opt not in commands[cmd]]
+    assert not wrong, "options a command does not take:\n" + "\n".join(wrong)
