@@ -169,6 +169,21 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
     assert "queries to optimum" in text and "), 3 seeds\n" in text
 
 
+def test_compare_table_without_an_optimum_claims_no_hits():
+    # `compare --evaluator train` has no optimum (children trained, not looked up); its table printed
+    # "93.333 (0%)" and a queries-to-optimum column "– (0/1)", as if the optimum had been missed
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare, format_table, parse_algos
+    summary = compare(TableEvaluator("nb201-digits"), parse_algos("rs,ls"), 10, [0, 1])
+    with_optimum = format_table(summary)
+    summary["optimum"] = None                    # what a comparison of trained children has
+    text = format_table(summary)
+    assert "%)" in with_optimum and "queries to optimum" in with_optimum
+    assert "%)" not in text and "queries to optimum" not in text and "(0/2)" not in text
+    for table in (with_optimum, text):          # header, rule and rows: one column count
+        assert len({line.count("|") for line in table.splitlines()}) == 1
+
+
 def test_compare_header_counts_one_seed(capsys):
     assert main(["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"]) == 0
     out = capsys.readouterr().out
