@@ -72,6 +72,8 @@ def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):
     assert f"figure: {tmp_path / 'pareto-params_M.html'}" in text
     html = (tmp_path / "pareto-params_M.html").read_text()
     assert "rs front" in html and "ls front" in html and "budget 0.05" in html
+    # the curves are the best feasible incumbent's: the title said "incumbent test_acc vs queries"
+    assert "best feasible incumbent test_acc vs queries (params_M" in (tmp_path / "compare.html").read_text()
 
 
 def test_search_json_and_errors(capsys):
