@@ -55,6 +55,15 @@ class ExplorerWidget(anywidget.AnyWidget):
     has_handler = t.Bool(False).tag(sync=True)
 
     def __init__(self, atlas, handler: Optional[Callable[[dict], dict]] = None, **state):
+        # traitlets passes an unknown keyword on with a DeprecationWarning nobody sees: a typo
+        # (``budgetcolumn=``, ``eta=3``) was dropped and the widget opened without it
+        known = sorted(n for n in self.class_trait_names() if not n.startswith("_") and n != "has_handler")
+        unknown = sorted(set(state) - set(known))
+        if unknown:
+            from naoviz.errors import did_you_mean
+            own = [n for n in type(self).class_own_traits() if not n.startswith("_") and n != "has_handler"]
+            raise TypeError(f"ExplorerWidget: unknown state {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
+                            f"the explorer's: {', '.join(own)}")
         self.atlas = atlas
         self.handler = handler
         header, blob = pack(atlas)
