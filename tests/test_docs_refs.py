@@ -93,3 +93,32 @@ def test_every_option_the_docs_give_a_command_is_one_it_takes():
                           for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
                           if opt not in commands[cmd]]
     assert not wrong, "options a command does not take:\n" + "\n".join(wrong)
+
+
+def test_every_dotted_naoviz_name_in_the_docs_resolves():
+    """Each ``naoviz.module.name`` written in README.md and docs/ imports (a module) or is an attribute of one:
+    a renamed function or moved module left in the prose sends a reader to an ImportError."""
+    import importlib
+
+    def resolves(name: str) -> bool:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ModuleNotFoundError:
+                continue
+            for p in parts[i:]:
+                if not hasattr(obj, p):
+                    return False
+                obj = getattr(obj, p)
+            return True
+        return False
+
+    names: dict[str, str] = {}
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            for m in re.finditer(r"(?<![\w/.-])(naoviz(?:\.[A-Za-z_]\w*)+)", line):
+                names.setdefault(m.group(1), f"{page.relative_to(ROOT)}:{n}")
+    assert len(names) > 50                                   # the pattern still finds the docs' names
+    wrong = [f"{where}: {name}" for name, where in sorted(names.items()) if not resolves(name)]
+    assert not wrong, "names the docs give that do not exist:\n" + "\n".join(wrong)
