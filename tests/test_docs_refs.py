@@ -41,3 +41,84 @@ def test_quoted_sections_and_named_pages_exist():
         missing += [f"{f.relative_to(ROOT)}: docs/{m}" for m in PAGE.findall(text) if not (ROOT / "docs" / m).exists()]
     assert not stale, "sections quoted that their page lacks:\n" + "\n".join(stale)
     assert not missing, "pages named that do not exist:\n" + "\n".join(sorted(set(missing)))
+
+
+def _python_blocks(page: Path) -> list[str]:
+    return re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
+
+
+def test_the_run_store_example_runs_as_written(tmp_path, monkeypatch):
+    """docs/store.md's example, pasted into a fresh folder, runs to its end (it named a ``ckpt/`` folder that
+    a reader does not have, so ``add_artifact`` stopped it with FileNotFoundError)."""
+    monkeypatch.chdir(tmp_path)
+    (block,) = _python_blocks(ROOT / "docs" / "store.md")
+    scope: dict = {}
+    exec(compile(block, "docs/store.md", "exec"), scope)
+    assert scope["store"].artifacts(scope["run"]) and (tmp_path / "evals.csv").exists()
+
+
+def _command_options() -> dict[str, set[str]]:
+    """``{"search": {"--algo", ...}, "data show": {...}, ...}``: the options each command's parser takes."""
+    import argparse
+
+    from naoviz.cli import build_parser
+
+    def subs(parser):
+        return next((a.choices for a in parser._actions if isinstance(a, argparse._SubParsersAction)), {})
+    out = {}
+    for name, sp in subs(build_parser()).items():
+        out[name] = {s for a in sp._actions for s in a.option_strings}
+        for name2, sp2 in subs(sp).items():
+            out[f"{name} {name2}"] = {s for a in sp2._actions for s in a.option_strings}
+    return out
+
+
+# `naoviz CMD [ACTION] ...` up to the end of the code span or line, a `#` comment or a shell pipe (an NB201 cell's
+# own `|` is followed by an op, never a space)
+_INVOCATION = re.compile(r"naoviz ([a-z][a-z-]*(?: (?:download|import|show))?)((?:[^`\n|#]|\|(?! ))*)")
+
+
+def test_every_option_the_docs_give_a_command_is_one_it_takes():
+    """Each ``naoviz CMD ... --option`` written in README.md and docs/ names an option of CMD (a renamed or
+    dropped flag left in an example makes a pasted command fail)."""
+    commands = _command_options()
+    wrong = []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            for m in _INVOCATION.finditer(line):
+                cmd = m.group(1) if m.group(1) in commands else m.group(1).split()[0]
+                if cmd not in commands:               # prose ("naoviz is MIT-licensed"), not a command
+                    continue
+                wrong += [f"{page.relative_to(ROOT)}:{n}: naoviz {cmd} {opt}"
+                          for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
+                          if opt not in commands[cmd]]
+    assert not wrong, "options a command does not take:\n" + "\n".join(wrong)
+
+
+def test_every_dotted_naoviz_name_in_the_docs_resolves():
+    """Each ``naoviz.module.name`` written in README.md and docs/ imports (a module) or is an attribute of one:
+    a renamed function or moved module left in the prose sends a reader to an ImportError."""
+    import importlib
+
+    def resolves(name: str) -> bool:
+        parts = name.split(".")
+        for i in range(len(parts), 0, -1):
+            try:
+                obj = importlib.import_module(".".join(parts[:i]))
+            except ModuleNotFoundError:
+                continue
+            for p in parts[i:]:
+                if not hasattr(obj, p):
+                    return False
+                obj = getattr(obj, p)
+            return True
+        return False
+
+    names: dict[str, str] = {}
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, line in enumerate(page.read_text().splitlines(), 1):
+            for m in re.finditer(r"(?<![\w/.-])(naoviz(?:\.[A-Za-z_]\w*)+)", line):
+                names.setdefault(m.group(1), f"{page.relative_to(ROOT)}:{n}")
+    assert len(names) > 50                                   # the pattern still finds the docs' names
+    wrong = [f"{where}: {name}" for name, where in sorted(names.items()) if not resolves(name)]
+    assert not wrong, "names the docs give that do not exist:\n" + "\n".join(wrong)

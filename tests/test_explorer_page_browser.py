@@ -574,3 +574,33 @@ def test_cell_graph_labels_are_readable_at_every_width_and_do_not_cross(browser,
         page.locator(".nx-cells").screenshot(path=str(ART / f"explorer_cells_{width}.png"))
     assert not errors, errors
     page.close()
+
+
+def _map_ink(page) -> int:
+    """Pixels of the map canvas that are not white (the points, drawn in colour)."""
+    return page.evaluate("""() => {
+        const c = document.querySelector('.nx-map'), d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+        let n = 0; for (let i = 0; i < d.length; i += 4) if (d[i] < 235 || d[i + 1] < 235 || d[i + 2] < 235) n++;
+        return n; }""")
+
+
+def test_a_small_table_of_your_own_is_drawn_in_points_one_can_see(browser, shipped_page, tmp_path):
+    """A table of 200 rows (build-table --archs 200, the usual own-data case) was 200 specks of 3x3 px; its
+    points are now larger, while the shipped table's 6,466 classes keep their small ones."""
+    from _atlas_standin import standin_atlas
+
+    from naoviz.explorer_page import write_page
+    from naoviz.tables import load_benchmark
+    from naoviz.tables.user_table import load_table_file
+    rows = (load_benchmark("nb201-digits").frame.reset_index().iloc[:200])
+    rows.to_csv(tmp_path / "mine.csv", index=False)
+    small = standin_atlas(n_seeds=20, table=load_table_file(tmp_path / "mine.csv"))
+    page, _, errors = _open(browser, write_page(small, tmp_path / "small.html"), width=1024)
+    small_ink = _map_ink(page) / len(small.labels)
+    page.close()
+    page, _, _ = _open(browser, shipped_page[1], width=1024)
+    big_ink = _map_ink(page) / shipped_page[0].n_table
+    page.close()
+    assert not errors, errors
+    # 54 vs 1.5 ink px per point (squares of 7 vs 3 px, the path and markers included); 17 before, small
+    assert small_ink >= 30 and big_ink < 12, (small_ink, big_ink)

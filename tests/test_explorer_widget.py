@@ -70,6 +70,16 @@ def test_bad_values_are_refused_naming_the_trait_not_clamped(widget, trait, valu
     assert getattr(widget, trait) == before
 
 
+def test_an_unknown_state_keyword_is_refused_with_the_name_it_meant(atlas):
+    # traitlets used to pass it on with a DeprecationWarning: the widget opened without the budget
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    with pytest.raises(TypeError, match="unknown state 'budgetcolumn' \\(did you mean 'budget_column'\\?\\)"):
+        ExplorerWidget(atlas, budgetcolumn=next(iter(atlas.columns)))
+    with pytest.raises(TypeError, match="'eta'"):
+        ExplorerWidget(atlas, eta=3)
+    assert ExplorerWidget(atlas, eta_index=3, view="pca").eta_index == 3
+
+
 def test_selection_statistics(widget, atlas):
     assert widget.select_tool == "box" and widget.get_state()["select_tool"] == "box"
     widget.select_tool = "lasso"                             # synced: the page's toggle follows, and sets it back
@@ -80,6 +90,8 @@ def test_selection_statistics(widget, atlas):
     true = atlas.columns["valid_acc"][rows]
     assert stats["count"] == 4 and stats["mean"] == pytest.approx(float(true.mean()), rel=1e-6)
     assert stats["max"] == pytest.approx(float(true.max()), rel=1e-6)
+    # at the atlas's float32 precision: 93.52777, not 93.52777099609375 (a notebook prints the dict)
+    assert all(len(repr(stats[k])) <= 10 for k in ("mean", "min", "max")), stats
 
 
 def test_url_state_round_trip_and_bad_links_say_so(widget, atlas):

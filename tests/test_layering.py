@@ -95,3 +95,9 @@ def test_the_checks_catch_offences():
         "naoviz.search.x imports plotly.graph_objects", "naoviz.search.x imports naoviz.viz",
         "naoviz.search.x imports naoviz.ui.page", "naoviz.search.x imports naoviz.ui.page.write_page",
         "naoviz.search.x imports kaleido"]
+
+
+def test_python_dash_m_naoviz_is_the_command():
+    # `python -m naoviz` said "'naoviz' is a package and cannot be directly executed"
+    out = subprocess.run([sys.executable, "-m", "naoviz", "--version"], capture_output=True, text=True, cwd=PACKAGE.parent)
+    assert out.returncode == 0 and out.stdout.startswith("naoviz "), out.stderr

@@ -72,6 +72,8 @@ def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):
     assert f"figure: {tmp_path / 'pareto-params_M.html'}" in text
     html = (tmp_path / "pareto-params_M.html").read_text()
     assert "rs front" in html and "ls front" in html and "budget 0.05" in html
+    # the curves are the best feasible incumbent's: the title said "incumbent test_acc vs queries"
+    assert "best feasible incumbent test_acc vs queries (params_M" in (tmp_path / "compare.html").read_text()
 
 
 def test_search_json_and_errors(capsys):
@@ -92,6 +94,16 @@ def test_search_json_and_errors(capsys):
     assert "--algos: nao:kmean: unknown NAO search preset 'kmean'" in err and "preset: " not in err
     assert main(["compare", "--algos", "rs:paper", "--seeds", "1", "--no-progress"]) == 2
     assert "--algos: rs:paper: " in capsys.readouterr().err
+
+
+def test_progress_bar_names_the_reported_metric_of_the_incumbent():
+    # A bare "best=94.37" beside a search on valid_acc (best 91.61) read as the search metric's best.
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search.base import SearchContext
+    ctx = SearchContext(TableEvaluator("nb201-digits"), 5, algo="rs", seed=0, progress=True)
+    ctx.evaluate([(a, "random") for a in ctx.random_new(np.random.default_rng(0), 5)])
+    assert ctx._bar.postfix == f"incumbent test_acc={ctx.best_report():.2f}" and "best=" not in str(ctx._bar)
+    ctx.close()
 
 
 def test_compare_judges_the_optimum_in_the_report_direction(capsys):
@@ -157,6 +169,21 @@ def test_compare_output_is_strict_json_with_nan_reports(tmp_path, capsys, monkey
     assert main(["compare", "--algos", "rs", "--queries", "12", "--seeds", "3", "--no-progress"]) == 0
     text = capsys.readouterr().out
     assert "queries to optimum" in text and "), 3 seeds\n" in text
+
+
+def test_compare_table_without_an_optimum_claims_no_hits():
+    # `compare --evaluator train` has no optimum (children trained, not looked up); its table printed
+    # "93.333 (0%)" and a queries-to-optimum column "– (0/1)", as if the optimum had been missed
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare, format_table, parse_algos
+    summary = compare(TableEvaluator("nb201-digits"), parse_algos("rs,ls"), 10, [0, 1])
+    with_optimum = format_table(summary)
+    summary["optimum"] = None                    # what a comparison of trained children has
+    text = format_table(summary)
+    assert "%)" in with_optimum and "queries to optimum" in with_optimum
+    assert "%)" not in text and "queries to optimum" not in text and "(0/2)" not in text
+    for table in (with_optimum, text):          # header, rule and rows: one column count
+        assert len({line.count("|") for line in table.splitlines()}) == 1
 
 
 def test_compare_header_counts_one_seed(capsys):

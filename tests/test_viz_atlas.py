@@ -98,3 +98,18 @@ def test_bad_state_is_refused_with_its_name(atlas, kwargs, says):
         kwargs["seed"] = int(atlas.seeds[0])
     with pytest.raises(ValueError, match=says.replace("(", r"\(")):
         atlas_map(atlas, **kwargs)
+
+
+def test_the_static_map_spreads_its_colours_over_the_working_cells(atlas):
+    # The digits table has a few cells near 10 % and most at 85..98: on a min..max ramp (8.6..98.6) the middle
+    # half of the cells took 7 % of it and the exported map was one yellow-green; the page clips at the
+    # 5th..99th percentile, and the static figure now does the same.
+    from naoviz.viz import atlas_map
+    from naoviz.viz.maps import color_range
+    points = _trace(atlas_map(atlas), "architectures")
+    values = np.asarray(points.marker.color, dtype=float)
+    assert (points.marker.cmin, points.marker.cmax) == color_range(values)
+    assert np.nanmin(values) < points.marker.cmin < points.marker.cmax <= np.nanmax(values)
+    q25, q75 = np.nanpercentile(values, [25, 75])
+    assert (q75 - q25) / (points.marker.cmax - points.marker.cmin) > 0.25
+    assert np.mean(values < points.marker.cmin) <= 0.06               # only the failed tail takes the end colour

@@ -237,23 +237,27 @@ def _counts_prefix(res, n: int) -> dict:
 
 def format_table(summary: dict) -> str:
     """Markdown table: mean ± sd (optimum %) per algo and checkpoint (one run: the value alone), queries to
-    the optimum (mean/median over the runs that reached it, and how many did), source counts (decoder / mutation / random / design:
+    the optimum (mean/median over the runs that reached it, and how many did; both only when the summary has
+    an optimum), source counts (decoder / mutation / random / design:
     the last is a designed initial pool, e.g. k-means; a summary saved before it existed shows 0 there), and
     the share of runs whose final incumbent the decoder proposed."""
     checks = summary["checkpoints"]
+    # no optimum (children trained, not looked up): no "(0%)" at it and no queries-to-optimum column, which
+    # read as "never reached" when there is nothing to reach
+    has_opt = summary.get("optimum") is not None
     lines = ["| searcher | " + " | ".join(f"{c} queries" for c in checks)
-             + " | queries to optimum mean/median (reached) | queries dec/mut/rand/design"
+             + (" | queries to optimum mean/median (reached)" if has_opt else "") + " | queries dec/mut/rand/design"
              " | incumbents dec/mut/rand/design | final incumbent decoded | s per run |",
-             "|---|" + "---|" * (len(checks) + 5)]
+             "|---|" + "---|" * (len(checks) + 4 + has_opt)]
     for name, a in summary["algos"].items():
         n_runs = len(a["runs"])
         # one run has no spread: its value alone, as the dashboard's note writes it (not "± 0.000")
         cells = [f"{a['at'][str(c)]['mean']:.3f}" + (f" ± {a['at'][str(c)]['sd']:.3f}" if n_runs > 1 else "")
-                 + f" ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)" for c in checks]
+                 + (f" ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)" if has_opt else "") for c in checks]
         q, i = a["queries"], a["incumbents"]
         to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"
-        lines.append(f"| {a.get('shown', name)} | " + " | ".join(cells) + f" | {to_opt}"
+        lines.append(f"| {a.get('shown', name)} | " + " | ".join(cells) + (f" | {to_opt}" if has_opt else "")
                      + " | " + "/".join(f"{q.get(s, 0.0):.1f}" for s in SHOWN_SOURCES)
                      + " | " + "/".join(f"{i.get(s, 0.0):.1f}" for s in SHOWN_SOURCES)
                      + f" | {100 * a['decoded_final_share']:.0f}% | {a['wall_s']:.1f} |")

@@ -314,7 +314,9 @@ class SearchContext:
             self.archs.append(arch)
             self.seen[canon] = arch_rec
             if self._bar is not None:
-                self._bar.set_postfix(best=f"{self.best_report():.2f}", refresh=False)
+                # named: a bare "best=" read as the best search metric, but it is the incumbent's report
+                self._bar.set_postfix({f"incumbent {self.evaluator.report}": f"{self.best_report():.2f}"},
+                                      refresh=False)
             if self.on_evaluation is not None:
                 self.on_evaluation(arch_rec)
         return [r for r in records if r is not None]

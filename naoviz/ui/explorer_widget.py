@@ -55,6 +55,15 @@ class ExplorerWidget(anywidget.AnyWidget):
     has_handler = t.Bool(False).tag(sync=True)
 
     def __init__(self, atlas, handler: Optional[Callable[[dict], dict]] = None, **state):
+        # traitlets passes an unknown keyword on with a DeprecationWarning nobody sees: a typo
+        # (``budgetcolumn=``, ``eta=3``) was dropped and the widget opened without it
+        known = sorted(n for n in self.class_trait_names() if not n.startswith("_") and n != "has_handler")
+        unknown = sorted(set(state) - set(known))
+        if unknown:
+            from naoviz.errors import did_you_mean
+            own = [n for n in type(self).class_own_traits() if not n.startswith("_") and n != "has_handler"]
+            raise TypeError(f"ExplorerWidget: unknown state {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
+                            f"the explorer's: {', '.join(own)}")
         self.atlas = atlas
         self.handler = handler
         header, blob = pack(atlas)
@@ -182,7 +191,9 @@ class ExplorerWidget(anywidget.AnyWidget):
         col = col[np.isfinite(col)]
         if not len(col):
             return {"count": int(len(rows))}
-        return {"count": int(len(rows)), "mean": float(col.mean()), "min": float(col.min()), "max": float(col.max())}
+        # the atlas holds float32: each figure at that precision (93.52777, not 93.52777099609375)
+        f32 = lambda v: float(str(np.float32(v)))          # noqa: E731 - the shortest float32 round trip
+        return {"count": int(len(rows)), "mean": f32(col.mean()), "min": f32(col.min()), "max": f32(col.max())}
 
     def figures(self, space=None) -> dict:
         """{"map", "prediction", "cells"}: what the widget shows now as plotly figures (for ``export`` or a

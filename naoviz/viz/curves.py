@@ -85,6 +85,10 @@ def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
 
 
 def compare_figure(summary: dict) -> go.Figure:
-    """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``)."""
+    """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``). Under constraints
+    the curves are the best *feasible* incumbent's, and the title says so and names the budget."""
+    constraints = summary.get("constraints") or []
+    what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
     return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
-                         metric=summary["report"], title=f"incumbent {summary['report']} vs queries")
+                         metric=summary["report"],
+                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else ""))

@@ -40,6 +40,11 @@ def find_browser() -> Optional[str]:
 def browser_wrapper() -> Path:
     """The wrapper script kaleido launches (written once into the cache folder); NaovizError if no browser."""
     browser = find_browser()
+    env = os.environ.get("NAOVIZ_CHROMIUM")
+    if browser is None and env:       # a wrong setting is named: "none was found" read as "none installed"
+        raise NaovizError(f"export: NAOVIZ_CHROMIUM={env} is not an executable file; point it at Chrome or "
+                          "Chromium, or unset it to use the one on PATH or /usr/bin/chromium (Debian/Ubuntu: "
+                          "`apt-get install chromium`); `.html` export needs no browser.")
     if browser is None:
         raise NaovizError(NO_BROWSER.format(names=", ".join(_CANDIDATES)))
     path = cache_dir() / "chromium-headless"

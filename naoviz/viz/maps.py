@@ -20,11 +20,23 @@ MAP_TRACES = ("architectures", "seed", "path", JUMPS, "arch changes", "current")
 HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"      # CSS text-shadow: labels readable over dense points
 
 
+def color_range(values) -> tuple[float, float]:
+    """The colour ramp's ends: the 5th..99th percentile of the finite ``values`` (n,), the explorer page's rule
+    (explorer_draw.js ``range``), so a few failed cells (digits: some near 10 %, most 85..98) do not squeeze
+    every working cell into one end of the ramp; values beyond take the end colours."""
+    v = np.sort(np.asarray(values, dtype=float)[np.isfinite(np.asarray(values, dtype=float))])
+    if not len(v):
+        return 0.0, 1.0
+    lo, hi = float(v[int(len(v) * 0.05)]), float(v[min(len(v) - 1, int(len(v) * 0.99))])
+    return (lo, hi) if hi > lo else (lo - 1.0, hi + 1.0)
+
+
 def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accuracy",
                   extra: Optional[dict] = None, selected: Optional[int] = None, title: str = "",
                   method: str = "", colorscale: str = "Viridis") -> go.Figure:
     """Scattergl of ``xy`` (n, 2) coloured by ``values`` (n,); hover shows ``labels`` (arch strings) and
-    ``extra`` ({name: (n,) array}) metrics; ``selected`` (row) is drawn as a black-ringed star on top.
+    ``extra`` ({name: (n,) array}) metrics; ``selected`` (row) is drawn as a black-ringed star on top. The
+    colour ramp spans :func:`color_range` (5th..99th percentile), as on the explorer page.
     Each point's ``customdata`` is its row, so a click handler gets the architecture back.
     """
     xy = np.asarray(xy, dtype=float)
@@ -32,6 +44,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     if xy.ndim != 2 or xy.shape[1] != 2 or len(xy) != len(values) or len(labels) != len(xy):
         raise ValueError(f"embedding_map: xy {xy.shape}, values {values.shape} and {len(labels)} labels disagree")
     hover = _hover(labels, color_label, values, extra or {})
+    cmin, cmax = color_range(values)
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, uirevision="map",
                                 margin=dict(l=10, r=10, t=40 if title else 10, b=10),
                                 legend=dict(orientation="h", y=-0.02, yanchor="top"),
@@ -43,7 +56,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     fig.add_trace(go.Scattergl(
         name="architectures", x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=np.arange(len(xy)),
         hovertext=hover, hoverinfo="text",
-        marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8,
+        marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8, cmin=cmin, cmax=cmax,
                     colorbar=dict(title=dict(text=color_label, side="right"), thickness=12))))
     sx, sy = ([xy[selected, 0]], [xy[selected, 1]]) if selected is not None else ([], [])
     fig.add_trace(go.Scattergl(name="seed", x=sx, y=sy, mode="markers", hoverinfo="skip",

@@ -124,7 +124,10 @@ class Scatter {
   paint(values, lo, hi, order, mask, off = null) {
     const img = new ImageData(this.W, this.H), px = new Uint32Array(img.data.buffer), W = this.W, H = this.H;
     px.fill(0xffffffff);
-    const r = this.dpr > 1.5 ? 2 : 1, span = hi - lo || 1;
+    // a point's half-width in device px: 1 (2 on HiDPI) for the NB201/digits tables' thousands of classes, more
+    // for a small table of your own (200 rows: 3x3 px squares were specks on an empty map)
+    const n = order.length, grow = n <= 300 ? 3 : n <= 2000 ? 2 : 1;
+    const r = grow * (this.dpr > 1.5 ? 2 : 1), span = hi - lo || 1;
     const draw = (i, faded, greyed = false) => {
       const v = values[i];
       let c = Number.isFinite(v) ? LUT.u32[Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))] : GREY;
