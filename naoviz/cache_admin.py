@@ -18,9 +18,9 @@ Only names naoviz writes are recognised (its keys are hex digests of fixed lengt
 cache folder or in the folders above, is kind ``other``: listed, never removed, so that a cache folder
 pointed at the wrong place (``--dir ~``) loses nothing of the user's.
 
-**Stale** entries are those no current naoviz reads, told from the files alone: a model or pretrained
-model whose JSON names another format or version, or that lacks a file (a training that died); an atlas
-whose JSON is unreadable, of another ``FORMAT_VERSION`` or ``BUILDER_VERSION`` (an atlas without the
+**Stale** entries (``naoviz.cache_stale``) are those no current naoviz reads, told from the files alone: a
+model or pretrained model whose JSON names another format or version, or that lacks a file (a training that
+died); an atlas whose JSON is unreadable, of another ``FORMAT_VERSION`` or ``BUILDER_VERSION`` (an atlas without the
 ``builder`` field was built by builder 1), or that lacks its other half; a stopped build whose manifest is of
 another checkpoint layout or unreadable, or whose atlas is saved, or a progress file alone; every leftover.
 An entry built with a default since changed (keys hash the options) looks current: not called stale; it
@@ -34,7 +34,6 @@ goes too when nothing it guards is left (an atlas's; those of models and pretrai
 """
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
@@ -43,6 +42,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
+from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, pretrain_stale
 from naoviz.locks import LockHeld, held_by, lock
 
 KINDS = {"models": "trained models", "atlases": "atlases", "partial": "stopped builds",
@@ -146,71 +146,6 @@ def _temp(root: Path, path: Path, pid: int) -> Entry:
     return e
 
 
-def _read_json(path: Path):
-    try:
-        value = json.loads(path.read_text(encoding="utf-8"))
-    except (OSError, ValueError):
-        return None
-    return value if isinstance(value, dict) else None
-
-
-def _version_says(meta, fmt, version, what: str) -> Optional[str]:
-    """Why a ``{"format", "version"}`` JSON is not this naoviz's, or None when it is."""
-    if meta is None:
-        return f"unreadable {what}"
-    if meta.get("format") != fmt or meta.get("version") != version:
-        return f"{what} {meta.get('format')!r} v{meta.get('version')!r}, this naoviz reads {fmt!r} v{version}"
-    return None
-
-
-def _model_stale(folder: Path) -> Optional[str]:
-    from naoviz.nao.cache import DONE
-    from naoviz.nao.checkpoint import FORMAT, META, VERSION, WEIGHTS
-    if not (folder / DONE).is_file() or not (folder / WEIGHTS).is_file():
-        return "incomplete (its training stopped before the end)"
-    return _version_says(_read_json(folder / META), FORMAT, VERSION, "model format")
-
-
-def _pretrain_stale(folder: Path) -> Optional[str]:
-    from naoviz.nao.semi import FORMAT, META, VERSION, WEIGHTS
-    if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():
-        return "incomplete (its pretraining stopped before the end)"
-    return _version_says(_read_json(folder / META), FORMAT, VERSION, "pretrained-model format")
-
-
-def _atlas_stale(base: Path) -> Optional[str]:
-    from naoviz.atlas import FORMAT_VERSION
-    from naoviz.atlas_cache import BUILDER_VERSION
-    if not base.with_suffix(".json").is_file() or not base.with_suffix(".safetensors").is_file():
-        return "incomplete (half of the .json/.safetensors pair)"
-    meta = _read_json(base.with_suffix(".json"))
-    if meta is None:
-        return "unreadable atlas JSON"
-    if meta.get("format") != FORMAT_VERSION:
-        return f"atlas format {meta.get('format')!r}, this naoviz reads {FORMAT_VERSION}"
-    builder = meta["meta"].get("builder", 1) if isinstance(meta.get("meta"), dict) else 1
-    if builder != BUILDER_VERSION:
-        return f"atlas builder {builder!r}, this naoviz builds with {BUILDER_VERSION}"
-    return None
-
-
-def _partial_stale(base: Path, atlas_current: bool) -> Optional[str]:
-    from naoviz.atlas_resume import MANIFEST, VERSION
-    folder = base.with_name(base.name + ".partial")
-    if atlas_current:
-        return "its atlas is saved"
-    if not folder.is_dir():
-        return "the progress file of a build that is not running"
-    if not any(folder.iterdir()):
-        return None
-    manifest = _read_json(folder / MANIFEST)
-    if manifest is None:
-        return "unreadable checkpoint manifest"
-    if manifest.get("version") != VERSION:
-        return f"checkpoint layout v{manifest.get('version')!r}, this naoviz uses v{VERSION}"
-    return None
-
-
 def _keyed_folders(root: Path, sub: str, kind: str, stale_of) -> list[Entry]:
     """Entries of ``models/`` or ``pretrain/``: ``<key>/`` guarded by ``<key>.lock``. A lock file is not an
     entry (they stay, see ``_remove_locked``) unless held with no folder yet: a training in progress."""
@@ -240,13 +175,13 @@ def _atlases(root: Path) -> list[Entry]:
         base, lock_path = folder / name, folder / f"{name}.lock"
         atlas_current = False
         if have & {".json", ".safetensors"}:
-            why = _atlas_stale(base)
+            why = atlas_stale(base)
             atlas_current = why is None
             out.append(_entry(root, "atlases", [base.with_suffix(s) for s in (".json", ".safetensors") if s in have],
                               lock_path, why, name=base))
         if have & {".partial", ".progress"}:
             paths = [folder / f"{name}{s}" for s in (".partial", ".progress") if s in have]
-            out.append(_entry(root, "partial", paths, lock_path, _partial_stale(base, atlas_current)))
+            out.append(_entry(root, "partial", paths, lock_path, partial_stale(base, atlas_current)))
         if have == {".lock"}:
             out.append(_entry(root, "leftovers", [], lock_path, "a lock file whose entry is gone"))
     return out
@@ -272,8 +207,8 @@ def _resources(root: Path) -> list[Entry]:
             for p in sorted((root / "resources").iterdir())]
 
 
-_FOLDERS = {"models": lambda r: _keyed_folders(r, "models", "models", _model_stale),
-            "pretrain": lambda r: _keyed_folders(r, "pretrain", "pretrain", _pretrain_stale),
+_FOLDERS = {"models": lambda r: _keyed_folders(r, "models", "models", model_stale),
+            "pretrain": lambda r: _keyed_folders(r, "pretrain", "pretrain", pretrain_stale),
             "atlases": _atlases, "projections": _projections, "resources": _resources}
 
 

@@ -23,48 +23,15 @@ from typing import Any, Iterator, Optional, Union
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
                                  check_schema, open_read_only)
+# The tables' SQL, columns and version live in naoviz.store_schema; SCHEMA_VERSION stays importable from here.
+from naoviz.store_schema import EVAL_COLUMNS as _EVAL_COLUMNS
+from naoviz.store_schema import SCHEMA_VERSION, set_up
+from naoviz.store_schema import TABLES as _TABLES
 
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
-SCHEMA_VERSION = 1
 # a run row with its evaluation count (get_run, runs, find_runs add WHERE / ORDER BY)
 _RUN_ROWS = "SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations FROM runs r "
 BUSY_TIMEOUT_MS = 60_000
-
-_SCHEMA = """
-CREATE TABLE IF NOT EXISTS runs (
-    id TEXT PRIMARY KEY,
-    kind TEXT NOT NULL,
-    config TEXT NOT NULL,              -- JSON object
-    seed INTEGER,
-    status TEXT NOT NULL,
-    created TEXT NOT NULL              -- ISO 8601, UTC
-);
-CREATE TABLE IF NOT EXISTS evaluations (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    space TEXT NOT NULL,
-    arch TEXT NOT NULL,
-    canonical TEXT NOT NULL,
-    metrics TEXT NOT NULL,             -- JSON object
-    evaluator TEXT NOT NULL,
-    cost_s REAL NOT NULL,
-    extra TEXT,                        -- JSON object or NULL
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS evaluations_run ON evaluations(run_id, id);
-CREATE TABLE IF NOT EXISTS artifacts (
-    id INTEGER PRIMARY KEY AUTOINCREMENT,
-    run_id TEXT NOT NULL REFERENCES runs(id),
-    path TEXT NOT NULL,
-    sha256 TEXT,
-    created TEXT NOT NULL
-);
-CREATE INDEX IF NOT EXISTS artifacts_run ON artifacts(run_id, id);
-"""
-_EVAL_COLUMNS = ("id", "run_id", "space", "arch", "canonical", "metrics", "evaluator", "cost_s", "extra", "created")
-_TABLES = {"runs": ("id", "kind", "config", "seed", "status", "created"),
-           "evaluations": _EVAL_COLUMNS,
-           "artifacts": ("id", "run_id", "path", "sha256", "created")}
 
 
 def _now() -> str:
@@ -132,12 +99,7 @@ class RunStore:
         fresh = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
         try:
             with self._transaction() as conn:
-                if fresh:
-                    for statement in _SCHEMA.split(";"):
-                        if statement.strip():
-                            conn.execute(statement)
-                if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
-                    conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+                set_up(conn, fresh)
         except sqlite3.Error as exc:
             self.close()
             raise StoreError(f"run store: cannot set up {self.path}: {exc}") from None

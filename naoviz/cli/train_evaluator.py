@@ -13,7 +13,7 @@ from naoviz.cli.common import int_in, path_arg, readable_dir, show
 
 EVALUATORS = ("table", "train", "supernet")
 TRAIN_SPACES = ("nb201", "naonet", "naonet-ws")
-SUPERNET_SPACES = ("nb201", "naonet-ws")       # naoviz.child.oneshot.SPACES
+SUPERNET_SPACES = ("nb201", "naonet-ws")       # naoviz.child.supernet_config.SPACES
 DEFAULT_CHILD_PRESET = "digits-table"     # the recipe of the shipped digits table (naoviz build-table defaults)
 TRAIN_OPTIONS = ("data", "image_size", "epochs", "child_preset", "data_dir")   # only with --evaluator train
 SUPERNET_OPTIONS = ("data", "epochs")          # --evaluator supernet takes these of TRAIN_OPTIONS

@@ -15,7 +15,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 
 from naoviz.experiments.compare_record import label
-from naoviz.search.base import SHOWN_SOURCES, SOURCES, incumbent_index
+from naoviz.search.result import SHOWN_SOURCES, SOURCES, incumbent_index
 from naoviz.search.runs import search_or_resume
 from naoviz.tables.benchmark import lower_is_better
 

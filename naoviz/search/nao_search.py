@@ -7,7 +7,8 @@ evaluate only canonical-new archs; repeat until the budget is spent. ``proposer=
 moves every seed by a whole eta grid at once and queries the new decodes the acquisition ranks best
 (``naoviz.nao.propose``); ``proposer="trust"`` (preset ``trust``) does so from the best cells only, each with
 its own step size (``naoviz.search.trust``), and can decode by sampling, or (``decode_by="nearest"``) by
-retrieval: the pool's unmeasured cells nearest to each moved point (``naoviz.search.retrieve``). Every query is tagged with its source
+retrieval: the pool's unmeasured cells nearest to each moved point (``naoviz.search.retrieve``; which rounds
+retrieve: ``naoviz.search.nao_switch``). Every query is tagged with its source
 (decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
 """
 from __future__ import annotations
@@ -18,13 +19,13 @@ import numpy as np
 
 from naoviz.errors import did_you_mean, show
 from naoviz.search import hw
-from naoviz.search.additive import judge_reliable
 from naoviz.search.base import SearchContext, Searcher
 from naoviz.search.budget_moves import cheapest_level, front_budgets, polishing, spread_mutations
 from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
 from naoviz.search.nao_presets import PRESETS, budgets_of
+from naoviz.search.nao_switch import RetrievalSwitch
 from naoviz.search.ranked import ranked_mutations
 from naoviz.search.trust import TrustRegion
 
@@ -38,7 +39,7 @@ def unknown_preset(name) -> str:
     return f"unknown NAO search preset {show(name, 30)}{hint}{listed}"
 
 
-class NAOSearch(Searcher):
+class NAOSearch(RetrievalSwitch, Searcher):
     name = "nao"
     request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
 
@@ -102,15 +103,7 @@ class NAOSearch(Searcher):
             from naoviz.nao import semi
             semi.warm_start(nao, semi.pretrained(ctx.space, nao.config, cfg.pretrain_cells, cfg.pretrain_epochs,
                                                  cfg.pretrain_seed, cfg.prior, cfg.prior_weight))
-        self._near = None           # decode_by nearest: the retrieval pool (cells, canonical ids), drawn once
-        self._switched = False      # retrieve_after / retrieve_on_stall: retrieval has taken over (for good)
-        self._flat = []             # retrieve_on_flat: each decoder round's predicted stall
-        self._switch_round = 1      # the round retrieval took over (escape_on_stall counts from it)
-        delayed = cfg.retrieve_after or cfg.retrieve_on_stall or cfg.retrieve_on_flat
-        if cfg.decode_by != "decoder" and not (delayed or cfg.project_tol):
-            self._draw_pool(ctx, cfg, rng)     # else drawn at the first round that retrieves, if any
-        self._project = None        # project_tol: whether the judge is reliable here (None: not decided yet)
-        self._pooled = False        # project_tol: whether there is a pool to project onto
+        self._start_switch(ctx, cfg, rng)      # retrieval / projection: naoviz.search.nao_switch
         while not ctx.done:
             ctx.round += 1
             values = np.asarray([r.value for r in ctx.history], dtype=float)
@@ -132,47 +125,6 @@ class NAOSearch(Searcher):
             ctx.evaluate(cands, extras)
             if self._pending is not None:
                 self._judge(ctx)
-
-    def _draw_pool(self, ctx: SearchContext, cfg: NAOSearchConfig, rng) -> None:
-        """The retrieval pool, drawn once: at the start, or (``retrieve_after``) at the first round that
-        retrieves, so the rounds before it draw from ``rng`` exactly as the decoder search does."""
-        from naoviz.search.retrieve import pool_cells
-        cells = pool_cells(ctx, cfg.nearest_pool, rng)
-        self._near = (cells, [ctx.space.canonical(a) for a in cells])
-
-    def _gated(self, ctx: SearchContext, cfg: NAOSearchConfig) -> NAOSearchConfig:
-        """``project_tol``: this round's config, the projection as configured once every cost column was found
-        additive (decided once, at the first round that can, ``naoviz.search.additive``), else the sweep step."""
-        if not cfg.project_tol:
-            return cfg
-        if self._project is None and hw.round_budgets(ctx):
-            from naoviz.search.retrieve import enumerable      # no pool to project onto: the sweep throughout
-            self._pooled = bool(cfg.nearest_pool or enumerable(ctx.evaluator))
-            self._project = judge_reliable(ctx, cfg.project_tol) if self._pooled else False
-        if self._project:
-            return cfg
-        if self._project is False and cfg.project_pof and self._pooled and hw.round_budgets(ctx):
-            return cfg              # project_pof: projected anyway, onto the cells likely feasible (_propose)
-        return cfg.swept()
-
-    def _retrieving(self, ctx: SearchContext, cfg: NAOSearchConfig) -> bool:
-        """Whether this round decodes by retrieval: ``decode_by`` nearest / both, ``retrieve_after`` cells
-        measured (always when it is 0) and, with ``retrieve_on_stall``, that many step rounds in a row without a
-        new incumbent; once true it stays true (the switch is made once)."""
-        if cfg.decode_by == "decoder":
-            return False
-        if not getattr(self, "_switched", False) and len(ctx.history) >= cfg.retrieve_after:
-            from naoviz.search.retrieve import stalled_rounds
-            flat = getattr(self, "_flat", [])                 # retrieve_on_flat: the predicted stall per round
-            run = len(flat) - max((i + 1 for i, f in enumerate(flat) if not f), default=0)
-            self._switched = ((not cfg.retrieve_on_stall and not cfg.retrieve_on_flat)
-                              or bool(cfg.retrieve_on_stall)
-                              and stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall
-                              and (not cfg.stall_needs_flat or bool(flat) and flat[-1])
-                              or bool(cfg.retrieve_on_flat) and run >= cfg.retrieve_on_flat)
-            if self._switched:
-                self._switch_round = ctx.round
-        return bool(getattr(self, "_switched", False))
 
     @staticmethod
     def _pseudo(ctx: SearchContext, nao, cfg: NAOSearchConfig, values: np.ndarray, rng) -> None:
@@ -204,13 +156,7 @@ class NAOSearch(Searcher):
         self._retrieve = None
         if cfg.step_fills and hw.round_budgets(ctx):          # the step's share; the fills make up the round
             cfg = dataclasses.replace(cfg, n_new=cfg.n_new - cfg.step_fills, step_fills=0)
-        retrieving = self._retrieving(ctx, cfg)
-        if retrieving and cfg.escape_on_stall:                # a stalled incumbent: climb from the next best
-            from naoviz.search.retrieve import escaped, stalled_rounds
-            since = ctx.round - self._switch_round              # stalled rounds counted from the switch on
-            ranked = escaped(ranked, min(stalled_rounds(ctx.history, ctx.maximize), since), cfg.escape_on_stall)
-        if retrieving and getattr(self, "_near", None) is None:
-            self._draw_pool(ctx, cfg, rng)                     # a delayed switch: the switch round draws it
+        retrieving, ranked = self._switch(ctx, cfg, ranked, rng)
         polish = polishing(ctx, cfg.polish_stall, cfg.polish_after)   # the step's slots go to mutations
         budgets = hw.round_budgets(ctx)
         if cfg.front_rounds and not cfg.nearest_feasible:      # not the projected step (project_tol passed)

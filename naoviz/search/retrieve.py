@@ -22,7 +22,7 @@ import numpy as np
 import torch
 
 from naoviz.nao.modules import pool
-from naoviz.search.base import incumbent_index
+from naoviz.search.result import incumbent_index
 
 
 def check_pool(cfg, evaluator) -> None:

@@ -12,9 +12,9 @@ import dataclasses
 from typing import Callable, Optional
 
 from naoviz.evaluate import Evaluator, evaluator_from_config
-from naoviz.search.base import Record, SearchResult
 from naoviz.search.nao_presets import budgets_of
 from naoviz.search.registry import make_searcher, rebuild_searcher
+from naoviz.search.result import Record, SearchResult
 from naoviz.store import check_int
 
 
