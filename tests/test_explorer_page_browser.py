@@ -495,7 +495,12 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
     first.focus()                                                      # the redrawn list, not at the page's top
     page.keyboard.press("Enter")
-    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} ")
+    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} (true {atlas.metric} ")
+    # each neighbour's figures are named for a student ("d 0.025" was unexplained): distance, with a tip
+    first_line = page.inner_text(".nx-nbrs li >> nth=0")
+    assert re.search(r"· distance \d\.\d{3} · true \d+\.\d{2}", first_line) and " d " not in first_line, first_line
+    tip = page.get_attribute(".nx-nbrs li span >> nth=0", "title")
+    assert "cosine distance" in tip and atlas.metric in tip, tip
     assert page.evaluate("document.activeElement.matches('.nx-nbrs a')")
     # the tour with Enter and Escape; focus goes into the card and back to its button
     page.locator(".nx-tour-btn").focus()

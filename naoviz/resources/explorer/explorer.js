@@ -40,6 +40,7 @@ async function mount(model, el, stale = () => false) {
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
+  const NBR_TIP = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
               tool: model.get("select_tool") === "lasso" ? "lasso" : "box", shape: null };
@@ -243,9 +244,9 @@ async function mount(model, el, stale = () => false) {
     for (let k = 0; k < K; k++) {
       const r = A.neighbours[row * K + k];
       list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
-        h("span", { text: ` d ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)}` }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+        h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)} `, title: NBR_TIP }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     }
-    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
+    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${unit} ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: NBR_TIP }), list);
   }
   // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
   // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.
