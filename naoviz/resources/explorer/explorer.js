@@ -17,7 +17,7 @@ async function render({ model, el }) {
   const remount = async () => {
     const g = ++generation;
     if (cleanup) { cleanup(); cleanup = null; }
-    const done = await mount(model, el, () => g !== generation);
+    const done = await mount(model, el, () => g !== generation, g > 1);
     if (g !== generation) { if (done) done(); return; }
     cleanup = done;
   };
@@ -26,7 +26,9 @@ async function render({ model, el }) {
   return () => { generation++; model.off("change:_atlas_data", remount); if (cleanup) cleanup(); };
 }
 
-async function mount(model, el, stale = () => false) {
+// ``swapped``: a later atlas (a cold start's full one) in a page already drawn: the model holds the state, and
+// the address bar only the page's own echo of the first atlas's (?view=pca), which must not win over the kernel.
+async function mount(model, el, stale = () => false, swapped = false) {
   // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
   const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
   const root = template(); el.replaceChildren(root);
@@ -407,7 +409,7 @@ async function mount(model, el, stale = () => false) {
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
-  readURL();
+  if (!swapped) readURL();
   if (model.get("message")) $(".nx-msg").textContent = model.get("message");
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
