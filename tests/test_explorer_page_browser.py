@@ -483,6 +483,9 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     nodes = ax_nodes(page)
     imgs = {n["name"]: n["description"] for n in nodes if n["role"] == "image"}
     seed_graph = next(d for n, d in imgs.items() if n.startswith("cell graph: seed"))
+    # the graphs' titles name the map's marks (a diamond far from the ring had no legend): ★ seed, ◆ decoded
+    assert any(n.startswith("cell graph: seed (row ") and n.endswith(" · ★ on the map") for n in imgs), imgs
+    assert any(n.startswith("cell graph: decoded at η = ") and n.endswith(" · ◆ on the map") for n in imgs), imgs
     assert seed_graph.startswith(atlas.labels[seed]), imgs
     assert any(n.startswith("map of ") and "find" in d for n, d in imgs.items()), imgs
     assert any(n == "prediction along step size η" and d.startswith("η 0.00: decoded") for n, d in imgs.items()), imgs

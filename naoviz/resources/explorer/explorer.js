@@ -160,7 +160,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   function etaPanels() {                  // everything that follows eta: decoded cell, chart marker, info, map
     if (S.m < 0 && !S.offgrid) return;
     const dl = decodedLabel(), sl = seedLabel();
-    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])}`);
+    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])} · ◆ on the map`);   // the map's marks, named
     moveMarker(S.eta); Bg.eta(S.eta);
     const dr = S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta];
     const so = parseNB201(sl), dOps = parseNB201(dl);
@@ -198,7 +198,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const shownSeed = () => (S.offgrid ? (S.offgrid.row >= 0 ? String(S.offgrid.row) : "") : String(S.seed));
   function seedPanels() {
     const sl = seedLabel();
-    drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
+    drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map");
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
