@@ -162,7 +162,8 @@ def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
     page, _, _ = _open(browser, page_file)
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
-                              (".nx-eta-in", "x", "not a number"), (".nx-steps", "0", "outside 1..10"),
+                              (".nx-eta-in", "x", "η x is not a number (0..10)"), (".nx-eta-in", "", "η: type a step size, 0..10"),
+                              (".nx-steps", "0", "outside 1..10"),
                               (".nx-steps", "x", "steps x is not a whole number"),
                               (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
                               (".nx-seed", "-5", "is not a row number"), (".nx-seed", "", "seed row: type a row number"),
@@ -371,6 +372,9 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     page.fill(".nx-budget", "x")                                             # a bad value says so, changes nothing
     page.press(".nx-budget", "Enter")
     page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget x is not a number')", timeout=5000)
+    lo, hi = float(np.nanmin(params)), float(np.nanmax(params))                # and what the column spans
+    assert re.search(r"budget x is not a number \(params_M spans [\d.]+\.\.[\d.]+\)", page.inner_text(".nx-msg"))
+    assert f"{lo:.4g}" in page.inner_text(".nx-msg") and f"{hi:.4g}" in page.inner_text(".nx-msg")
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None

@@ -279,7 +279,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
     const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
-    if (String(text).trim() === "" || !Number.isFinite(v)) return `η ${text} is not a number`;
+    const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
+    if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
+    if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;
     if (v < lo - 1e-9 || v > hi + 1e-9) return `η ${text} is outside ${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
     let best = 0; for (let i = 1; i < E; i++) if (Math.abs(A.etas[i] - v) < Math.abs(A.etas[best] - v)) best = i;
     if (Math.abs(A.etas[best] - v) > 1e-4 * Math.max(1, Math.abs(v))) return `η ${text} is not on the grid (step ${+(A.etas[1] - A.etas[0]).toFixed(4)}); nearest ${+A.etas[best].toFixed(4)}`;
