@@ -136,3 +136,22 @@ def test_the_handler_steps_under_the_budget_more_often_than_the_atlas_path(digit
     w.budget = None
     assert w.constrained_path() is None
     assert not any("constrained" in (t.name or "") for t in w.figures()["map"].data)
+
+
+@pytest.mark.parametrize("bound", [0.0, -5.0])
+def test_a_bound_the_log_scaled_column_cannot_take_is_refused_in_one_line(digits, heads, bound):
+    """params_M is log-scaled: a bound <= 0 became -inf/NaN, the step's states NaN, and the decoder's garbage
+    reached the explorer as "nb201: token 0 is not legal at position 0". Now one line names the budget."""
+    from naoviz.nao.cost_heads import budget_path
+    from naoviz.ui.explorer_offgrid import nao_handler
+    bench, spec, nao = digits
+    with pytest.raises(ValueError, match=r"^budget: params_M <= .* is out of reach: params_M is positive") as e:
+        budget_path(heads, bench.archs()[0], [0.0, 5.0], {"params_M": bound})
+    assert "\n" not in str(e.value) and "token" not in str(e.value)
+    handle = nao_handler(lambda: (nao, bench, spec.metric))
+    with pytest.raises(ValueError, match=r"^budget: params_M"):
+        handle({"cell": bench.space.format(bench.archs()[0]), "steps": 1, "etas": [0.0, 5.0],
+                "budget": {"column": "params_M", "bound": bound}})
+    small = float(np.nanmin(bench.metric("params_M"))) / 2        # positive, below every cell: still stepped
+    got = budget_path(heads, bench.archs()[0], [0.0, 5.0], {"params_M": small})
+    assert len(got.decoded) == 2

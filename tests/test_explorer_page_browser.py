@@ -162,7 +162,8 @@ def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
     page, _, _ = _open(browser, page_file)
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
-                              (".nx-eta-in", "x", "not a number"), (".nx-steps", "0", "outside 1..10"),
+                              (".nx-eta-in", "x", "η x is not a number (0..10)"), (".nx-eta-in", "", "η: type a step size, 0..10"),
+                              (".nx-steps", "0", "outside 1..10"),
                               (".nx-steps", "x", "steps x is not a whole number"),
                               (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
                               (".nx-seed", "-5", "is not a row number"), (".nx-seed", "", "seed row: type a row number"),
@@ -371,6 +372,9 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     page.fill(".nx-budget", "x")                                             # a bad value says so, changes nothing
     page.press(".nx-budget", "Enter")
     page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget x is not a number')", timeout=5000)
+    lo, hi = float(np.nanmin(params)), float(np.nanmax(params))                # and what the column spans
+    assert re.search(r"budget x is not a number \(params_M spans [\d.]+\.\.[\d.]+\)", page.inner_text(".nx-msg"))
+    assert f"{lo:.4g}" in page.inner_text(".nx-msg") and f"{hi:.4g}" in page.inner_text(".nx-msg")
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
@@ -483,6 +487,9 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     nodes = ax_nodes(page)
     imgs = {n["name"]: n["description"] for n in nodes if n["role"] == "image"}
     seed_graph = next(d for n, d in imgs.items() if n.startswith("cell graph: seed"))
+    # the graphs' titles name the map's marks (a diamond far from the ring had no legend): ★ seed, ◆ decoded
+    assert any(n.startswith("cell graph: seed (row ") and n.endswith(" · ★ on the map") for n in imgs), imgs
+    assert any(n.startswith("cell graph: decoded at η = ") and n.endswith(" · ◆ on the map") for n in imgs), imgs
     assert seed_graph.startswith(atlas.labels[seed]), imgs
     assert any(n.startswith("map of ") and "find" in d for n, d in imgs.items()), imgs
     assert any(n == "prediction along step size η" and d.startswith("η 0.00: decoded") for n, d in imgs.items()), imgs
@@ -495,7 +502,12 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
     first.focus()                                                      # the redrawn list, not at the page's top
     page.keyboard.press("Enter")
-    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} ")
+    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} (true {atlas.metric} ")
+    # each neighbour's figures are named for a student ("d 0.025" was unexplained): distance, with a tip
+    first_line = page.inner_text(".nx-nbrs li >> nth=0")
+    assert re.search(r"· distance \d\.\d{3} · true \d+\.\d{2}", first_line) and " d " not in first_line, first_line
+    tip = page.get_attribute(".nx-nbrs li span >> nth=0", "title")
+    assert "cosine distance" in tip and atlas.metric in tip, tip
     assert page.evaluate("document.activeElement.matches('.nx-nbrs a')")
     # the tour with Enter and Escape; focus goes into the card and back to its button
     page.locator(".nx-tour-btn").focus()

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 
@@ -307,6 +308,10 @@ def test_search_and_child_panels_run(nb201_table):
     arch = nb201_table.space.parse(GOOD)
     cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
     assert cp.preset.name == "digits-quick" and "digits-quick" in cp.recipe.value
+    assert "8 channels, 1 cell per stage, batch 32, learning rate 0.05" in cp.recipe.value   # words, not C=8, N=1, lr
+    shown = re.sub(r"<[^>]+>", "", cp.recipe.value)                     # the text on the page, tags (and tip) gone
+    assert "C=" not in shown and "N=" not in shown and " lr " not in shown, shown
+    assert "(C)" in cp.recipe.value and "(N)" in cp.recipe.value        # the tip keeps the paper's letters
     cp.show_next()                                        # before a press: the cell a press would train
     assert f"<code>{GOOD}</code>" in cp.next_cell.value and not cp.msg.value
     cp.start(wait=True)

@@ -24,7 +24,7 @@ ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--d
 READY = ".nx-root[data-ready='1']"
 WARM = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_BUDGET": "20"}
 COLD = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
-        "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "300"}   # quick atlas: 256 seeds, then all 300
+        "NAOVIZ_DASHBOARD_MAP": "umap", "NAOVIZ_DASHBOARD_SEEDS": "300"}  # quick atlas (PCA): 256 seeds, then all 300
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 
@@ -322,7 +322,7 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     """Nothing cached: `naoviz dashboard`'s warm-up process, Voila's pre-started kernel and two visitors all
     want the same model and atlas. One process builds under the lock, the others wait showing its progress,
     and every page ends on the same atlas: the quick one first (paths for 256 classes), then the full one
-    (300) swapped into the open page."""
+    (300, with the UMAP map) swapped into the open page, which then shows the UMAP map the quick atlas lacked."""
     cache = tmp_path / "cold-cache"
     proc, log, url = _serve(COLD, cache, "cold", via_cli=True)
     try:
@@ -337,6 +337,12 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
         notes = [p.inner_text(".nx-msg") for p in (first, second)]
         assert cells[0] == cells[1] and seeds[0] == seeds[1], (cells, seeds, notes)
+        # the page moved to the map the full atlas brought (its own ?view=pca, written on the quick atlas, did not
+        # win back over the kernel's choice: the page stayed on PCA, with no islands for the tour to speak of)
+        for p in (first, second):
+            p.wait_for_function("document.querySelector('.nx-root').__nx.S.view === 'umap'"
+                                " && location.search.includes('view=umap')", timeout=10_000)
+            assert p.input_value(".nx-view") == "umap"
         # a cell without a path in the full atlas: the page asks the kernel's model for one
         row = first.evaluate("(() => { const a = document.querySelector('.nx-root').__nx.atlas;"
                              " for (let r = 0; r < a.N; r++) if (a.seedIndex[r] < 0 && a.seedIndex[a.A.class_of[r]] < 0)"

@@ -1,6 +1,7 @@
 """Figures: content checked on the figure objects (no browser); export writes real PNG/SVG/PDF/HTML."""
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,6 +11,8 @@ from naoviz.spaces import NB201Space
 from naoviz.viz import (attention_heatmap, cell_compare, cell_graph, diff_edges, embedding_map, export,
                         path_overlay, path_trace_data, prediction_chart, search_curves, training_curves)
 from naoviz.viz.theme import HIGHLIGHT, op_color
+
+ROOT = Path(__file__).resolve().parent.parent
 
 SEED = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
 DEC = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
@@ -44,7 +47,7 @@ def test_path_overlay_marks_changes_with_eta_labels():
     base = embedding_map(xy, np.zeros(20), labels=["x"] * 20)
     fig = path_overlay(base, path, [0, 0.5, 1, 1.5, 2], decoded, current=3)
     assert list(_trace(fig, "path").x) == list(path[:, 0])
-    changes = _trace(fig, "arch changes")
+    changes = _trace(fig, "decoded cell changes")
     assert list(changes.x) == [0.5, 1.0] and list(changes.text) == ["η=1.00", "η=2.00"]
     assert list(_trace(fig, "current").x) == [0.75]
     assert len(_trace(base, "path").x or []) == 0        # the input figure is not modified
@@ -73,21 +76,26 @@ def test_eta_labels_that_would_overlap_are_thinned_but_every_change_keeps_its_ma
     path = np.c_[[0.0, 0.001, 0.002, 0.003, 0.5, 0.501], np.zeros(6)]
     decoded = ["a", "b", "c", "d", "e", "f"]
     etas = [0, 1, 2, 3, 4, 5]
-    changes = path_trace_data(path, etas, decoded, None, min_label_gap=0.1)["arch changes"]
+    changes = path_trace_data(path, etas, decoded, None, min_label_gap=0.1)["decoded cell changes"]
     assert len(changes["x"]) == 5 and len(changes["hovertext"]) == 5
     assert changes["text"] == ["η=1.00", "", "", "η=4.00", ""]
     # path_overlay measures the gap on the map it draws on: a map 10 wide hides the near labels
     base = embedding_map(np.c_[[0.0, 10.0], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
-    assert list(_trace(path_overlay(base, path, etas, decoded), "arch changes").text) == changes["text"]
+    assert list(_trace(path_overlay(base, path, etas, decoded), "decoded cell changes").text) == changes["text"]
     small = embedding_map(np.c_[[0.0, 0.01], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
-    assert "" not in list(_trace(path_overlay(small, path, etas, decoded), "arch changes").text)
+    assert "" not in list(_trace(path_overlay(small, path, etas, decoded), "decoded cell changes").text)
 
 
 def test_prediction_chart_series_and_current_marker():
     etas = np.linspace(0, 4, 5)
     fig = prediction_chart(etas, [1, 2, 3, 4, 5], [1, 1, 3, 3, 5], [np.nan, 1.5, np.nan, 3.5, 5], current=2)
     names = [t.name for t in fig.data]
-    assert names == ["predicted at moved embedding", "predicted for decoded arch", "true (benchmark)"]
+    # the explorer page's legend, word for word and colour for colour: a saved chart reads like the page
+    series = re.findall(r'\["([^"]+)", "(#[0-9a-f]{6})", "(?:pred_moved|pred_decoded|true)"',
+                        (ROOT / "naoviz" / "resources" / "explorer" / "explorer.js").read_text())
+    assert len(series) == 3 and names == [n for n, _ in series]
+    colours = [fig.data[0].line.color, fig.data[1].line.color, fig.data[2].marker.color]
+    assert colours == [c for _, c in series] and fig.data[1].line.dash == "dash"      # dashed there too
     assert fig.layout.shapes[0].x0 == 2.0 and fig.layout.shapes[0].visible
     assert len(prediction_chart(etas, etas, etas).data) == 2     # no true values: no third series
     with pytest.raises(ValueError, match="same length"):

@@ -48,7 +48,7 @@ def test_the_widgets_figures_show_its_state(atlas):
     chart = figs["prediction"]                                          # the line sits at the slider's eta
     line = next(s for s in chart.layout.shapes if s.name == "current")
     assert line.visible and line.x0 == pytest.approx(w.eta)
-    np.testing.assert_allclose(_trace(chart, "true (benchmark)").y,
+    np.testing.assert_allclose(_trace(chart, "true value of decoded cell").y,
                                atlas.columns[atlas.metric][atlas.path_decoded[si]])
 
     titles = [a.text for a in figs["cells"].layout.annotations]         # the decoded cell is the widget's

@@ -183,6 +183,11 @@ class CostNAO(NAO):
             idx = [self.cost_columns.index(c.column) for c in cons]
             sign = [1.0 if c.upper else -1.0 for c in cons]
             bound = [float(self.cost_scaler_.transform(c.column, [c.bound])[0]) for c in cons]
+            for c, b in zip(cons, bound):      # a log-scaled column maps a bound <= 0 to -inf/NaN: NaN states
+                if not math.isfinite(b):
+                    lo, hi = self.cost_scaler_.inverse(c.column, [0.0, 1.0])
+                    raise ValueError(f"budget: {c.column} {c.op} {c.bound:g} is out of reach: {c.column} is "
+                                     f"positive in every cell the cost head was fitted on ({lo:.4g}..{hi:.4g})")
             self._active = (torch.as_tensor(idx, device=self.device), torch.as_tensor(sign, device=self.device),
                             torch.as_tensor(bound, device=self.device, dtype=torch.float32), cons)
         try:

@@ -56,8 +56,13 @@ class ChildPanel:
         self.progress = W.IntProgress(value=0, min=0, max=epochs, description="trained")
         self.msg = status_line()
         self.next_cell = W.HTML()
-        self.recipe = W.HTML(f"<small>recipe <code>{html.escape(self.preset.name)}</code>: C={self.preset.channels}, "
-                             f"N={self.preset.cells}, batch {self.preset.batch_size}, lr {self.preset.lr:g}</small>")
+        p = self.preset                            # in words: "C=8, N=1, lr 0.05" meant nothing to a student
+        cells = f"{p.cells} cell{'s' if p.cells != 1 else ''}"
+        tip = (f"naoviz train-child --preset {p.name}: the network's first stage has {p.channels} channels (C) and "
+               f"{cells} (N) per stage; {p.batch_size} images per gradient step; learning rate {p.lr:g}")
+        self.recipe = W.HTML(f"<small title='{html.escape(tip, quote=True)}'>recipe <code>{html.escape(p.name)}</code>: "
+                             f"{p.channels} channels, {cells} per stage, batch {p.batch_size}, learning rate {p.lr:g}"
+                             f"</small>")
         self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)")
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())

@@ -201,12 +201,15 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     the curves by :func:`naoviz.viz.curves.search_curves`, the plot by :func:`naoviz.viz.pareto_figure` on the
     same points; the Pareto figure is left out before any query. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
+    c = view.constraint
+    # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
+    title = f"incumbent {report} by query" + (f", budget {c.column} {c.op} {c.bound:g} (feasible queries only)"
+                                               if c is not None else "")
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
-                                       lower_is_better=lower_is_better)}
+                                       lower_is_better=lower_is_better, title=title)}
     column = view.x.value
     pts, feas, _ = view.log.series(column) if column else ({}, {}, {})
     if pts:
-        c = view.constraint
         figs["pareto"] = pareto_figure(pts, metric=report, cost=column, feasible=feas,
                                        budget=c.bound if c is not None and c.column == column else None)
     return figs

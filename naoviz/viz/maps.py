@@ -1,6 +1,6 @@
 """The embedding map (every architecture as one WebGL point) and the gradient-path overlay on it.
 
-Trace names are fixed ("architectures", "seed", "path", "jump to another island", "arch changes", "current")
+Trace names are fixed ("architectures", "seed", "path", "jump to another island", "decoded cell changes", "current")
 so a widget can update one trace in place; :func:`path_trace_data` is the single source of what those traces
 hold. A path segment flagged as a jump (``naoviz.projection.path_jumps``: the moved point landed on another
 island, it never crossed the sea between) is a gap in the solid ``path`` line and a thin dashed faint segment
@@ -16,7 +16,7 @@ import plotly.graph_objects as go
 from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
 
 JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
-MAP_TRACES = ("architectures", "seed", "path", JUMPS, "arch changes", "current")
+MAP_TRACES = ("architectures", "seed", "path", JUMPS, "decoded cell changes", "current")
 HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"      # CSS text-shadow: labels readable over dense points
 
 
@@ -68,11 +68,11 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
                                **empty["path"]))
     fig.add_trace(go.Scatter(name=JUMPS, mode="lines", hoverinfo="skip", showlegend=True,
                              line=dict(color=PATH_COLOR, width=1.2, dash="dash"), opacity=0.6, **empty[JUMPS]))
-    fig.add_trace(go.Scatter(name="arch changes", mode="markers+text", textposition="top center",
+    fig.add_trace(go.Scatter(name="decoded cell changes", mode="markers+text", textposition="top center",
                              hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO),
                              marker=dict(size=12, symbol="diamond", color="white",
                                          line=dict(color=PATH_COLOR, width=2)),
-                             **empty["arch changes"]))
+                             **empty["decoded cell changes"]))
     fig.add_trace(go.Scattergl(name="current", mode="markers", hoverinfo="text",
                                marker=dict(size=16, symbol="circle-open", color=SEED_COLOR,
                                            line=dict(width=3)), **empty["current"]))
@@ -90,7 +90,7 @@ def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
                     current: Optional[int], min_label_gap: float = 0.0, jumps=None) -> dict:
     """Data of the overlay traces: ``path`` (all moved embeddings; the line broken before each jump),
     ``jump to another island`` (the jumps, segments i -> i + 1 where ``jumps`` (E - 1,) bool is true; None:
-    none), ``arch changes`` (where the decoded arch differs from the previous step, labelled by eta) and
+    none), ``decoded cell changes`` (where the decoded cell differs from the previous step, labelled by eta) and
     ``current`` (the slider's position).
     A change closer than ``min_label_gap`` to the last labelled one keeps its marker and hover but no label."""
     path_xy = np.asarray(path_xy, dtype=float).reshape(-1, 2)
@@ -121,7 +121,7 @@ def path_trace_data(path_xy, etas: Sequence[float], decoded: Sequence[str],
         dashed["y"] += [float(path_xy[i, 1]), float(path_xy[i + 1, 1]), None]
     return {
         "path": line, JUMPS: {**dashed, "visible": bool(jumps.any())},
-        "arch changes": {"x": [path_xy[i, 0] for i in change], "y": [path_xy[i, 1] for i in change],
+        "decoded cell changes": {"x": [path_xy[i, 0] for i in change], "y": [path_xy[i, 1] for i in change],
                          "text": text, "hovertext": [hover[i] for i in change]},
         "current": cur,
     }

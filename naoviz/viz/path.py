@@ -6,9 +6,12 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, TEMPLATE
+from naoviz.viz.theme import HIGHLIGHT, TEMPLATE
 
-PRED_TRACES = ("predicted at moved embedding", "predicted for decoded arch", "true (benchmark)")
+# The explorer page's names and colours (naoviz/resources/explorer/explorer.js, SERIES): a saved chart reads like
+# the page it was saved from.
+PRED_TRACES = ("predicted at moved point", "predicted for decoded cell", "true value of decoded cell")
+PRED_COLORS = ("#1a73e8", "#e8710a", "#188038")
 
 
 def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: Optional[int] = None,
@@ -27,14 +30,14 @@ def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: 
                                 legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                                 title=None))
     fig.add_trace(go.Scatter(name=PRED_TRACES[0], x=etas, y=predicted, mode="lines",
-                             line=dict(color=PATH_COLOR, width=2)))
+                             line=dict(color=PRED_COLORS[0], width=2)))
     fig.add_trace(go.Scatter(name=PRED_TRACES[1], x=etas, y=decoded_predicted, mode="lines+markers",
-                             line=dict(color="#1f77b4", shape="hv"), marker=dict(size=6),
+                             line=dict(color=PRED_COLORS[1], shape="hv", dash="dash"), marker=dict(size=6),
                              hovertext=hover))
     if true is not None:
         true = np.asarray(true, dtype=float)
         fig.add_trace(go.Scatter(name=PRED_TRACES[2], x=etas, y=true, mode="markers",
-                                 marker=dict(symbol="x", size=8, color="#2ca02c"), hovertext=hover))
+                                 marker=dict(symbol="x", size=8, color=PRED_COLORS[2]), hovertext=hover))
     x = float(etas[current]) if current is not None and len(etas) else None
     fig.add_shape(type="line", xref="x", yref="paper", x0=x or 0, x1=x or 0, y0=0, y1=1,
                   line=dict(color=HIGHLIGHT, width=3), visible=x is not None, name="current")

@@ -17,7 +17,7 @@ async function render({ model, el }) {
   const remount = async () => {
     const g = ++generation;
     if (cleanup) { cleanup(); cleanup = null; }
-    const done = await mount(model, el, () => g !== generation);
+    const done = await mount(model, el, () => g !== generation, g > 1);
     if (g !== generation) { if (done) done(); return; }
     cleanup = done;
   };
@@ -26,7 +26,9 @@ async function render({ model, el }) {
   return () => { generation++; model.off("change:_atlas_data", remount); if (cleanup) cleanup(); };
 }
 
-async function mount(model, el, stale = () => false) {
+// ``swapped``: a later atlas (a cold start's full one) in a page already drawn: the model holds the state, and
+// the address bar only the page's own echo of the first atlas's (?view=pca), which must not win over the kernel.
+async function mount(model, el, stale = () => false, swapped = false) {
   // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
   const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
   const root = template(); el.replaceChildren(root);
@@ -40,6 +42,7 @@ async function mount(model, el, stale = () => false) {
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
+  const NBR_TIP = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
               tool: model.get("select_tool") === "lasso" ? "lasso" : "box", shape: null };
@@ -100,7 +103,7 @@ async function mount(model, el, stale = () => false) {
   function etaPanels() {                  // everything that follows eta: decoded cell, chart marker, info, map
     if (S.m < 0 && !S.offgrid) return;
     const dl = decodedLabel(), sl = seedLabel();
-    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])}`);
+    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])} · ◆ on the map`);   // the map's marks, named
     moveMarker(S.eta); Bg.eta(S.eta);
     const dr = S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta];
     const so = parseNB201(sl), dOps = parseNB201(dl);
@@ -138,7 +141,7 @@ async function mount(model, el, stale = () => false) {
   const shownSeed = () => (S.offgrid ? (S.offgrid.row >= 0 ? String(S.offgrid.row) : "") : String(S.seed));
   function seedPanels() {
     const sl = seedLabel();
-    drawCell($(".nx-seedcell"), sl, null, S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`);
+    drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map");
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
@@ -186,9 +189,9 @@ async function mount(model, el, stale = () => false) {
     for (let k = 0; k < K; k++) {
       const r = A.neighbours[row * K + k];
       list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
-        h("span", { text: ` d ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)}` }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+        h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)} `, title: NBR_TIP }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     }
-    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} in its class)` }), list);
+    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${unit} ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: NBR_TIP }), list);
   }
   // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
   // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.
@@ -219,7 +222,9 @@ async function mount(model, el, stale = () => false) {
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
     const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
-    if (String(text).trim() === "" || !Number.isFinite(v)) return `η ${text} is not a number`;
+    const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
+    if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
+    if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;
     if (v < lo - 1e-9 || v > hi + 1e-9) return `η ${text} is outside ${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
     let best = 0; for (let i = 1; i < E; i++) if (Math.abs(A.etas[i] - v) < Math.abs(A.etas[best] - v)) best = i;
     if (Math.abs(A.etas[best] - v) > 1e-4 * Math.max(1, Math.abs(v))) return `η ${text} is not on the grid (step ${+(A.etas[1] - A.etas[0]).toFixed(4)}); nearest ${+A.etas[best].toFixed(4)}`;
@@ -349,7 +354,7 @@ async function mount(model, el, stale = () => false) {
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
-  readURL();
+  if (!swapped) readURL();
   if (model.get("message")) $(".nx-msg").textContent = model.get("message");
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
