@@ -306,6 +306,9 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     chart = page.locator(".nl-root").last
     page.wait_for_function("[...document.querySelectorAll('.nl-root')].pop().querySelectorAll('path.nl-line').length >= 2",
                            timeout=10_000)
+    # graded widths, the first drawn widest: equal curves (here train and test on a short run) stay visible
+    widths = chart.locator("path.nl-line").evaluate_all("es => es.map(e => parseFloat(getComputedStyle(e).strokeWidth))")
+    assert len(widths) >= 2 and all(a > b for a, b in zip(widths, widths[1:])) and widths[-1] == 2, widths
     x_labels = chart.locator(".nl-axes text[text-anchor='middle']").evaluate_all("es => es.map(e => e.textContent)")
     assert len(x_labels) >= 2 and all(re.fullmatch(r"\d+", t) for t in x_labels), x_labels
     page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)

@@ -72,12 +72,17 @@ function render({ model, el }) {
     for (const s of series) {
       if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y), fill: s.color, class: "nl-band", "data-name": s.name }, svg);
     }
-    for (const s of series) {
-      node("path", { d: linePath(s.x, s.y, X, Y), stroke: s.color, class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name }, svg);
+    // graded widths, the first drawn widest: a curve equal to a later one (searchers on the same cells) still
+    // shows as a rim around it instead of being hidden under it
+    const step = series.length > 1 ? Math.min(1.5, 6 / (series.length - 1)) : 0;
+    series.forEach((s, k) => {
+      const w = 2 + step * (series.length - 1 - k);
+      node("path", { d: linePath(s.x, s.y, X, Y), stroke: s.color, class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name,
+                     style: `stroke-width:${w}px` }, svg);
       if (s.x.length <= 40) for (let i = 0; i < s.x.length; i++) {
-        if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: 2.5, fill: s.color, class: "nl-dot" }, svg);
+        if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: w / 2 + 1.5, fill: s.color, class: "nl-dot" }, svg);
       }
-    }
+    });
     // the text alternative (the image's description): each line's last value, as the legend and readout give it
     node("desc", { text: series.map((s) => {
       let i = s.y.length - 1; while (i >= 0 && !ok(s.y[i])) i--;
