@@ -20,13 +20,9 @@ from naoviz.search.early import near_first
 from naoviz.search.nao_search import NAOSearchConfig
 from naoviz.search.retrieve import escaped, stalled_rounds
 
-torch.set_num_threads(1)
+from test_nao_retrieve_stall import LATE, QUERIES, STEP      # the tiny trust-step search the stall tests run
 
-TINY = {"hidden_size": 16, "mlp_hidden": 16, "augment_draws": 2}
-STEP = {"epochs": 8, "warm_epochs": 2, "n_init": 10, "top_k": 1, "n_new": 5, "n_mutations": 0,
-        "proposer": "trust", "seed_by": "value", "n_etas": 2, "draws": 4, "temperature": 1.5, "model": TINY}
-LATE = {"decode_by": "nearest", "nearest_k": 4, "nearest_pool": 300, "near_edits": 1, "near_until": 0}
-QUERIES = 50
+torch.set_num_threads(1)
 
 
 def _history(res):
