@@ -56,11 +56,11 @@ class RetrievalSwitch:
             from naoviz.search.retrieve import stalled_rounds
             flat = getattr(self, "_flat", [])                 # retrieve_on_flat: the predicted stall per round
             run = len(flat) - max((i + 1 for i, f in enumerate(flat) if not f), default=0)
-            self._switched = ((not cfg.retrieve_on_stall and not cfg.retrieve_on_flat)
-                              or bool(cfg.retrieve_on_stall)
-                              and stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall
-                              and (not cfg.stall_needs_flat or bool(flat) and flat[-1])
-                              or bool(cfg.retrieve_on_flat) and run >= cfg.retrieve_on_flat)
+            stalled = (bool(cfg.retrieve_on_stall)
+                       and stalled_rounds(ctx.history, ctx.maximize) >= cfg.retrieve_on_stall
+                       and (not cfg.stall_needs_flat or (bool(flat) and flat[-1])))
+            flat_run = bool(cfg.retrieve_on_flat) and run >= cfg.retrieve_on_flat
+            self._switched = (not cfg.retrieve_on_stall and not cfg.retrieve_on_flat) or stalled or flat_run
             if self._switched:
                 self._switch_round = ctx.round
         return bool(getattr(self, "_switched", False))
