@@ -13,7 +13,7 @@ from naoviz.viz import cell_compare, cell_graph
 
 CHAR_EM = 0.62          # text width per character, in font sizes: wider than Open Sans/Arial's digits and 'x'
 LINE_EM = 1.3           # line height, in font sizes
-SIZES = [(900, 600), (900, 500), (1280, 720)]     # export()'s default; a notebook output; a wide one
+SIZES = [(900, 600), (900, 450), (1280, 720)]     # export()'s default; plotly's notebook height; wide
 
 
 def _to_px(fig, xref, yref, width, height):

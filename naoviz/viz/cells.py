@@ -137,6 +137,8 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         full = data.get("op", op)
         if slots and op != "concat":      # the first input's edge above the row, the second's below
             (lx, ly), xs, ys = slot_arc(pos[u], pos[v], 1 if (data.get("branches") or ["x"])[0] == "x" else -1)
+        elif slots and pos[v][0] - pos[u][0] > 1:   # into out: over the labels, through out's free slot
+            _, xs, ys = slot_arc(pos[u], pos[v], 1 if int(pos[u][0]) % 2 else -1)
         else:
             xs, ys = _arc(pos[u], pos[v], _bend(pos, u, v, g))
             m = len(xs) // 2
