@@ -1,8 +1,11 @@
 """Cell graphs (networkx -> plotly): ops on edges, one legend entry per op, changes highlighted.
 
 Works for any space's ``to_graph``: nodes are grouped by a ``cell`` node attribute when present (NAONet's
-normal and reduction cells side by side), layered by topological generation, and edges are drawn as arcs
-so edges that skip nodes do not hide behind others.
+normal and reduction cells, one row each), in their fixed order, and edges are drawn as arcs so edges that
+skip nodes do not hide behind others. NB201 labels each arc at its middle. A NAONet cell has up to 10 labelled
+edges on 8 nodes, where middle labels landed on each other and on nodes: there each edge's label sits in a slot
+of its destination node (half a column before it, above for the node's first input, below for its second),
+so no two labels share a place, and the arc is drawn through its label (:func:`slot_arc`).
 """
 from __future__ import annotations
 
@@ -33,8 +36,13 @@ def layout(g: nx.DiGraph) -> dict:
             d = g.nodes[n]
             return (_KIND.get(d.get("kind", "node"), 1), d.get("state", n if isinstance(n, int) else 0), str(n))
         for i, n in enumerate(sorted(nodes, key=key)):
-            pos[n] = (float(i), -4.0 * row)
+            pos[n] = (float(i), -ROW * row)
     return pos
+
+
+def slotted(g: nx.DiGraph) -> bool:
+    """Whether ``g`` is drawn with label slots (a graph of named cells: NAONet) rather than middle labels."""
+    return any(d.get("cell") for _, d in g.nodes(data=True))
 
 
 def _node_label(g: nx.DiGraph, n) -> str:
@@ -64,6 +72,45 @@ def _arc(p, q, bend: float, n: int = 20) -> tuple[np.ndarray, np.ndarray]:
     return pts[:, 0], pts[:, 1]
 
 
+# NAONet geometry, in data units (one column per node): label slots SLOT above/below the row, half a column
+# before their node. An arc to the next node runs level through its slot; a longer one first rises over the
+# labels between (to SLOT + CLEAR, RISE more per further column, so arcs of different spans part), then comes
+# level into its slot and drops into its node. Rows ROW apart, each reaching PEAK above and below its nodes.
+SLOT = 0.6
+CLEAR = 0.5                                     # a longer arc's lowest top: over the two-line labels it passes
+RISE = 0.12
+PEAK = 1.35                                     # the highest arc (k-2 -> n4) tops at 1.2
+TITLE = PEAK + 0.25
+ROW = 2 * PEAK + 0.5
+X_PAD = 0.45
+LABEL_FONT = 10
+LEGEND_ROOM = 100                               # px of bottom margin: the legend of up to 14 ops in 2-3 rows
+
+
+def _bezier(points, n: int) -> np.ndarray:
+    """(n, 2) points of the Bezier curve with these control points (de Casteljau)."""
+    t = np.linspace(0, 1, n)[:, None, None]
+    pts = np.broadcast_to(np.asarray(points, float), (n, len(points), 2))
+    while pts.shape[1] > 1:
+        pts = (1 - t) * pts[:, :-1] + t * pts[:, 1:]
+    return pts[:, 0]
+
+
+def slot_arc(p, q, side: int, n: int = 24) -> tuple[tuple[float, float], np.ndarray, np.ndarray]:
+    """(label slot, xs, ys): an arc from node p to node q (q right of p) through the slot half a column before
+    q, ``SLOT`` above (side +1) or below (side -1) the row, level there; longer spans rise higher first."""
+    (x0, y0), (x1, _) = p, q
+    xs, ys = x1 - 0.5, y0 + side * SLOT
+    if x1 - x0 <= 1:                  # to the next node: level through the slot
+        pts = _bezier([(x0, y0), (x0 + 0.1, ys), (xs - 0.2, ys), (xs, ys), (xs + 0.2, ys), (x1 - 0.1, ys), (x1, y0)], n)
+    else:                             # over the labels between: up to its own height, down into the slot
+        high = y0 + side * (SLOT + CLEAR + RISE * (x1 - x0 - 2))
+        rise = _bezier([(x0, y0), (x0 + 0.1, high), (xs - 1.0, high), (xs - 0.45, ys), (xs, ys)], n)
+        drop = _bezier([(xs, ys), (x1 - 0.2, ys), (x1, y0)], n // 3)
+        pts = np.vstack([rise, drop[1:]])
+    return (xs, ys), pts[:, 0], pts[:, 1]
+
+
 def _bend(pos, u, v, g) -> float:
     """Straight for neighbours, arcs for longer spans, alternating side so they don't overlap."""
     span = abs(pos[v][0] - pos[u][0])
@@ -84,10 +131,18 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
     halo_x, halo_y = [], []
     by_op: dict = {}
     labels = {"x": [], "y": [], "text": [], "hover": [], "color": []}
+    slots = slotted(g)
     for u, v, data in g.edges(data=True):
         op = _main_op(data)
         full = data.get("op", op)
-        xs, ys = _arc(pos[u], pos[v], _bend(pos, u, v, g))
+        if slots and op != "concat":      # the first input's edge above the row, the second's below
+            (lx, ly), xs, ys = slot_arc(pos[u], pos[v], 1 if (data.get("branches") or ["x"])[0] == "x" else -1)
+        elif slots and pos[v][0] - pos[u][0] > 1:   # into out: over the labels, through out's free slot
+            _, xs, ys = slot_arc(pos[u], pos[v], 1 if int(pos[u][0]) % 2 else -1)
+        else:
+            xs, ys = _arc(pos[u], pos[v], _bend(pos, u, v, g))
+            m = len(xs) // 2
+            lx, ly = xs[m], ys[m]
         entry = by_op.setdefault(op, ([], []))
         entry[0].extend(list(xs) + [None])
         entry[1].extend(list(ys) + [None])
@@ -96,9 +151,8 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
             halo_y.extend(list(ys) + [None])
         if op == "concat":
             continue                      # the cell output: a plain line, no op label
-        m = len(xs) // 2
-        labels["x"].append(xs[m]); labels["y"].append(ys[m])
-        labels["text"].append("+".join(op_short(o) for o in data.get("ops", [op])))
+        labels["x"].append(lx); labels["y"].append(ly)
+        labels["text"].append(("<br>" if slots else "+").join(op_short(o) for o in data.get("ops", [op])))
         labels["color"].append(op_color(op))
         labels["hover"].append(f"{_node_label(g, u)} → {_node_label(g, v)}: {full}"
                                + (" (changed)" if _edge_key(g, u, v) in changed else ""))
@@ -120,16 +174,27 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                                  line=dict(color=op_color(op), width=3),
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
-    fig.add_trace(go.Scatter(name="op labels", x=labels["x"], y=labels["y"], mode="markers+text",
-                             text=labels["text"], hovertext=labels["hover"], hoverinfo="text",
-                             textfont=dict(size=10, color="black"), showlegend=False,
-                             marker=dict(size=26, color="white", line=dict(color=labels["color"], width=2))), **kw)
+    if slots:                             # boxes sized to their text (a two-op edge: one op a line)
+        for x, y, text, hover, color in zip(*labels.values()):
+            fig.add_annotation(x=x, y=y, text=text, hovertext=hover, showarrow=False, bgcolor="white",
+                               bordercolor=color, borderwidth=1.5, borderpad=1,
+                               font=dict(size=LABEL_FONT, color="black"), **kw)
+        xs = [p[0] for p in pos.values()]
+        rows = len({p[1] for p in pos.values()})
+        fig.update_xaxes(range=[min(xs) - X_PAD, max(xs) + X_PAD], **kw)
+        fig.update_yaxes(range=[-ROW * (rows - 1) - PEAK, TITLE + 0.35], **kw)
+    else:
+        fig.add_trace(go.Scatter(name="op labels", x=labels["x"], y=labels["y"], mode="markers+text",
+                                 text=labels["text"], hovertext=labels["hover"], hoverinfo="text",
+                                 textfont=dict(size=10, color="black"), showlegend=False,
+                                 marker=dict(size=26, color="white", line=dict(color=labels["color"], width=2))),
+                      **kw)
     cells = {}
     for n, d in g.nodes(data=True):
         if d.get("cell"):
             cells.setdefault(d["cell"], pos[n][1])
     if cells:
-        fig.add_trace(go.Scatter(name="cell names", x=[-0.3] * len(cells), y=[y + 1.7 for y in cells.values()],
+        fig.add_trace(go.Scatter(name="cell names", x=[-X_PAD] * len(cells), y=[y + TITLE for y in cells.values()],
                                  mode="text", text=[f"<b>{c} cell</b>" for c in cells], textposition="middle right", hoverinfo="skip",
                                  showlegend=False, textfont=dict(size=12, color="#37474f")), **kw)
     nodes = list(g.nodes)
@@ -141,8 +206,9 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                              marker=dict(size=26, color="#37474f")), **kw)
 
 
-def _frame(fig: go.Figure, title: str = "") -> go.Figure:
-    fig.update_layout(template=TEMPLATE, title=title or None, margin=dict(l=10, r=10, t=40, b=10),
+def _frame(fig: go.Figure, title: str = "", bottom: int = 10) -> go.Figure:
+    """Axes hidden, legend below; ``bottom``: the margin the legend goes in (NAONet's 14 entries: 80 px)."""
+    fig.update_layout(template=TEMPLATE, title=title or None, margin=dict(l=10, r=10, t=40, b=bottom),
                       legend=dict(orientation="h", y=-0.05, yanchor="top"), uirevision="cell")
     fig.update_xaxes(visible=False)
     fig.update_yaxes(visible=False, scaleanchor=None)
@@ -154,7 +220,7 @@ def cell_graph(space, arch, title: str = "") -> go.Figure:
     g = space.to_graph(space.coerce(arch))
     fig = go.Figure()
     add_cell(fig, g)
-    return _frame(fig, title or g.graph.get("arch", ""))
+    return _frame(fig, title or g.graph.get("arch", ""), bottom=LEGEND_ROOM if slotted(g) else 10)
 
 
 def diff_edges(g_old: nx.DiGraph, g_new: nx.DiGraph) -> tuple[set, list]:
@@ -177,4 +243,4 @@ def cell_compare(space, seed, decoded, titles=("seed", "decoded")) -> go.Figure:
     seen: set = set()
     add_cell(fig, ga, row=1, col=1, legend_seen=seen)
     add_cell(fig, gb, row=1, col=2, changed=changed, removed=removed, legend_seen=seen)
-    return _frame(fig)
+    return _frame(fig, bottom=LEGEND_ROOM if slotted(ga) else 10)

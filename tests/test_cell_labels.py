@@ -1,0 +1,105 @@
+"""Cell graphs: no op label over another or over a node, measured in the figure's own pixels.
+
+NAONet cells (10 labelled edges on 8 nodes) had labels at their arcs' middles, drawn over each other and over
+nodes; the boxes here are computed from the figure alone (margins, axis domains and ranges, label positions,
+font size), as the browser test of the explorer's NB201 graphs does from the page.
+"""
+from __future__ import annotations
+
+import pytest
+
+from naoviz.spaces import get_space
+from naoviz.viz import cell_compare, cell_graph
+
+CHAR_EM = 0.62          # text width per character, in font sizes: wider than Open Sans/Arial's digits and 'x'
+LINE_EM = 1.3           # line height, in font sizes
+SIZES = [(900, 600), (900, 450), (1280, 720)]     # export()'s default; plotly's notebook height; wide
+
+
+def _to_px(fig, xref, yref, width, height):
+    """Data (x, y) on the axes ``xref``/``yref`` -> figure pixels (y down), for a figure drawn at width x height."""
+    m = fig.layout.margin
+    pw, ph = width - m.l - m.r, height - m.t - m.b
+    xa, ya = fig.layout["xaxis" + xref[1:]], fig.layout["yaxis" + yref[1:]]
+    (dx0, dx1), (dy0, dy1) = xa.domain or (0, 1), ya.domain or (0, 1)
+    (x0, x1) = xa.range or _extent(fig, xref, "x", pw * (dx1 - dx0))
+    (y0, y1) = ya.range or _extent(fig, yref, "y", ph * (dy1 - dy0))
+
+    def px(x, y):
+        return (m.l + pw * (dx0 + (x - x0) / (x1 - x0) * (dx1 - dx0)),
+                m.t + ph * (1 - (dy0 + (y - y0) / (y1 - y0) * (dy1 - dy0))))
+    return px
+
+
+def _extent(fig, ref, axis, length, pad=15.0):
+    """An autoscaled axis (NB201): its traces' extent, padded by ``pad`` px each side as plotly does for markers
+    (13 px circles)."""
+    vals = [v for t in fig.data if (t[axis + "axis"] or axis) == ref for v in t[axis] if v is not None]
+    lo, hi = min(vals), max(vals)
+    per_px = (hi - lo) / (length - 2 * pad)
+    return lo - pad * per_px, hi + pad * per_px
+
+
+def label_boxes(fig, width, height):
+    """{axis pair: [(left, top, right, bottom) of each op label]} and {axis pair: [(cx, cy, r) of each node]}."""
+    boxes, nodes = {}, {}
+    for a in fig.layout.annotations:
+        if not a.hovertext:               # subplot titles
+            continue
+        px = _to_px(fig, a.xref or "x", a.yref or "y", width, height)
+        lines = a.text.split("<br>")
+        pad = (a.borderpad or 0) + (a.borderwidth or 0)
+        w = CHAR_EM * a.font.size * max(map(len, lines)) + 2 * pad
+        h = LINE_EM * a.font.size * len(lines) + 2 * pad
+        cx, cy = px(a.x, a.y)
+        boxes.setdefault((a.xref or "x", a.yref or "y"), []).append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    for t in fig.data:
+        if t.name not in ("op labels", "nodes"):
+            continue
+        px = _to_px(fig, t.xaxis or "x", t.yaxis or "y", width, height)
+        for i, (x, y) in enumerate(zip(t.x, t.y)):
+            cx, cy = px(x, y)
+            r = t.marker.size / 2
+            if t.name == "nodes":
+                nodes.setdefault((t.xaxis or "x", t.yaxis or "y"), []).append((cx, cy, r))
+            else:                          # a middle label: its text, or its circle where that is wider
+                w = max(CHAR_EM * t.textfont.size * len(t.text[i]), 2 * r)
+                boxes.setdefault((t.xaxis or "x", t.yaxis or "y"), []).append((cx - w / 2, cy - r, cx + w / 2, cy + r))
+    return boxes, nodes
+
+
+def crossings(fig, width, height) -> list:
+    """Every pair of label boxes that overlap and every label box that reaches into a node's circle."""
+    boxes, nodes = label_boxes(fig, width, height)
+    bad = []
+    for axes, bs in boxes.items():
+        for i, a in enumerate(bs):
+            bad += [(axes, a, b) for b in bs[i + 1:] if a[0] < b[2] and b[0] < a[2] and a[1] < b[3] and b[1] < a[3]]
+            for cx, cy, r in nodes.get(axes, []):
+                if ((max(a[0] - cx, 0, cx - a[2])) ** 2 + (max(a[1] - cy, 0, cy - a[3])) ** 2) ** 0.5 < r:
+                    bad.append((axes, a, (cx, cy, r)))
+            if not (0 <= a[0] and a[2] <= width and 0 <= a[1] and a[3] <= height):
+                bad.append((axes, a, "outside the figure"))
+    return bad
+
+
+@pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
+def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name):
+    space = get_space(name)
+    archs = space.sample(40, seed=7)
+    for i in range(20):
+        for fig, shown in ((cell_graph(space, archs[i]), [archs[i]]),
+                           (cell_compare(space, archs[i], archs[20 + i]), [archs[i], archs[20 + i]])):
+            edges = [d for a in shown for *_, d in space.to_graph(a).edges(data=True) if d["op"] != "concat"]
+            assert sum(map(len, label_boxes(fig, 900, 600)[0].values())) == len(edges)   # every op edge labelled
+            for width, height in SIZES:
+                assert crossings(fig, width, height) == [], (name, i, width, height)
+
+
+def test_nb201_op_labels_do_not_overlap_each_other_or_nodes():
+    space = get_space("nb201")
+    archs = space.sample(40, seed=7)
+    for i in range(20):
+        for fig in (cell_graph(space, archs[i]), cell_compare(space, archs[i], archs[20 + i])):
+            for width, height in SIZES:
+                assert crossings(fig, width, height) == [], (i, width, height)
