@@ -538,7 +538,7 @@ def test_cli_dashboard_command():
                          capture_output=True, text=True)
     assert out.returncode == 0 and "--port=9123" in out.stdout and "--Voila.ip=127.0.0.1" in out.stdout
     words = out.stdout.split()
-    assert words[words.index("voila") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
+    assert words[words.index("naoviz.ui.voila_server") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
     bad = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
     # `digits` names the shipped table as `naoviz atlas/export-page --table digits` do
