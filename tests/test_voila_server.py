@@ -2,7 +2,7 @@
 
 A real tornado websocket server, in this process, writes to a page that goes away with its writes still
 queued (what a reload mid-search does to jupyter_server): asyncio's "Task exception was never retrieved"
-becomes one line, while any other error keeps its traceback.
+becomes one line, while any other error keeps its traceback. The served notebook is trusted in memory.
 """
 from __future__ import annotations
 
@@ -10,6 +10,7 @@ import asyncio
 import gc
 import io
 import logging
+import signal
 import socket
 import struct
 
@@ -89,3 +90,25 @@ def test_other_errors_keep_their_traceback(asyncio_log):
     gc.collect()
     out = asyncio_log.getvalue()
     assert "Task exception was never retrieved" in out and "Traceback" in out and "ValueError: a real bug" in out
+
+
+def test_the_served_notebook_is_trusted_in_memory(tmp_path, monkeypatch):
+    """The server's contents manager finds the notebook trusted (no "not trusted" warning per visit), and no
+    signature database or key is written to the Jupyter data folder."""
+    import nbformat
+
+    from naoviz.ui.voila_server import _voila_class
+    monkeypatch.setenv("JUPYTER_DATA_DIR", str(tmp_path / "data"))
+    nb = tmp_path / "nb.ipynb"
+    nbformat.write(nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("1 + 1")]), nb)
+    from voila.app import Voila
+    monkeypatch.setattr(signal, "signal", lambda *a: None)    # Voila.initialize would take this process's SIGTERM
+    for cls, trusted in ((_voila_class(), True), (Voila, False)):          # naoviz's, then Voila's own
+        app = cls()
+        app.initialize([str(nb), "--no-browser"])
+        app.init_settings()
+        cells = app.contents_manager.get(nb.name)["content"]["cells"]     # read as a visit reads it
+        assert [c["metadata"]["trusted"] for c in cells] == [trusted], cls
+        app.contents_manager.notary.close()
+        if trusted:
+            assert not (tmp_path / "data").exists()                        # naoviz's wrote no key, no database
