@@ -501,9 +501,9 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     assert app.ready.is_set() and app.explorer.atlas.space == "nb201"
     app.tabs.selected_index = 1                                        # the Search tab is built on first open
     assert app.search is not None and app.search.report == "test_acc"
-    assert app.tabs.children[1] is app.search.widget
+    assert app.tabs.children[1].children == (app.search.widget,)
     app.tabs.selected_index = 2
-    assert app.child is not None and app.tabs.children[2] is app.child.widget
+    assert app.child is not None and app.tabs.children[2].children == (app.child.widget,)
     assert f"<code>{app.explorer.decoded_cell}</code>" in app.child.next_cell.value    # what a press trains
     app.tabs.selected_index = 0                                        # move the explorer, come back: named anew
     app.explorer.eta_index = len(app.explorer.atlas.etas) - 1

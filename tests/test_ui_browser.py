@@ -201,6 +201,29 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
 
 
+def test_a_tab_opened_from_the_keyboard_keeps_the_focus(server, browser):
+    """On the tab bar, arrow keys and Enter open a tab; the focus stays on it while the kernel builds the panel
+    (a rebuilt tab bar dropped it to the page's body), and the next Tab goes into the opened panel."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    active = "(() => { const e = document.activeElement; return [e.getAttribute('role'), e.textContent.trim(), " \
+             "e.getAttribute('aria-selected'), !!e.closest('.naoviz-search')]; })()"
+    page.get_by_role("tab", name="Explorer").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)     # built in the kernel meanwhile
+    time.sleep(0.5)
+    assert page.evaluate(active) == ["tab", "Search", "true", False]
+    page.keyboard.press("Tab")                                                   # into the opened panel
+    assert page.evaluate(active)[3] is True, page.evaluate(active)
+    page.get_by_role("tab", name="Search").focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.nx-root').offsetParent !== null", timeout=20_000)
+    time.sleep(0.5)
+    assert page.evaluate(active)[:3] == ["tab", "Explorer", "true"]
+    page.context.close()
+
+
 def test_link_state_round_trip_and_1024px(server, browser):
     page, _, _ = _open(browser, server["url"] + "?seed=5&eta=2.5&view=pca", width=1024)
     S = page.evaluate("(() => { const S = document.querySelector('.nx-root').__nx.S; "
