@@ -501,9 +501,9 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     assert app.ready.is_set() and app.explorer.atlas.space == "nb201"
     app.tabs.selected_index = 1                                        # the Search tab is built on first open
     assert app.search is not None and app.search.report == "test_acc"
-    assert app.tabs.children[1] is app.search.widget
+    assert app.tabs.children[1].children == (app.search.widget,)
     app.tabs.selected_index = 2
-    assert app.child is not None and app.tabs.children[2] is app.child.widget
+    assert app.child is not None and app.tabs.children[2].children == (app.child.widget,)
     assert f"<code>{app.explorer.decoded_cell}</code>" in app.child.next_cell.value    # what a press trains
     app.tabs.selected_index = 0                                        # move the explorer, come back: named anew
     app.explorer.eta_index = len(app.explorer.atlas.etas) - 1
@@ -538,7 +538,7 @@ def test_cli_dashboard_command():
                          capture_output=True, text=True)
     assert out.returncode == 0 and "--port=9123" in out.stdout and "--Voila.ip=127.0.0.1" in out.stdout
     words = out.stdout.split()
-    assert words[words.index("voila") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
+    assert words[words.index("naoviz.ui.voila_server") + 1].endswith("dashboard.ipynb") and "--template=naoviz" in words
     bad = subprocess.run([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", "0"], capture_output=True, text=True)
     assert bad.returncode == 2 and "--port" in bad.stderr and "Traceback" not in bad.stderr
     # `digits` names the shipped table as `naoviz atlas/export-page --table digits` do

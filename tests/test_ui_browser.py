@@ -65,7 +65,7 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
     proc, log, url = _serve(WARM, tmp_path_factory.mktemp("warm-cache"), "warm")
-    yield {"url": url, "proc": proc}
+    yield {"url": url, "proc": proc, "log": ART / "voila-warm.log"}
     proc.terminate()
     proc.wait(20)
     log.close()
@@ -178,6 +178,50 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     shown = page.inner_text(".nx-info")
     assert f"seed row {page.input_value('.nx-seed')}" in shown
     assert cell in shown or "same cell up to isomorphism" in page.inner_text(".nx-msg")
+
+
+def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, browser):
+    """A page reloaded while its search still sends progress: the server log shows no traceback (a write to the
+    closed page's socket is one line, tests/test_voila_server.py) and no visit says "not trusted"."""
+    page, _, _ = _open(browser, server["url"])
+    page.get_by_role("tab", name="Search").click()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    for box, value in ((".naoviz-budget input", "200"), (".naoviz-seeds input", "3")):     # a long run
+        page.locator(box).fill(value)
+        page.locator(box).press("Enter")
+    page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
+    page.get_by_role("button", name="run search").click()
+    page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('running')", timeout=60_000)
+    page.reload()
+    page.wait_for_selector(READY, timeout=120_000)
+    page.context.close()
+    time.sleep(2)                                                      # the old kernel's last messages arrive
+    text = server["log"].read_text()
+    assert "Using pre-heated kernel" in text                           # the log is this server's
+    assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
+
+
+def test_a_tab_opened_from_the_keyboard_keeps_the_focus(server, browser):
+    """On the tab bar, arrow keys and Enter open a tab; the focus stays on it while the kernel builds the panel
+    (a rebuilt tab bar dropped it to the page's body), and the next Tab goes into the opened panel."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    active = "(() => { const e = document.activeElement; return [e.getAttribute('role'), e.textContent.trim(), " \
+             "e.getAttribute('aria-selected'), !!e.closest('.naoviz-search')]; })()"
+    page.get_by_role("tab", name="Explorer").focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("Enter")
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)     # built in the kernel meanwhile
+    time.sleep(0.5)
+    assert page.evaluate(active) == ["tab", "Search", "true", False]
+    page.keyboard.press("Tab")                                                   # into the opened panel
+    assert page.evaluate(active)[3] is True, page.evaluate(active)
+    page.get_by_role("tab", name="Search").focus()
+    page.keyboard.press("ArrowLeft")
+    page.keyboard.press("Enter")
+    page.wait_for_function("document.querySelector('.nx-root').offsetParent !== null", timeout=20_000)
+    time.sleep(0.5)
+    assert page.evaluate(active)[:3] == ["tab", "Explorer", "true"]
+    page.context.close()
 
 
 def test_link_state_round_trip_and_1024px(server, browser):

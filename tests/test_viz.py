@@ -54,6 +54,35 @@ def test_path_overlay_marks_changes_with_eta_labels():
     assert path_trace_data(path, [0] * 5, decoded, None)["current"]["x"] == []
 
 
+def test_the_eta_label_at_the_ring_sits_clear_of_it_flipped_near_the_edges():
+    """The η label of a change where the "current" ring sits is drawn beside the ring, offset by its radius plus
+    a margin in pixels (whatever the map's scale), not over it: above it, below it near the top of the map, and
+    anchored inwards near the left or right edge. Other labels stay on their markers."""
+    from naoviz.viz.maps import RING_SIZE, RING_WIDTH
+    xy = np.c_[np.linspace(0, 10, 20), np.linspace(0, 10, 20)]
+    base = embedding_map(xy, np.zeros(20), labels=["x"] * 20)
+    decoded = ["a", "a", "b", "b", "c"]
+    path = np.c_[[5.0, 5.2, 5.4, 5.6, 7.0], [5.0, 5.0, 5.0, 5.0, 5.0]]
+    fig = path_overlay(base, path, [0, 1, 2, 3, 4], decoded, current=2)        # the ring on the first change
+    labels = [a for a in fig.layout.annotations if a.name == "eta label"]
+    assert len(labels) == 1 and labels[0].text == "η=2.00" and (labels[0].x, labels[0].y) == (5.4, 5.0)
+    assert labels[0].yanchor == "bottom" and labels[0].yshift >= RING_SIZE / 2 + RING_WIDTH / 2 + 2
+    assert labels[0].xanchor == "center" and not labels[0].showarrow
+    assert list(_trace(fig, "decoded cell changes").text) == ["", "η=4.00"]    # not drawn twice; the other stays
+    top = path_overlay(base, np.c_[path[:, 0], [9.9] * 5], [0, 1, 2, 3, 4], decoded, current=2)
+    (flipped,) = [a for a in top.layout.annotations if a.name == "eta label"]
+    assert flipped.yanchor == "top" and flipped.yshift <= -(RING_SIZE / 2 + RING_WIDTH / 2 + 2)
+    for x, anchor in ((0.1, "left"), (9.9, "right")):
+        edge = path_overlay(base, np.c_[[x] * 5, [5.0] * 5], [0, 1, 2, 3, 4], ["a", "a", "b", "b", "b"], current=2)
+        (label,) = [a for a in edge.layout.annotations if a.name == "eta label"]
+        assert label.xanchor == anchor and label.yanchor == "bottom"
+    far = np.c_[[3.0, 5.2, 5.4, 5.6, 7.0], [5.0] * 5]
+    away = path_overlay(base, far, [0, 1, 2, 3, 4], decoded, current=0)        # no label near the ring
+    assert not [a for a in away.layout.annotations if a.name == "eta label"]
+    assert list(_trace(away, "decoded cell changes").text) == ["η=2.00", "η=4.00"]
+    assert not [a for a in base.layout.annotations if a.name == "eta label"]   # the input figure is unchanged
+
+
 def test_a_jump_is_a_gap_in_the_path_line_and_a_dashed_segment_in_the_legend():
     from naoviz.viz.maps import JUMPS
     path = np.c_[[0.0, 0.1, 0.2, 3.0, 3.1], [0.0, 0.0, 0.0, 2.0, 2.0]]

@@ -104,7 +104,9 @@ def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = Non
     auth = "--Voila.auto_token=True" if token else "--Voila.token="
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     # The dashboard draws nothing with plotly: its 4.7 MB labextension would be every visit's largest download.
-    return ([sys.executable, "-m", "voila", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
+    # naoviz.ui.voila_server: Voila, with a closed page's websocket traceback and the "not trusted" warning of
+    # every visit said in one line or not at all (harmless noise a newcomer would read as a crash).
+    return ([sys.executable, "-m", "naoviz.ui.voila_server", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
              auth, f"--template={VOILA_TEMPLATE}", "--theme=light",
              *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts

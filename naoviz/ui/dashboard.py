@@ -161,7 +161,10 @@ class Dashboard:
         # A link's ?seed=..&eta=..&view=.. is applied by the page itself (no kernel wait: in Voila's preheated
         # kernel, voila.utils.get_query_string() would block the build until someone visits).
         self._bench = bench
-        tabs = W.Tab(children=[self.explorer, W.HTML("<i>opening…</i>"), W.HTML("<i>opening…</i>")])
+        # The Search and Child tabs are boxes whose content is set when first opened: the Tab's own children never
+        # change, since a new children list makes the page re-render the tab bar, dropping the keyboard focus of
+        # a tab just opened with Enter to the page's body.
+        tabs = W.Tab(children=[self.explorer] + [W.VBox([W.HTML("<i>opening…</i>")]) for _ in TABS[1:]])
         for i, title in enumerate(TABS):
             tabs.set_title(i, title)
         tabs.observe(self._open_tab, names="selected_index")
@@ -200,11 +203,8 @@ class Dashboard:
             self._set_tab(i, W.HTML(error_html(str(exc))))
 
     def _set_tab(self, i: int, widget) -> None:
-        children = list(self.tabs.children)
-        children[i] = widget
-        self.tabs.children = children
-        for j, title in enumerate(TABS):
-            self.tabs.set_title(j, title)
+        """Show ``widget`` in tab ``i`` (its box; the tab bar is left as it is, the focus with it)."""
+        self.tabs.children[i].children = [widget]
 
     def _search_widget(self):
         bench, o = self._bench, self.options

@@ -18,6 +18,9 @@ from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
 JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
 MAP_TRACES = ("architectures", "seed", "path", JUMPS, "decoded cell changes", "current")
 HALO = "0 0 3px white, 0 0 3px white, 0 0 2px white"      # CSS text-shadow: labels readable over dense points
+RING_SIZE, RING_WIDTH = 16, 3                             # the "current" ring: diameter and line width, px
+LABEL_CLEARANCE = RING_SIZE / 2 + RING_WIDTH / 2 + 4      # px from the ring's centre to an η label beside it
+EDGE = 0.1                                                # a label this close (fraction of the span) to an edge flips
 
 
 def color_range(values) -> tuple[float, float]:
@@ -74,8 +77,8 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
                                          line=dict(color=PATH_COLOR, width=2)),
                              **empty["decoded cell changes"]))
     fig.add_trace(go.Scattergl(name="current", mode="markers", hoverinfo="text",
-                               marker=dict(size=16, symbol="circle-open", color=SEED_COLOR,
-                                           line=dict(width=3)), **empty["current"]))
+                               marker=dict(size=RING_SIZE, symbol="circle-open", color=SEED_COLOR,
+                                           line=dict(width=RING_WIDTH)), **empty["current"]))
     return fig
 
 
@@ -134,9 +137,34 @@ def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current:
     out = go.Figure(fig)
     points = next(iter(out.select_traces(selector=dict(name="architectures"))), None)
     gap = label_gap(np.c_[points.x, points.y]) if points is not None and points.x is not None else 0.0
-    for name, data in path_trace_data(path_xy, etas, decoded, current, gap, jumps).items():
-        out.update_traces(selector=dict(name=name), **data)
+    data = path_trace_data(path_xy, etas, decoded, current, gap, jumps)
+    ring = data["current"]
+    if ring["x"]:                   # an η label at (or within ``gap`` of) the ring would be drawn over it
+        changes = data["decoded cell changes"]
+        xs = np.r_[points.x if points is not None and points.x is not None else [], np.asarray(path_xy)[:, 0]]
+        ys = np.r_[points.y if points is not None and points.y is not None else [], np.asarray(path_xy)[:, 1]]
+        for k, (x, y, text) in enumerate(zip(changes["x"], changes["y"], changes["text"])):
+            if text and np.hypot(x - ring["x"][0], y - ring["y"][0]) <= gap:
+                changes["text"] = [*changes["text"][:k], "", *changes["text"][k + 1:]]
+                out.add_annotation(**ring_label(text, x, y, xs, ys))
+    for name, trace in data.items():
+        out.update_traces(selector=dict(name=name), **trace)
     return out
+
+
+def ring_label(text: str, x: float, y: float, xs, ys) -> dict:
+    """An annotation of ``text`` at (x, y), beside the ring there: above it by the ring's radius plus a margin
+    (:data:`LABEL_CLEARANCE` px, whatever the map's scale), below it near the top of the drawn span (``xs``,
+    ``ys``: every x and y on the map), and anchored inwards near the left or right edge."""
+    def where(v, vs):
+        lo, hi = (float(np.nanmin(vs)), float(np.nanmax(vs))) if len(vs) else (v, v)
+        return (v - lo) / (hi - lo) if hi > lo else 0.5
+    below = where(y, ys) > 1 - EDGE
+    fx = where(x, xs)
+    return dict(name="eta label", text=text, x=float(x), y=float(y), showarrow=False,
+                xanchor="left" if fx < EDGE else "right" if fx > 1 - EDGE else "center",
+                yanchor="top" if below else "bottom", yshift=-LABEL_CLEARANCE if below else LABEL_CLEARANCE,
+                font=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO))
 
 
 def _hover(labels, color_label, values, extra) -> list[str]:

@@ -1,0 +1,75 @@
+"""The dashboard's Voila server (``python -m naoviz.ui.voila_server NOTEBOOK [voila options]``): Voila itself,
+with two kinds of harmless server-log noise said plainly, so a newcomer does not read them as a crash.
+
+- A page closed or reloaded while its kernel was still sending (a running search's progress) leaves tornado's
+  ``Task exception was never retrieved ... WebSocketClosedError`` traceback: jupyter_server wrote to the closed
+  page's socket and never awaits the write (tornado calls it harmless noise, tornadoweb/tornado#2568). It is
+  logged as one line instead; every other error keeps its traceback.
+- Voila reads the notebook through jupyter_server's contents manager, which warns "Notebook ... is not
+  trusted" on every visit. Trust only decides whether a notebook's *stored* HTML/JS outputs are shown; Voila
+  runs the notebook afresh, so it changes nothing here. The served notebook (naoviz's own) is signed at start
+  with a key and a signature store held in memory, so nothing is written to the user's Jupyter data folder.
+
+``naoviz dashboard`` runs this module as a process (naoviz.cli.dashboard.voila_command); the backend never
+imports it.
+"""
+from __future__ import annotations
+
+import logging
+import os
+import sys
+
+CLOSED_PAGE = "a page closed or reloaded while its kernel was still sending; its messages were dropped (harmless)"
+
+
+class ClosedPageFilter(logging.Filter):
+    """Turns asyncio's "never retrieved" record of a write to a closed websocket into one line (no traceback);
+    lets every other record through unchanged."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        from tornado.iostream import StreamClosedError
+        from tornado.websocket import WebSocketClosedError
+        exc = record.exc_info[1] if record.exc_info else None
+        if isinstance(exc, (WebSocketClosedError, StreamClosedError)) and "never retrieved" in str(record.msg):
+            record.msg, record.args = CLOSED_PAGE, ()
+            record.exc_info, record.exc_text, record.stack_info = None, None, None
+            record.levelno, record.levelname = logging.WARNING, "WARNING"   # still shown (logging.lastResort)
+        return True
+
+
+def _voila_class():
+    from nbformat.sign import MemorySignatureStore, NotebookNotary
+    from voila import app
+
+    class Voila(app.Voila):
+        """Voila that trusts the one notebook it serves, in memory (see the module's docstring). Named as its
+        base: the log's lines keep saying [Voila], and --Voila.* options apply as before."""
+
+        def init_settings(self):
+            settings = super().init_settings()
+            if self.notebook_path:
+                import nbformat
+                notary = NotebookNotary(parent=self.contents_manager, secret=os.urandom(32), db_file=":memory:",
+                                        store_factory=MemorySignatureStore)
+                # the notebook as the contents manager reads it (as_version=4), so the signatures match
+                notary.sign(nbformat.read(self.notebook_path, as_version=4))
+                self.contents_manager.notary = notary
+            return settings
+
+    return Voila
+
+
+def quiet_closed_pages() -> None:
+    """Install :class:`ClosedPageFilter` on asyncio's logger (where "never retrieved" is logged), once."""
+    log = logging.getLogger("asyncio")
+    if not any(isinstance(f, ClosedPageFilter) for f in log.filters):
+        log.addFilter(ClosedPageFilter())
+
+
+def main(argv=None) -> None:
+    quiet_closed_pages()
+    _voila_class().launch_instance(argv=argv)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
