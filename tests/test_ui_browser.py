@@ -192,6 +192,7 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('running')", timeout=60_000)
+    before = server["log"].read_text().count("Kernel shutdown:")
     page.reload()
     page.wait_for_selector(READY, timeout=120_000)
     page.context.close()
@@ -199,6 +200,28 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     text = server["log"].read_text()
     assert "Using pre-heated kernel" in text                           # the log is this server's
     assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
+    # the reloaded page's kernel is shut down at once: Voila's unload request was refused for want of an _xsrf
+    # argument (voila#1458) and the kernel lived on to the idle cull (Playwright's close runs no unload handler)
+    for _ in range(40):
+        text = server["log"].read_text()
+        if text.count("Kernel shutdown:") >= before + 1:
+            break
+        time.sleep(0.5)
+    assert "_xsrf' argument missing" not in text, text[-3000:]
+    assert text.count("Kernel shutdown:") >= before + 1, text[-3000:]
+
+
+def test_a_shutdown_from_another_origin_is_still_refused(server):
+    """The unload shutdown passes without _xsrf only from the page's own origin; from another it is refused."""
+    import urllib.error
+    import urllib.request
+    kernel = "00000000-0000-0000-0000-000000000000"
+    for origin in ("http://evil.example", None):
+        req = urllib.request.Request(server["url"].rstrip("/") + f"/voila/api/shutdown/{kernel}", data=b"",
+                                     method="POST", headers={"Origin": origin} if origin else {})
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(req, timeout=10)
+        assert err.value.code in (403, 404), (origin, err.value.code)
 
 
 def test_a_tab_opened_from_the_keyboard_keeps_the_focus(server, browser):

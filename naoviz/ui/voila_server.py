@@ -9,6 +9,12 @@ with two kinds of harmless server-log noise said plainly, so a newcomer does not
   trusted" on every visit. Trust only decides whether a notebook's *stored* HTML/JS outputs are shown; Voila
   runs the notebook afresh, so it changes nothing here. The served notebook (naoviz's own) is signed at start
   with a key and a signature store held in memory, so nothing is written to the user's Jupyter data folder.
+- A closed or reloaded page asks Voila to shut its kernel down (``POST /voila/api/shutdown/<id>``, a
+  ``sendBeacon`` on unload), which carries the session cookie but not the ``_xsrf`` argument, so jupyter_server
+  refused it (``403 ... '_xsrf' argument missing from POST``, voila-dashboards/voila#1458) and the kernel, about
+  0.3-1 GB, lived on until the idle cull. Here that one request passes when the browser says it comes from the
+  page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
+  request from another origin or without one is checked as before.
 
 ``naoviz dashboard`` runs this module as a process (naoviz.cli.dashboard.voila_command); the backend never
 imports it.
@@ -37,13 +43,33 @@ class ClosedPageFilter(logging.Filter):
         return True
 
 
+def _shutdown_handler():
+    from voila.shutdown_kernel_handler import VoilaShutdownKernelHandler
+
+    class SameOriginShutdown(VoilaShutdownKernelHandler):
+        """Voila's unload shutdown, accepted from the page's own origin without the ``_xsrf`` argument the
+        beacon cannot carry (module docstring); anything else is checked as jupyter_server checks it."""
+
+        def check_xsrf_cookie(self):
+            if self.request.headers.get("Origin") and self.check_origin():
+                return None
+            return super().check_xsrf_cookie()
+
+    return VoilaShutdownKernelHandler, SameOriginShutdown
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from voila import app
 
     class Voila(app.Voila):
-        """Voila that trusts the one notebook it serves, in memory (see the module's docstring). Named as its
-        base: the log's lines keep saying [Voila], and --Voila.* options apply as before."""
+        """Voila that trusts the one notebook it serves, in memory, and shuts a closed page's kernel down at
+        once (see the module's docstring). Named as its base: the log's lines keep saying [Voila], and
+        --Voila.* options apply as before."""
+
+        def init_handlers(self):
+            theirs, ours = _shutdown_handler()
+            return [(h[0], ours, *h[2:]) if len(h) > 1 and h[1] is theirs else h for h in super().init_handlers()]
 
         def init_settings(self):
             settings = super().init_settings()
