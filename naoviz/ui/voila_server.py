@@ -11,8 +11,8 @@ with two kinds of harmless server-log noise said plainly, so a newcomer does not
   with a key and a signature store held in memory, so nothing is written to the user's Jupyter data folder.
 - A closed or reloaded page asks Voila to shut its kernel down (``POST /voila/api/shutdown/<id>``, a
   ``sendBeacon`` on unload), which carries the session cookie but not the ``_xsrf`` argument, so jupyter_server
-  refused it (``403 ... '_xsrf' argument missing from POST``, voila-dashboards/voila#1458) and the kernel, about
-  0.3-1 GB, lived on until the idle cull. Here that one request passes when the browser says it comes from the
+  refused it (``403 ... '_xsrf' argument missing from POST``, voila-dashboards/voila#1458) and the kernel (about
+  140 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
 
