@@ -136,6 +136,74 @@ def test_a_bom_crlf_or_fully_quoted_file_reads_as_the_plain_one(tmp_path, digits
         pd.testing.assert_frame_equal(got, want, check_names=True)
 
 
+def test_a_researchers_own_spellings_read_as_the_plain_file(tmp_path, digits):
+    """Spreadsheet and hand-written shapes that mean the same table: names with spaces around them or
+    ``ARCH_STR`` in capitals, cells without the outer ``|`` or with spaces, a gzip'd file (named .csv or .gz),
+    trailing ``,,,`` rows, numeric columns beyond the metrics."""
+    import gzip
+    plain = tmp_path / "plain.csv"
+    _rows(digits).to_csv(plain, index=False)
+    text = plain.read_text()
+    want = load_table_file(plain).frame
+    head, body = text.split("\n", 1)
+    (tmp_path / "spaced.csv").write_text(" " + head.replace(",", " , ").replace("arch_str", "ARCH_Str") + "\n" + body)
+    f = _rows(digits)
+    f["arch_str"] = [s.strip("|") for s in f["arch_str"]]
+    f.to_csv(tmp_path / "nopipe.csv", index=False)
+    f["arch_str"] = [" " + s.replace("+", " + ") for s in f["arch_str"]]
+    f.to_csv(tmp_path / "spacedcells.csv", index=False)
+    (tmp_path / "zipped.csv").write_bytes(gzip.compress(text.encode()))
+    (tmp_path / "zipped.csv.gz").write_bytes(gzip.compress(text.encode()))
+    (tmp_path / "trailing.csv").write_text(text + ",,,,,,,,\n,,,,,,,,\n")
+    for name in ("spaced.csv", "nopipe.csv", "spacedcells.csv", "zipped.csv", "zipped.csv.gz", "trailing.csv"):
+        pd.testing.assert_frame_equal(load_table_file(tmp_path / name).frame, want, check_names=True)
+    f = _rows(digits)
+    f["seed"] = 7
+    f.to_csv(tmp_path / "extra.csv", index=False)
+    assert list(load_table_file(tmp_path / "extra.csv").frame.columns) == [*want.columns, "seed"]
+
+
+def _refused(tmp_path, cases):
+    for name, must in cases:
+        with pytest.raises(TableFileError) as info:
+            load_table_file(tmp_path / name)
+        message = str(info.value)
+        assert must in message and name in message and "\n" not in message, (name, message)
+
+
+def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits, monkeypatch):
+    """A pandas row-number column, the cells under another name, ``arch_str`` twice up to case, more rows than
+    NB201 has cells, an empty cell (line numbers still count an empty row), a zip of two files, a gzip bomb."""
+    import gzip
+    import zipfile
+    from naoviz.tables import user_table
+    cases = []
+
+    def put(name, frame, must, **kw):
+        frame.to_csv(tmp_path / name, **{"index": False, **kw})
+        cases.append((name, must))
+
+    put("index.csv", _rows(digits), "column 1 has no name (a row number written by pandas", index=True)
+    put("named.csv", _rows(digits).rename(columns={"arch_str": "architecture"}),
+        "column 'architecture' holds NB201 cells: rename it arch_str")
+    put("twice.csv", _rows(digits).rename(columns={"valid_acc": "ARCH_STR"}), "are both 'arch_str'")
+    put("big.csv", pd.concat([digits.frame.reset_index().drop(columns="arch_index")] * 3), "more than 15,625 rows")
+    f = _rows(digits).astype({"arch_str": object})
+    f.loc[5, "arch_str"] = ""
+    put("blank.csv", f, "line 7: arch_str is empty")
+    (tmp_path / "gap.csv").write_text(_rows(digits, 3).to_csv(index=False) + ",,,,,,,,\n"
+                                      + _rows(digits, 3).to_csv(index=False, header=False))
+    cases.append(("gap.csv", "lines 2 and 6 hold the same cell"))
+    with zipfile.ZipFile(tmp_path / "two.zip", "w") as z:
+        z.writestr("a.csv", _rows(digits).to_csv(index=False))
+        z.writestr("b.csv", _rows(digits).to_csv(index=False))
+    cases.append(("two.zip", "a zip file of 2 files"))
+    _refused(tmp_path, cases)
+    (tmp_path / "bomb.csv").write_bytes(gzip.compress(b"x" * 5000))
+    monkeypatch.setattr(user_table, "MAX_BYTES", 4000)          # the cap, small: the bomb is 5,000 bytes unzipped
+    _refused(tmp_path, [("bomb.csv", "gzip file holds more than")])
+
+
 def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
     space = digits.space
     frame = _rows(digits, 50)

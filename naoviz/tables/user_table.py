@@ -28,6 +28,9 @@ from naoviz.errors import NaovizError, cut, show
 # --table / --space names of the known tables (``digits`` is nb201-digits' short name in the dashboard commands)
 TABLE_NAMES = {"nb201": "nb201", "nb201-digits": "nb201-digits", "digits": "nb201-digits"}
 MAX_BYTES = 200_000_000          # a 6,466-row table is ~1 MB; this refuses a wrong file early
+MAX_ROWS = 15_625                # NB201's cells; more rows must repeat one (read no further: a gzip bomb stops here)
+# what a compressed file starts with (a gzip'd table named .csv is read as gzip, not refused as "not UTF-8")
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip", b"\x28\xb5\x2f\xfd": "zstd"}
 
 
 class TableFileError(NaovizError, ValueError):
@@ -69,8 +72,11 @@ def load_table_file(path: Union[str, Path]):
     where = _short(str(path))
     try:
         _check_file(p, where)
-        frame = pd.read_csv(p)
-        header = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+        source = _source(p, where)
+        frame = pd.read_csv(source, nrows=MAX_ROWS + 1)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
     except TableFileError:
         raise
     except PermissionError:
@@ -83,11 +89,18 @@ def load_table_file(path: Union[str, Path]):
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
         raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
     _check_header(header, where)
+    if len(frame) > MAX_ROWS:
+        raise TableFileError(f"{where}: more than {MAX_ROWS:,} rows, the NB201 space's cells; keep one row per cell")
+    frame = _standard_names(frame, where)
+    frame = frame.loc[~frame.isna().all(axis=1)]           # a spreadsheet's trailing ",,," rows: no cell, no value
     if "arch_str" not in frame.columns:
         for sep in (";", "\t"):                  # a spreadsheet's export in a locale that writes 1,5 for 1.5
             if len(frame.columns) == 1 and "arch_str" in str(frame.columns[0]).split(sep):
                 raise TableFileError(f"{where}: columns separated by {sep!r}, not commas; export it as CSV with "
                                      "commas (and a dot for decimals)")
+        named = _cells_column(frame)
+        if named is not None:
+            raise TableFileError(f"{where}: no arch_str column; column {show(named)} holds NB201 cells: rename it arch_str")
         raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 60)}); "
                              "build-table's format: arch_str + numeric columns")
     if not len(frame):
@@ -96,9 +109,11 @@ def load_table_file(path: Union[str, Path]):
     index = np.empty(len(frame), dtype=np.int64)
     for i, text in enumerate(frame["arch_str"].tolist()):
         try:
-            index[i] = space.index_of(space.parse(text if isinstance(text, str) else show(text)))
+            if not isinstance(text, str) or not text.strip():
+                raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str is empty")
+            index[i] = space.index_of(space.parse(cell_text(text)))
         except ValueError as exc:
-            raise TableFileError(f"{where}: {_line(i)}: arch_str {show(text)} is not an NB201 cell "
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str {show(text)} is not an NB201 cell "
                                  f"({str(exc).removeprefix('nb201: ')})") from None
     metrics = [c for c in frame.columns if c not in ("arch_str", "arch_index")]
     if not metrics:
@@ -110,14 +125,86 @@ def load_table_file(path: Union[str, Path]):
         bad = np.flatnonzero(given != index)
         if len(bad):
             i = int(bad[0])
-            raise TableFileError(f"{where}: {_line(i)}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} is not the "
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} is not the "
                                  f"index of its arch_str ({index[i]}); drop the arch_index column to have it computed")
         frame = frame.drop(columns="arch_index")
+    rows = frame.index.to_numpy()                  # data rows as read (from 0), for the line an error names
     frame.index = pd.Index(index, name="arch_index")
     frame["arch_str"] = [space.format(space.from_index(int(i))) for i in index]   # written the space's way
-    _check_classes(space, frame, where)
+    _check_classes(space, frame, where, rows)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
                      fingerprint=file_fingerprint(p))
+
+
+def cell_text(text: str) -> str:
+    """An NB201 cell as written by hand: spaces dropped, the outer ``|`` added when left off
+    (``nor_conv_3x3~0|+|...|skip_connect~2`` is ``|nor_conv_3x3~0|+|...|skip_connect~2|``)."""
+    s = "".join(text.split())
+    if s and not s.startswith("|"):
+        s = "|" + s
+    if s and not s.endswith("|"):
+        s += "|"
+    return s
+
+
+def _source(p: Path, where: str):
+    """What pandas reads: the path of a plain file, or a compressed file's text (found by its first bytes,
+    whatever its name), decompressed up to :data:`MAX_BYTES` (a gzip bomb stops there, unread further)."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+    with open(p, "rb") as f:
+        head = f.read(8)
+    kind = next((k for magic, k in MAGIC.items() if head.startswith(magic)), None)
+    if kind is None:
+        return p
+    if kind == "zip":
+        with zipfile.ZipFile(p) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+            if len(names) != 1:
+                raise TableFileError(f"{where}: a zip file of {len(names)} files; a table zip holds one CSV")
+            with z.open(names[0]) as f:
+                data = f.read(MAX_BYTES + 1)
+    elif kind == "zstd":
+        return p                                  # pandas reads it (with the zstandard package) or says why not
+    else:
+        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
+        with opener(p, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TableFileError(f"{where}: {kind} file holds more than {MAX_BYTES / 1e6:.0f} MB, too large for a table of "
+                             "at most 15,625 rows")
+    return io.BytesIO(data)
+
+
+def _standard_names(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Column names as a spreadsheet writes them: spaces around a name dropped, and ``Arch_Str`` /
+    ``ARCH_INDEX`` (any case) read as ``arch_str`` / ``arch_index``; metric names keep their case."""
+    names = [str(c).strip() for c in frame.columns]
+    names = [n.lower() if n.lower() in ("arch_str", "arch_index") else n for n in names]
+    for k, n in enumerate(names):
+        if n in names[:k]:
+            raise TableFileError(f"{where}: line 1: columns {names.index(n) + 1} and {k + 1} are both {show(n)} "
+                                 "(up to case and spaces)")
+    frame.columns = names
+    return frame
+
+
+def _cells_column(frame: pd.DataFrame) -> Optional[str]:
+    """The name of a column whose first value is an NB201 cell (``arch``, ``architecture``...), if any."""
+    from naoviz.spaces.nb201 import NB201Space
+    space = NB201Space()
+    for col in frame.columns:
+        first = frame[col].dropna()
+        if len(first) and isinstance(first.iloc[0], str):
+            try:
+                space.parse(cell_text(first.iloc[0]))
+                return str(col)
+            except ValueError:
+                continue
+    return None
 
 
 def _check_file(p: Path, where: str) -> None:
@@ -140,7 +227,8 @@ def _check_header(header: list, where: str) -> None:
     so a table with two ``valid_acc`` columns would silently search the first): each non-empty, each once."""
     for k, name in enumerate(header):
         if not str(name).strip():
-            raise TableFileError(f"{where}: line 1: column {k + 1} has no name")
+            hint = " (a row number written by pandas' to_csv? write with index=False)" if k == 0 else ""
+            raise TableFileError(f"{where}: line 1: column {k + 1} has no name{hint}")
         if name in header[:k]:
             raise TableFileError(f"{where}: line 1: column {show(name)} appears twice (columns "
                                  f"{header.index(name) + 1} and {k + 1})")
@@ -151,16 +239,17 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
     text_bad = values.isna() & frame[col].notna()
     if text_bad.any():
         i = int(np.flatnonzero(text_bad.to_numpy())[0])
-        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {show(frame[col].iloc[i])}, not a number")
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(frame[col].iloc[i])}, "
+                             "not a number")
     finite = np.isfinite(values.to_numpy(dtype=float))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
         what = "an empty or NaN value" if np.isnan(values.iloc[i]) else f"{values.iloc[i]}"
-        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {what}, not a finite number")
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {what}, not a finite number")
     frame[col] = values.astype(float)
 
 
-def _check_classes(space, frame: pd.DataFrame, where: str) -> None:
+def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> None:
     """Two rows of one isomorphism class (the same cell written twice, or two equivalent cells) are refused:
     a class has one value, and a table that gives it two cannot say which a search found."""
     first: dict[str, int] = {}
@@ -169,7 +258,7 @@ def _check_classes(space, frame: pd.DataFrame, where: str) -> None:
         if c in first:
             j = first[c]
             same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            raise TableFileError(f"{where}: lines {j + 2} and {pos + 2} hold {same}; keep one row per class")
+            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per class")
         first[c] = pos
 
 
