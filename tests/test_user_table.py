@@ -204,6 +204,33 @@ def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits
     _refused(tmp_path, [("bomb.csv", "gzip file holds more than")])
 
 
+def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, digits):
+    """0..1 accuracies (naoviz's are percent: a child trained to 90 % beside a table's 0.9, or
+    ``--constraint valid_acc>=90``, would be silently wrong), percent strings, True/False."""
+    cases = []
+    f = _rows(digits)
+    f["valid_acc"] = f["valid_acc"] / 100
+    f.to_csv(tmp_path / "fraction.csv", index=False)
+    cases.append(("fraction.csv", "column 'valid_acc' holds fractions"))
+    f = _rows(digits).rename(columns={"test_acc": "Test_ACC"})
+    f["Test_ACC"] = f["Test_ACC"] / 100
+    f.to_csv(tmp_path / "fraction2.csv", index=False)
+    cases.append(("fraction2.csv", "multiply the column by 100"))
+    f = _rows(digits).astype({"test_acc": object})
+    f["test_acc"] = [f"{v:.1f}%" for v in _rows(digits)["test_acc"]]
+    f.to_csv(tmp_path / "percent.csv", index=False)
+    cases.append(("percent.csv", "not a number (write 91.5 for 91.5%)"))
+    f = _rows(digits)
+    f["train_acc"] = True
+    f.to_csv(tmp_path / "bool.csv", index=False)
+    cases.append(("bool.csv", "column 'train_acc' holds 'True', not a number"))
+    _refused(tmp_path, cases)
+    f = _rows(digits)
+    f["valid_loss"] = f["valid_loss"] / 100                        # 0..1 is fine where the name is no accuracy
+    f.to_csv(tmp_path / "loss.csv", index=False)
+    assert load_table_file(tmp_path / "loss.csv").frame["valid_loss"].max() <= 1
+
+
 def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
     space = digits.space
     frame = _rows(digits, 50)

@@ -7,7 +7,8 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
 file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
-two rows of one isomorphism class.
+an accuracy in 0..1 (naoviz's are percent), two rows of one isomorphism class. What a spreadsheet or a hand
+writes the same table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip).
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
@@ -235,18 +236,27 @@ def _check_header(header: list, where: str) -> None:
 
 
 def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
+    if frame[col].dtype == bool:                   # pandas reads a column of True/False as booleans, 1.0/0.0 below
+        raise TableFileError(f"{where}: {_line(frame.index[0])}: column {show(col)} holds {show(str(frame[col].iloc[0]))}, "
+                             "not a number")
     values = pd.to_numeric(frame[col], errors="coerce")
     text_bad = values.isna() & frame[col].notna()
     if text_bad.any():
         i = int(np.flatnonzero(text_bad.to_numpy())[0])
         raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(frame[col].iloc[i])}, "
-                             "not a number")
+                             "not a number" + (" (write 91.5 for 91.5%)" if str(frame[col].iloc[i]).strip().endswith("%")
+                                               else ""))
     finite = np.isfinite(values.to_numpy(dtype=float))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
         what = "an empty or NaN value" if np.isnan(values.iloc[i]) else f"{values.iloc[i]}"
         raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {what}, not a finite number")
     frame[col] = values.astype(float)
+    if "acc" in str(col).lower() and values.max() <= 1.0 and values.min() >= 0.0 and values.max() > 0.0:
+        # a 0..1 fraction where every table, the child trainer and build-table write percent: a search would
+        # read it, but a child trained to 90 % next to a table's 0.9 (or --constraint valid_acc>=90) is wrong
+        raise TableFileError(f"{where}: column {show(col)} holds fractions ({values.min():g}..{values.max():g}); "
+                             "accuracies are percent (0..100) in naoviz: multiply the column by 100")
 
 
 def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> None:
