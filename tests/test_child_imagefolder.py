@@ -106,3 +106,25 @@ def test_caps_and_too_small_folders(tmp_path):
     tiny = make_folder(tmp_path / "tiny", per_class=2)
     with pytest.raises(NaovizError, match="too few images for a train/valid/test split"):
         load_imagefolder(tiny)
+
+
+def test_hidden_folders_are_no_class_and_a_pipe_is_refused_before_any_read(tmp_path, capsys):
+    """A Jupyter ``.ipynb_checkpoints`` folder and a zip's ``__MACOSX`` (with macOS's ``._0.png`` files) are
+    neither classes nor images; an image name that is a pipe (a read would block for ever) or a broken link
+    is one line naming it, exit 2, before any image is decoded."""
+    plain = make_folder(tmp_path / "plain")
+    messy = make_folder(tmp_path / "messy")
+    (messy / ".ipynb_checkpoints").mkdir()
+    (messy / "__MACOSX" / "cat").mkdir(parents=True)
+    (messy / "__MACOSX" / "cat" / "._1.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (messy / "cat" / "._1.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    got, want = load_imagefolder(messy, image_size=8), load_imagefolder(plain, image_size=8)
+    assert got.classes == want.classes == ("cat", "dog", "eel")
+    assert torch.equal(got.train[0], want.train[0]) and torch.equal(got.test[1], want.test[1])
+    piped = make_folder(tmp_path / "piped")
+    import os
+    os.mkfifo(piped / "dog" / "pipe.png")
+    assert f"{piped / 'dog' / 'pipe.png'}: not a regular file" in _error(capsys, "--data", f"imagefolder:{piped}")
+    linked = make_folder(tmp_path / "linked")
+    (linked / "eel" / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    assert f"{linked / 'eel' / 'gone.jpg'}: not a regular file" in _error(capsys, "--data", f"imagefolder:{linked}")
