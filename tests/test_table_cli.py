@@ -84,6 +84,15 @@ def test_a_table_too_small_to_map_is_refused_before_the_model_trains(tables, tmp
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.safetensors"))
 
 
+def test_a_one_row_table_is_refused_by_the_predictor_naming_the_rows_it_needs(tables, tmp_path):
+    """`predictor --table` on a 1-row file said `train size 1 must be in 1..0`; now it names --table, the row
+    count and the 2 rows a train/measure split needs."""
+    path = tmp_path / "one.csv"
+    pd.read_csv(tables[1]).head(1).to_csv(path, index=False)
+    assert_one_line(naoviz("predictor", "--table", path, "--train-sizes", "1", "--seeds", "1"), "--table",
+                    "has 1 row", "needs at least 2")
+
+
 def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(tables, tmp_path):
     """A table file deep in a long folder: --metric / --report errors name the file, not its absolute path
     (they were 300 characters), point to `data show --table FILE`, and an unknown --constraint column lists the
