@@ -61,6 +61,11 @@ def test_train_child_on_an_image_folder(tmp_path, capsys):
     r = json.loads(out.out)
     assert r["data"] == f"imagefolder:{root}" and r["epochs"] == 1
     assert all(0.0 <= r[k] <= 100.0 for k in ("train_acc", "valid_acc", "test_acc"))
+    code = main(["train-child", "--arch", ARCH, "--data", f"imagefolder:{root}", "--image-size", "8",
+                 "--preset", "digits-quick", "--epochs", "1"])
+    out = capsys.readouterr()                     # says what it read: the classes and each split's images
+    assert code == 0, out.err
+    assert "data: 3 classes (cat, dog, eel), 12/3/3 train/valid/test images of 8x8" in out.out.splitlines()[0]
 
 
 def _error(capsys, *argv) -> str:
