@@ -231,6 +231,20 @@ def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, dig
     assert load_table_file(tmp_path / "loss.csv").frame["valid_loss"].max() <= 1
 
 
+def test_the_readme_recipe_on_a_partial_table_says_to_fit_on_its_rows(tables):
+    """README's "Use it" samples 1,000 cells of the space; on a table of your own most have no row (NaN), and
+    NAO.fit said only 'every value must be finite'; now it says to fit on ``table.archs()``, which works."""
+    from naoviz.nao import NAO, NAOConfig
+    table = open_table(tables[1])
+    archs = table.space.sample(50, seed=0)
+    nao = NAO(table.space, NAOConfig.preset("fast", epochs=2))
+    with pytest.raises(ValueError, match=r"fit on table\.archs\(\)"):
+        nao.fit(archs, table.metric("valid_acc", archs))
+    rows = table.archs()[:20]
+    nao.fit(rows, table.metric("valid_acc", rows))
+    assert len(nao.path(rows[0], etas=range(3), benchmark=table, metric="valid_acc").predicted) == 3
+
+
 def test_two_cells_of_one_isomorphism_class_are_refused(tmp_path, digits):
     space = digits.space
     frame = _rows(digits, 50)
