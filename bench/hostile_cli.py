@@ -217,7 +217,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
 
 def researcher_tables(tmp: Path, good: str) -> list[Path]:
     """Tables as a researcher brings them, each refused in one line: 0..1 accuracies, percent strings,
-    True/False, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
+    True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
     zip of two tables, a Latin-1 byte, a tab-separated file named .csv."""
     import zipfile
     head, *rows = good.splitlines()
@@ -225,6 +225,7 @@ def researcher_tables(tmp: Path, good: str) -> list[Path]:
     texts = {"fraction": head + "\n" + "".join(f"{a},{float(v) / 100},{t},{s}\n" for a, v, t, s in fields),
              "percent": head + "\n" + "".join(f"{a},{v}%,{t},{s}\n" for a, v, t, s in fields),
              "truefalse": head + "\n" + "".join(f"{a},True,{t},{s}\n" for a, v, t, s in fields),
+             "failed": head + "\n" + "".join(f"{a},-1,{t},{s}\n" for a, v, t, s in fields),
              "rownumber": "," + head + "\n" + "".join(f"{i},{r}\n" for i, r in enumerate(rows)),
              "archname": good.replace("arch_str", "architecture", 1),
              "many": head + "\n" + "\n".join(rows * 8000) + "\n"}

@@ -155,7 +155,11 @@ def test_a_researchers_own_spellings_read_as_the_plain_file(tmp_path, digits):
     (tmp_path / "zipped.csv").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "zipped.csv.gz").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "trailing.csv").write_text(text + ",,,,,,,,\n,,,,,,,,\n")
-    for name in ("spaced.csv", "nopipe.csv", "spacedcells.csv", "zipped.csv", "zipped.csv.gz", "trailing.csv"):
+    f = _rows(digits)
+    f.insert(0, "arch_index", [digits.space.index_of(digits.space.parse(a)) for a in f.pop("arch_str")])
+    f.to_csv(tmp_path / "indexonly.csv", index=False)          # NATS-Bench's index, no arch_str: the cell is known
+    for name in ("spaced.csv", "nopipe.csv", "spacedcells.csv", "zipped.csv", "zipped.csv.gz", "trailing.csv",
+                 "indexonly.csv"):
         pd.testing.assert_frame_equal(load_table_file(tmp_path / name).frame, want, check_names=True)
     f = _rows(digits)
     f["seed"] = 7
@@ -191,6 +195,9 @@ def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits
     f = _rows(digits).astype({"arch_str": object})
     f.loc[5, "arch_str"] = ""
     put("blank.csv", f, "line 7: arch_str is empty")
+    f = _rows(digits).drop(columns="arch_str")
+    f.insert(0, "arch_index", digits.frame.index[:20].astype(float) + 0.5)
+    put("badindex.csv", f, "line 2: arch_index 0.5 is not an NB201 index (0..15624), and there is no arch_str")
     (tmp_path / "gap.csv").write_text(_rows(digits, 3).to_csv(index=False) + ",,,,,,,,\n"
                                       + _rows(digits, 3).to_csv(index=False, header=False))
     cases.append(("gap.csv", "lines 2 and 6 hold the same cell"))
@@ -225,6 +232,11 @@ def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, dig
     f.to_csv(tmp_path / "bool.csv", index=False)
     cases.append(("bool.csv", "column 'train_acc' holds 'True', not a number"))
     _refused(tmp_path, cases)
+    for name, value, line in (("failed.csv", -1, 5), ("over.csv", 150, 9)):   # a failed run's -1; a typo
+        f = _rows(digits)
+        f.loc[line - 2, "valid_acc"] = value
+        f.to_csv(tmp_path / name, index=False)
+        _refused(tmp_path, [(name, f"line {line}: column 'valid_acc' holds {value}, outside 0..100")])
     f = _rows(digits)
     f["valid_loss"] = f["valid_loss"] / 100                        # 0..1 is fine where the name is no accuracy
     f.to_csv(tmp_path / "loss.csv", index=False)

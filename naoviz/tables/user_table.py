@@ -94,6 +94,8 @@ def load_table_file(path: Union[str, Path]):
         raise TableFileError(f"{where}: more than {MAX_ROWS:,} rows, the NB201 space's cells; keep one row per cell")
     frame = _standard_names(frame, where)
     frame = frame.loc[~frame.isna().all(axis=1)]           # a spreadsheet's trailing ",,," rows: no cell, no value
+    if "arch_str" not in frame.columns and "arch_index" in frame.columns:    # NATS-Bench's index alone names a cell
+        frame.insert(0, "arch_str", _cells_of_indices(frame, where))
     if "arch_str" not in frame.columns:
         for sep in (";", "\t"):                  # a spreadsheet's export in a locale that writes 1,5 for 1.5
             if len(frame.columns) == 1 and "arch_str" in str(frame.columns[0]).split(sep):
@@ -193,6 +195,19 @@ def _standard_names(frame: pd.DataFrame, where: str) -> pd.DataFrame:
     return frame
 
 
+def _cells_of_indices(frame: pd.DataFrame, where: str) -> list[str]:
+    """The NB201 cell of each row's ``arch_index`` (0..15624, NAS-Bench-201/NATS-Bench's topology index)."""
+    from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
+    space = NB201Space()
+    given = pd.to_numeric(frame["arch_index"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(given) | (given != np.round(given)) | (given < 0) | (given >= NUM_ARCHS))
+    if len(bad):
+        i = int(bad[0])
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} "
+                             f"is not an NB201 index (0..{NUM_ARCHS - 1}), and there is no arch_str column")
+    return [space.format(space.from_index(int(i))) for i in given]
+
+
 def _cells_column(frame: pd.DataFrame) -> Optional[str]:
     """The name of a column whose first value is an NB201 cell (``arch``, ``architecture``...), if any."""
     from naoviz.spaces.nb201 import NB201Space
@@ -235,6 +250,12 @@ def _check_header(header: list, where: str) -> None:
                                  f"{header.index(name) + 1} and {k + 1})")
 
 
+def is_accuracy(column) -> bool:
+    """A column named as an accuracy (the word ``acc`` or ``accuracy``, any case: ``valid_acc``, ``Test_Accuracy``,
+    ``acc``), which naoviz holds in percent, 0..100."""
+    return re.search(r"(^|[^a-z])acc(uracy)?($|[^a-z])", str(column).lower()) is not None
+
+
 def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
     if frame[col].dtype == bool:                   # pandas reads a column of True/False as booleans, 1.0/0.0 below
         raise TableFileError(f"{where}: {_line(frame.index[0])}: column {show(col)} holds {show(str(frame[col].iloc[0]))}, "
@@ -252,7 +273,12 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
         what = "an empty or NaN value" if np.isnan(values.iloc[i]) else f"{values.iloc[i]}"
         raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {what}, not a finite number")
     frame[col] = values.astype(float)
-    if "acc" in str(col).lower() and values.max() <= 1.0 and values.min() >= 0.0 and values.max() > 0.0:
+    outside = np.flatnonzero(((values < 0) | (values > 100)).to_numpy()) if is_accuracy(col) else []
+    if len(outside):                               # a -1 written for a failed run would be searched as a value
+        i = int(outside[0])
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {values.iloc[i]:g}, outside "
+                             "0..100 (accuracies are percent; a failed run? drop its row)")
+    if is_accuracy(col) and values.max() <= 1.0 and values.min() >= 0.0 and values.max() > 0.0:
         # a 0..1 fraction where every table, the child trainer and build-table write percent: a search would
         # read it, but a child trained to 90 % next to a table's 0.9 (or --constraint valid_acc>=90) is wrong
         raise TableFileError(f"{where}: column {show(col)} holds fractions ({values.min():g}..{values.max():g}); "
