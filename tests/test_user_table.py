@@ -228,6 +228,10 @@ def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, dig
     f.to_csv(tmp_path / "percent.csv", index=False)
     cases.append(("percent.csv", "not a number (write 91.5 for 91.5%)"))
     f = _rows(digits)
+    f["notes"] = "ran on gpu 0"
+    f.to_csv(tmp_path / "notes.csv", index=False)
+    cases.append(("notes.csv", "column 'notes' is text ('ran on gpu 0'...), not numbers: every column besides"))
+    f = _rows(digits)
     f["train_acc"] = True
     f.to_csv(tmp_path / "bool.csv", index=False)
     cases.append(("bool.csv", "column 'train_acc' holds 'True', not a number"))

@@ -264,9 +264,14 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
     text_bad = values.isna() & frame[col].notna()
     if text_bad.any():
         i = int(np.flatnonzero(text_bad.to_numpy())[0])
-        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(frame[col].iloc[i])}, "
-                             "not a number" + (" (write 91.5 for 91.5%)" if str(frame[col].iloc[i]).strip().endswith("%")
-                                               else ""))
+        value = frame[col].iloc[i]
+        if str(value).strip().endswith("%"):
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
+                                 "number (write 91.5 for 91.5%)")
+        if values.isna().all():                    # a notes or date column: no number in it at all
+            raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...), not numbers: every column "
+                                 "besides arch_str and arch_index is a metric; drop it or keep it in another file")
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a number")
     finite = np.isfinite(values.to_numpy(dtype=float))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
