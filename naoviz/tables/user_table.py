@@ -271,7 +271,9 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
         if values.isna().all():                    # a notes or date column: no number in it at all
             raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...), not numbers: every column "
                                  "besides arch_str and arch_index is a metric; drop it or keep it in another file")
-        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a number")
+        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
+                             f"number{comma}")
     finite = np.isfinite(values.to_numpy(dtype=float))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
@@ -299,7 +301,10 @@ def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> 
         if c in first:
             j = first[c]
             same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per class")
+            more = (f" ({len(frame):,} rows, but NB201 has {len(space.classes):,} classes: NB201Space().canonical(cell) "
+                    "names each cell's class)" if len(frame) > len(space.classes) else "")
+            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per "
+                                 f"class{more}")
         first[c] = pos
 
 
