@@ -205,6 +205,12 @@ def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits
     (tmp_path / "gap.csv").write_text(_rows(digits, 3).to_csv(index=False) + ",,,,,,,,\n"
                                       + _rows(digits, 3).to_csv(index=False, header=False))
     cases.append(("gap.csv", "lines 2 and 6 hold the same cell"))
+    text = _rows(digits, 6).to_csv(index=False).splitlines()
+    text[5] = ",".join(text[5].split(",")[:2] + [""] + text[5].split(",")[3:])      # row 5's valid_acc empty
+    (tmp_path / "blankline.csv").write_text("\n".join(text[:3] + [""] + text[3:]) + "\n")
+    cases.append(("blankline.csv", "line 7: column 'valid_acc' holds an empty"))   # the file's line, blank counted
+    (tmp_path / "lead.csv").write_text("\n" + _rows(digits).to_csv(index=False))
+    cases.append(("lead.csv", "line 1 is empty; the header"))
     with zipfile.ZipFile(tmp_path / "two.zip", "w") as z:
         z.writestr("a.csv", _rows(digits).to_csv(index=False))
         z.writestr("b.csv", _rows(digits).to_csv(index=False))

@@ -74,10 +74,13 @@ def load_table_file(path: Union[str, Path]):
     try:
         _check_file(p, where)
         source = _source(p, where)
-        frame = pd.read_csv(source, nrows=MAX_ROWS + 1)
+        _check_first_line(source, where)
+        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
+        frame = pd.read_csv(source, nrows=MAX_ROWS + 1, skip_blank_lines=False)
         if hasattr(source, "seek"):
             source.seek(0)
-        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+                             skip_blank_lines=False).iloc[0].tolist()
     except TableFileError:
         raise
     except PermissionError:
@@ -236,6 +239,19 @@ def _check_file(p: Path, where: str) -> None:
     if p.stat().st_size > MAX_BYTES:
         raise TableFileError(f"{where}: {p.stat().st_size / 1e6:.0f} MB is too large for a table of at most "
                              "15,625 rows")
+
+
+def _check_first_line(source, where: str) -> None:
+    """A blank first line above the table (pandas would read the blank line as the header)."""
+    if hasattr(source, "getvalue"):
+        head = source.getvalue()[:4096]
+    else:
+        with open(source, "rb") as f:
+            head = f.read(4096)
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    first, newline, rest = head.partition(b"\n")
+    if newline and not first.strip() and rest.strip():
+        raise TableFileError(f"{where}: line 1 is empty; the header (arch_str and the metric names) must be the first line")
 
 
 def _check_header(header: list, where: str) -> None:
