@@ -112,8 +112,9 @@ def _arch_text(space: str, text: str) -> str:
     from naoviz.spaces.naonet import REFERENCE_CELLS
 
     ref = REFERENCE_CELLS.get(text.strip())
-    if ref is None:
-        return text
+    if ref is None:                                # an NB201 cell as a table of your own may write it: no outer |
+        from naoviz.tables.user_table import cell_text
+        return cell_text(text) if space == "nb201" and "~" in text else text
     if ref["space"] != space:
         raise ValueError(f"--arch: reference cell {show(text)} belongs to --space {ref['space']}, not {space}")
     return ref["arch"]
