@@ -152,6 +152,9 @@ def test_a_researchers_own_spellings_read_as_the_plain_file(tmp_path, digits):
     f.to_csv(tmp_path / "nopipe.csv", index=False)
     f["arch_str"] = [" " + s.replace("+", " + ") for s in f["arch_str"]]
     f.to_csv(tmp_path / "spacedcells.csv", index=False)
+    f = _rows(digits)
+    f["arch_str"] = [repr(s) for s in f["arch_str"]]              # a Python repr written into the cell: '|...|'
+    f.to_csv(tmp_path / "quotedcells.csv", index=False)
     (tmp_path / "zipped.csv").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "zipped.csv.gz").write_bytes(gzip.compress(text.encode()))
     (tmp_path / "trailing.csv").write_text(text + ",,,,,,,,\n,,,,,,,,\n")
@@ -159,7 +162,7 @@ def test_a_researchers_own_spellings_read_as_the_plain_file(tmp_path, digits):
     f.insert(0, "arch_index", [digits.space.index_of(digits.space.parse(a)) for a in f.pop("arch_str")])
     f.to_csv(tmp_path / "indexonly.csv", index=False)          # NATS-Bench's index, no arch_str: the cell is known
     for name in ("spaced.csv", "nopipe.csv", "spacedcells.csv", "zipped.csv", "zipped.csv.gz", "trailing.csv",
-                 "indexonly.csv"):
+                 "indexonly.csv", "quotedcells.csv"):
         pd.testing.assert_frame_equal(load_table_file(tmp_path / name).frame, want, check_names=True)
     f = _rows(digits)
     f["seed"] = 7

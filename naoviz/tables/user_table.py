@@ -143,9 +143,9 @@ def load_table_file(path: Union[str, Path]):
 
 
 def cell_text(text: str) -> str:
-    """An NB201 cell as written by hand: spaces dropped, the outer ``|`` added when left off
+    """An NB201 cell as written by hand: spaces and surrounding quotes dropped, the outer ``|`` added when left off
     (``nor_conv_3x3~0|+|...|skip_connect~2`` is ``|nor_conv_3x3~0|+|...|skip_connect~2|``)."""
-    s = "".join(text.split())
+    s = "".join(text.split()).strip("'\"")       # spaces, and the quotes of a Python repr ('|...|')
     if s and not s.startswith("|"):
         s = "|" + s
     if s and not s.endswith("|"):
