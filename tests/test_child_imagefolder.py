@@ -133,3 +133,19 @@ def test_hidden_folders_are_no_class_and_a_pipe_is_refused_before_any_read(tmp_p
     linked = make_folder(tmp_path / "linked")
     (linked / "eel" / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
     assert f"{linked / 'eel' / 'gone.jpg'}: not a regular file" in _error(capsys, "--data", f"imagefolder:{linked}")
+
+
+def test_build_table_on_an_image_folder_says_what_it_read_and_writes_a_table_that_reads(tmp_path, capsys):
+    """A researcher's images to a table of their own: build-table names the classes and splits it read, and
+    the CSV it writes is read back by --table's reader (percent accuracies, one row per cell)."""
+    from naoviz.tables.user_table import load_table_file
+    root = make_folder(tmp_path / "imgs")
+    out = tmp_path / "own.csv"
+    code = main(["build-table", "--data", f"imagefolder:{root}", "--image-size", "8", "--epochs", "1",
+                 "--archs", "2", "--channels", "4", "--cells", "1", "--store", str(tmp_path / "b.db"),
+                 "--out", str(out)])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    assert "data: 3 classes (cat, dog, eel), 12/3/3 train/valid/test images of 8x8" in text.out
+    table = load_table_file(out)
+    assert len(table) == 2 and 0 <= table.frame["valid_acc"].min() <= table.frame["valid_acc"].max() <= 100
