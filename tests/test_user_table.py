@@ -218,6 +218,10 @@ def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits
         z.writestr("a.csv", _rows(digits).to_csv(index=False))
         z.writestr("b.csv", _rows(digits).to_csv(index=False))
     cases.append(("two.zip", "a zip file of 2 files"))
+    with zipfile.ZipFile(tmp_path / "book.xlsx", "w") as z:        # an Excel workbook: a zip of XML files
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    cases.append(("book.xlsx", "a spreadsheet workbook (Excel or OpenDocument), not a CSV; save it as CSV UTF-8"))
     _refused(tmp_path, cases)
     (tmp_path / "bomb.csv").write_bytes(gzip.compress(b"x" * 5000))
     monkeypatch.setattr(user_table, "MAX_BYTES", 4000)          # the cap, small: the bomb is 5,000 bytes unzipped

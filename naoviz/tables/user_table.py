@@ -169,6 +169,9 @@ def _source(p: Path, where: str):
     if kind == "zip":
         with zipfile.ZipFile(p) as z:
             names = [n for n in z.namelist() if not n.endswith("/")]
+            if "xl/workbook.xml" in names or "content.xml" in names:     # .xlsx and .ods are zips of XML
+                raise TableFileError(f"{where}: a spreadsheet workbook (Excel or OpenDocument), not a CSV; save it "
+                                     "as CSV UTF-8")
             if len(names) != 1:
                 raise TableFileError(f"{where}: a zip file of {len(names)} files; a table zip holds one CSV")
             with z.open(names[0]) as f:
