@@ -241,6 +241,10 @@ def researcher_tables(tmp: Path, good: str) -> list[Path]:
     with zipfile.ZipFile(out[-1], "w") as z:
         z.writestr("a.csv", good)
         z.writestr("b.csv", good)
+    out.append(tmp / "own_book.xlsx")                      # an Excel workbook: a zip of XML
+    with zipfile.ZipFile(out[-1], "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
     return out
 
 
