@@ -218,7 +218,7 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
 def researcher_tables(tmp: Path, good: str) -> list[Path]:
     """Tables as a researcher brings them, each refused in one line: 0..1 accuracies, percent strings,
     True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
-    zip of two tables, a Latin-1 byte, a tab-separated file named .csv."""
+    zip of two tables, a Latin-1 byte, a tab-separated file named .csv, an Excel workbook."""
     import zipfile
     head, *rows = good.splitlines()
     fields = [r.split(",") for r in rows]
