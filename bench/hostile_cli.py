@@ -138,6 +138,7 @@ def cases(tmp: Path, good_store: Path) -> list:
             ["dashboard", "--ip", "not an ip", "--dry-run"], ["dashboard", "--data", str(afile), "--dry-run"],
             ["dashboard", "--exports", str(afile), "--dry-run"], ["info", "--bogus"], ["nope"]]
     out += table_cases(tmp, afile)
+    out += image_cases(tmp)
     for cache in (afile, afile / "sub"):             # NAOVIZ_CACHE a file, or under one: (argv, extra env) cases
         out += [(argv, {"NAOVIZ_CACHE": str(cache)}) for argv in (
             ["atlas", "--table", str(tmp / "three.csv"), "--etas", "1:2", "--maps", "pca"],
@@ -209,7 +210,78 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
         out.append([*command, "--table", str(tmp)])
     for command in (["atlas"], ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"]):
         out += [[*command, "--table", t] for t in (good, str(paths["one"]))]   # too few rows for a map
+    out.append(["predictor", "--train-sizes", "1", "--seeds", "1", "--table", str(paths["one"])])
+    out += [[*s, "--table", str(p)] for p in researcher_tables(tmp, files["good"])]
     return out
+
+
+def researcher_tables(tmp: Path, good: str) -> list[Path]:
+    """Tables as a researcher brings them, each refused in one line: 0..1 accuracies, percent strings,
+    True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
+    zip of two tables, a Latin-1 byte, a tab-separated file named .csv, an Excel workbook."""
+    import zipfile
+    head, *rows = good.splitlines()
+    fields = [r.split(",") for r in rows]
+    texts = {"fraction": head + "\n" + "".join(f"{a},{float(v) / 100},{t},{s}\n" for a, v, t, s in fields),
+             "percent": head + "\n" + "".join(f"{a},{v}%,{t},{s}\n" for a, v, t, s in fields),
+             "truefalse": head + "\n" + "".join(f"{a},True,{t},{s}\n" for a, v, t, s in fields),
+             "failed": head + "\n" + "".join(f"{a},-1,{t},{s}\n" for a, v, t, s in fields),
+             "rownumber": "," + head + "\n" + "".join(f"{i},{r}\n" for i, r in enumerate(rows)),
+             "archname": good.replace("arch_str", "architecture", 1),
+             "many": head + "\n" + "\n".join(rows * 8000) + "\n"}
+    out = []
+    for name, text in texts.items():
+        out.append(tmp / f"own_{name}.csv")
+        out[-1].write_text(text)
+    out.append(tmp / "own_latin1.csv")
+    out[-1].write_bytes(good.replace("test_acc", "test_acc_\xe9").encode("latin-1"))
+    out.append(tmp / "own_tabs.csv")
+    out[-1].write_text(good.replace(",", "\t"))
+    out.append(tmp / "own_two.csv")
+    with zipfile.ZipFile(out[-1], "w") as z:
+        z.writestr("a.csv", good)
+        z.writestr("b.csv", good)
+    out.append(tmp / "own_book.xlsx")                      # an Excel workbook: a zip of XML
+    with zipfile.ZipFile(out[-1], "w") as z:
+        z.writestr("[Content_Types].xml", "<Types/>")
+        z.writestr("xl/workbook.xml", "<workbook/>")
+    return out
+
+
+def image_cases(tmp: Path) -> list[list[str]]:
+    """``train-child`` / ``build-table --data imagefolder:PATH`` on trees bad in one way each: an empty class
+    folder, one class, a file that is no image, a pipe named .png (a read would block), a broken link, too few
+    images to split, images with no class folder."""
+    import numpy as np
+    from PIL import Image
+
+    def tree(name, classes=("cat", "dog"), n=4):
+        root = tmp / "img" / name
+        for c in classes:
+            (root / c).mkdir(parents=True, exist_ok=True)
+            for i in range(n):
+                Image.fromarray(np.full((8, 8, 3), 40 if c == "cat" else 200, np.uint8)).save(root / c / f"{i}.png")
+        root.mkdir(parents=True, exist_ok=True)
+        return root
+
+    bad = [tree("oneclass", ("cat",)), tree("tiny", n=2)]
+    (tree("emptyclass") / "bird").mkdir(exist_ok=True)
+    bad.append(tmp / "img" / "emptyclass")
+    (tree("notimage") / "cat" / "x.png").write_text("not a png")
+    bad.append(tmp / "img" / "notimage")
+    if not (tree("pipe") / "cat" / "p.png").exists():
+        os.mkfifo(tmp / "img" / "pipe" / "cat" / "p.png")
+    bad.append(tmp / "img" / "pipe")
+    if not (tree("link") / "dog" / "gone.png").is_symlink():
+        (tmp / "img" / "link" / "dog" / "gone.png").symlink_to(tmp / "img" / "nowhere.png")
+    bad.append(tmp / "img" / "link")
+    flat = tree("flat", ())
+    Image.fromarray(np.zeros((8, 8, 3), np.uint8)).save(flat / "0.png")
+    bad.append(flat)
+    t = ["train-child", "--arch", ARCH, "--epochs", "1", "--image-size", "8"]
+    b = ["build-table", "--archs", "2", "--epochs", "1", "--image-size", "8", "--store", str(tmp / "img.db"),
+         "--out", str(tmp / "img_table.csv")]
+    return [[*t, "--data", f"imagefolder:{p}"] for p in bad] + [[*b, "--data", f"imagefolder:{p}"] for p in bad]
 
 
 def judge(proc: subprocess.CompletedProcess, argv: list[str]) -> tuple[str, str]:

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
-from naoviz.errors import NaovizError, cut, show
+from naoviz.errors import NaovizError, cut, did_you_mean, show
 from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor  # noqa: F401
 from naoviz.spaces.base import Arch, SearchSpace
 from naoviz.train_functions import (  # noqa: F401  (public here too)
@@ -143,7 +143,8 @@ class TableEvaluator(Evaluator):
                 shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: {where})"
                                                          if len(table.metrics) > 5 else "")
                 from naoviz.search.constraints import missing_column_hint
-                raise ValueError(f"{field}: unknown metric {show(value)} for {label}"
+                raise ValueError(f"{field}: unknown metric {show(value)} for {label}"      # Valid_Acc for valid_acc
+                                 + (did_you_mean(value, table.metrics) if isinstance(value, str) else "")
                                  + (missing_column_hint(value, table.metrics) or f"; available: {shown}"))
         if cost == "train_time_s" and cost not in table.metrics:
             cost = ""       # the default, on a table without training times (one of your own): queries cost 0 s
@@ -167,6 +168,7 @@ class TableEvaluator(Evaluator):
             if bad:
                 from naoviz.search.constraints import columns_hint, missing_column_hint
                 raise ValueError(f"objectives: unknown column {show(bad[0])}"
+                                 + (did_you_mean(bad[0], numeric) if isinstance(bad[0], str) else "")
                                  + (missing_column_hint(bad[0], numeric) or columns_hint(numeric)))
             if objectives[0] != metric:
                 raise ValueError(f"objectives: the first objective must be the search metric {metric!r}, "

@@ -61,6 +61,11 @@ def test_train_child_on_an_image_folder(tmp_path, capsys):
     r = json.loads(out.out)
     assert r["data"] == f"imagefolder:{root}" and r["epochs"] == 1
     assert all(0.0 <= r[k] <= 100.0 for k in ("train_acc", "valid_acc", "test_acc"))
+    code = main(["train-child", "--arch", ARCH, "--data", f"imagefolder:{root}", "--image-size", "8",
+                 "--preset", "digits-quick", "--epochs", "1"])
+    out = capsys.readouterr()                     # says what it read: the classes and each split's images
+    assert code == 0, out.err
+    assert "data: 3 classes (cat, dog, eel), 12/3/3 train/valid/test images of 8x8" in out.out.splitlines()[0]
 
 
 def _error(capsys, *argv) -> str:
@@ -106,3 +111,41 @@ def test_caps_and_too_small_folders(tmp_path):
     tiny = make_folder(tmp_path / "tiny", per_class=2)
     with pytest.raises(NaovizError, match="too few images for a train/valid/test split"):
         load_imagefolder(tiny)
+
+
+def test_hidden_folders_are_no_class_and_a_pipe_is_refused_before_any_read(tmp_path, capsys):
+    """A Jupyter ``.ipynb_checkpoints`` folder and a zip's ``__MACOSX`` (with macOS's ``._0.png`` files) are
+    neither classes nor images; an image name that is a pipe (a read would block for ever) or a broken link
+    is one line naming it, exit 2, before any image is decoded."""
+    plain = make_folder(tmp_path / "plain")
+    messy = make_folder(tmp_path / "messy")
+    (messy / ".ipynb_checkpoints").mkdir()
+    (messy / "__MACOSX" / "cat").mkdir(parents=True)
+    (messy / "__MACOSX" / "cat" / "._1.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    (messy / "cat" / "._1.png").write_bytes(b"\x00\x05\x16\x07 AppleDouble")
+    got, want = load_imagefolder(messy, image_size=8), load_imagefolder(plain, image_size=8)
+    assert got.classes == want.classes == ("cat", "dog", "eel")
+    assert torch.equal(got.train[0], want.train[0]) and torch.equal(got.test[1], want.test[1])
+    piped = make_folder(tmp_path / "piped")
+    import os
+    os.mkfifo(piped / "dog" / "pipe.png")
+    assert f"{piped / 'dog' / 'pipe.png'}: not a regular file" in _error(capsys, "--data", f"imagefolder:{piped}")
+    linked = make_folder(tmp_path / "linked")
+    (linked / "eel" / "gone.jpg").symlink_to(tmp_path / "nowhere.jpg")
+    assert f"{linked / 'eel' / 'gone.jpg'}: not a regular file" in _error(capsys, "--data", f"imagefolder:{linked}")
+
+
+def test_build_table_on_an_image_folder_says_what_it_read_and_writes_a_table_that_reads(tmp_path, capsys):
+    """A researcher's images to a table of their own: build-table names the classes and splits it read, and
+    the CSV it writes is read back by --table's reader (percent accuracies, one row per cell)."""
+    from naoviz.tables.user_table import load_table_file
+    root = make_folder(tmp_path / "imgs")
+    out = tmp_path / "own.csv"
+    code = main(["build-table", "--data", f"imagefolder:{root}", "--image-size", "8", "--epochs", "1",
+                 "--archs", "2", "--channels", "4", "--cells", "1", "--store", str(tmp_path / "b.db"),
+                 "--out", str(out)])
+    text = capsys.readouterr()
+    assert code == 0, text.err
+    assert "data: 3 classes (cat, dog, eel), 12/3/3 train/valid/test images of 8x8" in text.out
+    table = load_table_file(out)
+    assert len(table) == 2 and 0 <= table.frame["valid_acc"].min() <= table.frame["valid_acc"].max() <= 100

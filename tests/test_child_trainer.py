@@ -105,6 +105,11 @@ def test_cli_trains_and_reports_json(capsys):
     out = json.loads(capsys.readouterr().out)
     assert out["space"] == "nb201" and out["epochs"] == 1 and len(out["history"]) == 1
     assert {"train_acc", "valid_acc", "test_acc", "wall_time_s", "params"} <= set(out)
+    bare = NB201_ARCH.strip("|").replace("+", " + ")      # a cell as a table of your own may write it
+    code = main(["train-child", "--space", "nb201", "--arch", bare, "--data", "synthetic",
+                 "--epochs", "1", "--channels", "4", "--cells", "1", "--device", "cpu", "--json"])
+    assert code == 0
+    assert json.loads(capsys.readouterr().out)["arch"] == NB201_ARCH
 
 
 def test_cli_rejects_bad_input(capsys, tmp_path):

@@ -84,6 +84,29 @@ def test_a_table_too_small_to_map_is_refused_before_the_model_trains(tables, tmp
     assert not (tmp_path / "cache").exists() or not any((tmp_path / "cache").rglob("*.safetensors"))
 
 
+def test_a_one_row_table_is_refused_by_the_predictor_naming_the_rows_it_needs(tables, tmp_path):
+    """`predictor --table` on a 1-row file said `train size 1 must be in 1..0`; now it names --table, the row
+    count and the 2 rows a train/measure split needs."""
+    path = tmp_path / "one.csv"
+    pd.read_csv(tables[1]).head(1).to_csv(path, index=False)
+    assert_one_line(naoviz("predictor", "--table", path, "--train-sizes", "1", "--seeds", "1"), "--table",
+                    "has 1 row", "needs at least 2")
+
+
+def test_a_column_written_in_another_case_is_named_by_the_metric_error(tables, tmp_path):
+    """A table with `Valid_Acc`: the default --metric valid_acc said only 'available: Valid_Acc, ...'; now it
+    names the column it meant, and `--metric Valid_Acc` searches."""
+    path = tmp_path / "cased.csv"
+    pd.read_csv(tables[1]).rename(columns={"valid_acc": "Valid_Acc", "train_time_s": "Train_Time_s"}).to_csv(
+        path, index=False)
+    s = ["search", "--algo", "rs", "--queries", "3", "--no-progress", "--table", path]
+    assert_one_line(naoviz(*s), "--metric: unknown metric 'valid_acc'", "(did you mean 'Valid_Acc'?)")
+    assert_one_line(naoviz(*s, "--metric", "Valid_Acc", "--objectives", "Valid_Acc,train_time_s"),
+                    "--objectives", "(did you mean 'Train_Time_s'?)")
+    done = naoviz(*s, "--metric", "Valid_Acc")
+    assert done.returncode == 0 and "Valid_Acc=" in done.stdout, done.stderr[-500:]
+
+
 def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(tables, tmp_path):
     """A table file deep in a long folder: --metric / --report errors name the file, not its absolute path
     (they were 300 characters), point to `data show --table FILE`, and an unknown --constraint column lists the

@@ -2,7 +2,8 @@
 
 The folder convention is torchvision's ``ImageFolder``: classes are the sorted sub-folder names, a class's
 images are the files under its folder (recursively, sorted) whose extension (any case) is one of
-:data:`IMAGE_EXTENSIONS`; other files are ignored. Every image is converted to RGB (grey, palette and alpha
+:data:`IMAGE_EXTENSIONS`; other files, and hidden ones or folders (``.ipynb_checkpoints``, ``__MACOSX``), are
+ignored; an image name that is no regular file (a pipe, a broken link) is refused before any is read. Every image is converted to RGB (grey, palette and alpha
 images alike, as torchvision's default loader does) and resized to ``image_size`` x ``image_size``
 (bilinear, antialiased when shrinking). The split is per class and seeded. Everything is checked, and
 every image decoded, before a tensor is handed out: a bad folder or file raises one line naming it, and
@@ -55,6 +56,12 @@ class FolderScan:
     labels: np.ndarray
 
 
+def _is_hidden(name: str) -> bool:
+    """A hidden file or folder (``.ipynb_checkpoints``, macOS's ``._x.png``) or a zip's ``__MACOSX`` folder:
+    no class and no image (torchvision would count ``.ipynb_checkpoints`` as an empty class)."""
+    return name.startswith(".") or name == "__MACOSX"
+
+
 def _is_image(name: str) -> bool:
     return name.lower().endswith(IMAGE_EXTENSIONS)
 
@@ -69,7 +76,7 @@ def scan_folder(root: Path, max_images: int = MAX_IMAGES) -> FolderScan:
     if not root.is_dir():
         raise NaovizError(f"data: {where}: is a file, not a folder of class folders")
     try:
-        classes = sorted(e.name for e in os.scandir(root) if e.is_dir())
+        classes = sorted(e.name for e in os.scandir(root) if e.is_dir() and not _is_hidden(e.name))
     except OSError as exc:
         raise NaovizError(f"data: {where}: cannot list the folder ({exc.strerror or exc})") from None
     if not classes:
@@ -87,9 +94,12 @@ def scan_folder(root: Path, max_images: int = MAX_IMAGES) -> FolderScan:
                 dirs[:] = []
                 continue
             visited.add(real)
-            dirs.sort()
+            dirs[:] = sorted(d for d in dirs if not _is_hidden(d))
             for f in sorted(names):
-                if _is_image(f):
+                if _is_image(f) and not _is_hidden(f):
+                    if not os.path.isfile(os.path.join(folder, f)):     # a pipe would block the read for ever
+                        raise NaovizError(f"data: {cut(Path(folder) / f, 200)}: not a regular file (a pipe, a "
+                                          "device or a broken link); remove it from the image folder")
                     files.append(Path(folder) / f)
                     labels.append(label)
                     found += 1

@@ -2,7 +2,7 @@
 from __future__ import annotations
 
 from naoviz.cli.child import (MAX_BATCH, MAX_CELLS, MAX_CHANNELS, MAX_CHILD_SEED, MAX_EPOCHS, add_data_options,
-                              check_image_size, load_data_option, scan_data)
+                              check_image_size, data_line, load_data_option, scan_data)
 from naoviz.cli.common import (cut, emit_json, float_in, int_in, max_workers, nonempty, not_the_store, path_arg,
                                readable_dir, show, workers_in, writable_file)
 
@@ -71,7 +71,9 @@ def run(args) -> int:
     not_the_store(out, args.store)
     scan_data(config.data)
     if config.data.startswith("imagefolder:"):  # every image decoded before a run is created in the store
-        load_data_option(config.data, config.seed, config.data_dir, config.image_size)
+        data = load_data_option(config.data, config.seed, config.data_dir, config.image_size)
+        if not args.json:
+            print(data_line(data))                # what was read, before the first cell trains
     try:
         RunStore(args.store)
     except ValueError as exc:

@@ -112,8 +112,9 @@ def _arch_text(space: str, text: str) -> str:
     from naoviz.spaces.naonet import REFERENCE_CELLS
 
     ref = REFERENCE_CELLS.get(text.strip())
-    if ref is None:
-        return text
+    if ref is None:                                # an NB201 cell as a table of your own may write it: no outer |
+        from naoviz.tables.user_table import cell_text
+        return cell_text(text) if space == "nb201" and "~" in text else text
     if ref["space"] != space:
         raise ValueError(f"--arch: reference cell {show(text)} belongs to --space {ref['space']}, not {space}")
     return ref["arch"]
@@ -128,6 +129,16 @@ def _settings(args) -> dict:
         preset = get_preset(args.preset)
         base.update({k: getattr(preset, k) for k in base})
     return {k: (getattr(args, k) if getattr(args, k, None) is not None else v) for k, v in base.items()}
+
+
+def data_line(data) -> str:
+    """What an image folder gave: ``2 classes (cat, dog), 8/2/2 train/valid/test images of 8x8``."""
+    n = data.sizes()
+    names = ", ".join(data.classes)
+    names = names if len(names) <= 60 else names[:59] + "…"
+    size = "x".join(map(str, data.image_shape[1:]))
+    return (f"data: {len(data.classes)} classes ({names}), {n['train']}/{n['valid']}/{n['test']} "
+            f"train/valid/test images of {size}")
 
 
 def run(args) -> int:
@@ -167,6 +178,8 @@ def run(args) -> int:
                          checkpoint_dir=args.checkpoint_dir).validate()
     net = NetOptions(channels=args.channels, cells=args.cells, aux_head=not args.no_aux).validate()
     data = load_data_option(args.data, args.seed, args.data_dir, args.image_size)
+    if data.classes and not args.json:             # your own images: say what was read before it trains
+        print(data_line(data))
     result = train_child(space, arch, data, config, net)
     if args.json:
         emit_json(result.to_dict())

@@ -109,6 +109,9 @@ def run_predictor(args) -> int:
         raise ValueError(f"--metric: unknown metric {show(args.metric)} for {bench.name}; "
                          f"available: {', '.join(bench.metrics[:5])}{more}")
     rows = len(bench)
+    if rows < 2:                                   # 'must be in 1..0' named no way out
+        raise ValueError(f"--table: {cut(args.space, 80)} has {rows} row; the predictor needs at least 2 (it is "
+                         "trained on some rows and measured on the others)")
     for n in sizes:                                # every size checked before the first one trains
         if not 0 < n < rows:
             raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "

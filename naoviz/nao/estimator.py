@@ -96,7 +96,9 @@ class NAO:
             raise ValueError(f"NAO.fit: values has {len(values)} entries but archs has {len(archs)}")
         if not np.isfinite(values).all():
             bad = int(np.flatnonzero(~np.isfinite(values))[0])
-            raise ValueError(f"NAO.fit: values[{bad}] is {float(values[bad])!r}; every value must be finite")
+            hint = (" (a partial table's metric() is NaN for a cell it has no row for: fit on table.archs())"
+                    if np.isnan(values[bad]) else "")
+            raise ValueError(f"NAO.fit: values[{bad}] is {float(values[bad])!r}; every value must be finite{hint}")
         cfg = self.config
         if self.net_ is None or not warm_start:
             self.net_, self.rounds_, self.history_ = self._build(), 0, []

@@ -7,7 +7,8 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
 file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
-two rows of one isomorphism class.
+an accuracy in 0..1 (naoviz's are percent), two rows of one isomorphism class. What a spreadsheet or a hand
+writes the same table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip).
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
@@ -28,6 +29,9 @@ from naoviz.errors import NaovizError, cut, show
 # --table / --space names of the known tables (``digits`` is nb201-digits' short name in the dashboard commands)
 TABLE_NAMES = {"nb201": "nb201", "nb201-digits": "nb201-digits", "digits": "nb201-digits"}
 MAX_BYTES = 200_000_000          # a 6,466-row table is ~1 MB; this refuses a wrong file early
+MAX_ROWS = 15_625                # NB201's cells; more rows must repeat one (read no further: a gzip bomb stops here)
+# what a compressed file starts with (a gzip'd table named .csv is read as gzip, not refused as "not UTF-8")
+MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip", b"\x28\xb5\x2f\xfd": "zstd"}
 
 
 class TableFileError(NaovizError, ValueError):
@@ -69,8 +73,14 @@ def load_table_file(path: Union[str, Path]):
     where = _short(str(path))
     try:
         _check_file(p, where)
-        frame = pd.read_csv(p)
-        header = pd.read_csv(p, header=None, nrows=1, dtype=str, keep_default_na=False).iloc[0].tolist()
+        source = _source(p, where)
+        _check_first_line(source, where)
+        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
+        frame = pd.read_csv(source, nrows=MAX_ROWS + 1, skip_blank_lines=False)
+        if hasattr(source, "seek"):
+            source.seek(0)
+        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+                             skip_blank_lines=False).iloc[0].tolist()
     except TableFileError:
         raise
     except PermissionError:
@@ -83,11 +93,20 @@ def load_table_file(path: Union[str, Path]):
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
         raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
     _check_header(header, where)
+    if len(frame) > MAX_ROWS:
+        raise TableFileError(f"{where}: more than {MAX_ROWS:,} rows, the NB201 space's cells; keep one row per cell")
+    frame = _standard_names(frame, where)
+    frame = frame.loc[~frame.isna().all(axis=1)]           # a spreadsheet's trailing ",,," rows: no cell, no value
+    if "arch_str" not in frame.columns and "arch_index" in frame.columns:    # NATS-Bench's index alone names a cell
+        frame.insert(0, "arch_str", _cells_of_indices(frame, where))
     if "arch_str" not in frame.columns:
         for sep in (";", "\t"):                  # a spreadsheet's export in a locale that writes 1,5 for 1.5
             if len(frame.columns) == 1 and "arch_str" in str(frame.columns[0]).split(sep):
                 raise TableFileError(f"{where}: columns separated by {sep!r}, not commas; export it as CSV with "
                                      "commas (and a dot for decimals)")
+        named = _cells_column(frame)
+        if named is not None:
+            raise TableFileError(f"{where}: no arch_str column; column {show(named)} holds NB201 cells: rename it arch_str")
         raise TableFileError(f"{where}: no arch_str column (columns: {cut(', '.join(map(str, frame.columns)), 60)}); "
                              "build-table's format: arch_str + numeric columns")
     if not len(frame):
@@ -96,9 +115,11 @@ def load_table_file(path: Union[str, Path]):
     index = np.empty(len(frame), dtype=np.int64)
     for i, text in enumerate(frame["arch_str"].tolist()):
         try:
-            index[i] = space.index_of(space.parse(text if isinstance(text, str) else show(text)))
+            if not isinstance(text, str) or not text.strip():
+                raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str is empty")
+            index[i] = space.index_of(space.parse(cell_text(text)))
         except ValueError as exc:
-            raise TableFileError(f"{where}: {_line(i)}: arch_str {show(text)} is not an NB201 cell "
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str {show(text)} is not an NB201 cell "
                                  f"({str(exc).removeprefix('nb201: ')})") from None
     metrics = [c for c in frame.columns if c not in ("arch_str", "arch_index")]
     if not metrics:
@@ -110,14 +131,102 @@ def load_table_file(path: Union[str, Path]):
         bad = np.flatnonzero(given != index)
         if len(bad):
             i = int(bad[0])
-            raise TableFileError(f"{where}: {_line(i)}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} is not the "
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} is not the "
                                  f"index of its arch_str ({index[i]}); drop the arch_index column to have it computed")
         frame = frame.drop(columns="arch_index")
+    rows = frame.index.to_numpy()                  # data rows as read (from 0), for the line an error names
     frame.index = pd.Index(index, name="arch_index")
     frame["arch_str"] = [space.format(space.from_index(int(i))) for i in index]   # written the space's way
-    _check_classes(space, frame, where)
+    _check_classes(space, frame, where, rows)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
                      fingerprint=file_fingerprint(p))
+
+
+def cell_text(text: str) -> str:
+    """An NB201 cell as written by hand: spaces and surrounding quotes dropped, the outer ``|`` added when left off
+    (``nor_conv_3x3~0|+|...|skip_connect~2`` is ``|nor_conv_3x3~0|+|...|skip_connect~2|``)."""
+    s = "".join(text.split()).strip("'\"")       # spaces, and the quotes of a Python repr ('|...|')
+    if s and not s.startswith("|"):
+        s = "|" + s
+    if s and not s.endswith("|"):
+        s += "|"
+    return s
+
+
+def _source(p: Path, where: str):
+    """What pandas reads: the path of a plain file, or a compressed file's text (found by its first bytes,
+    whatever its name), decompressed up to :data:`MAX_BYTES` (a gzip bomb stops there, unread further)."""
+    import bz2
+    import gzip
+    import io
+    import lzma
+    import zipfile
+    with open(p, "rb") as f:
+        head = f.read(8)
+    kind = next((k for magic, k in MAGIC.items() if head.startswith(magic)), None)
+    if kind is None:
+        return p
+    if kind == "zip":
+        with zipfile.ZipFile(p) as z:
+            names = [n for n in z.namelist() if not n.endswith("/")]
+            if "xl/workbook.xml" in names or "content.xml" in names:     # .xlsx and .ods are zips of XML
+                raise TableFileError(f"{where}: a spreadsheet workbook (Excel or OpenDocument), not a CSV; save it "
+                                     "as CSV UTF-8")
+            if len(names) != 1:
+                raise TableFileError(f"{where}: a zip file of {len(names)} files; a table zip holds one CSV")
+            with z.open(names[0]) as f:
+                data = f.read(MAX_BYTES + 1)
+    elif kind == "zstd":
+        return p                                  # pandas reads it (with the zstandard package) or says why not
+    else:
+        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
+        with opener(p, "rb") as f:
+            data = f.read(MAX_BYTES + 1)
+    if len(data) > MAX_BYTES:
+        raise TableFileError(f"{where}: {kind} file holds more than {MAX_BYTES / 1e6:.0f} MB, too large for a table of "
+                             "at most 15,625 rows")
+    return io.BytesIO(data)
+
+
+def _standard_names(frame: pd.DataFrame, where: str) -> pd.DataFrame:
+    """Column names as a spreadsheet writes them: spaces around a name dropped, and ``Arch_Str`` /
+    ``ARCH_INDEX`` (any case) read as ``arch_str`` / ``arch_index``; metric names keep their case."""
+    names = [str(c).strip() for c in frame.columns]
+    names = [n.lower() if n.lower() in ("arch_str", "arch_index") else n for n in names]
+    for k, n in enumerate(names):
+        if n in names[:k]:
+            raise TableFileError(f"{where}: line 1: columns {names.index(n) + 1} and {k + 1} are both {show(n)} "
+                                 "(up to case and spaces)")
+    frame.columns = names
+    return frame
+
+
+def _cells_of_indices(frame: pd.DataFrame, where: str) -> list[str]:
+    """The NB201 cell of each row's ``arch_index`` (0..15624, NAS-Bench-201/NATS-Bench's topology index)."""
+    from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
+    space = NB201Space()
+    given = pd.to_numeric(frame["arch_index"], errors="coerce").to_numpy(dtype=float)
+    bad = np.flatnonzero(~np.isfinite(given) | (given != np.round(given)) | (given < 0) | (given >= NUM_ARCHS))
+    if len(bad):
+        i = int(bad[0])
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_index {cut(str(frame['arch_index'].iloc[i]), 40)} "
+                             f"is not an NB201 index (0..{NUM_ARCHS - 1}), and there is no arch_str column")
+    return [space.format(space.from_index(int(i))) for i in given]
+
+
+def _cells_column(frame: pd.DataFrame) -> Optional[str]:
+    """The name of a column whose first value is an NB201 cell (``arch``, ``architecture``...), if any."""
+    from naoviz.spaces.nb201 import NB201Space
+    space = NB201Space()
+    for col in frame.columns:
+        first = frame[col].dropna()
+        if len(first) and isinstance(first.iloc[0], str):
+            try:
+                space.parse(cell_text(first.iloc[0]))
+                return str(col)
+            except ValueError:
+                continue
+    return None
 
 
 def _check_file(p: Path, where: str) -> None:
@@ -135,32 +244,74 @@ def _check_file(p: Path, where: str) -> None:
                              "15,625 rows")
 
 
+def _check_first_line(source, where: str) -> None:
+    """A blank first line above the table (pandas would read the blank line as the header)."""
+    if hasattr(source, "getvalue"):
+        head = source.getvalue()[:4096]
+    else:
+        with open(source, "rb") as f:
+            head = f.read(4096)
+    head = head.removeprefix(b"\xef\xbb\xbf")
+    first, newline, rest = head.partition(b"\n")
+    if newline and not first.strip() and rest.strip():
+        raise TableFileError(f"{where}: line 1 is empty; the header (arch_str and the metric names) must be the first line")
+
+
 def _check_header(header: list, where: str) -> None:
     """Column names as written (pandas renames a repeated one ``valid_acc.1`` and an empty one ``Unnamed: 3``,
     so a table with two ``valid_acc`` columns would silently search the first): each non-empty, each once."""
     for k, name in enumerate(header):
         if not str(name).strip():
-            raise TableFileError(f"{where}: line 1: column {k + 1} has no name")
+            hint = " (a row number written by pandas' to_csv? write with index=False)" if k == 0 else ""
+            raise TableFileError(f"{where}: line 1: column {k + 1} has no name{hint}")
         if name in header[:k]:
             raise TableFileError(f"{where}: line 1: column {show(name)} appears twice (columns "
                                  f"{header.index(name) + 1} and {k + 1})")
 
 
+def is_accuracy(column) -> bool:
+    """A column named as an accuracy (the word ``acc`` or ``accuracy``, any case: ``valid_acc``, ``Test_Accuracy``,
+    ``acc``), which naoviz holds in percent, 0..100."""
+    return re.search(r"(^|[^a-z])acc(uracy)?($|[^a-z])", str(column).lower()) is not None
+
+
 def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
+    if frame[col].dtype == bool:                   # pandas reads a column of True/False as booleans, 1.0/0.0 below
+        raise TableFileError(f"{where}: {_line(frame.index[0])}: column {show(col)} holds {show(str(frame[col].iloc[0]))}, "
+                             "not a number")
     values = pd.to_numeric(frame[col], errors="coerce")
     text_bad = values.isna() & frame[col].notna()
     if text_bad.any():
         i = int(np.flatnonzero(text_bad.to_numpy())[0])
-        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {show(frame[col].iloc[i])}, not a number")
+        value = frame[col].iloc[i]
+        if str(value).strip().endswith("%"):
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
+                                 "number (write 91.5 for 91.5%)")
+        if values.isna().all():                    # a notes or date column: no number in it at all
+            raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...), not numbers: every column "
+                                 "besides arch_str and arch_index is a metric; drop it or keep it in another file")
+        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
+                             f"number{comma}")
     finite = np.isfinite(values.to_numpy(dtype=float))
     if not finite.all():
         i = int(np.flatnonzero(~finite)[0])
         what = "an empty or NaN value" if np.isnan(values.iloc[i]) else f"{values.iloc[i]}"
-        raise TableFileError(f"{where}: {_line(i)}: column {show(col)} holds {what}, not a finite number")
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {what}, not a finite number")
     frame[col] = values.astype(float)
+    outside = np.flatnonzero(((values < 0) | (values > 100)).to_numpy()) if is_accuracy(col) else []
+    if len(outside):                               # a -1 written for a failed run would be searched as a value
+        i = int(outside[0])
+        raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {values.iloc[i]:g}, outside "
+                             "0..100 (accuracies are percent; a failed run? drop its row)")
+    if is_accuracy(col) and values.max() <= 1.0 and values.min() >= 0.0 and values.max() > 0.0:
+        # a 0..1 fraction where every table, the child trainer and build-table write percent: a search would
+        # read it, but a child trained to 90 % next to a table's 0.9 (or --constraint valid_acc>=90) is wrong
+        raise TableFileError(f"{where}: column {show(col)} holds fractions ({values.min():g}..{values.max():g}); "
+                             "accuracies are percent (0..100) in naoviz: multiply the column by 100")
 
 
-def _check_classes(space, frame: pd.DataFrame, where: str) -> None:
+def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> None:
     """Two rows of one isomorphism class (the same cell written twice, or two equivalent cells) are refused:
     a class has one value, and a table that gives it two cannot say which a search found."""
     first: dict[str, int] = {}
@@ -169,7 +320,10 @@ def _check_classes(space, frame: pd.DataFrame, where: str) -> None:
         if c in first:
             j = first[c]
             same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            raise TableFileError(f"{where}: lines {j + 2} and {pos + 2} hold {same}; keep one row per class")
+            more = (f" ({len(frame):,} rows, but NB201 has {len(space.classes):,} classes: NB201Space().canonical(cell) "
+                    "names each cell's class)" if len(frame) > len(space.classes) else "")
+            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per "
+                                 f"class{more}")
         first[c] = pos
 
 
