@@ -132,7 +132,7 @@ def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, dig
     f = _rows(digits)
     f["notes"] = "ran on gpu 0"
     f.to_csv(tmp_path / "notes.csv", index=False)
-    cases.append(("notes.csv", "column 'notes' is text ('ran on gpu 0'...), not numbers: every column besides"))
+    cases.append(("notes.csv", "column 'notes' is text ('ran on gpu 0'...): every column but arch_str and arch_index is a metric; drop it"))
     f = _rows(digits).astype({"test_acc": object})
     f.loc[3, "test_acc"] = "91,5"                  # a decimal comma, quoted by the spreadsheet
     f.to_csv(tmp_path / "comma.csv", index=False)

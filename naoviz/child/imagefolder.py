@@ -146,8 +146,9 @@ def read_image(path: Path, size: int) -> np.ndarray:
                 img.load()                                  # decode now: a truncated file fails here
                 rgb = img.convert("RGB").resize((size, size), Image.Resampling.BILINEAR)
     except (OSError, ValueError, SyntaxError, Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-        raise NaovizError(f"data: {cut(path, 200)}: not a readable image ({type(exc).__name__}: "
-                          f"{cut(exc, 120)})") from None
+        why = " ".join(str(exc).replace(f"'{path}'", "").split())    # PIL's text repeats the path
+        raise NaovizError(f"data: {cut(path, 120)}: not a readable image ({type(exc).__name__}: "
+                          f"{cut(why, 60)})") from None
     return np.asarray(rgb, dtype=np.uint8).transpose(2, 0, 1)
 
 

@@ -288,8 +288,8 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
             raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                                  "number (write 91.5 for 91.5%)")
         if values.isna().all():                    # a notes or date column: no number in it at all
-            raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...), not numbers: every column "
-                                 "besides arch_str and arch_index is a metric; drop it or keep it in another file")
+            raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...): every column but "
+                                 "arch_str and arch_index is a metric; drop it")
         comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
         raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                              f"number{comma}")
