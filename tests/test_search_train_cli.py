@@ -87,6 +87,7 @@ def test_search_and_compare_on_an_image_folder(tmp_path, capsys):
     assert code == 0, out.err
     result = json.loads(out.out)
     assert result["queries"] == 2 and result["report"] == "test_acc"
+    assert "data: 3 classes (" in out.err and "train/valid/test images of 8x8" in out.err      # what it read
     run = RunStore(db).get_run(result["run_id"])
     assert run["config"]["evaluator"]["options"]["data"] == f"imagefolder:{root}"
     assert run["config"]["evaluator"]["options"]["image_size"] == 8 and run["n_evaluations"] == 2

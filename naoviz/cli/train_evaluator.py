@@ -7,8 +7,10 @@ an absolute path, epochs, net size, batch, lr, child seed), so ``--resume`` rebu
 from __future__ import annotations
 
 import os
+import sys
 
-from naoviz.cli.child import MAX_EPOCHS, PRESET_CHOICES, add_data_options, check_image_size, load_data_option
+from naoviz.cli.child import (MAX_EPOCHS, PRESET_CHOICES, add_data_options, check_image_size, data_line,
+                               load_data_option)
 from naoviz.cli.common import int_in, path_arg, readable_dir, show
 
 EVALUATORS = ("table", "train", "supernet")
@@ -116,7 +118,9 @@ def training_evaluator(args, queries: int = 0):
                          f"got {queries}")
     evaluator = TrainingEvaluator(space, "child-trainer", metric=args.metric, report=report,
                                   maximize=not lower_is_better(args.metric), **options)
-    load_data_option(options["data"], options["seed"], options.get("data_dir"), options.get("image_size"))
+    data = load_data_option(options["data"], options["seed"], options.get("data_dir"), options.get("image_size"))
+    if data.classes:                              # your own images: what was read, as train-child says it
+        print(data_line(data), file=sys.stderr)   # (stderr: --json keeps stdout for the result)
     return evaluator
 
 
