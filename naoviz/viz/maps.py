@@ -27,7 +27,8 @@ def color_range(values) -> tuple[float, float]:
     """The colour ramp's ends: the 5th..99th percentile of the finite ``values`` (n,), the explorer page's rule
     (explorer_draw.js ``range``), so a few failed cells (digits: some near 10 %, most 85..98) do not squeeze
     every working cell into one end of the ramp; values beyond take the end colours."""
-    v = np.sort(np.asarray(values, dtype=float)[np.isfinite(np.asarray(values, dtype=float))])
+    v = np.asarray(values, dtype=float)
+    v = np.sort(v[np.isfinite(v)])
     if not len(v):
         return 0.0, 1.0
     lo, hi = float(v[int(len(v) * 0.05)]), float(v[min(len(v) - 1, int(len(v) * 0.99))])
