@@ -105,6 +105,16 @@ def test_naonet_seed_and_decoded_cells_are_graphs_whose_labels_do_not_cross(brow
     assert f"{n_changed} edge{'s' if n_changed != 1 else ''} changed" in info
     ART.mkdir(parents=True, exist_ok=True)
     page.locator(".nx-cells").screenshot(path=str(ART / f"explorer_naonet_cells_{width}.png"))
+    other = 1024 if width == 1600 else 1600                # a resize redraws both at their new width
+    page.set_viewport_size({"width": other, "height": 1000})
+    page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
+                           "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+    for cell in page.evaluate(MEASURE_JS):
+        assert cell["labels"] == 20 and cell["crossed"] == cell["nodeHits"] == cell["through"] == 0, (other, cell)
+    page.click("button:has-text('tour')")                     # stage 2 names NAONet's parts, not NB201's
+    page.click(".nx-tour button[data-act='next']")
+    tour = page.inner_text(".nx-tour")
+    assert "reduction cell" in tour and "6 edges" not in tour, tour
     assert not errors, errors
     page.close()
 

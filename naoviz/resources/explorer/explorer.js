@@ -42,6 +42,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
+  root.dataset.space = atlas.h.space || "";   // the tour tells an NB201 cell from a NAONet one by it
   const NBR_TIP = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
