@@ -101,6 +101,8 @@ def test_naonet_seed_and_decoded_cells_are_graphs_whose_labels_do_not_cross(brow
     assert seed_svg["changed"] == 0 and seed_svg["desc"] == atlas.labels[seed]
     assert dec_svg["changed"] == n_changed and dec_svg["desc"].startswith(atlas.labels[decoded] + "; changed from the seed: ")
     assert dec_svg["desc"].count("→") == n_changed and dec_svg["aria"].startswith("cell graph: decoded at η")
+    from _a11y import low_contrast_text
+    assert not low_contrast_text(page, ".nx-cells"), low_contrast_text(page, ".nx-cells")   # op labels in their colours
     info = page.inner_text(".nx-info")
     assert f"{n_changed} edge{'s' if n_changed != 1 else ''} changed" in info
     ART.mkdir(parents=True, exist_ok=True)
