@@ -62,3 +62,42 @@ def standin_atlas(n_seeds: int = 600, n_etas: int = 21, k: int = 8, table=None) 
                  class_size=class_size, neighbours=nbr, neighbour_dist=dist, etas=etas, seeds=seeds,
                  path_decoded=decoded, path_pred_moved=pred_moved, path_pred_decoded=predicted[decoded],
                  path_maps=path_maps, meta={"title": "stand-in atlas (digits table)"})
+
+
+def naonet_standin_atlas(space_name: str = "naonet", n: int = 300, n_etas: int = 11, k: int = 6) -> Atlas:
+    """An Atlas of ``n`` seeded random NAONet cells (no table has NAONet rows): maps from the cells' one-hot
+    tokens, neighbours by token Hamming distance, a made-up "valid_acc", and every path a walk to the best
+    neighbour, one hop per 2 etas, so the explorer's NAONet cell graphs can be drawn and compared in a browser."""
+    from naoviz.spaces import get_space
+    space = get_space(space_name)
+    archs = space.sample(n, seed=0)
+    tokens = np.asarray(archs, np.int64)                                      # (N, 40)
+    onehot = np.zeros((n, 40 * 16), np.float32)
+    onehot[np.arange(n)[:, None], np.arange(40) * 16 + tokens] = 1
+    centred = onehot - onehot.mean(0)
+    _, _, vt = np.linalg.svd(centred, full_matrices=False)
+    pca = (centred @ vt[:2].T).astype(np.float32)                             # (N, 2)
+    true = (80 + (tokens[:, 1::2] % 3 == 1).sum(1) * 0.5).astype(np.float32)  # a stand-in accuracy
+    d = (tokens[:, None, :] != tokens[None, :, :]).sum(-1).astype(np.float32)  # (N, N) Hamming distances
+    np.fill_diagonal(d, np.inf)
+    nbr = np.argsort(d, axis=1, kind="stable")[:, :k].astype(np.int32)
+    dist = (np.take_along_axis(d, nbr, 1) / 40).astype(np.float32)
+    seeds = np.arange(n, dtype=np.int32)
+    decoded = np.empty((n, n_etas), np.int32)
+    for m in seeds:
+        cur = int(m)
+        for e in range(n_etas):
+            if e and e % 2 == 0:
+                best = int(nbr[cur][np.argmax(true[nbr[cur]])])
+                cur = best if true[best] > true[cur] else cur
+            decoded[m, e] = cur
+    frac = np.linspace(0, 1, n_etas, dtype=np.float32)[None, :, None]
+    start = pca[seeds][:, None, :]
+    path = (start + (pca[decoded] - start) * frac).astype(np.float32)
+    return Atlas(space=space.name, metric="valid_acc", lower_is_better=False, model_key="standin",
+                 labels=[space.format(a) for a in archs], n_table=n, maps={"pca": pca}, predicted=true.copy(),
+                 columns={"valid_acc": true}, class_of=np.arange(n, dtype=np.int32),
+                 class_size=np.ones(n, np.int32), neighbours=nbr, neighbour_dist=dist,
+                 etas=np.linspace(0, 10, n_etas).astype(np.float32), seeds=seeds, path_decoded=decoded,
+                 path_pred_moved=true[decoded], path_pred_decoded=true[decoded], path_maps={"pca": path},
+                 meta={"title": f"stand-in {space.name} atlas"})

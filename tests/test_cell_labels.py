@@ -14,6 +14,7 @@ from naoviz.viz import cell_compare, cell_graph
 CHAR_EM = 0.62          # text width per character, in font sizes: wider than Open Sans/Arial's digits and 'x'
 LINE_EM = 1.3           # line height, in font sizes
 SIZES = [(900, 600), (900, 450), (1280, 720)]     # export()'s default; plotly's notebook height; wide
+NARROW = [(600, 600), (700, 450)]                 # a notebook beside a side panel; a half-screen window
 
 
 def _to_px(fig, xref, yref, width, height):
@@ -83,6 +84,13 @@ def crossings(fig, width, height) -> list:
     return bad
 
 
+def sizes(fig) -> list:
+    """The widths and heights a figure is checked at: plotly's notebook height is the figure's own where it
+    sets one (a NAONet cell_compare asks for 760 px: its 4 cell rows)."""
+    own = fig.layout.height
+    return [(w, own if own and h == 450 else h) for w, h in SIZES + NARROW]
+
+
 @pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
 def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name):
     space = get_space(name)
@@ -92,7 +100,7 @@ def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name):
                            (cell_compare(space, archs[i], archs[20 + i]), [archs[i], archs[20 + i]])):
             edges = [d for a in shown for *_, d in space.to_graph(a).edges(data=True) if d["op"] != "concat"]
             assert sum(map(len, label_boxes(fig, 900, 600)[0].values())) == len(edges)   # every op edge labelled
-            for width, height in SIZES:
+            for width, height in sizes(fig):
                 assert crossings(fig, width, height) == [], (name, i, width, height)
 
 
@@ -101,5 +109,44 @@ def test_nb201_op_labels_do_not_overlap_each_other_or_nodes():
     archs = space.sample(40, seed=7)
     for i in range(20):
         for fig in (cell_graph(space, archs[i]), cell_compare(space, archs[i], archs[20 + i])):
-            for width, height in SIZES:
+            for width, height in sizes(fig):
                 assert crossings(fig, width, height) == [], (i, width, height)
+
+
+@pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
+def test_a_removed_edge_passes_behind_no_label(name):
+    """The decoded panel's dotted edges (the seed's, gone): every point of each, in pixels, lies outside every
+    op label box of its panel, at every size; 20 seeded pairs with removed edges."""
+    space = get_space(name)
+    archs = space.sample(40, seed=7)
+    seen = 0
+    for i in range(20):
+        fig = cell_compare(space, archs[i], archs[20 + i])
+        for width, height in sizes(fig):
+            boxes = label_boxes(fig, width, height)[0]
+            for t in fig.data:
+                if t.name != "removed":
+                    continue
+                seen += 1
+                px = _to_px(fig, t.xaxis or "x", t.yaxis or "y", width, height)
+                pts = [px(x, y) for x, y in zip(t.x, t.y) if x is not None]
+                inside = [(p, b) for p in pts for b in boxes[(t.xaxis or "x", t.yaxis or "y")]
+                          if b[0] + 1 < p[0] < b[2] - 1 and b[1] + 1 < p[1] < b[3] - 1]
+                assert not inside, (name, i, width, height, inside[:2])
+    assert seen >= 20
+
+
+@pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
+def test_a_naonet_figure_is_titled_in_words_with_its_tokens_on_hover(name):
+    space = get_space(name)
+    arch = space.sample(1, seed=3)[0]
+    text = space.format(arch)
+    fig = cell_graph(space, arch, title="seed")
+    want = {"naonet": "NAONet", "naonet-ws": "NAONet-WS"}[name]
+    assert fig.layout.title.text == f"{want} cell, 5 nodes · seed"
+    assert fig.layout.meta["arch"] == text
+    names = next(t for t in fig.data if t.name == "cell names")
+    assert list(names.hovertext) == [f"{c} cell: {part.strip()}" for c, part in zip(("normal", "reduction"), text.split("|"))]
+    assert cell_graph(space, arch).layout.title.text == f"{want} cell, 5 nodes"
+    nb = get_space("nb201")
+    assert cell_graph(nb, nb.sample(1, seed=0)[0]).layout.title.text == nb.format(nb.sample(1, seed=0)[0])

@@ -60,15 +60,18 @@ class ChildPanel:
         cells = f"{p.cells} cell{'s' if p.cells != 1 else ''}"
         tip = (f"naoviz train-child --preset {p.name}: the network's first stage has {p.channels} channels (C) and "
                f"{cells} (N) per stage; {p.batch_size} images per gradient step; learning rate {p.lr:g}")
-        self.recipe = W.HTML(f"<small title='{html.escape(tip, quote=True)}'>recipe <code>{html.escape(p.name)}</code>: "
-                             f"{p.channels} channels, {cells} per stage, batch {p.batch_size}, learning rate {p.lr:g}"
-                             f"</small>")
+        # its own line under the controls, at the text's line height: beside the button it wrapped at 1024 px
+        # ("rate 0.05" alone on a second line, 28 px below, the widget's line height)
+        self.recipe = W.HTML(f"<div class='naoviz-recipe' style='line-height:1.4'><small title='{html.escape(tip, quote=True)}'>"
+                             f"recipe <code>{html.escape(p.name)}</code>: {p.channels} channels, {cells} per stage, "
+                             f"batch {p.batch_size}, learning rate {p.lr:g}</small></div>")
         self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)")
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
-        self.widget = W.VBox([W.HBox([self.epochs_input.widget, self.train_btn, self.recipe]), self.next_cell,
+        self.widget = W.VBox([W.HBox([self.epochs_input.widget, self.train_btn], layout=W.Layout(align_items="center")),
+                              self.recipe, self.next_cell,
                               W.HBox([self.progress, self.msg]),
                               self.curve_box])
 

@@ -80,11 +80,13 @@ SLOT = 0.6
 CLEAR = 0.5                                     # a longer arc's lowest top: over the two-line labels it passes
 RISE = 0.12
 PEAK = 1.35                                     # the highest arc (k-2 -> n4) tops at 1.2
+HIGH = 1.28                                     # a removed edge's level: over every arc, under the row's edge
 TITLE = PEAK + 0.25
 ROW = 2 * PEAK + 0.5
 X_PAD = 0.45
 LABEL_FONT = 10
 LEGEND_ROOM = 100                               # px of bottom margin: the legend of up to 14 ops in 2-3 rows
+COMPARE_HEIGHT = 760                            # px: a NAONet cell_compare's 4 cell rows (plotly's 450 crowds them)
 
 
 def _bezier(points, n: int) -> np.ndarray:
@@ -109,6 +111,19 @@ def slot_arc(p, q, side: int, n: int = 24) -> tuple[tuple[float, float], np.ndar
         drop = _bezier([(xs, ys), (x1 - 0.2, ys), (x1, y0)], n // 3)
         pts = np.vstack([rise, drop[1:]])
     return (xs, ys), pts[:, 0], pts[:, 1]
+
+
+def over_arc(p, q, side: int, n: int = 24) -> tuple[np.ndarray, np.ndarray]:
+    """(xs, ys) of a removed edge from node p to node q in a slotted graph: straight up (side +1) or down from p
+    at p's column, level at ``HIGH`` over every label and arc, straight into q at q's column. A node's column
+    is clear of labels (each sits half a column before its node, narrower than a column), so the edge passes
+    behind none; an arc through the label slots would pass behind the label now in its place."""
+    (x0, y0), (x1, _) = p, q
+    top = y0 + side * HIGH
+    c = 0.12                                    # the corners' rounding, in data units
+    pts = np.vstack([_bezier([(x0, y0), (x0, top - side * c), (x0, top), (x0 + c, top)], n // 3),
+                     _bezier([(x1 - c, top), (x1, top), (x1, top - side * c), (x1, y0)], n // 3)])
+    return pts[:, 0], pts[:, 1]
 
 
 def _bend(pos, u, v, g) -> float:
@@ -163,7 +178,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         legend_seen.add("changed")
     for u, v, op in removed or []:
         if u in pos and v in pos:
-            xs, ys = _arc(pos[u], pos[v], _bend(pos, u, v, g))
+            xs, ys = over_arc(pos[u], pos[v], 1 if int(pos[v][0]) % 2 else -1) if slots else _arc(pos[u], pos[v], _bend(pos, u, v, g))
             fig.add_trace(go.Scatter(name="removed", x=xs, y=ys, mode="lines", hovertext=f"{u} → {v}: {op} removed",
                                      hoverinfo="text", line=dict(color="#9e9e9e", width=2, dash="dot"),
                                      showlegend=showlegend and "removed" not in legend_seen,
@@ -194,8 +209,11 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         if d.get("cell"):
             cells.setdefault(d["cell"], pos[n][1])
     if cells:
+        tokens = [part.strip() for part in str(g.graph.get("arch", "")).split("|")]
+        tokens = tokens if len(tokens) == len(cells) else [g.graph.get("arch", "")] * len(cells)
         fig.add_trace(go.Scatter(name="cell names", x=[-X_PAD] * len(cells), y=[y + TITLE for y in cells.values()],
-                                 mode="text", text=[f"<b>{c} cell</b>" for c in cells], textposition="middle right", hoverinfo="skip",
+                                 mode="text", text=[f"<b>{c} cell</b>" for c in cells], textposition="middle right",
+                                 hovertext=[f"{c} cell: {t}" for c, t in zip(cells, tokens)], hoverinfo="text",
                                  showlegend=False, textfont=dict(size=12, color="#37474f")), **kw)
     nodes = list(g.nodes)
     fig.add_trace(go.Scatter(name="nodes", x=[pos[n][0] for n in nodes], y=[pos[n][1] for n in nodes],
@@ -215,12 +233,24 @@ def _frame(fig: go.Figure, title: str = "", bottom: int = 10) -> go.Figure:
     return fig
 
 
+def _cells_name(g: nx.DiGraph) -> str:
+    """A slotted graph's readable name: "NAONet cell, 5 nodes" (``naonet-ws``: "NAONet-WS cell, 5 nodes")."""
+    nodes = sum(d.get("kind") == "node" for _, d in g.nodes(data=True)) // max(1, len(g.graph.get("cells", ())))
+    space = {"naonet": "NAONet", "naonet-ws": "NAONet-WS"}.get(g.graph.get("space"), str(g.graph.get("space", "")))
+    return f"{space} cell, {nodes} nodes"
+
+
 def cell_graph(space, arch, title: str = "") -> go.Figure:
-    """One architecture's cell(s) with a legend of ops."""
+    """One architecture's cell(s) with a legend of ops. An NB201 figure is titled ``title`` or the cell string;
+    a NAONet one (40 tokens) "NAONet cell, 5 nodes" then ``title``, its tokens on hover over the cell names
+    and in ``fig.layout.meta["arch"]``."""
     g = space.to_graph(space.coerce(arch))
     fig = go.Figure()
     add_cell(fig, g)
-    return _frame(fig, title or g.graph.get("arch", ""), bottom=LEGEND_ROOM if slotted(g) else 10)
+    if not slotted(g):
+        return _frame(fig, title or g.graph.get("arch", ""))
+    fig.update_layout(meta={"arch": g.graph.get("arch", ""), "space": g.graph.get("space", "")})
+    return _frame(fig, _cells_name(g) + (f" · {title}" if title else ""), bottom=LEGEND_ROOM)
 
 
 def diff_edges(g_old: nx.DiGraph, g_new: nx.DiGraph) -> tuple[set, list]:
@@ -233,14 +263,23 @@ def diff_edges(g_old: nx.DiGraph, g_new: nx.DiGraph) -> tuple[set, list]:
 
 
 def cell_compare(space, seed, decoded, titles=("seed", "decoded")) -> go.Figure:
-    """Seed and decoded cells side by side; edges of the decoded cell that differ are highlighted."""
+    """Seed and decoded cells, NB201 side by side, NAONet one above the other (side by side, its 8 columns a
+    panel crowded their op labels below ~850 px of width); edges of the decoded cell that differ are highlighted.
+    A NAONet figure keeps both cells' tokens in ``fig.layout.meta`` ("seed", "decoded")."""
     a, b = space.coerce(seed), space.coerce(decoded)
     ga, gb = space.to_graph(a), space.to_graph(b)
     changed, removed = diff_edges(ga, gb)
     n = space.hamming(a, b)
     sub = (titles[0], f"{titles[1]} ({n} change{'s' if n != 1 else ''})" if n else f"{titles[1]} (same)")
-    fig = make_subplots(rows=1, cols=2, subplot_titles=sub, horizontal_spacing=0.04)
+    stacked = slotted(ga)
+    fig = (make_subplots(rows=2, cols=1, subplot_titles=sub, vertical_spacing=0.08) if stacked
+           else make_subplots(rows=1, cols=2, subplot_titles=sub, horizontal_spacing=0.04))
     seen: set = set()
     add_cell(fig, ga, row=1, col=1, legend_seen=seen)
-    add_cell(fig, gb, row=1, col=2, changed=changed, removed=removed, legend_seen=seen)
-    return _frame(fig, bottom=LEGEND_ROOM if slotted(ga) else 10)
+    add_cell(fig, gb, row=2 if stacked else 1, col=1 if stacked else 2, changed=changed, removed=removed,
+             legend_seen=seen)
+    if not stacked:
+        return _frame(fig)
+    fig.update_layout(meta={"seed": ga.graph.get("arch", ""), "decoded": gb.graph.get("arch", ""),
+                            "space": ga.graph.get("space", "")}, height=COMPARE_HEIGHT)
+    return _frame(fig, bottom=LEGEND_ROOM)

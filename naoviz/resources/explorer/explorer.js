@@ -1,4 +1,4 @@
-// naoviz explorer, part 8 of 8: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 9 of 9: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -42,6 +42,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
   const { A, E, K } = atlas, unit = atlas.h.metric;
+  root.dataset.space = atlas.h.space || "";   // the tour tells an NB201 cell from a NAONet one by it
   const NBR_TIP = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
@@ -103,11 +104,10 @@ async function mount(model, el, stale = () => false, swapped = false) {
   function etaPanels() {                  // everything that follows eta: decoded cell, chart marker, info, map
     if (S.m < 0 && !S.offgrid) return;
     const dl = decodedLabel(), sl = seedLabel();
-    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])} · ◆ on the map`);   // the map's marks, named
+    drawCell($(".nx-deccell"), dl, sl, `decoded at η = ${fmt(A.etas[S.eta])} · ◆ on the map`, atlas.h.space);   // the map's marks, named
     moveMarker(S.eta); Bg.eta(S.eta);
     const dr = S.offgrid ? S.offgrid.rows[S.eta] : A.path_decoded[S.m * E + S.eta];
-    const so = parseNB201(sl), dOps = parseNB201(dl);
-    const ham = so && dOps ? so.filter((o, i) => o !== dOps[i]).length : null;
+    const ham = cellChangeCount(dl, sl, atlas.h.space);       // NB201 edges or NAONet node inputs, else null
     const series = seriesFor();
     $(".nx-info").replaceChildren(
       h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
@@ -141,7 +141,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const shownSeed = () => (S.offgrid ? (S.offgrid.row >= 0 ? String(S.offgrid.row) : "") : String(S.seed));
   function seedPanels() {
     const sl = seedLabel();
-    drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map");
+    drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map", atlas.h.space);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)

@@ -1,4 +1,4 @@
-// naoviz explorer, part 1 of 8: the payload, colours, the canvas scatter and the small SVG views.
+// naoviz explorer, part 1 of 9: the payload, colours, the canvas scatter and the small SVG views.
 // No imports, no CDN: this file is concatenated with the other parts (naoviz/explorer_page.py JS_PARTS) into one ES module.
 
 const NAN16 = 65535;
@@ -246,13 +246,17 @@ const cellWidth = (svg) => Math.max(120, Math.round(svg.clientWidth || 300));   
 
 // The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``) bold.
 // For a screen reader the graph is an image named by its title whose description is the cell string (and the
-// edges that changed), the text every edge's coloured label also carries.
-function drawCell(svg, label, ref, title) {
+// edges that changed), the text every edge's coloured label also carries. A NAONet cell (``space`` "naonet" or
+// "naonet-ws", or a string only NAONet parses) is drawn by drawNAONetCell (explorer_naonet.js).
+function drawCell(svg, label, ref, title, space = "") {
   svg.replaceChildren();
+  svg.__nxCell = [label, ref, title, space];           // what a redraw at a new width draws again
+  delete svg.dataset.layout;
+  const net = parseNB201(label) ? null : parseNAONet(label, space);
+  if (net) { drawNAONetCell(svg, net, ref ? parseNAONet(ref, net.space) : null, label, title); return; }
   svg.setAttribute("viewBox", "0 0 300 150");
   const w = cellWidth(svg), k = w / 300;
   svg.dataset.w = String(w);
-  svg.__nxCell = [label, ref, title];                  // what a redraw at a new width draws again
   const size = (kind, extra = 0) => { const [b, lo, hi] = CELL_TEXT[kind]; return `font-size: ${((Math.min(hi, Math.max(lo, b * k)) + extra) / k).toFixed(2)}px`; };
   const ops = parseNB201(label), refOps = ref ? parseNB201(ref) : null;
   svg.setAttribute("aria-label", `cell graph: ${title}`);

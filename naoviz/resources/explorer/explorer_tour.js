@@ -1,15 +1,17 @@
-// naoviz explorer, part 2 of 8: the guided tour. Every stage names the element it describes (a CSS
+// naoviz explorer, part 3 of 9: the guided tour. Every stage names the element it describes (a CSS
 // selector inside the widget); that element is outlined while the stage is shown.
 
 const TOUR = [
   { sel: ".nx-mapbox", title: "1 · The map",
     text: "Every dot is one cell, placed by the 2-D projection of its NAO embedding. On the UMAP map the islands are real: each holds cells with the same op counts (how many of each operation, on any edges), which the encoder puts close together. Colour = the column chosen above. Click a dot to pick it; drag to select several: a box, or a freehand lasso (the box | lasso toggle under the map; Esc clears)." },
   { sel: ".nx-seedcell", title: "2 · Encode",
-    text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding." },
+    text: "The seed cell: 4 nodes, 6 edges, one operation on each. The encoder turns it into a point in the embedding.",
+    naonet: "The seed: a normal and a reduction cell. In each, nodes n0..n4 read two earlier states (the inputs h[i-2], h[i-1] or an earlier node: first on the left, second on the right) through one operation each; out concatenates the states no node reads. The encoder turns it into a point in the embedding." },
   { sel: ".nx-eta", title: "3 · Gradient step",
     text: "Drag η (or press ▶, or the arrow keys; PageUp and PageDown move a tenth, Home and End jump to the ends): the point moves along the predictor's gradient by η. The dark line on the map is that path; it hops between islands because a changed edge changes the op counts. Each of its points sits on the island of the moved point's nearest cell in the embedding, so the path never crosses the sea: a hop to another island is drawn thin and dashed, a jump, not a way travelled." },
   { sel: ".nx-deccell", title: "4 · Decode",
-    text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed." },
+    text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed.",
+    naonet: "The decoder turns the moved point back into a cell. Thick edges with bold labels: inputs whose source or operation changed from the seed." },
   { sel: ".nx-chart", title: "5 · Predict",
     text: "Predicted at the moved point, predicted for the decoded cell, and its true value from the table. Where the lines part, the decoder and the predictor disagree." },
   { sel: ".nx-find", title: "6 · Search",
@@ -35,7 +37,7 @@ function showTour(root, stage, onStage) {
   pop.innerHTML = "";
   pop.setAttribute("aria-label", `tour: ${st.title} (stage ${stage + 1} of ${TOUR.length})`);
   const h = document.createElement("b"); h.textContent = st.title; pop.appendChild(h);
-  const p = document.createElement("p"); p.textContent = st.text; p.id = `${pop.id}-text`; pop.appendChild(p);
+  const p = document.createElement("p"); p.textContent = (/^naonet/.test(root.dataset.space || "") && st.naonet) || st.text; p.id = `${pop.id}-text`; pop.appendChild(p);
   pop.setAttribute("aria-describedby", p.id);
   const row = document.createElement("div"); row.className = "nx-row";
   const btn = (label, to, act) => { const b = document.createElement("button"); b.type = "button"; b.textContent = label; b.dataset.act = act; b.onclick = () => onStage(to); row.appendChild(b); return b; };
