@@ -26,6 +26,11 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
 	  else echo "chromium missing: install it (e.g. apt-get install chromium) for browser tests and export"; fi; fi
+	@# node runs the explorer's front-end functions without a browser (tests/test_explorer_naonet_js.py).
+	@if ! command -v node >/dev/null; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
+	  else echo "node missing: install it (e.g. apt-get install nodejs) for the front-end unit tests"; fi; fi
 
 test: setup browser
 	$(PY) -m pytest -q tests notebooks --nbmake
