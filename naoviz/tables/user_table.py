@@ -7,8 +7,10 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
 file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
-an accuracy in 0..1 (naoviz's are percent), two rows of one isomorphism class. What a spreadsheet or a hand
-writes the same table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip).
+an accuracy in 0..1 (naoviz's are percent), the same cell twice. What a spreadsheet or a hand writes the same
+table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip). Several cells of one
+isomorphism class (an export of all 15,625 NB201 cells) are read as the NB201 table is: a cell by its own row, a
+class by its first row (lowest ``arch_index``); ``Benchmark.note`` says so.
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
@@ -137,9 +139,10 @@ def load_table_file(path: Union[str, Path]):
     rows = frame.index.to_numpy()                  # data rows as read (from 0), for the line an error names
     frame.index = pd.Index(index, name="arch_index")
     frame["arch_str"] = [space.format(space.from_index(int(i))) for i in index]   # written the space's way
-    _check_classes(space, frame, where, rows)
+    classes = _check_cells(space, frame, where, rows)
+    note = "; ".join(n for n in (_classes_note(len(frame), classes),) if n)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
-                     fingerprint=file_fingerprint(p))
+                     fingerprint=file_fingerprint(p), note=note)
 
 
 def cell_text(text: str) -> str:
@@ -311,20 +314,26 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
                              "accuracies are percent (0..100) in naoviz: multiply the column by 100")
 
 
-def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> None:
-    """Two rows of one isomorphism class (the same cell written twice, or two equivalent cells) are refused:
-    a class has one value, and a table that gives it two cannot say which a search found."""
-    first: dict[str, int] = {}
-    for pos, i in enumerate(frame.index.tolist()):
-        c = space.canonical(space.from_index(int(i)))
-        if c in first:
-            j = first[c]
-            same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            more = (f" ({len(frame):,} rows, but NB201 has {len(space.classes):,} classes: NB201Space().canonical(cell) "
-                    "names each cell's class)" if len(frame) > len(space.classes) else "")
-            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per "
-                                 f"class{more}")
-        first[c] = pos
+def _check_cells(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> int:
+    """The same cell written twice is refused (a mistake: two values for one cell); several cells of one
+    isomorphism class are an export (NATS-Bench's 15,625 cells, NB201's own table) and are kept. Returns the
+    number of classes the rows cover."""
+    index = frame.index.to_numpy()
+    twice = np.flatnonzero(pd.Index(index).duplicated())
+    if len(twice):
+        later = int(twice[0])
+        earlier = int(np.flatnonzero(index == index[later])[0])
+        raise TableFileError(f"{where}: lines {rows[earlier] + 2} and {rows[later] + 2} hold the same cell "
+                             f"(arch_index {index[later]}); keep one row per cell")
+    return len({space.canonical(space.from_index(int(i))) for i in index})
+
+
+def _classes_note(n_rows: int, n_classes: int) -> str:
+    """What a file of several rows per class means, said where a command prints what it read."""
+    if n_rows == n_classes:
+        return ""
+    return (f"{n_rows:,} rows in {n_classes:,} classes: a cell is answered by its own row, a cell without one by "
+            "its class's first row (lowest arch_index), as the NB201 table is")
 
 
 def open_table(value: Union[str, Path], directory: Optional[Path] = None):
