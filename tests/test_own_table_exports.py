@@ -1,9 +1,12 @@
 """A table of your own as researchers export it: several rows per isomorphism class (all 15,625 NB201 cells from
-the NATS-Bench API), read as NB201's own table is; the same cell twice stays refused. The files are written in
-tmp_path from the shipped digits table or, where NAOVIZ_DATA has them, NB201's own columns."""
+the NATS-Bench API), read as NB201's own table is (the same cell twice stays refused); tab- or
+semicolon-separated. The files are written in tmp_path from the shipped digits table or, where NAOVIZ_DATA has
+them, NB201's own columns."""
 from __future__ import annotations
 
 import gzip
+import importlib.util
+import json
 
 import numpy as np
 import pandas as pd
@@ -124,3 +127,60 @@ def test_an_arch_index_only_export_with_several_rows_per_class_reads(tmp_path, d
     table = load_table_file(tmp_path / "idx.csv")
     assert len(table) == len(cells) and len(table.class_rows()) == 2
     assert table.class_rows()[c2] == second[0]
+
+
+def _plain(tmp_path, digits, n=40):
+    """(the rows, the plain CSV's table) of ``n`` digits rows."""
+    rows = digits.frame.reset_index().drop(columns="arch_index").iloc[:n].copy()
+    rows.to_csv(tmp_path / "plain.csv", index=False)
+    return rows, load_table_file(tmp_path / "plain.csv")
+
+
+def test_a_tab_separated_file_reads_as_the_plain_one_whatever_its_name(tmp_path, digits):
+    """A TSV named .csv, .tsv or .txt, quoted, gzip'd, or by arch_index alone; a semicolon-separated file with
+    decimal dots: read as the comma file, and the note names the separator."""
+    rows, plain = _plain(tmp_path, digits)
+    for name in ("t.csv", "t.tsv", "t.txt"):
+        rows.to_csv(tmp_path / name, index=False, sep="\t")
+    rows.to_csv(tmp_path / "quoted.tsv", index=False, sep="\t", quoting=1)
+    (tmp_path / "t.tsv.gz").write_bytes(gzip.compress((tmp_path / "t.tsv").read_bytes()))
+    indexed = rows.copy()
+    indexed.insert(0, "arch_index", [digits.space.index_of(digits.space.parse(a)) for a in indexed.pop("arch_str")])
+    indexed.to_csv(tmp_path / "indexed.tsv", index=False, sep="\t")
+    rows.to_csv(tmp_path / "semi.csv", index=False, sep=";")
+    for name, note in (("t.csv", "tab"), ("t.tsv", "tab"), ("t.txt", "tab"), ("quoted.tsv", "tab"),
+                       ("t.tsv.gz", "tab"), ("indexed.tsv", "tab"), ("semi.csv", "semicolon")):
+        table = load_table_file(tmp_path / name)
+        pd.testing.assert_frame_equal(table.frame, plain.frame)
+        assert table.note == f"{note}-separated", (name, table.note)
+    assert plain.note == ""
+
+
+def test_a_tab_separated_file_is_checked_as_the_comma_file_is(tmp_path, digits):
+    """The same cell twice, a text value: one line naming the file's line, as in a CSV (and a zstd file without
+    the package that reads it: one line saying so)."""
+    rows, _ = _plain(tmp_path, digits, 10)
+    pd.concat([rows, rows.iloc[[2]]]).to_csv(tmp_path / "dup.tsv", index=False, sep="\t")
+    bad = rows.astype({"test_acc": object})
+    bad.loc[4, "test_acc"] = "high"
+    bad.to_csv(tmp_path / "text.tsv", index=False, sep="\t")
+    cases = [("dup.tsv", "lines 4 and 12 hold the same cell"),
+             ("text.tsv", "line 6: column 'test_acc' holds 'high', not a number")]
+    if importlib.util.find_spec("zstandard") is None:           # a zstd file where pandas cannot read it either
+        (tmp_path / "z.csv").write_bytes(b"\x28\xb5\x2f\xfd" + bytes(40))
+        cases.append(("z.csv", "a zstd file; reading it needs the zstandard package"))
+    for name, must in cases:
+        with pytest.raises(TableFileError) as info:
+            load_table_file(tmp_path / name)
+        assert must in str(info.value) and name in str(info.value) and "\n" not in str(info.value)
+
+
+def test_search_on_a_tsv_says_how_it_was_read_and_finds_what_the_csv_finds(tmp_path, digits):
+    rows, _ = _plain(tmp_path, digits)
+    rows.to_csv(tmp_path / "t.tsv", index=False, sep="\t")
+    s = ["search", "--algo", "re", "--queries", "12", "--seed", "2", "--no-progress", "--json"]
+    tsv, csv = naoviz(*s, "--table", tmp_path / "t.tsv"), naoviz(*s, "--table", tmp_path / "plain.csv")
+    assert tsv.returncode == csv.returncode == 0, tsv.stderr[-500:]
+    assert tsv.stderr.strip() == "table t.tsv: tab-separated" and csv.stderr.strip() == ""
+    got, want = (json.loads(p.stdout) for p in (tsv, csv))
+    assert [r["arch"] for r in got["history"]] == [r["arch"] for r in want["history"]]

@@ -261,14 +261,19 @@ def test_default_nao_snaps_into_a_partial_table_and_the_search_line_says_how_man
     assert "(decodes and mutations outside it skipped)" in partial_text(evaluator, snapped_count(skipping))
 
 
-@pytest.mark.parametrize("sep", [";", "\t"])
-def test_a_file_separated_by_semicolons_or_tabs_says_so(tmp_path, sep):
+@pytest.mark.parametrize("sep, must", [(";", "columns separated by ';', not commas; export it as CSV with commas "
+                                               "(and a dot for decimals)"),
+                                        ("\t", "line 2: column 'valid_acc' holds '90,5', not a number (write 91.5: "
+                                               "a dot for decimals)")])
+def test_a_file_with_decimal_commas_says_so(tmp_path, sep, must):
     """A spreadsheet's export in a locale with decimal commas separates by ';' (or a TSV by tabs): the line says
-    that, instead of 'no arch_str column (columns: arch_str;valid_acc)' which names the very column it lacks."""
+    to write a dot for decimals, instead of 'no arch_str column (columns: arch_str;valid_acc)' which names the
+    very column it lacks, or 'is text: drop it' for the TSV's only metric (a TSV is read: the value is what is
+    wrong)."""
     arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
     path = tmp_path / "t.csv"
     path.write_text(f"arch_str{sep}valid_acc\n{arch}{sep}90,5\n")
-    with pytest.raises(TableFileError, match=re.escape(f"separated by {sep!r}, not commas")):
+    with pytest.raises(TableFileError, match=re.escape(must)):
         load_table_file(path)
 
 
