@@ -1,6 +1,6 @@
 """A table of your own as researchers export it: several rows per isomorphism class (all 15,625 NB201 cells from
 the NATS-Bench API), read as NB201's own table is (the same cell twice stays refused); tab- or
-semicolon-separated. The files are written in tmp_path from the shipped digits table or, where NAOVIZ_DATA has
+semicolon-separated; cp1252 bytes (Excel on Windows). The files are written in tmp_path from the shipped digits table or, where NAOVIZ_DATA has
 them, NB201's own columns."""
 from __future__ import annotations
 
@@ -184,3 +184,52 @@ def test_search_on_a_tsv_says_how_it_was_read_and_finds_what_the_csv_finds(tmp_p
     assert tsv.stderr.strip() == "table t.tsv: tab-separated" and csv.stderr.strip() == ""
     got, want = (json.loads(p.stdout) for p in (tsv, csv))
     assert [r["arch"] for r in got["history"]] == [r["arch"] for r in want["history"]]
+
+
+CP1252 = "cp1252 text (not UTF-8: a Windows Latin-1 export)"
+
+
+def test_a_cp1252_file_reads_as_the_plain_one_and_its_names_are_matched(tmp_path, digits):
+    """An accented column name (and a euro sign: a cp1252 byte Latin-1 lacks) written by Excel on Windows, with
+    ``ARCH_STR`` in capitals: read, the names as meant; so is a gzip'd TSV of several rows per class by
+    arch_index alone, and its note says all three."""
+    rows, plain = _plain(tmp_path, digits)
+    accented = rows.rename(columns={"arch_str": "ARCH_STR", "test_acc": "précision_acc", "params_M": "cost_€"})
+    (tmp_path / "excel.csv").write_bytes(accented.to_csv(index=False).encode("cp1252"))
+    table = load_table_file(tmp_path / "excel.csv")
+    want = plain.frame.rename(columns={"test_acc": "précision_acc", "params_M": "cost_€"})
+    pd.testing.assert_frame_equal(table.frame, want)
+    assert table.note == CP1252
+    space = digits.space
+    _, cells = _class_with(space, 3)
+    export = pd.DataFrame({"arch_index": cells, "précision_acc": np.linspace(50, 60, len(cells))})
+    (tmp_path / "all.tsv.gz").write_bytes(gzip.compress(export.to_csv(index=False, sep="\t").encode("cp1252")))
+    table = load_table_file(tmp_path / "all.tsv.gz")
+    assert list(table.frame.columns) == ["arch_str", "précision_acc"] and len(table) == len(cells)
+    assert table.note.startswith(f"tab-separated; {CP1252}; {len(cells)} rows in 1 class: ")
+
+
+def test_bytes_that_are_no_cp1252_text_are_refused_in_one_line(tmp_path, digits):
+    """A byte cp1252 leaves undefined, a control byte, a text column with an accent: one line each (the last as
+    in a UTF-8 file)."""
+    rows, _ = _plain(tmp_path, digits, 10)
+    text = rows.to_csv(index=False)
+    (tmp_path / "undefined.csv").write_bytes(text.encode() + b"\x81")
+    (tmp_path / "control.csv").write_bytes(text.replace("test_acc", "test_acc\x1b", 1).encode() + b"\xe9")
+    noted = rows.assign(notes="réseau")
+    (tmp_path / "notes.csv").write_bytes(noted.to_csv(index=False).encode("cp1252"))
+    for name, must in (("undefined.csv", "not UTF-8 or cp1252 text (byte "),
+                       ("control.csv", "not a CSV text file (byte "),
+                       ("notes.csv", "column 'notes' is text ('réseau'...)")):
+        with pytest.raises(TableFileError) as info:
+            load_table_file(tmp_path / name)
+        assert must in str(info.value) and name in str(info.value) and "\n" not in str(info.value), str(info.value)
+
+
+def test_data_show_on_a_cp1252_file_says_how_it_was_read(tmp_path, digits):
+    rows, _ = _plain(tmp_path, digits, 10)
+    (tmp_path / "excel.csv").write_bytes(rows.rename(columns={"test_acc": "précision_acc"}).to_csv(
+        index=False).encode("cp1252"))
+    shown = naoviz("data", "show", "--table", tmp_path / "excel.csv")
+    assert shown.returncode == 0 and "précision_acc" in shown.stdout, shown.stderr[-500:]
+    assert shown.stderr.strip() == f"table excel.csv: {CP1252}"

@@ -1,5 +1,6 @@
 """A table file's bytes as the text pandas reads, and its column separator: what a researcher's export is written
-as (gzip/bz2/xz/zip/zstd whatever the name, a UTF-8 byte-order mark, tabs or semicolons between columns).
+as (gzip/bz2/xz/zip/zstd whatever the name, a UTF-8 byte-order mark, cp1252 from Excel on Windows, tabs or
+semicolons between columns).
 
 Used by :func:`naoviz.tables.user_table.load_table_file`; every refusal is a ``TableFileError`` of one line that
 names the file (``where``) and says what to do.
@@ -59,19 +60,29 @@ def file_bytes(p: Path, where: str, limit: int) -> bytes:
     return data
 
 
-def decode(data: bytes, where: str) -> str:
-    """UTF-8 text (a byte-order mark dropped); UTF-16 (a spreadsheet's 'Unicode text') and other bytes with
-    NULs are refused."""
+def decode(data: bytes, where: str) -> tuple[str, str]:
+    """(the text, "" or how it was decoded when not as UTF-8): UTF-8 (a byte-order mark dropped), else cp1252,
+    the Windows Latin-1 that Excel writes an accented column name or note in (Latin-1 text is cp1252 text
+    too); UTF-16 (a spreadsheet's 'Unicode text') and bytes with NULs or other control bytes are refused."""
     head = data[:4096]
     if head.startswith((b"\xff\xfe", b"\xfe\xff")) or max(head[::2].count(0), head[1::2].count(0)) > len(head) // 4:
         raise _error(f"{where}: not UTF-8 text (a spreadsheet's UTF-16 'Unicode text' export? save it as CSV UTF-8)")
     if b"\x00" in data:
         raise _error(f"{where}: not a CSV text file (it holds NUL bytes)")
     try:
-        return data.decode("utf-8-sig")
+        return data.decode("utf-8-sig"), ""
     except UnicodeDecodeError:
-        raise _error(f"{where}: not UTF-8 text (a spreadsheet's UTF-16 or Latin-1 export? save it as CSV "
-                     "UTF-8)") from None
+        pass
+    try:
+        text = data.decode("cp1252")
+    except UnicodeDecodeError as exc:
+        raise _error(f"{where}: not UTF-8 or cp1252 text (byte {exc.start:,} is {data[exc.start]:#04x}); save it as "
+                     "CSV UTF-8") from None
+    control = re.search(r"[\x01-\x08\x0b\x0c\x0e-\x1f\x7f]", text)
+    if control:
+        raise _error(f"{where}: not a CSV text file (byte {control.start():,} is {ord(control.group()):#04x}, a "
+                     "control byte)")
+    return text, "cp1252 text (not UTF-8: a Windows Latin-1 export)"
 
 
 def check_first_line(text: str, where: str) -> None:

@@ -5,11 +5,11 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
+file and the line of the first bad row): a folder, a link loop, not a UTF-8 or cp1252 CSV, a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
 an accuracy in 0..1 (naoviz's are percent), the same cell twice. What a spreadsheet or a hand writes the same
 table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip, tabs or semicolons
-between columns: ``naoviz.tables.table_text``). Several cells of one
+between columns, cp1252 bytes: ``naoviz.tables.table_text``). Several cells of one
 isomorphism class (an export of all 15,625 NB201 cells) are read as the NB201 table is: a cell by its own row, a
 class by its first row (lowest ``arch_index``); ``Benchmark.note`` says so.
 
@@ -76,7 +76,7 @@ def load_table_file(path: Union[str, Path]):
     where = _short(str(path))
     try:
         _check_file(p, where)
-        text = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
+        text, encoding = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
         table_text.check_first_line(text, where)
         sep = table_text.separator(text, where)
         # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
@@ -133,7 +133,7 @@ def load_table_file(path: Union[str, Path]):
     frame.index = pd.Index(index, name="arch_index")
     frame["arch_str"] = [space.format(space.from_index(int(i))) for i in index]   # written the space's way
     classes = _check_cells(space, frame, where, rows)
-    note = "; ".join(n for n in (table_text.SEPARATORS[sep], _classes_note(len(frame), classes)) if n)
+    note = "; ".join(n for n in (table_text.SEPARATORS[sep], encoding, _classes_note(len(frame), classes)) if n)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
                      fingerprint=file_fingerprint(p), note=note)
 
@@ -277,7 +277,7 @@ def _classes_note(n_rows: int, n_classes: int) -> str:
     """What a file of several rows per class means, said where a command prints what it read."""
     if n_rows == n_classes:
         return ""
-    return (f"{n_rows:,} rows in {n_classes:,} classes: a cell is answered by its own row, a cell without one by "
+    return (f"{n_rows:,} rows in {n_classes:,} class{'es' if n_classes != 1 else ''}: a cell is answered by its own row, a cell without one by "
             "its class's first row (lowest arch_index), as the NB201 table is")
 
 
