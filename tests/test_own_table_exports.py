@@ -7,6 +7,7 @@ from __future__ import annotations
 import gzip
 import importlib.util
 import json
+import zipfile
 
 import numpy as np
 import pandas as pd
@@ -192,7 +193,7 @@ CP1252 = "cp1252 text (not UTF-8: a Windows Latin-1 export)"
 def test_a_cp1252_file_reads_as_the_plain_one_and_its_names_are_matched(tmp_path, digits):
     """An accented column name (and a euro sign: a cp1252 byte Latin-1 lacks) written by Excel on Windows, with
     ``ARCH_STR`` in capitals: read, the names as meant; so is a gzip'd TSV of several rows per class by
-    arch_index alone, and its note says all three."""
+    arch_index alone (and zipped), and its note says all three."""
     rows, plain = _plain(tmp_path, digits)
     accented = rows.rename(columns={"arch_str": "ARCH_STR", "test_acc": "précision_acc", "params_M": "cost_€"})
     (tmp_path / "excel.csv").write_bytes(accented.to_csv(index=False).encode("cp1252"))
@@ -204,9 +205,13 @@ def test_a_cp1252_file_reads_as_the_plain_one_and_its_names_are_matched(tmp_path
     _, cells = _class_with(space, 3)
     export = pd.DataFrame({"arch_index": cells, "précision_acc": np.linspace(50, 60, len(cells))})
     (tmp_path / "all.tsv.gz").write_bytes(gzip.compress(export.to_csv(index=False, sep="\t").encode("cp1252")))
-    table = load_table_file(tmp_path / "all.tsv.gz")
-    assert list(table.frame.columns) == ["arch_str", "précision_acc"] and len(table) == len(cells)
-    assert table.note.startswith(f"tab-separated; {CP1252}; {len(cells)} rows in 1 class: ")
+    with zipfile.ZipFile(tmp_path / "all.zip", "w") as z:
+        z.writestr("all.tsv", export.to_csv(index=False, sep="\t").encode("cp1252"))
+    for name in ("all.tsv.gz", "all.zip"):
+        table = load_table_file(tmp_path / name)
+        assert list(table.frame.columns) == ["arch_str", "précision_acc"] and len(table) == len(cells)
+        assert table.note.startswith(f"tab-separated; {CP1252}; {len(cells)} rows in 1 class: ")
+        assert table.query(cells[-1])["précision_acc"] == 60.0
 
 
 def test_bytes_that_are_no_cp1252_text_are_refused_in_one_line(tmp_path, digits):
