@@ -70,8 +70,8 @@ def _line(i: int) -> str:
 def load_table_file(path: Union[str, Path]):
     """The CSV at ``path`` as a :class:`Benchmark` over the NB201 space, checked whole (``TableFileError``)."""
     from naoviz.spaces.nb201 import NB201Space
-    from naoviz.tables.benchmark import Benchmark
     from naoviz.tables import table_text
+    from naoviz.tables.benchmark import Benchmark
     p = Path(path).expanduser()
     where = _short(str(path))
     try:
