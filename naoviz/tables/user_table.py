@@ -269,7 +269,7 @@ def _check_cells(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> in
         later = int(twice[0])
         earlier = int(np.flatnonzero(index == index[later])[0])
         raise TableFileError(f"{where}: lines {rows[earlier] + 2} and {rows[later] + 2} hold the same cell "
-                             f"(arch_index {index[later]}); keep one row per cell")
+                             f"(arch_index {index[later]}); keep one row per cell (average a cell's seeds)")
     return len({space.canonical(space.from_index(int(i))) for i in index})
 
 
