@@ -238,3 +238,5 @@ def test_data_show_on_a_cp1252_file_says_how_it_was_read(tmp_path, digits):
     shown = naoviz("data", "show", "--table", tmp_path / "excel.csv")
     assert shown.returncode == 0 and "précision_acc" in shown.stdout, shown.stderr[-500:]
     assert shown.stderr.strip() == f"table excel.csv: {CP1252}"
+    as_json = naoviz("data", "show", "--table", tmp_path / "excel.csv", "--json")
+    assert json.loads(as_json.stdout)["benchmarks"]["excel"]["note"] == CP1252
