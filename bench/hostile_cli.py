@@ -4,7 +4,9 @@ Each case runs ``naoviz ARGS`` in a fresh process (cwd: a temporary folder, 60 s
 ``clean`` (non-zero exit, no traceback, last stderr line names an option or what is wrong and is at most
 200 characters), ``traceback``, ``hang`` (killed at the limit), ``exit 0`` (bad input accepted), ``long``
 (a clean exit whose error line is over 200 characters) or ``misread`` (the line says an option "expected one
-argument" although one followed it: a value such as ``-1:5`` was taken for an option). The cases are written here, independently of
+argument" although one followed it: a value such as ``-1:5`` was taken for an option). Then tables as researchers
+export them (cp1252, tabs, semicolons, several rows per class) must be *read*: exit 0 with a ``table NAME:``
+line on stderr (:func:`read_tables`; counted apart). The cases are written here, independently of
 ``tests/test_cli_hostile.py``, so that a fix tuned to the test's cases does not pass this by construction.
 
     python bench/hostile_cli.py [--naoviz PATH] [--json]
@@ -218,7 +220,8 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
 def researcher_tables(tmp: Path, good: str) -> list[Path]:
     """Tables as a researcher brings them, each refused in one line: 0..1 accuracies, percent strings,
     True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
-    zip of two tables, a Latin-1 byte, a tab-separated file named .csv, an Excel workbook."""
+    zip of two tables, an Excel workbook, a UTF-16 file, a byte neither UTF-8 nor cp1252, a tab-separated file
+    with the same cell twice or decimal commas. (A Latin-1 byte and tabs are read: :func:`read_tables`.)"""
     import zipfile
     head, *rows = good.splitlines()
     fields = [r.split(",") for r in rows]
@@ -233,10 +236,14 @@ def researcher_tables(tmp: Path, good: str) -> list[Path]:
     for name, text in texts.items():
         out.append(tmp / f"own_{name}.csv")
         out[-1].write_text(text)
-    out.append(tmp / "own_latin1.csv")
-    out[-1].write_bytes(good.replace("test_acc", "test_acc_\xe9").encode("latin-1"))
-    out.append(tmp / "own_tabs.csv")
-    out[-1].write_text(good.replace(",", "\t"))
+    out.append(tmp / "own_utf16.csv")
+    out[-1].write_text(good, encoding="utf-16")
+    out.append(tmp / "own_undefined.csv")
+    out[-1].write_bytes(good.replace("test_acc", "test_acc_\xe9").encode("latin-1") + b"\x81")
+    out.append(tmp / "own_tabdup.tsv")
+    out[-1].write_text((good + rows[0] + "\n").replace(",", "\t"))
+    out.append(tmp / "own_tabcomma.tsv")
+    out[-1].write_text(good.replace(",", "\t").replace("90.5", "90,5"))
     out.append(tmp / "own_two.csv")
     with zipfile.ZipFile(out[-1], "w") as z:
         z.writestr("a.csv", good)
@@ -245,6 +252,28 @@ def researcher_tables(tmp: Path, good: str) -> list[Path]:
     with zipfile.ZipFile(out[-1], "w") as z:
         z.writestr("[Content_Types].xml", "<Types/>")
         z.writestr("xl/workbook.xml", "<workbook/>")
+    return out
+
+
+def read_tables(tmp: Path) -> list[list[str]]:
+    """Tables as researchers export them, each *read* (exit 0) and said so in a line on stderr (``table NAME:
+    ...``): a Latin-1/cp1252 column name, tabs (named .csv, .tsv, .txt), semicolons with decimal dots, several
+    rows per class (NATS-Bench's index alone), and all of these at once, gzip'd."""
+    import gzip
+    arch2 = "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|"
+    good = f"arch_str,valid_acc,test_acc,train_time_s\n{ARCH},90.5,91,10\n{arch2},80,81,9\n"
+    several = "arch_index,valid_acc\n9930,90\n13076,83\n12022,82\n6178,81\n3148,80\n"   # 2 classes, 5 rows
+    files = {"own_latin1.csv": good.replace("test_acc", "test_acc_\xe9").encode("latin-1"),
+             "own_tabs.csv": good.replace(",", "\t").encode(), "own_tabs.tsv": good.replace(",", "\t").encode(),
+             "own_tabs.txt": good.replace(",", "\t").encode(), "own_semicolon.csv": good.replace(",", ";").encode(),
+             "own_several.csv": several.encode(),
+             "own_all.tsv.gz": gzip.compress(several.replace(",", "\t").replace("valid_acc", "valid_acc_\xe9")
+                                             .encode("cp1252"))}
+    out = []
+    for name, data in files.items():
+        (tmp / name).write_bytes(data)
+        metric = ["--metric", "valid_acc_\xe9"] if name == "own_all.tsv.gz" else []
+        out.append(["search", "--algo", "rs", "--no-progress", "--queries", "2", *metric, "--table", str(tmp / name)])
     return out
 
 
@@ -282,6 +311,20 @@ def image_cases(tmp: Path) -> list[list[str]]:
     b = ["build-table", "--archs", "2", "--epochs", "1", "--image-size", "8", "--store", str(tmp / "img.db"),
          "--out", str(tmp / "img_table.csv")]
     return [[*t, "--data", f"imagefolder:{p}"] for p in bad] + [[*b, "--data", f"imagefolder:{p}"] for p in bad]
+
+
+def judge_read(proc: subprocess.CompletedProcess) -> tuple[str, str]:
+    """``read`` (exit 0, no traceback, the ``table NAME: ...`` line saying how it was read), ``traceback``,
+    ``refused`` (a non-zero exit) or ``silent`` (read without saying how)."""
+    err = proc.stderr.strip()
+    last = err.splitlines()[-1] if err else ""
+    if "Traceback (most recent call last)" in proc.stderr or "Traceback" in proc.stdout:
+        return "traceback", last
+    if proc.returncode != 0:
+        return "refused", last
+    if not any(x.startswith("table ") for x in err.splitlines()):
+        return "silent", last
+    return "read", last
 
 
 def judge(proc: subprocess.CompletedProcess, argv: list[str]) -> tuple[str, str]:
@@ -334,9 +377,20 @@ def main() -> int:
             counts[verdict] = counts.get(verdict, 0) + 1
             if verdict != "clean":
                 bad.append({"argv": [a[:60] for a in argv], "verdict": verdict, "line": line[:300]})
+        read_cases, unread = read_tables(tmp), []
+        for argv in read_cases:                  # what must be read, not refused: exit 0 and the table's note line
+            try:
+                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
+                                      timeout=args.timeout, stdin=subprocess.DEVNULL)
+                verdict, line = judge_read(proc)
+            except subprocess.TimeoutExpired:
+                verdict, line = "hang", ""
+            if verdict != "read":
+                unread.append({"argv": [a[:60] for a in argv], "verdict": verdict, "line": line[:300]})
         wall = time.perf_counter() - start
     result = {"cases": len(all_cases), "counts": counts, "not_clean": bad, "wall_s": wall,
-              "clean_fraction": counts.get("clean", 0) / len(all_cases)}
+              "clean_fraction": counts.get("clean", 0) / len(all_cases),
+              "read_cases": len(read_cases), "read": len(read_cases) - len(unread), "not_read": unread}
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -344,6 +398,9 @@ def main() -> int:
           + ", ".join(f"{k} {v}" for k, v in sorted(counts.items())))
     print(f"clean errors: {result['clean_fraction']:.1%} of the cases")
     for b in bad:
+        print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
+    print(f"researchers' table exports read (exit 0, a `table NAME:` line): {result['read']} of {len(read_cases)}")
+    for b in unread:
         print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
     return 0
 

@@ -80,10 +80,6 @@ def test_a_table_laid_out_wrongly_is_one_line_saying_what_to_do(tmp_path, digits
         "column 'architecture' holds NB201 cells: rename it arch_str")
     put("twice.csv", _rows(digits).rename(columns={"valid_acc": "ARCH_STR"}), "are both 'arch_str'")
     put("big.csv", pd.concat([digits.frame.reset_index().drop(columns="arch_index")] * 3), "more than 15,625 rows")
-    space = digits.space
-    every = pd.DataFrame({"arch_str": [space.format(space.from_index(i)) for i in range(0, 15625, 2)]})
-    every["valid_acc"] = 50.0                      # 7,813 cells of the 15,625: more than NB201's classes
-    put("every.csv", every, "keep one row per class (7,813 rows, but NB201 has 6,466 classes")
     f = _rows(digits).astype({"arch_str": object})
     f.loc[5, "arch_str"] = ""
     put("blank.csv", f, "line 7: arch_str is empty")

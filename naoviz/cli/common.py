@@ -221,15 +221,25 @@ def max_workers() -> int:
 TABLE_METAVAR = "NAME|PATH"
 
 
-def resolve_table(value, option: str = "--table"):
+def resolve_table(value, option: str = "--table", say: bool = True):
     """The :class:`~naoviz.tables.Benchmark` a ``--table`` value names: ``nb201``, ``nb201-digits`` /
     ``digits``, or the path of a CSV table (``naoviz build-table``'s format); a bad file is a ``ValueError``
-    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work."""
+    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work. ``say``: print the
+    table's note (:func:`table_note_line`) on stderr now; False leaves it to the caller, after its own checks."""
     from naoviz.tables.user_table import TableFileError, open_table
     try:
-        return open_table(value)
+        bench = open_table(value)
     except TableFileError as exc:
         raise ValueError(f"{option}: {exc}") from None
+    if say and bench.note:                        # what was read, when not plainly (stderr: --json keeps stdout)
+        print(table_note_line(bench), file=sys.stderr)
+    return bench
+
+
+def table_note_line(bench) -> str:
+    """How a table file was read when not plainly, as one line (``table t.csv: 15,625 rows in 6,466 classes...``);
+    "" for a plain file or a named table."""
+    return f"table {cut(Path(bench.source).name, 60)}: {bench.note}" if getattr(bench, "note", "") else ""
 
 
 def explorer_metric(bench, option: str = "--table") -> str:

@@ -137,6 +137,8 @@ def table_summary(bench) -> dict:
     within its rows."""
     summary = bench.summary()
     summary.update(classes=len(bench.class_rows()), space_classes=len(bench.space.classes), complete=bench.complete)
+    if bench.note:                               # how the file was read, when not plainly (user_table)
+        summary["note"] = bench.note
     return summary
 
 

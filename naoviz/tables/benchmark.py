@@ -57,6 +57,7 @@ class Benchmark:
     frame: pd.DataFrame           # index: arch_index; columns: arch_str + metrics
     source: str = ""
     fingerprint: str = ""         # a file table's content hash (naoviz.tables.user_table); "" for the known tables
+    note: str = ""                # how a file table was read when not plainly (several rows per class...), else ""
 
     # -- lookup ---------------------------------------------------------------------------------
     def __len__(self) -> int:

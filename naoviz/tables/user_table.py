@@ -5,10 +5,13 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, a link loop, not a UTF-8 CSV, a column name empty or
+file and the line of the first bad row): a folder, a link loop, not a UTF-8 or cp1252 CSV, a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
-an accuracy in 0..1 (naoviz's are percent), two rows of one isomorphism class. What a spreadsheet or a hand
-writes the same table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip).
+an accuracy in 0..1 (naoviz's are percent), the same cell twice. What a spreadsheet or a hand writes the same
+table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip, tabs or semicolons
+between columns, cp1252 bytes: ``naoviz.tables.table_text``). Several cells of one
+isomorphism class (an export of all 15,625 NB201 cells) are read as the NB201 table is: a cell by its own row, a
+class by its first row (lowest ``arch_index``); ``Benchmark.note`` says so.
 
 A file table may be *partial* (build-table ``--archs 200``): it answers only the classes it has rows for, and
 a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchContext``).
@@ -16,6 +19,7 @@ a search on it draws from those classes only (``TableEvaluator.pool``, ``SearchC
 from __future__ import annotations
 
 import hashlib
+import io
 import os
 import re
 from pathlib import Path
@@ -30,8 +34,6 @@ from naoviz.errors import NaovizError, cut, show
 TABLE_NAMES = {"nb201": "nb201", "nb201-digits": "nb201-digits", "digits": "nb201-digits"}
 MAX_BYTES = 200_000_000          # a 6,466-row table is ~1 MB; this refuses a wrong file early
 MAX_ROWS = 15_625                # NB201's cells; more rows must repeat one (read no further: a gzip bomb stops here)
-# what a compressed file starts with (a gzip'd table named .csv is read as gzip, not refused as "not UTF-8")
-MAGIC = {b"\x1f\x8b": "gzip", b"BZh": "bz2", b"\xfd7zXZ\x00": "xz", b"PK\x03\x04": "zip", b"\x28\xb5\x2f\xfd": "zstd"}
 
 
 class TableFileError(NaovizError, ValueError):
@@ -68,26 +70,23 @@ def _line(i: int) -> str:
 def load_table_file(path: Union[str, Path]):
     """The CSV at ``path`` as a :class:`Benchmark` over the NB201 space, checked whole (``TableFileError``)."""
     from naoviz.spaces.nb201 import NB201Space
+    from naoviz.tables import table_text
     from naoviz.tables.benchmark import Benchmark
     p = Path(path).expanduser()
     where = _short(str(path))
     try:
         _check_file(p, where)
-        source = _source(p, where)
-        _check_first_line(source, where)
+        text, encoding = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
+        table_text.check_first_line(text, where)
+        sep = table_text.separator(text, where)
         # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
-        frame = pd.read_csv(source, nrows=MAX_ROWS + 1, skip_blank_lines=False)
-        if hasattr(source, "seek"):
-            source.seek(0)
-        header = pd.read_csv(source, header=None, nrows=1, dtype=str, keep_default_na=False,
+        frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1, skip_blank_lines=False)
+        header = pd.read_csv(io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
                              skip_blank_lines=False).iloc[0].tolist()
     except TableFileError:
         raise
     except PermissionError:
         raise TableFileError(f"{where}: cannot be read (permission denied)") from None
-    except UnicodeDecodeError:
-        raise TableFileError(f"{where}: not UTF-8 text (a spreadsheet's UTF-16 or Latin-1 export? "
-                             "save it as CSV UTF-8)") from None
     except OSError as exc:                        # a name too long for the file system, an I/O error
         raise TableFileError(f"{where}: cannot be read ({exc.strerror or cut(exc, 80)})") from None
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
@@ -100,10 +99,6 @@ def load_table_file(path: Union[str, Path]):
     if "arch_str" not in frame.columns and "arch_index" in frame.columns:    # NATS-Bench's index alone names a cell
         frame.insert(0, "arch_str", _cells_of_indices(frame, where))
     if "arch_str" not in frame.columns:
-        for sep in (";", "\t"):                  # a spreadsheet's export in a locale that writes 1,5 for 1.5
-            if len(frame.columns) == 1 and "arch_str" in str(frame.columns[0]).split(sep):
-                raise TableFileError(f"{where}: columns separated by {sep!r}, not commas; export it as CSV with "
-                                     "commas (and a dot for decimals)")
         named = _cells_column(frame)
         if named is not None:
             raise TableFileError(f"{where}: no arch_str column; column {show(named)} holds NB201 cells: rename it arch_str")
@@ -137,9 +132,10 @@ def load_table_file(path: Union[str, Path]):
     rows = frame.index.to_numpy()                  # data rows as read (from 0), for the line an error names
     frame.index = pd.Index(index, name="arch_index")
     frame["arch_str"] = [space.format(space.from_index(int(i))) for i in index]   # written the space's way
-    _check_classes(space, frame, where, rows)
+    classes = _check_cells(space, frame, where, rows)
+    note = "; ".join(n for n in (table_text.SEPARATORS[sep], encoding, _classes_note(len(frame), classes)) if n)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
-                     fingerprint=file_fingerprint(p))
+                     fingerprint=file_fingerprint(p), note=note)
 
 
 def cell_text(text: str) -> str:
@@ -151,41 +147,6 @@ def cell_text(text: str) -> str:
     if s and not s.endswith("|"):
         s += "|"
     return s
-
-
-def _source(p: Path, where: str):
-    """What pandas reads: the path of a plain file, or a compressed file's text (found by its first bytes,
-    whatever its name), decompressed up to :data:`MAX_BYTES` (a gzip bomb stops there, unread further)."""
-    import bz2
-    import gzip
-    import io
-    import lzma
-    import zipfile
-    with open(p, "rb") as f:
-        head = f.read(8)
-    kind = next((k for magic, k in MAGIC.items() if head.startswith(magic)), None)
-    if kind is None:
-        return p
-    if kind == "zip":
-        with zipfile.ZipFile(p) as z:
-            names = [n for n in z.namelist() if not n.endswith("/")]
-            if "xl/workbook.xml" in names or "content.xml" in names:     # .xlsx and .ods are zips of XML
-                raise TableFileError(f"{where}: a spreadsheet workbook (Excel or OpenDocument), not a CSV; save it "
-                                     "as CSV UTF-8")
-            if len(names) != 1:
-                raise TableFileError(f"{where}: a zip file of {len(names)} files; a table zip holds one CSV")
-            with z.open(names[0]) as f:
-                data = f.read(MAX_BYTES + 1)
-    elif kind == "zstd":
-        return p                                  # pandas reads it (with the zstandard package) or says why not
-    else:
-        opener = {"gzip": gzip.open, "bz2": bz2.open, "xz": lzma.open}[kind]
-        with opener(p, "rb") as f:
-            data = f.read(MAX_BYTES + 1)
-    if len(data) > MAX_BYTES:
-        raise TableFileError(f"{where}: {kind} file holds more than {MAX_BYTES / 1e6:.0f} MB, too large for a table of "
-                             "at most 15,625 rows")
-    return io.BytesIO(data)
 
 
 def _standard_names(frame: pd.DataFrame, where: str) -> pd.DataFrame:
@@ -244,19 +205,6 @@ def _check_file(p: Path, where: str) -> None:
                              "15,625 rows")
 
 
-def _check_first_line(source, where: str) -> None:
-    """A blank first line above the table (pandas would read the blank line as the header)."""
-    if hasattr(source, "getvalue"):
-        head = source.getvalue()[:4096]
-    else:
-        with open(source, "rb") as f:
-            head = f.read(4096)
-    head = head.removeprefix(b"\xef\xbb\xbf")
-    first, newline, rest = head.partition(b"\n")
-    if newline and not first.strip() and rest.strip():
-        raise TableFileError(f"{where}: line 1 is empty; the header (arch_str and the metric names) must be the first line")
-
-
 def _check_header(header: list, where: str) -> None:
     """Column names as written (pandas renames a repeated one ``valid_acc.1`` and an empty one ``Unnamed: 3``,
     so a table with two ``valid_acc`` columns would silently search the first): each non-empty, each once."""
@@ -287,10 +235,10 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
         if str(value).strip().endswith("%"):
             raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                                  "number (write 91.5 for 91.5%)")
-        if values.isna().all():                    # a notes or date column: no number in it at all
+        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
+        if values.isna().all() and not comma:      # a notes or date column: no number in it at all
             raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...): every column but "
                                  "arch_str and arch_index is a metric; drop it")
-        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
         raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                              f"number{comma}")
     finite = np.isfinite(values.to_numpy(dtype=float))
@@ -311,20 +259,26 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
                              "accuracies are percent (0..100) in naoviz: multiply the column by 100")
 
 
-def _check_classes(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> None:
-    """Two rows of one isomorphism class (the same cell written twice, or two equivalent cells) are refused:
-    a class has one value, and a table that gives it two cannot say which a search found."""
-    first: dict[str, int] = {}
-    for pos, i in enumerate(frame.index.tolist()):
-        c = space.canonical(space.from_index(int(i)))
-        if c in first:
-            j = first[c]
-            same = "the same cell" if frame.index[j] == i else "the same cell up to isomorphism"
-            more = (f" ({len(frame):,} rows, but NB201 has {len(space.classes):,} classes: NB201Space().canonical(cell) "
-                    "names each cell's class)" if len(frame) > len(space.classes) else "")
-            raise TableFileError(f"{where}: lines {rows[j] + 2} and {rows[pos] + 2} hold {same}; keep one row per "
-                                 f"class{more}")
-        first[c] = pos
+def _check_cells(space, frame: pd.DataFrame, where: str, rows: np.ndarray) -> int:
+    """The same cell written twice is refused (a mistake: two values for one cell); several cells of one
+    isomorphism class are an export (NATS-Bench's 15,625 cells, NB201's own table) and are kept. Returns the
+    number of classes the rows cover."""
+    index = frame.index.to_numpy()
+    twice = np.flatnonzero(pd.Index(index).duplicated())
+    if len(twice):
+        later = int(twice[0])
+        earlier = int(np.flatnonzero(index == index[later])[0])
+        raise TableFileError(f"{where}: lines {rows[earlier] + 2} and {rows[later] + 2} hold the same cell "
+                             f"(arch_index {index[later]}); keep one row per cell (average a cell's seeds)")
+    return len({space.canonical(space.from_index(int(i))) for i in index})
+
+
+def _classes_note(n_rows: int, n_classes: int) -> str:
+    """What a file of several rows per class means, said where a command prints what it read."""
+    if n_rows == n_classes:
+        return ""
+    return (f"{n_rows:,} rows in {n_classes:,} class{'es' if n_classes != 1 else ''}: a cell is answered by its own row, a cell without one by "
+            "its class's first row (lowest arch_index), as the NB201 table is")
 
 
 def open_table(value: Union[str, Path], directory: Optional[Path] = None):
