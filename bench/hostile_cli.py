@@ -121,6 +121,10 @@ def cases(tmp: Path, good_store: Path) -> list:
             [*p, "--set", "nope=1"], [*p, "--set", "lr=NaN"], [*p, "--set", "hidden_size=1e9"],
             [*p, "--set", "device=\"cuda\""], [*p, "--threads", "0"], [*p, "--metric", "nope"],
             [*p, "--space", "naonet"]]
+    long_name = "9" * 300              # a file name over the file system's 255 bytes; a list echoed whole
+    out += [["search", "--no-progress", "--store", long_name], ["data", "download", "--dir", long_name],
+            ["train-child", "--arch", ARCH, "--checkpoint-dir", long_name], [*c, "--algos", "nao," + long_name],
+            [*p, "--train-sizes", "5," + long_name], ["atlas", "--etas", "0," + long_name]]
     t = ["train-child", "--arch", ARCH, "--epochs", "1", "--data", "synthetic"]
     out += [["train-child", "--arch", "nope"], ["train-child", "--arch", ""], [*t, "--epochs", "0"],
             [*t, "--lr", "nan"], [*t, "--lr", "-0.1"], [*t, "--lr", "inf"], [*t, "--batch-size", "0"],

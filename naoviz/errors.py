@@ -23,6 +23,16 @@ def cut(text: object, limit: int = SHOWN_CHARS) -> str:
     return text if len(text) <= limit else text[:max(limit - 3, 1)] + "..."
 
 
+def cut_path(path: object, limit: int = 100) -> str:
+    """A path on one line in at most about ``limit`` characters, its middle elided (``/home/a/.../runs.db``):
+    the folder it starts in and the file it names are what a reader needs from a long path."""
+    text = cut(path, 10 * limit)
+    if len(text) <= limit:
+        return text
+    head = max(limit // 3, 1)
+    return text[:head] + "..." + text[-(limit - head - 3):]
+
+
 def show(value: object, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)`` cut to about ``limit`` characters: the ``got ...`` part of an error message."""
     return cut(repr(value), limit)

@@ -624,3 +624,59 @@ def test_a_cache_folder_that_is_a_file_is_named_as_the_cache(tmp_path, monkeypat
     code, _, err = run_cli(["atlas", "--table", str(table), "--etas", "1:2", "--maps", "pca"])
     assert code == 2 and err.count("\n") == 1, err
     assert err.startswith("naoviz atlas: error: NAOVIZ_CACHE:") and f"{blocker} is a file, not a folder" in err, err
+
+
+# -- names the file system refuses, and lists echoed twice (the lead's fuzz of every option, 2026-12-06) --------
+LONG_NAME = "9" * 300                    # one file name over the 255 bytes every common file system allows
+
+
+def _path_options():
+    """(command argv prefix, option) for every option whose type is a path, found by walking the parser."""
+    import argparse
+    from naoviz.cli import build_parser
+    from naoviz.cli.common import path_arg, path_type
+    found = []
+
+    def walk(parser, prefix):
+        for action in parser._actions:
+            if isinstance(action, argparse._SubParsersAction):
+                for name, sub in action.choices.items():
+                    walk(sub, [*prefix, name])
+            elif action.option_strings and action.type in (path_arg, path_type):
+                found.append((prefix, action.option_strings[-1]))
+    walk(build_parser(), [])
+    return found
+
+
+def test_every_path_option_refuses_an_overlong_file_name_before_any_work():
+    """Before: `--store 999...` (300 digits) searched, then failed with the file system's 'File name too long'
+    and a 300-character line naming no option; every path option now names itself in one short line."""
+    options = _path_options()
+    assert len(options) >= 15 and (["search"], "--store") in options, options
+    for prefix, option in options:
+        needs = {"train-child": ["--arch", ARCH], "runs": ["--store", "runs.db"]}.get(prefix[0], [])
+        assert_rejected([*prefix, *needs, option, LONG_NAME], option)
+    assert_rejected(["export-page", LONG_NAME + ".html"], "OUT.html")
+
+
+def test_a_long_list_is_not_echoed_twice():
+    for argv, name in [(["compare", "--algos", "nao," + LONG_NAME], "--algos"),
+                       (["predictor", "--train-sizes", "5," + LONG_NAME], "--train-sizes"),
+                       (["atlas", "--etas", "0," + LONG_NAME], "--etas")]:
+        last = assert_rejected(argv, name)
+        assert last.count("'") == 1, last            # the bad item once (cut), not the whole list after it
+    # a short list is still quoted whole, so the reader sees where the bad item sits
+    assert "in 'nao,foo'" in assert_rejected(["compare", "--algos", "nao,foo"], "--algos")
+
+
+def test_an_os_error_on_a_long_path_keeps_its_start_and_its_file_name(monkeypatch):
+    import naoviz.cli.info as info
+    where = "/data/" + "deep/" * 60 + "runs.db"
+
+    def denied():
+        raise PermissionError(13, "Permission denied", where)
+    monkeypatch.setattr(info, "collect", denied)
+    code, out, err = run_cli(["info"])
+    line = err.strip()
+    assert code == 2 and len(line) <= MAX_LINE, line
+    assert line.startswith("naoviz info: error: /data/deep/") and line.endswith("runs.db: Permission denied"), line

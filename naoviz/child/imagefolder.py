@@ -18,7 +18,7 @@ from pathlib import Path
 
 import numpy as np
 
-from naoviz.errors import NaovizError, cut
+from naoviz.errors import NaovizError, cut, cut_path
 
 PREFIX = "imagefolder:"
 IMAGE_EXTENSIONS = (".jpg", ".jpeg", ".png", ".ppm", ".bmp", ".pgm", ".tif", ".tiff", ".webp")  # torchvision's
@@ -70,7 +70,7 @@ def scan_folder(root: Path, max_images: int = MAX_IMAGES) -> FolderScan:
     """The classes and image files under ``root``; ``NaovizError`` naming the folder when it is missing, not
     a folder, holds fewer than two class folders, a class folder without images, or more than ``max_images``."""
     root = Path(root)
-    where = f"imagefolder:{cut(root, 200)}"
+    where = f"imagefolder:{cut_path(root)}"
     if not root.exists():
         raise NaovizError(f"data: {where}: no such folder")
     if not root.is_dir():
@@ -166,7 +166,7 @@ def load_imagefolder(root, image_size: int = DEFAULT_IMAGE_SIZE, seed: int = 0, 
             raise ValueError(f"{name}: must be a number in (0, 0.5), got {cut(repr(value))}")
     root = Path(root)
     scan = scan_folder(root, max_images)
-    n, where = len(scan.files), f"imagefolder:{cut(root, 200)}"
+    n, where = len(scan.files), f"imagefolder:{cut_path(root)}"
     need = n * 3 * image_size * image_size
     if need > max_bytes:
         raise NaovizError(f"data: {where}: {n:,} images at {image_size}x{image_size} need {need / 2**30:.1f} GiB "

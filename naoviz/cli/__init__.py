@@ -16,7 +16,7 @@ from typing import Optional, Sequence
 
 from naoviz import __version__
 from naoviz.cli import interrupts
-from naoviz.cli.common import RangeHelpFormatter, cut, one_line
+from naoviz.cli.common import RangeHelpFormatter, cut, cut_path, one_line
 from naoviz.errors import NaovizError
 
 # Command modules, in the order ``naoviz --help`` lists them.
@@ -84,7 +84,7 @@ def _error_text(exc: BaseException) -> str:
         return str(exc.args[0])
     if isinstance(exc, OSError) and not isinstance(exc, NaovizError) and exc.filename and exc.strerror:
         where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
-        return f"{cut(where, 200)}: {exc.strerror}"
+        return f"{cut_path(where)}: {exc.strerror}"
     return str(exc)
 
 

@@ -73,7 +73,8 @@ def parse_etas(text: str) -> list[float]:
             return np.linspace(0.0, hi, count).tolist()
         values = [float_in(0.0, 1e6)(v) for v in text.split(",")]
     except argparse.ArgumentTypeError as exc:
-        raise ValueError(f"--etas: {exc} (expected MAX:N or a comma list starting at 0), in {show(text)}") from None
+        within = f", in {show(text)}" if ("," in text or ":" in text) and len(text) <= 60 else ""   # shown once, short
+        raise ValueError(f"--etas: {exc} (expected MAX:N or a comma list starting at 0){within}") from None
     if values[0] != 0 or any(b <= a for a, b in zip(values, values[1:])) or not 2 <= len(values) <= 1000:
         # one value (0) would be a path of the seed alone, which MAX:N (N >= 2) cannot ask for either
         raise ValueError(f"--etas: expected 2 to 1000 increasing numbers starting at 0, got {show(text)}")

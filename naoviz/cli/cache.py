@@ -10,7 +10,7 @@ import time
 from pathlib import Path
 
 from naoviz.cache_admin import CLEAN_MODES
-from naoviz.cli.common import cut, emit_json, float_in, path_type
+from naoviz.cli.common import cut, cut_path, emit_json, float_in, path_type
 
 MAX_DAYS = 100_000.0
 
@@ -57,7 +57,7 @@ def check_root(path, option: str) -> Path:
     for p in (root, *root.absolute().parents):
         if p.exists():
             if not p.is_dir():
-                raise ValueError(f"{option}: {cut(p, 200)} is a file, not a folder")
+                raise ValueError(f"{option}: {cut_path(p)} is a file, not a folder")
             break
     return root
 

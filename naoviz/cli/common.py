@@ -15,7 +15,7 @@ import tempfile
 from pathlib import Path
 from typing import Any, Optional
 
-from naoviz.errors import cut, show  # noqa: F401  (the one cutting helper, re-exported for the commands)
+from naoviz.errors import cut, cut_path, show  # noqa: F401  (the one cutting helper, re-exported for the commands)
 from naoviz.jsonio import dumps_strict
 
 MAX_LINE = 400           # safety net for the final error line; messages echo values through show()
@@ -129,7 +129,21 @@ def nonempty(what: str = "a non-empty value", limit: int = 10_000):
     return _typed("text", parse)
 
 
-path_arg = nonempty("a non-empty path (no NUL byte, at most 4096 characters)", MAX_PATH)
+MAX_NAME = 255          # bytes in one file or folder name on Linux, macOS and Windows file systems
+_path_text = nonempty("a non-empty path (no NUL byte, at most 4096 characters)", MAX_PATH)
+
+
+def path_arg(text: str) -> str:
+    """``type=`` for a path option: ``nonempty``'s checks, and no file or folder name in it over 255 bytes
+    (the file system would refuse it later, after work, as ``File name too long`` naming no option)."""
+    text = _path_text(text)
+    if any(len(os.fsencode(part)) > MAX_NAME for part in text.replace("\\", "/").split("/")):
+        raise argparse.ArgumentTypeError(f"must be a path whose file and folder names are at most {MAX_NAME} "
+                                         f"bytes each, got {show(text)}")
+    return text
+
+
+path_arg = _typed("path", path_arg)
 
 
 def path_type(text: str) -> Path:
@@ -157,23 +171,23 @@ def _try_write(folder: Path, option: str) -> None:
         os.close(fd)
         os.unlink(name)
     except OSError as exc:
-        raise ValueError(f"{option}: cannot write into {cut(folder, 200)} ({exc.strerror or exc})") from None
+        raise ValueError(f"{option}: cannot write into {cut_path(folder)} ({exc.strerror or exc})") from None
 
 
 def writable_dir(path, option: str, create: bool = True) -> Path:
     """The folder ``path`` (created when ``create``), checked writable; ``ValueError`` naming ``option``."""
     folder = Path(path).expanduser()
     if folder.exists() and not folder.is_dir():
-        raise ValueError(f"{option}: {cut(folder, 200)} is a file, not a folder")
+        raise ValueError(f"{option}: {cut_path(folder)} is a file, not a folder")
     if not create:                     # nothing made: the nearest existing ancestor must be a folder
         ancestor = next((a for a in folder.absolute().parents if a.exists()), None)
         if ancestor is not None and not ancestor.is_dir():
-            raise ValueError(f"{option}: {cut(ancestor, 200)} is a file, not a folder")
+            raise ValueError(f"{option}: {cut_path(ancestor)} is a file, not a folder")
         return folder
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
-        raise ValueError(f"{option}: cannot create folder {cut(folder, 200)} ({exc.strerror or exc})") from None
+        raise ValueError(f"{option}: cannot create folder {cut_path(folder)} ({exc.strerror or exc})") from None
     _try_write(folder, option)
     return folder
 
@@ -182,10 +196,10 @@ def writable_file(path, option: str) -> Path:
     """The file ``path`` can be written (its folder is created; an existing file must be writable)."""
     target = Path(path).expanduser()
     if target.is_dir():
-        raise ValueError(f"{option}: {cut(target, 200)} is a folder, not a file")
+        raise ValueError(f"{option}: {cut_path(target)} is a folder, not a file")
     writable_dir(target.parent if str(target.parent) else Path("."), option)
     if target.exists() and not os.access(target, os.W_OK):
-        raise ValueError(f"{option}: {cut(target, 200)} is not writable")
+        raise ValueError(f"{option}: {cut_path(target)} is not writable")
     return target
 
 
@@ -200,7 +214,7 @@ def not_the_store(out, store, option: str = "--out") -> None:
     out_path, store_path = Path(out).expanduser().resolve(), Path(store).expanduser().resolve()
     if out_path in {store_path.with_name(store_path.name + end) for end in ("", "-wal", "-shm", "-journal")}:
         what = "itself" if out_path == store_path else "journal"
-        raise ValueError(f"{option}: {cut(out, 200)} is the run store {what}; the CSV would overwrite it (give another file)")
+        raise ValueError(f"{option}: {cut_path(out)} is the run store {what}; the CSV would overwrite it (give another file)")
 
 
 def readable_dir(path, option: str) -> Path:
@@ -208,7 +222,7 @@ def readable_dir(path, option: str) -> Path:
     folder = Path(path).expanduser()
     if not folder.is_dir():
         why = "is a file, not a folder" if folder.exists() else "does not exist"
-        raise ValueError(f"{option}: {cut(folder, 200)} {why}")
+        raise ValueError(f"{option}: {cut_path(folder)} {why}")
     return folder
 
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, nonempty, path_arg, path_type, resolve_table,
+from naoviz.cli.common import (TABLE_METAVAR, cut, cut_path, explorer_metric, nonempty, path_arg, path_type, resolve_table,
                                writable_file)
 
 
@@ -29,7 +29,7 @@ def add_parser(sub) -> None:
 
 def _check_out(out: Path) -> Path:
     if out.suffix.lower() not in (".html", ".htm"):
-        raise ValueError(f"OUT.html: must end in .html, got {cut(out, 200)}")
+        raise ValueError(f"OUT.html: must end in .html, got {cut_path(out)}")
     return writable_file(out, "OUT.html")
 
 
@@ -38,7 +38,7 @@ def _load_atlas(args):
     if args.atlas is not None:
         base = args.atlas.with_suffix("") if args.atlas.suffix in (".json", ".safetensors") else args.atlas
         if not base.with_suffix(".json").is_file() or not base.with_suffix(".safetensors").is_file():
-            raise ValueError(f"--atlas: no atlas at {cut(base, 200)} (needs .safetensors and .json)")
+            raise ValueError(f"--atlas: no atlas at {cut_path(base)} (needs .safetensors and .json)")
         try:
             return Atlas.load(base)
         except ValueError as exc:

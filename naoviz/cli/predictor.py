@@ -73,7 +73,8 @@ def _sizes(text: str) -> list[int]:
     for s in str(text).split(","):
         s = s.strip()
         if not s.isascii() or not s.isdigit() or len(s) > 9:
-            raise ValueError(f"--train-sizes: {show(s)} is not a positive integer (in {show(text)})")
+            within = f" (in {show(text)})" if len(text) <= 60 else ""       # a long list is not echoed twice
+            raise ValueError(f"--train-sizes: {show(s, 60)} is not a positive integer{within}")
         if int(s) in sizes:
             raise ValueError(f"--train-sizes: {s} named twice (in {show(text)})")
         sizes.append(int(s))

@@ -38,7 +38,8 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
             raise ValueError(f"algos: {show(item)} names no preset after ':' (e.g. nao:trust; plain {algo} for the default)")
         preset = preset.strip()
         if algo not in ALGOS:
-            raise ValueError(f"algos: unknown searcher {show(algo)} in {show(text)}; expected names from {', '.join(ALGOS)}")
+            within = f" in {show(text)}" if len(text) <= 60 else ""        # a long list is not echoed twice
+            raise ValueError(f"algos: unknown searcher {show(algo, 60)}{within}; expected names from {', '.join(ALGOS)}")
         if (algo, preset or None) in out:
             raise ValueError(f"algos: {show(item)} named twice in {show(text)}")
         out.append((algo, preset or None))
