@@ -348,3 +348,26 @@ def test_eval_views_score_shifted_copies_of_the_held_out_batches():
     assert s["acc"].shape == (3,) and (s["loss"] > 0).all()
     with pytest.raises(ValueError, match="eval_views"):       # synthetic pads its crops by 1: 9 shifts at most
         OneShot(SupernetConfig(**TINY, eval_views=10))
+
+
+def test_the_supernet_command_reports_progress_in_words_and_json_lines_only_with_json(capsys):
+    """`naoviz supernet` printed its progress as JSON dicts on a terminal, and nothing while it re-ranked
+    (minutes: each candidate trains from scratch). Now a line in words per phase, one per re-ranked candidate;
+    with --json the same events as JSON lines."""
+    import json as jsonlib
+
+    from naoviz.cli import main
+    argv = ["supernet", "--data", "synthetic", "--pool", "10", "--rounds", "1", "--warmup-epochs", "1",
+            "--epochs-per-round", "1", "--top-k", "4", "--n-new", "3", "--channels", "4", "--rerank-top", "2",
+            "--rerank-epochs", "1", "--measure", "0"]
+    assert main(argv) == 0
+    err = capsys.readouterr().err.strip().splitlines()
+    assert err and not any(line.lstrip().startswith("{") for line in err), err
+    assert any(line.startswith("round 1: ") and "new cells" in line for line in err), err
+    reranked = [line for line in err if line.startswith("re-rank: candidate ")]
+    assert 2 <= len(reranked) <= 3 and reranked[-1].startswith(f"re-rank: candidate {len(reranked)} of "), err
+    assert main([*argv, "--json"]) == 0
+    captured = capsys.readouterr()
+    events = [jsonlib.loads(line) for line in captured.err.strip().splitlines()]
+    assert [e["phase"] for e in events].count("rerank") == len(reranked) and events[-1]["phase"] == "done"
+    assert jsonlib.loads(captured.out)["best"]

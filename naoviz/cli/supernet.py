@@ -61,7 +61,7 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
     p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out", default=None, type=path_arg, help="write the result as JSON here")
-    p.add_argument("--no-progress", action="store_true", help="no progress bar")
+    p.add_argument("--no-progress", action="store_true", help="no progress lines (on stderr, in words; JSON lines with --json)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_supernet)
 
@@ -103,6 +103,23 @@ def _config(args):
                        supernet=supernet)
 
 
+def progress_line(event: dict) -> str:
+    """One progress event of a NAO-WS run (``naoviz.search.nao_ws``), in words for a terminal."""
+    took = f" ({event['wall_s']:.0f} s)" if "wall_s" in event else ""
+    phase = event.get("phase")
+    if phase == "supernet":
+        return f"supernet: trained to epoch {event['epochs']}, training loss {event['train_loss']:.3f}{took}"
+    if phase == "round":
+        return (f"round {event['round']}: {event['new']} new cells; pool best {event['pool_best_acc']:.1f} %, "
+                f"mean {event['pool_mean_acc']:.1f} % supernet valid accuracy{took}")
+    if phase == "rerank":
+        return (f"re-rank: candidate {event['cell']} of {event['of']} trained from scratch, valid accuracy "
+                f"{event['valid_acc']:.1f} %{took}")
+    if phase == "done":
+        return f"done{took}"
+    return " ".join(f"{k}={v}" for k, v in event.items())
+
+
 def run_supernet(args) -> int:
     import sys
 
@@ -111,9 +128,13 @@ def run_supernet(args) -> int:
         writable_file(args.out, "--out")
 
     def progress(event: dict) -> None:
-        if not args.no_progress:
-            print(json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()}),
-                  file=sys.stderr, flush=True)
+        if args.no_progress:
+            return
+        if args.json:                  # a machine reading stdout's JSON reads the progress as JSON lines too
+            line = json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()})
+        else:
+            line = progress_line(event)
+        print(line, file=sys.stderr, flush=True)
 
     from naoviz.experiments.supernet import measure_nao_ws
     result = measure_nao_ws(cfg, n=args.measure, progress=progress,

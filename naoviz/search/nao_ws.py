@@ -247,7 +247,7 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     index = {space.canonical(a): i for i, a in enumerate(evaluated)}
     at = [index[space.canonical(a)] for a in pool]
     acc, rank = acc_all[at], rank_all[at]
-    best, reranked, candidates = _final_choice(evaluated, rank_all, round_best, net, cfg)
+    best, reranked, candidates = _final_choice(evaluated, rank_all, round_best, net, cfg, tell)
     tell({"phase": "done", "best": space.format(best)})
     return NAOWSResult(best=tuple(best), best_arch=space.format(best),
                        best_supernet_acc=float(acc_all[index[space.canonical(best)]]),
@@ -267,7 +267,7 @@ def _skip_counts(space, cells: list) -> np.ndarray:
     return np.array([sum(op == skip for op in a) for a in cells], dtype=float)
 
 
-def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg: NAOWSConfig):
+def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg: NAOWSConfig, tell=None):
     """The returned cell, the re-ranking log and the candidates. Without re-ranking: the best of ``evaluated``
     by the final supernet ``score`` (higher = better, ``(len(evaluated),)``; ties: first seen). With it: the
     top ``rerank_top`` by that score, then each round's best not among them (``round_best``, so the initial
@@ -284,11 +284,11 @@ def _final_choice(evaluated: list, score: np.ndarray, round_best: list, net, cfg
         if space.canonical(a) not in keys:
             keys.add(space.canonical(a))
             candidates.append(a)
-    best, reranked = _rerank(candidates, net, cfg)
+    best, reranked = _rerank(candidates, net, cfg, tell)
     return best, reranked, candidates
 
 
-def _rerank(top: list, net, cfg: NAOWSConfig):
+def _rerank(top: list, net, cfg: NAOWSConfig, tell=None):
     """PT-V1's last step: train each of ``top`` from scratch ``rerank_seeds`` times (seeds ``cfg.seed + 1`` ..
     ``cfg.seed + rerank_seeds``; never the digits table's own seed 0, so a measure against the table is not
     a selection on its noise) for ``rerank_epochs`` with the digits-table recipe (``naoviz.child.presets``
@@ -322,5 +322,7 @@ def _rerank(top: list, net, cfg: NAOWSConfig):
             wall += r.wall_time_s
         out.append({"arch": net.space.format(arch), "valid_acc": float(np.mean(accs)), "valid_accs": accs,
                     "train_time_s": wall})
+        if tell is not None:                   # minutes of silence otherwise: each candidate trains from scratch
+            tell({"phase": "rerank", "cell": len(out), "of": len(top), "valid_acc": out[-1]["valid_acc"]})
     best = max(range(len(top)), key=lambda i: (out[i]["valid_acc"], -i))
     return top[best], out
