@@ -1,0 +1,46 @@
+"""The NAO preset catalogue (``nao_presets.GROUPS`` / ``ABOUT`` / ``catalogue``): every preset has a group and a
+line in words, the groups cover the presets exactly, and the lines agree with the fields they describe."""
+from __future__ import annotations
+
+from naoviz.search.nao_presets import ABOUT, GROUPS, MAIN, PRESETS, catalogue
+from naoviz.search.nao_search import NAOSearch
+
+
+def test_the_groups_cover_the_presets_exactly_once():
+    listed = [name for names in GROUPS.values() for name in names]
+    assert sorted(listed) == sorted(PRESETS) and len(listed) == len(set(listed))
+    assert set(MAIN) == {"default", "paper", "step", "fast", "sweep"} and MAIN[0] == "default"
+    assert set(ABOUT) == set(PRESETS)
+
+
+def test_every_preset_has_a_short_label_and_one_line():
+    for name, (label, about) in ABOUT.items():
+        assert label.strip() and len(label) <= 25 and "\n" not in label, name
+        assert about.strip() and len(about) <= 100 and "\n" not in about, name
+
+
+def test_catalogue_lists_main_first_and_says_what_runs_under_budgets():
+    rows = catalogue()
+    assert [r["name"] for r in rows[:len(MAIN)]] == list(MAIN)
+    assert {r["group"] for r in rows[:len(MAIN)]} == {"main"} and {r["group"] for r in rows[len(MAIN):]} == {"measured"}
+    assert all(r["runs"] == r["name"] for r in rows)                  # no budgets: every name runs as asked
+    under = {r["name"]: r["runs"] for r in catalogue(budgets=True)}
+    assert under["default"] == "sweep_projected"
+    assert all(ran == name for name, ran in under.items() if name != "default")
+
+
+def test_the_lines_agree_with_the_fields():
+    """A line that says "no mutations" or "decoder only" names a preset without mutations, one that names
+    mutations otherwise has them; a line built on another preset ("trust with ...") names a real one."""
+    for name, (_, about) in ABOUT.items():
+        cfg = NAOSearch.preset_config(name)
+        if "no mutations" in about or "decoder only" in about:
+            assert cfg.n_mutations == 0, name
+        elif "mutations" in about:
+            assert cfg.n_mutations > 0, name
+        first = about.split()[0].rstrip("':,")
+        if first.isascii() and first.isidentifier() and first.islower() and first not in ("the", "what"):
+            assert first in PRESETS, (name, first)
+    assert NAOSearch.preset_config("paper").n_init == 40 and NAOSearch.preset_config("paper").top_k == 10
+    fast, sweep = NAOSearch.preset_config("fast"), NAOSearch.preset_config("sweep")
+    assert (fast.epochs, fast.warm_epochs) == (50, 15) and fast.epochs * 2 == sweep.epochs
