@@ -44,3 +44,31 @@ def test_the_lines_agree_with_the_fields():
     assert NAOSearch.preset_config("paper").n_init == 40 and NAOSearch.preset_config("paper").top_k == 10
     fast, sweep = NAOSearch.preset_config("fast"), NAOSearch.preset_config("sweep")
     assert (fast.epochs, fast.warm_epochs) == (50, 15) and fast.epochs * 2 == sweep.epochs
+
+
+def test_preset_list_prints_every_preset_with_its_group_and_line(capsys):
+    from naoviz.cli import main
+    assert "list" not in PRESETS                    # --preset list would shadow it
+    assert main(["search", "--preset", "list"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    rows = {line.split()[0]: line.split(None, 2)[1:] for line in lines[1:len(PRESETS) + 1]}
+    assert list(rows) == [name for names in GROUPS.values() for name in names]
+    for name, (group, about) in rows.items():
+        assert (name in GROUPS[group], about) == (True, ABOUT[name][1])
+    assert "With --constraint or --objectives, default runs sweep_projected" in "\n".join(lines)
+    assert main(["search", "--preset", "list", "--json"]) == 0
+    import json
+    listed = json.loads(capsys.readouterr().out)["presets"]
+    assert [r["name"] for r in listed] == list(rows)
+    assert {r["name"]: r["runs_under_budgets"] for r in listed if r["runs_under_budgets"] != r["name"]} == \
+        {"default": "sweep_projected"}
+
+
+def test_an_unknown_preset_is_still_an_error_that_points_to_the_list(capsys):
+    from naoviz.cli import main
+    assert main(["search", "--preset", "kmean", "--queries", "5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "--preset: unknown NAO search preset 'kmean' (did you mean 'kmeans'?)" in err
+    assert main(["search", "--preset", "nope", "--queries", "5", "--no-progress"]) == 2
+    err = capsys.readouterr().err
+    assert "'nope'" in err and "naoviz search --preset list" in err and "Traceback" not in err
