@@ -72,3 +72,17 @@ def test_an_unknown_preset_is_still_an_error_that_points_to_the_list(capsys):
     assert main(["search", "--preset", "nope", "--queries", "5", "--no-progress"]) == 2
     err = capsys.readouterr().err
     assert "'nope'" in err and "naoviz search --preset list" in err and "Traceback" not in err
+
+
+def test_the_search_doc_says_which_preset_to_use_in_step_with_the_groups():
+    """docs/search.md's "Which preset should I use?" names the command, every main preset, and how many
+    measured directions there are (a preset added to a group must reach the paragraph)."""
+    from pathlib import Path
+    text = (Path(__file__).resolve().parent.parent / "docs" / "search.md").read_text(encoding="utf-8")
+    para = " ".join(text.split("**Which preset should I use?**")[1].split("\n\n")[0].split())
+    assert "naoviz search --preset list" in para
+    for name in MAIN:
+        assert f"`{name}`" in para, name
+    words = {8: "eight", 9: "nine", 10: "ten", 11: "eleven", 12: "twelve"}
+    assert f"other {words[len(GROUPS['measured'])]} are measured directions" in para
+    assert f"the {['no', 'one', 'two', 'three', 'four', 'five', 'six'][len(MAIN)]} main ones" in para
