@@ -140,7 +140,7 @@ ABOUT: dict[str, tuple[str, str]] = {
     "fast": ("quick, for live demos",
              "sweep with half the epochs (50, then 15 per round): the quick one for a live page"),
     "sweep": ("η sweep + mutations",
-              "η sweep from the top 10 beside predictor-ranked one-edit mutations (default until 12-04)"),
+              "η sweep from the top 10 beside predictor-ranked one-edit mutations (default until 2026-12-04)"),
     "kmeans": ("k-means start",
                "thompson from a space-filling pool: k-means centres in the pretrained embedding"),
     "thompson": ("Thompson step",
