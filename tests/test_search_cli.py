@@ -222,18 +222,25 @@ def test_search_and_compare_under_constraints(tmp_path, capsys, nb201_table):
     assert "--constraint" in capsys.readouterr().err
 
 
-def test_help_names_every_nao_preset(capsys):
-    """The CLI spells the preset names without importing the search code; they must stay the real ones."""
+def test_help_names_the_main_nao_presets_and_how_to_list_all(capsys):
+    """The CLI spells the preset names without importing the search code; they must stay the real ones. The
+    help leads with the main presets (nao_presets.MAIN, with their labels) and says how to see all of them."""
+    from naoviz.cli.presets import MAIN_PRESETS
     from naoviz.cli.search import NAO_PRESETS
+    from naoviz.search.nao_presets import ABOUT, MAIN
     from naoviz.search.nao_search import PRESETS
     assert tuple(PRESETS) == NAO_PRESETS
-    try:
-        main(["search", "--help"])
-    except SystemExit as e:
-        assert e.code == 0
-    out = " ".join(capsys.readouterr().out.split())
-    for name in PRESETS:
-        assert name in out.split("NAO search preset:")[1].split("(docs/search.md)")[0]
+    assert MAIN_PRESETS == tuple((name, ABOUT[name][0]) for name in MAIN)
+    for command in ("search", "compare"):
+        try:
+            main([command, "--help"])
+        except SystemExit as e:
+            assert e.code == 0
+        out = " ".join(capsys.readouterr().out.split())
+        text = out.split("NAO preset:" if command == "compare" else "NAO search preset:")[1][:400]
+        for name, label in MAIN_PRESETS:
+            assert f"{name} ({label})" in text, (command, name)
+        assert f"naoviz search --preset list shows all {len(PRESETS)}" in text
 
 
 def test_training_time_reads_as_a_duration_never_as_zero():

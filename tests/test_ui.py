@@ -327,7 +327,7 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     from naoviz.search import start_search
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=16)
-    assert sp.preset.value == "default" and {"trust", "fast", "paper"} <= set(sp.preset.options)
+    assert sp.preset.value == "default" and {"trust", "fast", "paper"} <= {name for _, name in sp.preset.options}
     sp.algos.value, sp.preset.value = ("nao",), "trust"
     sp.budget.value = 16
     sp.start(wait=True)
@@ -342,6 +342,26 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value
     with pytest.raises(ValueError, match="nao_preset"):
         SearchPanel(digits, nao_preset="nope")
+
+
+def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_chosen_one_does(digits):
+    """The menu: the main presets first with short labels, the measured directions after under "more:"; the
+    value is the preset name; the line under it (and the tooltip) is the chosen preset's catalogue line."""
+    from naoviz.search.nao_presets import ABOUT, MAIN, MEASURED
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=16)
+    labels, names = zip(*sp.preset.options)
+    assert names == MAIN + MEASURED
+    assert labels[0] == "default — best measured" and sp.preset.label == labels[0]
+    assert all(not label.startswith("more:") for label in labels[:len(MAIN)])
+    assert all(label.startswith(f"more: {name} — ") for label, name in zip(labels[len(MAIN):], MEASURED))
+    assert ABOUT["default"][1] in sp.preset_about.value and sp.preset.tooltip == ABOUT["default"][1]
+    sp.preset.value = "stall"
+    assert sp.preset.label == f"more: stall — {ABOUT['stall'][0]}"
+    assert "<b>stall</b>" in sp.preset_about.value and ABOUT["stall"][1] in sp.preset_about.value
+    assert sp.preset.tooltip == ABOUT["stall"][1] and ABOUT["default"][1] not in sp.preset_about.value
+    opened = SearchPanel(digits, nao_preset="paper")
+    assert opened.preset.value == "paper" and ABOUT["paper"][1] in opened.preset_about.value
 
 
 def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):

@@ -326,6 +326,38 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     page.context.close()
 
 
+def test_search_tab_preset_menu_labels_the_presets_and_says_what_the_chosen_one_does_at_1024px(server, browser):
+    """The NAO preset menu leads with the main presets ("default — best measured"), the measured directions
+    after under "more:"; picking one changes the line under the menu to its catalogue line; at 1024 px the
+    menu fits the page, every control is named and the line is readable."""
+    from _a11y import low_contrast_text, unnamed_controls
+    from naoviz.search.nao_presets import ABOUT, MAIN, MEASURED
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.get_by_role("tab", name="Search").click()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    menu = page.get_by_role("combobox", name="NAO preset")
+    options = menu.locator("option").evaluate_all(                     # ipywidgets writes spaces as nbsp
+        "os => os.map(o => [o.textContent.replace(/\\u00a0/g, ' '), o.selected])")
+    assert [label for label, _ in options[:len(MAIN)]] == [f"{n} — {ABOUT[n][0]}" for n in MAIN]
+    assert [label for label, _ in options[len(MAIN):]] == [f"more: {n} — {ABOUT[n][0]}" for n in MEASURED]
+    assert options[0][1] and ABOUT["default"][1] in page.inner_text(".naoviz-preset-about")
+    menu.select_option(index=len(MAIN) + MEASURED.index("stall"))
+    page.wait_for_function("document.querySelector('.naoviz-preset-about').textContent.startsWith('stall:')",
+                           timeout=10_000)
+    assert ABOUT["stall"][1] in page.inner_text(".naoviz-preset-about")
+    menu.select_option(index=MAIN.index("step"))
+    page.wait_for_function("document.querySelector('.naoviz-preset-about').textContent.startsWith('step:')",
+                           timeout=10_000)
+    page.screenshot(path=str(ART / "dashboard-search-presets-1024.png"), full_page=True)
+    box, about = menu.bounding_box(), page.locator(".naoviz-preset-about").bounding_box()
+    assert about["y"] >= box["y"] + box["height"] - 1                  # the line sits under the menu
+    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
+    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    page.context.close()
+
+
 def _cost_budget_run_draws_the_pareto_plot(page):
     """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
     point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number

@@ -8,6 +8,7 @@ import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, show,
                                writable_dir)
+from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
                                add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
                                one_torch_thread, open_store, partial_text, use_table)
@@ -23,8 +24,8 @@ def add_parser(sub) -> None:
     c.add_argument("--space", default=None, choices=SPACES, help="as naoviz search --space (default nb201)")
     add_table_option(c)
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
-                   help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset ("
-                        + ", ".join(NAO_PRESETS) + ")")
+                   help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset: "
+                        + main_presets_text(len(NAO_PRESETS)))
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget per run: unique evaluations (default 100)")
     c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")

@@ -9,6 +9,7 @@ from typing import Optional, Sequence
 from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in, json_value, max_workers,
                                nonempty, option_error, path_arg, resolve_table, resume_command, show,
                                table_note_line, workers_in, writable_file)
+from naoviz.cli.presets import LIST, main_presets_text, print_presets
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -90,9 +91,9 @@ def add_parser(sub) -> None:
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
                    help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
-                   help="NAO search preset: " + " | ".join(NAO_PRESETS) + " (default: default, the kmeans "
-                        "recipe; with --constraint or --objectives, default runs sweep_projected: the sweep, "
-                        "its step projected onto the budget where the cost judge is exact; docs/search.md, "
+                   help="NAO search preset: " + main_presets_text(len(NAO_PRESETS)) + " (default: default, "
+                        "the kmeans recipe; with --constraint or --objectives, default runs sweep_projected: the "
+                        "sweep, its step projected onto the budget where the cost judge is exact; docs/search.md, "
                         "\"Which NAO preset?\")")
     p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
@@ -209,6 +210,8 @@ def one_torch_thread() -> None:
 
 
 def run_search(args) -> int:
+    if args.preset == LIST:                 # --preset list: the catalogue, no search
+        return print_presets(args.json)
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.search import SHOWN_SOURCES, resume_search, start_search
     if args.resume and not args.store:

@@ -5,7 +5,11 @@ preset?"). Plain data: ``naoviz/cli/search.py`` spells the same names (a test ke
 :func:`recipe` is the one place that says which preset runs when one is asked for: ``default`` (or none) is
 the ``kmeans`` recipe (``thompson`` from a space-filling initial pool), except under budgets (``--constraint`` / ``--objectives``), where it is
 ``sweep_projected``: the ``sweep`` (η sweep + ranked mutations, with which the constrained and Pareto figures of
-issue 14 were measured) whose step is projected onto the budget where the cost judge is exact."""
+issue 14 were measured) whose step is projected onto the budget where the cost judge is exact.
+
+:func:`catalogue` says what each preset does in one line and which to pick from (``GROUPS``: the ``main`` ones,
+then the ``measured`` directions kept so their bench/RESULTS.md commands reproduce): ``naoviz search --preset
+list`` prints it and the dashboard's Search tab labels its preset menu with it."""
 from __future__ import annotations
 
 from typing import Optional
@@ -115,3 +119,53 @@ def budgets_of(evaluator) -> str:
     """What ``evaluator`` puts the search under: "constraints", "objectives", both, or "" (none)."""
     kinds = [k for k in ("constraints", "objectives") if getattr(evaluator, k, ())]
     return " and ".join(kinds)
+
+
+# The catalogue: what each preset does in words, and which to pick from (``naoviz search --preset list``, the
+# dashboard's Search tab). MAIN are the presets a user picks from, in the order shown; MEASURED are the measured
+# directions, kept so that their bench/RESULTS.md commands reproduce (docs/search.md, "Which NAO preset?").
+MAIN = ("default", "paper", "step", "fast", "sweep")
+MEASURED = ("kmeans", "thompson", "trust", "semi", "semi_thompson", "semi_edit", "handoff", "stall", "ladder",
+            "sweep_projected")
+GROUPS = {"main": MAIN, "measured": MEASURED}
+
+# name -> (short label, a few words; one line: what proposes the cells)
+ABOUT: dict[str, tuple[str, str]] = {
+    "default": ("best measured",
+                "kmeans' recipe, the best measured on the tuning seeds; decodes snapped into a partial table"),
+    "paper": ("the paper's loop",
+              "the paper's loop: random pool of 40, top 10 by value, decoder only, 1000 epochs"),
+    "step": ("step only",
+             "NAO's gradient step alone: every model-guided query a ranked step decode, no mutations"),
+    "fast": ("quick, for live demos",
+             "sweep with half the epochs (50, then 15 per round): the quick one for a live page"),
+    "sweep": ("η sweep + mutations",
+              "η sweep from the top 10 beside predictor-ranked one-edit mutations (default until 2026-12-04)"),
+    "kmeans": ("k-means start",
+               "thompson from a space-filling pool: k-means centres in the pretrained embedding"),
+    "thompson": ("Thompson step",
+                 "trust with a 5-head predictor, each moved point climbing one drawn head (Thompson)"),
+    "trust": ("trust-region step",
+              "the step from the best measured cell in a per-seed trust region, sampled decodes"),
+    "semi": ("unlabelled cells too",
+             "trust with the encoder-decoder pretrained on 2000 cells and pseudo-labelled cells"),
+    "semi_thompson": ("semi + Thompson",
+                      "semi with thompson's 5-head Thompson step at temperature 2.0"),
+    "semi_edit": ("semi + one-edit cells",
+                  "semi + the seed's one-edit cells whose decoder likelihood the step raised most"),
+    "handoff": ("decoder, then retrieval",
+                "kmeans until 50 cells are measured, then the nearest unmeasured table cells"),
+    "stall": ("retrieval at a stall",
+              "handoff switching to retrieval once two step rounds find no new incumbent"),
+    "ladder": ("stall + edit ladder",
+               "stall whose retrieved cells beyond one edit are ranked by edit count, fewest first"),
+    "sweep_projected": ("default under budgets",
+                        "what default runs under budgets: sweep, its step projected where the costs are exact"),
+}
+
+
+def catalogue(budgets: bool = False) -> list[dict]:
+    """One row per preset, MAIN first then MEASURED: ``name``, ``group`` ("main" or "measured"), ``label``,
+    ``about`` (one line) and ``runs`` (``recipe(name, budgets)``: what runs when the name is asked for)."""
+    return [{"name": name, "group": group, "label": ABOUT[name][0], "about": ABOUT[name][1],
+             "runs": recipe(name, budgets)} for group, names in GROUPS.items() for name in names]

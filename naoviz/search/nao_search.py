@@ -35,7 +35,7 @@ def unknown_preset(name) -> str:
     hint = did_you_mean(name, PRESETS)
     listed = f"; one of {','.join(PRESETS)}"
     if hint or len(listed) > 120:
-        listed = f"; naoviz search --help lists the {len(PRESETS)}"
+        listed = f"; naoviz search --preset list shows the {len(PRESETS)}"
     return f"unknown NAO search preset {show(name, 30)}{hint}{listed}"
 
 

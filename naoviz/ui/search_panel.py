@@ -60,6 +60,20 @@ def nao_sources(results: list) -> str:
             + ("s" if len(runs) != 1 else ""))
 
 
+def preset_options() -> list:
+    """The NAO preset menu: ``(label, name)`` pairs, the main presets first ("default — best measured"), then the
+    measured directions under "more:" (``naoviz.search.nao_presets.catalogue``); the value stays the name."""
+    from naoviz.search.nao_presets import catalogue
+    return [(("" if r["group"] == "main" else "more: ") + f"{r['name']} — {r['label']}", r["name"])
+            for r in catalogue()]
+
+
+def preset_about(name: str) -> str:
+    """The line under the menu: what preset ``name`` does (its catalogue line), as HTML."""
+    from naoviz.search.nao_presets import ABOUT
+    return f"<small><b>{html.escape(name)}</b>: {html.escape(ABOUT[name][1], quote=False)}</small>"
+
+
 def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     """The Search tab's chart: per searcher the mean incumbent over its runs (seeds) and, with two runs or
     more, the band (:func:`naoviz.viz.bands.searcher_bands`, as :func:`naoviz.viz.curves.search_curves` draws them).
@@ -99,6 +113,7 @@ class SearchPanel:
         import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
         import naoviz.experiments.search  # noqa: F401
         import naoviz.search  # noqa: F401
+        from naoviz.search.nao_presets import ABOUT
         from naoviz.search.nao_search import PRESETS
         if nao_preset not in PRESETS:
             raise ValueError(f"nao_preset: unknown preset {nao_preset!r}; expected one of {', '.join(PRESETS)}")
@@ -132,8 +147,12 @@ class SearchPanel:
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
         # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the
         # query table's source column shows what the step did without mutations (docs/search.md, presets)
-        self.preset = W.Dropdown(options=list(PRESETS), value=nao_preset, description="NAO preset",
-                                 layout=W.Layout(width="220px"))
+        self.preset = W.Dropdown(options=preset_options(), value=nao_preset, description="NAO preset",
+                                 layout=W.Layout(width="360px"))
+        self.preset_about = W.HTML(preset_about(nao_preset), layout=W.Layout(max_width="600px"))
+        self.preset_about.add_class("naoviz-preset-about")
+        self.preset.tooltip = ABOUT[nao_preset][1]
+        self.preset.observe(self._show_preset, names="value")
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
                                description="band", layout=W.Layout(width="220px"))
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
@@ -157,7 +176,8 @@ class SearchPanel:
         self._lock = threading.Lock()               # one redraw at a time (worker thread and band changes)
         self.thread: Optional[threading.Thread] = None
         controls = W.VBox([self.budget_input.widget, self.cost.widget, W.HBox([self.seed, self.seeds]),
-                           W.HBox([self.preset, self.band]),
+                           W.HBox([self.preset, self.band], layout=W.Layout(flex_flow="row wrap")),
+                           self.preset_about,
                            W.HBox([self.run_btn, self.stop_btn])])
         selected_by = ("" if metric == self.report else
                        f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
@@ -169,6 +189,12 @@ class SearchPanel:
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
                               self.curve_box, self.pareto.widget, hint, self.table])
         self.widget.add_class("naoviz-search")
+
+    def _show_preset(self, change) -> None:
+        """The chosen preset's line under the menu and in its tooltip."""
+        from naoviz.search.nao_presets import ABOUT
+        self.preset_about.value = preset_about(change["new"])
+        self.preset.tooltip = ABOUT[change["new"]][1]
 
     # -- running --------------------------------------------------------------------------------------
     def start(self, wait: bool = False) -> None:
