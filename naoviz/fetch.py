@@ -8,7 +8,7 @@ import urllib.request
 from typing import Callable
 
 from naoviz import __version__
-from naoviz.errors import NaovizError
+from naoviz.errors import NaovizError, cut
 
 TIMEOUT_S = 60.0
 _CHUNK = 1 << 20
@@ -36,9 +36,16 @@ def stream(url: str, write: Callable[[bytes], object], name: str, *, progress: b
                     write(chunk)
                     bar.update(len(chunk))
     except urllib.error.HTTPError as exc:
-        raise NaovizError(f"download of {name} failed: HTTP {exc.code} {exc.reason} for {url}") from None
+        raise NaovizError(f"download of {name} from {_host(url)} failed: HTTP {exc.code} {exc.reason}") from None
     except (urllib.error.URLError, OSError, http.client.HTTPException) as exc:
         reason = getattr(exc, "reason", None) or exc
         hint = f" ({offline_hint})" if offline_hint else ""
-        raise NaovizError(f"download of {url} failed: {reason}{hint}") from None   # the URL names the file
+        raise NaovizError(f"download of {name} from {_host(url)} failed: {reason}{hint}") from None
     return {a: d.hexdigest() for a, d in digests.items()}
+
+
+def _host(url: str) -> str:
+    """The server a URL names: the error line names the file and the server; the whole URL (a 40-digit commit
+    in it) is on the ``fetching`` line above, and made the error line some 270 characters."""
+    import urllib.parse
+    return urllib.parse.urlsplit(url).netloc or cut(url, 60)
