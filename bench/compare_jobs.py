@@ -1,8 +1,12 @@
 """Wall time of one ``naoviz compare`` at ``--jobs 1``, ``2`` and ``auto``, as a researcher runs it (a process each,
 worker start-up and imports included), with the ratio to ``--jobs 1`` from the same run, and whether every
-figure but the wall times came out the same (it must: ``same summary: yes``).
+figure but the wall times came out the same (it must: ``same summary: yes``). ``--repeats R`` runs the settings
+R times in turn (1, 2, auto, 1, 2, auto, ...) and reports each one's median wall time (and every one): on a
+shared machine one run's wall time says more about the neighbours than about --jobs. CPU: user + system
+seconds of the command and its workers (median), which shows the workers' start-up (imports, table) apart
+from waiting for a core.
 Run: .venv/bin/python bench/compare_jobs.py [--space nb201-digits] [--algos nao,ls,re] [--queries 50]
-     [--seeds 6] [--jobs 1,2,auto] [--json]
+     [--seeds 6] [--jobs 1,2,auto] [--repeats 2] [--json]
 """
 from __future__ import annotations
 
@@ -25,18 +29,21 @@ def _without_wall(value):
     return value
 
 
-def timed_compare(args, jobs: str) -> tuple[float, dict]:
-    """(wall seconds of the whole command, its --json summary)."""
+def timed_compare(args, jobs: str) -> tuple[float, float, dict]:
+    """(wall seconds of the whole command, CPU seconds of it and its workers (user + system), its --json
+    summary)."""
+    import resource
     cmd = [sys.executable, "-m", "naoviz.cli", "compare", "--space", args.space, "--algos", args.algos,
            "--queries", str(args.queries), "--seeds", str(args.seeds), "--first-seed", str(args.first_seed),
            "--no-progress", "--json", "--jobs", jobs]
     env = {**os.environ, "PYTHONPATH": str(ROOT) + os.pathsep + os.environ.get("PYTHONPATH", "")}
-    start = time.perf_counter()
+    before, start = resource.getrusage(resource.RUSAGE_CHILDREN), time.perf_counter()
     done = subprocess.run(cmd, capture_output=True, text=True, env=env)
-    wall = time.perf_counter() - start
+    wall, after = time.perf_counter() - start, resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
     if done.returncode != 0:
         raise SystemExit(f"compare_jobs: --jobs {jobs} failed: {done.stderr.strip()[-500:]}")
-    return wall, json.loads(done.stdout)
+    return wall, cpu, json.loads(done.stdout)
 
 
 def main(argv=None) -> int:
@@ -56,12 +63,14 @@ def main(argv=None) -> int:
 
     settings = args.jobs.split(",")
     walls: dict = {j: [] for j in settings}
+    cpus: dict = {j: [] for j in settings}
     processes, same, base_summary = {}, {j: True for j in settings}, None
     for _ in range(max(1, args.repeats)):
         for jobs in settings:
-            wall, summary = timed_compare(args, jobs)
+            wall, cpu, summary = timed_compare(args, jobs)
             base_summary = base_summary or summary
             walls[jobs].append(round(wall, 2))
+            cpus[jobs].append(round(cpu, 2))
             processes[jobs] = summary["environment"]["jobs"]
             same[jobs] &= _without_wall(summary) == _without_wall(base_summary)
     base = statistics.median(walls[settings[0]])
@@ -69,6 +78,7 @@ def main(argv=None) -> int:
     for jobs in settings:
         med = statistics.median(walls[jobs])
         rows.append({"jobs": jobs, "processes": processes[jobs], "wall_s": round(med, 2), "walls_s": walls[jobs],
+                     "cpu_s": round(statistics.median(cpus[jobs]), 2),
                      "ratio_to_first": round(med / base, 3), "speedup": round(base / med, 2),
                      "same_summary": same[jobs]})
     load = os.getloadavg() if hasattr(os, "getloadavg") else None
@@ -82,7 +92,7 @@ def main(argv=None) -> int:
               f"{result['cores']} cores, load average after {result['loadavg_after']}")
         for r in rows:
             print(f"--jobs {r['jobs']:>4} ({r['processes']} processes): {r['wall_s']:.1f} s median of "
-                  f"{', '.join(f'{w:.1f}' for w in r['walls_s'])} s, "
+                  f"{', '.join(f'{w:.1f}' for w in r['walls_s'])} s (CPU {r['cpu_s']:.1f} s), "
                   f"{r['ratio_to_first']:.2f}x the time of --jobs {rows[0]['jobs']} (speed-up {r['speedup']:.2f}), "
                   f"same summary: {'yes' if r['same_summary'] else 'NO'}")
     return 0 if all(r["same_summary"] for r in rows) else 1

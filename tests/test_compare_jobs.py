@@ -55,7 +55,7 @@ def test_jobs_auto_is_the_cores_this_process_may_use(capsys):
     expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
     assert cpu_cores() == expected and resolve_jobs("auto") == min(expected, 256)
     out = _compare_json(capsys, "--algos", "rs", "--seeds", "2", "--jobs", "auto")
-    assert out["environment"]["jobs"] == resolve_jobs("auto")
+    assert out["environment"]["jobs"] == min(resolve_jobs("auto"), 2)       # never more processes than runs
 
 
 def test_the_cli_cap_is_the_backends():
@@ -107,6 +107,18 @@ def _children(pid: int) -> set[int]:
     return out
 
 
+def _workers(pid: int) -> set[int]:
+    """The compare workers among ``pid``'s children (not multiprocessing's resource tracker)."""
+    out = set()
+    for child in _children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.add(child)
+        except OSError:
+            pass
+    return out
+
+
 def _gone(pids: set[int], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -143,8 +155,8 @@ def test_a_killed_parallel_compare_resumed_loses_and_repeats_no_evaluation(tmp_p
     db = tmp_path / "cmp.db"
     proc = start(*_store_args(db))
     store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
-    workers = _children(proc.pid)
-    assert len(workers) >= 2
+    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    assert len(_workers(proc.pid)) == 2
     kill(proc)
     assert _gone(workers), "a worker outlived its killed parent"
     before = _evaluations(store)
@@ -182,8 +194,8 @@ def test_a_stopped_parallel_compare_stops_every_worker_in_one_line(tmp_path, sig
     args = _store_args(db)
     proc = start(*args, start_new_session=group)
     store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
-    workers = _children(proc.pid)
-    assert len(workers) >= 2
+    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    assert len(_workers(proc.pid)) == 2
     if group:
         os.killpg(proc.pid, signum)
     else:
@@ -217,3 +229,21 @@ def test_a_workers_error_is_the_runs_own_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and err.startswith(f"naoviz compare: error: run store: {db}: run {victim['id']}, "
                                                    f"evaluation {first}: canonical"), err
     assert "Traceback" not in err
+
+
+@needs_proc
+def test_a_worker_killed_mid_run_is_one_error_line_and_stops_the_rest(tmp_path):
+    """A worker SIGKILLed (the kernel's OOM killer does this): the comparison ends with one line naming the run it
+    was in, exit status 2; the other worker is stopped, its run resumable."""
+    db = tmp_path / "cmp.db"
+    proc = start(*_store_args(db))
+    store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
+    workers = sorted(_workers(proc.pid))
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 2, err
+    assert err.count("\n") == 1 and err.startswith("naoviz compare: error: jobs: a worker process died (exit "
+                                                   "status -9) running "), err
+    assert _gone(set(workers), timeout=5)
+    assert {r["status"] for r in store.runs() if r["kind"] == "search"} <= {"finished", "stopped", "running"}

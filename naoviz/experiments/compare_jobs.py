@@ -85,9 +85,9 @@ def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tupl
             here, there = ctx.Pipe()
             proc = ctx.Process(target=_worker, args=(there, one_run, evaluator, store, spec, torch),
                                name="naoviz-compare-worker", daemon=True)
+            workers[here] = [proc, None]                # before it starts: a stop now finds it too
             _start_without_sigint(proc)
             there.close()
-            workers[here] = [proc, None]
             _hand_out(here, workers, queue, tasks)
         while any(slot[1] is not None for slot in workers.values()):
             busy = {c: s for c, s in workers.items() if s[1] is not None}

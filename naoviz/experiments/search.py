@@ -133,6 +133,7 @@ def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int) 
 
 
 def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1) -> dict:
+    jobs = min(jobs, max(1, len(algos) * len(seeds)))          # no idle workers; one run: this process
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
         from naoviz.experiments import constrained
