@@ -7,12 +7,14 @@ import os
 import sys
 
 from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, show,
-                               writable_dir)
+                               workers_in, writable_dir)
 from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
                                add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
                                one_torch_thread, open_store, partial_text, use_table)
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
+
+MAX_JOBS = 256              # naoviz.experiments.compare_jobs.MAX_JOBS (a test checks it)
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
 # code (a test checks them)
@@ -42,6 +44,11 @@ def add_parser(sub) -> None:
                         "command run again with the same store takes up the runs already there (finished ones "
                         "replayed, interrupted ones continued)")
     add_cluster_options(c)
+    c.add_argument("--jobs", default=1, type=workers_in(1, MAX_JOBS), metavar="N|auto",
+                   help="run the (searcher, seed) runs in N worker processes, one torch thread each; auto: one per "
+                        "CPU core this process may use (default 1: one after another in this process). The figures "
+                        "are the same for any N, wall times aside; table look-ups only (not with --evaluator train "
+                        "or supernet, --local-cluster or --scheduler)")
     c.add_argument("--out", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
                    "--objectives, one accuracy-against-cost Pareto figure per cost column")
@@ -90,6 +97,23 @@ def _check_against(args, algos) -> None:
         raise ValueError(f"--against: needs --seeds 2 or more for an interval over seeds, got --seeds {args.seeds}")
 
 
+def _check_jobs(args) -> None:
+    """``--jobs`` other than 1 runs whole searches in processes of their own: not with a Dask cluster (which
+    parallelises the evaluations inside each search) nor an evaluator that trains or scores cells itself (every
+    worker would load the data and share one GPU's memory; per-worker GPU pinning is not done)."""
+    if args.jobs == 1:
+        return
+    if args.scheduler or args.local_cluster:
+        other = f"--scheduler {show(args.scheduler)}" if args.scheduler else f"--local-cluster {args.local_cluster}"
+        raise ValueError(f"--jobs: runs whole searches in parallel processes; {other} parallelises the evaluations "
+                         f"inside each search: give one or the other, got --jobs {args.jobs}")
+    kind = evaluator_kind(args)
+    if kind != "table":
+        raise ValueError(f"--jobs: only table look-ups run in parallel; --evaluator {kind} trains or scores cells "
+                         f"itself (every worker would load the data and share one GPU): use --jobs 1, got "
+                         f"--jobs {args.jobs}")
+
+
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.search import compare, format_table, parse_algos
@@ -97,6 +121,7 @@ def run_compare(args) -> int:
     if args.space is None:
         args.space = "nb201"
     check_cluster(args.scheduler, args.local_cluster)
+    _check_jobs(args)
     try:
         algos = parse_algos(args.algos)
     except ValueError as exc:
@@ -126,12 +151,16 @@ def run_compare(args) -> int:
         from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
         bar = room_for_echo(tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr,
                                  leave=False))
+
+    def finished(run: dict) -> None:        # one bar over runs: done / total, the searcher that just finished
+        bar.set_postfix_str(run["algo"], refresh=False)
+        bar.update(1)
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
-                          on_run=(lambda run: bar.update(1)) if bar else None)
+                          on_run=finished if bar else None, jobs=args.jobs)
     if bar is not None:
         bar.close()
     if args.against is not None:

@@ -9,6 +9,7 @@ optimum is the table's best reported value. Searching on a loss and reporting an
 """
 from __future__ import annotations
 
+import dataclasses
 import time
 from typing import Callable, Optional, Sequence
 
@@ -51,13 +52,16 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
             progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None,
-            command: Optional[Sequence[str]] = None, cwd: Optional[str] = None) -> dict:
+            command: Optional[Sequence[str]] = None, cwd: Optional[str] = None, jobs=1) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
     ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
     again (``search_or_resume``: finished ones replayed, unfinished ones continued), so a comparison killed
     part way and started again with the same store loses no evaluation and repeats none. The store also gets
     a "compare" record (``compare_record``: the searchers, seeds, budget, evaluator, and ``command`` / ``cwd``,
     the argv and folder that ran it, if given), so ``naoviz runs`` can offer the command that finishes it.
+    ``jobs`` (an int, or "auto": the cores this process may use): the runs go to that many worker processes
+    (``compare_jobs``; table evaluators only, no per-search progress bars), ``on_run`` is called as each
+    finishes, and the summary is the one ``jobs=1`` gives, wall times and ``environment.jobs`` aside.
 
     Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
@@ -66,14 +70,70 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     source counts overall and per checkpoint (``counts_at``), ``decoded_final_share`` (runs whose final
     incumbent was decoded); the runs and the curves.
     """
+    from naoviz.experiments import compare_jobs
+    jobs = compare_jobs.resolve_jobs(jobs)
+    if jobs > 1:
+        compare_jobs.check_parallel(evaluator)
     if store is None:
-        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None)
+        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None, jobs)
     from naoviz.experiments import compare_record
     with compare_record.recorded(store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd)):
-        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store)
+        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs)
 
 
-def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store) -> dict:
+@dataclasses.dataclass(frozen=True)
+class RunSpec:
+    """What every run of one comparison shares (sent to each worker under ``jobs``)."""
+
+    budget: int
+    checks: tuple                   # checkpoints (queries), the budget included
+    optimum: Optional[float]
+    report_sign: float              # +1: a higher reported value is better
+    hw: bool                        # --constraint / --objectives: constrained.run_stats per run
+    progress: bool = False
+
+
+def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int) -> tuple[dict, list]:
+    """Search (or take up from ``store``) one (algo, seed): its ``runs`` entry and its incumbent curve."""
+    start = time.perf_counter()
+    res = search_or_resume(algo, evaluator, spec.budget, int(seed), preset=preset, progress=spec.progress,
+                           store=store)
+    wall = time.perf_counter() - start
+    curve = res.incumbent_curve()
+    hit = at_optimum(curve, spec.optimum, spec.report_sign)
+    checks = spec.checks
+    run = {"algo": label(algo, preset), "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
+           "run_id": res.run_id, "replayed": int(sum(r.replayed for r in res.history)),
+           "train_time_s": res.train_time_s, **res.counts(),
+           "at": {str(c): float(curve[c - 1]) for c in checks},
+           "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
+           "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None,
+           "retrieved": res.retrieved()}       # decoder queries retrieved from the pool, not LSTM-decoded
+    if spec.hw:
+        from naoviz.experiments import constrained
+        run["hw"] = constrained.run_stats(evaluator, res, checks, spec.optimum)
+    return run, curve
+
+
+def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int) -> list:
+    """(run, curve) of every (algo, seed), algos outer, seeds inner: in this process, one after another, or
+    in ``jobs`` worker processes; the same list either way."""
+    tasks = [(algo, preset, int(seed)) for algo, preset in algos for seed in seeds]
+    if jobs > 1:
+        from naoviz.experiments import compare_jobs
+        torch = any(algo == "nao" for algo, _ in algos)
+        return compare_jobs.run_parallel(one_run, evaluator, store, dataclasses.replace(spec, progress=False),
+                                         tasks, jobs, on_run, torch=torch)
+    out = []
+    for task in tasks:
+        out.append(one_run(evaluator, store, spec, *task))
+        if on_run is not None:
+            on_run(out[-1][0])
+    return out
+
+
+def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1) -> dict:
+    jobs = min(jobs, max(1, len(algos) * len(seeds)))          # no idle workers; one run: this process
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
         from naoviz.experiments import constrained
@@ -87,29 +147,16 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
            "report": evaluator.report, "maximize": bool(evaluator.maximize),
            "report_maximize": report_sign > 0, "optimum": optimum, "checkpoints": checks, "algos": {}}
     from naoviz.search.nao_presets import budgets_of, note
+    spec = RunSpec(int(budget), tuple(checks), optimum, report_sign, hw, bool(progress))
+    done = iter(_all_runs(evaluator, algos, seeds, spec, on_run, store, jobs))
     for algo, preset in algos:
         name = label(algo, preset)
         why = note(preset, budgets_of(evaluator)) if algo == "nao" else ""   # `default` under budgets: sweep
-        curves, runs = [], []
-        for seed in seeds:
-            start = time.perf_counter()
-            res = search_or_resume(algo, evaluator, budget, int(seed), preset=preset, progress=progress, store=store)
-            wall = time.perf_counter() - start
-            curve = res.incumbent_curve()
-            curves.append(curve)
-            hit = at_optimum(curve, optimum, report_sign)
-            run = {"algo": name, "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
-                   "run_id": res.run_id, "replayed": int(sum(r.replayed for r in res.history)),
-                   "train_time_s": res.train_time_s, **res.counts(),
-                   "at": {str(c): float(curve[c - 1]) for c in checks},
-                   "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
-                   "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None,
-                   "retrieved": res.retrieved()}       # decoder queries retrieved from the pool, not LSTM-decoded
-            if hw:
-                run["hw"] = constrained.run_stats(evaluator, res, checks, optimum)
+        runs, curves = [], []
+        for _ in seeds:
+            run, curve = next(done)
             runs.append(run)
-            if on_run is not None:
-                on_run(run)
+            curves.append(curve)
         arr = np.vstack(curves)                                     # (seeds, budget)
         hit = at_optimum(arr, optimum, report_sign)
         first = [r["queries_to_optimum"] for r in runs]
@@ -146,7 +193,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
         # the report of the table's best cell by the search metric: where a run that measures it ends (below
         # the optimum when the search and reported metrics disagree on the top)
         out["metric_best_report"] = float(evaluator.best()[1])
-    out["environment"] = environment()
+    out["environment"] = {**environment(), "jobs": int(jobs)}   # processes the runs went to
     return out
 
 

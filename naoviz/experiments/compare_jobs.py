@@ -1,0 +1,248 @@
+"""``compare(..., jobs=N)``: a comparison's (searcher, seed) runs in N worker processes, one torch thread each.
+
+Each run is already a function of its (searcher, seed) alone (every searcher seeds its own generators), so the
+runs can go anywhere; the parent hands them out one at a time over a pipe per worker (spawn start method, no
+inherited threads or CUDA state) and puts the results back in task order, so the summary is the one ``jobs=1``
+gives, wall times aside. Under a run store every worker opens the store itself (WAL, one lock per run:
+``RunStore.hold_run``), so a comparison killed part way resumes as with ``jobs=1``.
+
+Stopping: the workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group; the parent decides);
+the parent, stopped or failing, sends each worker SIGTERM, which raises ``KeyboardInterrupt`` in its run (a
+stored run is then marked "stopped", as a Ctrl-C does in one process), waits for them, and SIGKILLs any left
+after ``GRACE_S``. A worker whose parent died (SIGKILL) stops itself the same way. A worker's exception comes
+back pickled, without its traceback (kept as a note), and is raised in the parent as the run's own error.
+"""
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import threading
+import time
+import traceback
+from typing import Callable, Optional, Sequence
+
+MAX_JOBS = 256          # --jobs' cap: more processes than this buy nothing on any machine we know
+GRACE_S = 10.0          # how long stopped workers get to mark their runs "stopped" before SIGKILL
+_STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
+
+
+def cpu_cores() -> int:
+    """The CPU cores this process may use (``--jobs auto``): its affinity set where the OS has one."""
+    try:
+        return max(1, len(os.sched_getaffinity(0)))
+    except AttributeError:                      # not on Linux
+        return max(1, os.cpu_count() or 1)
+
+
+def resolve_jobs(jobs) -> int:
+    """``jobs`` as a process count: an int in 1..MAX_JOBS, or "auto" (:func:`cpu_cores`, capped)."""
+    if jobs == "auto":
+        return min(cpu_cores(), MAX_JOBS)
+    if isinstance(jobs, bool) or not isinstance(jobs, int) or not 1 <= jobs <= MAX_JOBS:
+        raise ValueError(f"jobs: must be auto or an int in 1..{MAX_JOBS}, got {jobs!r}")
+    return jobs
+
+
+def check_parallel(evaluator) -> None:
+    """Only table look-ups run in parallel: a trained or supernet-scored cell would have N processes share one
+    GPU's memory and load the data N times (a GPU box needs per-worker device pinning, not done)."""
+    if getattr(evaluator, "name", None) != "table":
+        raise ValueError(f"jobs: runs in parallel only look cells up in a table; the {evaluator.name!r} evaluator "
+                         "trains or scores cells itself (one GPU and data set shared by every worker): use jobs 1")
+    if not _in_process(evaluator):
+        raise ValueError("jobs: the evaluator already sends its evaluations to a Dask cluster, which parallelises "
+                         "inside each search: use one or the other")
+
+
+def _in_process(evaluator) -> bool:
+    from naoviz.executors import InProcessExecutor
+    return isinstance(getattr(evaluator, "executor", None), InProcessExecutor)
+
+
+class WorkerStopped(KeyboardInterrupt):
+    """A worker was stopped by a signal its parent did not send (``signum``): the comparison stops as if the
+    parent had been (the CLI's stop line, exit status 128 + signum)."""
+
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tuple], jobs: int,
+                 on_run: Optional[Callable[[dict], None]] = None, torch: bool = False) -> list:
+    """``[one_run(evaluator, store, spec, *task) for task in tasks]`` computed in ``jobs`` spawned processes;
+    ``on_run(run)`` is called in the parent as each finishes (completion order, ``run`` being the result's
+    first item). ``torch``: pin each worker to one torch thread (NAO), as the CLI pins its own process."""
+    import multiprocessing as mp
+    from multiprocessing.connection import wait
+    ctx = mp.get_context("spawn")
+    results: list = [None] * len(tasks)
+    queue = list(enumerate(tasks))[::-1]                # popped from the end: task order
+    workers: dict = {}                                  # connection -> [process, task index or None]
+    try:
+        for _ in range(min(jobs, len(tasks))):
+            here, there = ctx.Pipe()
+            proc = ctx.Process(target=_worker, args=(there, one_run, evaluator, store, spec, torch),
+                               name="naoviz-compare-worker", daemon=True)
+            workers[here] = [proc, None]                # before it starts: a stop now finds it too
+            _start_without_sigint(proc)
+            there.close()
+            _hand_out(here, workers, queue, tasks)
+        while any(slot[1] is not None for slot in workers.values()):
+            busy = {c: s for c, s in workers.items() if s[1] is not None}
+            ready = wait(list(busy) + [s[0].sentinel for s in busy.values()], timeout=1.0)
+            for conn, (proc, index) in busy.items():
+                if conn not in ready and proc.sentinel not in ready:
+                    continue
+                try:
+                    kind, payload = conn.recv()
+                except (EOFError, OSError):
+                    proc.join(1.0)
+                    algo, preset, seed = tasks[index][:3]
+                    from naoviz.errors import NaovizError
+                    raise NaovizError(f"jobs: a worker process died (exit status {proc.exitcode}) running "
+                                       f"{algo}{':' + preset if preset else ''} seed {seed}") from None
+                if kind == "stopped":
+                    raise WorkerStopped(payload)
+                if kind == "error":
+                    raise payload
+                results[index] = payload
+                workers[conn][1] = None
+                if on_run is not None:
+                    on_run(payload[0])
+                _hand_out(conn, workers, queue, tasks)
+        for proc, _ in workers.values():
+            proc.join(GRACE_S)
+        return results
+    finally:
+        stop_workers([proc for proc, _ in workers.values()])
+        for conn in workers:
+            conn.close()
+
+
+def _hand_out(conn, workers: dict, queue: list, tasks) -> None:
+    """The next task to the worker on ``conn``, or None (it exits) when none is left."""
+    if queue:
+        index, task = queue.pop()
+        conn.send(task)
+        workers[conn][1] = index
+    else:
+        conn.send(None)
+
+
+def _start_without_sigint(proc) -> None:
+    """Start ``proc`` with SIGINT blocked across its exec, so a Ctrl-C while it imports cannot print a
+    traceback there (blocked here, the parent gets it the moment the start returns)."""
+    mask = getattr(signal, "pthread_sigmask", None)
+    if mask is None or threading.current_thread() is not threading.main_thread():
+        proc.start()
+        return
+    old = mask(signal.SIG_BLOCK, {signal.SIGINT})
+    try:
+        proc.start()
+    finally:
+        mask(signal.SIG_SETMASK, old)
+
+
+def stop_workers(procs: Sequence, grace_s: float = GRACE_S) -> None:
+    """SIGTERM every live worker (each marks its run stopped and exits), wait up to ``grace_s``, SIGKILL the
+    rest, and reap them all: no worker outlives the comparison."""
+    live = [p for p in procs if p.exitcode is None and p.pid is not None]
+    for proc in live:
+        try:
+            os.kill(proc.pid, signal.SIGTERM)
+        except OSError:
+            pass
+    deadline = time.monotonic() + grace_s
+    for proc in live:
+        proc.join(max(0.0, deadline - time.monotonic()))
+    for proc in live:
+        if proc.exitcode is None:
+            proc.kill()
+            proc.join(5.0)
+
+
+class _Stop(KeyboardInterrupt):
+    def __init__(self, signum: int):
+        super().__init__(signum)
+        self.signum = signum
+
+
+def _raise_stop(signum, frame) -> None:
+    for s in _STOP_SIGNALS:                     # one stop per worker: a second signal finds it stopping
+        signal.signal(s, signal.SIG_IGN)
+    raise _Stop(signum)
+
+
+def _watch_parent(parent: int) -> None:
+    """Stop this worker (as SIGTERM does) once its parent is gone (SIGKILLed): its run is marked stopped and its
+    run lock released at once, so the same command run again can take the run up."""
+    while os.getppid() == parent:
+        time.sleep(0.1)
+    os.kill(os.getpid(), signal.SIGTERM)
+
+
+def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
+    """A worker's loop: receive a task, send back ``("run", result)``, ``("error", exception)`` or
+    ``("stopped", signum)``; None ends it. Nothing is printed from here, whatever happens."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)     # blocked at start (``_start_without_sigint``), now ignored
+    if hasattr(signal, "pthread_sigmask"):
+        signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
+    try:
+        for s in _STOP_SIGNALS:
+            signal.signal(s, _raise_stop)
+        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+        if torch:
+            import torch as _torch
+            _torch.set_num_threads(1)
+        try:
+            getattr(evaluator, "table", None)   # loaded once before the first run, so no run's wall time has it
+            failed = None
+        except Exception as exc:                # said with the first task, as that run's error
+            failed = exc
+        while True:
+            task = conn.recv()
+            if task is None:
+                return
+            if failed is not None:
+                conn.send(("error", _portable(failed, task)))
+                return
+            try:
+                result = one_run(evaluator, store, spec, *task)
+            except KeyboardInterrupt as exc:
+                conn.send(("stopped", getattr(exc, "signum", signal.SIGTERM)))
+                return
+            except Exception as exc:
+                conn.send(("error", _portable(exc, task)))
+                return
+            conn.send(("run", result))
+    except BaseException:                       # stopped between runs, or the parent gone: nothing to report
+        pass
+    finally:
+        for s in _STOP_SIGNALS:
+            signal.signal(s, signal.SIG_IGN)
+        try:
+            conn.close()
+        except OSError:
+            pass
+
+
+def _portable(exc: Exception, task) -> Exception:
+    """``exc`` as it can cross to the parent: itself when it pickles (the CLI then prints its one line, as for a
+    run in its own process), else a plain exception of its kind (a user's error stays one: NaovizError,
+    ValueError, KeyError, OSError; anything else a RuntimeError) with its message; the worker's traceback as a
+    note (shown only where a traceback is)."""
+    algo, preset, seed = task[:3]
+    exc.add_note(f"in a compare worker (PID {os.getpid()}) running {algo}{':' + preset if preset else ''} seed "
+                 f"{seed}:\n" + "".join(traceback.format_exception(exc)))
+    try:
+        pickle.loads(pickle.dumps(exc))
+        return exc
+    except Exception:
+        from naoviz.errors import NaovizError
+        kind = next((k for k in (NaovizError, ValueError, KeyError, OSError) if isinstance(exc, k)), None)
+        plain = kind(exc.args[0] if kind is KeyError and exc.args else str(exc)) if kind else \
+            RuntimeError(f"{type(exc).__name__}: {exc}")
+        plain.add_note(exc.__notes__[-1])
+        return plain

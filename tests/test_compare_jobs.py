@@ -1,0 +1,249 @@
+"""``naoviz compare --jobs N``: the runs in N worker processes give the summary one process gives (wall times
+aside); bad values and combinations are one line; a run store survives a killed parallel comparison; Ctrl-C
+stops every worker; a worker's error is the run's own one line."""
+from __future__ import annotations
+
+import json
+import os
+import signal
+import sqlite3
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from naoviz.cli import main
+from naoviz.store import RunStore
+
+from _cli_process import env, kill, start, wait_for_store
+
+SMALL = ["compare", "--space", "nb201-digits", "--queries", "30", "--seeds", "3", "--no-progress", "--json"]
+
+
+def _without_wall(value):
+    """The summary minus what may differ between runs of the same comparison: wall-clock times, and the
+    process count ``environment.jobs``."""
+    if isinstance(value, dict):
+        return {k: _without_wall(v) for k, v in value.items() if k not in ("wall_s", "jobs")}
+    if isinstance(value, list):
+        return [_without_wall(v) for v in value]
+    return value
+
+
+def _compare_json(capsys, *args) -> dict:
+    assert main([*SMALL, *args]) == 0
+    return json.loads(capsys.readouterr().out)
+
+
+def test_two_jobs_give_the_summary_of_one_process(capsys):
+    """nao, ls and re over seeds 0-2 in two workers: every figure, run by run, as in one process. The seeds'
+    curves differ, so a run put back under another seed or searcher would fail the comparison."""
+    one = _compare_json(capsys, "--algos", "nao,ls,re", "--jobs", "1")
+    two = _compare_json(capsys, "--algos", "nao,ls,re", "--jobs", "2")
+    assert one["environment"]["jobs"] == 1 and two["environment"]["jobs"] == 2
+    assert _without_wall(two) == _without_wall(one)
+    for name, a in two["algos"].items():
+        assert [r["seed"] for r in a["runs"]] == [0, 1, 2] and {r["algo"] for r in a["runs"]} == {name}
+        assert len({tuple(c) for c in a["curves"]}) > 1 or name == "nao"    # order matters: seeds differ
+    assert two["algos"]["ls"]["curves"] != two["algos"]["re"]["curves"]
+
+
+def test_jobs_auto_is_the_cores_this_process_may_use(capsys):
+    from naoviz.experiments.compare_jobs import cpu_cores, resolve_jobs
+    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    assert cpu_cores() == expected and resolve_jobs("auto") == min(expected, 256)
+    out = _compare_json(capsys, "--algos", "rs", "--seeds", "2", "--jobs", "auto")
+    assert out["environment"]["jobs"] == min(resolve_jobs("auto"), 2)       # never more processes than runs
+
+
+def test_the_cli_cap_is_the_backends():
+    from naoviz.cli.compare import MAX_JOBS
+    from naoviz.experiments import compare_jobs
+    assert MAX_JOBS == compare_jobs.MAX_JOBS
+
+
+@pytest.mark.parametrize("args, says", [
+    (["--jobs", "0"], "--jobs: must be auto or an int in 1..256, got '0'"),
+    (["--jobs", "257"], "--jobs: must be auto or an int in 1..256, got '257'"),
+    (["--jobs", "two"], "--jobs: must be auto or an int in 1..256, got 'two'"),
+    (["--jobs", "2", "--local-cluster", "2"], "--jobs: runs whole searches in parallel processes; --local-cluster 2 "
+                                              "parallelises the evaluations inside each search"),
+    (["--jobs", "auto", "--scheduler", "tcp://127.0.0.1:1"], "--jobs: runs whole searches in parallel processes; "
+                                                            "--scheduler 'tcp://127.0.0.1:1' parallelises"),
+    (["--jobs", "2", "--evaluator", "train"], "--jobs: only table look-ups run in parallel; --evaluator train"),
+    (["--jobs", "2", "--evaluator", "supernet"], "--jobs: only table look-ups run in parallel; --evaluator supernet"),
+])
+def test_bad_jobs_and_combinations_are_one_line_before_any_run(args, says, capsys, tmp_path):
+    assert main([*SMALL, "--algos", "rs", "--store", str(tmp_path / "r.db"), *args]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith(f"naoviz compare: error: {says}") and err.count("\n") == 1, err
+    assert not (tmp_path / "r.db").exists() or not RunStore(tmp_path / "r.db").runs()     # nothing ran
+
+
+def test_the_python_api_refuses_parallel_training():
+    from naoviz.evaluate import TrainingEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.spaces import get_space
+    ev = TrainingEvaluator(get_space("nb201"), "child-trainer", data="digits")
+    with pytest.raises(ValueError, match="jobs: runs in parallel only look cells up in a table"):
+        compare(ev, [("rs", None)], 5, [0], jobs=2)
+
+
+# -- processes: store, signals, errors -------------------------------------------------------------------------
+
+def _children(pid: int) -> set[int]:
+    """PIDs whose parent is ``pid`` now (Linux /proc)."""
+    out = set()
+    for name in os.listdir("/proc"):
+        if name.isdigit():
+            try:
+                stat = Path(f"/proc/{name}/stat").read_text()
+            except OSError:
+                continue
+            if int(stat.rpartition(")")[2].split()[1]) == pid:
+                out.add(int(name))
+    return out
+
+
+def _workers(pid: int) -> set[int]:
+    """The compare workers among ``pid``'s children (not multiprocessing's resource tracker)."""
+    out = set()
+    for child in _children(pid):
+        try:
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
+                out.add(child)
+        except OSError:
+            pass
+    return out
+
+
+def _gone(pids: set[int], timeout: float = 30.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        alive = {p for p in pids if Path(f"/proc/{p}").exists()
+                 and Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()[0] != "Z"}
+        if not alive:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+ALGOS, QUERIES, SEEDS = "rs,ls", 30, 3
+
+
+def _store_args(db, *extra) -> list[str]:
+    return ["compare", "--space", "nb201-digits", "--algos", ALGOS, "--queries", str(QUERIES), "--seeds", str(SEEDS),
+            "--store", str(db), "--delay", "0.05", "--no-progress", "--json", "--jobs", "2", *extra]
+
+
+def _evaluations(store: RunStore) -> list[dict]:
+    return [e for run in store.runs() for e in store.evaluations(run["id"])]
+
+
+def _two_runs_under_way(_, runs) -> bool:
+    going = [r for r in runs if r["kind"] == "search" and r["status"] == "running" and r["n_evaluations"] >= 3]
+    return len(going) == 2
+
+
+@needs_proc
+def test_a_killed_parallel_compare_resumed_loses_and_repeats_no_evaluation(tmp_path):
+    """SIGKILL the parent while both workers are inside a run: the workers see it gone and stop their runs
+    (marked "stopped", locks released); the same command then takes every run up and finishes them."""
+    db = tmp_path / "cmp.db"
+    proc = start(*_store_args(db))
+    store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
+    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    assert len(_workers(proc.pid)) == 2
+    kill(proc)
+    assert _gone(workers), "a worker outlived its killed parent"
+    before = _evaluations(store)
+    cut = [r for r in store.runs() if r["kind"] == "search" and r["status"] != "finished"]
+    assert len(cut) >= 2 and {r["status"] for r in cut} == {"stopped"} and len(before) < 2 * SEEDS * QUERIES
+
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *_store_args(db)], env=env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    summary = json.loads(done.stdout)
+    after = _evaluations(store)
+    searches = [r for r in store.runs() if r["kind"] == "search"]
+    assert {e["id"] for e in before} <= {e["id"] for e in after}                    # nothing lost
+    assert len(searches) == 2 * SEEDS and all(r["status"] == "finished" for r in searches)
+    assert len(after) == 2 * SEEDS * QUERIES                                          # nothing repeated
+    for run in searches:
+        assert len({e["canonical"] for e in store.evaluations(run["id"])}) == QUERIES
+    assert sum(r["replayed"] for a in summary["algos"].values() for r in a["runs"]) == len(before)
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    reference = compare(TableEvaluator("nb201-digits"), [("rs", None), ("ls", None)], QUERIES, range(SEEDS))
+    for name in ("rs", "ls"):
+        assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
+
+
+@needs_proc
+@pytest.mark.parametrize("signum, group, status, how", [
+    (signal.SIGINT, False, 130, "interrupted"),
+    (signal.SIGINT, True, 130, "interrupted"),           # a terminal's Ctrl-C: the whole process group gets it
+    (signal.SIGTERM, False, 143, "stopped by SIGTERM")])
+def test_a_stopped_parallel_compare_stops_every_worker_in_one_line(tmp_path, signum, group, status, how):
+    """No traceback from any process, the one stop line, the exit status of one process; every worker gone
+    and its run "stopped" (resumable)."""
+    db = tmp_path / "cmp.db"
+    args = _store_args(db)
+    proc = start(*args, start_new_session=group)
+    store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
+    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    assert len(_workers(proc.pid)) == 2
+    if group:
+        os.killpg(proc.pid, signum)
+    else:
+        proc.send_signal(signum)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == status, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith(f"naoviz compare: {how}; the runs so far are in {db}"), err
+    assert _gone(workers, timeout=5), "a worker outlived the comparison"
+    cut = [r for r in store.runs() if r["kind"] == "search" and r["status"] != "finished"]
+    assert len(cut) == 2 and {r["status"] for r in cut} == {"stopped"}
+    assert [r["status"] for r in store.runs() if r["kind"] == "compare"] == ["stopped"]
+
+
+def test_a_workers_error_is_the_runs_own_one_line(tmp_path, capsys):
+    """A stored evaluation edited by hand fails its run's replay in a worker: the StoreError's one line, exit
+    status 2, no pickled traceback; the other runs are stopped."""
+    db = tmp_path / "cmp.db"
+    args = [*SMALL, "--algos", "rs,ls", "--seeds", "2", "--store", str(db)]
+    assert main(args) == 0
+    capsys.readouterr()
+    store = RunStore(db)
+    victim = next(r for r in store.runs() if r["kind"] == "search" and r["config"]["algo"] == "ls" and r["seed"] == 1)
+    first = store.evaluations(victim["id"])[2]["id"]
+    store.close()
+    with sqlite3.connect(db) as conn:
+        conn.execute("UPDATE evaluations SET canonical = canonical || 'x' WHERE id = ?", (first,))
+    conn.close()
+    assert main([*args, "--jobs", "2"]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and err.startswith(f"naoviz compare: error: run store: {db}: run {victim['id']}, "
+                                                   f"evaluation {first}: canonical"), err
+    assert "Traceback" not in err
+
+
+@needs_proc
+def test_a_worker_killed_mid_run_is_one_error_line_and_stops_the_rest(tmp_path):
+    """A worker SIGKILLed (the kernel's OOM killer does this): the comparison ends with one line naming the run it
+    was in, exit status 2; the other worker is stopped, its run resumable."""
+    db = tmp_path / "cmp.db"
+    proc = start(*_store_args(db))
+    store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
+    workers = sorted(_workers(proc.pid))
+    assert len(workers) == 2
+    os.kill(workers[0], signal.SIGKILL)
+    err = proc.communicate(timeout=60)[1].decode()
+    assert proc.returncode == 2, err
+    assert err.count("\n") == 1 and err.startswith("naoviz compare: error: jobs: a worker process died (exit "
+                                                   "status -9) running "), err
+    assert _gone(set(workers), timeout=5)
+    assert {r["status"] for r in store.runs() if r["kind"] == "search"} <= {"finished", "stopped", "running"}
