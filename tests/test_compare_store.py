@@ -104,3 +104,19 @@ def test_compare_interrupted_by_ctrl_c_says_so_in_one_line_and_the_rerun_resumes
     after = _stored_evaluations(store)
     assert {e["id"] for e in before} <= {e["id"] for e in after} and len(after) == 2 * SEEDS * QUERIES
     assert len(_searches(store)) == 2 * SEEDS and all(r["status"] == "finished" for r in store.runs())
+
+
+def test_a_rerun_with_other_jobs_or_output_flags_takes_up_the_same_compare_record(tmp_path):
+    """The record keeps the command line; a rerun that differs only in how it runs (--jobs, --no-progress,
+    --json) made a second record, and the first stayed "stopped" in `naoviz runs` although its runs finished."""
+    store = RunStore(tmp_path / "cmp.db")
+    evaluator = TableEvaluator("nb201-digits")
+    base = ["naoviz", "compare", "--space", "nb201-digits", "--algos", "ls", "--queries", "10", "--seeds", "2"]
+    for extra in ([], ["--jobs", "2", "--no-progress"], ["--json", "--jobs=auto"]):
+        compare(evaluator, [("ls", None)], 10, [0, 1], store=store, command=base + extra, cwd=str(tmp_path))
+    records = [r for r in store.runs() if r["kind"] == "compare"]
+    assert len(records) == 1 and records[0]["status"] == "finished"
+    assert records[0]["config"]["command"] == base                  # the first command, offered by `naoviz runs`
+    # what it compares is still the record's identity: another seed count is another comparison
+    compare(evaluator, [("ls", None)], 10, [0], store=store, command=[*base[:-1], "1"], cwd=str(tmp_path))
+    assert len([r for r in store.runs() if r["kind"] == "compare"]) == 2

@@ -34,7 +34,8 @@ def recorded(store, config: dict) -> Iterator[str]:
     """Hold the comparison's record for the ``with`` block: the one already stored with this exact config
     (the same command run again), else a new one; "finished" at the end, "stopped" on Ctrl-C, "failed" on an
     error, like a search run."""
-    found = store.find_runs(KIND, config, None)
+    found = store.find_runs(KIND, config, None) or [r for r in store.runs() if r.get("kind") == KIND
+                                                     and _same_comparison(r.get("config"), config)]
     run_id = found[-1]["id"] if found else store.create_run(KIND, config, None)
     with store.hold_run(run_id):
         if found:
@@ -42,6 +43,37 @@ def recorded(store, config: dict) -> Iterator[str]:
         with store.ended_on_error(run_id):
             yield run_id
         store.set_status(run_id, "finished")
+
+
+# options that change how a comparison runs or prints, not what it compares: a rerun with other ones (say
+# --jobs 4 after --jobs 1) takes up the same record, not a second one that would stay "stopped"
+_HOW_FLAGS, _HOW_VALUES = {"--no-progress", "--json"}, {"--jobs"}
+
+
+def _what(command) -> Optional[list]:
+    """``command`` (argv) without the options that say how it runs (``--jobs N``, ``--no-progress``, ``--json``)."""
+    if not isinstance(command, list):
+        return None
+    out, skip = [], False
+    for arg in map(str, command):
+        if skip:
+            skip = False
+        elif arg in _HOW_FLAGS or any(arg.startswith(f"{o}=") for o in _HOW_VALUES):
+            continue
+        elif arg in _HOW_VALUES:
+            skip = True
+        else:
+            out.append(arg)
+    return out
+
+
+def _same_comparison(stored, config: dict) -> bool:
+    """Whether a stored record's config is ``config`` but for how its command ran (:func:`_what`)."""
+    if not isinstance(stored, dict) or stored.keys() != config.keys():
+        return False
+    rest = [k for k in config if k != "command"]
+    return all(stored[k] == config[k] for k in rest) and _what(stored["command"]) == _what(config["command"]) \
+        and config["command"] is not None
 
 
 def belongs(record_config: dict, run: dict) -> bool:
