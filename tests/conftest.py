@@ -29,3 +29,15 @@ def nb201_table():
 def nb201_space():
     from naoviz.spaces import NB201Space
     return NB201Space()
+
+
+@pytest.fixture(scope="module")
+def browser():
+    """One headless Debian Chromium per test module (tests/_browser.py: the path and flags)."""
+    from playwright.sync_api import sync_playwright
+
+    from _browser import ARGS, CHROMIUM
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        yield b
+        b.close()

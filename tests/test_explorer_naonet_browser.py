@@ -15,9 +15,7 @@ import pytest
 from _atlas_standin import naonet_standin_atlas
 
 ART = Path(__file__).resolve().parent / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+from _browser import CHROMIUM
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -57,15 +55,6 @@ def naonet_page(tmp_path_factory):
     from naoviz.explorer_page import write_page
     atlas = naonet_standin_atlas("naonet")
     return atlas, write_page(atlas, tmp_path_factory.mktemp("naonet") / "explorer.html")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _changed_slots(a, b) -> int:

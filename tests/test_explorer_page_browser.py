@@ -14,9 +14,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
-CHROMIUM = "/usr/bin/chromium"
-ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
-        "--disable-sync", "--no-first-run", "--disable-quic"]
+from _browser import CHROMIUM
 SPEC = dict(n_train=200, overrides={"epochs": 15})   # the dashboard browser test's spec: small, trains in ~15 s
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
@@ -38,15 +36,6 @@ def atlas():
 def page_file(atlas, tmp_path_factory):
     from naoviz.explorer_page import write_page
     return write_page(atlas, tmp_path_factory.mktemp("page") / "explorer.html")
-
-
-@pytest.fixture(scope="module")
-def browser():
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
 
 
 def _open(browser, page_file, query="", width=1400):
