@@ -36,18 +36,9 @@ MAX_LINE = 200
 
 def options() -> list[tuple[list[str], str]]:
     """(command words, option) for every option that takes a value, from naoviz's parser."""
-    from naoviz.cli import build_parser
-    found = []
-
-    def walk(parser, words):
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    walk(sub, [*words, name])
-            elif action.option_strings and action.nargs != 0 and action.option_strings[-1] != "--help":
-                found.append((words, action.option_strings[-1]))
-    walk(build_parser(), [])
-    return found
+    from naoviz.cli import walk_parsers
+    return [(list(words), action.option_strings[-1]) for words, parser in walk_parsers() for action in parser._actions
+            if action.option_strings and action.nargs != 0 and action.option_strings[-1] != "--help"]
 
 
 def needs(words: list[str], option: str, tmp: Path) -> list[str]:

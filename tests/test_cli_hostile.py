@@ -527,18 +527,10 @@ def test_any_os_error_is_one_line_with_the_path(monkeypatch):
 
 def test_every_option_of_every_command_says_what_it_does():
     """`naoviz CMD --help` explains each option: none is listed without a help text."""
-    import argparse
-
-    from naoviz.cli import build_parser
-
-    def bare(parser, path):                               # commands and their sub-commands (data download, ...)
-        for act in parser._actions:
-            if isinstance(act, argparse._SubParsersAction):
-                for name, sub in act.choices.items():
-                    yield from bare(sub, f"{path} {name}")
-            elif act.option_strings and not act.help:
-                yield f"{path} {act.option_strings[-1]}"
-    assert not list(bare(build_parser(), "naoviz"))
+    from naoviz.cli import walk_parsers
+    bare = [" ".join(("naoviz", *words, act.option_strings[-1])) for words, parser in walk_parsers()
+            for act in parser._actions if act.option_strings and not act.help]   # sub-commands too (data show)
+    assert not bare
 
 
 def test_bare_naoviz_lists_the_commands():
@@ -577,17 +569,9 @@ def test_help_says_the_range_of_every_checked_option():
     (int_in / workers_in / float_in), so the range is read before a bad value is tried, not after."""
     import argparse
 
-    from naoviz.cli import build_parser
-
-    def parsers(parser):
-        yield parser
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for sub in action.choices.values():
-                    yield from parsers(sub)
-
+    from naoviz.cli import walk_parsers
     checked = 0
-    for parser in parsers(build_parser()):
+    for _, parser in walk_parsers():
         text = " ".join(parser.format_help().split())
         for action in parser._actions:
             forms = getattr(action.type, "range_text", ())
@@ -632,20 +616,10 @@ LONG_NAME = "9" * 300                    # one file name over the 255 bytes ever
 
 def _path_options():
     """(command argv prefix, option) for every option whose type is a path, found by walking the parser."""
-    import argparse
-    from naoviz.cli import build_parser
+    from naoviz.cli import walk_parsers
     from naoviz.cli.common import path_arg, path_type
-    found = []
-
-    def walk(parser, prefix):
-        for action in parser._actions:
-            if isinstance(action, argparse._SubParsersAction):
-                for name, sub in action.choices.items():
-                    walk(sub, [*prefix, name])
-            elif action.option_strings and action.type in (path_arg, path_type):
-                found.append((prefix, action.option_strings[-1]))
-    walk(build_parser(), [])
-    return found
+    return [(list(words), action.option_strings[-1]) for words, parser in walk_parsers() for action in parser._actions
+            if action.option_strings and action.type in (path_arg, path_type)]
 
 
 def test_every_path_option_refuses_an_overlong_file_name_before_any_work():

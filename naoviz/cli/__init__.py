@@ -79,6 +79,17 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+def walk_parsers(parser: Optional[argparse.ArgumentParser] = None, words: tuple = ()):
+    """``(command words, parser)`` for naoviz's parser and every (sub-)command's, depth first: ``((), naoviz)``,
+    ``(("search",), ...)``, ``(("data", "show"), ...)``. What the option tests and bench/option_fuzz.py walk."""
+    parser = build_parser() if parser is None else parser
+    yield words, parser
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            for name, sub in action.choices.items():
+                yield from walk_parsers(sub, (*words, name))
+
+
 def _error_text(exc: BaseException) -> str:
     if isinstance(exc, KeyError) and exc.args:
         return str(exc.args[0])
