@@ -136,6 +136,8 @@ def prepare(plan: ExplorerPlan, progress=None):
 def main() -> int:
     """``python -m naoviz.explorer_plan``: warm the cache for the plan in the environment (quiet; one line on
     failure). ``naoviz dashboard`` runs it beside Voila."""
+    from naoviz.parent_watch import stop_with_parent
+    stop_with_parent()          # `naoviz dashboard` SIGKILLed: no training left running for nobody
     try:
         prepare(ExplorerPlan.from_env())
     except KeyboardInterrupt:

@@ -7,6 +7,7 @@ import http.client
 import json
 import os
 import re
+import signal
 import socket
 import subprocess
 import sys
@@ -230,3 +231,49 @@ def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
         proc.terminate()
         proc.wait(30)
         log.close()
+
+
+def test_a_killed_dashboard_takes_its_voila_server_with_it(tmp_path):
+    """`kill -9` of `naoviz dashboard` runs no handler, so it cannot stop its children: Voila (and its kernel
+    pool) kept serving the port until found and killed by hand. Voila now stops once its parent is gone."""
+    port = _free_port()
+    log = open(tmp_path / "dashboard.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table",
+                             "nb201-digits", "--pool-size", "0"], env=dict(os.environ, OMP_NUM_THREADS="1"),
+                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    voila: list[int] = []
+    try:
+        deadline = time.time() + 120
+        while True:                                    # Voila answers on the port
+            assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
+            try:
+                if _get(port, "/")[0] in (200, 302):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+            voila = [pid for pid, _, cmd in _children(proc.pid) if b"voila" in cmd]
+        assert voila, _children(proc.pid)
+        proc.kill()
+        proc.wait(10)
+        deadline = time.time() + 30
+        while [pid for pid in voila if _alive(pid)]:
+            assert time.time() < deadline, ("Voila still running after its dashboard was killed", voila)
+            time.sleep(0.3)
+        with pytest.raises(OSError):                   # nothing serves the port any more
+            _get(port, "/")
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        for pid in voila:
+            if _alive(pid):
+                os.kill(pid, signal.SIGKILL)
+        log.close()
+
+
+def _alive(pid: int) -> bool:
+    """Whether process ``pid`` exists and is not a zombie."""
+    try:
+        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
+    except (OSError, IndexError):
+        return False

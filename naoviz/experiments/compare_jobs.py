@@ -22,6 +22,8 @@ import time
 import traceback
 from typing import Callable, Optional, Sequence
 
+from naoviz.parent_watch import stop_with_parent
+
 MAX_JOBS = 256          # --jobs' cap: more processes than this buy nothing on any machine we know
 GRACE_S = 10.0          # how long stopped workers get to mark their runs "stopped" before SIGKILL
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
@@ -175,14 +177,6 @@ def _raise_stop(signum, frame) -> None:
     raise _Stop(signum)
 
 
-def _watch_parent(parent: int) -> None:
-    """Stop this worker (as SIGTERM does) once its parent is gone (SIGKILLed): its run is marked stopped and its
-    run lock released at once, so the same command run again can take the run up."""
-    while os.getppid() == parent:
-        time.sleep(0.1)
-    os.kill(os.getpid(), signal.SIGTERM)
-
-
 def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
     """A worker's loop: receive a task, send back ``("run", result)``, ``("error", exception)`` or
     ``("stopped", signum)``; None ends it. Nothing is printed from here, whatever happens."""
@@ -192,7 +186,7 @@ def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
     try:
         for s in _STOP_SIGNALS:
             signal.signal(s, _raise_stop)
-        threading.Thread(target=_watch_parent, args=(os.getppid(),), daemon=True).start()
+        stop_with_parent(0.1)      # parent SIGKILLed: stop as SIGTERM does (run marked stopped, lock released)
         if torch:
             import torch as _torch
             _torch.set_num_threads(1)

@@ -93,6 +93,8 @@ def quiet_closed_pages() -> None:
 
 
 def main(argv=None) -> None:
+    from naoviz.parent_watch import stop_with_parent
+    stop_with_parent()          # `naoviz dashboard` SIGKILLed: stop too, kernels and all, not serve on orphaned
     quiet_closed_pages()
     _voila_class().launch_instance(argv=argv)
 
