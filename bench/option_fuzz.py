@@ -23,6 +23,7 @@ import argparse
 import json
 import os
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
@@ -81,6 +82,22 @@ def judge(code, err: str) -> tuple[str, str]:
     return ("long" if len(last) > MAX_LINE else "refused"), last
 
 
+def run_one(argv: list, env: dict, cwd: Path, limit: float) -> tuple:
+    """(exit status or "limit", stderr) of one run; at the limit its whole process group is killed, so no
+    server or worker it started outlives it. stderr goes to a file (a pipe would fill with progress bars)."""
+    with open(cwd / ".stderr", "w+") as err:
+        proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=err, stdin=subprocess.DEVNULL, env=env,
+                                cwd=cwd, start_new_session=True)
+        try:
+            code = proc.wait(limit)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            proc.wait()
+            code = "limit"
+        err.seek(0)
+        return code, err.read()
+
+
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("--naoviz", default=shutil.which("naoviz") or "naoviz", help="the naoviz command to run")
@@ -99,13 +116,7 @@ def main() -> int:
                 continue
             for value in values(tmp):
                 argv = [*words, *needs(words, option, tmp), option, value]
-                try:
-                    p = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, env=env, cwd=tmp,
-                                       timeout=args.limit, stdin=subprocess.DEVNULL)
-                    code, err = p.returncode, p.stderr
-                except subprocess.TimeoutExpired as exc:
-                    code = "limit"
-                    err = exc.stderr.decode(errors="replace") if isinstance(exc.stderr, bytes) else (exc.stderr or "")
+                code, err = run_one([args.naoviz, *argv], env, tmp, args.limit)
                 verdict, last = judge(code, err)
                 runs.append({"command": " ".join(words), "option": option, "value": value[:40], "verdict": verdict,
                              "last": last[-300:]})
