@@ -12,7 +12,7 @@ NAME ``ls`` runs local search (fields ignored); any other name runs ``PRESETS["k
   do the work, or the neighbourhood of the seed in the embedding?
 * ``--mode pool_rank``: no step at all: every round the whole pool's unmeasured cells ranked by the
   acquisition (the heads' mean + ``kappa`` sd), the best ``n_new`` queried: an upper bound on what retrieval
-  could pick with this predictor.
+  could pick with this predictor (with ``"surrogate": "gp"``, by the GP's acquisition).
 
 NB201 CIFAR-10 (search valid_acc, report cifar10_test_acc), torch 1 thread. Prints a line per seed, then a
 ``ROW`` line (mean incumbent at 25 / 50 / 100, runs that reached the optimum by 50 / 64 / 100, mean first query
@@ -56,7 +56,7 @@ class PoolRank(NAOSearch):
     """No step: the round's ``n_new`` are the pool's unmeasured cells with the best acquisition."""
 
     def _trust_steps(self, ctx, nao, cfg, ranked, rng):
-        cells, _, acq = score_candidates(nao, list(self._retrieve.cells), [], cfg.kappa)
+        cells, _, acq = score_candidates(nao, list(self._retrieve.cells), [], cfg.kappa, gp=self._gp)
         seed = ranked[0]
         out = [Generated(arch=cells[i], seed=seed, eta=0.0, score_seed=float("nan"), score_new=float("nan"),
                          score_decoded=float(acq[i]), hamming=ctx.space.hamming(seed, cells[i]))

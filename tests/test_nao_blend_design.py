@@ -69,10 +69,10 @@ def test_options_are_checked(field, value):
 
 
 def test_off_by_default_in_every_preset_but_kmeans():
-    for name, values in PRESETS.items():                   # handoff, stall: kmeans with late retrieval
+    for name, values in PRESETS.items():                   # handoff, stall: kmeans with late retrieval; gp: its GP
         cfg = NAOSearchConfig(**values)
-        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in ("kmeans", "default", "handoff", "stall", "ladder")
-                                                            else "random")
+        kmeans_based = ("kmeans", "default", "handoff", "stall", "ladder", "gp")
+        assert not cfg.forest_blend and cfg.init_design == ("kmeans" if name in kmeans_based else "random")
 
 
 def test_searches_with_the_options_are_seeded(nb201_table, tmp_path, monkeypatch):

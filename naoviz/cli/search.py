@@ -21,7 +21,7 @@ MAX_SEEDS = 10_000
 # naoviz.search.nao_presets.PRESETS' names, spelled here so that parsing imports no search code (a test
 # keeps the two in step)
 NAO_PRESETS = ("paper", "default", "sweep", "fast", "step", "trust", "thompson", "semi", "kmeans", "handoff",
-               "stall", "ladder", "semi_thompson", "semi_edit", "sweep_projected")
+               "stall", "ladder", "semi_thompson", "semi_edit", "sweep_projected", "gp")
 
 
 def add_budget_options(p) -> None:

@@ -18,10 +18,16 @@ from naoviz.nao.step import Generated, acquisition, ascend
 
 
 def move_rows(net, states: torch.Tensor, eta_rows: torch.Tensor, kappa: float = 0.0, thompson: bool = False,
-              rng: Optional[np.random.Generator] = None, steps: int = 1, who: str = "step_proposals"):
+              rng: Optional[np.random.Generator] = None, steps: int = 1, who: str = "step_proposals", gp=None):
     """Every row uphill on the acquisition: states (R, S, H), eta_rows (R,) -> moved states (R, S, H) and the
     mean predictor score at each moved point (R,). ``thompson``: row r ascends one head drawn from ``rng``
-    (the draw happens here, after any draw of the caller's); else mean + ``kappa`` * sd over the heads."""
+    (the draw happens here, after any draw of the caller's); else mean + ``kappa`` * sd over the heads.
+    ``gp`` (``naoviz.nao.gp.EmbeddingGP``): every row ascends the GP's acquisition instead (no draw)."""
+    if gp is not None:
+        moved = ascend(gp.score_states, states, eta_rows, steps)                   # (R, S, H)
+        with torch.no_grad():
+            moved_score = net.predictor(pool(moved)).cpu().numpy()
+        return moved, moved_score
     K = len(net.predictor.heads)
     pick = None
     if thompson and K > 1:
@@ -38,11 +44,12 @@ def move_rows(net, states: torch.Tensor, eta_rows: torch.Tensor, kappa: float = 
     return moved, moved_score
 
 
-def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.0, best: Optional[float] = None):
+def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.0, best: Optional[float] = None,
+                     gp=None):
     """The proposals a step found, ready to rank: those a CostNAO's ``budget(...)`` predicts within it
     (``nao.within_budget``; all without one), each re-encoded and scored by the acquisition (mean + ``kappa``
-    sd over the heads, or EI over ``best``). ``columns``: lists parallel to ``cand``, filtered alike.
-    -> (cand, columns, acq (C,))."""
+    sd over the heads, or EI over ``best``; with ``gp``, the GP's acquisition at the re-encoding).
+    ``columns``: lists parallel to ``cand``, filtered alike. -> (cand, columns, acq (C,))."""
     keep = nao.within_budget(cand)
     if keep is not None:
         cand = [a for a, k in zip(cand, keep) if k]
@@ -51,6 +58,8 @@ def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.
         return cand, columns, np.zeros(0)
     _, emb, _ = nao._encode(cand)
     with torch.no_grad():
+        if gp is not None:
+            return cand, columns, gp.acquisition(emb).cpu().numpy()                   # (C,)
         acq = acquisition(nao.net_.predictor.forward_heads(emb), kappa, best=best).cpu().numpy()   # (C,)
     return cand, columns, acq
 
@@ -58,7 +67,7 @@ def score_candidates(nao, cand: list, columns: Sequence[list], kappa: float = 0.
 def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude: Sequence = (),
                    kappa: float = 0.0, thompson: bool = False, rng: Optional[np.random.Generator] = None,
                    per_seed: int = 0, steps: int = 1, noise: float = 0.0, draws: int = 1,
-                   temperature=0.0, ei: bool = False, retrieve=None) -> list[Generated]:
+                   temperature=0.0, ei: bool = False, retrieve=None, gp=None) -> list[Generated]:
     """Up to ``n`` canonical-new archs, best acquisition first.
 
     seeds: B archs; etas: E step sizes shared by every seed (E,), or one row per seed (B, E) (a per-seed
@@ -76,7 +85,8 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
     ``retrieve``: decode by retrieval instead of the decoder (``naoviz.search.retrieve.Retriever``): a callable
     (moved states (B*E, S, H), canonical ids to skip) -> (cells, their rows); ``temperature`` is then unused,
     unless its ``with_decoder`` is true: then the decodes come first and the retrieved cells join them.
-    Inside a CostNAO's
+    ``gp`` (``naoviz.nao.gp.EmbeddingGP``, ``surrogate="gp"``): the step ascends the GP's acquisition and the
+    candidates are ranked by it (``kappa``, ``thompson``, ``ei`` unused). Inside a CostNAO's
     ``budget(...)`` only decodes predicted within the budget are proposed.
     """
     nao.check_fitted()
@@ -104,7 +114,7 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         z.view(B, D, -1, *states.shape[1:])[:, 0] = 0.0                        # draw 0: the seed itself
         states = torch.nn.functional.normalize(states + noise * z, dim=-1)
     eta_rows = torch.as_tensor(etas.reshape(-1), dtype=states.dtype, device=states.device)   # (B*E,)
-    moved, moved_score = move_rows(net, states, eta_rows, kappa, thompson, rng, steps, "step_proposals")
+    moved, moved_score = move_rows(net, states, eta_rows, kappa, thompson, rng, steps, "step_proposals", gp)
     cand, origin = [], []
     if retrieve is None or getattr(retrieve, "with_decoder", False):
         cand, origin = _decoded(nao, moved, seen, temperature, B, E, rng)
@@ -112,7 +122,7 @@ def step_proposals(nao, seeds: Sequence, n: int, etas: Sequence[float], exclude:
         more, rows = retrieve(moved, seen)
         cand, origin = cand + more, origin + rows
     best = float(seed_scores.max()) if ei else None                           # EI over the best seed
-    cand, (origin,), acq = score_candidates(nao, cand, [origin], kappa, best)
+    cand, (origin,), acq = score_candidates(nao, cand, [origin], kappa, best, gp)
     if not cand:
         return []
     out: list[Generated] = []

@@ -14,6 +14,7 @@ SEED_BY = ("value", "prediction")
 PROPOSERS = ("sweep", "rank", "trust")
 INIT_DESIGNS = ("random", "kmeans")
 DECODE_BY = ("decoder", "nearest", "both")
+SURROGATES = ("nao", "gp")
 # ``project_tol``: the projected step's fields; where the judge is not reliable they take their defaults (sweep)
 SWEEP_STEP = ("proposer", "decode_by", "nearest_feasible", "step_fills", "cheap_rounds")
 
@@ -153,6 +154,10 @@ class NAOSearchConfig:
     near_ladder: with ``near_edits``: beyond the first ``near_edits`` edits, the candidates are ranked by their
         edit count from the seed too, fewest first (the acquisition within each count), so a spent one-edit
         ball widens to two edits before far cells; off by default.
+    surrogate / gp_kappa / gp_ei: ``rank`` / ``trust``: what the step ascends and ranks its candidates by (issue 13).
+        ``nao`` (the default): the predictor's heads (``kappa``, ``thompson``, ``ei``). ``gp``: after each fit an
+        exact Gaussian process on the measured cells' pooled embeddings (``naoviz.nao.gp``), its UCB mean +
+        ``gp_kappa`` sd, or with ``gp_ei`` its expected improvement over the best measured cell.
     model: any other NAOConfig field overrides (e.g. {"hidden_size": 64}), checked by NAOConfig.
     Every field is checked on construction (ranges in docs/search.md).
     """
@@ -230,6 +235,9 @@ class NAOSearchConfig:
     stall_needs_flat: bool = False
     escape_on_stall: int = 0
     near_ladder: bool = False
+    surrogate: str = "nao"
+    gp_kappa: float = 2.0
+    gp_ei: bool = False
     model: dict = field(default_factory=dict)
 
     def __post_init__(self) -> None:
@@ -272,7 +280,7 @@ class NAOSearchConfig:
         if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
             raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
         for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
-                     "snap_to_table", "nearest_feasible", "near_ladder", "stall_needs_flat"):
+                     "snap_to_table", "nearest_feasible", "near_ladder", "stall_needs_flat", "gp_ei"):
             check_bool(self, name)
         if self.forest_blend and self.proposer != "trust":
             raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
@@ -326,6 +334,13 @@ class NAOSearchConfig:
         if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:
             raise ValueError(f"edit_radius_max needs 1 <= edit_radius <= edit_radius_max, got {self.edit_radius} "
                              f"and {self.edit_radius_max}")
+        if not isinstance(self.surrogate, str) or self.surrogate not in SURROGATES:
+            raise ValueError(f"surrogate must be one of {', '.join(SURROGATES)}, got {show(self.surrogate)}")
+        check_float(self, "gp_kappa", 0.0, 100.0)
+        if self.surrogate == "gp" and (self.proposer == "sweep" or self.edit_radius or self.retrieve_on_flat):
+            raise ValueError(f"surrogate gp needs proposer rank or trust without edit_radius or retrieve_on_flat, got "
+                             f"proposer {self.proposer}, edit_radius {self.edit_radius}, retrieve_on_flat "
+                             f"{self.retrieve_on_flat}")
         check_float(self, "edit_temperature", 0.0, 100.0)
         check_float(self, "kappa", 0.0, 100.0)
         check_float(self, "diversity", 0.0, MAX_DIVERSITY)

@@ -121,12 +121,19 @@ def budgets_of(evaluator) -> str:
     return " and ".join(kinds)
 
 
+# ``kmeans`` whose step ascends, and ranks its candidates by, a Gaussian process's UCB (mean + 1 sd) on NAO's embedding
+# instead of the 5-head predictor (issue 13; docs/search_experiments.md "A Gaussian process on NAO's embedding").
+# Met the tuning rule narrowly (by 0.012); held out level with ``kmeans`` and behind it on digits at 25 and 50:
+# kept so its held-out command reproduces, not ``default``.
+PRESETS["gp"] = dict(PRESETS["kmeans"], model=dict(PRESETS["kmeans"]["model"]), surrogate="gp", gp_kappa=1.0)
+
+
 # The catalogue: what each preset does in words, and which to pick from (``naoviz search --preset list``, the
 # dashboard's Search tab). MAIN are the presets a user picks from, in the order shown; MEASURED are the measured
 # directions, kept so that their bench/RESULTS.md commands reproduce (docs/search.md, "Which NAO preset?").
 MAIN = ("default", "paper", "step", "fast", "sweep")
 MEASURED = ("kmeans", "thompson", "trust", "semi", "semi_thompson", "semi_edit", "handoff", "stall", "ladder",
-            "sweep_projected")
+            "gp", "sweep_projected")
 GROUPS = {"main": MAIN, "measured": MEASURED}
 
 # name -> (short label, a few words; one line: what proposes the cells)
@@ -159,6 +166,8 @@ ABOUT: dict[str, tuple[str, str]] = {
               "handoff switching to retrieval once two step rounds find no new incumbent"),
     "ladder": ("stall + edit ladder",
                "stall whose retrieved cells beyond one edit are ranked by edit count, fewest first"),
+    "gp": ("Gaussian-process step",
+           "kmeans whose step climbs a Gaussian process's UCB on NAO's embedding, not the 5-head predictor"),
     "sweep_projected": ("default under budgets",
                         "what default runs under budgets: sweep, its step projected where the costs are exact"),
 }

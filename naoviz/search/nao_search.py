@@ -8,7 +8,8 @@ moves every seed by a whole eta grid at once and queries the new decodes the acq
 (``naoviz.nao.propose``); ``proposer="trust"`` (preset ``trust``) does so from the best cells only, each with
 its own step size (``naoviz.search.trust``), and can decode by sampling, or (``decode_by="nearest"``) by
 retrieval: the pool's unmeasured cells nearest to each moved point (``naoviz.search.retrieve``; which rounds
-retrieve: ``naoviz.search.nao_switch``). Every query is tagged with its source
+retrieve: ``naoviz.search.nao_switch``). ``surrogate="gp"``: the step climbs, and ranks by, a Gaussian process
+on the embedding refitted every round (``naoviz.nao.gp``). Every query is tagged with its source
 (decoder / mutation / random) so the decoder is credited only with what it generated (eval-nas#3).
 """
 from __future__ import annotations
@@ -116,6 +117,10 @@ class NAOSearch(RetrievalSwitch, Searcher):
                     self._pseudo(ctx, nao, cfg, values, rng)
                 if cfg.prior_cells and len(ctx.history) < cfg.prior_until:
                     self._prior(ctx, nao, cfg, values, rng)
+            self._gp = None                                 # surrogate gp: refit on this round's embedding
+            if cfg.surrogate == "gp":
+                from naoviz.nao.gp import fit_gp
+                self._gp = fit_gp(nao, ctx.archs, values, cfg.gp_kappa, cfg.gp_ei)
             self._costs = hw.nao_cost_model(ctx, nao)      # under budgets: judges proposals (calibrated)
             cands, extras = self._propose(ctx, nao, self._gated(ctx, cfg), rng)
             n_fill = cfg.n_new + cfg.n_mutations - len(cands)
@@ -174,7 +179,8 @@ class NAOSearch(RetrievalSwitch, Searcher):
             if polish:
                 gens = []                                      # the step's slots go to mutations this round
             elif cfg.proposer == "rank":
-                gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve)
+                gens = self._ranked_steps(ctx, nao, cfg, ranked, rng, retrieve=self._retrieve,
+                                          gp=getattr(self, "_gp", None))
             elif cfg.proposer == "trust":
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
             else:
@@ -251,7 +257,8 @@ class NAOSearch(RetrievalSwitch, Searcher):
             if not cfg.edit_radius or cfg.edit_mix:
                 every += step_proposals(nao, seeds, 10**9, grid, exclude=exclude, kappa=cfg.kappa,
                                         thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                                        draws=cfg.draws, temperature=temp, ei=cfg.ei, retrieve=self._retrieve)
+                                        draws=cfg.draws, temperature=temp, ei=cfg.ei, retrieve=self._retrieve,
+                                        gp=getattr(self, "_gp", None))
             keys += chunk
             if len(every) >= cfg.n_new:
                 break
@@ -271,7 +278,7 @@ class NAOSearch(RetrievalSwitch, Searcher):
             wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
                                        max_eta=10 * cfg.max_eta, draws=4, noise=0.1, per_seed=0)
             found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found],
-                                             retrieve=self._retrieve)
+                                             retrieve=self._retrieve, gp=getattr(self, "_gp", None))
         return found
 
     def _order(self, ctx: SearchContext, gens: list) -> list:
@@ -327,16 +334,17 @@ class NAOSearch(RetrievalSwitch, Searcher):
 
     @staticmethod
     def _ranked_steps(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng, exclude=(),
-                      retrieve=None) -> list:
+                      retrieve=None, gp=None) -> list:
         """``n_new`` step proposals ranked by the acquisition; while fewer decode new, up to 3 wider tries
         (4x the draws, noise 0.1, 0.2, 0.4 around the seeds; the per-seed cap lifted): no random fills while
-        the step still finds cells. ``retrieve``: decode by retrieval (``naoviz.search.retrieve``)."""
+        the step still finds cells. ``retrieve``: decode by retrieval (``naoviz.search.retrieve``); ``gp``: the
+        GP acquisition (``surrogate="gp"``, ``naoviz.nao.gp``)."""
         from naoviz.nao.propose import step_proposals
         etas = np.geomspace(cfg.eta_step, cfg.max_eta, cfg.n_etas) if cfg.n_etas > 1 else [cfg.max_eta]
         found = step_proposals(nao, ranked[:cfg.top_k], cfg.n_new, etas, exclude=list(ctx.archs) + list(exclude),
                                kappa=cfg.kappa,
                                thompson=cfg.thompson, rng=rng, per_seed=cfg.per_seed, noise=cfg.noise,
-                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei, retrieve=retrieve)
+                               draws=cfg.draws, temperature=cfg.temperature, ei=cfg.ei, retrieve=retrieve, gp=gp)
         for t in range(3):
             if len(found) >= cfg.n_new:
                 break
@@ -345,7 +353,7 @@ class NAOSearch(RetrievalSwitch, Searcher):
                                     kappa=cfg.kappa,
                                     thompson=cfg.thompson, rng=rng, noise=max(cfg.noise, 0.1) * 2 ** t,
                                     draws=4 * max(cfg.draws, 2), temperature=cfg.temperature, ei=cfg.ei,
-                                    retrieve=retrieve)
+                                    retrieve=retrieve, gp=gp)
         return found
 
 
