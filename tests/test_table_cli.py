@@ -53,6 +53,8 @@ def test_bad_table_files_are_refused_by_every_command_in_one_line(tmp_path, digi
         path, must = bad["nan.csv"]
         assert_one_line(naoviz(*command, "--table", path), "--table", must)
     for path, must in bad.values():
+        if len(path.name) > 255:        # the command line refuses a name the file system cannot hold before reading
+            must = "names are at most 255 bytes"
         assert_one_line(naoviz("search", "--algo", "rs", "--no-progress", "--table", path), "--table", must)
 
 
