@@ -247,3 +247,27 @@ def test_a_worker_killed_mid_run_is_one_error_line_and_stops_the_rest(tmp_path):
                                                    "status -9) running "), err
     assert _gone(set(workers), timeout=5)
     assert {r["status"] for r in store.runs() if r["kind"] == "search"} <= {"finished", "stopped", "running"}
+
+
+def test_a_workers_error_crosses_as_plain_data_and_keeps_its_kind_and_line():
+    """No exception object crosses the pipe (the parent unpickles no class a worker names): the error is JSON-able
+    data, rebuilt in the parent as the kind the CLI prints in one line, with the worker's traceback as a note."""
+    import json as jsonlib
+
+    from naoviz.errors import NaovizError
+    from naoviz.experiments.compare_jobs import _portable, _rebuilt
+    from naoviz.store_checks import StoreError
+    task = ("ls", None, 3)
+    stored = "run store: x.db: edited by hand"
+    for exc, kind, line in [(StoreError(stored), NaovizError, stored), (KeyError("valid_acc"), KeyError, "valid_acc"),
+                            (PermissionError(13, "Permission denied", "/data/runs.db"), OSError,
+                             "/data/runs.db: Permission denied"),
+                            (ZeroDivisionError("by zero"), RuntimeError, "ZeroDivisionError: by zero")]:
+        try:
+            raise exc
+        except Exception as caught:
+            data = _portable(caught, task)
+        assert jsonlib.loads(jsonlib.dumps(data)) == data
+        back = _rebuilt(data)
+        assert type(back) is kind and (back.args[0] if kind is KeyError else str(back)) == line
+        assert "running ls seed 3" in back.__notes__[-1] and "Traceback" in back.__notes__[-1]

@@ -10,18 +10,19 @@ Stopping: the workers ignore SIGINT (a terminal's Ctrl-C reaches the whole proce
 the parent, stopped or failing, sends each worker SIGTERM, which raises ``KeyboardInterrupt`` in its run (a
 stored run is then marked "stopped", as a Ctrl-C does in one process), waits for them, and SIGKILLs any left
 after ``GRACE_S``. A worker whose parent died (SIGKILL) stops itself the same way. A worker's exception comes
-back pickled, without its traceback (kept as a note), and is raised in the parent as the run's own error.
+back as plain data (its kind, its one line, its traceback as a note) and is raised in the parent as the
+run's own error.
 """
 from __future__ import annotations
 
 import os
-import pickle
 import signal
 import threading
 import time
 import traceback
 from typing import Callable, Optional, Sequence
 
+from naoviz.errors import NaovizError, cut_path
 from naoviz.parent_watch import stop_with_parent
 
 MAX_JOBS = 256          # --jobs' cap: more processes than this buy nothing on any machine we know
@@ -102,13 +103,12 @@ def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tupl
                 except (EOFError, OSError):
                     proc.join(1.0)
                     algo, preset, seed = tasks[index][:3]
-                    from naoviz.errors import NaovizError
                     raise NaovizError(f"jobs: a worker process died (exit status {proc.exitcode}) running "
                                        f"{algo}{':' + preset if preset else ''} seed {seed}") from None
                 if kind == "stopped":
                     raise WorkerStopped(payload)
                 if kind == "error":
-                    raise payload
+                    raise _rebuilt(payload)
                 results[index] = payload
                 workers[conn][1] = None
                 if on_run is not None:
@@ -178,7 +178,7 @@ def _raise_stop(signum, frame) -> None:
 
 
 def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
-    """A worker's loop: receive a task, send back ``("run", result)``, ``("error", exception)`` or
+    """A worker's loop: receive a task, send back ``("run", result)``, ``("error", _portable(...))`` or
     ``("stopped", signum)``; None ends it. Nothing is printed from here, whatever happens."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # blocked at start (``_start_without_sigint``), now ignored
     if hasattr(signal, "pthread_sigmask"):
@@ -222,21 +222,31 @@ def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
             pass
 
 
-def _portable(exc: Exception, task) -> Exception:
-    """``exc`` as it can cross to the parent: itself when it pickles (the CLI then prints its one line, as for a
-    run in its own process), else a plain exception of its kind (a user's error stays one: NaovizError,
-    ValueError, KeyError, OSError; anything else a RuntimeError) with its message; the worker's traceback as a
-    note (shown only where a traceback is)."""
+# the kinds a worker's error keeps (the CLI prints each as its one line), first match; anything else: RuntimeError
+_KINDS = {"NaovizError": NaovizError, "ValueError": ValueError, "KeyError": KeyError, "OSError": OSError}
+
+
+def _portable(exc: Exception, task) -> dict:
+    """``exc`` as plain data for the parent (no exception object crosses the pipe, so the parent never
+    unpickles a class a worker names): its kind (the first of :data:`_KINDS` it is, else None), the one line
+    the CLI would print for it, and the worker's traceback as a note (shown only where a traceback is)."""
     algo, preset, seed = task[:3]
-    exc.add_note(f"in a compare worker (PID {os.getpid()}) running {algo}{':' + preset if preset else ''} seed "
-                 f"{seed}:\n" + "".join(traceback.format_exception(exc)))
-    try:
-        pickle.loads(pickle.dumps(exc))
-        return exc
-    except Exception:
-        from naoviz.errors import NaovizError
-        kind = next((k for k in (NaovizError, ValueError, KeyError, OSError) if isinstance(exc, k)), None)
-        plain = kind(exc.args[0] if kind is KeyError and exc.args else str(exc)) if kind else \
-            RuntimeError(f"{type(exc).__name__}: {exc}")
-        plain.add_note(exc.__notes__[-1])
-        return plain
+    kind = next((name for name, cls in _KINDS.items() if isinstance(exc, cls)), None)
+    if kind == "KeyError" and exc.args:
+        message = str(exc.args[0])
+    elif kind == "OSError" and not isinstance(exc, NaovizError) and exc.filename and exc.strerror:
+        where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
+        message = f"{cut_path(where)}: {exc.strerror}"          # as naoviz.cli prints an OSError
+    else:
+        message = str(exc) if kind else f"{type(exc).__name__}: {exc}"
+    note = (f"in a compare worker (PID {os.getpid()}) running {algo}{':' + preset if preset else ''} seed "
+            f"{seed}:\n" + "".join(traceback.format_exception(exc)))
+    return {"kind": kind, "message": message, "note": note}
+
+
+def _rebuilt(error: dict) -> Exception:
+    """A worker's error (:func:`_portable`) as an exception of its kind, raised in the parent."""
+    kind = _KINDS.get(error.get("kind"), RuntimeError)
+    exc = kind(str(error.get("message", "")))
+    exc.add_note(str(error.get("note", "")))
+    return exc
