@@ -177,7 +177,8 @@ def test_split_step_aims_its_slots_lower_and_the_rest_at_the_budget():
     assert calls == [(2, "front", []), (3, "budget", ["front0", "front1"])]
     calls.clear()                                                # nothing decodes under the drawn bound:
     got = split_step(lambda n, s, e: step(n, s, e, dry=True), 5, 2, "front", "budget")
-    assert [g.arch for g in got] == [f"budget{i}" for i in range(5)]         # the budget's step makes up
+    assert [g.arch for g in got] == [f"budget{i}" for i in range(3)]         # the fills take the front's slots
+    assert calls == [(2, "front", []), (3, "budget", [])]
     calls.clear()
     assert [g.arch for g in split_step(step, 5, 5, "front", "budget")] == [f"front{i}" for i in range(5)]
     assert calls == [(5, "front", [])]

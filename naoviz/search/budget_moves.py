@@ -123,12 +123,14 @@ def front_budgets(ctx, budgets: Sequence, rounds: int, low: float = 0.1, high: f
 
 def split_step(step, n_new: int, slots: int, front: Sequence, budgets: Sequence) -> list:
     """A front round's step split in two (``NAOSearchConfig.front_slots``): ``step(n, budgets, exclude)``
-    (the searcher's step proposing ``n`` decodes, none in ``exclude``, under ``budgets``) first for ``slots``
-    decodes under the drawn ``front`` budgets, then for the other ``n_new - slots`` under the round's own
-    ``budgets``, excluding the first part's cells; the two lists joined (front part first)."""
-    aimed = step(min(slots, n_new), front, ()) if slots > 0 else []
-    rest = step(n_new - len(aimed), budgets, [g.arch for g in aimed]) if n_new > len(aimed) else []
-    return list(aimed) + list(rest)
+    (the searcher's step proposing up to ``n`` decodes, none in ``exclude``, under ``budgets``) first for
+    ``slots`` decodes under the drawn ``front`` budgets, then for the other ``n_new - slots`` under the round's
+    own ``budgets``, excluding the first part's cells; the two lists joined (front part first). Front slots
+    that decode nothing stay empty (the round's random fills take them, as in an unsplit front round)."""
+    slots = min(max(slots, 0), n_new)
+    aimed = list(step(slots, front, ())) if slots else []
+    rest = list(step(n_new - slots, budgets, [g.arch for g in aimed])) if n_new > slots else []
+    return aimed + rest
 
 
 def polishing(ctx, stall: int, after: int) -> bool:
