@@ -134,3 +134,70 @@ def test_front_rounds_lower_the_steps_costs_early_and_leave_the_projected_step_a
     a = make_searcher("nao", preset="sweep", config={**proj, "front_rounds": 3}).run(params, 30, seed=1, progress=False)
     b = make_searcher("nao", preset="sweep", config=proj).run(params, 30, seed=1, progress=False)
     assert [r.arch for r in a.history] == [r.arch for r in b.history]
+
+
+def test_front_fields_are_validated():
+    from naoviz.search.nao_search import NAOSearchConfig
+    with pytest.raises(ValueError, match=r"front_low must be a finite number in \[0, 1\], got 1\.5"):
+        NAOSearchConfig(front_low=1.5)
+    with pytest.raises(ValueError, match=r"front_high must be a finite number in \[0, 1\], got 'x'"):
+        NAOSearchConfig(front_high="x")
+    with pytest.raises(ValueError, match=r"front_low must be <= front_high \(0\.3\), got 0\.6"):
+        NAOSearchConfig(front_low=0.6, front_high=0.3)
+    with pytest.raises(ValueError, match=r"front_slots must be an int in 0\.\.10000, got -1"):
+        NAOSearchConfig(front_slots=-1)
+
+
+def test_front_budgets_draw_in_the_narrowed_range(evaluated):
+    ev, ctx = evaluated
+    (budget,) = ev.constraints
+    costs = np.asarray([r.metrics[LAT] for r in ctx.history if r.feasible])
+    for rnd in (1, 2, 3):
+        ctx.round = rnd
+        (b,) = front_budgets(ctx, [budget], 3, 0.2, 0.6)
+        assert np.quantile(costs, 0.2) <= b.bound <= np.quantile(costs, 0.6)
+        (point,) = front_budgets(ctx, [budget], 3, 0.4, 0.4)                  # a range of one quantile
+        assert point.bound == pytest.approx(min(budget.bound, np.quantile(costs, 0.4)))
+
+
+def test_split_step_aims_its_slots_lower_and_the_rest_at_the_budget():
+    from naoviz.search.budget_moves import split_step
+    calls = []
+
+    class Gen:
+        def __init__(self, arch):
+            self.arch = arch
+
+    def step(n, scope, exclude, dry=False):
+        calls.append((n, scope, list(exclude)))
+        return [] if dry and scope == "front" else [Gen(f"{scope}{i}") for i in range(n)]
+
+    got = split_step(step, 5, 2, "front", "budget")
+    assert [g.arch for g in got] == ["front0", "front1", "budget0", "budget1", "budget2"]
+    assert calls == [(2, "front", []), (3, "budget", ["front0", "front1"])]
+    calls.clear()                                                # nothing decodes under the drawn bound:
+    got = split_step(lambda n, s, e: step(n, s, e, dry=True), 5, 2, "front", "budget")
+    assert [g.arch for g in got] == [f"budget{i}" for i in range(3)]         # the fills take the front's slots
+    assert calls == [(2, "front", []), (3, "budget", [])]
+    calls.clear()
+    assert [g.arch for g in split_step(step, 5, 5, "front", "budget")] == [f"front{i}" for i in range(5)]
+    assert calls == [(5, "front", [])]
+
+
+def test_a_split_front_round_is_seeded_and_its_fields_off_change_nothing(nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import make_searcher
+    from naoviz.search.constraints import percentile_budget
+    ev = TableEvaluator(nb201_table, constraints=[percentile_budget(nb201_table, LAT, 50)])
+
+    def run(config, seed=2):
+        return make_searcher("nao", preset="sweep", config=config).run(ev, 40, seed=seed, progress=False).history
+
+    split = {**TINY, "front_rounds": 3, "front_slots": 2}
+    a, b = run(split), run(split)
+    assert [r.arch for r in a] == [r.arch for r in b]                       # same seed, same result
+    whole = run({**TINY, "front_rounds": 3})
+    assert [r.arch for r in a[:20]] != [r.arch for r in whole[:20]]         # the split changes the front rounds
+    assert len({r.canonical for r in a}) == len(a)                          # the two parts propose no cell twice
+    explicit = run({**TINY, "front_rounds": 3, "front_low": 0.1, "front_high": 0.9, "front_slots": 0})
+    assert [r.arch for r in explicit] == [r.arch for r in whole]            # the defaults are today's step

@@ -18,6 +18,8 @@
   queries trails local search's, the area lost between 0.1 and 0.3 of the bound (its step and mutations crowd
   at the budget's edge). In the first rounds the step's upper bound is a random quantile of the feasible
   measured cells' costs, as a Pareto search draws its objectives' bounds (``hw.round_budgets``).
+  ``NAOSearchConfig.front_low`` / ``front_high`` narrow the quantile's range, ``front_slots`` aims only that
+  many of the step's slots under it (:func:`split_step`), the rest at the budget as in any other round.
 * :func:`polishing`: late-game exploitation. Once the feasible incumbent has stalled, a round's step slots go
   to one-edit neighbours of the best feasible cells (:func:`spread_mutations`), ranked by predicted accuracy
   x probability of feasibility: the incumbents come mostly from mutations (8 of 10 runs on latency_pixel3
@@ -97,12 +99,12 @@ def spread_mutations(ctx, ranker, n: int, k: int, exclude: Sequence = ()) -> lis
     return out
 
 
-def front_budgets(ctx, budgets: Sequence, rounds: int) -> list:
+def front_budgets(ctx, budgets: Sequence, rounds: int, low: float = 0.1, high: float = 0.9) -> list:
     """``budgets`` (this round's, ``hw.round_budgets``) with the first upper constraint's bound lowered, in
-    each of the first ``rounds`` rounds, to a quantile drawn uniformly in [0.1, 0.9] of the feasible measured
-    cells' values on its column (never raised), from a stream seeded by (seed, round) so that the searcher's
-    own random stream is untouched; unchanged after those rounds, without an upper constraint, in a Pareto
-    search (it draws its own), or with fewer than 2 feasible cells."""
+    each of the first ``rounds`` rounds, to a quantile drawn uniformly in [``low``, ``high``] of the feasible
+    measured cells' values on its column (never raised), from a stream seeded by (seed, round) so that the
+    searcher's own random stream is untouched; unchanged after those rounds, without an upper constraint, in a
+    Pareto search (it draws its own), or with fewer than 2 feasible cells."""
     budgets = list(budgets)
     uppers = [i for i, b in enumerate(budgets) if b.upper]
     if rounds <= 0 or ctx.round > rounds or not uppers or any(o != ctx.evaluator.metric for o in ctx.objectives):
@@ -113,10 +115,22 @@ def front_budgets(ctx, budgets: Sequence, rounds: int) -> list:
     vals = vals[np.isfinite(vals)]
     if len(vals) < 2:
         return budgets
-    q = float(np.random.default_rng([int(ctx.seed), int(ctx.round), 15]).uniform(0.1, 0.9))
+    q = float(np.random.default_rng([int(ctx.seed), int(ctx.round), 15]).uniform(low, high))
     bound = min(budgets[i].bound, float(np.quantile(vals, q)))
     budgets[i] = Constraint(col, budgets[i].op, bound)
     return budgets
+
+
+def split_step(step, n_new: int, slots: int, front: Sequence, budgets: Sequence) -> list:
+    """A front round's step split in two (``NAOSearchConfig.front_slots``): ``step(n, budgets, exclude)``
+    (the searcher's step proposing up to ``n`` decodes, none in ``exclude``, under ``budgets``) first for
+    ``slots`` decodes under the drawn ``front`` budgets, then for the other ``n_new - slots`` under the round's
+    own ``budgets``, excluding the first part's cells; the two lists joined (front part first). Front slots
+    that decode nothing stay empty (the round's random fills take them, as in an unsplit front round)."""
+    slots = min(max(slots, 0), n_new)
+    aimed = list(step(slots, front, ())) if slots else []
+    rest = list(step(n_new - slots, budgets, [g.arch for g in aimed])) if n_new > slots else []
+    return aimed + rest
 
 
 def polishing(ctx, stall: int, after: int) -> bool:

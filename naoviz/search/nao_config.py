@@ -78,6 +78,10 @@ class NAOSearchConfig:
         whose step is not projected (``nearest_feasible`` off, or ``project_tol`` failed), the step aims under a
         bound drawn at a random quantile (0.1-0.9) of the feasible measured cells' costs, never above the budget
         (``naoviz.search.budget_moves.front_budgets``; for the hypervolume at 50 queries; 0: off).
+    front_low / front_high: the range the front's quantile is drawn in (0.1 / 0.9: today's), 0 <= low <= high <= 1.
+    front_slots: with ``front_rounds``, only this many of the sweep step's ``n_new`` decodes aim under the drawn
+        bound, the others under the budget (``naoviz.search.budget_moves.split_step``; 0 or >= ``n_new``: all of
+        them; the rank and trust steps aim all theirs lower).
     polish_stall / polish_after / polish_parents: under budgets, once ``polish_after`` queries are spent and the
         feasible incumbent has not changed for ``polish_stall`` step rounds, a round's step slots go to mutations
         too: round-robin one-edit neighbours of the ``polish_parents`` best feasible cells
@@ -179,6 +183,9 @@ class NAOSearchConfig:
     early_parents: int = 0
     early_until: int = 50
     front_rounds: int = 0
+    front_low: float = 0.1
+    front_high: float = 0.9
+    front_slots: int = 0
     polish_stall: int = 0
     polish_after: int = 50
     polish_parents: int = 3
@@ -270,6 +277,11 @@ class NAOSearchConfig:
         check_int(self, "early_parents", 0, 10_000)
         check_int(self, "early_until", 1, 10_000_000)
         check_int(self, "front_rounds", 0, 100_000)
+        check_float(self, "front_low", 0.0, 1.0)
+        check_float(self, "front_high", 0.0, 1.0)
+        if self.front_low > self.front_high:
+            raise ValueError(f"front_low must be <= front_high ({self.front_high:g}), got {self.front_low:g}")
+        check_int(self, "front_slots", 0, 10_000)          # more than the step's n_new: all of them
         check_int(self, "polish_stall", 0, 100_000)
         check_int(self, "polish_after", 0, 10_000_000)
         check_int(self, "polish_parents", 1, 10_000)

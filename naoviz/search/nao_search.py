@@ -21,7 +21,7 @@ import numpy as np
 from naoviz.errors import did_you_mean, show
 from naoviz.search import hw
 from naoviz.search.base import SearchContext, Searcher
-from naoviz.search.budget_moves import cheapest_level, front_budgets, polishing, spread_mutations
+from naoviz.search.budget_moves import cheapest_level, front_budgets, polishing, split_step, spread_mutations
 from naoviz.search.early import near_first, near_penalised, scheduled_temperature
 from naoviz.search.front_gaps import front_mutations
 from naoviz.search.nao_config import NAOSearchConfig
@@ -164,8 +164,11 @@ class NAOSearch(RetrievalSwitch, Searcher):
         retrieving, ranked = self._switch(ctx, cfg, ranked, rng)
         polish = polishing(ctx, cfg.polish_stall, cfg.polish_after)   # the step's slots go to mutations
         budgets = hw.round_budgets(ctx)
+        front = budgets
         if cfg.front_rounds and not cfg.nearest_feasible:      # not the projected step (project_tol passed)
-            budgets = front_budgets(ctx, budgets, cfg.front_rounds)
+            front = front_budgets(ctx, budgets, cfg.front_rounds, cfg.front_low, cfg.front_high)
+        split = 0 < cfg.front_slots < cfg.n_new and front != budgets and cfg.proposer == "sweep" and not polish
+        budgets = budgets if split else front                  # front_slots: only part of the step aims lower
         feasible = cfg.nearest_feasible
         if feasible and cfg.project_pof and self._project is False:    # projected where the judge is not reliable:
             cal, costs = hw.calibration(ctx), self._costs            # the cells likely feasible by its errors only
@@ -183,6 +186,12 @@ class NAOSearch(RetrievalSwitch, Searcher):
                                           gp=getattr(self, "_gp", None))
             elif cfg.proposer == "trust":
                 gens = self._trust_steps(ctx, nao, cfg, ranked, rng)
+            elif split:                                        # front_slots under the drawn bound, the rest here
+                def step(n, scope, exclude):
+                    part = dataclasses.replace(cfg, n_new=n, front_slots=0)
+                    with hw.budget_scope(ctx, nao, self._costs, scope):
+                        return self._sweep(ctx, nao, part, ranked, rng, exclude)
+                gens = split_step(step, cfg.n_new, cfg.front_slots, front, budgets)
             else:
                 gens = self._sweep(ctx, nao, cfg, ranked, rng)
             if (cfg.retrieve_on_flat or cfg.stall_needs_flat) and not retrieving:   # the predicted stall
@@ -310,26 +319,27 @@ class NAOSearch(RetrievalSwitch, Searcher):
             self._trust.update(k, sign * ctx.seen[k].value, kids[k], d)
 
     @staticmethod
-    def _sweep(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng) -> list:
+    def _sweep(ctx: SearchContext, nao, cfg: NAOSearchConfig, ranked: list, rng, taken=()) -> list:
         """The paper's eta sweep from the top-k seeds; while fewer than ``n_new`` new archs decode, the next
         top-k archs seed it, and once every evaluated arch has been a seed, etas up to 10x ``max_eta`` (in
         10x steps) from all of them, then noisy restarts around them (``_ranked_steps``): the decoder keeps
-        proposing instead of handing the round to random fills."""
+        proposing instead of handing the round to random fills. None of ``taken`` (cells already proposed)."""
         found: list = []
         for start in range(0, len(ranked), cfg.top_k):
             seeds = ranked[start:start + cfg.top_k]
-            exclude = list(ctx.archs) + [g.arch for g in found]
+            exclude = list(ctx.archs) + list(taken) + [g.arch for g in found]
             found += nao.generate(seeds, cfg.n_new - len(found), max_eta=cfg.max_eta, exclude=exclude,
                                   eta_step=cfg.eta_step)
             if len(found) >= cfg.n_new:
                 return found
-        exclude = list(ctx.archs) + [g.arch for g in found]
+        exclude = list(ctx.archs) + list(taken) + [g.arch for g in found]
         found += nao.generate(ranked, cfg.n_new - len(found), max_eta=10 * cfg.max_eta, exclude=exclude,
                               eta_step=10 * cfg.eta_step)
         if len(found) < cfg.n_new:          # still dry: noisy restarts around every seed (_ranked_steps)
             wide = dataclasses.replace(cfg, n_new=cfg.n_new - len(found), top_k=len(ranked), n_etas=12,
                                        max_eta=10 * cfg.max_eta, draws=4, noise=0.1)
-            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng, exclude=[g.arch for g in found])
+            found += NAOSearch._ranked_steps(ctx, nao, wide, ranked, rng,
+                                             exclude=list(taken) + [g.arch for g in found])
         return found
 
     @staticmethod
