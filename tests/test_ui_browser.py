@@ -69,16 +69,30 @@ def server(tmp_path_factory):
     log.close()
 
 
-def _open(browser, url, width=1400, timeout_ms=120_000):
-    """A fresh visitor (own context); returns (page, seconds to interactive, websocket bytes received)."""
+def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = None):
+    """A fresh visitor (own context); returns (page, seconds to interactive, websocket bytes received). A page
+    that never gets ready fails with what it shows, its console and the server log's tail (and a screenshot in
+    tests/artifacts/), so a failure on CI says where it stopped."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     ctx = browser.new_context(viewport={"width": width, "height": 1100})
     page = ctx.new_page()
-    got = {"ws": 0, "requests": []}
+    got = {"ws": 0, "requests": [], "console": []}
     page.on("request", lambda r: got["requests"].append(r.url))
     page.on("websocket", lambda ws: ws.on("framereceived", lambda p: got.__setitem__("ws", got["ws"] + len(p))))
+    page.on("console", lambda m: got["console"].append(f"{m.type}: {m.text}"[:300]))
+    page.on("pageerror", lambda e: got["console"].append(f"page error: {e}"[:300]))
     t0 = time.perf_counter()
-    page.goto(url, timeout=timeout_ms)
-    page.wait_for_selector(READY, timeout=timeout_ms)
+    try:
+        page.goto(url, timeout=timeout_ms)
+        page.wait_for_selector(READY, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shot = ART / f"not-ready-{time.strftime('%H%M%S')}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        shows = " ".join(page.inner_text("body").split())[:800]
+        log_tail = log_path.read_text(errors="replace").splitlines()[-25:] if log_path else []
+        raise AssertionError(f"{url}: not ready after {time.perf_counter() - t0:.0f} s ({shot.name}); the page shows: "
+                             f"{shows!r}\nconsole (last 20): {got['console'][-20:]}\nserver log (last 25 lines):\n"
+                             + "\n".join(log_tail)) from None
     return page, time.perf_counter() - t0, got
 
 
@@ -422,13 +436,13 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     cache = tmp_path / "cold-cache"
     proc, log, url = _serve(COLD, cache, "cold", via_cli=True)
     try:
-        first, _, _ = _open(browser, url, timeout_ms=300_000)
-        second, _, _ = _open(browser, url, timeout_ms=300_000)
+        first, _, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
+        second, _, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
         for p in (first, second):       # the element the explorer's view draws into, to see it is never replaced
             p.evaluate("window.__explorerEl = document.querySelector('.nx-root').parentElement")
         for p in (first, second):
-            p.wait_for_function("document.querySelector('.nx-root[data-ready=\\'1\\']')"
-                                " && document.querySelector('.nx-root').__nx.atlas.M === 300", timeout=300_000)
+            _wait_or_explain(p, "document.querySelector('.nx-root[data-ready=\\'1\\']')"
+                             " && document.querySelector('.nx-root').__nx.atlas.M === 300", 300_000, cache)
         cells = [p.inner_text(".nx-decoded") for p in (first, second)]
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
         notes = [p.inner_text(".nx-msg") for p in (first, second)]
@@ -464,6 +478,22 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     port = url.rsplit(":", 1)[1].strip("/")
     assert _processes_with(f"--port={port}") == []          # SIGTERM to `naoviz dashboard` stopped Voila too
     assert _processes_with("naoviz.explorer_plan", cache=cache) == []
+
+
+def _wait_or_explain(page, condition: str, timeout_ms: int, cache: Path) -> None:
+    """Wait for ``condition`` on ``page``; on a timeout fail with what the page shows (its atlas's seeds, its
+    lines), the atlases in the cache and the server log's tail: enough to tell a slow build from a lost update."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    try:
+        page.wait_for_function(condition, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shown = page.evaluate("(() => { const r = document.querySelector('.nx-root');"
+                              " return {M: r && r.__nx ? r.__nx.atlas.M : null, ready: r ? r.dataset.ready : null,"
+                              " text: document.body.innerText.slice(0, 600)}; })()")
+        atlases = sorted(p.name for p in (cache / "atlases").glob("*")) if (cache / "atlases").exists() else []
+        log_tail = (ART / "voila-cold.log").read_text(errors="replace").splitlines()[-25:]
+        raise AssertionError(f"not within {timeout_ms / 1000:.0f} s: {condition}\npage: {shown}\ncache atlases: "
+                             f"{atlases}\nserver log (last 25 lines):\n" + "\n".join(log_tail)) from None
 
 
 def _processes_with(text: str, cache: Path | None = None) -> list[int]:
