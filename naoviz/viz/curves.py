@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import searcher_bands
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE
+from naoviz.viz.theme import BAND_LABELS, TEMPLATE, with_unit
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -50,7 +50,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     :func:`naoviz.experiments.search.incumbent_band`; the legend's title names the band. Each name gets its
     own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                yaxis_title=f"incumbent {metric}", uirevision="search",
+                                yaxis_title=with_unit(f"incumbent {metric}"), uirevision="search",
                                 margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
     bands, legend = searcher_bands(curves, band)
     for b in bands:

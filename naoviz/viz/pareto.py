@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors
+from naoviz.viz.theme import TEMPLATE, algo_colors, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -56,7 +56,7 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                       annotation_text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""),
                       annotation_position="top left")
     fig.update_layout(template=TEMPLATE, title=title or f"{metric} against {cost}: queries and Pareto fronts",
-                      xaxis_title=f"{cost} (lower is better)", yaxis_title=metric,
+                      xaxis_title=with_unit(cost, "lower is better"), yaxis_title=with_unit(metric),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
     return fig
 
