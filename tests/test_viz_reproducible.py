@@ -60,3 +60,15 @@ def test_axis_and_colour_bar_titles_say_units():
     assert front.layout.xaxis.title.text == "latency_pixel3 (ms; lower is better)"
     assert front.layout.yaxis.title.text == "test_acc (%)"
 
+
+
+def test_compare_figure_says_which_metric_chose_the_incumbent():
+    """`compare` searches valid_acc and reports test_acc: the curve is the test_acc of the best valid_acc cell
+    so far, which a title of "incumbent test_acc" alone read as the best test_acc."""
+    from naoviz.viz.curves import compare_figure
+    summary = {"metric": "valid_acc", "report": "test_acc", "algos": {"rs": {"curves": [[80.0, 85.0, 84.0]]}}}
+    title = compare_figure(summary).layout.title.text
+    assert title.startswith("incumbent test_acc vs queries") and "the best valid_acc so far" in title
+    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
+    budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
+    assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")

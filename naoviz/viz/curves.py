@@ -51,7 +51,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
                                 yaxis_title=with_unit(f"incumbent {metric}"), uirevision="search",
-                                margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
+                                margin=dict(l=60, r=10, t=(64 if "<br>" in title else 40) if title else 20, b=40)))
     bands, legend = searcher_bands(curves, band)
     for b in bands:
         x, color, name = b["x"], b["color"], b["name"]
@@ -89,6 +89,9 @@ def compare_figure(summary: dict) -> go.Figure:
     the curves are the best *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []
     what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
+    # the incumbent is chosen by the searched metric: say so when another column is reported
+    chosen = summary.get("metric")
+    by = f"<br><sup>incumbent: the best {chosen} so far</sup>" if chosen and chosen != summary["report"] else ""
     return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
                          metric=summary["report"],
-                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else ""))
+                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
