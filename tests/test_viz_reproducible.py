@@ -72,3 +72,18 @@ def test_compare_figure_says_which_metric_chose_the_incumbent():
     assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
     budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
     assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
+
+
+def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():
+    """Both panels' y axes had no title, and the log axis labelled 0.3 as "3" (plotly's minor digits)."""
+    from naoviz.viz import training_curves
+    history = [{"epoch": e, "loss": 0.5 / e, "mse": 0.08 / e ** 0.3, "nll": 2.1 / e ** 0.4} for e in range(1, 31)]
+    fig = training_curves(history)
+    assert fig.layout.yaxis.title.text == "trade_off·mse + (1 − trade_off)·nll"
+    log = fig.layout.yaxis2
+    assert log.type == "log" and log.title.text == "part (log scale)"
+    values = [float(v) for v in log.tickvals]
+    assert [float(t) for t in log.ticktext] == values           # each label reads as its own value
+    lo = min(min(h["mse"], h["nll"]) for h in history)
+    hi = max(max(h["mse"], h["nll"]) for h in history)
+    assert values[0] <= lo and values[-1] >= hi and {0.05, 0.1, 0.2, 0.5, 1.0, 2.0} <= set(values)

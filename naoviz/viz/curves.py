@@ -24,11 +24,27 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
             continue
         fig.add_trace(go.Scatter(name=k, x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
                       row=1, col=1 if k == "loss" else 2)
-    fig.update_yaxes(type="log", row=1, col=2)
+    parts = [y for k in keys if k != "loss" for h in history if (y := h.get(k)) is not None and y > 0]
+    # plotly labels a log axis's minor ticks with bare digits (0.3 as "3"): label a 1-2-5 series instead
+    ticks = log_ticks(min(parts), max(parts)) if parts else []
+    fig.update_yaxes(type="log", row=1, col=2, title_text="part (log scale)",
+                     **({"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]} if ticks else {}))
+    fig.update_yaxes(title_text="trade_off·mse + (1 − trade_off)·nll", row=1, col=1)
     fig.update_xaxes(title_text="epoch")
     fig.update_layout(template=TEMPLATE, title=title or None, margin=dict(l=50, r=10, t=40, b=40),
                       uirevision="train", legend=dict(orientation="h", y=1.12, x=0.55))
     return fig
+
+
+def log_ticks(lo: float, hi: float) -> list:
+    """The 1-2-5 values (…, 0.1, 0.2, 0.5, 1, 2, …) from the one at or below ``lo`` to the one at or above ``hi``
+    (both > 0): tick labels for a log axis that read as numbers."""
+    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+              for m in (1, 2, 5)]
+    below = [v for v in values if v <= lo * (1 + 1e-9)]
+    above = [v for v in values if v >= hi * (1 - 1e-9)]
+    first, last = (below[-1] if below else values[0]), (above[0] if above else values[-1])
+    return [float(f"{v:.6g}") for v in values if first <= v <= last]
 
 
 def child_curve(history: Sequence[Mapping]) -> go.Figure:
