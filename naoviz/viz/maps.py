@@ -72,8 +72,10 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
                                **empty["path"]))
     fig.add_trace(go.Scatter(name=JUMPS, mode="lines", hoverinfo="skip", showlegend=True,
                              line=dict(color=PATH_COLOR, width=1.2, dash="dash"), opacity=0.6, **empty[JUMPS]))
-    fig.add_trace(go.Scatter(name="decoded cell changes", mode="markers+text", textposition="top center",
-                             hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO),
+    # WebGL, like the dots and the path: an SVG trace is drawn under every WebGL one, and the map's dots, the path's
+    # points and the ring had hidden these markers wherever they sat (always, at the ring's η)
+    fig.add_trace(go.Scattergl(name="decoded cell changes", mode="markers+text", textposition="top center",
+                             hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold"),
                              marker=dict(size=12, symbol="diamond", color="white",
                                          line=dict(color=PATH_COLOR, width=2)),
                              **empty["decoded cell changes"]))
