@@ -100,14 +100,19 @@ def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
     return fig
 
 
+def chosen_by(metric: Optional[str], report: str) -> str:
+    """A title's second line saying which column chose the incumbent, when another one is reported: the curves
+    of test_acc under a valid_acc search can fall (a better valid_acc cell with a lower test_acc), which a title
+    of "incumbent test_acc" alone reads as a bug or as the best test_acc. "" when they are the same."""
+    return f"<br><sup>incumbent: the best {metric} so far</sup>" if metric and metric != report else ""
+
+
 def compare_figure(summary: dict) -> go.Figure:
     """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``). Under constraints
     the curves are the best *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []
     what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
-    # the incumbent is chosen by the searched metric: say so when another column is reported
-    chosen = summary.get("metric")
-    by = f"<br><sup>incumbent: the best {chosen} so far</sup>" if chosen and chosen != summary["report"] else ""
+    by = chosen_by(summary.get("metric"), summary["report"])
     return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
                          metric=summary["report"],
                          title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
