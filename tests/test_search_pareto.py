@@ -126,7 +126,9 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
     sp = SearchPanel(digits, budget=10)
     figs = sp.figures()
     assert set(figs) == {"incumbent"}                          # no query yet: no Pareto figure
-    assert figs["incumbent"].layout.title.text == "incumbent test_acc by query"
+    # the curves are test_acc of the best valid_acc query so far, which can fall: the title says which chose it
+    assert figs["incumbent"].layout.title.text == ("incumbent test_acc by query"
+                                                   "<br><sup>incumbent: the best valid_acc so far</sup>")
     sp.algos.value = ("rs",)
     sp.cost.set("params_M", 0.03)
     sp.start(wait=True)
@@ -137,7 +139,8 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
     assert list(pareto.data[0].x) == sp.pareto.chart.groups[0]["x"]
     assert any(s.x0 == 0.03 for s in pareto.layout.shapes)     # the budget, dashed
     # the saved curves say they are under a budget (the page says so beside them; a PNG alone did not)
-    assert figs["incumbent"].layout.title.text == "incumbent test_acc by query, budget params_M <= 0.03 (feasible queries only)"
+    assert figs["incumbent"].layout.title.text.startswith(
+        "incumbent test_acc by query, budget params_M <= 0.03 (feasible queries only)<br><sup>incumbent: the best")
     paths = sp.export_figures("html", tmp_path)                 # html needs no browser
     assert sorted(p.name for p in paths) == ["naoviz-search-incumbent.html", "naoviz-search-pareto.html"]
     assert all(p.stat().st_size > 1000 for p in paths)

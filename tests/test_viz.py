@@ -54,6 +54,16 @@ def test_path_overlay_marks_changes_with_eta_labels():
     assert path_trace_data(path, [0] * 5, decoded, None)["current"]["x"] == []
 
 
+def test_the_change_markers_are_drawn_over_the_dots_the_path_and_under_the_ring():
+    """plotly draws every SVG trace under every WebGL one: as an SVG trace the change diamonds sat under the map's
+    dots, the path's points and the ring (notebook 03's map showed none of its three). Draw order is trace order
+    within WebGL, so each overlay is WebGL and after what it must cover."""
+    base = embedding_map(np.random.default_rng(1).standard_normal((30, 2)), np.zeros(30), labels=["x"] * 30)
+    fig = path_overlay(base, np.zeros((3, 2)), [0, 1, 2], ["a", "b", "b"], current=1)
+    order = [t.name for t in fig.data if t.type == "scattergl"]
+    assert order == ["architectures", "seed", "path", "decoded cell changes", "current"]
+
+
 def test_the_eta_label_at_the_ring_sits_clear_of_it_flipped_near_the_edges():
     """The η label of a change where the "current" ring sits is drawn beside the ring, offset by its radius plus
     a margin in pixels (whatever the map's scale), not over it: above it, below it near the top of the map, and

@@ -44,6 +44,18 @@ def test_each_searcher_has_its_queries_and_its_non_dominated_feasible_front():
         pareto_figure({"rs": pts["nao"]}, metric="a", cost="b", feasible={"rs": feas["nao"][:3]})
 
 
+def test_the_budget_label_sits_above_the_plot_area_clear_of_the_front():
+    """Inside the plot, top left of the line, the label had covered the front's most accurate feasible points
+    (those just under the budget, at the top), seen on a digits params_M export."""
+    pts = {"re": np.array([[96.4, 0.031], [93.6, 0.0187], [80.0, 0.06]])}
+    for budget, anchor in ((0.0324, "left"), (0.058, "right")):
+        fig = pareto_figure(pts, metric="test_acc", cost="params_M", budget=budget)
+        label = fig.layout.annotations[0]
+        assert label.text == f"budget {budget:g}"
+        assert (label.xref, label.x, label.yref, label.y, label.yanchor) == ("x", budget, "paper", 1, "bottom")
+        assert label.xanchor == anchor                 # it runs away from the nearer edge of the costs drawn
+
+
 @pytest.fixture(scope="module")
 def digits_constrained():
     from naoviz.evaluate import TableEvaluator

@@ -313,7 +313,8 @@ class SearchPanel:
         """``{"incumbent", "pareto"}``: the curves and the Pareto plot as plotly figures for ``naoviz.viz.export``
         (:func:`naoviz.ui.search_pareto.search_figures`; plotly loads only here)."""
         from naoviz.tables.benchmark import lower_is_better
-        return search_figures(self.curves, self.pareto, self.report, self.band.value, lower_is_better(self.report))
+        return search_figures(self.curves, self.pareto, self.report, self.band.value, lower_is_better(self.report),
+                              metric=self.metric)
 
     def export_figures(self, fmt: str = "png", folder=None) -> list:
         """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``); the paths written."""

@@ -196,15 +196,18 @@ class ParetoView:
             self.chart.vline, self.chart.vline_label = line, (f"budget {c.column} ≤ {c.bound:.4g}" if line is not None else "")
 
 
-def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False) -> dict:
+def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False,
+                   metric: Optional[str] = None) -> dict:
     """``{"incumbent": ..., "pareto": ...}``: the Search tab as plotly figures for export (``naoviz.viz.export``),
     the curves by :func:`naoviz.viz.curves.search_curves`, the plot by :func:`naoviz.viz.pareto_figure` on the
-    same points; the Pareto figure is left out before any query. Imports plotly."""
+    same points; the Pareto figure is left out before any query. ``metric``: the searched column, named under
+    the title when it is not ``report``. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
+    from naoviz.viz.curves import chosen_by
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
     title = f"incumbent {report} by query" + (f", budget {c.column} {c.op} {c.bound:g} (feasible queries only)"
-                                               if c is not None else "")
+                                               if c is not None else "") + chosen_by(metric, report)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
                                        lower_is_better=lower_is_better, title=title)}
     column = view.x.value

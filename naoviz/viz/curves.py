@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import searcher_bands
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE
+from naoviz.viz.theme import BAND_LABELS, TEMPLATE, with_unit
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -24,11 +24,27 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
             continue
         fig.add_trace(go.Scatter(name=k, x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
                       row=1, col=1 if k == "loss" else 2)
-    fig.update_yaxes(type="log", row=1, col=2)
+    parts = [y for k in keys if k != "loss" for h in history if (y := h.get(k)) is not None and y > 0]
+    # plotly labels a log axis's minor ticks with bare digits (0.3 as "3"): label a 1-2-5 series instead
+    ticks = log_ticks(min(parts), max(parts)) if parts else []
+    fig.update_yaxes(type="log", row=1, col=2, title_text="part (log scale)",
+                     **({"tickvals": ticks, "ticktext": [f"{t:g}" for t in ticks]} if ticks else {}))
+    fig.update_yaxes(title_text="trade_off·mse + (1 − trade_off)·nll", row=1, col=1)
     fig.update_xaxes(title_text="epoch")
     fig.update_layout(template=TEMPLATE, title=title or None, margin=dict(l=50, r=10, t=40, b=40),
                       uirevision="train", legend=dict(orientation="h", y=1.12, x=0.55))
     return fig
+
+
+def log_ticks(lo: float, hi: float) -> list:
+    """The 1-2-5 values (…, 0.1, 0.2, 0.5, 1, 2, …) from the one at or below ``lo`` to the one at or above ``hi``
+    (both > 0): tick labels for a log axis that read as numbers."""
+    values = [m * 10.0 ** e for e in range(int(np.floor(np.log10(lo))) - 1, int(np.ceil(np.log10(hi))) + 1)
+              for m in (1, 2, 5)]
+    below = [v for v in values if v <= lo * (1 + 1e-9)]
+    above = [v for v in values if v >= hi * (1 - 1e-9)]
+    first, last = (below[-1] if below else values[0]), (above[0] if above else values[-1])
+    return [float(f"{v:.6g}") for v in values if first <= v <= last]
 
 
 def child_curve(history: Sequence[Mapping]) -> go.Figure:
@@ -50,8 +66,8 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     :func:`naoviz.experiments.search.incumbent_band`; the legend's title names the band. Each name gets its
     own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                yaxis_title=f"incumbent {metric}", uirevision="search",
-                                margin=dict(l=60, r=10, t=40 if title else 20, b=40)))
+                                yaxis_title=with_unit(f"incumbent {metric}"), uirevision="search",
+                                margin=dict(l=60, r=10, t=(64 if "<br>" in title else 40) if title else 20, b=40)))
     bands, legend = searcher_bands(curves, band)
     for b in bands:
         x, color, name = b["x"], b["color"], b["name"]
@@ -84,11 +100,19 @@ def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
     return fig
 
 
+def chosen_by(metric: Optional[str], report: str) -> str:
+    """A title's second line saying which column chose the incumbent, when another one is reported: the curves
+    of test_acc under a valid_acc search can fall (a better valid_acc cell with a lower test_acc), which a title
+    of "incumbent test_acc" alone reads as a bug or as the best test_acc. "" when they are the same."""
+    return f"<br><sup>incumbent: the best {metric} so far</sup>" if metric and metric != report else ""
+
+
 def compare_figure(summary: dict) -> go.Figure:
     """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``). Under constraints
     the curves are the best *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []
     what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
+    by = chosen_by(summary.get("metric"), summary["report"])
     return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
                          metric=summary["report"],
-                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else ""))
+                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)

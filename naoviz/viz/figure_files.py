@@ -2,10 +2,15 @@
 
 kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
 cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
+The same figure exported twice gives the same bytes (a figure kept in git does not churn): plotly's random ids in
+HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
+when that is set (the reproducible-builds convention), else the export's time.
 """
 from __future__ import annotations
 
+import hashlib
 import os
+import re
 import shutil
 import stat
 from pathlib import Path
@@ -77,10 +82,12 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     fmts = [_format(p, f) for p, f in zip(paths, formats or [None] * len(paths))]
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
-    static = [(go.Figure(f), p, fmt) for f, p, fmt in zip(figs, paths, fmts) if fmt != "html"]
+    static = [(_stable_uids(go.Figure(f)), p, fmt) for f, p, fmt in zip(figs, paths, fmts) if fmt != "html"]
     for f, p, fmt in zip(figs, paths, fmts):
         if fmt == "html":
-            go.Figure(f).write_html(str(p), include_plotlyjs=True, full_html=True)
+            fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
+            div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
+            fig.write_html(str(p), include_plotlyjs=True, full_html=True, div_id=div)
     if static:
         try:
             import kaleido  # noqa: F401
@@ -107,7 +114,52 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     for p in paths:
         if not _written(p):
             raise NaovizError(f"export: {p} was not written")
+    for _, p, fmt in static:
+        if fmt in ("svg", "pdf"):
+            data = p.read_bytes()
+            fixed = stable_svg(data) if fmt == "svg" else stable_pdf(data)
+            if fixed != data:
+                atomic_write_bytes(p, fixed)
     return paths
+
+
+def _stable_uids(fig: go.Figure) -> go.Figure:
+    """``fig`` (a copy) with a fixed ``uid`` on each trace that has none: plotly.js would draw a random one
+    into an SVG's class names."""
+    for i, trace in enumerate(fig.data):
+        if trace.uid is None:
+            trace.uid = f"t{i}"
+    return fig
+
+
+# plotly.js names an SVG's clip paths, gradients and defs after a random 6-character uid (fullLayout._uid):
+# every id="..uid.." and reference to one (url(#..), href="#..") gets a uid hashed from the rest of the file.
+_SVG_UID = re.compile(rb'id="defs-([0-9a-z]+)"')
+
+
+def stable_svg(data: bytes) -> bytes:
+    """``data`` (an exported SVG) with plotly's random uid replaced by one hashed from the rest of it."""
+    m = _SVG_UID.search(data)
+    if m is None:
+        return data
+    uid = m.group(1)
+    refs = re.compile(rb'((?:id="|url\([\'"]?#|href="#)[A-Za-z_-]*)' + re.escape(uid))
+    new = hashlib.sha256(refs.sub(rb"\1", data)).hexdigest()[:len(uid)].encode()
+    return refs.sub(rb"\g<1>" + new, data)
+
+
+_PDF_DATE = re.compile(rb"/(CreationDate|ModDate) ?\(D:\d{14}")
+
+
+def stable_pdf(data: bytes) -> bytes:
+    """``data`` (an exported PDF) with its creation and modification dates at ``$SOURCE_DATE_EPOCH`` (UTC),
+    when that is set; the same length, so the file's byte offsets hold."""
+    epoch = os.environ.get("SOURCE_DATE_EPOCH", "").strip()
+    if not epoch.isdigit():
+        return data
+    import time
+    stamp = time.strftime("%Y%m%d%H%M%S", time.gmtime(int(epoch))).encode()
+    return _PDF_DATE.sub(lambda m: m.group(0)[:-14] + stamp, data)
 
 
 def _written(path: Path) -> bool:

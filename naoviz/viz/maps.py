@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE
+from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE, with_unit
 
 JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
 MAP_TRACES = ("architectures", "seed", "path", JUMPS, "decoded cell changes", "current")
@@ -61,7 +61,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
         name="architectures", x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=np.arange(len(xy)),
         hovertext=hover, hoverinfo="text",
         marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8, cmin=cmin, cmax=cmax,
-                    colorbar=dict(title=dict(text=color_label, side="right"), thickness=12))))
+                    colorbar=dict(title=dict(text=with_unit(color_label), side="right"), thickness=12))))
     sx, sy = ([xy[selected, 0]], [xy[selected, 1]]) if selected is not None else ([], [])
     fig.add_trace(go.Scattergl(name="seed", x=sx, y=sy, mode="markers", hoverinfo="skip",
                                marker=dict(size=18, symbol="star", color=HIGHLIGHT,
@@ -72,8 +72,10 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
                                **empty["path"]))
     fig.add_trace(go.Scatter(name=JUMPS, mode="lines", hoverinfo="skip", showlegend=True,
                              line=dict(color=PATH_COLOR, width=1.2, dash="dash"), opacity=0.6, **empty[JUMPS]))
-    fig.add_trace(go.Scatter(name="decoded cell changes", mode="markers+text", textposition="top center",
-                             hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO),
+    # WebGL, like the dots and the path: an SVG trace is drawn under every WebGL one, and the map's dots, the path's
+    # points and the ring had hidden these markers wherever they sat (always, at the ring's η)
+    fig.add_trace(go.Scattergl(name="decoded cell changes", mode="markers+text", textposition="top center",
+                             hoverinfo="text", textfont=dict(size=12, color=PATH_COLOR, weight="bold"),
                              marker=dict(size=12, symbol="diamond", color="white",
                                          line=dict(color=PATH_COLOR, width=2)),
                              **empty["decoded cell changes"]))

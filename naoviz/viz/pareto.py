@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors
+from naoviz.viz.theme import TEMPLATE, algo_colors, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -52,11 +52,18 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                                  marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
                                  hovertemplate=f"front: {cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
     if budget is not None:
-        fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5),
-                      annotation_text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""),
-                      annotation_position="top left")
+        fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5))
+        # its label sits above the plot area, not in it, where it had covered the front's best points (the
+        # feasible ones nearest the budget are the most accurate); it runs away from the nearer edge
+        costs = np.concatenate([np.asarray(p, dtype=float).reshape(-1, 2)[:, 1] for p in points.values()]
+                               + [[float(budget)]])
+        lo, hi = float(np.nanmin(costs)), float(np.nanmax(costs))
+        right = hi > lo and (float(budget) - lo) / (hi - lo) > 0.5
+        fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
+                           xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
+                           text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
     fig.update_layout(template=TEMPLATE, title=title or f"{metric} against {cost}: queries and Pareto fronts",
-                      xaxis_title=f"{cost} (lower is better)", yaxis_title=metric,
+                      xaxis_title=with_unit(cost, "lower is better"), yaxis_title=with_unit(metric),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
     return fig
 

@@ -5,6 +5,8 @@ dashboard's Search tab takes its colours from here and its kernel never imports 
 """
 from __future__ import annotations
 
+import re
+
 OP_COLORS = {
     "none": "#bdbdbd",
     "skip_connect": "#7f7f7f",
@@ -39,6 +41,34 @@ ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
 BAND_LABELS = {"sd": "± 1 sd", "minmax": "min–max"}       # the bands of naoviz.experiments.search.incumbent_band
+
+
+# Units of the columns naoviz knows by their names (naoviz.tables.lower_is_better reads the same suffixes):
+# accuracies are percent (naoviz.tables.user_table.is_accuracy), sizes millions, latencies ms, times s.
+_UNIT_SUFFIXES = (("params_M", "million parameters"), ("flops_M", "million FLOPs"), ("latency_ms", "ms"),
+                  ("time_s", "s"))
+
+
+def unit(name: str) -> str:
+    """The unit of a column or label by its name ("%" for ``valid_acc`` or "predicted test_acc", "ms" for a
+    latency, "million parameters" for ``params_M``), or "" when the name does not say (a loss, a count)."""
+    text = str(name)
+    low = text.lower()
+    if re.search(r"(^|[^a-z])acc(uracy)?($|[^a-z])", low):     # naoviz.tables.user_table.is_accuracy's rule
+        return "%"
+    for suffix, what in _UNIT_SUFFIXES:
+        if text == suffix or text.endswith("_" + suffix) or text.endswith(" " + suffix):
+            return what
+    if re.search(r"(^|[ _])latency($|_)", low):
+        return "ms"
+    return ""
+
+
+def with_unit(name: str, note: str = "") -> str:
+    """An axis or colour-bar title: ``name`` and its unit and ``note`` in brackets, "valid_acc (%)",
+    "params_M (million parameters; lower is better)"; ``name`` alone when there is neither."""
+    extra = "; ".join(t for t in (unit(name), note) if t)
+    return f"{name} ({extra})" if extra else str(name)
 
 
 def op_color(op: str) -> str:

@@ -1,0 +1,89 @@
+"""What an author publishes: a figure exported twice is the same file, and every axis and colour bar of a
+measured quantity says its unit."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+
+from naoviz.spaces import NB201Space
+from naoviz.viz import (cell_compare, embedding_map, export_many, pareto_figure, path_overlay, prediction_chart,
+                        search_curves)
+from naoviz.viz.theme import unit, with_unit
+
+SEED = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+DEC = "|nor_conv_3x3~0|+|none~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_1x1~2|"
+
+
+def _map():
+    xy = np.random.default_rng(0).standard_normal((40, 2))
+    fig = embedding_map(xy, np.linspace(60, 95, 40), labels=[f"c{i}" for i in range(40)], color_label="valid_acc",
+                        selected=3)
+    return path_overlay(fig, xy[:5], [0, 1, 2, 3, 4], ["a", "a", "b", "b", "c"], current=2)
+
+
+def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch):
+    """plotly draws random ids into SVG (clip paths, gradients, trace classes) and HTML (the div's uuid), and
+    Chromium stamps a PDF with the time: each export of one figure gave other bytes."""
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    figs = [_map(), cell_compare(NB201Space(), SEED, DEC)]
+    names = [f"{n}.{e}" for n in ("map", "cells") for e in ("png", "svg", "pdf", "html")]
+    runs = []
+    for run in ("a", "b"):
+        paths = export_many([f for f in figs for _ in range(4)], [tmp_path / run / n for n in names],
+                            width=500, height=350, scale=1)
+        runs.append({p.name: p.read_bytes() for p in paths})
+    differ = [n for n in names if runs[0][n] != runs[1][n]]
+    assert differ == [], f"exported twice, these differ: {differ}"
+    svg = runs[0]["map.svg"].decode()
+    uid = re.search(r'id="defs-([0-9a-z]+)"', svg).group(1)
+    # every reference still names an id the file defines (the colour bar's gradient, the clip paths)
+    refs = set(re.findall(r"url\(['\"]?#([^)'\"]+)", svg))
+    assert refs and all(f'id="{r}"' in svg for r in refs) and any(uid in r for r in refs)
+    # two figures in one page do not share ids
+    assert uid != re.search(r'id="defs-([0-9a-z]+)"', runs[0]["cells.svg"].decode()).group(1)
+    assert b"/CreationDate (D:20231114221320" in runs[0]["map.pdf"]
+
+
+def test_axis_and_colour_bar_titles_say_units():
+    assert [with_unit(n) for n in ("valid_acc", "predicted test_acc", "params_M", "cifar10_flops_M",
+                                   "latency_pixel3", "train_time_s", "valid_loss", "cells in class")] == [
+        "valid_acc (%)", "predicted test_acc (%)", "params_M (million parameters)",
+        "cifar10_flops_M (million FLOPs)", "latency_pixel3 (ms)", "train_time_s (s)", "valid_loss", "cells in class"]
+    assert unit("accent") == "" and unit("Top1_Accuracy") == "%"
+    chart = prediction_chart([0, 1], [90, 91], [90, 90.5], metric="valid_acc")
+    assert chart.layout.yaxis.title.text == "valid_acc (%)" and chart.layout.xaxis.title.text == "step size η"
+    curves = search_curves({"rs": np.array([[80, 85, 90]])}, metric="test_acc")
+    assert curves.layout.yaxis.title.text == "incumbent test_acc (%)"
+    assert _map().data[0].marker.colorbar.title.text == "valid_acc (%)"
+    front = pareto_figure({"rs": np.array([[90, 0.3], [91, 0.5]])}, metric="test_acc", cost="latency_pixel3")
+    assert front.layout.xaxis.title.text == "latency_pixel3 (ms; lower is better)"
+    assert front.layout.yaxis.title.text == "test_acc (%)"
+
+
+
+def test_compare_figure_says_which_metric_chose_the_incumbent():
+    """`compare` searches valid_acc and reports test_acc: the curve is the test_acc of the best valid_acc cell
+    so far, which a title of "incumbent test_acc" alone read as the best test_acc."""
+    from naoviz.viz.curves import compare_figure
+    summary = {"metric": "valid_acc", "report": "test_acc", "algos": {"rs": {"curves": [[80.0, 85.0, 84.0]]}}}
+    title = compare_figure(summary).layout.title.text
+    assert title.startswith("incumbent test_acc vs queries") and "the best valid_acc so far" in title
+    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
+    budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
+    assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
+
+
+def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():
+    """Both panels' y axes had no title, and the log axis labelled 0.3 as "3" (plotly's minor digits)."""
+    from naoviz.viz import training_curves
+    history = [{"epoch": e, "loss": 0.5 / e, "mse": 0.08 / e ** 0.3, "nll": 2.1 / e ** 0.4} for e in range(1, 31)]
+    fig = training_curves(history)
+    assert fig.layout.yaxis.title.text == "trade_off·mse + (1 − trade_off)·nll"
+    log = fig.layout.yaxis2
+    assert log.type == "log" and log.title.text == "part (log scale)"
+    values = [float(v) for v in log.tickvals]
+    assert [float(t) for t in log.ticktext] == values           # each label reads as its own value
+    lo = min(min(h["mse"], h["nll"]) for h in history)
+    hi = max(max(h["mse"], h["nll"]) for h in history)
+    assert values[0] <= lo and values[-1] >= hi and {0.05, 0.1, 0.2, 0.5, 1.0, 2.0} <= set(values)
