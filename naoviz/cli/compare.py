@@ -46,7 +46,8 @@ def add_parser(sub) -> None:
     add_cluster_options(c)
     c.add_argument("--jobs", default=1, type=workers_in(1, MAX_JOBS), metavar="N|auto",
                    help="run the (searcher, seed) runs in N worker processes, one torch thread each; auto: one per "
-                        "CPU core this process may use (default 1: one after another in this process). The figures "
+                        "CPU this process may use, the smaller of its CPU affinity set and its cgroup CPU quota, "
+                        "e.g. a container's --cpus 2 (default 1: one after another in this process). The figures "
                         "are the same for any N, wall times aside; table look-ups only (not with --evaluator train "
                         "or supernet, --local-cluster or --scheduler)")
     c.add_argument("--out", default=None, type=path_arg,
