@@ -219,6 +219,29 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
         out += [[*command, "--table", t] for t in (good, str(paths["one"]))]   # too few rows for a map
     out.append(["predictor", "--train-sizes", "1", "--seeds", "1", "--table", str(paths["one"])])
     out += [[*s, "--table", str(p)] for p in researcher_tables(tmp, files["good"])]
+    return out + noted_table_cases(tmp, files["good"])
+
+
+def noted_table_cases(tmp: Path, good: str) -> list[list[str]]:
+    """A tab-separated table (read, with a ``table NAME: tab-separated`` note) beside an option that does not fit
+    it, or too few rows for the command: the refusal alone, one line (the note is for a command that goes on)."""
+    tsv = tmp / "noted.tsv"
+    tsv.write_text(good.replace(",", "\t"))                              # two rows
+    one = tmp / "noted_one.tsv"
+    one.write_text("\n".join(good.replace(",", "\t").splitlines()[:2]) + "\n")
+    junk = tmp / "junk_store.db"
+    junk.write_text("not a database\n")
+    s = ["search", "--algo", "rs", "--no-progress", "--queries", "2", "--table", str(tsv)]
+    out = [[*s, "--metric", "x"], [*s, "--store", str(junk)], [*s, "--store", str(tmp)],
+           ["search", "--algo", "rs", "--no-progress", "--queries", "3", "--table", str(tsv)],
+           ["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress", "--table", str(tsv),
+            "--metric", "x"],
+           ["predictor", "--seeds", "1", "--table", str(tsv), "--metric", "x"],
+           ["predictor", "--seeds", "1", "--table", str(tsv), "--train-sizes", "5"],
+           ["predictor", "--seeds", "1", "--table", str(one)],
+           ["data", "show", "--table", str(tsv), "--dir", str(tmp)]]
+    for command in (["atlas"], ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"]):
+        out.append([*command, "--table", str(tsv)])                    # two rows: too few for a map
     return out
 
 
