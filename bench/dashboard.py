@@ -12,11 +12,12 @@ Run: .venv/bin/python bench/dashboard.py [--table nb201|nb201-digits] [--map uma
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
+
+from bench_out import print_figures
 
 
 def main(argv=None) -> int:
@@ -56,12 +57,7 @@ def main(argv=None) -> int:
     out["warm_ready_s"] = time.perf_counter() - t
     out["ratio_warm_vs_cold_interactive"] = out["warm_ready_s"] / out["cold_interactive_s"]
     out["atlas_rows"], out["atlas_seeds"] = len(warm.explorer.atlas.labels), int(len(warm.explorer.atlas.seeds))
-    if args.json:
-        json.dump(out, sys.stdout, indent=2, default=str)
-        print()
-    else:
-        for k, v in out.items():
-            print(f"{k:>20}: {v:.2f}" if isinstance(v, float) else f"{k:>20}: {v}")
+    print_figures(out, args.json, width=20, digits=2)
     return 0
 
 

@@ -4,7 +4,8 @@ Each case runs ``naoviz ARGS`` in a fresh process (cwd: a temporary folder, 60 s
 ``clean`` (non-zero exit, no traceback, last stderr line names an option or what is wrong and is at most
 200 characters), ``traceback``, ``hang`` (killed at the limit), ``exit 0`` (bad input accepted), ``long``
 (a clean exit whose error line is over 200 characters) or ``misread`` (the line says an option "expected one
-argument" although one followed it: a value such as ``-1:5`` was taken for an option). Then tables as researchers
+argument" although one followed it: a value such as ``-1:5`` was taken for an option). A clean refusal said in more
+than one stderr line (a table's note above the error, say) is listed apart, not counted a miss. Then tables as researchers
 export them (cp1252, tabs, semicolons, several rows per class) must be *read*: exit 0 with a ``table NAME:``
 line on stderr (:func:`read_tables`; counted apart). The cases are written here, independently of
 ``tests/test_cli_hostile.py``, so that a fix tuned to the test's cases does not pass this by construction.
@@ -218,6 +219,29 @@ def table_cases(tmp: Path, afile: Path) -> list[list[str]]:
         out += [[*command, "--table", t] for t in (good, str(paths["one"]))]   # too few rows for a map
     out.append(["predictor", "--train-sizes", "1", "--seeds", "1", "--table", str(paths["one"])])
     out += [[*s, "--table", str(p)] for p in researcher_tables(tmp, files["good"])]
+    return out + noted_table_cases(tmp, files["good"])
+
+
+def noted_table_cases(tmp: Path, good: str) -> list[list[str]]:
+    """A tab-separated table (read, with a ``table NAME: tab-separated`` note) beside an option that does not fit
+    it, or too few rows for the command: the refusal alone, one line (the note is for a command that goes on)."""
+    tsv = tmp / "noted.tsv"
+    tsv.write_text(good.replace(",", "\t"))                              # two rows
+    one = tmp / "noted_one.tsv"
+    one.write_text("\n".join(good.replace(",", "\t").splitlines()[:2]) + "\n")
+    junk = tmp / "junk_store.db"
+    junk.write_text("not a database\n")
+    s = ["search", "--algo", "rs", "--no-progress", "--queries", "2", "--table", str(tsv)]
+    out = [[*s, "--metric", "x"], [*s, "--store", str(junk)], [*s, "--store", str(tmp)],
+           ["search", "--algo", "rs", "--no-progress", "--queries", "3", "--table", str(tsv)],
+           ["compare", "--algos", "rs", "--queries", "2", "--seeds", "1", "--no-progress", "--table", str(tsv),
+            "--metric", "x"],
+           ["predictor", "--seeds", "1", "--table", str(tsv), "--metric", "x"],
+           ["predictor", "--seeds", "1", "--table", str(tsv), "--train-sizes", "5"],
+           ["predictor", "--seeds", "1", "--table", str(one)],
+           ["data", "show", "--table", str(tsv), "--dir", str(tmp)]]
+    for command in (["atlas"], ["export-page", str(tmp / "p.html")], ["dashboard", "--dry-run"]):
+        out.append([*command, "--table", str(tsv)])                    # two rows: too few for a map
     return out
 
 
@@ -331,6 +355,11 @@ def judge_read(proc: subprocess.CompletedProcess) -> tuple[str, str]:
     return "read", last
 
 
+def stderr_lines(proc: subprocess.CompletedProcess) -> int:
+    """The non-blank lines a run wrote on stderr (a progress bar's ``\\r`` redraws are one line)."""
+    return sum(1 for line in proc.stderr.split("\n") if line.strip())
+
+
 def judge(proc: subprocess.CompletedProcess, argv: list[str]) -> tuple[str, str]:
     err = proc.stderr.strip()
     last = err.splitlines()[-1] if err else ""
@@ -361,6 +390,7 @@ def main() -> int:
         env = dict(os.environ, NAOVIZ_CACHE=str(tmp / "cache"), OMP_NUM_THREADS="1")
         counts: dict = {}
         bad: list = []
+        wordy: list = []                    # clean refusals said in more than one stderr line (the standard: one)
         start = time.perf_counter()
         good = tmp / "good.db"              # a real store for the `naoviz runs --csv` cases
         made = subprocess.run([args.naoviz, "search", "--space", "nb201-digits", "--algo", "rs", "--queries", "3",
@@ -379,6 +409,9 @@ def main() -> int:
             except subprocess.TimeoutExpired:
                 verdict, line = "hang", ""
             counts[verdict] = counts.get(verdict, 0) + 1
+            if verdict == "clean" and stderr_lines(proc) > 1:
+                wordy.append({"argv": [a[:60] for a in argv], "lines": stderr_lines(proc),
+                              "first": proc.stderr.strip().split("\n")[0][:300]})
             if verdict != "clean":
                 bad.append({"argv": [a[:60] for a in argv], "verdict": verdict, "line": line[:300]})
         read_cases, unread = read_tables(tmp), []
@@ -394,6 +427,7 @@ def main() -> int:
         wall = time.perf_counter() - start
     result = {"cases": len(all_cases), "counts": counts, "not_clean": bad, "wall_s": wall,
               "clean_fraction": counts.get("clean", 0) / len(all_cases),
+              "clean_in_one_line": counts.get("clean", 0) - len(wordy), "clean_in_more_lines": wordy,
               "read_cases": len(read_cases), "read": len(read_cases) - len(unread), "not_read": unread}
     if args.json:
         print(json.dumps(result, indent=1))
@@ -403,6 +437,9 @@ def main() -> int:
     print(f"clean errors: {result['clean_fraction']:.1%} of the cases")
     for b in bad:
         print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
+    print(f"clean errors in one stderr line: {result['clean_in_one_line']} of {counts.get('clean', 0)}")
+    for b in wordy:
+        print(f"  {b['lines']:>3} lines: naoviz {' '.join(b['argv'])[:140]}\n             first: {b['first'][:160]}")
     print(f"researchers' table exports read (exit 0, a `table NAME:` line): {result['read']} of {len(read_cases)}")
     for b in unread:
         print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")

@@ -7,13 +7,14 @@ NAO's embeddings (same size and metric). Run: .venv/bin/python bench/projection.
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import sys
 import tempfile
 import time
 
 import numpy as np
+
+from bench_out import print_figures
 
 
 def main(argv=None) -> int:
@@ -53,12 +54,7 @@ def main(argv=None) -> int:
         out["umap_transform_batch_independent"] = bool(np.array_equal(a, b))
         out["ratio_umap_cold_vs_pca"] = out["umap_fit_cold_s"] / max(out["pca_fit_s"], 1e-9)
         out["ratio_umap_cached_vs_cold"] = out["umap_fit_cached_s"] / out["umap_fit_cold_s"]
-    if args.json:
-        json.dump(out, sys.stdout, indent=2)
-        print()
-    else:
-        for k, v in out.items():
-            print(f"{k:>34}: {v:.4f}" if isinstance(v, float) else f"{k:>34}: {v}")
+    print_figures(out, args.json, width=34, digits=4)
     return 0
 
 

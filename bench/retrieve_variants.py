@@ -36,6 +36,8 @@ from naoviz.nao.step import Generated
 from naoviz.search.local_search import LocalSearch
 from naoviz.search.nao_search import PRESETS, NAOSearch, NAOSearchConfig
 
+from bench_out import add_search_options, save_json
+
 MODES = ("step", "no_step", "pool_rank")
 CHECKS = (25, 50, 100)
 
@@ -77,15 +79,9 @@ def main(argv=None) -> dict:
     ap.add_argument("name")
     ap.add_argument("fields", nargs="?", default="{}")
     ap.add_argument("--mode", default="step", choices=MODES)
-    ap.add_argument("--seeds", default="0-10", help="A-B: seeds A..B-1 (default 0-10, the tuning seeds)")
-    ap.add_argument("--queries", type=int, default=100)
-    ap.add_argument("--json", default=None)
+    add_search_options(ap)
     args = ap.parse_args(argv)
-    try:
-        lo, hi = (int(x) for x in args.seeds.split("-"))
-        seeds = range(lo, hi)
-    except ValueError:
-        sys.exit(f"--seeds: expected A-B, got {args.seeds!r}")
+    seeds = args.seeds
     try:
         fields = json.loads(args.fields)
         build(args.name, fields, args.mode)
@@ -122,9 +118,7 @@ def main(argv=None) -> dict:
           f" | optimum by 50 / 64 / 100 {out['opt50']} / {out['opt64']} / {out['opt100']} | to optimum "
           f"{out['to_opt']:.1f} | final decoded {out['decoded']}/{len(runs)} | retrieved {out['retrieved']:.1f} | cpu {out['cpu']:.1f} | "
           f"mean of the three {out['mean3']:.3f}", flush=True)
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh)
+    save_json(out, args.json)
     return out
 
 

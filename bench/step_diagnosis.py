@@ -56,6 +56,8 @@ from naoviz.search.local_search import LocalSearch
 from naoviz.search.nao_search import PRESETS, NAOSearch, NAOSearchConfig
 from naoviz.search.ranked import ForestPredictor
 
+from bench_out import add_search_options, save_json
+
 ALL = ("thompson", "ls", "th_oracle", "ls_nao", "th_forest")
 CHECKS = (25, 50, 100)
 
@@ -157,23 +159,17 @@ def cpu() -> float:
 
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    ap.add_argument("--seeds", default="0-10", help="A-B: seeds A..B-1 (default 0-10, the tuning seeds)")
+    add_search_options(ap, json_help="write every figure (per seed, per round) to this file")
     ap.add_argument("--searchers", default=None,
                     help=f"comma-separated, of {', '.join(ALL)} (default: all, or none when --variant is given)")
-    ap.add_argument("--queries", type=int, default=100)
     ap.add_argument("--space", default="nb201", choices=["nb201", "nb201-digits"],
                     help="the table (default nb201; nb201-digits: naoviz's digits table)")
     ap.add_argument("--metric", default="valid_acc", help="search metric (default valid_acc)")
     ap.add_argument("--report", default=None, help="reported metric (default: the table's test accuracy)")
     ap.add_argument("--variant", nargs=2, action="append", default=[], metavar=("NAME", "JSON"),
                     help="a searcher NAME: thompson's fields plus these (repeatable; runs after --searchers)")
-    ap.add_argument("--json", default=None, help="write every figure (per seed, per round) to this file")
     args = ap.parse_args(argv)
-    try:
-        lo, hi = (int(x) for x in args.seeds.split("-"))
-        seeds = range(lo, hi)
-    except ValueError:
-        sys.exit(f"--seeds: expected A-B, got {args.seeds!r}")
+    seeds = args.seeds
     text = args.searchers if args.searchers is not None else ("" if args.variant else ",".join(ALL))
     names = [s.strip() for s in text.split(",") if s.strip()]
     bad = [n for n in names if n not in ALL]
@@ -242,9 +238,7 @@ def main(argv=None) -> dict:
             print(f"| {name} | {r} | {int(m('queries'))} | {m('dist'):.2f} | {m('better'):.1f} | {m('covered'):.1f} | "
                   f"{m('cands'):.1f} | {m('cand_better'):.1f} | {m('meas_better'):.1f} | {m('picked'):.2f} | "
                   f"{m('top5'):.2f} | {m('all'):.2f} | {m('incumbent'):.2f} |")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(result, fh)
+    save_json(result, args.json)
     return result
 
 

@@ -20,6 +20,8 @@ import torch
 from naoviz.evaluate import TableEvaluator
 from naoviz.search.nao_search import PRESETS, NAOSearch, NAOSearchConfig
 
+from bench_out import add_search_options, save_json
+
 
 def edits(fields: dict, seeds, queries: int, ev) -> dict:
     """Edit distances of the step's queries from their seeds, rounds 1-3 and 4+, over ``seeds``."""
@@ -38,27 +40,22 @@ def edits(fields: dict, seeds, queries: int, ev) -> dict:
 def main(argv=None) -> dict:
     ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     ap.add_argument("fields")
-    ap.add_argument("--seeds", default="0-10", help="A-B: seeds A..B-1 (default 0-10, the tuning seeds)")
-    ap.add_argument("--queries", type=int, default=100)
-    ap.add_argument("--json", default=None)
+    add_search_options(ap)
     args = ap.parse_args(argv)
     try:
-        lo, hi = (int(x) for x in args.seeds.split("-"))
         fields = json.loads(args.fields)
         NAOSearchConfig(**{**PRESETS["kmeans"], "model": dict(PRESETS["kmeans"]["model"]), **fields})
     except (ValueError, TypeError) as exc:
-        sys.exit(f"fields / --seeds: {exc}")
+        sys.exit(f"fields: {exc}")
     torch.set_num_threads(1)
     ev = TableEvaluator("nb201")
     out = {}
     for name, f in (("kmeans", {}), ("variant", fields)):
-        out[name] = r = edits(f, range(lo, hi), args.queries, ev)
+        out[name] = r = edits(f, args.seeds, args.queries, ev)
         print(f"{name} {json.dumps(f)}: edits from seed, rounds 1-3 {r['early']:.2f} (n {r['n_early']}), rounds 4+ "
               f"{r['late']:.2f} (n {r['n_late']}); within 1 edit {r['near_early']:.2f} / {r['near_late']:.2f}", flush=True)
     print(f"ratio variant / kmeans, edits in rounds 1-3: {out['variant']['early'] / out['kmeans']['early']:.2f}")
-    if args.json:
-        with open(args.json, "w") as fh:
-            json.dump(out, fh)
+    save_json(out, args.json)
     return out
 
 

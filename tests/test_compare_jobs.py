@@ -50,12 +50,52 @@ def test_two_jobs_give_the_summary_of_one_process(capsys):
     assert two["algos"]["ls"]["curves"] != two["algos"]["re"]["curves"]
 
 
+def _affinity() -> int:
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+
+
 def test_jobs_auto_is_the_cores_this_process_may_use(capsys):
-    from naoviz.experiments.compare_jobs import cpu_cores, resolve_jobs
-    expected = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count()
+    from naoviz.experiments.compare_jobs import cpu_cores, quota_cpus, resolve_jobs
+    quota = quota_cpus()                             # this machine's own cgroup quota, None when it has none
+    expected = _affinity() if quota is None else min(_affinity(), quota)
     assert cpu_cores() == expected and resolve_jobs("auto") == min(expected, 256)
     out = _compare_json(capsys, "--algos", "rs", "--seeds", "2", "--jobs", "auto")
     assert out["environment"]["jobs"] == min(resolve_jobs("auto"), 2)       # never more processes than runs
+
+
+@pytest.mark.parametrize("cpu_max,v1,cpus", [
+    ("200000 100000\n", None, 2),            # docker --cpus 2
+    ("150000 100000\n", None, 2),            # 1.5 CPUs: a worker per started CPU
+    ("50000 100000\n", None, 1),             # half a CPU: still one worker
+    ("max 100000\n", None, None),            # v2's "no quota"
+    ("max 100000\n", ("100000", "100000"), None),    # cpu.max there, saying max: v1's files not read
+    ("banana\n", None, None),                # what cannot be read as a quota is none
+    ("", None, None),
+    (None, None, None),                       # no cgroup files at all
+    (None, ("-1", "100000"), None),           # v1's "no quota"
+    (None, ("300000", "100000"), 3),          # cgroup v1: cfs_quota_us / cfs_period_us
+])
+def test_a_cgroup_quota_is_read_from_cpu_max_or_v1s_files(tmp_path, cpu_max, v1, cpus):
+    from naoviz.experiments.compare_jobs import quota_cpus
+    if cpu_max is not None:
+        (tmp_path / "cpu.max").write_text(cpu_max)
+    (tmp_path / "v1").mkdir()
+    if v1 is not None:
+        (tmp_path / "v1" / "cpu.cfs_quota_us").write_text(v1[0] + "\n")
+        (tmp_path / "v1" / "cpu.cfs_period_us").write_text(v1[1] + "\n")
+    assert quota_cpus(tmp_path / "cpu.max", tmp_path / "v1") == cpus
+
+
+def test_jobs_auto_takes_the_smaller_of_affinity_and_quota(tmp_path):
+    """A quota of 1 CPU caps auto at 1 whatever the cores; a quota above the cores leaves the affinity set's
+    count; no quota file is the affinity set's count, what auto was before quotas were read."""
+    from naoviz.experiments.compare_jobs import cpu_cores
+    none = tmp_path / "missing"
+    (tmp_path / "one").write_text("100000 100000\n")
+    (tmp_path / "many").write_text(f"{(_affinity() + 5) * 100000} 100000\n")
+    assert cpu_cores(tmp_path / "one", none) == 1
+    assert cpu_cores(tmp_path / "many", none) == _affinity()
+    assert cpu_cores(none, none) == _affinity()
 
 
 def test_the_cli_cap_is_the_backends():

@@ -6,7 +6,7 @@ import time
 import numpy as np
 
 from naoviz.cli.common import (TABLE_METAVAR, emit_json, explorer_metric, int_in, nonempty, path_arg, path_type,
-                               resolve_table, show, writable_file)
+                               resolve_table, say_table, show, writable_file)
 
 TABLE_HELP = ("digits (shipped; also nb201-digits, its name in --space and dashboard --table), nb201 (NAOVIZ_DATA), "
               "or the path of a CSV table of your own (naoviz build-table --out; docs/data.md)")
@@ -96,6 +96,7 @@ def run(args) -> int:
 
     bench = resolve_table(args.table)
     spec = ModelSpec(metric=explorer_metric(bench))          # the dashboard's model (ExplorerPlan.spec)
+    say_table(bench)                                         # every check passed: one error line, never two
     progress, bars = stage_bars()
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress,

@@ -235,19 +235,25 @@ def max_workers() -> int:
 TABLE_METAVAR = "NAME|PATH"
 
 
-def resolve_table(value, option: str = "--table", say: bool = True):
+def resolve_table(value, option: str = "--table"):
     """The :class:`~naoviz.tables.Benchmark` a ``--table`` value names: ``nb201``, ``nb201-digits`` /
     ``digits``, or the path of a CSV table (``naoviz build-table``'s format); a bad file is a ``ValueError``
-    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work. ``say``: print the
-    table's note (:func:`table_note_line`) on stderr now; False leaves it to the caller, after its own checks."""
+    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work. Quiet: the caller says
+    the table's note with :func:`say_table` once its own checks have passed, so a bad option is one line, not
+    the note and then the error."""
     from naoviz.tables.user_table import TableFileError, open_table
     try:
-        bench = open_table(value)
+        return open_table(value)
     except TableFileError as exc:
         raise ValueError(f"{option}: {exc}") from None
-    if say and bench.note:                        # what was read, when not plainly (stderr: --json keeps stdout)
-        print(table_note_line(bench), file=sys.stderr)
-    return bench
+
+
+def say_table(bench) -> None:
+    """The table's note (:func:`table_note_line`) on stderr (``--json`` keeps stdout), when it has one: call it
+    after every check of the options and of the table, just before the work."""
+    line = table_note_line(bench)
+    if line:
+        print(line, file=sys.stderr)
 
 
 def table_note_line(bench) -> str:

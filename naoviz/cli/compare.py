@@ -6,8 +6,8 @@ import json
 import os
 import sys
 
-from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, show,
-                               workers_in, writable_dir)
+from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, say_table,
+                               show, workers_in, writable_dir)
 from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
                                add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
@@ -46,7 +46,8 @@ def add_parser(sub) -> None:
     add_cluster_options(c)
     c.add_argument("--jobs", default=1, type=workers_in(1, MAX_JOBS), metavar="N|auto",
                    help="run the (searcher, seed) runs in N worker processes, one torch thread each; auto: one per "
-                        "CPU core this process may use (default 1: one after another in this process). The figures "
+                        "CPU this process may use, the smaller of its CPU affinity set and its cgroup CPU quota, "
+                        "e.g. a container's --cpus 2 (default 1: one after another in this process). The figures "
                         "are the same for any N, wall times aside; table look-ups only (not with --evaluator train "
                         "or supernet, --local-cluster or --scheduler)")
     c.add_argument("--out", default=None, type=path_arg,
@@ -146,17 +147,18 @@ def run_compare(args) -> int:
     evaluator = new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
     bar = None
-    if not args.no_progress:
-        from tqdm import tqdm
-        from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
-        bar = room_for_echo(tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr,
-                                 leave=False))
 
     def finished(run: dict) -> None:        # one bar over runs: done / total, the searcher that just finished
         bar.set_postfix_str(run["algo"], refresh=False)
         bar.update(1)
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
+        say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
+        if not args.no_progress:
+            from tqdm import tqdm
+            from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
+            bar = room_for_echo(tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr,
+                                     leave=False))
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),

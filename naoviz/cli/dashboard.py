@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
-                               resolve_table, writable_dir)
+                               resolve_table, say_table, writable_dir)
 from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
@@ -157,6 +157,7 @@ def run(args) -> int:
     elif args.table is not None:        # a table file: checked whole now, and handed on by its absolute path
         bench = resolve_table(args.table)
         explorer_metric(bench)
+        say_table(bench)                # after the table's checks: a refusal is one line
         env["NAOVIZ_DASHBOARD_TABLE"] = bench.source
     if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
         from naoviz.tables.benchmark import nb201_missing

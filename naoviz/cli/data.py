@@ -5,7 +5,7 @@ import sys
 from pathlib import Path
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir,
-                               resolve_table, show, writable_dir)
+                               resolve_table, say_table, show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
 
@@ -150,6 +150,7 @@ def run_show(args) -> int:
             raise ValueError(f"--dir: give either --dir or --table, not both (got --table {show(args.table)})")
         bench = resolve_table(args.table)
         summary = table_summary(bench)
+        say_table(bench)
         if args.json:
             emit_json({"benchmarks": {bench.name: summary}})
             return 0

@@ -11,7 +11,7 @@ import sys
 from pathlib import Path
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, cut_path, explorer_metric, nonempty, path_arg, path_type, resolve_table,
-                               writable_file)
+                               say_table, writable_file)
 
 
 def add_parser(sub) -> None:
@@ -48,6 +48,7 @@ def _load_atlas(args):
     from naoviz.nao.cache import ModelSpec, is_cached
     bench = resolve_table(args.table)
     spec = ModelSpec(metric=explorer_metric(bench))                       # the dashboard's model
+    say_table(bench)                                  # after the table's checks: a refusal is one line
     atlas = cached_atlas(bench, spec)
     if atlas is not None:
         return atlas

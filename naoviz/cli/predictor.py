@@ -5,7 +5,8 @@ import platform
 import time
 from pathlib import Path
 
-from naoviz.cli.common import TABLE_METAVAR, cut, emit_json, int_in, json_value, nonempty, path_arg, resolve_table, show
+from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, int_in, json_value, nonempty, path_arg, resolve_table,
+                               say_table, show)
 
 HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
             ("baselines.grad_boosting.kendall_tau", "GBT tau"),
@@ -86,6 +87,7 @@ def run_predictor(args) -> int:
     from naoviz.errors import NaovizError
     from naoviz.nao import NAO, NAOConfig
     from naoviz.experiments.predictor import run_one, summarise
+    from naoviz.spaces import NB201Space
 
     sizes = _sizes(args.train_sizes)
     overrides = _overrides(args.set)
@@ -97,13 +99,13 @@ def run_predictor(args) -> int:
         config = NAOConfig.preset(args.preset, **overrides)
     except ValueError as exc:
         raise ValueError(f"--set: {exc}") from None
-    bench = resolve_table(args.table) if args.table is not None else load_benchmark(args.space)
-    if args.table is not None:
-        args.space = bench.source if bench.fingerprint else bench.name       # what the output names
     try:
-        NAO(bench.space, config)              # tokenization and device (CUDA on a CPU-only build) fail here
+        NAO(NB201Space(), config)     # tokenization and device (CUDA on a CPU-only build) fail here, before the read
     except (ValueError, NaovizError) as exc:
         raise ValueError(f"--set: {exc}") from None
+    bench = resolve_table(args.table) if args.table is not None else load_benchmark(args.space)   # quiet: say_table
+    if args.table is not None:
+        args.space = bench.source if bench.fingerprint else bench.name       # what the output names
     if args.metric not in bench.metrics:
         where = "naoviz data show" + (f" --table {cut(Path(args.table).name, 40)}" if args.table is not None else "")
         more = f", ... ({where})" if len(bench.metrics) > 5 else ""
@@ -117,9 +119,7 @@ def run_predictor(args) -> int:
         if not 0 < n < rows:
             raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "
                              f"(the {args.space} table has {rows} rows)")
-    if len(set(sizes)) != len(sizes):
-        dup = next(n for n in sizes if sizes.count(n) > 1)
-        raise ValueError(f"--train-sizes: size {dup} is given twice")
+    say_table(bench)                               # every option fits the table: the note, then the work
     runs, start = [], time.perf_counter()
     for n in sizes:
         for seed in range(args.seeds):

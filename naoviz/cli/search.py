@@ -8,7 +8,7 @@ from typing import Optional, Sequence
 
 from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in, json_value, max_workers,
                                nonempty, option_error, path_arg, resolve_table, resume_command, show,
-                               table_note_line, workers_in, writable_file)
+                               say_table, workers_in, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
@@ -123,7 +123,7 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
         raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}, "
                          "or --evaluator train")
     else:                                   # --table PATH (use_table): the file, checked whole before any work
-        table = resolve_table(space, "--table", say=False)     # its note once the options below fit it
+        table = resolve_table(space, "--table")     # quiet: the caller says its note when the work starts
     try:
         evaluator = TableEvaluator(table, metric=metric, report=report, delay_s=delay,
                                    constraints=constraints or (), objectives=objectives or ())
@@ -138,8 +138,6 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
         raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
-    if table_note_line(evaluator.table):
-        print(table_note_line(evaluator.table), file=sys.stderr)
     return evaluator
 
 
@@ -254,6 +252,7 @@ def run_search(args) -> int:
             args.interrupted_hint = f"resume it: {resume_command(cut(args.store, 120), args.resume)}"
             result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress)
         else:
+            say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
             evaluator.use_executor(executor)
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
                                   config=config, store=store, progress=not args.no_progress,

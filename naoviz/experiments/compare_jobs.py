@@ -20,6 +20,7 @@ import signal
 import threading
 import time
 import traceback
+from pathlib import Path
 from typing import Callable, Optional, Sequence
 
 from naoviz.errors import NaovizError, cut_path
@@ -30,12 +31,43 @@ GRACE_S = 10.0          # how long stopped workers get to mark their runs "stopp
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
-def cpu_cores() -> int:
-    """The CPU cores this process may use (``--jobs auto``): its affinity set where the OS has one."""
+CPU_MAX = Path("/sys/fs/cgroup/cpu.max")      # cgroup v2: "QUOTA PERIOD" (microseconds) or "max PERIOD"
+CFS_DIR = Path("/sys/fs/cgroup/cpu")          # cgroup v1: cpu.cfs_quota_us (-1: none) and cpu.cfs_period_us
+
+
+def quota_cpus(cpu_max: Path = CPU_MAX, cfs_dir: Path = CFS_DIR) -> Optional[int]:
+    """The CPUs a cgroup quota lets this process use (a container's ``--cpus 2``: ``200000 100000`` -> 2;
+    1.5 CPUs -> 2, rounded up: a worker per started CPU), at least 1; None when there is no quota: the
+    file missing, unreadable or not two numbers, or it says ``max`` (v2) or -1 (v1). cpu.max first, then v1's
+    files."""
+    def numbers(*texts: str) -> Optional[tuple[int, int]]:
+        try:
+            quota, period = (int(t) for t in texts)
+        except ValueError:                     # "max", a stray word, a missing number
+            return None
+        return (quota, period) if quota > 0 and period > 0 else None
+
+    found = None
     try:
-        return max(1, len(os.sched_getaffinity(0)))
+        found = numbers(*cpu_max.read_text().split())
+    except OSError:
+        try:
+            found = numbers((cfs_dir / "cpu.cfs_quota_us").read_text().strip(),
+                            (cfs_dir / "cpu.cfs_period_us").read_text().strip())
+        except OSError:
+            pass
+    return None if found is None else max(1, -(-found[0] // found[1]))
+
+
+def cpu_cores(cpu_max: Path = CPU_MAX, cfs_dir: Path = CFS_DIR) -> int:
+    """The CPU cores this process may use (``--jobs auto``): the smaller of its affinity set (where the OS has
+    one; else every core) and its cgroup CPU quota (:func:`quota_cpus`), at least 1."""
+    try:
+        cores = len(os.sched_getaffinity(0))
     except AttributeError:                      # not on Linux
-        return max(1, os.cpu_count() or 1)
+        cores = os.cpu_count() or 1
+    quota = quota_cpus(cpu_max, cfs_dir)
+    return max(1, min(cores, quota) if quota is not None else cores)
 
 
 def resolve_jobs(jobs) -> int:
