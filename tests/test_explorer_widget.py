@@ -171,7 +171,14 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     w = ExplorerWidget(shipped)
     w.seed, w.eta_index, w.view = int(shipped.seeds[7]), 8, "pca"
     paths = w.export_figures("html", tmp_path / "out")
-    assert [p.name for p in paths] == [f"naoviz-seed{w.seed}-eta{w.eta:g}-{n}.html" for n in ("map", "prediction", "cells")]
+    assert [p.name for p in paths] == [f"naoviz-nb201-digits-seed{w.seed}-eta{w.eta:g}-{n}.html" for n in ("map", "prediction", "cells")]
+    before = [p.read_bytes() for p in paths]
+    assert w.export_figures("html", tmp_path / "out") == paths         # the same figures again: nothing new
+    w.view = "umap"                                                     # another map: kept beside, never over
+    again = w.export_figures("html", tmp_path / "out")
+    assert [p.name for p in again] == [f"naoviz-nb201-digits-seed{w.seed}-eta{w.eta:g}-{n}-2.html" for n in ("map", "prediction", "cells")]
+    assert [p.read_bytes() for p in paths] == before
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths + again)
     cells = paths[2].read_text()
     assert w.decoded_cell.split("|")[1].split("~")[0] in cells or "decoded at η = 4" in cells
     assert "PCA" in paths[0].read_text()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -17,6 +18,7 @@ from pathlib import Path
 import pytest
 
 from _atlas_standin import standin_atlas
+from test_explorer_page_browser import LINES_OF_CELLS
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
@@ -98,6 +100,13 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
         except Exception:
             pass                                    # the assert below says what it shows instead
         assert page.inner_text(".nx-decoded") == want
+        for width in (1600, 1280):              # Lab's own styles around it: cell strings wrap between edges
+            page.set_viewport_size({"width": width, "height": 1000})
+            time.sleep(0.5)
+            lines = page.evaluate(LINES_OF_CELLS)
+            assert lines and not [c for c in lines if any(not re.search(r"[A-Za-z0-9]", t) for t in c)], (width, lines)
+            ART.mkdir(parents=True, exist_ok=True)
+            page.locator(".nx-side").screenshot(path=str(ART / f"explorer_lab_cells_{width}.png"))
         time.sleep(1.0)                                                  # the throttled write-back (120 ms)
         page.click(".jp-Notebook .jp-Cell >> nth=1")
         page.keyboard.press("Escape")

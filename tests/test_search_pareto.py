@@ -142,8 +142,15 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
     assert figs["incumbent"].layout.title.text.startswith(
         "incumbent test_acc by query, budget params_M <= 0.03 (feasible queries only)<br><sup>incumbent: the best")
     paths = sp.export_figures("html", tmp_path)                 # html needs no browser
-    assert sorted(p.name for p in paths) == ["naoviz-search-incumbent.html", "naoviz-search-pareto.html"]
+    name = sp.bench.name
+    assert sorted(p.name for p in paths) == [f"naoviz-{name}-search-incumbent.html", f"naoviz-{name}-search-pareto.html"]
     assert all(p.stat().st_size > 1000 for p in paths)
+    first = [p.read_bytes() for p in paths]
+    assert sp.export_figures("html", tmp_path) == paths        # the same figures: the same files, nothing new
+    sp.pareto.x.value = next(c for c in sp.pareto.x.options if c and c != sp.pareto.x.value)   # another cost axis
+    again = sp.export_figures("html", tmp_path)
+    assert sorted(p.name for p in again) == [f"naoviz-{name}-search-incumbent-2.html", f"naoviz-{name}-search-pareto-2.html"]
+    assert [p.read_bytes() for p in paths] == first
 
 
 def test_the_live_front_kept_up_query_by_query_is_the_front_of_all_queries(digits):

@@ -122,7 +122,10 @@ def test_eta_labels_that_would_overlap_are_thinned_but_every_change_keeps_its_ma
     base = embedding_map(np.c_[[0.0, 10.0], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
     assert list(_trace(path_overlay(base, path, etas, decoded), "decoded cell changes").text) == changes["text"]
     small = embedding_map(np.c_[[0.0, 0.01], [0.0, 0.0]], np.zeros(2), labels=["x", "y"])
-    assert "" not in list(_trace(path_overlay(small, path, etas, decoded), "decoded cell changes").text)
+    tiny = _trace(path_overlay(small, path, etas, decoded), "decoded cell changes")
+    assert list(tiny.text)[:2] == ["η=1.00", "η=2.00"]         # the gap does not hide them on a tiny map...
+    assert list(tiny.textposition)[:2] == ["top center", "bottom center"]   # ...each has a place of its own
+    assert list(tiny.text)[2] == ""                            # a third at the same spot has none left: no label
 
 
 def test_prediction_chart_series_and_current_marker():

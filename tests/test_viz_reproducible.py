@@ -87,3 +87,25 @@ def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():
     lo = min(min(h["mse"], h["nll"]) for h in history)
     hi = max(max(h["mse"], h["nll"]) for h in history)
     assert values[0] <= lo and values[-1] >= hi and {0.05, 0.1, 0.2, 0.5, 1.0, 2.0} <= set(values)
+
+
+def test_export_new_never_overwrites_and_reuses_the_same_bytes(tmp_path):
+    """A second export into one folder: the same figures are the same files (nothing written); other figures
+    get the next free group number (``-2``) for the whole group; a file put there meanwhile is never replaced;
+    a table's name becomes a safe part of a file name."""
+    import plotly.graph_objects as go
+
+    from naoviz.viz.figure_files import export_new, safe_name
+    a = {"map": go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), "chart": go.Figure(go.Bar(x=[1], y=[2]))}
+    b = {"map": go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "chart": go.Figure(go.Bar(x=[1], y=[2]))}
+    first = export_new(a, tmp_path, "naoviz-t", "html")
+    assert [p.name for p in first] == ["naoviz-t-map.html", "naoviz-t-chart.html"]
+    assert export_new(a, tmp_path, "naoviz-t", "html") == first
+    (tmp_path / "naoviz-t-map-2.html").write_text("someone else's")
+    second = export_new(b, tmp_path, "naoviz-t", "html")
+    assert [p.name for p in second] == ["naoviz-t-map-3.html", "naoviz-t-chart-3.html"]
+    assert (tmp_path / "naoviz-t-map-2.html").read_text() == "someone else's"
+    assert first[0].read_bytes() != second[0].read_bytes() and first[1].read_bytes() == second[1].read_bytes()
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+        ["naoviz-t-map.html", "naoviz-t-chart.html", "naoviz-t-map-2.html", "naoviz-t-map-3.html", "naoviz-t-chart-3.html"])
+    assert safe_name("my runs/v2") == "my-runs-v2" and safe_name("nb201-digits") == "nb201-digits"

@@ -280,15 +280,18 @@ class ExplorerWidget(anywidget.AnyWidget):
     def export_figures(self, fmt: str = "png", folder=None) -> list:
         """Write the map with the path, the prediction chart and the cells, as the student sees them now, to
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
-        kaleido load only here). Returns the paths written."""
+        kaleido load only here), named by the table, seed and η (``naoviz-nb201-seed9-eta3-map.png``); an
+        earlier export with other content is kept and this one numbered (``...-map-2.png``,
+        :func:`naoviz.viz.figure_files.export_new`). Returns the paths written."""
         import os
-        from naoviz.viz.figure_files import FORMATS, export_many
+        from naoviz.viz.figure_files import FORMATS, export_new, safe_name
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
         figs = self.figures()
-        stem = f"naoviz-seed{self.seed}-eta{self.eta:g}"
-        return export_many(list(figs.values()), [folder / f"{stem}-{name}.{fmt}" for name in figs])
+        table = safe_name(self.atlas.meta.get("table") or self.atlas.space) if isinstance(self.atlas.meta, dict) \
+            else safe_name(self.atlas.space)
+        return export_new(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", fmt)
 
     def answer_offgrid(self, request: dict) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""

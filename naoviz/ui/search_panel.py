@@ -318,7 +318,7 @@ class SearchPanel:
 
     def export_figures(self, fmt: str = "png", folder=None) -> list:
         """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``); the paths written."""
-        return export_figures(self.figures(), fmt, folder)
+        return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""))
 
     def _open_row(self, row: dict) -> None:
         if self.open_cell is not None:

@@ -218,17 +218,20 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     return figs
 
 
-def export_figures(figs: dict, fmt: str = "png", folder=None, stem: str = "naoviz-search") -> list:
+def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "") -> list:
     """Write ``figs`` (:func:`search_figures`) to ``folder`` (default ``$NAOVIZ_EXPORT_DIR``, the dashboard's
-    ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``<stem>-<name>.<fmt>``; the paths written."""
+    ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``naoviz-<table>-search-<name>.<fmt>``, an
+    earlier export with other content kept and this one numbered (``-2``: ``naoviz.viz.figure_files.export_new``);
+    the paths written."""
     import os
     from pathlib import Path
 
-    from naoviz.viz.figure_files import FORMATS, export_many
+    from naoviz.viz.figure_files import FORMATS, export_new, safe_name
     if fmt not in FORMATS:
         raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
-    return export_many(list(figs.values()), [folder / f"{stem}-{name}.{fmt}" for name in figs])
+    stem = f"naoviz-{safe_name(table)}-search" if table else "naoviz-search"
+    return export_new(figs, folder, stem, fmt)
 
 
 def summary_extra(view: ParetoView) -> str:

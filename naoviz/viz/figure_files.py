@@ -123,6 +123,39 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     return paths
 
 
+def safe_name(text: str) -> str:
+    """``text`` as part of a file name: letters, digits, ``.``, ``_`` and ``-`` kept, any other run one ``-``
+    (a user table's name "my runs/v2" -> "my-runs-v2")."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "table"
+
+
+def export_new(figs: dict, folder, stem: str, fmt: str) -> list[Path]:
+    """Write ``figs`` ({name: figure}) to ``folder`` as ``<stem>-<name>.<fmt>`` without overwriting a file that
+    holds something else: the first group number n (none, then ``-2``, ``-3``, ...) at which every name is free
+    or already holds the same bytes is used for the whole group (``<stem>-<name>-2.<fmt>``), so exporting the
+    same figures twice writes nothing new and a changed figure never replaces an earlier one. The paths."""
+    import tempfile
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    with tempfile.TemporaryDirectory(prefix=".naoviz-export-", dir=folder) as tmp:
+        drawn = export_many(list(figs.values()), [Path(tmp) / f"{name}.{fmt}" for name in figs])
+        data = [p.read_bytes() for p in drawn]
+        for n in range(1, 10_000):
+            suffix = "" if n == 1 else f"-{n}"
+            targets = [folder / f"{stem}-{name}{suffix}.{fmt}" for name in figs]
+            if any(t.exists() and (not t.is_file() or t.read_bytes() != d) for t, d in zip(targets, data)):
+                continue
+            try:
+                for t, d in zip(targets, data):
+                    if not t.exists():
+                        with open(t, "xb") as f:      # exclusive: a file that appeared meanwhile is never replaced
+                            f.write(d)
+            except FileExistsError:
+                continue
+            return targets
+    raise NaovizError(f"export: {folder} holds 9,999 exports named {stem}-*; choose another folder")
+
+
 def _stable_uids(fig: go.Figure) -> go.Figure:
     """``fig`` (a copy) with a fixed ``uid`` on each trace that has none: plotly.js would draw a random one
     into an SVG's class names."""

@@ -141,18 +141,129 @@ def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current:
     points = next(iter(out.select_traces(selector=dict(name="architectures"))), None)
     gap = label_gap(np.c_[points.x, points.y]) if points is not None and points.x is not None else 0.0
     data = path_trace_data(path_xy, etas, decoded, current, gap, jumps)
-    ring = data["current"]
+    ring, changes = data["current"], data["decoded cell changes"]
+    xs = np.r_[points.x if points is not None and points.x is not None else [], np.asarray(path_xy)[:, 0]]
+    ys = np.r_[points.y if points is not None and points.y is not None else [], np.asarray(path_xy)[:, 1]]
+    to_px = map_pixels(xs, ys)
+    taken = []                      # px boxes the trace's labels keep clear of: the ring, the seed, ring labels
     if ring["x"]:                   # an η label at (or within ``gap`` of) the ring would be drawn over it
-        changes = data["decoded cell changes"]
-        xs = np.r_[points.x if points is not None and points.x is not None else [], np.asarray(path_xy)[:, 0]]
-        ys = np.r_[points.y if points is not None and points.y is not None else [], np.asarray(path_xy)[:, 1]]
+        taken.append(_box(*to_px(ring["x"][0], ring["y"][0]), RING_SIZE / 2 + RING_WIDTH, RING_SIZE / 2 + RING_WIDTH))
         for k, (x, y, text) in enumerate(zip(changes["x"], changes["y"], changes["text"])):
             if text and np.hypot(x - ring["x"][0], y - ring["y"][0]) <= gap:
                 changes["text"] = [*changes["text"][:k], "", *changes["text"][k + 1:]]
-                out.add_annotation(**ring_label(text, x, y, xs, ys))
+                note = ring_label(text, x, y, xs, ys)
+                out.add_annotation(**note)
+                taken.append(annotation_box(note, to_px))
+    seed = next(iter(out.select_traces(selector=dict(name="seed"))), None)
+    if seed is not None and seed.x:
+        taken.append(_box(*to_px(seed.x[0], seed.y[0]), 11, 11))
+    diamonds = [to_px(x, y) for x, y in zip(changes["x"], changes["y"])]
+    line = [None if x is None else to_px(x, y) for x, y in zip(data["path"]["x"], data["path"]["y"])]
+    changes["textposition"], changes["text"] = place_labels(diamonds, changes["text"], taken, path_marks(line))
     for name, trace in data.items():
         out.update_traces(selector=dict(name=name), **trace)
     return out
+
+
+# Where the η labels of the change diamonds go, in the pixels of an exported map (900 x 600, `export`'s default:
+# the plot area less the margins, colour bar and legend): a label's box is kept clear of every other diamond, the
+# ring, the seed's star and the labels placed before it (plotly draws text without avoiding anything).
+MAP_PLOT_PX = (800.0, 500.0)
+DIAMOND_HALF = 8.0                     # px: half the change diamond (size 12) with its outline
+TEXT_OFFSET = 6.0                      # px from a marker's centre to its text: plotly's half marker size
+PATH_HALF = 2.5                        # px: half the path line (width 3) with a margin
+LABEL_FONT_PX = 12.0                   # the labels' font size; a character ~0.6 of it wide, bold
+LABEL_MARGIN = 2.0                     # px kept free between a label and anything else
+# plotly textpositions tried in order, each as the label box's centre offset in (half widths, half heights)
+# beyond the diamond: above, below, right, left, then the four corners
+LABEL_PLACES = (("top center", 0, 1), ("bottom center", 0, -1), ("middle right", 1, 0), ("middle left", -1, 0),
+                ("top right", 1, 1), ("top left", -1, 1), ("bottom right", 1, -1), ("bottom left", -1, -1))
+
+
+def map_pixels(xs, ys, size=MAP_PLOT_PX):
+    """A function (x, y) -> (px, py) (py up) onto the plot area ``size`` of a map spanning ``xs``, ``ys`` (every
+    x and y drawn), as plotly's autorange draws it (about 5 % padding each side)."""
+    xs, ys = np.asarray(xs, float), np.asarray(ys, float)
+    def axis(v, n):
+        v = v[np.isfinite(v)]
+        lo, hi = (float(v.min()), float(v.max())) if len(v) else (0.0, 1.0)
+        span = (hi - lo) or 1.0
+        return lambda t: (float(t) - lo + 0.05 * span) / (1.1 * span) * n
+    fx, fy = axis(xs, size[0]), axis(ys, size[1])
+    return lambda x, y: (fx(x), fy(y))
+
+
+def _box(cx: float, cy: float, hw: float, hh: float) -> tuple:
+    return (cx - hw, cy - hh, cx + hw, cy + hh)
+
+
+def _hits(a: tuple, b: tuple, margin: float = LABEL_MARGIN) -> bool:
+    return a[0] < b[2] + margin and b[0] < a[2] + margin and a[1] < b[3] + margin and b[1] < a[3] + margin
+
+
+def label_size(text: str) -> tuple[float, float]:
+    """(width, height) in px of an η label ("η=0.50") at :data:`LABEL_FONT_PX`, bold."""
+    return 0.62 * LABEL_FONT_PX * len(text), 1.25 * LABEL_FONT_PX
+
+
+def label_box(x: float, y: float, text: str, place: str) -> tuple:
+    """The px box (x0, y0, x1, y1; y up) of ``text`` at textposition ``place`` by the diamond at (x, y) px."""
+    w, h = label_size(text)
+    _, kx, ky = next(p for p in LABEL_PLACES if p[0] == place)
+    return _box(x + kx * (TEXT_OFFSET + w / 2), y + ky * (TEXT_OFFSET + h / 2), w / 2, h / 2)
+
+
+def annotation_box(note: dict, to_px) -> tuple:
+    """The px box of a :func:`ring_label` annotation."""
+    x, y = to_px(note["x"], note["y"])
+    w, h = label_size(note["text"])
+    x0 = x - w / 2 if note["xanchor"] == "center" else x if note["xanchor"] == "left" else x - w
+    y0 = y + note["yshift"] - (h if note["yanchor"] == "top" else 0)
+    return (x0, y0, x0 + w, y0 + h)
+
+
+def path_marks(path_px, step: float = 3.0) -> list:
+    """Small px boxes along the path's polyline ``path_px`` ((x, y) px, None at a gap), every ``step`` px: a
+    label over the line is hard to read, so labels keep clear of it too."""
+    out, prev = [], None
+    for p in path_px:
+        if p is None:
+            prev = None
+            continue
+        if prev is not None:
+            n = max(1, int(np.hypot(p[0] - prev[0], p[1] - prev[1]) / step))
+            out += [_box(prev[0] + (p[0] - prev[0]) * t / n, prev[1] + (p[1] - prev[1]) * t / n, PATH_HALF, PATH_HALF)
+                    for t in range(1, n + 1)]
+        else:
+            out.append(_box(p[0], p[1], PATH_HALF, PATH_HALF))
+        prev = p
+    return out
+
+
+def place_labels(diamonds, texts, taken=(), path=()) -> tuple[list, list]:
+    """(textpositions, texts) of the change diamonds' labels: each label (in order) at the first place of
+    :data:`LABEL_PLACES` whose box keeps clear of every other diamond (``diamonds``: their (x, y) px), of
+    ``taken`` (px boxes: the ring, the seed, ring labels), of the path (``path``: :func:`path_marks`; where it
+    runs into the label's own diamond, within :data:`DIAMOND_HALF` + 3 px, it does not count) and of the labels
+    placed before it; a label with no free place is left out (its diamond keeps its hover). A diamond within
+    3 px of the label's own lies under it and does not count."""
+    marks = [_box(x, y, DIAMOND_HALF, DIAMOND_HALF) for x, y in diamonds]
+    boxes, places, out = list(taken), [], []
+    for k, ((x, y), text) in enumerate(zip(diamonds, texts)):
+        where = "top center"
+        if text:
+            # a diamond within a few px of this one lies under it: the label sits beside both
+            others = [m for j, m in enumerate(marks) if j != k and np.hypot(*np.subtract(diamonds[j], (x, y))) > 3] + boxes
+            others += [b for b in path if max(abs((b[0] + b[2]) / 2 - x), abs((b[1] + b[3]) / 2 - y)) > DIAMOND_HALF + 3]
+            where = next((p for p, _, _ in LABEL_PLACES
+                          if not any(_hits(label_box(x, y, text, p), o) for o in others)), None)
+            if where is None:
+                where, text = "top center", ""
+            else:
+                boxes.append(label_box(x, y, text, where))
+        places.append(where)
+        out.append(text)
+    return places, out
 
 
 def ring_label(text: str, x: float, y: float, xs, ys) -> dict:

@@ -64,6 +64,16 @@ def unit(name: str) -> str:
     return ""
 
 
+# The unit after a value in running text ("89.72 %", "1.53 M", "12.4 ms"): the explorer's front end holds the
+# same table and rules (explorer_draw.js UNIT_SUFFIXES, VALUE_UNITS; tests/test_explorer_units_js.py checks).
+VALUE_UNITS = {"%": "%", "million parameters": "M", "million FLOPs": "M", "ms": "ms", "s": "s"}
+
+
+def value_unit(name: str) -> str:
+    """The short unit written after a value of column ``name`` ("%", "M", "ms", "s"), or ""."""
+    return VALUE_UNITS.get(unit(name), "")
+
+
 def with_unit(name: str, note: str = "") -> str:
     """An axis or colour-bar title: ``name`` and its unit and ``note`` in brackets, "valid_acc (%)",
     "params_M (million parameters; lower is better)"; ``name`` alone when there is neither."""

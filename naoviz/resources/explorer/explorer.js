@@ -86,9 +86,10 @@ async function mount(model, el, stale = () => false, swapped = false) {
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
     const v = colorValues(), [lo, hi, below, above] = range(v);
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
-    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmt(lo)}` }),
+    const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
+    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
-      h("span", { text: `${above ? "≥ " : ""}${fmt(hi)}` }));
+      h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
     overlay();
   }
   // -- panels -----------------------------------------------------------------------------------------
@@ -110,14 +111,14 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const ham = cellChangeCount(dl, sl, atlas.h.space);       // NB201 edges or NAONet node inputs, else null
     const series = seriesFor();
     $(".nx-info").replaceChildren(
-      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), h("code", { text: sl })),
-      h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), h("code", { class: "nx-decoded", text: dl })),
-      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmt(series[0].values[S.eta])} · decoded: predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
+      h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), cellCode(sl)),
+      h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), cellCode(dl, { class: "nx-decoded" })),
+      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${unit})` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
     $(".nx-slider").setAttribute("aria-valuetext", `η = ${fmt(A.etas[S.eta])}`);
     $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
-    const line = `η ${fmt(A.etas[S.eta])}: decoded${dr >= 0 ? ` row ${dr}` : " cell"}, predicted ${fmt(series[1].values[S.eta])}, true ${fmt(series[2].values[S.eta])} ${unit}` +
+    const line = `η ${fmt(A.etas[S.eta])}: decoded${dr >= 0 ? ` row ${dr}` : " cell"}, predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${unit})` +
       (ham != null ? `, ${ham} edge${ham === 1 ? "" : "s"} changed` : "");
     describe(dr, line); announce(line);
     overlay();
@@ -129,7 +130,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
-    d.textContent = `${line}; predicted at the moved point ${fmt(seriesFor()[0].values[S.eta])}`;
+    d.textContent = `${line}; predicted at the moved point ${fmtU(seriesFor()[0].values[S.eta], unit)}`;
   }
   // The prediction line for a screen reader, said once η has rested 600 ms: a drag or ▶ says only where it stops.
   let liveTimer = null;
@@ -189,9 +190,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     for (let k = 0; k < K; k++) {
       const r = A.neighbours[row * K + k];
       list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
-        h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmt(truth ? truth[r] : NaN)} `, title: NBR_TIP }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+        h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmtU(truth ? truth[r] : NaN, unit)} `, title: NBR_TIP }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
     }
-    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${unit} ${fmt(truth ? truth[row] : NaN)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: NBR_TIP }), list);
+    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${unit} ${fmtU(truth ? truth[row] : NaN, unit)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: NBR_TIP }), list);
   }
   // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
   // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.

@@ -84,8 +84,8 @@ function budgetPart(root, atlas, hooks) {
           ev.preventDefault(); hooks.setEta(e);
           if (!root.contains(document.activeElement)) $(".nx-bbest a")?.focus();   // the line was redrawn under the focus
         } }),
-        h("span", { text: ` · row ${r} · true ${fmt(truth ? truth[r] : NaN)}, predicted ${fmt(B.pred[e])} ${unit} · ${B.col} ${fmt(B.costs[e], 3)} ` }),
-        h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
+        h("span", { text: ` · row ${r} · true ${fmtU(truth ? truth[r] : NaN, unit)}, predicted ${fmtU(B.pred[e], unit)} (${unit}) · ${B.col} ${fmtU(B.costs[e], B.col, 3)} ` }),
+        cellCode(atlas.labels[r], { title: atlas.labels[r] })));
     } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));
     kids.push(h("div", { class: "nx-bnote", text: pathNote() }));
     el.replaceChildren(...kids);

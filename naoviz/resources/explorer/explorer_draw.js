@@ -11,6 +11,25 @@ const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor
 const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
+// -- units: the same rules and tables as naoviz/viz/theme.py unit() and VALUE_UNITS (one set of rules: a test,
+// tests/test_explorer_units_js.py, runs both on the same names). Accuracies are percent, params_M and flops_M
+// millions, latency_ms ms, time_s s; a name that does not say has no unit.
+const UNIT_SUFFIXES = [["params_M", "million parameters"], ["flops_M", "million FLOPs"], ["latency_ms", "ms"], ["time_s", "s"]];
+const VALUE_UNITS = { "%": "%", "million parameters": "M", "million FLOPs": "M", ms: "ms", s: "s" };
+function unitOf(name) {
+  const text = String(name), low = text.toLowerCase();
+  if (/(^|[^a-z])acc(uracy)?($|[^a-z])/.test(low)) return "%";
+  for (const [suffix, what] of UNIT_SUFFIXES) if (text === suffix || text.endsWith("_" + suffix) || text.endsWith(" " + suffix)) return what;
+  return /(^|[ _])latency($|_)/.test(low) ? "ms" : "";
+}
+const valueUnit = (name) => VALUE_UNITS[unitOf(name)] || "";
+// A value of column ``name`` with its unit ("89.72 %", "1.530 M"); "–" for a missing one, as fmt writes it.
+function fmtU(v, name, d = 2) {
+  if (!Number.isFinite(v)) return "–";
+  const u = valueUnit(name);
+  return u ? `${v.toFixed(d)}\u00a0${u}` : v.toFixed(d);
+}
+
 // -- payload: header + zlib blob (naoviz/atlas_payload.py) -> typed arrays ---------------------------
 async function inflate(view) {
   const stream = new Blob([view]).stream().pipeThrough(new DecompressionStream("deflate"));
@@ -317,7 +336,7 @@ function drawChart(svg, etas, series, unit) {
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B, sx, sy } = chartFrame(svg, 160, lo, hi, x0, x1);
   for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (${unit})`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (values: ${unit}${valueUnit(unit) ? `, ${valueUnit(unit)}` : ""})`;
   for (const s of series) {
     const pts = []; etas.forEach((e, i) => { if (Number.isFinite(s.values[i])) pts.push(`${sx(e).toFixed(1)},${sy(s.values[i]).toFixed(1)}`); });
     svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);

@@ -10,6 +10,24 @@ function h(tag, attrs = {}, ...kids) {
 }
 const fmt = (v, d = 2) => (Number.isFinite(v) ? v.toFixed(d) : "–");
 
+// A cell string's pieces between which a line may break: after each "|" that closes an edge or a node's inputs,
+// the separators before an edge kept with it ("|op~0|", "+|op~0|"), so a wrapped cell never leaves a "|" or a
+// "+|" alone on a line (at 1600 px a bare "|" was left on its own line). The pieces join to the string.
+function cellPieces(text) {
+  const out = []; let carry = "";
+  for (const p of String(text ?? "").split(/(?<=\|)/)) {
+    if (/[A-Za-z0-9]/.test(p)) { out.push(carry + p); carry = ""; } else carry += p;
+  }
+  if (carry) { if (out.length) out[out.length - 1] += carry; else out.push(carry); }
+  return out;
+}
+// A <code> of a cell string that breaks only between its pieces (a <wbr> each: the text is the string itself).
+function cellCode(text, attrs = {}) {
+  const c = h("code", { ...attrs, class: `nx-cellcode${attrs.class ? " " + attrs.class : ""}` });
+  cellPieces(text).forEach((p, i) => { if (i) c.appendChild(document.createElement("wbr")); c.appendChild(document.createTextNode(p)); });
+  return c;
+}
+
 let templates = 0;   // ids unique across explorers on one page (aria-describedby)
 
 // The keyboard help a screen reader reads with the explorer (and the map): what the keys do, and where the
