@@ -436,13 +436,16 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     cache = tmp_path / "cold-cache"
     proc, log, url = _serve(COLD, cache, "cold", via_cli=True)
     try:
-        first, _, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
-        second, _, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
+        first, first_s, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
+        second, second_s, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
+        print(f"cold start: the first visitor's page ready in {first_s:.1f} s, the second's in {second_s:.1f} s")
         for p in (first, second):       # the element the explorer's view draws into, to see it is never replaced
             p.evaluate("window.__explorerEl = document.querySelector('.nx-root').parentElement")
+        t0 = time.perf_counter()
         for p in (first, second):
             _wait_or_explain(p, "document.querySelector('.nx-root[data-ready=\\'1\\']')"
                              " && document.querySelector('.nx-root').__nx.atlas.M === 300", 300_000, cache)
+        print(f"cold start: the full atlas in both pages {time.perf_counter() - t0:.1f} s later")
         cells = [p.inner_text(".nx-decoded") for p in (first, second)]
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
         notes = [p.inner_text(".nx-msg") for p in (first, second)]
