@@ -148,8 +148,9 @@ def new_evaluator(args, queries: int, delay: float = 0.0):
         return training_evaluator(args, queries)
     if evaluator_kind(args) == "supernet":
         return supernet_evaluator(args, queries)
+    typed = getattr(args, "table", None)               # --table as typed: what its errors name
     return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args),
-                      given=getattr(args, "table", None))
+                      **({"given": typed} if typed is not None else {}))
 
 
 def checked_searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):
