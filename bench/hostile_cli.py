@@ -378,7 +378,7 @@ def said_cases(tmp: Path) -> list[tuple[str, list[str], object]]:
              lambda p: p.returncode == 0 and "add rows" in p.stdout),
             ("own partial table: compare --queries", ["compare", "--algos", "rs", "--seeds", "1", "--no-progress",
                                                       "--queries", "4", "--table", "said/cells.csv"],
-             lambda p: p.returncode == 2 and "give fewer --queries" in p.stderr),
+             lambda p: p.returncode == 2 and "give fewer, add rows" in p.stderr),
             ("summary.json names its table", ["compare", "--algos", "rs", "--seeds", "1", *q, "--table",
                                               "said/cells.csv", "--out", "said/cmp"], summary_names)]
     out += [(f"--scheduler named: {c[0]}", [*c, *q, "--scheduler", "tcp://127.0.0.1:1"],

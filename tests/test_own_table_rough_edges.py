@@ -93,7 +93,7 @@ def test_a_partial_own_table_gets_advice_that_fits_a_hand_made_csv(own, monkeypa
     code, _, err = run_cli(["compare", "--algos", "rs", "--seeds", "1", "--no-progress", "--table", "sub/my_cells.csv",
                             "--queries", "400"], own, monkeypatch)
     assert code == 2 and len(err.splitlines()) == 1, err
-    assert "--queries: at most 300" in err and "give fewer --queries, add rows" in err, err
+    assert "--queries: at most 300" in err and "give fewer, add rows, or rerun its build-table command" in err, err
 
 
 def test_compare_summary_names_its_table(own, monkeypatch):

@@ -63,7 +63,7 @@ def test_options_that_do_not_fit_the_table_are_named(tables, tmp_path):
     s = ["search", "--algo", "rs", "--no-progress", "--table", partial]
     assert_one_line(naoviz(*s, "--metric", "cifar10_valid"), "--metric", "cifar10_valid")
     assert_one_line(naoviz(*s, "--report", "nope"), "--report")
-    assert_one_line(naoviz(*s, "--queries", "201"), "--queries", "at most 200", "give fewer --queries, add rows",
+    assert_one_line(naoviz(*s, "--queries", "201"), "--queries", "at most 200", "give fewer, add rows",
                     "--archs all")
     assert_one_line(naoviz(*s, "--space", "nb201-digits"), "--table", "either --space or --table")
     assert_one_line(naoviz(*s, "--evaluator", "train"), "--table", "--evaluator train")

@@ -249,6 +249,9 @@ def resolve_table(value, option: str = "--table", given=None):
         raise ValueError(f"{option}: {exc}") from None
 
 
+EXPLORER_METRIC = "valid_acc"     # what the explorer's model learns (naoviz.explorer_plan.explorer_metric's default)
+
+
 # A partial table file's way to more classes. Table files do not record who wrote them, so the advice says both:
 # a researcher's own CSV gets more rows by hand; one that naoviz build-table wrote, by its command again.
 BUILD_TABLE_MORE = "or rerun the naoviz build-table command that wrote it with --archs all"
@@ -283,9 +286,6 @@ def table_note_line(bench, trained_on=None) -> str:
         return ""
     name = Path(bench.source).name if getattr(bench, "fingerprint", "") else bench.name
     return f"table {cut(name, 60)}: {'; '.join(parts)}"
-
-
-EXPLORER_METRIC = "valid_acc"     # what the explorer's model learns (naoviz.explorer_plan.explorer_metric's default)
 
 
 def explorer_metric(bench, option: str = "--table") -> str:

@@ -6,7 +6,7 @@ import json
 import sys
 from typing import Optional, Sequence
 
-from naoviz.cli.common import (BUILD_TABLE_MORE, MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in,
+from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in,
                                json_value, max_workers, nonempty, option_error, path_arg, resolve_table,
                                resume_command, say_table, show, table_shown, workers_in, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
@@ -132,9 +132,10 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
         raise option_error(exc, "metric", "report", "constraint", "objectives") from None
     pool = evaluator.pool
     if pool is not None and queries > len(pool):
-        raise ValueError(f"--queries: at most {len(pool)}, the classes {table_shown(evaluator.table)} has rows for "
-                         f"(of {len(evaluator.space.classes):,}): give fewer --queries, add rows, "
-                         f"{BUILD_TABLE_MORE}; got {queries}")
+        from naoviz.tables.user_table import shown_path
+        shown = shown_path(given, 40) if given is not None else table_shown(evaluator.table)   # 40: one short line
+        raise ValueError(f"--queries: at most {len(pool)}, the classes {shown} has rows for; give fewer, add rows, "
+                         f"or rerun its build-table command with --archs all; got {queries}")
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
         where = table_shown(evaluator.table) if not isinstance(table, str) else space
