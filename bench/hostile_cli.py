@@ -7,7 +7,9 @@ Each case runs ``naoviz ARGS`` in a fresh process (cwd: a temporary folder, 60 s
 argument" although one followed it: a value such as ``-1:5`` was taken for an option). A clean refusal said in more
 than one stderr line (a table's note above the error, say) is listed apart, not counted a miss. Then tables as researchers
 export them (cp1252, tabs, semicolons, several rows per class) must be *read*: exit 0 with a ``table NAME:``
-line on stderr (:func:`read_tables`; counted apart). The cases are written here, independently of
+line on stderr (:func:`read_tables`; counted apart), and an own table's runs must say what they must (the
+table file as typed, the column a model trained on, advice that fits a hand-made CSV, the table in compare's
+summary.json, ``--scheduler`` named: :func:`said_cases`; counted apart). The cases are written here, independently of
 ``tests/test_cli_hostile.py``, so that a fix tuned to the test's cases does not pass this by construction.
 
     python bench/hostile_cli.py [--naoviz PATH] [--json]
@@ -341,6 +343,50 @@ def image_cases(tmp: Path) -> list[list[str]]:
     return [[*t, "--data", f"imagefolder:{p}"] for p in bad] + [[*b, "--data", f"imagefolder:{p}"] for p in bad]
 
 
+def said_cases(tmp: Path) -> list[tuple[str, list[str], object]]:
+    """What an own table's run must *say* (the audit's five rough edges; cwd ``tmp``, the tables typed relative):
+    (name, args, check of the finished process). A bad file is named as typed by every command, a model trained
+    on another column than valid_acc says which, a hand-made partial table's advice is not build-table's alone,
+    ``compare --out``'s summary.json names its table, an unreachable ``--scheduler`` is named as the option."""
+    arch2 = "|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|"
+    arch3 = "|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|"
+    (tmp / "said").mkdir(exist_ok=True)
+    (tmp / "said" / "cells.csv").write_text(f"arch_str,valid_acc,test_acc\n{ARCH},90.5,91\n{arch2},80,81\n"
+                                            f"{arch3},70,71\n")
+    (tmp / "said" / "noval.csv").write_text(f"arch_str,test_acc\n{ARCH},91\n{arch2},81\n{arch3},71\n")
+    (tmp / "said" / "word.csv").write_text(f"arch_str,valid_acc\n{ARCH},good\n")
+    bad = "said/word.csv"
+
+    def as_typed(p):
+        last = (p.stderr.strip().splitlines() or [""])[-1]
+        return p.returncode == 2 and f"--table: {bad}: " in last and str(tmp) not in last
+
+    def summary_names(p):
+        try:
+            table = json.loads((tmp / "said" / "cmp" / "summary.json").read_text()).get("table") or {}
+        except (OSError, ValueError):
+            return False
+        return p.returncode == 0 and table.get("file") == "said/cells.csv" and bool(table.get("fingerprint"))
+
+    q = ["--queries", "2", "--no-progress"]
+    out = [(f"bad file named as typed: {' '.join(c[:2])}", [*c, "--table", bad], as_typed)
+           for c in (["search", "--algo", "rs", *q], ["compare", "--algos", "rs", "--seeds", "1", *q], ["data", "show"],
+                     ["atlas"], ["export-page", "p.html"], ["dashboard", "--dry-run"], ["predictor", "--seeds", "1"])]
+    out += [("model column said: dashboard", ["dashboard", "--dry-run", "--table", "said/noval.csv"],
+             lambda p: p.returncode == 0 and "model trained on test_acc (no valid_acc column)" in p.stderr),
+            ("own partial table: data show", ["data", "show", "--table", "said/cells.csv"],
+             lambda p: p.returncode == 0 and "add rows" in p.stdout),
+            ("own partial table: compare --queries", ["compare", "--algos", "rs", "--seeds", "1", "--no-progress",
+                                                      "--queries", "4", "--table", "said/cells.csv"],
+             lambda p: p.returncode == 2 and "give fewer, add rows" in p.stderr),
+            ("summary.json names its table", ["compare", "--algos", "rs", "--seeds", "1", *q, "--table",
+                                              "said/cells.csv", "--out", "said/cmp"], summary_names)]
+    out += [(f"--scheduler named: {c[0]}", [*c, *q, "--scheduler", "tcp://127.0.0.1:1"],
+             lambda p: p.returncode == 2 and "error: --scheduler: cannot reach" in p.stderr)
+            for c in (["search", "--algo", "rs"], ["compare", "--algos", "rs", "--seeds", "1"])]
+    return out
+
+
 def judge_read(proc: subprocess.CompletedProcess) -> tuple[str, str]:
     """``read`` (exit 0, no traceback, the ``table NAME: ...`` line saying how it was read), ``traceback``,
     ``refused`` (a non-zero exit) or ``silent`` (read without saying how)."""
@@ -424,11 +470,23 @@ def main() -> int:
                 verdict, line = "hang", ""
             if verdict != "read":
                 unread.append({"argv": [a[:60] for a in argv], "verdict": verdict, "line": line[:300]})
+        said, unsaid = said_cases(tmp), []
+        for name, argv, check in said:           # what an own table's run must say (one check each)
+            try:
+                proc = subprocess.run([args.naoviz, *argv], capture_output=True, text=True, cwd=tmp, env=env,
+                                      timeout=args.timeout, stdin=subprocess.DEVNULL)
+                ok = check(proc) and "Traceback" not in proc.stderr
+                line = (proc.stderr.strip().splitlines() or [""])[-1]
+            except subprocess.TimeoutExpired:
+                ok, line = False, "hang"
+            if not ok:
+                unsaid.append({"case": name, "argv": [a[:60] for a in argv], "line": line[:300]})
         wall = time.perf_counter() - start
     result = {"cases": len(all_cases), "counts": counts, "not_clean": bad, "wall_s": wall,
               "clean_fraction": counts.get("clean", 0) / len(all_cases),
               "clean_in_one_line": counts.get("clean", 0) - len(wordy), "clean_in_more_lines": wordy,
-              "read_cases": len(read_cases), "read": len(read_cases) - len(unread), "not_read": unread}
+              "read_cases": len(read_cases), "read": len(read_cases) - len(unread), "not_read": unread,
+              "said_cases": len(said), "said": len(said) - len(unsaid), "not_said": unsaid}
     if args.json:
         print(json.dumps(result, indent=1))
         return 0
@@ -443,6 +501,10 @@ def main() -> int:
     print(f"researchers' table exports read (exit 0, a `table NAME:` line): {result['read']} of {len(read_cases)}")
     for b in unread:
         print(f"  {b['verdict']:>9}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
+    print(f"own tables' runs that say what they must (file as typed, model column, advice, summary's table, "
+          f"--scheduler): {result['said']} of {len(said)}")
+    for b in unsaid:
+        print(f"  {b['case']}: naoviz {' '.join(b['argv'])[:140]}\n             {b['line'][:160]}")
     return 0
 
 

@@ -11,7 +11,7 @@ import time
 from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
-from naoviz.errors import NaovizError, cut, did_you_mean, show
+from naoviz.errors import NaovizError, did_you_mean, show
 from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor  # noqa: F401
 from naoviz.spaces.base import Arch, SearchSpace
 from naoviz.train_functions import (  # noqa: F401  (public here too)
@@ -135,12 +135,19 @@ class TableEvaluator(Evaluator):
         self._fingerprint = getattr(table, "fingerprint", "")       # a table file's content, checked there
         if report is None:            # the table's test accuracy: cifar10_test_acc on NB201, test_acc on digits
             report = next((m for m in ("cifar10_test_acc", "test_acc") if m in table.metrics), metric)
-        # a table file is named by its file name in errors (its absolute path can be hundreds of characters)
-        label = cut(Path(table.source).name, 40) if getattr(table, "fingerprint", "") else self.benchmark_name
+        # a table file is named in errors as the user typed it, cut short (its absolute path can be hundreds of
+        # characters): naoviz.tables.user_table.shown_path, the rule of every --table error
+        if getattr(table, "fingerprint", ""):
+            from naoviz.tables.user_table import shown_path
+            typed = getattr(table, "given", "") or Path(table.source).name
+            label = shown_path(typed, 40)           # 40: the error lists the table's columns too
+            again = f" --table {label}" if label == typed else None    # a cut path: named once, not pasted
+        else:
+            label, again = self.benchmark_name, ""
         for field, value in (("metric", metric), ("report", report)):
             if not isinstance(value, str) or value not in table.metrics:
-                where = "naoviz data show" + (f" --table {label}" if label != self.benchmark_name else "")
-                shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all: {where})"
+                where = "" if again is None else ": naoviz data show" + again
+                shown = ", ".join(table.metrics[:5]) + (f", ... ({len(table.metrics)} in all{where})"
                                                          if len(table.metrics) > 5 else "")
                 from naoviz.search.constraints import missing_column_hint
                 raise ValueError(f"{field}: unknown metric {show(value)} for {label}"      # Valid_Acc for valid_acc

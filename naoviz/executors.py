@@ -113,11 +113,12 @@ class Executors:
             try:
                 self._client = Client(c.scheduler, timeout="10s")
             except (OSError, TimeoutError) as exc:
-                failed = f"scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
+                # named as the option that gave the address (search/compare --scheduler; the field's name too)
+                failed = f"--scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
             except Exception as exc:   # something answered, not as a Dask scheduler (an HTTP port, a proxy): Dask
                 # then fails anywhere in its handshake (a MemoryError for a garbage frame length, a ValueError, ...)
                 why = f"{type(exc).__name__}: {exc}"
-                failed = f"scheduler: {c.scheduler} did not answer as a Dask scheduler ({why[:160]})"
+                failed = f"--scheduler: {c.scheduler} did not answer as a Dask scheduler ({why[:160]})"
             if failed is not None:
                 _finalize_half_built_clients()
                 raise NaovizError(failed)

@@ -63,7 +63,8 @@ def test_options_that_do_not_fit_the_table_are_named(tables, tmp_path):
     s = ["search", "--algo", "rs", "--no-progress", "--table", partial]
     assert_one_line(naoviz(*s, "--metric", "cifar10_valid"), "--metric", "cifar10_valid")
     assert_one_line(naoviz(*s, "--report", "nope"), "--report")
-    assert_one_line(naoviz(*s, "--queries", "201"), "--queries", "at most 200", "--archs all completes it")
+    assert_one_line(naoviz(*s, "--queries", "201"), "--queries", "at most 200", "give fewer, add rows",
+                    "--archs all")
     assert_one_line(naoviz(*s, "--space", "nb201-digits"), "--table", "either --space or --table")
     assert_one_line(naoviz(*s, "--evaluator", "train"), "--table", "--evaluator train")
     assert_one_line(naoviz("compare", "--algos", "rs", "--table", partial, "--queries", "500"), "--queries")
@@ -110,8 +111,8 @@ def test_a_column_written_in_another_case_is_named_by_the_metric_error(tables, t
 
 
 def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(tables, tmp_path):
-    """A table file deep in a long folder: --metric / --report errors name the file, not its absolute path
-    (they were 300 characters), point to `data show --table FILE`, and an unknown --constraint column lists the
+    """A table file deep in a long folder: --metric / --report errors name the file as typed, its middle cut
+    (they were 300 characters), point to `data show --table FILE` when the path is short enough to paste, and an unknown --constraint column lists the
     table's few numeric columns."""
     deep = tmp_path / ("d" * 150)
     deep.mkdir()
@@ -119,8 +120,10 @@ def test_a_long_table_path_keeps_option_errors_short_and_names_its_columns(table
     own.write_bytes(tables[1].read_bytes())
     s = ["search", "--algo", "rs", "--no-progress", "--table", own]
     for option in ("--metric", "--report"):
-        line = assert_one_line(naoviz(*s, option, "nope"), option, "for own.csv", "naoviz data show --table own.csv")
+        line = assert_one_line(naoviz(*s, option, "nope"), option, "/own.csv; ", "(8 in all)")
         assert len(line) <= 200, line
+        s_here = [*s[:-1], "own.csv"]                           # typed short: the command to paste is said
+        assert_one_line(naoviz(*s_here, option, "nope", cwd=deep), "for own.csv;", "naoviz data show --table own.csv")
     line = assert_one_line(naoviz(*s, "--constraint", "energy<=1"), "--constraint", "numeric columns: ", "params_M")
     assert len(line) <= 200, line
 

@@ -96,7 +96,7 @@ def run(args) -> int:
 
     bench = resolve_table(args.table)
     spec = ModelSpec(metric=explorer_metric(bench))          # the dashboard's model (ExplorerPlan.spec)
-    say_table(bench)                                         # every check passed: one error line, never two
+    say_table(bench, spec.metric)                            # every check passed: one error line, never two
     progress, bars = stage_bars()
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress,

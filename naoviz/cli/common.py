@@ -235,45 +235,73 @@ def max_workers() -> int:
 TABLE_METAVAR = "NAME|PATH"
 
 
-def resolve_table(value, option: str = "--table"):
+def resolve_table(value, option: str = "--table", given=None):
     """The :class:`~naoviz.tables.Benchmark` a ``--table`` value names: ``nb201``, ``nb201-digits`` /
     ``digits``, or the path of a CSV table (``naoviz build-table``'s format); a bad file is a ``ValueError``
-    naming ``option`` (``naoviz.tables.user_table`` checks it whole), before any work. Quiet: the caller says
-    the table's note with :func:`say_table` once its own checks have passed, so a bad option is one line, not
-    the note and then the error."""
+    naming ``option`` and the file as the user typed it (``given``, default ``value``: one rule for every
+    command, ``naoviz.tables.user_table.shown_path``), before any work. Quiet: the caller says the table's note
+    with :func:`say_table` once its own checks have passed, so a bad option is one line, not the note and then
+    the error."""
     from naoviz.tables.user_table import TableFileError, open_table
     try:
-        return open_table(value)
+        return open_table(value, given=given)
     except TableFileError as exc:
         raise ValueError(f"{option}: {exc}") from None
 
 
-def say_table(bench) -> None:
+EXPLORER_METRIC = "valid_acc"     # what the explorer's model learns (naoviz.explorer_plan.explorer_metric's default)
+
+
+# A partial table file's way to more classes. Table files do not record who wrote them, so the advice says both:
+# a researcher's own CSV gets more rows by hand; one that naoviz build-table wrote, by its command again.
+BUILD_TABLE_MORE = "or rerun the naoviz build-table command that wrote it with --archs all"
+
+
+def table_shown(bench) -> str:
+    """How an error names ``bench``: a file table by its path as typed (cut short), a known table by its name."""
+    from naoviz.tables.user_table import shown_path
+    if getattr(bench, "fingerprint", ""):
+        return shown_path(getattr(bench, "given", "") or bench.source)
+    return bench.name
+
+
+def say_table(bench, trained_on=None) -> None:
     """The table's note (:func:`table_note_line`) on stderr (``--json`` keeps stdout), when it has one: call it
     after every check of the options and of the table, just before the work."""
-    line = table_note_line(bench)
+    line = table_note_line(bench, trained_on)
     if line:
         print(line, file=sys.stderr)
 
 
-def table_note_line(bench) -> str:
-    """How a table file was read when not plainly, as one line (``table t.csv: 15,625 rows in 6,466 classes...``);
-    "" for a plain file or a named table."""
-    return f"table {cut(Path(bench.source).name, 60)}: {bench.note}" if getattr(bench, "note", "") else ""
+def table_note_line(bench, trained_on=None) -> str:
+    """How a table file was read when not plainly, and the column the explorer's model learns when it is not
+    ``valid_acc`` (``trained_on``: a table without one), as one line (``table t.csv: 15,625 rows in 6,466
+    classes...; model trained on test_acc (no valid_acc column)``); "" for a plain file or a named table."""
+    if bench is None:
+        return ""
+    parts = [bench.note] if getattr(bench, "note", "") else []
+    if trained_on is not None and trained_on != EXPLORER_METRIC:
+        parts.append(f"model trained on {trained_on} (no {EXPLORER_METRIC} column)")
+    if not parts:
+        return ""
+    name = Path(bench.source).name if getattr(bench, "fingerprint", "") else bench.name
+    return f"table {cut(name, 60)}: {'; '.join(parts)}"
 
 
 def explorer_metric(bench, option: str = "--table") -> str:
-    """The metric the explorer's model learns on ``bench`` (``naoviz.explorer_plan.explorer_metric``); a
-    table without one, or with too few rows to map (one point per class, at least ``projection.MIN_ROWS``),
-    is a ``ValueError`` naming ``option``, before the model trains."""
+    """The metric the explorer's model learns on ``bench`` (``naoviz.explorer_plan.explorer_metric``: valid_acc,
+    else the table's first accuracy column, which :func:`say_table` then names); a table without one, or with
+    too few rows to map (one point per class, at least ``projection.MIN_ROWS``), is a ``ValueError`` naming
+    ``option``, before the model trains."""
     from naoviz.explorer_plan import explorer_metric as metric_of
     from naoviz.projection import MIN_ROWS
     try:
-        metric = metric_of(bench)
-    except ValueError as exc:
-        raise ValueError(f"{option}: {exc}") from None
+        metric = metric_of(bench, EXPLORER_METRIC)
+    except ValueError:
+        raise ValueError(f"{option}: {table_shown(bench)} has no {EXPLORER_METRIC} (or other *acc*) column for the "
+                         f"explorer's model; columns: {cut(', '.join(bench.metrics), 120)}") from None
     if len(bench) < MIN_ROWS:
         rows = f"{len(bench)} row" + ("" if len(bench) == 1 else "s")
-        raise ValueError(f"{option}: {cut(bench.source or bench.name, 200)} has {rows}; the explorer's maps need "
+        raise ValueError(f"{option}: {table_shown(bench)} has {rows}; the explorer's maps need "
                          f"at least {MIN_ROWS} (one point per isomorphism class)")
     return metric

@@ -156,8 +156,8 @@ def run(args) -> int:
         env["NAOVIZ_DASHBOARD_TABLE"] = TABLE_NAMES[args.table]
     elif args.table is not None:        # a table file: checked whole now, and handed on by its absolute path
         bench = resolve_table(args.table)
-        explorer_metric(bench)
-        say_table(bench)                # after the table's checks: a refusal is one line
+        metric = explorer_metric(bench)
+        say_table(bench, metric)        # after the table's checks: a refusal is one line
         env["NAOVIZ_DASHBOARD_TABLE"] = bench.source
     if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
         from naoviz.tables.benchmark import nb201_missing

@@ -4,7 +4,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir,
+from naoviz.cli.common import (BUILD_TABLE_MORE, TABLE_METAVAR, cut, emit_json, nonempty, path_arg, path_type, readable_dir,
                                resolve_table, say_table, show, writable_dir)
 
 _SCHEMES = ("http://", "https://", "file://")
@@ -156,8 +156,7 @@ def run_show(args) -> int:
             return 0
         print("\n".join(format_summary(summary)))
         how = ("complete" if summary["complete"] else
-               "partial: a search draws from these classes only; the same naoviz build-table command with "
-               "--archs all completes it")
+               f"partial: a search draws from these classes only; add rows for more, {BUILD_TABLE_MORE}")
         print(f"  classes: {summary['classes']:,} of {summary['space_classes']:,} ({how})")
         return 0
     if args.dir is not None and args.dir.exists() and not args.dir.is_dir():

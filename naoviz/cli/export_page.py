@@ -48,7 +48,7 @@ def _load_atlas(args):
     from naoviz.nao.cache import ModelSpec, is_cached
     bench = resolve_table(args.table)
     spec = ModelSpec(metric=explorer_metric(bench))                       # the dashboard's model
-    say_table(bench)                                  # after the table's checks: a refusal is one line
+    say_table(bench, spec.metric)                     # after the table's checks: a refusal is one line
     atlas = cached_atlas(bench, spec)
     if atlas is not None:
         return atlas

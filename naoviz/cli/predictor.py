@@ -3,10 +3,9 @@ from __future__ import annotations
 
 import platform
 import time
-from pathlib import Path
 
-from naoviz.cli.common import (TABLE_METAVAR, cut, emit_json, int_in, json_value, nonempty, path_arg, resolve_table,
-                               say_table, show)
+from naoviz.cli.common import (TABLE_METAVAR, emit_json, int_in, json_value, nonempty, path_arg, resolve_table,
+                               say_table, show, table_shown)
 
 HEADLINE = [("nao.kendall_tau", "NAO tau"), ("baselines.random_forest.kendall_tau", "RF tau"),
             ("baselines.grad_boosting.kendall_tau", "GBT tau"),
@@ -107,18 +106,18 @@ def run_predictor(args) -> int:
     if args.table is not None:
         args.space = bench.source if bench.fingerprint else bench.name       # what the output names
     if args.metric not in bench.metrics:
-        where = "naoviz data show" + (f" --table {cut(Path(args.table).name, 40)}" if args.table is not None else "")
+        where = "naoviz data show" + (f" --table {table_shown(bench)}" if args.table is not None else "")
         more = f", ... ({where})" if len(bench.metrics) > 5 else ""
-        raise ValueError(f"--metric: unknown metric {show(args.metric)} for {bench.name}; "
+        raise ValueError(f"--metric: unknown metric {show(args.metric)} for {table_shown(bench)}; "
                          f"available: {', '.join(bench.metrics[:5])}{more}")
     rows = len(bench)
     if rows < 2:                                   # 'must be in 1..0' named no way out
-        raise ValueError(f"--table: {cut(args.space, 80)} has {rows} row; the predictor needs at least 2 (it is "
+        raise ValueError(f"--table: {table_shown(bench)} has {rows} row; the predictor needs at least 2 (it is "
                          "trained on some rows and measured on the others)")
     for n in sizes:                                # every size checked before the first one trains
         if not 0 < n < rows:
             raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "
-                             f"(the {args.space} table has {rows} rows)")
+                             f"(the {table_shown(bench)} table has {rows} rows)")
     say_table(bench)                               # every option fits the table: the note, then the work
     runs, start = [], time.perf_counter()
     for n in sizes:

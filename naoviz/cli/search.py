@@ -6,9 +6,9 @@ import json
 import sys
 from typing import Optional, Sequence
 
-from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in, json_value, max_workers,
-                               nonempty, option_error, path_arg, resolve_table, resume_command, show,
-                               say_table, workers_in, writable_file)
+from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in, int_in,
+                               json_value, max_workers, nonempty, option_error, path_arg, resolve_table,
+                               resume_command, say_table, show, table_shown, workers_in, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
@@ -113,9 +113,10 @@ def add_parser(sub) -> None:
 
 
 def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int = 0, constraints=None,
-               objectives=None):
+               objectives=None, given=None):
     """The table evaluator; bad ``--metric``/``--report`` and a ``--queries`` above the space's distinct
-    architectures are errors naming the option, before any search starts."""
+    architectures are errors naming the option, before any search starts. ``given``: a ``--table`` path as the
+    user typed it (``space`` is its absolute path), what errors name."""
     from naoviz.evaluate import TableEvaluator
     if space in TABLE_SPACES:
         table = TABLE_SPACES[space]
@@ -123,7 +124,7 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
         raise ValueError(f"--space: {show(space)} has no table evaluator; use one of {', '.join(TABLE_SPACES)}, "
                          "or --evaluator train")
     else:                                   # --table PATH (use_table): the file, checked whole before any work
-        table = resolve_table(space, "--table")     # quiet: the caller says its note when the work starts
+        table = resolve_table(space, "--table", given)  # quiet: the caller says its note when the work starts
     try:
         evaluator = TableEvaluator(table, metric=metric, report=report, delay_s=delay,
                                    constraints=constraints or (), objectives=objectives or ())
@@ -131,13 +132,14 @@ def _evaluator(space: str, metric: str, report, delay: float = 0.0, queries: int
         raise option_error(exc, "metric", "report", "constraint", "objectives") from None
     pool = evaluator.pool
     if pool is not None and queries > len(pool):
-        n = len(evaluator.space.classes)
-        from pathlib import Path
-        raise ValueError(f"--queries: at most {len(pool)}, the classes {cut(Path(space).name, 60)} has rows for (of "
-                         f"{n:,}; build-table with --archs all completes it), got {queries}")
+        from naoviz.tables.user_table import shown_path
+        shown = shown_path(given, 40) if given is not None else table_shown(evaluator.table)   # 40: one short line
+        raise ValueError(f"--queries: at most {len(pool)}, the classes {shown} has rows for; give fewer, add rows, "
+                         f"or rerun its build-table command with --archs all; got {queries}")
     classes = getattr(evaluator.space, "classes", None)
     if classes is not None and queries > len(classes):
-        raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {space}), got {queries}")
+        where = table_shown(evaluator.table) if not isinstance(table, str) else space
+        raise ValueError(f"--queries: at most {len(classes)} (the distinct architectures of {where}), got {queries}")
     return evaluator
 
 
@@ -147,7 +149,9 @@ def new_evaluator(args, queries: int, delay: float = 0.0):
         return training_evaluator(args, queries)
     if evaluator_kind(args) == "supernet":
         return supernet_evaluator(args, queries)
-    return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args))
+    typed = getattr(args, "table", None)               # --table as typed: what its errors name
+    return _evaluator(args.space, args.metric, args.report, delay, queries, **_hw_options(args),
+                      **({"given": typed} if typed is not None else {}))
 
 
 def checked_searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):

@@ -145,7 +145,8 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
     checks = sorted({int(c) for c in checkpoints if 0 < int(c) <= budget} | {int(budget)})
     out = {"budget": int(budget), "seeds": [int(s) for s in seeds], "metric": evaluator.metric,
            "report": evaluator.report, "maximize": bool(evaluator.maximize),
-           "report_maximize": report_sign > 0, "optimum": optimum, "checkpoints": checks, "algos": {}}
+           "report_maximize": report_sign > 0, "optimum": optimum, "checkpoints": checks, "table": table_of(evaluator),
+           "algos": {}}
     from naoviz.search.nao_presets import budgets_of, note
     spec = RunSpec(int(budget), tuple(checks), optimum, report_sign, hw, bool(progress))
     done = iter(_all_runs(evaluator, algos, seeds, spec, on_run, store, jobs))
@@ -195,6 +196,33 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
         out["metric_best_report"] = float(evaluator.best()[1])
     out["environment"] = {**environment(), "jobs": int(jobs)}   # processes the runs went to
     return out
+
+
+def table_of(evaluator) -> Optional[dict]:
+    """Which table a comparison searched (``table`` in ``--json`` / summary.json, so that its figure can say it):
+    ``name``, and for a table file ``file`` (its path as the user gave it), ``path`` (absolute) and
+    ``fingerprint`` (sha256 of its bytes, 16 hex digits: ``user_table.file_fingerprint``); None when children
+    were trained or scored, not looked up. Summaries written before it have no ``table``: :func:`table_text`."""
+    if getattr(evaluator, "name", "") != "table":
+        return None
+    bench = evaluator.table
+    out = {"name": bench.name}
+    if getattr(bench, "fingerprint", ""):
+        out.update(file=getattr(bench, "given", "") or bench.source, path=bench.source, fingerprint=bench.fingerprint)
+    return out
+
+
+def table_text(summary: dict) -> str:
+    """The table of a comparison summary as a figure's subtitle says it (``table my_cells (my_cells.csv, sha256
+    1a2b3c4d...)``, ``table nb201``); "" for a summary without one (written before ``table`` was, or children
+    trained)."""
+    table = summary.get("table")
+    if not isinstance(table, dict) or not table.get("name"):
+        return ""
+    if not table.get("file"):
+        return f"table {table['name']}"
+    from naoviz.errors import cut_path
+    return f"table {table['name']} ({cut_path(table['file'], 60)}, sha256 {str(table.get('fingerprint', ''))[:8]}...)"
 
 
 def environment() -> dict:

@@ -58,6 +58,7 @@ class Benchmark:
     source: str = ""
     fingerprint: str = ""         # a file table's content hash (naoviz.tables.user_table); "" for the known tables
     note: str = ""                # how a file table was read when not plainly (several rows per class...), else ""
+    given: str = ""               # a file table's path as the user typed it (what errors name); "" for the known tables
 
     # -- lookup ---------------------------------------------------------------------------------
     def __len__(self) -> int:

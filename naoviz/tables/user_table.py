@@ -28,7 +28,7 @@ from typing import Optional, Union
 import numpy as np
 import pandas as pd
 
-from naoviz.errors import NaovizError, cut, show
+from naoviz.errors import NaovizError, cut, cut_path, show
 
 # --table / --space names of the known tables (``digits`` is nb201-digits' short name in the dashboard commands)
 TABLE_NAMES = {"nb201": "nb201", "nb201-digits": "nb201-digits", "digits": "nb201-digits"}
@@ -58,22 +58,30 @@ def table_name(path: Path) -> str:
     return re.sub(r"[^A-Za-z0-9_.-]+", "_", path.stem)[:60].strip("._") or "table"
 
 
-def _short(text: str, limit: int = 60) -> str:
-    """A path as an error names it: whole up to ``limit`` characters, else its tail (the file name stays)."""
-    return text if len(text) <= limit else "…" + text[-(limit - 1):]
+SHOWN_PATH = 60                  # characters of a table file's path in an error (cut_path keeps its start and name)
+
+
+def shown_path(text: Union[str, Path], limit: int = SHOWN_PATH) -> str:
+    """A table file as every error names it: the path as the user typed it (relative stays relative), its middle
+    elided past ``limit`` characters (``naoviz.errors.cut_path``: its start and its file name stay), never the
+    absolute path naoviz resolved it to."""
+    return cut_path(os.fspath(text), limit)
 
 
 def _line(i: int) -> str:
     return f"line {i + 2}"       # data row i (from 0) sits under the header line
 
 
-def load_table_file(path: Union[str, Path]):
-    """The CSV at ``path`` as a :class:`Benchmark` over the NB201 space, checked whole (``TableFileError``)."""
+def load_table_file(path: Union[str, Path], given: Optional[str] = None):
+    """The CSV at ``path`` as a :class:`Benchmark` over the NB201 space, checked whole (``TableFileError``).
+    ``given``: the path as the user typed it, what errors name (default ``path``; a run may store the absolute
+    path, ``table_id``, and open that)."""
     from naoviz.spaces.nb201 import NB201Space
     from naoviz.tables import table_text
     from naoviz.tables.benchmark import Benchmark
     p = Path(path).expanduser()
-    where = _short(str(path))
+    typed = os.fspath(path) if given is None else os.fspath(given)
+    where = shown_path(typed)
     try:
         _check_file(p, where)
         text, encoding = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
@@ -135,7 +143,7 @@ def load_table_file(path: Union[str, Path]):
     classes = _check_cells(space, frame, where, rows)
     note = "; ".join(n for n in (table_text.SEPARATORS[sep], encoding, _classes_note(len(frame), classes)) if n)
     return Benchmark(table_name(p), space, frame.sort_index(), source=str(p.resolve()),
-                     fingerprint=file_fingerprint(p), note=note)
+                     fingerprint=file_fingerprint(p), note=note, given=typed)
 
 
 def cell_text(text: str) -> str:
@@ -281,13 +289,14 @@ def _classes_note(n_rows: int, n_classes: int) -> str:
             "its class's first row (lowest arch_index), as the NB201 table is")
 
 
-def open_table(value: Union[str, Path], directory: Optional[Path] = None):
-    """The table a ``--table``/``--space`` value names: a known name (:data:`TABLE_NAMES`) or a CSV path."""
+def open_table(value: Union[str, Path], directory: Optional[Path] = None, given: Optional[str] = None):
+    """The table a ``--table``/``--space`` value names: a known name (:data:`TABLE_NAMES`) or a CSV path
+    (``given``: as the user typed it, what its errors name; default ``value``)."""
     from naoviz.tables.benchmark import load_benchmark
     text = os.fspath(value)
     if text in TABLE_NAMES:
         return load_benchmark(TABLE_NAMES[text], directory)
-    return load_table_file(text)
+    return load_table_file(text, given)
 
 
 def table_id(value: Union[str, Path]) -> str:
