@@ -109,3 +109,15 @@ def test_export_new_never_overwrites_and_reuses_the_same_bytes(tmp_path):
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["naoviz-t-map.html", "naoviz-t-chart.html", "naoviz-t-map-2.html", "naoviz-t-map-3.html", "naoviz-t-chart-3.html"])
     assert safe_name("my runs/v2") == "my-runs-v2" and safe_name("nb201-digits") == "nb201-digits"
+
+
+def test_compare_figure_names_the_table_it_shows():
+    """A summary that records its table (a researcher's file) says it under the title; an older one does not."""
+    from naoviz.viz.curves import compare_figure
+    summary = {"report": "test_acc", "metric": "valid_acc", "algos": {"rs": {"curves": [[90.0, 91.0]]}},
+               "table": {"name": "my<cells", "file": "my<cells.csv", "fingerprint": "425308e2aa11"}}
+    title = compare_figure(summary).layout.title.text
+    assert "incumbent: the best valid_acc so far · table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)" in title
+    assert "table" not in compare_figure({**summary, "table": None}).layout.title.text
+    alone = compare_figure({**summary, "metric": "test_acc"}).layout.title.text
+    assert alone == "incumbent test_acc vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"

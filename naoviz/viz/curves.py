@@ -1,6 +1,7 @@
 """Training curves of the NAO model, search curves (incumbent vs queries) and the decoder's attention."""
 from __future__ import annotations
 
+import html
 from typing import Mapping, Optional, Sequence
 
 import numpy as np
@@ -113,6 +114,10 @@ def compare_figure(summary: dict) -> go.Figure:
     constraints = summary.get("constraints") or []
     what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
     by = chosen_by(summary.get("metric"), summary["report"])
+    from naoviz.experiments.search import table_text
+    table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
+    if table:
+        by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
     return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
                          metric=summary["report"],
                          title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
