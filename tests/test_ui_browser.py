@@ -279,8 +279,11 @@ def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     assert tabs[-1] == "nx-slider" and "nx-root" in tabs and len(tabs) <= 20, tabs
     eta = int(page.input_value(".nx-slider"))
     page.keyboard.press("ArrowRight")
+    # a loaded machine may hand the key to the page's handler after press() returns: wait (10 s), then assert
+    page.wait_for_function(f"document.querySelector('.nx-slider').value === '{eta + 1}'", timeout=10_000)
     nx = "document.querySelector('.nx-root').__nx"
     want = page.evaluate(f"(() => {{ const {{S, atlas}} = {nx}; return atlas.labels[atlas.A.path_decoded[S.m * atlas.E + S.eta]]; }})()")
+    page.wait_for_function(f"document.querySelector('.nx-decoded').textContent.includes({want!r})", timeout=10_000)
     assert int(page.input_value(".nx-slider")) == eta + 1 and page.inner_text(".nx-decoded") == want
     shown = page.evaluate(f"String(+{nx}.atlas.A.etas[{eta + 1}].toFixed(4))")
     page.wait_for_function(f"location.search.includes('eta={shown}')", timeout=5000)   # the link follows
