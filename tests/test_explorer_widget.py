@@ -173,7 +173,13 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     paths = w.export_figures("html", tmp_path / "out")
     assert [p.name for p in paths] == [f"naoviz-nb201-digits-seed{w.seed}-eta{w.eta:g}-{n}.html" for n in ("map", "prediction", "cells")]
     before = [p.read_bytes() for p in paths]
-    assert w.export_figures("html", tmp_path / "out") == paths         # the same figures again: nothing new
+    # the same figures again from the page's button: the kernel's reply says nothing new was written
+    monkeypatch.setenv("NAOVIZ_EXPORT_DIR", str(tmp_path / "out"))
+    replies = []
+    w.send = lambda content, buffers=None: replies.append(content)
+    w._on_custom(w, {"type": "export_figures", "format": "html"}, [])
+    assert replies[-1]["ok"] is True and replies[-1]["paths"] == [str(p) for p in paths]
+    assert replies[-1]["written"] == [] and replies[-1]["reused"] == [str(p) for p in paths]
     w.view = "umap"                                                     # another map: kept beside, never over
     again = w.export_figures("html", tmp_path / "out")
     assert [p.name for p in again] == [f"naoviz-nb201-digits-seed{w.seed}-eta{w.eta:g}-{n}-2.html" for n in ("map", "prediction", "cells")]
@@ -185,8 +191,6 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     with pytest.raises(ValueError, match="format"):
         w.export_figures("gif", tmp_path / "bad")
     assert not (tmp_path / "bad").exists()
-    replies = []
-    w.send = lambda content, buffers=None: replies.append(content)
     w._on_custom(w, {"type": "export_figures", "format": "gif"}, [])
     assert replies[-1]["ok"] is False and "format" in replies[-1]["message"]
 

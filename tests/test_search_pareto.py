@@ -4,6 +4,7 @@ ones; a bound that is not one is refused in one line and nothing runs."""
 from __future__ import annotations
 
 import html
+import time
 
 import numpy as np
 import pytest
@@ -121,7 +122,7 @@ def test_scatter_chart_refuses_groups_it_cannot_draw():
         chart.vline = float("nan")
 
 
-def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
+def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=10)
     figs = sp.figures()
@@ -146,7 +147,17 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path):
     assert sorted(p.name for p in paths) == [f"naoviz-{name}-search-incumbent.html", f"naoviz-{name}-search-pareto.html"]
     assert all(p.stat().st_size > 1000 for p in paths)
     first = [p.read_bytes() for p in paths]
-    assert sp.export_figures("html", tmp_path) == paths        # the same figures: the same files, nothing new
+    same = sp.export_figures("html", tmp_path)                 # the same figures: the same files, nothing new
+    assert same == paths and same.written == [] and same.reused == paths
+    # the tab's button (html here: png needs a browser) on figures already there says nothing new was written
+    monkeypatch.setenv("NAOVIZ_EXPORT_DIR", str(tmp_path))
+    sp.pareto.on_export = lambda: sp.export_figures("html")
+    sp.pareto._export()
+    for _ in range(600):
+        if not sp.pareto.export_btn.disabled:
+            break
+        time.sleep(0.05)
+    assert sp.pareto.export_msg.value.startswith("already saved: "), sp.pareto.export_msg.value
     sp.pareto.x.value = next(c for c in sp.pareto.x.options if c and c != sp.pareto.x.value)   # another cost axis
     again = sp.export_figures("html", tmp_path)
     assert sorted(p.name for p in again) == [f"naoviz-{name}-search-incumbent-2.html", f"naoviz-{name}-search-pareto-2.html"]

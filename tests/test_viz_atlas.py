@@ -119,7 +119,8 @@ def test_eta_labels_keep_clear_of_every_diamond_the_ring_and_each_other(atlas):
     """Over seeded seeds, both maps and a few η: each η label's box (at its textposition, in the pixels of an
     exported map: naoviz.viz.maps.map_pixels) touches no other change diamond (one within 3 px lies under its
     own), not the ring, not the seed's star, not the path's line and no other label; as many changes keep a
-    label as before (198 of 564 then, 197 now: measured 2026-12-06). A label drawn
+    label as before (198 of 564 then, 197, 194 since the ring's label keeps clear of the diamonds too: measured
+    2026-12-06). A label drawn
     "top center" whatever lay above it had touched a neighbouring diamond (PCA map, a middling seed)."""
     from naoviz.viz.atlas_figs import atlas_map
     from naoviz.viz.maps import (DIAMOND_HALF, RING_SIZE, RING_WIDTH, _box, _hits, annotation_box, label_box, map_pixels,
@@ -156,3 +157,39 @@ def test_eta_labels_keep_clear_of_every_diamond_the_ring_and_each_other(atlas):
                     assert not any(_hits(b, o) for o in line if max(abs((o[0] + o[2]) / 2 - d[k][0]),
                                                                      abs((o[1] + o[3]) / 2 - d[k][1])) > DIAMOND_HALF + 3)
     assert changes_seen > 100 and labelled > 0.3 * changes_seen, (labelled, changes_seen)
+
+
+def test_the_ring_label_keeps_clear_of_every_diamond_the_seed_and_the_other_labels(atlas):
+    """Over seeded seeds, both maps, with the ring on a change (an η where the decoded cell changes): the η
+    label beside the ring (an annotation, above or below it) touches no other change diamond (one within 3 px
+    lies under its own), not the seed's star and no other label (131 ring labels in these 120 maps before, 121
+    now: measured 2026-12-06). Placed above (below near the top) whatever lay there, it had touched a
+    neighbouring diamond (PCA map)."""
+    from naoviz.viz.atlas_figs import atlas_map
+    from naoviz.viz.maps import DIAMOND_HALF, _box, _hits, annotation_box, label_box, map_pixels
+    rng = np.random.default_rng(1)
+    moving = [m for m in range(len(atlas.seeds)) if len(set(atlas.path_decoded[m])) > 3]
+    notes_seen = 0
+    for view in atlas.maps:
+        for m in rng.choice(moving, size=min(20, len(moving)), replace=False):
+            path_cells = atlas.path_decoded[m]
+            changes = [i for i in range(1, len(path_cells)) if path_cells[i] != path_cells[i - 1]]
+            for eta in rng.choice(changes, size=min(3, len(changes)), replace=False):
+                fig = atlas_map(atlas, view=view, seed=int(atlas.seeds[m]), eta_index=int(eta))
+                ch, pts, path = _trace(fig, "decoded cell changes"), _trace(fig, "architectures"), _trace(fig, "path")
+                star = _trace(fig, "seed")
+                to_px = map_pixels(np.r_[pts.x, [x for x in path.x if x is not None]],
+                                   np.r_[pts.y, [y for y in path.y if y is not None]])
+                d = [to_px(x, y) for x, y in zip(ch.x, ch.y)]
+                places = ch.textposition if isinstance(ch.textposition, (list, tuple)) else [ch.textposition] * len(d)
+                labels = [label_box(*d[k], t, places[k]) for k, t in enumerate(ch.text) if t]
+                notes = [a.to_plotly_json() for a in fig.layout.annotations if a.name == "eta label"]
+                boxes = [annotation_box(n, to_px) for n in notes]
+                notes_seen += len(notes)
+                for n, b in zip(notes, boxes):
+                    own = to_px(n["x"], n["y"])
+                    near = [p for p in d if np.hypot(*np.subtract(p, own)) > 3]
+                    assert not any(_hits(b, _box(*p, DIAMOND_HALF, DIAMOND_HALF)) for p in near), (view, m, eta, n["text"])
+                    assert not _hits(b, _box(*to_px(star.x[0], star.y[0]), 11, 11)), (view, m, eta, n["text"])
+                    assert sum(_hits(b, o) for o in boxes) == 1 and not any(_hits(b, o) for o in labels), (view, m, eta)
+    assert notes_seen > 20, notes_seen

@@ -95,17 +95,25 @@ def test_export_new_never_overwrites_and_reuses_the_same_bytes(tmp_path):
     a table's name becomes a safe part of a file name."""
     import plotly.graph_objects as go
 
-    from naoviz.viz.figure_files import export_new, safe_name
+    from naoviz.viz.figure_files import export_message, export_new, safe_name
     a = {"map": go.Figure(go.Scatter(x=[0, 1], y=[0, 1])), "chart": go.Figure(go.Bar(x=[1], y=[2]))}
     b = {"map": go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "chart": go.Figure(go.Bar(x=[1], y=[2]))}
     first = export_new(a, tmp_path, "naoviz-t", "html")
     assert [p.name for p in first] == ["naoviz-t-map.html", "naoviz-t-chart.html"]
-    assert export_new(a, tmp_path, "naoviz-t", "html") == first
+    assert first.written == first and first.reused == [] and export_message(first).startswith("saved 2 figures: ")
+    again = export_new(a, tmp_path, "naoviz-t", "html")
+    assert again == first and again.written == [] and again.reused == first        # nothing new was written
+    assert export_message(again) == f"already saved: {first[0]}, {first[1]}"
     (tmp_path / "naoviz-t-map-2.html").write_text("someone else's")
     second = export_new(b, tmp_path, "naoviz-t", "html")
     assert [p.name for p in second] == ["naoviz-t-map-3.html", "naoviz-t-chart-3.html"]
     assert (tmp_path / "naoviz-t-map-2.html").read_text() == "someone else's"
     assert first[0].read_bytes() != second[0].read_bytes() and first[1].read_bytes() == second[1].read_bytes()
+    assert second.written == second and export_new(b, tmp_path, "naoviz-t", "html").reused == second
+    first[1].unlink()                                   # one of a group gone: written again, the other reused
+    mixed = export_new(a, tmp_path, "naoviz-t", "html")
+    assert mixed == first and mixed.written == [first[1]] and mixed.reused == [first[0]]
+    assert export_message(mixed) == f"saved 2 figures (1 already there): {first[0]}, {first[1]}"
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["naoviz-t-map.html", "naoviz-t-chart.html", "naoviz-t-map-2.html", "naoviz-t-map-3.html", "naoviz-t-chart-3.html"])
     assert safe_name("my runs/v2") == "my-runs-v2" and safe_name("nb201-digits") == "nb201-digits"

@@ -273,7 +273,9 @@ class ExplorerWidget(anywidget.AnyWidget):
             fmt = content.get("format", "png")
             try:
                 paths = self.export_figures(fmt)
-                self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths]})
+                reused = getattr(paths, "reused", [])     # files that already held the same figure: not written
+                self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths],
+                           "written": [str(p) for p in paths if p not in reused], "reused": [str(p) for p in reused]})
             except (ValueError, OSError, RuntimeError) as exc:      # NaovizError (no browser) is a RuntimeError
                 self.send({"type": "export_figures", "ok": False, "message": str(exc)[:300]})
 
@@ -282,7 +284,8 @@ class ExplorerWidget(anywidget.AnyWidget):
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
         kaleido load only here), named by the table, seed and η (``naoviz-nb201-seed9-eta3-map.png``); an
         earlier export with other content is kept and this one numbered (``...-map-2.png``,
-        :func:`naoviz.viz.figure_files.export_new`). Returns the paths written."""
+        :func:`naoviz.viz.figure_files.export_new`). Returns the paths (an ``Exported``: ``reused`` were already
+        there with the same bytes)."""
         import os
         from naoviz.viz.figure_files import FORMATS, export_new, safe_name
         if fmt not in FORMATS:

@@ -173,8 +173,9 @@ class ParetoView:
         self.export_msg.value = "<i>exporting…</i>"
 
         def run():
+            from naoviz.viz.figure_files import export_message     # plotly loads only on export
             paths = self.on_export()
-            self.export_msg.value = "wrote " + html.escape(", ".join(str(p) for p in paths))
+            self.export_msg.value = html.escape(export_message(paths))      # "already saved: ..." when nothing new
             self.export_btn.disabled = False
 
         def failed(exc):
@@ -222,7 +223,7 @@ def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "") -
     """Write ``figs`` (:func:`search_figures`) to ``folder`` (default ``$NAOVIZ_EXPORT_DIR``, the dashboard's
     ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``naoviz-<table>-search-<name>.<fmt>``, an
     earlier export with other content kept and this one numbered (``-2``: ``naoviz.viz.figure_files.export_new``);
-    the paths written."""
+    the paths (an ``Exported``: ``reused`` were already there with the same bytes)."""
     import os
     from pathlib import Path
 

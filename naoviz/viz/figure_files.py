@@ -129,11 +129,37 @@ def safe_name(text: str) -> str:
     return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "table"
 
 
-def export_new(figs: dict, folder, stem: str, fmt: str) -> list[Path]:
+class Exported(list):
+    """The paths of an export (a list of Path, compares equal to one) with ``reused``: those that already held
+    the same bytes and were left as they were, so a message can say nothing new was written."""
+
+    def __init__(self, paths, reused=()):
+        super().__init__(paths)
+        self.reused = [p for p in self if p in set(reused)]
+
+    @property
+    def written(self) -> list:
+        """The paths this export wrote (not :attr:`reused`)."""
+        return [p for p in self if p not in self.reused]
+
+
+def export_message(paths) -> str:
+    """What an export says: "saved 3 figures: ...", "saved 3 figures (2 already there): ..." or, when every file
+    already held the same figure, "already saved: ..." (``paths``: an :class:`Exported` or a plain list)."""
+    reused = getattr(paths, "reused", [])
+    names = ", ".join(str(p) for p in paths)
+    if paths and len(reused) == len(paths):
+        return f"already saved: {names}"
+    there = f" ({len(reused)} already there)" if reused else ""
+    return f"saved {len(paths)} figure{'s' if len(paths) != 1 else ''}{there}: {names}"
+
+
+def export_new(figs: dict, folder, stem: str, fmt: str) -> Exported:
     """Write ``figs`` ({name: figure}) to ``folder`` as ``<stem>-<name>.<fmt>`` without overwriting a file that
     holds something else: the first group number n (none, then ``-2``, ``-3``, ...) at which every name is free
     or already holds the same bytes is used for the whole group (``<stem>-<name>-2.<fmt>``), so exporting the
-    same figures twice writes nothing new and a changed figure never replaces an earlier one. The paths."""
+    same figures twice writes nothing new and a changed figure never replaces an earlier one. The paths, an
+    :class:`Exported` whose ``reused`` are those that already held the same bytes."""
     import tempfile
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -145,14 +171,15 @@ def export_new(figs: dict, folder, stem: str, fmt: str) -> list[Path]:
             targets = [folder / f"{stem}-{name}{suffix}.{fmt}" for name in figs]
             if any(t.exists() and (not t.is_file() or t.read_bytes() != d) for t, d in zip(targets, data)):
                 continue
+            reused = [t for t in targets if t.exists()]
             try:
                 for t, d in zip(targets, data):
-                    if not t.exists():
+                    if t not in reused:
                         with open(t, "xb") as f:      # exclusive: a file that appeared meanwhile is never replaced
                             f.write(d)
             except FileExistsError:
                 continue
-            return targets
+            return Exported(targets, reused)
     raise NaovizError(f"export: {folder} holds 9,999 exports named {stem}-*; choose another folder")
 
 

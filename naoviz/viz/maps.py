@@ -145,19 +145,25 @@ def path_overlay(fig: go.Figure, path_xy, etas, decoded: Sequence[str], current:
     xs = np.r_[points.x if points is not None and points.x is not None else [], np.asarray(path_xy)[:, 0]]
     ys = np.r_[points.y if points is not None and points.y is not None else [], np.asarray(path_xy)[:, 1]]
     to_px = map_pixels(xs, ys)
-    taken = []                      # px boxes the trace's labels keep clear of: the ring, the seed, ring labels
+    diamonds = [to_px(x, y) for x, y in zip(changes["x"], changes["y"])]
+    seed = next(iter(out.select_traces(selector=dict(name="seed"))), None)
+    star = [_box(*to_px(seed.x[0], seed.y[0]), 11, 11)] if seed is not None and seed.x else []
+    ring_box, notes = [], []        # the ring and the η labels beside it (annotations), px boxes
     if ring["x"]:                   # an η label at (or within ``gap`` of) the ring would be drawn over it
-        taken.append(_box(*to_px(ring["x"][0], ring["y"][0]), RING_SIZE / 2 + RING_WIDTH, RING_SIZE / 2 + RING_WIDTH))
+        ring_box = [_box(*to_px(ring["x"][0], ring["y"][0]), RING_SIZE / 2 + RING_WIDTH, RING_SIZE / 2 + RING_WIDTH)]
+        marks = [_box(px, py, DIAMOND_HALF, DIAMOND_HALF) for px, py in diamonds]
         for k, (x, y, text) in enumerate(zip(changes["x"], changes["y"], changes["text"])):
             if text and np.hypot(x - ring["x"][0], y - ring["y"][0]) <= gap:
+                # clear of every other diamond (one within 3 px lies under this one), the seed, the labels so far
+                others = [m for j, m in enumerate(marks)
+                          if j != k and np.hypot(*np.subtract(diamonds[j], diamonds[k])) > 3] + star + notes
+                note = place_ring_label(text, x, y, xs, ys, to_px, others)
+                if note is None:    # no free place above or below: the diamond's own label tries its places
+                    continue
                 changes["text"] = [*changes["text"][:k], "", *changes["text"][k + 1:]]
-                note = ring_label(text, x, y, xs, ys)
                 out.add_annotation(**note)
-                taken.append(annotation_box(note, to_px))
-    seed = next(iter(out.select_traces(selector=dict(name="seed"))), None)
-    if seed is not None and seed.x:
-        taken.append(_box(*to_px(seed.x[0], seed.y[0]), 11, 11))
-    diamonds = [to_px(x, y) for x, y in zip(changes["x"], changes["y"])]
+                notes.append(annotation_box(note, to_px))
+    taken = ring_box + star + notes  # px boxes the trace's labels keep clear of
     line = [None if x is None else to_px(x, y) for x, y in zip(data["path"]["x"], data["path"]["y"])]
     changes["textposition"], changes["text"] = place_labels(diamonds, changes["text"], taken, path_marks(line))
     for name, trace in data.items():
@@ -266,14 +272,27 @@ def place_labels(diamonds, texts, taken=(), path=()) -> tuple[list, list]:
     return places, out
 
 
-def ring_label(text: str, x: float, y: float, xs, ys) -> dict:
+def place_ring_label(text: str, x: float, y: float, xs, ys, to_px, others) -> Optional[dict]:
+    """The :func:`ring_label` annotation of ``text`` at (x, y) at the first of its places (above, then below;
+    below first near the top) whose px box (``to_px``: :func:`map_pixels`) keeps clear of ``others`` (px boxes:
+    the other diamonds, the seed, labels placed before it); None when neither is free."""
+    first = ring_label(text, x, y, xs, ys)
+    for note in (first, ring_label(text, x, y, xs, ys, below=first["yanchor"] != "top")):
+        if not any(_hits(annotation_box(note, to_px), o) for o in others):
+            return note
+    return None
+
+
+def ring_label(text: str, x: float, y: float, xs, ys, below: Optional[bool] = None) -> dict:
     """An annotation of ``text`` at (x, y), beside the ring there: above it by the ring's radius plus a margin
     (:data:`LABEL_CLEARANCE` px, whatever the map's scale), below it near the top of the drawn span (``xs``,
-    ``ys``: every x and y on the map), and anchored inwards near the left or right edge."""
+    ``ys``: every x and y on the map) or when ``below`` says so, and anchored inwards near the left or right
+    edge."""
     def where(v, vs):
         lo, hi = (float(np.nanmin(vs)), float(np.nanmax(vs))) if len(vs) else (v, v)
         return (v - lo) / (hi - lo) if hi > lo else 0.5
-    below = where(y, ys) > 1 - EDGE
+    if below is None:
+        below = where(y, ys) > 1 - EDGE
     fx = where(x, xs)
     return dict(name="eta label", text=text, x=float(x), y=float(y), showarrow=False,
                 xanchor="left" if fx < EDGE else "right" if fx > 1 - EDGE else "center",

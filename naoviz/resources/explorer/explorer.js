@@ -253,10 +253,17 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (note || !q) msg(note, err);       // an emptied box clears the last search's line
   }
 
+  // the kernel's export reply: "already saved" when every file already held the same figure (nothing written)
+  function figuresSaved(m) {
+    const reused = (m.reused || []).length, names = m.paths.join(", ");
+    if (m.paths.length && reused === m.paths.length) return `already saved: ${names}`;
+    return `saved ${m.paths.length} figures${reused ? ` (${reused} already there)` : ""}: ${names}`;
+  }
+
   on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") ker.answer(m);
     else if (m.type === "export_figures") {
-      msg(m.ok ? `saved ${m.paths.length} figures: ${m.paths.join(", ")}` : `export figures: ${m.message}`, !m.ok);
+      msg(m.ok ? figuresSaved(m) : `export figures: ${m.message}`, !m.ok);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
       root.appendChild(a); a.click(); a.remove(); msg(`exported the page (${(m.bytes / 1e6).toFixed(1)} MB)`);
