@@ -6,7 +6,7 @@ import json
 import os
 import sys
 
-from naoviz.cli.common import (MAX_SEED, cut, cut_path, emit_json, int_in, nonempty, option_error, path_arg, say_table,
+from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, say_table,
                                show, workers_in, writable_dir)
 from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
@@ -182,7 +182,8 @@ def run_compare(args) -> int:
               else "children trained")
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
                else f"no optimum: {scored}, not looked up")
-    shown = cut_path(args.table, 60) if args.table is not None else args.space      # as typed, not absolute
+    from naoviz.tables.user_table import shown_path
+    shown = shown_path(args.table) if args.table is not None else args.space      # as typed: every command's rule
     print(f"{shown}: search {summary['metric']}, report {summary['report']} ({optimum}), {len(seeds)} seed{'' if len(seeds) == 1 else 's'}")
     if partial_text(evaluator):
         print(partial_text(evaluator, snappers=snappers))

@@ -135,7 +135,8 @@ class Exported(list):
 
     def __init__(self, paths, reused=()):
         super().__init__(paths)
-        self.reused = [p for p in self if p in set(reused)]
+        reused = set(reused)
+        self.reused = [p for p in self if p in reused]
 
     @property
     def written(self) -> list:
