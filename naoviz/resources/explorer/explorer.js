@@ -153,9 +153,17 @@ async function mount(model, el, stale = () => false, swapped = false) {
 
   // -- state changes (local first, then written to the model) -----------------------------------------
   let pending = null;
+  const unsent = new Map();               // field -> the page's value set in the model but not yet sent
   function write(fields) {                // a few writes per second at most: sweeps stay local
-    for (const [k, v] of Object.entries(fields)) model.set(k, v);
-    if (!pending) pending = setTimeout(() => { pending = null; model.save_changes(); writeURL(); }, 120);
+    for (const [k, v] of Object.entries(fields)) { unsent.set(k, v); model.set(k, v); }   // noted first: set() fires the handlers
+    if (!pending) pending = setTimeout(() => { pending = null; unsent.clear(); model.save_changes(); writeURL(); }, 120);
+  }
+  // The kernel's echo of the page's previous write can land between a newer write and its send (ipywidgets 8
+  // applies the echo it waits for even then): the page's newer value is put back and the echo ignored.
+  function newerHere(...keys) {
+    let held = false;
+    for (const k of keys) if (unsent.has(k)) { held = true; if (model.get(k) !== unsent.get(k)) model.set(k, unsent.get(k)); }
+    return held;
   }
   const hasPath = (row) => row >= 0 && row < atlas.N && (atlas.seedIndex[row] >= 0 || atlas.seedIndex[A.class_of[row]] >= 0);
   const ker = kernelPart(root, model, atlas, S, Bg, { msg: (t, err) => msg(t, err), seedPanels: () => seedPanels(), overlay: () => overlay(),
@@ -335,12 +343,13 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // -- Python -> browser --------------------------------------------------------------------------------
   // The kernel checks every seed it sets against its own atlas, so a row this page has no path for is stale
   // (an echo of a write from before a new atlas arrived, or a new atlas still on its way): not an off-grid ask.
-  on("change:seed", () => { const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r)) setSeed(r); });
-  on("change:eta_index", () => { const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
-  on("change:view", () => { const v = model.get("view"); if (v !== S.view) setView(v); });
-  on("change:color", () => { const c = model.get("color"); if (c && c !== S.color) setColor(c); });
+  on("change:seed", () => { if (newerHere("seed")) return; const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r)) setSeed(r); });
+  on("change:eta_index", () => { if (newerHere("eta_index")) return; const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
+  on("change:view", () => { if (newerHere("view")) return; const v = model.get("view"); if (v !== S.view) setView(v); });
+  on("change:color", () => { if (newerHere("color")) return; const c = model.get("color"); if (c && c !== S.color) setColor(c); });
   on("change:budget_column", budgetFromModel); on("change:budget", budgetFromModel);
   function budgetFromModel() {            // a budget set from Python (not an echo of the page's own, nor mid-drag: the hand wins)
+    if (newerHere("budget_column", "budget")) return;
     const c = model.get("budget_column") || "", b = c ? model.get("budget") ?? null : null, B = Bg.state;
     if (B.echo || B.dragging || !Bg.valid(c) || (c === B.col && b === B.budget)) return;
     Bg.set(c, b); constrain();
