@@ -76,6 +76,9 @@ def lock(path, wait: bool = True, remove: bool = False) -> Iterator[Path]:
                 break
         except FileNotFoundError:
             pass
+        except BaseException:                    # a Ctrl-C here: not left held by a lost descriptor
+            os.close(fd)
+            raise
         os.close(fd)                             # closing drops the flock on the orphaned file: try again
     try:
         os.ftruncate(fd, 0)

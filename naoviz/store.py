@@ -15,10 +15,9 @@ import sqlite3
 import threading
 import time
 import uuid
-from contextlib import contextmanager
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Iterator, Optional, Union
+from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
@@ -28,6 +27,7 @@ from naoviz.store_schema import EVAL_COLUMNS as _EVAL_COLUMNS
 from naoviz.store_schema import SCHEMA_VERSION, set_up
 from naoviz.store_schema import TABLES as _TABLES
 
+T = TypeVar("T")
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable
 # a run row with its evaluation count (get_run, runs, find_runs add WHERE / ORDER BY)
 _RUN_ROWS = "SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations FROM runs r "
@@ -98,8 +98,7 @@ class RunStore:
         check_place(self.path)
         fresh = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
         try:
-            with self._transaction() as conn:
-                set_up(conn, fresh)
+            self._write(lambda conn: set_up(conn, fresh))
         except sqlite3.Error as exc:
             self.close()
             raise StoreError(f"run store: cannot set up {self.path}: {exc}") from None
@@ -140,20 +139,22 @@ class RunStore:
         self._conn, self._pid = conn, os.getpid()
         return conn
 
-    @contextmanager
-    def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT (rolled back on any error): one append = one transaction."""
+    def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
+        """``body(conn)`` in BEGIN IMMEDIATE ... COMMIT, rolled back on any error: one append = one transaction. A
+        call, not a ``with``: a Ctrl-C between a context manager's steps would leave the transaction open."""
         if self.read_only:
             raise StoreError(f"run store: {self.path} was opened read-only")
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
+                conn.execute("BEGIN IMMEDIATE")
+                out = body(conn)
+                conn.execute("COMMIT")
             except BaseException:
-                conn.execute("ROLLBACK")
+                if conn.in_transaction:
+                    conn.execute("ROLLBACK")
                 raise
-            conn.execute("COMMIT")
+            return out
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         if self._empty:                               # read-only, and no tables yet: no runs
@@ -184,22 +185,26 @@ class RunStore:
         return f"RunStore({str(self.path)!r})"
 
     # -- runs ------------------------------------------------------------------------------------
-    def create_run(self, kind: str, config: dict, seed: int) -> str:
-        """A new run (status "running"); returns its id, 12 hex digits."""
+    def create_run(self, kind: str, config: dict, seed: int, status: str = "running") -> str:
+        """A new run; returns its id, 12 hex digits. ``status``: "stopped" for a run that :meth:`marked` marks
+        once its caller holds it, so a stop before that leaves it resumable, not "running" with no writer."""
+        if status not in STATUSES:
+            raise ValueError(f"run store: status must be one of {', '.join(STATUSES)}, got {status!r}")
         if not isinstance(kind, str) or not kind:
             raise ValueError(f"run store: kind must be a non-empty string, got {kind!r}")
         if not isinstance(config, dict):
             raise ValueError(f"run store: config must be a dict, got {type(config).__name__}")
         config_json = _dumps(config, "config")
         seed_value = None if seed is None else check_int(seed, "seed", prefix="run store: ")
-        with self._transaction() as conn:
+        def insert(conn) -> str:
             while True:
                 run_id = uuid.uuid4().hex[:12]
                 if conn.execute("SELECT 1 FROM runs WHERE id = ?", (run_id,)).fetchone() is None:
                     break
             conn.execute("INSERT INTO runs (id, kind, config, seed, status, created) VALUES (?, ?, ?, ?, ?, ?)",
-                         (run_id, kind, config_json, seed_value, "running", _now()))
-        return run_id
+                         (run_id, kind, config_json, seed_value, status, _now()))
+            return run_id
+        return self._write(insert)
 
     def _check_run(self, conn: sqlite3.Connection, run_id: str) -> None:
         if not isinstance(run_id, str) or self._empty or conn.execute(
@@ -212,7 +217,7 @@ class RunStore:
             raise ValueError(f"run store: {run_id!r} is not a run id")
         return self.path.with_name(f"{self.path.name}.{run_id}.lock")
 
-    @contextmanager
+    @contextlib.contextmanager
     def hold_run(self, run_id: str) -> Iterator[Path]:
         """Be the only writer of ``run_id`` for the ``with`` block (a search writing or resuming it).
 
@@ -242,15 +247,19 @@ class RunStore:
                 raise StoreError(f"run store: cannot lock run {run_id} ({path}: {exc.strerror or exc})") from None
             yield path
 
-    @contextlib.contextmanager
-    def ended_on_error(self, run_id: str) -> Iterator[None]:
-        """For the ``with`` block that works on ``run_id``: an exception leaving it marks the run "stopped"
-        (Ctrl-C: the user stopped it; resumable) or "failed" (anything else), then propagates."""
+    def marked(self, run_id: str, work: Callable[[], T], ending: Callable[[T], str] = lambda _: "finished") -> T:
+        """``work()`` with ``run_id`` "running" (its caller holds it: :meth:`hold_run`), then ``ending(result)``;
+        an exception marks it "stopped" (``KeyboardInterrupt``: Ctrl-C, SIGTERM) or "failed", and propagates. One
+        ``try`` holds every mark, so a stop landing anywhere (a mark being written, rolled back, included) leaves
+        "stopped" or "finished", never "running" with no process at work on it (a ``with`` has uncovered steps)."""
         try:
-            yield
+            self.set_status(run_id, "running")
+            out = work()
+            self.set_status(run_id, ending(out))
         except BaseException as exc:
             self.set_status(run_id, "stopped" if isinstance(exc, KeyboardInterrupt) else "failed")
             raise
+        return out
 
     def writer_of(self, run_id: str) -> Optional[int]:
         """The PID of the process holding ``run_id`` (:meth:`hold_run`) now, or None: a run whose status
@@ -292,9 +301,10 @@ class RunStore:
     def set_status(self, run_id: str, status: str) -> None:
         if status not in STATUSES:
             raise ValueError(f"run store: status must be one of {', '.join(STATUSES)}, got {status!r}")
-        with self._transaction() as conn:
+        def update(conn) -> None:
             self._check_run(conn, run_id)
             conn.execute("UPDATE runs SET status = ? WHERE id = ?", (status, run_id))
+        self._write(update)
 
     # -- evaluations -----------------------------------------------------------------------------
     def add_evaluation(self, run_id: str, *, space: str, arch: str, canonical: str, metrics: dict,
@@ -315,11 +325,11 @@ class RunStore:
             raise ValueError(f"run store: cost_s must be a finite number >= 0, got {cost_s!r}")
         row = (run_id, space, arch, canonical, _dumps(metrics, "metrics"), evaluator, cost,
                None if extra is None else _dumps(extra, "extra"), _now())
-        with self._transaction() as conn:
+        def insert(conn) -> int:
             self._check_run(conn, run_id)
-            cursor = conn.execute("INSERT INTO evaluations (run_id, space, arch, canonical, metrics, evaluator, "
-                                  "cost_s, extra, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row)
-            return int(cursor.lastrowid)
+            return int(conn.execute("INSERT INTO evaluations (run_id, space, arch, canonical, metrics, evaluator, "
+                                    "cost_s, extra, created) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)", row).lastrowid)
+        return self._write(insert)
 
     def evaluations(self, run_id: str) -> list[dict]:
         """Every evaluation of ``run_id`` in insertion order, metrics and extra decoded."""
@@ -349,11 +359,11 @@ class RunStore:
             if not path.exists():
                 raise FileNotFoundError(f"run store: artifact {path} does not exist (pass sha256 to record it anyway)")
             sha256 = sha256_of(path)
-        with self._transaction() as conn:
+        def insert(conn) -> int:
             self._check_run(conn, run_id)
-            cursor = conn.execute("INSERT INTO artifacts (run_id, path, sha256, created) VALUES (?, ?, ?, ?)",
-                                  (run_id, str(path), sha256, _now()))
-            return int(cursor.lastrowid)
+            return int(conn.execute("INSERT INTO artifacts (run_id, path, sha256, created) VALUES (?, ?, ?, ?)",
+                                    (run_id, str(path), sha256, _now())).lastrowid)
+        return self._write(insert)
 
     def artifacts(self, run_id: str) -> list[dict]:
         """The artifacts of ``run_id``, oldest first."""

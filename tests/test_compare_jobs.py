@@ -274,12 +274,16 @@ def test_a_workers_error_is_the_runs_own_one_line(tmp_path, capsys):
 @needs_proc
 def test_a_worker_killed_mid_run_is_one_error_line_and_stops_the_rest(tmp_path):
     """A worker SIGKILLed (the kernel's OOM killer does this): the comparison ends with one line naming the run it
-    was in, exit status 2; the other worker is stopped, its run resumable."""
+    was in, exit status 2; the other worker is stopped, its run resumable. The killed worker's run, which no
+    handler could mark, stays "running" with its lock free: ``naoviz runs`` lists it as interrupted, and the same
+    command takes it up and finishes every run, losing and repeating no evaluation."""
     db = tmp_path / "cmp.db"
     proc = start(*_store_args(db))
     store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
     workers = sorted(_workers(proc.pid))
     assert len(workers) == 2
+    held = {store.writer_of(r["id"]): r["id"] for r in store.runs() if r["kind"] == "search" and r["status"] == "running"}
+    victim = held[workers[0]]                     # the run the killed worker holds (its lock names its PID)
     os.kill(workers[0], signal.SIGKILL)
     err = proc.communicate(timeout=60)[1].decode()
     assert proc.returncode == 2, err
@@ -287,6 +291,20 @@ def test_a_worker_killed_mid_run_is_one_error_line_and_stops_the_rest(tmp_path):
                                                    "status -9) running "), err
     assert _gone(set(workers), timeout=5)
     assert {r["status"] for r in store.runs() if r["kind"] == "search"} <= {"finished", "stopped", "running"}
+    orphans = [r["id"] for r in store.runs() if r["kind"] == "search" and r["status"] == "running"]
+    assert orphans == [victim] and store.writer_of(victim) is None
+    listed = subprocess.run([sys.executable, "-m", "naoviz.cli", "runs", "--store", str(db), "--json"], env=env(),
+                            capture_output=True, text=True, timeout=120)
+    assert listed.returncode == 0, listed.stderr
+    assert {r["id"]: r["status"] for r in json.loads(listed.stdout)["runs"]}[victim] == "interrupted"
+    before = _evaluations(store)
+    done = subprocess.run([sys.executable, "-m", "naoviz.cli", *_store_args(db)], env=env(), capture_output=True,
+                          text=True, timeout=300)
+    assert done.returncode == 0, done.stderr
+    searches = [r for r in store.runs() if r["kind"] == "search"]
+    assert len(searches) == 2 * SEEDS and {r["status"] for r in searches} == {"finished"}
+    assert {e["id"] for e in before} <= {e["id"] for e in _evaluations(store)}            # nothing lost
+    assert len(_evaluations(store)) == 2 * SEEDS * QUERIES                                  # nothing repeated
 
 
 def test_a_workers_error_crosses_as_plain_data_and_keeps_its_kind_and_line():

@@ -167,7 +167,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     space = NB201Space()
     store = RunStore(store_path)
     cfg = json.loads(json.dumps(config.to_dict()))
-    run_id = _find_run(store, cfg) or store.create_run("build-table", cfg, config.seed)
+    run_id = _find_run(store, cfg) or store.create_run("build-table", cfg, config.seed, status="stopped")
     # one writer per run: a second build-table on the same store and settings stops here (run in use)
     with store.hold_run(run_id):
         done = {e["canonical"] for e in store.evaluations(run_id)}
@@ -183,10 +183,9 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
         evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
         bar = room_for_echo(tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
                                  disable=not progress))          # a typed Ctrl-C's "^C" fits after it
-        store.set_status(run_id, "running")
-        trained = 0
-        with store.ended_on_error(run_id), contextlib.closing(bar):   # Ctrl-C: stopped, resumable
-            with Executors(cluster or ClusterConfig()) as executor:
+        def train() -> tuple[int, Path]:
+            trained = 0
+            with contextlib.closing(bar), Executors(cluster or ClusterConfig()) as executor:
                 evaluator.use_executor(executor)
                 archs = [a for _, a in todo]
                 if isinstance(executor, InProcessExecutor):   # one at a time, so each result is stored at once
@@ -203,8 +202,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
                     bar.update(1)
                     if on_result is not None:
                         on_result(trained, outcome["metrics"])
-        path = write_table(store, run_id, out)
-        store.set_status(run_id, "finished")
+            return trained, write_table(store, run_id, out)
+        trained, path = store.marked(run_id, train)      # Ctrl-C: stopped, resumable
         return {"run_id": run_id, "trained": trained, "reused": len(done), "copied_from_other_runs": copied,
                 "rows": len(done) + trained, "table": str(path)}
 

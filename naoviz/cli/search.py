@@ -2,7 +2,6 @@
 with ``naoviz compare`` (naoviz/cli/compare.py)."""
 from __future__ import annotations
 
-import json
 import sys
 from typing import Optional, Sequence
 
@@ -10,6 +9,7 @@ from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in
                                json_value, max_workers, nonempty, option_error, path_arg, resolve_table,
                                resume_command, say_table, show, table_shown, workers_in, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
+from naoviz.cli.search_resume import check_resume_options
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -242,7 +242,7 @@ def run_search(args) -> int:
         if run["kind"] != "search":        # a compare record or a build-table run: not resumed by search
             raise ValueError(f"--resume: run {args.resume} is a {run['kind']} run, not a search (naoviz runs "
                              f"--store {cut(args.store, 80)} says how to resume it)")
-        _check_resume_options(args, config, run)
+        check_resume_options(args, config, run)
         check_resume(args, run)
         preload(run)
         algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
@@ -330,51 +330,6 @@ def _announce(run_id: str, args) -> None:
     args.interrupted_hint = f"resume it: {resume_command(cut(args.store, 120), run_id)}"
     print(f"run {run_id} in {args.store} (if it stops: {resume_command(args.store, run_id)}; "
           f"naoviz runs --store {args.store} lists every run)", file=sys.stderr, flush=True)
-
-
-def _check_resume_options(args, config, run: dict) -> None:
-    """An option stored with the run and given again with --resume must have the stored value."""
-    cfg = run["config"] if isinstance(run["config"], dict) else {}
-    ev = cfg.get("evaluator") if isinstance(cfg.get("evaluator"), dict) else {}
-    stored = {"algo": cfg.get("algo"), "queries": cfg.get("budget"), "seed": run["seed"], "preset": cfg.get("preset"),
-              "space": ev.get("benchmark", cfg.get("space")), "metric": ev.get("metric"), "report": ev.get("report"),
-              "delay": ev.get("delay_s")}
-    given = {name: getattr(args, name) for name in stored}
-    if args.constraint is not None:
-        from naoviz.search.constraints import parse_constraints
-        try:
-            texts = [str(c) for c in parse_constraints(args.constraint)]
-        except ValueError as exc:
-            raise option_error(exc, "constraint") from None
-        if texts != ev.get("constraints", []):
-            raise ValueError(f"--constraint: {texts!r} conflicts with run {run['id']}, stored with "
-                             f"{ev.get('constraints', [])!r} (drop --constraint to resume the run as stored)")
-    if args.objectives is not None and [o.strip() for o in args.objectives.split(",")] != ev.get("objectives", []):
-        raise ValueError(f"--objectives: {show(args.objectives)} conflicts with run {run['id']}, stored with "
-                         f"{ev.get('objectives', [])!r} (drop --objectives to resume the run as stored)")
-    given["space"] = TABLE_SPACES.get(given["space"], given["space"])
-    for name, value in given.items():
-        if value is not None and value != stored[name]:
-            option = "table" if name == "space" and getattr(args, "table", None) is not None else name
-            raise ValueError(f"--{option}: {value!r} conflicts with run {run['id']}, stored with {stored[name]!r} "
-                             f"(drop --{option} to resume the run as stored)")
-    searcher = cfg.get("searcher") if isinstance(cfg.get("searcher"), dict) else {}
-    for key, value in _flatten(config or {}).items():
-        have = _flatten(searcher).get(key, "<no such field>")
-        if value != have:
-            raise ValueError(f"--config: {key}={json.dumps(value)} conflicts with run {run['id']}, stored with "
-                             f"{key}={json.dumps(have)} (drop it to resume the run as stored)")
-
-
-def _flatten(d: dict, prefix: str = "") -> dict:
-    """{"model": {"hidden_size": 32}} -> {"model.hidden_size": 32}."""
-    out = {}
-    for key, value in d.items():
-        if isinstance(value, dict) and value:
-            out.update(_flatten(value, f"{prefix}{key}."))
-        else:
-            out[f"{prefix}{key}"] = value
-    return out
 
 
 def check_cluster(scheduler, local_cluster, local_option: str = "--local-cluster") -> None:

@@ -8,8 +8,8 @@ gives, wall times aside. Under a run store every worker opens the store itself (
 
 Stopping: the workers ignore SIGINT (a terminal's Ctrl-C reaches the whole process group; the parent decides);
 the parent, stopped or failing, sends each worker SIGTERM, which raises ``KeyboardInterrupt`` in its run (a
-stored run is then marked "stopped", as a Ctrl-C does in one process), waits for them, and SIGKILLs any left
-after ``GRACE_S``. A worker whose parent died (SIGKILL) stops itself the same way. A worker's exception comes
+stored run is then marked "stopped" wherever the stop lands: ``RunStore.marked``; as a Ctrl-C does in one
+process), waits for them, and SIGKILLs any left after ``GRACE_S``. A worker whose parent died (SIGKILL) stops itself the same way. A worker's exception comes
 back as plain data (its kind, its one line, its traceback as a note) and is raised in the parent as the
 run's own error.
 """

@@ -8,10 +8,10 @@ that one run only, and never start the (searcher, seed) runs the comparison had 
 """
 from __future__ import annotations
 
-import contextlib
-from typing import Iterator, Optional, Sequence
+from typing import Callable, Optional, Sequence, TypeVar
 
 KIND = "compare"
+T = TypeVar("T")
 
 
 def label(algo: str, preset: Optional[str]) -> str:
@@ -29,20 +29,15 @@ def config_of(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int
             "command": [str(a) for a in command] if command is not None else None, "cwd": cwd}
 
 
-@contextlib.contextmanager
-def recorded(store, config: dict) -> Iterator[str]:
-    """Hold the comparison's record for the ``with`` block: the one already stored with this exact config
-    (the same command run again), else a new one; "finished" at the end, "stopped" on Ctrl-C, "failed" on an
-    error, like a search run."""
+def recorded(store, config: dict, work: Callable[[], T]) -> T:
+    """``work()`` holding the comparison's record: the one already stored with this exact config (the same
+    command run again), else a new one; "finished" at the end, "stopped" on Ctrl-C, "failed" on an error, like
+    a search run (``RunStore.marked``)."""
     found = store.find_runs(KIND, config, None) or [r for r in store.runs() if r.get("kind") == KIND
                                                      and _same_comparison(r.get("config"), config)]
-    run_id = found[-1]["id"] if found else store.create_run(KIND, config, None)
+    run_id = found[-1]["id"] if found else store.create_run(KIND, config, None, status="stopped")
     with store.hold_run(run_id):
-        if found:
-            store.set_status(run_id, "running")
-        with store.ended_on_error(run_id):
-            yield run_id
-        store.set_status(run_id, "finished")
+        return store.marked(run_id, work)
 
 
 # options that change how a comparison runs or prints, not what it compares: a rerun with other ones (say

@@ -77,8 +77,9 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     if store is None:
         return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None, jobs)
     from naoviz.experiments import compare_record
-    with compare_record.recorded(store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd)):
-        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs)
+    return compare_record.recorded(
+        store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd),
+        lambda: _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs))
 
 
 @dataclasses.dataclass(frozen=True)

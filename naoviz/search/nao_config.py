@@ -1,20 +1,13 @@
 """``NAOSearchConfig``: every knob of the NAO outer loop (``naoviz.search.nao_search``), checked on
-construction; the named presets over these defaults are ``naoviz.search.nao_presets``. The dataclass defaults
-are the ``sweep`` recipe; field ranges and meanings: docs/search.md."""
+construction (``naoviz.search.nao_config_checks``); the named presets over these defaults are
+``naoviz.search.nao_presets``. The dataclass defaults are the ``sweep`` recipe; field ranges and meanings:
+docs/search.md."""
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 
-from naoviz.errors import show
-from naoviz.search.checks import check_bool, check_float, check_int
-from naoviz.search.diverse import MAX_WEIGHT as MAX_DIVERSITY
+from naoviz.search.nao_config_checks import validate      # each field's range, and which fields need which
 
-
-SEED_BY = ("value", "prediction")
-PROPOSERS = ("sweep", "rank", "trust")
-INIT_DESIGNS = ("random", "kmeans")
-DECODE_BY = ("decoder", "nearest", "both")
-SURROGATES = ("nao", "gp")
 # ``project_tol``: the projected step's fields; where the judge is not reliable they take their defaults (sweep)
 SWEEP_STEP = ("proposer", "decode_by", "nearest_feasible", "step_fills", "cheap_rounds")
 
@@ -251,153 +244,8 @@ class NAOSearchConfig:
         self.validate()
 
     def validate(self) -> "NAOSearchConfig":
-        from naoviz.nao.config import PRESETS as MODEL_PRESETS
-        if not isinstance(self.model_preset, str) or self.model_preset not in MODEL_PRESETS:
-            raise ValueError(f"model_preset must be one of {', '.join(MODEL_PRESETS)}, got {show(self.model_preset)}")
-        for name, lo, hi in (("epochs", 1, 100_000), ("warm_epochs", 0, 100_000), ("n_init", 2, 100_000),
-                             ("top_k", 1, 100_000), ("n_new", 0, 10_000), ("n_mutations", 0, 10_000),
-                             ("mutation_parents", 1, 10_000), ("n_etas", 1, 1000), ("per_seed", 0, 10_000),
-                             ("draws", 1, 1000), ("pretrain_cells", 0, 1_000_000),
-                             ("pretrain_epochs", 1, 10_000), ("pretrain_seed", 0, 2**31 - 1),
-                             ("pseudo_cells", 0, 100_000), ("pseudo_epochs", 0, 10_000),
-                             ("pseudo_until", 0, 10_000_000), ("anneal", 0, 100_000), ("near_edits", 0, 1000),
-                             ("near_until", 0, 100_000), ("edit_radius", 0, 6), ("edit_radius_max", 0, 6),
-                             ("edit_top", 1, 10_000), ("blend_until", 0, 10_000_000),
-                             ("init_pool", 2, 1_000_000), ("prior_cells", 0, 100_000),
-                             ("prior_until", 1, 10_000_000), ("nearest_k", 1, 4096),
-                             ("nearest_pool", 0, 1_000_000), ("retrieve_after", 0, 10_000_000),
-                             ("retrieve_on_stall", 0, 100_000), ("retrieve_on_flat", 0, 100_000),
-                             ("escape_on_stall", 0, 100_000)):
-            check_int(self, name, lo, hi)
-        check_int(self, "front_mutations", 0, self.n_mutations)
-        check_int(self, "step_fills", 0, self.n_new)
-        check_int(self, "cheap_rounds", 0, 100_000)
-        if self.cheap_rounds and not self.n_mutations:
-            raise ValueError(f"cheap_rounds needs n_mutations >= 1 (it takes one of them), got {self.n_mutations}")
-        check_int(self, "early_parents", 0, 10_000)
-        check_int(self, "early_until", 1, 10_000_000)
-        check_int(self, "front_rounds", 0, 100_000)
-        check_float(self, "front_low", 0.0, 1.0)
-        check_float(self, "front_high", 0.0, 1.0)
-        if self.front_low > self.front_high:
-            raise ValueError(f"front_low must be <= front_high ({self.front_high:g}), got {self.front_low:g}")
-        check_int(self, "front_slots", 0, 10_000)          # more than the step's n_new: all of them
-        check_int(self, "polish_stall", 0, 100_000)
-        check_int(self, "polish_after", 0, 10_000_000)
-        check_int(self, "polish_parents", 1, 10_000)
-        if self.n_new + self.n_mutations < 1:
-            raise ValueError(f"n_new + n_mutations must be >= 1, got {self.n_new} + {self.n_mutations}")
-        if not isinstance(self.seed_by, str) or self.seed_by not in SEED_BY:
-            raise ValueError(f"seed_by must be one of {', '.join(SEED_BY)}, got {show(self.seed_by)}")
-        if not isinstance(self.proposer, str) or self.proposer not in PROPOSERS:
-            raise ValueError(f"proposer must be one of {', '.join(PROPOSERS)}, got {show(self.proposer)}")
-        for name in ("thompson", "ei", "trust_temperature", "edit_gain", "edit_mix", "edit_blend", "forest_blend",
-                     "snap_to_table", "nearest_feasible", "near_ladder", "stall_needs_flat", "gp_ei"):
-            check_bool(self, name)
-        if self.forest_blend and self.proposer != "trust":
-            raise ValueError(f"forest_blend needs proposer trust, got proposer {self.proposer}")
-        if not isinstance(self.init_design, str) or self.init_design not in INIT_DESIGNS:
-            raise ValueError(f"init_design must be one of {', '.join(INIT_DESIGNS)}, got {show(self.init_design)}")
-        if self.init_design != "random" and self.init_pool < self.n_init:
-            raise ValueError(f"init_pool must be >= n_init ({self.n_init}) for init_design {self.init_design}, "
-                             f"got {self.init_pool}")
-        if not isinstance(self.decode_by, str) or self.decode_by not in DECODE_BY:
-            raise ValueError(f"decode_by must be one of {', '.join(DECODE_BY)}, got {show(self.decode_by)}")
-        if self.decode_by != "decoder" and self.proposer not in ("rank", "trust"):
-            raise ValueError(f"decode_by {self.decode_by} needs proposer rank or trust, got proposer {self.proposer}")
-        if self.nearest_feasible and self.decode_by == "decoder":
-            raise ValueError("nearest_feasible needs decode_by nearest or both, got decode_by decoder")
-        check_float(self, "project_tol", 0.0, 1.0)
-        if self.project_tol and not self.nearest_feasible:
-            raise ValueError(f"project_tol {self.project_tol:g} needs nearest_feasible true (the projection it "
-                             "gates), got nearest_feasible false")
-        check_float(self, "project_pof", 0.0, 1.0)
-        if self.project_pof and not self.project_tol:
-            raise ValueError(f"project_pof {self.project_pof:g} needs project_tol > 0 (it acts where that test "
-                             "fails), got project_tol 0")
-        if self.project_tol:
-            try:
-                self.swept()
-            except ValueError as exc:
-                raise ValueError(f"project_tol: the sweep it falls back to cannot run these fields: {exc}") from None
-        if self.retrieve_after and self.decode_by == "decoder":
-            raise ValueError(f"retrieve_after needs decode_by nearest or both, got retrieve_after "
-                             f"{self.retrieve_after} with decode_by decoder")
-        if self.retrieve_on_stall and self.decode_by == "decoder":
-            raise ValueError(f"retrieve_on_stall needs decode_by nearest or both, got retrieve_on_stall "
-                             f"{self.retrieve_on_stall} with decode_by decoder")
-        if self.retrieve_on_flat and (self.decode_by == "decoder" or self.proposer != "trust"):
-            raise ValueError(f"retrieve_on_flat needs decode_by nearest or both and proposer trust, got "
-                             f"retrieve_on_flat {self.retrieve_on_flat} with decode_by {self.decode_by}, "
-                             f"proposer {self.proposer}")
-        if self.stall_needs_flat and (not self.retrieve_on_stall or self.proposer != "trust"):
-            raise ValueError(f"stall_needs_flat needs retrieve_on_stall >= 1 and proposer trust, got retrieve_on_stall "
-                             f"{self.retrieve_on_stall}, proposer {self.proposer}")
-        if self.escape_on_stall and self.decode_by == "decoder":
-            raise ValueError(f"escape_on_stall needs decode_by nearest or both, got escape_on_stall "
-                             f"{self.escape_on_stall} with decode_by decoder")
-        if self.near_ladder and not self.near_edits:
-            raise ValueError("near_ladder needs near_edits >= 1 (the ladder starts above it), got near_edits 0")
-        if self.decode_by != "decoder" and self.edit_radius:
-            raise ValueError(f"decode_by {self.decode_by} cannot go with edit_radius (the edit-bounded decoder), got "
-                             f"edit_radius {self.edit_radius}")
-        if self.edit_radius and self.proposer != "trust":
-            raise ValueError(f"edit_radius needs proposer trust, got proposer {self.proposer}")
-        if self.edit_radius_max and not 0 < self.edit_radius <= self.edit_radius_max:
-            raise ValueError(f"edit_radius_max needs 1 <= edit_radius <= edit_radius_max, got {self.edit_radius} "
-                             f"and {self.edit_radius_max}")
-        if not isinstance(self.surrogate, str) or self.surrogate not in SURROGATES:
-            raise ValueError(f"surrogate must be one of {', '.join(SURROGATES)}, got {show(self.surrogate)}")
-        check_float(self, "gp_kappa", 0.0, 100.0)
-        if self.surrogate == "gp" and (self.proposer == "sweep" or self.edit_radius or self.retrieve_on_flat):
-            raise ValueError(f"surrogate gp needs proposer rank or trust without edit_radius or retrieve_on_flat, got "
-                             f"proposer {self.proposer}, edit_radius {self.edit_radius}, retrieve_on_flat "
-                             f"{self.retrieve_on_flat}")
-        check_float(self, "edit_temperature", 0.0, 100.0)
-        check_float(self, "kappa", 0.0, 100.0)
-        check_float(self, "diversity", 0.0, MAX_DIVERSITY)
-        if self.diversity and self.proposer != "trust":
-            raise ValueError(f"diversity needs proposer trust, got proposer {self.proposer}")
-        check_float(self, "noise", 0.0, 10.0)
-        check_float(self, "temperature", 0.0, 10.0)
-        check_float(self, "temperature_early", 0.0, 10.0)
-        if (self.temperature_early > 0) != (self.anneal > 0):
-            raise ValueError(f"temperature_early and anneal go together (both > 0 or both 0), got "
-                             f"{self.temperature_early} and {self.anneal}")
-        if self.temperature_early > 0 and self.temperature <= 0:
-            raise ValueError(f"temperature_early needs a sampled decode (temperature > 0), "
-                             f"got temperature {self.temperature}")
-        check_float(self, "near_penalty", 0.0, 10.0)
-        if self.near_penalty and self.proposer != "trust":
-            raise ValueError(f"near_penalty needs proposer trust, got proposer {self.proposer}")
-        if self.near_penalty and (self.forest_blend or self.edit_blend):
-            raise ValueError("near_penalty ranks by the acquisition and cannot go with forest_blend or edit_blend, "
-                             f"got forest_blend {self.forest_blend}, edit_blend {self.edit_blend}")
-        check_float(self, "trade_off", 0.0, 1.0)
-        check_float(self, "pseudo_weight", 0.0, 10.0)
-        from naoviz.nao.prior import PRIORS
-        if not isinstance(self.prior, str) or self.prior not in PRIORS:
-            raise ValueError(f"prior must be one of {', '.join(PRIORS)}, got {show(self.prior)}")
-        check_float(self, "prior_weight", 0.0, 1.0, lo_open=True)
-        if self.prior != "none" and not (self.pretrain_cells or self.prior_cells):
-            raise ValueError(f"prior {self.prior} needs a pretraining (pretrain_cells > 0) or prior_cells > 0, "
-                             "got both 0")
-        if self.prior_cells and self.prior == "none":
-            raise ValueError("prior_cells needs a prior (prior live_conv), got prior none")
-        check_float(self, "max_eta", 0.0, 1e6, lo_open=True)
-        check_float(self, "eta_step", self.max_eta / 10_000, self.max_eta)   # at most 10,000 decoding steps
-        if self.proposer == "trust":
-            check_float(self, "eta_init", self.eta_step, self.max_eta)
-        else:
-            check_float(self, "eta_init", 0.0, 1e6, lo_open=True)
-        if not isinstance(self.model, dict):
-            raise ValueError(f"model must be a dict of NAOConfig fields, got {show(self.model)}")
-        try:
-            model = self.model_config(0)
-        except ValueError as exc:
-            raise ValueError(f"model: {exc}") from None
-        if self.ei and model.ensemble < 2:
-            raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
+        """Every field checked (``nao_config_checks.validate``): the first fault as one ``ValueError``."""
+        validate(self)
         return self
 
     def swept(self) -> "NAOSearchConfig":

@@ -7,7 +7,6 @@ A search ended by its ``stop`` flag (the Search tab's stop button) is marked "st
 """
 from __future__ import annotations
 
-import contextlib
 import dataclasses
 from typing import Callable, Optional
 
@@ -47,8 +46,9 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
 
 def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, on_evaluation, stop,
              on_start=None) -> SearchResult:
-    """Create the run (config ``stored``) and search it, holding its lock throughout."""
-    run_id = store.create_run("search", stored, seed)
+    """Create the run (config ``stored``) and search it, holding its lock throughout. It is created "stopped"
+    (resumable) and marked "running" once held (``RunStore.marked``): a stop in between leaves no run "running"."""
+    run_id = store.create_run("search", stored, seed, status="stopped")
     with store.hold_run(run_id):                  # the only writer of the new run while it runs
         if on_start is not None:
             on_start(run_id)
@@ -94,7 +94,6 @@ def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_eva
     with store.hold_run(run_id):
         replay = store.evaluations(run_id)
         _check_replay(replay, evaluator, store, run_id)
-        store.set_status(run_id, "running")
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
 
 
@@ -155,9 +154,11 @@ def _search_config(run: dict) -> dict:
 
 
 def _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop) -> SearchResult:
-    with contextlib.nullcontext() if store is None else store.ended_on_error(run_id):
-        result = searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
-                              on_evaluation=on_evaluation, replay=replay, stop=stop)
-    if store is not None:
-        store.set_status(run_id, "stopped" if result.stopped else "finished")
-    return result
+    """Search; a stored run is "running" for it, then "finished", or "stopped" (its stop flag, Ctrl-C,
+    SIGTERM) or "failed" (``RunStore.marked``)."""
+    def search() -> SearchResult:
+        return searcher.run(evaluator, budget, seed, store=store, run_id=run_id, progress=progress,
+                            on_evaluation=on_evaluation, replay=replay, stop=stop)
+    if store is None:
+        return search()
+    return store.marked(run_id, search, lambda result: "stopped" if result.stopped else "finished")
