@@ -78,26 +78,42 @@ def _command_options() -> dict[str, set[str]]:
 _INVOCATION = re.compile(r"naoviz ([a-z][a-z-]*(?: (?:download|import|show))?)((?:[^`\n|#]|\|(?! ))*)")
 
 
+def _prose() -> list[tuple[str, str]]:
+    """``(where, text)`` of README.md, each docs/ page and each markdown cell of the notebooks (a reader copies
+    commands from all three)."""
+    import json
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    out = [(str(p.relative_to(ROOT)), p.read_text()) for p in pages]
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        out += [(f"{nb.relative_to(ROOT)} cell {k}", "".join(c["source"])) for k, c in enumerate(cells)
+                if c["cell_type"] == "markdown"]
+    return out
+
+
 def test_every_option_the_docs_give_a_command_is_one_it_takes():
-    """Each ``naoviz CMD ... --option`` written in README.md and docs/ names an option of CMD (a renamed or
-    dropped flag left in an example makes a pasted command fail)."""
+    """Each ``naoviz CMD ... --option`` written in README.md, docs/ and the notebooks' markdown names an option
+    of CMD (a renamed or dropped flag left in an example makes a pasted command fail)."""
     commands = _command_options()
-    wrong = []
-    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for n, line in enumerate(page.read_text().splitlines(), 1):
+    wrong, seen = [], 0
+    for where, text in _prose():
+        for n, line in enumerate(text.splitlines(), 1):
             for m in _INVOCATION.finditer(line):
                 cmd = m.group(1) if m.group(1) in commands else m.group(1).split()[0]
                 if cmd not in commands:               # prose ("naoviz is MIT-licensed"), not a command
                     continue
-                wrong += [f"{page.relative_to(ROOT)}:{n}: naoviz {cmd} {opt}"
+                seen += "notebooks/" in where
+                wrong += [f"{where}:{n}: naoviz {cmd} {opt}"
                           for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
                           if opt not in commands[cmd]]
+    assert seen >= 5                                          # the notebooks' commands are read too
     assert not wrong, "options a command does not take:\n" + "\n".join(wrong)
 
 
 def test_every_dotted_naoviz_name_in_the_docs_resolves():
-    """Each ``naoviz.module.name`` written in README.md and docs/ imports (a module) or is an attribute of one:
-    a renamed function or moved module left in the prose sends a reader to an ImportError."""
+    """Each ``naoviz.module.name`` written in README.md, docs/ or a notebook's markdown imports (a module) or is
+    an attribute of one: a renamed function or moved module left in the prose sends a reader to an ImportError."""
     import importlib
 
     def resolves(name: str) -> bool:
@@ -115,10 +131,10 @@ def test_every_dotted_naoviz_name_in_the_docs_resolves():
         return False
 
     names: dict[str, str] = {}
-    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for n, line in enumerate(page.read_text().splitlines(), 1):
+    for where, text in _prose():
+        for n, line in enumerate(text.splitlines(), 1):
             for m in re.finditer(r"(?<![\w/.-])(naoviz(?:\.[A-Za-z_]\w*)+)", line):
-                names.setdefault(m.group(1), f"{page.relative_to(ROOT)}:{n}")
+                names.setdefault(m.group(1), f"{where}:{n}")
     assert len(names) > 50                                   # the pattern still finds the docs' names
     wrong = [f"{where}: {name}" for name, where in sorted(names.items()) if not resolves(name)]
     assert not wrong, "names the docs give that do not exist:\n" + "\n".join(wrong)
