@@ -173,8 +173,8 @@ class Executors:
         self._client = self._cluster = None
 
 
-CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried
-HANDSHAKE_S = 20.0    # then the scheduler's handshake, which Dask itself waits for without a limit
+CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)
+HANDSHAKE_S = 20.0    # connection and the scheduler's handshake, which Dask itself waits for without a limit
 
 
 class _NoHandshake(Exception):
@@ -182,7 +182,7 @@ class _NoHandshake(Exception):
 
 
 def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
-    """Connect to a ``tcp://`` scheduler and read its handshake, in at most ``connect_s + handshake_s``: Dask's
+    """Connect to a ``tcp://`` scheduler and read its handshake, in at most ``handshake_s`` in all: Dask's
     ``connect`` (and so ``Client``) waits for ever on a peer that accepts and says nothing (a firewall that
     accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its client to speak).
     Raises what connecting raised (OSError when unreachable), or :class:`_NoHandshake`."""
@@ -195,7 +195,7 @@ def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
 
     async def shake():
         try:
-            comm = await asyncio.wait_for(connect(address, timeout=connect_s), connect_s + handshake_s)
+            comm = await asyncio.wait_for(connect(address, timeout=connect_s), handshake_s)
         except asyncio.TimeoutError:       # connect() itself gives up on an unreachable peer with an OSError
             outcome["stalled"] = True
             return
@@ -209,7 +209,7 @@ def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
 
     thread = threading.Thread(target=run, name="naoviz-scheduler-handshake", daemon=True)
     thread.start()
-    thread.join(connect_s + handshake_s + 5)
+    thread.join(handshake_s + 5)
     exc = outcome.get("exc")
     if thread.is_alive() or outcome.get("stalled"):
         raise _NoHandshake(f"accepted the connection but sent no Dask handshake within {handshake_s:g} s "
