@@ -148,6 +148,9 @@ def test_the_ping_timeout_warning_of_two_libraries_is_dropped(quiet):
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     log.addHandler(handler)
+    level, disabled = log.level, log.disabled
+    log.setLevel(logging.WARNING)                          # importing distributed sets tornado's to CRITICAL
+    log.disabled = False
     if quiet:
         quiet_ping_timeout()
         quiet_ping_timeout()                               # once, however often it is called
@@ -160,6 +163,8 @@ def test_the_ping_timeout_warning_of_two_libraries_is_dropped(quiet):
         asyncio.run(_visit_a_jupyter_server_websocket())
     finally:
         log.removeHandler(handler)
+        log.setLevel(level)
+        log.disabled = disabled
         for f in [f for f in log.filters if isinstance(f, PingTimeoutFilter)]:
             log.removeFilter(f)
     assert (PING_TIMEOUT in stream.getvalue()) is not quiet, stream.getvalue()
