@@ -111,14 +111,19 @@ class Executors:
             from naoviz.errors import NaovizError
             failed = None
             try:
-                self._client = Client(c.scheduler, timeout="10s")
+                if str(c.scheduler).startswith("tcp://"):
+                    _handshake(str(c.scheduler), CONNECT_S, HANDSHAKE_S)
+                self._client = Client(c.scheduler, timeout=f"{CONNECT_S:g}s")
+            except _NoHandshake as exc:
+                failed = f"--scheduler: {c.scheduler} {exc}"
             except (OSError, TimeoutError) as exc:
                 # named as the option that gave the address (search/compare --scheduler; the field's name too)
                 failed = f"--scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
             except Exception as exc:   # something answered, not as a Dask scheduler (an HTTP port, a proxy): Dask
                 # then fails anywhere in its handshake (a MemoryError for a garbage frame length, a ValueError, ...)
-                why = f"{type(exc).__name__}: {exc}"
-                failed = f"--scheduler: {c.scheduler} did not answer as a Dask scheduler ({why[:160]})"
+                # whose text ('Unable to allocate 3.07 EiB ...') tells a user nothing: named by its type only
+                failed = (f"--scheduler: {c.scheduler} did not answer as a Dask scheduler (another protocol there, "
+                          f"an HTTP server or a proxy?; Dask's read of it failed with {type(exc).__name__})")
             if failed is not None:
                 _finalize_half_built_clients()
                 raise NaovizError(failed)
@@ -166,6 +171,51 @@ class Executors:
         if self._cluster is not None:
             self._cluster.close()
         self._client = self._cluster = None
+
+
+CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)
+HANDSHAKE_S = 20.0    # connection and the scheduler's handshake, which Dask itself waits for without a limit
+
+
+class _NoHandshake(Exception):
+    """A peer that accepted the connection and never sent Dask's handshake."""
+
+
+def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
+    """Connect to a ``tcp://`` scheduler and read its handshake, in at most ``handshake_s`` in all: Dask's
+    ``connect`` (and so ``Client``) waits for ever on a peer that accepts and says nothing (a firewall that
+    accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its client to speak).
+    Raises what connecting raised (OSError when unreachable), or :class:`_NoHandshake`."""
+    import asyncio
+    import threading
+
+    from distributed.comm import connect
+
+    outcome: dict = {}
+
+    async def shake():
+        try:
+            comm = await asyncio.wait_for(connect(address, timeout=connect_s), handshake_s)
+        except asyncio.TimeoutError:       # connect() itself gives up on an unreachable peer with an OSError
+            outcome["stalled"] = True
+            return
+        await comm.close()
+
+    def run():                   # a thread of its own: the caller may be inside a running event loop (Jupyter)
+        try:
+            asyncio.run(shake())
+        except BaseException as exc:  # noqa: BLE001 - handed to the caller
+            outcome["exc"] = exc
+
+    thread = threading.Thread(target=run, name="naoviz-scheduler-handshake", daemon=True)
+    thread.start()
+    thread.join(handshake_s + 5)
+    exc = outcome.get("exc")
+    if thread.is_alive() or outcome.get("stalled"):
+        raise _NoHandshake(f"accepted the connection but sent no Dask handshake within {handshake_s:g} s "
+                           "(another service there, or a tls:// scheduler given as tcp://?)")
+    if exc is not None:
+        raise exc
 
 
 def _finalize_half_built_clients() -> None:

@@ -227,10 +227,37 @@ def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
             time.sleep(0.3)
         time.sleep(1.0)                                # a reaper would have run by now
         assert [k for k in _children(proc.pid) if k[1] == "Z"] == []
+        first = (tmp_path / "dashboard.log").read_text().splitlines()[0]
+        assert first.endswith("(Ctrl-C to stop; the digits table's model and map ship with naoviz: nothing to "
+                              "train)"), first            # not NAS-Bench-201's first start, which it does not serve
     finally:
         proc.terminate()
         proc.wait(30)
         log.close()
+
+
+def test_the_url_line_says_what_the_first_start_on_a_table_file_does(tmp_path):
+    """`naoviz dashboard --table pets_table.csv` (docs/ui.md) trains that table's model and map on its first
+    start; the line with the URL said the digits table's ship and NAS-Bench-201's are trained, neither served."""
+    import naoviz
+    rows = (Path(naoviz.__file__).parent / "resources" / "nb201_digits.csv").read_text().splitlines()[:201]
+    (tmp_path / "pets_table.csv").write_text("\n".join(rows) + "\n")
+    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(_free_port()),
+                             "--table", "pets_table.csv", "--pool-size", "0"], cwd=tmp_path, text=True,
+                            env=dict(os.environ, OMP_NUM_THREADS="1", NAOVIZ_CACHE=str(tmp_path / "cache")),
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        line = ""
+        while "naoviz dashboard:" not in line:
+            line = proc.stderr.readline()
+            assert line, "the dashboard ended before printing its URL"
+    finally:
+        proc.terminate()
+        proc.wait(60)
+        proc.stderr.close()
+    assert line.rstrip().endswith("(Ctrl-C to stop; pets_table.csv's model and map are trained and cached on its "
+                                  "first start, later starts are quick)"), line
+    assert "digits" not in line and "NAS-Bench-201" not in line, line
 
 
 def test_a_killed_dashboard_takes_its_voila_server_with_it(tmp_path):

@@ -78,26 +78,42 @@ def _command_options() -> dict[str, set[str]]:
 _INVOCATION = re.compile(r"naoviz ([a-z][a-z-]*(?: (?:download|import|show))?)((?:[^`\n|#]|\|(?! ))*)")
 
 
+def _prose() -> list[tuple[str, str]]:
+    """``(where, text)`` of README.md, each docs/ page and each markdown cell of the notebooks (a reader copies
+    commands from all three)."""
+    import json
+
+    pages = [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]
+    out = [(str(p.relative_to(ROOT)), p.read_text()) for p in pages]
+    for nb in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        cells = json.loads(nb.read_text())["cells"]
+        out += [(f"{nb.relative_to(ROOT)} cell {k}", "".join(c["source"])) for k, c in enumerate(cells)
+                if c["cell_type"] == "markdown"]
+    return out
+
+
 def test_every_option_the_docs_give_a_command_is_one_it_takes():
-    """Each ``naoviz CMD ... --option`` written in README.md and docs/ names an option of CMD (a renamed or
-    dropped flag left in an example makes a pasted command fail)."""
+    """Each ``naoviz CMD ... --option`` written in README.md, docs/ and the notebooks' markdown names an option
+    of CMD (a renamed or dropped flag left in an example makes a pasted command fail)."""
     commands = _command_options()
-    wrong = []
-    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for n, line in enumerate(page.read_text().splitlines(), 1):
+    wrong, seen = [], 0
+    for where, text in _prose():
+        for n, line in enumerate(text.splitlines(), 1):
             for m in _INVOCATION.finditer(line):
                 cmd = m.group(1) if m.group(1) in commands else m.group(1).split()[0]
                 if cmd not in commands:               # prose ("naoviz is MIT-licensed"), not a command
                     continue
-                wrong += [f"{page.relative_to(ROOT)}:{n}: naoviz {cmd} {opt}"
+                seen += "notebooks/" in where
+                wrong += [f"{where}:{n}: naoviz {cmd} {opt}"
                           for opt in re.findall(r"(?<![\w-])(--[a-z][a-z0-9-]*)", m.group(2))
                           if opt not in commands[cmd]]
+    assert seen >= 5                                          # the notebooks' commands are read too
     assert not wrong, "options a command does not take:\n" + "\n".join(wrong)
 
 
 def test_every_dotted_naoviz_name_in_the_docs_resolves():
-    """Each ``naoviz.module.name`` written in README.md and docs/ imports (a module) or is an attribute of one:
-    a renamed function or moved module left in the prose sends a reader to an ImportError."""
+    """Each ``naoviz.module.name`` written in README.md, docs/ or a notebook's markdown imports (a module) or is
+    an attribute of one: a renamed function or moved module left in the prose sends a reader to an ImportError."""
     import importlib
 
     def resolves(name: str) -> bool:
@@ -115,10 +131,79 @@ def test_every_dotted_naoviz_name_in_the_docs_resolves():
         return False
 
     names: dict[str, str] = {}
-    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
-        for n, line in enumerate(page.read_text().splitlines(), 1):
+    for where, text in _prose():
+        for n, line in enumerate(text.splitlines(), 1):
             for m in re.finditer(r"(?<![\w/.-])(naoviz(?:\.[A-Za-z_]\w*)+)", line):
-                names.setdefault(m.group(1), f"{page.relative_to(ROOT)}:{n}")
+                names.setdefault(m.group(1), f"{where}:{n}")
     assert len(names) > 50                                   # the pattern still finds the docs' names
     wrong = [f"{where}: {name}" for name, where in sorted(names.items()) if not resolves(name)]
     assert not wrong, "names the docs give that do not exist:\n" + "\n".join(wrong)
+
+
+def _block_commands(page: Path) -> list[tuple[int, str]]:
+    """``(line, command)`` for each ``naoviz ...`` command in a page's bash/sh/console blocks and bare ``````
+    blocks: ``\\``-continued lines joined, a leading ``$ `` and ``ENV=... `` dropped, ``a && b`` split."""
+    out, lines = [], page.read_text().splitlines()
+    lang = None
+    for n, line in enumerate(lines, 1):
+        fence = re.match(r"\s*```(\w*)", line)
+        if fence:
+            lang = None if lang is not None else fence.group(1)
+            continue
+        if lang not in ("bash", "sh", "console", "shell", ""):
+            continue
+        if out and out[-1][1].endswith("\\"):                    # a continued command
+            out[-1] = (out[-1][0], out[-1][1][:-1] + " " + line.strip())
+        else:
+            out.append((n, re.sub(r"^\s*\$?\s*(?:[A-Z_]+=\S+\s+)*", "", line)))
+    return [(n, part.strip()) for n, cmd in out for part in cmd.split(" && ") if part.strip().startswith("naoviz ")]
+
+
+def _synopsis(argv: list[str]) -> bool:
+    """A usage line, not a command: ``[--opt X]``, ``a|b`` alternatives (an NB201 cell string is ``|op~0|...``)
+    or ``...``."""
+    return any(re.search(r"[\[\]…]|\.\.\.", w) or ("|" in w and not w.startswith("|")) for w in argv)
+
+
+def _synopsis_choices(argv: list[str]) -> list[str]:
+    """In a usage line, each alternative of ``--opt a|b`` (``--opt [a|b]``) that ``--opt``'s choices lack."""
+    from naoviz.cli import walk_parsers
+
+    words = [w.strip("[]") for w in argv]
+    parsers = {" ".join(k): p for k, p in walk_parsers()}
+    cmd = " ".join(words[:2]) if " ".join(words[:2]) in parsers else words[0]
+    actions = {s: a for a in parsers[cmd]._actions for s in a.option_strings}
+    return [f"naoviz {cmd} {opt} {alt}" for opt, val in zip(words, words[1:])
+            if opt in actions and actions[opt].choices and "|" in val and not val.startswith("|")
+            for alt in val.split("|") if alt not in actions[opt].choices]
+
+
+def test_every_command_in_the_docs_code_blocks_parses():
+    """Each concrete ``naoviz ...`` line in a code block of README.md and docs/ parses with the real parser as a
+    user would paste it (command and action named right, every option known and given a valid value, no stray
+    word): a renamed option, a dropped choice or a value an option no longer takes fails here, not for a reader.
+    Usage lines (``[--epochs E]``, ``nao|re``) are left to the option-name test above."""
+    import contextlib
+    import io
+    import shlex
+
+    from naoviz.cli import build_parser
+
+    parsed, wrong = 0, []
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for n, cmd in _block_commands(page):
+            argv = shlex.split(cmd, comments=True)[1:]
+            if _synopsis(argv):
+                wrong += [f"{page.relative_to(ROOT)}:{n}: {w}" for w in _synopsis_choices(argv)]
+                continue
+            err = io.StringIO()
+            try:
+                with contextlib.redirect_stderr(err):
+                    _, extra = build_parser().parse_known_args(argv)
+            except SystemExit:
+                extra = [err.getvalue().strip()]
+            parsed += 1
+            if extra:
+                wrong.append(f"{page.relative_to(ROOT)}:{n}: {cmd}  ->  {' '.join(extra)}")
+    assert parsed > 40                                       # the extraction still finds the docs' commands
+    assert not wrong, "commands the docs print that do not parse:\n" + "\n".join(wrong)

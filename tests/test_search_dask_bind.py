@@ -74,6 +74,7 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line(capsys):
     assert rc == 2, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and "Traceback" not in err and f"tcp://127.0.0.1:{port}" in lines[0], err
+    assert "another protocol" in lines[0] and "EiB" not in lines[0], err     # not Dask's frame of exabytes
     # The half-built Client is closed now, not left as cyclic garbage: its __del__ -> close() run by a later
     # garbage collection inside the next LocalCluster's LoopRunner.start() deadlocked a pytest run (Dask's
     # LoopRunner._lock is not reentrant): 15 min at 0 % CPU in test_executors_gpu.py after this test.
@@ -82,3 +83,43 @@ def test_a_scheduler_address_that_is_not_dask_is_one_line(capsys):
     from distributed import Client
     left = [c.status for c in gc.get_objects() if issubclass(type(c), Client) and c.status not in ("closed", "newly-created")]
     assert left == [], left
+
+
+@pytest.mark.timeout(120)
+def test_a_scheduler_address_that_accepts_and_says_nothing_is_one_line(capsys, monkeypatch):
+    """--scheduler at a port that accepts the connection and never answers (a firewall that drops, a tls://
+    scheduler given as tcp://): Dask waits for its handshake for ever (`naoviz search` hung > 45 s), naoviz
+    gives up after HANDSHAKE_S with one line naming the address."""
+    import socket
+    import time
+
+    from naoviz import executors
+    from naoviz.cli import main
+    monkeypatch.setattr(executors, "HANDSHAKE_S", 1.0, raising=False)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)                           # the kernel accepts; nobody reads or writes
+    port = server.getsockname()[1]
+    t0 = time.monotonic()
+    try:
+        rc = main(["search", "--algo", "rs", "--queries", "5", "--no-progress",
+                   "--scheduler", f"tcp://127.0.0.1:{port}"])
+    finally:
+        server.close()
+    err = capsys.readouterr().err
+    assert rc == 2, err
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1 and f"tcp://127.0.0.1:{port}" in lines[0] and "handshake" in lines[0], err
+    assert time.monotonic() - t0 < 25
+
+
+@pytest.mark.timeout(180)
+def test_a_real_scheduler_at_a_tcp_address_still_runs_the_work():
+    """The handshake check above lets a real scheduler through: work submitted by address runs on its worker."""
+    from distributed import LocalCluster
+    with LocalCluster(n_workers=1, threads_per_worker=1, processes=False, protocol="tcp://", host="127.0.0.1",
+                      dashboard_address="127.0.0.1:0") as cluster:
+        address = cluster.scheduler_address
+        assert address.startswith("tcp://")
+        with Executors(ClusterConfig(scheduler=address, retries=0)) as executor:
+            assert executor.submit(pow, 3, 4).result(timeout=60) == 81

@@ -112,3 +112,59 @@ def test_the_served_notebook_is_trusted_in_memory(tmp_path, monkeypatch):
         app.contents_manager.notary.close()
         if trusted:
             assert not (tmp_path / "data").exists()                        # naoviz's wrote no key, no database
+
+
+async def _visit_a_jupyter_server_websocket() -> None:
+    """A websocket handler with jupyter_server's ping settings (as Voila's kernel channel has), and one visit."""
+    import tornado.web
+    import tornado.websocket
+    from jupyter_server.base.websocket import WebSocketMixin
+
+    class Channel(WebSocketMixin, tornado.websocket.WebSocketHandler):
+        log = logging.getLogger("naoviz.test")
+
+        def on_message(self, message):
+            self.write_message(message)
+
+    server = tornado.web.Application([("/ws", Channel)], allow_unauthenticated_access=True).listen(0, "127.0.0.1")
+    port = next(iter(server._sockets.values())).getsockname()[1]
+    conn = await tornado.websocket.websocket_connect(f"ws://127.0.0.1:{port}/ws")
+    await conn.write_message("hello")
+    assert await asyncio.wait_for(conn.read_message(), 10) == "hello"
+    conn.close()
+    await asyncio.sleep(0.1)
+    server.stop()
+
+
+@pytest.mark.parametrize("quiet", [False, True])
+def test_the_ping_timeout_warning_of_two_libraries_is_dropped(quiet):
+    """tornado >= 6.5 warned at the first visit that the websocket_ping_timeout (90000) cannot be longer than the
+    websocket_ping_interval (30000): jupyter_server's milliseconds under tornado's names. The dashboard's server
+    drops that warning; without the filter it is there (so the test sees a real one)."""
+    import tornado.websocket
+
+    from naoviz.ui.voila_server import PING_TIMEOUT, PingTimeoutFilter, quiet_ping_timeout
+    log = logging.getLogger("tornado.general")
+    stream = io.StringIO()
+    handler = logging.StreamHandler(stream)
+    log.addHandler(handler)
+    level, disabled = log.level, log.disabled
+    log.setLevel(logging.WARNING)                          # importing distributed sets tornado's to CRITICAL
+    log.disabled = False
+    if quiet:
+        quiet_ping_timeout()
+        quiet_ping_timeout()                               # once, however often it is called
+        assert sum(isinstance(f, PingTimeoutFilter) for f in log.filters) == 1
+    cache_clear = getattr(getattr(tornado.websocket, "de_dupe_gen_log", None), "cache_clear", None)
+    if cache_clear is None:
+        pytest.skip("this tornado has no ping-timeout warning")
+    cache_clear()                                          # tornado logs it once per process
+    try:
+        asyncio.run(_visit_a_jupyter_server_websocket())
+    finally:
+        log.removeHandler(handler)
+        log.setLevel(level)
+        log.disabled = disabled
+        for f in [f for f in log.filters if isinstance(f, PingTimeoutFilter)]:
+            log.removeFilter(f)
+    assert (PING_TIMEOUT in stream.getvalue()) is not quiet, stream.getvalue()

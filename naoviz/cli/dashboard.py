@@ -135,6 +135,15 @@ def dashboard_url(ip: str, port: int, token: Optional[str] = None) -> str:
     return f"http://{host}:{port}/" + (f"?token={token}" if token else "")
 
 
+def first_start_note(table: str) -> str:
+    """What the first start of a dashboard on ``table`` (a known name or a table file's path) does, for the
+    line that gives its URL: the digits table's model and map ship with naoviz; any other table's are trained."""
+    if table == "nb201-digits":
+        return "the digits table's model and map ship with naoviz: nothing to train"
+    name = "NAS-Bench-201" if table == "nb201" else cut(Path(table).name, 60)
+    return f"{name}'s model and map are trained and cached on its first start, later starts are quick"
+
+
 def run(args) -> int:
     ip = check_ip(args.ip)
     if args.cull_connected and args.cull_idle == 0:
@@ -159,12 +168,12 @@ def run(args) -> int:
         metric = explorer_metric(bench)
         say_table(bench, metric)        # after the table's checks: a refusal is one line
         env["NAOVIZ_DASHBOARD_TABLE"] = bench.source
-    if args.table == "nb201":           # refused now, not as an error page once Voila and a kernel are up
-        from naoviz.tables.benchmark import nb201_missing
-        folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
-        missing = nb201_missing(folder)
-        if missing:
-            raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
+    from naoviz.tables.benchmark import nb201_missing
+    folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
+    missing = nb201_missing(folder)
+    if args.table == "nb201" and missing:   # refused now, not as an error page once Voila and a kernel are up
+        raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
+    served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
                         args.cull_connected)
     env = voila_env(env, token)
@@ -177,8 +186,7 @@ def run(args) -> int:
         print(shlex.join(prefix + cmd))
         print(f"naoviz dashboard: {url}", file=sys.stderr)
         return 0
-    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; the digits table's model and map ship with naoviz, "
-          f"NAS-Bench-201's are trained and cached on its first start, later starts are quick)", file=sys.stderr)
+    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes.
     prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)

@@ -1,5 +1,5 @@
 """The dashboard's Voila server (``python -m naoviz.ui.voila_server NOTEBOOK [voila options]``): Voila itself,
-with two kinds of harmless server-log noise said plainly, so a newcomer does not read them as a crash.
+with harmless server-log noise said plainly or dropped, so a newcomer does not read them as a crash.
 
 - A page closed or reloaded while its kernel was still sending (a running search's progress) leaves tornado's
   ``Task exception was never retrieved ... WebSocketClosedError`` traceback: jupyter_server wrote to the closed
@@ -15,6 +15,11 @@ with two kinds of harmless server-log noise said plainly, so a newcomer does not
   140 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
+
+- tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
+  websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
+  give their own ping settings in milliseconds under the names tornado reads in seconds (jupyter_server pings
+  by its own timer, so nothing changes). Nothing a user set or can change, so that one warning is dropped.
 
 ``naoviz dashboard`` runs this module as a process (naoviz.cli.dashboard.voila_command); the backend never
 imports it.
@@ -41,6 +46,17 @@ class ClosedPageFilter(logging.Filter):
             record.exc_info, record.exc_text, record.stack_info = None, None, None
             record.levelno, record.levelname = logging.WARNING, "WARNING"   # still shown (logging.lastResort)
         return True
+
+
+PING_TIMEOUT = "The websocket_ping_timeout ("
+
+
+class PingTimeoutFilter(logging.Filter):
+    """Drops tornado's warning that jupyter_server's ping timeout exceeds its ping interval (module docstring)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not (isinstance(record.msg, str) and record.msg.startswith(PING_TIMEOUT)
+                    and "websocket_ping_interval" in record.msg)
 
 
 def _shutdown_handler():
@@ -92,10 +108,18 @@ def quiet_closed_pages() -> None:
         log.addFilter(ClosedPageFilter())
 
 
+def quiet_ping_timeout() -> None:
+    """Install :class:`PingTimeoutFilter` on tornado's general logger (where the warning is logged), once."""
+    log = logging.getLogger("tornado.general")
+    if not any(isinstance(f, PingTimeoutFilter) for f in log.filters):
+        log.addFilter(PingTimeoutFilter())
+
+
 def main(argv=None) -> None:
     from naoviz.parent_watch import stop_with_parent
     stop_with_parent()          # `naoviz dashboard` SIGKILLed: stop too, kernels and all, not serve on orphaned
     quiet_closed_pages()
+    quiet_ping_timeout()
     _voila_class().launch_instance(argv=argv)
 
 
