@@ -21,6 +21,7 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
+from naoviz.errors import cut, cut_path
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
                                  check_schema, open_read_only)
 # The tables' SQL, columns and version live in naoviz.store_schema; SCHEMA_VERSION stays importable from here.
@@ -142,18 +143,28 @@ class RunStore:
 
     @contextmanager
     def _transaction(self) -> Iterator[sqlite3.Connection]:
-        """BEGIN IMMEDIATE ... COMMIT (rolled back on any error): one append = one transaction."""
+        """BEGIN IMMEDIATE ... COMMIT (rolled back on any error): one append = one transaction. SQLite's
+        operational errors (disk full, ``ulimit -f``, I/O error, a lock held past the busy timeout) become one
+        ``StoreError`` naming the file; every earlier commit stays (WAL)."""
         if self.read_only:
             raise StoreError(f"run store: {self.path} was opened read-only")
         with self._lock:
             conn = self._connection()
-            conn.execute("BEGIN IMMEDIATE")
             try:
-                yield conn
-            except BaseException:
-                conn.execute("ROLLBACK")
-                raise
-            conn.execute("COMMIT")
+                conn.execute("BEGIN IMMEDIATE")
+                try:
+                    yield conn
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+                conn.execute("COMMIT")
+            except sqlite3.OperationalError as exc:   # disk full, file size limit, I/O error: one line, not a trace
+                if conn.in_transaction:
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise StoreError(f"run store: cannot write {cut_path(self.path, 80)}: {cut(exc, 40)} (disk full? "
+                                 "what was committed stays)") from None
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:
         if self._empty:                               # read-only, and no tables yet: no runs
