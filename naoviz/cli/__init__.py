@@ -12,6 +12,7 @@ import importlib
 import os
 import re
 import sys
+import warnings
 from typing import Optional, Sequence
 
 from naoviz import __version__
@@ -99,6 +100,23 @@ def _error_text(exc: BaseException) -> str:
     return str(exc)
 
 
+NOTE_LINE = 200         # a note is at most this long, as a hostile-input error line is (bench/hostile_cli.py)
+
+
+def _note_line(command: str):
+    """``warnings.showwarning`` for the command: a warning (a corrupt cache entry being rebuilt, a stopped
+    build's checkpoint not used) is ONE stderr line, ``naoviz CMD: note: <message>``, not Python's two lines
+    with a source file and line number."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = one_line(f"naoviz {command}: note: {message}", NOTE_LINE)
+        std = sys.modules.get("tqdm.std")
+        if std is not None and file is None:      # an open progress bar: above it, the bar drawn again below
+            std.tqdm.write(text, file=sys.stderr)
+        else:
+            print(text, file=file or sys.stderr)
+    return show
+
+
 def _quiet_stdout() -> None:
     """After a closed pipe: point stdout at /dev/null so the interpreter's final flush cannot fail too
     (the Python documentation's recipe for SIGPIPE)."""
@@ -126,7 +144,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
-            with interrupts.caught():       # SIGTERM/SIGHUP stop the command as Ctrl-C does (resume line)
+            with interrupts.caught(), warnings.catch_warnings():  # SIGTERM/SIGHUP stop it as Ctrl-C does
+                warnings.showwarning = _note_line(command)
                 return int(args.func(args) or 0)
         except BrokenPipeError:
             raise
