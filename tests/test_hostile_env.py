@@ -163,3 +163,30 @@ def test_a_table_cut_mid_row_is_named_in_one_short_line(tmp_path):
                           env={**os.environ, "PYTHONPATH": str(ROOT), **env})
     last = _refused(done, "naoviz search: error:")
     assert "nb201_test_acc_200ep.csv" in last and "ends mid-row" in last, last
+
+
+def test_a_read_only_cache_folder_is_named_with_what_to_do():
+    """NAOVIZ_CACHE a folder nobody may write (``chmod 555``; the command runs as ``nobody`` when the tests run
+    as root, who writes through modes): one line naming the file refused and NAOVIZ_CACHE as the way out."""
+    import shutil
+    import tempfile
+    root = Path(tempfile.mkdtemp(prefix="naoviz-ro-"))
+    try:
+        root.chmod(0o755)
+        cache = root / "cache"
+        cache.mkdir(mode=0o555)
+        cache.chmod(0o555)
+        as_nobody = []
+        if os.geteuid() == 0:
+            if shutil.which("setpriv") is None:
+                pytest.skip("running as root without setpriv: a chmod 555 folder stays writable")
+            as_nobody = ["setpriv", "--reuid=65534", "--regid=65534", "--clear-groups"]
+        env = {**os.environ, "PYTHONPATH": str(ROOT), "NAOVIZ_CACHE": str(cache), "OMP_NUM_THREADS": "1"}
+        done = subprocess.run([*as_nobody, sys.executable, "-m", "naoviz.cli", "atlas", "--table", "digits",
+                               "--etas", "1:3", "--maps", "pca"], cwd=root, env=env, text=True, capture_output=True,
+                              timeout=300, stdin=subprocess.DEVNULL)
+        last = _refused(done, "naoviz atlas: error:")
+        assert "Permission denied" in last and "set NAOVIZ_CACHE" in last, last
+    finally:
+        (root / "cache").chmod(0o755)
+        shutil.rmtree(root, ignore_errors=True)

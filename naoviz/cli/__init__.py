@@ -96,11 +96,27 @@ def _error_text(exc: BaseException) -> str:
         return str(exc.args[0])
     if isinstance(exc, OSError) and not isinstance(exc, NaovizError) and exc.filename and exc.strerror:
         where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
-        return f"{cut_path(where)}: {exc.strerror}"
+        return f"{cut_path(where)}: {exc.strerror}{_in_cache(exc)}"
     return str(exc)
 
 
 NOTE_LINE = 200         # a note is at most this long, as a hostile-input error line is (bench/hostile_cli.py)
+
+
+def _in_cache(exc: OSError) -> str:
+    """What to do when the file refused is in the cache folder (read-only, or HOME's not writable): a hint
+    naming NAOVIZ_CACHE, else ""."""
+    import errno
+    from pathlib import Path
+    from naoviz.paths import cache_dir
+    if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ""
+    try:
+        if Path(exc.filename).resolve().is_relative_to(cache_dir(create=False).resolve()):
+            return " (the cache folder is not writable: set NAOVIZ_CACHE to a folder that is)"
+    except (OSError, ValueError, TypeError):
+        pass
+    return ""
 
 
 def _note_line(command: str):
