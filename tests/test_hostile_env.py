@@ -190,3 +190,18 @@ def test_a_read_only_cache_folder_is_named_with_what_to_do():
     finally:
         (root / "cache").chmod(0o755)
         shutil.rmtree(root, ignore_errors=True)
+
+
+def test_an_atlas_pair_from_two_saves_is_refused(tmp_path):
+    """A kill between ``Atlas.save``'s two writes leaves a new .safetensors beside the old .json: the pair
+    (here made so by hand from two real saves) is refused in one line, never shown as one atlas."""
+    from naoviz.atlas import Atlas
+    assert _cli(["atlas", "--table", "digits", "--out", tmp_path / "a"], tmp_path).returncode == 0
+    atlas = Atlas.load(tmp_path / "a")
+    atlas.predicted = atlas.predicted[::-1].copy()
+    atlas.save(tmp_path / "b")
+    (tmp_path / "a.safetensors").write_bytes((tmp_path / "b.safetensors").read_bytes())
+    done = _cli(["export-page", "--atlas", tmp_path / "a", tmp_path / "page.html"], tmp_path)
+    last = _refused(done, "naoviz export-page: error:")
+    assert "two different saves" in last, last
+    assert not (tmp_path / "page.html").exists()
