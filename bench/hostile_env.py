@@ -210,7 +210,7 @@ def _limited(c: Ctx, name, args, kept, limit=LIMIT, then=None, capped=None) -> d
     after = digest(kept())
     if after != before:
         why.append(f"changed: {sorted(k for k in set(before) | set(after) if before.get(k) != after.get(k))}")
-    left = [f for p in {f.parent for f in kept()} for f in tmp_files(p)]
+    left = [f for k in kept() for f in tmp_files(k.parent) if f.startswith(f".{k.name}.")]
     if left:
         why.append(f"left {left}")
     again = c.run(then or args)
@@ -268,7 +268,7 @@ def _kill_after(c: Ctx, args, seconds, env=None):
 def kill_cases(c: Ctx) -> list:
     out = []
     atlas = ["atlas", "--table", "digits", "--etas", "1:3", "--maps", "pca"]
-    for secs in (4, 8):
+    for secs in (3, 6):
         env = c.env(c.tmp / f"cache-kill-{secs}")
         rc = _kill_after(c, atlas, secs, env)
         r = c.run(atlas, env=env)

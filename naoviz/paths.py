@@ -27,7 +27,8 @@ def cache_dir(create: bool = True) -> Path:
             blocker = next((p for p in (path, *path.parents) if p.exists()), None)
             why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
                    else exc.strerror or str(exc))
-            raise NaovizError(f"{name}: cannot use {path} as the cache folder: {why}") from None
+            hint = "" if env else " (set NAOVIZ_CACHE to a folder you may write)"
+            raise NaovizError(f"{name}: cannot use {path} as the cache folder: {why}{hint}") from None
     return path
 
 

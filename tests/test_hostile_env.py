@@ -167,7 +167,8 @@ def test_a_table_cut_mid_row_is_named_in_one_short_line(tmp_path):
 
 def test_a_read_only_cache_folder_is_named_with_what_to_do():
     """NAOVIZ_CACHE a folder nobody may write (``chmod 555``; the command runs as ``nobody`` when the tests run
-    as root, who writes through modes): one line naming the file refused and NAOVIZ_CACHE as the way out."""
+    as root, who writes through modes), or no NAOVIZ_CACHE and a read-only HOME: one line naming the file or
+    folder refused and NAOVIZ_CACHE as the way out."""
     import shutil
     import tempfile
     root = Path(tempfile.mkdtemp(prefix="naoviz-ro-"))
@@ -186,6 +187,13 @@ def test_a_read_only_cache_folder_is_named_with_what_to_do():
                                "--etas", "1:3", "--maps", "pca"], cwd=root, env=env, text=True, capture_output=True,
                               timeout=300, stdin=subprocess.DEVNULL)
         last = _refused(done, "naoviz atlas: error:")
+        assert "Permission denied" in last and "set NAOVIZ_CACHE" in last, last
+        # no NAOVIZ_CACHE, and a HOME where the per-user cache folder cannot be made
+        home = {k: v for k, v in env.items() if k not in ("NAOVIZ_CACHE", "XDG_CACHE_HOME")}
+        done = subprocess.run([*as_nobody, sys.executable, "-m", "naoviz.cli", "search", "--algo", "nao",
+                               "--queries", "20", "--no-progress"], cwd=root, env={**home, "HOME": str(cache)},
+                              text=True, capture_output=True, timeout=300, stdin=subprocess.DEVNULL)
+        last = _refused(done, "naoviz search: error: the cache folder:")
         assert "Permission denied" in last and "set NAOVIZ_CACHE" in last, last
     finally:
         (root / "cache").chmod(0o755)

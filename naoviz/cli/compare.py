@@ -81,7 +81,7 @@ def _write_figures(out) -> list[str]:
             pass
     why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
     if done.returncode == FIGURE_WRITE_FAILED:       # the disk refused it: the command fails, after its table
-        return [f"{FIGURE_NOT_WRITTEN}{why.removeprefix('compare figure: ')}  in {cut_path(out, 60)} (summary.json "
+        return [f"{FIGURE_NOT_WRITTEN}{why.removeprefix('compare figure: ')} in {cut_path(out, 60)} (summary.json "
                 "written; any older figure there kept)"]
     return [f"figures skipped: {why}"]
 
