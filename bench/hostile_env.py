@@ -265,6 +265,22 @@ def _kill_after(c: Ctx, args, seconds, env=None):
     return p.returncode
 
 
+def _kill_at(c: Ctx, args, store: Path, n: int, env=None):
+    """Start ``args`` and SIGKILL it as soon as ``store`` holds ``n`` evaluations (polled every 20 ms)."""
+    p = c.start(args, env)
+    deadline = time.monotonic() + c.timeout
+    while p.poll() is None and time.monotonic() < deadline:
+        try:
+            if store.is_file() and len(evaluations(store)) >= n:
+                p.send_signal(signal.SIGKILL)
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.02)
+    p.communicate()
+    return p.returncode
+
+
 def kill_cases(c: Ctx) -> list:
     out = []
     atlas = ["atlas", "--table", "digits", "--etas", "1:3", "--maps", "pca"]
@@ -280,7 +296,7 @@ def kill_cases(c: Ctx) -> list:
     nao = ["search", "--algo", "nao", "--queries", "100", "--seed", "2", "--no-progress"]
     env = c.env(c.tmp / "cache-nao")
     c.run(["search", "--algo", "nao", "--queries", "20", "--no-progress"], env=env)     # pretrained once
-    rc = _kill_after(c, [*nao, "--store", store], 8, env)
+    rc = _kill_at(c, [*nao, "--store", store], store, 30, env)
     done = len(evaluations(store))
     run_id = run_ids(store)[-1]
     r = c.run(["search", "--store", store, "--resume", run_id, "--no-progress"], env=env)
@@ -372,7 +388,7 @@ def concurrent_cases(c: Ctx) -> list:
     nao = ["search", "--algo", "nao", "--queries", "100", "--seed", "5", "--no-progress"]
     env = c.env(c.tmp / "cache-nao")
     c.run(["search", "--algo", "nao", "--queries", "20", "--no-progress"], env=env)     # pretrained once
-    _kill_after(c, [*nao, "--store", store], 8, env)
+    _kill_at(c, [*nao, "--store", store], store, 30, env)
     run_id = run_ids(store)[-1]
     resume = ["search", "--store", store, "--resume", run_id, "--no-progress"]
     a, b = _pair(c, resume, resume, env, stagger=0.3)
