@@ -47,8 +47,8 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         os.replace(tmp, path)
     except BaseException as exc:           # disk full, file size limit, Ctrl-C: no half file left beside it
         tmp.unlink(missing_ok=True)
-        if isinstance(exc, OSError) and exc.filename is None and exc.errno:
-            raise OSError(exc.errno, exc.strerror, str(path)) from None      # "PATH: File too large"
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp)) and exc.errno:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None      # "PATH: File too large", not the tmp
         raise
 
 

@@ -80,7 +80,8 @@ def test_search_store_past_the_file_size_limit_is_one_line_and_resumes_to_a_sing
     stays; ``--resume`` without the limit ends with the evaluations one uninterrupted run makes."""
     store, alone = tmp_path / "runs.db", tmp_path / "alone.db"
     search = ["search", "--algo", "rs", "--queries", "300", "--seed", "4", "--no-progress"]
-    assert _cli(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--store", store], tmp_path).returncode == 0
+    done = _cli(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--store", store], tmp_path)
+    assert done.returncode == 0
     first = _evaluations(store)
     last = _refused(_cli([*search, "--store", store], tmp_path, limit=LIMIT), "naoviz search: error: run store:")
     assert "cannot write" in last, last
