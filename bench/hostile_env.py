@@ -9,7 +9,7 @@ in fresh processes from a temporary folder, on real files, and judges the outcom
 * **disk full**: a file size limit (``ulimit -f 200``: the write fails with EFBIG, as on a full disk) hit by
   ``atlas --out``, ``search --store``, ``compare --out``, ``export-page`` and ``build-table --out --store``;
 * **SIGKILL** part way through an atlas build, a stored NAO search and a pretraining, then the same command
-  again; **torn cache entries** (an atlas, a pretrained model, a map cut short);
+  again; **torn cache entries** (an atlas, a pretrained model, a map, an own table's NAO model cut short);
 * **two processes at once**: two atlas builds of one cache entry, two searches on one store, two
   ``--resume`` of one run, two ``compare --store`` of one comparison.
 
@@ -39,6 +39,11 @@ from pathlib import Path
 LIMIT = 200 * 1024                 # ``ulimit -f 200``
 DATA = Path(os.environ.get("NAOVIZ_DATA", "/work/shared/data"))
 TABLES = ("nb201_cifar10valid_200ep.csv", "nb201_test_acc_200ep.csv")
+OWN_CELLS = ("|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|",
+             "|nor_conv_1x1~0|+|skip_connect~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_1x1~1|avg_pool_3x3~2|",
+             "|avg_pool_3x3~0|+|nor_conv_3x3~0|skip_connect~1|+|nor_conv_1x1~0|nor_conv_3x3~1|skip_connect~2|",
+             "|skip_connect~0|+|nor_conv_1x1~0|nor_conv_3x3~1|+|nor_conv_3x3~0|avg_pool_3x3~1|nor_conv_1x1~2|",
+             "|nor_conv_3x3~0|+|avg_pool_3x3~0|nor_conv_1x1~1|+|skip_connect~0|skip_connect~1|nor_conv_3x3~2|")
 
 
 class Ctx:
@@ -325,14 +330,22 @@ def kill_cases(c: Ctx) -> list:
              ["search", "--algo", "nao", "--queries", "20", "--no-progress"]),
             ("pretrained json", lambda: next((cache / "pretrain").glob("*/pretrain.json")),
              ["search", "--algo", "nao", "--queries", "20", "--no-progress"])]
+    own = c.tmp / "own.csv"                         # an own table: its NAO model is trained and cached
+    own.write_text("arch_str,valid_acc\n" + "".join(f"{a},{80 + i}\n" for i, a in enumerate(OWN_CELLS)))
+    own_atlas = ["atlas", "--table", own, "--maps", "pca", "--etas", "1:3"]
+    c.run(own_atlas, env=env)
+    torn.append(("NAO model", lambda: next((cache / "models").glob("*/nao.safetensors")), own_atlas))
     for what, path, args in torn:
-        if what == "map npz":                       # the map is read only when the atlas is built again
+        if what in ("map npz", "NAO model"):        # read only when the atlas is built again
             for p in (cache / "atlases").glob("*"):
                 p.unlink()
         f = path()
         whole = f.read_bytes()
         f.write_bytes(whole[:min(1000, len(whole) // 2)])
         r = c.run(args, env=env)
+        if what == "NAO model":
+            for p in (cache / "atlases").glob("*"):
+                p.unlink()
         again = c.run(args, env=env)
         why = success(r) + [f"rerun: {w}" for w in success(again)]
         if len(notes(r["err"])) != 1 or len(notes(r["err"])[0]) > 200:

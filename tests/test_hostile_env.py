@@ -214,3 +214,30 @@ def test_an_atlas_pair_from_two_saves_is_refused(tmp_path):
     last = _refused(done, "naoviz export-page: error:")
     assert "two different saves" in last, last
     assert not (tmp_path / "page.html").exists()
+
+
+def test_a_torn_cached_model_is_trained_again_with_a_note(tmp_path):
+    """The NAO model an atlas of an own table trains, cached and then torn: the next build says so in one note
+    line, trains it again and exits 0; the build after that loads it silently."""
+    table = tmp_path / "cells.csv"
+    arch = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+    from naoviz.spaces import NB201Space
+    space = NB201Space()
+    cells = [space.format(a) for a in space.sample(6, seed=3)] + [arch]
+    table.write_text("arch_str,valid_acc\n" + "".join(f"{c},{80 + i}\n" for i, c in enumerate(cells)))
+    cache = tmp_path / "cache"
+    args = ["atlas", "--table", table, "--maps", "pca", "--etas", "1:3"]
+    first = _cli(args, tmp_path, cache)
+    assert first.returncode == 0, first.stderr[-2000:]
+    (weights,) = (cache / "models").glob("*/nao.safetensors")
+    weights.write_bytes(weights.read_bytes()[:500])
+    for p in (cache / "atlases").glob("*"):
+        p.unlink()                                  # so the next command needs the model
+    done = _cli(args, tmp_path, cache)
+    assert done.returncode == 0 and "Traceback" not in done.stderr, done.stderr[-2000:]
+    notes = [line for line in done.stderr.replace("\r", "\n").splitlines() if ": note: " in line]
+    assert len(notes) == 1 and "unreadable cached model" in notes[0] and len(notes[0]) <= 200, notes
+    for p in (cache / "atlases").glob("*"):
+        p.unlink()
+    again = _cli(args, tmp_path, cache)
+    assert again.returncode == 0 and ": note: " not in again.stderr

@@ -111,7 +111,8 @@ def _load(folder: Path, bench, warn: bool = False):
         nao = NAO.load(folder, space=bench.space)
     except Exception as exc:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
         if warn:
-            warnings.warn(f"{cut_path(folder, 70)}: unreadable cached model ({cut(exc, 40)}); training it again",
+            why = str(exc).replace(str(folder), "").lstrip("/: ") or type(exc).__name__     # the path is said once
+            warnings.warn(f"{cut_path(folder, 70)}: unreadable cached model ({cut(why, 50)}); training it again",
                           stacklevel=2)
         return None
     mark_used(folder / DONE)
