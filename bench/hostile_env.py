@@ -352,7 +352,7 @@ def kill_cases(c: Ctx) -> list:
             why.append(f"{len(notes(r['err']))} note lines")
         if notes(again["err"]):
             why.append("rerun still notes")
-        out.append(case(f"torn cached {what}", "naoviz " + " ".join(args), r,
+        out.append(case(f"torn cached {what}", "naoviz " + " ".join(map(str, args)), r,
                         f"note: {(notes(r['err']) or ['none'])[0][-60:]}; rerun silent: {not notes(again['err'])}",
                         why))
     return out
