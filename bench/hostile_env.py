@@ -286,6 +286,12 @@ def _kill_at(c: Ctx, args, store: Path, n: int, env=None):
     return p.returncode
 
 
+def _clear(folder: Path) -> None:
+    """Remove everything in ``folder`` (files, and a stopped build's ``.partial`` folder)."""
+    for p in folder.glob("*"):
+        shutil.rmtree(p) if p.is_dir() else p.unlink()
+
+
 def kill_cases(c: Ctx) -> list:
     out = []
     atlas = ["atlas", "--table", "digits", "--etas", "1:3", "--maps", "pca"]
@@ -337,15 +343,13 @@ def kill_cases(c: Ctx) -> list:
     torn.append(("NAO model", lambda: next((cache / "models").glob("*/nao.safetensors")), own_atlas))
     for what, path, args in torn:
         if what in ("map npz", "NAO model"):        # read only when the atlas is built again
-            for p in (cache / "atlases").glob("*"):
-                p.unlink()
+            _clear(cache / "atlases")
         f = path()
         whole = f.read_bytes()
         f.write_bytes(whole[:min(1000, len(whole) // 2)])
         r = c.run(args, env=env)
         if what == "NAO model":
-            for p in (cache / "atlases").glob("*"):
-                p.unlink()
+            _clear(cache / "atlases")
         again = c.run(args, env=env)
         why = success(r) + [f"rerun: {w}" for w in success(again)]
         if len(notes(r["err"])) != 1 or len(notes(r["err"])[0]) > 200:
