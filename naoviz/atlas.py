@@ -14,6 +14,7 @@ decoded cells the table lacks), M seeds with paths, E step sizes, K neighbours.
 """
 from __future__ import annotations
 
+import hashlib
 import json
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -111,7 +112,8 @@ class Atlas:
         return row, path_row
 
     def save(self, path) -> tuple[Path, Path]:
-        """Write ``path``.safetensors and ``path``.json atomically (JSON last); return both paths."""
+        """Write ``path``.safetensors and ``path``.json atomically (JSON last, holding the SHA-256 of the
+        safetensors, so a kill between the two writes leaves a pair :meth:`load` refuses); return both paths."""
         from safetensors.numpy import save as st_save
         base = Path(path)
         tensors = {k: np.ascontiguousarray(getattr(self, k)) for k in _ARRAYS}
@@ -122,10 +124,12 @@ class Atlas:
         for name, col in self.columns.items():
             tensors[f"column.{name}"] = np.ascontiguousarray(col, dtype=np.float32)
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
-        atomic_write_bytes(st, st_save(tensors))
+        payload = st_save(tensors)
+        atomic_write_bytes(st, payload)
         meta = {"format": FORMAT_VERSION, "space": self.space, "metric": self.metric,
                 "lower_is_better": bool(self.lower_is_better), "model_key": self.model_key,
-                "labels": list(self.labels), "n_table": int(self.n_table), "meta": self.meta}
+                "labels": list(self.labels), "n_table": int(self.n_table), "meta": self.meta,
+                "tensors_sha256": hashlib.sha256(payload).hexdigest()}     # the pair: see load
         atomic_write_text(js, json.dumps(meta, allow_nan=False))
         return st, js
 
@@ -138,9 +142,15 @@ class Atlas:
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         try:
             meta = json.loads(js.read_text(encoding="utf-8"))
-            arrays = load_file(str(st))
+            payload = st.read_bytes()
+            arrays = load_file(str(st))        # (not ``load(payload)``: its keys come in a random order)
         except (OSError, ValueError, SafetensorError) as exc:       # a truncated file: SafetensorError
             raise ValueError(f"{base}: not a readable atlas ({str(exc)[:200]})") from exc
+        if not isinstance(meta, dict):
+            raise ValueError(f"{js}: not an atlas's JSON")
+        want = meta.get("tensors_sha256")         # absent in atlases saved before it (the check is skipped)
+        if want is not None and hashlib.sha256(payload).hexdigest() != want:
+            raise ValueError(f"{base}: .safetensors and .json of two different saves (one cut short by a kill?)")
         if meta.get("format") != FORMAT_VERSION:
             raise ValueError(f"{js}: atlas format {meta.get('format')!r}, this naoviz reads {FORMAT_VERSION}")
 

@@ -16,11 +16,13 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import warnings
 from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
+from naoviz.errors import cut, cut_path
 from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_text, cache_dir, mark_used
 from naoviz.resources import shipped_dir
@@ -46,13 +48,19 @@ def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, map
     return f"{model_key(bench, spec)}-atlas-{digest}"
 
 
-def _try_load(base: Path, key: str) -> Optional[Atlas]:
+def _try_load(base: Path, key: str, warn: bool = False) -> Optional[Atlas]:
+    """The atlas saved at ``base`` for the model ``key``, or None. A corrupt entry (a torn file, another format)
+    is None too, so it is rebuilt, never trusted; ``warn`` (the builder, under the lock): one note saying so."""
     if not base.with_suffix(".json").is_file():
         return None
     try:
         atlas = Atlas.load(base)
-    except (ValueError, KeyError, TypeError):
-        return None              # a corrupt cache entry is rebuilt, never trusted
+    except (ValueError, KeyError, TypeError) as exc:
+        if warn:
+            why = exc.__cause__ or exc
+            warnings.warn(f"{cut_path(base, 70)}: unreadable cached atlas ({cut(why, 40)}); building it again",
+                          stacklevel=2)
+        return None
     if atlas.model_key != key:
         return None
     mark_used(base.with_suffix(".json"))
@@ -130,7 +138,7 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback, o
     from naoviz.nao.cache import epochs_to_train, load_or_train, model_key
 
     key = model_key(bench, spec)
-    atlas = _try_load(base, key)
+    atlas = _try_load(base, key, warn=True)
     if atlas is not None:
         return atlas
     shown, last = progress or (lambda stage, done, total: None), [0.0]

@@ -27,20 +27,29 @@ def cache_dir(create: bool = True) -> Path:
             blocker = next((p for p in (path, *path.parents) if p.exists()), None)
             why = (f"{blocker} is a file, not a folder" if blocker is not None and not blocker.is_dir()
                    else exc.strerror or str(exc))
-            raise NaovizError(f"{name}: cannot use {path} as the cache folder: {why}") from None
+            hint = "" if env else " (set NAOVIZ_CACHE to a folder you may write)"
+            raise NaovizError(f"{name}: cannot use {path} as the cache folder: {why}{hint}") from None
     return path
 
 
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
-    """Write ``payload`` to ``path`` so a reader never sees a half-written file."""
+    """Write ``payload`` to ``path`` so a reader never sees a half-written file: a temporary file beside it,
+    renamed over it once complete. A failed write (disk full, ``ulimit -f``) removes the temporary file, leaves
+    ``path`` as it was and raises ``OSError`` naming ``path``."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    with open(tmp, "wb") as fh:
-        fh.write(payload)
-        fh.flush()
-        os.fsync(fh.fileno())
-    os.replace(tmp, path)
+    try:
+        with open(tmp, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:           # disk full, file size limit, Ctrl-C: no half file left beside it
+        tmp.unlink(missing_ok=True)
+        if isinstance(exc, OSError) and exc.filename in (None, str(tmp)) and exc.errno:
+            raise OSError(exc.errno, exc.strerror, str(path)) from None      # "PATH: File too large", not the tmp
+        raise
 
 
 def atomic_write_text(path: Path, text: str) -> None:

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
+from naoviz.errors import cut, cut_path
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
                                  check_schema, open_read_only)
 # The tables' SQL, columns and version live in naoviz.store_schema; SCHEMA_VERSION stays importable from here.
@@ -141,19 +142,28 @@ class RunStore:
 
     def _write(self, body: Callable[[sqlite3.Connection], T]) -> T:
         """``body(conn)`` in BEGIN IMMEDIATE ... COMMIT, rolled back on any error: one append = one transaction. A
-        call, not a ``with``: a Ctrl-C between a context manager's steps would leave the transaction open."""
+        call, not a ``with``: a Ctrl-C between a context manager's steps would leave the transaction open. SQLite's
+        operational errors (disk full, ``ulimit -f``, I/O error, a lock held past the busy timeout) become one
+        ``StoreError`` naming the file; every earlier commit stays (WAL)."""
         if self.read_only:
             raise StoreError(f"run store: {self.path} was opened read-only")
         with self._lock:
             conn = self._connection()
             try:
                 conn.execute("BEGIN IMMEDIATE")
-                out = body(conn)
-                conn.execute("COMMIT")
-            except BaseException:
+                try:
+                    out = body(conn)
+                    conn.execute("COMMIT")
+                except BaseException:
+                    if conn.in_transaction:
+                        conn.execute("ROLLBACK")
+                    raise
+            except sqlite3.OperationalError as exc:   # disk full, file size limit, I/O error: one line, not a trace
                 if conn.in_transaction:
-                    conn.execute("ROLLBACK")
-                raise
+                    with contextlib.suppress(sqlite3.Error):
+                        conn.execute("ROLLBACK")
+                raise StoreError(f"run store: cannot write {cut_path(self.path, 80)}: {cut(exc, 40)} (disk full? "
+                                 "what was committed stays)") from None
             return out
 
     def _read(self, sql: str, params: tuple = ()) -> list[sqlite3.Row]:

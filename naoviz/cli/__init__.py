@@ -12,6 +12,7 @@ import importlib
 import os
 import re
 import sys
+import warnings
 from typing import Optional, Sequence
 
 from naoviz import __version__
@@ -95,8 +96,41 @@ def _error_text(exc: BaseException) -> str:
         return str(exc.args[0])
     if isinstance(exc, OSError) and not isinstance(exc, NaovizError) and exc.filename and exc.strerror:
         where = f"{exc.filename} -> {exc.filename2}" if exc.filename2 else str(exc.filename)
-        return f"{cut_path(where)}: {exc.strerror}"
+        return f"{cut_path(where)}: {exc.strerror}{_in_cache(exc)}"
     return str(exc)
+
+
+NOTE_LINE = 200         # a note is at most this long, as a hostile-input error line is (bench/hostile_cli.py)
+
+
+def _in_cache(exc: OSError) -> str:
+    """What to do when the file refused is in the cache folder (read-only, or HOME's not writable): a hint
+    naming NAOVIZ_CACHE, else ""."""
+    import errno
+    from pathlib import Path
+    from naoviz.paths import cache_dir
+    if exc.errno not in (errno.EACCES, errno.EPERM, errno.EROFS):
+        return ""
+    try:
+        if Path(exc.filename).resolve().is_relative_to(cache_dir(create=False).resolve()):
+            return " (the cache folder is not writable: set NAOVIZ_CACHE to a folder that is)"
+    except (OSError, ValueError, TypeError):
+        pass
+    return ""
+
+
+def _note_line(command: str):
+    """``warnings.showwarning`` for the command: a warning (a corrupt cache entry being rebuilt, a stopped
+    build's checkpoint not used) is ONE stderr line, ``naoviz CMD: note: <message>``, not Python's two lines
+    with a source file and line number."""
+    def show(message, category, filename, lineno, file=None, line=None):
+        text = one_line(f"naoviz {command}: note: {message}", NOTE_LINE)
+        std = sys.modules.get("tqdm.std")
+        if std is not None and file is None:      # an open progress bar: above it, the bar drawn again below
+            std.tqdm.write(text, file=sys.stderr)
+        else:
+            print(text, file=file or sys.stderr)
+    return show
 
 
 def _quiet_stdout() -> None:
@@ -126,7 +160,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return 2
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:
-            with interrupts.caught():       # SIGTERM/SIGHUP stop the command as Ctrl-C does (resume line)
+            with interrupts.caught(), warnings.catch_warnings():  # SIGTERM/SIGHUP stop it as Ctrl-C does
+                warnings.showwarning = _note_line(command)
                 return int(args.func(args) or 0)
         except BrokenPipeError:
             raise

@@ -6,8 +6,8 @@ import json
 import os
 import sys
 
-from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, nonempty, option_error, path_arg, say_table,
-                               show, workers_in, writable_dir)
+from naoviz.cli.common import (MAX_SEED, cut, cut_path, emit_json, int_in, nonempty, one_line, option_error, path_arg,
+                               say_table, show, workers_in, writable_dir)
 from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
                                add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
@@ -15,6 +15,8 @@ from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
 
 MAX_JOBS = 256              # naoviz.experiments.compare_jobs.MAX_JOBS (a test checks it)
+FIGURE_WRITE_FAILED = 3     # naoviz.viz.compare_figure.WRITE_FAILED (the CLI imports no UI module)
+FIGURE_NOT_WRITTEN = "figures not written: "
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
 # code (a test checks them)
@@ -78,6 +80,9 @@ def _write_figures(out) -> list[str]:
         except (ValueError, IndexError):
             pass
     why = (done.stderr.strip().splitlines() or [f"exit status {done.returncode}"])[-1]
+    if done.returncode == FIGURE_WRITE_FAILED:       # the disk refused it: the command fails, after its table
+        return [f"{FIGURE_NOT_WRITTEN}{why.removeprefix('compare figure: ')} in {cut_path(out, 60)} (summary.json "
+                "written; any older figure there kept)"]
     return [f"figures skipped: {why}"]
 
 
@@ -177,7 +182,7 @@ def run_compare(args) -> int:
         summary["figures"] = _write_figures(out)
     if args.json:
         emit_json(summary)
-        return 0
+        return _figures_failed(summary)
     scored = ("cells scored by one shared-weight supernet" if evaluator_kind(args) == "supernet"
               else "children trained")
     optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
@@ -212,5 +217,14 @@ def run_compare(args) -> int:
         print()
         print(paired_table(summary["paired"]))
     for f in summary.get("figures", []):
-        print(f"figure: {f}")
-    return 0
+        if not f.startswith(FIGURE_NOT_WRITTEN):
+            print(f"figure: {f}")
+    return _figures_failed(summary)
+
+
+def _figures_failed(summary: dict) -> int:
+    """1 after one error line when the disk refused a figure (``_write_figures``), else 0."""
+    failed = [f for f in summary.get("figures", []) if f.startswith(FIGURE_NOT_WRITTEN)]
+    if failed:
+        print(f"naoviz compare: error: {one_line(failed[0])}", file=sys.stderr)
+    return 1 if failed else 0

@@ -11,12 +11,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
+from naoviz.errors import cut, cut_path
 from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_text, cache_dir, mark_used
 
@@ -99,13 +101,19 @@ def epochs_to_train(bench, spec: ModelSpec) -> int:
     return spec.config().epochs_for(min(int(spec.n_train), len(bench)))
 
 
-def _load(folder: Path, bench):
+def _load(folder: Path, bench, warn: bool = False):
+    """The model saved in ``folder``, or None; a stale or corrupt entry (a torn file) is None too, retrained,
+    never trusted. ``warn`` (the trainer, under the lock): one note saying so."""
     from naoviz.nao.estimator import NAO
     if not (folder / DONE).is_file():
         return None
     try:
         nao = NAO.load(folder, space=bench.space)
-    except Exception:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
+    except Exception as exc:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
+        if warn:
+            why = str(exc).replace(str(folder), "").lstrip("/: ") or type(exc).__name__     # the path is said once
+            warnings.warn(f"{cut_path(folder, 70)}: unreadable cached model ({cut(why, 50)}); training it again",
+                          stacklevel=2)
         return None
     mark_used(folder / DONE)
     return nao
@@ -143,7 +151,7 @@ def _load_or_fit(folder: Path, bench, spec: ModelSpec, callback):
     from naoviz.nao.estimator import NAO
     from naoviz.tables import lower_is_better
 
-    nao = _load(folder, bench)
+    nao = _load(folder, bench, warn=True)
     if nao is not None:
         return nao, True
     archs, values = training_set(bench, spec)

@@ -23,13 +23,14 @@ from __future__ import annotations
 
 import hashlib
 import json
+import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from naoviz.errors import CheckpointError
+from naoviz.errors import CheckpointError, cut, cut_path
 from naoviz.jsonio import dumps_strict
 from naoviz.locks import lock
 from naoviz.nao.checkpoint import space_spec
@@ -91,11 +92,11 @@ def pretrained(space, config, n_cells: int, epochs: int, seed: int, prior: str =
                prior_weight: float = 0.0) -> dict[str, torch.Tensor]:
     """``pretrain``'s weights from the cache, trained and saved on a miss (one trainer at a time)."""
     folder = cache_dir() / "pretrain" / pretrain_key(space, config, n_cells, epochs, seed, prior, prior_weight)
-    state = _read(folder)
+    state = _read_or_none(folder)
     if state is not None:
         return state
     with lock(folder.with_name(folder.name + ".lock"), wait=True):
-        state = _read(folder)
+        state = _read_or_none(folder, warn=True)
         if state is None:
             state = pretrain(space, config, n_cells, epochs, seed, prior, prior_weight)
             meta = {"space": space_spec(space), "n_cells": int(n_cells), "epochs": int(epochs), "seed": int(seed),
@@ -113,6 +114,19 @@ def _write(folder: Path, state: dict, meta: dict) -> None:
     atomic_write_text(folder / META, dumps_strict({"format": FORMAT, "version": VERSION, **meta}, indent=1))
 
 
+def _read_or_none(folder: Path, warn: bool = False):
+    """:func:`_read`, a corrupt entry (a torn file, another format) read as absent: the cache is rebuilt, never
+    trusted and never a dead end. ``warn`` (under the lock, before retraining): one note naming the file."""
+    try:
+        return _read(folder)
+    except CheckpointError as exc:
+        if warn:
+            why = exc.__cause__ or exc
+            warnings.warn(f"{cut_path(folder, 70)}: unreadable pretrained model ({cut(why, 40)}); training it again",
+                          stacklevel=3)
+        return None
+
+
 def _read(folder: Path):
     """The cached weights, or None when absent; a corrupt entry is a ``CheckpointError`` naming the file."""
     if not (folder / META).is_file() or not (folder / WEIGHTS).is_file():
@@ -123,7 +137,7 @@ def _read(folder: Path):
         meta = json.loads((folder / META).read_text(encoding="utf-8"))
         state = load((folder / WEIGHTS).read_bytes())
     except (UnicodeDecodeError, json.JSONDecodeError, SafetensorError, ValueError, RuntimeError, OSError) as exc:
-        raise CheckpointError(f"{folder}: unreadable pretrained model ({str(exc)[:200]}); delete the folder") from exc
+        raise CheckpointError(f"{folder}: unreadable pretrained model ({str(exc)[:120]})") from exc
     if not isinstance(meta, dict) or meta.get("format") != FORMAT or meta.get("version") != VERSION:
         raise CheckpointError(f"{folder / META}: not a naoviz pretrained model ({FORMAT} v{VERSION})")
     bad = [k for k, v in state.items() if not k.startswith(PARTS + HEAD) or not torch.isfinite(v).all()]

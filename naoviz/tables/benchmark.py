@@ -15,7 +15,7 @@ from typing import Iterable, Optional, Sequence, Union
 import numpy as np
 import pandas as pd
 
-from naoviz.errors import DataMissingError, NaovizError, show
+from naoviz.errors import DataMissingError, NaovizError, cut_path, show
 from naoviz.paths import data_dir
 from naoviz.spaces.base import Arch
 from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
@@ -183,9 +183,12 @@ def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
     expected = [strings[i] for i in frame.index.tolist()]
     bad = np.flatnonzero(frame["arch_str"].to_numpy() != np.asarray(expected, dtype=object))
     if len(bad):
-        i = int(frame.index[bad[0]])
-        raise NaovizError(f"{path}: arch_index {i} holds {frame['arch_str'].iloc[bad[0]]!r}, "
-                          f"expected {expected[bad[0]]!r} ({len(bad)} mismatching rows)")
+        i, got = int(frame.index[bad[0]]), frame["arch_str"].iloc[bad[0]]
+        if list(bad) == [len(frame) - 1] and isinstance(got, str) and expected[bad[0]].startswith(got):
+            raise NaovizError(f"{cut_path(path, 70)}: the file ends mid-row (arch_index {i}): cut short by an "
+                              "interrupted copy? `naoviz data download` again")
+        raise NaovizError(f"{cut_path(path, 70)}: arch_index {i} holds {show(got, 40)}, expected "
+                          f"{show(expected[bad[0]], 90)} ({len(bad)} mismatching rows)")
 
 
 def nb201_missing(directory: Optional[Path] = None) -> Optional[str]:

@@ -3,13 +3,16 @@
 The CLI belongs to the backend and never imports the UI layer; after writing ``OUT_DIR/summary.json`` it
 runs this front-end program (as ``naoviz dashboard`` runs Voila), which draws the incumbent-vs-queries
 figure with plotly (and, under constraints or objectives, one accuracy-against-cost Pareto figure per cost
-column, ``naoviz.viz.pareto``) and prints the paths it wrote as one JSON list on stdout.
+column, ``naoviz.viz.pareto``) and prints the paths it wrote as one JSON list on stdout. A figure the disk
+refuses (full, ``ulimit -f``) leaves the file it would replace as it was and exits with status 3.
 """
 from __future__ import annotations
 
 import json
 import sys
 from pathlib import Path
+
+WRITE_FAILED = 3        # exit status: a figure could not be written (``naoviz compare`` then fails too)
 
 
 def write_figures(summary: dict, out_dir) -> list[str]:
@@ -36,8 +39,16 @@ def main(argv=None) -> int:
         return 2
     try:
         summary = json.loads((Path(args[0]) / "summary.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError) as exc:
+        print(f"compare figure: {exc}", file=sys.stderr)
+        return 1
+    try:
         written = write_figures(summary, args[0])
-    except (OSError, ValueError, KeyError) as exc:
+    except OSError as exc:          # the disk refused a figure (full, ulimit -f, read-only): status WRITE_FAILED
+        where = Path(exc.filename).name if exc.filename else args[0]      # a file of OUT_DIR: its name says it
+        print(f"compare figure: {where}: {exc.strerror or exc}", file=sys.stderr)
+        return WRITE_FAILED
+    except (ValueError, KeyError) as exc:
         print(f"compare figure: {exc}", file=sys.stderr)
         return 1
     print(json.dumps(written))

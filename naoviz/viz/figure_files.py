@@ -87,7 +87,8 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         if fmt == "html":
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
             div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
-            fig.write_html(str(p), include_plotlyjs=True, full_html=True, div_id=div)
+            html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div)
+            atomic_write_bytes(p, html.encode("utf-8"))        # a full disk leaves the old page, not half of one
     if static:
         try:
             import kaleido  # noqa: F401
