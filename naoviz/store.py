@@ -150,8 +150,8 @@ class RunStore:
         with self._lock:
             conn = self._connection()
             try:
-                conn.execute("BEGIN IMMEDIATE")
                 try:
+                    conn.execute("BEGIN IMMEDIATE")
                     out = body(conn)
                     conn.execute("COMMIT")
                 except BaseException:
