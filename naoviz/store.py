@@ -6,7 +6,6 @@ once; every append is one transaction, so a killed run keeps each evaluation it 
 from __future__ import annotations
 
 import contextlib
-import hashlib
 import json
 import math
 import os
@@ -15,7 +14,6 @@ import sqlite3
 import threading
 import time
 import uuid
-from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
@@ -23,6 +21,9 @@ from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 from naoviz.errors import cut, cut_path
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
                                  check_schema, open_read_only)
+from naoviz.store_values import dumps as _dumps
+from naoviz.store_values import now as _now
+from naoviz.store_values import sha256_of
 # The tables' SQL, columns and version live in naoviz.store_schema; SCHEMA_VERSION stays importable from here.
 from naoviz.store_schema import EVAL_COLUMNS as _EVAL_COLUMNS
 from naoviz.store_schema import SCHEMA_VERSION, set_up
@@ -33,43 +34,6 @@ STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop
 # a run row with its evaluation count (get_run, runs, find_runs add WHERE / ORDER BY)
 _RUN_ROWS = "SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.id) AS n_evaluations FROM runs r "
 BUSY_TIMEOUT_MS = 60_000
-
-
-def _now() -> str:
-    return datetime.now(timezone.utc).isoformat(timespec="microseconds")
-
-
-def _json_default(value: Any) -> Any:
-    """numpy scalars/arrays and paths in configs and metrics."""
-    if hasattr(value, "tolist"):
-        return value.tolist()
-    if isinstance(value, Path):
-        return str(value)
-    raise TypeError(f"{type(value).__name__} is not JSON serialisable")
-
-
-def _dumps(value: Any, field: str) -> str:
-    """Strict JSON (NaN and infinities as null), so SQLite's json functions and jq can read every row."""
-    from naoviz.jsonio import dumps_strict
-    try:
-        return dumps_strict(value, default=_json_default)
-    except (TypeError, ValueError) as exc:
-        raise ValueError(f"run store: {field} must be JSON serialisable: {exc}") from None
-
-
-def sha256_of(path: Union[str, Path]) -> str:
-    """SHA-256 of a file, or of a folder (each file's relative path and bytes, in sorted order)."""
-    path = Path(path)
-    digest = hashlib.sha256()
-    if path.is_dir():
-        for item in sorted(p for p in path.rglob("*") if p.is_file()):
-            digest.update(item.relative_to(path).as_posix().encode() + b"\0")
-            digest.update(sha256_of(item).encode())
-        return digest.hexdigest()
-    with open(path, "rb") as fh:
-        for chunk in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 class RunStore:
