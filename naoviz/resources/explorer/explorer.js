@@ -154,8 +154,13 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // -- state changes (local first, then written to the model) -----------------------------------------
   let pending = null;
   const unsent = new Map();               // field -> the page's value set in the model but not yet sent
+  // A value the model already holds is not the page's newer one: a new atlas's view writes the model's own state
+  // back, and noting it would undo a change the kernel makes just after (the full atlas's UMAP view) as an echo.
   function write(fields) {                // a few writes per second at most: sweeps stay local
-    for (const [k, v] of Object.entries(fields)) { unsent.set(k, v); model.set(k, v); }   // noted first: set() fires the handlers
+    for (const [k, v] of Object.entries(fields)) {
+      if (!unsent.has(k) && model.get(k) === v) continue;
+      unsent.set(k, v); model.set(k, v);  // noted first: set() fires the handlers
+    }
     if (!pending) pending = setTimeout(() => { pending = null; unsent.clear(); model.save_changes(); writeURL(); }, 120);
   }
   // The kernel's echo of the page's previous write can land between a newer write and its send (ipywidgets 8
