@@ -153,19 +153,15 @@ async function mount(model, el, stale = () => false, swapped = false) {
 
   // -- state changes (local first, then written to the model) -----------------------------------------
   let pending = null;
-  const unsent = new Map();               // field -> the page's value set in the model but not yet sent
-  // A value the model already holds is not the page's newer one: a new atlas's view writes the model's own state
-  // back, and noting it would undo a change the kernel makes just after (the full atlas's UMAP view) as an echo.
+  // field -> the page's value set in the model, not yet sent: it wins over the kernel's echo of the page's previous
+  // write landing meanwhile (ipywidgets 8 applies it). A value the model already holds is not noted: a new atlas's
+  // view writes the model's state back, and noting it would undo the kernel's next change (the UMAP view) as an echo.
+  const unsent = new Map();
   function write(fields) {                // a few writes per second at most: sweeps stay local
-    for (const [k, v] of Object.entries(fields)) {
-      if (!unsent.has(k) && model.get(k) === v) continue;
-      unsent.set(k, v); model.set(k, v);  // noted first: set() fires the handlers
-    }
+    for (const [k, v] of Object.entries(fields)) if (unsent.has(k) || model.get(k) !== v) { unsent.set(k, v); model.set(k, v); }
     if (!pending) pending = setTimeout(() => { pending = null; unsent.clear(); model.save_changes(); writeURL(); }, 120);
   }
-  // The kernel's echo of the page's previous write can land between a newer write and its send (ipywidgets 8
-  // applies the echo it waits for even then): the page's newer value is put back and the echo ignored.
-  function newerHere(...keys) {
+  function newerHere(...keys) {           // an unsent value of these fields is put back, the model's change ignored
     let held = false;
     for (const k of keys) if (unsent.has(k)) { held = true; if (model.get(k) !== unsent.get(k)) model.set(k, unsent.get(k)); }
     return held;
