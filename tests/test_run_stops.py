@@ -61,16 +61,7 @@ def test_a_new_run_stopped_at_any_point_is_stopped_and_resumes(tmp_path, table):
     reference = [r.arch for r in _search(None, table).history]
     empty = tmp_path / "empty.db"
     RunStore(empty).close()
-    shutil.copy(empty, tmp_path / "count.db")
-    counting = RunStore(tmp_path / "count.db")
-    n = count_points(lambda: _search(counting, table))
-    assert n > 50                                        # the sweep reaches into the store, not just its edge
-    for k in range(1, n + 1):
-        shutil.copy(empty, tmp_path / f"{k}.db")
-        store = RunStore(tmp_path / f"{k}.db")
-        _stopped_somewhere(store, table, k)
-        _finishes_as_uninterrupted(store, table, reference)
-        store.close()
+    _sweep(tmp_path, table, empty, reference)
 
 
 def test_a_taken_up_run_stopped_at_any_point_is_stopped_and_resumes(tmp_path, table):
@@ -82,12 +73,17 @@ def test_a_taken_up_run_stopped_at_any_point_is_stopped_and_resumes(tmp_path, ta
         _search(store, table, on_evaluation=_ctrl_c)
     assert [r["status"] for r in store.runs()] == ["stopped"]
     store.close()
-    shutil.copy(first, tmp_path / "count.db")
+    _sweep(tmp_path, table, first, reference)
+
+
+def _sweep(tmp_path, table, start, reference):
+    """From a copy of the store ``start`` each time: a stop at each point of the search, then its resume."""
+    shutil.copy(start, tmp_path / "count.db")
     counting = RunStore(tmp_path / "count.db")
     n = count_points(lambda: _search(counting, table))
-    assert n > 50
+    assert n > 50                                        # the sweep reaches into the store, not just its edge
     for k in range(1, n + 1):
-        shutil.copy(first, tmp_path / f"{k}.db")
+        shutil.copy(start, tmp_path / f"{k}.db")
         store = RunStore(tmp_path / f"{k}.db")
         _stopped_somewhere(store, table, k)
         _finishes_as_uninterrupted(store, table, reference)
