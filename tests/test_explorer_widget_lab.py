@@ -69,6 +69,23 @@ def lab(tmp_path_factory):
     log.close()
 
 
+def _frames_sent(page) -> list:
+    """Every websocket frame the page sends from now on, as text (Lab's kernel protocol may be binary)."""
+    sent = []
+    page.on("websocket", lambda ws: ws.on("framesent", lambda p: sent.append(
+        p if isinstance(p, str) else bytes(p).decode("latin-1"))))
+    return sent
+
+
+def _wait_sent(page, sent: list, fragment: str, timeout_s: float = 60) -> None:
+    """Until the page has sent ``fragment`` (its throttled write-back of a trait) to the kernel: a cell run
+    after it is handled after it (one shell channel, in order); a fixed sleep was a guess on a loaded machine."""
+    deadline = time.time() + timeout_s
+    while not any(fragment in f for f in sent):
+        assert time.time() < deadline, f"the page never sent {fragment!r} to the kernel"
+        page.wait_for_timeout(50)
+
+
 @pytest.mark.timeout(300)
 def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
     from playwright.sync_api import sync_playwright
@@ -76,6 +93,7 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1280, "height": 1000})
+        sent = _frames_sent(page)
         page.goto(lab["url"] + "lab/tree/explorer.ipynb", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
         page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')", timeout=120_000)
@@ -107,7 +125,7 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
             assert lines and not [c for c in lines if any(not re.search(r"[A-Za-z0-9]", t) for t in c)], (width, lines)
             ART.mkdir(parents=True, exist_ok=True)
             page.locator(".nx-side").screenshot(path=str(ART / f"explorer_lab_cells_{width}.png"))
-        time.sleep(1.0)                                                  # the throttled write-back (120 ms)
+        _wait_sent(page, sent, '"eta_index":3')                          # the throttled write-back (120 ms)
         page.click(".jp-Notebook .jp-Cell >> nth=1")
         page.keyboard.press("Escape")
         page.keyboard.press("Shift+Enter")
@@ -160,6 +178,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
         page = browser.new_page(viewport={"width": 1024, "height": 1100})
+        sent = _frames_sent(page)
         page.goto(lab["url"] + "lab/workspaces/constrained/tree/constrained.ipynb?reset", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
         page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')", timeout=120_000)
@@ -200,7 +219,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
         ART.mkdir(parents=True, exist_ok=True)
         page.locator(LIVE + ".nx-bnote").scroll_into_view_if_needed()
         page.screenshot(path=str(ART / "explorer_constrained_1024.png"))
-        time.sleep(1.0)                                                              # the throttled write-back
+        _wait_sent(page, sent, page.evaluate("b => JSON.stringify({budget: b}).slice(1, -1)", want))  # the write-back
         page.click(LIVE + ".jp-Notebook .jp-Cell >> nth=1")
         page.keyboard.press("Escape")
         page.keyboard.press("Shift+Enter")

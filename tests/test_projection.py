@@ -45,9 +45,10 @@ def test_cache_round_trip_and_key_depends_on_data_and_params(tmp_path, monkeypat
     np.testing.assert_array_equal(a.embedding_, b.embedding_)
     assert Projector("pca").cache_key(X) != Projector("pca").cache_key(X[::-1])
     assert Projector("pca").cache_key(X) != Projector("pca", random_state=1).cache_key(X)
-    # a corrupt cache file is recomputed, not trusted
+    # a corrupt cache file is recomputed, not trusted, and says so
     a.cache_path(X).write_bytes(b"garbage")
-    c = Projector("pca").fit(X)
+    with pytest.warns(UserWarning, match="unreadable cached map"):
+        c = Projector("pca").fit(X)
     assert not c.from_cache_
     np.testing.assert_allclose(c.embedding_, a.embedding_)
 
