@@ -16,13 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 import time
-import warnings
 from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
-from naoviz.errors import cut, cut_path
+from naoviz.errors import rebuild_note
 from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_text, cache_dir, mark_used
 from naoviz.resources import shipped_dir
@@ -57,9 +56,7 @@ def _try_load(base: Path, key: str, warn: bool = False) -> Optional[Atlas]:
         atlas = Atlas.load(base)
     except (ValueError, KeyError, TypeError) as exc:
         if warn:
-            why = exc.__cause__ or exc
-            warnings.warn(f"{cut_path(base, 70)}: unreadable cached atlas ({cut(why, 40)}); building it again",
-                          stacklevel=2)
+            rebuild_note(base, "cached atlas", exc.__cause__ or exc, "building it again")
         return None
     if atlas.model_key != key:
         return None

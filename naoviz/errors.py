@@ -33,6 +33,13 @@ def cut_path(path: object, limit: int = 100) -> str:
     return text[:head] + "..." + text[-(limit - head - 3):]
 
 
+def rebuild_note(path: object, what: str, why: object, redo: str, why_chars: int = 40) -> None:
+    """Warn, in one line, that the cache entry at ``path`` (``what``: "cached atlas", ...) could not be read and
+    is made again (``redo``): a torn entry is rebuilt, never trusted; the CLI prints it as one note line."""
+    import warnings
+    warnings.warn(f"{cut_path(path, 70)}: unreadable {what} ({cut(why, why_chars)}); {redo}", stacklevel=3)
+
+
 def show(value: object, limit: int = SHOWN_CHARS) -> str:
     """``repr(value)`` cut to about ``limit`` characters: the ``got ...`` part of an error message."""
     return cut(repr(value), limit)

@@ -26,7 +26,6 @@ import hashlib
 import io
 import json
 import threading
-import warnings
 import zipfile
 from concurrent.futures import Future
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Callable, Optional
 
 import numpy as np
 
-from naoviz.errors import cut, cut_path
+from naoviz.errors import rebuild_note
 from naoviz.paths import atomic_write_bytes, cache_dir, mark_used
 
 METHODS = ("umap", "pca")
@@ -147,8 +146,7 @@ class Projector:
                 mark_used(path)
             except (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile) as exc:
                 self.from_cache_ = False     # corrupt cache (a torn or foreign file): recompute and overwrite
-                warnings.warn(f"{cut_path(path, 70)}: unreadable cached map ({cut(exc, 40)}); computing it again",
-                              stacklevel=2)
+                rebuild_note(path, "cached map", exc, "computing it again")
         if not self.from_cache_:
             state = self._compute(Xp)
             self._set_state(state, Xp)

@@ -11,14 +11,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
 
 import numpy as np
 
-from naoviz.errors import cut, cut_path
+from naoviz.errors import rebuild_note
 from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_text, cache_dir, mark_used
 
@@ -112,8 +111,7 @@ def _load(folder: Path, bench, warn: bool = False):
     except Exception as exc:  # noqa: BLE001 - a stale or corrupt cache entry is retrained, never trusted
         if warn:
             why = str(exc).replace(str(folder), "").lstrip("/: ") or type(exc).__name__     # the path is said once
-            warnings.warn(f"{cut_path(folder, 70)}: unreadable cached model ({cut(why, 50)}); training it again",
-                          stacklevel=2)
+            rebuild_note(folder, "cached model", why, "training it again", why_chars=50)
         return None
     mark_used(folder / DONE)
     return nao

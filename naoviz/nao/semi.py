@@ -23,14 +23,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-import warnings
 from pathlib import Path
 from typing import Sequence
 
 import numpy as np
 import torch
 
-from naoviz.errors import CheckpointError, cut, cut_path
+from naoviz.errors import CheckpointError, rebuild_note
 from naoviz.jsonio import dumps_strict
 from naoviz.locks import lock
 from naoviz.nao.checkpoint import space_spec
@@ -121,9 +120,7 @@ def _read_or_none(folder: Path, warn: bool = False):
         return _read(folder)
     except CheckpointError as exc:
         if warn:
-            why = exc.__cause__ or exc
-            warnings.warn(f"{cut_path(folder, 70)}: unreadable pretrained model ({cut(why, 40)}); training it again",
-                          stacklevel=3)
+            rebuild_note(folder, "pretrained model", exc.__cause__ or exc, "training it again")
         return None
 
 
