@@ -7,12 +7,12 @@ arrive at the worst moment: right after the next key press, before the page send
 """
 from __future__ import annotations
 
+from pathlib import Path
+
 import pytest
 
-from test_ui_browser import READY, _free_port, server  # noqa: F401  (the module's warm Voila server)
-
 from _browser import CHROMIUM
-from pathlib import Path
+from test_ui_browser import READY, server  # noqa: F401  (server: the module's warm Voila server, a fixture)
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 SLIDER = ".nx-slider"
