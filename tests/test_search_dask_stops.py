@@ -104,3 +104,34 @@ def test_a_second_signal_is_a_second_stop_only_after_the_first_second(gap, again
         assert proc.stderr.strip() == "naoviz: SIGTERM again: stopped at once", proc.stderr
     else:
         assert proc.returncode == 0 and "went on" in proc.stdout and proc.stderr == "", proc.stderr
+
+
+class _DaskPart:
+    """Stands in for Dask's Client / LocalCluster at close: ``close()`` records the call, or fails as
+    distributed 2026.8's does when stopped while the cluster starts (an UnboundLocalError from utils.sync)."""
+
+    def __init__(self, fails: bool):
+        self.fails, self.closed = fails, False
+
+    def close(self):
+        self.closed = True
+        if self.fails:
+            raise UnboundLocalError("cannot access local variable 'result' where it is not associated with a value")
+
+
+def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop():
+    """A SIGTERM while the cluster started ended in Dask's UnboundLocalError traceback (rc 1) instead of the stop
+    line: while a stop propagates, a part's failing close is passed over and the other part still closed; with
+    no stop under way the failure is raised."""
+    from naoviz.cli.interrupts import Interrupted
+    from naoviz.executors import Executors
+    ex = Executors()
+    ex._client, ex._cluster = _DaskPart(fails=True), _DaskPart(fails=False)
+    client, cluster = ex._client, ex._cluster
+    stop = Interrupted(signal.SIGTERM)
+    ex.__exit__(Interrupted, stop, None)
+    assert client.closed and cluster.closed and ex.client is None
+    ex._client = _DaskPart(fails=True)
+    with pytest.raises(UnboundLocalError):
+        ex.__exit__(None, None, None)
+    assert ex.client is None
