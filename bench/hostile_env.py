@@ -10,6 +10,9 @@ in fresh processes from a temporary folder, on real files, and judges the outcom
   ``atlas --out``, ``search --store``, ``compare --out``, ``export-page`` and ``build-table --out --store``;
 * **SIGKILL** part way through an atlas build, a stored NAO search and a pretraining, then the same command
   again; **torn cache entries** (an atlas, a pretrained model, a map, an own table's NAO model cut short);
+* **stopped**: ``search --local-cluster 2`` stopped by SIGTERM as ``timeout`` sends it (the command, then its
+  group) and by ``kill PID``; ``compare --out`` run again beside the ``.NAME.PID.tmp`` files a SIGKILLed write
+  leaves (the PID gone): no leftover after it;
 * **two processes at once**: two atlas builds of one cache entry, two searches on one store, two
   ``--resume`` of one run, two ``compare --store`` of one comparison.
 
@@ -362,7 +365,95 @@ def kill_cases(c: Ctx) -> list:
     return out
 
 
-# -- 4. two processes at once ---------------------------------------------------------------------------
+# -- 4. stopped by a signal, and what a SIGKILLed write leaves ------------------------------------------
+def _dead_pid() -> int:
+    """The PID of a process that has ended (what a SIGKILLed writer's temporary file is named after)."""
+    p = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"], capture_output=True, text=True)
+    return int(p.stdout)
+
+
+def _group(pgid: int) -> set:
+    """Live (not zombie) processes of process group ``pgid`` (Linux /proc; empty elsewhere)."""
+    out = set()
+    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
+        if name.isdigit():
+            try:
+                fields = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()
+            except OSError:
+                continue
+            if int(fields[2]) == pgid and fields[0] != "Z":
+                out.add(int(name))
+    return out
+
+
+def _stopped_cluster(c: Ctx, how: str) -> dict:
+    """``search --local-cluster 2 --store`` stopped once evaluations flow: ``timeout`` (SIGTERM to the command,
+    then to its whole group, as timeout(1) sends it) or ``pid`` (``kill PID``). Clean: exit 143, stderr only
+    the run line and the stop line (no traceback, Dask warning or "leaked semaphore"), the run "stopped", no
+    process of the group left."""
+    store = c.tmp / f"cluster-{how}.db"
+    args = ["search", "--algo", "rs", "--queries", "300", "--delay", "0.3", "--local-cluster", "2", "--store",
+            store, "--no-progress"]
+    p = subprocess.Popen(c.argv(args), cwd=c.tmp, env=c.env(), text=True, stdout=subprocess.PIPE,
+                         stderr=subprocess.PIPE, stdin=subprocess.DEVNULL, start_new_session=True)
+    deadline = time.monotonic() + c.timeout
+    while p.poll() is None and time.monotonic() < deadline:
+        try:
+            if store.is_file() and len(evaluations(store)) >= 2:
+                break
+        except sqlite3.Error:
+            pass
+        time.sleep(0.05)
+    if p.poll() is None:
+        os.kill(p.pid, signal.SIGTERM)
+        if how == "timeout":
+            time.sleep(0.2)
+            os.killpg(p.pid, signal.SIGTERM)
+    r = c.finish(p)
+    lines = [x for x in r["err"].splitlines() if x.strip()]
+    why = [] if r["rc"] == 143 else [f"exit {r['rc']}"]
+    why += [w for w in ("Traceback", "leaked semaphore", "WARNING") if w in r["err"]]
+    if len(lines) != 2 or not lines[1].startswith("naoviz search: stopped by SIGTERM"):
+        why.append(f"{len(lines)} stderr lines")
+    status = None
+    try:
+        conn = sqlite3.connect(store)
+        status = conn.execute("SELECT status FROM runs ORDER BY created DESC LIMIT 1").fetchone()[0]
+        conn.close()
+    except (sqlite3.Error, TypeError):
+        pass
+    if status != "stopped":
+        why.append(f"run {status}")
+    end = time.monotonic() + 15
+    while _group(p.pid) and time.monotonic() < end:
+        time.sleep(0.1)
+    left = len(_group(p.pid))
+    if left:
+        why.append(f"{left} processes left")
+    sent = "kill PID; kill -TERM -PGID" if how == "timeout" else "kill PID"
+    return case(f"search --local-cluster 2 stopped ({sent})", f"naoviz {' '.join(map(str, args))}; {sent}", r,
+                f"{len(lines)} stderr lines; run {status}; {left} processes left", why)
+
+
+def stop_cases(c: Ctx) -> list:
+    out = [_stopped_cluster(c, "timeout"), _stopped_cluster(c, "pid")]
+    # what a SIGKILLed write leaves (its .NAME.PID.tmp, the PID gone), then the same command: cleared
+    d = c.tmp / "stale"
+    args = ["compare", "--algos", "rs", "--queries", "5", "--seeds", "2", "--out", d, "--no-progress"]
+    first = c.run(args)
+    pid = _dead_pid()
+    planted = [d / f".summary.json.{pid}.tmp", d / f".compare.html.{pid}.tmp", d / f".compare.png.{pid}.tmp-1.png"]
+    for f in planted:
+        f.write_bytes(b"half a file")
+    r = c.run(args)
+    left = tmp_files(d) + sorted(f.name for f in d.iterdir() if ".tmp-" in f.name)
+    why = [f"first run: {w}" for w in success(first)] + success(r) + ([f"left {left}"] if left else [])
+    out.append(case("compare --out after a SIGKILLed write's .tmp", "naoviz " + " ".join(map(str, args)) +
+                    "  (.summary.json.PID.tmp etc. of a dead PID beside)", r, f"{len(left)} of 3 .tmp left", why))
+    return out
+
+
+# -- 5. two processes at once ---------------------------------------------------------------------------
 def _pair(c: Ctx, args_a, args_b, env=None, stagger=0.5):
     a = c.start(args_a, env)
     time.sleep(stagger)
@@ -442,10 +533,12 @@ def concurrent_cases(c: Ctx) -> list:
 def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--timeout", type=float, default=180.0, help="seconds a command may take (else: hang)")
-    ap.add_argument("--only", default="env,disk,kill,concurrent", help="comma list of env, disk, kill, concurrent")
+    ap.add_argument("--only", default="env,disk,kill,stop,concurrent",
+                    help="comma list of env, disk, kill, stop, concurrent")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args()
-    groups = {"env": env_cases, "disk": disk_cases, "kill": kill_cases, "concurrent": concurrent_cases}
+    groups = {"env": env_cases, "disk": disk_cases, "kill": kill_cases, "stop": stop_cases,
+              "concurrent": concurrent_cases}
     start = time.perf_counter()
     rows = []
     with tempfile.TemporaryDirectory(prefix="naoviz-hostile-env-") as d:

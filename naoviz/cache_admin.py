@@ -44,6 +44,7 @@ from typing import Optional
 
 from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, pretrain_stale
 from naoviz.locks import LockHeld, held_by, lock
+from naoviz.paths import pid_alive
 
 KINDS = {"models": "trained models", "atlases": "atlases", "partial": "stopped builds",
          "projections": "projections", "pretrain": "pretraining", "resources": "resources",
@@ -127,21 +128,11 @@ def _entry(root: Path, kind: str, paths: list, lock_path: Optional[Path] = None,
     return Entry(kind, str(shown.relative_to(root)), list(paths), size, newest, lock_path, stale, holder)
 
 
-def _pid_alive(pid: int) -> bool:
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except (PermissionError, OverflowError, ValueError):
-        pass
-    return True
-
-
 def _temp(root: Path, path: Path, pid: int) -> Entry:
     """An atomic write's temp file: in use while its process runs (or it is under a minute old)."""
     e = _entry(root, "leftovers", [path], stale="an unfinished write of a process that is gone")
     e.pid = pid
-    if _pid_alive(pid) or time.time() - e.mtime < RECENT_S:
+    if pid_alive(pid) or time.time() - e.mtime < RECENT_S:
         e.holder, e.stale = pid, None
     return e
 
@@ -315,7 +306,7 @@ def remove(entries: list[Entry], dry_run: bool = False) -> Outcome:
             continue
         if e.lock is not None:
             e.holder = held_by(e.lock) if e.lock.exists() else None
-        elif e.pid is not None and _pid_alive(e.pid):                      # a writer started since the scan
+        elif e.pid is not None and pid_alive(e.pid):                      # a writer started since the scan
             e.holder = e.pid
         if e.in_use:
             out.skipped.append((e, in_use_text(e.holder)))

@@ -155,8 +155,8 @@ class Executors:
         """A cluster that fails to start (a worker that never comes up) is closed, not left running."""
         try:
             yield
-        except BaseException:
-            self.__exit__()
+        except BaseException as exc:
+            self.__exit__(type(exc), exc, exc.__traceback__)
             raise
 
     @property
@@ -164,13 +164,23 @@ class Executors:
         return self._client
 
     def __exit__(self, exc_type=None, *exc) -> None:
-        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and self._client is not None:
+        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and \
+                (self._client is not None or self._cluster is not None):
             _quiet_dask_logs()
-        if self._client is not None:
-            self._client.close()
-        if self._cluster is not None:
-            self._cluster.close()
-        self._client = self._cluster = None
+        try:
+            for part in (self._client, self._cluster):
+                if part is None:
+                    continue
+                try:
+                    part.close()
+                except Exception:
+                    # Stopped while the cluster started (Ctrl-C, SIGTERM), Dask's close can fail in its own
+                    # cleanup (distributed 2026.8: an UnboundLocalError from utils.sync when the close's task is
+                    # cancelled); the stop is what the user asked for and what is raised, not this traceback.
+                    if exc_type is None:
+                        raise
+        finally:
+            self._client = self._cluster = None
 
 
 CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)
@@ -244,8 +254,29 @@ def dask_setup(worker=None) -> None:
     """Dask preload hook, run in each local worker process as it starts (``preload=["naoviz.executors"]``):
     the worker ignores SIGINT. A Ctrl-C at a terminal reaches the whole process group; the naoviz process then
     closes the cluster (:class:`Executors`), and the workers would otherwise each print a KeyboardInterrupt
-    traceback first."""
+    traceback first. The evaluation that closing cancels is not logged either (:class:`_ClosingQuiet`)."""
+    import logging
     import signal
     import threading
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, signal.SIG_IGN)
+    if worker is not None:
+        logging.getLogger("distributed.worker.state_machine").addFilter(_ClosingQuiet(worker))
+
+
+class _ClosingQuiet:
+    """Logging filter in a local worker: drops Dask's "Async instruction for <Task ...> ended with
+    CancelledError" warning while the worker is closing. Stopping a command (Ctrl-C, ``kill PID``) closes the
+    cluster with evaluations in flight; closing the worker cancels each (Dask: "this should exclusively happen
+    in Worker.close()"), and each worker logged one such line above the command's stop line. The same
+    warning while the worker runs, and every other record, passes."""
+
+    def __init__(self, worker):
+        import weakref
+        self._worker = weakref.ref(worker)
+
+    def filter(self, record) -> bool:
+        worker = self._worker()
+        status = getattr(getattr(worker, "status", None), "name", "")
+        return not (status in ("closing", "closed", "closing_gracefully")
+                    and record.getMessage().endswith("ended with CancelledError"))

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from pathlib import Path
 
 from platformdirs import user_cache_dir, user_data_dir
@@ -32,13 +33,59 @@ def cache_dir(create: bool = True) -> Path:
     return path
 
 
+def pid_alive(pid: int) -> bool:
+    """Whether a process ``pid`` runs on this machine (one of another user counts: it may not be signalled)."""
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except (PermissionError, OverflowError, ValueError):
+        pass
+    return True
+
+
+def temp_path(path: Path, suffix: str = "") -> Path:
+    """The hidden temporary name a write of ``path`` by this process uses beside it: ``.NAME.PID.tmp`` (plus
+    ``suffix``, e.g. ``"-0.png"``: a renderer that picks its format from the file name)."""
+    path = Path(path)
+    return path.with_name(f".{path.name}.{os.getpid()}.tmp{suffix}")
+
+
+def clear_stale_temps(path: Path) -> list[Path]:
+    """Remove the temporaries of earlier writes of ``path`` (``.NAME.PID.tmp``, ``.NAME.PID.tmp-N.EXT``) whose
+    process is gone: a write SIGKILLed half way has no handler to run, so its leftover is cleared by the next
+    write instead. Another live writer's (and this process's) temporary is left alone; a PID reused since is
+    taken as live (the file stays, harmless). Returns the paths removed."""
+    path = Path(path)
+    pattern = re.compile(re.escape(f".{path.name}.") + r"([0-9]{1,10})\.tmp(?:-[0-9]+\.[A-Za-z0-9]+)?")
+    removed = []
+    try:
+        names = os.listdir(path.parent)
+    except OSError:                        # no folder yet (or not readable): nothing to clear
+        return removed
+    for name in names:
+        m = pattern.fullmatch(name)
+        if m is None or int(m.group(1)) == os.getpid() or pid_alive(int(m.group(1))):
+            continue
+        try:
+            (path.parent / name).unlink()
+            removed.append(path.parent / name)
+        except FileNotFoundError:          # another writer cleared it first
+            pass
+        except OSError:                    # not ours to remove (a read-only folder): the write says so itself
+            pass
+    return removed
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so a reader never sees a half-written file: a temporary file beside it,
     renamed over it once complete. A failed write (disk full, ``ulimit -f``) removes the temporary file, leaves
-    ``path`` as it was and raises ``OSError`` naming ``path``."""
+    ``path`` as it was and raises ``OSError`` naming ``path``; the temporary of an earlier write that was killed
+    (SIGKILL, power loss) is removed first (:func:`clear_stale_temps`)."""
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    clear_stale_temps(path)
+    tmp = temp_path(path)
     try:
         with open(tmp, "wb") as fh:
             fh.write(payload)

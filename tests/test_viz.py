@@ -1,6 +1,7 @@
 """Figures: content checked on the figure objects (no browser); export writes real PNG/SVG/PDF/HTML."""
 from __future__ import annotations
 
+import os
 import re
 from pathlib import Path
 
@@ -230,11 +231,51 @@ def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
     monkeypatch.setattr(pio, "write_images", dropping)
     fig = cell_compare(NB201Space(), SEED, DEC)
     out = export_many([fig] * 2, [tmp_path / "a.png", tmp_path / "b.svg"], width=300, height=200, scale=1)
-    assert calls == [[str(tmp_path / "a.png"), str(tmp_path / "b.svg")]]
+    # one batch, rendered into hidden temporaries beside the targets (kaleido never writes a target itself)
+    assert len(calls) == 1 and [Path(p).parent for p in calls[0]] == [tmp_path, tmp_path]
+    assert [Path(p).name.split(".tmp")[0] for p in calls[0]] == [f".a.png.{os.getpid()}", f".b.svg.{os.getpid()}"]
     assert out[0].read_bytes()[:4] == b"\x89PNG" and b"<svg" in out[1].read_bytes()[:400]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg"]
 
     def failing(*a, **kw):
         raise RuntimeError("tab crashed")
     monkeypatch.setattr(pio, "to_image", failing)
     with pytest.raises(NaovizError, match="c.png was not written.*tab crashed"):
         export_many([fig], [tmp_path / "c.png"], width=300, height=200, scale=1)
+
+
+def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch):
+    """PNG/SVG/PDF used to be written by kaleido straight onto the targets: a browser killed or a disk filled
+    mid-write left a torn file where the good one was. Each is rendered beside its target and renamed over it;
+    a failure leaves every previous file as it was and no temporary file behind."""
+    import plotly.io as pio
+    from naoviz.errors import NaovizError
+    from naoviz.viz import export_many
+    fig = cell_compare(NB201Space(), SEED, DEC)
+    targets = [tmp_path / "a.png", tmp_path / "b.svg", tmp_path / "c.pdf"]
+    export_many([fig] * 3, targets, width=300, height=200, scale=1)
+    good = {p: p.read_bytes() for p in targets}
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg", "c.pdf"]    # none left on success
+
+    def torn(figs, paths, **kw):                 # the renderer dies half way: a part of each file written
+        for p in paths:
+            Path(p).write_bytes(good[targets[0]][:100])
+        raise RuntimeError("browser killed")
+    monkeypatch.setattr(pio, "write_images", torn)
+    with pytest.raises(NaovizError, match="browser killed"):
+        export_many([fig] * 3, targets, width=300, height=200, scale=1)
+    assert {p: p.read_bytes() for p in targets} == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg", "c.pdf"]
+
+    # the real renderer with a browser that fails to start (the wrapper kaleido launches exits at once)
+    monkeypatch.undo()
+    broken = tmp_path / "bin" / "chrome"
+    broken.parent.mkdir()
+    broken.write_text("#!/bin/sh\nexit 1\n")
+    broken.chmod(0o755)
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(broken))
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    with pytest.raises(NaovizError):
+        export_many([fig] * 3, targets, width=300, height=200, scale=1)
+    assert {p: p.read_bytes() for p in targets} == good
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg", "bin", "c.pdf", "cache"]

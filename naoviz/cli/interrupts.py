@@ -5,7 +5,8 @@ a ``KeyboardInterrupt``, so a stored run is marked "stopped" and its resume line
 the signal (130, 143, 129). A signal that arrives while a library runs a ``__del__`` or weakref callback (numba
 does during a UMAP fit) has its exception swallowed there ("Exception ignored in ..."): :func:`check`, called by
 progress callbacks, raises it again, and a second signal ends the process at once (every stored evaluation is
-already committed; the run is then listed as interrupted, resumable). :func:`close_bars` closes the open tqdm
+already committed; the run is then listed as interrupted, resumable), except the same one within
+:data:`TWICE_S` of the first: one stop delivered twice. :func:`close_bars` closes the open tqdm
 bars before the stop line, so it starts a line rather than following an unfinished bar; on a terminal
 :func:`line_start` also puts it over the echo of a typed Ctrl-C ("^C"), not after it.
 """
@@ -15,10 +16,16 @@ import contextlib
 import os
 import signal
 import sys
+import time
 from typing import Iterator, Optional
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-_state: dict = {"signum": None, "pid": None}
+# The same signal again this soon after the first is one stop delivered twice, not a second stop: timeout(1)
+# sends SIGTERM to the command and then to its whole process group (the command included), a job scheduler
+# may signal the leader and then the group. Taken as "again", it ended the process at once (os._exit) and a
+# Dask cluster's semaphores were reported leaked by multiprocessing's resource tracker.
+TWICE_S = 1.0
+_state: dict = {"signum": None, "pid": None, "at": None}
 
 
 class Interrupted(KeyboardInterrupt):
@@ -34,7 +41,7 @@ def caught() -> Iterator[None]:
     """Catch the stop signals in this process while the block runs (main thread only; the handlers before
     are put back after, so ``main()`` called in a test leaves the test process as it was). A signal ignored
     at start (a background job's SIGINT, ``nohup``'s SIGHUP) stays ignored."""
-    _state.update(signum=None, pid=os.getpid())
+    _state.update(signum=None, pid=os.getpid(), at=None)
     before = {}
     for signum in SIGNALS:
         try:
@@ -49,7 +56,7 @@ def caught() -> Iterator[None]:
     finally:
         for signum, handler in before.items():
             signal.signal(signum, handler if handler is not None else signal.SIG_DFL)
-        _state.update(signum=None, pid=None)
+        _state.update(signum=None, pid=None, at=None)
 
 
 def _handler(signum: int, frame) -> None:
@@ -57,11 +64,31 @@ def _handler(signum: int, frame) -> None:
         signal.signal(signum, signal.SIG_DFL)
         os.kill(os.getpid(), signum)
         return
-    if _state["signum"] is not None:           # the first one was swallowed, or cleanup hangs: stop now
+    if _state["signum"] is not None:
+        if signum == _state["signum"] and time.monotonic() - _state["at"] < TWICE_S:
+            return                             # the same stop delivered twice (timeout(1)): already stopping
+        # the first one was swallowed, or cleanup hangs: stop now
         print(f"naoviz: {signal.Signals(signum).name} again: stopped at once", file=sys.stderr)
+        _release_semaphores()
         os._exit(128 + signum)
-    _state["signum"] = signum
+    _state.update(signum=signum, at=time.monotonic())
     raise Interrupted(signum)
+
+
+def _release_semaphores() -> None:
+    """Unlink the multiprocessing semaphores this process made (a local Dask cluster's nanny queues) before
+    ``os._exit``, which skips multiprocessing's exit finalizers: else the resource tracker, left the last one
+    holding them, unlinks them itself and prints "There appear to be N leaked semaphore objects" on stderr."""
+    util, synchronize = sys.modules.get("multiprocessing.util"), sys.modules.get("multiprocessing.synchronize")
+    if util is None or synchronize is None:    # nothing imported: no semaphore made
+        return
+    try:
+        finalizers = list(getattr(util, "_finalizer_registry", {}).values())
+        for finalizer in finalizers:
+            if getattr(finalizer, "_callback", None) is synchronize.SemLock._cleanup:
+                finalizer()                    # sem_unlink + the tracker told; run once, then removed
+    except Exception:                          # a private registry changed shape: the tracker still cleans up
+        pass
 
 
 def check() -> None:

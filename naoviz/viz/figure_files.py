@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.paths import atomic_write_bytes, cache_dir
+from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path
 
 FORMATS = ("png", "svg", "pdf", "html")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -77,12 +77,18 @@ def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 9
 
 def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Sequence] = None, *,
                 width: int = 900, height: int = 600, scale: float = 2.0) -> list[Path]:
-    """Write several figures with one browser start (kaleido's batch API); returns the paths written."""
+    """Write several figures with one browser start (kaleido's batch API); returns the paths written.
+
+    Nothing is written in place: PNG/SVG/PDF are rendered into hidden temporary names beside their targets
+    (``.NAME.PID.tmp-I.EXT``) and each renamed over its target once complete, so a failed, killed or
+    disk-full export leaves the previous file whole; the temporaries are removed on any failure."""
     paths = [Path(p) for p in paths]
     fmts = [_format(p, f) for p, f in zip(paths, formats or [None] * len(paths))]
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
-    static = [(_stable_uids(go.Figure(f)), p, fmt) for f, p, fmt in zip(figs, paths, fmts) if fmt != "html"]
+        clear_stale_temps(p)                     # what an earlier export killed mid-way left beside it
+    static = [(_stable_uids(go.Figure(f)), p, temp_path(p, f"-{i}.{fmt}"), fmt)
+              for i, (f, p, fmt) in enumerate(zip(figs, paths, fmts)) if fmt != "html"]
     for f, p, fmt in zip(figs, paths, fmts):
         if fmt == "html":
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
@@ -95,33 +101,45 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         except ImportError as exc:
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
-        # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
-        # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
-        # error is raised, and written atomically.
         try:
-            pio.write_images([f for f, _, _ in static], [str(p) for _, p, _ in static],
-                             format=[fmt for _, _, fmt in static], width=width, height=height, scale=scale)
-        except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
-            raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
-        for f, p, fmt in static:
-            if _written(p):
-                continue
+            _render(static, width, height, scale)
+            for _, p, tmp, _ in static:
+                os.replace(tmp, p)
+        finally:                                 # a failure, Ctrl-C: no temporary left beside the targets
+            for _, _, tmp, _ in static:
+                tmp.unlink(missing_ok=True)
+    for p in paths:
+        if not _written(p):
+            raise NaovizError(f"export: {p} was not written")
+    return paths
+
+
+def _render(static: list, width: int, height: int, scale: float) -> None:
+    """Render each (figure, target, temporary, format) of ``static`` into its temporary file, complete and
+    synced: SVG and PDF with their random ids and dates made stable (the module's docstring)."""
+    # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
+    # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
+    # error is raised.
+    try:
+        pio.write_images([f for f, _, _, _ in static], [str(t) for _, _, t, _ in static],
+                         format=[fmt for _, _, _, fmt in static], width=width, height=height, scale=scale)
+    except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+        raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+    for f, p, tmp, fmt in static:
+        if _written(tmp):
+            data = tmp.read_bytes()
+        else:
             try:
                 data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
             except Exception as exc:  # noqa: BLE001 - as above
                 raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                   f"({type(exc).__name__}: {str(exc)[:300]})") from exc
-            atomic_write_bytes(p, data)
-    for p in paths:
-        if not _written(p):
-            raise NaovizError(f"export: {p} was not written")
-    for _, p, fmt in static:
         if fmt in ("svg", "pdf"):
-            data = p.read_bytes()
-            fixed = stable_svg(data) if fmt == "svg" else stable_pdf(data)
-            if fixed != data:
-                atomic_write_bytes(p, fixed)
-    return paths
+            data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
+        with open(tmp, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
 
 
 def safe_name(text: str) -> str:
