@@ -140,6 +140,33 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     page.context.close()
 
 
+def _cells_wrap_between_edges_only(page):
+    """At 1024 px the query table's cell column wraps, and only between edges: no op name is split across two
+    lines (with the column's anywhere-wrap, "nor_conv_1x" ended one line and "1~0|" began the next)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1024, "height": size["height"]})
+    try:
+        page.wait_for_timeout(300)
+        wrapped, split = page.evaluate("""() => { let wrapped = 0; const split = [];
+          for (const td of document.querySelectorAll('.nq-table td.nq-cell')) {
+            const lines = new Set();
+            for (const n of td.childNodes) {
+              if (n.nodeType !== Node.TEXT_NODE) continue;
+              const r = document.createRange(); r.selectNodeContents(n);
+              const tops = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+              if (tops.size > 1) split.push(n.textContent);
+              tops.forEach((t) => lines.add(t));
+            }
+            if (lines.size > 1) wrapped++;
+          }
+          return [wrapped, split.slice(0, 3)]; }""")
+    finally:
+        page.set_viewport_size(size)
+    texts = page.eval_on_selector_all(".nq-table td.nq-cell", "ts => ts.map(t => t.textContent)")
+    assert wrapped > 0 and not split, (wrapped, split)
+    assert all(t.startswith("|") and t.endswith("|") and " " not in t for t in texts)   # the text is the cell string
+
+
 def _search_table_sorts_filters_and_opens_the_explorer(page):
     """Search tab: random search over two seeds; the query table sorts and filters in the page (the rule of
     naoviz.ui.query_table.view); a click on a row shows that cell's class in the explorer."""
@@ -167,6 +194,7 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     rows = page.eval_on_selector_all(".nq-table tbody tr", "rs => rs.map(r => [...r.children].map(c => c.textContent))")
     reports = [float(r[5]) for r in rows]
     assert len(rows) == 20 and {r[1] for r in rows} == {"1"} and reports == sorted(reports, reverse=True)
+    _cells_wrap_between_edges_only(page)
     cell = rows[0][6]
     page.locator(".nq-table tbody tr[tabindex='0']").focus()           # the rows are one Tab stop: Down, Up, Enter
     page.keyboard.press("ArrowDown")
