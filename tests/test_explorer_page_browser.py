@@ -179,14 +179,15 @@ def test_no_horizontal_overflow(browser, page_file, width):
 
 
 def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
-    """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); a hint
-    (a search's count) is in the text colour, and emptying the find box clears it."""
+    """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); the red
+    line goes once the student moves on (the slider, another colour); a hint (a search's count) is in the text
+    colour, stays when the slider moves, and emptying the find box clears it."""
     page, _, _ = _open(browser, page_file)
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
                               (".nx-eta-in", "x", "η x is not a number (0..10)"), (".nx-eta-in", "", "η: type a step size, 0..10"),
                               (".nx-steps", "0", "outside 1..10"),
-                              (".nx-steps", "x", "steps x is not a whole number"),
+                              (".nx-steps", "x", "steps x is not a whole number"), (".nx-steps", "", "steps: type a whole number, 1..10"),
                               (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
                               (".nx-seed", "-5", "is not a row number"), (".nx-seed", "", "seed row: type a row number"),
                               (".nx-steps", "3", "needs a kernel")]:
@@ -196,9 +197,26 @@ def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
         assert _state(page) == before, (sel, value)
         assert "nx-err" in page.get_attribute(".nx-msg", "class"), (sel, value)
         assert page.input_value(".nx-seed") == str(before["seed"])
+    # moving on clears a refusal: the slider moved, the red line (stale now) goes; so does another colour
+    for move in ("slider", "colour"):
+        page.fill(".nx-eta-in", "x")
+        page.press(".nx-eta-in", "Enter")
+        page.wait_for_function("document.querySelector('.nx-msg').classList.contains('nx-err')", timeout=5000)
+        if move == "slider":
+            page.focus(".nx-slider")
+            page.keyboard.press("ArrowRight")
+        else:
+            page.select_option(".nx-color", [v for v in page.eval_on_selector_all(".nx-color option", "os => os.map(o => o.value)")
+                                             if v != page.input_value(".nx-color")][0])
+        page.wait_for_function("document.querySelector('.nx-msg').textContent === ''", timeout=5000)
+        assert "nx-err" not in page.get_attribute(".nx-msg", "class"), move
     page.fill(".nx-search", "zzz")
     page.wait_for_function("document.querySelector('.nx-msg').textContent === '0 cells match zzz'", timeout=5000)
     assert "nx-err" not in page.get_attribute(".nx-msg", "class")
+    page.focus(".nx-slider")
+    page.keyboard.press("ArrowLeft")                                   # a hint is not a refusal: it stays
+    page.wait_for_timeout(200)
+    assert page.inner_text(".nx-msg") == "0 cells match zzz"
     page.fill(".nx-search", "")
     page.wait_for_function("document.querySelector('.nx-msg').textContent === ''", timeout=5000)
 
