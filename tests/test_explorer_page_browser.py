@@ -186,6 +186,7 @@ def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
                               (".nx-eta-in", "x", "η x is not a number (0..10)"), (".nx-eta-in", "", "η: type a step size, 0..10"),
+                              (".nx-eta-in", "0x5", "η 0x5 is not a number (0..10)"),     # Number() read it as 5
                               (".nx-steps", "0", "outside 1..10"),
                               (".nx-steps", "x", "steps x is not a whole number"), (".nx-steps", "", "steps: type a whole number, 1..10"),
                               (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
@@ -415,6 +416,9 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     lo, hi = float(np.nanmin(params)), float(np.nanmax(params))                # and what the column spans
     assert re.search(r"budget x is not a number \(params_M spans [\d.]+\.\.[\d.]+\)", page.inner_text(".nx-msg"))
     assert f"{lo:.4g}" in page.inner_text(".nx-msg") and f"{hi:.4g}" in page.inner_text(".nx-msg")
+    page.fill(".nx-budget", "0x1")                                           # hex is not a budget (Number() read 1)
+    page.press(".nx-budget", "Enter")
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget 0x1 is not a number')", timeout=5000)
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None

@@ -235,7 +235,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (bad.length) msg(`link: ${bad.join("; ")}`, true);
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
-    const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
+    const v = typedNumber(text), lo = A.etas[0], hi = A.etas[E - 1];
     const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
     if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
     if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;

@@ -125,7 +125,7 @@ function budgetPart(root, atlas, hooks) {
   function readURL(q, bad) {                     // -> [col, budget] from the link, or the current ones
     let col = B.col, budget = B.budget;
     if (q.has("budget_column")) { const c = q.get("budget_column"); if (valid(c)) col = c; else bad.push(`budget_column ${c} is not one of ${cols.join(", ") || "(none)"}`); }
-    if (q.has("budget")) { const t = q.get("budget").trim(), v = Number(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
+    if (q.has("budget")) { const t = q.get("budget").trim(), v = typedNumber(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
     return [col, budget];
   }
   // The kernel is asked on a settled value only (column chosen, slider released, value typed), never per drag pixel.
@@ -136,7 +136,7 @@ function budgetPart(root, atlas, hooks) {
   $(".nx-bslider").addEventListener("pointerdown", () => { B.dragging = true; });   // model echoes wait till release
   for (const ev of ["pointerup", "pointercancel"]) root.addEventListener(ev, () => { B.dragging = false; });
   $(".nx-budget").addEventListener("change", (ev) => {
-    const t = ev.target.value.trim(), v = Number(t);
+    const t = ev.target.value.trim(), v = typedNumber(t);
     if (t === "") { set(B.col, null, true); hooks.msg(""); constrain(); return; }
     if (!Number.isFinite(v)) { const [lo, hi] = span(B.col); hooks.msg(`budget ${t} is not a number (${B.col} spans ${sig(lo)}..${sig(hi)})`, true); controls(); return; }
     hooks.msg(""); set(B.col, v, true); constrain();
