@@ -366,13 +366,18 @@ def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_ch
 
 def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
     """Every algorithm unselected: the press runs nothing and says why (it said "done" and showed a compare
-    command with an empty --algos)."""
+    command with an empty --algos). The line under the list counts the picked ones and says how to pick."""
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=10)
+    n = len(sp.algos.options)
+    assert f"{n} of {n} picked" in sp.algos_note.value and "Ctrl-click" in sp.algos_note.value   # all, and how to pick
     sp.algos.value = ()
+    assert f"0 of {n} picked" in sp.algos_note.value                         # the line follows the list
     sp.start(wait=True)
     assert "pick at least one algorithm" in sp.msg.value and "done" not in sp.msg.value
     assert sp.thread is None and not sp.run_btn.disabled and sp.rows == []
+    sp.algos.value = ("rs",)
+    assert f"1 of {n} picked" in sp.algos_note.value
 
 
 def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):

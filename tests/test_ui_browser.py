@@ -350,6 +350,11 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    # the line under the algorithms list is one line, and the controls stay beside the list (a wider line wrapped
+    # them below it)
+    algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))
+    assert page.locator(".naoviz-algos-note").inner_text().startswith("4 of 4 picked") and note["height"] < 32, note
+    assert slider["x"] >= algos["x"] + algos["width"] and slider["y"] < algos["y"] + algos["height"], (algos, slider)
     budget.fill("30")
     budget.press("Enter")
     page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"

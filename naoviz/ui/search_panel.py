@@ -60,6 +60,12 @@ def nao_sources(results: list) -> str:
             + ("s" if len(runs) != 1 else ""))
 
 
+def algos_note(picked: int, total: int) -> str:
+    """The line under the algorithms list: how many are picked and how to pick others. All four start picked, and
+    a list of picked rows without the focus is drawn grey, which read as disabled."""
+    return f"<small>{picked} of {total} picked · Ctrl-click (⌘) adds or drops one</small>"
+
+
 def preset_options() -> list:
     """The NAO preset menu: ``(label, name)`` pairs, the main presets first ("default — best measured"), then the
     measured directions under "more:" (``naoviz.search.nao_presets.catalogue``); the value stays the name."""
@@ -131,6 +137,11 @@ class SearchPanel:
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
+        self.algos_note = W.HTML(algos_note(len(self.algos.value), len(ALGO_LABELS)),
+                                 layout=W.Layout(width="auto", margin="0 0 0 4px"))
+        self.algos_note.add_class("naoviz-algos-note")
+        self.algos.observe(lambda ch: setattr(self.algos_note, "value", algos_note(len(ch["new"]), len(ALGO_LABELS))),
+                           names="value")
         # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
         self.budget_input = SliderBox("queries", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
         self.budget = self.budget_input.slider
@@ -185,7 +196,8 @@ class SearchPanel:
                        "cell that validates better tests worse. ")
         hint = W.HTML(f"<small>{selected_by}Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
-        self.widget = W.VBox([W.HBox([self.algos, controls], layout=W.Layout(flex_flow="row wrap")),
+        self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
+                                     layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
                               self.curve_box, self.pareto.widget, hint, self.table])
         self.widget.add_class("naoviz-search")
