@@ -72,7 +72,7 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
         assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
     assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
     note = sp.pareto.note.value                                                # the note names the marks drawn
-    assert "hollow: over the budget" in note and f"params_M &lt;= {bound:.4g} dashed" in note, note
+    assert "hollow: over the budget" in note and f"params_M ≤ {bound:.4g} dashed" in note, note
     # the axes carry their units, as the exported figures' do (an accuracy in %, a size in millions)
     assert sp.pareto.chart.y_title.endswith("(%)") and sp.curve.y_title == "incumbent test_acc (%)"
     assert sp.pareto.chart.x_title.startswith("params_M (million parameters")

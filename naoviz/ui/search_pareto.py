@@ -47,7 +47,8 @@ def pareto_note(constraint: Optional[Constraint], column: str) -> str:
     if constraint is None:
         return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
                 "budget: every query is feasible).</small>")
-    bound = html.escape(f"{constraint.column} {constraint.op} {constraint.bound:.4g}")
+    op = {"<=": "≤", ">=": "≥"}.get(constraint.op, constraint.op)          # as the plot's budget label writes it
+    bound = html.escape(f"{constraint.column} {op} {constraint.bound:.4g}")
     where = (f"the budget {bound} dashed" if constraint.column == column else
              f"no dashed line: the budget ({bound}) is on another column than this axis")
     return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
