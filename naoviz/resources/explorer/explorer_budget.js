@@ -154,7 +154,7 @@ function drawCostChart(svg, etas, costs, ok, budget, col) {
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B: Bm, sx, sy } = chartFrame(svg, 110, lo, hi, x0, x1);
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col} of the decoded cell along η`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
   svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#5f6368", "stroke-width": 1.5 }, svg);
