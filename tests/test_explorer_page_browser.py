@@ -399,6 +399,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     from naoviz.viz.theme import value_unit                                  # the cost axis says its unit
     assert value_unit("params_M") and page.locator(".nx-costchart text", has_text="of the decoded cell along η").text_content() \
         == f"params_M ({value_unit('params_M')}) of the decoded cell along η"
+    assert page.inner_text(".nx-bunit") == value_unit("params_M")              # and so does the bound's box
     assert page.locator(".nx-costchart circle.nx-cost-over").count() == int(np.sum(np.isfinite(costs) & (costs > budget)))
     e = int(np.flatnonzero(costs <= budget)[-1])
     row = int(atlas.path_decoded[m, e])
@@ -423,6 +424,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     page.press(".nx-budget", "Enter")
     page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget 0x1 is not a number')", timeout=5000)
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
+    page.wait_for_function("document.querySelector('.nx-bunit').textContent === ''", timeout=5000)
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
     assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()

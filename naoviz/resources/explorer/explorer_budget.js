@@ -44,6 +44,7 @@ function budgetPart(root, atlas, hooks) {
     if (B.budget != null) sl.value = String(B.budget);
     sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${B.col} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
+    $(".nx-bunit").textContent = B.col ? valueUnit(B.col) : "";   // the bound's unit beside its box ("ms", "M")
   }
   // Apply a column and budget (already valid); ``write``: the change came from the page, tell the model.
   // ``quiet``: only remember them (the first draw paints and charts everything after).
