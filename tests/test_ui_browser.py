@@ -206,6 +206,9 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
                            timeout=10_000)
     shown = page.inner_text(".nx-info")
     assert f"seed row {page.input_value('.nx-seed')}" in shown
+    # the nearest-cells list follows the seed the kernel set (it stayed on the first seed's: "nearest to row 0")
+    page.wait_for_function("document.querySelector('.nx-nbrs').textContent.startsWith("
+                           f"'nearest to row {page.input_value('.nx-seed')} ')", timeout=5000)
     assert cell in shown or "same cell up to isomorphism" in page.inner_text(".nx-msg")
 
 

@@ -349,7 +349,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // -- Python -> browser --------------------------------------------------------------------------------
   // The kernel checks every seed it sets against its own atlas, so a row this page has no path for is stale
   // (an echo of a write from before a new atlas arrived, or a new atlas still on its way): not an off-grid ask.
-  on("change:seed", () => { if (newerHere("seed")) return; const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r)) setSeed(r); });
+  // a seed set from Python (a Search tab row, a notebook) lists its own nearest cells too, as a click does: the
+  // list said "nearest to row 0" under seed row 13250 opened from the Search tab
+  on("change:seed", () => { if (newerHere("seed")) return; const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r) && setSeed(r)) pick(S.seed); });
   on("change:eta_index", () => { if (newerHere("eta_index")) return; const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
   on("change:view", () => { if (newerHere("view")) return; const v = model.get("view"); if (v !== S.view) setView(v); });
   on("change:color", () => { if (newerHere("color")) return; const c = model.get("color"); if (c && c !== S.color) setColor(c); });
