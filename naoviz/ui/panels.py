@@ -65,7 +65,7 @@ class ChildPanel:
         self.recipe = W.HTML(f"<div class='naoviz-recipe' style='line-height:1.4'><small title='{html.escape(tip, quote=True)}'>"
                              f"recipe <code>{html.escape(p.name)}</code>: {p.channels} channels, {cells} per stage, "
                              f"batch {p.batch_size}, learning rate {p.lr:g}</small></div>")
-        self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)")
+        self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)", y_unit="%")
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None

@@ -22,7 +22,7 @@ from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import CostBudget, ParetoView, export_figures, search_figures, summary_extra
 from naoviz.viz.bands import searcher_bands
-from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, with_unit
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, value_unit, with_unit
 
 MAX_SEEDS = 10
 MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
@@ -175,7 +175,8 @@ class SearchPanel:
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = LineChart(x_title="queries", x_integer=True, y_title=with_unit(f"incumbent {self.report}"), height=360)
+        self.curve = LineChart(x_title="queries", x_integer=True, y_title=with_unit(f"incumbent {self.report}"), height=360,
+                               y_unit=value_unit(self.report))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
         self.pareto.on_export = self.export_figures                 # its "export figures" button
