@@ -298,6 +298,22 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.context.close()
 
 
+def test_a_refused_value_is_said_on_screen_at_1024x768(server, browser):
+    """At 1024x768 a value refused in the top bar (seed row) or under the map (η) is said in a line on screen
+    with the box: the line sat under the neighbour list, below the fold, so the box went back and nothing
+    seemed to happen."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    for sel, said in ((".nx-seed", "seed row abc is not a row number"), (".nx-eta-in", "η abc is not a number")):
+        page.evaluate("window.scrollTo(0, 0)")
+        page.fill(sel, "abc")
+        page.press(sel, "Enter")
+        page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith({said!r})", timeout=5000)
+        box, line = (page.locator(s).bounding_box() for s in (sel, ".nx-msg"))
+        assert 0 <= line["y"] and line["y"] + line["height"] <= 768 and 0 <= box["y"] <= 768 - box["height"], (sel, box, line)
+    page.context.close()
+
+
 def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     """In the dashboard, keyboard only: Tab from the page's start (the tab bar first) reaches the η slider, and
     its arrow keys move η and the decoded cell; every control of the tab bar and explorer has a name."""

@@ -55,6 +55,9 @@ function template() {
       h("input", { class: "nx-bslider", type: "range", "aria-label": "budget (slider)", disabled: "" }),
       h("label", {}, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "" }),
         h("span", { class: "nx-bunit" }))),
+    // the student's line, under the bars where values are typed: under the neighbour list it was 200 px below
+    // the fold at 1024x768, and a refused seed row just went back with nothing seen
+    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
     h("div", { class: "nx-main" },
       h("div", { class: "nx-left" },
         h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", role: "img", "aria-label": "map of all cells", "aria-describedby": `${id}-map` }), h("div", { class: "nx-tip", hidden: "" }),
@@ -75,7 +78,6 @@ function template() {
         h("div", { class: "nx-costbox", hidden: "" }, h("svg", { class: "nx-costchart", role: "img", "aria-label": "cost of the decoded cell along step size η" })),
         h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" })),
       h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" }))),
-    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
     h("div", { class: "nx-live nx-sr", "aria-live": "polite", "aria-atomic": "true" }));   // the prediction line, once η settles
 }
 
