@@ -178,6 +178,17 @@ def test_no_horizontal_overflow(browser, page_file, width):
     page.close()
 
 
+def test_every_control_says_what_it_is_for_on_hover(browser, page_file):
+    """Each visible control of the explorer has a tip saying what it does (map, colour, seed row, η, steps, ▶,
+    tour and the budget's bound had none: a newcomer could not tell pca from umap or what steps does)."""
+    page, _, _ = _open(browser, page_file)
+    bare = page.evaluate("""() => [...document.querySelectorAll('.nx-root input, .nx-root select, .nx-root button')]
+        .filter((e) => e.getClientRects().length && !e.closest('.nx-tour, .nx-lower') && !(e.title || '').trim())
+        .map((e) => e.className)""")
+    assert not bare, bare
+    page.close()
+
+
 def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
     """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); the red
     line goes once the student moves on (the slider, another colour); a hint (a search's count) is in the text
