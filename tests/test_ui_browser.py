@@ -365,6 +365,10 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="queries").count() == 1 and page.get_by_role("textbox", name="queries (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    # no label's tip reads "null" (ipywidgets 8's for a label without a tooltip: "progress" said null); the
+    # sliders' labels say what they set
+    page.wait_for_function("!document.querySelector('.naoviz-search .widget-label[title=\"null\"]')", timeout=5000)
+    assert "queries per searcher and seed" in page.locator(".naoviz-search .widget-slider > .widget-label", has_text="queries").get_attribute("title")
     assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
     slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
     assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)

@@ -50,6 +50,7 @@ class ChildPanel:
         # the slider has a checked box, not ipywidgets' readout (which rewrites: 2.5 -> 2, 99 -> 30)
         self.epochs_input = SliderBox("epochs", epochs, 1, MAX_EPOCHS, css_class="naoviz-epochs")
         self.epochs = self.epochs_input.slider
+        self.epochs.tooltip = "training epochs: passes over the training images (1..30)"
         self.epochs_input.box.observe(lambda _: self._check_epochs(), names="value")
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))

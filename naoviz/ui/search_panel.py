@@ -166,6 +166,8 @@ class SearchPanel:
         self.preset.observe(self._show_preset, names="value")
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
                                description="band", layout=W.Layout(width="220px"))
+        # a slider's tip shows on its label (ipywidgets 8 shows none for a described text box or menu)
+        self.budget.tooltip = "queries per searcher and seed: how many table cells each may look up"
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
                                  tooltip="stop after the current query")

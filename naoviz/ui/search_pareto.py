@@ -88,6 +88,7 @@ class CostBudget:
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
         self.box.add_class("naoviz-named-box")
         self.box.add_class("naoviz-cost-bound")
+        self.slider.tooltip = "the bound: cells over it are infeasible (choose a column first)"
         self.column.add_class("naoviz-cost-column")
         self.range = (0.0, 1.0)
         self.column.observe(lambda _: self._column(), names="value")
