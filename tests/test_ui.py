@@ -380,6 +380,19 @@ def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
     assert f"1 of {n} picked" in sp.algos_note.value
 
 
+def test_search_tab_running_line_says_which_queries_of_how_many(digits):
+    """While a run goes, the line beside the bar (which has no number) says which of all the queries run now."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
+    said = []
+    sp.msg.observe(lambda ch: said.append(ch["new"]), names="value")
+    sp.start(wait=True)
+    running = [s for s in said if "running" in s]
+    assert [s.split(": ")[-1] for s in running] == [f"queries {a}..{a + 9} of 40…</i>" for a in (1, 11, 21, 31)], running
+    assert "seed 1" in running[-1] and "done" in sp.msg.value
+
+
 def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
     """Selected by valid_acc, drawn in test_acc: the tab says why a curve can fall; with one metric it says nothing."""
     from naoviz.ui import SearchPanel

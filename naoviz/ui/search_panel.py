@@ -293,7 +293,9 @@ class SearchPanel:
                         self._draw(table=table)
 
                 shown = f"{name} ({preset})" if algo == "nao" else name
-                self.msg.value = f"<i>running {html.escape(shown)}, seed {seed}…</i>"
+                done = self.progress.value                 # where this run sits among all: the bar has no number
+                self.msg.value = (f"<i>running {html.escape(shown)}, seed {seed}: queries {done + 1}..{done + budget} "
+                                  f"of {self.progress.max}…</i>")
                 kw = {"preset": preset, "config": self.nao_config or None} if algo == "nao" else {}
                 result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval,
                                       stop=self._stop, **kw)
