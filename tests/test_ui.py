@@ -267,6 +267,9 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
     to the explorer's search box."""
     from naoviz.ui import Dashboard
     app = Dashboard(table="nb201-digits", background=False)
+    # the page names the table it runs on, its size and what the model predicts
+    assert f"table <b>{digits.name}</b>: {len(digits):,} cells" in app.table_info.value
+    assert f"predicts <code>{app.plan.spec(digits).metric}</code>" in app.table_info.value
     app.tabs.selected_index = 1
     sp = app.search
     sp.algos.value, sp.seeds.value = ("rs",), "1"
