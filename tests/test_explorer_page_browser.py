@@ -178,15 +178,28 @@ def test_no_horizontal_overflow(browser, page_file, width):
     page.close()
 
 
+def test_every_control_says_what_it_is_for_on_hover(browser, page_file):
+    """Each visible control of the explorer has a tip saying what it does (map, colour, seed row, η, steps, ▶,
+    tour and the budget's bound had none: a newcomer could not tell pca from umap or what steps does)."""
+    page, _, _ = _open(browser, page_file)
+    bare = page.evaluate("""() => [...document.querySelectorAll('.nx-root input, .nx-root select, .nx-root button')]
+        .filter((e) => e.getClientRects().length && !e.closest('.nx-tour, .nx-lower') && !(e.title || '').trim())
+        .map((e) => e.className)""")
+    assert not bare, bare
+    page.close()
+
+
 def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
-    """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); a hint
-    (a search's count) is in the text colour, and emptying the find box clears it."""
+    """Each refused value says why, in red, and changes nothing (the seed box shows the seed again); the red
+    line goes once the student moves on (the slider, another colour); a hint (a search's count) is in the text
+    colour, stays when the slider moves, and emptying the find box clears it."""
     page, _, _ = _open(browser, page_file)
     before = _state(page)
     for sel, value, words in [(".nx-eta-in", "1e9", "outside"), (".nx-eta-in", "0.3", "not on the grid"),
                               (".nx-eta-in", "x", "η x is not a number (0..10)"), (".nx-eta-in", "", "η: type a step size, 0..10"),
+                              (".nx-eta-in", "0x5", "η 0x5 is not a number (0..10)"),     # Number() read it as 5
                               (".nx-steps", "0", "outside 1..10"),
-                              (".nx-steps", "x", "steps x is not a whole number"),
+                              (".nx-steps", "x", "steps x is not a whole number"), (".nx-steps", "", "steps: type a whole number, 1..10"),
                               (".nx-seed", "999999", "outside"), (".nx-seed", "abc", "seed row abc is not a row number"),
                               (".nx-seed", "-5", "is not a row number"), (".nx-seed", "", "seed row: type a row number"),
                               (".nx-steps", "3", "needs a kernel")]:
@@ -196,9 +209,26 @@ def test_typed_values_out_of_range_say_so(browser, page_file, atlas):
         assert _state(page) == before, (sel, value)
         assert "nx-err" in page.get_attribute(".nx-msg", "class"), (sel, value)
         assert page.input_value(".nx-seed") == str(before["seed"])
+    # moving on clears a refusal: the slider moved, the red line (stale now) goes; so does another colour
+    for move in ("slider", "colour"):
+        page.fill(".nx-eta-in", "x")
+        page.press(".nx-eta-in", "Enter")
+        page.wait_for_function("document.querySelector('.nx-msg').classList.contains('nx-err')", timeout=5000)
+        if move == "slider":
+            page.focus(".nx-slider")
+            page.keyboard.press("ArrowRight")
+        else:
+            page.select_option(".nx-color", [v for v in page.eval_on_selector_all(".nx-color option", "os => os.map(o => o.value)")
+                                             if v != page.input_value(".nx-color")][0])
+        page.wait_for_function("document.querySelector('.nx-msg').textContent === ''", timeout=5000)
+        assert "nx-err" not in page.get_attribute(".nx-msg", "class"), move
     page.fill(".nx-search", "zzz")
     page.wait_for_function("document.querySelector('.nx-msg').textContent === '0 cells match zzz'", timeout=5000)
     assert "nx-err" not in page.get_attribute(".nx-msg", "class")
+    page.focus(".nx-slider")
+    page.keyboard.press("ArrowLeft")                                   # a hint is not a refusal: it stays
+    page.wait_for_timeout(200)
+    assert page.inner_text(".nx-msg") == "0 cells match zzz"
     page.fill(".nx-search", "")
     page.wait_for_function("document.querySelector('.nx-msg').textContent === ''", timeout=5000)
 
@@ -237,6 +267,14 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
         top, bottom = page.evaluate("(() => { const r = document.querySelector('.nx-tour').getBoundingClientRect();"
                                     " return [r.top, r.bottom]; })()")
         assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
+        # the card covers nothing of its element; the Predict stage's card leaves the chart's key readable (it
+        # sat on the key naming the three lines it explains)
+        covers = page.evaluate("""(sels) => { const c = document.querySelector('.nx-tour').getBoundingClientRect();
+          return sels.map((s) => { const r = document.querySelector(s).getBoundingClientRect();
+            return Math.max(0, Math.min(c.right, r.right) - Math.max(c.left, r.left)) *
+                   Math.max(0, Math.min(c.bottom, r.bottom) - Math.max(c.top, r.top)); }); }""",
+                               [target] + ([".nx-keys"] if "Predict" in page.inner_text(".nx-tour b") else []))
+        assert not any(a > 1 for a in covers), (target, covers)
         page.click(".nx-tour button:nth-child(2)")
     assert page.locator(".nx-tour").count() == 0 and page.locator(".nx-hl").count() == 0
     page.close()
@@ -377,6 +415,10 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     m = atlas.seed_index(seed)
     costs = params[atlas.path_decoded[m]]
     assert page.locator(".nx-costchart circle.nx-cost-ok").count() == int(np.sum(np.isfinite(costs) & (costs <= budget)))
+    from naoviz.viz.theme import value_unit                                  # the cost axis says its unit
+    assert value_unit("params_M") and page.locator(".nx-costchart text", has_text="of the decoded cell along η").text_content() \
+        == f"params_M ({value_unit('params_M')}) of the decoded cell along η"
+    assert page.inner_text(".nx-bunit") == value_unit("params_M")              # and so does the bound's box
     assert page.locator(".nx-costchart circle.nx-cost-over").count() == int(np.sum(np.isfinite(costs) & (costs > budget)))
     e = int(np.flatnonzero(costs <= budget)[-1])
     row = int(atlas.path_decoded[m, e])
@@ -397,7 +439,11 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     lo, hi = float(np.nanmin(params)), float(np.nanmax(params))                # and what the column spans
     assert re.search(r"budget x is not a number \(params_M spans [\d.]+\.\.[\d.]+\)", page.inner_text(".nx-msg"))
     assert f"{lo:.4g}" in page.inner_text(".nx-msg") and f"{hi:.4g}" in page.inner_text(".nx-msg")
+    page.fill(".nx-budget", "0x1")                                           # hex is not a budget (Number() read 1)
+    page.press(".nx-budget", "Enter")
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget 0x1 is not a number')", timeout=5000)
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
+    page.wait_for_function("document.querySelector('.nx-bunit').textContent === ''", timeout=5000)
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
     assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()

@@ -71,11 +71,19 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
         xs = [g["x"][i] for i in g["front"]]
         assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
     assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
+    note = sp.pareto.note.value                                                # the note names the marks drawn
+    assert "hollow: over the budget" in note and f"params_M ≤ {bound:.4g} dashed" in note, note
+    # the axes carry their units, as the exported figures' do (an accuracy in %, a size in millions)
+    assert sp.pareto.chart.y_title.endswith("(%)") and sp.curve.y_title == "incumbent test_acc (%)"
+    assert sp.pareto.chart.x_title.startswith("params_M (million parameters")
     # another x axis: the same queries against training time, the budget line gone
     sp.pareto.x.value = "train_time_s"
     g = {g["name"]: g for g in sp.pareto.chart.groups}["random search"]
     cells = [row[6] for row in sp.rows if row[0] == "random search"]
     assert g["x"] == digits.metric("train_time_s", cells).tolist() and sp.pareto.chart.vline is None
+    note = sp.pareto.note.value                                                # no line drawn: the note says why
+    assert "dashed" not in note.replace("no dashed line", "") and "another column" in note, note
+    assert sp.pareto.chart.x_title == "train_time_s (s; lower is better)"
 
 
 def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits):
@@ -105,6 +113,9 @@ def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits)
     sp.start(wait=True)
     g = sp.pareto.chart.groups[0]
     assert all(g["feasible"]) and len(g["x"]) == 10 and sp.pareto.chart.vline is None
+    # no budget: the note names no hollow points and no dashed budget (before, it named both, drawn or not)
+    note = sp.pareto.note.value
+    assert "no cost budget" in note and "hollow" not in note and "dashed" not in note, note
     assert "--constraint" not in sp.msg.value and "feasible:" not in sp.msg.value
 
 

@@ -267,6 +267,9 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
     to the explorer's search box."""
     from naoviz.ui import Dashboard
     app = Dashboard(table="nb201-digits", background=False)
+    # the page names the table it runs on, its size and what the model predicts
+    assert f"table <b>{digits.name}</b>: {len(digits):,} cells" in app.table_info.value
+    assert f"predicts <code>{app.plan.spec(digits).metric}</code>" in app.table_info.value
     app.tabs.selected_index = 1
     sp = app.search
     sp.algos.value, sp.seeds.value = ("rs",), "1"
@@ -366,13 +369,31 @@ def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_ch
 
 def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
     """Every algorithm unselected: the press runs nothing and says why (it said "done" and showed a compare
-    command with an empty --algos)."""
+    command with an empty --algos). The line under the list counts the picked ones and says how to pick."""
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=10)
+    n = len(sp.algos.options)
+    assert f"{n} of {n} picked" in sp.algos_note.value and "Ctrl-click" in sp.algos_note.value   # all, and how to pick
     sp.algos.value = ()
+    assert f"0 of {n} picked" in sp.algos_note.value                         # the line follows the list
     sp.start(wait=True)
     assert "pick at least one algorithm" in sp.msg.value and "done" not in sp.msg.value
     assert sp.thread is None and not sp.run_btn.disabled and sp.rows == []
+    sp.algos.value = ("rs",)
+    assert f"1 of {n} picked" in sp.algos_note.value
+
+
+def test_search_tab_running_line_says_which_queries_of_how_many(digits):
+    """While a run goes, the line beside the bar (which has no number) says which of all the queries run now."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
+    said = []
+    sp.msg.observe(lambda ch: said.append(ch["new"]), names="value")
+    sp.start(wait=True)
+    running = [s for s in said if "running" in s]
+    assert [s.split(": ")[-1] for s in running] == [f"queries {a}..{a + 9} of 40…</i>" for a in (1, 11, 21, 31)], running
+    assert "seed 1" in running[-1] and "done" in sp.msg.value
 
 
 def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):

@@ -131,6 +131,8 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     assert chart.get_attribute("data-series") == "1"
     assert chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d").count("L") == 19
     assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend").inner_text().startswith("line: mean")
+    # its values carry their unit (the text alternative, as the hover readout): "random search (n=2): 93.1 % at ..."
+    assert re.fullmatch(r"random search \(n=2\): \d+\.\d{3}\u00a0% at queries 20", chart.locator("desc").text_content())
     # the y axis ends on labelled ticks: the top and bottom grid lines enclose every drawn point (SVG y grows down)
     grid = [float(y) for y in chart.locator("line.nl-grid").evaluate_all("es => es.map(e => e.getAttribute('y1'))")]
     drawn = [float(y) for d in chart.locator("path.nl-line, path.nl-band").evaluate_all("es => es.map(e => e.getAttribute('d'))")
@@ -138,6 +140,33 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     assert drawn and min(grid) <= min(drawn) + 0.5 and max(grid) >= max(drawn) - 0.5, (grid, min(drawn), max(drawn))
     assert page.locator(".js-plotly-plot").count() == 0 and not [u for u in got["requests"] if "plotly" in u]
     page.context.close()
+
+
+def _cells_wrap_between_edges_only(page):
+    """At 1024 px the query table's cell column wraps, and only between edges: no op name is split across two
+    lines (with the column's anywhere-wrap, "nor_conv_1x" ended one line and "1~0|" began the next)."""
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1024, "height": size["height"]})
+    try:
+        page.wait_for_timeout(300)
+        wrapped, split = page.evaluate("""() => { let wrapped = 0; const split = [];
+          for (const td of document.querySelectorAll('.nq-table td.nq-cell')) {
+            const lines = new Set();
+            for (const n of td.childNodes) {
+              if (n.nodeType !== Node.TEXT_NODE) continue;
+              const r = document.createRange(); r.selectNodeContents(n);
+              const tops = new Set([...r.getClientRects()].map((x) => Math.round(x.top)));
+              if (tops.size > 1) split.push(n.textContent);
+              tops.forEach((t) => lines.add(t));
+            }
+            if (lines.size > 1) wrapped++;
+          }
+          return [wrapped, split.slice(0, 3)]; }""")
+    finally:
+        page.set_viewport_size(size)
+    texts = page.eval_on_selector_all(".nq-table td.nq-cell", "ts => ts.map(t => t.textContent)")
+    assert wrapped > 0 and not split, (wrapped, split)
+    assert all(t.startswith("|") and t.endswith("|") and " " not in t for t in texts)   # the text is the cell string
 
 
 def _search_table_sorts_filters_and_opens_the_explorer(page):
@@ -167,6 +196,7 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     rows = page.eval_on_selector_all(".nq-table tbody tr", "rs => rs.map(r => [...r.children].map(c => c.textContent))")
     reports = [float(r[5]) for r in rows]
     assert len(rows) == 20 and {r[1] for r in rows} == {"1"} and reports == sorted(reports, reverse=True)
+    _cells_wrap_between_edges_only(page)
     cell = rows[0][6]
     page.locator(".nq-table tbody tr[tabindex='0']").focus()           # the rows are one Tab stop: Down, Up, Enter
     page.keyboard.press("ArrowDown")
@@ -178,6 +208,9 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
                            timeout=10_000)
     shown = page.inner_text(".nx-info")
     assert f"seed row {page.input_value('.nx-seed')}" in shown
+    # the nearest-cells list follows the seed the kernel set (it stayed on the first seed's: "nearest to row 0")
+    page.wait_for_function("document.querySelector('.nx-nbrs').textContent.startsWith("
+                           f"'nearest to row {page.input_value('.nx-seed')} ')", timeout=5000)
     assert cell in shown or "same cell up to isomorphism" in page.inner_text(".nx-msg")
 
 
@@ -265,6 +298,22 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.context.close()
 
 
+def test_a_refused_value_is_said_on_screen_at_1024x768(server, browser):
+    """At 1024x768 a value refused in the top bar (seed row) or under the map (η) is said in a line on screen
+    with the box: the line sat under the neighbour list, below the fold, so the box went back and nothing
+    seemed to happen."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    for sel, said in ((".nx-seed", "seed row abc is not a row number"), (".nx-eta-in", "η abc is not a number")):
+        page.evaluate("window.scrollTo(0, 0)")
+        page.fill(sel, "abc")
+        page.press(sel, "Enter")
+        page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith({said!r})", timeout=5000)
+        box, line = (page.locator(s).bounding_box() for s in (sel, ".nx-msg"))
+        assert 0 <= line["y"] and line["y"] + line["height"] <= 768 and 0 <= box["y"] <= 768 - box["height"], (sel, box, line)
+    page.context.close()
+
+
 def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     """In the dashboard, keyboard only: Tab from the page's start (the tab bar first) reaches the η slider, and
     its arrow keys move η and the decoded cell; every control of the tab bar and explorer has a name."""
@@ -316,12 +365,21 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="queries").count() == 1 and page.get_by_role("textbox", name="queries (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
+    # no label's tip reads "null" (ipywidgets 8's for a label without a tooltip: "progress" said null); the
+    # sliders' labels say what they set
+    page.wait_for_function("!document.querySelector('.naoviz-search .widget-label[title=\"null\"]')", timeout=5000)
+    assert "queries per searcher and seed" in page.locator(".naoviz-search .widget-slider > .widget-label", has_text="queries").get_attribute("title")
     assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
     slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
     assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    # the line under the algorithms list is one line, and the controls stay beside the list (a wider line wrapped
+    # them below it)
+    algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))
+    assert page.locator(".naoviz-algos-note").inner_text().startswith("4 of 4 picked") and note["height"] < 32, note
+    assert slider["x"] >= algos["x"] + algos["width"] and slider["y"] < algos["y"] + algos["height"], (algos, slider)
     budget.fill("30")
     budget.press("Enter")
     page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"

@@ -33,6 +33,14 @@ STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embed
 TABS = ("Explorer", "Search", "Train a child")
 
 
+def table_line(bench, metric: str) -> str:
+    """The line under the intro naming the table the app runs on (nothing on the page said whether it was
+    NB201 or the digits table), its size, what the model predicts, and how to open another (HTML)."""
+    return (f"<small>table <b>{html.escape(str(bench.name))}</b>: {len(bench):,} cells · the model predicts "
+            f"<code>{html.escape(metric)}</code> · another table: <code>naoviz dashboard --table nb201 | digits | "
+            f"FILE.csv</code></small>")
+
+
 class Dashboard:
     """``Dashboard(...).widget`` is the app. ``background``: "auto" (a thread only when the atlas must be
     built), True (always a thread) or False (build before returning). ``seeds``: paths for the first N
@@ -50,7 +58,9 @@ class Dashboard:
                                                                              display="none"))
         self.stage = status_line("<i>loading the benchmark table…</i>")
         self.body = W.VBox([self.stage, self.progress])
-        self.widget = W.VBox([W.HTML(INTRO), self.body])
+        self.table_info = W.HTML()                 # the table's name, once it is loaded (table_line)
+        self.table_info.add_class("naoviz-table-line")
+        self.widget = W.VBox([W.HTML(INTRO), self.table_info, self.body])
         self.widget.add_class("naoviz-dashboard")
         self.explorer = self.search = self.child = self.tabs = None
         self.ready = threading.Event()          # the explorer is shown (on a cold start: the quick atlas)
@@ -143,6 +153,7 @@ class Dashboard:
         bench = getattr(self, "_bench", None) or plan.benchmark()
         self._bench_name = bench.name
         spec = plan.spec(bench)
+        self.table_info.value = table_line(bench, spec.metric)
         self.timings["benchmark_s"] = time.perf_counter() - t0
         full = plan.full_options(bench)
         atlas = cached_atlas(bench, spec, **full)

@@ -71,6 +71,7 @@ class LineChart(anywidget.AnyWidget):
     x_title = t.Unicode("").tag(sync=True)
     x_integer = t.Bool(False).tag(sync=True)      # x counts something (epochs, queries): whole-number ticks only
     y_title = t.Unicode("").tag(sync=True)
+    y_unit = t.Unicode("").tag(sync=True)         # written after each y value in the hover readout and description ("%")
     legend_title = t.Unicode("").tag(sync=True)
     height = t.Int(280).tag(sync=True)
 

@@ -50,6 +50,7 @@ class ChildPanel:
         # the slider has a checked box, not ipywidgets' readout (which rewrites: 2.5 -> 2, 99 -> 30)
         self.epochs_input = SliderBox("epochs", epochs, 1, MAX_EPOCHS, css_class="naoviz-epochs")
         self.epochs = self.epochs_input.slider
+        self.epochs.tooltip = "training epochs: passes over the training images (1..30)"
         self.epochs_input.box.observe(lambda _: self._check_epochs(), names="value")
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
@@ -65,7 +66,7 @@ class ChildPanel:
         self.recipe = W.HTML(f"<div class='naoviz-recipe' style='line-height:1.4'><small title='{html.escape(tip, quote=True)}'>"
                              f"recipe <code>{html.escape(p.name)}</code>: {p.channels} channels, {cells} per stage, "
                              f"batch {p.batch_size}, learning rate {p.lr:g}</small></div>")
-        self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)")
+        self.curve = LineChart(series=child_lines([]), x_title="epoch", x_integer=True, y_title="accuracy (%)", y_unit="%")
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None

@@ -22,7 +22,7 @@ from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import CostBudget, ParetoView, export_figures, search_figures, summary_extra
 from naoviz.viz.bands import searcher_bands
-from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, value_unit, with_unit
 
 MAX_SEEDS = 10
 MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
@@ -58,6 +58,12 @@ def nao_sources(results: list) -> str:
     return (f"NAO's queries: {design}{q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
             f"{q['random']} random; final incumbent decoded in {decoded} of {len(runs)} run"
             + ("s" if len(runs) != 1 else ""))
+
+
+def algos_note(picked: int, total: int) -> str:
+    """The line under the algorithms list: how many are picked and how to pick others. All four start picked, and
+    a list of picked rows without the focus is drawn grey, which read as disabled."""
+    return f"<small>{picked} of {total} picked · Ctrl-click (⌘) adds or drops one</small>"
 
 
 def preset_options() -> list:
@@ -131,6 +137,11 @@ class SearchPanel:
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
                                       description="algorithms", rows=len(ALGO_LABELS))
+        self.algos_note = W.HTML(algos_note(len(self.algos.value), len(ALGO_LABELS)),
+                                 layout=W.Layout(width="auto", margin="0 0 0 4px"))
+        self.algos_note.add_class("naoviz-algos-note")
+        self.algos.observe(lambda ch: setattr(self.algos_note, "value", algos_note(len(ch["new"]), len(ALGO_LABELS))),
+                           names="value")
         # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
         self.budget_input = SliderBox("queries", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
         self.budget = self.budget_input.slider
@@ -155,6 +166,8 @@ class SearchPanel:
         self.preset.observe(self._show_preset, names="value")
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
                                description="band", layout=W.Layout(width="220px"))
+        # a slider's tip shows on its label (ipywidgets 8 shows none for a described text box or menu)
+        self.budget.tooltip = "queries per searcher and seed: how many table cells each may look up"
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
@@ -164,7 +177,8 @@ class SearchPanel:
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = LineChart(x_title="queries", x_integer=True, y_title=f"incumbent {self.report}", height=360)
+        self.curve = LineChart(x_title="queries", x_integer=True, y_title=with_unit(f"incumbent {self.report}"), height=360,
+                               y_unit=value_unit(self.report))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
         self.pareto.on_export = self.export_figures                 # its "export figures" button
@@ -185,7 +199,8 @@ class SearchPanel:
                        "cell that validates better tests worse. ")
         hint = W.HTML(f"<small>{selected_by}Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
-        self.widget = W.VBox([W.HBox([self.algos, controls], layout=W.Layout(flex_flow="row wrap")),
+        self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
+                                     layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
                               self.curve_box, self.pareto.widget, hint, self.table])
         self.widget.add_class("naoviz-search")
@@ -278,7 +293,9 @@ class SearchPanel:
                         self._draw(table=table)
 
                 shown = f"{name} ({preset})" if algo == "nao" else name
-                self.msg.value = f"<i>running {html.escape(shown)}, seed {seed}…</i>"
+                done = self.progress.value                 # where this run sits among all: the bar has no number
+                self.msg.value = (f"<i>running {html.escape(shown)}, seed {seed}: queries {done + 1}..{done + budget} "
+                                  f"of {self.progress.max}…</i>")
                 kw = {"preset": preset, "config": self.nao_config or None} if algo == "nao" else {}
                 result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval,
                                       stop=self._stop, **kw)

@@ -3,7 +3,8 @@ bound, passed to the searchers as a constraint exactly as ``naoviz compare --con
 metric against a cost column for every searcher's queries (pooled over its seeds; hollow when infeasible) with
 its front of feasible queries as a staircase and the budget as a dashed line.
 
-The cost columns are :func:`naoviz.atlas.budget_columns` (the explorer's budget picks from the same list); the
+The cost columns are :func:`naoviz.atlas.budget_columns` of the whole table (the explorer's budget applies the
+same rule to the columns its atlas carries, a handful on NB201); the
 queries and fronts are kept by :class:`naoviz.experiments.pareto_log.ParetoLog` (the UI holds no algorithm);
 the page draws with :class:`~naoviz.ui.scatter_chart.ScatterChart` (no plotly); :func:`search_figures` makes the plotly figures
 for export (``naoviz.viz.pareto_figure``), importing plotly only when called.
@@ -22,7 +23,7 @@ from naoviz.experiments.pareto_log import ParetoLog
 from naoviz.search.constraints import Constraint
 from naoviz.ui.common import error_html, in_thread, status_line
 from naoviz.ui.scatter_chart import ScatterChart, points
-from naoviz.viz.theme import algo_colors
+from naoviz.viz.theme import algo_colors, with_unit
 
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 
@@ -36,6 +37,22 @@ def default_cost(columns) -> str:
     """The Pareto plot's x axis until one is picked: the table's parameter count (``params_M``,
     ``cifar10_params_M``), else its first cost column."""
     return next((c for c in columns if "params" in c), columns[0] if columns else "")
+
+
+def pareto_note(constraint: Optional[Constraint], column: str) -> str:
+    """The line under the Pareto plot, as HTML: what its marks mean for the run drawn. It names hollow points
+    and the dashed line only when the run had a budget (and the line only when the x axis is the budget's
+    column): without one every query is feasible, and a note of hollow points and a dashed budget would name
+    marks the plot does not have."""
+    if constraint is None:
+        return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
+                "budget: every query is feasible).</small>")
+    op = {"<=": "≤", ">=": "≥"}.get(constraint.op, constraint.op)          # as the plot's budget label writes it
+    bound = html.escape(f"{constraint.column} {op} {constraint.bound:.4g}")
+    where = (f"the budget {bound} dashed" if constraint.column == column else
+             f"no dashed line: the budget ({bound}) is on another column than this axis")
+    return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
+            f"queries as a staircase, {where}.</small>")
 
 
 def bound_value(text, column: str, lo: float, hi: float) -> float:
@@ -71,6 +88,7 @@ class CostBudget:
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
         self.box.add_class("naoviz-named-box")
         self.box.add_class("naoviz-cost-bound")
+        self.slider.tooltip = "the bound: cells over it are infeasible (choose a column first)"
         self.column.add_class("naoviz-cost-column")
         self.range = (0.0, 1.0)
         self.column.observe(lambda _: self._column(), names="value")
@@ -149,13 +167,14 @@ class ParetoView:
         self.x = W.Dropdown(options=cols, value=default_cost(cols) or None, description="Pareto plot's x axis",
                             style={"description_width": "initial"}, layout=W.Layout(width="360px"))
         self.x.add_class("naoviz-pareto-x")
-        self.chart = ScatterChart(y_title=report, x_title=self.x.value or "", height=320,
+        self.chart = ScatterChart(y_title=with_unit(report), x_title=with_unit(self.x.value or "", "lower is better"),
+                                  height=320,
                                   label=f"{report} against cost: every query and each searcher's Pareto front")
         self.chart.add_class("naoviz-pareto")
         budget.column.observe(lambda ch: ch["new"] and setattr(self.x, "value", ch["new"]), names="value")
         self.x.observe(lambda _: self.draw(), names="value")
-        note = W.HTML("<small>Each searcher's queries over its seeds (hollow: over the budget), its front of "
-                      "feasible queries as a staircase, the budget dashed.</small>")
+        self.note = note = W.HTML(pareto_note(None, self.x.value or ""))
+        note.add_class("naoviz-pareto-note")
         # export figures: the curves and this plot as PNG to the dashboard's --exports folder (set by the panel)
         self.on_export = None
         self.export_btn = W.Button(description="export figures", icon="download",
@@ -192,8 +211,9 @@ class ParetoView:
         groups = [points(n, pts[n][:, 1], pts[n][:, 0], colors[n], feas[n], fronts[n]) for n in pts]
         c = self.constraint
         line = c.bound if c is not None and c.column == column else None
+        self.note.value = pareto_note(c, column)
         with self.chart.hold_sync():
-            self.chart.groups, self.chart.x_title = groups, f"{column} (lower is better)"
+            self.chart.groups, self.chart.x_title = groups, with_unit(column, "lower is better")
             self.chart.vline, self.chart.vline_label = line, (f"budget {c.column} ≤ {c.bound:.4g}" if line is not None else "")
 
 

@@ -37,6 +37,10 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // One line for the student: a hint or a result in the text colour, a refused value (err) in red.
   const show = (text, err = false) => { const el = $(".nx-msg"); el.textContent = text; el.classList.toggle("nx-err", err); };
   const msg = (text, err = false) => { show(text, err); model.set("message", text); model.save_changes(); };
+  // The student moved on (slider, keys, ▶, a cell chosen, another map or colour): a refused value's red line is
+  // stale now and goes; a hint or result stays. (It stayed: "budget Infinity is not a number" under a budget
+  // already off, after the slider had moved.)
+  const settle = () => { if ($(".nx-msg").classList.contains("nx-err")) msg(""); };
   let atlas;
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
@@ -211,7 +215,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     (items[Math.min(i, items.length - 1)] || root).focus();
   }
   // A cell without a path in this atlas shows its neighbours; with a model in the kernel it also gets a path from there.
-  function choose(row) { pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
+  function choose(row) { settle(); pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
   function writeURL() {
     if (!urlMode(model) || S.seed < 0) return;
     const u = new URL(window.location.href);
@@ -231,7 +235,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (bad.length) msg(`link: ${bad.join("; ")}`, true);
   }
   function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
-    const v = Number(String(text).trim()), lo = A.etas[0], hi = A.etas[E - 1];
+    const v = typedNumber(text), lo = A.etas[0], hi = A.etas[E - 1];
     const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
     if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
     if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;
@@ -280,9 +284,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   });
 
   // -- events ---------------------------------------------------------------------------------------
-  $(".nx-slider").addEventListener("input", (ev) => setEta(+ev.target.value));
-  $(".nx-view").addEventListener("change", (ev) => setView(ev.target.value));
-  $(".nx-color").addEventListener("change", (ev) => setColor(ev.target.value));
+  $(".nx-slider").addEventListener("input", (ev) => { settle(); setEta(+ev.target.value); });
+  $(".nx-view").addEventListener("change", (ev) => { settle(); setView(ev.target.value); });
+  $(".nx-color").addEventListener("change", (ev) => { settle(); setColor(ev.target.value); });
   let searchTimer = null;
   $(".nx-search").addEventListener("input", (ev) => { clearTimeout(searchTimer); searchTimer = setTimeout(() => search(ev.target.value), 150); });
   $(".nx-eta-in").addEventListener("change", (ev) => {
@@ -300,7 +304,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   });
   $(".nx-steps").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
-    if (!(n >= 1 && n <= 10)) { msg(Number.isNaN(n) ? `steps ${t} is not a whole number (1..10)` : `steps ${t} is outside 1..10`, true); ev.target.value = "1"; return; }
+    if (!(n >= 1 && n <= 10)) { msg(t === "" ? "steps: type a whole number, 1..10" : Number.isNaN(n) ? `steps ${t} is not a whole number (1..10)` : `steps ${t} is outside 1..10`, true); ev.target.value = "1"; return; }
     if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
     offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
   });
@@ -309,6 +313,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const b = $(".nx-play"); b.textContent = "▶"; b.setAttribute("aria-label", "play η");
   }
   $(".nx-play").addEventListener("click", () => {
+    settle();
     if (S.play) { stopPlay(); return; }
     if (S.eta >= E - 1) setEta(0);
     const b = $(".nx-play"); b.textContent = "⏸"; b.setAttribute("aria-label", "pause η");
@@ -325,7 +330,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     }
     if (ev.target.matches("input, select, textarea")) return;   // the slider and boxes keep their own keys
     const to = { ArrowRight: S.eta + 1, ArrowLeft: S.eta - 1, Home: 0, End: E - 1, PageUp: S.eta + pageStep, PageDown: S.eta - pageStep }[ev.key];
-    if (to !== undefined) { ev.preventDefault(); setEta(to); }
+    if (to !== undefined) { ev.preventDefault(); settle(); setEta(to); }
   });
   for (const b of root.querySelectorAll(".nx-tool")) b.addEventListener("click", () => setTool(b.dataset.tool));
   $(".nx-tour-btn").addEventListener("click", () => tourTo(0));
@@ -344,7 +349,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // -- Python -> browser --------------------------------------------------------------------------------
   // The kernel checks every seed it sets against its own atlas, so a row this page has no path for is stale
   // (an echo of a write from before a new atlas arrived, or a new atlas still on its way): not an off-grid ask.
-  on("change:seed", () => { if (newerHere("seed")) return; const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r)) setSeed(r); });
+  // a seed set from Python (a Search tab row, a notebook) lists its own nearest cells too, as a click does: the
+  // list said "nearest to row 0" under seed row 13250 opened from the Search tab
+  on("change:seed", () => { if (newerHere("seed")) return; const r = model.get("seed"); if (r !== S.seed && r >= 0 && hasPath(r) && setSeed(r)) pick(S.seed); });
   on("change:eta_index", () => { if (newerHere("eta_index")) return; const i = model.get("eta_index"); if (i !== S.eta) setEta(i); });
   on("change:view", () => { if (newerHere("view")) return; const v = model.get("view"); if (v !== S.view) setView(v); });
   on("change:color", () => { if (newerHere("color")) return; const c = model.get("color"); if (c && c !== S.color) setColor(c); });

@@ -44,6 +44,7 @@ function budgetPart(root, atlas, hooks) {
     if (B.budget != null) sl.value = String(B.budget);
     sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${B.col} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
+    $(".nx-bunit").textContent = B.col ? valueUnit(B.col) : "";   // the bound's unit beside its box ("ms", "M")
   }
   // Apply a column and budget (already valid); ``write``: the change came from the page, tell the model.
   // ``quiet``: only remember them (the first draw paints and charts everything after).
@@ -125,7 +126,7 @@ function budgetPart(root, atlas, hooks) {
   function readURL(q, bad) {                     // -> [col, budget] from the link, or the current ones
     let col = B.col, budget = B.budget;
     if (q.has("budget_column")) { const c = q.get("budget_column"); if (valid(c)) col = c; else bad.push(`budget_column ${c} is not one of ${cols.join(", ") || "(none)"}`); }
-    if (q.has("budget")) { const t = q.get("budget").trim(), v = Number(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
+    if (q.has("budget")) { const t = q.get("budget").trim(), v = typedNumber(t); if (t !== "" && Number.isFinite(v)) budget = v; else bad.push(`budget ${t} is not a number`); }
     return [col, budget];
   }
   // The kernel is asked on a settled value only (column chosen, slider released, value typed), never per drag pixel.
@@ -136,7 +137,7 @@ function budgetPart(root, atlas, hooks) {
   $(".nx-bslider").addEventListener("pointerdown", () => { B.dragging = true; });   // model echoes wait till release
   for (const ev of ["pointerup", "pointercancel"]) root.addEventListener(ev, () => { B.dragging = false; });
   $(".nx-budget").addEventListener("change", (ev) => {
-    const t = ev.target.value.trim(), v = Number(t);
+    const t = ev.target.value.trim(), v = typedNumber(t);
     if (t === "") { set(B.col, null, true); hooks.msg(""); constrain(); return; }
     if (!Number.isFinite(v)) { const [lo, hi] = span(B.col); hooks.msg(`budget ${t} is not a number (${B.col} spans ${sig(lo)}..${sig(hi)})`, true); controls(); return; }
     hooks.msg(""); set(B.col, v, true); constrain();
@@ -154,7 +155,7 @@ function drawCostChart(svg, etas, costs, ok, budget, col) {
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B: Bm, sx, sy } = chartFrame(svg, 110, lo, hi, x0, x1);
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col} of the decoded cell along η`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
   svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#5f6368", "stroke-width": 1.5 }, svg);

@@ -12,7 +12,7 @@ const TOUR = [
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed.",
     naonet: "The decoder turns the moved point back into a cell. Thick edges with bold labels: inputs whose source or operation changed from the seed." },
-  { sel: ".nx-chart", title: "5 · Predict",
+  { sel: ".nx-chartbox", title: "5 · Predict",   // the chart with its key: a card under the bare chart hid the key
     text: "Predicted at the moved point, predicted for the decoded cell, and its true value from the table. Where the lines part, the decoder and the predictor disagree." },
   { sel: ".nx-find", title: "6 · Search",
     text: "Type part of a cell (e.g. nor_conv_3x3~0 or avg_pool) to highlight matches, a row number, or a whole cell string." },

@@ -86,11 +86,13 @@ function render({ model, el }) {
     // the text alternative (the image's description): each line's last value, as the legend and readout give it
     node("desc", { text: series.map((s) => {
       let i = s.y.length - 1; while (i >= 0 && !ok(s.y[i])) i--;
-      return i < 0 ? `${s.name}: no value` : `${s.name}: ${s.y[i].toFixed(3)} at ${model.get("x_title") || "x"} ${s.x[i]}`;
+      return i < 0 ? `${s.name}: no value` : `${s.name}: ${s.y[i].toFixed(3)}${unit()} at ${model.get("x_title") || "x"} ${s.x[i]}`;
     }).join("; ") }, svg);
     geom = { X, xr, pw, series, cursor: node("line", { y1: M.t, y2: M.t + ph, class: "nl-cursor" }, svg) };
   }
 
+  // a value's unit (y_unit: "%" for accuracies), so a readout is not a bare 91.137
+  function unit() { const u = model.get("y_unit"); return u ? `\u00a0${u.replace(/[<>&]/g, "")}` : ""; }
   // Hover: the readout of every series at the x nearest the pointer.
   function hover(ev) {
     if (!geom) return;
@@ -105,7 +107,7 @@ function render({ model, el }) {
       shownX = shownX ?? s.x[best];
       const band = s.lo && ok(s.lo[best]) ? ` [${s.lo[best].toFixed(3)}, ${s.hi[best].toFixed(3)}]` : "";
       const runs = s.n && !s.name.endsWith(`(n=${s.n[best]})`) ? ` (n=${s.n[best]} here)` : "";
-      lines.push(`<span style="color:${s.color}">●</span> ${s.name}: ${s.y[best].toFixed(3)}${band}${runs}`);
+      lines.push(`<span style="color:${s.color}">●</span> ${s.name}: ${s.y[best].toFixed(3)}${unit()}${band}${runs}`);
     }
     if (shownX === null || px < M.l || px > M.l + geom.pw) { leave(); return; }
     geom.cursor.setAttribute("x1", geom.X(shownX)); geom.cursor.setAttribute("x2", geom.X(shownX));

@@ -48,6 +48,20 @@ function view(rows, columns, sort, filter) {
   return idx;
 }
 
+// A cell string as a <td>'s children that break only between its edges: a <wbr> after each "|" that closes an
+// edge or a node's inputs, the separators before an edge kept with it (the explorer's cellPieces rule), so a
+// wrapped cell never splits an op name ("nor_conv_1x" / "1~0" at 1024 px). The text stays the string itself.
+function cellNodes(text) {
+  const out = []; let carry = "";
+  for (const p of String(text ?? "").split(/(?<=\|)/)) {
+    if (/[A-Za-z0-9]/.test(p)) { out.push(carry + p); carry = ""; } else carry += p;
+  }
+  if (carry) { if (out.length) out[out.length - 1] += carry; else out.push(carry); }
+  const nodes = [];
+  out.forEach((p, i) => { if (i) nodes.push(document.createElement("wbr")); nodes.push(document.createTextNode(p)); });
+  return nodes;
+}
+
 function render({ model, el }) {
   const root = h("div", { class: "nq-root" });
   const filter = h("input", { class: "nq-filter", type: "search", "aria-label": "filter queries",
@@ -76,9 +90,11 @@ function render({ model, el }) {
     const frag = document.createDocumentFragment();
     for (const i of idx.slice(0, limit)) {
       const r = rows[i];
-      frag.appendChild(h("tr", { "data-i": String(i), tabindex: "-1", title: "open this cell in the explorer (Enter)" }, ...r.map((v, j) => h("td", {
-        class: cols[j].numeric ? "nq-num" : cols[j].key === "cell" ? "nq-cell" : "",
-        text: typeof v === "number" ? (Number.isFinite(v) ? (digits[j] ? v.toFixed(digits[j]) : String(v)) : "–") : String(v) }))));
+      frag.appendChild(h("tr", { "data-i": String(i), tabindex: "-1", title: "open this cell in the explorer (Enter)" }, ...r.map((v, j) => {
+        if (cols[j].key === "cell") { const td = h("td", { class: "nq-cell" }); td.append(...cellNodes(v)); return td; }
+        return h("td", { class: cols[j].numeric ? "nq-num" : "",
+          text: typeof v === "number" ? (Number.isFinite(v) ? (digits[j] ? v.toFixed(digits[j]) : String(v)) : "–") : String(v) });
+      })));
     }
     tbody.replaceChildren(frag);
     const stop = tbody.querySelector("tr.nq-picked") || tbody.firstElementChild;
