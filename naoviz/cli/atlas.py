@@ -20,7 +20,8 @@ def add_parser(sub) -> None:
                                    "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
                                    "ships in the package.")
     p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits", help=TABLE_HELP)
-    p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
+    p.add_argument("--out", metavar="PATH", type=path_type, default=None,
+                   help="also write PATH.safetensors + PATH.json")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
                    help="MAX:N (N step sizes from 0 to MAX; MAX in (0, 1e6], N in 2..1000; default 10:21) or a "
                         "comma list of 2 to 1000 increasing numbers starting at 0")

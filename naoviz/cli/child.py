@@ -101,8 +101,9 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default=None, type=device_name,
                    help="auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
-    p.add_argument("--checkpoint-dir", default=None, type=path_arg, help="save every epoch here and resume from it")
-    p.add_argument("--data-dir", default=None, type=path_arg,
+    p.add_argument("--checkpoint-dir", metavar="DIR", default=None, type=path_arg,
+                   help="save every epoch here and resume from it")
+    p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
                    help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
     p.add_argument("--json", action="store_true", help="machine-readable output (with the per-epoch history)")
     p.set_defaults(func=run)

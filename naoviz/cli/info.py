@@ -9,7 +9,10 @@ from naoviz.paths import cache_dir, data_dir
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("info", help="versions, device and data status")
+    p = sub.add_parser("info", help="versions, device and data status",
+                       description="Print the naoviz, Python and torch versions, the device, the data and cache "
+                                   "folders, and which tables and image archives are installed (with the "
+                                   "command that gets a missing one).")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 

@@ -13,12 +13,16 @@ from naoviz.cli.train_evaluator import label
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)")
-    p.add_argument("--store", required=True, type=path_arg, help="the SQLite run store (naoviz search --store)")
+    p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)",
+                       description="List every run in a run store (id, kind, status, seed, evaluations done, "
+                                   "what ran) and the command that resumes an interrupted one; --csv writes a "
+                                   "run's evaluations as CSV (docs/store.md).")
+    p.add_argument("--store", metavar="FILE", required=True, type=path_arg,
+                   help="the SQLite run store (naoviz search --store)")
     p.add_argument("--csv", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="write this run's evaluations (one row each, every metric a column) as CSV to --out; "
                         "'all' for every run's")
-    p.add_argument("--out", default=None, type=path_arg,
+    p.add_argument("--out", metavar="FILE", default=None, type=path_arg,
                    help="the CSV file --csv writes (atomically); - for standard output")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)

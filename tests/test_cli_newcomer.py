@@ -1,0 +1,75 @@
+"""The CLI as a newcomer meets it: every command's ``--help`` says what it does, a path option says whether
+it wants a file or a folder, ``compare --out`` names every file it wrote (and a skipped PNG as a note), and
+``search`` names its table as typed and records it in ``--json`` as ``compare`` does."""
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+import naoviz
+from naoviz.cli import main, walk_parsers
+from naoviz.cli.common import path_arg, path_type
+
+PATH_METAVARS = {"FILE", "DIR", "PATH", "DATA_DIR", "NAME|PATH", "OUT.html"}
+
+
+def _own_table(folder: Path, rows: int = 40) -> Path:
+    """The first ``rows`` cells of the shipped digits table, as a researcher's own CSV."""
+    lines = (Path(naoviz.__file__).parent / "resources" / "nb201_digits.csv").read_text().splitlines()
+    path = folder / "own.csv"
+    path.write_text("\n".join(lines[:rows + 1]) + "\n")
+    return path
+
+
+def test_every_command_help_says_what_it_does(capsys):
+    for words, parser in walk_parsers():
+        assert parser.description, f"naoviz {' '.join(words)} --help has no description"
+        assert main([*words, "--help"]) == 0
+        shown = " ".join(capsys.readouterr().out.split())
+        assert " ".join(parser.description.split())[:60] in shown, words
+
+
+def test_path_options_say_file_or_folder():
+    for words, parser in walk_parsers():
+        for action in parser._actions:
+            if action.type in (path_arg, path_type):
+                shown = action.metavar or action.dest.upper()
+                assert shown in PATH_METAVARS, f"naoviz {' '.join(words)} {action.option_strings}: {shown}"
+
+
+def test_compare_out_names_every_file(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(tmp_path / "no-such-browser"))     # PNG export cannot run
+    out = tmp_path / "cmp"
+    assert main(["compare", "--algos", "re,rs", "--queries", "10", "--seeds", "2", "--no-progress",
+                 "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert f"summary: {out / 'summary.json'}" in lines
+    assert json.loads((out / "summary.json").read_text())["budget"] == 10
+    figures = [line.removeprefix("figure: ") for line in lines if line.startswith("figure: ")]
+    assert figures and all(Path(f).is_file() for f in figures), figures
+    assert sorted(p.name for p in out.iterdir()) == sorted(["summary.json", *(Path(f).name for f in figures)])
+    notes = [line for line in lines if line.startswith("note: PNG skipped")]
+    assert len(notes) == 1 and "NAOVIZ_CHROMIUM" in notes[0]
+
+
+def test_search_names_its_table_as_typed_and_in_json(tmp_path, capsys, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    _own_table(tmp_path)
+    assert main(["search", "--table", "own.csv", "--algo", "re", "--queries", "5", "--no-progress",
+                 "--store", "runs.db"]) == 0
+    out = capsys.readouterr()
+    assert out.out.splitlines()[0].startswith("re on own.csv: 5 queries"), out.out
+    run_id = re.search(r"run ([0-9a-f]+) in runs.db", out.err).group(1)
+
+    assert main(["search", "--table", "own.csv", "--algo", "re", "--queries", "5", "--no-progress", "--json"]) == 0
+    table = json.loads(capsys.readouterr().out)["table"]
+    assert table["name"] == "own" and table["file"] == "own.csv"
+    assert table["path"] == str(tmp_path / "own.csv") and re.fullmatch(r"[0-9a-f]{16}", table["fingerprint"])
+
+    assert main(["search", "--store", "runs.db", "--resume", run_id, "--json", "--no-progress"]) == 0
+    resumed = json.loads(capsys.readouterr().out)["table"]        # the stored run's table: the same file
+    assert resumed["fingerprint"] == table["fingerprint"] and resumed["path"] == table["path"]
+
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out)["table"] == {"name": "nb201"}
