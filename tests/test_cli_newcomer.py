@@ -73,3 +73,30 @@ def test_search_names_its_table_as_typed_and_in_json(tmp_path, capsys, monkeypat
 
     assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress", "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["table"] == {"name": "nb201"}
+
+
+def test_data_show_names_a_mistyped_dir(tmp_path, capsys):
+    assert main(["data", "show", "--dir", str(tmp_path / "no-such-folder")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert err == [f"naoviz data show: error: --dir: {tmp_path / 'no-such-folder'} does not exist"]
+    assert main(["data", "show", "--dir", str(tmp_path)]) == 2       # a folder without tables: the download hint
+    assert "naoviz data download" in capsys.readouterr().err
+
+
+def test_objectives_error_echoes_the_value_as_typed(capsys):
+    for typed in ("valid_acc", "valid_acc,valid_acc"):
+        assert main(["search", "--objectives", typed, "--no-progress"]) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and err[0].startswith("naoviz search: error: --objectives: need two or more")
+        assert err[0].endswith(f"got '{typed}'"), err[0]
+
+
+def test_build_table_names_its_store_and_table(tmp_path, capsys):
+    store, out = tmp_path / "build.db", tmp_path / "mine.csv"
+    assert main(["build-table", "--archs", "1", "--epochs", "1", "--data", "synthetic", "--store", str(store),
+                 "--out", str(out)]) == 0
+    line = capsys.readouterr().out.strip().splitlines()[-1]
+    run_id = re.fullmatch(rf"run ([0-9a-f]+) in {re.escape(str(store))}: trained 1, reused 0, 1 row -> "
+                          rf"{re.escape(str(out))}", line).group(1)
+    assert out.is_file() and main(["runs", "--store", str(store)]) == 0
+    assert run_id in capsys.readouterr().out

@@ -85,6 +85,6 @@ def run(args) -> int:
     if args.json:
         emit_json(summary)
     else:
-        print(f"run {summary['run_id']}: trained {summary['trained']}, reused {summary['reused']}, "
-              f"{summary['rows']} rows -> {summary['table']}")
+        print(f"run {summary['run_id']} in {args.store}: trained {summary['trained']}, reused {summary['reused']}, "
+              f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'} -> {summary['table']}")
     return 0

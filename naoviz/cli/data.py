@@ -172,8 +172,8 @@ def run_show(args) -> int:
                f"partial: a search draws from these classes only; add rows for more, {BUILD_TABLE_MORE}")
         print(f"  classes: {summary['classes']:,} of {summary['space_classes']:,} ({how})")
         return 0
-    if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
-        raise ValueError(f"--dir: {args.dir} is a file, not a folder")
+    if args.dir is not None:            # a mistyped folder is named as such, not as a folder without tables
+        readable_dir(args.dir, "--dir")
     payload, missing = collect(args.dir)
     if args.json:
         if payload["benchmarks"] or not missing:
