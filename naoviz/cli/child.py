@@ -86,11 +86,12 @@ def add_parser(sub) -> None:
                         "(the dashboard's Child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
                         "digits-table (the shipped digits table's settings)")
     add_data_options(p)
-    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="default: 10")
-    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="default: 128")
-    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None, help="default: 0.025")
-    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="default: 3e-4")
-    p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="training epochs (default 10)")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="images per SGD step (default 128)")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
+                   help="peak SGD learning rate, cosine-annealed to 0 (default 0.025)")
+    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="SGD weight decay (default 3e-4)")
+    p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout square side in pixels, 0: none (default: 16 on CIFAR, 0 otherwise)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
                    help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,

@@ -36,7 +36,7 @@ def add_parser(sub) -> None:
 
     i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have",
                             description="Copy the nb201_*.csv tables in DIR (or the latency table of a clone of "
-                                        "HELP) into the data folder, each checked before it is installed.")
+                                        "HELP) into the data folder, validated.")
     i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables, or a clone of "
                    "github.com/HayeonLee/HELP (the latency table)")
     i.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
