@@ -100,3 +100,15 @@ def test_build_table_names_its_store_and_table(tmp_path, capsys):
                           rf"{re.escape(str(out))}", line).group(1)
     assert out.is_file() and main(["runs", "--store", str(store)]) == 0
     assert run_id in capsys.readouterr().out
+
+
+def test_compare_says_when_its_optimum_is_the_constrained_one(capsys, nb201_table):
+    feasible = nb201_table.metric("latency_pixel3") <= 6.44
+    best = float(nb201_table.metric("cifar10_test_acc")[feasible].max())
+    assert best < float(nb201_table.metric("cifar10_test_acc").max())     # the budget excludes the optimum
+    assert main(["compare", "--algos", "rs", "--queries", "10", "--seeds", "2", "--no-progress",
+                 "--constraint", "latency_pixel3<=6.44"]) == 0
+    head = capsys.readouterr().out.splitlines()[0]
+    assert f"(constrained optimum {best:g}" in head or f"(constrained optimum {best}" in head, head
+    assert main(["compare", "--algos", "rs", "--queries", "10", "--seeds", "2", "--no-progress"]) == 0
+    assert "(optimum " in capsys.readouterr().out.splitlines()[0]

@@ -191,7 +191,8 @@ def run_compare(args) -> int:
         return _figures_failed(summary)
     scored = ("cells scored by one shared-weight supernet" if evaluator_kind(args) == "supernet"
               else "children trained")
-    optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
+    bound = "constrained " if summary.get("constraints") else ""     # the best FEASIBLE value: what runs can reach
+    optimum = (f"{bound}optimum {summary['optimum']}" if summary["optimum"] is not None
                else f"no optimum: {scored}, not looked up")
     from naoviz.tables.user_table import shown_path
     shown = shown_path(args.table) if args.table is not None else args.space      # as typed: every command's rule
