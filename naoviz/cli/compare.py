@@ -37,7 +37,8 @@ def add_parser(sub) -> None:
                         + main_presets_text(len(NAO_PRESETS)))
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget per run: unique evaluations (default 100)")
-    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
+    c.add_argument("--seeds", metavar="N", type=int_in(1, MAX_SEEDS), default=10,
+                   help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
     c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0,
                    help="the first seed (default 0); e.g. 10 with --seeds 20 runs the held-out seeds 10-29")
     c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
