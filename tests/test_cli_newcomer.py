@@ -112,3 +112,17 @@ def test_compare_says_when_its_optimum_is_the_constrained_one(capsys, nb201_tabl
     assert f"(constrained optimum {best:g}" in head or f"(constrained optimum {best}" in head, head
     assert main(["compare", "--algos", "rs", "--queries", "10", "--seeds", "2", "--no-progress"]) == 0
     assert "(optimum " in capsys.readouterr().out.splitlines()[0]
+
+
+def test_runs_csv_with_json_says_what_it_wrote(tmp_path, capsys):
+    store = tmp_path / "runs.db"
+    assert main(["search", "--algo", "rs", "--queries", "7", "--no-progress", "--store", str(store)]) == 0
+    capsys.readouterr()
+    out = tmp_path / "evals.csv"
+    assert main(["runs", "--store", str(store), "--csv", "all", "--out", str(out), "--json"]) == 0
+    said = json.loads(capsys.readouterr().out)
+    assert said == {"store": str(store), "csv": str(out), "run": "all", "evaluations": 7}
+    assert len(out.read_text().splitlines()) == 1 + 7
+    assert main(["runs", "--store", str(store), "--csv", "all", "--out", "-", "--json"]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("naoviz runs: error: --json: with --out - the CSV itself")

@@ -24,7 +24,8 @@ def add_parser(sub) -> None:
                         "'all' for every run's")
     p.add_argument("--out", metavar="FILE", default=None, type=path_arg,
                    help="the CSV file --csv writes (atomically); - for standard output")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output: the runs, or with --csv what was written (file, run, evaluations)")
     p.set_defaults(func=run)
 
 
@@ -67,6 +68,9 @@ def run(args) -> int:
     if (args.csv is None) != (args.out is None):
         raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
+    if args.out == "-" and args.json:
+        raise ValueError("--json: with --out - the CSV itself is the output on stdout; give --out FILE for the JSON "
+                         "line of what was written, or drop --json")
     if args.out is not None and args.out != "-":          # "-": standard output
         writable_file(args.out, "--out")
         not_the_store(args.out, path)
@@ -86,7 +90,10 @@ def run(args) -> int:
             print(f"standard output: {what}", file=sys.stderr)
             return 0
         written = store.export_csv(Path(args.out).expanduser(), run_id)
-        print(f"{written}: {what}")
+        if args.json:
+            emit_json({"store": str(path), "csv": str(written), "run": args.csv, "evaluations": n})
+        else:
+            print(f"{written}: {what}")
         return 0
     rows, stored_runs = [], store.runs()          # read once: a compare's progress and the resume line use it
     for stored in stored_runs:
