@@ -112,6 +112,11 @@ def test_compare_says_when_its_optimum_is_the_constrained_one(capsys, nb201_tabl
     assert f"(constrained optimum {best:g}" in head or f"(constrained optimum {best}" in head, head
     assert main(["compare", "--algos", "rs", "--queries", "10", "--seeds", "2", "--no-progress"]) == 0
     assert "(optimum " in capsys.readouterr().out.splitlines()[0]
+    assert main(["compare", "--algos", "rs", "--queries", "10", "--seeds", "2", "--no-progress",   # no budget
+                 "--objectives", "valid_acc,latency_pixel3"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert "(optimum " in lines[0]
+    assert any(line.startswith("objectives valid_acc,latency_pixel3: optimum ") for line in lines), lines
 
 
 def test_runs_csv_with_json_says_what_it_wrote(tmp_path, capsys):
