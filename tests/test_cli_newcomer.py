@@ -131,3 +131,12 @@ def test_runs_csv_with_json_says_what_it_wrote(tmp_path, capsys):
     assert main(["runs", "--store", str(store), "--csv", "all", "--out", "-", "--json"]) == 2
     err = capsys.readouterr().err.splitlines()
     assert len(err) == 1 and err[0].startswith("naoviz runs: error: --json: with --out - the CSV itself")
+
+
+def test_info_without_nb201_points_at_the_shipped_table(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))                  # an empty data folder
+    assert main(["info"]) == 0
+    out = capsys.readouterr().out
+    assert "nb201_ready: no" in out and "digits_table: yes" in out
+    assert "naoviz data download" in out and "--table nb201-digits" in out
+    assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "3", "--no-progress"]) == 0
