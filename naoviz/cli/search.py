@@ -90,9 +90,11 @@ def add_parser(sub) -> None:
     p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
                    help="seed of every random choice the search makes: the same seed, the same run (default 0)")
     p.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
-                   help="search metric (default valid_acc)")
+                   help="the column the search optimises (default valid_acc): any numeric one, naoviz data show; "
+                        "losses, errors, times, sizes and latencies are minimised, the rest maximised")
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
-                   help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
+                   help="the column reported for the incumbent (default: the table's test accuracy, "
+                        "cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
                    help="NAO search preset: " + main_presets_text(len(NAO_PRESETS)) + " (default: default, "
                         "the kmeans recipe; with --constraint or --objectives, default runs sweep_projected: the "
