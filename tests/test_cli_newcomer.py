@@ -140,3 +140,12 @@ def test_info_without_nb201_points_at_the_shipped_table(tmp_path, capsys, monkey
     assert "nb201_ready: no" in out and "digits_table: yes" in out
     assert "naoviz data download" in out and "--table nb201-digits" in out
     assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "3", "--no-progress"]) == 0
+
+
+def test_supernet_names_the_file_out_wrote(tmp_path, capsys):
+    out = tmp_path / "result.json"
+    assert main(["supernet", "--data", "synthetic", "--pool", "6", "--rounds", "0", "--warmup-epochs", "1",
+                 "--top-k", "2", "--n-new", "0", "--rerank-top", "0", "--no-progress", "--out", str(out)]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[-1] == f"result: {out}"
+    assert json.loads(out.read_text())["best"] in lines[0]

@@ -164,4 +164,6 @@ def run_supernet(args) -> int:
               f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})"
               + (f", {k['supernet_score']['valid_acc']['kendall_tau']:.3f} by the search's score ({cfg.supernet_config().score})"
                  if "supernet_score" in k else ""))
+    if args.out:
+        print(f"result: {args.out}")         # the file --out wrote, named as the other commands name theirs
     return 0
