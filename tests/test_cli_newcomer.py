@@ -149,3 +149,16 @@ def test_supernet_names_the_file_out_wrote(tmp_path, capsys):
     lines = capsys.readouterr().out.splitlines()
     assert lines[-1] == f"result: {out}"
     assert json.loads(out.read_text())["best"] in lines[0]
+
+
+def test_train_child_names_its_checkpoint_folder(tmp_path, capsys):
+    ckpt = tmp_path / "ckpt"
+    cell = "|nor_conv_3x3~0|+|skip_connect~0|none~1|+|skip_connect~0|none~1|nor_conv_1x1~2|"
+    argv = ["train-child", "--arch", cell, "--preset", "digits-quick", "--data", "synthetic", "--checkpoint-dir",
+            str(ckpt)]
+    assert main(argv) == 0
+    assert capsys.readouterr().out.splitlines()[-1] == f"checkpoint: {ckpt} (the same command resumes from it)"
+    assert any(ckpt.iterdir())
+    assert main(argv) == 0                              # the same command again: its epochs are in the folder
+    last = capsys.readouterr().out.splitlines()[-1]
+    assert last == f"checkpoint: {ckpt} (resumed after epoch 4; the same command resumes from it)", last

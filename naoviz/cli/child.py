@@ -193,4 +193,7 @@ def run(args) -> int:
     print(f"  train acc {result.train_acc:6.2f}%  loss {result.train_loss:.4f}")
     print(f"  valid acc {result.valid_acc:6.2f}%  loss {result.valid_loss:.4f}  (best {result.best_valid_acc:.2f}%)")
     print(f"  test  acc {result.test_acc:6.2f}%  loss {result.test_loss:.4f}")
+    if args.checkpoint_dir is not None:        # where the epochs went, and what the same command does with them
+        resumed = f"resumed after epoch {result.resumed_from_epoch}; " if result.resumed_from_epoch else ""
+        print(f"checkpoint: {args.checkpoint_dir} ({resumed}the same command resumes from it)")
     return 0
