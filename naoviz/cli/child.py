@@ -91,7 +91,8 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
                    help="peak SGD learning rate, cosine-annealed to 0 (default 0.025)")
     p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="SGD weight decay (default 3e-4)")
-    p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout square side in pixels, 0: none (default: 16 on CIFAR, 0 otherwise)")
+    p.add_argument("--cutout", type=int_in(0, 64), default=None,
+                   help="cutout square side in pixels, 0: none (default: 16 on CIFAR, 0 otherwise)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
                    help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,

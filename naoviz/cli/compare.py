@@ -62,8 +62,8 @@ def add_parser(sub) -> None:
                         "or supernet, --local-cluster or --scheduler)")
     c.add_argument("--out", metavar="DIR", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
-                   "--objectives, one accuracy-against-cost Pareto figure per cost column; each file written is named on "
-                   "its own line (default: none, only the table is printed)")
+                        "--objectives, one accuracy-against-cost Pareto figure per cost column; each file written "
+                        "is named on its own line (default: none, only the table is printed)")
     c.add_argument("--against", default=None, metavar="ALGO", type=nonempty("a searcher of --algos", 1000),
                    help="after the table, every other searcher's paired difference to ALGO (one of --algos, as "
                         "written there) per checkpoint: mean over seeds, 95%% bootstrap interval, wins/ties/losses, "

@@ -84,7 +84,8 @@ def add_parser(sub) -> None:
                         "(naoviz's digits table), naonet or naonet-ws (--evaluator train); default nb201; "
                         "your own table: --table")
     add_table_option(p)
-    p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao (NAO), re (regularised evolution), rs (random search) or ls (local search); default nao")
+    p.add_argument("--algo", default="nao", type=nonempty("a searcher name"),
+                   help="nao (NAO), re (regularised evolution), rs (random search) or ls (local search); default nao")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
     p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
