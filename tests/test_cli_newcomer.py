@@ -1,6 +1,8 @@
-"""The CLI as a newcomer meets it: every command's ``--help`` says what it does, a path option says whether
-it wants a file or a folder, ``compare --out`` names every file it wrote (and a skipped PNG as a note), and
-``search`` names its table as typed and records it in ``--json`` as ``compare`` does."""
+"""The CLI as a newcomer meets it: every command's ``--help`` says what it does and each path option whether it
+wants a file or a folder; a command names every file it wrote (``compare --out``, with a skipped PNG as a note,
+``build-table``, ``runs --csv``, ``supernet --out``, ``train-child --checkpoint-dir``); ``search`` names its table
+as typed and records it in ``--json`` as ``compare`` does; errors name the option and echo the value as typed;
+an optimum under ``--constraint`` is called the constrained one."""
 from __future__ import annotations
 
 import json
