@@ -164,3 +164,11 @@ def test_train_child_names_its_checkpoint_folder(tmp_path, capsys):
     assert main(argv) == 0                              # the same command again: its epochs are in the folder
     last = capsys.readouterr().out.splitlines()[-1]
     assert last == f"checkpoint: {ckpt} (resumed after epoch 4; the same command resumes from it)", last
+
+
+def test_compare_shows_each_search_under_the_runs_bar(capsys):
+    assert main(["compare", "--algos", "rs,re", "--queries", "8", "--seeds", "2"]) == 0
+    err = capsys.readouterr().err.replace("\r", "\n")
+    assert "compare:" in err and "rs search:" in err and "re search:" in err
+    assert main(["compare", "--algos", "rs", "--queries", "8", "--seeds", "2", "--no-progress"]) == 0
+    assert "search:" not in capsys.readouterr().err

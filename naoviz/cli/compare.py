@@ -176,7 +176,8 @@ def run_compare(args) -> int:
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
-                          on_run=finished if bar else None, jobs=args.jobs)
+                          on_run=finished if bar else None, jobs=args.jobs,
+                          progress=bar is not None and args.jobs == 1)   # each search's own bar under the runs' bar
     if bar is not None:
         bar.close()
     if args.against is not None:
