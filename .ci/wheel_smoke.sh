@@ -31,6 +31,20 @@ done
 "$DEV_PY" -c "import sys, zipfile; n = zipfile.ZipFile('$WHEEL').namelist(); \
 sys.exit(0 if sum(f.startswith('naoviz/resources/shipped/') for f in n) >= 5 else 1)" \
   || { say "FAIL: the shipped digits model and atlas are missing from $(basename "$WHEEL")"; exit 1; }
+# every file git tracks under naoviz/ (a new explorer part, template or table included), not only the list above
+"$DEV_PY" - "$ROOT" "$WHEEL" <<'PY'
+import os, subprocess, sys, zipfile
+root, wheel = sys.argv[1:]
+try:
+    listed = subprocess.run(["git", "-C", root, "ls-files", "-z", "naoviz"], capture_output=True, check=True).stdout
+except (OSError, subprocess.CalledProcessError):
+    sys.exit(0)                     # not a git checkout (an unpacked sdist): the list above is the check
+tracked = [f for f in listed.decode().split("\0") if f and os.path.isfile(os.path.join(root, f))]
+missing = sorted(set(tracked) - set(zipfile.ZipFile(wheel).namelist()))
+if missing:
+    sys.exit(f"wheel-smoke: FAIL: {len(missing)} tracked file(s) of naoviz/ missing from the wheel: {missing[:10]}")
+print(f"wheel-smoke: all {len(tracked)} tracked files of naoviz/ are in the wheel")
+PY
 
 say "installing $(basename "$WHEEL") into a fresh venv"
 python3 -m venv "$WORK/venv"

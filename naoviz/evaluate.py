@@ -170,7 +170,8 @@ class TableEvaluator(Evaluator):
         objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
         if objectives:
             if len(objectives) < 2 or len(set(objectives)) != len(objectives):
-                raise ValueError(f"objectives: need two or more distinct columns, got {show(objectives)}")
+                raise ValueError("objectives: need two or more distinct columns, comma-separated (e.g. "  # as typed
+                                 f"valid_acc,latency_pixel3), got {show(','.join(map(str, objectives)))}")
             bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
             if bad:
                 from naoviz.search.constraints import columns_hint, missing_column_hint

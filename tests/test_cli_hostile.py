@@ -581,7 +581,7 @@ def test_help_says_the_range_of_every_checked_option():
     assert checked >= 50
     code, out, _ = run_cli(["train-child", "--help"])
     out = " ".join(out.split())
-    assert code == 0 and "--epochs EPOCHS default: 10 (range 1..10000)" in out
+    assert code == 0 and "--epochs EPOCHS training epochs (default 10; range 1..10000)" in out
     assert "(default 0; range >= 0)" in out                  # a seed: no 20-digit upper end
 
 

@@ -71,7 +71,9 @@ class Parser(argparse.ArgumentParser):
 
 def build_parser() -> argparse.ArgumentParser:
     parser = Parser(
-        prog="naoviz", description="See and use Neural Architecture Optimization (NAO).")
+        prog="naoviz", description="See and use Neural Architecture Optimization (NAO).",
+        epilog="naoviz COMMAND --help lists a command's options with their defaults and ranges. Data: "
+               "$NAOVIZ_DATA (naoviz data --help); cache: $NAOVIZ_CACHE (naoviz cache --help).")
     parser.add_argument("--version", action="version", version=f"naoviz {__version__}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     sub.required = True

@@ -9,7 +9,7 @@ from naoviz.cli.common import (TABLE_METAVAR, emit_json, explorer_metric, int_in
                                resolve_table, say_table, show, writable_file)
 
 TABLE_HELP = ("digits (shipped; also nb201-digits, its name in --space and dashboard --table), nb201 (NAOVIZ_DATA), "
-              "or the path of a CSV table of your own (naoviz build-table --out; docs/data.md)")
+              "or the path of a CSV table of your own (naoviz build-table --out; docs/data.md); default digits")
 
 
 def add_parser(sub) -> None:
@@ -20,7 +20,9 @@ def add_parser(sub) -> None:
                                    "of every seed on an eta grid. Cached by model fingerprint; the digits atlas "
                                    "ships in the package.")
     p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits", help=TABLE_HELP)
-    p.add_argument("--out", type=path_type, default=None, help="also write PATH.safetensors + PATH.json")
+    p.add_argument("--out", metavar="PATH", type=path_type, default=None,
+                   help="also write PATH.safetensors + PATH.json (default: the cache only, where dashboard and "
+                        "export-page --table find it)")
     p.add_argument("--etas", type=nonempty("a step-size grid", 20_000), default="10:21",
                    help="MAX:N (N step sizes from 0 to MAX; MAX in (0, 1e6], N in 2..1000; default 10:21) or a "
                         "comma list of 2 to 1000 increasing numbers starting at 0")

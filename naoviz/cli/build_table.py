@@ -23,14 +23,14 @@ def add_parser(sub) -> None:
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05, help="SGD learning rate (default 0.05)")
     p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0,
                    help="seed of the class subset and order, the data split and every cell's training (default 0)")
-    p.add_argument("--data-dir", default=None, type=path_arg,
+    p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
                    help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
-    p.add_argument("--store", required=True, type=path_arg,
+    p.add_argument("--store", metavar="FILE", required=True, type=path_arg,
                    help="run-store SQLite file (resumes a build with the same settings)")
-    p.add_argument("--out", default=None, type=path_arg,
+    p.add_argument("--out", metavar="FILE", default=None, type=path_arg,
                    help="table path (default: <data dir>/nb201_digits.csv, which nb201-digits then reads in place "
                         "of the shipped digits table)")
-    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address tcp://host:port")
     p.add_argument("--workers", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
                    help="local Dask worker processes (default 0: train in this process; 1 thread each; at most 4 "
@@ -85,6 +85,6 @@ def run(args) -> int:
     if args.json:
         emit_json(summary)
     else:
-        print(f"run {summary['run_id']}: trained {summary['trained']}, reused {summary['reused']}, "
-              f"{summary['rows']} rows -> {summary['table']}")
+        print(f"run {summary['run_id']} in {args.store}: trained {summary['trained']}, reused {summary['reused']}, "
+              f"{summary['rows']} row{'' if summary['rows'] == 1 else 's'} -> {summary['table']}")
     return 0

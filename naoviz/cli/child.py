@@ -86,11 +86,13 @@ def add_parser(sub) -> None:
                         "(the dashboard's Child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
                         "digits-table (the shipped digits table's settings)")
     add_data_options(p)
-    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="default: 10")
-    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="default: 128")
-    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None, help="default: 0.025")
-    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="default: 3e-4")
-    p.add_argument("--cutout", type=int_in(0, 64), default=None, help="cutout size (default: 16 on CIFAR, 0 otherwise)")
+    p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="training epochs (default 10)")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=None, help="images per SGD step (default 128)")
+    p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=None,
+                   help="peak SGD learning rate, cosine-annealed to 0 (default 0.025)")
+    p.add_argument("--weight-decay", type=float_in(0.0, 1.0), default=None, help="SGD weight decay (default 3e-4)")
+    p.add_argument("--cutout", type=int_in(0, 64), default=None,
+                   help="cutout square side in pixels, 0: none (default: 16 on CIFAR, 0 otherwise)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
                    help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,
@@ -101,8 +103,9 @@ def add_parser(sub) -> None:
     p.add_argument("--device", default=None, type=device_name,
                    help="auto (CUDA, then MPS, then CPU; the default), cpu, cuda, cuda:N, mps")
     p.add_argument("--compile", action="store_true", help="torch.compile the network (CUDA only)")
-    p.add_argument("--checkpoint-dir", default=None, type=path_arg, help="save every epoch here and resume from it")
-    p.add_argument("--data-dir", default=None, type=path_arg,
+    p.add_argument("--checkpoint-dir", metavar="DIR", default=None, type=path_arg,
+                   help="save every epoch here and resume from it")
+    p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
                    help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
     p.add_argument("--json", action="store_true", help="machine-readable output (with the per-epoch history)")
     p.set_defaults(func=run)
@@ -191,4 +194,7 @@ def run(args) -> int:
     print(f"  train acc {result.train_acc:6.2f}%  loss {result.train_loss:.4f}")
     print(f"  valid acc {result.valid_acc:6.2f}%  loss {result.valid_loss:.4f}  (best {result.best_valid_acc:.2f}%)")
     print(f"  test  acc {result.test_acc:6.2f}%  loss {result.test_loss:.4f}")
+    if args.checkpoint_dir is not None:        # where the epochs went, and what the same command does with them
+        resumed = f"resumed after epoch {result.resumed_from_epoch}; " if result.resumed_from_epoch else ""
+        print(f"checkpoint: {args.checkpoint_dir} ({resumed}the same command resumes from it)")
     return 0

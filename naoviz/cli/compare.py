@@ -17,6 +17,7 @@ from naoviz.cli.train_evaluator import add_train_options, check_options, evaluat
 MAX_JOBS = 256              # naoviz.experiments.compare_jobs.MAX_JOBS (a test checks it)
 FIGURE_WRITE_FAILED = 3     # naoviz.viz.compare_figure.WRITE_FAILED (the CLI imports no UI module)
 FIGURE_NOT_WRITTEN = "figures not written: "
+FIGURE_SKIPPED = ("PNG skipped", "figures skipped")   # _write_figures' entries that name no file written
 
 # naoviz.experiments.paired's bootstrap bounds and default, spelled here so that parsing imports no experiment
 # code (a test checks them)
@@ -24,24 +25,31 @@ MIN_BOOTSTRAP, MAX_BOOTSTRAP, DEFAULT_BOOTSTRAP = 100, 1_000_000, 10_000
 
 
 def add_parser(sub) -> None:
-    c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)")
+    c = sub.add_parser("compare", help="compare searchers over seeds (incumbent curves, optimum hits)",
+                       description="Run every searcher of --algos on the same seeds and print, per searcher, the "
+                                   "mean incumbent at each checkpoint and how often and how fast it reached the "
+                                   "optimum. --out DIR writes summary.json and the figures (docs/search.md).")
     c.add_argument("--space", default=None, choices=SPACES, help="as naoviz search --space (default nb201)")
     add_table_option(c)
     c.add_argument("--algos", default="nao,re,rs,ls", type=nonempty("a comma list of searchers", 1000),
-                   help="comma list of nao, re, rs, ls (default nao,re,rs,ls); nao:PRESET picks a NAO preset: "
+                   help="comma list of nao (NAO), re (regularised evolution), rs (random search), ls (local search) "
+                        "(default nao,re,rs,ls); nao:PRESET picks a NAO preset: "
                         + main_presets_text(len(NAO_PRESETS)))
     c.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget per run: unique evaluations (default 100)")
-    c.add_argument("--seeds", type=int_in(1, MAX_SEEDS), default=10, help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
+    c.add_argument("--seeds", metavar="N", type=int_in(1, MAX_SEEDS), default=10,
+                   help="number of seeds: FIRST_SEED .. FIRST_SEED+N-1 (default 10)")
     c.add_argument("--first-seed", type=int_in(0, MAX_SEED - MAX_SEEDS), default=0,
                    help="the first seed (default 0); e.g. 10 with --seeds 20 runs the held-out seeds 10-29")
     c.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
-                   help="search metric (default valid_acc)")
+                   help="the column the search optimises (default valid_acc): any numeric one, naoviz data show; "
+                        "losses, errors, times, sizes and latencies are minimised, the rest maximised")
     c.add_argument("--report", default=None, type=nonempty("a metric name", 200),
-                   help="reported metric (default: the table's test accuracy)")
+                   help="the column reported for each incumbent and judged against the table's optimum (default: "
+                        "the table's test accuracy, cifar10_test_acc on nb201)")
     add_budget_options(c)
     add_train_options(c)
-    c.add_argument("--store", default=None, type=path_arg,
+    c.add_argument("--store", metavar="FILE", default=None, type=path_arg,
                    help="SQLite run store: every run and evaluation is written as it finishes, and the same "
                         "command run again with the same store takes up the runs already there (finished ones "
                         "replayed, interrupted ones continued)")
@@ -52,9 +60,10 @@ def add_parser(sub) -> None:
                         "e.g. a container's --cpus 2 (default 1: one after another in this process). The figures "
                         "are the same for any N, wall times aside; table look-ups only (not with --evaluator train "
                         "or supernet, --local-cluster or --scheduler)")
-    c.add_argument("--out", default=None, type=path_arg,
+    c.add_argument("--out", metavar="DIR", default=None, type=path_arg,
                    help="folder for summary.json, the incumbent-vs-queries figure and, under --constraint or "
-                   "--objectives, one accuracy-against-cost Pareto figure per cost column")
+                        "--objectives, one accuracy-against-cost Pareto figure per cost column; each file written "
+                        "is named on its own line (default: none, only the table is printed)")
     c.add_argument("--against", default=None, metavar="ALGO", type=nonempty("a searcher of --algos", 1000),
                    help="after the table, every other searcher's paired difference to ALGO (one of --algos, as "
                         "written there) per checkpoint: mean over seeds, 95%% bootstrap interval, wins/ties/losses, "
@@ -167,7 +176,8 @@ def run_compare(args) -> int:
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
-                          on_run=finished if bar else None, jobs=args.jobs)
+                          on_run=finished if bar else None, jobs=args.jobs,
+                          progress=bar is not None and args.jobs == 1)   # each search's own bar under the runs' bar
     if bar is not None:
         bar.close()
     if args.against is not None:
@@ -185,7 +195,8 @@ def run_compare(args) -> int:
         return _figures_failed(summary)
     scored = ("cells scored by one shared-weight supernet" if evaluator_kind(args) == "supernet"
               else "children trained")
-    optimum = (f"optimum {summary['optimum']}" if summary["optimum"] is not None
+    bound = "constrained " if summary.get("constraints") else ""     # the best FEASIBLE value: what runs can reach
+    optimum = (f"{bound}optimum {summary['optimum']}" if summary["optimum"] is not None
                else f"no optimum: {scored}, not looked up")
     from naoviz.tables.user_table import shown_path
     shown = shown_path(args.table) if args.table is not None else args.space      # as typed: every command's rule
@@ -216,8 +227,12 @@ def run_compare(args) -> int:
         from naoviz.experiments.paired import paired_table
         print()
         print(paired_table(summary["paired"]))
+    if args.out:
+        print(f"summary: {os.path.join(args.out, 'summary.json')}")
     for f in summary.get("figures", []):
-        if not f.startswith(FIGURE_NOT_WRITTEN):
+        if f.startswith(FIGURE_SKIPPED):            # no browser for PNG: a note (docs/search.md), not a file
+            print(f"note: {f}")
+        elif not f.startswith(FIGURE_NOT_WRITTEN):
             print(f"figure: {f}")
     return _figures_failed(summary)
 

@@ -30,20 +30,23 @@ DENIED = ("jupyterlab-plotly", "jupyterlab_pygments")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)")
+    p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)",
+                       description="Serve the dashboard notebook with Voila: the explorer, the Search and the "
+                                   "Child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
     p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only; "
                         "any non-loopback address requires a random token, printed in the URL)")
     p.add_argument("--no-token", action="store_true",
                    help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
-    p.add_argument("--data", type=path_type, default=None, help="benchmark-table folder (sets NAOVIZ_DATA)")
+    p.add_argument("--data", metavar="DIR", type=path_type, default=None,
+                   help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
                    help="which table the explorer and the Search tab open: nb201, nb201-digits (or digits, as in "
                         "naoviz atlas / export-page --table), or the path of a CSV table of your own (naoviz "
                         "build-table --out; a partial one is searched within its rows). Default: nb201 when its "
                         "tables are installed, else the shipped digits table, whose model and map ship with naoviz")
-    p.add_argument("--exports", type=path_type, default=Path("naoviz-exports"),
+    p.add_argument("--exports", metavar="DIR", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
                    help="kernels kept started and ready for the next visitors, 0..64 (default 1)")

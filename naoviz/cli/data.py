@@ -11,31 +11,44 @@ _SCHEMES = ("http://", "https://", "file://")
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("data", help="download, import and show the benchmark tables")
+    p = sub.add_parser("data", help="download, import and show the benchmark tables",
+                       description="The NAS-Bench-201 tables and CIFAR images naoviz reads from the data folder "
+                                   "($NAOVIZ_DATA, else the per-user data folder): download them, import copies "
+                                   "you have, or show what is there (docs/data.md).")
     data_sub = p.add_subparsers(dest="data_command", metavar="ACTION")
     data_sub.required = True
 
-    d = data_sub.add_parser("download", help="fetch the NAS-Bench-201 sources (or a CIFAR archive), verify, install")
+    d = data_sub.add_parser("download", help="fetch the NAS-Bench-201 sources (or a CIFAR archive), verify, install",
+                            description="Download the NAS-Bench-201 source files at pinned commits (SHA-256 checked) "
+                                        "and convert them into the data folder's tables, or a CIFAR archive (MD5 "
+                                        "checked) for training child networks.")
     d.add_argument("what", nargs="?", default="nb201", choices=("nb201", "cifar10", "cifar100"),
                    help="nb201: the three benchmark tables (default); cifar10/cifar100: the python-pickle image "
                         "archive the child trainer reads (about 163 MiB each)")
-    d.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
-    d.add_argument("--base-url", default=None, type=nonempty("an http(s):// or file:// URL", 2000),
+    d.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
+                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    d.add_argument("--base-url", metavar="URL", default=None, type=nonempty("an http(s):// or file:// URL", 2000),
                    help="a mirror: for nb201 laid out like raw.githubusercontent.com (owner/repo/commit/path), "
                         "for CIFAR holding the .tar.gz itself; http(s):// or file://")
     d.add_argument("--no-progress", action="store_true", help="no progress bars")
     d.add_argument("--json", action="store_true", help="machine-readable result")
     d.set_defaults(func=run_download)
 
-    i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have")
+    i = data_sub.add_parser("import", help="copy and validate a folder of tables you already have",
+                            description="Copy the nb201_*.csv tables in DIR (or the latency table of a clone of "
+                                        "HELP) into the data folder, validated.")
     i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables, or a clone of "
                    "github.com/HayeonLee/HELP (the latency table)")
-    i.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    i.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
+                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     i.add_argument("--json", action="store_true", help="machine-readable result")
     i.set_defaults(func=run_import)
 
-    s = data_sub.add_parser("show", help="row counts, best and mean of each metric, and where the data lives")
-    s.add_argument("--dir", type=path_type, default=None, help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+    s = data_sub.add_parser("show", help="row counts, best and mean of each metric, and where the data lives",
+                            description="Row counts, the best and mean of each metric and where the data lives, for "
+                                        "the installed tables or for one --table.")
+    s.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
+                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
                    help="show this one table: nb201, nb201-digits, or the path of a CSV table of your own (checked "
@@ -159,8 +172,8 @@ def run_show(args) -> int:
                f"partial: a search draws from these classes only; add rows for more, {BUILD_TABLE_MORE}")
         print(f"  classes: {summary['classes']:,} of {summary['space_classes']:,} ({how})")
         return 0
-    if args.dir is not None and args.dir.exists() and not args.dir.is_dir():
-        raise ValueError(f"--dir: {args.dir} is a file, not a folder")
+    if args.dir is not None:            # a mistyped folder is named as such, not as a folder without tables
+        readable_dir(args.dir, "--dir")
     payload, missing = collect(args.dir)
     if args.json:
         if payload["benchmarks"] or not missing:

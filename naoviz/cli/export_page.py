@@ -15,12 +15,16 @@ from naoviz.cli.common import (TABLE_METAVAR, cut, cut_path, explorer_metric, no
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("export-page", help="write the explorer as one offline HTML page (course site, supplement)")
+    p = sub.add_parser("export-page", help="write the explorer as one offline HTML page (course site, supplement)",
+                       description="Write the explorer over a table's atlas as one self-contained HTML file that "
+                                   "runs from file:// with no kernel and no network. A table whose atlas is not "
+                                   "cached gets its model and atlas built first (minutes, once; the digits "
+                                   "atlas ships with naoviz).")
     p.add_argument("out", metavar="OUT.html", type=path_type, help="the HTML file to write")
     p.add_argument("--table", type=path_arg, metavar=TABLE_METAVAR, default="digits",
                    help="table whose cached atlas to export: digits (the default: shipped, offline), nb201, or the "
                         "path of a CSV table of your own (naoviz build-table --out)")
-    p.add_argument("--atlas", type=path_type, default=None,
+    p.add_argument("--atlas", metavar="PATH", type=path_type, default=None,
                    help="a saved atlas (PATH.safetensors + PATH.json) instead of the table's cached one")
     p.add_argument("--title", type=nonempty("a non-empty title (at most 200 characters)", 200),
                    default="naoviz explorer", help="the page's title (default: naoviz explorer)")

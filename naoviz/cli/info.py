@@ -9,7 +9,10 @@ from naoviz.paths import cache_dir, data_dir
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("info", help="versions, device and data status")
+    p = sub.add_parser("info", help="versions, device and data status",
+                       description="Print the naoviz, Python and torch versions, the device, the data and cache "
+                                   "folders, and which tables and image archives are installed (with the "
+                                   "command that gets a missing one).")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
 
@@ -63,7 +66,9 @@ def run(args) -> int:
     for key, value in info.items():
         print(f"{key:>13}: {_show(value)}")
     if not info["nb201_ready"]:
-        print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`.")
+        print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`"
+              + ("; offline meanwhile: the shipped digits table, `--table nb201-digits` (`naoviz dashboard` opens it)."
+                 if info["digits_table"] else "."))
     elif not info["nb201_tables"]["latency"]:
         print("\nNo NB201 latency table (only needed for latency_* budgets and objectives; `naoviz data download` "
               "does not fetch it): `naoviz data import HELP` with a clone of github.com/HayeonLee/HELP.")

@@ -40,7 +40,8 @@ def add_parser(sub) -> None:
     q.add_argument("--train-sizes", default="100,1000", type=nonempty("a comma list of sizes", 1000),
                    help="comma-separated training-set sizes, each in 1..rows-1 (default 100,1000; e.g. the "
                         "0.5%%-10%% NB201 splits 78,156,469,781,1563)")
-    q.add_argument("--seeds", type=int_in(1, 1000), default=3, help="number of seeds (0..n-1), 1..1000 (default 3)")
+    q.add_argument("--seeds", metavar="N", type=int_in(1, 1000), default=3,
+                   help="number of seeds: 0 .. N-1, 1..1000 (default 3)")
     q.add_argument("--preset", default="default", type=nonempty("a preset name", 200),
                    help="NAOConfig preset: default (the default), paper, tf, fast")
     q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", type=nonempty("FIELD=VALUE", 100_000),

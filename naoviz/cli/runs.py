@@ -13,14 +13,19 @@ from naoviz.cli.train_evaluator import label
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)")
-    p.add_argument("--store", required=True, type=path_arg, help="the SQLite run store (naoviz search --store)")
+    p = sub.add_parser("runs", help="list the runs in a run store (status, progress, how to resume)",
+                       description="List every run in a run store (id, kind, status, seed, evaluations done, "
+                                   "what ran) and the command that resumes an interrupted one; --csv writes a "
+                                   "run's evaluations as CSV (docs/store.md).")
+    p.add_argument("--store", metavar="FILE", required=True, type=path_arg,
+                   help="the SQLite run store (naoviz search --store)")
     p.add_argument("--csv", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="write this run's evaluations (one row each, every metric a column) as CSV to --out; "
                         "'all' for every run's")
-    p.add_argument("--out", default=None, type=path_arg,
+    p.add_argument("--out", metavar="FILE", default=None, type=path_arg,
                    help="the CSV file --csv writes (atomically); - for standard output")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
+    p.add_argument("--json", action="store_true",
+                   help="machine-readable output: the runs, or with --csv what was written (file, run, evaluations)")
     p.set_defaults(func=run)
 
 
@@ -63,6 +68,9 @@ def run(args) -> int:
     if (args.csv is None) != (args.out is None):
         raise ValueError("--csv: give --csv RUN_ID (or all) and --out FILE together" if args.csv is None
                          else f"--out: --csv {args.csv} needs --out FILE (where the CSV goes)")
+    if args.out == "-" and args.json:
+        raise ValueError("--json: with --out - the CSV itself is the output on stdout; give --out FILE for the JSON "
+                         "line of what was written, or drop --json")
     if args.out is not None and args.out != "-":          # "-": standard output
         writable_file(args.out, "--out")
         not_the_store(args.out, path)
@@ -82,7 +90,10 @@ def run(args) -> int:
             print(f"standard output: {what}", file=sys.stderr)
             return 0
         written = store.export_csv(Path(args.out).expanduser(), run_id)
-        print(f"{written}: {what}")
+        if args.json:
+            emit_json({"store": str(path), "csv": str(written), "run": args.csv, "evaluations": n})
+        else:
+            print(f"{written}: {what}")
         return 0
     rows, stored_runs = [], store.runs()          # read once: a compare's progress and the resume line use it
     for stored in stored_runs:

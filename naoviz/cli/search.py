@@ -29,13 +29,13 @@ def add_budget_options(p) -> None:
     p.add_argument("--constraint", action="append", default=None, type=nonempty("a constraint like latency_pixel3<=12", 500),
                    metavar="COL<=X", help="keep only cells with COL <= X (or <, >=, >) feasible; repeatable; any "
                    "numeric column (naoviz data show)")
-    p.add_argument("--objectives", default=None, type=nonempty("a comma list of columns", 1000),
+    p.add_argument("--objectives", metavar="COL,COL", default=None, type=nonempty("a comma list of columns", 1000),
                    help="Pareto search, e.g. valid_acc,latency_pixel3 (the search metric first)")
 
 
 def add_cluster_options(p) -> None:
     """``--scheduler``, ``--local-cluster``, ``--retries`` and ``--delay``, the same for ``search`` and ``compare``."""
-    p.add_argument("--scheduler", default=None, type=nonempty("a Dask scheduler address", 1000),
+    p.add_argument("--scheduler", metavar="ADDRESS", default=None, type=nonempty("a Dask scheduler address", 1000),
                    help="Dask scheduler address, tcp://host:8786 (each worker reads a --table file at the same "
                         "path and NB201 from its own NAOVIZ_DATA)")
     p.add_argument("--local-cluster", type=workers_in(0, max_workers()), default=0, metavar="N|auto",
@@ -44,7 +44,7 @@ def add_cluster_options(p) -> None:
                         "cluster, evaluate in this process)")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
                    help="re-runs of an evaluation whose worker died (Dask, 0..100; default 2)")
-    p.add_argument("--delay", type=float_in(0.0, 60.0), default=0.0,
+    p.add_argument("--delay", metavar="SECONDS", type=float_in(0.0, 60.0), default=0.0,
                    help="seconds of simulated work per table query (0..60; default 0)")
 
 
@@ -75,30 +75,37 @@ def use_table(args) -> None:
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)")
+    p = sub.add_parser("search", help="search a space (NAO, evolution, random, local search)",
+                       description="Run one search under a query budget and print its incumbent and where its "
+                                   "queries came from. With --store every evaluation is written as it "
+                                   "finishes, and --resume continues a stopped run (docs/search.md).")
     p.add_argument("--space", default="nb201", choices=SPACES,
                    help="nb201 (NAS-Bench-201 tables; trained cells with --evaluator train), nb201-digits "
                         "(naoviz's digits table), naonet or naonet-ws (--evaluator train); default nb201; "
                         "your own table: --table")
     add_table_option(p)
-    p.add_argument("--algo", default="nao", type=nonempty("a searcher name"), help="nao | re | rs | ls (default nao)")
+    p.add_argument("--algo", default="nao", type=nonempty("a searcher name"),
+                   help="nao (NAO), re (regularised evolution), rs (random search) or ls (local search); default nao")
     p.add_argument("--queries", type=int_in(1, MAX_QUERIES), default=100,
                    help="budget: unique evaluations, at most the space's distinct architectures (default 100)")
     p.add_argument("--seed", type=int_in(0, MAX_SEED), default=0,
                    help="seed of every random choice the search makes: the same seed, the same run (default 0)")
     p.add_argument("--metric", default="valid_acc", type=nonempty("a metric name", 200),
-                   help="search metric (default valid_acc)")
+                   help="the column the search optimises (default valid_acc): any numeric one, naoviz data show; "
+                        "losses, errors, times, sizes and latencies are minimised, the rest maximised")
     p.add_argument("--report", default=None, type=nonempty("a metric name", 200),
-                   help="reported metric (default: the table's test accuracy, cifar10_test_acc on nb201)")
+                   help="the column reported for the incumbent (default: the table's test accuracy, "
+                        "cifar10_test_acc on nb201)")
     p.add_argument("--preset", default=None, type=nonempty("a preset name", 200),
                    help="NAO search preset: " + main_presets_text(len(NAO_PRESETS)) + " (default: default, "
                         "the kmeans recipe; with --constraint or --objectives, default runs sweep_projected: the "
                         "sweep, its step projected onto the budget where the cost judge is exact; docs/search.md, "
                         "\"Which NAO preset?\")")
-    p.add_argument("--config", default=None, type=nonempty("a JSON object", 1_000_000),
+    p.add_argument("--config", metavar="JSON", default=None, type=nonempty("a JSON object", 1_000_000),
                    help='searcher knob overrides as JSON, e.g. \'{"top_k": 5}\' (fields: docs/search.md)')
-    p.add_argument("--store", default=None, type=path_arg,
-                   help="SQLite run store; every evaluation is written as it finishes")
+    p.add_argument("--store", metavar="FILE", default=None, type=path_arg,
+                   help="SQLite run store (created if missing); every evaluation is written as it finishes "
+                        "(default: none, nothing stored)")
     p.add_argument("--resume", default=None, metavar="RUN_ID", type=nonempty("a run id", 200),
                    help="continue a stored run (needs --store)")
     add_cluster_options(p)
@@ -261,17 +268,19 @@ def run_search(args) -> int:
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
                                   config=config, store=store, progress=not args.no_progress,
                                   on_start=lambda run_id: _announce(run_id, args))
+    described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
     if args.json:
-        emit_json(result.to_dict())
+        emit_json({**result.to_dict(), "table": _table_of(evaluator if not args.resume else described)})
         return 0
     inc = result.incumbent()
     counts = result.counts()
     feasible = result.feasible()
     replayed = sum(r.replayed for r in result.history)
-    described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
     where = {"training": "", "supernet": " and scoring with the supernet"}.get(described.get("name"), " in the table")
     name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
-    print(f"{name} on {label(described)}: {len(result.history)} queries, seed {result.seed}, "
+    from naoviz.tables.user_table import shown_path
+    searched = shown_path(args.table) if args.table is not None and not args.resume else label(described)  # as typed
+    print(f"{name} on {searched}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
     partial = partial_text(evaluator, snapped_count(result)) if not args.resume else ""
     if partial:
@@ -298,6 +307,19 @@ def run_search(args) -> int:
     if result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
+
+
+def _table_of(evaluator) -> Optional[dict]:
+    """``table`` in ``search --json``, as ``compare --json`` has it (``experiments.search.table_of``: the name, and
+    a table file's path as given, absolute path and fingerprint; None when children were trained or scored).
+    ``evaluator``: the search's, or a resumed run's stored ``describe()``, rebuilt for it."""
+    from naoviz.experiments.search import table_of
+    if isinstance(evaluator, dict):
+        if evaluator.get("name") != "table":
+            return None
+        from naoviz.evaluate import evaluator_from_config
+        evaluator = evaluator_from_config(evaluator)
+    return table_of(evaluator)
 
 
 def partial_text(evaluator, snapped: Optional[int] = None, snappers: Sequence[str] = ()) -> str:

@@ -9,7 +9,9 @@ from naoviz.cli.common import emit_json, int_in, float_in, path_arg, show, writa
 
 def add_parser(sub) -> None:
     p = sub.add_parser("supernet", help="NAO-WS: one-shot supernet + NAO steps on NB201 or NAONet-WS "
-                                        "(docs/supernet.md)")
+                                        "(docs/supernet.md)",
+                       description="NAO-WS: train one weight-sharing supernet, run NAO's rounds on cells scored "
+                                   "by it, and report the cell it picks (docs/supernet.md).")
     p.add_argument("--space", default="nb201", choices=["nb201", "naonet-ws"],
                    help="nb201 (default) or naonet-ws (the NAO-WS paper's 5-op NAONet space)")
     p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"],
@@ -60,7 +62,7 @@ def add_parser(sub) -> None:
                    help="seed of the supernet, its data split and the search (default 0)")
     p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
     p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads (default 1)")
-    p.add_argument("--out", default=None, type=path_arg, help="write the result as JSON here")
+    p.add_argument("--out", metavar="FILE", default=None, type=path_arg, help="write the result as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress lines (on stderr, in words; JSON lines with --json)")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run_supernet)
@@ -162,4 +164,6 @@ def run_supernet(args) -> int:
               f"(params proxy {k['params_proxy']['valid_acc']['kendall_tau']:.3f})"
               + (f", {k['supernet_score']['valid_acc']['kendall_tau']:.3f} by the search's score ({cfg.supernet_config().score})"
                  if "supernet_score" in k else ""))
+    if args.out:
+        print(f"result: {args.out}")         # the file --out wrote, named as the other commands name theirs
     return 0

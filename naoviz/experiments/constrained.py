@@ -87,7 +87,8 @@ def format_hw_table(summary: dict) -> str:
     head = ", ".join(summary.get("constraints", []) + (["objectives " + ",".join(summary["objectives"])]
                                                        if summary.get("objectives") else []))
     first = next(iter(summary["algos"].values()), {})
-    lines = [f"{head}: constrained optimum {first.get('constrained_optimum')}, hypervolume of "
+    bound = "constrained " if summary.get("constraints") else ""     # objectives alone: every cell is feasible
+    lines = [f"{head}: {bound}optimum {first.get('constrained_optimum')}, hypervolume of "
              f"{', '.join(first.get('hv_columns', []))} against {first.get('hv_reference')}",
              "| searcher | " + " | ".join(f"{c}: best / feasible / HV / within {WITHIN}" for c in checks) + " |",
              "|---|" + "---|" * len(checks)]
