@@ -153,7 +153,8 @@ def test_two_processes_build_the_atlas_once(tmp_path):
         _wait_for(tmp_path / "waiting", second)          # second found it locked and waits
         assert not list((cache / "atlases").glob("*.json"))
         assert len(list((cache / "atlases").glob("*.progress"))) == 1     # the builder's progress, for waiters
-        _wait_for(tmp_path / "saw-progress", second)     # the waiter showed the builder's progress once
+        _wait_for(tmp_path / "saw-progress", second, 60)  # the waiter showed the builder's progress once (a
+        # broken one fails here, before the builder's own 120 s wait for the release runs out)
         (tmp_path / "release").touch()
         a, b = _result(first), _result(second)
     finally:
