@@ -15,17 +15,19 @@ from naoviz.store import RunStore
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def _default_sigint() -> None:
-    signal.signal(signal.SIGINT, signal.SIG_DFL)
+def _default_stop_signals() -> None:
+    for signum in (signal.SIGINT, signal.SIGHUP):
+        signal.signal(signum, signal.SIG_DFL)
 
 
 def start(*args: str, **popen) -> subprocess.Popen:
-    """``python -m naoviz.cli ARGS`` with this checkout on the path and torch on one thread. SIGINT is set back
-    to its default in the child, so Python turns a Ctrl-C into KeyboardInterrupt there even when the tests run
-    as a background job (which starts with SIGINT ignored, and an ignored signal stays ignored across exec)."""
+    """``python -m naoviz.cli ARGS`` with this checkout on the path and torch on one thread. SIGINT and SIGHUP
+    are set back to their defaults in the child, so the command there handles a Ctrl-C or a hang-up even when
+    the tests run as a background job or under ``nohup`` (which start with SIGINT, or SIGHUP, ignored, and an
+    ignored signal stays ignored across exec: naoviz then leaves it ignored, as a user's ``nohup`` asks)."""
     popen.setdefault("stdout", subprocess.DEVNULL)
     popen.setdefault("stderr", subprocess.PIPE)
-    popen.setdefault("preexec_fn", _default_sigint)
+    popen.setdefault("preexec_fn", _default_stop_signals)
     return subprocess.Popen([sys.executable, "-m", "naoviz.cli", *args], env=env(), **popen)
 
 

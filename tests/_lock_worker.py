@@ -7,7 +7,8 @@ usage: python _lock_worker.py hold LOCK DIR        take LOCK, touch DIR/held, wa
        python _lock_worker.py train DIR any        load_or_train the same model, no hand-shake
        python _lock_worker.py atlas DIR first      atlas_for a tiny digits atlas; on its first build stage
                                                    touch DIR/building and wait for DIR/release (holding the lock)
-       python _lock_worker.py atlas DIR second     atlas_for the same atlas; on_wait touches DIR/waiting
+       python _lock_worker.py atlas DIR second     atlas_for the same atlas; on_wait touches DIR/waiting, the
+                                                   first progress it shows (the builder's) DIR/saw-progress
 Prints one JSON line. Waits give up after 120 s so a broken test never hangs.
 """
 import json
@@ -70,6 +71,8 @@ elif mode == "atlas":
     def progress(stage, done, total):
         if waited:
             seen.append(stage)
+            if len(seen) == 1:
+                (folder / "saw-progress").touch()   # read from the builder's file while it holds the lock
             return
         stages.append(stage)
         if role == "first" and len(stages) == 1:

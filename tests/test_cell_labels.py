@@ -69,9 +69,10 @@ def label_boxes(fig, width, height):
     return boxes, nodes
 
 
-def crossings(fig, width, height) -> list:
-    """Every pair of label boxes that overlap and every label box that reaches into a node's circle."""
-    boxes, nodes = label_boxes(fig, width, height)
+def crossings(fig, width, height, found=None) -> list:
+    """Every pair of label boxes that overlap and every label box that reaches into a node's circle (``found``:
+    ``label_boxes(fig, width, height)`` when already computed)."""
+    boxes, nodes = found or label_boxes(fig, width, height)
     bad = []
     for axes, bs in boxes.items():
         for i, a in enumerate(bs):
@@ -91,17 +92,36 @@ def sizes(fig) -> list:
     return [(w, own if own and h == 450 else h) for w, h in SIZES + NARROW]
 
 
+@pytest.fixture(scope="module")
+def naonet_pairs():
+    """``get(name)``: the space and its 20 seeded (seed, other, cell_compare figure, {size: label_boxes}), built
+    once per module: plotly takes ~10 s a NAONet space for them, and two tests check the same figures."""
+    built = {}
+
+    def get(name):
+        if name not in built:
+            space = get_space(name)
+            archs = space.sample(40, seed=7)
+            pairs = []
+            for i in range(20):
+                fig = cell_compare(space, archs[i], archs[20 + i])
+                pairs.append((archs[i], archs[20 + i], fig, {wh: label_boxes(fig, *wh) for wh in sizes(fig)}))
+            built[name] = space, pairs
+        return built[name]
+    return get
+
+
 @pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
-def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name):
-    space = get_space(name)
-    archs = space.sample(40, seed=7)
-    for i in range(20):
-        for fig, shown in ((cell_graph(space, archs[i]), [archs[i]]),
-                           (cell_compare(space, archs[i], archs[20 + i]), [archs[i], archs[20 + i]])):
+def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name, naonet_pairs):
+    space, pairs = naonet_pairs(name)
+    for i, (seed, other, compare, found) in enumerate(pairs):
+        graph = cell_graph(space, seed)
+        for fig, shown, boxes in ((graph, [seed], {wh: label_boxes(graph, *wh) for wh in sizes(graph)}),
+                                  (compare, [seed, other], found)):
             edges = [d for a in shown for *_, d in space.to_graph(a).edges(data=True) if d["op"] != "concat"]
-            assert sum(map(len, label_boxes(fig, 900, 600)[0].values())) == len(edges)   # every op edge labelled
+            assert sum(map(len, boxes[900, 600][0].values())) == len(edges)   # every op edge labelled
             for width, height in sizes(fig):
-                assert crossings(fig, width, height) == [], (name, i, width, height)
+                assert crossings(fig, width, height, boxes[width, height]) == [], (name, i, width, height)
 
 
 def test_nb201_op_labels_do_not_overlap_each_other_or_nodes():
@@ -114,16 +134,13 @@ def test_nb201_op_labels_do_not_overlap_each_other_or_nodes():
 
 
 @pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
-def test_a_removed_edge_passes_behind_no_label(name):
+def test_a_removed_edge_passes_behind_no_label(name, naonet_pairs):
     """The decoded panel's dotted edges (the seed's, gone): every point of each, in pixels, lies outside every
     op label box of its panel, at every size; 20 seeded pairs with removed edges."""
-    space = get_space(name)
-    archs = space.sample(40, seed=7)
     seen = 0
-    for i in range(20):
-        fig = cell_compare(space, archs[i], archs[20 + i])
+    for i, (_, _, fig, found) in enumerate(naonet_pairs(name)[1]):
         for width, height in sizes(fig):
-            boxes = label_boxes(fig, width, height)[0]
+            boxes = found[width, height][0]
             for t in fig.data:
                 if t.name != "removed":
                     continue

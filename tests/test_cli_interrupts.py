@@ -136,7 +136,6 @@ def test_on_a_terminal_the_stop_line_stands_alone_with_nothing_of_the_bar_or_the
                     break
                 out += chunk
             if not sent and b"query/s" in out.rpartition(b"rs search")[2]:     # the bar is drawn: stop under it
-                time.sleep(0.3)
                 if stop == "ctrl-c":
                     os.write(master, b"\x03")       # typed: the terminal sends SIGINT and echoes ^C
                 else:

@@ -23,6 +23,7 @@ from test_explorer_page_browser import LINES_OF_CELLS
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
 from _browser import ARGS, CHROMIUM
+FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"   # two frames drawn
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -120,7 +121,8 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
         assert page.inner_text(".nx-decoded") == want
         for width in (1600, 1280):              # Lab's own styles around it: cell strings wrap between edges
             page.set_viewport_size({"width": width, "height": 1000})
-            time.sleep(0.5)
+            page.wait_for_function("w => window.innerWidth === w", arg=width, timeout=10_000)
+            page.evaluate(FRAMES)                   # Lab lays its panels out again in the frames after a resize
             lines = page.evaluate(LINES_OF_CELLS)
             assert lines and not [c for c in lines if any(not re.search(r"[A-Za-z0-9]", t) for t in c)], (width, lines)
             ART.mkdir(parents=True, exist_ok=True)

@@ -22,19 +22,27 @@ def cluster():
         yield executor, executors.client
 
 
-def _kill_a_busy_worker(client, timeout=20.0) -> tuple[int, str]:
-    """SIGKILL the process of a worker that is running a task; returns (pid, task key)."""
+def _pid_if_evaluating():
+    """Run on a worker: its pid while one of its threads is inside ``TableEvaluator.evaluate`` (the innermost
+    Python frame: its ``delay_s`` sleep), else None."""
+    import sys
+    code = TableEvaluator.evaluate.__code__
+    return os.getpid() if any(f.f_code is code for f in sys._current_frames().values()) else None
+
+
+def _kill_a_busy_worker(client, timeout=60.0) -> tuple[int, str]:
+    """SIGKILL the process of a worker once its evaluation has started (seen in the worker's own threads, not
+    guessed from the clock); returns (pid, task key)."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        busy = {w: keys for w, keys in client.processing().items() if keys}
-        if busy:
-            worker, keys = next(iter(busy.items()))
-            pid = client.run(os.getpid, workers=[worker])[worker]
-            time.sleep(0.3)                       # let the evaluation start sleeping inside the worker
+        running = {w: pid for w, pid in client.run(_pid_if_evaluating).items() if pid is not None}
+        if running:
+            worker, pid = next(iter(running.items()))
+            keys = client.processing(workers=[worker]).get(worker) or [None]
             os.kill(pid, signal.SIGKILL)
             return pid, keys[0]
         time.sleep(0.02)
-    raise AssertionError("no worker ever picked up a task")
+    raise AssertionError("no worker ever started an evaluation")
 
 
 def test_killed_worker_evaluation_is_retried_not_lost(cluster, nb201_table):

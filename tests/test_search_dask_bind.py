@@ -91,7 +91,6 @@ def test_a_scheduler_address_that_accepts_and_says_nothing_is_one_line(capsys, m
     scheduler given as tcp://): Dask waits for its handshake for ever (`naoviz search` hung > 45 s), naoviz
     gives up after HANDSHAKE_S with one line naming the address."""
     import socket
-    import time
 
     from naoviz import executors
     from naoviz.cli import main
@@ -100,7 +99,6 @@ def test_a_scheduler_address_that_accepts_and_says_nothing_is_one_line(capsys, m
     server.bind(("127.0.0.1", 0))
     server.listen(8)                           # the kernel accepts; nobody reads or writes
     port = server.getsockname()[1]
-    t0 = time.monotonic()
     try:
         rc = main(["search", "--algo", "rs", "--queries", "5", "--no-progress",
                    "--scheduler", f"tcp://127.0.0.1:{port}"])
@@ -110,7 +108,7 @@ def test_a_scheduler_address_that_accepts_and_says_nothing_is_one_line(capsys, m
     assert rc == 2, err
     lines = [line for line in err.splitlines() if line.strip()]
     assert len(lines) == 1 and f"tcp://127.0.0.1:{port}" in lines[0] and "handshake" in lines[0], err
-    assert time.monotonic() - t0 < 25
+    assert "within 1 s" in lines[0], err       # it gave up at the HANDSHAKE_S set above (a hang: the timeout mark)
 
 
 @pytest.mark.timeout(180)

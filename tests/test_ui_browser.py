@@ -60,8 +60,9 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
 
 @pytest.fixture(scope="module")
 def server(tmp_path_factory):
-    proc, log, url = _serve(WARM, tmp_path_factory.mktemp("warm-cache"), "warm")
-    yield {"url": url, "proc": proc, "log": ART / "voila-warm.log"}
+    exports = tmp_path_factory.mktemp("exports")                   # the kernel's export folder (--exports)
+    proc, log, url = _serve({**WARM, "NAOVIZ_EXPORT_DIR": str(exports)}, tmp_path_factory.mktemp("warm-cache"), "warm")
+    yield {"url": url, "proc": proc, "log": ART / "voila-warm.log", "exports": exports}
     proc.terminate()
     proc.wait(20)
     log.close()
@@ -105,7 +106,29 @@ def test_visit_is_interactive_small_and_fetches_nothing_beyond_loopback(server, 
     assert not [u for u in got["requests"] if "plotly" in u]            # Voila is told not to load plotly's extension
     print(f"visit: interactive in {seconds:.1f} s, {got['ws'] / 1e6:.2f} MB over the websocket")
     page.screenshot(path=str(ART / "dashboard.png"), full_page=True)
+    _export_figures_twice_says_already_saved(page, server["exports"])
     page.context.close()
+
+
+def _export_figures_twice_says_already_saved(page, folder: Path):
+    """The explorer's "export figures": the kernel draws the map, chart and cells as PNG into the dashboard's
+    export folder and the page says "saved N figures: <paths>"; a second press on the same view writes nothing
+    and the page says "already saved: <the same paths>" (figuresSaved in naoviz/resources/explorer/explorer.js)."""
+    reply = ("(() => { const t = document.querySelector('.nx-msg').textContent; return ['saved ', 'already saved: ', "
+             "'export figures:'].some((p) => t.startsWith(p)) && t; })()")       # a click first says "drawing ..."
+    saved = lambda: sorted(f for f in folder.iterdir() if not f.name.startswith("."))   # noqa: E731
+    assert saved() == []
+    page.click(".nx-figs")
+    first = page.wait_for_function(reply, timeout=120_000).json_value()
+    files = saved()
+    head, _, names = first.partition(": ")
+    assert head == f"saved {len(files)} figures" and sorted(names.split(", ")) == list(map(str, files)), (first, files)
+    assert len(files) >= 2
+    stamps = [f.stat().st_mtime_ns for f in files]
+    page.click(".nx-figs")                                             # the same view again
+    again = page.wait_for_function(reply, timeout=120_000).json_value()
+    assert again == f"already saved: {names}", again
+    assert saved() == files and [f.stat().st_mtime_ns for f in files] == stamps     # nothing written
 
 
 def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser):
@@ -226,24 +249,40 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('running')", timeout=60_000)
-    before = server["log"].read_text().count("Kernel shutdown:")
+    old = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
     page.reload()
     page.wait_for_selector(READY, timeout=120_000)
     page.context.close()
-    time.sleep(2)                                                      # the old kernel's last messages arrive
-    text = server["log"].read_text()
-    assert "Using pre-heated kernel" in text                           # the log is this server's
-    assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
     # the reloaded page's kernel is shut down at once: Voila's unload request was refused for want of an _xsrf
     # argument (voila#1458) and the kernel lived on to the idle cull (Playwright's close runs no unload handler)
     deadline = time.monotonic() + 120                                  # a loaded machine shuts a kernel down slowly
     while time.monotonic() < deadline:
         text = server["log"].read_text()
-        if text.count("Kernel shutdown:") >= before + 1:
+        if f"Kernel shutdown: {old}" in text:
             break
         time.sleep(0.5)
     assert "_xsrf' argument missing" not in text, text[-3000:]
-    assert text.count("Kernel shutdown:") >= before + 1, text[-3000:]
+    assert f"Kernel shutdown: {old}" in text, text[-3000:]
+    # once the old kernel's process has exited, its last messages (the search's progress, to a closed socket)
+    # have reached the server and its log
+    while _kernel_running(old):
+        assert time.monotonic() < deadline, f"kernel {old} still running after its shutdown"
+        time.sleep(0.2)
+    text = server["log"].read_text()
+    assert "Using pre-heated kernel" in text                           # the log is this server's
+    assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
+
+
+def _kernel_running(kernel_id: str) -> bool:
+    """A process runs the kernel ``kernel_id`` (its connection file, kernel-<id>.json, on its command line)."""
+    name = f"kernel-{kernel_id}.json".encode()
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and name in (entry / "cmdline").read_bytes():
+                return True
+        except OSError:
+            continue
+    return False
 
 
 def test_a_shutdown_from_another_origin_is_still_refused(server):

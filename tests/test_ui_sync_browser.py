@@ -7,6 +7,8 @@ arrive at the worst moment: right after the next key press, before the page send
 """
 from __future__ import annotations
 
+import re
+import time
 from pathlib import Path
 
 import pytest
@@ -20,9 +22,10 @@ SLIDER = ".nx-slider"
 
 def _page_with_held_echoes(browser, url):
     """A visitor whose kernel websocket passes through here: while ``hold["on"]``, the kernel's echoes of
-    ``eta_index`` are kept in ``held`` instead of reaching the page; ``release()`` delivers them."""
+    ``eta_index`` are kept in ``held`` instead of reaching the page; ``release()`` delivers them. ``passed``:
+    the ``eta_index`` of every echo handed to the page, in order."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100})
-    hold, held, sockets = {"on": False}, [], []
+    hold, held, sockets, passed = {"on": False}, [], [], []
 
     def route(ws):
         to_kernel = ws.connect_to_server()
@@ -30,10 +33,13 @@ def _page_with_held_echoes(browser, url):
 
         def from_kernel(message):
             data = message if isinstance(message, (bytes, bytearray)) else message.encode()
-            if hold["on"] and b"echo_update" in data and b"eta_index" in data:
+            echo = re.search(rb'"eta_index": ?(\d+)', data) if b"echo_update" in data else None
+            if hold["on"] and echo:
                 held.append((ws, message))
             else:
                 ws.send(message)
+                if echo:
+                    passed.append(int(echo.group(1)))
         to_kernel.on_message(from_kernel)
         ws.on_message(lambda message: to_kernel.send(message))
 
@@ -47,14 +53,16 @@ def _page_with_held_echoes(browser, url):
         while held:
             ws, message = held.pop(0)
             ws.send(message)
-    return page, hold, held, release
+            passed.append(int(re.search(rb'"eta_index": ?(\d+)', message if isinstance(message, (bytes, bytearray))
+                                        else message.encode()).group(1)))
+    return page, hold, held, release, passed
 
 
 def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, browser):  # noqa: F811
     """Two arrow presses; the kernel's echo of the first arrives just after the second. Every frame the slider
     shows is sampled: after the second press it never shows the first press's value again (before the fix it
     went back for a write period, ~120 ms, and on a slow kernel for good)."""
-    page, hold, held, release = _page_with_held_echoes(browser, server["url"])
+    page, hold, held, release, passed = _page_with_held_echoes(browser, server["url"])
     page.focus(SLIDER)
     eta = int(page.input_value(SLIDER))
     assert eta + 2 <= int(page.get_attribute(SLIDER, "max"))
@@ -72,7 +80,11 @@ def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, brows
         frame(); }""")
     page.keyboard.press("ArrowRight")                 # eta + 2: set in the page, not yet sent ...
     release()                                         # ... when the echo of eta + 1 arrives
-    page.wait_for_timeout(1500)                       # the page sends eta + 2; its own echo comes back
+    deadline = time.monotonic() + 60                  # the page sends eta + 2; wait for its own echo to come back
+    while eta + 2 not in passed:
+        assert time.monotonic() < deadline, f"the kernel never echoed eta_index {eta + 2}: {passed}"
+        page.wait_for_timeout(50)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")   # drawn
     seen = page.evaluate("window.__seen")
     after = seen[seen.index(eta + 2):]
     assert eta + 1 not in after, f"the slider went back to {eta + 1} after the press to {eta + 2}: {after[:40]}"

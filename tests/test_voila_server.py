@@ -42,13 +42,16 @@ async def _write_to_a_page_that_goes_away() -> None:
     import tornado.web
     import tornado.websocket
 
-    opened = asyncio.Event()
+    opened, closed = asyncio.Event(), asyncio.Event()
 
     class Flood(tornado.websocket.WebSocketHandler):
         def open(self):
             for _ in range(256):
                 self.write_message(b"x" * 65536, binary=True)
             opened.set()
+
+        def on_close(self):
+            closed.set()
 
     server = tornado.web.Application([("/ws", Flood)]).listen(0, "127.0.0.1")
     port = next(iter(server._sockets.values())).getsockname()[1]
@@ -63,8 +66,11 @@ async def _write_to_a_page_that_goes_away() -> None:
     await asyncio.wait_for(opened.wait(), 10)
     client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))
     client.close()                                         # a reset, with megabytes still queued server-side
-    for _ in range(50):
-        await asyncio.sleep(0.02)
+    await asyncio.wait_for(closed.wait(), 30)              # the server saw it ...
+    this, deadline = asyncio.current_task(), loop.time() + 30
+    while any(not t.done() for t in asyncio.all_tasks() if t is not this):   # ... and its queued writes failed
+        assert loop.time() < deadline, asyncio.all_tasks()
+        await asyncio.sleep(0.01)
     server.stop()
 
 
