@@ -102,7 +102,8 @@ def digits():
 
 def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
-    for bit; min–max is the lowest and highest run; every query is a row of the table."""
+    for bit (the band clipped to the runs' range); min–max is the lowest and highest run; every query is a row
+    of the table."""
     from naoviz.evaluate import TableEvaluator
     from naoviz.experiments.search import compare
     from naoviz.ui import SearchPanel
@@ -114,14 +115,16 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     assert "naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1" in sp.msg.value
     summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
     lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
-    assert sp.curve.legend_title == "line: mean · band: ± 1 sd"
+    assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
     for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
         cli = summary["algos"][algo]
         assert [c.tolist() for c in sp.curves[label]] == cli["curves"]
         mean, sd = np.asarray(cli["mean"]), np.asarray(cli["sd"])
         shown = lines[f"{label} (n=3)"]
         assert shown["y"] == cli["mean"] and shown["x"] == list(range(1, 13)) and shown["n"] == [3] * 12
-        assert np.array_equal(shown["hi"], mean + sd) and np.array_equal(shown["lo"], mean - sd)
+        runs = np.asarray(cli["curves"])                        # the band never leaves the runs' values
+        assert np.array_equal(shown["hi"], np.clip(mean + sd, runs.min(0), runs.max(0)))
+        assert np.array_equal(shown["lo"], np.clip(mean - sd, runs.min(0), runs.max(0)))
         assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
         rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
         assert [r[2] for r in rows] == list(range(1, 13))               # every query of seed 2, in order

@@ -61,15 +61,27 @@ def run_stats(evaluator, result, checks: Sequence[int], optimum: Optional[float]
 
 
 def summarise(evaluator, runs: list[dict], checks: Sequence[int], optimum: Optional[float]) -> dict:
-    """Means over runs per checkpoint (``within_frac`` = share of runs within tol of the optimum)."""
+    """Means over all runs per checkpoint (``within_frac`` = share of runs within tol of the optimum).
+    ``best_feasible`` is None until every run has a feasible incumbent (a mean over the runs that have one
+    would change its set of runs and could drop as a weak run joins); ``incumbent_frac`` is the share of runs
+    that have one."""
+    def values(key, c):
+        return np.asarray([float(r["hw"][key][str(c)]) for r in runs], dtype=float)
+
     def mean(key, c):
-        v = np.asarray([float(r["hw"][key][str(c)]) for r in runs], dtype=float)
-        return float(np.nanmean(v)) if np.isfinite(v).any() else None
+        v = values(key, c)
+        return float(v.mean()) if len(v) and np.isfinite(v).all() else None
     cols, maxi, ref = hv_space(evaluator)
     return {"constrained_optimum": optimum, "hv_columns": cols, "hv_reference": ref,
             "at_hw": {str(c): {"best_feasible": mean("best_feasible", c), "feasible_frac": mean("feasible_frac", c),
-                               "hypervolume": mean("hypervolume", c), "within_frac": mean("within", c)}
+                               "hypervolume": mean("hypervolume", c), "within_frac": mean("within", c),
+                               "incumbent_frac": float(np.isfinite(values("best_feasible", c)).mean())}
                       for c in checks}}
+
+
+def reference_text(columns: Sequence[str], reference: Sequence[float]) -> str:
+    """The hypervolume reference point as a table's header says it: ``valid_acc 10, latency_pixel3 9``."""
+    return ", ".join(f"{c} {float(v):g}" for c, v in zip(columns, reference))
 
 
 def optimum_for(evaluator) -> Optional[float]:
@@ -88,18 +100,26 @@ def format_hw_table(summary: dict) -> str:
                                                        if summary.get("objectives") else []))
     first = next(iter(summary["algos"].values()), {})
     bound = "constrained " if summary.get("constraints") else ""     # objectives alone: every cell is feasible
+    ref = reference_text(first.get("hv_columns", []), first.get("hv_reference", []))
     lines = [f"{head}: {bound}optimum {first.get('constrained_optimum')}, hypervolume of "
-             f"{', '.join(first.get('hv_columns', []))} against {first.get('hv_reference')}",
+             f"{', '.join(first.get('hv_columns', []))}, reference point: {ref}",
+             "best: the feasible incumbent's mean over all runs; – (k/n) while only k of n runs have one",
              "| searcher | " + " | ".join(f"{c}: best / feasible / HV / within {WITHIN}" for c in checks) + " |",
              "|---|" + "---|" * len(checks)]
 
     def f(v, spec):
         return "–" if v is None else format(v, spec)
+
+    def best(h, runs):
+        share = h.get("incumbent_frac")
+        if h["best_feasible"] is None and share is not None and runs:
+            return f"– ({round(share * runs)}/{runs})"
+        return f(h["best_feasible"], ".3f")
     for name, a in summary["algos"].items():
         cells = []
         for c in checks:
             h = a["at_hw"][str(c)]
-            cells.append(f"{f(h['best_feasible'], '.3f')} / {f(h['feasible_frac'] and 100 * h['feasible_frac'], '.0f')}% / "
+            cells.append(f"{best(h, len(a.get('runs', [])))} / {f(h['feasible_frac'] and 100 * h['feasible_frac'], '.0f')}% / "
                          f"{f(h['hypervolume'], '.4g')} / {f(h['within_frac'] and 100 * h['within_frac'], '.0f')}%")
         lines.append(f"| {name} | " + " | ".join(cells) + " |")
     return "\n".join(lines)

@@ -261,38 +261,53 @@ def _cpu_model() -> str:
     return platform.processor() or ""
 
 
-BANDS = ("sd", "minmax")
+BANDS = ("iqr", "sd", "minmax")
 
 
 def incumbent_band(curves: Sequence, band: str = "sd") -> dict:
     """Mean and band of incumbent curves over runs (seeds), after each query.
 
     ``curves``: one 1-D curve per run; lengths may differ (a stopped or still-running search), so query q
-    (0-based) is summarised over the runs that reached it; NaN (no feasible incumbent yet) is left out.
-    ``band``: "sd" (mean ± one sample standard deviation, ddof=1, ``compare``'s sd; no width with one run) or
-    "minmax" (lowest and highest run). Returns ``{"mean", "sd", "lo", "hi", "n"}`` (``n``: runs counted),
-    each ``(max length,)``; with equal, finite curves ``mean`` and ``sd`` are :func:`compare`'s, bit for bit.
+    (0-based) is summarised over the runs that reached it. NaN is a run with no feasible incumbent yet: the
+    mean and band of a query are NaN until *every* run that reached it has one, so a mean of best-so-far curves
+    is taken over one fixed set of runs and never drops because a weak run joined it (``feasible`` counts the
+    runs with one, for "k of n runs have a feasible incumbent" before that).
+    ``band``: "iqr" (the 25th to 75th percentile of the runs, linear interpolation: always within the runs'
+    values), "sd" (mean ± one sample standard deviation, ddof=1, ``compare``'s sd, clipped to the lowest and
+    highest run so that it never claims a value no run has, e.g. above 100 %; no width with one run) or
+    "minmax" (lowest and highest run). Returns ``{"mean", "sd", "lo", "hi", "n", "feasible"}`` (``n``: runs
+    that reached the query; ``feasible``: those of them with a finite value), each ``(max length,)``; with
+    equal, finite curves ``mean`` and ``sd`` are :func:`compare`'s, bit for bit.
     """
     if band not in BANDS:
         raise ValueError(f"band: expected one of {', '.join(BANDS)}, got {band!r}")
     runs = [np.asarray(c, dtype=float).ravel() for c in curves]
     width = max((len(c) for c in runs), default=0)
     arr = np.full((len(runs), width), np.nan)                       # (runs, queries), NaN past a run's end
+    reached = np.zeros((len(runs), width), dtype=bool)
     for i, c in enumerate(runs):
         arr[i, :len(c)] = c
+        reached[i, :len(c)] = True
     ok = np.isfinite(arr)
-    n = ok.sum(axis=0)
+    n = reached.sum(axis=0)
+    feasible = ok.sum(axis=0)
+    whole = (feasible == n) & (n > 0)                                # every run that reached q has a value
     with np.errstate(invalid="ignore", divide="ignore"):
         # the same operations as ndarray.mean/std, so equal curves give compare's numbers bit for bit
-        mean = np.where(ok, arr, 0.0).sum(axis=0) / n
+        mean = np.where(whole, np.where(ok, arr, 0.0).sum(axis=0) / n, np.nan)
         dev = np.where(ok, arr - mean, 0.0)
-        sd = np.where(n > 1, np.sqrt((dev * dev).sum(axis=0) / (n - 1)), 0.0)
+        sd = np.where(whole, np.where(n > 1, np.sqrt((dev * dev).sum(axis=0) / (n - 1)), 0.0), np.nan)
+        low = np.where(whole, np.where(ok, arr, np.inf).min(axis=0, initial=np.inf), np.nan)
+        high = np.where(whole, np.where(ok, arr, -np.inf).max(axis=0, initial=-np.inf), np.nan)
         if band == "sd":
-            lo, hi = mean - sd, mean + sd
+            lo, hi = np.clip(mean - sd, low, high), np.clip(mean + sd, low, high)
+        elif band == "iqr":
+            lo, hi = np.full(width, np.nan), np.full(width, np.nan)
+            for q in np.flatnonzero(whole):
+                lo[q], hi[q] = np.percentile(arr[ok[:, q], q], [25, 75])
         else:
-            lo = np.where(n > 0, np.where(ok, arr, np.inf).min(axis=0, initial=np.inf), np.nan)
-            hi = np.where(n > 0, np.where(ok, arr, -np.inf).max(axis=0, initial=-np.inf), np.nan)
-    return {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": n}
+            lo, hi = low, high
+    return {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": n, "feasible": feasible}
 
 
 def at_optimum(values: np.ndarray, optimum: Optional[float], report_sign: float) -> np.ndarray:
@@ -312,12 +327,26 @@ def _counts_prefix(res, n: int) -> dict:
     return {"queries": q, "incumbent_source": best.source if best else None}
 
 
+def _cell(a: dict, c: int, n_runs: int, has_opt: bool) -> str:
+    """One searcher's table cell at checkpoint ``c``: mean ± sd (optimum %) over all its runs; "– (k/n)" while
+    only k of its n runs have a feasible incumbent (under ``--constraint``: a mean over those k alone would
+    change its set of runs from one checkpoint to the next)."""
+    at = a["at"][str(c)]
+    mean = at["mean"]
+    if mean is None or not np.isfinite(mean):
+        have = sum(1 for r in a["runs"] if r["at"].get(str(c)) is not None and np.isfinite(r["at"][str(c)]))
+        return f"– ({have}/{n_runs})"
+    return (f"{mean:.3f}" + (f" ± {at['sd']:.3f}" if n_runs > 1 else "")
+            + (f" ({100 * at['optimum_frac']:.0f}%)" if has_opt else ""))
+
+
 def format_table(summary: dict) -> str:
     """Markdown table: mean ± sd (optimum %) per algo and checkpoint (one run: the value alone), queries to
     the optimum (mean/median over the runs that reached it, and how many did; both only when the summary has
     an optimum), source counts (decoder / mutation / random / design:
     the last is a designed initial pool, e.g. k-means; a summary saved before it existed shows 0 there), and
-    the share of runs whose final incumbent the decoder proposed."""
+    the share of runs whose final incumbent the decoder proposed. Every mean is over all runs: "– (k/n)" at a
+    checkpoint where only k runs have a feasible incumbent."""
     checks = summary["checkpoints"]
     # no optimum (children trained, not looked up): no "(0%)" at it and no queries-to-optimum column, which
     # read as "never reached" when there is nothing to reach
@@ -329,8 +358,7 @@ def format_table(summary: dict) -> str:
     for name, a in summary["algos"].items():
         n_runs = len(a["runs"])
         # one run has no spread: its value alone, as the dashboard's note writes it (not "± 0.000")
-        cells = [f"{a['at'][str(c)]['mean']:.3f}" + (f" ± {a['at'][str(c)]['sd']:.3f}" if n_runs > 1 else "")
-                 + (f" ({100 * a['at'][str(c)]['optimum_frac']:.0f}%)" if has_opt else "") for c in checks]
+        cells = [_cell(a, c, n_runs, has_opt) for c in checks]
         q, i = a["queries"], a["incumbents"]
         to_opt = (f"{a['queries_to_optimum_mean']:.1f}/{a['queries_to_optimum_median']:.1f}" if a["reached_optimum"]
                   else "–") + f" ({a['reached_optimum']}/{n_runs})"

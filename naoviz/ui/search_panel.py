@@ -40,6 +40,9 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
         if not runs:
             continue
         s = incumbent_band(runs, band)
+        if not np.isfinite(s["mean"][-1]):        # some run has no feasible incumbent yet: no mean over the rest
+            parts.append(f"{name}: – ({s['feasible'][-1]} of {s['n'][-1]} runs with a feasible incumbent)")
+            continue
         spread = f" ± {s['sd'][-1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
         parts.append(f"{name}: {s['mean'][-1]:.2f}{spread}")
     return f"incumbent {report} — " + " · ".join(parts) if parts else ""

@@ -15,8 +15,9 @@ from naoviz.viz.theme import BAND_LABELS, algo_colors
 def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list[dict], str]:
     """``curves[name]``: (runs, queries), (queries,) or a list of per-run curves (lengths may differ: a stopped
     or running search). Per searcher with a non-empty run: ``{"name", "label", "color", "runs", "x" (Q,), "mean",
-    "lo", "hi", "n" (Q,)}`` from :func:`naoviz.experiments.search.incumbent_band` (``naoviz compare``'s mean and
-    sd; ``label`` adds ``(n=runs)`` with two runs or more); and the legend's title naming the band ("" when no
+    "lo", "hi", "n", "feasible" (Q,)}`` from :func:`naoviz.experiments.search.incumbent_band` (``naoviz compare``'s mean and
+    sd; the mean starts where every run has a feasible incumbent, ``feasible`` counts the runs that have one;
+    ``label`` adds ``(n=runs)`` with two runs or more); and the legend's title naming the band ("" when no
     searcher has two runs)."""
     from naoviz.experiments.search import incumbent_band
     if band not in BAND_LABELS:
@@ -32,6 +33,6 @@ def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list
         stats = incumbent_band(runs, band)
         out.append({"name": name, "label": f"{name} (n={len(runs)})" if len(runs) > 1 else name,
                     "color": colors[name], "runs": len(runs), "x": np.arange(1, len(stats["mean"]) + 1),
-                    **{k: stats[k] for k in ("mean", "lo", "hi", "n")}})
+                    **{k: stats[k] for k in ("mean", "lo", "hi", "n", "feasible")}})
     banded = any(b["runs"] >= 2 for b in out)
     return out, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")

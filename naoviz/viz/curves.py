@@ -62,25 +62,50 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                   lower_is_better: bool = False, title: str = "") -> go.Figure:
     """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries), (queries,) or
     a list of per-run curves (lengths may differ: a stopped or running search). The line is the mean over the
-    runs that reached each query, the band (with ≥ 2 runs) mean ± one sample sd (``band="sd"``, the sd of
-    ``naoviz compare``) or lowest to highest run (``"minmax"``), both from
-    :func:`naoviz.experiments.search.incumbent_band`; the legend's title names the band. Each name gets its
-    own colour (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
-    fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                yaxis_title=with_unit(f"incumbent {metric}"), uirevision="search",
-                                margin=dict(l=60, r=10, t=(64 if "<br>" in title else 40) if title else 20, b=40)))
+    runs that reached each query, the band (with ≥ 2 runs) the 25th-75th percentile of the runs (``"iqr"``),
+    mean ± one sample sd within the runs' range (``"sd"``, the sd of ``naoviz compare``) or lowest to highest
+    run (``"minmax"``), all from :func:`naoviz.experiments.search.incumbent_band`, so never outside the runs'
+    values; the legend's title names the band. NaN (no feasible incumbent yet): the line starts at the first
+    query where every run has one, and a second panel below shows, per searcher, the share of runs that have
+    one (drawn only when some run lacked one). Each name gets its own colour
+    (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
     bands, legend = searcher_bands(curves, band)
+    late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet
+    top = (64 if "<br>" in title else 40) if title else 20
+    if late:
+        fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.1,
+                            subplot_titles=("", "runs with a feasible incumbent (%): the line above starts where "
+                                                "every run has one"))
+        fig.update_annotations(font_size=13)
+        fig.update_yaxes(title_text="runs (%)", range=[0, 105], row=2, col=1)
+        fig.update_xaxes(title_text="queries", row=2, col=1)
+        fig.update_yaxes(title_text=with_unit(f"incumbent {metric}"), row=1, col=1)
+        fig.update_layout(template=TEMPLATE, title=title or None, uirevision="search",
+                          margin=dict(l=60, r=10, t=top, b=40))
+    else:
+        fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
+                                    yaxis_title=with_unit(f"incumbent {metric}"), uirevision="search",
+                                    margin=dict(l=60, r=10, t=top, b=40)))
+    at = dict(row=1, col=1) if late else {}
     for b in bands:
         x, color, name = b["x"], b["color"], b["name"]
         if b["runs"] >= 2:
             fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x, x[::-1]],
                                      y=np.r_[b["hi"], b["lo"][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
-                                     legendgroup=name))
+                                     legendgroup=name), **at)
         fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),
                                  legendgroup=name, customdata=b["n"],
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
-                                 if b["runs"] > 1 else None))
+                                 if b["runs"] > 1 else None), **at)
+        if late:
+            share = 100.0 * b["feasible"] / np.maximum(b["n"], 1)
+            fig.add_trace(go.Scatter(name=f"{name}: runs with a feasible incumbent", x=x, y=share, mode="lines",
+                                     line=dict(color=color, width=1.5, dash="dot", shape="hv"), legendgroup=name,
+                                     showlegend=False, customdata=np.c_[b["feasible"], b["n"]],
+                                     hovertemplate=f"{html.escape(name)}, query %{{x}}: %{{customdata[0]}} of "
+                                                   "%{customdata[1]} runs have a feasible incumbent<extra></extra>"),
+                          row=2, col=1)
     if legend:
         fig.update_layout(legend_title_text=legend)
     return fig
@@ -109,8 +134,9 @@ def chosen_by(metric: Optional[str], report: str) -> str:
 
 
 def compare_figure(summary: dict) -> go.Figure:
-    """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``). Under constraints
-    the curves are the best *feasible* incumbent's, and the title says so and names the budget."""
+    """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``): mean line and the
+    25-75 % of runs band (percentiles stay within the runs' values). Under constraints the curves are the best
+    *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []
     what = f"best feasible incumbent {summary['report']}" if constraints else f"incumbent {summary['report']}"
     by = chosen_by(summary.get("metric"), summary["report"])
@@ -118,6 +144,6 @@ def compare_figure(summary: dict) -> go.Figure:
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
-    return search_curves({k: np.asarray(v["curves"]) for k, v in summary["algos"].items()},
-                         metric=summary["report"],
+    return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
+                         metric=summary["report"], band="iqr",
                          title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)

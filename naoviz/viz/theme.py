@@ -40,7 +40,8 @@ TEMPLATE = "plotly_white"
 ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
-BAND_LABELS = {"sd": "± 1 sd", "minmax": "min–max"}       # the bands of naoviz.experiments.search.incumbent_band
+# the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
+BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
 
 
 # Units of the columns naoviz knows by their names (naoviz.tables.lower_is_better reads the same suffixes):

@@ -1,0 +1,133 @@
+"""The compare figure and tables tell the truth: bands stay within the runs' values, a mean of best-so-far
+curves is taken over one fixed set of runs (never drops as a late run joins), and the hypervolume's
+reference point is printed with its columns' names."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from naoviz.experiments.search import BANDS, incumbent_band
+
+# three runs whose best-so-far curves never decrease; run c has no feasible incumbent until query 4, and then a
+# weak one: a mean over the runs that have one would drop from 90 to 80 there
+LATE = [[88.0, 90.0, 90.0, 92.0, 92.0, 93.0],
+        [88.0, 90.0, 90.0, 90.0, 91.0, 91.0],
+        [np.nan, np.nan, np.nan, 58.0, 70.0, 70.0]]
+
+
+def test_the_mean_waits_for_every_run_and_never_drops():
+    naive = np.nanmean(np.asarray(LATE), axis=0)
+    assert (np.diff(naive) < 0).any()                        # the old rule (runs that have one) drops here
+    s = incumbent_band(LATE)
+    assert np.isnan(s["mean"][:3]).all() and np.isfinite(s["mean"][3:]).all()
+    assert (np.diff(s["mean"][3:]) >= 0).all()
+    assert s["feasible"].tolist() == [2, 2, 2, 3, 3, 3] and s["n"].tolist() == [3] * 6
+    assert s["mean"][3] == pytest.approx((92 + 90 + 58) / 3)
+
+
+@pytest.mark.parametrize("band", BANDS)
+def test_every_band_stays_within_the_runs_values(band):
+    """Accuracies near 100 with one weak run: mean + sd is above 100, the band is not."""
+    runs = np.array([[99.0, 100.0, 100.0], [98.0, 100.0, 100.0], [60.0, 70.0, 99.5]])
+    assert (runs.mean(0) + runs.std(0, ddof=1) > 100).any()
+    s = incumbent_band(runs, band)
+    assert (s["hi"] <= runs.max(0)).all() and (s["lo"] >= runs.min(0)).all() and (s["lo"] <= s["hi"]).all()
+    if band == "iqr":
+        assert s["lo"].tolist() == np.percentile(runs, 25, axis=0).tolist()
+        assert s["hi"].tolist() == np.percentile(runs, 75, axis=0).tolist()
+
+
+def test_sd_band_inside_the_range_is_compares_mean_plus_minus_sd():
+    runs = np.array([[1.0, 2.0, 5.0], [2.0, 4.0, 5.0], [3.0, 6.0, 8.0], [4.0, 4.0, 9.0]])
+    s = incumbent_band(runs, "sd")
+    mean, sd = runs.mean(0), runs.std(0, ddof=1)
+    assert s["mean"].tolist() == mean.tolist() and s["sd"].tolist() == sd.tolist()
+    inside = (mean + sd <= runs.max(0)) & (mean - sd >= runs.min(0))
+    assert inside.any()
+    assert s["hi"][inside].tolist() == (mean + sd)[inside].tolist()
+
+
+def _summary(curves: dict) -> dict:
+    """The part of a ``naoviz compare`` summary that its figure reads (NaN as JSON writes it: null)."""
+    nulls = {k: [[None if np.isnan(v) else v for v in run] for run in c] for k, c in curves.items()}
+    return {"report": "cifar10_test_acc", "metric": "cifar10_test_acc", "constraints": ["latency_pixel3<=9"],
+            "algos": {k: {"curves": c} for k, c in nulls.items()}}
+
+
+def test_compare_figure_starts_each_mean_where_every_run_is_feasible_and_shows_the_share():
+    from naoviz.viz.curves import compare_figure
+    fig = compare_figure(_summary({"rs": LATE, "re": [LATE[0], LATE[1]]}))
+    lines = {t.name: t for t in fig.data if t.mode == "lines" and t.yaxis in (None, "y")}
+    rs = np.asarray(lines["rs (n=3)"].y, dtype=float)
+    assert np.isnan(rs[:3]).all() and (np.diff(rs[3:]) >= 0).all()
+    re = np.asarray(lines["re (n=2)"].y, dtype=float)
+    assert np.isfinite(re).all() and (np.diff(re) >= 0).all()
+    share = {t.name: list(t.y) for t in fig.data if t.yaxis == "y2"}
+    assert share["rs: runs with a feasible incumbent"] == pytest.approx([200 / 3] * 3 + [100.0] * 3)
+    assert share["re: runs with a feasible incumbent"] == [100.0] * 6
+    assert "25–75 % of runs" in fig.layout.legend.title.text
+    lo, hi = np.nanmin(np.asarray(LATE), 0), np.nanmax(np.asarray(LATE), 0)
+    band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "rs")
+    y = np.asarray(band.y, dtype=float)
+    upper, lower = y[:6], y[6:][::-1]
+    ok = np.isfinite(upper)
+    assert ok.tolist() == [False] * 3 + [True] * 3
+    assert (upper[ok] <= hi[ok]).all() and (lower[ok] >= lo[ok]).all()
+
+
+def test_without_a_late_run_the_figure_has_one_panel():
+    from naoviz.viz.curves import compare_figure
+    fig = compare_figure(_summary({"rs": [LATE[0], LATE[1]]}))
+    assert all(t.yaxis in (None, "y") for t in fig.data)
+
+
+@pytest.fixture(scope="module")
+def late_summary(nb201_table):
+    """rs under a tight latency budget, report = search metric (best-so-far curves that never decrease); the
+    checkpoints 1-3 come before some runs have a feasible incumbent."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.search.constraints import percentile_budget
+    ev = TableEvaluator(nb201_table, metric="valid_acc", report="valid_acc",
+                        constraints=[percentile_budget(nb201_table, "latency_pixel3", 25)])
+    return compare(ev, [("rs", None)], 20, list(range(6)), checkpoints=(1, 2, 3, 10))
+
+
+def test_tables_average_over_all_runs_or_say_how_many_have_one(late_summary):
+    from naoviz.experiments.constrained import format_hw_table
+    from naoviz.experiments.search import format_table
+    a = late_summary["algos"]["rs"]
+    curves = np.asarray(a["curves"], dtype=float)
+    assert np.isnan(curves[:, 0]).any() and np.isfinite(curves[:, -1]).all()       # the case this test is for
+    row = next(line for line in format_table(late_summary).splitlines() if line.startswith("| rs |"))
+    hw = next(line for line in format_hw_table(late_summary).splitlines() if line.startswith("| rs |"))
+    for c in late_summary["checkpoints"]:
+        at = curves[:, c - 1]
+        have = int(np.isfinite(at).sum())
+        if have < len(at):
+            assert f"– ({have}/{len(at)})" in row and f"– ({have}/{len(at)})" in hw
+            assert a["at_hw"][str(c)]["best_feasible"] is None
+            assert a["at_hw"][str(c)]["incumbent_frac"] == have / len(at)
+        else:
+            assert f"{at.mean():.3f} ± {at.std(ddof=1):.3f}" in row
+            assert a["at_hw"][str(c)]["best_feasible"] == pytest.approx(at.mean())
+    means = [a["at_hw"][str(c)]["best_feasible"] for c in late_summary["checkpoints"]]
+    known = [m for m in means if m is not None]
+    assert known and all(x <= y for x, y in zip(known, known[1:]))
+
+
+def test_the_reference_point_is_printed_with_names_and_kept_a_list(late_summary):
+    from naoviz.experiments.constrained import format_hw_table
+    a = late_summary["algos"]["rs"]
+    assert isinstance(a["hv_reference"], list) and a["hv_columns"] == ["valid_acc", "latency_pixel3"]
+    head = format_hw_table(late_summary).splitlines()[0]
+    want = ", ".join(f"{c} {v:g}" for c, v in zip(a["hv_columns"], a["hv_reference"]))
+    assert f"reference point: {want}" in head and "[" not in head
+
+
+def test_the_search_tabs_summary_line_waits_for_every_run_too():
+    from naoviz.ui.search_panel import search_summary
+    early = search_summary({"rs": [run[:3] for run in LATE]}, "test_acc")
+    assert "rs: – (2 of 3 runs with a feasible incumbent)" in early
+    late = search_summary({"rs": LATE}, "test_acc")
+    assert f"rs: {np.mean([93.0, 91.0, 70.0]):.2f} ± " in late
