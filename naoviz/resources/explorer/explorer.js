@@ -31,6 +31,7 @@ async function render({ model, el }) {
 async function mount(model, el, stale = () => false, swapped = false) {
   // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
   const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
+  const red = el.querySelector(".nx-msg.nx-err")?.textContent ?? null;   // a refusal on show stays red (the model has no colour)
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
@@ -370,7 +371,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
   if (!swapped) readURL();
-  if (model.get("message")) $(".nx-msg").textContent = model.get("message");
+  const m0 = model.get("message");
+  if (m0 && $(".nx-msg").textContent !== m0) show(m0, m0 === red);
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
