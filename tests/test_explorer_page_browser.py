@@ -280,6 +280,34 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page.close()
 
 
+@pytest.mark.parametrize("width", [1024, 1680])
+def test_the_row_lists_under_the_map_are_in_columns_whatever_the_row_numbers_digits(browser, page_file, atlas, width):
+    """The nearest cells and the find box's matches line up: every line's figures and cell start at the same x
+    and the row links end at the same x, though the rows have different numbers of digits (it read
+    "row 94  · distance" over "row 13186 · distance")."""
+    digits = lambda rows: {len(str(int(r))) for r in rows}                    # noqa: E731
+    row = next((int(r) for r in range(atlas.neighbours.shape[0]) if len(digits(atlas.neighbours[r])) > 1), None)
+    if row is None:
+        pytest.skip("every row's neighbours have row numbers of one length in this atlas")
+    page, _, _ = _open(browser, page_file, width=width)
+    page.fill(".nx-search", str(row))
+    page.wait_for_function(f"document.querySelector('.nx-root').__nx.S.picked === {row}", timeout=5000)
+
+    def lefts(sel, edge="left"):
+        return page.eval_on_selector_all(sel, f"els => els.map(e => Math.round(e.getBoundingClientRect().{edge}))")
+    assert len(set(lefts(".nx-nbrs li > span"))) == 1, lefts(".nx-nbrs li > span")
+    assert len(set(lefts(".nx-nbrs li > code"))) == 1, lefts(".nx-nbrs li > code")
+    assert len(set(lefts(".nx-nbrs li > a", "right"))) == 1, lefts(".nx-nbrs li > a", "right")
+    token = "skip_connect~0"                                                  # matches with short and long row numbers
+    hits = [i for i, lab in enumerate(atlas.labels) if token in lab][:8]
+    assert len(digits(hits)) > 1, hits
+    page.fill(".nx-search", token)
+    page.wait_for_function(f"document.querySelectorAll('.nx-hits a').length === {len(hits)}", timeout=5000)
+    assert len(set(lefts(".nx-hits code"))) == 1, lefts(".nx-hits code")
+    assert len(set(lefts(".nx-hits a", "right"))) == 1, lefts(".nx-hits a", "right")
+    page.close()
+
+
 def _screen_xy(atlas, view, width, height):
     """(N, 2) css-px positions of the atlas's points on a width x height map, computed here from the packed
     map coordinates the way the page lays them out (uniform scale, 10 px padding, centred, y up)."""

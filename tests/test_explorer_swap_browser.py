@@ -45,3 +45,26 @@ def test_a_view_set_by_the_kernel_just_after_a_new_atlas_is_kept(browser, shippe
     assert _state(page)["view"] == "pca" and page.input_value(".nx-view") == "pca"
     assert page.evaluate("document.querySelector('.nx-root').__nx.model.get('view')") == "pca" and not errors, errors
     page.close()
+
+
+def test_a_refusal_on_show_stays_red_when_a_new_atlas_is_drawn(browser, shipped_page):  # noqa: F811
+    """A refused seed row is red until the student moves on; a new atlas (a cold start's full one) redrawing the
+    view is not the student moving on (the line came back in the text colour)."""
+    atlas, page_file = shipped_page
+    page, _, errors = _open(browser, page_file)
+    page.fill(".nx-seed", "x")
+    page.press(".nx-seed", "Enter")
+    refusal = page.inner_text(".nx-msg")
+    assert refusal.startswith("seed row x is not a row number") and "nx-err" in page.get_attribute(".nx-msg", "class")
+    page.evaluate("""() => new Promise((done) => {
+      const old = document.querySelector('.nx-root'), model = old.__nx.model, el = old.parentElement;
+      const seen = new MutationObserver(() => {
+        const root = el.querySelector('.nx-root');
+        if (root && root !== old && root.dataset.ready === '1') { seen.disconnect(); done(); }
+      });
+      seen.observe(el, { subtree: true, childList: true, attributes: true, attributeFilter: ['data-ready'] });
+      model.set('_atlas_data', new DataView(model.get('_atlas_data').buffer.slice(0)));
+    })""")
+    assert page.inner_text(".nx-msg") == refusal
+    assert "nx-err" in page.get_attribute(".nx-msg", "class") and not errors, errors
+    page.close()

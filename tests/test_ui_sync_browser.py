@@ -7,6 +7,7 @@ arrive at the worst moment: right after the next key press, before the page send
 """
 from __future__ import annotations
 
+import json
 import re
 import time
 from pathlib import Path
@@ -20,26 +21,31 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 SLIDER = ".nx-slider"
 
 
-def _page_with_held_echoes(browser, url):
+def _page_with_held_echoes(browser, url, key="eta_index"):
     """A visitor whose kernel websocket passes through here: while ``hold["on"]``, the kernel's echoes of
-    ``eta_index`` are kept in ``held`` instead of reaching the page; ``release()`` delivers them. ``passed``:
-    the ``eta_index`` of every echo handed to the page, in order."""
+    ``key`` are kept in ``held`` instead of reaching the page; ``release()`` delivers them. ``passed``:
+    the ``key`` value of every echo handed to the page, in order."""
     ctx = browser.new_context(viewport={"width": 1400, "height": 1100})
     hold, held, sockets, passed = {"on": False}, [], [], []
+    pattern = re.compile(rb'"%s": ?("(?:[^"\\]|\\.)*"|-?\d+)' % key.encode())
+
+    def value(message):
+        data = message if isinstance(message, (bytes, bytearray)) else message.encode()
+        found = pattern.search(data) if b"echo_update" in data else None
+        return json.loads(found.group(1)) if found else None
 
     def route(ws):
         to_kernel = ws.connect_to_server()
         sockets.append(ws)
 
         def from_kernel(message):
-            data = message if isinstance(message, (bytes, bytearray)) else message.encode()
-            echo = re.search(rb'"eta_index": ?(\d+)', data) if b"echo_update" in data else None
-            if hold["on"] and echo:
+            echo = value(message)
+            if hold["on"] and echo is not None:
                 held.append((ws, message))
             else:
                 ws.send(message)
-                if echo:
-                    passed.append(int(echo.group(1)))
+                if echo is not None:
+                    passed.append(echo)
         to_kernel.on_message(from_kernel)
         ws.on_message(lambda message: to_kernel.send(message))
 
@@ -53,9 +59,16 @@ def _page_with_held_echoes(browser, url):
         while held:
             ws, message = held.pop(0)
             ws.send(message)
-            passed.append(int(re.search(rb'"eta_index": ?(\d+)', message if isinstance(message, (bytes, bytearray))
-                                        else message.encode()).group(1)))
+            passed.append(value(message))
     return page, hold, held, release, passed
+
+
+def _wait_held(page, held, what):
+    for _ in range(600):                              # a loaded machine's kernel may take seconds to answer
+        page.wait_for_timeout(100)
+        if held:
+            return
+    raise AssertionError(f"the kernel never echoed the page's {what}")
 
 
 def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, browser):  # noqa: F811
@@ -69,11 +82,7 @@ def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, brows
     hold["on"] = True
     page.keyboard.press("ArrowRight")                 # eta + 1: sent to the kernel 120 ms later, its echo held
     page.wait_for_function("document.querySelector('.nx-slider').value === '%d'" % (eta + 1), timeout=10_000)
-    for _ in range(600):                              # a loaded machine's kernel may take seconds to answer
-        page.wait_for_timeout(100)
-        if held:
-            break
-    assert held, "the kernel never echoed the page's eta_index"
+    _wait_held(page, held, "eta_index")
     page.evaluate("""() => { const s = document.querySelector('.nx-slider'), seen = window.__seen = [];
         const frame = () => { seen.push(Number(s.value)); if (seen.length < 600) requestAnimationFrame(frame); };
         s.addEventListener('input', () => seen.push(Number(s.value)));   // the press's own value, whatever the frame
@@ -90,4 +99,38 @@ def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, brows
     assert eta + 1 not in after, f"the slider went back to {eta + 1} after the press to {eta + 2}: {after[:40]}"
     assert int(page.input_value(SLIDER)) == eta + 2
     assert page.evaluate("document.querySelector('.nx-root').__nx.S.eta") == eta + 2
+    page.context.close()
+
+
+def test_a_late_echo_of_an_earlier_message_never_replaces_the_newer_one(server, browser):  # noqa: F811
+    """Two refusals typed one after the other (a bad η, then a bad seed row); the kernel's echo of the first
+    line arrives just after the second was shown. The line keeps the second refusal, in red, the whole time.
+    (``message`` is saved at once, not through the page's throttled ``write``: ipywidgets 8 drops an echo whose
+    request is not the newest one sent for the field, or while a newer value waits to be sent. This passed
+    before any change to the page; it guards that ``msg`` keeps saving at once.)"""
+    page, hold, held, release, passed = _page_with_held_echoes(browser, server["url"], key="message")
+    hold["on"] = True
+    page.fill(".nx-eta-in", "abc")
+    page.press(".nx-eta-in", "Enter")                 # refusal A: shown, sent, its echo held
+    first = page.text_content(".nx-msg")
+    assert first.startswith("η abc is not a number"), first
+    _wait_held(page, held, "message")
+    page.evaluate("""() => { const m = document.querySelector('.nx-msg'), seen = window.__msgs = [];
+        new MutationObserver(() => seen.push([m.textContent, m.classList.contains('nx-err')]))
+          .observe(m, { childList: true, characterData: true, subtree: true, attributes: true }); }""")
+    page.fill(".nx-seed", "x")
+    page.press(".nx-seed", "Enter")                   # refusal B: shown and sent ...
+    second = page.text_content(".nx-msg")
+    assert second.startswith("seed row x is not a row number"), second
+    release()                                         # ... when the echo of A arrives
+    deadline = time.monotonic() + 60                  # wait for B's own echo too: the page has seen everything
+    while second not in passed:
+        assert time.monotonic() < deadline, f"the kernel never echoed the second message: {passed}"
+        page.wait_for_timeout(50)
+    page.evaluate("() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))")
+    seen = page.evaluate("window.__msgs")
+    assert [first, True] not in seen and [first, False] not in seen, f"the line went back to the first refusal: {seen}"
+    assert all(s == [second, True] for s in seen if s[0] == second), f"the second refusal lost its red: {seen}"
+    assert page.text_content(".nx-msg") == second
+    assert page.evaluate("document.querySelector('.nx-msg').classList.contains('nx-err')")
     page.context.close()

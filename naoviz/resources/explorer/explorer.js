@@ -1,4 +1,4 @@
-// naoviz explorer, part 9 of 9: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 10 of 10: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -31,6 +31,7 @@ async function render({ model, el }) {
 async function mount(model, el, stale = () => false, swapped = false) {
   // a new atlas (a cold start's full one after the quick one) redraws the view: the focused control keeps the focus
   const focused = el.contains(document.activeElement) ? document.activeElement.classList[0] || "" : null;
+  const red = el.querySelector(".nx-msg.nx-err")?.textContent ?? null;   // a refusal on show stays red (the model has no colour)
   const root = template(); el.replaceChildren(root);
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
@@ -45,9 +46,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
-  const { A, E, K } = atlas, unit = atlas.h.metric;
+  const { A, E } = atlas, unit = atlas.h.metric;
   root.dataset.space = atlas.h.space || "";   // the tour tells an NB201 cell from a NAONet one by it
-  const NBR_TIP = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
               tool: model.get("select_tool") === "lasso" ? "lasso" : "box", shape: null };
@@ -197,15 +197,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     for (const b of root.querySelectorAll(".nx-tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === S.tool));
     if (model.get("select_tool") !== S.tool) { model.set("select_tool", S.tool); model.save_changes(); }
   }
-  function pick(row) {                    // clicked point: its k nearest cells in the embedding
+  function pick(row) {                    // clicked point: its k nearest cells in the embedding (explorer_rows.js)
     S.picked = row; overlay();
-    const list = h("ol", {});
-    for (let k = 0; k < K; k++) {
-      const r = A.neighbours[row * K + k];
-      list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); refocus(".nx-nbrs a", k); } }),
-        h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmtU(truth ? truth[r] : NaN, unit)} `, title: NBR_TIP }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
-    }
-    $(".nx-nbrs").replaceChildren(h("b", { text: `nearest to row ${row} (true ${unit} ${fmtU(truth ? truth[row] : NaN, unit)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: NBR_TIP }), list);
+    $(".nx-nbrs").replaceChildren(...nearestList(atlas, row, unit, truth, (r, k) => { choose(r); refocus(".nx-nbrs a", k); }));
   }
   // Keyboard focus survives the list under it being redrawn (a neighbour link chosen: the list is the new
   // seed's): the item at the same place in the new list, else the explorer itself, never the page's top.
@@ -256,10 +250,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
       const toks = q.split(/\s+/), hits = [];
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
       S.hits = hits; note = `${hits.length} cell${hits.length === 1 ? "" : "s"} match ${q}`;
-      $(".nx-hits").replaceChildren(h("b", { text: note }), ...hits.slice(0, 8).map((r) =>
-        h("div", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r); } }), h("code", { text: atlas.labels[r], title: atlas.labels[r] }))),
-        hits.length ? h("button", { type: "button", class: "nx-select-hits", text: "select the matches",   // the keyboard's box/lasso
-          title: "select every matching cell: its statistics, as a box or lasso selection gives", onclick: () => selectRows(hits, { kind: "find", view: "", pts: [] }) }) : null);
+      $(".nx-hits").replaceChildren(...matchList(atlas, hits, note, choose, () => selectRows(hits, { kind: "find", view: "", pts: [] })));
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
     rebuild(); model.set("search", text); model.save_changes();
@@ -380,7 +371,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
   if (!swapped) readURL();
-  if (model.get("message")) $(".nx-msg").textContent = model.get("message");
+  const m0 = model.get("message");
+  if (m0 && $(".nx-msg").textContent !== m0) show(m0, m0 === red);
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
   rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));

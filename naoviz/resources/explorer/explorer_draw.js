@@ -1,4 +1,4 @@
-// naoviz explorer, part 1 of 9: the payload, colours, the canvas scatter and the small SVG views.
+// naoviz explorer, part 1 of 10: the payload, colours, the canvas scatter and the small SVG views.
 // No imports, no CDN: this file is concatenated with the other parts (naoviz/explorer_page.py JS_PARTS) into one ES module.
 
 const NAN16 = 65535;
