@@ -165,6 +165,20 @@ def test_search_resumes_a_run_on_a_table_file(tables, tmp_path):
     assert_one_line(other, "--table", "conflicts with run")
 
 
+def test_search_json_says_the_cell_space_and_names_the_table_apart(tables):
+    """`space` is the space the cells are in (a table file's arch_str cells are NB201 cells), as for a named
+    table; `table` says which table was searched (docs/search.md): the file as given, its path, its sha256."""
+    from naoviz.tables.user_table import file_fingerprint
+    own = naoviz("search", "--table", tables[1], "--algo", "rs", "--queries", "5", "--no-progress", "--json")
+    named = naoviz("search", "--space", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress", "--json")
+    assert own.returncode == 0 and named.returncode == 0, (own.stderr[-1000:], named.stderr[-1000:])
+    own, named = json.loads(own.stdout), json.loads(named.stdout)
+    assert own["space"] == named["space"] == "nb201"
+    assert named["table"] == {"name": "nb201-digits"}
+    assert own["table"] == {"name": "partial", "file": str(tables[1]), "path": str(tables[1].resolve()),
+                            "fingerprint": file_fingerprint(tables[1])}
+
+
 def test_data_show_and_the_dashboard_take_a_table_file(tables):
     shown = naoviz("data", "show", "--table", tables[1])
     assert shown.returncode == 0 and "classes: 200 of 6,466 (partial" in shown.stdout, shown.stdout + shown.stderr

@@ -160,24 +160,41 @@ def run_compare(args) -> int:
     check_options(args)
     evaluator = new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    bar = None
+    bar, runs = None, len(algos) * len(seeds)
+    from naoviz.experiments.compare_jobs import resolve_jobs
+    parallel = min(resolve_jobs(args.jobs), runs) > 1      # as compare() counts its processes
+    made = [0] * runs                       # --jobs N: each run's queries so far, as its worker reports them
+    finished_runs = []
 
     def finished(run: dict) -> None:        # one bar over runs: done / total, the searcher that just finished
+        if parallel:                        # the bar counts queries; the postfix, the runs done
+            finished_runs.append(run)
+            bar.set_postfix_str(f"{len(finished_runs)}/{runs} runs done, last {run['algo']}", refresh=False)
+            bar.refresh()
+            return
         bar.set_postfix_str(run["algo"], refresh=False)
         bar.update(1)
+
+    def queried(i: int, n: int) -> None:    # --jobs N: run i has made n queries (a worker's throttled count)
+        if n > made[i]:
+            bar.update(n - made[i])
+            made[i] = n
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     with Executors(cluster) as executor:
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
         if not args.no_progress:
             from tqdm import tqdm
             from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
-            bar = room_for_echo(tqdm(total=len(algos) * len(seeds), desc="compare", unit="run", file=sys.stderr,
-                                     leave=False))
+            # --jobs 1: a bar over runs, each search's own bar under it; --jobs N: one bar over every query of
+            # every run (runs x queries), fed by the workers, so it moves while long runs are under way
+            bar = room_for_echo(tqdm(total=runs * args.queries if parallel else runs, desc="compare",
+                                     unit="query" if parallel else "run", file=sys.stderr, leave=False))
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
                           on_run=finished if bar else None, jobs=args.jobs,
-                          progress=bar is not None and args.jobs == 1)   # each search's own bar under the runs' bar
+                          on_query=queried if bar is not None and parallel else None,
+                          progress=bar is not None and not parallel)   # each search's own bar under the runs' bar
     if bar is not None:
         bar.close()
     if args.against is not None:

@@ -12,6 +12,10 @@ stored run is then marked "stopped" wherever the stop lands: ``RunStore.marked``
 process), waits for them, and SIGKILLs any left after ``GRACE_S``. A worker whose parent died (SIGKILL) stops itself the same way. A worker's exception comes
 back as plain data (its kind, its one line, its traceback as a note) and is raised in the parent as the
 run's own error.
+
+Progress: with ``on_query``, each worker also sends its run's query count over the same pipe as the run goes
+(at most every ``TICK_S``, and once more when the run ends), so the parent can show one bar over every query of
+every run (``naoviz compare --jobs N``) that moves while long runs (NAO: ~10 s each) are under way.
 """
 from __future__ import annotations
 
@@ -28,6 +32,7 @@ from naoviz.parent_watch import stop_with_parent
 
 MAX_JOBS = 256          # --jobs' cap: more processes than this buy nothing on any machine we know
 GRACE_S = 10.0          # how long stopped workers get to mark their runs "stopped" before SIGKILL
+TICK_S = 0.2            # a worker sends its run's query count at most this often (and at the run's end)
 _STOP_SIGNALS = tuple(getattr(signal, n) for n in ("SIGTERM", "SIGHUP") if hasattr(signal, n))
 
 
@@ -105,10 +110,14 @@ class WorkerStopped(KeyboardInterrupt):
 
 
 def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tuple], jobs: int,
-                 on_run: Optional[Callable[[dict], None]] = None, torch: bool = False) -> list:
+                 on_run: Optional[Callable[[dict], None]] = None, torch: bool = False,
+                 on_query: Optional[Callable[[int, int], None]] = None) -> list:
     """``[one_run(evaluator, store, spec, *task) for task in tasks]`` computed in ``jobs`` spawned processes;
     ``on_run(run)`` is called in the parent as each finishes (completion order, ``run`` being the result's
-    first item). ``torch``: pin each worker to one torch thread (NAO), as the CLI pins its own process."""
+    first item). ``torch``: pin each worker to one torch thread (NAO), as the CLI pins its own process.
+    ``on_query(i, n)``: task ``i``'s run has made ``n`` queries (stored ones replayed included), called in the
+    parent as the worker reports it (throttled: ``TICK_S``; the final count before ``on_run``); ``one_run`` then
+    gets ``on_evaluation=`` a callback that counts them."""
     import multiprocessing as mp
     from multiprocessing.connection import wait
     ctx = mp.get_context("spawn")
@@ -118,7 +127,8 @@ def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tupl
     try:
         for _ in range(min(jobs, len(tasks))):
             here, there = ctx.Pipe()
-            proc = ctx.Process(target=_worker, args=(there, one_run, evaluator, store, spec, torch),
+            proc = ctx.Process(target=_worker, args=(there, one_run, evaluator, store, spec, torch,
+                                                               on_query is not None),
                                name="naoviz-compare-worker", daemon=True)
             workers[here] = [proc, None]                # before it starts: a stop now finds it too
             _start_without_sigint(proc)
@@ -137,6 +147,10 @@ def run_parallel(one_run: Callable, evaluator, store, spec, tasks: Sequence[tupl
                     algo, preset, seed = tasks[index][:3]
                     raise NaovizError(f"jobs: a worker process died (exit status {proc.exitcode}) running "
                                        f"{algo}{':' + preset if preset else ''} seed {seed}") from None
+                if kind == "query":                     # a running run's query count: more follows
+                    if on_query is not None:
+                        on_query(index, payload)
+                    continue
                 if kind == "stopped":
                     raise WorkerStopped(payload)
                 if kind == "error":
@@ -209,9 +223,10 @@ def _raise_stop(signum, frame) -> None:
     raise _Stop(signum)
 
 
-def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
+def _worker(conn, one_run, evaluator, store, spec, torch, ticks: bool = False) -> None:
     """A worker's loop: receive a task, send back ``("run", result)``, ``("error", _portable(...))`` or
-    ``("stopped", signum)``; None ends it. Nothing is printed from here, whatever happens."""
+    ``("stopped", signum)``; None ends it. ``ticks``: ``("query", n)`` messages (the run's query count so far,
+    :class:`_Ticker`) come before a run's result. Nothing is printed from here, whatever happens."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # blocked at start (``_start_without_sigint``), now ignored
     if hasattr(signal, "pthread_sigmask"):
         signal.pthread_sigmask(signal.SIG_UNBLOCK, {signal.SIGINT})
@@ -234,8 +249,12 @@ def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
             if failed is not None:
                 conn.send(("error", _portable(failed, task)))
                 return
+            tick = _Ticker(conn) if ticks else None
             try:
-                result = one_run(evaluator, store, spec, *task)
+                result = (one_run(evaluator, store, spec, *task) if tick is None else
+                          one_run(evaluator, store, spec, *task, on_evaluation=tick))
+                if tick is not None:
+                    tick.send()                        # the run's final count, before its result
             except KeyboardInterrupt as exc:
                 conn.send(("stopped", getattr(exc, "signum", signal.SIGTERM)))
                 return
@@ -252,6 +271,24 @@ def _worker(conn, one_run, evaluator, store, spec, torch) -> None:
             conn.close()
         except OSError:
             pass
+
+
+class _Ticker:
+    """An ``on_evaluation`` callback that counts a run's queries and sends ``("query", count)`` over ``conn``
+    at most every ``TICK_S`` (table look-ups come hundreds a second: one message each would flood the pipe)."""
+
+    def __init__(self, conn):
+        self.conn, self.count, self.sent, self.last = conn, 0, -1, 0.0
+
+    def __call__(self, record) -> None:
+        self.count += 1
+        if time.monotonic() - self.last >= TICK_S:
+            self.send()
+
+    def send(self) -> None:
+        if self.count != self.sent:
+            self.conn.send(("query", self.count))
+            self.sent, self.last = self.count, time.monotonic()
 
 
 # the kinds a worker's error keeps (the CLI prints each as its one line), first match; anything else: RuntimeError

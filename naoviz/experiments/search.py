@@ -10,6 +10,7 @@ optimum is the table's best reported value. Searching on a loss and reporting an
 from __future__ import annotations
 
 import dataclasses
+import itertools
 import time
 from typing import Callable, Optional, Sequence
 
@@ -52,7 +53,8 @@ def parse_algos(text: str) -> list[tuple[str, Optional[str]]]:
 def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, seeds: Sequence[int],
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
             progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None,
-            command: Optional[Sequence[str]] = None, cwd: Optional[str] = None, jobs=1) -> dict:
+            command: Optional[Sequence[str]] = None, cwd: Optional[str] = None, jobs=1,
+            on_query: Optional[Callable[[int, int], None]] = None) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
     ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
     again (``search_or_resume``: finished ones replayed, unfinished ones continued), so a comparison killed
@@ -62,6 +64,8 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     ``jobs`` (an int, or "auto": the cores this process may use): the runs go to that many worker processes
     (``compare_jobs``; table evaluators only, no per-search progress bars), ``on_run`` is called as each
     finishes, and the summary is the one ``jobs=1`` gives, wall times and ``environment.jobs`` aside.
+    ``on_query(i, n)``: run ``i`` (algos outer, seeds inner) has made ``n`` queries; under ``jobs`` throttled
+    (``compare_jobs.TICK_S``), each run's final count always comes (what ``naoviz compare --jobs N``'s bar shows).
 
     Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
@@ -75,11 +79,13 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     if jobs > 1:
         compare_jobs.check_parallel(evaluator)
     if store is None:
-        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None, jobs)
+        return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None, jobs,
+                        on_query)
     from naoviz.experiments import compare_record
     return compare_record.recorded(
         store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd),
-        lambda: _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs))
+        lambda: _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs,
+                         on_query))
 
 
 @dataclasses.dataclass(frozen=True)
@@ -94,11 +100,13 @@ class RunSpec:
     progress: bool = False
 
 
-def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int) -> tuple[dict, list]:
-    """Search (or take up from ``store``) one (algo, seed): its ``runs`` entry and its incumbent curve."""
+def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int,
+            on_evaluation: Optional[Callable] = None) -> tuple[dict, list]:
+    """Search (or take up from ``store``) one (algo, seed): its ``runs`` entry and its incumbent curve.
+    ``on_evaluation(record)`` after each query (a replayed one too)."""
     start = time.perf_counter()
     res = search_or_resume(algo, evaluator, spec.budget, int(seed), preset=preset, progress=spec.progress,
-                           store=store)
+                           store=store, on_evaluation=on_evaluation)
     wall = time.perf_counter() - start
     curve = res.incumbent_curve()
     hit = at_optimum(curve, spec.optimum, spec.report_sign)
@@ -116,7 +124,7 @@ def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], s
     return run, curve
 
 
-def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int) -> list:
+def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int, on_query=None) -> list:
     """(run, curve) of every (algo, seed), algos outer, seeds inner: in this process, one after another, or
     in ``jobs`` worker processes; the same list either way."""
     tasks = [(algo, preset, int(seed)) for algo, preset in algos for seed in seeds]
@@ -124,16 +132,24 @@ def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int) 
         from naoviz.experiments import compare_jobs
         torch = any(algo == "nao" for algo, _ in algos)
         return compare_jobs.run_parallel(one_run, evaluator, store, dataclasses.replace(spec, progress=False),
-                                         tasks, jobs, on_run, torch=torch)
+                                         tasks, jobs, on_run, torch=torch, on_query=on_query)
     out = []
-    for task in tasks:
-        out.append(one_run(evaluator, store, spec, *task))
+    for i, task in enumerate(tasks):
+        counted = None if on_query is None else _counter(on_query, i)
+        out.append(one_run(evaluator, store, spec, *task, on_evaluation=counted))
         if on_run is not None:
             on_run(out[-1][0])
     return out
 
 
-def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1) -> dict:
+def _counter(on_query: Callable[[int, int], None], i: int) -> Callable:
+    """An ``on_evaluation`` callback that calls ``on_query(i, n)`` with run ``i``'s n-th query (1, 2, ...)."""
+    made = itertools.count(1)
+    return lambda record: on_query(i, next(made))
+
+
+def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1,
+             on_query=None) -> dict:
     jobs = min(jobs, max(1, len(algos) * len(seeds)))          # no idle workers; one run: this process
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
@@ -150,7 +166,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
            "algos": {}}
     from naoviz.search.nao_presets import budgets_of, note
     spec = RunSpec(int(budget), tuple(checks), optimum, report_sign, hw, bool(progress))
-    done = iter(_all_runs(evaluator, algos, seeds, spec, on_run, store, jobs))
+    done = iter(_all_runs(evaluator, algos, seeds, spec, on_run, store, jobs, on_query))
     for algo, preset in algos:
         name = label(algo, preset)
         why = note(preset, budgets_of(evaluator)) if algo == "nao" else ""   # `default` under budgets: sweep

@@ -65,7 +65,7 @@ class SearchResult:
     """History of one search and the views tables need (incumbent curve, who found what)."""
 
     algo: str
-    space: str
+    space: str                  # the cell space proposed in (nb201, naonet, naonet-ws), not the table searched
     metric: str
     report: str
     maximize: bool
