@@ -10,11 +10,12 @@ import pytest
 
 from naoviz.spaces import get_space
 from naoviz.viz import cell_compare, cell_graph
+from naoviz.viz.figure_files import export_height
 
 CHAR_EM = 0.62          # text width per character, in font sizes: wider than Open Sans/Arial's digits and 'x'
 LINE_EM = 1.3           # line height, in font sizes
 SIZES = [(900, 600), (900, 450), (1280, 720)]     # export()'s default; plotly's notebook height; wide
-NARROW = [(600, 600), (700, 450)]                 # a notebook beside a side panel; a half-screen window
+NARROW = [(600, 600), (700, 450), (600, 450)]     # a notebook beside a side panel; a half-screen window; a small export
 
 
 def _to_px(fig, xref, yref, width, height):
@@ -86,10 +87,10 @@ def crossings(fig, width, height, found=None) -> list:
 
 
 def sizes(fig) -> list:
-    """The widths and heights a figure is checked at: plotly's notebook height is the figure's own where it
-    sets one (a NAONet cell_compare asks for 760 px: its 4 cell rows)."""
-    own = fig.layout.height
-    return [(w, own if own and h == 450 else h) for w, h in SIZES + NARROW]
+    """The widths and heights a figure is checked at: each of SIZES + NARROW as ``export()`` draws it (and
+    plotly's notebook shows it): at least the figure's own height where it sets one (a NAONet cell_compare
+    asks for 760 px, its 4 cell rows)."""
+    return [(w, export_height(fig, h)) for w, h in SIZES + NARROW]
 
 
 @pytest.fixture(scope="module")
@@ -119,7 +120,7 @@ def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name, naonet_pairs)
         for fig, shown, boxes in ((graph, [seed], {wh: label_boxes(graph, *wh) for wh in sizes(graph)}),
                                   (compare, [seed, other], found)):
             edges = [d for a in shown for *_, d in space.to_graph(a).edges(data=True) if d["op"] != "concat"]
-            assert sum(map(len, boxes[900, 600][0].values())) == len(edges)   # every op edge labelled
+            assert sum(map(len, boxes[sizes(fig)[0]][0].values())) == len(edges)   # every op edge labelled
             for width, height in sizes(fig):
                 assert crossings(fig, width, height, boxes[width, height]) == [], (name, i, width, height)
 
@@ -167,3 +168,23 @@ def test_a_naonet_figure_is_titled_in_words_with_its_tokens_on_hover(name):
     assert cell_graph(space, arch).layout.title.text == f"{want} cell, 5 nodes"
     nb = get_space("nb201")
     assert cell_graph(nb, nb.sample(1, seed=0)[0]).layout.title.text == nb.format(nb.sample(1, seed=0)[0])
+
+
+def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path):
+    """Asked for 600 x 450, a NAONet cell_compare is drawn 600 wide and its own 760 tall: squeezed into 450 px
+    its labels crossed each other and the nodes (62 crossings over the 20 seeded pairs above); a figure that
+    sets no height (a single cell, NB201's compare) keeps the size asked for."""
+    from PIL import Image
+
+    from naoviz.viz.figure_files import export
+    space = get_space("naonet")
+    archs = space.sample(40, seed=7)
+    figs = [cell_compare(space, archs[i], archs[20 + i]) for i in range(20)]
+    assert any(crossings(f, 600, 450) for f in figs)                   # what a 450-px drawing did
+    assert not any(crossings(f, 600, export_height(f, 450)) for f in figs)
+    fig = figs[0]
+    out = export(fig, tmp_path / "compare.png", width=600, height=450, scale=1)
+    assert Image.open(out).size == (600, fig.layout.height)
+    nb = get_space("nb201")
+    one = export(cell_compare(nb, *nb.sample(2, seed=7)), tmp_path / "nb201.png", width=600, height=450, scale=1)
+    assert Image.open(one).size == (600, 450)

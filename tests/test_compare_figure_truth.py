@@ -131,3 +131,45 @@ def test_the_search_tabs_summary_line_waits_for_every_run_too():
     assert "rs: – (2 of 3 runs with a feasible incumbent)" in early
     late = search_summary({"rs": LATE}, "test_acc")
     assert f"rs: {np.mean([93.0, 91.0, 70.0]):.2f} ± " in late
+
+
+# a finished run and a shorter one (a seed still running, or a stop): a mean over the runs that reached each
+# query would jump from 86 to 92 where the short run ends, though neither run moved by more than 1
+LONG, SHORT = [90.0, 91.0, 92.0, 93.0], [80.0, 81.0]
+
+
+def test_the_mean_is_over_every_run_and_ends_with_the_shortest():
+    fixed = incumbent_band([LONG, SHORT])
+    assert fixed["mean"][:2].tolist() == [85.0, 86.0] and np.isnan(fixed["mean"][2:]).all()
+    assert np.isnan(fixed["lo"][2:]).all() and np.isnan(fixed["hi"][2:]).all()
+    assert fixed["n"].tolist() == [2, 2, 1, 1]
+    reached = incumbent_band([LONG, SHORT], fixed=False)                  # the runs that reached each query
+    assert reached["mean"].tolist() == [85.0, 86.0, 92.0, 93.0]
+
+
+def test_the_search_tabs_chart_ends_the_mean_with_the_shortest_run_and_dashes_the_longer_runs():
+    from naoviz.ui.search_panel import past_name, search_lines
+    series, _ = search_lines({"rs": [np.array(LONG), np.array(SHORT)]})
+    lines = {s["name"]: s for s in series}
+    mean = lines["rs (n=2)"]
+    assert mean["y"] == [85.0, 86.0, None, None] and mean["hi"][2:] == [None, None] and not mean["dash"]
+    past = lines[past_name("rs", 2)]
+    assert past["dash"] and past["y"] == [None, 86.0, 92.0, 93.0] and past["n"] == [2, 2, 1, 1]
+    # every run as long: no dashed line
+    same, _ = search_lines({"rs": [np.array(LONG), np.array(LONG) - 5]})
+    assert [s["name"] for s in same] == ["rs (n=2)"] and None not in same[0]["y"]
+
+
+def test_the_exported_search_figure_does_the_same():
+    from naoviz.viz.curves import search_curves
+    fig = search_curves({"rs": [np.array(LONG), np.array(SHORT)]})
+    mean = next(t for t in fig.data if t.name == "rs (n=2)")
+    assert np.asarray(mean.y, dtype=float)[:2].tolist() == [85.0, 86.0] and np.isnan(np.asarray(mean.y, float)[2:]).all()
+    past = next(t for t in fig.data if t.name == "rs: longer runs only, after query 2")
+    assert past.line.dash == "dash" and list(past.customdata) == [2, 2, 1, 1]
+
+
+def test_the_summary_line_of_a_stopped_search_is_at_the_shortest_runs_end():
+    from naoviz.ui.search_panel import search_summary
+    text = search_summary({"rs": [LONG, SHORT]}, "test_acc")
+    assert f"rs: 86.00 ± {np.std([91.0, 81.0], ddof=1):.2f} (n=2) after query 2 (the shortest run's end)" in text

@@ -152,3 +152,26 @@ def test_a_real_compare_prints_the_paired_table_and_stores_it(capsys, tmp_path):
             assert s["verdict"] == FEW_TEXT                 # 3 seeds: the interval, no verdict
             assert f"| {name} | {c} | {s['mean']:+.3f} | [{s['lo']:+.3f}, {s['hi']:+.3f}] |" in text
     assert json.loads((tmp_path / "summary.json").read_text())["paired"] == p
+
+
+def test_a_seed_without_both_values_is_left_out_and_the_table_says_so():
+    """Under --constraint a run has no incumbent (NaN) until it finds a feasible cell: at checkpoint 2 seed 1 of
+    "a" and seed 3 of "b" have none, so 2 of 4 seeds pair there; by checkpoint 4 all do."""
+    a = [row[:] for row in A]
+    a[1][:2] = [np.nan, np.nan]
+    b = {s: list(v) for s, v in B_BY_SEED.items()}
+    b[3][:3] = [np.nan] * 3
+    p = paired_summary(_summary({"a": a, "b": [b[s] for s in B_SEEDS]}, {"a": [0, 1, 2, 3], "b": B_SEEDS}),
+                       "b", n_boot=1000)
+    at2, at4 = p["vs"]["a"]["2"], p["vs"]["a"]["4"]
+    both = [0, 2]                                             # the seeds with a value in both runs at query 2
+    assert at2["n"] == 2 and at2["seeds"] == 4
+    assert at2["mean"] == pytest.approx(np.mean([A[s][1] - B_BY_SEED[s][1] for s in both]))
+    assert at2["wins"] + at2["ties"] + at2["losses"] == 2
+    assert at2["verdict"] == paired.partial_text(2, 4) and "2 of 4 seeds" in at2["verdict"]
+    assert at4["n"] == at4["seeds"] == 4 and at4["verdict"] == FEW_TEXT
+    text = paired_table(p)
+    assert "| a | 2 | " in text and " | 2/4 | no verdict: 2 of 4 seeds have both |" in text
+    assert " | 4/4 | " in text and "n below all" in text and "needs both values" in text
+    # every seed paired everywhere: no note
+    assert "n below all" not in paired_table(paired_summary(_ab(), "b", n_boot=1000))

@@ -34,6 +34,12 @@ MIN_VERDICT_SEEDS = 10
 FEW_TEXT = f"too few seeds for a verdict (< {MIN_VERDICT_SEEDS})"
 
 
+def partial_text(n: int, seeds: int) -> str:
+    """The verdict when only ``n`` of the ``seeds`` pairs have both values: seeds left out because a run had no
+    feasible incumbent yet are chosen by the runs themselves, so a verdict on the rest could mislead."""
+    return f"no verdict: {n} of {seeds} seeds have both"
+
+
 def differences(values: np.ndarray, base: np.ndarray, maximize: bool = True) -> np.ndarray:
     """Per-seed differences, positive = ``values`` better. ``values``, ``base``: (seeds,) or (seeds, T),
     row i of each the same seed; returns the same shape: ``values - base`` if ``maximize`` else ``base -
@@ -75,19 +81,22 @@ def verdict(lo: float, hi: float, n: int = MIN_VERDICT_SEEDS) -> str:
 
 def paired_stats(diffs: Sequence[float], n_boot: int = DEFAULT_BOOTSTRAP, seed: int = BOOT_SEED) -> dict:
     """One checkpoint's statistics from per-seed differences ``diffs`` ((seeds,), positive = better; NaN,
-    a seed where either run had no incumbent yet, is left out): ``mean``, ``lo``/``hi`` (the bootstrap
-    interval), ``wins``/``ties``/``losses`` (seeds with d > 0, |d| <= TIE_TOL, d < 0), ``n`` (seeds
-    counted) and ``verdict``; with no finite difference the numbers are None and the verdict "no data"."""
+    a seed where either run had no incumbent yet, is left out: a paired difference needs both values):
+    ``mean``, ``lo``/``hi`` (the bootstrap interval), ``wins``/``ties``/``losses`` (seeds with d > 0,
+    |d| <= TIE_TOL, d < 0), ``n`` (seeds counted), ``seeds`` (all of them) and ``verdict``; no verdict when a
+    seed was left out (:func:`partial_text`: which seeds lack a value depends on the runs, so the rest are no
+    fair sample); with no finite difference the numbers are None and the verdict "no data"."""
     d = np.asarray(diffs, dtype=float).ravel()
+    total = int(d.size)
     d = d[np.isfinite(d)]
     if d.size == 0:
         return {"mean": None, "lo": None, "hi": None, "wins": 0, "ties": 0, "losses": 0, "n": 0,
-                "verdict": "no data"}
+                "seeds": total, "verdict": "no data"}
     lo, hi = bootstrap_interval(d, n_boot, seed)
     tie = np.abs(d) <= TIE_TOL
     return {"mean": float(d.mean()), "lo": lo, "hi": hi, "wins": int(((d > 0) & ~tie).sum()),
-            "ties": int(tie.sum()), "losses": int(((d < 0) & ~tie).sum()), "n": int(d.size),
-            "verdict": verdict(lo, hi, int(d.size))}
+            "ties": int(tie.sum()), "losses": int(((d < 0) & ~tie).sum()), "n": int(d.size), "seeds": total,
+            "verdict": partial_text(int(d.size), total) if d.size < total else verdict(lo, hi, int(d.size))}
 
 
 def _by_seed(algo: dict) -> dict[int, np.ndarray]:
@@ -125,8 +134,7 @@ def paired_summary(summary: dict, against: str, n_boot: int = DEFAULT_BOOTSTRAP,
         a = np.vstack([mine[s] for s in seeds])                    # (seeds, budget)
         b = np.vstack([base[s] for s in seeds])                    # (seeds, budget)
         d = differences(a, b, maximize)                            # (seeds, budget), positive = better
-        out["vs"][name] = {str(c): {**paired_stats(d[:, c - 1], n_boot, seed), "seeds": len(seeds)}
-                           for c in checks}
+        out["vs"][name] = {str(c): paired_stats(d[:, c - 1], n_boot, seed) for c in checks}
     return out
 
 
@@ -136,7 +144,8 @@ def _num(x: Optional[float]) -> str:
 
 def paired_table(paired: dict) -> str:
     """The header line and a markdown table: one row per (searcher, checkpoint) with the mean paired
-    difference, its interval, wins/ties/losses over the seeds and the verdict."""
+    difference, its interval, wins/ties/losses over the seeds, the seeds paired (n of the seeds both ran) and
+    the verdict; a note under it when some n is below the seed count (a run with no feasible incumbent yet)."""
     against, report = paired["against"], paired.get("report") or "the reported metric"
     turn = ("higher is better, so searcher − " + against if paired["report_maximize"]
             else "lower is better, so " + against + " − searcher")
@@ -145,10 +154,17 @@ def paired_table(paired: dict) -> str:
             f"({paired['bootstrap']} resamples, seed {paired['bootstrap_seed']}); "
             f"ahead/behind only when the interval excludes 0, on at least {MIN_VERDICT_SEEDS} seeds")
     lines = [head, "", f"| searcher vs {against} | queries | mean difference | {100 * paired['level']:.0f} % interval"
-             " | wins/ties/losses | verdict |", "|---|---|---|---|---|---|"]
+             " | wins/ties/losses | seeds paired (n/all) | verdict |", "|---|---|---|---|---|---|---|"]
+    short = False
     for name, per in paired["vs"].items():
         for c in paired["checkpoints"]:
             s = per[str(c)]
+            short |= s["n"] < s["seeds"]
             lines.append(f"| {name} | {c} | {_num(s['mean'])} | [{_num(s['lo'])}, {_num(s['hi'])}] | "
-                         f"{s['wins']}/{s['ties']}/{s['losses']} | {s['verdict']} |")
+                         f"{s['wins']}/{s['ties']}/{s['losses']} | {s['n']}/{s['seeds']} | {s['verdict']} |")
+    if short:
+        lines += ["", "n below all: at that checkpoint a run of one of the two had no feasible incumbent yet "
+                  "(--constraint), and a paired difference needs both values, so that seed is left out; the mean, "
+                  "interval and wins are over the n seeds alone, not the table's seeds, and no verdict is given "
+                  "(which seeds are left out depends on the runs)."]
     return "\n".join(lines)

@@ -280,12 +280,15 @@ def _cpu_model() -> str:
 BANDS = ("iqr", "sd", "minmax")
 
 
-def incumbent_band(curves: Sequence, band: str = "sd") -> dict:
+def incumbent_band(curves: Sequence, band: str = "sd", fixed: bool = True) -> dict:
     """Mean and band of incumbent curves over runs (seeds), after each query.
 
-    ``curves``: one 1-D curve per run; lengths may differ (a stopped or still-running search), so query q
-    (0-based) is summarised over the runs that reached it. NaN is a run with no feasible incumbent yet: the
-    mean and band of a query are NaN until *every* run that reached it has one, so a mean of best-so-far curves
+    ``curves``: one 1-D curve per run; lengths may differ (a stopped or still-running search). ``fixed``
+    (default): a query is summarised only when every run reached it, so the mean is over one fixed set of runs
+    and cannot jump where a shorter run ends (NaN past the shortest run); ``fixed=False``: over the runs that
+    reached it (``n``), for a separate "past the shortest run" line that says its n.
+    NaN is a run with no feasible incumbent yet: the mean and band of a query are NaN until *every* run that
+    reached it has one, so a mean of best-so-far curves
     is taken over one fixed set of runs and never drops because a weak run joined it (``feasible`` counts the
     runs with one, for "k of n runs have a feasible incumbent" before that).
     ``band``: "iqr" (the 25th to 75th percentile of the runs, linear interpolation: always within the runs'
@@ -308,6 +311,8 @@ def incumbent_band(curves: Sequence, band: str = "sd") -> dict:
     n = reached.sum(axis=0)
     feasible = ok.sum(axis=0)
     whole = (feasible == n) & (n > 0)                                # every run that reached q has a value
+    if fixed:
+        whole &= n == len(runs)                                      # ... and every run reached q
     with np.errstate(invalid="ignore", divide="ignore"):
         # the same operations as ndarray.mean/std, so equal curves give compare's numbers bit for bit
         mean = np.where(whole, np.where(ok, arr, 0.0).sum(axis=0) / n, np.nan)

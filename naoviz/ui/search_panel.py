@@ -32,7 +32,8 @@ TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at
 
 
 def search_summary(curves: dict, report: str, band: str = "sd") -> str:
-    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds."""
+    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds; when
+    its runs differ in length (a stop), after the query every run reached, which it names."""
     from naoviz.experiments.search import incumbent_band
     parts = []
     for name, runs in curves.items():
@@ -40,11 +41,13 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
         if not runs:
             continue
         s = incumbent_band(runs, band)
-        if not np.isfinite(s["mean"][-1]):        # some run has no feasible incumbent yet: no mean over the rest
-            parts.append(f"{name}: – ({s['feasible'][-1]} of {s['n'][-1]} runs with a feasible incumbent)")
+        q = min(len(r) for r in runs)             # the last query of one fixed set of runs: every run
+        at = "" if q == max(len(r) for r in runs) else f" after query {q} (the shortest run's end)"
+        if not np.isfinite(s["mean"][q - 1]):     # some run has no feasible incumbent yet: no mean over the rest
+            parts.append(f"{name}: – ({s['feasible'][q - 1]} of {len(runs)} runs with a feasible incumbent{at})")
             continue
-        spread = f" ± {s['sd'][-1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
-        parts.append(f"{name}: {s['mean'][-1]:.2f}{spread}")
+        spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
+        parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
     return f"incumbent {report} — " + " · ".join(parts) if parts else ""
 
 
@@ -90,7 +93,16 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     bands, legend = searcher_bands(curves, band)
     series = [line(b["label"], b["x"], b["mean"], b["color"], lo=b["lo"], hi=b["hi"], n=b["n"]) if b["runs"] >= 2
               else line(b["label"], b["x"], b["mean"], b["color"]) for b in bands]
+    # runs of different lengths (seeds still running, a stop): the mean above ends where the shortest run ends;
+    # the longer runs go on dashed, named as such, their number on hover ("n=k here")
+    series += [line(past_name(b["name"], b["common"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
+               for b in bands if b["past"] is not None]
     return series, legend
+
+
+def past_name(name: str, common: int) -> str:
+    """The name of a searcher's dashed line past its shortest run (the chart's legend and hover)."""
+    return f"{name}: longer runs only, after query {common}"
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str,

@@ -86,7 +86,7 @@ ROW = 2 * PEAK + 0.5
 X_PAD = 0.45
 LABEL_FONT = 10
 LEGEND_ROOM = 100                               # px of bottom margin: the legend of up to 14 ops in 2-3 rows
-COMPARE_HEIGHT = 760                            # px: a NAONet cell_compare's 4 cell rows (plotly's 450 crowds them)
+COMPARE_HEIGHT = 760     # px: a NAONet cell_compare's 4 cell rows (450 crowds them; export draws it at least this tall)
 
 
 def _bezier(points, n: int) -> np.ndarray:

@@ -61,8 +61,9 @@ def child_curve(history: Sequence[Mapping]) -> go.Figure:
 def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *, band: str = "sd",
                   lower_is_better: bool = False, title: str = "") -> go.Figure:
     """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries), (queries,) or
-    a list of per-run curves (lengths may differ: a stopped or running search). The line is the mean over the
-    runs that reached each query, the band (with ≥ 2 runs) the 25th-75th percentile of the runs (``"iqr"``),
+    a list of per-run curves (lengths may differ: a stopped or running search). The line is the mean over all
+    runs, up to the query every run reached (past it, a dashed line is the mean of the longer runs, its n on
+    hover), the band (with ≥ 2 runs) the 25th-75th percentile of the runs (``"iqr"``),
     mean ± one sample sd within the runs' range (``"sd"``, the sd of ``naoviz compare``) or lowest to highest
     run (``"minmax"``), all from :func:`naoviz.experiments.search.incumbent_band`, so never outside the runs'
     values; the legend's title names the band. NaN (no feasible incumbent yet): the line starts at the first
@@ -98,6 +99,11 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                  legendgroup=name, customdata=b["n"],
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
+        if b["past"] is not None:          # runs of different lengths: the longer ones after the shortest's end
+            fig.add_trace(go.Scatter(name=f"{name}: longer runs only, after query {b['common']}", x=x, y=b["past"],
+                                     mode="lines", line=dict(color=color, width=1.5, dash="dash"), legendgroup=name,
+                                     customdata=b["n"], hovertemplate="query %{x}: %{y:.3f} (mean of the "
+                                     "%{customdata} runs this long)<extra></extra>"), **at)
         if late:
             share = 100.0 * b["feasible"] / np.maximum(b["n"], 1)
             fig.add_trace(go.Scatter(name=f"{name}: runs with a feasible incumbent", x=x, y=share, mode="lines",

@@ -71,7 +71,9 @@ def _format(path: Path, fmt: Optional[str]) -> str:
 
 def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 900, height: int = 600,
            scale: float = 2.0) -> Path:
-    """Write ``fig`` to ``path``; the format comes from ``format`` or the suffix (png, svg, pdf, html)."""
+    """Write ``fig`` to ``path``; the format comes from ``format`` or the suffix (png, svg, pdf, html). A figure
+    that sets its own height (a NAONet ``cell_compare``: 4 cell rows) is drawn at least that tall
+    (:func:`export_height`)."""
     return export_many([fig], [path], formats=[format], width=width, height=height, scale=scale)[0]
 
 
@@ -81,7 +83,8 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
 
     Nothing is written in place: PNG/SVG/PDF are rendered into hidden temporary names beside their targets
     (``.NAME.PID.tmp-I.EXT``) and each renamed over its target once complete, so a failed, killed or
-    disk-full export leaves the previous file whole; the temporaries are removed on any failure."""
+    disk-full export leaves the previous file whole; the temporaries are removed on any failure. Each figure's
+    height is :func:`export_height` of ``height``."""
     paths = [Path(p) for p in paths]
     fmts = [_format(p, f) for p, f in zip(paths, formats or [None] * len(paths))]
     for p in paths:
@@ -102,7 +105,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
         try:
-            _render(static, width, height, scale)
+            _render(static, width, [export_height(f, height) for f, _, _, _ in static], scale)
             for _, p, tmp, _ in static:
                 os.replace(tmp, p)
         finally:                                 # a failure, Ctrl-C: no temporary left beside the targets
@@ -114,18 +117,26 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     return paths
 
 
-def _render(static: list, width: int, height: int, scale: float) -> None:
-    """Render each (figure, target, temporary, format) of ``static`` into its temporary file, complete and
-    synced: SVG and PDF with their random ids and dates made stable (the module's docstring)."""
+def export_height(fig: go.Figure, height: int) -> int:
+    """The height a figure is drawn at when ``height`` is asked: at least the figure's own ``layout.height``
+    where it sets one, which it does only when it needs the room (a NAONet ``cell_compare``'s 4 cell rows
+    squeezed into 450 px put two-line op labels over their arcs and the removed edges' outlines over each other)."""
+    return max(int(height), int(fig.layout.height or 0))
+
+
+def _render(static: list, width: int, heights: list, scale: float) -> None:
+    """Render each (figure, target, temporary, format) of ``static`` into its temporary file at its height of
+    ``heights``, complete and synced: SVG and PDF with their random ids and dates made stable (the module's
+    docstring)."""
     # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
     # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
     # error is raised.
     try:
         pio.write_images([f for f, _, _, _ in static], [str(t) for _, _, t, _ in static],
-                         format=[fmt for _, _, _, fmt in static], width=width, height=height, scale=scale)
+                         format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
     except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
         raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
-    for f, p, tmp, fmt in static:
+    for (f, p, tmp, fmt), height in zip(static, heights):
         if _written(tmp):
             data = tmp.read_bytes()
         else:
