@@ -21,15 +21,15 @@ def stream(url: str, write: Callable[[bytes], object], name: str, *, progress: b
     ``name`` is the file named in the bar and in errors; ``offline_hint`` ends the connection-error message."""
     from tqdm.auto import tqdm
 
-    from naoviz.progress import room_for_echo
+    from naoviz.progress import echo_bar
 
     request = urllib.request.Request(url, headers={"User-Agent": f"naoviz/{__version__}"})
     digests = {a: hashlib.new(a, usedforsecurity=False) for a in algorithms}
     try:
         with urllib.request.urlopen(request, timeout=TIMEOUT_S) as response:
             total = response.headers.get("Content-Length")
-            with room_for_echo(tqdm(total=int(total) if total else None, unit="B", unit_scale=True,
-                                    unit_divisor=1024, desc=name, disable=not progress)) as bar:
+            with echo_bar(tqdm, total=int(total) if total else None, unit="B", unit_scale=True,
+                          unit_divisor=1024, desc=name, disable=not progress) as bar:
                 for chunk in iter(lambda: response.read(_CHUNK), b""):
                     for d in digests.values():
                         d.update(chunk)

@@ -160,7 +160,7 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     from tqdm.auto import tqdm
 
     from naoviz.evaluate import ClusterConfig, Executors, InProcessExecutor, TrainingEvaluator
-    from naoviz.progress import room_for_echo
+    from naoviz.progress import echo_bar
     from naoviz.store import RunStore
 
     config.check()
@@ -181,8 +181,8 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
         options = {k: cfg[k] for k in ("data", "epochs", "channels", "cells", "batch_size", "lr", "seed", "data_dir",
                                        "image_size") if k in cfg}
         evaluator = TrainingEvaluator(space, train_metrics, metric="valid_acc", report="test_acc", **options)
-        bar = room_for_echo(tqdm(total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
-                                 disable=not progress))          # a typed Ctrl-C's "^C" fits after it
+        bar = echo_bar(tqdm, total=len(done) + len(todo), initial=len(done), desc="build-table", unit="arch",
+                       disable=not progress)          # a typed Ctrl-C's "^C" fits after it
         def train() -> tuple[int, Path]:
             trained = 0
             with contextlib.closing(bar), Executors(cluster or ClusterConfig()) as executor:

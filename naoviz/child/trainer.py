@@ -251,10 +251,10 @@ class ChildTrainer:
                 history, start = meta["history"], int(meta["epoch"])
         from tqdm.auto import tqdm
 
-        from naoviz.progress import room_for_echo
+        from naoviz.progress import echo_bar
 
-        bar = room_for_echo(tqdm(total=c.epochs, initial=start, desc=f"{self.space.name} {self.data.name}",
-                                 unit="epoch", disable=not c.progress, leave=False))   # room for a "^C" echo
+        bar = echo_bar(tqdm, total=c.epochs, initial=start, desc=f"{self.space.name} {self.data.name}",
+                       unit="epoch", disable=not c.progress, leave=False)   # room for a "^C" echo
         try:
             for epoch in range(start, c.epochs):
                 logs = self.train_epoch(epoch)

@@ -184,11 +184,11 @@ def run_compare(args) -> int:
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
         if not args.no_progress:
             from tqdm import tqdm
-            from naoviz.progress import room_for_echo               # a typed Ctrl-C's "^C" fits after it
+            from naoviz.progress import echo_bar                    # a typed Ctrl-C's "^C" fits after it
             # --jobs 1: a bar over runs, each search's own bar under it; --jobs N: one bar over every query of
             # every run (runs x queries), fed by the workers, so it moves while long runs are under way
-            bar = room_for_echo(tqdm(total=runs * args.queries if parallel else runs, desc="compare",
-                                     unit="query" if parallel else "run", file=sys.stderr, leave=False))
+            bar = echo_bar(tqdm, total=runs * args.queries if parallel else runs, desc="compare",
+                           unit="query" if parallel else "run", file=sys.stderr, leave=False)
         evaluator.use_executor(executor)
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),

@@ -166,8 +166,8 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
     bar = None
     if progress and epochs > 0:
         from tqdm import tqdm          # plain tqdm: tqdm.auto would pull ipywidgets into the backend
-        from naoviz.progress import room_for_echo      # a typed Ctrl-C's "^C" fits after it
-        bar = room_for_echo(tqdm(total=epochs, desc="NAO", unit="epoch", leave=False))
+        from naoviz.progress import echo_bar           # a typed Ctrl-C's "^C" fits after it
+        bar = echo_bar(tqdm, total=epochs, desc="NAO", unit="epoch", leave=False)
     start = time.perf_counter()
     threads_before = torch.get_num_threads()
     if threads:

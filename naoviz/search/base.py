@@ -64,9 +64,9 @@ class SearchContext:
             from tqdm import tqdm
             # Stored evaluations of a resumed run count from the start (``initial``), so the rate and the ETA
             # are those of the evaluations that really run; each of these ticks the bar as it finishes.
-            self._bar = bars.room_for_echo(tqdm(total=self.budget, initial=min(len(self.replay), self.budget),
-                                                desc=f"{algo} search", unit="query", file=sys.stderr, leave=False,
-                                                dynamic_ncols=True))           # a typed Ctrl-C's "^C" fits after it
+            self._bar = bars.echo_bar(tqdm, total=self.budget, initial=min(len(self.replay), self.budget),
+                                       desc=f"{algo} search", unit="query", file=sys.stderr, leave=False,
+                                       dynamic_ncols=True)           # a typed Ctrl-C's "^C" fits after it
 
     # -- state the searchers read ---------------------------------------------------------------
     @property
