@@ -170,7 +170,7 @@ class TableEvaluator(Evaluator):
         objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
         if objectives:
             if len(objectives) < 2 or len(set(objectives)) != len(objectives):
-                raise ValueError("objectives: need two or more distinct columns, comma-separated (e.g. "  # as typed
+                raise ValueError("objectives: need two or more distinct columns (e.g. "  # as typed
                                  f"valid_acc,latency_pixel3), got {show(','.join(map(str, objectives)))}")
             bad = [o for o in objectives if not isinstance(o, str) or o not in numeric]
             if bad:

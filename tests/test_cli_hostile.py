@@ -113,6 +113,7 @@ def search_cases(p) -> list[tuple[list[str], str]]:
         (SEARCH + ["--constraint", "latency_pixel3<=3", "--constraint", "latency_pixel3<=3"], "--constraint"),
         (SEARCH + ["--objectives", "valid_acc"], "--objectives"), (SEARCH + ["--objectives", "valid_acc,nope"], "--objectives"),
         (SEARCH + ["--objectives", "latency_pixel3,valid_acc"], "--objectives"), (SEARCH + ["--objectives", ""], "--objectives"),
+        (SEARCH + ["--objectives", "9" * 400], "--objectives"),     # one column, long: the line stayed 204 characters
     ]
     configs = {
         "rs": ['{"batch": 0}', '{"batch": -3}', '{"batch": "x"}', '{"batch": 1e9}', '{"batch": 1000000000}',
