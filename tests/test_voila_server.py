@@ -27,11 +27,14 @@ def asyncio_log():
     stream = io.StringIO()
     handler = logging.StreamHandler(stream)
     log.addHandler(handler)
+    level = log.level
+    log.setLevel(logging.NOTSET)        # an earlier test in this process may have quieted it (a stop's Dask close)
     quiet_closed_pages()
     quiet_closed_pages()                                   # once, however often it is called
     assert sum(isinstance(f, ClosedPageFilter) for f in log.filters) == 1
     yield stream
     log.removeHandler(handler)
+    log.setLevel(level)
     for f in [f for f in log.filters if isinstance(f, ClosedPageFilter)]:
         log.removeFilter(f)
 
