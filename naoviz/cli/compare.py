@@ -164,13 +164,13 @@ def run_compare(args) -> int:
     from naoviz.experiments.compare_jobs import resolve_jobs
     parallel = min(resolve_jobs(args.jobs), runs) > 1      # as compare() counts its processes
     made = [0] * runs                       # --jobs N: each run's queries so far, as its worker reports them
-    finished_runs = []
+    runs_done = 0
 
     def finished(run: dict) -> None:        # one bar over runs: done / total, the searcher that just finished
+        nonlocal runs_done
         if parallel:                        # the bar counts queries; the postfix, the runs done
-            finished_runs.append(run)
-            bar.set_postfix_str(f"{len(finished_runs)}/{runs} runs done, last {run['algo']}", refresh=False)
-            bar.refresh()
+            runs_done += 1
+            bar.set_postfix_str(f"{runs_done}/{runs} runs done, last {run['algo']}")
             return
         bar.set_postfix_str(run["algo"], refresh=False)
         bar.update(1)

@@ -288,9 +288,9 @@ def incumbent_band(curves: Sequence, band: str = "sd", fixed: bool = True) -> di
     and cannot jump where a shorter run ends (NaN past the shortest run); ``fixed=False``: over the runs that
     reached it (``n``), for a separate "past the shortest run" line that says its n.
     NaN is a run with no feasible incumbent yet: the mean and band of a query are NaN until *every* run that
-    reached it has one, so a mean of best-so-far curves
-    is taken over one fixed set of runs and never drops because a weak run joined it (``feasible`` counts the
-    runs with one, for "k of n runs have a feasible incumbent" before that).
+    reached it has one, so a mean of best-so-far curves is taken over one fixed set of runs and never drops
+    because a weak run joined it (``feasible`` counts the runs with one, for "k of n runs have a feasible
+    incumbent" before that).
     ``band``: "iqr" (the 25th to 75th percentile of the runs, linear interpolation: always within the runs'
     values), "sd" (mean ± one sample standard deviation, ddof=1, ``compare``'s sd, clipped to the lowest and
     highest run so that it never claims a value no run has, e.g. above 100 %; no width with one run) or

@@ -21,7 +21,7 @@ from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import CostBudget, ParetoView, export_figures, search_figures, summary_extra
-from naoviz.viz.bands import searcher_bands
+from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, value_unit, with_unit
 
 MAX_SEEDS = 10
@@ -98,11 +98,6 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     series += [line(past_name(b["name"], b["common"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
                for b in bands if b["past"] is not None]
     return series, legend
-
-
-def past_name(name: str, common: int) -> str:
-    """The name of a searcher's dashed line past its shortest run (the chart's legend and hover)."""
-    return f"{name}: longer runs only, after query {common}"
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str,

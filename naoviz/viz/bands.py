@@ -46,3 +46,9 @@ def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list
                     **{k: stats[k] for k in ("mean", "lo", "hi", "n", "feasible")}})
     banded = any(b["runs"] >= 2 for b in out)
     return out, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")
+
+
+def past_name(name: str, common: int) -> str:
+    """The name of a searcher's dashed line past its shortest run (``past`` above): the legend and hover of both
+    the Search tab's chart and the exported figure."""
+    return f"{name}: longer runs only, after query {common}"

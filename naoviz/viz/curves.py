@@ -8,7 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.bands import searcher_bands
+from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import BAND_LABELS, TEMPLATE, with_unit
 
 LOSS_KEYS = ("loss", "mse", "nll")
@@ -100,7 +100,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
         if b["past"] is not None:          # runs of different lengths: the longer ones after the shortest's end
-            fig.add_trace(go.Scatter(name=f"{name}: longer runs only, after query {b['common']}", x=x, y=b["past"],
+            fig.add_trace(go.Scatter(name=past_name(name, b["common"]), x=x, y=b["past"],
                                      mode="lines", line=dict(color=color, width=1.5, dash="dash"), legendgroup=name,
                                      customdata=b["n"], hovertemplate="query %{x}: %{y:.3f} (mean of the "
                                      "%{customdata} runs this long)<extra></extra>"), **at)

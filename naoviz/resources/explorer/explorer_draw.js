@@ -23,13 +23,13 @@ function unitOf(name) {
   return /(^|[ _])latency($|_)/.test(low) ? "ms" : "";
 }
 const valueUnit = (name) => VALUE_UNITS[unitOf(name)] || "";
-// A value of column ``name`` with its unit ("89.72 %", "1.530 M"); "–" for a missing one, as fmt writes it.
 // A typed decimal number ("2.5", "-1", "1e3"), else NaN: JS's Number() also reads "0x5" (5), "0b1" and "0o7",
 // so a typed η "0x5" became η 5 with no word said; a box of the page takes decimals only.
 function typedNumber(text) {
   const t = String(text ?? "").trim();
   return /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i.test(t) ? Number(t) : NaN;
 }
+// A value of column ``name`` with its unit ("89.72 %", "1.530 M"); "–" for a missing one, as fmt writes it.
 function fmtU(v, name, d = 2) {
   if (!Number.isFinite(v)) return "–";
   const u = valueUnit(name);
