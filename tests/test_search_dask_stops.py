@@ -119,32 +119,72 @@ class _DaskPart:
             raise UnboundLocalError("cannot access local variable 'result' where it is not associated with a value")
 
 
-@pytest.fixture
-def log_levels():
-    """The levels of the loggers a stop quiets (``naoviz.executors._quiet_dask_logs``, process-wide, as a CLI run
-    wants), put back after the test: left at CRITICAL + 1, asyncio's logger said nothing to later tests in this
-    process (tests/test_voila_server.py failed in the full suite)."""
+def _levels() -> dict:
     import logging
-    names = ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado",
-             "tornado.application", "asyncio")
-    before = {name: logging.getLogger(name).level for name in names}
-    yield
-    for name, level in before.items():
-        logging.getLogger(name).setLevel(level)
+
+    from naoviz.executors import QUIETED_LOGGERS
+    return {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
 
 
-def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop(log_levels):
+def test_a_stop_quiets_dask_only_while_the_cluster_closes():
+    """A stop (KeyboardInterrupt: a Jupyter kernel's interrupt, Ctrl-C) inside ``Executors`` with a real
+    LocalCluster and an evaluation in flight: the loggers Dask's close would fill with cancelled gathers are
+    quiet during the close and back at their levels after it. They were left at CRITICAL + 1 for the rest of
+    the process: fine for the CLI about to exit, not for a kernel that goes on (and asyncio then said nothing
+    to later tests in a pytest process: tests/test_voila_server.py failed in the full suite)."""
+    import logging
+
+    from naoviz.evaluate import ClusterConfig, Executors, TableEvaluator
+    logging.getLogger("asyncio").setLevel(logging.INFO)      # a level of the user's own, not the default
+    before = _levels()
+    during = {}
+
+    class Part:                                              # a witness closed after the real cluster
+        def close(self):
+            during.update(_levels())
+    ex = Executors(ClusterConfig(local_cluster=1, retries=0))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with ex as executor:
+                ex._cluster = _Both(ex._cluster, Part())
+                future = executor.submit(TableEvaluator("nb201-digits", delay_s=30.0).evaluate,
+                                         TableEvaluator("nb201-digits").space.from_index(3))
+                deadline = time.monotonic() + 60
+                while ex.client.processing() == {} or not any(ex.client.processing().values()):
+                    assert time.monotonic() < deadline, "the evaluation never started"
+                    time.sleep(0.05)
+                raise KeyboardInterrupt
+        assert future.cancelled() or future.done()
+        assert set(during.values()) == {logging.CRITICAL + 1}, during
+        assert _levels() == before
+    finally:
+        logging.getLogger("asyncio").setLevel(logging.NOTSET)
+
+
+class _Both:
+    """The real LocalCluster, then a witness: closed in turn."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def close(self):
+        for part in self.parts:
+            part.close()
+
+
+def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop():
     """A SIGTERM while the cluster started ended in Dask's UnboundLocalError traceback (rc 1) instead of the stop
     line: while a stop propagates, a part's failing close is passed over and the other part still closed; with
     no stop under way the failure is raised."""
     from naoviz.cli.interrupts import Interrupted
     from naoviz.executors import Executors
+    before = _levels()
     ex = Executors()
     ex._client, ex._cluster = _DaskPart(fails=True), _DaskPart(fails=False)
     client, cluster = ex._client, ex._cluster
     stop = Interrupted(signal.SIGTERM)
     ex.__exit__(Interrupted, stop, None)
-    assert client.closed and cluster.closed and ex.client is None
+    assert client.closed and cluster.closed and ex.client is None and _levels() == before
     ex._client = _DaskPart(fails=True)
     with pytest.raises(UnboundLocalError):
         ex.__exit__(None, None, None)
