@@ -153,7 +153,7 @@ def test_the_search_tabs_chart_ends_the_mean_with_the_shortest_run_and_dashes_th
     lines = {s["name"]: s for s in series}
     mean = lines["rs (n=2)"]
     assert mean["y"] == [85.0, 86.0, None, None] and mean["hi"][2:] == [None, None] and not mean["dash"]
-    past = lines[past_name("rs", 2)]
+    past = lines[past_name("rs")]
     assert past["dash"] and past["y"] == [None, 86.0, 92.0, 93.0] and past["n"] == [2, 2, 1, 1]
     # every run as long: no dashed line
     same, _ = search_lines({"rs": [np.array(LONG), np.array(LONG) - 5]})
@@ -165,7 +165,7 @@ def test_the_exported_search_figure_does_the_same():
     fig = search_curves({"rs": [np.array(LONG), np.array(SHORT)]})
     mean = next(t for t in fig.data if t.name == "rs (n=2)")
     assert np.asarray(mean.y, dtype=float)[:2].tolist() == [85.0, 86.0] and np.isnan(np.asarray(mean.y, float)[2:]).all()
-    past = next(t for t in fig.data if t.name == "rs: longer runs only, after query 2")
+    past = next(t for t in fig.data if t.name == "rs: longer runs only")
     assert past.line.dash == "dash" and list(past.customdata) == [2, 2, 1, 1]
 
 

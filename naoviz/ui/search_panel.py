@@ -95,7 +95,7 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
               else line(b["label"], b["x"], b["mean"], b["color"]) for b in bands]
     # runs of different lengths (seeds still running, a stop): the mean above ends where the shortest run ends;
     # the longer runs go on dashed, named as such, their number on hover ("n=k here")
-    series += [line(past_name(b["name"], b["common"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
+    series += [line(past_name(b["name"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
                for b in bands if b["past"] is not None]
     return series, legend
 

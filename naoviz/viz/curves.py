@@ -100,7 +100,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
         if b["past"] is not None:          # runs of different lengths: the longer ones after the shortest's end
-            fig.add_trace(go.Scatter(name=past_name(name, b["common"]), x=x, y=b["past"],
+            fig.add_trace(go.Scatter(name=past_name(name), x=x, y=b["past"],
                                      mode="lines", line=dict(color=color, width=1.5, dash="dash"), legendgroup=name,
                                      customdata=b["n"], hovertemplate="query %{x}: %{y:.3f} (mean of the "
                                      "%{customdata} runs this long)<extra></extra>"), **at)
