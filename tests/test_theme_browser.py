@@ -5,7 +5,8 @@ Settings > Theme runs). Every text of the explorer (the chart's axis labels, the
 must keep WCAG AA contrast, 4.5:1, against its background in both, and the canvas map must be drawn on the page's
 own background, with its colour ramp's dark end still visible (3:1). Until 2026-12-06 the explorer's colours were
 fixed light ones: in the dark theme its text was #202124 on #111 (1.1:1) and the map a white block.
-The offline page follows prefers-color-scheme the same way (no server: a file:// page).
+The dashboard served with ``naoviz dashboard --theme dark`` (Voila's dark theme) is checked the same way, its tab
+bar too; the offline page follows prefers-color-scheme (no server: a file:// page).
 """
 from __future__ import annotations
 
@@ -135,3 +136,38 @@ def test_the_offline_page_follows_prefers_color_scheme(browser, tmp_path):
     light = _readable(page, ".nx-root", "light")
     assert min(light["px"]) > 200 and light["theme"] == "light", light
     page.close()
+
+
+@pytest.mark.timeout(300)
+def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
+    """``naoviz dashboard --theme dark``'s Voila command on the digits table: the explorer's texts and the tab bar's
+    names (naoviz's template made them rgba(0,0,0,.62), for the light tab colour) at 4.5:1, the map on the page's
+    background."""
+    from _a11y import low_contrast_text
+    from test_ui_browser import WARM, _free_port, _open
+    from naoviz.cli.dashboard import voila_command, voila_env
+    port = _free_port()
+    env = voila_env(dict(os.environ, **WARM, NAOVIZ_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1"))
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme="dark"),
+                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    try:
+        url = f"http://127.0.0.1:{port}/"
+        deadline = time.time() + 90
+        while True:
+            try:
+                urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()[-3000:]
+                time.sleep(0.3)
+        page = _open(browser, url, width=1024, log_path=tmp_path / "voila.log")[0]
+        assert page.evaluate("document.body.dataset.jpThemeLight") == "false"
+        dark = _readable(page, ".nx-root", "dark")
+        assert max(dark["px"]) < 60 and dark["theme"] == "dark", dark
+        assert not low_contrast_text(page, ".jupyter-widget-tab > .lm-TabBar"), low_contrast_text(page, ".lm-TabBar")
+        page.context.close()
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()

@@ -92,7 +92,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
     $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
-      h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root).dark).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
+      h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root)).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
     overlay();
   }

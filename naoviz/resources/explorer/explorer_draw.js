@@ -92,20 +92,33 @@ function column(atlas, name) {
 function hexRGB(h) { return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)); }
 
 // 256 viridis colours as little-endian RGBA uint32 (and CSS, for the legend). On a dark background viridis's
-// dark end (#440154 is 1.2:1 on JupyterLab Dark's #111) would vanish: a dark theme's ramp starts at #31688e
-// (3.2:1 there, the 3:1 a graphic needs) and keeps viridis's order and yellow top. ``lut(dark)``.
-const makeLUT = (stops) => {
+// dark end would vanish (#440154 is 1.2:1 on JupyterLab Dark's #111): the ramp for a background (``lut(T)``)
+// starts where viridis first has the 3:1 a graphic needs against it (#31688e-ish on #111, a little lighter on
+// Voila's #212121), keeping viridis's order and yellow top. On white it is all of viridis.
+const VIRIDIS_RGB = VIRIDIS.map(hexRGB);
+function viridisAt(t) {                    // t in 0..1
+  const x = t * (VIRIDIS_RGB.length - 1), k = Math.min(VIRIDIS_RGB.length - 2, Math.floor(x)), f = x - k;
+  return [0, 1, 2].map((j) => Math.round(VIRIDIS_RGB[k][j] + f * (VIRIDIS_RGB[k + 1][j] - VIRIDIS_RGB[k][j])));
+}
+const makeLUT = (t0) => {
   const out = new Uint32Array(256), css = [];
   for (let i = 0; i < 256; i++) {
-    const t = (i / 255) * (stops.length - 1), k = Math.min(stops.length - 2, Math.floor(t)), f = t - k;
-    const c = [0, 1, 2].map((j) => Math.round(stops[k][j] + f * (stops[k + 1][j] - stops[k][j])));
+    const c = viridisAt(t0 + (i / 255) * (1 - t0));
     out[i] = (255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0];
     css.push(`rgb(${c[0]},${c[1]},${c[2]})`);
   }
   return { u32: out, css };
 };
-const LUT = makeLUT(VIRIDIS.map(hexRGB)), LUT_DARK = makeLUT(VIRIDIS.slice(3).map(hexRGB));
-const lut = (dark) => (dark ? LUT_DARK : LUT);
+const LUT = makeLUT(0), LUTS = new Map();
+function lut(T) {
+  if (!T.dark) return LUT;
+  if (!LUTS.has(T.bgCss)) {
+    let t0 = 0;
+    while (t0 < 0.6 && contrast(viridisAt(t0), T.bg) < 3) t0 += 0.01;
+    LUTS.set(T.bgCss, makeLUT(t0));
+  }
+  return LUTS.get(T.bgCss);
+}
 const GREY = (255 << 24) | (200 << 16) | (200 << 8) | 200;
 const packRGB = (c) => ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0;
 
@@ -158,7 +171,7 @@ class Scatter {
   // The background, the ramp, faded and greyed points follow the page's theme (themeOf, read now).
   paint(values, lo, hi, order, mask, off = null) {
     const img = new ImageData(this.W, this.H), px = new Uint32Array(img.data.buffer), W = this.W, H = this.H;
-    const T = themeOf(this.canvas), ramp = lut(T.dark).u32;
+    const T = themeOf(this.canvas), ramp = lut(T).u32;
     // over the budget: light grey on white (OFF); on a dark page a grey just above the background, so it recedes too
     const off_ = T.dark ? packRGB(mixRGB(T.bg, [255, 255, 255], 0.16)) : OFF;
     px.fill(packRGB(T.bg));
