@@ -164,23 +164,27 @@ class Executors:
         return self._client
 
     def __exit__(self, exc_type=None, *exc) -> None:
-        if exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and \
-                (self._client is not None or self._cluster is not None):
-            _quiet_dask_logs()
+        stopped = exc_type is not None and issubclass(exc_type, KeyboardInterrupt) and \
+            (self._client is not None or self._cluster is not None)
         try:
-            for part in (self._client, self._cluster):
-                if part is None:
-                    continue
-                try:
-                    part.close()
-                except Exception:
-                    # Stopped while the cluster started (Ctrl-C, SIGTERM), Dask's close can fail in its own
-                    # cleanup (distributed 2026.8: an UnboundLocalError from utils.sync when the close's task is
-                    # cancelled); the stop is what the user asked for and what is raised, not this traceback.
-                    if exc_type is None:
-                        raise
+            with _quiet_dask_logs() if stopped else contextlib.nullcontext():
+                self._close(exc_type)
         finally:
             self._client = self._cluster = None
+
+    def _close(self, exc_type) -> None:
+        """Close the client, then the cluster; a part's failing close while an exception propagates is passed over."""
+        for part in (self._client, self._cluster):
+            if part is None:
+                continue
+            try:
+                part.close()
+            except Exception:
+                # Stopped while the cluster started (Ctrl-C, SIGTERM), Dask's close can fail in its own
+                # cleanup (distributed 2026.8: an UnboundLocalError from utils.sync when the close's task is
+                # cancelled); the stop is what the user asked for and what is raised, not this traceback.
+                if exc_type is None:
+                    raise
 
 
 CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)
@@ -240,14 +244,25 @@ def _finalize_half_built_clients() -> None:
     gc.collect()
 
 
-def _quiet_dask_logs() -> None:
-    """Ctrl-C: closing the client cancels the evaluations in flight, and Dask and tornado log each cancelled
-    gather as an error with its traceback (50 lines before ``naoviz compare: interrupted``). The user stopped
-    the work on purpose, so in this process those loggers say nothing more."""
+QUIETED_LOGGERS = ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado",
+                   "tornado.application", "asyncio")
+
+
+@contextlib.contextmanager
+def _quiet_dask_logs():
+    """While a stopped cluster closes: closing the client cancels the evaluations in flight, and Dask and tornado
+    log each cancelled gather as an error with its traceback (50 lines before ``naoviz compare: interrupted``).
+    The user stopped the work on purpose, so these loggers say nothing until the close returns; their levels are
+    then put back, as a long-lived process (a Jupyter kernel that interrupted a search) still wants them."""
     import logging
-    for name in ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado",
-                 "tornado.application", "asyncio"):
-        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+    before = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+    try:
+        for name in QUIETED_LOGGERS:
+            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        yield
+    finally:
+        for name, level in before.items():
+            logging.getLogger(name).setLevel(level)
 
 
 def dask_setup(worker=None) -> None:

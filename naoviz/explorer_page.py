@@ -19,8 +19,8 @@ from naoviz.paths import atomic_write_text
 
 STATIC = Path(__file__).resolve().parent / "resources" / "explorer"   # the explorer's front end (JS, CSS)
 # The explorer's front end: one ES module, these parts concatenated in order.
-JS_PARTS = ("explorer_draw.js", "explorer_naonet.js", "explorer_tour.js", "explorer_layout.js", "explorer_budget.js",
-            "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
+JS_PARTS = ("explorer_theme.js", "explorer_draw.js", "explorer_naonet.js", "explorer_tour.js", "explorer_layout.js",
+            "explorer_budget.js", "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
             "explorer_rows.js", "explorer.js")
 MAX_PAGE_BYTES = 5_000_000          # the budget for an NB201 page
 
@@ -45,7 +45,10 @@ def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
     js = front_end_source() + "\n" + (STATIC / "page_shim.js").read_text(encoding="utf-8")
     if "</script" in js.lower():
         raise ValueError("page: the front end contains '</script', which would end its element")
-    body_css = "body{margin:0;padding:8px 12px;} h1{font:600 16px system-ui,sans-serif;margin:4px 0 8px;}"
+    # a dark prefers-color-scheme: page_shim.js marks <body> as JupyterLab marks a dark theme, and the page takes
+    # JupyterLab Dark's background and text colour
+    body_css = ("body{margin:0;padding:8px 12px;} h1{font:600 16px system-ui,sans-serif;margin:4px 0 8px;}"
+                "body[data-jp-theme-light=false]{background:#111;color:rgba(255,255,255,.87);color-scheme:dark;}")
     return (
         "<!doctype html>\n<html lang=\"en\"><head><meta charset=\"utf-8\">"
         "<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">"

@@ -69,10 +69,9 @@ def test_compare_figure_starts_each_mean_where_every_run_is_feasible_and_shows_t
     lo, hi = np.nanmin(np.asarray(LATE), 0), np.nanmax(np.asarray(LATE), 0)
     band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "rs")
     y = np.asarray(band.y, dtype=float)
-    upper, lower = y[:6], y[6:][::-1]
-    ok = np.isfinite(upper)
-    assert ok.tolist() == [False] * 3 + [True] * 3
-    assert (upper[ok] <= hi[ok]).all() and (lower[ok] >= lo[ok]).all()
+    assert list(band.x) == [4, 5, 6, 6, 5, 4] and np.isfinite(y).all()     # where the mean is: every run feasible
+    upper, lower = y[:3], y[3:][::-1]
+    assert (upper <= hi[3:]).all() and (lower >= lo[3:]).all()
 
 
 def test_without_a_late_run_the_figure_has_one_panel():
@@ -153,7 +152,7 @@ def test_the_search_tabs_chart_ends_the_mean_with_the_shortest_run_and_dashes_th
     lines = {s["name"]: s for s in series}
     mean = lines["rs (n=2)"]
     assert mean["y"] == [85.0, 86.0, None, None] and mean["hi"][2:] == [None, None] and not mean["dash"]
-    past = lines[past_name("rs", 2)]
+    past = lines[past_name("rs")]
     assert past["dash"] and past["y"] == [None, 86.0, 92.0, 93.0] and past["n"] == [2, 2, 1, 1]
     # every run as long: no dashed line
     same, _ = search_lines({"rs": [np.array(LONG), np.array(LONG) - 5]})
@@ -165,8 +164,14 @@ def test_the_exported_search_figure_does_the_same():
     fig = search_curves({"rs": [np.array(LONG), np.array(SHORT)]})
     mean = next(t for t in fig.data if t.name == "rs (n=2)")
     assert np.asarray(mean.y, dtype=float)[:2].tolist() == [85.0, 86.0] and np.isnan(np.asarray(mean.y, float)[2:]).all()
-    past = next(t for t in fig.data if t.name == "rs: longer runs only, after query 2")
+    past = next(t for t in fig.data if t.name == "rs: longer runs only")
     assert past.line.dash == "dash" and list(past.customdata) == [2, 2, 1, 1]
+    # the band is one closed outline over queries 1-2, where both runs are: with the NaN past them in it,
+    # plotly broke the fill there and closed each piece on itself (diagonal wedges across the chart)
+    band = next(t for t in fig.data if t.fill == "toself")
+    assert list(band.x) == [1, 2, 2, 1] and np.isfinite(np.asarray(band.y, float)).all()
+    assert list(band.y) == [fixed_hi for fixed_hi in incumbent_band([LONG, SHORT])["hi"][:2]] + \
+        list(incumbent_band([LONG, SHORT])["lo"][:2][::-1])
 
 
 def test_the_summary_line_of_a_stopped_search_is_at_the_shortest_runs_end():

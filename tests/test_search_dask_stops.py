@@ -65,32 +65,70 @@ _TWICE = """
 import multiprocessing, os, signal, sys, time
 from naoviz.cli import interrupts
 lock = multiprocessing.get_context("spawn").Lock()      # a named semaphore, registered with the tracker
+signum = getattr(signal, sys.argv[2])
 with interrupts.caught():
     try:
-        os.kill(os.getpid(), signal.SIGTERM)
+        os.kill(os.getpid(), signum)
         time.sleep(5)
     except KeyboardInterrupt:
         print("stopping", flush=True)
     time.sleep(float(sys.argv[1]))
-    os.kill(os.getpid(), signal.SIGTERM)                # the second one
+    os.kill(os.getpid(), signum)                        # the second one
     time.sleep(1)
     print("went on", flush=True)
 """
 
 
-@pytest.mark.parametrize("gap, again", [(0.0, False), (1.5, True)])
-def test_a_second_signal_is_a_second_stop_only_after_the_first_second(gap, again):
-    """The same signal within interrupts.TWICE_S of the first is one stop delivered twice (ignored); later it
-    ends the process at once, and this process's semaphores are unlinked first: the resource tracker has none
-    left to report leaked."""
-    proc = subprocess.run([sys.executable, "-c", _TWICE, str(gap)], env=env(), capture_output=True, text=True,
-                          timeout=60)
+@pytest.mark.parametrize("name, gap, again", [("SIGTERM", 0.0, False), ("SIGTERM", 0.3, False),
+                                              ("SIGTERM", 1.5, True), ("SIGINT", 0.0, False),
+                                              ("SIGINT", 0.3, True)])
+def test_a_second_signal_is_a_second_stop_only_after_the_same_stop_delivered_twice(name, gap, again):
+    """The same signal within interrupts.TWICE_S of the first is one stop delivered twice (ignored): SIGTERM
+    within a second (timeout(1), a job scheduler: the command, then its group), SIGINT only back to back
+    (``timeout -s INT``), so a user's second Ctrl-C 0.3 s later stops at once. A second stop ends the process at
+    once, and this process's semaphores are unlinked first: the resource tracker has none left to report leaked."""
+    proc = subprocess.run([sys.executable, "-c", _TWICE, str(gap), name], env=env(), capture_output=True,
+                          text=True, timeout=60)
     assert proc.stdout.splitlines()[0] == "stopping"
     if again:
-        assert proc.returncode == 143 and "went on" not in proc.stdout
-        assert proc.stderr.strip() == "naoviz: SIGTERM again: stopped at once", proc.stderr
+        assert proc.returncode == 128 + getattr(signal, name) and "went on" not in proc.stdout
+        assert proc.stderr.strip() == f"naoviz: {name} again: stopped at once", proc.stderr
     else:
         assert proc.returncode == 0 and "went on" in proc.stdout and proc.stderr == "", proc.stderr
+
+
+@needs_proc
+@pytest.mark.parametrize("second", ["ctrl-c", "timeout -s INT"])
+def test_a_second_ctrl_c_stops_a_closing_search_at_once_a_doubled_one_does_not(tmp_path, second):
+    """``naoviz search --local-cluster``, Ctrl-C (SIGINT to its group) while it evaluates. ctrl-c: the user's
+    second Ctrl-C 0.25 s later, while the cluster closes, ends it at once (it was ignored for a second: one
+    stop delivered twice, as SIGTERM's is). timeout -s INT: SIGINT to the command and at once to its group, as
+    timeout(1) sends it: one stop, its one line and the resume command."""
+    db = tmp_path / "s.db"
+    proc = start("search", "--algo", "rs", "--queries", "300", "--delay", "0.3", "--local-cluster", "2",
+                 "--store", str(db), "--no-progress", start_new_session=True)
+    store = wait_for_store(proc, db, _evaluating, timeout=120)
+    if second == "ctrl-c":
+        os.killpg(proc.pid, signal.SIGINT)
+        time.sleep(0.25)
+        os.killpg(proc.pid, signal.SIGINT)
+    else:
+        os.kill(proc.pid, signal.SIGINT)
+        os.killpg(proc.pid, signal.SIGINT)
+    err = proc.communicate(timeout=120)[1].decode()
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert proc.returncode == 130, err
+    assert "Traceback" not in err and "leaked semaphore" not in err, err
+    if second == "ctrl-c":
+        assert lines[-1] == "naoviz: SIGINT again: stopped at once", err
+    else:
+        run_id = store.runs()[-1]["id"]
+        assert len(lines) == 2 and lines[1].startswith("naoviz search: interrupted; resume it:"), err
+        assert store.get_run(run_id)["status"] == "stopped"
+    deadline = time.monotonic() + 15
+    while group(proc.pid) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not group(proc.pid), "a process of the cluster outlived the command"
 
 
 class _DaskPart:
@@ -106,32 +144,72 @@ class _DaskPart:
             raise UnboundLocalError("cannot access local variable 'result' where it is not associated with a value")
 
 
-@pytest.fixture
-def log_levels():
-    """The levels of the loggers a stop quiets (``naoviz.executors._quiet_dask_logs``, process-wide, as a CLI run
-    wants), put back after the test: left at CRITICAL + 1, asyncio's logger said nothing to later tests in this
-    process (tests/test_voila_server.py failed in the full suite)."""
+def _levels() -> dict:
     import logging
-    names = ("distributed", "distributed.client", "distributed.comm", "distributed.core", "tornado",
-             "tornado.application", "asyncio")
-    before = {name: logging.getLogger(name).level for name in names}
-    yield
-    for name, level in before.items():
-        logging.getLogger(name).setLevel(level)
+
+    from naoviz.executors import QUIETED_LOGGERS
+    return {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
 
 
-def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop(log_levels):
+def test_a_stop_quiets_dask_only_while_the_cluster_closes():
+    """A stop (KeyboardInterrupt: a Jupyter kernel's interrupt, Ctrl-C) inside ``Executors`` with a real
+    LocalCluster and an evaluation in flight: the loggers Dask's close would fill with cancelled gathers are
+    quiet during the close and back at their levels after it. They were left at CRITICAL + 1 for the rest of
+    the process: fine for the CLI about to exit, not for a kernel that goes on (and asyncio then said nothing
+    to later tests in a pytest process: tests/test_voila_server.py failed in the full suite)."""
+    import logging
+
+    from naoviz.evaluate import ClusterConfig, Executors, TableEvaluator
+    logging.getLogger("asyncio").setLevel(logging.INFO)      # a level of the user's own, not the default
+    before = _levels()
+    during = {}
+
+    class Part:                                              # a witness closed after the real cluster
+        def close(self):
+            during.update(_levels())
+    ex = Executors(ClusterConfig(local_cluster=1, retries=0))
+    try:
+        with pytest.raises(KeyboardInterrupt):
+            with ex as executor:
+                ex._cluster = _Both(ex._cluster, Part())
+                future = executor.submit(TableEvaluator("nb201-digits", delay_s=30.0).evaluate,
+                                         TableEvaluator("nb201-digits").space.from_index(3))
+                deadline = time.monotonic() + 60
+                while ex.client.processing() == {} or not any(ex.client.processing().values()):
+                    assert time.monotonic() < deadline, "the evaluation never started"
+                    time.sleep(0.05)
+                raise KeyboardInterrupt
+        assert future.cancelled() or future.done()
+        assert set(during.values()) == {logging.CRITICAL + 1}, during
+        assert _levels() == before
+    finally:
+        logging.getLogger("asyncio").setLevel(logging.NOTSET)
+
+
+class _Both:
+    """The real LocalCluster, then a witness: closed in turn."""
+
+    def __init__(self, *parts):
+        self.parts = parts
+
+    def close(self):
+        for part in self.parts:
+            part.close()
+
+
+def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop():
     """A SIGTERM while the cluster started ended in Dask's UnboundLocalError traceback (rc 1) instead of the stop
     line: while a stop propagates, a part's failing close is passed over and the other part still closed; with
     no stop under way the failure is raised."""
     from naoviz.cli.interrupts import Interrupted
     from naoviz.executors import Executors
+    before = _levels()
     ex = Executors()
     ex._client, ex._cluster = _DaskPart(fails=True), _DaskPart(fails=False)
     client, cluster = ex._client, ex._cluster
     stop = Interrupted(signal.SIGTERM)
     ex.__exit__(Interrupted, stop, None)
-    assert client.closed and cluster.closed and ex.client is None
+    assert client.closed and cluster.closed and ex.client is None and _levels() == before
     ex._client = _DaskPart(fails=True)
     with pytest.raises(UnboundLocalError):
         ex.__exit__(None, None, None)

@@ -237,3 +237,21 @@ def test_cli_dashboard_dry_run_prints_the_environment_it_sets(tmp_path):
     words = out.stdout.split()
     assert out.returncode == 0 and f"NAOVIZ_DATA={data.resolve()}" in words, out.stdout
     assert f"NAOVIZ_EXPORT_DIR={exports.resolve()}" in words and not exports.exists()   # a dry run creates nothing
+
+
+def test_tips_follow_each_covered_widgets_tooltip():
+    """naoviz.ui.tips.Tips: a covered widget gets a class of its own and its tooltip is sent under it; a changed
+    tooltip is sent again, an emptied one taken away (the page then removes its titles)."""
+    import ipywidgets as W
+
+    from naoviz.ui.tips import Tips
+    box, menu = W.Text(description="first seed", tooltip="a seed"), W.Dropdown(options=["a"], description="m")
+    tips = Tips([box, menu])
+    name = next(c for c in box._dom_classes if c.startswith("naoviz-tip-"))
+    assert tips.tips == {name: "a seed"} and tips.layout.display == "none"
+    box.tooltip = "another"
+    menu.tooltip = "a menu"
+    other = next(c for c in menu._dom_classes if c.startswith("naoviz-tip-"))
+    assert tips.tips == {name: "another", other: "a menu"}
+    box.tooltip = ""
+    assert tips.tips == {other: "a menu"}

@@ -1,7 +1,7 @@
 """The dashboard's Search and Child tabs in real Chromium at 1024 px against a real Voila server: the budget box
-and what it refuses, a run under a cost budget drawing the Pareto plot, the NAO preset menu and its line, and
-the Child tab training the named cell. The warm server (shared with tests/test_ui_browser.py) and the page
-helper: tests/_dashboard_server.py. Screenshots go to tests/artifacts/.
+and what it refuses, a run under a cost budget drawing the Pareto plot, the NAO preset menu and its line, the
+Child tab training the named cell, and the tips of labelled boxes and menus. The warm server (shared with
+tests/test_ui_browser.py) and the page helper: tests/_dashboard_server.py. Screenshots go to tests/artifacts/.
 """
 from __future__ import annotations
 
@@ -160,4 +160,48 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     assert not unnamed_controls(panel), unnamed_controls(panel)
     assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
     assert page.get_by_role("slider", name="epochs").count() == 1
+    page.context.close()
+
+
+# (role, accessible name) of labelled controls of the Search tab and the tip each carries (naoviz.ui.search_panel
+# TIPS; the NAO preset menu's is the chosen preset's catalogue line)
+_TIPPED = [("textbox", "first seed"), ("textbox", "seeds"), ("combobox", "band"), ("combobox", "cost budget"),
+           ("combobox", "NAO preset"), ("listbox", "algorithms"), ("textbox", "queries (typed)")]
+
+
+def test_labelled_controls_show_their_tooltip_on_the_label_and_the_control(server, browser):
+    """ipywidgets 8 puts a Text's, Dropdown's or Select's ``tooltip`` on the control only when it has no
+    ``description`` (and never on the label: jupyter-widgets/ipywidgets#3964), so a labelled box or menu showed
+    no tip at all. Hovering the label or the control of each now shows the widget's tooltip: a ``title`` on both
+    (naoviz.ui.tips), and a changed tooltip (another preset) follows."""
+    from naoviz.search.nao_presets import ABOUT, MAIN
+    from naoviz.ui.search_panel import TIPS
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.get_by_role("tab", name="Search").click()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    expected = {name: TIPS.get(name, ABOUT["default"][1]) for _, name in _TIPPED}
+    expected["queries (typed)"] = TIPS["queries"]
+
+    def titles(role, name):
+        control = page.get_by_role(role, name=name, exact=True)
+        return control.evaluate("c => [c.title, c.labels && c.labels[0] ? c.labels[0].title : null]")
+
+    for role, name in _TIPPED:
+        got = None
+        for _ in range(50):                                       # the page's tips are set within 100 ms
+            got = titles(role, name)
+            if got == [expected[name]] * 2:
+                break
+            page.wait_for_timeout(100)
+        assert got == [expected[name]] * 2, (name, got)
+    # the label's tip is where the pointer is: the element under the label's centre carries it (or its parent)
+    label = page.locator(".naoviz-first-seed > .widget-label")
+    box = label.bounding_box()
+    under = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('[title]')?.title",
+                          [box["x"] + box["width"] - 4, box["y"] + box["height"] / 2])
+    assert under == TIPS["first seed"], under
+    page.get_by_role("combobox", name="NAO preset").select_option(index=MAIN.index("step"))
+    page.wait_for_function("t => document.querySelector('.naoviz-search select[title]') && [...document.querySelectorAll"
+                           "('.naoviz-search select')].some(s => s.title === t && s.labels[0].title === t)",
+                           arg=ABOUT["step"][1], timeout=10_000)
     page.context.close()

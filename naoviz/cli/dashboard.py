@@ -27,6 +27,7 @@ VOILA_TEMPLATE = "naoviz"
 # Front-end extensions the dashboard's pages do not need. (@jupyter-widgets/jupyterlab-manager must stay: it
 # carries ipywidgets' controls; denied, the page stays blank.)
 DENIED = ("jupyterlab-plotly", "jupyterlab_pygments")
+THEMES = ("light", "dark")              # Voila's --theme: JupyterLab Light or JupyterLab Dark
 
 
 def add_parser(sub) -> None:
@@ -56,6 +57,9 @@ def add_parser(sub) -> None:
                         "every SECONDS/2, at least every 30 s)")
     p.add_argument("--cull-connected", action="store_true",
                    help="with --cull-idle, also shut down idle kernels whose tab is still open")
+    p.add_argument("--theme", choices=THEMES, default="light",
+                   help="the page's colours: light (default) or dark (JupyterLab Dark's; the explorer's map, cell "
+                        "graphs and charts follow it, docs/ui.md)")
     p.add_argument("--dry-run", action="store_true", help="print the Voila command and exit")
     p.set_defaults(func=run)
 
@@ -100,17 +104,19 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
 
 
 def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None, pool_size: int = 1,
-                  cull_idle_s: int = 90, cull_connected: bool = False) -> list[str]:
+                  cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light") -> list[str]:
     """The Voila command line. With ``token`` Voila requires it; it travels in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`), not on the command line, where every local user could read it (``ps``)."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
+    if theme not in THEMES:
+        raise ValueError(f"--theme: expected one of {', '.join(THEMES)}, got {theme!r}")
     auth = "--Voila.auto_token=True" if token else "--Voila.token="
     pool = ["--preheat_kernel=True", f"--pool_size={pool_size}"] if pool_size > 0 else []
     # The dashboard draws nothing with plotly: its 4.7 MB labextension would be every visit's largest download.
     # naoviz.ui.voila_server: Voila, with a closed page's websocket traceback and the "not trusted" warning of
     # every visit said in one line or not at all (harmless noise a newcomer would read as a crash).
     return ([sys.executable, "-m", "naoviz.ui.voila_server", str(notebook), "--no-browser", f"--port={port}", f"--Voila.ip={ip}",
-             auth, f"--template={VOILA_TEMPLATE}", "--theme=light",
+             auth, f"--template={VOILA_TEMPLATE}", f"--theme={theme}",
              *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
@@ -178,7 +184,7 @@ def run(args) -> int:
         raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
     cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
-                        args.cull_connected)
+                        args.cull_connected, args.theme)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:

@@ -6,9 +6,9 @@ the signal (130, 143, 129). A signal that arrives while a library runs a ``__del
 does during a UMAP fit) has its exception swallowed there ("Exception ignored in ..."): :func:`check`, called by
 progress callbacks, raises it again, and a second signal ends the process at once (every stored evaluation is
 already committed; the run is then listed as interrupted, resumable), except the same one within
-:data:`TWICE_S` of the first: one stop delivered twice. :func:`close_bars` closes the open tqdm
-bars before the stop line, so it starts a line rather than following an unfinished bar; on a terminal
-:func:`line_start` also puts it over the echo of a typed Ctrl-C ("^C"), not after it.
+:data:`TWICE_S` of the first: one stop delivered twice (a second Ctrl-C a user types is not). :func:`close_bars`
+closes the open tqdm bars before the stop line, so it starts a line rather than following an unfinished bar; on a
+terminal :func:`line_start` also puts it over the echo of a typed Ctrl-C ("^C"), not after it.
 """
 from __future__ import annotations
 
@@ -20,11 +20,15 @@ import time
 from typing import Iterator, Optional
 
 SIGNALS = tuple(getattr(signal, name) for name in ("SIGINT", "SIGTERM", "SIGHUP") if hasattr(signal, name))
-# The same signal again this soon after the first is one stop delivered twice, not a second stop: timeout(1)
-# sends SIGTERM to the command and then to its whole process group (the command included), a job scheduler
-# may signal the leader and then the group. Taken as "again", it ended the process at once (os._exit) and a
-# Dask cluster's semaphores were reported leaked by multiprocessing's resource tracker.
-TWICE_S = 1.0
+# The same signal again this soon after the first (seconds, per signal) is one stop delivered twice, not a second
+# stop. SIGTERM: timeout(1) sends it to the command and then to its whole process group (the command included), a
+# job scheduler may signal the leader and then the group; taken as "again", it ended the process at once
+# (os._exit) and a Dask cluster's semaphores were reported leaked by multiprocessing's resource tracker. SIGHUP: a
+# closed terminal's kernel hang-up reaches the foreground group, and bash, hung up, sends its jobs SIGHUP again.
+# SIGINT: a terminal's Ctrl-C reaches the foreground group once (as does `kill -INT` or a Jupyter interrupt); only
+# `timeout -s INT` sends it twice, back to back (two kill(2) calls, microseconds apart, most often merged by the
+# kernel into one): so a short window, and a user's second Ctrl-C, always later than that, stops at once.
+TWICE_S = {signal.SIGINT: 0.1, signal.SIGTERM: 1.0, **({signal.SIGHUP: 1.0} if hasattr(signal, "SIGHUP") else {})}
 _state: dict = {"signum": None, "pid": None, "at": None}
 
 
@@ -65,7 +69,7 @@ def _handler(signum: int, frame) -> None:
         os.kill(os.getpid(), signum)
         return
     if _state["signum"] is not None:
-        if signum == _state["signum"] and time.monotonic() - _state["at"] < TWICE_S:
+        if signum == _state["signum"] and time.monotonic() - _state["at"] < TWICE_S.get(signum, 0.0):
             return                             # the same stop delivered twice (timeout(1)): already stopping
         # the first one was swallowed, or cleanup hangs: stop now
         print(f"naoviz: {signal.Signals(signum).name} again: stopped at once", file=sys.stderr)

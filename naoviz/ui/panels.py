@@ -14,6 +14,7 @@ import ipywidgets as W
 from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
+from naoviz.ui.tips import Tips
 
 MAX_EPOCHS = 30          # the epochs slider's range is 1..MAX_EPOCHS
 CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
@@ -50,7 +51,7 @@ class ChildPanel:
         # the slider has a checked box, not ipywidgets' readout (which rewrites: 2.5 -> 2, 99 -> 30)
         self.epochs_input = SliderBox("epochs", epochs, 1, MAX_EPOCHS, css_class="naoviz-epochs")
         self.epochs = self.epochs_input.slider
-        self.epochs.tooltip = "training epochs: passes over the training images (1..30)"
+        self.epochs.tooltip = self.epochs_input.box.tooltip = "training epochs: passes over the training images (1..30)"
         self.epochs_input.box.observe(lambda _: self._check_epochs(), names="value")
         self.train_btn = W.Button(description=f"train decoded cell on {self.preset.data}", button_style="primary",
                                   layout=W.Layout(width="240px"))
@@ -71,10 +72,11 @@ class ChildPanel:
         self.train_btn.on_click(lambda _: self.start())
         self.thread: Optional[threading.Thread] = None
         self.result = None
+        self.tips = Tips([self.epochs, self.epochs_input.box])     # on the label and the control (naoviz.ui.tips)
         self.widget = W.VBox([W.HBox([self.epochs_input.widget, self.train_btn], layout=W.Layout(align_items="center")),
                               self.recipe, self.next_cell,
                               W.HBox([self.progress, self.msg]),
-                              self.curve_box])
+                              self.curve_box, self.tips])
 
     def show_next(self) -> None:
         """Name the cell a press would train now: the explorer's decoded cell, which changes with its seed

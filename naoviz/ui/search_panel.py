@@ -20,13 +20,22 @@ import numpy as np
 from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
-from naoviz.ui.search_pareto import CostBudget, ParetoView, export_figures, search_figures, summary_extra
+from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
+from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, value_unit, with_unit
 
 MAX_SEEDS = 10
 MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
 MAX_FIRST_SEED = 10_000
+# the tooltips of the tab's labelled controls, by label (the NAO preset menu's is the chosen preset's line); shown
+# on the label and the control (naoviz.ui.tips: ipywidgets 8 shows none on a labelled box or menu)
+TIPS = {"algorithms": "the searchers to run, each over the same seeds (Ctrl-click adds or drops one)",
+        "queries": "queries per searcher and seed: how many table cells each may look up",
+        "first seed": f"the first run's seed; the runs use it and the next ones (a whole number 0..{MAX_FIRST_SEED})",
+        "seeds": f"runs per searcher, one per seed (1..{MAX_SEEDS}); two or more draw a band around the mean",
+        "band": "what the band around each searcher's mean line spans over its runs",
+        **COST_TIPS}
 REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
 
@@ -95,7 +104,7 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
               else line(b["label"], b["x"], b["mean"], b["color"]) for b in bands]
     # runs of different lengths (seeds still running, a stop): the mean above ends where the shortest run ends;
     # the longer runs go on dashed, named as such, their number on hover ("n=k here")
-    series += [line(past_name(b["name"], b["common"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
+    series += [line(past_name(b["name"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
                for b in bands if b["past"] is not None]
     return series, legend
 
@@ -146,7 +155,7 @@ class SearchPanel:
         self.nao_config = dict(nao_config or {})
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
-                                      description="algorithms", rows=len(ALGO_LABELS))
+                                      description="algorithms", rows=len(ALGO_LABELS), tooltip=TIPS["algorithms"])
         self.algos_note = W.HTML(algos_note(len(self.algos.value), len(ALGO_LABELS)),
                                  layout=W.Layout(width="auto", margin="0 0 0 4px"))
         self.algos_note.add_class("naoviz-algos-note")
@@ -157,8 +166,10 @@ class SearchPanel:
         self.budget = self.budget_input.slider
         small = W.Layout(width="150px")
         # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
-        self.seed = W.Text(value="0", description="first seed", layout=small, continuous_update=False)
-        self.seeds = W.Text(value="1", description="seeds", layout=small, continuous_update=False)
+        self.seed = W.Text(value="0", description="first seed", layout=small, continuous_update=False,
+                           tooltip=TIPS["first seed"])
+        self.seeds = W.Text(value="1", description="seeds", layout=small, continuous_update=False,
+                            tooltip=TIPS["seeds"])
         self.seed.add_class("naoviz-first-seed")
         self.seeds.add_class("naoviz-seeds")
         self.cost = CostBudget(bench)              # the cost budget row (search_pareto.py); off by default
@@ -175,9 +186,8 @@ class SearchPanel:
         self.preset.tooltip = ABOUT[nao_preset][1]
         self.preset.observe(self._show_preset, names="value")
         self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
-                               description="band", layout=W.Layout(width="220px"))
-        # a slider's tip shows on its label (ipywidgets 8 shows none for a described text box or menu)
-        self.budget.tooltip = "queries per searcher and seed: how many table cells each may look up"
+                               description="band", layout=W.Layout(width="220px"), tooltip=TIPS["band"])
+        self.budget.tooltip = self.budget_input.box.tooltip = TIPS["queries"]
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
@@ -209,10 +219,13 @@ class SearchPanel:
                        "cell that validates better tests worse. ")
         hint = W.HTML(f"<small>{selected_by}Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
+        # each labelled control's tooltip on its label and on the control (ipywidgets 8 shows none on either)
+        self.tips = Tips([self.algos, self.budget, self.budget_input.box, self.seed, self.seeds, self.preset, self.band,
+                          self.cost.column, self.cost.slider, self.cost.box, self.pareto.x])
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, self.pareto.widget, hint, self.table])
+                              self.curve_box, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
 
     def _show_preset(self, change) -> None:

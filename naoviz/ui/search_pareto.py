@@ -26,6 +26,10 @@ from naoviz.ui.scatter_chart import ScatterChart, points
 from naoviz.viz.theme import algo_colors, with_unit
 
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
+# the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
+COST_TIPS = {"cost budget": "a cost column to bound: queries over the bound are infeasible ('off': no budget)",
+             "at most": "the bound: cells over it are infeasible (choose a column first)",
+             "Pareto plot's x axis": "the cost column the Pareto plot puts across"}
 
 
 def cost_columns(bench) -> list:
@@ -81,14 +85,15 @@ class CostBudget:
         self.bench = bench
         self.columns = cost_columns(bench)
         self.column = W.Dropdown(options=[("off", "")] + [(c, c) for c in self.columns], value="",
-                                 description="cost budget", layout=W.Layout(width="260px"))
+                                 description="cost budget", layout=W.Layout(width="260px"),
+                                 tooltip=COST_TIPS["cost budget"])
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
                                     disabled=True, continuous_update=False)
         self.box = W.Text(value="", description="cost bound (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
         self.box.add_class("naoviz-named-box")
         self.box.add_class("naoviz-cost-bound")
-        self.slider.tooltip = "the bound: cells over it are infeasible (choose a column first)"
+        self.slider.tooltip = self.box.tooltip = COST_TIPS["at most"]
         self.column.add_class("naoviz-cost-column")
         self.range = (0.0, 1.0)
         self.column.observe(lambda _: self._column(), names="value")
@@ -165,7 +170,8 @@ class ParetoView:
         self.constraint: Optional[Constraint] = None          # the run's (drawn as the dashed line)
         cols = budget.columns
         self.x = W.Dropdown(options=cols, value=default_cost(cols) or None, description="Pareto plot's x axis",
-                            style={"description_width": "initial"}, layout=W.Layout(width="360px"))
+                            style={"description_width": "initial"}, layout=W.Layout(width="360px"),
+                            tooltip=COST_TIPS["Pareto plot's x axis"])
         self.x.add_class("naoviz-pareto-x")
         self.chart = ScatterChart(y_title=with_unit(report), x_title=with_unit(self.x.value or "", "lower is better"),
                                   height=320,

@@ -48,7 +48,8 @@ def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list
     return out, (f"line: mean · band: {BAND_LABELS[band]}" if banded else "")
 
 
-def past_name(name: str, common: int) -> str:
+def past_name(name: str) -> str:
     """The name of a searcher's dashed line past its shortest run (``past`` above): the legend and hover of both
-    the Search tab's chart and the exported figure."""
-    return f"{name}: longer runs only, after query {common}"
+    the Search tab's chart and the exported figure. It does not name the query where the line starts (the
+    shortest run's end): while a seed runs that query moves on with each query, and the legend entry with it."""
+    return f"{name}: longer runs only"

@@ -91,8 +91,11 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     for b in bands:
         x, color, name = b["x"], b["color"], b["name"]
         if b["runs"] >= 2:
-            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x, x[::-1]],
-                                     y=np.r_[b["hi"], b["lo"][::-1]], fill="toself", fillcolor=color,
+            # the band's outline over its finite points only: NaN before every run has a feasible incumbent and
+            # past the shortest run's end broke plotly's toself fill into pieces each closed on itself (wedges)
+            at_ = np.isfinite(b["lo"]) & np.isfinite(b["hi"])
+            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x[at_], x[at_][::-1]],
+                                     y=np.r_[b["hi"][at_], b["lo"][at_][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name), **at)
         fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),
@@ -100,7 +103,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
         if b["past"] is not None:          # runs of different lengths: the longer ones after the shortest's end
-            fig.add_trace(go.Scatter(name=past_name(name, b["common"]), x=x, y=b["past"],
+            fig.add_trace(go.Scatter(name=past_name(name), x=x, y=b["past"],
                                      mode="lines", line=dict(color=color, width=1.5, dash="dash"), legendgroup=name,
                                      customdata=b["n"], hovertemplate="query %{x}: %{y:.3f} (mean of the "
                                      "%{customdata} runs this long)<extra></extra>"), **at)

@@ -1,4 +1,4 @@
-// naoviz explorer, part 10 of 10: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 11 of 11: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -92,7 +92,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
     $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
-      h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${LUT.css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
+      h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root)).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
     overlay();
   }
@@ -149,8 +149,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map", atlas.h.space);
     const series = seriesFor();
     moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
+    const T = themeOf(root);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
-      h("span", { class: "nx-key-mark", style: `color:${x.color}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
+      h("span", { class: "nx-key-mark", style: `color:${legible(x.color, T, 3)}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
     $(".nx-seed").value = shownSeed();
     Bg.path(); etaPanels();
   }
@@ -387,11 +388,15 @@ async function mount(model, el, stale = () => false, swapped = false) {
     redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });
   ro.observe($(".nx-mapbox")); ro.observe($(".nx-chartbox")); ro.observe($(".nx-cells"));
+  // another theme (JupyterLab's Settings > Theme, the offline page's prefers-color-scheme): the canvas and the SVG
+  // colours are drawn again in its colours (explorer_theme.js); the CSS-coloured text follows by itself
+  const offTheme = onThemeChange(() => { rebuild(); if (S.m >= 0 || S.offgrid) seedPanels(); root.dataset.theme = themeOf(root).dark ? "dark" : "light"; });
+  root.dataset.theme = themeOf(root).dark ? "dark" : "light";
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   constrain();                            // a budget from the model or the link: ask for the constrained step
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
-  return () => { ro.disconnect(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
+  return () => { ro.disconnect(); offTheme(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
 }
 
 const widget = { render };

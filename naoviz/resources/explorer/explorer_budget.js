@@ -1,4 +1,4 @@
-// naoviz explorer, part 5 of 10: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
+// naoviz explorer, part 6 of 11: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
 // cost_columns) and an upper bound grey out the cells over it on the map, mark which decoded cells of the path
 // are within it, chart the path's cost along η and name the path's best feasible cell. The atlas's paths are
 // the UNCONSTRAINED gradient paths, filtered here by the budget. With a model in the kernel, a budget set
@@ -104,17 +104,18 @@ function budgetPart(root, atlas, hooks) {
   }
 
   // -- drawing on the map's overlay -------------------------------------------------------------------
-  function drawPath(ctx, xy) {                   // the path's points: filled within the budget, hollow over it
-    ctx.fillStyle = "#202124"; ctx.strokeStyle = "#202124"; ctx.lineWidth = 1.2;
+  // the path's points: filled within the budget, hollow over it (in the theme's ink on its background, T: themeOf)
+  function drawPath(ctx, xy, T = themeOf(root)) {
+    ctx.fillStyle = T.ink; ctx.strokeStyle = T.ink; ctx.lineWidth = 1.2;
     for (let e = 0; e < E; e++) {
       const [x, y] = xy(e);
       if (!B.ok || B.ok[e]) ctx.fillRect(x - 1.5, y - 1.5, 3, 3);
-      else { ctx.fillStyle = "#fff"; ctx.fillRect(x - 2.5, y - 2.5, 5, 5); ctx.strokeRect(x - 2.5, y - 2.5, 5, 5); ctx.fillStyle = "#202124"; }
+      else { ctx.fillStyle = T.bgCss; ctx.fillRect(x - 2.5, y - 2.5, 5, 5); ctx.strokeRect(x - 2.5, y - 2.5, 5, 5); ctx.fillStyle = T.ink; }
     }
   }
-  function markBest(ctx, rowXY) {                // a green ring on the best feasible decoded cell
+  function markBest(ctx, rowXY, T = themeOf(root)) {    // a green ring on the best feasible decoded cell
     if (B.best < 0) return;
-    const [x, y] = rowXY(B.rows[B.best]); ctx.strokeStyle = "#188038"; ctx.lineWidth = 2.5;
+    const [x, y] = rowXY(B.rows[B.best]); ctx.strokeStyle = legible("#188038", T, 3); ctx.lineWidth = 2.5;
     ctx.beginPath(); ctx.arc(x, y, 10, 0, 7); ctx.stroke();
   }
 
@@ -158,7 +159,7 @@ function drawCostChart(svg, etas, costs, ok, budget, col) {
   svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
-  svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: "#5f6368", "stroke-width": 1.5 }, svg);
+  svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: themeOf(svg).ink2, "stroke-width": 1.5 }, svg);
   etas.forEach((e, i) => {
     if (Number.isFinite(costs[i])) svgEl("circle", { cx: sx(e), cy: sy(costs[i]), r: 3, class: ok[i] ? "nx-cost-ok" : "nx-cost-over" }, svg);
   });

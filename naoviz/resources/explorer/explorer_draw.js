@@ -1,4 +1,4 @@
-// naoviz explorer, part 1 of 10: the payload, colours, the canvas scatter and the small SVG views.
+// naoviz explorer, part 2 of 11: the payload, colours, the canvas scatter and the small SVG views.
 // No imports, no CDN: this file is concatenated with the other parts (naoviz/explorer_page.py JS_PARTS) into one ES module.
 
 const NAN16 = 65535;
@@ -7,7 +7,7 @@ const NB201_OPS = ["none", "skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_
 const NB201_EDGES = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
 const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor_conv_3x3: "3×3", avg_pool_3x3: "pool" };
 // Each colour has >= 4.5:1 contrast on white (WCAG AA for text: every edge's label is drawn in it); "none" was
-// #9aa0a6 (2.6:1). An edge's op is never told by colour alone: its label names it, and "none" is also dashed.
+// #9aa0a6 (2.6:1). On a dark theme each is lightened just enough for 4.5:1 there (legible, explorer_theme.js). An edge's op is never told by colour alone: its label names it, and "none" is also dashed.
 const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
@@ -68,15 +68,18 @@ async function decodeAtlas(header, view) {
 }
 
 // A path segment that is a jump, not a step: thin, faint, dashed, with a small arrowhead short of where it lands.
-function jumpSegment(ctx, [x0, y0], [x1, y1]) {
+function jumpSegment(ctx, [x0, y0], [x1, y1], ink = "#202124") {
   const dx = x1 - x0, dy = y1 - y0, len = Math.hypot(dx, dy);
   if (len < 1) return;
   const ux = dx / len, uy = dy / len, tx = x1 - ux * 5, ty = y1 - uy * 5;    // the tip stops short of the point
-  ctx.strokeStyle = "rgba(32,33,36,.55)"; ctx.lineWidth = 1.2; ctx.setLineDash([4, 4]);
+  ctx.save(); ctx.globalAlpha = 0.55;      // the theme's ink, faint
+  ctx.strokeStyle = ink; ctx.lineWidth = 1.2; ctx.setLineDash([4, 4]);
   ctx.beginPath(); ctx.moveTo(x0, y0); ctx.lineTo(tx, ty); ctx.stroke(); ctx.setLineDash([]);
-  if (len < 16) return;
-  ctx.beginPath(); ctx.moveTo(tx - ux * 6 - uy * 3.5, ty - uy * 6 + ux * 3.5); ctx.lineTo(tx, ty);
-  ctx.lineTo(tx - ux * 6 + uy * 3.5, ty - uy * 6 - ux * 3.5); ctx.stroke();
+  if (len >= 16) {
+    ctx.beginPath(); ctx.moveTo(tx - ux * 6 - uy * 3.5, ty - uy * 6 + ux * 3.5); ctx.lineTo(tx, ty);
+    ctx.lineTo(tx - ux * 6 + uy * 3.5, ty - uy * 6 - ux * 3.5); ctx.stroke();
+  }
+  ctx.restore();
 }
 
 function column(atlas, name) {
@@ -88,22 +91,41 @@ function column(atlas, name) {
 // -- colours -------------------------------------------------------------------------------------------
 function hexRGB(h) { return [1, 3, 5].map((i) => parseInt(h.slice(i, i + 2), 16)); }
 
-const LUT = (() => {                       // 256 viridis colours as little-endian RGBA uint32
-  const stops = VIRIDIS.map(hexRGB), out = new Uint32Array(256), css = [];
+// 256 viridis colours as little-endian RGBA uint32 (and CSS, for the legend). On a dark background viridis's
+// dark end would vanish (#440154 is 1.2:1 on JupyterLab Dark's #111): the ramp for a background (``lut(T)``)
+// starts where viridis first has the 3:1 a graphic needs against it (#31688e-ish on #111, a little lighter on
+// Voila's #212121), keeping viridis's order and yellow top. On white it is all of viridis.
+const VIRIDIS_RGB = VIRIDIS.map(hexRGB);
+function viridisAt(t) {                    // t in 0..1
+  const x = t * (VIRIDIS_RGB.length - 1), k = Math.min(VIRIDIS_RGB.length - 2, Math.floor(x)), f = x - k;
+  return [0, 1, 2].map((j) => Math.round(VIRIDIS_RGB[k][j] + f * (VIRIDIS_RGB[k + 1][j] - VIRIDIS_RGB[k][j])));
+}
+const makeLUT = (t0) => {
+  const out = new Uint32Array(256), css = [];
   for (let i = 0; i < 256; i++) {
-    const t = (i / 255) * (stops.length - 1), k = Math.min(stops.length - 2, Math.floor(t)), f = t - k;
-    const c = [0, 1, 2].map((j) => Math.round(stops[k][j] + f * (stops[k + 1][j] - stops[k][j])));
+    const c = viridisAt(t0 + (i / 255) * (1 - t0));
     out[i] = (255 << 24) | (c[2] << 16) | (c[1] << 8) | c[0];
     css.push(`rgb(${c[0]},${c[1]},${c[2]})`);
   }
   return { u32: out, css };
-})();
+};
+const LUT = makeLUT(0), LUTS = new Map();
+function lut(T) {
+  if (!T.dark) return LUT;
+  if (!LUTS.has(T.bgCss)) {
+    let t0 = 0;
+    while (t0 < 0.6 && contrast(viridisAt(t0), T.bg) < 3) t0 += 0.01;
+    LUTS.set(T.bgCss, makeLUT(t0));
+  }
+  return LUTS.get(T.bgCss);
+}
 const GREY = (255 << 24) | (200 << 16) | (200 << 8) | 200;
+const packRGB = (c) => ((255 << 24) | (Math.round(c[2]) << 16) | (Math.round(c[1]) << 8) | Math.round(c[0])) >>> 0;
 
-function fade(c) {                         // 25 % colour, 75 % white: points outside a search or selection
+function fade(c, bg = [255, 255, 255]) {   // 25 % colour, 75 % background: points outside a search or selection
   const r = c & 255, g = (c >> 8) & 255, b = (c >> 16) & 255;
-  const m = (x) => Math.round(x * 0.25 + 255 * 0.75);
-  return (255 << 24) | (m(b) << 16) | (m(g) << 8) | m(r);
+  const m = (x, k) => Math.round(x * 0.25 + bg[k] * 0.75);
+  return (255 << 24) | (m(b, 2) << 16) | (m(g, 1) << 8) | m(r, 0);
 }
 
 // The colour range: 5th..99th percentile of the finite values, so a few failed cells (NAS-Bench-201: 2.6 % of
@@ -146,18 +168,22 @@ class Scatter {
   }
   // values (N), order (draw order, best last), mask (Uint8Array N, 1 = highlighted) or null, off (Uint8Array
   // N, 1 = over the budget: drawn first, in OFF grey, so every cell within it lies on top) or null
+  // The background, the ramp, faded and greyed points follow the page's theme (themeOf, read now).
   paint(values, lo, hi, order, mask, off = null) {
     const img = new ImageData(this.W, this.H), px = new Uint32Array(img.data.buffer), W = this.W, H = this.H;
-    px.fill(0xffffffff);
+    const T = themeOf(this.canvas), ramp = lut(T).u32;
+    // over the budget: light grey on white (OFF); on a dark page a grey just above the background, so it recedes too
+    const off_ = T.dark ? packRGB(mixRGB(T.bg, [255, 255, 255], 0.16)) : OFF;
+    px.fill(packRGB(T.bg));
     // a point's half-width in device px: 1 (2 on HiDPI) for the NB201/digits tables' thousands of classes, more
     // for a small table of your own (200 rows: 3x3 px squares were specks on an empty map)
     const n = order.length, grow = n <= 300 ? 3 : n <= 2000 ? 2 : 1;
     const r = grow * (this.dpr > 1.5 ? 2 : 1), span = hi - lo || 1;
     const draw = (i, faded, greyed = false) => {
       const v = values[i];
-      let c = Number.isFinite(v) ? LUT.u32[Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))] : GREY;
-      if (faded) c = fade(c);
-      if (greyed) c = OFF;
+      let c = Number.isFinite(v) ? ramp[Math.max(0, Math.min(255, Math.round(((v - lo) / span) * 255)))] : GREY;
+      if (faded) c = fade(c, T.bg);
+      if (greyed) c = off_;
       const cx = Math.round(this.sc[2 * i] * this.dpr), cy = Math.round(this.sc[2 * i + 1] * this.dpr);
       for (let y = Math.max(0, cy - r); y <= Math.min(H - 1, cy + r); y++) {
         const row = y * W;
@@ -293,17 +319,18 @@ function drawCell(svg, label, ref, title, space = "") {
     return;
   }
   const nodeFont = Math.min(CELL_TEXT.node[2], Math.max(CELL_TEXT.node[1], CELL_TEXT.node[0] * k)) / k;
+  const T = themeOf(svg), opColor = (op) => legible(OP_COLOR[op], T);     // 4.5:1 on this page's background
   const r = Math.max(11, 1.2 * nodeFont);              // a node's circle holds its label ("out")
   const X = [30, 110, 190, 270], Y = 84, bend = { 1: 0, 2: -44, 3: 46 };
   NB201_EDGES.forEach(([s, t], e) => {
     const op = ops[e], changed = refOps && refOps[e] !== op, hop = t - s;
     const mx = (X[s] + X[t]) / 2, my = Y + bend[hop];
     const d = hop === 1 ? `M${X[s]},${Y} L${X[t]},${Y}` : `M${X[s]},${Y} Q${mx},${Y + 2 * bend[hop]} ${X[t]},${Y}`;
-    svgEl("path", { d, fill: "none", stroke: OP_COLOR[op], "stroke-width": changed ? 4 : 2,
+    svgEl("path", { d, fill: "none", stroke: opColor(op), "stroke-width": changed ? 4 : 2,
       "stroke-dasharray": op === "none" ? "4 3" : "", class: changed ? "nx-changed" : "" }, svg);
     const ly = hop === 1 ? Y - 6 : my + (bend[hop] < 0 ? -4 : 14), lx = mx;
     const t2 = svgEl("text", { x: lx, y: ly, "text-anchor": "middle", class: "nx-svg-op" + (changed ? " nx-changed" : ""),
-      fill: OP_COLOR[op], style: size("op", changed ? 1 : 0) }, svg);
+      fill: opColor(op), style: size("op", changed ? 1 : 0) }, svg);
     t2.textContent = OP_SHORT[op];
   });
   X.forEach((x, i) => {
@@ -343,13 +370,14 @@ function drawChart(svg, etas, series, unit) {
   const { W, H, L, R, T, B, sx, sy } = chartFrame(svg, 160, lo, hi, x0, x1);
   for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
   svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (values: ${unit}${valueUnit(unit) ? `, ${valueUnit(unit)}` : ""})`;
+  const th = themeOf(svg), ink = (c) => legible(c, th, 3);     // a line must be seen: 3:1 on the page (WCAG 1.4.11)
   for (const s of series) {
     const pts = []; etas.forEach((e, i) => { if (Number.isFinite(s.values[i])) pts.push(`${sx(e).toFixed(1)},${sy(s.values[i]).toFixed(1)}`); });
-    svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: s.color, "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
+    svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: ink(s.color), "stroke-width": 2, "stroke-dasharray": s.dash || "" }, svg);
   }
   const marker = svgEl("g", { class: "nx-marker" }, svg);
   const line = svgEl("line", { y1: T, y2: H - B, class: "nx-marker-line" }, marker);
-  const dots = series.map((s) => svgEl("circle", { r: 3.5, fill: s.color }, marker));
+  const dots = series.map((s) => svgEl("circle", { r: 3.5, fill: ink(s.color) }, marker));
   return (i) => {                          // move the marker to eta index i (cheap: the slider calls it)
     const x = sx(etas[i]); line.setAttribute("x1", x); line.setAttribute("x2", x);
     series.forEach((s, k) => { const v = s.values[i]; dots[k].setAttribute("cx", x); dots[k].setAttribute("cy", Number.isFinite(v) ? sy(v) : -99); });

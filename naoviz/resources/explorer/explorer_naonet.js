@@ -1,4 +1,4 @@
-// naoviz explorer, part 2 of 10: a NAONet cell (normal + reduction cell) drawn as two small DAGs.
+// naoviz explorer, part 3 of 11: a NAONet cell (normal + reduction cell) drawn as two small DAGs.
 // No imports: concatenated after explorer_draw.js (svgEl, CELL_TEXT, cellWidth) into one ES module.
 //
 // Each cell is drawn top to bottom: inputs h[i-2], h[i-1], nodes n0..n4, then out (the concat of the states no
@@ -145,7 +145,8 @@ function drawNAONetCell(svg, parsed, refParsed, label, title) {
   const W = cellWidth(svg), k = W / 300;
   const px = (kind) => { const [b, lo, hi] = CELL_TEXT[kind]; return Math.min(hi, Math.max(lo, b * k)); };
   const font = { op: px("op"), node: px("node"), title: px("title"), sub: px("node") };
-  const changes = naonetChanges(parsed, refParsed);
+  const changes = naonetChanges(parsed, refParsed), T = themeOf(svg);   // op colours at 4.5:1 on this page
+  const tone = (c) => legible(c, T);
   const L = naonetLayout(parsed, W, font, new Set(changes.map((ch) => `${ch.cell}/${ch.node}/${ch.branch}`)));
   svg.setAttribute("viewBox", `0 0 ${W} ${L.H.toFixed(1)}`);
   svg.dataset.w = String(W);
@@ -157,15 +158,15 @@ function drawNAONetCell(svg, parsed, refParsed, label, title) {
     svgEl("text", { x: cell.cx, y: cell.top + font.sub + 2, "text-anchor": "middle", class: "nx-svg-small nx-svg-cellname", style: `font-size: ${font.sub}px` }, svg).textContent = `${cell.name} cell`;
     const g = svgEl("g", { class: "nx-naonet-cell", "data-cell": cell.name }, svg);
     for (const e of cell.edges) {
-      svgEl("path", { d: e.d, fill: "none", stroke: e.color, "stroke-width": e.changed ? 4 : e.op === "concat" ? 1.5 : 2,
+      svgEl("path", { d: e.d, fill: "none", stroke: tone(e.color), "stroke-width": e.changed ? 4 : e.op === "concat" ? 1.5 : 2,
         "stroke-dasharray": e.op === "concat" ? "3 2" : "", class: e.changed ? "nx-changed" : "", "data-op": e.op, "data-key": e.key }, g);
     }
     for (const e of cell.edges) {
       if (!e.label) continue;
       const b = e.label, fs = font.op + (e.changed ? 1 : 0);
-      svgEl("rect", { x: b.x - b.w / 2, y: b.y - b.h / 2, width: b.w, height: b.h, rx: 3, fill: "#fff", stroke: e.color,
+      svgEl("rect", { x: b.x - b.w / 2, y: b.y - b.h / 2, width: b.w, height: b.h, rx: 3, fill: T.bgCss, stroke: tone(e.color),
         "stroke-width": e.changed ? 2.5 : 1, class: "nx-oplabel" + (e.changed ? " nx-changed" : ""), "data-key": e.key }, g);
-      svgEl("text", { x: b.x, y: b.y + 0.35 * fs, "text-anchor": "middle", fill: e.color, class: "nx-svg-op" + (e.changed ? " nx-changed" : ""),
+      svgEl("text", { x: b.x, y: b.y + 0.35 * fs, "text-anchor": "middle", fill: tone(e.color), class: "nx-svg-op" + (e.changed ? " nx-changed" : ""),
         style: `font-size: ${fs}px` }, g).textContent = b.text;
     }
     for (const n of cell.nodes) {

@@ -20,6 +20,13 @@ function pageModel(state) {
   };
 }
 
+// The page follows the reader's light or dark preference (prefers-color-scheme) as JupyterLab marks its theme, on
+// <body>: explorer.css and explorer_theme.js then colour it as in JupyterLab Dark, and a change redraws it.
+const darkScheme = window.matchMedia ? window.matchMedia("(prefers-color-scheme: dark)") : null;
+const markScheme = () => { document.body.dataset.jpThemeLight = darkScheme && darkScheme.matches ? "false" : "true"; };
+markScheme();
+if (darkScheme) darkScheme.addEventListener("change", markScheme);
+
 (async () => {
   const header = JSON.parse(document.getElementById("nx-header").textContent);
   const b64 = document.getElementById("nx-data").textContent.trim(), bin = atob(b64), bytes = new Uint8Array(bin.length);

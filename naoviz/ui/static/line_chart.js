@@ -49,7 +49,9 @@ function render({ model, el }) {
     if (model.get("legend_title")) node("span", { class: "nl-legend-title", text: model.get("legend_title") }, legend, null);
     for (const s of series) {
       const item = node("span", { class: "nl-item" }, legend, null);
-      node("span", { class: "nl-swatch", style: `background:${s.color}` }, item, null);
+      // a dashed line's swatch is dashed too (the line's 5 3 pattern), so the legend tells the two lines apart
+      node("span", { class: "nl-swatch" + (s.dash ? " nl-swatch-dash" : ""), style: s.dash ?
+        `background:repeating-linear-gradient(90deg,${s.color} 0 5px,transparent 5px 8px)` : `background:${s.color}` }, item, null);
       node("span", { text: s.name }, item, null);
     }
     const xr = extent(series, ["x"]), yr = extent(series, ["y", "lo", "hi"]);
