@@ -1,4 +1,4 @@
-"""The notebooks are stored without outputs (README, "Use it"): `make test` executes them (nbmake), so what
+"""The notebooks are stored without outputs (docs/ui.md, "The notebooks"): `make test` executes them (nbmake), so what
 they show is checked on every run rather than stored, and nothing stale or machine-specific is committed. A
 notebook saved with its outputs (plotly's JSON, which GitHub and nbviewer cannot draw without JavaScript, or a
 PNG of one machine's run) fails here."""

@@ -150,7 +150,7 @@ def test_a_metric_that_is_no_percent_number_is_refused_in_one_line(tmp_path, dig
 
 
 def test_the_readme_recipe_on_a_partial_table_says_to_fit_on_its_rows(tables):
-    """README's "Use it" samples 1,000 cells of the space; on a table of your own most have no row (NaN), and
+    """README's "Use it from Python" samples 1,000 cells of the space; on a table of your own most have no row (NaN), and
     NAO.fit said only 'every value must be finite'; now it says to fit on ``table.archs()``, which works."""
     from naoviz.nao import NAO, NAOConfig
     table = open_table(tables[1])
