@@ -15,6 +15,9 @@ from pathlib import Path
 from hostile_env_common import (OWN_CELLS, Ctx, case, evaluations, notes, refusal, run_ids, success,
                                 tmp_files)   # bench/hostile_env_common.py (this script's folder is on sys.path)
 
+sys.path.append(str(Path(__file__).resolve().parent.parent / "tests"))
+from _procs import group  # noqa: E402  (tests/_procs.py: the /proc reader the tests use too)
+
 
 # -- 3. SIGKILL mid-write, torn entries -----------------------------------------------------------------
 def _kill_after(c: Ctx, args, seconds, env=None):
@@ -125,20 +128,6 @@ def _dead_pid() -> int:
     return int(p.stdout)
 
 
-def _group(pgid: int) -> set:
-    """Live (not zombie) processes of process group ``pgid`` (Linux /proc; empty elsewhere)."""
-    out = set()
-    for name in os.listdir("/proc") if os.path.isdir("/proc") else []:
-        if name.isdigit():
-            try:
-                fields = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                out.add(int(name))
-    return out
-
-
 def _stopped_cluster(c: Ctx, how: str) -> dict:
     """``search --local-cluster 2 --store`` stopped once evaluations flow: ``timeout`` (SIGTERM to the command,
     then to its whole group, as timeout(1) sends it) or ``pid`` (``kill PID``). Clean: exit 143, stderr only
@@ -178,9 +167,9 @@ def _stopped_cluster(c: Ctx, how: str) -> dict:
     if status != "stopped":
         why.append(f"run {status}")
     end = time.monotonic() + 15
-    while _group(p.pid) and time.monotonic() < end:
+    while group(p.pid) and time.monotonic() < end:
         time.sleep(0.1)
-    left = len(_group(p.pid))
+    left = len(group(p.pid))
     if left:
         why.append(f"{left} processes left")
     sent = "kill PID; kill -TERM -PGID" if how == "timeout" else "kill PID"

@@ -1,5 +1,5 @@
 """The browser tests' Chromium: Debian's, headless with the flags the project's machines need. The ``browser``
-fixture (one Chromium per test module) is tests/conftest.py's, built from these."""
+fixture (one Chromium shared by consecutive test modules, tests/_shared.py) is tests/conftest.py's, built from these."""
 from __future__ import annotations
 
 

@@ -6,6 +6,10 @@ from pathlib import Path
 
 import pytest
 
+# Fixtures several test modules share, registered once so a session-scoped one is built once:
+# the explorer page's atlases and pages, the dashboard's warm Voila server.
+pytest_plugins = ["_explorer_page", "_dashboard_server"]
+
 ROOT = Path(__file__).resolve().parent.parent
 _SHARED = ROOT.parent / "shared" / "data"
 if not os.environ.get("NAOVIZ_DATA") and _SHARED.is_dir():
@@ -31,13 +35,31 @@ def nb201_space():
     return NB201Space()
 
 
-@pytest.fixture(scope="module")
-def browser():
-    """One headless Debian Chromium per test module (tests/_browser.py: the path and flags)."""
+def _launch_chromium():
     from playwright.sync_api import sync_playwright
 
     from _browser import ARGS, CHROMIUM
-    with sync_playwright() as p:
-        b = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
-        yield b
-        b.close()
+    p = sync_playwright().start()
+    return p, p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+
+
+def _close_chromium(pb) -> None:
+    pb[1].close()
+    pb[0].stop()
+
+
+@pytest.fixture(scope="session")
+def _chromium():
+    from _shared import Shared
+    shared = Shared("browser", _launch_chromium, _close_chromium)
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(scope="module")
+def browser(request, _chromium):
+    """A headless Debian Chromium (tests/_browser.py: the path and flags), shared by consecutive modules that
+    use it, so an idea split over several files starts one; a module with ``ALONE = True`` gets its own
+    (tests/_shared.py)."""
+    yield _chromium.get()[1]
+    _chromium.done_with(request)

@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from test_cli_hostile import assert_rejected, run_cli
+from _cli_rejects import assert_rejected, run_cli
 from test_locks import _result, _start, _wait_for
 
 MODEL = "nb201-valid_acc-{}".format

@@ -4,53 +4,22 @@ short error line that names the option, never a traceback, a hang or a silent su
 Each case must be rejected before any work starts (no training, no search, no download), which is what keeps
 this file fast; the per-test timeout turns a hang into a failure. Hand-picked values cover the known bad
 inputs (NaN, inf, 1e9, 2.5, bool, other-script digits, empty strings, files where folders belong, 100 kB
-values, duplicated searchers, CUDA on a CPU-only build); hypothesis adds generated values per option kind.
+values, duplicated searchers, CUDA on a CPU-only build). Generated values per option kind are
+tests/test_cli_hostile_generated.py's; the CLI's other lines (help, OS errors, names the file system refuses)
+tests/test_cli_messages.py's.
 """
 from __future__ import annotations
 
-import contextlib
-import io
 import json
-import re
 
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
-from naoviz.cli import main
-
-ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
-HUGE = "x" * 100_000
-MAX_LINE = 200
-SETTINGS = settings(max_examples=60, deadline=None, derandomize=True, database=None,
-                    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+from _cli_rejects import ARCH, HUGE, assert_rejected
 
 
 def _cuda() -> bool:
     import torch
     return torch.cuda.is_available()
-
-
-def run_cli(argv: list[str]) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(argv)
-    return code, out.getvalue(), err.getvalue()
-
-
-def assert_rejected(argv: list[str], must_name: str) -> str:
-    """``argv`` exits 2 with a last stderr line that is short, one line, names ``must_name``; no traceback."""
-    code, out, err = run_cli(argv)
-    shown = [a if len(a) < 100 else a[:60] + "..." for a in argv]
-    assert "Traceback" not in out + err, (shown, err[-2000:])
-    assert code == 2, (shown, code, out[-500:], err[-500:])
-    lines = [line for line in err.splitlines() if line.strip()]
-    assert lines, (shown, "no error line")
-    last = lines[-1]
-    assert len(last) <= MAX_LINE, (shown, len(last), last[:300])
-    assert last.startswith("naoviz"), (shown, last)
-    assert must_name in last, (shown, must_name, last)
-    return last
 
 
 @pytest.fixture(scope="module")
@@ -63,10 +32,6 @@ def paths(tmp_path_factory):
     folder.mkdir()
     return {"file": str(afile), "under_file": str(afile / "sub" / "x.db"), "folder": str(folder),
             "store": str(root / "runs.db"), "root": root}
-
-
-BAD_INTS = ["-1", "1e9", "2.5", "nan", "inf", "", "x", "\u0663", "1_0", "0x10", "True", "9" * 40, "5 5", "\n"]
-BAD_FLOATS = ["nan", "NaN", "inf", "-inf", "1e999", "x", "", "1,5", "\u0663"]
 
 
 # -- search -----------------------------------------------------------------------------------------------
@@ -426,232 +391,3 @@ def test_atlas_rejects_hostile_input(paths):
              (["atlas", "--json=1"], "--json")]
     for argv, name in cases:
         assert_rejected(argv, name)
-
-
-# -- generated values, per option kind --------------------------------------------------------------------
-INT_OPTIONS = [  # (argv prefix, option, lo, hi)
-    (["search", "--algo", "rs"], "--queries", 1, 1_000_000), (["search", "--algo", "rs"], "--seed", 0, 2**63 - 1),
-    (["search", "--algo", "rs"], "--retries", 0, 100), (["compare", "--algos", "rs"], "--seeds", 1, 10_000),
-    (["predictor"], "--threads", 1, 256), (["predictor"], "--seeds", 1, 1000),
-    (["train-child", "--arch", ARCH], "--epochs", 1, 10_000), (["train-child", "--arch", ARCH], "--channels", 1, 256),
-    (["train-child", "--arch", ARCH], "--cells", 1, 16), (["train-child", "--arch", ARCH], "--cutout", 0, 64),
-    (["train-child", "--arch", ARCH], "--batch-size", 1, 65_536),
-    (["build-table", "--store", "s.db"], "--epochs", 1, 10_000), (["dashboard", "--dry-run"], "--port", 1, 65535),
-    (["atlas"], "--k", 1, 100),
-]
-FLOAT_OPTIONS = [  # (argv prefix, option, lo, hi, lo_open)
-    (["search", "--algo", "rs"], "--delay", 0.0, 60.0, False), (["compare", "--algos", "rs"], "--delay", 0.0, 60.0, False),
-    (["train-child", "--arch", ARCH], "--lr", 0.0, 10.0, True),
-    (["train-child", "--arch", ARCH], "--weight-decay", 0.0, 1.0, False),
-    (["build-table", "--store", "s.db"], "--lr", 0.0, 10.0, True),
-    (["cache", "--clean", "stale", "--dry-run"], "--older-than", 0.0, 100_000.0, False),
-]
-_ASCII_INT = re.compile(r"\s*[+-]?[0-9]{1,30}\s*")
-
-
-def _bad_int(lo: int, hi: int):
-    outside = st.integers().filter(lambda v: not lo <= v <= hi).map(str)
-    floats = st.floats(allow_nan=True, allow_infinity=True).map(repr)
-    text = st.text(max_size=12).filter(lambda s: not _ASCII_INT.fullmatch(s) or not lo <= int(s) <= hi)
-    return st.one_of(outside, floats, text, st.sampled_from(BAD_INTS))
-
-
-def _bad_float(lo: float, hi: float, lo_open: bool):
-    def bad(v: float) -> bool:
-        return not (v > lo if lo_open else v >= lo) or v > hi
-    outside = st.floats(allow_nan=True, allow_infinity=True).filter(lambda v: v != v or bad(v)).map(repr)
-    text = st.text(max_size=12).filter(lambda s: not re.fullmatch(r"\s*[0-9.eE+-]+\s*", s))
-    return st.one_of(outside, text, st.sampled_from(BAD_FLOATS))
-
-
-@pytest.mark.timeout(60)
-@SETTINGS
-@given(data=st.data())
-def test_generated_bad_numbers_are_rejected(data):
-    if data.draw(st.booleans(), label="int option"):
-        prefix, option, lo, hi = data.draw(st.sampled_from(INT_OPTIONS), label="option")
-        value = data.draw(_bad_int(lo, hi), label="value")
-    else:
-        prefix, option, lo, hi, lo_open = data.draw(st.sampled_from(FLOAT_OPTIONS), label="option")
-        value = data.draw(_bad_float(lo, hi, lo_open), label="value")
-    assert_rejected(prefix + [f"{option}={value}"], option)
-
-
-_BAD_VALUE = st.one_of(st.none(), st.booleans(), st.floats(allow_nan=True, allow_infinity=True),
-                       st.text(max_size=10), st.lists(st.integers(), max_size=2),
-                       st.integers(min_value=10**5 + 1), st.integers(max_value=-1))
-_FIELDS = {"rs": ["batch"], "re": ["population", "sample", "max_tries"],
-           "ls": ["n_init", "parents", "per_round", "n_trees", "min_samples_leaf"]}
-
-
-@pytest.mark.timeout(60)
-@SETTINGS
-@given(data=st.data())
-def test_generated_bad_search_configs_are_rejected(data):
-    algo = data.draw(st.sampled_from(sorted(_FIELDS)), label="algo")
-    field = data.draw(st.sampled_from(_FIELDS[algo]), label="field")
-    value = data.draw(_BAD_VALUE, label="value")     # every one is outside every field's range (floats too)
-    config = json.dumps({field: value})
-    last = assert_rejected(["search", "--algo", algo, "--queries", "5", "--no-progress", "--config", config],
-                           "--config")
-    assert field in last
-
-
-# -- a closed stdout pipe ---------------------------------------------------------------------------------
-class _ClosedPipe(io.StringIO):
-    def write(self, text):
-        raise BrokenPipeError(32, "Broken pipe")
-
-
-@pytest.mark.timeout(60)
-def test_a_closed_pipe_ends_quietly():
-    err = io.StringIO()
-    with contextlib.redirect_stdout(_ClosedPipe()), contextlib.redirect_stderr(err):
-        code = main(["search", "--algo", "rs", "--queries", "5", "--no-progress"])
-    assert code in (0, 141) and "Traceback" not in err.getvalue() and err.getvalue().strip() == ""
-    with contextlib.redirect_stdout(_ClosedPipe()), contextlib.redirect_stderr(err):
-        assert main(["--help"]) in (0, 141)
-    assert "Traceback" not in err.getvalue()
-
-
-@pytest.mark.timeout(60)
-def test_any_os_error_is_one_line_with_the_path(monkeypatch):
-    import naoviz.cli.info as info
-
-    def denied():
-        raise PermissionError(13, "Permission denied", "/some/where")
-    monkeypatch.setattr(info, "collect", denied)
-    code, out, err = run_cli(["info"])
-    assert code == 2 and "Traceback" not in err
-    assert err.strip() == "naoviz info: error: /some/where: Permission denied"
-
-
-def test_every_option_of_every_command_says_what_it_does():
-    """`naoviz CMD --help` explains each option: none is listed without a help text."""
-    from naoviz.cli import walk_parsers
-    bare = [" ".join(("naoviz", *words, act.option_strings[-1])) for words, parser in walk_parsers()
-            for act in parser._actions if act.option_strings and not act.help]   # sub-commands too (data show)
-    assert not bare
-
-
-def test_bare_naoviz_lists_the_commands():
-    """``naoviz`` alone shows what it can do (exit 2: a usage mistake), not only 'COMMAND is required'."""
-    code, out, err = run_cli([])
-    assert code == 2 and out == ""
-    assert all(f"    {c} " in err for c in ("search", "compare", "dashboard", "cache")), err
-
-
-def test_a_group_without_its_action_names_the_actions():
-    assert "(one of download, import, show)" in assert_rejected(["data"], "ACTION")
-
-
-def test_a_value_that_starts_like_a_negative_number_is_checked_as_a_value():
-    # argparse alone took `-1:5` (not `-1`) for an option and said "expected one argument"
-    cases = [(["atlas", "--etas", "-1:5"], "got '-1'"), (["atlas", "--etas", "-1,0,1"], "got '-1'"),
-             (["search", "--algo", "rs", "--delay", "-1e-3"], "got '-1e-3'"),
-             (["search", "--algo", "rs", "--delay", "-inf"], "got '-inf'"),
-             (["search", "--algo", "rs", "--local-cluster", "-2"], "got '-2'"),
-             (["cache", "--clean", "stale", "--dry-run", "--older-than", "-1e3"], "got '-1e3'"),
-             (["predictor", "--train-sizes", "-1,2"], "'-1'")]
-    for argv, said in cases:
-        last = assert_rejected(argv, argv[-2])
-        assert said in last and "expected one argument" not in last, (argv, last)
-    assert "expected one argument" in assert_rejected(["cache", "--older-than"], "--older-than")   # still missing
-
-
-def test_an_unknown_option_is_named_by_its_command():
-    line = assert_rejected(["search", "--queries", "5", "--nope", "1"], "--nope")
-    assert line.startswith("naoviz search: error: unrecognized arguments: --nope 1"), line
-    assert assert_rejected(["data", "show", "--bar"], "--bar").startswith("naoviz data show: error:")
-
-
-def test_help_says_the_range_of_every_checked_option():
-    """``naoviz CMD --help`` writes the accepted range of every option whose value is checked against one
-    (int_in / workers_in / float_in), so the range is read before a bad value is tried, not after."""
-    import argparse
-
-    from naoviz.cli import walk_parsers
-    checked = 0
-    for _, parser in walk_parsers():
-        text = " ".join(parser.format_help().split())
-        for action in parser._actions:
-            forms = getattr(action.type, "range_text", ())
-            if forms and action.help != argparse.SUPPRESS:
-                checked += 1
-                assert any(form in text for form in forms), (parser.prog, action.option_strings, forms)
-    assert checked >= 50
-    code, out, _ = run_cli(["train-child", "--help"])
-    out = " ".join(out.split())
-    assert code == 0 and "--epochs EPOCHS training epochs (default 10; range 1..10000)" in out
-    assert "(default 0; range >= 0)" in out                  # a seed: no 20-digit upper end
-
-
-def test_a_default_that_conflicts_says_it_is_the_default():
-    """--sampling fair on naonet-ws, whose default --paths-per-step is 1: the line says the 1 is that default
-    and what to give, not only 'got 1' for an option the user never typed."""
-    last = assert_rejected(["supernet", "--space", "naonet-ws", "--sampling", "fair"], "--paths-per-step")
-    assert "got 1, naonet-ws's default (give --paths-per-step 5)" in last
-    last = assert_rejected(["supernet", "--sampling", "fair", "--paths-per-step", "3"], "--paths-per-step")
-    assert last.endswith("got 3")
-
-
-@pytest.mark.parametrize("under", ["", "sub"])
-def test_a_cache_folder_that_is_a_file_is_named_as_the_cache(tmp_path, monkeypatch, under):
-    """NAOVIZ_CACHE set to a file (or a folder under one): one line naming NAOVIZ_CACHE; before, `naoviz atlas`
-    said only "/path: File exists" (or "Not a directory"), which does not say which setting is wrong."""
-    blocker = tmp_path / "cache-file"
-    blocker.write_text("x")
-    monkeypatch.setenv("NAOVIZ_CACHE", str(blocker / under) if under else str(blocker))
-    table = tmp_path / "t.csv"
-    others = ("|skip_connect~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|",
-              "|none~0|+|nor_conv_1x1~0|none~1|+|avg_pool_3x3~0|skip_connect~1|nor_conv_3x3~2|")
-    table.write_text(f"arch_str,valid_acc\n{ARCH},90\n{others[0]},80\n{others[1]},70\n")   # 3 rows: a map's fewest
-    code, _, err = run_cli(["atlas", "--table", str(table), "--etas", "1:2", "--maps", "pca"])
-    assert code == 2 and err.count("\n") == 1, err
-    assert err.startswith("naoviz atlas: error: NAOVIZ_CACHE:") and f"{blocker} is a file, not a folder" in err, err
-
-
-# -- names the file system refuses, and lists echoed twice (the lead's fuzz of every option, 2026-12-06) --------
-LONG_NAME = "9" * 300                    # one file name over the 255 bytes every common file system allows
-
-
-def _path_options():
-    """(command argv prefix, option) for every option whose type is a path, found by walking the parser."""
-    from naoviz.cli import walk_parsers
-    from naoviz.cli.common import path_arg, path_type
-    return [(list(words), action.option_strings[-1]) for words, parser in walk_parsers() for action in parser._actions
-            if action.option_strings and action.type in (path_arg, path_type)]
-
-
-def test_every_path_option_refuses_an_overlong_file_name_before_any_work():
-    """Before: `--store 999...` (300 digits) searched, then failed with the file system's 'File name too long'
-    and a 300-character line naming no option; every path option now names itself in one short line."""
-    options = _path_options()
-    assert len(options) >= 15 and (["search"], "--store") in options, options
-    for prefix, option in options:
-        needs = {"train-child": ["--arch", ARCH], "runs": ["--store", "runs.db"]}.get(prefix[0], [])
-        assert_rejected([*prefix, *needs, option, LONG_NAME], option)
-    assert_rejected(["export-page", LONG_NAME + ".html"], "OUT.html")
-
-
-def test_a_long_list_is_not_echoed_twice():
-    for argv, name in [(["compare", "--algos", "nao," + LONG_NAME], "--algos"),
-                       (["predictor", "--train-sizes", "5," + LONG_NAME], "--train-sizes"),
-                       (["atlas", "--etas", "0," + LONG_NAME], "--etas")]:
-        last = assert_rejected(argv, name)
-        assert last.count("'") == 1, last            # the bad item once (cut), not the whole list after it
-    # a short list is still quoted whole, so the reader sees where the bad item sits
-    assert "in 'nao,foo'" in assert_rejected(["compare", "--algos", "nao,foo"], "--algos")
-
-
-def test_an_os_error_on_a_long_path_keeps_its_start_and_its_file_name(monkeypatch):
-    import naoviz.cli.info as info
-    where = "/data/" + "deep/" * 60 + "runs.db"
-
-    def denied():
-        raise PermissionError(13, "Permission denied", where)
-    monkeypatch.setattr(info, "collect", denied)
-    code, out, err = run_cli(["info"])
-    line = err.strip()
-    assert code == 2 and len(line) <= MAX_LINE, line
-    assert line.startswith("naoviz info: error: /data/deep/") and line.endswith("runs.db: Permission denied"), line

@@ -18,6 +18,7 @@ from naoviz.cli import main
 from naoviz.store import RunStore
 
 from _cli_process import env, kill, start, wait_for_store
+from _procs import alive, children, command_line
 
 SMALL = ["compare", "--space", "nb201-digits", "--queries", "30", "--seeds", "3", "--no-progress", "--json"]
 
@@ -133,38 +134,15 @@ def test_the_python_api_refuses_parallel_training():
 
 # -- processes: store, signals, errors -------------------------------------------------------------------------
 
-def _children(pid: int) -> set[int]:
-    """PIDs whose parent is ``pid`` now (Linux /proc)."""
-    out = set()
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                stat = Path(f"/proc/{name}/stat").read_text()
-            except OSError:
-                continue
-            if int(stat.rpartition(")")[2].split()[1]) == pid:
-                out.add(int(name))
-    return out
-
-
 def _workers(pid: int) -> set[int]:
     """The compare workers among ``pid``'s children (not multiprocessing's resource tracker)."""
-    out = set()
-    for child in _children(pid):
-        try:
-            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes():
-                out.add(child)
-        except OSError:
-            pass
-    return out
+    return {child for child in children(pid) if b"spawn_main" in command_line(child)}
 
 
 def _gone(pids: set[int], timeout: float = 30.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        alive = {p for p in pids if Path(f"/proc/{p}").exists()
-                 and Path(f"/proc/{p}/stat").read_text().rpartition(")")[2].split()[0] != "Z"}
-        if not alive:
+        if not any(alive(p) for p in pids):
             return True
         time.sleep(0.05)
     return False
@@ -195,7 +173,7 @@ def test_a_killed_parallel_compare_resumed_loses_and_repeats_no_evaluation(tmp_p
     db = tmp_path / "cmp.db"
     proc = start(*_store_args(db))
     store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
-    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    workers = children(proc.pid)                 # the two workers and multiprocessing's resource tracker
     assert len(_workers(proc.pid)) == 2
     kill(proc)
     assert _gone(workers), "a worker outlived its killed parent"
@@ -234,7 +212,7 @@ def test_a_stopped_parallel_compare_stops_every_worker_in_one_line(tmp_path, sig
     args = _store_args(db)
     proc = start(*args, start_new_session=group)
     store = wait_for_store(proc, db, _two_runs_under_way, timeout=120)
-    workers = _children(proc.pid)                 # the two workers and multiprocessing's resource tracker
+    workers = children(proc.pid)                 # the two workers and multiprocessing's resource tracker
     assert len(_workers(proc.pid)) == 2
     if group:
         os.killpg(proc.pid, signum)

@@ -18,6 +18,8 @@ import pytest
 
 from naoviz.cli import main
 
+from _procs import alive, children, command_line, stat
+
 
 def _dry(capsys, *argv):
     rc = main(["dashboard", "--dry-run", *argv])
@@ -129,18 +131,7 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
 
 def _kernels_of(pid: int) -> int:
     """Kernel processes started by the server ``pid`` (its children running ipykernel)."""
-    count = 0
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            ppid = int(stat.rsplit(")", 1)[1].split()[1])
-            if ppid == pid and b"ipykernel" in (entry / "cmdline").read_bytes():
-                count += 1
-        except (OSError, ValueError, IndexError):
-            continue
-    return count
+    return sum(b"ipykernel" in command_line(k) for k in children(pid))
 
 
 def test_dashboard_options_pass_culling_and_pool_size(capsys):
@@ -193,18 +184,7 @@ def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
 
 def _children(pid: int) -> list[tuple[int, str, bytes]]:
     """(pid, state, cmdline) of every child process of ``pid``."""
-    out = []
-    for entry in Path("/proc").iterdir():
-        if not entry.name.isdigit():
-            continue
-        try:
-            stat = (entry / "stat").read_text()
-            fields = stat.rsplit(")", 1)[1].split()
-            if int(fields[1]) == pid:
-                out.append((int(entry.name), fields[0], (entry / "cmdline").read_bytes()))
-        except (OSError, ValueError, IndexError):
-            continue
-    return out
+    return [(k, f[0], command_line(k)) for k in sorted(children(pid)) if (f := stat(k))]
 
 
 def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
@@ -285,7 +265,7 @@ def test_a_killed_dashboard_takes_its_voila_server_with_it(tmp_path):
         proc.kill()
         proc.wait(10)
         deadline = time.time() + 30
-        while [pid for pid in voila if _alive(pid)]:
+        while [pid for pid in voila if alive(pid)]:
             assert time.time() < deadline, ("Voila still running after its dashboard was killed", voila)
             time.sleep(0.3)
         with pytest.raises(OSError):                   # nothing serves the port any more
@@ -294,14 +274,6 @@ def test_a_killed_dashboard_takes_its_voila_server_with_it(tmp_path):
         if proc.poll() is None:
             proc.kill()
         for pid in voila:
-            if _alive(pid):
+            if alive(pid):
                 os.kill(pid, signal.SIGKILL)
         log.close()
-
-
-def _alive(pid: int) -> bool:
-    """Whether process ``pid`` exists and is not a zombie."""
-    try:
-        return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0] != "Z"
-    except (OSError, IndexError):
-        return False

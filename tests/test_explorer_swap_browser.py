@@ -12,7 +12,7 @@ import os
 import pytest
 
 from _browser import CHROMIUM
-from test_explorer_page_browser import _open, _state, shipped_page  # noqa: F401  (the shipped atlas's page)
+from _explorer_page import _open, _state     # shipped_page: the shipped atlas's page, a fixture of tests/_explorer_page.py
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -34,7 +34,7 @@ SWAP_THEN_SET_VIEW = """view => new Promise((done) => {
 })"""
 
 
-def test_a_view_set_by_the_kernel_just_after_a_new_atlas_is_kept(browser, shipped_page):  # noqa: F811
+def test_a_view_set_by_the_kernel_just_after_a_new_atlas_is_kept(browser, shipped_page):
     atlas, page_file = shipped_page
     assert {"umap", "pca"} <= set(atlas.maps)
     page, _, errors = _open(browser, page_file)
@@ -47,7 +47,7 @@ def test_a_view_set_by_the_kernel_just_after_a_new_atlas_is_kept(browser, shippe
     page.close()
 
 
-def test_a_refusal_on_show_stays_red_when_a_new_atlas_is_drawn(browser, shipped_page):  # noqa: F811
+def test_a_refusal_on_show_stays_red_when_a_new_atlas_is_drawn(browser, shipped_page):
     """A refused seed row is red until the student moves on; a new atlas (a cold start's full one) redrawing the
     view is not the student moving on (the line came back in the text colour)."""
     atlas, page_file = shipped_page

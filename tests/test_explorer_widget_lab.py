@@ -18,7 +18,7 @@ from pathlib import Path
 import pytest
 
 from _atlas_standin import standin_atlas
-from test_explorer_page_browser import LINES_OF_CELLS
+from _explorer_page import LINES_OF_CELLS
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"

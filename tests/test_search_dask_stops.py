@@ -13,23 +13,10 @@ from pathlib import Path
 import pytest
 
 from _cli_process import env, start, wait_for_store
+from _procs import group
 
 pytest.importorskip("distributed")
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
-
-
-def _group(pgid: int) -> set[int]:
-    """PIDs of the live (not zombie) processes in process group ``pgid`` (Linux /proc)."""
-    out = set()
-    for name in os.listdir("/proc"):
-        if name.isdigit():
-            try:
-                fields = Path(f"/proc/{name}/stat").read_text().rpartition(")")[2].split()
-            except OSError:
-                continue
-            if int(fields[2]) == pgid and fields[0] != "Z":
-                out.add(int(name))
-    return out
 
 
 def _evaluating(_, runs) -> bool:
@@ -47,7 +34,7 @@ def test_a_stopped_local_cluster_search_says_one_line(tmp_path, how):
     proc = start("search", "--algo", "rs", "--queries", "300", "--delay", "0.3", "--local-cluster", "2",
                  "--store", str(db), "--no-progress", start_new_session=True)
     store = wait_for_store(proc, db, _evaluating, timeout=120)
-    members = _group(proc.pid)
+    members = group(proc.pid)
     assert len(members) >= 4, members             # naoviz, the resource tracker, two workers
     if how == "group":
         os.killpg(proc.pid, signal.SIGTERM)
@@ -69,9 +56,9 @@ def test_a_stopped_local_cluster_search_says_one_line(tmp_path, how):
     assert "Traceback" not in err and "leaked semaphore" not in err and "WARNING" not in err
     assert store.get_run(run_id)["status"] == "stopped"
     deadline = time.monotonic() + 15
-    while _group(proc.pid) and time.monotonic() < deadline:
+    while group(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _group(proc.pid), "a process of the cluster outlived the command"
+    assert not group(proc.pid), "a process of the cluster outlived the command"
 
 
 _TWICE = """
@@ -139,9 +126,9 @@ def test_a_second_ctrl_c_stops_a_closing_search_at_once_a_doubled_one_does_not(t
         assert len(lines) == 2 and lines[1].startswith("naoviz search: interrupted; resume it:"), err
         assert store.get_run(run_id)["status"] == "stopped"
     deadline = time.monotonic() + 15
-    while _group(proc.pid) and time.monotonic() < deadline:
+    while group(proc.pid) and time.monotonic() < deadline:
         time.sleep(0.1)
-    assert not _group(proc.pid), "a process of the cluster outlived the command"
+    assert not group(proc.pid), "a process of the cluster outlived the command"
 
 
 class _DaskPart:

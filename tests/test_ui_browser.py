@@ -1,98 +1,24 @@
-"""The dashboard in real Chromium (Playwright + Debian chromium) against a real Voila server on 127.0.0.1.
+"""The dashboard in real Chromium (Playwright + Debian chromium) against a real Voila server on 127.0.0.1: a visit
+(loopback only, small, exports its figures once), the slider and the Search tab's run and table, a reload
+mid-search, the tab bar from the keyboard, the link state and a refused value at 1024 px.
 
-The warm server opens the digits table's shipped atlas (an empty cache: nothing trained); the cold start, two
-visitors arriving while nothing is cached, is tests/test_ui_cold_start_browser.py's (it uses this module's
-server and page helpers). Screenshots go to tests/artifacts/.
+The warm server (shared with tests/test_ui_browser_tabs.py, the Search and Child tabs' controls) and the page
+helper are tests/_dashboard_server.py's; the cold start, two visitors arriving while nothing is cached, is
+tests/test_ui_cold_start_browser.py's. Screenshots go to tests/artifacts/.
 """
 from __future__ import annotations
 
-import os
 import re
-import socket
-import subprocess
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parent.parent
-ART = ROOT / "tests" / "artifacts"
 from _browser import CHROMIUM
-READY = ".nx-root[data-ready='1']"
-WARM = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_BUDGET": "20"}
+from _dashboard_server import ART, READY, _open
+from _procs import running_with
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
-    """Voila on the dashboard notebook; ``via_cli``: launched as users do, by ``naoviz dashboard`` (which also
-    warms the explorer's model and atlases beside Voila)."""
-    import sys
-
-    from naoviz.cli.dashboard import voila_command, voila_env
-    ART.mkdir(parents=True, exist_ok=True)
-    port = _free_port()
-    env = dict(os.environ, **env_extra, NAOVIZ_CACHE=str(cache), OMP_NUM_THREADS="1")
-    log_path = ART / f"voila-{name}.log"
-    log = open(log_path, "w")
-    cmd = ([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port)] if via_cli else
-           voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"))
-    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
-                            cwd=ART)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while True:
-        try:
-            urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None and time.time() < deadline, log_path.read_text()
-            time.sleep(0.3)
-    return proc, log, url
-
-
-@pytest.fixture(scope="module")
-def server(tmp_path_factory):
-    exports = tmp_path_factory.mktemp("exports")                   # the kernel's export folder (--exports)
-    proc, log, url = _serve({**WARM, "NAOVIZ_EXPORT_DIR": str(exports)}, tmp_path_factory.mktemp("warm-cache"), "warm")
-    yield {"url": url, "proc": proc, "log": ART / "voila-warm.log", "exports": exports}
-    proc.terminate()
-    proc.wait(20)
-    log.close()
-
-
-def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = None):
-    """A fresh visitor (own context); returns (page, seconds to interactive, websocket bytes received). A page
-    that never gets ready fails with what it shows, its console and the server log's tail (and a screenshot in
-    tests/artifacts/), so a failure on CI says where it stopped."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    ctx = browser.new_context(viewport={"width": width, "height": 1100})
-    page = ctx.new_page()
-    got = {"ws": 0, "requests": [], "console": []}
-    page.on("request", lambda r: got["requests"].append(r.url))
-    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: got.__setitem__("ws", got["ws"] + len(p))))
-    page.on("console", lambda m: got["console"].append(f"{m.type}: {m.text}"[:300]))
-    page.on("pageerror", lambda e: got["console"].append(f"page error: {e}"[:300]))
-    t0 = time.perf_counter()
-    try:
-        page.goto(url, timeout=timeout_ms)
-        page.wait_for_selector(READY, timeout=timeout_ms)
-    except PlaywrightTimeout:
-        shot = ART / f"not-ready-{time.strftime('%H%M%S')}.png"
-        page.screenshot(path=str(shot), full_page=True)
-        shows = " ".join(page.inner_text("body").split())[:800]
-        log_tail = log_path.read_text(errors="replace").splitlines()[-25:] if log_path else []
-        raise AssertionError(f"{url}: not ready after {time.perf_counter() - t0:.0f} s ({shot.name}); the page shows: "
-                             f"{shows!r}\nconsole (last 20): {got['console'][-20:]}\nserver log (last 25 lines):\n"
-                             + "\n".join(log_tail)) from None
-    return page, time.perf_counter() - t0, got
 
 
 def test_visit_is_interactive_small_and_fetches_nothing_beyond_loopback(server, browser):
@@ -265,24 +191,12 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     assert f"Kernel shutdown: {old}" in text, text[-3000:]
     # once the old kernel's process has exited, its last messages (the search's progress, to a closed socket)
     # have reached the server and its log
-    while _kernel_running(old):
+    while running_with(f"kernel-{old}.json"):      # its connection file, on its command line
         assert time.monotonic() < deadline, f"kernel {old} still running after its shutdown"
         time.sleep(0.2)
     text = server["log"].read_text()
     assert "Using pre-heated kernel" in text                           # the log is this server's
     assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
-
-
-def _kernel_running(kernel_id: str) -> bool:
-    """A process runs the kernel ``kernel_id`` (its connection file, kernel-<id>.json, on its command line)."""
-    name = f"kernel-{kernel_id}.json".encode()
-    for entry in Path("/proc").iterdir():
-        try:
-            if entry.name.isdigit() and name in (entry / "cmdline").read_bytes():
-                return True
-        except OSError:
-            continue
-    return False
 
 
 def test_a_shutdown_from_another_origin_is_still_refused(server):
@@ -378,194 +292,3 @@ def _keyboard_reaches_the_slider_and_every_control_is_named(page):
     page.wait_for_function(f"location.search.includes('eta={shown}')", timeout=5000)   # the link follows
     assert not unnamed_controls(page.locator(".lm-TabBar").first) and not unnamed_controls(page.locator(".nx-root"))
     assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")   # the tab bar's other tabs too
-
-
-def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
-    """The budget slider has no editable readout (it clamped: 2.5 gave 10, 9999 the maximum) but a checked
-    box beside it: a value off the step is refused in the tab's red line and the slider stays; a right one
-    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways."""
-    page, _, _ = _open(browser, server["url"], width=1024)
-    page.get_by_role("tab", name="Search").click()
-    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
-    budget = page.locator(".naoviz-budget input")
-    handle = page.locator(".naoviz-search .widget-slider [aria-valuenow]").first
-    assert budget.input_value() == "20" and handle.get_attribute("aria-valuenow").startswith("20")
-    assert page.locator(".naoviz-search .widget-readout:visible").count() == 0   # no parseInt-and-clamp readout
-    for typed, said in (("25", "queries: '25' is not a multiple of 10 (expected 10..300)"),
-                        ("9999", "queries: '9999' is out of range (expected 10..300)")):
-        budget.fill(typed)
-        budget.press("Enter")
-        page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
-                               f".includes({said!r})", timeout=10_000)
-        assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
-    page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
-    from _a11y import low_contrast_text, unnamed_controls                # a screen reader names every control
-    page.get_by_role("slider", name="queries").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
-    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
-    assert page.get_by_role("slider", name="queries").count() == 1 and page.get_by_role("textbox", name="queries (typed)").count() == 1
-    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
-    # no label's tip reads "null" (ipywidgets 8's for a label without a tooltip: "progress" said null); the
-    # sliders' labels say what they set
-    page.wait_for_function("!document.querySelector('.naoviz-search .widget-label[title=\"null\"]')", timeout=5000)
-    assert "queries per searcher and seed" in page.locator(".naoviz-search .widget-slider > .widget-label", has_text="queries").get_attribute("title")
-    assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
-    slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
-    assert abs((slider["y"] + slider["height"] / 2) - (box["y"] + box["height"] / 2)) < 4, (slider, box)
-    assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
-    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
-    # the line under the algorithms list is one line, and the controls stay beside the list (a wider line wrapped
-    # them below it)
-    algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))
-    assert page.locator(".naoviz-algos-note").inner_text().startswith("4 of 4 picked") and note["height"] < 32, note
-    assert slider["x"] >= algos["x"] + algos["width"] and slider["y"] < algos["y"] + algos["height"], (algos, slider)
-    budget.fill("30")
-    budget.press("Enter")
-    page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"
-                           ".getAttribute('aria-valuenow').startsWith('30')", timeout=10_000)
-    page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
-    _cost_budget_run_draws_the_pareto_plot(page)
-    page.context.close()
-
-
-def test_search_tab_preset_menu_labels_the_presets_and_says_what_the_chosen_one_does_at_1024px(server, browser):
-    """The NAO preset menu leads with the main presets ("default — best measured"), the measured directions
-    after under "more:"; picking one changes the line under the menu to its catalogue line; at 1024 px the
-    menu fits the page, every control is named and the line is readable."""
-    from _a11y import low_contrast_text, unnamed_controls
-    from naoviz.search.nao_presets import ABOUT, MAIN, MEASURED
-    page, _, _ = _open(browser, server["url"], width=1024)
-    page.get_by_role("tab", name="Search").click()
-    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
-    menu = page.get_by_role("combobox", name="NAO preset")
-    options = menu.locator("option").evaluate_all(                     # ipywidgets writes spaces as nbsp
-        "os => os.map(o => [o.textContent.replace(/\\u00a0/g, ' '), o.selected])")
-    assert [label for label, _ in options[:len(MAIN)]] == [f"{n} — {ABOUT[n][0]}" for n in MAIN]
-    assert [label for label, _ in options[len(MAIN):]] == [f"more: {n} — {ABOUT[n][0]}" for n in MEASURED]
-    assert options[0][1] and ABOUT["default"][1] in page.inner_text(".naoviz-preset-about")
-    menu.select_option(index=len(MAIN) + MEASURED.index("stall"))
-    page.wait_for_function("document.querySelector('.naoviz-preset-about').textContent.startsWith('stall:')",
-                           timeout=10_000)
-    assert ABOUT["stall"][1] in page.inner_text(".naoviz-preset-about")
-    menu.select_option(index=MAIN.index("step"))
-    page.wait_for_function("document.querySelector('.naoviz-preset-about').textContent.startsWith('step:')",
-                           timeout=10_000)
-    page.screenshot(path=str(ART / "dashboard-search-presets-1024.png"), full_page=True)
-    box, about = menu.bounding_box(), page.locator(".naoviz-preset-about").bounding_box()
-    assert about["y"] >= box["y"] + box["height"] - 1                  # the line sits under the menu
-    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
-    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
-    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
-    page.context.close()
-
-
-def _cost_budget_run_draws_the_pareto_plot(page):
-    """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
-    point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number
-    is refused in the red line first; every control is named and every text readable."""
-    from _a11y import low_contrast_text, unnamed_controls
-    page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
-    page.locator(".naoviz-cost-column select").select_option("params_M")
-    bound = page.locator(".naoviz-cost-bound input")
-    page.wait_for_function("document.querySelector('.naoviz-cost-bound input').value !== ''", timeout=10_000)
-    for typed in ("abc", "0.03"):
-        bound.fill(typed)
-        bound.press("Enter")
-        if typed == "abc":
-            page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
-                                   ".includes(\"cost budget: 'abc' is not a number\")", timeout=10_000)
-    page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
-    page.get_by_role("button", name="run search").click()
-    page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
-    assert 'constraint "params_M<=0.03"' in page.inner_text(".naoviz-search")
-    plot = page.locator(".naoviz-pareto .ns-root")
-    page.wait_for_function("document.querySelectorAll('.naoviz-pareto circle.ns-point').length === 30", timeout=10_000)
-    assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
-    assert plot.locator("path.ns-front").get_attribute("d").startswith("M")
-    assert plot.locator("line.ns-budget").count() == 1 and "budget params_M ≤ 0.03" in plot.inner_text()
-    assert page.locator(".js-plotly-plot").count() == 0
-    page.locator(".naoviz-pareto").scroll_into_view_if_needed()
-    page.screenshot(path=str(ART / "dashboard-search-pareto-1024.png"), full_page=True)
-    assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
-    assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
-    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
-    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
-
-
-def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser):
-    """Child tab, in the page: it names the cell a press trains, the press trains that cell (the result line
-    names it with its test accuracy), and the chart's epoch axis has whole-number ticks only. Its recipe line
-    is one line at 1024 px (beside the button it wrapped, "rate 0.05" alone 28 px below)."""
-    page, _, _ = _open(browser, server["url"], width=1024)
-    page.get_by_role("tab", name="Train a child").click()
-    page.wait_for_selector("text=a press trains", timeout=120_000)
-    lines = page.evaluate("() => { const r = [...document.querySelectorAll('small')].find(s => s.textContent.startsWith('recipe ')); "
-                          "return [new Set([...r.getClientRects()].map(x => Math.round(x.top))).size, "
-                          "r.getBoundingClientRect().right <= window.innerWidth, r.textContent]; }")
-    assert lines[:2] == [1, True] and lines[2].startswith("recipe digits-quick: 8 channels"), lines
-    named = page.locator("text=a press trains").locator("code").inner_text()
-    page.get_by_role("button", name=re.compile("train decoded cell")).click()
-    page.wait_for_function("document.body.innerText.includes('test accuracy')", timeout=180_000)
-    result = page.locator("code", has_text=named).last.locator("xpath=..").inner_text()
-    assert named in result and re.search(r"test accuracy \d+\.\d%", result)
-    chart = page.locator(".nl-root").last
-    page.wait_for_function("[...document.querySelectorAll('.nl-root')].pop().querySelectorAll('path.nl-line').length >= 2",
-                           timeout=10_000)
-    # graded widths, the first drawn widest: equal curves (here train and test on a short run) stay visible
-    widths = chart.locator("path.nl-line").evaluate_all("es => es.map(e => parseFloat(getComputedStyle(e).strokeWidth))")
-    assert len(widths) >= 2 and all(a > b for a, b in zip(widths, widths[1:])) and widths[-1] == 2, widths
-    x_labels = chart.locator(".nl-axes text[text-anchor='middle']").evaluate_all("es => es.map(e => e.textContent)")
-    assert len(x_labels) >= 2 and all(re.fullmatch(r"\d+", t) for t in x_labels), x_labels
-    page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
-    from _a11y import low_contrast_text, unnamed_controls
-    panel = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
-    page.get_by_role("slider", name="epochs").wait_for(timeout=5000)
-    assert not unnamed_controls(panel), unnamed_controls(panel)
-    assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
-    assert page.get_by_role("slider", name="epochs").count() == 1
-    page.context.close()
-
-
-# (role, accessible name) of labelled controls of the Search tab and the tip each carries (naoviz.ui.search_panel
-# TIPS; the NAO preset menu's is the chosen preset's catalogue line)
-_TIPPED = [("textbox", "first seed"), ("textbox", "seeds"), ("combobox", "band"), ("combobox", "cost budget"),
-           ("combobox", "NAO preset"), ("listbox", "algorithms"), ("textbox", "queries (typed)")]
-
-
-def test_labelled_controls_show_their_tooltip_on_the_label_and_the_control(server, browser):
-    """ipywidgets 8 puts a Text's, Dropdown's or Select's ``tooltip`` on the control only when it has no
-    ``description`` (and never on the label: jupyter-widgets/ipywidgets#3964), so a labelled box or menu showed
-    no tip at all. Hovering the label or the control of each now shows the widget's tooltip: a ``title`` on both
-    (naoviz.ui.tips), and a changed tooltip (another preset) follows."""
-    from naoviz.search.nao_presets import ABOUT, MAIN
-    from naoviz.ui.search_panel import TIPS
-    page, _, _ = _open(browser, server["url"], width=1024)
-    page.get_by_role("tab", name="Search").click()
-    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
-    expected = {name: TIPS.get(name, ABOUT["default"][1]) for _, name in _TIPPED}
-    expected["queries (typed)"] = TIPS["queries"]
-
-    def titles(role, name):
-        control = page.get_by_role(role, name=name, exact=True)
-        return control.evaluate("c => [c.title, c.labels && c.labels[0] ? c.labels[0].title : null]")
-
-    for role, name in _TIPPED:
-        got = None
-        for _ in range(50):                                       # the page's tips are set within 100 ms
-            got = titles(role, name)
-            if got == [expected[name]] * 2:
-                break
-            page.wait_for_timeout(100)
-        assert got == [expected[name]] * 2, (name, got)
-    # the label's tip is where the pointer is: the element under the label's centre carries it (or its parent)
-    label = page.locator(".naoviz-first-seed > .widget-label")
-    box = label.bounding_box()
-    under = page.evaluate("([x, y]) => document.elementFromPoint(x, y).closest('[title]')?.title",
-                          [box["x"] + box["width"] - 4, box["y"] + box["height"] / 2])
-    assert under == TIPS["first seed"], under
-    page.get_by_role("combobox", name="NAO preset").select_option(index=MAIN.index("step"))
-    page.wait_for_function("t => document.querySelector('.naoviz-search select[title]') && [...document.querySelectorAll"
-                           "('.naoviz-search select')].some(s => s.title === t && s.labels[0].title === t)",
-                           arg=ABOUT["step"][1], timeout=10_000)
-    page.context.close()

@@ -10,12 +10,13 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from test_ui_browser import ART, _open, _serve
+from _dashboard_server import ART, _open, _serve
 
 COLD = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
         "NAOVIZ_DASHBOARD_MAP": "umap", "NAOVIZ_DASHBOARD_SEEDS": "300"}  # quick atlas (PCA): 256 seeds, then all 300
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
+ALONE = True        # a fresh Chromium of its own, no shared one or warm server beside it (tests/_shared.py)
 
 
 def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):

@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from test_ui_browser import READY, server  # noqa: F401  (server: the module's warm Voila server, a fixture)
+from _dashboard_server import READY      # server: the warm Voila server, a fixture of tests/_dashboard_server.py
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 SLIDER = ".nx-slider"
@@ -71,7 +71,7 @@ def _wait_held(page, held, what):
     raise AssertionError(f"the kernel never echoed the page's {what}")
 
 
-def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, browser):  # noqa: F811
+def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, browser):
     """Two arrow presses; the kernel's echo of the first arrives just after the second. Every frame the slider
     shows is sampled: after the second press it never shows the first press's value again (before the fix it
     went back for a write period, ~120 ms, and on a slow kernel for good)."""
@@ -102,7 +102,7 @@ def test_a_late_echo_of_an_earlier_step_never_sets_the_slider_back(server, brows
     page.context.close()
 
 
-def test_a_late_echo_of_an_earlier_message_never_replaces_the_newer_one(server, browser):  # noqa: F811
+def test_a_late_echo_of_an_earlier_message_never_replaces_the_newer_one(server, browser):
     """Two refusals typed one after the other (a bad η, then a bad seed row); the kernel's echo of the first
     line arrives just after the second was shown. The line keeps the second refusal, in red, the whole time.
     (``message`` is saved at once, not through the page's throttled ``write``: ipywidgets 8 drops an echo whose

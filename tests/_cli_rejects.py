@@ -1,0 +1,34 @@
+"""The hostile-input tests' shared pieces: the CLI run in-process and the check that it refused an argv in ONE
+short line naming the option (tests/test_cli_hostile*.py, tests/test_cli_messages.py, tests/test_cache_cli.py)."""
+from __future__ import annotations
+
+import contextlib
+import io
+
+from naoviz.cli import main
+
+ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
+HUGE = "x" * 100_000
+MAX_LINE = 200
+
+
+def run_cli(argv: list[str]) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(argv)
+    return code, out.getvalue(), err.getvalue()
+
+
+def assert_rejected(argv: list[str], must_name: str) -> str:
+    """``argv`` exits 2 with a last stderr line that is short, one line, names ``must_name``; no traceback."""
+    code, out, err = run_cli(argv)
+    shown = [a if len(a) < 100 else a[:60] + "..." for a in argv]
+    assert "Traceback" not in out + err, (shown, err[-2000:])
+    assert code == 2, (shown, code, out[-500:], err[-500:])
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert lines, (shown, "no error line")
+    last = lines[-1]
+    assert len(last) <= MAX_LINE, (shown, len(last), last[:300])
+    assert last.startswith("naoviz"), (shown, last)
+    assert must_name in last, (shown, must_name, last)
+    return last

@@ -1,0 +1,109 @@
+"""The dashboard's browser tests' shared pieces: a Voila server on 127.0.0.1 (on the dashboard notebook, or by
+``naoviz dashboard``), the warm one as the ``server`` fixture (registered by tests/conftest.py; shared by
+consecutive modules, tests/_shared.py: tests/test_ui_browser.py and tests/test_ui_browser_tabs.py use one), and a
+fresh visitor's page. The warm server opens the digits table's shipped atlas (an empty cache: nothing trained).
+Logs and screenshots go to tests/artifacts/.
+"""
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+
+from _shared import Shared
+
+ROOT = Path(__file__).resolve().parent.parent
+ART = ROOT / "tests" / "artifacts"
+READY = ".nx-root[data-ready='1']"
+WARM = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_BUDGET": "20"}
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
+    """Voila on the dashboard notebook; ``via_cli``: launched as users do, by ``naoviz dashboard`` (which also
+    warms the explorer's model and atlases beside Voila)."""
+    import sys
+
+    from naoviz.cli.dashboard import voila_command, voila_env
+    ART.mkdir(parents=True, exist_ok=True)
+    port = _free_port()
+    env = dict(os.environ, **env_extra, NAOVIZ_CACHE=str(cache), OMP_NUM_THREADS="1")
+    log_path = ART / f"voila-{name}.log"
+    log = open(log_path, "w")
+    cmd = ([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port)] if via_cli else
+           voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"))
+    proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
+                            cwd=ART)
+    url = f"http://127.0.0.1:{port}/"
+    deadline = time.time() + 90
+    while True:
+        try:
+            urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
+            break
+        except OSError:
+            assert proc.poll() is None and time.time() < deadline, log_path.read_text()
+            time.sleep(0.3)
+    return proc, log, url
+
+
+def _start_warm(tmp_path_factory) -> dict:
+    exports = tmp_path_factory.mktemp("exports")                   # the kernel's export folder (--exports)
+    proc, log, url = _serve({**WARM, "NAOVIZ_EXPORT_DIR": str(exports)}, tmp_path_factory.mktemp("warm-cache"), "warm")
+    return {"url": url, "proc": proc, "log": ART / "voila-warm.log", "exports": exports, "_log": log}
+
+
+def _stop_warm(server: dict) -> None:
+    server["proc"].terminate()
+    server["proc"].wait(20)
+    server["_log"].close()
+
+
+@pytest.fixture(scope="session")
+def _warm_server(tmp_path_factory):
+    shared = Shared("server", lambda: _start_warm(tmp_path_factory), _stop_warm)
+    yield shared
+    shared.stop()
+
+
+@pytest.fixture(scope="module")
+def server(request, _warm_server):
+    """The warm Voila server: {url, proc, log (its path), exports (the kernel's export folder)}."""
+    yield _warm_server.get()
+    _warm_server.done_with(request)
+
+
+def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = None):
+    """A fresh visitor (own context); returns (page, seconds to interactive, websocket bytes received). A page
+    that never gets ready fails with what it shows, its console and the server log's tail (and a screenshot in
+    tests/artifacts/), so a failure on CI says where it stopped."""
+    from playwright.sync_api import TimeoutError as PlaywrightTimeout
+    ctx = browser.new_context(viewport={"width": width, "height": 1100})
+    page = ctx.new_page()
+    got = {"ws": 0, "requests": [], "console": []}
+    page.on("request", lambda r: got["requests"].append(r.url))
+    page.on("websocket", lambda ws: ws.on("framereceived", lambda p: got.__setitem__("ws", got["ws"] + len(p))))
+    page.on("console", lambda m: got["console"].append(f"{m.type}: {m.text}"[:300]))
+    page.on("pageerror", lambda e: got["console"].append(f"page error: {e}"[:300]))
+    t0 = time.perf_counter()
+    try:
+        page.goto(url, timeout=timeout_ms)
+        page.wait_for_selector(READY, timeout=timeout_ms)
+    except PlaywrightTimeout:
+        shot = ART / f"not-ready-{time.strftime('%H%M%S')}.png"
+        page.screenshot(path=str(shot), full_page=True)
+        shows = " ".join(page.inner_text("body").split())[:800]
+        log_tail = log_path.read_text(errors="replace").splitlines()[-25:] if log_path else []
+        raise AssertionError(f"{url}: not ready after {time.perf_counter() - t0:.0f} s ({shot.name}); the page shows: "
+                             f"{shows!r}\nconsole (last 20): {got['console'][-20:]}\nserver log (last 25 lines):\n"
+                             + "\n".join(log_tail)) from None
+    return page, time.perf_counter() - t0, got

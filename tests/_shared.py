@@ -1,0 +1,34 @@
+"""Expensive test resources (a Chromium, the warm Voila server) shared by consecutive test modules: an idea
+split over several files starts no extra browser or server, and none lives on beside a module that does not use
+it (tests/conftest.py's ``browser``, tests/_dashboard_server.py's ``server``)."""
+from __future__ import annotations
+
+
+class Shared:
+    """``start()`` on the first ``get()``; ``stop(value)`` after a module when the next module to run does not
+    ask for fixture ``name`` or either module sets ``ALONE = True`` (its Chromium and servers are its own, fresh),
+    and at the session's end. ``starts``: how many times it was started."""
+
+    def __init__(self, name: str, start, stop):
+        self.name, self._start, self._stop = name, start, stop
+        self.value, self.starts = None, 0
+
+    def get(self):
+        if self.value is None:
+            self.value, self.starts = self._start(), self.starts + 1
+        return self.value
+
+    def stop(self) -> None:
+        if self.value is not None:
+            value, self.value = self.value, None
+            self._stop(value)
+
+    def done_with(self, request) -> None:
+        """Called as ``request``'s module ends: stop unless the next module to run shares it."""
+        items = request.session.items
+        last = max((i for i, item in enumerate(items) if getattr(item, "module", None) is request.module), default=-1)
+        nxt = items[last + 1] if 0 <= last < len(items) - 1 else None
+        mod = getattr(nxt, "module", None)
+        if (mod is None or self.name not in getattr(nxt, "fixturenames", ()) or getattr(mod, "ALONE", False)
+                or getattr(request.module, "ALONE", False)):
+            self.stop()

@@ -1,0 +1,385 @@
+"""The Search and Child panels driven from Python, with no browser: runs over seeds and presets against `naoviz
+compare`, the checked boxes and what they refuse, stops, and a row opening its cell in the dashboard's
+explorer (a small real NAO model on the real NB201 table, cached under tests/artifacts/cache)."""
+from __future__ import annotations
+
+import re
+
+import numpy as np
+import pytest
+
+GOOD = "|nor_conv_3x3~0|+|nor_conv_3x3~0|avg_pool_3x3~1|+|skip_connect~0|nor_conv_3x3~1|skip_connect~2|"
+
+
+@pytest.fixture(scope="module")
+def digits():
+    from naoviz.tables import load_benchmark
+    return load_benchmark("nb201-digits")
+
+
+def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
+    """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
+    for bit (the band clipped to the runs' range); min–max is the lowest and highest run; every query is a row
+    of the table."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=12)
+    sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), "1", "3"
+    sp.budget.value = 12
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
+    assert "naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1" in sp.msg.value
+    summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
+    lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
+    assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
+    for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
+        cli = summary["algos"][algo]
+        assert [c.tolist() for c in sp.curves[label]] == cli["curves"]
+        mean, sd = np.asarray(cli["mean"]), np.asarray(cli["sd"])
+        shown = lines[f"{label} (n=3)"]
+        assert shown["y"] == cli["mean"] and shown["x"] == list(range(1, 13)) and shown["n"] == [3] * 12
+        runs = np.asarray(cli["curves"])                        # the band never leaves the runs' values
+        assert np.array_equal(shown["hi"], np.clip(mean + sd, runs.min(0), runs.max(0)))
+        assert np.array_equal(shown["lo"], np.clip(mean - sd, runs.min(0), runs.max(0)))
+        assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
+        rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
+        assert [r[2] for r in rows] == list(range(1, 13))               # every query of seed 2, in order
+    sp.band.value = "minmax"                                           # redrawn from the same runs
+    shown = {s["name"]: s for s in sp.curve.series}["regularised evolution (n=3)"]
+    runs = np.asarray(summary["algos"]["re"]["curves"])
+    assert np.array_equal(shown["hi"], runs.max(axis=0)) and np.array_equal(shown["lo"], runs.min(axis=0))
+    assert sp.curve.legend_title == "line: mean · band: min–max"
+
+
+def test_search_tab_on_a_partial_table_searches_its_rows(digits, tmp_path):
+    """A table of your own with 120 of the 6,466 classes: the budget slider stops at 120, every query is a row of
+    the table, and the compare line names the file with --table."""
+    from naoviz.tables.user_table import load_table_file
+    from naoviz.ui import SearchPanel
+    frame = digits.frame.reset_index().drop(columns="arch_index")
+    frame.iloc[np.random.default_rng(0).choice(len(frame), 120, replace=False)].to_csv(tmp_path / "own.csv", index=False)
+    own = load_table_file(tmp_path / "own.csv")
+    sp = SearchPanel(own, budget=300)
+    assert sp.budget.max == 120 and sp.budget.value == 120
+    sp.algos.value, sp.seeds.value = ("rs", "ls"), "1"
+    sp.budget.value = 20
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and len(sp.table.rows) == 40, sp.msg.value
+    space = own.space                       # a row's class: the cell itself or an isomorphic member
+    assert {space.canonical(space.parse(r[-1])) for r in sp.table.rows} <= set(own.class_rows())
+    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in sp.msg.value
+
+
+def test_search_tab_seed_boxes_refuse_what_is_not_a_seed_and_say_so(digits):
+    """A browser's number box turned 2.5 into 25 and 1e3 into 13 (and ran seed 13): the boxes are text now, a
+    value that is not a whole number in range is said at once, in one line naming the box and the value as
+    typed, and "run search" then runs nothing; a right value clears the line and runs those seeds."""
+    import html
+
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value = ("rs",)
+    for box, typed, lo, hi in ((sp.seed, "2.5", 0, 10_000), (sp.seed, "1e3", 0, 10_000), (sp.seed, "-1", 0, 10_000),
+                               (sp.seed, "", 0, 10_000), (sp.seeds, "11", 1, 10), (sp.seeds, "0", 1, 10),
+                               (sp.seeds, "two", 1, 10)):
+        box.value = typed                                               # what the page sends on Enter / blur
+        said = sp.msg.value
+        assert "naoviz-error" in said and box.description in said and html.escape(repr(typed)) in said, said
+        assert f"{lo}..{hi}" in said
+        sp.start(wait=True)
+        assert sp.thread is None and sp.results == [] and sp.progress.value == 0 and sp.msg.value == said
+        assert not sp.run_btn.disabled
+        box.value = "1"
+        assert sp.msg.value == ""                                        # the line goes once the box is right
+    sp.seed.value, sp.seeds.value = " 13 ", "2"
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and [r.seed for r in sp.results] == [13, 14]
+
+
+def test_search_tab_budget_box_refuses_what_the_slider_cannot_take_and_says_so(digits):
+    """ipywidgets' editable readout parsed with parseInt and clamped (2.5 gave 10, 9999 gave 300, and that
+    ran): the budget slider has a checked box instead. A typed value off the step, out of range or not a whole
+    number is said in one line naming the box and the value as typed, the slider keeps its value and a press
+    runs nothing; dragging the slider writes the box; a right value moves the slider and is what runs."""
+    import html
+
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=20)
+    sp.algos.value = ("rs",)
+    box = sp.budget_input.box
+    assert not sp.budget.readout and box.value == "20" and "naoviz-budget" in box._dom_classes
+    not_whole = "is not a whole number"
+    for typed, why in (("25", "is not a multiple of 10"), ("9999", "is out of range"), ("5", "is out of range"),
+                       ("2.5", not_whole), ("1e2", not_whole), ("", not_whole)):
+        box.value = typed                                               # what the page sends on Enter / blur
+        said = sp.msg.value
+        assert "naoviz-error" in said and f"queries: {html.escape(repr(typed))} {why} (expected 10..300)" in said, said
+        assert sp.budget.value == 20                                    # the slider keeps its value
+        sp.start(wait=True)
+        assert sp.thread is None and sp.results == [] and sp.progress.value == 0 and sp.msg.value == said
+    sp.budget.value = 40                                                # a drag writes the box, the line goes
+    assert box.value == "40" and sp.msg.value == ""
+    box.value = " 30 "
+    assert sp.budget.value == 30 and box.value == "30" and sp.msg.value == ""
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and [len(r.history) for r in sp.results] == [30] and sp.progress.value == 30
+    with pytest.raises(ValueError, match=r"queries: 5 is out of range \(expected 10\.\.300\)"):
+        SearchPanel(digits, budget=5)                                   # not clamped to 10 by the slider
+
+
+def test_child_tab_epochs_box_refuses_what_the_slider_cannot_take_and_says_so(digits):
+    """The Child tab's epochs slider: the same checked box as the budget's. A bad value is said and trains
+    nothing, the slider keeps its value; a typed right value moves the slider and is the number trained."""
+    import html
+
+    from naoviz.ui import ChildPanel
+    arch = digits.space.parse(GOOD)
+    cp = ChildPanel(digits.space, lambda: arch, epochs=3)
+    box = cp.epochs_input.box
+    assert not cp.epochs.readout and box.value == "3" and "naoviz-epochs" in box._dom_classes
+    for typed, why in (("2.5", "is not a whole number"), ("31", "is out of range"), ("0", "is out of range"),
+                       ("-1", "is not a whole number")):
+        box.value = typed
+        said = cp.msg.value
+        assert "naoviz-error" in said and f"epochs: {html.escape(repr(typed))} {why} (expected 1..30)" in said, said
+        assert cp.epochs.value == 3
+        cp.start(wait=True)
+        assert cp.thread is None and cp.result is None and cp.progress.value == 0 and not cp.train_btn.disabled
+    cp.epochs.value = 5
+    assert box.value == "5" and cp.msg.value == ""
+    box.value = "1"
+    assert cp.epochs.value == 1 and cp.msg.value == ""
+    cp.start(wait=True)
+    assert "test accuracy" in cp.msg.value and cp.result.epochs == 1 and cp.progress.value == 1
+    with pytest.raises(ValueError, match="epochs: 31 is out of range"):
+        ChildPanel(digits.space, lambda: arch, epochs=31)
+
+
+def test_search_tab_stop_ends_after_the_current_query(digits):
+    """Stop pressed during query 25 of evolution (one query at a time after its 20 random ones): the run ends
+    there, no further searcher or seed starts, the curve and the table hold exactly what ran."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=30)
+    sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
+    sp.budget.value = 30
+    press = lambda ch: sp.stop() if ch["new"] == 55 else None          # noqa: E731
+    sp.progress.observe(press, names="value")
+    sp.start(wait=True)
+    assert "stopped" in sp.msg.value and "after 55 queries" in sp.msg.value
+    assert sp.progress.value == 55 and len(sp.table.rows) == 55
+    assert not sp.run_btn.disabled and sp.stop_btn.disabled
+    assert [len(c) for c in sp.curves["random search"]] == [30]
+    assert [len(c) for c in sp.curves["regularised evolution"]] == [25]
+    assert [r.stopped for r in sp.results] == [False, True]
+    full = start_search("re", TableEvaluator(digits), 30, 0, progress=False)
+    assert sp.curves["regularised evolution"][0].tolist() == full.incumbent_curve()[:25].tolist()
+    sp.progress.unobserve(press, names="value")
+    sp.start(wait=True)                                                # a new run after a stop runs to the end
+    assert "done" in sp.msg.value and sp.progress.value == 120
+
+
+def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
+    """Dashboard wiring: a clicked row sets the explorer's seed to the row with that cell's path (the cell
+    itself or its isomorphism class's representative) and shows the Explorer tab; a cell the atlas lacks goes
+    to the explorer's search box."""
+    from naoviz.ui import Dashboard
+    app = Dashboard(table="nb201-digits", background=False)
+    # the page names the table it runs on, its size and what the model predicts
+    assert f"table <b>{digits.name}</b>: {len(digits):,} cells" in app.table_info.value
+    assert f"predicts <code>{app.plan.spec(digits).metric}</code>" in app.table_info.value
+    app.tabs.selected_index = 1
+    sp = app.search
+    sp.algos.value, sp.seeds.value = ("rs",), "1"
+    sp.budget.value = 10
+    sp.start(wait=True)
+    space, atlas = digits.space, app.explorer.atlas
+    sp.table.sort = "-report"
+    best = sp.table.view()[0]
+    cell = sp.table.rows[best][6]
+    sp.table.open_row(best)
+    assert app.tabs.selected_index == 0
+    shown = atlas.labels[app.explorer.seed]
+    assert space.canonical(space.parse(shown)) == space.canonical(space.parse(cell))
+    labels = set(atlas.labels)
+    member = next(space.format(m) for ms in space.classes.values() for m in ms if space.format(m) not in labels)
+    app.tabs.selected_index = 1
+    app.open_cell(member)                                              # no row of its own: its class's path
+    shown = atlas.labels[app.explorer.seed]
+    assert shown != member and space.canonical(space.parse(shown)) == space.canonical(space.parse(member))
+    assert f"{member} is shown as row {app.explorer.seed}" in app.explorer.message
+    assert app.tabs.selected_index == 0
+    app.tabs.selected_index = 1
+    app.open_cell("not a cell")
+    assert app.explorer.search == "not a cell" and app.tabs.selected_index == 0
+
+
+def test_search_and_child_panels_run(nb201_table):
+    from naoviz.ui import ChildPanel, SearchPanel
+    from naoviz.viz.theme import ALGO_COLORS
+    sp = SearchPanel(nb201_table, budget=12, nao_config={"epochs": 5, "warm_epochs": 2, "n_init": 6, "top_k": 3,
+                                                         "n_new": 3})
+    sp.budget.value = 12
+    assert sp.algos.value == ("nao", "re", "rs", "ls")
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 48
+    names = {s["name"]: s["color"] for s in sp.curve.series}
+    assert set(names) == {"NAO", "regularised evolution", "random search", "local search (forest-ranked)"}
+    assert sorted(names.values()) == sorted(ALGO_COLORS.values())       # one colour each, the searcher's own
+    arch = nb201_table.space.parse(GOOD)
+    cp = ChildPanel(nb201_table.space, lambda: arch, epochs=1)
+    assert cp.preset.name == "digits-quick" and "digits-quick" in cp.recipe.value
+    assert "8 channels, 1 cell per stage, batch 32, learning rate 0.05" in cp.recipe.value   # words, not C=8, N=1, lr
+    shown = re.sub(r"<[^>]+>", "", cp.recipe.value)                     # the text on the page, tags (and tip) gone
+    assert "C=" not in shown and "N=" not in shown and " lr " not in shown, shown
+    assert "(C)" in cp.recipe.value and "(N)" in cp.recipe.value        # the tip keeps the paper's letters
+    cp.show_next()                                        # before a press: the cell a press would train
+    assert f"<code>{GOOD}</code>" in cp.next_cell.value and not cp.msg.value
+    cp.start(wait=True)
+    assert "test accuracy" in cp.msg.value and cp.progress.value == 1 and [s["x"] for s in cp.curve.series] == [[1], [1]]
+    assert f"<code>{GOOD}</code>" in cp.msg.value        # the tab names the cell it trained
+    assert cp.result.arch == GOOD and cp.result.epochs == 1
+
+
+def test_search_tab_runs_the_chosen_nao_preset(digits):
+    """The NAO preset picked in the tab is what runs: `trust` proposes by steps only (no mutation source), its
+    curve is the CLI's for that preset, and the compare line names it; an unknown preset is refused."""
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=16)
+    assert sp.preset.value == "default" and {"trust", "fast", "paper"} <= {name for _, name in sp.preset.options}
+    sp.algos.value, sp.preset.value = ("nao",), "trust"
+    sp.budget.value = 16
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and len(sp.table.rows) == 16
+    sources = {r[3] for r in sp.table.rows}
+    assert "mutation" not in sources and "decoder" in sources
+    cli = start_search("nao", TableEvaluator(digits), 16, 0, progress=False, preset="trust")
+    assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
+    assert "--algos nao:trust --queries 16" in sp.msg.value
+    decoded = sum(r[3] == "decoder" for r in sp.table.rows)            # the line says which part did the work
+    final = "1 of 1 run" if cli.counts()["final_incumbent_source"] == "decoder" else "0 of 1 run"
+    assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value
+    with pytest.raises(ValueError, match="nao_preset"):
+        SearchPanel(digits, nao_preset="nope")
+
+
+def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_chosen_one_does(digits):
+    """The menu: the main presets first with short labels, the measured directions after under "more:"; the
+    value is the preset name; the line under it (and the tooltip) is the chosen preset's catalogue line."""
+    from naoviz.search.nao_presets import ABOUT, MAIN, MEASURED
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=16)
+    labels, names = zip(*sp.preset.options)
+    assert names == MAIN + MEASURED
+    assert labels[0] == "default — best measured" and sp.preset.label == labels[0]
+    assert all(not label.startswith("more:") for label in labels[:len(MAIN)])
+    assert all(label.startswith(f"more: {name} — ") for label, name in zip(labels[len(MAIN):], MEASURED))
+    assert ABOUT["default"][1] in sp.preset_about.value and sp.preset.tooltip == ABOUT["default"][1]
+    sp.preset.value = "stall"
+    assert sp.preset.label == f"more: stall — {ABOUT['stall'][0]}"
+    assert "<b>stall</b>" in sp.preset_about.value and ABOUT["stall"][1] in sp.preset_about.value
+    assert sp.preset.tooltip == ABOUT["stall"][1] and ABOUT["default"][1] not in sp.preset_about.value
+    opened = SearchPanel(digits, nao_preset="paper")
+    assert opened.preset.value == "paper" and ABOUT["paper"][1] in opened.preset_about.value
+
+
+def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
+    """Every algorithm unselected: the press runs nothing and says why (it said "done" and showed a compare
+    command with an empty --algos). The line under the list counts the picked ones and says how to pick."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    n = len(sp.algos.options)
+    assert f"{n} of {n} picked" in sp.algos_note.value and "Ctrl-click" in sp.algos_note.value   # all, and how to pick
+    sp.algos.value = ()
+    assert f"0 of {n} picked" in sp.algos_note.value                         # the line follows the list
+    sp.start(wait=True)
+    assert "pick at least one algorithm" in sp.msg.value and "done" not in sp.msg.value
+    assert sp.thread is None and not sp.run_btn.disabled and sp.rows == []
+    sp.algos.value = ("rs",)
+    assert f"1 of {n} picked" in sp.algos_note.value
+
+
+def test_search_tab_running_line_says_which_queries_of_how_many(digits):
+    """While a run goes, the line beside the bar (which has no number) says which of all the queries run now."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=10)
+    sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
+    said = []
+    sp.msg.observe(lambda ch: said.append(ch["new"]), names="value")
+    sp.start(wait=True)
+    running = [s for s in said if "running" in s]
+    assert [s.split(": ")[-1] for s in running] == [f"queries {a}..{a + 9} of 40…</i>" for a in (1, 11, 21, 31)], running
+    assert "seed 1" in running[-1] and "done" in sp.msg.value
+
+
+def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
+    """Selected by valid_acc, drawn in test_acc: the tab says why a curve can fall; with one metric it says nothing."""
+    from naoviz.ui import SearchPanel
+    def text(panel):
+        return " ".join(w.value for w in panel.widget.children if isinstance(getattr(w, "value", None), str))
+    assert "best query by <code>valid_acc</code>" in text(SearchPanel(digits)) and "can fall" in text(SearchPanel(digits))
+    assert "can fall" not in text(SearchPanel(digits, metric="test_acc", report="test_acc"))
+
+
+@pytest.fixture(scope="module")
+def search_panel_run(nb201_table):
+    """The Search tab run for rs, re, ls (budget 20, seed 3), with a copy of the curves at every redraw."""
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(nb201_table, budget=20)
+    sp.algos.value, sp.seed.value = ("rs", "re", "ls"), "3"
+    drawn, draw = [], sp._draw
+
+    def spy(table=True):
+        drawn.append({k: np.array(v[0]) for k, v in sp.curves.items()})
+        draw(table)
+
+    sp._draw = spy
+    sp.start(wait=True)
+    assert "done" in sp.msg.value and sp.progress.value == 60
+    return sp, drawn
+
+
+def test_search_tab_and_compare_give_the_same_incumbent(search_panel_run, nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.experiments.search import compare
+    from naoviz.viz.theme import ALGO_LABELS
+    sp, drawn = search_panel_run
+    ev = TableEvaluator(nb201_table)                 # what `naoviz compare` uses by default
+    assert (sp.metric, sp.report) == (ev.metric, ev.report) == ("valid_acc", "cifar10_test_acc")
+    summary = compare(ev, [("rs", None), ("re", None), ("ls", None)], 20, [3])
+    for algo in ("rs", "re", "ls"):
+        cli = summary["algos"][algo]["curves"][0]
+        assert sp.curves[ALGO_LABELS[algo]][0].tolist() == cli
+        # every live redraw showed a prefix of that same curve (the live rule is the CLI's rule)
+        live = [d[ALGO_LABELS[algo]] for d in drawn if ALGO_LABELS[algo] in d]
+        assert live and all(c.tolist() == cli[:len(c)] for c in live) and len(live[-1]) == 20
+
+
+def test_search_tab_curve_is_not_the_running_best_report(search_panel_run, nb201_table):
+    from naoviz.evaluate import TableEvaluator
+    from naoviz.search import start_search
+    sp, _ = search_panel_run
+    ev = TableEvaluator(nb201_table, metric=sp.metric, report=sp.report)
+    # seed 3, budget 20: evolution's best test accuracy is not on its best-by-validation cell
+    reports = [r[5] for r in sp.rows if r[0] == "regularised evolution"]
+    running_best = np.maximum.accumulate(reports)
+    curve = sp.curves["regularised evolution"][0]
+    assert not np.array_equal(curve, running_best) and curve[-1] < running_best[-1]
+    assert curve.tolist() == start_search("re", ev, 20, 3, progress=False).incumbent_curve().tolist()
+
+
+def test_search_tab_stop_from_the_first_query_counts(digits):
+    """A stop that arrives before ``start`` has even returned (here: from the first evaluation's callback, in
+    the worker thread) still ends the run: the panel knows it is running before its thread starts."""
+    from naoviz.ui import SearchPanel
+    for _ in range(5):                      # the old race needed the thread to outrun start(); try a few times
+        sp = SearchPanel(digits, budget=30)
+        sp.algos.value, sp.seeds.value = ("rs",), "3"
+        sp.progress.observe(lambda ch, sp=sp: sp.stop() if ch["new"] == 1 else None, names="value")
+        sp.start(wait=True)
+        assert "stopped" in sp.msg.value, sp.msg.value
+        assert sp.progress.value <= 30 and len(sp.results) == 1 and sp.results[0].stopped
