@@ -214,3 +214,36 @@ def test_a_close_that_fails_during_a_stop_gives_way_to_the_stop():
     with pytest.raises(UnboundLocalError):
         ex.__exit__(None, None, None)
     assert ex.client is None
+
+
+_HEARTBEAT = """
+import asyncio, logging, os, signal, sys
+from distributed import Worker
+from naoviz import executors
+
+async def main():
+    worker = Worker("tcp://127.0.0.1:9", nthreads=1)     # never started: only its status and logger are used
+    executors.dask_setup(worker)
+    if sys.argv[1] == "ctrl-c":
+        os.kill(os.getpid(), signal.SIGINT)
+    await asyncio.sleep(0.1)
+    try:
+        raise OSError("Timed out trying to connect")
+    except OSError:
+        logging.getLogger("distributed.worker").exception("Failed to communicate with scheduler during heartbeat.")
+    print("still running", flush=True)
+
+asyncio.run(main())
+"""
+
+
+@pytest.mark.parametrize("signalled", [False, True])
+def test_a_worker_keeps_its_failed_heartbeat_quiet_only_after_a_ctrl_c_reached_its_group(signalled):
+    """Seen once under load: after a Ctrl-C, a local worker's heartbeat reached the scheduler the naoviz process
+    was closing, and the worker printed Dask's "Failed to communicate with scheduler" traceback under the stop
+    line. A worker the Ctrl-C reached notes it and drops that record; without a stop the record is printed."""
+    out = subprocess.run([sys.executable, "-c", _HEARTBEAT, "ctrl-c" if signalled else "running"],
+                         capture_output=True, text=True, timeout=120, env=env())
+    assert out.returncode == 0 and "still running" in out.stdout, out.stderr
+    assert ("Failed to communicate with scheduler" in out.stderr) is not signalled, out.stderr
+    assert ("Traceback" in out.stderr) is not signalled, out.stderr
