@@ -1,0 +1,62 @@
+"""Markup in a table's or an atlas's names never runs as script in naoviz's HTML outputs, in real Chromium.
+
+An attacker hands a researcher a table (or a saved atlas) whose column names, cell strings, metric and title
+hold ``<img src=x onerror=...>``, ``</script><script>...`` and ``<!--<script>``; every payload would set
+``window.__pwned``. Each output is opened, moved over and clicked, and ``window.__pwned`` must stay undefined
+(docs/security.md).
+"""
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from _browser import CHROMIUM
+
+pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
+
+IMG = '<img src=x onerror="window.__pwned=(window.__pwned||0)+1">'
+END = '</script><script>window.__pwned=(window.__pwned||0)+10</script><!--<script>'
+
+
+def hostile_atlas():
+    """The shipped digits atlas with every name an attacker's file could set carrying a payload."""
+    from naoviz.atlas import Atlas
+    from naoviz.resources import shipped_dir
+    folder = shipped_dir()
+    if folder is None:
+        pytest.skip("the shipped atlas is not installed as plain files")
+    atlas = Atlas.load(sorted(folder.glob("*-atlas-*.json"))[0].with_suffix(""))
+    metric = atlas.metric + END
+    atlas.columns = {(metric if k == atlas.metric else k + IMG): v for k, v in atlas.columns.items()}
+    atlas.metric = metric
+    atlas.meta = dict(atlas.meta, title="table" + IMG + END)
+    atlas.labels = [label + IMG if i % 7 == 0 else label for i, label in enumerate(atlas.labels)]
+    return atlas
+
+
+def _visit(page, url: str) -> None:
+    """Open ``url``, wait for the explorer, move over the map and click it (tooltips, the details, the rows)."""
+    page.goto(url)
+    page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
+    for x in range(60, 1300, 90):
+        for y in range(120, 900, 90):
+            page.mouse.move(x, y)
+    page.mouse.click(360, 420)
+    page.wait_for_timeout(300)
+
+
+def test_export_page_shows_markup_in_names_as_text(browser, tmp_path):
+    """export-page: the header JSON is inlined with <, >, & escaped, so ``</script>`` or ``<!--<script>`` in a
+    column name neither ends its element nor breaks the page (before: the page never rendered)."""
+    from naoviz.explorer_page import write_page
+    out = write_page(hostile_atlas(), tmp_path / "explorer.html", title="course" + IMG + END + "</title>" + IMG)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    _visit(page, f"file://{out}")
+    assert page.evaluate("window.__pwned") is None
+    assert errors == []
+    assert END in page.inner_text(".nx-root")                  # the names are shown, as text
+    page.close()
