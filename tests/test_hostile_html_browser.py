@@ -60,3 +60,22 @@ def test_export_page_shows_markup_in_names_as_text(browser, tmp_path):
     assert errors == []
     assert END in page.inner_text(".nx-root")                  # the names are shown, as text
     page.close()
+
+
+def test_page_exported_from_the_page_escapes_its_title(browser, tmp_path):
+    """The standalone page's own "export page" button writes the title back escaped (before: the decoded title
+    was written as markup, and the exported page ran the title's ``<img onerror>``)."""
+    from naoviz.explorer_page import write_page
+    out = write_page(hostile_atlas(), tmp_path / "explorer.html", title="course</title>" + IMG + END)
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _visit(page, f"file://{out}")
+    with page.expect_download() as download:
+        page.click(".nx-export")
+    again = tmp_path / "again.html"
+    download.value.save_as(again)
+    page.close()
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _visit(page, f"file://{again}")
+    assert page.evaluate("window.__pwned") is None
+    assert page.evaluate("document.title") == "course</title>" + IMG + END
+    page.close()
