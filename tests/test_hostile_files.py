@@ -7,11 +7,12 @@ from naoviz.cli import main
 from naoviz.resources import DIGITS_TABLE, resource_path
 
 
-def _table_with_column(path, old: str, new: str) -> None:
-    """The shipped digits table with column ``old`` renamed ``new`` (what an attacker's CSV can name it)."""
+def _table_with_columns(path, names: dict) -> None:
+    """The shipped digits table with its columns renamed by ``names`` (old -> new: what an attacker's CSV can
+    name them)."""
     with open(resource_path(DIGITS_TABLE), newline="") as f:
         rows = list(csv.reader(f))
-    rows[0][rows[0].index(old)] = new
+    rows[0] = [names.get(c, c) for c in rows[0]]
     with open(path, "w", newline="") as f:
         csv.writer(f).writerows(rows)
 
@@ -21,10 +22,32 @@ def test_compare_cost_column_names_no_path_outside_out(tmp_path, capsys):
     ``x/../../escaped`` wrote ``escaped.html`` two folders above --out before (and made folders below it)."""
     cost = "x/../../escaped"
     table, out = tmp_path / "t.csv", tmp_path / "a" / "b" / "out"
-    _table_with_column(table, "params_M", cost)
+    _table_with_columns(table, {"params_M": cost})
     assert main(["compare", "--table", str(table), "--algos", "rs", "--queries", "8", "--seeds", "1",
                  "--objectives", f"valid_acc,{cost}", "--no-progress", "--out", str(out)]) == 0
     capsys.readouterr()
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents and p != table]
     assert outside == []
     assert sorted(p.name for p in out.iterdir() if p.suffix == ".html") == ["compare.html", "pareto-x-..-..-escaped.html"]
+
+
+def test_model_and_atlas_cache_names_stay_in_the_cache(tmp_path, monkeypatch):
+    """The explorer's model is cached under ``models/<table>-<metric>-<hash>``: a table whose only accuracy column
+    is named ``x/../../../escaped_acc`` (export-page, atlas and dashboard pick it) put the model's folder, and
+    the atlas, outside the cache before."""
+    from naoviz.atlas_cache import atlas_name
+    from naoviz.explorer_plan import explorer_metric
+    from naoviz.nao.cache import ModelSpec, model_dir
+    from naoviz.tables.user_table import open_table
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    table = tmp_path / "t.csv"
+    _table_with_columns(table, {"train_acc": "train_a", "valid_acc": "x/../../../escaped_acc"})
+    bench = open_table(str(table))
+    spec = ModelSpec(metric=explorer_metric(bench), n_train=50)
+    assert spec.metric == "x/../../../escaped_acc"
+    models = tmp_path / "cache" / "models"
+    assert model_dir(bench, spec).resolve().parent == models.resolve()
+    assert "/" not in atlas_name(bench, spec)
+    # a plain metric's key is as before (the shipped digits model and every cached model keep their folders)
+    plain = ModelSpec(metric="test_acc", n_train=50)
+    assert model_dir(bench, plain).name.startswith(f"{bench.name}-test_acc-")
