@@ -127,6 +127,54 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
         log.close()
 
 
+def _get_as(port: int, path: str, host: str) -> int:
+    """The status of GET ``path`` sent to 127.0.0.1:``port`` with the ``Host`` header ``host`` (what a browser
+    sends after a DNS-rebinding page has pointed its own name at 127.0.0.1)."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
+    """Without a token (loopback) the server answers only requests addressed to a loopback name: a web page
+    whose DNS name is rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket
+    and run code (Voila itself sets allow_remote_access=True, turning jupyter_server's Host check off)."""
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
+    port = _free_port()
+    log = open(tmp_path / "voila.log", "w")
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=0), env=env, cwd=tmp_path,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                _get(port, "/voila/static/voila.js")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
+                time.sleep(0.3)
+        assert _get_as(port, "/", f"attacker.example:{port}") == 403
+        assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
+        assert _get_as(port, "/", f"127.0.0.1:{port}") == 200
+        assert _get_as(port, "/", f"localhost:{port}") == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
 def _kernels_of(pid: int) -> int:
     """Kernel processes started by the server ``pid`` (its children running ipykernel)."""
     count = 0

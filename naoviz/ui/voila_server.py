@@ -15,6 +15,10 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   140 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
+- Voila sets jupyter_server's ``allow_remote_access`` on, so no request's ``Host`` is checked. On a loopback
+  address (served without a token) it is turned off again: a page whose DNS name is rebound to 127.0.0.1 is
+  same-origin with the server and could otherwise run code in a kernel; requests for any name but a loopback
+  one are refused (403).
 
 - tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
   websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
@@ -74,6 +78,15 @@ def _shutdown_handler():
     return VoilaShutdownKernelHandler, SameOriginShutdown
 
 
+def _loopback(ip: str) -> bool:
+    """Whether ``ip`` (Voila.ip) is this machine only: 'localhost' or a loopback address."""
+    import ipaddress
+    try:
+        return ip == "localhost" or ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from voila import app
@@ -89,6 +102,10 @@ def _voila_class():
 
         def init_settings(self):
             settings = super().init_settings()
+            # Voila sets allow_remote_access=True, which turns jupyter_server's Host check off. On a loopback
+            # address (no token) keep it on: a page whose DNS name is rebound to 127.0.0.1 is same-origin with
+            # the server and could otherwise open a kernel's websocket and run code (docs/security.md).
+            settings["allow_remote_access"] = not _loopback(self.ip)
             if self.notebook_path:
                 import nbformat
                 notary = NotebookNotary(parent=self.contents_manager, secret=os.urandom(32), db_file=":memory:",
