@@ -8,7 +8,6 @@ hold ``<img src=x onerror=...>``, ``</script><script>...`` and ``<!--<script>``;
 from __future__ import annotations
 
 import os
-from pathlib import Path
 
 import pytest
 
@@ -78,4 +77,42 @@ def test_page_exported_from_the_page_escapes_its_title(browser, tmp_path):
     _visit(page, f"file://{again}")
     assert page.evaluate("window.__pwned") is None
     assert page.evaluate("document.title") == "course</title>" + IMG + END
+    page.close()
+
+
+def test_line_chart_readout_shows_markup_in_names_as_text(browser, tmp_path):
+    """The Search and Child tabs' chart (naoviz.ui.LineChart, also a public widget): its hover readout is built
+    from nodes and text (before: ``innerHTML`` of the series' names and the x title)."""
+    from naoviz.explorer_page import json_in_script
+    from naoviz.ui.line_chart import LineChart, line
+    chart = LineChart(series=[line("rs" + IMG, [1, 2, 3], [90.0, 91.0, 92.0], "#1f77b4"),
+                              line("re" + END, [1, 2, 3], [89.0, 91.5, 93.0], "#d62728")],
+                      x_title="queries" + IMG, y_title="acc" + IMG)
+    state = {k: getattr(chart, k) for k in ("series", "x_title", "x_integer", "y_title", "y_unit", "legend_title",
+                                            "height")}
+    page_file = tmp_path / "chart.html"
+    page_file.write_text(
+        "<!doctype html><html><head><meta charset='utf-8'></head><body><div id='el' style='width:800px'></div>"
+        f"<script type='application/json' id='src'>{json_in_script(LineChart._esm)}</script>"
+        f"<script type='application/json' id='state'>{json_in_script(state)}</script>"
+        "<script type='module'>"
+        "const src = JSON.parse(document.getElementById('src').textContent);"
+        "const state = JSON.parse(document.getElementById('state').textContent);"
+        "const model = {get: (k) => state[k], on: () => {}, off: () => {}};"
+        "const mod = await import(URL.createObjectURL(new Blob([src], {type: 'text/javascript'})));"
+        "mod.default.render({model, el: document.getElementById('el')}); window.__drawn = true;"
+        "</script></body></html>", encoding="utf-8")
+    page = browser.new_page(viewport={"width": 1024, "height": 700})
+    errors = []
+    page.on("pageerror", lambda e: errors.append(str(e)))
+    page.goto(f"file://{page_file}")
+    page.wait_for_function("window.__drawn === true", timeout=10_000)
+    box = page.locator("#el svg").first.bounding_box()
+    for i in range(1, 20):
+        page.mouse.move(box["x"] + box["width"] * i / 20, box["y"] + box["height"] / 2)
+    page.wait_for_timeout(200)
+    tip = page.locator(".nl-tip")
+    assert tip.is_visible()
+    assert page.evaluate("window.__pwned") is None and errors == []
+    assert "queries" + IMG in tip.inner_text() and "re" + END in tip.inner_text()
     page.close()
