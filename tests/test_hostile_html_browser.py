@@ -116,3 +116,44 @@ def test_line_chart_readout_shows_markup_in_names_as_text(browser, tmp_path):
     assert page.evaluate("window.__pwned") is None and errors == []
     assert "queries" + IMG in tip.inner_text() and "re" + END in tip.inner_text()
     page.close()
+
+
+LINK = '<a href="https://attacker.example/">CLICK</a>'
+
+
+def test_compare_figures_show_column_names_as_written(browser, tmp_path, capsys):
+    """compare --out's plotly figures (compare.html, pareto-<cost>.html): a column named with plotly's markup
+    (``<a href=...>``, ``<b>``) or HTML is shown as written, no link made, no script run (before: the search
+    column's ``<a href>`` was a live link in the title and ``<b>`` turned bold)."""
+    import csv
+
+    from naoviz.cli import main
+    from naoviz.resources import DIGITS_TABLE, resource_path
+    with open(resource_path(DIGITS_TABLE), newline="") as f:
+        rows = list(csv.reader(f))
+    names = {"valid_acc": "v" + LINK, "test_acc": "t<b>" + IMG, "params_M": "p<b>B</b>" + IMG}
+    rows[0] = [names.get(c, c) for c in rows[0]]
+    table = tmp_path / "t.csv"
+    with open(table, "w", newline="") as f:
+        csv.writer(f).writerows(rows)
+    out = tmp_path / "out"
+    assert main(["compare", "--table", str(table), "--algos", "rs,re", "--queries", "10", "--seeds", "2",
+                 "--metric", names["valid_acc"], "--report", names["test_acc"],
+                 "--objectives", f"{names['valid_acc']},{names['params_M']}", "--no-progress",
+                 "--out", str(out)]) == 0
+    capsys.readouterr()
+    figures = sorted(out.glob("*.html"))
+    assert len(figures) == 2
+    for fig in figures:
+        page = browser.new_page(viewport={"width": 1200, "height": 800})
+        page.goto(f"file://{fig}")
+        page.wait_for_selector(".main-svg", timeout=20_000)
+        for x in range(40, 1200, 30):
+            for y in range(60, 800, 60):
+                page.mouse.move(x, y)
+        assert page.evaluate("window.__pwned") is None
+        svg_text = page.evaluate("Array.from(document.querySelectorAll('.main-svg')).map(s => s.textContent).join(' ')")
+        assert page.locator("svg a").count() == 0                   # no link made of a column name
+        shown = [names["test_acc"]] + ([names["params_M"]] if "pareto" in fig.name else [names["valid_acc"]])
+        assert all(name in svg_text for name in shown)              # the names as written
+        page.close()
