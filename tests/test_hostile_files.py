@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import csv
+import os
 
 from naoviz.cli import main
 from naoviz.resources import DIGITS_TABLE, resource_path
@@ -51,3 +52,31 @@ def test_model_and_atlas_cache_names_stay_in_the_cache(tmp_path, monkeypatch):
     # a plain metric's key is as before (the shipped digits model and every cached model keep their folders)
     plain = ModelSpec(metric="test_acc", n_train=50)
     assert model_dir(bench, plain).name.startswith(f"{bench.name}-test_acc-")
+
+
+def test_atomic_write_follows_no_link_planted_in_the_out_folder(tmp_path):
+    """In a folder others can write (a shared --out under /tmp), a symlink planted at the temporary's name
+    (``.NAME.PID.tmp``: the PID can be guessed) sent the write into the link's target before; one planted at
+    the output's own name is replaced by the rename, its target untouched. The file is made as the umask says."""
+    from naoviz.paths import atomic_write_text, temp_path
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file")
+    out = tmp_path / "out"
+    out.mkdir()
+    page = out / "compare.html"
+    temp_path(page).symlink_to(victim)
+    atomic_write_text(page, "figure")
+    assert victim.read_text() == "the user's own file"
+    assert page.read_text() == "figure" and not page.is_symlink()
+    assert not temp_path(page).exists() and not temp_path(page).is_symlink()
+    (out / "summary.json").symlink_to(victim)                    # a link at the output's own name
+    atomic_write_text(out / "summary.json", "{}")
+    assert victim.read_text() == "the user's own file" and not (out / "summary.json").is_symlink()
+    old = os.umask(0o027)
+    try:
+        atomic_write_text(out / "private.html", "x")
+    finally:
+        os.umask(old)
+    assert (out / "private.html").stat().st_mode & 0o777 == 0o640
+    atomic_write_text(out / "shared.html", "x")
+    assert (out / "shared.html").stat().st_mode & 0o777 == 0o666 & ~old
