@@ -29,7 +29,8 @@ def test_compare_cost_column_names_no_path_outside_out(tmp_path, capsys):
     capsys.readouterr()
     outside = [p for p in tmp_path.rglob("*") if p.is_file() and out not in p.parents and p != table]
     assert outside == []
-    assert sorted(p.name for p in out.iterdir() if p.suffix == ".html") == ["compare.html", "pareto-x-..-..-escaped.html"]
+    figures = sorted(p.name for p in out.iterdir() if p.suffix == ".html")
+    assert figures == ["compare.html", "pareto-x-..-..-escaped.html"]
 
 
 def test_model_and_atlas_cache_names_stay_in_the_cache(tmp_path, monkeypatch):
