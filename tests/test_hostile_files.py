@@ -81,3 +81,27 @@ def test_atomic_write_follows_no_link_planted_in_the_out_folder(tmp_path):
     assert (out / "private.html").stat().st_mode & 0o777 == 0o640
     atomic_write_text(out / "shared.html", "x")
     assert (out / "shared.html").stat().st_mode & 0o777 == 0o666 & ~old
+
+
+def test_a_run_store_with_a_trigger_or_view_is_refused(tmp_path):
+    """A run store someone hands you could carry a trigger (SQL run on naoviz's own writes: rewrite or delete
+    the results it records) or a view shadowing nothing naoviz made: naoviz creates neither, so a store holding
+    one is refused before anything is read or written (before: it opened, and the trigger ran on each append)."""
+    import sqlite3
+
+    import pytest
+
+    from naoviz.store import RunStore, StoreError
+    db = tmp_path / "runs.db"
+    store = RunStore(db)
+    store.create_run("search", {"algo": "rs"}, seed=0)
+    store.close()
+    conn = sqlite3.connect(db)
+    conn.execute("CREATE TRIGGER rewrite AFTER INSERT ON evaluations BEGIN "
+                 "UPDATE evaluations SET metrics = '{\"valid_acc\": 100.0}' WHERE id = new.id; END")
+    conn.commit()
+    conn.close()
+    for read_only in (False, True):
+        with pytest.raises(StoreError, match=r"holds a trigger \(rewrite\)") as err:
+            RunStore(db, read_only=read_only)
+        assert str(db) in str(err.value)
