@@ -38,11 +38,16 @@ def test_other_address_gets_a_random_token(capsys):
     token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
     assert len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out.split()
     assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
-    assert err.strip() == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    warning, url = err.strip().splitlines()           # what it exposes, said once, then the address
+    assert url == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    assert warning.startswith("naoviz dashboard: warning: serving on 192.0.2.7, port 9001: ")
+    assert "run code" in warning and "unencrypted" in warning and token not in warning
     _, out2, _ = _dry(capsys, "--ip", "192.0.2.7")
     assert re.search(r"JUPYTER_TOKEN=(\S+)", out2).group(1) != token
     _, _, err6 = _dry(capsys, "--ip", "2001:db8::1", "--port", "9001")
-    assert err6.startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+    assert err6.splitlines()[1].startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+    _, _, err0 = _dry(capsys, "--ip", "0.0.0.0")
+    assert err0.startswith("naoviz dashboard: warning: serving on every network interface (0.0.0.0), port 8866: ")
 
 
 def test_no_token_on_other_address_warns(capsys):
