@@ -20,7 +20,8 @@ END = '</script><script>window.__pwned=(window.__pwned||0)+10</script><!--<scrip
 
 
 def hostile_atlas():
-    """The shipped digits atlas with every name an attacker's file could set carrying a payload."""
+    """The shipped digits atlas with every name an attacker's file could set (columns, metric, space, title,
+    cell strings) carrying a payload."""
     from naoviz.atlas import Atlas
     from naoviz.resources import shipped_dir
     folder = shipped_dir()
@@ -30,6 +31,7 @@ def hostile_atlas():
     metric = atlas.metric + END
     atlas.columns = {(metric if k == atlas.metric else k + IMG): v for k, v in atlas.columns.items()}
     atlas.metric = metric
+    atlas.space = atlas.space + IMG
     atlas.meta = dict(atlas.meta, title="table" + IMG + END)
     atlas.labels = [label + IMG if i % 7 == 0 else label for i, label in enumerate(atlas.labels)]
     return atlas
