@@ -105,3 +105,22 @@ def test_a_run_store_with_a_trigger_or_view_is_refused(tmp_path):
         with pytest.raises(StoreError, match=r"holds a trigger \(rewrite\)") as err:
             RunStore(db, read_only=read_only)
         assert str(db) in str(err.value)
+
+
+def test_a_run_lock_follows_no_link_planted_beside_the_store(tmp_path):
+    """A run's lock file (``<store>.<run>.lock``) sits beside the store, perhaps in a shared folder: a symlink
+    planted at that name had naoviz truncate the link's target and write its PID into it before. Now the lock
+    is refused, one line naming it, and the target is untouched."""
+    import pytest
+
+    from naoviz.store import RunStore, StoreError
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file")
+    store = RunStore(tmp_path / "runs.db")
+    run = store.create_run("search", {"algo": "rs"}, seed=0)
+    store.lock_path(run).symlink_to(victim)
+    with pytest.raises(StoreError, match="cannot lock run .*symbolic link"):
+        with store.hold_run(run):
+            pass
+    assert victim.read_text() == "the user's own file"
+    store.close()
