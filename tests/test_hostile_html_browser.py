@@ -159,3 +159,23 @@ def test_compare_figures_show_column_names_as_written(browser, tmp_path, capsys)
         shown = [names["test_acc"]] + ([names["params_M"]] if "pareto" in fig.name else [names["valid_acc"]])
         assert all(name in svg_text for name in shown)              # the names as written
         page.close()
+
+
+def test_a_link_whose_query_holds_markup_shows_it_as_text(browser, tmp_path):
+    """A link handed to a student (``page.html?view=<img onerror>&eta=...&seed=...&budget_column=...``): the
+    explorer reads its query into state and names a bad value in its message line, as text."""
+    from urllib.parse import quote
+
+    from naoviz.atlas import Atlas
+    from naoviz.explorer_page import write_page
+    from naoviz.resources import shipped_dir
+    folder = shipped_dir()
+    if folder is None:
+        pytest.skip("the shipped atlas is not installed as plain files")
+    out = write_page(Atlas.load(sorted(folder.glob("*-atlas-*.json"))[0].with_suffix("")), tmp_path / "p.html")
+    query = "&".join(f"{k}={quote(IMG + END)}" for k in ("view", "eta", "seed", "budget_column", "budget"))
+    page = browser.new_page(viewport={"width": 1400, "height": 1000})
+    _visit(page, f"file://{out}?{query}")
+    assert page.evaluate("window.__pwned") is None
+    assert page.inner_text(".nx-msg").startswith("link: ") and IMG in page.inner_text(".nx-msg")
+    page.close()
