@@ -2,7 +2,6 @@
 measured quantity says its unit."""
 from __future__ import annotations
 
-import html
 import re
 
 import numpy as np
@@ -72,8 +71,7 @@ def test_compare_figure_says_which_metric_chose_the_incumbent():
     assert title.startswith("incumbent test_acc vs queries") and "the best valid_acc so far" in title
     assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
     budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
-    # a table's text is written with entities (plotly shows "&lt;" as "<"; viz.theme.plain): read as shown
-    assert html.unescape(budget).startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
+    assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
 
 
 def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():

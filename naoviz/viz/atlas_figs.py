@@ -139,7 +139,7 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
     unconstrained path stays, named so), on the prediction chart its predicted and true value and its cost
     (right-hand axis, hollow over the budget), and the cells figure shows its decoded cell at ``eta_index``."""
     con = answer["constrained"]
-    label = f"constrained step, budget {con['column']} <= {con['bound']:g}"
+    label = f"constrained step, budget {plain(con['column'])} <= {con['bound']:g}"      # a table's column: as written
     etas = np.asarray(atlas.etas, float)
     rows = np.asarray(answer["rows"], dtype=int)
     xy = np.asarray(atlas.maps[view], dtype=float)

@@ -143,7 +143,7 @@ def compare_figure(summary: dict) -> go.Figure:
     """The incumbent-vs-queries figure of a ``naoviz compare`` summary (``summary.json``): mean line and the
     25-75 % of runs band (percentiles stay within the runs' values). Under constraints the curves are the best
     *feasible* incumbent's, and the title says so and names the budget."""
-    constraints = summary.get("constraints") or []
+    constraints = summary.get("constraints") or []   # "COL<=X": its column cannot hold < or > (search.constraints)
     report = plain(summary["report"])                # table columns: shown as written, never as plotly markup
     what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"
     by = chosen_by(summary.get("metric"), summary["report"])
@@ -153,4 +153,4 @@ def compare_figure(summary: dict) -> go.Figure:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
     return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
                          metric=summary["report"], band="iqr",
-                         title=f"{what} vs queries" + (f" ({plain(', '.join(constraints))})" if constraints else "") + by)
+                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
