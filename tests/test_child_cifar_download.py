@@ -150,3 +150,18 @@ def test_the_installed_archive_has_the_mode_the_umask_gives(tmp_path, capsys, mo
     capsys.readouterr()
     assert [p.name for p in dest.iterdir()] == ["cifar-10-python.tar.gz"]
     assert (dest / "cifar-10-python.tar.gz").stat().st_mode & 0o777 == mode
+
+
+def test_a_batch_larger_than_any_cifar_batch_is_refused_unread(tmp_path, monkeypatch):
+    """A CIFAR archive (or extracted folder) placed by hand is not checked against the published MD5: a batch
+    larger than any real one (a gzip bomb's member) is refused before it is read into memory (before: read
+    whole). The limit is lowered here to the test archive's batch size."""
+    from naoviz.child import cifar
+    from naoviz.errors import NaovizError
+    _, archive = _archive(tmp_path)
+    monkeypatch.setattr(cifar, "MAX_BATCH_BYTES", 1000)
+    with pytest.raises(NaovizError, match=r"data_batch_1: 0 MB, more than any CIFAR batch \(0 MiB at most\); not read"):
+        cifar.read_archive("cifar10", archive)
+    folder = tmp_path / "src"
+    with pytest.raises(NaovizError, match="data_batch_1: .*not read"):
+        cifar.read_cifar("cifar10", folder)
