@@ -40,6 +40,13 @@ def _script_safe(text: str) -> str:
     return text.replace("</", "<\\/")
 
 
+def json_in_script(value) -> str:
+    """``value`` as JSON to inline in a <script> element: every ``<``, ``>`` and ``&`` written as a ``\\u``
+    escape (only JSON strings hold them), so a table's column name such as ``</script><script>...`` or
+    ``<!--<script>`` can neither end the element nor send the HTML parser into its escaped state."""
+    return (json.dumps(value).replace("<", "\\u003c").replace(">", "\\u003e").replace("&", "\\u0026"))
+
+
 def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
     """The page for a packed atlas (``naoviz.atlas_payload.pack``)."""
     js = front_end_source() + "\n" + (STATIC / "page_shim.js").read_text(encoding="utf-8")
@@ -56,7 +63,7 @@ def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
         f"<style data-nx-keep>{body_css}\n{_script_safe(front_end_css())}</style></head><body>"
         f"<main><h1>{html.escape(title)}: {html.escape(header.get('title') or header['space'])}</h1>"   # a landmark
         "<div id=\"naoviz-explorer\"></div></main>\n"
-        f"<script type=\"application/json\" id=\"nx-header\" data-nx-keep>{_script_safe(json.dumps(header))}</script>\n"
+        f"<script type=\"application/json\" id=\"nx-header\" data-nx-keep>{json_in_script(header)}</script>\n"
         f"<script type=\"text/plain\" id=\"nx-data\" data-nx-keep>{base64.b64encode(blob).decode('ascii')}</script>\n"
         f"<script type=\"module\" id=\"nx-src\" data-nx-keep>{js}</script>\n</body></html>\n")
 

@@ -6,6 +6,7 @@ drops a flock when its process exits, SIGKILL included, so a crashed holder neve
 from __future__ import annotations
 
 import contextlib
+import errno
 import fcntl
 import os
 from pathlib import Path
@@ -33,7 +34,7 @@ def held_by(path) -> Optional[int]:
     """Whether a process holds the lock on ``path`` now, without taking it or writing anything: the holder's
     PID (0 if it wrote none yet), or None when the lock is free or the file does not exist."""
     try:
-        fd = os.open(path, os.O_RDONLY)
+        fd = os.open(path, os.O_RDONLY | getattr(os, "O_NOFOLLOW", 0))
     except OSError:
         return None
     try:
@@ -60,7 +61,15 @@ def lock(path, wait: bool = True, remove: bool = False) -> Iterator[Path]:
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        # never through a symlink: one planted at a lock's name (beside a run store in a shared folder) had
+        # its target truncated and a PID written into it
+        try:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT | getattr(os, "O_NOFOLLOW", 0), 0o644)
+        except OSError as exc:
+            if exc.errno == errno.ELOOP:
+                raise OSError(errno.ELOOP, "a symbolic link stands at the lock file's name (not followed; "
+                              "remove it)", str(path)) from None
+            raise
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))
         except BlockingIOError:

@@ -77,6 +77,18 @@ def clear_stale_temps(path: Path) -> list[Path]:
     return removed
 
 
+def open_new(tmp: Path):
+    """``tmp`` opened for writing as a new file (mode 0o666 less the umask), never through a link: whatever was
+    at that name (a symlink another user planted in a shared --out folder, to have this write land in one of
+    the user's files) is removed first (unlink removes the link, not its target), and the file is created
+    exclusively (``O_EXCL``; ``O_NOFOLLOW`` where the system has it), so a link made in between fails the
+    write instead of being followed."""
+    tmp = Path(tmp)
+    tmp.unlink(missing_ok=True)
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
+    return os.fdopen(os.open(str(tmp), flags, 0o666), "wb")
+
+
 def atomic_write_bytes(path: Path, payload: bytes) -> None:
     """Write ``payload`` to ``path`` so a reader never sees a half-written file: a temporary file beside it,
     renamed over it once complete. A failed write (disk full, ``ulimit -f``) removes the temporary file, leaves
@@ -87,7 +99,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     clear_stale_temps(path)
     tmp = temp_path(path)
     try:
-        with open(tmp, "wb") as fh:
+        with open_new(tmp) as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())

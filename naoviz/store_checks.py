@@ -12,7 +12,7 @@ import sqlite3
 from pathlib import Path
 from typing import Any, Mapping, Sequence
 
-from naoviz.errors import NaovizError
+from naoviz.errors import NaovizError, cut
 
 INT64_MAX = 2**63 - 1               # SQLite INTEGER is a signed 64-bit integer
 
@@ -131,6 +131,10 @@ def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, 
         found = [r[0] for r in conn.execute(
             "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' ORDER BY name")]
         columns = {t: {r[1] for r in conn.execute(f"PRAGMA table_info({t})")} for t in tables if t in found}
+        # naoviz makes no trigger or view: one in a store handed over would run SQL on naoviz's own writes
+        # (rewrite the results it records) or stand in for a table, so it is refused, not run
+        foreign = conn.execute("SELECT type, name FROM sqlite_master WHERE type IN ('trigger', 'view') "
+                               "ORDER BY type, name LIMIT 3").fetchall()
         problem = conn.execute("PRAGMA quick_check(1)").fetchone()[0]
     except sqlite3.DatabaseError as exc:
         raise StoreError(f"run store: {path} is not a usable SQLite database ({exc})") from None
@@ -138,6 +142,10 @@ def check_schema(path: Path, tables: Mapping[str, Sequence[str]], version: int, 
         conn.close()
     if problem != "ok":
         raise StoreError(f"run store: {path} is corrupt (SQLite integrity check: {' '.join(problem.split())})")
+    if foreign:
+        kind, name = foreign[0]
+        raise StoreError(f"run store: {path} holds a {kind} ({cut(str(name), 60)}), which naoviz never makes; "
+                         "not opened (a store from elsewhere could rewrite what naoviz records)")
     if found_version > version:
         raise StoreError(f"run store: {path} has schema version {found_version}; this naoviz reads "
                          f"version {version} (upgrade naoviz)")

@@ -131,3 +131,37 @@ def test_an_unreachable_server_is_one_short_line_naming_the_url_and_where_to_put
     assert "file:///nonexistent-naoviz-mirror/cifar-10-python.tar.gz" in err and str(folder) in err, err
     assert err.count("file:///nonexistent-naoviz-mirror/cifar-10-python.tar.gz") == 1 and "\n" not in err, err   # (file:// adds
     # its own reason naming the path; over HTTP the line was 235 characters with the file named twice, now 193)
+
+
+@pytest.mark.parametrize("umask, mode", [(0o077, 0o600), (0o022, 0o644)])
+def test_the_installed_archive_has_the_mode_the_umask_gives(tmp_path, capsys, monkeypatch, umask, mode):
+    """The archive is created as every other file naoviz writes, mode 0o666 less the umask (before: always 0644,
+    made readable by every local user even under umask 077)."""
+    import os
+    served, archive = _archive(tmp_path)
+    monkeypatch.setitem(cifar_download.ARCHIVE_MD5, "cifar10", _md5(archive))
+    dest = tmp_path / "data"
+    old = os.umask(umask)
+    try:
+        with serve(served) as url:
+            assert main(["data", "download", "cifar10", "--dir", str(dest), "--base-url", url]) == 0
+    finally:
+        os.umask(old)
+    capsys.readouterr()
+    assert [p.name for p in dest.iterdir()] == ["cifar-10-python.tar.gz"]
+    assert (dest / "cifar-10-python.tar.gz").stat().st_mode & 0o777 == mode
+
+
+def test_a_batch_larger_than_any_cifar_batch_is_refused_unread(tmp_path, monkeypatch):
+    """A CIFAR archive (or extracted folder) placed by hand is not checked against the published MD5: a batch
+    larger than any real one (a gzip bomb's member) is refused before it is read into memory (before: read
+    whole). The limit is lowered here to the test archive's batch size."""
+    from naoviz.child import cifar
+    from naoviz.errors import NaovizError
+    _, archive = _archive(tmp_path)
+    monkeypatch.setattr(cifar, "MAX_BATCH_BYTES", 1000)
+    with pytest.raises(NaovizError, match=r"data_batch_1: 0 MB, more than any CIFAR batch \(0 MiB at most\); not read"):
+        cifar.read_archive("cifar10", archive)
+    folder = tmp_path / "src"
+    with pytest.raises(NaovizError, match="data_batch_1: .*not read"):
+        cifar.read_cifar("cifar10", folder)

@@ -40,11 +40,16 @@ def test_other_address_gets_a_random_token(capsys):
     token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
     assert len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out.split()
     assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
-    assert err.strip() == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    warning, url = err.strip().splitlines()           # what it exposes, said once, then the address
+    assert url == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    assert warning.startswith("naoviz dashboard: warning: serving on 192.0.2.7, port 9001: ")
+    assert "run code" in warning and "unencrypted" in warning and token not in warning
     _, out2, _ = _dry(capsys, "--ip", "192.0.2.7")
     assert re.search(r"JUPYTER_TOKEN=(\S+)", out2).group(1) != token
     _, _, err6 = _dry(capsys, "--ip", "2001:db8::1", "--port", "9001")
-    assert err6.startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+    assert err6.splitlines()[1].startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+    _, _, err0 = _dry(capsys, "--ip", "0.0.0.0")
+    assert err0.startswith("naoviz dashboard: warning: serving on every network interface (0.0.0.0), port 8866: ")
 
 
 def test_no_token_on_other_address_warns(capsys):
@@ -123,6 +128,95 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
         # rdf:resource="http://purl.org/dc/dcmitype/StillImage"): identifiers, never fetched
         names = re.sub(r'(xmlns(:\w+)?|rdf:resource)="[^"]*"', "", html)
         assert re.findall(r"https?://[^\s\"'<>)]+", names) == []
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def _get_as(port: int, path: str, host: str, headers: dict | None = None) -> int:
+    """The status of GET ``path`` sent to 127.0.0.1:``port`` with the ``Host`` header ``host`` (what a browser
+    sends after a DNS-rebinding page has pointed its own name at 127.0.0.1) and ``headers``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        resp = conn.getresponse()
+        resp.read()
+        return resp.status
+    finally:
+        conn.close()
+
+
+def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
+    """Without a token (loopback) the server answers only requests addressed to a loopback name: a web page
+    whose DNS name is rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket
+    and run code (Voila itself sets allow_remote_access=True, turning jupyter_server's Host check off)."""
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
+    port = _free_port()
+    log = open(tmp_path / "voila.log", "w")
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=0), env=env, cwd=tmp_path,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                _get(port, "/voila/static/voila.js")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
+                time.sleep(0.3)
+        assert _get_as(port, "/", f"attacker.example:{port}") == 403
+        assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
+        assert _get_as(port, "/", f"127.0.0.1:{port}") == 200
+        assert _get_as(port, "/", f"localhost:{port}") == 200
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
+    """Every load of the dashboard's page starts a kernel (about 140 MB): a web page elsewhere could embed it
+    (``<iframe>``/``<img src=http://127.0.0.1:8866/>``) dozens of times and exhaust the machine's memory. A
+    load the browser marks cross-site and not a top-level visit (``Sec-Fetch-Site: cross-site``,
+    ``Sec-Fetch-Dest`` other than ``document``) is refused (403) before a kernel starts; a link followed from
+    another site (``Sec-Fetch-Dest: document``) still opens the dashboard."""
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
+    port = _free_port()
+    log = open(tmp_path / "voila.log", "w")
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=0, cull_idle_s=0), env=env,
+                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    host = f"127.0.0.1:{port}"
+    try:
+        deadline = time.time() + 60
+        while True:
+            try:
+                _get(port, "/voila/static/voila.js")
+                break
+            except OSError:
+                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
+                time.sleep(0.3)
+        for dest in ("iframe", "image", "script", "empty"):
+            assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": dest}) == 403
+        assert _kernels_of(proc.pid) == 0
+        assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document"}) == 200
+        assert _get_as(port, "/", host, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "iframe"}) == 200
+        assert _get_as(port, "/", host) == 200                  # no Fetch Metadata (a script, an old browser)
+        assert _kernels_of(proc.pid) == 3                        # each load that was let through started one
     finally:
         proc.terminate()
         proc.wait(20)

@@ -21,6 +21,10 @@ LAYOUTS = {
     "cifar100": ("cifar-100-python", "cifar-100-python.tar.gz", ["train"], ["test"], b"fine_labels"),
 }
 
+# A batch file's bytes at most: CIFAR-100's train batch, the largest, is 155 MB. A crafted archive (a gzip of
+# gigabytes of zeros is megabytes) stops here before it is read into memory.
+MAX_BATCH_BYTES = 256 << 20
+
 # (module, name) pairs numpy needs to rebuild an array; nothing else may be loaded.
 _ALLOWED = {
     (mod, name)
@@ -79,6 +83,7 @@ def read_cifar(name: str, directory: Path) -> dict[str, tuple[np.ndarray, np.nda
                 if not path.is_file():
                     raise DataMissingError(f"{path}: missing CIFAR file (expected {', '.join(train_files + test_files)} "
                                            f"in {folder})")
+                _check_size(path.stat().st_size, str(path))
                 parts.append(_batch(safe_load(path.read_bytes(), str(path)), str(path), label_key))
             out[split] = _concat(parts)
         return out
@@ -101,6 +106,7 @@ def read_archive(name: str, archive: Path) -> dict[str, tuple[np.ndarray, np.nda
                 for f in files:
                     if f not in members:
                         raise NaovizError(f"{archive}: member {folder_name}/{f} missing from the archive")
+                    _check_size(members[f].size, f"{archive}:{members[f].name}")
                     payload = tar.extractfile(members[f]).read()
                     source = f"{archive}:{members[f].name}"
                     parts.append(_batch(safe_load(payload, source), source, label_key))
@@ -108,6 +114,12 @@ def read_archive(name: str, archive: Path) -> dict[str, tuple[np.ndarray, np.nda
     except (tarfile.TarError, OSError, EOFError) as exc:
         raise NaovizError(f"{archive}: corrupt archive ({exc})") from None
     return out
+
+
+def _check_size(size: int, source: str) -> None:
+    if size > MAX_BATCH_BYTES:
+        raise NaovizError(f"{source}: {size / 1e6:,.0f} MB, more than any CIFAR batch "
+                          f"({MAX_BATCH_BYTES >> 20} MiB at most); not read")
 
 
 def _concat(parts):

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import os
-import tempfile
 from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.child.cifar import LAYOUTS, read_archive
 from naoviz.errors import NaovizError, cut
 from naoviz.fetch import stream
+from naoviz.paths import open_new
 
 CIFAR_BASE_URL = "https://www.cs.toronto.edu/~kriz"
 # dataset -> MD5 of its archive as published on https://www.cs.toronto.edu/~kriz/cifar.html
@@ -52,10 +52,10 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
         return _result(name, target, expected, read_archive(name, target), reused=True)
     url = f"{base_url.rstrip('/')}/{archive_name}"
     log(f"fetching {url}")
-    fd, tmp_name = tempfile.mkstemp(prefix=f".{archive_name}.", suffix=".part", dir=folder)
-    tmp = Path(tmp_name)
+    # created new (never through a link planted at the name), mode 0o666 less the umask, as every file naoviz writes
+    tmp = folder / f".{archive_name}.{os.getpid()}.part"
     try:
-        with os.fdopen(fd, "wb") as fh:
+        with open_new(tmp) as fh:
             got = stream(url, fh.write, archive_name, progress=progress, algorithms=("md5",),
                          offline_hint=f"offline? put the file into {cut(folder, 80)} by hand")["md5"]
             fh.flush()
@@ -69,7 +69,6 @@ def download_cifar(name: str, directory: Optional[Path] = None, base_url: str = 
         except NaovizError as exc:
             shown = f"{archive_name} from {url}"
             raise NaovizError(f"{str(exc).replace(str(tmp), shown)}; nothing was written") from None
-        os.chmod(tmp, 0o644)                 # mkstemp makes it private; the data folder may be shared
         os.replace(tmp, target)
     finally:
         tmp.unlink(missing_ok=True)

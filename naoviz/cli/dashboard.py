@@ -164,6 +164,10 @@ def run(args) -> int:
                   f"in the dashboard's kernel", file=sys.stderr)
         else:
             token = secrets.token_urlsafe(24)
+            where = f"every network interface ({ip})" if ipaddress.ip_address(ip).is_unspecified else ip
+            print(f"naoviz dashboard: warning: serving on {where}, port {args.port}: whoever reaches it with the "
+                  "URL's token can run code in the dashboard's kernel as you; plain HTTP, so the token crosses "
+                  "the network unencrypted", file=sys.stderr)
     env = dict(os.environ)
     if args.data is not None:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())

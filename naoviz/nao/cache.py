@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable, Optional
@@ -72,7 +73,9 @@ def model_key(bench, spec: ModelSpec) -> str:
                          "config": config_key(spec.config())}, sort_keys=True, default=str).encode())
     h.update(np.asarray(archs, dtype=np.int64).tobytes())
     h.update(np.asarray(values, dtype=np.float64).tobytes())
-    return f"{bench.name}-{spec.metric}-{h.hexdigest()[:20]}"
+    # the metric is a table's column name (the user's text): in a folder name only letters, digits and ._- stay,
+    # so "x/../../name" cannot put the folder outside the cache (the hash above tells such names apart)
+    return f"{bench.name}-{re.sub(r'[^A-Za-z0-9_.-]+', '_', spec.metric)}-{h.hexdigest()[:20]}"
 
 
 def model_dir(bench, spec: ModelSpec) -> Path:

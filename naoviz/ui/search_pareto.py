@@ -231,10 +231,11 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     the title when it is not ``report``. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
     from naoviz.viz.curves import chosen_by
+    from naoviz.viz.theme import plain
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
-    title = f"incumbent {report} by query" + (f", budget {c.column} {c.op} {c.bound:g} (feasible queries only)"
-                                               if c is not None else "") + chosen_by(metric, report)
+    title = f"incumbent {plain(report)} by query" + (f", budget {plain(c.column)} {c.op} {c.bound:g} (feasible "
+                                                      "queries only)" if c is not None else "") + chosen_by(metric, report)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
                                        lower_is_better=lower_is_better, title=title)}
     column = view.x.value

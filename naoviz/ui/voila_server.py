@@ -15,6 +15,13 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   140 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
+- Voila sets jupyter_server's ``allow_remote_access`` on, so no request's ``Host`` is checked. On a loopback
+  address (served without a token) it is turned off again: a page whose DNS name is rebound to 127.0.0.1 is
+  same-origin with the server and could otherwise run code in a kernel; requests for any name but a loopback
+  one are refused (403).
+- Each load of the page starts a kernel; a load another site's page makes of it as an embed (iframe, image:
+  ``Sec-Fetch-Site: cross-site`` and ``Sec-Fetch-Dest`` not ``document``) is refused (403) before that, so a
+  page elsewhere cannot start dozens of kernels. A link followed from another site still opens it.
 
 - tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
   websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
@@ -74,6 +81,38 @@ def _shutdown_handler():
     return VoilaShutdownKernelHandler, SameOriginShutdown
 
 
+def _loopback(ip: str) -> bool:
+    """Whether ``ip`` (Voila.ip) is this machine only: 'localhost' or a loopback address."""
+    import ipaddress
+    try:
+        return ip == "localhost" or ipaddress.ip_address(ip).is_loopback
+    except ValueError:
+        return False
+
+
+EMBEDDABLE = ("document", "")      # Sec-Fetch-Dest of a top-level visit ("" when the browser sends none)
+
+
+def _page_handler():
+    """Voila's page handler, refusing (403) a load another site's page makes of it as an embed."""
+    from tornado import web
+    from voila.tornado.handler import TornadoVoilaHandler
+
+    class NoCrossSiteEmbed(TornadoVoilaHandler):
+        """Each load of the page starts a kernel (about 140 MB, docs/ui.md): another site's page must not
+        start dozens of them by embedding it (iframes, images). A browser marks such loads with Fetch
+        Metadata (``Sec-Fetch-Site: cross-site`` and a ``Sec-Fetch-Dest`` other than ``document``); a link
+        followed from elsewhere (a top-level visit) and requests without those headers are served as before."""
+
+        async def get(self, path=None):
+            headers = self.request.headers
+            if headers.get("Sec-Fetch-Site") == "cross-site" and headers.get("Sec-Fetch-Dest", "") not in EMBEDDABLE:
+                raise web.HTTPError(403, "the dashboard is not served as another site's embed")
+            return await super().get(path)
+
+    return TornadoVoilaHandler, NoCrossSiteEmbed
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from voila import app
@@ -84,11 +123,15 @@ def _voila_class():
         --Voila.* options apply as before."""
 
         def init_handlers(self):
-            theirs, ours = _shutdown_handler()
-            return [(h[0], ours, *h[2:]) if len(h) > 1 and h[1] is theirs else h for h in super().init_handlers()]
+            swap = dict([_shutdown_handler(), _page_handler()])
+            return [(h[0], swap[h[1]], *h[2:]) if len(h) > 1 and h[1] in swap else h for h in super().init_handlers()]
 
         def init_settings(self):
             settings = super().init_settings()
+            # Voila sets allow_remote_access=True, which turns jupyter_server's Host check off. On a loopback
+            # address (no token) keep it on: a page whose DNS name is rebound to 127.0.0.1 is same-origin with
+            # the server and could otherwise open a kernel's websocket and run code (docs/security.md).
+            settings["allow_remote_access"] = not _loopback(self.ip)
             if self.notebook_path:
                 import nbformat
                 notary = NotebookNotary(parent=self.contents_manager, secret=os.urandom(32), db_file=":memory:",

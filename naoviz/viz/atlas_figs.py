@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 from naoviz.viz.cells import cell_compare
 from naoviz.viz.maps import embedding_map, path_overlay
 from naoviz.viz.path import prediction_chart
+from naoviz.viz.theme import plain
 
 VIEW_NAMES = {"umap": "UMAP", "pca": "PCA"}
 
@@ -94,10 +95,10 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
     pred = figs["prediction"]
     symbols = np.where(over_path, "circle-open", "circle").tolist()
-    pred.add_trace(go.Scatter(name=f"{column} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
+    pred.add_trace(go.Scatter(name=f"{plain(column)} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
                               yaxis="y2", mode="lines+markers", line=dict(color="#5f6368", width=1.5),
                               marker=dict(color="#5f6368", size=7, symbol=symbols)))
-    pred.update_layout(yaxis2=dict(title=column, overlaying="y", side="right", showgrid=False),
+    pred.update_layout(yaxis2=dict(title=plain(column), overlaying="y", side="right", showgrid=False),
                        margin=dict(r=60))
     if budget is None:
         return figs
@@ -138,7 +139,7 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
     unconstrained path stays, named so), on the prediction chart its predicted and true value and its cost
     (right-hand axis, hollow over the budget), and the cells figure shows its decoded cell at ``eta_index``."""
     con = answer["constrained"]
-    label = f"constrained step, budget {con['column']} <= {con['bound']:g}"
+    label = f"constrained step, budget {plain(con['column'])} <= {con['bound']:g}"      # a table's column: as written
     etas = np.asarray(atlas.etas, float)
     rows = np.asarray(answer["rows"], dtype=int)
     xy = np.asarray(atlas.maps[view], dtype=float)
@@ -157,11 +158,11 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
                                   mode="markers", marker=dict(color="#a142f4", size=8, symbol="x")))
     if answer.get("cost_true") is not None:
         cost = _nan(len(etas), answer["cost_true"])
-        pred.add_trace(go.Scatter(name=f"constrained: {con['column']} of decoded cell", x=etas, y=cost, yaxis="y2",
+        pred.add_trace(go.Scatter(name=f"constrained: {plain(con['column'])} of decoded cell", x=etas, y=cost, yaxis="y2",
                                   mode="lines+markers", line=dict(color="#a142f4", width=1.5),
                                   marker=dict(size=7, symbol=np.where(cost <= con["bound"], "circle",
                                                                       "circle-open").tolist())))
-        pred.update_layout(yaxis2=dict(title=con["column"], overlaying="y", side="right", showgrid=False),
+        pred.update_layout(yaxis2=dict(title=plain(con["column"]), overlaying="y", side="right", showgrid=False),
                            margin=dict(r=60))
     pred.update_layout(title=label)
     if space is None:

@@ -15,14 +15,29 @@ from pathlib import Path
 WRITE_FAILED = 3        # exit status: a figure could not be written (``naoviz compare`` then fails too)
 
 
+def cost_file_name(column: str, taken) -> str:
+    """``pareto-<cost>``, the cost column made a plain file name (``naoviz.viz.figure_files.safe_name``): a table's
+    column is the user's text, and ``x/../../name`` must not write outside --out; a name already in ``taken``
+    gets ``-2``, ``-3``..."""
+    from naoviz.viz.figure_files import safe_name
+    base = f"pareto-{safe_name(column)}"
+    name, k = base, 1
+    while name in taken:
+        k += 1
+        name = f"{base}-{k}"
+    return name
+
+
 def write_figures(summary: dict, out_dir) -> list[str]:
-    """``compare.html`` and, per cost column of a run under constraints or objectives, ``pareto-<cost>.html``;
-    the same as PNG when a browser is available (one browser start for all; else a ``PNG skipped: ...``
-    entry). Returns what was written."""
+    """``compare.html`` and, per cost column of a run under constraints or objectives, ``pareto-<cost>.html``
+    (:func:`cost_file_name`); the same as PNG when a browser is available (one browser start for all; else a
+    ``PNG skipped: ...`` entry). Returns what was written."""
     from naoviz.viz.curves import compare_figure
     from naoviz.viz.figure_files import export_many
     from naoviz.viz.pareto import summary_pareto_figures
-    figs = {"compare": compare_figure(summary), **{f"pareto-{c}": f for c, f in summary_pareto_figures(summary).items()}}
+    figs = {"compare": compare_figure(summary)}
+    for c, f in summary_pareto_figures(summary).items():
+        figs[cost_file_name(c, figs)] = f
     out = Path(out_dir)
     written = [str(p) for p in export_many(list(figs.values()), [out / f"{n}.html" for n in figs])]
     try:

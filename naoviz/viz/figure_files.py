@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path
+from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, open_new, temp_path
 
 FORMATS = ("png", "svg", "pdf", "html")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -105,6 +105,8 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
         try:
+            for _, _, tmp, _ in static:          # the renderer writes there: nothing planted at the name is followed
+                tmp.unlink(missing_ok=True)
             _render(static, width, [export_height(f, height) for f, _, _, _ in static], scale)
             for _, p, tmp, _ in static:
                 os.replace(tmp, p)
@@ -147,7 +149,7 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
                                   f"({type(exc).__name__}: {str(exc)[:300]})") from exc
         if fmt in ("svg", "pdf"):
             data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
-        with open(tmp, "wb") as fh:
+        with open_new(tmp) as fh:                     # never through a link planted at the temporary's name
             fh.write(data)
             fh.flush()
             os.fsync(fh.fileno())

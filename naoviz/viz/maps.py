@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE, with_unit
+from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE, plain, with_unit
 
 JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
 MAP_TRACES = ("architectures", "seed", "path", JUMPS, "decoded cell changes", "current")
@@ -61,7 +61,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
         name="architectures", x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=np.arange(len(xy)),
         hovertext=hover, hoverinfo="text",
         marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8, cmin=cmin, cmax=cmax,
-                    colorbar=dict(title=dict(text=with_unit(color_label), side="right"), thickness=12))))
+                    colorbar=dict(title=dict(text=plain(with_unit(color_label)), side="right"), thickness=12))))
     sx, sy = ([xy[selected, 0]], [xy[selected, 1]]) if selected is not None else ([], [])
     fig.add_trace(go.Scattergl(name="seed", x=sx, y=sy, mode="markers", hoverinfo="skip",
                                marker=dict(size=18, symbol="star", color=HIGHLIGHT,
@@ -304,6 +304,6 @@ def _hover(labels, color_label, values, extra) -> list[str]:
     cols = [(color_label, values)] + [(k, np.asarray(v, dtype=float)) for k, v in extra.items() if k != color_label]
     parts = []
     for i, lab in enumerate(labels):
-        metrics = "<br>".join(f"{k}: {v[i]:.2f}" for k, v in cols if np.isfinite(v[i]))
-        parts.append(f"{lab}<br>{metrics}")
+        metrics = "<br>".join(f"{plain(k)}: {v[i]:.2f}" for k, v in cols if np.isfinite(v[i]))
+        parts.append(f"{plain(lab)}<br>{metrics}")
     return parts

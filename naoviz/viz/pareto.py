@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors, with_unit
+from naoviz.viz.theme import TEMPLATE, algo_colors, plain, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -37,6 +37,7 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     if not points:
         raise ValueError("pareto_figure: no searchers given")
     colors = algo_colors(list(points))
+    shown_cost, shown_metric = plain(cost), plain(metric)      # table columns: as written, never plotly markup
     fig = go.Figure()
     any_over = False                          # an infeasible query is drawn: the figure says what hollow means
     for name, pts in points.items():
@@ -46,11 +47,11 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         symbols = np.where(ok, "circle", "circle-open").tolist()
         fig.add_trace(go.Scatter(name=f"{name} queries", x=p[:, 1], y=p[:, 0], mode="markers", legendgroup=name,
                                  marker=dict(color=color, size=5, opacity=0.35, symbol=symbols),
-                                 hovertemplate=f"{cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
+                                 hovertemplate=f"{shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
         fig.add_trace(go.Scatter(name=f"{name} front", x=p[front, 1], y=p[front, 0], mode="lines+markers",
                                  legendgroup=name, line=dict(color=color, width=2, shape="hv"),
                                  marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
-                                 hovertemplate=f"front: {cost} %{{x:.4g}} · {metric} %{{y:.3f}}<extra>{name}</extra>"))
+                                 hovertemplate=f"front: {shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
     if budget is not None:
         fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5))
         # its label sits above the plot area, not in it, where it had covered the front's best points (the
@@ -62,8 +63,8 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
-    fig.update_layout(template=TEMPLATE, title=title or f"{metric} against {cost}: queries and Pareto fronts",
-                      xaxis_title=with_unit(cost, "lower is better"), yaxis_title=with_unit(metric),
+    fig.update_layout(template=TEMPLATE, title=title or f"{shown_metric} against {shown_cost}: queries and Pareto fronts",
+                      xaxis_title=plain(with_unit(cost, "lower is better")), yaxis_title=plain(with_unit(metric)),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
     return fig
 
@@ -104,7 +105,8 @@ def summary_pareto_figures(summary: dict) -> dict:
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])
         n = len(summary.get("seeds", []))
         out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost),
-                                  title=f"{cols[0]} against {cost}: queries of {n} seed(s) pooled, each searcher's front")
+                                  title=f"{plain(cols[0])} against {plain(cost)}: queries of {n} seed(s) pooled, "
+                                        "each searcher's front")
     return out
 
 

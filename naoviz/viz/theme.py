@@ -5,6 +5,7 @@ dashboard's Search tab takes its colours from here and its kernel never imports 
 """
 from __future__ import annotations
 
+import html
 import re
 
 OP_COLORS = {
@@ -73,6 +74,13 @@ VALUE_UNITS = {"%": "%", "million parameters": "M", "million FLOPs": "M", "ms": 
 def value_unit(name: str) -> str:
     """The short unit written after a value of column ``name`` ("%", "M", "ms", "s"), or ""."""
     return VALUE_UNITS.get(unit(name), "")
+
+
+def plain(text) -> str:
+    """``text`` (a table's column name, a cell string: the user's text) shown as written in a plotly title, axis,
+    legend or hover label: plotly reads ``<b>``, ``<br>``, ``<a href=...>`` in them as markup, so ``<``, ``>``
+    and ``&`` are written as entities (plotly shows them as the characters)."""
+    return html.escape(str(text), quote=False)
 
 
 def with_unit(name: str, note: str = "") -> str:

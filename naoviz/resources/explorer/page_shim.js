@@ -12,7 +12,10 @@ function pageModel(state) {
     send: (m) => setTimeout(() => {
       if (m.type === "export_page") {
         const keep = Array.from(document.querySelectorAll("[data-nx-keep]"), (e) => e.outerHTML);
-        const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${document.title}</title>${keep[0]}</head><body><main><div id="naoviz-explorer"></div></main>\n${keep.slice(1).join("\n")}\n</body></html>\n`;
+        // document.title is the title's text (entities decoded): written back escaped, or a title holding
+        // "<img onerror=...>" would be markup in the exported page
+        const title = document.title.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
+        const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${keep[0]}</head><body><main><div id="naoviz-explorer"></div></main>\n${keep.slice(1).join("\n")}\n</body></html>\n`;
         const bytes = new TextEncoder().encode(html);
         emit("msg:custom", { type: "export_page", ok: true, bytes: bytes.length }, [new DataView(bytes.buffer)]);
       } else emit("msg:custom", { type: m.type, id: m.id, ok: false, message: "this needs a kernel: the standalone page has none (open the explorer in Jupyter)" }, []);

@@ -109,12 +109,19 @@ function render({ model, el }) {
       shownX = shownX ?? s.x[best];
       const band = s.lo && ok(s.lo[best]) ? ` [${s.lo[best].toFixed(3)}, ${s.hi[best].toFixed(3)}]` : "";
       const runs = s.n && !s.name.endsWith(`(n=${s.n[best]})`) ? ` (n=${s.n[best]} here)` : "";
-      lines.push(`<span style="color:${s.color}">●</span> ${s.name}: ${s.y[best].toFixed(3)}${unit()}${band}${runs}`);
+      lines.push([s.color, ` ${s.name}: ${s.y[best].toFixed(3)}${unit()}${band}${runs}`]);
     }
     if (shownX === null || px < M.l || px > M.l + geom.pw) { leave(); return; }
     geom.cursor.setAttribute("x1", geom.X(shownX)); geom.cursor.setAttribute("x2", geom.X(shownX));
     geom.cursor.style.display = "";
-    tip.innerHTML = `<b>${model.get("x_title") || "x"} ${shownX}</b><br>` + lines.join("<br>");
+    // built as nodes and text, never as markup: a series name or title is shown as written, whatever it holds
+    tip.replaceChildren();
+    node("b", { text: `${model.get("x_title") || "x"} ${shownX}` }, tip, null);
+    for (const [color, text] of lines) {
+      node("br", {}, tip, null);
+      node("span", { text: "●" }, tip, null).style.color = color;
+      tip.appendChild(document.createTextNode(text));
+    }
     tip.style.display = "block";
     tip.style.left = `${Math.min(px + 12, Math.max(wrap.clientWidth - tip.offsetWidth - 4, 0))}px`;
   }
