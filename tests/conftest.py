@@ -22,6 +22,15 @@ os.environ.setdefault("NAOVIZ_CACHE", str(ROOT / "tests" / "artifacts" / "cache"
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "tests" / "artifacts" / "numba"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before ``item``'s fixtures are torn down, tell tests/_shared.py which test runs next (pytest's own
+    ``nextitem``: None at the end or when ``-x`` stops the run), so a shared Chromium or server is kept only for
+    a next module that uses it."""
+    from _shared import Shared
+    Shared.next_item = nextitem
+
+
 @pytest.fixture(scope="session")
 def nb201_table():
     """The real NAS-Bench-201 tables (all 15,625 rows)."""
