@@ -144,7 +144,7 @@ def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
     names (naoviz's template made them rgba(0,0,0,.62), for the light tab colour) at 4.5:1, the map on the page's
     background."""
     from _a11y import low_contrast_text
-    from test_ui_browser import WARM, _free_port, _open
+    from _dashboard_server import WARM, _free_port, _open
     from naoviz.cli.dashboard import voila_command, voila_env
     port = _free_port()
     env = voila_env(dict(os.environ, **WARM, NAOVIZ_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1"))
