@@ -20,11 +20,13 @@ class Shared:
         self.value, self.starts = None, 0
 
     def get(self):
+        """The resource, started now if it is not running."""
         if self.value is None:
             self.value, self.starts = self._start(), self.starts + 1
         return self.value
 
     def stop(self) -> None:
+        """Stop the resource if it runs (a no-op otherwise)."""
         if self.value is not None:
             value, self.value = self.value, None
             self._stop(value)

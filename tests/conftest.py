@@ -45,6 +45,7 @@ def nb201_space():
 
 
 def _launch_chromium():
+    """(Playwright, its headless Debian Chromium): what the shared ``browser`` holds."""
     from playwright.sync_api import sync_playwright
 
     from _browser import ARGS, CHROMIUM
@@ -53,12 +54,14 @@ def _launch_chromium():
 
 
 def _close_chromium(pb) -> None:
+    """Close the Chromium and stop the Playwright of :func:`_launch_chromium`'s pair ``pb``."""
     pb[1].close()
     pb[0].stop()
 
 
 @pytest.fixture(scope="session")
 def _chromium():
+    """The session's one Chromium holder (tests/_shared.py), started and stopped by ``browser`` as modules need."""
     from _shared import Shared
     shared = Shared("browser", _launch_chromium, _close_chromium)
     yield shared

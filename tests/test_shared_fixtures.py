@@ -39,11 +39,14 @@ def res(request, _res):
     yield _res.get()
     _res.done_with(request)
 '''
-USES = "def test_one(res):\n    open('log.txt', 'a').write('{m}1\\n')\n\ndef test_two(res):\n    open('log.txt', 'a').write('{m}2\\n')\n"
+USES = ("def test_one(res):\n    open('log.txt', 'a').write('{m}1\\n')\n\n"
+        "def test_two(res):\n    open('log.txt', 'a').write('{m}2\\n')\n")
 SKIPS = "def test_one():\n    open('log.txt', 'a').write('{m}1\\n')\n"
 
 
 def _run(tmp_path, *args, a_also: str = "") -> list:
+    """Run pytest with ``args`` on test_a.py (two tests using ``res``, plus ``a_also``), test_b.py (one test that
+    does not) and test_c.py (like a): the log's words in order (start, stop, a1, a2, b1, c1, c2)."""
     (tmp_path / "conftest.py").write_text(CONFTEST)
     (tmp_path / "test_a.py").write_text(USES.format(m="a") + a_also)
     (tmp_path / "test_b.py").write_text(SKIPS.format(m="b"))

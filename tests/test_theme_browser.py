@@ -61,6 +61,8 @@ def lab(tmp_path_factory):
 
 
 def _readable(page, sel: str, theme: str) -> dict:
+    """Assert the explorer at ``sel`` is readable (text at 4.5:1, map on the page's background, ramp's low end at
+    3:1) and screenshot it as theme_``theme``.png; returns the measures (CANVAS) for theme-specific checks."""
     from _a11y import low_contrast_text
     got = page.evaluate(CANVAS, sel)
     ART.mkdir(parents=True, exist_ok=True)
