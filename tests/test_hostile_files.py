@@ -33,6 +33,16 @@ def test_compare_cost_column_names_no_path_outside_out(tmp_path, capsys):
     assert figures == ["compare.html", "pareto-x-..-..-escaped.html"]
 
 
+def test_a_cost_column_of_other_characters_is_named_cost():
+    """A cost column with no letter or digit safe_name keeps (``延迟``, ``..``) gives ``pareto-cost`` (it gave
+    ``pareto-table``, a name for a table, not a cost), two such ``pareto-cost-2``; plain names are kept."""
+    from naoviz.viz.compare_figure import cost_file_name
+    taken = {"compare": None}
+    for column in ("延迟", "..", "latency_pixel3"):
+        taken[cost_file_name(column, taken)] = None
+    assert list(taken)[1:] == ["pareto-cost", "pareto-cost-2", "pareto-latency_pixel3"]
+
+
 def test_model_and_atlas_cache_names_stay_in_the_cache(tmp_path, monkeypatch):
     """The explorer's model is cached under ``models/<table>-<metric>-<hash>``: a table whose only accuracy column
     is named ``x/../../../escaped_acc`` (export-page, atlas and dashboard pick it) put the model's folder, and

@@ -155,10 +155,11 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
             os.fsync(fh.fileno())
 
 
-def safe_name(text: str) -> str:
+def safe_name(text: str, empty: str = "table") -> str:
     """``text`` as part of a file name: letters, digits, ``.``, ``_`` and ``-`` kept, any other run one ``-``
-    (a user table's name "my runs/v2" -> "my-runs-v2")."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "table"
+    (a user table's name "my runs/v2" -> "my-runs-v2"); ``empty`` when nothing is left (a name of only other
+    characters, "延迟", or dots): what the name stands for."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or empty
 
 
 class Exported(list):
