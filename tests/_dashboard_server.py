@@ -10,6 +10,7 @@ import os
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -32,7 +33,6 @@ def _free_port() -> int:
 def wait_served(proc, url: str, log_path: Path, timeout_s: float = 90) -> None:
     """Wait until the Voila server ``proc`` answers at ``url`` (its static voila.js), so a test does not reach
     it before it listens; fail with its log's tail when it exits or ``timeout_s`` passes first."""
-    import urllib.error
     deadline = time.time() + timeout_s
     while True:
         try:
