@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from test_ui_browser import ART, _open, _serve
+from _dashboard_server import ART, _open, _serve
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 
