@@ -144,7 +144,7 @@ def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
     names (naoviz's template made them rgba(0,0,0,.62), for the light tab colour) at 4.5:1, the map on the page's
     background."""
     from _a11y import low_contrast_text
-    from test_ui_browser import WARM, _free_port, _open
+    from _dashboard_server import WARM, _free_port, _open, at, printed_url
     from naoviz.cli.dashboard import voila_command, voila_env
     port = _free_port()
     env = voila_env(dict(os.environ, **WARM, NAOVIZ_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1"))
@@ -152,11 +152,11 @@ def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
     proc = subprocess.Popen(voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme="dark"),
                             stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
     try:
-        url = f"http://127.0.0.1:{port}/"
         deadline = time.time() + 90
+        url = printed_url(tmp_path / "voila.log", proc, deadline)          # with the token Voila made
         while True:
             try:
-                urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
+                urllib.request.urlopen(at(url, "voila/static/voila.js"), timeout=2)
                 break
             except OSError:
                 assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()[-3000:]
