@@ -97,19 +97,29 @@ say "dashboard (offline: the digits table's shipped model and atlas; nothing tra
 PORT="$("$DEV_PY" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')"
 NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" dashboard --port "$PORT" >"$WORK/dashboard.log" 2>&1 &
 DASH_PID=$!
-"$DEV_PY" - "$PORT" <<'PY' || { cat "$WORK/dashboard.log"; exit 1; }
-import sys, time, urllib.request
+"$DEV_PY" - "$PORT" "$WORK/dashboard.log" <<'PY' || { cat "$WORK/dashboard.log"; exit 1; }
+import re, sys, time, urllib.request
+from pathlib import Path
 from playwright.sync_api import sync_playwright
-url = f"http://127.0.0.1:{sys.argv[1]}/"
 deadline = time.time() + 120
+while not (printed := re.search(r"naoviz dashboard: (http://\S+)", Path(sys.argv[2]).read_text())):
+    if time.time() > deadline:
+        sys.exit("dashboard printed no URL within 120 s")
+    time.sleep(0.5)
+url = printed.group(1)                 # the URL it printed, with its token
+base = f"http://127.0.0.1:{sys.argv[1]}/"
+if not url.startswith(base + "?token="):
+    sys.exit(f"dashboard printed {url!r}: not {base} with a token")
 while True:
     try:
-        urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
+        urllib.request.urlopen(base + "voila/static/voila.js", timeout=2)
         break
     except OSError:
         if time.time() > deadline:
             sys.exit("dashboard did not answer within 120 s")
         time.sleep(0.5)
+if urllib.request.urlopen(base, timeout=30).url.split("?")[0] != base + "login":    # no token: the login page
+    sys.exit("dashboard served its page without the token")
 args = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
         "--disable-sync", "--no-first-run", "--disable-quic"]
 with sync_playwright() as p:

@@ -94,24 +94,30 @@ def kernels_rss_mb(root_pid: int) -> list[float]:
     return out
 
 
-def wait_http(port: int, proc, timeout: float = 120) -> None:
+def wait_http(port: int, proc, log_path: Path, timeout: float = 120) -> str:
+    """Wait until the server answers; the URL it printed (``naoviz dashboard: http://...?token=...``)."""
     import http.client
+    import re
     deadline = time.time() + timeout
+    while not (found := re.search(r"naoviz dashboard: (http://\S+)", log_path.read_text(errors="replace"))):
+        if proc.poll() is not None or time.time() > deadline:
+            raise SystemExit("dashboard server did not start")
+        time.sleep(0.2)
     while True:
         try:
             conn = http.client.HTTPConnection("127.0.0.1", port, timeout=5)
             conn.request("GET", "/voila/static/voila.js")
             conn.getresponse().read()
-            return
+            return found.group(1)
         except OSError:
             if proc.poll() is not None or time.time() > deadline:
                 raise SystemExit("dashboard server did not start")
             time.sleep(0.3)
 
 
-def visit_all(port: int, n: int, timeout_s: float, on_open=None, browsers: int = 1) -> list[dict]:
+def visit_all(url: str, n: int, timeout_s: float, on_open=None, browsers: int = 1) -> list[dict]:
     """Open ``n`` pages at once, spread over ``browsers`` Chromium processes (a classroom: one each); per page:
-    seconds to interactive, websocket bytes in, slider step ms."""
+    seconds to interactive, websocket bytes in, slider step ms. ``url``: the one the server printed (its token)."""
     from playwright.sync_api import sync_playwright
     results = []
     with sync_playwright() as pw:
@@ -129,7 +135,7 @@ def visit_all(port: int, n: int, timeout_s: float, on_open=None, browsers: int =
             page.on("websocket", on_ws)
             # Start the navigation without waiting for its first byte: Voila answers a page only once its
             # kernel has run the notebook, so goto(wait_until="commit") would queue the visitors one by one.
-            page.evaluate("url => { window.location.href = url; }", f"http://127.0.0.1:{port}/")
+            page.evaluate("url => { window.location.href = url; }", url)
             pages.append((page, rec))
         deadline = time.perf_counter() + timeout_s
         for page, rec in pages:
@@ -165,12 +171,13 @@ def record_reference(args) -> dict:
     from load_client import record_statics
     port = free_port()
     cmd = [sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table", args.table]
-    with open(Path(args.log_dir) / "voila-reference.log", "w") as log:
+    log_path = Path(args.log_dir) / "voila-reference.log"
+    with open(log_path, "w") as log:
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT)
         try:
-            wait_http(port, proc)
+            url = wait_http(port, proc, log_path)
             time.sleep(args.settle)
-            return record_statics(port, CHROMIUM_ARGS, READY, args.timeout, visits=args.reference_visits)
+            return record_statics(url, CHROMIUM_ARGS, READY, args.timeout, visits=args.reference_visits)
         finally:
             proc.terminate()
             proc.wait(30)
@@ -180,7 +187,8 @@ def run_load(n: int, args) -> dict:
     port = free_port()
     cmd = [sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--pool-size", str(args.pool_size),
            "--cull-idle", str(args.cull_idle), "--table", args.table]
-    log = open(Path(args.log_dir) / f"voila-{n}.log", "w")
+    log_path = Path(args.log_dir) / f"voila-{n}.log"
+    log = open(log_path, "w")
     env = dict(os.environ)
     if args.cold:
         env["NAOVIZ_CACHE"] = tempfile.mkdtemp(prefix="naoviz-load-cold-")
@@ -188,7 +196,7 @@ def run_load(n: int, args) -> dict:
     launched = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env)
     try:
-        wait_http(port, proc)
+        url = wait_http(port, proc, log_path)
         time.sleep(args.settle)                # a server already running when the class arrives (--settle)
         t = time.perf_counter()
         held: dict = {}
@@ -203,9 +211,9 @@ def run_load(n: int, args) -> dict:
             visits = [{"interactive_s": v["served_s"] if v.get("explorer") else None,
                        "ws_bytes": v.get("bytes_ws", 0), "http_bytes": v.get("bytes_http", 0), "step_ms": None,
                        "page_s": v.get("page_s"), "error": v.get("error")}
-                      for v in visit_all_protocol(port, n, args.statics, args.timeout, on_open=on_open)]
+                      for v in visit_all_protocol(url, n, args.statics, args.timeout, on_open=on_open)]
         else:
-            visits = visit_all(port, n, args.timeout, on_open=on_open, browsers=args.browsers)
+            visits = visit_all(url, n, args.timeout, on_open=on_open, browsers=args.browsers)
         wall = time.perf_counter() - t
         rss = held.get("rss", [])
         closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?

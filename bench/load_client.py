@@ -27,13 +27,22 @@ from datetime import datetime, timezone
 KERNEL_ID = re.compile(rb'"kernelId":\s*"([0-9a-f-]{36})"')
 
 
-def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_s: float = 120, visits: int = 1,
+def _server(url: str) -> tuple[str, dict]:
+    """The server's base (``http://127.0.0.1:PORT``) of the printed ``url``, and the header that carries its
+    token (``?token=...``), as jupyter_server reads it (``Authorization: token ...``)."""
+    base, _, query = url.partition("?")
+    token = query.partition("token=")[2].split("&")[0]
+    return base.rstrip("/"), ({"Authorization": f"token {token}"} if token else {})
+
+
+def record_statics(url: str, chromium_args: list, ready_selector: str, timeout_s: float = 120, visits: int = 1,
                    gap_s: float = 10.0) -> dict:
     """``visits`` real Chromium visits, one after another (each a fresh browser context: an empty cache, as a
     student's first visit; ``gap_s`` apart, so the server's pool has a preheated kernel again): the same-origin
-    static URLs the first fetched (not the page, not /api) and each visit's seconds to an interactive explorer."""
+    static URLs the first fetched (not the page, not /api) and each visit's seconds to an interactive explorer.
+    ``url``: the one the server printed (with its token)."""
     from playwright.sync_api import sync_playwright
-    base = f"http://127.0.0.1:{port}"
+    base, _ = _server(url)
     urls: list[str] = []
     seconds = []
     with sync_playwright() as pw:
@@ -46,7 +55,7 @@ def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_
             if i == 0:
                 page.on("request", lambda r: urls.append(r.url))
             t0 = time.perf_counter()
-            page.goto(base + "/", timeout=timeout_s * 1000, wait_until="commit")
+            page.goto(url, timeout=timeout_s * 1000, wait_until="commit")
             page.wait_for_selector(ready_selector, timeout=timeout_s * 1000, state="attached")
             seconds.append(time.perf_counter() - t0)
             page.wait_for_load_state("networkidle", timeout=timeout_s * 1000)
@@ -55,7 +64,7 @@ def record_statics(port: int, chromium_args: list, ready_selector: str, timeout_
     statics = []
     for u in urls:
         path = u[len(base):]
-        if u.startswith(base) and not path.startswith("/api/") and path.strip("/") and path not in statics:
+        if u.startswith(base) and not path.startswith(("/api/", "/?")) and path.strip("/") and path not in statics:
             statics.append(path)
     return {"statics": statics, "browser_interactive_s": seconds}
 
@@ -86,12 +95,12 @@ def _decode(frame: bytes) -> tuple[dict, int]:
             sum(len(p) for p in parts[5:]))
 
 
-async def _visit(port: int, statics: list, rec: dict, timeout_s: float, hold: asyncio.Event) -> None:
+async def _visit(url: str, statics: list, rec: dict, timeout_s: float, hold: asyncio.Event) -> None:
     from tornado.httpclient import AsyncHTTPClient, HTTPRequest
     from tornado.websocket import websocket_connect
     http = AsyncHTTPClient(force_instance=True, max_clients=6)
-    base, t0 = f"http://127.0.0.1:{port}", time.perf_counter()
-    page = await http.fetch(HTTPRequest(base + "/", request_timeout=timeout_s, connect_timeout=timeout_s))
+    (base, auth), t0 = _server(url), time.perf_counter()
+    page = await http.fetch(HTTPRequest(base + "/", headers=auth, request_timeout=timeout_s, connect_timeout=timeout_s))
     rec["page_s"], rec["bytes_http"] = time.perf_counter() - t0, len(page.body)
     m = KERNEL_ID.search(page.body)
     if not m:
@@ -99,13 +108,13 @@ async def _visit(port: int, statics: list, rec: dict, timeout_s: float, hold: as
     kernel = m.group(1).decode()
 
     async def get(path):
-        r = await http.fetch(HTTPRequest(base + path, request_timeout=timeout_s, connect_timeout=timeout_s))
+        r = await http.fetch(HTTPRequest(base + path, headers=auth, request_timeout=timeout_s, connect_timeout=timeout_s))
         rec["bytes_http"] += len(r.body)
     await asyncio.gather(*(get(p) for p in statics))        # max_clients=6: a browser's per-host limit
     rec["statics_s"] = time.perf_counter() - t0
     session = uuid.uuid4().hex
-    ws = await websocket_connect(HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel}/channels?session_id={session}",
-                                             request_timeout=timeout_s, connect_timeout=timeout_s),
+    ws_url = base.replace("http://", "ws://", 1) + f"/api/kernels/{kernel}/channels?session_id={session}"
+    ws = await websocket_connect(HTTPRequest(ws_url, headers=auth, request_timeout=timeout_s, connect_timeout=timeout_s),
                                  max_message_size=256 * 2**20, subprotocols=[PROTOCOL])
     comm = uuid.uuid4().hex
     for frame in (_message("kernel_info_request", {}, session),
@@ -136,13 +145,13 @@ async def _visit(port: int, statics: list, rec: dict, timeout_s: float, hold: as
     http.close()
 
 
-async def _visit_all(port: int, n: int, statics: list, timeout_s: float, on_open) -> list[dict]:
+async def _visit_all(url: str, n: int, statics: list, timeout_s: float, on_open) -> list[dict]:
     recs = [{"served_s": None} for _ in range(n)]
     hold = asyncio.Event()
 
     async def one(rec):
         try:
-            await asyncio.wait_for(_visit(port, statics, rec, timeout_s, hold), timeout_s + 60)
+            await asyncio.wait_for(_visit(url, statics, rec, timeout_s, hold), timeout_s + 60)
         except Exception as exc:  # noqa: BLE001 - a failed visit is reported, not raised
             rec["error"] = f"{type(exc).__name__}: {exc}"[:200]
     tasks = [asyncio.ensure_future(one(r)) for r in recs]
@@ -156,7 +165,8 @@ async def _visit_all(port: int, n: int, statics: list, timeout_s: float, on_open
     return recs
 
 
-def visit_all_protocol(port: int, n: int, statics: list, timeout_s: float, on_open=None) -> list[dict]:
+def visit_all_protocol(url: str, n: int, statics: list, timeout_s: float, on_open=None) -> list[dict]:
     """``n`` protocol visitors at once; per visitor: seconds to the page, to its static files and to the
-    explorer's widget state (``served_s``; None when it did not arrive in ``timeout_s``), bytes moved."""
-    return asyncio.run(_visit_all(port, n, statics, timeout_s, on_open))
+    explorer's widget state (``served_s``; None when it did not arrive in ``timeout_s``), bytes moved. ``url``:
+    the one the server printed; its token travels in each request's Authorization header."""
+    return asyncio.run(_visit_all(url, n, statics, timeout_s, on_open))

@@ -15,14 +15,16 @@ import collections
 import json
 import subprocess
 import sys
+import tempfile
 import time
+from pathlib import Path
 
 from dashboard_load import CHROMIUM_ARGS, READY, free_port, wait_http
 
 IDLE = {"(idle)", "(program)", "(garbage collector)", "(root)"}
 
 
-def profile_visit(port: int, timeout_s: float) -> dict:
+def profile_visit(url: str, timeout_s: float) -> dict:
     from playwright.sync_api import sync_playwright
     with sync_playwright() as pw:
         browser = pw.chromium.launch(executable_path="/usr/bin/chromium", headless=True, args=CHROMIUM_ARGS)
@@ -33,7 +35,7 @@ def profile_visit(port: int, timeout_s: float) -> dict:
         cdp.send("Profiler.setSamplingInterval", {"interval": 200})
         cdp.send("Profiler.start")
         t0 = time.perf_counter()
-        page.goto(f"http://127.0.0.1:{port}/", wait_until="commit", timeout=timeout_s * 1000)
+        page.goto(url, wait_until="commit", timeout=timeout_s * 1000)
         page.wait_for_selector(READY, state="attached", timeout=timeout_s * 1000)
         seconds = time.perf_counter() - t0
         profile = cdp.send("Profiler.stop")["profile"]
@@ -64,15 +66,17 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     port = free_port()
-    server = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port),
-                               "--table", args.table], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    try:
-        wait_http(port, server)
-        time.sleep(args.settle)
-        out = profile_visit(port, args.timeout)
-    finally:
-        server.terminate()
-        server.wait(30)
+    log_path = Path(tempfile.mkdtemp(prefix="naoviz-profile-")) / "dashboard.log"
+    with open(log_path, "w") as log:
+        server = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port),
+                                   "--table", args.table], stdout=log, stderr=subprocess.STDOUT)
+        try:
+            url = wait_http(port, server, log_path)          # the URL it printed, with its token
+            time.sleep(args.settle)
+            out = profile_visit(url, args.timeout)
+        finally:
+            server.terminate()
+            server.wait(30)
     if args.json:
         print(json.dumps(out, indent=2))
     else:

@@ -370,10 +370,31 @@ class RunStore:
             records.append(record)
         return pd.DataFrame.from_records(records, columns=[*base, *metric_names, "extra"])
 
+    def csv_text(self, run_id: Optional[str] = None) -> str:
+        """:meth:`to_frame` as CSV text, its formula-like text made plain (:func:`spreadsheet_safe`). Lines end
+        in CRLF (RFC 4180), so a cell holding a CR is quoted, not a line break to a spreadsheet."""
+        return spreadsheet_safe(self.to_frame(run_id)).to_csv(index=False, lineterminator="\r\n")
+
     def export_csv(self, path: Union[str, Path], run_id: Optional[str] = None) -> Path:
-        """Write :meth:`to_frame` as CSV (atomically); returns the path."""
+        """Write :meth:`csv_text` (atomically); returns the path."""
         from naoviz.paths import atomic_write_text
 
         path = Path(path)
-        atomic_write_text(path, self.to_frame(run_id).to_csv(index=False))
+        atomic_write_text(path, self.csv_text(run_id))
         return path
+
+
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")     # what a spreadsheet reads as the start of a formula
+
+
+def spreadsheet_safe(frame):
+    """``frame`` with each column name and text cell starting like a formula prefixed with ``'`` (a table's
+    column ``=HYPERLINK(...)`` is text, not a formula, in the spreadsheet that opens the CSV: CSV injection);
+    numbers, a negative one too, stay numbers."""
+    from pandas.api.types import is_string_dtype
+    def safe(value):
+        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
+
+    def cells(column):          # text columns (pandas' str dtype, or object holding any mix)
+        return column.map(safe) if column.dtype == object or is_string_dtype(column.dtype) else column
+    return frame.rename(columns=safe).apply(cells)

@@ -1,12 +1,13 @@
 """The dashboard's browser tests' shared pieces: a Voila server on 127.0.0.1 (on the dashboard notebook, or by
-``naoviz dashboard``), the warm one as the ``server`` fixture (registered by tests/conftest.py; shared by
-consecutive modules, tests/_shared.py: tests/test_ui_browser.py and tests/test_ui_browser_tabs.py use one), and a
-fresh visitor's page. The warm server opens the digits table's shipped atlas (an empty cache: nothing trained).
+``naoviz dashboard``) and the URL with its token that it printed, the warm one as the ``server`` fixture
+(registered by tests/conftest.py; shared by consecutive modules, tests/_shared.py: tests/test_ui_browser.py and
+tests/test_ui_browser_tabs.py use one), and a fresh visitor's page. The warm server opens the digits table's shipped atlas (an empty cache: nothing trained).
 Logs and screenshots go to tests/artifacts/.
 """
 from __future__ import annotations
 
 import os
+import re
 import socket
 import subprocess
 import time
@@ -31,12 +32,13 @@ def _free_port() -> int:
 
 
 def wait_served(proc, url: str, log_path: Path, timeout_s: float = 90) -> None:
-    """Wait until the Voila server ``proc`` answers at ``url`` (its static voila.js), so a test does not reach
-    it before it listens; fail with its log's tail when it exits or ``timeout_s`` passes first."""
+    """Wait until the Voila server ``proc`` answers at ``url`` (its static voila.js; a token in ``url`` is kept),
+    so a test does not reach it before it listens; fail with its log's tail when it exits or ``timeout_s``
+    passes first."""
     deadline = time.time() + timeout_s
     while True:
         try:
-            urllib.request.urlopen(url + "voila/static/voila.js", timeout=2)
+            urllib.request.urlopen(at(url, "voila/static/voila.js"), timeout=2)
             return
         except urllib.error.HTTPError:         # it answers (a refusal: a token it was not given)
             return
@@ -61,9 +63,31 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme
            voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme=theme))
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
                             cwd=ART)
-    url = f"http://127.0.0.1:{port}/"
-    wait_served(proc, url, log_path)
+    deadline = time.time() + 90
+    url = printed_url(log_path, proc, deadline)
+    wait_served(proc, url, log_path, timeout_s=deadline - time.time())
     return proc, log, url
+
+
+# `naoviz dashboard: http://127.0.0.1:8866/?token=...` or Voila's own `http://127.0.0.1:8866/?token=...` line (a
+# token Voila made itself; one from JUPYTER_TOKEN it shows as "?token=...", which is not matched)
+PRINTED_URL = re.compile(r"(http://[^\s?]+/(?:\?token=[\w-]+)?)(?=\s|$)", re.M)
+
+
+def printed_url(log_path: Path, proc, deadline: float) -> str:
+    """The dashboard's URL as the server printed it in ``log_path`` (with its token), waited for until ``deadline``."""
+    while True:
+        found = PRINTED_URL.search(log_path.read_text(errors="replace"))
+        if found:
+            return found.group(1)
+        assert proc.poll() is None and time.time() < deadline, log_path.read_text()
+        time.sleep(0.2)
+
+
+def at(url: str, path: str = "", query: str = "") -> str:
+    """``path`` on the server of the printed ``url``, keeping its token, plus ``query`` (``"seed=5&eta=2"``)."""
+    base, _, token = url.partition("?")
+    return base + path + "?" + "&".join(q for q in (token, query) if q) if token or query else base + path
 
 
 def _start_warm(tmp_path_factory) -> dict:
@@ -87,7 +111,8 @@ def _warm_server(tmp_path_factory):
 
 @pytest.fixture(scope="module")
 def server(request, _warm_server):
-    """The warm Voila server: {url, proc, log (its path), exports (the kernel's export folder)}."""
+    """The warm Voila server: {url (as printed, with its token), proc, log (its path), exports (the kernel's
+    export folder)}."""
     yield _warm_server.get()
     _warm_server.done_with(request)
 

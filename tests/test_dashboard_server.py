@@ -1,5 +1,5 @@
-"""``naoviz dashboard``: who may reach it. Loopback needs no token; any other address gets a random token
-(``--no-token`` warns); ``--ip`` must be an address. A real Voila server started with naoviz's command and
+"""``naoviz dashboard``: who may reach it. Every address gets a random token, loopback too (other users of a
+shared machine reach 127.0.0.1); ``--no-token`` warns; ``--ip`` must be an address. A real Voila server started with naoviz's command and
 environment enforces the token and renders naoviz's template, whose page names no outside host."""
 from __future__ import annotations
 
@@ -18,7 +18,7 @@ import pytest
 
 from naoviz.cli import main
 
-from _dashboard_server import _free_port, wait_served
+from _dashboard_server import _free_port, printed_url, wait_served
 from _procs import alive, children, command_line, stat
 
 
@@ -29,10 +29,22 @@ def _dry(capsys, *argv):
 
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
-def test_loopback_serves_without_token(capsys, ip):
+def test_loopback_gets_a_random_token_too(capsys, ip):
+    """Every account of a shared machine (a login server, a lab box) reaches 127.0.0.1: a token, as Jupyter's."""
     rc, out, err = _dry(capsys, "--ip", ip)
+    token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
+    assert rc == 0 and len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out
+    assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
+    assert err.strip().endswith(f"/?token={token}") and "warning" not in err    # the URL carries it, said once
+
+
+def test_no_token_on_loopback_warns_that_other_users_can_run_code_as_you(capsys):
+    rc, out, err = _dry(capsys, "--no-token")
     assert rc == 0 and "--Voila.token=" in out.split() and "JUPYTER_TOKEN" not in out
-    assert "token" not in err and "warning" not in err
+    warning, url = err.strip().splitlines()
+    assert warning == ("naoviz dashboard: warning: --no-token: other users of this machine can open the dashboard "
+                       "and run code as you")
+    assert url == "naoviz dashboard: http://127.0.0.1:8866/"
 
 
 def test_other_address_gets_a_random_token(capsys):
@@ -94,8 +106,9 @@ def _get(port: int, path: str) -> tuple[int, str]:
 
 @contextlib.contextmanager
 def _tiny_voila(tmp_path, token: str | None = None, **options):
-    """naoviz's Voila (its command and environment) on a one-cell notebook printing naoviz-tiny-42, on 127.0.0.1
-    (``options``: voila_command's); yields (process, port) once it answers, and stops it after."""
+    """naoviz's Voila (its command and environment) on a one-cell notebook printing naoviz-tiny-42, on 127.0.0.1,
+    requiring ``token`` (None: no token, as ``--no-token``; ``options``: voila_command's); yields (process, port)
+    once it answers, and stops it after."""
     from naoviz.cli.dashboard import voila_command, voila_env
     nb = tmp_path / "tiny.ipynb"
     nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
@@ -104,7 +117,7 @@ def _tiny_voila(tmp_path, token: str | None = None, **options):
     port = _free_port()
     env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"), token)
     log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", token, **options), env=env, cwd=tmp_path,
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", bool(token), **options), env=env, cwd=tmp_path,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
         wait_served(proc, f"http://127.0.0.1:{port}/", tmp_path / "voila.log", timeout_s=60)
@@ -149,9 +162,10 @@ def _get_as(port: int, path: str, host: str, headers: dict | None = None) -> int
 
 
 def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
-    """Without a token (loopback) the server answers only requests addressed to a loopback name: a web page
-    whose DNS name is rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket
-    and run code (Voila itself sets allow_remote_access=True, turning jupyter_server's Host check off)."""
+    """On loopback the server answers only requests addressed to a loopback name: a web page whose DNS name is
+    rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket and run code (Voila
+    itself sets allow_remote_access=True, turning jupyter_server's Host check off). Served with --no-token here,
+    where this check is the only wall (behind a token it is a second one)."""
     with _tiny_voila(tmp_path, pool_size=0) as (_, port):
         assert _get_as(port, "/", f"attacker.example:{port}") == 403
         assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
@@ -164,7 +178,8 @@ def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
     (``<iframe>``/``<img src=http://127.0.0.1:8866/>``) dozens of times and exhaust the machine's memory. A
     load the browser marks cross-site and not a top-level visit (``Sec-Fetch-Site: cross-site``,
     ``Sec-Fetch-Dest`` other than ``document``) is refused (403) before a kernel starts; a link followed from
-    another site (``Sec-Fetch-Dest: document``) still opens the dashboard."""
+    another site (``Sec-Fetch-Dest: document``) still opens the dashboard. Served with --no-token here; behind
+    the token the check stands too (a browser may send the visitor's login cookie with another site's embed)."""
     with _tiny_voila(tmp_path, pool_size=0, cull_idle_s=0) as (proc, port):
         host = f"127.0.0.1:{port}"
         for dest in ("iframe", "image", "script", "empty"):
@@ -212,7 +227,8 @@ def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
         while _kernels_of(proc.pid) < 1:          # the pool kernel is up
             assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
             time.sleep(0.3)
-        status, html = _get(port, "/")
+        url = printed_url(tmp_path / "voila.log", proc, deadline)     # with the token Voila made
+        status, html = _get(port, "/?" + url.partition("?")[2])
         assert status == 200 and "naoviz-cull-42" in html
         while _kernels_of(proc.pid) < 2:          # the visit took the pool kernel; the pool refills
             assert time.time() < deadline, (tmp_path / "voila.log").read_text()

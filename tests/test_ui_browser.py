@@ -15,7 +15,7 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from _dashboard_server import ART, READY, _open
+from _dashboard_server import ART, READY, _open, at
 from _procs import running_with
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
@@ -205,7 +205,7 @@ def test_a_shutdown_from_another_origin_is_still_refused(server):
     import urllib.request
     kernel = "00000000-0000-0000-0000-000000000000"
     for origin in ("http://evil.example", None):
-        req = urllib.request.Request(server["url"].rstrip("/") + f"/voila/api/shutdown/{kernel}", data=b"",
+        req = urllib.request.Request(at(server["url"], f"voila/api/shutdown/{kernel}"), data=b"",
                                      method="POST", headers={"Origin": origin} if origin else {})
         with pytest.raises(urllib.error.HTTPError) as err:
             urllib.request.urlopen(req, timeout=10)
@@ -236,7 +236,7 @@ def test_a_tab_opened_from_the_keyboard_keeps_the_focus(server, browser):
 
 
 def test_link_state_round_trip_and_1024px(server, browser):
-    page, _, _ = _open(browser, server["url"] + "?seed=5&eta=2.5&view=pca", width=1024)
+    page, _, _ = _open(browser, at(server["url"], query="seed=5&eta=2.5&view=pca"), width=1024)
     S = page.evaluate("(() => { const S = document.querySelector('.nx-root').__nx.S; "
                       "return {seed: S.seed, eta: S.eta, view: S.view}; })()")
     assert S["view"] == "pca" and S["eta"] == 5                        # 2.5 on the 0, 0.5, ..., 10 grid
@@ -244,6 +244,11 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.locator(".nx-root").focus()
     page.keyboard.press("ArrowRight")
     page.wait_for_function("location.search.includes('eta=3')", timeout=5000)
+    assert "token=" not in page.url                 # a link copied from the address bar hands on no token ...
+    page.reload()                                   # ... and the page keeps working on the login cookie
+    page.wait_for_selector(READY, timeout=120_000)
+    assert page.evaluate("document.querySelector('.nx-root').__nx.S.eta") == 6
+    page.locator(".nx-root").focus()
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
     page.screenshot(path=str(ART / "dashboard-1024.png"), full_page=True)

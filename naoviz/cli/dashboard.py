@@ -1,8 +1,9 @@
 """``naoviz dashboard``: serve the teaching app (notebooks/dashboard.ipynb) with Voila on 127.0.0.1.
 
-On a loopback address the page needs no token (only this machine can reach it). On any other address
-anyone who reaches the port could run code in the dashboard's kernel, so a random token is required
-(``--no-token`` turns that off, with a warning). The page is rendered with naoviz's Voila template
+Whoever opens the page can run code in its kernels as you, so a random token is required on every address,
+printed in the URL: on 127.0.0.1 too, since every other account of a shared machine (a university login
+server, a lab box) reaches 127.0.0.1, as Jupyter's own token assumes. A browser that opened the URL once keeps
+a login cookie. ``--no-token`` turns the token off, with a one-line warning. The page is rendered with naoviz's Voila template
 (``naoviz/resources/jupyter/voila/templates/naoviz``): Voila's lab template without its CDN links.
 """
 from __future__ import annotations
@@ -36,10 +37,11 @@ def add_parser(sub) -> None:
                                    "Child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
     p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
-                   help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only; "
-                        "any non-loopback address requires a random token, printed in the URL)")
+                   help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
+                        "Every address requires a random token, printed in the URL")
     p.add_argument("--no-token", action="store_true",
-                   help="serve a non-loopback --ip without a token (anyone who reaches it can run code)")
+                   help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
+                        "this machine) can run code as you")
     p.add_argument("--data", metavar="DIR", type=path_type, default=None,
                    help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
@@ -103,10 +105,11 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
             f"--MappingKernelManager.cull_connected={connected}"]
 
 
-def voila_command(notebook: Path, port: int, ip: str, token: Optional[str] = None, pool_size: int = 1,
+def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_size: int = 1,
                   cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light") -> list[str]:
-    """The Voila command line. With ``token`` Voila requires it; it travels in ``JUPYTER_TOKEN`` (see
-    :func:`voila_env`), not on the command line, where every local user could read it (``ps``)."""
+    """The Voila command line. With ``token`` Voila requires one: the one in ``JUPYTER_TOKEN`` (see
+    :func:`voila_env`; not on the command line, where every local user could read it with ``ps``), else one
+    it makes and prints in its URL. Without, anyone who reaches the address can use the page."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     if theme not in THEMES:
         raise ValueError(f"--theme: expected one of {', '.join(THEMES)}, got {theme!r}")
@@ -157,17 +160,16 @@ def run(args) -> int:
     ip = check_ip(args.ip)
     if args.cull_connected and args.cull_idle == 0:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
-    token = None
-    if not is_loopback(ip):
-        if args.no_token:
-            print(f"naoviz dashboard: warning: --no-token: anyone who can reach {ip}:{args.port} can run code "
-                  f"in the dashboard's kernel", file=sys.stderr)
-        else:
-            token = secrets.token_urlsafe(24)
-            where = f"every network interface ({ip})" if ipaddress.ip_address(ip).is_unspecified else ip
-            print(f"naoviz dashboard: warning: serving on {where}, port {args.port}: whoever reaches it with the "
-                  "URL's token can run code in the dashboard's kernel as you; plain HTTP, so the token crosses "
-                  "the network unencrypted", file=sys.stderr)
+    token = None if args.no_token else secrets.token_urlsafe(24)
+    if args.no_token:
+        who = "other users of this machine" if is_loopback(ip) else f"anyone who can reach {ip}:{args.port}"
+        print(f"naoviz dashboard: warning: --no-token: {who} can open the dashboard and run code as you",
+              file=sys.stderr)
+    elif not is_loopback(ip):
+        where = f"every network interface ({ip})" if ipaddress.ip_address(ip).is_unspecified else ip
+        print(f"naoviz dashboard: warning: serving on {where}, port {args.port}: whoever reaches it with the "
+              "URL's token can run code in the dashboard's kernel as you; plain HTTP, so the token crosses "
+              "the network unencrypted", file=sys.stderr)
     env = dict(os.environ)
     if args.data is not None:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
@@ -187,7 +189,7 @@ def run(args) -> int:
     if args.table == "nb201" and missing:   # refused now, not as an error page once Voila and a kernel are up
         raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
-    cmd = voila_command(dashboard_notebook(), args.port, ip, token, args.pool_size, args.cull_idle,
+    cmd = voila_command(dashboard_notebook(), args.port, ip, token is not None, args.pool_size, args.cull_idle,
                         args.cull_connected, args.theme)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)

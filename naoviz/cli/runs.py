@@ -86,7 +86,7 @@ def run(args) -> int:
             raise ValueError(f"--csv: no run {args.csv!r} in {path} (naoviz runs --store {args.store} lists them)") from None
         what = f"{n} evaluations of {'every run' if run_id is None else 'run ' + run_id}"
         if args.out == "-":                                # the CSV alone on stdout (for a pipe), the count on stderr
-            sys.stdout.write(store.to_frame(run_id).to_csv(index=False))
+            sys.stdout.write(store.csv_text(run_id))
             print(f"standard output: {what}", file=sys.stderr)
             return 0
         written = store.export_csv(Path(args.out).expanduser(), run_id)

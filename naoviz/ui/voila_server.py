@@ -16,9 +16,9 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
 - Voila sets jupyter_server's ``allow_remote_access`` on, so no request's ``Host`` is checked. On a loopback
-  address (served without a token) it is turned off again: a page whose DNS name is rebound to 127.0.0.1 is
-  same-origin with the server and could otherwise run code in a kernel; requests for any name but a loopback
-  one are refused (403).
+  address it is turned off again (a second wall behind the token, the only one with ``--no-token``): a page
+  whose DNS name is rebound to 127.0.0.1 is same-origin with the server and could otherwise run code in a
+  kernel; requests for any name but a loopback one are refused (403).
 - Each load of the page starts a kernel; a load another site's page makes of it as an embed (iframe, image:
   ``Sec-Fetch-Site: cross-site`` and ``Sec-Fetch-Dest`` not ``document``) is refused (403) before that, so a
   page elsewhere cannot start dozens of kernels. A link followed from another site still opens it.
@@ -129,8 +129,9 @@ def _voila_class():
         def init_settings(self):
             settings = super().init_settings()
             # Voila sets allow_remote_access=True, which turns jupyter_server's Host check off. On a loopback
-            # address (no token) keep it on: a page whose DNS name is rebound to 127.0.0.1 is same-origin with
-            # the server and could otherwise open a kernel's websocket and run code (docs/security.md).
+            # address keep it on (behind the token; alone with --no-token): a page whose DNS name is rebound to
+            # 127.0.0.1 is same-origin with the server and could otherwise open a kernel's websocket and run
+            # code (docs/security.md).
             settings["allow_remote_access"] = not _loopback(self.ip)
             if self.notebook_path:
                 import nbformat

@@ -214,6 +214,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   function writeURL() {
     if (!urlMode(model) || S.seed < 0) return;
     const u = new URL(window.location.href);
+    u.searchParams.delete("token");     // a link copied from the address bar must not hand on the dashboard's token (the cookie keeps this page)
     u.searchParams.set("seed", String(S.seed)); u.searchParams.set("eta", String(+A.etas[S.eta].toFixed(4))); u.searchParams.set("view", S.view); Bg.writeURL(u);
     try { history.replaceState(history.state, "", u.toString()); } catch (_) { /* sandboxed frames */ }
   }
