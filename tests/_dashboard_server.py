@@ -11,6 +11,7 @@ import re
 import socket
 import subprocess
 import time
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -30,9 +31,26 @@ def _free_port() -> int:
         return s.getsockname()[1]
 
 
-def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
-    """Voila on the dashboard notebook; ``via_cli``: launched as users do, by ``naoviz dashboard`` (which also
-    warms the explorer's model and atlases beside Voila)."""
+def wait_served(proc, url: str, log_path: Path, timeout_s: float = 90) -> None:
+    """Wait until the Voila server ``proc`` answers at ``url`` (its static voila.js; a token in ``url`` is kept),
+    so a test does not reach it before it listens; fail with its log's tail when it exits or ``timeout_s``
+    passes first."""
+    deadline = time.time() + timeout_s
+    while True:
+        try:
+            urllib.request.urlopen(at(url, "voila/static/voila.js"), timeout=2)
+            return
+        except urllib.error.HTTPError:         # it answers (a refusal: a token it was not given)
+            return
+        except OSError:
+            assert proc.poll() is None and time.time() < deadline, Path(log_path).read_text(errors="replace")[-3000:]
+            time.sleep(0.3)
+
+
+def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme: str = "light"):
+    """Voila on the dashboard notebook in ``theme``, its log in tests/artifacts/voila-``name``.log; ``via_cli``:
+    launched as users do, by ``naoviz dashboard`` (which also warms the explorer's model and atlases beside
+    Voila; the light theme). Returns (process, open log file, URL)."""
     import sys
 
     from naoviz.cli.dashboard import voila_command, voila_env
@@ -42,18 +60,12 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False):
     log_path = ART / f"voila-{name}.log"
     log = open(log_path, "w")
     cmd = ([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port)] if via_cli else
-           voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1"))
+           voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme=theme))
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
                             cwd=ART)
     deadline = time.time() + 90
     url = printed_url(log_path, proc, deadline)
-    while True:
-        try:
-            urllib.request.urlopen(at(url, "voila/static/voila.js"), timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None and time.time() < deadline, log_path.read_text()
-            time.sleep(0.3)
+    wait_served(proc, url, log_path, timeout_s=deadline - time.time())
     return proc, log, url
 
 

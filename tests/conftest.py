@@ -22,6 +22,15 @@ os.environ.setdefault("NAOVIZ_CACHE", str(ROOT / "tests" / "artifacts" / "cache"
 os.environ.setdefault("NUMBA_CACHE_DIR", str(ROOT / "tests" / "artifacts" / "numba"))
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_runtest_teardown(item, nextitem):
+    """Before ``item``'s fixtures are torn down, tell tests/_shared.py which test runs next (pytest's own
+    ``nextitem``: None at the end or when ``-x`` stops the run), so a shared Chromium or server is kept only for
+    a next module that uses it."""
+    from _shared import Shared
+    Shared.next_item = nextitem
+
+
 @pytest.fixture(scope="session")
 def nb201_table():
     """The real NAS-Bench-201 tables (all 15,625 rows)."""
@@ -36,6 +45,7 @@ def nb201_space():
 
 
 def _launch_chromium():
+    """(Playwright, its headless Debian Chromium): what the shared ``browser`` holds."""
     from playwright.sync_api import sync_playwright
 
     from _browser import ARGS, CHROMIUM
@@ -44,12 +54,14 @@ def _launch_chromium():
 
 
 def _close_chromium(pb) -> None:
+    """Close the Chromium and stop the Playwright of :func:`_launch_chromium`'s pair ``pb``."""
     pb[1].close()
     pb[0].stop()
 
 
 @pytest.fixture(scope="session")
 def _chromium():
+    """The session's one Chromium holder (tests/_shared.py), started and stopped by ``browser`` as modules need."""
     from _shared import Shared
     shared = Shared("browser", _launch_chromium, _close_chromium)
     yield shared

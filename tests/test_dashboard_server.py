@@ -3,12 +3,12 @@ shared machine reach 127.0.0.1); ``--no-token`` warns; ``--ip`` must be an addre
 environment enforces the token and renders naoviz's template, whose page names no outside host."""
 from __future__ import annotations
 
+import contextlib
 import http.client
 import json
 import os
 import re
 import signal
-import socket
 import subprocess
 import sys
 import time
@@ -18,7 +18,7 @@ import pytest
 
 from naoviz.cli import main
 
-from _dashboard_server import printed_url
+from _dashboard_server import _free_port, printed_url, wait_served
 from _procs import alive, children, command_line, stat
 
 
@@ -94,12 +94,6 @@ def test_bad_ip_is_one_line_exit_2(capsys, ip):
 
 # -- a real server -----------------------------------------------------------------------------------
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 def _get(port: int, path: str) -> tuple[int, str]:
     conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -110,26 +104,33 @@ def _get(port: int, path: str) -> tuple[int, str]:
         conn.close()
 
 
-def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
+@contextlib.contextmanager
+def _tiny_voila(tmp_path, token: str | None = None, **options):
+    """naoviz's Voila (its command and environment) on a one-cell notebook printing naoviz-tiny-42, on 127.0.0.1,
+    requiring ``token`` (None: no token, as ``--no-token``; ``options``: voila_command's); yields (process, port)
+    once it answers, and stops it after."""
     from naoviz.cli.dashboard import voila_command, voila_env
     nb = tmp_path / "tiny.ipynb"
     nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
         {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
          "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
-    port, token = _free_port(), "t0k-" + "x" * 30
+    port = _free_port()
     env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"), token)
     log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", token), env=env, cwd=tmp_path,
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", bool(token), **options), env=env, cwd=tmp_path,
                             stdout=log, stderr=subprocess.STDOUT)
     try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                _get(port, "/voila/static/voila.js")
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
-                time.sleep(0.3)
+        wait_served(proc, f"http://127.0.0.1:{port}/", tmp_path / "voila.log", timeout_s=60)
+        yield proc, port
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
+    token = "t0k-" + "x" * 30
+    with _tiny_voila(tmp_path, token) as (_, port):
         status, _ = _get(port, "/")
         assert status in (302, 401, 403)                    # no token: the page is refused
         assert _get(port, "/?token=wrong")[0] in (302, 401, 403)
@@ -141,10 +142,6 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
         # rdf:resource="http://purl.org/dc/dcmitype/StillImage"): identifiers, never fetched
         names = re.sub(r'(xmlns(:\w+)?|rdf:resource)="[^"]*"', "", html)
         assert re.findall(r"https?://[^\s\"'<>)]+", names) == []
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
 
 
 def _get_as(port: int, path: str, host: str, headers: dict | None = None) -> int:
@@ -169,33 +166,11 @@ def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
     rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket and run code (Voila
     itself sets allow_remote_access=True, turning jupyter_server's Host check off). Served with --no-token here,
     where this check is the only wall (behind a token it is a second one)."""
-    from naoviz.cli.dashboard import voila_command, voila_env
-    nb = tmp_path / "tiny.ipynb"
-    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
-    port = _free_port()
-    log = open(tmp_path / "voila.log", "w")
-    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
-    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", False, pool_size=0), env=env, cwd=tmp_path,
-                            stdout=log, stderr=subprocess.STDOUT)
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                _get(port, "/voila/static/voila.js")
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
-                time.sleep(0.3)
+    with _tiny_voila(tmp_path, pool_size=0) as (_, port):
         assert _get_as(port, "/", f"attacker.example:{port}") == 403
         assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
         assert _get_as(port, "/", f"127.0.0.1:{port}") == 200
         assert _get_as(port, "/", f"localhost:{port}") == 200
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
 
 
 def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
@@ -205,26 +180,8 @@ def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
     ``Sec-Fetch-Dest`` other than ``document``) is refused (403) before a kernel starts; a link followed from
     another site (``Sec-Fetch-Dest: document``) still opens the dashboard. Served with --no-token here; behind
     the token the check stands too (a browser may send the visitor's login cookie with another site's embed)."""
-    from naoviz.cli.dashboard import voila_command, voila_env
-    nb = tmp_path / "tiny.ipynb"
-    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
-        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
-         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
-    port = _free_port()
-    log = open(tmp_path / "voila.log", "w")
-    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
-    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", False, pool_size=0, cull_idle_s=0), env=env,
-                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    host = f"127.0.0.1:{port}"
-    try:
-        deadline = time.time() + 60
-        while True:
-            try:
-                _get(port, "/voila/static/voila.js")
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
-                time.sleep(0.3)
+    with _tiny_voila(tmp_path, pool_size=0, cull_idle_s=0) as (proc, port):
+        host = f"127.0.0.1:{port}"
         for dest in ("iframe", "image", "script", "empty"):
             assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": dest}) == 403
         assert _kernels_of(proc.pid) == 0
@@ -232,10 +189,6 @@ def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
         assert _get_as(port, "/", host, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "iframe"}) == 200
         assert _get_as(port, "/", host) == 200                  # no Fetch Metadata (a script, an old browser)
         assert _kernels_of(proc.pid) == 3                        # each load that was let through started one
-    finally:
-        proc.terminate()
-        proc.wait(20)
-        log.close()
 
 
 def _kernels_of(pid: int) -> int:

@@ -8,17 +8,14 @@ from __future__ import annotations
 import json
 import os
 import re
-import socket
-import subprocess
-import sys
 import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from _atlas_standin import standin_atlas
 from _explorer_page import LINES_OF_CELLS
+from _lab import jupyterlab
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
@@ -44,30 +41,8 @@ def lab(tmp_path_factory):
                     _cell("print('STATE', w.seed, w.eta_index, w.decoded_cell)"),
                     _cell("import _atlas_standin\nw.set_atlas(_atlas_standin.standin_atlas(n_seeds=300))")]}
     (work / "explorer.ipynb").write_text(json.dumps(nb))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(work / "lab.log", "w")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]), JUPYTER_CONFIG_DIR=str(work / "cfg"), JUPYTER_RUNTIME_DIR=str(work / "rt"))
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-                             f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
-                             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}", "--allow-root",
-                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                             "--LabApp.extension_manager=readonly"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "api", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, (work / "lab.log").read_text()[-3000:]
-            time.sleep(0.5)
-    yield {"url": url, "work": work}
-    proc.terminate()
-    proc.wait(20)
-    log.close()
+    with jupyterlab(work) as url:
+        yield {"url": url, "work": work}
 
 
 def _frames_sent(page) -> list:

@@ -33,6 +33,16 @@ def test_compare_cost_column_names_no_path_outside_out(tmp_path, capsys):
     assert figures == ["compare.html", "pareto-x-..-..-escaped.html"]
 
 
+def test_a_cost_column_of_other_characters_is_named_cost():
+    """A cost column with no letter or digit safe_name keeps (``延迟``, ``..``) gives ``pareto-cost`` (it gave
+    ``pareto-table``, a name for a table, not a cost), two such ``pareto-cost-2``; plain names are kept."""
+    from naoviz.viz.compare_figure import cost_file_name
+    taken = {"compare": None}
+    for column in ("延迟", "..", "latency_pixel3"):
+        taken[cost_file_name(column, taken)] = None
+    assert list(taken)[1:] == ["pareto-cost", "pareto-cost-2", "pareto-latency_pixel3"]
+
+
 def test_model_and_atlas_cache_names_stay_in_the_cache(tmp_path, monkeypatch):
     """The explorer's model is cached under ``models/<table>-<metric>-<hash>``: a table whose only accuracy column
     is named ``x/../../../escaped_acc`` (export-page, atlas and dashboard pick it) put the model's folder, and
@@ -81,6 +91,34 @@ def test_atomic_write_follows_no_link_planted_in_the_out_folder(tmp_path):
     assert (out / "private.html").stat().st_mode & 0o777 == 0o640
     atomic_write_text(out / "shared.html", "x")
     assert (out / "shared.html").stat().st_mode & 0o777 == 0o666 & ~old
+
+
+def test_a_static_export_writes_nothing_through_a_link_planted_while_the_browser_starts(tmp_path, monkeypatch):
+    """PNG export: kaleido opens its output files itself, following links. It wrote at the temporary's name
+    beside the target (``.NAME.PID.tmp-0.png``, guessable), cleared only before the browser started: a link
+    planted there during the seconds the browser takes to start had the image written into its target. Here the
+    link is planted as plotly's writer is called (the browser starting); the target stays as it was."""
+    import plotly.graph_objects as go
+    import plotly.io as pio
+
+    from naoviz.paths import temp_path
+    from naoviz.viz import export_many
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file")
+    out = tmp_path / "out"
+    out.mkdir()
+    png = out / "fig.png"
+    real = pio.write_images
+
+    def plant_then_write(figs, files, **kwargs):
+        temp_path(png, "-0.png").symlink_to(victim)          # what another user's watcher does at that moment
+        return real(figs, files, **kwargs)
+
+    monkeypatch.setattr(pio, "write_images", plant_then_write)
+    export_many([go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))], [png], width=300, height=200)
+    assert victim.read_text() == "the user's own file"
+    assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not png.is_symlink()
+    assert not temp_path(png, "-0.png").exists() and not temp_path(png, "-0.png").is_symlink()
 
 
 def test_a_run_store_with_a_trigger_or_view_is_refused(tmp_path):

@@ -12,17 +12,13 @@ from __future__ import annotations
 
 import json
 import os
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 from pathlib import Path
 
 import pytest
 
 from _atlas_standin import standin_atlas
 from _browser import ARGS, CHROMIUM
+from _lab import jupyterlab
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
@@ -59,35 +55,14 @@ def lab(tmp_path_factory):
                                                                            "language": "python"}},
           "cells": [{"cell_type": "code", "metadata": {}, "outputs": [], "execution_count": None, "source": src}]}
     (work / "theme.ipynb").write_text(json.dumps(nb))
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    log = open(work / "lab.log", "w")
-    env = dict(os.environ, PYTHONPATH=os.pathsep.join([str(ROOT), str(ROOT / "tests")]),
-               JUPYTER_CONFIG_DIR=str(work / "cfg"), JUPYTER_RUNTIME_DIR=str(work / "rt"))
-    proc = subprocess.Popen([sys.executable, "-m", "jupyterlab", "--no-browser", "--ServerApp.ip=127.0.0.1",
-                             f"--ServerApp.port={port}", "--ServerApp.token=", "--ServerApp.password=",
-                             "--ServerApp.disable_check_xsrf=True", f"--ServerApp.root_dir={work}", "--allow-root",
-                             "--LabApp.news_url=", "--LabApp.check_for_updates_class=jupyterlab.NeverCheckForUpdate",
-                             "--LabApp.extension_manager=readonly", "--LabApp.expose_app_in_browser=True",
-                             f"--LabApp.user_settings_dir={work / 'settings'}", f"--LabApp.workspaces_dir={work / 'ws'}"],
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=work)
-    url = f"http://127.0.0.1:{port}/"
-    deadline = time.time() + 90
-    while time.time() < deadline:
-        try:
-            urllib.request.urlopen(url + "api", timeout=2)
-            break
-        except OSError:
-            assert proc.poll() is None, (work / "lab.log").read_text()[-3000:]
-            time.sleep(0.5)
-    yield url
-    proc.terminate()
-    proc.wait(20)
-    log.close()
+    with jupyterlab(work, "--LabApp.expose_app_in_browser=True", f"--LabApp.user_settings_dir={work / 'settings'}",
+                    f"--LabApp.workspaces_dir={work / 'ws'}") as url:
+        yield url
 
 
 def _readable(page, sel: str, theme: str) -> dict:
+    """Assert the explorer at ``sel`` is readable (text at 4.5:1, map on the page's background, ramp's low end at
+    3:1) and screenshot it as theme_``theme``.png; returns the measures (CANVAS) for theme-specific checks."""
     from _a11y import low_contrast_text
     got = page.evaluate(CANVAS, sel)
     ART.mkdir(parents=True, exist_ok=True)
@@ -144,24 +119,10 @@ def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
     names (naoviz's template made them rgba(0,0,0,.62), for the light tab colour) at 4.5:1, the map on the page's
     background."""
     from _a11y import low_contrast_text
-    from _dashboard_server import WARM, _free_port, _open, at, printed_url
-    from naoviz.cli.dashboard import voila_command, voila_env
-    port = _free_port()
-    env = voila_env(dict(os.environ, **WARM, NAOVIZ_CACHE=str(tmp_path / "cache"), OMP_NUM_THREADS="1"))
-    log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme="dark"),
-                            stdout=log, stderr=subprocess.STDOUT, env=env, cwd=tmp_path)
+    from _dashboard_server import WARM, _open, _serve
+    proc, log, url = _serve(WARM, tmp_path / "cache", "dark", theme="dark")
     try:
-        deadline = time.time() + 90
-        url = printed_url(tmp_path / "voila.log", proc, deadline)          # with the token Voila made
-        while True:
-            try:
-                urllib.request.urlopen(at(url, "voila/static/voila.js"), timeout=2)
-                break
-            except OSError:
-                assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()[-3000:]
-                time.sleep(0.3)
-        page = _open(browser, url, width=1024, log_path=tmp_path / "voila.log")[0]
+        page = _open(browser, url, width=1024, log_path=ART / "voila-dark.log")[0]
         assert page.evaluate("document.body.dataset.jpThemeLight") == "false"
         dark = _readable(page, ".nx-root", "dark")
         assert max(dark["px"]) < 60 and dark["theme"] == "dark", dark

@@ -117,6 +117,8 @@ def read_archive(name: str, archive: Path) -> dict[str, tuple[np.ndarray, np.nda
 
 
 def _check_size(size: int, source: str) -> None:
+    """Refuse (NaovizError naming ``source``) a batch of ``size`` bytes over :data:`MAX_BATCH_BYTES`, before it
+    is read: a hand-placed file was never checked against an MD5."""
     if size > MAX_BATCH_BYTES:
         raise NaovizError(f"{source}: {size / 1e6:,.0f} MB, more than any CIFAR batch "
                           f"({MAX_BATCH_BYTES >> 20} MiB at most); not read")

@@ -38,6 +38,8 @@ class Tips(anywidget.AnyWidget):
             widget.observe(lambda change, name=name: self._set(name, change["new"]), names="tooltip")
 
     def _set(self, name: str, text) -> None:
+        """Set the tip of the widget with class ``name`` to ``text``; an empty one drops it (the page then removes
+        the titles it wrote)."""
         tips = dict(self.tips)
         if text:
             tips[name] = str(text)

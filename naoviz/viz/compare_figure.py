@@ -20,7 +20,7 @@ def cost_file_name(column: str, taken) -> str:
     column is the user's text, and ``x/../../name`` must not write outside --out; a name already in ``taken``
     gets ``-2``, ``-3``..."""
     from naoviz.viz.figure_files import safe_name
-    base = f"pareto-{safe_name(column)}"
+    base = f"pareto-{safe_name(column, empty='cost')}"        # a column named "延迟": pareto-cost, not pareto-table
     name, k = base, 1
     while name in taken:
         k += 1

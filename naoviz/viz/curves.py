@@ -93,9 +93,9 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
         if b["runs"] >= 2:
             # the band's outline over its finite points only: NaN before every run has a feasible incumbent and
             # past the shortest run's end broke plotly's toself fill into pieces each closed on itself (wedges)
-            at_ = np.isfinite(b["lo"]) & np.isfinite(b["hi"])
-            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x[at_], x[at_][::-1]],
-                                     y=np.r_[b["hi"][at_], b["lo"][at_][::-1]], fill="toself", fillcolor=color,
+            finite = np.isfinite(b["lo"]) & np.isfinite(b["hi"])
+            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x[finite], x[finite][::-1]],
+                                     y=np.r_[b["hi"][finite], b["lo"][finite][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name), **at)
         fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),

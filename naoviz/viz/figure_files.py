@@ -105,8 +105,6 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
         try:
-            for _, _, tmp, _ in static:          # the renderer writes there: nothing planted at the name is followed
-                tmp.unlink(missing_ok=True)
             _render(static, width, [export_height(f, height) for f, _, _, _ in static], scale)
             for _, p, tmp, _ in static:
                 os.replace(tmp, p)
@@ -130,35 +128,42 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
     """Render each (figure, target, temporary, format) of ``static`` into its temporary file at its height of
     ``heights``, complete and synced: SVG and PDF with their random ids and dates made stable (the module's
     docstring)."""
-    # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
-    # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
-    # error is raised.
-    try:
-        pio.write_images([f for f, _, _, _ in static], [str(t) for _, _, t, _ in static],
-                         format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
-    except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
-        raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
-    for (f, p, tmp, fmt), height in zip(static, heights):
-        if _written(tmp):
-            data = tmp.read_bytes()
-        else:
-            try:
-                data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
-            except Exception as exc:  # noqa: BLE001 - as above
-                raise NaovizError(f"export: {p} was not written: the browser failed to render it "
-                                  f"({type(exc).__name__}: {str(exc)[:300]})") from exc
-        if fmt in ("svg", "pdf"):
-            data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
-        with open_new(tmp) as fh:                     # never through a link planted at the temporary's name
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
+    import tempfile
+    # kaleido opens its output files itself, through any link: it renders into a folder of this user's own
+    # (mkdtemp: 0700), never at the temporary's guessable name beside the targets, where a link planted while the
+    # browser starts (seconds) had the image written into the link's target. Each is then written with open_new.
+    with tempfile.TemporaryDirectory(prefix="naoviz-render-") as private:
+        drafts = [Path(private) / f"{i}.{fmt}" for i, (_, _, _, fmt) in enumerate(static)]
+        # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
+        # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
+        # error is raised.
+        try:
+            pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
+                             format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
+        except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+            raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+        for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
+            if _written(draft):
+                data = draft.read_bytes()
+            else:
+                try:
+                    data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
+                except Exception as exc:  # noqa: BLE001 - as above
+                    raise NaovizError(f"export: {p} was not written: the browser failed to render it "
+                                      f"({type(exc).__name__}: {str(exc)[:300]})") from exc
+            if fmt in ("svg", "pdf"):
+                data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
+            with open_new(tmp) as fh:                 # never through a link planted at the temporary's name
+                fh.write(data)
+                fh.flush()
+                os.fsync(fh.fileno())
 
 
-def safe_name(text: str) -> str:
+def safe_name(text: str, empty: str = "table") -> str:
     """``text`` as part of a file name: letters, digits, ``.``, ``_`` and ``-`` kept, any other run one ``-``
-    (a user table's name "my runs/v2" -> "my-runs-v2")."""
-    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or "table"
+    (a user table's name "my runs/v2" -> "my-runs-v2"); ``empty`` when nothing is left (a name of only other
+    characters, "延迟", or dots): what the name stands for."""
+    return re.sub(r"[^A-Za-z0-9._-]+", "-", str(text)).strip("-.") or empty
 
 
 class Exported(list):
