@@ -77,8 +77,8 @@ def clear_stale_temps(path: Path) -> list[Path]:
     return removed
 
 
-def open_new(tmp: Path):
-    """``tmp`` opened for writing as a new file (mode 0o666 less the umask), never through a link: whatever was
+def open_new(tmp: Path, mode: int = 0o666):
+    """``tmp`` opened for writing as a new file (``mode`` less the umask), never through a link: whatever was
     at that name (a symlink another user planted in a shared --out folder, to have this write land in one of
     the user's files) is removed first (unlink removes the link, not its target), and the file is created
     exclusively (``O_EXCL``; ``O_NOFOLLOW`` where the system has it), so a link made in between fails the
@@ -86,11 +86,12 @@ def open_new(tmp: Path):
     tmp = Path(tmp)
     tmp.unlink(missing_ok=True)
     flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0) | getattr(os, "O_BINARY", 0)
-    return os.fdopen(os.open(str(tmp), flags, 0o666), "wb")
+    return os.fdopen(os.open(str(tmp), flags, mode), "wb")
 
 
-def atomic_write_bytes(path: Path, payload: bytes) -> None:
+def atomic_write_bytes(path: Path, payload: bytes, mode: int = 0o666) -> None:
     """Write ``payload`` to ``path`` so a reader never sees a half-written file: a temporary file beside it,
+    created with ``mode`` less the umask (0o600: a secret, never readable by others, not even for a moment),
     renamed over it once complete. A failed write (disk full, ``ulimit -f``) removes the temporary file, leaves
     ``path`` as it was and raises ``OSError`` naming ``path``; the temporary of an earlier write that was killed
     (SIGKILL, power loss) is removed first (:func:`clear_stale_temps`)."""
@@ -99,7 +100,7 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
     clear_stale_temps(path)
     tmp = temp_path(path)
     try:
-        with open_new(tmp) as fh:
+        with open_new(tmp, mode) as fh:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
@@ -111,9 +112,9 @@ def atomic_write_bytes(path: Path, payload: bytes) -> None:
         raise
 
 
-def atomic_write_text(path: Path, text: str) -> None:
+def atomic_write_text(path: Path, text: str, mode: int = 0o666) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
-    atomic_write_bytes(path, text.encode("utf-8"))
+    atomic_write_bytes(path, text.encode("utf-8"), mode)
 
 
 def mark_used(path: Path) -> None:

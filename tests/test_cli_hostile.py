@@ -317,6 +317,12 @@ def other_cases(p) -> list[tuple[list[str], str]]:
         (["dashboard", "--dry-run", "--cull-idle", "1.5"], "--cull-idle"),
         (["dashboard", "--dry-run", "--cull-idle", "-5"], "--cull-idle"),
         (["dashboard", "--dry-run", "--cull-idle", "0", "--cull-connected"], "--cull-connected"),
+        (["dashboard", "--dry-run", "--token-file", ""], "--token-file"),
+        (["dashboard", "--dry-run", "--token-file", HUGE], "--token-file"),
+        (["dashboard", "--dry-run", "--token-file", p["file"]], "--token-file"),      # mode 0644, not a token
+        (["dashboard", "--dry-run", "--token-file", p["folder"]], "--token-file"),
+        (["dashboard", "--dry-run", "--token-file", p["under_file"]], "--token-file"),
+        (["dashboard", "--dry-run", "--no-token", "--token-file", p["store"]], "--token-file"),
         (["info", "--json=x"], "--json"), (["info", "--bogus"], "--bogus"), (["bogus"], "bogus"),
         (["runs"], "--store"), (["runs", "--store", ""], "--store"), (["runs", "--store", p["folder"]], "--store"),
         (["runs", "--store", p["file"]], "--store"), (["runs", "--store", p["under_file"]], "--store"),

@@ -30,12 +30,12 @@ def _dry(capsys, *argv):
 
 @pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_loopback_gets_a_random_token_too(capsys, ip):
-    """Every account of a shared machine (a login server, a lab box) reaches 127.0.0.1: a token, as Jupyter's."""
+    """Every account of a shared machine (a login server, a lab box) reaches 127.0.0.1: a token, as Jupyter's.
+    A dry run shows no token (its output goes into bug reports): the line it prints has Voila make its own."""
     rc, out, err = _dry(capsys, "--ip", ip)
-    token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
-    assert rc == 0 and len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out
-    assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
-    assert err.strip().endswith(f"/?token={token}") and "warning" not in err    # the URL carries it, said once
+    assert rc == 0 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out
+    assert "JUPYTER_TOKEN" not in out and "token=" not in out.replace("auto_token=True", "")
+    assert "/?token=...  (the token: a dry run never shows it" in err and "warning" not in err
 
 
 def test_no_token_on_loopback_warns_that_other_users_can_run_code_as_you(capsys):
@@ -49,18 +49,14 @@ def test_no_token_on_loopback_warns_that_other_users_can_run_code_as_you(capsys)
 
 def test_other_address_gets_a_random_token(capsys):
     rc, out, err = _dry(capsys, "--ip", "192.0.2.7", "--port", "9001")
-    assert rc == 0
-    token = re.search(r"JUPYTER_TOKEN=(\S+)", out).group(1)
-    assert len(token) >= 32 and "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out.split()
-    assert token not in out.split("voila", 1)[1]         # not on the command line, where `ps` shows it
+    assert rc == 0 and "JUPYTER_TOKEN" not in out
+    assert "--Voila.auto_token=True" in out.split() and "--Voila.token=" not in out.split()
     warning, url = err.strip().splitlines()           # what it exposes, said once, then the address
-    assert url == f"naoviz dashboard: http://192.0.2.7:9001/?token={token}"
+    assert url.startswith("naoviz dashboard: http://192.0.2.7:9001/?token=...  (")
     assert warning.startswith("naoviz dashboard: warning: serving on 192.0.2.7, port 9001: ")
-    assert "run code" in warning and "unencrypted" in warning and token not in warning
-    _, out2, _ = _dry(capsys, "--ip", "192.0.2.7")
-    assert re.search(r"JUPYTER_TOKEN=(\S+)", out2).group(1) != token
+    assert "run code" in warning and "unencrypted" in warning
     _, _, err6 = _dry(capsys, "--ip", "2001:db8::1", "--port", "9001")
-    assert err6.splitlines()[1].startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=")
+    assert err6.splitlines()[1].startswith("naoviz dashboard: http://[2001:db8::1]:9001/?token=...")
     _, _, err0 = _dry(capsys, "--ip", "0.0.0.0")
     assert err0.startswith("naoviz dashboard: warning: serving on every network interface (0.0.0.0), port 8866: ")
 

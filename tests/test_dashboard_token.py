@@ -1,11 +1,14 @@
 """``naoviz dashboard`` on 127.0.0.1, as a student starts it on a shared machine (a login server, a lab box):
-another account reaches 127.0.0.1 too, so a request without the printed URL's token is sent to the login page
-(302 to /login) and starts no kernel; with the token it is served and leaves a login cookie that serves the
-next requests. (The page and its kernels with the token in a real browser: tests/test_ui_browser*.py.)"""
+another account reaches 127.0.0.1 too, so a request without the printed URL's token is sent to naoviz's login
+page (302 to /login, which says what to open or paste, not Jupyter's `jupyter server list`) and starts no
+kernel; with the token it is served and leaves a login cookie that serves the next requests. (The page and its
+kernels with the token in a real browser: tests/test_ui_browser*.py; the login page there:
+tests/test_dashboard_login_browser.py.)"""
 from __future__ import annotations
 
 import http.client
 import os
+import re
 import subprocess
 import sys
 import time
@@ -55,8 +58,11 @@ def test_the_loopback_dashboard_serves_only_the_printed_urls_token(tmp_path):
             assert resp.status in (302, 403), (path, resp.status)
             if resp.status == 302:
                 assert resp.getheader("Location").startswith("/login?next="), (path, resp.getheader("Location"))
-        login = _get(port, "/login")
-        assert login.status == 200 and b"token" in login.body.lower()       # Jupyter's page asks for the token
+        login = _get(port, "/login?next=%2F")                               # naoviz's page asks for the token
+        page = login.body.decode()
+        assert login.status == 200 and "This naoviz dashboard needs its token" in page, page[:500]
+        assert "<code>naoviz dashboard</code> printed" in page and 'name="password"' in page
+        assert "jupyter server list" not in page and not re.search(r"(src|href)=\"?(https?:)?//", page)
         assert _kernels(proc.pid) == 0                                       # nothing refused started a kernel
         assert token not in log_path.read_text().split(url, 1)[1]            # said once, on the URL line
         resp = _get(port, at(url).removeprefix(f"http://127.0.0.1:{port}"))       # the printed URL's page

@@ -3,14 +3,16 @@
 Whoever opens the page can run code in its kernels as you, so a random token is required on every address,
 printed in the URL: on 127.0.0.1 too, since every other account of a shared machine (a university login
 server, a lab box) reaches 127.0.0.1, as Jupyter's own token assumes. A browser that opened the URL once keeps
-a login cookie. ``--no-token`` turns the token off, with a one-line warning. The page is rendered with naoviz's Voila template
-(``naoviz/resources/jupyter/voila/templates/naoviz``): Voila's lab template without its CDN links.
+a login cookie; one without it gets naoviz's login page, where the token can be pasted. ``--token-file`` keeps
+the token in a file, so the link stays the same across restarts (naoviz.cli.dashboard_token). ``--no-token``
+turns the token off, with a one-line warning. The page is rendered with naoviz's Voila template
+(``naoviz/resources/jupyter/voila/templates/naoviz``): Voila's lab template without its CDN links, and the
+login page.
 """
 from __future__ import annotations
 
 import ipaddress
 import os
-import secrets
 import shlex
 import socket
 import signal
@@ -22,6 +24,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, writable_dir)
+from naoviz.cli.dashboard_token import new_token, token_from_file
 from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
@@ -42,6 +45,10 @@ def add_parser(sub) -> None:
     p.add_argument("--no-token", action="store_true",
                    help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
                         "this machine) can run code as you")
+    p.add_argument("--token-file", metavar="PATH", type=path_type, default=None,
+                   help="keep the token in this file, so the printed link stays the same across restarts: read "
+                        "from it when it exists (your own file, mode 600, one line of at least 16 letters, digits, "
+                        "'-' or '_'), else made there with a new random token, mode 600")
     p.add_argument("--data", metavar="DIR", type=path_type, default=None,
                    help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
@@ -62,7 +69,9 @@ def add_parser(sub) -> None:
     p.add_argument("--theme", choices=THEMES, default="light",
                    help="the page's colours: light (default) or dark (JupyterLab Dark's; the explorer's map, cell "
                         "graphs and charts follow it, docs/ui.md)")
-    p.add_argument("--dry-run", action="store_true", help="print the Voila command and exit")
+    p.add_argument("--dry-run", action="store_true",
+                   help="print the Voila command and exit (without the token: the command makes its own, or "
+                        "reads --token-file's)")
     p.set_defaults(func=run)
 
 
@@ -76,7 +85,7 @@ def template_root() -> Path:
     """A Jupyter data folder holding ``voila/templates/naoviz`` (put on ``JUPYTER_PATH`` for Voila)."""
     from naoviz.resources import resource_path
     files = [resource_path(f"jupyter/voila/templates/{VOILA_TEMPLATE}/{name}")
-             for name in ("conf.json", "index.html.j2")]
+             for name in ("conf.json", "index.html.j2", "login.html")]
     return files[0].parents[3]
 
 
@@ -156,11 +165,26 @@ def first_start_note(table: str) -> str:
     return f"{name}'s model and map are trained and cached on its first start, later starts are quick"
 
 
+def dry_run_line(env: Mapping[str, str], cmd: list[str], data_set: bool, token_file: Optional[Path]) -> str:
+    """The shell line a dry run prints: the environment this command sets (an inherited NAOVIZ_DATA is left
+    out: the copied line inherits it too) and the Voila command. Never the token, since a dry run's output is
+    pasted into bug reports: with ``token_file`` the line reads it from the file when it runs, else Voila makes
+    its own (``--Voila.auto_token``) and prints its URL."""
+    keys = ("JUPYTER_PATH", "NAOVIZ_DATA" if data_set else "", "NAOVIZ_DASHBOARD_TABLE", "NAOVIZ_EXPORT_DIR")
+    prefix = [f"{k}={shlex.quote(env[k])}" for k in keys if k in env]
+    if token_file is not None:
+        prefix.append(f'JUPYTER_TOKEN="$(cat -- {shlex.quote(os.path.abspath(token_file))})"')
+    return " ".join(prefix + [shlex.join(cmd)])
+
+
 def run(args) -> int:
     ip = check_ip(args.ip)
     if args.cull_connected and args.cull_idle == 0:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
-    token = None if args.no_token else secrets.token_urlsafe(24)
+    if args.token_file is not None and args.no_token:
+        raise ValueError("--token-file: cannot be used with --no-token (which serves without a token)")
+    if args.token_file is not None:     # an existing file checked now, before any work; a missing one made below
+        token_from_file(args.token_file, create=False)
     if args.no_token:
         who = "other users of this machine" if is_loopback(ip) else f"anyone who can reach {ip}:{args.port}"
         print(f"naoviz dashboard: warning: --no-token: {who} can open the dashboard and run code as you",
@@ -189,18 +213,32 @@ def run(args) -> int:
     if args.table == "nb201" and missing:   # refused now, not as an error page once Voila and a kernel are up
         raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
-    cmd = voila_command(dashboard_notebook(), args.port, ip, token is not None, args.pool_size, args.cull_idle,
+    made = False
+    if args.no_token:
+        token = None
+    elif args.token_file is not None:
+        token, made = token_from_file(args.token_file, create=not args.dry_run)     # a dry run makes nothing
+    else:
+        token = new_token()
+    cmd = voila_command(dashboard_notebook(), args.port, ip, not args.no_token, args.pool_size, args.cull_idle,
                         args.cull_connected, args.theme)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
-        # what this command sets (an inherited NAOVIZ_DATA is left out: the copied line inherits it too)
-        keys = ("JUPYTER_PATH", "JUPYTER_TOKEN", "NAOVIZ_DATA" if args.data is not None else "",
-                "NAOVIZ_DASHBOARD_TABLE", "NAOVIZ_EXPORT_DIR")
-        prefix = [f"{k}={env[k]}" for k in keys if k in env]
-        print(shlex.join(prefix + cmd))
-        print(f"naoviz dashboard: {url}", file=sys.stderr)
+        print(dry_run_line(env, cmd, args.data is not None, args.token_file))
+        if args.no_token:
+            note = ""
+        elif args.token_file is None:
+            note = "  (the token: a dry run never shows it; the command above makes its own and prints its URL)"
+        else:
+            later = "" if args.token_file.exists() else ", made there by a start that is not a dry run"
+            note = f"  (the token: {cut(args.token_file, 80)}'s{later})"
+        print(f"naoviz dashboard: {dashboard_url(ip, args.port, None if args.no_token else '...')}{note}",
+              file=sys.stderr)
         return 0
+    if made:
+        print(f"naoviz dashboard: a new token was written to {cut(args.token_file, 120)} (mode 600): later starts "
+              "with this --token-file print the same link", file=sys.stderr)
     print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes.

@@ -23,6 +23,11 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   ``Sec-Fetch-Site: cross-site`` and ``Sec-Fetch-Dest`` not ``document``) is refused (403) before that, so a
   page elsewhere cannot start dozens of kernels. A link followed from another site still opens it.
 
+- A request without the dashboard's token is sent to ``/login``, which jupyter_server renders from its own
+  ``login.html``: a page about Jupyter passwords telling users to run ``jupyter server list`` (which does not
+  list this server). naoviz's page (``login.html`` in naoviz's Voila template folder) is rendered instead:
+  what link to open or where to paste the token, in the dashboard's ``--theme``, nothing fetched from elsewhere.
+
 - tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
   websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
   give their own ping settings in milliseconds under the names tornado reads in seconds (jupyter_server pings
@@ -113,6 +118,25 @@ def _page_handler():
     return TornadoVoilaHandler, NoCrossSiteEmbed
 
 
+LOGIN_PAGE = "login.html"
+
+
+def _naoviz_login_page(settings: dict, theme: str) -> None:
+    """jupyter_server renders its login page (``login.html``) from its own template folder, in
+    ``settings["jinja2_env"]``, not from Voila's template paths: put naoviz's template folder before it for that
+    one name (jupyter_server's other pages, errors included, are left as they are), and hand the page the
+    dashboard's ``--theme`` as ``naoviz_theme``."""
+    import jinja2
+
+    from naoviz.resources import resource_path
+    page = resource_path("jupyter/voila/templates/naoviz/" + LOGIN_PAGE)
+    env = settings["jinja2_env"]
+    ours = jinja2.FunctionLoader(lambda name: (page.read_text("utf-8"), str(page), lambda: True)
+                                 if name == LOGIN_PAGE else None)
+    env.loader = jinja2.ChoiceLoader([ours, env.loader])
+    settings["jinja_template_vars"] = {**settings.get("jinja_template_vars", {}), "naoviz_theme": theme}
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from voila import app
@@ -133,6 +157,7 @@ def _voila_class():
             # 127.0.0.1 is same-origin with the server and could otherwise open a kernel's websocket and run
             # code (docs/security.md).
             settings["allow_remote_access"] = not _loopback(self.ip)
+            _naoviz_login_page(settings, self.voila_configuration.theme)
             if self.notebook_path:
                 import nbformat
                 notary = NotebookNotary(parent=self.contents_manager, secret=os.urandom(32), db_file=":memory:",
