@@ -112,6 +112,35 @@ def atomic_write_bytes(path: Path, payload: bytes, mode: int = 0o666) -> None:
         raise
 
 
+def create_new_bytes(path: Path, payload: bytes, mode: int = 0o666) -> bool:
+    """Write ``payload`` to ``path`` whole, only if nothing is there yet: True if this call made it, False if it
+    was there already (another process made it first, and its content is kept). Written to a temporary beside it
+    (:func:`open_new`, ``mode`` less the umask), then hard-linked to ``path``, which fails where a file exists; so
+    two processes creating one file at once agree on one content, where a rename would let the last one win."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clear_stale_temps(path)
+    tmp = temp_path(path)
+    try:
+        with open_new(tmp, mode) as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        try:
+            os.link(tmp, path)
+        except FileExistsError:
+            raise
+        except OSError:                 # a file system without hard links: an exclusive create, written in place
+            flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
+            with os.fdopen(os.open(str(path), flags, mode), "wb") as fh:
+                fh.write(payload)
+        return True
+    except FileExistsError:
+        return False
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def atomic_write_text(path: Path, text: str, mode: int = 0o666) -> None:
     """Text version of :func:`atomic_write_bytes` (UTF-8)."""
     atomic_write_bytes(path, text.encode("utf-8"), mode)

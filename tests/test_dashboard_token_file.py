@@ -170,3 +170,30 @@ def test_a_dry_run_prints_no_token(capsys, tmp_path):
     assert main(["dashboard", "--dry-run"]) == 0                         # no file: Voila makes its own token
     out, err = capsys.readouterr()
     assert "JUPYTER_TOKEN" not in out and "--Voila.auto_token=True" in out.split() and "?token=..." in err
+
+
+def _start_on(path: str, barrier, results) -> None:
+    from naoviz.cli.dashboard_token import token_from_file
+    barrier.wait()
+    results.put(token_from_file(path))
+
+
+def test_starts_at_once_on_a_missing_token_file_serve_one_token(tmp_path):
+    """Two dashboards started together on one missing ``--token-file`` each made a token and renamed it into place:
+    the last rename won, so the first one's printed link never worked. Now the first to create the file wins and
+    every other start serves its token."""
+    import multiprocessing
+    ctx = multiprocessing.get_context("spawn")
+    path = tmp_path / "token"
+    barrier, results = ctx.Barrier(6), ctx.Queue()
+    procs = [ctx.Process(target=_start_on, args=(str(path), barrier, results)) for _ in range(6)]
+    for proc in procs:
+        proc.start()
+    got = [results.get(timeout=120) for _ in procs]
+    for proc in procs:
+        proc.join(timeout=60)
+    tokens = {token for token, _ in got}
+    assert tokens == {path.read_text().strip()}, got
+    assert sum(made for _, made in got) == 1, got
+    assert stat.S_IMODE(path.stat().st_mode) == 0o600
+    assert not [p.name for p in tmp_path.iterdir() if p.name != "token"]     # no temporary left

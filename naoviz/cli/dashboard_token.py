@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Optional
 
 from naoviz.errors import cut_path
-from naoviz.paths import atomic_write_text
+from naoviz.paths import create_new_bytes
 
 OPTION = "--token-file"
 MIN_CHARS = 16                         # shorter is guessable
@@ -84,14 +84,17 @@ def read_token_file(path: Path) -> Optional[str]:
 
 def token_from_file(path: Path, create: bool = True) -> tuple[Optional[str], bool]:
     """(token, made): the token kept in ``path`` (:func:`read_token_file`), or, when there is none and
-    ``create``, a new one written there atomically with mode 0600 (``made`` True). Without ``create`` (a dry
+    ``create``, a new one written there whole with mode 0600 (``made`` True); two starts at once on a missing
+    file serve the one token that got there first (:func:`naoviz.paths.create_new_bytes`). Without ``create`` (a dry
     run) a missing file gives (None, False) and nothing is written."""
     token = read_token_file(path)
     if token is not None or not create:
         return token, False
     token = new_token()
     try:
-        atomic_write_text(path, token + "\n", mode=0o600)
+        made = create_new_bytes(path, (token + "\n").encode("ascii"), mode=0o600)
     except OSError as exc:
         raise _refuse(path, f"cannot be written: {exc.strerror or exc}") from None
+    if not made:                        # another start made it in between: serve its token, not a second one
+        return read_token_file(path), False
     return token, True
