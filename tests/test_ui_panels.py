@@ -33,6 +33,9 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
     lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
     assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
+    # the menu's names fit its 220 px beside the label at 1024 px ("mean ± 1 sd withi" was cut); the legend's
+    # title and the tooltip say the whole
+    assert all(len(label) <= 20 for label, _ in sp.band.options), sp.band.options
     for algo, label in (("rs", "random search"), ("re", "regularised evolution")):
         cli = summary["algos"][algo]
         assert [c.tolist() for c in sp.curves[label]] == cli["curves"]

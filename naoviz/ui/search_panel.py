@@ -34,8 +34,10 @@ TIPS = {"algorithms": "the searchers to run, each over the same seeds (Ctrl-clic
         "queries": "queries per searcher and seed: how many table cells each may look up",
         "first seed": f"the first run's seed; the runs use it and the next ones (a whole number 0..{MAX_FIRST_SEED})",
         "seeds": f"runs per searcher, one per seed (1..{MAX_SEEDS}); two or more draw a band around the mean",
-        "band": "what the band around each searcher's mean line spans over its runs",
+        "band": "what the band around each searcher's mean line spans over its runs (± 1 sd is clipped to the "
+                "runs' range)",
         **COST_TIPS}
+BAND_MENU = {"sd": "± 1 sd"}    # the band menu's short names (220 px at 1024; the legend's title says the whole)
 REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
 
@@ -185,7 +187,8 @@ class SearchPanel:
         self.preset_about.add_class("naoviz-preset-about")
         self.preset.tooltip = ABOUT[nao_preset][1]
         self.preset.observe(self._show_preset, names="value")
-        self.band = W.Dropdown(options=[(f"mean {v}", k) for k, v in BAND_LABELS.items()], value="sd",
+        self.band = W.Dropdown(options=[(f"mean {BAND_MENU.get(k, v)}", k) for k, v in BAND_LABELS.items()],
+                               value="sd",
                                description="band", layout=W.Layout(width="220px"), tooltip=TIPS["band"])
         self.budget.tooltip = self.budget_input.box.tooltip = TIPS["queries"]
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
