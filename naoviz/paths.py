@@ -89,6 +89,23 @@ def open_new(tmp: Path, mode: int = 0o666):
     return os.fdopen(os.open(str(tmp), flags, mode), "wb")
 
 
+def write_synced(tmp: Path, payload: bytes, mode: int = 0o666) -> None:
+    """``payload`` written to the new file ``tmp`` (:func:`open_new`: never through a link) and synced to disk, so
+    whatever is renamed or linked from it later is whole."""
+    with open_new(tmp, mode) as fh:
+        fh.write(payload)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def _temp_beside(path: Path) -> Path:
+    """This process's temporary for a write of ``path`` (:func:`temp_path`), its folder made and the temporaries
+    of earlier, killed writes cleared (:func:`clear_stale_temps`)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    clear_stale_temps(path)
+    return temp_path(path)
+
+
 def atomic_write_bytes(path: Path, payload: bytes, mode: int = 0o666) -> None:
     """Write ``payload`` to ``path`` so a reader never sees a half-written file: a temporary file beside it,
     created with ``mode`` less the umask (0o600: a secret, never readable by others, not even for a moment),
@@ -96,14 +113,9 @@ def atomic_write_bytes(path: Path, payload: bytes, mode: int = 0o666) -> None:
     ``path`` as it was and raises ``OSError`` naming ``path``; the temporary of an earlier write that was killed
     (SIGKILL, power loss) is removed first (:func:`clear_stale_temps`)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clear_stale_temps(path)
-    tmp = temp_path(path)
+    tmp = _temp_beside(path)
     try:
-        with open_new(tmp, mode) as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_synced(tmp, payload, mode)
         os.replace(tmp, path)
     except BaseException as exc:           # disk full, file size limit, Ctrl-C: no half file left beside it
         tmp.unlink(missing_ok=True)
@@ -115,28 +127,25 @@ def atomic_write_bytes(path: Path, payload: bytes, mode: int = 0o666) -> None:
 def create_new_bytes(path: Path, payload: bytes, mode: int = 0o666) -> bool:
     """Write ``payload`` to ``path`` whole, only if nothing is there yet: True if this call made it, False if it
     was there already (another process made it first, and its content is kept). Written to a temporary beside it
-    (:func:`open_new`, ``mode`` less the umask), then hard-linked to ``path``, which fails where a file exists; so
-    two processes creating one file at once agree on one content, where a rename would let the last one win."""
+    (:func:`write_synced`, ``mode`` less the umask), then hard-linked to ``path``, which fails where a file exists;
+    so two processes creating one file at once agree on one content, where a rename would let the last one win."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    clear_stale_temps(path)
-    tmp = temp_path(path)
+    tmp = _temp_beside(path)
     try:
-        with open_new(tmp, mode) as fh:
-            fh.write(payload)
-            fh.flush()
-            os.fsync(fh.fileno())
+        write_synced(tmp, payload, mode)
         try:
             os.link(tmp, path)
         except FileExistsError:
-            raise
+            return False
         except OSError:                 # a file system without hard links: an exclusive create, written in place
             flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_NOFOLLOW", 0)
-            with os.fdopen(os.open(str(path), flags, mode), "wb") as fh:
+            try:
+                fd = os.open(str(path), flags, mode)
+            except FileExistsError:
+                return False
+            with os.fdopen(fd, "wb") as fh:
                 fh.write(payload)
         return True
-    except FileExistsError:
-        return False
     finally:
         tmp.unlink(missing_ok=True)
 

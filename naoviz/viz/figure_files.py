@@ -20,7 +20,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, open_new, temp_path
+from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
 
 FORMATS = ("png", "svg", "pdf", "html")
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
@@ -131,7 +131,7 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
     import tempfile
     # kaleido opens its output files itself, through any link: it renders into a folder of this user's own
     # (mkdtemp: 0700), never at the temporary's guessable name beside the targets, where a link planted while the
-    # browser starts (seconds) had the image written into the link's target. Each is then written with open_new.
+    # browser starts (seconds) had the image written into the link's target. Each is then written with write_synced.
     with tempfile.TemporaryDirectory(prefix="naoviz-render-") as private:
         drafts = [Path(private) / f"{i}.{fmt}" for i, (_, _, _, fmt) in enumerate(static)]
         # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
@@ -153,10 +153,7 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
-            with open_new(tmp) as fh:                 # never through a link planted at the temporary's name
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
+            write_synced(tmp, data)                   # never through a link planted at the temporary's name
 
 
 def safe_name(text: str, empty: str = "table") -> str:
