@@ -24,7 +24,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, writable_dir)
-from naoviz.cli.dashboard_token import new_token, token_from_file
+from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
     p.add_argument("--token-file", metavar="PATH", type=path_type, default=None,
                    help="keep the token in this file, so the printed link stays the same across restarts: read "
                         "from it when it exists (your own file, mode 600, one line of at least 16 letters, digits, "
-                        "'-' or '_'), else made there with a new random token, mode 600")
+                        "'-' or '_'; not a symbolic link), else made there with a new random token, mode 600")
     p.add_argument("--data", metavar="DIR", type=path_type, default=None,
                    help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
@@ -183,8 +183,9 @@ def run(args) -> int:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
     if args.token_file is not None and args.no_token:
         raise ValueError("--token-file: cannot be used with --no-token (which serves without a token)")
-    if args.token_file is not None:     # an existing file checked now, before any work; a missing one made below
-        token_from_file(args.token_file, create=False)
+    # An existing token file is opened, checked and read once, now, before any work (a second read could find
+    # another file swapped in); a missing one is made below, after the other checks.
+    kept = read_token_file(args.token_file) if args.token_file is not None else None
     if args.no_token:
         who = "other users of this machine" if is_loopback(ip) else f"anyone who can reach {ip}:{args.port}"
         print(f"naoviz dashboard: warning: --no-token: {who} can open the dashboard and run code as you",
@@ -217,7 +218,7 @@ def run(args) -> int:
     if args.no_token:
         token = None
     elif args.token_file is not None:
-        token, made = token_from_file(args.token_file, create=not args.dry_run)     # a dry run makes nothing
+        token, made = (kept, False) if kept is not None or args.dry_run else token_from_file(args.token_file)
     else:
         token = new_token()
     cmd = voila_command(dashboard_notebook(), args.port, ip, not args.no_token, args.pool_size, args.cull_idle,
@@ -231,7 +232,7 @@ def run(args) -> int:
         elif args.token_file is None:
             note = "  (the token: a dry run never shows it; the command above makes its own and prints its URL)"
         else:
-            later = "" if args.token_file.exists() else ", made there by a start that is not a dry run"
+            later = "" if kept is not None else ", made there by a start that is not a dry run"
             note = f"  (the token: {cut(args.token_file, 80)}'s{later})"
         print(f"naoviz dashboard: {dashboard_url(ip, args.port, None if args.no_token else '...')}{note}",
               file=sys.stderr)
