@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import contextlib
 import numbers
 import os
+import threading
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -262,7 +263,6 @@ def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
     accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its client to speak).
     Raises what connecting raised (OSError when unreachable), or :class:`_NoHandshake`."""
     import asyncio
-    import threading
 
     from distributed.comm import connect
 
@@ -309,21 +309,36 @@ QUIETED_LOGGERS = ("distributed", "distributed.client", "distributed.comm", "dis
                    "tornado.application", "asyncio")
 
 
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "levels": {}}     # stops closing now, and the loggers' levels from before the first
+
+
 @contextlib.contextmanager
 def _quiet_dask_logs():
     """While a stopped cluster closes: closing the client cancels the evaluations in flight, and Dask and tornado
     log each cancelled gather as an error with its traceback (50 lines before ``naoviz compare: interrupted``).
     The user stopped the work on purpose, so these loggers say nothing until the close returns; their levels are
-    then put back, as a long-lived process (a Jupyter kernel that interrupted a search) still wants them."""
+    then put back, as a long-lived process (a Jupyter kernel that interrupted a search) still wants them.
+    Counted under a lock: stops that overlap (two ``Executors`` closing in two threads) quiet the loggers at the
+    first, save their levels only then, and put them back at the last, whatever order they end in (each saving
+    and restoring its own, the first to end put the levels back under the second, which then restored its
+    "before": CRITICAL + 1, and the loggers stayed silent for the rest of the process)."""
     import logging
-    before = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            _QUIET["levels"] = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+            for name in QUIETED_LOGGERS:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        _QUIET["depth"] += 1
     try:
-        for name in QUIETED_LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         yield
     finally:
-        for name, level in before.items():
-            logging.getLogger(name).setLevel(level)
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0:
+                levels, _QUIET["levels"] = _QUIET["levels"], {}
+                for name, level in levels.items():
+                    logging.getLogger(name).setLevel(level)
 
 
 def dask_setup(worker=None) -> None:
