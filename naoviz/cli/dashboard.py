@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shlex
 import socket
 import signal
@@ -42,6 +43,11 @@ def add_parser(sub) -> None:
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
                         "Every address requires a random token, printed in the URL")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="behind a reverse proxy on this machine that passes its own name as the Host header "
+                        "(e.g. nginx's proxy_set_header Host $host): accept requests for NAME too (a host name, no "
+                        "port; repeat for several). On a loopback --ip only any other name is refused (403), "
+                        "so a page whose DNS name is rebound to 127.0.0.1 cannot use the dashboard (docs/security.md)")
     p.add_argument("--no-token", action="store_true",
                    help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
                         "this machine) can run code as you")
@@ -103,6 +109,33 @@ def check_ip(ip: str) -> str:
     return ip
 
 
+HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def check_allowed_hosts(names: list[str], ip: str) -> list[str]:
+    """``--allow-host`` names, lower-cased, each a DNS host name (no port, scheme, wildcard or IP address);
+    else a ValueError naming the option. Only with a loopback ``ip``: on another address Voila checks no Host."""
+    out = []
+    for name in names:
+        shown = name[:80]
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            pass
+        else:
+            raise ValueError(f"--allow-host: {shown!r} is an IP address: a Host that is an address passes only if it "
+                             f"is a loopback one; give the host name the proxy sends")
+        if not HOST_NAME.fullmatch(name.lower()):
+            raise ValueError(f"--allow-host: expected a host name such as dash.example.org (letters, digits, '-' "
+                             f"and '.', no port or scheme), got {shown!r}")
+        if name.lower() not in out:
+            out.append(name.lower())
+    if out and not is_loopback(ip):
+        raise ValueError(f"--allow-host: only with a loopback --ip; on {ip} no Host name is checked (a proxy on "
+                         f"this machine reaches 127.0.0.1)")
+    return out
+
+
 def cull_options(idle_s: int, connected: bool = False) -> list[str]:
     """Jupyter-server kernel culling: a kernel idle for ``idle_s`` seconds with no open tab (or, with
     ``connected``, even with one) is shut down, so a classroom's closed tabs give their memory back.
@@ -115,10 +148,12 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
 
 
 def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_size: int = 1,
-                  cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light") -> list[str]:
+                  cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light",
+                  allow_hosts: tuple[str, ...] = ()) -> list[str]:
     """The Voila command line. With ``token`` Voila requires one: the one in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`; not on the command line, where every local user could read it with ``ps``), else one
-    it makes and prints in its URL. Without, anyone who reaches the address can use the page."""
+    it makes and prints in its URL. Without, anyone who reaches the address can use the page. ``allow_hosts``:
+    names a request's Host may give besides loopback ones (naoviz.ui.voila_server's ``Voila.local_hostnames``)."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     if theme not in THEMES:
         raise ValueError(f"--theme: expected one of {', '.join(THEMES)}, got {theme!r}")
@@ -133,7 +168,8 @@ def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_s
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
              "--KernelManager.transport=ipc"]
-            + pool + cull_options(cull_idle_s, cull_connected))
+            + pool + cull_options(cull_idle_s, cull_connected)
+            + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())])
 
 
 def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
@@ -181,6 +217,7 @@ def run(args) -> int:
     ip = check_ip(args.ip)
     if args.cull_connected and args.cull_idle == 0:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
+    allow_hosts = check_allowed_hosts(args.allow_host, ip)
     if args.token_file is not None and args.no_token:
         raise ValueError("--token-file: cannot be used with --no-token (which serves without a token)")
     # An existing token file is opened, checked and read once, now, before any work (a second read could find
@@ -222,7 +259,7 @@ def run(args) -> int:
     else:
         token = new_token()
     cmd = voila_command(dashboard_notebook(), args.port, ip, not args.no_token, args.pool_size, args.cull_idle,
-                        args.cull_connected, args.theme)
+                        args.cull_connected, args.theme, tuple(allow_hosts))
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
