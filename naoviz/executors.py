@@ -245,7 +245,7 @@ def local_cluster_security():
     if importlib.util.find_spec("cryptography") is None:      # Security.temporary's ImportError, in one line
         from naoviz.errors import NaovizError
         raise NaovizError("local Dask cluster: needs the 'cryptography' package for its TLS key "
-                          "(pip install cryptography; a dependency of naoviz)") from None
+                          "(pip install cryptography; a dependency of naoviz)")
     return Security.temporary()
 
 

@@ -44,10 +44,11 @@ def add_parser(sub) -> None:
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
                         "Every address requires a random token, printed in the URL")
     p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
-                   help="behind a reverse proxy on this machine that passes its own name as the Host header "
-                        "(e.g. nginx's proxy_set_header Host $host): accept requests for NAME too (a host name, no "
-                        "port; repeat for several). On a loopback --ip only any other name is refused (403), "
-                        "so a page whose DNS name is rebound to 127.0.0.1 cannot use the dashboard (docs/security.md)")
+                   help="behind a reverse proxy on this machine that passes the browser's Host header on "
+                        "(nginx: proxy_set_header Host $http_host): accept requests for NAME too (a host name, no "
+                        "port; repeat for several; only with a loopback --ip, where requests for any other name "
+                        "are refused, 403, so a page whose DNS name is rebound to 127.0.0.1 cannot use the "
+                        "dashboard; docs/security.md)")
     p.add_argument("--no-token", action="store_true",
                    help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
                         "this machine) can run code as you")
