@@ -238,7 +238,8 @@ def local_cluster_security():
     the scheduler, the nannies, the workers and this process's client all require of each other (mutual TLS).
     Over plain tcp any other account of a shared machine could connect to the scheduler on 127.0.0.1 and submit
     a pickled function, i.e. run code as the user; without the key a connection is refused in the handshake.
-    The workers get it from their nanny's pipe, not from a file. Needs the ``cryptography`` package."""
+    The workers get it from their nanny's pipe (Dask writes it for a moment into a 0700 temporary folder to load
+    it into OpenSSL). Needs the ``cryptography`` package."""
     import importlib.util
 
     from distributed.security import Security
