@@ -12,6 +12,7 @@ import concurrent.futures as cf
 import contextlib
 import numbers
 import os
+import threading
 from dataclasses import dataclass
 from typing import Optional, Union
 
@@ -110,6 +111,7 @@ class Executors:
                 raise ValueError(f"scheduler: expected an address like tcp://host:8786, got {c.scheduler!r}")
             from naoviz.errors import NaovizError
             failed = None
+            check_tls_config(str(c.scheduler))
             try:
                 if str(c.scheduler).startswith("tcp://"):
                     _handshake(str(c.scheduler), CONNECT_S, HANDSHAKE_S)
@@ -117,8 +119,11 @@ class Executors:
             except _NoHandshake as exc:
                 failed = f"--scheduler: {c.scheduler} {exc}"
             except (OSError, TimeoutError) as exc:
-                # named as the option that gave the address (search/compare --scheduler; the field's name too)
-                failed = f"--scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
+                if str(c.scheduler).startswith("tls://") and _tls_refused(exc):
+                    failed = (f"--scheduler: {c.scheduler} refused the TLS handshake (it does not accept the "
+                              f"certificate in Dask's distributed.comm.tls config, or it is no TLS scheduler)")
+                else:   # named as the option that gave the address (search/compare --scheduler; the field's too)
+                    failed = f"--scheduler: cannot reach the Dask scheduler at {c.scheduler} ({exc})"
             except Exception as exc:   # something answered, not as a Dask scheduler (an HTTP port, a proxy): Dask
                 # then fails anywhere in its handshake (a MemoryError for a garbage frame length, a ValueError, ...)
                 # whose text ('Unable to allocate 3.07 EiB ...') tells a user nothing: named by its type only
@@ -133,10 +138,13 @@ class Executors:
             envs = worker_environments(workers, gpus, os.environ.get("CUDA_VISIBLE_DEVICES"), cpu_worker_count())
             import dask
             environ = {**dask.config.get("distributed.nanny.pre-spawn-environ", {}), **WORKER_MALLOC_ENV}
+            security = local_cluster_security()
             with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), self._closed_on_error():
-                # Scheduler, workers and the Dask dashboard listen on this machine only.
+                # Scheduler, nannies, workers and the Dask dashboard listen on this machine only, and speak
+                # mutual TLS with a key made for this cluster (local_cluster_security): any account of the
+                # machine reaches 127.0.0.1, and a Dask connection runs the pickled functions it submits.
                 self._cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address="127.0.0.1:0")
+                                             host="127.0.0.1", dashboard_address="127.0.0.1:0", security=security)
                 # One spec per worker: its nanny's env (kept when the nanny restarts a dead worker).
                 spec = self._cluster.new_spec
                 # preload (dask_setup below): Ctrl-C at a terminal signals the whole process group; the
@@ -187,6 +195,61 @@ class Executors:
                     raise
 
 
+TLS_CONFIG = (("ca-file", "distributed.comm.tls.ca-file"), ("client cert", "distributed.comm.tls.client.cert"))
+TLS_FILES = TLS_CONFIG + (("client key", "distributed.comm.tls.client.key"),)
+
+
+def check_tls_config(address: str) -> None:
+    """Before connecting to a ``tls://`` scheduler: Dask's config must name this client's certificate and the
+    cluster's CA (``distributed.comm.tls.ca-file``, ``.client.cert``, ``.client.key`` unless the key is in the
+    cert file; ``DASK_DISTRIBUTED__COMM__TLS__CA_FILE`` etc. in the environment, or a YAML file in
+    ``~/.config/dask``), each a readable file; else a NaovizError of one line naming what is missing (Dask itself
+    fails with a TypeError about an ``ssl_context``). Not checked when a ``distributed.client.security-loader``
+    supplies the credentials."""
+    import dask
+    if not address.startswith("tls://") or dask.config.get("distributed.client.security-loader", None):
+        return
+    from naoviz.errors import NaovizError
+    missing = [key for _, key in TLS_CONFIG if not dask.config.get(key, None)]
+    if missing:
+        env = ", ".join("DASK_" + k.upper().replace(".", "__").replace("-", "_") + "=PATH" for k in missing)
+        raise NaovizError(f"--scheduler: {address} is a TLS scheduler, and Dask's config names no "
+                          f"{' or '.join(missing)}: give your certificate files ({env}; docs/security.md)")
+    for what, key in TLS_FILES:
+        value = dask.config.get(key, None)
+        if value and "\n" not in str(value) and not os.access(os.path.expanduser(str(value)), os.R_OK):
+            raise NaovizError(f"--scheduler: {key} ({what}) {str(value)[:120]!r} is no readable file")
+
+
+def _tls_refused(exc: BaseException) -> bool:
+    """Whether a failed connection to a ``tls://`` scheduler was the TLS handshake (an SSL error, or the peer
+    closing the connection during it), not an unreachable address."""
+    import ssl
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, ssl.SSLError) or type(seen).__name__ == "CommClosedError":
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def local_cluster_security():
+    """A Dask ``Security`` for one local cluster: a key and a self-signed certificate made now, in memory, that
+    the scheduler, the nannies, the workers and this process's client all require of each other (mutual TLS).
+    Over plain tcp any other account of a shared machine could connect to the scheduler on 127.0.0.1 and submit
+    a pickled function, i.e. run code as the user; without the key a connection is refused in the handshake.
+    The workers get it from their nanny's pipe (Dask writes it for a moment into a 0700 temporary folder to load
+    it into OpenSSL). Needs the ``cryptography`` package."""
+    import importlib.util
+
+    from distributed.security import Security
+    if importlib.util.find_spec("cryptography") is None:      # Security.temporary's ImportError, in one line
+        from naoviz.errors import NaovizError
+        raise NaovizError("local Dask cluster: needs the 'cryptography' package for its TLS key "
+                          "(pip install cryptography; a dependency of naoviz)")
+    return Security.temporary()
+
+
 CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)
 HANDSHAKE_S = 20.0    # connection and the scheduler's handshake, which Dask itself waits for without a limit
 
@@ -201,7 +264,6 @@ def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
     accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its client to speak).
     Raises what connecting raised (OSError when unreachable), or :class:`_NoHandshake`."""
     import asyncio
-    import threading
 
     from distributed.comm import connect
 
@@ -248,21 +310,36 @@ QUIETED_LOGGERS = ("distributed", "distributed.client", "distributed.comm", "dis
                    "tornado.application", "asyncio")
 
 
+_QUIET_LOCK = threading.Lock()
+_QUIET = {"depth": 0, "levels": {}}     # stops closing now, and the loggers' levels from before the first
+
+
 @contextlib.contextmanager
 def _quiet_dask_logs():
     """While a stopped cluster closes: closing the client cancels the evaluations in flight, and Dask and tornado
     log each cancelled gather as an error with its traceback (50 lines before ``naoviz compare: interrupted``).
     The user stopped the work on purpose, so these loggers say nothing until the close returns; their levels are
-    then put back, as a long-lived process (a Jupyter kernel that interrupted a search) still wants them."""
+    then put back, as a long-lived process (a Jupyter kernel that interrupted a search) still wants them.
+    Counted under a lock: stops that overlap (two ``Executors`` closing in two threads) quiet the loggers at the
+    first, save their levels only then, and put them back at the last, whatever order they end in (each saving
+    and restoring its own, the first to end put the levels back under the second, which then restored its
+    "before": CRITICAL + 1, and the loggers stayed silent for the rest of the process)."""
     import logging
-    before = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+    with _QUIET_LOCK:
+        if _QUIET["depth"] == 0:
+            _QUIET["levels"] = {name: logging.getLogger(name).level for name in QUIETED_LOGGERS}
+            for name in QUIETED_LOGGERS:
+                logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+        _QUIET["depth"] += 1
     try:
-        for name in QUIETED_LOGGERS:
-            logging.getLogger(name).setLevel(logging.CRITICAL + 1)
         yield
     finally:
-        for name, level in before.items():
-            logging.getLogger(name).setLevel(level)
+        with _QUIET_LOCK:
+            _QUIET["depth"] -= 1
+            if _QUIET["depth"] == 0:
+                levels, _QUIET["levels"] = _QUIET["levels"], {}
+                for name, level in levels.items():
+                    logging.getLogger(name).setLevel(level)
 
 
 def dask_setup(worker=None) -> None:

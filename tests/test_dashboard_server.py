@@ -169,6 +169,81 @@ def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
         assert _get_as(port, "/", f"localhost:{port}") == 200
 
 
+def _page_as(port: int, host: str) -> tuple[int, str]:
+    """(status, body) of GET / with the ``Host`` header ``host``, as a reverse proxy that passes it forwards it."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=60)
+    try:
+        conn.putrequest("GET", "/", skip_host=True)
+        conn.putheader("Host", host)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+def _kernel_socket_status(port: int, kernel_id: str, host: str, origin: str) -> int:
+    """The status of opening the kernel's websocket with ``Host`` and ``Origin`` as a browser behind a proxy sends
+    them: 101 when it opened, else the refusal's HTTP status."""
+    import asyncio
+
+    from tornado.httpclient import HTTPClientError, HTTPRequest
+    from tornado.websocket import websocket_connect
+
+    async def attempt():
+        request = HTTPRequest(f"ws://127.0.0.1:{port}/api/kernels/{kernel_id}/channels",
+                              headers={"Host": host, "Origin": origin}, request_timeout=30)
+        try:
+            socket = await websocket_connect(request)
+        except HTTPClientError as exc:
+            return exc.code
+        socket.close()
+        return 101
+    return asyncio.run(attempt())
+
+
+def test_real_voila_behind_a_reverse_proxy_answers_the_names_given_with_allow_host(tmp_path):
+    """A reverse proxy on this machine (nginx ``proxy_set_header Host $http_host``, Caddy's default) forwards the
+    browser's Host, its own public name, to 127.0.0.1: refused (403) by the loopback Host check unless named with
+    ``--allow-host`` (``--Voila.local_hostnames``). Named, the page and its kernel's websocket (whose Origin is
+    the proxy's URL) work through it; another name is still refused."""
+    with _tiny_voila(tmp_path, pool_size=0, cull_idle_s=0, allow_hosts=("dash.example.org",)) as (_, port):
+        status, html = _page_as(port, "dash.example.org")
+        assert status == 200 and "naoviz-tiny-42" in html
+        kernel_id = re.search(r'"kernelId":\s*"([0-9a-f-]{36})"', html).group(1)
+        assert _kernel_socket_status(port, kernel_id, "dash.example.org", "https://dash.example.org") == 101
+        assert _kernel_socket_status(port, kernel_id, "dash.example.org:8443", "https://dash.example.org:8443") == 101
+        # a proxy that replaces Host by the backend's (nginx's default): the page, but not the kernel's socket
+        assert _kernel_socket_status(port, kernel_id, f"127.0.0.1:{port}", "https://dash.example.org") == 403
+        # a proxy that sends $host (no port) while the browser's Origin has one: Origin != Host, refused
+        assert _kernel_socket_status(port, kernel_id, "dash.example.org", "https://dash.example.org:8443") == 403
+        assert _page_as(port, "dash.example.org:8443")[0] == 200
+        assert _page_as(port, f"127.0.0.1:{port}")[0] == 200 and _page_as(port, f"localhost:{port}")[0] == 200
+        assert _page_as(port, "other.example.org")[0] == 403
+        assert _kernel_socket_status(port, kernel_id, "other.example.org", "https://other.example.org") == 403
+    with _tiny_voila(tmp_path, pool_size=0, cull_idle_s=0) as (_, port):          # without: the proxy is refused
+        assert _page_as(port, "dash.example.org")[0] == 403
+
+
+@pytest.mark.parametrize("name, says", [("10.0.0.7", "is an IP address"), ("dash.example.org:443", "host name"),
+                                        ("https://dash.example.org", "host name"), ("*.example.org", "host name"),
+                                        ("", "host name"), ("a" * 64 + ".org", "host name")])
+def test_allow_host_takes_host_names_only(capsys, name, says):
+    rc, out, err = _dry(capsys, "--allow-host", name)
+    assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1, err
+    assert err.startswith("naoviz dashboard: error: --allow-host: ") and says in err and len(err) < 220
+
+
+def test_allow_host_reaches_voila_lower_cased_with_localhost_and_only_on_loopback(capsys):
+    rc, out, _ = _dry(capsys, "--allow-host", "Dash.Example.org", "--allow-host", "b.example", "--allow-host", "b.example")
+    names = [a.split("=", 1)[1] for a in out.split() if a.startswith("--Voila.local_hostnames=")]
+    assert rc == 0 and names == ["localhost", "dash.example.org", "b.example"]
+    rc, out, _ = _dry(capsys)
+    assert rc == 0 and "local_hostnames" not in out                  # not given: jupyter_server's default
+    rc, out, err = _dry(capsys, "--allow-host", "dash.example.org", "--ip", "0.0.0.0")
+    assert rc == 2 and "--allow-host: only with a loopback --ip" in err
+
+
 def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
     """Every load of the dashboard's page starts a kernel (about 140 MB): a web page elsewhere could embed it
     (``<iframe>``/``<img src=http://127.0.0.1:8866/>``) dozens of times and exhaust the machine's memory. A

@@ -1,8 +1,9 @@
 """``naoviz dashboard --token-file PATH``: the link a teacher put on the course page survives a restart. The real
 command, started twice on one file, prints the same URL, which the server accepts; a missing file is made with
 a new random token, mode 0600 whatever the umask; a file that is empty, not a plain URL-safe token, shorter than
-16 characters, open to group or others, not a file, or given with --no-token is refused in one line naming the
-option. A dry run never prints the token (its output is pasted into bug reports)."""
+16 characters, open to group or others, a symbolic link, not a file, or given with --no-token is refused in one
+line naming the option. It is opened and read once. A dry run never prints the token (its output is pasted into
+bug reports)."""
 from __future__ import annotations
 
 import os
@@ -197,3 +198,65 @@ def test_starts_at_once_on_a_missing_token_file_serve_one_token(tmp_path):
     assert sum(made for _, made in got) == 1, got
     assert stat.S_IMODE(path.stat().st_mode) == 0o600
     assert not [p.name for p in tmp_path.iterdir() if p.name != "token"]     # no temporary left
+
+
+_WATCHED: list = []         # [path, opens] while a test watches a token file's opens (audit hooks stay installed)
+
+
+def _watch_opens(event, args) -> None:
+    """Audit hook: counts opens of the watched path; at its second open, before it happens, swaps another
+    token file in at that name (what another process could do between a check and a use)."""
+    if event != "open" or not _WATCHED or not isinstance(args[0], (str, bytes, os.PathLike)):
+        return
+    path, swap = _WATCHED[0], _WATCHED[1]
+    if os.fsdecode(os.fspath(args[0])) == str(path):
+        _WATCHED[2] += 1
+        if _WATCHED[2] == 2:
+            os.replace(swap, path)
+
+
+class _Started(Exception):
+    pass
+
+
+def test_the_token_file_is_opened_once_and_a_file_swapped_in_afterwards_is_not_served(tmp_path, monkeypatch):
+    """The file was read twice, a check before the other checks and a use after them: another file put at the
+    name in between (another token, or a link) was served unchecked against the first. It is opened, checked
+    and read once now; the start serves what that read found."""
+    path, swap = tmp_path / "token", tmp_path / "swap"
+    path.write_text(TOKEN + "\n")
+    swap.write_text("swapped-in-token-0123456789abcdef\n")
+    for f in (path, swap):
+        f.chmod(0o600)
+    sys.addaudithook(_watch_opens)
+    seen = {}
+
+    def popen(cmd, env=None, **kwargs):          # the first child (the warm-up): stop here, with its environment
+        seen["env"] = env
+        raise _Started
+
+    monkeypatch.setattr(subprocess, "Popen", popen)
+    _WATCHED[:] = [path, swap, 0]
+    try:
+        with pytest.raises(_Started):
+            main(["dashboard", "--token-file", str(path), "--table", "nb201-digits", "--exports", str(tmp_path / "x")])
+        opens = _WATCHED[2]
+    finally:
+        _WATCHED[:] = []
+    assert opens == 1
+    assert seen["env"]["JUPYTER_TOKEN"] == TOKEN
+
+
+def test_a_token_file_that_is_a_symbolic_link_is_refused(capsys, tmp_path):
+    """A link at the token file's name (which whoever can write its folder may re-point) is not followed."""
+    real = tmp_path / "real"
+    real.write_text(TOKEN + "\n")
+    real.chmod(0o600)
+    link = tmp_path / "link"
+    link.symlink_to(real)
+    line = _refused(capsys, "--token-file", str(link))
+    assert "is a symbolic link" in line and TOKEN not in line
+    dangling = tmp_path / "dangling"
+    dangling.symlink_to(tmp_path / "nowhere")          # not made through the link either
+    assert "is a symbolic link" in _refused(capsys, "--token-file", str(dangling))
+    assert not (tmp_path / "nowhere").exists()

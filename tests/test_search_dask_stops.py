@@ -7,6 +7,7 @@ import os
 import signal
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -247,3 +248,46 @@ def test_a_worker_keeps_its_failed_heartbeat_quiet_only_after_a_ctrl_c_reached_i
     assert out.returncode == 0 and "still running" in out.stdout, out.stderr
     assert ("Failed to communicate with scheduler" in out.stderr) is not signalled, out.stderr
     assert ("Traceback" in out.stderr) is not signalled, out.stderr
+
+
+class _Closing:
+    """A witness closed by ``Executors.__exit__``: its close waits until the test lets it end."""
+
+    def __init__(self):
+        self.entered, self.release = threading.Event(), threading.Event()
+
+    def close(self):
+        self.entered.set()
+        assert self.release.wait(30)
+
+
+def test_two_stops_closing_at_once_put_the_loggers_back_whatever_order_they_end_in():
+    """Two ``Executors`` stopped at once in two threads (a kernel's search and compare, say): both closes
+    overlap, the first to start ends first. Each saved the levels it found and put them back at its end, so the
+    second, which had found them already quieted, restored CRITICAL + 1 last and Dask's loggers stayed silent
+    for the rest of the process. Now the loggers are quiet while any stop closes, and back after the last."""
+    import logging
+
+    from naoviz.evaluate import Executors
+    logging.getLogger("asyncio").setLevel(logging.INFO)      # a level of the user's own, not the default
+    before = _levels()
+    stops = [Executors(), Executors()]
+    parts = [_Closing(), _Closing()]
+    threads = []
+    try:
+        for ex, part in zip(stops, parts):
+            ex._client = part
+            threads.append(threading.Thread(target=ex.__exit__, args=(KeyboardInterrupt, KeyboardInterrupt(), None)))
+            threads[-1].start()
+            assert part.entered.wait(30)                     # the first is closing before the second starts to
+        assert set(_levels().values()) == {logging.CRITICAL + 1}
+        parts[0].release.set()                               # the first stop ends while the second still closes
+        threads[0].join(30)
+        assert set(_levels().values()) == {logging.CRITICAL + 1}
+        parts[1].release.set()
+        threads[1].join(30)
+        assert _levels() == before
+    finally:
+        for part in parts:
+            part.release.set()
+        logging.getLogger("asyncio").setLevel(logging.NOTSET)

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import re
 import shlex
 import socket
 import signal
@@ -24,7 +25,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, writable_dir)
-from naoviz.cli.dashboard_token import new_token, token_from_file
+from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
 VOILA_TEMPLATE = "naoviz"
@@ -42,13 +43,19 @@ def add_parser(sub) -> None:
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
                         "Every address requires a random token, printed in the URL")
+    p.add_argument("--allow-host", metavar="NAME", action="append", default=[],
+                   help="behind a reverse proxy on this machine that passes the browser's Host header on "
+                        "(nginx: proxy_set_header Host $http_host): accept requests for NAME too (a host name, no "
+                        "port; repeat for several; only with a loopback --ip, where requests for any other name "
+                        "are refused, 403, so a page whose DNS name is rebound to 127.0.0.1 cannot use the "
+                        "dashboard; docs/security.md)")
     p.add_argument("--no-token", action="store_true",
                    help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
                         "this machine) can run code as you")
     p.add_argument("--token-file", metavar="PATH", type=path_type, default=None,
                    help="keep the token in this file, so the printed link stays the same across restarts: read "
                         "from it when it exists (your own file, mode 600, one line of at least 16 letters, digits, "
-                        "'-' or '_'), else made there with a new random token, mode 600")
+                        "'-' or '_'; not a symbolic link), else made there with a new random token, mode 600")
     p.add_argument("--data", metavar="DIR", type=path_type, default=None,
                    help="benchmark-table folder (sets NAOVIZ_DATA)")
     p.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
@@ -103,6 +110,33 @@ def check_ip(ip: str) -> str:
     return ip
 
 
+HOST_NAME = re.compile(r"(?=.{1,253}$)[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?(\.[a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?)*")
+
+
+def check_allowed_hosts(names: list[str], ip: str) -> list[str]:
+    """``--allow-host`` names, lower-cased, each a DNS host name (no port, scheme, wildcard or IP address);
+    else a ValueError naming the option. Only with a loopback ``ip``: on another address Voila checks no Host."""
+    out = []
+    for name in names:
+        shown = name[:80]
+        try:
+            ipaddress.ip_address(name.strip("[]"))
+        except ValueError:
+            pass
+        else:
+            raise ValueError(f"--allow-host: {shown!r} is an IP address: a Host that is an address passes only if it "
+                             f"is a loopback one; give the host name the proxy sends")
+        if not HOST_NAME.fullmatch(name.lower()):
+            raise ValueError(f"--allow-host: expected a host name such as dash.example.org (letters, digits, '-' "
+                             f"and '.', no port or scheme), got {shown!r}")
+        if name.lower() not in out:
+            out.append(name.lower())
+    if out and not is_loopback(ip):
+        raise ValueError(f"--allow-host: only with a loopback --ip; on {ip} no Host name is checked (a proxy on "
+                         f"this machine reaches 127.0.0.1)")
+    return out
+
+
 def cull_options(idle_s: int, connected: bool = False) -> list[str]:
     """Jupyter-server kernel culling: a kernel idle for ``idle_s`` seconds with no open tab (or, with
     ``connected``, even with one) is shut down, so a classroom's closed tabs give their memory back.
@@ -115,10 +149,12 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
 
 
 def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_size: int = 1,
-                  cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light") -> list[str]:
+                  cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light",
+                  allow_hosts: tuple[str, ...] = ()) -> list[str]:
     """The Voila command line. With ``token`` Voila requires one: the one in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`; not on the command line, where every local user could read it with ``ps``), else one
-    it makes and prints in its URL. Without, anyone who reaches the address can use the page."""
+    it makes and prints in its URL. Without, anyone who reaches the address can use the page. ``allow_hosts``:
+    names a request's Host may give besides loopback ones (naoviz.ui.voila_server's ``Voila.local_hostnames``)."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     if theme not in THEMES:
         raise ValueError(f"--theme: expected one of {', '.join(THEMES)}, got {theme!r}")
@@ -133,7 +169,8 @@ def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_s
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
              "--KernelManager.transport=ipc"]
-            + pool + cull_options(cull_idle_s, cull_connected))
+            + pool + cull_options(cull_idle_s, cull_connected)
+            + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())])
 
 
 def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
@@ -181,10 +218,12 @@ def run(args) -> int:
     ip = check_ip(args.ip)
     if args.cull_connected and args.cull_idle == 0:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
+    allow_hosts = check_allowed_hosts(args.allow_host, ip)
     if args.token_file is not None and args.no_token:
         raise ValueError("--token-file: cannot be used with --no-token (which serves without a token)")
-    if args.token_file is not None:     # an existing file checked now, before any work; a missing one made below
-        token_from_file(args.token_file, create=False)
+    # An existing token file is opened, checked and read once, now, before any work (a second read could find
+    # another file swapped in); a missing one is made below, after the other checks.
+    kept = read_token_file(args.token_file) if args.token_file is not None else None
     if args.no_token:
         who = "other users of this machine" if is_loopback(ip) else f"anyone who can reach {ip}:{args.port}"
         print(f"naoviz dashboard: warning: --no-token: {who} can open the dashboard and run code as you",
@@ -217,11 +256,11 @@ def run(args) -> int:
     if args.no_token:
         token = None
     elif args.token_file is not None:
-        token, made = token_from_file(args.token_file, create=not args.dry_run)     # a dry run makes nothing
+        token, made = (kept, False) if kept is not None or args.dry_run else token_from_file(args.token_file)
     else:
         token = new_token()
     cmd = voila_command(dashboard_notebook(), args.port, ip, not args.no_token, args.pool_size, args.cull_idle,
-                        args.cull_connected, args.theme)
+                        args.cull_connected, args.theme, tuple(allow_hosts))
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token)
     if args.dry_run:
@@ -231,7 +270,7 @@ def run(args) -> int:
         elif args.token_file is None:
             note = "  (the token: a dry run never shows it; the command above makes its own and prints its URL)"
         else:
-            later = "" if args.token_file.exists() else ", made there by a start that is not a dry run"
+            later = "" if kept is not None else ", made there by a start that is not a dry run"
             note = f"  (the token: {cut(args.token_file, 80)}'s{later})"
         print(f"naoviz dashboard: {dashboard_url(ip, args.port, None if args.no_token else '...')}{note}",
               file=sys.stderr)

@@ -4,6 +4,7 @@ must be the user's own and readable by no one else (0600); a missing one is made
 new random token."""
 from __future__ import annotations
 
+import errno
 import os
 import re
 import secrets
@@ -48,13 +49,17 @@ def check_token(text: str, path: Path) -> str:
 def read_token_file(path: Path) -> Optional[str]:
     """The token in ``path``, or None when there is no file there. Refused (ValueError naming the option) when
     it is not a regular file, not the user's own, open to group or others (a token is a password), or not a
-    plain token (:func:`check_token`). The checks are made on the file as opened (``fstat``), so a file swapped
-    in between is not read unchecked; opened non-blocking, so a FIFO at that name does not hang the start."""
+    plain token (:func:`check_token`). Opened once, following no symbolic link at its name (``O_NOFOLLOW``: a
+    link there, which another user may have planted or may re-point, is refused), and checked and read through
+    that one descriptor (``fstat``), so a file swapped in between is never read; non-blocking, so a FIFO at that
+    name does not hang the start."""
     try:
-        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0))
+        fd = os.open(path, os.O_RDONLY | os.O_NONBLOCK | getattr(os, "O_NOCTTY", 0) | getattr(os, "O_NOFOLLOW", 0))
     except FileNotFoundError:
         return None
     except OSError as exc:
+        if exc.errno == errno.ELOOP and os.path.islink(path):
+            raise _refuse(path, "is a symbolic link: give the token file itself") from None
         raise _refuse(path, f"cannot be read: {exc.strerror or exc}") from None
     try:
         st = os.fstat(fd)

@@ -18,7 +18,8 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
 - Voila sets jupyter_server's ``allow_remote_access`` on, so no request's ``Host`` is checked. On a loopback
   address it is turned off again (a second wall behind the token, the only one with ``--no-token``): a page
   whose DNS name is rebound to 127.0.0.1 is same-origin with the server and could otherwise run code in a
-  kernel; requests for any name but a loopback one are refused (403).
+  kernel; requests for any name but a loopback one are refused (403), or one named by ``--Voila.local_hostnames``
+  (``naoviz dashboard --allow-host NAME``: a reverse proxy on this machine that passes its own name as Host).
 - Each load of the page starts a kernel; a load another site's page makes of it as an embed (iframe, image:
   ``Sec-Fetch-Site: cross-site`` and ``Sec-Fetch-Dest`` not ``document``) is refused (403) before that, so a
   page elsewhere cannot start dozens of kernels. A link followed from another site still opens it.
@@ -139,12 +140,17 @@ def _naoviz_login_page(settings: dict, theme: str) -> None:
 
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
+    from traitlets import List, Unicode
     from voila import app
 
     class Voila(app.Voila):
         """Voila that trusts the one notebook it serves, in memory, and shuts a closed page's kernel down at
         once (see the module's docstring). Named as its base: the log's lines keep saying [Voila], and
         --Voila.* options apply as before."""
+
+        local_hostnames = List(Unicode(), ["localhost"], config=True,
+                               help="Host names a request may give on a loopback address besides loopback IPs "
+                                    "(jupyter_server's ServerApp.local_hostnames; naoviz dashboard --allow-host)")
 
         def init_handlers(self):
             swap = dict([_shutdown_handler(), _page_handler()])
@@ -157,6 +163,7 @@ def _voila_class():
             # 127.0.0.1 is same-origin with the server and could otherwise open a kernel's websocket and run
             # code (docs/security.md).
             settings["allow_remote_access"] = not _loopback(self.ip)
+            settings["local_hostnames"] = list(self.local_hostnames)     # a reverse proxy's name (--allow-host)
             _naoviz_login_page(settings, self.voila_configuration.theme)
             if self.notebook_path:
                 import nbformat
