@@ -120,6 +120,11 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
     assert plot.locator("path.ns-front").get_attribute("d").startswith("M")
     assert plot.locator("line.ns-budget").count() == 1 and "budget params_M ≤ 0.03" in plot.inner_text()
+    # the budget's label sits above the plot area, clear of every point (it was drawn inside, over the best ones)
+    label_bottom, frame_top = page.evaluate("() => [document.querySelector('.naoviz-pareto .ns-budget-label'), "
+                                            "document.querySelector('.naoviz-pareto .ns-frame')].map(e => e.getBoundingClientRect())"
+                                            ".map((r, i) => i ? r.top : r.bottom)")
+    assert label_bottom <= frame_top, (label_bottom, frame_top)
     assert page.locator(".js-plotly-plot").count() == 0
     page.locator(".naoviz-pareto").scroll_into_view_if_needed()
     page.screenshot(path=str(ART / "dashboard-search-pareto-1024.png"), full_page=True)
