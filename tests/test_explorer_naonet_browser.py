@@ -120,3 +120,27 @@ def test_a_naonet_ws_cell_draws_with_its_own_op_names(browser, tmp_path):
     ops = page.evaluate("Array.from(document.querySelectorAll('.nx-seedcell text.nx-svg-op')).map(t => t.textContent)")
     assert len(ops) == 20 and set(ops) <= {"sep3×3", "sep5×5", "avg3×3", "max3×3", "id"}, ops
     page.close()
+
+
+@pytest.mark.parametrize("width", [1024, 1600])
+def test_a_naonet_ws_label_box_holds_its_op_name_changed_or_not(browser, tmp_path, width):
+    """The 5-op space's names are few letters but wide ones ("max3×3" in semi-bold: m and ×): every label's text
+    lies inside its box, seed and decoded, a changed (larger, bold) one too. Until 2026-12-06 the box was sized by
+    a per-character guess and a changed "max3×3" ran 2-3 px past both sides of it, 0.6 px an unchanged one."""
+    from naoviz.explorer_page import write_page
+    atlas = naonet_standin_atlas("naonet-ws", n=60)
+    page_file = write_page(atlas, tmp_path / "ws.html")
+    moved = [m for m in range(len(atlas.seeds)) if (atlas.path_decoded[m] != atlas.path_decoded[m, 0]).any()][:3]
+    assert moved
+    page = browser.new_page(viewport={"width": width, "height": 1000})
+    for m in moved:
+        page.goto(f"file://{page_file}?seed={int(atlas.seeds[m])}&eta={len(atlas.etas) - 1}")
+        page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
+        page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
+                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+        seed_svg, dec_svg = page.evaluate(MEASURE_JS)
+        assert dec_svg["changed"] > 0, dec_svg
+        for cell in (seed_svg, dec_svg):
+            assert cell["inside"] == 20 and cell["labels"] == 20, (m, cell)
+            assert cell["crossed"] == 0 and cell["nodeHits"] == 0 and cell["through"] == 0 and cell["right"], (m, cell)
+    page.close()

@@ -201,3 +201,17 @@ def test_atlas_of_a_table_file_is_built_again_after_an_edit(tmp_path, digits):
     frame.to_csv(path, index=False)
     edited = naoviz(*atlas, cache=cache)
     assert edited.returncode == 0 and json.loads(edited.stdout)["built"], edited.stderr[-1000:]
+
+
+def test_atlas_says_which_of_its_cells_are_table_rows(tmp_path):
+    """The shipped digits atlas holds more cells than the table has rows (decodes that are no row): the line says
+    how many of each, so '6912 cells' beside the dashboard's '6,466 cells' does not read as a mismatch."""
+    from naoviz.atlas_cache import atlas_for
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    atlas = atlas_for(load_benchmark("nb201-digits"), ModelSpec())
+    extra = len(atlas.labels) - atlas.n_table
+    assert extra > 0
+    out = naoviz("atlas", "--table", "digits", cache=tmp_path / "cache")
+    assert out.returncode == 0, out.stderr
+    assert f"{len(atlas.labels)} cells ({atlas.n_table} table rows + {extra} decoded off the table)" in out.stdout, out.stdout

@@ -120,6 +120,11 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
     assert plot.locator("path.ns-front").get_attribute("d").startswith("M")
     assert plot.locator("line.ns-budget").count() == 1 and "budget params_M ≤ 0.03" in plot.inner_text()
+    # the budget's label sits above the plot area, clear of every point (it was drawn inside, over the best ones)
+    label_bottom, frame_top = page.evaluate("() => [document.querySelector('.naoviz-pareto .ns-budget-label'), "
+                                            "document.querySelector('.naoviz-pareto .ns-frame')].map(e => e.getBoundingClientRect())"
+                                            ".map((r, i) => i ? r.top : r.bottom)")
+    assert label_bottom <= frame_top, (label_bottom, frame_top)
     assert page.locator(".js-plotly-plot").count() == 0
     page.locator(".naoviz-pareto").scroll_into_view_if_needed()
     page.screenshot(path=str(ART / "dashboard-search-pareto-1024.png"), full_page=True)
@@ -131,8 +136,9 @@ def _cost_budget_run_draws_the_pareto_plot(page):
 
 def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser):
     """Child tab, in the page: it names the cell a press trains, the press trains that cell (the result line
-    names it with its test accuracy), and the chart's epoch axis has whole-number ticks only. Its recipe line
-    is one line at 1024 px (beside the button it wrapped, "rate 0.05" alone 28 px below)."""
+    names it with its test accuracy, below the progress bar, which keeps its width), and the chart's epoch axis has
+    whole-number ticks only. Its recipe line is one line at 1024 px (beside the button it wrapped, "rate 0.05"
+    alone 28 px below)."""
     page, _, _ = _open(browser, server["url"], width=1024)
     page.get_by_role("tab", name="Train a child").click()
     page.wait_for_selector("text=a press trains", timeout=120_000)
@@ -141,8 +147,12 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
                           "r.getBoundingClientRect().right <= window.innerWidth, r.textContent]; }")
     assert lines[:2] == [1, True] and lines[2].startswith("recipe digits-quick: 8 channels"), lines
     named = page.locator("text=a press trains").locator("code").inner_text()
+    bar = page.locator(".widget-hprogress").last
+    before = bar.bounding_box()
     page.get_by_role("button", name=re.compile("train decoded cell")).click()
     page.wait_for_function("document.body.innerText.includes('test accuracy')", timeout=180_000)
+    # the long result line goes below the progress bar and leaves it its width (it squeezed it to half)
+    assert bar.bounding_box()["width"] >= before["width"] - 1, (before, bar.bounding_box())
     result = page.locator("code", has_text=named).last.locator("xpath=..").inner_text()
     assert named in result and re.search(r"test accuracy \d+\.\d%", result)
     chart = page.locator(".nl-root").last

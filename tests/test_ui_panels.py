@@ -326,6 +326,10 @@ def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
         return " ".join(w.value for w in panel.widget.children if isinstance(getattr(w, "value", None), str))
     assert "best query by <code>valid_acc</code>" in text(SearchPanel(digits)) and "can fall" in text(SearchPanel(digits))
     assert "can fall" not in text(SearchPanel(digits, metric="test_acc", report="test_acc"))
+    # said right under the curves, where a falling one is seen, not under the Pareto plot below them
+    panel = SearchPanel(digits)
+    kids = list(panel.widget.children)
+    assert "can fall" in kids[kids.index(panel.curve_box) + 1].value
 
 
 @pytest.fixture(scope="module")

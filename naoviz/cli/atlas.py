@@ -117,7 +117,10 @@ def run(args) -> int:
         emit_json(summary)
     else:
         how = "built" if bars else "loaded"
-        print(f"atlas {how} in {seconds:.1f} s: {bench.name}, {len(atlas.labels)} cells, {len(atlas.seeds)} seeds "
+        extra = len(atlas.labels) - atlas.n_table           # cells a path decoded that are no row of the table
+        cells = (f"{len(atlas.labels)} cells ({atlas.n_table} table rows + {extra} decoded off the table)" if extra
+                 else f"{len(atlas.labels)} cells")
+        print(f"atlas {how} in {seconds:.1f} s: {bench.name}, {cells}, {len(atlas.seeds)} seeds "
               f"x {len(atlas.etas)} etas, maps {', '.join(sorted(atlas.maps))}"
               + (f"; written to {summary['out']}.safetensors/.json" if out is not None else ""))
     return 0

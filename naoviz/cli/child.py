@@ -83,7 +83,7 @@ def add_parser(sub) -> None:
     p.add_argument("--preset", choices=PRESET_CHOICES, default=None,
                    help="a named recipe that sets --data, --epochs, --batch-size, --lr, --weight-decay, --channels, "
                         "--cells, --seed, --device and the CPU threads (flags given explicitly win): digits-quick "
-                        "(the dashboard's Child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
+                        "(the dashboard's Train a child tab: C=8, N=1, 4 epochs, batch 32, lr 0.05, 1 CPU thread) or "
                         "digits-table (the shipped digits table's settings)")
     add_data_options(p)
     p.add_argument("--epochs", type=int_in(1, MAX_EPOCHS), default=None, help="training epochs (default 10)")

@@ -37,8 +37,8 @@ THEMES = ("light", "dark")              # Voila's --theme: JupyterLab Light or J
 
 def add_parser(sub) -> None:
     p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)",
-                       description="Serve the dashboard notebook with Voila: the explorer, the Search and the "
-                                   "Child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
+                       description="Serve the dashboard notebook with Voila: the Explorer, Search and Train a "
+                                   "child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
     p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "

@@ -34,7 +34,7 @@ def add_train_options(p) -> None:
                         "supernet: the supernet's training epochs (default 10 on nb201, 4 on naonet-ws)")
     p.add_argument("--child-preset", choices=PRESET_CHOICES, default=None,
                    help="--evaluator train: the child recipe (net C=8, N=1; batch, lr): digits-table (the "
-                        "shipped digits table's, the default) or digits-quick (the Child tab's)")
+                        "shipped digits table's, the default) or digits-quick (the dashboard's Train a child tab's)")
     p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
                    help="--evaluator train: folder with the CIFAR archives (default: NAOVIZ_DATA)")
 

@@ -75,7 +75,9 @@ class ChildPanel:
         self.tips = Tips([self.epochs, self.epochs_input.box])     # on the label and the control (naoviz.ui.tips)
         self.widget = W.VBox([W.HBox([self.epochs_input.widget, self.train_btn], layout=W.Layout(align_items="center")),
                               self.recipe, self.next_cell,
-                              W.HBox([self.progress, self.msg]),
+                              # wraps as the Search tab's: a long result line goes below the bar, which kept
+                              # its width (at 1024 px it squeezed the bar to half)
+                              W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
                               self.curve_box, self.tips])
 
     def show_next(self) -> None:

@@ -220,7 +220,10 @@ class SearchPanel:
                        f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
                        f"see; the curves show its <code>{html.escape(self.report)}</code>, which can fall when a "
                        "cell that validates better tests worse. ")
-        hint = W.HTML(f"<small>{selected_by}Every query of the run: click a header to sort, type to filter (e.g. "
+        # right under the curves, where a falling one is seen (under the Pareto plot it was 400 px below them)
+        self.curve_note = W.HTML(f"<small>{selected_by}</small>" if selected_by else "")
+        self.curve_note.add_class("naoviz-curve-note")
+        hint = W.HTML("<small>Every query of the run: click a header to sort, type to filter (e.g. "
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
         # each labelled control's tooltip on its label and on the control (ipywidgets 8 shows none on either)
         self.tips = Tips([self.algos, self.budget, self.budget_input.box, self.seed, self.seeds, self.preset, self.band,
@@ -228,7 +231,7 @@ class SearchPanel:
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, self.pareto.widget, hint, self.table, self.tips])
+                              self.curve_box, self.curve_note, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
 
     def _show_preset(self, change) -> None:

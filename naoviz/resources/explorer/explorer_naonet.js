@@ -62,20 +62,23 @@ function naonetDescribe(ch) {
   return `${NAONET_CELLS[ch.cell]} n${ch.node} ${ch.branch ? "second" : "first"} input ${end(ch.from)} → ${end(ch.to)}`;
 }
 
-// Text width bound in px (system-ui digits and "×" are narrower): the layout leaves this room for every label.
+// Text width guess in px, where nothing can measure (node): the layout leaves at least this room for every label.
+// In the page the labels are measured too (drawNAONetCell): "max3×3" in semi-bold system-ui is wider than the guess.
 const textW = (text, size) => 0.62 * size * [...text].length;
 
 // The drawing of ``parsed`` at ``W`` CSS px (1 viewBox unit per px) with fonts { op, node, title, sub } in px.
 // Returns { W, H, titleY, cells: [{ name, x0, cx, top, nodes, edges }] }: nodes { state, x, y, w, h, round, text },
 // edges { d, op, color, changed, label: { x, y, w, h, text } | null }, all in px. ``changed``: Set of
 // "cell/node/branch" keys. Cells side by side when both fit at their least width, else one above the other.
-function naonetLayout(parsed, W, font, changed = new Set()) {
+// ``widthOf(text, px)``: an op label's width as drawn (changed: semi-bold, at px), where the page can measure it.
+function naonetLayout(parsed, W, font, changed = new Set(), widthOf = textW) {
   const r = Math.max(11, 1.2 * font.node);
   const pill = { w: textW("h[i-2]", font.node) + 10, h: 2 * r - 2 };
   const half = Math.max(r, pill.w / 2);                       // a node's half-width in the column
   // one label width for the space (its widest op name, at a changed label's size): every cell of a space is drawn
   // with the same columns, so a seed and its decoded cell line up
-  const lw = Math.max(...NAONET_OPS[parsed.space][0].map((o) => textW(NAONET_SHORT[o] || o, font.op + 1))) + 8;
+  const opW = (t) => Math.max(textW(t, font.op + 1), widthOf(t, font.op + 1) || 0);
+  const lw = Math.max(...NAONET_OPS[parsed.space][0].map((o) => opW(NAONET_SHORT[o] || o))) + 8;
   const lh = 1.3 * (font.op + 1) + 4;
   const lx = half + 6 + lw / 2;                               // a label's centre, from the column
   const lane0 = lx + lw / 2 + 6, step = 6;
@@ -147,7 +150,10 @@ function drawNAONetCell(svg, parsed, refParsed, label, title) {
   const font = { op: px("op"), node: px("node"), title: px("title"), sub: px("node") };
   const changes = naonetChanges(parsed, refParsed), T = themeOf(svg);   // op colours at 4.5:1 on this page
   const tone = (c) => legible(c, T);
-  const L = naonetLayout(parsed, W, font, new Set(changes.map((ch) => `${ch.cell}/${ch.node}/${ch.branch}`)));
+  const probe = svgEl("text", { class: "nx-svg-op nx-changed" }, svg);   // measures a changed label's text
+  const widthOf = (text, size) => { probe.style.fontSize = `${size}px`; probe.textContent = text; return probe.getComputedTextLength(); };
+  const L = naonetLayout(parsed, W, font, new Set(changes.map((ch) => `${ch.cell}/${ch.node}/${ch.branch}`)), widthOf);
+  probe.remove();
   svg.setAttribute("viewBox", `0 0 ${W} ${L.H.toFixed(1)}`);
   svg.dataset.w = String(W);
   svg.dataset.layout = L.side ? "side" : "stacked";

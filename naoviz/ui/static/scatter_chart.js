@@ -39,24 +39,27 @@ function render({ model, el }) {
     if (groups.some((g) => g.front.length)) node("span", { class: "ns-key", text: "staircase: feasible Pareto front" }, legend, null);
     const xs = groups.flatMap((g) => g.x).concat(ok(vline) ? [vline] : []), ys = groups.flatMap((g) => g.y);
     const xr = extent(xs), yr = extent(ys);
-    const pw = width - M.l - M.r, ph = height - M.t - M.b;
-    node("text", { x: M.l + pw / 2, y: height - 6, class: "ns-title", "text-anchor": "middle", text: model.get("x_title") }, svg);
-    node("text", { x: 0, y: 0, class: "ns-title", "text-anchor": "middle", transform: `translate(14,${M.t + ph / 2}) rotate(-90)`,
+    // with a budget line, its label goes in a strip above the plot, clear of the points (the best ones sit at the
+    // top, where the label was drawn over them)
+    const m = ok(vline) ? { ...M, t: M.t + 16 } : M;
+    const pw = width - m.l - m.r, ph = height - m.t - m.b;
+    node("text", { x: m.l + pw / 2, y: height - 6, class: "ns-title", "text-anchor": "middle", text: model.get("x_title") }, svg);
+    node("text", { x: 0, y: 0, class: "ns-title", "text-anchor": "middle", transform: `translate(14,${m.t + ph / 2}) rotate(-90)`,
                    text: model.get("y_title") }, svg);
     if (!xr || !yr || !ys.some(ok)) {
-      node("text", { x: M.l + pw / 2, y: M.t + ph / 2, class: "ns-empty", "text-anchor": "middle", text: "no queries yet" }, svg);
+      node("text", { x: m.l + pw / 2, y: m.t + ph / 2, class: "ns-empty", "text-anchor": "middle", text: "no queries yet" }, svg);
       node("desc", { text: "no queries yet" }, svg);
       geom = null;
       return;
     }
-    const X = (v) => M.l + ((v - xr[0]) / (xr[1] - xr[0])) * pw;
-    const Y = (v) => M.t + (1 - (v - yr[0]) / (yr[1] - yr[0])) * ph;
+    const X = (v) => m.l + ((v - xr[0]) / (xr[1] - xr[0])) * pw;
+    const Y = (v) => m.t + (1 - (v - yr[0]) / (yr[1] - yr[0])) * ph;
     const yt = ticks(yr[0], yr[1]), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
-    drawAxes(svg, M, X, Y, xt, yt, pw, ph, "ns");
+    drawAxes(svg, m, X, Y, xt, yt, pw, ph, "ns");
     if (ok(vline)) {
-      node("line", { x1: X(vline), x2: X(vline), y1: M.t, y2: M.t + ph, class: "ns-budget" }, svg);
-      node("text", { x: X(vline) + (X(vline) > M.l + pw * 0.8 ? -4 : 4), y: M.t + 12, class: "ns-budget-label",
-                     "text-anchor": X(vline) > M.l + pw * 0.8 ? "end" : "start", text: model.get("vline_label") }, svg);
+      node("line", { x1: X(vline), x2: X(vline), y1: m.t - 14, y2: m.t + ph, class: "ns-budget" }, svg);
+      node("text", { x: X(vline) + (X(vline) > m.l + pw * 0.8 ? -4 : 4), y: m.t - 5, class: "ns-budget-label",
+                     "text-anchor": X(vline) > m.l + pw * 0.8 ? "end" : "start", text: model.get("vline_label") }, svg);
     }
     const shown = [];
     for (const g of groups) {
