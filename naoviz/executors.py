@@ -112,10 +112,11 @@ class Executors:
             from naoviz.errors import NaovizError
             failed = None
             check_tls_config(str(c.scheduler))
+            security = client_security(str(c.scheduler))
             try:
-                if str(c.scheduler).startswith("tcp://"):
-                    _handshake(str(c.scheduler), CONNECT_S, HANDSHAKE_S)
-                self._client = Client(c.scheduler, timeout=f"{CONNECT_S:g}s")
+                if str(c.scheduler).startswith(("tcp://", "tls://")):
+                    _handshake(str(c.scheduler), CONNECT_S, HANDSHAKE_S, security.get_connection_args("client"))
+                self._client = Client(c.scheduler, timeout=f"{CONNECT_S:g}s", security=security)
             except _NoHandshake as exc:
                 failed = f"--scheduler: {c.scheduler} {exc}"
             except (OSError, TimeoutError) as exc:
@@ -221,6 +222,28 @@ def check_tls_config(address: str) -> None:
             raise NaovizError(f"--scheduler: {key} ({what}) {str(value)[:120]!r} is no readable file")
 
 
+def client_security(address: str):
+    """The Dask ``Security`` a ``Client`` of ``address`` would use: the ``distributed.client.security-loader``'s
+    if one is configured (called once, here), else the ``distributed.comm.tls`` config; the handshake check and the
+    client then connect alike. A loader that fails is a NaovizError of one line."""
+    import dask
+    from distributed.security import Security
+    term = dask.config.get("distributed.client.security-loader", None)
+    security = None
+    if term:
+        from distributed.utils import import_term
+
+        from naoviz.errors import NaovizError
+        try:
+            security = import_term(term)({"address": address})
+        except Exception as exc:
+            raise NaovizError(f"--scheduler: Dask's distributed.client.security-loader {str(term)[:120]!r} failed "
+                              f"({type(exc).__name__}: {str(exc)[:200]})") from None
+    if security is None or security is False:
+        return Security()
+    return Security(**security) if isinstance(security, dict) else security
+
+
 def _tls_refused(exc: BaseException) -> bool:
     """Whether a failed connection to a ``tls://`` scheduler was the TLS handshake (an SSL error, or the peer
     closing the connection during it), not an unreachable address."""
@@ -258,20 +281,25 @@ class _NoHandshake(Exception):
     """A peer that accepted the connection and never sent Dask's handshake."""
 
 
-def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
-    """Connect to a ``tcp://`` scheduler and read its handshake, in at most ``handshake_s`` in all: Dask's
-    ``connect`` (and so ``Client``) waits for ever on a peer that accepts and says nothing (a firewall that
-    accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its client to speak).
-    Raises what connecting raised (OSError when unreachable), or :class:`_NoHandshake`."""
+def _handshake(address: str, connect_s: float, handshake_s: float, connection_args: Optional[dict] = None) -> None:
+    """Connect to a ``tcp://`` or ``tls://`` scheduler and read its handshake, in at most ``handshake_s`` in all
+    (``connection_args``: the client's TLS context, ``Security.get_connection_args("client")``). Dask's
+    ``connect`` (and so ``Client``) waits for ever on a peer that accepts, completes TLS and says nothing (a
+    firewall that accepts and drops, a tls:// scheduler given as tcp://, another service that waits for its
+    client to speak, a TLS proxy whose backend is gone). Raises what connecting raised (OSError when
+    unreachable, an SSL error when refused), or :class:`_NoHandshake`, also for a ``tls://`` peer that accepts
+    the connection and never answers the TLS handshake itself (Dask: "Timed out trying to connect")."""
     import asyncio
 
     from distributed.comm import connect
 
     outcome: dict = {}
+    tls = address.startswith("tls://")
 
     async def shake():
         try:
-            comm = await asyncio.wait_for(connect(address, timeout=connect_s), handshake_s)
+            comm = await asyncio.wait_for(connect(address, timeout=connect_s, **(connection_args or {})),
+                                          handshake_s)
         except asyncio.TimeoutError:       # connect() itself gives up on an unreachable peer with an OSError
             outcome["stalled"] = True
             return
@@ -288,10 +316,39 @@ def _handshake(address: str, connect_s: float, handshake_s: float) -> None:
     thread.join(handshake_s + 5)
     exc = outcome.get("exc")
     if thread.is_alive() or outcome.get("stalled"):
-        raise _NoHandshake(f"accepted the connection but sent no Dask handshake within {handshake_s:g} s "
-                           "(another service there, or a tls:// scheduler given as tcp://?)")
+        hint = "another service there?" if tls else "another service there, or a tls:// scheduler given as tcp://?"
+        raise _NoHandshake(f"accepted the connection but sent no Dask handshake within {handshake_s:g} s ({hint})")
     if exc is not None:
+        if tls and isinstance(exc, OSError) and not _tls_refused(exc) and _timed_out(exc) \
+                and _accepts_tcp(address, min(5.0, connect_s)):
+            raise _NoHandshake(f"accepted the connection but did not complete the TLS handshake within "
+                               f"{connect_s:g} s (no TLS service there, or a tcp:// scheduler given as tls://?)")
         raise exc
+
+
+def _timed_out(exc: BaseException) -> bool:
+    """Whether Dask's connect gave up for lack of an answer (its attempts timed out), not a refusal."""
+    seen = exc
+    while seen is not None:
+        if isinstance(seen, TimeoutError) or "Timed out" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
+
+
+def _accepts_tcp(address: str, timeout_s: float) -> bool:
+    """Whether the host and port of ``address`` accept a plain TCP connection (closed at once, nothing sent):
+    told apart, a peer that never answers the TLS handshake and an unreachable one. Only asked once the TLS
+    connection has timed out, so a real scheduler never sees it."""
+    import socket
+
+    from distributed.comm.addressing import get_address_host_port
+    try:
+        host, port = get_address_host_port(address)
+        with socket.create_connection((host, port), timeout=timeout_s):
+            return True
+    except (OSError, ValueError):
+        return False
 
 
 def _finalize_half_built_clients() -> None:

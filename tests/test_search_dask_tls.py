@@ -140,3 +140,95 @@ def test_a_tls_scheduler_with_the_users_certificates_runs_the_work(tls_scheduler
                           "distributed.comm.tls.client.key": str(key)}):
         with Executors(ClusterConfig(scheduler=address, retries=0)) as executor:
             assert executor.submit(pow, 3, 4).result(timeout=60) == 81
+
+
+def _certificates(folder):
+    """A certificate and key (Security.temporary's) written to files: (cert path, key path)."""
+    from distributed.security import Security
+    security = Security.temporary()
+    cert, key = folder / "c.pem", folder / "k.pem"
+    cert.write_text(security.tls_client_cert)
+    key.write_text(security.tls_client_key)
+    return cert, key
+
+
+def _search_with_certificates(capsys, address, cert, key):
+    import dask
+    with dask.config.set({"distributed.comm.tls.ca-file": str(cert), "distributed.comm.tls.client.cert": str(cert),
+                          "distributed.comm.tls.client.key": str(key)}):
+        return _search(capsys, address)
+
+
+@pytest.mark.timeout(60)
+def test_a_tls_address_that_accepts_and_never_answers_the_tls_handshake_is_one_line(capsys, monkeypatch,
+                                                                                   tmp_path):
+    """A socket that accepts and says nothing (a firewall that drops, a tcp:// scheduler given as tls://): one
+    line naming the TLS handshake within CONNECT_S (before: "cannot reach" the scheduler it had reached)."""
+    import socket
+
+    from naoviz import executors
+    cert, key = _certificates(tmp_path)
+    monkeypatch.setattr(executors, "CONNECT_S", 1.0)
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)                           # the kernel accepts; nobody reads or writes
+    address = f"tls://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        rc, lines = _search_with_certificates(capsys, address, cert, key)
+    finally:
+        server.close()
+    assert rc == 2 and len(lines) == 1 and f"--scheduler: {address} accepted the connection" in lines[0], lines
+    assert "did not complete the TLS handshake within 1 s" in lines[0], lines
+
+
+@pytest.mark.timeout(60)
+def test_a_tls_peer_that_completes_tls_and_says_nothing_is_one_line(capsys, monkeypatch, tmp_path):
+    """A TLS server that completes the handshake and never speaks (a TLS proxy whose backend is gone, another
+    TLS service): Dask waits for the scheduler's handshake for ever (`naoviz search` hung > 60 s); naoviz gives up
+    after HANDSHAKE_S with one line (a hang: the timeout mark)."""
+    import socket
+    import threading
+
+    from naoviz import executors
+    cert, key = _certificates(tmp_path)
+    monkeypatch.setattr(executors, "HANDSHAKE_S", 2.0)
+    server_ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    server_ctx.load_cert_chain(str(cert), str(key))
+    server = socket.socket()
+    server.bind(("127.0.0.1", 0))
+    server.listen(8)
+    held = []
+
+    def serve():
+        while True:
+            try:
+                conn, _ = server.accept()
+            except OSError:                    # closed at the end of the test
+                return
+            try:
+                held.append(server_ctx.wrap_socket(conn, server_side=True))    # TLS done, then silence
+            except (OSError, ssl.SSLError):
+                conn.close()
+
+    threading.Thread(target=serve, daemon=True).start()
+    address = f"tls://127.0.0.1:{server.getsockname()[1]}"
+    try:
+        rc, lines = _search_with_certificates(capsys, address, cert, key)
+    finally:
+        server.close()
+        for conn in held:
+            conn.close()
+    assert held, "the TLS handshake was never completed: this test would not test the silent scheduler"
+    assert rc == 2 and len(lines) == 1 and f"--scheduler: {address} accepted the connection" in lines[0], lines
+    assert "sent no Dask handshake within 2 s" in lines[0], lines
+
+
+@pytest.mark.timeout(60)
+def test_a_security_loader_that_fails_is_one_line(capsys):
+    """A ``distributed.client.security-loader`` that cannot be imported: one line naming it (it is called once,
+    before the handshake check, whose connection then uses its credentials like the client's)."""
+    import dask
+    with dask.config.set({"distributed.client.security-loader": "naoviz_no_such_module.loader"}):
+        rc, lines = _search(capsys, "tls://127.0.0.1:9")
+    assert rc == 2 and len(lines) == 1, lines
+    assert "--scheduler: Dask's distributed.client.security-loader 'naoviz_no_such_module.loader' failed" in lines[0]

@@ -1,6 +1,8 @@
 """A small scatter chart widget (anywidget over SVG) for the Search tab's Pareto plot: per group its points
 (filled when feasible, hollow when not), its front as a staircase, and an optional dashed vertical line (a
-budget), with a legend and a hover readout.
+budget), with a legend and a hover readout. ``y_range`` fixes the y axis (the caller's cut of a few far
+outliers, :func:`naoviz.viz.axis_cut.low_cut`): points under it are drawn on its lower edge as ▼ and
+``y_note``, in the legend, says how many.
 
 Like :class:`~naoviz.ui.line_chart.LineChart` it keeps the kernel and the page free of plotly: its state is
 its groups (traitlets) and ``static/scatter_chart.js`` only draws them. The front is computed by the caller
@@ -45,7 +47,8 @@ def _checked(g: dict) -> dict:
 
 class ScatterChart(anywidget.AnyWidget):
     """``groups``: a list of :func:`points` dicts drawn in order; ``vline``: an x value drawn as a dashed line
-    labelled ``vline_label`` (None: none); the axes fit the points and the line."""
+    labelled ``vline_label`` (None: none); the axes fit the points and the line, the y axis ``y_range``
+    ``[lo, hi]`` when set (``[]``: fit), with ``y_note`` in the legend."""
 
     _esm = chart_module("scatter_chart.js")
     _css = STATIC / "scatter_chart.css"
@@ -56,6 +59,8 @@ class ScatterChart(anywidget.AnyWidget):
     y_title = t.Unicode("").tag(sync=True)
     label = t.Unicode("").tag(sync=True)            # the image's accessible name
     height = t.Int(320).tag(sync=True)
+    y_range = t.List(t.Float()).tag(sync=True)      # [] or [lo, hi]: the y axis; points under lo on its edge
+    y_note = t.Unicode("").tag(sync=True)           # what the cut hides, in the legend (only with y_range)
 
     def __init__(self, **kwargs):
         import ipywidgets as W
@@ -72,6 +77,13 @@ class ScatterChart(anywidget.AnyWidget):
         if v is not None and not abs(v) < float("inf"):
             raise t.TraitError(f"vline: expected a finite number or None, got {v!r}")
         return v
+
+    @t.validate("y_range")
+    def _valid_y_range(self, proposal):
+        r = proposal["value"]
+        if r and not (len(r) == 2 and all(abs(v) < float("inf") for v in r) and r[0] < r[1]):
+            raise t.TraitError(f"y_range: expected [] or [lo, hi] with finite lo < hi, got {r!r}")
+        return list(r)
 
     @t.validate("height")
     def _valid_height(self, proposal):

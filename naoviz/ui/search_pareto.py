@@ -6,6 +6,7 @@ its front of feasible queries as a staircase and the budget as a dashed line.
 The cost columns are :func:`naoviz.atlas.budget_columns` of the whole table (the explorer's budget applies the
 same rule to the columns its atlas carries, a handful on NB201); the
 queries and fronts are kept by :class:`naoviz.experiments.pareto_log.ParetoLog` (the UI holds no algorithm);
+a few far worse queries are drawn on the y axis's lower edge, counted, not let squash the rest (``axis_cut``);
 the page draws with :class:`~naoviz.ui.scatter_chart.ScatterChart` (no plotly); :func:`search_figures` makes the plotly figures
 for export (``naoviz.viz.pareto_figure``), importing plotly only when called.
 """
@@ -23,7 +24,8 @@ from naoviz.experiments.pareto_log import ParetoLog
 from naoviz.search.constraints import Constraint
 from naoviz.ui.common import error_html, in_thread, status_line
 from naoviz.ui.scatter_chart import ScatterChart, points
-from naoviz.viz.theme import algo_colors, with_unit
+from naoviz.viz.axis_cut import low_cut
+from naoviz.viz.theme import algo_colors, value_unit, with_unit
 
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 # the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
@@ -215,11 +217,16 @@ class ParetoView:
         pts, feas, fronts = self.log.series(column)
         colors = algo_colors(list(pts))
         groups = [points(n, pts[n][:, 1], pts[n][:, 0], colors[n], feas[n], fronts[n]) for n in pts]
+        # a few far worse queries (a 10 % cell among 85-94 % ones) would squash the rest: the axis starts above
+        # them, they are drawn on its edge and the legend counts them (naoviz.viz.axis_cut)
+        cut = low_cut(np.concatenate([p[:, 0] for p in pts.values()])) if pts else None
         c = self.constraint
         line = c.bound if c is not None and c.column == column else None
         self.note.value = pareto_note(c, column)
         with self.chart.hold_sync():
             self.chart.groups, self.chart.x_title = groups, with_unit(column, "lower is better")
+            self.chart.y_range = [cut.lo, cut.hi] if cut else []
+            self.chart.y_note = cut.note(value_unit(self.report)) if cut else ""
             self.chart.vline, self.chart.vline_label = line, (f"budget {c.column} ≤ {c.bound:.4g}" if line is not None else "")
 
 

@@ -2,7 +2,8 @@
 
 For a notebook, ``export()`` or ``naoviz compare --out`` under constraints or objectives. The front of each
 searcher is computed by the backend (``naoviz.search.pareto.pareto_front``) over its FEASIBLE queries, in the
-directions of the two columns (accuracy up, cost down); infeasible queries are drawn hollow.
+directions of the two columns (accuracy up, cost down); infeasible queries are drawn hollow. A few queries far
+worse than the rest are drawn on the y axis's lower edge and counted in the title (``naoviz.viz.axis_cut``).
 """
 from __future__ import annotations
 
@@ -12,7 +13,8 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors, plain, with_unit
+from naoviz.viz.axis_cut import low_cut
+from naoviz.viz.theme import TEMPLATE, algo_colors, plain, value_unit, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -33,13 +35,16 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     """``points[name]``: ``(n, 2)`` ``[metric, cost]`` of a searcher's queries (pooled over its runs);
     ``feasible[name]``: ``(n,)`` bool (default all). Per searcher two traces, ``"<name> queries"`` (faint;
     hollow when infeasible) and ``"<name> front"`` (its non-dominated feasible queries as a staircase, cost
-    ascending); ``budget``: a dashed vertical line at that cost."""
+    ascending); ``budget``: a dashed vertical line at that cost. When a few queries are far worse than the rest
+    (:func:`~naoviz.viz.axis_cut.low_cut`) the y axis starts above them and they are drawn on its lower edge as
+    ▼ (trace ``"<name> under the axis"``, hover: the true value), the title's second line counting them."""
     if not points:
         raise ValueError("pareto_figure: no searchers given")
     colors = algo_colors(list(points))
     shown_cost, shown_metric = plain(cost), plain(metric)      # table columns: as written, never plotly markup
     fig = go.Figure()
     any_over = False                          # an infeasible query is drawn: the figure says what hollow means
+    cut = low_cut(np.concatenate([np.asarray(p, dtype=float).reshape(-1, 2)[:, 0] for p in points.values()]))
     for name, pts in points.items():
         p, ok, front = pareto_points(pts, None if feasible is None else feasible.get(name))
         any_over = any_over or not bool(np.all(ok))
@@ -52,6 +57,14 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                                  legendgroup=name, line=dict(color=color, width=2, shape="hv"),
                                  marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
                                  hovertemplate=f"front: {shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
+        low = np.flatnonzero(p[:, 0] < cut.lo) if cut else []
+        if len(low):
+            fig.add_trace(go.Scatter(name=f"{name} under the axis", x=p[low, 1], y=np.full(len(low), cut.lo),
+                                     customdata=p[low, 0], mode="markers", legendgroup=name, showlegend=False,
+                                     cliponaxis=False, marker=dict(color=color, size=8, symbol=np.where(
+                                         ok[low], "triangle-down", "triangle-down-open").tolist()),
+                                     hovertemplate=f"{shown_cost} %{{x:.4g}} · {shown_metric} %{{customdata:.3f}} "
+                                                   f"(under the axis)<extra>{name}</extra>"))
     if budget is not None:
         fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5))
         # its label sits above the plot area, not in it, where it had covered the front's best points (the
@@ -63,9 +76,13 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
-    fig.update_layout(template=TEMPLATE, title=title or f"{shown_metric} against {shown_cost}: queries and Pareto fronts",
+    title = title or f"{shown_metric} against {shown_cost}: queries and Pareto fronts"
+    if cut:
+        fig.update_yaxes(range=[cut.lo, cut.hi])
+        title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"
+    fig.update_layout(template=TEMPLATE, title=title,
                       xaxis_title=plain(with_unit(cost, "lower is better")), yaxis_title=plain(with_unit(metric)),
-                      legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
+                      legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=75 if cut else 50, b=80))
     return fig
 
 

@@ -342,21 +342,30 @@ const redrawCell = (svg) => { if (svg.__nxCell && cellWidth(svg) !== Number(svg.
 
 // A chart drawn at its on-screen width: one viewBox unit per CSS pixel, so its text keeps the page's size at any
 // width (a fixed viewBox scaled to a wide panel made it half as big again). Draws both axes and about four round
-// y ticks; returns the frame { W, H, L, R, T, B } and the scales sx (eta) and sy (value).
+// y ticks; returns the frame { W, H, L, R, T, B } and the scales sx (eta) and sy (value). The left margin L fits
+// the widest tick label (a near-flat series needs "0.49998": a fixed 40 px cut it to ".49998"), 40 px at least.
 const chartWidth = (svg) => Math.max(240, Math.round(svg.clientWidth || 320));   // viewBox width = CSS width
+function labelWidth(text) {           // its drawn width; estimated from its length where the chart is not laid out
+  const drawn = text.getComputedTextLength ? text.getComputedTextLength() : 0;
+  return drawn > 0 ? drawn : 0.62 * (parseFloat(getComputedStyle(text).fontSize) || 10) * text.textContent.length;
+}
 function chartFrame(svg, H, lo, hi, x0, x1) {
-  const W = chartWidth(svg), L = 40, R = 8, T = 8, B = 26;
+  const W = chartWidth(svg), R = 8, T = 8, B = 26;
   svg.setAttribute("viewBox", `0 0 ${W} ${H}`);
   svg.dataset.w = String(W);
+  const raw = (hi - lo) / 4, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((k) => k * mag).find((v) => v >= raw);
+  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
+  const ticks = [];
+  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) ticks.push(v);
+  const labels = ticks.map((v) => { const t = svgEl("text", { "text-anchor": "end", class: "nx-svg-small" }, svg); t.textContent = v.toFixed(digits); return t; });
+  const L = Math.min(Math.round(W / 3), Math.max(40, Math.ceil(Math.max(0, ...labels.map(labelWidth))) + 9));   // + the 5 px gap and 3 px tick
   const sx = (x) => L + ((x - x0) / ((x1 - x0) || 1)) * (W - L - R), sy = (y) => H - B - ((y - lo) / (hi - lo)) * (H - T - B);
   svgEl("line", { x1: L, y1: H - B, x2: W - R, y2: H - B, class: "nx-axis" }, svg);
   svgEl("line", { x1: L, y1: T, x2: L, y2: H - B, class: "nx-axis" }, svg);
-  const raw = (hi - lo) / 4, mag = 10 ** Math.floor(Math.log10(raw)), step = [1, 2, 5, 10].map((k) => k * mag).find((v) => v >= raw);
-  const digits = Math.max(0, Math.min(6, -Math.floor(Math.log10(step) + 1e-9)));
-  for (let v = Math.ceil(lo / step) * step; v <= hi + step * 1e-9; v += step) {
+  ticks.forEach((v, i) => {
     svgEl("line", { x1: L - 3, x2: L, y1: sy(v), y2: sy(v), class: "nx-axis" }, svg);
-    svgEl("text", { x: L - 5, y: sy(v) + 3, "text-anchor": "end", class: "nx-svg-small" }, svg).textContent = v.toFixed(digits);
-  }
+    labels[i].setAttribute("x", L - 5); labels[i].setAttribute("y", sy(v) + 3);
+  });
   return { W, H, L, R, T, B, sx, sy };
 }
 

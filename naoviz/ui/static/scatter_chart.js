@@ -1,7 +1,9 @@
 // naoviz scatter chart (the Search tab's Pareto plot): per group its points (hollow when infeasible), its
 // front as a staircase (cost ascending: along x, then up), an optional dashed vertical line (the budget), a
 // legend and a hover readout of the nearest point; drawn as SVG from the widget's state
-// (naoviz/ui/scatter_chart.py). Redraws on a change of state or of the width.
+// (naoviz/ui/scatter_chart.py). Redraws on a change of state or of the width. A y range set by the kernel
+// (y_range, a few far outliers cut: naoviz/viz/axis_cut.py) draws the points under it at its lower edge as ▼,
+// and the legend says so (y_note).
 
 const M = { l: 58, r: 14, t: 14, b: 42 };
 const g4 = (v) => Number(v.toPrecision(4)).toString();
@@ -37,8 +39,10 @@ function render({ model, el }) {
     }
     if (groups.some((g) => g.feasible.some((f) => !f))) node("span", { class: "ns-key", text: "○ over budget (infeasible)" }, legend, null);
     if (groups.some((g) => g.front.length)) node("span", { class: "ns-key", text: "staircase: feasible Pareto front" }, legend, null);
+    const set = model.get("y_range") || [], cut = set.length === 2 && ok(set[0]) && ok(set[1]) && set[1] > set[0];
+    if (cut && model.get("y_note")) node("span", { class: "ns-key ns-cut", text: model.get("y_note") }, legend, null);
     const xs = groups.flatMap((g) => g.x).concat(ok(vline) ? [vline] : []), ys = groups.flatMap((g) => g.y);
-    const xr = extent(xs), yr = extent(ys);
+    const xr = extent(xs), yr = cut ? set : extent(ys);
     // with a budget line, its label goes in a strip above the plot, clear of the points (the best ones sit at the
     // top, where the label was drawn over them)
     const m = ok(vline) ? { ...M, t: M.t + 16 } : M;
@@ -53,7 +57,7 @@ function render({ model, el }) {
       return;
     }
     const X = (v) => m.l + ((v - xr[0]) / (xr[1] - xr[0])) * pw;
-    const Y = (v) => m.t + (1 - (v - yr[0]) / (yr[1] - yr[0])) * ph;
+    const Y = (v) => m.t + (1 - (Math.max(v, yr[0]) - yr[0]) / (yr[1] - yr[0])) * ph;   // under the range: its edge
     const yt = ticks(yr[0], yr[1]), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
     drawAxes(svg, m, X, Y, xt, yt, pw, ph, "ns");
     if (ok(vline)) {
@@ -67,6 +71,13 @@ function render({ model, el }) {
       for (let i = 0; i < g.x.length; i++) {
         if (!ok(g.x[i]) || !ok(g.y[i])) continue;
         const feasible = g.feasible[i];
+        if (cut && g.y[i] < yr[0]) {                 // cut: a ▼ on the lower edge, hollow when infeasible
+          const x = X(g.x[i]), e = m.t + ph;
+          node("path", { d: `M${(x - 4).toFixed(1)},${e - 8}L${(x + 4).toFixed(1)},${e - 8}L${x.toFixed(1)},${e - 1}Z`,
+                         class: "ns-point ns-below" + (feasible ? "" : " ns-hollow"), fill: feasible ? g.color : "none", stroke: g.color }, layer);
+          shown.push([g, i]);
+          continue;
+        }
         node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 3, class: "ns-point" + (feasible ? "" : " ns-hollow"),
                          fill: feasible ? g.color : "none", stroke: g.color }, layer);
         shown.push([g, i]);
@@ -86,8 +97,8 @@ function render({ model, el }) {
       const nf = g.feasible.filter(Boolean).length, f = g.front;
       const ends = f.length ? `; front of ${f.length} from ${g4(g.y[f[0]])} at ${g4(g.x[f[0]])} to ${g4(g.y[f[f.length - 1]])} at ${g4(g.x[f[f.length - 1]])}` : "; no feasible query";
       return `${g.name}: ${g.x.length} queries, ${nf} feasible${ends}`;
-    }).join("; ") + (ok(vline) ? `; ${model.get("vline_label")}` : "") }, svg);
-    geom = { X, Y, shown };
+    }).join("; ") + (ok(vline) ? `; ${model.get("vline_label")}` : "") + (cut && model.get("y_note") ? `; ${model.get("y_note")}` : "") }, svg);
+    geom = { X, Y, shown, cut, lo: yr[0] };
   }
 
   // Hover: the point nearest the pointer (within 20 px), its searcher and values.
@@ -104,7 +115,8 @@ function render({ model, el }) {
     tip.replaceChildren();
     node("span", { style: `color:${g.color}`, text: "● " }, tip, null);
     node("span", { text: `${g.name}: ${model.get("y_title") || "y"} ${g4(g.y[i])}, ${model.get("x_title") || "x"} ${g4(g.x[i])}`
-                   + (g.feasible[i] ? "" : " (infeasible)") + (g.front.includes(i) ? " · on the front" : "") }, tip, null);
+                   + (g.feasible[i] ? "" : " (infeasible)") + (g.front.includes(i) ? " · on the front" : "")
+                   + (geom.cut && g.y[i] < geom.lo ? " · under the axis, drawn at its edge" : "") }, tip, null);
     tip.style.display = "block";
     tip.style.left = `${Math.min(px + 12, Math.max(wrap.clientWidth - tip.offsetWidth - 4, 0))}px`;
   }
@@ -112,7 +124,7 @@ function render({ model, el }) {
   wrap.addEventListener("mousemove", hover);
   wrap.addEventListener("mouseleave", leave);
 
-  return liveChart(model, wrap, ["change:groups", "change:vline", "change:vline_label", "change:x_title", "change:y_title", "change:label", "change:height"], draw);
+  return liveChart(model, wrap, ["change:groups", "change:vline", "change:vline_label", "change:x_title", "change:y_title", "change:label", "change:height", "change:y_range", "change:y_note"], draw);
 }
 
 export default { render };
