@@ -1,4 +1,4 @@
-"""Start-up cost of naoviz's local Dask cluster with mutual TLS (``naoviz.executors.local_cluster_security``) vs
+"""Start-up cost of naoviz's local Dask cluster with mutual TLS (``naoviz.dask_connect.local_cluster_security``) vs
 plain tcp (before 2026-12-06), measured in the same run, alternating, so load on the machine hits both alike.
 
 One sample: make the key (TLS only), start the cluster as ``Executors`` does (N worker processes, 1 thread each,
@@ -19,7 +19,7 @@ def one_start(workers: int, tls: bool, tasks: int) -> tuple[float, float]:
     round trip on the warm cluster)."""
     from distributed import Client, LocalCluster
 
-    from naoviz.executors import local_cluster_security
+    from naoviz.dask_connect import local_cluster_security
     t0 = time.perf_counter()
     security = local_cluster_security() if tls else None
     with LocalCluster(n_workers=workers, threads_per_worker=1, processes=True, host="127.0.0.1",
@@ -42,7 +42,7 @@ def main(argv=None) -> int:
     ap.add_argument("--tasks", type=int, default=50, help="small tasks timed one by one on each warm cluster")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
-    from naoviz.executors import local_cluster_security
+    from naoviz.dask_connect import local_cluster_security
 
     keys = []
     for _ in range(args.repeats):
