@@ -129,3 +129,24 @@ def test_compare_figure_names_the_table_it_shows():
     assert "table" not in compare_figure({**summary, "table": None}).layout.title.text
     alone = compare_figure({**summary, "metric": "test_acc"}).layout.title.text
     assert alone == "incumbent test_acc vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
+
+
+def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path):
+    """The explorer's map is WebGL (scattergl) on screen; plotly put a WebGL trace into an SVG or PDF as one
+    embedded bitmap, so a "vector" map blurred when printed large. Saved as SVG/PDF, every point is a shape."""
+    from naoviz.viz.figure_files import vector_figure
+    fig = _map()
+    assert "scattergl" in {t.type for t in fig.data}
+    vec = vector_figure(fig)
+    assert {t.type for t in vec.data} == {"scatter"} and len(vec.data) == len(fig.data)
+    assert list(vec.data[0].x) == list(fig.data[0].x) and vec.data[0].marker.color is not None
+    assert {t.type for t in fig.data} >= {"scattergl"}            # the figure given is left as it was
+    svg, pdf, png = export_many([fig] * 3, [tmp_path / "map.svg", tmp_path / "map.pdf", tmp_path / "map.png"],
+                                width=500, height=350, scale=1)
+    text = svg.read_text()
+    assert "<image" not in text and text.count('class="point ') + text.count('class="point"') >= 40
+    # Chromium keeps small soft masks (a faint legend symbol's opacity, ~130 px); the WebGL layer was a bitmap of
+    # the whole plot (the figure's 500 px times the scale)
+    widths = [int(w) for w in re.findall(rb"/Subtype */Image\s*/Width (\d+)", pdf.read_bytes())]
+    assert all(w < 250 for w in widths), widths
+    assert png.stat().st_size > 0

@@ -23,6 +23,7 @@ from naoviz.errors import NaovizError
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
 
 FORMATS = ("png", "svg", "pdf", "html")
+VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _FLAGS = "--disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic"
 NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (looked at $NAOVIZ_CHROMIUM, "
@@ -90,7 +91,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         clear_stale_temps(p)                     # what an earlier export killed mid-way left beside it
-    static = [(_stable_uids(go.Figure(f)), p, temp_path(p, f"-{i}.{fmt}"), fmt)
+    static = [(_stable_uids(vector_figure(f) if fmt in VECTOR else go.Figure(f)), p, temp_path(p, f"-{i}.{fmt}"), fmt)
               for i, (f, p, fmt) in enumerate(zip(figs, paths, fmts)) if fmt != "html"]
     for f, p, fmt in zip(figs, paths, fmts):
         if fmt == "html":
@@ -216,6 +217,16 @@ def export_new(figs: dict, folder, stem: str, fmt: str) -> Exported:
                 continue
             return Exported(targets, reused)
     raise NaovizError(f"export: {folder} holds 9,999 exports named {stem}-*; choose another folder")
+
+
+def vector_figure(fig: go.Figure) -> go.Figure:
+    """``fig`` (a copy) with each WebGL trace (``scattergl``: the explorer's map, thousands of points) made the
+    SVG trace of the same data (``scatter``): plotly draws WebGL traces into an SVG or PDF as one embedded bitmap,
+    so a map saved as "vector" blurred when zoomed or printed large."""
+    fig = go.Figure(fig)
+    data = [go.Scatter({k: v for k, v in t.to_plotly_json().items() if k != "type"}, skip_invalid=True)
+            if t.type == "scattergl" else t for t in fig.data]
+    return go.Figure(data=data, layout=fig.layout)
 
 
 def _stable_uids(fig: go.Figure) -> go.Figure:
