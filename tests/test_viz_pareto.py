@@ -7,6 +7,7 @@ import pytest
 
 from naoviz.viz import export, pareto_figure, results_points
 from naoviz.viz.pareto import summary_pareto_figures
+from naoviz.viz.theme import ALGO_LABELS, ALGO_SYMBOLS
 
 
 def _front(points, feasible):
@@ -30,7 +31,8 @@ def test_each_searcher_has_its_queries_and_its_non_dominated_feasible_front():
     for name in pts:
         q = _trace(fig, f"{name} queries")
         np.testing.assert_array_equal(np.asarray(q.x, float), pts[name][:, 1])
-        assert list(q.marker.symbol) == ["circle" if ok else "circle-open" for ok in feas[name]]
+        shape = ALGO_SYMBOLS[name]                                    # the searcher's shape, hollow when infeasible
+        assert list(q.marker.symbol) == [shape if ok else f"{shape}-open" for ok in feas[name]]
         f = _trace(fig, f"{name} front")
         got = list(zip(map(float, f.y), map(float, f.x)))
         assert sorted(set(got), key=lambda t: t[1]) == _front(pts[name], feas[name])
@@ -94,7 +96,8 @@ def test_compare_summary_gives_one_figure_per_cost_column_pooled_over_seeds(digi
     figs = summary_pareto_figures(summary)
     assert list(figs) == ["params_M"]
     fig = figs["params_M"]
-    for name, a in summary["algos"].items():
+    for algo, a in summary["algos"].items():
+        name = ALGO_LABELS[algo]                          # "random search", as the incumbent figure names it
         pooled = [q for r in a["runs"] for q in r["hw"]["queries"]["values"]]
         ok = [f for r in a["runs"] for f in r["hw"]["queries"]["feasible"]]
         assert len(pooled) == 30 and len(_trace(fig, f"{name} queries").x) == 30

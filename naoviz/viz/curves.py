@@ -9,7 +9,7 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import past_name, searcher_bands
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE, plain, with_unit
+from naoviz.viz.theme import BAND_LABELS, TEMPLATE, algo_label, algo_symbols, plain, with_unit
 
 LOSS_KEYS = ("loss", "mse", "nll")
 
@@ -88,7 +88,8 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                     yaxis_title=plain(with_unit(f"incumbent {metric}")), uirevision="search",
                                     margin=dict(l=60, r=10, t=top, b=40)))
     at = dict(row=1, col=1) if late else {}
-    for b in bands:
+    symbols = algo_symbols([b["name"] for b in bands])
+    for j, b in enumerate(bands):
         x, color, name = b["x"], b["color"], b["name"]
         if b["runs"] >= 2:
             # the band's outline over its finite points only: NaN before every run has a feasible incumbent and
@@ -98,7 +99,9 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                      y=np.r_[b["hi"][finite], b["lo"][finite][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name), **at)
-        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines+markers", line=dict(color=color, width=2),
+                                 marker=dict(symbol=symbols[name], color=color, size=marker_sizes(b["mean"], j, len(bands)),
+                                             line=dict(color="white", width=1)),
                                  legendgroup=name, customdata=b["n"],
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
@@ -117,7 +120,24 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                           row=2, col=1)
     if legend:
         fig.update_layout(legend_title_text=legend)
+    fig.update_layout(legend_itemsizing="constant")      # the legend shows each searcher's marker, not size 0
     return fig
+
+
+MARKS = 6           # marked points per searcher's line: its shape tells it from the others without colour
+
+
+def marker_sizes(mean, j: int, searchers: int, size: float = 8.0) -> list:
+    """(Q,) marker sizes of searcher ``j``'s mean line: ``size`` at about :data:`MARKS` of its finite points,
+    staggered between the ``searchers`` lines so their marks do not sit on each other, 0 elsewhere."""
+    y = np.asarray(mean, dtype=float)
+    finite = np.flatnonzero(np.isfinite(y))
+    out = np.zeros(len(y))
+    if len(finite):
+        step = max(1, len(finite) // MARKS)
+        start = (j * step) // max(1, searchers)
+        out[finite[start::step]] = size
+    return out.tolist()
 
 
 def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
@@ -154,6 +174,7 @@ def compare_figure(summary: dict) -> go.Figure:
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
-    return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
+    # each searcher under its readable name, the Search tab's ("regularised evolution", not "re")
+    return search_curves({algo_label(k): np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
                          metric=summary["report"], band="iqr",
                          title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)

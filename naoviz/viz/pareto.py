@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors, plain, with_unit
+from naoviz.viz.theme import TEMPLATE, algo_colors, algo_label, algo_symbols, plain, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -36,7 +36,7 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     ascending); ``budget``: a dashed vertical line at that cost."""
     if not points:
         raise ValueError("pareto_figure: no searchers given")
-    colors = algo_colors(list(points))
+    colors, shapes = algo_colors(list(points)), algo_symbols(list(points))
     shown_cost, shown_metric = plain(cost), plain(metric)      # table columns: as written, never plotly markup
     fig = go.Figure()
     any_over = False                          # an infeasible query is drawn: the figure says what hollow means
@@ -44,13 +44,13 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         p, ok, front = pareto_points(pts, None if feasible is None else feasible.get(name))
         any_over = any_over or not bool(np.all(ok))
         color = colors[name]
-        symbols = np.where(ok, "circle", "circle-open").tolist()
+        symbols = np.where(ok, shapes[name], f"{shapes[name]}-open").tolist()
         fig.add_trace(go.Scatter(name=f"{name} queries", x=p[:, 1], y=p[:, 0], mode="markers", legendgroup=name,
                                  marker=dict(color=color, size=5, opacity=0.35, symbol=symbols),
                                  hovertemplate=f"{shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
         fig.add_trace(go.Scatter(name=f"{name} front", x=p[front, 1], y=p[front, 0], mode="lines+markers",
                                  legendgroup=name, line=dict(color=color, width=2, shape="hv"),
-                                 marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
+                                 marker=dict(color=color, size=8, symbol=shapes[name], line=dict(color="#202124", width=1)),
                                  hovertemplate=f"front: {shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
     if budget is not None:
         fig.add_vline(x=float(budget), line=dict(color="#d93025", dash="dash", width=1.5))
@@ -99,7 +99,8 @@ def summary_pareto_figures(summary: dict) -> dict:
     out = {}
     for j, cost in enumerate(cols[1:], start=1):
         pts, feas = {}, {}
-        for name, a in summary["algos"].items():
+        for algo, a in summary["algos"].items():
+            name = algo_label(algo)                  # the readable name, as the incumbent figure's legend
             vals = [np.asarray(r["hw"]["queries"]["values"], dtype=float).reshape(-1, len(cols)) for r in a["runs"]]
             pts[name] = np.vstack(vals)[:, [0, j]]
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])

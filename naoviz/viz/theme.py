@@ -41,6 +41,10 @@ TEMPLATE = "plotly_white"
 ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
+# One marker shape per searcher, so the figures read in greyscale and to colour-blind readers (NAO's red and
+# local search's green are one olive to a deuteranope; blue, green and grey one grey in print)
+ALGO_SYMBOLS = {"nao": "circle", "re": "square", "rs": "diamond", "ls": "triangle-up"}
+_SPARE_SYMBOLS = ("x", "cross", "star", "triangle-down", "pentagon", "hexagon", "star-triangle-up", "hourglass")
 # the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
 
@@ -115,6 +119,34 @@ def algo_id(name: str):
             return algo
     key = key.partition(":")[0].split(" ")[0] if key else key
     return key if key in ALGO_COLORS else _ALGO_ALIASES.get(key)
+
+
+def algo_label(name: str) -> str:
+    """A searcher as a figure names it for a reader: ``nao`` -> "NAO", ``re`` -> "regularised evolution" (the
+    Search tab's names, :data:`ALGO_LABELS`), ``nao:paper`` -> "NAO (paper preset)"; any other name as given."""
+    text = str(name)
+    algo, _, preset = text.partition(":")
+    if algo in ALGO_LABELS:
+        return ALGO_LABELS[algo] + (f" ({preset} preset)" if preset else "")
+    return text
+
+
+def algo_symbols(names) -> dict:
+    """A distinct marker shape per name (:data:`ALGO_SYMBOLS` for the first name of each searcher, then spare
+    shapes), the same rule as :func:`algo_colors`."""
+    out, used = {}, set()
+    for name in names:
+        sym = ALGO_SYMBOLS.get(algo_id(name))
+        if sym is not None and sym not in used:
+            out[name] = sym
+            used.add(sym)
+    spare = [s for s in _SPARE_SYMBOLS if s not in ALGO_SYMBOLS.values()] + list(ALGO_SYMBOLS.values())
+    for name in names:
+        if name not in out:
+            free = [s for s in spare if s not in used]
+            out[name] = free[0] if free else spare[len(out) % len(spare)]
+            used.add(out[name])
+    return out
 
 
 def algo_colors(names) -> dict:
