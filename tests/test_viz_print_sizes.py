@@ -1,0 +1,49 @@
+"""Figures laid out for a paper's column (naoviz.viz.print_sizes): drawn at the printed width, so plotly's
+text prints at 8-9 pt, not at the 3-7 pt a 900 px figure shrunk into a column gives; title out (the caption
+holds it), legend under the plot, long axis titles and notes wrapped to fit."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from naoviz.viz.curves import compare_figure
+from naoviz.viz.print_sizes import MIN_FONT_PX, PX_PER_INCH, bare, for_print, wrap
+
+LATE = [[np.nan, 80.0, 81.0, 85.0], [70.0, 80.0, 82.0, 83.0]]
+
+
+def _figure(report="cifar10_test_acc"):
+    return compare_figure({"report": report, "metric": "valid_acc", "constraints": ["latency_pixel3<=9"],
+                           "algos": {a: {"curves": LATE} for a in ("nao", "re", "rs", "ls")}})
+
+
+@pytest.mark.parametrize("inches", [3.5, 7.0])
+def test_a_figure_for_a_column_is_that_wide_with_text_of_8_pt_or_more_and_its_legend_under_the_plot(inches):
+    fig = _figure()
+    out, caption = for_print(fig, inches)
+    assert out.layout.width == round(inches * PX_PER_INCH)                      # 1 px = 0.75 pt on the page
+    assert out.layout.title.text is None and fig.layout.title.text                 # the original keeps its title
+    assert caption.startswith("best feasible incumbent cifar10_test_acc vs queries (latency_pixel3<=9) — ")
+    assert "<" not in caption.replace("<=", "")                                   # no markup in a caption
+    legend = out.layout.legend
+    assert legend.orientation == "h" and legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
+    assert out.layout.margin.b > 100                                             # the legend's rows below the axis
+    assert out.layout.font.size * 0.75 >= 8 and out.layout.legend.font.size >= MIN_FONT_PX
+    assert all(a.font.size >= MIN_FONT_PX for a in out.layout.annotations)
+    # the lower panel's note, wider than a column, is wrapped to it
+    note = next(a for a in out.layout.annotations if "feasible incumbent" in a.text)
+    longest = max(len(line) for line in note.text.split("<br>"))
+    assert longest * note.font.size * 0.55 <= out.layout.width
+    assert out.layout.height > out.layout.width * (0.55 if inches >= 5 else 0.75)
+
+
+def test_a_y_title_longer_than_the_plot_is_tall_is_wrapped():
+    out, _ = for_print(_figure(report="a_very_long_column_name_of_a_users_own_table_test_acc"), 3.5)
+    title = out.layout.yaxis.title.text
+    assert "<br>" in title and bare(title).replace(" — ", " ").startswith("incumbent a_very_long")
+
+
+def test_wrap_and_bare():
+    assert wrap("one two three four", 10 * 11 * 0.55, 11) == "one two<br>three four"
+    assert bare("a <b>b</b><br><sup>c &lt; d</sup>") == "a b — c < d"
+    assert bare("x (latency<=9)<br><sup>y</sup>") == "x (latency<=9) — y"
