@@ -162,9 +162,9 @@ def test_the_search_tabs_chart_ends_the_mean_with_the_shortest_run_and_dashes_th
 def test_the_exported_search_figure_does_the_same():
     from naoviz.viz.curves import search_curves
     fig = search_curves({"rs": [np.array(LONG), np.array(SHORT)]})
-    mean = next(t for t in fig.data if t.name == "rs (n=2)")
+    mean = next(t for t in fig.data if t.name == "random search (n=2)")        # "rs" under its readable name
     assert np.asarray(mean.y, dtype=float)[:2].tolist() == [85.0, 86.0] and np.isnan(np.asarray(mean.y, float)[2:]).all()
-    past = next(t for t in fig.data if t.name == "rs: longer runs only")
+    past = next(t for t in fig.data if t.name == "random search: longer runs only")
     assert past.line.dash == "dash" and list(past.customdata) == [2, 2, 1, 1]
     # the band is one closed outline over queries 1-2, where both runs are: with the NaN past them in it,
     # plotly broke the fill there and closed each piece on itself (diagonal wedges across the chart)

@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import past_name, searcher_bands
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE, algo_label, algo_symbols, plain, with_unit
+from naoviz.viz.theme import (BAND_LABELS, CHILD_COLORS, CHILD_LABELS, TEMPLATE, algo_labels, algo_symbols,
+                               plain, with_unit)
 
 LOSS_KEYS = ("loss", "mse", "nll")
+LOSS_LABELS = {"loss": "total loss", "mse": "predictor MSE", "nll": "decoder NLL"}
 
 
 def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS, title: str = "") -> go.Figure:
@@ -23,7 +25,7 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
         ys = [h.get(k) for h in history]
         if not any(y is not None for y in ys):
             continue
-        fig.add_trace(go.Scatter(name=k, x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
+        fig.add_trace(go.Scatter(name=LOSS_LABELS.get(k, k), x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
                       row=1, col=1 if k == "loss" else 2)
     parts = [y for k in keys if k != "loss" for h in history if (y := h.get(k)) is not None and y > 0]
     # plotly labels a log axis's minor ticks with bare digits (0.3 as "3"): label a 1-2-5 series instead
@@ -53,8 +55,9 @@ def child_curve(history: Sequence[Mapping]) -> go.Figure:
     fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
                                 margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
     x = list(range(1, len(history) + 1))
-    for key in ("train_acc", "valid_acc"):
-        fig.add_trace(go.Scatter(name=key, x=x, y=[h.get(key) for h in history], mode="lines+markers"))
+    for key, color in CHILD_COLORS.items():           # the Child tab's names and colours
+        fig.add_trace(go.Scatter(name=CHILD_LABELS[key], x=x, y=[h.get(key) for h in history], mode="lines+markers",
+                                 line=dict(color=color)))
     return fig
 
 
@@ -69,8 +72,10 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     values; the legend's title names the band. NaN (no feasible incumbent yet): the line starts at the first
     query where every run has one, and a second panel below shows, per searcher, the share of runs that have
     one (drawn only when some run lacked one). Each name gets its own colour
-    (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
-    bands, legend = searcher_bands(curves, band)
+    (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label) and marker shape, and a
+    searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search")."""
+    names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
+    bands, legend = searcher_bands({names[k]: v for k, v in dict(curves).items()}, band)
     late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet
     top = (64 if "<br>" in title else 40) if title else 20
     if late:
@@ -174,7 +179,6 @@ def compare_figure(summary: dict) -> go.Figure:
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
-    # each searcher under its readable name, the Search tab's ("regularised evolution", not "re")
-    return search_curves({algo_label(k): np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
+    return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
                          metric=summary["report"], band="iqr",
                          title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors, algo_label, algo_symbols, plain, with_unit
+from naoviz.viz.theme import TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, with_unit
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -33,9 +33,13 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     """``points[name]``: ``(n, 2)`` ``[metric, cost]`` of a searcher's queries (pooled over its runs);
     ``feasible[name]``: ``(n,)`` bool (default all). Per searcher two traces, ``"<name> queries"`` (faint;
     hollow when infeasible) and ``"<name> front"`` (its non-dominated feasible queries as a staircase, cost
-    ascending); ``budget``: a dashed vertical line at that cost."""
+    ascending); ``budget``: a dashed vertical line at that cost. A searcher's id is shown by its readable name
+    (:func:`~naoviz.viz.theme.algo_labels`: "re" -> "regularised evolution")."""
     if not points:
         raise ValueError("pareto_figure: no searchers given")
+    names = algo_labels(list(points))                # "re" -> "regularised evolution", as the Search tab names it
+    points = {names[k]: v for k, v in points.items()}
+    feasible = None if feasible is None else {names.get(k, k): v for k, v in feasible.items()}
     colors, shapes = algo_colors(list(points)), algo_symbols(list(points))
     shown_cost, shown_metric = plain(cost), plain(metric)      # table columns: as written, never plotly markup
     fig = go.Figure()
@@ -99,8 +103,7 @@ def summary_pareto_figures(summary: dict) -> dict:
     out = {}
     for j, cost in enumerate(cols[1:], start=1):
         pts, feas = {}, {}
-        for algo, a in summary["algos"].items():
-            name = algo_label(algo)                  # the readable name, as the incumbent figure's legend
+        for name, a in summary["algos"].items():
             vals = [np.asarray(r["hw"]["queries"]["values"], dtype=float).reshape(-1, len(cols)) for r in a["runs"]]
             pts[name] = np.vstack(vals)[:, [0, j]]
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])

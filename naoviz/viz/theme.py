@@ -45,6 +45,9 @@ _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
 # local search's green are one olive to a deuteranope; blue, green and grey one grey in print)
 ALGO_SYMBOLS = {"nao": "circle", "re": "square", "rs": "diamond", "ls": "triangle-up"}
 _SPARE_SYMBOLS = ("x", "cross", "star", "triangle-down", "pentagon", "hexagon", "star-triangle-up", "hourglass")
+# The Child tab's curves and naoviz.viz.child_curve: one colour and one readable name per column
+CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
+CHILD_LABELS = {"train_acc": "train accuracy", "valid_acc": "validation accuracy"}
 # the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
 
@@ -129,6 +132,13 @@ def algo_label(name: str) -> str:
     if algo in ALGO_LABELS:
         return ALGO_LABELS[algo] + (f" ({preset} preset)" if preset else "")
     return text
+
+
+def algo_labels(names) -> dict:
+    """{name: :func:`algo_label` of it} for ``names``, or each name kept when two would read the same (a
+    notebook's "nao" beside "NAO"), so no curve is lost to a merge."""
+    out = {n: algo_label(n) for n in names}
+    return out if len(set(out.values())) == len(out) else {n: n for n in names}
 
 
 def algo_symbols(names) -> dict:
