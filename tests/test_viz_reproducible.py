@@ -150,3 +150,42 @@ def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path):
     widths = [int(w) for w in re.findall(rb"/Subtype */Image\s*/Width (\d+)", pdf.read_bytes())]
     assert all(w < 250 for w in widths), widths
     assert png.stat().st_size > 0
+
+
+def _pdf_info(data: bytes) -> dict:
+    """The document-information entries the last trailer points at, hex strings decoded (UTF-16 with its BOM)."""
+    trailer = data[data.rfind(b"trailer"):]
+    n = int(re.search(rb"/Info (\d+) 0 R", trailer).group(1))
+    start = int(re.search(rb"startxref\s+(\d+)", trailer).group(1))
+    table = data[start:]
+    assert table.startswith(b"xref")
+    offset = int(re.search(rb"\n%d 1\n(\d{10}) 00000 n" % n, table).group(1))
+    assert data[offset:].startswith(b"%d 0 obj" % n)                     # the table points at the object
+    body = data[offset:data.index(b"endobj", offset)]
+    return {k.decode(): bytes.fromhex(v.decode()).decode("utf-16") for k, v in re.findall(rb"/(\w+) <([0-9A-F]+)>", body)}
+
+
+def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_path, monkeypatch):
+    """A figure copied into a paper's folder said nothing of itself: an HTML page had no <title> (its tab showed
+    the file name), an SVG none, a PDF's title was Chromium's "Kaleido-fier"."""
+    from PIL import Image
+    from naoviz.viz.file_meta import software
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    fig = _map()
+    fig.update_layout(title="valid_acc map <sup>seed 3, η = 2</sup>")
+    title = "valid_acc map seed 3, η = 2"
+    made = software()
+    assert made.startswith("naoviz ")
+    png, svg, pdf, page = export_many([fig] * 4, [tmp_path / f"m.{e}" for e in ("png", "svg", "pdf", "html")],
+                                      width=400, height=300, scale=1)
+    info = Image.open(png).info
+    assert info["Title"] == title and info["Software"] == made
+    text = svg.read_text()
+    assert f"<title>{title}</title><desc>drawn by {made}</desc>" in text
+    assert f"<title>{title}</title>" in page.read_text() and f'name="generator" content="{made}"' in page.read_text()
+    data = pdf.read_bytes()
+    assert _pdf_info(data) == {"Title": title, "Creator": made, "Producer": made}
+    assert data.rstrip().endswith(b"%%EOF") and b"/CreationDate (D:20231114221320" in data[data.rfind(b" 0 obj"):]
+    # a figure without a title is named by its file
+    plain_png, = export_many([_map()], [tmp_path / "naoviz-nb201-seed3-map.png"], width=400, height=300, scale=1)
+    assert Image.open(plain_png).info["Title"] == "naoviz-nb201-seed3-map"

@@ -71,28 +71,12 @@ def _bare_title(fig) -> str:
     return for_print(fig, 7.0)[1]
 
 
-def source_commit() -> str:
-    """The git commit of the naoviz source that drew the figures (``+ local changes`` when its tree differs),
-    or "" when naoviz is not run from a git checkout (an installed package: its version says it)."""
-    import subprocess
-    here = Path(__file__).resolve().parent
-    try:
-        head = subprocess.run(["git", "-C", str(here), "rev-parse", "HEAD"], capture_output=True, text=True,
-                              timeout=10, stdin=subprocess.DEVNULL)
-        if head.returncode != 0:
-            return ""
-        dirty = subprocess.run(["git", "-C", str(here), "status", "--porcelain", "--untracked-files=no", "--", "."],
-                               capture_output=True, text=True, timeout=10, stdin=subprocess.DEVNULL)
-    except (OSError, subprocess.SubprocessError):
-        return ""
-    return head.stdout.strip() + (" + local changes" if dirty.returncode == 0 and dirty.stdout.strip() else "")
-
-
 def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     """``out/README.md``: where the figures came from (the command, seeds, budget, table, naoviz version and
     commit, the machine) and what each file holds, with each figure's caption (its title: the print versions
     have none), so a figure copied into a paper's folder can be traced back and redrawn."""
     from naoviz.paths import atomic_write_text
+    from naoviz.viz.file_meta import source_commit
     from naoviz.viz.print_sizes import COLUMNS
     from naoviz.viz.theme import algo_label
     env = summary.get("environment") or {}

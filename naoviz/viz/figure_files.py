@@ -21,6 +21,7 @@ import plotly.io as pio
 
 from naoviz.errors import NaovizError
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
+from naoviz.viz.file_meta import with_meta
 
 FORMATS = ("png", "svg", "pdf", "html")
 VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
@@ -98,7 +99,8 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
             div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
             html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div)
-            atomic_write_bytes(p, html.encode("utf-8"))        # a full disk leaves the old page, not half of one
+            page = with_meta(html.encode("utf-8"), "html", file_title(fig, p))     # its tab names the figure
+            atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
         try:
             import kaleido  # noqa: F401
@@ -152,9 +154,17 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
                 except Exception as exc:  # noqa: BLE001 - as above
                     raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc
+            data = with_meta(data, fmt, file_title(f, p))     # title and naoviz version in the file's own fields
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
+
+
+def file_title(fig: go.Figure, path: Path) -> str:
+    """The title an exported file carries (``naoviz.viz.file_meta``): the figure's, as plain text, else the
+    file's name without its suffix."""
+    from naoviz.viz.print_sizes import bare
+    return bare(fig.layout.title.text or "") or Path(path).stem
 
 
 def safe_name(text: str, empty: str = "table") -> str:
