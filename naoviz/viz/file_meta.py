@@ -1,4 +1,4 @@
-"""What an exported figure file says about itself: its title and the naoviz (version, commit) that drew it.
+"""What an exported figure file says about itself: its title and the naoviz version that drew it.
 
 A figure copied into a paper's folder or a slide deck travels without the command around it. Each format's own
 field holds them, where viewers and file managers show them: an HTML page's ``<title>`` and generator
@@ -35,10 +35,11 @@ def source_commit() -> str:
 
 
 def software() -> str:
-    """"naoviz 0.1.0 (commit 1a2b3c4d5e6f)", or without the commit outside a git checkout."""
+    """"naoviz 0.1.0": the version only, not the commit, so a figure re-exported by another checkout of the same
+    version is the same file (a figure kept in git does not churn; ``export_new`` finds it already saved);
+    ``compare --out``'s README.md names the commit."""
     from naoviz import __version__
-    commit = source_commit()
-    return f"naoviz {__version__}" + (f" (commit {commit[:12]}{commit[40:]})" if commit else "")
+    return f"naoviz {__version__}"
 
 
 def with_meta(data: bytes, fmt: str, title: str) -> bytes:
