@@ -23,8 +23,8 @@ def test_a_figure_for_a_column_is_that_wide_with_text_of_8_pt_or_more_and_its_le
     out, caption = for_print(fig, inches)
     assert out.layout.width == round(inches * PX_PER_INCH)                      # 1 px = 0.75 pt on the page
     assert out.layout.title.text is None and fig.layout.title.text                 # the original keeps its title
-    assert caption.startswith("best feasible incumbent cifar10_test_acc vs queries (latency_pixel3<=9) — ")
-    assert "<" not in caption.replace("<=", "")                                   # no markup in a caption
+    assert caption.startswith("best feasible incumbent CIFAR-10 test accuracy vs queries (latency on Pixel 3 ≤ 9 ms) — ")
+    assert "<" not in caption                                                    # no markup in a caption
     legend = out.layout.legend
     assert legend.orientation == "h" and legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
     assert out.layout.margin.b > 100                                             # the legend's rows below the axis
@@ -47,3 +47,16 @@ def test_wrap_and_bare():
     assert wrap("one two three four", 10 * 11 * 0.55, 11) == "one two<br>three four"
     assert bare("a <b>b</b><br><sup>c &lt; d</sup>") == "a b — c < d"
     assert bare("x (latency<=9)<br><sup>y</sup>") == "x (latency<=9) — y"
+
+
+def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
+    from naoviz.viz.theme import constraint_text, readable, titled
+    assert [readable(c) for c in ("cifar10_test_acc", "cifar100_test_acc", "imagenet16_120_test_acc", "valid_acc",
+                                  "latency_pixel3", "latency_2080ti_32", "cifar10_params_M")] == [
+        "CIFAR-10 test accuracy", "CIFAR-100 test accuracy", "ImageNet16-120 test accuracy", "validation accuracy",
+        "latency on Pixel 3", "latency on RTX 2080 Ti, batch 32", "CIFAR-10 parameters"]
+    assert readable("x<b>y</b>_acc") == "x<b>y</b>_acc" and readable("latency_mydevice") == "latency_mydevice"
+    assert titled("cifar10_test_acc", prefix="incumbent ") == "incumbent CIFAR-10 test accuracy (%)"
+    assert titled("latency_pixel3", "lower is better") == "latency on Pixel 3 (ms; lower is better)"
+    assert constraint_text("latency_pixel3<=6.44") == "latency on Pixel 3 ≤ 6.44 ms"
+    assert constraint_text("valid_acc>=90") == "validation accuracy ≥ 90%" and constraint_text("nonsense") == "nonsense"

@@ -54,11 +54,14 @@ def test_axis_and_colour_bar_titles_say_units():
     chart = prediction_chart([0, 1], [90, 91], [90, 90.5], metric="valid_acc")
     assert chart.layout.yaxis.title.text == "valid_acc (%)" and chart.layout.xaxis.title.text == "step size η"
     curves = search_curves({"rs": np.array([[80, 85, 90]])}, metric="test_acc")
-    assert curves.layout.yaxis.title.text == "incumbent test_acc (%)"
+    assert curves.layout.yaxis.title.text == "incumbent test accuracy (%)"      # a reader's name for the column
     assert _map().data[0].marker.colorbar.title.text == "valid_acc (%)"
     front = pareto_figure({"rs": np.array([[90, 0.3], [91, 0.5]])}, metric="test_acc", cost="latency_pixel3")
-    assert front.layout.xaxis.title.text == "latency_pixel3 (ms; lower is better)"
-    assert front.layout.yaxis.title.text == "test_acc (%)"
+    assert front.layout.xaxis.title.text == "latency on Pixel 3 (ms; lower is better)"
+    assert front.layout.yaxis.title.text == "test accuracy (%)"
+    own = pareto_figure({"rs": np.array([[90, 0.3]])}, metric="my score", cost="cifar10_params_M")
+    assert own.layout.yaxis.title.text == "my score" and \
+        own.layout.xaxis.title.text == "CIFAR-10 parameters (millions; lower is better)"
 
 
 
@@ -68,10 +71,10 @@ def test_compare_figure_says_which_metric_chose_the_incumbent():
     from naoviz.viz.curves import compare_figure
     summary = {"metric": "valid_acc", "report": "test_acc", "algos": {"rs": {"curves": [[80.0, 85.0, 84.0]]}}}
     title = compare_figure(summary).layout.title.text
-    assert title.startswith("incumbent test_acc vs queries") and "the best valid_acc so far" in title
-    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
+    assert title.startswith("incumbent test accuracy vs queries") and "the best validation accuracy so far" in title
+    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test accuracy vs queries"
     budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
-    assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
+    assert budget.startswith("best feasible incumbent test accuracy vs queries (parameters ≤ 0.3 M)")
 
 
 def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():
@@ -125,10 +128,10 @@ def test_compare_figure_names_the_table_it_shows():
     summary = {"report": "test_acc", "metric": "valid_acc", "algos": {"rs": {"curves": [[90.0, 91.0]]}},
                "table": {"name": "my<cells", "file": "my<cells.csv", "fingerprint": "425308e2aa11"}}
     title = compare_figure(summary).layout.title.text
-    assert "incumbent: the best valid_acc so far · table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)" in title
+    assert "incumbent: the best validation accuracy so far · table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)" in title
     assert "table" not in compare_figure({**summary, "table": None}).layout.title.text
     alone = compare_figure({**summary, "metric": "test_acc"}).layout.title.text
-    assert alone == "incumbent test_acc vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
+    assert alone == "incumbent test accuracy vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
 
 
 def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path):

@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import (BAND_LABELS, CHILD_COLORS, CHILD_LABELS, TEMPLATE, algo_labels, algo_symbols,
-                               plain, with_unit)
+                               constraint_text, plain, readable, titled)
 
 LOSS_KEYS = ("loss", "mse", "nll")
 LOSS_LABELS = {"loss": "total loss", "mse": "predictor MSE", "nll": "decoder NLL"}
@@ -85,12 +85,12 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
         fig.update_annotations(font_size=13)
         fig.update_yaxes(title_text="runs (%)", range=[0, 105], row=2, col=1)
         fig.update_xaxes(title_text="queries", row=2, col=1)
-        fig.update_yaxes(title_text=plain(with_unit(f"incumbent {metric}")), row=1, col=1)
+        fig.update_yaxes(title_text=plain(titled(metric, prefix="incumbent ")), row=1, col=1)
         fig.update_layout(template=TEMPLATE, title=title or None, uirevision="search",
                           margin=dict(l=60, r=10, t=top, b=40))
     else:
         fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                    yaxis_title=plain(with_unit(f"incumbent {metric}")), uirevision="search",
+                                    yaxis_title=plain(titled(metric, prefix="incumbent ")), uirevision="search",
                                     margin=dict(l=60, r=10, t=top, b=40)))
     at = dict(row=1, col=1) if late else {}
     symbols = algo_symbols([b["name"] for b in bands])
@@ -164,7 +164,7 @@ def chosen_by(metric: Optional[str], report: str) -> str:
     """A title's second line saying which column chose the incumbent, when another one is reported: the curves
     of test_acc under a valid_acc search can fall (a better valid_acc cell with a lower test_acc), which a title
     of "incumbent test_acc" alone reads as a bug or as the best test_acc. "" when they are the same."""
-    return f"<br><sup>incumbent: the best {plain(metric)} so far</sup>" if metric and metric != report else ""
+    return f"<br><sup>incumbent: the best {plain(readable(metric))} so far</sup>" if metric and metric != report else ""
 
 
 def compare_figure(summary: dict) -> go.Figure:
@@ -172,13 +172,14 @@ def compare_figure(summary: dict) -> go.Figure:
     25-75 % of runs band (percentiles stay within the runs' values). Under constraints the curves are the best
     *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []   # "COL<=X": its column cannot hold < or > (search.constraints)
-    report = plain(summary["report"])                # table columns: shown as written, never as plotly markup
-    what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"
+    report = plain(readable(summary["report"]))      # "CIFAR-10 test accuracy"; a table's own column as written,
+    what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"     # never plotly markup
     by = chosen_by(summary.get("metric"), summary["report"])
     from naoviz.experiments.search import table_text
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
+    shown = ", ".join(plain(constraint_text(c)) for c in constraints)        # "latency on Pixel 3 ≤ 6.44 ms"
     return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
                          metric=summary["report"], band="iqr",
-                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
+                         title=f"{what} vs queries" + (f" ({shown})" if constraints else "") + by)

@@ -12,7 +12,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
-from naoviz.viz.theme import TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, with_unit
+from naoviz.viz.theme import TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, readable, titled
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -67,8 +67,9 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
-    fig.update_layout(template=TEMPLATE, title=title or f"{shown_metric} against {shown_cost}: queries and Pareto fronts",
-                      xaxis_title=plain(with_unit(cost, "lower is better")), yaxis_title=plain(with_unit(metric)),
+    fig.update_layout(template=TEMPLATE, title=title or f"{plain(readable(metric))} against {plain(readable(cost))}: "
+                                                         "queries and Pareto fronts",
+                      xaxis_title=plain(titled(cost, "lower is better")), yaxis_title=plain(titled(metric)),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=50, b=80))
     return fig
 
@@ -109,8 +110,8 @@ def summary_pareto_figures(summary: dict) -> dict:
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])
         n = len(summary.get("seeds", []))
         out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost),
-                                  title=f"{plain(cols[0])} against {plain(cost)}: queries of {n} seed(s) pooled, "
-                                        "each searcher's front")
+                                  title=f"{plain(readable(cols[0]))} against {plain(readable(cost))}: queries of "
+                                        f"{n} seed{'s' if n != 1 else ''} pooled, each searcher's front")
     return out
 
 

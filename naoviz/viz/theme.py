@@ -90,6 +90,66 @@ def plain(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+# Readable names of the columns the shipped tables hold, for a figure's reader (naoviz.viz.compare_figure,
+# pareto_figure): the table's id stays in summary.json, README.md and the hover text.
+_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16_120": "ImageNet16-120"}
+_MEASURES = {"test_acc": "test accuracy", "valid_acc": "validation accuracy", "val_acc": "validation accuracy",
+             "train_acc": "train accuracy", "surrogate_val_acc": "validation accuracy (surrogate)",
+             "params_M": "parameters", "flops_M": "FLOPs", "train_time_s": "training time",
+             "test_loss": "test loss", "valid_loss": "validation loss", "train_loss": "train loss"}
+_DEVICES = {"pixel2": "Pixel 2", "pixel3": "Pixel 3", "raspi4": "Raspberry Pi 4", "samsung_a50": "Samsung A50",
+            "samsung_s7": "Samsung S7", "essential_ph_1": "Essential PH-1", "eyeriss": "Eyeriss", "fpga": "FPGA",
+            "gold_6226": "Xeon Gold 6226", "gold_6240": "Xeon Gold 6240", "silver_4114": "Xeon Silver 4114",
+            "silver_4210r": "Xeon Silver 4210R"}
+_GPUS = {"1080ti": "GTX 1080 Ti", "2080ti": "RTX 2080 Ti", "titan_rtx": "Titan RTX", "titanx": "Titan X",
+         "titanxp": "Titan Xp"}
+
+
+def readable(name: str) -> str:
+    """A shipped table's column as a figure's reader names it: ``cifar10_test_acc`` -> "CIFAR-10 test accuracy",
+    ``valid_acc`` -> "validation accuracy", ``latency_pixel3`` -> "latency on Pixel 3", ``cifar10_params_M`` ->
+    "CIFAR-10 parameters"; any other name (a table of your own) as given."""
+    text = str(name)
+    if text in _MEASURES:
+        return _MEASURES[text]
+    for key, data in sorted(_DATASETS.items(), key=lambda kv: -len(kv[0])):
+        rest = text.removeprefix(key + "_")
+        if rest != text and rest in _MEASURES:
+            return f"{data} {_MEASURES[rest]}"
+    if text.startswith("latency_"):
+        device = text.removeprefix("latency_")
+        if device in _DEVICES:
+            return f"latency on {_DEVICES[device]}"
+        gpu, _, batch = device.rpartition("_")
+        if gpu in _GPUS and batch.isdigit():
+            return f"latency on {_GPUS[gpu]}, batch {batch}"
+    return text
+
+
+def titled(name: str, note: str = "", prefix: str = "") -> str:
+    """An axis title of column ``name`` for a reader: ``prefix`` and its :func:`readable` name, its unit (read off
+    the column's id, :func:`unit`) and ``note`` in brackets: "incumbent CIFAR-10 test accuracy (%)", "latency on
+    Pixel 3 (ms; lower is better)"."""
+    shown, what = readable(name), unit(name)
+    if what.startswith("million ") and shown.endswith(what.removeprefix("million ")):
+        what = "millions"                             # "parameters (millions)", not "(million parameters)"
+    extra = "; ".join(t for t in (what, note) if t)
+    return f"{prefix}{shown}" + (f" ({extra})" if extra else "")
+
+
+def constraint_text(text: str) -> str:
+    """A constraint (``latency_pixel3<=6.44``) as a reader reads it: "latency on Pixel 3 ≤ 6.44 ms"; the text
+    as given when it does not parse."""
+    from naoviz.search.constraints import parse_constraint
+    try:
+        c = parse_constraint(text)
+    except ValueError:
+        return str(text)
+    sign = {"<=": "≤", ">=": "≥"}.get(c.op, c.op)
+    short = value_unit(c.column)
+    return f"{readable(c.column)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
+
+
 def with_unit(name: str, note: str = "") -> str:
     """An axis or colour-bar title: ``name`` and its unit and ``note`` in brackets, "valid_acc (%)",
     "params_M (million parameters; lower is better)"; ``name`` alone when there is neither."""
