@@ -87,6 +87,7 @@ def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):
     assert f"readme: {tmp_path / 'README.md'}" in text
     assert "naoviz compare --space nb201-digits --algos rs,ls --queries 12 --seeds 2 --constraint " in readme
     assert "seeds 0–1 (2)" in readme and "constraints params_M<=0.05" in readme
+    assert "- searchers: random search (`rs`), local search (forest-ranked) (`ls`)" in readme
     assert "Caption: best feasible incumbent test accuracy vs queries (parameters ≤ 0.05 M) — " in readme
     assert "`compare-3.5in.pdf`" in readme and "`pareto-params_M-7in.svg`" in readme
     assert json.loads((tmp_path / "summary.json").read_text())["command"][:3] == ["naoviz", "compare", "--space"]

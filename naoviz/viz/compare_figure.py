@@ -78,7 +78,6 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     from naoviz.paths import atomic_write_text
     from naoviz.viz.file_meta import source_commit
     from naoviz.viz.print_sizes import COLUMNS
-    from naoviz.viz.theme import algo_label
     env = summary.get("environment") or {}
     command = summary.get("command")
     shown = " ".join(_quoted(a) for a in command) if command else "(not recorded: run from Python)"
@@ -88,7 +87,7 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     commit = source_commit()
     lines = ["# naoviz compare: figures", "",
              f"- command: `{shown}`",
-             f"- searchers: {', '.join(f'{algo_label(k)} (`{k}`)' for k in summary.get('algos', {}))}",
+             f"- searchers: {', '.join(_searcher(k, a) for k, a in summary.get('algos', {}).items())}",
              f"- table: {table}; searched {summary.get('metric')}, reported {summary.get('report')}; "
              f"{summary.get('budget')} queries per run; seeds {seed_text}"
              + (f"; constraints {', '.join(summary['constraints'])}" if summary.get("constraints") else "")
@@ -109,6 +108,14 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     path = out / "README.md"
     atomic_write_text(path, "\n".join(lines))
     return path
+
+
+def _searcher(name: str, algo: dict) -> str:
+    """"NAO (`nao`; ran sweep_projected under objectives)": the figure's name, the --algos id and the recipe the
+    table names (``shown``) when it is not the id alone."""
+    from naoviz.viz.theme import algo_label
+    recipe = str(algo.get("shown") or name).removeprefix(name).strip(" ()")
+    return f"{algo_label(name)} (`{name}`" + (f"; ran {recipe}" if recipe else "") + ")"
 
 
 def _quoted(arg: str) -> str:
