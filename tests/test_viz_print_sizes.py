@@ -60,3 +60,21 @@ def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
     assert titled("latency_pixel3", "lower is better") == "latency on Pixel 3 (ms; lower is better)"
     assert constraint_text("latency_pixel3<=6.44") == "latency on Pixel 3 ≤ 6.44 ms"
     assert constraint_text("valid_acc>=90") == "validation accuracy ≥ 90%" and constraint_text("nonsense") == "nonsense"
+
+
+def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_path):
+    """The right margin holds a colour bar (a map's; it was cut off at the 12 px a line chart needs), an axis
+    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3)."""
+    import re
+
+    from naoviz.viz import embedding_map, export_for_print
+    xy = np.random.default_rng(1).standard_normal((30, 2))
+    fig = embedding_map(xy, np.linspace(60, 95, 30), labels=[f"c{i}" for i in range(30)], color_label="valid_acc")
+    out, _ = for_print(fig, 3.5)
+    assert out.layout.margin.r >= 70 and out.layout.margin.l <= 20
+    line, _ = for_print(_figure(), 3.5)
+    assert line.layout.margin.r <= 20 and line.layout.margin.l >= 50
+    pdf, png = export_for_print([fig, fig], [tmp_path / "map.pdf", tmp_path / "map.png"], 3.5)
+    assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
+    from PIL import Image
+    assert Image.open(png).size[0] == 3 * 336

@@ -55,13 +55,11 @@ def write_figures(summary: dict, out_dir) -> list[str]:
 def _print_files(figs: dict, out: Path) -> list[str]:
     """Each figure laid out for a paper's full width and single column (``naoviz.viz.print_sizes``) as vector
     PDF and SVG, ``<name>-7in.pdf``, ``<name>-3.5in.svg``..., with one browser start per size."""
-    from naoviz.viz.figure_files import export_many
-    from naoviz.viz.print_sizes import COLUMNS, for_print
+    from naoviz.viz.print_sizes import COLUMNS, export_for_print
     written = []
-    for tag, inches in COLUMNS.items():
-        laid = [for_print(f, inches)[0] for f in figs.values()]        # each at its own layout.height
+    for tag, inches in COLUMNS.items():                                 # each at its own layout.height
         paths = [out / f"{n}-{tag}.{ext}" for ext in ("pdf", "svg") for n in figs]
-        written += [str(p) for p in export_many(laid * 2, paths, width=laid[0].layout.width, height=1, scale=1)]
+        written += [str(p) for p in export_for_print(list(figs.values()) * 2, paths, inches)]
     return written
 
 
