@@ -78,3 +78,14 @@ def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_pa
     assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
     from PIL import Image
     assert Image.open(png).size[0] == 3 * 336
+
+
+def test_a_compare_title_under_several_budgets_is_wrapped_to_the_figure_and_the_margin_holds_it():
+    summary = {"report": "cifar10_test_acc", "metric": "valid_acc", "algos": {"rs": {"curves": LATE}},
+               "constraints": ["latency_pixel3<=9", "cifar10_params_M<=0.5", "cifar10_flops_M<=80"]}
+    fig = compare_figure(summary)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 3                                             # two of title, one of "incumbent: ..."
+    assert all(len(bare(line)) * 17 * 0.55 <= 820 for line in lines if not line.startswith("<sup>"))
+    assert fig.layout.margin.t >= 40 + 24 * (len(lines) - 1)
+    assert "CIFAR-10 FLOPs ≤ 80 M" in fig.layout.title.text

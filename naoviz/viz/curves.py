@@ -77,7 +77,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
     bands, legend = searcher_bands({names[k]: v for k, v in dict(curves).items()}, band)
     late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet
-    top = (64 if "<br>" in title else 40) if title else 20
+    top = 40 + 24 * title.count("<br>") if title else 20        # a line more for each <br>
     if late:
         fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.1,
                             subplot_titles=("", "runs with a feasible incumbent (%): the line above starts where "
@@ -180,6 +180,7 @@ def compare_figure(summary: dict) -> go.Figure:
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
     shown = ", ".join(plain(constraint_text(c)) for c in constraints)        # "latency on Pixel 3 ≤ 6.44 ms"
+    from naoviz.viz.print_sizes import wrap
+    head = wrap(f"{what} vs queries" + (f" ({shown})" if constraints else ""), 800, 17)   # several budgets: 2 lines
     return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
-                         metric=summary["report"], band="iqr",
-                         title=f"{what} vs queries" + (f" ({shown})" if constraints else "") + by)
+                         metric=summary["report"], band="iqr", title=head + by)
