@@ -50,7 +50,9 @@ def test_compare_out_names_every_file(tmp_path, capsys, monkeypatch):
     assert json.loads((out / "summary.json").read_text())["budget"] == 10
     figures = [line.removeprefix("figure: ") for line in lines if line.startswith("figure: ")]
     assert figures and all(Path(f).is_file() for f in figures), figures
-    assert sorted(p.name for p in out.iterdir()) == sorted(["summary.json", *(Path(f).name for f in figures)])
+    assert f"readme: {out / 'README.md'}" in lines                    # where the figures came from, written too
+    assert sorted(p.name for p in out.iterdir()) == sorted(["summary.json", "README.md",
+                                                            *(Path(f).name for f in figures)])
     notes = [line for line in lines if line.startswith("note: PNG skipped")]
     assert len(notes) == 1 and "NAOVIZ_CHROMIUM" in notes[0]
 

@@ -57,17 +57,17 @@ def _summary(curves: dict) -> dict:
 def test_compare_figure_starts_each_mean_where_every_run_is_feasible_and_shows_the_share():
     from naoviz.viz.curves import compare_figure
     fig = compare_figure(_summary({"rs": LATE, "re": [LATE[0], LATE[1]]}))
-    lines = {t.name: t for t in fig.data if t.mode == "lines" and t.yaxis in (None, "y")}
-    rs = np.asarray(lines["rs (n=3)"].y, dtype=float)
+    lines = {t.name: t for t in fig.data if t.mode == "lines+markers" and t.yaxis in (None, "y")}
+    rs = np.asarray(lines["random search (n=3)"].y, dtype=float)
     assert np.isnan(rs[:3]).all() and (np.diff(rs[3:]) >= 0).all()
-    re = np.asarray(lines["re (n=2)"].y, dtype=float)
+    re = np.asarray(lines["regularised evolution (n=2)"].y, dtype=float)
     assert np.isfinite(re).all() and (np.diff(re) >= 0).all()
     share = {t.name: list(t.y) for t in fig.data if t.yaxis == "y2"}
-    assert share["rs: runs with a feasible incumbent"] == pytest.approx([200 / 3] * 3 + [100.0] * 3)
-    assert share["re: runs with a feasible incumbent"] == [100.0] * 6
+    assert share["random search: runs with a feasible incumbent"] == pytest.approx([200 / 3] * 3 + [100.0] * 3)
+    assert share["regularised evolution: runs with a feasible incumbent"] == [100.0] * 6
     assert "25–75 % of runs" in fig.layout.legend.title.text
     lo, hi = np.nanmin(np.asarray(LATE), 0), np.nanmax(np.asarray(LATE), 0)
-    band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "rs")
+    band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "random search")
     y = np.asarray(band.y, dtype=float)
     assert list(band.x) == [4, 5, 6, 6, 5, 4] and np.isfinite(y).all()     # where the mean is: every run feasible
     upper, lower = y[:3], y[3:][::-1]
@@ -162,9 +162,9 @@ def test_the_search_tabs_chart_ends_the_mean_with_the_shortest_run_and_dashes_th
 def test_the_exported_search_figure_does_the_same():
     from naoviz.viz.curves import search_curves
     fig = search_curves({"rs": [np.array(LONG), np.array(SHORT)]})
-    mean = next(t for t in fig.data if t.name == "rs (n=2)")
+    mean = next(t for t in fig.data if t.name == "random search (n=2)")        # "rs" under its readable name
     assert np.asarray(mean.y, dtype=float)[:2].tolist() == [85.0, 86.0] and np.isnan(np.asarray(mean.y, float)[2:]).all()
-    past = next(t for t in fig.data if t.name == "rs: longer runs only")
+    past = next(t for t in fig.data if t.name == "random search: longer runs only")
     assert past.line.dash == "dash" and list(past.customdata) == [2, 2, 1, 1]
     # the band is one closed outline over queries 1-2, where both runs are: with the NaN past them in it,
     # plotly broke the fill there and closed each piece on itself (diagonal wedges across the chart)
@@ -178,3 +178,28 @@ def test_the_summary_line_of_a_stopped_search_is_at_the_shortest_runs_end():
     from naoviz.ui.search_panel import search_summary
     text = search_summary({"rs": [LONG, SHORT]}, "test_acc")
     assert f"rs: 86.00 ± {np.std([91.0, 81.0], ddof=1):.2f} (n=2) after query 2 (the shortest run's end)" in text
+
+
+def test_compare_figure_names_searchers_as_the_search_tab_does_and_marks_each_with_its_own_shape():
+    """An author's figure said "re", "rs", "ls" (ids of --algos) where the Search tab says "regularised
+    evolution"; and red NAO and green local search are one colour to a deuteranope, blue/green/grey one grey in
+    print: each searcher's line also carries a few markers of its own shape, shown in the legend."""
+    from naoviz.viz.curves import compare_figure
+    from naoviz.viz.theme import ALGO_LABELS
+    runs = [[80.0 + q + s for q in range(30)] for s in range(2)]
+    fig = compare_figure({"report": "test_acc", "metric": "valid_acc",
+                          "algos": {k: {"curves": runs} for k in ("nao", "re", "rs", "ls", "nao:paper")}})
+    means = [t for t in fig.data if t.mode == "lines+markers"]
+    assert [t.name for t in means] == [f"{ALGO_LABELS[a]} (n=2)" for a in ("nao", "re", "rs", "ls")] + \
+        ["NAO (paper preset) (n=2)"]
+    shapes = [t.marker.symbol for t in means]
+    assert len(set(shapes)) == len(shapes)                        # five searchers, five shapes
+    colours = [t.line.color for t in means]
+    assert len(set(colours)) == len(colours)
+    for t in means:
+        marked = [i for i, size in enumerate(t.marker.size) if size > 0]
+        assert 3 <= len(marked) <= 10                             # a few marks, not one per query
+    # staggered: no two searchers mark the same query
+    marks = [{i for i, size in enumerate(t.marker.size) if size > 0} for t in means]
+    assert all(not (a & b) for k, a in enumerate(marks) for b in marks[k + 1:])
+    assert fig.layout.legend.itemsizing == "constant"

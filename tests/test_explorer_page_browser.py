@@ -255,5 +255,8 @@ def test_off_grid_needs_a_kernel_and_export_downloads_the_page(browser, page_fil
     dl.value.save_as(str(target))
     again, _, errors = _open(browser, target)                             # the exported page runs too
     assert not errors and again.inner_text(".nx-decoded")
+    # with the heading that names its table (a saved page had lost it) and the same title
+    assert page.inner_text("main > h1").startswith("naoviz explorer: ")
+    assert again.inner_text("main > h1") == page.inner_text("main > h1") and again.title() == page.title()
     again.close()
     page.close()

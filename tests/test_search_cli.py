@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import platform
 
 import numpy as np
@@ -71,9 +72,25 @@ def test_compare_under_a_budget_writes_a_pareto_figure(tmp_path, capsys):
     text = capsys.readouterr().out
     assert f"figure: {tmp_path / 'pareto-params_M.html'}" in text
     html = (tmp_path / "pareto-params_M.html").read_text()
-    assert "rs front" in html and "ls front" in html and "budget 0.05" in html
+    assert "random search front" in html and "local search (forest-ranked) front" in html and "budget 0.05" in html
     # the curves are the best feasible incumbent's: the title said "incumbent test_acc vs queries"
-    assert "best feasible incumbent test_acc vs queries (params_M" in (tmp_path / "compare.html").read_text()
+    assert "best feasible incumbent test accuracy vs queries (parameters ≤ 0.05 M)" in (tmp_path / "compare.html").read_text()
+    # for a paper: vector PDF and SVG laid out for a full-width (7 in) and a single (3.5 in) column, each
+    # printed as written, and README.md telling where they came from, with each figure's caption
+    for name in ("compare", "pareto-params_M"):
+        for tag, points in (("7in", 504), ("3.5in", 252)):
+            pdf = (tmp_path / f"{name}-{tag}.pdf").read_bytes()
+            assert re.search(rb"/MediaBox \[0 0 %d(\.0*)? " % points, pdf), (name, tag)   # the page: 7 in, 3.5 in
+            assert (tmp_path / f"{name}-{tag}.svg").read_text().startswith("<svg")
+            assert f"figure: {tmp_path / f'{name}-{tag}.pdf'}" in text
+    readme = (tmp_path / "README.md").read_text()
+    assert f"readme: {tmp_path / 'README.md'}" in text
+    assert "naoviz compare --space nb201-digits --algos rs,ls --queries 12 --seeds 2 --constraint " in readme
+    assert "seeds 0–1 (2)" in readme and "constraints params_M<=0.05" in readme
+    assert "- searchers: random search (`rs`), local search (forest-ranked) (`ls`)" in readme
+    assert "Caption: best feasible incumbent test accuracy vs queries (parameters ≤ 0.05 M) — " in readme
+    assert "`compare-3.5in.pdf`" in readme and "`pareto-params_M-7in.svg`" in readme
+    assert json.loads((tmp_path / "summary.json").read_text())["command"][:3] == ["naoviz", "compare", "--space"]
 
 
 def test_search_json_and_errors(capsys):

@@ -139,8 +139,8 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     figs = sp.figures()
     assert set(figs) == {"incumbent"}                          # no query yet: no Pareto figure
     # the curves are test_acc of the best valid_acc query so far, which can fall: the title says which chose it
-    assert figs["incumbent"].layout.title.text == ("incumbent test_acc by query"
-                                                   "<br><sup>incumbent: the best valid_acc so far</sup>")
+    assert figs["incumbent"].layout.title.text == ("incumbent test accuracy by query"
+                                                   "<br><sup>incumbent: the best validation accuracy so far</sup>")
     sp.algos.value = ("rs",)
     sp.cost.set("params_M", 0.03)
     sp.start(wait=True)
@@ -152,7 +152,7 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     assert any(s.x0 == 0.03 for s in pareto.layout.shapes)     # the budget, dashed
     # the saved curves say they are under a budget (the page says so beside them; a PNG alone did not)
     assert figs["incumbent"].layout.title.text.startswith(
-        "incumbent test_acc by query, budget params_M <= 0.03 (feasible queries only)<br><sup>incumbent: the best")
+        "incumbent test accuracy by query, budget parameters ≤ 0.03 M (feasible queries only)<br><sup>incumbent: the best")
     paths = sp.export_figures("html", tmp_path)                 # html needs no browser
     name = sp.bench.name
     assert sorted(p.name for p in paths) == [f"naoviz-{name}-search-incumbent.html", f"naoviz-{name}-search-pareto.html"]

@@ -168,10 +168,21 @@ def test_cell_compare_highlights_exactly_the_changed_edges():
     assert not [t for t in same.data if t.name == "changed"] and "(same)" in same.layout.annotations[1].text
 
 
+def test_child_curve_names_and_colours_its_lines_as_the_child_tab_does():
+    from naoviz.ui.panels import child_lines
+    from naoviz.viz import child_curve
+    history = [{"train_acc": 50.0 + e, "valid_acc": 48.0 + e} for e in range(4)]
+    fig = child_curve(history)
+    tab = child_lines(history)
+    assert [t.name for t in fig.data] == [s["name"] for s in tab] == ["train accuracy", "validation accuracy"]
+    assert [t.line.color for t in fig.data] == [s["color"] for s in tab]
+
+
 def test_curves_and_heatmap():
     hist = [{"epoch": i + 1, "loss": 1 / (i + 1), "mse": 0.5 / (i + 1), "nll": 0.5 / (i + 1)} for i in range(5)]
     fig = training_curves(hist)
-    assert [t.name for t in fig.data] == ["loss", "mse", "nll"] and list(fig.data[0].x) == [1, 2, 3, 4, 5]
+    assert [t.name for t in fig.data] == ["total loss", "predictor MSE", "decoder NLL"]      # not "nll"
+    assert list(fig.data[0].x) == [1, 2, 3, 4, 5]
     runs = np.array([[1, 2, 3], [1, 3, 3]], dtype=float)
     sc = search_curves({"NAO": runs, "random": np.array([1, 1, 2.0])})
     band = [t for t in sc.data if t.fill == "toself"]

@@ -193,3 +193,26 @@ def test_the_ring_label_keeps_clear_of_every_diamond_the_seed_and_the_other_labe
                     assert not _hits(b, _box(*to_px(star.x[0], star.y[0]), 11, 11)), (view, m, eta, n["text"])
                     assert sum(_hits(b, o) for o in boxes) == 1 and not any(_hits(b, o) for o in labels), (view, m, eta)
     assert notes_seen > 20, notes_seen
+
+
+def test_each_exported_explorer_figure_has_a_title_saying_what_it_shows(atlas):
+    """A saved map, chart or cell figure had no title ("UMAP map" at most): pasted into slides or a paper it
+    did not say which table, seed or η it showed, nor what the colour is."""
+    from naoviz.viz.atlas_figs import atlas_figures
+    seed, i = _moving_seed(atlas)
+    figs = atlas_figures(atlas, seed=seed, eta_index=i, view="umap", color="test_acc")
+    eta = f"η = {float(atlas.etas[i]):g}"
+    titles = {k: f.layout.title.text for k, f in figs.items()}
+    table = atlas.meta["table"]
+    assert all(t.startswith(f"{table}: ") for t in titles.values()), titles
+    assert "UMAP map" in titles["map"] and "coloured by test_acc" in titles["map"] and eta in titles["map"]
+    assert f"seed row {seed}" in titles["map"] and f"seed row {seed}" in titles["prediction"]
+    assert f"predicted {atlas.metric}" in titles["prediction"]
+    assert f"seed row {seed}'s cell" in titles["cells"] and eta in titles["cells"]
+    # room for them: no line wider than a 900 px export, the top margin holds the lines
+    for fig in figs.values():
+        lines = fig.layout.title.text.split("<br>")
+        for line in lines:                                  # a <sup> line is drawn at 70 % of the title's 17 px
+            small = line.startswith("<sup>")
+            assert len(line.replace("<sup>", "").replace("</sup>", "")) * 17 * (0.7 if small else 1) * 0.55 <= 800
+        assert fig.layout.margin.t >= 40 + 22 * (len(lines) - 1)

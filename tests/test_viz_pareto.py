@@ -7,6 +7,7 @@ import pytest
 
 from naoviz.viz import export, pareto_figure, results_points
 from naoviz.viz.pareto import summary_pareto_figures
+from naoviz.viz.theme import ALGO_LABELS, ALGO_SYMBOLS
 
 
 def _front(points, feasible):
@@ -27,13 +28,15 @@ def test_each_searcher_has_its_queries_and_its_non_dominated_feasible_front():
     feas = {name: rng.random(80) < 0.7 for name in pts}
     pts["re"][5] = [np.nan, 3.0]                                       # a query with no value stays off the front
     fig = pareto_figure(pts, metric="test_acc", cost="latency_pixel3", feasible=feas, budget=12.0)
-    for name in pts:
+    for algo in pts:                                # "re" is shown as "regularised evolution" (theme.algo_label)
+        name = ALGO_LABELS[algo]
         q = _trace(fig, f"{name} queries")
-        np.testing.assert_array_equal(np.asarray(q.x, float), pts[name][:, 1])
-        assert list(q.marker.symbol) == ["circle" if ok else "circle-open" for ok in feas[name]]
+        np.testing.assert_array_equal(np.asarray(q.x, float), pts[algo][:, 1])
+        shape = ALGO_SYMBOLS[algo]                                    # the searcher's shape, hollow when infeasible
+        assert list(q.marker.symbol) == [shape if ok else f"{shape}-open" for ok in feas[algo]]
         f = _trace(fig, f"{name} front")
         got = list(zip(map(float, f.y), map(float, f.x)))
-        assert sorted(set(got), key=lambda t: t[1]) == _front(pts[name], feas[name])
+        assert sorted(set(got), key=lambda t: t[1]) == _front(pts[algo], feas[algo])
         assert list(f.x) == sorted(f.x) and f.line.shape == "hv"      # a staircase, cost ascending
     assert fig.layout.shapes[0].x0 == 12.0                           # the budget line
     # a static PNG has no hover: the budget's label says what the hollow markers are, when there are any
@@ -76,11 +79,11 @@ def test_real_searches_give_their_records_front_and_export(digits_constrained, t
         recs = [(r.report, r.metrics["params_M"]) for r in res.history]
         assert pts[algo].tolist() == [list(x) for x in recs]
         assert feas[algo].tolist() == [r.metrics["params_M"] <= budget.bound for r in res.history]
-        f = _trace(fig, f"{algo} front")
+        f = _trace(fig, f"{ALGO_LABELS[algo]} front")
         assert sorted(set(zip(map(float, f.y), map(float, f.x))), key=lambda t: t[1]) == _front(recs, feas[algo])
         assert all(x <= budget.bound for x in f.x)
     out = export(fig, tmp_path / "pareto.html")
-    assert "rs front" in out.read_text()
+    assert "random search front" in out.read_text()
     with pytest.raises(ValueError, match="latency_pixel3"):
         results_points(runs, "latency_pixel3")
 
@@ -94,10 +97,18 @@ def test_compare_summary_gives_one_figure_per_cost_column_pooled_over_seeds(digi
     figs = summary_pareto_figures(summary)
     assert list(figs) == ["params_M"]
     fig = figs["params_M"]
-    for name, a in summary["algos"].items():
+    for algo, a in summary["algos"].items():
+        name = ALGO_LABELS[algo]                          # "random search", as the incumbent figure names it
         pooled = [q for r in a["runs"] for q in r["hw"]["queries"]["values"]]
         ok = [f for r in a["runs"] for f in r["hw"]["queries"]["feasible"]]
         assert len(pooled) == 30 and len(_trace(fig, f"{name} queries").x) == 30
         f = _trace(fig, f"{name} front")
         assert sorted(set(zip(map(float, f.y), map(float, f.x))), key=lambda t: t[1]) == _front(pooled, ok)
     assert summary_pareto_figures({"algos": {"rs": {"runs": [{}]}}}) == {}
+
+
+def test_two_names_of_one_searcher_are_kept_apart():
+    """A notebook's "nao" beside "NAO" would both read "NAO": then every name is shown as given, no front lost."""
+    pts = {n: np.array([[90.0, 1.0], [91.0, 2.0]]) for n in ("nao", "NAO")}
+    fig = pareto_figure(pts, metric="test_acc", cost="params_M")
+    assert {t.name for t in fig.data} == {"nao queries", "nao front", "NAO queries", "NAO front"}

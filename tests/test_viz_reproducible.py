@@ -54,11 +54,14 @@ def test_axis_and_colour_bar_titles_say_units():
     chart = prediction_chart([0, 1], [90, 91], [90, 90.5], metric="valid_acc")
     assert chart.layout.yaxis.title.text == "valid_acc (%)" and chart.layout.xaxis.title.text == "step size η"
     curves = search_curves({"rs": np.array([[80, 85, 90]])}, metric="test_acc")
-    assert curves.layout.yaxis.title.text == "incumbent test_acc (%)"
+    assert curves.layout.yaxis.title.text == "incumbent test accuracy (%)"      # a reader's name for the column
     assert _map().data[0].marker.colorbar.title.text == "valid_acc (%)"
     front = pareto_figure({"rs": np.array([[90, 0.3], [91, 0.5]])}, metric="test_acc", cost="latency_pixel3")
-    assert front.layout.xaxis.title.text == "latency_pixel3 (ms; lower is better)"
-    assert front.layout.yaxis.title.text == "test_acc (%)"
+    assert front.layout.xaxis.title.text == "latency on Pixel 3 (ms; lower is better)"
+    assert front.layout.yaxis.title.text == "test accuracy (%)"
+    own = pareto_figure({"rs": np.array([[90, 0.3]])}, metric="my score", cost="cifar10_params_M")
+    assert own.layout.yaxis.title.text == "my score" and \
+        own.layout.xaxis.title.text == "CIFAR-10 parameters (millions; lower is better)"
 
 
 
@@ -68,10 +71,10 @@ def test_compare_figure_says_which_metric_chose_the_incumbent():
     from naoviz.viz.curves import compare_figure
     summary = {"metric": "valid_acc", "report": "test_acc", "algos": {"rs": {"curves": [[80.0, 85.0, 84.0]]}}}
     title = compare_figure(summary).layout.title.text
-    assert title.startswith("incumbent test_acc vs queries") and "the best valid_acc so far" in title
-    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test_acc vs queries"
+    assert title.startswith("incumbent test accuracy vs queries") and "the best validation accuracy so far" in title
+    assert compare_figure({**summary, "metric": "test_acc"}).layout.title.text == "incumbent test accuracy vs queries"
     budget = compare_figure({**summary, "constraints": ["params_M<=0.3"]}).layout.title.text
-    assert budget.startswith("best feasible incumbent test_acc vs queries (params_M<=0.3)")
+    assert budget.startswith("best feasible incumbent test accuracy vs queries (parameters ≤ 0.3 M)")
 
 
 def test_training_curves_name_their_axes_and_label_the_log_axis_as_numbers():
@@ -125,7 +128,67 @@ def test_compare_figure_names_the_table_it_shows():
     summary = {"report": "test_acc", "metric": "valid_acc", "algos": {"rs": {"curves": [[90.0, 91.0]]}},
                "table": {"name": "my<cells", "file": "my<cells.csv", "fingerprint": "425308e2aa11"}}
     title = compare_figure(summary).layout.title.text
-    assert "incumbent: the best valid_acc so far · table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)" in title
+    assert "incumbent: the best validation accuracy so far · table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)" in title
     assert "table" not in compare_figure({**summary, "table": None}).layout.title.text
     alone = compare_figure({**summary, "metric": "test_acc"}).layout.title.text
-    assert alone == "incumbent test_acc vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
+    assert alone == "incumbent test accuracy vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
+
+
+def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path):
+    """The explorer's map is WebGL (scattergl) on screen; plotly put a WebGL trace into an SVG or PDF as one
+    embedded bitmap, so a "vector" map blurred when printed large. Saved as SVG/PDF, every point is a shape."""
+    from naoviz.viz.figure_files import vector_figure
+    fig = _map()
+    assert "scattergl" in {t.type for t in fig.data}
+    vec = vector_figure(fig)
+    assert {t.type for t in vec.data} == {"scatter"} and len(vec.data) == len(fig.data)
+    assert list(vec.data[0].x) == list(fig.data[0].x) and vec.data[0].marker.color is not None
+    assert {t.type for t in fig.data} >= {"scattergl"}            # the figure given is left as it was
+    svg, pdf, png = export_many([fig] * 3, [tmp_path / "map.svg", tmp_path / "map.pdf", tmp_path / "map.png"],
+                                width=500, height=350, scale=1)
+    text = svg.read_text()
+    assert "<image" not in text and text.count('class="point ') + text.count('class="point"') >= 40
+    # Chromium keeps small soft masks (a faint legend symbol's opacity, ~130 px); the WebGL layer was a bitmap of
+    # the whole plot (the figure's 500 px times the scale)
+    widths = [int(w) for w in re.findall(rb"/Subtype */Image\s*/Width (\d+)", pdf.read_bytes())]
+    assert all(w < 250 for w in widths), widths
+    assert png.stat().st_size > 0
+
+
+def _pdf_info(data: bytes) -> dict:
+    """The document-information entries the last trailer points at, hex strings decoded (UTF-16 with its BOM)."""
+    trailer = data[data.rfind(b"trailer"):]
+    n = int(re.search(rb"/Info (\d+) 0 R", trailer).group(1))
+    start = int(re.search(rb"startxref\s+(\d+)", trailer).group(1))
+    table = data[start:]
+    assert table.startswith(b"xref")
+    offset = int(re.search(rb"\n%d 1\n(\d{10}) 00000 n" % n, table).group(1))
+    assert data[offset:].startswith(b"%d 0 obj" % n)                     # the table points at the object
+    body = data[offset:data.index(b"endobj", offset)]
+    return {k.decode(): bytes.fromhex(v.decode()).decode("utf-16") for k, v in re.findall(rb"/(\w+) <([0-9A-F]+)>", body)}
+
+
+def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_path, monkeypatch):
+    """A figure copied into a paper's folder said nothing of itself: an HTML page had no <title> (its tab showed
+    the file name), an SVG none, a PDF's title was Chromium's "Kaleido-fier"."""
+    from PIL import Image
+    from naoviz.viz.file_meta import software
+    monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
+    fig = _map()
+    fig.update_layout(title="valid_acc map <sup>seed 3, η = 2</sup>")
+    title = "valid_acc map seed 3, η = 2"
+    made = software()
+    assert made.startswith("naoviz ")
+    png, svg, pdf, page = export_many([fig] * 4, [tmp_path / f"m.{e}" for e in ("png", "svg", "pdf", "html")],
+                                      width=400, height=300, scale=1)
+    info = Image.open(png).info
+    assert info["Title"] == title and info["Software"] == made
+    text = svg.read_text()
+    assert f"<title>{title}</title><desc>drawn by {made}</desc>" in text
+    assert f"<title>{title}</title>" in page.read_text() and f'name="generator" content="{made}"' in page.read_text()
+    data = pdf.read_bytes()
+    assert _pdf_info(data) == {"Title": title, "Creator": made, "Producer": made}
+    assert data.rstrip().endswith(b"%%EOF") and b"/CreationDate (D:20231114221320" in data[data.rfind(b" 0 obj"):]
+    # a figure without a title is named by its file
+    plain_png, = export_many([_map()], [tmp_path / "naoviz-nb201-seed3-map.png"], width=400, height=300, scale=1)
+    assert Image.open(plain_png).info["Title"] == "naoviz-nb201-seed3-map"

@@ -205,6 +205,7 @@ def run_compare(args) -> int:
         from naoviz.jsonio import dumps_strict
         from naoviz.paths import atomic_write_text
         out = Path(args.out)
+        summary["command"] = ["naoviz", *getattr(args, "argv", ["compare"])]     # README.md names it
         atomic_write_text(out / "summary.json", dumps_strict(summary, indent=1))
         summary["figures"] = _write_figures(out)
     if args.json:
@@ -249,6 +250,8 @@ def run_compare(args) -> int:
     for f in summary.get("figures", []):
         if f.startswith(FIGURE_SKIPPED):            # no browser for PNG: a note (docs/search.md), not a file
             print(f"note: {f}")
+        elif f.endswith("README.md"):                  # where the figures came from, their captions
+            print(f"readme: {f}")
         elif not f.startswith(FIGURE_NOT_WRITTEN):
             print(f"figure: {f}")
     return _figures_failed(summary)

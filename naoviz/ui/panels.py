@@ -15,9 +15,9 @@ from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 from naoviz.ui.tips import Tips
+from naoviz.viz.theme import CHILD_COLORS, CHILD_LABELS
 
 MAX_EPOCHS = 30          # the epochs slider's range is 1..MAX_EPOCHS
-CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
 
 
 # -- pure helpers ------------------------------------------------------------------------------------
@@ -25,7 +25,7 @@ def child_lines(history: Sequence[dict]) -> list:
     """The Child tab's chart: train and valid accuracy per epoch (a missing value is a gap)."""
     x = list(range(1, len(history) + 1))
     nan = float("nan")
-    return [line(key, x, [nan if h.get(key) is None else h[key] for h in history], color)
+    return [line(CHILD_LABELS[key], x, [nan if h.get(key) is None else h[key] for h in history], color)
             for key, color in CHILD_COLORS.items()]
 
 

@@ -238,11 +238,12 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     the title when it is not ``report``. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
     from naoviz.viz.curves import chosen_by
-    from naoviz.viz.theme import plain
+    from naoviz.viz.theme import constraint_text, plain, readable
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
-    title = f"incumbent {plain(report)} by query" + (f", budget {plain(c.column)} {c.op} {c.bound:g} (feasible "
-                                                      "queries only)" if c is not None else "") + chosen_by(metric, report)
+    budget = plain(constraint_text(f"{c.column}{c.op}{c.bound:g}")) if c is not None else ""
+    title = f"incumbent {plain(readable(report))} by query" + (f", budget {budget} (feasible queries only)"
+                                                                if c is not None else "") + chosen_by(metric, report)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
                                        lower_is_better=lower_is_better, title=title)}
     column = view.x.value

@@ -9,7 +9,8 @@ _LAZY = {
     "atlas_cells": "atlas_figs", "atlas_figures": "atlas_figs", "atlas_map": "atlas_figs",
     "atlas_prediction": "atlas_figs", "cell_compare": "cells", "cell_graph": "cells", "diff_edges": "cells",
     "attention_heatmap": "curves", "child_curve": "curves", "search_curves": "curves",
-    "training_curves": "curves", "export": "figure_files", "export_many": "figure_files", "embedding_map": "maps",
+    "training_curves": "curves", "export": "figure_files", "export_many": "figure_files",
+    "for_print": "print_sizes", "export_for_print": "print_sizes", "embedding_map": "maps",
     "label_gap": "maps", "path_overlay": "maps", "path_trace_data": "maps", "prediction_chart": "path",
     "pareto_figure": "pareto", "results_points": "pareto",
 }

@@ -120,9 +120,12 @@ def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color
     """{"map", "prediction", "cells"}: the explorer's three pictures for this state, as plotly figures; with
     ``budget_column`` (and ``budget``) the budget's marks too (:func:`add_budget`); with ``constrained`` (the
     kernel's answer, ``ExplorerWidget.constrained_path()``) the constrained step's path (:func:`add_constrained`)."""
-    figs = {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index),
+    titles = figure_titles(atlas, seed=seed, eta_index=eta_index, view=view, color=color)
+    figs = {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index, title=titles["map"]),
             "prediction": atlas_prediction(atlas, seed, eta_index),
             "cells": atlas_cells(atlas, seed, eta_index, space=space)}
+    figs["prediction"].update_layout(title=titles["prediction"], margin_t=90)     # the legend stays under it
+    figs["cells"].update_layout(title=titles["cells"], margin_t=80)
     if budget_column:
         if budget_column not in atlas.columns:
             raise ValueError(f"budget_column: {budget_column!r} is not one of {', '.join(atlas.columns)}")
@@ -130,6 +133,26 @@ def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color
     if constrained is not None:
         add_constrained(figs, atlas, constrained, seed=seed, eta_index=eta_index, view=view, space=space)
     return figs
+
+
+def figure_titles(atlas, *, seed: int, eta_index: int, view: str = "umap", color: str = "") -> dict:
+    """{"map", "prediction", "cells"}: titles saying what each exported figure shows (a saved figure had none,
+    "UMAP map" at most): the table, the seed row and cell, η, what the colour is."""
+    meta = atlas.meta if isinstance(atlas.meta, dict) else {}
+    table = plain(meta.get("table") or atlas.space)
+    _, label = color_values(atlas, color)
+    eta = float(atlas.etas[int(eta_index)])
+    n = int(np.sum(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table)))
+    seed_text = f"seed row {seed}"
+    from naoviz.viz.print_sizes import wrap
+    fit = 790                               # px of a 900 px export a 17 px title line may take
+    return {"map": wrap(f"{table}: NAO's encoder space on a {VIEW_NAMES.get(view, view)} map, {n:,} cells coloured "
+                        f"by {plain(label)}", fit, 17)
+                   + f"<br><sup>one point per isomorphism class · {seed_text} (star) and its gradient path; ring at "
+                     f"η = {eta:g}</sup>",
+            "prediction": wrap(f"{table}: NAO's predicted {plain(atlas.metric)} along {seed_text}'s gradient path",
+                               fit, 17),
+            "cells": wrap(f"{table}: {seed_text}'s cell and the cell decoded from it at η = {eta:g}", fit, 17)}
 
 
 def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: int, view: str, space=None) -> dict:

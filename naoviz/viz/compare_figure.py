@@ -30,8 +30,9 @@ def cost_file_name(column: str, taken) -> str:
 
 def write_figures(summary: dict, out_dir) -> list[str]:
     """``compare.html`` and, per cost column of a run under constraints or objectives, ``pareto-<cost>.html``
-    (:func:`cost_file_name`); the same as PNG when a browser is available (one browser start for all; else a
-    ``PNG skipped: ...`` entry). Returns what was written."""
+    (:func:`cost_file_name`); the same as PNG and, laid out for a paper's columns, as vector PDF and SVG
+    (:func:`_print_files`) when a browser is available (else a ``PNG skipped ...`` entry); then ``README.md``
+    (:func:`write_readme`). Returns what was written."""
     from naoviz.viz.curves import compare_figure
     from naoviz.viz.figure_files import export_many
     from naoviz.viz.pareto import summary_pareto_figures
@@ -40,11 +41,84 @@ def write_figures(summary: dict, out_dir) -> list[str]:
         figs[cost_file_name(c, figs)] = f
     out = Path(out_dir)
     written = [str(p) for p in export_many(list(figs.values()), [out / f"{n}.html" for n in figs])]
+    captions = {n: _bare_title(f) for n, f in figs.items()}
     try:
         written += [str(p) for p in export_many(list(figs.values()), [out / f"{n}.png" for n in figs])]
+        written += _print_files(figs, out)
     except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
-        written.append(f"PNG skipped: {exc}")
+        written.append(f"PNG skipped (PDF and SVG too): {exc}")
+    written.append(str(write_readme(summary, out, captions, [Path(w).name for w in written
+                                                              if not w.startswith("PNG skipped")])))
     return written
+
+
+def _print_files(figs: dict, out: Path) -> list[str]:
+    """Each figure laid out for a paper's full width and single column (``naoviz.viz.print_sizes``) as vector
+    PDF and SVG, ``<name>-7in.pdf``, ``<name>-3.5in.svg``..., with one browser start per size."""
+    from naoviz.viz.print_sizes import COLUMNS, export_for_print
+    written = []
+    for tag, inches in COLUMNS.items():                                 # each at its own layout.height
+        paths = [out / f"{n}-{tag}.{ext}" for ext in ("pdf", "svg") for n in figs]
+        written += [str(p) for p in export_for_print(list(figs.values()) * 2, paths, inches)]
+    return written
+
+
+def _bare_title(fig) -> str:
+    """The figure's title as plain text (its caption)."""
+    from naoviz.viz.print_sizes import for_print
+    return for_print(fig, 7.0)[1]
+
+
+def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
+    """``out/README.md``: where the figures came from (the command, seeds, budget, table, naoviz version and
+    commit, the machine) and what each file holds, with each figure's caption (its title: the print versions
+    have none), so a figure copied into a paper's folder can be traced back and redrawn."""
+    from naoviz.paths import atomic_write_text
+    from naoviz.viz.file_meta import source_commit
+    from naoviz.viz.print_sizes import COLUMNS
+    env = summary.get("environment") or {}
+    command = summary.get("command")
+    shown = " ".join(_quoted(a) for a in command) if command else "(not recorded: run from Python)"
+    seeds = summary.get("seeds") or []
+    seed_text = (f"{seeds[0]}–{seeds[-1]} ({len(seeds)})" if len(seeds) > 1 else ", ".join(map(str, seeds))) or "?"
+    table = (summary.get("table") or {}).get("name") or "?"
+    commit = source_commit()
+    lines = ["# naoviz compare: figures", "",
+             f"- command: `{shown}`",
+             f"- searchers: {', '.join(_searcher(k, a) for k, a in summary.get('algos', {}).items())}",
+             f"- table: {table}; searched {summary.get('metric')}, reported {summary.get('report')}; "
+             f"{summary.get('budget')} queries per run; seeds {seed_text}"
+             + (f"; constraints {', '.join(summary['constraints'])}" if summary.get("constraints") else "")
+             + (f"; objectives {', '.join(summary['objectives'])}" if summary.get("objectives") else ""),
+             f"- naoviz {env.get('naoviz', '?')}" + (f", commit {commit}" if commit else "")
+             + f"; Python {env.get('python', '?')}, torch {env.get('torch', '?')}, numpy {env.get('numpy', '?')}; "
+             f"{env.get('cpu', '?')} ({env.get('machine', '?')})",
+             "- numbers behind every figure: `summary.json`", "", "## Figures", ""]
+    for name, caption in captions.items():
+        mine = sorted(f for f in files if f.startswith(f"{name}.") or f.startswith(f"{name}-") and
+                      f.removeprefix(f"{name}-").rsplit(".", 1)[0] in COLUMNS)
+        lines += [f"### {name}", "", f"Caption: {caption}.", "",
+                  "Files: " + ", ".join(f"`{f}`" for f in mine) + ".", ""]
+    lines += ["`NAME.html`: interactive (hover for values); `NAME.png`: for screens, 1800×1200 px with its title; "
+              "`NAME-7in.pdf`/`.svg` and `NAME-3.5in.pdf`/`.svg`: vector, laid out for a paper's full width "
+              "(7 in) and single column (3.5 in), text 8–9 pt at that width, legend under the plot, no title "
+              "(use the caption above).", ""]
+    path = out / "README.md"
+    atomic_write_text(path, "\n".join(lines))
+    return path
+
+
+def _searcher(name: str, algo: dict) -> str:
+    """"NAO (`nao`; ran sweep_projected under objectives)": the figure's name, the --algos id and the recipe the
+    table names (``shown``) when it is not the id alone."""
+    from naoviz.viz.theme import algo_label
+    recipe = str(algo.get("shown") or name).removeprefix(name).strip(" ()")
+    return f"{algo_label(name)} (`{name}`" + (f"; ran {recipe}" if recipe else "") + ")"
+
+
+def _quoted(arg: str) -> str:
+    import shlex
+    return shlex.quote(str(arg))
 
 
 def main(argv=None) -> int:

@@ -9,9 +9,11 @@ import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import past_name, searcher_bands
-from naoviz.viz.theme import BAND_LABELS, TEMPLATE, plain, with_unit
+from naoviz.viz.theme import (BAND_LABELS, CHILD_COLORS, CHILD_LABELS, TEMPLATE, algo_labels, algo_symbols,
+                               constraint_text, plain, readable, titled)
 
 LOSS_KEYS = ("loss", "mse", "nll")
+LOSS_LABELS = {"loss": "total loss", "mse": "predictor MSE", "nll": "decoder NLL"}
 
 
 def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS, title: str = "") -> go.Figure:
@@ -23,7 +25,7 @@ def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS,
         ys = [h.get(k) for h in history]
         if not any(y is not None for y in ys):
             continue
-        fig.add_trace(go.Scatter(name=k, x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
+        fig.add_trace(go.Scatter(name=LOSS_LABELS.get(k, k), x=epochs, y=ys, mode="lines+markers", marker=dict(size=4)),
                       row=1, col=1 if k == "loss" else 2)
     parts = [y for k in keys if k != "loss" for h in history if (y := h.get(k)) is not None and y > 0]
     # plotly labels a log axis's minor ticks with bare digits (0.3 as "3"): label a 1-2-5 series instead
@@ -53,8 +55,9 @@ def child_curve(history: Sequence[Mapping]) -> go.Figure:
     fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
                                 margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
     x = list(range(1, len(history) + 1))
-    for key in ("train_acc", "valid_acc"):
-        fig.add_trace(go.Scatter(name=key, x=x, y=[h.get(key) for h in history], mode="lines+markers"))
+    for key, color in CHILD_COLORS.items():           # the Child tab's names and colours
+        fig.add_trace(go.Scatter(name=CHILD_LABELS[key], x=x, y=[h.get(key) for h in history], mode="lines+markers",
+                                 line=dict(color=color)))
     return fig
 
 
@@ -69,10 +72,12 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     values; the legend's title names the band. NaN (no feasible incumbent yet): the line starts at the first
     query where every run has one, and a second panel below shows, per searcher, the share of runs that have
     one (drawn only when some run lacked one). Each name gets its own colour
-    (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label)."""
-    bands, legend = searcher_bands(curves, band)
+    (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label) and marker shape, and a
+    searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search")."""
+    names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
+    bands, legend = searcher_bands({names[k]: v for k, v in dict(curves).items()}, band)
     late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet
-    top = (64 if "<br>" in title else 40) if title else 20
+    top = 40 + 24 * title.count("<br>") if title else 20        # a line more for each <br>
     if late:
         fig = make_subplots(rows=2, cols=1, shared_xaxes=True, row_heights=[0.75, 0.25], vertical_spacing=0.1,
                             subplot_titles=("", "runs with a feasible incumbent (%): the line above starts where "
@@ -80,15 +85,16 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
         fig.update_annotations(font_size=13)
         fig.update_yaxes(title_text="runs (%)", range=[0, 105], row=2, col=1)
         fig.update_xaxes(title_text="queries", row=2, col=1)
-        fig.update_yaxes(title_text=plain(with_unit(f"incumbent {metric}")), row=1, col=1)
+        fig.update_yaxes(title_text=plain(titled(metric, prefix="incumbent ")), row=1, col=1)
         fig.update_layout(template=TEMPLATE, title=title or None, uirevision="search",
                           margin=dict(l=60, r=10, t=top, b=40))
     else:
         fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                    yaxis_title=plain(with_unit(f"incumbent {metric}")), uirevision="search",
+                                    yaxis_title=plain(titled(metric, prefix="incumbent ")), uirevision="search",
                                     margin=dict(l=60, r=10, t=top, b=40)))
     at = dict(row=1, col=1) if late else {}
-    for b in bands:
+    symbols = algo_symbols([b["name"] for b in bands])
+    for j, b in enumerate(bands):
         x, color, name = b["x"], b["color"], b["name"]
         if b["runs"] >= 2:
             # the band's outline over its finite points only: NaN before every run has a feasible incumbent and
@@ -98,7 +104,9 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                      y=np.r_[b["hi"][finite], b["lo"][finite][::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name), **at)
-        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines", line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines+markers", line=dict(color=color, width=2),
+                                 marker=dict(symbol=symbols[name], color=color, size=marker_sizes(b["mean"], j, len(bands)),
+                                             line=dict(color="white", width=1)),
                                  legendgroup=name, customdata=b["n"],
                                  hovertemplate="query %{x}: %{y:.3f} (mean of %{customdata} runs)<extra></extra>"
                                  if b["runs"] > 1 else None), **at)
@@ -117,7 +125,24 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                           row=2, col=1)
     if legend:
         fig.update_layout(legend_title_text=legend)
+    fig.update_layout(legend_itemsizing="constant")      # the legend shows each searcher's marker, not size 0
     return fig
+
+
+MARKS = 6           # marked points per searcher's line: its shape tells it from the others without colour
+
+
+def marker_sizes(mean, j: int, searchers: int, size: float = 8.0) -> list:
+    """(Q,) marker sizes of searcher ``j``'s mean line: ``size`` at about :data:`MARKS` of its finite points,
+    staggered between the ``searchers`` lines so their marks do not sit on each other, 0 elsewhere."""
+    y = np.asarray(mean, dtype=float)
+    finite = np.flatnonzero(np.isfinite(y))
+    out = np.zeros(len(y))
+    if len(finite):
+        step = max(1, len(finite) // MARKS)
+        start = (j * step) // max(1, searchers)
+        out[finite[start::step]] = size
+    return out.tolist()
 
 
 def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
@@ -139,7 +164,7 @@ def chosen_by(metric: Optional[str], report: str) -> str:
     """A title's second line saying which column chose the incumbent, when another one is reported: the curves
     of test_acc under a valid_acc search can fall (a better valid_acc cell with a lower test_acc), which a title
     of "incumbent test_acc" alone reads as a bug or as the best test_acc. "" when they are the same."""
-    return f"<br><sup>incumbent: the best {plain(metric)} so far</sup>" if metric and metric != report else ""
+    return f"<br><sup>incumbent: the best {plain(readable(metric))} so far</sup>" if metric and metric != report else ""
 
 
 def compare_figure(summary: dict) -> go.Figure:
@@ -147,13 +172,15 @@ def compare_figure(summary: dict) -> go.Figure:
     25-75 % of runs band (percentiles stay within the runs' values). Under constraints the curves are the best
     *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []   # "COL<=X": its column cannot hold < or > (search.constraints)
-    report = plain(summary["report"])                # table columns: shown as written, never as plotly markup
-    what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"
+    report = plain(readable(summary["report"]))      # "CIFAR-10 test accuracy"; a table's own column as written,
+    what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"     # never plotly markup
     by = chosen_by(summary.get("metric"), summary["report"])
     from naoviz.experiments.search import table_text
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
+    shown = ", ".join(plain(constraint_text(c)) for c in constraints)        # "latency on Pixel 3 ≤ 6.44 ms"
+    from naoviz.viz.print_sizes import wrap
+    head = wrap(f"{what} vs queries" + (f" ({shown})" if constraints else ""), 800, 17)   # several budgets: 2 lines
     return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
-                         metric=summary["report"], band="iqr",
-                         title=f"{what} vs queries" + (f" ({', '.join(constraints)})" if constraints else "") + by)
+                         metric=summary["report"], band="iqr", title=head + by)

@@ -21,8 +21,10 @@ import plotly.io as pio
 
 from naoviz.errors import NaovizError
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
+from naoviz.viz.file_meta import with_meta
 
 FORMATS = ("png", "svg", "pdf", "html")
+VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 _FLAGS = "--disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic"
 NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (looked at $NAOVIZ_CHROMIUM, "
@@ -90,14 +92,15 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)
         clear_stale_temps(p)                     # what an earlier export killed mid-way left beside it
-    static = [(_stable_uids(go.Figure(f)), p, temp_path(p, f"-{i}.{fmt}"), fmt)
+    static = [(_stable_uids(vector_figure(f) if fmt in VECTOR else go.Figure(f)), p, temp_path(p, f"-{i}.{fmt}"), fmt)
               for i, (f, p, fmt) in enumerate(zip(figs, paths, fmts)) if fmt != "html"]
     for f, p, fmt in zip(figs, paths, fmts):
         if fmt == "html":
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
             div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
             html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div)
-            atomic_write_bytes(p, html.encode("utf-8"))        # a full disk leaves the old page, not half of one
+            page = with_meta(html.encode("utf-8"), "html", file_title(fig, p))     # its tab names the figure
+            atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
         try:
             import kaleido  # noqa: F401
@@ -151,9 +154,17 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
                 except Exception as exc:  # noqa: BLE001 - as above
                     raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc
+            data = with_meta(data, fmt, file_title(f, p))     # title and naoviz version in the file's own fields
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
+
+
+def file_title(fig: go.Figure, path: Path) -> str:
+    """The title an exported file carries (``naoviz.viz.file_meta``): the figure's, as plain text, else the
+    file's name without its suffix."""
+    from naoviz.viz.print_sizes import bare
+    return bare(fig.layout.title.text or "") or Path(path).stem
 
 
 def safe_name(text: str, empty: str = "table") -> str:
@@ -216,6 +227,16 @@ def export_new(figs: dict, folder, stem: str, fmt: str) -> Exported:
                 continue
             return Exported(targets, reused)
     raise NaovizError(f"export: {folder} holds 9,999 exports named {stem}-*; choose another folder")
+
+
+def vector_figure(fig: go.Figure) -> go.Figure:
+    """``fig`` (a copy) with each WebGL trace (``scattergl``: the explorer's map, thousands of points) made the
+    SVG trace of the same data (``scatter``): plotly draws WebGL traces into an SVG or PDF as one embedded bitmap,
+    so a map saved as "vector" blurred when zoomed or printed large."""
+    fig = go.Figure(fig)
+    data = [go.Scatter({k: v for k, v in t.to_plotly_json().items() if k != "type"}, skip_invalid=True)
+            if t.type == "scattergl" else t for t in fig.data]
+    return go.Figure(data=data, layout=fig.layout)
 
 
 def _stable_uids(fig: go.Figure) -> go.Figure:

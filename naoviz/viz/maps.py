@@ -50,7 +50,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     hover = _hover(labels, color_label, values, extra or {})
     cmin, cmax = color_range(values)
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, uirevision="map",
-                                margin=dict(l=10, r=10, t=40 if title else 10, b=10),
+                                margin=dict(l=10, r=10, t=(70 if "<br>" in title else 40) if title else 10, b=10),
                                 legend=dict(orientation="h", y=-0.02, yanchor="top"),
                                 xaxis=dict(showticklabels=False, zeroline=False),
                                 yaxis=dict(showticklabels=False, zeroline=False), clickmode="event"))

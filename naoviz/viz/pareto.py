@@ -14,7 +14,8 @@ import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
 from naoviz.viz.axis_cut import low_cut
-from naoviz.viz.theme import TEMPLATE, algo_colors, plain, value_unit, with_unit
+from naoviz.viz.theme import (TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, readable, titled,
+                              value_unit)
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -35,12 +36,17 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     """``points[name]``: ``(n, 2)`` ``[metric, cost]`` of a searcher's queries (pooled over its runs);
     ``feasible[name]``: ``(n,)`` bool (default all). Per searcher two traces, ``"<name> queries"`` (faint;
     hollow when infeasible) and ``"<name> front"`` (its non-dominated feasible queries as a staircase, cost
-    ascending); ``budget``: a dashed vertical line at that cost. When a few queries are far worse than the rest
-    (:func:`~naoviz.viz.axis_cut.low_cut`) the y axis starts above them and they are drawn on its lower edge as
-    ▼ (trace ``"<name> under the axis"``, hover: the true value), the title's second line counting them."""
+    ascending); ``budget``: a dashed vertical line at that cost. A searcher's id is shown by its readable name
+    (:func:`~naoviz.viz.theme.algo_labels`: "re" -> "regularised evolution"). When a few queries are far worse
+    than the rest (:func:`~naoviz.viz.axis_cut.low_cut`) the y axis starts above them and they are drawn on its
+    lower edge as ▼ (trace ``"<name> under the axis"``, hover: the true value), the title's second line
+    counting them."""
     if not points:
         raise ValueError("pareto_figure: no searchers given")
-    colors = algo_colors(list(points))
+    names = algo_labels(list(points))                # "re" -> "regularised evolution", as the Search tab names it
+    points = {names[k]: v for k, v in points.items()}
+    feasible = None if feasible is None else {names.get(k, k): v for k, v in feasible.items()}
+    colors, shapes = algo_colors(list(points)), algo_symbols(list(points))
     shown_cost, shown_metric = plain(cost), plain(metric)      # table columns: as written, never plotly markup
     fig = go.Figure()
     any_over = False                          # an infeasible query is drawn: the figure says what hollow means
@@ -49,13 +55,13 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         p, ok, front = pareto_points(pts, None if feasible is None else feasible.get(name))
         any_over = any_over or not bool(np.all(ok))
         color = colors[name]
-        symbols = np.where(ok, "circle", "circle-open").tolist()
+        symbols = np.where(ok, shapes[name], f"{shapes[name]}-open").tolist()
         fig.add_trace(go.Scatter(name=f"{name} queries", x=p[:, 1], y=p[:, 0], mode="markers", legendgroup=name,
                                  marker=dict(color=color, size=5, opacity=0.35, symbol=symbols),
                                  hovertemplate=f"{shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
         fig.add_trace(go.Scatter(name=f"{name} front", x=p[front, 1], y=p[front, 0], mode="lines+markers",
                                  legendgroup=name, line=dict(color=color, width=2, shape="hv"),
-                                 marker=dict(color=color, size=8, line=dict(color="#202124", width=1)),
+                                 marker=dict(color=color, size=8, symbol=shapes[name], line=dict(color="#202124", width=1)),
                                  hovertemplate=f"front: {shown_cost} %{{x:.4g}} · {shown_metric} %{{y:.3f}}<extra>{name}</extra>"))
         low = np.flatnonzero(p[:, 0] < cut.lo) if cut else []
         if len(low):
@@ -76,12 +82,12 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
-    title = title or f"{shown_metric} against {shown_cost}: queries and Pareto fronts"
+    title = title or f"{plain(readable(metric))} against {plain(readable(cost))}: queries and Pareto fronts"
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
         title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"
     fig.update_layout(template=TEMPLATE, title=title,
-                      xaxis_title=plain(with_unit(cost, "lower is better")), yaxis_title=plain(with_unit(metric)),
+                      xaxis_title=plain(titled(cost, "lower is better")), yaxis_title=plain(titled(metric)),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=75 if cut else 50, b=80))
     return fig
 
@@ -122,8 +128,8 @@ def summary_pareto_figures(summary: dict) -> dict:
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])
         n = len(summary.get("seeds", []))
         out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost),
-                                  title=f"{plain(cols[0])} against {plain(cost)}: queries of {n} seed(s) pooled, "
-                                        "each searcher's front")
+                                  title=f"{plain(readable(cols[0]))} against {plain(readable(cost))}: queries of "
+                                        f"{n} seed{'s' if n != 1 else ''} pooled, each searcher's front")
     return out
 
 

@@ -41,6 +41,13 @@ TEMPLATE = "plotly_white"
 ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
+# One marker shape per searcher, so the figures read in greyscale and to colour-blind readers (NAO's red and
+# local search's green are one olive to a deuteranope; blue, green and grey one grey in print)
+ALGO_SYMBOLS = {"nao": "circle", "re": "square", "rs": "diamond", "ls": "triangle-up"}
+_SPARE_SYMBOLS = ("x", "cross", "star", "triangle-down", "pentagon", "hexagon", "star-triangle-up", "hourglass")
+# The Child tab's curves and naoviz.viz.child_curve: one colour and one readable name per column
+CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
+CHILD_LABELS = {"train_acc": "train accuracy", "valid_acc": "validation accuracy"}
 # the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
 
@@ -83,6 +90,66 @@ def plain(text) -> str:
     return html.escape(str(text), quote=False)
 
 
+# Readable names of the columns the shipped tables hold, for a figure's reader (naoviz.viz.compare_figure,
+# pareto_figure): the table's id stays in summary.json, README.md and the hover text.
+_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16_120": "ImageNet16-120"}
+_MEASURES = {"test_acc": "test accuracy", "valid_acc": "validation accuracy", "val_acc": "validation accuracy",
+             "train_acc": "train accuracy", "surrogate_val_acc": "validation accuracy (surrogate)",
+             "params_M": "parameters", "flops_M": "FLOPs", "train_time_s": "training time",
+             "test_loss": "test loss", "valid_loss": "validation loss", "train_loss": "train loss"}
+_DEVICES = {"pixel2": "Pixel 2", "pixel3": "Pixel 3", "raspi4": "Raspberry Pi 4", "samsung_a50": "Samsung A50",
+            "samsung_s7": "Samsung S7", "essential_ph_1": "Essential PH-1", "eyeriss": "Eyeriss", "fpga": "FPGA",
+            "gold_6226": "Xeon Gold 6226", "gold_6240": "Xeon Gold 6240", "silver_4114": "Xeon Silver 4114",
+            "silver_4210r": "Xeon Silver 4210R"}
+_GPUS = {"1080ti": "GTX 1080 Ti", "2080ti": "RTX 2080 Ti", "titan_rtx": "Titan RTX", "titanx": "Titan X",
+         "titanxp": "Titan Xp"}
+
+
+def readable(name: str) -> str:
+    """A shipped table's column as a figure's reader names it: ``cifar10_test_acc`` -> "CIFAR-10 test accuracy",
+    ``valid_acc`` -> "validation accuracy", ``latency_pixel3`` -> "latency on Pixel 3", ``cifar10_params_M`` ->
+    "CIFAR-10 parameters"; any other name (a table of your own) as given."""
+    text = str(name)
+    if text in _MEASURES:
+        return _MEASURES[text]
+    for key, data in sorted(_DATASETS.items(), key=lambda kv: -len(kv[0])):
+        rest = text.removeprefix(key + "_")
+        if rest != text and rest in _MEASURES:
+            return f"{data} {_MEASURES[rest]}"
+    if text.startswith("latency_"):
+        device = text.removeprefix("latency_")
+        if device in _DEVICES:
+            return f"latency on {_DEVICES[device]}"
+        gpu, _, batch = device.rpartition("_")
+        if gpu in _GPUS and batch.isdigit():
+            return f"latency on {_GPUS[gpu]}, batch {batch}"
+    return text
+
+
+def titled(name: str, note: str = "", prefix: str = "") -> str:
+    """An axis title of column ``name`` for a reader: ``prefix`` and its :func:`readable` name, its unit (read off
+    the column's id, :func:`unit`) and ``note`` in brackets: "incumbent CIFAR-10 test accuracy (%)", "latency on
+    Pixel 3 (ms; lower is better)"."""
+    shown, what = readable(name), unit(name)
+    if what.startswith("million ") and shown.endswith(what.removeprefix("million ")):
+        what = "millions"                             # "parameters (millions)", not "(million parameters)"
+    extra = "; ".join(t for t in (what, note) if t)
+    return f"{prefix}{shown}" + (f" ({extra})" if extra else "")
+
+
+def constraint_text(text: str) -> str:
+    """A constraint (``latency_pixel3<=6.44``) as a reader reads it: "latency on Pixel 3 ≤ 6.44 ms"; the text
+    as given when it does not parse."""
+    from naoviz.search.constraints import parse_constraint
+    try:
+        c = parse_constraint(text)
+    except ValueError:
+        return str(text)
+    sign = {"<=": "≤", ">=": "≥"}.get(c.op, c.op)
+    short = value_unit(c.column)
+    return f"{readable(c.column)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
+
+
 def with_unit(name: str, note: str = "") -> str:
     """An axis or colour-bar title: ``name`` and its unit and ``note`` in brackets, "valid_acc (%)",
     "params_M (million parameters; lower is better)"; ``name`` alone when there is neither."""
@@ -115,6 +182,41 @@ def algo_id(name: str):
             return algo
     key = key.partition(":")[0].split(" ")[0] if key else key
     return key if key in ALGO_COLORS else _ALGO_ALIASES.get(key)
+
+
+def algo_label(name: str) -> str:
+    """A searcher as a figure names it for a reader: ``nao`` -> "NAO", ``re`` -> "regularised evolution" (the
+    Search tab's names, :data:`ALGO_LABELS`), ``nao:paper`` -> "NAO (paper preset)"; any other name as given."""
+    text = str(name)
+    algo, _, preset = text.partition(":")
+    if algo in ALGO_LABELS:
+        return ALGO_LABELS[algo] + (f" ({preset} preset)" if preset else "")
+    return text
+
+
+def algo_labels(names) -> dict:
+    """{name: :func:`algo_label` of it} for ``names``, or each name kept when two would read the same (a
+    notebook's "nao" beside "NAO"), so no curve is lost to a merge."""
+    out = {n: algo_label(n) for n in names}
+    return out if len(set(out.values())) == len(out) else {n: n for n in names}
+
+
+def algo_symbols(names) -> dict:
+    """A distinct marker shape per name (:data:`ALGO_SYMBOLS` for the first name of each searcher, then spare
+    shapes), the same rule as :func:`algo_colors`."""
+    out, used = {}, set()
+    for name in names:
+        sym = ALGO_SYMBOLS.get(algo_id(name))
+        if sym is not None and sym not in used:
+            out[name] = sym
+            used.add(sym)
+    spare = [s for s in _SPARE_SYMBOLS if s not in ALGO_SYMBOLS.values()] + list(ALGO_SYMBOLS.values())
+    for name in names:
+        if name not in out:
+            free = [s for s in spare if s not in used]
+            out[name] = free[0] if free else spare[len(out) % len(spare)]
+            used.add(out[name])
+    return out
 
 
 def algo_colors(names) -> dict:

@@ -15,7 +15,9 @@ function pageModel(state) {
         // document.title is the title's text (entities decoded): written back escaped, or a title holding
         // "<img onerror=...>" would be markup in the exported page
         const title = document.title.replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
-        const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${keep[0]}</head><body><main><div id="naoviz-explorer"></div></main>\n${keep.slice(1).join("\n")}\n</body></html>\n`;
+        // the heading naming the table ("naoviz explorer: nb201") goes too: a saved page had lost it
+        const h1 = document.querySelector("main > h1"), heading = h1 ? h1.outerHTML : "";
+        const html = `<!doctype html>\n<html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1"><title>${title}</title>${keep[0]}</head><body><main>${heading}<div id="naoviz-explorer"></div></main>\n${keep.slice(1).join("\n")}\n</body></html>\n`;
         const bytes = new TextEncoder().encode(html);
         emit("msg:custom", { type: "export_page", ok: true, bytes: bytes.length }, [new DataView(bytes.buffer)]);
       } else emit("msg:custom", { type: m.type, id: m.id, ok: false, message: "this needs a kernel: the standalone page has none (open the explorer in Jupyter)" }, []);

@@ -1,0 +1,119 @@
+"""Figures laid out for a printed column: a paper's single column (3.5 in) or its full width (7 in).
+
+A figure drawn 900 px wide with plotly's 12 px text, placed in a 3.5 in column, prints its text at 3.4 pt (7 in:
+6.7 pt); journals ask for 6-8 pt at least. Here a figure is drawn at its printed size, 96 px to the inch, so
+plotly's 12 px is 9 pt on paper (a PDF page comes out exactly that wide: kaleido's page is 0.75 pt per px at
+scale 1). The title goes (a paper's caption says it: ``compare --out``'s README.md holds it), the legend moves
+under the plot, where it covers no data and takes the column's width, and long notes above a panel are wrapped.
+"""
+from __future__ import annotations
+
+import html
+import re
+
+import plotly.graph_objects as go
+
+PX_PER_INCH = 96
+COLUMNS = {"3.5in": 3.5, "7in": 7.0}          # file-name tag -> printed width (inches)
+MIN_FONT_PX = 11                               # 8.25 pt on paper: no text smaller
+_CHAR_EM = 0.55                                # a text character's mean width, in ems (Helvetica-like)
+
+
+def wrap(text: str, width_px: float, font_px: float) -> str:
+    """``text`` with ``<br>`` between words so that no line runs wider than ``width_px`` at ``font_px``."""
+    per_line = max(8, int(width_px / (font_px * _CHAR_EM)))
+    lines: list[str] = []
+    for part in re.split(r"<br\s*/?>", text):
+        line = ""
+        for word in part.split(" "):
+            if line and len(bare(line)) + 1 + len(bare(word)) > per_line:
+                lines.append(line)
+                line = word
+            else:
+                line = f"{line} {word}" if line else word
+        lines.append(line)
+    return "<br>".join(lines)
+
+
+def bare(text: str) -> str:
+    """``text`` of a plotly title as plain text: its line breaks a dash, its markup (``<sup>``, ``<b>``...) gone,
+    its entities (``&lt;``) the characters."""
+    text = re.sub(r"<br\s*/?>", " — ", str(text))
+    return html.unescape(re.sub(r"</?(?:b|i|em|sup|sub|span|a)(?:\s[^>]*)?>", "", text)).strip()
+
+
+def _legend_height(fig: go.Figure, width: float, font: float) -> float:
+    """The height in px of ``fig``'s horizontal legend at ``width`` px: plotly stacks a legend group's entries
+    and lays the groups side by side, wrapping to a new row of groups where the next does not fit."""
+    groups: dict = {}
+    for i, t in enumerate(fig.data):
+        if t.name and t.showlegend is not False:
+            groups.setdefault(t.legendgroup or f"#{i}", []).append(bare(t.name))
+    entry, gap = font + 9, (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10)
+    total, used, tallest = 0.0, 0.0, 0
+    for names in groups.values():
+        block = 50 + max(len(n) for n in names) * font * _CHAR_EM
+        if used and used + block > width:
+            total, used, tallest = total + tallest * entry + gap, 0.0, 0
+        used += block
+        tallest = max(tallest, len(names))
+    return total + tallest * entry
+
+
+def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
+    """(a copy of ``fig`` laid out for a column ``width_in`` inches wide, its title as plain text): its
+    ``layout.width`` that column at :data:`PX_PER_INCH`, no title, the legend under the x axis across the
+    column (its title above its entries; the figure made taller by its rows), text of :data:`MIN_FONT_PX` px
+    at least, the y axis titles and notes above panels wrapped to fit, room for a colour bar. Export it at scale
+    1 (PDF, SVG: the page is then ``width_in`` wide) or more (PNG): :func:`export_for_print`. A cell comparison
+    (``cell_compare``) keeps its node size, so its two cells crowd below the full width: print it at 7 in."""
+    out = go.Figure(fig)
+    title = bare(out.layout.title.text or "")
+    width = round(width_in * PX_PER_INCH)
+    plot_h = round(width * (0.55 if width_in >= 5 else 0.75))
+    base = max(MIN_FONT_PX, out.layout.font.size or 12)
+    legend_title = bool(out.layout.legend.title.text)
+    top = 30 if out.layout.annotations else 12
+    axis = 40 + base                                   # tick labels and the x axis title under the plot
+    bottom = axis + _legend_height(out, width - 20, base) + (base + 8 if legend_title else 0) + 6
+    # a colour bar sits in the right margin; axes without tick labels (a map, a cell graph) need no left one
+    bar = any(getattr(getattr(t, "marker", None), "colorbar", None) is not None and
+              (t.marker.showscale is not False) and t.marker.colorbar.title.text for t in out.data)
+    labelled = any(out.layout[k].showticklabels is not False and out.layout[k].visible is not False
+                   for k in out.layout if k.startswith("yaxis"))
+    out.update_layout(title=None, font_size=base, width=width, height=plot_h + top + bottom,
+                      legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container",
+                                  title_side="top", font_size=base),
+                      margin=dict(l=62 if labelled else 12, r=80 if bar else 12, t=top, b=bottom, autoexpand=False))
+    out.update_xaxes(title_standoff=4, automargin=False)
+    out.update_yaxes(automargin=False)
+    for name in [k for k in out.layout if k.startswith("yaxis")]:
+        axis = out.layout[name]
+        if axis.title.text:
+            share = (axis.domain[1] - axis.domain[0]) if axis.domain else 1.0
+            axis.title.text = wrap(axis.title.text, plot_h * share, (axis.title.font.size or base + 2))
+    # panels side by side (a cell comparison): a note above one is wrapped to that panel's share of the width
+    sides = len({tuple(out.layout[k].domain or (0, 1)) for k in out.layout if k.startswith("xaxis")}) or 1
+    for note in out.layout.annotations:
+        size = max(MIN_FONT_PX, note.font.size or base)
+        note.font.size = size
+        if note.text and note.xref in (None, "paper") and note.name != "budget":
+            note.text = wrap(note.text, (width - 80) / sides, size)
+    return out, title
+
+
+def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0) -> list:
+    """Write each figure of ``figs`` laid out for a column ``width_in`` inches wide (:func:`for_print`) to its
+    path of ``paths`` (PDF, SVG: a page exactly that wide; PNG at ``png_scale``, 288 dpi at 3); the paths. Its
+    caption is the figure's title: ``for_print(fig, width_in)[1]``."""
+    from naoviz.viz.figure_files import export_many
+    laid = [for_print(f, width_in)[0] for f in figs]
+    paths = list(paths)
+    out = []
+    for scale, want in ((1.0, lambda p: not str(p).lower().endswith(".png")), (png_scale, lambda p: str(p).lower().endswith(".png"))):
+        pick = [(f, p) for f, p in zip(laid, paths) if want(p)]
+        if pick:
+            out += export_many([f for f, _ in pick], [p for _, p in pick], width=pick[0][0].layout.width, height=1,
+                               scale=scale)
+    order = {str(p): i for i, p in enumerate(paths)}
+    return sorted(out, key=lambda p: order[str(p)])

@@ -1,0 +1,91 @@
+"""Figures laid out for a paper's column (naoviz.viz.print_sizes): drawn at the printed width, so plotly's
+text prints at 8-9 pt, not at the 3-7 pt a 900 px figure shrunk into a column gives; title out (the caption
+holds it), legend under the plot, long axis titles and notes wrapped to fit."""
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from naoviz.viz.curves import compare_figure
+from naoviz.viz.print_sizes import MIN_FONT_PX, PX_PER_INCH, bare, for_print, wrap
+
+LATE = [[np.nan, 80.0, 81.0, 85.0], [70.0, 80.0, 82.0, 83.0]]
+
+
+def _figure(report="cifar10_test_acc"):
+    return compare_figure({"report": report, "metric": "valid_acc", "constraints": ["latency_pixel3<=9"],
+                           "algos": {a: {"curves": LATE} for a in ("nao", "re", "rs", "ls")}})
+
+
+@pytest.mark.parametrize("inches", [3.5, 7.0])
+def test_a_figure_for_a_column_is_that_wide_with_text_of_8_pt_or_more_and_its_legend_under_the_plot(inches):
+    fig = _figure()
+    out, caption = for_print(fig, inches)
+    assert out.layout.width == round(inches * PX_PER_INCH)                      # 1 px = 0.75 pt on the page
+    assert out.layout.title.text is None and fig.layout.title.text                 # the original keeps its title
+    assert caption.startswith("best feasible incumbent CIFAR-10 test accuracy vs queries (latency on Pixel 3 ≤ 9 ms) — ")
+    assert "<" not in caption                                                    # no markup in a caption
+    legend = out.layout.legend
+    assert legend.orientation == "h" and legend.yref == "container" and legend.y == 0 and legend.yanchor == "bottom"
+    assert out.layout.margin.b > 100                                             # the legend's rows below the axis
+    assert out.layout.font.size * 0.75 >= 8 and out.layout.legend.font.size >= MIN_FONT_PX
+    assert all(a.font.size >= MIN_FONT_PX for a in out.layout.annotations)
+    # the lower panel's note, wider than a column, is wrapped to it
+    note = next(a for a in out.layout.annotations if "feasible incumbent" in a.text)
+    longest = max(len(line) for line in note.text.split("<br>"))
+    assert longest * note.font.size * 0.55 <= out.layout.width
+    assert out.layout.height > out.layout.width * (0.55 if inches >= 5 else 0.75)
+
+
+def test_a_y_title_longer_than_the_plot_is_tall_is_wrapped():
+    out, _ = for_print(_figure(report="a_very_long_column_name_of_a_users_own_table_test_acc"), 3.5)
+    title = out.layout.yaxis.title.text
+    assert "<br>" in title and bare(title).replace(" — ", " ").startswith("incumbent a_very_long")
+
+
+def test_wrap_and_bare():
+    assert wrap("one two three four", 10 * 11 * 0.55, 11) == "one two<br>three four"
+    assert bare("a <b>b</b><br><sup>c &lt; d</sup>") == "a b — c < d"
+    assert bare("x (latency<=9)<br><sup>y</sup>") == "x (latency<=9) — y"
+
+
+def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
+    from naoviz.viz.theme import constraint_text, readable, titled
+    assert [readable(c) for c in ("cifar10_test_acc", "cifar100_test_acc", "imagenet16_120_test_acc", "valid_acc",
+                                  "latency_pixel3", "latency_2080ti_32", "cifar10_params_M")] == [
+        "CIFAR-10 test accuracy", "CIFAR-100 test accuracy", "ImageNet16-120 test accuracy", "validation accuracy",
+        "latency on Pixel 3", "latency on RTX 2080 Ti, batch 32", "CIFAR-10 parameters"]
+    assert readable("x<b>y</b>_acc") == "x<b>y</b>_acc" and readable("latency_mydevice") == "latency_mydevice"
+    assert titled("cifar10_test_acc", prefix="incumbent ") == "incumbent CIFAR-10 test accuracy (%)"
+    assert titled("latency_pixel3", "lower is better") == "latency on Pixel 3 (ms; lower is better)"
+    assert constraint_text("latency_pixel3<=6.44") == "latency on Pixel 3 ≤ 6.44 ms"
+    assert constraint_text("valid_acc>=90") == "validation accuracy ≥ 90%" and constraint_text("nonsense") == "nonsense"
+
+
+def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_path):
+    """The right margin holds a colour bar (a map's; it was cut off at the 12 px a line chart needs), an axis
+    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3)."""
+    import re
+
+    from naoviz.viz import embedding_map, export_for_print
+    xy = np.random.default_rng(1).standard_normal((30, 2))
+    fig = embedding_map(xy, np.linspace(60, 95, 30), labels=[f"c{i}" for i in range(30)], color_label="valid_acc")
+    out, _ = for_print(fig, 3.5)
+    assert out.layout.margin.r >= 70 and out.layout.margin.l <= 20
+    line, _ = for_print(_figure(), 3.5)
+    assert line.layout.margin.r <= 20 and line.layout.margin.l >= 50
+    pdf, png = export_for_print([fig, fig], [tmp_path / "map.pdf", tmp_path / "map.png"], 3.5)
+    assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
+    from PIL import Image
+    assert Image.open(png).size[0] == 3 * 336
+
+
+def test_a_compare_title_under_several_budgets_is_wrapped_to_the_figure_and_the_margin_holds_it():
+    summary = {"report": "cifar10_test_acc", "metric": "valid_acc", "algos": {"rs": {"curves": LATE}},
+               "constraints": ["latency_pixel3<=9", "cifar10_params_M<=0.5", "cifar10_flops_M<=80"]}
+    fig = compare_figure(summary)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) >= 3                                             # two of title, one of "incumbent: ..."
+    assert all(len(bare(line)) * 17 * 0.55 <= 820 for line in lines if not line.startswith("<sup>"))
+    assert fig.layout.margin.t >= 40 + 24 * (len(lines) - 1)
+    assert "CIFAR-10 FLOPs ≤ 80 M" in fig.layout.title.text
