@@ -201,42 +201,38 @@ def algo_labels(names) -> dict:
     return out if len(set(out.values())) == len(out) else {n: n for n in names}
 
 
-def algo_symbols(names) -> dict:
-    """A distinct marker shape per name (:data:`ALGO_SYMBOLS` for the first name of each searcher, then spare
-    shapes), the same rule as :func:`algo_colors`."""
+def _distinct(names, own: dict, spare: list) -> dict:
+    """One value per name: ``own[searcher id]`` for the first name of each searcher, then the first of ``spare``
+    not yet used (cycling once all are), so two names never share a colour or a marker while any is free."""
     out, used = {}, set()
     for name in names:
-        sym = ALGO_SYMBOLS.get(algo_id(name))
-        if sym is not None and sym not in used:
-            out[name] = sym
-            used.add(sym)
-    spare = [s for s in _SPARE_SYMBOLS if s not in ALGO_SYMBOLS.values()] + list(ALGO_SYMBOLS.values())
+        value = own.get(algo_id(name))
+        if value is not None and value not in used:
+            out[name] = value
+            used.add(value)
     for name in names:
         if name not in out:
-            free = [s for s in spare if s not in used]
+            free = [v for v in spare if v not in used]
             out[name] = free[0] if free else spare[len(out) % len(spare)]
             used.add(out[name])
     return out
+
+
+def algo_symbols(names) -> dict:
+    """A distinct marker shape per name (:data:`ALGO_SYMBOLS` for the first name of each searcher, then spare
+    shapes), the same rule as :func:`algo_colors`."""
+    spare = [s for s in _SPARE_SYMBOLS if s not in ALGO_SYMBOLS.values()] + list(ALGO_SYMBOLS.values())
+    return _distinct(names, ALGO_SYMBOLS, spare)
 
 
 def algo_colors(names) -> dict:
     """A distinct colour per name: the searcher's own colour (:data:`ALGO_COLORS`) for the first name of each
     searcher, then unused colours of plotly's qualitative palettes (so "nao" and "nao:paper" differ too)."""
-    out, used = {}, set()
-    for name in names:
-        c = ALGO_COLORS.get(algo_id(name))
-        if c is not None and c not in used:
-            out[name] = c
-            used.add(c)
-    if len(out) == len(names):
-        return out
+    names = list(names)
+    if all(algo_id(n) in ALGO_COLORS for n in names) and len({algo_id(n) for n in names}) == len(names):
+        return {n: ALGO_COLORS[algo_id(n)] for n in names}
     import plotly.express as px
     spare = [c for c in px.colors.qualitative.Plotly + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
              if c.lower() not in {u.lower() for u in ALGO_COLORS.values()}]
-    for name in names:
-        if name not in out:
-            free = [c for c in spare if c not in used]
-            out[name] = free[0] if free else spare[len(out) % len(spare)]
-            used.add(out[name])
-    return out
+    return _distinct(names, ALGO_COLORS, spare)
 
