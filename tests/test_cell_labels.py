@@ -96,7 +96,7 @@ def sizes(fig) -> list:
 @pytest.fixture(scope="module")
 def naonet_pairs():
     """``get(name)``: the space and its 20 seeded (seed, other, cell_compare figure, {size: label_boxes}), built
-    once per module: plotly takes ~10 s a NAONet space for them, and two tests check the same figures."""
+    once per module: plotly takes ~10 s a NAONet space for them, and three tests check the same figures."""
     built = {}
 
     def get(name):
@@ -170,16 +170,14 @@ def test_a_naonet_figure_is_titled_in_words_with_its_tokens_on_hover(name):
     assert cell_graph(nb, nb.sample(1, seed=0)[0]).layout.title.text == nb.format(nb.sample(1, seed=0)[0])
 
 
-def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path):
+def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path, naonet_pairs):
     """Asked for 600 x 450, a NAONet cell_compare is drawn 600 wide and its own 760 tall: squeezed into 450 px
     its labels crossed each other and the nodes (62 crossings over the 20 seeded pairs above); a figure that
     sets no height (a single cell, NB201's compare) keeps the size asked for."""
     from PIL import Image
 
     from naoviz.viz.figure_files import export
-    space = get_space("naonet")
-    archs = space.sample(40, seed=7)
-    figs = [cell_compare(space, archs[i], archs[20 + i]) for i in range(20)]
+    figs = [fig for _, _, fig, _ in naonet_pairs("naonet")[1]]        # the 20 seeded pairs' cell_compare figures
     assert any(crossings(f, 600, 450) for f in figs)                   # what a 450-px drawing did
     assert not any(crossings(f, 600, export_height(f, 450)) for f in figs)
     fig = figs[0]

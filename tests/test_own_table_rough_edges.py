@@ -114,6 +114,10 @@ def test_compare_summary_names_its_table(own, monkeypatch):
 @pytest.mark.parametrize("command", [["search", "--algo", "rs"], ["compare", "--algos", "rs", "--seeds", "1"]],
                          ids=lambda c: c[0])
 def test_an_unreachable_scheduler_names_the_option(command, tmp_path, monkeypatch):
+    """Nothing listens on port 9: Dask retries the refused connection until its connect timeout (CONNECT_S, 10 s;
+    1 s here: the line is the same, the wait is not what is tested), then one line naming --scheduler."""
+    from naoviz import executors
+    monkeypatch.setattr(executors, "CONNECT_S", 1.0)
     code, _, err = run_cli([*command, "--queries", "5", "--no-progress", "--scheduler", "tcp://127.0.0.1:9"],
                            tmp_path, monkeypatch)
     assert code == 2 and len(err.splitlines()) == 1, err
