@@ -44,6 +44,30 @@ LAND_RADIUS = 0.01   # share of the map's extent: neighbours farther than this f
 CONTINUOUS_METHODS = ("pca",)   # linear maps: a moved point's position changes continuously with eta, no jumps
 
 
+UMAP_APPROXIMATES_FROM = 4096   # rows from which umap-learn finds neighbours by NN-descent, not exactly
+
+
+def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
+    """The ``k`` nearest rows of each row of ``X`` ``(n, d)``, itself first (distance 0), then by euclidean
+    distance, ties by row index: ``(indices (n, k) int64, distances (n, k) float32)``, as UMAP's own exact
+    search returns them; in row blocks of ``(block, n)`` float64 distances."""
+    X = np.asarray(X, dtype=np.float64)
+    sq = (X ** 2).sum(1)                                                          # (n,)
+    n = len(X)
+    rows = np.empty((n, k), dtype=np.int64)
+    dists = np.empty((n, k), dtype=np.float32)
+    for lo in range(0, n, block):
+        hi = min(n, lo + block)
+        d2 = np.maximum(sq[None, :] - 2.0 * (X[lo:hi] @ X.T) + sq[lo:hi, None], 0.0)   # (b, n)
+        d2[np.arange(hi - lo), np.arange(lo, hi)] = -1.0                          # itself first
+        idx = np.argpartition(d2, k - 1, axis=1)[:, :k]                           # (b, k)
+        dk = np.take_along_axis(d2, idx, axis=1)
+        order = np.lexsort((idx, dk), axis=1)
+        rows[lo:hi] = np.take_along_axis(idx, order, 1)
+        dists[lo:hi] = np.sqrt(np.maximum(np.take_along_axis(dk, order, 1), 0.0))
+    return rows, dists
+
+
 class Projector:
     """PCA or UMAP map of embeddings ``(n, d)`` to ``(n, 2)``.
 
@@ -220,8 +244,12 @@ class Projector:
         import umap  # deferred: importing umap costs 1-15 s (numba)
 
         k = min(int(self.n_neighbors), len(Xp) - 1)
+        # From 4096 rows UMAP finds neighbours by NN-descent, whose numba code compiles anew in every process
+        # (20-30 s on 2 cores: each dashboard cold start, each atlas build); the exact neighbours cost well
+        # under a second at these sizes and are what NN-descent approximates. Below 4096 UMAP is exact itself.
+        knn = {"precomputed_knn": (*exact_knn(Xp, k), None)} if len(Xp) >= UMAP_APPROXIMATES_FROM else {}
         reducer = umap.UMAP(n_neighbors=k, min_dist=float(self.min_dist), metric="euclidean", n_components=2,
-                            random_state=self.random_state, transform_seed=self.random_state)
+                            random_state=self.random_state, transform_seed=self.random_state, **knn)
         # Rows are already unit vectors for "cosine": euclidean on the sphere ranks neighbours the same.
         with warnings.catch_warnings():   # "n_jobs overridden by random_state": intended (reproducible)
             warnings.simplefilter("ignore", UserWarning)

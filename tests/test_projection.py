@@ -213,3 +213,31 @@ def test_a_umap_map_of_three_points_is_their_pca_plane(tmp_path, monkeypatch):
     assert p.embedding_.shape == (3, 2) and np.isfinite(p.embedding_).all()
     assert len({tuple(np.round(row, 6)) for row in p.embedding_}) == 3             # three distinct places
     np.testing.assert_array_equal(p.transform(X[:1]), p.embedding_[:1])
+
+
+def test_exact_knn_is_each_rows_nearest_rows_itself_first():
+    from sklearn.neighbors import NearestNeighbors
+
+    from naoviz.projection import exact_knn
+    X = _embeddings(700, 8, seed=3)
+    rows, dists = exact_knn(X, 12, block=256)                 # blocks that do not divide the rows
+    d, i = NearestNeighbors(n_neighbors=12).fit(X).kneighbors(X)
+    assert rows.shape == dists.shape == (700, 12) and (rows[:, 0] == np.arange(700)).all()
+    assert np.array_equal(rows, i) and np.allclose(dists, d, atol=1e-5) and (np.diff(dists, axis=1) >= 0).all()
+
+
+def test_a_umap_map_of_4096_rows_or_more_uses_the_exact_neighbours_not_nn_descent(tmp_path, monkeypatch):
+    """From 4096 rows umap-learn would search neighbours by NN-descent (numba compiled in every process, 20-30 s
+    on 2 cores); the map gets the exact ones instead, and the same seed still gives the same map."""
+    import pynndescent
+
+    class refuse(pynndescent.NNDescent):
+        def __init__(self, *args, **kwargs):
+            raise AssertionError("NN-descent was used")
+    monkeypatch.setattr(pynndescent, "NNDescent", refuse)
+    monkeypatch.setattr("umap.umap_.NNDescent", refuse)
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
+    X = _embeddings(4100, 16, seed=2)
+    one = Projector("umap", cache=False, n_neighbors=10).fit(X).embedding_
+    two = Projector("umap", cache=False, n_neighbors=10).fit(X).embedding_
+    assert one.shape == (4100, 2) and np.isfinite(one).all() and np.array_equal(one, two)
