@@ -142,8 +142,8 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     row = int(atlas.path_decoded[m, e])
     assert page.get_attribute(".nx-binfo", "data-best") == str(e) and page.get_attribute(".nx-binfo", "data-row") == str(row)
     info = page.inner_text(".nx-binfo")
-    assert f"{int(within.sum())} of {len(params)} cells within params_M ≤ {budget!r}" in info
-    assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"params_M {params[row]:.3f}" in info
+    assert f"{int(within.sum())} of {len(params)} cells within parameters ≤ {budget!r}" in info
+    assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"parameters {params[row]:.3f}" in info
     assert atlas.labels[row] in info
     assert ("Shown: the gradient path filtered by the budget (no kernel: the constrained step needs JupyterLab or the "
             "dashboard)") in info and "naoviz search --constraint" in info
