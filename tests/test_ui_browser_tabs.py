@@ -102,7 +102,7 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     is refused in the red line first; every control is named and every text readable."""
     from _a11y import low_contrast_text, unnamed_controls
     page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
-    page.locator(".naoviz-cost-column select").select_option("params_M")
+    page.locator(".naoviz-cost-column select").select_option(label="parameters (params_M)")   # words, the id beside them
     bound = page.locator(".naoviz-cost-bound input")
     page.wait_for_function("document.querySelector('.naoviz-cost-bound input').value !== ''", timeout=10_000)
     for typed in ("abc", "0.03"):

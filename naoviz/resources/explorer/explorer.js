@@ -62,7 +62,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
 
   // -- controls ---------------------------------------------------------------------------------------
   for (const v of atlas.h.maps) $(".nx-view").appendChild(h("option", { value: v, text: v }));
-  for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: menuName(atlas, c), title: c }));
+  // the colour menu in words, each column's id in its hover title (and the legend's): "validation accuracy (valid_acc)"
+  // in the closed menu pushed the bar's last button to a row of its own at 1024 px
+  for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: nameOf(atlas, c), title: c }));
   $(".nx-slider").max = String(E - 1);
   $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
   $(".nx-figs").title = "save the map, prediction chart and cells as PNG in the kernel's export folder";
@@ -91,7 +93,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const v = colorValues(), [lo, hi, below, above] = range(v);
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
-    $(".nx-legend").replaceChildren(h("span", { title: S.color, text: `${nameOf(atlas, S.color)} ${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
+    // the colour's words (cut with … where the footer is tight; whole, with the id, in its hover title), then the ends
+    $(".nx-legend").replaceChildren(h("span", { class: "nx-lname", title: menuName(atlas, S.color), text: nameOf(atlas, S.color) }),
+      h("span", { text: `${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root)).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
     overlay();

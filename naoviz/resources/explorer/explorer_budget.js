@@ -140,7 +140,7 @@ function budgetPart(root, atlas, hooks) {
   $(".nx-budget").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), v = typedNumber(t);
     if (t === "") { set(B.col, null, true); hooks.msg(""); constrain(); return; }
-    if (!Number.isFinite(v)) { const [lo, hi] = span(B.col); hooks.msg(`budget ${t} is not a number (${nameOf(atlas, B.col)} spans ${sig(lo)}..${sig(hi)})`, true); controls(); return; }
+    if (!Number.isFinite(v)) { const [lo, hi] = span(B.col); hooks.msg(`budget ${t} is not a number (${B.col} spans ${sig(lo)}..${sig(hi)})`, true); controls(); return; }
     hooks.msg(""); set(B.col, v, true); constrain();
   });
   return { state: B, valid, set, path, info, eta: (i) => { B.eta = i; moveMarker(i); }, off: () => B.off, drawPath, markBest, writeURL, readURL };

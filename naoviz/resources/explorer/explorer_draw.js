@@ -27,8 +27,12 @@ const valueUnit = (name) => VALUE_UNITS[unitOf(name)] || "";
 // naming table; naoviz.atlas_payload.color_names): "validation accuracy" for valid_acc, a table's own column as
 // written. Units stay read off the id (unitOf). Always set as text (textContent, attributes), never as markup.
 const nameOf = (atlas, id) => { const n = atlas.h.names; return n && Object.hasOwn(n, id) ? String(n[id]) : String(id); };
-// In a menu: the words and the id in brackets where they differ, for whoever knows the table by its ids.
-const menuName = (atlas, id) => { const n = nameOf(atlas, id); return n === String(id) ? n : `${n} (${id})`; };
+// In a menu: a table column's words and its id in brackets where they differ, for whoever knows the table by its
+// ids ("predicted" and "class_size" are the page's own, no table's: words alone).
+const menuName = (atlas, id) => {
+  const n = nameOf(atlas, id);
+  return n === String(id) || !(atlas.h.columns || []).includes(id) ? n : `${n} (${id})`;
+};
 // A typed decimal number ("2.5", "-1", "1e3"), else NaN: JS's Number() also reads "0x5" (5), "0b1" and "0o7",
 // so a typed η "0x5" became η 5 with no word said; a box of the page takes decimals only.
 function typedNumber(text) {
