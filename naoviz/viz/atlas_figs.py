@@ -109,10 +109,11 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
     pred = figs["prediction"]
     symbols = np.where(over_path, "circle-open", "circle").tolist()
-    pred.add_trace(go.Scatter(name=f"{plain(column)} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
+    shown = plain(readable(column))                 # the page's words ("parameters"); a table's own column as written
+    pred.add_trace(go.Scatter(name=f"{shown} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
                               yaxis="y2", mode="lines+markers", line=dict(color="#5f6368", width=1.5),
                               marker=dict(color="#5f6368", size=7, symbol=symbols)))
-    pred.update_layout(yaxis2=dict(title=plain(column), overlaying="y", side="right", showgrid=False),
+    pred.update_layout(yaxis2=dict(title=plain(titled(column)), overlaying="y", side="right", showgrid=False),
                        margin=dict(r=60))
     if budget is None:
         return figs
@@ -121,7 +122,7 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     xy = np.asarray(atlas.maps[view], dtype=float)
     rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
     over = rows[~atlas.budget_mask(column, budget)[rows]]
-    figs["map"].add_trace(go.Scattergl(name=f"over budget ({column} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
+    figs["map"].add_trace(go.Scattergl(name=f"over budget ({shown} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
                                       mode="markers", hoverinfo="skip", marker=dict(size=4, color="#e4e4e4")))
     traces = figs["map"].data
     figs["map"].data = [traces[0], traces[-1], *traces[1:-1]]      # over the coloured points, under the path
