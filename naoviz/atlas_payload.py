@@ -17,6 +17,7 @@ import zlib
 import numpy as np
 
 from naoviz.atlas import budget_columns
+from naoviz.column_names import readable, readable_names
 
 PAYLOAD_VERSION = 2                 # 2: path_jump.<map> (M, E-1) u8, 1 where a path segment is a jump to another island
 _NAN16 = 65535                      # the quantised code for NaN
@@ -80,6 +81,15 @@ def atlas_arrays(atlas) -> dict[str, tuple[np.ndarray, str, dict]]:
     return out
 
 
+def color_names(columns, metric: str) -> dict[str, str]:
+    """``{id: name in words}`` of every colour the explorer offers (the table's columns, its metric, "predicted",
+    "class_size"): the page shows the words and keeps the id in brackets or a hover title. Text, never markup."""
+    names = readable_names([*columns, metric])
+    names["predicted"] = f"predicted {readable(metric)}"
+    names["class_size"] = "cells in its isomorphism class"
+    return names
+
+
 def pack(atlas, level: int = 6) -> tuple[dict, bytes]:
     """(header, zlib blob) of ``atlas``; deterministic: the same atlas gives the same bytes."""
     arrays = atlas_arrays(atlas)
@@ -96,6 +106,7 @@ def pack(atlas, level: int = 6) -> tuple[dict, bytes]:
         "lower_is_better": bool(atlas.lower_is_better), "model_key": atlas.model_key,
         "n": len(atlas.labels), "n_table": int(atlas.n_table),
         "maps": list(atlas.maps), "columns": list(atlas.columns), "cost_columns": budget_columns(atlas.columns),
+        "names": color_names(atlas.columns, atlas.metric),
         "steps": int(atlas.meta.get("steps", 1)) if isinstance(atlas.meta, dict) else 1,
         "title": str(atlas.meta.get("title") or atlas.meta.get("table") or "") if isinstance(atlas.meta, dict) else "",
         "raw_bytes": len(raw_all), "arrays": index,

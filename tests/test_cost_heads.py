@@ -131,8 +131,8 @@ def test_the_handler_steps_under_the_budget_more_often_than_the_atlas_path(digit
     assert np.mean(within_con) > np.mean(within_plain), (np.mean(within_con), np.mean(within_plain))
     figs = w.figures()                                    # the export carries the constrained path
     names = [t.name for t in figs["map"].data]
-    assert f"constrained step, budget params_M <= {bound:g}" in names
-    assert any(t.name == "constrained: params_M of decoded cell" for t in figs["prediction"].data)
+    assert f"constrained step, budget parameters <= {bound:g}" in names
+    assert any(t.name == "constrained: parameters of decoded cell" for t in figs["prediction"].data)
     w.budget = None
     assert w.constrained_path() is None
     assert not any("constrained" in (t.name or "") for t in w.figures()["map"].data)

@@ -67,7 +67,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     true = atlas.columns[atlas.metric][atlas.path_decoded[m, k]]
     assert f"row {atlas.path_decoded[m, k]}" in live and f"true {true:.2f}" in live, live
     # every value with its unit: accuracies in percent (naoviz.viz.theme.unit's rules, explorer_draw.js unitOf)
-    assert re.search(rf"true {true:.2f}[\xa0 ]% \({atlas.metric}\)", live), live
+    assert re.search(rf"true {true:.2f}[\xa0 ]% \(validation accuracy\)", live), live
     assert re.search(r"predicted here \d+\.\d\d[\xa0 ]% · decoded: predicted \d+\.\d\d[\xa0 ]%, true \d+\.\d\d[\xa0 ]%",
                      page.inner_text(".nx-info")), page.inner_text(".nx-info")
     for key, want in (("End", len(atlas.etas) - 1), ("PageDown", len(atlas.etas) - 1 - max(1, round((len(atlas.etas) - 1) / 10))),
@@ -93,7 +93,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     row = int(first.get_attribute("data-row"))                         # path, when it has one); the focus stays in
     first.focus()                                                      # the redrawn list, not at the page's top
     page.keyboard.press("Enter")
-    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} (true {atlas.metric} ")
+    assert page.inner_text(".nx-nbrs b").startswith(f"nearest to row {row} (true validation accuracy ")
     # each neighbour's figures are named for a student ("d 0.025" was unexplained): distance, with a tip
     first_line = page.inner_text(".nx-nbrs li >> nth=0")
     assert re.search(r"· distance \d\.\d{3} · true \d+\.\d{2}", first_line) and " d " not in first_line, first_line

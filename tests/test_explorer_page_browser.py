@@ -35,8 +35,10 @@ def test_the_page_draws_the_map_offline(browser, page_file, atlas):
     # the legend's ends say when values lie beyond them
     v = np.sort(atlas.columns[atlas.metric][np.isfinite(atlas.columns[atlas.metric])])
     lo, hi = v[int(len(v) * 0.05)], v[min(len(v) - 1, int(len(v) * 0.99))]
-    low, high = page.eval_on_selector_all(".nx-legend > span:not(.nx-ramp)", "es => es.map(e => e.textContent)")
-    assert low == f"{atlas.metric} {'≤ ' if v[0] < lo else ''}{lo:.2f}\xa0%" and high == f"{'≥ ' if v[-1] > hi else ''}{hi:.2f}\xa0%"
+    name, low, high = page.eval_on_selector_all(".nx-legend > span:not(.nx-ramp)", "es => es.map(e => e.textContent)")
+    assert atlas.metric == "valid_acc"                 # named in words on the page (naoviz.column_names), id in menus
+    assert page.eval_on_selector(".nx-color option[value='valid_acc']", "o => [o.textContent, o.title]") == ["validation accuracy", "valid_acc"]
+    assert name == "validation accuracy" and low == f"{'≤ ' if v[0] < lo else ''}{lo:.2f}\xa0%" and high == f"{'≥ ' if v[-1] > hi else ''}{hi:.2f}\xa0%"
     assert v[0] < lo                                   # the digits table has failed cells: the mark is shown
     page.close()
 

@@ -113,7 +113,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert u[0] <= budget < u[1]
     page, requests, errors = _open(browser, page_file, f"?seed={seed}&budget_column=params_M&budget={budget!r}")
     assert page.evaluate("[window.naovizModel.budget_column, window.naovizModel.budget]") == ["params_M", budget]
-    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"params_M ≤ {budget!r}"
+    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"parameters ≤ {budget!r}"
     within = params <= budget                                  # NaN is never within
     off = page.evaluate("Array.from(document.querySelector('.nx-root').__nx.budget.off())")
     np.testing.assert_array_equal(np.asarray(off, bool), ~within)
@@ -135,15 +135,15 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert page.locator(".nx-costchart circle.nx-cost-ok").count() == int(np.sum(np.isfinite(costs) & (costs <= budget)))
     from naoviz.viz.theme import value_unit                                  # the cost axis says its unit
     assert value_unit("params_M") and page.locator(".nx-costchart text", has_text="of the decoded cell along η").text_content() \
-        == f"params_M ({value_unit('params_M')}) of the decoded cell along η"
+        == f"parameters ({value_unit('params_M')}) of the decoded cell along η"
     assert page.inner_text(".nx-bunit") == value_unit("params_M")              # and so does the bound's box
     assert page.locator(".nx-costchart circle.nx-cost-over").count() == int(np.sum(np.isfinite(costs) & (costs > budget)))
     e = int(np.flatnonzero(costs <= budget)[-1])
     row = int(atlas.path_decoded[m, e])
     assert page.get_attribute(".nx-binfo", "data-best") == str(e) and page.get_attribute(".nx-binfo", "data-row") == str(row)
     info = page.inner_text(".nx-binfo")
-    assert f"{int(within.sum())} of {len(params)} cells within params_M ≤ {budget!r}" in info
-    assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"params_M {params[row]:.3f}" in info
+    assert f"{int(within.sum())} of {len(params)} cells within parameters ≤ {budget!r}" in info
+    assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"parameters {params[row]:.3f}" in info
     assert atlas.labels[row] in info
     assert ("Shown: the gradient path filtered by the budget (no kernel: the constrained step needs JupyterLab or the "
             "dashboard)") in info and "naoviz search --constraint" in info

@@ -265,10 +265,11 @@ def test_exported_figures_carry_the_budget(widget, atlas):
     over = reps[~(params[reps] <= widget.budget)]
     assert len(grey) == 1 and len(grey[0].x) == len(over) > 0
     np.testing.assert_allclose(grey[0].x, atlas.maps[widget.view][over, 0])
-    cost = [t for t in figs["prediction"].data if t.name == "params_M of decoded cell"][0]
+    cost = [t for t in figs["prediction"].data if t.name == "parameters of decoded cell"][0]
     m = atlas.seed_index(seed)
     np.testing.assert_allclose(cost.y, params[atlas.path_decoded[m]])
     assert list(cost.marker.symbol) == ["circle" if c <= widget.budget else "circle-open" for c in cost.y]
+    assert figs["prediction"].layout.yaxis2.title.text == "parameters (millions)"     # in words, as the page says it
     widget.budget_column = ""
     assert not any(t.name.startswith("over budget") for t in widget.figures()["map"].data)
 

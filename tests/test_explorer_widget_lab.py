@@ -177,7 +177,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
             page.screenshot(path=str(ART / "explorer_constrained_failed.png"))
             raise
         page.wait_for_function("LIVE => document.querySelector(LIVE + '.nx-bnote') && document.querySelector(LIVE + '.nx-bnote')"
-                               ".innerText.startsWith('Shown: the constrained step, budget params_M')", arg=LIVE, timeout=60_000)
+                               ".innerText.startsWith('Shown: the constrained step, budget parameters')", arg=LIVE, timeout=60_000)
         cheap = [atlas.labels[r] for r in sorted(range(atlas.n_table), key=lambda r: atlas.columns["params_M"][r])]
         assert page.inner_text(LIVE + ".nx-decoded") == cheap[0]                           # the kernel's path, at eta 0
         box = page.locator(LIVE + ".nx-bslider").bounding_box()
@@ -190,7 +190,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
         during = page.inner_text(LIVE + ".nx-bnote")
         page.mouse.up()
         want = page.evaluate("LIVE => document.querySelector(LIVE + '.nx-root').__nx.budget.state.budget", LIVE)
-        page.wait_for_function("([L, b]) => document.querySelector(L + '.nx-bnote').innerText.includes('params_M ≤ ' + b + ' (')",
+        page.wait_for_function("([L, b]) => document.querySelector(L + '.nx-bnote').innerText.includes('parameters ≤ ' + b + ' (')",
                                arg=[LIVE, want], timeout=60_000)
         inputs = page.evaluate("window.nxInputs")
         ART.mkdir(parents=True, exist_ok=True)

@@ -72,10 +72,15 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
         assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
     assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
     note = sp.pareto.note.value                                                # the note names the marks drawn
-    assert "hollow: over the budget" in note and f"params_M ≤ {bound:.4g} dashed" in note, note
-    # the axes carry their units, as the exported figures' do (an accuracy in %, a size in millions)
-    assert sp.pareto.chart.y_title.endswith("(%)") and sp.curve.y_title == "incumbent test_acc (%)"
-    assert sp.pareto.chart.x_title.startswith("params_M (million parameters")
+    assert "hollow: over the budget" in note and f"parameters ≤ {bound:.4g} dashed" in note, note
+    # the axes name the columns in words with their units, as the exported figures' do (an accuracy in %, a size
+    # in millions); the menus say the words and the id, the value stays the id
+    assert sp.pareto.chart.y_title == "test accuracy (%)" and sp.curve.y_title == "incumbent test accuracy (%)"
+    assert sp.pareto.chart.x_title == "parameters (millions; lower is better)"
+    assert ("training time (train_time_s)", "train_time_s") in [tuple(o) for o in sp.pareto.x.options]
+    assert ("parameters (params_M)", "params_M") in [tuple(o) for o in sp.cost.column.options]
+    assert [(c["label"], c.get("id")) for c in sp.table.columns if c["key"] in ("value", "report")] == [
+        ("validation accuracy", "valid_acc"), ("test accuracy", "test_acc")]
     # another x axis: the same queries against training time, the budget line gone
     sp.pareto.x.value = "train_time_s"
     g = {g["name"]: g for g in sp.pareto.chart.groups}["random search"]
@@ -83,7 +88,7 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
     assert g["x"] == digits.metric("train_time_s", cells).tolist() and sp.pareto.chart.vline is None
     note = sp.pareto.note.value                                                # no line drawn: the note says why
     assert "dashed" not in note.replace("no dashed line", "") and "another column" in note, note
-    assert sp.pareto.chart.x_title == "train_time_s (s; lower is better)"
+    assert sp.pareto.chart.x_title == "training time (s; lower is better)"
 
 
 def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits):
@@ -169,7 +174,7 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
             break
         time.sleep(0.05)
     assert sp.pareto.export_msg.value.startswith("already saved: "), sp.pareto.export_msg.value
-    sp.pareto.x.value = next(c for c in sp.pareto.x.options if c and c != sp.pareto.x.value)   # another cost axis
+    sp.pareto.x.value = next(c for _, c in sp.pareto.x.options if c != sp.pareto.x.value)   # another cost axis
     again = sp.export_figures("html", tmp_path)
     assert sorted(p.name for p in again) == [f"naoviz-{name}-search-incumbent-2.html", f"naoviz-{name}-search-pareto-2.html"]
     assert [p.read_bytes() for p in paths] == first

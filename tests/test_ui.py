@@ -25,7 +25,7 @@ def test_panel_helpers():
     assert "<code>|&lt;b&gt;~0|</code>" in line and "91.2" in line and "4 epoch" in line and "21,650" in line
     text = search_summary({"NAO": [np.array([1.0, 3.0]), np.array([1.0, 5.0])], "RS": [np.array([2.0])], "LS": []},
                           "test_acc")
-    assert text == "incumbent test_acc — NAO: 4.00 ± 1.41 (n=2) · RS: 2.00"
+    assert text == "incumbent test accuracy — NAO: 4.00 ± 1.41 (n=2) · RS: 2.00"
     assert compare_command("nb201-digits", ["nao", "rs"], 20, 3, 2, "fast") == \
         "naoviz compare --space nb201-digits --algos nao:fast,rs --queries 20 --seeds 2 --first-seed 3"
 

@@ -136,10 +136,10 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
     page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('40 of 40')", timeout=10_000)
-    header = page.locator(".nq-table th", has_text="test_acc").get_by_role("button", name="sort by test_acc")
+    header = page.locator(".nq-table th", has_text="test accuracy").get_by_role("button", name="sort by test accuracy")
     header.focus()                                                     # from the keyboard: a header is a button
     header.press("Enter")
-    page.locator(".nq-table th", has_text="test_acc").get_by_role("button").press("Enter")   # again: descending
+    page.locator(".nq-table th", has_text="test accuracy").get_by_role("button").press("Enter")   # again: descending
     page.fill(".nq-filter", "seed=1 random")
     page.wait_for_function("document.querySelector('.nq-count').textContent.startsWith('20 of 40')", timeout=5000)
     rows = page.eval_on_selector_all(".nq-table tbody tr", "rs => rs.map(r => [...r.children].map(c => c.textContent))")

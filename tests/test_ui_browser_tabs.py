@@ -102,7 +102,7 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     is refused in the red line first; every control is named and every text readable."""
     from _a11y import low_contrast_text, unnamed_controls
     page.locator(".naoviz-search select[multiple]").select_option(label=["random search"])
-    page.locator(".naoviz-cost-column select").select_option("params_M")
+    page.locator(".naoviz-cost-column select").select_option(label="parameters (params_M)")   # words, the id beside them
     bound = page.locator(".naoviz-cost-bound input")
     page.wait_for_function("document.querySelector('.naoviz-cost-bound input').value !== ''", timeout=10_000)
     for typed in ("abc", "0.03"):
@@ -119,7 +119,7 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     page.wait_for_function("document.querySelectorAll('.naoviz-pareto circle.ns-point').length === 30", timeout=10_000)
     assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
     assert plot.locator("path.ns-front").get_attribute("d").startswith("M")
-    assert plot.locator("line.ns-budget").count() == 1 and "budget params_M ≤ 0.03" in plot.inner_text()
+    assert plot.locator("line.ns-budget").count() == 1 and "budget parameters ≤ 0.03" in plot.inner_text()
     # the budget's label sits above the plot area, clear of every point (it was drawn inside, over the best ones)
     label_bottom, frame_top = page.evaluate("() => [document.querySelector('.naoviz-pareto .ns-budget-label'), "
                                             "document.querySelector('.naoviz-pareto .ns-frame')].map(e => e.getBoundingClientRect())"

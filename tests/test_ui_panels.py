@@ -192,7 +192,8 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
     app = Dashboard(table="nb201-digits", background=False)
     # the page names the table it runs on, its size and what the model predicts
     assert f"table <b>{digits.name}</b>: {len(digits):,} cells" in app.table_info.value
-    assert f"predicts <code>{app.plan.spec(digits).metric}</code>" in app.table_info.value
+    assert app.plan.spec(digits).metric == "valid_acc"                       # named in words, its id beside them
+    assert "predicts validation accuracy (<code>valid_acc</code>)" in app.table_info.value
     app.tabs.selected_index = 1
     sp = app.search
     sp.algos.value, sp.seeds.value = ("rs",), "1"
@@ -324,7 +325,8 @@ def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):
     from naoviz.ui import SearchPanel
     def text(panel):
         return " ".join(w.value for w in panel.widget.children if isinstance(getattr(w, "value", None), str))
-    assert "best query by <code>valid_acc</code>" in text(SearchPanel(digits)) and "can fall" in text(SearchPanel(digits))
+    assert "best query by validation accuracy (<code>valid_acc</code>)" in text(SearchPanel(digits))
+    assert "its test accuracy (<code>test_acc</code>), which can fall" in text(SearchPanel(digits))
     assert "can fall" not in text(SearchPanel(digits, metric="test_acc", report="test_acc"))
     # said right under the curves, where a falling one is seen, not under the Pareto plot below them
     panel = SearchPanel(digits)

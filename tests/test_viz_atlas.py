@@ -205,9 +205,10 @@ def test_each_exported_explorer_figure_has_a_title_saying_what_it_shows(atlas):
     titles = {k: f.layout.title.text for k, f in figs.items()}
     table = atlas.meta["table"]
     assert all(t.startswith(f"{table}: ") for t in titles.values()), titles
-    assert "UMAP map" in titles["map"] and "coloured by test_acc" in titles["map"] and eta in titles["map"]
+    assert "UMAP map" in titles["map"] and "coloured by test accuracy" in titles["map"].replace("<br>", " ")
+    assert eta in titles["map"]
     assert f"seed row {seed}" in titles["map"] and f"seed row {seed}" in titles["prediction"]
-    assert f"predicted {atlas.metric}" in titles["prediction"]
+    assert atlas.metric == "valid_acc" and "predicted validation accuracy" in titles["prediction"]
     assert f"seed row {seed}'s cell" in titles["cells"] and eta in titles["cells"]
     # room for them: no line wider than a 900 px export, the top margin holds the lines
     for fig in figs.values():
@@ -216,3 +217,32 @@ def test_each_exported_explorer_figure_has_a_title_saying_what_it_shows(atlas):
             small = line.startswith("<sup>")
             assert len(line.replace("<sup>", "").replace("</sup>", "")) * 17 * (0.7 if small else 1) * 0.55 <= 800
         assert fig.layout.margin.t >= 40 + 22 * (len(lines) - 1)
+
+
+def test_the_page_and_its_figures_name_columns_in_words_from_one_table(atlas):
+    """The explorer's colour bar and prediction axis said ``valid_acc (%)`` and its menu listed ids, where compare's
+    figures say "CIFAR-10 test accuracy (%)": the payload header now carries each colour's name in words (the
+    page shows them, the id in its menus), and the exported figures title the same words."""
+    import copy
+    from naoviz.atlas_payload import pack
+    from naoviz.viz.atlas_figs import atlas_figures
+    from naoviz.viz.theme import readable
+    header, _ = pack(atlas)
+    names = header["names"]
+    assert set(atlas.columns) | {"predicted", "class_size"} <= set(names)
+    assert atlas.metric == "valid_acc" and names["valid_acc"] == "validation accuracy"
+    assert names["params_M"] == "parameters" and names["test_acc"] == "test accuracy"
+    assert names["predicted"] == "predicted validation accuracy"
+    assert all(readable(c) == names[c] for c in atlas.columns)        # the figures' names are the page's
+    seed, i = _moving_seed(atlas)
+    figs = atlas_figures(atlas, seed=seed, eta_index=i, view="umap", color="predicted")
+    assert figs["map"].data[0].marker.colorbar.title.text == "predicted validation accuracy (%)"
+    assert figs["prediction"].layout.yaxis.title.text == "validation accuracy (%)"
+    size = atlas_figures(atlas, seed=seed, eta_index=i, view="umap", color="params_M")["map"]
+    assert size.data[0].marker.colorbar.title.text == "parameters (millions)"
+    # a table of your own keeps its columns as written, as text (plotly's markup escaped in the figure)
+    own = copy.copy(atlas)
+    own.columns = {("my <b>score</b>" if k == "params_M" else k): v for k, v in atlas.columns.items()}
+    assert pack(own)[0]["names"]["my <b>score</b>"] == "my <b>score</b>"
+    bar = atlas_figures(own, seed=seed, eta_index=i, view="umap", color="my <b>score</b>")["map"]
+    assert bar.data[0].marker.colorbar.title.text == "my &lt;b&gt;score&lt;/b&gt;"

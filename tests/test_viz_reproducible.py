@@ -52,10 +52,10 @@ def test_axis_and_colour_bar_titles_say_units():
         "cifar10_flops_M (million FLOPs)", "latency_pixel3 (ms)", "train_time_s (s)", "valid_loss", "cells in class"]
     assert unit("accent") == "" and unit("Top1_Accuracy") == "%"
     chart = prediction_chart([0, 1], [90, 91], [90, 90.5], metric="valid_acc")
-    assert chart.layout.yaxis.title.text == "valid_acc (%)" and chart.layout.xaxis.title.text == "step size η"
+    assert chart.layout.yaxis.title.text == "validation accuracy (%)" and chart.layout.xaxis.title.text == "step size η"
     curves = search_curves({"rs": np.array([[80, 85, 90]])}, metric="test_acc")
     assert curves.layout.yaxis.title.text == "incumbent test accuracy (%)"      # a reader's name for the column
-    assert _map().data[0].marker.colorbar.title.text == "valid_acc (%)"
+    assert _map().data[0].marker.colorbar.title.text == "validation accuracy (%)"
     front = pareto_figure({"rs": np.array([[90, 0.3], [91, 0.5]])}, metric="test_acc", cost="latency_pixel3")
     assert front.layout.xaxis.title.text == "latency on Pixel 3 (ms; lower is better)"
     assert front.layout.yaxis.title.text == "test accuracy (%)"

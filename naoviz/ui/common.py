@@ -13,12 +13,21 @@ from typing import Callable, Optional
 
 import ipywidgets as W
 
+from naoviz.column_names import readable
+
 log = logging.getLogger("naoviz.ui")
 
 
 def error_html(message: str) -> str:
     """One red line for the page (escaped), or "" for no message."""
     return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
+
+
+def named(column: str) -> str:
+    """A table column in running HTML: its words and, where they differ, its id in code ("validation accuracy
+    (<code>valid_acc</code>)"); escaped, a user's column as written."""
+    shown = readable(column)
+    return html.escape(shown) + ("" if shown == str(column) else f" (<code>{html.escape(str(column))}</code>)")
 
 
 def status_line(value: str = "") -> W.HTML:

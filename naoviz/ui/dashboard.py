@@ -19,7 +19,7 @@ from typing import Optional
 import ipywidgets as W
 
 from naoviz.explorer_plan import ExplorerPlan
-from naoviz.ui.common import error_html, status_line
+from naoviz.ui.common import error_html, named, status_line
 
 log = logging.getLogger("naoviz.ui")
 
@@ -37,7 +37,7 @@ def table_line(bench, metric: str) -> str:
     """The line under the intro naming the table the app runs on (nothing on the page said whether it was
     NB201 or the digits table), its size, what the model predicts, and how to open another (HTML)."""
     return (f"<small>table <b>{html.escape(str(bench.name))}</b>: {len(bench):,} cells · the model predicts "
-            f"<code>{html.escape(metric)}</code> · another table: <code>naoviz dashboard --table nb201 | digits | "
+            f"{named(metric)} · another table: <code>naoviz dashboard --table nb201 | digits | "
             f"FILE.csv</code></small>")
 
 

@@ -17,6 +17,8 @@ from typing import Callable, Optional, Sequence
 import anywidget
 import traitlets as t
 
+from naoviz.column_names import readable
+
 STATIC = Path(__file__).resolve().parent / "static"
 _CMP = re.compile(r"^([a-z_]\w*)(<=|>=|<|>|=)(.+)$", re.IGNORECASE)
 _NUM = re.compile(r"^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$", re.IGNORECASE)
@@ -25,13 +27,15 @@ _OPS = {"<": lambda v, x: v < x, "<=": lambda v, x: v <= x, ">": lambda v, x: v 
 
 
 def search_columns(metric: str, report: str) -> list[dict]:
-    """The Search tab's columns: key, header, numeric, digits shown (0: as is)."""
+    """The Search tab's columns: key, header, numeric, digits shown (0: as is); a table column's header is its
+    name in words (``naoviz.column_names.readable``) and ``id`` its id, which a filter also takes
+    (``test_acc>=94``) and the header's hover title shows."""
     return [{"key": "searcher", "label": "searcher", "numeric": False, "digits": 0},
             {"key": "seed", "label": "seed", "numeric": True, "digits": 0},
             {"key": "query", "label": "#", "numeric": True, "digits": 0},
             {"key": "source", "label": "source", "numeric": False, "digits": 0},
-            {"key": "value", "label": metric, "numeric": True, "digits": 2},
-            {"key": "report", "label": report, "numeric": True, "digits": 2},
+            {"key": "value", "label": readable(metric), "id": metric, "numeric": True, "digits": 2},
+            {"key": "report", "label": readable(report), "id": report, "numeric": True, "digits": 2},
             {"key": "cell", "label": "cell", "numeric": False, "digits": 0}]
 
 
@@ -41,13 +45,13 @@ def _finite(v) -> bool:
 
 def _tests(text: str, columns: Sequence[dict]) -> list[Callable[[Sequence], bool]]:
     """One predicate per whitespace-separated token: ``key<op>number`` (op < <= > >= =) on a numeric column
-    named by key or header, else a case-insensitive substring of any text column."""
+    named by key, header or id, else a case-insensitive substring of any text column."""
     tests = []
     text_cols = [i for i, c in enumerate(columns) if not c["numeric"]]
     for tok in text.split():
         m = _CMP.match(tok)
         name = m.group(1).lower() if m else ""
-        col = next((i for i, c in enumerate(columns) if c["numeric"] and name in (c["key"], c["label"].lower())), -1)
+        col = next((i for i, c in enumerate(columns) if c["numeric"] and name in (c["key"], c["label"].lower(), str(c.get("id", "")).lower())), -1)
         if m and col >= 0 and _NUM.match(m.group(3)):
             op, x = _OPS[m.group(2)], float(m.group(3))
             tests.append(lambda r, col=col, op=op, x=x: _finite(r[col]) and op(r[col], x))

@@ -17,13 +17,13 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line, whole_number
+from naoviz.ui.common import SliderBox, error_html, in_thread, named, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
 from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
-from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, value_unit, with_unit
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, readable, titled, value_unit
 
 MAX_SEEDS = 10
 MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
@@ -59,7 +59,7 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
             continue
         spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
         parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
-    return f"incumbent {report} — " + " · ".join(parts) if parts else ""
+    return f"incumbent {readable(report)} — " + " · ".join(parts) if parts else ""
 
 
 def nao_sources(results: list) -> str:
@@ -200,7 +200,8 @@ class SearchPanel:
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = LineChart(x_title="queries", x_integer=True, y_title=with_unit(f"incumbent {self.report}"), height=360,
+        self.curve = LineChart(x_title="queries", x_integer=True, y_title=titled(self.report, prefix="incumbent "),
+                               height=360,
                                y_unit=value_unit(self.report))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
@@ -217,8 +218,8 @@ class SearchPanel:
                            self.preset_about,
                            W.HBox([self.run_btn, self.stop_btn])])
         selected_by = ("" if metric == self.report else
-                       f"The incumbent is the best query by <code>{html.escape(metric)}</code>, what the searchers "
-                       f"see; the curves show its <code>{html.escape(self.report)}</code>, which can fall when a "
+                       f"The incumbent is the best query by {named(metric)}, what the searchers "
+                       f"see; the curves show its {named(self.report)}, which can fall when a "
                        "cell that validates better tests worse. ")
         # right under the curves, where a falling one is seen (under the Pareto plot it was 400 px below them)
         self.curve_note = W.HTML(f"<small>{selected_by}</small>" if selected_by else "")

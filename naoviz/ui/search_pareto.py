@@ -25,7 +25,8 @@ from naoviz.search.constraints import Constraint
 from naoviz.ui.common import error_html, in_thread, status_line
 from naoviz.ui.scatter_chart import ScatterChart, points
 from naoviz.viz.axis_cut import low_cut
-from naoviz.viz.theme import algo_colors, value_unit, with_unit
+from naoviz.column_names import menu_name, readable
+from naoviz.viz.theme import algo_colors, constraint_text, titled, value_unit
 
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 # the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
@@ -54,7 +55,7 @@ def pareto_note(constraint: Optional[Constraint], column: str) -> str:
         return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
                 "budget: every query is feasible).</small>")
     op = {"<=": "≤", ">=": "≥"}.get(constraint.op, constraint.op)          # as the plot's budget label writes it
-    bound = html.escape(f"{constraint.column} {op} {constraint.bound:.4g}")
+    bound = html.escape(f"{readable(constraint.column)} {op} {constraint.bound:.4g}")
     where = (f"the budget {bound} dashed" if constraint.column == column else
              f"no dashed line: the budget ({bound}) is on another column than this axis")
     return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
@@ -86,7 +87,7 @@ class CostBudget:
     def __init__(self, bench):
         self.bench = bench
         self.columns = cost_columns(bench)
-        self.column = W.Dropdown(options=[("off", "")] + [(c, c) for c in self.columns], value="",
+        self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
                                  description="cost budget", layout=W.Layout(width="260px"),
                                  tooltip=COST_TIPS["cost budget"])
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
@@ -171,13 +172,13 @@ class ParetoView:
         self.log, self.report, self.budget = ParetoLog(bench), report, budget
         self.constraint: Optional[Constraint] = None          # the run's (drawn as the dashed line)
         cols = budget.columns
-        self.x = W.Dropdown(options=cols, value=default_cost(cols) or None, description="Pareto plot's x axis",
+        self.x = W.Dropdown(options=[(menu_name(c), c) for c in cols], value=default_cost(cols) or None, description="Pareto plot's x axis",
                             style={"description_width": "initial"}, layout=W.Layout(width="360px"),
                             tooltip=COST_TIPS["Pareto plot's x axis"])
         self.x.add_class("naoviz-pareto-x")
-        self.chart = ScatterChart(y_title=with_unit(report), x_title=with_unit(self.x.value or "", "lower is better"),
+        self.chart = ScatterChart(y_title=titled(report), x_title=titled(self.x.value or "", "lower is better"),
                                   height=320,
-                                  label=f"{report} against cost: every query and each searcher's Pareto front")
+                                  label=f"{readable(report)} against cost: every query and each searcher's Pareto front")
         self.chart.add_class("naoviz-pareto")
         budget.column.observe(lambda ch: ch["new"] and setattr(self.x, "value", ch["new"]), names="value")
         self.x.observe(lambda _: self.draw(), names="value")
@@ -224,10 +225,10 @@ class ParetoView:
         line = c.bound if c is not None and c.column == column else None
         self.note.value = pareto_note(c, column)
         with self.chart.hold_sync():
-            self.chart.groups, self.chart.x_title = groups, with_unit(column, "lower is better")
+            self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better")
             self.chart.y_range = [cut.lo, cut.hi] if cut else []
             self.chart.y_note = cut.note(value_unit(self.report)) if cut else ""
-            self.chart.vline, self.chart.vline_label = line, (f"budget {c.column} ≤ {c.bound:.4g}" if line is not None else "")
+            self.chart.vline, self.chart.vline_label = line, (f"budget {readable(c.column)} ≤ {c.bound:.4g}" if line is not None else "")
 
 
 def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False,
@@ -275,4 +276,4 @@ def summary_extra(view: ParetoView) -> str:
     c = view.constraint
     if c is None:
         return ""
-    return html.escape(f" · budget {c} · {view.log.feasible_shares()}")
+    return html.escape(f" · budget {constraint_text(str(c))} · {view.log.feasible_shares()}")

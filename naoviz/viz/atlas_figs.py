@@ -15,21 +15,34 @@ import plotly.graph_objects as go
 from naoviz.viz.cells import cell_compare
 from naoviz.viz.maps import embedding_map, path_overlay
 from naoviz.viz.path import prediction_chart
-from naoviz.viz.theme import plain
+from naoviz.atlas_payload import color_names
+from naoviz.viz.theme import plain, readable, titled
 
 VIEW_NAMES = {"umap": "UMAP", "pca": "PCA"}
 
 
 def color_values(atlas, color: str = "") -> tuple[np.ndarray, str]:
-    """(N,) values and label of an explorer colour: "" (the metric), "predicted", "class_size" or a column."""
+    """(N,) values and label of an explorer colour: "" (the metric), "predicted", "class_size" or a column. The
+    label is the page's name in words (``naoviz.atlas_payload.color_names``: "predicted validation accuracy")."""
     color = color or atlas.metric
     if color == "predicted":
-        return np.asarray(atlas.predicted, dtype=float), f"predicted {atlas.metric}"
-    if color == "class_size":
-        return np.asarray(atlas.class_size, dtype=float), "cells in class"
-    if color not in atlas.columns:
+        values = atlas.predicted
+    elif color == "class_size":
+        values = atlas.class_size
+    elif color in atlas.columns:
+        values = atlas.columns[color]
+    else:
         raise ValueError(f"color: {color!r} is not one of predicted, class_size, {', '.join(atlas.columns)}")
-    return np.asarray(atlas.columns[color], dtype=float), color
+    return np.asarray(values, dtype=float), color_names(atlas.columns, atlas.metric)[color]
+
+
+def color_title(atlas, color: str = "") -> str:
+    """The colour bar's title: the colour in words with its unit, "validation accuracy (%)", "predicted
+    validation accuracy (%)", "cells in its isomorphism class" (the unit is read off the column's id)."""
+    color = color or atlas.metric
+    if color == "class_size":
+        return color_values(atlas, color)[1]
+    return titled(atlas.metric, prefix="predicted ") if color == "predicted" else titled(color)
 
 
 def _check(atlas, seed: Optional[int], eta_index: Optional[int], view: str) -> None:
@@ -48,6 +61,7 @@ def atlas_map(atlas, *, view: str = "umap", color: str = "", seed: Optional[int]
     _check(atlas, seed, eta_index, view)
     xy = np.asarray(atlas.maps[view], dtype=float)
     values, label = color_values(atlas, color)
+    bar = color_title(atlas, color)
     rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
     selected = None
     if seed is not None:
@@ -55,7 +69,7 @@ def atlas_map(atlas, *, view: str = "umap", color: str = "", seed: Optional[int]
         at = int(np.searchsorted(rows, rep))
         selected = at if at < len(rows) and rows[at] == rep else None
     fig = embedding_map(xy[rows], values[rows], labels=[atlas.labels[r] for r in rows], color_label=label,
-                        selected=selected, title=title, method=VIEW_NAMES.get(view, view))
+                        color_title=bar, selected=selected, title=title, method=VIEW_NAMES.get(view, view))
     if seed is None:
         return fig
     si = atlas.seed_index(seed)
@@ -95,10 +109,11 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
     pred = figs["prediction"]
     symbols = np.where(over_path, "circle-open", "circle").tolist()
-    pred.add_trace(go.Scatter(name=f"{plain(column)} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
+    shown = plain(readable(column))                 # the page's words ("parameters"); a table's own column as written
+    pred.add_trace(go.Scatter(name=f"{shown} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
                               yaxis="y2", mode="lines+markers", line=dict(color="#5f6368", width=1.5),
                               marker=dict(color="#5f6368", size=7, symbol=symbols)))
-    pred.update_layout(yaxis2=dict(title=plain(column), overlaying="y", side="right", showgrid=False),
+    pred.update_layout(yaxis2=dict(title=plain(titled(column)), overlaying="y", side="right", showgrid=False),
                        margin=dict(r=60))
     if budget is None:
         return figs
@@ -107,7 +122,7 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     xy = np.asarray(atlas.maps[view], dtype=float)
     rows = np.flatnonzero(np.asarray(atlas.class_of)[:atlas.n_table] == np.arange(atlas.n_table))
     over = rows[~atlas.budget_mask(column, budget)[rows]]
-    figs["map"].add_trace(go.Scattergl(name=f"over budget ({column} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
+    figs["map"].add_trace(go.Scattergl(name=f"over budget ({shown} > {budget:g})", x=xy[over, 0], y=xy[over, 1],
                                       mode="markers", hoverinfo="skip", marker=dict(size=4, color="#e4e4e4")))
     traces = figs["map"].data
     figs["map"].data = [traces[0], traces[-1], *traces[1:-1]]      # over the coloured points, under the path
@@ -150,7 +165,7 @@ def figure_titles(atlas, *, seed: int, eta_index: int, view: str = "umap", color
                         f"by {plain(label)}", fit, 17)
                    + f"<br><sup>one point per isomorphism class · {seed_text} (star) and its gradient path; ring at "
                      f"η = {eta:g}</sup>",
-            "prediction": wrap(f"{table}: NAO's predicted {plain(atlas.metric)} along {seed_text}'s gradient path",
+            "prediction": wrap(f"{table}: NAO's predicted {plain(readable(atlas.metric))} along {seed_text}'s gradient path",
                                fit, 17),
             "cells": wrap(f"{table}: {seed_text}'s cell and the cell decoded from it at η = {eta:g}", fit, 17)}
 
@@ -162,7 +177,7 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
     unconstrained path stays, named so), on the prediction chart its predicted and true value and its cost
     (right-hand axis, hollow over the budget), and the cells figure shows its decoded cell at ``eta_index``."""
     con = answer["constrained"]
-    label = f"constrained step, budget {plain(con['column'])} <= {con['bound']:g}"      # a table's column: as written
+    label = f"constrained step, budget {plain(readable(con['column']))} <= {con['bound']:g}"   # a user's column: as written
     etas = np.asarray(atlas.etas, float)
     rows = np.asarray(answer["rows"], dtype=int)
     xy = np.asarray(atlas.maps[view], dtype=float)
@@ -181,11 +196,11 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
                                   mode="markers", marker=dict(color="#a142f4", size=8, symbol="x")))
     if answer.get("cost_true") is not None:
         cost = _nan(len(etas), answer["cost_true"])
-        pred.add_trace(go.Scatter(name=f"constrained: {plain(con['column'])} of decoded cell", x=etas, y=cost, yaxis="y2",
+        pred.add_trace(go.Scatter(name=f"constrained: {plain(readable(con['column']))} of decoded cell", x=etas, y=cost, yaxis="y2",
                                   mode="lines+markers", line=dict(color="#a142f4", width=1.5),
                                   marker=dict(size=7, symbol=np.where(cost <= con["bound"], "circle",
                                                                       "circle-open").tolist())))
-        pred.update_layout(yaxis2=dict(title=plain(con["column"]), overlaying="y", side="right", showgrid=False),
+        pred.update_layout(yaxis2=dict(title=plain(titled(con["column"])), overlaying="y", side="right", showgrid=False),
                            margin=dict(r=60))
     pred.update_layout(title=label)
     if space is None:

@@ -13,7 +13,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE, plain, with_unit
+from naoviz.viz.theme import HIGHLIGHT, PATH_COLOR, SEED_COLOR, TEMPLATE, plain, titled
 
 JUMPS = "jump to another island"                         # the dashed trace's name, also its legend entry
 MAP_TRACES = ("architectures", "seed", "path", JUMPS, "decoded cell changes", "current")
@@ -37,11 +37,13 @@ def color_range(values) -> tuple[float, float]:
 
 def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accuracy",
                   extra: Optional[dict] = None, selected: Optional[int] = None, title: str = "",
-                  method: str = "", colorscale: str = "Viridis") -> go.Figure:
+                  method: str = "", colorscale: str = "Viridis", color_title: str = "") -> go.Figure:
     """Scattergl of ``xy`` (n, 2) coloured by ``values`` (n,); hover shows ``labels`` (arch strings) and
     ``extra`` ({name: (n,) array}) metrics; ``selected`` (row) is drawn as a black-ringed star on top. The
     colour ramp spans :func:`color_range` (5th..99th percentile), as on the explorer page.
-    Each point's ``customdata`` is its row, so a click handler gets the architecture back.
+    Each point's ``customdata`` is its row, so a click handler gets the architecture back. The colour bar is
+    titled ``color_title``, else ``color_label`` in words with its unit (:func:`~naoviz.viz.theme.titled`:
+    "validation accuracy (%)"); the hover keeps ``color_label`` as given (a table's id).
     """
     xy = np.asarray(xy, dtype=float)
     values = np.asarray(values, dtype=float)
@@ -50,7 +52,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
     hover = _hover(labels, color_label, values, extra or {})
     cmin, cmax = color_range(values)
     fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, uirevision="map",
-                                margin=dict(l=10, r=10, t=(70 if "<br>" in title else 40) if title else 10, b=10),
+                                margin=dict(l=10, r=10, t=_title_room(title), b=10),
                                 legend=dict(orientation="h", y=-0.02, yanchor="top"),
                                 xaxis=dict(showticklabels=False, zeroline=False),
                                 yaxis=dict(showticklabels=False, zeroline=False), clickmode="event"))
@@ -61,7 +63,7 @@ def embedding_map(xy, values, *, labels: Sequence[str], color_label: str = "accu
         name="architectures", x=xy[:, 0], y=xy[:, 1], mode="markers", customdata=np.arange(len(xy)),
         hovertext=hover, hoverinfo="text",
         marker=dict(size=4, color=values, colorscale=colorscale, opacity=0.8, cmin=cmin, cmax=cmax,
-                    colorbar=dict(title=dict(text=plain(with_unit(color_label)), side="right"), thickness=12))))
+                    colorbar=dict(title=dict(text=plain(color_title or titled(color_label)), side="right"), thickness=12))))
     sx, sy = ([xy[selected, 0]], [xy[selected, 1]]) if selected is not None else ([], [])
     fig.add_trace(go.Scattergl(name="seed", x=sx, y=sy, mode="markers", hoverinfo="skip",
                                marker=dict(size=18, symbol="star", color=HIGHLIGHT,
@@ -298,6 +300,13 @@ def ring_label(text: str, x: float, y: float, xs, ys, below: Optional[bool] = No
                 xanchor="left" if fx < EDGE else "right" if fx > 1 - EDGE else "center",
                 yanchor="top" if below else "bottom", yshift=-LABEL_CLEARANCE if below else LABEL_CLEARANCE,
                 font=dict(size=12, color=PATH_COLOR, weight="bold", shadow=HALO))
+
+
+def _title_room(title: str) -> int:
+    """The top margin (px) a title of ``<br>``-separated lines needs: 40 for one line, 70 for two, 22 more for
+    each further line (a long column's words wrap a map's title to three)."""
+    lines = title.count("<br>")
+    return 10 if not title else 40 if not lines else 70 + 22 * (lines - 1)
 
 
 def _hover(labels, color_label, values, extra) -> list[str]:

@@ -6,7 +6,7 @@ from typing import Optional, Sequence
 import numpy as np
 import plotly.graph_objects as go
 
-from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, plain, with_unit
+from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, plain, titled
 
 # The explorer page's names and colours (naoviz/resources/explorer/explorer.js, SERIES): a saved chart reads like
 # the page it was saved from.
@@ -26,7 +26,7 @@ def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: 
                          f"decoded_predicted {len(decoded_predicted)} must have the same length")
     hover = list(decoded) if decoded is not None else None
     fig = go.Figure(layout=dict(template=TEMPLATE, uirevision="pred", margin=dict(l=50, r=10, t=30, b=40),
-                                xaxis_title="step size η", yaxis_title=plain(with_unit(metric)),
+                                xaxis_title="step size η", yaxis_title=plain(titled(metric)),
                                 legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                                 title=None))
     fig.add_trace(go.Scatter(name=PRED_TRACES[0], x=etas, y=predicted, mode="lines",

@@ -46,7 +46,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   try { atlas = await decodeAtlas(model.get("_atlas_header"), model.get("_atlas_data")); }
   catch (err) { show(`cannot read the atlas: ${err}`, true); return null; }
   if (stale()) return null;              // a newer atlas's mount owns the view now
-  const { A, E } = atlas, unit = atlas.h.metric;
+  const { A, E } = atlas, unit = atlas.h.metric, said = nameOf(atlas, unit);   // the metric's id and its words
   root.dataset.space = atlas.h.space || "";   // the tour tells an NB201 cell from a NAONet one by it
   const S = { seed: -1, m: -1, eta: 0, view: model.get("view"), color: model.get("color") || unit, picked: -1,
               hover: -1, hits: null, selection: [], offgrid: null, play: null, drag: null,
@@ -62,7 +62,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
 
   // -- controls ---------------------------------------------------------------------------------------
   for (const v of atlas.h.maps) $(".nx-view").appendChild(h("option", { value: v, text: v }));
-  for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: c }));
+  // the colour menu in words, each column's id in its hover title (and the legend's): "validation accuracy (valid_acc)"
+  // in the closed menu pushed the bar's last button to a row of its own at 1024 px
+  for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: nameOf(atlas, c), title: c }));
   $(".nx-slider").max = String(E - 1);
   $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
   $(".nx-figs").title = "save the map, prediction chart and cells as PNG in the kernel's export folder";
@@ -91,7 +93,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const v = colorValues(), [lo, hi, below, above] = range(v);
     scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
-    $(".nx-legend").replaceChildren(h("span", { text: `${S.color} ${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
+    // the colour's words (cut with … where the footer is tight; whole, with the id, in its hover title), then the ends
+    $(".nx-legend").replaceChildren(h("span", { class: "nx-lname", title: menuName(atlas, S.color), text: nameOf(atlas, S.color) }),
+      h("span", { text: `${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root)).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
     overlay();
@@ -117,12 +121,12 @@ async function mount(model, el, stale = () => false, swapped = false) {
     $(".nx-info").replaceChildren(
       h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), cellCode(sl)),
       h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), cellCode(dl, { class: "nx-decoded" })),
-      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${unit})` +
+      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
     $(".nx-slider").setAttribute("aria-valuetext", `η = ${fmt(A.etas[S.eta])}`);
     $(".nx-eta-in").value = String(+A.etas[S.eta].toFixed(4));
-    const line = `η ${fmt(A.etas[S.eta])}: decoded${dr >= 0 ? ` row ${dr}` : " cell"}, predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${unit})` +
+    const line = `η ${fmt(A.etas[S.eta])}: decoded${dr >= 0 ? ` row ${dr}` : " cell"}, predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
       (ham != null ? `, ${ham} edge${ham === 1 ? "" : "s"} changed` : "");
     describe(dr, line); announce(line);
     overlay();
@@ -130,7 +134,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
     const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
-    $(".nx-map").setAttribute("aria-label", `map of ${atlas.N} cells (${S.view}), coloured by ${S.color}; ${seedText} (star), ` +
+    $(".nx-map").setAttribute("aria-label", `map of ${atlas.N} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
@@ -148,7 +152,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const sl = seedLabel();
     drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map", atlas.h.space);
     const series = seriesFor();
-    moveMarker = drawChart($(".nx-chart"), A.etas, series, unit);
+    moveMarker = drawChart($(".nx-chart"), A.etas, series, unit, said);
     const T = themeOf(root);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
       h("span", { class: "nx-key-mark", style: `color:${legible(x.color, T, 3)}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
@@ -384,7 +388,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild();
     const chart = $(".nx-chart");                          // the charts are drawn at their width: redraw on a change
     if ((S.m >= 0 || S.offgrid) && chart.dataset.w && chartWidth(chart) !== Number(chart.dataset.w)) {
-      moveMarker = drawChart(chart, A.etas, seriesFor(), unit); moveMarker(S.eta); Bg.path();
+      moveMarker = drawChart(chart, A.etas, seriesFor(), unit, said); moveMarker(S.eta); Bg.path();
     }
     redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });

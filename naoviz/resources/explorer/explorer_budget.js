@@ -18,7 +18,7 @@ function budgetPart(root, atlas, hooks) {
   const cols = atlas.h.cost_columns || [], truth = A["column." + unit] || null;
   const B = { col: "", budget: null, dragging: false, eta: 0, off: null, nOk: 0, costs: null, ok: null, rows: null, pred: null, best: -1 };
   let moveMarker = () => {};
-  for (const c of ["", ...cols]) $(".nx-bcol").appendChild(h("option", { value: c, text: c || "off" }));
+  for (const c of ["", ...cols]) $(".nx-bcol").appendChild(h("option", { value: c, text: c ? menuName(atlas, c) : "off", title: c || "no budget" }));
   if (!cols.length) $(".nx-bbar").hidden = true;
   $(".nx-bcol").title = "grey out the cells over a cost budget (sizes, FLOPs, latencies of this table)";
 
@@ -42,7 +42,7 @@ function budgetPart(root, atlas, hooks) {
     sl.disabled = inp.disabled = !B.col;
     if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
     if (B.budget != null) sl.value = String(B.budget);
-    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${B.col} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
+    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${nameOf(atlas, B.col)} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
     $(".nx-bunit").textContent = B.col ? valueUnit(B.col) : "";   // the bound's unit beside its box ("ms", "M")
   }
@@ -70,14 +70,14 @@ function budgetPart(root, atlas, hooks) {
     } else { B.costs = null; B.ok = null; }
     B.best = -1;
     if (B.ok && B.budget != null) for (let e = E - 1; e >= 0; e--) if (B.ok[e] && p.rows[e] >= 0) { B.best = e; break; }
-    if (B.col) { moveMarker = drawCostChart($(".nx-costchart"), A.etas, B.costs, B.ok, B.budget, B.col); moveMarker(B.eta); }
+    if (B.col) { moveMarker = drawCostChart($(".nx-costchart"), A.etas, B.costs, B.ok, B.budget, B.col, nameOf(atlas, B.col)); moveMarker(B.eta); }
     info();
   }
   function info() {
     const el = $(".nx-binfo"); el.dataset.best = String(B.best); el.dataset.row = String(B.best >= 0 ? B.rows[B.best] : -1);
     if (!B.col) { el.replaceChildren(); return; }
-    if (B.budget == null) { el.replaceChildren(h("div", { text: `cost along the path: ${B.col} of each decoded cell (true table value); type a budget to grey out the cells over it` })); return; }
-    const kids = [h("div", { text: `${B.nOk} of ${atlas.N} cells within ${B.col} ≤ ${B.budget}; the rest are greyed` })];
+    if (B.budget == null) { el.replaceChildren(h("div", { text: `cost along the path: ${nameOf(atlas, B.col)} of each decoded cell (true table value); type a budget to grey out the cells over it` })); return; }
+    const kids = [h("div", { text: `${B.nOk} of ${atlas.N} cells within ${nameOf(atlas, B.col)} ≤ ${B.budget}; the rest are greyed` })];
     if (B.best >= 0) {
       const e = B.best, r = B.rows[e];
       kids.push(h("div", { class: "nx-bbest" }, h("b", { text: "best feasible on this path: " }),
@@ -85,17 +85,17 @@ function budgetPart(root, atlas, hooks) {
           ev.preventDefault(); hooks.setEta(e);
           if (!root.contains(document.activeElement)) $(".nx-bbest a")?.focus();   // the line was redrawn under the focus
         } }),
-        h("span", { text: ` · row ${r} · true ${fmtU(truth ? truth[r] : NaN, unit)}, predicted ${fmtU(B.pred[e], unit)} (${unit}) · ${B.col} ${fmtU(B.costs[e], B.col, 3)} ` }),
+        h("span", { text: ` · row ${r} · true ${fmtU(truth ? truth[r] : NaN, unit)}, predicted ${fmtU(B.pred[e], unit)} (${nameOf(atlas, unit)}) · ${nameOf(atlas, B.col)} ${fmtU(B.costs[e], B.col, 3)} ` }),
         cellCode(atlas.labels[r], { title: atlas.labels[r] })));
-    } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${B.col} ≤ ${B.budget}` }));
+    } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${nameOf(atlas, B.col)} ≤ ${B.budget}` }));
     kids.push(h("div", { class: "nx-bnote", text: pathNote() }));
     el.replaceChildren(...kids);
   }
 
   function pathNote() {                          // which path is shown: the constrained step's or the filtered one
     const sh = hooks.shown ? hooks.shown() : { kind: "nokernel" }, hollow = " Hollow points: decoded cells over the budget.";
-    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${sh.column} ≤ ${sh.bound} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
-    const filtered = "Shown: the gradient path filtered by the budget", bud = `${B.col} ≤ ${B.budget}`;
+    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${nameOf(atlas, sh.column)} ≤ ${sh.bound} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
+    const filtered = "Shown: the gradient path filtered by the budget", bud = `${nameOf(atlas, B.col)} ≤ ${B.budget}`;
     if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
     if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;
     if (sh.kind === "nokernel") return `${filtered} (no kernel: the constrained step needs JupyterLab or the dashboard).${hollow} A search under it: naoviz search --constraint "${B.col}<=${B.budget}".`;
@@ -148,7 +148,7 @@ function budgetPart(root, atlas, hooks) {
 
 // The path's cost along η (true table value of each decoded cell): filled points within the budget, hollow
 // over it, the budget as a dashed line.
-function drawCostChart(svg, etas, costs, ok, budget, col) {
+function drawCostChart(svg, etas, costs, ok, budget, col, name = col) {
   svg.replaceChildren();
   const all = Array.from(costs).filter(Number.isFinite);
   if (budget != null) all.push(budget);
@@ -156,7 +156,7 @@ function drawCostChart(svg, etas, costs, ok, budget, col) {
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B: Bm, sx, sy } = chartFrame(svg, 110, lo, hi, x0, x1);
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${col}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${name}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
   svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: themeOf(svg).ink2, "stroke-width": 1.5 }, svg);

@@ -23,6 +23,16 @@ function unitOf(name) {
   return /(^|[ _])latency($|_)/.test(low) ? "ms" : "";
 }
 const valueUnit = (name) => VALUE_UNITS[unitOf(name)] || "";
+// -- names: a column (or colour) in words, from the payload header's ``names`` (naoviz/column_names.py, the one
+// naming table; naoviz.atlas_payload.color_names): "validation accuracy" for valid_acc, a table's own column as
+// written. Units stay read off the id (unitOf). Always set as text (textContent, attributes), never as markup.
+const nameOf = (atlas, id) => { const n = atlas.h.names; return n && Object.hasOwn(n, id) ? String(n[id]) : String(id); };
+// In a menu: a table column's words and its id in brackets where they differ, for whoever knows the table by its
+// ids ("predicted" and "class_size" are the page's own, no table's: words alone).
+const menuName = (atlas, id) => {
+  const n = nameOf(atlas, id);
+  return n === String(id) || !(atlas.h.columns || []).includes(id) ? n : `${n} (${id})`;
+};
 // A typed decimal number ("2.5", "-1", "1e3"), else NaN: JS's Number() also reads "0x5" (5), "0b1" and "0o7",
 // so a typed η "0x5" became η 5 with no word said; a box of the page takes decimals only.
 function typedNumber(text) {
@@ -370,7 +380,7 @@ function chartFrame(svg, H, lo, hi, x0, x1) {
 }
 
 // The prediction along eta: predicted at the moved point, predicted for the decoded cell, true value.
-function drawChart(svg, etas, series, unit) {
+function drawChart(svg, etas, series, unit, name = unit) {
   svg.replaceChildren();
   const all = series.flatMap((s) => Array.from(s.values)).filter(Number.isFinite);
   let lo = Math.min(...all), hi = Math.max(...all);
@@ -378,7 +388,7 @@ function drawChart(svg, etas, series, unit) {
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B, sx, sy } = chartFrame(svg, 160, lo, hi, x0, x1);
   for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (values: ${unit}${valueUnit(unit) ? `, ${valueUnit(unit)}` : ""})`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (values: ${name}${valueUnit(unit) ? `, ${valueUnit(unit)}` : ""})`;
   const th = themeOf(svg), ink = (c) => legible(c, th, 3);     // a line must be seen: 3:1 on the page (WCAG 1.4.11)
   for (const s of series) {
     const pts = []; etas.forEach((e, i) => { if (Number.isFinite(s.values[i])) pts.push(`${sx(e).toFixed(1)},${sy(s.values[i]).toFixed(1)}`); });

@@ -63,7 +63,7 @@ function template() {
         h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", role: "img", "aria-label": "map of all cells", "aria-describedby": `${id}-map` }), h("div", { class: "nx-tip", hidden: "" }),
           h("div", { class: "nx-mapfoot" }, h("div", { class: "nx-legend" }),
             h("div", { class: "nx-jumpnote", hidden: "", title: "where the path's point lands on another island between two η; it does not cross the sea" },
-              h("span", { class: "nx-dash" }), h("span", { text: "jump to another island" })),
+              h("span", { class: "nx-dash" }), h("span", {}, document.createTextNode("jump"), h("span", { class: "nx-jumpmore", text: " to another island" }))),
             h("div", { class: "nx-tools", role: "group", "aria-label": "selection tool" }, h("span", { text: "select" }),
               h("button", { class: "nx-tool", type: "button", "data-tool": "box", text: "box", title: "drag a rectangle on the map to select the cells inside it (keyboard: find, then select the matches)" }),
               h("button", { class: "nx-tool", type: "button", "data-tool": "lasso", text: "lasso", title: "draw a freehand outline on the map to select the cells inside it (Esc or a click on empty map clears; keyboard: find, then select the matches)" })))),

@@ -18,7 +18,7 @@ function mapPart(root, model, atlas, S, scatter, hooks) {
     if (r !== S.hover) { S.hover = r; hooks.overlay(); }
     if (r < 0) { tip.hidden = true; return; }
     tip.hidden = false; const bc = hooks.budgetColumn();
-    tip.textContent = `row ${r} · ${unit} ${fmtU(truth ? truth[r] : NaN, unit)} · predicted ${fmtU(A.predicted[r], unit)}${bc ? ` · ${bc} ${fmtU(A["column." + bc][r], bc, 3)}` : ""}\n${atlas.labels[r]}`;
+    tip.textContent = `row ${r} · ${nameOf(atlas, unit)} ${fmtU(truth ? truth[r] : NaN, unit)} · predicted ${fmtU(A.predicted[r], unit)}${bc ? ` · ${nameOf(atlas, bc)} ${fmtU(A["column." + bc][r], bc, 3)}` : ""}\n${atlas.labels[r]}`;
     tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
   });
   canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; hooks.overlay(); });
@@ -44,7 +44,7 @@ function mapPart(root, model, atlas, S, scatter, hooks) {
     const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
     let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
     $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
-      h("div", { text: `${unit}: mean ${fmtU(mean(vals), unit)}, min ${fmtU(Math.min(...vals), unit)}, max ${fmtU(Math.max(...vals), unit)} · predicted mean ${fmtU(mean(p), unit)}` }),
+      h("div", { text: `${nameOf(atlas, unit)}: mean ${fmtU(mean(vals), unit)}, min ${fmtU(Math.min(...vals), unit)}, max ${fmtU(Math.max(...vals), unit)} · predicted mean ${fmtU(mean(p), unit)}` }),
       h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); hooks.choose(best); } })),
       h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); hooks.refocus(".nx-none", 0); } }));
   }

@@ -5,14 +5,14 @@
 // truth: the metric's column (or null); choose(r, k): the k-th neighbour, row r, was chosen.
 function nearestList(atlas, row, unit, truth, choose) {
   const { A, K } = atlas;
-  const tip = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${unit}; a class: the cells that are the same network written another way`;
+  const tip = `one cell of each class whose embedding points most nearly the same way as this cell's (distance: cosine distance of the two embeddings, 0 = the same direction, 2 = opposite); true: the table's ${nameOf(atlas, unit)} (${unit}); a class: the cells that are the same network written another way`;
   const list = h("ol", {});
   for (let k = 0; k < K; k++) {
     const r = A.neighbours[row * K + k];
     list.appendChild(h("li", {}, h("a", { href: "#", "data-row": r, text: `row ${r}`, title: `make row ${r} the seed`, onclick: (ev) => { ev.preventDefault(); choose(r, k); } }),
       h("span", { text: ` · distance ${fmt(A.neighbour_dist[row * K + k], 3)} · true ${fmtU(truth ? truth[r] : NaN, unit)} `, title: tip }), h("code", { text: atlas.labels[r], title: atlas.labels[r] })));
   }
-  return [h("b", { text: `nearest to row ${row} (true ${unit} ${fmtU(truth ? truth[row] : NaN, unit)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: tip }), list];
+  return [h("b", { text: `nearest to row ${row} (true ${nameOf(atlas, unit)} ${fmtU(truth ? truth[row] : NaN, unit)}, ${A.class_size[row]} ${A.class_size[row] === 1 ? "cell" : "cells"} in its class)`, title: tip }), list];
 }
 
 // The find box's matches: the count (note), the first 8 rows, and a button selecting them all.

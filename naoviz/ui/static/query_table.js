@@ -14,12 +14,12 @@ function h(tag, attrs = {}, ...kids) {
 const CMP = /^([a-z_][\w]*)(<=|>=|<|>|=)(.+)$/i, NUM = /^[+-]?(\d+\.?\d*|\.\d+)(e[+-]?\d+)?$/i;
 
 // Filter tokens (whitespace separated, all must hold): `key<op>number` with op one of < <= > >= = compares a
-// numeric column (by key or header); any other token is a case-insensitive substring of a text column.
+// numeric column (by key, header or id: a table column's id, its header being its name in words); any other token is a case-insensitive substring of a text column.
 function parseFilter(text, columns) {
   const tests = [];
   for (const tok of text.trim().split(/\s+/).filter(Boolean)) {
     const m = tok.match(CMP);
-    const col = m ? columns.findIndex((c) => c.numeric && (c.key === m[1].toLowerCase() || c.label.toLowerCase() === m[1].toLowerCase())) : -1;
+    const col = m ? columns.findIndex((c) => c.numeric && [c.key, c.label.toLowerCase(), String(c.id || "").toLowerCase()].includes(m[1].toLowerCase())) : -1;
     if (m && col >= 0 && NUM.test(m[3])) {
       const x = Number(m[3]), op = m[2];
       tests.push((r) => { const v = r[col]; return Number.isFinite(v) && (op === "<" ? v < x : op === "<=" ? v <= x : op === ">" ? v > x : op === ">=" ? v >= x : v === x); });
@@ -78,7 +78,7 @@ function render({ model, el }) {
     const sort = model.get("sort"), cols = model.get("columns");
     thead.replaceChildren(h("tr", {}, ...cols.map((c) => {
       const on = sort === c.key ? " ▲" : sort === "-" + c.key ? " ▼" : "";
-      return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}`, "aria-sort": on ? (on === " ▲" ? "ascending" : "descending") : "none",
+      return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}${c.id && c.id !== c.label ? ` (${c.id})` : ""}`, "aria-sort": on ? (on === " ▲" ? "ascending" : "descending") : "none",
         onclick: () => { model.set("sort", sort === c.key ? "-" + c.key : c.key); model.save_changes(); draw(); } },
         h("button", { type: "button", class: "nq-sort", "aria-label": `sort by ${c.label}` }, h("span", { text: c.label + on })));
     })));

@@ -1,0 +1,53 @@
+"""Readable names of table columns, for a reader: ``cifar10_test_acc`` -> "CIFAR-10 test accuracy".
+
+One naming table for every place a column reaches a reader: the exported figures (``naoviz.viz.theme.readable``
+wraps :func:`readable`), the explorer's payload header (``naoviz.atlas_payload``: its colour menu, legend and
+chart name columns in words) and the dashboard's tabs. Backend-safe: no widget or plotting import. A column
+naoviz does not know (a table of your own) keeps its name as written.
+"""
+from __future__ import annotations
+
+_DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16_120": "ImageNet16-120"}
+_MEASURES = {"test_acc": "test accuracy", "valid_acc": "validation accuracy", "val_acc": "validation accuracy",
+             "train_acc": "train accuracy", "surrogate_val_acc": "validation accuracy (surrogate)",
+             "params_M": "parameters", "flops_M": "FLOPs", "train_time_s": "training time",
+             "test_loss": "test loss", "valid_loss": "validation loss", "train_loss": "train loss"}
+_DEVICES = {"pixel2": "Pixel 2", "pixel3": "Pixel 3", "raspi4": "Raspberry Pi 4", "samsung_a50": "Samsung A50",
+            "samsung_s7": "Samsung S7", "essential_ph_1": "Essential PH-1", "eyeriss": "Eyeriss", "fpga": "FPGA",
+            "gold_6226": "Xeon Gold 6226", "gold_6240": "Xeon Gold 6240", "silver_4114": "Xeon Silver 4114",
+            "silver_4210r": "Xeon Silver 4210R"}
+_GPUS = {"1080ti": "GTX 1080 Ti", "2080ti": "RTX 2080 Ti", "titan_rtx": "Titan RTX", "titanx": "Titan X",
+         "titanxp": "Titan Xp"}
+
+
+def readable(name: str) -> str:
+    """A shipped table's column as a reader names it: ``cifar10_test_acc`` -> "CIFAR-10 test accuracy",
+    ``valid_acc`` -> "validation accuracy", ``latency_pixel3`` -> "latency on Pixel 3", ``cifar10_params_M`` ->
+    "CIFAR-10 parameters"; any other name (a table of your own) as given."""
+    text = str(name)
+    if text in _MEASURES:
+        return _MEASURES[text]
+    for key, data in sorted(_DATASETS.items(), key=lambda kv: -len(kv[0])):
+        rest = text.removeprefix(key + "_")
+        if rest != text and rest in _MEASURES:
+            return f"{data} {_MEASURES[rest]}"
+    if text.startswith("latency_"):
+        device = text.removeprefix("latency_")
+        if device in _DEVICES:
+            return f"latency on {_DEVICES[device]}"
+        gpu, _, batch = device.rpartition("_")
+        if gpu in _GPUS and batch.isdigit():
+            return f"latency on {_GPUS[gpu]}, batch {batch}"
+    return text
+
+
+def readable_names(columns) -> dict[str, str]:
+    """``{id: readable name}`` of ``columns`` (what the explorer's payload header carries as ``names``)."""
+    return {str(c): readable(c) for c in columns}
+
+
+def menu_name(name: str) -> str:
+    """A column as a menu lists it: its words and its id in brackets where they differ ("CIFAR-10 test accuracy
+    (cifar10_test_acc)"), so a student reads words and a researcher still finds the id; a user's column as is."""
+    shown = readable(name)
+    return shown if shown == str(name) else f"{shown} ({name})"
