@@ -64,9 +64,10 @@ def _print_files(figs: dict, out: Path) -> list[str]:
 
 
 def _bare_title(fig) -> str:
-    """The figure's title as plain text (its caption)."""
-    from naoviz.viz.print_sizes import for_print
-    return for_print(fig, 7.0)[1]
+    """The figure's title as plain text (its caption), as ``print_sizes.for_print`` gives it, without laying out a
+    copy of the figure for print to read it."""
+    from naoviz.viz.print_sizes import bare
+    return bare(fig.layout.title.text or "")
 
 
 def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
