@@ -31,6 +31,13 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
 	  else echo "node missing: install it (e.g. apt-get install nodejs) for the front-end unit tests"; fi; fi
+	@# nginx is the real reverse proxy of tests/test_dashboard_proxy_browser.py (run as the test's user with its own
+	@# config; never as a service, though on a host with systemd Debian's package starts its default site).
+	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && export DEBIAN_FRONTEND=noninteractive && \
+	    { apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null; }; \
+	  else echo "nginx missing: install it (e.g. apt-get install nginx-light) for the reverse-proxy test"; fi; fi
 
 test: setup browser
 	$(PY) -m pytest -q tests notebooks --nbmake

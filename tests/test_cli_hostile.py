@@ -323,6 +323,9 @@ def other_cases(p) -> list[tuple[list[str], str]]:
         (["dashboard", "--dry-run", "--token-file", p["folder"]], "--token-file"),
         (["dashboard", "--dry-run", "--token-file", p["under_file"]], "--token-file"),
         (["dashboard", "--dry-run", "--no-token", "--token-file", p["store"]], "--token-file"),
+        *((["dashboard", "--dry-run", "--base-url", v], "--base-url") for v in (
+            "", "naoviz", "/a/../b", "/a b/", "/a?x=1", "//evil.com/", "/a/./", "/a#b", "/%2e%2e/", "/a\nb/",
+            "/" + "a" * 250, HUGE)),
         (["info", "--json=x"], "--json"), (["info", "--bogus"], "--bogus"), (["bogus"], "bogus"),
         (["runs"], "--store"), (["runs", "--store", ""], "--store"), (["runs", "--store", p["folder"]], "--store"),
         (["runs", "--store", p["file"]], "--store"), (["runs", "--store", p["under_file"]], "--store"),

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
-                               resolve_table, say_table, writable_dir)
+                               resolve_table, say_table, show, writable_dir)
 from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
@@ -49,6 +49,10 @@ def add_parser(sub) -> None:
                         "port; repeat for several; only with a loopback --ip, where requests for any other name "
                         "are refused, 403, so a page whose DNS name is rebound to 127.0.0.1 cannot use the "
                         "dashboard; docs/security.md)")
+    p.add_argument("--base-url", metavar="PATH", default="/",
+                   help="serve under this path, for a reverse proxy that gives the dashboard a sub-path "
+                        "(https://host/naoviz/): '/' then letters, digits, '.', '_', '~' or '-' in '/'-separated parts "
+                        "(default /; a missing trailing '/' is added; docs/security.md)")
     p.add_argument("--no-token", action="store_true",
                    help="serve without a token: anyone who reaches the address (on 127.0.0.1: every other user of "
                         "this machine) can run code as you")
@@ -137,6 +141,31 @@ def check_allowed_hosts(names: list[str], ip: str) -> list[str]:
     return out
 
 
+MAX_BASE_URL = 200
+URL_PART = re.compile(r"[A-Za-z0-9._~-]+")     # RFC 3986's unreserved characters: nothing to escape or decode
+
+
+def check_base_url(value: str) -> str:
+    """``--base-url``: a path of '/'-separated parts of unreserved characters, ending in '/' (added when
+    missing); else a ValueError naming the option. No '.' or '..' part (a proxy or browser would fold it), no
+    empty part (``//evil.com/`` reads as another host), no query, fragment, space or escape."""
+    shown = show(value, 80)
+    if len(value) > MAX_BASE_URL:
+        raise ValueError(f"--base-url: at most {MAX_BASE_URL} characters, got {len(value)}: {shown}")
+    if not value.startswith("/"):
+        raise ValueError(f"--base-url: expected a path starting with '/', such as /naoviz/, got {shown}")
+    parts = value[1:].split("/")
+    if parts[-1] == "":
+        parts.pop()                     # the trailing '/' (or the root itself)
+    for part in parts:
+        if part in ("", ".", ".."):
+            raise ValueError(f"--base-url: no empty, '.' or '..' part between the '/'s, got {shown}")
+        if not URL_PART.fullmatch(part):
+            raise ValueError(f"--base-url: only letters, digits, '.', '_', '~' and '-' between the '/'s (no space, "
+                             f"query, '%' or '#'), got {shown}")
+    return "/" + "".join(part + "/" for part in parts)
+
+
 def cull_options(idle_s: int, connected: bool = False) -> list[str]:
     """Jupyter-server kernel culling: a kernel idle for ``idle_s`` seconds with no open tab (or, with
     ``connected``, even with one) is shut down, so a classroom's closed tabs give their memory back.
@@ -150,11 +179,12 @@ def cull_options(idle_s: int, connected: bool = False) -> list[str]:
 
 def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_size: int = 1,
                   cull_idle_s: int = 90, cull_connected: bool = False, theme: str = "light",
-                  allow_hosts: tuple[str, ...] = ()) -> list[str]:
+                  allow_hosts: tuple[str, ...] = (), base_url: str = "/") -> list[str]:
     """The Voila command line. With ``token`` Voila requires one: the one in ``JUPYTER_TOKEN`` (see
     :func:`voila_env`; not on the command line, where every local user could read it with ``ps``), else one
     it makes and prints in its URL. Without, anyone who reaches the address can use the page. ``allow_hosts``:
-    names a request's Host may give besides loopback ones (naoviz.ui.voila_server's ``Voila.local_hostnames``)."""
+    names a request's Host may give besides loopback ones (naoviz.ui.voila_server's ``Voila.local_hostnames``).
+    ``base_url``: the path every page, asset, websocket and the login cookie live under (:func:`check_base_url`)."""
     # preheat_kernel: ``pool_size`` kernels run the notebook before anyone asks, so a visit finds the app built.
     if theme not in THEMES:
         raise ValueError(f"--theme: expected one of {', '.join(THEMES)}, got {theme!r}")
@@ -170,7 +200,8 @@ def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_s
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
              "--KernelManager.transport=ipc"]
             + pool + cull_options(cull_idle_s, cull_connected)
-            + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())])
+            + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())]
+            + ([f"--Voila.base_url={base_url}"] if base_url != "/" else []))
 
 
 def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
@@ -184,13 +215,13 @@ def voila_env(base: Mapping[str, str], token: Optional[str] = None) -> dict:
     return env
 
 
-def dashboard_url(ip: str, port: int, token: Optional[str] = None) -> str:
+def dashboard_url(ip: str, port: int, token: Optional[str] = None, base_url: str = "/") -> str:
     host = ip
     if ip != "localhost" and ipaddress.ip_address(ip).is_unspecified:   # 0.0.0.0 / ::: every interface
         host = socket.gethostname()
     elif ":" in ip:
         host = f"[{ip}]"
-    return f"http://{host}:{port}/" + (f"?token={token}" if token else "")
+    return f"http://{host}:{port}{base_url}" + (f"?token={token}" if token else "")
 
 
 def first_start_note(table: str) -> str:
@@ -219,6 +250,7 @@ def run(args) -> int:
     if args.cull_connected and args.cull_idle == 0:
         raise ValueError("--cull-connected: needs --cull-idle above 0")
     allow_hosts = check_allowed_hosts(args.allow_host, ip)
+    base_url = check_base_url(args.base_url)
     if args.token_file is not None and args.no_token:
         raise ValueError("--token-file: cannot be used with --no-token (which serves without a token)")
     # An existing token file is opened, checked and read once, now, before any work (a second read could find
@@ -260,9 +292,9 @@ def run(args) -> int:
     else:
         token = new_token()
     cmd = voila_command(dashboard_notebook(), args.port, ip, not args.no_token, args.pool_size, args.cull_idle,
-                        args.cull_connected, args.theme, tuple(allow_hosts))
+                        args.cull_connected, args.theme, tuple(allow_hosts), base_url)
     env = voila_env(env, token)
-    url = dashboard_url(ip, args.port, token)
+    url = dashboard_url(ip, args.port, token, base_url)
     if args.dry_run:
         print(dry_run_line(env, cmd, args.data is not None, args.token_file))
         if args.no_token:
@@ -272,7 +304,7 @@ def run(args) -> int:
         else:
             later = "" if kept is not None else ", made there by a start that is not a dry run"
             note = f"  (the token: {cut(args.token_file, 80)}'s{later})"
-        print(f"naoviz dashboard: {dashboard_url(ip, args.port, None if args.no_token else '...')}{note}",
+        print(f"naoviz dashboard: {dashboard_url(ip, args.port, None if args.no_token else '...', base_url)}{note}",
               file=sys.stderr)
         return 0
     if made:

@@ -29,6 +29,12 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   list this server). naoviz's page (``login.html`` in naoviz's Voila template folder) is rendered instead:
   what link to open or where to paste the token, in the dashboard's ``--theme``, nothing fetched from elsewhere.
 
+- Under a path prefix (``--Voila.base_url=/naoviz/``, ``naoviz dashboard --base-url``, for a reverse proxy's
+  sub-path) Voila 0.5 moves every route but the login page's, which stays at ``/login`` while visitors without
+  the token are sent to ``/naoviz/login``: that is the page's own route, which sends them on to the login page
+  again, for ever. The login and logout routes are moved under the prefix, and the ``_xsrf`` cookie is set on
+  it, as jupyter_server's own server does.
+
 - tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
   websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
   give their own ping settings in milliseconds under the names tornado reads in seconds (jupyter_server pings
@@ -119,6 +125,16 @@ def _page_handler():
     return TornadoVoilaHandler, NoCrossSiteEmbed
 
 
+def _login_under_prefix(handlers: list, login_handlers: list, server_url: str) -> list:
+    """``handlers`` with the login and logout routes (``login_handlers``, jupyter_server's identity provider's)
+    moved under ``server_url``: Voila 0.5 adds them as ``/login`` whatever its ``base_url``, while it sends a
+    visitor without the token to ``<base_url>login``, which its page handler (``<base_url>(.*)``) answers by
+    sending them to the login page again, for ever (``naoviz dashboard --base-url``). At the root nothing moves."""
+    from jupyter_server.utils import url_path_join
+    moved = {(pattern, cls): url_path_join(server_url, pattern) for pattern, cls, *_ in login_handlers}
+    return [(moved.get((h[0], h[1]), h[0]), *h[1:]) for h in handlers]
+
+
 LOGIN_PAGE = "login.html"
 
 
@@ -154,7 +170,9 @@ def _voila_class():
 
         def init_handlers(self):
             swap = dict([_shutdown_handler(), _page_handler()])
-            return [(h[0], swap[h[1]], *h[2:]) if len(h) > 1 and h[1] in swap else h for h in super().init_handlers()]
+            handlers = [(h[0], swap[h[1]], *h[2:]) if len(h) > 1 and h[1] in swap else h
+                        for h in super().init_handlers()]
+            return _login_under_prefix(handlers, self.identity_provider.get_handlers(), self.server_url)
 
         def init_settings(self):
             settings = super().init_settings()
@@ -164,6 +182,9 @@ def _voila_class():
             # code (docs/security.md).
             settings["allow_remote_access"] = not _loopback(self.ip)
             settings["local_hostnames"] = list(self.local_hostnames)     # a reverse proxy's name (--allow-host)
+            # the _xsrf cookie under --base-url too, as jupyter_server's own server sets it (Voila leaves it on
+            # '/', where it would meet another Jupyter's on the same host)
+            settings.setdefault("xsrf_cookie_kwargs", {"path": self.base_url})
             _naoviz_login_page(settings, self.voila_configuration.theme)
             if self.notebook_path:
                 import nbformat
