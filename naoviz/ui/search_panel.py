@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+from importlib import import_module
 from typing import Callable, Optional
 
 import ipywidgets as W
@@ -137,9 +138,8 @@ class SearchPanel:
     def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
                  nao_preset: str = "default", nao_config: Optional[dict] = None,
                  open_cell: Optional[Callable[[str], None]] = None):
-        import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
-        import naoviz.experiments.search  # noqa: F401
-        import naoviz.search  # noqa: F401
+        for module in ("naoviz.evaluate", "naoviz.experiments.search", "naoviz.search"):
+            import_module(module)             # imported here, not first in the worker thread
         from naoviz.search.nao_presets import ABOUT
         from naoviz.search.nao_search import PRESETS
         if nao_preset not in PRESETS:

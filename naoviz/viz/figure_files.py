@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import stat
+from importlib import import_module
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -103,7 +104,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
         try:
-            import kaleido  # noqa: F401
+            import_module("kaleido")
         except ImportError as exc:
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
