@@ -152,7 +152,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const sl = seedLabel();
     drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map", atlas.h.space);
     const series = seriesFor();
-    moveMarker = drawChart($(".nx-chart"), A.etas, series, unit, said);
+    moveMarker = drawChart($(".nx-chart"), A.etas, series, titleOf(atlas, unit));
     const T = themeOf(root);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
       h("span", { class: "nx-key-mark", style: `color:${legible(x.color, T, 3)}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
@@ -388,7 +388,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild();
     const chart = $(".nx-chart");                          // the charts are drawn at their width: redraw on a change
     if ((S.m >= 0 || S.offgrid) && chart.dataset.w && chartWidth(chart) !== Number(chart.dataset.w)) {
-      moveMarker = drawChart(chart, A.etas, seriesFor(), unit, said); moveMarker(S.eta); Bg.path();
+      moveMarker = drawChart(chart, A.etas, seriesFor(), titleOf(atlas, unit)); moveMarker(S.eta); Bg.path();
     }
     redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });
