@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 PX_PER_INCH = 96
 COLUMNS = {"3.5in": 3.5, "7in": 7.0}          # file-name tag -> printed width (inches)
+SIZES = ("screen", "7in", "3.5in")             # what an export button offers (:func:`export_sized`)
 MIN_FONT_PX = 11                               # 8.25 pt on paper: no text smaller
 _CHAR_EM = 0.55                                # a text character's mean width, in ems (Helvetica-like)
 
@@ -125,3 +126,17 @@ def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0) -> li
                                scale=scale)
     order = {str(p): i for i, p in enumerate(paths)}
     return sorted(out, key=lambda p: order[str(p)])
+
+
+def export_sized(figs: dict, folder, stem: str, size: str = "screen", fmt: str = "png"):
+    """What an export button writes (the explorer's, the Search tab's): ``figs`` ({name: figure}) as on screen
+    (``size`` "screen": ``fmt``, 900x600) or laid out for a paper's column (``size`` a :data:`COLUMNS` tag: PDF
+    and SVG, :func:`export_for_print`, named ``<stem>-<name>-7in.pdf``...), never over a file that holds
+    something else (:func:`naoviz.viz.figure_files.export_new`); the paths (an ``Exported``)."""
+    from naoviz.viz.figure_files import export_new
+    if size == "screen":
+        return export_new(figs, folder, stem, fmt)
+    if size not in COLUMNS:
+        raise ValueError(f"size: expected one of {', '.join(SIZES)}, got {size!r}")
+    return export_new({f"{name}-{size}": fig for name, fig in figs.items()}, folder, stem, ("pdf", "svg"),
+                      width_in=COLUMNS[size])

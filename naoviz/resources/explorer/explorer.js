@@ -67,8 +67,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
   for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: nameOf(atlas, c), title: c }));
   $(".nx-slider").max = String(E - 1);
   $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
-  $(".nx-figs").title = "save the map, prediction chart and cells as PNG in the kernel's export folder";
-  if (!model.get("kernel")) $(".nx-figs").hidden = true;      // the standalone page has no kernel to draw them
+  $(".nx-figs").title = "save the map, prediction chart and cells in the kernel's export folder, in the size chosen beside";
+  if (!model.get("kernel")) $(".nx-figs-group").hidden = true;      // the standalone page has no kernel to draw them
 
   // -- drawing ----------------------------------------------------------------------------------------
   const colorValues = () => column(atlas, S.color);
@@ -338,7 +338,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     (next || $(".nx-tour-btn")).focus();
   };
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
-  $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png" }); });
+  $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png", size: $(".nx-figsize").value }); });
 
   const { selectRows } = mapPart(root, model, atlas, S, scatter, { overlay: () => overlay(), rebuild: () => rebuild(),
     choose: (r) => choose(r), describe: (r) => describe(r), refocus: (sel, i) => refocus(sel, i), budgetColumn: () => Bg.state.col });
