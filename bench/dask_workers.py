@@ -9,6 +9,7 @@ Run: .venv/bin/python bench/dask_workers.py [--archs 12] [--workers 2] [--json]
 from __future__ import annotations
 
 import argparse
+import importlib
 import json
 import time
 
@@ -50,7 +51,7 @@ def main(argv=None) -> int:
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     import dask
-    import distributed  # noqa: F401 - registers the distributed.* config defaults
+    importlib.import_module("distributed")          # registers the distributed.* config defaults
 
     from naoviz.evaluate import WORKER_MALLOC_ENV
     from naoviz.spaces import NB201Space

@@ -5,7 +5,9 @@ or plotting library and nothing of the UI layer; commands run UI programs (Voila
 """
 __version__ = "0.1.0"
 
-from naoviz.errors import DataMissingError, NaovizError  # noqa: F401
+from naoviz.errors import DataMissingError, NaovizError
+
+__all__ = ["DataMissingError", "NaovizError", "get_space", "__version__"]
 
 
 def __getattr__(name):

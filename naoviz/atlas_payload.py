@@ -17,7 +17,7 @@ import zlib
 import numpy as np
 
 from naoviz.atlas import budget_columns
-from naoviz.column_names import readable, readable_names
+from naoviz.column_names import axis_titles, readable, readable_names
 
 PAYLOAD_VERSION = 2                 # 2: path_jump.<map> (M, E-1) u8, 1 where a path segment is a jump to another island
 _NAN16 = 65535                      # the quantised code for NaN
@@ -107,6 +107,7 @@ def pack(atlas, level: int = 6) -> tuple[dict, bytes]:
         "n": len(atlas.labels), "n_table": int(atlas.n_table),
         "maps": list(atlas.maps), "columns": list(atlas.columns), "cost_columns": budget_columns(atlas.columns),
         "names": color_names(atlas.columns, atlas.metric),
+        "titles": axis_titles([*atlas.columns, atlas.metric]),
         "steps": int(atlas.meta.get("steps", 1)) if isinstance(atlas.meta, dict) else 1,
         "title": str(atlas.meta.get("title") or atlas.meta.get("table") or "") if isinstance(atlas.meta, dict) else "",
         "raw_bytes": len(raw_all), "arrays": index,

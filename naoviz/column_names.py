@@ -1,11 +1,13 @@
 """Readable names of table columns, for a reader: ``cifar10_test_acc`` -> "CIFAR-10 test accuracy".
 
-One naming table for every place a column reaches a reader: the exported figures (``naoviz.viz.theme.readable``
-wraps :func:`readable`), the explorer's payload header (``naoviz.atlas_payload``: its colour menu, legend and
-chart name columns in words) and the dashboard's tabs. Backend-safe: no widget or plotting import. A column
+One naming table for every place a column reaches a reader: the exported figures (``naoviz.viz.theme``'s
+``readable``, ``unit`` and ``titled`` are these), the explorer's payload header (``naoviz.atlas_payload``: its
+``names`` for the colour menu and legend, its ``titles`` for its charts' axes) and the dashboard's tabs. Backend-safe: no widget or plotting import. A column
 naoviz does not know (a table of your own) keeps its name as written.
 """
 from __future__ import annotations
+
+import re
 
 _DATASETS = {"cifar10": "CIFAR-10", "cifar100": "CIFAR-100", "imagenet16_120": "ImageNet16-120"}
 _MEASURES = {"test_acc": "test accuracy", "valid_acc": "validation accuracy", "val_acc": "validation accuracy",
@@ -51,3 +53,42 @@ def menu_name(name: str) -> str:
     (cifar10_test_acc)"), so a student reads words and a researcher still finds the id; a user's column as is."""
     shown = readable(name)
     return shown if shown == str(name) else f"{shown} ({name})"
+
+
+# Units of the columns naoviz knows by their names (naoviz.tables.lower_is_better reads the same suffixes):
+# accuracies are percent (naoviz.tables.user_table.is_accuracy), sizes millions, latencies ms, times s. The
+# explorer's front end holds the same rules for the unit after a value (explorer_draw.js unitOf; a test runs both).
+_UNIT_SUFFIXES = (("params_M", "million parameters"), ("flops_M", "million FLOPs"), ("latency_ms", "ms"),
+                  ("time_s", "s"))
+
+
+def unit(name: str) -> str:
+    """The unit of a column or label by its name ("%" for ``valid_acc`` or "predicted test_acc", "ms" for a
+    latency, "million parameters" for ``params_M``), or "" when the name does not say (a loss, a count)."""
+    text = str(name)
+    low = text.lower()
+    if re.search(r"(^|[^a-z])acc(uracy)?($|[^a-z])", low):     # naoviz.tables.user_table.is_accuracy's rule
+        return "%"
+    for suffix, what in _UNIT_SUFFIXES:
+        if text == suffix or text.endswith("_" + suffix) or text.endswith(" " + suffix):
+            return what
+    if re.search(r"(^|[ _])latency($|_)", low):
+        return "ms"
+    return ""
+
+
+def titled(name: str, note: str = "", prefix: str = "") -> str:
+    """An axis title of column ``name`` for a reader: ``prefix`` and its :func:`readable` name, its unit (read off
+    the column's id, :func:`unit`) and ``note`` in brackets: "incumbent CIFAR-10 test accuracy (%)", "latency on
+    Pixel 3 (ms; lower is better)", "parameters (millions)"."""
+    shown, what = readable(name), unit(name)
+    if what.startswith("million ") and shown.endswith(what.removeprefix("million ")):
+        what = "millions"                             # "parameters (millions)", not "(million parameters)"
+    extra = "; ".join(t for t in (what, note) if t)
+    return f"{prefix}{shown}" + (f" ({extra})" if extra else "")
+
+
+def axis_titles(columns) -> dict[str, str]:
+    """``{id: axis title}`` of ``columns`` (:func:`titled`; what the explorer's payload header carries as
+    ``titles``, for its charts' axes)."""
+    return {str(c): titled(c) for c in columns}

@@ -12,10 +12,15 @@ from pathlib import Path
 from typing import Any, Iterator, Optional, Sequence, Union
 
 from naoviz.errors import NaovizError, did_you_mean, show
-from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor  # noqa: F401
+from naoviz.executors import WORKER_MALLOC_ENV, ClusterConfig, Executors, InProcessExecutor
 from naoviz.spaces.base import Arch, SearchSpace
-from naoviz.train_functions import (  # noqa: F401  (public here too)
+from naoviz.train_functions import (
     check_train_options, register_train_function, train_function, train_function_name, train_functions)
+
+# the executors' and train functions' names are public here too (the module's docstring)
+__all__ = ["Evaluator", "TableEvaluator", "TrainingEvaluator", "evaluator_from_config", "WORKER_MALLOC_ENV",
+           "ClusterConfig", "Executors", "InProcessExecutor", "check_train_options", "register_train_function",
+           "train_function", "train_function_name", "train_functions"]
 
 _TABLES: dict[tuple[str, str], Any] = {}   # per-process cache: workers load a table once
 

@@ -19,7 +19,7 @@ from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
 from naoviz.errors import cut, cut_path
-from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,  # noqa: F401
+from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,
                                  check_schema, open_read_only)
 from naoviz.store_values import dumps as _dumps
 from naoviz.store_values import now as _now
@@ -28,6 +28,9 @@ from naoviz.store_values import sha256_of
 from naoviz.store_schema import EVAL_COLUMNS as _EVAL_COLUMNS
 from naoviz.store_schema import SCHEMA_VERSION, set_up
 from naoviz.store_schema import TABLES as _TABLES
+
+__all__ = ["RunStore", "STATUSES", "BUSY_TIMEOUT_MS", "FORMULA_START", "spreadsheet_safe", "StoreError",
+           "check_int", "INT64_MAX"]
 
 T = TypeVar("T")
 STATUSES = ("running", "finished", "failed", "stopped")   # stopped: by its stop flag or Ctrl-C; resumable

@@ -2,10 +2,14 @@
 ``naoviz dashboard``) and the URL with its token that it printed, the warm one as the ``server`` fixture
 (registered by tests/conftest.py; shared by consecutive modules, tests/_shared.py: tests/test_ui_browser.py and
 tests/test_ui_browser_tabs.py use one), and a fresh visitor's page. The warm server opens the digits table's shipped atlas (an empty cache: nothing trained).
+The server tests' own pieces (a dry run, a GET, a one-cell Voila, its kernel count) are at the end.
 Logs and screenshots go to tests/artifacts/.
 """
 from __future__ import annotations
 
+import contextlib
+import http.client
+import json
 import os
 import re
 import socket
@@ -17,6 +21,7 @@ from pathlib import Path
 
 import pytest
 
+from _procs import children, command_line
 from _shared import Shared
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -142,3 +147,53 @@ def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = 
                              f"{shows!r}\nconsole (last 20): {got['console'][-20:]}\nserver log (last 25 lines):\n"
                              + "\n".join(log_tail)) from None
     return page, time.perf_counter() - t0, got
+
+
+# -- the server tests' pieces (tests/test_dashboard_server.py, tests/test_dashboard_processes.py) -----------
+
+def dry(capsys, *argv):
+    """``naoviz dashboard --dry-run ARGV``: (exit status, stdout, stderr)."""
+    from naoviz.cli import main
+    rc = main(["dashboard", "--dry-run", *argv])
+    out = capsys.readouterr()
+    return rc, out.out, out.err
+
+
+def get(port: int, path: str) -> tuple[int, str]:
+    """(status, body) of GET ``path`` from 127.0.0.1:``port``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.request("GET", path)
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()
+
+
+@contextlib.contextmanager
+def tiny_voila(tmp_path, token: str | None = None, **options):
+    """naoviz's Voila (its command and environment) on a one-cell notebook printing naoviz-tiny-42, on 127.0.0.1,
+    requiring ``token`` (None: no token, as ``--no-token``; ``options``: voila_command's); yields (process, port)
+    once it answers, and stops it after."""
+    from naoviz.cli.dashboard import voila_command, voila_env
+    nb = tmp_path / "tiny.ipynb"
+    nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
+        {"cell_type": "code", "id": "a", "metadata": {}, "execution_count": None, "outputs": [],
+         "source": "print('naoviz-tiny-' + str(6 * 7))"}]}))
+    port = _free_port()
+    env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"), token)
+    log = open(tmp_path / "voila.log", "w")
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", bool(token), **options), env=env, cwd=tmp_path,
+                            stdout=log, stderr=subprocess.STDOUT)
+    try:
+        wait_served(proc, f"http://127.0.0.1:{port}/", tmp_path / "voila.log", timeout_s=60)
+        yield proc, port
+    finally:
+        proc.terminate()
+        proc.wait(20)
+        log.close()
+
+
+def kernels_of(pid: int) -> int:
+    """Kernel processes started by the server ``pid`` (its children running ipykernel)."""
+    return sum(b"ipykernel" in command_line(k) for k in children(pid))

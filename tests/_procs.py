@@ -1,6 +1,6 @@
 """Processes read from Linux /proc, for the tests and benches that check what a stop or a server leaves running
 (tests/test_search_dask_stops.py, tests/test_compare_jobs.py, tests/test_dashboard_server.py,
-tests/test_ui_browser.py and bench/hostile_env_cases_procs.py, which imports it from here). Elsewhere every
+tests/test_dashboard_processes.py, tests/test_ui_browser.py and bench/hostile_env_cases_procs.py, which imports it from here). Elsewhere every
 answer is empty. No pytest here: a bench script imports it."""
 from __future__ import annotations
 

@@ -133,9 +133,10 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     m = atlas.seed_index(seed)
     costs = params[atlas.path_decoded[m]]
     assert page.locator(".nx-costchart circle.nx-cost-ok").count() == int(np.sum(np.isfinite(costs) & (costs <= budget)))
-    from naoviz.viz.theme import value_unit                                  # the cost axis says its unit
-    assert value_unit("params_M") and page.locator(".nx-costchart text", has_text="of the decoded cell along η").text_content() \
-        == f"parameters ({value_unit('params_M')}) of the decoded cell along η"
+    from naoviz.viz.theme import titled, value_unit        # the cost axis names the column as a saved figure's axis
+    assert titled("params_M") == "parameters (millions)" and page.locator(         # (it said "parameters (M)")
+        ".nx-costchart text", has_text="of the decoded cell along η").text_content() == f"{titled('params_M')} of the decoded cell along η"
+    assert page.locator(".nx-chart text", has_text="step size η").text_content() == f"step size η · values: {titled(atlas.metric)}"
     assert page.inner_text(".nx-bunit") == value_unit("params_M")              # and so does the bound's box
     assert page.locator(".nx-costchart circle.nx-cost-over").count() == int(np.sum(np.isfinite(costs) & (costs > budget)))
     e = int(np.flatnonzero(costs <= budget)[-1])

@@ -193,6 +193,12 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     assert not (tmp_path / "bad").exists()
     w._on_custom(w, {"type": "export_figures", "format": "gif"}, [])
     assert replies[-1]["ok"] is False and "format" in replies[-1]["message"]
+    # the page's size menu (its print sizes are drawn in tests/test_ui_browser.py): a size it does not offer is
+    # refused in one line, nothing written
+    w._on_custom(w, {"type": "export_figures", "format": "png", "size": "A4"}, [])
+    assert replies[-1] == {"type": "export_figures", "ok": False,
+                           "message": "size: expected one of screen, 7in, 3.5in, got 'A4'"}
+    assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths + again)
 
 
 def _path_best(atlas, seed, column, budget):

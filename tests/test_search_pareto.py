@@ -167,13 +167,22 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     assert same == paths and same.written == [] and same.reused == paths
     # the tab's button (html here: png needs a browser) on figures already there says nothing new was written
     monkeypatch.setenv("NAOVIZ_EXPORT_DIR", str(tmp_path))
-    sp.pareto.on_export = lambda: sp.export_figures("html")
-    sp.pareto._export()
-    for _ in range(600):
-        if not sp.pareto.export_btn.disabled:
-            break
-        time.sleep(0.05)
-    assert sp.pareto.export_msg.value.startswith("already saved: "), sp.pareto.export_msg.value
+    button = sp.pareto.on_export
+    sp.pareto.on_export = lambda size: sp.export_figures("html", size=size)
+
+    def press():
+        sp.pareto._export()
+        for _ in range(1200):
+            if not sp.pareto.export_btn.disabled:
+                break
+            time.sleep(0.05)
+        return sp.pareto.export_msg.value
+    assert press().startswith("already saved: ")
+    # the size beside the button, through the panel's own handler: laid out for a paper's single column
+    sp.pareto.on_export, sp.pareto.export_size.value = button, "3.5in"
+    assert press().startswith("saved 4 figures: "), sp.pareto.export_msg.value
+    assert sorted(p.name for p in tmp_path.glob("*-3.5in.*")) == [
+        f"naoviz-{name}-search-{n}-3.5in.{e}" for n in ("incumbent", "pareto") for e in ("pdf", "svg")]
     sp.pareto.x.value = next(c for _, c in sp.pareto.x.options if c != sp.pareto.x.value)   # another cost axis
     again = sp.export_figures("html", tmp_path)
     assert sorted(p.name for p in again) == [f"naoviz-{name}-search-incumbent-2.html", f"naoviz-{name}-search-pareto-2.html"]

@@ -55,6 +55,15 @@ def _export_figures_twice_says_already_saved(page, folder: Path):
     again = page.wait_for_function(reply, timeout=120_000).json_value()
     assert again == f"already saved: {names}", again
     assert saved() == files and [f.stat().st_mtime_ns for f in files] == stamps     # nothing written
+    # the size beside the button: laid out for a paper's full width (naoviz.viz.export_for_print), PDF and SVG
+    page.select_option(".nx-figsize", "7in")
+    page.click(".nx-figs")
+    page.wait_for_function("(before) => { const t = document.querySelector('.nx-msg').textContent; return t !== before "
+                           "&& (t.startsWith('saved ') || t.startsWith('export figures:')); }", arg=again, timeout=120_000)
+    wide = sorted(set(saved()) - set(files))
+    assert page.inner_text(".nx-msg").startswith(f"saved {2 * len(files)} figures: ")
+    assert sorted(f.name for f in wide) == sorted(f.name.replace(".png", f"-7in.{e}") for f in files for e in ("pdf", "svg"))
+    assert all(re.search(rb"/MediaBox \[0 0 504(\.0*)? ", f.read_bytes()) for f in wide if f.suffix == ".pdf")   # 7 in
 
 
 def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser):

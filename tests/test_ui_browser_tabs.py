@@ -176,7 +176,8 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
 # (role, accessible name) of labelled controls of the Search tab and the tip each carries (naoviz.ui.search_panel
 # TIPS; the NAO preset menu's is the chosen preset's catalogue line)
 _TIPPED = [("textbox", "first seed"), ("textbox", "seeds"), ("combobox", "band"), ("combobox", "cost budget"),
-           ("combobox", "NAO preset"), ("listbox", "algorithms"), ("textbox", "queries (typed)")]
+           ("combobox", "NAO preset"), ("listbox", "algorithms"), ("textbox", "queries (typed)"),
+           ("combobox", "figure size")]
 
 
 def test_labelled_controls_show_their_tooltip_on_the_label_and_the_control(server, browser):

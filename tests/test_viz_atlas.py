@@ -240,6 +240,10 @@ def test_the_page_and_its_figures_name_columns_in_words_from_one_table(atlas):
     assert figs["prediction"].layout.yaxis.title.text == "validation accuracy (%)"
     size = atlas_figures(atlas, seed=seed, eta_index=i, view="umap", color="params_M")["map"]
     assert size.data[0].marker.colorbar.title.text == "parameters (millions)"
+    # the page's charts title their axes from the header's titles: the same words and unit as the figures' axes
+    # (its cost chart said "parameters (M)" where the exported figure says "parameters (millions)")
+    assert header["titles"]["params_M"] == size.data[0].marker.colorbar.title.text
+    assert header["titles"][atlas.metric] == figs["prediction"].layout.yaxis.title.text
     # a table of your own keeps its columns as written, as text (plotly's markup escaped in the figure)
     own = copy.copy(atlas)
     own.columns = {("my <b>score</b>" if k == "params_M" else k): v for k, v in atlas.columns.items()}

@@ -89,3 +89,29 @@ def test_a_compare_title_under_several_budgets_is_wrapped_to_the_figure_and_the_
     assert all(len(bare(line)) * 17 * 0.55 <= 820 for line in lines if not line.startswith("<sup>"))
     assert fig.layout.margin.t >= 40 + 24 * (len(lines) - 1)
     assert "CIFAR-10 FLOPs ≤ 80 M" in fig.layout.title.text
+
+
+@pytest.mark.parametrize("name", ["nb201", "naonet", "naonet-ws"])
+def test_a_cell_comparison_in_a_single_column_has_no_label_over_a_node_or_another_label(name):
+    """At 3.5 in NB201's two cells side by side put each op label's circle over the nodes beside it and NAONet's
+    8 columns a row left 39 px a column for labels 45 px wide (docs said: print it at 7 in). In a column the cells
+    are stacked and NAONet's labels broken into short lines: measured in the printed figure's own pixels, no label
+    box overlaps another or a node, no two nodes overlap, every text is 8 pt or more, at both widths."""
+    from naoviz.spaces import get_space
+    from naoviz.viz import cell_compare
+    from tests.test_cell_labels import crossings, label_boxes
+    space = get_space(name)
+    archs = space.sample(6, seed=11)
+    for i in range(3):
+        fig = cell_compare(space, archs[i], archs[3 + i])
+        for inches in (3.5, 7.0):
+            out, _ = for_print(fig, inches)
+            width, height = out.layout.width, out.layout.height
+            found = label_boxes(out, width, height)
+            assert crossings(out, width, height, found) == [], (i, inches)
+            for nodes in found[1].values():
+                assert all((a[0] - b[0]) ** 2 + (a[1] - b[1]) ** 2 >= (a[2] + b[2]) ** 2
+                           for j, a in enumerate(nodes) for b in nodes[j + 1:]), (i, inches)
+            sizes = [a.font.size for a in out.layout.annotations] + [t.textfont.size for t in out.data
+                                                                    if t.textfont.size is not None]
+            assert min(sizes) >= MIN_FONT_PX, (i, inches)

@@ -1,8 +1,9 @@
 """Search spaces behind one contract (:class:`SearchSpace`)."""
-from naoviz.spaces.base import Arch, SearchSpace, as_rng  # noqa: F401
-from naoviz.spaces.nb201 import NB201Space  # noqa: F401
+from naoviz.spaces.base import Arch, SearchSpace, as_rng
+from naoviz.spaces.nb201 import NB201Space
 
 SPACES = ("nb201", "naonet", "naonet-ws")
+__all__ = ["Arch", "SearchSpace", "as_rng", "NB201Space", "SPACES", "get_space"]
 
 
 def get_space(name: str, **options) -> SearchSpace:

@@ -14,6 +14,7 @@ import logging
 import os
 import threading
 import time
+from importlib import import_module
 from typing import Optional
 
 import ipywidgets as W
@@ -70,9 +71,8 @@ class Dashboard:
         self._resuming = None                   # ... the note of the build now running, shown with its stages
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
-        import naoviz.atlas_cache  # noqa: F401
-        import naoviz.tables  # noqa: F401
-        import naoviz.ui.explorer_widget  # noqa: F401
+        for module in ("naoviz.atlas_cache", "naoviz.tables", "naoviz.ui.explorer_widget"):
+            import_module(module)
         if background == "auto":
             background = not self._atlas_cached()
         if background:
@@ -220,7 +220,7 @@ class Dashboard:
     def _search_widget(self):
         bench, o = self._bench, self.options
         # a partial table (fewer classes than the space) is searched within its rows (SearchContext.pool)
-        from naoviz.ui.panels import SearchPanel
+        from naoviz.ui.search_panel import SearchPanel
         self.search = SearchPanel(bench, metric=self.plan.spec(bench).metric, budget=o["search_budget"],
                                   nao_config=o["nao_search_config"], open_cell=self.open_cell)
         return self.search.widget

@@ -270,31 +270,33 @@ class ExplorerWidget(anywidget.AnyWidget):
         elif kind == "offgrid":
             self.send(self.answer_offgrid(content))
         elif kind == "export_figures":
-            fmt = content.get("format", "png")
+            fmt, size = content.get("format", "png"), content.get("size", "screen")
             try:
-                paths = self.export_figures(fmt)
+                paths = self.export_figures(fmt, size=size)
                 reused = getattr(paths, "reused", [])     # files that already held the same figure: not written
                 self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths],
                            "written": [str(p) for p in paths if p not in reused], "reused": [str(p) for p in reused]})
             except (ValueError, OSError, RuntimeError) as exc:      # NaovizError (no browser) is a RuntimeError
                 self.send({"type": "export_figures", "ok": False, "message": str(exc)[:300]})
 
-    def export_figures(self, fmt: str = "png", folder=None) -> list:
+    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen") -> list:
         """Write the map with the path, the prediction chart and the cells, as the student sees them now, to
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
         kaleido load only here), named by the table, seed and η (``naoviz-nb201-seed9-eta3-map.png``); an
         earlier export with other content is kept and this one numbered (``...-map-2.png``,
-        :func:`naoviz.viz.figure_files.export_new`). Returns the paths (an ``Exported``: ``reused`` were already
-        there with the same bytes)."""
+        :func:`naoviz.viz.figure_files.export_new`). ``size`` "7in" or "3.5in": laid out for a paper's column
+        as PDF and SVG instead (``...-map-7in.pdf``; :func:`naoviz.viz.print_sizes.export_sized`). Returns the
+        paths (an ``Exported``: ``reused`` were already there with the same bytes)."""
         import os
-        from naoviz.viz.figure_files import FORMATS, export_new, safe_name
+        from naoviz.viz.figure_files import FORMATS, safe_name
+        from naoviz.viz.print_sizes import export_sized
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
         figs = self.figures()
         table = safe_name(self.atlas.meta.get("table") or self.atlas.space) if isinstance(self.atlas.meta, dict) \
             else safe_name(self.atlas.space)
-        return export_new(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", fmt)
+        return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt)
 
     def answer_offgrid(self, request: dict) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""

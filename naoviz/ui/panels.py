@@ -1,5 +1,4 @@
-"""Child panel (train a cell on digits, live); the Search panel lives in :mod:`naoviz.ui.search_panel` and is
-re-exported here. Work runs in a background thread so the page stays responsive; the pure helpers at the top
+"""Child panel (train a cell on digits, live); the Search panel lives in :mod:`naoviz.ui.search_panel`. Work runs in a background thread so the page stays responsive; the pure helpers at the top
 decide what the curve and the result line show and are tested without a browser. The curve is a
 :class:`~naoviz.ui.line_chart.LineChart` (no plotly); :func:`naoviz.viz.curves.child_curve` draws the same
 numbers as a publication figure."""
@@ -13,7 +12,6 @@ import ipywidgets as W
 
 from naoviz.ui.common import SliderBox, error_html, in_thread, say_check, status_line
 from naoviz.ui.line_chart import LineChart, line
-from naoviz.ui.search_panel import SearchPanel, search_summary  # noqa: F401  (re-exported)
 from naoviz.ui.tips import Tips
 from naoviz.viz.theme import CHILD_COLORS, CHILD_LABELS
 
@@ -43,8 +41,7 @@ class ChildPanel:
 
     def __init__(self, space, get_arch: Callable[[], tuple], epochs: Optional[int] = None,
                  preset: str = "digits-quick"):
-        import naoviz.child  # noqa: F401  (imported here, not first in the worker thread)
-        from naoviz.child import get_preset
+        from naoviz.child import get_preset      # imported here, not first in the worker thread
         self.preset = get_preset(preset)
         epochs = self.preset.epochs if epochs is None else epochs
         self.space, self.get_arch = space, get_arch

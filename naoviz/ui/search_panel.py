@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 import threading
 import time
+from importlib import import_module
 from typing import Callable, Optional
 
 import ipywidgets as W
@@ -137,9 +138,8 @@ class SearchPanel:
     def __init__(self, bench, metric: str = "valid_acc", report: Optional[str] = None, budget: int = 60,
                  nao_preset: str = "default", nao_config: Optional[dict] = None,
                  open_cell: Optional[Callable[[str], None]] = None):
-        import naoviz.evaluate  # noqa: F401  (imported here, not first in the worker thread)
-        import naoviz.experiments.search  # noqa: F401
-        import naoviz.search  # noqa: F401
+        for module in ("naoviz.evaluate", "naoviz.experiments.search", "naoviz.search"):
+            import_module(module)             # imported here, not first in the worker thread
         from naoviz.search.nao_presets import ABOUT
         from naoviz.search.nao_search import PRESETS
         if nao_preset not in PRESETS:
@@ -205,7 +205,7 @@ class SearchPanel:
                                y_unit=value_unit(self.report))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
-        self.pareto.on_export = self.export_figures                 # its "export figures" button
+        self.pareto.on_export = lambda size: self.export_figures(size=size)     # its "export figures" button
         self.run_btn.on_click(lambda _: self.start())
         self.stop_btn.on_click(lambda _: self.stop())
         self.band.observe(lambda _: self._draw(table=False), names="value")
@@ -228,7 +228,7 @@ class SearchPanel:
                       "<code>decoder report&gt;=94</code>), click a row to open its cell in the explorer.</small>")
         # each labelled control's tooltip on its label and on the control (ipywidgets 8 shows none on either)
         self.tips = Tips([self.algos, self.budget, self.budget_input.box, self.seed, self.seeds, self.preset, self.band,
-                          self.cost.column, self.cost.slider, self.cost.box, self.pareto.x])
+                          self.cost.column, self.cost.slider, self.cost.box, self.pareto.x, self.pareto.export_size])
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
@@ -363,9 +363,10 @@ class SearchPanel:
         return search_figures(self.curves, self.pareto, self.report, self.band.value, lower_is_better(self.report),
                               metric=self.metric)
 
-    def export_figures(self, fmt: str = "png", folder=None) -> list:
-        """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``); the paths written."""
-        return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""))
+    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen") -> list:
+        """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``), as on screen or laid out
+        for a paper's column (``size`` "7in", "3.5in": PDF and SVG); the paths written."""
+        return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""), size=size)
 
     def _open_row(self, row: dict) -> None:
         if self.open_cell is not None:

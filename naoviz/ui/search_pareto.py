@@ -28,11 +28,15 @@ from naoviz.viz.axis_cut import low_cut
 from naoviz.column_names import menu_name, readable
 from naoviz.viz.theme import algo_colors, constraint_text, titled, value_unit
 
+# the export buttons' sizes ({label: naoviz.viz.print_sizes.SIZES tag}), the explorer's menu the same
+EXPORT_SIZES = {"screen (PNG)": "screen", "7 in (PDF, SVG)": "7in", "3.5 in (PDF, SVG)": "3.5in"}
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 # the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
 COST_TIPS = {"cost budget": "a cost column to bound: queries over the bound are infeasible ('off': no budget)",
              "at most": "the bound: cells over it are infeasible (choose a column first)",
-             "Pareto plot's x axis": "the cost column the Pareto plot puts across"}
+             "Pareto plot's x axis": "the cost column the Pareto plot puts across",
+             "figure size": "export figures: as on screen (PNG), or laid out for a paper's full width (7 in) or "
+                            "single column (3.5 in) as PDF and SVG, text 8-9 pt"}
 
 
 def cost_columns(bench) -> list:
@@ -184,13 +188,20 @@ class ParetoView:
         self.x.observe(lambda _: self.draw(), names="value")
         self.note = note = W.HTML(pareto_note(None, self.x.value or ""))
         note.add_class("naoviz-pareto-note")
-        # export figures: the curves and this plot as PNG to the dashboard's --exports folder (set by the panel)
+        # export figures: the curves and this plot to the dashboard's --exports folder (``on_export(size)``, set by
+        # the panel), as on screen (PNG) or laid out for a paper's column (PDF and SVG)
         self.on_export = None
+        self.export_size = W.Dropdown(options=list(EXPORT_SIZES.items()), value="screen", description="figure size",
+                                      style={"description_width": "initial"}, layout=W.Layout(width="240px"),
+                                      tooltip=COST_TIPS["figure size"])
+        self.export_size.add_class("naoviz-export-size")
         self.export_btn = W.Button(description="export figures", icon="download",
-                                   tooltip="the curves and the Pareto plot as PNG (the dashboard's --exports folder)")
+                                   tooltip="the curves and the Pareto plot, in the size chosen beside, to the "
+                                           "dashboard's --exports folder")
         self.export_msg = status_line()
         self.export_btn.on_click(lambda _: self._export())
-        self.widget = W.VBox([W.HBox([self.x, self.export_btn, self.export_msg], layout=W.Layout(flex_flow="row wrap",
+        self.widget = W.VBox([W.HBox([self.x, self.export_size, self.export_btn, self.export_msg],
+                                     layout=W.Layout(flex_flow="row wrap",
                                                                                            align_items="center")),
                               self.chart, note], layout=W.Layout(width="100%"))
 
@@ -202,7 +213,7 @@ class ParetoView:
 
         def run():
             from naoviz.viz.figure_files import export_message     # plotly loads only on export
-            paths = self.on_export()
+            paths = self.on_export(self.export_size.value)
             self.export_msg.value = html.escape(export_message(paths))      # "already saved: ..." when nothing new
             self.export_btn.disabled = False
 
@@ -255,20 +266,22 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     return figs
 
 
-def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "") -> list:
+def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", size: str = "screen") -> list:
     """Write ``figs`` (:func:`search_figures`) to ``folder`` (default ``$NAOVIZ_EXPORT_DIR``, the dashboard's
     ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``naoviz-<table>-search-<name>.<fmt>``, an
     earlier export with other content kept and this one numbered (``-2``: ``naoviz.viz.figure_files.export_new``);
-    the paths (an ``Exported``: ``reused`` were already there with the same bytes)."""
+    ``size`` "7in" or "3.5in": laid out for a paper's column as PDF and SVG (``naoviz.viz.print_sizes.export_sized``).
+    The paths (an ``Exported``: ``reused`` were already there with the same bytes)."""
     import os
     from pathlib import Path
 
-    from naoviz.viz.figure_files import FORMATS, export_new, safe_name
+    from naoviz.viz.figure_files import FORMATS, safe_name
+    from naoviz.viz.print_sizes import export_sized
     if fmt not in FORMATS:
         raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
     stem = f"naoviz-{safe_name(table)}-search" if table else "naoviz-search"
-    return export_new(figs, folder, stem, fmt)
+    return export_sized(figs, folder, stem, size, fmt)
 
 
 def summary_extra(view: ParetoView) -> str:

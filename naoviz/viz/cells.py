@@ -265,7 +265,8 @@ def diff_edges(g_old: nx.DiGraph, g_new: nx.DiGraph) -> tuple[set, list]:
 def cell_compare(space, seed, decoded, titles=("seed", "decoded")) -> go.Figure:
     """Seed and decoded cells, NB201 side by side, NAONet one above the other (side by side, its 8 columns a
     panel crowded their op labels below ~850 px of width); edges of the decoded cell that differ are highlighted.
-    A NAONet figure keeps both cells' tokens in ``fig.layout.meta`` ("seed", "decoded")."""
+    A NAONet figure keeps both cells' tokens in ``fig.layout.meta`` ("seed", "decoded"); every one is marked
+    ``meta["figure"] == "cell_compare"``, so a print layout can find it (:func:`for_column`)."""
     a, b = space.coerce(seed), space.coerce(decoded)
     ga, gb = space.to_graph(a), space.to_graph(b)
     changed, removed = diff_edges(ga, gb)
@@ -278,8 +279,51 @@ def cell_compare(space, seed, decoded, titles=("seed", "decoded")) -> go.Figure:
     add_cell(fig, ga, row=1, col=1, legend_seen=seen)
     add_cell(fig, gb, row=2 if stacked else 1, col=1 if stacked else 2, changed=changed, removed=removed,
              legend_seen=seen)
+    meta = {"figure": "cell_compare", "space": ga.graph.get("space", "")}
     if not stacked:
-        return _frame(fig)
-    fig.update_layout(meta={"seed": ga.graph.get("arch", ""), "decoded": gb.graph.get("arch", ""),
-                            "space": ga.graph.get("space", "")}, height=COMPARE_HEIGHT)
+        return _frame(fig.update_layout(meta=meta))
+    fig.update_layout(meta={**meta, "seed": ga.graph.get("arch", ""), "decoded": gb.graph.get("arch", "")},
+                      height=COMPARE_HEIGHT)
     return _frame(fig, bottom=LEGEND_ROOM)
+
+
+# A cell comparison in a paper's single column (3.5 in, 336 px; naoviz.viz.print_sizes.for_print): NB201's two
+# cells side by side put each op label's circle over the nodes beside it, NAONet's 8 columns a row left 39 px a
+# column for labels 45 px wide. There the cells are stacked, NAONet's labels are broken into lines of 3-4
+# characters ("1x3_3x1" -> "1x3", "3x1"), its nodes are smaller and its columns take the whole width.
+NARROW_NODE = 17          # px: a NAONet node in a column ("k-2" at 11 px fills it)
+NARROW_EDGE = 0.22        # data units: a NAONet row's space left of its first node and right of its last
+NARROW_SIDE = 4           # px: the figure's left and right margins around a NAONet comparison in a column
+
+
+def _short_lines(text: str) -> str:
+    """An op label broken into lines of 3-4 characters: at ``_`` and between a name and its kernel size."""
+    import re
+    return "<br>".join(part for line in str(text).split("<br>") for part in
+                       re.sub(r"(?<=[a-z]{2})(?=\d)", "_", line).split("_") if part)
+
+
+def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:
+    """Lay the cell comparison ``fig`` (changed in place: ``for_print``'s copy) out for a column ``width_px``
+    wide: (the height its cells need in px, its side margins in px). NB201: the decoded cell under the seed.
+    NAONet: labels in short lines, nodes :data:`NARROW_NODE` px, each row across the width."""
+    titles = [a for a in fig.layout.annotations if not a.hovertext and a.xref == "paper"]
+    if fig.layout.xaxis2.domain and tuple(fig.layout.xaxis2.domain) != tuple(fig.layout.xaxis.domain or (0, 1)):
+        gap = 0.12                                     # NB201, side by side: one above the other
+        fig.update_layout(xaxis_domain=[0, 1], xaxis2_domain=[0, 1], yaxis_domain=[0.5 + gap / 2, 1],
+                          yaxis2_domain=[0, 0.5 - gap / 2])
+        for note, top in zip(titles, (1.0, 0.5 - gap / 2)):
+            note.update(x=0.5, y=top, xanchor="center", yanchor="bottom")
+        return round(width_px * 1.25), 12
+    for note in fig.layout.annotations:
+        if note.hovertext:
+            note.text = _short_lines(note.text)
+    for t in fig.data:
+        if t.name == "nodes":
+            t.marker.size, t.textfont.size = NARROW_NODE, 11
+        elif t.name == "cell names":
+            t.x = [-NARROW_EDGE] * len(t.x)
+    for key in [k for k in fig.layout if k.startswith("xaxis")]:
+        lo, hi = fig.layout[key].range
+        fig.layout[key].range = [lo + X_PAD - NARROW_EDGE, hi - X_PAD + NARROW_EDGE]
+    return round(width_px * 1.35), NARROW_SIDE

@@ -13,6 +13,7 @@ import os
 import re
 import shutil
 import stat
+from importlib import import_module
 from pathlib import Path
 from typing import Optional, Sequence
 
@@ -103,7 +104,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
         try:
-            import kaleido  # noqa: F401
+            import_module("kaleido")
         except ImportError as exc:
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
@@ -200,21 +201,30 @@ def export_message(paths) -> str:
     return f"saved {len(paths)} figure{'s' if len(paths) != 1 else ''}{there}: {names}"
 
 
-def export_new(figs: dict, folder, stem: str, fmt: str) -> Exported:
-    """Write ``figs`` ({name: figure}) to ``folder`` as ``<stem>-<name>.<fmt>`` without overwriting a file that
-    holds something else: the first group number n (none, then ``-2``, ``-3``, ...) at which every name is free
-    or already holds the same bytes is used for the whole group (``<stem>-<name>-2.<fmt>``), so exporting the
-    same figures twice writes nothing new and a changed figure never replaces an earlier one. The paths, an
-    :class:`Exported` whose ``reused`` are those that already held the same bytes."""
+def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = None) -> Exported:
+    """Write ``figs`` ({name: figure}) to ``folder`` as ``<stem>-<name>.<fmt>`` (``fmt``: a format or several,
+    ``("pdf", "svg")``: each figure in each) without overwriting a file that holds something else: the first group
+    number n (none, then ``-2``, ``-3``, ...) at which every name is free or already holds the same bytes is used
+    for the whole group (``<stem>-<name>-2.<fmt>``), so exporting the same figures twice writes nothing new and a
+    changed figure never replaces an earlier one. ``width_in``: laid out for a paper's column that wide
+    (``naoviz.viz.print_sizes.export_for_print``; name them ``map-3.5in``...) instead of drawn at 900x600. The
+    paths, an :class:`Exported` whose ``reused`` are those that already held the same bytes."""
     import tempfile
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
+    fmts = [fmt] if isinstance(fmt, str) else list(fmt)
+    files = [(name, fig, ext) for ext in fmts for name, fig in figs.items()]
     with tempfile.TemporaryDirectory(prefix=".naoviz-export-", dir=folder) as tmp:
-        drawn = export_many(list(figs.values()), [Path(tmp) / f"{name}.{fmt}" for name in figs])
+        temps = [Path(tmp) / f"{name}.{ext}" for name, _, ext in files]
+        if width_in is None:
+            drawn = export_many([fig for _, fig, _ in files], temps)
+        else:
+            from naoviz.viz.print_sizes import export_for_print
+            drawn = export_for_print([fig for _, fig, _ in files], temps, width_in)
         data = [p.read_bytes() for p in drawn]
         for n in range(1, 10_000):
             suffix = "" if n == 1 else f"-{n}"
-            targets = [folder / f"{stem}-{name}{suffix}.{fmt}" for name in figs]
+            targets = [folder / f"{stem}-{name}{suffix}.{ext}" for name, _, ext in files]
             if any(t.exists() and (not t.is_file() or t.read_bytes() != d) for t, d in zip(targets, data)):
                 continue
             reused = [t for t in targets if t.exists()]

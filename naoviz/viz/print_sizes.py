@@ -15,6 +15,7 @@ import plotly.graph_objects as go
 
 PX_PER_INCH = 96
 COLUMNS = {"3.5in": 3.5, "7in": 7.0}          # file-name tag -> printed width (inches)
+SIZES = ("screen", "7in", "3.5in")             # what an export button offers (:func:`export_sized`)
 MIN_FONT_PX = 11                               # 8.25 pt on paper: no text smaller
 _CHAR_EM = 0.55                                # a text character's mean width, in ems (Helvetica-like)
 
@@ -66,15 +67,20 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     column (its title above its entries; the figure made taller by its rows), text of :data:`MIN_FONT_PX` px
     at least, the y axis titles and notes above panels wrapped to fit, room for a colour bar. Export it at scale
     1 (PDF, SVG: the page is then ``width_in`` wide) or more (PNG): :func:`export_for_print`. A cell comparison
-    (``cell_compare``) keeps its node size, so its two cells crowd below the full width: print it at 7 in."""
+    (``cell_compare``) in a single column is laid out for it: cells stacked, short labels
+    (:func:`naoviz.viz.cells.for_column`)."""
     out = go.Figure(fig)
     title = bare(out.layout.title.text or "")
     width = round(width_in * PX_PER_INCH)
-    plot_h = round(width * (0.55 if width_in >= 5 else 0.75))
+    plot_h, side = round(width * (0.55 if width_in >= 5 else 0.75)), 12
+    if width_in < 5 and isinstance(out.layout.meta, dict) and out.layout.meta.get("figure") == "cell_compare":
+        from naoviz.viz.cells import for_column
+        plot_h, side = for_column(out, width)
     base = max(MIN_FONT_PX, out.layout.font.size or 12)
     legend_title = bool(out.layout.legend.title.text)
     top = 30 if out.layout.annotations else 12
-    axis = 40 + base                                   # tick labels and the x axis title under the plot
+    shown = any(out.layout[k].visible is not False for k in out.layout if k.startswith("xaxis"))
+    axis = 40 + base if shown else 8                   # tick labels and the x axis title under the plot
     bottom = axis + _legend_height(out, width - 20, base) + (base + 8 if legend_title else 0) + 6
     # a colour bar sits in the right margin; axes without tick labels (a map, a cell graph) need no left one
     bar = any(getattr(getattr(t, "marker", None), "colorbar", None) is not None and
@@ -84,7 +90,7 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     out.update_layout(title=None, font_size=base, width=width, height=plot_h + top + bottom,
                       legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container",
                                   title_side="top", font_size=base),
-                      margin=dict(l=62 if labelled else 12, r=80 if bar else 12, t=top, b=bottom, autoexpand=False))
+                      margin=dict(l=62 if labelled else side, r=80 if bar else side, t=top, b=bottom, autoexpand=False))
     out.update_xaxes(title_standoff=4, automargin=False)
     out.update_yaxes(automargin=False)
     for name in [k for k in out.layout if k.startswith("yaxis")]:
@@ -94,6 +100,9 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
             axis.title.text = wrap(axis.title.text, plot_h * share, (axis.title.font.size or base + 2))
     # panels side by side (a cell comparison): a note above one is wrapped to that panel's share of the width
     sides = len({tuple(out.layout[k].domain or (0, 1)) for k in out.layout if k.startswith("xaxis")}) or 1
+    for t in out.data:                                 # text drawn by a trace (a cell graph's op labels) too
+        if getattr(t, "textfont", None) is not None and t.textfont.size is not None and t.textfont.size < MIN_FONT_PX:
+            t.textfont.size = MIN_FONT_PX
     for note in out.layout.annotations:
         size = max(MIN_FONT_PX, note.font.size or base)
         note.font.size = size
@@ -117,3 +126,17 @@ def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0) -> li
                                scale=scale)
     order = {str(p): i for i, p in enumerate(paths)}
     return sorted(out, key=lambda p: order[str(p)])
+
+
+def export_sized(figs: dict, folder, stem: str, size: str = "screen", fmt: str = "png"):
+    """What an export button writes (the explorer's, the Search tab's): ``figs`` ({name: figure}) as on screen
+    (``size`` "screen": ``fmt``, 900x600) or laid out for a paper's column (``size`` a :data:`COLUMNS` tag: PDF
+    and SVG, :func:`export_for_print`, named ``<stem>-<name>-7in.pdf``...), never over a file that holds
+    something else (:func:`naoviz.viz.figure_files.export_new`); the paths (an ``Exported``)."""
+    from naoviz.viz.figure_files import export_new
+    if size == "screen":
+        return export_new(figs, folder, stem, fmt)
+    if size not in COLUMNS:
+        raise ValueError(f"size: expected one of {', '.join(SIZES)}, got {size!r}")
+    return export_new({f"{name}-{size}": fig for name, fig in figs.items()}, folder, stem, ("pdf", "svg"),
+                      width_in=COLUMNS[size])

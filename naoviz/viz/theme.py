@@ -6,7 +6,6 @@ dashboard's Search tab takes its colours from here and its kernel never imports 
 from __future__ import annotations
 
 import html
-import re
 
 from naoviz import column_names
 
@@ -54,25 +53,10 @@ CHILD_LABELS = {"train_acc": "train accuracy", "valid_acc": "validation accuracy
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
 
 
-# Units of the columns naoviz knows by their names (naoviz.tables.lower_is_better reads the same suffixes):
-# accuracies are percent (naoviz.tables.user_table.is_accuracy), sizes millions, latencies ms, times s.
-_UNIT_SUFFIXES = (("params_M", "million parameters"), ("flops_M", "million FLOPs"), ("latency_ms", "ms"),
-                  ("time_s", "s"))
-
-
-def unit(name: str) -> str:
-    """The unit of a column or label by its name ("%" for ``valid_acc`` or "predicted test_acc", "ms" for a
-    latency, "million parameters" for ``params_M``), or "" when the name does not say (a loss, a count)."""
-    text = str(name)
-    low = text.lower()
-    if re.search(r"(^|[^a-z])acc(uracy)?($|[^a-z])", low):     # naoviz.tables.user_table.is_accuracy's rule
-        return "%"
-    for suffix, what in _UNIT_SUFFIXES:
-        if text == suffix or text.endswith("_" + suffix) or text.endswith(" " + suffix):
-            return what
-    if re.search(r"(^|[ _])latency($|_)", low):
-        return "ms"
-    return ""
+# A column's unit and its name with its unit on an axis: naoviz.column_names, the one naming table (the explorer's
+# payload carries its titles, so the page's charts and a saved figure name a column alike).
+unit = column_names.unit
+titled = column_names.titled
 
 
 # The unit after a value in running text ("89.72 %", "1.53 M", "12.4 ms"): the explorer's front end holds the
@@ -99,17 +83,6 @@ def readable(name: str) -> str:
     """A shipped table's column as a figure's reader names it (:func:`naoviz.column_names.readable`):
     ``cifar10_test_acc`` -> "CIFAR-10 test accuracy"; any other name (a table of your own) as given."""
     return column_names.readable(name)
-
-
-def titled(name: str, note: str = "", prefix: str = "") -> str:
-    """An axis title of column ``name`` for a reader: ``prefix`` and its :func:`readable` name, its unit (read off
-    the column's id, :func:`unit`) and ``note`` in brackets: "incumbent CIFAR-10 test accuracy (%)", "latency on
-    Pixel 3 (ms; lower is better)"."""
-    shown, what = readable(name), unit(name)
-    if what.startswith("million ") and shown.endswith(what.removeprefix("million ")):
-        what = "millions"                             # "parameters (millions)", not "(million parameters)"
-    extra = "; ".join(t for t in (what, note) if t)
-    return f"{prefix}{shown}" + (f" ({extra})" if extra else "")
 
 
 def constraint_text(text: str) -> str:

@@ -67,8 +67,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
   for (const c of ["predicted", ...atlas.h.columns, "class_size"]) $(".nx-color").appendChild(h("option", { value: c, text: nameOf(atlas, c), title: c }));
   $(".nx-slider").max = String(E - 1);
   $(".nx-export").title = "download this explorer as one HTML file (runs offline)";
-  $(".nx-figs").title = "save the map, prediction chart and cells as PNG in the kernel's export folder";
-  if (!model.get("kernel")) $(".nx-figs").hidden = true;      // the standalone page has no kernel to draw them
+  $(".nx-figs").title = "save the map, prediction chart and cells in the kernel's export folder, in the size chosen beside";
+  if (!model.get("kernel")) $(".nx-figs-group").hidden = true;      // the standalone page has no kernel to draw them
 
   // -- drawing ----------------------------------------------------------------------------------------
   const colorValues = () => column(atlas, S.color);
@@ -152,7 +152,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const sl = seedLabel();
     drawCell($(".nx-seedcell"), sl, null, (S.offgrid ? (S.offgrid.row >= 0 ? `seed (row ${S.offgrid.row})` : "typed cell") : `seed (row ${S.seed})`) + " · ★ on the map", atlas.h.space);
     const series = seriesFor();
-    moveMarker = drawChart($(".nx-chart"), A.etas, series, unit, said);
+    moveMarker = drawChart($(".nx-chart"), A.etas, series, titleOf(atlas, unit));
     const T = themeOf(root);
     $(".nx-keys").replaceChildren(...series.map((x, k) => h("span", { title: SERIES_HINTS[k] },   // words in the text colour (the orange is 3.1:1)
       h("span", { class: "nx-key-mark", style: `color:${legible(x.color, T, 3)}`, "aria-hidden": "true", text: x.dash ? "╌" : "—" }), h("span", { text: ` ${x.name}` }))));
@@ -338,7 +338,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     (next || $(".nx-tour-btn")).focus();
   };
   $(".nx-export").addEventListener("click", () => { msg("building the page…"); model.send({ type: "export_page" }); });
-  $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png" }); });
+  $(".nx-figs").addEventListener("click", () => { msg("drawing the figures in the kernel…"); model.send({ type: "export_figures", format: "png", size: $(".nx-figsize").value }); });
 
   const { selectRows } = mapPart(root, model, atlas, S, scatter, { overlay: () => overlay(), rebuild: () => rebuild(),
     choose: (r) => choose(r), describe: (r) => describe(r), refocus: (sel, i) => refocus(sel, i), budgetColumn: () => Bg.state.col });
@@ -388,7 +388,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (Math.abs(($(".nx-mapbox").clientWidth || 0) - scatter.cssW) > 1) rebuild();
     const chart = $(".nx-chart");                          // the charts are drawn at their width: redraw on a change
     if ((S.m >= 0 || S.offgrid) && chart.dataset.w && chartWidth(chart) !== Number(chart.dataset.w)) {
-      moveMarker = drawChart(chart, A.etas, seriesFor(), unit, said); moveMarker(S.eta); Bg.path();
+      moveMarker = drawChart(chart, A.etas, seriesFor(), titleOf(atlas, unit)); moveMarker(S.eta); Bg.path();
     }
     redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });

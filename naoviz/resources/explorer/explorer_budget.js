@@ -70,7 +70,7 @@ function budgetPart(root, atlas, hooks) {
     } else { B.costs = null; B.ok = null; }
     B.best = -1;
     if (B.ok && B.budget != null) for (let e = E - 1; e >= 0; e--) if (B.ok[e] && p.rows[e] >= 0) { B.best = e; break; }
-    if (B.col) { moveMarker = drawCostChart($(".nx-costchart"), A.etas, B.costs, B.ok, B.budget, B.col, nameOf(atlas, B.col)); moveMarker(B.eta); }
+    if (B.col) { moveMarker = drawCostChart($(".nx-costchart"), A.etas, B.costs, B.ok, B.budget, titleOf(atlas, B.col)); moveMarker(B.eta); }
     info();
   }
   function info() {
@@ -148,7 +148,7 @@ function budgetPart(root, atlas, hooks) {
 
 // The path's cost along η (true table value of each decoded cell): filled points within the budget, hollow
 // over it, the budget as a dashed line.
-function drawCostChart(svg, etas, costs, ok, budget, col, name = col) {
+function drawCostChart(svg, etas, costs, ok, budget, title) {
   svg.replaceChildren();
   const all = Array.from(costs).filter(Number.isFinite);
   if (budget != null) all.push(budget);
@@ -156,7 +156,7 @@ function drawCostChart(svg, etas, costs, ok, budget, col, name = col) {
   if (hi - lo < 1e-9) { lo -= 0.5; hi += 0.5; }
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B: Bm, sx, sy } = chartFrame(svg, 110, lo, hi, x0, x1);
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${name}${valueUnit(col) ? ` (${valueUnit(col)})` : ""} of the decoded cell along η`;   // with its unit, as the chart above
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `${title} of the decoded cell along η`;   // its words and unit as a saved figure's axis (titleOf)
   if (budget != null) svgEl("line", { x1: L, x2: W - R, y1: sy(budget), y2: sy(budget), class: "nx-budget-line" }, svg);
   const pts = []; etas.forEach((e, i) => { if (Number.isFinite(costs[i])) pts.push(`${sx(e).toFixed(1)},${sy(costs[i]).toFixed(1)}`); });
   svgEl("polyline", { points: pts.join(" "), fill: "none", stroke: themeOf(svg).ink2, "stroke-width": 1.5 }, svg);

@@ -11,7 +11,7 @@ const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor
 const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
-// -- units: the same rules and tables as naoviz/viz/theme.py unit() and VALUE_UNITS (one set of rules: a test,
+// -- units: the same rules and tables as naoviz/column_names.py unit() and naoviz/viz/theme.py VALUE_UNITS (one set of rules: a test,
 // tests/test_explorer_units_js.py, runs both on the same names). Accuracies are percent, params_M and flops_M
 // millions, latency_ms ms, time_s s; a name that does not say has no unit.
 const UNIT_SUFFIXES = [["params_M", "million parameters"], ["flops_M", "million FLOPs"], ["latency_ms", "ms"], ["time_s", "s"]];
@@ -27,6 +27,12 @@ const valueUnit = (name) => VALUE_UNITS[unitOf(name)] || "";
 // naming table; naoviz.atlas_payload.color_names): "validation accuracy" for valid_acc, a table's own column as
 // written. Units stay read off the id (unitOf). Always set as text (textContent, attributes), never as markup.
 const nameOf = (atlas, id) => { const n = atlas.h.names; return n && Object.hasOwn(n, id) ? String(n[id]) : String(id); };
+// A column on a chart's axis, its words and unit as a saved figure's axis says it ("parameters (millions)"): the
+// header's ``titles`` (naoviz.column_names.titled); a column it lacks, its words and short unit.
+const titleOf = (atlas, id) => {
+  const t = atlas.h.titles;
+  return t && Object.hasOwn(t, id) ? String(t[id]) : `${nameOf(atlas, id)}${valueUnit(id) ? ` (${valueUnit(id)})` : ""}`;
+};
 // In a menu: a table column's words and its id in brackets where they differ, for whoever knows the table by its
 // ids ("predicted" and "class_size" are the page's own, no table's: words alone).
 const menuName = (atlas, id) => {
@@ -380,7 +386,7 @@ function chartFrame(svg, H, lo, hi, x0, x1) {
 }
 
 // The prediction along eta: predicted at the moved point, predicted for the decoded cell, true value.
-function drawChart(svg, etas, series, unit, name = unit) {
+function drawChart(svg, etas, series, title) {
   svg.replaceChildren();
   const all = series.flatMap((s) => Array.from(s.values)).filter(Number.isFinite);
   let lo = Math.min(...all), hi = Math.max(...all);
@@ -388,7 +394,7 @@ function drawChart(svg, etas, series, unit, name = unit) {
   const x0 = etas[0], x1 = etas[etas.length - 1] || 1;
   const { W, H, L, R, T, B, sx, sy } = chartFrame(svg, 160, lo, hi, x0, x1);
   for (const [v, anchor] of [[x0, "start"], [x1, "end"]]) svgEl("text", { x: sx(v), y: H - B + 12, "text-anchor": anchor, class: "nx-svg-small" }, svg).textContent = `η ${+v.toFixed(2)}`;
-  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η (values: ${name}${valueUnit(unit) ? `, ${valueUnit(unit)}` : ""})`;
+  svgEl("text", { x: (L + W - R) / 2, y: H - 3, "text-anchor": "middle", class: "nx-svg-small" }, svg).textContent = `step size η · values: ${title}`;   // the values as a saved figure's axis names them (titleOf)
   const th = themeOf(svg), ink = (c) => legible(c, th, 3);     // a line must be seen: 3:1 on the page (WCAG 1.4.11)
   for (const s of series) {
     const pts = []; etas.forEach((e, i) => { if (Number.isFinite(s.values[i])) pts.push(`${sx(e).toFixed(1)},${sy(s.values[i]).toFixed(1)}`); });
