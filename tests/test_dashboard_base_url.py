@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from naoviz.cli import main
 
-from test_dashboard_server import _tiny_voila
+from _dashboard_server import tiny_voila
 
 
 @pytest.mark.parametrize("given, served", [("/naoviz", "/naoviz/"), ("/naoviz/", "/naoviz/"),
@@ -44,7 +44,7 @@ def _request(port: int, method: str, path: str) -> http.client.HTTPResponse:
 
 def test_real_voila_under_a_prefix_serves_its_login_page_and_cookies_there(tmp_path):
     token = "t0k-" + "x" * 30
-    with _tiny_voila(tmp_path, token, pool_size=0, cull_idle_s=0, base_url="/naoviz/") as (_, port):
+    with tiny_voila(tmp_path, token, pool_size=0, cull_idle_s=0, base_url="/naoviz/") as (_, port):
         page = _request(port, "GET", "/naoviz/")
         assert page.status == 302 and page.headers["Location"] == "/naoviz/login?next=%2Fnaoviz%2F"
         login = _request(port, "GET", "/naoviz/login?next=%2Fnaoviz%2F")
