@@ -87,8 +87,10 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
         text, encoding = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
         table_text.check_first_line(text, where)
         sep = table_text.separator(text, where)
-        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
-        frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1, skip_blank_lines=False)
+        table_text.check_fields(text, sep, where, MAX_ROWS + 1)
+        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line;
+        # index_col=False: rows that end in a separator are not read with arch_str as a row label
+        frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1, skip_blank_lines=False, index_col=False)
         header = pd.read_csv(io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
                              skip_blank_lines=False).iloc[0].tolist()
     except TableFileError:
@@ -99,6 +101,8 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
         raise TableFileError(f"{where}: cannot be read ({exc.strerror or cut(exc, 80)})") from None
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
         raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
+    while len(header) > 1 and not str(header[-1]).strip() and frame.iloc[:, -1].isna().all():
+        header, frame = header[:-1], frame.iloc[:, :-1]    # a separator ending every line, the header's too
     _check_header(header, where)
     if len(frame) > MAX_ROWS:
         raise TableFileError(f"{where}: more than {MAX_ROWS:,} rows, the NB201 space's cells; keep one row per cell")
@@ -243,7 +247,9 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
         if str(value).strip().endswith("%"):
             raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                                  "number (write 91.5 for 91.5%)")
-        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
+        comma = (" (write 1234.5: no thousands separator)" if re.fullmatch(r"\s*-?\d{1,3}(,\d{3})+\.\d*\s*|"
+                                                                          r"\s*-?\d{1,3}(,\d{3}){2,}\s*", str(value))
+                 else " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else "")
         if values.isna().all() and not comma:      # a notes or date column: no number in it at all
             raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...): every column but "
                                  "arch_str and arch_index is a metric; drop it")
