@@ -46,7 +46,8 @@ def _mistakes(text: str) -> dict:
         "short_row.csv": (_cut_last_value(text, 7).encode(), "line 7: 3 values, but the header names 4 columns "
                                                              "(a value missing?)"),
         "op_typo.csv": (_edit(text, 4, "nor_conv_3x3", "nor_conv3x3").encode(),
-                        "line 4: arch_str '|"),
+                        "line 4: arch_str is not an NB201 cell (node 2 edge 0: unknown op 'nor_conv3x3' (did you mean "
+                        "'nor_conv_3x3'?))"),
     }
 
 

@@ -110,9 +110,8 @@ class NB201Space(SearchSpace):
                     raise ValueError(f"nb201: node {node} edge {expected_src}: {show(edge)} is not 'op~source'")
                 if op not in OPS:              # a typo or another case is named with the op it likely means
                     near = difflib.get_close_matches(op.lower(), OPS, n=1, cutoff=0.6)
-                    meant = f" (did you mean {show(near[0])}?)" if near else ""
-                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {show(op)}{meant}; "
-                                     f"expected one of {', '.join(OPS)}")
+                    known = f" (did you mean {show(near[0])}?)" if near else f"; expected one of {', '.join(OPS)}"
+                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {show(op)}{known}")
                 if src != str(expected_src):
                     raise ValueError(f"nb201: node {node} edge {expected_src}: source {show(src)} out of place "
                                      f"(expected ~{expected_src})")

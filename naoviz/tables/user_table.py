@@ -125,8 +125,9 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
             if not isinstance(text, str) or not text.strip():
                 raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str is empty")
             index[i] = space.index_of(space.parse(cell_text(text)))
-        except ValueError as exc:
-            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str {show(text)} is not an NB201 cell "
+        except ValueError as exc:       # a long cell is left out: the line and the reason's edge point at it
+            cell = f" {show(text)}" if len(str(text)) <= 40 else ""
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str{cell} is not an NB201 cell "
                                  f"({str(exc).removeprefix('nb201: ')})") from None
     metrics = [c for c in frame.columns if c not in ("arch_str", "arch_index")]
     if not metrics:
