@@ -244,8 +244,8 @@ def run_search(args) -> int:
     if args.resume:
         try:
             run = store.get_run(args.resume)
-        except KeyError as exc:
-            raise ValueError(f"--resume: {exc.args[0]}") from None
+        except KeyError as exc:             # a mistyped id: where the ids are listed
+            raise ValueError(f"--resume: {exc.args[0]} (naoviz runs --store {cut(args.store, 80)} lists them)") from None
         if run["kind"] != "search":        # a compare record or a build-table run: not resumed by search
             raise ValueError(f"--resume: run {args.resume} is a {run['kind']} run, not a search (naoviz runs "
                              f"--store {cut(args.store, 80)} says how to resume it)")
