@@ -5,7 +5,8 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, a link loop, not a UTF-8 or cp1252 CSV, a column name empty or
+file and the line of the first bad row): a folder, a link loop, an empty file, not a UTF-8 or cp1252 CSV, a row
+with more or fewer values than the header (a thousands comma), a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
 an accuracy in 0..1 (naoviz's are percent), the same cell twice. What a spreadsheet or a hand writes the same
 table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip, tabs or semicolons
