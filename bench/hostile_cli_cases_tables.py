@@ -94,7 +94,8 @@ def noted_table_cases(tmp: Path, good: str) -> list[list[str]]:
 
 def researcher_tables(tmp: Path, good: str) -> list[Path]:
     """Tables as a researcher brings them, each refused in one line: 0..1 accuracies, percent strings,
-    True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells, a
+    True/False, a failed run's -1, pandas' row-number column, the cells under another name, more rows than NB201 has cells,
+    a thousands comma (1,100.5), a row short of a value, a typo in an op name, a
     zip of two tables, an Excel workbook, a UTF-16 file, a byte neither UTF-8 nor cp1252, a tab-separated file
     with the same cell twice or decimal commas. (A Latin-1 byte and tabs are read: :func:`read_tables`.)"""
     import zipfile
@@ -106,7 +107,11 @@ def researcher_tables(tmp: Path, good: str) -> list[Path]:
              "failed": head + "\n" + "".join(f"{a},-1,{t},{s}\n" for a, v, t, s in fields),
              "rownumber": "," + head + "\n" + "".join(f"{i},{r}\n" for i, r in enumerate(rows)),
              "archname": good.replace("arch_str", "architecture", 1),
-             "many": head + "\n" + "\n".join(rows * 8000) + "\n"}
+             "many": head + "\n" + "\n".join(rows * 8000) + "\n",
+             "thousands": head + "\n" + "".join(f"{a},{v},{t},1,{s}00.5\n" for a, v, t, s in fields),
+             "shortrow": head + "\n" + "".join(f"{a},{v},{t}\n" for a, v, t, s in fields),
+             "optypo": head + "\n" + "".join(f"{a.replace('nor_conv_3x3', 'nor_conv3x3', 1)},{v},{t},{s}\n"
+                                             for a, v, t, s in fields)}
     out = []
     for name, text in texts.items():
         out.append(tmp / f"own_{name}.csv")

@@ -108,6 +108,11 @@ def test_partial_import_is_validated_against_installed_tables(tmp_path, capsys):
     assert main(["data", "import", str(empty), "--dir", str(dest)]) == 2
     err = _error_line(capsys.readouterr().err)
     assert "no table files" in err and "nb201_*.csv" in err and len(err) - len(str(empty)) <= 150
+    (empty / "my_archs.csv").write_text("arch_str,valid_acc\n")        # a researcher's own table: not imported
+    assert main(["data", "import", str(empty), "--dir", str(dest)]) == 2
+    err = _error_line(capsys.readouterr().err)
+    assert "my_archs.csv is not one; a table of your own is not imported: give it to a command as --table PATH" \
+        in err and len(err) - len(str(empty)) <= 200, err
     lonely = _copy_tables(tmp_path / "lonely", NB201[3:])
     assert main(["data", "import", str(lonely), "--dir", str(tmp_path / "fresh")]) == 2
     err = _error_line(capsys.readouterr().err)

@@ -98,6 +98,8 @@ def test_an_interval_that_contains_zero_prints_level():
     table = paired_table(out)
     assert "| a | 1 | +0.000 |" in table and "level (within noise)" in table
     assert "| a | 2 | +1.625 |" in table and "| ahead |" in table
+    same = paired_stats([0.0] * 12, 2000)          # runs that share their first draws: no noise to be within
+    assert same["ties"] == 12 and same["verdict"] == "the same on every seed"
 
 
 def test_bad_inputs_of_the_backend():

@@ -278,6 +278,9 @@ def test_store_resume_and_seed_values_are_checked_before_any_work(tmp_path, caps
     with pytest.raises(ValueError, match=r"seed: must be an int in 0\.\.2\*\*63-1, got 1180591620717411303424"):
         start_search("rs", TableEvaluator("nb201"), 3, 2**70, store=RunStore(db), progress=False)
     assert RunStore(db).runs() == []                  # no run row left behind
+    assert main(["search", "--store", str(db), "--resume", "abc", "--no-progress"]) == 2   # a mistyped id
+    assert capsys.readouterr().err == (f"naoviz search: error: --resume: run store: no run 'abc' in {db} "
+                                       f"(naoviz runs --store {db} lists them)\n")
 
 
 @pytest.mark.parametrize("metrics, why", [('{"valid_acc": "high", "test_acc": 1}', "got 'high'"),

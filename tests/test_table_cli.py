@@ -163,6 +163,8 @@ def test_search_resumes_a_run_on_a_table_file(tables, tmp_path):
         [r["arch"] for r in json.loads(first.stdout)["history"]]
     other = naoviz("search", "--store", store, "--resume", run_id, "--table", tables[0], "--no-progress")
     assert_one_line(other, "--table", "conflicts with run")
+    said = naoviz("search", "--store", store, "--resume", run_id, "--no-progress")     # as the first run said it
+    assert said.returncode == 0 and "partial table: 200 of 6,466 classes" in said.stdout, said.stdout + said.stderr
 
 
 def test_search_json_says_the_cell_space_and_names_the_table_apart(tables):

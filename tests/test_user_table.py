@@ -91,7 +91,7 @@ def _bad_files(root, digits) -> list:
     f.insert(0, "arch_index", digits.frame.index[:20] + 1)
     put("index.csv", f, "line 2: arch_index")
     (root / "empty.csv").write_text("")
-    out.append((root / "empty.csv", "not a readable CSV"))
+    out.append((root / "empty.csv", "the file is empty"))
     (root / "header.csv").write_text("arch_str,valid_acc\n")
     out.append((root / "header.csv", "no rows"))
     (root / "binary.csv").write_bytes(bytes(range(256)) * 4)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import platform
+import sys
 import time
 
 from naoviz.cli.common import (TABLE_METAVAR, emit_json, int_in, json_value, nonempty, path_arg, resolve_table,
@@ -51,6 +52,8 @@ def add_parser(sub) -> None:
     q.add_argument("--no-baselines", action="store_true", help="skip the tree baselines")
     q.add_argument("--no-steps", action="store_true", help="skip the generate()-step measurements")
     q.add_argument("--json", action="store_true", help="print every figure as JSON")
+    q.add_argument("--no-progress", action="store_true",
+                   help="no progress bars (by default on stderr: one over the runs, NAO's training under it)")
     q.set_defaults(func=run_predictor)
 
 
@@ -120,15 +123,31 @@ def run_predictor(args) -> int:
             raise ValueError(f"--train-sizes: train size {n} must be in 1..{rows - 1} "
                              f"(the {table_shown(bench)} table has {rows} rows)")
     say_table(bench)                               # every option fits the table: the note, then the work
-    runs, start = [], time.perf_counter()
+    runs, start, bar = [], time.perf_counter(), None
+    if not args.no_progress:                       # minutes of work: a bar over the runs (--json too), NAO's under it
+        from tqdm import tqdm
+        from naoviz.progress import echo_bar       # a typed Ctrl-C's "^C" fits after it
+        bar = echo_bar(tqdm, total=len(sizes) * args.seeds, desc="predictor", unit="run", file=sys.stderr,
+                       leave=False)
     for n in sizes:
         for seed in range(args.seeds):
+            if bar is not None:
+                bar.set_postfix_str(f"N={n} seed={seed}")
             r = run_one(bench, n, seed, config, metric=args.metric, baselines=not args.no_baselines,
-                        steps=not args.no_steps, threads=args.threads)
+                        steps=not args.no_steps, threads=args.threads, progress=bar is not None)
             runs.append(r)
+            if bar is not None:
+                bar.update(1)
             if not args.json:
-                print(f"N={n} seed={seed}: tau {r['nao']['kendall_tau']:.3f}  "
-                      f"recon held-out {r['decoder']['recon_heldout']:.3f}  fit {r['fit_s']:.1f}s", flush=True)
+                line = (f"N={n} seed={seed}: tau {r['nao']['kendall_tau']:.3f}  "
+                        f"recon held-out {r['decoder']['recon_heldout']:.3f}  fit {r['fit_s']:.1f}s")
+                if bar is not None:
+                    bar.write(line, file=sys.stdout)   # above the bar, which is drawn again under it
+                    sys.stdout.flush()
+                else:
+                    print(line, flush=True)
+    if bar is not None:
+        bar.close()
     summary = summarise(runs)
     payload = {"space": args.space, "metric": args.metric, "lower_is_better": lower_is_better(args.metric),
                "preset": args.preset, "config": config.to_dict(),

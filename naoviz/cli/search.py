@@ -244,8 +244,8 @@ def run_search(args) -> int:
     if args.resume:
         try:
             run = store.get_run(args.resume)
-        except KeyError as exc:
-            raise ValueError(f"--resume: {exc.args[0]}") from None
+        except KeyError as exc:             # a mistyped id: where the ids are listed
+            raise ValueError(f"--resume: {exc.args[0]} (naoviz runs --store {cut(args.store, 80)} lists them)") from None
         if run["kind"] != "search":        # a compare record or a build-table run: not resumed by search
             raise ValueError(f"--resume: run {args.resume} is a {run['kind']} run, not a search (naoviz runs "
                              f"--store {cut(args.store, 80)} says how to resume it)")
@@ -282,7 +282,8 @@ def run_search(args) -> int:
     searched = shown_path(args.table) if args.table is not None and not args.resume else label(described)  # as typed
     print(f"{name} on {searched}: {len(result.history)} queries, seed {result.seed}, "
           f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
-    partial = partial_text(evaluator, snapped_count(result)) if not args.resume else ""
+    # a resumed run says what its table restricted it to, as the run did when it started
+    partial = partial_text(evaluator if not args.resume else _evaluator_of(described), snapped_count(result))
     if partial:
         print(partial)
     if result.constraints:
@@ -315,11 +316,19 @@ def _table_of(evaluator) -> Optional[dict]:
     ``evaluator``: the search's, or a resumed run's stored ``describe()``, rebuilt for it."""
     from naoviz.experiments.search import table_of
     if isinstance(evaluator, dict):
-        if evaluator.get("name") != "table":
+        evaluator = _evaluator_of(evaluator)
+        if evaluator is None:
             return None
-        from naoviz.evaluate import evaluator_from_config
-        evaluator = evaluator_from_config(evaluator)
     return table_of(evaluator)
+
+
+def _evaluator_of(described: dict):
+    """A resumed run's table evaluator, rebuilt from its stored ``describe()`` (the file is read again, cached by
+    its path and content); None when it trained or scored children."""
+    if described.get("name") != "table":
+        return None
+    from naoviz.evaluate import evaluator_from_config
+    return evaluator_from_config(described)
 
 
 def partial_text(evaluator, snapped: Optional[int] = None, snappers: Sequence[str] = ()) -> str:

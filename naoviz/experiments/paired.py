@@ -32,6 +32,7 @@ AHEAD, BEHIND, LEVEL_TEXT = "ahead", "behind", "level (within noise)"
 # all win give an interval above 0 whatever their spread: the resampled means take at most 10 values).
 MIN_VERDICT_SEEDS = 10
 FEW_TEXT = f"too few seeds for a verdict (< {MIN_VERDICT_SEEDS})"
+SAME_TEXT = "the same on every seed"        # no noise to be within: both runs at one value on each seed
 
 
 def partial_text(n: int, seeds: int) -> str:
@@ -83,7 +84,8 @@ def paired_stats(diffs: Sequence[float], n_boot: int = DEFAULT_BOOTSTRAP, seed: 
     """One checkpoint's statistics from per-seed differences ``diffs`` ((seeds,), positive = better; NaN,
     a seed where either run had no incumbent yet, is left out: a paired difference needs both values):
     ``mean``, ``lo``/``hi`` (the bootstrap interval), ``wins``/``ties``/``losses`` (seeds with d > 0,
-    |d| <= TIE_TOL, d < 0), ``n`` (seeds counted), ``seeds`` (all of them) and ``verdict``; no verdict when a
+    |d| <= TIE_TOL, d < 0), ``n`` (seeds counted), ``seeds`` (all of them) and ``verdict`` (``SAME_TEXT`` when
+    every seed ties on 10 or more: searchers that share their first random draws are level there by construction); no verdict when a
     seed was left out (:func:`partial_text`: which seeds lack a value depends on the runs, so the rest are no
     fair sample); with no finite difference the numbers are None and the verdict "no data"."""
     d = np.asarray(diffs, dtype=float).ravel()
@@ -96,7 +98,12 @@ def paired_stats(diffs: Sequence[float], n_boot: int = DEFAULT_BOOTSTRAP, seed: 
     tie = np.abs(d) <= TIE_TOL
     return {"mean": float(d.mean()), "lo": lo, "hi": hi, "wins": int(((d > 0) & ~tie).sum()),
             "ties": int(tie.sum()), "losses": int(((d < 0) & ~tie).sum()), "n": int(d.size), "seeds": total,
-            "verdict": partial_text(int(d.size), total) if d.size < total else verdict(lo, hi, int(d.size))}
+            "verdict": partial_text(int(d.size), total) if d.size < total else _same(verdict(lo, hi, int(d.size)), tie)}
+
+
+def _same(said: str, tie: np.ndarray) -> str:
+    """A level verdict where every seed ties is :data:`SAME_TEXT`: there was no noise to be within."""
+    return SAME_TEXT if said == LEVEL_TEXT and tie.all() else said
 
 
 def _by_seed(algo: dict) -> dict[int, np.ndarray]:

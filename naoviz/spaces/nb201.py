@@ -5,6 +5,7 @@ String form ``|op~0|+|op~0|op~1|+|op~0|op~1|op~2|`` (one group per node 1..3, ``
 """
 from __future__ import annotations
 
+import difflib
 import itertools
 from functools import cache, cached_property
 from typing import TYPE_CHECKING, Sequence
@@ -107,9 +108,10 @@ class NB201Space(SearchSpace):
                 op, sep, src = edge.partition("~")
                 if not sep:
                     raise ValueError(f"nb201: node {node} edge {expected_src}: {show(edge)} is not 'op~source'")
-                if op not in OPS:
-                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {show(op)}; "
-                                     f"expected one of {', '.join(OPS)}")
+                if op not in OPS:              # a typo or another case is named with the op it likely means
+                    near = difflib.get_close_matches(op.lower(), OPS, n=1, cutoff=0.6)
+                    known = f" (did you mean {show(near[0])}?)" if near else f"; expected one of {', '.join(OPS)}"
+                    raise ValueError(f"nb201: node {node} edge {expected_src}: unknown op {show(op)}{known}")
                 if src != str(expected_src):
                     raise ValueError(f"nb201: node {node} edge {expected_src}: source {show(src)} out of place "
                                      f"(expected ~{expected_src})")

@@ -16,7 +16,7 @@ import pandas as pd
 
 from naoviz.tables.help_latency import LATENCY_FILE, find_help_dir, latency_table
 from naoviz.tables.benchmark import DIGITS_FILE, NB201_FILES, REQUIRED, _read_csv, load_digits_table, load_nb201
-from naoviz.errors import NaovizError, show
+from naoviz.errors import NaovizError, cut, show
 from naoviz.paths import atomic_write_bytes, data_dir
 from naoviz.spaces.nb201 import NUM_ARCHS
 
@@ -138,6 +138,10 @@ def import_dir(source: Path, directory: Optional[Path] = None) -> dict:
     if help_dir is not None and LATENCY_FILE not in found:   # a HELP checkout: convert its .pt latencies
         found[LATENCY_FILE] = latency_table(help_dir).encode("utf-8")
         shown[LATENCY_FILE] = f"{LATENCY_FILE} (converted from {help_dir / 'latency'})"
+    own = sorted(p.name for p in source.iterdir() if p.suffix.lower() in (".csv", ".tsv", ".txt", ".gz") and p.is_file())
+    if not found and own:     # a researcher's own table: used where it is, by path, never copied into the data folder
+        raise NaovizError(f"no NAS-Bench-201 tables in {source}: {cut(own[0], 40)} is not one; a table of your own "
+                          f"is not imported: give it to a command as --table PATH (docs/data.md)")
     if not found:
         # one short line (the command already prefixes "naoviz data import"); the file names: docs/data.md
         raise NaovizError(f"no table files in {source}: expected nb201_*.csv tables (docs/data.md, \"Schema\") "

@@ -7,6 +7,9 @@ names the file (``where``) and says what to do.
 """
 from __future__ import annotations
 
+import csv
+import io
+import itertools
 import re
 from pathlib import Path
 
@@ -86,7 +89,11 @@ def decode(data: bytes, where: str) -> tuple[str, str]:
 
 
 def check_first_line(text: str, where: str) -> None:
-    """A blank first line above the table (pandas would read the blank line as the header)."""
+    """An empty file (or one of blank lines, or a byte-order mark alone), and a blank first line above the table
+    (pandas would read the blank line as the header)."""
+    if not text.strip():
+        raise _error(f"{where}: the file is empty; a table is a header line (arch_str and metric names), then "
+                     "one row per cell")
     first, newline, rest = text[:4096].partition("\n")
     if newline and not first.strip() and rest.strip():
         raise _error(f"{where}: line 1 is empty; the header (arch_str and the metric names) must be the first line")
@@ -105,3 +112,31 @@ def separator(text: str, where: str) -> str:
                          "(and a dot for decimals)")
         return ";"
     return ","
+
+
+def check_fields(text: str, sep: str, where: str, limit: int) -> None:
+    """Every row has as many values as the header has names: pandas reads a row with fewer as empty values (then
+    named as a NaN), refuses one with more in its own words, and takes the first column for a row label when every
+    row has one more. A row ending in empty values (a spreadsheet's trailing ``,``) and a blank row are fine. Reads
+    ``limit`` rows at most (the caller refuses a longer file)."""
+    rows = csv.reader(io.StringIO(text, newline=""), delimiter=sep)
+    header = next(rows, [])
+    for row in itertools.islice(rows, limit):
+        if not any(v.strip() for v in row):
+            continue                              # a blank line or ",,,": skipped like pandas' empty rows
+        extra = row[len(header):]
+        if len(row) < len(header) or any(v.strip() for v in extra):
+            raise _error(f"{where}: line {rows.line_num}: {len(row)} values, but the header names {len(header)} "
+                         f"columns{_fields_hint(row, len(header), sep)}")
+
+
+def _fields_hint(row: list, names: int, sep: str) -> str:
+    """Why a row has the wrong number of values, when it shows: a thousands comma (``1,234.5``), a cell or a note
+    holding the separator."""
+    if len(row) < names:
+        return " (a value missing?)"
+    if sep == "," and any(re.fullmatch(r"\s*-?\d{1,3}", a) and re.fullmatch(r"\d{3}(\.\d*)?\s*", b)
+                          for a, b in zip(row, row[1:])):
+        return " (a thousands separator? write 1234.5, not 1,234.5)"
+    name = {",": "comma", "\t": "tab", ";": "semicolon"}[sep]
+    return f" (a value holding a {name}? put it in double quotes)"

@@ -5,7 +5,8 @@ Every command that picks a table (``search``/``compare --table``, ``dashboard``,
 ``digits``) loads a known table; anything else is a path to a CSV in ``naoviz build-table``'s format:
 ``arch_str`` plus numeric metric columns, ``arch_index`` optional (it is computed from ``arch_str``; when
 present it must agree). The file is checked whole before any work (``TableFileError``, one line naming the
-file and the line of the first bad row): a folder, a link loop, not a UTF-8 or cp1252 CSV, a column name empty or
+file and the line of the first bad row): a folder, a link loop, an empty file, not a UTF-8 or cp1252 CSV, a row
+with more or fewer values than the header (a thousands comma), a column name empty or
 repeated, no ``arch_str``, an arch string that is not an NB201 cell, a non-numeric / NaN / infinite metric,
 an accuracy in 0..1 (naoviz's are percent), the same cell twice. What a spreadsheet or a hand writes the same
 table as reads as it (names with spaces, ``ARCH_STR``, cells without the outer ``|``, gzip, tabs or semicolons
@@ -87,8 +88,10 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
         text, encoding = table_text.decode(table_text.file_bytes(p, where, MAX_BYTES), where)
         table_text.check_first_line(text, where)
         sep = table_text.separator(text, where)
-        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line
-        frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1, skip_blank_lines=False)
+        table_text.check_fields(text, sep, where, MAX_ROWS + 1)
+        # blank lines kept (then dropped as empty rows below), so the line an error names is the file's line;
+        # index_col=False: rows that end in a separator are not read with arch_str as a row label
+        frame = pd.read_csv(io.StringIO(text), sep=sep, nrows=MAX_ROWS + 1, skip_blank_lines=False, index_col=False)
         header = pd.read_csv(io.StringIO(text), sep=sep, header=None, nrows=1, dtype=str, keep_default_na=False,
                              skip_blank_lines=False).iloc[0].tolist()
     except TableFileError:
@@ -99,6 +102,8 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
         raise TableFileError(f"{where}: cannot be read ({exc.strerror or cut(exc, 80)})") from None
     except Exception as exc:  # noqa: BLE001 - pandas raises many types for a file that is no CSV
         raise TableFileError(f"{where}: not a readable CSV table ({cut(' '.join(str(exc).split()), 120)})") from None
+    while len(header) > 1 and not str(header[-1]).strip() and frame.iloc[:, -1].isna().all():
+        header, frame = header[:-1], frame.iloc[:, :-1]    # a separator ending every line, the header's too
     _check_header(header, where)
     if len(frame) > MAX_ROWS:
         raise TableFileError(f"{where}: more than {MAX_ROWS:,} rows, the NB201 space's cells; keep one row per cell")
@@ -121,8 +126,9 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
             if not isinstance(text, str) or not text.strip():
                 raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str is empty")
             index[i] = space.index_of(space.parse(cell_text(text)))
-        except ValueError as exc:
-            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str {show(text)} is not an NB201 cell "
+        except ValueError as exc:       # a long cell is left out: the line and the reason's edge point at it
+            cell = f" {show(text)}" if len(str(text)) <= 40 else ""
+            raise TableFileError(f"{where}: {_line(frame.index[i])}: arch_str{cell} is not an NB201 cell "
                                  f"({str(exc).removeprefix('nb201: ')})") from None
     metrics = [c for c in frame.columns if c not in ("arch_str", "arch_index")]
     if not metrics:
@@ -243,7 +249,9 @@ def _check_metric_column(frame: pd.DataFrame, col, where: str) -> None:
         if str(value).strip().endswith("%"):
             raise TableFileError(f"{where}: {_line(frame.index[i])}: column {show(col)} holds {show(value)}, not a "
                                  "number (write 91.5 for 91.5%)")
-        comma = " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else ""
+        comma = (" (write 1234.5: no thousands separator)" if re.fullmatch(r"\s*-?\d{1,3}(,\d{3})+\.\d*\s*|"
+                                                                          r"\s*-?\d{1,3}(,\d{3}){2,}\s*", str(value))
+                 else " (write 91.5: a dot for decimals)" if re.fullmatch(r"\s*-?\d+,\d+\s*", str(value)) else "")
         if values.isna().all() and not comma:      # a notes or date column: no number in it at all
             raise TableFileError(f"{where}: column {show(col)} is text ({show(value)}...): every column but "
                                  "arch_str and arch_index is a metric; drop it")
