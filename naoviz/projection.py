@@ -25,9 +25,11 @@ from __future__ import annotations
 import hashlib
 import io
 import json
+import sys
 import threading
 import zipfile
 from concurrent.futures import Future
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -45,6 +47,21 @@ CONTINUOUS_METHODS = ("pca",)   # linear maps: a moved point's position changes 
 
 
 UMAP_APPROXIMATES_FROM = 4096   # rows from which umap-learn finds neighbours by NN-descent, not exactly
+
+
+@contextmanager
+def torch_threads_kept():
+    """Give torch back its CPU thread count after the block. UMAP's first parallel numba function starts numba's
+    OpenMP pool, which sets the thread count of the libgomp that torch shares to all cores: every later torch op
+    of this thread (NAO steps, predictions) then ran on 2 threads on 2 busy cores, several times slower
+    (docs/model.md, "Use one thread on shared cores"). torch is not imported for this: without it, nothing to keep."""
+    torch = sys.modules.get("torch")
+    before = torch.get_num_threads() if torch is not None else None
+    try:
+        yield
+    finally:
+        if torch is not None and torch.get_num_threads() != before:
+            torch.set_num_threads(before)
 
 
 def exact_knn(X: np.ndarray, k: int, block: int = 1024) -> tuple[np.ndarray, np.ndarray]:
@@ -251,7 +268,7 @@ class Projector:
         reducer = umap.UMAP(n_neighbors=k, min_dist=float(self.min_dist), metric="euclidean", n_components=2,
                             random_state=self.random_state, transform_seed=self.random_state, **knn)
         # Rows are already unit vectors for "cosine": euclidean on the sphere ranks neighbours the same.
-        with warnings.catch_warnings():   # "n_jobs overridden by random_state": intended (reproducible)
+        with warnings.catch_warnings(), torch_threads_kept():   # "n_jobs overridden by random_state": intended
             warnings.simplefilter("ignore", UserWarning)
             return {"embedding": reducer.fit_transform(Xp).astype(np.float64)}
 

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import pytest
@@ -29,6 +30,28 @@ def pytest_runtest_teardown(item, nextitem):
     a next module that uses it."""
     from _shared import Shared
     Shared.next_item = nextitem
+
+
+_TORCH_THREADS = []     # torch's CPU thread count as the first test found it (1: OMP_NUM_THREADS above)
+
+
+@pytest.fixture(autouse=True)
+def _torch_threads_unchanged():
+    """Fail a test that leaves torch's CPU thread count changed (it or a fixture it used), and set it back: a
+    UMAP fit once left it at the number of cores, and the NAO tests after it in the same process ran several
+    times slower (docs/model.md, "Use one thread on shared cores"). Costs microseconds a test."""
+    torch = sys.modules.get("torch")
+    if torch is not None and not _TORCH_THREADS:
+        _TORCH_THREADS.append(torch.get_num_threads())
+    yield
+    torch = sys.modules.get("torch")
+    if torch is None or not _TORCH_THREADS:
+        return
+    now, want = torch.get_num_threads(), _TORCH_THREADS[0]
+    if now != want:
+        torch.set_num_threads(want)
+        pytest.fail(f"torch's CPU thread count was left at {now}, not {want}, by this test or its fixtures",
+                    pytrace=False)
 
 
 @pytest.fixture(scope="session")

@@ -54,11 +54,16 @@ def test_cache_round_trip_and_key_depends_on_data_and_params(tmp_path, monkeypat
 
 
 def test_umap_fit_and_knn_transform(tmp_path, monkeypatch):
-    """The one real UMAP fit in the suite (small: exact NN, still pays numba's layout JIT once)."""
+    """The one real UMAP fit in the suite (small: exact NN, still pays numba's layout JIT once). It leaves torch's
+    thread count as it was: the fit that starts numba's OpenMP pool once set it to the number of cores, and the
+    NAO tests after it ran several times slower inside the whole suite."""
+    import torch
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
+    threads = torch.get_num_threads()           # 1 (tests/conftest.py)
     X = _embeddings(300, 16)
     p = Projector("umap", n_neighbors=10).fit(X)
     assert p.embedding_.shape == (300, 2) and np.isfinite(p.embedding_).all()
+    assert torch.get_num_threads() == threads
     # fitted rows land exactly on their map position; new points deterministic whatever the batch
     np.testing.assert_array_equal(p.transform(X[:5]), p.embedding_[:5])
     new = X[:30] + 0.05 * _embeddings(30, 16, seed=1)
