@@ -2,7 +2,9 @@
 the original run's wall time, the resume of that run once finished (ratio to the original: it reads the stored
 result), and the resume of a copy stopped by SIGINT (as ``timeout -s INT`` sends it) once ``--cut`` of its queries
 were stored (ratio to the original: the replay refits NAO every round). Both resumes must end with the
-original's history (``same result: yes``). ``--root DIR`` runs another checkout's naoviz (a "before" figure).
+original's history (``same result: yes``). ``replay_ratio``: seconds from the resume's start to its first
+evaluation past the cut over the original's seconds to that same query (1.0: the replay costs what searching
+to that point cost). ``--root DIR`` runs another checkout's naoviz (a "before" figure).
 Run: .venv/bin/python bench/search_resume.py [--algo nao] [--preset paper] [--queries 60] [--seed 0] [--cut 0.8]
      [--root DIR] [--json]
 """
@@ -30,14 +32,22 @@ def _search(root: Path, *args) -> list[str]:
     return [sys.executable, "-m", "naoviz", "search", *args, "--no-progress", "--json"]
 
 
-def timed(root: Path, cmd: list[str]) -> tuple[float, dict, str]:
-    """(wall seconds, the --json output, stderr) of one command, which must succeed."""
-    start = time.perf_counter()
-    done = subprocess.run(cmd, capture_output=True, text=True, env=_env(root), cwd=root)
-    wall = time.perf_counter() - start
-    if done.returncode != 0:
-        raise SystemExit(f"search_resume: {' '.join(cmd[3:])} failed: {done.stderr.strip()[-500:]}")
-    return wall, json.loads(done.stdout), done.stderr
+def timed(root: Path, cmd: list[str], db: Path = None, past: int = 0) -> tuple[float, dict, float]:
+    """(wall seconds, the --json output, seconds until store ``db`` held more than ``past`` evaluations: NaN
+    without ``db``) of one command, which must succeed."""
+    start, crossed = time.perf_counter(), float("nan")
+    with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+        proc = subprocess.Popen(cmd, stdout=out, stderr=err, text=True, env=_env(root), cwd=root)
+        while proc.poll() is None:
+            if db is not None and crossed != crossed and _stored(db) > past:
+                crossed = time.perf_counter() - start
+            time.sleep(0.02)
+        wall = time.perf_counter() - start
+        out.seek(0), err.seek(0)
+        stdout, stderr = out.read(), err.read()
+    if proc.returncode != 0:
+        raise SystemExit(f"search_resume: {' '.join(cmd[3:])} failed: {stderr.strip()[-500:]}")
+    return wall, json.loads(stdout), crossed
 
 
 def _stored(db: Path) -> int:
@@ -83,16 +93,22 @@ def main(argv=None) -> int:
         run_args += ["--preset", args.preset]
     with tempfile.TemporaryDirectory() as tmp:
         full_db, cut_db = Path(tmp) / "full.db", Path(tmp) / "cut.db"
-        full_s, full, _ = timed(args.root, _search(args.root, *run_args, "--store", str(full_db)))
-        finished_s, again, _ = timed(args.root, _search(args.root, "--store", str(full_db), "--resume", full["run_id"]))
         run_id, stored = stopped_run(args.root, run_args, cut_db, round(args.cut * args.queries))
-        late_s, late, _ = timed(args.root, _search(args.root, "--store", str(cut_db), "--resume", run_id))
+        full_s, full, full_new = timed(args.root, _search(args.root, *run_args, "--store", str(full_db)),
+                                       full_db, stored)
+        finished_s, again, _ = timed(args.root, _search(args.root, "--store", str(full_db), "--resume", full["run_id"]))
+        late_s, late, late_new = timed(args.root, _search(args.root, "--store", str(cut_db), "--resume", run_id),
+                                       cut_db, stored)
     archs = [r["arch"] for r in full["history"]]
     out = {"root": str(args.root), "command": " ".join(["naoviz search", *run_args]),
            "original_s": round(full_s, 2),
            "finished_resume_s": round(finished_s, 2), "finished_resume_ratio": round(finished_s / full_s, 3),
            "finished_answered_from_store": bool(again.get("stored", False)),
            "cut_at": f"{stored}/{args.queries}",
+           # from the command's start to the first evaluation past the cut: the original got there by searching,
+           # the resume by replaying (both include start-up and the refit that proposes that evaluation)
+           "original_past_cut_s": round(full_new, 2), "resume_past_cut_s": round(late_new, 2),
+           "replay_ratio": round(late_new / full_new, 3),
            "late_resume_s": round(late_s, 2), "late_resume_ratio": round(late_s / full_s, 3),
            "same_result": "yes" if [r["arch"] for r in again["history"]] == archs
            and [r["arch"] for r in late["history"]] == archs else "NO"}
