@@ -1,5 +1,5 @@
 """A finished run read back from the store: ``resume_search`` of a run that already ended answers with its stored
-result instead of replaying the whole search (a minute of NAO refits for a 60-query run, nothing new to learn).
+result instead of replaying the whole search (NAO's every refit again, as long as the run took; nothing new).
 
 Each stored evaluation holds what its :class:`Record` needs: the cell, its metrics and cost, and in ``extra``
 the query number, source and round the search gave it (``SearchContext._write``). A run counts as finished only
