@@ -9,7 +9,7 @@ from naoviz.cli.common import (MAX_SEED, TABLE_METAVAR, cut, emit_json, float_in
                                json_value, max_workers, nonempty, option_error, path_arg, resolve_table,
                                resume_command, say_table, show, table_shown, workers_in, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
-from naoviz.cli.search_resume import check_resume_options
+from naoviz.cli.search_resume import check_resume_options, say_replay, stored_answer
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,
                                         preload, supernet_evaluator, training_evaluator)
 
@@ -222,7 +222,7 @@ def run_search(args) -> int:
     if args.preset == LIST:                 # --preset list: the catalogue, no search
         return print_presets(args.json)
     from naoviz.evaluate import ClusterConfig, Executors
-    from naoviz.search import SHOWN_SOURCES, resume_search, start_search
+    from naoviz.search import resume_search, start_search
     if args.resume and not args.store:
         raise ValueError("--resume: needs --store (the run store that holds the run)")
     use_table(args)
@@ -251,6 +251,9 @@ def run_search(args) -> int:
                              f"--store {cut(args.store, 80)} says how to resume it)")
         check_resume_options(args, config, run)
         check_resume(args, run)
+        result = stored_answer(store, run)      # a finished run: read back, no torch, cluster or replay
+        if result is not None:
+            return _report(args, result, run["config"]["evaluator"], None)
         preload(run)
         algo = run["config"].get("algo") if isinstance(run["config"], dict) else None
     else:
@@ -261,7 +264,8 @@ def run_search(args) -> int:
     with Executors(cluster) as executor:
         if args.resume:
             args.interrupted_hint = f"resume it: {resume_command(cut(args.store, 120), args.resume)}"
-            result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress)
+            result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress,
+                                   on_replay=lambda n: say_replay(run, algo, n))
         else:
             say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
             evaluator.use_executor(executor)
@@ -269,8 +273,15 @@ def run_search(args) -> int:
                                   config=config, store=store, progress=not args.no_progress,
                                   on_start=lambda run_id: _announce(run_id, args))
     described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
+    return _report(args, result, described, None if args.resume else evaluator)
+
+
+def _report(args, result, described: dict, evaluator) -> int:
+    """Print ``result`` (``--json``: as JSON) and return 0. ``described``: the evaluator's ``describe()``;
+    ``evaluator``: a new run's own (None on --resume: rebuilt from ``described`` where a line needs it)."""
+    from naoviz.search import SHOWN_SOURCES
     if args.json:
-        emit_json({**result.to_dict(), "table": _table_of(evaluator if not args.resume else described)})
+        emit_json({**result.to_dict(), "table": _table_of(evaluator if evaluator is not None else described)})
         return 0
     inc = result.incumbent()
     counts = result.counts()
@@ -280,10 +291,11 @@ def run_search(args) -> int:
     name = f"{result.algo}:{result.preset}" if result.preset else result.algo   # nao:default (sweep under ...)
     from naoviz.tables.user_table import shown_path
     searched = shown_path(args.table) if args.table is not None and not args.resume else label(described)  # as typed
+    wall = "stored result (nothing run again)" if result.stored else f"{result.wall_s:.1f} s wall"
     print(f"{name} on {searched}: {len(result.history)} queries, seed {result.seed}, "
-          f"{result.wall_s:.1f} s wall, {_duration(result.train_time_s)} of training{where}")
+          f"{wall}, {_duration(result.train_time_s)} of training{where}")
     # a resumed run says what its table restricted it to, as the run did when it started
-    partial = partial_text(evaluator if not args.resume else _evaluator_of(described), snapped_count(result))
+    partial = partial_text(evaluator if evaluator is not None else _evaluator_of(described), snapped_count(result))
     if partial:
         print(partial)
     if result.constraints:
@@ -305,7 +317,10 @@ def run_search(args) -> int:
           + (f" ({retrieved} of the decoder's retrieved from the pool, not LSTM-decoded: decode_by nearest)"
              if retrieved else ""))
     print(f"incumbents {'/'.join(SHOWN_SOURCES)}: " + "/".join(str(counts["incumbents"][s]) for s in SHOWN_SOURCES))
-    if result.run_id:
+    if result.stored:
+        print(f"run {result.run_id} in {args.store} (finished: its {len(result.history)} stored evaluations read, "
+              "nothing replayed)")
+    elif result.run_id:
         print(f"run {result.run_id} in {args.store}" + (f" ({replayed} evaluations replayed from the store)" if replayed else ""))
     return 0
 

@@ -1,9 +1,11 @@
 """``naoviz search --resume RUN``: an option given again must be the one stored with the run (``--algo``,
 ``--queries``, ``--seed``, ``--preset``, the table, ``--metric``, ``--report``, ``--delay``, ``--constraint``,
-``--objectives``, each ``--config`` field), so a resume never runs other settings than the run's own."""
+``--objectives``, each ``--config`` field), so a resume never runs other settings than the run's own; a finished
+run is answered from the store, and a replay says so before it starts."""
 from __future__ import annotations
 
 import json
+import sys
 
 from naoviz.cli.common import option_error, show
 
@@ -53,3 +55,25 @@ def _flatten(d: dict, prefix: str = "") -> dict:
         else:
             out[f"{prefix}{key}"] = value
     return out
+
+
+def stored_answer(store, run: dict):
+    """The stored result of ``run`` when it already finished with a whole record (``naoviz.search.runs.stored_result``:
+    nothing searched again, no torch or cluster started), said in one stderr line; else None (it is replayed)."""
+    from naoviz.search.runs import stored_result
+    result = stored_result(store, run["id"])
+    if result is not None:
+        print(f"run {run['id']} finished already ({len(result.history)}/{result.budget} queries): its stored result, "
+              "nothing searched again", file=sys.stderr, flush=True)
+    return result
+
+
+def say_replay(run: dict, algo, done: int) -> None:
+    """One stderr line before a resumed run replays the ``done`` evaluations it stored (said once the run is held,
+    so a second resume refused is not told it replays), so a long replay (NAO refits its model every round, as the
+    run did) is never a silent wait, with --no-progress too."""
+    budget = run["config"].get("budget") if isinstance(run["config"], dict) else None
+    of = f" of {budget}" if isinstance(budget, int) and not isinstance(budget, bool) else ""
+    cost = (" (NAO refits its model each round as the run did: about as long as the run took to get there)"
+            if algo == "nao" else "")
+    print(f"run {run['id']}: replaying its {done}{of} stored queries first{cost}", file=sys.stderr, flush=True)

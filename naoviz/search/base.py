@@ -59,14 +59,30 @@ class SearchContext:
         self.seen: dict[str, Record] = {}          # canonical -> record
         self.round = 0
         self.cost_calibration = None              # naoviz.search.cost_calibration, under constraints
-        self._bar = None
-        if progress:
-            from tqdm import tqdm
-            # Stored evaluations of a resumed run count from the start (``initial``), so the rate and the ETA
-            # are those of the evaluations that really run; each of these ticks the bar as it finishes.
-            self._bar = bars.echo_bar(tqdm, total=self.budget, initial=min(len(self.replay), self.budget),
-                                       desc=f"{algo} search", unit="query", file=sys.stderr, leave=False,
-                                       dynamic_ncols=True)           # a typed Ctrl-C's "^C" fits after it
+        self._bar = self._replay_bar = None
+        if progress and self.replay:
+            # A resumed run first replays its stored evaluations (NAO refits its model every round as the run did,
+            # as long as the run took to get there): a bar of its own ticks as each is proposed again.
+            self._replay_bar = self._new_bar(min(len(self.replay), self.budget), 0,
+                                             f"{algo} search: replaying stored")
+        elif progress:
+            self._bar = self._new_bar(self.budget, 0, f"{algo} search")
+
+    @staticmethod
+    def _new_bar(total: int, initial: int, desc: str):
+        from tqdm import tqdm
+        return bars.echo_bar(tqdm, total=total, initial=initial, desc=desc, unit="query", file=sys.stderr,
+                             leave=False, dynamic_ncols=True)           # a typed Ctrl-C's "^C" fits after it
+
+    def _end_replay(self) -> None:
+        """The replay is over (every stored evaluation proposed again, or a cell not stored comes next): its bar
+        gives way to the search's, where the evaluations so far count from the start (``initial``), so the rate
+        and the ETA are those of the evaluations that really run."""
+        if self._replay_bar is None:
+            return
+        bars.close(self._replay_bar)
+        self._replay_bar = None
+        self._bar = self._new_bar(self.budget, min(len(self.history), self.budget), f"{self.algo} search")
 
     # -- state the searchers read ---------------------------------------------------------------
     @property
@@ -173,6 +189,7 @@ class SearchContext:
             else:
                 todo.append(j)
         if todo:
+            self._end_replay()
             for pos, outcome in self.evaluator.evaluate_many([batch[j][0] for j in todo]):
                 j = todo[pos]
                 arch, canon, source, extra = batch[j]
@@ -186,12 +203,16 @@ class SearchContext:
             self.history.append(arch_rec)
             self.archs.append(arch)
             self.seen[canon] = arch_rec
-            if self._bar is not None:
+            bar = self._replay_bar if self._replay_bar is not None else self._bar
+            if bar is not None:
                 # named: a bare "best=" read as the best search metric, but it is the incumbent's report
-                self._bar.set_postfix({f"incumbent {self.evaluator.report}": f"{self.best_report():.2f}"},
-                                      refresh=False)
+                bar.set_postfix({f"incumbent {self.evaluator.report}": f"{self.best_report():.2f}"}, refresh=False)
+                if arch_rec.replayed and bar is self._replay_bar:
+                    bar.update(1)
             if self.on_evaluation is not None:
                 self.on_evaluation(arch_rec)
+        if not self.replay:
+            self._end_replay()
         return [r for r in records if r is not None]
 
     def best_report(self) -> float:
@@ -217,8 +238,10 @@ class SearchContext:
                                   cost_s=rec.cost_s, extra=extra)
 
     def close(self, cut_short: bool = False) -> None:
-        if self._bar is not None:            # cut short (a stop or error propagates): see naoviz.progress.close
-            bars.close(self._bar, cut_short)
+        for bar in (self._replay_bar, self._bar):
+            if bar is not None:              # cut short (a stop or error propagates): see naoviz.progress.close
+                bars.close(bar, cut_short)
+        self._replay_bar = self._bar = None
 
 
 class Searcher(ABC):

@@ -79,6 +79,8 @@ class SearchResult:
     objectives: list = field(default_factory=list)     # --objectives columns (Pareto search), or []
     stopped: bool = False          # its stop flag ended it before the budget (history is a prefix of the full run)
     preset: Optional[str] = None   # NAO: the preset as asked and, if it differs, what ran ("default (sweep under constraints)")
+    stored: bool = False           # a finished run's result read back from the store: nothing searched again
+                                   # (naoviz.search.stored; wall_s is then the reading's)
 
     def _incumbent_index(self) -> np.ndarray:
         """``idx[q]`` = history position of the incumbent after query q+1 (see :func:`incumbent_index`)."""
@@ -133,7 +135,7 @@ class SearchResult:
                      "feasible_frac": float(self.feasible().mean()) if self.history else None}
         return {**extra, "algo": self.algo, "space": self.space, "metric": self.metric, "report": self.report,
                 "preset": self.preset, "seed": self.seed, "budget": self.budget, "queries": len(self.history),
-                "stopped": self.stopped,
+                "stopped": self.stopped, "stored": self.stored,
                 "run_id": self.run_id, "wall_s": self.wall_s, "train_time_s": self.train_time_s,
                 "incumbent": inc.to_dict() if inc else None, "counts": self.counts(),
                 "incumbent_curve": self.incumbent_curve().tolist(), "config": self.config,

@@ -4,6 +4,7 @@ The store row of a run holds everything needed to rebuild it (algo, searcher con
 settings, seed); a resumed searcher re-proposes the same archs from the same seed, takes the answers it
 already has from the store and evaluates only the rest, so no finished evaluation is lost or repeated.
 A search ended by its ``stop`` flag (the Search tab's stop button) is marked "stopped" and resumes the same way.
+A run that already finished is not replayed: its result is read back from the store (``stored_result``).
 """
 from __future__ import annotations
 
@@ -14,6 +15,7 @@ from naoviz.evaluate import Evaluator, evaluator_from_config
 from naoviz.search.nao_presets import budgets_of
 from naoviz.search.registry import make_searcher, rebuild_searcher
 from naoviz.search.result import Record, SearchResult
+from naoviz.search.stored import finished_result
 from naoviz.store import check_int
 
 
@@ -87,13 +89,22 @@ def _check_replay(replay: list, evaluator, store, run_id: str) -> None:
             raise StoreError(f"{where}: cost_s is not a finite number >= 0 (got {show(cost, 40)}; edited by hand?)")
 
 
-def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop) -> SearchResult:
+def _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop,
+              answer_finished: bool = False, on_replay: Optional[Callable[[int], None]] = None) -> SearchResult:
     """Search stored run ``run_id`` again: its evaluations replayed, the rest run. One writer per run: a second
     taker (or the run's own, still alive, first process) is refused here, before it reads what to replay, so
-    no evaluation is written twice."""
+    no evaluation is written twice. ``answer_finished``: a run that finished with a whole record is answered
+    from the store instead (``naoviz.search.stored``), nothing searched or written. ``on_replay(n)``: called,
+    the run held, before ``n`` > 0 stored evaluations are replayed."""
     with store.hold_run(run_id):
         replay = store.evaluations(run_id)
         _check_replay(replay, evaluator, store, run_id)
+        if answer_finished:
+            done = finished_result(store.get_run(run_id), replay, searcher, evaluator, budget, seed, on_evaluation)
+            if done is not None:
+                return done
+        if on_replay is not None and replay:
+            on_replay(len(replay))
         return _run(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, replay, stop)
 
 
@@ -119,9 +130,38 @@ def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *,
 
 
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
-                  on_evaluation: Optional[Callable[[Record], None]] = None, stop=None) -> SearchResult:
-    """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run."""
+                  on_evaluation: Optional[Callable[[Record], None]] = None, stop=None,
+                  on_replay: Optional[Callable[[int], None]] = None) -> SearchResult:
+    """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run. A run that
+    already finished, with a whole record, is answered from the store (``result.stored``; see ``stored_result``).
+    ``on_replay(n)``: called once the run is held, before its ``n`` stored evaluations are replayed (the CLI's line)."""
     run = store.get_run(run_id)
+    searcher, evaluator, budget, seed = _rebuild(run)
+    if executor is not None:
+        evaluator.use_executor(executor)
+    return _continue(searcher, evaluator, budget, seed, store, run_id, progress, on_evaluation, stop,
+                     answer_finished=True, on_replay=on_replay)
+
+
+def stored_result(store, run_id: str, on_evaluation: Optional[Callable[[Record], None]] = None
+                  ) -> Optional[SearchResult]:
+    """The result of search run ``run_id`` when it finished with a whole record (``naoviz.search.stored``), read
+    from the store under the run's lock: nothing searched, evaluated or written, no model trained; None when it
+    did not finish (or its record is not whole), without loading anything for a run not marked finished. What
+    ``naoviz search --resume`` tries first, before it starts torch or a cluster for a replay."""
+    run = store.get_run(run_id)
+    if run["kind"] != "search" or run["status"] != "finished":
+        return None
+    searcher, evaluator, budget, seed = _rebuild(run)
+    with store.hold_run(run_id):
+        stored = store.evaluations(run_id)
+        _check_replay(stored, evaluator, store, run_id)
+        return finished_result(store.get_run(run_id), stored, searcher, evaluator, budget, seed, on_evaluation)
+
+
+def _rebuild(run: dict):
+    """(searcher, evaluator, budget, seed) of stored search run ``run``, each checked (it is read from a data file)."""
+    run_id = run["id"]
     if run["kind"] != "search":
         raise ValueError(f"resume: run {run_id!r} is a {run['kind']!r} run, not a search")
     cfg = _search_config(run)
@@ -130,11 +170,9 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
         evaluator = evaluator_from_config(cfg["evaluator"])
     except ValueError as exc:
         raise ValueError(f"run {run_id}: {exc}") from None
-    if executor is not None:
-        evaluator.use_executor(executor)
     label = cfg.get("preset_label")
     searcher = rebuild_searcher(cfg["algo"], cfg["searcher"], label if isinstance(label, str) else None)
-    return _continue(searcher, evaluator, cfg["budget"], seed, store, run_id, progress, on_evaluation, stop)
+    return searcher, evaluator, cfg["budget"], seed
 
 
 def _search_config(run: dict) -> dict:
