@@ -70,9 +70,12 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
         assert sorted(g["front"]) == sorted(want.tolist()) and len(g["front"]) >= 1
         xs = [g["x"][i] for i in g["front"]]
         assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
-    assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
+    # the plot's label, the note under it and the summary line say the budget alike, with its unit (the label and
+    # note said "parameters ≤ 0.03" while the summary said "parameters ≤ 0.03 M")
+    assert sp.pareto.chart.vline == bound and sp.pareto.chart.vline_label == f"budget parameters ≤ {bound:g} M"
+    assert f"budget parameters ≤ {bound:g} M ·" in sp.msg.value
     note = sp.pareto.note.value                                                # the note names the marks drawn
-    assert "hollow: over the budget" in note and f"parameters ≤ {bound:.4g} dashed" in note, note
+    assert "hollow: over the budget" in note and f"parameters ≤ {bound:g} M dashed" in note, note
     # the axes name the columns in words with their units, as the exported figures' do (an accuracy in %, a size
     # in millions); the menus say the words and the id, the value stays the id
     assert sp.pareto.chart.y_title == "test accuracy (%)" and sp.curve.y_title == "incumbent test accuracy (%)"

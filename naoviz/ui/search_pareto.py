@@ -58,12 +58,18 @@ def pareto_note(constraint: Optional[Constraint], column: str) -> str:
     if constraint is None:
         return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
                 "budget: every query is feasible).</small>")
-    op = {"<=": "≤", ">=": "≥"}.get(constraint.op, constraint.op)          # as the plot's budget label writes it
-    bound = html.escape(f"{readable(constraint.column)} {op} {constraint.bound:.4g}")
+    bound = html.escape(budget_words(constraint))          # as the plot's budget label and the summary write it
     where = (f"the budget {bound} dashed" if constraint.column == column else
              f"no dashed line: the budget ({bound}) is on another column than this axis")
     return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
             f"queries as a staircase, {where}.</small>")
+
+
+def budget_words(constraint: Constraint) -> str:
+    """A budget as the page says it everywhere (the summary line, the plot's label, the note under it):
+    "latency on Pixel 3 ≤ 10.68 ms", with the column's unit (the label and note said "≤ 10.68" while the summary
+    said "≤ 10.68 ms")."""
+    return constraint_text(f"{constraint.column}{constraint.op}{constraint.bound:g}")
 
 
 def bound_value(text, column: str, lo: float, hi: float) -> float:
@@ -239,7 +245,7 @@ class ParetoView:
             self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better")
             self.chart.y_range = [cut.lo, cut.hi] if cut else []
             self.chart.y_note = cut.note(value_unit(self.report)) if cut else ""
-            self.chart.vline, self.chart.vline_label = line, (f"budget {readable(c.column)} ≤ {c.bound:.4g}" if line is not None else "")
+            self.chart.vline, self.chart.vline_label = line, (f"budget {budget_words(c)}" if line is not None else "")
 
 
 def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False,
@@ -250,10 +256,10 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     the title when it is not ``report``. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
     from naoviz.viz.curves import chosen_by
-    from naoviz.viz.theme import constraint_text, plain, readable
+    from naoviz.viz.theme import plain, readable
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
-    budget = plain(constraint_text(f"{c.column}{c.op}{c.bound:g}")) if c is not None else ""
+    budget = plain(budget_words(c)) if c is not None else ""
     title = f"incumbent {plain(readable(report))} by query" + (f", budget {budget} (feasible queries only)"
                                                                 if c is not None else "") + chosen_by(metric, report)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
@@ -289,4 +295,4 @@ def summary_extra(view: ParetoView) -> str:
     c = view.constraint
     if c is None:
         return ""
-    return html.escape(f" · budget {constraint_text(str(c))} · {view.log.feasible_shares()}")
+    return html.escape(f" · budget {budget_words(c)} · {view.log.feasible_shares()}")
