@@ -98,10 +98,13 @@ class CostBudget:
         self.bench = bench
         self.columns = cost_columns(bench)
         self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
-                                 description="cost budget", layout=W.Layout(width="260px"),
+                                 description="cost budget", layout=W.Layout(width="340px"),
                                  tooltip=COST_TIPS["cost budget"])
+        # the menu 340 px and the slider 220 px (its label as wide as "at most"), the row as wide as before: at 1024 px
+        # a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel 3 (latency_pixel3)"
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
-                                    disabled=True, continuous_update=False)
+                                    disabled=True, continuous_update=False, style={"description_width": "initial"},
+                                    layout=W.Layout(width="220px"))
         self.box = W.Text(value="", description="cost bound (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
         self.box.add_class("naoviz-named-box")
