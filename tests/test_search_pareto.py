@@ -98,7 +98,9 @@ def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits)
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=10)
     sp.algos.value = ("rs",)
+    assert sp.pareto.note.value == ""                  # no run drawn: the note names no marks (nor "no cost budget")
     sp.cost.set("params_M")
+    assert sp.pareto.note.value == "", sp.pareto.note.value     # a budget picked, none run: it said "no cost budget"
     lo, hi = sp.cost.range
     assert lo == pytest.approx(np.nanmin(digits.metric("params_M"))) and sp.cost.box.value    # the median
     before = sp.cost.slider.value

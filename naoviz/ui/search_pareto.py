@@ -195,7 +195,7 @@ class ParetoView:
         self.chart.add_class("naoviz-pareto")
         budget.column.observe(lambda ch: ch["new"] and setattr(self.x, "value", ch["new"]), names="value")
         self.x.observe(lambda _: self.draw(), names="value")
-        self.note = note = W.HTML(pareto_note(None, self.x.value or ""))
+        self.note = note = W.HTML("")               # what the marks mean, once a run has drawn some (draw)
         note.add_class("naoviz-pareto-note")
         # export figures: the curves and this plot to the dashboard's --exports folder (``on_export(size)``, set by
         # the panel), as on screen (PNG) or laid out for a paper's column (PDF and SVG)
@@ -243,7 +243,9 @@ class ParetoView:
         cut = low_cut(np.concatenate([p[:, 0] for p in pts.values()])) if pts else None
         c = self.constraint
         line = c.bound if c is not None and c.column == column else None
-        self.note.value = pareto_note(c, column)
+        # no queries, no marks to name: before any run "no cost budget: every query is feasible" sat under an empty
+        # plot, even with a budget picked in the menu above it
+        self.note.value = pareto_note(c, column) if pts else ""
         with self.chart.hold_sync():
             self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better")
             self.chart.y_range = [cut.lo, cut.hi] if cut else []
