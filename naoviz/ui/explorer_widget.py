@@ -86,7 +86,6 @@ class ExplorerWidget(anywidget.AnyWidget):
         keeps seed, eta, view, colour and selection where the new atlas has them."""
         header, blob = pack(atlas)
         self.atlas, self._n, self._seeds = atlas, len(atlas.labels), np.asarray(atlas.seeds)
-        self.__dict__.pop("_rows", None)
         with self.hold_sync():
             if self.seed != -1 and not np.any(self._seeds == self.seed):
                 self.seed = int(self._seeds[0]) if len(self._seeds) else -1
@@ -365,9 +364,12 @@ class ExplorerWidget(anywidget.AnyWidget):
                                     "budget": {"column": self.budget_column, "bound": self.budget}})
 
     def _row_of(self) -> dict:
-        if not hasattr(self, "_rows"):
-            self._rows = {label: i for i, label in enumerate(self.atlas.labels)}
-        return self._rows
+        """Row of each cell string in the atlas shown now (kept with that atlas: the worker thread may ask while
+        set_atlas swaps it)."""
+        atlas, kept = self.atlas, getattr(self, "_rows", None)
+        if kept is None or kept[0] is not atlas:
+            kept = self._rows = (atlas, {label: i for i, label in enumerate(atlas.labels)})
+        return kept[1]
 
 
 def _float(text: str, name: str) -> float:
