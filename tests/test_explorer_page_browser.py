@@ -203,12 +203,13 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
                                     " return [r.top, r.bottom]; })()")
         assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
         # the card covers nothing of its element; the Predict stage's card leaves the chart's key readable (it
-        # sat on the key naming the three lines it explains)
+        # sat on the key naming the three lines it explains) and the values under it ("predicted here …", which
+        # the card under the key hid)
         covers = page.evaluate("""(sels) => { const c = document.querySelector('.nx-tour').getBoundingClientRect();
           return sels.map((s) => { const r = document.querySelector(s).getBoundingClientRect();
             return Math.max(0, Math.min(c.right, r.right) - Math.max(c.left, r.left)) *
                    Math.max(0, Math.min(c.bottom, r.bottom) - Math.max(c.top, r.top)); }); }""",
-                               [target] + ([".nx-keys"] if "Predict" in page.inner_text(".nx-tour b") else []))
+                               [target] + ([".nx-keys", ".nx-info"] if "Predict" in page.inner_text(".nx-tour b") else []))
         assert not any(a > 1 for a in covers), (target, covers)
         page.click(".nx-tour button:nth-child(2)")
     assert page.locator(".nx-tour").count() == 0 and page.locator(".nx-hl").count() == 0
