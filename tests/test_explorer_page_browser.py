@@ -203,15 +203,45 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
                                     " return [r.top, r.bottom]; })()")
         assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
         # the card covers nothing of its element; the Predict stage's card leaves the chart's key readable (it
-        # sat on the key naming the three lines it explains)
+        # sat on the key naming the three lines it explains) and the values under it ("predicted here …", which
+        # the card under the key hid)
         covers = page.evaluate("""(sels) => { const c = document.querySelector('.nx-tour').getBoundingClientRect();
           return sels.map((s) => { const r = document.querySelector(s).getBoundingClientRect();
             return Math.max(0, Math.min(c.right, r.right) - Math.max(c.left, r.left)) *
                    Math.max(0, Math.min(c.bottom, r.bottom) - Math.max(c.top, r.top)); }); }""",
-                               [target] + ([".nx-keys"] if "Predict" in page.inner_text(".nx-tour b") else []))
+                               [target] + ([".nx-keys", ".nx-info"] if "Predict" in page.inner_text(".nx-tour b") else []))
         assert not any(a > 1 for a in covers), (target, covers)
         page.click(".nx-tour button:nth-child(2)")
     assert page.locator(".nx-tour").count() == 0 and page.locator(".nx-hl").count() == 0
+    page.close()
+
+
+def test_the_map_tip_breaks_between_words_and_edges_only_and_stays_in_the_map(browser, page_file, atlas):
+    """Hovering the map's rightmost point at 1024 px: the tip lies inside the map, its facts line breaks between
+    words only and its cell between edges only (it was squeezed into the 200 px at the map's right edge and broke
+    anywhere: "validation accuracy 8" / "9.19 %", "pre" / "dicted")."""
+    page, _, _ = _open(browser, page_file, width=1024)
+    x, y = page.evaluate("(() => { const sc = document.querySelector('.nx-root').__nx.scatter.sc; let k = 0;"
+                         " for (let i = 0; i < sc.length; i += 2) if (sc[i] > sc[k]) k = i; return [sc[k], sc[k + 1]]; })()")
+    box = page.locator(".nx-map").bounding_box()
+    page.mouse.move(box["x"] + x, box["y"] + y)
+    page.wait_for_selector(".nx-tip:not([hidden])", timeout=5000)
+    split = page.evaluate(r"""(() => {
+      const tip = document.querySelector('.nx-tip'), bad = [];
+      const lines = (node, a, b) => { const r = document.createRange(); r.setStart(node, a); r.setEnd(node, b);
+        return new Set([...r.getClientRects()].filter((q) => q.width > 0).map((q) => Math.round(q.top))).size; };
+      const walk = document.createTreeWalker(tip, NodeFilter.SHOW_TEXT);
+      for (let t = walk.nextNode(); t; t = walk.nextNode()) {
+        if (t.parentElement.closest('code')) { if (lines(t, 0, t.length) > 1) bad.push(t.textContent); continue; }  // an edge
+        for (const m of t.textContent.matchAll(/[^\s|]+/g))                  // a word or number of the facts
+          if (!m[0].includes('~') && lines(t, m.index, m.index + m[0].length) > 1) bad.push(m[0]);
+      }
+      return bad; })()""")
+    assert not split, split
+    tip, mapbox = page.locator(".nx-tip").bounding_box(), page.locator(".nx-mapbox").bounding_box()
+    assert tip["x"] >= mapbox["x"] - 1 and tip["x"] + tip["width"] <= mapbox["x"] + mapbox["width"] + 1, (tip, mapbox)
+    assert tip["y"] + tip["height"] <= mapbox["y"] + mapbox["height"] + 1, (tip, mapbox)
+    assert page.inner_text(".nx-tip code") in atlas.labels
     page.close()
 
 

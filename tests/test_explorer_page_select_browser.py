@@ -113,7 +113,7 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     assert u[0] <= budget < u[1]
     page, requests, errors = _open(browser, page_file, f"?seed={seed}&budget_column=params_M&budget={budget!r}")
     assert page.evaluate("[window.naovizModel.budget_column, window.naovizModel.budget]") == ["params_M", budget]
-    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"parameters ≤ {budget!r}"
+    assert page.get_by_role("slider", name="budget (slider)").get_attribute("aria-valuetext") == f"parameters ≤ {budget!r}\xa0M"
     within = params <= budget                                  # NaN is never within
     off = page.evaluate("Array.from(document.querySelector('.nx-root').__nx.budget.off())")
     np.testing.assert_array_equal(np.asarray(off, bool), ~within)
@@ -142,8 +142,10 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     e = int(np.flatnonzero(costs <= budget)[-1])
     row = int(atlas.path_decoded[m, e])
     assert page.get_attribute(".nx-binfo", "data-best") == str(e) and page.get_attribute(".nx-binfo", "data-row") == str(row)
-    info = page.inner_text(".nx-binfo")
-    assert f"{int(within.sum())} of {len(params)} cells within parameters ≤ {budget!r}" in info
+    info = page.inner_text(".nx-binfo").replace("\xa0", " ")
+    # the count grouped and the bound with its unit, as the rest of the page writes them (it said "1234 of 6466
+    # cells within parameters ≤ 0.03", with no unit, beside a chart in M)
+    assert f"{int(within.sum()):,} of {len(params):,} cells within parameters ≤ {budget!r} M;" in info
     assert f"row {row} · true {float(atlas.columns[atlas.metric][row]):.2f}" in info and f"parameters {params[row]:.3f}" in info
     assert atlas.labels[row] in info
     assert ("Shown: the gradient path filtered by the budget (no kernel: the constrained step needs JupyterLab or the "

@@ -1,5 +1,5 @@
 """The page of the shipped digits atlas (UMAP and PCA maps, 6,466 paths) in real Chromium from file://: the map
-it opens on, its jumps between islands drawn dashed, the cell graphs' text at every width, and a small table of
+it opens on, the seed's star on top at η = 0, its jumps between islands drawn dashed, the cell graphs' text at every width, and a small table of
 one's own drawn in points one can see. Fixtures and helpers: tests/_explorer_page.py.
 """
 from __future__ import annotations
@@ -13,6 +13,21 @@ from _browser import CHROMIUM
 from _explorer_page import ART, _open, _state
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
+
+
+def test_the_seeds_star_shows_at_eta_0_over_the_decoded_diamond(browser, shipped_page):
+    """At η = 0 the decoded cell is the seed: the star the seed's panel names ("★ on the map") is drawn on top
+    (the decoded cell's orange diamond and the moved point's ring covered it, so the page opened with no star)."""
+    atlas, page_file = shipped_page
+    m = next(i for i, s in enumerate(atlas.seeds) if atlas.path_decoded[i, 0] == s)
+    seed = int(atlas.seeds[m])
+    page, _, _ = _open(browser, page_file, f"?seed={seed}&eta=0", width=1024)
+    assert "★ on the map" in page.text_content(".nx-seedcell")
+    rgb = page.evaluate(f"""(() => {{ const s = document.querySelector('.nx-root').__nx.scatter, c = document.querySelector('.nx-map');
+      const x = Math.round(s.sc[2 * {seed}] * s.dpr), y = Math.round(s.sc[2 * {seed} + 1] * s.dpr);
+      return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)); }})()""")
+    assert max(abs(a - b) for a, b in zip(rgb, (0xfb, 0xbc, 0x04))) <= 24, rgb     # the star's yellow, not the diamond's orange
+    page.close()
 
 
 def test_the_page_opens_on_the_umap_map_as_the_widget_does(browser, shipped_page):

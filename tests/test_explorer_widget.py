@@ -133,6 +133,32 @@ def test_off_grid_with_a_handler_maps_decoded_cells_to_rows(atlas):
     assert w.has_handler
 
 
+def test_the_pages_requests_are_answered_beside_the_kernels_thread_in_order(atlas):
+    """The comm's handler returns while a request is still being worked on (here a handler that waits), so the
+    kernel's thread is free for the next message: a Search tab opened while the explorer's first constrained step
+    loaded torch sat on "opening…" for 70 s. The worker answers the requests in the order they came."""
+    import threading
+
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    started, gate = threading.Event(), threading.Event()
+
+    def handler(request):          # answers from the table, once the test opens the gate
+        started.set()
+        gate.wait(5)
+        return {"decoded": [atlas.labels[1]] * len(request["etas"]), "pred_moved": [1.0] * len(request["etas"]),
+                "pred_decoded": [2.0] * len(request["etas"]), "true": None, "steps": request["steps"]}
+
+    w = ExplorerWidget(atlas, handler=handler)
+    replies, done = [], threading.Event()
+    w.send = lambda content, buffers=None: (replies.append(content), len(replies) == 3 and done.set())
+    for i in (1, 2, 3):                                # what the page sends: ipywidgets' custom message path
+        w._handle_custom_msg({"type": "offgrid", "id": i, "cell": atlas.labels[2], "steps": 1}, [])
+    assert started.wait(5) and replies == []           # the first is being worked on; the kernel's thread is back
+    gate.set()
+    assert done.wait(30), replies
+    assert [r["id"] for r in replies] == [1, 2, 3] and all(r["ok"] for r in replies)
+
+
 def test_the_front_end_ships_in_the_package_and_names_no_remote_address():
     from naoviz.explorer_page import STATIC, front_end_css, front_end_source
     js = front_end_source()

@@ -190,7 +190,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
         during = page.inner_text(LIVE + ".nx-bnote")
         page.mouse.up()
         want = page.evaluate("LIVE => document.querySelector(LIVE + '.nx-root').__nx.budget.state.budget", LIVE)
-        page.wait_for_function("([L, b]) => document.querySelector(L + '.nx-bnote').innerText.includes('parameters ≤ ' + b + ' (')",
+        page.wait_for_function("([L, b]) => document.querySelector(L + '.nx-bnote').innerText.replace(/\\u00a0/g, ' ').includes('parameters ≤ ' + b + ' M (')",
                                arg=[LIVE, want], timeout=60_000)
         inputs = page.evaluate("window.nxInputs")
         ART.mkdir(parents=True, exist_ok=True)

@@ -70,9 +70,12 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
         assert sorted(g["front"]) == sorted(want.tolist()) and len(g["front"]) >= 1
         xs = [g["x"][i] for i in g["front"]]
         assert xs == sorted(xs) and all(x <= bound for x in xs)                # a staircase, cost ascending
-    assert sp.pareto.chart.vline == bound and "budget" in sp.pareto.chart.vline_label
+    # the plot's label, the note under it and the summary line say the budget alike, with its unit (the label and
+    # note said "parameters ≤ 0.03" while the summary said "parameters ≤ 0.03 M")
+    assert sp.pareto.chart.vline == bound and sp.pareto.chart.vline_label == f"budget parameters ≤ {bound:g} M"
+    assert f"budget parameters ≤ {bound:g} M ·" in sp.msg.value
     note = sp.pareto.note.value                                                # the note names the marks drawn
-    assert "hollow: over the budget" in note and f"parameters ≤ {bound:.4g} dashed" in note, note
+    assert "hollow: over the budget" in note and f"parameters ≤ {bound:g} M dashed" in note, note
     # the axes name the columns in words with their units, as the exported figures' do (an accuracy in %, a size
     # in millions); the menus say the words and the id, the value stays the id
     assert sp.pareto.chart.y_title == "test accuracy (%)" and sp.curve.y_title == "incumbent test accuracy (%)"
@@ -95,7 +98,9 @@ def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits)
     from naoviz.ui import SearchPanel
     sp = SearchPanel(digits, budget=10)
     sp.algos.value = ("rs",)
+    assert sp.pareto.note.value == ""                  # no run drawn: the note names no marks (nor "no cost budget")
     sp.cost.set("params_M")
+    assert sp.pareto.note.value == "", sp.pareto.note.value     # a budget picked, none run: it said "no cost budget"
     lo, hi = sp.cost.range
     assert lo == pytest.approx(np.nanmin(digits.metric("params_M"))) and sp.cost.box.value    # the median
     before = sp.cost.slider.value

@@ -50,6 +50,14 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     assert box["x"] >= slider["x"] + slider["width"] - 1                     # beside it, not wrapped below
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    # the cost budget menu shows its options whole (at 260 px it cut "training time (train_time_s)", and NB201's
+    # "latency on Pixel 3 (latenc"), its row still beside the algorithms list, the bound's box on the same line
+    text, room = page.evaluate("""(() => { const s = document.querySelector('.naoviz-cost-column select');
+      const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(s).font;
+      return [Math.max(...[...s.options].map((o) => c.measureText(o.textContent).width)), s.clientWidth - 24]; })()""")
+    assert text <= room, (text, room)
+    cost, bound = (page.locator(sel).bounding_box() for sel in (".naoviz-cost-column", ".naoviz-cost-bound"))
+    assert abs(cost["y"] - bound["y"]) < 4 and bound["x"] + bound["width"] <= 1024, (cost, bound)
     # the line under the algorithms list is one line, and the controls stay beside the list (a wider line wrapped
     # them below it)
     algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))

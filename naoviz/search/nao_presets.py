@@ -139,7 +139,7 @@ GROUPS = {"main": MAIN, "measured": MEASURED}
 # name -> (short label, a few words; one line: what proposes the cells)
 ABOUT: dict[str, tuple[str, str]] = {
     "default": ("best measured",
-                "kmeans' recipe, the best measured on the tuning seeds; decodes snapped into a partial table"),
+                "k-means start, then gradient steps: the best measured; decodes snap to a partial table's cells"),
     "paper": ("the paper's loop",
               "the paper's loop: random pool of 40, top 10 by value, decoder only, 1000 epochs"),
     "step": ("step only",

@@ -10,7 +10,10 @@ model in the kernel. The same front end runs in the standalone page (``naoviz.ex
 """
 from __future__ import annotations
 
+import logging
 import math
+import queue
+import threading
 from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import parse_qs
@@ -23,6 +26,7 @@ from naoviz.atlas import budget_columns
 from naoviz.atlas_payload import pack
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
 
+log = logging.getLogger(__name__)
 MAX_STEPS = 10
 
 
@@ -74,14 +78,14 @@ class ExplorerWidget(anywidget.AnyWidget):
         if state.get("view", "umap") not in atlas.maps:
             state.setdefault("view", next(iter(atlas.maps)))
         super().__init__(_atlas_header=header, _atlas_data=blob, has_handler=handler is not None, **state)
-        self.on_msg(self._on_custom)
+        self._jobs, self._worker = queue.SimpleQueue(), None
+        self.on_msg(self._queue_custom)
 
     def set_atlas(self, atlas) -> None:
         """Show ``atlas`` instead (a cold start's full atlas after its quick one): the page redraws from it and
         keeps seed, eta, view, colour and selection where the new atlas has them."""
         header, blob = pack(atlas)
         self.atlas, self._n, self._seeds = atlas, len(atlas.labels), np.asarray(atlas.seeds)
-        self.__dict__.pop("_rows", None)
         with self.hold_sync():
             if self.seed != -1 and not np.any(self._seeds == self.seed):
                 self.seed = int(self._seeds[0]) if len(self._seeds) else -1
@@ -262,6 +266,23 @@ class ExplorerWidget(anywidget.AnyWidget):
         return bool(query) and self.apply_query(query)
 
     # -- custom messages: off-grid work and the page export ---------------------------------------------
+    def _queue_custom(self, _widget, content, buffers) -> None:
+        """The page's requests are answered in one worker thread, in the order they came, so the kernel's own
+        thread stays free: a tab opened meanwhile is built at once (the first constrained step, torch loading and a
+        cost head fitted on NB201's 15,625 cells, kept the Search tab on "opening…" for 70 s on 2 loaded cores)."""
+        if self._worker is None:
+            self._worker = threading.Thread(target=self._work, daemon=True, name="naoviz-explorer")
+            self._worker.start()
+        self._jobs.put((content, buffers))
+
+    def _work(self) -> None:
+        while True:
+            content, buffers = self._jobs.get()
+            try:
+                self._on_custom(self, content, buffers)
+            except Exception as exc:  # noqa: BLE001 - the worker answers the next request all the same
+                log.warning("naoviz explorer: %s: %s", type(exc).__name__, exc)
+
     def _on_custom(self, _widget, content, _buffers):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "export_page":
@@ -343,9 +364,12 @@ class ExplorerWidget(anywidget.AnyWidget):
                                     "budget": {"column": self.budget_column, "bound": self.budget}})
 
     def _row_of(self) -> dict:
-        if not hasattr(self, "_rows"):
-            self._rows = {label: i for i, label in enumerate(self.atlas.labels)}
-        return self._rows
+        """Row of each cell string in the atlas shown now (kept with that atlas: the worker thread may ask while
+        set_atlas swaps it)."""
+        atlas, kept = self.atlas, getattr(self, "_rows", None)
+        if kept is None or kept[0] is not atlas:
+            kept = self._rows = (atlas, {label: i for i, label in enumerate(atlas.labels)})
+        return kept[1]
 
 
 def _float(text: str, name: str) -> float:

@@ -58,12 +58,18 @@ def pareto_note(constraint: Optional[Constraint], column: str) -> str:
     if constraint is None:
         return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
                 "budget: every query is feasible).</small>")
-    op = {"<=": "≤", ">=": "≥"}.get(constraint.op, constraint.op)          # as the plot's budget label writes it
-    bound = html.escape(f"{readable(constraint.column)} {op} {constraint.bound:.4g}")
+    bound = html.escape(budget_words(constraint))          # as the plot's budget label and the summary write it
     where = (f"the budget {bound} dashed" if constraint.column == column else
              f"no dashed line: the budget ({bound}) is on another column than this axis")
     return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
             f"queries as a staircase, {where}.</small>")
+
+
+def budget_words(constraint: Constraint) -> str:
+    """A budget as the page says it everywhere (the summary line, the plot's label, the note under it):
+    "latency on Pixel 3 ≤ 10.68 ms", with the column's unit (the label and note said "≤ 10.68" while the summary
+    said "≤ 10.68 ms")."""
+    return constraint_text(f"{constraint.column}{constraint.op}{constraint.bound:g}")
 
 
 def bound_value(text, column: str, lo: float, hi: float) -> float:
@@ -92,10 +98,13 @@ class CostBudget:
         self.bench = bench
         self.columns = cost_columns(bench)
         self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
-                                 description="cost budget", layout=W.Layout(width="260px"),
+                                 description="cost budget", layout=W.Layout(width="340px"),
                                  tooltip=COST_TIPS["cost budget"])
+        # the menu 340 px and the slider 220 px (its label as wide as "at most"), the row as wide as before: at 1024 px
+        # a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel 3 (latency_pixel3)"
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
-                                    disabled=True, continuous_update=False)
+                                    disabled=True, continuous_update=False, style={"description_width": "initial"},
+                                    layout=W.Layout(width="220px"))
         self.box = W.Text(value="", description="cost bound (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
         self.box.add_class("naoviz-named-box")
@@ -186,7 +195,7 @@ class ParetoView:
         self.chart.add_class("naoviz-pareto")
         budget.column.observe(lambda ch: ch["new"] and setattr(self.x, "value", ch["new"]), names="value")
         self.x.observe(lambda _: self.draw(), names="value")
-        self.note = note = W.HTML(pareto_note(None, self.x.value or ""))
+        self.note = note = W.HTML("")               # what the marks mean, once a run has drawn some (draw)
         note.add_class("naoviz-pareto-note")
         # export figures: the curves and this plot to the dashboard's --exports folder (``on_export(size)``, set by
         # the panel), as on screen (PNG) or laid out for a paper's column (PDF and SVG)
@@ -234,12 +243,14 @@ class ParetoView:
         cut = low_cut(np.concatenate([p[:, 0] for p in pts.values()])) if pts else None
         c = self.constraint
         line = c.bound if c is not None and c.column == column else None
-        self.note.value = pareto_note(c, column)
+        # no queries, no marks to name: before any run "no cost budget: every query is feasible" sat under an empty
+        # plot, even with a budget picked in the menu above it
+        self.note.value = pareto_note(c, column) if pts else ""
         with self.chart.hold_sync():
             self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better")
             self.chart.y_range = [cut.lo, cut.hi] if cut else []
             self.chart.y_note = cut.note(value_unit(self.report)) if cut else ""
-            self.chart.vline, self.chart.vline_label = line, (f"budget {readable(c.column)} ≤ {c.bound:.4g}" if line is not None else "")
+            self.chart.vline, self.chart.vline_label = line, (f"budget {budget_words(c)}" if line is not None else "")
 
 
 def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False,
@@ -250,10 +261,10 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     the title when it is not ``report``. Imports plotly."""
     from naoviz.viz import pareto_figure, search_curves
     from naoviz.viz.curves import chosen_by
-    from naoviz.viz.theme import constraint_text, plain, readable
+    from naoviz.viz.theme import plain, readable
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
-    budget = plain(constraint_text(f"{c.column}{c.op}{c.bound:g}")) if c is not None else ""
+    budget = plain(budget_words(c)) if c is not None else ""
     title = f"incumbent {plain(readable(report))} by query" + (f", budget {budget} (feasible queries only)"
                                                                 if c is not None else "") + chosen_by(metric, report)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
@@ -289,4 +300,4 @@ def summary_extra(view: ParetoView) -> str:
     c = view.constraint
     if c is None:
         return ""
-    return html.escape(f" · budget {constraint_text(str(c))} · {view.log.feasible_shares()}")
+    return html.escape(f" · budget {budget_words(c)} · {view.log.feasible_shares()}")

@@ -42,7 +42,7 @@ function budgetPart(root, atlas, hooks) {
     sl.disabled = inp.disabled = !B.col;
     if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
     if (B.budget != null) sl.value = String(B.budget);
-    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? `${nameOf(atlas, B.col)} ≤ ${B.budget}` : "off");   // read as the bound, not a bare number
+    sl.setAttribute("aria-valuetext", B.col && B.budget != null ? boundText(atlas, B.col, B.budget) : "off");   // read as the bound, not a bare number
     inp.value = B.budget == null ? "" : String(B.budget);
     $(".nx-bunit").textContent = B.col ? valueUnit(B.col) : "";   // the bound's unit beside its box ("ms", "M")
   }
@@ -77,7 +77,7 @@ function budgetPart(root, atlas, hooks) {
     const el = $(".nx-binfo"); el.dataset.best = String(B.best); el.dataset.row = String(B.best >= 0 ? B.rows[B.best] : -1);
     if (!B.col) { el.replaceChildren(); return; }
     if (B.budget == null) { el.replaceChildren(h("div", { text: `cost along the path: ${nameOf(atlas, B.col)} of each decoded cell (true table value); type a budget to grey out the cells over it` })); return; }
-    const kids = [h("div", { text: `${B.nOk} of ${atlas.N} cells within ${nameOf(atlas, B.col)} ≤ ${B.budget}; the rest are greyed` })];
+    const kids = [h("div", { text: `${grouped(B.nOk)} of ${grouped(atlas.N)} cells within ${boundText(atlas, B.col, B.budget)}; the rest are greyed` })];
     if (B.best >= 0) {
       const e = B.best, r = B.rows[e];
       kids.push(h("div", { class: "nx-bbest" }, h("b", { text: "best feasible on this path: " }),
@@ -87,15 +87,15 @@ function budgetPart(root, atlas, hooks) {
         } }),
         h("span", { text: ` · row ${r} · true ${fmtU(truth ? truth[r] : NaN, unit)}, predicted ${fmtU(B.pred[e], unit)} (${nameOf(atlas, unit)}) · ${nameOf(atlas, B.col)} ${fmtU(B.costs[e], B.col, 3)} ` }),
         cellCode(atlas.labels[r], { title: atlas.labels[r] })));
-    } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${nameOf(atlas, B.col)} ≤ ${B.budget}` }));
+    } else kids.push(h("div", { class: "nx-bbest", text: `no decoded cell on this path is within ${boundText(atlas, B.col, B.budget)}` }));
     kids.push(h("div", { class: "nx-bnote", text: pathNote() }));
     el.replaceChildren(...kids);
   }
 
   function pathNote() {                          // which path is shown: the constrained step's or the filtered one
     const sh = hooks.shown ? hooks.shown() : { kind: "nokernel" }, hollow = " Hollow points: decoded cells over the budget.";
-    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${nameOf(atlas, sh.column)} ≤ ${sh.bound} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
-    const filtered = "Shown: the gradient path filtered by the budget", bud = `${nameOf(atlas, B.col)} ≤ ${B.budget}`;
+    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${boundText(atlas, sh.column, sh.bound)} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
+    const filtered = "Shown: the gradient path filtered by the budget", bud = boundText(atlas, B.col, B.budget);
     if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
     if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;
     if (sh.kind === "nokernel") return `${filtered} (no kernel: the constrained step needs JupyterLab or the dashboard).${hollow} A search under it: naoviz search --constraint "${B.col}<=${B.budget}".`;

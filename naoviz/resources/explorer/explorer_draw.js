@@ -51,6 +51,13 @@ function fmtU(v, name, d = 2) {
   const u = valueUnit(name);
   return u ? `${v.toFixed(d)}\u00a0${u}` : v.toFixed(d);
 }
+// A budget as the page says it everywhere: the column in words, the bound as typed, its unit ("latency on Pixel 3
+// ≤ 10.68 ms"; the explorer said "≤ 10.68" beside a chart in ms, the kernel's answer the column's id)
+function boundText(atlas, col, bound) {
+  const u = valueUnit(col);
+  return `${nameOf(atlas, col)} ≤ ${bound}${u ? `\u00a0${u}` : ""}`;
+}
+const grouped = (n) => n.toLocaleString("en-US");   // 15,625 as the dashboard's table line writes it
 
 // -- payload: header + zlib blob (naoviz/atlas_payload.py) -> typed arrays ---------------------------
 async function inflate(view) {

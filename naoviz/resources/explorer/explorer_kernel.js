@@ -47,7 +47,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
       const b = Bg.state;
       if (S.offgrid || pendingRow !== S.seed || m.constrained.column !== b.col || m.constrained.bound !== b.budget) return;
       S.offgrid = { ...m, row: pendingRow }; S.m = -1; conAsk = { kind: "" }; hooks.seedPanels(); hooks.overlay();
-      msg(`row ${pendingRow}: the constrained step from the kernel, budget ${b.col} ≤ ${b.budget}`); return;
+      msg(`row ${pendingRow}: the constrained step from the kernel, budget ${boundText(atlas, b.col, b.budget)}`); return;
     }
     if (!m.ok) { if (conAsk.kind === "asking") { conAsk = { kind: "failed", why: m.message }; Bg.info(); } msg(m.message, true); return; }
     if (pendingRow >= 0 && hooks.hasPath(pendingRow)) { hooks.setSeed(pendingRow); return; }   // this atlas has its path now

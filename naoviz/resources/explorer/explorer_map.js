@@ -18,8 +18,14 @@ function mapPart(root, model, atlas, S, scatter, hooks) {
     if (r !== S.hover) { S.hover = r; hooks.overlay(); }
     if (r < 0) { tip.hidden = true; return; }
     tip.hidden = false; const bc = hooks.budgetColumn();
-    tip.textContent = `row ${r} · ${nameOf(atlas, unit)} ${fmtU(truth ? truth[r] : NaN, unit)} · predicted ${fmtU(A.predicted[r], unit)}${bc ? ` · ${nameOf(atlas, bc)} ${fmtU(A["column." + bc][r], bc, 3)}` : ""}\n${atlas.labels[r]}`;
-    tip.style.left = `${Math.min(x + 12, canvas.clientWidth - 200)}px`; tip.style.top = `${y + 12}px`;
+    // the facts break between words and the cell between its edges only (the tip broke anywhere: "8 / 9.19 %",
+    // "pre / dicted"), and the tip is as wide as its text, inside the map (placed 200 px from the map's right edge, it was squeezed into them)
+    tip.replaceChildren(h("div", { text: `row ${r} · ${nameOf(atlas, unit)} ${fmtU(truth ? truth[r] : NaN, unit)} · predicted ${fmtU(A.predicted[r], unit)}${bc ? ` · ${nameOf(atlas, bc)} ${fmtU(A["column." + bc][r], bc, 3)}` : ""}` }),
+      cellCode(atlas.labels[r]));
+    tip.style.left = "0px";                               // measured at the left edge, where nothing squeezes it
+    const tw = tip.offsetWidth, th = tip.offsetHeight, cw = canvas.clientWidth, ch = canvas.clientHeight;
+    tip.style.left = `${Math.max(0, Math.min(x + 12, cw - tw - 2))}px`;
+    tip.style.top = `${y + 12 + th <= ch || y - 12 - th < 0 ? y + 12 : y - 12 - th}px`;
   });
   canvas.addEventListener("pointerleave", () => { S.hover = -1; $(".nx-tip").hidden = true; hooks.overlay(); });
   canvas.addEventListener("pointerdown", (ev) => {

@@ -27,19 +27,21 @@ function overlayPart(root, atlas, S, scatter, Bg) {
       ctx.stroke();
       for (let e = 1; e < E; e++) if (jump(e)) { jumps++; jumpSegment(ctx, pathXY(e - 1), pathXY(e), ink); }
       Bg.drawPath(ctx, pathXY, T);          // hollow: the decoded cell is over the budget
-      const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04", ink);
-      const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
-      diamond(ctx, dx, dy, ink);
+      // the moved point's ring, the decoded cell's diamond, then the seed's star on top: at η = 0 the three
+      // coincide, and the diamond and ring hid the star the seed's panel names ("★ on the map")
       const [mx, my] = pathXY(S.eta); ctx.strokeStyle = legible("#1a73e8", T, 3); ctx.lineWidth = 3;
       ctx.beginPath(); ctx.arc(mx, my, 7, 0, 7); ctx.stroke();
+      const dr = A.path_decoded[S.m * E + S.eta], [dx, dy] = rowXY(dr);
+      diamond(ctx, dx, dy, ink);
+      const [sx, sy] = rowXY(S.seed); star(ctx, sx, sy, 9, "#fbbc04", ink);
     }
     if (S.m < 0 && S.offgrid && S.offgrid.rows) {          // a kernel path: through its decoded cells' points
       const rows = S.offgrid.rows, pts = rows.filter((r) => r >= 0).map(rowXY);
       ctx.strokeStyle = ink; ctx.lineWidth = 2; ctx.setLineDash([5, 4]); ctx.beginPath();
       pts.forEach(([x, y], i) => (i ? ctx.lineTo(x, y) : ctx.moveTo(x, y))); ctx.stroke(); ctx.setLineDash([]);
-      if (S.offgrid.row >= 0) { const [sx, sy] = rowXY(S.offgrid.row); star(ctx, sx, sy, 9, "#fbbc04", ink); }
       const dr = rows[S.eta];
       if (dr >= 0) diamond(ctx, ...rowXY(dr), ink);
+      if (S.offgrid.row >= 0) { const [sx, sy] = rowXY(S.offgrid.row); star(ctx, sx, sy, 9, "#fbbc04", ink); }   // on top, as above
     }
     const note = $(".nx-jumpnote");                       // the caption shows only when a jump is drawn
     $(".nx-map").dataset.jumps = String(jumps); if (note.hidden !== !jumps) note.hidden = !jumps;

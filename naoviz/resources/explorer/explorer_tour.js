@@ -12,7 +12,9 @@ const TOUR = [
   { sel: ".nx-deccell", title: "4 · Decode",
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed.",
     naonet: "The decoder turns the moved point back into a cell. Thick edges with bold labels: inputs whose source or operation changed from the seed." },
-  { sel: ".nx-chartbox", title: "5 · Predict",   // the chart with its key: a card under the bare chart hid the key
+  // the chart with its key outlined (a card under the bare chart hid the key), the card under the values it
+  // names ("predicted here … · decoded: predicted …, true …"), which a card under the key hid
+  { sel: ".nx-chartbox", under: ".nx-info", title: "5 · Predict",
     text: "Predicted at the moved point, predicted for the decoded cell, and its true value from the table. Where the lines part, the decoder and the predictor disagree." },
   { sel: ".nx-find", title: "6 · Search",
     text: "Type part of a cell (e.g. nor_conv_3x3~0 or avg_pool) to highlight matches, a row number, or a whole cell string." },
@@ -45,9 +47,10 @@ function showTour(root, stage, onStage) {
   btn(stage === TOUR.length - 1 ? "done" : "next ▸", stage === TOUR.length - 1 ? -1 : stage + 1, "next");
   btn("close", -1, "close").title = "close the tour (Escape)";
   pop.appendChild(row);
-  if (target) {                            // place the card just below its element, inside the widget
+  if (target) {                            // place the card just below its element (or st.under), inside the widget
     const r = target.getBoundingClientRect(), R = root.getBoundingClientRect();
-    pop.style.top = `${Math.max(0, r.bottom - R.top + 6)}px`;
+    const below = (st.under && root.querySelector(st.under)?.getBoundingClientRect()) || r;
+    pop.style.top = `${Math.max(0, Math.max(r.bottom, below.bottom) - R.top + 6)}px`;
     pop.style.left = `${Math.max(0, Math.min(r.left - R.left, R.width - Math.min(340, R.width)))}px`;
   }
   pop.scrollIntoView?.({ block: "nearest" });   // a card under a low element (the chart at 1024x768) is not off screen
