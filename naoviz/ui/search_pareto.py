@@ -222,7 +222,9 @@ class ParetoView:
 
         def run():
             from naoviz.viz.figure_files import export_message     # plotly loads only on export
-            paths = self.on_export(self.export_size.value)
+            def tell(stage, done, total):         # "exporting… rendering the figures 2 of 4"
+                self.export_msg.value = f"<i>exporting… {html.escape(stage)} {done} of {total}</i>"
+            paths = self.on_export(self.export_size.value, progress=tell)
             self.export_msg.value = html.escape(export_message(paths))      # "already saved: ..." when nothing new
             self.export_btn.disabled = False
 
@@ -277,7 +279,8 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     return figs
 
 
-def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", size: str = "screen") -> list:
+def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", size: str = "screen",
+                   progress=None) -> list:
     """Write ``figs`` (:func:`search_figures`) to ``folder`` (default ``$NAOVIZ_EXPORT_DIR``, the dashboard's
     ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``naoviz-<table>-search-<name>.<fmt>``, an
     earlier export with other content kept and this one numbered (``-2``: ``naoviz.viz.figure_files.export_new``);
@@ -292,7 +295,7 @@ def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", s
         raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
     stem = f"naoviz-{safe_name(table)}-search" if table else "naoviz-search"
-    return export_sized(figs, folder, stem, size, fmt)
+    return export_sized(figs, folder, stem, size, fmt, progress=progress)
 
 
 def summary_extra(view: ParetoView) -> str:
