@@ -8,7 +8,8 @@ atlas seeds' paths (budget: the column's median) are the same both ways. Export:
 (``ExplorerWidget.export_figures``, screen PNG and 7 in PDF+SVG) with the path computed again for the figures
 (before) and kept from the page's ask (after). Timings are wall seconds; run both sides in the same conditions.
 
-    nice -n 19 python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 [--json]
+    python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 [--json]
+    python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 --before-threads 1 --no-export
 """
 from __future__ import annotations
 
@@ -28,10 +29,15 @@ def main(argv=None) -> int:
     ap.add_argument("--column", default="latency_pixel3")
     ap.add_argument("--seeds", type=int, default=10, help="atlas seeds whose paths are compared (default 10)")
     ap.add_argument("--no-export", action="store_true", help="skip the export timing (no browser needed)")
+    ap.add_argument("--before-threads", type=int, default=0, help="torch threads of the before fit (default 0: the "
+                    "process's, as the dashboard's kernel had them; 1: as bench/explorer_constrained.py ran)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.seeds < 1:
         print(f"--seeds: {args.seeds} is not >= 1", file=sys.stderr)
+        return 2
+    if args.before_threads < 0:
+        print(f"--before-threads: {args.before_threads} is not >= 0", file=sys.stderr)
         return 2
     import torch
     from naoviz.atlas_cache import cached_atlas
@@ -55,11 +61,12 @@ def main(argv=None) -> int:
     rows = np.random.default_rng(0).choice(atlas.seeds, args.seeds, replace=False)
     cells = [bench.space.parse(atlas.labels[int(r)]) for r in rows]
     out = {"table": bench.name, "column": args.column, "bound": bound, "seeds": int(args.seeds),
-           "torch_threads": torch.get_num_threads(), "etas": len(etas)}
+           "torch_threads": torch.get_num_threads(), "etas": len(etas),
+           "before_threads": args.before_threads or torch.get_num_threads()}
 
     t0 = time.perf_counter()                                            # before: the old handler's first ask
     old = cost_nao_from(nao, [args.column], bench.archs(), {args.column: bench.metric(args.column)}, seed=0,
-                        threads=None)
+                        threads=args.before_threads or None)
     out["before_fit_s"] = time.perf_counter() - t0
     t0 = time.perf_counter()
     before = [budget_path(old, c, etas, budget, benchmark=bench, metric=spec.metric) for c in cells]
@@ -126,7 +133,7 @@ def _export(atlas, bench, spec, nao, column, bound, heads_cache) -> dict:
 
 def _print(out: dict) -> None:
     print(f"{out['table']}: budget {out['column']} <= {out['bound']:.4g}, {out['seeds']} seeds x {out['etas']} etas, "
-          f"torch threads {out['torch_threads']}")
+          f"torch threads {out['torch_threads']}, before's fit on {out['before_threads']}")
     print(f"  first ask of the column: before {out['first_ask_before_s']:.1f} s (fit {out['before_fit_s']:.1f} s), "
           f"after {out['first_ask_after_s']:.1f} s (fit {out['after_fit_s']:.1f} s): x{out['ratio_first_ask']:.1f}")
     print(f"  a later session: after {out['later_session_after_s']:.2f} s (heads loaded in {out['after_load_s']:.2f} s)"

@@ -32,10 +32,11 @@ MAX_CELLS = 8192     # a seeded subsample of larger tables: cost is smooth in th
 # A large first multiplier pushes the first sub-step down the cost head: 95 % (tuned on 40 seeds of the
 # digits table, rng(7); bench/explorer_constrained.py reports the others, docs/ui.md "Budget").
 STEP = {"lam0": 50.0, "rho": 500.0, "sub_steps": 4}
-# The heads are fitted on one torch thread: a small MLP's ops gain nothing from more, and the fit on 2 threads of
-# 2 cores loaded by other work took 57.9 s for 4 epochs against 2.2 s on one (busy-waiting threads; the
-# explorer's first constrained path on NB201 spent 315 of its 375 s there). One thread also gives the same heads
-# on every machine (a threaded sum's order depends on the thread count). None: the process's setting.
+# The heads are fitted on one torch thread: a small MLP's 1,920 Adam steps gain nothing from more, and on 2 cores
+# loaded by other work the fit on NB201's 15,625 cells took 842 s on the process's 2 threads against 15.7 s on one
+# (busy-waiting threads; bench/explorer_waits.py, bench/RESULTS.md). One thread also gives the same heads on every
+# machine (a threaded sum's order depends on the thread count), as bench/explorer_constrained.py measured and
+# tuned them (OMP_NUM_THREADS=1). None: the process's setting.
 THREADS = 1
 
 

@@ -95,12 +95,13 @@ def explorer_path(cost, arch, etas, budget: dict, steps: int = 1, benchmark=None
     and a page that asks again get the path without computing it twice."""
     key = (id(cost), str(arch), tuple(float(e) for e in etas), tuple(sorted(budget.items())), int(steps),
            id(benchmark), metric)
-    if key in _paths and _paths[key][0] is cost:
+    kept = _paths.get(key)
+    if kept is not None and kept[0] is cost and kept[1] is benchmark:      # the ids are of these very objects
         _paths.move_to_end(key)
-        return _paths[key][1]
+        return kept[2]
     res = cost_heads.budget_path(cost, arch, etas, budget, steps=steps, benchmark=benchmark, metric=metric,
                                  progress=progress)
-    _paths[key] = (cost, res)
+    _paths[key] = (cost, benchmark, res)
     while len(_paths) > KEEP_PATHS:
         _paths.popitem(last=False)
     return res

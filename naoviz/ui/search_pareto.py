@@ -29,13 +29,14 @@ from naoviz.column_names import menu_name, readable
 from naoviz.viz.theme import algo_colors, constraint_text, titled, value_unit
 
 # the export buttons' sizes ({label: naoviz.viz.print_sizes.SIZES tag}), the explorer's menu the same
-EXPORT_SIZES = {"screen (PNG)": "screen", "7 in (PDF, SVG)": "7in", "3.5 in (PDF, SVG)": "3.5in"}
+# (one wording with the explorer's menu, naoviz/resources/explorer/explorer_layout.js; "screen (PNG)" here was "PNG" there)
+EXPORT_SIZES = {"PNG": "screen", "7 in (PDF, SVG)": "7in", "3.5 in (PDF, SVG)": "3.5in"}
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 # the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
 COST_TIPS = {"cost budget": "a cost column to bound: queries over the bound are infeasible ('off': no budget)",
              "at most": "the bound: cells over it are infeasible (choose a column first)",
              "Pareto plot's x axis": "the cost column the Pareto plot puts across",
-             "figure size": "export figures: as on screen (PNG), or laid out for a paper's full width (7 in) or "
+             "figure size": "export figures: PNG as on screen, or laid out for a paper's full width (7 in) or "
                             "single column (3.5 in) as PDF and SVG, text 8-9 pt"}
 
 

@@ -50,9 +50,10 @@ function template() {
       h("button", { class: "nx-tour-btn", type: "button", text: "tour", title: "a guided walk through the stages: map, encode, gradient step, decode, predict, search, neighbours" }),
       h("span", { class: "nx-figs-group" },
         h("button", { class: "nx-figs", type: "button", text: "export figures" }),
-        // the Search tab's words (naoviz/ui/search_pareto.py EXPORT_SIZES): "PNG" here was "screen (PNG)" there
-        h("select", { class: "nx-figsize", "aria-label": "figure size", title: "screen (PNG): as on screen; 7 in, 3.5 in: PDF and SVG laid out for a paper's full width or single column, text 8-9 pt" },
-          h("option", { value: "screen", text: "screen (PNG)" }), h("option", { value: "7in", text: "7 in (PDF, SVG)" }),
+        // the Search tab's words (naoviz/ui/search_pareto.py EXPORT_SIZES; it said "screen (PNG)", here "7 in"): the
+        // menu as wide as the choice shown, so "PNG" keeps the bar on one row at 1024 px
+        h("select", { class: "nx-figsize", "aria-label": "figure size", title: "PNG: as on screen; 7 in, 3.5 in: PDF and SVG laid out for a paper's full width or single column, text 8-9 pt" },
+          h("option", { value: "screen", text: "PNG" }), h("option", { value: "7in", text: "7 in (PDF, SVG)" }),
           h("option", { value: "3.5in", text: "3.5 in (PDF, SVG)" }))),
       h("button", { class: "nx-export", type: "button", text: "export page" })),
     h("div", { class: "nx-bar nx-bbar" },
