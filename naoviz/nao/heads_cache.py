@@ -37,7 +37,7 @@ def heads_key(nao, column: str, values, seed: int) -> str:
         h.update(tensor.detach().cpu().contiguous().numpy().tobytes())
     settings = {"column": column, "seed": seed, "epochs": cost_heads.EPOCHS, "lr": cost_heads.LR,
                 "batch": cost_heads.BATCH, "max_cells": cost_heads.MAX_CELLS, "step": cost_heads.STEP,
-                "scaler": nao.scaler_.to_dict(), "space": nao.space.name}
+                "threads": cost_heads.THREADS, "scaler": nao.scaler_.to_dict(), "space": nao.space.name}
     h.update(json.dumps(settings, sort_keys=True, default=str).encode())
     h.update(np.asarray(values, dtype=np.float64).tobytes())
     return h.hexdigest()[:24]
