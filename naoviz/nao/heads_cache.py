@@ -67,6 +67,7 @@ def explorer_heads(nao, bench, column: str, seed: int = 0, progress: Progress = 
                         progress(f"fitting the {column} cost head (once per model and column)", done, total)
                 model = cost_heads.cost_nao_from(nao, [column], bench.archs(), {column: values}, seed=seed,
                                                  progress=epoch)
+                (folder / DONE).unlink(missing_ok=True)    # a torn entry refitted: not whole until saved again
                 model.save(folder)
                 atomic_write_text(folder / DONE, "ok\n")
     _heads[key] = model
