@@ -269,9 +269,14 @@ _GROUP_STOP = []    # in a local worker: set once a Ctrl-C reached its process g
 
 
 def _note_group_stop(signum, frame) -> None:
-    """A local worker's SIGINT handler: the Ctrl-C is the naoviz process's to act on (it closes the cluster);
-    the worker only notes it, so its failed heartbeat to the closing scheduler is not logged."""
+    """A local worker's SIGINT handler: the Ctrl-C is the naoviz process's to act on (it closes the cluster, or
+    a second Ctrl-C ends it at once); the worker notes it and its Dask loggers say nothing more. Its failed
+    heartbeat to the closing scheduler, or a "TLS handshake failed ... Connection reset by peer" WARNING from
+    the naoviz process dying mid-connect, printed under the stop line (seen under load after a second Ctrl-C)."""
+    import logging
     _GROUP_STOP.append(signum)
+    for name in QUIETED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 class _ClosingQuiet:
