@@ -67,14 +67,18 @@ import multiprocessing, os, signal, sys, time
 from naoviz.cli import interrupts
 lock = multiprocessing.get_context("spawn").Lock()      # a named semaphore, registered with the tracker
 signum = getattr(signal, sys.argv[2])
+gap = float(sys.argv[1])
 with interrupts.caught():
     try:
         os.kill(os.getpid(), signum)
         time.sleep(5)
     except KeyboardInterrupt:
-        print("stopping", flush=True)
-    time.sleep(float(sys.argv[1]))
-    os.kill(os.getpid(), signum)                        # the second one
+        if gap:                                         # a later one: say so first, then wait
+            print("stopping", flush=True)
+            time.sleep(gap)
+        os.kill(os.getpid(), signum)                    # the second one; with no gap, back to back as timeout(1)'s
+        if not gap:                                     # (printing first let a loaded machine put > 0.1 s between)
+            print("stopping", flush=True)
     time.sleep(1)
     print("went on", flush=True)
 """
