@@ -238,6 +238,12 @@ async def main():
         raise OSError("Timed out trying to connect")
     except OSError:
         logging.getLogger("distributed.worker").exception("Failed to communicate with scheduler during heartbeat.")
+    for who in (None, "tls://127.0.0.1:7"):           # the naoviz process's client or scheduler; a peer worker
+        try:
+            raise OSError("Stream is closed")
+        except OSError:
+            logging.getLogger("distributed.worker").exception("failed during get data with %s -> %s",
+                                                              "tls://127.0.0.1:9", who)
     logging.getLogger("distributed.comm.tcp").warning("Listener on 'tls://127.0.0.1:9': TLS handshake failed with "
                                                       "remote 'tls://127.0.0.1:8': [Errno 104] Connection reset by peer")
     print("still running", flush=True)
@@ -251,13 +257,16 @@ def test_a_worker_keeps_its_failed_heartbeat_quiet_only_after_a_ctrl_c_reached_i
     """Seen under load: after a Ctrl-C, a local worker's heartbeat reached the scheduler the naoviz process
     was closing, and the worker printed Dask's "Failed to communicate with scheduler" traceback under the stop
     line; after a second Ctrl-C (the naoviz process ended mid-connect) its "TLS handshake failed ... Connection
-    reset by peer" WARNING. A worker the Ctrl-C reached notes it and drops them; without a stop both print."""
+    reset by peer" WARNING. A worker the Ctrl-C reached notes it and drops them; without a stop both print.
+    A worker's "failed during get data" traceback for the naoviz process's client (requester None: it hung up
+    mid-transfer, closing on a ``kill PID``) is dropped either way; for a peer worker it prints."""
     out = subprocess.run([sys.executable, "-c", _HEARTBEAT, "ctrl-c" if signalled else "running"],
                          capture_output=True, text=True, timeout=120, env=env())
     assert out.returncode == 0 and "still running" in out.stdout, out.stderr
     assert ("Failed to communicate with scheduler" in out.stderr) is not signalled, out.stderr
     assert ("Traceback" in out.stderr) is not signalled, out.stderr
     assert ("TLS handshake failed" in out.stderr) is not signalled, out.stderr
+    assert "-> None" not in out.stderr and ("-> tls://127.0.0.1:7" in out.stderr) is not signalled, out.stderr
 
 
 class _Closing:
