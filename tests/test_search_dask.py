@@ -26,11 +26,18 @@ def cluster():
 
 
 def _pid_if_evaluating():
-    """Run on a worker: its pid while one of its threads is inside ``TableEvaluator.evaluate`` (the innermost
-    Python frame: its ``delay_s`` sleep), else None."""
+    """Run on a worker: its pid while one of its threads is inside ``TableEvaluator.evaluate`` (anywhere on its
+    stack: the ``delay_s`` sleep, then the table's first load), else None. Only the innermost frame was looked at,
+    so only the 2 s sleep counted, a window that does not grow with load while each poll does: under load the
+    evaluation was never seen ("no worker ever started an evaluation")."""
     import sys
     code = TableEvaluator.evaluate.__code__
-    return os.getpid() if any(f.f_code is code for f in sys._current_frames().values()) else None
+    for frame in sys._current_frames().values():
+        while frame is not None:
+            if frame.f_code is code:
+                return os.getpid()
+            frame = frame.f_back
+    return None
 
 
 def _kill_a_busy_worker(client, timeout=HANG_S) -> tuple[int, str]:
