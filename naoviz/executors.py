@@ -269,9 +269,14 @@ _GROUP_STOP = []    # in a local worker: set once a Ctrl-C reached its process g
 
 
 def _note_group_stop(signum, frame) -> None:
-    """A local worker's SIGINT handler: the Ctrl-C is the naoviz process's to act on (it closes the cluster);
-    the worker only notes it, so its failed heartbeat to the closing scheduler is not logged."""
+    """A local worker's SIGINT handler: the Ctrl-C is the naoviz process's to act on (it closes the cluster, or
+    a second Ctrl-C ends it at once); the worker notes it and its Dask loggers say nothing more. Its failed
+    heartbeat to the closing scheduler, or a "TLS handshake failed ... Connection reset by peer" WARNING from
+    the naoviz process dying mid-connect, printed under the stop line (seen under load after a second Ctrl-C)."""
+    import logging
     _GROUP_STOP.append(signum)
+    for name in QUIETED_LOGGERS:
+        logging.getLogger(name).setLevel(logging.CRITICAL + 1)
 
 
 class _ClosingQuiet:
@@ -281,7 +286,10 @@ class _ClosingQuiet:
     in Worker.close()"), and each worker logged one such line above the command's stop line. The same
     warning while the worker runs, and every other record, passes. Likewise the worker's "Failed to communicate
     with scheduler during heartbeat" traceback once it is closing or a Ctrl-C reached its group: the scheduler
-    lives in the naoviz process, which is closing it (seen once under load in the Ctrl-C test)."""
+    lives in the naoviz process, which is closing it (seen once under load in the Ctrl-C test). And always its
+    "failed during get data with ADDRESS -> None" traceback: the requester that hung up mid-transfer was no peer
+    worker but the naoviz process's client or scheduler, which speaks for itself (seen under load: ``kill PID``
+    closed the client while a worker sent it a result, and the traceback came before the stop line)."""
 
     def __init__(self, worker):
         import weakref
@@ -296,4 +304,6 @@ class _ClosingQuiet:
             return not closing
         if message.startswith("Failed to communicate with scheduler during heartbeat"):
             return not (closing or _GROUP_STOP)
+        if message.startswith("failed during get data with ") and message.endswith(" -> None"):
+            return False
         return True

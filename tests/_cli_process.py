@@ -15,7 +15,9 @@ from naoviz.store import RunStore
 ROOT = str(Path(__file__).resolve().parent.parent)
 
 
-def _default_stop_signals() -> None:
+def default_stop_signals() -> None:
+    """In a child before exec: SIGINT and SIGHUP back to their defaults (a background or ``nohup`` test run
+    starts with them ignored, and an ignored signal stays ignored across exec)."""
     for signum in (signal.SIGINT, signal.SIGHUP):
         signal.signal(signum, signal.SIG_DFL)
 
@@ -27,7 +29,7 @@ def start(*args: str, **popen) -> subprocess.Popen:
     ignored signal stays ignored across exec: naoviz then leaves it ignored, as a user's ``nohup`` asks)."""
     popen.setdefault("stdout", subprocess.DEVNULL)
     popen.setdefault("stderr", subprocess.PIPE)
-    popen.setdefault("preexec_fn", _default_stop_signals)
+    popen.setdefault("preexec_fn", default_stop_signals)
     return subprocess.Popen([sys.executable, "-m", "naoviz.cli", *args], env=env(), **popen)
 
 

@@ -10,6 +10,10 @@ from naoviz.cli import main
 ARCH = "|nor_conv_3x3~0|+|nor_conv_3x3~0|nor_conv_3x3~1|+|skip_connect~0|nor_conv_3x3~1|nor_conv_3x3~2|"
 HUGE = "x" * 100_000
 MAX_LINE = 200
+# The per-test limit of the hostile-input tests: it turns a hang into a failure, never a slow run. Their 60 s was
+# within reach under load (2 cores, pytest-xdist's two workers, other jobs): test_search_rejects_hostile_input's
+# 2.8 s of CPU took 31.9 s, and 48.7 s in another run.
+HANG_S = 300
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

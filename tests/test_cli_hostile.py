@@ -14,7 +14,7 @@ import json
 
 import pytest
 
-from _cli_rejects import ARCH, HUGE, assert_rejected
+from _cli_rejects import ARCH, HANG_S, HUGE, assert_rejected
 
 
 def _cuda() -> bool:
@@ -103,7 +103,7 @@ def search_cases(p) -> list[tuple[list[str], str]]:
     return cases
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_search_rejects_hostile_input(paths):
     cases = search_cases(paths)
     for argv, option in cases:
@@ -147,7 +147,7 @@ def compare_cases(p) -> list[tuple[list[str], str]]:
     ]
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_compare_rejects_hostile_input(paths):
     cases = compare_cases(paths)
     for argv, option in cases:
@@ -179,7 +179,7 @@ def predictor_cases() -> list[tuple[list[str], str]]:
     return cases
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_predictor_rejects_hostile_input():
     for argv, option in predictor_cases():
         assert_rejected(argv, option)
@@ -246,7 +246,7 @@ def build_cases(p) -> list[tuple[list[str], str]]:
     ]
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_train_child_and_build_table_reject_hostile_input(paths):
     cases = child_cases(paths) + build_cases(paths)
     for argv, option in cases:
@@ -279,7 +279,7 @@ def supernet_cases(p) -> list[tuple[list[str], str]]:
     return cases
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_supernet_rejects_hostile_input(paths):
     for argv, option in supernet_cases(paths):
         assert_rejected(argv, option)
@@ -335,7 +335,7 @@ def other_cases(p) -> list[tuple[list[str], str]]:
     ]
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_data_dashboard_info_reject_hostile_input(paths):
     for argv, option in other_cases(paths):
         assert_rejected(argv, option)
@@ -361,14 +361,14 @@ def export_page_cases(p) -> list[tuple[list[str], str]]:
     ]
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_export_page_rejects_hostile_input(paths):
     for argv, option in export_page_cases(paths):
         assert_rejected(argv, option)
     assert not (paths["root"] / "page.html").exists()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_import_refuses_nan_in_the_digits_table(tmp_path):
     from naoviz.resources import DIGITS_TABLE, resource_path
     src = tmp_path / "src"

@@ -9,7 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from _cli_rejects import ARCH, assert_rejected
+from _cli_rejects import ARCH, HANG_S, assert_rejected
 
 BAD_INTS = ["-1", "1e9", "2.5", "nan", "inf", "", "x", "\u0663", "1_0", "0x10", "True", "9" * 40, "5 5", "\n"]
 BAD_FLOATS = ["nan", "NaN", "inf", "-inf", "1e999", "x", "", "1,5", "\u0663"]
@@ -53,7 +53,7 @@ def _bad_float(lo: float, hi: float, lo_open: bool):
     return st.one_of(outside, text, st.sampled_from(BAD_FLOATS))
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 @SETTINGS
 @given(data=st.data())
 def test_generated_bad_numbers_are_rejected(data):
@@ -73,7 +73,7 @@ _FIELDS = {"rs": ["batch"], "re": ["population", "sample", "max_tries"],
            "ls": ["n_init", "parents", "per_round", "n_trees", "min_samples_leaf"]}
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 @SETTINGS
 @given(data=st.data())
 def test_generated_bad_search_configs_are_rejected(data):

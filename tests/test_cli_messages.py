@@ -8,7 +8,7 @@ import io
 
 import pytest
 
-from _cli_rejects import ARCH, MAX_LINE, assert_rejected, run_cli
+from _cli_rejects import ARCH, HANG_S, MAX_LINE, assert_rejected, run_cli
 from naoviz.cli import main
 
 
@@ -18,7 +18,7 @@ class _ClosedPipe(io.StringIO):
         raise BrokenPipeError(32, "Broken pipe")
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_a_closed_pipe_ends_quietly():
     err = io.StringIO()
     with contextlib.redirect_stdout(_ClosedPipe()), contextlib.redirect_stderr(err):
@@ -29,7 +29,7 @@ def test_a_closed_pipe_ends_quietly():
     assert "Traceback" not in err.getvalue()
 
 
-@pytest.mark.timeout(60)
+@pytest.mark.timeout(HANG_S)
 def test_any_os_error_is_one_line_with_the_path(monkeypatch):
     import naoviz.cli.info as info
 
