@@ -83,7 +83,7 @@ def stopped_worker_run(point: str):
 
 
 def _one_run(when, evaluator, store, spec, algo, preset, seed):
-    from naoviz.experiments.search import one_run
+    from naoviz.experiments.compare_runs import one_run
     if seed == 0:                                # one worker is stopped; the parent then stops the other
         stop_at(1, signal.SIGTERM, when)
     return one_run(evaluator, store, spec, algo, preset, seed)

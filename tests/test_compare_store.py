@@ -64,14 +64,17 @@ def test_compare_killed_then_rerun_matches_an_uninterrupted_compare(tmp_path):
         assert summary["algos"][name]["queries_to_optimum"] == reference["algos"][name]["queries_to_optimum"]
 
 
-def test_compare_rerun_on_a_finished_store_replays_every_run(tmp_path):
+def test_compare_rerun_on_a_finished_store_reads_every_run_back(tmp_path):
     store = RunStore(tmp_path / "cmp.db")
     evaluator = TableEvaluator("nb201-digits")
     first = compare(evaluator, [("ls", None)], 20, [0, 1], store=store)
     rows = len(_stored_evaluations(store))
-    again = compare(evaluator, [("ls", None)], 20, [0, 1], store=store)
+    plans = []
+    again = compare(evaluator, [("ls", None)], 20, [0, 1], store=store, on_plan=lambda *n: plans.append(n))
     assert len(_stored_evaluations(store)) == rows == 40               # nothing evaluated a second time
-    assert [r["replayed"] for r in again["algos"]["ls"]["runs"]] == [20, 20]
+    assert plans == [(2, 2)]                                           # both read back before anything ran
+    assert [(r["replayed"], r["stored"]) for r in again["algos"]["ls"]["runs"]] == [(20, True), (20, True)]
+    assert [r["stored"] for r in first["algos"]["ls"]["runs"]] == [False, False]
     assert [r["run_id"] for r in again["algos"]["ls"]["runs"]] == [r["run_id"] for r in first["algos"]["ls"]["runs"]]
     assert again["algos"]["ls"]["curves"] == first["algos"]["ls"]["curves"]
     # Another budget or seed is another search: a new run, not a replay.
@@ -120,3 +123,72 @@ def test_a_rerun_with_other_jobs_or_output_flags_takes_up_the_same_compare_recor
     # what it compares is still the record's identity: another seed count is another comparison
     compare(evaluator, [("ls", None)], 10, [0], store=store, command=[*base[:-1], "1"], cwd=str(tmp_path))
     assert len([r for r in store.runs() if r["kind"] == "compare"]) == 2
+
+
+def _same(summary: dict) -> dict:
+    """A comparison's --json without what says how this command got each run (searched, replayed or read back)
+    and how long it took: what a rerun must print as a fresh comparison does."""
+    out = {k: v for k, v in summary.items() if k != "environment"}
+    out["algos"] = {name: {**{k: v for k, v in a.items() if k not in ("wall_s", "runs")},
+                           "runs": [{k: v for k, v in r.items() if k not in ("wall_s", "replayed", "stored")}
+                                    for r in a["runs"]]} for name, a in summary["algos"].items()}
+    return out
+
+
+def _table(text: str) -> list[str]:
+    """The printed table's rows without their last cell, "s per run" (this command's time)."""
+    return [line.rsplit("|", 2)[0] for line in text.splitlines() if line.startswith("|")]
+
+
+def test_a_rerun_compare_reads_its_finished_runs_from_the_store_and_prints_what_a_fresh_one_does(tmp_path, capsys):
+    """Before, every finished run was replayed (its searcher run again over its stored answers: NAO refit every
+    round), so a rerun cost about what the comparison did; now each is read back, and the output is the same."""
+    from naoviz.cli import main
+    args = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "12", "--seeds", "2",
+            "--no-progress"]
+    db, text_db = tmp_path / "cmp.db", tmp_path / "text.db"
+    assert main([*args, "--store", str(db), "--json"]) == 0
+    fresh = json.loads(capsys.readouterr().out)
+    store = RunStore(db)
+    rows = _stored_evaluations(store)
+    searches = _searches(store)
+    assert main([*args, "--store", str(db), "--json"]) == 0
+    out = capsys.readouterr()
+    again = json.loads(out.out)
+    assert out.err == "compare: 4 of 4 runs taken from the store (finished: read back, not run again); nothing to run\n"
+    assert _stored_evaluations(store) == rows and _searches(store) == searches     # nothing written to a run
+    assert [r["stored"] for a in again["algos"].values() for r in a["runs"]] == [True] * 4
+    assert [r["stored"] for a in fresh["algos"].values() for r in a["runs"]] == [False] * 4
+    assert _same(again) == _same(fresh)
+
+    assert main([*args, "--store", str(text_db)]) == 0               # the printed table, fresh then read back
+    first = capsys.readouterr().out
+    assert main([*args, "--store", str(text_db)]) == 0
+    second = capsys.readouterr().out
+    assert _table(second) == _table(first) and len(_table(first)) == 4
+    assert second.splitlines()[-1] == (f"runs in {text_db}: 0 new, 4 read from the store (finished, nothing run "
+                                       "again); s per run counts this command's time, not the first pass")
+
+
+def test_a_finished_run_whose_record_is_not_whole_is_run_again_by_the_rerun(tmp_path):
+    """A finished run that lost a row (deleted by hand) is not a whole record: the rerun replays it and evaluates
+    the missing query again, in a worker under jobs=2 (the runs read back stay in this process), and the summary
+    is the fresh one's."""
+    import sqlite3
+    store = RunStore(tmp_path / "cmp.db")
+    evaluator = TableEvaluator("nb201-digits")
+    algos = [("rs", None), ("ls", None)]
+    fresh = compare(evaluator, algos, 12, [0, 1], store=store)
+    cut = fresh["algos"]["ls"]["runs"][1]["run_id"]
+    with sqlite3.connect(store.path) as con:
+        con.execute("DELETE FROM evaluations WHERE id = (SELECT max(id) FROM evaluations WHERE run_id = ?)", (cut,))
+    con.close()
+    assert store.get_run(cut)["status"] == "finished" and len(store.evaluations(cut)) == 11
+    plans, counts = [], {}
+    again = compare(evaluator, algos, 12, [0, 1], store=store, jobs=2, on_plan=lambda *n: plans.append(n),
+                    on_query=lambda i, n: counts.__setitem__(i, n))
+    assert plans == [(3, 4)] and counts == {0: 12, 1: 12, 2: 12, 3: 12}
+    runs = [r for a in again["algos"].values() for r in a["runs"]]
+    assert [(r["stored"], r["replayed"]) for r in runs] == [(True, 12), (True, 12), (True, 12), (False, 11)]
+    assert len(store.evaluations(cut)) == 12 and len(_stored_evaluations(store)) == 4 * 12
+    assert _same(again) == _same(fresh)

@@ -131,7 +131,7 @@ def test_a_search_stopped_by_sigterm_or_sighup_says_how_to_resume_as_ctrl_c_does
 def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_comparison(tmp_path, capsys):
     """A search run a killed ``naoviz compare --store`` made is listed with the comparison's own command (which
     continues it and starts the runs not reached), not ``naoviz search --resume`` alone (which would leave the
-    comparison unfinished); ``search --resume`` of that run works too and the compare command then replays it."""
+    comparison unfinished); ``search --resume`` of that run works too and the compare command then reads it back."""
     import shlex
     import subprocess
     import sys

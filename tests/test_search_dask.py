@@ -96,7 +96,7 @@ def test_workers_keep_freed_memory_even_after_a_restart(cluster):
 
 def test_compare_on_a_local_cluster_gives_the_in_process_numbers(tmp_path, capsys):
     """``naoviz compare --local-cluster 1 --store``: the table lookups run on a real Dask worker, every run is
-    stored, and the curves are those of the same comparison in this process."""
+    stored, and the curves are those of the same comparison in this process; run again, it reads them back."""
     import json
 
     from naoviz.cli import main
@@ -111,6 +111,18 @@ def test_compare_on_a_local_cluster_gives_the_in_process_numbers(tmp_path, capsy
     for name in ("rs", "ls"):
         assert summary["algos"][name]["curves"] == reference["algos"][name]["curves"]
     assert [r["kind"] for r in RunStore(tmp_path / "c.db").runs()] == ["compare"] + ["search"] * 4
+    # The same command again: every run is read back from the store, no cluster is started for it (nor is a
+    # scheduler reached: an address where none listens answers the same), and it prints the same summary.
+    for cluster in (["--local-cluster", "1"], ["--scheduler", "tcp://127.0.0.1:9"]):
+        code = main(["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "15", "--seeds", "2",
+                     *cluster, "--store", str(tmp_path / "c.db"), "--no-progress", "--json"])
+        out = capsys.readouterr()
+        assert code == 0, out.err
+        assert out.err.startswith("compare: 4 of 4 runs taken from the store"), out.err
+        again = json.loads(out.out)
+        for name in ("rs", "ls"):
+            assert again["algos"][name]["curves"] == summary["algos"][name]["curves"]
+            assert [r["stored"] for r in again["algos"][name]["runs"]] == [True, True]
 
 
 def test_ctrl_c_at_a_terminal_stops_a_cluster_compare_with_one_line(tmp_path):

@@ -52,7 +52,7 @@ def add_parser(sub) -> None:
     c.add_argument("--store", metavar="FILE", default=None, type=path_arg,
                    help="SQLite run store: every run and evaluation is written as it finishes, and the same "
                         "command run again with the same store takes up the runs already there (finished ones "
-                        "replayed, interrupted ones continued)")
+                        "read back, nothing run again; interrupted ones continued)")
     add_cluster_options(c)
     c.add_argument("--jobs", default=1, type=workers_in(1, MAX_JOBS), metavar="N|auto",
                    help="run the (searcher, seed) runs in N worker processes, one torch thread each; auto: one per "
@@ -175,11 +175,24 @@ def run_compare(args) -> int:
         bar.set_postfix_str(run["algo"], refresh=False)
         bar.update(1)
 
+    def planned(read: int, total: int) -> None:   # stderr, before any run: what the store already answered
+        if read:
+            rest = f"running {total - read}" if read < total else "nothing to run"
+            line = f"compare: {read} of {total} runs taken from the store (finished: read back, not run again); {rest}"
+            if bar is not None:
+                bar.write(line, file=sys.stderr)
+            else:
+                print(line, file=sys.stderr, flush=True)
+
     def queried(i: int, n: int) -> None:    # --jobs N: run i has made n queries (a worker's throttled count)
         if n > made[i]:
             bar.update(n - made[i])
             made[i] = n
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
+    if store is not None and (args.scheduler or args.local_cluster):
+        from naoviz.experiments.compare_runs import every_run_stored
+        if every_run_stored(evaluator, algos, args.queries, seeds, store):
+            cluster = ClusterConfig()       # every run is read back from the store: nothing to evaluate anywhere
     with Executors(cluster) as executor:
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
         if not args.no_progress:
@@ -193,7 +206,7 @@ def run_compare(args) -> int:
         summary = compare(evaluator, algos, args.queries, seeds, store=store,
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
                           on_run=finished if bar else None, jobs=args.jobs,
-                          on_query=queried if bar is not None and parallel else None,
+                          on_query=queried if bar is not None and parallel else None, on_plan=planned,
                           progress=bar is not None and not parallel)   # each search's own bar under the runs' bar
     if bar is not None:
         bar.close()
@@ -232,11 +245,16 @@ def run_compare(args) -> int:
                   "retrieved from the pool, not LSTM-decoded (decode_by nearest)")
     if store is not None:
         runs = [r for a in summary["algos"].values() for r in a["runs"]]
-        taken = [r for r in runs if r["replayed"]]
-        line = f"runs in {args.store}: {len(runs) - len(taken)} new"
+        read = [r for r in runs if r.get("stored")]                     # finished: read back, nothing run
+        taken = [r for r in runs if r["replayed"] and not r.get("stored")]  # replayed, then continued
+        line = f"runs in {args.store}: {len(runs) - len(taken) - len(read)} new"
+        if read:
+            line += f", {len(read)} read from the store (finished, nothing run again)"
         if taken:
             line += (f", {len(taken)} taken up from the store ({sum(r['replayed'] for r in taken)} evaluations "
-                     "replayed, not repeated; s per run counts the replay, not the first pass)")
+                     "replayed, not repeated)")
+        if read or taken:
+            line += "; s per run counts this command's time, not the first pass"
         print(line)
     if summary.get("constraints") or summary.get("objectives"):
         from naoviz.experiments.constrained import format_hw_table

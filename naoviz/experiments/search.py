@@ -9,19 +9,15 @@ optimum is the table's best reported value. Searching on a loss and reporting an
 """
 from __future__ import annotations
 
-import dataclasses
-import itertools
-import time
 from typing import Callable, Optional, Sequence
 
 import numpy as np
 
 from naoviz.experiments.compare_record import label
-from naoviz.search.result import SHOWN_SOURCES, SOURCES, incumbent_index
-from naoviz.search.runs import search_or_resume
+# a comparison's runs (one_run, stored_run) live in compare_runs; RunSpec and at_optimum named here as before
+from naoviz.experiments.compare_runs import RunSpec, all_runs, at_optimum
+from naoviz.search.result import SHOWN_SOURCES, SOURCES
 from naoviz.tables.benchmark import lower_is_better
-
-OPTIMUM_TOL = 1e-9
 
 DEFAULT_CHECKPOINTS = (10, 25, 50, 100, 150, 200, 300, 500, 1000)
 
@@ -54,11 +50,14 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
             checkpoints: Sequence[int] = DEFAULT_CHECKPOINTS, optimum: Optional[float] = None,
             progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None,
             command: Optional[Sequence[str]] = None, cwd: Optional[str] = None, jobs=1,
-            on_query: Optional[Callable[[int, int], None]] = None) -> dict:
+            on_query: Optional[Callable[[int, int], None]] = None,
+            on_plan: Optional[Callable[[int, int], None]] = None) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
     ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
-    again (``search_or_resume``: finished ones replayed, unfinished ones continued), so a comparison killed
-    part way and started again with the same store loses no evaluation and repeats none. The store also gets
+    again: one that finished with a whole record is read back (``finished_search``: nothing run, no worker;
+    ``on_plan(read, total)`` is called with their count before any run starts), any other is continued or
+    replayed (``search_or_resume``), so a comparison killed part way and started again with the same store
+    loses no evaluation and repeats none, and a rerun searches only the runs not finished. The store also gets
     a "compare" record (``compare_record``: the searchers, seeds, budget, evaluator, and ``command`` / ``cwd``,
     the argv and folder that ran it, if given), so ``naoviz runs`` can offer the command that finishes it.
     ``jobs`` (an int, or "auto": the cores this process may use): the runs go to that many worker processes
@@ -80,76 +79,16 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
         compare_jobs.check_parallel(evaluator)
     if store is None:
         return _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, None, jobs,
-                        on_query)
+                        on_query, on_plan)
     from naoviz.experiments import compare_record
     return compare_record.recorded(
         store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd),
         lambda: _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs,
-                         on_query))
-
-
-@dataclasses.dataclass(frozen=True)
-class RunSpec:
-    """What every run of one comparison shares (sent to each worker under ``jobs``)."""
-
-    budget: int
-    checks: tuple                   # checkpoints (queries), the budget included
-    optimum: Optional[float]
-    report_sign: float              # +1: a higher reported value is better
-    hw: bool                        # --constraint / --objectives: constrained.run_stats per run
-    progress: bool = False
-
-
-def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int,
-            on_evaluation: Optional[Callable] = None) -> tuple[dict, list]:
-    """Search (or take up from ``store``) one (algo, seed): its ``runs`` entry and its incumbent curve.
-    ``on_evaluation(record)`` after each query (a replayed one too)."""
-    start = time.perf_counter()
-    res = search_or_resume(algo, evaluator, spec.budget, int(seed), preset=preset, progress=spec.progress,
-                           store=store, on_evaluation=on_evaluation)
-    wall = time.perf_counter() - start
-    curve = res.incumbent_curve()
-    hit = at_optimum(curve, spec.optimum, spec.report_sign)
-    checks = spec.checks
-    run = {"algo": label(algo, preset), "seed": int(seed), "wall_s": wall, "final": float(curve[-1]),
-           "run_id": res.run_id, "replayed": int(sum(r.replayed for r in res.history)),
-           "train_time_s": res.train_time_s, **res.counts(),
-           "at": {str(c): float(curve[c - 1]) for c in checks},
-           "counts_at": {str(c): _counts_prefix(res, c) for c in checks},
-           "queries_to_optimum": int(np.argmax(hit)) + 1 if hit.any() else None,
-           "retrieved": res.retrieved()}       # decoder queries retrieved from the pool, not LSTM-decoded
-    if spec.hw:
-        from naoviz.experiments import constrained
-        run["hw"] = constrained.run_stats(evaluator, res, checks, spec.optimum)
-    return run, curve
-
-
-def _all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int, on_query=None) -> list:
-    """(run, curve) of every (algo, seed), algos outer, seeds inner: in this process, one after another, or
-    in ``jobs`` worker processes; the same list either way."""
-    tasks = [(algo, preset, int(seed)) for algo, preset in algos for seed in seeds]
-    if jobs > 1:
-        from naoviz.experiments import compare_jobs
-        torch = any(algo == "nao" for algo, _ in algos)
-        return compare_jobs.run_parallel(one_run, evaluator, store, dataclasses.replace(spec, progress=False),
-                                         tasks, jobs, on_run, torch=torch, on_query=on_query)
-    out = []
-    for i, task in enumerate(tasks):
-        counted = None if on_query is None else _counter(on_query, i)
-        out.append(one_run(evaluator, store, spec, *task, on_evaluation=counted))
-        if on_run is not None:
-            on_run(out[-1][0])
-    return out
-
-
-def _counter(on_query: Callable[[int, int], None], i: int) -> Callable:
-    """An ``on_evaluation`` callback that calls ``on_query(i, n)`` with run ``i``'s n-th query (1, 2, ...)."""
-    made = itertools.count(1)
-    return lambda record: on_query(i, next(made))
+                         on_query, on_plan))
 
 
 def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1,
-             on_query=None) -> dict:
+             on_query=None, on_plan=None) -> dict:
     jobs = min(jobs, max(1, len(algos) * len(seeds)))          # no idle workers; one run: this process
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
@@ -166,7 +105,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
            "algos": {}}
     from naoviz.search.nao_presets import budgets_of, note
     spec = RunSpec(int(budget), tuple(checks), optimum, report_sign, hw, bool(progress))
-    done = iter(_all_runs(evaluator, algos, seeds, spec, on_run, store, jobs, on_query))
+    done = iter(all_runs(evaluator, algos, seeds, spec, on_run, store, jobs, on_query, on_plan))
     for algo, preset in algos:
         name = label(algo, preset)
         why = note(preset, budgets_of(evaluator)) if algo == "nao" else ""   # `default` under budgets: sweep
@@ -329,23 +268,6 @@ def incumbent_band(curves: Sequence, band: str = "sd", fixed: bool = True) -> di
         else:
             lo, hi = low, high
     return {"mean": mean, "sd": sd, "lo": lo, "hi": hi, "n": n, "feasible": feasible}
-
-
-def at_optimum(values: np.ndarray, optimum: Optional[float], report_sign: float) -> np.ndarray:
-    """Boolean mask: reported ``values`` at the optimum, in the report metric's direction (NaN never is)."""
-    values = np.asarray(values, dtype=float)
-    if optimum is None:
-        return np.zeros(values.shape, dtype=bool)
-    with np.errstate(invalid="ignore"):
-        return report_sign * (values - float(optimum)) >= -OPTIMUM_TOL
-
-
-def _counts_prefix(res, n: int) -> dict:
-    """Source counts of the first ``n`` queries and of the incumbent after query ``n``."""
-    hist = res.history[:n]
-    q = {s: sum(r.source == s for r in hist) for s in SOURCES}
-    best = hist[int(incumbent_index(hist, res.maximize)[-1])] if hist else None
-    return {"queries": q, "incumbent_source": best.source if best else None}
 
 
 def _cell(a: dict, c: int, n_runs: int, has_opt: bool) -> str:

@@ -4,7 +4,8 @@ The store row of a run holds everything needed to rebuild it (algo, searcher con
 settings, seed); a resumed searcher re-proposes the same archs from the same seed, takes the answers it
 already has from the store and evaluates only the rest, so no finished evaluation is lost or repeated.
 A search ended by its ``stop`` flag (the Search tab's stop button) is marked "stopped" and resumes the same way.
-A run that already finished is not replayed: its result is read back from the store (``stored_result``).
+A run that already finished is not replayed: its result is read back from the store (``stored_result``;
+``finished_search`` for ``naoviz compare --store``).
 """
 from __future__ import annotations
 
@@ -119,14 +120,38 @@ def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *,
         return start_search(algo, evaluator, budget, seed, preset=preset, config=config, progress=progress,
                             on_evaluation=on_evaluation, stop=stop)
     seed = check_int(seed, "seed")
-    searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
-    stored = run_config(algo, searcher, evaluator, budget, preset)
-    runs = store.find_runs("search", stored, seed)
+    searcher, stored, runs = _same_search(algo, evaluator, budget, seed, preset, config, store)
     if not runs:
         return _new_run(searcher, stored, evaluator, budget, seed, store, progress, on_evaluation, stop)
     finished = [r for r in runs if r["status"] == "finished"]
     return _continue(searcher, evaluator, budget, seed, store, (finished or runs)[-1]["id"], progress,
                      on_evaluation, stop)
+
+
+def finished_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, store, preset: Optional[str] = None,
+                    config: Optional[dict] = None,
+                    on_evaluation: Optional[Callable[[Record], None]] = None) -> Optional[SearchResult]:
+    """The result of this very search (the run ``search_or_resume`` would take up: same stored config, same seed)
+    read from ``store`` when it finished with a whole record (``naoviz.search.stored``), under the run's lock:
+    nothing searched, evaluated or written. None when there is no such run or its record is not whole (then
+    ``search_or_resume`` replays it, which mends it). What ``naoviz compare --store`` tries for each run first."""
+    seed = check_int(seed, "seed")
+    searcher, _, runs = _same_search(algo, evaluator, budget, seed, preset, config, store)
+    finished = [r for r in runs if r["status"] == "finished"]
+    if not finished:
+        return None
+    run_id = finished[-1]["id"]
+    with store.hold_run(run_id):
+        stored = store.evaluations(run_id)
+        _check_replay(stored, evaluator, store, run_id)
+        return finished_result(store.get_run(run_id), stored, searcher, evaluator, budget, seed, on_evaluation)
+
+
+def _same_search(algo, evaluator, budget, seed, preset, config, store) -> tuple:
+    """(searcher, the config a run of it stores, the runs of that config and ``seed`` in ``store``, oldest first)."""
+    searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
+    stored = run_config(algo, searcher, evaluator, budget, preset)
+    return searcher, stored, store.find_runs("search", stored, seed)
 
 
 def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
