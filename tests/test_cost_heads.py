@@ -155,3 +155,37 @@ def test_a_bound_the_log_scaled_column_cannot_take_is_refused_in_one_line(digits
     small = float(np.nanmin(bench.metric("params_M"))) / 2        # positive, below every cell: still stepped
     got = budget_path(heads, bench.archs()[0], [0.0, 5.0], {"params_M": small})
     assert len(got.decoded) == 2
+
+
+def test_the_explorers_heads_are_fitted_once_kept_on_disk_and_the_same_each_way(digits, heads, tmp_path,
+                                                                                 monkeypatch):
+    """``explorer_heads`` fits a column's head once (its epochs told to ``progress``), keeps it in memory and on
+    disk; a later process (memory cleared) loads it, and every way gives the heads ``cost_nao_from`` fits with
+    the explorer's seed: the same weights, so the same constrained path."""
+    import torch
+
+    from naoviz.nao import heads_cache
+    from naoviz.ui.explorer_offgrid import HEADS_SEED
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
+    monkeypatch.setattr(heads_cache, "_heads", type(heads_cache._heads)())
+    bench, spec, nao = digits
+    stages = []
+    fitted = heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=lambda *a: stages.append(a))
+    assert stages[0][0].startswith("fitting the params_M cost head") and stages[-1][1:] == (60, 60)
+    assert [s[1] for s in stages] == list(range(61))
+    stages.clear()
+    assert heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=stages.append) is fitted
+    assert stages == []                                              # from memory: nothing to tell
+    heads_cache._heads.clear()                                       # a later process: from disk
+    loaded = heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=lambda *a: stages.append(a))
+    assert loaded is not fitted and [s[0] for s in stages] == ["loading the params_M cost head (fitted before)"]
+    for model in (fitted, loaded):
+        mine, ref = model.net_.state_dict(), heads.net_.state_dict()
+        assert mine.keys() == ref.keys() and all(torch.equal(mine[k], ref[k]) for k in ref)
+    bound = float(np.nanpercentile(bench.metric("params_M"), 25))
+    etas = np.arange(0, 10.01, 1.0)
+    from naoviz.nao.cost_heads import budget_path
+    want = budget_path(heads, bench.archs()[905], etas, {"params_M": bound})
+    got = heads_cache.explorer_path(loaded, bench.archs()[905], etas, {"params_M": bound})
+    assert got.decoded == want.decoded and got.constrained.tolist() == want.constrained.tolist()
+    assert heads_cache.explorer_path(loaded, bench.archs()[905], etas, {"params_M": bound}) is got   # kept

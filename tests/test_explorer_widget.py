@@ -133,16 +133,19 @@ def test_off_grid_with_a_handler_maps_decoded_cells_to_rows(atlas):
     assert w.has_handler
 
 
-def test_the_pages_requests_are_answered_beside_the_kernels_thread_in_order(atlas):
+def test_the_pages_requests_are_answered_beside_the_kernels_thread_and_a_newer_ask_supersedes_a_queued_one(atlas):
     """The comm's handler returns while a request is still being worked on (here a handler that waits), so the
     kernel's thread is free for the next message: a Search tab opened while the explorer's first constrained step
-    loaded torch sat on "opening…" for 70 s. The worker answers the requests in the order they came."""
+    loaded torch sat on "opening…" for 70 s. The one being worked on is answered; of those queued behind it only
+    the newest off-grid ask is computed (a budget changed twice while a cost head fitted: the page shows only the
+    latest), the stale one is answered ``superseded`` without calling the handler."""
     import threading
 
     from naoviz.ui.explorer_widget import ExplorerWidget
-    started, gate = threading.Event(), threading.Event()
+    started, gate, asked = threading.Event(), threading.Event(), []
 
     def handler(request):          # answers from the table, once the test opens the gate
+        asked.append(request["cell"])
         started.set()
         gate.wait(5)
         return {"decoded": [atlas.labels[1]] * len(request["etas"]), "pred_moved": [1.0] * len(request["etas"]),
@@ -152,11 +155,41 @@ def test_the_pages_requests_are_answered_beside_the_kernels_thread_in_order(atla
     replies, done = [], threading.Event()
     w.send = lambda content, buffers=None: (replies.append(content), len(replies) == 3 and done.set())
     for i in (1, 2, 3):                                # what the page sends: ipywidgets' custom message path
-        w._handle_custom_msg({"type": "offgrid", "id": i, "cell": atlas.labels[2], "steps": 1}, [])
-    assert started.wait(5) and replies == []           # the first is being worked on; the kernel's thread is back
+        w._handle_custom_msg({"type": "offgrid", "id": i, "cell": atlas.labels[i], "steps": 1}, [])
+        if i == 1:
+            assert started.wait(5)                     # the first is being worked on when 2 and 3 come
+    assert replies == []                               # the kernel's thread is back at once
     gate.set()
     assert done.wait(30), replies
-    assert [r["id"] for r in replies] == [1, 2, 3] and all(r["ok"] for r in replies)
+    assert [r["id"] for r in replies] == [1, 2, 3]
+    assert replies[0]["ok"] and replies[2]["ok"]
+    assert replies[1]["ok"] is False and replies[1]["superseded"] and asked == [atlas.labels[1], atlas.labels[3]]
+    assert w.work == {}                                # idle again: the page hides its progress line
+
+
+def test_a_handler_that_reports_progress_fills_the_work_trait(atlas):
+    """``work`` carries the stage and n of N of the handler's work while it runs (the page's progress line),
+    and is emptied when the answer is sent; a handler without ``progress`` still works (no stages)."""
+    import threading
+
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    seen, idle = [], threading.Event()
+
+    def handler(request, progress=None):
+        for n in range(3):
+            progress("fitting the params_M cost head", n, 3)
+        return {"decoded": [atlas.labels[1]] * len(request["etas"]), "pred_moved": [1.0] * len(request["etas"]),
+                "pred_decoded": [2.0] * len(request["etas"]), "true": None, "steps": request["steps"]}
+
+    w = ExplorerWidget(atlas, handler=handler)
+    w.observe(lambda ch: (seen.append(dict(ch["new"])), ch["new"] or idle.set()), names="work")
+    replies = []
+    w.send = lambda content, buffers=None: replies.append(content)
+    w._handle_custom_msg({"type": "offgrid", "id": 7, "cell": atlas.labels[2], "steps": 1}, [])
+    assert idle.wait(30) and replies[0]["ok"]
+    assert seen[:3] == [{"what": "path", "id": 7, "stage": "fitting the params_M cost head", "done": n, "total": 3}
+                        for n in range(3)]
+    assert w.work == {} and seen[-1] == {}
 
 
 def test_the_front_end_ships_in_the_package_and_names_no_remote_address():

@@ -173,7 +173,7 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     # the tab's button (html here: png needs a browser) on figures already there says nothing new was written
     monkeypatch.setenv("NAOVIZ_EXPORT_DIR", str(tmp_path))
     button = sp.pareto.on_export
-    sp.pareto.on_export = lambda size: sp.export_figures("html", size=size)
+    sp.pareto.on_export = lambda size, progress=None: sp.export_figures("html", size=size, progress=progress)
 
     def press():
         sp.pareto._export()

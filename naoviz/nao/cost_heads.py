@@ -32,15 +32,23 @@ MAX_CELLS = 8192     # a seeded subsample of larger tables: cost is smooth in th
 # A large first multiplier pushes the first sub-step down the cost head: 95 % (tuned on 40 seeds of the
 # digits table, rng(7); bench/explorer_constrained.py reports the others, docs/ui.md "Budget").
 STEP = {"lam0": 50.0, "rho": 500.0, "sub_steps": 4}
+# The heads are fitted on one torch thread: a small MLP's 1,920 Adam steps gain nothing from more, and on 2 cores
+# loaded by other work the fit on NB201's 15,625 cells took 842 s on the process's 2 threads against 15.7 s on one
+# (busy-waiting threads; bench/explorer_waits.py, bench/RESULTS.md). One thread also gives the same heads on every
+# machine (a threaded sum's order depends on the thread count), as bench/explorer_constrained.py measured and
+# tuned them (OMP_NUM_THREADS=1). None: the process's setting.
+THREADS = 1
 
 
 def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: int = 0,
-                  epochs: int = EPOCHS, lr: float = LR, **step) -> CostNAO:
+                  epochs: int = EPOCHS, lr: float = LR, progress=None, threads: Optional[int] = THREADS,
+                  **step) -> CostNAO:
     """A ``CostNAO`` sharing ``nao``'s fitted weights, with cost heads for ``columns`` fitted on ``archs``.
 
     nao: a fitted plain NAO (left untouched). costs: {column: (n,) finite values} aligned with ``archs``
     (cells with a non-finite cost are left out of that fit). step: ``CostNAO``'s lam0, rho, sub_steps
-    (default ``STEP``).
+    (default ``STEP``). progress: ``progress(done, epochs)`` before the fit and after each epoch. threads: torch
+    threads for the fit (``THREADS``; None: leave the process's setting).
     ValueError names the argument that is wrong."""
     if not isinstance(nao, NAO) or isinstance(nao, CostNAO):
         raise ValueError(f"cost_nao_from: nao must be a fitted plain NAO, got {type(nao).__name__}")
@@ -82,11 +90,18 @@ def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: in
     target = torch.as_tensor(np.column_stack([model.cost_scaler_.transform(c, values[c][keep])
                                               for c in model.cost_columns]), dtype=torch.float32,
                              device=model.device)                                   # (m, C) in [0, 1]
-    _train_heads(net, emb, target, seed=seed, epochs=epochs, lr=lr)
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        _train_heads(net, emb, target, seed=seed, epochs=epochs, lr=lr, progress=progress)
+    finally:
+        torch.set_num_threads(before)
     return model
 
 
-def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs: int, lr: float) -> None:
+def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs: int, lr: float,
+                 progress=None) -> None:
     """Adam on the cost heads only (emb (m, H) -> sigmoid (m, C) vs target (m, C)); the rest stays frozen."""
     params = [p for h in net.costs for p in h.parameters()]
     opt = torch.optim.Adam(params, lr=lr)
@@ -94,7 +109,9 @@ def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs
     net.costs.train()
     with torch.random.fork_rng(devices=[]):
         torch.manual_seed(seed)                                      # dropout masks
-        for _ in range(epochs):
+        for epoch in range(epochs):
+            if progress is not None:
+                progress(epoch, epochs)
             order = torch.randperm(len(emb), generator=gen).to(emb.device)
             for b in range(0, len(emb), BATCH):
                 idx = order[b:b + BATCH]
@@ -102,6 +119,8 @@ def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs
                 opt.zero_grad(set_to_none=True)
                 loss.backward()
                 opt.step()
+    if progress is not None:
+        progress(epochs, epochs)
     net.eval()
 
 
@@ -120,7 +139,8 @@ def head_quality(model: CostNAO, archs, costs: dict, columns: Optional[Sequence[
 
 
 # -- the explorer's path under a budget: the gradient step where its decode is predicted within budget -------
-def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=None, metric: Optional[str] = None):
+def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=None, metric: Optional[str] = None,
+                progress=None):
     """``model.path`` under ``budget``, decode-checked: per eta the plain gradient step's decode where the cost
     heads put it within budget, else the constrained step's (``CostNAO.path(..., budget=)``). Returns that
     ``PathResult`` (every per-eta field taken from the path chosen at that eta, ``costs`` too) with
@@ -128,8 +148,13 @@ def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=No
 
     Why: the Lagrangian step alone keeps 90 % of decodes within budget but its best feasible cell is 1.2
     points worse in truth than the plain step's (bench/explorer_constrained.py); the plain step's feasible
-    decodes are kept, and only its infeasible ones replaced."""
+    decodes are kept, and only its infeasible ones replaced. ``progress(stage, done, 2)`` before each path (each
+    moves and decodes all etas in one batch)."""
+    if progress is not None:
+        progress("the gradient step's path", 0, 2)
     plain = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric)
+    if progress is not None:
+        progress("the constrained step's path", 1, 2)
     con = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric, budget=budget)
     with model.budget(budget):
         keep = np.asarray(model.within_budget(plain.decoded), dtype=bool)                      # (E,)

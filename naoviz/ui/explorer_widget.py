@@ -28,6 +28,7 @@ from naoviz.explorer_page import front_end_css, front_end_source, page_html
 
 log = logging.getLogger(__name__)
 MAX_STEPS = 10
+SUPERSEDE = ("offgrid",)    # custom messages a newer one of the same kind makes stale (exports all run)
 
 
 class BudgetError(t.TraitError, ValueError):
@@ -57,6 +58,9 @@ class ExplorerWidget(anywidget.AnyWidget):
     tour_stage = t.Int(-1).tag(sync=True)        # -1: no tour; else the stage shown
     kernel = t.Bool(True).tag(sync=True)         # False in the standalone page (no off-grid work possible)
     has_handler = t.Bool(False).tag(sync=True)
+    # the kernel's long work now, for the page's progress line: {"what": "path" | "export", "id", "stage",
+    # "done", "total"}; {} when idle (a constrained path's first cost head fit, a figures export)
+    work = t.Dict().tag(sync=True)
 
     def __init__(self, atlas, handler: Optional[Callable[[dict], dict]] = None, **state):
         # traitlets passes an unknown keyword on with a DeprecationWarning nobody sees: a typo
@@ -78,7 +82,7 @@ class ExplorerWidget(anywidget.AnyWidget):
         if state.get("view", "umap") not in atlas.maps:
             state.setdefault("view", next(iter(atlas.maps)))
         super().__init__(_atlas_header=header, _atlas_data=blob, has_handler=handler is not None, **state)
-        self._jobs, self._worker = queue.SimpleQueue(), None
+        self._jobs, self._worker, self._asked, self._newest = queue.SimpleQueue(), None, 0, {}
         self.on_msg(self._queue_custom)
 
     def set_atlas(self, atlas) -> None:
@@ -269,19 +273,38 @@ class ExplorerWidget(anywidget.AnyWidget):
     def _queue_custom(self, _widget, content, buffers) -> None:
         """The page's requests are answered in one worker thread, in the order they came, so the kernel's own
         thread stays free: a tab opened meanwhile is built at once (the first constrained step, torch loading and a
-        cost head fitted on NB201's 15,625 cells, kept the Search tab on "opening…" for 70 s on 2 loaded cores)."""
+        cost head fitted on NB201's 15,625 cells, kept the Search tab on "opening…" for 70 s on 2 loaded cores).
+        A newer off-grid ask (or figures export) supersedes one of its kind still queued: the student's latest
+        choice is answered, the stale one gets ``superseded`` and is never computed (one already running ends)."""
+        self._asked += 1
+        kind = content.get("type") if isinstance(content, dict) else None
+        if kind in SUPERSEDE:
+            self._newest[kind] = self._asked
         if self._worker is None:
             self._worker = threading.Thread(target=self._work, daemon=True, name="naoviz-explorer")
             self._worker.start()
-        self._jobs.put((content, buffers))
+        self._jobs.put((self._asked, content, buffers))
 
     def _work(self) -> None:
         while True:
-            content, buffers = self._jobs.get()
+            n, content, buffers = self._jobs.get()
+            kind = content.get("type") if isinstance(content, dict) else None
             try:
+                if kind in SUPERSEDE and self._newest.get(kind, n) > n:
+                    self.send({"type": kind, "id": content.get("id"), "ok": False, "superseded": True,
+                               "message": "superseded by a newer request"})
+                    continue
                 self._on_custom(self, content, buffers)
             except Exception as exc:  # noqa: BLE001 - the worker answers the next request all the same
                 log.warning("naoviz explorer: %s: %s", type(exc).__name__, exc)
+            finally:
+                self.work = {}
+
+    def _progress(self, what: str, ask_id=None) -> Callable[[str, int, int], None]:
+        """A ``progress(stage, done, total)`` that shows the stage in ``work`` (the page's progress line)."""
+        def tell(stage: str, done: int, total: int) -> None:
+            self.work = {"what": what, "id": ask_id, "stage": str(stage), "done": int(done), "total": int(total)}
+        return tell
 
     def _on_custom(self, _widget, content, _buffers):
         kind = content.get("type") if isinstance(content, dict) else None
@@ -293,31 +316,35 @@ class ExplorerWidget(anywidget.AnyWidget):
         elif kind == "export_figures":
             fmt, size = content.get("format", "png"), content.get("size", "screen")
             try:
-                paths = self.export_figures(fmt, size=size)
+                paths = self.export_figures(fmt, size=size, progress=self._progress("export"))
                 reused = getattr(paths, "reused", [])     # files that already held the same figure: not written
                 self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths],
                            "written": [str(p) for p in paths if p not in reused], "reused": [str(p) for p in reused]})
             except (ValueError, OSError, RuntimeError) as exc:      # NaovizError (no browser) is a RuntimeError
                 self.send({"type": "export_figures", "ok": False, "message": str(exc)[:300]})
 
-    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen") -> list:
+    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen", progress=None) -> list:
         """Write the map with the path, the prediction chart and the cells, as the student sees them now, to
         ``folder`` (default ``$NAOVIZ_EXPORT_DIR`` or ./naoviz-exports) as png, svg, pdf or html (plotly and
         kaleido load only here), named by the table, seed and η (``naoviz-nb201-seed9-eta3-map.png``); an
         earlier export with other content is kept and this one numbered (``...-map-2.png``,
         :func:`naoviz.viz.figure_files.export_new`). ``size`` "7in" or "3.5in": laid out for a paper's column
         as PDF and SVG instead (``...-map-7in.pdf``; :func:`naoviz.viz.print_sizes.export_sized`). Returns the
-        paths (an ``Exported``: ``reused`` were already there with the same bytes)."""
+        paths (an ``Exported``: ``reused`` were already there with the same bytes). ``progress(stage, done,
+        total)``: told as the figures are drawn and rendered."""
         import os
         from naoviz.viz.figure_files import FORMATS, safe_name
         from naoviz.viz.print_sizes import export_sized
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
+        if progress is not None:
+            progress("drawing the figures", 0, 1)
         figs = self.figures()
         table = safe_name(self.atlas.meta.get("table") or self.atlas.space) if isinstance(self.atlas.meta, dict) \
             else safe_name(self.atlas.space)
-        return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt)
+        return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt,
+                            progress=progress)
 
     def answer_offgrid(self, request: dict) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""
@@ -335,12 +362,22 @@ class ExplorerWidget(anywidget.AnyWidget):
             except ValueError as exc:
                 return {**reply, "ok": False, "message": str(exc)[:300]}
         try:
-            out = self.handler(ask)
+            out = self._ask_handler(ask, request.get("id"))
         except (ValueError, KeyError) as exc:
             return {**reply, "ok": False, "message": str(exc)[:300]}
         rows = self._row_of()
         out["rows"] = [rows.get(c, -1) for c in out.get("decoded", [])]
         return {**reply, "ok": True, **out}
+
+    def _ask_handler(self, ask: dict, ask_id) -> dict:
+        """The handler's answer; a handler that takes ``progress`` (``nao_handler``'s) reports its stages in
+        ``work``."""
+        import inspect
+        try:
+            takes = "progress" in inspect.signature(self.handler).parameters
+        except (TypeError, ValueError):
+            takes = False
+        return self.handler(ask, progress=self._progress("path", ask_id)) if takes else self.handler(ask)
 
     def _checked_budget(self, budget) -> dict:
         """An off-grid request's ``{"column", "bound"}``: a cost column of this atlas and a finite number."""

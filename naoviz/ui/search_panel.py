@@ -205,7 +205,7 @@ class SearchPanel:
                                y_unit=value_unit(self.report))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
-        self.pareto.on_export = lambda size: self.export_figures(size=size)     # its "export figures" button
+        self.pareto.on_export = lambda size, progress=None: self.export_figures(size=size, progress=progress)     # its "export figures" button
         self.run_btn.on_click(lambda _: self.start())
         self.stop_btn.on_click(lambda _: self.stop())
         self.band.observe(lambda _: self._draw(table=False), names="value")
@@ -363,10 +363,12 @@ class SearchPanel:
         return search_figures(self.curves, self.pareto, self.report, self.band.value, lower_is_better(self.report),
                               metric=self.metric)
 
-    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen") -> list:
+    def export_figures(self, fmt: str = "png", folder=None, size: str = "screen", progress=None) -> list:
         """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``), as on screen or laid out
-        for a paper's column (``size`` "7in", "3.5in": PDF and SVG); the paths written."""
-        return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""), size=size)
+        for a paper's column (``size`` "7in", "3.5in": PDF and SVG); the paths written. ``progress(stage, done,
+        total)``: told as each file is rendered."""
+        return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""), size=size,
+                              progress=progress)
 
     def _open_row(self, row: dict) -> None:
         if self.open_cell is not None:

@@ -29,13 +29,14 @@ from naoviz.column_names import menu_name, readable
 from naoviz.viz.theme import algo_colors, constraint_text, titled, value_unit
 
 # the export buttons' sizes ({label: naoviz.viz.print_sizes.SIZES tag}), the explorer's menu the same
-EXPORT_SIZES = {"screen (PNG)": "screen", "7 in (PDF, SVG)": "7in", "3.5 in (PDF, SVG)": "3.5in"}
+# (one wording with the explorer's menu, naoviz/resources/explorer/explorer_layout.js; "screen (PNG)" here was "PNG" there)
+EXPORT_SIZES = {"PNG": "screen", "7 in (PDF, SVG)": "7in", "3.5 in (PDF, SVG)": "3.5in"}
 SLIDER_STEPS = 200           # the bound slider's resolution over the column's range
 # the tooltips of the cost budget row and the plot's axis menu, by label (naoviz.ui.tips shows them)
 COST_TIPS = {"cost budget": "a cost column to bound: queries over the bound are infeasible ('off': no budget)",
              "at most": "the bound: cells over it are infeasible (choose a column first)",
              "Pareto plot's x axis": "the cost column the Pareto plot puts across",
-             "figure size": "export figures: as on screen (PNG), or laid out for a paper's full width (7 in) or "
+             "figure size": "export figures: PNG as on screen, or laid out for a paper's full width (7 in) or "
                             "single column (3.5 in) as PDF and SVG, text 8-9 pt"}
 
 
@@ -222,7 +223,9 @@ class ParetoView:
 
         def run():
             from naoviz.viz.figure_files import export_message     # plotly loads only on export
-            paths = self.on_export(self.export_size.value)
+            def tell(stage, done, total):         # "exporting… rendering the figures 2 of 4"
+                self.export_msg.value = f"<i>exporting… {html.escape(stage)} {done} of {total}</i>"
+            paths = self.on_export(self.export_size.value, progress=tell)
             self.export_msg.value = html.escape(export_message(paths))      # "already saved: ..." when nothing new
             self.export_btn.disabled = False
 
@@ -277,7 +280,8 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     return figs
 
 
-def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", size: str = "screen") -> list:
+def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", size: str = "screen",
+                   progress=None) -> list:
     """Write ``figs`` (:func:`search_figures`) to ``folder`` (default ``$NAOVIZ_EXPORT_DIR``, the dashboard's
     ``--exports``, or ./naoviz-exports) as png, svg, pdf or html, ``naoviz-<table>-search-<name>.<fmt>``, an
     earlier export with other content kept and this one numbered (``-2``: ``naoviz.viz.figure_files.export_new``);
@@ -292,7 +296,7 @@ def export_figures(figs: dict, fmt: str = "png", folder=None, table: str = "", s
         raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
     folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
     stem = f"naoviz-{safe_name(table)}-search" if table else "naoviz-search"
-    return export_sized(figs, folder, stem, size, fmt)
+    return export_sized(figs, folder, stem, size, fmt, progress=progress)
 
 
 def summary_extra(view: ParetoView) -> str:

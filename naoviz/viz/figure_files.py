@@ -81,8 +81,9 @@ def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 9
 
 
 def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Sequence] = None, *,
-                width: int = 900, height: int = 600, scale: float = 2.0) -> list[Path]:
+                width: int = 900, height: int = 600, scale: float = 2.0, progress=None) -> list[Path]:
     """Write several figures with one browser start (kaleido's batch API); returns the paths written.
+    ``progress(stage, done, total)``: told as each figure file is rendered (the page's progress line).
 
     Nothing is written in place: PNG/SVG/PDF are rendered into hidden temporary names beside their targets
     (``.NAME.PID.tmp-I.EXT``) and each renamed over its target once complete, so a failed, killed or
@@ -109,7 +110,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             raise NaovizError("export: PNG/SVG/PDF need the kaleido package (>= 1): pip install 'kaleido>=1'") from exc
         os.environ["BROWSER_PATH"] = str(browser_wrapper())
         try:
-            _render(static, width, [export_height(f, height) for f, _, _, _ in static], scale)
+            _render(static, width, [export_height(f, height) for f, _, _, _ in static], scale, progress)
             for _, p, tmp, _ in static:
                 os.replace(tmp, p)
         finally:                                 # a failure, Ctrl-C: no temporary left beside the targets
@@ -128,10 +129,11 @@ def export_height(fig: go.Figure, height: int) -> int:
     return max(int(height), int(fig.layout.height or 0))
 
 
-def _render(static: list, width: int, heights: list, scale: float) -> None:
+def _render(static: list, width: int, heights: list, scale: float, progress=None) -> None:
     """Render each (figure, target, temporary, format) of ``static`` into its temporary file at its height of
     ``heights``, complete and synced: SVG and PDF with their random ids and dates made stable (the module's
-    docstring)."""
+    docstring). ``progress``: told the count of files kaleido has written so far (watched every 0.2 s: its batch
+    call reports nothing until all are done)."""
     import tempfile
     # kaleido opens its output files itself, through any link: it renders into a folder of this user's own
     # (mkdtemp: 0700), never at the temporary's guessable name beside the targets, where a link planted while the
@@ -141,11 +143,12 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
         # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
         # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
         # error is raised.
-        try:
-            pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
-                             format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
-        except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
-            raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+        with _watch(drafts, progress):
+            try:
+                pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
+                                 format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
+            except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+                raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
         for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
             if _written(draft):
                 data = draft.read_bytes()
@@ -159,6 +162,37 @@ def _render(static: list, width: int, heights: list, scale: float) -> None:
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
+
+
+class _watch:
+    """While a batch renders: ``progress("rendering the figures", written, total)`` from a thread each time
+    another of ``drafts`` appears (nothing when ``progress`` is None)."""
+
+    def __init__(self, drafts: list, progress):
+        self.drafts, self.progress = drafts, progress
+
+    def __enter__(self):
+        import threading
+        self.stop = threading.Event()
+        if self.progress is not None:
+            self.progress("rendering the figures", 0, len(self.drafts))
+            self.thread = threading.Thread(target=self._run, daemon=True, name="naoviz-export-progress")
+            self.thread.start()
+        return self
+
+    def _run(self) -> None:
+        told = 0
+        while not self.stop.wait(0.2):
+            n = sum(_written(d) for d in self.drafts)
+            if n > told:
+                told = n
+                self.progress("rendering the figures", n, len(self.drafts))
+
+    def __exit__(self, *exc):
+        self.stop.set()
+        if self.progress is not None:
+            self.thread.join()
+        return False
 
 
 def file_title(fig: go.Figure, path: Path) -> str:
@@ -201,14 +235,15 @@ def export_message(paths) -> str:
     return f"saved {len(paths)} figure{'s' if len(paths) != 1 else ''}{there}: {names}"
 
 
-def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = None) -> Exported:
+def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = None, progress=None) -> Exported:
     """Write ``figs`` ({name: figure}) to ``folder`` as ``<stem>-<name>.<fmt>`` (``fmt``: a format or several,
     ``("pdf", "svg")``: each figure in each) without overwriting a file that holds something else: the first group
     number n (none, then ``-2``, ``-3``, ...) at which every name is free or already holds the same bytes is used
     for the whole group (``<stem>-<name>-2.<fmt>``), so exporting the same figures twice writes nothing new and a
     changed figure never replaces an earlier one. ``width_in``: laid out for a paper's column that wide
     (``naoviz.viz.print_sizes.export_for_print``; name them ``map-3.5in``...) instead of drawn at 900x600. The
-    paths, an :class:`Exported` whose ``reused`` are those that already held the same bytes."""
+    paths, an :class:`Exported` whose ``reused`` are those that already held the same bytes. ``progress``: as
+    :func:`export_many`'s."""
     import tempfile
     folder = Path(folder)
     folder.mkdir(parents=True, exist_ok=True)
@@ -217,10 +252,10 @@ def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = N
     with tempfile.TemporaryDirectory(prefix=".naoviz-export-", dir=folder) as tmp:
         temps = [Path(tmp) / f"{name}.{ext}" for name, _, ext in files]
         if width_in is None:
-            drawn = export_many([fig for _, fig, _ in files], temps)
+            drawn = export_many([fig for _, fig, _ in files], temps, progress=progress)
         else:
             from naoviz.viz.print_sizes import export_for_print
-            drawn = export_for_print([fig for _, fig, _ in files], temps, width_in)
+            drawn = export_for_print([fig for _, fig, _ in files], temps, width_in, progress=progress)
         data = [p.read_bytes() for p in drawn]
         for n in range(1, 10_000):
             suffix = "" if n == 1 else f"-{n}"

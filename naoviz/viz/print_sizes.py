@@ -111,32 +111,35 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     return out, title
 
 
-def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0) -> list:
+def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0, progress=None) -> list:
     """Write each figure of ``figs`` laid out for a column ``width_in`` inches wide (:func:`for_print`) to its
     path of ``paths`` (PDF, SVG: a page exactly that wide; PNG at ``png_scale``, 288 dpi at 3); the paths. Its
-    caption is the figure's title: ``for_print(fig, width_in)[1]``."""
+    caption is the figure's title: ``for_print(fig, width_in)[1]``. ``progress``: as ``export_many``'s."""
     from naoviz.viz.figure_files import export_many
     laid = [for_print(f, width_in)[0] for f in figs]
     paths = list(paths)
-    out = []
+    out, done = [], 0
     for scale, want in ((1.0, lambda p: not str(p).lower().endswith(".png")), (png_scale, lambda p: str(p).lower().endswith(".png"))):
         pick = [(f, p) for f, p in zip(laid, paths) if want(p)]
         if pick:
+            tell = None if progress is None else (lambda stage, n, _total, d=done: progress(stage, d + n, len(paths)))
             out += export_many([f for f, _ in pick], [p for _, p in pick], width=pick[0][0].layout.width, height=1,
-                               scale=scale)
+                               scale=scale, progress=tell)
+            done += len(pick)
     order = {str(p): i for i, p in enumerate(paths)}
     return sorted(out, key=lambda p: order[str(p)])
 
 
-def export_sized(figs: dict, folder, stem: str, size: str = "screen", fmt: str = "png"):
+def export_sized(figs: dict, folder, stem: str, size: str = "screen", fmt: str = "png", progress=None):
     """What an export button writes (the explorer's, the Search tab's): ``figs`` ({name: figure}) as on screen
     (``size`` "screen": ``fmt``, 900x600) or laid out for a paper's column (``size`` a :data:`COLUMNS` tag: PDF
     and SVG, :func:`export_for_print`, named ``<stem>-<name>-7in.pdf``...), never over a file that holds
-    something else (:func:`naoviz.viz.figure_files.export_new`); the paths (an ``Exported``)."""
+    something else (:func:`naoviz.viz.figure_files.export_new`); the paths (an ``Exported``). ``progress(stage,
+    done, total)``: each figure file as it is rendered."""
     from naoviz.viz.figure_files import export_new
     if size == "screen":
-        return export_new(figs, folder, stem, fmt)
+        return export_new(figs, folder, stem, fmt, progress=progress)
     if size not in COLUMNS:
         raise ValueError(f"size: expected one of {', '.join(SIZES)}, got {size!r}")
     return export_new({f"{name}-{size}": fig for name, fig in figs.items()}, folder, stem, ("pdf", "svg"),
-                      width_in=COLUMNS[size])
+                      width_in=COLUMNS[size], progress=progress)

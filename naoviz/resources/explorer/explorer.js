@@ -360,6 +360,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     Bg.set(c, b); constrain();
   }
   on("change:tour_stage", () => showTour(root, model.get("tour_stage"), tourTo));
+  on("change:work", () => showWork(root, model.get("work"))); showWork(root, model.get("work"));
   on("change:message", () => { const t = model.get("message"); if ($(".nx-msg").textContent !== t) show(t); });
   on("change:select_tool", () => { if (model.get("select_tool") !== S.tool) setTool(model.get("select_tool")); });
   on("change:selection", () => {  // rows set from Python: highlighted, with their statistics

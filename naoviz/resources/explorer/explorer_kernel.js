@@ -37,7 +37,10 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
     if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))", true); return; }
     const id = askedId = ++offgridRequests; msg("asking the kernel…");
     pendingRow = row; model.send(budget ? { type: "offgrid", id, cell, steps, budget } : { type: "offgrid", id, cell, steps });
-    setTimeout(() => { if (askedId === id && $(".nx-msg").textContent === "asking the kernel…") msg("no answer from the kernel after 60 s", true); }, 60000);
+    // silence for 60 s is a lost kernel; a kernel that reports work (model "work": a cost head's first fit) is not
+    const late = () => { if (askedId !== id || $(".nx-msg").textContent !== "asking the kernel…") return;
+      if (Object.keys(model.get("work") || {}).length) setTimeout(late, 60000); else msg("no answer from the kernel after 60 s", true); };
+    setTimeout(late, 60000);
   }
 
   function answer(m) {                             // an "offgrid" message from the kernel
@@ -56,4 +59,17 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
   }
 
   return { paths, shown, constrain, request, answer, reset: () => { conAsk = { kind: "" }; } };
+}
+
+// The kernel's long work as the model's "work" says it ({what, stage, done, total}; {} idle): a bar and
+// "fitting the latency_pixel3 cost head (once per model and column)… 12 of 60" beside the message, hidden when idle.
+function showWork(root, w) {
+  const box = root.querySelector(".nx-work"), bar = root.querySelector(".nx-work-bar");
+  if (!box) return;
+  const busy = Boolean(w && w.stage);
+  box.hidden = !busy;
+  if (!busy) return;
+  const total = Math.max(1, +w.total || 1), done = Math.min(total, Math.max(0, +w.done || 0));
+  bar.max = String(total); bar.value = String(done);
+  root.querySelector(".nx-work-text").textContent = `${w.what === "export" ? "exporting: " : ""}${w.stage}… ${done} of ${total}`;
 }

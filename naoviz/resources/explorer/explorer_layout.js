@@ -50,9 +50,11 @@ function template() {
       h("button", { class: "nx-tour-btn", type: "button", text: "tour", title: "a guided walk through the stages: map, encode, gradient step, decode, predict, search, neighbours" }),
       h("span", { class: "nx-figs-group" },
         h("button", { class: "nx-figs", type: "button", text: "export figures" }),
+        // the Search tab's words (naoviz/ui/search_pareto.py EXPORT_SIZES; it said "screen (PNG)", here "7 in"): the
+        // menu as wide as the choice shown, so "PNG" keeps the bar on one row at 1024 px
         h("select", { class: "nx-figsize", "aria-label": "figure size", title: "PNG: as on screen; 7 in, 3.5 in: PDF and SVG laid out for a paper's full width or single column, text 8-9 pt" },
-          h("option", { value: "screen", text: "PNG" }), h("option", { value: "7in", text: "7 in" }),
-          h("option", { value: "3.5in", text: "3.5 in" }))),
+          h("option", { value: "screen", text: "PNG" }), h("option", { value: "7in", text: "7 in (PDF, SVG)" }),
+          h("option", { value: "3.5in", text: "3.5 in (PDF, SVG)" }))),
       h("button", { class: "nx-export", type: "button", text: "export page" })),
     h("div", { class: "nx-bar nx-bbar" },
       h("label", {}, h("span", { text: "budget" }), h("select", { class: "nx-bcol", "aria-label": "budget column" })),
@@ -61,7 +63,11 @@ function template() {
         h("span", { class: "nx-bunit" }))),
     // the student's line, under the bars where values are typed: under the neighbour list it was 200 px below
     // the fold at 1024x768, and a refused seed row just went back with nothing seen
-    h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
+    // beside it the kernel's long work (a cost head's first fit, a figures export): its stage and n of N (the
+    // model's work), on the message's row so the page below does not move when it comes and goes
+    h("div", { class: "nx-msgrow" }, h("div", { class: "nx-msg", role: "status", "aria-live": "polite" }),
+      h("div", { class: "nx-work", hidden: "" }, h("progress", { class: "nx-work-bar", max: "1", value: "0", "aria-label": "work in the kernel" }),
+        h("span", { class: "nx-work-text" }))),
     h("div", { class: "nx-main" },
       h("div", { class: "nx-left" },
         h("div", { class: "nx-mapbox" }, h("canvas", { class: "nx-map", role: "img", "aria-label": "map of all cells", "aria-describedby": `${id}-map` }), h("div", { class: "nx-tip", hidden: "" }),

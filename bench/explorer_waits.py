@@ -1,0 +1,152 @@
+"""The explorer's long waits (the constrained path under a budget, the figures export), before and after.
+
+Constrained path: the first ask of a budget column fits its cost head (``cost_heads.cost_nao_from`` on every
+table cell) and steps twice (``budget_path``). Before: the fit on the process's torch threads, every session;
+after: on one thread (``cost_heads.THREADS``), once per model and column, then loaded from disk
+(``heads_cache.explorer_heads``). Printed: each time, the ratios, and whether the decoded cells of ``--seeds``
+atlas seeds' paths (budget: the column's median) are the same both ways. Export: the explorer's figures set
+(``ExplorerWidget.export_figures``, screen PNG and 7 in PDF+SVG) with the path computed again for the figures
+(before) and kept from the page's ask (after). Timings are wall seconds; run both sides in the same conditions.
+
+    python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 [--json]
+    python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 --before-threads 1 --no-export
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import tempfile
+import time
+
+import numpy as np
+
+
+def main(argv=None) -> int:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--table", default="nb201")
+    ap.add_argument("--column", default="latency_pixel3")
+    ap.add_argument("--seeds", type=int, default=10, help="atlas seeds whose paths are compared (default 10)")
+    ap.add_argument("--no-export", action="store_true", help="skip the export timing (no browser needed)")
+    ap.add_argument("--before-threads", type=int, default=0, help="torch threads of the before fit (default 0: the "
+                    "process's, as the dashboard's kernel had them; 1: as bench/explorer_constrained.py ran)")
+    ap.add_argument("--json", action="store_true")
+    args = ap.parse_args(argv)
+    if args.seeds < 1:
+        print(f"--seeds: {args.seeds} is not >= 1", file=sys.stderr)
+        return 2
+    if args.before_threads < 0:
+        print(f"--before-threads: {args.before_threads} is not >= 0", file=sys.stderr)
+        return 2
+    import torch
+    from naoviz.atlas_cache import cached_atlas
+    from naoviz.nao import heads_cache
+    from naoviz.nao.cache import ModelSpec, load_or_train
+    from naoviz.nao.cost_heads import budget_path, cost_nao_from
+    from naoviz.tables import load_benchmark
+
+    bench, spec = load_benchmark(args.table), ModelSpec()
+    if args.column not in bench.metrics:
+        print(f"--column: {args.column!r} is not a column of {bench.name}", file=sys.stderr)
+        return 2
+    nao = load_or_train(bench, spec)[0]
+    atlas = cached_atlas(bench, spec)
+    if atlas is None:
+        print(f"--table: no cached atlas for {bench.name}; open the dashboard on it once first", file=sys.stderr)
+        return 2
+    etas = [float(e) for e in atlas.etas]
+    bound = float(np.nanmedian(bench.metric(args.column)))
+    budget = {args.column: bound}
+    rows = np.random.default_rng(0).choice(atlas.seeds, args.seeds, replace=False)
+    cells = [bench.space.parse(atlas.labels[int(r)]) for r in rows]
+    out = {"table": bench.name, "column": args.column, "bound": bound, "seeds": int(args.seeds),
+           "torch_threads": torch.get_num_threads(), "etas": len(etas),
+           "before_threads": args.before_threads or torch.get_num_threads()}
+
+    t0 = time.perf_counter()                                            # before: the old handler's first ask
+    old = cost_nao_from(nao, [args.column], bench.archs(), {args.column: bench.metric(args.column)}, seed=0,
+                        threads=args.before_threads or None)
+    out["before_fit_s"] = time.perf_counter() - t0
+    t0 = time.perf_counter()
+    before = [budget_path(old, c, etas, budget, benchmark=bench, metric=spec.metric) for c in cells]
+    out["before_path_s"] = (time.perf_counter() - t0) / len(cells)
+
+    keep = os.environ.get("NAOVIZ_CACHE")
+    with tempfile.TemporaryDirectory(prefix="naoviz-bench-heads-") as tmp:
+        os.environ["NAOVIZ_CACHE"] = tmp                                   # no heads fitted before
+        try:
+            t0 = time.perf_counter()
+            new = heads_cache.explorer_heads(nao, bench, args.column, seed=0)
+            out["after_fit_s"] = time.perf_counter() - t0
+            heads_cache._heads.clear()                                      # a later session: from disk
+            t0 = time.perf_counter()
+            new = heads_cache.explorer_heads(nao, bench, args.column, seed=0)
+            out["after_load_s"] = time.perf_counter() - t0
+        finally:
+            if keep is None:
+                os.environ.pop("NAOVIZ_CACHE", None)
+            else:
+                os.environ["NAOVIZ_CACHE"] = keep
+    t0 = time.perf_counter()
+    after = [heads_cache.explorer_path(new, c, etas, budget, benchmark=bench, metric=spec.metric) for c in cells]
+    out["after_path_s"] = (time.perf_counter() - t0) / len(cells)
+    same = [a.decoded == b.decoded for a, b in zip(after, before)]
+    out["paths_identical"] = int(sum(same))
+    out["cells_identical"] = int(sum(x == y for a, b in zip(after, before) for x, y in zip(a.decoded, b.decoded)))
+    out["cells"] = len(cells) * len(etas)
+    out["first_ask_before_s"] = out["before_fit_s"] + out["before_path_s"]
+    out["first_ask_after_s"] = out["after_fit_s"] + out["after_path_s"]
+    out["later_session_after_s"] = out["after_load_s"] + out["after_path_s"]
+    out["ratio_first_ask"] = out["first_ask_before_s"] / out["first_ask_after_s"]
+    out["ratio_later_session"] = out["first_ask_before_s"] / out["later_session_after_s"]
+
+    if not args.no_export:
+        out["export"] = _export(atlas, bench, spec, nao, args.column, bound, heads_cache)
+    if args.json:
+        print(json.dumps(out, indent=1))
+    else:
+        _print(out)
+    return 0
+
+
+def _export(atlas, bench, spec, nao, column, bound, heads_cache) -> dict:
+    """The explorer's figures sets, the path computed again for them (before) or kept (after)."""
+    from naoviz.ui.explorer_offgrid import nao_handler
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    w = ExplorerWidget(atlas, handler=nao_handler(lambda: (nao, bench, spec.metric)))
+    w.budget_column, w.budget = column, bound
+    w.constrained_path()                                  # the page's ask, before the export button
+    res = {}
+    with tempfile.TemporaryDirectory(prefix="naoviz-bench-export-") as folder:
+        for size in ("screen", "7in"):
+            for way in ("before", "after"):
+                if way == "before":
+                    heads_cache._paths.clear()
+                t0 = time.perf_counter()
+                paths = w.export_figures("png", folder=folder, size=size)
+                res[f"{size}_{way}_s"] = time.perf_counter() - t0
+                res[f"{size}_files"] = len(paths)
+            res[f"{size}_ratio"] = res[f"{size}_before_s"] / res[f"{size}_after_s"]
+    return res
+
+
+def _print(out: dict) -> None:
+    print(f"{out['table']}: budget {out['column']} <= {out['bound']:.4g}, {out['seeds']} seeds x {out['etas']} etas, "
+          f"torch threads {out['torch_threads']}, before's fit on {out['before_threads']}")
+    print(f"  first ask of the column: before {out['first_ask_before_s']:.1f} s (fit {out['before_fit_s']:.1f} s), "
+          f"after {out['first_ask_after_s']:.1f} s (fit {out['after_fit_s']:.1f} s): x{out['ratio_first_ask']:.1f}")
+    print(f"  a later session: after {out['later_session_after_s']:.2f} s (heads loaded in {out['after_load_s']:.2f} s)"
+          f": x{out['ratio_later_session']:.0f} against before's every session")
+    print(f"  one path: before {out['before_path_s']:.2f} s, after {out['after_path_s']:.2f} s")
+    print(f"  decoded cells identical: {out['cells_identical']} of {out['cells']} "
+          f"({out['paths_identical']} of {out['seeds']} paths)")
+    e = out.get("export")
+    if e:
+        for size in ("screen", "7in"):
+            print(f"  export {size} ({e[f'{size}_files']} files): before {e[f'{size}_before_s']:.1f} s, "
+                  f"after {e[f'{size}_after_s']:.1f} s: x{e[f'{size}_ratio']:.2f}")
+
+
+if __name__ == "__main__":
+    sys.exit(main())
