@@ -4,6 +4,9 @@ PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 export NAOVIZ_DATA ?=
 PORT ?= 8866
+# pytest-xdist workers for `make test`: one per core of the 2-core CI machine; each test file runs whole on one
+# worker (--dist loadfile), so a module's Chromium and Voila server start once. TEST_WORKERS=0: one process.
+TEST_WORKERS ?= 2
 
 .PHONY: setup browser test wheel-smoke dashboard bench clean
 
@@ -40,7 +43,7 @@ browser:
 	  else echo "nginx missing: install it (e.g. apt-get install nginx-light) for the reverse-proxy test"; fi; fi
 
 test: setup browser
-	$(PY) -m pytest -q tests notebooks --nbmake
+	$(PY) -m pytest -q $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) tests notebooks --nbmake
 	$(MAKE) wheel-smoke
 
 # The built wheel, installed into a fresh venv outside the checkout, used as a newcomer would.

@@ -52,6 +52,13 @@ def wait_served(proc, url: str, log_path: Path, timeout_s: float = 90) -> None:
             time.sleep(0.3)
 
 
+def _log_path(name: str) -> Path:
+    """tests/artifacts/voila-``name``.log, with the pytest-xdist worker's id in it under ``make test`` (each
+    worker starts its own warm server: one log each)."""
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    return ART / (f"voila-{name}-{worker}.log" if worker else f"voila-{name}.log")
+
+
 def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme: str = "light"):
     """Voila on the dashboard notebook in ``theme``, its log in tests/artifacts/voila-``name``.log; ``via_cli``:
     launched as users do, by ``naoviz dashboard`` (which also warms the explorer's model and atlases beside
@@ -62,7 +69,7 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme
     ART.mkdir(parents=True, exist_ok=True)
     port = _free_port()
     env = dict(os.environ, **env_extra, NAOVIZ_CACHE=str(cache), OMP_NUM_THREADS="1")
-    log_path = ART / f"voila-{name}.log"
+    log_path = _log_path(name)
     log = open(log_path, "w")
     cmd = ([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port)] if via_cli else
            voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme=theme))
@@ -98,7 +105,7 @@ def at(url: str, path: str = "", query: str = "") -> str:
 def _start_warm(tmp_path_factory) -> dict:
     exports = tmp_path_factory.mktemp("exports")                   # the kernel's export folder (--exports)
     proc, log, url = _serve({**WARM, "NAOVIZ_EXPORT_DIR": str(exports)}, tmp_path_factory.mktemp("warm-cache"), "warm")
-    return {"url": url, "proc": proc, "log": ART / "voila-warm.log", "exports": exports, "_log": log}
+    return {"url": url, "proc": proc, "log": _log_path("warm"), "exports": exports, "_log": log}
 
 
 def _stop_warm(server: dict) -> None:

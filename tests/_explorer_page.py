@@ -46,8 +46,12 @@ def shipped_page(tmp_path_factory):
     return atlas, write_page(atlas, tmp_path_factory.mktemp("shipped") / "explorer.html")
 
 
-def _open(browser, page_file, query="", width=1400):
+def _open(browser, page_file, query="", width=1400, clock=False):
+    """(page, its requests, its errors) for the explorer page ``page_file`` opened with ``query``; ``clock``:
+    Playwright's clock is installed first, so a test can stop the page's time (timers then wait for it)."""
     page = browser.new_page(viewport={"width": width, "height": 1000})
+    if clock:
+        page.clock.install()
     requests, errors = [], []
     page.on("request", lambda r: requests.append(r.url))
     page.on("pageerror", lambda e: errors.append(str(e)))

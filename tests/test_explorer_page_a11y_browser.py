@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import os
 import re
+import time
 
 import pytest
 
@@ -36,7 +37,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     from _a11y import ax_nodes, low_contrast_text, unnamed_controls
     seed, k = _moving_seed(atlas)
     m = atlas.seed_index(seed)
-    page, _, errors = _open(browser, page_file, f"?seed={seed}&eta=0", width=1024)
+    page, _, errors = _open(browser, page_file, f"?seed={seed}&eta=0", width=1024, clock=True)
     order = []
     for _ in range(30):                                                # Tab from the page's start to the slider
         page.keyboard.press("Tab")
@@ -49,11 +50,16 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert classes[:6] == ["nx-root", "nx-search", "nx-seed", "nx-view", "nx-color", "nx-tour-btn"], classes
     assert classes[-2:] == ["nx-play", "nx-slider"], classes
     assert all(ring for _, ring in order), order                       # the focus is always outlined
+    # the page's clock stands still while the k presses land (on a loaded machine they can come > 600 ms apart,
+    # which the live line rightly reads as η resting), then runs on: the announcement waits for η to rest
+    page.clock.pause_at(time.time() + 1)
     page.evaluate("window.__said = []; new MutationObserver(() => window.__said.push("
                   "document.querySelector('.nx-live').textContent)).observe(document.querySelector('.nx-live'),"
                   " {childList: true, characterData: true, subtree: true})")
     for _ in range(k):
         page.keyboard.press("ArrowRight")
+    page.clock.run_for(1000)
+    page.clock.resume()
     label = atlas.labels[atlas.path_decoded[m, k]]
     eta = f"{atlas.etas[k]:.2f}"
     assert page.input_value(".nx-slider") == str(k) and page.inner_text(".nx-decoded") == label

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from _dashboard_server import ART, _open, _serve
+from _dashboard_server import ART, _log_path, _open, _serve
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
 
@@ -47,7 +47,7 @@ def test_dashboard_on_a_table_of_markup_runs_none_of_it(browser, tmp_path):
            "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "100", "NAOVIZ_DASHBOARD_BUDGET": "15"}
     proc, log, url = _serve(env, tmp_path / "cache", "hostile")
     try:
-        page, _, got = _open(browser, url, timeout_ms=600_000, log_path=ART / "voila-hostile.log")
+        page, _, got = _open(browser, url, timeout_ms=600_000, log_path=_log_path("hostile"))
         _sweep(page)
         page.mouse.click(300, 500)
         assert page.evaluate("window.__pwned") is None

@@ -119,10 +119,10 @@ def test_the_dashboard_in_voilas_dark_theme_is_readable(browser, tmp_path):
     names (naoviz's template made them rgba(0,0,0,.62), for the light tab colour) at 4.5:1, the map on the page's
     background."""
     from _a11y import low_contrast_text
-    from _dashboard_server import WARM, _open, _serve
+    from _dashboard_server import WARM, _log_path, _open, _serve
     proc, log, url = _serve(WARM, tmp_path / "cache", "dark", theme="dark")
     try:
-        page = _open(browser, url, width=1024, log_path=ART / "voila-dark.log")[0]
+        page = _open(browser, url, width=1024, log_path=_log_path("dark"))[0]
         assert page.evaluate("document.body.dataset.jpThemeLight") == "false"
         dark = _readable(page, ".nx-root", "dark")
         assert max(dark["px"]) < 60 and dark["theme"] == "dark", dark

@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 
 from _browser import CHROMIUM
-from _dashboard_server import ART, _open, _serve
+from _dashboard_server import _log_path, _open, _serve
 
 COLD = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
         "NAOVIZ_DASHBOARD_MAP": "umap", "NAOVIZ_DASHBOARD_SEEDS": "300"}  # quick atlas (PCA): 256 seeds, then all 300
@@ -27,8 +27,8 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     cache = tmp_path / "cold-cache"
     proc, log, url = _serve(COLD, cache, "cold", via_cli=True)
     try:
-        first, first_s, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
-        second, second_s, _ = _open(browser, url, timeout_ms=300_000, log_path=ART / "voila-cold.log")
+        first, first_s, _ = _open(browser, url, timeout_ms=300_000, log_path=_log_path("cold"))
+        second, second_s, _ = _open(browser, url, timeout_ms=300_000, log_path=_log_path("cold"))
         print(f"cold start: the first visitor's page ready in {first_s:.1f} s, the second's in {second_s:.1f} s")
         for p in (first, second):       # the element the explorer's view draws into, to see it is never replaced
             p.evaluate("window.__explorerEl = document.querySelector('.nx-root').parentElement")
@@ -60,7 +60,7 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
         models = [d for d in (cache / "models").iterdir() if d.is_dir()]
         atlases = list((cache / "atlases").glob("*.safetensors"))
         assert len(models) == 1 and len(atlases) == 2                  # each built once: quick and full
-        log_text = (ART / "voila-cold.log").read_text()
+        log_text = (_log_path("cold")).read_text()
         assert "Traceback" not in log_text
         # the full atlas redrew the open explorer in place; nothing re-rendered the view (as a re-parented tab would)
         assert [p.evaluate("document.querySelector('.nx-root').parentElement === window.__explorerEl")
@@ -85,7 +85,7 @@ def _wait_or_explain(page, condition: str, timeout_ms: int, cache: Path) -> None
                               " return {M: r && r.__nx ? r.__nx.atlas.M : null, ready: r ? r.dataset.ready : null,"
                               " text: document.body.innerText.slice(0, 600)}; })()")
         atlases = sorted(p.name for p in (cache / "atlases").glob("*")) if (cache / "atlases").exists() else []
-        log_tail = (ART / "voila-cold.log").read_text(errors="replace").splitlines()[-25:]
+        log_tail = (_log_path("cold")).read_text(errors="replace").splitlines()[-25:]
         raise AssertionError(f"not within {timeout_ms / 1000:.0f} s: {condition}\npage: {shown}\ncache atlases: "
                              f"{atlases}\nserver log (last 25 lines):\n" + "\n".join(log_tail)) from None
 
