@@ -260,6 +260,7 @@ def test_link_state_round_trip_and_1024px(server, browser):
     page.locator(".nx-root").focus()
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    _bars_hold_long_names_at_1024(page)
     page.screenshot(path=str(ART / "dashboard-1024.png"), full_page=True)
     _keyboard_reaches_the_slider_and_every_control_is_named(page)
     page.context.close()
@@ -279,6 +280,21 @@ def test_a_refused_value_is_said_on_screen_at_1024x768(server, browser):
         box, line = (page.locator(s).bounding_box() for s in (sel, ".nx-msg"))
         assert 0 <= line["y"] and line["y"] + line["height"] <= 768 and 0 <= box["y"] <= 768 - box["height"], (sel, box, line)
     page.context.close()
+
+
+def _bars_hold_long_names_at_1024(page):
+    """At 1024 px with the longest colour and budget names chosen, the top bar keeps one row (export page wrapped
+    to a second one until 2026-12-07) and the budget menu shows its whole choice (a 24em cap cut its end)."""
+    for sel in (".nx-color", ".nx-bcol"):
+        names = page.eval_on_selector_all(f"{sel} option", "os => os.map(o => o.textContent)")
+        page.select_option(sel, label=max(names, key=len))
+    tops = page.eval_on_selector_all(".nx-root > .nx-bar:not(.nx-bbar) > :not([hidden])",
+                                     "es => es.map(e => Math.round(e.getBoundingClientRect().top))")
+    assert max(tops) - min(tops) < 10, tops
+    shown, text = page.evaluate("""(() => { const s = document.querySelector('.nx-bcol'), c = document.createElement('canvas').getContext('2d');
+        c.font = getComputedStyle(s).font; return [s.clientWidth, c.measureText(s.selectedOptions[0].textContent).width]; })()""")
+    assert shown >= text, (shown, text)
+    page.select_option(".nx-bcol", index=0)           # budget off again: the keyboard walk after counts its tabs
 
 
 def _keyboard_reaches_the_slider_and_every_control_is_named(page):

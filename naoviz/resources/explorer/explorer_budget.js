@@ -19,7 +19,7 @@ function budgetPart(root, atlas, hooks) {
   const B = { col: "", budget: null, dragging: false, eta: 0, off: null, nOk: 0, costs: null, ok: null, rows: null, pred: null, best: -1 };
   let moveMarker = () => {};
   for (const c of ["", ...cols]) $(".nx-bcol").appendChild(h("option", { value: c, text: c ? menuName(atlas, c) : "off", title: c || "no budget" }));
-  if (!cols.length) $(".nx-bbar").hidden = true;
+  if (!cols.length) { $(".nx-bar").appendChild($(".nx-export")); $(".nx-bbar").hidden = true; }   // no budget row: the top bar's end
   $(".nx-bcol").title = "grey out the cells over a cost budget (sizes, FLOPs, latencies of this table)";
 
   const valid = (c) => c === "" || cols.includes(c);

@@ -54,13 +54,15 @@ function template() {
         // menu as wide as the choice shown, so "PNG" keeps the bar on one row at 1024 px
         h("select", { class: "nx-figsize", "aria-label": "figure size", title: "PNG: as on screen; 7 in, 3.5 in: PDF and SVG laid out for a paper's full width or single column, text 8-9 pt" },
           h("option", { value: "screen", text: "PNG" }), h("option", { value: "7in", text: "7 in (PDF, SVG)" }),
-          h("option", { value: "3.5in", text: "3.5 in (PDF, SVG)" }))),
-      h("button", { class: "nx-export", type: "button", text: "export page" })),
+          h("option", { value: "3.5in", text: "3.5 in (PDF, SVG)" })))),
+    // "export page" at the budget row's right end (explorer_budget.js moves it up when the table has no budget): in
+    // the top bar it wrapped to a second row at 1024 px beside a long colour name and export figures
     h("div", { class: "nx-bar nx-bbar" },
       h("label", {}, h("span", { text: "budget" }), h("select", { class: "nx-bcol", "aria-label": "budget column" })),
       h("input", { class: "nx-bslider", type: "range", "aria-label": "budget (slider)", disabled: "", title: "the budget's upper bound: cells over it are greyed (choose a column first)" }),
       h("label", {}, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "", title: "the budget's upper bound, typed (choose a column first)" }),
-        h("span", { class: "nx-bunit" }))),
+        h("span", { class: "nx-bunit" })),
+      h("button", { class: "nx-export", type: "button", text: "export page" })),
     // the student's line, under the bars where values are typed: under the neighbour list it was 200 px below
     // the fold at 1024x768, and a refused seed row just went back with nothing seen
     // beside it the kernel's long work (a cost head's first fit, a figures export): its stage and n of N (the
