@@ -140,11 +140,7 @@ def finished_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, 
     finished = [r for r in runs if r["status"] == "finished"]
     if not finished:
         return None
-    run_id = finished[-1]["id"]
-    with store.hold_run(run_id):
-        stored = store.evaluations(run_id)
-        _check_replay(stored, evaluator, store, run_id)
-        return finished_result(store.get_run(run_id), stored, searcher, evaluator, budget, seed, on_evaluation)
+    return _read_finished(store, finished[-1]["id"], searcher, evaluator, budget, seed, on_evaluation)
 
 
 def _same_search(algo, evaluator, budget, seed, preset, config, store) -> tuple:
@@ -177,7 +173,13 @@ def stored_result(store, run_id: str, on_evaluation: Optional[Callable[[Record],
     run = store.get_run(run_id)
     if run["kind"] != "search" or run["status"] != "finished":
         return None
-    searcher, evaluator, budget, seed = _rebuild(run)
+    return _read_finished(store, run_id, *_rebuild(run), on_evaluation)
+
+
+def _read_finished(store, run_id: str, searcher, evaluator, budget: int, seed: int, on_evaluation
+                   ) -> Optional[SearchResult]:
+    """Finished run ``run_id``'s result read under its lock (``finished_result``), its evaluations checked first;
+    None when its record is not whole. ``stored_result`` and ``finished_search`` both answer this way."""
     with store.hold_run(run_id):
         stored = store.evaluations(run_id)
         _check_replay(stored, evaluator, store, run_id)
