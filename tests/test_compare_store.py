@@ -192,3 +192,25 @@ def test_a_finished_run_whose_record_is_not_whole_is_run_again_by_the_rerun(tmp_
     assert [(r["stored"], r["replayed"]) for r in runs] == [(True, 12), (True, 12), (True, 12), (False, 11)]
     assert len(store.evaluations(cut)) == 12 and len(_stored_evaluations(store)) == 4 * 12
     assert _same(again) == _same(fresh)
+
+
+def test_a_rerun_whose_nao_runs_are_all_stored_imports_no_torch(tmp_path):
+    """Reading NAO's finished runs back needs no model: the rerun skips the model check (which builds NAO, so
+    imports torch: 1-5 s) and says the same as the first pass; with one NAO run not stored, the check runs."""
+    args = ["compare", "--space", "nb201-digits", "--algos", "nao,rs", "--queries", "12", "--seeds", "1",
+            "--store", str(tmp_path / "cmp.db"), "--no-progress", "--json"]
+    probe = ("import json, sys; from naoviz.cli import main; code = main(sys.argv[1:]); "
+             "print(json.dumps({'code': code, 'torch': 'torch' in sys.modules}), file=sys.stderr)")
+
+    def run(*extra):
+        done = subprocess.run([sys.executable, "-c", probe, *args, *extra], env=env(), capture_output=True,
+                              text=True, timeout=300)
+        return json.loads(done.stderr.splitlines()[-1]), json.loads(done.stdout)
+
+    (first, fresh) = run()
+    assert first == {"code": 0, "torch": True}                        # NAO ran: its model was built
+    (again, read) = run()
+    assert again == {"code": 0, "torch": False}                       # every run read back: no torch
+    assert _same(read) == _same(fresh)
+    (more, _) = run("--first-seed", "0", "--seeds", "2")              # seed 1's NAO run is new: the model again
+    assert more == {"code": 0, "torch": True}

@@ -110,7 +110,7 @@ def test_both_tags_only_the_retrieved_queries(nb201_table):
 def test_pool_zero_needs_enumerable_cells():
     from types import SimpleNamespace
 
-    from naoviz.search.retrieve import check_pool
+    from naoviz.search.nao_config_checks import check_pool
     cfg = NAOSearchConfig(**{**STEP, "decode_by": "nearest"})
     bare = SimpleNamespace(space=SimpleNamespace(name="free-space", classes=None), pool=None)
     with pytest.raises(ValueError, match="nearest_pool"):

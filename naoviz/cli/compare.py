@@ -10,8 +10,8 @@ from naoviz.cli.common import (MAX_SEED, cut, cut_path, emit_json, int_in, nonem
                                say_table, show, workers_in, writable_dir)
 from naoviz.cli.presets import main_presets_text
 from naoviz.cli.search import (MAX_QUERIES, MAX_SEEDS, NAO_PRESETS, SPACES, add_budget_options, add_cluster_options,
-                               add_table_option, budgets_text, check_cluster, checked_searcher, new_evaluator,
-                               one_torch_thread, open_store, partial_text, use_table)
+                               add_table_option, budgets_text, check_cluster, check_nao_model, checked_searcher,
+                               new_evaluator, one_torch_thread, open_store, partial_text, use_table)
 from naoviz.cli.train_evaluator import add_train_options, check_options, evaluator_kind
 
 MAX_JOBS = 256              # naoviz.experiments.compare_jobs.MAX_JOBS (a test checks it)
@@ -131,6 +131,7 @@ def _check_jobs(args) -> None:
 
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
+    from naoviz.experiments.compare_runs import every_run_stored
     from naoviz.experiments.search import compare, format_table, parse_algos
     use_table(args)
     if args.space is None:
@@ -142,8 +143,12 @@ def run_compare(args) -> int:
     except ValueError as exc:
         raise option_error(exc, "algos") from None
     snappers = []                       # NAO presets that snap decodes into a partial table (the line below)
+    nao_searchers = []                  # their models are built (torch) below, unless every NAO run is stored
     for algo, preset in algos:          # every searcher and preset checked before the first run
-        searcher = checked_searcher(algo, preset, None, option="--algos", budgets=budgets_text(args))
+        searcher = checked_searcher(algo, preset, None, option="--algos", budgets=budgets_text(args),
+                                    model_check=False)
+        if searcher.name == "nao":
+            nao_searchers.append(((algo, preset), searcher))
         if getattr(searcher.config, "snap_to_table", False):
             snappers.append(f"{algo}:{preset or 'default'}")
     _check_against(args, algos)
@@ -155,11 +160,14 @@ def run_compare(args) -> int:
         argv = getattr(args, "argv", None)
         again = f": {shlex.join(['naoviz', *argv])}" if argv else ""
         args.interrupted_hint = f"the runs so far are in {cut(args.store, 120)}; the same command resumes them{again}"
-    if any(a == "nao" for a, _ in algos):
-        one_torch_thread()
     check_options(args)
     evaluator = new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
+    if nao_searchers and not (store is not None and every_run_stored(
+            evaluator, [spec for spec, _ in nao_searchers], args.queries, seeds, store)):
+        for _, searcher in nao_searchers:   # a NAO run will be made: its model must build here (imports torch)
+            check_nao_model(searcher, option="--algos")
+        one_torch_thread()
     bar, runs = None, len(algos) * len(seeds)
     from naoviz.experiments.compare_jobs import resolve_jobs
     parallel = min(resolve_jobs(args.jobs), runs) > 1      # as compare() counts its processes
@@ -190,7 +198,6 @@ def run_compare(args) -> int:
             made[i] = n
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
     if store is not None and (args.scheduler or args.local_cluster):
-        from naoviz.experiments.compare_runs import every_run_stored
         if every_run_stored(evaluator, algos, args.queries, seeds, store):
             cluster = ClusterConfig()       # every run is read back from the store: nothing to evaluate anywhere
     with Executors(cluster) as executor:

@@ -161,12 +161,13 @@ def new_evaluator(args, queries: int, delay: float = 0.0):
                       **({"given": typed} if typed is not None else {}))
 
 
-def checked_searcher(algo: str, preset, config, option: str = "--config", budgets: str = ""):
-    """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO
-    model that cannot be built here (tokenization, CUDA on a CPU-only build) fails now, not after queries, and
-    so does a NAO config with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``: see
-    ``budgets_text``; NAO's ``default`` then runs the ``sweep`` recipe)."""
-    from naoviz.errors import NaovizError
+def checked_searcher(algo: str, preset, config, option: str = "--config", budgets: str = "",
+                     model_check: bool = True):
+    """``make_searcher`` with its ``algo:``/``preset:``/``config:`` errors named as CLI options; a NAO model
+    that cannot be built here fails now, not after queries (``check_nao_model``; ``model_check`` False leaves
+    that to the caller, which then imports torch only when a NAO run will be made), and so does a NAO config
+    with pseudo-labels under ``budgets`` (``--constraint`` / ``--objectives``: see ``budgets_text``; NAO's
+    ``default`` then runs the ``sweep`` recipe)."""
     from naoviz.search.registry import make_searcher
     try:
         searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets)
@@ -181,17 +182,25 @@ def checked_searcher(algo: str, preset, config, option: str = "--config", budget
         item = f"{algo}:{preset}" if preset else algo
         raise ValueError(f"{option}: {item}: {message}") from None
     if searcher.name == "nao":
-        from naoviz.nao import NAO
-        from naoviz.spaces import NB201Space
-        try:
-            NAO(NB201Space(), searcher.model_config(0))
-        except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
-            raise ValueError(f"{option}: model: {exc}") from None
+        if model_check:
+            check_nao_model(searcher, option)
         if budgets and searcher.config.pseudo_cells:
             where = f"{option}: {algo}:{preset}" if option == "--algos" else ("--preset" if preset else option)
             raise ValueError(f"{where}: pseudo-labels (pseudo_cells {searcher.config.pseudo_cells}) need a search "
                              "without --constraint or --objectives")
     return searcher
+
+
+def check_nao_model(searcher, option: str = "--config") -> None:
+    """Build a NAO searcher's model once (imports torch): a tokenization or a CUDA device this build cannot
+    serve fails now, named under ``option``, not after queries."""
+    from naoviz.errors import NaovizError
+    from naoviz.nao import NAO
+    from naoviz.spaces import NB201Space
+    try:
+        NAO(NB201Space(), searcher.model_config(0))
+    except (ValueError, NaovizError) as exc:      # NaovizError: CUDA asked for on a build without it
+        raise ValueError(f"{option}: model: {exc}") from None
 
 
 def budgets_text(args) -> str:

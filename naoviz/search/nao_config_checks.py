@@ -165,3 +165,17 @@ def validate(cfg) -> None:
         raise ValueError(f"model: {exc}") from None
     if cfg.ei and model.ensemble < 2:
         raise ValueError(f"ei needs a predictor ensemble (model ensemble >= 2), got ensemble {model.ensemble}")
+
+
+def check_pool(cfg, evaluator) -> None:
+    """``nearest_pool`` 0 needs a table or a space that enumerates its classes; refused before any query."""
+    if cfg.decode_by == "decoder" or cfg.nearest_pool or cfg.project_tol:   # project_tol: the sweep instead
+        return
+    if not enumerable(evaluator):
+        raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
+                         f"{evaluator.space.name} does not; give a pool size: --config '{{\"nearest_pool\": 5000}}'")
+
+
+def enumerable(evaluator) -> bool:
+    """Whether ``nearest_pool`` 0 has a pool here: a partial table's rows, or a space that lists its classes."""
+    return isinstance(getattr(evaluator, "pool", None), dict) or getattr(evaluator.space, "classes", None) is not None

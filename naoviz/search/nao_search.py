@@ -73,7 +73,7 @@ class NAOSearch(RetrievalSwitch, Searcher):
         """Settings this evaluator cannot serve, refused before any query: pseudo-labels and the proxy prior
         have no costs (no constraints or cost objectives), and the proxy exists for nb201 spaces only."""
         cfg = self.config
-        from naoviz.search.retrieve import check_pool
+        from naoviz.search.nao_config_checks import check_pool   # torch-free: a compare of stored runs imports no torch
         check_pool(cfg, evaluator)
         budgets = bool(getattr(evaluator, "constraints", ())) or any(
             o != evaluator.metric for o in (getattr(evaluator, "objectives", ()) or ()))

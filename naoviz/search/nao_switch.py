@@ -37,7 +37,7 @@ class RetrievalSwitch:
         if not cfg.project_tol:
             return cfg
         if self._project is None and hw.round_budgets(ctx):
-            from naoviz.search.retrieve import enumerable      # no pool to project onto: the sweep throughout
+            from naoviz.search.nao_config_checks import enumerable   # no pool to project onto: the sweep throughout
             self._pooled = bool(cfg.nearest_pool or enumerable(ctx.evaluator))
             self._project = judge_reliable(ctx, cfg.project_tol) if self._pooled else False
         if self._project:

@@ -25,15 +25,6 @@ from naoviz.nao.modules import pool
 from naoviz.search.result import incumbent_index
 
 
-def check_pool(cfg, evaluator) -> None:
-    """``nearest_pool`` 0 needs a table or a space that enumerates its classes; refused before any query."""
-    if cfg.decode_by == "decoder" or cfg.nearest_pool or cfg.project_tol:   # project_tol: the sweep instead
-        return
-    if not enumerable(evaluator):
-        raise ValueError(f"nearest_pool: 0 (the table's classes) needs a space that enumerates its cells; "
-                         f"{evaluator.space.name} does not; give a pool size: --config '{{\"nearest_pool\": 5000}}'")
-
-
 def stalled_rounds(history, maximize: bool = True) -> int:
     """How many step rounds in a row, the latest last, measured no new incumbent (``incumbent_index``: the best
     feasible search-metric value, ties keep the old one); the initial pool (round 0) is not a step round, so 0
@@ -68,11 +59,6 @@ def escaped(ranked: list, stalled: int, every: int) -> list:
     j = stalled // every if every > 0 and ranked else 0
     j = min(j, len(ranked) - 1) if ranked else 0
     return list(ranked[j:]) + list(ranked[:j])
-
-
-def enumerable(evaluator) -> bool:
-    """Whether ``nearest_pool`` 0 has a pool here: a partial table's rows, or a space that lists its classes."""
-    return isinstance(getattr(evaluator, "pool", None), dict) or getattr(evaluator.space, "classes", None) is not None
 
 
 def pool_cells(ctx, size: int, rng: np.random.Generator) -> list:
