@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_out import print_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 VOLATILE = ("wall_s", "replayed", "stored", "run_id")      # per run: how this command got it, not what it found
 
@@ -95,12 +97,7 @@ def main(argv=None) -> int:
            "progress_line": next((line for line in grown_err.splitlines() if "from the store" in line), ""),
            "same_result": "yes" if comparable(rerun) == comparable(first)
            and comparable(grown) == comparable(fresh) else "NO"}
-    if args.json:
-        json.dump(out, sys.stdout, indent=2)
-        print()
-    else:
-        for k, v in out.items():
-            print(f"{k:>26}: {v}")
+    print_figures(out, args.json, width=26, digits=3)
     return 0 if out["same_result"] == "yes" else 1
 
 

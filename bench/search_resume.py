@@ -21,6 +21,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from bench_out import print_figures
+
 ROOT = Path(__file__).resolve().parent.parent
 
 
@@ -112,12 +114,7 @@ def main(argv=None) -> int:
            "late_resume_s": round(late_s, 2), "late_resume_ratio": round(late_s / full_s, 3),
            "same_result": "yes" if [r["arch"] for r in again["history"]] == archs
            and [r["arch"] for r in late["history"]] == archs else "NO"}
-    if args.json:
-        json.dump(out, sys.stdout, indent=2)
-        print()
-    else:
-        for k, v in out.items():
-            print(f"{k:>28}: {v}")
+    print_figures(out, args.json, width=28, digits=3)
     return 0 if out["same_result"] == "yes" else 1
 
 

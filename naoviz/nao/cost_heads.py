@@ -21,6 +21,7 @@ import torch
 
 from naoviz.nao.cost import CostNAO, CostScaler
 from naoviz.nao.estimator import NAO
+from naoviz.nao.train import torch_threads
 
 EPOCHS = 60          # passes over (at most) MAX_CELLS embeddings: ~2-4 s for 15,625 cells on one CPU thread
 BATCH = 256
@@ -90,13 +91,8 @@ def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: in
     target = torch.as_tensor(np.column_stack([model.cost_scaler_.transform(c, values[c][keep])
                                               for c in model.cost_columns]), dtype=torch.float32,
                              device=model.device)                                   # (m, C) in [0, 1]
-    before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(int(threads))
-    try:
+    with torch_threads(threads):
         _train_heads(net, emb, target, seed=seed, epochs=epochs, lr=lr, progress=progress)
-    finally:
-        torch.set_num_threads(before)
     return model
 
 

@@ -8,7 +8,8 @@ scores in [0, 1] and ``log_probs`` (B, L, V). Seeded: the same inputs give the s
 from __future__ import annotations
 
 import time
-from typing import Callable, Optional, Sequence
+from contextlib import contextmanager
+from typing import Callable, Iterator, Optional, Sequence
 
 import numpy as np
 import torch
@@ -16,6 +17,19 @@ import torch.nn.functional as F
 from torch import nn
 
 Callback = Callable[[int, dict], Optional[bool]]
+
+
+@contextmanager
+def torch_threads(threads: Optional[int]) -> Iterator[None]:
+    """torch on ``threads`` CPU threads inside the block (None or 0: as it is), the count before put back after:
+    NAO's small networks fit fastest on one thread of a busy machine, and the caller's setting is not ours."""
+    before = torch.get_num_threads()
+    if threads:
+        torch.set_num_threads(int(threads))
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def augment_pool(space, archs: Sequence, draws: int, seed: int) -> np.ndarray:
@@ -169,10 +183,7 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
         from naoviz.progress import echo_bar           # a typed Ctrl-C's "^C" fits after it
         bar = echo_bar(tqdm, total=epochs, desc="NAO", unit="epoch", leave=False)
     start = time.perf_counter()
-    threads_before = torch.get_num_threads()
-    if threads:
-        torch.set_num_threads(int(threads))
-    with torch.random.fork_rng(devices=[]):      # dropout draws from a seeded stream; global RNG untouched
+    with torch_threads(threads), torch.random.fork_rng(devices=[]):   # dropout: a seeded stream; global RNG kept
         torch.manual_seed(seed)
         try:
             for epoch in range(epochs):
@@ -203,7 +214,6 @@ def train_epd(model: nn.Module, pools: np.ndarray, targets: np.ndarray, *, epoch
                     break
         finally:
             model.eval()
-            torch.set_num_threads(threads_before)
             if bar is not None:
                 bar.close()
     return history
