@@ -34,13 +34,20 @@ browser:
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq nodejs >/dev/null; \
 	  else echo "node missing: install it (e.g. apt-get install nodejs) for the front-end unit tests"; fi; fi
-	@# nginx is the real reverse proxy of tests/test_dashboard_proxy_browser.py (run as the test's user with its own
-	@# config; never as a service, though on a host with systemd Debian's package starts its default site).
+	@# nginx, caddy and apache2 are the real reverse proxies of tests/test_dashboard_proxy_browser.py (each run as the
+	@# test's user with its own config; never as a service, though on a host with systemd Debian's packages start
+	@# their default sites).
 	@if ! command -v nginx >/dev/null && [ ! -x /usr/sbin/nginx ]; then \
 	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
 	    apt-get update -qq && export DEBIAN_FRONTEND=noninteractive && \
 	    { apt-get install -y -qq nginx-light >/dev/null 2>&1 || apt-get install -y -qq nginx >/dev/null; }; \
 	  else echo "nginx missing: install it (e.g. apt-get install nginx-light) for the reverse-proxy test"; fi; fi
+	@missing="$$(command -v caddy >/dev/null || echo caddy) \
+	  $$(command -v apache2 >/dev/null || [ -x /usr/sbin/apache2 ] || echo apache2)"; \
+	if [ -n "$$(echo $$missing)" ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing >/dev/null; \
+	  else echo "$$(echo $$missing) missing: install (apt-get install $$(echo $$missing)) for the reverse-proxy test"; fi; fi
 
 test: setup browser
 	$(PY) -m pytest -q $(if $(filter-out 0,$(TEST_WORKERS)),-n $(TEST_WORKERS) --dist loadfile) tests notebooks --nbmake

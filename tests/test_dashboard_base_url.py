@@ -1,7 +1,7 @@
 """``naoviz dashboard --base-url``: the value as the CLI takes it (a dry run shows it, the printed link has it)
 and a real Voila server under the prefix, login page included (Voila 0.5 left its login route at the root, so a
 visitor without the token was sent round the prefix's login URL for ever). The refusals are
-tests/test_cli_hostile.py's; the whole dashboard behind a real nginx, tests/test_dashboard_proxy_browser.py."""
+tests/test_cli_hostile.py's; the whole dashboard behind a real nginx, Caddy and Apache, tests/test_dashboard_proxy_browser.py."""
 from __future__ import annotations
 
 import http.client
