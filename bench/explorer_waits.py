@@ -8,8 +8,15 @@ atlas seeds' paths (budget: the column's median) are the same both ways. Export:
 (``ExplorerWidget.export_figures``, screen PNG and 7 in PDF+SVG) with the path computed again for the figures
 (before) and kept from the page's ask (after). Timings are wall seconds; run both sides in the same conditions.
 
+A newer ask while an old one runs (``--newer``, through the widget's queue and ``nao_handler`` as the page asks):
+the time from the newer ask to its answer, before (the running ask finished first: a handler without
+``should_stop``, as until 2026-12-07) and after (it stops at its next safe point). Cases: a typed cell's path
+asked at epoch 15 of a column's first cost head fit; the budget moved (same column) then; a constrained ask at
+step 2 of a typed cell's 10-step path (heads ready). Each way on a fresh heads cache.
+
     python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 [--json]
     python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 --before-threads 1 --no-export
+    python bench/explorer_waits.py --table nb201-digits --column params_M --newer [--json]
 """
 from __future__ import annotations
 
@@ -31,6 +38,7 @@ def main(argv=None) -> int:
     ap.add_argument("--no-export", action="store_true", help="skip the export timing (no browser needed)")
     ap.add_argument("--before-threads", type=int, default=0, help="torch threads of the before fit (default 0: the "
                     "process's, as the dashboard's kernel had them; 1: as bench/explorer_constrained.py ran)")
+    ap.add_argument("--newer", action="store_true", help="only the newer-ask case (a newer ask while an old one runs)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.seeds < 1:
@@ -55,6 +63,10 @@ def main(argv=None) -> int:
     if atlas is None:
         print(f"--table: no cached atlas for {bench.name}; open the dashboard on it once first", file=sys.stderr)
         return 2
+    if args.newer:
+        out = _newer(atlas, bench, spec, nao, args.column)
+        print(json.dumps(out, indent=1) if args.json else _newer_text(out))
+        return 0
     etas = [float(e) for e in atlas.etas]
     bound = float(np.nanmedian(bench.metric(args.column)))
     budget = {args.column: bound}
@@ -129,6 +141,86 @@ def _export(atlas, bench, spec, nao, column, bound, heads_cache) -> dict:
                 res[f"{size}_files"] = len(paths)
             res[f"{size}_ratio"] = res[f"{size}_before_s"] / res[f"{size}_after_s"]
     return res
+
+
+def _newer(atlas, bench, spec, nao, column) -> dict:
+    """Seconds from a newer ask to its answer while an older ask runs, before and after, per case."""
+    import threading
+
+    from naoviz.nao import heads_cache
+    from naoviz.ui.explorer_offgrid import nao_handler
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    seeds = [atlas.labels[int(r)] for r in np.random.default_rng(0).choice(atlas.seeds, 3, replace=False)]
+    low, high = (float(np.nanpercentile(bench.metric(column), q)) for q in (25, 60))
+    budget = lambda b: {"column": column, "bound": b}                          # noqa: E731
+    fitting = lambda w: w.get("id") == 1 and w.get("stage", "").startswith("fitting") and w["done"] == 15  # noqa: E731
+    stepping = lambda w: w.get("id") == 1 and w.get("stage", "").endswith("step's path") and w["done"] == 2  # noqa: E731
+    cases = {   # name: (old ask, when the newer is sent, newer ask, heads fitted beforehand)
+        "typed cell during a column's first fit": ({"cell": seeds[0], "steps": 1, "budget": budget(low)}, fitting,
+                                                   {"cell": seeds[1], "steps": 1}, False),
+        "budget moved during its first fit": ({"cell": seeds[0], "steps": 1, "budget": budget(low)}, fitting,
+                                              {"cell": seeds[0], "steps": 1, "budget": budget(high)}, False),
+        "constrained ask during a 10-step path": ({"cell": seeds[2], "steps": 10}, stepping,
+                                                  {"cell": seeds[1], "steps": 1, "budget": budget(high)}, True)}
+    keep, res = os.environ.get("NAOVIZ_CACHE"), {"table": bench.name, "column": column, "cases": {}}
+    for name, (old, when, new, ready) in cases.items():
+        row = {}
+        for way in ("before", "after"):
+            with tempfile.TemporaryDirectory(prefix="naoviz-bench-newer-") as tmp:
+                os.environ["NAOVIZ_CACHE"] = tmp
+                heads_cache._heads.clear()
+                heads_cache._paths.clear()
+                handle = nao_handler(lambda: (nao, bench, spec.metric))
+                if ready:
+                    handle({"cell": seeds[0], "steps": 1, "etas": [0.0], "budget": budget(low)})
+                    heads_cache._paths.clear()
+                if way == "before":                       # the widget cannot stop a handler without should_stop
+                    handler = lambda request, progress=None, handle=handle: handle(request, progress=progress)  # noqa: E731
+                else:
+                    handler = handle
+                w = ExplorerWidget(atlas, handler=handler)
+                times, replies, done = {}, {}, threading.Event()
+
+                def on_work(change, w=w, when=when, new=new, times=times):
+                    if "newer" not in times and when(dict(change["new"])):
+                        times["newer"] = time.perf_counter()
+                        w._handle_custom_msg({"type": "offgrid", "id": 2, **new}, [])
+
+                def send(content, buffers=None, replies=replies, done=done, times=times):
+                    replies[content["id"]] = content
+                    if content["id"] == 2:
+                        times["answer"] = time.perf_counter()
+                    if len(replies) == 2:
+                        done.set()
+                w.observe(on_work, names="work")
+                w.send = send
+                t0 = time.perf_counter()
+                w._handle_custom_msg({"type": "offgrid", "id": 1, **old}, [])
+                if not done.wait(1800):
+                    raise RuntimeError(f"{name}, {way}: no answer in 30 min")
+                row[f"{way}_s"] = times["answer"] - times["newer"]
+                row[f"{way}_old_superseded"] = bool(replies[1].get("superseded"))
+                row[f"{way}_total_s"] = times["answer"] - t0
+                row[f"{way}_decoded"] = replies[2].get("decoded")
+                if not replies[2].get("ok"):
+                    raise RuntimeError(f"{name}, {way}: {replies[2].get('message')}")
+        row["same_answer"] = row.pop("before_decoded") == row.pop("after_decoded")
+        row["ratio"] = row["before_s"] / row["after_s"]
+        res["cases"][name] = row
+    if keep is None:
+        os.environ.pop("NAOVIZ_CACHE", None)
+    else:
+        os.environ["NAOVIZ_CACHE"] = keep
+    return res
+
+
+def _newer_text(out: dict) -> str:
+    lines = [f"{out['table']}, budget column {out['column']}: seconds from a newer ask to its answer while an old one runs"]
+    for name, r in out["cases"].items():
+        lines.append(f"  {name}: before {r['before_s']:.2f} s, after {r['after_s']:.2f} s: x{r['ratio']:.1f} "
+                     f"(old ask superseded: before {r['before_old_superseded']}, after {r['after_old_superseded']}; "
+                     f"same answer: {r['same_answer']})")
+    return "\n".join(lines)
 
 
 def _print(out: dict) -> None:
