@@ -17,6 +17,11 @@ step 2 of a typed cell's 10-step path (heads ready). Each way on a fresh heads c
     python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 [--json]
     python bench/explorer_waits.py --table nb201 --column latency_pixel3 --seeds 10 --before-threads 1 --no-export
     python bench/explorer_waits.py --table nb201-digits --column params_M --newer [--json]
+    python bench/explorer_waits.py --table nb201-digits --column params_M --browser [--json]
+
+``--browser``: the explorer's figures sets (screen PNG, 7 in PDF+SVG) written each with its own browser start
+(before: kaleido's one-shot batch, as the CLI still does) and through the kernel's kept browser (after:
+``naoviz.viz.kept_browser``; its first set starts it), ``--repeats`` sets each way, same figures, same folder kind.
 """
 from __future__ import annotations
 
@@ -39,6 +44,8 @@ def main(argv=None) -> int:
     ap.add_argument("--before-threads", type=int, default=0, help="torch threads of the before fit (default 0: the "
                     "process's, as the dashboard's kernel had them; 1: as bench/explorer_constrained.py ran)")
     ap.add_argument("--newer", action="store_true", help="only the newer-ask case (a newer ask while an old one runs)")
+    ap.add_argument("--browser", action="store_true", help="only the export sets: one browser start each, or kept")
+    ap.add_argument("--repeats", type=int, default=3, help="--browser: sets each way per size (default 3)")
     ap.add_argument("--json", action="store_true")
     args = ap.parse_args(argv)
     if args.seeds < 1:
@@ -63,6 +70,13 @@ def main(argv=None) -> int:
     if atlas is None:
         print(f"--table: no cached atlas for {bench.name}; open the dashboard on it once first", file=sys.stderr)
         return 2
+    if args.repeats < 1:
+        print(f"--repeats: {args.repeats} is not >= 1", file=sys.stderr)
+        return 2
+    if args.browser:
+        out = _browser(atlas, bench, spec, nao, args.column, args.repeats)
+        print(json.dumps(out, indent=1) if args.json else _browser_text(out))
+        return 0
     if args.newer:
         out = _newer(atlas, bench, spec, nao, args.column)
         print(json.dumps(out, indent=1) if args.json else _newer_text(out))
@@ -212,6 +226,53 @@ def _newer(atlas, bench, spec, nao, column) -> dict:
     else:
         os.environ["NAOVIZ_CACHE"] = keep
     return res
+
+
+def _browser(atlas, bench, spec, nao, column, repeats: int) -> dict:
+    """Seconds per figures set: each with its own browser (one-shot) against the kernel's kept browser."""
+    from naoviz.ui.explorer_offgrid import nao_handler
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    from naoviz.viz import kept_browser
+    from naoviz.viz.print_sizes import export_sized
+    w = ExplorerWidget(atlas, handler=nao_handler(lambda: (nao, bench, spec.metric)))
+    w.budget_column, w.budget = column, float(np.nanmedian(bench.metric(column)))
+    w.constrained_path()                                  # the page's ask, before the export button
+    figs = w.figures()
+    res = {"table": bench.name, "repeats": repeats, "sizes": {}}
+    kept_browser.close()
+    with tempfile.TemporaryDirectory(prefix="naoviz-bench-browser-") as folder:
+        for size in ("screen", "7in"):
+            row = {"one_shot_s": [], "kept_s": []}
+            for i in range(repeats):                      # before: a browser started for each set
+                t0 = time.perf_counter()
+                paths = export_sized(figs, f"{folder}/one-{size}-{i}", "set", size, "png")
+                row["one_shot_s"].append(time.perf_counter() - t0)
+            with kept_browser.using() as kept:            # after: the kernel's kept browser (the first set starts it)
+                before = kept.starts
+                for i in range(repeats + 1):
+                    t0 = time.perf_counter()
+                    export_sized(figs, f"{folder}/kept-{size}-{i}", "set", size, "png")
+                    row["kept_s"].append(time.perf_counter() - t0)
+                row["browser_starts"] = kept.starts - before
+            kept_browser.close()
+            row["files"] = len(paths)
+            row["one_shot_mean_s"] = float(np.mean(row["one_shot_s"]))
+            row["kept_first_s"] = row["kept_s"][0]
+            row["kept_later_mean_s"] = float(np.mean(row["kept_s"][1:]))
+            row["ratio_later"] = row["one_shot_mean_s"] / row["kept_later_mean_s"]
+            res["sizes"][size] = row
+    return res
+
+
+def _browser_text(out: dict) -> str:
+    lines = [f"{out['table']}: the explorer's figures sets, seconds each ({out['repeats']} each way)"]
+    for size, r in out["sizes"].items():
+        lines.append(f"  {size} ({r['files']} files): one browser start per set {r['one_shot_mean_s']:.2f} s "
+                     f"({', '.join(f'{v:.2f}' for v in r['one_shot_s'])}); kept browser: first set "
+                     f"{r['kept_first_s']:.2f} s (starts it), later sets {r['kept_later_mean_s']:.2f} s "
+                     f"({', '.join(f'{v:.2f}' for v in r['kept_s'][1:])}): x{r['ratio_later']:.1f}, "
+                     f"{r['browser_starts']} start(s)")
+    return "\n".join(lines)
 
 
 def _newer_text(out: dict) -> str:

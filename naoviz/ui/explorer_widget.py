@@ -293,6 +293,7 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
         paths (an ``Exported``: ``reused`` were already there with the same bytes). ``progress(stage, done,
         total)``: told as the figures are drawn and rendered."""
         import os
+        from naoviz.viz import kept_browser
         from naoviz.viz.figure_files import FORMATS, safe_name
         from naoviz.viz.print_sizes import export_sized
         if fmt not in FORMATS:
@@ -303,8 +304,9 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
         figs = self.figures()
         table = safe_name(self.atlas.meta.get("table") or self.atlas.space) if isinstance(self.atlas.meta, dict) \
             else safe_name(self.atlas.space)
-        return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt,
-                            progress=progress)
+        with kept_browser.using():     # a kernel exports set after set: one browser for all (~3 s a set saved)
+            return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt,
+                                progress=progress)
 
     def answer_offgrid(self, request: dict, should_stop: Optional[Callable[[], object]] = None) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not;
