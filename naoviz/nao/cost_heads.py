@@ -50,7 +50,7 @@ def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: in
     (cells with a non-finite cost are left out of that fit). step: ``CostNAO``'s lam0, rho, sub_steps
     (default ``STEP``). progress: ``progress(done, epochs)`` before the fit and after each epoch. threads: torch
     threads for the fit (``THREADS``; None: leave the process's setting). should_stop: checked before each
-    epoch; true ends the fit there with ``step.Stopped`` (the explorer's newer ask), nothing returned.
+    epoch; true ends the fit there with ``naoviz.errors.Stopped`` (the explorer's newer ask), nothing returned.
     ValueError names the argument that is wrong."""
     if not isinstance(nao, NAO) or isinstance(nao, CostNAO):
         raise ValueError(f"cost_nao_from: nao must be a fitted plain NAO, got {type(nao).__name__}")
@@ -155,7 +155,7 @@ def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=No
     points worse in truth than the plain step's (bench/explorer_constrained.py); the plain step's feasible
     decodes are kept, and only its infeasible ones replaced. ``progress(stage, done, total)`` before each
     gradient step and decode of both paths (each moves and decodes all etas in one batch); ``should_stop()``
-    checked there: true ends the work with ``step.Stopped`` (the explorer's newer ask; nothing kept)."""
+    checked there: true ends the work with ``naoviz.errors.Stopped`` (the explorer's newer ask; nothing kept)."""
     n = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
     watch = StepWatch((n + 1) + (model.sub_steps * n + 1), progress, should_stop)
     plain = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric,

@@ -202,7 +202,7 @@ class NAO:
              on_step: OnStep = None) -> PathResult:
         """The seed ``arch`` moved by each eta in ``etas`` (any order, 0 allowed), decoded and scored;
         with ``benchmark``, the decoded archs' true ``metric`` (default ``valid_acc``) too. ``on_step()`` is
-        called before each gradient step and before the decode (it may raise ``step.Stopped`` to end the path
+        called before each gradient step and before the decode (it may raise ``naoviz.errors.Stopped`` to end the path
         there: the explorer's newer ask)."""
         self.check_fitted()
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:

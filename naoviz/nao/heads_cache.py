@@ -8,7 +8,8 @@ cores), now once per model and column on this machine, then a load of a second. 
 ``budget_path`` with its last answers kept (the figures export asks for the path the page just drew).
 ``progress(stage, done, total)`` is told each stage (the page shows it). One fitter per key across processes.
 ``should_stop()`` (the explorer: a newer ask came) is checked between the fit's epochs and the path's steps; true
-ends the work with ``step.Stopped`` before anything is kept or saved (an entry is whole only with its DONE mark).
+ends the work with ``naoviz.errors.Stopped`` before anything is kept or saved (an entry is whole only with its
+DONE mark).
 """
 from __future__ import annotations
 

@@ -7,8 +7,9 @@ the model load when a student first asks for off-grid work, not when the page op
 ``"budget": {"column", "bound"}`` is answered with the path under that budget (``naoviz.nao.cost_heads.
 budget_path``: per eta the gradient step's decode where the cost head puts it within budget, else the
 constrained step's, ``CostNAO.path(..., budget={column: bound})``), its cost heads fitted once per model and
-column on the benchmark's cells and kept on disk (``naoviz.nao.heads_cache``: the UI keeps none of it). ``should_stop`` (the widget's: a newer ask
-came) ends the work at its next safe point, between steps or fit epochs (``naoviz.errors.Stopped``).
+column on the benchmark's cells and kept on disk (``naoviz.nao.heads_cache``: the UI keeps none of it).
+``should_stop`` (the widget's: a newer ask came) ends the work at its next safe point, between steps or fit epochs
+(``naoviz.errors.Stopped``).
 """
 from __future__ import annotations
 

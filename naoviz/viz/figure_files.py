@@ -3,8 +3,8 @@
 kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
 cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
 The explorer's exports share one browser kept by the kernel (``naoviz.viz.kept_browser``); elsewhere each batch
-starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn): plotly's random ids in
-HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
+starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn):
+plotly's random ids in HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
 when that is set (the reproducible-builds convention), else the export's time.
 """
 from __future__ import annotations

@@ -52,7 +52,8 @@ class KeptBrowser:
                     self._stop()
                     if not died or attempt == 2:
                         if isinstance(exc, concurrent.futures.TimeoutError):
-                            raise NaovizError(f"export: the browser did not render the figures in {RENDER_S} s") from None
+                            raise NaovizError(f"export: the browser did not render the figures in {RENDER_S} s") \
+                                from None
                         raise
         raise AssertionError("unreachable")
 
