@@ -13,6 +13,11 @@ class CheckpointError(NaovizError, ValueError):
     """A checkpoint is corrupt or does not match the model it is loaded into."""
 
 
+class Stopped(Exception):
+    """Not a user's error: a path or a fit ended at a safe point because its caller no longer wants it (the
+    explorer: a newer ask came); nothing of it was kept or written. Here so the UI catches it without torch."""
+
+
 SHOWN_CHARS = 80
 
 

@@ -32,3 +32,39 @@ def test_the_work_trait_is_shown_as_a_bar_and_its_stage_and_hidden_when_idle():
         [False, "6", "2", "exporting: rendering the figures… 2 of 6"],
         [False, "2", "2", "the constrained step's path… 2 of 2"],          # never past its total
         [True, "2", "2", "the constrained step's path… 2 of 2"]]           # idle: hidden, as it was
+
+
+KERNEL_PART = """
+const sent = [];
+const model = { get: (k) => ({ kernel: true, has_handler: true, work: {} })[k], send: (m) => sent.push(m) };
+const atlas = { labels: ["a", "b", "c"], seedIndex: { 0: 0, 1: 1 } };
+const S = { seed: 0, m: 0, offgrid: null };
+const Bg = { state: { col: "params_M", budget: 0.03 }, info: () => {} };
+const hooks = { msg: () => {}, seedPanels: () => {}, overlay: () => {}, setSeed: () => {}, hasPath: () => true };
+globalThis.setTimeout = () => 0;                      // the 60 s "no answer" timer: not waited for here
+const k = kernelPart({ querySelector: () => ({ textContent: "" }) }, model, atlas, S, Bg, hooks);
+k.constrain();                                        // a budget: the seed's constrained step is asked for
+Bg.state = { col: "", budget: null }; k.constrain();  // the budget cleared while it is worked on
+k.constrain();                                        // nothing asked now: nothing to cancel
+k.request("typed", 3);                                // a typed cell's three steps
+k.constrain();                                        // no budget: the typed ask is not the budget's to cancel
+k.reset();                                            // another atlas seed picked: the typed path is not wanted
+k.answer({ id: 3, ok: true, decoded: [], rows: [] }); // its answer, if it came, is ignored
+k.reset();                                            // nothing pending: nothing sent
+console.log(JSON.stringify([sent, S.offgrid]));
+"""
+
+
+def test_the_page_cancels_the_kernels_work_on_a_path_it_no_longer_wants():
+    """The budget cleared while its constrained step is worked on, or another atlas seed picked while a typed
+    cell's path is: the page sends ``{"type": "offgrid", "cancel": true}`` (the kernel stops at its next step,
+    tests/test_explorer_stops.py); a newer ask needs no cancel (it supersedes), and nothing pending, none."""
+    src = (STATIC / "explorer_kernel.js").read_text(encoding="utf-8")
+    out = subprocess.run([NODE, "-"], input=src + "\n" + KERNEL_PART, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    sent, shown = json.loads(out.stdout)
+    assert sent == [{"type": "offgrid", "id": 1, "cell": "a", "steps": 1, "budget": {"column": "params_M", "bound": 0.03}},
+                    {"type": "offgrid", "id": 2, "cancel": True},
+                    {"type": "offgrid", "id": 3, "cell": "typed", "steps": 3},
+                    {"type": "offgrid", "id": 4, "cancel": True}]
+    assert shown is None

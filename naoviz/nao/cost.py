@@ -21,7 +21,7 @@ from torch import nn
 
 from naoviz.nao.estimator import NAO
 from naoviz.nao.modules import EPD, _mlp, pool
-from naoviz.nao.step import PathResult, ascend
+from naoviz.nao.step import OnStep, PathResult, ascend
 
 
 @dataclass
@@ -195,11 +195,12 @@ class CostNAO(NAO):
         finally:
             self._active, self._judge = before, judge_before
 
-    def move(self, states: torch.Tensor, etas, steps: int = 1) -> torch.Tensor:
+    def move(self, states: torch.Tensor, etas, steps: int = 1, on_step: OnStep = None) -> torch.Tensor:
         """Unconstrained: ``NAO.move``. Under a budget: ``sub_steps`` * ``steps`` steps of eta / sub_steps on
-        predicted accuracy - sum_k lambda_k * sign_k * (cost_k - budget_k); lambda (B, K) adapts per sub-step."""
+        predicted accuracy - sum_k lambda_k * sign_k * (cost_k - budget_k); lambda (B, K) adapts per sub-step
+        (``on_step()`` before each sub-step)."""
         if self._active is None:
-            return super().move(states, etas, steps)
+            return super().move(states, etas, steps, on_step=on_step)
         self.check_fitted()
         self.net_.eval()
         idx, sign, bound, _ = self._active
@@ -213,7 +214,7 @@ class CostNAO(NAO):
         cur = states
         for _ in range(self.sub_steps * steps):
             lam_now = lam.detach()
-            cur = ascend(lambda s: net.score_states(s) - (lam_now * cost_over(s)).sum(-1), cur, etas)
+            cur = ascend(lambda s: net.score_states(s) - (lam_now * cost_over(s)).sum(-1), cur, etas, on_step=on_step)
             with torch.no_grad():
                 lam = torch.clamp(lam + self.rho * cost_over(cur), min=0.0)
         return cur
@@ -235,11 +236,11 @@ class CostNAO(NAO):
                                     require_gain=require_gain)
 
     def path(self, arch, etas, steps: int = 1, benchmark=None, metric: Optional[str] = None,
-             budget=None) -> PathResult:
+             budget=None, on_step: OnStep = None) -> PathResult:
         """``NAO.path`` (constrained with ``budget``) plus ``costs``: per cost column the predicted cost at
         the moved point and of the decoded cell, and with ``benchmark`` the decoded cells' true cost."""
         with self.budget(budget):
-            res = super().path(arch, etas, steps=steps, benchmark=benchmark, metric=metric)
+            res = super().path(arch, etas, steps=steps, benchmark=benchmark, metric=metric, on_step=on_step)
         with torch.no_grad():
             st = torch.as_tensor(res.states, device=self.device)
             moved = self.net_.cost_emb(pool(st)).cpu().numpy().astype(float)     # (E, C)

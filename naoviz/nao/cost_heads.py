@@ -21,6 +21,7 @@ import torch
 
 from naoviz.nao.cost import CostNAO, CostScaler
 from naoviz.nao.estimator import NAO
+from naoviz.nao.step import Stopped, StepWatch
 from naoviz.nao.train import torch_threads
 
 EPOCHS = 60          # passes over (at most) MAX_CELLS embeddings: ~2-4 s for 15,625 cells on one CPU thread
@@ -43,13 +44,14 @@ THREADS = 1
 
 def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: int = 0,
                   epochs: int = EPOCHS, lr: float = LR, progress=None, threads: Optional[int] = THREADS,
-                  **step) -> CostNAO:
+                  should_stop=None, **step) -> CostNAO:
     """A ``CostNAO`` sharing ``nao``'s fitted weights, with cost heads for ``columns`` fitted on ``archs``.
 
     nao: a fitted plain NAO (left untouched). costs: {column: (n,) finite values} aligned with ``archs``
     (cells with a non-finite cost are left out of that fit). step: ``CostNAO``'s lam0, rho, sub_steps
     (default ``STEP``). progress: ``progress(done, epochs)`` before the fit and after each epoch. threads: torch
-    threads for the fit (``THREADS``; None: leave the process's setting).
+    threads for the fit (``THREADS``; None: leave the process's setting). should_stop: checked before each
+    epoch; true ends the fit there with ``naoviz.errors.Stopped`` (the explorer's newer ask), nothing returned.
     ValueError names the argument that is wrong."""
     if not isinstance(nao, NAO) or isinstance(nao, CostNAO):
         raise ValueError(f"cost_nao_from: nao must be a fitted plain NAO, got {type(nao).__name__}")
@@ -92,13 +94,14 @@ def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: in
                                               for c in model.cost_columns]), dtype=torch.float32,
                              device=model.device)                                   # (m, C) in [0, 1]
     with torch_threads(threads):
-        _train_heads(net, emb, target, seed=seed, epochs=epochs, lr=lr, progress=progress)
+        _train_heads(net, emb, target, seed=seed, epochs=epochs, lr=lr, progress=progress, should_stop=should_stop)
     return model
 
 
 def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs: int, lr: float,
-                 progress=None) -> None:
-    """Adam on the cost heads only (emb (m, H) -> sigmoid (m, C) vs target (m, C)); the rest stays frozen."""
+                 progress=None, should_stop=None) -> None:
+    """Adam on the cost heads only (emb (m, H) -> sigmoid (m, C) vs target (m, C)); the rest stays frozen.
+    ``should_stop()`` true before an epoch: ``Stopped``."""
     params = [p for h in net.costs for p in h.parameters()]
     opt = torch.optim.Adam(params, lr=lr)
     gen = torch.Generator().manual_seed(seed)
@@ -108,6 +111,8 @@ def _train_heads(net, emb: torch.Tensor, target: torch.Tensor, seed: int, epochs
         for epoch in range(epochs):
             if progress is not None:
                 progress(epoch, epochs)
+            if should_stop is not None and should_stop():
+                raise Stopped(f"the cost heads' fit stopped after {epoch} of {epochs} epochs: a newer request came")
             order = torch.randperm(len(emb), generator=gen).to(emb.device)
             for b in range(0, len(emb), BATCH):
                 idx = order[b:b + BATCH]
@@ -136,7 +141,7 @@ def head_quality(model: CostNAO, archs, costs: dict, columns: Optional[Sequence[
 
 # -- the explorer's path under a budget: the gradient step where its decode is predicted within budget -------
 def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=None, metric: Optional[str] = None,
-                progress=None):
+                progress=None, should_stop=None):
     """``model.path`` under ``budget``, decode-checked: per eta the plain gradient step's decode where the cost
     heads put it within budget, else the constrained step's (``CostNAO.path(..., budget=)``). Returns that
     ``PathResult`` (every per-eta field taken from the path chosen at that eta, ``costs`` too) with
@@ -144,14 +149,15 @@ def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=No
 
     Why: the Lagrangian step alone keeps 90 % of decodes within budget but its best feasible cell is 1.2
     points worse in truth than the plain step's (bench/explorer_constrained.py); the plain step's feasible
-    decodes are kept, and only its infeasible ones replaced. ``progress(stage, done, 2)`` before each path (each
-    moves and decodes all etas in one batch)."""
-    if progress is not None:
-        progress("the gradient step's path", 0, 2)
-    plain = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric)
-    if progress is not None:
-        progress("the constrained step's path", 1, 2)
-    con = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric, budget=budget)
+    decodes are kept, and only its infeasible ones replaced. ``progress(stage, done, total)`` before each
+    gradient step and decode of both paths (each moves and decodes all etas in one batch); ``should_stop()``
+    checked there: true ends the work with ``naoviz.errors.Stopped`` (the explorer's newer ask; nothing kept)."""
+    n = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
+    watch = StepWatch((n + 1) + (model.sub_steps * n + 1), progress, should_stop)
+    plain = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric,
+                       on_step=watch.hook("the gradient step's path"))
+    con = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric, budget=budget,
+                     on_step=watch.hook("the constrained step's path"))
     with model.budget(budget):
         keep = np.asarray(model.within_budget(plain.decoded), dtype=bool)                      # (E,)
     return _merge(plain, con, keep)

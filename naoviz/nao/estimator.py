@@ -16,7 +16,7 @@ from naoviz.errors import CheckpointError
 from naoviz.nao import checkpoint
 from naoviz.nao.config import NAOConfig
 from naoviz.nao.modules import EPD, pool
-from naoviz.nao.step import Generated, PathResult, ascend
+from naoviz.nao.step import Generated, OnStep, PathResult, ascend
 from naoviz.nao.targets import TargetScaler
 from naoviz.nao.train import augment_pool, train_epd
 from naoviz.spaces.base import Arch, SearchSpace
@@ -190,16 +190,20 @@ class NAO:
         return self.decode(v, raw=raw)[0]
 
     # -- moving in the embedding (the one step: naoviz.nao.step.ascend) -------------------------------
-    def move(self, states: torch.Tensor, etas, steps: int = 1) -> torch.Tensor:
-        """Per-step states (B, S, H) moved by ``etas`` (B,) along the predictor's gradient, ``steps`` times."""
+    def move(self, states: torch.Tensor, etas, steps: int = 1, on_step: OnStep = None) -> torch.Tensor:
+        """Per-step states (B, S, H) moved by ``etas`` (B,) along the predictor's gradient, ``steps`` times
+        (``on_step()`` before each: ``naoviz.nao.step.ascend``)."""
         self.check_fitted()
         self.net_.eval()
         etas = torch.as_tensor(np.asarray(etas, dtype=float), device=states.device)
-        return ascend(self.net_.score_states, states, etas, steps)
+        return ascend(self.net_.score_states, states, etas, steps, on_step=on_step)
 
-    def path(self, arch, etas, steps: int = 1, benchmark=None, metric: Optional[str] = None) -> PathResult:
+    def path(self, arch, etas, steps: int = 1, benchmark=None, metric: Optional[str] = None,
+             on_step: OnStep = None) -> PathResult:
         """The seed ``arch`` moved by each eta in ``etas`` (any order, 0 allowed), decoded and scored;
-        with ``benchmark``, the decoded archs' true ``metric`` (default ``valid_acc``) too."""
+        with ``benchmark``, the decoded archs' true ``metric`` (default ``valid_acc``) too. ``on_step()`` is
+        called before each gradient step and before the decode (it may raise ``naoviz.errors.Stopped`` to end the path
+        there: the explorer's newer ask)."""
         self.check_fitted()
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
             raise ValueError(f"path: steps must be an int >= 1, got {steps!r}")
@@ -212,10 +216,12 @@ class NAO:
             metric = "valid_acc"
         seed = self.coerce(arch)[0]
         out0, emb0, seed_score = self._encode([seed])                           # (1, S, H), (1, H), (1,)
-        states = self.move(out0.expand(len(etas), -1, -1), etas, steps)          # (E, S, H)
+        states = self.move(out0.expand(len(etas), -1, -1), etas, steps, on_step=on_step)   # (E, S, H)
         with torch.no_grad():
             emb = pool(states)                                                    # (E, H)
             score = self.net_.predictor(emb).cpu().numpy().astype(float)
+        if on_step is not None:
+            on_step()
         decoded, attention = self.decode(states, emb)
         decoded_score = self.score(decoded)
         true = seed_true = None

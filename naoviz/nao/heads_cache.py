@@ -7,6 +7,9 @@ settings: the first constrained path of a column fitted a head on 15,625 NB201 c
 cores), now once per model and column on this machine, then a load of a second. ``explorer_path`` is
 ``budget_path`` with its last answers kept (the figures export asks for the path the page just drew).
 ``progress(stage, done, total)`` is told each stage (the page shows it). One fitter per key across processes.
+``should_stop()`` (the explorer: a newer ask came) is checked between the fit's epochs and the path's steps; true
+ends the work with ``naoviz.errors.Stopped`` before anything is kept or saved (an entry is whole only with its
+DONE mark).
 """
 from __future__ import annotations
 
@@ -43,7 +46,7 @@ def heads_key(nao, column: str, values, seed: int) -> str:
     return h.hexdigest()[:24]
 
 
-def explorer_heads(nao, bench, column: str, seed: int = 0, progress: Progress = None):
+def explorer_heads(nao, bench, column: str, seed: int = 0, progress: Progress = None, should_stop=None):
     """A ``CostNAO`` sharing ``nao``'s weights with a cost head for ``column`` fitted on every cell of ``bench``
     (``cost_nao_from``), from memory, from disk, or fitted now and saved. The same heads each way (the saved
     float32 weights are the fitted ones)."""
@@ -66,7 +69,7 @@ def explorer_heads(nao, bench, column: str, seed: int = 0, progress: Progress = 
                     if progress is not None:
                         progress(f"fitting the {column} cost head (once per model and column)", done, total)
                 model = cost_heads.cost_nao_from(nao, [column], bench.archs(), {column: values}, seed=seed,
-                                                 progress=epoch)
+                                                 progress=epoch, should_stop=should_stop)    # Stopped: no entry
                 (folder / DONE).unlink(missing_ok=True)    # a torn entry refitted: not whole until saved again
                 model.save(folder)
                 atomic_write_text(folder / DONE, "ok\n")
@@ -91,7 +94,7 @@ def _load(folder, cls, nao, progress: Progress, column: str):
 
 
 def explorer_path(cost, arch, etas, budget: dict, steps: int = 1, benchmark=None, metric: Optional[str] = None,
-                  progress: Progress = None):
+                  progress: Progress = None, should_stop=None):
     """``cost_heads.budget_path`` (the same result), its last ``KEEP_PATHS`` answers kept: the figures export
     and a page that asks again get the path without computing it twice."""
     key = (id(cost), str(arch), tuple(float(e) for e in etas), tuple(sorted(budget.items())), int(steps),
@@ -101,7 +104,7 @@ def explorer_path(cost, arch, etas, budget: dict, steps: int = 1, benchmark=None
         _paths.move_to_end(key)
         return kept[2]
     res = cost_heads.budget_path(cost, arch, etas, budget, steps=steps, benchmark=benchmark, metric=metric,
-                                 progress=progress)
+                                 progress=progress, should_stop=should_stop)       # Stopped: nothing kept
     _paths[key] = (cost, benchmark, res)
     while len(_paths) > KEEP_PATHS:
         _paths.popitem(last=False)

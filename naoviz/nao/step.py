@@ -6,7 +6,8 @@ d score / d s), ``steps`` times (the paper takes one). ``NAO.path`` (one seed ov
 move through this function. Scores are higher-is-better whatever the metric's direction, so ascending the
 score descends an error or a latency. ``acquisition`` turns an ensemble's per-head scores into what the step
 ascends and what ranks decoded cells (mean + kappa * sd, or one sampled head per row: Thompson).
-The result types of ``path`` and ``generate`` live here too.
+The result types of ``path`` and ``generate`` live here too, and ``StepWatch``: ``on_step`` hooks that report a
+path's steps and raise ``naoviz.errors.Stopped`` to end it at a safe point (between steps, before a decode).
 """
 from __future__ import annotations
 
@@ -17,16 +18,44 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
+from naoviz.errors import Stopped
 from naoviz.spaces.base import Arch
 
 ScoreFn = Callable[[torch.Tensor], torch.Tensor]   # differentiable: states (B, S, H) -> score (B,)
+OnStep = Optional[Callable[[], object]]            # called at each safe point; raises Stopped to end the work there
 
 
-def ascend(score_states: ScoreFn, states: torch.Tensor, etas: torch.Tensor, steps: int = 1) -> torch.Tensor:
-    """states (B, S, H) unit rows, etas (B,) -> moved unit states (B, S, H) after ``steps`` gradient steps."""
+class StepWatch:
+    """``on_step`` hooks for work of ``total`` safe points: each tells ``progress(stage, done, total)`` and raises
+    :class:`Stopped` when ``should_stop()`` is true (the explorer's newer ask); both optional."""
+
+    def __init__(self, total: int, progress: Optional[Callable[[str, int, int], object]] = None,
+                 should_stop: Optional[Callable[[], object]] = None):
+        self.total, self.done, self.progress, self.should_stop = int(total), 0, progress, should_stop
+
+    def hook(self, stage: str) -> OnStep:
+        """The ``on_step`` of one stage (None when there is nothing to tell or check)."""
+        if self.progress is None and self.should_stop is None:
+            return None
+
+        def on_step() -> None:
+            if self.should_stop is not None and self.should_stop():
+                raise Stopped(f"stopped during {stage}: a newer request came")
+            if self.progress is not None:
+                self.progress(stage, self.done, self.total)
+            self.done += 1
+        return on_step
+
+
+def ascend(score_states: ScoreFn, states: torch.Tensor, etas: torch.Tensor, steps: int = 1,
+           on_step: OnStep = None) -> torch.Tensor:
+    """states (B, S, H) unit rows, etas (B,) -> moved unit states (B, S, H) after ``steps`` gradient steps;
+    ``on_step()`` before each (it may raise :class:`Stopped`)."""
     cur = states.detach()
     eta = etas.to(cur.dtype).view(-1, 1, 1)
     for _ in range(steps):
+        if on_step is not None:
+            on_step()
         with torch.enable_grad():
             x = cur.clone().requires_grad_(True)
             grad, = torch.autograd.grad(score_states(x).sum(), x)

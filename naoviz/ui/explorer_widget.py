@@ -10,10 +10,7 @@ model in the kernel. The same front end runs in the standalone page (``naoviz.ex
 """
 from __future__ import annotations
 
-import logging
 import math
-import queue
-import threading
 from pathlib import Path
 from typing import Callable, Optional
 from urllib.parse import parse_qs
@@ -24,18 +21,18 @@ import traitlets as t
 
 from naoviz.atlas import budget_columns
 from naoviz.atlas_payload import pack
+from naoviz.errors import Stopped
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
+from naoviz.ui.explorer_asks import AskQueue, superseded
 
-log = logging.getLogger(__name__)
 MAX_STEPS = 10
-SUPERSEDE = ("offgrid",)    # custom messages a newer one of the same kind makes stale (exports all run)
 
 
 class BudgetError(t.TraitError, ValueError):
     """A refused budget value: a TraitError like every refused trait, and a ValueError for callers who check."""
 
 
-class ExplorerWidget(anywidget.AnyWidget):
+class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     """Map, path, cells and prediction chart of one atlas; ``seed`` is a row with a path, ``eta_index`` an
     index into the atlas's eta grid. Setting a trait from Python moves the picture; the browser sets them too."""
 
@@ -82,8 +79,7 @@ class ExplorerWidget(anywidget.AnyWidget):
         if state.get("view", "umap") not in atlas.maps:
             state.setdefault("view", next(iter(atlas.maps)))
         super().__init__(_atlas_header=header, _atlas_data=blob, has_handler=handler is not None, **state)
-        self._jobs, self._worker, self._asked, self._newest = queue.SimpleQueue(), None, 0, {}
-        self.on_msg(self._queue_custom)
+        self._start_asks()
 
     def set_atlas(self, atlas) -> None:
         """Show ``atlas`` instead (a cold start's full atlas after its quick one): the page redraws from it and
@@ -270,49 +266,13 @@ class ExplorerWidget(anywidget.AnyWidget):
         return bool(query) and self.apply_query(query)
 
     # -- custom messages: off-grid work and the page export ---------------------------------------------
-    def _queue_custom(self, _widget, content, buffers) -> None:
-        """The page's requests are answered in one worker thread, in the order they came, so the kernel's own
-        thread stays free: a tab opened meanwhile is built at once (the first constrained step, torch loading and a
-        cost head fitted on NB201's 15,625 cells, kept the Search tab on "opening…" for 70 s on 2 loaded cores).
-        A newer off-grid ask (or figures export) supersedes one of its kind still queued: the student's latest
-        choice is answered, the stale one gets ``superseded`` and is never computed (one already running ends)."""
-        self._asked += 1
-        kind = content.get("type") if isinstance(content, dict) else None
-        if kind in SUPERSEDE:
-            self._newest[kind] = self._asked
-        if self._worker is None:
-            self._worker = threading.Thread(target=self._work, daemon=True, name="naoviz-explorer")
-            self._worker.start()
-        self._jobs.put((self._asked, content, buffers))
-
-    def _work(self) -> None:
-        while True:
-            n, content, buffers = self._jobs.get()
-            kind = content.get("type") if isinstance(content, dict) else None
-            try:
-                if kind in SUPERSEDE and self._newest.get(kind, n) > n:
-                    self.send({"type": kind, "id": content.get("id"), "ok": False, "superseded": True,
-                               "message": "superseded by a newer request"})
-                    continue
-                self._on_custom(self, content, buffers)
-            except Exception as exc:  # noqa: BLE001 - the worker answers the next request all the same
-                log.warning("naoviz explorer: %s: %s", type(exc).__name__, exc)
-            finally:
-                self.work = {}
-
-    def _progress(self, what: str, ask_id=None) -> Callable[[str, int, int], None]:
-        """A ``progress(stage, done, total)`` that shows the stage in ``work`` (the page's progress line)."""
-        def tell(stage: str, done: int, total: int) -> None:
-            self.work = {"what": what, "id": ask_id, "stage": str(stage), "done": int(done), "total": int(total)}
-        return tell
-
-    def _on_custom(self, _widget, content, _buffers):
+    def _on_custom(self, _widget, content, _buffers, should_stop=None):
         kind = content.get("type") if isinstance(content, dict) else None
         if kind == "export_page":
             html = page_html(self._atlas_header, self._atlas_data).encode("utf-8")
             self.send({"type": "export_page", "ok": True, "bytes": len(html)}, buffers=[html])
         elif kind == "offgrid":
-            self.send(self.answer_offgrid(content))
+            self.send(self.answer_offgrid(content, should_stop=should_stop))
         elif kind == "export_figures":
             fmt, size = content.get("format", "png"), content.get("size", "screen")
             try:
@@ -333,6 +293,7 @@ class ExplorerWidget(anywidget.AnyWidget):
         paths (an ``Exported``: ``reused`` were already there with the same bytes). ``progress(stage, done,
         total)``: told as the figures are drawn and rendered."""
         import os
+        from naoviz.viz import kept_browser
         from naoviz.viz.figure_files import FORMATS, safe_name
         from naoviz.viz.print_sizes import export_sized
         if fmt not in FORMATS:
@@ -343,11 +304,13 @@ class ExplorerWidget(anywidget.AnyWidget):
         figs = self.figures()
         table = safe_name(self.atlas.meta.get("table") or self.atlas.space) if isinstance(self.atlas.meta, dict) \
             else safe_name(self.atlas.space)
-        return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt,
-                            progress=progress)
+        with kept_browser.using():     # a kernel exports set after set: one browser for all (~3 s a set saved)
+            return export_sized(figs, folder, f"naoviz-{table}-seed{self.seed}-eta{self.eta:g}", size, fmt,
+                                progress=progress)
 
-    def answer_offgrid(self, request: dict) -> dict:
-        """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not."""
+    def answer_offgrid(self, request: dict, should_stop: Optional[Callable[[], object]] = None) -> dict:
+        """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not;
+        ``superseded`` when ``should_stop`` (see ``nao_handler``) ended the handler's work at a safe point."""
         reply = {"type": "offgrid", "id": request.get("id"), "cell": request.get("cell")}
         steps = request.get("steps", 1)
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:
@@ -362,22 +325,27 @@ class ExplorerWidget(anywidget.AnyWidget):
             except ValueError as exc:
                 return {**reply, "ok": False, "message": str(exc)[:300]}
         try:
-            out = self._ask_handler(ask, request.get("id"))
+            out = self._ask_handler(ask, request.get("id"), should_stop)
+        except Stopped:
+            return {**reply, **superseded(request)}
         except (ValueError, KeyError) as exc:
             return {**reply, "ok": False, "message": str(exc)[:300]}
         rows = self._row_of()
         out["rows"] = [rows.get(c, -1) for c in out.get("decoded", [])]
         return {**reply, "ok": True, **out}
 
-    def _ask_handler(self, ask: dict, ask_id) -> dict:
+    def _ask_handler(self, ask: dict, ask_id, should_stop=None) -> dict:
         """The handler's answer; a handler that takes ``progress`` (``nao_handler``'s) reports its stages in
-        ``work``."""
+        ``work``, one that takes ``should_stop`` is told when a newer ask makes this one stale."""
         import inspect
         try:
-            takes = "progress" in inspect.signature(self.handler).parameters
+            takes = inspect.signature(self.handler).parameters
         except (TypeError, ValueError):
-            takes = False
-        return self.handler(ask, progress=self._progress("path", ask_id)) if takes else self.handler(ask)
+            takes = {}
+        extra = {"progress": self._progress("path", ask_id)} if "progress" in takes else {}
+        if "should_stop" in takes and should_stop is not None:
+            extra["should_stop"] = should_stop
+        return self.handler(ask, **extra)
 
     def _checked_budget(self, budget) -> dict:
         """An off-grid request's ``{"column", "bound"}``: a cost column of this atlas and a finite number."""

@@ -2,8 +2,9 @@
 
 kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
 cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
-The same figure exported twice gives the same bytes (a figure kept in git does not churn): plotly's random ids in
-HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
+The explorer's exports share one browser kept by the kernel (``naoviz.viz.kept_browser``); elsewhere each batch
+starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn):
+plotly's random ids in HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
 when that is set (the reproducible-builds convention), else the export's time.
 """
 from __future__ import annotations
@@ -21,6 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
+from naoviz.viz import kept_browser
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
 from naoviz.viz.file_meta import with_meta
 
@@ -143,10 +145,19 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
         # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
         # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
         # error is raised.
+        kept = kept_browser.kept()               # the explorer's kernel keeps one browser for its exports
         with _watch(drafts, progress):
             try:
-                pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
-                                 format=[fmt for _, _, _, fmt in static], width=width, height=heights, scale=scale)
+                if kept is not None:
+                    kept.write([{"fig": f.to_dict(), "path": d, "topojson": pio.defaults.topojson,
+                                 "opts": {"format": fmt, "width": width, "height": h, "scale": scale}}
+                                for (f, _, _, fmt), h, d in zip(static, heights, drafts)], _browser_key())
+                else:
+                    pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
+                                     format=[fmt for _, _, _, fmt in static], width=width, height=heights,
+                                     scale=scale)
+            except NaovizError:
+                raise
             except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
                 raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
         for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
@@ -162,6 +173,15 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
+
+
+def _browser_key() -> str:
+    """What the browser kaleido launches is: ``$BROWSER_PATH`` (the wrapper) and the command it runs."""
+    path = os.environ.get("BROWSER_PATH", "")
+    try:
+        return path + "\n" + Path(path).read_text()
+    except OSError:
+        return path
 
 
 class _watch:

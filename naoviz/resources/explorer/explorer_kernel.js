@@ -1,7 +1,9 @@
 // naoviz explorer, part 9 of 11: asking the kernel. What the atlas cannot hold comes from the kernel by custom
 // message (naoviz/ui/explorer_offgrid.py answers): a typed cell's path, several steps, and, with a budget, the
 // constrained step's path for an atlas seed (issue 14: CostNAO's Lagrangian). The atlas path stays on the map
-// while an answer is on its way and when one fails; only the newest ask's answer is shown.
+// while an answer is on its way and when one fails; only the newest ask's answer is shown. A newer ask stops the
+// kernel's work on the older one (naoviz/ui/explorer_asks.py); when the page drops the path it asked for without
+// asking another (budget cleared, another atlas seed picked), it sends {type: "offgrid", cancel: true} instead.
 
 let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier mount's answer never matches a later ask
 
@@ -10,7 +12,7 @@ let offgridRequests = 0;   // off-grid ask ids, unique across mounts: an earlier
 function kernelPart(root, model, atlas, S, Bg, hooks) {
   const $ = (s) => root.querySelector(s);
   const paths = () => Boolean(model.get("kernel") && model.get("has_handler"));
-  let conAsk = { kind: "" }, pendingRow = -1, askedId = 0;
+  let conAsk = { kind: "" }, pendingRow = -1, askedId = 0, pending = false;
 
   // Which path is drawn, for the budget's line: { kind: "constrained" | "asking" | "failed" | "nokernel" |
   // "nohandler" | "typed" | "filtered", why }.
@@ -26,7 +28,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
     if (S.offgrid && !S.offgrid.constrained) return;      // a typed cell's (or several steps') kernel path stays
     const b = Bg.state, want = Boolean(b.col && b.budget != null && paths() && S.seed >= 0 && atlas.seedIndex[S.seed] >= 0);
     if (S.offgrid) { S.offgrid = null; S.m = atlas.seedIndex[S.seed]; conAsk = { kind: "" }; hooks.seedPanels(); }
-    if (!want) { if (conAsk.kind) { conAsk = { kind: "" }; Bg.info(); } return; }
+    if (!want) { if (conAsk.kind) { if (conAsk.kind === "asking") cancel(); conAsk = { kind: "" }; Bg.info(); } return; }
     conAsk = { kind: "asking" }; Bg.info();
     request(atlas.labels[S.seed], 1, S.seed, { column: b.col, bound: b.budget });
   }
@@ -36,7 +38,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
     if (!model.get("kernel")) { msg(`${cell ? "this cell is not in the atlas" : "several steps are not in the atlas"}: that needs a kernel (open the explorer in Jupyter with a model)`, true); return; }
     if (!model.get("has_handler")) { msg("that needs a model in the kernel: ExplorerWidget(atlas, handler=nao_handler(loader))", true); return; }
     const id = askedId = ++offgridRequests; msg("asking the kernel…");
-    pendingRow = row; model.send(budget ? { type: "offgrid", id, cell, steps, budget } : { type: "offgrid", id, cell, steps });
+    pendingRow = row; pending = true; model.send(budget ? { type: "offgrid", id, cell, steps, budget } : { type: "offgrid", id, cell, steps });
     // silence for 60 s is a lost kernel; a kernel that reports work (model "work": a cost head's first fit) is not
     const late = () => { if (askedId !== id || $(".nx-msg").textContent !== "asking the kernel…") return;
       if (Object.keys(model.get("work") || {}).length) setTimeout(late, 60000); else msg("no answer from the kernel after 60 s", true); };
@@ -46,6 +48,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
   function answer(m) {                             // an "offgrid" message from the kernel
     const msg = hooks.msg;
     if (m.id !== askedId) return;                  // an answer to an older request (or to an earlier mount's)
+    pending = false;
     if (m.constrained) {                           // the constrained step: shown only for the seed and budget it was asked for
       const b = Bg.state;
       if (S.offgrid || pendingRow !== S.seed || m.constrained.column !== b.col || m.constrained.bound !== b.budget) return;
@@ -58,7 +61,14 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
     msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
   }
 
-  return { paths, shown, constrain, request, answer, reset: () => { conAsk = { kind: "" }; } };
+  // The page no longer wants the path it asked for: the kernel stops working on it (its answer would be ignored).
+  function cancel() {
+    if (!pending) return;
+    pending = false; askedId = ++offgridRequests;
+    model.send({ type: "offgrid", id: askedId, cancel: true });
+  }
+
+  return { paths, shown, constrain, request, answer, reset: () => { cancel(); conAsk = { kind: "" }; } };
 }
 
 // The kernel's long work as the model's "work" says it ({what, stage, done, total}; {} idle): a bar and

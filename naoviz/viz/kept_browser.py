@@ -1,0 +1,166 @@
+"""One kaleido browser kept per kernel for PNG/SVG/PDF exports: started on the first export, closed at exit, started
+again when it died or the browser setting changed.
+
+kaleido's one-shot calls (plotly's ``write_images``) start Chromium for every batch: about 3-4 s of each of the
+explorer's export sets on 2 loaded cores (bench/RESULTS.md). A kernel exports set after set, so the explorer widget
+exports inside :func:`using` and later sets reuse the running browser. It runs in a daemon thread with its own event
+loop, one tab, MathJax off (kaleido's default page loads MathJax from a CDN; naoviz's figures have no TeX) and the
+installed plotly's own plotly.js. A call that finds the browser dead (killed, crashed) starts a new one and renders
+again once; one that takes over ``RENDER_S`` is a NaovizError and the browser is closed.
+"""
+from __future__ import annotations
+
+import asyncio
+import atexit
+import concurrent.futures
+import contextlib
+import contextvars
+import threading
+from typing import Optional
+
+from naoviz.errors import NaovizError
+
+START_S = 60          # a browser not started within a minute: NaovizError (kaleido's own render timeout is 90 s)
+RENDER_S = 600        # one batch (a figures set: at most a few dozen files)
+
+
+class KeptBrowser:
+    """A kaleido ``Kaleido`` kept open in a thread of its own; :meth:`write` renders, :meth:`close` ends it."""
+
+    def __init__(self):
+        self._lock = threading.Lock()
+        self._loop: Optional[asyncio.AbstractEventLoop] = None
+        self._thread: Optional[threading.Thread] = None
+        self._kaleido = None
+        self._key: Optional[str] = None
+        self.starts = 0                       # browsers started so far (the bench and tests read it)
+        atexit.register(self.close)
+
+    def write(self, specs: list, key: str) -> tuple:
+        """Render kaleido ``specs`` (``{"fig", "path", "opts"}`` each) to their paths; returns kaleido's tuple of
+        per-figure errors (a figure that failed is left out, as in a one-shot batch). ``key`` names the browser
+        kaleido launches (its ``BROWSER_PATH`` and what that runs): another key starts another browser."""
+        with self._lock:
+            for attempt in (1, 2):
+                if key != self._key or not self._alive():
+                    self._stop()
+                    self._start(key)
+                try:
+                    return self._call(self._kaleido.write_fig_from_object(specs), RENDER_S)
+                except Exception as exc:  # noqa: BLE001 - a dead browser is started again once; else said
+                    died = not self._alive()
+                    self._stop()
+                    if not died or attempt == 2:
+                        if isinstance(exc, concurrent.futures.TimeoutError):
+                            raise NaovizError(f"export: the browser did not render the figures in {RENDER_S} s") \
+                                from None
+                        raise
+        raise AssertionError("unreachable")
+
+    def close(self) -> None:
+        """Close the browser (at exit; a later :meth:`write` starts another)."""
+        with self._lock:
+            self._stop()
+
+    def running(self) -> bool:
+        """Whether a browser is kept now."""
+        return self._alive()
+
+    def _alive(self) -> bool:
+        proc = getattr(self._kaleido, "subprocess", None)
+        return (self._kaleido is not None and self._thread is not None and self._thread.is_alive()
+                and proc is not None and proc.poll() is None)
+
+    def _start(self, key: str) -> None:
+        import kaleido
+        loop = asyncio.new_event_loop()
+        thread = threading.Thread(target=loop.run_forever, daemon=True, name="naoviz-kaleido")
+        thread.start()
+        self._loop, self._thread = loop, thread
+
+        async def open_browser():
+            k = kaleido.Kaleido(n=1, mathjax=False)
+            await k.open()
+            return k
+        try:
+            self._kaleido = self._call(open_browser(), START_S)
+        except concurrent.futures.TimeoutError:
+            self._stop()
+            raise NaovizError(f"export: the browser did not start in {START_S} s") from None
+        except BaseException:
+            self._stop()
+            raise
+        self._key = key
+        self.starts += 1
+
+    def _call(self, coro, timeout: float):
+        return asyncio.run_coroutine_threadsafe(coro, self._loop).result(timeout)
+
+    def _stop(self) -> None:
+        k, loop, thread = self._kaleido, self._loop, self._thread
+        self._kaleido = self._loop = self._thread = self._key = None
+        if k is not None and loop is not None and thread is not None and thread.is_alive():
+            try:
+                asyncio.run_coroutine_threadsafe(k.close(), loop).result(20)
+            except Exception:  # noqa: BLE001 - a dead or hung browser: killed below
+                pass
+        proc = getattr(k, "subprocess", None)
+        if proc is not None and proc.poll() is None:
+            proc.kill()
+            try:
+                proc.wait(10)
+            except Exception:  # noqa: BLE001 - reaped later by the system; nothing more to do here
+                pass
+        if loop is not None and thread is not None and thread.is_alive():
+            try:                                  # choreographer's watchdog and the like: ended, not destroyed pending
+                asyncio.run_coroutine_threadsafe(_cancel_tasks(), loop).result(10)
+            except Exception:  # noqa: BLE001 - the loop is stopped below all the same
+                pass
+        if loop is not None:
+            loop.call_soon_threadsafe(loop.stop)
+            if thread is not None:
+                thread.join(10)
+            if thread is None or not thread.is_alive():
+                loop.close()
+
+
+async def _cancel_tasks() -> None:
+    """Cancel every other task of the running loop and wait for them to end."""
+    tasks = [t for t in asyncio.all_tasks() if t is not asyncio.current_task()]
+    for t in tasks:
+        t.cancel()
+    await asyncio.gather(*tasks, return_exceptions=True)
+
+
+_kept: Optional[KeptBrowser] = None
+_using: contextvars.ContextVar = contextvars.ContextVar("naoviz_kept_browser", default=False)
+
+
+def shared() -> KeptBrowser:
+    """The process's kept browser (made on first use; its Chromium starts on the first export through it)."""
+    global _kept
+    if _kept is None:
+        _kept = KeptBrowser()
+    return _kept
+
+
+@contextlib.contextmanager
+def using():
+    """Exports inside this block render with the process's kept browser (the explorer's export sets); others, a
+    CLI's single export, start their own as before."""
+    token = _using.set(True)
+    try:
+        yield shared()
+    finally:
+        _using.reset(token)
+
+
+def kept() -> Optional[KeptBrowser]:
+    """The kept browser inside :func:`using`, else None (the export starts its own browser)."""
+    return shared() if _using.get() else None
+
+
+def close() -> None:
+    """Close the process's kept browser if one runs (at exit anyway; a test that used it, earlier)."""
+    if _kept is not None:
+        _kept.close()
