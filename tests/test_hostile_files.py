@@ -98,8 +98,8 @@ def test_a_static_export_writes_nothing_through_a_link_planted_while_the_browser
     beside the target (``.NAME.PID.tmp-0.png``, guessable), cleared only before the browser started: a link
     planted there during the seconds the browser takes to start had the image written into its target. Here the
     link is planted as plotly's writer is called (the browser starting); the target stays as it was."""
+    import kaleido
     import plotly.graph_objects as go
-    import plotly.io as pio
 
     from naoviz.paths import temp_path
     from naoviz.viz import export_many
@@ -108,13 +108,13 @@ def test_a_static_export_writes_nothing_through_a_link_planted_while_the_browser
     out = tmp_path / "out"
     out.mkdir()
     png = out / "fig.png"
-    real = pio.write_images
+    real = kaleido.write_fig_from_object_sync
 
-    def plant_then_write(figs, files, **kwargs):
+    def plant_then_write(specs, **kwargs):
         temp_path(png, "-0.png").symlink_to(victim)          # what another user's watcher does at that moment
-        return real(figs, files, **kwargs)
+        return real(specs, **kwargs)
 
-    monkeypatch.setattr(pio, "write_images", plant_then_write)
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", plant_then_write)
     export_many([go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))], [png], width=300, height=200)
     assert victim.read_text() == "the user's own file"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not png.is_symlink()

@@ -229,16 +229,16 @@ def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
 def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
     """kaleido's batch call drops a figure that failed to render without raising: the missing one is rendered
     again on its own (``to_image``); one that fails there too is an error naming its file and the cause."""
-    import plotly.io as pio
+    import kaleido
     from naoviz.errors import NaovizError
     from naoviz.viz import export_many
-    real, calls = pio.write_images, []
+    real, calls = kaleido.write_fig_from_object_sync, []
 
-    def dropping(figs, paths, **kw):             # the real batch renderer, minus its first file
-        calls.append(list(paths))
-        real(figs, paths, **kw)
-        Path(paths[0]).unlink()
-    monkeypatch.setattr(pio, "write_images", dropping)
+    def dropping(specs, **kw):                   # the real batch renderer, minus its first file
+        calls.append([spec["path"] for spec in specs])
+        real(specs, **kw)
+        Path(specs[0]["path"]).unlink()
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", dropping)
     fig = cell_compare(NB201Space(), SEED, DEC)
     out = export_many([fig] * 2, [tmp_path / "a.png", tmp_path / "b.svg"], width=300, height=200, scale=1)
     # one batch, rendered into a private folder of its own (kaleido never writes a target, nor beside it, where it
@@ -250,7 +250,7 @@ def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
 
     def failing(*a, **kw):
         raise RuntimeError("tab crashed")
-    monkeypatch.setattr(pio, "to_image", failing)
+    monkeypatch.setattr(kaleido, "calc_fig_sync", failing)
     with pytest.raises(NaovizError, match="c.png was not written.*tab crashed"):
         export_many([fig], [tmp_path / "c.png"], width=300, height=200, scale=1)
 
@@ -259,7 +259,7 @@ def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch
     """PNG/SVG/PDF used to be written by kaleido straight onto the targets: a browser killed or a disk filled
     mid-write left a torn file where the good one was. Each is rendered beside its target and renamed over it;
     a failure leaves every previous file as it was and no temporary file behind."""
-    import plotly.io as pio
+    import kaleido
     from naoviz.errors import NaovizError
     from naoviz.viz import export_many
     fig = cell_compare(NB201Space(), SEED, DEC)
@@ -268,11 +268,11 @@ def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch
     good = {p: p.read_bytes() for p in targets}
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg", "c.pdf"]    # none left on success
 
-    def torn(figs, paths, **kw):                 # the renderer dies half way: a part of each file written
-        for p in paths:
-            Path(p).write_bytes(good[targets[0]][:100])
+    def torn(specs, **kw):                       # the renderer dies half way: a part of each file written
+        for spec in specs:
+            Path(spec["path"]).write_bytes(good[targets[0]][:100])
         raise RuntimeError("browser killed")
-    monkeypatch.setattr(pio, "write_images", torn)
+    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", torn)
     with pytest.raises(NaovizError, match="browser killed"):
         export_many([fig] * 3, targets, width=300, height=200, scale=1)
     assert {p: p.read_bytes() for p in targets} == good
@@ -290,3 +290,42 @@ def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch
         export_many([fig] * 3, targets, width=300, height=200, scale=1)
     assert {p: p.read_bytes() for p in targets} == good
     assert sorted(p.name for p in tmp_path.iterdir()) == ["a.png", "b.svg", "bin", "c.pdf", "cache"]
+
+
+def _net_log(path: Path) -> list[tuple[str, dict]]:
+    """(event type, params) of each event in a Chromium ``--log-net-log`` file (closed or cut off at exit)."""
+    import json
+    text = path.read_text().rstrip()
+    if not text.endswith("}"):                   # the browser was closed before it ended the file
+        text = text.rstrip(",") + "]}"
+    log = json.loads(text)
+    names = {v: k for k, v in log["constants"]["logEventTypes"].items()}
+    return [(names.get(e["type"], ""), e.get("params", {})) for e in log["events"]]
+
+
+def test_an_export_contacts_no_host(tmp_path, monkeypatch):
+    """A PNG export, batched and one figure re-rendered alone, with Chromium's own network log: kaleido's page
+    asked cdnjs for MathJax, and Chromium looked up update.googleapis.com, accounts.google.com and its start page's
+    host on every export. Now no script is asked from the network and no host name is resolved."""
+    import kaleido
+    import plotly.graph_objects as go
+    from naoviz.viz.figure_files import find_browser
+    if find_browser() is None:
+        pytest.skip("no Chromium: export needs one")
+    logged = tmp_path / "chrome"
+    logged.write_text(f'#!/bin/sh\nexec "{find_browser()}" --log-net-log="$NET_LOG" "$@"\n')
+    logged.chmod(0o755)
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(logged))
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))     # its own wrapper, not the suite's
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    for name in ("batch", "alone"):
+        if name == "alone":                      # the batch writes nothing: the figure is rendered on its own
+            monkeypatch.setattr(kaleido, "write_fig_from_object_sync", lambda specs, **kw: None)
+        monkeypatch.setenv("NET_LOG", str(tmp_path / f"{name}.json"))
+        out = export(fig, tmp_path / f"{name}.png", width=300, height=200, scale=1)
+        assert out.read_bytes()[:4] == b"\x89PNG"
+        events = _net_log(tmp_path / f"{name}.json")
+        asked = [p.get("url", "") for kind, p in events if kind == "URL_REQUEST_START_JOB"]
+        assert asked and all(url.startswith("file:") or "mathjax" not in url.lower() for url in asked), asked
+        resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
+        assert resolved == [], (name, resolved)

@@ -29,7 +29,11 @@ from naoviz.viz.file_meta import with_meta
 FORMATS = ("png", "svg", "pdf", "html")
 VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
-_FLAGS = "--disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic"
+# Export renders local files only (kaleido's page, plotly.js from the installed plotly): Chromium resolves no host
+# name, so it contacts nothing (it asked update.googleapis.com, accounts.google.com and Debian's start page's host
+# on every export before, despite the other flags).
+_FLAGS = ("--disable-background-networking --disable-component-update --disable-sync --no-first-run --disable-quic "
+          "'--host-resolver-rules=MAP * ~NOTFOUND'")
 NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (looked at $NAOVIZ_CHROMIUM, "
               "/usr/bin/chromium and PATH: {names}). Install one (Debian/Ubuntu: `apt-get install chromium`, "
               "or `make browser`) or set NAOVIZ_CHROMIUM=/path/to/chrome; `.html` export needs no browser.")
@@ -146,16 +150,16 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
         # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
         # error is raised.
         kept = kept_browser.kept()               # the explorer's kernel keeps one browser for its exports
+        specs = [{"fig": f.to_dict(), "path": d, "topojson": pio.defaults.topojson,
+                  "opts": {"format": fmt, "width": width, "height": h, "scale": scale}}
+                 for (f, _, _, fmt), h, d in zip(static, heights, drafts)]
         with _watch(drafts, progress):
             try:
                 if kept is not None:
-                    kept.write([{"fig": f.to_dict(), "path": d, "topojson": pio.defaults.topojson,
-                                 "opts": {"format": fmt, "width": width, "height": h, "scale": scale}}
-                                for (f, _, _, fmt), h, d in zip(static, heights, drafts)], _browser_key())
+                    kept.write(specs, _browser_key())
                 else:
-                    pio.write_images([f for f, _, _, _ in static], [str(d) for d in drafts],
-                                     format=[fmt for _, _, _, fmt in static], width=width, height=heights,
-                                     scale=scale)
+                    import kaleido
+                    kaleido.write_fig_from_object_sync(specs, kopts=dict(kept_browser.KALEIDO_OPTIONS))
             except NaovizError:
                 raise
             except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
@@ -165,7 +169,10 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
                 data = draft.read_bytes()
             else:
                 try:
-                    data = pio.to_image(f, format=fmt, width=width, height=height, scale=scale)
+                    import kaleido
+                    data = kaleido.calc_fig_sync(f.to_dict(), {"format": fmt, "width": width, "height": height,
+                                                               "scale": scale}, topojson=pio.defaults.topojson,
+                                                 kopts=dict(kept_browser.KALEIDO_OPTIONS))   # one browser
                 except Exception as exc:  # noqa: BLE001 - as above
                     raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc

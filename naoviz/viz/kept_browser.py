@@ -20,6 +20,9 @@ from typing import Optional
 
 from naoviz.errors import NaovizError
 
+# kaleido's page loads MathJax from a CDN unless told not to (plotly's write_images and to_image cannot say it):
+# naoviz's figures have no TeX, and an export fetches nothing from the network (figure_files' one-shot calls too).
+KALEIDO_OPTIONS = {"mathjax": False}
 START_S = 60          # a browser not started within a minute: NaovizError (kaleido's own render timeout is 90 s)
 RENDER_S = 600        # one batch (a figures set: at most a few dozen files)
 
@@ -79,7 +82,7 @@ class KeptBrowser:
         self._loop, self._thread = loop, thread
 
         async def open_browser():
-            k = kaleido.Kaleido(n=1, mathjax=False)
+            k = kaleido.Kaleido(n=1, **KALEIDO_OPTIONS)
             await k.open()
             return k
         try:
