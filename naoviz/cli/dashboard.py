@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)",
                        description="Serve the dashboard notebook with Voila: the Explorer, Search and Train a "
                                    "child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
-    p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
+    p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
                         "Every address requires a random token, printed in the URL")
@@ -70,7 +70,7 @@ def add_parser(sub) -> None:
     p.add_argument("--exports", metavar="DIR", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
-                   help="kernels kept started and ready for the next visitors, 0..64 (default 1)")
+                   help="kernels kept started and ready for the next visitors (default 1)")
     p.add_argument("--cull-idle", type=int_in(0, 7 * 24 * 3600), default=90, metavar="SECONDS",
                    help="shut a visitor's kernel down after it has been idle this long with its tab closed "
                         "(0: never; default 90, so a closed tab's kernel is gone within 2 minutes; checked "
