@@ -282,7 +282,8 @@ def run(args) -> int:
     folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
     missing = nb201_missing(folder)
     if args.table == "nb201" and missing:   # refused now, not as an error page once Voila and a kernel are up
-        raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
+        point = "" if env.get("NAOVIZ_DATA") else "give --data DIR (their folder), "    # the default folder: say how
+        raise ValueError(f"--table: {cut(missing, 120)}: {point}run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
     made = False
     if args.no_token:

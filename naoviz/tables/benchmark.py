@@ -37,7 +37,9 @@ _LOWER_PREFIXES = ("latency_",)
 _LOWER_SUFFIXES = ("loss", "time_s", "params_M", "flops_M", "error", "latency", "latency_ms")
 
 # one short line (with the folder's path): the two ways to install them, and what works offline at once
-MISSING_HELP = "run `naoviz data download` or `naoviz data import DIR`; offline: --table nb201-digits (shipped)"
+# (the folder may hold them already: NAOVIZ_DATA set to another folder, or not set at all, is the usual cause)
+MISSING_HELP = ("point NAOVIZ_DATA at their folder, or run `naoviz data download` or `naoviz data import DIR`; "
+                "offline: --table nb201-digits (shipped)")
 
 ArchLike = Union[Arch, str, int, Sequence[int]]
 
