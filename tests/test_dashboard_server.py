@@ -66,8 +66,11 @@ def test_table_nb201_without_its_tables_is_refused_before_voila_starts(capsys, t
         env.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))              # platformdirs' per-user data folder
         rc, _, err = dry(capsys, "--table", "nb201")
     assert rc == 2 and "give --data DIR (their folder)" in err and str(tmp_path / "xdg") in err
-    rc, out, _ = dry(capsys, "--table", "nb201-digits", "--data", str(tmp_path))   # the shipped table needs none
-    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out
+    rc, out, err = dry(capsys, "--table", "nb201-digits", "--data", str(tmp_path))   # the shipped table needs none
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out and "digits table opens" not in err
+    rc, out, err = dry(capsys, "--data", str(tmp_path))                 # no --table: digits, and the line says why
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE" not in out
+    assert f"no NAS-Bench-201 tables in {tmp_path}, so the shipped digits table opens (NAS-Bench-201: --data DIR" in err
     rc, out, _ = dry(capsys, "--table", "nb201")                                    # NAOVIZ_DATA: the real tables
     assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201" in out
 

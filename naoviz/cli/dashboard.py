@@ -296,6 +296,9 @@ def run(args) -> int:
                         args.cull_connected, args.theme, tuple(allow_hosts), base_url)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token, base_url)
+    if args.table is None and missing:      # a newcomer whose tables sit elsewhere learns why digits opened
+        print(f"naoviz dashboard: {cut(missing, 120)}, so the shipped digits table opens (NAS-Bench-201: "
+              "--data DIR, or `naoviz data download`)", file=sys.stderr)
     if args.dry_run:
         print(dry_run_line(env, cmd, args.data is not None, args.token_file))
         if args.no_token:
