@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from naoviz.cli import main
 
 SHARED = Path(os.environ["NAOVIZ_DATA"])
@@ -181,6 +183,17 @@ def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, caps
     assert len(err.strip()) - len(str(tmp_path)) <= 200                   # it was about 290 besides the folder's path
     assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress"]) == 0
     assert "rs on nb201-digits: 5 queries" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("given", ["no-such-folder", "a-file"])
+def test_a_data_folder_that_is_not_one_is_said(tmp_path, capsys, monkeypatch, given):
+    """NAOVIZ_DATA mistyped (no such folder) or naming a file: the line says which, not only "no tables in"."""
+    if given == "a-file":
+        (tmp_path / given).write_text("x")
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path / given))
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress"]) == 2
+    said = {"no-such-folder": "(no such folder)", "a-file": "(a file, not a folder)"}[given]
+    assert f"no NAS-Bench-201 tables in {tmp_path / given} {said}: point NAOVIZ_DATA" in capsys.readouterr().err
 
 
 def test_one_nb201_table_missing_is_named(tmp_path, capsys, monkeypatch):

@@ -200,8 +200,9 @@ def nb201_missing(directory: Optional[Path] = None) -> Optional[str]:
     missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
     if not missing:
         return None
-    if len(missing) == len(REQUIRED):
-        return f"no NAS-Bench-201 tables in {directory}"
+    if len(missing) == len(REQUIRED):       # a mistyped NAOVIZ_DATA: said, not only "no tables"
+        why = "" if directory.is_dir() else " (a file, not a folder)" if directory.exists() else " (no such folder)"
+        return f"no NAS-Bench-201 tables in {directory}{why}"
     return f"NAS-Bench-201 table {missing[0]} missing in {directory}"
 
 
