@@ -54,13 +54,23 @@ def test_no_token_on_other_address_warns(capsys):
     assert "?token=" not in err
 
 
-def test_table_nb201_without_its_tables_is_refused_before_voila_starts(capsys, tmp_path):
-    """A server that could only show an error page is not started: one line naming --table and what to run."""
+def test_table_nb201_without_its_tables_is_refused_before_voila_starts(capsys, tmp_path, monkeypatch):
+    """A server that could only show an error page is not started: one line naming --table and what to run;
+    with neither --data nor NAOVIZ_DATA (the per-user folder, empty here), also how to name the tables' folder."""
     rc, out, err = dry(capsys, "--table", "nb201", "--data", str(tmp_path))
     assert rc == 2 and out == "" and len(err.strip().splitlines()) == 1 and len(err) < 200
     assert "--table: no NAS-Bench-201 tables" in err and "naoviz data download" in err and "nb201-digits" in err
-    rc, out, _ = dry(capsys, "--table", "nb201-digits", "--data", str(tmp_path))   # the shipped table needs none
-    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out
+    assert "--data DIR" not in err                                      # a folder was given: it is named
+    with monkeypatch.context() as env:
+        env.delenv("NAOVIZ_DATA", raising=False)
+        env.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))              # platformdirs' per-user data folder
+        rc, _, err = dry(capsys, "--table", "nb201")
+    assert rc == 2 and "give --data DIR (their folder)" in err and str(tmp_path / "xdg") in err
+    rc, out, err = dry(capsys, "--table", "nb201-digits", "--data", str(tmp_path))   # the shipped table needs none
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201-digits" in out and "digits table opens" not in err
+    rc, out, err = dry(capsys, "--data", str(tmp_path))                 # no --table: digits, and the line says why
+    assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE" not in out
+    assert f"no NAS-Bench-201 tables in {tmp_path}, so the shipped digits table opens (NAS-Bench-201: --data DIR" in err
     rc, out, _ = dry(capsys, "--table", "nb201")                                    # NAOVIZ_DATA: the real tables
     assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201" in out
 

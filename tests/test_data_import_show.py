@@ -7,6 +7,8 @@ import re
 import shutil
 from pathlib import Path
 
+import pytest
+
 from naoviz.cli import main
 
 SHARED = Path(os.environ["NAOVIZ_DATA"])
@@ -135,7 +137,7 @@ def test_info_reports_tables_cifar_and_what_to_run(tmp_path, capsys, monkeypatch
     monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))
     assert main(["info"]) == 0
     out = capsys.readouterr().out
-    assert "nb201_ready: no" in out and "naoviz data download`" in out
+    assert "nb201_ready: no" in out and "naoviz data download`" in out and "point NAOVIZ_DATA at their folder" in out
     assert re.search(r"device: (cpu \((1 thread|\d+ threads)\)|cuda|mps)", out), out
     assert "cifar: cifar10 no, cifar100 no" in out and "naoviz data download cifar10" in out
     (tmp_path / "cifar-10-python.tar.gz").write_bytes(b"")
@@ -177,9 +179,21 @@ def test_no_tables_names_the_offline_table_and_following_it_works(tmp_path, caps
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("naoviz search: error: no NAS-Bench-201 tables in ")
     assert "naoviz data download" in err and "naoviz data import" in err and "--table nb201-digits" in err
+    assert "point NAOVIZ_DATA at their folder" in err      # tables already on disk elsewhere: how to say where
     assert len(err.strip()) - len(str(tmp_path)) <= 200                   # it was about 290 besides the folder's path
     assert main(["search", "--table", "nb201-digits", "--algo", "rs", "--queries", "5", "--no-progress"]) == 0
     assert "rs on nb201-digits: 5 queries" in capsys.readouterr().out
+
+
+@pytest.mark.parametrize("given", ["no-such-folder", "a-file"])
+def test_a_data_folder_that_is_not_one_is_said(tmp_path, capsys, monkeypatch, given):
+    """NAOVIZ_DATA mistyped (no such folder) or naming a file: the line says which, not only "no tables in"."""
+    if given == "a-file":
+        (tmp_path / given).write_text("x")
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path / given))
+    assert main(["search", "--algo", "rs", "--queries", "5", "--no-progress"]) == 2
+    said = {"no-such-folder": "(no such folder)", "a-file": "(a file, not a folder)"}[given]
+    assert f"no NAS-Bench-201 tables in {tmp_path / given} {said}: point NAOVIZ_DATA" in capsys.readouterr().err
 
 
 def test_one_nb201_table_missing_is_named(tmp_path, capsys, monkeypatch):

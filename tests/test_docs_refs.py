@@ -207,3 +207,24 @@ def test_every_command_in_the_docs_code_blocks_parses():
                 wrong.append(f"{page.relative_to(ROOT)}:{n}: {cmd}  ->  {' '.join(extra)}")
     assert parsed > 40                                       # the extraction still finds the docs' commands
     assert not wrong, "commands the docs print that do not parse:\n" + "\n".join(wrong)
+
+
+def test_every_option_of_every_command_is_in_the_docs():
+    """Each option a command's parser takes (``--help`` aside) is written in README.md or docs/, so the reference
+    pages name everything ``naoviz CMD --help`` lists (``predictor --no-baselines`` and ``--no-steps`` were in
+    ``--help`` only); the reverse, each documented option existing, is the test above."""
+    import argparse
+
+    from naoviz.cli import walk_parsers
+    text = "\n".join(p.read_text() for p in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))])
+    missing, seen = [], 0
+    for words, parser in walk_parsers():
+        for action in parser._actions:
+            if isinstance(action, argparse._HelpAction) or action.help == argparse.SUPPRESS:
+                continue
+            for opt in (s for s in action.option_strings if s.startswith("--")):
+                seen += 1
+                if not re.search(re.escape(opt) + r"(?![\w-])", text):
+                    missing.append(f"naoviz {' '.join(words)} {opt}".replace("  ", " "))
+    assert seen > 150                                        # the walk still reaches every command
+    assert not missing, "options in --help that README.md and docs/ never name:\n" + "\n".join(missing)

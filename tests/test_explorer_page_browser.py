@@ -285,6 +285,7 @@ def test_off_grid_needs_a_kernel_and_export_downloads_the_page(browser, page_fil
         page.click(".nx-export")
     target = tmp_path / "again.html"
     dl.value.save_as(str(target))
+    assert re.match(r"downloaded naoviz-explorer\.html \(\d+\.\d MB, your browser's downloads\)", page.inner_text(".nx-msg"))
     again, _, errors = _open(browser, target)                             # the exported page runs too
     assert not errors and again.inner_text(".nx-decoded")
     # with the heading that names its table (a saved page had lost it) and the same title

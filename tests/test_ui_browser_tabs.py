@@ -104,6 +104,37 @@ def test_search_tab_preset_menu_labels_the_presets_and_says_what_the_chosen_one_
     page.context.close()
 
 
+_FITS = """(s) => { const c = document.createElement('canvas').getContext('2d'), cs = getComputedStyle(s);
+    c.font = cs.font; const text = s.options[s.selectedIndex].text;
+    return [text, Math.ceil(c.measureText(text).width),
+            Math.floor(s.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight) - 16)]; }"""
+_WIDEST = """(s) => { const c = document.createElement('canvas').getContext('2d'); c.font = getComputedStyle(s).font;
+    return [...s.options].reduce((a, o) => c.measureText(o.text).width > c.measureText(a.text).width ? o : a).value; }"""
+
+
+def test_search_tab_menus_show_their_longest_choice_whole_at_1024px(server, browser):
+    """Each menu of the Search tab, set to its longest choice, shows it whole (less its arrow's 16 px) and the page
+    does not scroll sideways: fixed widths cut "more: sweep_projected — default under budgets" (NAO preset),
+    "mean 25–75 % of runs" (band) and, on NB201, "CIFAR-10 parameters (cifar10_par" (cost menus)."""
+    page, _, _ = _open(browser, server["url"], width=1024)
+    page.get_by_role("tab", name="Search").click()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    cut = []
+    for menu in (page.locator(".naoviz-cost-column select"), page.get_by_role("combobox", name="NAO preset"),
+                 page.get_by_role("combobox", name="band"), page.locator(".naoviz-pareto-x select")):
+        menu.select_option(menu.evaluate(_WIDEST))
+        try:                                          # the kernel widens the menu: a round trip
+            page.wait_for_function(f"(s) => {{ const [, need, room] = ({_FITS})(s); return need <= room; }}",
+                                   arg=menu.element_handle(), timeout=10_000)
+        except Exception:
+            cut.append(menu.evaluate(_FITS))
+    page.screenshot(path=str(ART / "dashboard-search-longest-choices-1024.png"), full_page=True)
+    assert not cut, f"(choice, px it needs, px it has): {cut}"
+    over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
+    assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    page.context.close()
+
+
 def _cost_budget_run_draws_the_pareto_plot(page):
     """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
     point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number

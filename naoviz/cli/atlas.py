@@ -28,7 +28,7 @@ def add_parser(sub) -> None:
                         "comma list of 2 to 1000 increasing numbers starting at 0")
     p.add_argument("--seeds", choices=("classes", "all", "none"), default="classes",
                    help="cells with a path: one per isomorphism class (default), all, or none")
-    p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell, 1..100 (default 10)")
+    p.add_argument("--k", type=int_in(1, 100), default=10, help="nearest classes kept per cell (default 10)")
     p.add_argument("--maps", type=nonempty("a comma list of maps", 100), default="umap,pca",
                    help="comma list of umap, pca (default both)")
     p.add_argument("--json", action="store_true", help="print a summary as JSON")

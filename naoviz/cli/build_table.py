@@ -19,12 +19,12 @@ def add_parser(sub) -> None:
                    help="'all' canonical classes (the default) or a number N (seeded subset)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=8, help="width C of the NB201 net (default 8)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=1, help="cells per stage N (default 1)")
-    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64, help="default 64")
+    p.add_argument("--batch-size", type=int_in(1, MAX_BATCH), default=64, help="images per SGD step (default 64)")
     p.add_argument("--lr", type=float_in(0.0, 10.0, lo_open=True), default=0.05, help="SGD learning rate (default 0.05)")
     p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=0,
                    help="seed of the class subset and order, the data split and every cell's training (default 0)")
     p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
-                   help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
+                   help="folder with the CIFAR archives (default: $NAOVIZ_DATA or the per-user data dir)")
     p.add_argument("--store", metavar="FILE", required=True, type=path_arg,
                    help="run-store SQLite file (resumes a build with the same settings)")
     p.add_argument("--out", metavar="FILE", default=None, type=path_arg,

@@ -94,9 +94,9 @@ def add_parser(sub) -> None:
     p.add_argument("--cutout", type=int_in(0, 64), default=None,
                    help="cutout square side in pixels, 0: none (default: 16 on CIFAR, 0 otherwise)")
     p.add_argument("--channels", type=int_in(1, MAX_CHANNELS), default=None,
-                   help=f"width C / F, 1..{MAX_CHANNELS} (default 16 for nb201, 36 for naonet)")
+                   help="width C / F (default 16 for nb201, 36 for naonet)")
     p.add_argument("--cells", type=int_in(1, MAX_CELLS), default=None,
-                   help=f"cells per stage N, 1..{MAX_CELLS} (default 5 for nb201, 6 for naonet)")
+                   help="cells per stage N (default 5 for nb201, 6 for naonet)")
     p.add_argument("--no-aux", action="store_true", help="NAONet: no auxiliary head")
     p.add_argument("--seed", type=int_in(0, MAX_CHILD_SEED), default=None,
                    help="seed of the initial weights, the batch order and the train/valid/test split (default 0)")
@@ -106,7 +106,7 @@ def add_parser(sub) -> None:
     p.add_argument("--checkpoint-dir", metavar="DIR", default=None, type=path_arg,
                    help="save every epoch here and resume from it")
     p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
-                   help="folder with the CIFAR archives (default: NAOVIZ_DATA)")
+                   help="folder with the CIFAR archives (default: $NAOVIZ_DATA or the per-user data dir)")
     p.add_argument("--json", action="store_true", help="machine-readable output (with the per-epoch history)")
     p.set_defaults(func=run)
 

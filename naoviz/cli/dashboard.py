@@ -39,7 +39,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("dashboard", help="serve the interactive dashboard with Voila (http://127.0.0.1:8866)",
                        description="Serve the dashboard notebook with Voila: the Explorer, Search and Train a "
                                    "child tabs (docs/ui.md). The address is printed at the start; Ctrl-C stops it.")
-    p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on, 1..65535 (default 8866)")
+    p.add_argument("--port", type=int_in(1, 65535), default=8866, help="port to listen on (default 8866)")
     p.add_argument("--ip", default="127.0.0.1",
                    help="address to bind: an IP address or 'localhost' (default 127.0.0.1: this machine only). "
                         "Every address requires a random token, printed in the URL")
@@ -70,7 +70,7 @@ def add_parser(sub) -> None:
     p.add_argument("--exports", metavar="DIR", type=path_type, default=Path("naoviz-exports"),
                    help="where the export button writes figures (default ./naoviz-exports)")
     p.add_argument("--pool-size", type=int_in(0, 64), default=1, metavar="N",
-                   help="kernels kept started and ready for the next visitors, 0..64 (default 1)")
+                   help="kernels kept started and ready for the next visitors (default 1)")
     p.add_argument("--cull-idle", type=int_in(0, 7 * 24 * 3600), default=90, metavar="SECONDS",
                    help="shut a visitor's kernel down after it has been idle this long with its tab closed "
                         "(0: never; default 90, so a closed tab's kernel is gone within 2 minutes; checked "
@@ -282,7 +282,8 @@ def run(args) -> int:
     folder = Path(env["NAOVIZ_DATA"]).expanduser() if env.get("NAOVIZ_DATA") else data_dir()
     missing = nb201_missing(folder)
     if args.table == "nb201" and missing:   # refused now, not as an error page once Voila and a kernel are up
-        raise ValueError(f"--table: {cut(missing, 120)}: run `naoviz data download`, or use --table nb201-digits")
+        point = "" if env.get("NAOVIZ_DATA") else "give --data DIR (their folder), "    # the default folder: say how
+        raise ValueError(f"--table: {cut(missing, 120)}: {point}run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
     made = False
     if args.no_token:
@@ -295,6 +296,9 @@ def run(args) -> int:
                         args.cull_connected, args.theme, tuple(allow_hosts), base_url)
     env = voila_env(env, token)
     url = dashboard_url(ip, args.port, token, base_url)
+    if args.table is None and missing:      # a newcomer whose tables sit elsewhere learns why digits opened
+        print(f"naoviz dashboard: {cut(missing, 120)}, so the shipped digits table opens (NAS-Bench-201: "
+              "--data DIR, or `naoviz data download`)", file=sys.stderr)
     if args.dry_run:
         print(dry_run_line(env, cmd, args.data is not None, args.token_file))
         if args.no_token:

@@ -26,7 +26,7 @@ def add_parser(sub) -> None:
                    help="nb201: the three benchmark tables (default); cifar10/cifar100: the python-pickle image "
                         "archive the child trainer reads (about 163 MiB each)")
     d.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
-                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+                   help="data folder (default: $NAOVIZ_DATA or the per-user data dir)")
     d.add_argument("--base-url", metavar="URL", default=None, type=nonempty("an http(s):// or file:// URL", 2000),
                    help="a mirror: for nb201 laid out like raw.githubusercontent.com (owner/repo/commit/path), "
                         "for CIFAR holding the .tar.gz itself; http(s):// or file://")
@@ -40,7 +40,7 @@ def add_parser(sub) -> None:
     i.add_argument("source", type=path_type, metavar="DIR", help="folder holding nb201_*.csv tables, or a clone of "
                    "github.com/HayeonLee/HELP (the latency table)")
     i.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
-                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+                   help="data folder (default: $NAOVIZ_DATA or the per-user data dir)")
     i.add_argument("--json", action="store_true", help="machine-readable result")
     i.set_defaults(func=run_import)
 
@@ -48,7 +48,7 @@ def add_parser(sub) -> None:
                             description="Row counts, the best and mean of each metric and where the data lives, for "
                                         "the installed tables or for one --table.")
     s.add_argument("--dir", metavar="DATA_DIR", type=path_type, default=None,
-                   help="data folder (default: $NAOVIZ_DATA or per-user dir)")
+                   help="data folder (default: $NAOVIZ_DATA or the per-user data dir)")
     s.add_argument("--json", action="store_true", help="machine-readable output")
     s.add_argument("--table", default=None, type=path_arg, metavar=TABLE_METAVAR,
                    help="show this one table: nb201, nb201-digits, or the path of a CSV table of your own (checked "

@@ -66,7 +66,8 @@ def run(args) -> int:
     for key, value in info.items():
         print(f"{key:>13}: {_show(value)}")
     if not info["nb201_ready"]:
-        print("\nNAS-Bench-201 tables missing: run `naoviz data download` or `naoviz data import DIR`"
+        print("\nNAS-Bench-201 tables missing: point NAOVIZ_DATA at their folder, or run "
+              "`naoviz data download` or `naoviz data import DIR`"
               + ("; offline meanwhile: the shipped digits table, `--table nb201-digits` (`naoviz dashboard` opens it)."
                  if info["digits_table"] else "."))
     elif not info["nb201_tables"]["latency"]:

@@ -42,13 +42,13 @@ def add_parser(sub) -> None:
                    help="comma-separated training-set sizes, each in 1..rows-1 (default 100,1000; e.g. the "
                         "0.5%%-10%% NB201 splits 78,156,469,781,1563)")
     q.add_argument("--seeds", metavar="N", type=int_in(1, 1000), default=3,
-                   help="number of seeds: 0 .. N-1, 1..1000 (default 3)")
+                   help="number of seeds: 0 .. N-1 (default 3)")
     q.add_argument("--preset", default="default", type=nonempty("a preset name", 200),
                    help="NAOConfig preset: default (the default), paper, tf, fast")
     q.add_argument("--set", action="append", default=[], metavar="FIELD=VALUE", type=nonempty("FIELD=VALUE", 100_000),
                    help="override a NAOConfig field (JSON value), e.g. --set epochs=500 --set target_norm='\"rank\"' "
                         "(fields and ranges: docs/model.md)")
-    q.add_argument("--threads", type=int_in(1, 256), default=1, help="torch threads (default 1: shared CPUs), 1..256")
+    q.add_argument("--threads", type=int_in(1, 256), default=1, help="torch threads (default 1: shared CPUs)")
     q.add_argument("--no-baselines", action="store_true", help="skip the tree baselines")
     q.add_argument("--no-steps", action="store_true", help="skip the generate()-step measurements")
     q.add_argument("--json", action="store_true", help="print every figure as JSON")

@@ -43,9 +43,9 @@ def add_cluster_options(p) -> None:
                         "GPUs in turn; auto: one worker per GPU, or one per CPU core without a GPU (default 0: no "
                         "cluster, evaluate in this process)")
     p.add_argument("--retries", type=int_in(0, 100), default=2,
-                   help="re-runs of an evaluation whose worker died (Dask, 0..100; default 2)")
+                   help="re-runs of an evaluation whose worker died (Dask; default 2)")
     p.add_argument("--delay", metavar="SECONDS", type=float_in(0.0, 60.0), default=0.0,
-                   help="seconds of simulated work per table query (0..60; default 0)")
+                   help="seconds of simulated work per table query (default 0)")
 
 
 TABLE_HELP = ("the NB201 space with this table: a name (nb201, nb201-digits) or the path of a CSV that naoviz "

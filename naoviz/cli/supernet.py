@@ -15,7 +15,7 @@ def add_parser(sub) -> None:
     p.add_argument("--space", default="nb201", choices=["nb201", "naonet-ws"],
                    help="nb201 (default) or naonet-ws (the NAO-WS paper's 5-op NAONet space)")
     p.add_argument("--data", default="digits", choices=["digits", "cifar10", "cifar100", "synthetic"],
-                   help="digits (default) | cifar10 | cifar100 | synthetic")
+                   help="digits (default), cifar10, cifar100 or synthetic")
     p.add_argument("--pool", type=int_in(2, 6466), default=100, help="cells in the NAO-WS pool (default 100)")
     p.add_argument("--rounds", type=int_in(0, 1000), default=3, help="NAO rounds (default 3)")
     p.add_argument("--warmup-epochs", type=int_in(1, 10_000), default=4,
@@ -60,7 +60,8 @@ def add_parser(sub) -> None:
                         "(default 0: not measured)")
     p.add_argument("--seed", type=int_in(0, 2**32 - 1), default=0,
                    help="seed of the supernet, its data split and the search (default 0)")
-    p.add_argument("--device", default="cpu", help="cpu (default) | cuda | cuda:N | mps | auto")
+    p.add_argument("--device", default="cpu",
+                   help="cpu (the default), cuda, cuda:N, mps or auto (CUDA, then MPS, then CPU)")
     p.add_argument("--threads", type=int_in(1, 256), default=1, help="torch CPU threads (default 1)")
     p.add_argument("--out", metavar="FILE", default=None, type=path_arg, help="write the result as JSON here")
     p.add_argument("--no-progress", action="store_true", help="no progress lines (on stderr, in words; JSON lines with --json)")

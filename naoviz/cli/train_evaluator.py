@@ -36,7 +36,8 @@ def add_train_options(p) -> None:
                    help="--evaluator train: the child recipe (net C=8, N=1; batch, lr): digits-table (the "
                         "shipped digits table's, the default) or digits-quick (the dashboard's Train a child tab's)")
     p.add_argument("--data-dir", metavar="DIR", default=None, type=path_arg,
-                   help="--evaluator train: folder with the CIFAR archives (default: NAOVIZ_DATA)")
+                   help="--evaluator train: folder with the CIFAR archives "
+                        "(default: $NAOVIZ_DATA or the per-user data dir)")
 
 
 def evaluator_kind(args) -> str:

@@ -37,7 +37,9 @@ _LOWER_PREFIXES = ("latency_",)
 _LOWER_SUFFIXES = ("loss", "time_s", "params_M", "flops_M", "error", "latency", "latency_ms")
 
 # one short line (with the folder's path): the two ways to install them, and what works offline at once
-MISSING_HELP = "run `naoviz data download` or `naoviz data import DIR`; offline: --table nb201-digits (shipped)"
+# (the folder may hold them already: NAOVIZ_DATA set to another folder, or not set at all, is the usual cause)
+MISSING_HELP = ("point NAOVIZ_DATA at their folder, or run `naoviz data download` or `naoviz data import DIR`; "
+                "offline: --table nb201-digits (shipped)")
 
 ArchLike = Union[Arch, str, int, Sequence[int]]
 
@@ -198,8 +200,9 @@ def nb201_missing(directory: Optional[Path] = None) -> Optional[str]:
     missing = [NB201_FILES[k] for k in REQUIRED if not (directory / NB201_FILES[k]).is_file()]
     if not missing:
         return None
-    if len(missing) == len(REQUIRED):
-        return f"no NAS-Bench-201 tables in {directory}"
+    if len(missing) == len(REQUIRED):       # a mistyped NAOVIZ_DATA: said, not only "no tables"
+        why = "" if directory.is_dir() else " (a file, not a folder)" if directory.exists() else " (no such folder)"
+        return f"no NAS-Bench-201 tables in {directory}{why}"
     return f"NAS-Bench-201 table {missing[0]} missing in {directory}"
 
 

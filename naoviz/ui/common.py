@@ -1,5 +1,5 @@
 """Small helpers the panels share: an error line, a checked whole number and its message, a slider with a checked
-box, a worker thread.
+box, a menu as wide as its choice, a worker thread.
 
 No panel draws with plotly (the curves are :class:`naoviz.ui.line_chart.LineChart`), so a dashboard visit
 loads no plotly front end and its kernel imports no plotly; figures for export are made on demand.
@@ -28,6 +28,17 @@ def named(column: str) -> str:
     (<code>valid_acc</code>)"); escaped, a user's column as written."""
     shown = readable(column)
     return html.escape(shown) + ("" if shown == str(column) else f" (<code>{html.escape(str(column))}</code>)")
+
+
+def fit_choice(menu: W.Dropdown, label_px: int, least_px: int) -> W.Dropdown:
+    """Keep ``menu`` as wide as its chosen label (plus ``label_px`` for its description and arrow), at least
+    ``least_px``: a fixed width cut long choices ("CIFAR-10 parameters (cifar10_par" of NB201's Pareto axis)."""
+    def fit(_=None) -> None:
+        menu.layout.width = f"max({least_px}px, calc({len(menu.label or '')}ch + {label_px}px))"
+    menu.layout.max_width = "100%"
+    menu.observe(fit, names="label")
+    fit()
+    return menu
 
 
 def status_line(value: str = "") -> W.HTML:

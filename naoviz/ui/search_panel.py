@@ -18,7 +18,8 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import SliderBox, error_html, in_thread, named, say_check, status_line, whole_number
+from naoviz.ui.common import (SliderBox, error_html, fit_choice, in_thread, named, say_check, status_line,
+                              whole_number)
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
@@ -181,15 +182,16 @@ class SearchPanel:
         # which NAO runs: `fast` (the `sweep` recipe, fewer epochs) for a live page; `trust` and `default`
         # (`kmeans`: `thompson` from a space-filling pool) propose every model-guided query by a step, so the
         # query table's source column shows what the step did without mutations (docs/search.md, presets)
-        self.preset = W.Dropdown(options=preset_options(), value=nao_preset, description="NAO preset",
-                                 layout=W.Layout(width="360px"))
+        self.preset = fit_choice(W.Dropdown(options=preset_options(), value=nao_preset, description="NAO preset"),
+                                 label_px=130, least_px=360)    # "more: sweep_projected — default under budgets" whole
         self.preset_about = W.HTML(preset_about(nao_preset), layout=W.Layout(max_width="600px"))
         self.preset_about.add_class("naoviz-preset-about")
         self.preset.tooltip = ABOUT[nao_preset][1]
         self.preset.observe(self._show_preset, names="value")
         self.band = W.Dropdown(options=[(f"mean {BAND_MENU.get(k, v)}", k) for k, v in BAND_LABELS.items()],
-                               value="sd",
-                               description="band", layout=W.Layout(width="220px"), tooltip=TIPS["band"])
+                               value="sd", description="band", style={"description_width": "initial"},
+                               tooltip=TIPS["band"])   # its label as wide as "band": with the labels' usual 80 px
+        fit_choice(self.band, label_px=90, least_px=220)        # and 220 px, "mean 25–75 % of runs" was cut
         self.budget.tooltip = self.budget_input.box.tooltip = TIPS["queries"]
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
         self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
@@ -216,7 +218,8 @@ class SearchPanel:
         controls = W.VBox([self.budget_input.widget, self.cost.widget, W.HBox([self.seed, self.seeds]),
                            W.HBox([self.preset, self.band], layout=W.Layout(flex_flow="row wrap")),
                            self.preset_about,
-                           W.HBox([self.run_btn, self.stop_btn])])
+                           W.HBox([self.run_btn, self.stop_btn])],
+                          layout=W.Layout(flex="1 1 420px", min_width="0"))     # beside the list; its rows wrap
         selected_by = ("" if metric == self.report else
                        f"The incumbent is the best query by {named(metric)}, what the searchers "
                        f"see; the curves show its {named(self.report)}, which can fall when a "

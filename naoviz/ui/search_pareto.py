@@ -22,7 +22,7 @@ import numpy as np
 from naoviz.atlas import budget_columns
 from naoviz.experiments.pareto_log import ParetoLog
 from naoviz.search.constraints import Constraint
-from naoviz.ui.common import error_html, in_thread, status_line
+from naoviz.ui.common import error_html, fit_choice, in_thread, status_line
 from naoviz.ui.scatter_chart import ScatterChart, points
 from naoviz.viz.axis_cut import low_cut
 from naoviz.column_names import menu_name, readable
@@ -101,8 +101,10 @@ class CostBudget:
         self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
                                  description="cost budget", layout=W.Layout(width="340px"),
                                  tooltip=COST_TIPS["cost budget"])
-        # the menu 340 px and the slider 220 px (its label as wide as "at most"), the row as wide as before: at 1024 px
-        # a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel 3 (latency_pixel3)"
+        # the menu 340 px (wider for a longer choice: the row then wraps) and the slider 220 px (its label as wide
+        # as "at most"): at 1024 px a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel
+        # 3 (latency_pixel3)", and 340 px "CIFAR-10 parameters (cifar10_para"
+        fit_choice(self.column, label_px=140, least_px=340)
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
                                     disabled=True, continuous_update=False, style={"description_width": "initial"},
                                     layout=W.Layout(width="220px"))
@@ -117,7 +119,8 @@ class CostBudget:
         self._typing = False                           # a typed bound moves the slider; the box keeps the text
         self.slider.observe(self._dragged, names="value")
         self.box.observe(lambda _: self._typed(), names="value")
-        self.widget = W.HBox([self.column, self.slider, self.box], layout=W.Layout(align_items="center"))
+        self.widget = W.HBox([self.column, self.slider, self.box], layout=W.Layout(align_items="center",
+                                                                                   flex_flow="row wrap"))
 
     def _column(self) -> None:
         col = self.column.value
@@ -189,6 +192,7 @@ class ParetoView:
         self.x = W.Dropdown(options=[(menu_name(c), c) for c in cols], value=default_cost(cols) or None, description="Pareto plot's x axis",
                             style={"description_width": "initial"}, layout=W.Layout(width="360px"),
                             tooltip=COST_TIPS["Pareto plot's x axis"])
+        fit_choice(self.x, label_px=170, least_px=360)      # 360 px alone cut "CIFAR-10 parameters (cifar10_par"
         self.x.add_class("naoviz-pareto-x")
         self.chart = ScatterChart(y_title=titled(report), x_title=titled(self.x.value or "", "lower is better"),
                                   height=320,

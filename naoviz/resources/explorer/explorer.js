@@ -276,7 +276,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
       msg(m.ok ? figuresSaved(m) : `export figures: ${m.message}`, !m.ok);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
-      root.appendChild(a); a.click(); a.remove(); msg(`exported the page (${(m.bytes / 1e6).toFixed(1)} MB)`);
+      // the file's name and what it is: "exported the page" left a newcomer looking for it in --exports
+      root.appendChild(a); a.click(); a.remove();
+      msg(`downloaded naoviz-explorer.html (${(m.bytes / 1e6).toFixed(1)} MB, your browser's downloads): it runs offline in any browser`);
     }
   });
 
