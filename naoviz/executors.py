@@ -254,18 +254,20 @@ def dask_setup(worker=None) -> None:
     """Dask preload hook, run in each local worker process as it starts (``preload=["naoviz.executors"]``):
     the worker only notes a SIGINT. A Ctrl-C at a terminal reaches the whole process group; the naoviz process
     then closes the cluster (:class:`Executors`), and the workers would otherwise each print a KeyboardInterrupt
-    traceback first. The evaluation that closing cancels is not logged either (:class:`_ClosingQuiet`)."""
+    traceback first. A SIGTERM waits for that close too (:func:`_term_after_grace`). The evaluation that closing
+    cancels is not logged either (:class:`_ClosingQuiet`)."""
     import logging
     import signal
     import threading
     if threading.current_thread() is threading.main_thread():
         signal.signal(signal.SIGINT, _note_group_stop)
+        signal.signal(signal.SIGTERM, _term_after_grace)
     if worker is not None:
         logging.getLogger("distributed.worker.state_machine").addFilter(_ClosingQuiet(worker))
         logging.getLogger("distributed.worker").addFilter(_ClosingQuiet(worker))
 
 
-_GROUP_STOP = []    # in a local worker: set once a Ctrl-C reached its process group
+_GROUP_STOP = []    # in a local worker: the stop signals (SIGINT, SIGTERM) that reached its process group
 
 
 def _note_group_stop(signum, frame) -> None:
@@ -277,6 +279,23 @@ def _note_group_stop(signum, frame) -> None:
     _GROUP_STOP.append(signum)
     for name in QUIETED_LOGGERS:
         logging.getLogger(name).setLevel(logging.CRITICAL + 1)
+
+
+TERM_GRACE_S = 10.0    # a local worker's SIGTERM: how long it waits for the naoviz process to close it
+
+
+def _term_after_grace(signum, frame) -> None:
+    """A local worker's SIGTERM handler. ``kill -TERM -PGID`` or a job scheduler signals the whole group: the naoviz
+    process, stopping, closes the cluster, but a worker that died of the signal at once made the scheduler (in the
+    naoviz process) warn "Removing worker ... caused the cluster to lose already computed task(s)" under the stop
+    line when the signal reached the workers first (seen under load). So the worker notes it as a Ctrl-C, and
+    ends itself only if still running ``TERM_GRACE_S`` later (a SIGTERM sent to it alone) or at a second one."""
+    if signum in _GROUP_STOP:
+        os._exit(128 + signum)
+    _note_group_stop(signum, frame)
+    timer = threading.Timer(TERM_GRACE_S, os._exit, args=(128 + signum,))
+    timer.daemon = True
+    timer.start()
 
 
 class _ClosingQuiet:

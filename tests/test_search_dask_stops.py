@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 
 from _cli_process import default_stop_signals, env, start, wait_for_store
-from _procs import group
+from _procs import command_line, group
 
 pytest.importorskip("distributed")
 needs_proc = pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
@@ -25,9 +25,12 @@ def _evaluating(_, runs) -> bool:
 
 
 @needs_proc
-@pytest.mark.parametrize("how", ["group", "timeout", "pid", "ctrl-c"])
+@pytest.mark.parametrize("how", ["group", "workers-first", "timeout", "pid", "ctrl-c"])
 def test_a_stopped_local_cluster_search_says_one_line(tmp_path, how):
-    """group: ``kill -TERM -PGID`` (workers die of it too); timeout: as timeout(1) or a job scheduler does,
+    """group: ``kill -TERM -PGID``; workers-first: the same signal reaching the workers a second before the naoviz
+    process (as under load): the workers died of it at once and the scheduler warned "Removing worker ... caused
+    the cluster to lose already computed task(s)" under the stop line; now they wait to be closed (at most
+    ``naoviz.executors.TERM_GRACE_S``); timeout: as timeout(1) or a job scheduler does,
     SIGTERM to the command and then to its whole group, which was taken as a second stop (os._exit: "SIGTERM again: stopped at once" and
     12 semaphores reported leaked); pid: ``kill PID`` (the cluster closed with evaluations in flight, each
     worker logged "Async instruction ... ended with CancelledError"); ctrl-c: SIGINT to the group (same)."""
@@ -39,6 +42,13 @@ def test_a_stopped_local_cluster_search_says_one_line(tmp_path, how):
     assert len(members) >= 4, members             # naoviz, the resource tracker, two workers
     if how == "group":
         os.killpg(proc.pid, signal.SIGTERM)
+    elif how == "workers-first":
+        workers = [pid for pid in members if b"spawn_main" in command_line(pid)]
+        assert len(workers) == 2, [command_line(pid) for pid in members]
+        for pid in workers:
+            os.kill(pid, signal.SIGTERM)
+        time.sleep(1.0)
+        os.kill(proc.pid, signal.SIGTERM)
     elif how == "timeout":                        # two deliveries (back to back, the kernel may merge them)
         os.kill(proc.pid, signal.SIGTERM)
         time.sleep(0.2)
