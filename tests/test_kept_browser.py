@@ -39,3 +39,27 @@ def test_sets_share_one_browser_write_a_one_shots_bytes_and_a_killed_one_is_star
     assert kept_browser.kept() is None                               # outside using(): one-shot exports again
     kept_browser.close()
     assert not kept.running() and browser.poll() is not None
+
+
+def test_a_kept_browser_left_idle_is_closed(tmp_path, monkeypatch):
+    """A dashboard visitor's kernel lives for hours: its export browser is closed ``idle_s`` after the last set
+    (not held until the kernel ends), and the next set starts another."""
+    import time
+
+    import plotly.graph_objects as go
+
+    from naoviz.viz import kept_browser
+    from naoviz.viz.figure_files import export_many
+    monkeypatch.setattr(kept_browser, "_kept", None)
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    with kept_browser.using() as kept:
+        kept.idle_s = 0.5
+        export_many([fig], [tmp_path / "a.png"], width=300, height=200, scale=1)
+        browser = kept._kaleido.subprocess
+        deadline = time.monotonic() + 30
+        while kept.running() and time.monotonic() < deadline:
+            time.sleep(0.1)
+        assert not kept.running() and browser.wait(10) is not None
+        export_many([fig], [tmp_path / "b.png"], width=300, height=200, scale=1)
+        assert kept.starts == 2 and kept.running()
+    kept_browser.close()

@@ -1,5 +1,5 @@
-"""One kaleido browser kept per kernel for PNG/SVG/PDF exports: started on the first export, closed at exit, started
-again when it died or the browser setting changed.
+"""One kaleido browser kept per kernel for PNG/SVG/PDF exports: started on the first export, closed after
+``IDLE_S`` without one and at exit, started again when it died or the browser setting changed.
 
 kaleido's one-shot calls (plotly's ``write_images``) start Chromium for every batch: about 3-4 s of each of the
 explorer's export sets on 2 loaded cores (bench/RESULTS.md). A kernel exports set after set, so the explorer widget
@@ -23,6 +23,7 @@ from naoviz.errors import NaovizError
 # kaleido's page loads MathJax from a CDN unless told not to (plotly's write_images and to_image cannot say it):
 # naoviz's figures have no TeX, and an export fetches nothing from the network (figure_files' one-shot calls too).
 KALEIDO_OPTIONS = {"mathjax": False}
+IDLE_S = 120.0        # a kept browser unused this long is closed (a dashboard visitor's kernel lives for hours)
 START_S = 60          # a browser not started within a minute: NaovizError (kaleido's own render timeout is 90 s)
 RENDER_S = 600        # one batch (a figures set: at most a few dozen files)
 
@@ -37,6 +38,8 @@ class KeptBrowser:
         self._kaleido = None
         self._key: Optional[str] = None
         self.starts = 0                       # browsers started so far (the bench and tests read it)
+        self.idle_s = IDLE_S
+        self._idle: Optional[threading.Timer] = None
         atexit.register(self.close)
 
     def write(self, specs: list, key: str) -> tuple:
@@ -44,12 +47,18 @@ class KeptBrowser:
         per-figure errors (a figure that failed is left out, as in a one-shot batch). ``key`` names the browser
         kaleido launches (its ``BROWSER_PATH`` and what that runs): another key starts another browser."""
         with self._lock:
+            if self._idle is not None:
+                self._idle.cancel()
             for attempt in (1, 2):
                 if key != self._key or not self._alive():
                     self._stop()
                     self._start(key)
                 try:
-                    return self._call(self._kaleido.write_fig_from_object(specs), RENDER_S)
+                    errors = self._call(self._kaleido.write_fig_from_object(specs), RENDER_S)
+                    self._idle = threading.Timer(self.idle_s, self._close_idle, args=(self.starts,))
+                    self._idle.daemon = True          # a Chromium's memory is not held for a visitor who left
+                    self._idle.start()
+                    return errors
                 except Exception as exc:  # noqa: BLE001 - a dead browser is started again once; else said
                     died = not self._alive()
                     self._stop()
@@ -64,6 +73,15 @@ class KeptBrowser:
         """Close the browser (at exit; a later :meth:`write` starts another)."""
         with self._lock:
             self._stop()
+
+    def _close_idle(self, starts: int) -> None:
+        """The idle timer's end: close the browser unless a write is under way or a newer browser runs."""
+        if self._lock.acquire(blocking=False):
+            try:
+                if self.starts == starts:
+                    self._stop()
+            finally:
+                self._lock.release()
 
     def running(self) -> bool:
         """Whether a browser is kept now."""
