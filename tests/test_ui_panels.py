@@ -168,12 +168,15 @@ def test_search_tab_stop_ends_after_the_current_query(digits):
     sp = SearchPanel(digits, budget=30)
     sp.algos.value, sp.seeds.value = ("rs", "re"), "2"
     sp.budget.value = 30
-    press = lambda ch: sp.stop() if ch["new"] == 55 else None          # noqa: E731
+    assert sp.stop_btn.disabled and sp.stop_btn.button_style == ""     # grey, not a faded orange, before a run
+    styles = []
+    press = lambda ch: (styles.append(sp.stop_btn.button_style), sp.stop()) if ch["new"] == 55 else None  # noqa
     sp.progress.observe(press, names="value")
     sp.start(wait=True)
     assert "stopped" in sp.msg.value and "after 55 queries" in sp.msg.value
     assert sp.progress.value == 55 and len(sp.table.rows) == 55
     assert not sp.run_btn.disabled and sp.stop_btn.disabled
+    assert styles == ["warning"] and sp.stop_btn.button_style == ""     # orange only while it can stop
     assert [len(c) for c in sp.curves["random search"]] == [30]
     assert [len(c) for c in sp.curves["regularised evolution"]] == [25]
     assert [r.stopped for r in sp.results] == [False, True]

@@ -194,7 +194,7 @@ class SearchPanel:
         fit_choice(self.band, label_px=90, least_px=220)        # and 220 px, "mean 25–75 % of runs" was cut
         self.budget.tooltip = self.budget_input.box.tooltip = TIPS["queries"]
         self.run_btn = W.Button(description="run search", button_style="primary", icon="play")
-        self.stop_btn = W.Button(description="stop", button_style="warning", icon="stop", disabled=True,
+        self.stop_btn = W.Button(description="stop", button_style="", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
         self.msg = status_line()
@@ -258,7 +258,7 @@ class SearchPanel:
         self.pareto.log.clear()
         self._stop.clear()
         self._running.set()         # before the thread starts: a stop from its first callback must count
-        self.run_btn.disabled, self.stop_btn.disabled = True, False
+        self._buttons(running=True)
         self.rows, self.curves, self.results = [], {}, []
         self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
@@ -279,12 +279,12 @@ class SearchPanel:
         """End the running search after its current query; no further (seed, searcher) starts."""
         if self._running.is_set():
             self._stop.set()
-            self.stop_btn.disabled = True
+            self._buttons(running=True, stopping=True)
             self.msg.value = "<i>stopping after the current query…</i>"
 
     def _failed(self, exc: Exception) -> None:
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
-        self.run_btn.disabled, self.stop_btn.disabled = False, True
+        self._buttons(running=False)
 
     def _run(self, budget: int, first: int, n_seeds: int) -> None:
         try:
@@ -347,7 +347,14 @@ class SearchPanel:
             work = nao_sources(self.results)
             work = f"<br><small>{html.escape(work)}</small>" if work else ""
             self.msg.value = f"<b>done</b> {summary}{work}{cmd}"
-        self.run_btn.disabled, self.stop_btn.disabled = False, True
+        self._buttons(running=False)
+
+    def _buttons(self, running: bool, stopping: bool = False) -> None:
+        """Run and stop as the search stands. The stop button is orange only while it can stop something: the
+        disabled orange one (ipywidgets fades it) read as a live button beside "run search" before any run."""
+        self.run_btn.disabled = running
+        self.stop_btn.disabled = stopping or not running
+        self.stop_btn.button_style = "warning" if running and not stopping else ""
 
     # -- drawing --------------------------------------------------------------------------------------
     def _draw(self, table: bool = True) -> None:
