@@ -43,6 +43,26 @@ def test_quoted_sections_and_named_pages_exist():
     assert not missing, "pages named that do not exist:\n" + "\n".join(sorted(set(missing)))
 
 
+# `tests/test_x.py::test_name` (a parametrised id's `[...]` and a class's `::method` left out)
+TEST_REF = re.compile(r"tests/([a-z_0-9]+\.py)::([A-Za-z_0-9]+)")
+
+
+def test_every_test_the_docs_name_is_defined_in_its_file():
+    """Each ``tests/FILE.py::NAME`` written in a tracked file names a test function or class FILE defines (docs
+    named ``test_dashboard_server.py::test_base_url_takes_a_plain_path_only`` after the test moved and was
+    renamed)."""
+    missing = []
+    for f in _tracked():
+        if f.name == Path(__file__).name:           # its own examples
+            continue
+        for file, name in TEST_REF.findall(f.read_text(errors="ignore")):
+            target = ROOT / "tests" / file
+            if not target.exists() or not re.search(rf"^\s*(?:async )?(?:def|class) {name}\b", target.read_text(),
+                                                     flags=re.M):
+                missing.append(f"{f.relative_to(ROOT)}: tests/{file}::{name}")
+    assert not missing, "tests named that their file does not define:\n" + "\n".join(sorted(set(missing)))
+
+
 def _python_blocks(page: Path) -> list[str]:
     return re.findall(r"```python\n(.*?)```", page.read_text(), flags=re.S)
 
