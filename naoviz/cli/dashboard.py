@@ -122,7 +122,7 @@ def check_allowed_hosts(names: list[str], ip: str) -> list[str]:
     else a ValueError naming the option. Only with a loopback ``ip``: on another address Voila checks no Host."""
     out = []
     for name in names:
-        shown = name[:80]
+        shown = cut(name, 40)               # the line stays under 200 characters whatever was typed
         try:
             ipaddress.ip_address(name.strip("[]"))
         except ValueError:

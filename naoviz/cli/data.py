@@ -183,6 +183,7 @@ def run_show(args) -> int:
         print(f"data dir: {payload['data_dir']}")
         for summary in payload["benchmarks"].values():
             print("\n".join(format_summary(summary)))
-    if missing:
-        raise DataMissingError(missing)
+    if missing:                         # --dir given: that is what to point at their folder, not NAOVIZ_DATA
+        from naoviz.tables.benchmark import POINT_AT
+        raise DataMissingError(missing.replace(POINT_AT, "point --dir at their folder") if args.dir else missing)
     return 0
