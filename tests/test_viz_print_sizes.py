@@ -64,13 +64,16 @@ def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
 
 def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_path):
     """The right margin holds a colour bar (a map's; it was cut off at the 12 px a line chart needs), an axis
-    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3)."""
+    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3),
+    its file titled by the caption the layout took out (it was the file's name: "map")."""
     import re
 
     from naoviz.viz import embedding_map, export_for_print
     xy = np.random.default_rng(1).standard_normal((30, 2))
     fig = embedding_map(xy, np.linspace(60, 95, 30), labels=[f"c{i}" for i in range(30)], color_label="valid_acc")
-    out, _ = for_print(fig, 3.5)
+    fig.update_layout(title="valid_acc map <sup>seed 3</sup>")
+    out, caption = for_print(fig, 3.5)
+    assert caption == "valid_acc map seed 3" and out.layout.title.text is None
     assert out.layout.margin.r >= 70 and out.layout.margin.l <= 20
     line, _ = for_print(_figure(), 3.5)
     assert line.layout.margin.r <= 20 and line.layout.margin.l >= 50
@@ -78,6 +81,8 @@ def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_pa
     assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
     from PIL import Image
     assert Image.open(png).size[0] == 3 * 336
+    from tests.test_viz_reproducible import _pdf_info
+    assert _pdf_info(pdf.read_bytes())["Title"] == caption and Image.open(png).info["Title"] == caption
 
 
 def test_a_compare_title_under_several_budgets_is_wrapped_to_the_figure_and_the_margin_holds_it():

@@ -224,9 +224,11 @@ class _watch:
 
 def file_title(fig: go.Figure, path: Path) -> str:
     """The title an exported file carries (``naoviz.viz.file_meta``): the figure's, as plain text, else the
-    file's name without its suffix."""
+    caption a print layout took it out into (``print_sizes.for_print``: its PDF was titled "compare-3.5in"),
+    else the file's name without its suffix."""
     from naoviz.viz.print_sizes import bare
-    return bare(fig.layout.title.text or "") or Path(path).stem
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return bare(fig.layout.title.text or "") or bare(meta.get("caption") or "") or Path(path).stem
 
 
 def safe_name(text: str, empty: str = "table") -> str:

@@ -64,7 +64,8 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
 def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     """(a copy of ``fig`` laid out for a column ``width_in`` inches wide, its title as plain text): its
     ``layout.width`` that column at :data:`PX_PER_INCH`, no title, the legend under the x axis across the
-    column (its title above its entries; the figure made taller by its rows), text of :data:`MIN_FONT_PX` px
+    column (its title above its entries; the figure made taller by its rows), the title kept in
+    ``layout.meta["caption"]`` for the file's title field, text of :data:`MIN_FONT_PX` px
     at least, the y axis titles and notes above panels wrapped to fit, room for a colour bar. Export it at scale
     1 (PDF, SVG: the page is then ``width_in`` wide) or more (PNG): :func:`export_for_print`. A cell comparison
     (``cell_compare``) in a single column is laid out for it: cells stacked, short labels
@@ -87,6 +88,8 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
               (t.marker.showscale is not False) and t.marker.colorbar.title.text for t in out.data)
     labelled = any(out.layout[k].showticklabels is not False and out.layout[k].visible is not False
                    for k in out.layout if k.startswith("yaxis"))
+    if title and (out.layout.meta is None or isinstance(out.layout.meta, dict)):   # the file's own title field
+        out.update_layout(meta={**(out.layout.meta or {}), "caption": title})  # (file_title): not its file name
     out.update_layout(title=None, font_size=base, width=width, height=plot_h + top + bottom,
                       legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container",
                                   title_side="top", font_size=base),
