@@ -47,6 +47,7 @@ def test_wrap_and_bare():
     assert wrap("one two three four", 10 * 11 * 0.55, 11) == "one two<br>three four"
     assert bare("a <b>b</b><br><sup>c &lt; d</sup>") == "a b — c < d"
     assert bare("x (latency<=9)<br><sup>y</sup>") == "x (latency<=9) — y"
+    assert bare("coloured by validation<br>accuracy<br><sup>one point</sup>") == "coloured by validation accuracy — one point"
 
 
 def test_shipped_columns_read_as_words_and_a_tables_own_as_written():

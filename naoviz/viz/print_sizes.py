@@ -37,9 +37,11 @@ def wrap(text: str, width_px: float, font_px: float) -> str:
 
 
 def bare(text: str) -> str:
-    """``text`` of a plotly title as plain text: its line breaks a dash, its markup (``<sup>``, ``<b>``...) gone,
-    its entities (``&lt;``) the characters."""
-    text = re.sub(r"<br\s*/?>", " — ", str(text))
+    """``text`` of a plotly title as plain text: a line break before a subtitle (``<br><sup>``) a dash, one that
+    wrapped a line a space (a map's file was titled "coloured by validation — accuracy"), its markup
+    (``<sup>``, ``<b>``...) gone, its entities (``&lt;``) the characters."""
+    text = re.sub(r"<br\s*/?>(?=\s*<sup\b)", " — ", str(text))
+    text = re.sub(r"\s*<br\s*/?>\s*", " ", text)
     return html.unescape(re.sub(r"</?(?:b|i|em|sup|sub|span|a)(?:\s[^>]*)?>", "", text)).strip()
 
 
