@@ -52,7 +52,11 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
     for i, t in enumerate(fig.data):
         if t.name and t.showlegend is not False:
             groups.setdefault(t.legendgroup or f"#{i}", []).append(bare(t.name))
-    entry, gap = font + 9, (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10)
+    # a row is 1.6 fonts (19 px at 12: measured in an exported SVG); the group gap only where plotly groups the
+    # traces (some trace has a legendgroup): three ungrouped entries were given 26 px more than they take
+    grouped = any(t.legendgroup for t in fig.data)
+    entry = font * 1.6
+    gap = (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10) if grouped else 0
     total, used, tallest = 0.0, 0.0, 0
     for names in groups.values():
         block = 50 + max(len(n) for n in names) * font * _CHAR_EM
@@ -60,7 +64,7 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
             total, used, tallest = total + tallest * entry + gap, 0.0, 0
         used += block
         tallest = max(tallest, len(names))
-    return total + tallest * entry
+    return total + tallest * entry + (10 if groups else 0)          # plotly's padding above and below its rows
 
 
 def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
