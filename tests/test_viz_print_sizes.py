@@ -34,6 +34,11 @@ def test_a_figure_for_a_column_is_that_wide_with_text_of_8_pt_or_more_and_its_le
     note = next(a for a in out.layout.annotations if "feasible incumbent" in a.text)
     longest = max(len(line) for line in note.text.split("<br>"))
     assert longest * note.font.size * 0.55 <= out.layout.width
+    # ... and the panels part to hold its lines (at 3.5 in its 3 lines ran over the upper panel's data)
+    area = out.layout.height - out.layout.margin.t - out.layout.margin.b
+    lines = note.text.count("<br>") + 1
+    assert note.yanchor == "bottom" and note.y + lines * note.font.size * 1.2 / area <= out.layout.yaxis.domain[0]
+    assert out.layout.yaxis.domain[1] == 1 and out.layout.yaxis2.domain[0] == 0
     assert out.layout.height > out.layout.width * (0.55 if inches >= 5 else 0.75)
 
 

@@ -117,7 +117,41 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
         note.font.size = size
         if note.text and note.xref in (None, "paper") and note.name != "budget":
             note.text = wrap(note.text, (width - 80) / sides, size)
+    _room_for_notes(out, plot_h)
     return out, title
+
+
+def _room_for_notes(fig: go.Figure, plot_h: float) -> None:
+    """Make ``fig`` (a plot area ``plot_h`` px tall) taller where a note over a lower panel (a subplot title:
+    compare's "runs with a feasible incumbent (%)...") wrapped to more lines than the gap between the panels
+    holds: the panels above move up by the missing px (at 3.5 in its 3 lines ran over the upper panel's data)."""
+    eps = 1e-9
+    starts = sorted({float(fig.layout[k].domain[0]) for k in fig.layout
+                     if k.startswith("yaxis") and fig.layout[k].domain})
+    extra, cut = 0.0, None
+    for note in fig.layout.annotations:
+        if not note.text or note.yref not in (None, "paper") or note.yanchor != "bottom" or note.y is None:
+            continue
+        above = [a for a in starts if a > note.y + eps]
+        if not above:
+            continue
+        lines = note.text.count("<br>") + 1
+        need = lines * (note.font.size or MIN_FONT_PX) * 1.3 + 6
+        short = need - (above[0] - note.y) * plot_h
+        if short > extra:
+            extra, cut = short, above[0]
+    if extra <= 0:
+        return
+    new_h = plot_h + extra
+    move = lambda v: (v * plot_h + (extra if v >= cut - eps else 0.0)) / new_h     # noqa: E731
+    for k in [k for k in fig.layout if k.startswith("yaxis")]:
+        d = fig.layout[k].domain
+        if d:
+            fig.layout[k].domain = [min(1.0, move(d[0])), min(1.0, move(d[1]))]
+    for note in fig.layout.annotations:
+        if note.yref in (None, "paper") and note.y is not None:
+            note.y = move(note.y)
+    fig.layout.height = fig.layout.height + round(extra)
 
 
 def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0, progress=None) -> list:
