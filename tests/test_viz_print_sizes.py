@@ -126,3 +126,31 @@ def test_a_cell_comparison_in_a_single_column_has_no_label_over_a_node_or_anothe
             sizes = [a.font.size for a in out.layout.annotations] + [t.textfont.size for t in out.data
                                                                     if t.textfont.size is not None]
             assert min(sizes) >= MIN_FONT_PX, (i, inches)
+
+
+def test_a_saved_html_figure_on_a_phone_keeps_its_plot_wide_with_the_legend_under_it(browser, tmp_path):
+    """compare.html at 390 px drew its plot 70 px wide beside the legend, under a title cut at the right edge:
+    below 600 px (naoviz.viz.html_narrow) the legend goes under the plot and the title is wrapped; at 1024 px
+    the figure is as plotly lays it out, legend at the right. Nothing is fetched."""
+    from naoviz.viz import export_many
+    page_file, = export_many([_figure()], [tmp_path / "compare.html"])
+    boxes = """() => { const r = s => { const e = document.querySelector(s); if (!e) return null;
+        const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+      return {plot: r('.nsewdrag'), legend: r('.legend'), title: r('.gtitle'), x: r('.g-x2title') || r('.g-xtitle')}; }"""
+    for width in (390, 1024):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".legend")
+        page.wait_for_timeout(300)
+        got = page.evaluate(boxes)
+        plot, legend, title, x = got["plot"], got["legend"], got["title"], got["x"]
+        if width == 390:
+            assert plot[2] - plot[0] > 250, got                      # the plot keeps the width (it had 70 px)
+            assert legend[1] >= x[3] - 1 and legend[2] <= width, got  # the legend under the x axis title, all shown
+            assert title[2] <= width and title[0] >= 0, got          # the title wrapped within the screen
+        else:
+            assert legend[0] >= plot[2] - 1, got                     # plotly's own layout: legend at the right
+        assert all(u.startswith("file:") for u in requests), requests
+        page.close()

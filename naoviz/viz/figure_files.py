@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.viz import kept_browser
+from naoviz.viz import html_narrow, kept_browser
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
 from naoviz.viz.file_meta import with_meta
 
@@ -106,7 +106,9 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         if fmt == "html":
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
             div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
-            html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div)
+            # on a phone: the page as wide as the screen, the legend under the plot, the title wrapped (html_narrow)
+            html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div, post_script=html_narrow.SCRIPT)
+            html = html.replace("<head>", '<head><meta name="viewport" content="width=device-width, initial-scale=1">', 1)
             page = with_meta(html.encode("utf-8"), "html", file_title(fig, p))     # its tab names the figure
             atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
