@@ -3,6 +3,8 @@ text prints at 8-9 pt, not at the 3-7 pt a 900 px figure shrunk into a column gi
 holds it), legend under the plot, long axis titles and notes wrapped to fit."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -128,6 +130,7 @@ def test_a_cell_comparison_in_a_single_column_has_no_label_over_a_node_or_anothe
             assert min(sizes) >= MIN_FONT_PX, (i, inches)
 
 
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Debian chromium at /usr/bin/chromium")
 def test_a_saved_html_figure_on_a_phone_keeps_its_plot_wide_with_the_legend_under_it(browser, tmp_path):
     """compare.html at 390 px drew its plot 70 px wide beside the legend, under a title cut at the right edge:
     below 600 px (naoviz.viz.html_narrow) the legend goes under the plot and the title is wrapped; at 1024 px
