@@ -85,7 +85,19 @@ def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_pa
     assert out.layout.margin.r >= 70 and out.layout.margin.l <= 20
     line, _ = for_print(_figure(), 3.5)
     assert line.layout.margin.r <= 20 and line.layout.margin.l >= 50
-    pdf, png = export_for_print([fig, fig], [tmp_path / "map.pdf", tmp_path / "map.png"], 3.5)
+    # the explorer's map of the shipped digits atlas: plotly draws its 6 entries one a row (the widest sets every
+    # column); the legend starts under the plot, not over its bottom (it covered 20 px of it once the 51 px kept
+    # for x tick labels the map lacks went), nor far below it
+    from naoviz.atlas_cache import cached_atlas
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    from naoviz.viz import atlas_figures
+    shipped = cached_atlas(load_benchmark("nb201-digits"), ModelSpec())
+    atlas_map = atlas_figures(shipped, seed=int(shipped.seeds[7]), eta_index=8)["map"]
+    laid, _ = for_print(atlas_map, 3.5)
+    pdf, png, svg = export_for_print([fig, fig, atlas_map], [tmp_path / f"map.{e}" for e in ("pdf", "png", "svg")], 3.5)
+    legend_top = float(re.search(r'class="legend"[^>]*translate\([\d.]+,([\d.]+)\)', svg.read_text()).group(1))
+    assert 0 <= legend_top - (laid.layout.height - laid.layout.margin.b) <= 15, (legend_top, laid.layout.margin.b)
     assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
     from PIL import Image
     assert Image.open(png).size[0] == 3 * 336

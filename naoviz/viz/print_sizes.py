@@ -57,6 +57,10 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
     grouped = any(t.legendgroup for t in fig.data)
     entry = font * 1.6
     gap = (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10) if grouped else 0
+    if not grouped and groups:        # plotly: one row if all fit, else every entry as wide as the widest
+        blocks = [50 + len(names[0]) * font * _CHAR_EM for names in groups.values()]   # (a 3.5 in map's 6 entries
+        per_row = len(blocks) if sum(blocks) <= width else max(1, int(width // max(blocks)))   # took 6 rows, not 3)
+        return -(-len(blocks) // per_row) * entry + 10
     total, used, tallest = 0.0, 0.0, 0
     for names in groups.values():
         block = 50 + max(len(n) for n in names) * font * _CHAR_EM
@@ -86,8 +90,11 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     base = max(MIN_FONT_PX, out.layout.font.size or 12)
     legend_title = bool(out.layout.legend.title.text)
     top = 30 if out.layout.annotations else 12
-    shown = any(out.layout[k].visible is not False for k in out.layout if k.startswith("xaxis"))
-    axis = 40 + base if shown else 8                   # tick labels and the x axis title under the plot
+    # tick labels and the x axis title under the plot; a map's axes have neither (it kept 51 px blank for them)
+    shown = any(out.layout[k].visible is not False and (out.layout[k].showticklabels is not False
+                                                         or out.layout[k].title.text)
+                for k in out.layout if k.startswith("xaxis"))
+    axis = 40 + base if shown else 8
     bottom = axis + _legend_height(out, width - 20, base) + (base + 8 if legend_title else 0) + 6
     # a colour bar sits in the right margin; axes without tick labels (a map, a cell graph) need no left one
     bar = any(getattr(getattr(t, "marker", None), "colorbar", None) is not None and
