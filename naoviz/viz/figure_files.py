@@ -308,11 +308,16 @@ def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = N
 def vector_figure(fig: go.Figure) -> go.Figure:
     """``fig`` (a copy) with each WebGL trace (``scattergl``: the explorer's map, thousands of points) made the
     SVG trace of the same data (``scatter``): plotly draws WebGL traces into an SVG or PDF as one embedded bitmap,
-    so a map saved as "vector" blurred when zoomed or printed large."""
+    so a map saved as "vector" blurred when zoomed or printed large; and each label's text-shadow halo a box."""
     fig = go.Figure(fig)
     data = [go.Scatter({k: v for k, v in t.to_plotly_json().items() if k != "type"}, skip_invalid=True)
             if t.type == "scattergl" else t for t in fig.data]
-    return go.Figure(data=data, layout=fig.layout)
+    out = go.Figure(data=data, layout=fig.layout)
+    for note in out.layout.annotations:          # a label's white halo (CSS text-shadow, the map's "η=1.50") is a
+        if note.font.shadow not in (None, "", "none"):   # blur Chromium puts in a PDF as bitmaps: a white box instead
+            note.font.shadow = "none"
+            note.bgcolor = note.bgcolor or "rgba(255,255,255,0.85)"
+    return out
 
 
 def _stable_uids(fig: go.Figure) -> go.Figure:
