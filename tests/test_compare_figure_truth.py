@@ -203,3 +203,21 @@ def test_compare_figure_names_searchers_as_the_search_tab_does_and_marks_each_wi
     marks = [{i for i, size in enumerate(t.marker.size) if size > 0} for t in means]
     assert all(not (a & b) for k, a in enumerate(marks) for b in marks[k + 1:])
     assert fig.layout.legend.itemsizing == "constant"
+
+
+def test_the_readme_says_in_words_what_the_ids_stand_for(tmp_path):
+    """compare --out's README.md named the columns and NAO's recipe by id only ("searched valid_acc", "NAO
+    (`nao`; ran sweep_projected under constraints)"): each id now has the words a figure uses, and NAO the
+    preset's line from ``naoviz search --preset list``."""
+    from naoviz.search.nao_presets import ABOUT
+    from naoviz.viz.compare_figure import write_readme
+    summary = {"metric": "valid_acc", "report": "cifar10_test_acc", "budget": 50, "seeds": [0, 1, 2],
+               "table": {"name": "nb201"}, "constraints": ["latency_pixel3<=6"],
+               "algos": {"nao": {"shown": "nao (sweep_projected under constraints)"}, "nao:paper": {"shown": "nao:paper"},
+                         "rs": {"shown": "rs"}}}
+    text = write_readme(summary, tmp_path, {}, []).read_text()
+    assert ("searched valid_acc (validation accuracy), reported cifar10_test_acc (CIFAR-10 test accuracy)" in text
+            and "constraints latency_pixel3<=6 (latency on Pixel 3 ≤ 6 ms)" in text)
+    assert f"NAO (`nao`; ran sweep_projected under constraints — {ABOUT['sweep_projected'][1]})" in text
+    assert f"(`nao:paper`; preset paper — {ABOUT['paper'][1]})" in text and "random search (`rs`)," not in text
+    assert text.count("random search (`rs`)") == 1

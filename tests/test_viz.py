@@ -139,6 +139,8 @@ def test_prediction_chart_series_and_current_marker():
     colours = [fig.data[0].line.color, fig.data[1].line.color, fig.data[2].marker.color]
     assert colours == [c for _, c in series] and fig.data[1].line.dash == "dash"      # dashed there too
     assert fig.layout.shapes[0].x0 == 2.0 and fig.layout.shapes[0].visible
+    assert fig.layout.xaxis.title.text == "step size η (vertical line: η = 2)"    # what the line marks (it said nothing)
+    assert prediction_chart(etas, etas, etas).layout.xaxis.title.text == "step size η"
     assert len(prediction_chart(etas, etas, etas).data) == 2     # no true values: no third series
     with pytest.raises(ValueError, match="same length"):
         prediction_chart(etas, etas[:2], etas)

@@ -40,9 +40,9 @@ def test_each_searcher_has_its_queries_and_its_non_dominated_feasible_front():
         assert list(f.x) == sorted(f.x) and f.line.shape == "hv"      # a staircase, cost ascending
     assert fig.layout.shapes[0].x0 == 12.0                           # the budget line
     # a static PNG has no hover: the budget's label says what the hollow markers are, when there are any
-    assert fig.layout.annotations[0].text == "budget 12 (hollow: over it)"
+    assert fig.layout.annotations[0].text == "budget 12 ms (hollow: over it)"      # its unit, as the axis's
     all_ok = pareto_figure(pts, metric="test_acc", cost="latency_pixel3", budget=12.0)
-    assert all_ok.layout.annotations[0].text == "budget 12"
+    assert all_ok.layout.annotations[0].text == "budget 12 ms"
     with pytest.raises(ValueError, match="feasible"):
         pareto_figure({"rs": pts["nao"]}, metric="a", cost="b", feasible={"rs": feas["nao"][:3]})
 
@@ -54,7 +54,7 @@ def test_the_budget_label_sits_above_the_plot_area_clear_of_the_front():
     for budget, anchor in ((0.0324, "left"), (0.058, "right")):
         fig = pareto_figure(pts, metric="test_acc", cost="params_M", budget=budget)
         label = fig.layout.annotations[0]
-        assert label.text == f"budget {budget:g}"
+        assert label.text == f"budget {budget:g} M"
         assert (label.xref, label.x, label.yref, label.y, label.yanchor) == ("x", budget, "paper", 1, "bottom")
         assert label.xanchor == anchor                 # it runs away from the nearer edge of the costs drawn
 

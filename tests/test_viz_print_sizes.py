@@ -3,6 +3,8 @@ text prints at 8-9 pt, not at the 3-7 pt a 900 px figure shrunk into a column gi
 holds it), legend under the plot, long axis titles and notes wrapped to fit."""
 from __future__ import annotations
 
+import os
+
 import numpy as np
 import pytest
 
@@ -34,6 +36,11 @@ def test_a_figure_for_a_column_is_that_wide_with_text_of_8_pt_or_more_and_its_le
     note = next(a for a in out.layout.annotations if "feasible incumbent" in a.text)
     longest = max(len(line) for line in note.text.split("<br>"))
     assert longest * note.font.size * 0.55 <= out.layout.width
+    # ... and the panels part to hold its lines (at 3.5 in its 3 lines ran over the upper panel's data)
+    area = out.layout.height - out.layout.margin.t - out.layout.margin.b
+    lines = note.text.count("<br>") + 1
+    assert note.yanchor == "bottom" and note.y + lines * note.font.size * 1.2 / area <= out.layout.yaxis.domain[0]
+    assert out.layout.yaxis.domain[1] == 1 and out.layout.yaxis2.domain[0] == 0
     assert out.layout.height > out.layout.width * (0.55 if inches >= 5 else 0.75)
 
 
@@ -47,6 +54,7 @@ def test_wrap_and_bare():
     assert wrap("one two three four", 10 * 11 * 0.55, 11) == "one two<br>three four"
     assert bare("a <b>b</b><br><sup>c &lt; d</sup>") == "a b — c < d"
     assert bare("x (latency<=9)<br><sup>y</sup>") == "x (latency<=9) — y"
+    assert bare("coloured by validation<br>accuracy<br><sup>one point</sup>") == "coloured by validation accuracy — one point"
 
 
 def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
@@ -64,20 +72,37 @@ def test_shipped_columns_read_as_words_and_a_tables_own_as_written():
 
 def test_a_map_for_a_column_keeps_its_colour_bar_and_is_written_that_wide(tmp_path):
     """The right margin holds a colour bar (a map's; it was cut off at the 12 px a line chart needs), an axis
-    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3)."""
+    without tick labels takes no left margin, and export_for_print writes the page that wide (PNG at scale 3),
+    its file titled by the caption the layout took out (it was the file's name: "map")."""
     import re
 
     from naoviz.viz import embedding_map, export_for_print
     xy = np.random.default_rng(1).standard_normal((30, 2))
     fig = embedding_map(xy, np.linspace(60, 95, 30), labels=[f"c{i}" for i in range(30)], color_label="valid_acc")
-    out, _ = for_print(fig, 3.5)
+    fig.update_layout(title="valid_acc map <sup>seed 3</sup>")
+    out, caption = for_print(fig, 3.5)
+    assert caption == "valid_acc map seed 3" and out.layout.title.text is None
     assert out.layout.margin.r >= 70 and out.layout.margin.l <= 20
     line, _ = for_print(_figure(), 3.5)
     assert line.layout.margin.r <= 20 and line.layout.margin.l >= 50
-    pdf, png = export_for_print([fig, fig], [tmp_path / "map.pdf", tmp_path / "map.png"], 3.5)
+    # the explorer's map of the shipped digits atlas: plotly draws its 6 entries one a row (the widest sets every
+    # column); the legend starts under the plot, not over its bottom (it covered 20 px of it once the 51 px kept
+    # for x tick labels the map lacks went), nor far below it
+    from naoviz.atlas_cache import cached_atlas
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    from naoviz.viz import atlas_figures
+    shipped = cached_atlas(load_benchmark("nb201-digits"), ModelSpec())
+    atlas_map = atlas_figures(shipped, seed=int(shipped.seeds[7]), eta_index=8)["map"]
+    laid, _ = for_print(atlas_map, 3.5)
+    pdf, png, svg = export_for_print([fig, fig, atlas_map], [tmp_path / f"map.{e}" for e in ("pdf", "png", "svg")], 3.5)
+    legend_top = float(re.search(r'class="legend"[^>]*translate\([\d.]+,([\d.]+)\)', svg.read_text()).group(1))
+    assert 0 <= legend_top - (laid.layout.height - laid.layout.margin.b) <= 15, (legend_top, laid.layout.margin.b)
     assert re.search(rb"/MediaBox \[0 0 252(\.0*)? ", pdf.read_bytes())
     from PIL import Image
     assert Image.open(png).size[0] == 3 * 336
+    from tests.test_viz_reproducible import _pdf_info
+    assert _pdf_info(pdf.read_bytes())["Title"] == caption and Image.open(png).info["Title"] == caption
 
 
 def test_a_compare_title_under_several_budgets_is_wrapped_to_the_figure_and_the_margin_holds_it():
@@ -115,3 +140,32 @@ def test_a_cell_comparison_in_a_single_column_has_no_label_over_a_node_or_anothe
             sizes = [a.font.size for a in out.layout.annotations] + [t.textfont.size for t in out.data
                                                                     if t.textfont.size is not None]
             assert min(sizes) >= MIN_FONT_PX, (i, inches)
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Debian chromium at /usr/bin/chromium")
+def test_a_saved_html_figure_on_a_phone_keeps_its_plot_wide_with_the_legend_under_it(browser, tmp_path):
+    """compare.html at 390 px drew its plot 70 px wide beside the legend, under a title cut at the right edge:
+    below 600 px (naoviz.viz.html_narrow) the legend goes under the plot and the title is wrapped; at 1024 px
+    the figure is as plotly lays it out, legend at the right. Nothing is fetched."""
+    from naoviz.viz import export_many
+    page_file, = export_many([_figure()], [tmp_path / "compare.html"])
+    boxes = """() => { const r = s => { const e = document.querySelector(s); if (!e) return null;
+        const b = e.getBoundingClientRect(); return [b.left, b.top, b.right, b.bottom]; };
+      return {plot: r('.nsewdrag'), legend: r('.legend'), title: r('.gtitle'), x: r('.g-x2title') || r('.g-xtitle')}; }"""
+    for width in (390, 1024):
+        page = browser.new_page(viewport={"width": width, "height": 800})
+        requests = []
+        page.on("request", lambda r: requests.append(r.url))
+        page.goto(page_file.as_uri())
+        page.wait_for_selector(".legend")
+        page.wait_for_timeout(300)
+        got = page.evaluate(boxes)
+        plot, legend, title, x = got["plot"], got["legend"], got["title"], got["x"]
+        if width == 390:
+            assert plot[2] - plot[0] > 250, got                      # the plot keeps the width (it had 70 px)
+            assert legend[1] >= x[3] - 1 and legend[2] <= width, got  # the legend under the x axis title, all shown
+            assert title[2] <= width and title[0] >= 0, got          # the title wrapped within the screen
+        else:
+            assert legend[0] >= plot[2] - 1, got                     # plotly's own layout: legend at the right
+        assert all(u.startswith("file:") for u in requests), requests
+        page.close()

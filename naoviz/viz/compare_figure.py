@@ -77,6 +77,7 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     from naoviz.paths import atomic_write_text
     from naoviz.viz.file_meta import source_commit
     from naoviz.viz.print_sizes import COLUMNS
+    from naoviz.viz.theme import constraint_text
     env = summary.get("environment") or {}
     command = summary.get("command")
     shown = " ".join(_quoted(a) for a in command) if command else "(not recorded: run from Python)"
@@ -87,9 +88,10 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     lines = ["# naoviz compare: figures", "",
              f"- command: `{shown}`",
              f"- searchers: {', '.join(_searcher(k, a) for k, a in summary.get('algos', {}).items())}",
-             f"- table: {table}; searched {summary.get('metric')}, reported {summary.get('report')}; "
+             f"- table: {table}; searched {_worded(summary.get('metric'))}, reported {_worded(summary.get('report'))}; "
              f"{summary.get('budget')} queries per run; seeds {seed_text}"
-             + (f"; constraints {', '.join(summary['constraints'])}" if summary.get("constraints") else "")
+             + (f"; constraints {', '.join(_worded(c, constraint_text) for c in summary['constraints'])}"
+                if summary.get("constraints") else "")
              + (f"; objectives {', '.join(summary['objectives'])}" if summary.get("objectives") else ""),
              f"- naoviz {env.get('naoviz', '?')}" + (f", commit {commit}" if commit else "")
              + f"; Python {env.get('python', '?')}, torch {env.get('torch', '?')}, numpy {env.get('numpy', '?')}; "
@@ -109,12 +111,27 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     return path
 
 
+def _worded(text, words=None) -> str:
+    """A column id (or a constraint) as summary.json has it, with the words a figure uses for it after it when
+    they differ: "cifar10_test_acc (CIFAR-10 test accuracy)", "latency_pixel3<=6 (latency on Pixel 3 ≤ 6 ms)"."""
+    from naoviz.viz.theme import readable
+    said = (words or readable)(str(text))
+    return str(text) if said == str(text) else f"{text} ({said})"
+
+
 def _searcher(name: str, algo: dict) -> str:
-    """"NAO (`nao`; ran sweep_projected under objectives)": the figure's name, the --algos id and the recipe the
-    table names (``shown``) when it is not the id alone."""
+    """"NAO (`nao`; ran sweep_projected under objectives: what default runs under budgets: ...)": the figure's
+    name, the --algos id, the recipe the table names (``shown``) when it is not the id alone and, for NAO, the
+    preset's line from ``naoviz search --preset list`` (a reader of the README did not know what ``nao`` or
+    ``sweep_projected`` ran)."""
+    from naoviz.search.nao_presets import ABOUT
     from naoviz.viz.theme import algo_label
     recipe = str(algo.get("shown") or name).removeprefix(name).strip(" ()")
-    return f"{algo_label(name)} (`{name}`" + (f"; ran {recipe}" if recipe else "") + ")"
+    kind, _, preset = name.partition(":")
+    ran = (recipe.split()[0] if recipe else preset or "default") if kind == "nao" else ""
+    about = f" — {ABOUT[ran][1]}" if ran in ABOUT else ""
+    what = f"; ran {recipe}{about}" if recipe else (f"; preset {ran}{about}" if about else "")
+    return f"{algo_label(name)} (`{name}`{what})"
 
 
 def _quoted(arg: str) -> str:

@@ -22,7 +22,7 @@ import plotly.graph_objects as go
 import plotly.io as pio
 
 from naoviz.errors import NaovizError
-from naoviz.viz import kept_browser
+from naoviz.viz import html_narrow, kept_browser
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
 from naoviz.viz.file_meta import with_meta
 
@@ -106,7 +106,9 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
         if fmt == "html":
             fig = go.Figure(f)                   # plotly's div id is a random uuid4: one hashed from the figure
             div = "naoviz-" + hashlib.sha256(fig.to_json().encode()).hexdigest()[:16]
-            html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div)
+            # on a phone: the page as wide as the screen, the legend under the plot, the title wrapped (html_narrow)
+            html = fig.to_html(include_plotlyjs=True, full_html=True, div_id=div, post_script=html_narrow.SCRIPT)
+            html = html.replace("<head>", '<head><meta name="viewport" content="width=device-width, initial-scale=1">', 1)
             page = with_meta(html.encode("utf-8"), "html", file_title(fig, p))     # its tab names the figure
             atomic_write_bytes(p, page)                        # a full disk leaves the old page, not half of one
     if static:
@@ -224,9 +226,11 @@ class _watch:
 
 def file_title(fig: go.Figure, path: Path) -> str:
     """The title an exported file carries (``naoviz.viz.file_meta``): the figure's, as plain text, else the
-    file's name without its suffix."""
+    caption a print layout took it out into (``print_sizes.for_print``: its PDF was titled "compare-3.5in"),
+    else the file's name without its suffix."""
     from naoviz.viz.print_sizes import bare
-    return bare(fig.layout.title.text or "") or Path(path).stem
+    meta = fig.layout.meta if isinstance(fig.layout.meta, dict) else {}
+    return bare(fig.layout.title.text or "") or bare(meta.get("caption") or "") or Path(path).stem
 
 
 def safe_name(text: str, empty: str = "table") -> str:
@@ -304,11 +308,16 @@ def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = N
 def vector_figure(fig: go.Figure) -> go.Figure:
     """``fig`` (a copy) with each WebGL trace (``scattergl``: the explorer's map, thousands of points) made the
     SVG trace of the same data (``scatter``): plotly draws WebGL traces into an SVG or PDF as one embedded bitmap,
-    so a map saved as "vector" blurred when zoomed or printed large."""
+    so a map saved as "vector" blurred when zoomed or printed large; and each label's text-shadow halo a box."""
     fig = go.Figure(fig)
     data = [go.Scatter({k: v for k, v in t.to_plotly_json().items() if k != "type"}, skip_invalid=True)
             if t.type == "scattergl" else t for t in fig.data]
-    return go.Figure(data=data, layout=fig.layout)
+    out = go.Figure(data=data, layout=fig.layout)
+    for note in out.layout.annotations:          # a label's white halo (CSS text-shadow, the map's "η=1.50") is a
+        if note.font.shadow not in (None, "", "none"):   # blur Chromium puts in a PDF as bitmaps: a white box instead
+            note.font.shadow = "none"
+            note.bgcolor = note.bgcolor or "rgba(255,255,255,0.85)"
+    return out
 
 
 def _stable_uids(fig: go.Figure) -> go.Figure:

@@ -81,7 +81,7 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         right = hi > lo and (float(budget) - lo) / (hi - lo) > 0.5
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
-                           text=f"budget {budget:g}" + (" (hollow: over it)" if any_over else ""))
+                           text=f"budget {budget:g}{_unit_text(cost)}" + (" (hollow: over it)" if any_over else ""))
     title = title or f"{plain(readable(metric))} against {plain(readable(cost))}: queries and Pareto fronts"
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
@@ -90,6 +90,13 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                       xaxis_title=plain(titled(cost, "lower is better")), yaxis_title=plain(titled(metric)),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=75 if cut else 50, b=80))
     return fig
+
+
+def _unit_text(column: str) -> str:
+    """The unit after a budget's value ("budget 6 ms"; a printed figure said "budget 6"), as
+    :func:`~naoviz.viz.theme.constraint_text` writes it: "%" close up, the others after a space."""
+    short = value_unit(column)
+    return short if short in ("", "%") else f" {short}"
 
 
 def results_points(results: Mapping[str, object], cost: str, metric: str = "report") -> tuple[dict, dict]:

@@ -17,7 +17,8 @@ PRED_COLORS = ("#1a73e8", "#e8710a", "#188038")
 def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: Optional[int] = None,
                      decoded: Optional[Sequence[str]] = None, metric: str = "accuracy") -> go.Figure:
     """Lines vs eta (E,): prediction at the moved embedding, prediction of each decoded arch, and the
-    benchmark's true value of each decoded arch when known (NaN = unknown); a vertical marker at ``current``."""
+    benchmark's true value of each decoded arch when known (NaN = unknown); a vertical marker at ``current``,
+    which the x axis title names ("vertical line: η = 4")."""
     etas = np.asarray(etas, dtype=float)
     predicted = np.asarray(predicted, dtype=float)
     decoded_predicted = np.asarray(decoded_predicted, dtype=float)
@@ -39,6 +40,8 @@ def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: 
         fig.add_trace(go.Scatter(name=PRED_TRACES[2], x=etas, y=true, mode="markers",
                                  marker=dict(symbol="x", size=8, color=PRED_COLORS[2]), hovertext=hover))
     x = float(etas[current]) if current is not None and len(etas) else None
+    if x is not None:       # the line says what it marks (a saved chart showed a bare orange bar); in the axis
+        fig.update_layout(xaxis_title=f"step size η (vertical line: η = {x:g})")   # title, over no data point
     fig.add_shape(type="line", xref="x", yref="paper", x0=x or 0, x1=x or 0, y0=0, y1=1,
                   line=dict(color=HIGHLIGHT, width=3), visible=x is not None, name="current")
     return fig

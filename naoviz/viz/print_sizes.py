@@ -37,9 +37,11 @@ def wrap(text: str, width_px: float, font_px: float) -> str:
 
 
 def bare(text: str) -> str:
-    """``text`` of a plotly title as plain text: its line breaks a dash, its markup (``<sup>``, ``<b>``...) gone,
-    its entities (``&lt;``) the characters."""
-    text = re.sub(r"<br\s*/?>", " — ", str(text))
+    """``text`` of a plotly title as plain text: a line break before a subtitle (``<br><sup>``) a dash, one that
+    wrapped a line a space (a map's file was titled "coloured by validation — accuracy"), its markup
+    (``<sup>``, ``<b>``...) gone, its entities (``&lt;``) the characters."""
+    text = re.sub(r"<br\s*/?>(?=\s*<sup\b)", " — ", str(text))
+    text = re.sub(r"\s*<br\s*/?>\s*", " ", text)
     return html.unescape(re.sub(r"</?(?:b|i|em|sup|sub|span|a)(?:\s[^>]*)?>", "", text)).strip()
 
 
@@ -50,7 +52,15 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
     for i, t in enumerate(fig.data):
         if t.name and t.showlegend is not False:
             groups.setdefault(t.legendgroup or f"#{i}", []).append(bare(t.name))
-    entry, gap = font + 9, (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10)
+    # a row is 1.6 fonts (19 px at 12: measured in an exported SVG); the group gap only where plotly groups the
+    # traces (some trace has a legendgroup): three ungrouped entries were given 26 px more than they take
+    grouped = any(t.legendgroup for t in fig.data)
+    entry = font * 1.6
+    gap = (fig.layout.legend.tracegroupgap if fig.layout.legend.tracegroupgap is not None else 10) if grouped else 0
+    if not grouped and groups:        # plotly: one row if all fit, else every entry as wide as the widest
+        blocks = [50 + len(names[0]) * font * _CHAR_EM for names in groups.values()]   # (a 3.5 in map's 6 entries
+        per_row = len(blocks) if sum(blocks) <= width else max(1, int(width // max(blocks)))   # took 6 rows, not 3)
+        return -(-len(blocks) // per_row) * entry + 10
     total, used, tallest = 0.0, 0.0, 0
     for names in groups.values():
         block = 50 + max(len(n) for n in names) * font * _CHAR_EM
@@ -58,13 +68,14 @@ def _legend_height(fig: go.Figure, width: float, font: float) -> float:
             total, used, tallest = total + tallest * entry + gap, 0.0, 0
         used += block
         tallest = max(tallest, len(names))
-    return total + tallest * entry
+    return total + tallest * entry + (10 if groups else 0)          # plotly's padding above and below its rows
 
 
 def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     """(a copy of ``fig`` laid out for a column ``width_in`` inches wide, its title as plain text): its
     ``layout.width`` that column at :data:`PX_PER_INCH`, no title, the legend under the x axis across the
-    column (its title above its entries; the figure made taller by its rows), text of :data:`MIN_FONT_PX` px
+    column (its title above its entries; the figure made taller by its rows), the title kept in
+    ``layout.meta["caption"]`` for the file's title field, text of :data:`MIN_FONT_PX` px
     at least, the y axis titles and notes above panels wrapped to fit, room for a colour bar. Export it at scale
     1 (PDF, SVG: the page is then ``width_in`` wide) or more (PNG): :func:`export_for_print`. A cell comparison
     (``cell_compare``) in a single column is laid out for it: cells stacked, short labels
@@ -79,14 +90,19 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
     base = max(MIN_FONT_PX, out.layout.font.size or 12)
     legend_title = bool(out.layout.legend.title.text)
     top = 30 if out.layout.annotations else 12
-    shown = any(out.layout[k].visible is not False for k in out.layout if k.startswith("xaxis"))
-    axis = 40 + base if shown else 8                   # tick labels and the x axis title under the plot
+    # tick labels and the x axis title under the plot; a map's axes have neither (it kept 51 px blank for them)
+    shown = any(out.layout[k].visible is not False and (out.layout[k].showticklabels is not False
+                                                         or out.layout[k].title.text)
+                for k in out.layout if k.startswith("xaxis"))
+    axis = 40 + base if shown else 8
     bottom = axis + _legend_height(out, width - 20, base) + (base + 8 if legend_title else 0) + 6
     # a colour bar sits in the right margin; axes without tick labels (a map, a cell graph) need no left one
     bar = any(getattr(getattr(t, "marker", None), "colorbar", None) is not None and
               (t.marker.showscale is not False) and t.marker.colorbar.title.text for t in out.data)
     labelled = any(out.layout[k].showticklabels is not False and out.layout[k].visible is not False
                    for k in out.layout if k.startswith("yaxis"))
+    if title and (out.layout.meta is None or isinstance(out.layout.meta, dict)):   # the file's own title field
+        out.update_layout(meta={**(out.layout.meta or {}), "caption": title})  # (file_title): not its file name
     out.update_layout(title=None, font_size=base, width=width, height=plot_h + top + bottom,
                       legend=dict(orientation="h", x=0, xanchor="left", y=0, yanchor="bottom", yref="container",
                                   title_side="top", font_size=base),
@@ -108,7 +124,41 @@ def for_print(fig: go.Figure, width_in: float) -> tuple[go.Figure, str]:
         note.font.size = size
         if note.text and note.xref in (None, "paper") and note.name != "budget":
             note.text = wrap(note.text, (width - 80) / sides, size)
+    _room_for_notes(out, plot_h)
     return out, title
+
+
+def _room_for_notes(fig: go.Figure, plot_h: float) -> None:
+    """Make ``fig`` (a plot area ``plot_h`` px tall) taller where a note over a lower panel (a subplot title:
+    compare's "runs with a feasible incumbent (%)...") wrapped to more lines than the gap between the panels
+    holds: the panels above move up by the missing px (at 3.5 in its 3 lines ran over the upper panel's data)."""
+    eps = 1e-9
+    starts = sorted({float(fig.layout[k].domain[0]) for k in fig.layout
+                     if k.startswith("yaxis") and fig.layout[k].domain})
+    extra, cut = 0.0, None
+    for note in fig.layout.annotations:
+        if not note.text or note.yref not in (None, "paper") or note.yanchor != "bottom" or note.y is None:
+            continue
+        above = [a for a in starts if a > note.y + eps]
+        if not above:
+            continue
+        lines = note.text.count("<br>") + 1
+        need = lines * (note.font.size or MIN_FONT_PX) * 1.3 + 6
+        short = need - (above[0] - note.y) * plot_h
+        if short > extra:
+            extra, cut = short, above[0]
+    if extra <= 0:
+        return
+    new_h = plot_h + extra
+    move = lambda v: (v * plot_h + (extra if v >= cut - eps else 0.0)) / new_h     # noqa: E731
+    for k in [k for k in fig.layout if k.startswith("yaxis")]:
+        d = fig.layout[k].domain
+        if d:
+            fig.layout[k].domain = [min(1.0, move(d[0])), min(1.0, move(d[1]))]
+    for note in fig.layout.annotations:
+        if note.yref in (None, "paper") and note.y is not None:
+            note.y = move(note.y)
+    fig.layout.height = fig.layout.height + round(extra)
 
 
 def export_for_print(figs, paths, width_in: float, png_scale: float = 3.0, progress=None) -> list:
