@@ -186,3 +186,19 @@ def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path, naonet_p
     nb = get_space("nb201")
     one = export(cell_compare(nb, *nb.sample(2, seed=7)), tmp_path / "nb201.png", width=600, height=450, scale=1)
     assert Image.open(one).size == (600, 450)
+
+
+def test_the_explorer_and_the_exported_cells_label_each_op_alike():
+    """The explorer (SVG drawn by explorer_draw.js) said "pool" and the figures it exports (naoviz.viz.cells) "avg"
+    for the same edge, and "none" against "∅": a teacher's exported cell did not match the screen."""
+    import json
+    import re
+    from pathlib import Path
+
+    import naoviz
+    from naoviz.spaces import NB201Space
+    from naoviz.viz.theme import op_short
+    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / "explorer_draw.js").read_text()
+    table = re.search(r"const OP_SHORT = (\{[^}]*\})", js).group(1)
+    shown = json.loads(re.sub(r"(\w+):", r'"\1":', table))
+    assert shown == {op: op_short(op) for op in NB201Space().ops}

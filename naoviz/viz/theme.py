@@ -31,7 +31,7 @@ OP_COLORS = {
     "avg_pool_5x5": "#98df8a",
     "max_pool_5x5": "#c49c94",
 }
-OP_SHORT = {"none": "∅", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
+OP_SHORT = {"none": "none", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
             "avg_pool_3x3": "avg", "max_pool_3x3": "max"}
 HIGHLIGHT = "#ffb000"      # changed edges, the selected seed, the current path position
 SEED_COLOR = "#000000"
