@@ -8,8 +8,22 @@ ROOT="$(cd "$(dirname "$0")/.." && pwd)"
 DEV_PY="${DEV_PY:-$ROOT/.venv/bin/python}"
 NB201="${NAOVIZ_DATA:-$(cd "$ROOT/.." && pwd)/shared/data}"
 WORK="$(mktemp -d /tmp/naoviz-wheel.XXXXXX)"
-# (only a started dashboard is killed: `kill 0` would signal this whole process group, make included)
-trap '[ -z "${DASH_PID:-}" ] || kill "$DASH_PID" 2>/dev/null || true; rm -rf "$WORK"' EXIT
+# Only a started dashboard is killed (`kill 0` would signal this whole process group, make included), and waited
+# for (at most 20 s) before $WORK goes: stopping, it and its kernels still write there (its log), and an `rm -rf`
+# racing them failed "Directory not empty", which failed `make test` after "wheel-smoke: OK". The script keeps
+# its own exit status.
+cleanup() {
+  local rc=$?
+  if [ -n "${DASH_PID:-}" ]; then
+    kill "$DASH_PID" 2>/dev/null || true
+    ( sleep 20; kill -9 "$DASH_PID" 2>/dev/null ) & local guard=$!
+    wait "$DASH_PID" 2>/dev/null || true
+    kill "$guard" 2>/dev/null || true
+  fi
+  rm -rf "$WORK" 2>/dev/null || { sleep 1; rm -rf "$WORK"; } || echo "wheel-smoke: left $WORK"
+  exit "$rc"
+}
+trap cleanup EXIT
 say() { echo "wheel-smoke: $*"; }
 
 say "building wheel and sdist"
