@@ -59,6 +59,9 @@ class Atlas:
     path_pred_decoded: np.ndarray   # (M, E) float32 predicted for the decoded cell re-encoded
     path_maps: dict                 # {"umap": (M, E, 2), "pca": (M, E, 2)} moved points on each map
     meta: dict = field(default_factory=dict)   # free-form JSON-ready facts (build time, config, ...)
+    # {"umap": (M, E - 1) bool} which path segments jump islands, stored by the build so a visit's kernel needs
+    # no scipy (about 30 MB and 0.3 s each); a map not in it (PCA, atlases saved before it) is computed on demand
+    path_jump_maps: dict = field(default_factory=dict)
 
     def seed_index(self, row: int) -> int:
         """Index into ``seeds`` of table row ``row``; ValueError if that row has no path."""
@@ -70,6 +73,9 @@ class Atlas:
     def path_jumps(self, view: str, row: Optional[int] = None) -> np.ndarray:
         """Which segments of the paths on map ``view`` are jumps to another island, not steps: bool (M, E - 1),
         or (E - 1,) for seed ``row``'s path (``naoviz.projection.path_jumps``; none on the linear PCA map)."""
+        stored = self.path_jump_maps.get(view)
+        if stored is not None and stored.shape == self.path_maps[view].shape[:-2] + (self.path_maps[view].shape[-2] - 1,):
+            return np.asarray(stored if row is None else stored[self.seed_index(row)], dtype=bool)
         from naoviz.projection import path_jumps
         xy = self.path_maps[view] if row is None else self.path_maps[view][self.seed_index(row)]
         return path_jumps(view, self.maps[view], xy)
@@ -121,6 +127,8 @@ class Atlas:
             tensors[f"map.{name}"] = np.ascontiguousarray(xy, dtype=np.float32)
         for name, xy in self.path_maps.items():
             tensors[f"path_map.{name}"] = np.ascontiguousarray(xy, dtype=np.float32)
+        for name, jumps in self.path_jump_maps.items():
+            tensors[f"path_jump.{name}"] = np.ascontiguousarray(jumps, dtype=np.uint8)
         for name, col in self.columns.items():
             tensors[f"column.{name}"] = np.ascontiguousarray(col, dtype=np.float32)
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
@@ -163,4 +171,5 @@ class Atlas:
         return cls(space=meta["space"], metric=meta["metric"], lower_is_better=meta["lower_is_better"],
                    model_key=meta["model_key"], labels=meta["labels"], n_table=meta["n_table"],
                    maps=group("map."), columns=group("column."), path_maps=group("path_map."),
+                   path_jump_maps={k: v.astype(bool) for k, v in group("path_jump.").items()},
                    meta=meta.get("meta", {}), **{k: arrays[k] for k in _ARRAYS})

@@ -338,10 +338,6 @@ def path_jumps(method: str, dots, path_xy, land_radius: float = LAND_RADIUS) -> 
     Two dots on different islands are more than the radius apart, so such a segment passes a spot at least
     half the radius from every dot. ``method`` in ``CONTINUOUS_METHODS`` (PCA, linear): all False, the moved
     point moves continuously there and the segment is a chord of its curve. A segment with a non-finite end is not a jump."""
-    from scipy.spatial import cKDTree
-
-    from naoviz.map_quality import islands
-
     P = np.asarray(path_xy, dtype=np.float64)
     if P.ndim < 2 or P.shape[-1] != 2:
         raise ValueError(f"path_xy: expected an array (..., E, 2), got shape {P.shape}")
@@ -350,6 +346,9 @@ def path_jumps(method: str, dots, path_xy, land_radius: float = LAND_RADIUS) -> 
         return out
     if method not in METHODS:
         raise ValueError(f"method: expected one of {METHODS}, got {method!r}")
+    from scipy.spatial import cKDTree          # here: a PCA map (the quick atlas) imports no scipy
+
+    from naoviz.map_quality import islands
     dots = np.asarray(dots, dtype=np.float64).reshape(-1, 2)
     dots = np.unique(dots[np.isfinite(dots).all(1)], axis=0)            # (u, 2): cells of one class share a dot
     labels = islands(dots, float(land_radius), min_size=1)["labels"]                             # (u,)

@@ -25,6 +25,7 @@ def _arrays(atlas: Atlas) -> dict:
     out.update({f"map.{k}": v for k, v in atlas.maps.items()})
     out.update({f"path_map.{k}": v for k, v in atlas.path_maps.items()})
     out.update({f"column.{k}": v for k, v in atlas.columns.items()})
+    out.update({f"path_jump.{k}": v for k, v in atlas.path_jump_maps.items()})
     return out
 
 
@@ -196,6 +197,12 @@ def test_shipped_digits_atlas_matches_the_dashboard_model(tmp_path, monkeypatch)
     rows = [0, 3000, 6465]                                                  # the atlas is this model's
     np.testing.assert_allclose(atlas.predicted[rows], nao.predict([bench.archs()[r] for r in rows]), atol=1e-4)
     assert not list((tmp_path / "empty-cache").rglob("*.safetensors"))
+    # the island jumps it ships (so a visit needs no scipy) are those of its own UMAP paths, not stale ones
+    from naoviz.projection import path_jumps
+    assert set(atlas.path_jump_maps) == {"umap"} and atlas.path_jump_maps["umap"].any()
+    computed = path_jumps("umap", atlas.maps["umap"], atlas.path_maps["umap"])
+    assert np.array_equal(atlas.path_jumps("umap"), computed)
+    assert np.array_equal(atlas.path_jumps("umap", row=3000), computed[atlas.seed_index(3000)])
 
 
 def test_changing_the_umap_settings_changes_the_atlas_name(tmp_path, monkeypatch):
