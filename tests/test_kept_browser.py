@@ -1,6 +1,7 @@
 """The explorer's kept export browser (naoviz.viz.kept_browser) with real kaleido and Debian Chromium: export sets
 inside ``using()`` share one browser start, write the same bytes as a one-shot export, a killed browser is started
-again on the next set, and ``close`` ends it."""
+again on the next set, and ``close`` ends it; ``naoviz compare --out`` starts one for all its sets (``for_command``)
+and leaves none running."""
 from __future__ import annotations
 
 import os
@@ -90,6 +91,7 @@ def test_a_commands_browser_rerenders_a_dropped_figure_itself_and_is_closed_on_c
     assert not kept.running() and browser.poll() is not None and kept_browser.kept() is None
 
 
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
 def test_compare_out_starts_one_browser_for_all_its_figures_and_leaves_none(tmp_path, monkeypatch, capsys):
     """``naoviz compare --out`` writes its PNG, 7 in and 3.5 in PDF+SVG sets with one Chromium (it started one per
     set: 3 starts, about 3 s each), and the browser and its processes are gone when the command ends."""
