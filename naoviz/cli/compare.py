@@ -131,7 +131,7 @@ def _check_jobs(args) -> None:
 
 def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
-    from naoviz.experiments.compare_runs import every_run_stored
+    from naoviz.experiments.compare_runs import all_finished, read_finished
     from naoviz.experiments.search import compare, format_table, parse_algos
     use_table(args)
     if args.space is None:
@@ -163,8 +163,11 @@ def run_compare(args) -> int:
     check_options(args)
     evaluator = new_evaluator(args, args.queries, delay=args.delay)
     seeds = list(range(args.first_seed, args.first_seed + args.seeds))
-    if nao_searchers and not (store is not None and every_run_stored(
-            evaluator, [spec for spec, _ in nao_searchers], args.queries, seeds, store)):
+    read_back = None                    # the store's finished runs, read once when NAO or a cluster asks
+    if store is not None and (nao_searchers or args.scheduler or args.local_cluster):
+        read_back = read_finished(evaluator, algos, args.queries, seeds, store)
+    if nao_searchers and not (read_back is not None and all_finished(
+            read_back, [spec for spec, _ in nao_searchers], seeds)):
         for _, searcher in nao_searchers:   # a NAO run will be made: its model must build here (imports torch)
             check_nao_model(searcher, option="--algos")
         one_torch_thread()
@@ -197,9 +200,8 @@ def run_compare(args) -> int:
             bar.update(n - made[i])
             made[i] = n
     cluster = ClusterConfig(scheduler=args.scheduler, local_cluster=args.local_cluster, retries=args.retries)
-    if store is not None and (args.scheduler or args.local_cluster):
-        if every_run_stored(evaluator, algos, args.queries, seeds, store):
-            cluster = ClusterConfig()       # every run is read back from the store: nothing to evaluate anywhere
+    if read_back is not None and (args.scheduler or args.local_cluster) and all_finished(read_back, algos, seeds):
+        cluster = ClusterConfig()           # every run is read back from the store: nothing to evaluate anywhere
     with Executors(cluster) as executor:
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
         if not args.no_progress:
@@ -214,7 +216,8 @@ def run_compare(args) -> int:
                           command=["naoviz", *getattr(args, "argv", ["compare"])], cwd=os.getcwd(),
                           on_run=finished if bar else None, jobs=args.jobs,
                           on_query=queried if bar is not None and parallel else None, on_plan=planned,
-                          progress=bar is not None and not parallel)   # each search's own bar under the runs' bar
+                          progress=bar is not None and not parallel,   # each search's own bar under the runs' bar
+                          finished=read_back)
     if bar is not None:
         bar.close()
     if args.against is not None:

@@ -44,11 +44,15 @@ def one_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], s
     return _entry(evaluator, spec, algo, preset, res, time.perf_counter() - start)
 
 
-def stored_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int
-               ) -> Optional[tuple[dict, list]]:
+def stored_run(evaluator, store, spec: RunSpec, algo: str, preset: Optional[str], seed: int,
+               finished: Optional[dict] = None) -> Optional[tuple[dict, list]]:
     """``one_run``'s answer for a run that finished in ``store`` with a whole record, read back
     (``finished_search``: nothing searched, evaluated or written; ``stored`` true in its entry, ``wall_s`` the
-    reading's); None for any other, which ``one_run`` then runs, resumes or replays."""
+    reading's), or taken from ``finished`` (:func:`read_finished`'s, read before) without reading it again; None
+    for any other, which ``one_run`` then runs, resumes or replays."""
+    if finished is not None:
+        got = finished.get((algo, preset, int(seed)))
+        return None if got is None else _entry(evaluator, spec, algo, preset, *got)
     start = time.perf_counter()
     res = finished_search(algo, evaluator, spec.budget, int(seed), preset=preset, store=store)
     return None if res is None else _entry(evaluator, spec, algo, preset, res, time.perf_counter() - start)
@@ -73,13 +77,15 @@ def _entry(evaluator, spec: RunSpec, algo: str, preset: Optional[str], res, wall
 
 
 def all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int, on_query=None,
-             on_plan=None) -> list:
+             on_plan=None, finished: Optional[dict] = None) -> list:
     """(run, curve) of every (algo, seed), algos outer, seeds inner: in this process, one after another, or
     in ``jobs`` worker processes; the same list either way. Under ``store`` the runs that finished there with a
-    whole record are read back first, in this process (``stored_run``), and only the rest are run (never
-    shipped to a worker); ``on_plan(read, total)`` says how many were read, before any run starts."""
+    whole record are read back first, in this process (``stored_run``; ``finished``: those :func:`read_finished`
+    read already, none read again), and only the rest are run (never shipped to a worker); ``on_plan(read,
+    total)`` says how many were read, before any run starts."""
     tasks = [(algo, preset, int(seed)) for algo, preset in algos for seed in seeds]
-    out = [stored_run(evaluator, store, spec, *task) if store is not None else None for task in tasks]
+    out = [stored_run(evaluator, store, spec, *task, finished=finished) if store is not None else None
+           for task in tasks]
     rest = [i for i, done in enumerate(out) if done is None]
     if on_plan is not None:
         on_plan(len(tasks) - len(rest), len(tasks))
@@ -106,12 +112,26 @@ def all_runs(evaluator, algos, seeds, spec: RunSpec, on_run, store, jobs: int, o
     return out
 
 
-def every_run_stored(evaluator, algos, budget: int, seeds, store) -> bool:
-    """Whether every (algo, seed) run finished in ``store`` with a whole record, so that ``all_runs`` will run
-    none of them: ``naoviz compare`` then starts no Dask cluster (and connects to none) for evaluations that
-    will not be made. Stops at the first run that is not."""
-    return all(finished_search(algo, evaluator, budget, int(seed), preset=preset, store=store) is not None
-               for algo, preset in algos for seed in seeds)
+def read_finished(evaluator, algos, budget: int, seeds, store) -> dict:
+    """``{(algo, preset, seed): (result, seconds to read it)}`` of every run that finished in ``store`` with a
+    whole record (``finished_search``), each read once: ``naoviz compare`` decides from it whether NAO's model
+    must be built and a Dask cluster started (:func:`all_finished`), then passes it to ``compare(finished=...)``,
+    which reads none of them again (each was read up to three times: for NAO, for the cluster, for the runs)."""
+    out = {}
+    for algo, preset in algos:
+        for seed in seeds:
+            start = time.perf_counter()
+            res = finished_search(algo, evaluator, budget, int(seed), preset=preset, store=store)
+            if res is not None:
+                out[(algo, preset, int(seed))] = (res, time.perf_counter() - start)
+    return out
+
+
+def all_finished(finished: dict, algos, seeds) -> bool:
+    """Whether every (algo, seed) run is in ``finished`` (:func:`read_finished`'s), so that ``all_runs`` will run
+    none of them: ``naoviz compare`` then builds no NAO model and starts no Dask cluster (and connects to none)
+    for evaluations that will not be made."""
+    return all((algo, preset, int(seed)) in finished for algo, preset in algos for seed in seeds)
 
 
 def _counter(on_query: Callable[[int, int], None], i: int) -> Callable:

@@ -51,7 +51,7 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
             progress: bool = False, on_run: Optional[Callable[[dict], None]] = None, store=None,
             command: Optional[Sequence[str]] = None, cwd: Optional[str] = None, jobs=1,
             on_query: Optional[Callable[[int, int], None]] = None,
-            on_plan: Optional[Callable[[int, int], None]] = None) -> dict:
+            on_plan: Optional[Callable[[int, int], None]] = None, finished: Optional[dict] = None) -> dict:
     """Run every (algo, seed); summarise incumbent curves. ``optimum``: best reported value (from the table).
     ``store`` (a ``RunStore``): every run is stored, and a run of the same search already there is taken up
     again: one that finished with a whole record is read back (``finished_search``: nothing run, no worker;
@@ -65,6 +65,7 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     finishes, and the summary is the one ``jobs=1`` gives, wall times and ``environment.jobs`` aside.
     ``on_query(i, n)``: run ``i`` (algos outer, seeds inner) has made ``n`` queries; under ``jobs`` throttled
     (``compare_jobs.TICK_S``), each run's final count always comes (what ``naoviz compare --jobs N``'s bar shows).
+    ``finished``: the store's finished runs as ``compare_runs.read_finished`` read them (not read again).
 
     Per searcher: mean/sd of the incumbent's reported value after each query and at each checkpoint;
     ``optimum_frac`` (runs whose incumbent is at the optimum, at the end and per checkpoint);
@@ -84,11 +85,11 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     return compare_record.recorded(
         store, compare_record.config_of(evaluator, algos, budget, seeds, command, cwd),
         lambda: _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs,
-                         on_query, on_plan))
+                         on_query, on_plan, finished))
 
 
 def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on_run, store, jobs=1,
-             on_query=None, on_plan=None) -> dict:
+             on_query=None, on_plan=None, finished=None) -> dict:
     jobs = min(jobs, max(1, len(algos) * len(seeds)))          # no idle workers; one run: this process
     hw = bool(getattr(evaluator, "constraints", ()) or getattr(evaluator, "objectives", ()))
     if hw:
@@ -105,7 +106,7 @@ def _compare(evaluator, algos, budget, seeds, checkpoints, optimum, progress, on
            "algos": {}}
     from naoviz.search.nao_presets import budgets_of, note
     spec = RunSpec(int(budget), tuple(checks), optimum, report_sign, hw, bool(progress))
-    done = iter(all_runs(evaluator, algos, seeds, spec, on_run, store, jobs, on_query, on_plan))
+    done = iter(all_runs(evaluator, algos, seeds, spec, on_run, store, jobs, on_query, on_plan, finished))
     for algo, preset in algos:
         name = label(algo, preset)
         why = note(preset, budgets_of(evaluator)) if algo == "nao" else ""   # `default` under budgets: sweep

@@ -31,8 +31,10 @@ def cost_file_name(column: str, taken) -> str:
 def write_figures(summary: dict, out_dir) -> list[str]:
     """``compare.html`` and, per cost column of a run under constraints or objectives, ``pareto-<cost>.html``
     (:func:`cost_file_name`); the same as PNG and, laid out for a paper's columns, as vector PDF and SVG
-    (:func:`_print_files`) when a browser is available (else a ``PNG skipped ...`` entry); then ``README.md``
-    (:func:`write_readme`). Returns what was written."""
+    (:func:`_print_files`) when a browser is available (else a ``PNG skipped ...`` entry), all three sets through
+    one browser start (``kept_browser.for_command``); then ``README.md`` (:func:`write_readme`). Returns what was
+    written."""
+    from naoviz.viz import kept_browser
     from naoviz.viz.curves import compare_figure
     from naoviz.viz.figure_files import export_many
     from naoviz.viz.pareto import summary_pareto_figures
@@ -43,8 +45,9 @@ def write_figures(summary: dict, out_dir) -> list[str]:
     written = [str(p) for p in export_many(list(figs.values()), [out / f"{n}.html" for n in figs])]
     captions = {n: _bare_title(f) for n, f in figs.items()}
     try:
-        written += [str(p) for p in export_many(list(figs.values()), [out / f"{n}.png" for n in figs])]
-        written += _print_files(figs, out)
+        with kept_browser.for_command():     # PNG, 7 in and 3.5 in sets: one Chromium, closed after the last
+            written += [str(p) for p in export_many(list(figs.values()), [out / f"{n}.png" for n in figs])]
+            written += _print_files(figs, out)
     except Exception as exc:  # noqa: BLE001 - PNG needs a browser (kaleido); HTML is enough without one
         written.append(f"PNG skipped (PDF and SVG too): {exc}")
     written.append(str(write_readme(summary, out, captions, [Path(w).name for w in written
@@ -54,7 +57,7 @@ def write_figures(summary: dict, out_dir) -> list[str]:
 
 def _print_files(figs: dict, out: Path) -> list[str]:
     """Each figure laid out for a paper's full width and single column (``naoviz.viz.print_sizes``) as vector
-    PDF and SVG, ``<name>-7in.pdf``, ``<name>-3.5in.svg``..., with one browser start per size."""
+    PDF and SVG, ``<name>-7in.pdf``, ``<name>-3.5in.svg``..., one batch per size (in the caller's browser)."""
     from naoviz.viz.print_sizes import COLUMNS, export_for_print
     written = []
     for tag, inches in COLUMNS.items():                                 # each at its own layout.height

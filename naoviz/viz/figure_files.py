@@ -2,8 +2,8 @@
 
 kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
 cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
-The explorer's exports share one browser kept by the kernel (``naoviz.viz.kept_browser``); elsewhere each batch
-starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn):
+The explorer's exports share one browser kept by the kernel (``naoviz.viz.kept_browser``), ``naoviz compare
+--out``'s sets one for the command (``kept_browser.for_command``); elsewhere each batch starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn):
 plotly's random ids in HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
 when that is set (the reproducible-builds convention), else the export's time.
 """
@@ -171,10 +171,8 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
                 data = draft.read_bytes()
             else:
                 try:
-                    import kaleido
-                    data = kaleido.calc_fig_sync(f.to_dict(), {"format": fmt, "width": width, "height": height,
-                                                               "scale": scale}, topojson=pio.defaults.topojson,
-                                                 kopts=dict(kept_browser.KALEIDO_OPTIONS))   # one browser
+                    data = _render_alone(kept, f, {"format": fmt, "width": width, "height": height, "scale": scale},
+                                         draft)
                 except Exception as exc:  # noqa: BLE001 - as above
                     raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc
@@ -182,6 +180,20 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
+
+
+def _render_alone(kept, fig: go.Figure, opts: dict, draft: Path) -> bytes:
+    """One figure the batch left unwritten, rendered again on its own, where its error is raised: in the kept
+    browser when there is one (a CLI command's, the explorer's), else in a browser started for it."""
+    import kaleido
+    if kept is None:
+        return kaleido.calc_fig_sync(fig.to_dict(), opts, topojson=pio.defaults.topojson,
+                                     kopts=dict(kept_browser.KALEIDO_OPTIONS))
+    errors = kept.write([{"fig": fig.to_dict(), "path": draft, "topojson": pio.defaults.topojson, "opts": opts}],
+                        _browser_key())
+    if _written(draft):
+        return draft.read_bytes()
+    raise errors[0] if errors else RuntimeError("kaleido wrote nothing and said no error")
 
 
 def _browser_key() -> str:

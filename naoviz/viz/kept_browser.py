@@ -1,5 +1,6 @@
 """One kaleido browser kept per kernel for PNG/SVG/PDF exports: started on the first export, closed after
-``IDLE_S`` without one and at exit, started again when it died or the browser setting changed.
+``IDLE_S`` without one and at exit, started again when it died or the browser setting changed; and one per CLI
+command that exports several sets (:func:`for_command`: closed when the command's exports end).
 
 kaleido's one-shot calls (plotly's ``write_images``) start Chromium for every batch: about 3-4 s of each of the
 explorer's export sets on 2 loaded cores (bench/RESULTS.md). A kernel exports set after set, so the explorer widget
@@ -72,6 +73,9 @@ class KeptBrowser:
     def close(self) -> None:
         """Close the browser (at exit; a later :meth:`write` starts another)."""
         with self._lock:
+            if self._idle is not None:
+                self._idle.cancel()           # its timer ends with it, not 2 minutes later in a process that lives on
+                self._idle = None
             self._stop()
 
     def _close_idle(self, starts: int) -> None:
@@ -167,13 +171,25 @@ def shared() -> KeptBrowser:
 
 @contextlib.contextmanager
 def using():
-    """Exports inside this block render with the process's kept browser (the explorer's export sets); others, a
-    CLI's single export, start their own as before."""
+    """Exports inside this block render with the process's kept browser (the explorer's export sets); others start
+    their own as before."""
     token = _using.set(True)
     try:
         yield shared()
     finally:
         _using.reset(token)
+
+
+@contextlib.contextmanager
+def for_command():
+    """One browser for every export inside this block, closed when the block ends, on an error or a Ctrl-C too
+    (a CLI command's figure sets: ``naoviz compare --out`` started Chromium once per set, 3 s each of its
+    PNG, 7 in and 3.5 in sets); a browser the process kept before is closed with it."""
+    with using() as browser:
+        try:
+            yield browser
+        finally:
+            browser.close()
 
 
 def kept() -> Optional[KeptBrowser]:
