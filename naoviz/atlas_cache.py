@@ -76,6 +76,29 @@ def cached_atlas(bench, spec, **options) -> Optional[Atlas]:
     return None
 
 
+def store_jumps(bench, spec, **options) -> bool:
+    """Add the island jumps to a cached atlas saved before the build stored them (``Atlas.path_jump_maps``), so
+    that its visitors' kernels pack it without scipy (28 MB each); under the atlas's lock, skipped when another
+    process holds it. True when the file was rewritten. The shipped atlases have them already."""
+    from naoviz.nao.cache import model_key
+    from naoviz.projection import CONTINUOUS_METHODS, path_jumps
+    base = cache_dir() / "atlases" / atlas_name(bench, spec, **options)
+    if not base.with_suffix(".json").is_file():
+        return False
+    try:
+        with lock(base.with_name(base.name + ".lock"), wait=False):
+            atlas = _try_load(base, model_key(bench, spec))
+            missing = [] if atlas is None else [v for v in atlas.path_maps
+                                                if v not in CONTINUOUS_METHODS and v not in atlas.path_jump_maps]
+            for view in missing:
+                atlas.path_jump_maps[view] = path_jumps(view, atlas.maps[view], atlas.path_maps[view])
+            if missing:
+                atlas.save(base)          # a reader between its two writes sees a pair it refuses, and waits here
+            return bool(missing)
+    except LockHeld:
+        return False
+
+
 def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
               random_state: int = 0, progress: Optional[Progress] = None,
               on_wait: Optional[Callable[[], None]] = None,

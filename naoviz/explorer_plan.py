@@ -120,12 +120,13 @@ class ExplorerPlan:
 
 def prepare(plan: ExplorerPlan, progress=None):
     """Build (or load) the plan's quick atlas, then its full one, under the atlas cache's locks; returns the
-    full atlas. ``progress(stage, done, total)`` as in ``atlas_cache.atlas_for``."""
-    from naoviz.atlas_cache import atlas_for, cached_atlas
+    full atlas (a cached one saved before atlases stored their island jumps gets them: ``store_jumps``). ``progress(stage, done, total)`` as in ``atlas_cache.atlas_for``."""
+    from naoviz.atlas_cache import atlas_for, cached_atlas, store_jumps
     bench = plan.benchmark()
     spec, full = plan.spec(bench), plan.full_options(bench)
     atlas = cached_atlas(bench, spec, **full)
     if atlas is not None:
+        store_jumps(bench, spec, **full)      # an atlas cached by an older naoviz: its visits then need no scipy
         return atlas
     quick = plan.quick_options(bench)
     if quick is not None:

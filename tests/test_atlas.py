@@ -261,3 +261,30 @@ def test_stage_bars_show_no_rate_before_a_second_update(capsys):
     assert shown and float(shown.group(1)) < 100              # 2 epochs in >= 0.2 s: at most 10 it/s
     for bar in bars.values():
         bar.close()
+
+
+def test_the_dashboards_warm_up_stores_jumps_in_an_atlas_cached_without_them(tmp_path, monkeypatch):
+    """An atlas cached by a naoviz whose build did not store the island jumps: the warm-up `naoviz dashboard`
+    runs (``explorer_plan.prepare``) adds them once, equal to the computed ones, so visits need no scipy."""
+    import dataclasses
+    from naoviz.atlas_cache import atlas_name
+    from naoviz.explorer_plan import ExplorerPlan, prepare
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import load_benchmark
+    shipped = Atlas.load(_shipped_atlas_base())
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NAOVIZ_SHIPPED_OFF", "1")                      # as if cached here, not shipped
+    base = tmp_path / "cache" / "atlases" / atlas_name(load_benchmark("nb201-digits"), ModelSpec())
+    base.parent.mkdir(parents=True)
+    dataclasses.replace(shipped, path_jump_maps={}).save(base)
+    assert Atlas.load(base).path_jump_maps == {}
+    prepare(ExplorerPlan(table="nb201-digits"))
+    upgraded = Atlas.load(base)
+    assert set(upgraded.path_jump_maps) == {"umap"}
+    assert np.array_equal(upgraded.path_jump_maps["umap"], shipped.path_jump_maps["umap"])
+    for name, arr in _arrays(shipped).items():                           # nothing else changed
+        assert np.array_equal(arr, _arrays(upgraded)[name], equal_nan=True), name
+    before = base.with_suffix(".safetensors").stat().st_mtime_ns
+    prepare(ExplorerPlan(table="nb201-digits"))                          # has them: not written again
+    assert base.with_suffix(".safetensors").stat().st_mtime_ns == before
+    assert not (tmp_path / "cache" / "models").exists()                  # no model was needed for it
