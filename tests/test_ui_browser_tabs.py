@@ -268,6 +268,11 @@ _SMALL = """(root) => [...root.querySelectorAll('button, select, input, textarea
     return r.width && r.height && !e.closest('.nx-sr, .nq-sr, .nx-tip') && (r.width < 24 || r.height < 24); })
   .map((e) => `${e.tagName.toLowerCase()} ${(e.getAttribute('aria-label') || e.textContent || e.value || '').trim().slice(0, 30)} `
     + `${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`)"""
+# for each selector, the px from each line of its element's text to the next (its text's line boxes, grouped by top)
+_LINE_STEPS = """(sels) => sels.map((sel) => { const r = document.createRange(); r.selectNodeContents(document.querySelector(sel));
+    const tops = [...r.getClientRects()].map((x) => x.top).sort((a, b) => a - b)
+      .reduce((a, t) => (a.length && t - a.at(-1) < 4 ? a : [...a, t]), []);
+    return tops.slice(1).map((t, i) => Math.round(t - tops[i])); })"""
 # px the page scrolls sideways: Voila's #rendered_cells scrolls, not the document
 _SIDEWAYS = ("Math.max(document.documentElement.scrollWidth - innerWidth, "
              "(c => c ? c.scrollWidth - c.clientWidth : 0)(document.querySelector('#rendered_cells')))")
@@ -294,6 +299,10 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     150 % (853 px), the page does not scroll sideways either."""
     page, _, _ = _open(browser, server["url"], width=768, height=1024, has_touch=True)
     assert page.evaluate("matchMedia('(any-pointer: coarse)').matches")
+    # the intro and the table's line wrap here, their lines 1.5 apart (ipywidgets' 28 px a line set 11-13 px text
+    # apart as if each line were its own)
+    steps = page.evaluate(_LINE_STEPS, [".naoviz-dashboard > .widget-html p", ".naoviz-table-line small"])
+    assert all(len(s) >= 1 and max(s) <= 1.6 * 13 for s in steps), f"px between a wrapped line and the next: {steps}"
     dash = page.locator(".naoviz-dashboard")
     assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
     eta = page.locator(".nx-slider")
