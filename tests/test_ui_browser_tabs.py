@@ -273,6 +273,11 @@ _LINE_STEPS = """(sels) => sels.map((sel) => { const r = document.createRange();
     const tops = [...r.getClientRects()].map((x) => x.top).sort((a, b) => a - b)
       .reduce((a, t) => (a.length && t - a.at(-1) < 4 ? a : [...a, t]), []);
     return tops.slice(1).map((t, i) => Math.round(t - tops[i])); })"""
+# the map's [drawn width, CSS width, its box's inner width] (the visible tab's) and each visible chart's [SVG width, its root's width]
+_FILLS = """(() => { const m = [...document.querySelectorAll('canvas.nx-map')].find((c) => c.offsetWidth);
+    return [m ? [Math.round(m.width / devicePixelRatio), Math.round(m.getBoundingClientRect().width), m.parentElement.clientWidth - 0] : [],
+            [...document.querySelectorAll('.nl-root, .ns-root')].filter((r) => r.offsetWidth).map((r) =>
+              [Math.round(r.querySelector('svg').getBoundingClientRect().width), r.clientWidth])]; })()"""
 # px the page scrolls sideways: Voila's #rendered_cells scrolls, not the document
 _SIDEWAYS = ("Math.max(document.documentElement.scrollWidth - innerWidth, "
              "(c => c ? c.scrollWidth - c.clientWidth : 0)(document.querySelector('#rendered_cells')))")
@@ -305,12 +310,13 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     assert all(len(s) >= 1 and max(s) <= 1.6 * 13 for s in steps), f"px between a wrapped line and the next: {steps}"
     dash = page.locator(".naoviz-dashboard")
     assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
+    fits = [page.evaluate(_FILLS)]
     eta = page.locator(".nx-slider")
     box = eta.bounding_box()
     y = box["y"] + box["height"] / 2
     _finger(page, box["x"] + 6, y, box["x"] + box["width"] * 0.75, y)
     page.wait_for_function("+document.querySelector('.nx-slider').value >= +document.querySelector('.nx-slider').max / 2",
-                           timeout=10_000)
+                           timeout=30_000)
     page.get_by_role("tab", name="Search").tap()
     page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
     assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
@@ -322,12 +328,15 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     assert all(hit), hit
     _finger(page, cx, cy, cx + 60, cy)
     page.wait_for_function("+document.querySelector('.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow') > 20",
-                           timeout=10_000)
+                           timeout=30_000)
+    # the kernel has the dragged value (it writes it into the box) before a typed one goes after it
+    page.wait_for_function("document.querySelector('.naoviz-budget input').value === String(+document.querySelector("
+                           "'.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow'))", timeout=30_000)
     page.locator(".naoviz-search select[multiple]").select_option(label=["random search", "local search (forest-ranked)"])
     page.locator(".naoviz-budget input").fill("10")
     page.locator(".naoviz-budget input").press("Enter")
     page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow').startsWith('10')",
-                           timeout=10_000)
+                           timeout=30_000)
     page.get_by_role("button", name="run search").tap()
     page.wait_for_function("document.querySelectorAll('.nq-table tbody tr').length === 20", timeout=120_000)
     page.locator(".nq-scroll").scroll_into_view_if_needed()
@@ -341,4 +350,13 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
         page.get_by_role("tab", name=tab).tap()
         page.wait_for_timeout(300)
         assert page.evaluate(_SIDEWAYS) <= 0, f"{page.evaluate(_SIDEWAYS)} px sideways at 853 px ({tab})"
+    page.wait_for_timeout(300)
+    fits.append(page.evaluate(_FILLS))
+    page.get_by_role("tab", name="Search").tap()
+    page.wait_for_timeout(300)
+    fits.append(page.evaluate(_FILLS))
+    # the map (drawn again at its new size, not stretched) and the charts follow the window: one column at 768 px, two at 853
+    (map768, _), (map853, _), (_, charts853) = fits
+    assert map768[0] == map768[1] == map768[2] and map853[0] == map853[1] == map853[2] and map853[0] < map768[0], fits
+    assert charts853 and all(abs(a - b) <= 1 for a, b in charts853), fits
     page.context.close()
