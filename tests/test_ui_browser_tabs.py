@@ -62,6 +62,7 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     # them below it)
     algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))
     assert page.locator(".naoviz-algos-note").inner_text().startswith("4 of 4 picked") and note["height"] < 32, note
+    assert page.locator(".naoviz-algos-note").inner_text().endswith("picked · Ctrl-click (⌘) adds or drops one")   # a mouse's words
     # the list's rows sit whole inside it, as much room above the first as below the last (ipywidgets padded the
     # top only: a 5 px strip above "NAO", "local search (forest-ranked)" cut at the bottom border)
     above, below = page.locator(".naoviz-search select[multiple]").evaluate("""(s) => { const top = s.getBoundingClientRect().top + s.clientTop;
@@ -320,6 +321,11 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     page.get_by_role("tab", name="Search").tap()
     page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
     assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
+    # the algorithms list says a tap picks another row, and a tap does (a Ctrl-click there needs a keyboard)
+    assert page.locator(".naoviz-algos-note").inner_text().endswith("picked · a tap (Ctrl-click) adds or drops one")
+    row = page.locator(".naoviz-search select[multiple] option", has_text="random search").bounding_box()
+    page.touchscreen.tap(row["x"] + 20, row["y"] + row["height"] / 2)
+    page.wait_for_function("document.querySelector('.naoviz-algos-note').textContent.startsWith('3 of 4 picked')", timeout=30_000)
     handle = page.locator(".naoviz-search .widget-slider [role=slider]").first
     h = handle.bounding_box()
     cx, cy = h["x"] + h["width"] / 2, h["y"] + h["height"] / 2
