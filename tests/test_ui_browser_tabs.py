@@ -297,8 +297,8 @@ def _finger(page, x0, y0, x1, y1, steps=8):
 
 
 def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_cells_readable(server, browser):
-    """A tablet upright (768 x 1024, touch): every menu, button, box, tab and link of the Explorer and Search tabs
-    is at least 24 px each way (the explorer's menus and buttons were 19 px high, its sliders 16, the neighbours'
+    """A tablet upright (768 x 1024, touch): a finger up the map scrolls the page, one across it draws a box; every
+    menu, button, box, tab and link of the Explorer and Search tabs is at least 24 px each way (the explorer's menus and buttons were 19 px high, its sliders 16, the neighbours'
     row links 17, the table's "#" header 10 x 17), a slider's 16 px handle is hit 11 px off its centre, the η and
     queries sliders follow a finger; after a search the query table does not scroll sideways and its cell column
     keeps its room (the headers and searcher names took it: one edge a line). Then, as a 1280 x 720 projector at
@@ -312,6 +312,17 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     dash = page.locator(".naoviz-dashboard")
     assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
     fits = [page.evaluate(_FILLS)]
+    # a finger up the map scrolls the page (it did nothing: touch-action none), one across it draws a box
+    m = page.locator("canvas.nx-map").bounding_box()
+    mx, my = m["x"] + m["width"] / 2, m["y"] + m["height"] / 2
+    _finger(page, mx, my + 150, mx, my - 150, steps=15)
+    page.wait_for_function("document.querySelector('#rendered_cells').scrollTop > 100", timeout=30_000)
+    assert page.inner_text(".nx-sel") == ""
+    page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
+    m = page.locator("canvas.nx-map").bounding_box()
+    _finger(page, m["x"] + m["width"] * 0.2, m["y"] + m["height"] * 0.3, m["x"] + m["width"] * 0.6, m["y"] + m["height"] * 0.5, steps=15)
+    page.wait_for_function("document.querySelector('.nx-sel').textContent.startsWith('selection: ')", timeout=30_000)
+    page.get_by_role("button", name="clear selection").tap()
     eta = page.locator(".nx-slider")
     box = eta.bounding_box()
     y = box["y"] + box["height"] / 2
