@@ -129,12 +129,13 @@ def server(request, _warm_server):
     _warm_server.done_with(request)
 
 
-def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = None):
-    """A fresh visitor (own context); returns (page, seconds to interactive, websocket bytes received). A page
+def _open(browser, url, width=1400, timeout_ms=120_000, log_path: Path | None = None, height=1100, **context):
+    """A fresh visitor (own context; ``context``: more of Playwright's new_context options, e.g. has_touch=True for
+    a tablet); returns (page, seconds to interactive, websocket bytes received). A page
     that never gets ready fails with what it shows, its console and the server log's tail (and a screenshot in
     tests/artifacts/), so a failure on CI says where it stopped."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
-    ctx = browser.new_context(viewport={"width": width, "height": 1100})
+    ctx = browser.new_context(viewport={"width": width, "height": height}, **context)
     page = ctx.new_page()
     got = {"ws": 0, "requests": [], "console": []}
     page.on("request", lambda r: got["requests"].append(r.url))

@@ -62,6 +62,12 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     # them below it)
     algos, note = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search select[multiple]", ".naoviz-algos-note"))
     assert page.locator(".naoviz-algos-note").inner_text().startswith("4 of 4 picked") and note["height"] < 32, note
+    assert page.locator(".naoviz-algos-note").inner_text().endswith("picked · Ctrl-click (⌘) adds or drops one")   # a mouse's words
+    # the list's rows sit whole inside it, as much room above the first as below the last (ipywidgets padded the
+    # top only: a 5 px strip above "NAO", "local search (forest-ranked)" cut at the bottom border)
+    above, below = page.locator(".naoviz-search select[multiple]").evaluate("""(s) => { const top = s.getBoundingClientRect().top + s.clientTop;
+      const o = [...s.options].map((x) => x.getBoundingClientRect()); return [o[0].top - top, top + s.clientHeight - o.at(-1).bottom]; }""")
+    assert 0 <= below and above <= 3 and abs(above - below) <= 1, f"px above the first row, below the last: {above}, {below}"
     assert slider["x"] >= algos["x"] + algos["width"] and slider["y"] < algos["y"] + algos["height"], (algos, slider)
     budget.fill("30")
     budget.press("Enter")
@@ -254,4 +260,120 @@ def test_labelled_controls_show_their_tooltip_on_the_label_and_the_control(serve
     page.wait_for_function("t => document.querySelector('.naoviz-search select[title]') && [...document.querySelectorAll"
                            "('.naoviz-search select')].some(s => s.title === t && s.labels[0].title === t)",
                            arg=ABOUT["step"][1], timeout=10_000)
+    page.context.close()
+
+
+# the dashboard's controls (not the screen-reader-only lines) under 24 px either way, as "tag text WxH"
+_SMALL = """(root) => [...root.querySelectorAll('button, select, input, textarea, a, [role=tab]')].filter((e) => {
+    const r = e.getBoundingClientRect();
+    return r.width && r.height && !e.closest('.nx-sr, .nq-sr, .nx-tip') && (r.width < 24 || r.height < 24); })
+  .map((e) => `${e.tagName.toLowerCase()} ${(e.getAttribute('aria-label') || e.textContent || e.value || '').trim().slice(0, 30)} `
+    + `${Math.round(e.getBoundingClientRect().width)}x${Math.round(e.getBoundingClientRect().height)}`)"""
+# for each selector, the px from each line of its element's text to the next (its text's line boxes, grouped by top)
+_LINE_STEPS = """(sels) => sels.map((sel) => { const r = document.createRange(); r.selectNodeContents(document.querySelector(sel));
+    const tops = [...r.getClientRects()].map((x) => x.top).sort((a, b) => a - b)
+      .reduce((a, t) => (a.length && t - a.at(-1) < 4 ? a : [...a, t]), []);
+    return tops.slice(1).map((t, i) => Math.round(t - tops[i])); })"""
+# the map's [drawn width, CSS width, its box's inner width] (the visible tab's) and each visible chart's [SVG width, its root's width]
+_FILLS = """(() => { const m = [...document.querySelectorAll('canvas.nx-map')].find((c) => c.offsetWidth);
+    return [m ? [Math.round(m.width / devicePixelRatio), Math.round(m.getBoundingClientRect().width), m.parentElement.clientWidth - 0] : [],
+            [...document.querySelectorAll('.nl-root, .ns-root')].filter((r) => r.offsetWidth).map((r) =>
+              [Math.round(r.querySelector('svg').getBoundingClientRect().width), r.clientWidth])]; })()"""
+# px the page scrolls sideways: Voila's #rendered_cells scrolls, not the document
+_SIDEWAYS = ("Math.max(document.documentElement.scrollWidth - innerWidth, "
+             "(c => c ? c.scrollWidth - c.clientWidth : 0)(document.querySelector('#rendered_cells')))")
+
+
+def _finger(page, x0, y0, x1, y1, steps=8):
+    """One finger down at (x0, y0), moved in ``steps`` to (x1, y1) and lifted (CDP touch events: Playwright's
+    touchscreen only taps)."""
+    cdp = page.context.new_cdp_session(page)
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchStart", "touchPoints": [{"x": x0, "y": y0}]})
+    for i in range(1, steps + 1):
+        cdp.send("Input.dispatchTouchEvent", {"type": "touchMove", "touchPoints": [
+            {"x": x0 + (x1 - x0) * i / steps, "y": y0 + (y1 - y0) * i / steps}]})
+    cdp.send("Input.dispatchTouchEvent", {"type": "touchEnd", "touchPoints": []})
+    cdp.detach()
+
+
+def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_cells_readable(server, browser):
+    """A tablet upright (768 x 1024, touch): a finger up the map scrolls the page, one across it draws a box; every
+    menu, button, box, tab and link of the Explorer and Search tabs is at least 24 px each way (the explorer's menus and buttons were 19 px high, its sliders 16, the neighbours'
+    row links 17, the table's "#" header 10 x 17), a slider's 16 px handle is hit 11 px off its centre, the η and
+    queries sliders follow a finger; after a search the query table does not scroll sideways and its cell column
+    keeps its room (the headers and searcher names took it: one edge a line). Then, as a 1280 x 720 projector at
+    150 % (853 px), the page does not scroll sideways either."""
+    page, _, _ = _open(browser, server["url"], width=768, height=1024, has_touch=True)
+    assert page.evaluate("matchMedia('(any-pointer: coarse)').matches")
+    # the intro and the table's line wrap here, their lines 1.5 apart (ipywidgets' 28 px a line set 11-13 px text
+    # apart as if each line were its own)
+    steps = page.evaluate(_LINE_STEPS, [".naoviz-dashboard > .widget-html p", ".naoviz-table-line small"])
+    assert all(len(s) >= 1 and max(s) <= 1.6 * 13 for s in steps), f"px between a wrapped line and the next: {steps}"
+    dash = page.locator(".naoviz-dashboard")
+    assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
+    fits = [page.evaluate(_FILLS)]
+    # a finger up the map scrolls the page (it did nothing: touch-action none), one across it draws a box
+    m = page.locator("canvas.nx-map").bounding_box()
+    mx, my = m["x"] + m["width"] / 2, m["y"] + m["height"] / 2
+    _finger(page, mx, my + 150, mx, my - 150, steps=15)
+    page.wait_for_function("document.querySelector('#rendered_cells').scrollTop > 100", timeout=30_000)
+    assert page.inner_text(".nx-sel") == ""
+    page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
+    m = page.locator("canvas.nx-map").bounding_box()
+    _finger(page, m["x"] + m["width"] * 0.2, m["y"] + m["height"] * 0.3, m["x"] + m["width"] * 0.6, m["y"] + m["height"] * 0.5, steps=15)
+    page.wait_for_function("document.querySelector('.nx-sel').textContent.startsWith('selection: ')", timeout=30_000)
+    page.get_by_role("button", name="clear selection").tap()
+    eta = page.locator(".nx-slider")
+    box = eta.bounding_box()
+    y = box["y"] + box["height"] / 2
+    _finger(page, box["x"] + 6, y, box["x"] + box["width"] * 0.75, y)
+    page.wait_for_function("+document.querySelector('.nx-slider').value >= +document.querySelector('.nx-slider').max / 2",
+                           timeout=30_000)
+    page.get_by_role("tab", name="Search").tap()
+    page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
+    assert not dash.evaluate(_SMALL), dash.evaluate(_SMALL)
+    # the algorithms list says a tap picks another row, and a tap does (a Ctrl-click there needs a keyboard)
+    assert page.locator(".naoviz-algos-note").inner_text().endswith("picked · a tap (Ctrl-click) adds or drops one")
+    row = page.locator(".naoviz-search select[multiple] option", has_text="random search").bounding_box()
+    page.touchscreen.tap(row["x"] + 20, row["y"] + row["height"] / 2)
+    page.wait_for_function("document.querySelector('.naoviz-algos-note').textContent.startsWith('3 of 4 picked')", timeout=30_000)
+    handle = page.locator(".naoviz-search .widget-slider [role=slider]").first
+    h = handle.bounding_box()
+    cx, cy = h["x"] + h["width"] / 2, h["y"] + h["height"] / 2
+    hit = handle.evaluate("(e, pts) => pts.map(([x, y]) => document.elementFromPoint(x, y)?.closest('.noUi-handle') === e)",
+                          [[cx + 11, cy], [cx - 11, cy], [cx, cy + 11], [cx, cy - 11]])
+    assert all(hit), hit
+    _finger(page, cx, cy, cx + 60, cy)
+    page.wait_for_function("+document.querySelector('.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow') > 20",
+                           timeout=30_000)
+    # the kernel has the dragged value (it writes it into the box) before a typed one goes after it
+    page.wait_for_function("document.querySelector('.naoviz-budget input').value === String(+document.querySelector("
+                           "'.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow'))", timeout=30_000)
+    page.locator(".naoviz-search select[multiple]").select_option(label=["random search", "local search (forest-ranked)"])
+    page.locator(".naoviz-budget input").fill("10")
+    page.locator(".naoviz-budget input").press("Enter")
+    page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [role=slider]').getAttribute('aria-valuenow').startsWith('10')",
+                           timeout=30_000)
+    page.get_by_role("button", name="run search").tap()
+    page.wait_for_function("document.querySelectorAll('.nq-table tbody tr').length === 20", timeout=120_000)
+    page.locator(".nq-scroll").scroll_into_view_if_needed()
+    page.screenshot(path=str(ART / "dashboard-search-tablet-768.png"))
+    table = page.evaluate("""(() => { const s = document.querySelector('.nq-scroll'), t = document.querySelector('.nq-table');
+      return [s.scrollWidth - s.clientWidth, document.querySelector('td.nq-cell').getBoundingClientRect().width / t.clientWidth]; })()""")
+    assert table[0] <= 0 and table[1] >= 0.3, f"(px the table scrolls sideways, the cell column's share) {table}"
+    assert page.evaluate(_SIDEWAYS) <= 0
+    page.set_viewport_size({"width": 853, "height": 480})      # 1280 x 720 zoomed to 150 %
+    for tab in ("Search", "Explorer"):
+        page.get_by_role("tab", name=tab).tap()
+        page.wait_for_timeout(300)
+        assert page.evaluate(_SIDEWAYS) <= 0, f"{page.evaluate(_SIDEWAYS)} px sideways at 853 px ({tab})"
+    page.wait_for_timeout(300)
+    fits.append(page.evaluate(_FILLS))
+    page.get_by_role("tab", name="Search").tap()
+    page.wait_for_timeout(300)
+    fits.append(page.evaluate(_FILLS))
+    # the map (drawn again at its new size, not stretched) and the charts follow the window: one column at 768 px, two at 853
+    (map768, _), (map853, _), (_, charts853) = fits
+    assert map768[0] == map768[1] == map768[2] and map853[0] == map853[1] == map853[2] and map853[0] < map768[0], fits
+    assert charts853 and all(abs(a - b) <= 1 for a, b in charts853), fits
     page.context.close()

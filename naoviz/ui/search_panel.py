@@ -81,8 +81,10 @@ def nao_sources(results: list) -> str:
 
 def algos_note(picked: int, total: int) -> str:
     """The line under the algorithms list: how many are picked and how to pick others. All four start picked, and
-    a list of picked rows without the focus is drawn grey, which read as disabled."""
-    return f"<small>{picked} of {total} picked · Ctrl-click (⌘) adds or drops one</small>"
+    a list of picked rows without the focus is drawn grey, which read as disabled. On a touch screen a tap does
+    it (no Ctrl key there): naoviz's Voila template shows the second wording where a pointer is coarse."""
+    return (f"<small>{picked} of {total} picked · <span class='naoviz-by-mouse'>Ctrl-click (⌘)</span>"
+            f"<span class='naoviz-by-touch' hidden>a tap (Ctrl-click)</span> adds or drops one</small>")
 
 
 def preset_options() -> list:
