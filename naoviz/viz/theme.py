@@ -39,15 +39,19 @@ PATH_COLOR = "#e4572e"
 TEMPLATE = "plotly_white"
 # One colour per searcher, keyed by algo id (naoviz.search.ALGOS); every name a figure may use for a searcher
 # (the Search tab's long labels, "algo:preset" of `naoviz compare`) resolves to its id through algo_id().
-ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
+# Colour-blind safe and apart in greyscale (tests/test_cvd_colors.py simulates protan-, deuteran- and tritanopia):
+# NAO Okabe-Ito vermilion (L* 54), local search Okabe-Ito sky blue (L* 70), regularised evolution Paul Tol's
+# dark blue (L* 29; Okabe-Ito's blue is L* 46, too near vermilion in print), random search grey (L* 43). Until
+# 2026-12-07 NAO's red #d62728 and local search's green #2ca02c were one olive to a deuteranope (CIE76 ΔE 7) and
+# NAO, evolution, random and local search sat within 11 L* of each other (one grey in print).
+ALGO_COLORS = {"nao": "#D55E00", "re": "#004488", "rs": "#666666", "ls": "#56B4E9"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
-# One marker shape per searcher, so the figures read in greyscale and to colour-blind readers (NAO's red and
-# local search's green are one olive to a deuteranope; blue, green and grey one grey in print)
+# One marker shape per searcher besides its colour, so no searcher is told by colour alone
 ALGO_SYMBOLS = {"nao": "circle", "re": "square", "rs": "diamond", "ls": "triangle-up"}
 _SPARE_SYMBOLS = ("x", "cross", "star", "triangle-down", "pentagon", "hexagon", "star-triangle-up", "hourglass")
 # The Child tab's curves and naoviz.viz.child_curve: one colour and one readable name per column
-CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
+CHILD_COLORS = {"train_acc": "#0072B2", "valid_acc": "#E69F00"}    # Okabe-Ito blue, orange: apart to every reader
 CHILD_LABELS = {"train_acc": "train accuracy", "valid_acc": "validation accuracy"}
 # the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
