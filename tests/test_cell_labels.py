@@ -202,3 +202,16 @@ def test_the_explorer_and_the_exported_cells_label_each_op_alike():
     table = re.search(r"const OP_SHORT = (\{[^}]*\})", js).group(1)
     shown = json.loads(re.sub(r"(\w+):", r'"\1":', table))
     assert shown == {op: op_short(op) for op in NB201Space().ops}
+
+
+def test_the_cell_legend_names_each_op_by_its_edge_label_then_in_words():
+    """The cell figures' legend said the op ids (avg_pool_3x3, nor_conv_1x1) while their edges say "avg",
+    "1×1": each entry now starts with the label its edges carry and names the op in words, in every space."""
+    from naoviz.spaces import NB201Space, get_space
+    from naoviz.viz.theme import op_legend, op_short
+    ops = list(NB201Space().ops) + [op for name in ("naonet", "naonet-ws") for op in get_space(name).ops]
+    for op in ops:
+        entry = op_legend(op)
+        assert entry.startswith(op_short(op)) and entry != op and "_" not in entry.replace(op_short(op), ""), entry
+    assert [op_legend(op) for op in NB201Space().ops] == [
+        "none (zero)", "skip (identity)", "1×1 conv", "3×3 conv", "avg (3×3 average pool)"]

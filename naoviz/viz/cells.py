@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, op_color, op_short
+from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, op_color, op_legend, op_short
 
 EdgeKey = tuple  # (cell, u, v) identifying an edge slot
 
@@ -184,8 +184,8 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                                      showlegend=showlegend and "removed" not in legend_seen,
                                      legendgroup="removed"), **kw)
             legend_seen.add("removed")
-    for op, (xs, ys) in sorted(by_op.items()):
-        fig.add_trace(go.Scatter(name=op, x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
+    for op, (xs, ys) in sorted(by_op.items()):        # the legend says what the edges say ("3×3"), in words
+        fig.add_trace(go.Scatter(name=op_legend(op), x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
                                  line=dict(color=op_color(op), width=3),
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
@@ -306,7 +306,8 @@ def _short_lines(text: str) -> str:
 def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:
     """Lay the cell comparison ``fig`` (changed in place: ``for_print``'s copy) out for a column ``width_px``
     wide: (the height its cells need in px, its side margins in px). NB201: the decoded cell under the seed.
-    NAONet: labels in short lines, nodes :data:`NARROW_NODE` px, each row across the width."""
+    NAONet: labels in short lines, nodes :data:`NARROW_NODE` px, each row across the width, the legend's entries
+    the edges' labels without the words in brackets ("avg2x2", "3x3 conv")."""
     titles = [a for a in fig.layout.annotations if not a.hovertext and a.xref == "paper"]
     if fig.layout.xaxis2.domain and tuple(fig.layout.xaxis2.domain) != tuple(fig.layout.xaxis.domain or (0, 1)):
         gap = 0.12                                     # NB201, side by side: one above the other
@@ -319,6 +320,8 @@ def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:
         if note.hovertext:
             note.text = _short_lines(note.text)
     for t in fig.data:
+        if t.showlegend is not False and t.legendgroup not in (None, "changed", "removed"):
+            t.name = t.name.split(" (")[0]            # up to 14 ops: their edges' labels, without the words
         if t.name == "nodes":
             t.marker.size, t.textfont.size = NARROW_NODE, 11
         elif t.name == "cell names":

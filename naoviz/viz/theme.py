@@ -126,6 +126,29 @@ def op_short(op: str) -> str:
             .replace("max_pool_", "max").replace("conv_", "").replace("identity", "id"))
 
 
+# An op's long name in words, for a cell figure's legend beside the short label its edges carry
+OP_WORDS = {"none": "zero", "skip_connect": "identity", "identity": "identity"}
+_OP_KINDS = (("sep_conv_", "separable conv"), ("dil_conv_", "dilated conv"), ("nor_conv_", "conv"), ("conv_", "conv"),
+             ("avg_pool_", "average pool"), ("max_pool_", "max pool"))
+
+
+def op_legend(op: str) -> str:
+    """A cell figure's legend entry for ``op``: the label drawn on its edges (:func:`op_short`) with its name in
+    words, "3×3 conv", "avg (3×3 average pool)", "skip (identity)", "none (zero)", "sep3x3 (separable conv)";
+    an op of no known kind as its id. The edges' hover keeps the op's id."""
+    short = op_short(op)
+    if op in OP_WORDS:
+        return f"{short} ({OP_WORDS[op]})"
+    for prefix, words in _OP_KINDS:
+        if op.startswith(prefix):
+            size = op[len(prefix):]
+            if short[:1].isdigit():                        # "3×3", "1x3_3x1": the size is the label
+                return f"{short} {words}"
+            shown = size.replace("x", "×") if op in OP_SHORT else size      # NB201 writes 3×3
+            return f"{short} ({words})" if size in short else f"{short} ({shown} {words})"
+    return short if short == op else f"{short} ({op})"
+
+
 def algo_id(name: str):
     """The searcher id behind a curve name ("nao", "nao:paper", "NAO", "regularised evolution", ...), or None."""
     key = str(name).strip().lower()
