@@ -116,3 +116,29 @@ def test_every_figure_takes_the_searcher_colours_from_the_one_table():
                                                             for w in ("queries", "front")}
     series, _ = search_lines(curves)
     assert {s["color"] for s in series} == set(ALGO_COLORS.values())
+
+
+def _explorer_op_colors() -> dict:
+    """The explorer's NB201 op colours (explorer_draw.js OP_COLOR)."""
+    import json
+    import re
+    from pathlib import Path
+
+    import naoviz
+    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / "explorer_draw.js").read_text()
+    return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(r"const OP_COLOR = (\{[^}]*\})", js).group(1)))
+
+
+def test_the_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_colour_blind_readers():
+    """NB201's skip, 1×1, 3×3 and avg stay :data:`MIN_DELTA_E` apart under each simulation (no greyscale check: every
+    edge is labelled with its op, so colour is a second cue there; "none" is a grey beside skip's, also dashed and
+    in the figures not drawn); the exported figures and the explorer draw the same colours. The old avg green
+    beside 3×3's red fails (ΔE 11 to a protanope)."""
+    from naoviz.spaces import NB201Space
+    from naoviz.viz.theme import OP_COLORS
+    page = _explorer_op_colors()
+    assert page == {op: OP_COLORS[op] for op in NB201Space().ops}
+    coloured = {op: page[op] for op in ("skip_connect", "nor_conv_1x1", "nor_conv_3x3", "avg_pool_3x3")}
+    assert [b for b in too_close(coloured) if b[1] != "greyscale L*"] == []
+    old = dict(coloured, avg_pool_3x3="#188038")
+    assert (("nor_conv_3x3", "avg_pool_3x3"), "protanopia", 10.9) in too_close(old)

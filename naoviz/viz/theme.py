@@ -9,15 +9,18 @@ import html
 
 from naoviz import column_names
 
+# NB201's ops as the explorer draws them (explorer_draw.js OP_COLOR, tested equal): each >= 4.5:1 on white, and
+# 1×1, 3×3, avg and skip apart to colour-blind readers (tests/test_cvd_colors.py); avg is indigo, not the green
+# that was one olive with 3×3's red to a protanope (CIE76 ΔE 11) until 2026-12-07. Every edge also carries its label.
 OP_COLORS = {
-    "none": "#bdbdbd",
-    "skip_connect": "#7f7f7f",
-    "identity": "#7f7f7f",
-    "nor_conv_1x1": "#1f77b4",
-    "conv_1x1": "#1f77b4",
-    "nor_conv_3x3": "#d62728",
-    "conv_3x3": "#d62728",
-    "avg_pool_3x3": "#2ca02c",
+    "none": "#70757a",
+    "skip_connect": "#5f6368",
+    "identity": "#5f6368",
+    "nor_conv_1x1": "#1a73e8",
+    "conv_1x1": "#1a73e8",
+    "nor_conv_3x3": "#d93025",
+    "conv_3x3": "#d93025",
+    "avg_pool_3x3": "#332288",
     "max_pool_3x3": "#9467bd",
     "sep_conv_3x3": "#ff7f0e",
     "sep_conv_5x5": "#8c564b",
