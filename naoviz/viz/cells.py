@@ -147,6 +147,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
     by_op: dict = {}
     labels = {"x": [], "y": [], "text": [], "hover": [], "color": []}
     slots = slotted(g)
+    space = g.graph.get("space", "")
     for u, v, data in g.edges(data=True):
         op = _main_op(data)
         full = data.get("op", op)
@@ -167,7 +168,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         if op == "concat":
             continue                      # the cell output: a plain line, no op label
         labels["x"].append(lx); labels["y"].append(ly)
-        labels["text"].append(("<br>" if slots else "+").join(op_short(o) for o in data.get("ops", [op])))
+        labels["text"].append(("<br>" if slots else "+").join(op_short(o, space) for o in data.get("ops", [op])))
         labels["color"].append(op_color(op))
         labels["hover"].append(f"{_node_label(g, u)} → {_node_label(g, v)}: {full}"
                                + (" (changed)" if _edge_key(g, u, v) in changed else ""))
@@ -185,7 +186,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                                      legendgroup="removed"), **kw)
             legend_seen.add("removed")
     for op, (xs, ys) in sorted(by_op.items()):        # the legend says what the edges say ("3×3"), in words
-        fig.add_trace(go.Scatter(name=op_legend(op), x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
+        fig.add_trace(go.Scatter(name=op_legend(op, space), x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
                                  line=dict(color=op_color(op), width=3),
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
@@ -297,10 +298,11 @@ NARROW_SIDE = 4           # px: the figure's left and right margins around a NAO
 
 
 def _short_lines(text: str) -> str:
-    """An op label broken into lines of 3-4 characters: at ``_`` and between a name and its kernel size."""
+    """An op label broken into lines of 3-4 characters: at ``_`` or ``/`` and between a name and its kernel size
+    ("1×3/3×1" -> "1×3", "3×1"; "sep3×3" -> "sep", "3×3")."""
     import re
     return "<br>".join(part for line in str(text).split("<br>") for part in
-                       re.sub(r"(?<=[a-z]{2})(?=\d)", "_", line).split("_") if part)
+                       re.sub(r"(?<=[a-z]{2})(?=\d)", "_", line.replace("/", "_")).split("_") if part)
 
 
 def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:

@@ -121,8 +121,20 @@ def op_color(op: str) -> str:
     return palette[sum(map(ord, op)) % len(palette)]
 
 
-def op_short(op: str) -> str:
-    """A 3-5 character label drawn on an edge."""
+# NAONet's edge labels, as the explorer draws them (explorer_naonet.js NAONET_SHORT; tests/test_cell_labels.py
+# checks they agree): until 2026-12-07 the exported figures said "sep3x3", "1x3_3x1", "avg" where the page said
+# "sep3×3", "1×3/3×1", "avg3×3".
+NAONET_SHORT = {"sep_conv_3x3": "sep3×3", "sep_conv_5x5": "sep5×5", "identity": "id", "conv_1x1": "1×1",
+                "conv_3x3": "3×3", "conv_1x3_3x1": "1×3/3×1", "conv_1x7_7x1": "1×7/7×1", "max_pool_2x2": "max2×2",
+                "max_pool_3x3": "max3×3", "max_pool_5x5": "max5×5", "avg_pool_2x2": "avg2×2", "avg_pool_3x3": "avg3×3",
+                "avg_pool_5x5": "avg5×5"}
+
+
+def op_short(op: str, space: str = "") -> str:
+    """A 3-7 character label drawn on an edge; a NAONet cell's (``space`` "naonet", "naonet-ws") as the
+    explorer's (:data:`NAONET_SHORT`), any other's as NB201's (:data:`OP_SHORT`)."""
+    if str(space).startswith("naonet") and op in NAONET_SHORT:
+        return NAONET_SHORT[op]
     if op in OP_SHORT:
         return OP_SHORT[op]
     return (op.replace("sep_conv_", "sep").replace("dil_conv_", "dil").replace("avg_pool_", "avg")
@@ -135,20 +147,19 @@ _OP_KINDS = (("sep_conv_", "separable conv"), ("dil_conv_", "dilated conv"), ("n
              ("avg_pool_", "average pool"), ("max_pool_", "max pool"))
 
 
-def op_legend(op: str) -> str:
+def op_legend(op: str, space: str = "") -> str:
     """A cell figure's legend entry for ``op``: the label drawn on its edges (:func:`op_short`) with its name in
-    words, "3×3 conv", "avg (3×3 average pool)", "skip (identity)", "none (zero)", "sep3x3 (separable conv)";
+    words, "3×3 conv", "avg (3×3 average pool)", "skip (identity)", "none (zero)", "sep3×3 (separable conv)";
     an op of no known kind as its id. The edges' hover keeps the op's id."""
-    short = op_short(op)
+    short = op_short(op, space)
     if op in OP_WORDS:
         return f"{short} ({OP_WORDS[op]})"
     for prefix, words in _OP_KINDS:
         if op.startswith(prefix):
-            size = op[len(prefix):]
-            if short[:1].isdigit():                        # "3×3", "1x3_3x1": the size is the label
+            size = op[len(prefix):].replace("x", "×") if "×" in short or op in OP_SHORT else op[len(prefix):]
+            if short[:1].isdigit():                        # "3×3", "1×3/3×1": the size is the label
                 return f"{short} {words}"
-            shown = size.replace("x", "×") if op in OP_SHORT else size      # NB201 writes 3×3
-            return f"{short} ({words})" if size in short else f"{short} ({shown} {words})"
+            return f"{short} ({words})" if size in short else f"{short} ({size} {words})"
     return short if short == op else f"{short} ({op})"
 
 
