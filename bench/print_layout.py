@@ -1,6 +1,7 @@
 """How the figures an author publishes lay out, measured in the files themselves: for the prediction chart and a
 compare figure with its "runs with a feasible incumbent" panel, laid out for 3.5 and 7 in (SVG), the blank between
-the x axis title and the legend and whether the lower panel's note runs into the upper panel; for a saved HTML
+the x axis title and the legend and whether the lower panel's note runs into the upper panel; a NAONet cell
+comparison's height with its legend of 14 ops at 3.5 and 7 in; for a saved HTML
 compare figure at 390 and 1024 px (Chromium), the plot's width. Prints each figure (``--json``: as JSON).
 
     python bench/print_layout.py [--json]
@@ -33,6 +34,14 @@ def figures() -> dict:
             "compare": compare_figure({"report": "cifar10_test_acc", "metric": "valid_acc",
                                        "constraints": ["latency_pixel3<=9"],
                                        "algos": {a: {"curves": LATE} for a in ("nao", "re", "rs", "ls")}})}
+
+
+def naonet_compare():
+    """Two NAONet cells (``sample(2, seed=0)``) compared: 14 ops in its legend, the longest a cell figure has."""
+    from naoviz.spaces import get_space
+    from naoviz.viz import cell_compare
+    space = get_space("naonet")
+    return cell_compare(space, *space.sample(2, seed=0))
 
 
 def svg_gap(path: Path) -> float:
@@ -85,6 +94,9 @@ def main() -> None:
                 out[f"{name} {inches:g} in: x title to legend (px)"] = round(svg_gap(path), 1)
         for inches in (3.5, 7.0):
             out[f"compare {inches:g} in: room above the lower note (px)"] = round(note_room(figs["compare"], inches), 1)
+        naonet = naonet_compare()
+        for inches in (3.5, 7.0):
+            out[f"NAONet cells {inches:g} in: height with its legend (px)"] = for_print(naonet, inches)[0].layout.height
         page, = export_many([figs["compare"]], [folder / "compare.html"])
         out.update(phone_plot_width(page))
     print_figures(out, args.json, 52, 1)

@@ -202,3 +202,26 @@ def test_the_explorer_and_the_exported_cells_label_each_op_alike():
     table = re.search(r"const OP_SHORT = (\{[^}]*\})", js).group(1)
     shown = json.loads(re.sub(r"(\w+):", r'"\1":', table))
     assert shown == {op: op_short(op) for op in NB201Space().ops}
+
+
+def test_the_cell_legend_names_each_op_by_its_edge_label_then_in_words():
+    """The cell figures' legend said the op ids (avg_pool_3x3, nor_conv_1x1) while their edges say "avg",
+    "1×1": each entry now starts with the label its edges carry and names the op in words, in every space; and
+    a NAONet edge's label is the explorer's (NAONET_SHORT, "sep3×3", "1×3/3×1": the figures said "sep3x3")."""
+    import json
+    import re
+    from pathlib import Path
+
+    import naoviz
+    from naoviz.spaces import NB201Space, get_space
+    from naoviz.viz.theme import NAONET_SHORT, op_legend, op_short
+    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / "explorer_naonet.js").read_text()
+    table = re.search(r"const NAONET_SHORT = (\{[^}]*\})", js).group(1)
+    assert json.loads(re.sub(r"(\w+):", r'"\1":', table)) == NAONET_SHORT
+    for name in ("nb201", "naonet", "naonet-ws"):
+        for op in get_space(name).ops:
+            entry = op_legend(op, name)
+            assert entry.startswith(op_short(op, name)) and entry != op and "_" not in entry, entry
+    assert [op_legend(op) for op in NB201Space().ops] == [
+        "none (zero)", "skip (identity)", "1×1 conv", "3×3 conv", "avg (3×3 average pool)"]
+    assert op_legend("conv_1x3_3x1", "naonet") == "1×3/3×1 conv" and op_short("avg_pool_3x3", "naonet") == "avg3×3"

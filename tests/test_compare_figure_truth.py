@@ -69,8 +69,8 @@ def test_compare_figure_starts_each_mean_where_every_run_is_feasible_and_shows_t
     lo, hi = np.nanmin(np.asarray(LATE), 0), np.nanmax(np.asarray(LATE), 0)
     band = next(t for t in fig.data if t.fill == "toself" and t.legendgroup == "random search")
     y = np.asarray(band.y, dtype=float)
-    assert list(band.x) == [4, 5, 6, 6, 5, 4] and np.isfinite(y).all()     # where the mean is: every run feasible
-    upper, lower = y[:3], y[3:][::-1]
+    assert list(band.x) == [4, 5, 5, 6, 6] + [6, 6, 5, 5, 4] and np.isfinite(y).all()   # where the mean is (a step)
+    upper, lower = y[[0, 2, 4]], y[5:][::-1][[0, 2, 4]]                  # the values at queries 4, 5, 6
     assert (upper <= hi[3:]).all() and (lower >= lo[3:]).all()
 
 
@@ -169,9 +169,30 @@ def test_the_exported_search_figure_does_the_same():
     # the band is one closed outline over queries 1-2, where both runs are: with the NaN past them in it,
     # plotly broke the fill there and closed each piece on itself (diagonal wedges across the chart)
     band = next(t for t in fig.data if t.fill == "toself")
-    assert list(band.x) == [1, 2, 2, 1] and np.isfinite(np.asarray(band.y, float)).all()
-    assert list(band.y) == [fixed_hi for fixed_hi in incumbent_band([LONG, SHORT])["hi"][:2]] + \
-        list(incumbent_band([LONG, SHORT])["lo"][:2][::-1])
+    assert list(band.x) == [1, 2, 2, 2, 2, 1] and np.isfinite(np.asarray(band.y, float)).all()   # a step outline
+    hi, lo = incumbent_band([LONG, SHORT])["hi"][:2], incumbent_band([LONG, SHORT])["lo"][:2]
+    assert list(band.y) == [hi[0], hi[0], hi[1], lo[1], lo[0], lo[0]]
+
+
+def test_incumbent_lines_and_bands_are_steps_held_until_the_next_query():
+    """A best-so-far curve changes only at a query, and so do the mean and the percentiles of such curves: the
+    exported figure draws each as a step (held flat, then the jump; plotly's "hv"), the band's outline too (every
+    edge flat or upright, its top over [q, q + 1) at query q's value), the markers and hover at the queries."""
+    from naoviz.viz.curves import compare_figure, search_curves
+    fig = compare_figure(_summary({"rs": LATE, "re": [LATE[0], LATE[1]]}))
+    lines = [t for t in fig.data if t.mode and "lines" in t.mode]
+    assert lines and all(t.line.shape == "hv" for t in lines), [(t.name, t.line.shape) for t in lines]
+    runs = [np.array(LONG), np.array(LONG) - [0, 3, 1, 0]]
+    fig = search_curves({"rs": runs}, band="minmax")
+    band = next(t for t in fig.data if t.fill == "toself")
+    x, y = np.asarray(band.x, float), np.asarray(band.y, float)
+    assert ((np.diff(x) == 0) | (np.diff(y) == 0)).all()                         # no slanted edge
+    top = incumbent_band(runs, "minmax")["hi"]
+    for q in range(1, len(LONG)):                                              # over [q, q + 1): query q's value
+        flat = (x[:-1] == q) & (x[1:] == q + 1)
+        assert y[:-1][flat].tolist() == [top[q - 1]] and y[1:][flat].tolist() == [top[q - 1]]
+    mean = next(t for t in fig.data if t.mode == "lines+markers")
+    assert list(mean.x) == [1, 2, 3, 4] and mean.hovertemplate.startswith("query %{x}")
 
 
 def test_the_summary_line_of_a_stopped_search_is_at_the_shortest_runs_end():

@@ -76,3 +76,47 @@ def test_the_longer_runs_line_keeps_its_label_and_has_a_dashed_swatch(browser, w
         page.evaluate("s => window.setState(s)", {"series": _state(_curves(short))["series"]})
         assert page.locator(".nl-item").all_inner_texts() == labels
     page.close()
+
+
+def _contrast(a: str, b: str) -> float:
+    """WCAG 2's contrast ratio of two 'rgb(r,g,b)' or '#rrggbb' colours."""
+    import re
+
+    def lum(c):
+        v = [int(c[i:i + 2], 16) for i in (1, 3, 5)] if c.startswith("#") else [int(x) for x in re.findall(r"\d+", c)[:3]]
+        v = [x / 255 for x in v]
+        v = [x / 12.92 if x <= 0.03928 else ((x + 0.055) / 1.055) ** 2.4 for x in v]
+        return 0.2126 * v[0] + 0.7152 * v[1] + 0.0722 * v[2]
+    hi, lo = sorted((lum(a), lum(b)), reverse=True)
+    return (hi + 0.05) / (lo + 0.05)
+
+
+def test_incumbent_lines_are_steps_in_the_searchers_colours_lightened_on_a_dark_page(browser):
+    """The Search tab's lines are steps (an incumbent changes only at a query: held flat, then the jump; the
+    band too), drawn in :data:`naoviz.viz.theme.ALGO_COLORS` as given on a light page and, on JupyterLab Dark's
+    #111, each lightened to at least 3:1 (evolution's dark blue #004488 is 1.9:1 there)."""
+    from naoviz.ui.line_chart import STATIC, chart_module
+    from naoviz.viz.theme import ALGO_COLORS
+    css = (STATIC / "line_chart.css").read_text(encoding="utf-8")
+    rng = np.random.default_rng(1)
+    state = _state({a: [np.maximum.accumulate(85 + 8 * rng.random(20)) for _ in range(3)] for a in ALGO_COLORS})
+    page = browser.new_page(viewport={"width": 900, "height": 600})
+    drawn = {}
+    for bg in ("#fff", "#111"):
+        html = PAGE % (css, 860, json.dumps(chart_module("line_chart.js")), json.dumps(state))
+        if bg == "#111":
+            html = html.replace("background:#fff", "background:#111").replace("<body>", '<body data-jp-theme-light="false">')
+        page.set_content(html)
+        page.wait_for_selector("body[data-ready='1'] .nl-line")
+        ART.mkdir(parents=True, exist_ok=True)
+        page.screenshot(path=str(ART / f"search-steps-{'dark' if bg == '#111' else 'light'}.png"))
+        drawn[bg] = page.evaluate("[...document.querySelectorAll('.nl-line, .nl-band')].map("
+                                  "(e) => [e.getAttribute('class'), e.getAttribute('stroke') || e.getAttribute('fill'), e.getAttribute('d')])")
+    lines = [d for d in drawn["#fff"] if d[0] == "nl-line"]
+    assert [c for _, c, _ in lines] == list(ALGO_COLORS.values())
+    for cls, _, d in drawn["#fff"]:              # after the first point: only flat (H) and upright (V) moves
+        assert d.startswith("M") and "L" not in d and "H" in d and "V" in d, (cls, d[:80])
+    dark = [c for cls, c, _ in drawn["#111"] if cls == "nl-line"]
+    assert all(_contrast(c, "#111111") >= 3 for c in dark), dark
+    assert dark[0] == ALGO_COLORS["nao"] and dark[1] != ALGO_COLORS["re"]     # vermilion already 3:1; blue lightened
+    page.close()

@@ -87,14 +87,15 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     # the chart drew the mean over the two seeds with its band, and no plotly came with the Search tab
     chart = page.locator(".naoviz-search .nl-root")
     assert chart.get_attribute("data-series") == "1"
-    assert chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d").count("L") == 19
+    line = chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d")
+    assert line.count("H") == line.count("V") == 19 and "L" not in line     # 20 queries: a step at each (held, then up)
     assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend").inner_text().startswith("line: mean")
     # its values carry their unit (the text alternative, as the hover readout): "random search (n=2): 93.1 % at ..."
     assert re.fullmatch(r"random search \(n=2\): \d+\.\d{3}\u00a0% at queries 20", chart.locator("desc").text_content())
     # the y axis ends on labelled ticks: the top and bottom grid lines enclose every drawn point (SVG y grows down)
     grid = [float(y) for y in chart.locator("line.nl-grid").evaluate_all("es => es.map(e => e.getAttribute('y1'))")]
     drawn = [float(y) for d in chart.locator("path.nl-line, path.nl-band").evaluate_all("es => es.map(e => e.getAttribute('d'))")
-             for y in re.findall(r"[ML]\s*[-\d.e]+[ ,]([-\d.e]+)", d)]
+             for y in re.findall(r"(?:[ML]\s*[-\d.e]+[ ,]|V\s*)([-\d.e]+)", d)]
     assert drawn and min(grid) <= min(drawn) + 0.5 and max(grid) >= max(drawn) - 0.5, (grid, min(drawn), max(drawn))
     assert page.locator(".js-plotly-plot").count() == 0 and not [u for u in got["requests"] if "plotly" in u]
     page.context.close()

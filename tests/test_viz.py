@@ -150,8 +150,12 @@ def test_cell_graph_has_op_legend_and_colours():
     space = NB201Space()
     fig = cell_graph(space, SEED)
     legend = {t.name: t for t in fig.data if t.showlegend is not False and t.mode == "lines"}
-    assert set(legend) == {"nor_conv_3x3", "avg_pool_3x3", "skip_connect"}
-    assert legend["avg_pool_3x3"].line.color == op_color("avg_pool_3x3")
+    # the legend says what the edges say (3×3, avg, skip), with the name in words; the hover keeps the op id
+    assert set(legend) == {"3×3 conv", "avg (3×3 average pool)", "skip (identity)"}
+    assert legend["avg (3×3 average pool)"].line.color == op_color("avg_pool_3x3")
+    drawn = set(_trace(fig, "op labels").text)
+    assert drawn == {"3×3", "avg", "skip"} and all(any(n.startswith(d + " ") for n in legend) for d in drawn)
+    assert any("avg_pool_3x3" in h for h in _trace(fig, "op labels").hovertext)
     assert len(_trace(fig, "nodes").x) == 4
 
 

@@ -15,7 +15,7 @@ import traitlets as t
 
 from naoviz.ui.query_table import STATIC
 
-_KEYS = {"name", "color", "x", "y", "lo", "hi", "n", "dash"}
+_KEYS = {"name", "color", "x", "y", "lo", "hi", "n", "dash", "step"}
 
 
 def chart_module(name: str) -> str:
@@ -37,11 +37,12 @@ def _floats(values, what: str) -> list:
 
 
 def line(name: str, x: Sequence, y: Sequence, color: str = "#1f77b4", lo: Optional[Sequence] = None,
-         hi: Optional[Sequence] = None, n: Optional[Sequence] = None, dash: bool = False) -> dict:
+         hi: Optional[Sequence] = None, n: Optional[Sequence] = None, dash: bool = False, step: bool = False) -> dict:
     """One series for :class:`LineChart`: ``y`` over ``x`` (equal lengths), with a shaded band from ``lo`` to
-    ``hi`` when both are given, ``n`` (runs behind each point) shown on hover."""
+    ``hi`` when both are given, ``n`` (runs behind each point) shown on hover; ``step``: the line and band held
+    flat from each x to the next, then the jump (an incumbent, which changes only at a query), not slanted."""
     s = {"name": str(name), "color": str(color), "x": _floats(x, f"{name}: x"), "y": _floats(y, f"{name}: y"),
-         "lo": None, "hi": None, "n": None, "dash": bool(dash)}
+         "lo": None, "hi": None, "n": None, "dash": bool(dash), "step": bool(step)}
     if (lo is None) != (hi is None):
         raise ValueError(f"{name}: a band needs both lo and hi")
     if lo is not None:

@@ -106,11 +106,13 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     more, the band (:func:`naoviz.viz.bands.searcher_bands`, as :func:`naoviz.viz.curves.search_curves` draws them).
     Returns the :class:`LineChart` series and the legend's title (which names the band, when one is drawn)."""
     bands, legend = searcher_bands(curves, band)
-    series = [line(b["label"], b["x"], b["mean"], b["color"], lo=b["lo"], hi=b["hi"], n=b["n"]) if b["runs"] >= 2
-              else line(b["label"], b["x"], b["mean"], b["color"]) for b in bands]
+    # an incumbent changes only at a query: each line and band is a step (held flat until the next query), as
+    # the exported figure draws it (naoviz.viz.curves.search_curves)
+    series = [line(b["label"], b["x"], b["mean"], b["color"], lo=b["lo"], hi=b["hi"], n=b["n"], step=True)
+              if b["runs"] >= 2 else line(b["label"], b["x"], b["mean"], b["color"], step=True) for b in bands]
     # runs of different lengths (seeds still running, a stop): the mean above ends where the shortest run ends;
     # the longer runs go on dashed, named as such, their number on hover ("n=k here")
-    series += [line(past_name(b["name"]), b["x"], b["past"], b["color"], n=b["n"], dash=True)
+    series += [line(past_name(b["name"]), b["x"], b["past"], b["color"], n=b["n"], dash=True, step=True)
                for b in bands if b["past"] is not None]
     return series, legend
 

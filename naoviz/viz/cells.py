@@ -16,7 +16,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
-from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, op_color, op_short
+from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, op_color, op_legend, op_short
 
 EdgeKey = tuple  # (cell, u, v) identifying an edge slot
 
@@ -147,6 +147,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
     by_op: dict = {}
     labels = {"x": [], "y": [], "text": [], "hover": [], "color": []}
     slots = slotted(g)
+    space = g.graph.get("space", "")
     for u, v, data in g.edges(data=True):
         op = _main_op(data)
         full = data.get("op", op)
@@ -167,7 +168,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
         if op == "concat":
             continue                      # the cell output: a plain line, no op label
         labels["x"].append(lx); labels["y"].append(ly)
-        labels["text"].append(("<br>" if slots else "+").join(op_short(o) for o in data.get("ops", [op])))
+        labels["text"].append(("<br>" if slots else "+").join(op_short(o, space) for o in data.get("ops", [op])))
         labels["color"].append(op_color(op))
         labels["hover"].append(f"{_node_label(g, u)} → {_node_label(g, v)}: {full}"
                                + (" (changed)" if _edge_key(g, u, v) in changed else ""))
@@ -184,8 +185,8 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                                      showlegend=showlegend and "removed" not in legend_seen,
                                      legendgroup="removed"), **kw)
             legend_seen.add("removed")
-    for op, (xs, ys) in sorted(by_op.items()):
-        fig.add_trace(go.Scatter(name=op, x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
+    for op, (xs, ys) in sorted(by_op.items()):        # the legend says what the edges say ("3×3"), in words
+        fig.add_trace(go.Scatter(name=op_legend(op, space), x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
                                  line=dict(color=op_color(op), width=3),
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
@@ -297,16 +298,18 @@ NARROW_SIDE = 4           # px: the figure's left and right margins around a NAO
 
 
 def _short_lines(text: str) -> str:
-    """An op label broken into lines of 3-4 characters: at ``_`` and between a name and its kernel size."""
+    """An op label broken into lines of 3-4 characters: at ``_`` or ``/`` and between a name and its kernel size
+    ("1×3/3×1" -> "1×3", "3×1"; "sep3×3" -> "sep", "3×3")."""
     import re
     return "<br>".join(part for line in str(text).split("<br>") for part in
-                       re.sub(r"(?<=[a-z]{2})(?=\d)", "_", line).split("_") if part)
+                       re.sub(r"(?<=[a-z]{2})(?=\d)", "_", line.replace("/", "_")).split("_") if part)
 
 
 def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:
     """Lay the cell comparison ``fig`` (changed in place: ``for_print``'s copy) out for a column ``width_px``
     wide: (the height its cells need in px, its side margins in px). NB201: the decoded cell under the seed.
-    NAONet: labels in short lines, nodes :data:`NARROW_NODE` px, each row across the width."""
+    NAONet: labels in short lines, nodes :data:`NARROW_NODE` px, each row across the width, the legend's entries
+    the edges' labels without the words in brackets ("avg2x2", "3x3 conv")."""
     titles = [a for a in fig.layout.annotations if not a.hovertext and a.xref == "paper"]
     if fig.layout.xaxis2.domain and tuple(fig.layout.xaxis2.domain) != tuple(fig.layout.xaxis.domain or (0, 1)):
         gap = 0.12                                     # NB201, side by side: one above the other
@@ -319,6 +322,8 @@ def for_column(fig: go.Figure, width_px: float) -> tuple[float, int]:
         if note.hovertext:
             note.text = _short_lines(note.text)
     for t in fig.data:
+        if t.showlegend is not False and t.legendgroup not in (None, "changed", "removed"):
+            t.name = t.name.split(" (")[0]            # up to 14 ops: their edges' labels, without the words
         if t.name == "nodes":
             t.marker.size, t.textfont.size = NARROW_NODE, 11
         elif t.name == "cell names":

@@ -71,7 +71,10 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     run (``"minmax"``), all from :func:`naoviz.experiments.search.incumbent_band`, so never outside the runs'
     values; the legend's title names the band. NaN (no feasible incumbent yet): the line starts at the first
     query where every run has one, and a second panel below shows, per searcher, the share of runs that have
-    one (drawn only when some run lacked one). Each name gets its own colour
+    one (drawn only when some run lacked one). A run's incumbent changes only at a query, so every line is a
+    step (plotly's "hv": held flat until the next query, then up): the mean, the band's edges (percentiles or
+    mean ± sd of runs that are each flat between two queries are flat there too) and the longer runs' line; the
+    markers and hover sit at the queries. Each name gets its own colour
     (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label) and marker shape, and a
     searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search")."""
     names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
@@ -100,11 +103,13 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
             # the band's outline over its finite points only: NaN before every run has a feasible incumbent and
             # past the shortest run's end broke plotly's toself fill into pieces each closed on itself (wedges)
             finite = np.isfinite(b["lo"]) & np.isfinite(b["hi"])
-            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[x[finite], x[finite][::-1]],
-                                     y=np.r_[b["hi"][finite], b["lo"][finite][::-1]], fill="toself", fillcolor=color,
+            (ux, hi), (_, lo) = steps(x[finite], b["hi"][finite]), steps(x[finite], b["lo"][finite])
+            fig.add_trace(go.Scatter(name=f"{name} {BAND_LABELS[band]}", x=np.r_[ux, ux[::-1]],
+                                     y=np.r_[hi, lo[::-1]], fill="toself", fillcolor=color,
                                      opacity=0.2, line=dict(width=0), hoverinfo="skip", showlegend=False,
                                      legendgroup=name), **at)
-        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines+markers", line=dict(color=color, width=2),
+        fig.add_trace(go.Scatter(name=b["label"], x=x, y=b["mean"], mode="lines+markers",
+                                 line=dict(color=color, width=2, shape="hv"),
                                  marker=dict(symbol=symbols[name], color=color, size=marker_sizes(b["mean"], j, len(bands)),
                                              line=dict(color="white", width=1)),
                                  legendgroup=name, customdata=b["n"],
@@ -112,7 +117,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
                                  if b["runs"] > 1 else None), **at)
         if b["past"] is not None:          # runs of different lengths: the longer ones after the shortest's end
             fig.add_trace(go.Scatter(name=past_name(name), x=x, y=b["past"],
-                                     mode="lines", line=dict(color=color, width=1.5, dash="dash"), legendgroup=name,
+                                     mode="lines", line=dict(color=color, width=1.5, dash="dash", shape="hv"), legendgroup=name,
                                      customdata=b["n"], hovertemplate="query %{x}: %{y:.3f} (mean of the "
                                      "%{customdata} runs this long)<extra></extra>"), **at)
         if late:
@@ -127,6 +132,17 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
         fig.update_layout(legend_title_text=legend)
     fig.update_layout(legend_itemsizing="constant")      # the legend shows each searcher's marker, not size 0
     return fig
+
+
+def steps(x, y) -> tuple:
+    """The points of the step function through (``x``, ``y``) drawn as plotly's line shape "hv" draws a line
+    (each value held until the next x, then the jump): (x0, y0), (x1, y0), (x1, y1), (x2, y1), ... A band's
+    outline is drawn from these (one polygon, out along its top and back along its bottom), since "hv" on a
+    closed ``toself`` path would hold each value the wrong way on the way back."""
+    x, y = np.asarray(x, dtype=float), np.asarray(y, dtype=float)
+    if len(x) < 2:
+        return x, y
+    return np.r_[x[0], np.repeat(x[1:], 2)], np.r_[np.repeat(y[:-1], 2), y[-1]]
 
 
 MARKS = 6           # marked points per searcher's line: its shape tells it from the others without colour

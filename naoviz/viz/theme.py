@@ -9,15 +9,18 @@ import html
 
 from naoviz import column_names
 
+# NB201's ops as the explorer draws them (explorer_draw.js OP_COLOR, tested equal): each >= 4.5:1 on white, and
+# 1×1, 3×3, avg and skip apart to colour-blind readers (tests/test_cvd_colors.py); avg is indigo, not the green
+# that was one olive with 3×3's red to a protanope (CIE76 ΔE 11) until 2026-12-07. Every edge also carries its label.
 OP_COLORS = {
-    "none": "#bdbdbd",
-    "skip_connect": "#7f7f7f",
-    "identity": "#7f7f7f",
-    "nor_conv_1x1": "#1f77b4",
-    "conv_1x1": "#1f77b4",
-    "nor_conv_3x3": "#d62728",
-    "conv_3x3": "#d62728",
-    "avg_pool_3x3": "#2ca02c",
+    "none": "#70757a",
+    "skip_connect": "#5f6368",
+    "identity": "#5f6368",
+    "nor_conv_1x1": "#1a73e8",
+    "conv_1x1": "#1a73e8",
+    "nor_conv_3x3": "#d93025",
+    "conv_3x3": "#d93025",
+    "avg_pool_3x3": "#332288",
     "max_pool_3x3": "#9467bd",
     "sep_conv_3x3": "#ff7f0e",
     "sep_conv_5x5": "#8c564b",
@@ -39,15 +42,19 @@ PATH_COLOR = "#e4572e"
 TEMPLATE = "plotly_white"
 # One colour per searcher, keyed by algo id (naoviz.search.ALGOS); every name a figure may use for a searcher
 # (the Search tab's long labels, "algo:preset" of `naoviz compare`) resolves to its id through algo_id().
-ALGO_COLORS = {"nao": "#d62728", "re": "#1f77b4", "rs": "#7f7f7f", "ls": "#2ca02c"}
+# Colour-blind safe and apart in greyscale (tests/test_cvd_colors.py simulates protan-, deuteran- and tritanopia):
+# NAO Okabe-Ito vermilion (L* 54), local search Okabe-Ito sky blue (L* 70), regularised evolution Paul Tol's
+# dark blue (L* 29; Okabe-Ito's blue is L* 46, too near vermilion in print), random search grey (L* 43). Until
+# 2026-12-07 NAO's red #d62728 and local search's green #2ca02c were one olive to a deuteranope (CIE76 ΔE 7) and
+# NAO, evolution, random and local search sat within 11 L* of each other (one grey in print).
+ALGO_COLORS = {"nao": "#D55E00", "re": "#004488", "rs": "#666666", "ls": "#56B4E9"}
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
-# One marker shape per searcher, so the figures read in greyscale and to colour-blind readers (NAO's red and
-# local search's green are one olive to a deuteranope; blue, green and grey one grey in print)
+# One marker shape per searcher besides its colour, so no searcher is told by colour alone
 ALGO_SYMBOLS = {"nao": "circle", "re": "square", "rs": "diamond", "ls": "triangle-up"}
 _SPARE_SYMBOLS = ("x", "cross", "star", "triangle-down", "pentagon", "hexagon", "star-triangle-up", "hourglass")
 # The Child tab's curves and naoviz.viz.child_curve: one colour and one readable name per column
-CHILD_COLORS = {"train_acc": "#1f77b4", "valid_acc": "#ff7f0e"}
+CHILD_COLORS = {"train_acc": "#0072B2", "valid_acc": "#E69F00"}    # Okabe-Ito blue, orange: apart to every reader
 CHILD_LABELS = {"train_acc": "train accuracy", "valid_acc": "validation accuracy"}
 # the bands of naoviz.experiments.search.incumbent_band; none leaves the runs' values (no accuracy above 100 %)
 BAND_LABELS = {"sd": "± 1 sd within the runs' range", "iqr": "25–75 % of runs", "minmax": "min–max"}
@@ -114,12 +121,46 @@ def op_color(op: str) -> str:
     return palette[sum(map(ord, op)) % len(palette)]
 
 
-def op_short(op: str) -> str:
-    """A 3-5 character label drawn on an edge."""
+# NAONet's edge labels, as the explorer draws them (explorer_naonet.js NAONET_SHORT; tests/test_cell_labels.py
+# checks they agree): until 2026-12-07 the exported figures said "sep3x3", "1x3_3x1", "avg" where the page said
+# "sep3×3", "1×3/3×1", "avg3×3".
+NAONET_SHORT = {"sep_conv_3x3": "sep3×3", "sep_conv_5x5": "sep5×5", "identity": "id", "conv_1x1": "1×1",
+                "conv_3x3": "3×3", "conv_1x3_3x1": "1×3/3×1", "conv_1x7_7x1": "1×7/7×1", "max_pool_2x2": "max2×2",
+                "max_pool_3x3": "max3×3", "max_pool_5x5": "max5×5", "avg_pool_2x2": "avg2×2", "avg_pool_3x3": "avg3×3",
+                "avg_pool_5x5": "avg5×5"}
+
+
+def op_short(op: str, space: str = "") -> str:
+    """A 3-7 character label drawn on an edge; a NAONet cell's (``space`` "naonet", "naonet-ws") as the
+    explorer's (:data:`NAONET_SHORT`), any other's as NB201's (:data:`OP_SHORT`)."""
+    if str(space).startswith("naonet") and op in NAONET_SHORT:
+        return NAONET_SHORT[op]
     if op in OP_SHORT:
         return OP_SHORT[op]
     return (op.replace("sep_conv_", "sep").replace("dil_conv_", "dil").replace("avg_pool_", "avg")
             .replace("max_pool_", "max").replace("conv_", "").replace("identity", "id"))
+
+
+# An op's long name in words, for a cell figure's legend beside the short label its edges carry
+OP_WORDS = {"none": "zero", "skip_connect": "identity", "identity": "identity"}
+_OP_KINDS = (("sep_conv_", "separable conv"), ("dil_conv_", "dilated conv"), ("nor_conv_", "conv"), ("conv_", "conv"),
+             ("avg_pool_", "average pool"), ("max_pool_", "max pool"))
+
+
+def op_legend(op: str, space: str = "") -> str:
+    """A cell figure's legend entry for ``op``: the label drawn on its edges (:func:`op_short`) with its name in
+    words, "3×3 conv", "avg (3×3 average pool)", "skip (identity)", "none (zero)", "sep3×3 (separable conv)";
+    an op of no known kind as its id. The edges' hover keeps the op's id."""
+    short = op_short(op, space)
+    if op in OP_WORDS:
+        return f"{short} ({OP_WORDS[op]})"
+    for prefix, words in _OP_KINDS:
+        if op.startswith(prefix):
+            size = op[len(prefix):].replace("x", "×") if "×" in short or op in OP_SHORT else op[len(prefix):]
+            if short[:1].isdigit():                        # "3×3", "1×3/3×1": the size is the label
+                return f"{short} {words}"
+            return f"{short} ({words})" if size in short else f"{short} ({size} {words})"
+    return short if short == op else f"{short} ({op})"
 
 
 def algo_id(name: str):

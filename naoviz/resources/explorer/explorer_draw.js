@@ -8,7 +8,9 @@ const NB201_EDGES = [[0, 1], [0, 2], [1, 2], [0, 3], [1, 3], [2, 3]];
 const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor_conv_3x3: "3×3", avg_pool_3x3: "avg" };   // naoviz.viz.theme.OP_SHORT: the exported figures say the same
 // Each colour has >= 4.5:1 contrast on white (WCAG AA for text: every edge's label is drawn in it); "none" was
 // #9aa0a6 (2.6:1). On a dark theme each is lightened just enough for 4.5:1 there (legible, explorer_theme.js). An edge's op is never told by colour alone: its label names it, and "none" is also dashed.
-const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#188038" };
+// naoviz.viz.theme.OP_COLORS (tested equal); skip, 1×1, 3×3 and avg apart to colour-blind readers (avg indigo,
+// not the green #188038 that was one olive with 3×3's red to a protanope, until 2026-12-07: tests/test_cvd_colors.py).
+const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#332288" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
 // -- units: the same rules and tables as naoviz/column_names.py unit() and naoviz/viz/theme.py VALUE_UNITS (one set of rules: a test,

@@ -12,22 +12,34 @@ function extent(series, keys) {
   return [lo, hi];
 }
 
-// An SVG path through the finite points; a None value breaks the line.
-function linePath(xs, ys, X, Y) {
+// An SVG path through the finite points; a None value breaks the line. `step`: each value held flat until the
+// next point's x, then the jump (plotly's line shape "hv": an incumbent changes only at a query).
+function linePath(xs, ys, X, Y, step = false) {
   let d = "", pen = false;
   for (let i = 0; i < xs.length; i++) {
     if (!ok(xs[i]) || !ok(ys[i])) { pen = false; continue; }
-    d += `${pen ? "L" : "M"}${X(xs[i]).toFixed(1)},${Y(ys[i]).toFixed(1)}`;
+    const x = X(xs[i]).toFixed(1), y = Y(ys[i]).toFixed(1);
+    d += pen ? (step ? `H${x}V${y}` : `L${x},${y}`) : `M${x},${y}`;
     pen = true;
   }
   return d;
 }
 
-function bandPath(xs, lo, hi, X, Y) {
+// The band from lo to hi: out along hi, back along lo; `step` as linePath (back along lo, each value is held
+// over the interval after its own x: down at the last x, then to the left, down or up, to the left, ...).
+function bandPath(xs, lo, hi, X, Y, step = false) {
   const pts = xs.map((x, i) => [x, lo[i], hi[i]]).filter(([x, a, b]) => ok(x) && ok(a) && ok(b));
   if (pts.length < 2) return "";
-  const up = pts.map(([x, , b], i) => `${i ? "L" : "M"}${X(x).toFixed(1)},${Y(b).toFixed(1)}`).join("");
-  const down = pts.reverse().map(([x, a]) => `L${X(x).toFixed(1)},${Y(a).toFixed(1)}`).join("");
+  const f = (v) => v.toFixed(1);
+  if (step) {
+    let d = `M${f(X(pts[0][0]))},${f(Y(pts[0][2]))}`;
+    for (let i = 1; i < pts.length; i++) d += `H${f(X(pts[i][0]))}V${f(Y(pts[i][2]))}`;
+    d += `V${f(Y(pts[pts.length - 1][1]))}`;
+    for (let i = pts.length - 2; i >= 0; i--) d += `V${f(Y(pts[i][1]))}H${f(X(pts[i][0]))}`;
+    return d + "Z";
+  }
+  const up = pts.map(([x, , b], i) => `${i ? "L" : "M"}${f(X(x))},${f(Y(b))}`).join("");
+  const down = pts.reverse().map(([x, a]) => `L${f(X(x))},${f(Y(a))}`).join("");
   return up + down + "Z";
 }
 
@@ -45,13 +57,14 @@ function render({ model, el }) {
     svg = node("svg", { width, height, class: "nl-svg", role: "img", "aria-label": model.get("y_title") || "chart" });
     wrap.insertBefore(svg, tip);
     root.dataset.series = String(series.length);
+    const ink = pageInk(root);                 // a colour as drawn on this page (lighter on a dark one)
     legend.replaceChildren();
     if (model.get("legend_title")) node("span", { class: "nl-legend-title", text: model.get("legend_title") }, legend, null);
     for (const s of series) {
       const item = node("span", { class: "nl-item" }, legend, null);
       // a dashed line's swatch is dashed too (the line's 5 3 pattern), so the legend tells the two lines apart
       node("span", { class: "nl-swatch" + (s.dash ? " nl-swatch-dash" : ""), style: s.dash ?
-        `background:repeating-linear-gradient(90deg,${s.color} 0 5px,transparent 5px 8px)` : `background:${s.color}` }, item, null);
+        `background:repeating-linear-gradient(90deg,${ink(s.color)} 0 5px,transparent 5px 8px)` : `background:${ink(s.color)}` }, item, null);
       node("span", { text: s.name }, item, null);
     }
     const xr = extent(series, ["x"]), yr = extent(series, ["y", "lo", "hi"]);
@@ -72,17 +85,17 @@ function render({ model, el }) {
     const yt = ys ? Array.from({ length: Math.round((y1 - y0) / ys) + 1 }, (_, i) => y0 + i * ys) : ticks(y0, y1), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)), model.get("x_integer") ? 1 : 0);
     drawAxes(svg, M, X, Y, xt, yt, pw, ph, "nl");
     for (const s of series) {
-      if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y), fill: s.color, class: "nl-band", "data-name": s.name }, svg);
+      if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y, s.step), fill: ink(s.color), class: "nl-band", "data-name": s.name }, svg);
     }
     // graded widths, the first drawn widest: a curve equal to a later one (searchers on the same cells) still
     // shows as a rim around it instead of being hidden under it
     const step = series.length > 1 ? Math.min(1.5, 6 / (series.length - 1)) : 0;
     series.forEach((s, k) => {
       const w = 2 + step * (series.length - 1 - k);
-      node("path", { d: linePath(s.x, s.y, X, Y), stroke: s.color, class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name,
+      node("path", { d: linePath(s.x, s.y, X, Y, s.step), stroke: ink(s.color), class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name,
                      style: `stroke-width:${w}px` }, svg);
       if (s.x.length <= 40) for (let i = 0; i < s.x.length; i++) {
-        if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: w / 2 + 1.5, fill: s.color, class: "nl-dot" }, svg);
+        if (ok(s.x[i]) && ok(s.y[i])) node("circle", { cx: X(s.x[i]), cy: Y(s.y[i]), r: w / 2 + 1.5, fill: ink(s.color), class: "nl-dot" }, svg);
       }
     });
     // the text alternative (the image's description): each line's last value, as the legend and readout give it
@@ -90,7 +103,7 @@ function render({ model, el }) {
       let i = s.y.length - 1; while (i >= 0 && !ok(s.y[i])) i--;
       return i < 0 ? `${s.name}: no value` : `${s.name}: ${s.y[i].toFixed(3)}${unit()} at ${model.get("x_title") || "x"} ${s.x[i]}`;
     }).join("; ") }, svg);
-    geom = { X, xr, pw, series, cursor: node("line", { y1: M.t, y2: M.t + ph, class: "nl-cursor" }, svg) };
+    geom = { X, xr, pw, series, ink, cursor: node("line", { y1: M.t, y2: M.t + ph, class: "nl-cursor" }, svg) };
   }
 
   // a value's unit (y_unit: "%" for accuracies), so a readout is not a bare 91.137
@@ -109,7 +122,7 @@ function render({ model, el }) {
       shownX = shownX ?? s.x[best];
       const band = s.lo && ok(s.lo[best]) ? ` [${s.lo[best].toFixed(3)}, ${s.hi[best].toFixed(3)}]` : "";
       const runs = s.n && !s.name.endsWith(`(n=${s.n[best]})`) ? ` (n=${s.n[best]} here)` : "";
-      lines.push([s.color, ` ${s.name}: ${s.y[best].toFixed(3)}${unit()}${band}${runs}`]);
+      lines.push([geom.ink(s.color), ` ${s.name}: ${s.y[best].toFixed(3)}${unit()}${band}${runs}`]);
     }
     if (shownX === null || px < M.l || px > M.l + geom.pw) { leave(); return; }
     geom.cursor.setAttribute("x1", geom.X(shownX)); geom.cursor.setAttribute("x2", geom.X(shownX));

@@ -31,10 +31,11 @@ function render({ model, el }) {
     svg = node("svg", { width, height, class: "ns-svg", role: "img", "aria-label": model.get("label") || model.get("y_title") || "scatter chart" });
     wrap.insertBefore(svg, tip);
     root.dataset.groups = String(groups.length);
+    const ink = pageInk(root);                 // a colour as drawn on this page (lighter on a dark one)
     legend.replaceChildren();
     for (const g of groups) {
       const item = node("span", { class: "ns-item" }, legend, null);
-      node("span", { class: "ns-swatch", style: `background:${g.color}` }, item, null);
+      node("span", { class: "ns-swatch", style: `background:${ink(g.color)}` }, item, null);
       node("span", { text: g.name }, item, null);
     }
     if (groups.some((g) => g.feasible.some((f) => !f))) node("span", { class: "ns-key", text: "○ over budget (infeasible)" }, legend, null);
@@ -74,12 +75,12 @@ function render({ model, el }) {
         if (cut && g.y[i] < yr[0]) {                 // cut: a ▼ on the lower edge, hollow when infeasible
           const x = X(g.x[i]), e = m.t + ph;
           node("path", { d: `M${(x - 4).toFixed(1)},${e - 8}L${(x + 4).toFixed(1)},${e - 8}L${x.toFixed(1)},${e - 1}Z`,
-                         class: "ns-point ns-below" + (feasible ? "" : " ns-hollow"), fill: feasible ? g.color : "none", stroke: g.color }, layer);
+                         class: "ns-point ns-below" + (feasible ? "" : " ns-hollow"), fill: feasible ? ink(g.color) : "none", stroke: ink(g.color) }, layer);
           shown.push([g, i]);
           continue;
         }
         node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 3, class: "ns-point" + (feasible ? "" : " ns-hollow"),
-                         fill: feasible ? g.color : "none", stroke: g.color }, layer);
+                         fill: feasible ? ink(g.color) : "none", stroke: ink(g.color) }, layer);
         shown.push([g, i]);
       }
     }
@@ -89,8 +90,8 @@ function render({ model, el }) {
       // the staircase: from each front point along x to the next one's cost, then up to its accuracy
       let d = `M${X(g.x[f[0]]).toFixed(1)},${Y(g.y[f[0]]).toFixed(1)}`;
       for (let k = 1; k < f.length; k++) d += `H${X(g.x[f[k]]).toFixed(1)}V${Y(g.y[f[k]]).toFixed(1)}`;
-      node("path", { d, stroke: g.color, class: "ns-front", "data-name": g.name }, svg);
-      for (const i of f) node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 4.5, fill: g.color, class: "ns-front-point" }, svg);
+      node("path", { d, stroke: ink(g.color), class: "ns-front", "data-name": g.name }, svg);
+      for (const i of f) node("circle", { cx: X(g.x[i]).toFixed(1), cy: Y(g.y[i]).toFixed(1), r: 4.5, fill: ink(g.color), class: "ns-front-point" }, svg);
     }
     // the text alternative: per group its queries, how many were feasible, and its front's ends
     node("desc", { text: groups.map((g) => {
@@ -98,7 +99,7 @@ function render({ model, el }) {
       const ends = f.length ? `; front of ${f.length} from ${g4(g.y[f[0]])} at ${g4(g.x[f[0]])} to ${g4(g.y[f[f.length - 1]])} at ${g4(g.x[f[f.length - 1]])}` : "; no feasible query";
       return `${g.name}: ${g.x.length} queries, ${nf} feasible${ends}`;
     }).join("; ") + (ok(vline) ? `; ${model.get("vline_label")}` : "") + (cut && model.get("y_note") ? `; ${model.get("y_note")}` : "") }, svg);
-    geom = { X, Y, shown, cut, lo: yr[0] };
+    geom = { X, Y, shown, cut, lo: yr[0], ink };
   }
 
   // Hover: the point nearest the pointer (within 20 px), its searcher and values.
@@ -113,7 +114,7 @@ function render({ model, el }) {
     if (!best) { leave(); return; }
     const [g, i] = best;
     tip.replaceChildren();
-    node("span", { style: `color:${g.color}`, text: "● " }, tip, null);
+    node("span", { style: `color:${geom.ink(g.color)}`, text: "● " }, tip, null);
     node("span", { text: `${g.name}: ${model.get("y_title") || "y"} ${g4(g.y[i])}, ${model.get("x_title") || "x"} ${g4(g.x[i])}`
                    + (g.feasible[i] ? "" : " (infeasible)") + (g.front.includes(i) ? " · on the front" : "")
                    + (geom.cut && g.y[i] < geom.lo ? " · under the axis, drawn at its edge" : "") }, tip, null);
