@@ -141,6 +141,34 @@ def test_search_tab_menus_show_their_longest_choice_whole_at_1024px(server, brow
     page.context.close()
 
 
+def _command_line_copies_whole_and_wraps_between_options(page):
+    """The "same numbers" line copies as a command a shell runs (plain hyphens, the quotes whole) and, at 853 px
+    (1280 px at 150 % zoom) and 400 px, wraps only between options: a wrap inside `--first-seed` left "--" at a
+    line end. At 853 px the cost budget's "at most" wraps under "cost budget", its label in the labels' column."""
+    import shlex
+    import subprocess
+    import sys
+    code = page.locator(".naoviz-search code", has_text="naoviz compare")
+    text = code.text_content()
+    assert text.startswith("naoviz compare --space nb201-digits --algos rs ") and "\u2011" not in text, text
+    size = page.viewport_size
+    for width in (853, 400):
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        cut = code.locator("span").evaluate_all("ss => ss.filter(s => s.getClientRects().length > 1)"
+                                                ".map(s => s.textContent)")
+        assert not cut, f"options cut by a line end at {width} px: {cut}"
+        if width == 853:                              # the cost row wraps: "at most" in the labels' column
+            ends = page.evaluate("['.naoviz-cost-column', '.naoviz-cost-slider'].map((s) => "
+                                 "document.querySelector(s + ' label').getBoundingClientRect().right)")
+            assert abs(ends[0] - ends[1]) <= 1, f"right ends of 'cost budget' and 'at most': {ends}"
+    assert code.evaluate("c => c.getClientRects().length") > 1      # at 400 px it does wrap
+    page.set_viewport_size(size)
+    args = shlex.split(text)
+    run = subprocess.run([sys.executable, "-m", "naoviz", *args[1:], "--queries", "3"], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 def _cost_budget_run_draws_the_pareto_plot(page):
     """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
     point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number
@@ -160,6 +188,7 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
     assert 'constraint "params_M<=0.03"' in page.inner_text(".naoviz-search")
+    _command_line_copies_whole_and_wraps_between_options(page)
     plot = page.locator(".naoviz-pareto .ns-root")
     page.wait_for_function("document.querySelectorAll('.naoviz-pareto circle.ns-point').length === 30", timeout=10_000)
     assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1

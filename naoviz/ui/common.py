@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 from typing import Callable, Optional
 
@@ -21,6 +22,19 @@ log = logging.getLogger("naoviz.ui")
 def error_html(message: str) -> str:
     """One red line for the page (escaped), or "" for no message."""
     return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
+
+
+def command_html(cmd: str) -> str:
+    """``cmd`` as HTML whose line wraps only between options: each option with its value is one nowrap span
+    (a wrap inside ``--first-seed`` left "--" at a line end); the text copied is ``cmd`` itself, plain hyphens."""
+    tokens = re.findall(r"(?:[^\s\"']+|\"[^\"]*\"|'[^']*')+", cmd)
+    units: list[str] = []
+    for tok in tokens:
+        if units and units[-1].startswith("-") and " " not in units[-1] and not tok.startswith("-"):
+            units[-1] += " " + tok                        # an option and its value stay on one line
+        else:
+            units.append(tok)
+    return " ".join(f'<span style="white-space:nowrap">{html.escape(u)}</span>' for u in units)
 
 
 def named(column: str) -> str:

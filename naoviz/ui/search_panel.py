@@ -18,8 +18,8 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import (SliderBox, error_html, fit_choice, in_thread, named, say_check, status_line,
-                              whole_number)
+from naoviz.ui.common import (SliderBox, command_html, error_html, fit_choice, in_thread, named, say_check,
+                              status_line, whole_number)
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
@@ -345,8 +345,8 @@ class SearchPanel:
         else:
             cmd = "" if self.nao_config else (
                 "<br><small>the same numbers: <code>"
-                + html.escape(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget,
-                                              first, n_seeds, preset, self.constraint))
+                + command_html(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos,
+                                               budget, first, n_seeds, preset, self.constraint))
                 + "</code></small>")
             work = nao_sources(self.results)
             work = f"<br><small>{html.escape(work)}</small>" if work else ""

@@ -101,12 +101,14 @@ class CostBudget:
         self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
                                  description="cost budget", layout=W.Layout(width="340px"),
                                  tooltip=COST_TIPS["cost budget"])
-        # the menu 340 px (wider for a longer choice: the row then wraps) and the slider 220 px (its label as wide
-        # as "at most"): at 1024 px a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel
-        # 3 (latency_pixel3)", and 340 px "CIFAR-10 parameters (cifar10_para"
+        # the menu 340 px (wider for a longer choice: the row then wraps) and the slider 220 px: at 1024 px a
+        # 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel 3 (latency_pixel3)", and
+        # 340 px "CIFAR-10 parameters (cifar10_para"
         fit_choice(self.column, label_px=140, least_px=340)
+        # its label as wide as the other rows' (80 px, right-aligned): where the row wraps (853 px, a 1280 px
+        # screen at 150 %) "at most" sits under "cost budget" in the labels' column, not flush left of it
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
-                                    disabled=True, continuous_update=False, style={"description_width": "initial"},
+                                    disabled=True, continuous_update=False, style={"description_width": "80px"},
                                     layout=W.Layout(width="220px"))
         self.box = W.Text(value="", description="cost bound (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
@@ -114,6 +116,7 @@ class CostBudget:
         self.box.add_class("naoviz-cost-bound")
         self.slider.tooltip = self.box.tooltip = COST_TIPS["at most"]
         self.column.add_class("naoviz-cost-column")
+        self.slider.add_class("naoviz-cost-slider")
         self.range = (0.0, 1.0)
         self.column.observe(lambda _: self._column(), names="value")
         self._typing = False                           # a typed bound moves the slider; the box keeps the text
