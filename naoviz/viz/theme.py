@@ -1,6 +1,6 @@
 """Colours and labels shared by every figure (one op -> one colour in every plot).
 
-plotly is imported only for a colour this module does not name (an unknown op, a fifth searcher): the
+plotly is imported only for a colour this module does not name (an op of no known kind): the
 dashboard's Search tab takes its colours from here and its kernel never imports plotly.
 """
 from __future__ import annotations
@@ -48,6 +48,12 @@ TEMPLATE = "plotly_white"
 # 2026-12-07 NAO's red #d62728 and local search's green #2ca02c were one olive to a deuteranope (CIE76 ΔE 7) and
 # NAO, evolution, random and local search sat within 11 L* of each other (one grey in print).
 ALGO_COLORS = {"nao": "#D55E00", "re": "#004488", "rs": "#666666", "ls": "#56B4E9"}
+# The colours of more names than searchers (`compare --algos nao:paper,nao:default,ls`: the second NAO), in order:
+# black, violet, brown, tan, indigo, lilac, each >= 3:1 on white and CIE76 ΔE >= 20 from every searcher colour and
+# every other spare under each simulated colour blindness (tests/test_cvd_colors.py; picked farthest-first from a
+# 16-level sRGB grid). No greyscale check: a spare name also has its own marker shape. plotly's palettes, used
+# until 2026-12-07, put #EF553B within ΔE 12 of NAO's vermilion to a deuteranope. A seventh spare name reuses one.
+SPARE_COLORS = ("#000000", "#AA00FF", "#663311", "#BB8866", "#5500AA", "#AA77FF")
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
 # One marker shape per searcher besides its colour, so no searcher is told by colour alone
@@ -216,12 +222,5 @@ def algo_symbols(names) -> dict:
 
 def algo_colors(names) -> dict:
     """A distinct colour per name: the searcher's own colour (:data:`ALGO_COLORS`) for the first name of each
-    searcher, then unused colours of plotly's qualitative palettes (so "nao" and "nao:paper" differ too)."""
-    names = list(names)
-    if all(algo_id(n) in ALGO_COLORS for n in names) and len({algo_id(n) for n in names}) == len(names):
-        return {n: ALGO_COLORS[algo_id(n)] for n in names}
-    import plotly.express as px
-    spare = [c for c in px.colors.qualitative.Plotly + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
-             if c.lower() not in {u.lower() for u in ALGO_COLORS.values()}]
-    return _distinct(names, ALGO_COLORS, spare)
-
+    searcher, then :data:`SPARE_COLORS` in order (so "nao" and "nao:paper" differ too, to colour-blind eyes)."""
+    return _distinct(list(names), ALGO_COLORS, list(SPARE_COLORS))
