@@ -37,10 +37,11 @@ def command_html(cmd: str) -> str:
     return " ".join(f'<span style="white-space:nowrap">{html.escape(u)}</span>' for u in units)
 
 
-def named(column: str) -> str:
+def named(column: str, columns=()) -> str:
     """A table column in running HTML: its words and, where they differ, its id in code ("validation accuracy
-    (<code>valid_acc</code>)"); escaped, a user's column as written."""
-    shown = readable(column)
+    (<code>valid_acc</code>)"); escaped, a user's column as written. ``columns``: the table's (NB201's two
+    CIFAR-10 runs told apart, :func:`naoviz.column_names.readable`)."""
+    shown = readable(column, columns)
     return html.escape(shown) + ("" if shown == str(column) else f" (<code>{html.escape(str(column))}</code>)")
 
 

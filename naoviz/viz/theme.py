@@ -92,13 +92,20 @@ def plain(text) -> str:
 # Readable names of the columns the shipped tables hold, for a figure's reader (naoviz.viz.compare_figure,
 # pareto_figure): the table's id stays in summary.json, README.md and the hover text. The naming table lives in
 # the backend (naoviz.column_names), so the explorer's payload and the dashboard name columns the same way.
-def readable(name: str) -> str:
-    """A shipped table's column as a figure's reader names it (:func:`naoviz.column_names.readable`):
-    ``cifar10_test_acc`` -> "CIFAR-10 test accuracy"; any other name (a table of your own) as given."""
-    return column_names.readable(name)
+def readable(name: str, columns=()) -> str:
+    """A shipped table's column as a figure's reader names it (:func:`naoviz.column_names.readable`; ``columns``:
+    the table's, so NB201's two CIFAR-10 runs are told apart): ``cifar10_test_acc`` -> "CIFAR-10 test accuracy";
+    any other name (a table of your own) as given."""
+    return column_names.readable(name, columns)
 
 
-def constraint_text(text: str) -> str:
+def summary_columns(summary: dict) -> tuple:
+    """The naming context (``columns`` of :func:`readable`) of a ``naoviz compare`` summary, which keeps the
+    table's name, not its columns: NB201's mark when it searched NB201 (two CIFAR-10 runs to name apart)."""
+    return (column_names.NB201_MARK,) if (summary.get("table") or {}).get("name") == "nb201" else ()
+
+
+def constraint_text(text: str, columns=()) -> str:
     """A constraint (``latency_pixel3<=6.44``) as a reader reads it: "latency on Pixel 3 ≤ 6.44 ms"; the text
     as given when it does not parse."""
     from naoviz.search.constraints import parse_constraint
@@ -108,7 +115,7 @@ def constraint_text(text: str) -> str:
         return str(text)
     sign = {"<=": "≤", ">=": "≥"}.get(c.op, c.op)
     short = value_unit(c.column)
-    return f"{readable(c.column)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
+    return f"{readable(c.column, columns)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
 
 
 def with_unit(name: str, note: str = "") -> str:
