@@ -19,8 +19,14 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     """The budget slider has no editable readout (it clamped: 2.5 gave 10, 9999 the maximum) but a checked
     box beside it: a value off the step is refused in the tab's red line and the slider stays; a right one
-    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways."""
+    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways. With a
+    mouse every target of the explorer (its 19 px menus, the neighbours' row links) meets WCAG 2.2's target size
+    minimum, by size or by spacing (the links were 17 px apart)."""
+    from _a11y import crowded_targets
     page, _, _ = _open(browser, server["url"], width=1024)
+    page.wait_for_selector(".nx-nbrs a", timeout=60_000)
+    crowded = crowded_targets(page, ".nx-root select, .nx-root button, .nx-root input, .nx-root a")
+    assert not crowded, crowded
     page.get_by_role("tab", name="Search").click()
     page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
     budget = page.locator(".naoviz-budget input")
@@ -144,19 +150,25 @@ def test_search_tab_menus_show_their_longest_choice_whole_at_1024px(server, brow
 def _command_line_copies_whole_and_wraps_between_options(page):
     """The "same numbers" line copies as a command a shell runs (plain hyphens, the quotes whole) and, at 853 px
     (1280 px at 150 % zoom) and 400 px, wraps only between options: a wrap inside `--first-seed` left "--" at a
-    line end. At 853 px the cost budget's "at most" wraps under "cost budget", its label in the labels' column."""
+    line end. At 853 px the cost budget's "at most" wraps under "cost budget", its label in the labels' column; at
+    1400 px, the queries one line each, the query table's rows meet WCAG 2.2's target size minimum (2.5.8)."""
     import shlex
     import subprocess
     import sys
+
+    from _a11y import crowded_targets
     code = page.locator(".naoviz-search code", has_text="naoviz compare")
     text = code.text_content()
     assert text.startswith("naoviz compare --space nb201-digits --algos rs ") and "\u2011" not in text, text
     size = page.viewport_size
-    for width in (853, 400):
+    for width in (1400, 853, 400):
         page.set_viewport_size({"width": width, "height": size["height"]})
         cut = code.locator("span").evaluate_all("ss => ss.filter(s => s.getClientRects().length > 1)"
                                                 ".map(s => s.textContent)")
         assert not cut, f"options cut by a line end at {width} px: {cut}"
+        if width == 1400:                             # a query one line high: its row a 24 px target
+            crowded = crowded_targets(page, ".nq-table tbody tr, .nq-table button, .nq-filter")
+            assert not crowded, crowded
         if width == 853:                              # the cost row wraps: "at most" in the labels' column
             ends = page.evaluate("['.naoviz-cost-column', '.naoviz-cost-slider'].map((s) => "
                                  "document.querySelector(s + ' label').getBoundingClientRect().right)")
