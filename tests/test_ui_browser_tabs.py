@@ -161,6 +161,7 @@ def _command_line_copies_whole_and_wraps_between_options(page):
     text = code.text_content()
     assert text.startswith("naoviz compare --space nb201-digits --algos rs ") and "\u2011" not in text, text
     size = page.viewport_size
+    wrapped = False
     for width in (1400, 853, 400):
         page.set_viewport_size({"width": width, "height": size["height"]})
         cut = code.locator("span").evaluate_all("ss => ss.filter(s => s.getClientRects().length > 1)"
@@ -169,11 +170,13 @@ def _command_line_copies_whole_and_wraps_between_options(page):
         if width == 1400:                             # a query one line high: its row a 24 px target
             crowded = crowded_targets(page, ".nq-table tbody tr, .nq-table button, .nq-filter")
             assert not crowded, crowded
-        if width == 853:                              # the cost row wraps: "at most" in the labels' column
-            ends = page.evaluate("['.naoviz-cost-column', '.naoviz-cost-slider'].map((s) => "
-                                 "document.querySelector(s + ' label').getBoundingClientRect().right)")
-            assert abs(ends[0] - ends[1]) <= 1, f"right ends of 'cost budget' and 'at most': {ends}"
+        # where the cost row wraps (853 px beside the algorithms list), "at most" sits in the labels' column
+        (top0, end0), (top1, end1) = page.evaluate("['.naoviz-cost-column', '.naoviz-cost-slider'].map((s) => "
+                                                   "(r => [r.top, r.right])(document.querySelector(s + ' label').getBoundingClientRect()))")
+        assert top1 < top0 + 4 or abs(end0 - end1) <= 1, f"{width} px: right ends of 'cost budget', 'at most': {end0}, {end1}"
+        wrapped = wrapped or top1 >= top0 + 4
     assert code.evaluate("c => c.getClientRects().length") > 1      # at 400 px it does wrap
+    assert wrapped                                                   # and so does the cost row
     page.set_viewport_size(size)
     args = shlex.split(text)
     run = subprocess.run([sys.executable, "-m", "naoviz", *args[1:], "--queries", "3"], capture_output=True,
