@@ -85,7 +85,7 @@ def color_names(columns, metric: str) -> dict[str, str]:
     """``{id: name in words}`` of every colour the explorer offers (the table's columns, its metric, "predicted",
     "class_size"): the page shows the words and keeps the id in brackets or a hover title. Text, never markup."""
     names = readable_names([*columns, metric])
-    names["predicted"] = f"predicted {readable(metric)}"
+    names["predicted"] = f"predicted {readable(metric, [*columns, metric])}"
     names["class_size"] = "cells in its isomorphism class"
     return names
 

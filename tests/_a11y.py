@@ -1,6 +1,7 @@
 """Accessibility checks the browser tests share: controls without an accessible name (Playwright's ARIA
 snapshot, which computes names as a screen reader gets them), text below WCAG AA contrast (computed colours
-in the page), and what Chromium itself says an element is (CDP's accessibility tree: role, name, description).
+in the page), targets under WCAG 2.2's target size minimum (2.5.8, its spacing rule measured on the page), and
+what Chromium itself says an element is (CDP's accessibility tree: role, name, description).
 """
 from __future__ import annotations
 
@@ -50,6 +51,27 @@ _CONTRAST_JS = """([sel, min]) => {
 def low_contrast_text(page, selector: str, minimum: float = 4.5) -> list:
     """Texts in ``selector`` below ``minimum`` contrast (WCAG AA: 4.5:1 for normal text)."""
     return page.evaluate(_CONTRAST_JS, [selector, minimum])
+
+
+# WCAG 2.2 SC 2.5.8 (target size minimum, AA): a target under 24 x 24 CSS px passes when a 24 px circle centred on
+# its box meets no other target and no other undersized target's circle (the spacing exception)
+_CROWDED_JS = """(sel) => { const els = [...document.querySelectorAll(sel)].filter((e) => e.offsetWidth && e.offsetHeight);
+  const R = els.map((e) => e.getBoundingClientRect()), small = R.map((r) => r.width < 24 || r.height < 24);
+  const c = R.map((r) => [r.x + r.width / 2, r.y + r.height / 2]);
+  const dist = (p, r) => Math.hypot(Math.max(r.left - p[0], 0, p[0] - r.right), Math.max(r.top - p[1], 0, p[1] - r.bottom));
+  const out = [];
+  els.forEach((e, i) => { if (!small[i]) return;
+    const near = els.find((f, j) => j !== i && !e.contains(f) && !f.contains(e) && (dist(c[i], R[j]) < 11.99 ||
+      (small[j] && Math.hypot(c[i][0] - c[j][0], c[i][1] - c[j][1]) < 23.99)));
+    if (near) out.push(`${(e.textContent || e.className).trim().slice(0, 20)} (${Math.round(R[i].width)} x ${R[i].height.toFixed(1)}) ` +
+                       `near ${(near.textContent || near.className).trim().slice(0, 20)}`); });
+  return out; }"""
+
+
+def crowded_targets(page, selector: str) -> list[str]:
+    """Targets matched by ``selector`` that fail WCAG 2.2's target size minimum (2.5.8): under 24 px and closer
+    to another than its spacing exception allows ("row 1952 (56 x 16.8) near row 2322")."""
+    return page.evaluate(_CROWDED_JS, selector)
 
 
 def ax_nodes(page) -> list[dict]:

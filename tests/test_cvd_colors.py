@@ -2,8 +2,9 @@
 
 Each pair of :data:`naoviz.viz.theme.ALGO_COLORS` (and of the Child tab's two curves) is simulated for
 protanopia, deuteranopia and tritanopia and must stay at least :data:`MIN_DELTA_E` apart in CIELAB (CIE76), and
-the colours' CIELAB lightness L* (what a greyscale print keeps) at least :data:`MIN_DELTA_L` apart. The old
-palette fails both (tested), so the check can fail. Pure arithmetic: no figure is drawn.
+the colours' CIELAB lightness L* (what a greyscale print keeps) at least :data:`MIN_DELTA_L` apart; the spare
+colours (more names than searchers) keep the ΔE rule with them and each other. The old palettes fail (tested),
+so the check can fail. Pure arithmetic: no figure is drawn.
 """
 from __future__ import annotations
 
@@ -87,6 +88,25 @@ def test_the_searcher_colours_stay_apart_to_colour_blind_readers_and_in_greyscal
     from naoviz.viz.theme import ALGO_COLORS, CHILD_COLORS
     assert too_close(ALGO_COLORS) == []
     assert too_close(CHILD_COLORS) == []
+
+
+def test_the_spare_colours_stay_apart_from_the_searchers_and_each_other_to_colour_blind_readers():
+    """More names than searchers (`compare --algos nao:paper,nao:default,ls`) take :data:`SPARE_COLORS` in
+    order: each is >= 3:1 on white, and :data:`MIN_DELTA_E` from every searcher colour and every other spare
+    under each simulation (no greyscale rule: a spare name has its own marker shape too). plotly's palettes, the
+    spares until 2026-12-07, fail: their red is ΔE 11.8 from NAO's vermilion to a deuteranope."""
+    from naoviz.viz.theme import ALGO_COLORS, SPARE_COLORS, algo_colors
+    assert algo_colors(["nao:paper", "nao:default", "ls"]) == {"nao:paper": ALGO_COLORS["nao"],
+                                                               "nao:default": SPARE_COLORS[0], "ls": ALGO_COLORS["ls"]}
+    names = ["nao", "re", "rs", "ls"] + [f"nao:{i}" for i in range(len(SPARE_COLORS))]
+    drawn = algo_colors(names)
+    assert len(set(drawn.values())) == len(names)              # every spare used before any twice
+    assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
+    for c in SPARE_COLORS:
+        lum = 0.2126 * linear_rgb(c)[0] + 0.7152 * linear_rgb(c)[1] + 0.0722 * linear_rgb(c)[2]
+        assert 1.05 / (lum + 0.05) >= 3, c                    # WCAG 1.4.11: a graphic's 3:1 on white
+    plotly_spares = {"nao": ALGO_COLORS["nao"], "plotly #2": "#EF553B"}   # px.colors.qualitative.Plotly[1]
+    assert (("nao", "plotly #2"), "deuteranopia", 11.8) in too_close(plotly_spares)
 
 
 def test_the_old_searcher_colours_fail_the_check():

@@ -215,3 +215,33 @@ def test_the_live_front_kept_up_query_by_query_is_the_front_of_all_queries(digit
         want = idx[pareto_front(pts["rs"][idx], [True, False])]
         assert sorted(fronts["rs"].tolist()) == sorted(want.tolist())
     assert len(pts["rs"]) == len(rows)
+
+
+def test_nb201s_two_cifar10_runs_are_named_apart_and_the_digits_tables_columns_as_before(nb201_table, digits):
+    """NB201 holds a "test accuracy" of two runs (docs/data.md): test_acc of its cifar10-valid run (trained on
+    the 25k train half) and cifar10_test_acc of its cifar10 run (trained on all 50k); the colour menu showed
+    "test accuracy" beside "CIFAR-10 test accuracy". Now every name of NB201's columns is its own and says its
+    run, in the explorer's payload, the Search tab's menus and table, and a compare figure; the digits table
+    (test_acc: the digits test split, one run) keeps its plain words."""
+    from naoviz.atlas_payload import color_names
+    from naoviz.column_names import menu_name, readable_names
+    from naoviz.ui.query_table import search_columns
+    from naoviz.ui.search_pareto import CostBudget
+    from naoviz.viz.curves import compare_figure
+    names = color_names(nb201_table.metrics, "valid_acc")
+    assert len(set(names.values())) == len(names), names                  # no two columns read the same
+    assert (names["test_acc"], names["cifar10_test_acc"], names["valid_acc"], names["predicted"]) == (
+        "test accuracy, trained on 25k", "CIFAR-10 test accuracy, trained on 50k",
+        "validation accuracy, trained on 25k", "predicted validation accuracy, trained on 25k")
+    assert names["train_time_s"] == "training time on 25k" and names["cifar100_test_acc"] == "CIFAR-100 test accuracy"
+    heads = [c["label"] for c in search_columns("valid_acc", "cifar10_test_acc", nb201_table.metrics)]
+    assert heads[4:6] == ["validation accuracy, trained on 25k", "CIFAR-10 test accuracy, trained on 50k"]
+    assert "training time on 25k (train_time_s)" in [label for label, _ in CostBudget(nb201_table).column.options]
+    fig = compare_figure({"report": "cifar10_test_acc", "metric": "valid_acc", "table": {"name": "nb201"},
+                          "algos": {"rs": {"curves": [[90.0, 91.0], [89.0, 92.0]]}}})
+    assert fig.layout.title.text.startswith("incumbent CIFAR-10 test accuracy, trained on 50k vs queries")
+    assert fig.layout.yaxis.title.text == "incumbent CIFAR-10 test accuracy, trained on 50k (%)"
+    plain = readable_names(digits.metrics)
+    assert (plain["test_acc"], plain["valid_acc"], plain["train_time_s"]) == (
+        "test accuracy", "validation accuracy", "training time")
+    assert menu_name("test_acc", digits.metrics) == "test accuracy (test_acc)"

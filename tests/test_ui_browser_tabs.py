@@ -19,8 +19,27 @@ pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debia
 def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     """The budget slider has no editable readout (it clamped: 2.5 gave 10, 9999 the maximum) but a checked
     box beside it: a value off the step is refused in the tab's red line and the slider stays; a right one
-    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways."""
+    moves the slider. At 1024 px the slider and its box sit on one line, the page does not scroll sideways. With a
+    mouse every target of the explorer (its 19 px menus, the neighbours' row links) meets WCAG 2.2's target size
+    minimum, by size or by spacing (the links were 17 px apart); a long colour name is cut in the map's footer, which
+    stays one row."""
+    from _a11y import crowded_targets
     page, _, _ = _open(browser, server["url"], width=1024)
+    page.wait_for_selector(".nx-nbrs a", timeout=60_000)
+    crowded = crowded_targets(page, ".nx-root select, .nx-root button, .nx-root input, .nx-root a")
+    assert not crowded, crowded
+    # a colour's long name ("predicted validation accuracy"; NB201's "validation accuracy, trained on 25k" at 1024 px)
+    # is cut in the map's footer, whole in its tip, and the footer stays one row: wrapped, it put the η row 24 px
+    # lower (at 960 px here, where the digits table's name wrapped it)
+    page.set_viewport_size({"width": 960, "height": 1100})
+    page.locator(".nx-color").select_option("predicted")
+    page.wait_for_function("document.querySelector('.nx-lname').textContent === 'predicted validation accuracy'")
+    page.wait_for_timeout(200)                        # the map redrawn at its new width
+    foot, tip = page.evaluate("[document.querySelector('.nx-mapfoot').getBoundingClientRect().height, "
+                              "document.querySelector('.nx-lname').title]")
+    assert foot < 30 and tip.startswith("predicted validation accuracy"), (foot, tip)
+    page.set_viewport_size({"width": 1024, "height": 1100})
+    page.locator(".nx-color").select_option("valid_acc")
     page.get_by_role("tab", name="Search").click()
     page.wait_for_selector(".naoviz-search .nl-root svg", timeout=120_000)
     budget = page.locator(".naoviz-budget input")
@@ -141,6 +160,43 @@ def test_search_tab_menus_show_their_longest_choice_whole_at_1024px(server, brow
     page.context.close()
 
 
+def _command_line_copies_whole_and_wraps_between_options(page):
+    """The "same numbers" line copies as a command a shell runs (plain hyphens, the quotes whole) and, at 853 px
+    (1280 px at 150 % zoom) and 400 px, wraps only between options: a wrap inside `--first-seed` left "--" at a
+    line end. At 853 px the cost budget's "at most" wraps under "cost budget", its label in the labels' column; at
+    1400 px, the queries one line each, the query table's rows meet WCAG 2.2's target size minimum (2.5.8)."""
+    import shlex
+    import subprocess
+    import sys
+
+    from _a11y import crowded_targets
+    code = page.locator(".naoviz-search code", has_text="naoviz compare")
+    text = code.text_content()
+    assert text.startswith("naoviz compare --space nb201-digits --algos rs ") and "\u2011" not in text, text
+    size = page.viewport_size
+    wrapped = False
+    for width in (1400, 853, 400):
+        page.set_viewport_size({"width": width, "height": size["height"]})
+        cut = code.locator("span").evaluate_all("ss => ss.filter(s => s.getClientRects().length > 1)"
+                                                ".map(s => s.textContent)")
+        assert not cut, f"options cut by a line end at {width} px: {cut}"
+        if width == 1400:                             # a query one line high: its row a 24 px target
+            crowded = crowded_targets(page, ".nq-table tbody tr, .nq-table button, .nq-filter")
+            assert not crowded, crowded
+        # where the cost row wraps (853 px beside the algorithms list), "at most" sits in the labels' column
+        (top0, end0), (top1, end1) = page.evaluate("['.naoviz-cost-column', '.naoviz-cost-slider'].map((s) => "
+                                                   "(r => [r.top, r.right])(document.querySelector(s + ' label').getBoundingClientRect()))")
+        assert top1 < top0 + 4 or abs(end0 - end1) <= 1, f"{width} px: right ends of 'cost budget', 'at most': {end0}, {end1}"
+        wrapped = wrapped or top1 >= top0 + 4
+    assert code.evaluate("c => c.getClientRects().length") > 1      # at 400 px it does wrap
+    assert wrapped                                                   # and so does the cost row
+    page.set_viewport_size(size)
+    args = shlex.split(text)
+    run = subprocess.run([sys.executable, "-m", "naoviz", *args[1:], "--queries", "3"], capture_output=True,
+                         text=True, timeout=120)
+    assert run.returncode == 0, run.stderr
+
+
 def _cost_budget_run_draws_the_pareto_plot(page):
     """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
     point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number
@@ -160,6 +216,7 @@ def _cost_budget_run_draws_the_pareto_plot(page):
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
     assert 'constraint "params_M<=0.03"' in page.inner_text(".naoviz-search")
+    _command_line_copies_whole_and_wraps_between_options(page)
     plot = page.locator(".naoviz-pareto .ns-root")
     page.wait_for_function("document.querySelectorAll('.naoviz-pareto circle.ns-point').length === 30", timeout=10_000)
     assert plot.locator("circle.ns-hollow").count() >= 1 and plot.locator("path.ns-front").count() == 1
@@ -376,4 +433,13 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     (map768, _), (map853, _), (_, charts853) = fits
     assert map768[0] == map768[1] == map768[2] and map853[0] == map853[1] == map853[2] and map853[0] < map768[0], fits
     assert charts853 and all(abs(a - b) <= 1 for a, b in charts853), fits
+    # the tablet held sideways (1024 x 768): the explorer's η row is on screen with the page at its top (its touch
+    # controls put it at 746-774 px), the map drawn 0.68 as tall as wide (0.75 with a mouse)
+    page.set_viewport_size({"width": 1024, "height": 768})
+    page.get_by_role("tab", name="Explorer").tap()
+    page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
+    page.wait_for_function("(m => Math.abs(m.height - Math.round(m.width * 0.68)) <= 1)"
+                           "(document.querySelector('canvas.nx-map').getBoundingClientRect())", timeout=10_000)
+    row = page.evaluate("[...document.querySelectorAll('.nx-eta > *')].map(e => e.getBoundingClientRect().bottom)")
+    assert max(row) <= 768, f"the η row's bottoms at 1024 x 768: {row}"
     page.context.close()

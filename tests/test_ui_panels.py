@@ -3,6 +3,7 @@ compare`, the checked boxes and what they refuse, stops, and a row opening its c
 explorer (a small real NAO model on the real NB201 table, cached under tests/artifacts/cache)."""
 from __future__ import annotations
 
+import html
 import re
 
 import numpy as np
@@ -17,6 +18,11 @@ def digits():
     return load_benchmark("nb201-digits")
 
 
+
+def _text(value: str) -> str:
+    """An HTML widget's text, as a reader copies it (tags off, entities read)."""
+    return html.unescape(re.sub("<[^>]+>", "", value))
+
 def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
     for bit (the band clipped to the runs' range); min–max is the lowest and highest run; every query is a row
@@ -29,7 +35,10 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     sp.budget.value = 12
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
-    assert "naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1" in sp.msg.value
+    # the command as the page copies it (tags off): each option with its value in a nowrap span, plain hyphens
+    assert ("naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1"
+            in _text(sp.msg.value))
+    assert '<span style="white-space:nowrap">--first-seed 1</span>' in sp.msg.value
     summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
     lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
     assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
@@ -71,7 +80,7 @@ def test_search_tab_on_a_partial_table_searches_its_rows(digits, tmp_path):
     assert "done" in sp.msg.value and len(sp.table.rows) == 40, sp.msg.value
     space = own.space                       # a row's class: the cell itself or an isomorphic member
     assert {space.canonical(space.parse(r[-1])) for r in sp.table.rows} <= set(own.class_rows())
-    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in sp.msg.value
+    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in _text(sp.msg.value)
 
 
 def test_search_tab_seed_boxes_refuse_what_is_not_a_seed_and_say_so(digits):
@@ -266,7 +275,7 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     assert "mutation" not in sources and "decoder" in sources
     cli = start_search("nao", TableEvaluator(digits), 16, 0, progress=False, preset="trust")
     assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
-    assert "--algos nao:trust --queries 16" in sp.msg.value
+    assert "--algos nao:trust --queries 16" in _text(sp.msg.value)
     decoded = sum(r[3] == "decoder" for r in sp.table.rows)            # the line says which part did the work
     final = "1 of 1 run" if cli.counts()["final_incumbent_source"] == "decoder" else "0 of 1 run"
     assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import html
 import logging
+import re
 import threading
 from typing import Callable, Optional
 
@@ -23,10 +24,24 @@ def error_html(message: str) -> str:
     return f"<span class='naoviz-error' style='color:#c62828'>⚠ {html.escape(message)}</span>" if message else ""
 
 
-def named(column: str) -> str:
+def command_html(cmd: str) -> str:
+    """``cmd`` as HTML whose line wraps only between options: each option with its value is one nowrap span
+    (a wrap inside ``--first-seed`` left "--" at a line end); the text copied is ``cmd`` itself, plain hyphens."""
+    tokens = re.findall(r"(?:[^\s\"']+|\"[^\"]*\"|'[^']*')+", cmd)
+    units: list[str] = []
+    for tok in tokens:
+        if units and units[-1].startswith("-") and " " not in units[-1] and not tok.startswith("-"):
+            units[-1] += " " + tok                        # an option and its value stay on one line
+        else:
+            units.append(tok)
+    return " ".join(f'<span style="white-space:nowrap">{html.escape(u)}</span>' for u in units)
+
+
+def named(column: str, columns=()) -> str:
     """A table column in running HTML: its words and, where they differ, its id in code ("validation accuracy
-    (<code>valid_acc</code>)"); escaped, a user's column as written."""
-    shown = readable(column)
+    (<code>valid_acc</code>)"); escaped, a user's column as written. ``columns``: the table's (NB201's two
+    CIFAR-10 runs told apart, :func:`naoviz.column_names.readable`)."""
+    shown = readable(column, columns)
     return html.escape(shown) + ("" if shown == str(column) else f" (<code>{html.escape(str(column))}</code>)")
 
 

@@ -38,7 +38,7 @@ def table_line(bench, metric: str) -> str:
     """The line under the intro naming the table the app runs on (nothing on the page said whether it was
     NB201 or the digits table), its size, what the model predicts, and how to open another (HTML)."""
     return (f"<small>table <b>{html.escape(str(bench.name))}</b>: {len(bench):,} cells · the model predicts "
-            f"{named(metric)} · another table: <code>naoviz dashboard --table nb201 | digits | "
+            f"{named(metric, bench.metrics)} · another table: <code>naoviz dashboard --table nb201 | digits | "
             f"FILE.csv</code></small>")
 
 

@@ -26,16 +26,16 @@ _OPS = {"<": lambda v, x: v < x, "<=": lambda v, x: v <= x, ">": lambda v, x: v 
         "=": lambda v, x: v == x}
 
 
-def search_columns(metric: str, report: str) -> list[dict]:
+def search_columns(metric: str, report: str, columns=()) -> list[dict]:
     """The Search tab's columns: key, header, numeric, digits shown (0: as is); a table column's header is its
     name in words (``naoviz.column_names.readable``) and ``id`` its id, which a filter also takes
-    (``test_acc>=94``) and the header's hover title shows."""
+    (``test_acc>=94``) and the header's hover title shows; ``columns``: the table's (naming NB201's runs apart)."""
     return [{"key": "searcher", "label": "searcher", "numeric": False, "digits": 0},
             {"key": "seed", "label": "seed", "numeric": True, "digits": 0},
             {"key": "query", "label": "#", "numeric": True, "digits": 0},
             {"key": "source", "label": "source", "numeric": False, "digits": 0},
-            {"key": "value", "label": readable(metric), "id": metric, "numeric": True, "digits": 2},
-            {"key": "report", "label": readable(report), "id": report, "numeric": True, "digits": 2},
+            {"key": "value", "label": readable(metric, columns), "id": metric, "numeric": True, "digits": 2},
+            {"key": "report", "label": readable(report, columns), "id": report, "numeric": True, "digits": 2},
             {"key": "cell", "label": "cell", "numeric": False, "digits": 0}]
 
 

@@ -18,8 +18,8 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
-from naoviz.ui.common import (SliderBox, error_html, fit_choice, in_thread, named, say_check, status_line,
-                              whole_number)
+from naoviz.ui.common import (SliderBox, command_html, error_html, fit_choice, in_thread, named, say_check,
+                              status_line, whole_number)
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
@@ -44,9 +44,10 @@ REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
 
 
-def search_summary(curves: dict, report: str, band: str = "sd") -> str:
+def search_summary(curves: dict, report: str, band: str = "sd", columns=()) -> str:
     """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds; when
-    its runs differ in length (a stop), after the query every run reached, which it names."""
+    its runs differ in length (a stop), after the query every run reached, which it names. ``columns``: the
+    table's (NB201's two CIFAR-10 runs named apart)."""
     from naoviz.experiments.search import incumbent_band
     parts = []
     for name, runs in curves.items():
@@ -61,7 +62,7 @@ def search_summary(curves: dict, report: str, band: str = "sd") -> str:
             continue
         spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
         parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
-    return f"incumbent {readable(report)} — " + " · ".join(parts) if parts else ""
+    return f"incumbent {readable(report, columns)} — " + " · ".join(parts) if parts else ""
 
 
 def nao_sources(results: list) -> str:
@@ -202,13 +203,12 @@ class SearchPanel:
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
         self.msg = status_line()
-        self.table = QueryTable(search_columns(metric, self.report), on_open=self._open_row)
+        self.table = QueryTable(search_columns(metric, self.report, bench.metrics), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
         self.results: list = []                    # SearchResult of each finished (or stopped) run
-        self.curve = LineChart(x_title="queries", x_integer=True, y_title=titled(self.report, prefix="incumbent "),
-                               height=360,
-                               y_unit=value_unit(self.report))
+        self.curve = LineChart(x_title="queries", x_integer=True, height=360, y_unit=value_unit(self.report),
+                               y_title=titled(self.report, prefix="incumbent ", columns=bench.metrics))
         self.curve_box = W.VBox([self.curve], layout=W.Layout(width="100%"))
         self.pareto = ParetoView(bench, self.report, self.cost)     # accuracy against cost, under the curves
         self.pareto.on_export = lambda size, progress=None: self.export_figures(size=size, progress=progress)     # its "export figures" button
@@ -225,8 +225,8 @@ class SearchPanel:
                            W.HBox([self.run_btn, self.stop_btn])],
                           layout=W.Layout(flex="1 1 420px", min_width="0"))     # beside the list; its rows wrap
         selected_by = ("" if metric == self.report else
-                       f"The incumbent is the best query by {named(metric)}, what the searchers "
-                       f"see; the curves show its {named(self.report)}, which can fall when a "
+                       f"The incumbent is the best query by {named(metric, bench.metrics)}, what the "
+                       f"searchers see; the curves show its {named(self.report, bench.metrics)}, which can fall when a "
                        "cell that validates better tests worse. ")
         # right under the curves, where a falling one is seen (under the Pareto plot it was 400 px below them)
         self.curve_note = W.HTML(f"<small>{selected_by}</small>" if selected_by else "")
@@ -339,14 +339,14 @@ class SearchPanel:
                 runs[k] = result.incumbent_curve()
                 self.results.append(result)
         self._draw()
-        summary = html.escape(search_summary(self.curves, self.report, self.band.value)) + summary_extra(self.pareto)
+        summary = html.escape(search_summary(self.curves, self.report, self.band.value, self.bench.metrics)) + summary_extra(self.pareto)
         if self._stop.is_set():
             self.msg.value = f"<b>stopped</b> after {len(self.rows)} queries. {summary}"
         else:
             cmd = "" if self.nao_config else (
                 "<br><small>the same numbers: <code>"
-                + html.escape(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget,
-                                              first, n_seeds, preset, self.constraint))
+                + command_html(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos,
+                                               budget, first, n_seeds, preset, self.constraint))
                 + "</code></small>")
             work = nao_sources(self.results)
             work = f"<br><small>{html.escape(work)}</small>" if work else ""

@@ -51,7 +51,7 @@ def default_cost(columns) -> str:
     return next((c for c in columns if "params" in c), columns[0] if columns else "")
 
 
-def pareto_note(constraint: Optional[Constraint], column: str) -> str:
+def pareto_note(constraint: Optional[Constraint], column: str, columns=()) -> str:
     """The line under the Pareto plot, as HTML: what its marks mean for the run drawn. It names hollow points
     and the dashed line only when the run had a budget (and the line only when the x axis is the budget's
     column): without one every query is feasible, and a note of hollow points and a dashed budget would name
@@ -59,18 +59,18 @@ def pareto_note(constraint: Optional[Constraint], column: str) -> str:
     if constraint is None:
         return ("<small>Each searcher's queries over its seeds and its Pareto front as a staircase (no cost "
                 "budget: every query is feasible).</small>")
-    bound = html.escape(budget_words(constraint))          # as the plot's budget label and the summary write it
+    bound = html.escape(budget_words(constraint, columns))          # as the plot's budget label and the summary write it
     where = (f"the budget {bound} dashed" if constraint.column == column else
              f"no dashed line: the budget ({bound}) is on another column than this axis")
     return (f"<small>Each searcher's queries over its seeds (hollow: over the budget), its front of feasible "
             f"queries as a staircase, {where}.</small>")
 
 
-def budget_words(constraint: Constraint) -> str:
+def budget_words(constraint: Constraint, columns=()) -> str:
     """A budget as the page says it everywhere (the summary line, the plot's label, the note under it):
     "latency on Pixel 3 ≤ 10.68 ms", with the column's unit (the label and note said "≤ 10.68" while the summary
-    said "≤ 10.68 ms")."""
-    return constraint_text(f"{constraint.column}{constraint.op}{constraint.bound:g}")
+    said "≤ 10.68 ms"). ``columns``: the table's (:func:`naoviz.column_names.readable`)."""
+    return constraint_text(f"{constraint.column}{constraint.op}{constraint.bound:g}", columns)
 
 
 def bound_value(text, column: str, lo: float, hi: float) -> float:
@@ -98,15 +98,17 @@ class CostBudget:
     def __init__(self, bench):
         self.bench = bench
         self.columns = cost_columns(bench)
-        self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c), c) for c in self.columns], value="",
+        self.column = W.Dropdown(options=[("off", "")] + [(menu_name(c, bench.metrics), c) for c in self.columns], value="",
                                  description="cost budget", layout=W.Layout(width="340px"),
                                  tooltip=COST_TIPS["cost budget"])
-        # the menu 340 px (wider for a longer choice: the row then wraps) and the slider 220 px (its label as wide
-        # as "at most"): at 1024 px a 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel
-        # 3 (latency_pixel3)", and 340 px "CIFAR-10 parameters (cifar10_para"
+        # the menu 340 px (wider for a longer choice: the row then wraps) and the slider 220 px: at 1024 px a
+        # 260 px menu showed "latency on Pixel 3 (latenc" of NB201's "latency on Pixel 3 (latency_pixel3)", and
+        # 340 px "CIFAR-10 parameters (cifar10_para"
         fit_choice(self.column, label_px=140, least_px=340)
+        # its label as wide as the other rows' (80 px, right-aligned): where the row wraps (853 px, a 1280 px
+        # screen at 150 %) "at most" sits under "cost budget" in the labels' column, not flush left of it
         self.slider = W.FloatSlider(value=0.0, min=0.0, max=1.0, step=0.01, description="at most", readout=False,
-                                    disabled=True, continuous_update=False, style={"description_width": "initial"},
+                                    disabled=True, continuous_update=False, style={"description_width": "80px"},
                                     layout=W.Layout(width="220px"))
         self.box = W.Text(value="", description="cost bound (typed)", style={"description_width": "0px"},
                           layout=W.Layout(width="80px"), continuous_update=False, disabled=True)
@@ -114,6 +116,7 @@ class CostBudget:
         self.box.add_class("naoviz-cost-bound")
         self.slider.tooltip = self.box.tooltip = COST_TIPS["at most"]
         self.column.add_class("naoviz-cost-column")
+        self.slider.add_class("naoviz-cost-slider")
         self.range = (0.0, 1.0)
         self.column.observe(lambda _: self._column(), names="value")
         self._typing = False                           # a typed bound moves the slider; the box keeps the text
@@ -187,16 +190,18 @@ class ParetoView:
 
     def __init__(self, bench, report: str, budget: CostBudget):
         self.log, self.report, self.budget = ParetoLog(bench), report, budget
+        self.table_columns = bench.metrics                   # the names' context: NB201's two runs told apart
         self.constraint: Optional[Constraint] = None          # the run's (drawn as the dashed line)
         cols = budget.columns
-        self.x = W.Dropdown(options=[(menu_name(c), c) for c in cols], value=default_cost(cols) or None, description="Pareto plot's x axis",
+        self.x = W.Dropdown(options=[(menu_name(c, self.table_columns), c) for c in cols], value=default_cost(cols) or None, description="Pareto plot's x axis",
                             style={"description_width": "initial"}, layout=W.Layout(width="360px"),
                             tooltip=COST_TIPS["Pareto plot's x axis"])
         fit_choice(self.x, label_px=170, least_px=360)      # 360 px alone cut "CIFAR-10 parameters (cifar10_par"
         self.x.add_class("naoviz-pareto-x")
-        self.chart = ScatterChart(y_title=titled(report), x_title=titled(self.x.value or "", "lower is better"),
-                                  height=320,
-                                  label=f"{readable(report)} against cost: every query and each searcher's Pareto front")
+        named = self.table_columns
+        self.chart = ScatterChart(y_title=titled(report, columns=named),
+                                  x_title=titled(self.x.value or "", "lower is better", columns=named), height=320,
+                                  label=f"{readable(report, named)} against cost: every query and each searcher's Pareto front")
         self.chart.add_class("naoviz-pareto")
         budget.column.observe(lambda ch: ch["new"] and setattr(self.x, "value", ch["new"]), names="value")
         self.x.observe(lambda _: self.draw(), names="value")
@@ -252,12 +257,12 @@ class ParetoView:
         line = c.bound if c is not None and c.column == column else None
         # no queries, no marks to name: before any run "no cost budget: every query is feasible" sat under an empty
         # plot, even with a budget picked in the menu above it
-        self.note.value = pareto_note(c, column) if pts else ""
+        self.note.value = pareto_note(c, column, self.table_columns) if pts else ""
         with self.chart.hold_sync():
-            self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better")
+            self.chart.groups, self.chart.x_title = groups, titled(column, "lower is better", columns=self.table_columns)
             self.chart.y_range = [cut.lo, cut.hi] if cut else []
             self.chart.y_note = cut.note(value_unit(self.report)) if cut else ""
-            self.chart.vline, self.chart.vline_label = line, (f"budget {budget_words(c)}" if line is not None else "")
+            self.chart.vline, self.chart.vline_label = line, (f"budget {budget_words(c, self.table_columns)}" if line is not None else "")
 
 
 def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd", lower_is_better: bool = False,
@@ -271,15 +276,16 @@ def search_figures(curves: dict, view: ParetoView, report: str, band: str = "sd"
     from naoviz.viz.theme import plain, readable
     c = view.constraint
     # a saved figure keeps what the page says around the curves: under a budget they are the best *feasible* query's
-    budget = plain(budget_words(c)) if c is not None else ""
-    title = f"incumbent {plain(readable(report))} by query" + (f", budget {budget} (feasible queries only)"
-                                                                if c is not None else "") + chosen_by(metric, report)
+    budget = plain(budget_words(c, view.table_columns)) if c is not None else ""
+    named = view.table_columns                      # NB201: its two CIFAR-10 runs named apart
+    title = f"incumbent {plain(readable(report, named))} by query" + (f", budget {budget} (feasible queries only)"
+                                                                       if c is not None else "") + chosen_by(metric, report, named)
     figs = {"incumbent": search_curves({k: v for k, v in curves.items() if v}, report, band=band,
-                                       lower_is_better=lower_is_better, title=title)}
+                                       lower_is_better=lower_is_better, title=title, columns=named)}
     column = view.x.value
     pts, feas, _ = view.log.series(column) if column else ({}, {}, {})
     if pts:
-        figs["pareto"] = pareto_figure(pts, metric=report, cost=column, feasible=feas,
+        figs["pareto"] = pareto_figure(pts, metric=report, cost=column, feasible=feas, columns=named,
                                        budget=c.bound if c is not None and c.column == column else None)
     return figs
 
@@ -308,4 +314,4 @@ def summary_extra(view: ParetoView) -> str:
     c = view.constraint
     if c is None:
         return ""
-    return html.escape(f" · budget {budget_words(c)} · {view.log.feasible_shares()}")
+    return html.escape(f" · budget {budget_words(c, view.table_columns)} · {view.log.feasible_shares()}")

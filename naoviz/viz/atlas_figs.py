@@ -42,7 +42,9 @@ def color_title(atlas, color: str = "") -> str:
     color = color or atlas.metric
     if color == "class_size":
         return color_values(atlas, color)[1]
-    return titled(atlas.metric, prefix="predicted ") if color == "predicted" else titled(color)
+    named = [*atlas.columns, atlas.metric]          # the names' context: NB201's two CIFAR-10 runs told apart
+    return (titled(atlas.metric, prefix="predicted ", columns=named) if color == "predicted" else
+            titled(color, columns=named))
 
 
 def _check(atlas, seed: Optional[int], eta_index: Optional[int], view: str) -> None:
@@ -86,7 +88,8 @@ def atlas_prediction(atlas, seed: int, eta_index: Optional[int] = None) -> go.Fi
     decoded_rows = np.asarray(atlas.path_decoded[si])
     true = atlas.columns[atlas.metric][decoded_rows] if atlas.metric in atlas.columns else None
     return prediction_chart(atlas.etas, atlas.path_pred_moved[si], atlas.path_pred_decoded[si], true,
-                            current=eta_index, decoded=[atlas.labels[r] for r in decoded_rows], metric=atlas.metric)
+                            current=eta_index, decoded=[atlas.labels[r] for r in decoded_rows], metric=atlas.metric,
+                            columns=list(atlas.columns))
 
 
 def atlas_cells(atlas, seed: int, eta_index: int, space=None) -> go.Figure:
@@ -109,11 +112,11 @@ def add_budget(figs: dict, atlas, *, seed: int, view: str, column: str, budget: 
     over_path = ~(path <= budget) if budget is not None else np.zeros(len(path), bool)
     pred = figs["prediction"]
     symbols = np.where(over_path, "circle-open", "circle").tolist()
-    shown = plain(readable(column))                 # the page's words ("parameters"); a table's own column as written
+    shown = plain(readable(column, atlas.columns))  # the page's words ("parameters"); a table's own column as written
     pred.add_trace(go.Scatter(name=f"{shown} of decoded cell", x=np.asarray(atlas.etas, float), y=path,
                               yaxis="y2", mode="lines+markers", line=dict(color="#5f6368", width=1.5),
                               marker=dict(color="#5f6368", size=7, symbol=symbols)))
-    pred.update_layout(yaxis2=dict(title=plain(titled(column)), overlaying="y", side="right", showgrid=False),
+    pred.update_layout(yaxis2=dict(title=plain(titled(column, columns=atlas.columns)), overlaying="y", side="right", showgrid=False),
                        margin=dict(r=60))
     if budget is None:
         return figs
@@ -165,7 +168,7 @@ def figure_titles(atlas, *, seed: int, eta_index: int, view: str = "umap", color
                         f"by {plain(label)}", fit, 17)
                    + f"<br><sup>one point per isomorphism class · {seed_text} (star) and its gradient path; ring at "
                      f"η = {eta:g}</sup>",
-            "prediction": wrap(f"{table}: NAO's predicted {plain(readable(atlas.metric))} along {seed_text}'s gradient path",
+            "prediction": wrap(f"{table}: NAO's predicted {plain(readable(atlas.metric, atlas.columns))} along {seed_text}'s gradient path",
                                fit, 17),
             "cells": wrap(f"{table}: {seed_text}'s cell and the cell decoded from it at η = {eta:g}", fit, 17)}
 
@@ -177,7 +180,7 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
     unconstrained path stays, named so), on the prediction chart its predicted and true value and its cost
     (right-hand axis, hollow over the budget), and the cells figure shows its decoded cell at ``eta_index``."""
     con = answer["constrained"]
-    label = f"constrained step, budget {plain(readable(con['column']))} <= {con['bound']:g}"   # a user's column: as written
+    label = f"constrained step, budget {plain(readable(con['column'], atlas.columns))} <= {con['bound']:g}"   # a user's column: as written
     etas = np.asarray(atlas.etas, float)
     rows = np.asarray(answer["rows"], dtype=int)
     xy = np.asarray(atlas.maps[view], dtype=float)
@@ -196,11 +199,11 @@ def add_constrained(figs: dict, atlas, answer: dict, *, seed: int, eta_index: in
                                   mode="markers", marker=dict(color="#a142f4", size=8, symbol="x")))
     if answer.get("cost_true") is not None:
         cost = _nan(len(etas), answer["cost_true"])
-        pred.add_trace(go.Scatter(name=f"constrained: {plain(readable(con['column']))} of decoded cell", x=etas, y=cost, yaxis="y2",
+        pred.add_trace(go.Scatter(name=f"constrained: {plain(readable(con['column'], atlas.columns))} of decoded cell", x=etas, y=cost, yaxis="y2",
                                   mode="lines+markers", line=dict(color="#a142f4", width=1.5),
                                   marker=dict(size=7, symbol=np.where(cost <= con["bound"], "circle",
                                                                       "circle-open").tolist())))
-        pred.update_layout(yaxis2=dict(title=plain(titled(con["column"])), overlaying="y", side="right", showgrid=False),
+        pred.update_layout(yaxis2=dict(title=plain(titled(con["column"], columns=atlas.columns)), overlaying="y", side="right", showgrid=False),
                            margin=dict(r=60))
     pred.update_layout(title=label)
     if space is None:

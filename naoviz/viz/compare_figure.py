@@ -80,7 +80,8 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     from naoviz.paths import atomic_write_text
     from naoviz.viz.file_meta import source_commit
     from naoviz.viz.print_sizes import COLUMNS
-    from naoviz.viz.theme import constraint_text
+    from naoviz.viz.theme import constraint_text, readable, summary_columns
+    named = summary_columns(summary)                # NB201: its two CIFAR-10 runs named apart
     env = summary.get("environment") or {}
     command = summary.get("command")
     shown = " ".join(_quoted(a) for a in command) if command else "(not recorded: run from Python)"
@@ -91,9 +92,10 @@ def write_readme(summary: dict, out: Path, captions: dict, files: list) -> Path:
     lines = ["# naoviz compare: figures", "",
              f"- command: `{shown}`",
              f"- searchers: {', '.join(_searcher(k, a) for k, a in summary.get('algos', {}).items())}",
-             f"- table: {table}; searched {_worded(summary.get('metric'))}, reported {_worded(summary.get('report'))}; "
+             f"- table: {table}; searched {_worded(summary.get('metric'), lambda c: readable(c, named))}, reported "
+             f"{_worded(summary.get('report'), lambda c: readable(c, named))}; "
              f"{summary.get('budget')} queries per run; seeds {seed_text}"
-             + (f"; constraints {', '.join(_worded(c, constraint_text) for c in summary['constraints'])}"
+             + (f"; constraints {', '.join(_worded(c, lambda t: constraint_text(t, named)) for c in summary['constraints'])}"
                 if summary.get("constraints") else "")
              + (f"; objectives {', '.join(summary['objectives'])}" if summary.get("objectives") else ""),
              f"- naoviz {env.get('naoviz', '?')}" + (f", commit {commit}" if commit else "")

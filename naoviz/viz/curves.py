@@ -10,7 +10,7 @@ from plotly.subplots import make_subplots
 
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import (BAND_LABELS, CHILD_COLORS, CHILD_LABELS, TEMPLATE, algo_labels, algo_symbols,
-                               constraint_text, plain, readable, titled)
+                               constraint_text, plain, readable, summary_columns, titled)
 
 LOSS_KEYS = ("loss", "mse", "nll")
 LOSS_LABELS = {"loss": "total loss", "mse": "predictor MSE", "nll": "decoder NLL"}
@@ -62,7 +62,7 @@ def child_curve(history: Sequence[Mapping]) -> go.Figure:
 
 
 def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *, band: str = "sd",
-                  lower_is_better: bool = False, title: str = "") -> go.Figure:
+                  lower_is_better: bool = False, title: str = "", columns=()) -> go.Figure:
     """Incumbent vs number of queries for each algorithm: ``curves[name]`` is (runs, queries), (queries,) or
     a list of per-run curves (lengths may differ: a stopped or running search). The line is the mean over all
     runs, up to the query every run reached (past it, a dashed line is the mean of the longer runs, its n on
@@ -76,7 +76,8 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     mean ± sd of runs that are each flat between two queries are flat there too) and the longer runs' line; the
     markers and hover sit at the queries. Each name gets its own colour
     (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label) and marker shape, and a
-    searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search")."""
+    searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search").
+    ``columns``: the table's, naming ``metric`` as one of it (:func:`~naoviz.viz.theme.readable`)."""
     names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
     bands, legend = searcher_bands({names[k]: v for k, v in dict(curves).items()}, band)
     late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet
@@ -88,12 +89,12 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
         fig.update_annotations(font_size=13)
         fig.update_yaxes(title_text="runs (%)", range=[0, 105], row=2, col=1)
         fig.update_xaxes(title_text="queries", row=2, col=1)
-        fig.update_yaxes(title_text=plain(titled(metric, prefix="incumbent ")), row=1, col=1)
+        fig.update_yaxes(title_text=plain(titled(metric, prefix="incumbent ", columns=columns)), row=1, col=1)
         fig.update_layout(template=TEMPLATE, title=title or None, uirevision="search",
                           margin=dict(l=60, r=10, t=top, b=40))
     else:
         fig = go.Figure(layout=dict(template=TEMPLATE, title=title or None, xaxis_title="queries",
-                                    yaxis_title=plain(titled(metric, prefix="incumbent ")), uirevision="search",
+                                    yaxis_title=plain(titled(metric, prefix="incumbent ", columns=columns)), uirevision="search",
                                     margin=dict(l=60, r=10, t=top, b=40)))
     at = dict(row=1, col=1) if late else {}
     symbols = algo_symbols([b["name"] for b in bands])
@@ -176,11 +177,11 @@ def attention_heatmap(attention, *, out_labels: Optional[Sequence[str]] = None,
     return fig
 
 
-def chosen_by(metric: Optional[str], report: str) -> str:
+def chosen_by(metric: Optional[str], report: str, columns=()) -> str:
     """A title's second line saying which column chose the incumbent, when another one is reported: the curves
     of test_acc under a valid_acc search can fall (a better valid_acc cell with a lower test_acc), which a title
     of "incumbent test_acc" alone reads as a bug or as the best test_acc. "" when they are the same."""
-    return f"<br><sup>incumbent: the best {plain(readable(metric))} so far</sup>" if metric and metric != report else ""
+    return f"<br><sup>incumbent: the best {plain(readable(metric, columns))} so far</sup>" if metric and metric != report else ""
 
 
 def compare_figure(summary: dict) -> go.Figure:
@@ -188,15 +189,16 @@ def compare_figure(summary: dict) -> go.Figure:
     25-75 % of runs band (percentiles stay within the runs' values). Under constraints the curves are the best
     *feasible* incumbent's, and the title says so and names the budget."""
     constraints = summary.get("constraints") or []   # "COL<=X": its column cannot hold < or > (search.constraints)
-    report = plain(readable(summary["report"]))      # "CIFAR-10 test accuracy"; a table's own column as written,
+    named = summary_columns(summary)                 # NB201: its two CIFAR-10 runs named apart
+    report = plain(readable(summary["report"], named))      # "CIFAR-10 test accuracy"; a table's own column as written,
     what = f"best feasible incumbent {report}" if constraints else f"incumbent {report}"     # never plotly markup
-    by = chosen_by(summary.get("metric"), summary["report"])
+    by = chosen_by(summary.get("metric"), summary["report"], named)
     from naoviz.experiments.search import table_text
     table = html.escape(table_text(summary))            # which table (a file's name and content hash), if recorded
     if table:
         by = by.replace("</sup>", f" · {table}</sup>") if by else f"<br><sup>{table}</sup>"
-    shown = ", ".join(plain(constraint_text(c)) for c in constraints)        # "latency on Pixel 3 ≤ 6.44 ms"
+    shown = ", ".join(plain(constraint_text(c, named)) for c in constraints)        # "latency on Pixel 3 ≤ 6.44 ms"
     from naoviz.viz.print_sizes import wrap
     head = wrap(f"{what} vs queries" + (f" ({shown})" if constraints else ""), 800, 17)   # several budgets: 2 lines
     return search_curves({k: np.asarray(v["curves"], dtype=float) for k, v in summary["algos"].items()},
-                         metric=summary["report"], band="iqr", title=head + by)
+                         metric=summary["report"], band="iqr", title=head + by, columns=named)

@@ -14,8 +14,8 @@ import plotly.graph_objects as go
 
 from naoviz.search.pareto import pareto_front
 from naoviz.viz.axis_cut import low_cut
-from naoviz.viz.theme import (TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, readable, titled,
-                              value_unit)
+from naoviz.viz.theme import (TEMPLATE, algo_colors, algo_labels, algo_symbols, plain, readable, summary_columns,
+                              titled, value_unit)
 
 
 def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -32,11 +32,12 @@ def pareto_points(points, feasible=None) -> tuple[np.ndarray, np.ndarray, np.nda
 
 def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                   feasible: Optional[Mapping[str, object]] = None, budget: Optional[float] = None,
-                  title: str = "") -> go.Figure:
+                  title: str = "", columns=()) -> go.Figure:
     """``points[name]``: ``(n, 2)`` ``[metric, cost]`` of a searcher's queries (pooled over its runs);
     ``feasible[name]``: ``(n,)`` bool (default all). Per searcher two traces, ``"<name> queries"`` (faint;
     hollow when infeasible) and ``"<name> front"`` (its non-dominated feasible queries as a staircase, cost
-    ascending); ``budget``: a dashed vertical line at that cost. A searcher's id is shown by its readable name
+    ascending); ``budget``: a dashed vertical line at that cost; ``columns``: the table's (NB201's two CIFAR-10
+    runs named apart). A searcher's id is shown by its readable name
     (:func:`~naoviz.viz.theme.algo_labels`: "re" -> "regularised evolution"). When a few queries are far worse
     than the rest (:func:`~naoviz.viz.axis_cut.low_cut`) the y axis starts above them and they are drawn on its
     lower edge as ▼ (trace ``"<name> under the axis"``, hover: the true value), the title's second line
@@ -82,12 +83,14 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}{_unit_text(cost)}" + (" (hollow: over it)" if any_over else ""))
-    title = title or f"{plain(readable(metric))} against {plain(readable(cost))}: queries and Pareto fronts"
+    title = title or (f"{plain(readable(metric, columns))} against {plain(readable(cost, columns))}: queries and "
+                      "Pareto fronts")
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
         title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"
     fig.update_layout(template=TEMPLATE, title=title,
-                      xaxis_title=plain(titled(cost, "lower is better")), yaxis_title=plain(titled(metric)),
+                      xaxis_title=plain(titled(cost, "lower is better", columns=columns)),
+                      yaxis_title=plain(titled(metric, columns=columns)),
                       legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=75 if cut else 50, b=80))
     return fig
 
@@ -126,6 +129,7 @@ def summary_pareto_figures(summary: dict) -> dict:
     if len(cols) < 2 or not all("queries" in r.get("hw", {}) for a in summary["algos"].values() for r in a["runs"]):
         return {}
     budgets = _upper_bounds(summary.get("constraints", []))
+    named = summary_columns(summary)
     out = {}
     for j, cost in enumerate(cols[1:], start=1):
         pts, feas = {}, {}
@@ -134,8 +138,8 @@ def summary_pareto_figures(summary: dict) -> dict:
             pts[name] = np.vstack(vals)[:, [0, j]]
             feas[name] = np.concatenate([np.asarray(r["hw"]["queries"]["feasible"], dtype=bool) for r in a["runs"]])
         n = len(summary.get("seeds", []))
-        out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost),
-                                  title=f"{plain(readable(cols[0]))} against {plain(readable(cost))}: queries of "
+        out[cost] = pareto_figure(pts, metric=cols[0], cost=cost, feasible=feas, budget=budgets.get(cost), columns=named,
+                                  title=f"{plain(readable(cols[0], named))} against {plain(readable(cost, named))}: queries of "
                                         f"{n} seed{'s' if n != 1 else ''} pooled, each searcher's front")
     return out
 

@@ -15,10 +15,10 @@ PRED_COLORS = ("#1a73e8", "#e8710a", "#188038")
 
 
 def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: Optional[int] = None,
-                     decoded: Optional[Sequence[str]] = None, metric: str = "accuracy") -> go.Figure:
+                     decoded: Optional[Sequence[str]] = None, metric: str = "accuracy", columns=()) -> go.Figure:
     """Lines vs eta (E,): prediction at the moved embedding, prediction of each decoded arch, and the
     benchmark's true value of each decoded arch when known (NaN = unknown); a vertical marker at ``current``,
-    which the x axis title names ("vertical line: η = 4")."""
+    which the x axis title names ("vertical line: η = 4"); ``columns``: the table's, naming ``metric`` as one of it."""
     etas = np.asarray(etas, dtype=float)
     predicted = np.asarray(predicted, dtype=float)
     decoded_predicted = np.asarray(decoded_predicted, dtype=float)
@@ -27,7 +27,7 @@ def prediction_chart(etas, predicted, decoded_predicted, true=None, *, current: 
                          f"decoded_predicted {len(decoded_predicted)} must have the same length")
     hover = list(decoded) if decoded is not None else None
     fig = go.Figure(layout=dict(template=TEMPLATE, uirevision="pred", margin=dict(l=50, r=10, t=30, b=40),
-                                xaxis_title="step size η", yaxis_title=plain(titled(metric)),
+                                xaxis_title="step size η", yaxis_title=plain(titled(metric, columns=columns)),
                                 legend=dict(orientation="h", y=1.02, yanchor="bottom", x=0),
                                 title=None))
     fig.add_trace(go.Scatter(name=PRED_TRACES[0], x=etas, y=predicted, mode="lines",

@@ -1,6 +1,6 @@
 """Colours and labels shared by every figure (one op -> one colour in every plot).
 
-plotly is imported only for a colour this module does not name (an unknown op, a fifth searcher): the
+plotly is imported only for a colour this module does not name (an op of no known kind): the
 dashboard's Search tab takes its colours from here and its kernel never imports plotly.
 """
 from __future__ import annotations
@@ -48,6 +48,12 @@ TEMPLATE = "plotly_white"
 # 2026-12-07 NAO's red #d62728 and local search's green #2ca02c were one olive to a deuteranope (CIE76 ΔE 7) and
 # NAO, evolution, random and local search sat within 11 L* of each other (one grey in print).
 ALGO_COLORS = {"nao": "#D55E00", "re": "#004488", "rs": "#666666", "ls": "#56B4E9"}
+# The colours of more names than searchers (`compare --algos nao:paper,nao:default,ls`: the second NAO), in order:
+# black, violet, brown, tan, indigo, lilac, each >= 3:1 on white and CIE76 ΔE >= 20 from every searcher colour and
+# every other spare under each simulated colour blindness (tests/test_cvd_colors.py; picked farthest-first from a
+# 16-level sRGB grid). No greyscale check: a spare name also has its own marker shape. plotly's palettes, used
+# until 2026-12-07, put #EF553B within ΔE 12 of NAO's vermilion to a deuteranope. A seventh spare name reuses one.
+SPARE_COLORS = ("#000000", "#AA00FF", "#663311", "#BB8866", "#5500AA", "#AA77FF")
 ALGO_LABELS = {"nao": "NAO", "re": "regularised evolution", "rs": "random search", "ls": "local search (forest-ranked)"}
 _ALGO_ALIASES = {"random": "rs", "evolution": "re", "local": "ls"}
 # One marker shape per searcher besides its colour, so no searcher is told by colour alone
@@ -86,13 +92,20 @@ def plain(text) -> str:
 # Readable names of the columns the shipped tables hold, for a figure's reader (naoviz.viz.compare_figure,
 # pareto_figure): the table's id stays in summary.json, README.md and the hover text. The naming table lives in
 # the backend (naoviz.column_names), so the explorer's payload and the dashboard name columns the same way.
-def readable(name: str) -> str:
-    """A shipped table's column as a figure's reader names it (:func:`naoviz.column_names.readable`):
-    ``cifar10_test_acc`` -> "CIFAR-10 test accuracy"; any other name (a table of your own) as given."""
-    return column_names.readable(name)
+def readable(name: str, columns=()) -> str:
+    """A shipped table's column as a figure's reader names it (:func:`naoviz.column_names.readable`; ``columns``:
+    the table's, so NB201's two CIFAR-10 runs are told apart): ``cifar10_test_acc`` -> "CIFAR-10 test accuracy";
+    any other name (a table of your own) as given."""
+    return column_names.readable(name, columns)
 
 
-def constraint_text(text: str) -> str:
+def summary_columns(summary: dict) -> tuple:
+    """The naming context (``columns`` of :func:`readable`) of a ``naoviz compare`` summary, which keeps the
+    table's name, not its columns: NB201's mark when it searched NB201 (two CIFAR-10 runs to name apart)."""
+    return (column_names.NB201_MARK,) if (summary.get("table") or {}).get("name") == "nb201" else ()
+
+
+def constraint_text(text: str, columns=()) -> str:
     """A constraint (``latency_pixel3<=6.44``) as a reader reads it: "latency on Pixel 3 ≤ 6.44 ms"; the text
     as given when it does not parse."""
     from naoviz.search.constraints import parse_constraint
@@ -102,7 +115,7 @@ def constraint_text(text: str) -> str:
         return str(text)
     sign = {"<=": "≤", ">=": "≥"}.get(c.op, c.op)
     short = value_unit(c.column)
-    return f"{readable(c.column)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
+    return f"{readable(c.column, columns)} {sign} {c.bound:g}" + (f" {short}" if short and short != "%" else short)
 
 
 def with_unit(name: str, note: str = "") -> str:
@@ -216,12 +229,5 @@ def algo_symbols(names) -> dict:
 
 def algo_colors(names) -> dict:
     """A distinct colour per name: the searcher's own colour (:data:`ALGO_COLORS`) for the first name of each
-    searcher, then unused colours of plotly's qualitative palettes (so "nao" and "nao:paper" differ too)."""
-    names = list(names)
-    if all(algo_id(n) in ALGO_COLORS for n in names) and len({algo_id(n) for n in names}) == len(names):
-        return {n: ALGO_COLORS[algo_id(n)] for n in names}
-    import plotly.express as px
-    spare = [c for c in px.colors.qualitative.Plotly + px.colors.qualitative.Dark24 + px.colors.qualitative.Light24
-             if c.lower() not in {u.lower() for u in ALGO_COLORS.values()}]
-    return _distinct(names, ALGO_COLORS, spare)
-
+    searcher, then :data:`SPARE_COLORS` in order (so "nao" and "nao:paper" differ too, to colour-blind eyes)."""
+    return _distinct(list(names), ALGO_COLORS, list(SPARE_COLORS))

@@ -86,8 +86,12 @@ async function mount(model, el, stale = () => false, swapped = false) {
     for (const i of S.selection) m[i] = 1;
     return m;
   }
+  // a tablet held sideways (a finger, a screen at most 820 px high: 1024x768) draws the map 0.68 as tall as wide
+  // so the η row stays above the fold (0.75 with its 28 px touch controls put it at 746-774 px); a mouse keeps 0.75
+  const short = matchMedia("(any-pointer: coarse) and (max-height: 820px)");
   function rebuild() {                    // base image: after a resize, a new map, colour, search or selection
-    const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth), hgt = Math.round(Math.min(w * 0.75, 640));
+    const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth);
+    const hgt = Math.round(Math.min(w * (short.matches ? 0.68 : 0.75), 640));
     $(".nx-map").style.height = `${hgt}px`;
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
     const v = colorValues(), [lo, hi, below, above] = range(v);
