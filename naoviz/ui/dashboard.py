@@ -85,7 +85,8 @@ class Dashboard:
         from naoviz.atlas_cache import cached_atlas
         try:
             self._bench = self.plan.benchmark()
-            return cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench)) is not None
+            self._cached = cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench))
+            return self._cached is not None     # kept for _build: a visit loads its atlas once
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
@@ -156,7 +157,8 @@ class Dashboard:
         self.table_info.value = table_line(bench, spec.metric)
         self.timings["benchmark_s"] = time.perf_counter() - t0
         full = plan.full_options(bench)
-        atlas = cached_atlas(bench, spec, **full)
+        atlas, self._cached = getattr(self, "_cached", None), None
+        atlas = atlas or cached_atlas(bench, spec, **full)
         quick = None if atlas is not None else plan.quick_options(bench)
         atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
                                    on_resume=self._on_resume, **(quick or full))
