@@ -86,8 +86,9 @@ def _json_digest(base: Path) -> Optional[str]:
 
 
 def payload_path(name: str) -> Path:
-    """Where the packed copy of the atlas ``name`` (shipped or cached) is kept."""
-    return cache_dir() / "atlases" / f"{name}.payload"
+    """Where the packed copy of the atlas ``name`` (shipped or cached) is kept (the folder is not made here: an
+    unusable cache folder must not stop the shipped atlas from opening; the write then fails and is skipped)."""
+    return cache_dir(create=False) / "atlases" / f"{name}.payload"
 
 
 def read_payload(path: Path, digest: Optional[str] = None) -> Optional[tuple[dict, bytes, str]]:

@@ -80,3 +80,18 @@ def test_naoviz_cache_lists_payloads_and_cleans_a_stale_one(digits, tmp_path, mo
     code, _, err = run_cli(["cache", "--clean", "stale"])
     assert code == 0, err
     assert current.exists() and not gone.exists()
+
+
+
+def test_a_cache_folder_that_cannot_be_written_still_gets_its_payload(digits, tmp_path, monkeypatch):
+    """The shipped atlas opened, then no payload can be kept (here a file where the cache folder should be, as a
+    read-only cache would refuse it): packed in the kernel, as before payloads were kept, and nothing written."""
+    from naoviz.atlas_cache import atlas_payload, cached_atlas
+    from naoviz.atlas_payload import pack
+    plan, bench, spec, full = digits
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    atlas = cached_atlas(bench, spec, **full)
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder\n")
+    monkeypatch.setenv("NAOVIZ_CACHE", str(blocker))
+    assert atlas_payload(atlas) == pack(atlas) and blocker.read_text() == "not a folder\n"
