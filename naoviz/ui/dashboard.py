@@ -2,7 +2,8 @@
 model's atlas, and the search and child panels in tabs.
 
 The explorer answers slider, click, hover and search in the browser from the atlas (``naoviz.atlas_cache``:
-shipped for the digits table, else cached, else built once under a file lock while the page shows progress).
+shipped for the digits table, else cached, else built once under a file lock while the page shows progress); a
+visit loads it once and reads its page payload packed once per server (``atlas_cache.atlas_payload``).
 The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
 trains a child: a visitor's kernel stays near 110 MB. The Search and Child tabs are built when first opened,
 so a visit does not download plotly's front end unless it uses them.
