@@ -7,6 +7,11 @@ the atlas and saves it. Building runs under a cross-process lock: a second proce
 kernel, a second visitor) waits, showing the builder's progress (``<atlas>.progress``, JSON), and then loads
 the file the first one wrote.
 
+The page's copy of an atlas (``naoviz.atlas_payload.pack``: quantised, zlib'd; 0.1-0.3 CPU-s) is kept beside it as
+``<atlas>.payload`` (also for the shipped atlas, whose folder is read-only): written once, by ``naoviz dashboard``'s
+warm-up or the first kernel that packs it, so a class of visitors' kernels read it instead of each packing it.
+It names the SHA-256 of the atlas JSON it was packed from (which names its tensors' hash): any other is repacked.
+
 A build stopped part-way (Ctrl-C, a kill, a closed laptop) resumes: ``build_atlas`` checkpoints its finished
 stages into ``<atlas>.partial/`` (naoviz/atlas_resume.py, keyed by the model's weights and the options), the
 next build under the lock takes them up, and the folder is removed once the atlas is saved.
@@ -16,6 +21,7 @@ from __future__ import annotations
 import hashlib
 import json
 import time
+import zlib
 from pathlib import Path
 from typing import Callable, Optional
 
@@ -23,7 +29,7 @@ from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
 from naoviz.errors import rebuild_note
 from naoviz.locks import LockHeld, lock
-from naoviz.paths import atomic_write_text, cache_dir, mark_used
+from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used
 from naoviz.resources import shipped_dir
 
 WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
@@ -32,9 +38,13 @@ BUILDER_VERSION = 2     # bump when build_atlas computes something differently: 
                         # (2: path points placed on the nearest neighbour's island, projection.LAND_RADIUS)
 
 
+PAYLOAD_MAGIC = b"naoviz-atlas-payload 1\n"   # <atlas>.payload: this line, one JSON line, then the zlib blob
+
+
 def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
-               random_state: int = 0) -> str:
-    """File name (no suffix) of the atlas for these options: ``<model_key>-atlas-<hash of the options>``."""
+               random_state: int = 0, key: Optional[str] = None) -> str:
+    """File name (no suffix) of the atlas for these options: ``<model_key>-atlas-<hash of the options>``
+    (``key``: the model key when the caller has it already, since computing it draws the training set)."""
     from naoviz.nao.cache import model_key
     etas, metric, cols = check_options(bench, etas, seeds, k, maps, spec.metric, None)
     params = {"format": FORMAT_VERSION, "builder": BUILDER_VERSION, "etas": [float(e) for e in etas],
@@ -44,7 +54,7 @@ def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, map
     if getattr(bench, "fingerprint", ""):        # a table file: its content, so an edited CSV builds anew (the
         params["table"] = bench.fingerprint        # known tables stay out: the shipped digits atlas keeps its name)
     digest = hashlib.sha256(json.dumps(params, sort_keys=True).encode()).hexdigest()[:16]
-    return f"{model_key(bench, spec)}-atlas-{digest}"
+    return f"{key or model_key(bench, spec)}-atlas-{digest}"
 
 
 def _try_load(base: Path, key: str, warn: bool = False) -> Optional[Atlas]:
@@ -53,6 +63,7 @@ def _try_load(base: Path, key: str, warn: bool = False) -> Optional[Atlas]:
     if not base.with_suffix(".json").is_file():
         return None
     try:
+        before = _json_digest(base)
         atlas = Atlas.load(base)
     except (ValueError, KeyError, TypeError) as exc:
         if warn:
@@ -60,14 +71,79 @@ def _try_load(base: Path, key: str, warn: bool = False) -> Optional[Atlas]:
         return None
     if atlas.model_key != key:
         return None
+    if before is not None and _json_digest(base) == before:    # not replaced while it was read: its payload's key
+        atlas.payload_source = (base.name, before)
     mark_used(base.with_suffix(".json"))
     return atlas
+
+
+def _json_digest(base: Path) -> Optional[str]:
+    """SHA-256 of the atlas JSON at ``base`` (it names the tensors' hash too), or None when unreadable."""
+    try:
+        return hashlib.sha256(base.with_suffix(".json").read_bytes()).hexdigest()
+    except OSError:
+        return None
+
+
+def payload_path(name: str) -> Path:
+    """Where the packed copy of the atlas ``name`` (shipped or cached) is kept (the folder is not made here: an
+    unusable cache folder must not stop the shipped atlas from opening; the write then fails and is skipped)."""
+    return cache_dir(create=False) / "atlases" / f"{name}.payload"
+
+
+def read_payload(path: Path, digest: Optional[str] = None) -> Optional[tuple[dict, bytes, str]]:
+    """(header, blob, atlas digest) of the payload file ``path``, or None when absent, torn, of another payload
+    version or (``digest`` given) packed from another atlas JSON. JSON and bytes only: nothing is unpickled."""
+    from naoviz.atlas_payload import PAYLOAD_VERSION
+    try:
+        with open(path, "rb") as fh:
+            data = fh.read()
+        if not data.startswith(PAYLOAD_MAGIC):
+            return None
+        line_end = data.index(b"\n", len(PAYLOAD_MAGIC))
+        envelope = json.loads(data[len(PAYLOAD_MAGIC):line_end])
+        header, blob, source = envelope["header"], data[line_end + 1:], str(envelope["atlas_json_sha256"])
+        if header.get("version") != PAYLOAD_VERSION or envelope.get("blob_crc32") != zlib.crc32(blob):
+            return None
+    except (OSError, ValueError, KeyError, TypeError, AttributeError):
+        return None
+    return None if digest is not None and source != digest else (header, blob, source)
+
+
+def atlas_payload(atlas) -> tuple[dict, bytes]:
+    """``naoviz.atlas_payload.pack(atlas)``, read from ``<atlas>.payload`` when it was packed from the very file
+    this atlas was loaded from, else packed now and written there (atomically) for the next kernel. An atlas
+    not loaded from a file (built in this process, made by hand) is packed, and nothing is written."""
+    from naoviz.atlas_payload import pack
+    source = getattr(atlas, "payload_source", None)
+    if source is None:
+        return pack(atlas)
+    name, digest = source
+    path = payload_path(name)
+    got = read_payload(path, digest)
+    if got is not None:
+        mark_used(path)
+        return got[0], got[1]
+    header, blob = pack(atlas)
+    try:
+        write_payload(path, header, blob, digest)
+    except OSError:                      # a read-only or full cache: this kernel has its copy, the next packs too
+        pass
+    return header, blob
+
+
+def write_payload(path: Path, header: dict, blob: bytes, digest: str) -> None:
+    """Write the payload file ``path`` (atomically) of ``header`` and ``blob`` packed from the atlas JSON whose
+    SHA-256 is ``digest``; read back by :func:`read_payload`."""
+    envelope = {"atlas_json_sha256": digest, "blob_crc32": zlib.crc32(blob), "header": header}
+    atomic_write_bytes(path, PAYLOAD_MAGIC + json.dumps(envelope, allow_nan=False).encode() + b"\n" + blob)
 
 
 def cached_atlas(bench, spec, **options) -> Optional[Atlas]:
     """The shipped or cached atlas for these options, or None (never builds)."""
     from naoviz.nao.cache import model_key
-    name, key = atlas_name(bench, spec, **options), model_key(bench, spec)
+    key = model_key(bench, spec)
+    name = atlas_name(bench, spec, key=key, **options)
     for folder in (shipped_dir(), cache_dir() / "atlases"):
         if folder is not None:
             atlas = _try_load(folder / name, key)
@@ -183,6 +259,9 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback, o
                         resume_dir=partial_path(base), on_resume=on_resume, **options)
     atlas.meta["builder"] = BUILDER_VERSION            # naoviz cache --clean stale tells old builders' atlases by it
     atlas.save(base)
+    digest = _json_digest(base)                        # under the lock: what was saved (its payload's key)
+    if digest is not None:
+        atlas.payload_source = (base.name, digest)
     remove_partial(partial_path(base))                 # only now: a crash while saving keeps the checkpoints
     progress_file.unlink(missing_ok=True)
     return atlas

@@ -7,6 +7,8 @@ by kind (a ``<x>.lock`` beside an entry is the cross-process lock held while it 
 * ``models``: ``models/<model key>/`` (nao.safetensors, nao.json, done; naoviz/nao/cache.py), lock
   ``models/<model key>.lock``;
 * ``atlases``: ``atlases/<atlas>.json`` + ``.safetensors`` (naoviz/atlas_cache.py), lock ``atlases/<atlas>.lock``;
+* ``payloads``: ``atlases/<atlas>.payload``, an atlas packed for the page (naoviz/atlas_cache.py: written once,
+  read by every dashboard visitor's kernel; no lock, written atomically), also for the shipped atlas;
 * ``partial``: a stopped build's checkpoints ``atlases/<atlas>.partial/`` (naoviz/atlas_resume.py) and its
   ``atlases/<atlas>.progress``, under the atlas's lock;
 * ``projections``: ``projections/<method>-<key>.npz`` (naoviz/projection.py; no lock, written atomically);
@@ -20,7 +22,8 @@ pointed at the wrong place (``--dir ~``) loses nothing of the user's.
 
 **Stale** entries (``naoviz.cache_stale``) are those no current naoviz reads, told from the files alone: a
 model or pretrained model whose JSON names another format or version, or that lacks a file (a training that
-died); an atlas whose JSON is unreadable, of another ``FORMAT_VERSION`` or ``BUILDER_VERSION`` (an atlas without the
+died); a page payload torn, of another version, packed from another copy of its atlas or whose atlas is gone;
+an atlas whose JSON is unreadable, of another ``FORMAT_VERSION`` or ``BUILDER_VERSION`` (an atlas without the
 ``builder`` field was built by builder 1), or that lacks its other half; a stopped build whose manifest is of
 another checkpoint layout or unreadable, or whose atlas is saved, or a progress file alone; every leftover.
 An entry built with a default since changed (keys hash the options) looks current: not called stale; it
@@ -42,11 +45,12 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, pretrain_stale
+from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, payload_stale, pretrain_stale
 from naoviz.locks import LockHeld, held_by, lock
 from naoviz.paths import pid_alive
 
-KINDS = {"models": "trained models", "atlases": "atlases", "partial": "stopped builds",
+KINDS = {"models": "trained models", "atlases": "atlases", "payloads": "page payloads",
+         "partial": "stopped builds",
          "projections": "projections", "pretrain": "pretraining", "resources": "resources",
          "leftovers": "leftovers", "other": "not naoviz's"}
 CLEAN_MODES = ("partial", "stale", "all")
@@ -54,7 +58,7 @@ RECENT_S = 60.0          # a temp file written this recently is taken as in use 
 
 _KEY20 = r"[A-Za-z0-9_.+-]+-[0-9a-f]{20}"                       # models/ and pretrain/ folder names
 _MODEL = re.compile(_KEY20)
-_ATLAS = re.compile(r"(" + _KEY20 + r"-atlas-[0-9a-f]{16})(\.json|\.safetensors|\.partial|\.progress|\.lock)")
+_ATLAS = re.compile(r"(" + _KEY20 + r"-atlas-[0-9a-f]{16})(\.json|\.safetensors|\.payload|\.partial|\.progress|\.lock)")
 _PROJECTION = re.compile(r"(umap|pca)-[0-9a-f]{24}\.npz")
 _TEMP = re.compile(r"\.(.+)\.([0-9]{1,10})\.tmp")                # naoviz.paths.atomic_write_bytes
 _BROWSER = "chromium-headless"                                 # naoviz.viz.figure_files.browser_wrapper
@@ -170,6 +174,9 @@ def _atlases(root: Path) -> list[Entry]:
             atlas_current = why is None
             out.append(_entry(root, "atlases", [base.with_suffix(s) for s in (".json", ".safetensors") if s in have],
                               lock_path, why, name=base))
+        if ".payload" in have:
+            out.append(_entry(root, "payloads", [folder / f"{name}.payload"], lock_path,
+                              payload_stale(folder / f"{name}.payload")))
         if have & {".partial", ".progress"}:
             paths = [folder / f"{name}{s}" for s in (".partial", ".progress") if s in have]
             out.append(_entry(root, "partial", paths, lock_path, partial_stale(base, atlas_current)))
@@ -282,7 +289,7 @@ def _delete(path: Path) -> None:
 def _guarded(lock_path: Path) -> list[Path]:
     """What an atlas's ``<x>.lock`` guards: the atlas files of ``<x>``."""
     base = lock_path.with_suffix("")
-    return [base.with_name(base.name + s) for s in (".json", ".safetensors", ".partial", ".progress")]
+    return [base.with_name(base.name + s) for s in (".json", ".safetensors", ".payload", ".partial", ".progress")]
 
 
 def _remove_locked(e: Entry) -> None:

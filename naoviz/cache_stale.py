@@ -58,6 +58,22 @@ def atlas_stale(base: Path) -> Optional[str]:
     return None
 
 
+def payload_stale(path: Path) -> Optional[str]:
+    """Why the packed atlas ``<atlas>.payload`` is stale (torn, another payload version, packed from another copy
+    of its atlas, or its atlas gone from the cache and from the shipped ones): no dashboard would read it."""
+    from naoviz.atlas_cache import _json_digest, read_payload
+    from naoviz.resources import shipped_dir
+    got = read_payload(path)
+    if got is None:
+        return "unreadable page payload, or of another payload version"
+    base = path.with_suffix("")
+    shipped = shipped_dir()
+    for atlas in (base, None if shipped is None else shipped / base.name):
+        if atlas is not None and atlas.with_suffix(".json").is_file():
+            return None if _json_digest(atlas) == got[2] else "packed from another copy of its atlas"
+    return "its atlas is gone"
+
+
 def partial_stale(base: Path, atlas_current: bool) -> Optional[str]:
     """Why the stopped build ``<base>.partial`` / ``.progress`` is stale (its atlas saved, another layout)."""
     from naoviz.atlas_resume import MANIFEST, VERSION

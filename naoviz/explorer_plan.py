@@ -120,18 +120,24 @@ class ExplorerPlan:
 
 def prepare(plan: ExplorerPlan, progress=None):
     """Build (or load) the plan's quick atlas, then its full one, under the atlas cache's locks; returns the
-    full atlas (a cached one saved before atlases stored their island jumps gets them: ``store_jumps``). ``progress(stage, done, total)`` as in ``atlas_cache.atlas_for``."""
-    from naoviz.atlas_cache import atlas_for, cached_atlas, store_jumps
+    full atlas (a cached one saved before atlases stored their island jumps gets them: ``store_jumps``); each
+    atlas's page payload is packed once and kept (``atlas_cache.atlas_payload``), so visitors' kernels read it.
+    ``progress(stage, done, total)`` as in ``atlas_cache.atlas_for``."""
+    from naoviz.atlas_cache import atlas_for, atlas_payload, cached_atlas, store_jumps
     bench = plan.benchmark()
     spec, full = plan.spec(bench), plan.full_options(bench)
     atlas = cached_atlas(bench, spec, **full)
     if atlas is not None:
-        store_jumps(bench, spec, **full)      # an atlas cached by an older naoviz: its visits then need no scipy
+        if store_jumps(bench, spec, **full):  # an atlas cached by an older naoviz: its visits then need no scipy
+            atlas = cached_atlas(bench, spec, **full)
+        atlas_payload(atlas)                  # packed once here, read by every visitor's kernel
         return atlas
     quick = plan.quick_options(bench)
     if quick is not None:
-        atlas_for(bench, spec, progress=progress, **quick)
-    return atlas_for(bench, spec, progress=progress, **full)
+        atlas_payload(atlas_for(bench, spec, progress=progress, **quick))
+    atlas = atlas_for(bench, spec, progress=progress, **full)
+    atlas_payload(atlas)
+    return atlas
 
 
 def main() -> int:

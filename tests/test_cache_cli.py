@@ -134,7 +134,8 @@ def test_listing_counts_sizes_and_stale_entries_per_kind(cache):
     p = cache
     got = _json(["cache"])
     kinds = {k: v["count"] for k, v in got["kinds"].items()}
-    assert kinds == {"models": 3, "atlases": 3, "partial": 3, "projections": 1, "pretrain": 2, "resources": 0,
+    assert kinds == {"models": 3, "atlases": 3, "payloads": 0, "partial": 3, "projections": 1, "pretrain": 2,
+                     "resources": 0,
                      "leftovers": 2, "other": 2}
     pairs = [p[r].with_suffix(s) for r in ("atlas", "atlas_old_format", "atlas_old_builder")
              for s in (".json", ".safetensors")]

@@ -2,7 +2,8 @@
 model's atlas, and the search and child panels in tabs.
 
 The explorer answers slider, click, hover and search in the browser from the atlas (``naoviz.atlas_cache``:
-shipped for the digits table, else cached, else built once under a file lock while the page shows progress).
+shipped for the digits table, else cached, else built once under a file lock while the page shows progress); a
+visit loads it once and reads its page payload packed once per server (``atlas_cache.atlas_payload``).
 The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
 trains a child: a visitor's kernel stays near 110 MB. The Search and Child tabs are built when first opened,
 so a visit does not download plotly's front end unless it uses them.
@@ -85,7 +86,8 @@ class Dashboard:
         from naoviz.atlas_cache import cached_atlas
         try:
             self._bench = self.plan.benchmark()
-            return cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench)) is not None
+            self._cached = cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench))
+            return self._cached is not None     # kept for _build: a visit loads its atlas once
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
@@ -156,7 +158,8 @@ class Dashboard:
         self.table_info.value = table_line(bench, spec.metric)
         self.timings["benchmark_s"] = time.perf_counter() - t0
         full = plan.full_options(bench)
-        atlas = cached_atlas(bench, spec, **full)
+        atlas, self._cached = getattr(self, "_cached", None), None
+        atlas = atlas or cached_atlas(bench, spec, **full)
         quick = None if atlas is not None else plan.quick_options(bench)
         atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
                                    on_resume=self._on_resume, **(quick or full))

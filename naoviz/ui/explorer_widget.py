@@ -20,7 +20,7 @@ import numpy as np
 import traitlets as t
 
 from naoviz.atlas import budget_columns
-from naoviz.atlas_payload import pack
+from naoviz.atlas_cache import atlas_payload
 from naoviz.errors import Stopped
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
 from naoviz.ui.explorer_asks import AskQueue, superseded
@@ -71,7 +71,7 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
                             f"the explorer's: {', '.join(own)}")
         self.atlas = atlas
         self.handler = handler
-        header, blob = pack(atlas)
+        header, blob = atlas_payload(atlas)
         self._n = len(atlas.labels)
         self._seeds = np.asarray(atlas.seeds)
         state.setdefault("seed", int(self._seeds[0]) if len(self._seeds) else -1)
@@ -84,7 +84,7 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     def set_atlas(self, atlas) -> None:
         """Show ``atlas`` instead (a cold start's full atlas after its quick one): the page redraws from it and
         keeps seed, eta, view, colour and selection where the new atlas has them."""
-        header, blob = pack(atlas)
+        header, blob = atlas_payload(atlas)
         self.atlas, self._n, self._seeds = atlas, len(atlas.labels), np.asarray(atlas.seeds)
         with self.hold_sync():
             if self.seed != -1 and not np.any(self._seeds == self.seed):
