@@ -18,6 +18,7 @@ next build under the lock takes them up, and the folder is removed once the atla
 """
 from __future__ import annotations
 
+import functools
 import hashlib
 import json
 import time
@@ -39,6 +40,11 @@ BUILDER_VERSION = 2     # bump when build_atlas computes something differently: 
 
 
 PAYLOAD_MAGIC = b"naoviz-atlas-payload 1\n"   # <atlas>.payload: this line, one JSON line, then the zlib blob
+# The modules whose code decides a payload's bytes (the packing, the names in words, the jumps of an atlas without
+# stored ones): a payload records their hash, so one packed by other code (an upgraded naoviz whose PAYLOAD_VERSION
+# nobody bumped, say new column words) is packed again rather than shown
+PACKER_MODULES = ("naoviz.atlas_payload", "naoviz.column_names", "naoviz.atlas", "naoviz.projection",
+                  "naoviz.map_quality", "naoviz.tables.benchmark")
 
 
 def atlas_name(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps=("umap", "pca"),
@@ -85,6 +91,23 @@ def _json_digest(base: Path) -> Optional[str]:
         return None
 
 
+@functools.lru_cache(maxsize=1)
+def packer_fingerprint() -> str:
+    """SHA-256 over the source of :data:`PACKER_MODULES` (16 hex digits), read once per process; where a module's
+    source cannot be read (a zipped install), naoviz's version stands in for it."""
+    import importlib.util
+
+    import naoviz
+    h = hashlib.sha256()
+    for module in PACKER_MODULES:
+        spec = importlib.util.find_spec(module)
+        try:
+            h.update(Path(spec.origin).read_bytes())
+        except (AttributeError, TypeError, OSError):
+            h.update(f"{module} {naoviz.__version__}".encode())
+    return h.hexdigest()[:16]
+
+
 def payload_path(name: str) -> Path:
     """Where the packed copy of the atlas ``name`` (shipped or cached) is kept (the folder is not made here: an
     unusable cache folder must not stop the shipped atlas from opening; the write then fails and is skipped)."""
@@ -93,7 +116,7 @@ def payload_path(name: str) -> Path:
 
 def read_payload(path: Path, digest: Optional[str] = None) -> Optional[tuple[dict, bytes, str]]:
     """(header, blob, atlas digest) of the payload file ``path``, or None when absent, torn, of another payload
-    version or (``digest`` given) packed from another atlas JSON. JSON and bytes only: nothing is unpickled."""
+    version, packed by other code (:func:`packer_fingerprint`) or (``digest`` given) packed from another atlas JSON. JSON and bytes only: nothing is unpickled."""
     from naoviz.atlas_payload import PAYLOAD_VERSION
     try:
         with open(path, "rb") as fh:
@@ -103,7 +126,8 @@ def read_payload(path: Path, digest: Optional[str] = None) -> Optional[tuple[dic
         line_end = data.index(b"\n", len(PAYLOAD_MAGIC))
         envelope = json.loads(data[len(PAYLOAD_MAGIC):line_end])
         header, blob, source = envelope["header"], data[line_end + 1:], str(envelope["atlas_json_sha256"])
-        if header.get("version") != PAYLOAD_VERSION or envelope.get("blob_crc32") != zlib.crc32(blob):
+        if header.get("version") != PAYLOAD_VERSION or envelope.get("blob_crc32") != zlib.crc32(blob) \
+                or envelope.get("packer") != packer_fingerprint():
             return None
     except (OSError, ValueError, KeyError, TypeError, AttributeError):
         return None
@@ -135,7 +159,8 @@ def atlas_payload(atlas) -> tuple[dict, bytes]:
 def write_payload(path: Path, header: dict, blob: bytes, digest: str) -> None:
     """Write the payload file ``path`` (atomically) of ``header`` and ``blob`` packed from the atlas JSON whose
     SHA-256 is ``digest``; read back by :func:`read_payload`."""
-    envelope = {"atlas_json_sha256": digest, "blob_crc32": zlib.crc32(blob), "header": header}
+    envelope = {"atlas_json_sha256": digest, "blob_crc32": zlib.crc32(blob), "packer": packer_fingerprint(),
+                "header": header}
     atomic_write_bytes(path, PAYLOAD_MAGIC + json.dumps(envelope, allow_nan=False).encode() + b"\n" + blob)
 
 

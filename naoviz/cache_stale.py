@@ -59,13 +59,13 @@ def atlas_stale(base: Path) -> Optional[str]:
 
 
 def payload_stale(path: Path) -> Optional[str]:
-    """Why the packed atlas ``<atlas>.payload`` is stale (torn, another payload version, packed from another copy
+    """Why the packed atlas ``<atlas>.payload`` is stale (torn, another payload version or packing code, packed from another copy
     of its atlas, or its atlas gone from the cache and from the shipped ones): no dashboard would read it."""
     from naoviz.atlas_cache import _json_digest, read_payload
     from naoviz.resources import shipped_dir
     got = read_payload(path)
     if got is None:
-        return "unreadable page payload, or of another payload version"
+        return "unreadable page payload, or packed by another naoviz"
     base = path.with_suffix("")
     shipped = shipped_dir()
     for atlas in (base, None if shipped is None else shipped / base.name):

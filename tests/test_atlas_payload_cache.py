@@ -43,7 +43,7 @@ def test_warm_up_writes_the_payload_and_the_explorer_reads_it_not_packing(digits
     assert widget._atlas_header["title"] == "from the cache file" and widget._atlas_data == blob
 
 
-def test_a_payload_of_another_atlas_copy_or_torn_is_repacked_and_rewritten(digits, tmp_path, monkeypatch):
+def test_a_payload_of_another_atlas_copy_torn_or_packed_by_other_code_is_repacked_and_rewritten(digits, tmp_path, monkeypatch):
     from naoviz.atlas_cache import atlas_payload, cached_atlas, read_payload, write_payload
     from naoviz.atlas_payload import pack
     plan, bench, spec, full = digits
@@ -54,6 +54,12 @@ def test_a_payload_of_another_atlas_copy_or_torn_is_repacked_and_rewritten(digit
     write_payload(path, {**want[0], "title": "stale"}, want[1], "0" * 64)        # packed from another JSON
     assert atlas_payload(atlas) == want and read_payload(path)[:2] == want
     path.write_bytes(path.read_bytes()[:-100])                                  # torn (a copy cut short)
+    assert read_payload(path) is None
+    assert atlas_payload(atlas) == want and read_payload(path)[:2] == want
+    data = path.read_bytes()                                                    # packed by other code (an
+    other = data.replace(b'"packer": "', b'"packer": "0', 1)                   # upgraded naoviz): not shown
+    assert other != data
+    path.write_bytes(other)
     assert read_payload(path) is None
     assert atlas_payload(atlas) == want and read_payload(path)[:2] == want
     atlas.payload_source = None                                                 # not from a file: packed, not kept
