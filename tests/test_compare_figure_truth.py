@@ -238,7 +238,7 @@ def test_the_readme_says_in_words_what_the_ids_stand_for(tmp_path):
                          "rs": {"shown": "rs"}}}
     text = write_readme(summary, tmp_path, {}, []).read_text()
     # NB201's two CIFAR-10 runs named apart (its cifar10-valid run on 25k images, its cifar10 run on all 50k)
-    assert ("searched valid_acc (validation accuracy, trained on 25k), reported cifar10_test_acc (CIFAR-10 test "
+    assert ("searched valid_acc (validation accuracy), reported cifar10_test_acc (CIFAR-10 test "
             "accuracy, trained on 50k)" in text
             and "constraints latency_pixel3<=6 (latency on Pixel 3 ≤ 6 ms)" in text)
     assert f"NAO (`nao`; ran sweep_projected under constraints — {ABOUT['sweep_projected'][1]})" in text

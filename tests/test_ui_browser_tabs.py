@@ -28,7 +28,7 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     page.wait_for_selector(".nx-nbrs a", timeout=60_000)
     crowded = crowded_targets(page, ".nx-root select, .nx-root button, .nx-root input, .nx-root a")
     assert not crowded, crowded
-    # a colour's long name ("predicted validation accuracy"; NB201's "validation accuracy, trained on 25k" at 1024 px)
+    # a colour's long name ("predicted validation accuracy"; NB201's "CIFAR-10 test accuracy, trained on 50k")
     # is cut in the map's footer, whole in its tip, and the footer stays one row: wrapped, it put the η row 24 px
     # lower (at 960 px here, where the digits table's name wrapped it)
     page.set_viewport_size({"width": 960, "height": 1100})
