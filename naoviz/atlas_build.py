@@ -316,9 +316,8 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     report("neighbours", 1, 1)
     timed("neighbours")
 
-    from naoviz.projection import CONTINUOUS_METHODS, path_jumps
-    jump_maps = {name: path_jumps(name, maps_out[name], xy) for name, xy in path_maps.items()
-                 if name not in CONTINUOUS_METHODS}          # (M, E - 1) bool: stored, so no visit needs scipy
+    from naoviz.projection import jump_maps
+    jumps = jump_maps(maps_out, path_maps)            # (M, E - 1) bool per UMAP map: stored, so no visit needs scipy
     pred32 = predicted.astype(np.float32)
     meta = {"etas_kind": "grid", "seeds": seeds if isinstance(seeds, str) else "rows", "k": int(k),
             "random_state": int(random_state), "umap": umap_params if "umap" in maps else None,
@@ -334,4 +333,4 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
                  neighbours=neighbours, neighbour_dist=neighbour_dist, etas=etas.astype(np.float32),
                  seeds=seed_rows.astype(np.int32), path_decoded=path_decoded,
                  path_pred_moved=pred_moved.astype(np.float32), path_pred_decoded=pred32[path_decoded],
-                 path_maps=path_maps, path_jump_maps=jump_maps, meta=meta)
+                 path_maps=path_maps, path_jump_maps=jumps, meta=meta)

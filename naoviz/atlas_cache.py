@@ -182,20 +182,21 @@ def store_jumps(bench, spec, **options) -> bool:
     that its visitors' kernels pack it without scipy (28 MB each); under the atlas's lock, skipped when another
     process holds it. True when the file was rewritten. The shipped atlases have them already."""
     from naoviz.nao.cache import model_key
-    from naoviz.projection import CONTINUOUS_METHODS, path_jumps
-    base = cache_dir() / "atlases" / atlas_name(bench, spec, **options)
+    from naoviz.projection import jump_maps
+    key = model_key(bench, spec)
+    base = cache_dir() / "atlases" / atlas_name(bench, spec, key=key, **options)
     if not base.with_suffix(".json").is_file():
         return False
     try:
         with lock(base.with_name(base.name + ".lock"), wait=False):
-            atlas = _try_load(base, model_key(bench, spec))
-            missing = [] if atlas is None else [v for v in atlas.path_maps
-                                                if v not in CONTINUOUS_METHODS and v not in atlas.path_jump_maps]
-            for view in missing:
-                atlas.path_jump_maps[view] = path_jumps(view, atlas.maps[view], atlas.path_maps[view])
-            if missing:
-                atlas.save(base)          # a reader between its two writes sees a pair it refuses, and waits here
-            return bool(missing)
+            atlas = _try_load(base, key)
+            if atlas is None or atlas.path_jump_maps:        # gone, or built by a naoviz that stores them
+                return False
+            atlas.path_jump_maps = jump_maps(atlas.maps, atlas.path_maps)
+            if not atlas.path_jump_maps:                     # a PCA-only atlas: nothing to store
+                return False
+            atlas.save(base)              # a reader between its two writes sees a pair it refuses, and waits here
+            return True
     except LockHeld:
         return False
 

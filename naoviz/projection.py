@@ -360,6 +360,12 @@ def path_jumps(method: str, dots, path_xy, land_radius: float = LAND_RADIUS) -> 
     return (lab[..., 1:] != lab[..., :-1]) & (lab[..., 1:] >= 0) & (lab[..., :-1] >= 0)
 
 
+def jump_maps(maps: dict, path_maps: dict) -> dict:
+    """``{map: (M, E - 1) bool}``: :func:`path_jumps` of the paths ``path_maps[map]`` (M, E, 2) on every map of
+    ``maps`` (``{map: (n, 2)}`` dots) that is not linear: what an atlas stores (``Atlas.path_jump_maps``)."""
+    return {name: path_jumps(name, maps[name], xy) for name, xy in path_maps.items() if name not in CONTINUOUS_METHODS}
+
+
 def fit_background(projector: Projector, X, on_done: Optional[Callable[[Projector], None]] = None) -> Future:
     """Fit ``projector`` on ``X`` in a daemon thread; the Future resolves to the fitted projector.
 

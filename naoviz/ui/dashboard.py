@@ -65,6 +65,7 @@ class Dashboard:
         self.widget = W.VBox([W.HTML(INTRO), self.table_info, self.body])
         self.widget.add_class("naoviz-dashboard")
         self.explorer = self.search = self.child = self.tabs = None
+        self._cached = None                     # the atlas _atlas_cached found, for _build (loaded once a visit)
         self.ready = threading.Event()          # the explorer is shown (on a cold start: the quick atlas)
         self.complete = threading.Event()       # the full atlas is shown (UMAP, every class's path) or failed
         self.timings: dict = {}
@@ -87,7 +88,7 @@ class Dashboard:
         try:
             self._bench = self.plan.benchmark()
             self._cached = cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench))
-            return self._cached is not None     # kept for _build: a visit loads its atlas once
+            return self._cached is not None
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
@@ -158,8 +159,7 @@ class Dashboard:
         self.table_info.value = table_line(bench, spec.metric)
         self.timings["benchmark_s"] = time.perf_counter() - t0
         full = plan.full_options(bench)
-        atlas, self._cached = getattr(self, "_cached", None), None
-        atlas = atlas or cached_atlas(bench, spec, **full)
+        atlas, self._cached = self._cached or cached_atlas(bench, spec, **full), None
         quick = None if atlas is not None else plan.quick_options(bench)
         atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
                                    on_resume=self._on_resume, **(quick or full))
