@@ -5,9 +5,10 @@ The explorer answers slider, click, hover and search in the browser from the atl
 shipped for the digits table, else cached, else built once under a file lock while the page shows progress); a
 visit loads it once and reads its page payload packed once per server (``atlas_cache.atlas_payload``).
 The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
-trains a child, and no pandas either (the atlas is opened by the model key the warm-up stored,
-``naoviz.explorer_keys``; the table is read when a tab or off-grid work needs it): a visitor's kernel stays near 80 MB. The Search and Child tabs are built when first opened,
-so a visit does not download plotly's front end unless it uses them.
+trains a child, and no pandas either: it opens the atlas by the model key the warm-up stored
+(``naoviz.explorer_keys``) and reads the table only when a tab or off-grid work needs it; a visitor's kernel stays
+near 80-90 MB. The Search and Child tabs are built when first opened, so a visit does not download plotly's front end
+unless it uses them.
 """
 from __future__ import annotations
 

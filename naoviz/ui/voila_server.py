@@ -111,7 +111,7 @@ def _page_handler():
     from voila.tornado.handler import TornadoVoilaHandler
 
     class NoCrossSiteEmbed(TornadoVoilaHandler):
-        """Each load of the page starts a kernel (about 140 MB, docs/ui.md): another site's page must not
+        """Each load of the page starts a kernel (about 90 MB, docs/ui.md): another site's page must not
         start dozens of them by embedding it (iframes, images). A browser marks such loads with Fetch
         Metadata (``Sec-Fetch-Site: cross-site`` and a ``Sec-Fetch-Dest`` other than ``document``); a link
         followed from elsewhere (a top-level visit) and requests without those headers are served as before."""
