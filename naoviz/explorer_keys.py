@@ -4,9 +4,9 @@ hashes the training rows drawn from the table).
 
 ``cache_dir()/visit-keys/<plan>.json`` holds the model key, the atlas's file name and the table's name, size and
 columns for one ``ExplorerPlan`` and table. ``naoviz dashboard``'s warm-up (``explorer_plan.prepare``) writes it
-first thing, before Voila's pre-started kernel runs the notebook; a kernel that read the table writes it too. It
-is trusted only while the table's files have the bytes it names (SHA-256) and naoviz's backend code is the code
-that wrote it (:func:`code_stamp`); else the kernel reads the table as before. The key and name are the ones
+first thing (it starts beside Voila, so in practice before the pre-started kernel runs the notebook); a kernel
+that read the table writes it too. It is trusted only while the table's files have the bytes it names (SHA-256)
+and naoviz's backend code is the code that wrote it (:func:`code_stamp`); else the kernel reads the table as before. The key and name are the ones
 ``nao.cache.model_key`` and ``atlas_cache.atlas_name`` computed, stored, not recomputed: the same cache entries.
 """
 from __future__ import annotations
