@@ -140,13 +140,7 @@ def test_every_figure_takes_the_searcher_colours_from_the_one_table():
 
 def _explorer_op_colors() -> dict:
     """The explorer's NB201 op colours (explorer_draw.js OP_COLOR)."""
-    import json
-    import re
-    from pathlib import Path
-
-    import naoviz
-    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / "explorer_draw.js").read_text()
-    return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(r"const OP_COLOR = (\{[^}]*\})", js).group(1)))
+    return _js_table("explorer_draw.js", "OP_COLOR")
 
 
 def test_the_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_colour_blind_readers():
@@ -162,3 +156,43 @@ def test_the_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_col
     assert [b for b in too_close(coloured) if b[1] != "greyscale L*"] == []
     old = dict(coloured, avg_pool_3x3="#188038")
     assert (("nor_conv_3x3", "avg_pool_3x3"), "protanopia", 10.9) in too_close(old)
+
+
+def _js_table(name: str, const: str) -> dict:
+    """A ``const NAME = { key: "#rrggbb", ... }`` table of an explorer part, as a dict."""
+    import json
+    import re
+    from pathlib import Path
+
+    import naoviz
+    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / name).read_text()
+    return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(rf"const {const} = (\{{[^}}]*\}})", js).group(1)))
+
+
+def _contrast_on_white(color: str) -> float:
+    r, g, b = linear_rgb(color)
+    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+
+
+@pytest.mark.parametrize("op_set", ["paper", "ws"])
+def test_the_naonet_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_colour_blind_readers(op_set):
+    """The ops one NAONet cell may hold (the paper's 11, or the weight-sharing 5) stay :data:`MIN_DELTA_E` apart
+    under each simulation (no greyscale rule: every edge's label names its op), each >= 4.5:1 on white (the
+    explorer draws each label in its op's colour); the exported figures (op_color with the space) and the explorer
+    draw the same colours. The explorer's old max pools and avg pools were one colour each (avg5×5 and id ΔE 2 to
+    a deuteranope), and the figures' old ones other, pastel colours (1×7/7×1 and avg2×2 ΔE 3 to a protanope)."""
+    from naoviz.spaces.naonet import OP_SETS
+    from naoviz.viz.theme import NAONET_COLORS, op_color
+    page = _js_table("explorer_naonet.js", "NAONET_COLOR")
+    assert page == NAONET_COLORS
+    ops = OP_SETS[op_set][0]
+    space = {"paper": "naonet", "ws": "naonet-ws"}[op_set]
+    drawn = {op: op_color(op, space) for op in ops}
+    assert drawn == {op: page[op] for op in ops}
+    assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
+    assert {c: round(_contrast_on_white(c), 1) for c in drawn.values() if _contrast_on_white(c) < 4.5} == {}
+    if op_set == "paper":
+        old_page = {"identity": "#5f6368", "avg_pool_5x5": "#00796b"}
+        assert (("identity", "avg_pool_5x5"), "deuteranopia", 2.0) in too_close(old_page)
+        old_figures = {"conv_1x7_7x1": "#c5b0d5", "avg_pool_2x2": "#17becf"}
+        assert (("conv_1x7_7x1", "avg_pool_2x2"), "protanopia", 3.2) in too_close(old_figures)

@@ -125,8 +125,11 @@ def with_unit(name: str, note: str = "") -> str:
     return f"{name} ({extra})" if extra else str(name)
 
 
-def op_color(op: str) -> str:
-    """The colour of an op; unknown ops get a stable colour from plotly's qualitative palette."""
+def op_color(op: str, space: str = "") -> str:
+    """The colour of an op; a NAONet cell's (``space`` "naonet", "naonet-ws") from :data:`NAONET_COLORS`, as the
+    explorer draws it; unknown ops get a stable colour from plotly's qualitative palette."""
+    if str(space).startswith("naonet") and op in NAONET_COLORS:
+        return NAONET_COLORS[op]
     if op in OP_COLORS:
         return OP_COLORS[op]
     import plotly.express as px
@@ -141,6 +144,23 @@ NAONET_SHORT = {"sep_conv_3x3": "sep3×3", "sep_conv_5x5": "sep5×5", "identity"
                 "conv_3x3": "3×3", "conv_1x3_3x1": "1×3/3×1", "conv_1x7_7x1": "1×7/7×1", "max_pool_2x2": "max2×2",
                 "max_pool_3x3": "max3×3", "max_pool_5x5": "max5×5", "avg_pool_2x2": "avg2×2", "avg_pool_3x3": "avg3×3",
                 "avg_pool_5x5": "avg5×5"}
+
+
+# NAONet's op colours, as the explorer draws them (explorer_naonet.js NAONET_COLOR; tests/test_cvd_colors.py checks
+# they agree). Eleven ops in one cell (the paper's set) is more than any colour-blind-safe palette names (Okabe-Ito
+# 8, Paul Tol's 7-9), so they were picked for it: each >= 4.5:1 on white (the explorer draws every label in its op's
+# colour), CIELAB L* >= 25 and chroma >= 30 (no near-black, no second grey beside identity's), and every pair of one
+# op set CIE76 ΔE >= 20 apart to normal, protanope, deuteranope and tritanope readers (Machado 2009), maximised
+# from a 16-level sRGB grid: 1×1 blue and 3×3 red as NB201's, the other convs dark reds, max pools violets, avg
+# pools magenta, plum and brown; the weight-sharing set's sep3×3 amber and sep5×5 Paul Tol's vibrant blue. Until
+# 2026-12-07 the explorer's max pools and avg pools were one colour each to every reader (max2×2 and max3×3
+# ΔE 10 apart even to normal vision; avg5×5 and id ΔE 2 to a deuteranope), and the figures took the NB201 and
+# plotly colours above, pastels 1.6-2.3:1 on white (avg5×5 green, max2×2 blue, 1×3/3×1 pink), another set than the
+# page's.
+NAONET_COLORS = {"identity": "#5f6368", "conv_1x1": "#3e66da", "conv_3x3": "#c92700", "conv_1x3_3x1": "#8f000c",
+                 "conv_1x7_7x1": "#761f31", "max_pool_2x2": "#8221ff", "max_pool_3x3": "#4100b5",
+                 "max_pool_5x5": "#5c2094", "avg_pool_2x2": "#be3fa5", "avg_pool_3x3": "#661b69",
+                 "avg_pool_5x5": "#986148", "sep_conv_3x3": "#b45309", "sep_conv_5x5": "#0077bb"}
 
 
 def op_short(op: str, space: str = "") -> str:

@@ -17,10 +17,12 @@ const NAONET_OPS = {
 const NAONET_SHORT = { sep_conv_3x3: "sep3×3", sep_conv_5x5: "sep5×5", identity: "id", conv_1x1: "1×1", conv_3x3: "3×3",
   conv_1x3_3x1: "1×3/3×1", conv_1x7_7x1: "1×7/7×1", max_pool_2x2: "max2×2", max_pool_3x3: "max3×3", max_pool_5x5: "max5×5",
   avg_pool_2x2: "avg2×2", avg_pool_3x3: "avg3×3", avg_pool_5x5: "avg5×5" };
-// >= 4.5:1 on white, as OP_COLOR: each label is drawn in its op's colour and names the op (colour never alone).
-const NAONET_COLOR = { sep_conv_3x3: "#b45309", sep_conv_5x5: "#795548", identity: "#5f6368", conv_1x1: "#1a73e8",
-  conv_3x3: "#d93025", conv_1x3_3x1: "#ad1457", conv_1x7_7x1: "#3949ab", max_pool_2x2: "#9334e6", max_pool_3x3: "#8430ce",
-  max_pool_5x5: "#6a1b9a", avg_pool_2x2: "#137333", avg_pool_3x3: "#188038", avg_pool_5x5: "#00796b" };
+// naoviz.viz.theme.NAONET_COLORS (tested equal; why these, there): >= 4.5:1 on white, as OP_COLOR, and each op set's
+// ops CIE76 ΔE >= 20 apart to colour-blind readers (tests/test_cvd_colors.py). Each label is drawn in its op's
+// colour and names the op (colour never alone).
+const NAONET_COLOR = { identity: "#5f6368", conv_1x1: "#3e66da", conv_3x3: "#c92700", conv_1x3_3x1: "#8f000c",
+  conv_1x7_7x1: "#761f31", max_pool_2x2: "#8221ff", max_pool_3x3: "#4100b5", max_pool_5x5: "#5c2094", avg_pool_2x2: "#be3fa5",
+  avg_pool_3x3: "#661b69", avg_pool_5x5: "#986148", sep_conv_3x3: "#b45309", sep_conv_5x5: "#0077bb" };
 const NAONET_CELLS = ["normal", "reduction"];
 const NAONET_STATE = ["h[i-2]", "h[i-1]", "n0", "n1", "n2", "n3", "n4"];
 const CONCAT_COLOR = "#5f6368";
