@@ -1,4 +1,4 @@
-"""The searchers' colours stay apart to colour-blind readers and in greyscale print.
+"""The searchers' and the cell ops' colours stay apart to colour-blind readers (and the searchers' in greyscale print).
 
 Each pair of :data:`naoviz.viz.theme.ALGO_COLORS` (and of the Child tab's two curves) is simulated for
 protanopia, deuteranopia and tritanopia and must stay at least :data:`MIN_DELTA_E` apart in CIELAB (CIE76), and
@@ -182,9 +182,9 @@ def test_the_naonet_op_colours_of_the_figures_and_the_explorer_are_one_and_apart
     draw the same colours. The explorer's old max pools and avg pools were one colour each (avg5×5 and id ΔE 2 to
     a deuteranope), and the figures' old ones other, pastel colours (1×7/7×1 and avg2×2 ΔE 3 to a protanope)."""
     from naoviz.spaces.naonet import OP_SETS
-    from naoviz.viz.theme import NAONET_COLORS, op_color
+    from naoviz.viz.theme import NAONET_COLORS, NAONET_COLORS_DARK, op_color
     page = _js_table("explorer_naonet.js", "NAONET_COLOR")
-    assert page == NAONET_COLORS
+    assert page == NAONET_COLORS and _js_table("explorer_naonet.js", "NAONET_COLOR_DARK") == NAONET_COLORS_DARK
     ops = OP_SETS[op_set][0]
     space = {"paper": "naonet", "ws": "naonet-ws"}[op_set]
     drawn = {op: op_color(op, space) for op in ops}
@@ -196,3 +196,21 @@ def test_the_naonet_op_colours_of_the_figures_and_the_explorer_are_one_and_apart
         assert (("identity", "avg_pool_5x5"), "deuteranopia", 2.0) in too_close(old_page)
         old_figures = {"conv_1x7_7x1": "#c5b0d5", "avg_pool_2x2": "#17becf"}
         assert (("conv_1x7_7x1", "avg_pool_2x2"), "protanopia", 3.2) in too_close(old_figures)
+
+
+@pytest.mark.parametrize("op_set", ["paper", "ws"])
+def test_the_explorers_naonet_op_colours_on_a_dark_page_are_apart_and_legible(op_set):
+    """On a dark page the explorer draws :data:`NAONET_COLORS_DARK`: each >= 4.5:1 on Voila Dark's #212121 (and so
+    on JupyterLab Dark's #111), every two ops of one set :data:`MIN_DELTA_E` apart under each simulation. The light
+    colours as a dark page drew them until 2026-12-07 (lightened toward white to 4.5:1 on #111, ink.js inkOn) fail:
+    id and 1×3/3×1 ΔE 3.4 to a deuteranope."""
+    from naoviz.spaces.naonet import OP_SETS
+    from naoviz.viz.theme import NAONET_COLORS_DARK
+    drawn = {op: NAONET_COLORS_DARK[op] for op in OP_SETS[op_set][0]}
+    assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
+    bg = sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb("#212121")))
+    on_dark = {c: (sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb(c))) + 0.05) / (bg + 0.05)
+               for c in drawn.values()}
+    assert {c: round(r, 2) for c, r in on_dark.items() if r < 4.5} == {}
+    lightened = {"identity": "#7f8286", "conv_1x3_3x1": "#c65b89"}        # inkOn("#5f6368" / "#ad1457", #111, 4.5)
+    assert (("identity", "conv_1x3_3x1"), "deuteranopia", 3.4) in too_close(lightened)

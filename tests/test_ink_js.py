@@ -68,6 +68,7 @@ def test_a_colour_is_moved_just_far_enough_and_each_bundle_keeps_its_light_page_
         return [k, contrast(rgbaOf(out), bg), contrast(mixRGB(s, to, (k - 1) * 0.05), bg)]; };
       console.log(JSON.stringify({
         kept: [inkOn("#D55E00", dark, 3), inkOn("#004488", white, 4.5), inkOn("#56B4E9", white, 2)],
+        lightened: ["#5f6368", "#ad1457"].map((c) => inkOn(c, dark, 4.5)),
         steps: [step("#004488", dark, 3), step("#004488", dark, 4.5), step("#56B4E9", white, 4.5)],
         blended: inkOn("rgba(0, 0, 0, 0.2)", white, 3),
         bg: [pageBackground(page("rgb(17, 17, 17)")), pageBackground(page("rgba(17, 17, 17, 0.5)"))],
@@ -75,6 +76,8 @@ def test_a_colour_is_moved_just_far_enough_and_each_bundle_keeps_its_light_page_
         charts: [pageInk(page("#111"))("#004488"), pageInk(page("#ffffff"))("#56B4E9"), pageInk(page("#111"))("#D55E00")],
       }));""")
     assert got["kept"] == ["#D55E00", "#004488", "#56B4E9"]
+    assert got["lightened"] == ["rgb(127,130,134)", "rgb(198,91,137)"]    # the old NAONet id, 1×3/3×1 on #111:
+    # #7f8286 and #c65b89, ΔE 3.4 apart to a deuteranope (tests/test_cvd_colors.py)
     for (k, moved, one_back), want in zip(got["steps"], (3, 4.5, 4.5)):
         assert k >= 1 and moved >= want > one_back
     blended = [int(v) for v in got["blended"][4:-1].split(",")]

@@ -161,6 +161,15 @@ NAONET_COLORS = {"identity": "#5f6368", "conv_1x1": "#3e66da", "conv_3x3": "#c92
                  "conv_1x7_7x1": "#761f31", "max_pool_2x2": "#8221ff", "max_pool_3x3": "#4100b5",
                  "max_pool_5x5": "#5c2094", "avg_pool_2x2": "#be3fa5", "avg_pool_3x3": "#661b69",
                  "avg_pool_5x5": "#986148", "sep_conv_3x3": "#b45309", "sep_conv_5x5": "#0077bb"}
+# The explorer's NAONet op colours on a dark page (explorer_naonet.js NAONET_COLOR_DARK, tested equal; exported
+# figures stay light): picked the same way for >= 4.5:1 on Voila Dark's #212121 (more on JupyterLab Dark's #111),
+# L* <= 92: convs blue, red, orange, yellow; max pools magenta, pink, tan; avg pools greens; sep3×3 orange, sep5×5
+# blue. Until 2026-12-07 a dark page lightened the light colours toward white (explorer_theme.js legible): on
+# JupyterLab Dark's #111, 23 of the paper's set's 55 pairs under ΔE 20 (id and 1×3/3×1 ΔE 3 to a deuteranope).
+NAONET_COLORS_DARK = {"identity": "#9aa0a6", "conv_1x1": "#379dff", "conv_3x3": "#f34c33", "conv_1x3_3x1": "#ff8800",
+                      "conv_1x7_7x1": "#ffe904", "max_pool_2x2": "#f500dc", "max_pool_3x3": "#f9adf4",
+                      "max_pool_5x5": "#c6826e", "avg_pool_2x2": "#2cffa3", "avg_pool_3x3": "#bbe569",
+                      "avg_pool_5x5": "#9debcf", "sep_conv_3x3": "#ff8800", "sep_conv_5x5": "#379dff"}
 
 
 def op_short(op: str, space: str = "") -> str:
