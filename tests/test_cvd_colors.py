@@ -169,9 +169,18 @@ def _js_table(name: str, const: str) -> dict:
     return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(rf"const {const} = (\{{[^}}]*\}})", js).group(1)))
 
 
+def _luminance(color: str) -> float:
+    """WCAG 2's relative luminance of '#rrggbb'."""
+    return sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb(color)))
+
+
 def _contrast_on_white(color: str) -> float:
-    r, g, b = linear_rgb(color)
-    return 1.05 / (0.2126 * r + 0.7152 * g + 0.0722 * b + 0.05)
+    return 1.05 / (_luminance(color) + 0.05)
+
+
+def _on_dark(colors) -> dict:
+    """{colour: its contrast on Voila Dark's #212121}, the lighter of naoviz's dark pages (JupyterLab Dark: #111)."""
+    return {c: (_luminance(c) + 0.05) / (_luminance("#212121") + 0.05) for c in colors}
 
 
 @pytest.mark.parametrize("op_set", ["paper", "ws"])
@@ -208,9 +217,18 @@ def test_the_explorers_naonet_op_colours_on_a_dark_page_are_apart_and_legible(op
     from naoviz.viz.theme import NAONET_COLORS_DARK
     drawn = {op: NAONET_COLORS_DARK[op] for op in OP_SETS[op_set][0]}
     assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
-    bg = sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb("#212121")))
-    on_dark = {c: (sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb(c))) + 0.05) / (bg + 0.05)
-               for c in drawn.values()}
-    assert {c: round(r, 2) for c, r in on_dark.items() if r < 4.5} == {}
+    assert {c: round(r, 2) for c, r in _on_dark(drawn.values()).items() if r < 4.5} == {}
     lightened = {"identity": "#7f8286", "conv_1x3_3x1": "#c65b89"}        # inkOn("#5f6368" / "#ad1457", #111, 4.5)
     assert (("identity", "conv_1x3_3x1"), "deuteranopia", 3.4) in too_close(lightened)
+
+
+def test_the_explorers_nb201_op_colours_on_a_dark_page_are_apart_and_legible():
+    """skip, 1×1, 3×3 and avg on a dark page (:data:`OP_COLORS_DARK`, explorer_draw.js OP_COLOR_DARK, tested
+    equal): >= 4.5:1 on #212121 and :data:`MIN_DELTA_E` apart under each simulation. The light ones lightened to
+    4.5:1 on #111 (ink.js inkOn, as until 2026-12-07) fail: skip and avg ΔE 6.9 to a tritanope."""
+    from naoviz.viz.theme import OP_COLORS_DARK
+    assert _js_table("explorer_draw.js", "OP_COLOR_DARK") == OP_COLORS_DARK
+    assert [b for b in too_close(OP_COLORS_DARK) if b[1] != "greyscale L*"] == []
+    assert {c: round(r, 2) for c, r in _on_dark(OP_COLORS_DARK.values()).items() if r < 4.5} == {}
+    lightened = {"skip_connect": "#7f8286", "avg_pool_3x3": "#857ab8"}    # inkOn("#5f6368" / "#332288", #111, 4.5)
+    assert (("skip_connect", "avg_pool_3x3"), "tritanopia", 6.9) in too_close(lightened)

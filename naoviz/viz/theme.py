@@ -34,6 +34,12 @@ OP_COLORS = {
     "avg_pool_5x5": "#98df8a",
     "max_pool_5x5": "#c49c94",
 }
+# The explorer's NB201 op colours on a dark page (explorer_draw.js OP_COLOR_DARK, tested equal; "none" keeps its grey
+# lightened, exported figures stay light): >= 4.5:1 on Voila Dark's #212121, skip, 1×1, 3×3 and avg apart to
+# colour-blind readers (NAONet's dark identity, 1×1, 3×3 and avg3×3 below). Until 2026-12-07 a dark page lightened
+# the light ones toward white, and skip and avg were ΔE 7 apart to a tritanope on JupyterLab Dark's #111.
+OP_COLORS_DARK = {"skip_connect": "#9aa0a6", "nor_conv_1x1": "#379dff", "nor_conv_3x3": "#f34c33",
+                  "avg_pool_3x3": "#bbe569"}
 OP_SHORT = {"none": "none", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
             "avg_pool_3x3": "avg", "max_pool_3x3": "max"}
 HIGHLIGHT = "#ffb000"      # changed edges, the selected seed, the current path position
