@@ -74,7 +74,14 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     source counts overall and per checkpoint (``counts_at``), ``decoded_final_share`` (runs whose final
     incumbent was decoded); the runs and the curves.
     """
+    from naoviz.errors import show
     from naoviz.experiments import compare_jobs
+    if isinstance(algos, str) or not hasattr(algos, "__iter__") \
+            or not all(isinstance(a, (tuple, list)) and len(a) == 2 for a in algos):
+        raise ValueError(f"algos: expected a list of (algo, preset or None) pairs, e.g. [('rs', None), "
+                         f"('nao', 'fast')], got {show(algos)}")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"seeds: expected a list of seeds, e.g. [0, 1, 2], got {show(seeds)}")
     jobs = compare_jobs.resolve_jobs(jobs)
     if jobs > 1:
         compare_jobs.check_parallel(evaluator)
