@@ -5,7 +5,7 @@ process that loaded the fixtures once (the digits table, a small fitted NAO, the
 with a time limit, and judged:
 
 - ``good``: one exception of a clear type (ValueError, TypeError, LookupError, OSError, NaovizError; a widget
-  attribute's TraitError) raised in
+  attribute's TraitError, raised by the widget's declared traits wherever traitlets checks them) raised in
   naoviz's own code, whose message names the argument and shows the value; an OSError carrying the path it
   was given (``.filename``: "Is a directory: '/tmp/x'") names its argument wherever it was raised;
 - ``deep``: raised inside a library (torch, numpy, pandas, ...) or the standard library, not at our edge;
@@ -33,12 +33,12 @@ from pathlib import Path
 
 from hostile_api_cases import cases, fixtures     # bench/ (this script's folder is on sys.path)
 
-CLEAR = (ValueError, TypeError, LookupError, OSError)
-try:                                  # a widget's attribute refused by its validator: what ipywidgets users meet
+try:                                  # a widget's attribute refused by its traits: what ipywidgets users meet
     from traitlets import TraitError
-    CLEAR += (TraitError,)
+    WIDGET: tuple = (TraitError,)
 except ImportError:                   # pragma: no cover -- the backend alone
-    pass
+    WIDGET = ()
+CLEAR = (ValueError, TypeError, LookupError, OSError) + WIDGET
 
 
 def _verdict(exc: BaseException, names: tuple, values: tuple) -> tuple[str, str, str]:
@@ -54,7 +54,7 @@ def _verdict(exc: BaseException, names: tuple, values: tuple) -> tuple[str, str,
         return "unclear type", f"{type(exc).__name__}: {first}", where
     if isinstance(exc, OSError) and exc.filename and any(str(v) in str(exc.filename) for v in values):
         return "good", f"{type(exc).__name__}: {first}", where        # the path given, and what is wrong with it
-    if not frames or not frames[-1].filename.startswith(root):
+    if not frames or (not frames[-1].filename.startswith(root) and not isinstance(exc, WIDGET)):
         return "deep", f"{type(exc).__name__}: {first}", where
     low = msg.lower()
     if not any(n.lower() in low for n in names):

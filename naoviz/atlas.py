@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -154,6 +155,9 @@ class Atlas:
         """Read an atlas written by :meth:`save`; ValueError naming the file when it is not one."""
         from safetensors import SafetensorError
         from safetensors.numpy import load_file
+        if not isinstance(path, (str, os.PathLike)):
+            from naoviz.errors import show
+            raise TypeError(f"path: expected an atlas file's path, got {type(path).__name__} {show(path)}")
         base = Path(path)
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         try:

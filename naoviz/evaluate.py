@@ -175,6 +175,9 @@ class TableEvaluator(Evaluator):
         numeric = [m for m in table.metrics if m != "arch_index"]
         self.constraints = parse_constraints(constraints or (), numeric)     # one text, or a list of them
         check_satisfiable(table, self.constraints, label)   # no feasible row: every query would be wasted
+        if objectives and not isinstance(objectives, str) and not hasattr(objectives, "__iter__"):
+            raise ValueError(f"objectives: expected column names (a list, or one comma-separated text), "
+                             f"got {show(objectives)}")
         objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
         if objectives:
             if len(objectives) < 2 or len(set(objectives)) != len(objectives):

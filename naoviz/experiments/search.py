@@ -82,6 +82,9 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
                          f"('nao', 'fast')], got {show(algos)}")
     if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
         raise ValueError(f"seeds: expected a list of seeds, e.g. [0, 1, 2], got {show(seeds)}")
+    bad = [c for c in checkpoints if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 1]
+    if bad:                            # those past the budget are dropped (the default list runs to 1,000)
+        raise ValueError(f"checkpoints: expected query counts >= 1, got {show(bad[0])}")
     jobs = compare_jobs.resolve_jobs(jobs)
     if jobs > 1:
         compare_jobs.check_parallel(evaluator)

@@ -320,6 +320,8 @@ class NAO:
         if not (np.isfinite(eta_step) and eta_step > 0):
             raise ValueError(f"generate: eta_step must be a positive number, got {eta_step!r}")
         seeds = self.coerce(seeds, "seeds")
+        if isinstance(exclude, str) or not hasattr(exclude, "__len__"):
+            raise TypeError(f"exclude: expected a list of architectures, got {type(exclude).__name__} {show(exclude)}")
         if not seeds or n_new == 0:
             return []
         space = self.space

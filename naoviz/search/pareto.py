@@ -15,7 +15,10 @@ from naoviz.errors import show
 
 
 def _as_min(points, maximize: Sequence[bool], what: str = "points") -> np.ndarray:
-    p = np.asarray(points, dtype=float)
+    try:
+        p = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"pareto: {what} must be numbers, (n, d), got {show(points)}") from None
     if p.size == 0:
         p = p.reshape(0, len(maximize))
     if p.ndim != 2:
