@@ -143,6 +143,15 @@ CASES = [
         a["ev"], [("rs", None)], 3, 5), ValueError, ["seeds", "5"]),
     ("export_many lengths", lambda a: __import__("naoviz.viz", fromlist=["x"]).export_many(
         [], [a["root"] / "a.png"]), ValueError, ["export_many", "0 figure"]),
+    ("generate exclude", lambda a: a["nao"].generate([CELL], n_new=1, exclude=3), TypeError, ["exclude", "3"]),
+    ("objectives not a list", lambda a: __import__("naoviz.evaluate", fromlist=["x"]).TableEvaluator(
+        a["digits"], objectives=2.5), ValueError, ["objectives", "2.5"]),
+    ("atlas load None", lambda a: __import__("naoviz.atlas", fromlist=["x"]).Atlas.load(None), TypeError,
+     ["path", "None"]),
+    ("hypervolume points text", lambda a: __import__("naoviz.search.pareto", fromlist=["x"]).hypervolume(
+        "pts", [0, 0], [True, True]), ValueError, ["points", "pts"]),
+    ("compare checkpoints", lambda a: __import__("naoviz.experiments.search", fromlist=["x"]).compare(
+        a["ev"], [("rs", None)], 3, [0], checkpoints=[0, 2]), ValueError, ["checkpoints", "0"]),
     ("widget atlas", lambda a: __import__("naoviz.ui", fromlist=["x"]).ExplorerWidget("atlas.json"), TypeError,
      ["atlas", "atlas.json"]),
 ]
