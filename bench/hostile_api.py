@@ -114,11 +114,11 @@ def main() -> int:
     ctx = mp.get_context("fork")
     with tempfile.TemporaryDirectory(prefix="naoviz-hostile-api-") as d:
         start = time.perf_counter()
-        ns = fixtures(Path(d))
-        setup_s = time.perf_counter() - start
         todo = [c for c in cases() if args.only in c[0]]
         if not todo:
             ap.error(f"--only: no case id holds {args.only!r}")
+        ns = fixtures(Path(d))
+        setup_s = time.perf_counter() - start
         counts: dict = {}
         rows = []
         for cid, code, names, values in todo:
