@@ -73,6 +73,11 @@ def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
 
 def write_page(atlas, path, title: str = "naoviz explorer") -> Path:
     """Write the standalone explorer page for ``atlas`` to ``path`` (atomically); returns the path."""
+    from naoviz.atlas import Atlas
+    if not isinstance(atlas, Atlas):
+        from naoviz.errors import show
+        raise TypeError(f"atlas: expected a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), "
+                        f"got {type(atlas).__name__} {show(atlas)}")
     header, blob = pack(atlas)
     text = page_html(header, blob, title)
     path = Path(path)

@@ -232,8 +232,11 @@ class Dashboard:
 
     def open_cell(self, cell: str) -> None:
         """Show ``cell`` in the explorer (a click on a Search tab row) and switch to it: its path when the cell
-        or its isomorphism class has one in the atlas, else the explorer's search box finds it."""
-        _, path_row = self.explorer.atlas.locate(cell, self._bench.space)
+        or its isomorphism class has one in the atlas, else (no path, or not a cell) the explorer's search box."""
+        try:
+            _, path_row = self.explorer.atlas.locate(cell, self._bench.space)
+        except ValueError:                             # not a cell of the space: the search box says so
+            path_row = -1
         if path_row >= 0:
             self.explorer.seed = path_row
             shown = self.explorer.atlas.labels[path_row]
