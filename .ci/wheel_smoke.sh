@@ -38,7 +38,8 @@ for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naov
          naoviz/resources/explorer/explorer_layout.js naoviz/resources/explorer/explorer_budget.js \
          naoviz/resources/explorer/explorer_map.js naoviz/resources/explorer/explorer_kernel.js \
          naoviz/resources/explorer/page_shim.js naoviz/ui/static/query_table.js naoviz/ui/static/query_table.css \
-         naoviz/ui/static/chart_common.js naoviz/ui/static/line_chart.js naoviz/ui/static/scatter_chart.js; do
+         naoviz/ui/static/chart_common.js naoviz/ui/static/line_chart.js naoviz/ui/static/scatter_chart.js \
+         naoviz/resources/ink.js; do
   "$DEV_PY" -c "import sys, zipfile; sys.exit(0 if '$f' in zipfile.ZipFile('$WHEEL').namelist() else 1)" \
     || { say "FAIL: $f missing from $(basename "$WHEEL")"; exit 1; }
 done

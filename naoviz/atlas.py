@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import os
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
@@ -67,7 +68,7 @@ class Atlas:
         """Index into ``seeds`` of table row ``row``; ValueError if that row has no path."""
         hits = np.flatnonzero(self.seeds == int(row))
         if not len(hits):
-            raise ValueError(f"row {row} has no path in this atlas")
+            raise ValueError(f"seed: row {row} has no path in this atlas")
         return int(hits[0])
 
     def path_jumps(self, view: str, row: Optional[int] = None) -> np.ndarray:
@@ -101,13 +102,21 @@ class Atlas:
     def locate(self, cell: str, space=None) -> tuple[int, int]:
         """``(row, path_row)`` of a cell string: its row (else, when ``space`` knows isomorphism classes, the
         row of a cell of its class; -1 when the atlas has neither) and the row whose path the explorer shows
-        for it (itself or its class's representative; -1 when neither has a path)."""
+        for it (itself or its class's representative; -1 when neither has a path). A ``cell`` that is not a
+        string, or (with ``space``) not one of its cells, is an error naming it, not a -1."""
+        from naoviz.errors import show
+        if not isinstance(cell, str):
+            raise TypeError(f"cell: expected a cell string, got {type(cell).__name__} {show(cell)}")
         rows = {label: i for i, label in enumerate(self.labels)}
         row = rows.get(cell, -1)
         classes = getattr(space, "classes", None)
         if row < 0 and classes is not None:
             try:
-                members = classes.get(space.canonical(space.parse(cell)), ())
+                arch = space.parse(cell)
+            except ValueError as exc:
+                raise ValueError(f"cell: {exc}") from None
+            try:
+                members = classes.get(space.canonical(arch), ())
             except (ValueError, KeyError):
                 members = ()
             row = next((rows[m] for m in map(space.format, members) if m in rows), -1)
@@ -146,6 +155,9 @@ class Atlas:
         """Read an atlas written by :meth:`save`; ValueError naming the file when it is not one."""
         from safetensors import SafetensorError
         from safetensors.numpy import load_file
+        if not isinstance(path, (str, os.PathLike)):
+            from naoviz.errors import show
+            raise TypeError(f"path: expected an atlas file's path, got {type(path).__name__} {show(path)}")
         base = Path(path)
         st, js = base.with_suffix(".safetensors"), base.with_suffix(".json")
         try:

@@ -30,6 +30,18 @@ PATH_CHUNK_SEEDS = 512   # seeds per saved chunk of the paths stage (rounded dow
 PLACE_CHUNK = 8192       # moved points placed on a map per step (and per saved chunk)
 
 
+def check_inputs(bench, random_state) -> None:
+    """``TypeError`` / ``ValueError`` naming ``bench`` when it is not a table, or ``random_state`` when it is not
+    an int in 0..2**32-1 (the map's seed: numpy's own message names neither)."""
+    from naoviz.errors import show
+    if not (hasattr(bench, "metrics") and hasattr(bench, "space") and hasattr(bench, "frame")):
+        raise TypeError(f"bench: expected a table (naoviz.tables.load_benchmark(...)), "
+                        f"got {type(bench).__name__} {show(bench)}")
+    if isinstance(random_state, bool) or not isinstance(random_state, (int, np.integer)) \
+            or not 0 <= random_state <= 2**32 - 1:
+        raise ValueError(f"random_state: expected an int in 0..{2**32 - 1}, got {show(random_state)}")
+
+
 def check_options(bench, etas, seeds, k, maps, metric, columns) -> tuple:
     """Validate the build options before any work; ValueError naming the option. Returns
     (etas (E,) float array, metric, columns tuple)."""
@@ -168,6 +180,7 @@ def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]
     from naoviz.projection import LAND_RADIUS, Projector
     from naoviz.tables import lower_is_better
 
+    check_inputs(bench, random_state)
     etas, metric, cols = check_options(bench, etas, seeds, k, maps, metric, columns)
     if isinstance(path_chunk, bool) or not isinstance(path_chunk, (int, np.integer)) or path_chunk < 1:
         raise ValueError(f"path_chunk: expected an int >= 1, got {path_chunk!r}")

@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import Callable, Optional
 
 from naoviz.atlas import FORMAT_VERSION, Atlas
-from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_options
+from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_inputs, check_options
 from naoviz.errors import rebuild_note
 from naoviz.locks import LockHeld, lock
 from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used
@@ -218,6 +218,11 @@ def atlas_for(bench, spec, etas=DEFAULT_ETAS, seeds="classes", k: int = 10, maps
     process is building the same atlas and this one waits for it; ``on_resume(text)`` once if this build
     takes up the checkpoints of a stopped one ("resuming a stopped build: embed, map:umap done; paths ...").
     """
+    from naoviz.nao.cache import ModelSpec
+    check_inputs(bench, random_state)
+    if not isinstance(spec, ModelSpec):
+        from naoviz.errors import show
+        raise TypeError(f"spec: expected a naoviz.nao.cache.ModelSpec, got {type(spec).__name__} {show(spec)}")
     options = dict(etas=etas, seeds=seeds, k=k, maps=tuple(maps), random_state=random_state)
     atlas = cached_atlas(bench, spec, **options)          # also checks every option before any work
     if atlas is not None:

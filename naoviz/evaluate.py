@@ -131,6 +131,9 @@ class TableEvaluator(Evaluator):
         super().__init__()
         if isinstance(benchmark, str):
             self.benchmark_name, self._table = benchmark, None
+        elif not (hasattr(benchmark, "metrics") and hasattr(benchmark, "space")):
+            raise TypeError(f"benchmark: expected a table's name or path, or a table (load_benchmark(...)), "
+                            f"got {type(benchmark).__name__} {show(benchmark)}")
         else:               # a table file's run names the file (what --resume reloads), a known table its name
             self.benchmark_name = benchmark.source if getattr(benchmark, "fingerprint", "") else benchmark.name
             self._table = benchmark
@@ -170,8 +173,11 @@ class TableEvaluator(Evaluator):
         self.space = table.space
         from naoviz.search.constraints import check_satisfiable, parse_constraints
         numeric = [m for m in table.metrics if m != "arch_index"]
-        self.constraints = parse_constraints(list(constraints or ()), numeric)
+        self.constraints = parse_constraints(constraints or (), numeric)     # one text, or a list of them
         check_satisfiable(table, self.constraints, label)   # no feasible row: every query would be wasted
+        if objectives and not isinstance(objectives, str) and not hasattr(objectives, "__iter__"):
+            raise ValueError(f"objectives: expected column names (a list, or one comma-separated text), "
+                             f"got {show(objectives)}")
         objectives = [o.strip() for o in objectives.split(",")] if isinstance(objectives, str) else list(objectives or ())
         if objectives:
             if len(objectives) < 2 or len(set(objectives)) != len(objectives):
@@ -216,7 +222,7 @@ class TableEvaluator(Evaluator):
     def evaluate(self, arch: Arch) -> dict:
         if self.delay_s:
             time.sleep(self.delay_s)
-        row = self.table.query(tuple(arch))
+        row = self.table.query(arch)          # a tuple, a list or a cell string; a bad one is named "arch"
         metrics = {k: v for k, v in row.items() if k not in ("arch_str", "arch_index")}
         metrics["arch_index"] = row["arch_index"]
         return {"metrics": metrics, "cost_s": float(metrics.get(self.cost, 0.0)) if self.cost else 0.0}
@@ -279,8 +285,14 @@ class TrainingEvaluator(Evaluator):
     def __init__(self, space: SearchSpace, train_fn, metric: str = "valid_acc",
                  report: str = "test_acc", maximize: bool = True, **options):
         super().__init__()
+        if not isinstance(space, SearchSpace):
+            raise TypeError(f"space: expected a search space (naoviz.spaces.get_space('nb201')), "
+                            f"got {type(space).__name__} {show(space)}")
         if isinstance(train_fn, str):
-            self.train_fn_name, self.train_fn = train_fn, train_function(train_fn)
+            try:
+                self.train_fn_name, self.train_fn = train_fn, train_function(train_fn)
+            except ValueError as exc:
+                raise ValueError(f"train_fn: {exc}") from None
         else:
             self.train_fn_name, self.train_fn = train_function_name(train_fn), train_fn
         for field, value in (("metric", metric), ("report", report)):

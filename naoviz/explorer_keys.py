@@ -73,10 +73,12 @@ def table_files(table: Optional[str]) -> Optional[list[Path]]:
             return [find_digits_file()]
         except DataMissingError:
             return None
-    path = Path(name).expanduser()            # a table file (naoviz.tables.user_table.load_table_file's path)
-    try:
+    if not isinstance(name, str) or not (name.lower().endswith(".csv") or "/" in name or os.sep in name):
+        return None                           # not a table file to load_benchmark: the table path says why
+    try:                                      # a table file (naoviz.tables.user_table.load_table_file's path)
+        path = Path(name).expanduser()
         return [path.resolve(strict=True)] if path.is_file() else None
-    except (OSError, RuntimeError):
+    except (OSError, RuntimeError, ValueError):
         return None
 
 

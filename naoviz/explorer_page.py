@@ -18,6 +18,9 @@ from naoviz.atlas_payload import pack
 from naoviz.paths import atomic_write_text
 
 STATIC = Path(__file__).resolve().parent / "resources" / "explorer"   # the explorer's front end (JS, CSS)
+# The colour maths the explorer shares with the dashboard's SVG charts (naoviz.ui.line_chart.chart_module): one
+# copy, concatenated first into each ES module.
+INK_JS = STATIC.parent / "ink.js"
 # The explorer's front end: one ES module, these parts concatenated in order.
 JS_PARTS = ("explorer_theme.js", "explorer_draw.js", "explorer_naonet.js", "explorer_tour.js", "explorer_layout.js",
             "explorer_budget.js", "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
@@ -26,8 +29,8 @@ MAX_PAGE_BYTES = 5_000_000          # the issue's budget for an NB201 page
 
 
 def front_end_source() -> str:
-    """The explorer's ES module (the parts concatenated; only the last has ``export default``)."""
-    return "\n".join((STATIC / name).read_text(encoding="utf-8") for name in JS_PARTS)
+    """The explorer's ES module (:data:`INK_JS` and the parts concatenated; only the last has ``export default``)."""
+    return "\n".join(path.read_text(encoding="utf-8") for path in [INK_JS] + [STATIC / name for name in JS_PARTS])
 
 
 def front_end_css() -> str:
@@ -70,6 +73,11 @@ def page_html(header: dict, blob: bytes, title: str = "naoviz explorer") -> str:
 
 def write_page(atlas, path, title: str = "naoviz explorer") -> Path:
     """Write the standalone explorer page for ``atlas`` to ``path`` (atomically); returns the path."""
+    from naoviz.atlas import Atlas
+    if not isinstance(atlas, Atlas):
+        from naoviz.errors import show
+        raise TypeError(f"atlas: expected a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), "
+                        f"got {type(atlas).__name__} {show(atlas)}")
     header, blob = pack(atlas)
     text = page_html(header, blob, title)
     path = Path(path)

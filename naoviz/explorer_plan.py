@@ -86,6 +86,9 @@ class ExplorerPlan:
         from naoviz.tables.benchmark import nb201_missing
         try:
             return load_benchmark(self.table) if self.table else default_benchmark()
+        except ValueError as exc:                  # the field is ``table``: "benchmark: unknown ..." says so
+            text = str(exc)
+            raise ValueError(f"table: {text[len('benchmark: '):]}" if text.startswith("benchmark: ") else text) from None
         except DataMissingError as exc:
             missing = nb201_missing() if self.table == "nb201" else None
             raise NaovizError(f"{missing}: run `naoviz data download`, then reload this page" if missing
@@ -94,6 +97,10 @@ class ExplorerPlan:
     def spec(self, bench):
         """The cached model's ModelSpec on ``bench``."""
         from naoviz.nao.cache import ModelSpec
+        if self.metric != "valid_acc" and self.metric not in bench.metrics:   # asked for: never swapped silently
+            from naoviz.errors import did_you_mean, show
+            raise ValueError(f"metric: {show(self.metric)} is not a column of {(bench.given or bench.name)[-80:]}"
+                             f"{did_you_mean(self.metric, bench.metrics)}; columns: {', '.join(bench.metrics)[:120]}")
         metric = explorer_metric(bench, self.metric)
         return ModelSpec(metric=metric, n_train=self.n_train, overrides={"epochs": self.epochs} if self.epochs else {})
 

@@ -1,4 +1,4 @@
-"""The searchers' colours stay apart to colour-blind readers and in greyscale print.
+"""The searchers' and the cell ops' colours stay apart to colour-blind readers (and the searchers' in greyscale print).
 
 Each pair of :data:`naoviz.viz.theme.ALGO_COLORS` (and of the Child tab's two curves) is simulated for
 protanopia, deuteranopia and tritanopia and must stay at least :data:`MIN_DELTA_E` apart in CIELAB (CIE76), and
@@ -140,13 +140,7 @@ def test_every_figure_takes_the_searcher_colours_from_the_one_table():
 
 def _explorer_op_colors() -> dict:
     """The explorer's NB201 op colours (explorer_draw.js OP_COLOR)."""
-    import json
-    import re
-    from pathlib import Path
-
-    import naoviz
-    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / "explorer_draw.js").read_text()
-    return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(r"const OP_COLOR = (\{[^}]*\})", js).group(1)))
+    return _js_table("explorer_draw.js", "OP_COLOR")
 
 
 def test_the_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_colour_blind_readers():
@@ -162,3 +156,79 @@ def test_the_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_col
     assert [b for b in too_close(coloured) if b[1] != "greyscale L*"] == []
     old = dict(coloured, avg_pool_3x3="#188038")
     assert (("nor_conv_3x3", "avg_pool_3x3"), "protanopia", 10.9) in too_close(old)
+
+
+def _js_table(name: str, const: str) -> dict:
+    """A ``const NAME = { key: "#rrggbb", ... }`` table of an explorer part, as a dict."""
+    import json
+    import re
+    from pathlib import Path
+
+    import naoviz
+    js = (Path(naoviz.__file__).parent / "resources" / "explorer" / name).read_text()
+    return json.loads(re.sub(r"(\w+):", r'"\1":', re.search(rf"const {const} = (\{{[^}}]*\}})", js).group(1)))
+
+
+def _luminance(color: str) -> float:
+    """WCAG 2's relative luminance of '#rrggbb'."""
+    return sum(w * v for w, v in zip((0.2126, 0.7152, 0.0722), linear_rgb(color)))
+
+
+def _contrast_on_white(color: str) -> float:
+    return 1.05 / (_luminance(color) + 0.05)
+
+
+def _on_dark(colors) -> dict:
+    """{colour: its contrast on Voila Dark's #212121}, the lighter of naoviz's dark pages (JupyterLab Dark: #111)."""
+    return {c: (_luminance(c) + 0.05) / (_luminance("#212121") + 0.05) for c in colors}
+
+
+@pytest.mark.parametrize("op_set", ["paper", "ws"])
+def test_the_naonet_op_colours_of_the_figures_and_the_explorer_are_one_and_apart_to_colour_blind_readers(op_set):
+    """The ops one NAONet cell may hold (the paper's 11, or the weight-sharing 5) stay :data:`MIN_DELTA_E` apart
+    under each simulation (no greyscale rule: every edge's label names its op), each >= 4.5:1 on white (the
+    explorer draws each label in its op's colour); the exported figures (op_color with the space) and the explorer
+    draw the same colours. The explorer's old max pools and avg pools were one colour each (avg5×5 and id ΔE 2 to
+    a deuteranope), and the figures' old ones other, pastel colours (1×7/7×1 and avg2×2 ΔE 3 to a protanope)."""
+    from naoviz.spaces.naonet import OP_SETS
+    from naoviz.viz.theme import NAONET_COLORS, NAONET_COLORS_DARK, op_color
+    page = _js_table("explorer_naonet.js", "NAONET_COLOR")
+    assert page == NAONET_COLORS and _js_table("explorer_naonet.js", "NAONET_COLOR_DARK") == NAONET_COLORS_DARK
+    ops = OP_SETS[op_set][0]
+    space = {"paper": "naonet", "ws": "naonet-ws"}[op_set]
+    drawn = {op: op_color(op, space) for op in ops}
+    assert drawn == {op: page[op] for op in ops}
+    assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
+    assert {c: round(_contrast_on_white(c), 1) for c in drawn.values() if _contrast_on_white(c) < 4.5} == {}
+    if op_set == "paper":
+        old_page = {"identity": "#5f6368", "avg_pool_5x5": "#00796b"}
+        assert (("identity", "avg_pool_5x5"), "deuteranopia", 2.0) in too_close(old_page)
+        old_figures = {"conv_1x7_7x1": "#c5b0d5", "avg_pool_2x2": "#17becf"}
+        assert (("conv_1x7_7x1", "avg_pool_2x2"), "protanopia", 3.2) in too_close(old_figures)
+
+
+@pytest.mark.parametrize("op_set", ["paper", "ws"])
+def test_the_explorers_naonet_op_colours_on_a_dark_page_are_apart_and_legible(op_set):
+    """On a dark page the explorer draws :data:`NAONET_COLORS_DARK`: each >= 4.5:1 on Voila Dark's #212121 (and so
+    on JupyterLab Dark's #111), every two ops of one set :data:`MIN_DELTA_E` apart under each simulation. The light
+    colours as a dark page drew them until 2026-12-07 (lightened toward white to 4.5:1 on #111, ink.js inkOn) fail:
+    id and 1×3/3×1 ΔE 3.4 to a deuteranope."""
+    from naoviz.spaces.naonet import OP_SETS
+    from naoviz.viz.theme import NAONET_COLORS_DARK
+    drawn = {op: NAONET_COLORS_DARK[op] for op in OP_SETS[op_set][0]}
+    assert [b for b in too_close(drawn) if b[1] != "greyscale L*"] == []
+    assert {c: round(r, 2) for c, r in _on_dark(drawn.values()).items() if r < 4.5} == {}
+    lightened = {"identity": "#7f8286", "conv_1x3_3x1": "#c65b89"}        # inkOn("#5f6368" / "#ad1457", #111, 4.5)
+    assert (("identity", "conv_1x3_3x1"), "deuteranopia", 3.4) in too_close(lightened)
+
+
+def test_the_explorers_nb201_op_colours_on_a_dark_page_are_apart_and_legible():
+    """skip, 1×1, 3×3 and avg on a dark page (:data:`OP_COLORS_DARK`, explorer_draw.js OP_COLOR_DARK, tested
+    equal): >= 4.5:1 on #212121 and :data:`MIN_DELTA_E` apart under each simulation. The light ones lightened to
+    4.5:1 on #111 (ink.js inkOn, as until 2026-12-07) fail: skip and avg ΔE 6.9 to a tritanope."""
+    from naoviz.viz.theme import OP_COLORS_DARK
+    assert _js_table("explorer_draw.js", "OP_COLOR_DARK") == OP_COLORS_DARK
+    assert [b for b in too_close(OP_COLORS_DARK) if b[1] != "greyscale L*"] == []
+    assert {c: round(r, 2) for c, r in _on_dark(OP_COLORS_DARK.values()).items() if r < 4.5} == {}
+    lightened = {"skip_connect": "#7f8286", "avg_pool_3x3": "#857ab8"}    # inkOn("#5f6368" / "#332288", #111, 4.5)
+    assert (("skip_connect", "avg_pool_3x3"), "tritanopia", 6.9) in too_close(lightened)

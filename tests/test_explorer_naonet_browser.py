@@ -144,3 +144,22 @@ def test_a_naonet_ws_label_box_holds_its_op_name_changed_or_not(browser, tmp_pat
             assert cell["inside"] == 20 and cell["labels"] == 20, (m, cell)
             assert cell["crossed"] == 0 and cell["nodeHits"] == 0 and cell["through"] == 0 and cell["right"], (m, cell)
     page.close()
+
+
+def test_naonet_edges_take_the_light_or_the_dark_op_colours_with_the_page(browser, naonet_page):
+    """On a light page every edge, label box and label text is drawn in its op's :data:`NAONET_COLORS` colour as
+    given; on a dark one (the offline page follows prefers-color-scheme) in its :data:`NAONET_COLORS_DARK` one,
+    not the light one lightened (pastels that ran together to colour-blind readers, tests/test_cvd_colors.py)."""
+    from naoviz.viz.theme import NAONET_COLORS, NAONET_COLORS_DARK
+    atlas, page_file = naonet_page
+    for scheme, want in (("light", NAONET_COLORS), ("dark", NAONET_COLORS_DARK)):
+        page = browser.new_page(viewport={"width": 1600, "height": 1000}, color_scheme=scheme)
+        page.goto(f"file://{page_file}?seed=0")
+        page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
+        drawn = page.evaluate("""() => Array.from(document.querySelectorAll('.nx-seedcell path[data-op]'))
+          .filter(p => p.dataset.op !== 'concat').map(p => { const k = p.dataset.key;
+            const box = document.querySelector(`.nx-seedcell rect.nx-oplabel[data-key="${k}"]`);
+            return [p.dataset.op, p.getAttribute('stroke'), box.getAttribute('stroke'), box.nextSibling.getAttribute('fill')]; })""")
+        assert len(drawn) == 20, drawn
+        assert all(stroke == box == text == want[op] for op, stroke, box, text in drawn), (scheme, drawn)
+        page.close()

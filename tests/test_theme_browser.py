@@ -98,18 +98,32 @@ def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab):
         browser.close()
 
 
+def _op_inks(page, colors: dict) -> bool:
+    """Whether every op label of both NB201 cell graphs but "none" (its grey lightened on a dark page) is drawn in
+    its ``colors`` colour; at least one label is."""
+    from naoviz.viz.theme import OP_SHORT
+    ops = {short: op for op, short in OP_SHORT.items()}
+    drawn = page.evaluate("Array.from(document.querySelectorAll('.nx-cells text.nx-svg-op'), (t) => [t.textContent, t.getAttribute('fill')])")
+    drawn = [(ops[text], fill) for text, fill in drawn if text != "none"]
+    assert drawn and all(fill == colors[op] for op, fill in drawn), drawn
+    return True
+
+
 def test_the_offline_page_follows_prefers_color_scheme(browser, tmp_path):
     from naoviz.explorer_page import write_page
+    from naoviz.viz.theme import OP_COLORS, OP_COLORS_DARK
     page_file = write_page(standin_atlas(n_seeds=30), tmp_path / "explorer.html")
     page = browser.new_page(viewport={"width": 1024, "height": 900}, color_scheme="dark")
     page.goto(page_file.as_uri())
     page.wait_for_selector(".nx-root[data-ready='1']", timeout=60_000)
     dark = _readable(page, ".nx-root", "dark")
     assert max(dark["px"]) < 60 and dark["theme"] == "dark", dark
+    assert _op_inks(page, OP_COLORS_DARK)                # the dark-page op colours, not the light ones lightened
     page.emulate_media(color_scheme="light")            # the reader's system turns light: the page follows
     page.wait_for_timeout(1000)
     light = _readable(page, ".nx-root", "light")
     assert min(light["px"]) > 200 and light["theme"] == "light", light
+    assert _op_inks(page, OP_COLORS)
     page.close()
 
 

@@ -299,6 +299,61 @@ def test_a_refused_value_is_said_on_screen_at_1024x768(server, browser):
     page.context.close()
 
 
+# the page's [η row's lowest bottom, the prediction chart's bottom, the map's drawn height, its CSS height and width]
+_FOLD = """(() => { const m = document.querySelector('canvas.nx-map'), r = m.getBoundingClientRect();
+    return [Math.max(...[...document.querySelectorAll('.nx-eta > *')].map(e => e.getBoundingClientRect().bottom)),
+            document.querySelector('.nx-chart').getBoundingClientRect().bottom, m.height / devicePixelRatio, r.height, r.width]; })()"""
+
+
+def test_the_eta_row_is_on_screen_on_laptop_windows(server, browser):
+    """On a 1366x768 or 1280x800 laptop, whole or less its browser's bars (1366x657, 1280x689), the page at its top
+    shows the η row and the prediction chart beside the map: the η row was 170-250 px below the fold (the map 0.75 as tall as
+    wide). The map is drawn at its new height (not stretched), at least 0.4 as tall as wide; 1024x768 and 1920x1080
+    keep the 0.75 map (640 px at most), and a window made shorter only (its width the same) shortens the map too."""
+    page, _, _ = _open(browser, server["url"], width=1366, height=768)
+    got = {}
+    for w, hgt in ((1366, 768), (1366, 657), (1280, 689), (1280, 800), (1024, 768), (1920, 1080)):
+        page.set_viewport_size({"width": w, "height": hgt})
+        page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
+        try:                                          # the map is drawn again on the resize's event
+            page.wait_for_function(f"(([eta, , drawn, css, wide]) => eta <= {hgt} && Math.abs(drawn - css) < 1 "
+                                   f"&& css >= Math.min(0.75 * wide, 640) - 1)({_FOLD})" if w in (1024, 1920) else
+                                   f"(([eta, , drawn, css]) => eta <= {hgt} && Math.abs(drawn - css) < 1)({_FOLD})", timeout=5000)
+        except Exception:
+            pass
+        got[f"{w}x{hgt}"] = eta, chart, drawn, css, wide = page.evaluate(_FOLD)
+        page.screenshot(path=str(ART / f"dashboard-fold-{w}x{hgt}.png"))
+        assert eta <= hgt and abs(drawn - css) < 1 and css >= 0.4 * wide - 1, got
+        if w in (1024, 1920):                         # (at 1024 px the chart is under the two cells, as before)
+            assert abs(css - round(min(0.75 * wide, 640))) <= 1, got
+        else:
+            assert chart <= hgt, got
+    page.context.close()
+
+
+def test_the_maps_legend_names_its_colour_whole_at_1024px(server, browser):
+    """At 1024 px the map's footer names every colour whole in one row ("predicted validation accuracy" and "cells
+    in its isomorphism class" were cut to "predicted validation acc…" by a fixed 12em with the footer's room
+    beside them); at 960 px, where the footer is short, a long name is still cut with … (whole in its tip) and the
+    footer stays one row."""
+    page, _, _ = _open(browser, server["url"], width=1024, height=768)
+    page.wait_for_selector(".nx-nbrs a", timeout=60_000)
+    name = """(() => { const n = document.querySelector('.nx-lname');
+        return [n.textContent, n.scrollWidth - n.clientWidth, n.title, document.querySelector('.nx-mapfoot').getBoundingClientRect().height]; })()"""
+    got = {}
+    for width in (1024, 960):
+        page.set_viewport_size({"width": width, "height": 768})
+        for colour in page.eval_on_selector_all(".nx-color option", "os => os.map(o => o.value)"):
+            page.select_option(".nx-color", colour)
+            page.wait_for_function("(t) => document.querySelector('.nx-lname').textContent === t",
+                                   arg=page.eval_on_selector(f".nx-color option[value='{colour}']", "o => o.textContent"), timeout=5000)
+            got[(width, colour)] = text, cut, tip, foot = page.evaluate(name)
+            assert foot < 30 and tip.startswith(text), got
+            assert width != 1024 or cut <= 0, got
+    assert any(cut > 0 for (width, _), (_, cut, _, _) in got.items() if width == 960), got   # still cut where short
+    page.context.close()
+
+
 def _bars_hold_long_names_at_1024(page):
     """At 1024 px with the longest colour and budget names chosen, the top bar keeps one row (export page wrapped
     to a second one until 2026-12-07) and the budget menu shows its whole choice (a 24em cap cut its end)."""

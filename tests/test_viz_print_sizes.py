@@ -169,3 +169,33 @@ def test_a_saved_html_figure_on_a_phone_keeps_its_plot_wide_with_the_legend_unde
             assert legend[0] >= plot[2] - 1, got                     # plotly's own layout: legend at the right
         assert all(u.startswith("file:") for u in requests), requests
         page.close()
+
+
+@pytest.mark.skipif(not os.path.exists("/usr/bin/chromium"), reason="needs Debian chromium at /usr/bin/chromium")
+def test_a_saved_pareto_figure_with_nb201s_long_names_shows_its_title_and_legend_whole_at_1024px(browser, tmp_path):
+    """pareto-<cost>.html of an NB201 run (``naoviz compare --algos rs,nao:sweep_projected,... --constraint
+    latency_1080ti_1<=8``) at 1024 px: its one-line title ("CIFAR-10 test accuracy, trained on 50k against latency
+    on GTX 1080 Ti, batch 1: queries of 2 seeds pooled, each searcher's front") ran past the page's right edge; it
+    wraps now, its lines and the axis-cut line clear of the budget's label, and every legend name is on the page."""
+    import numpy as np
+
+    from naoviz.viz import export_many
+    from naoviz.viz.pareto import pareto_figure
+    rng = np.random.default_rng(0)
+    pts = {a: np.c_[rng.uniform(70, 94, 40), rng.uniform(4, 15, 40)] for a in ("rs", "nao:sweep_projected", "nao:handoff", "re", "ls")}
+    pts["rs"][0] = [20.0, 6.0]                                      # far below the rest: the axis cut's line
+    fig = pareto_figure(pts, metric="cifar10_test_acc", cost="latency_1080ti_1", budget=8.0, columns=("cifar10_test_acc",),
+                        title="CIFAR-10 test accuracy, trained on 50k against latency on GTX 1080 Ti, batch 1: queries of 2 "
+                              "seeds pooled, each searcher's front")
+    page_file, = export_many([fig], [tmp_path / "pareto-latency_1080ti_1.html"])
+    page = browser.new_page(viewport={"width": 1024, "height": 800})
+    page.goto(page_file.as_uri())
+    page.wait_for_selector(".legend")
+    page.wait_for_timeout(300)
+    got = page.evaluate("""() => { const b = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+      return {title: b(document.querySelector('.gtitle')), budget: b([...document.querySelectorAll('.annotation')].find(
+                a => a.textContent.startsWith('budget'))), names: [...document.querySelectorAll('.legendtext')].map(b)}; }""")
+    title, budget = got["title"], got["budget"]
+    assert 0 <= title[0] and title[2] <= 1024 and title[3] <= budget[1] + 1, got
+    assert got["names"] and all(0 <= n[0] and n[2] <= 1024 for n in got["names"]), got
+    page.close()

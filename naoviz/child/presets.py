@@ -102,6 +102,18 @@ def preset_data(preset: ChildPreset) -> ChildData:
         return _DATA[key]
 
 
+def _space_and_arch(space, arch) -> tuple:
+    """(the space, ``arch`` validated in it): a bad space or cell named before any data is read."""
+    from naoviz.spaces import get_space
+    from naoviz.spaces.base import SearchSpace
+    if not isinstance(space, SearchSpace):
+        space = get_space(space)
+    try:
+        return space, space.coerce(arch)
+    except ValueError as exc:
+        raise ValueError(f"arch: {exc}") from None
+
+
 def train_preset(space: Union[str, SearchSpace], arch, preset: Union[str, ChildPreset] = DEFAULT_PRESET,
                  callback: Optional[Callable[[int, dict], None]] = None, data: Optional[ChildData] = None,
                  **changes) -> TrainResult:
@@ -112,6 +124,7 @@ def train_preset(space: Union[str, SearchSpace], arch, preset: Union[str, ChildP
     p = get_preset(preset)
     p = p.with_changes(**changes) if changes else p
     config, net = p.train_config(), p.net_options()          # every check before any data is read
+    space, arch = _space_and_arch(space, arch)
     data = data if data is not None else preset_data(p)
     with _THREADS_LOCK:
         before = torch.get_num_threads()

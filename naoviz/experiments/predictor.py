@@ -148,12 +148,17 @@ def step_quality(nao: NAO, bench, metric: str, train, y_train, seed: int, n_seed
 def run_one(bench, n_train: int, seed: int, config: NAOConfig, metric: str = "valid_acc",
             baselines: bool = True, steps: bool = True, threads: Optional[int] = 1, progress: bool = False) -> dict:
     """Train one NAO on ``n_train`` random archs (``seed``) and measure everything on all the others."""
+    from naoviz.errors import show
+    if not isinstance(config, NAOConfig):
+        raise TypeError(f"config: expected a NAOConfig (NAOConfig.preset('fast')), got {type(config).__name__} "
+                        f"{show(config)}")
+    config.replace(seed=seed)                     # the seed checked by NAOConfig before any work
     if threads:
         torch.set_num_threads(int(threads))
     archs = bench.archs()
     values = bench.metric(metric)
-    if not 0 < n_train < len(archs):
-        raise ValueError(f"--train-sizes: train size {n_train} must be in 1..{len(archs) - 1}")
+    if isinstance(n_train, bool) or not isinstance(n_train, (int, np.integer)) or not 0 < n_train < len(archs):
+        raise ValueError(f"n_train: {show(n_train)} must be in 1..{len(archs) - 1}")
     rng = np.random.default_rng(seed)
     idx = rng.choice(len(archs), size=n_train, replace=False)
     mask = np.ones(len(archs), dtype=bool)

@@ -74,7 +74,17 @@ def compare(evaluator, algos: Sequence[tuple[str, Optional[str]]], budget: int, 
     source counts overall and per checkpoint (``counts_at``), ``decoded_final_share`` (runs whose final
     incumbent was decoded); the runs and the curves.
     """
+    from naoviz.errors import show
     from naoviz.experiments import compare_jobs
+    if isinstance(algos, str) or not hasattr(algos, "__iter__") \
+            or not all(isinstance(a, (tuple, list)) and len(a) == 2 for a in algos):
+        raise ValueError(f"algos: expected a list of (algo, preset or None) pairs, e.g. [('rs', None), "
+                         f"('nao', 'fast')], got {show(algos)}")
+    if isinstance(seeds, (str, bytes)) or not hasattr(seeds, "__iter__"):
+        raise ValueError(f"seeds: expected a list of seeds, e.g. [0, 1, 2], got {show(seeds)}")
+    bad = [c for c in checkpoints if isinstance(c, bool) or not isinstance(c, (int, np.integer)) or c < 1]
+    if bad:                            # those past the budget are dropped (the default list runs to 1,000)
+        raise ValueError(f"checkpoints: expected query counts >= 1, got {show(bad[0])}")
     jobs = compare_jobs.resolve_jobs(jobs)
     if jobs > 1:
         compare_jobs.check_parallel(evaluator)

@@ -47,8 +47,8 @@ def table_rank(arch, metric: str = "valid_acc", table=None) -> dict:
     """Where ``arch``'s class sits among the table's 6,466 classes by ``metric`` (higher is better)."""
     from naoviz.tables import load_benchmark
     table = table or load_benchmark(TABLE)
-    values = np.asarray(table.frame[metric], dtype=float)
-    value = float(table.query(tuple(arch))[metric])
+    values = table.metric(metric)                      # a ValueError naming an unknown metric
+    value = float(table.query(arch)[metric])           # a string or a tuple; a bad one is named "arch"
     rank = int((values > value).sum()) + 1
     return {"metric": metric, "value": value, "rank": rank, "classes": len(values),
             "top_pct": 100.0 * rank / len(values), "table_best": float(values.max())}

@@ -39,6 +39,9 @@ def config_key(config) -> dict:
     return d
 
 
+MAX_TRAIN = 1_000_000     # ModelSpec.n_train's upper end: above any table (a smaller table gives all its rows)
+
+
 @dataclass
 class ModelSpec:
     """How a cached model is trained: ``n_train`` archs sampled with ``seed`` from the benchmark, the
@@ -49,6 +52,19 @@ class ModelSpec:
     seed: int = 0
     preset: str = "fast"
     overrides: dict = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        """Refuse a bad field at once, naming it and the value (not after a table was read and a model half
+        trained): the preset, overrides and seed are checked by building the NAOConfig they make."""
+        from naoviz.errors import show
+        if not isinstance(self.metric, str) or not self.metric:
+            raise ValueError(f"ModelSpec.metric: expected a column name, got {show(self.metric)}")
+        if isinstance(self.n_train, bool) or not isinstance(self.n_train, (int, np.integer)) \
+                or not 1 <= self.n_train <= MAX_TRAIN:
+            raise ValueError(f"ModelSpec.n_train: expected an int in 1..{MAX_TRAIN:,}, got {show(self.n_train)}")
+        if not isinstance(self.overrides, dict):
+            raise ValueError(f"ModelSpec.overrides: expected a dict of NAOConfig fields, got {show(self.overrides)}")
+        self.config()
 
     def config(self):
         """The validated NAOConfig this spec trains with."""

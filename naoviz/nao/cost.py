@@ -114,7 +114,8 @@ class CostNAO(NAO):
     def __init__(self, space, config=None, cost_columns: Sequence[str] = (), lam0: float = 1.0,
                  rho: float = 20.0, sub_steps: int = 4):
         super().__init__(space, config)
-        cols = [cost_columns] if isinstance(cost_columns, str) else list(cost_columns)
+        cols = ([cost_columns] if isinstance(cost_columns, str)
+                else list(cost_columns) if hasattr(cost_columns, "__iter__") else [cost_columns])
         if not cols or not all(isinstance(c, str) and c for c in cols) or len(set(cols)) != len(cols):
             raise ValueError(f"CostNAO: cost_columns must be distinct column names, got {cols!r}")
         for name, v, lo in (("lam0", lam0, 0.0), ("rho", rho, 0.0)):

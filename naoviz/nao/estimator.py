@@ -12,7 +12,7 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 
-from naoviz.errors import CheckpointError
+from naoviz.errors import CheckpointError, show
 from naoviz.nao import checkpoint
 from naoviz.nao.config import NAOConfig
 from naoviz.nao.modules import EPD, pool
@@ -33,12 +33,27 @@ def _space_for(space: SearchSpace, cfg: NAOConfig) -> SearchSpace:
         raise ValueError(f"NAOConfig.tokenization: {want!r} is not accepted by space {space.name!r} ({exc})") from exc
 
 
+def _etas(etas, where: str) -> np.ndarray:
+    """``etas`` as a 1-D float array, or ``ValueError`` naming ``where``, the argument and the value as given."""
+    try:
+        out = np.asarray(etas, dtype=float).reshape(-1)
+    except (TypeError, ValueError):
+        out = np.array([np.nan])
+    if etas is None or isinstance(etas, str) or len(out) == 0 or not np.isfinite(out).all():
+        raise ValueError(f"{where}: etas must be a non-empty list of finite numbers, got {show(etas)}")
+    return out
+
+
 class NAO:
     """Encoder-predictor-decoder for one search space. Stores parameters only until ``fit``."""
 
     def __init__(self, space: SearchSpace, config: Optional[NAOConfig] = None):
         if not isinstance(space, SearchSpace):
-            raise ValueError(f"NAO: space must be a SearchSpace, got {type(space).__name__}")
+            raise ValueError(f"NAO: space must be a SearchSpace (naoviz.spaces.get_space('nb201')), "
+                             f"got {type(space).__name__} {show(space)}")
+        if config is not None and not isinstance(config, NAOConfig):      # a preset's name or a dict of fields
+            raise TypeError(f"NAO: config must be a NAOConfig (e.g. NAOConfig.preset('fast', epochs=50)), "
+                            f"got {type(config).__name__} {show(config)}")
         self.config = (config if config is not None else NAOConfig.preset("default")).validate()
         self.space = _space_for(space, self.config)
         if self.config.hidden_size % self.space.tokens_per_step:      # checked again by the modules
@@ -60,12 +75,23 @@ class NAO:
         if not self.fitted:
             raise ValueError("NAO: the model is not fitted yet; call fit(archs, values) or NAO.load(directory)")
 
-    def coerce(self, archs) -> list[Arch]:
-        """Strings / sequences -> validated arch tuples (one arch alone is accepted as a list of one)."""
-        if isinstance(archs, str) or (isinstance(archs, (tuple, list, np.ndarray)) and len(archs)
-                                      and isinstance(archs[0], (int, np.integer))):
+    def coerce(self, archs, what: str = "archs") -> list[Arch]:
+        """Strings / sequences -> validated arch tuples (one arch alone is accepted as a list of one); a bad
+        one is named by the argument ``what`` and its position (``archs[3]: nb201: ...``)."""
+        one = isinstance(archs, str) or (isinstance(archs, (tuple, list, np.ndarray)) and len(archs) > 0
+                                         and isinstance(archs[0], (int, np.integer)))
+        if one:
             archs = [archs]
-        return [self.space.coerce(a) for a in archs]
+        elif archs is None or not hasattr(archs, "__iter__"):
+            raise TypeError(f"{what}: expected architectures (cell strings or tuples of op indices), "
+                            f"got {type(archs).__name__} {show(archs)}")
+        out = []
+        for i, arch in enumerate(archs):
+            try:
+                out.append(self.space.coerce(arch))
+            except ValueError as exc:
+                raise ValueError(f"{what}{'' if one else f'[{i}]'}: {exc}") from None
+        return out
 
     def tokens(self, archs) -> torch.Tensor:
         """(n, L) long tensor on the model's device."""
@@ -88,8 +114,13 @@ class NAO:
 
         With ``warm_start`` a fitted model keeps its weights (NAO_V1 across search rounds); Adam restarts.
         """
+        if callback is not None and not callable(callback):
+            raise TypeError(f"NAO.fit: callback must be a function (epoch, logs) or None, got {show(callback)}")
         archs = self.coerce(archs)
-        values = np.asarray(values, dtype=float).reshape(-1)
+        try:
+            values = np.asarray(values, dtype=float).reshape(-1)
+        except (TypeError, ValueError):
+            raise ValueError(f"NAO.fit: values must be numbers, one per arch, got {show(values)}") from None
         if len(archs) == 0:
             raise ValueError("NAO.fit: archs is empty")
         if len(values) != len(archs):
@@ -207,14 +238,15 @@ class NAO:
         self.check_fitted()
         if isinstance(steps, bool) or not isinstance(steps, (int, np.integer)) or steps < 1:
             raise ValueError(f"path: steps must be an int >= 1, got {steps!r}")
-        etas = np.asarray(etas, dtype=float).reshape(-1)
-        if len(etas) == 0 or not np.isfinite(etas).all():
-            raise ValueError(f"path: etas must be a non-empty list of finite numbers, got {etas.tolist()!r}")
+        etas = _etas(etas, "path")
+        if benchmark is not None and not hasattr(benchmark, "metric"):
+            raise TypeError(f"path: benchmark must be a table (naoviz.tables.load_benchmark(...)) or None, "
+                            f"got {type(benchmark).__name__} {show(benchmark)}")
         if benchmark is not None and metric is None:
             if "valid_acc" not in getattr(benchmark, "metrics", []):
                 raise ValueError("path: metric is required with a benchmark (the metric the model was fitted on)")
             metric = "valid_acc"
-        seed = self.coerce(arch)[0]
+        seed = self.coerce(arch, "arch")[0]
         out0, emb0, seed_score = self._encode([seed])                           # (1, S, H), (1, H), (1,)
         states = self.move(out0.expand(len(etas), -1, -1), etas, steps, on_step=on_step)   # (E, S, H)
         with torch.no_grad():
@@ -249,9 +281,7 @@ class NAO:
             raise ValueError(f"path_grid: steps must be an int >= 1, got {steps!r}")
         if isinstance(batch, bool) or not isinstance(batch, (int, np.integer)) or batch < 1:
             raise ValueError(f"path_grid: batch must be an int >= 1, got {batch!r}")
-        etas = np.asarray(etas, dtype=float).reshape(-1)
-        if len(etas) == 0 or not np.isfinite(etas).all():
-            raise ValueError(f"path_grid: etas must be a non-empty list of finite numbers, got {etas.tolist()!r}")
+        etas = _etas(etas, "path_grid")
         seeds = self.coerce(archs)
         M, E, L = len(seeds), len(etas), self.space.seq_len
         tokens = np.zeros((M, E, L), dtype=np.int64)
@@ -289,11 +319,13 @@ class NAO:
             raise ValueError(f"generate: max_eta must be a positive number, got {max_eta!r}")
         if not (np.isfinite(eta_step) and eta_step > 0):
             raise ValueError(f"generate: eta_step must be a positive number, got {eta_step!r}")
-        seeds = self.coerce(seeds)
+        seeds = self.coerce(seeds, "seeds")
+        if isinstance(exclude, str) or not hasattr(exclude, "__len__"):
+            raise TypeError(f"exclude: expected a list of architectures, got {type(exclude).__name__} {show(exclude)}")
         if not seeds or n_new == 0:
             return []
         space = self.space
-        seen = {space.canonical(a) for a in self.coerce(list(exclude))} if len(exclude) else set()
+        seen = {space.canonical(a) for a in self.coerce(list(exclude), "exclude")} if len(exclude) else set()
         seen |= {space.canonical(s) for s in seeds}
         out0, _, seed_scores = self._encode(seeds)                              # (B, S, H), _, (B,)
         seed_scores = seed_scores.cpu().numpy()

@@ -20,6 +20,7 @@ from naoviz import progress as bars
 # What a search leaves (records, the incumbent curve, SearchResult) lives in naoviz.search.result; importable from here.
 from naoviz.search.result import (SHOWN_SOURCES, SOURCES, Record, SearchResult, incumbent_curve,  # noqa: F401
                                   incumbent_index)
+from naoviz.errors import show
 from naoviz.spaces.base import Arch
 
 __all__ = ["SearchStopped", "SearchContext", "Searcher", "SHOWN_SOURCES", "SOURCES", "Record", "SearchResult",
@@ -244,6 +245,29 @@ class SearchContext:
         self._replay_bar = self._bar = None
 
 
+def check_budget(budget) -> int:
+    """``budget`` as an int >= 1, else ``ValueError`` naming it and the value (a float, NaN or bool included)."""
+    if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
+        raise ValueError(f"budget: must be an int, got {show(budget)}")
+    if budget < 1:
+        raise ValueError(f"budget: need at least 1 query, got {int(budget)}")
+    return int(budget)
+
+
+def check_run_args(evaluator, store, on_evaluation, stop) -> None:
+    """``TypeError`` naming the first of a search's objects that is not what it must be, before any work: an
+    evaluator (``naoviz.evaluate.TableEvaluator``), a run store or None, a function or None, an Event or None."""
+    if not (hasattr(evaluator, "evaluate") and hasattr(evaluator, "space")):
+        raise TypeError(f"evaluator: expected an evaluator (e.g. naoviz.evaluate.TableEvaluator('nb201')), "
+                        f"got {type(evaluator).__name__} {show(evaluator)}")
+    if store is not None and not hasattr(store, "add_evaluation"):
+        raise TypeError(f"store: expected a naoviz.store.RunStore or None, got {type(store).__name__} {show(store)}")
+    if on_evaluation is not None and not callable(on_evaluation):
+        raise TypeError(f"on_evaluation: expected a function of one record or None, got {show(on_evaluation)}")
+    if stop is not None and not callable(getattr(stop, "is_set", None)):
+        raise TypeError(f"stop: expected a threading.Event or None, got {type(stop).__name__} {show(stop)}")
+
+
 class Searcher(ABC):
     """Base class: ``run()`` wires a :class:`SearchContext`; subclasses implement ``_search(ctx, rng)``."""
 
@@ -272,13 +296,10 @@ class Searcher(ABC):
         """Search until ``budget`` unique (by canonical form) evaluations; ``replay`` = stored evaluations;
         ``stop`` (a ``threading.Event``): when set, the search ends before its next evaluation and the result
         is marked ``stopped``."""
-        if isinstance(budget, bool) or not isinstance(budget, (int, np.integer)):
-            raise ValueError(f"budget: must be an int, got {budget!r}")
+        budget = check_budget(budget)
         if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or not 0 <= seed <= 2**63 - 1:
             raise ValueError(f"seed: must be an int in 0..{2**63 - 1}, got {seed!r}")
-        budget = int(budget)
-        if budget < 1:
-            raise ValueError(f"budget: need at least 1 query, got {budget}")
+        check_run_args(evaluator, store, on_evaluation, stop)
         if hasattr(self.config, "validate"):
             self.config.validate()          # a config changed after construction is checked again
         classes = getattr(evaluator.space, "classes", None)

@@ -124,6 +124,8 @@ def parse_constraints(items: Sequence, columns: Optional[Iterable[str]] = None) 
     """Several constraints (strings or :class:`Constraint`); the same text twice is an error."""
     if isinstance(items, (str, Constraint)):
         items = [items]
+    elif not hasattr(items, "__iter__"):
+        raise ValueError(f"constraint: expected COLUMN<=NUMBER texts (a list of them, or one), got {show(items)}")
     cols = None if columns is None else list(columns)
     out = tuple(parse_constraint(t, cols) for t in items)
     if len({str(c) for c in out}) != len(out):
@@ -178,5 +180,7 @@ def constrained_optimum(table, constraints: Sequence[Constraint], report: str) -
 
 def percentile_budget(table, column: str, q: float) -> Constraint:
     """``column <= the q-th percentile of the column over the table`` (the issue's 25th / 50th budgets)."""
+    if isinstance(q, bool) or not isinstance(q, (int, float, np.integer, np.floating)) or not 0 <= q <= 100:
+        raise ValueError(f"q: expected a percentile in 0..100, got {show(q)}")     # NaN fails 0 <= q too
     values = table.metric(column)
     return Constraint(column, "<=", float(np.nanpercentile(values, q)))

@@ -11,15 +11,21 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from naoviz.errors import show
 
-def _as_min(points, maximize: Sequence[bool]) -> np.ndarray:
-    p = np.asarray(points, dtype=float)
+
+def _as_min(points, maximize: Sequence[bool], what: str = "points") -> np.ndarray:
+    try:
+        p = np.asarray(points, dtype=float)
+    except (TypeError, ValueError):
+        raise ValueError(f"pareto: {what} must be numbers, (n, d), got {show(points)}") from None
     if p.size == 0:
         p = p.reshape(0, len(maximize))
     if p.ndim != 2:
-        raise ValueError(f"pareto: points must be (n, d), got shape {p.shape}")
+        raise ValueError(f"pareto: {what} must be (n, d), got shape {p.shape}")
     if len(maximize) != p.shape[1]:
-        raise ValueError(f"pareto: {p.shape[1]} objectives but {len(maximize)} directions")
+        raise ValueError(f"pareto: {what} {show(p.tolist())} has {p.shape[1]} objective(s) but maximize has "
+                         f"{len(maximize)} direction(s): {show(list(maximize))}")
     sign = np.where(np.asarray(maximize, dtype=bool), -1.0, 1.0)
     return p * sign
 
@@ -90,7 +96,11 @@ def hypervolume(points, reference, maximize: Sequence[bool]) -> float:
     2-D: one sweep, O(n log n). d > 2: slicing on the last objective (exponential in d; fine for d <= 4
     and a few hundred points)."""
     p = _as_min(points, maximize)
-    ref = _as_min(np.asarray(reference, dtype=float).reshape(1, -1), maximize)[0]
+    ref = np.asarray(reference, dtype=float).reshape(-1)
+    if len(ref) != len(maximize):
+        raise ValueError(f"hypervolume: reference {show(np.asarray(reference).tolist())} has {len(ref)} objective(s) but maximize "
+                         f"has {len(maximize)} direction(s): {show(list(maximize))}")
+    ref = _as_min(ref.reshape(1, -1), maximize, "reference")[0]
     if not np.isfinite(ref).all():
         raise ValueError(f"hypervolume: the reference point must be finite, got {np.asarray(reference).tolist()}")
     if len(p) == 0:

@@ -14,6 +14,7 @@ from typing import Callable, Optional
 
 from naoviz.evaluate import Evaluator, evaluator_from_config
 from naoviz.search.nao_presets import budgets_of
+from naoviz.search.base import check_budget, check_run_args
 from naoviz.search.registry import make_searcher, rebuild_searcher
 from naoviz.search.result import Record, SearchResult
 from naoviz.search.stored import finished_result
@@ -39,12 +40,33 @@ def start_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, pre
     ``on_start(run_id)``: called once the run is in the store, before its first evaluation (the CLI prints
     the id then, so a killed search can be resumed)."""
     seed = check_int(seed, "seed")                # before any work: numpy and SQLite take 0..2**63-1
+    store = open_store(store)
+    check_budget(budget)
+    check_run_args(evaluator, store, on_evaluation, stop)
     # under --constraint / --objectives NAO's `default` runs the `sweep` recipe (nao_presets.recipe)
     searcher = make_searcher(algo, preset=preset, config=config, budgets=budgets_of(evaluator))
     if store is None:
         return _run(searcher, evaluator, budget, seed, None, None, progress, on_evaluation, None, stop)
     return _new_run(searcher, run_config(algo, searcher, evaluator, budget, preset), evaluator, budget, seed, store,
                     progress, on_evaluation, stop, on_start)
+
+
+def open_store(store, must_exist: bool = False):
+    """``store`` as a run store: a ``RunStore`` as it is, a path (str or ``os.PathLike``) opened as one
+    (``RunStore``'s errors name a path that is a folder or not a store; with ``must_exist`` a missing file is a
+    ``FileNotFoundError``, not a new empty store), None as None; else ``TypeError``."""
+    import os
+    if store is None or hasattr(store, "get_run"):
+        return store
+    if isinstance(store, (str, os.PathLike)):
+        from naoviz.store import RunStore
+        if must_exist and not os.path.exists(store):
+            from naoviz.errors import cut_path
+            raise FileNotFoundError(f"store: no run store at {cut_path(store)}")
+        return RunStore(store)
+    from naoviz.errors import show
+    raise TypeError(f"store: expected a naoviz.store.RunStore, a path or None, got {type(store).__name__} "
+                    f"{show(store)}")
 
 
 def _new_run(searcher, stored: dict, evaluator, budget, seed, store, progress, on_evaluation, stop,
@@ -116,10 +138,13 @@ def search_or_resume(algo: str, evaluator: Evaluator, budget: int, seed: int, *,
     ``store`` is taken up again with ``evaluator``: a finished one is replayed from its evaluations (nothing
     is evaluated again), an unfinished one (killed, stopped, failed) continues where it ended. This is what
     makes a rerun of an interrupted ``naoviz compare --store`` pick up where it stopped."""
+    store = open_store(store)
     if store is None:
         return start_search(algo, evaluator, budget, seed, preset=preset, config=config, progress=progress,
                             on_evaluation=on_evaluation, stop=stop)
     seed = check_int(seed, "seed")
+    check_budget(budget)
+    check_run_args(evaluator, store, on_evaluation, stop)
     searcher, stored, runs = _same_search(algo, evaluator, budget, seed, preset, config, store)
     if not runs:
         return _new_run(searcher, stored, evaluator, budget, seed, store, progress, on_evaluation, stop)
@@ -136,6 +161,8 @@ def finished_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, 
     nothing searched, evaluated or written. None when there is no such run or its record is not whole (then
     ``search_or_resume`` replays it, which mends it). What ``naoviz compare --store`` tries for each run first."""
     seed = check_int(seed, "seed")
+    store = open_store(store)
+    check_run_args(evaluator, store, on_evaluation, None)
     searcher, _, runs = _same_search(algo, evaluator, budget, seed, preset, config, store)
     finished = [r for r in runs if r["status"] == "finished"]
     if not finished:
@@ -156,6 +183,7 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     """Continue run ``run_id``: stored evaluations are replayed (not re-evaluated), the rest run. A run that
     already finished, with a whole record, is answered from the store (``result.stored``; see ``stored_result``).
     ``on_replay(n)``: called once the run is held, before its ``n`` stored evaluations are replayed (the CLI's line)."""
+    store = open_store(store, must_exist=True)
     run = store.get_run(run_id)
     searcher, evaluator, budget, seed = _rebuild(run)
     if executor is not None:
@@ -170,6 +198,7 @@ def stored_result(store, run_id: str, on_evaluation: Optional[Callable[[Record],
     from the store under the run's lock: nothing searched, evaluated or written, no model trained; None when it
     did not finish (or its record is not whole), without loading anything for a run not marked finished. What
     ``naoviz search --resume`` tries first, before it starts torch or a cluster for a replay."""
+    store = open_store(store, must_exist=True)
     run = store.get_run(run_id)
     if run["kind"] != "search" or run["status"] != "finished":
         return None

@@ -27,9 +27,26 @@ def as_int(value, what: str) -> int:
     return int(value)
 
 
+MAX_SAMPLE = 10_000_000     # archs one ``sample`` call may draw: a typo (1e12) must not ask for terabytes
+
+
 def as_rng(seed: Seed) -> np.random.Generator:
-    """A numpy Generator from a seed, or the Generator itself (so callers can share one stream)."""
-    return seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
+    """A numpy Generator from a seed (None or an int >= 0), or the Generator itself (so callers can share one
+    stream); ``ValueError`` naming the seed otherwise (numpy's own message says neither which nor what)."""
+    if seed is None or isinstance(seed, np.random.Generator):
+        return np.random.default_rng(seed) if seed is None else seed
+    if isinstance(seed, (bool, np.bool_)) or not isinstance(seed, (int, np.integer)) or seed < 0:
+        raise ValueError(f"seed: must be None, an int >= 0 or a numpy Generator, "
+                         f"got {type(seed).__name__} {show(seed)}")
+    return np.random.default_rng(int(seed))
+
+
+def sample_count(n, space: str) -> int:
+    """``n`` for ``space.sample(n)``: an int in 0..MAX_SAMPLE, else ``ValueError`` naming it and the value."""
+    n = as_int(n, f"{space}: sample n")
+    if not 0 <= n <= MAX_SAMPLE:
+        raise ValueError(f"{space}: sample n must be in 0..{MAX_SAMPLE:,}, got {n}")
+    return n
 
 
 class SearchSpace(ABC):

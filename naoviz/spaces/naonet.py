@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from naoviz.errors import show
-from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng
+from naoviz.spaces.base import Arch, SearchSpace, Seed, as_rng, sample_count
 
 if TYPE_CHECKING:
     import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
@@ -88,7 +88,7 @@ class NAONetSpace(SearchSpace):
             raise ValueError(f"{self.name}: expected an architecture string, got {type(text).__name__} {show(text)}")
         s = text.strip()
         if not s:
-            raise ValueError(f"{self.name}: empty architecture string; expected 20 ints | 20 ints, "
+            raise ValueError(f"{self.name}: empty architecture string ''; expected 20 ints | 20 ints, "
                              f"e.g. {REFERENCE_CELLS['NAONet-WS']['arch']!r}")
         parts = s.split("|")
         if len(parts) > 2:
@@ -194,8 +194,8 @@ class NAONetSpace(SearchSpace):
     # -- sampling and neighbourhoods -----------------------------------------------------------
     def sample(self, n: int, seed: Seed = None) -> list[Arch]:
         """Inputs uniform over each node's predecessors, ops uniform (PT-V1 ``generate_arch``)."""
+        n = sample_count(n, "naonet")
         rng = as_rng(seed)
-        n = int(n)
         out = np.empty((n, ARCH_LEN), dtype=np.int64)
         for p in range(ARCH_LEN):
             node = (p % CELL_LEN) // 4

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Sequence
 import numpy as np
 
 from naoviz.errors import show
-from naoviz.spaces.base import Arch, SearchSpace, Seed, as_int, as_rng
+from naoviz.spaces.base import Arch, SearchSpace, Seed, as_int, as_rng, sample_count
 
 if TYPE_CHECKING:
     import networkx as nx      # imported where a graph is built: ~0.25 s a search never needs
@@ -93,7 +93,7 @@ class NB201Space(SearchSpace):
             raise ValueError(f"nb201: expected an architecture string, got {type(text).__name__} {show(text)}")
         s = text.strip()
         if not s:
-            raise ValueError("nb201: empty architecture string; expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
+            raise ValueError("nb201: empty architecture string ''; expected |op~0|+|op~0|op~1|+|op~0|op~1|op~2|")
         groups = s.split("+")
         if len(groups) != 3:
             raise ValueError(f"nb201: expected 3 node groups separated by '+', got {len(groups)} in {show(text)}")
@@ -244,9 +244,7 @@ class NB201Space(SearchSpace):
 
     # -- sampling and neighbourhoods -----------------------------------------------------------
     def sample(self, n: int, seed: Seed = None) -> list[Arch]:
-        n = as_int(n, "nb201: sample n")
-        if n < 0:
-            raise ValueError(f"nb201: sample n must be >= 0, got {n}")
+        n = sample_count(n, "nb201")
         ops = as_rng(seed).integers(0, len(OPS), size=(n, len(EDGES)))
         return [tuple(int(x) for x in row) for row in ops]
 

@@ -74,18 +74,21 @@ class Benchmark:
     def metrics(self) -> list[str]:
         return [c for c in self.frame.columns if c != "arch_str"]
 
-    def index_of(self, arch: ArchLike) -> int:
+    def index_of(self, arch: ArchLike, what: str = "arch") -> int:
         """The row of ``arch`` (an arch tuple, its string, or an ``arch_index``: an int or numpy integer;
-        bools, floats, bytes and None are a ``ValueError``)."""
+        bools, floats, bytes and None are a ``ValueError``, naming the argument ``what``)."""
         if isinstance(arch, (bool, np.bool_)) or arch is None or isinstance(arch, (float, bytes, np.floating)):
-            raise ValueError(f"{self.name}: expected an arch tuple, an arch string or an int arch_index, "
+            raise ValueError(f"{what}: {self.name}: expected an arch tuple, an arch string or an int arch_index, "
                              f"got {type(arch).__name__} {show(arch)}")
         if isinstance(arch, (int, np.integer)):
             index = int(arch)
             if not 0 <= index < NUM_ARCHS:
-                raise ValueError(f"{self.name}: arch_index {index} out of range 0..{NUM_ARCHS - 1}")
+                raise ValueError(f"{what}: {self.name}: arch_index {index} out of range 0..{NUM_ARCHS - 1}")
         else:
-            index = self.space.index_of(self.space.coerce(arch))
+            try:
+                index = self.space.index_of(self.space.coerce(arch))
+            except ValueError as exc:
+                raise ValueError(f"{what}: {exc}") from None
         if index in self.frame.index:
             return index
         # Tables with one row per class (the digits table) answer for every member of the class.
@@ -110,12 +113,15 @@ class Benchmark:
         self._check_metric(name)
         if archs is None:
             return self.frame[name].to_numpy(dtype=float)
-        rows = [self._row_or_minus_one(a) for a in archs]
+        if isinstance(archs, str) or not hasattr(archs, "__iter__"):
+            raise TypeError(f"archs: expected a list of architectures (or None: every row), "
+                            f"got {type(archs).__name__} {show(archs)}")
+        rows = [self._row_or_minus_one(a, f"archs[{i}]") for i, a in enumerate(archs)]
         return self.frame[name].reindex(rows).to_numpy(dtype=float)
 
-    def _row_or_minus_one(self, arch: ArchLike) -> int:
+    def _row_or_minus_one(self, arch: ArchLike, what: str = "arch") -> int:
         try:
-            return self.index_of(arch)
+            return self.index_of(arch, what)
         except KeyError:
             return -1                      # never an arch_index, so reindex gives NaN
 
@@ -259,6 +265,8 @@ def find_digits_file() -> Path:
 def load_benchmark(name: str = "nb201", directory: Optional[Path] = None) -> Benchmark:
     """A benchmark by name: ``nb201`` (NAS-Bench-201 tables) or ``nb201-digits`` (naoviz's own); or a table
     file by its path (a ``.csv`` name or one with a folder in it: ``naoviz.tables.user_table``)."""
+    if directory is not None and not Path(directory).expanduser().is_dir():
+        raise DataMissingError(f"directory: no such folder {show(str(directory))} (the folder the table files are in)")
     if name == "nb201":
         return load_nb201(directory)
     if name == "nb201-digits":

@@ -80,6 +80,8 @@ def load_table_file(path: Union[str, Path], given: Optional[str] = None):
     from naoviz.spaces.nb201 import NB201Space
     from naoviz.tables import table_text
     from naoviz.tables.benchmark import Benchmark
+    if not isinstance(path, (str, os.PathLike)):
+        raise TypeError(f"path: expected a table file's path, got {type(path).__name__} {show(path)}")
     p = Path(path).expanduser()
     typed = os.fspath(path) if given is None else os.fspath(given)
     where = shown_path(typed)

@@ -134,6 +134,7 @@ class Dashboard:
         except Exception as exc:  # noqa: BLE001 - shown on the page, not as a traceback
             log.warning("naoviz dashboard: %s: %s", type(exc).__name__, exc)
             self.stage.value = error_html(str(exc))
+            self.stage.layout.display = None               # shown again if the full atlas's swap hid it first
             self.progress.layout.display = "none"
             self.ready.set()
         finally:
@@ -213,14 +214,15 @@ class Dashboard:
             self._resuming = None
             self._on_progress("embed", 0, 1)
             atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume, **full)
+            # Hidden, not removed: a shorter children list makes the page re-render the tabs, and with them the
+            # explorer, which would redraw from scratch under a visitor's pointer. Hidden before the new atlas is
+            # drawn, so the map is sized where it then sits (its η row on screen: explorer_layout.js mapHeight).
+            self.stage.layout.display = self.progress.layout.display = "none"
             self.explorer.set_atlas(atlas)
             if self.explorer.view == view and plan.method in atlas.maps:
                 self.explorer.view = plan.method          # the map asked for, now that it exists
             self.explorer.message = (f"The full map is ready: {', '.join(atlas.maps)} maps, paths for all "
                                      f"{len(atlas.seeds):,} seeds.")
-            # Hidden, not removed: a shorter children list makes the page re-render the tabs, and with them the
-            # explorer, which would redraw from scratch under a visitor's pointer.
-            self.stage.layout.display = self.progress.layout.display = "none"
             self.timings["complete_s"] = time.perf_counter() - t0
 
     def _open_tab(self, change) -> None:
@@ -253,8 +255,11 @@ class Dashboard:
 
     def open_cell(self, cell: str) -> None:
         """Show ``cell`` in the explorer (a click on a Search tab row) and switch to it: its path when the cell
-        or its isomorphism class has one in the atlas, else the explorer's search box finds it."""
-        _, path_row = self.explorer.atlas.locate(cell, self._table().space)
+        or its isomorphism class has one in the atlas, else (no path, or not a cell) the explorer's search box."""
+        try:
+            _, path_row = self.explorer.atlas.locate(cell, self._table().space)
+        except ValueError:                             # not a cell of the space: the search box says so
+            path_row = -1
         if path_row >= 0:
             self.explorer.seed = path_row
             shown = self.explorer.atlas.labels[path_row]

@@ -69,6 +69,11 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
             own = [n for n in type(self).class_own_traits() if not n.startswith("_") and n != "has_handler"]
             raise TypeError(f"ExplorerWidget: unknown state {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
                             f"the explorer's: {', '.join(own)}")
+        from naoviz.atlas import Atlas
+        if not isinstance(atlas, Atlas):
+            from naoviz.errors import show
+            raise TypeError(f"ExplorerWidget: atlas must be a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), "
+                            f"got {type(atlas).__name__} {show(atlas)}")
         self.atlas = atlas
         self.handler = handler
         header, blob = atlas_payload(atlas)

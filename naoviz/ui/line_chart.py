@@ -13,15 +13,17 @@ from typing import Optional, Sequence
 import anywidget
 import traitlets as t
 
+from naoviz.explorer_page import INK_JS
 from naoviz.ui.query_table import STATIC
 
 _KEYS = {"name", "color", "x", "y", "lo", "hi", "n", "dash", "step"}
 
 
 def chart_module(name: str) -> str:
-    """An SVG chart widget's ES module: ``static/chart_common.js`` (SVG nodes, ticks, number format) and then
-    ``static/<name>``, concatenated (the explorer's parts are joined the same way)."""
-    return "\n".join((STATIC / f).read_text(encoding="utf-8") for f in ("chart_common.js", name))
+    """An SVG chart widget's ES module: the colour maths the explorer shares (``naoviz/resources/ink.js``),
+    ``static/chart_common.js`` (SVG nodes, ticks, number format, page colours) and ``static/<name>``,
+    concatenated (the explorer's parts are joined the same way)."""
+    return "\n".join(p.read_text(encoding="utf-8") for p in (INK_JS, STATIC / "chart_common.js", STATIC / name))
 
 
 def _floats(values, what: str) -> list:

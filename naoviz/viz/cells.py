@@ -169,7 +169,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
             continue                      # the cell output: a plain line, no op label
         labels["x"].append(lx); labels["y"].append(ly)
         labels["text"].append(("<br>" if slots else "+").join(op_short(o, space) for o in data.get("ops", [op])))
-        labels["color"].append(op_color(op))
+        labels["color"].append(op_color(op, space))
         labels["hover"].append(f"{_node_label(g, u)} → {_node_label(g, v)}: {full}"
                                + (" (changed)" if _edge_key(g, u, v) in changed else ""))
     if halo_x:
@@ -187,7 +187,7 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
             legend_seen.add("removed")
     for op, (xs, ys) in sorted(by_op.items()):        # the legend says what the edges say ("3×3"), in words
         fig.add_trace(go.Scatter(name=op_legend(op, space), x=xs, y=ys, mode="lines", hoverinfo="skip", legendgroup=op,
-                                 line=dict(color=op_color(op), width=3),
+                                 line=dict(color=op_color(op, space), width=3),
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
     if slots:                             # boxes sized to their text (a two-op edge: one op a line)

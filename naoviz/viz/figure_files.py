@@ -95,7 +95,11 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     (``.NAME.PID.tmp-I.EXT``) and each renamed over its target once complete, so a failed, killed or
     disk-full export leaves the previous file whole; the temporaries are removed on any failure. Each figure's
     height is :func:`export_height` of ``height``."""
-    paths = [Path(p) for p in paths]
+    paths, figs = [Path(p) for p in paths], list(figs)
+    if len(paths) != len(figs) or (formats is not None and len(formats) != len(figs)):
+        raise ValueError(f"export_many: figs, paths{' and formats' if formats is not None else ''} must be as long "
+                         f"as each other, got {len(figs)} figure(s), {len(paths)} path(s)"
+                         + (f", {len(formats)} format(s)" if formats is not None else ""))
     fmts = [_format(p, f) for p, f in zip(paths, formats or [None] * len(paths))]
     for p in paths:
         p.parent.mkdir(parents=True, exist_ok=True)

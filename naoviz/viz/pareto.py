@@ -83,15 +83,19 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
         fig.add_annotation(x=float(budget), xref="x", y=1, yref="paper", yanchor="bottom", showarrow=False,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}{_unit_text(cost)}" + (" (hollow: over it)" if any_over else ""))
-    title = title or (f"{plain(readable(metric, columns))} against {plain(readable(cost, columns))}: queries and "
-                      "Pareto fronts")
+    from naoviz.viz.print_sizes import wrap
+    # the title in lines of 800 px at most (as the compare figure's): on NB201 "CIFAR-10 test accuracy, trained on
+    # 50k against latency on GTX 1080 Ti, batch 1: queries of 2 seeds pooled, ..." ran past a 1024 px page and the PNG
+    title = wrap(title or (f"{plain(readable(metric, columns))} against {plain(readable(cost, columns))}: queries and "
+                           "Pareto fronts"), 800, 17)
+    top = (75 if cut else 50) + 40 * title.count("<br>")    # a line more for each <br> (the title sits mid-margin)
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
         title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"
     fig.update_layout(template=TEMPLATE, title=title,
                       xaxis_title=plain(titled(cost, "lower is better", columns=columns)),
                       yaxis_title=plain(titled(metric, columns=columns)),
-                      legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=75 if cut else 50, b=80))
+                      legend=dict(orientation="h", y=-0.18), margin=dict(l=60, r=10, t=top, b=80))
     return fig
 
 

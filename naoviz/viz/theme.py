@@ -34,6 +34,12 @@ OP_COLORS = {
     "avg_pool_5x5": "#98df8a",
     "max_pool_5x5": "#c49c94",
 }
+# The explorer's NB201 op colours on a dark page (explorer_draw.js OP_COLOR_DARK, tested equal; "none" keeps its grey
+# lightened, exported figures stay light): >= 4.5:1 on Voila Dark's #212121, skip, 1×1, 3×3 and avg apart to
+# colour-blind readers (NAONet's dark identity, 1×1, 3×3 and avg3×3 below). Until 2026-12-07 a dark page lightened
+# the light ones toward white, and skip and avg were ΔE 7 apart to a tritanope on JupyterLab Dark's #111.
+OP_COLORS_DARK = {"skip_connect": "#9aa0a6", "nor_conv_1x1": "#379dff", "nor_conv_3x3": "#f34c33",
+                  "avg_pool_3x3": "#bbe569"}
 OP_SHORT = {"none": "none", "skip_connect": "skip", "identity": "id", "nor_conv_1x1": "1×1", "nor_conv_3x3": "3×3",
             "avg_pool_3x3": "avg", "max_pool_3x3": "max"}
 HIGHLIGHT = "#ffb000"      # changed edges, the selected seed, the current path position
@@ -125,8 +131,11 @@ def with_unit(name: str, note: str = "") -> str:
     return f"{name} ({extra})" if extra else str(name)
 
 
-def op_color(op: str) -> str:
-    """The colour of an op; unknown ops get a stable colour from plotly's qualitative palette."""
+def op_color(op: str, space: str = "") -> str:
+    """The colour of an op; a NAONet cell's (``space`` "naonet", "naonet-ws") from :data:`NAONET_COLORS`, as the
+    explorer draws it; unknown ops get a stable colour from plotly's qualitative palette."""
+    if str(space).startswith("naonet") and op in NAONET_COLORS:
+        return NAONET_COLORS[op]
     if op in OP_COLORS:
         return OP_COLORS[op]
     import plotly.express as px
@@ -141,6 +150,32 @@ NAONET_SHORT = {"sep_conv_3x3": "sep3×3", "sep_conv_5x5": "sep5×5", "identity"
                 "conv_3x3": "3×3", "conv_1x3_3x1": "1×3/3×1", "conv_1x7_7x1": "1×7/7×1", "max_pool_2x2": "max2×2",
                 "max_pool_3x3": "max3×3", "max_pool_5x5": "max5×5", "avg_pool_2x2": "avg2×2", "avg_pool_3x3": "avg3×3",
                 "avg_pool_5x5": "avg5×5"}
+
+
+# NAONet's op colours, as the explorer draws them (explorer_naonet.js NAONET_COLOR; tests/test_cvd_colors.py checks
+# they agree). Eleven ops in one cell (the paper's set) is more than any colour-blind-safe palette names (Okabe-Ito
+# 8, Paul Tol's 7-9), so they were picked for it: each >= 4.5:1 on white (the explorer draws every label in its op's
+# colour), CIELAB L* >= 25 and chroma >= 30 (no near-black, no second grey beside identity's), and every pair of one
+# op set CIE76 ΔE >= 20 apart to normal, protanope, deuteranope and tritanope readers (Machado 2009), maximised
+# from a 16-level sRGB grid: 1×1 blue and 3×3 red as NB201's, the other convs dark reds, max pools violets, avg
+# pools magenta, plum and brown; the weight-sharing set's sep3×3 amber and sep5×5 Paul Tol's vibrant blue. Until
+# 2026-12-07 the explorer's max pools and avg pools were one colour each to every reader (max2×2 and max3×3
+# ΔE 10 apart even to normal vision; avg5×5 and id ΔE 2 to a deuteranope), and the figures took the NB201 and
+# plotly colours above, pastels 1.6-2.3:1 on white (avg5×5 green, max2×2 blue, 1×3/3×1 pink), another set than the
+# page's.
+NAONET_COLORS = {"identity": "#5f6368", "conv_1x1": "#3e66da", "conv_3x3": "#c92700", "conv_1x3_3x1": "#8f000c",
+                 "conv_1x7_7x1": "#761f31", "max_pool_2x2": "#8221ff", "max_pool_3x3": "#4100b5",
+                 "max_pool_5x5": "#5c2094", "avg_pool_2x2": "#be3fa5", "avg_pool_3x3": "#661b69",
+                 "avg_pool_5x5": "#986148", "sep_conv_3x3": "#b45309", "sep_conv_5x5": "#0077bb"}
+# The explorer's NAONet op colours on a dark page (explorer_naonet.js NAONET_COLOR_DARK, tested equal; exported
+# figures stay light): picked the same way for >= 4.5:1 on Voila Dark's #212121 (more on JupyterLab Dark's #111),
+# L* <= 92: convs blue, red, orange, yellow; max pools magenta, pink, tan; avg pools greens; sep3×3 orange, sep5×5
+# blue. Until 2026-12-07 a dark page lightened the light colours toward white (explorer_theme.js legible): on
+# JupyterLab Dark's #111, 23 of the paper's set's 55 pairs under ΔE 20 (id and 1×3/3×1 ΔE 3 to a deuteranope).
+NAONET_COLORS_DARK = {"identity": "#9aa0a6", "conv_1x1": "#379dff", "conv_3x3": "#f34c33", "conv_1x3_3x1": "#ff8800",
+                      "conv_1x7_7x1": "#ffe904", "max_pool_2x2": "#f500dc", "max_pool_3x3": "#f9adf4",
+                      "max_pool_5x5": "#c6826e", "avg_pool_2x2": "#2cffa3", "avg_pool_3x3": "#bbe569",
+                      "avg_pool_5x5": "#9debcf", "sep_conv_3x3": "#ff8800", "sep_conv_5x5": "#379dff"}
 
 
 def op_short(op: str, space: str = "") -> str:

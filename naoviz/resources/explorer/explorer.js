@@ -86,12 +86,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     for (const i of S.selection) m[i] = 1;
     return m;
   }
-  // a tablet held sideways (a finger, a screen at most 820 px high: 1024x768) draws the map 0.68 as tall as wide
-  // so the η row stays above the fold (0.75 with its 28 px touch controls put it at 746-774 px); a mouse keeps 0.75
-  const short = matchMedia("(any-pointer: coarse) and (max-height: 820px)");
   function rebuild() {                    // base image: after a resize, a new map, colour, search or selection
     const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth);
-    const hgt = Math.round(Math.min(w * (short.matches ? 0.68 : 0.75), 640));
+    const hgt = mapHeight(root, w);       // short enough that the η row is on screen (explorer_layout.js)
     $(".nx-map").style.height = `${hgt}px`;
     scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
     const v = colorValues(), [lo, hi, below, above] = range(v);
@@ -400,6 +397,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
     redrawCell($(".nx-seedcell")); redrawCell($(".nx-deccell"));     // their text is sized for their width
   });
   ro.observe($(".nx-mapbox")); ro.observe($(".nx-chartbox")); ro.observe($(".nx-cells"));
+  // a window made taller or shorter (the width the same): the map follows, so the η row stays on screen
+  const onWindow = () => { if (Math.abs(mapHeight(root, scatter.cssW) - scatter.cssH) > 1) rebuild(); };
+  addEventListener("resize", onWindow);
   // another theme (JupyterLab's Settings > Theme, the offline page's prefers-color-scheme): the canvas and the SVG
   // colours are drawn again in its colours (explorer_theme.js); the CSS-coloured text follows by itself
   const offTheme = onThemeChange(() => { rebuild(); if (S.m >= 0 || S.offgrid) seedPanels(); root.dataset.theme = themeOf(root).dark ? "dark" : "light"; });
@@ -408,7 +408,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   constrain();                            // a budget from the model or the link: ask for the constrained step
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
-  return () => { ro.disconnect(); offTheme(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
+  return () => { ro.disconnect(); removeEventListener("resize", onWindow); offTheme(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
 }
 
 const widget = { render };

@@ -11,6 +11,9 @@ const OP_SHORT = { none: "none", skip_connect: "skip", nor_conv_1x1: "1×1", nor
 // naoviz.viz.theme.OP_COLORS (tested equal); skip, 1×1, 3×3 and avg apart to colour-blind readers (avg indigo,
 // not the green #188038 that was one olive with 3×3's red to a protanope, until 2026-12-07: tests/test_cvd_colors.py).
 const OP_COLOR = { none: "#70757a", skip_connect: "#5f6368", nor_conv_1x1: "#1a73e8", nor_conv_3x3: "#d93025", avg_pool_3x3: "#332288" };
+// On a dark page (naoviz.viz.theme.OP_COLORS_DARK, tested equal; "none" lightened): >= 4.5:1 on #212121 and apart to
+// colour-blind readers, NAONet's dark 1×1, 3×3 and avg3×3; lightened, skip and avg were ΔE 7 to a tritanope on #111.
+const OP_COLOR_DARK = { skip_connect: "#9aa0a6", nor_conv_1x1: "#379dff", nor_conv_3x3: "#f34c33", avg_pool_3x3: "#bbe569" };
 const VIRIDIS = ["#440154", "#482878", "#3e4989", "#31688e", "#26828e", "#1f9e89", "#35b779", "#6ece58", "#fde725"];
 
 // -- units: the same rules and tables as naoviz/column_names.py unit() and naoviz/viz/theme.py VALUE_UNITS (one set of rules: a test,
@@ -344,7 +347,7 @@ function drawCell(svg, label, ref, title, space = "") {
     return;
   }
   const nodeFont = Math.min(CELL_TEXT.node[2], Math.max(CELL_TEXT.node[1], CELL_TEXT.node[0] * k)) / k;
-  const T = themeOf(svg), opColor = (op) => legible(OP_COLOR[op], T);     // 4.5:1 on this page's background
+  const T = themeOf(svg), opColor = (op) => legible((T.dark && OP_COLOR_DARK[op]) || OP_COLOR[op], T);   // 4.5:1 here
   const r = Math.max(11, 1.2 * nodeFont);              // a node's circle holds its label ("out")
   const X = [30, 110, 190, 270], Y = 84, bend = { 1: 0, 2: -44, 3: 46 };
   NB201_EDGES.forEach(([s, t], e) => {

@@ -104,3 +104,17 @@ function inJupyterLab() {                               // Voila's page has a La
   if (c) { try { const d = JSON.parse(c.textContent); if (/^voila/i.test(d.appUrl || "")) return false; } catch (e) { /* not JSON */ } }
   return !!document.querySelector(".jp-LabShell");
 }
+
+// The map's height for its width ``w``: 0.75 of it (640 px at most), but no taller than leaves the η row under it on
+// screen with the page at its top, where a map at least 0.4 as tall as wide does (the dashboard's first screen): on a
+// 1366x768 or 1280x800 laptop (a browser's bars leave 657-689 px) the η row was 170-250 px below the fold. Lower in
+// a page (a phone, 1280x720 at 150 %, a notebook's later cell) the η row cannot come up, and the map keeps 0.75.
+function mapHeight(root, w) {
+  const want = Math.round(Math.min(w * 0.75, 640)), map = root.querySelector(".nx-map");
+  if (!map.offsetParent) return want;                                  // not shown (another tab)
+  let top = map.getBoundingClientRect().top;                           // where it is with the page at its top
+  for (let p = map.parentElement; p; p = p.parentElement) top += p.scrollTop;
+  const below = root.querySelector(".nx-eta").getBoundingClientRect().bottom - map.getBoundingClientRect().bottom;
+  const room = Math.floor(innerHeight - top - below - 2);
+  return room >= Math.round(w * 0.4) ? Math.min(want, room) : want;
+}

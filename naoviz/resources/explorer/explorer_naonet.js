@@ -17,10 +17,17 @@ const NAONET_OPS = {
 const NAONET_SHORT = { sep_conv_3x3: "sep3×3", sep_conv_5x5: "sep5×5", identity: "id", conv_1x1: "1×1", conv_3x3: "3×3",
   conv_1x3_3x1: "1×3/3×1", conv_1x7_7x1: "1×7/7×1", max_pool_2x2: "max2×2", max_pool_3x3: "max3×3", max_pool_5x5: "max5×5",
   avg_pool_2x2: "avg2×2", avg_pool_3x3: "avg3×3", avg_pool_5x5: "avg5×5" };
-// >= 4.5:1 on white, as OP_COLOR: each label is drawn in its op's colour and names the op (colour never alone).
-const NAONET_COLOR = { sep_conv_3x3: "#b45309", sep_conv_5x5: "#795548", identity: "#5f6368", conv_1x1: "#1a73e8",
-  conv_3x3: "#d93025", conv_1x3_3x1: "#ad1457", conv_1x7_7x1: "#3949ab", max_pool_2x2: "#9334e6", max_pool_3x3: "#8430ce",
-  max_pool_5x5: "#6a1b9a", avg_pool_2x2: "#137333", avg_pool_3x3: "#188038", avg_pool_5x5: "#00796b" };
+// naoviz.viz.theme.NAONET_COLORS (tested equal; why these, there): >= 4.5:1 on white, as OP_COLOR, and each op set's
+// ops CIE76 ΔE >= 20 apart to colour-blind readers (tests/test_cvd_colors.py). Each label is drawn in its op's
+// colour and names the op (colour never alone).
+const NAONET_COLOR = { identity: "#5f6368", conv_1x1: "#3e66da", conv_3x3: "#c92700", conv_1x3_3x1: "#8f000c",
+  conv_1x7_7x1: "#761f31", max_pool_2x2: "#8221ff", max_pool_3x3: "#4100b5", max_pool_5x5: "#5c2094", avg_pool_2x2: "#be3fa5",
+  avg_pool_3x3: "#661b69", avg_pool_5x5: "#986148", sep_conv_3x3: "#b45309", sep_conv_5x5: "#0077bb" };
+// On a dark page (naoviz.viz.theme.NAONET_COLORS_DARK, tested equal): >= 4.5:1 on Voila Dark's #212121 and apart as
+// above; the light ones lightened toward white (legible), as until 2026-12-07, left 23 pairs of the paper's set under ΔE 20.
+const NAONET_COLOR_DARK = { identity: "#9aa0a6", conv_1x1: "#379dff", conv_3x3: "#f34c33", conv_1x3_3x1: "#ff8800",
+  conv_1x7_7x1: "#ffe904", max_pool_2x2: "#f500dc", max_pool_3x3: "#f9adf4", max_pool_5x5: "#c6826e", avg_pool_2x2: "#2cffa3",
+  avg_pool_3x3: "#bbe569", avg_pool_5x5: "#9debcf", sep_conv_3x3: "#ff8800", sep_conv_5x5: "#379dff" };
 const NAONET_CELLS = ["normal", "reduction"];
 const NAONET_STATE = ["h[i-2]", "h[i-1]", "n0", "n1", "n2", "n3", "n4"];
 const CONCAT_COLOR = "#5f6368";
@@ -149,7 +156,7 @@ function drawNAONetCell(svg, parsed, refParsed, label, title) {
   const px = (kind) => { const [b, lo, hi] = CELL_TEXT[kind]; return Math.min(hi, Math.max(lo, b * k)); };
   const font = { op: px("op"), node: px("node"), title: px("title"), sub: px("node") };
   const changes = naonetChanges(parsed, refParsed), T = themeOf(svg);   // op colours at 4.5:1 on this page
-  const tone = (c) => legible(c, T);
+  const tone = (e) => legible((T.dark && NAONET_COLOR_DARK[e.op]) || e.color, T);
   const probe = svgEl("text", { class: "nx-svg-op nx-changed" }, svg);   // measures a changed label's text
   const widthOf = (text, size) => { probe.style.fontSize = `${size}px`; probe.textContent = text; return probe.getComputedTextLength(); };
   const L = naonetLayout(parsed, W, font, new Set(changes.map((ch) => `${ch.cell}/${ch.node}/${ch.branch}`)), widthOf);
@@ -164,15 +171,15 @@ function drawNAONetCell(svg, parsed, refParsed, label, title) {
     svgEl("text", { x: cell.cx, y: cell.top + font.sub + 2, "text-anchor": "middle", class: "nx-svg-small nx-svg-cellname", style: `font-size: ${font.sub}px` }, svg).textContent = `${cell.name} cell`;
     const g = svgEl("g", { class: "nx-naonet-cell", "data-cell": cell.name }, svg);
     for (const e of cell.edges) {
-      svgEl("path", { d: e.d, fill: "none", stroke: tone(e.color), "stroke-width": e.changed ? 4 : e.op === "concat" ? 1.5 : 2,
+      svgEl("path", { d: e.d, fill: "none", stroke: tone(e), "stroke-width": e.changed ? 4 : e.op === "concat" ? 1.5 : 2,
         "stroke-dasharray": e.op === "concat" ? "3 2" : "", class: e.changed ? "nx-changed" : "", "data-op": e.op, "data-key": e.key }, g);
     }
     for (const e of cell.edges) {
       if (!e.label) continue;
       const b = e.label, fs = font.op + (e.changed ? 1 : 0);
-      svgEl("rect", { x: b.x - b.w / 2, y: b.y - b.h / 2, width: b.w, height: b.h, rx: 3, fill: T.bgCss, stroke: tone(e.color),
+      svgEl("rect", { x: b.x - b.w / 2, y: b.y - b.h / 2, width: b.w, height: b.h, rx: 3, fill: T.bgCss, stroke: tone(e),
         "stroke-width": e.changed ? 2.5 : 1, class: "nx-oplabel" + (e.changed ? " nx-changed" : ""), "data-key": e.key }, g);
-      svgEl("text", { x: b.x, y: b.y + 0.35 * fs, "text-anchor": "middle", fill: tone(e.color), class: "nx-svg-op" + (e.changed ? " nx-changed" : ""),
+      svgEl("text", { x: b.x, y: b.y + 0.35 * fs, "text-anchor": "middle", fill: tone(e), class: "nx-svg-op" + (e.changed ? " nx-changed" : ""),
         style: `font-size: ${fs}px` }, g).textContent = b.text;
     }
     for (const n of cell.nodes) {

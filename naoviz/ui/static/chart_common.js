@@ -1,5 +1,6 @@
-// naoviz SVG charts, shared part: concatenated before line_chart.js and scatter_chart.js into each widget's
-// one ES module (naoviz/ui/line_chart.py, scatter_chart.py: chart_module). No imports, no CDN.
+// naoviz SVG charts, shared part: concatenated after naoviz/resources/ink.js (the colour maths the explorer
+// uses too) and before line_chart.js or scatter_chart.js into each widget's one ES module (naoviz/ui/line_chart.py,
+// scatter_chart.py: chart_module). No imports, no CDN.
 
 const SVG = "http://www.w3.org/2000/svg";
 
@@ -58,27 +59,13 @@ function liveChart(model, wrap, events, draw) {
 // A series colour as drawn on `el`'s page: unchanged on a light page (the figures' colour-blind-safe palette,
 // naoviz.viz.theme.ALGO_COLORS, as given); on a dark one (JupyterLab Dark, `naoviz dashboard --theme dark`)
 // moved toward white just far enough for 3:1 against the page's first opaque background (WCAG 1.4.11 for a
-// line), keeping its hue, as the explorer does (explorer_theme.js legible): evolution's dark blue #004488 was
-// 1.9:1 on JupyterLab Dark's #111.
+// line), keeping its hue, as the explorer does (naoviz/resources/ink.js inkOn, concatenated before this file):
+// evolution's dark blue #004488 was 1.9:1 on JupyterLab Dark's #111.
 function pageInk(el) {
-  const probe = document.createElement("canvas").getContext("2d");
-  const rgb = (css) => { probe.fillStyle = "#000"; probe.fillStyle = String(css || "#000"); const s = probe.fillStyle;
-    if (s[0] === "#") return [1, 3, 5].map((i) => parseInt(s.slice(i, i + 2), 16)).concat(1);
-    const m = s.match(/[\d.]+/g).map(Number); return [m[0], m[1], m[2], m.length > 3 ? m[3] : 1]; };
-  const lum = (c) => [0, 1, 2].map((i) => { const v = c[i] / 255; return v <= 0.03928 ? v / 12.92 : ((v + 0.055) / 1.055) ** 2.4; })
-    .reduce((s, v, i) => s + v * [0.2126, 0.7152, 0.0722][i], 0);
-  let bg = null;
-  for (let e = el; e && !bg; e = e.parentElement) { const c = rgb(getComputedStyle(e).backgroundColor); if (c[3] > 0.9) bg = c; }
-  bg = bg || [255, 255, 255];
-  const dark = lum(bg) < 0.18, lb = lum(bg), seen = new Map();
+  const bg = pageBackground(el), seen = new Map();
+  if (!darkBackground(bg)) return (color) => color;
   return (color) => {
-    if (!dark) return color;
-    if (!seen.has(color)) {
-      const c = rgb(color);
-      let f = 0, out = c;
-      while (f < 1 && (lum(out) + 0.05) / (lb + 0.05) < 3) { f += 0.05; out = c.map((v, i) => (i < 3 ? v + (255 - v) * f : v)); }
-      seen.set(color, f ? `rgb(${out.slice(0, 3).map(Math.round).join(",")})` : color);
-    }
+    if (!seen.has(color)) seen.set(color, inkOn(color, bg, 3));
     return seen.get(color);
   };
 }
