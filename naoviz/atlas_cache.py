@@ -168,7 +168,12 @@ def cached_atlas(bench, spec, **options) -> Optional[Atlas]:
     """The shipped or cached atlas for these options, or None (never builds)."""
     from naoviz.nao.cache import model_key
     key = model_key(bench, spec)
-    name = atlas_name(bench, spec, key=key, **options)
+    return atlas_named(atlas_name(bench, spec, key=key, **options), key)
+
+
+def atlas_named(name: str, key: str) -> Optional[Atlas]:
+    """The shipped or cached atlas saved as ``name`` (:func:`atlas_name`) for the model ``key``, or None; what a
+    visitor's kernel opens by the stored key (``naoviz.explorer_keys``) without reading the table."""
     for folder in (shipped_dir(), cache_dir() / "atlases"):
         if folder is not None:
             atlas = _try_load(folder / name, key)

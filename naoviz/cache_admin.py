@@ -12,6 +12,8 @@ by kind (a ``<x>.lock`` beside an entry is the cross-process lock held while it 
 * ``partial``: a stopped build's checkpoints ``atlases/<atlas>.partial/`` (naoviz/atlas_resume.py) and its
   ``atlases/<atlas>.progress``, under the atlas's lock;
 * ``projections``: ``projections/<method>-<key>.npz`` (naoviz/projection.py; no lock, written atomically);
+* ``visit-keys``: ``visit-keys/<plan>.json``, the explorer's model key and atlas name stored for a dashboard plan
+  (naoviz/explorer_keys.py: visitors' kernels open the atlas without reading the table; no lock, written atomically);
 * ``pretrain``: ``pretrain/<key>/`` (naoviz/nao/semi.py), lock ``pretrain/<key>.lock``;
 * ``resources``: ``resources/<packaged file>`` (a zipped install's copies) and ``chromium-headless``;
 * ``leftovers``: an atlas's lock file whose atlas is gone; an atomic write's temp file whose process is gone.
@@ -45,13 +47,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Optional
 
-from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, payload_stale, pretrain_stale
+from naoviz.cache_stale import atlas_stale, model_stale, partial_stale, payload_stale, pretrain_stale, visit_key_stale
 from naoviz.locks import LockHeld, held_by, lock
 from naoviz.paths import pid_alive
 
 KINDS = {"models": "trained models", "atlases": "atlases", "payloads": "page payloads",
          "partial": "stopped builds",
-         "projections": "projections", "pretrain": "pretraining", "resources": "resources",
+         "projections": "projections", "visit-keys": "visit keys", "pretrain": "pretraining", "resources": "resources",
          "leftovers": "leftovers", "other": "not naoviz's"}
 CLEAN_MODES = ("partial", "stale", "all")
 RECENT_S = 60.0          # a temp file written this recently is taken as in use whatever its PID says
@@ -60,6 +62,7 @@ _KEY20 = r"[A-Za-z0-9_.+-]+-[0-9a-f]{20}"                       # models/ and pr
 _MODEL = re.compile(_KEY20)
 _ATLAS = re.compile(r"(" + _KEY20 + r"-atlas-[0-9a-f]{16})(\.json|\.safetensors|\.payload|\.partial|\.progress|\.lock)")
 _PROJECTION = re.compile(r"(umap|pca)-[0-9a-f]{24}\.npz")
+_VISIT_KEY = re.compile(r"[0-9a-f]{16}\.json")                  # naoviz.explorer_keys.entry_path
 _TEMP = re.compile(r"\.(.+)\.([0-9]{1,10})\.tmp")                # naoviz.paths.atomic_write_bytes
 _BROWSER = "chromium-headless"                                 # naoviz.viz.figure_files.browser_wrapper
 _BROWSER_TEMP = re.compile(r"\.chromium-headless\.([0-9]{1,10})")
@@ -185,13 +188,14 @@ def _atlases(root: Path) -> list[Entry]:
     return out
 
 
-def _projections(root: Path) -> list[Entry]:
+def _files(root: Path, sub: str, pattern, stale_of=None) -> list[Entry]:
+    """Entries of a folder of single files without locks (``projections/``, ``visit-keys/``)."""
     out = []
-    for p in sorted((root / "projections").iterdir()):
+    for p in sorted((root / sub).iterdir()):
         t = _TEMP.fullmatch(p.name)
-        if _PROJECTION.fullmatch(p.name) and p.is_file():
-            out.append(_entry(root, "projections", [p]))
-        elif t and _PROJECTION.fullmatch(t.group(1)):
+        if pattern.fullmatch(p.name) and p.is_file():
+            out.append(_entry(root, sub, [p], stale=stale_of(p) if stale_of else None))
+        elif t and pattern.fullmatch(t.group(1)):
             out.append(_temp(root, p, int(t.group(2))))
         else:
             out.append(_entry(root, "other", [p]))
@@ -207,7 +211,8 @@ def _resources(root: Path) -> list[Entry]:
 
 _FOLDERS = {"models": lambda r: _keyed_folders(r, "models", "models", model_stale),
             "pretrain": lambda r: _keyed_folders(r, "pretrain", "pretrain", pretrain_stale),
-            "atlases": _atlases, "projections": _projections, "resources": _resources}
+            "atlases": _atlases, "projections": lambda r: _files(r, "projections", _PROJECTION),
+            "visit-keys": lambda r: _files(r, "visit-keys", _VISIT_KEY, visit_key_stale), "resources": _resources}
 
 
 def scan(root) -> list[Entry]:

@@ -90,3 +90,14 @@ def partial_stale(base: Path, atlas_current: bool) -> Optional[str]:
     if manifest.get("version") != VERSION:
         return f"checkpoint layout v{manifest.get('version')!r}, this naoviz uses v{VERSION}"
     return None
+
+
+def visit_key_stale(path: Path) -> Optional[str]:
+    """Why the stored key ``visit-keys/<plan>.json`` (naoviz.explorer_keys) is stale: unreadable, another
+    version, or written by other naoviz code (a visitor's kernel then reads the table instead)."""
+    from naoviz.explorer_keys import FORMAT, VERSION, code_stamp
+    meta = read_json(path)
+    why = version_says(meta, FORMAT, VERSION, "visit key")
+    if why is None and meta.get("code") != code_stamp():
+        return "written by other naoviz code"
+    return why

@@ -95,6 +95,14 @@ def cache(tmp_path, monkeypatch) -> dict:
     p["pretrain_old"] = root / "pretrain" / f"nb201-{'c' * 20}"
     _write(p["pretrain_old"], {"encoder.w": torch.ones(32)}, {"epochs": 1})
     _edit_json(p["pretrain_old"] / "pretrain.json", version=0)
+    from naoviz.explorer_keys import entry_path, files_stamp, remember
+    from naoviz.explorer_plan import ExplorerPlan
+    for role, n_train in (("visit_key", 100), ("visit_key_old", 200)):     # a dashboard plan's stored key
+        plan = ExplorerPlan(table="nb201-digits", n_train=n_train)
+        stamp, bench = files_stamp(plan), plan.benchmark()
+        remember(plan, stamp, bench, plan.spec(bench), {"maps": ("pca",), "seeds": "classes"})
+        p[role] = entry_path(plan, stamp)
+    _edit_json(p["visit_key_old"], version=0)
     p["notes"] = root / "notes.txt"
     p["notes"].write_text("the user's own file\n")
     p["stray"] = atlases / "readme.txt"
@@ -122,7 +130,7 @@ def _json(argv: list) -> dict:
 
 
 STALE = ("model_old", "model_incomplete", "lock_orphan", "atlas_old_format", "atlas_old_builder",
-         "partial_old", "progress_alone", "temp_dead", "pretrain_old")
+         "partial_old", "progress_alone", "temp_dead", "pretrain_old", "visit_key_old")
 
 
 def _name(p: dict, role: str) -> str:
@@ -134,7 +142,7 @@ def test_listing_counts_sizes_and_stale_entries_per_kind(cache):
     p = cache
     got = _json(["cache"])
     kinds = {k: v["count"] for k, v in got["kinds"].items()}
-    assert kinds == {"models": 3, "atlases": 3, "payloads": 0, "partial": 3, "projections": 1, "pretrain": 2,
+    assert kinds == {"models": 3, "atlases": 3, "payloads": 0, "partial": 3, "projections": 1, "visit-keys": 2, "pretrain": 2,
                      "resources": 0,
                      "leftovers": 2, "other": 2}
     pairs = [p[r].with_suffix(s) for r in ("atlas", "atlas_old_format", "atlas_old_builder")

@@ -1,6 +1,7 @@
 """The dashboard in real Chromium (Playwright + Debian chromium) against a real Voila server on 127.0.0.1: a visit
 (loopback only, small, exports its figures once), the slider and the Search tab's run and table, a reload
-mid-search, the tab bar from the keyboard, the link state and a refused value at 1024 px.
+mid-search, a visit's kernel without pandas, the tab bar from the keyboard, the link state and a refused value at
+1024 px.
 
 The warm server (shared with tests/test_ui_browser_tabs.py, the Search and Child tabs' controls) and the page
 helper are tests/_dashboard_server.py's; the cold start, two visitors arriving while nothing is cached, is
@@ -207,6 +208,21 @@ def test_a_reload_mid_search_leaves_no_traceback_in_the_server_log(server, brows
     text = server["log"].read_text()
     assert "Using pre-heated kernel" in text                           # the log is this server's
     assert "Traceback" not in text and "not trusted" not in text, text[-3000:]
+
+
+def test_a_visits_kernel_has_not_imported_pandas(server, browser):
+    """A visit's kernel opens the atlas by the model key stored before it (naoviz.explorer_keys: by the warm-up, or
+    here, with no warm-up, by the server's first kernel, which read the table) and never reads the table: no
+    pandas extension module is mapped in its process (``import pandas`` loads them)."""
+    for visit in (1, 2):                        # the second visit's kernel started after a kernel stored the key
+        page, _, _ = _open(browser, server["url"])
+        kernel = page.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+        pids = running_with(f"kernel-{kernel}.json")
+        assert pids, kernel
+        mapped = {pid: Path(f"/proc/{pid}/maps").read_text() for pid in pids}
+        page.context.close()
+    assert all("/numpy/" in m for m in mapped.values())            # the check sees extension modules
+    assert not [pid for pid, m in mapped.items() if "/pandas/" in m], "the visit's kernel imported pandas"
 
 
 def test_a_shutdown_from_another_origin_is_still_refused(server):

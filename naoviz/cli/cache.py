@@ -18,7 +18,7 @@ MAX_DAYS = 100_000.0
 def add_parser(sub) -> None:
     p = sub.add_parser("cache", help="what naoviz keeps on disk (models, atlases, stopped builds...) and cleaning it",
                        description="List the cache folder ($NAOVIZ_CACHE or the per-user cache dir) per kind: "
-                                   "trained models, atlases, stopped atlas builds, projections, pretraining, "
+                                   "trained models, atlases, stopped atlas builds, projections, visit keys, pretraining, "
                                    "resources, leftovers (count, size, oldest, newest). --clean removes entries; "
                                    "one that a running build holds the lock of is skipped and reported. Files "
                                    "naoviz does not recognise are listed and never removed.")

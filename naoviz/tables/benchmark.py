@@ -2,7 +2,8 @@
 
 A :class:`Benchmark` is a pandas frame indexed by the space's ``arch_index`` with one column per metric.
 The NAS-Bench-201 tables are read from the data directory (``NAOVIZ_DATA``); naoviz's own digits
-table ships in the repository's ``data/`` folder.
+table ships in the repository's ``data/`` folder. pandas is imported when a table is read, not with this module:
+a dashboard visitor's kernel that opens its atlas by the stored key (``naoviz.explorer_keys``) never needs it.
 """
 from __future__ import annotations
 
@@ -10,15 +11,17 @@ import os
 from dataclasses import dataclass
 from functools import cached_property
 from pathlib import Path
-from typing import Iterable, Optional, Sequence, Union
+from typing import TYPE_CHECKING, Iterable, Optional, Sequence, Union
 
 import numpy as np
-import pandas as pd
 
 from naoviz.errors import DataMissingError, NaovizError, cut_path, show
 from naoviz.paths import data_dir
 from naoviz.spaces.base import Arch
 from naoviz.spaces.nb201 import NUM_ARCHS, NB201Space
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 # The NB201 table files (same names in the data dir as in the published conversion).
 NB201_FILES = {
@@ -167,6 +170,7 @@ class Benchmark:
 
 
 def _read_csv(path: Path, index_col: str = "arch_index") -> pd.DataFrame:
+    import pandas as pd
     try:
         frame = pd.read_csv(path)
     except FileNotFoundError:
@@ -180,6 +184,7 @@ def _read_csv(path: Path, index_col: str = "arch_index") -> pd.DataFrame:
 
 def _check_strings(space: NB201Space, frame: pd.DataFrame, path: Path) -> None:
     """``arch_index`` holds ints in 0..15624, and every ``arch_str`` sits at the index the space gives it."""
+    import pandas as pd
     if len(frame) and not pd.api.types.is_integer_dtype(frame.index):
         raise NaovizError(f"{path}: arch_index must hold integers, found {show(frame.index[0])} "
                           f"({frame.index.dtype})")
@@ -230,6 +235,7 @@ def load_nb201(directory: Optional[Path] = None) -> Benchmark:
         parts.append(_read_csv(directory / NB201_FILES["cost"]))
     if (directory / NB201_FILES["latency"]).is_file():
         parts.append(_read_csv(directory / NB201_FILES["latency"]).add_prefix("latency_"))
+    import pandas as pd
     frame = pd.concat(parts, axis=1, join="inner").sort_index()
     return Benchmark("nb201", space, frame, source=str(directory))
 
@@ -237,14 +243,15 @@ def load_nb201(directory: Optional[Path] = None) -> Benchmark:
 def load_digits_table(path: Optional[Path] = None) -> Benchmark:
     """naoviz's own NB201-on-digits table (one row per canonical class), shipped inside the package
     (``naoviz/resources``); a table of the same name in the data folder takes precedence."""
-    path = Path(path) if path else _find_digits_file()
+    path = Path(path) if path else find_digits_file()
     frame = _read_csv(path)
     space = NB201Space()
     _check_strings(space, frame, path)
     return Benchmark("nb201-digits", space, frame.sort_index(), source=str(path))
 
 
-def _find_digits_file() -> Path:
+def find_digits_file() -> Path:
+    """The digits table's file: the data folder's when it has one, else the one shipped in the package."""
     from naoviz.resources import DIGITS_TABLE, resource_path
     if (data_dir() / DIGITS_FILE).is_file():
         return data_dir() / DIGITS_FILE

@@ -5,8 +5,10 @@ The explorer answers slider, click, hover and search in the browser from the atl
 shipped for the digits table, else cached, else built once under a file lock while the page shows progress); a
 visit loads it once and reads its page payload packed once per server (``atlas_cache.atlas_payload``).
 The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
-trains a child: a visitor's kernel stays near 110 MB. The Search and Child tabs are built when first opened,
-so a visit does not download plotly's front end unless it uses them.
+trains a child, and no pandas either: it opens the atlas by the model key the warm-up stored
+(``naoviz.explorer_keys``) and reads the table only when a tab or off-grid work needs it; a visitor's kernel stays
+near 80-90 MB. The Search and Child tabs are built when first opened, so a visit does not download plotly's front end
+unless it uses them.
 """
 from __future__ import annotations
 
@@ -35,12 +37,13 @@ STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embed
 TABS = ("Explorer", "Search", "Train a child")
 
 
-def table_line(bench, metric: str) -> str:
+def table_line(facts) -> str:
     """The line under the intro naming the table the app runs on (nothing on the page said whether it was
-    NB201 or the digits table), its size, what the model predicts, and how to open another (HTML)."""
-    return (f"<small>table <b>{html.escape(str(bench.name))}</b>: {len(bench):,} cells · the model predicts "
-            f"{named(metric, bench.metrics)} · another table: <code>naoviz dashboard --table nb201 | digits | "
-            f"FILE.csv</code></small>")
+    NB201 or the digits table), its size, what the model predicts, and how to open another (HTML); ``facts``:
+    ``naoviz.explorer_keys.TableFacts``."""
+    return (f"<small>table <b>{html.escape(str(facts.name))}</b>: {facts.rows:,} cells · the model predicts "
+            f"{named(facts.metric, list(facts.metrics))} · another table: <code>naoviz dashboard --table nb201 | "
+            f"digits | FILE.csv</code></small>")
 
 
 class Dashboard:
@@ -66,6 +69,9 @@ class Dashboard:
         self.widget.add_class("naoviz-dashboard")
         self.explorer = self.search = self.child = self.tabs = None
         self._cached = None                     # the atlas _atlas_cached found, for _build (loaded once a visit)
+        self._facts = None                      # ... and the table's name, size and columns (explorer_keys.TableFacts)
+        self._bench = None                      # the table, read when first needed (_table): a visit may never
+        self._bench_lock = threading.Lock()
         self.ready = threading.Event()          # the explorer is shown (on a cold start: the quick atlas)
         self.complete = threading.Event()       # the full atlas is shown (UMAP, every class's path) or failed
         self.timings: dict = {}
@@ -73,7 +79,7 @@ class Dashboard:
         self._resuming = None                   # ... the note of the build now running, shown with its stages
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
-        for module in ("naoviz.atlas_cache", "naoviz.tables", "naoviz.ui.explorer_widget"):
+        for module in ("naoviz.atlas_cache", "naoviz.explorer_keys", "naoviz.tables", "naoviz.ui.explorer_widget"):
             import_module(module)
         if background == "auto":
             background = not self._atlas_cached()
@@ -84,13 +90,26 @@ class Dashboard:
 
     def _atlas_cached(self) -> bool:
         """Whether the atlas is shipped or cached (then the app is built in a second, before display)."""
-        from naoviz.atlas_cache import cached_atlas
         try:
-            self._bench = self.plan.benchmark()
-            self._cached = cached_atlas(self._bench, self.plan.spec(self._bench), **self.plan.full_options(self._bench))
+            self._open_cached()
             return self._cached is not None
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
+
+    def _open_cached(self) -> None:
+        """The cached atlas and the table's facts (``explorer_plan.open_cached``: by the stored key, the table
+        unread, else by reading it)."""
+        from naoviz.explorer_plan import open_cached
+        self._cached, self._facts, bench = open_cached(self.plan)
+        if bench is not None:
+            self._bench = bench
+
+    def _table(self):
+        """The benchmark table, read once, when first needed: the Search and Child tabs, off-grid work, a build."""
+        with self._bench_lock:
+            if self._bench is None:
+                self._bench = self.plan.benchmark()
+            return self._bench
 
     @classmethod
     def from_env(cls, **defaults) -> "Dashboard":
@@ -154,20 +173,25 @@ class Dashboard:
 
         o, plan = self.options, self.plan
         t0 = time.perf_counter()
-        bench = getattr(self, "_bench", None) or plan.benchmark()
-        self._bench_name = bench.name
-        spec = plan.spec(bench)
-        self.table_info.value = table_line(bench, spec.metric)
+        if self._facts is None:                # not looked up before display (background=True or False)
+            self._open_cached()
+        atlas, self._cached, quick = self._cached, None, None
+        self._bench_name = self._facts.name
+        self.table_info.value = table_line(self._facts)
         self.timings["benchmark_s"] = time.perf_counter() - t0
-        full = plan.full_options(bench)
-        atlas, self._cached = self._cached or cached_atlas(bench, spec, **full), None
-        quick = None if atlas is not None else plan.quick_options(bench)
-        atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
-                                   on_resume=self._on_resume, **(quick or full))
+        if atlas is None:                      # none cached: built here (the table is read: the model trains on it)
+            bench = self._table()
+            spec, full = plan.spec(bench), plan.full_options(bench)
+            atlas = cached_atlas(bench, spec, **full)
+            quick = None if atlas is not None else plan.quick_options(bench)
+            atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
+                                       on_resume=self._on_resume, **(quick or full))
         self.timings["atlas_s"] = time.perf_counter() - t0
 
-        def load_model():                      # off-grid work only: torch is imported then, not before
+        def load_model():                      # off-grid work only: torch (and the table) are imported then
             from naoviz.nao.cache import load_or_train
+            bench = self._table()
+            spec = plan.spec(bench)
             return load_or_train(bench, spec)[0], bench, spec.metric
 
         view = plan.method if plan.method in atlas.maps else next(iter(atlas.maps))   # the quick atlas: PCA only
@@ -175,7 +199,6 @@ class Dashboard:
                                        tour_stage=0 if o["guided"] else -1)
         # A link's ?seed=..&eta=..&view=.. is applied by the page itself (no kernel wait: in Voila's preheated
         # kernel, voila.utils.get_query_string() would block the build until someone visits).
-        self._bench = bench
         # The Search and Child tabs are boxes whose content is set when first opened: the Tab's own children never
         # change, since a new children list makes the page re-render the tab bar, dropping the keyboard focus of
         # a tab just opened with Enter to the page's body.
@@ -210,7 +233,7 @@ class Dashboard:
                 self._set_tab(1, self._search_widget())
             elif i == 2 and self.child is None:
                 from naoviz.ui.panels import ChildPanel
-                self.child = ChildPanel(self._bench.space, self._current_decoded, epochs=self.options["child_epochs"])
+                self.child = ChildPanel(self._table().space, self._current_decoded, epochs=self.options["child_epochs"])
                 self._set_tab(2, self.child.widget)
             if i == 2 and self.child is not None:
                 self.child.show_next()              # the cell a press trains: the explorer may have moved
@@ -223,7 +246,7 @@ class Dashboard:
         self.tabs.children[i].children = [widget]
 
     def _search_widget(self):
-        bench, o = self._bench, self.options
+        bench, o = self._table(), self.options
         # a partial table (fewer classes than the space) is searched within its rows (SearchContext.pool)
         from naoviz.ui.search_panel import SearchPanel
         self.search = SearchPanel(bench, metric=self.plan.spec(bench).metric, budget=o["search_budget"],
@@ -234,7 +257,7 @@ class Dashboard:
         """Show ``cell`` in the explorer (a click on a Search tab row) and switch to it: its path when the cell
         or its isomorphism class has one in the atlas, else (no path, or not a cell) the explorer's search box."""
         try:
-            _, path_row = self.explorer.atlas.locate(cell, self._bench.space)
+            _, path_row = self.explorer.atlas.locate(cell, self._table().space)
         except ValueError:                             # not a cell of the space: the search box says so
             path_row = -1
         if path_row >= 0:
@@ -251,4 +274,4 @@ class Dashboard:
 
     def _current_decoded(self):
         """The cell the explorer shows decoded now (what the Child tab trains)."""
-        return self._bench.space.parse(self.explorer.decoded_cell)
+        return self._table().space.parse(self.explorer.decoded_cell)

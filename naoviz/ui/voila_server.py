@@ -12,7 +12,7 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
 - A closed or reloaded page asks Voila to shut its kernel down (``POST /voila/api/shutdown/<id>``, a
   ``sendBeacon`` on unload), which carries the session cookie but not the ``_xsrf`` argument, so jupyter_server
   refused it (``403 ... '_xsrf' argument missing from POST``, voila-dashboards/voila#1458) and the kernel (about
-  140 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
+  90 MB, docs/ui.md) lived on until the idle cull. Here that one request passes when the browser says it comes from the
   page's own origin (its ``Origin`` header matches the host), the check jupyter_server makes before XSRF; a
   request from another origin or without one is checked as before.
 - Voila sets jupyter_server's ``allow_remote_access`` on, so no request's ``Host`` is checked. On a loopback
@@ -111,7 +111,7 @@ def _page_handler():
     from voila.tornado.handler import TornadoVoilaHandler
 
     class NoCrossSiteEmbed(TornadoVoilaHandler):
-        """Each load of the page starts a kernel (about 140 MB, docs/ui.md): another site's page must not
+        """Each load of the page starts a kernel (about 90 MB, docs/ui.md): another site's page must not
         start dozens of them by embedding it (iframes, images). A browser marks such loads with Fetch
         Metadata (``Sec-Fetch-Site: cross-site`` and a ``Sec-Fetch-Dest`` other than ``document``); a link
         followed from elsewhere (a top-level visit) and requests without those headers are served as before."""
