@@ -1,8 +1,8 @@
 """Hostile arguments to the public Python API, as a notebook user would pass them (README.md, docs/*.md, notebooks/).
 
-Each case (bench/hostile_api_cases.py) is one call with exactly one bad argument, run in a forked child of a
-process that loaded the fixtures once (the digits table, a small fitted NAO, the shipped atlas, a run store),
-with a time limit, and judged:
+Each case (bench/hostile_api_cases.py, then bench/hostile_api_cases_train.py's and _read.py's areas) is one call
+with exactly one bad argument, run in a forked child of a process that loaded the fixtures once (the digits
+table, a small fitted NAO, the shipped atlas, a run store, ...), with a time limit, and judged:
 
 - ``good``: one exception of a clear type (ValueError, TypeError, LookupError, OSError, NaovizError; a widget
   attribute's TraitError, raised by the widget's declared traits wherever traitlets checks them) raised in
@@ -31,7 +31,31 @@ import time
 import traceback
 from pathlib import Path
 
-from hostile_api_cases import cases, fixtures     # bench/ (this script's folder is on sys.path)
+import hostile_api_cases_read                      # bench/ (this script's folder is on sys.path)
+import hostile_api_cases_train
+from hostile_api_cases import cases as first_cases, fixtures as first_fixtures
+
+MORE = (hostile_api_cases_train, hostile_api_cases_read)    # later areas, each a module of cases(c) + fixtures(ns)
+
+
+def cases() -> list:
+    """Every case: bench/hostile_api_cases.py's, then each of MORE's, with the same (id, code, names, values)."""
+    out = first_cases()
+
+    def c(cid, code, names, values=()):
+        out.append((cid, code, tuple(names) if isinstance(names, (tuple, list)) else (names,),
+                    tuple(values) if isinstance(values, (tuple, list)) else (values,)))
+    for module in MORE:
+        module.cases(c)
+    return out
+
+
+def fixtures(tmp: Path) -> dict:
+    """The first module's namespace, extended by each area's fixtures."""
+    ns = first_fixtures(tmp)
+    for module in MORE:
+        module.fixtures(ns)
+    return ns
 
 try:                                  # a widget's attribute refused by its traits: what ipywidgets users meet
     from traitlets import TraitError

@@ -61,3 +61,30 @@ def unknown_fields(unknown, known, listed_in: str) -> str:
     """``unknown field(s) 'hiden_size' (did you mean 'hidden_size'?); fields: <listed_in>``, short."""
     names = ", ".join(show(str(u), 40) for u in unknown)
     return f"unknown field(s) {cut(names)}{did_you_mean(unknown[0], sorted(known))}; fields: {listed_in}"
+
+
+def check_function(value: object, name: str, what: str = "a function") -> None:
+    """``TypeError`` naming ``name`` when ``value`` is neither None nor callable: a callback is refused where it
+    is given, not where it is first called (after an epoch, a search or a render)."""
+    if value is not None and not callable(value):
+        raise TypeError(f"{name}: expected {what} or None, got {type(value).__name__} {show(value)}")
+
+
+def check_type(value: object, types, name: str, what: str):
+    """``value`` when it is one of ``types``, else ``TypeError`` naming ``name``, what it must be, and the value
+    (an object of the wrong kind fails here, not as an AttributeError deep inside)."""
+    if not isinstance(value, types):
+        raise TypeError(f"{name}: expected {what}, got {type(value).__name__} {show(value)}")
+    return value
+
+
+def check_count(value: object, name: str, lo: int, hi: int) -> int:
+    """``value`` as an int in ``lo..hi`` (numpy ints taken; bool, float, NaN refused), else ``ValueError``."""
+    import operator
+    try:
+        number = None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        number = None
+    if number is None or not lo <= number <= hi:
+        raise ValueError(f"{name}: must be an int in {lo}..{hi}, got {show(value)}")
+    return number

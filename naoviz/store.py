@@ -18,7 +18,7 @@ from pathlib import Path
 from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 
 # The open-time checks live in naoviz.store_checks; StoreError, check_int and INT64_MAX stay importable from here.
-from naoviz.errors import cut, cut_path
+from naoviz.errors import cut, cut_path, show
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,
                                  check_schema, open_read_only)
 from naoviz.store_values import dumps as _dumps
@@ -50,6 +50,8 @@ class RunStore:
             raise ValueError(f"run store: synchronous must be 'NORMAL' or 'FULL', got {synchronous!r}")
         if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
             raise StoreError(f"run store: expected a file path, got {path!r}")
+        if not isinstance(read_only, bool):
+            raise ValueError(f"run store: read_only must be True or False, got {show(read_only)}")
         self.path = Path(path).expanduser()
         self._synchronous = synchronous
         self._lock = threading.RLock()
@@ -170,7 +172,7 @@ class RunStore:
         if not isinstance(kind, str) or not kind:
             raise ValueError(f"run store: kind must be a non-empty string, got {kind!r}")
         if not isinstance(config, dict):
-            raise ValueError(f"run store: config must be a dict, got {type(config).__name__}")
+            raise ValueError(f"run store: config must be a dict, got {type(config).__name__} {show(config)}")
         config_json = _dumps(config, "config")
         seed_value = None if seed is None else check_int(seed, "seed", prefix="run store: ")
         def insert(conn) -> str:
@@ -259,6 +261,10 @@ class RunStore:
     def find_runs(self, kind: str, config: dict, seed: Optional[int]) -> list[dict]:
         """The runs of ``kind`` stored with exactly this ``config`` (compared as JSON) and ``seed``, oldest first:
         how ``naoviz compare --store`` finds the runs an interrupted comparison already started."""
+        if not isinstance(config, dict):
+            raise ValueError(f"run store: config must be a dict, got {type(config).__name__} {show(config)}")
+        if seed is not None:
+            check_int(seed, "seed", prefix="run store: ")
         want = json.loads(_dumps(config, "config"))
         rows = self._read(_RUN_ROWS + "WHERE r.kind = ? AND r.seed IS ? ORDER BY r.created, r.rowid", (kind, seed))
         return [run for run in map(self._run_dict, rows) if run["config"] == want]
@@ -382,6 +388,8 @@ class RunStore:
         """Write :meth:`csv_text` (atomically); returns the path."""
         from naoviz.paths import atomic_write_text
 
+        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
+            raise TypeError(f"export_csv: path must be a file path, got {show(path)}")
         path = Path(path)
         atomic_write_text(path, self.csv_text(run_id))
         return path

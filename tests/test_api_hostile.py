@@ -154,7 +154,74 @@ CASES = [
         a["ev"], [("rs", None)], 3, [0], checkpoints=[0, 2]), ValueError, ["checkpoints", "0"]),
     ("widget atlas", lambda a: __import__("naoviz.ui", fromlist=["x"]).ExplorerWidget("atlas.json"), TypeError,
      ["atlas", "atlas.json"]),
+] + [   # the child trainer, hardware-aware search, supernet / NAO-WS, the store's reading API, figures, widget
+    ("train_child config a name", lambda a: _m("naoviz.child").train_child("nb201", CELL, _syn(), "fast"),
+     TypeError, ["config", "fast"]),
+    ("train_child data a name", lambda a: _m("naoviz.child").train_child("nb201", CELL, "digits"), TypeError,
+     ["data", "digits"]),
+    ("train_preset callback", lambda a: _m("naoviz.child").train_preset("nb201", CELL, epochs=1, callback=5),
+     TypeError, ["callback", "5"]),
+    ("TrainConfig compile", lambda a: _m("naoviz.child").TrainConfig(compile="yes").validate(), ValueError,
+     ["compile", "yes"]),
+    ("build_network classes", lambda a: _m("naoviz.child").build_network("nb201", CELL, num_classes=0), ValueError,
+     ["num_classes", "0"]),
+    ("load_data seed", lambda a: _m("naoviz.child").load_data("digits", seed=-1), ValueError, ["seed", "-1"]),
+    ("build_benchmark config dict", lambda a: _m("naoviz.child.build_table").build_benchmark(
+        {"epochs": 2}, a["root"] / "b.db", a["root"] / "t.csv"), TypeError, ["config", "epochs"]),
+    ("ForestCosts n_trees", lambda a: _m("naoviz.search.hw").ForestCosts(a["space"], ["params_M"], n_trees=0),
+     ValueError, ["n_trees", "0"]),
+    ("LinearCosts short table", lambda a: _m("naoviz.search.hw").LinearCosts(a["space"], ["params_M"]).fit(
+        [CELL, CELL], {"params_M": [1.0]}), ValueError, ["table['params_M']", "1 values"]),
+    ("budget_path plain NAO", lambda a: _m("naoviz.nao.cost_heads").budget_path(a["nao"], CELL, [0, 1],
+                                                                                 {"params_M": 1}),
+     TypeError, ["model", "CostNAO"]),
+    ("supernet device", lambda a: _m("naoviz.child.supernet_config").SupernetConfig(device="tpu").validate(),
+     ValueError, ["device", "tpu"]),
+    ("run_nao_ws config a name", lambda a: _m("naoviz.search.nao_ws").run_nao_ws("fast"), TypeError,
+     ["config", "fast"]),
+    ("measure_nao_ws n before the search", lambda a: _m("naoviz.experiments.supernet").measure_nao_ws(n=-1),
+     ValueError, ["n", "-1"]),
+    ("table_sample n", lambda a: _m("naoviz.experiments.supernet").table_sample(-1), ValueError, ["n", "-1"]),
+    ("find_runs config", lambda a: a["store"].find_runs("search", "x", 0), ValueError, ["config", "'x'"]),
+    ("store read_only", lambda a: _m("naoviz.store").RunStore(a["store"].path, read_only="yes"), ValueError,
+     ["read_only", "yes"]),
+    ("resume executor", lambda a: _m("naoviz.search").resume_search(a["store"], _run(a), executor="x",
+                                                                    progress=False), TypeError, ["executor", "x"]),
+    ("stored_result on_evaluation", lambda a: _m("naoviz.search.runs").stored_result(
+        a["store"], _run(a), on_evaluation="x"), TypeError, ["on_evaluation", "x"]),
+    ("finished_search budget", lambda a: _m("naoviz.search.runs").finished_search(
+        "rs", a["ev"], 0, 0, store=a["store"]), ValueError, ["budget", "0"]),
+    ("search_curves a list", lambda a: _m("naoviz.viz").search_curves([1, 2]), TypeError, ["curves", "[1, 2]"]),
+    ("search_curves 3-D", lambda a: _m("naoviz.viz").search_curves({"rs": [[[1.0]]]}), ValueError,
+     ["curves['rs']", "[[[1.0]]]"]),
+    ("training_curves text", lambda a: _m("naoviz.viz").training_curves("abc"), TypeError, ["history", "abc"]),
+    ("atlas_map None", lambda a: _m("naoviz.viz").atlas_map(None), TypeError, ["atlas", "None"]),
+    ("cell_compare seed", lambda a: _m("naoviz.viz").cell_compare(a["space"], "garbage", CELL), ValueError,
+     ["seed:", "garbage"]),
+    ("cell_compare space", lambda a: _m("naoviz.viz").cell_compare("nb201", CELL, CELL), TypeError,
+     ["space", "nb201"]),
+    ("export to a folder", lambda a: _m("naoviz.viz").export(_m("naoviz.viz").search_curves({}), a["root"] / "folder"),
+     ValueError, ["path", "folder"]),
+    ("export width", lambda a: _m("naoviz.viz").export(_m("naoviz.viz").search_curves({}), a["root"] / "x.html",
+                                                       width=0), ValueError, ["width", "0"]),
+    ("widget handler", lambda a: _m("naoviz.ui").ExplorerWidget(a["atlas"], handler="x"), TypeError,
+     ["handler", "x"]),
+    ("widget apply_query", lambda a: _m("naoviz.ui").ExplorerWidget(a["atlas"]).apply_query(5), TypeError,
+     ["query", "5"]),
 ]
+
+
+def _m(name):
+    import importlib
+    return importlib.import_module(name)
+
+
+def _syn():
+    return _m("naoviz.child").load_data("synthetic")
+
+
+def _run(a) -> str:
+    return a["store"].runs()[0]["id"]
 
 
 @pytest.mark.parametrize("call, kind, words", [c[1:] for c in CASES], ids=[c[0] for c in CASES])
@@ -186,3 +253,39 @@ def test_a_store_given_as_a_path_is_opened(api):
     assert result.run_id and path.exists()
     again = _resume(api, path, result.run_id)
     assert again.stored and [r.arch for r in again.history] == [r.arch for r in result.history]
+
+
+def test_a_refused_table_build_trains_nothing(api):
+    """build_benchmark refuses an ``out`` it cannot write before it creates a run or trains a cell."""
+    from naoviz.child.build_table import BuildConfig, build_benchmark
+    store = api["root"] / "build.db"
+    with pytest.raises(ValueError, match="out: .*folder is a folder"):
+        build_benchmark(BuildConfig(archs=1, epochs=1), store, api["root"] / "folder", progress=False)
+    assert not store.exists()
+
+
+def test_finished_search_of_a_missing_store_is_none_and_creates_nothing(api):
+    """Asking a store path that is not there for a finished run answers None, without making an empty store."""
+    from naoviz.search.runs import finished_search
+    path = api["root"] / "never.db"
+    assert finished_search("rs", api["ev"], 2, 1, store=path) is None
+    assert not path.exists()
+
+
+def test_search_curves_take_one_run_as_a_plain_list(api):
+    """``curves[name]`` as (queries,) works as a Python list too, not only as an array."""
+    from naoviz.viz import search_curves
+    fig = search_curves({"rs": [1.0, 2.0, 2.0]})
+    assert [list(t.y) for t in fig.data if t.name == "random search"][0][-1] == 2.0
+
+
+def test_widget_traits_refuse_a_tour_below_minus_one_and_a_non_atlas(api):
+    """A tour stage below -1 and set_atlas(None) are refused naming the trait / argument."""
+    import traitlets
+    from naoviz.ui import ExplorerWidget
+    w = ExplorerWidget(api["atlas"])
+    with pytest.raises(traitlets.TraitError, match="tour_stage: -5"):
+        w.tour_stage = -5
+    with pytest.raises(TypeError, match="atlas must be .* got NoneType None"):
+        w.set_atlas(None)
+    w.tour_stage = 99                    # past the last stage: how the page closes the tour

@@ -7,7 +7,7 @@ from typing import Optional, Union
 
 from torch import nn
 
-from naoviz.errors import show
+from naoviz.errors import check_count, check_type, show
 from naoviz.spaces import SearchSpace, get_space
 
 MAX_CHANNELS = 256     # NAONet's largest published width is 128
@@ -45,7 +45,11 @@ class NetOptions:
 def build_network(space: Union[str, SearchSpace], arch, num_classes: int = 10, in_channels: int = 3,
                   options: Optional[NetOptions] = None) -> nn.Module:
     """The macro network of ``space`` with cell ``arch``; ``ValueError`` if the arch is not valid."""
-    space = get_space(space) if isinstance(space, str) else space
+    check_count(num_classes, "num_classes", 2, 100_000)
+    check_count(in_channels, "in_channels", 1, 64)
+    check_type(options, (NetOptions, type(None)), "options", "a NetOptions or None")
+    space = get_space(space) if isinstance(space, str) else check_type(space, SearchSpace, "space",
+                                                                        "a space name or a SearchSpace")
     arch = space.coerce(arch)
     o = (options or NetOptions()).validate()
     if space.name == "nb201":

@@ -10,6 +10,7 @@ from __future__ import annotations
 import contextlib
 
 import json
+import os
 import math
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -96,8 +97,9 @@ def train_metrics(arch, *, data: str = "digits", epochs: int = 4, channels: Opti
     import torch
 
     from naoviz.child import NetOptions, TrainConfig, train_child
+    from naoviz.errors import check_count
 
-    torch.set_num_threads(threads)
+    torch.set_num_threads(check_count(threads, "threads", 1, 256))
     r = train_child(space_name, arch, cached_data(data, seed, data_dir, image_size),
                     TrainConfig(epochs=epochs, batch_size=batch_size, lr=lr, seed=seed, progress=False),
                     NetOptions(channels=channels, cells=cells))
@@ -153,6 +155,19 @@ def _copy_from_compatible_runs(store, run_id: str, config: dict, wanted: dict[st
     return copied
 
 
+def _check_out(out) -> None:
+    """``ValueError`` naming ``out`` when the table could not be written there, before anything is trained."""
+    from naoviz.errors import cut_path
+    if not isinstance(out, (str, os.PathLike)) or not str(out).strip():
+        raise TypeError(f"out: expected a file path for the table, got {show(out)}")
+    path = Path(out).expanduser()
+    if path.is_dir():
+        raise ValueError(f"out: {cut_path(path)} is a folder, not a file")
+    ancestor = next((a for a in path.absolute().parents if a.exists()), None)
+    if ancestor is not None and not ancestor.is_dir():
+        raise ValueError(f"out: {cut_path(ancestor)} is a file, not a folder")
+
+
 def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Union[str, Path],
                     cluster=None, progress: bool = True,
                     on_result: Optional[Callable[[int, dict], None]] = None) -> dict:
@@ -163,6 +178,10 @@ def build_benchmark(config: BuildConfig, store_path: Union[str, Path], out: Unio
     from naoviz.progress import echo_bar
     from naoviz.store import RunStore
 
+    from naoviz.errors import check_function, check_type
+    check_type(config, BuildConfig, "config", "a BuildConfig (naoviz.child.build_table.BuildConfig(epochs=2))")
+    check_function(on_result, "on_result", "a function of (arch_index, metrics)")
+    _check_out(out)
     config.check()
     space = NB201Space()
     store = RunStore(store_path)

@@ -16,7 +16,7 @@ import torch
 
 from naoviz.child.cifar import read_cifar
 from naoviz.child.imagefolder import folder_of, is_imagefolder
-from naoviz.errors import show
+from naoviz.errors import check_count, show
 from naoviz.paths import data_dir
 
 DATASETS = ("digits", "cifar10", "cifar100", "synthetic")       # and imagefolder:PATH
@@ -46,7 +46,12 @@ class ChildData:
 
 
 def _split(x: np.ndarray, y: np.ndarray, n_valid: int, n_test: int, seed: int):
-    """Shuffle with ``seed`` and cut into train / valid / test."""
+    """Shuffle with ``seed`` and cut into train / valid / test (each split at least one image)."""
+    for name, n in (("valid", n_valid), ("test", n_test)):
+        check_count(n, f"data: {name}", 1, len(x))
+    if n_valid + n_test >= len(x):
+        raise ValueError(f"data: valid + test must leave training images, got valid={n_valid}, test={n_test} "
+                         f"of {len(x)} images")
     order = np.random.default_rng(seed).permutation(len(x))
     x, y = x[order], y[order]
     a, b = len(x) - n_valid - n_test, len(x) - n_test
@@ -124,6 +129,7 @@ def check_data_name(name: object) -> str:
 def load_data(name: str, seed: int = 0, directory: Optional[Path] = None, **options) -> ChildData:
     """A dataset by name: ``digits`` (offline default), ``cifar10``, ``cifar100``, ``synthetic`` or
     ``imagefolder:PATH`` (options: ``image_size``, ``valid_frac``, ``test_frac``; see naoviz.child.imagefolder)."""
+    check_count(seed, "data: seed", 0, 2**32 - 1)
     if is_imagefolder(name):
         from naoviz.child.imagefolder import load_imagefolder
         return load_imagefolder(folder_of(name), seed=seed, **options)

@@ -85,6 +85,10 @@ class OneShot:
 
     def __init__(self, config: Optional[SupernetConfig] = None, data: Optional[ChildData] = None):
         from naoviz.child.trainer import resolve_device
+        from naoviz.errors import check_type
+        check_type(config, (SupernetConfig, type(None)), "config", "a SupernetConfig (SupernetConfig.for_space("
+                   "'nb201')) or None")
+        check_type(data, (ChildData, type(None)), "data", "a ChildData (naoviz.child.load_data) or None")
         self.config = c = (config or SupernetConfig()).validate()
         self.device = resolve_device(c.device)
         torch.set_num_threads(c.threads)

@@ -14,7 +14,7 @@ from typing import Callable, Optional, Union
 from naoviz.child.build import NetOptions
 from naoviz.child.data import ChildData, check_data_name, load_data
 from naoviz.child.trainer import TrainConfig, TrainResult, train_child
-from naoviz.errors import show
+from naoviz.errors import check_function, check_type, show
 from naoviz.spaces import SearchSpace
 
 MAX_THREADS = 256
@@ -125,6 +125,8 @@ def train_preset(space: Union[str, SearchSpace], arch, preset: Union[str, ChildP
     p = p.with_changes(**changes) if changes else p
     config, net = p.train_config(), p.net_options()          # every check before any data is read
     space, arch = _space_and_arch(space, arch)
+    check_type(data, (ChildData, type(None)), "data", "a ChildData (naoviz.child.load_data) or None")
+    check_function(callback, "callback", "a function of (epoch, logs)")
     data = data if data is not None else preset_data(p)
     with _THREADS_LOCK:
         before = torch.get_num_threads()

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import asdict, dataclass
 
 from naoviz.errors import show
@@ -114,6 +115,6 @@ class SupernetConfig:
             # torch 2.13's CPU backward of a channels-last 1x1 stride-2 conv (FactorizedReduce) corrupts memory
             # at a few channels (a crash, "double free or corruption"), so the NAONet-WS supernet runs contiguous.
             bad("channels_last", "false with space naonet-ws")
-        if not isinstance(self.device, str) or not self.device:
-            bad("device", "a device name (cpu, cuda, cuda:N, auto)")
+        if not isinstance(self.device, str) or not re.fullmatch(r"auto|cpu|mps|cuda(:[0-9]{1,3})?", self.device):
+            bad("device", "a device name (cpu, cuda, cuda:N, mps, auto)")
         return self

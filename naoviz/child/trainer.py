@@ -16,7 +16,7 @@ from naoviz.child.build import NetOptions, build_network
 from naoviz.child.checkpoint import load_checkpoint, save_checkpoint
 from naoviz.child.data import ChildData, augment_batch
 from naoviz.child.ops import count_params
-from naoviz.errors import NaovizError, show
+from naoviz.errors import NaovizError, check_function, check_type, show
 from naoviz.spaces import SearchSpace, get_space
 
 
@@ -71,6 +71,11 @@ class TrainConfig:
             bad("lr_min", f"<= lr ({self.lr:g})")
         if not isinstance(self.device, str):
             bad("device", "a device name (auto, cpu, cuda, cuda:N, mps)")
+        for name in ("compile", "amp", "channels_last", "progress"):
+            if not isinstance(getattr(self, name), bool):
+                bad(name, "True or False")
+        if self.checkpoint_dir is not None and not isinstance(self.checkpoint_dir, (str, Path)):
+            bad("checkpoint_dir", "None or a folder path")
         return self
 
 
@@ -135,7 +140,11 @@ class ChildTrainer:
 
     def __init__(self, space: Union[str, SearchSpace], arch, data: ChildData,
                  config: Optional[TrainConfig] = None, net: Optional[NetOptions] = None):
-        self.space = get_space(space) if isinstance(space, str) else space
+        check_type(data, ChildData, "data", "a ChildData (naoviz.child.load_data('digits'))")
+        check_type(config, (TrainConfig, type(None)), "config", "a TrainConfig or None")
+        check_type(net, (NetOptions, type(None)), "net", "a NetOptions or None")
+        self.space = get_space(space) if isinstance(space, str) else check_type(
+            space, SearchSpace, "space", "a space name or a SearchSpace (naoviz.spaces.get_space('nb201'))")
         self.arch = self.space.coerce(arch)
         config = (config or TrainConfig()).validate()
         self.data, self.config, self.net_options = data, config, (net or NetOptions()).validate()
@@ -241,6 +250,7 @@ class ChildTrainer:
     # -- the loop -------------------------------------------------------------------------------
     def fit(self, callback: Optional[Callable[[int, dict], None]] = None) -> TrainResult:
         """Train (resuming from ``checkpoint_dir`` when it holds this run) and test; see TrainResult."""
+        check_function(callback, "callback", "a function of (epoch, logs)")
         c = self.config
         history: list[dict] = []
         start = 0
@@ -294,4 +304,5 @@ def train_child(space: Union[str, SearchSpace], arch, data: ChildData, config: O
                 net: Optional[NetOptions] = None,
                 callback: Optional[Callable[[int, dict], None]] = None) -> TrainResult:
     """Build the child net of ``arch`` and train it on ``data``; see :class:`ChildTrainer`."""
+    check_function(callback, "callback", "a function of (epoch, logs)")
     return ChildTrainer(space, arch, data, config, net).fit(callback)

@@ -20,6 +20,8 @@ TABLE = "nb201-digits"
 def table_sample(n: int, seed: int = 0) -> list[tuple]:
     """``n`` distinct classes' representatives (smallest ``arch_index`` member), seeded; all when ``n`` >= 6,466."""
     from naoviz.child.build_table import representatives
+    from naoviz.errors import check_count
+    n, seed = check_count(n, "n", 1, 10**9), check_count(seed, "seed", 0, 2**32 - 1)
     from naoviz.spaces import NB201Space
     return [a for _, a in representatives(NB201Space(), n if n < 6466 else "all", seed)]
 
@@ -28,7 +30,9 @@ def disjoint_sample(n: int, seed: int, exclude: Sequence[tuple]) -> list[tuple]:
     """``n`` seeded classes' representatives none of which is in ``exclude`` (a second, disjoint sample to
     confirm a figure tuned on ``table_sample(n, 0)``), in the table's class order."""
     from naoviz.child.build_table import representatives
+    from naoviz.errors import check_count
     from naoviz.spaces import NB201Space
+    n, seed = check_count(n, "n", 1, 10**9), check_count(seed, "seed", 0, 2**32 - 1)
     skip = {tuple(a) for a in exclude}
     rest = [a for _, a in representatives(NB201Space(), "all") if tuple(a) not in skip]
     if n > len(rest):
@@ -40,6 +44,9 @@ def disjoint_sample(n: int, seed: int, exclude: Sequence[tuple]) -> list[tuple]:
 def correlations(scores: Sequence[float], truth: Sequence[float]) -> dict:
     """Kendall tau-b and Spearman rho of two score lists (NaN-free, same length)."""
     from scipy.stats import kendalltau, spearmanr
+    if len(scores) != len(truth):
+        raise ValueError(f"correlations: scores and truth must be as long as each other, got {len(scores)} and "
+                         f"{len(truth)}")
     return {"kendall_tau": float(kendalltau(scores, truth)[0]), "spearman_rho": float(spearmanr(scores, truth)[0])}
 
 
@@ -98,7 +105,15 @@ def measure_nao_ws(config=None, n: int = 500, sample_seed: int = 0, table=None, 
     (``out["rescored"][score]``, in ``search["evaluated"]`` order, for final-choice rules measured offline).
     The search's wall / CPU time excludes this measuring."""
     from naoviz.child.oneshot import OneShot
+    from naoviz.child.supernet_config import SCORES
+    from naoviz.errors import check_count, check_type, show
     from naoviz.search.nao_ws import NAOWSConfig, run_nao_ws
+    check_type(config, (NAOWSConfig, type(None)), "config", "a NAOWSConfig or None")
+    check_count(n, "n", 0, 6466)
+    check_count(sample_seed, "sample_seed", 0, 2**32 - 1)
+    bad = [s for s in (rescores if isinstance(rescores, (list, tuple)) else [rescores]) if s not in SCORES]
+    if bad or not isinstance(rescores, (list, tuple)):
+        raise ValueError(f"rescores: expected a list of {', '.join(SCORES)}, got {show(rescores)}")
     cfg = config or NAOWSConfig()
     net = OneShot(cfg.supernet_config(), data)
     result = run_nao_ws(cfg, progress=progress, oneshot=net)
@@ -132,6 +147,7 @@ def expected_random_top_pct(table=None, metric: str = "valid_acc") -> float:
     """Mean ``top_pct`` of a uniformly random class (what returning a random cell scores)."""
     from naoviz.tables import load_benchmark
     table = table or load_benchmark(TABLE)
+    table.metric(metric)                               # a ValueError naming an unknown metric
     values = np.sort(np.asarray(table.frame[metric], dtype=float))
     better = len(values) - np.searchsorted(values, values, side="right")      # strictly better, per class
     return float(np.mean(better + 1) / len(values) * 100.0)

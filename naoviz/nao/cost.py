@@ -99,9 +99,12 @@ def as_budgets(budget) -> list:
     from naoviz.search.constraints import Constraint, parse_constraints
     if budget is None:
         return []
-    if isinstance(budget, dict):
-        return [Constraint(str(k), "<=", v) for k, v in budget.items()]
-    return list(parse_constraints(budget))
+    try:
+        if isinstance(budget, dict):
+            return [Constraint(str(k), "<=", v) for k, v in budget.items()]
+        return list(parse_constraints(budget))
+    except ValueError as exc:          # "constraint: bound must be ..." is about the budget given here
+        raise ValueError(f"budget: {exc}") from None
 
 
 class CostNAO(NAO):

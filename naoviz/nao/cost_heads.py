@@ -19,7 +19,8 @@ from typing import Optional, Sequence
 import numpy as np
 import torch
 
-from naoviz.nao.cost import CostNAO, CostScaler
+from naoviz.errors import check_count, check_type, show
+from naoviz.nao.cost import CostNAO, CostScaler, as_budgets
 from naoviz.nao.estimator import NAO
 from naoviz.nao.step import Stopped, StepWatch
 from naoviz.nao.train import torch_threads
@@ -54,7 +55,7 @@ def cost_nao_from(nao: NAO, columns: Sequence[str], archs, costs: dict, seed: in
     epoch; true ends the fit there with ``naoviz.errors.Stopped`` (the explorer's newer ask), nothing returned.
     ValueError names the argument that is wrong."""
     if not isinstance(nao, NAO) or isinstance(nao, CostNAO):
-        raise ValueError(f"cost_nao_from: nao must be a fitted plain NAO, got {type(nao).__name__}")
+        raise ValueError(f"cost_nao_from: nao must be a fitted plain NAO, got {type(nao).__name__} {show(nao)}")
     nao.check_fitted()
     if isinstance(seed, bool) or not isinstance(seed, int):
         raise ValueError(f"cost_nao_from: seed must be an int, got {seed!r}")
@@ -152,6 +153,8 @@ def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=No
     decodes are kept, and only its infeasible ones replaced. ``progress(stage, done, total)`` before each
     gradient step and decode of both paths (each moves and decodes all etas in one batch); ``should_stop()``
     checked there: true ends the work with ``naoviz.errors.Stopped`` (the explorer's newer ask; nothing kept)."""
+    check_type(model, CostNAO, "model", "a fitted CostNAO (cost_nao_from(nao, ...))")
+    as_budgets(budget)                       # a bad budget named before either path's work
     n = int(steps) if isinstance(steps, (int, np.integer)) and not isinstance(steps, bool) else 0
     watch = StepWatch((n + 1) + (model.sub_steps * n + 1), progress, should_stop)
     plain = model.path(arch, etas, steps=steps, benchmark=benchmark, metric=metric,
@@ -165,6 +168,9 @@ def budget_path(model: CostNAO, arch, etas, budget, steps: int = 1, benchmark=No
 
 def budget_grid(model: CostNAO, archs, etas, budget, steps: int = 1, batch: int = 1024) -> list:
     """``budget_path``'s decoded cells for many seeds at once (``path_grid`` both ways): M lists of E archs."""
+    check_type(model, CostNAO, "model", "a fitted CostNAO (cost_nao_from(nao, ...))")
+    as_budgets(budget)
+    check_count(batch, "batch", 1, 1_000_000)
     space = model.space
     plain = [[space.from_tokens(t.tolist()) for t in row] for row in model.path_grid(archs, etas, steps, batch)[0]]
     with model.budget(budget):

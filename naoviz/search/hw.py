@@ -14,6 +14,7 @@ from typing import Optional, Sequence
 
 import numpy as np
 
+from naoviz.errors import check_count, show
 from naoviz.search.constraints import INFEASIBLE, Constraint, feasible, violation
 from naoviz.search.cost_calibration import RESOLUTION, calibration
 from naoviz.tables.benchmark import lower_is_better
@@ -93,14 +94,40 @@ def round_budgets(ctx) -> list[Constraint]:
     return out
 
 
+def cost_columns_of(columns, who: str) -> list[str]:
+    """``columns`` as a list of distinct names (one name alone as CostNAO takes it), else ``ValueError``."""
+    cols = [columns] if isinstance(columns, str) else list(columns) if hasattr(columns, "__iter__") else [columns]
+    if not cols or not all(isinstance(c, str) and c for c in cols) or len(set(cols)) != len(cols):
+        raise ValueError(f"{who}: columns must be distinct column names, got {show(columns)}")
+    return cols
+
+
+def cost_table(archs, table, columns: Sequence[str], who: str) -> dict:
+    """``{column: (n,) floats}`` of ``table`` for every column, one value per arch, else ``ValueError``."""
+    if not isinstance(table, dict):
+        raise ValueError(f"{who}: table must be a dict {{column: values}}, got {show(table)}")
+    out = {}
+    for c in columns:
+        if c not in table:
+            raise ValueError(f"{who}: table has no column {c!r}; it has {show(sorted(map(str, table)))}")
+        y = np.asarray(table[c], dtype=float).reshape(-1)
+        if len(y) != len(archs):
+            raise ValueError(f"{who}: table[{c!r}] holds {len(y)} values for {len(archs)} archs")
+        out[c] = y
+    return out
+
+
 class ForestCosts:
     """Random forests (one per column, on ``space.one_hot``, log scale for positive columns) that predict
     the cost columns of unevaluated cells for the baselines: ``predict_costs(archs) -> {column: (n,)}``."""
 
     def __init__(self, space, columns: Sequence[str], n_trees: int = 20, seed: int = 0):
-        self.space, self.columns, self.n_trees, self.seed = space, list(columns), n_trees, seed
+        self.space, self.columns = space, cost_columns_of(columns, "ForestCosts")
+        self.n_trees = check_count(n_trees, "ForestCosts: n_trees", 1, 10_000)
+        self.seed = check_count(seed, "ForestCosts: seed", 0, 2**32 - 1)
 
     def fit(self, archs, table: dict) -> "ForestCosts":
+        table = cost_table(archs, table, self.columns, "ForestCosts")
         from sklearn.ensemble import RandomForestRegressor
         x = self.space.one_hot(archs)
         self.forests_, self.log_ = {}, {}
@@ -148,7 +175,12 @@ class LinearCosts:
                  features: str = "one_hot"):
         if features not in FEATURE_SETS:
             raise ValueError(f"LinearCosts: features must be one of {', '.join(FEATURE_SETS)}, got {features!r}")
-        self.space, self.columns, self.alpha, self.features = space, list(columns), float(alpha), features
+        for a in [alpha] + ([] if alphas is None else list(alphas)):
+            if isinstance(a, bool) or not isinstance(a, (int, float)) or not np.isfinite(a) or a < 0:
+                raise ValueError(f"LinearCosts: alpha{'s' if a is not alpha else ''} must be finite numbers "
+                                 f">= 0, got {show(a)}")
+        self.space, self.columns = space, cost_columns_of(columns, "LinearCosts")
+        self.alpha, self.features = float(alpha), features
         self.alphas = None if alphas is None else [float(a) for a in alphas]
 
     def _x(self, archs, features: Optional[str] = None) -> np.ndarray:
@@ -174,6 +206,7 @@ class LinearCosts:
         return w, loo, h
 
     def fit(self, archs, table: dict) -> "LinearCosts":
+        table = cost_table(archs, table, self.columns, "LinearCosts")
         xs = {f: self._x(archs, f) for f in self._sets()}
         self.coef_, self.alpha_, self.features_ = {}, {}, {}
         for c in self.columns:

@@ -191,6 +191,10 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
     from naoviz.child.oneshot import OneShot
     from naoviz.nao import NAO
 
+    from naoviz.errors import check_function, check_type
+    check_type(config, (NAOWSConfig, type(None)), "config", "a NAOWSConfig (NAOWSConfig(rounds=2)) or None")
+    check_type(oneshot, (OneShot, type(None)), "oneshot", "a OneShot supernet or None")
+    check_function(progress, "progress", "a function of one event dict")
     cfg = (config or NAOWSConfig()).validate()
     wall0, cpu0 = time.perf_counter(), time.process_time()
     rng = np.random.default_rng([cfg.seed, 17])

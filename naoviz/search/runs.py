@@ -12,6 +12,7 @@ from __future__ import annotations
 import dataclasses
 from typing import Callable, Optional
 
+from naoviz.errors import check_function, show
 from naoviz.evaluate import Evaluator, evaluator_from_config
 from naoviz.search.nao_presets import budgets_of
 from naoviz.search.base import check_budget, check_run_args
@@ -160,7 +161,12 @@ def finished_search(algo: str, evaluator: Evaluator, budget: int, seed: int, *, 
     read from ``store`` when it finished with a whole record (``naoviz.search.stored``), under the run's lock:
     nothing searched, evaluated or written. None when there is no such run or its record is not whole (then
     ``search_or_resume`` replays it, which mends it). What ``naoviz compare --store`` tries for each run first."""
+    import os
     seed = check_int(seed, "seed")
+    check_budget(budget)
+    if isinstance(store, (str, os.PathLike)) and not os.path.exists(store):
+        check_run_args(evaluator, None, on_evaluation, None)
+        return None                      # no store there: no such run, and none is created by asking
     store = open_store(store)
     check_run_args(evaluator, store, on_evaluation, None)
     searcher, _, runs = _same_search(algo, evaluator, budget, seed, preset, config, store)
@@ -184,6 +190,11 @@ def resume_search(store, run_id: str, *, executor=None, progress: bool = True,
     already finished, with a whole record, is answered from the store (``result.stored``; see ``stored_result``).
     ``on_replay(n)``: called once the run is held, before its ``n`` stored evaluations are replayed (the CLI's line)."""
     store = open_store(store, must_exist=True)
+    if executor is not None and not callable(getattr(executor, "submit", None)):
+        raise TypeError(f"executor: expected a concurrent.futures.Executor (or a Dask client) or None, got "
+                        f"{type(executor).__name__} {show(executor)}")
+    check_function(on_evaluation, "on_evaluation", "a function of one record")
+    check_function(on_replay, "on_replay", "a function of the replayed count")
     run = store.get_run(run_id)
     searcher, evaluator, budget, seed = _rebuild(run)
     if executor is not None:
@@ -198,6 +209,7 @@ def stored_result(store, run_id: str, on_evaluation: Optional[Callable[[Record],
     from the store under the run's lock: nothing searched, evaluated or written, no model trained; None when it
     did not finish (or its record is not whole), without loading anything for a run not marked finished. What
     ``naoviz search --resume`` tries first, before it starts torch or a cluster for a replay."""
+    check_function(on_evaluation, "on_evaluation", "a function of one record")
     store = open_store(store, must_exist=True)
     run = store.get_run(run_id)
     if run["kind"] != "search" or run["status"] != "finished":

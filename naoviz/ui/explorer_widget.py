@@ -32,6 +32,14 @@ class BudgetError(t.TraitError, ValueError):
     """A refused budget value: a TraitError like every refused trait, and a ValueError for callers who check."""
 
 
+def _check_atlas(atlas) -> None:
+    from naoviz.atlas import Atlas
+    if not isinstance(atlas, Atlas):
+        from naoviz.errors import show
+        raise TypeError(f"ExplorerWidget: atlas must be a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), "
+                        f"got {type(atlas).__name__} {show(atlas)}")
+
+
 class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     """Map, path, cells and prediction chart of one atlas; ``seed`` is a row with a path, ``eta_index`` an
     index into the atlas's eta grid. Setting a trait from Python moves the picture; the browser sets them too."""
@@ -69,11 +77,9 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
             own = [n for n in type(self).class_own_traits() if not n.startswith("_") and n != "has_handler"]
             raise TypeError(f"ExplorerWidget: unknown state {unknown[0]!r}{did_you_mean(unknown[0], known)}; "
                             f"the explorer's: {', '.join(own)}")
-        from naoviz.atlas import Atlas
-        if not isinstance(atlas, Atlas):
-            from naoviz.errors import show
-            raise TypeError(f"ExplorerWidget: atlas must be a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), "
-                            f"got {type(atlas).__name__} {show(atlas)}")
+        _check_atlas(atlas)
+        from naoviz.errors import check_function
+        check_function(handler, "handler", "a function of one ask dict (nao_handler(loader))")
         self.atlas = atlas
         self.handler = handler
         header, blob = atlas_payload(atlas)
@@ -89,6 +95,7 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     def set_atlas(self, atlas) -> None:
         """Show ``atlas`` instead (a cold start's full atlas after its quick one): the page redraws from it and
         keeps seed, eta, view, colour and selection where the new atlas has them."""
+        _check_atlas(atlas)
         header, blob = atlas_payload(atlas)
         self.atlas, self._n, self._seeds = atlas, len(atlas.labels), np.asarray(atlas.seeds)
         with self.hold_sync():
@@ -148,6 +155,12 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
         if v is not None and not math.isfinite(v):
             raise BudgetError(f"budget: {v!r} is not a finite number (None: no budget)")
         return v
+
+    @t.validate("tour_stage")
+    def _check_tour(self, proposal):
+        if proposal["value"] < -1:           # -1: no tour; a stage past the last is how the page closes it
+            raise t.TraitError(f"tour_stage: {proposal['value']} is below -1 (no tour)")
+        return proposal["value"]
 
     @t.validate("selection")
     def _check_selection(self, proposal):
@@ -219,6 +232,9 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     def apply_query(self, query: str) -> bool:
         """Apply ``seed``/``eta``/``view``/``budget_column``/``budget`` from a URL query string; a bad value
         sets ``message`` naming it and changes nothing (no clamp). True when everything applied."""
+        if not isinstance(query, str):
+            from naoviz.errors import show
+            raise TypeError(f"apply_query: query must be a URL query string ('seed=9&eta=3'), got {show(query)}")
         q = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
         new = {}
         try:
@@ -303,7 +319,11 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
         from naoviz.viz.print_sizes import export_sized
         if fmt not in FORMATS:
             raise ValueError(f"format: expected one of {', '.join(FORMATS)}, got {fmt!r}")
+        from naoviz.errors import check_function
+        check_function(progress, "progress", "a function of (stage, done, total)")
         folder = Path(folder or os.environ.get("NAOVIZ_EXPORT_DIR", "naoviz-exports")).expanduser().resolve()
+        if folder.exists() and not folder.is_dir():           # refused before the figures are drawn
+            raise ValueError(f"folder: {str(folder)!r} is a file, not a folder")
         if progress is not None:
             progress("drawing the figures", 0, 1)
         figs = self.figures()
@@ -316,6 +336,9 @@ class ExplorerWidget(AskQueue, anywidget.AnyWidget):
     def answer_offgrid(self, request: dict, should_stop: Optional[Callable[[], object]] = None) -> dict:
         """The reply to an off-grid request ``{"cell": str, "steps": int}``: the handler's answer, or why not;
         ``superseded`` when ``should_stop`` (see ``nao_handler``) ended the handler's work at a safe point."""
+        if not isinstance(request, dict):
+            from naoviz.errors import show
+            raise TypeError(f"answer_offgrid: request must be a dict {{'cell': str, 'steps': int}}, got {show(request)}")
         reply = {"type": "offgrid", "id": request.get("id"), "cell": request.get("cell")}
         steps = request.get("steps", 1)
         if isinstance(steps, bool) or not isinstance(steps, int) or not 1 <= steps <= MAX_STEPS:

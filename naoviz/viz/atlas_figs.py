@@ -48,7 +48,14 @@ def color_title(atlas, color: str = "") -> str:
 
 
 def _check(atlas, seed: Optional[int], eta_index: Optional[int], view: str) -> None:
-    if view not in atlas.maps:
+    from naoviz.errors import show
+    if not hasattr(atlas, "maps") or not hasattr(atlas, "seed_index"):
+        raise TypeError(f"atlas: expected a naoviz.atlas.Atlas (atlas_for(...), Atlas.load(path)), got "
+                        f"{type(atlas).__name__} {show(atlas)}")
+    for name, v in (("seed", seed), ("eta_index", eta_index)):
+        if v is not None and (isinstance(v, bool) or not isinstance(v, (int, np.integer))):
+            raise ValueError(f"{name}: expected an int, got {show(v)}")
+    if not isinstance(view, str) or view not in atlas.maps:
         raise ValueError(f"view: {view!r} is not one of {', '.join(atlas.maps)}")
     if seed is not None:
         atlas.seed_index(seed)                     # ValueError naming the row when it has no path

@@ -30,7 +30,8 @@ def searcher_bands(curves: Mapping[str, object], band: str = "sd") -> tuple[list
     colors = algo_colors(list(curves))
     out = []
     for name, arr in curves.items():
-        runs = list(np.atleast_2d(arr)) if isinstance(arr, np.ndarray) else [np.asarray(c, float) for c in arr]
+        flat = isinstance(arr, np.ndarray) or all(np.ndim(c) == 0 for c in arr)     # (queries,) as a list too
+        runs = list(np.atleast_2d(np.asarray(arr, float))) if flat else [np.asarray(c, float) for c in arr]
         runs = [r for r in runs if len(r)]
         if not runs:
             continue

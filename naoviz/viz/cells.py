@@ -241,10 +241,27 @@ def _cells_name(g: nx.DiGraph) -> str:
     return f"{space} cell, {nodes} nodes"
 
 
+def _check_space(space) -> None:
+    from naoviz.errors import show
+    from naoviz.spaces.base import SearchSpace
+    if not isinstance(space, SearchSpace):
+        raise TypeError(f"space: expected a SearchSpace (naoviz.spaces.get_space('nb201'), table.space), got "
+                        f"{type(space).__name__} {show(space)}")
+
+
+def _coerced(space, arch, name: str):
+    """``space.coerce(arch)``, a bad cell named by its argument (``seed: nb201: ...``)."""
+    try:
+        return space.coerce(arch)
+    except ValueError as exc:
+        raise ValueError(f"{name}: {exc}") from None
+
+
 def cell_graph(space, arch, title: str = "") -> go.Figure:
     """One architecture's cell(s) with a legend of ops. An NB201 figure is titled ``title`` or the cell string;
     a NAONet one (40 tokens) "NAONet cell, 5 nodes" then ``title``, its tokens on hover over the cell names
     and in ``fig.layout.meta["arch"]``."""
+    _check_space(space)
     g = space.to_graph(space.coerce(arch))
     fig = go.Figure()
     add_cell(fig, g)
@@ -268,7 +285,12 @@ def cell_compare(space, seed, decoded, titles=("seed", "decoded")) -> go.Figure:
     panel crowded their op labels below ~850 px of width); edges of the decoded cell that differ are highlighted.
     A NAONet figure keeps both cells' tokens in ``fig.layout.meta`` ("seed", "decoded"); every one is marked
     ``meta["figure"] == "cell_compare"``, so a print layout can find it (:func:`for_column`)."""
-    a, b = space.coerce(seed), space.coerce(decoded)
+    from naoviz.errors import show
+    _check_space(space)
+    if isinstance(titles, str) or not isinstance(titles, (list, tuple)) or len(titles) != 2 \
+            or not all(isinstance(t, str) for t in titles):
+        raise ValueError(f"titles: expected two texts (seed's, decoded's), got {show(titles)}")
+    a, b = _coerced(space, seed, "seed"), _coerced(space, decoded, "decoded")
     ga, gb = space.to_graph(a), space.to_graph(b)
     changed, removed = diff_edges(ga, gb)
     n = space.hamming(a, b)

@@ -8,6 +8,7 @@ import numpy as np
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from naoviz.errors import show
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import (BAND_LABELS, CHILD_COLORS, CHILD_LABELS, TEMPLATE, algo_labels, algo_symbols,
                                constraint_text, plain, readable, summary_columns, titled)
@@ -16,9 +17,41 @@ LOSS_KEYS = ("loss", "mse", "nll")
 LOSS_LABELS = {"loss": "total loss", "mse": "predictor MSE", "nll": "decoder NLL"}
 
 
+def _history(history) -> list:
+    """``history`` as a list of per-epoch dicts, else ``TypeError`` naming it."""
+    if isinstance(history, (str, bytes, Mapping)) or not hasattr(history, "__iter__"):
+        raise TypeError(f"history: expected a list of per-epoch dicts, got {show(history)}")
+    history = list(history)
+    if not all(isinstance(h, Mapping) for h in history):
+        raise TypeError(f"history: expected a list of per-epoch dicts, got {show(history)}")
+    return history
+
+
+def _check_curves(curves, columns) -> None:
+    """``TypeError``/``ValueError`` naming ``curves`` (or ``curves[name]``, ``columns``) when it is not what
+    :func:`search_curves` draws: a dict of numbers per searcher, 1-D runs at most two deep."""
+    if not isinstance(curves, Mapping):
+        raise TypeError(f"curves: expected a dict {{searcher: (runs, queries) or (queries,) numbers}}, got "
+                        f"{show(curves)}")
+    if isinstance(columns, (str, bytes)) or not hasattr(columns, "__iter__"):
+        raise TypeError(f"columns: expected the table's column names, got {show(columns)}")
+    for name, arr in curves.items():
+        try:
+            if isinstance(arr, (str, bytes, Mapping)) or not hasattr(arr, "__len__"):
+                raise ValueError
+            flat = isinstance(arr, np.ndarray) or all(np.ndim(c) == 0 for c in arr)
+            runs = [np.asarray(arr, dtype=float)] if flat else [np.asarray(c, dtype=float) for c in arr]
+            if any(r.ndim > (2 if flat else 1) for r in runs):
+                raise ValueError
+        except (TypeError, ValueError):
+            raise ValueError(f"curves[{name!r}]: expected (runs, queries) or (queries,) numbers, got "
+                             f"{show(arr)}") from None
+
+
 def training_curves(history: Sequence[Mapping], keys: Sequence[str] = LOSS_KEYS, title: str = "") -> go.Figure:
     """NAO losses per epoch from a list of ``logs`` dicts (the fit callback's second argument);
     the total loss on the left, its parts (mse of the predictor, nll of the decoder) on the right (log y)."""
+    history = _history(history)
     fig = make_subplots(rows=1, cols=2, subplot_titles=("total loss", "parts"), horizontal_spacing=0.12)
     epochs = [int(h.get("epoch", i + 1)) for i, h in enumerate(history)]
     for k in keys:
@@ -52,6 +85,7 @@ def log_ticks(lo: float, hi: float) -> list:
 
 def child_curve(history: Sequence[Mapping]) -> go.Figure:
     """Train and valid accuracy per epoch of a child network (the Child tab's curve as a figure)."""
+    history = _history(history)
     fig = go.Figure(layout=dict(template=TEMPLATE, xaxis_title="epoch", yaxis_title="accuracy (%)",
                                 margin=dict(l=50, r=10, t=20, b=40), height=280, uirevision="child"))
     x = list(range(1, len(history) + 1))
@@ -78,6 +112,7 @@ def search_curves(curves: Mapping[str, object], metric: str = "test accuracy", *
     (:func:`~naoviz.viz.theme.algo_colors`: a searcher's colour whatever its label) and marker shape, and a
     searcher's id its readable name (:func:`~naoviz.viz.theme.algo_labels`: "rs" -> "random search").
     ``columns``: the table's, naming ``metric`` as one of it (:func:`~naoviz.viz.theme.readable`)."""
+    _check_curves(curves, columns)
     names = algo_labels(list(curves))                # "re" -> "regularised evolution", as the Search tab names it
     bands, legend = searcher_bands({names[k]: v for k, v in dict(curves).items()}, band)
     late = any((b["feasible"] < b["n"]).any() for b in bands)      # some run had no feasible incumbent yet

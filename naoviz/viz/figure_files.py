@@ -78,6 +78,28 @@ def _format(path: Path, fmt: Optional[str]) -> str:
     return fmt
 
 
+def _check_export(figs, paths, width, height, scale) -> None:
+    """``TypeError``/``ValueError`` naming the first bad argument of :func:`export_many`, before any file."""
+    import math
+    from naoviz.errors import check_count, show
+    for name, v in (("figs", figs), ("paths", paths)):
+        if isinstance(v, (str, bytes, os.PathLike, dict, go.Figure)) or not hasattr(v, "__iter__"):
+            raise TypeError(f"{name}: expected a list, got {type(v).__name__} {show(v)}")
+    for f in figs:
+        if not isinstance(f, (go.Figure, dict)):
+            raise TypeError(f"fig: expected a plotly Figure, got {type(f).__name__} {show(f)}")
+    for p in paths:
+        if not isinstance(p, (str, os.PathLike)) or not str(p).strip():
+            raise TypeError(f"path: expected a file path, got {show(p)}")
+        if Path(p).is_dir():
+            raise ValueError(f"path: {str(p)!r} is a folder; give a file name ending in .png, .svg, .pdf or .html")
+    check_count(width, "width", 1, 20_000)
+    check_count(height, "height", 1, 20_000)
+    if isinstance(scale, bool) or not isinstance(scale, (int, float)) or not math.isfinite(scale) \
+            or not 0 < scale <= 20:
+        raise ValueError(f"scale: must be a number in (0, 20], got {show(scale)}")
+
+
 def export(fig: go.Figure, path, format: Optional[str] = None, *, width: int = 900, height: int = 600,
            scale: float = 2.0) -> Path:
     """Write ``fig`` to ``path``; the format comes from ``format`` or the suffix (png, svg, pdf, html). A figure
@@ -95,6 +117,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
     (``.NAME.PID.tmp-I.EXT``) and each renamed over its target once complete, so a failed, killed or
     disk-full export leaves the previous file whole; the temporaries are removed on any failure. Each figure's
     height is :func:`export_height` of ``height``."""
+    _check_export(figs, paths, width, height, scale)
     paths, figs = [Path(p) for p in paths], list(figs)
     if len(paths) != len(figs) or (formats is not None and len(formats) != len(figs)):
         raise ValueError(f"export_many: figs, paths{' and formats' if formats is not None else ''} must be as long "
