@@ -248,3 +248,57 @@ def test_every_option_of_every_command_is_in_the_docs():
                     missing.append(f"naoviz {' '.join(words)} {opt}".replace("  ", " "))
     assert seen > 150                                        # the walk still reaches every command
     assert not missing, "options in --help that README.md and docs/ never name:\n" + "\n".join(missing)
+
+
+# a path in this repository, as README.md and docs/ write it: `naoviz/atlas.py`, `bench/atlas_map.py`,
+# `tests/test_ui.py`, `naoviz/resources/explorer/explorer*.js` (a glob); not one in another repository (HELP's
+# `data/nasbench201/latency`) and not what a test run writes (`tests/artifacts/...`)
+_REPO_PATH = re.compile(r"(?<![\w/.~-])((?:naoviz|bench|tests|notebooks|docs|\.ci)/[\w./*-]*[\w*])")
+
+
+def test_every_file_the_docs_name_exists():
+    """Each ``naoviz/...``, ``bench/...``, ``tests/...``, ``notebooks/...`` and ``.ci/...`` path written in
+    README.md or docs/ is a file or folder of the checkout (a glob matches one), and each ``x.py`` in a row of
+    README's package table is a file under ``naoviz/``: a moved or renamed module left in the prose sends a
+    reader to a file that is not there."""
+    wrong, seen = [], 0
+    for where, text in _prose():
+        if where.startswith("notebooks/"):
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            for path in _REPO_PATH.findall(line):
+                path = path.rstrip(".")
+                if path.startswith("tests/artifacts/"):
+                    continue
+                seen += 1
+                if not (any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists()):
+                    wrong.append(f"{where}:{n}: {path}")
+    modules = {p.name for p in (ROOT / "naoviz").rglob("*.py")}
+    for n, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        if line.startswith("| `naoviz/"):
+            wrong += [f"README.md:{n}: {name}" for name in re.findall(r"`(\w+\.py)`", line.split("|")[1])
+                      if name not in modules]
+    assert seen > 100                                        # the pattern still finds the docs' paths
+    assert not wrong, "files the docs name that do not exist:\n" + "\n".join(wrong)
+
+
+def test_every_name_a_docs_snippet_imports_exists():
+    """Each ``from naoviz.X import a, b`` in a ``python`` block of README.md or docs/ imports: a snippet a reader
+    pastes (README's, docs/search.md's) stops at its first line when a name moved."""
+    import importlib
+
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in _python_blocks(page):
+            for module, names in re.findall(r"^\s*from (naoviz[\w.]*) import ([\w, ]+)$", block, flags=re.M):
+                for name in filter(None, (x.strip() for x in names.split(","))):
+                    seen += 1
+                    try:
+                        getattr(importlib.import_module(module), name)
+                    except (ImportError, AttributeError):
+                        try:
+                            importlib.import_module(f"{module}.{name}")
+                        except ImportError:
+                            wrong.append(f"{page.relative_to(ROOT)}: from {module} import {name}")
+    assert seen > 30                                         # the pattern still finds the snippets' imports
+    assert not wrong, "names the docs' snippets import that do not exist:\n" + "\n".join(wrong)
