@@ -302,3 +302,31 @@ def test_every_name_a_docs_snippet_imports_exists():
                             wrong.append(f"{page.relative_to(ROOT)}: from {module} import {name}")
     assert seen > 30                                         # the pattern still finds the snippets' imports
     assert not wrong, "names the docs' snippets import that do not exist:\n" + "\n".join(wrong)
+
+
+def _slugs(page: Path) -> set[str]:
+    """The ``#anchors`` GitHub makes of a page's headings: lower case, punctuation dropped, spaces to ``-``, a
+    repeated heading's ``-1``, ``-2``..."""
+    out, count = set(), {}
+    for line in page.read_text().splitlines():
+        if line.startswith("#"):
+            slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+            out.add(slug if slug not in count else f"{slug}-{count[slug]}")
+            count[slug] = count.get(slug, 0) + 1
+    return out
+
+
+def test_every_link_to_a_section_finds_its_heading():
+    """Each ``[text](page.md#anchor)`` in README.md, docs/, bench/RESULTS.md and data/README.md lands on a heading
+    of that page: a heading reworded (``Which NAO preset? (held-out seeds 10–29, ...)``) leaves GitHub's link at
+    the top of the page, silently."""
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "RESULTS.md",
+                 ROOT / "data" / "README.md"]:
+        for file, anchor in re.findall(r"\]\(([^)#\s]*)#([^)\s]+)\)", page.read_text()):
+            target = (page.parent / file) if file else page
+            seen += 1
+            if not target.exists() or anchor not in _slugs(target):
+                wrong.append(f"{page.relative_to(ROOT)}: {file}#{anchor}")
+    assert seen > 10                                         # the pattern still finds the links
+    assert not wrong, "links to sections their page lacks:\n" + "\n".join(wrong)
