@@ -330,3 +330,38 @@ def test_every_link_to_a_section_finds_its_heading():
                 wrong.append(f"{page.relative_to(ROOT)}: {file}#{anchor}")
     assert seen > 10                                         # the pattern still finds the links
     assert not wrong, "links to sections their page lacks:\n" + "\n".join(wrong)
+
+
+def test_a_default_or_range_the_docs_give_an_option_is_the_one_its_help_gives():
+    """Where README.md or docs/ write ``--option ...`` then, in the same sentence, ``(default X`` or a range
+    ``A..B``, ``naoviz CMD --help`` gives that option the same default or range (``--pool-size N`` (default 1,
+    0..64)): a default changed in the parser and not in the prose misleads a reader. An option whose help gives
+    no range (``--seed``: ``>= 0``) is not compared."""
+    import argparse
+
+    from naoviz.cli import walk_parsers
+
+    helps: dict[str, str] = {}
+    for _, parser in walk_parsers():
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if action.help != argparse.SUPPRESS:
+                for opt in action.option_strings:
+                    helps[opt] = helps.get(opt, "") + " " + " ".join(formatter._format_action(action).split())
+    default = re.compile(r"`(--[a-z][a-z0-9-]*)[^`]*`[^;\n`]{0,40}?\(default:? `?([\w./-]+)")
+    span = re.compile(r"`(--[a-z][a-z0-9-]*)[^`]*`[^;\n`]{0,60}?(\d[\d,]*\s?\.\.\s?[\d,]*\d)")
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text()
+        for pattern, given in ((default, r"default:? ([\w./-]+)"), (span, r"(\d[\d,]*\.\.[\d,]*\d)")):
+            for m in pattern.finditer(text):
+                opt, value = m.group(1), m.group(2).replace(",", "").replace(" ", "")
+                in_help = {v.replace(",", "") for v in re.findall(given, helps.get(opt, ""))}
+                if not in_help:
+                    continue
+                seen += 1
+                if value not in in_help:
+                    n = text[:m.start()].count("\n") + 1
+                    wrong.append(f"{page.relative_to(ROOT)}:{n}: {opt} {value} (--help: {', '.join(sorted(in_help))})")
+    assert seen >= 5                                         # the patterns still find the docs' defaults and ranges
+    assert not wrong, "defaults and ranges the docs give that --help does not:\n" + "\n".join(wrong)
