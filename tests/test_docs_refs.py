@@ -1,6 +1,7 @@
 """Docs that match the code: every ``docs/X.md, "Section"`` quoted in the code, docs, bench or notebooks names a
 heading (or a bold item) of that page, and every ``docs/X.md`` named exists. Pages were split and sections
-renamed before; a stale pointer sends a reader nowhere."""
+renamed before; a stale pointer sends a reader nowhere. Also: the tests, files, names, ``#anchors``, commands,
+options, defaults and ranges README.md and docs/ give exist and agree with the code (each test says which)."""
 from __future__ import annotations
 
 import re
