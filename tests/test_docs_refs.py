@@ -1,6 +1,7 @@
 """Docs that match the code: every ``docs/X.md, "Section"`` quoted in the code, docs, bench or notebooks names a
 heading (or a bold item) of that page, and every ``docs/X.md`` named exists. Pages were split and sections
-renamed before; a stale pointer sends a reader nowhere."""
+renamed before; a stale pointer sends a reader nowhere. Also: the tests, files, names, ``#anchors``, commands,
+options, defaults and ranges README.md and docs/ give exist and agree with the code (each test says which)."""
 from __future__ import annotations
 
 import re
@@ -248,3 +249,120 @@ def test_every_option_of_every_command_is_in_the_docs():
                     missing.append(f"naoviz {' '.join(words)} {opt}".replace("  ", " "))
     assert seen > 150                                        # the walk still reaches every command
     assert not missing, "options in --help that README.md and docs/ never name:\n" + "\n".join(missing)
+
+
+# a path in this repository, as README.md and docs/ write it: `naoviz/atlas.py`, `bench/atlas_map.py`,
+# `tests/test_ui.py`, `naoviz/resources/explorer/explorer*.js` (a glob); not one in another repository (HELP's
+# `data/nasbench201/latency`) and not what a test run writes (`tests/artifacts/...`)
+_REPO_PATH = re.compile(r"(?<![\w/.~-])((?:naoviz|bench|tests|notebooks|docs|\.ci)/[\w./*-]*[\w*])")
+
+
+def test_every_file_the_docs_name_exists():
+    """Each ``naoviz/...``, ``bench/...``, ``tests/...``, ``notebooks/...`` and ``.ci/...`` path written in
+    README.md or docs/ is a file or folder of the checkout (a glob matches one), and each ``x.py`` in a row of
+    README's package table is a file under ``naoviz/``: a moved or renamed module left in the prose sends a
+    reader to a file that is not there."""
+    wrong, seen = [], 0
+    for where, text in _prose():
+        if where.startswith("notebooks/"):
+            continue
+        for n, line in enumerate(text.splitlines(), 1):
+            for path in _REPO_PATH.findall(line):
+                path = path.rstrip(".")
+                if path.startswith("tests/artifacts/"):
+                    continue
+                seen += 1
+                if not (any(ROOT.glob(path)) if "*" in path else (ROOT / path).exists()):
+                    wrong.append(f"{where}:{n}: {path}")
+    modules = {p.name for p in (ROOT / "naoviz").rglob("*.py")}
+    for n, line in enumerate((ROOT / "README.md").read_text().splitlines(), 1):
+        if line.startswith("| `naoviz/"):
+            wrong += [f"README.md:{n}: {name}" for name in re.findall(r"`(\w+\.py)`", line.split("|")[1])
+                      if name not in modules]
+    assert seen > 100                                        # the pattern still finds the docs' paths
+    assert not wrong, "files the docs name that do not exist:\n" + "\n".join(wrong)
+
+
+def test_every_name_a_docs_snippet_imports_exists():
+    """Each ``from naoviz.X import a, b`` in a ``python`` block of README.md or docs/ imports: a snippet a reader
+    pastes (README's, docs/search.md's) stops at its first line when a name moved."""
+    import importlib
+
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        for block in _python_blocks(page):
+            for module, names in re.findall(r"^\s*from (naoviz[\w.]*) import ([\w, ]+)$", block, flags=re.M):
+                for name in filter(None, (x.strip() for x in names.split(","))):
+                    seen += 1
+                    try:
+                        getattr(importlib.import_module(module), name)
+                    except (ImportError, AttributeError):
+                        try:
+                            importlib.import_module(f"{module}.{name}")
+                        except ImportError:
+                            wrong.append(f"{page.relative_to(ROOT)}: from {module} import {name}")
+    assert seen > 30                                         # the pattern still finds the snippets' imports
+    assert not wrong, "names the docs' snippets import that do not exist:\n" + "\n".join(wrong)
+
+
+def _slugs(page: Path) -> set[str]:
+    """The ``#anchors`` GitHub makes of a page's headings: lower case, punctuation dropped, spaces to ``-``, a
+    repeated heading's ``-1``, ``-2``..."""
+    out, count = set(), {}
+    for line in page.read_text().splitlines():
+        if line.startswith("#"):
+            slug = re.sub(r"[^\w\- ]", "", line.lstrip("#").strip().lower()).replace(" ", "-")
+            out.add(slug if slug not in count else f"{slug}-{count[slug]}")
+            count[slug] = count.get(slug, 0) + 1
+    return out
+
+
+def test_every_link_to_a_section_finds_its_heading():
+    """Each ``[text](page.md#anchor)`` in README.md, docs/, bench/RESULTS.md and data/README.md lands on a heading
+    of that page: a heading reworded (``Which NAO preset? (held-out seeds 10–29, ...)``) leaves GitHub's link at
+    the top of the page, silently."""
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md")), ROOT / "bench" / "RESULTS.md",
+                 ROOT / "data" / "README.md"]:
+        for file, anchor in re.findall(r"\]\(([^)#\s]*)#([^)\s]+)\)", page.read_text()):
+            target = (page.parent / file) if file else page
+            seen += 1
+            if not target.exists() or anchor not in _slugs(target):
+                wrong.append(f"{page.relative_to(ROOT)}: {file}#{anchor}")
+    assert seen > 10                                         # the pattern still finds the links
+    assert not wrong, "links to sections their page lacks:\n" + "\n".join(wrong)
+
+
+def test_a_default_or_range_the_docs_give_an_option_is_the_one_its_help_gives():
+    """Where README.md or docs/ write ``--option ...`` then, in the same sentence, ``(default X`` or a range
+    ``A..B``, ``naoviz CMD --help`` gives that option the same default or range (``--pool-size N`` (default 1,
+    0..64)): a default changed in the parser and not in the prose misleads a reader. An option whose help gives
+    no range (``--seed``: ``>= 0``) is not compared."""
+    import argparse
+
+    from naoviz.cli import walk_parsers
+
+    helps: dict[str, str] = {}
+    for _, parser in walk_parsers():
+        formatter = parser._get_formatter()
+        for action in parser._actions:
+            if action.help != argparse.SUPPRESS:
+                for opt in action.option_strings:
+                    helps[opt] = helps.get(opt, "") + " " + " ".join(formatter._format_action(action).split())
+    default = re.compile(r"`(--[a-z][a-z0-9-]*)[^`]*`[^;\n`]{0,40}?\(default:? `?([\w./-]+)")
+    span = re.compile(r"`(--[a-z][a-z0-9-]*)[^`]*`[^;\n`]{0,60}?(\d[\d,]*\s?\.\.\s?[\d,]*\d)")
+    wrong, seen = [], 0
+    for page in [ROOT / "README.md", *sorted((ROOT / "docs").glob("*.md"))]:
+        text = page.read_text()
+        for pattern, given in ((default, r"default:? ([\w./-]+)"), (span, r"(\d[\d,]*\.\.[\d,]*\d)")):
+            for m in pattern.finditer(text):
+                opt, value = m.group(1), m.group(2).replace(",", "").replace(" ", "")
+                in_help = {v.replace(",", "") for v in re.findall(given, helps.get(opt, ""))}
+                if not in_help:
+                    continue
+                seen += 1
+                if value not in in_help:
+                    n = text[:m.start()].count("\n") + 1
+                    wrong.append(f"{page.relative_to(ROOT)}:{n}: {opt} {value} (--help: {', '.join(sorted(in_help))})")
+    assert seen >= 5                                         # the patterns still find the docs' defaults and ranges
+    assert not wrong, "defaults and ranges the docs give that --help does not:\n" + "\n".join(wrong)

@@ -114,3 +114,18 @@ def test_user_errors_name_the_field(evaluator, nb201_table):
         TableEvaluator(nb201_table, metric="valid_accuracy")
     with pytest.raises(ValueError, match="sample"):
         make_searcher("re", config={"sample": 50}).run(evaluator, 30, seed=0, progress=False)
+
+
+def test_a_nao_search_from_python_runs_torch_on_its_configured_threads(evaluator):
+    """A NAO search run from Python runs torch on the model's ``threads`` (1 by default), as ``naoviz search``
+    does, and puts the process's count back: on torch's default (all cores) docs/search.md's 100-query snippet
+    ran several times slower than ``naoviz search`` on a shared 2-core machine (only ``fit`` ran on one thread)."""
+    seen = []
+    torch.set_num_threads(2)
+    try:
+        make_searcher("nao", preset="sweep", config=FAST_NAO).run(
+            evaluator, 16, 0, progress=False, on_evaluation=lambda r: seen.append(torch.get_num_threads()))
+        after = torch.get_num_threads()
+    finally:
+        torch.set_num_threads(1)
+    assert seen == [1] * 16 and after == 2

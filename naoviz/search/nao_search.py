@@ -86,6 +86,14 @@ class NAOSearch(RetrievalSwitch, Searcher):
                 raise ValueError(f"prior: {cfg.prior} needs a search without constraints or cost objectives")
 
     def _search(self, ctx: SearchContext, rng: np.random.Generator) -> None:
+        """The whole search on the model's torch ``threads`` (1 by default, as ``naoviz search`` sets), the count
+        put back after: from Python, torch's default (all cores) ran its steps and decodes several times slower
+        on a shared 2-core machine (docs/model.md, "Use one thread on shared cores")."""
+        from naoviz.nao.train import torch_threads
+        with torch_threads(self.model_config(0).threads):
+            self._rounds(ctx, rng)
+
+    def _rounds(self, ctx: SearchContext, rng: np.random.Generator) -> None:
         cfg = self.config.validate()
         self._trust = TrustRegion(cfg.eta_init, cfg.eta_step, cfg.max_eta) if cfg.proposer == "trust" else None
         self._pending = None        # the trust step's seeds and proposals, judged once they are measured

@@ -28,8 +28,8 @@ def searcher_class(algo: str):
 def make_searcher(algo: str, preset: Optional[str] = None, config: Optional[dict] = None, budgets: str = ""):
     """A searcher; ``preset`` (NAO only; none: ``default``) then ``config`` overrides field by field.
     ``budgets``: what the search will run under ("constraints", "objectives", ...; "" for none): NAO's
-    ``default`` then runs the ``sweep`` recipe (``naoviz.search.nao_presets.recipe``, the one place that says
-    so). The searcher's ``preset_label`` says what ran, e.g. ``default (sweep under constraints)``.
+    ``default`` then runs the ``sweep_projected`` recipe (``naoviz.search.nao_presets.recipe``, the one place
+    that says so). The searcher's ``preset_label`` says what ran, e.g. ``default (sweep_projected under constraints)``.
 
     Every field is checked here (the config dataclasses validate on construction), before any work:
     errors start with ``algo:``, ``preset:`` or ``config:`` and name the field and the value."""

@@ -78,7 +78,8 @@ class SearchResult:
     constraints: list = field(default_factory=list)    # constraint texts, e.g. ["latency_pixel3<=12"]
     objectives: list = field(default_factory=list)     # --objectives columns (Pareto search), or []
     stopped: bool = False          # its stop flag ended it before the budget (history is a prefix of the full run)
-    preset: Optional[str] = None   # NAO: the preset as asked and, if it differs, what ran ("default (sweep under constraints)")
+    preset: Optional[str] = None   # NAO: the preset as asked and, if it differs, what ran
+                                   # ("default (sweep_projected under constraints)")
     stored: bool = False           # a finished run's result read back from the store: nothing searched again
                                    # (naoviz.search.stored; wall_s is then the reading's)
 

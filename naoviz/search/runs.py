@@ -24,7 +24,7 @@ from naoviz.store import check_int
 
 def run_config(algo: str, searcher, evaluator: Evaluator, budget: int, preset: Optional[str]) -> dict:
     """The JSON stored with a run: enough to rebuild searcher and evaluator on ``--resume``. ``preset`` is
-    the name asked for; ``preset_label`` says what ran (``default (sweep under constraints)``); ``searcher``
+    the name asked for; ``preset_label`` says what ran (``default (sweep_projected under constraints)``); ``searcher``
     holds every field of what ran, so a resume runs it whatever the presets mean by then."""
     return {"algo": algo, "preset": preset, "preset_label": searcher.preset_label, "budget": int(budget),
             "space": evaluator.space.name, "searcher": dataclasses.asdict(searcher.config),
