@@ -1,4 +1,4 @@
-// naoviz explorer, part 11 of 11: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 12 of 12: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
