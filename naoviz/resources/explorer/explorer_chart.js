@@ -1,6 +1,14 @@
 // naoviz explorer, part 3 of 12: the SVG charts along eta: the frame and axes every chart shares (chartFrame, also
-// the budget's chart) and the prediction chart (drawChart). No imports: concatenated after explorer_draw.js (svgEl)
-// and explorer_theme.js (themeOf, legible) into one ES module (naoviz/explorer_page.py JS_PARTS).
+// the budget's chart), the prediction chart (drawChart, its SERIES and chartSeries) and a typed eta's grid index
+// (etaIndexIn). No imports: concatenated after explorer_draw.js (svgEl, typedNumber) and explorer_theme.js (themeOf,
+// legible) into one ES module (naoviz/explorer_page.py JS_PARTS).
+
+const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
+  ["true value of decoded cell", "#188038", "true"]];
+// What each chart key means, as its hover title: the predictor ends in a sigmoid over the training targets'
+// range (NAO's design), so the moved point's prediction levels off near the best value it was trained on.
+const SERIES_HINTS = ["the predictor's value at e + η·∂f/∂e; it ends in a sigmoid over the training range, so it levels off near the best trained value",
+  "the predictor's value for the decoded cell, re-encoded", "the benchmark table's value of the decoded cell"];
 
 // A chart drawn at its on-screen width: one viewBox unit per CSS pixel, so its text keeps the page's size at any
 // width (a fixed viewBox scaled to a wide panel made it half as big again). Draws both axes and about four round
@@ -53,4 +61,28 @@ function drawChart(svg, etas, series, title) {
     const x = sx(etas[i]); line.setAttribute("x1", x); line.setAttribute("x2", x);
     series.forEach((s, k) => { const v = s.values[i]; dots[k].setAttribute("cx", x); dots[k].setAttribute("cy", Number.isFinite(v) ? sy(v) : -99); });
   };
+}
+
+// The prediction chart's three series for the seed row ``S.m`` of the atlas (or the kernel's off-grid path,
+// ``S.offgrid``): [{ name, color, dash, values: (E,) Float32Array }], NaN where a value is missing; ``truth``:
+// the metric's column (null: no true values).
+function chartSeries(atlas, S, truth) {
+  const { A, E } = atlas;
+  if (S.offgrid) return SERIES.map(([name, color, key, dash]) => ({ name, color, dash, values: Float32Array.from(S.offgrid[key] || [], (v) => (v == null ? NaN : v)) }));
+  const at = (arr) => Float32Array.from({ length: E }, (_, e) => arr[S.m * E + e]);
+  const dec = at(A.path_decoded);
+  return [{ values: at(A.path_pred_moved) }, { values: at(A.path_pred_decoded) },
+    { values: Float32Array.from(dec, (r) => (truth ? truth[r] : NaN)) }].map((s, k) => ({ ...s, name: SERIES[k][0], color: SERIES[k][1], dash: SERIES[k][3] }));
+}
+
+// A typed eta (the URL's ?eta=, the eta box) -> its index in the grid ``etas``, or the sentence saying why not.
+function etaIndexIn(etas, text) {
+  const E = etas.length, v = typedNumber(text), lo = etas[0], hi = etas[E - 1];
+  const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
+  if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
+  if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;
+  if (v < lo - 1e-9 || v > hi + 1e-9) return `η ${text} is outside ${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
+  let best = 0; for (let i = 1; i < E; i++) if (Math.abs(etas[i] - v) < Math.abs(etas[best] - v)) best = i;
+  if (Math.abs(etas[best] - v) > 1e-4 * Math.max(1, Math.abs(v))) return `η ${text} is not on the grid (step ${+(etas[1] - etas[0]).toFixed(4)}); nearest ${+etas[best].toFixed(4)}`;
+  return best;
 }
