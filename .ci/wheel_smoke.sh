@@ -34,6 +34,7 @@ for f in naoviz/resources/nb201_order.npy naoviz/resources/nb201_digits.csv naov
          naoviz/resources/jupyter/voila/templates/naoviz/conf.json \
          naoviz/resources/jupyter/voila/templates/naoviz/index.html.j2 \
          naoviz/resources/explorer/explorer.js naoviz/resources/explorer/explorer_draw.js \
+         naoviz/resources/explorer/explorer_chart.js \
          naoviz/resources/explorer/explorer_tour.js naoviz/resources/explorer/explorer.css \
          naoviz/resources/explorer/explorer_layout.js naoviz/resources/explorer/explorer_budget.js \
          naoviz/resources/explorer/explorer_map.js naoviz/resources/explorer/explorer_kernel.js \

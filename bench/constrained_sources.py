@@ -45,7 +45,7 @@ def main(argv=None) -> int:
     import ast
     from json_option import json_object          # bench/json_option.py (this script's folder is on sys.path)
     config = json_object(ap, "--config", args.config)
-    from naoviz.search import hw
+    from naoviz.search import cost_models, hw
     for item in args.hw:
         name, _, text = item.partition("=")
         if not hasattr(hw, name) or not name.isupper():
@@ -55,6 +55,8 @@ def main(argv=None) -> int:
         except (ValueError, SyntaxError):
             value = text
         setattr(hw, name, value)
+        if hasattr(cost_models, name):           # the cost models' own constants (LEVERAGE_TOL) are read there
+            setattr(cost_models, name, value)
     import torch
     torch.set_num_threads(1)
     from naoviz.evaluate import TableEvaluator

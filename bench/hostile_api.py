@@ -1,7 +1,7 @@
 """Hostile arguments to the public Python API, as a notebook user would pass them (README.md, docs/*.md, notebooks/).
 
-Each case (bench/hostile_api_cases.py, then bench/hostile_api_cases_train.py's and _read.py's areas) is one call
-with exactly one bad argument, run in a forked child of a process that loaded the fixtures once (the digits
+Each case (bench/hostile_api_cases.py, then bench/hostile_api_cases_second.py's, _train.py's and _read.py's areas)
+is one call with exactly one bad argument, run in a forked child of a process that loaded the fixtures once (the digits
 table, a small fitted NAO, the shipped atlas, a run store, ...), with a time limit, and judged:
 
 - ``good``: one exception of a clear type (ValueError, TypeError, LookupError, OSError, NaovizError; a widget
@@ -32,10 +32,11 @@ import traceback
 from pathlib import Path
 
 import hostile_api_cases_read                      # bench/ (this script's folder is on sys.path)
+import hostile_api_cases_second
 import hostile_api_cases_train
 from hostile_api_cases import cases as first_cases, fixtures as first_fixtures
 
-MORE = (hostile_api_cases_train, hostile_api_cases_read)    # later areas, each a module of cases(c) + fixtures(ns)
+MORE = (hostile_api_cases_second, hostile_api_cases_train, hostile_api_cases_read)    # later areas, each a module of cases(c) + fixtures(ns)
 
 
 def cases() -> list:

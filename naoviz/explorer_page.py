@@ -22,8 +22,8 @@ STATIC = Path(__file__).resolve().parent / "resources" / "explorer"   # the expl
 # copy, concatenated first into each ES module.
 INK_JS = STATIC.parent / "ink.js"
 # The explorer's front end: one ES module, these parts concatenated in order.
-JS_PARTS = ("explorer_theme.js", "explorer_draw.js", "explorer_naonet.js", "explorer_tour.js", "explorer_layout.js",
-            "explorer_budget.js", "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
+JS_PARTS = ("explorer_theme.js", "explorer_draw.js", "explorer_chart.js", "explorer_naonet.js", "explorer_tour.js",
+            "explorer_layout.js", "explorer_budget.js", "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
             "explorer_rows.js", "explorer.js")
 MAX_PAGE_BYTES = 5_000_000          # the budget for an NB201 page
 

@@ -21,6 +21,8 @@ from typing import Any, Callable, Iterator, Optional, TypeVar, Union
 from naoviz.errors import cut, cut_path, show
 from naoviz.store_checks import (INT64_MAX, StoreError, check_companions, check_int, check_place,
                                  check_schema, open_read_only)
+# The CSV export lives in naoviz.store_export; FORMULA_START and spreadsheet_safe stay importable from here.
+from naoviz.store_export import FORMULA_START, StoreExport, spreadsheet_safe
 from naoviz.store_values import dumps as _dumps
 from naoviz.store_values import now as _now
 from naoviz.store_values import sha256_of
@@ -39,7 +41,7 @@ _RUN_ROWS = "SELECT r.*, (SELECT COUNT(*) FROM evaluations e WHERE e.run_id = r.
 BUSY_TIMEOUT_MS = 60_000
 
 
-class RunStore:
+class RunStore(StoreExport):
     """Runs and their evaluations in one SQLite file; safe to share across threads and processes."""
 
     def __init__(self, path: Union[str, Path], synchronous: str = "NORMAL", read_only: bool = False):
@@ -355,57 +357,3 @@ class RunStore:
             self._check_run(conn, run_id)
             rows = conn.execute("SELECT * FROM artifacts WHERE run_id = ? ORDER BY id", (run_id,)).fetchall()
         return [dict(r) for r in rows]
-
-    # -- export ----------------------------------------------------------------------------------
-    def to_frame(self, run_id: Optional[str] = None):
-        """Evaluations as a pandas frame: one row each, the metrics spread into their own columns."""
-        import pandas as pd
-
-        if run_id is None:
-            rows = [self._eval_dict(r) for r in self._read(
-                f"SELECT {', '.join(_EVAL_COLUMNS)} FROM evaluations ORDER BY id")]
-        else:
-            rows = self.evaluations(run_id)
-        base = [c for c in _EVAL_COLUMNS if c not in ("metrics", "extra")]
-        records, metric_names = [], []
-        for row in rows:
-            record = {c: row[c] for c in base}
-            for name, value in row["metrics"].items():
-                column = f"metric_{name}" if name in base or name == "extra" else name
-                if column not in metric_names:
-                    metric_names.append(column)
-                record[column] = value
-            record["extra"] = None if row["extra"] is None else json.dumps(row["extra"], sort_keys=True)
-            records.append(record)
-        return pd.DataFrame.from_records(records, columns=[*base, *metric_names, "extra"])
-
-    def csv_text(self, run_id: Optional[str] = None) -> str:
-        """:meth:`to_frame` as CSV text, its formula-like text made plain (:func:`spreadsheet_safe`). Lines end
-        in CRLF (RFC 4180), so a cell holding a CR is quoted, not a line break to a spreadsheet."""
-        return spreadsheet_safe(self.to_frame(run_id)).to_csv(index=False, lineterminator="\r\n")
-
-    def export_csv(self, path: Union[str, Path], run_id: Optional[str] = None) -> Path:
-        """Write :meth:`csv_text` (atomically); returns the path."""
-        from naoviz.paths import atomic_write_text
-
-        if not isinstance(path, (str, os.PathLike)) or not str(path).strip():
-            raise TypeError(f"export_csv: path must be a file path, got {show(path)}")
-        path = Path(path)
-        atomic_write_text(path, self.csv_text(run_id))
-        return path
-
-
-FORMULA_START = ("=", "+", "-", "@", "\t", "\r")     # what a spreadsheet reads as the start of a formula
-
-
-def spreadsheet_safe(frame):
-    """``frame`` with each column name and text cell starting like a formula prefixed with ``'`` (a table's
-    column ``=HYPERLINK(...)`` is text, not a formula, in the spreadsheet that opens the CSV: CSV injection);
-    numbers, a negative one too, stay numbers."""
-    from pandas.api.types import is_string_dtype
-    def safe(value):
-        return "'" + value if isinstance(value, str) and value.startswith(FORMULA_START) else value
-
-    def cells(column):          # text columns (pandas' str dtype, or object holding any mix)
-        return column.map(safe) if column.dtype == object or is_string_dtype(column.dtype) else column
-    return frame.rename(columns=safe).apply(cells)

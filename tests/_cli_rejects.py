@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import io
 import re
+from pathlib import Path
 
 from naoviz.cli import main
 
@@ -15,6 +16,23 @@ MAX_LINE = 200
 # within reach under load (2 cores, pytest-xdist's two workers, other jobs): test_search_rejects_hostile_input's
 # 2.8 s of CPU took 31.9 s, and 48.7 s in another run.
 HANG_S = 300
+
+
+def cuda() -> bool:
+    """Whether torch sees a CUDA GPU (``--device cuda`` is then no hostile value)."""
+    import torch
+    return torch.cuda.is_available()
+
+
+def hostile_paths(root: Path) -> dict:
+    """Under ``root``: a file (where a folder or a folder's parent belongs), a folder (where a file belongs), a
+    store's path; what the ``paths`` fixtures of tests/test_cli_hostile*.py hand their cases."""
+    afile = root / "a-file"
+    afile.write_text("not a folder\n")
+    folder = root / "a-folder"
+    folder.mkdir()
+    return {"file": str(afile), "under_file": str(afile / "sub" / "x.db"), "folder": str(folder),
+            "store": str(root / "runs.db"), "root": root}
 
 
 def run_cli(argv: list[str]) -> tuple[int, str, str]:

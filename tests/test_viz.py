@@ -134,7 +134,7 @@ def test_prediction_chart_series_and_current_marker():
     names = [t.name for t in fig.data]
     # the explorer page's legend, word for word and colour for colour: a saved chart reads like the page
     series = re.findall(r'\["([^"]+)", "(#[0-9a-f]{6})", "(?:pred_moved|pred_decoded|true)"',
-                        (ROOT / "naoviz" / "resources" / "explorer" / "explorer.js").read_text())
+                        (ROOT / "naoviz" / "resources" / "explorer" / "explorer_chart.js").read_text())
     assert len(series) == 3 and names == [n for n, _ in series]
     colours = [fig.data[0].line.color, fig.data[1].line.color, fig.data[2].marker.color]
     assert colours == [c for _, c in series] and fig.data[1].line.dash == "dash"      # dashed there too

@@ -12,9 +12,9 @@ from typing import Callable, Optional, Sequence
 import numpy as np
 import torch
 
-from naoviz.errors import CheckpointError, show
-from naoviz.nao import checkpoint
+from naoviz.errors import show
 from naoviz.nao.config import NAOConfig
+from naoviz.nao.estimator_io import CheckpointIO
 from naoviz.nao.modules import EPD, pool
 from naoviz.nao.step import Generated, OnStep, PathResult, ascend
 from naoviz.nao.targets import TargetScaler
@@ -44,8 +44,9 @@ def _etas(etas, where: str) -> np.ndarray:
     return out
 
 
-class NAO:
-    """Encoder-predictor-decoder for one search space. Stores parameters only until ``fit``."""
+class NAO(CheckpointIO):
+    """Encoder-predictor-decoder for one search space. Stores parameters only until ``fit``
+    (``save`` / ``load``: ``naoviz.nao.estimator_io.CheckpointIO``)."""
 
     def __init__(self, space: SearchSpace, config: Optional[NAOConfig] = None):
         if not isinstance(space, SearchSpace):
@@ -366,62 +367,6 @@ class NAO:
             for g, s in zip(found, self.score([g.arch for g in found])):
                 g.score_decoded = float(s)
         return found
-
-    # -- persistence ------------------------------------------------------------------------------
-    def save(self, directory) -> None:
-        """Write ``nao.safetensors`` + ``nao.json`` into ``directory``."""
-        self.check_fitted()
-        checkpoint.write(directory, self.net_.state_dict(), self._checkpoint_meta())
-
-    def _checkpoint_meta(self) -> dict:
-        """What ``nao.json`` holds beside the format: config, space, target scaler, rounds (JSON only)."""
-        return {"config": self.config.to_dict(), "space": checkpoint.space_spec(self.space),
-                "scaler": self.scaler_.to_dict(), "rounds": self.rounds_}
-
-    @classmethod
-    def _from_checkpoint(cls, space, cfg, meta: dict, where) -> "NAO":
-        """An unfitted estimator for a checkpoint's ``meta`` (a subclass reads its own keys; bad ones:
-        ``CheckpointError`` naming ``where``)."""
-        if "cost" in meta:
-            columns = ", ".join(map(str, meta["cost"].get("columns", []))) if isinstance(meta["cost"], dict) else "?"
-            raise CheckpointError(f"{where}: this checkpoint has cost heads ({columns}); load it with "
-                                  "naoviz.nao.cost.CostNAO.load")
-        return cls(space, cfg)
-
-    @classmethod
-    def load(cls, directory, space: Optional[SearchSpace] = None, device: Optional[str] = None) -> "NAO":
-        """A fitted NAO from ``save``; ``CheckpointError`` naming the file and the mismatch if it cannot be.
-
-        ``device`` overrides the saved one (e.g. load a GPU-trained model on a CPU-only machine)."""
-        from pathlib import Path
-        meta = checkpoint.read_meta(directory)
-        where = Path(directory) / checkpoint.META
-        try:
-            cfg = NAOConfig.from_dict(meta["config"]).check_load_limits()
-        except (ValueError, TypeError) as exc:
-            raise CheckpointError(f"{where}: bad config ({str(exc)[:300]})") from exc
-        if device is not None:
-            cfg = cfg.replace(device=device)
-        if space is None:
-            from naoviz.spaces import get_space
-            spec = meta["space"]
-            try:
-                space = get_space(spec["name"], **spec.get("options", {}))
-            except (ValueError, TypeError, KeyError) as exc:
-                raise CheckpointError(f"{where}: cannot rebuild space {str(spec)[:80]} ({str(exc)[:200]})") from exc
-        nao = cls._from_checkpoint(space, cfg, meta, where)
-        checkpoint.check_space(directory, meta, nao.space)
-        try:
-            nao.scaler_ = TargetScaler.from_dict(meta["scaler"])
-        except (KeyError, TypeError, ValueError) as exc:
-            raise CheckpointError(f"{where}: bad scaler ({exc})") from exc
-        # Shapes the config implies (built on the meta device) against the file's header, before allocating.
-        checkpoint.check_header(Path(directory) / checkpoint.WEIGHTS,
-                                checkpoint.expected_tensors(nao._module))
-        model = nao._build()
-        checkpoint.read_weights(directory, model)
-        nao.net_, nao.rounds_ = model.eval(), int(meta.get("rounds", 1))
-        return nao
 
     def __repr__(self) -> str:
         state = f"fitted, {self.rounds_} round(s)" if self.fitted else "not fitted"

@@ -8,7 +8,7 @@ import plotly.graph_objects as go
 
 from naoviz.viz.theme import HIGHLIGHT, TEMPLATE, plain, titled
 
-# The explorer page's names and colours (naoviz/resources/explorer/explorer.js, SERIES): a saved chart reads like
+# The explorer page's names and colours (naoviz/resources/explorer/explorer_chart.js, SERIES): a saved chart reads like
 # the page it was saved from.
 PRED_TRACES = ("predicted at moved point", "predicted for decoded cell", "true value of decoded cell")
 PRED_COLORS = ("#1a73e8", "#e8710a", "#188038")

@@ -1,13 +1,6 @@
-// naoviz explorer, part 11 of 11: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 12 of 12: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
-
-const SERIES = [["predicted at moved point", "#1a73e8", "pred_moved"], ["predicted for decoded cell", "#e8710a", "pred_decoded", "5 3"],
-  ["true value of decoded cell", "#188038", "true"]];
-// What each chart key means, as its hover title: the predictor ends in a sigmoid over the training targets'
-// range (NAO's design), so the moved point's prediction levels off near the best value it was trained on.
-const SERIES_HINTS = ["the predictor's value at e + η·∂f/∂e; it ends in a sigmoid over the training range, so it levels off near the best trained value",
-  "the predictor's value for the decoded cell, re-encoded", "the benchmark table's value of the decoded cell"];
 
 async function render({ model, el }) {
   // A new atlas (a cold start's full one after its quick one) redraws the whole view from the model's state.
@@ -102,13 +95,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     overlay();
   }
   // -- panels -----------------------------------------------------------------------------------------
-  const seriesFor = () => {
-    if (S.offgrid) return SERIES.map(([name, color, key, dash]) => ({ name, color, dash, values: Float32Array.from(S.offgrid[key] || [], (v) => (v == null ? NaN : v)) }));
-    const at = (arr) => Float32Array.from({ length: E }, (_, e) => arr[S.m * E + e]);
-    const dec = at(A.path_decoded);
-    return [{ values: at(A.path_pred_moved) }, { values: at(A.path_pred_decoded) },
-      { values: Float32Array.from(dec, (r) => (truth ? truth[r] : NaN)) }].map((s, k) => ({ ...s, name: SERIES[k][0], color: SERIES[k][1], dash: SERIES[k][3] }));
-  };
+  const seriesFor = () => chartSeries(atlas, S, truth);     // explorer_chart.js
   function seedLabel() { return S.offgrid ? S.offgrid.cell : atlas.labels[S.seed]; }
   function decodedLabel() { return S.offgrid ? S.offgrid.decoded[S.eta] : atlas.labels[A.path_decoded[S.m * E + S.eta]]; }
   function etaPanels() {                  // everything that follows eta: decoded cell, chart marker, info, map
@@ -235,16 +222,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     Bg.set(...Bg.readURL(q, bad), false, true);
     if (bad.length) msg(`link: ${bad.join("; ")}`, true);
   }
-  function etaIndexOf(text) {             // a typed eta -> grid index, or the sentence saying why not
-    const v = typedNumber(text), lo = A.etas[0], hi = A.etas[E - 1];
-    const range = `${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
-    if (String(text).trim() === "") return `η: type a step size, ${range}`;      // not "η  is not a number"
-    if (!Number.isFinite(v)) return `η ${text} is not a number (${range})`;
-    if (v < lo - 1e-9 || v > hi + 1e-9) return `η ${text} is outside ${+lo.toFixed(4)}..${+hi.toFixed(4)}`;
-    let best = 0; for (let i = 1; i < E; i++) if (Math.abs(A.etas[i] - v) < Math.abs(A.etas[best] - v)) best = i;
-    if (Math.abs(A.etas[best] - v) > 1e-4 * Math.max(1, Math.abs(v))) return `η ${text} is not on the grid (step ${+(A.etas[1] - A.etas[0]).toFixed(4)}); nearest ${+A.etas[best].toFixed(4)}`;
-    return best;
-  }
+  const etaIndexOf = (text) => etaIndexIn(A.etas, text);     // explorer_chart.js
 
   // -- search: a row number, a whole cell, or parts of one -------------------------------------------
   function search(text) {

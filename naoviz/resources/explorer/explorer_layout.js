@@ -1,4 +1,4 @@
-// naoviz explorer, part 5 of 11: the page's elements (the template, a DOM helper) and when the URL keeps state.
+// naoviz explorer, part 6 of 12: the page's elements (the template, a DOM helper) and when the URL keeps state.
 // Concatenated with the other parts into one ES module (naoviz/explorer_page.py JS_PARTS).
 function h(tag, attrs = {}, ...kids) {
   const e = tag === "svg" ? document.createElementNS(SVGNS, "svg") : document.createElement(tag);

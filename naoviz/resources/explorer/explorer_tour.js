@@ -1,4 +1,4 @@
-// naoviz explorer, part 4 of 11: the guided tour. Every stage names the element it describes (a CSS
+// naoviz explorer, part 5 of 12: the guided tour. Every stage names the element it describes (a CSS
 // selector inside the widget); that element is outlined while the stage is shown.
 
 const TOUR = [
