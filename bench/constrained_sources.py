@@ -48,15 +48,15 @@ def main(argv=None) -> int:
     from naoviz.search import cost_models, hw
     for item in args.hw:
         name, _, text = item.partition("=")
-        if not hasattr(hw, name) or not name.isupper():
-            ap.error(f"--hw: no constant {name!r} in naoviz.search.hw")
+        owners = [m for m in (hw, cost_models) if hasattr(m, name)]    # LEVERAGE_TOL lives in cost_models
+        if not owners or not name.isupper():
+            ap.error(f"--hw: no constant {name!r} in naoviz.search.hw or naoviz.search.cost_models")
         try:
             value = ast.literal_eval(text)
         except (ValueError, SyntaxError):
             value = text
-        setattr(hw, name, value)
-        if hasattr(cost_models, name):           # the cost models' own constants (LEVERAGE_TOL) are read there
-            setattr(cost_models, name, value)
+        for module in owners:
+            setattr(module, name, value)
     import torch
     torch.set_num_threads(1)
     from naoviz.evaluate import TableEvaluator

@@ -9,7 +9,7 @@ from naoviz.cli.common import (MAX_SEED, cut, emit_json, int_in, json_value, non
                                resolve_table, resume_command, say_table, show, table_shown, writable_file)
 from naoviz.cli.presets import LIST, main_presets_text, print_presets
 # The options search shares with compare live in naoviz.cli.search_options; each stays importable from here.
-from naoviz.cli.search_options import (TABLE_HELP, add_budget_options, add_cluster_options,  # noqa: F401
+from naoviz.cli.search_options import (add_budget_options, add_cluster_options,  # noqa: F401
                                        add_table_option, budgets_text, check_cluster, hw_options, use_table)
 from naoviz.cli.search_resume import check_resume_options, say_replay, stored_answer
 from naoviz.cli.train_evaluator import (add_train_options, check_options, check_resume, evaluator_kind, label,

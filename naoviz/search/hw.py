@@ -16,9 +16,8 @@ import numpy as np
 
 from naoviz.search.constraints import INFEASIBLE, Constraint, feasible, violation
 from naoviz.search.cost_calibration import calibration
-# The cost models live in naoviz.search.cost_models; every name below stays importable from here.
-from naoviz.search.cost_models import (FEATURE_SETS, LEVERAGE_TOL, ForestCosts, LinearCosts,  # noqa: F401
-                                      cost_columns_of, cost_table)
+# The cost models (ForestCosts, LinearCosts, their features and constants) live in naoviz.search.cost_models.
+from naoviz.search.cost_models import ForestCosts, LinearCosts
 from naoviz.tables.benchmark import lower_is_better
 
 PENALTY = 1e6      # a predicted-infeasible candidate ranks below every predicted-feasible one

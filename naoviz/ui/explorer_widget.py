@@ -23,7 +23,7 @@ from naoviz.atlas_cache import atlas_payload
 from naoviz.errors import Stopped
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
 from naoviz.ui.explorer_asks import AskQueue, superseded
-from naoviz.ui.explorer_checks import BudgetError, TraitChecks  # noqa: F401  (BudgetError: public here too)
+from naoviz.ui.explorer_checks import TraitChecks
 
 MAX_STEPS = 10
 
