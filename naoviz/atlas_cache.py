@@ -30,7 +30,7 @@ from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_inputs, check_options
 from naoviz.errors import rebuild_note
 from naoviz.locks import LockHeld, lock
-from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used
+from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used, sources_digest
 from naoviz.resources import shipped_dir
 
 WAIT_POLL_S = 0.5       # how often a process waiting for another's build looks at the lock and its progress
@@ -98,14 +98,9 @@ def packer_fingerprint() -> str:
     import importlib.util
 
     import naoviz
-    h = hashlib.sha256()
-    for module in PACKER_MODULES:
-        spec = importlib.util.find_spec(module)
-        try:
-            h.update(Path(spec.origin).read_bytes())
-        except (AttributeError, TypeError, OSError):
-            h.update(f"{module} {naoviz.__version__}".encode())
-    return h.hexdigest()[:16]
+    specs = [(m, importlib.util.find_spec(m)) for m in PACKER_MODULES]
+    return (sources_digest([(m, getattr(spec, "origin", None)) for m, spec in specs])
+            or f"version {naoviz.__version__}")
 
 
 def payload_path(name: str) -> Path:

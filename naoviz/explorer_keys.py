@@ -21,7 +21,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Optional
 
-from naoviz.paths import atomic_write_text, cache_dir, data_dir, mark_used
+from naoviz.paths import atomic_write_text, cache_dir, data_dir, mark_used, sources_digest
 
 FORMAT, VERSION = "naoviz-visit-key", 1
 FOLDER = "visit-keys"
@@ -47,16 +47,10 @@ def code_stamp() -> str:
     """SHA-256 (16 hex digits) over the sources of naoviz's backend (every module but naoviz.ui and naoviz.viz):
     the code that reads tables and computes keys; where they cannot be read (a zipped install), the version."""
     import naoviz
-    root, h, n = Path(naoviz.__file__).parent, hashlib.sha256(), 0
-    try:
-        for path in sorted(root.rglob("*.py")):
-            rel = path.relative_to(root)
-            if rel.parts[0] not in ("ui", "viz"):
-                h.update(rel.as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
-                n += 1
-    except OSError:
-        n = 0
-    return h.hexdigest()[:16] if n else f"version {naoviz.__version__}"
+    root = Path(naoviz.__file__).parent
+    files = [(p.relative_to(root).as_posix(), p) for p in sorted(root.rglob("*.py"))
+             if p.relative_to(root).parts[0] not in ("ui", "viz")]
+    return (sources_digest(files) if files else None) or f"version {naoviz.__version__}"
 
 
 def table_files(table: Optional[str]) -> Optional[list[Path]]:

@@ -165,3 +165,17 @@ def mark_used(path: Path) -> None:
             os.utime(path)
     except OSError:
         pass
+
+
+def sources_digest(files) -> "str | None":
+    """SHA-256 (16 hex digits) over ``files``, ``(name, path)`` pairs of naoviz source files, in the order given:
+    a cache entry records it to know the code that wrote it. None when a file cannot be read (a zipped install):
+    the caller then falls back to naoviz's version."""
+    import hashlib
+    h = hashlib.sha256()
+    try:
+        for name, path in files:
+            h.update(name.encode() + b"\0" + Path(path).read_bytes() + b"\0")
+    except (OSError, TypeError):
+        return None
+    return h.hexdigest()[:16]
