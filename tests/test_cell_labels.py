@@ -19,9 +19,11 @@ NARROW = [(600, 600), (700, 450), (600, 450)]     # a notebook beside a side pan
 
 
 def plain(fig) -> dict:
-    """``fig`` as plotly's plain dict ({"data": [...], "layout": {...}}): read through plotly's objects, the boxes of
-    one space's 20 pairs at 9 sizes took ~30 s (each property read builds and validates objects)."""
-    return fig if isinstance(fig, dict) else fig.to_dict()
+    """``fig`` as plain dicts ({"data": [...], "layout": {...}}, numpy arrays as they are, not to_dict's base64): read
+    through plotly's objects, the boxes of one space's 20 pairs at 9 sizes took ~30 s (each read builds objects)."""
+    if isinstance(fig, dict):
+        return fig
+    return {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}   # arrays kept
 
 
 def _to_px(fig, xref, yref, width, height):
@@ -193,15 +195,16 @@ def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path, naonet_p
     sets no height (a single cell, NB201's compare) keeps the size asked for."""
     from PIL import Image
 
-    from naoviz.viz.figure_files import export
+    from naoviz.viz.figure_files import export_many
     figs = [fig for _, _, fig, _ in naonet_pairs("naonet")[1]]        # the 20 seeded pairs' cell_compare figures
     assert any(crossings(f, 600, 450) for f in figs)                   # what a 450-px drawing did
     assert not any(crossings(f, 600, export_height(f, 450)) for f in figs)
     fig = figs[0]
-    out = export(fig, tmp_path / "compare.png", width=600, height=450, scale=1)
-    assert Image.open(out).size == (600, fig.layout.height)
     nb = get_space("nb201")
-    one = export(cell_compare(nb, *nb.sample(2, seed=7)), tmp_path / "nb201.png", width=600, height=450, scale=1)
+    # both in one batch (export() is export_many of one figure): one browser start, not two
+    out, one = export_many([fig, cell_compare(nb, *nb.sample(2, seed=7))],
+                           [tmp_path / "compare.png", tmp_path / "nb201.png"], width=600, height=450, scale=1)
+    assert Image.open(out).size == (600, fig.layout.height)
     assert Image.open(one).size == (600, 450)
 
 
