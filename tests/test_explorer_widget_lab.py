@@ -9,7 +9,6 @@ import json
 import os
 import re
 import time
-from contextlib import closing
 from pathlib import Path
 
 import pytest
@@ -20,7 +19,7 @@ from _lab import jupyterlab
 
 ROOT = Path(__file__).resolve().parent.parent
 ART = ROOT / "tests" / "artifacts"
-from _browser import CHROMIUM
+from _browser import ARGS, CHROMIUM
 FRAMES = "() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))"   # two frames drawn
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
@@ -64,9 +63,12 @@ def _wait_sent(page, sent: list, fragment: str, timeout_s: float = 60) -> None:
 
 
 @pytest.mark.timeout(300)
-def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab, browser):
+def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab):
+    from playwright.sync_api import sync_playwright
     atlas = standin_atlas(n_seeds=200)
-    with closing(browser.new_page(viewport={"width": 1280, "height": 1000})) as page:     # the shared Chromium
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
         sent = _frames_sent(page)
         page.goto(lab["url"] + "lab/tree/explorer.ipynb", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
@@ -116,6 +118,7 @@ def test_the_widget_runs_in_jupyterlab_and_the_kernel_sees_the_slider(lab, brows
         assert page.locator(".nx-root").count() == 1
         ART.mkdir(parents=True, exist_ok=True)
         page.screenshot(path=str(ART / "explorer_lab.png"))
+        browser.close()
     line = next(s for s in text.splitlines() if s.startswith("STATE "))
     assert line == f"STATE {int(atlas.seeds[0])} 3 {atlas.labels[atlas.path_decoded[0, 3]]}", line
 
@@ -139,16 +142,19 @@ w'''
 
 
 @pytest.mark.timeout(300)
-def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_value(lab, browser):
+def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_value(lab):
     """With a handler, choosing a budget column and releasing the budget slider each ask the kernel once (not per
     drag pixel); the page then shows the kernel's path and says it is the constrained step (screenshot at 1024 px)."""
+    from playwright.sync_api import sync_playwright
     nb = {"nbformat": 4, "nbformat_minor": 5, "metadata": {"kernelspec": {"name": "python3", "display_name": "Python 3",
                                                                            "language": "python"}},
           "cells": [_cell(HANDLER % str(ROOT)),
                     _cell("print('ASKS', sum(1 for a in asks if a.get('budget')), asks[-1]['budget']['bound'], w.budget)")]}
     (lab["work"] / "constrained.ipynb").write_text(json.dumps(nb))
     atlas = standin_atlas(n_seeds=200)
-    with closing(browser.new_page(viewport={"width": 1024, "height": 1100})) as page:     # the shared Chromium
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1024, "height": 1100})
         sent = _frames_sent(page)
         page.goto(lab["url"] + "lab/workspaces/constrained/tree/constrained.ipynb?reset", timeout=120_000)
         page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
@@ -196,6 +202,7 @@ def test_a_budget_asks_the_kernel_for_the_constrained_step_once_per_settled_valu
         page.keyboard.press("Shift+Enter")
         page.wait_for_function("document.body.innerText.includes('ASKS ')", timeout=60_000)
         line = next(s for s in page.inner_text(LIVE + ".jp-Notebook").splitlines() if s.startswith("ASKS "))
+        browser.close()
     _, n, bound, budget = line.split()
     assert inputs >= 5 and int(n) == 2, (line, inputs)                       # the column, then the release
     assert float(bound) == float(budget) == want

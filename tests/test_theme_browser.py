@@ -12,13 +12,12 @@ from __future__ import annotations
 
 import json
 import os
-from contextlib import closing
 from pathlib import Path
 
 import pytest
 
 from _atlas_standin import standin_atlas
-from _browser import CHROMIUM
+from _browser import ARGS, CHROMIUM
 from _lab import jupyterlab
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -76,8 +75,11 @@ def _readable(page, sel: str, theme: str) -> dict:
 
 
 @pytest.mark.timeout(300)
-def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab, browser):
-    with closing(browser.new_page(viewport={"width": 1280, "height": 1000})) as page:     # the shared Chromium
+def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab):
+    from playwright.sync_api import sync_playwright
+    with sync_playwright() as p:
+        browser = p.chromium.launch(executable_path=CHROMIUM, headless=True, args=ARGS)
+        page = browser.new_page(viewport={"width": 1280, "height": 1000})
         page.goto(lab + "lab/workspaces/theme/tree/theme.ipynb?reset", timeout=120_000)
         page.wait_for_function("document.body.innerText.includes('(ipykernel) | Idle')", timeout=120_000)
         page.click(LIVE + ".jp-Notebook .jp-Cell >> nth=0")
@@ -93,6 +95,7 @@ def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab, browser):
         page.wait_for_timeout(1000)                 # the explorer redraws at once and 400 ms later
         dark = _readable(page, LIVE + ".nx-root", "dark")
         assert max(dark["bg"]) < 60 and max(dark["px"]) < 60 and dark["theme"] == "dark", dark
+        browser.close()
 
 
 def _op_inks(page, colors: dict) -> bool:
