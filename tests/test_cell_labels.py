@@ -18,55 +18,69 @@ SIZES = [(900, 600), (900, 450), (1280, 720)]     # export()'s default; plotly's
 NARROW = [(600, 600), (700, 450), (600, 450)]     # a notebook beside a side panel; a half-screen window; a small export
 
 
+def plain(fig) -> dict:
+    """``fig`` as plain dicts ({"data": [...], "layout": {...}}, numpy arrays as they are, not to_dict's base64): read
+    through plotly's objects, the boxes of one space's 20 pairs at 9 sizes took ~30 s (each read builds objects)."""
+    if isinstance(fig, dict):
+        return fig
+    return {"data": [t.to_plotly_json() for t in fig.data], "layout": fig.layout.to_plotly_json()}   # arrays kept
+
+
 def _to_px(fig, xref, yref, width, height):
-    """Data (x, y) on the axes ``xref``/``yref`` -> figure pixels (y down), for a figure drawn at width x height."""
-    m = fig.layout.margin
-    pw, ph = width - m.l - m.r, height - m.t - m.b
-    xa, ya = fig.layout["xaxis" + xref[1:]], fig.layout["yaxis" + yref[1:]]
-    (dx0, dx1), (dy0, dy1) = xa.domain or (0, 1), ya.domain or (0, 1)
-    (x0, x1) = xa.range or _extent(fig, xref, "x", pw * (dx1 - dx0))
-    (y0, y1) = ya.range or _extent(fig, yref, "y", ph * (dy1 - dy0))
+    """Data (x, y) on the axes ``xref``/``yref`` -> figure pixels (y down), for a figure (:func:`plain`) drawn at
+    width x height."""
+    lay = fig["layout"]
+    m = lay["margin"]
+    pw, ph = width - m["l"] - m["r"], height - m["t"] - m["b"]
+    xa, ya = lay.get("xaxis" + xref[1:], {}), lay.get("yaxis" + yref[1:], {})
+    (dx0, dx1), (dy0, dy1) = xa.get("domain") or (0, 1), ya.get("domain") or (0, 1)
+    (x0, x1) = xa.get("range") or _extent(fig, xref, "x", pw * (dx1 - dx0))
+    (y0, y1) = ya.get("range") or _extent(fig, yref, "y", ph * (dy1 - dy0))
 
     def px(x, y):
-        return (m.l + pw * (dx0 + (x - x0) / (x1 - x0) * (dx1 - dx0)),
-                m.t + ph * (1 - (dy0 + (y - y0) / (y1 - y0) * (dy1 - dy0))))
+        return (m["l"] + pw * (dx0 + (x - x0) / (x1 - x0) * (dx1 - dx0)),
+                m["t"] + ph * (1 - (dy0 + (y - y0) / (y1 - y0) * (dy1 - dy0))))
     return px
 
 
 def _extent(fig, ref, axis, length, pad=15.0):
     """An autoscaled axis (NB201): its traces' extent, padded by ``pad`` px each side as plotly does for markers
     (13 px circles)."""
-    vals = [v for t in fig.data if (t[axis + "axis"] or axis) == ref for v in t[axis] if v is not None]
+    vals = [v for t in fig["data"] if (t.get(axis + "axis") or axis) == ref for v in t.get(axis, ()) if v is not None]
     lo, hi = min(vals), max(vals)
     per_px = (hi - lo) / (length - 2 * pad)
     return lo - pad * per_px, hi + pad * per_px
 
 
 def label_boxes(fig, width, height):
-    """{axis pair: [(left, top, right, bottom) of each op label]} and {axis pair: [(cx, cy, r) of each node]}."""
+    """{axis pair: [(left, top, right, bottom) of each op label]} and {axis pair: [(cx, cy, r) of each node]}
+    (``fig``: a plotly figure or its :func:`plain` dict)."""
+    fig = plain(fig)
     boxes, nodes = {}, {}
-    for a in fig.layout.annotations:
-        if not a.hovertext:               # subplot titles
+    for a in fig["layout"].get("annotations", ()):
+        if not a.get("hovertext"):        # subplot titles
             continue
-        px = _to_px(fig, a.xref or "x", a.yref or "y", width, height)
-        lines = a.text.split("<br>")
-        pad = (a.borderpad or 0) + (a.borderwidth or 0)
-        w = CHAR_EM * a.font.size * max(map(len, lines)) + 2 * pad
-        h = LINE_EM * a.font.size * len(lines) + 2 * pad
-        cx, cy = px(a.x, a.y)
-        boxes.setdefault((a.xref or "x", a.yref or "y"), []).append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
-    for t in fig.data:
-        if t.name not in ("op labels", "nodes"):
+        axes = (a.get("xref") or "x", a.get("yref") or "y")
+        px = _to_px(fig, *axes, width, height)
+        lines = a["text"].split("<br>")
+        pad = (a.get("borderpad") or 0) + (a.get("borderwidth") or 0)
+        w = CHAR_EM * a["font"]["size"] * max(map(len, lines)) + 2 * pad
+        h = LINE_EM * a["font"]["size"] * len(lines) + 2 * pad
+        cx, cy = px(a["x"], a["y"])
+        boxes.setdefault(axes, []).append((cx - w / 2, cy - h / 2, cx + w / 2, cy + h / 2))
+    for t in fig["data"]:
+        if t.get("name") not in ("op labels", "nodes"):
             continue
-        px = _to_px(fig, t.xaxis or "x", t.yaxis or "y", width, height)
-        for i, (x, y) in enumerate(zip(t.x, t.y)):
+        axes = (t.get("xaxis") or "x", t.get("yaxis") or "y")
+        px = _to_px(fig, *axes, width, height)
+        for i, (x, y) in enumerate(zip(t["x"], t["y"])):
             cx, cy = px(x, y)
-            r = t.marker.size / 2
-            if t.name == "nodes":
-                nodes.setdefault((t.xaxis or "x", t.yaxis or "y"), []).append((cx, cy, r))
+            r = t["marker"]["size"] / 2
+            if t["name"] == "nodes":
+                nodes.setdefault(axes, []).append((cx, cy, r))
             else:                          # a middle label: its text, or its circle where that is wider
-                w = max(CHAR_EM * t.textfont.size * len(t.text[i]), 2 * r)
-                boxes.setdefault((t.xaxis or "x", t.yaxis or "y"), []).append((cx - w / 2, cy - r, cx + w / 2, cy + r))
+                w = max(CHAR_EM * t["textfont"]["size"] * len(t["text"][i]), 2 * r)
+                boxes.setdefault(axes, []).append((cx - w / 2, cy - r, cx + w / 2, cy + r))
     return boxes, nodes
 
 
@@ -96,7 +110,7 @@ def sizes(fig) -> list:
 @pytest.fixture(scope="module")
 def naonet_pairs():
     """``get(name)``: the space and its 20 seeded (seed, other, cell_compare figure, {size: label_boxes}), built
-    once per module: plotly takes ~10 s a NAONet space for them, and three tests check the same figures."""
+    once per module: three tests check the same figures."""
     built = {}
 
     def get(name):
@@ -106,7 +120,8 @@ def naonet_pairs():
             pairs = []
             for i in range(20):
                 fig = cell_compare(space, archs[i], archs[20 + i])
-                pairs.append((archs[i], archs[20 + i], fig, {wh: label_boxes(fig, *wh) for wh in sizes(fig)}))
+                drawn = plain(fig)
+                pairs.append((archs[i], archs[20 + i], fig, {wh: label_boxes(drawn, *wh) for wh in sizes(fig)}))
             built[name] = space, pairs
         return built[name]
     return get
@@ -117,7 +132,8 @@ def test_naonet_op_labels_do_not_overlap_each_other_or_nodes(name, naonet_pairs)
     space, pairs = naonet_pairs(name)
     for i, (seed, other, compare, found) in enumerate(pairs):
         graph = cell_graph(space, seed)
-        for fig, shown, boxes in ((graph, [seed], {wh: label_boxes(graph, *wh) for wh in sizes(graph)}),
+        drawn = plain(graph)
+        for fig, shown, boxes in ((graph, [seed], {wh: label_boxes(drawn, *wh) for wh in sizes(graph)}),
                                   (compare, [seed, other], found)):
             edges = [d for a in shown for *_, d in space.to_graph(a).edges(data=True) if d["op"] != "concat"]
             assert sum(map(len, boxes[sizes(fig)[0]][0].values())) == len(edges)   # every op edge labelled
@@ -130,8 +146,9 @@ def test_nb201_op_labels_do_not_overlap_each_other_or_nodes():
     archs = space.sample(40, seed=7)
     for i in range(20):
         for fig in (cell_graph(space, archs[i]), cell_compare(space, archs[i], archs[20 + i])):
+            drawn = plain(fig)
             for width, height in sizes(fig):
-                assert crossings(fig, width, height) == [], (i, width, height)
+                assert crossings(drawn, width, height) == [], (i, width, height)
 
 
 @pytest.mark.parametrize("name", ["naonet", "naonet-ws"])
@@ -140,15 +157,17 @@ def test_a_removed_edge_passes_behind_no_label(name, naonet_pairs):
     op label box of its panel, at every size; 20 seeded pairs with removed edges."""
     seen = 0
     for i, (_, _, fig, found) in enumerate(naonet_pairs(name)[1]):
+        drawn = plain(fig)
         for width, height in sizes(fig):
             boxes = found[width, height][0]
-            for t in fig.data:
-                if t.name != "removed":
+            for t in drawn["data"]:
+                if t.get("name") != "removed":
                     continue
                 seen += 1
-                px = _to_px(fig, t.xaxis or "x", t.yaxis or "y", width, height)
-                pts = [px(x, y) for x, y in zip(t.x, t.y) if x is not None]
-                inside = [(p, b) for p in pts for b in boxes[(t.xaxis or "x", t.yaxis or "y")]
+                axes = (t.get("xaxis") or "x", t.get("yaxis") or "y")
+                px = _to_px(drawn, *axes, width, height)
+                pts = [px(x, y) for x, y in zip(t["x"], t["y"]) if x is not None]
+                inside = [(p, b) for p in pts for b in boxes[axes]
                           if b[0] + 1 < p[0] < b[2] - 1 and b[1] + 1 < p[1] < b[3] - 1]
                 assert not inside, (name, i, width, height, inside[:2])
     assert seen >= 20
@@ -176,15 +195,16 @@ def test_a_naonet_compare_exported_small_keeps_its_own_height(tmp_path, naonet_p
     sets no height (a single cell, NB201's compare) keeps the size asked for."""
     from PIL import Image
 
-    from naoviz.viz.figure_files import export
+    from naoviz.viz.figure_files import export_many
     figs = [fig for _, _, fig, _ in naonet_pairs("naonet")[1]]        # the 20 seeded pairs' cell_compare figures
     assert any(crossings(f, 600, 450) for f in figs)                   # what a 450-px drawing did
     assert not any(crossings(f, 600, export_height(f, 450)) for f in figs)
     fig = figs[0]
-    out = export(fig, tmp_path / "compare.png", width=600, height=450, scale=1)
-    assert Image.open(out).size == (600, fig.layout.height)
     nb = get_space("nb201")
-    one = export(cell_compare(nb, *nb.sample(2, seed=7)), tmp_path / "nb201.png", width=600, height=450, scale=1)
+    # both in one batch (export() is export_many of one figure): one browser start, not two
+    out, one = export_many([fig, cell_compare(nb, *nb.sample(2, seed=7))],
+                           [tmp_path / "compare.png", tmp_path / "nb201.png"], width=600, height=450, scale=1)
+    assert Image.open(out).size == (600, fig.layout.height)
     assert Image.open(one).size == (600, 450)
 
 

@@ -191,10 +191,12 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                                  showlegend=showlegend and op not in legend_seen), **kw)
         legend_seen.add(op)
     if slots:                             # boxes sized to their text (a two-op edge: one op a line)
-        for x, y, text, hover, color in zip(*labels.values()):
-            fig.add_annotation(x=x, y=y, text=text, hovertext=hover, showarrow=False, bgcolor="white",
-                               bordercolor=color, borderwidth=1.5, borderpad=1,
-                               font=dict(size=LABEL_FONT, color="black"), **kw)
+        refs = _refs(fig, row, col)
+        fig.layout.annotations += tuple(   # at once: plotly's add_annotation copies every earlier one each call
+            go.layout.Annotation(x=x, y=y, text=text, hovertext=hover, showarrow=False, bgcolor="white",
+                                 bordercolor=color, borderwidth=1.5, borderpad=1,
+                                 font=dict(size=LABEL_FONT, color="black"), **refs)
+            for x, y, text, hover, color in zip(*labels.values()))
         xs = [p[0] for p in pos.values()]
         rows = len({p[1] for p in pos.values()})
         fig.update_xaxes(range=[min(xs) - X_PAD, max(xs) + X_PAD], **kw)
@@ -223,6 +225,14 @@ def add_cell(fig: go.Figure, g: nx.DiGraph, *, row=None, col=None, changed: Opti
                              hovertext=[f"{g.nodes[n].get('cell', 'node')} {_node_label(g, n)}" for n in nodes],
                              showlegend=False,
                              marker=dict(size=26, color="#37474f")), **kw)
+
+
+def _refs(fig: go.Figure, row, col) -> dict:
+    """The xref/yref that ``fig.add_annotation(row=row, col=col)`` gives an annotation (none without a subplot)."""
+    if row is None:
+        return {}
+    sub = fig.get_subplot(row, col)
+    return {"xref": sub.xaxis.plotly_name.replace("axis", ""), "yref": sub.yaxis.plotly_name.replace("axis", "")}
 
 
 def _frame(fig: go.Figure, title: str = "", bottom: int = 10) -> go.Figure:
