@@ -71,16 +71,21 @@ def _children(pid: int) -> list[tuple[int, str, bytes]]:
     return [(k, f[0], command_line(k)) for k in sorted(children(pid)) if (f := stat(k))]
 
 
-def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
-    """``naoviz dashboard`` runs the explorer's warm-up beside Voila; once it has finished (at once for the
-    shipped digits atlas) the dashboard waits for it, so no defunct child stays until the dashboard exits."""
+def test_the_finished_warm_up_is_reaped_not_left_a_zombie_and_a_killed_dashboard_takes_its_voila_with_it(tmp_path):
+    """Two facts of one ``naoviz dashboard`` run (one start instead of two; they were
+    test_the_finished_warm_up_is_reaped_not_left_a_zombie and test_a_killed_dashboard_takes_its_voila_server_with_it).
+    It runs the explorer's warm-up beside Voila; once it has finished (at once for the shipped digits atlas) the
+    dashboard waits for it, so no defunct child stays until the dashboard exits. Then `kill -9` of the dashboard,
+    which runs no handler, so it cannot stop its children: Voila (and its kernel pool) kept serving the port until
+    found and killed by hand. Voila now stops once its parent is gone."""
     port = _free_port()
     log = open(tmp_path / "dashboard.log", "w")
     proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table",
-                             "nb201-digits"], env=dict(os.environ, OMP_NUM_THREADS="1"), cwd=tmp_path,
-                            stdout=log, stderr=subprocess.STDOUT)
+                             "nb201-digits", "--pool-size", "0"], env=dict(os.environ, OMP_NUM_THREADS="1"),
+                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
+    voila: list[int] = []
     try:
-        deadline = time.time() + 90
+        deadline = time.time() + 120
         while True:
             kids = _children(proc.pid)
             warm = [k for k in kids if b"explorer_plan" in k[2]]
@@ -95,9 +100,30 @@ def test_the_finished_warm_up_is_reaped_not_left_a_zombie(tmp_path):
         first = (tmp_path / "dashboard.log").read_text().splitlines()[0]
         assert first.endswith("(Ctrl-C to stop; the digits table's model and map ship with naoviz: nothing to "
                               "train)"), first            # not NAS-Bench-201's first start, which it does not serve
+        while True:                                    # Voila answers on the port
+            assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
+            try:
+                if get(port, "/")[0] in (200, 302):
+                    break
+            except OSError:
+                pass
+            time.sleep(0.5)
+        voila = [pid for pid, _, cmd in _children(proc.pid) if b"voila" in cmd]
+        assert voila, _children(proc.pid)
+        proc.kill()
+        proc.wait(10)
+        deadline = time.time() + 30
+        while [pid for pid in voila if alive(pid)]:
+            assert time.time() < deadline, ("Voila still running after its dashboard was killed", voila)
+            time.sleep(0.3)
+        with pytest.raises(OSError):                   # nothing serves the port any more
+            get(port, "/")
     finally:
-        proc.terminate()
-        proc.wait(30)
+        if proc.poll() is None:
+            proc.kill()
+        for pid in voila:
+            if alive(pid):
+                os.kill(pid, signal.SIGKILL)
         log.close()
 
 
@@ -123,41 +149,3 @@ def test_the_url_line_says_what_the_first_start_on_a_table_file_does(tmp_path):
     assert line.rstrip().endswith("(Ctrl-C to stop; pets_table.csv's model and map are trained and cached on its "
                                   "first start, later starts are quick)"), line
     assert "digits" not in line and "NAS-Bench-201" not in line, line
-
-
-def test_a_killed_dashboard_takes_its_voila_server_with_it(tmp_path):
-    """`kill -9` of `naoviz dashboard` runs no handler, so it cannot stop its children: Voila (and its kernel
-    pool) kept serving the port until found and killed by hand. Voila now stops once its parent is gone."""
-    port = _free_port()
-    log = open(tmp_path / "dashboard.log", "w")
-    proc = subprocess.Popen([sys.executable, "-m", "naoviz.cli", "dashboard", "--port", str(port), "--table",
-                             "nb201-digits", "--pool-size", "0"], env=dict(os.environ, OMP_NUM_THREADS="1"),
-                            cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
-    voila: list[int] = []
-    try:
-        deadline = time.time() + 120
-        while True:                                    # Voila answers on the port
-            assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
-            try:
-                if get(port, "/")[0] in (200, 302):
-                    break
-            except OSError:
-                pass
-            time.sleep(0.5)
-            voila = [pid for pid, _, cmd in _children(proc.pid) if b"voila" in cmd]
-        assert voila, _children(proc.pid)
-        proc.kill()
-        proc.wait(10)
-        deadline = time.time() + 30
-        while [pid for pid in voila if alive(pid)]:
-            assert time.time() < deadline, ("Voila still running after its dashboard was killed", voila)
-            time.sleep(0.3)
-        with pytest.raises(OSError):                   # nothing serves the port any more
-            get(port, "/")
-    finally:
-        if proc.poll() is None:
-            proc.kill()
-        for pid in voila:
-            if alive(pid):
-                os.kill(pid, signal.SIGKILL)
-        log.close()

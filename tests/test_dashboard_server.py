@@ -13,6 +13,15 @@ import pytest
 from _dashboard_server import dry, get, kernels_of, tiny_voila
 
 
+@pytest.fixture(scope="module")
+def open_voila(tmp_path_factory):
+    """(process, port) of one tiny Voila served as ``--no-token`` with no pool and no culling, for the module's
+    tests of the checks that stand without a token (the Host check, Fetch Metadata): they only read what it
+    answers, and count the kernels it starts from their own count before (none is culled)."""
+    with tiny_voila(tmp_path_factory.mktemp("open-voila"), pool_size=0, cull_idle_s=0) as served:
+        yield served
+
+
 @pytest.mark.parametrize("ip", ["127.0.0.1", "127.0.0.2", "::1", "localhost"])
 def test_loopback_gets_a_random_token_too(capsys, ip):
     """Every account of a shared machine (a login server, a lab box) reaches 127.0.0.1: a token, as Jupyter's.
@@ -116,16 +125,16 @@ def _get_as(port: int, path: str, host: str, headers: dict | None = None) -> int
         conn.close()
 
 
-def test_real_voila_on_loopback_refuses_another_host_name(tmp_path):
+def test_real_voila_on_loopback_refuses_another_host_name(open_voila):
     """On loopback the server answers only requests addressed to a loopback name: a web page whose DNS name is
     rebound to 127.0.0.1 would otherwise be same-origin with it, open its kernel's websocket and run code (Voila
     itself sets allow_remote_access=True, turning jupyter_server's Host check off). Served with --no-token here,
     where this check is the only wall (behind a token it is a second one)."""
-    with tiny_voila(tmp_path, pool_size=0) as (_, port):
-        assert _get_as(port, "/", f"attacker.example:{port}") == 403
-        assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
-        assert _get_as(port, "/", f"127.0.0.1:{port}") == 200
-        assert _get_as(port, "/", f"localhost:{port}") == 200
+    _, port = open_voila
+    assert _get_as(port, "/", f"attacker.example:{port}") == 403
+    assert _get_as(port, "/api/kernels", f"attacker.example:{port}") == 403
+    assert _get_as(port, "/", f"127.0.0.1:{port}") == 200
+    assert _get_as(port, "/", f"localhost:{port}") == 200
 
 
 def _page_as(port: int, host: str) -> tuple[int, str]:
@@ -161,7 +170,7 @@ def _kernel_socket_status(port: int, kernel_id: str, host: str, origin: str) -> 
     return asyncio.run(attempt())
 
 
-def test_real_voila_behind_a_reverse_proxy_answers_the_names_given_with_allow_host(tmp_path):
+def test_real_voila_behind_a_reverse_proxy_answers_the_names_given_with_allow_host(tmp_path, open_voila):
     """A reverse proxy on this machine (nginx ``proxy_set_header Host $http_host``, Caddy's default) forwards the
     browser's Host, its own public name, to 127.0.0.1: refused (403) by the loopback Host check unless named with
     ``--allow-host`` (``--Voila.local_hostnames``). Named, the page and its kernel's websocket (whose Origin is
@@ -180,8 +189,7 @@ def test_real_voila_behind_a_reverse_proxy_answers_the_names_given_with_allow_ho
         assert _page_as(port, f"127.0.0.1:{port}")[0] == 200 and _page_as(port, f"localhost:{port}")[0] == 200
         assert _page_as(port, "other.example.org")[0] == 403
         assert _kernel_socket_status(port, kernel_id, "other.example.org", "https://other.example.org") == 403
-    with tiny_voila(tmp_path, pool_size=0, cull_idle_s=0) as (_, port):          # without: the proxy is refused
-        assert _page_as(port, "dash.example.org")[0] == 403
+    assert _page_as(open_voila[1], "dash.example.org")[0] == 403                 # without: the proxy is refused
 
 
 @pytest.mark.parametrize("name, says", [("10.0.0.7", "is an IP address"), ("dash.example.org:443", "host name"),
@@ -205,19 +213,20 @@ def test_allow_host_reaches_voila_lower_cased_with_localhost_and_only_on_loopbac
     assert rc == 2 and "--allow-host: only with a loopback --ip" in err
 
 
-def test_real_voila_starts_no_kernel_for_another_sites_embed(tmp_path):
+def test_real_voila_starts_no_kernel_for_another_sites_embed(open_voila):
     """Every load of the dashboard's page starts a kernel (about 140 MB): a web page elsewhere could embed it
     (``<iframe>``/``<img src=http://127.0.0.1:8866/>``) dozens of times and exhaust the machine's memory. A
     load the browser marks cross-site and not a top-level visit (``Sec-Fetch-Site: cross-site``,
     ``Sec-Fetch-Dest`` other than ``document``) is refused (403) before a kernel starts; a link followed from
     another site (``Sec-Fetch-Dest: document``) still opens the dashboard. Served with --no-token here; behind
     the token the check stands too (a browser may send the visitor's login cookie with another site's embed)."""
-    with tiny_voila(tmp_path, pool_size=0, cull_idle_s=0) as (proc, port):
-        host = f"127.0.0.1:{port}"
-        for dest in ("iframe", "image", "script", "empty"):
-            assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": dest}) == 403
-        assert kernels_of(proc.pid) == 0
-        assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document"}) == 200
-        assert _get_as(port, "/", host, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "iframe"}) == 200
-        assert _get_as(port, "/", host) == 200                  # no Fetch Metadata (a script, an old browser)
-        assert kernels_of(proc.pid) == 3                        # each load that was let through started one
+    proc, port = open_voila
+    host = f"127.0.0.1:{port}"
+    before = kernels_of(proc.pid)                           # the kernels of the module's earlier loads (none culled)
+    for dest in ("iframe", "image", "script", "empty"):
+        assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": dest}) == 403
+    assert kernels_of(proc.pid) == before
+    assert _get_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "document"}) == 200
+    assert _get_as(port, "/", host, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "iframe"}) == 200
+    assert _get_as(port, "/", host) == 200                  # no Fetch Metadata (a script, an old browser)
+    assert kernels_of(proc.pid) == before + 3               # each load that was let through started one
