@@ -16,7 +16,8 @@ point sits on its nearest class's island, so when that island changes between tw
 and a line between them would draw a path across the empty sea that no moved point ever takes. A PCA map is
 linear: a one-step moved point (e + eta * df/de, a straight line in eta) moves continuously on it, never a jump.
 
-UMAP's first fit pays numba's compile cost (about 40 s on 2 cores); :func:`fit_background` runs it in a
+UMAP's first fit in a process loads its numba code from numba's disk cache (naoviz.numba_cache; the first
+fit of an install compiles it: about 11 CPU-seconds); :func:`fit_background` runs a fit in a
 thread so a UI can show the PCA map first. Fitted maps are cached in ``cache_dir()/projections`` keyed by
 a hash of the embeddings and the parameters, so a warm start loads in milliseconds without importing umap.
 """
@@ -259,6 +260,9 @@ class Projector:
         import warnings
 
         import umap  # deferred: importing umap costs 1-15 s (numba)
+
+        from naoviz.numba_cache import cache_umap_jit
+        cache_umap_jit()                  # its fit's numba code compiled once per install, not once per process
 
         k = min(int(self.n_neighbors), len(Xp) - 1)
         # From 4096 rows UMAP finds neighbours by NN-descent, whose numba code compiles anew in every process

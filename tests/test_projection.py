@@ -77,6 +77,26 @@ def test_umap_fit_and_knn_transform(tmp_path, monkeypatch):
     assert q.from_cache_ and np.array_equal(q.embedding_, p.embedding_)
 
 
+def test_a_umap_fit_in_a_new_process_loads_umaps_compiled_code_and_draws_the_same_map():
+    """umap-learn compiled its fit's numba code in every process (11 CPU-seconds before each dashboard kernel's or
+    atlas build's first map): naoviz.numba_cache keeps it in numba's disk cache, so a fresh process loads every
+    one of those functions (cache hits, no compile) and, seeded alike, draws this process's map to the bit."""
+    import json
+    here = Projector("umap", cache=False, n_neighbors=10).fit(_embeddings(300, 16)).embedding_   # fills the cache
+    code = ("import importlib, json, numpy as np; from naoviz.projection import Projector; "
+            "from naoviz.numba_cache import UMAP_FIT_FUNCTIONS as F; "
+            "X = np.random.default_rng(0).standard_normal((300, 16)).astype(np.float32); "
+            "X = X / np.linalg.norm(X, axis=1, keepdims=True); "
+            "xy = Projector('umap', cache=False, n_neighbors=10).fit(X).embedding_; "
+            "fn = [getattr(importlib.import_module(m), n) for m, n in F]; "
+            "print(json.dumps({'hits': [sum(f.stats.cache_hits.values()) for f in fn], "
+            "'misses': [sum(f.stats.cache_misses.values()) for f in fn], 'map': xy.tolist()}))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    got = json.loads(out.stdout.strip().splitlines()[-1])
+    assert got["misses"] == [0, 0, 0, 0] and all(h >= 1 for h in got["hits"]), got["hits"]
+    assert np.array_equal(np.array(got["map"]), here)
+
+
 def test_fit_background_resolves_and_calls_back(tmp_path, monkeypatch):
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
     seen = []

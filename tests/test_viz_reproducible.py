@@ -180,8 +180,10 @@ def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_p
     title = "valid_acc map seed 3, η = 2"
     made = software()
     assert made.startswith("naoviz ")
-    png, svg, pdf, page = export_many([fig] * 4, [tmp_path / f"m.{e}" for e in ("png", "svg", "pdf", "html")],
-                                      width=400, height=300, scale=1)
+    # one batch (one browser start): the four files of the titled figure, and a figure without a title
+    png, svg, pdf, page, plain_png = export_many(
+        [fig] * 4 + [_map()], [tmp_path / f"m.{e}" for e in ("png", "svg", "pdf", "html")]
+        + [tmp_path / "naoviz-nb201-seed3-map.png"], width=400, height=300, scale=1)
     info = Image.open(png).info
     assert info["Title"] == title and info["Software"] == made
     text = svg.read_text()
@@ -191,5 +193,4 @@ def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_p
     assert _pdf_info(data) == {"Title": title, "Creator": made, "Producer": made}
     assert data.rstrip().endswith(b"%%EOF") and b"/CreationDate (D:20231114221320" in data[data.rfind(b" 0 obj"):]
     # a figure without a title is named by its file
-    plain_png, = export_many([_map()], [tmp_path / "naoviz-nb201-seed3-map.png"], width=400, height=300, scale=1)
     assert Image.open(plain_png).info["Title"] == "naoviz-nb201-seed3-map"

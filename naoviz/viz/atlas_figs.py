@@ -13,7 +13,7 @@ import numpy as np
 import plotly.graph_objects as go
 
 from naoviz.viz.cells import cell_compare
-from naoviz.viz.maps import embedding_map, path_overlay
+from naoviz.viz.maps import draw_path, embedding_map
 from naoviz.viz.path import prediction_chart
 from naoviz.atlas_payload import color_names
 from naoviz.viz.theme import plain, readable, titled
@@ -83,8 +83,8 @@ def atlas_map(atlas, *, view: str = "umap", color: str = "", seed: Optional[int]
         return fig
     si = atlas.seed_index(seed)
     decoded = [atlas.labels[r] for r in atlas.path_decoded[si]]
-    return path_overlay(fig, atlas.path_maps[view][si], atlas.etas, decoded, current=eta_index,
-                        jumps=atlas.path_jumps(view, seed))
+    return draw_path(fig, atlas.path_maps[view][si], atlas.etas, decoded, current=eta_index,
+                     jumps=atlas.path_jumps(view, seed))
 
 
 def atlas_prediction(atlas, seed: int, eta_index: Optional[int] = None) -> go.Figure:
