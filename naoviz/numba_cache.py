@@ -28,6 +28,9 @@ def cache_umap_jit() -> list:
         except (ImportError, AttributeError):
             continue
         if type(getattr(fn, "_cache", None)).__name__ == "NullCache" and not fn.overloads:
-            fn.enable_caching()                  # what numba.njit(cache=True) does
+            try:
+                fn.enable_caching()              # what numba.njit(cache=True) does
+            except (RuntimeError, OSError):      # no folder numba can write to: it compiles as before
+                continue
             on.append(f"{module}.{name}")
     return on
