@@ -137,13 +137,16 @@ def test_a_torn_cached_map_is_computed_again_with_a_note(tmp_path, monkeypatch):
 @TRAINS_TWICE
 def test_torn_cache_entries_are_rebuilt_with_one_note_line(tmp_path):
     """A torn cached atlas (its safetensors cut short) and a torn pretrained model: the next command says so
-    in ONE ``note:`` line, rebuilds, exits 0, and the run after that loads the rebuilt entry silently."""
+    in ONE ``note:`` line, rebuilds, exits 0, and the run after that loads the rebuilt entry silently. Small
+    entries (an atlas without paths, a pretraining on 200 cells for 1 epoch, a search of its 10 initial cells)
+    take the same read, note and rebuild as full ones."""
     cache = tmp_path / "cache"
-    atlas = ["atlas", "--table", "digits", "--etas", "1:3", "--maps", "pca"]
+    atlas = ["atlas", "--table", "digits", "--seeds", "none", "--maps", "pca"]
     assert _cli(atlas, tmp_path, cache).returncode == 0
     (st,) = (cache / "atlases").glob("*.safetensors")
     st.write_bytes(st.read_bytes()[:1000])
-    search = ["search", "--algo", "nao", "--queries", "20", "--no-progress"]
+    search = ["search", "--algo", "nao", "--queries", "10", "--no-progress",
+              "--config", '{"pretrain_cells": 200, "pretrain_epochs": 1}']
     assert _cli(search, tmp_path, cache).returncode == 0
     (weights,) = (cache / "pretrain").glob("*/pretrain.safetensors")
     weights.write_bytes(weights.read_bytes()[:1000])

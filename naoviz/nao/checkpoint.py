@@ -76,10 +76,28 @@ def check_space(directory, meta: dict, space) -> None:
 
 def expected_tensors(build) -> dict[str, tuple[tuple[int, ...], torch.dtype]]:
     """Names, shapes and dtypes of the state dict of the module ``build()`` makes, built on the meta
-    device: no memory is allocated, whatever sizes the config asks for."""
-    with torch.device("meta"):
+    device: no memory is allocated, whatever sizes the config asks for. Its random initialisation is skipped
+    (:class:`_NoMetaInit`): a meta tensor holds no values to draw."""
+    with torch.device("meta"), _NoMetaInit():
         module = build()
     return {k: (tuple(v.shape), v.dtype) for k, v in module.state_dict().items()}
+
+
+_INITS = {torch.Tensor.normal_, torch.Tensor.uniform_, torch.nn.init.normal_, torch.nn.init.uniform_,
+          torch.nn.init.trunc_normal_}
+
+
+class _NoMetaInit(torch.overrides.TorchFunctionMode):
+    """``normal_`` / ``uniform_`` (``torch.nn.init``'s or the tensor's) on a meta tensor returns it untouched.
+    On the meta device torch runs ``normal_`` (``nn.Embedding``'s initialisation) through ``torch._refs``, whose
+    first call imports ``torch._dynamo``: seconds of every command that loads a cached model, for no value."""
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        tensor = args[0] if args else kwargs.get("tensor")       # torch.nn.init passes it by name
+        if func in _INITS and isinstance(tensor, torch.Tensor) and tensor.is_meta:
+            return tensor
+        return func(*args, **kwargs)
 
 
 def check_header(path, expected: dict[str, tuple[tuple[int, ...], torch.dtype]]) -> None:
