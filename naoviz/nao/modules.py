@@ -105,8 +105,9 @@ class Decoder(nn.Module):
         self.attention = Attention(hidden)
         self.proj = nn.Linear(hidden, vocab_size)
         # (L, V) additive mask: 0 where legal, -inf where not (a buffer, not saved: it comes from the space).
-        legal = torch.as_tensor(np.asarray(token_mask, dtype=bool))
-        self.register_buffer("neg_mask", torch.where(legal, 0.0, float("-inf")), persistent=False)
+        # Made in numpy: a torch.where built on the meta device (checkpoint.expected_tensors) imports torch._dynamo.
+        neg = np.where(np.asarray(token_mask, dtype=bool), 0.0, -np.inf).astype(np.float32)
+        self.register_buffer("neg_mask", torch.as_tensor(neg), persistent=False)
 
     def _state(self, arch_emb: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
         h = arch_emb.unsqueeze(0).expand(self.layers, -1, -1).contiguous()   # (layers, B, H)
