@@ -312,18 +312,19 @@ def test_a_workers_error_crosses_as_plain_data_and_keeps_its_kind_and_line():
 
 
 def test_the_parallel_bar_counts_every_query_of_every_run_and_moves_within_runs(capsys):
-    """`--jobs 2`: one bar over runs x queries (2 searchers x 2 seeds x 20 queries = 80), fed by the workers as
-    their runs go (a run takes ~1 s at --delay 0.05), so it moves before the first run ends; it reaches 80, the
-    postfix counts the runs done; stdout and the figures are those of --no-progress, and that prints no bar."""
+    """`--jobs 2`: one bar over runs x queries (2 searchers x 2 seeds x 12 queries = 48), fed by the workers as
+    their runs go (a run takes ~0.6 s at --delay 0.05: 3 ticks of 0.2 s), so it moves before the first run ends;
+    it reaches 48, the postfix counts the runs done; stdout and the figures are those of --no-progress, and that
+    prints no bar."""
     import re
-    args = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "20", "--seeds", "2",
+    args = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "12", "--seeds", "2",
             "--delay", "0.05", "--jobs", "2", "--json"]
     assert main(args) == 0
     captured = capsys.readouterr()
     frames = [f for f in captured.err.replace("\r", "\n").splitlines() if f.startswith("compare:")]
     counts = [tuple(map(int, re.search(r"\| *(\d+)/(\d+) \[", f).groups())) for f in frames]
-    assert counts and {total for _, total in counts} == {80}, frames
-    assert max(n for n, _ in counts) == 80 and "4/4 runs done" in frames[-1], frames[-3:]
+    assert counts and {total for _, total in counts} == {48}, frames
+    assert max(n for n, _ in counts) == 48 and "4/4 runs done" in frames[-1], frames[-3:]
     before_a_run_ended = [n for (n, _), f in zip(counts, frames) if "runs done" not in f]
     assert max(before_a_run_ended) > 0, frames                 # ticks from inside the runs, not only at their ends
     assert "query/s" in captured.err and "search:" not in captured.err           # no per-search bars from workers
