@@ -9,7 +9,8 @@ usage: python _lock_worker.py hold LOCK DIR        take LOCK, touch DIR/held, wa
                                                    touch DIR/building and wait for DIR/release (holding the lock)
        python _lock_worker.py atlas DIR second     atlas_for the same atlas; on_wait touches DIR/waiting, the
                                                    first progress it shows (the builder's) DIR/saw-progress
-Prints one JSON line. Waits give up after 120 s so a broken test never hangs.
+Prints one JSON line (train: whether torch._dynamo got imported too). Waits give up after 120 s so a broken
+test never hangs.
 """
 import json
 import os
@@ -56,7 +57,7 @@ elif mode == "train":
 
     nao, cached = load_or_train(load_nb201(), ModelSpec(**SPEC), callback=callback, on_wait=on_wait)
     print(json.dumps({"role": role, "pid": os.getpid(), "cached": cached, "waited": bool(waited),
-                      "epochs": len(epochs)}), flush=True)
+                      "epochs": len(epochs), "dynamo": "torch._dynamo" in sys.modules}), flush=True)
 elif mode == "atlas":
     import torch
     torch.set_num_threads(1)

@@ -15,7 +15,7 @@ from naoviz.store import RunStore
 
 from _cli_process import env, kill, start, wait_for_store
 
-ALGOS, QUERIES, SEEDS = "rs,ls", 30, 3
+ALGOS, QUERIES, SEEDS = "rs,ls", 15, 3    # at --delay 0.05 a run takes 0.75 s: time to land a stop inside one
 
 
 def _compare_args(db, *extra) -> list[str]:

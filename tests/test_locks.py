@@ -93,6 +93,7 @@ def test_two_processes_train_the_cached_model_once(tmp_path):
                 p.kill()
     assert (a["cached"], a["waited"], a["epochs"]) == (False, False, 5)    # trained, all 5 epochs
     assert (b["cached"], b["waited"], b["epochs"]) == (True, True, 0)      # waited, then loaded: no epoch
+    assert not b["dynamo"]         # loading imported torch._dynamo (~2 s a process) before checkpoint._NoMetaInit
     models = [d for d in (cache / "models").iterdir() if d.is_dir()]
     assert len(models) == 1 and (models[0] / DONE).is_file()
 

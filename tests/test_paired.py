@@ -133,13 +133,13 @@ def test_bad_against_and_bootstrap_are_one_line_errors_before_any_search(argv, o
 
 
 def test_a_real_compare_prints_the_paired_table_and_stores_it(capsys, tmp_path):
-    argv = ["compare", "--algos", "ls,re,rs", "--queries", "30", "--seeds", "3", "--against", "ls",
+    argv = ["compare", "--algos", "ls,re,rs", "--queries", "12", "--seeds", "3", "--against", "ls",
             "--bootstrap", "2000", "--no-progress"]
     assert main(argv) == 0
     text = capsys.readouterr().out
     assert "paired against ls" in text and "searcher − ls" in text
     rows = [line for line in text.splitlines() if line.startswith("| re |") or line.startswith("| rs |")]
-    assert len(rows) == 2 * 3 + 2                      # 3 checkpoints (10, 25, 30) each, + the main table's rows
+    assert len(rows) == 2 * 2 + 2                      # 2 checkpoints (10, 12) each, + the main table's rows
     assert main([*argv, "--json", "--out", str(tmp_path)]) == 0
     out = json.loads(capsys.readouterr().out)
     p = out["paired"]

@@ -138,7 +138,7 @@ def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_compari
 
     from _cli_process import env
     db = tmp_path / "cmp.db"
-    argv = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "20", "--seeds", "2",
+    argv = ["compare", "--space", "nb201-digits", "--algos", "rs,ls", "--queries", "10", "--seeds", "2",
             "--store", str(db), "--no-progress", "--json", "--delay", "0.05"]
     proc = start(*argv)
     store = wait_for_store(proc, db, lambda _, runs: len([r for r in runs if r["kind"] == "search"]) >= 2
@@ -163,7 +163,7 @@ def test_a_killed_compare_offers_the_compare_command_and_it_finishes_the_compari
                           env=env(), capture_output=True, text=True, timeout=300)
     assert done.returncode == 0, done.stderr
     runs = [r for r in store.runs() if r["kind"] == "search"]
-    assert len(runs) == 4 and all(r["status"] == "finished" and r["n_evaluations"] == 20 for r in runs)
+    assert len(runs) == 4 and all(r["status"] == "finished" and r["n_evaluations"] == 10 for r in runs)
     code, out, _ = _runs(capsys, "--store", str(db))
     assert "resume one" not in out and "4/4 runs" in out
 

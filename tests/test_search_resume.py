@@ -28,7 +28,7 @@ def test_cli_search_killed_then_resumed_matches_uninterrupted(tmp_path, nb201_ta
 
     db = tmp_path / "runs.db"
     proc = start("search", "--algo", "ls", "--queries", str(budget), "--seed", str(seed), "--store", str(db),
-                 "--delay", "0.1", "--no-progress", "--json")
+                 "--delay", "0.05", "--no-progress", "--json")
     store = wait_for_store(proc, db, lambda _, runs: runs and runs[0]["n_evaluations"] >= 10)
     kill(proc)
     run_id = store.runs()[0]["id"]
@@ -221,7 +221,7 @@ def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
     from naoviz.locks import holder
     from naoviz.store import StoreError
     db = tmp_path / "runs.db"
-    proc = start("search", "--algo", "rs", "--queries", "60", "--store", str(db), "--delay", "0.05",
+    proc = start("search", "--algo", "rs", "--queries", "40", "--store", str(db), "--delay", "0.05",
                  "--no-progress", "--json", text=True)
     store = wait_for_store(proc, db, lambda s, runs: runs and holder(s.lock_path(runs[0]["id"])) == proc.pid)
     run = store.runs()[0]["id"]
@@ -229,7 +229,7 @@ def test_a_new_run_holds_its_lock_while_it_runs(tmp_path):
         with store.hold_run(run):
             pass
     assert proc.wait(timeout=120) == 0, proc.stderr.read()
-    assert len(store.evaluations(run)) == 60
+    assert len(store.evaluations(run)) == 40
     with store.hold_run(run) as path:                 # released when the writer finished
         assert holder(path) == os.getpid()
 
