@@ -16,12 +16,28 @@ def digits():
 
 
 @pytest.fixture(scope="module")
-def heads(digits):
-    """Heads on all of the table's cells with the handler's seed: the explorer's own."""
-    from naoviz.nao.cost_heads import cost_nao_from
+def explorer_fit(digits, tmp_path_factory):
+    """The explorer's params_M heads, fitted once for this module by ``explorer_heads`` (every cell of the table,
+    the handler's seed) into a cache folder of its own, with its memory emptied first and kept for the module, so
+    the handler's tests find them there instead of fitting them again: (heads, what it told ``progress``, the
+    cache folder). test_the_explorers_heads_... checks them against ``cost_nao_from``'s."""
+    from naoviz.nao import heads_cache
     from naoviz.ui.explorer_offgrid import HEADS_SEED
     bench, _, nao = digits
-    return cost_nao_from(nao, ["params_M"], bench.archs(), {"params_M": bench.metric("params_M")}, seed=HEADS_SEED)
+    cache, stages = tmp_path_factory.mktemp("heads-cache"), []
+    with pytest.MonkeyPatch.context() as mp:
+        mp.setattr(heads_cache, "_heads", type(heads_cache._heads)())
+        with pytest.MonkeyPatch.context() as env:
+            env.setenv("NAOVIZ_CACHE", str(cache))
+            fitted = heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED,
+                                                progress=lambda *a: stages.append(a))
+        yield fitted, stages, cache
+
+
+@pytest.fixture(scope="module")
+def heads(explorer_fit):
+    """Heads on all of the table's cells with the handler's seed: the explorer's own."""
+    return explorer_fit[0]
 
 
 def test_the_plain_model_is_unchanged_and_shared(digits, heads):
@@ -157,35 +173,34 @@ def test_a_bound_the_log_scaled_column_cannot_take_is_refused_in_one_line(digits
     assert len(got.decoded) == 2
 
 
-def test_the_explorers_heads_are_fitted_once_kept_on_disk_and_the_same_each_way(digits, heads, tmp_path,
-                                                                                 monkeypatch):
+def test_the_explorers_heads_are_fitted_once_kept_on_disk_and_the_same_each_way(digits, explorer_fit, monkeypatch):
     """``explorer_heads`` fits a column's head once (its epochs told to ``progress``), keeps it in memory and on
     disk; a later process (memory cleared) loads it, and every way gives the heads ``cost_nao_from`` fits with
     the explorer's seed: the same weights, so the same constrained path."""
     import torch
 
     from naoviz.nao import heads_cache
+    from naoviz.nao.cost_heads import cost_nao_from
     from naoviz.ui.explorer_offgrid import HEADS_SEED
-    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
-    monkeypatch.setattr(heads_cache, "_heads", type(heads_cache._heads)())
+    fitted, stages, cache = explorer_fit                  # fitted by explorer_heads in the fixture, memory empty
+    monkeypatch.setenv("NAOVIZ_CACHE", str(cache))
     bench, spec, nao = digits
-    stages = []
-    fitted = heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=lambda *a: stages.append(a))
     assert stages[0][0].startswith("fitting the params_M cost head") and stages[-1][1:] == (60, 60)
     assert [s[1] for s in stages] == list(range(61))
-    stages.clear()
+    stages = []
     assert heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=stages.append) is fitted
     assert stages == []                                              # from memory: nothing to tell
-    heads_cache._heads.clear()                                       # a later process: from disk
+    monkeypatch.setattr(heads_cache, "_heads", type(heads_cache._heads)())     # a later process: from disk
     loaded = heads_cache.explorer_heads(nao, bench, "params_M", seed=HEADS_SEED, progress=lambda *a: stages.append(a))
     assert loaded is not fitted and [s[0] for s in stages] == ["loading the params_M cost head (fitted before)"]
+    ref = cost_nao_from(nao, ["params_M"], bench.archs(), {"params_M": bench.metric("params_M")}, seed=HEADS_SEED)
     for model in (fitted, loaded):
-        mine, ref = model.net_.state_dict(), heads.net_.state_dict()
-        assert mine.keys() == ref.keys() and all(torch.equal(mine[k], ref[k]) for k in ref)
+        mine, theirs = model.net_.state_dict(), ref.net_.state_dict()
+        assert mine.keys() == theirs.keys() and all(torch.equal(mine[k], theirs[k]) for k in theirs)
     bound = float(np.nanpercentile(bench.metric("params_M"), 25))
     etas = np.arange(0, 10.01, 1.0)
     from naoviz.nao.cost_heads import budget_path
-    want = budget_path(heads, bench.archs()[905], etas, {"params_M": bound})
+    want = budget_path(ref, bench.archs()[905], etas, {"params_M": bound})
     got = heads_cache.explorer_path(loaded, bench.archs()[905], etas, {"params_M": bound})
     assert got.decoded == want.decoded and got.constrained.tolist() == want.constrained.tolist()
     assert heads_cache.explorer_path(loaded, bench.archs()[905], etas, {"params_M": bound}) is got   # kept

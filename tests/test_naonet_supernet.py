@@ -162,17 +162,18 @@ def test_cli_bad_input_is_one_line(extra, message, capsys):
     assert code == 2 and message in err and len(err.splitlines()) == 1 and "Traceback" not in err, err
 
 
-def test_naoviz_supernet_runs_nao_ws_on_naonet_ws(capsys):
+def test_naoviz_supernet_runs_nao_ws_on_naonet_ws(capsys, tmp_path):
+    """One run: its text on stdout, its result as JSON in --out's file (the result --json prints; --json itself:
+    test_supernet.py's progress test)."""
+    out_file = tmp_path / "ws.json"
     assert main(["supernet", "--space", "naonet-ws", "--data", "synthetic", "--channels", "4", "--pool", "6",
                  "--rounds", "1", "--warmup-epochs", "1", "--epochs-per-round", "0", "--top-k", "2", "--n-new", "2",
-                 "--rerank-top", "0", "--no-progress", "--json"]) == 0
-    out = json.loads(capsys.readouterr().out)
+                 "--rerank-top", "0", "--no-progress", "--out", str(out_file)]) == 0
+    out = json.loads(out_file.read_text())
     assert SPACE.parse(out["best"]) and out["search"]["config"]["space"] == "naonet-ws"
     assert "best_rank" not in out                            # no ground-truth table for naonet-ws
     assert out["search"]["config"]["supernet"]["channels"] == 4 and "sampling" not in out["search"]["config"]["supernet"]
-    assert main(["supernet", "--space", "naonet-ws", "--data", "synthetic", "--channels", "4", "--pool", "6",
-                 "--rounds", "1", "--warmup-epochs", "1", "--epochs-per-round", "0", "--top-k", "2", "--n-new", "2",
-                 "--rerank-top", "0", "--no-progress"]) == 0
     lines = capsys.readouterr().out.splitlines()        # the text output names the cell, its score and the next step
     assert lines[0].endswith(out["best"]) and lines[1].startswith("its supernet valid accuracy ")
     assert f"train-child --space naonet-ws --arch '{out['best']}'" in lines[1]
+    assert lines[-1] == f"result: {out_file}"
