@@ -222,15 +222,18 @@ def test_cli_says_how_many_decoder_queries_were_retrieved(capsys):
     assert "retrieved" not in capsys.readouterr().out
 
 
-def test_compare_says_how_many_decoder_queries_were_retrieved(capsys):
+def test_compare_says_how_many_decoder_queries_were_retrieved(capsys, tmp_path):
     """compare's runs count their retrieved queries; the text says so under the table for a retrieving recipe
-    (handoff retrieves after 50 cells), and for none of the others."""
-    assert main(["compare", "--algos", "nao:handoff,rs", "--queries", "60", "--seeds", "1", "--no-progress",
-                 "--json"]) == 0
+    (handoff retrieves after 50 cells), and for none of the others. The text run is the same command rerun on
+    its --store, as a user would: the runs read back keep their counts, nothing searches again."""
+    command = ["compare", "--algos", "nao:handoff,rs", "--queries", "60", "--seeds", "1", "--no-progress",
+               "--store", str(tmp_path / "runs.db")]
+    assert main([*command, "--json"]) == 0
     out = json.loads(capsys.readouterr().out)
     runs = out["algos"]["nao:handoff"]["runs"]
     assert runs[0]["retrieved"] > 0 and out["algos"]["nao:handoff"]["retrieved"] == runs[0]["retrieved"]
     assert runs[0]["retrieved"] <= runs[0]["queries"]["decoder"] and out["algos"]["rs"]["retrieved"] == 0
-    assert main(["compare", "--algos", "nao:handoff,rs", "--queries", "60", "--seeds", "1", "--no-progress"]) == 0
+    assert main(command) == 0
     text = capsys.readouterr().out
+    assert "0 new, 2 read from the store (finished, nothing run again)" in text, text
     assert f"nao:handoff: {runs[0]['retrieved']:.1f} of its" in text and text.count("were retrieved from the pool") == 1

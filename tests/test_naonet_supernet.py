@@ -138,13 +138,15 @@ def test_cli_search_and_compare_on_digits(tmp_path, capsys):
                  "--no-progress", "--json"]) == 0                # every answer stored: replayed, nothing trains
     resumed = json.loads(capsys.readouterr().out)
     assert [r["value"] for r in resumed["history"]] == [r["value"] for r in out["history"]]
-    assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
-                 "--seeds", "1", "--epochs", "1", "--no-progress", "--json"]) == 0
+    compare = ["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
+               "--seeds", "1", "--epochs", "1", "--store", str(tmp_path / "compare.db"), "--no-progress"]
+    assert main([*compare, "--json"]) == 0
     assert json.loads(capsys.readouterr().out)["algos"]["rs"]
-    assert main(["compare", "--space", "naonet-ws", "--evaluator", "supernet", "--algos", "rs", "--queries", "2",
-                 "--seeds", "1", "--epochs", "1", "--no-progress"]) == 0
-    header = capsys.readouterr().out.splitlines()[0]      # says how cells were scored: not "children trained"
+    assert main(compare) == 0                   # the text, as a user reruns it: its run read back, nothing trains
+    lines = capsys.readouterr().out.splitlines()
+    header = lines[0]                           # says how cells were scored: not "children trained"
     assert "no optimum: cells scored by one shared-weight supernet" in header and "1 seed" in header
+    assert "0 new, 1 read from the store (finished, nothing run again)" in lines[-1], lines
 
 
 @pytest.mark.parametrize("extra, message", [
