@@ -6,25 +6,65 @@ start builds two atlases of one model: a quick one (PCA map, paths for ``QUICK_S
 table: seconds once the model is trained) that the explorer opens on, and the full one (UMAP and every
 class's path: minutes on 2 cores) that replaces it. ``python -m naoviz.explorer_plan`` builds both, so
 ``naoviz dashboard`` warms the cache while Voila starts; kernels wait on the same file locks, show the
-builder's progress and load what it wrote (nothing is trained twice).
+builder's progress and load what it wrote (nothing is trained twice). The Search tab's default budget
+(``NAOVIZ_DASHBOARD_BUDGET``, :func:`check_budget`) is read and checked here too, so that ``naoviz dashboard``
+refuses every bad ``NAOVIZ_DASHBOARD_*`` value (:func:`check_env`) before Voila starts.
 """
 from __future__ import annotations
 
+import numbers
 import os
 import sys
 from dataclasses import dataclass
-from typing import Optional
+from typing import Mapping, Optional
 
 QUICK_SEEDS = 256
 METHODS = ("umap", "pca")
 ENV = {"table": ("NAOVIZ_DASHBOARD_TABLE", str), "n_train": ("NAOVIZ_DASHBOARD_TRAIN", int),
        "epochs": ("NAOVIZ_DASHBOARD_EPOCHS", int), "method": ("NAOVIZ_DASHBOARD_MAP", str),
        "seeds": ("NAOVIZ_DASHBOARD_SEEDS", int)}
+BUDGET_ENV = "NAOVIZ_DASHBOARD_BUDGET"
+MIN_BUDGET, MAX_BUDGET, BUDGET_STEP = 10, 300, 10   # the Search tab's queries slider: 10..300, step 10
 
 
 def _positive(value, name: str) -> None:
     if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
         raise ValueError(f"{name}: expected a whole number >= 1, got {value!r}")
+
+
+def check_budget(value, name: str = "search_budget", shown: Optional[str] = None) -> int:
+    """``value`` as the Search tab's queries per searcher and seed: a whole number MIN_BUDGET..MAX_BUDGET on the
+    slider's step, else a ValueError of one line naming ``name`` and the value (``shown``: as the user gave it).
+    Never clamped or rounded: the slider's front end snaps a value off its step (15 showed, and ran, 20)."""
+    expected = f"expected {MIN_BUDGET}..{MAX_BUDGET} in steps of {BUDGET_STEP}"
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral):
+        raise ValueError(f"{name}: {value!r} is not a whole number ({expected})")
+    value = int(value)
+    shown = shown or repr(value)
+    if not MIN_BUDGET <= value <= MAX_BUDGET:
+        raise ValueError(f"{name}: {shown} is out of range ({expected})")
+    if value % BUDGET_STEP:
+        raise ValueError(f"{name}: {shown} is not a multiple of {BUDGET_STEP} ({expected})")
+    return value
+
+
+def budget_from_env(environ: Optional[Mapping[str, str]] = None) -> Optional[int]:
+    """The checked NAOVIZ_DASHBOARD_BUDGET of ``environ`` (default: this process's); None when unset."""
+    text = (os.environ if environ is None else environ).get(BUDGET_ENV)
+    if not text:
+        return None
+    typed = text.strip()
+    if not (typed.isascii() and typed.lstrip("+-").isdigit() and typed.count("+") + typed.count("-") <= 1):
+        raise ValueError(f"{BUDGET_ENV}: {text[:40]!r} is not a whole number "
+                         f"(expected {MIN_BUDGET}..{MAX_BUDGET} in steps of {BUDGET_STEP})")
+    return check_budget(int(typed), BUDGET_ENV, shown=repr(text[:40]))
+
+
+def check_env(environ: Mapping[str, str]) -> None:
+    """Every NAOVIZ_DASHBOARD_* value of ``environ`` checked as a kernel will read it (the plan's, the budget);
+    a ValueError naming the first bad one. Reads no table: ``naoviz dashboard`` calls it before Voila starts."""
+    ExplorerPlan.from_env(environ)
+    budget_from_env(environ)
 
 
 def explorer_metric(bench, preferred: str = "valid_acc") -> str:
@@ -62,21 +102,22 @@ class ExplorerPlan:
         _positive(self.seeds, "seeds")
 
     @classmethod
-    def from_env(cls, **defaults) -> "ExplorerPlan":
-        """The plan with fields set from NAOVIZ_DASHBOARD_TABLE, _TRAIN, _EPOCHS, _MAP and _SEEDS where set;
-        a bad value is a ValueError naming the variable."""
+    def from_env(cls, environ: Optional[Mapping[str, str]] = None, **defaults) -> "ExplorerPlan":
+        """The plan with fields set from NAOVIZ_DASHBOARD_TABLE, _TRAIN, _EPOCHS, _MAP and _SEEDS where set in
+        ``environ`` (default: this process's); a bad value is a ValueError naming the variable."""
+        environ = os.environ if environ is None else environ
         opts = dict(defaults)
         for key, (name, kind) in ENV.items():
-            if os.environ.get(name):
+            if environ.get(name):
                 try:
-                    opts[key] = kind(os.environ[name])
+                    opts[key] = kind(environ[name])
                 except ValueError:
-                    raise ValueError(f"{name}: expected {kind.__name__}, got {os.environ[name]!r}") from None
+                    raise ValueError(f"{name}: expected {kind.__name__}, got {environ[name]!r}") from None
         try:
             return cls(**opts)
         except ValueError as exc:
             name = next((ENV[k][0] for k in ENV if str(exc).startswith(k + ":")), None)
-            raise ValueError(f"{name}: {exc}" if name and os.environ.get(name) else str(exc)) from None
+            raise ValueError(f"{name}: {exc}" if name and environ.get(name) else str(exc)) from None
 
     def benchmark(self):
         """The table, else NAS-Bench-201 when installed, else the shipped digits table. NAS-Bench-201 asked for

@@ -84,6 +84,18 @@ def test_table_nb201_without_its_tables_is_refused_before_voila_starts(capsys, t
     assert rc == 0 and "NAOVIZ_DASHBOARD_TABLE=nb201" in out
 
 
+@pytest.mark.parametrize("name, value, says", [
+    ("NAOVIZ_DASHBOARD_BUDGET", "15", "'15' is not a multiple of 10 (expected 10..300 in steps of 10)"),
+    ("NAOVIZ_DASHBOARD_BUDGET", "5000", "'5000' is out of range (expected 10..300 in steps of 10)"),
+    ("NAOVIZ_DASHBOARD_SEEDS", "many", "expected int, got 'many'")])
+def test_a_bad_dashboard_environment_value_is_refused_before_voila_starts(capsys, monkeypatch, name, value, says):
+    """A kernel would refuse it (the page then said only "There was an error when executing cell [1]", and a
+    budget of 15 had shown, and run, 20): one line naming the variable, exit 2, nothing started."""
+    monkeypatch.setenv(name, value)
+    rc, out, err = dry(capsys, "--table", "nb201-digits")
+    assert rc == 2 and out == "" and err == f"naoviz dashboard: error: {name}: {says}\n"
+
+
 @pytest.mark.parametrize("ip", ["example.org", "1.2.3", "0.0.0.0.0", "", "x" * 300])
 def test_bad_ip_is_one_line_exit_2(capsys, ip):
     rc, out, err = dry(capsys, "--ip", ip)

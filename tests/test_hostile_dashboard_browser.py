@@ -46,7 +46,7 @@ def _sweep(page) -> None:
 def test_dashboard_on_a_table_of_markup_runs_none_of_it(browser, tmp_path):
     table = _hostile_table(tmp_path)
     env = {"NAOVIZ_DASHBOARD_TABLE": str(table), "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
-           "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "100", "NAOVIZ_DASHBOARD_BUDGET": "15"}
+           "NAOVIZ_DASHBOARD_MAP": "pca", "NAOVIZ_DASHBOARD_SEEDS": "100", "NAOVIZ_DASHBOARD_BUDGET": "10"}
     proc, log, url = _serve(env, tmp_path / "cache", "hostile")
     try:
         page, _, got = _open(browser, url, timeout_ms=600_000, log_path=_log_path("hostile"))
@@ -57,6 +57,10 @@ def test_dashboard_on_a_table_of_markup_runs_none_of_it(browser, tmp_path):
         page.get_by_role("tab", name="Search").click()
         page.get_by_role("button", name="run search").click()
         page.wait_for_selector(".nq-table td", timeout=300_000)
+        # the budget as set, on the slider and in its box, after the page's slider met it (15 was snapped to 20)
+        shown = page.evaluate("['.naoviz-search .widget-slider [aria-valuenow]', '.naoviz-budget input'].map((s, i) => "
+                              "(e => i ? e.value : e.getAttribute('aria-valuenow'))(document.querySelector(s)))")
+        assert float(shown[0]) == 10 and shown[1] == "10", shown
         page.wait_for_timeout(2000)
         _sweep(page)
         page.screenshot(path=str(ART / "dashboard-hostile-search.png"), full_page=True)

@@ -207,6 +207,31 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     assert broken.ready.is_set() and broken.explorer is None and "naoviz-error" in broken.stage.value
 
 
+def test_dashboard_budget_is_refused_before_any_work_never_clamped_and_the_app_says_why(monkeypatch):
+    """The Search tab's budget is 10..300 on the slider's step: NAOVIZ_DASHBOARD_BUDGET=15 showed, and ran, 20
+    (the page's slider snaps to its step) and 310 or 5000 ran 300. Now a bad value is a ValueError naming the
+    variable or the argument, and the Voila app shows that line, not "There was an error when executing cell [1]"."""
+    import html
+
+    from naoviz.ui import Dashboard
+    from naoviz.ui.dashboard import EnvRefusal, app_from_env
+    for value, why in (("15", "'15' is not a multiple of 10"), ("310", "'310' is out of range"),
+                       ("0", "'0' is out of range"), ("-5", "'-5' is out of range"), ("abc", "'abc' is not a whole number")):
+        monkeypatch.setenv("NAOVIZ_DASHBOARD_BUDGET", value)
+        said = f"NAOVIZ_DASHBOARD_BUDGET: {why} (expected 10..300 in steps of 10)"
+        with pytest.raises(ValueError) as refused:
+            Dashboard.from_env(table="nb201-digits", background=False)
+        assert str(refused.value) == said
+        page = app_from_env()
+        assert isinstance(page, EnvRefusal) and page.ready.is_set() and page.error == said
+        assert "naoviz-error" in page.stage.value and said in html.unescape(page.stage.value)
+    monkeypatch.setenv("NAOVIZ_DASHBOARD_BUDGET", "30")
+    assert Dashboard.from_env(table="nb201-digits", background=False).options["search_budget"] == 30
+    monkeypatch.delenv("NAOVIZ_DASHBOARD_BUDGET")
+    with pytest.raises(ValueError, match=r"^search_budget: 15 is not a multiple of 10 \(expected 10\.\.300 in steps of 10\)$"):
+        Dashboard(search_budget=15, table="nb201-digits", background=False)
+
+
 def test_the_page_without_nb201_says_what_is_missing_and_the_one_command_in_a_short_line(tmp_path, monkeypatch):
     """It was 348 characters naming `naoviz data download` twice and --data, which a page cannot take."""
     import html

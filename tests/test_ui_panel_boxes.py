@@ -68,8 +68,16 @@ def test_search_tab_budget_box_refuses_what_the_slider_cannot_take_and_says_so(d
     assert sp.budget.value == 30 and box.value == "30" and sp.msg.value == ""
     sp.start(wait=True)
     assert "done" in sp.msg.value and [len(r.history) for r in sp.results] == [30] and sp.progress.value == 30
-    with pytest.raises(ValueError, match=r"queries: 5 is out of range \(expected 10\.\.300\)"):
-        SearchPanel(digits, budget=5)                                   # not clamped to 10 by the slider
+    sp.budget.value = 15               # set from Python: the page's slider would snap it to 20, so it is refused
+    assert f"queries: {html.escape(repr('15'))} is not a multiple of 10" in sp.msg.value
+    sp.start(wait=True)
+    assert [len(r.history) for r in sp.results] == [30] and "is not a multiple" in sp.msg.value    # nothing ran
+    # a budget given to the panel: refused when it is built, never clamped to the range nor snapped to the step
+    for budget, why in ((5, "5 is out of range"), (310, "310 is out of range"), (0, "0 is out of range"),
+                        (-5, "-5 is out of range"), (15, "15 is not a multiple of 10"), (12.5, "12.5 is not a whole number"),
+                        ("20", "'20' is not a whole number"), (True, "True is not a whole number")):
+        with pytest.raises(ValueError, match=rf"^budget: {why} \(expected 10\.\.300 in steps of 10\)$"):
+            SearchPanel(digits, budget=budget)
 
 
 def test_child_tab_epochs_box_refuses_what_the_slider_cannot_take_and_says_so(digits):

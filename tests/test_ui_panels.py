@@ -30,16 +30,16 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     from naoviz.evaluate import TableEvaluator
     from naoviz.experiments.search import compare
     from naoviz.ui import SearchPanel
-    sp = SearchPanel(digits, budget=12)
+    sp = SearchPanel(digits, budget=10)
     sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), "1", "3"
-    sp.budget.value = 12
+    sp.budget.value = 10
     sp.start(wait=True)
-    assert "done" in sp.msg.value and sp.progress.value == 72 and len(sp.table.rows) == 72
+    assert "done" in sp.msg.value and sp.progress.value == 60 and len(sp.table.rows) == 60
     # the command as the page copies it (tags off): each option with its value in a nowrap span, plain hyphens
-    assert ("naoviz compare --space nb201-digits --algos rs,re --queries 12 --seeds 3 --first-seed 1"
+    assert ("naoviz compare --space nb201-digits --algos rs,re --queries 10 --seeds 3 --first-seed 1"
             in _text(sp.msg.value))
     assert '<span style="white-space:nowrap">--first-seed 1</span>' in sp.msg.value
-    summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 12, [1, 2, 3])
+    summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 10, [1, 2, 3])
     lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
     assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
     # the menu's names fit its 220 px beside the label at 1024 px ("mean ± 1 sd withi" was cut); the legend's
@@ -50,13 +50,13 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
         assert [c.tolist() for c in sp.curves[label]] == cli["curves"]
         mean, sd = np.asarray(cli["mean"]), np.asarray(cli["sd"])
         shown = lines[f"{label} (n=3)"]
-        assert shown["y"] == cli["mean"] and shown["x"] == list(range(1, 13)) and shown["n"] == [3] * 12
+        assert shown["y"] == cli["mean"] and shown["x"] == list(range(1, 11)) and shown["n"] == [3] * 10
         runs = np.asarray(cli["curves"])                        # the band never leaves the runs' values
         assert np.array_equal(shown["hi"], np.clip(mean + sd, runs.min(0), runs.max(0)))
         assert np.array_equal(shown["lo"], np.clip(mean - sd, runs.min(0), runs.max(0)))
         assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
         rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
-        assert [r[2] for r in rows] == list(range(1, 13))               # every query of seed 2, in order
+        assert [r[2] for r in rows] == list(range(1, 11))               # every query of seed 2, in order
     sp.band.value = "minmax"                                           # redrawn from the same runs
     shown = {s["name"]: s for s in sp.curve.series}["regularised evolution (n=3)"]
     runs = np.asarray(summary["algos"]["re"]["curves"])
@@ -65,15 +65,17 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
 
 
 def test_search_tab_on_a_partial_table_searches_its_rows(digits, tmp_path):
-    """A table of your own with 120 of the 6,466 classes: the budget slider stops at 120, every query is a row of
-    the table, and the compare line names the file with --table."""
+    """A table of your own with 120 of the 6,466 classes: the budget slider stops at 120 (the panel's line says
+    so when more was asked), every query is a row of the table, and the compare line names the file with --table."""
     from naoviz.tables.user_table import load_table_file
     from naoviz.ui import SearchPanel
     frame = digits.frame.reset_index().drop(columns="arch_index")
     frame.iloc[np.random.default_rng(0).choice(len(frame), 120, replace=False)].to_csv(tmp_path / "own.csv", index=False)
     own = load_table_file(tmp_path / "own.csv")
     sp = SearchPanel(own, budget=300)
-    assert sp.budget.max == 120 and sp.budget.value == 120
+    assert sp.budget.max == 120 and sp.budget.value == 120             # and said, not applied silently
+    assert "this table has 120 classes: the queries slider stops at 120, not the 300 asked for" in sp.msg.value
+    assert SearchPanel(own, budget=60).msg.value == ""                # within the table's limit: nothing to say
     sp.algos.value, sp.seeds.value = ("rs", "ls"), "1"
     sp.budget.value = 20
     sp.start(wait=True)
@@ -150,12 +152,11 @@ def test_a_row_of_the_search_tab_opens_its_cell_in_the_explorer(digits):
 def test_search_and_child_panels_run(nb201_table):
     from naoviz.ui import ChildPanel, SearchPanel
     from naoviz.viz.theme import ALGO_COLORS
-    sp = SearchPanel(nb201_table, budget=12, nao_config={"epochs": 5, "warm_epochs": 2, "n_init": 6, "top_k": 3,
+    sp = SearchPanel(nb201_table, budget=10, nao_config={"epochs": 5, "warm_epochs": 2, "n_init": 6, "top_k": 3,
                                                          "n_new": 3})
-    sp.budget.value = 12
     assert sp.algos.value == ("nao", "re", "rs", "ls")
     sp.start(wait=True)
-    assert "done" in sp.msg.value and sp.progress.value == 48
+    assert "done" in sp.msg.value and sp.progress.value == 40
     names = {s["name"]: s["color"] for s in sp.curve.series}
     assert set(names) == {"NAO", "regularised evolution", "random search", "local search (forest-ranked)"}
     assert sorted(names.values()) == sorted(ALGO_COLORS.values())       # one colour each, the searcher's own
@@ -180,17 +181,16 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     from naoviz.evaluate import TableEvaluator
     from naoviz.search import start_search
     from naoviz.ui import SearchPanel
-    sp = SearchPanel(digits, budget=16)
+    sp = SearchPanel(digits, budget=20)
     assert sp.preset.value == "default" and {"trust", "fast", "paper"} <= {name for _, name in sp.preset.options}
     sp.algos.value, sp.preset.value = ("nao",), "trust"
-    sp.budget.value = 16
     sp.start(wait=True)
-    assert "done" in sp.msg.value and len(sp.table.rows) == 16
+    assert "done" in sp.msg.value and len(sp.table.rows) == 20
     sources = {r[3] for r in sp.table.rows}
     assert "mutation" not in sources and "decoder" in sources
-    cli = start_search("nao", TableEvaluator(digits), 16, 0, progress=False, preset="trust")
+    cli = start_search("nao", TableEvaluator(digits), 20, 0, progress=False, preset="trust")
     assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
-    assert "--algos nao:trust --queries 16" in _text(sp.msg.value)
+    assert "--algos nao:trust --queries 20" in _text(sp.msg.value)
     decoded = sum(r[3] == "decoder" for r in sp.table.rows)            # the line says which part did the work
     final = "1 of 1 run" if cli.counts()["final_incumbent_source"] == "decoder" else "0 of 1 run"
     assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value
@@ -203,7 +203,7 @@ def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_ch
     value is the preset name; the line under it (and the tooltip) is the chosen preset's catalogue line."""
     from naoviz.search.nao_presets import ABOUT, MAIN, MEASURED
     from naoviz.ui import SearchPanel
-    sp = SearchPanel(digits, budget=16)
+    sp = SearchPanel(digits, budget=20)
     labels, names = zip(*sp.preset.options)
     assert names == MAIN + MEASURED
     assert labels[0] == "default — best measured" and sp.preset.label == labels[0]

@@ -266,6 +266,8 @@ def run(args) -> int:
               "URL's token can run code in the dashboard's kernel as you; plain HTTP, so the token crosses "
               "the network unencrypted", file=sys.stderr)
     env = dict(os.environ)
+    from naoviz.explorer_plan import check_env
+    check_env(env)       # NAOVIZ_DASHBOARD_TRAIN, _BUDGET, ...: a bad one refused now, not as Voila's error page
     if args.data is not None:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing

@@ -102,9 +102,10 @@ class SliderBox:
 
     Dragging the slider writes its value into the box; a typed whole number in range and on the step moves
     the slider; anything else leaves the slider where it is, and :meth:`checked` raises the one line the panel
-    shows (the panel observes ``box`` to say it at once, and checks again before it runs). A value the panel
-    set itself (the slider's, e.g. a budget of 12 from Python) is always accepted; a typed one must be on the
-    step. ``css_class`` names the box for the page (``naoviz-budget``)."""
+    shows (the panel observes ``box`` to say it at once, and checks again before it runs). A value set from
+    Python must be on the step too: the slider's front end snaps it (a budget of 15 showed, and ran, 20), so it
+    is refused when the box is built and when a run checks it. ``css_class`` names the box for the page
+    (``naoviz-budget``)."""
 
     def __init__(self, field: str, value: int, lo: int, hi: int, step: int = 1, css_class: Optional[str] = None,
                  width: str = "64px"):
@@ -112,6 +113,8 @@ class SliderBox:
             raise ValueError(f"{field}: the minimum {lo} is not a multiple of the step {step}")
         if not lo <= value <= hi:                      # the slider would clamp it silently
             raise ValueError(f"{field}: {value!r} is out of range (expected {lo}..{hi})")
+        if value % step:                               # ... and its front end would snap it to the step
+            raise ValueError(f"{field}: {value!r} is not a multiple of {step} (expected {lo}..{hi})")
         self.field, self.lo, self.hi, self.step = field, lo, hi, step
         self.slider = W.IntSlider(value=value, min=lo, max=hi, step=step, description=field, readout=False)
         # the box's name for a screen reader ("queries (typed)"): a description whose label takes no width (naoviz's
@@ -126,10 +129,8 @@ class SliderBox:
         self.widget = W.HBox([self.slider, self.box], layout=W.Layout(align_items="center"))
 
     def checked(self) -> int:
-        """The value a run uses: the slider's when the box shows it, else the box's text checked (a typed valid
+        """The value a run uses: the box's text checked (the slider writes its value there, and a typed valid
         value has already moved the slider); ValueError of one line naming the control and the text as typed."""
-        if self.box.value.strip() == str(self.slider.value):
-            return int(self.slider.value)
         return whole_number(self.field, self.box.value, self.lo, self.hi, self.step)
 
     def _typed(self) -> None:

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import html
 import logging
-import os
 import threading
 import time
 from importlib import import_module
@@ -22,7 +21,7 @@ from typing import Optional
 
 import ipywidgets as W
 
-from naoviz.explorer_plan import ExplorerPlan
+from naoviz.explorer_plan import ExplorerPlan, budget_from_env, check_budget
 from naoviz.ui.common import error_html, named, status_line
 
 log = logging.getLogger("naoviz.ui")
@@ -46,15 +45,44 @@ def table_line(facts) -> str:
             f"digits | FILE.csv</code></small>")
 
 
+class EnvRefusal:
+    """The page of a dashboard refused before any work (a bad NAOVIZ_DASHBOARD_* value): the intro and the one
+    line naming the variable and its value, where Voila's own page said only "There was an error when executing
+    cell [1]". ``error``: that line's text."""
+
+    def __init__(self, error: str):
+        self.error = error
+        self.stage = status_line(error_html(error))
+        self.widget = W.VBox([W.HTML(INTRO), self.stage])
+        self.widget.add_class("naoviz-dashboard")
+        self.ready, self.complete = threading.Event(), threading.Event()
+        self.ready.set()
+        self.complete.set()
+
+
+def app_from_env():
+    """The Voila app (notebooks/dashboard.ipynb): ``Dashboard.from_env()``, or, when a NAOVIZ_DASHBOARD_* value is
+    bad, an :class:`EnvRefusal` showing its one line (``naoviz dashboard`` refuses it before Voila starts; this
+    is for a Voila started another way)."""
+    try:
+        return Dashboard.from_env()
+    except ValueError as exc:
+        log.warning("naoviz dashboard: %s", exc)
+        return EnvRefusal(str(exc))
+
+
 class Dashboard:
     """``Dashboard(...).widget`` is the app. ``background``: "auto" (a thread only when the atlas must be
     built), True (always a thread) or False (build before returning). ``seeds``: paths for the first N
-    isomorphism classes only (small machines and tests); None: every class."""
+    isomorphism classes only (small machines and tests); None: every class. ``search_budget``: the Search tab's
+    queries slider at start, 10..300 in steps of 10 (``explorer_plan.check_budget``), refused before any work
+    otherwise."""
 
     def __init__(self, metric: str = "valid_acc", n_train: int = 1000, epochs: Optional[int] = None,
                  method: str = "umap", guided: bool = False, background="auto", search_budget: int = 60,
                  nao_search_config: Optional[dict] = None, child_epochs: Optional[int] = None,
                  table: Optional[str] = None, seeds: Optional[int] = None, plan: Optional[ExplorerPlan] = None):
+        search_budget = check_budget(search_budget, "search_budget")     # never clamped, nor snapped by the slider
         self.plan = plan or ExplorerPlan(table=table, metric=metric, n_train=n_train, epochs=epochs, method=method,
                                          seeds=seeds)
         self.options = dict(guided=guided, search_budget=search_budget, nao_search_config=nao_search_config,
@@ -115,16 +143,14 @@ class Dashboard:
     def from_env(cls, **defaults) -> "Dashboard":
         """A dashboard whose sizes can be set from the environment (tests and small machines): the plan's
         NAOVIZ_DASHBOARD_TABLE, _TRAIN, _EPOCHS, _MAP, _SEEDS (``naoviz.explorer_plan``) and
-        NAOVIZ_DASHBOARD_BUDGET (search queries per algorithm)."""
+        NAOVIZ_DASHBOARD_BUDGET (the Search tab's queries per searcher and seed: 10..300 in steps of 10). A bad
+        value is a ValueError naming the variable, before any work."""
         plan_fields = {"table", "metric", "n_train", "epochs", "method", "seeds"}
         plan = ExplorerPlan.from_env(**{k: v for k, v in defaults.items() if k in plan_fields})
         opts = {k: v for k, v in defaults.items() if k not in plan_fields}
-        if os.environ.get("NAOVIZ_DASHBOARD_BUDGET"):
-            try:
-                opts["search_budget"] = int(os.environ["NAOVIZ_DASHBOARD_BUDGET"])
-            except ValueError:
-                raise ValueError(f"NAOVIZ_DASHBOARD_BUDGET: expected int, got "
-                                 f"{os.environ['NAOVIZ_DASHBOARD_BUDGET']!r}") from None
+        budget = budget_from_env()
+        if budget is not None:
+            opts["search_budget"] = budget
         return cls(plan=plan, **opts)
 
     # -- building -----------------------------------------------------------------------------------------

@@ -18,6 +18,8 @@ from typing import Callable, Optional
 import ipywidgets as W
 import numpy as np
 
+# queries per searcher and seed: the budget slider's range MIN_BUDGET..MAX_BUDGET, its step BUDGET_STEP (10..300 by 10)
+from naoviz.explorer_plan import BUDGET_STEP, MAX_BUDGET, MIN_BUDGET, check_budget
 from naoviz.ui.common import (SliderBox, command_html, error_html, fit_choice, in_thread, named, say_check,
                               status_line, whole_number)
 from naoviz.ui.line_chart import LineChart, line
@@ -28,7 +30,6 @@ from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, readable, titled, value_unit
 
 MAX_SEEDS = 10
-MAX_BUDGET = 300         # queries per searcher and seed (the budget slider's range is 10..MAX_BUDGET, step 10)
 MAX_FIRST_SEED = 10_000
 # the tooltips of the tab's labelled controls, by label (the NAO preset menu's is the chosen preset's line); shown
 # on the label and the control (naoviz.ui.tips: ipywidgets 8 shows none on a labelled box or menu)
@@ -150,6 +151,7 @@ class SearchPanel:
         from naoviz.search.nao_search import PRESETS
         if nao_preset not in PRESETS:
             raise ValueError(f"nao_preset: unknown preset {nao_preset!r}; expected one of {', '.join(PRESETS)}")
+        asked = check_budget(budget, "budget")     # 10..300 on the slider's step: its front end snaps any other
         self.bench, self.metric = bench, metric
         from naoviz.evaluate import TableEvaluator
         # the same default report as `naoviz search`/`compare`: the table's test accuracy
@@ -158,8 +160,13 @@ class SearchPanel:
         # a partial table (a file of fewer classes than the space) is searched within its rows: the budget
         # slider stops at its class count (step 10), as `naoviz search --queries` does
         pool = evaluator.pool
-        self.max_budget = MAX_BUDGET if pool is None else max(10, min(MAX_BUDGET, len(pool) // 10 * 10))
-        budget = min(budget, self.max_budget)
+        self.max_budget = (MAX_BUDGET if pool is None else
+                           max(MIN_BUDGET, min(MAX_BUDGET, len(pool) // BUDGET_STEP * BUDGET_STEP)))
+        budget = min(asked, self.max_budget)
+        # the table's own limit is said under the controls, not applied silently
+        self.budget_note = "" if budget == asked else (
+            f"<small>this table has {len(pool):,} classes: the queries slider stops at {budget}, not the "
+            f"{asked} asked for</small>")
         self.nao_config = dict(nao_config or {})
         self.open_cell = open_cell
         self.algos = W.SelectMultiple(options=[(v, k) for k, v in ALGO_LABELS.items()], value=tuple(ALGO_LABELS),
@@ -170,7 +177,7 @@ class SearchPanel:
         self.algos.observe(lambda ch: setattr(self.algos_note, "value", algos_note(len(ch["new"]), len(ALGO_LABELS))),
                            names="value")
         # the slider has a checked box, not ipywidgets' readout (which clamps: 2.5 -> 10, 9999 -> 300)
-        self.budget_input = SliderBox("queries", budget, 10, self.max_budget, step=10, css_class="naoviz-budget")
+        self.budget_input = SliderBox("queries", budget, MIN_BUDGET, self.max_budget, step=BUDGET_STEP, css_class="naoviz-budget")
         self.budget = self.budget_input.slider
         small = W.Layout(width="150px")
         # text boxes, checked here: a browser's number box silently drops what it cannot take (2.5 -> 25)
@@ -202,7 +209,7 @@ class SearchPanel:
         self.stop_btn = W.Button(description="stop", button_style="", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
-        self.msg = status_line()
+        self.msg = status_line(self.budget_note)
         self.table = QueryTable(search_columns(metric, self.report, bench.metrics), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
