@@ -89,7 +89,9 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
     # ran past the figure in JupyterLab at 1024 px with its file browser open (592 px: "...queries and Pareto front")
     title = wrap(title or (f"{plain(readable(metric, columns))} against {plain(readable(cost, columns))}: queries and "
                            "Pareto fronts"), 560, 17)
-    top = (75 if cut else 50) + 40 * title.count("<br>")    # a line more for each <br> (the title sits mid-margin)
+    # a line more for each <br>: the title's first line sits mid-margin and each further one 22 px lower, so each
+    # costs twice that (40 put a 3-line title's last line 2 px into the budget's label)
+    top = (75 if cut else 50) + 45 * title.count("<br>")
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
         title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"
