@@ -334,13 +334,14 @@ def test_the_eta_row_is_on_screen_on_laptop_windows(server, browser):
 def test_the_maps_legend_names_its_colour_whole_at_1024px(server, browser):
     """At 1024 px the map's footer names every colour whole in one row ("predicted validation accuracy" and "cells
     in its isomorphism class" were cut to "predicted validation acc…" by a fixed 12em with the footer's room
-    beside them); at 960 px, where the footer is short, a long name is still cut with … (whole in its tip) and the
-    footer stays one row."""
+    beside them); at 960 px, where one row is short, the footer wraps (box | lasso under the key) and the name is
+    still whole (it was cut to "predicted validation…", as in JupyterLab at 1366 px with its file browser open),
+    and the η row stays on a 768 px screen."""
     page, _, _ = _open(browser, server["url"], width=1024, height=768)
     page.wait_for_selector(".nx-nbrs a", timeout=60_000)
     name = """(() => { const n = document.querySelector('.nx-lname');
         return [n.textContent, n.scrollWidth - n.clientWidth, n.title, document.querySelector('.nx-mapfoot').getBoundingClientRect().height]; })()"""
-    got = {}
+    got, fold = {}, {}
     for width in (1024, 960):
         page.set_viewport_size({"width": width, "height": 768})
         for colour in page.eval_on_selector_all(".nx-color option", "os => os.map(o => o.value)"):
@@ -348,9 +349,12 @@ def test_the_maps_legend_names_its_colour_whole_at_1024px(server, browser):
             page.wait_for_function("(t) => document.querySelector('.nx-lname').textContent === t",
                                    arg=page.eval_on_selector(f".nx-color option[value='{colour}']", "o => o.textContent"), timeout=5000)
             got[(width, colour)] = text, cut, tip, foot = page.evaluate(name)
-            assert foot < 30 and tip.startswith(text), got
-            assert width != 1024 or cut <= 0, got
-    assert any(cut > 0 for (width, _), (_, cut, _, _) in got.items() if width == 960), got   # still cut where short
+            assert cut <= 0 and tip.startswith(text), got
+            assert width != 1024 or foot < 30, got
+        page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
+        fold[width] = page.evaluate(_FOLD)[0]
+    assert any(foot > 30 for (width, _), (_, _, _, foot) in got.items() if width == 960), got   # wrapped, not cut
+    assert fold[960] <= 768, fold
     page.context.close()
 
 

@@ -219,6 +219,27 @@ def test_each_exported_explorer_figure_has_a_title_saying_what_it_shows(atlas):
         assert fig.layout.margin.t >= 40 + 22 * (len(lines) - 1)
 
 
+def test_a_wrapped_title_keeps_clear_of_the_legend_and_the_panel_titles(atlas):
+    """A title wrapped to two lines (a 4-digit seed row, a long table name) ran its second line over the prediction
+    chart's legend ("path" on its first key; notebook 03) and would over the cells' panel titles. plotly draws a
+    title's first line mid-margin (baseline at t/2; checked in an SVG export) and each further line 1.3 lines lower,
+    so the top margin must hold them above what sits on the plot's top edge: the legend's 29 px row, 2 % of the
+    plot above it, and the panel titles' 21 px, at export's 900x600."""
+    import dataclasses
+    from naoviz.viz.atlas_figs import atlas_figures
+    long = dataclasses.replace(atlas, meta={**atlas.meta, "table": "my-own-table-of-cells-measured-on-a-laptop"})
+    seed = next(int(s) for s in atlas.seeds if int(s) >= 1000)
+    under = {"prediction": lambda t: t - 0.02 * (600 - t - 40) - 29, "cells": lambda t: t - 21}
+    wrapped = 0
+    for a in (atlas, long):
+        figs = atlas_figures(a, seed=seed, eta_index=4)
+        for name, top_of in under.items():
+            t, lines = figs[name].layout.margin.t, figs[name].layout.title.text.count("<br>") + 1
+            wrapped += lines > 1
+            assert t / 2 + 1.3 * 17 * (lines - 1) + 0.3 * 17 <= top_of(t), (name, lines, t)
+    assert wrapped >= 3, wrapped                        # the prediction's title both times, the long table's cells
+
+
 def test_the_page_and_its_figures_name_columns_in_words_from_one_table(atlas):
     """The explorer's colour bar and prediction axis said ``valid_acc (%)`` and its menu listed ids, where compare's
     figures say "CIFAR-10 test accuracy (%)": the payload header now carries each colour's name in words (the

@@ -59,6 +59,19 @@ def test_the_budget_label_sits_above_the_plot_area_clear_of_the_front():
         assert label.xanchor == anchor                 # it runs away from the nearer edge of the costs drawn
 
 
+def test_the_default_title_fits_a_notebook_at_1024px_with_the_file_browser_open():
+    """In JupyterLab at 1024 px with its file browser open a plotly figure is 592 px wide: the title wrapped at 800
+    px ran past it ("CIFAR-10 test accuracy against latency on Pixel 3: queries and Pareto front", notebook 06).
+    Its lines fit 560 px (at the wrap's generous 0.55 em a character), and the top margin holds them over the
+    budget's label above the plot (plotly: a title's first baseline at t/2, each further line 22 px lower)."""
+    pts = {"re": np.array([[96.4, 0.031], [93.6, 0.0187], [80.0, 0.06]])}
+    fig = pareto_figure(pts, metric="cifar10_test_acc", cost="latency_pixel3", budget=0.05)
+    lines = fig.layout.title.text.split("<br>")
+    assert len(lines) == 2 and all(len(line) * 17 * 0.55 <= 560 for line in lines), lines
+    t = fig.layout.margin.t
+    assert t / 2 + 1.3 * 17 * (len(lines) - 1) + 0.3 * 17 <= t - 17, t     # the budget label: 12 px text
+
+
 @pytest.fixture(scope="module")
 def digits_constrained():
     from naoviz.evaluate import TableEvaluator

@@ -149,8 +149,8 @@ def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color
     figs = {"map": atlas_map(atlas, view=view, color=color, seed=seed, eta_index=eta_index, title=titles["map"]),
             "prediction": atlas_prediction(atlas, seed, eta_index),
             "cells": atlas_cells(atlas, seed, eta_index, space=space)}
-    figs["prediction"].update_layout(title=titles["prediction"], margin_t=90)     # the legend stays under it
-    figs["cells"].update_layout(title=titles["cells"], margin_t=80)
+    figs["prediction"].update_layout(title=titles["prediction"], margin_t=_top(titles["prediction"], 90))  # the legend under it
+    figs["cells"].update_layout(title=titles["cells"], margin_t=_top(titles["cells"], 80))   # the panels' titles under it
     if budget_column:
         if budget_column not in atlas.columns:
             raise ValueError(f"budget_column: {budget_column!r} is not one of {', '.join(atlas.columns)}")
@@ -158,6 +158,13 @@ def atlas_figures(atlas, *, seed: int, eta_index: int, view: str = "umap", color
     if constrained is not None:
         add_constrained(figs, atlas, constrained, seed=seed, eta_index=eta_index, view=view, space=space)
     return figs
+
+
+def _top(title: str, one_line: int) -> int:
+    """The top margin (px) for ``title`` over a legend or panel titles at the plot's top edge, ``one_line`` for one
+    line: plotly draws a title's first line mid-margin and each further one 1.3 lines (22 px) lower, so each costs
+    twice that (a fixed 90 px put a wrapped prediction title's second line over the legend: "path" on its key)."""
+    return one_line + 45 * title.count("<br>")
 
 
 def figure_titles(atlas, *, seed: int, eta_index: int, view: str = "umap", color: str = "") -> dict:

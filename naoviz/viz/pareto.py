@@ -84,11 +84,14 @@ def pareto_figure(points: Mapping[str, object], *, metric: str, cost: str,
                            xanchor="right" if right else "left", font=dict(color="#d93025"), name="budget",
                            text=f"budget {budget:g}{_unit_text(cost)}" + (" (hollow: over it)" if any_over else ""))
     from naoviz.viz.print_sizes import wrap
-    # the title in lines of 800 px at most (as the compare figure's): on NB201 "CIFAR-10 test accuracy, trained on
-    # 50k against latency on GTX 1080 Ti, batch 1: queries of 2 seeds pooled, ..." ran past a 1024 px page and the PNG
+    # the title in lines of 560 px at most: on NB201 "CIFAR-10 test accuracy, trained on 50k against latency on GTX
+    # 1080 Ti, batch 1: queries of 2 seeds pooled, ..." ran past a 1024 px page and the PNG; at 800 px a line still
+    # ran past the figure in JupyterLab at 1024 px with its file browser open (592 px: "...queries and Pareto front")
     title = wrap(title or (f"{plain(readable(metric, columns))} against {plain(readable(cost, columns))}: queries and "
-                           "Pareto fronts"), 800, 17)
-    top = (75 if cut else 50) + 40 * title.count("<br>")    # a line more for each <br> (the title sits mid-margin)
+                           "Pareto fronts"), 560, 17)
+    # a line more for each <br>: the title's first line sits mid-margin and each further one 22 px lower, so each
+    # costs twice that (40 put a 3-line title's last line 2 px into the budget's label)
+    top = (75 if cut else 50) + 45 * title.count("<br>")
     if cut:
         fig.update_yaxes(range=[cut.lo, cut.hi])
         title += f"<br><sup>{plain(cut.note(value_unit(metric)))}</sup>"

@@ -81,17 +81,18 @@ async function mount(model, el, stale = () => false, swapped = false) {
   }
   function rebuild() {                    // base image: after a resize, a new map, colour, search or selection
     const box = $(".nx-mapbox"), w = Math.max(120, box.clientWidth);
-    const hgt = mapHeight(root, w);       // short enough that the η row is on screen (explorer_layout.js)
-    $(".nx-map").style.height = `${hgt}px`;
-    scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
     const v = colorValues(), [lo, hi, below, above] = range(v);
-    scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     const cu = S.color === "predicted" ? unit : S.color;     // the predicted colour is in the metric's unit
-    // the colour's words (cut with … where the footer is tight; whole, with the id, in its hover title), then the ends
+    // the colour's words (whole: the footer wraps for them; cut with … only on a phone, whole with the id in its
+    // hover title), then the ends; set before the map's height, which leaves room for the footer's rows
     $(".nx-legend").replaceChildren(h("span", { class: "nx-lname", title: menuName(atlas, S.color), text: nameOf(atlas, S.color) }),
       h("span", { text: `${below ? "≤ " : ""}${fmtU(lo, cu)}` }),
       h("span", { class: "nx-ramp", style: `background: linear-gradient(90deg, ${lut(themeOf(root)).css.filter((_, i) => i % 32 === 0 || i === 255).join(",")})` }),
       h("span", { text: `${above ? "≥ " : ""}${fmtU(hi, cu)}` }));
+    const hgt = mapHeight(root, w);       // short enough that the η row is on screen (explorer_layout.js)
+    $(".nx-map").style.height = `${hgt}px`;
+    scatter.resize(w, hgt); scatter.layout(A["map." + S.view], w, hgt);
+    scatter.paint(v, lo, hi, order(S.color), mask(), Bg.off());
     overlay();
   }
   // -- panels -----------------------------------------------------------------------------------------
