@@ -39,6 +39,7 @@ def test_the_warm_up_stores_the_model_key_and_a_kernel_opens_the_atlas_by_it_wit
     entry = read_entry(plan, files_stamp(plan))
     assert entry["model_key"] == model_key(bench, spec) == cached_atlas(bench, spec, **full).model_key
     assert entry["atlas"] == atlas_name(bench, spec, **full)
+    assert entry["quick"] == atlas_name(bench, spec, **plan.quick_options(bench))     # what a cold start waits for
     env = dict(os.environ, NAOVIZ_CACHE=str(tmp_path / "cache"), NAOVIZ_DASHBOARD_TABLE="nb201-digits")
     out = subprocess.run([sys.executable, "-c", KERNEL], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -64,7 +65,8 @@ def test_an_edited_table_another_plan_other_code_or_a_path_as_name_is_not_truste
     assert read_entry(ExplorerPlan(table=str(table), n_train=60), files_stamp(plan)) is None
     path = entry_path(plan, stamp)
     good = path.read_text()
-    for field, value in (("code", "0" * 16), ("atlas", "../../elsewhere-atlas-0123456789abcdef"), ("version", 0)):
+    for field, value in (("code", "0" * 16), ("atlas", "../../elsewhere-atlas-0123456789abcdef"), ("version", 0),
+                         ("quick", "/tmp/elsewhere-atlas-0123456789abcdef")):
         path.write_text(json.dumps({**json.loads(good), field: value}))
         assert read_entry(plan, files_stamp(plan)) is None, field
     path.write_text(good)
