@@ -3,7 +3,8 @@
 Starts the real server (Voila, naoviz's template, --pool-size and --cull-idle as given), opens N pages in
 Debian Chromium (one browser context per visitor, like separate students), and reports per visitor: time to
 interactive (the explorer marks itself ``data-ready``), bytes received over the websocket, and the
-in-browser time of one slider step; per kernel: RSS; and the CPU seconds the server (dashboard, Voila,
+in-browser time of one slider step; per kernel (oldest first): RSS, PSS, CPU seconds and which heavy
+packages (pandas, scipy, torch, sklearn, numba...) it has imported; and the CPU seconds the server (dashboard, Voila,
 kernels) and the browser (every Chromium process) spent until all pages were interactive: both share this
 machine's cores here, while a classroom's browsers run on the students' machines. The baseline in the same run is visitor 1 (N=1 first):
 ``ratio`` is the mean time to interactive at N over that at N=1.
@@ -83,15 +84,36 @@ def server_tree(root_pid: int, procs: Optional[dict] = None) -> set:
 
 def kernels_rss_mb(root_pid: int) -> list[float]:
     """RSS in MB of every kernel process below ``root_pid``."""
+    return [k["rss_mb"] for k in kernels_memory(root_pid)]
+
+
+# Packages with extension modules, seen in a process's memory map once imported (pure-Python ones, plotly or umap
+# itself, leave no trace there; umap brings numba, pynndescent and sklearn, which do)
+HEAVY = ("pandas", "scipy", "torch", "sklearn", "numba", "llvmlite", "pyarrow", "matplotlib", "PIL")
+
+
+def kernels_memory(root_pid: int) -> list[dict]:
+    """Per kernel process below ``root_pid``, oldest first (Voila's pre-started kernel, then one per visitor):
+    RSS and PSS (its share of pages shared with the other kernels) in MB, its CPU seconds so far, and the HEAVY
+    packages mapped in it."""
     out = []
     for pid in kernel_pids(root_pid):
         try:
-            for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-                if line.startswith("VmRSS:"):
-                    out.append(int(line.split()[1]) / 1024)
-        except OSError:
+            status = Path(f"/proc/{pid}/status").read_text().splitlines()
+            rss = next(int(line.split()[1]) for line in status if line.startswith("VmRSS:")) / 1024
+            try:
+                rollup = Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines()
+                pss = next(int(line.split()[1]) for line in rollup if line.startswith("Pss:")) / 1024
+            except (OSError, StopIteration):
+                pss = None
+            maps = Path(f"/proc/{pid}/maps").read_text()
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+            started, cpu = int(fields[19]), (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+        except (OSError, StopIteration, ValueError, IndexError):
             continue
-    return out
+        out.append({"pid": pid, "started": started, "rss_mb": rss, "pss_mb": pss, "cpu_s": cpu,
+                    "heavy": [name for name in HEAVY if f"/{name}/" in maps]})
+    return [{k: v for k, v in row.items() if k != "started"} for row in sorted(out, key=lambda r: r["started"])]
 
 
 def wait_http(port: int, proc, log_path: Path, timeout: float = 120) -> str:
@@ -205,7 +227,7 @@ def run_load(n: int, args) -> dict:
             tree = server_tree(proc.pid)
             return (cpu_seconds(lambda pid, cmd: pid in tree), cpu_seconds(lambda pid, cmd: b"chrom" in cmd))
         cpu0 = cpu_now()
-        on_open = lambda: held.update(rss=kernels_rss_mb(proc.pid), cpu=cpu_now())     # noqa: E731
+        on_open = lambda: held.update(kernels=kernels_memory(proc.pid), cpu=cpu_now())   # noqa: E731
         if args.client == "protocol":
             from load_client import visit_all_protocol
             visits = [{"interactive_s": v["served_s"] if v.get("explorer") else None,
@@ -215,7 +237,8 @@ def run_load(n: int, args) -> dict:
         else:
             visits = visit_all(url, n, args.timeout, on_open=on_open, browsers=args.browsers)
         wall = time.perf_counter() - t
-        rss = held.get("rss", [])
+        kernels = held.get("kernels", [])
+        rss = [k["rss_mb"] for k in kernels]
         closed = time.perf_counter()           # every tab is closed now: how long until their kernels go?
         while len(kernel_pids(proc.pid)) > args.pool_size and time.perf_counter() - closed < args.cull_idle + 120:
             time.sleep(2)
@@ -241,6 +264,9 @@ def run_load(n: int, args) -> dict:
             if any(v["step_ms"] is not None for v in ok) else None,
             "kernels": len(rss), "kernel_rss_mb_mean": statistics.mean(rss) if rss else None,
             "kernel_rss_mb_max": max(rss, default=None),
+            "kernel_pss_mb_mean": statistics.mean(k["pss_mb"] for k in kernels)
+            if kernels and all(k["pss_mb"] is not None for k in kernels) else None,
+            "kernels_with_heavy": sum(1 for k in kernels if k["heavy"]), "per_kernel": kernels,
             "closed_tabs_kernels_gone_s": gone_s, "kernels_left_after_close": left}
 
 

@@ -29,7 +29,7 @@ from typing import Callable, Optional
 from naoviz.atlas import FORMAT_VERSION, Atlas
 from naoviz.atlas_build import DEFAULT_ETAS, UMAP_PARAMS, Progress, check_inputs, check_options
 from naoviz.errors import rebuild_note
-from naoviz.locks import LockHeld, lock
+from naoviz.locks import LockHeld, held_by, lock
 from naoviz.paths import atomic_write_bytes, atomic_write_text, cache_dir, mark_used, sources_digest
 from naoviz.resources import shipped_dir
 
@@ -175,6 +175,33 @@ def atlas_named(name: str, key: str) -> Optional[Atlas]:
             if atlas is not None:
                 return atlas
     return None
+
+
+def await_named(names, key: str, progress: Optional[Progress] = None, on_wait: Optional[Callable[[], None]] = None,
+                builder_alive: Callable[[], bool] = lambda: False) -> Optional[tuple[str, Atlas]]:
+    """(name, atlas) of the first of the atlases saved as ``names`` (:func:`atlas_name`, for the model ``key``) that
+    exists, waiting while another process builds one of them (its lock held; its progress shown) or
+    ``builder_alive()`` (a warm-up that has not taken the lock yet); None when none exists and nobody builds one (the
+    caller then reads the table and builds). A visitor's kernel on a cold start, without the table; ``on_wait()``
+    as in atlas_for."""
+    bases = [cache_dir(create=False) / "atlases" / name for name in names]
+    waited = False
+    while True:
+        for name in names:
+            atlas = atlas_named(name, key)
+            if atlas is not None:
+                return name, atlas
+        building = [b for b in bases if held_by(b.with_name(b.name + ".lock")) is not None]
+        if not building and not builder_alive():
+            # the lock freed between the loads above and now: the atlas may have been saved meanwhile
+            return next(((n, a) for n, a in ((n, atlas_named(n, key)) for n in names) if a is not None), None)
+        if not waited and on_wait is not None:
+            on_wait()
+        waited = True
+        shown = next((p for p in (_read_progress(_progress_path(b)) for b in building) if p is not None), None)
+        if shown is not None and progress is not None:
+            progress(*shown)
+        time.sleep(WAIT_POLL_S)
 
 
 def store_jumps(bench, spec, **options) -> bool:

@@ -2,10 +2,11 @@
 reading the table (pandas: ~40 MB and 0.2 CPU-s in every visitor's kernel, only to recompute the model key, which
 hashes the training rows drawn from the table).
 
-``cache_dir()/visit-keys/<plan>.json`` holds the model key, the atlas's file name and the table's name, size and
-columns for one ``ExplorerPlan`` and table. ``naoviz dashboard``'s warm-up (``explorer_plan.prepare``) writes it
-first thing (it starts beside Voila, so in practice before the pre-started kernel runs the notebook); a kernel
-that read the table writes it too. It is trusted only while the table's files have the bytes it names (SHA-256)
+``cache_dir()/visit-keys/<plan>.json`` holds the model key, the file names of the full and the quick atlas and the
+table's name, size and columns for one ``ExplorerPlan`` and table. ``naoviz dashboard``'s warm-up
+(``explorer_plan.prepare``) writes it first thing; a kernel that read the table writes it too. On a cold start
+the kernels wait for the warm-up's entry and then for its atlases by these names (``explorer_plan.await_built``),
+so they never read the table either. It is trusted only while the table's files have the bytes it names (SHA-256)
 and naoviz's backend code is the code that wrote it (:func:`code_stamp`); else the kernel reads the table as before. The key and name are the ones
 ``nao.cache.model_key`` and ``atlas_cache.atlas_name`` computed, stored, not recomputed: the same cache entries.
 """
@@ -23,7 +24,7 @@ from typing import Optional
 
 from naoviz.paths import atomic_write_text, cache_dir, data_dir, mark_used, sources_digest
 
-FORMAT, VERSION = "naoviz-visit-key", 1
+FORMAT, VERSION = "naoviz-visit-key", 2     # 2: the quick atlas's name too
 FOLDER = "visit-keys"
 ATLAS_NAME = re.compile(r"[A-Za-z0-9_.+-]+-atlas-[0-9a-f]{16}")     # a file name in atlases/, never a path
 
@@ -102,7 +103,8 @@ def entry_path(plan, stamp: dict) -> Path:
 
 
 def remember(plan, stamp: Optional[dict], bench, spec, full: dict) -> Optional[str]:
-    """Store the model key and atlas name of (``bench``, ``spec``, ``full`` options) for ``plan``, whose table files
+    """Store the model key and atlas name of (``bench``, ``spec``, ``full`` options), and the name of the plan's quick
+    atlas (None when it has none: ``ExplorerPlan.quick_options``), for ``plan``, whose table files
     had ``stamp`` before ``bench`` was read; skipped when they changed since (or cannot be read: None) or the
     cache cannot be written. Returns the model key."""
     from naoviz.atlas_cache import atlas_name
@@ -110,8 +112,10 @@ def remember(plan, stamp: Optional[dict], bench, spec, full: dict) -> Optional[s
     key = model_key(bench, spec)
     if stamp is None or files_stamp(plan) != stamp:
         return key
+    quick = plan.quick_options(bench)
     entry = {"format": FORMAT, "version": VERSION, "code": code_stamp(), "plan": dataclasses.asdict(plan),
              "files": stamp["files"], "model_key": key, "atlas": atlas_name(bench, spec, key=key, **full),
+             "quick": None if quick is None else atlas_name(bench, spec, key=key, **quick),
              "table": dataclasses.asdict(TableFacts.of(bench, spec.metric))}
     path = entry_path(plan, stamp)
     try:
@@ -132,12 +136,25 @@ def read_entry(plan, stamp: Optional[dict]) -> Optional[dict]:
         ok = (entry["format"], entry["version"], entry["code"], entry["files"], entry["plan"]) == (
             FORMAT, VERSION, code_stamp(), stamp["files"], dataclasses.asdict(plan))
         facts = TableFacts(**{**entry["table"], "metrics": tuple(entry["table"]["metrics"])})
-        if not (ok and isinstance(entry["model_key"], str) and ATLAS_NAME.fullmatch(str(entry["atlas"]))):
+        if not (ok and isinstance(entry["model_key"], str) and ATLAS_NAME.fullmatch(str(entry["atlas"]))
+                and (entry["quick"] is None or ATLAS_NAME.fullmatch(str(entry["quick"])))):
             return None
     except (OSError, ValueError, KeyError, TypeError):
         return None
     mark_used(path)
     return {**entry, "table": facts}
+
+
+def await_entry(plan, stamp: Optional[dict], alive, poll_s: float = 0.2) -> Optional[dict]:
+    """The stored entry of ``plan`` (:func:`read_entry`), waiting for it while ``alive()`` (the warm-up that writes
+    it first thing runs); None once it ends without one, or when the table files cannot be read (``stamp`` None)."""
+    import time
+    while stamp is not None:
+        entry = read_entry(plan, stamp)
+        if entry is not None or not alive():
+            return entry if entry is not None else read_entry(plan, stamp)
+        time.sleep(poll_s)
+    return None
 
 
 def find(plan, stamp: Optional[dict]):

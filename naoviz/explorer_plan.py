@@ -16,6 +16,7 @@ import numbers
 import os
 import sys
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Mapping, Optional
 
 QUICK_SEEDS = 256
@@ -25,6 +26,7 @@ ENV = {"table": ("NAOVIZ_DASHBOARD_TABLE", str), "n_train": ("NAOVIZ_DASHBOARD_T
        "seeds": ("NAOVIZ_DASHBOARD_SEEDS", int)}
 BUDGET_ENV = "NAOVIZ_DASHBOARD_BUDGET"
 MIN_BUDGET, MAX_BUDGET, BUDGET_STEP = 10, 300, 10   # the Search tab's queries slider: 10..300, step 10
+WARMUP_ENV = "NAOVIZ_DASHBOARD_WARMUP"      # the warm-up's PID, set by `naoviz dashboard` for Voila's kernels
 
 
 def _positive(value, name: str) -> None:
@@ -166,20 +168,58 @@ class ExplorerPlan:
         return {"maps": ("pca",), "seeds": seeds}
 
 
-def open_cached(plan: ExplorerPlan):
+def warmup_alive() -> bool:
+    """Whether the warm-up ``naoviz dashboard`` started beside Voila (``python -m naoviz.explorer_plan``, its PID in
+    WARMUP_ENV, which Voila's kernels inherit) still runs: while it does, a kernel waits for what it builds."""
+    text = os.environ.get(WARMUP_ENV, "")
+    if not text.isdigit():
+        return False
+    try:
+        return b"naoviz.explorer_plan" in Path(f"/proc/{int(text)}/cmdline").read_bytes()   # not a reused PID
+    except OSError:                     # gone (or a zombie: no command line), or no /proc here
+        if Path("/proc/self").exists():
+            return False
+    try:
+        os.kill(int(text), 0)
+        return True
+    except (OSError, OverflowError):
+        return False
+
+
+def open_cached(plan: ExplorerPlan, read_table: bool = True):
     """(atlas, TableFacts, bench) of the plan's shipped or cached full atlas; atlas None when there is none yet.
     Found by the key the warm-up stored (``naoviz.explorer_keys``), the table is not read and bench is None (a
-    visitor's kernel then imports no pandas); else the table is read, and the key stored for the next kernel."""
+    visitor's kernel then imports no pandas); else the table is read, and the key stored for the next kernel;
+    ``read_table`` False: not read, (None, None, None) (a warm-up builds: :func:`await_built`)."""
     from naoviz.atlas_cache import cached_atlas
     from naoviz.explorer_keys import TableFacts, files_stamp, find, remember
     stamp = files_stamp(plan)
     found = find(plan, stamp)
     if found is not None:
         return found[0], found[1], None
+    if not read_table:
+        return None, None, None
     bench = plan.benchmark()
     spec, full = plan.spec(bench), plan.full_options(bench)
     remember(plan, stamp, bench, spec, full)
     return cached_atlas(bench, spec, **full), TableFacts.of(bench, spec.metric), bench
+
+
+def stored_entry(plan: ExplorerPlan) -> Optional[dict]:
+    """The plan's stored key entry (``explorer_keys.read_entry``), waiting for the warm-up to write it while it
+    runs; None without one (the caller reads the table)."""
+    from naoviz.explorer_keys import await_entry, files_stamp
+    return await_entry(plan, files_stamp(plan), warmup_alive)
+
+
+def await_built(entry: dict, quick: bool, progress=None, on_wait=None):
+    """A cold start's atlas without the table: (atlas, whether it is the quick one) of the first of the entry's
+    full atlas and (``quick``) its quick one that exists, waiting while the warm-up or another process builds them
+    (their progress shown); None when none exists and nobody builds one (the caller reads the table and builds)."""
+    from naoviz.atlas_cache import await_named
+    names = [entry["atlas"]] + ([entry["quick"]] if quick and entry["quick"] else [])
+    found = await_named(names, entry["model_key"], progress=progress, on_wait=on_wait, builder_alive=warmup_alive)
+    return None if found is None else (found[1], found[0] != entry["atlas"])
 
 
 def prepare(plan: ExplorerPlan, progress=None):

@@ -1,7 +1,8 @@
 """The explorer's atlas by a stored key (naoviz/explorer_keys.py): the warm-up stores the very model key and atlas
 name the table path computes (the same cache entries), a fresh kernel opens the atlas by it without importing
 pandas and shows the same table line, and an edited table file, another plan, other code or a name that is a
-path is not trusted (the table is read instead). Real tables, real cache folder, real processes."""
+path is not trusted (the table is read instead); a cold start's kernel waits for the entry only while the warm-up
+runs. Real tables, real cache folder, real processes."""
 from __future__ import annotations
 
 import json
@@ -39,6 +40,7 @@ def test_the_warm_up_stores_the_model_key_and_a_kernel_opens_the_atlas_by_it_wit
     entry = read_entry(plan, files_stamp(plan))
     assert entry["model_key"] == model_key(bench, spec) == cached_atlas(bench, spec, **full).model_key
     assert entry["atlas"] == atlas_name(bench, spec, **full)
+    assert entry["quick"] == atlas_name(bench, spec, **plan.quick_options(bench))     # what a cold start waits for
     env = dict(os.environ, NAOVIZ_CACHE=str(tmp_path / "cache"), NAOVIZ_DASHBOARD_TABLE="nb201-digits")
     out = subprocess.run([sys.executable, "-c", KERNEL], capture_output=True, text=True, env=env, timeout=120)
     assert out.returncode == 0, out.stderr[-2000:]
@@ -64,7 +66,8 @@ def test_an_edited_table_another_plan_other_code_or_a_path_as_name_is_not_truste
     assert read_entry(ExplorerPlan(table=str(table), n_train=60), files_stamp(plan)) is None
     path = entry_path(plan, stamp)
     good = path.read_text()
-    for field, value in (("code", "0" * 16), ("atlas", "../../elsewhere-atlas-0123456789abcdef"), ("version", 0)):
+    for field, value in (("code", "0" * 16), ("atlas", "../../elsewhere-atlas-0123456789abcdef"), ("version", 0),
+                         ("quick", "/tmp/elsewhere-atlas-0123456789abcdef")):
         path.write_text(json.dumps({**json.loads(good), field: value}))
         assert read_entry(plan, files_stamp(plan)) is None, field
     path.write_text(good)
@@ -74,3 +77,29 @@ def test_an_edited_table_another_plan_other_code_or_a_path_as_name_is_not_truste
     path.unlink()
     remember(plan, stamp, bench, spec, full)               # the file changed after the stamp: nothing stored
     assert not path.exists()
+
+
+def test_a_cold_start_kernel_waits_only_while_the_warm_up_runs(tmp_path, monkeypatch):
+    """A kernel waits for the warm-up's entry only while that warm-up runs: a real warm-up that fails (no NB201
+    tables in its data folder) ends without one, and the kernel then gets None (it reads the table itself); a PID
+    that is not a warm-up is never waited for, and atlases nobody builds are not waited for either."""
+    from naoviz.explorer_plan import WARMUP_ENV, await_built, stored_entry, warmup_alive
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    monkeypatch.setenv("NAOVIZ_DATA", str(tmp_path))            # no tables here: the warm-up fails
+    monkeypatch.setenv(WARMUP_ENV, str(os.getpid()))            # this process is no warm-up
+    assert not warmup_alive()
+    warm = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], stderr=subprocess.PIPE, text=True,
+                            env={**os.environ, "NAOVIZ_DASHBOARD_TABLE": "nb201"})
+    try:
+        monkeypatch.setenv(WARMUP_ENV, str(warm.pid))
+        assert warmup_alive()
+        plan = ExplorerPlan(table=str(tmp_path / "mine.csv"))
+        (tmp_path / "mine.csv").write_text("x\n")
+        assert stored_entry(plan) is None                       # waited until the warm-up was gone
+        assert warm.wait(5) == 1 and "preparing the explorer failed" in warm.stderr.read()
+    finally:
+        warm.kill()
+        warm.wait()
+    assert not warmup_alive()
+    entry = {"atlas": "t-atlas-0123456789abcdef", "quick": "t-atlas-fedcba9876543210", "model_key": "t"}
+    assert await_built(entry, True) is None                     # no lock held, no warm-up: not waited for

@@ -1,6 +1,7 @@
 """The dashboard's cold start in real Chromium against a real `naoviz dashboard` on 127.0.0.1: nothing cached,
-two visitors arrive while it builds. In a module of its own: the warm server of tests/test_ui_browser.py and its
-visitors' kernels are gone and Chromium is fresh, so the build runs beside nothing but what the test starts.
+two visitors arrive while it builds (their kernels wait for the warm-up's atlases without reading the table). In
+a module of its own: the warm server of tests/test_ui_browser.py and its visitors' kernels are gone and Chromium is
+fresh, so the build runs beside nothing but what the test starts.
 """
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ import pytest
 
 from _browser import CHROMIUM
 from _dashboard_server import _log_path, _open, _serve
+from _procs import running_with
 
 COLD = {"NAOVIZ_DASHBOARD_TABLE": "nb201-digits", "NAOVIZ_DASHBOARD_TRAIN": "100", "NAOVIZ_DASHBOARD_EPOCHS": "5",
         "NAOVIZ_DASHBOARD_MAP": "umap", "NAOVIZ_DASHBOARD_SEEDS": "300"}  # quick atlas (PCA): 256 seeds, then all 300
@@ -37,6 +39,16 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
             _wait_or_explain(p, "document.querySelector('.nx-root[data-ready=\\'1\\']')"
                              " && document.querySelector('.nx-root').__nx.atlas.M === 300", 600_000, cache)
         print(f"cold start: the full atlas in both pages {time.perf_counter() - t0:.1f} s later")
+        # neither visitor's kernel read the table: both waited for the warm-up's atlases by the names it stored
+        # (naoviz.explorer_plan.await_built); no pandas extension module is mapped in them (`import pandas` maps them)
+        mapped = {}
+        for p in (first, second):
+            kernel = p.evaluate("JSON.parse(document.getElementById('jupyter-config-data').textContent).kernelId")
+            pids = running_with(f"kernel-{kernel}.json")
+            assert pids, kernel
+            mapped.update({pid: Path(f"/proc/{pid}/maps").read_text() for pid in pids})
+        assert all("/numpy/" in m for m in mapped.values())            # the check sees extension modules
+        assert not [pid for pid, m in mapped.items() if "/pandas/" in m], "a cold start's kernel imported pandas"
         cells = [p.inner_text(".nx-decoded") for p in (first, second)]
         seeds = [p.input_value(".nx-seed") for p in (first, second)]
         notes = [p.inner_text(".nx-msg") for p in (first, second)]

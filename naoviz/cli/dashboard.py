@@ -318,10 +318,12 @@ def run(args) -> int:
               "with this --token-file print the same link", file=sys.stderr)
     print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
-    # wait on the same locks, show its progress and load what it writes.
+    # wait on the same locks, show its progress and load what it writes. Told its PID, they wait for it rather than
+    # read the table themselves (pandas in every visitor's kernel: explorer_plan.await_built).
+    from naoviz.explorer_plan import WARMUP_ENV
     prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)
     threading.Thread(target=prepare.wait, daemon=True).start()     # reaped when done, not left a zombie
-    server = subprocess.Popen(cmd, env=env)
+    server = subprocess.Popen(cmd, env={**env, WARMUP_ENV: str(prepare.pid)})
     # SIGTERM (a service manager, a test, `kill`) stops Voila and the warm-up too, not only this process.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:

@@ -6,8 +6,9 @@ shipped for the digits table, else cached, else built once under a file lock whi
 visit loads it once and reads its page payload packed once per server (``atlas_cache.atlas_payload``).
 The kernel imports no torch and no plotly until a student asks for off-grid work, opens the Search tab or
 trains a child, and no pandas either: it opens the atlas by the model key the warm-up stored
-(``naoviz.explorer_keys``) and reads the table only when a tab or off-grid work needs it; a visitor's kernel stays
-near 80-90 MB. The Search and Child tabs are built when first opened, so a visit does not download plotly's front end
+(``naoviz.explorer_keys``; on a cold start it waits for the warm-up's atlases by the names it stored,
+``explorer_plan.await_built``) and reads the table only when a tab or off-grid work needs it; a visitor's kernel
+stays near 75-90 MB. The Search and Child tabs are built when first opened, so a visit does not download plotly's front end
 unless it uses them.
 """
 from __future__ import annotations
@@ -117,18 +118,20 @@ class Dashboard:
             self._build_safely()
 
     def _atlas_cached(self) -> bool:
-        """Whether the atlas is shipped or cached (then the app is built in a second, before display)."""
+        """Whether the atlas is shipped or cached (then the app is built in a second, before display). While the
+        warm-up runs the table is not read here: a cold start then waits for the warm-up's atlases (_build)."""
+        from naoviz.explorer_plan import warmup_alive
         try:
-            self._open_cached()
+            self._open_cached(read_table=not warmup_alive())
             return self._cached is not None
         except Exception:  # noqa: BLE001 - build synchronously: the error is shown at once
             return True
 
-    def _open_cached(self) -> None:
+    def _open_cached(self, read_table: bool = True) -> None:
         """The cached atlas and the table's facts (``explorer_plan.open_cached``: by the stored key, the table
-        unread, else by reading it)."""
+        unread, else by reading it unless ``read_table`` is False)."""
         from naoviz.explorer_plan import open_cached
-        self._cached, self._facts, bench = open_cached(self.plan)
+        self._cached, self._facts, bench = open_cached(self.plan, read_table)
         if bench is not None:
             self._bench = bench
 
@@ -194,24 +197,35 @@ class Dashboard:
 
     def _build(self) -> None:
         from naoviz.atlas_cache import atlas_for, cached_atlas
+        from naoviz.explorer_plan import await_built, stored_entry
         from naoviz.ui.explorer_offgrid import nao_handler
         from naoviz.ui.explorer_widget import ExplorerWidget
 
         o, plan = self.options, self.plan
         t0 = time.perf_counter()
-        if self._facts is None:                # not looked up before display (background=True or False)
-            self._open_cached()
+        entry = None
+        if self._facts is None:                # not looked up before display, or only by the stored key (a warm-up
+            entry = stored_entry(plan)         # runs: its entry, waited for, names what it builds; the table unread)
+            if entry is not None:
+                self._facts = entry["table"]
+            else:
+                self._open_cached()
         atlas, self._cached, quick = self._cached, None, None
         self._bench_name = self._facts.name
         self.table_info.value = table_line(self._facts)
         self.timings["benchmark_s"] = time.perf_counter() - t0
+        if atlas is None and entry is not None:    # a cold start: the warm-up's atlas, opened by its stored name
+            found = await_built(entry, True, progress=self._on_progress, on_wait=self._on_wait)
+            if found is not None:
+                atlas, quick = found
         if atlas is None:                      # none cached: built here (the table is read: the model trains on it)
-            bench = self._table()
+            entry, bench = None, self._table()
             spec, full = plan.spec(bench), plan.full_options(bench)
             atlas = cached_atlas(bench, spec, **full)
-            quick = None if atlas is not None else plan.quick_options(bench)
+            first = None if atlas is not None else plan.quick_options(bench)
+            quick = first is not None
             atlas = atlas or atlas_for(bench, spec, progress=self._on_progress, on_wait=self._on_wait,
-                                       on_resume=self._on_resume, **(quick or full))
+                                       on_resume=self._on_resume, **(first or full))
         self.timings["atlas_s"] = time.perf_counter() - t0
 
         def load_model():                      # off-grid work only: torch (and the table) are imported then
@@ -233,13 +247,20 @@ class Dashboard:
             tabs.set_title(i, title)
         tabs.observe(self._open_tab, names="selected_index")
         self.tabs = tabs
-        self.body.children = [tabs] if quick is None else [self.stage, self.progress, tabs]
+        self.body.children = [tabs] if not quick else [self.stage, self.progress, tabs]
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
-        if quick is not None:                  # a cold start: the full atlas behind the working explorer
+        if quick:                              # a cold start: the full atlas behind the working explorer
             self._resuming = None
             self._on_progress("embed", 0, 1)
-            atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume, **full)
+            found = None if entry is None else await_built(entry, False, progress=self._on_progress)
+            if found is not None:
+                atlas = found[0]
+            else:                              # nobody builds it (the warm-up stopped): built here, from the table
+                bench = self._table()
+                spec = plan.spec(bench)
+                atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume,
+                                  **plan.full_options(bench))
             # Hidden, not removed: a shorter children list makes the page re-render the tabs, and with them the
             # explorer, which would redraw from scratch under a visitor's pointer. Hidden before the new atlas is
             # drawn, so the map is sized where it then sits (its η row on screen: explorer_layout.js mapHeight).
