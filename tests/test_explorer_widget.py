@@ -257,6 +257,12 @@ def test_export_figures_draws_what_the_student_sees(tmp_path, monkeypatch):
     w._on_custom(w, {"type": "export_figures", "format": "png", "size": "A4"}, [])
     assert replies[-1] == {"type": "export_figures", "ok": False,
                            "message": "size: expected one of screen, 7in, 3.5in, got 'A4'"}
+    # an export error of naoviz's own (here a bad time limit, before a browser starts; also no browser, or one that
+    # never answered) is said on the page: it was only logged, the page left saying nothing
+    monkeypatch.setenv("NAOVIZ_EXPORT_TIMEOUT", "soon")
+    w._on_custom(w, {"type": "export_figures", "format": "png"}, [])
+    assert replies[-1] == {"type": "export_figures", "ok": False, "message": "export: NAOVIZ_EXPORT_TIMEOUT: expected "
+                           "seconds, a number in (0, 3600], got 'soon'"}
     assert sorted(p.name for p in (tmp_path / "out").iterdir()) == sorted(p.name for p in paths + again)
 
 

@@ -108,13 +108,13 @@ def test_a_static_export_writes_nothing_through_a_link_planted_while_the_browser
     out = tmp_path / "out"
     out.mkdir()
     png = out / "fig.png"
-    real = kaleido.write_fig_from_object_sync
+    real = kaleido.Kaleido.write_fig_from_object
 
-    def plant_then_write(specs, **kwargs):
+    async def plant_then_write(self, specs, **kwargs):
         temp_path(png, "-0.png").symlink_to(victim)          # what another user's watcher does at that moment
-        return real(specs, **kwargs)
+        return await real(self, specs, **kwargs)
 
-    monkeypatch.setattr(kaleido, "write_fig_from_object_sync", plant_then_write)
+    monkeypatch.setattr(kaleido.Kaleido, "write_fig_from_object", plant_then_write)
     export_many([go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))], [png], width=300, height=200)
     assert victim.read_text() == "the user's own file"
     assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n" and not png.is_symlink()

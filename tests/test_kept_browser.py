@@ -1,7 +1,8 @@
 """The explorer's kept export browser (naoviz.viz.kept_browser) with real kaleido and Debian Chromium: export sets
 inside ``using()`` share one browser start, write the same bytes as a one-shot export, a killed browser is started
 again on the next set, and ``close`` ends it; ``naoviz compare --out`` starts one for all its sets (``for_command``)
-and leaves none running."""
+and leaves none running; a browser that never starts or stops answering is one error within
+``$NAOVIZ_EXPORT_TIMEOUT``, its processes killed."""
 from __future__ import annotations
 
 import os
@@ -119,3 +120,90 @@ def test_compare_out_starts_one_browser_for_all_its_figures_and_leaves_none(tmp_
     while any(alive(pid) or group(pgid) for pid, pgid in starts) and time.monotonic() < deadline:
         time.sleep(0.1)
     assert not any(alive(pid) or group(pgid) for pid, pgid in starts)
+
+
+# the exports of the test below, in a process of their own: a hang (the old code) is cut short by its timeout
+_HOSTILE = r'''
+import json, os, signal, sys, time
+from pathlib import Path
+import plotly.graph_objects as go
+from naoviz.errors import NaovizError
+from naoviz.viz import export, kept_browser
+fig, out, said = go.Figure(go.Scatter(x=[1, 2], y=[3, 4])), Path(sys.argv[1]), {}
+
+def attempt(name, path):
+    start = time.monotonic()
+    try:
+        export(fig, path, width=300, height=200, scale=1)
+        said[name] = ["written", time.monotonic() - start]
+    except NaovizError as exc:
+        said[name] = [str(exc), time.monotonic() - start]
+os.environ["NAOVIZ_CHROMIUM"] = sys.argv[2]
+attempt("never starts", out / "a.png")
+os.environ.update(NAOVIZ_CHROMIUM=sys.argv[3], NAOVIZ_EXPORT_TIMEOUT="120")    # a loaded machine's start
+with kept_browser.using() as kept:
+    attempt("healthy", out / "b.png")
+    said["group"] = os.getpgid(kept._kaleido.subprocess.pid)
+    os.killpg(said["group"], signal.SIGSTOP)
+    os.environ["NAOVIZ_EXPORT_TIMEOUT"] = "2"
+    attempt("frozen", out / "c.png")
+print(json.dumps(said))
+'''
+
+
+@pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="reads /proc (Linux)")
+def test_a_browser_that_never_starts_or_stops_answering_is_one_error_in_the_time_limit_and_killed(tmp_path):
+    """A browser that never starts, in a plain ``export`` (kaleido's one-shot call waited for it forever), then the
+    explorer's kept browser frozen (SIGSTOP on its group) after a set and asked for the next one (it waited 600 s):
+    each is one NaovizError within ``NAOVIZ_EXPORT_TIMEOUT`` (2 s here), and its processes are killed."""
+    import json
+    import subprocess
+    import sys
+    import time
+
+    from _procs import alive, group
+    from naoviz.viz.figure_files import find_browser
+    log = tmp_path / "launched"
+    never = tmp_path / "never-starts"                # holds kaleido's pipe, answers nothing
+    never.write_text(f'#!/bin/sh\necho "$$ $(cut -d" " -f5 /proc/$$/stat)" >> "{log}"\nexec sleep 600\n')
+    never.chmod(0o755)
+    env = {**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parent.parent), "NAOVIZ_EXPORT_TIMEOUT": "2",
+           "NAOVIZ_CACHE": str(tmp_path / "cache")}
+    try:
+        done = subprocess.run([sys.executable, "-c", _HOSTILE, str(tmp_path), str(never), find_browser()], env=env,
+                              cwd=tmp_path, text=True, capture_output=True, timeout=90, stdin=subprocess.DEVNULL)
+    except subprocess.TimeoutExpired:               # a hang (the old code) leaves no launcher behind either
+        for line in log.read_text().splitlines() if log.exists() else []:
+            if group(int(line.split()[1])):
+                os.killpg(int(line.split()[1]), signal.SIGKILL)
+        raise
+    assert done.returncode == 0, done.stderr[-3000:]
+    said = json.loads(done.stdout.splitlines()[-1])
+    assert said["never starts"][0] == (f"export: the browser {never} did not start within 2 s; it was stopped "
+                                       "(set NAOVIZ_EXPORT_TIMEOUT to wait longer)"), said
+    assert said["healthy"][0] == "written" and (tmp_path / "b.png").stat().st_size > 0
+    assert said["frozen"][0] == (f"export: the browser {find_browser()} stopped answering: no figure rendered in "
+                                 "2 s; it was stopped (set NAOVIZ_EXPORT_TIMEOUT to wait longer)"), said
+    assert not (tmp_path / "a.png").exists() and not (tmp_path / "c.png").exists()
+    (pid, pgid), = [tuple(map(int, line.split())) for line in log.read_text().splitlines()]
+    deadline = time.monotonic() + 10               # killed: the launcher's sleep and the frozen Chromium's group
+    while (alive(pid) or group(pgid) or group(said["group"])) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not alive(pid) and not group(pgid) and not group(said["group"])
+
+
+def test_a_bad_export_time_limit_is_one_line_naming_it(tmp_path, monkeypatch):
+    """``NAOVIZ_EXPORT_TIMEOUT`` not a number of seconds in (0, 3600]: one error naming it and the value, before a
+    browser starts; HTML export needs no browser and ignores it."""
+    import plotly.graph_objects as go
+
+    from naoviz.errors import NaovizError
+    from naoviz.viz import export
+    fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
+    for bad in ("soon", "0", "-5", "nan", "1e9"):
+        monkeypatch.setenv("NAOVIZ_EXPORT_TIMEOUT", bad)
+        with pytest.raises(NaovizError) as err:
+            export(fig, tmp_path / "a.png")
+        assert str(err.value) == ("export: NAOVIZ_EXPORT_TIMEOUT: expected seconds, a number in (0, 3600], "
+                                  f"got {bad!r}")
+    assert export(fig, tmp_path / "a.html").stat().st_size > 1000 and not (tmp_path / "a.png").exists()

@@ -20,7 +20,7 @@ import numpy as np
 import traitlets as t
 
 from naoviz.atlas_cache import atlas_payload
-from naoviz.errors import Stopped
+from naoviz.errors import NaovizError, Stopped
 from naoviz.explorer_page import front_end_css, front_end_source, page_html
 from naoviz.ui.explorer_asks import AskQueue, superseded
 from naoviz.ui.explorer_checks import TraitChecks
@@ -240,7 +240,8 @@ class ExplorerWidget(AskQueue, TraitChecks, anywidget.AnyWidget):
                 reused = getattr(paths, "reused", [])     # files that already held the same figure: not written
                 self.send({"type": "export_figures", "ok": True, "paths": [str(p) for p in paths],
                            "written": [str(p) for p in paths if p not in reused], "reused": [str(p) for p in reused]})
-            except (ValueError, OSError, RuntimeError) as exc:      # NaovizError (no browser) is a RuntimeError
+            except (ValueError, OSError, RuntimeError, NaovizError) as exc:   # no browser, or one that never
+                # started or stopped answering: the page says so (it was logged, the page left saying nothing)
                 self.send({"type": "export_figures", "ok": False, "message": str(exc)[:300]})
 
     def export_figures(self, fmt: str = "png", folder=None, size: str = "screen", progress=None) -> list:

@@ -3,12 +3,15 @@
 kaleido launches the browser named by ``BROWSER_PATH``; naoviz points it at a tiny wrapper script in the
 cache folder that adds the offline flags Debian's launcher leaves out (no background networking, no QUIC).
 The explorer's exports share one browser kept by the kernel (``naoviz.viz.kept_browser``), ``naoviz compare
---out``'s sets one for the command (``kept_browser.for_command``); elsewhere each batch starts its own. The same figure exported twice gives the same bytes (a figure kept in git does not churn):
+--out``'s sets one for the command (``kept_browser.for_command``); elsewhere each batch starts its own
+(``kept_browser.one_shot``); all with ``kept_browser``'s time limits (``$NAOVIZ_EXPORT_TIMEOUT``: no export hangs on
+a browser that never answers). The same figure exported twice gives the same bytes (a figure kept in git does not churn):
 plotly's random ids in HTML and SVG are replaced by ones hashed from the figure, and a PDF's creation date is ``$SOURCE_DATE_EPOCH``'s
 when that is set (the reproducible-builds convention), else the export's time.
 """
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import os
 import re
@@ -180,49 +183,46 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
         # kaleido reports a figure that failed to render by leaving its file out, not by raising (its batch call
         # returns the errors and plotly drops them): each missing one is rendered again on its own, where the
         # error is raised.
-        kept = kept_browser.kept()               # the explorer's kernel keeps one browser for its exports
         specs = [{"fig": f.to_dict(), "path": d, "topojson": pio.defaults.topojson,
                   "opts": {"format": fmt, "width": width, "height": h, "scale": scale}}
                  for (f, _, _, fmt), h, d in zip(static, heights, drafts)]
-        with _watch(drafts, progress):
-            try:
-                if kept is not None:
-                    kept.write(specs, _browser_key())
-                else:
-                    import kaleido
-                    kaleido.write_fig_from_object_sync(specs, kopts=dict(kept_browser.KALEIDO_OPTIONS))
-            except NaovizError:
-                raise
-            except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
-                raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
-        for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
-            if _written(draft):
-                data = draft.read_bytes()
-            else:
+        # the explorer's kernel and a CLI command keep one browser for their exports; else one for this batch (its
+        # re-renders too), closed after it: either way with naoviz's time limits (kept_browser.timeout_s)
+        with contextlib.ExitStack() as stack:
+            browser = kept_browser.kept() or stack.enter_context(kept_browser.one_shot())
+            with _watch(drafts, progress):
                 try:
-                    data = _render_alone(kept, f, {"format": fmt, "width": width, "height": height, "scale": scale},
-                                         draft)
+                    browser.write(specs, _browser_key(), find_browser() or "")
+                except NaovizError:
+                    raise
+                except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
+                    raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
+            for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
+                if _written(draft):
+                    continue
+                try:
+                    _render_alone(browser, f, {"format": fmt, "width": width, "height": height, "scale": scale},
+                                  draft)
+                except NaovizError:
+                    raise
                 except Exception as exc:  # noqa: BLE001 - as above
                     raise NaovizError(f"export: {p} was not written: the browser failed to render it "
                                       f"({type(exc).__name__}: {str(exc)[:300]})") from exc
+        for (f, p, tmp, fmt), draft in zip(static, drafts):
+            data = draft.read_bytes()
             data = with_meta(data, fmt, file_title(f, p))     # title and naoviz version in the file's own fields
             if fmt in ("svg", "pdf"):
                 data = stable_svg(data) if fmt == "svg" else stable_pdf(data)
             write_synced(tmp, data)                   # never through a link planted at the temporary's name
 
 
-def _render_alone(kept, fig: go.Figure, opts: dict, draft: Path) -> bytes:
-    """One figure the batch left unwritten, rendered again on its own, where its error is raised: in the kept
-    browser when there is one (a CLI command's, the explorer's), else in a browser started for it."""
-    import kaleido
-    if kept is None:
-        return kaleido.calc_fig_sync(fig.to_dict(), opts, topojson=pio.defaults.topojson,
-                                     kopts=dict(kept_browser.KALEIDO_OPTIONS))
-    errors = kept.write([{"fig": fig.to_dict(), "path": draft, "topojson": pio.defaults.topojson, "opts": opts}],
-                        _browser_key())
-    if _written(draft):
-        return draft.read_bytes()
-    raise errors[0] if errors else RuntimeError("kaleido wrote nothing and said no error")
+def _render_alone(browser, fig: go.Figure, opts: dict, draft: Path) -> None:
+    """One figure the batch left unwritten, rendered again on its own into ``draft`` in the batch's browser, where
+    its error is raised."""
+    errors = browser.write([{"fig": fig.to_dict(), "path": draft, "topojson": pio.defaults.topojson, "opts": opts}],
+                           _browser_key(), find_browser() or "")
+    if not _written(draft):
+        raise errors[0] if errors else RuntimeError("kaleido wrote nothing and said no error")
 
 
 def _browser_key() -> str:
