@@ -25,6 +25,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, show, writable_dir)
+from naoviz.cli.dashboard_port import check_port
 from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
@@ -198,7 +199,10 @@ def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_s
              *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
-             "--KernelManager.transport=ipc"]
+             "--KernelManager.transport=ipc",
+             # A taken port stops Voila rather than moving it to another one than the printed URL's
+             # (naoviz.cli.dashboard_port checks the port first; this covers one taken in between).
+             "--Voila.port_retries=0"]
             + pool + cull_options(cull_idle_s, cull_connected)
             + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())]
             + ([f"--Voila.base_url={base_url}"] if base_url != "/" else []))
@@ -285,6 +289,8 @@ def run(args) -> int:
         point = "" if env.get("NAOVIZ_DATA") else "give --data DIR (their folder), "    # the default folder: say how
         raise ValueError(f"--table: {cut(missing, 120)}: {point}run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
+    if not args.dry_run:                    # before a token file is made or anything starts
+        check_port(ip, args.port)
     made = False
     if args.no_token:
         token = None
