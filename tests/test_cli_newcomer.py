@@ -191,3 +191,14 @@ def test_dashboard_on_a_taken_port_says_so_and_starts_nothing(tmp_path, capsys):
     assert len(err) == 1 and err[0].startswith("naoviz dashboard: error: --port: in use on 127.0.0.1"), err
     assert err[0].endswith(f"got {port}") and re.search(r"--port \d+ is\)", err[0]), err[0]
     assert not token_file.exists()                       # refused before the token file was made or Voila started
+
+
+def test_search_names_a_metric_it_also_reports_once(tmp_path, capsys):
+    table = _own_table(tmp_path)
+    assert main(["search", "--table", str(table), "--algo", "rs", "--queries", "3", "--metric", "test_acc",
+                 "--no-progress"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("incumbent: "))
+    assert line.count("test_acc=") == 1, line           # was "test_acc=28.0556  test_acc=28.0556"
+    assert main(["search", "--table", str(table), "--algo", "rs", "--queries", "3", "--no-progress"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("incumbent: "))
+    assert "valid_acc=" in line and "test_acc=" in line, line
