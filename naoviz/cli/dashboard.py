@@ -25,7 +25,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, show, writable_dir)
-from naoviz.cli.dashboard_port import check_port
+from naoviz.cli.dashboard_port import check_port, wait_answering
 from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
@@ -320,7 +320,6 @@ def run(args) -> int:
     if made:
         print(f"naoviz dashboard: a new token was written to {cut(args.token_file, 120)} (mode 600): later starts "
               "with this --token-file print the same link", file=sys.stderr)
-    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes.
     prepare = subprocess.Popen([sys.executable, "-m", "naoviz.explorer_plan"], env=env, stdin=subprocess.DEVNULL)
@@ -329,6 +328,10 @@ def run(args) -> int:
     # SIGTERM (a service manager, a test, `kill`) stops Voila and the warm-up too, not only this process.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
+        # The link is printed once Voila answers (seconds; clicked before, it was "connection refused"), so it is
+        # also the last address on the screen, below Voila's own one with the token hidden ("?token=...").
+        if wait_answering(server, ip, args.port):
+            print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
         return server.wait()
     except KeyboardInterrupt:
         return 0

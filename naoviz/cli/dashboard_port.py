@@ -5,11 +5,14 @@ printed the URL with the asked-for port: the printed link (with this dashboard's
 whatever else listened there, another user's dashboard on a shared machine. So the port is tried first and a
 taken or forbidden one is one line naming ``--port`` (a free port near it suggested), and Voila is told not to
 move (``--Voila.port_retries=0``, naoviz.cli.dashboard.voila_command) should the port be taken in between.
+``wait_answering``: when Voila answers there, so the link is printed when it opens.
 """
 from __future__ import annotations
 
 import errno
+import ipaddress
 import socket
+import time
 from typing import Optional
 
 
@@ -49,3 +52,21 @@ def check_port(ip: str, port: int) -> None:
     if exc.errno == errno.EADDRNOTAVAIL:
         raise ValueError(f"--ip: not an address of this machine, got {ip!r}")
     raise ValueError(f"--port: cannot listen on {ip}:{port} ({exc.strerror or exc}), got {port}")
+
+
+def wait_answering(server, ip: str, port: int, timeout_s: float = 120.0) -> bool:
+    """Wait until something accepts connections on ``ip``:``port`` (an unspecified ``ip``: on loopback) while the
+    process ``server`` runs: True when it does (or ``timeout_s`` passed with it running), False when it exited."""
+    host = ip
+    if ip != "localhost" and ipaddress.ip_address(ip).is_unspecified:          # every interface: ask loopback
+        host = "::1" if ipaddress.ip_address(ip).version == 6 else "127.0.0.1"
+    deadline = time.monotonic() + timeout_s
+    while server.poll() is None:
+        try:
+            with socket.create_connection((host, port), timeout=1.0):
+                return True
+        except OSError:
+            if time.monotonic() > deadline:
+                return True
+            time.sleep(0.2)
+    return False
