@@ -15,6 +15,8 @@ by kind (a ``<x>.lock`` beside an entry is the cross-process lock held while it 
 * ``visit-keys``: ``visit-keys/<plan>.json``, the explorer's model key and atlas name stored for a dashboard plan
   (naoviz/explorer_keys.py: visitors' kernels open the atlas without reading the table; no lock, written atomically);
 * ``pretrain``: ``pretrain/<key>/`` (naoviz/nao/semi.py), lock ``pretrain/<key>.lock``;
+* ``cost-heads``: ``cost-heads/<column>-<key>/`` (a model's files and done; naoviz/nao/heads_cache.py: the
+  explorer's budget), lock ``cost-heads/<column>-<key>.lock``;
 * ``resources``: ``resources/<packaged file>`` (a zipped install's copies) and ``chromium-headless``;
 * ``leftovers``: an atlas's lock file whose atlas is gone; an atomic write's temp file whose process is gone.
 
@@ -35,7 +37,7 @@ is never read again, so ``--older-than`` (last written or read) finds it.
 writes its progress and checkpoints under the atlas's lock) and a temp file of a running process (or one
 written in the last minute). Removal takes the entry's lock without waiting (``LockHeld``: skipped, with the
 holder's PID) and deletes under it, so a build that starts meanwhile waits and then rebuilds; the lock file
-goes too when nothing it guards is left (an atlas's; those of models and pretraining stay, 0 bytes).
+goes too when nothing it guards is left (an atlas's; those of models, pretraining and cost heads stay, 0 bytes).
 """
 from __future__ import annotations
 
@@ -53,13 +55,15 @@ from naoviz.paths import pid_alive
 
 KINDS = {"models": "trained models", "atlases": "atlases", "payloads": "page payloads",
          "partial": "stopped builds",
-         "projections": "projections", "visit-keys": "visit keys", "pretrain": "pretraining", "resources": "resources",
+         "projections": "projections", "visit-keys": "visit keys", "pretrain": "pretraining",
+         "cost-heads": "cost heads", "resources": "resources",
          "leftovers": "leftovers", "other": "not naoviz's"}
 CLEAN_MODES = ("partial", "stale", "all")
 RECENT_S = 60.0          # a temp file written this recently is taken as in use whatever its PID says
 
 _KEY20 = r"[A-Za-z0-9_.+-]+-[0-9a-f]{20}"                       # models/ and pretrain/ folder names
 _MODEL = re.compile(_KEY20)
+_HEADS = re.compile(r"[A-Za-z0-9_.-]{1,60}-[0-9a-f]{24}")       # cost-heads/ folder names (heads_cache.py)
 _ATLAS = re.compile(r"(" + _KEY20 + r"-atlas-[0-9a-f]{16})(\.json|\.safetensors|\.payload|\.partial|\.progress|\.lock)")
 _PROJECTION = re.compile(r"(umap|pca)-[0-9a-f]{24}\.npz")
 _VISIT_KEY = re.compile(r"[0-9a-f]{16}\.json")                  # naoviz.explorer_keys.entry_path
@@ -144,13 +148,14 @@ def _temp(root: Path, path: Path, pid: int) -> Entry:
     return e
 
 
-def _keyed_folders(root: Path, sub: str, kind: str, stale_of) -> list[Entry]:
-    """Entries of ``models/`` or ``pretrain/``: ``<key>/`` guarded by ``<key>.lock``. A lock file is not an
-    entry (they stay, see ``_remove_locked``) unless held with no folder yet: a training in progress."""
+def _keyed_folders(root: Path, sub: str, kind: str, stale_of, pattern=_MODEL) -> list[Entry]:
+    """Entries of ``models/``, ``pretrain/`` or ``cost-heads/``: ``<key>/`` guarded by ``<key>.lock``. A lock
+    file is not an entry (they stay, see ``_remove_locked``) unless held with no folder yet: a training in
+    progress."""
     folder, out = root / sub, []
     for p in sorted(folder.iterdir()):
-        is_lock = p.name.endswith(".lock") and _MODEL.fullmatch(p.name.removesuffix(".lock"))
-        if p.is_dir() and not p.is_symlink() and _MODEL.fullmatch(p.name):
+        is_lock = p.name.endswith(".lock") and pattern.fullmatch(p.name.removesuffix(".lock"))
+        if p.is_dir() and not p.is_symlink() and pattern.fullmatch(p.name):
             out.append(_entry(root, kind, [p], folder / f"{p.name}.lock", stale_of(p)))
         elif is_lock and not (folder / p.name.removesuffix(".lock")).exists() and held_by(p) is not None:
             out.append(_entry(root, kind, [], p))
@@ -211,6 +216,7 @@ def _resources(root: Path) -> list[Entry]:
 
 _FOLDERS = {"models": lambda r: _keyed_folders(r, "models", "models", model_stale),
             "pretrain": lambda r: _keyed_folders(r, "pretrain", "pretrain", pretrain_stale),
+            "cost-heads": lambda r: _keyed_folders(r, "cost-heads", "cost-heads", model_stale, _HEADS),
             "atlases": _atlases, "projections": lambda r: _files(r, "projections", _PROJECTION),
             "visit-keys": lambda r: _files(r, "visit-keys", _VISIT_KEY, visit_key_stale), "resources": _resources}
 

@@ -95,6 +95,10 @@ def cache(tmp_path, monkeypatch) -> dict:
     p["pretrain_old"] = root / "pretrain" / f"nb201-{'c' * 20}"
     _write(p["pretrain_old"], {"encoder.w": torch.ones(32)}, {"epochs": 1})
     _edit_json(p["pretrain_old"] / "pretrain.json", version=0)
+    for role, c in (("heads", "d"), ("heads_incomplete", "e")):          # the explorer budget's cost heads
+        p[role] = checkpoint.write(root / "cost-heads" / f"latency_pixel3-{c * 24}", {"w": torch.ones(16)}, meta)
+        (root / "cost-heads" / f"{p[role].name}.lock").write_text("")
+    (p["heads"] / DONE).write_text("ok\n")
     from naoviz.explorer_keys import entry_path, files_stamp, remember
     from naoviz.explorer_plan import ExplorerPlan
     for role, n_train in (("visit_key", 100), ("visit_key_old", 200)):     # a dashboard plan's stored key
@@ -130,7 +134,7 @@ def _json(argv: list) -> dict:
 
 
 STALE = ("model_old", "model_incomplete", "lock_orphan", "atlas_old_format", "atlas_old_builder",
-         "partial_old", "progress_alone", "temp_dead", "pretrain_old", "visit_key_old")
+         "partial_old", "progress_alone", "temp_dead", "pretrain_old", "visit_key_old", "heads_incomplete")
 
 
 def _name(p: dict, role: str) -> str:
@@ -143,7 +147,7 @@ def test_listing_counts_sizes_and_stale_entries_per_kind(cache):
     got = _json(["cache"])
     kinds = {k: v["count"] for k, v in got["kinds"].items()}
     assert kinds == {"models": 3, "atlases": 3, "payloads": 0, "partial": 3, "projections": 1, "visit-keys": 2, "pretrain": 2,
-                     "resources": 0,
+                     "cost-heads": 2, "resources": 0,
                      "leftovers": 2, "other": 2}
     pairs = [p[r].with_suffix(s) for r in ("atlas", "atlas_old_format", "atlas_old_builder")
              for s in (".json", ".safetensors")]
@@ -199,7 +203,7 @@ def test_clean_stale_removes_exactly_what_no_naoviz_reads(cache):
     assert all(e["stale"] for e in got["removed"]) and got["skipped"] == []
     gone = [r for r in STALE if p[r].exists() or p[r].with_suffix(".json").exists()]
     assert gone == []
-    for role in ("model", "partial", "projection", "pretrain", "notes", "stray"):
+    for role in ("model", "partial", "projection", "pretrain", "heads", "notes", "stray"):
         assert p[role].exists(), role
     assert p["atlas"].with_suffix(".json").exists() and p["atlas"].with_suffix(".safetensors").exists()
     assert p["model_lock"].exists()                                             # still guards its model
@@ -211,7 +215,7 @@ def test_clean_all_empties_the_cache_but_keeps_what_is_not_naoviz(cache):
     got = _json(["cache", "--clean", "all"])
     assert sorted(e["name"] for e in got["not_naoviz"]) == ["atlases/readme.txt", "notes.txt"]
     left = {str(Path(d, f).relative_to(p["root"])) for d, _, fs in os.walk(p["root"]) for f in fs}
-    locks = {f for f in left if f.startswith(("models/", "pretrain/")) and f.endswith(".lock")}
+    locks = {f for f in left if f.startswith(("models/", "pretrain/", "cost-heads/")) and f.endswith(".lock")}
     assert left - locks == {"notes.txt", "atlases/readme.txt"}          # and the trainers' lock files, empty:
     assert p["model_lock"] in [p["root"] / f for f in locks] and all((p["root"] / f).stat().st_size == 0 for f in locks)
     kinds = _json(["cache"])["kinds"]

@@ -80,6 +80,17 @@ def test_an_unknown_option_is_named_by_its_command():
     assert assert_rejected(["data", "show", "--bar"], "--bar").startswith("naoviz data show: error:")
 
 
+def test_a_mistyped_or_abbreviated_option_is_refused_with_the_one_meant():
+    # typos name the option meant; an abbreviation is refused (`compare --seed 3` ran three seeds, not seed 3)
+    for argv, meant in ((["search", "--sapce", "nb201"], "(did you mean --space?)"),
+                        (["search", "--queries=5", "--no-progres"], "(did you mean --no-progress?)"),
+                        (["search", "--que", "5"], "(did you mean --queries?)"),
+                        (["compare", "--seed", "3"], "(did you mean --seeds or --first-seed?)"),
+                        (["dashboard", "--prot", "9000"], "(did you mean --port?)")):
+        line = assert_rejected(argv, argv[-2] if not argv[-1].startswith("--") else argv[-1])
+        assert line.startswith(f"naoviz {argv[0]}: error: unrecognized arguments: ") and line.endswith(meant), line
+
+
 def test_help_says_the_range_of_every_checked_option():
     """``naoviz CMD --help`` writes the accepted range of every option whose value is checked against one
     (int_in / workers_in / float_in), so the range is read before a bad value is tried, not after; always in

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 from pathlib import Path
 
 import naoviz
@@ -174,3 +175,30 @@ def test_compare_shows_each_search_under_the_runs_bar(capsys):
     assert "compare:" in err and "rs search:" in err and "re search:" in err
     assert main(["compare", "--algos", "rs", "--queries", "8", "--seeds", "2", "--no-progress"]) == 0
     assert "search:" not in capsys.readouterr().err
+
+
+def test_dashboard_on_a_taken_port_says_so_and_starts_nothing(tmp_path, capsys):
+    # Voila moved a taken port to the next free one while naoviz printed the asked-for port's URL (with this
+    # dashboard's token) to open: another server's page, another user's dashboard on a shared machine.
+    token_file = tmp_path / "token"
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        assert main(["dashboard", "--port", str(port), "--table", "nb201-digits", "--token-file", str(token_file),
+                     "--exports", str(tmp_path / "ex")]) == 2
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and err[0].startswith("naoviz dashboard: error: --port: in use on 127.0.0.1"), err
+    assert err[0].endswith(f"got {port}") and re.search(r"--port \d+ is\)", err[0]), err[0]
+    assert not token_file.exists()                       # refused before the token file was made or Voila started
+
+
+def test_search_names_a_metric_it_also_reports_once(tmp_path, capsys):
+    table = _own_table(tmp_path)
+    assert main(["search", "--table", str(table), "--algo", "rs", "--queries", "3", "--metric", "test_acc",
+                 "--no-progress"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("incumbent: "))
+    assert line.count("test_acc=") == 1, line           # was "test_acc=28.0556  test_acc=28.0556"
+    assert main(["search", "--table", str(table), "--algo", "rs", "--queries", "3", "--no-progress"]) == 0
+    line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("incumbent: "))
+    assert "valid_acc=" in line and "test_acc=" in line, line

@@ -97,9 +97,6 @@ def test_the_finished_warm_up_is_reaped_not_left_a_zombie_and_a_killed_dashboard
         while [k for k in _children(proc.pid) if k[1] == "Z"]:      # reaped soon, not when the dashboard exits
             assert proc.poll() is None and time.time() < deadline, _children(proc.pid)
             time.sleep(0.1)
-        first = (tmp_path / "dashboard.log").read_text().splitlines()[0]
-        assert first.endswith("(Ctrl-C to stop; the digits table's model and map ship with naoviz: nothing to "
-                              "train)"), first            # not NAS-Bench-201's first start, which it does not serve
         while True:                                    # Voila answers on the port
             assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
             try:
@@ -108,6 +105,12 @@ def test_the_finished_warm_up_is_reaped_not_left_a_zombie_and_a_killed_dashboard
             except OSError:
                 pass
             time.sleep(0.5)
+        while not (said := [line for line in (tmp_path / "dashboard.log").read_text().splitlines()
+                            if line.startswith("naoviz dashboard: http")]):     # printed once Voila answers
+            assert proc.poll() is None and time.time() < deadline, (tmp_path / "dashboard.log").read_text()
+            time.sleep(0.1)
+        assert said[0].endswith("(Ctrl-C to stop; the digits table's model and map ship with naoviz: nothing to "
+                                "train)"), said          # not NAS-Bench-201's first start, which it does not serve
         voila = [pid for pid, _, cmd in _children(proc.pid) if b"voila" in cmd]
         assert voila, _children(proc.pid)
         proc.kill()

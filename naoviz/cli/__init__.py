@@ -51,6 +51,9 @@ class Parser(argparse.ArgumentParser):
 
     def __init__(self, *args, **kwargs):
         kwargs.setdefault("formatter_class", RangeHelpFormatter)
+        # Options are typed in full: `compare --seed 3` was taken as --seeds 3 (three seeds, not seed 3), and an
+        # abbreviation that works today would change meaning with the next option of the same prefix.
+        kwargs.setdefault("allow_abbrev", False)
         super().__init__(*args, **kwargs)
 
     def error(self, message: str):
@@ -91,6 +94,24 @@ def walk_parsers(parser: Optional[argparse.ArgumentParser] = None, words: tuple 
         if isinstance(action, argparse._SubParsersAction):
             for name, sub in action.choices.items():
                 yield from walk_parsers(sub, (*words, name))
+
+
+def _did_you_mean(parser: argparse.ArgumentParser, command: str, extra: Sequence[str]) -> str:
+    """`` (did you mean --space?)`` for the first unrecognized ``--option`` of ``extra`` close to ``command``'s
+    options: a typo (``--sapce``), an abbreviation (``--que``: options are typed in full), or a word one of them
+    holds (``compare --seed``: ``--seeds or --first-seed``); else ""."""
+    import difflib
+    options = next((list(p._option_string_actions) for words, p in walk_parsers(parser)
+                    if " ".join(words) == command), [])
+    for word in extra:
+        if word.startswith("--"):
+            typed = word.split("=", 1)[0]
+            close = difflib.get_close_matches(typed, options, n=2, cutoff=0.75)
+            close += [o for o in options
+                      if o not in close and (o.startswith(typed) or typed[2:] in o[2:].split("-"))]
+            if close:
+                return f" (did you mean {' or '.join(close[:3])}?)"
+    return ""
 
 
 def _error_text(exc: BaseException) -> str:
@@ -158,7 +179,8 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             return exc.code if isinstance(exc.code, int) else (0 if exc.code is None else 2)
         command = args.command + (f" {args.data_command}" if getattr(args, "data_command", None) else "")
         if extra:                       # named by the command they were given to, as its other errors are
-            print(f"naoviz {command}: error: unrecognized arguments: {cut(' '.join(extra), 80)}", file=sys.stderr)
+            print(f"naoviz {command}: error: unrecognized arguments: {cut(' '.join(extra), 80)}"
+                  f"{_did_you_mean(parser, command, extra)}", file=sys.stderr)
             return 2
         args.argv = list(sys.argv[1:] if argv is None else argv)     # what `naoviz compare --store` records
         try:

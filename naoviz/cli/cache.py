@@ -19,7 +19,7 @@ def add_parser(sub) -> None:
     p = sub.add_parser("cache", help="what naoviz keeps on disk (models, atlases, stopped builds...) and cleaning it",
                        description="List the cache folder ($NAOVIZ_CACHE or the per-user cache dir) per kind: "
                                    "trained models, atlases, stopped atlas builds, projections, visit keys, pretraining, "
-                                   "resources, leftovers (count, size, oldest, newest). --clean removes entries; "
+                                   "cost heads, resources, leftovers (count, size, oldest, newest). --clean removes entries; "
                                    "one that a running build holds the lock of is skipped and reported. Files "
                                    "naoviz does not recognise are listed and never removed.")
     p.add_argument("--dir", type=path_type, default=None,

@@ -25,6 +25,7 @@ from typing import Mapping, Optional
 
 from naoviz.cli.common import (TABLE_METAVAR, cut, explorer_metric, int_in, path_arg, path_type, readable_dir,
                                resolve_table, say_table, show, writable_dir)
+from naoviz.cli.dashboard_port import check_port, wait_answering
 from naoviz.cli.dashboard_token import new_token, read_token_file, token_from_file
 from naoviz.paths import data_dir
 
@@ -198,7 +199,10 @@ def voila_command(notebook: Path, port: int, ip: str, token: bool = True, pool_s
              *(f"--VoilaConfiguration.extension_denylist={name}" for name in DENIED),
              # Kernels talk to Voila over Unix sockets: TCP ports picked at random collide when a class starts
              # 30 kernels at once (seen: "Address already in use", a restarted kernel, a page that never came).
-             "--KernelManager.transport=ipc"]
+             "--KernelManager.transport=ipc",
+             # A taken port stops Voila rather than moving it to another one than the printed URL's
+             # (naoviz.cli.dashboard_port checks the port first; this covers one taken in between).
+             "--Voila.port_retries=0"]
             + pool + cull_options(cull_idle_s, cull_connected)
             + [f"--Voila.local_hostnames={name}" for name in (("localhost", *allow_hosts) if allow_hosts else ())]
             + ([f"--Voila.base_url={base_url}"] if base_url != "/" else []))
@@ -287,6 +291,8 @@ def run(args) -> int:
         point = "" if env.get("NAOVIZ_DATA") else "give --data DIR (their folder), "    # the default folder: say how
         raise ValueError(f"--table: {cut(missing, 120)}: {point}run `naoviz data download`, or use --table nb201-digits")
     served = env.get("NAOVIZ_DASHBOARD_TABLE") or ("nb201-digits" if missing else "nb201")
+    if not args.dry_run:                    # before a token file is made or anything starts
+        check_port(ip, args.port)
     made = False
     if args.no_token:
         token = None
@@ -316,7 +322,6 @@ def run(args) -> int:
     if made:
         print(f"naoviz dashboard: a new token was written to {cut(args.token_file, 120)} (mode 600): later starts "
               "with this --token-file print the same link", file=sys.stderr)
-    print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
     # Warm the explorer's model and atlases beside Voila (a no-op when cached): the first visitors' kernels
     # wait on the same locks, show its progress and load what it writes. Told its PID, they wait for it rather than
     # read the table themselves (pandas in every visitor's kernel: explorer_plan.await_built).
@@ -327,6 +332,10 @@ def run(args) -> int:
     # SIGTERM (a service manager, a test, `kill`) stops Voila and the warm-up too, not only this process.
     signal.signal(signal.SIGTERM, lambda signum, frame: sys.exit(128 + signum))
     try:
+        # The link is printed once Voila answers (seconds; clicked before, it was "connection refused"), so it is
+        # also the last address on the screen, below Voila's own one with the token hidden ("?token=...").
+        if wait_answering(server, ip, args.port):
+            print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
         return server.wait()
     except KeyboardInterrupt:
         return 0

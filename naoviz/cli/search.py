@@ -246,8 +246,8 @@ def _report(args, result, described: dict, evaluator) -> int:
     if inc is None:
         print("incumbent: none (no query met the constraints)")
     else:
-        print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}  {result.report}={inc.report:.4f} "
-              f"(query {inc.query}, from {inc.source})")
+        reported = f"  {result.report}={inc.report:.4f}" if result.report != result.metric else ""   # once when one
+        print(f"incumbent: {inc.arch}  {result.metric}={inc.value:.4f}{reported} (query {inc.query}, from {inc.source})")
     if result.objectives:
         from naoviz.search.pareto import front_of_records
         from naoviz.tables.benchmark import lower_is_better
