@@ -118,6 +118,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
       (ham != null ? `, ${ham} edge${ham === 1 ? "" : "s"} changed` : "");
     describe(dr, line); announce(line);
     overlay();
+    write({ _decoded_shown: { seed: S.seed, eta_index: S.eta, cell: dl } });   // what the Child tab trains
   }
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
