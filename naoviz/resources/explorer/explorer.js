@@ -285,7 +285,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
     if (!(n >= 1 && n <= 10)) { msg(t === "" ? "steps: type a whole number, 1..10" : Number.isNaN(n) ? `steps ${t} is not a whole number (1..10)` : `steps ${t} is outside 1..10`, true); ev.target.value = "1"; return; }
     if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
-    offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
+    // the seed's row goes with the ask (a typed cell's is -1): the path is that row's, not a "typed cell"'s
+    offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n, S.offgrid ? S.offgrid.row : S.seed);
   });
   function stopPlay() {
     clearInterval(S.play); S.play = null;
