@@ -148,6 +148,10 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     sp = SearchPanel(digits, budget=10)
     figs = sp.figures()
     assert set(figs) == {"incumbent"}                          # no query yet: no Pareto figure
+    # ... and the button writes nothing: it saved an empty chart (axes -1..6) and said "saved 1 figure"
+    with pytest.raises(ValueError, match="nothing to draw yet: run a search first"):
+        sp.export_figures("html", tmp_path)
+    assert not list(tmp_path.iterdir())
     # the curves are test_acc of the best valid_acc query so far, which can fall: the title says which chose it
     assert figs["incumbent"].layout.title.text == ("incumbent test accuracy by query"
                                                    "<br><sup>incumbent: the best validation accuracy so far</sup>")

@@ -391,7 +391,9 @@ class SearchPanel:
     def export_figures(self, fmt: str = "png", folder=None, size: str = "screen", progress=None) -> list:
         """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``), as on screen or laid out
         for a paper's column (``size`` "7in", "3.5in": PDF and SVG); the paths written. ``progress(stage, done,
-        total)``: told as each file is rendered."""
+        total)``: told as each file is rendered. Before any query there is nothing to draw: ValueError, no file."""
+        if not self.rows:                 # it wrote an empty chart (axes -1..6 by 0..4) and said "saved 1 figure"
+            raise ValueError("nothing to draw yet: run a search first (no file written)")
         return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""), size=size,
                               progress=progress)
 
