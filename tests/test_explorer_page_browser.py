@@ -203,7 +203,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
                                     " return [r.top, r.bottom]; })()")
         assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
         # the card covers nothing of its element; the Predict stage's card leaves the chart's key readable (it
-        # sat on the key naming the three lines it explains) and the values under it ("predicted here …", which
+        # sat on the key naming the three lines it explains) and the values under it ("at the moved point: predicted …", which
         # the card under the key hid)
         covers = page.evaluate("""(sels) => { const c = document.querySelector('.nx-tour').getBoundingClientRect();
           return sels.map((s) => { const r = document.querySelector(s).getBoundingClientRect();

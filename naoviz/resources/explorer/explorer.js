@@ -109,7 +109,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     $(".nx-info").replaceChildren(
       h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), cellCode(sl)),
       h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), cellCode(dl, { class: "nx-decoded" })),
-      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
+      h("div", { text: `η = ${fmt(A.etas[S.eta])} · at the moved point: predicted ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
     $(".nx-slider").setAttribute("aria-valuetext", `η = ${fmt(A.etas[S.eta])}`);
