@@ -17,7 +17,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
   // Which path is drawn, for the budget's line: { kind: "constrained" | "asking" | "failed" | "nokernel" |
   // "nohandler" | "typed" | "filtered", why }.
   function shown() {
-    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
+    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length, atFlags: S.offgrid.constrained_at || [] };
     if (S.offgrid) return { kind: "typed" };
     if (!paths()) return { kind: model.get("kernel") ? "nohandler" : "nokernel" };
     return conAsk.kind ? conAsk : { kind: "filtered" };
