@@ -127,7 +127,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     page.locator(".nx-select-hits").focus()
     page.keyboard.press("Enter")
     n = sum(all(t in lab for t in ("nor_conv_3x3~0", "avg_pool")) for lab in atlas.labels)
-    assert page.inner_text(".nx-sel").startswith(f"selection: {n} cells (find)")
+    assert page.inner_text(".nx-sel").startswith(f"selection: {n:,} cell{'' if n == 1 else 's'} (find)")
     page.locator(".nx-root").focus()
     page.keyboard.press("Escape")                                      # clears it
     assert page.locator(".nx-sel").inner_text() == ""

@@ -193,7 +193,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page.mouse.up()
     page.wait_for_selector(".nx-sel b", timeout=5000)
     n_sel = page.evaluate("window.naovizModel.selection.length")
-    assert n_sel > 0 and re.search(rf"selection: {n_sel} cells", page.inner_text(".nx-sel"))
+    assert n_sel > 0 and re.search(rf"selection: {n_sel:,} cells?", page.inner_text(".nx-sel"))
     page.set_viewport_size({"width": 1024, "height": 768})
     page.click(".nx-tour-btn")                     # every stage outlines its element; its card is on screen
     for _ in range(7):
