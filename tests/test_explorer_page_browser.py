@@ -172,7 +172,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page, _, _ = _open(browser, page_file)
     page.fill(".nx-search", "avg_pool_3x3~0 nor_conv_3x3~1")
     expected = sum("avg_pool_3x3~0" in lab and "nor_conv_3x3~1" in lab for lab in atlas.labels)
-    page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('{expected} cell')", timeout=5000)
+    page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('{expected:,} cell')", timeout=5000)
     row = int(atlas.seeds[7])                                            # a row typed: picked, neighbours listed
     page.fill(".nx-search", str(row))
     page.wait_for_function(f"document.querySelector('.nx-root').__nx.S.picked === {row}", timeout=5000)

@@ -123,7 +123,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
     const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
-    $(".nx-map").setAttribute("aria-label", `map of ${atlas.N} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
+    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
@@ -235,7 +235,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     else if (q) {
       const toks = q.split(/\s+/), hits = [];
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
-      S.hits = hits; note = `${hits.length} cell${hits.length === 1 ? "" : "s"} match ${q}`;
+      S.hits = hits; note = `${grouped(hits.length)} cell${hits.length === 1 ? "" : "s"} match ${q}`;
       $(".nx-hits").replaceChildren(...matchList(atlas, hits, note, choose, () => selectRows(hits, { kind: "find", view: "", pts: [] })));
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
