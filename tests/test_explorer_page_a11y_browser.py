@@ -74,7 +74,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert f"row {atlas.path_decoded[m, k]}" in live and f"true {true:.2f}" in live, live
     # every value with its unit: accuracies in percent (naoviz.viz.theme.unit's rules, explorer_draw.js unitOf)
     assert re.search(rf"true {true:.2f}[\xa0 ]% \(validation accuracy\)", live), live
-    assert re.search(r"predicted here \d+\.\d\d[\xa0 ]% · decoded: predicted \d+\.\d\d[\xa0 ]%, true \d+\.\d\d[\xa0 ]%",
+    assert re.search(r"at the moved point: predicted \d+\.\d\d[\xa0 ]% · decoded: predicted \d+\.\d\d[\xa0 ]%, true \d+\.\d\d[\xa0 ]%",
                      page.inner_text(".nx-info")), page.inner_text(".nx-info")
     for key, want in (("End", len(atlas.etas) - 1), ("PageDown", len(atlas.etas) - 1 - max(1, round((len(atlas.etas) - 1) / 10))),
                       ("Home", 0)):
@@ -127,7 +127,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     page.locator(".nx-select-hits").focus()
     page.keyboard.press("Enter")
     n = sum(all(t in lab for t in ("nor_conv_3x3~0", "avg_pool")) for lab in atlas.labels)
-    assert page.inner_text(".nx-sel").startswith(f"selection: {n} cells (find)")
+    assert page.inner_text(".nx-sel").startswith(f"selection: {n:,} cell{'' if n == 1 else 's'} (find)")
     page.locator(".nx-root").focus()
     page.keyboard.press("Escape")                                      # clears it
     assert page.locator(".nx-sel").inner_text() == ""

@@ -172,7 +172,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page, _, _ = _open(browser, page_file)
     page.fill(".nx-search", "avg_pool_3x3~0 nor_conv_3x3~1")
     expected = sum("avg_pool_3x3~0" in lab and "nor_conv_3x3~1" in lab for lab in atlas.labels)
-    page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('{expected} cell')", timeout=5000)
+    page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('{expected:,} cell')", timeout=5000)
     row = int(atlas.seeds[7])                                            # a row typed: picked, neighbours listed
     page.fill(".nx-search", str(row))
     page.wait_for_function(f"document.querySelector('.nx-root').__nx.S.picked === {row}", timeout=5000)
@@ -193,7 +193,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
     page.mouse.up()
     page.wait_for_selector(".nx-sel b", timeout=5000)
     n_sel = page.evaluate("window.naovizModel.selection.length")
-    assert n_sel > 0 and re.search(rf"selection: {n_sel} cells", page.inner_text(".nx-sel"))
+    assert n_sel > 0 and re.search(rf"selection: {n_sel:,} cells?", page.inner_text(".nx-sel"))
     page.set_viewport_size({"width": 1024, "height": 768})
     page.click(".nx-tour-btn")                     # every stage outlines its element; its card is on screen
     for _ in range(7):
@@ -203,7 +203,7 @@ def test_search_click_neighbours_box_select_and_tour(browser, page_file, atlas):
                                     " return [r.top, r.bottom]; })()")
         assert -1 <= top and bottom <= 769, (target, top, bottom)          # (sub-pixel layout)
         # the card covers nothing of its element; the Predict stage's card leaves the chart's key readable (it
-        # sat on the key naming the three lines it explains) and the values under it ("predicted here …", which
+        # sat on the key naming the three lines it explains) and the values under it ("at the moved point: predicted …", which
         # the card under the key hid)
         covers = page.evaluate("""(sels) => { const c = document.querySelector('.nx-tour').getBoundingClientRect();
           return sels.map((s) => { const r = document.querySelector(s).getBoundingClientRect();

@@ -80,7 +80,7 @@ def test_lasso_selects_the_points_inside_a_concave_outline(browser, page_file, a
     assert len(expected) >= 20 and in_bbox - len(expected) >= 20, (len(expected), in_bbox)   # the shape matters
     got = page.evaluate("window.naovizModel.selection")
     assert len(set(got) ^ set(expected.tolist())) <= near.sum(), (len(got), len(expected), near.sum())
-    assert re.search(rf"selection: {len(got)} cells \(lasso\)", page.inner_text(".nx-sel"))
+    assert re.search(rf"selection: {len(got):,} cells? \(lasso\)", page.inner_text(".nx-sel"))
     page.keyboard.press("Escape")                                        # Esc clears
     page.wait_for_function("window.naovizModel.selection.length === 0", timeout=5000)
     assert page.inner_text(".nx-sel") == ""

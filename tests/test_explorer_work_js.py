@@ -68,3 +68,31 @@ def test_the_page_cancels_the_kernels_work_on_a_path_it_no_longer_wants():
                     {"type": "offgrid", "id": 3, "cell": "typed", "steps": 3},
                     {"type": "offgrid", "id": 4, "cancel": True}]
     assert shown is None
+
+
+STEPS = """
+const said = [], seeded = [];
+const model = { get: (k) => ({ kernel: true, has_handler: true, work: {} })[k], send: () => {} };
+const atlas = { labels: ["a", "b", "c"], seedIndex: { 0: 0, 1: 1 }, M: 2 };
+const S = { seed: 0, m: 0, offgrid: null };
+const Bg = { state: { col: "", budget: null }, info: () => {} };
+const hooks = { msg: (t) => said.push(t), seedPanels: () => {}, overlay: () => {}, setSeed: (r) => seeded.push(r), hasPath: () => true };
+globalThis.setTimeout = () => 0;
+const k = kernelPart({ querySelector: () => ({ textContent: "" }) }, model, atlas, S, Bg, hooks);
+k.request("a", 3, 0);                                 // seed row 0, three steps: the page's steps box
+k.answer({ id: 1, ok: true, steps: 3, cell: "a", decoded: ["b"], rows: [1] });
+const three = [S.offgrid && S.offgrid.row, said[said.length - 1], seeded.length];
+k.request("typed", 2);                                // a typed cell's two steps (no row)
+k.answer({ id: 2, ok: true, steps: 2, cell: "typed", decoded: ["c"], rows: [2] });
+console.log(JSON.stringify([three, [S.offgrid.row, said[said.length - 1], seeded.length]]));
+"""
+
+
+def test_several_steps_from_a_seed_row_stay_that_rows_path():
+    """*steps* 3 on seed row 0: the kernel's path is shown as row 0's ("row 0: 3 steps of size η each, from the
+    kernel"), not swapped back for the atlas path because row 0 has one, nor called a typed cell (the box emptied)."""
+    src = (STATIC / "explorer_kernel.js").read_text(encoding="utf-8")
+    out = subprocess.run([NODE, "-"], input=src + "\n" + STEPS, capture_output=True, text=True, timeout=60)
+    assert out.returncode == 0, out.stderr
+    assert json.loads(out.stdout) == [[0, "row 0: 3 steps of size η each, from the kernel", 0],
+                                      [-1, "2 steps from the kernel for the typed cell", 0]]

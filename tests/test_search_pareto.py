@@ -82,8 +82,8 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
     assert sp.pareto.chart.x_title == "parameters (millions; lower is better)"
     assert ("training time (train_time_s)", "train_time_s") in [tuple(o) for o in sp.pareto.x.options]
     assert ("parameters (params_M)", "params_M") in [tuple(o) for o in sp.cost.column.options]
-    assert [(c["label"], c.get("id")) for c in sp.table.columns if c["key"] in ("value", "report")] == [
-        ("validation accuracy", "valid_acc"), ("test accuracy", "test_acc")]
+    assert [(c["label"], c.get("id"), c.get("unit")) for c in sp.table.columns if c["key"] in ("value", "report")] == [
+        ("validation accuracy", "valid_acc", "%"), ("test accuracy", "test_acc", "%")]     # the header says "(%)"
     # another x axis: the same queries against training time, the budget line gone
     sp.pareto.x.value = "train_time_s"
     g = {g["name"]: g for g in sp.pareto.chart.groups}["random search"]
@@ -148,6 +148,10 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
     sp = SearchPanel(digits, budget=10)
     figs = sp.figures()
     assert set(figs) == {"incumbent"}                          # no query yet: no Pareto figure
+    # ... and the button writes nothing: it saved an empty chart (axes -1..6) and said "saved 1 figure"
+    with pytest.raises(ValueError, match="nothing to draw yet: run a search first"):
+        sp.export_figures("html", tmp_path)
+    assert not list(tmp_path.iterdir())
     # the curves are test_acc of the best valid_acc query so far, which can fall: the title says which chose it
     assert figs["incumbent"].layout.title.text == ("incumbent test accuracy by query"
                                                    "<br><sup>incumbent: the best validation accuracy so far</sup>")

@@ -25,7 +25,7 @@ def test_panel_helpers():
     assert "<code>|&lt;b&gt;~0|</code>" in line and "91.2" in line and "4 epoch" in line and "21,650" in line
     text = search_summary({"NAO": [np.array([1.0, 3.0]), np.array([1.0, 5.0])], "RS": [np.array([2.0])], "LS": []},
                           "test_acc")
-    assert text == "incumbent test accuracy — NAO: 4.00 ± 1.41 (n=2) · RS: 2.00"
+    assert text == "incumbent test accuracy (%) — NAO: 4.00 ± 1.41 (n=2) · RS: 2.00"     # the unit once, by the name
     assert compare_command("nb201-digits", ["nao", "rs"], 20, 3, 2, "fast") == \
         "naoviz compare --space nb201-digits --algos nao:fast,rs --queries 20 --seeds 2 --first-seed 3"
 
@@ -196,6 +196,17 @@ def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp
     app.explorer.seed = (app.explorer.seed + 7) % len(app.explorer.atlas.seeds)
     app.tabs.selected_index = 2
     assert f"<code>{app.explorer.decoded_cell}</code>" in app.child.next_cell.value
+    # under a budget, or with several steps, the page draws the kernel's path and writes the decoded cell it shows:
+    # a press trains that one (it trained the atlas path's, a cell the explorer did not show), until the seed or η
+    # moves on from the state the page drew
+    ex = app.explorer
+    other = ex.atlas.labels[(ex.decoded_row + 1) % len(ex.atlas.labels)]
+    ex._decoded_shown = {"seed": ex.seed, "eta_index": ex.eta_index, "cell": other}
+    app.tabs.selected_index = 0
+    app.tabs.selected_index = 2
+    assert f"<code>{other}</code>" in app.child.next_cell.value and app._current_decoded() == app._table().space.parse(other)
+    ex.eta_index = 0
+    assert ex.shown_decoded_cell() == ex.decoded_cell != other
     with pytest.raises(ValueError, match="method"):
         Dashboard(method="tsne", table="nb201-digits", background=False)
     monkeypatch.setenv("NAOVIZ_DASHBOARD_SEEDS", "many")

@@ -162,10 +162,17 @@ def _search_table_sorts_filters_and_opens_the_explorer(page):
     page.keyboard.press("ArrowDown")
     page.keyboard.press("ArrowUp")
     assert page.evaluate("document.activeElement.matches('.nq-table tbody tr:first-child')")
+    assert page.locator(".nq-table th", has_text="test accuracy").inner_text().startswith("test accuracy (%)")   # its unit
+    size = page.viewport_size
+    page.set_viewport_size({"width": 1024, "height": 768})            # an explorer taller than the window
+    page.locator(".nq-table tbody tr:first-child").scroll_into_view_if_needed()
     page.keyboard.press("Enter")
     page.wait_for_function("document.querySelector('.nx-root').offsetParent !== null", timeout=20_000)
     page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('from the Search tab')",
                            timeout=10_000)
+    # the page is back at the tab bar, the explorer's line and map in view (it stayed at the table's depth)
+    page.wait_for_function("document.querySelector('.jupyter-widget-tab').getBoundingClientRect().top >= -1", timeout=5000)
+    page.set_viewport_size(size)
     shown = page.inner_text(".nx-info")
     assert f"seed row {page.input_value('.nx-seed')}" in shown
     # the nearest-cells list follows the seed the kernel set (it stayed on the first seed's: "nearest to row 0")

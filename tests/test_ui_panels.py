@@ -243,8 +243,15 @@ def test_search_tab_running_line_says_which_queries_of_how_many(digits):
     sp.msg.observe(lambda ch: said.append(ch["new"]), names="value")
     sp.start(wait=True)
     running = [s for s in said if "running" in s]
-    assert [s.split(": ")[-1] for s in running] == [f"queries {a}..{a + 9} of 40…</i>" for a in (1, 11, 21, 31)], running
-    assert "seed 1" in running[-1] and "done" in sp.msg.value
+    starts = [s for s in running if "(this run" not in s]
+    assert [s.split(": ")[-1] for s in starts] == [f"queries {a}..{a + 9} of 40…</i>" for a in (1, 11, 21, 31)], running
+    assert "seed 1" in starts[-1] and "done" in sp.msg.value
+    # and, as the queries come, the count (a NAO run of 300 on NB201 said "queries 1..300" for 100 s): the first
+    # query of the run always (redraws are throttled), each within the run it names
+    counts = [re.search(r": query (\d+) of 40 \(this run: queries (\d+)\.\.(\d+)\)…</i>$", s) for s in running
+              if ": query " in s]
+    assert counts and all(m and int(m[2]) <= int(m[1]) <= int(m[3]) for m in counts), running
+    assert counts[0].group(0).startswith(": query 1 of 40 (this run: queries 1..10)")
 
 
 def test_search_tab_says_the_incumbent_is_chosen_by_the_search_metric(digits):

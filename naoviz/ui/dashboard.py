@@ -320,5 +320,6 @@ class Dashboard:
         self.tabs.selected_index = 0
 
     def _current_decoded(self):
-        """The cell the explorer shows decoded now (what the Child tab trains)."""
-        return self._table().space.parse(self.explorer.decoded_cell)
+        """The cell the explorer shows decoded now (what the Child tab trains): under a budget or after several
+        steps, the kernel's path's, not the atlas path's (``ExplorerWidget.shown_decoded_cell``)."""
+        return self._table().space.parse(self.explorer.shown_decoded_cell())

@@ -62,6 +62,9 @@ class ExplorerWidget(AskQueue, TraitChecks, anywidget.AnyWidget):
     # the kernel's long work now, for the page's progress line: {"what": "path" | "export", "id", "stage",
     # "done", "total"}; {} when idle (a constrained path's first cost head fit, a figures export)
     work = t.Dict().tag(sync=True)
+    # the decoded cell the page draws now, {"seed", "eta_index", "cell"} (written by the page): a constrained step's,
+    # several steps' or a typed cell's path comes from the kernel, and its decoded cell is not the atlas path's
+    _decoded_shown = t.Dict().tag(sync=True)
 
     def __init__(self, atlas, handler: Optional[Callable[[dict], dict]] = None, **state):
         # traitlets passes an unknown keyword on with a DeprecationWarning nobody sees: a typo
@@ -121,6 +124,15 @@ class ExplorerWidget(AskQueue, TraitChecks, anywidget.AnyWidget):
     @property
     def decoded_cell(self) -> str:
         return self.atlas.labels[self.decoded_row]
+
+    def shown_decoded_cell(self) -> str:
+        """The decoded cell the page shows for this ``seed`` and ``eta_index``: the kernel's path's (a budget's
+        constrained step, several steps, a typed cell) when the page drew one, else :attr:`decoded_cell` (no page
+        yet, or the page has not caught up with a seed or η set from Python)."""
+        shown = self._decoded_shown or {}
+        if shown.get("seed") == self.seed and shown.get("eta_index") == self.eta_index and isinstance(shown.get("cell"), str):
+            return shown["cell"]
+        return self.decoded_cell
 
     def feasible_mask(self) -> Optional[np.ndarray]:
         """(N,) bool: the cells the map shows in colour under the budget (the rest greyed); None when off."""

@@ -18,6 +18,7 @@ import anywidget
 import traitlets as t
 
 from naoviz.column_names import readable
+from naoviz.viz.theme import value_unit
 
 STATIC = Path(__file__).resolve().parent / "static"
 _CMP = re.compile(r"^([a-z_]\w*)(<=|>=|<|>|=)(.+)$", re.IGNORECASE)
@@ -29,13 +30,16 @@ _OPS = {"<": lambda v, x: v < x, "<=": lambda v, x: v <= x, ">": lambda v, x: v 
 def search_columns(metric: str, report: str, columns=()) -> list[dict]:
     """The Search tab's columns: key, header, numeric, digits shown (0: as is); a table column's header is its
     name in words (``naoviz.column_names.readable``) and ``id`` its id, which a filter also takes
-    (``test_acc>=94``) and the header's hover title shows; ``columns``: the table's (naming NB201's runs apart)."""
+    (``test_acc>=94``) and the header's hover title shows, and ``unit`` what the header adds in brackets ("%": its
+    numbers had none); ``columns``: the table's (naming NB201's runs apart)."""
     return [{"key": "searcher", "label": "searcher", "numeric": False, "digits": 0},
             {"key": "seed", "label": "seed", "numeric": True, "digits": 0},
             {"key": "query", "label": "#", "numeric": True, "digits": 0},
             {"key": "source", "label": "source", "numeric": False, "digits": 0},
-            {"key": "value", "label": readable(metric, columns), "id": metric, "numeric": True, "digits": 2},
-            {"key": "report", "label": readable(report, columns), "id": report, "numeric": True, "digits": 2},
+            {"key": "value", "label": readable(metric, columns), "id": metric, "unit": value_unit(metric), "numeric": True,
+             "digits": 2},
+            {"key": "report", "label": readable(report, columns), "id": report, "unit": value_unit(report), "numeric": True,
+             "digits": 2},
             {"key": "cell", "label": "cell", "numeric": False, "digits": 0}]
 
 

@@ -46,9 +46,9 @@ TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at
 
 
 def search_summary(curves: dict, report: str, band: str = "sd", columns=()) -> str:
-    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds; when
-    its runs differ in length (a stop), after the query every run reached, which it names. ``columns``: the
-    table's (NB201's two CIFAR-10 runs named apart)."""
+    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds, the
+    column's unit after its name; when its runs differ in length (a stop), after the query every run reached, which
+    it names. ``columns``: the table's (NB201's two CIFAR-10 runs named apart)."""
     from naoviz.experiments.search import incumbent_band
     parts = []
     for name, runs in curves.items():
@@ -63,7 +63,9 @@ def search_summary(curves: dict, report: str, band: str = "sd", columns=()) -> s
             continue
         spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
         parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
-    return f"incumbent {readable(report, columns)} — " + " · ".join(parts) if parts else ""
+    unit = value_unit(report)                     # once, after the column's name: the numbers had none ("94.37")
+    head = f"incumbent {readable(report, columns)}" + (f" ({unit})" if unit else "")
+    return f"{head} — " + " · ".join(parts) if parts else ""
 
 
 def nao_sources(results: list) -> str:
@@ -322,8 +324,18 @@ class SearchPanel:
                 runs = self.curves.setdefault(name, [])
                 runs.append(np.zeros(0))
                 k, records = len(runs) - 1, []
+                shown = f"{name} ({preset})" if algo == "nao" else name
+                done = self.progress.value                 # where this run sits among all: the bar has no number
 
-                def on_eval(rec, name=name, runs=runs, k=k, records=records, seed=seed):
+                def running(at=None, shown=shown, seed=seed, done=done):
+                    """The line beside the bar: this run's queries, and once they come, the count (a NAO run of
+                    300 queries on NB201 said "queries 1..300 of 3600" for 100 s)."""
+                    where = f"queries {done + 1:,}..{done + budget:,}"
+                    now = f"{where} of {self.progress.max:,}" if at is None else \
+                        f"query {at:,} of {self.progress.max:,} (this run: {where})"
+                    return f"<i>running {html.escape(shown)}, seed {seed}: {now}…</i>"
+
+                def on_eval(rec, name=name, runs=runs, k=k, records=records, seed=seed, running=running):
                     records.append(rec)
                     self.pareto.log.add(name, rec)
                     self.rows.append([name, seed, rec.query, rec.source, _cell(rec.value), _cell(rec.report),
@@ -335,11 +347,10 @@ class SearchPanel:
                         table = now - last["table"] > TABLE_S
                         last["curve"], last["table"] = now, now if table else last["table"]
                         self._draw(table=table)
+                        if not self._stop.is_set():                 # "stopping…" stays until the run ends
+                            self.msg.value = running(self.progress.value)
 
-                shown = f"{name} ({preset})" if algo == "nao" else name
-                done = self.progress.value                 # where this run sits among all: the bar has no number
-                self.msg.value = (f"<i>running {html.escape(shown)}, seed {seed}: queries {done + 1}..{done + budget} "
-                                  f"of {self.progress.max}…</i>")
+                self.msg.value = running()
                 kw = {"preset": preset, "config": self.nao_config or None} if algo == "nao" else {}
                 result = start_search(algo, evaluator, budget, seed, progress=False, on_evaluation=on_eval,
                                       stop=self._stop, **kw)
@@ -387,7 +398,9 @@ class SearchPanel:
     def export_figures(self, fmt: str = "png", folder=None, size: str = "screen", progress=None) -> list:
         """Write :meth:`figures` to ``folder`` (default: the dashboard's ``--exports``), as on screen or laid out
         for a paper's column (``size`` "7in", "3.5in": PDF and SVG); the paths written. ``progress(stage, done,
-        total)``: told as each file is rendered."""
+        total)``: told as each file is rendered. Before any query there is nothing to draw: ValueError, no file."""
+        if not self.rows:                 # it wrote an empty chart (axes -1..6 by 0..4) and said "saved 1 figure"
+            raise ValueError("nothing to draw yet: run a search first (no file written)")
         return export_figures(self.figures(), fmt, folder, table=getattr(self.bench, "name", ""), size=size,
                               progress=progress)
 

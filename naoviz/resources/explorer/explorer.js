@@ -110,7 +110,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     $(".nx-info").replaceChildren(
       h("div", { class: "nx-cellstr" }, h("b", { text: `seed${S.offgrid ? (S.offgrid.row >= 0 ? ` row ${S.offgrid.row} (${S.offgrid.constrained ? "constrained step" : "path"} from the kernel)` : " (typed, from the kernel)") : ` row ${S.seed}`}: ` }), cellCode(sl)),
       h("div", { class: "nx-cellstr" }, h("b", { text: `decoded${dr >= 0 ? ` row ${dr}` : ""}: ` }), cellCode(dl, { class: "nx-decoded" })),
-      h("div", { text: `η = ${fmt(A.etas[S.eta])} · predicted here ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
+      h("div", { text: `η = ${fmt(A.etas[S.eta])} · at the moved point: predicted ${fmtU(series[0].values[S.eta], unit)} · decoded: predicted ${fmtU(series[1].values[S.eta], unit)}, true ${fmtU(series[2].values[S.eta], unit)} (${said})` +
         (ham != null ? ` · ${ham} edge${ham === 1 ? "" : "s"} changed` : "") }));
     $(".nx-slider").value = String(S.eta);
     $(".nx-slider").setAttribute("aria-valuetext", `η = ${fmt(A.etas[S.eta])}`);
@@ -119,11 +119,12 @@ async function mount(model, el, stale = () => false, swapped = false) {
       (ham != null ? `, ${ham} edge${ham === 1 ? "" : "s"} changed` : "");
     describe(dr, line); announce(line);
     overlay();
+    write({ _decoded_shown: { seed: S.seed, eta_index: S.eta, cell: dl } });   // what the Child tab trains
   }
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
     const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
-    $(".nx-map").setAttribute("aria-label", `map of ${atlas.N} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
+    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
@@ -235,7 +236,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     else if (q) {
       const toks = q.split(/\s+/), hits = [];
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
-      S.hits = hits; note = `${hits.length} cell${hits.length === 1 ? "" : "s"} match ${q}`;
+      S.hits = hits; note = `${grouped(hits.length)} cell${hits.length === 1 ? "" : "s"} match ${q}`;
       $(".nx-hits").replaceChildren(...matchList(atlas, hits, note, choose, () => selectRows(hits, { kind: "find", view: "", pts: [] })));
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
@@ -285,7 +286,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
     if (!(n >= 1 && n <= 10)) { msg(t === "" ? "steps: type a whole number, 1..10" : Number.isNaN(n) ? `steps ${t} is not a whole number (1..10)` : `steps ${t} is outside 1..10`, true); ev.target.value = "1"; return; }
     if (n === (atlas.h.steps || 1)) { msg(""); if (S.offgrid) setSeed(S.seed >= 0 ? S.seed : A.seeds[0]); return; }
-    offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n);
+    // the seed's row goes with the ask (a typed cell's is -1): the path is that row's, not a "typed cell"'s
+    offgridRequest(S.offgrid ? S.offgrid.cell : atlas.labels[S.seed], n, S.offgrid ? S.offgrid.row : S.seed);
   });
   function stopPlay() {
     clearInterval(S.play); S.play = null;

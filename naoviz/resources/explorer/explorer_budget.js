@@ -94,7 +94,12 @@ function budgetPart(root, atlas, hooks) {
 
   function pathNote() {                          // which path is shown: the constrained step's or the filtered one
     const sh = hooks.shown ? hooks.shown() : { kind: "nokernel" }, hollow = " Hollow points: decoded cells over the budget.";
-    if (sh.kind === "constrained") return `Shown: the constrained step, budget ${boundText(atlas, sh.column, sh.bound)} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${hollow}`;
+    if (sh.kind === "constrained") {
+      // the cost head's "within" against the table's true cost: a hollow point where it said within read as a bug
+      const wrong = B.ok ? (sh.atFlags || []).filter((f, e) => f && B.rows[e] >= 0 && !B.ok[e]).length : 0;
+      const misjudged = wrong ? ` The cost head misjudged ${wrong} of them: their true cost (the table's) is over the budget.` : "";
+      return `Shown: the constrained step, budget ${boundText(atlas, sh.column, sh.bound)} (from the kernel: at each η the gradient step's decode where the cost head, fitted on this table, puts it within the budget, else CostNAO's Lagrangian step; here at ${sh.at} of ${E} η).${misjudged}${hollow}`;
+    }
     const filtered = "Shown: the gradient path filtered by the budget", bud = boundText(atlas, B.col, B.budget);
     if (sh.kind === "asking") return `${filtered}; asking the kernel for the constrained step, budget ${bud}…${hollow}`;
     if (sh.kind === "failed") return `${filtered}; the constrained step failed: ${sh.why}${hollow}`;

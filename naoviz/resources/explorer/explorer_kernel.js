@@ -17,7 +17,7 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
   // Which path is drawn, for the budget's line: { kind: "constrained" | "asking" | "failed" | "nokernel" |
   // "nohandler" | "typed" | "filtered", why }.
   function shown() {
-    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length };
+    if (S.offgrid && S.offgrid.constrained) return { kind: "constrained", ...S.offgrid.constrained, at: (S.offgrid.constrained_at || []).filter(Boolean).length, atFlags: S.offgrid.constrained_at || [] };
     if (S.offgrid) return { kind: "typed" };
     if (!paths()) return { kind: model.get("kernel") ? "nohandler" : "nokernel" };
     return conAsk.kind ? conAsk : { kind: "filtered" };
@@ -56,9 +56,11 @@ function kernelPart(root, model, atlas, S, Bg, hooks) {
       msg(`row ${pendingRow}: the constrained step from the kernel, budget ${boundText(atlas, b.col, b.budget)}`); return;
     }
     if (!m.ok) { if (conAsk.kind === "asking") { conAsk = { kind: "failed", why: m.message }; Bg.info(); } msg(m.message, true); return; }
-    if (pendingRow >= 0 && hooks.hasPath(pendingRow)) { hooks.setSeed(pendingRow); return; }   // this atlas has its path now
+    const steps = m.steps > 1 ? `${m.steps} steps` : "";
+    if (!steps && pendingRow >= 0 && hooks.hasPath(pendingRow)) { hooks.setSeed(pendingRow); return; }   // this atlas has its path now
     S.offgrid = { ...m, row: pendingRow }; S.m = -1; hooks.seedPanels(); hooks.overlay();
-    msg(pendingRow >= 0 ? `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)` : `${m.steps} step(s) from the kernel for ${m.cell}`);
+    msg(pendingRow >= 0 ? (steps ? `row ${pendingRow}: ${steps} of size η each, from the kernel` : `row ${pendingRow}: its path came from the kernel (this atlas has paths for ${atlas.M} seeds)`)
+      : `${steps || "1 step"} from the kernel for the typed cell`);
   }
 
   // The page no longer wants the path it asked for: the kernel stops working on it (its answer would be ignored).

@@ -49,7 +49,7 @@ function mapPart(root, model, atlas, S, scatter, hooks) {
     if (!rows.length) { $(".nx-sel").replaceChildren(); return; }
     const mean = (a) => a.reduce((s, x) => s + x, 0) / (a.length || 1);
     let best = rows[0]; for (const r of rows) if ((atlas.h.lower_is_better ? -1 : 1) * ((v[r] ?? -Infinity) - (v[best] ?? -Infinity)) > 0) best = r;
-    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${rows.length} cells${shape ? ` (${shape.kind})` : ""}` }),
+    $(".nx-sel").replaceChildren(h("b", { text: `selection: ${grouped(rows.length)} cell${rows.length === 1 ? "" : "s"}${shape ? ` (${shape.kind})` : ""}` }),
       h("div", { text: `${nameOf(atlas, unit)}: mean ${fmtU(mean(vals), unit)}, min ${fmtU(Math.min(...vals), unit)}, max ${fmtU(Math.max(...vals), unit)} · predicted mean ${fmtU(mean(p), unit)}` }),
       h("div", {}, h("span", { text: "best: " }), h("a", { href: "#", text: `row ${best}`, onclick: (ev) => { ev.preventDefault(); hooks.choose(best); } })),
       h("button", { type: "button", text: "clear selection", onclick: () => { selectRows([]); hooks.refocus(".nx-none", 0); } }));

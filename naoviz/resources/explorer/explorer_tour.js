@@ -13,7 +13,7 @@ const TOUR = [
     text: "The decoder turns the moved point back into a cell. Bold edges changed from the seed.",
     naonet: "The decoder turns the moved point back into a cell. Thick edges with bold labels: inputs whose source or operation changed from the seed." },
   // the chart with its key outlined (a card under the bare chart hid the key), the card under the values it
-  // names ("predicted here … · decoded: predicted …, true …"), which a card under the key hid
+  // names ("at the moved point: predicted … · decoded: predicted …, true …"), which a card under the key hid
   { sel: ".nx-chartbox", under: ".nx-info", title: "5 · Predict",
     text: "Predicted at the moved point, predicted for the decoded cell, and its true value from the table. Where the lines part, the decoder and the predictor disagree." },
   { sel: ".nx-find", title: "6 · Search",

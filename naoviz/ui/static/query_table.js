@@ -77,10 +77,11 @@ function render({ model, el }) {
   function header() {
     const sort = model.get("sort"), cols = model.get("columns");
     thead.replaceChildren(h("tr", {}, ...cols.map((c) => {
-      const on = sort === c.key ? " ▲" : sort === "-" + c.key ? " ▼" : "";
-      return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}${c.id && c.id !== c.label ? ` (${c.id})` : ""}`, "aria-sort": on ? (on === " ▲" ? "ascending" : "descending") : "none",
+      // the arrow kept on its word's line (a no-break space: the header wraps); the unit after the words ("(%)")
+      const dir = sort === c.key ? "▲" : sort === "-" + c.key ? "▼" : "", unit = c.unit ? ` (${c.unit})` : "";
+      return h("th", { "data-key": c.key, class: c.numeric ? "nq-num" : "", title: `sort by ${c.label}${unit}${c.id && c.id !== c.label ? ` (${c.id})` : ""}`, "aria-sort": dir ? (dir === "▲" ? "ascending" : "descending") : "none",
         onclick: () => { model.set("sort", sort === c.key ? "-" + c.key : c.key); model.save_changes(); draw(); } },
-        h("button", { type: "button", class: "nq-sort", "aria-label": `sort by ${c.label}` }, h("span", { text: c.label + on })));
+        h("button", { type: "button", class: "nq-sort", "aria-label": `sort by ${c.label}` }, h("span", { text: c.label + unit + (dir ? "\u00a0" + dir : "") })));
     })));
   }
   function draw() {
@@ -111,6 +112,19 @@ function render({ model, el }) {
     tbody.querySelectorAll("tr.nq-picked").forEach((t) => t.classList.remove("nq-picked"));
     tr.classList.add("nq-picked");
     model.send({ type: "open", index: Number(tr.dataset.i) });
+    revealTabs();
+  }
+  // A row that opens its cell in another tab (the dashboard's explorer): once this table's tab is hidden, the tab bar
+  // is scrolled to the window's top, so the explorer's message and map are in view. The page had stayed scrolled at
+  // the table's depth, which put the student in the middle of the explorer, its "from the Search tab" line off screen.
+  function revealTabs() {
+    const tabs = el.closest(".jupyter-widget-tab"), t0 = Date.now();
+    if (!tabs) return;
+    const poll = () => {
+      if (el.offsetParent !== null) { if (Date.now() - t0 < 5000) setTimeout(poll, 50); return; }
+      if (tabs.getBoundingClientRect().top < 0) tabs.scrollIntoView({ block: "start" });
+    };
+    setTimeout(poll, 50);
   }
   tbody.addEventListener("click", (ev) => {
     const tr = ev.target.closest("tr[data-i]"); if (!tr) return;
