@@ -224,10 +224,10 @@ def test_export_png_svg_pdf_html(tmp_path):
 def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
     from naoviz.errors import NaovizError
     monkeypatch.setenv("NAOVIZ_CHROMIUM", str(tmp_path / "no-such-chrome"))
-    with pytest.raises(NaovizError, match="apt-get install chromium") as err:
+    with pytest.raises(NaovizError, match="name Chrome or Chromium") as err:
         export(cell_graph(NB201Space(), SEED), tmp_path / "x.png")
     # the wrong setting is named: "none was found (looked at ... /usr/bin/chromium ...)" read as "not installed"
-    assert f"NAOVIZ_CHROMIUM={tmp_path / 'no-such-chrome'} is not an executable file" in str(err.value)
+    assert "NAOVIZ_CHROMIUM=" in str(err.value) and "no-such-chrome: not an executable file" in str(err.value)
     assert "none was found" not in str(err.value)
     assert export(cell_graph(NB201Space(), SEED), tmp_path / "x.html").stat().st_size > 1000
 
@@ -346,3 +346,4 @@ def test_an_export_contacts_no_host(tmp_path, monkeypatch):
         assert asked and all(url.startswith("file:") or "mathjax" not in url.lower() for url in asked), asked
         resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
         assert resolved == [], (name, resolved)
+
