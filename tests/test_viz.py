@@ -347,3 +347,29 @@ def test_an_export_contacts_no_host(tmp_path, monkeypatch):
         resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
         assert resolved == [], (name, resolved)
 
+
+def test_each_browser_gets_its_own_wrapper(tmp_path, monkeypatch):
+    """Two processes sharing a cache folder with different ``NAOVIZ_CHROMIUM`` wrote one ``chromium-headless``, so
+    one's export could launch the other's browser: each browser now has its own wrapper, running it, and
+    ``naoviz cache`` lists them as resources."""
+    import os
+    import stat
+
+    from naoviz.cache_admin import scan
+    from naoviz.viz.figure_files import browser_wrapper
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    browsers = []
+    for name in ("chrome a", "chrome-b"):           # a space in the path: quoted in the script
+        b = tmp_path / name
+        b.write_text("#!/bin/sh\n")
+        b.chmod(b.stat().st_mode | stat.S_IXUSR)
+        browsers.append(b)
+    wrappers = []
+    for b in browsers:
+        monkeypatch.setenv("NAOVIZ_CHROMIUM", str(b))
+        wrappers.append(browser_wrapper())
+    assert wrappers[0] != wrappers[1] and browser_wrapper() == wrappers[1]          # the same browser: the same
+    for w, b in zip(wrappers, browsers):
+        assert w.read_text().splitlines()[1].startswith(f"exec '{b}' " if " " in b.name else f"exec {b} ")
+        assert os.access(w, os.X_OK)
+    assert sorted(e.name for e in scan(tmp_path / "cache") if e.kind == "resources") == sorted(w.name for w in wrappers)

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import stat
 from importlib import import_module
@@ -34,6 +35,7 @@ from naoviz.viz.stable_bytes import _stable_uids, stable_pdf, stable_svg
 
 FORMATS = ("png", "svg", "pdf", "html")
 VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
+WRAPPER = "chromium-headless"      # + "-<hash of the browser and flags>" (wrapper_name); naoviz.cache_admin knows it
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # Export renders local files only (kaleido's page, plotly.js from the installed plotly): Chromium resolves no host
 # name, so it contacts nothing (it asked update.googleapis.com, accounts.google.com and Debian's start page's host
@@ -58,16 +60,25 @@ def find_browser() -> Optional[str]:
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
+def wrapper_name(browser: str) -> str:
+    """The wrapper's file name for ``browser``: ``chromium-headless-<12 hex>``, hashed from the browser's path and
+    the flags, so two processes sharing a cache folder with different ``$NAOVIZ_CHROMIUM`` each launch their own
+    (one wrapper for all had one process's export run the other's browser)."""
+    digest = hashlib.sha256(f"{browser}\0{_FLAGS}".encode()).hexdigest()[:12]
+    return f"{WRAPPER}-{digest}"
+
+
 def browser_wrapper() -> Path:
-    """The wrapper script kaleido launches (written once into the cache folder); NaovizError if no browser."""
+    """The wrapper script kaleido launches for the browser found (written once into the cache folder, atomically,
+    under :func:`wrapper_name`); NaovizError if there is none."""
     browser = find_browser()
     if browser is None:
         if export_settings.browser_setting() == export_settings.OFF:
             raise NaovizError(f"export: PNG/SVG/PDF are off ({export_settings.BROWSER_ENV}="
                               f"{export_settings.OFF}); `.html` export needs no browser.")
         raise NaovizError(NO_BROWSER.format(names=", ".join(_CANDIDATES)))
-    path = cache_dir() / "chromium-headless"
-    text = f'#!/bin/sh\nexec "{browser}" {_FLAGS} "$@"\n'
+    path = cache_dir() / wrapper_name(browser)
+    text = f'#!/bin/sh\nexec {shlex.quote(browser)} {_FLAGS} "$@"\n'
     if not path.is_file() or path.read_text() != text:
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_text(text)
