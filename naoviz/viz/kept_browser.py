@@ -28,6 +28,7 @@ from typing import Optional
 
 from naoviz import export_settings
 from naoviz.errors import NaovizError
+from naoviz.viz import browser_logs
 
 # kaleido's page loads MathJax from a CDN unless told not to (plotly's write_images and to_image cannot say it):
 # naoviz's figures have no TeX, and an export fetches nothing from the network (figure_files' one-shot calls too).
@@ -51,6 +52,7 @@ class KeptBrowser:
         self._thread: Optional[threading.Thread] = None
         self._kaleido = None
         self._key: Optional[str] = None
+        self._quiet = False                   # holds browser_logs' filter (the libraries' log records dropped)
         self.starts = 0                       # browsers started so far (the bench and tests read it)
         self.idle_s = IDLE_S
         self._idle: Optional[threading.Timer] = None
@@ -134,6 +136,9 @@ class KeptBrowser:
 
     def _start(self, key: str, limit: float, said: str) -> None:
         import kaleido
+        if not self._quiet:                   # choreographer's tracebacks and warnings: naoviz says it in one line
+            browser_logs.hold()
+            self._quiet = True
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, daemon=True, name="naoviz-kaleido")
         thread.start()
@@ -190,6 +195,9 @@ class KeptBrowser:
                 thread.join(10)
             if thread is None or not thread.is_alive():
                 loop.close()
+        if self._quiet:                       # after its watchdog's and close's last words
+            browser_logs.release()
+            self._quiet = False
 
 
 def _kill_group(proc) -> None:
