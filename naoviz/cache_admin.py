@@ -17,7 +17,8 @@ by kind (a ``<x>.lock`` beside an entry is the cross-process lock held while it 
 * ``pretrain``: ``pretrain/<key>/`` (naoviz/nao/semi.py), lock ``pretrain/<key>.lock``;
 * ``cost-heads``: ``cost-heads/<column>-<key>/`` (a model's files and done; naoviz/nao/heads_cache.py: the
   explorer's budget), lock ``cost-heads/<column>-<key>.lock``;
-* ``resources``: ``resources/<packaged file>`` (a zipped install's copies) and ``chromium-headless``;
+* ``resources``: ``resources/<packaged file>`` (a zipped install's copies) and the browser wrappers
+  ``chromium-headless-<hash>`` (one per browser exported with);
 * ``leftovers``: an atlas's lock file whose atlas is gone; an atomic write's temp file whose process is gone.
 
 Only names naoviz writes are recognised (its keys are hex digests of fixed length); anything else, in the
@@ -68,8 +69,9 @@ _ATLAS = re.compile(r"(" + _KEY20 + r"-atlas-[0-9a-f]{16})(\.json|\.safetensors|
 _PROJECTION = re.compile(r"(umap|pca)-[0-9a-f]{24}\.npz")
 _VISIT_KEY = re.compile(r"[0-9a-f]{16}\.json")                  # naoviz.explorer_keys.entry_path
 _TEMP = re.compile(r"\.(.+)\.([0-9]{1,10})\.tmp")                # naoviz.paths.atomic_write_bytes
-_BROWSER = "chromium-headless"                                 # naoviz.viz.figure_files.browser_wrapper
-_BROWSER_TEMP = re.compile(r"\.chromium-headless\.([0-9]{1,10})")
+# naoviz.viz.figure_files.browser_wrapper: one per browser (-<12 hex>); a naoviz before 2026-12-07 wrote one for all
+_BROWSER = re.compile(r"chromium-headless(-[0-9a-f]{12})?")
+_BROWSER_TEMP = re.compile(r"\.chromium-headless(?:-[0-9a-f]{12})?\.([0-9]{1,10})")
 
 
 @dataclass
@@ -231,7 +233,7 @@ def scan(root) -> list[Entry]:
         t = _BROWSER_TEMP.fullmatch(p.name)
         if p.name in _FOLDERS and p.is_dir():
             out += _FOLDERS[p.name](root)
-        elif p.name == _BROWSER and p.is_file():
+        elif _BROWSER.fullmatch(p.name) and p.is_file():
             out.append(_entry(root, "resources", [p]))
         elif t:
             out.append(_temp(root, p, int(t.group(1))))

@@ -186,3 +186,28 @@ def test_an_os_error_on_a_long_path_keeps_its_start_and_its_file_name(monkeypatc
     line = err.strip()
     assert code == 2 and len(line) <= MAX_LINE, line
     assert line.startswith("naoviz info: error: /data/deep/") and line.endswith("runs.db: Permission denied"), line
+
+
+# -- export settings ---------------------------------------------------------------------------------------
+@pytest.mark.timeout(HANG_S)
+def test_a_bad_export_setting_is_refused_before_any_search(tmp_path, monkeypatch):
+    """``compare --out`` and ``dashboard`` check ``NAOVIZ_EXPORT_TIMEOUT`` and ``NAOVIZ_CHROMIUM`` before any work:
+    one line naming the setting and its value, status 2 (compare ran every search, then wrote "PNG skipped" and
+    exited 0). Without ``--out`` nothing is exported, so nothing is checked."""
+    plain = tmp_path / "plain"
+    plain.write_text("not a browser")
+    settings = [("NAOVIZ_EXPORT_TIMEOUT", "soon"), ("NAOVIZ_EXPORT_TIMEOUT", "-1"),
+                ("NAOVIZ_CHROMIUM", str(tmp_path / "no-such-chrome")), ("NAOVIZ_CHROMIUM", str(tmp_path)),
+                ("NAOVIZ_CHROMIUM", str(plain))]
+    for name, value in settings:
+        monkeypatch.delenv("NAOVIZ_EXPORT_TIMEOUT", raising=False)
+        monkeypatch.setenv("NAOVIZ_CHROMIUM", "none")
+        monkeypatch.setenv(name, value)
+        out = tmp_path / "cmp"
+        last = assert_rejected(["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress",
+                                "--store", str(tmp_path / "runs.db"), "--out", str(out)], f"{name}")
+        assert value[-20:] in last, last
+        assert not (tmp_path / "runs.db").exists() and not (out / "summary.json").exists()   # before any run
+        assert_rejected(["dashboard", "--dry-run"], name)
+    monkeypatch.setenv("NAOVIZ_EXPORT_TIMEOUT", "soon")
+    assert run_cli(["compare", "--algos", "rs", "--queries", "5", "--seeds", "1", "--no-progress"])[0] == 0

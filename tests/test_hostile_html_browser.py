@@ -141,7 +141,7 @@ def test_compare_figures_show_column_names_as_written(browser, tmp_path, capsys,
         csv.writer(f).writerows(rows)
     out = tmp_path / "out"
     # the HTML figures only: the PNG, PDF and SVG sets (a Chromium start and 3 batches, ~5 s) are not opened here
-    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(tmp_path / "no-browser"))
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", "none")
     assert main(["compare", "--table", str(table), "--algos", "rs,re", "--queries", "10", "--seeds", "2",
                  "--metric", names["valid_acc"], "--report", names["test_acc"],
                  "--objectives", f"{names['valid_acc']},{names['params_M']}", "--no-progress",

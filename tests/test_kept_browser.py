@@ -5,6 +5,7 @@ and leaves none running; a browser that never starts or stops answering is one e
 ``$NAOVIZ_EXPORT_TIMEOUT``, its processes killed."""
 from __future__ import annotations
 
+import logging
 import os
 import signal
 from pathlib import Path
@@ -38,9 +39,29 @@ def test_sets_share_one_browser_write_a_one_shots_bytes_and_a_killed_one_is_star
         again = export_many(figs, [tmp_path / "again" / n for n in NAMES], width=300, height=200, scale=1)
         assert kept.starts == 2 and [p.read_bytes() for p in again] == [p.read_bytes() for p in one_shot]
         browser = kept._kaleido.subprocess
+        said = _Said()                    # choreographer's records (its JSONError traceback...): dropped meanwhile
+        for name in ("choreographer.channels.pipe", "choreographer.browser_async"):
+            logging.getLogger(name).addHandler(said)
+            logging.getLogger(name).error("JSONError decoding message. Ignoring")
+        assert said.records == []
     assert kept_browser.kept() is None                               # outside using(): one-shot exports again
     kept_browser.close()
     assert not kept.running() and browser.poll() is not None
+    logging.getLogger("choreographer.channels.pipe").error("after")  # the user's logging as it was, once it closed
+    for name in ("choreographer.channels.pipe", "choreographer.browser_async"):
+        logging.getLogger(name).removeHandler(said)
+    assert [r.getMessage() for r in said.records] == ["after"]
+
+
+class _Said(logging.Handler):
+    """The records a logger handled."""
+
+    def __init__(self):
+        super().__init__()
+        self.records = []
+
+    def emit(self, record):
+        self.records.append(record)
 
 
 def test_a_kept_browser_left_idle_is_closed(tmp_path, monkeypatch):

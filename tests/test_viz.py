@@ -224,10 +224,10 @@ def test_export_png_svg_pdf_html(tmp_path):
 def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
     from naoviz.errors import NaovizError
     monkeypatch.setenv("NAOVIZ_CHROMIUM", str(tmp_path / "no-such-chrome"))
-    with pytest.raises(NaovizError, match="apt-get install chromium") as err:
+    with pytest.raises(NaovizError, match="name Chrome or Chromium") as err:
         export(cell_graph(NB201Space(), SEED), tmp_path / "x.png")
     # the wrong setting is named: "none was found (looked at ... /usr/bin/chromium ...)" read as "not installed"
-    assert f"NAOVIZ_CHROMIUM={tmp_path / 'no-such-chrome'} is not an executable file" in str(err.value)
+    assert "NAOVIZ_CHROMIUM=" in str(err.value) and "no-such-chrome: not an executable file" in str(err.value)
     assert "none was found" not in str(err.value)
     assert export(cell_graph(NB201Space(), SEED), tmp_path / "x.html").stat().st_size > 1000
 
@@ -346,3 +346,30 @@ def test_an_export_contacts_no_host(tmp_path, monkeypatch):
         assert asked and all(url.startswith("file:") or "mathjax" not in url.lower() for url in asked), asked
         resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
         assert resolved == [], (name, resolved)
+
+
+def test_each_browser_gets_its_own_wrapper(tmp_path, monkeypatch):
+    """Two processes sharing a cache folder with different ``NAOVIZ_CHROMIUM`` wrote one ``chromium-headless``, so
+    one's export could launch the other's browser: each browser now has its own wrapper, running it, and
+    ``naoviz cache`` lists them as resources."""
+    import os
+    import stat
+
+    from naoviz.cache_admin import scan
+    from naoviz.viz.figure_files import browser_wrapper
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    browsers = []
+    for name in ("chrome a", "chrome-b"):           # a space in the path: quoted in the script
+        b = tmp_path / name
+        b.write_text("#!/bin/sh\n")
+        b.chmod(b.stat().st_mode | stat.S_IXUSR)
+        browsers.append(b)
+    wrappers = []
+    for b in browsers:
+        monkeypatch.setenv("NAOVIZ_CHROMIUM", str(b))
+        wrappers.append(browser_wrapper())
+    assert wrappers[0] != wrappers[1] and browser_wrapper() == wrappers[1]          # the same browser: the same
+    for w, b in zip(wrappers, browsers):
+        assert w.read_text().splitlines()[1].startswith(f"exec '{b}' " if " " in b.name else f"exec {b} ")
+        assert os.access(w, os.X_OK)
+    assert sorted(e.name for e in scan(tmp_path / "cache") if e.kind == "resources") == sorted(w.name for w in wrappers)

@@ -154,6 +154,8 @@ def run_compare(args) -> int:
     _check_against(args, algos)
     if args.out:
         writable_dir(args.out, "--out")
+        from naoviz import export_settings
+        export_settings.check()         # the PNG/SVG/PDF's NAOVIZ_EXPORT_TIMEOUT and NAOVIZ_CHROMIUM, before any run
     store = open_store(args.store) if args.store else None
     if store is not None:               # the line a Ctrl-C prints (naoviz.cli.main)
         import shlex

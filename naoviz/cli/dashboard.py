@@ -272,6 +272,8 @@ def run(args) -> int:
     env = dict(os.environ)
     from naoviz.explorer_plan import check_env
     check_env(env)       # NAOVIZ_DASHBOARD_TRAIN, _BUDGET, ...: a bad one refused now, not as Voila's error page
+    from naoviz import export_settings
+    export_settings.check()     # NAOVIZ_EXPORT_TIMEOUT, NAOVIZ_CHROMIUM (the export button's): the same, now
     if args.data is not None:
         env["NAOVIZ_DATA"] = str(readable_dir(args.data, "--data").resolve())
     writable_dir(args.exports, "--exports", create=not args.dry_run)    # a dry run creates nothing

@@ -15,6 +15,7 @@ import contextlib
 import hashlib
 import os
 import re
+import shlex
 import shutil
 import stat
 from importlib import import_module
@@ -24,6 +25,7 @@ from typing import Optional, Sequence
 import plotly.graph_objects as go
 import plotly.io as pio
 
+from naoviz import export_settings
 from naoviz.errors import NaovizError
 from naoviz.viz import html_narrow, kept_browser
 from naoviz.paths import atomic_write_bytes, cache_dir, clear_stale_temps, temp_path, write_synced
@@ -33,6 +35,7 @@ from naoviz.viz.stable_bytes import _stable_uids, stable_pdf, stable_svg
 
 FORMATS = ("png", "svg", "pdf", "html")
 VECTOR = ("svg", "pdf")          # drawn without WebGL (:func:`vector_figure`)
+WRAPPER = "chromium-headless"      # + "-<hash of the browser and flags>" (wrapper_name); naoviz.cache_admin knows it
 _CANDIDATES = ("chromium", "chromium-browser", "google-chrome", "google-chrome-stable", "chrome")
 # Export renders local files only (kaleido's page, plotly.js from the installed plotly): Chromium resolves no host
 # name, so it contacts nothing (it asked update.googleapis.com, accounts.google.com and Debian's start page's host
@@ -45,29 +48,37 @@ NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (l
 
 
 def find_browser() -> Optional[str]:
-    """Path of a Chrome/Chromium binary, or None."""
-    env = os.environ.get("NAOVIZ_CHROMIUM")
-    if env:
-        return env if os.access(env, os.X_OK) else None
+    """Path of a Chrome/Chromium binary, or None (none installed, or ``NAOVIZ_CHROMIUM=none``); a
+    ``$NAOVIZ_CHROMIUM`` that names no executable file is a NaovizError naming it (``naoviz.export_settings``)."""
+    env = export_settings.browser_setting()
+    if env is not None:
+        return None if env == export_settings.OFF else env
     for name in _CANDIDATES:
         found = shutil.which(name)
         if found:
-            return found
+            return os.path.abspath(found)
     return "/usr/bin/chromium" if os.access("/usr/bin/chromium", os.X_OK) else None
 
 
+def wrapper_name(browser: str) -> str:
+    """The wrapper's file name for ``browser``: ``chromium-headless-<12 hex>``, hashed from the browser's path and
+    the flags, so two processes sharing a cache folder with different ``$NAOVIZ_CHROMIUM`` each launch their own
+    (one wrapper for all had one process's export run the other's browser)."""
+    digest = hashlib.sha256(f"{browser}\0{_FLAGS}".encode()).hexdigest()[:12]
+    return f"{WRAPPER}-{digest}"
+
+
 def browser_wrapper() -> Path:
-    """The wrapper script kaleido launches (written once into the cache folder); NaovizError if no browser."""
+    """The wrapper script kaleido launches for the browser found (written once into the cache folder, atomically,
+    under :func:`wrapper_name`); NaovizError if there is none."""
     browser = find_browser()
-    env = os.environ.get("NAOVIZ_CHROMIUM")
-    if browser is None and env:       # a wrong setting is named: "none was found" read as "none installed"
-        raise NaovizError(f"export: NAOVIZ_CHROMIUM={env} is not an executable file; point it at Chrome or "
-                          "Chromium, or unset it to use the one on PATH or /usr/bin/chromium (Debian/Ubuntu: "
-                          "`apt-get install chromium`); `.html` export needs no browser.")
     if browser is None:
+        if export_settings.browser_setting() == export_settings.OFF:
+            raise NaovizError(f"export: PNG/SVG/PDF are off ({export_settings.BROWSER_ENV}="
+                              f"{export_settings.OFF}); `.html` export needs no browser.")
         raise NaovizError(NO_BROWSER.format(names=", ".join(_CANDIDATES)))
-    path = cache_dir() / "chromium-headless"
-    text = f'#!/bin/sh\nexec "{browser}" {_FLAGS} "$@"\n'
+    path = cache_dir() / wrapper_name(browser)
+    text = f'#!/bin/sh\nexec {shlex.quote(browser)} {_FLAGS} "$@"\n'
     if not path.is_file() or path.read_text() != text:
         tmp = path.with_name(f".{path.name}.{os.getpid()}")
         tmp.write_text(text)

@@ -19,7 +19,6 @@ import atexit
 import concurrent.futures
 import contextlib
 import contextvars
-import math
 import os
 import signal
 import threading
@@ -27,29 +26,17 @@ import time
 from pathlib import Path
 from typing import Optional
 
+from naoviz import export_settings
 from naoviz.errors import NaovizError
+from naoviz.viz import browser_logs
 
 # kaleido's page loads MathJax from a CDN unless told not to (plotly's write_images and to_image cannot say it):
 # naoviz's figures have no TeX, and an export fetches nothing from the network (figure_files' one-shot calls too).
 KALEIDO_OPTIONS = {"mathjax": False}
 IDLE_S = 120.0        # a kept browser unused this long is closed (a dashboard visitor's kernel lives for hours)
-START_S = 60          # $NAOVIZ_EXPORT_TIMEOUT's default: to start, and for each next figure (one takes 0.2-3 s)
-ENV = "NAOVIZ_EXPORT_TIMEOUT"
-
-
-def timeout_s() -> float:
-    """Seconds an export waits for the browser to start, and for each next figure: ``$NAOVIZ_EXPORT_TIMEOUT``
-    (a number in (0, 3600]) or :data:`START_S`; a bad value is a NaovizError naming it."""
-    raw = os.environ.get(ENV, "").strip()
-    if not raw:
-        return float(START_S)
-    try:
-        value = float(raw)
-    except ValueError:
-        value = math.nan
-    if not (math.isfinite(value) and 0 < value <= 3600):
-        raise NaovizError(f"export: {ENV}: expected seconds, a number in (0, 3600], got {raw!r}")
-    return value
+START_S = export_settings.START_S      # $NAOVIZ_EXPORT_TIMEOUT's default (naoviz.export_settings reads it)
+ENV = export_settings.TIMEOUT_ENV
+timeout_s = export_settings.timeout_s  # seconds to start, and for each next figure; a bad value: one NaovizError
 
 
 class _Stalled(Exception):
@@ -65,6 +52,7 @@ class KeptBrowser:
         self._thread: Optional[threading.Thread] = None
         self._kaleido = None
         self._key: Optional[str] = None
+        self._quiet = False                   # holds browser_logs' filter (the libraries' log records dropped)
         self.starts = 0                       # browsers started so far (the bench and tests read it)
         self.idle_s = IDLE_S
         self._idle: Optional[threading.Timer] = None
@@ -148,6 +136,9 @@ class KeptBrowser:
 
     def _start(self, key: str, limit: float, said: str) -> None:
         import kaleido
+        if not self._quiet:                   # choreographer's tracebacks and warnings: naoviz says it in one line
+            browser_logs.hold()
+            self._quiet = True
         loop = asyncio.new_event_loop()
         thread = threading.Thread(target=loop.run_forever, daemon=True, name="naoviz-kaleido")
         thread.start()
@@ -204,6 +195,9 @@ class KeptBrowser:
                 thread.join(10)
             if thread is None or not thread.is_alive():
                 loop.close()
+        if self._quiet:                       # after its watchdog's and close's last words
+            browser_logs.release()
+            self._quiet = False
 
 
 def _kill_group(proc) -> None:
