@@ -1,16 +1,22 @@
 """What a newcomer's log shows: progress bars as plain lines when stderr is a file or pipe (no ``ESC[A`` cursor-up
-codes, no carriage-return redraws)."""
+codes, no carriage-return redraws), and one note when a search's budget is spent on its initial pool."""
 from __future__ import annotations
 
 import io
 import subprocess
 import sys
 
+from naoviz.cli import main
 
-def test_compare_with_stderr_to_a_pipe_writes_plain_lines_and_no_escape_codes():
+NOTE = ("note: --queries 20 is within nao:paper's 40 random initial cells: NAO's step never runs; "
+        "give --queries above 40")
+
+
+def test_compare_with_stderr_to_a_pipe_writes_plain_lines_and_no_escape_codes(capsys):
     """``naoviz compare --algos rs,re --queries 10 --seeds 2`` with stderr to a pipe: its bar over runs and each
-    search's bar under it wrote ``\\r`` redraws and ``ESC[A`` into the log. Now plain lines: the runs' bar from
-    0/4 to 4/4 and each search's under it, indented, from 0/10 to 10/10."""
+    search's bar under it wrote ``\\r`` redraws and ``ESC[A`` into the log. Now: re's note, then plain lines, the
+    runs' bar from 0/4 to 4/4 and each search's under it, indented, from 0/10 to 10/10; ``--no-progress``: the
+    note alone."""
     from _cli_process import env
     args = [sys.executable, "-m", "naoviz.cli", "compare", "--algos", "rs,re", "--queries", "10", "--seeds", "2"]
     done = subprocess.run(args, env=env(), capture_output=True, timeout=120)
@@ -18,11 +24,14 @@ def test_compare_with_stderr_to_a_pipe_writes_plain_lines_and_no_escape_codes():
     assert done.returncode == 0, err[-2000:]
     assert b"\x1b" not in done.stderr and b"\r" not in done.stderr, err[-500:]
     lines = err.splitlines()
+    assert lines[0].startswith("note: --queries 10 is within re's 20 random initial cells"), lines
     runs = [line for line in lines if line.startswith("compare:")]
     searches = [line for line in lines if line.startswith(("  rs search:", "  re search:"))]
-    assert len(runs) + len(searches) == len(lines), lines
+    assert len(runs) + len(searches) == len(lines) - 1, lines
     assert [r.split(" [")[0] for r in runs] == [f"compare: {25 * k:3d}% {k}/4" for k in range(5)], runs
     assert sum(" 0/10 [" in s for s in searches) == sum(" 10/10 [" in s for s in searches) == 4, searches
+    assert main(["compare", "--algos", "rs,re", "--queries", "10", "--seeds", "2", "--no-progress"]) == 0
+    assert capsys.readouterr().err.splitlines() == lines[:1]          # the note, no bar
 
 
 def test_a_bar_in_a_log_is_a_line_per_step_and_one_under_it_a_line_per_quarter_indented():
@@ -55,3 +64,15 @@ def test_a_bar_in_a_log_is_a_line_per_step_and_one_under_it_a_line_per_quarter_i
         "short:  37% 37/100"]
     assert text.splitlines()[5].endswith(", best 9]"), text
 
+
+def test_a_search_whose_budget_is_its_initial_pool_says_that_nao_never_steps(capsys):
+    """``--algo nao --preset paper --queries 20``: the 20 queries are paper's 40 random initial cells, NAO never
+    runs, and only the counts line (0/0/20/0) showed it; now one note on stderr first. Above the pool: none."""
+    assert main(["search", "--algo", "nao", "--preset", "paper", "--queries", "20", "--no-progress"]) == 0
+    out = capsys.readouterr()
+    assert out.err.splitlines() == [NOTE]
+    assert "queries    decoder/mutation/random/design: 0/0/20/0" in out.out
+    from naoviz.search.registry import make_searcher, start_note, start_notes
+    assert start_note(make_searcher("nao", "paper"), 41, "nao:paper") is None
+    assert start_note(make_searcher("nao", "paper", {"n_init": 15}), 20, "nao:paper") is None   # --config counts
+    assert start_notes([("nao", "paper"), ("rs", None), ("ls", None), ("nao", None)], 20) == [NOTE]
