@@ -158,8 +158,9 @@ def test_on_a_terminal_the_stop_line_stands_alone_with_nothing_of_the_bar_or_the
 
 def test_in_a_log_a_search_stopped_under_its_bar_ends_the_bar_with_a_newline(tmp_path):
     """stderr to a pipe (a log), progress on, SIGINT mid-search: the search's own bar used to be cleared as it
-    closed (``\\r``, blanks, ``\\r``), so in the log the stop line followed the bar on its line. Now the bar is
-    left as last drawn and ended by a newline, and the stop line is the log's last line, alone."""
+    closed (``\\r``, blanks, ``\\r``), so in the log the stop line followed the bar on its line. Now a log's bar is
+    plain lines (``naoviz.progress.LineBar``), its last the count where it stopped, and the stop line is the log's
+    last line, alone."""
     from _cli_process import start, wait_for_store
 
     db = tmp_path / "runs.db"
@@ -170,9 +171,10 @@ def test_in_a_log_a_search_stopped_under_its_bar_ends_the_bar_with_a_newline(tmp
     err = proc.communicate(timeout=60)[1].decode()
     (run,) = store.runs()
     assert proc.returncode == 130, err[-1000:]
-    bar, stop = err.rsplit("\n", 2)[-3:-1]
+    *_, bar, stop = err.splitlines()
     assert stop == f"naoviz search: interrupted; resume it: naoviz search --store {db} --resume {run['id']}", err[-500:]
-    assert bar.rpartition("\r")[2].startswith("rs search:"), err[-500:]     # the bar's last frame, on its own line
+    assert bar.startswith("rs search:") and "/300 [" in bar, err[-500:]    # where it stopped, on its own line
+    assert "\r" not in err and "\x1b" not in err, err[-500:]
 
 
 def test_importing_the_command_loads_no_numpy_so_an_early_ctrl_c_meets_the_handler():

@@ -218,6 +218,23 @@ def test_search_tab_preset_menu_leads_with_the_main_presets_and_says_what_the_ch
     assert opened.preset.value == "paper" and ABOUT["paper"][1] in opened.preset_about.value
 
 
+def test_search_tab_says_when_the_queries_budget_is_within_a_searchers_initial_pool(digits):
+    """The note ``naoviz compare`` prints (``naoviz.search.registry.start_notes``), under the preset line: it
+    follows the preset menu, the queries slider and the algorithm list, and is gone above every pool."""
+    import html
+    from naoviz.ui import SearchPanel
+    sp = SearchPanel(digits, budget=30, nao_preset="paper")
+    said = html.unescape(sp.start_note.value)
+    assert "queries 30 is within NAO (paper)'s 40 random initial cells: NAO's step never runs" in said, said
+    assert said.count("note:") == 1                                  # evolution's and local search's pools: 20, 10
+    sp.budget.value = 50
+    assert sp.start_note.value == "" and sp.start_note.layout.display == "none"
+    sp.budget.value, sp.algos.value = 20, ("rs", "re")
+    assert html.unescape(sp.start_note.value) == ("<div><small>note: queries 20 is within regularised evolution's "
+                                                  "20 random initial cells: evolution never mutates a cell; give "
+                                                  "queries above 20</small></div>")
+
+
 def test_search_tab_with_no_algorithm_picked_asks_for_one(digits):
     """Every algorithm unselected: the press runs nothing and says why (it said "done" and showed a compare
     command with an empty --algos). The line under the list counts the picked ones and says how to pick."""

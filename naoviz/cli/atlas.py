@@ -41,6 +41,7 @@ def stage_bars():
     from tqdm import tqdm
 
     from naoviz.cli import interrupts
+    from naoviz.progress import echo_bar          # plain lines in a log
     bars: dict = {}
 
     def progress(stage, done, total):
@@ -49,7 +50,7 @@ def stage_bars():
         if bar is None:
             for other in bars.values():
                 other.close()
-            bar = bars[stage] = tqdm(total=total, desc=stage, leave=False, initial=done)   # rate from here
+            bar = bars[stage] = echo_bar(tqdm, total=total, desc=stage, leave=False, initial=done)  # rate from here
         bar.n = done
         bar.refresh()
 

@@ -133,6 +133,7 @@ def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.compare_runs import all_finished, read_finished
     from naoviz.experiments.search import compare, format_table, parse_algos
+    from naoviz.search.registry import start_notes
     use_table(args)
     if args.space is None:
         args.space = "nb201"
@@ -206,6 +207,8 @@ def run_compare(args) -> int:
         cluster = ClusterConfig()           # every run is read back from the store: nothing to evaluate anywhere
     with Executors(cluster) as executor:
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
+        for note in start_notes(algos, args.queries, budgets=budgets_text(args)):   # a budget within a pool
+            print(note, file=sys.stderr, flush=True)
         if not args.no_progress:
             from tqdm import tqdm
             from naoviz.progress import echo_bar                    # a typed Ctrl-C's "^C" fits after it

@@ -180,7 +180,7 @@ def run_search(args) -> int:
         if not isinstance(config, dict):
             raise ValueError(f"--config: expected a JSON object, got {show(args.config)}")
     if not args.resume:
-        checked_searcher(args.algo, args.preset, config, budgets=budgets_text(args))
+        searcher = checked_searcher(args.algo, args.preset, config, budgets=budgets_text(args))
         check_options(args)
         evaluator = new_evaluator(args, args.queries, delay=args.delay)   # data loaded before a run is stored
     store = open_store(args.store) if args.store else None
@@ -211,12 +211,22 @@ def run_search(args) -> int:
                                    on_replay=lambda n: say_replay(run, algo, n))
         else:
             say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
+            say_start(searcher, args.queries, args.algo, args.preset)
             evaluator.use_executor(executor)
             result = start_search(args.algo, evaluator, args.queries, args.seed, preset=args.preset,
                                   config=config, store=store, progress=not args.no_progress,
                                   on_start=lambda run_id: _announce(run_id, args))
     described = store.get_run(args.resume)["config"]["evaluator"] if args.resume else evaluator.describe()
     return _report(args, result, described, None if args.resume else evaluator)
+
+
+def say_start(searcher, queries: int, algo: str, preset) -> None:
+    """The note on stderr when the budget is spent on the searcher's initial pool, so its step never runs
+    (``naoviz.search.registry.start_note``): after every check, before the first query."""
+    from naoviz.search.registry import label, start_note
+    note = start_note(searcher, queries, label(algo, preset))
+    if note:
+        print(note, file=sys.stderr, flush=True)
 
 
 def _report(args, result, described: dict, evaluator) -> int:

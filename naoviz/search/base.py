@@ -273,6 +273,9 @@ class Searcher(ABC):
 
     name = "base"
     preset_label: Optional[str] = None      # set by make_searcher: the preset asked and what ran (SearchResult.preset)
+    # (config field, what never happens): the initial pool the searcher evaluates before its own step, and what a
+    # budget within it leaves out (naoviz.search.registry.start_note); None: no such pool (random search)
+    initial_pool: Optional[tuple[str, str]] = None
 
     def __init__(self, config=None):
         self.config = config if config is not None else self.default_config()

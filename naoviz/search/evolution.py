@@ -32,6 +32,7 @@ class EvolutionConfig:
 
 class RegularizedEvolution(Searcher):
     name = "re"
+    initial_pool = ("population", "evolution never mutates a cell")
 
     @classmethod
     def default_config(cls) -> EvolutionConfig:

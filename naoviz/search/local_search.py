@@ -42,6 +42,7 @@ class LocalSearchConfig:
 
 class LocalSearch(Searcher):
     name = "ls"
+    initial_pool = ("n_init", "local search's ranked step never runs")
 
     @classmethod
     def default_config(cls) -> LocalSearchConfig:

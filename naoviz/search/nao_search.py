@@ -42,6 +42,7 @@ def unknown_preset(name) -> str:
 
 class NAOSearch(RetrievalSwitch, Searcher):
     name = "nao"
+    initial_pool = ("n_init", "NAO's step never runs")
     request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
 
     def run(self, evaluator, budget: int, seed: int, *args, **kwargs):

@@ -1,8 +1,9 @@
-"""Searchers by name (``nao``, ``re``, ``rs``, ``ls``), with presets and config overrides."""
+"""Searchers by name (``nao``, ``re``, ``rs``, ``ls``), with presets and config overrides, and the note said when
+a budget is spent on a searcher's initial pool (:func:`start_note`)."""
 from __future__ import annotations
 
 import dataclasses
-from typing import Optional
+from typing import Optional, Sequence
 
 from naoviz.errors import show, unknown_fields
 
@@ -75,3 +76,44 @@ def _override(cls, cfg, config, algo: str):
         except ValueError as exc:
             raise ValueError(f"config: {exc}") from None
     return cfg
+
+
+def label(algo: str, preset: Optional[str]) -> str:
+    """A searcher as :func:`start_note` names it: NAO with its preset always said (``nao:default``), ``re``."""
+    return f"nao:{preset or 'default'}" if algo == "nao" else algo
+
+
+def start_note(searcher, queries: int, name: str, option: str = "--queries") -> Optional[str]:
+    """One line when a budget of ``queries`` is spent on ``searcher``'s initial pool (NAO's ``n_init`` cells,
+    evolution's ``population``, local search's ``n_init``), so its own step never runs and only the counts line
+    (``0/0/20/0``) showed it; None otherwise. A note, not an error: the pool alone may be what a user wants.
+    ``name``: the searcher as :func:`label` names it (``nao:paper``); ``option``: the budget's name (``--queries``)."""
+    if searcher.initial_pool is None:
+        return None
+    field, never = searcher.initial_pool
+    pool = int(getattr(searcher.config, field))
+    if queries > pool:
+        return None
+    design = getattr(searcher.config, "init_design", "random")
+    cells = "random initial cells" if design == "random" else f"initial cells ({design} design)"
+    return f"note: {option} {queries} is within {name}'s {pool} {cells}: {never}; give {option} above {pool}"
+
+
+def start_notes(searchers: Sequence[tuple[str, Optional[str]]], queries: int, option: str = "--queries",
+                nao_config: Optional[dict] = None, budgets: str = "", names: Optional[dict] = None) -> list[str]:
+    """:func:`start_note` of each ``(algo, preset)`` (``nao_config``: NAO's field overrides), named by
+    :func:`label` (``nao:default``), or by ``names[algo]`` with NAO's preset after it (``NAO (paper)``: the
+    dashboard's words); a searcher whose settings do not build says nothing here (its run says why)."""
+    notes = []
+    for algo, preset in searchers:
+        nao = algo == "nao"
+        try:
+            searcher = make_searcher(algo, preset if nao else None, nao_config if nao else None, budgets)
+        except ValueError:
+            continue
+        name = label(algo, preset) if names is None else (
+            f"{names[algo]} ({preset or 'default'})" if nao else names[algo])
+        note = start_note(searcher, queries, name, option)
+        if note:
+            notes.append(note)
+    return notes

@@ -202,6 +202,8 @@ class SearchPanel:
         self.preset_about.add_class("naoviz-preset-about")
         self.preset.tooltip = ABOUT[nao_preset][1]
         self.preset.observe(self._show_preset, names="value")
+        self.start_note = W.HTML(layout=W.Layout(max_width="600px"))   # a budget spent on an initial pool
+        self.start_note.add_class("naoviz-start-note")
         self.band = W.Dropdown(options=[(f"mean {BAND_MENU.get(k, v)}", k) for k, v in BAND_LABELS.items()],
                                value="sd", description="band", style={"description_width": "initial"},
                                tooltip=TIPS["band"])   # its label as wide as "band": with the labels' usual 80 px
@@ -230,7 +232,7 @@ class SearchPanel:
         self.thread: Optional[threading.Thread] = None
         controls = W.VBox([self.budget_input.widget, self.cost.widget, W.HBox([self.seed, self.seeds]),
                            W.HBox([self.preset, self.band], layout=W.Layout(flex_flow="row wrap")),
-                           self.preset_about,
+                           self.preset_about, self.start_note,
                            W.HBox([self.run_btn, self.stop_btn])],
                           layout=W.Layout(flex="1 1 420px", min_width="0"))     # beside the list; its rows wrap
         selected_by = ("" if metric == self.report else
@@ -250,12 +252,23 @@ class SearchPanel:
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
                               self.curve_box, self.curve_note, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
+        for control in (self.algos, self.budget, self.preset):
+            control.observe(lambda _: self._say_start(), names="value")
+        self._say_start()
 
     def _show_preset(self, change) -> None:
         """The chosen preset's line under the menu and in its tooltip."""
         from naoviz.search.nao_presets import ABOUT
         self.preset_about.value = preset_about(change["new"])
         self.preset.tooltip = ABOUT[change["new"]][1]
+
+    def _say_start(self) -> None:
+        """Under the preset line, the notes ``naoviz compare`` prints: a budget within a searcher's initial pool."""
+        from naoviz.search.registry import start_notes
+        notes = start_notes([(a, self.preset.value if a == "nao" else None) for a in self.algos.value],
+                            self.budget.value, option="queries", nao_config=self.nao_config or None, names=ALGO_LABELS)
+        self.start_note.value = "".join(f"<div><small>{html.escape(n)}</small></div>" for n in notes)
+        self.start_note.layout.display = None if notes else "none"     # no empty row's height in the controls
 
     # -- running --------------------------------------------------------------------------------------
     def start(self, wait: bool = False) -> None:
