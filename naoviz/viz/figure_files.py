@@ -168,7 +168,7 @@ def export_many(figs: Sequence[go.Figure], paths: Sequence, formats: Optional[Se
             for _, _, tmp, _ in static:
                 tmp.unlink(missing_ok=True)
     for p in paths:
-        if not _written(p):
+        if not kept_browser.written(p):
             raise NaovizError(f"export: {p} was not written")
     return paths
 
@@ -209,7 +209,7 @@ def _render(static: list, width: int, heights: list, scale: float, progress=None
                 except Exception as exc:  # kaleido / choreographer raise assorted types when the browser fails
                     raise NaovizError(f"export: the browser failed to render ({type(exc).__name__}: {exc})") from exc
             for (f, p, tmp, fmt), height, draft in zip(static, heights, drafts):
-                if _written(draft):
+                if kept_browser.written(draft):
                     continue
                 try:
                     _render_alone(browser, f, {"format": fmt, "width": width, "height": height, "scale": scale},
@@ -232,7 +232,7 @@ def _render_alone(browser, fig: go.Figure, opts: dict, draft: Path) -> None:
     its error is raised."""
     errors = browser.write([{"fig": fig.to_dict(), "path": draft, "topojson": pio.defaults.topojson, "opts": opts}],
                            _browser_key(), find_browser() or "")
-    if not _written(draft):
+    if not kept_browser.written(draft):
         raise errors[0] if errors else RuntimeError("kaleido wrote nothing and said no error")
 
 
@@ -264,7 +264,7 @@ class _watch:
     def _run(self) -> None:
         told = 0
         while not self.stop.wait(0.2):
-            n = sum(_written(d) for d in self.drafts)
+            n = sum(kept_browser.written(d) for d in self.drafts)
             if n > told:
                 told = n
                 self.progress("rendering the figures", n, len(self.drafts))
@@ -371,6 +371,3 @@ def vector_figure(fig: go.Figure) -> go.Figure:
             note.bgcolor = note.bgcolor or "rgba(255,255,255,0.85)"
     return out
 
-
-def _written(path: Path) -> bool:
-    return path.is_file() and path.stat().st_size > 0

@@ -101,7 +101,7 @@ class KeptBrowser:
             try:
                 return future.result(0.5)
             except concurrent.futures.TimeoutError:
-                done = sum(_written(p) for p in paths)
+                done = sum(written(p) for p in paths)
                 if done > seen:
                     seen, since = done, time.monotonic()
                 elif time.monotonic() - since > limit:
@@ -216,7 +216,8 @@ def _kill_group(proc) -> None:
         pass
 
 
-def _written(path) -> bool:
+def written(path) -> bool:
+    """Whether ``path`` is a file with something in it (an export's draft the browser has written)."""
     path = Path(path)
     return path.is_file() and path.stat().st_size > 0
 
