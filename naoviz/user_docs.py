@@ -1,4 +1,4 @@
-"""Where the user docs (the pages ``naoviz CMD --help`` names as ``docs/X.md``) are on this machine, and which
+"""Where the user docs (the pages ``naoviz CMD --help`` names as ``docs/<page>.md``) are on this machine, and which
 page a name means: ``naoviz docs`` and ``naoviz info`` use it, so an installed wheel's user finds them too.
 
 The wheel holds a copy of the repository's ``docs/*.md`` as ``naoviz/resources/docs/`` (setup.py copies it at

@@ -1,4 +1,4 @@
-"""``naoviz docs``: the user docs' pages and where they are on disk, so the ``docs/X.md`` that help texts and
+"""``naoviz docs``: the user docs' pages and where they are on disk, so the ``docs/<page>.md`` that help texts and
 errors name can be opened from an installed wheel as from a checkout."""
 from __future__ import annotations
 
@@ -46,5 +46,5 @@ def run(args) -> int:
     width = max(len(name) for name, _ in listed) + len(".md")
     for name, title in listed:
         print(f"  {name + '.md':<{width}}  {title}")
-    print("`naoviz docs PAGE` prints a page's path, `--print` its text; a help text's docs/X.md is page X.")
+    print("`naoviz docs PAGE` prints a page's path, `--print` its text; a help text's docs/<page>.md is that page.")
     return 0
