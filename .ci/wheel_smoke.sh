@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Build the wheel and the sdist, install the wheel into a fresh venv OUTSIDE the checkout, and use it as a
-# newcomer would: info, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201)
+# newcomer would: info, docs, data show, a table of your own (data show, search), a digits search (no NAS-Bench-201)
 # stored and listed by `naoviz runs`, an NB201 search (NAOVIZ_DATA), and the
 # dashboard answering in Chromium with a working explorer. Called by `make wheel-smoke` (part of `make test`).
 set -euo pipefail
@@ -61,6 +61,18 @@ if missing:
     sys.exit(f"wheel-smoke: FAIL: {len(missing)} tracked file(s) of naoviz/ missing from the wheel: {missing[:10]}")
 print(f"wheel-smoke: all {len(tracked)} tracked files of naoviz/ are in the wheel")
 PY
+# the user docs, docs/*.md, copied into the package by setup.py (git keeps them only in docs/)
+"$DEV_PY" - "$ROOT" "$WHEEL" <<'PY'
+import sys, zipfile
+from pathlib import Path
+root, wheel = sys.argv[1:]
+pages = sorted(p.name for p in Path(root, "docs").glob("*.md"))
+missing = sorted(set(pages) - {n.rsplit("/", 1)[1] for n in zipfile.ZipFile(wheel).namelist()
+                               if n.startswith("naoviz/resources/docs/")})
+if not pages or missing:
+    sys.exit(f"wheel-smoke: FAIL: docs pages missing from the wheel: {missing or 'no docs/*.md'}")
+print(f"wheel-smoke: all {len(pages)} docs pages are in the wheel")
+PY
 
 say "installing $(basename "$WHEEL") into a fresh venv"
 python3 -m venv "$WORK/venv"
@@ -82,6 +94,12 @@ mkdir -p "$WORK/empty"
 # and naoviz, still writing, exited 141 on the closed pipe (5 of 10 tries of `data show`)
 say "naoviz info";  NAOVIZ_DATA="$WORK/empty" "$NAOVIZ" info >"$WORK/info.txt"
 grep -q "digits_table: yes" "$WORK/info.txt"
+grep -q "docs_dir: $WORK/venv/.*/naoviz/resources/docs" "$WORK/info.txt"
+say "naoviz docs (the pages the help texts name, from the installed wheel)"
+"$NAOVIZ" docs >"$WORK/docs.txt"
+grep -q "^  search.md  *Search: NAO" "$WORK/docs.txt"
+PAGE="$("$NAOVIZ" docs docs/search.md)"
+case "$PAGE" in "$WORK/venv/"*) test -s "$PAGE" ;; *) say "FAIL: docs/search.md resolved to $PAGE"; exit 1 ;; esac
 say "data show";    NAOVIZ_DATA="$NB201" "$NAOVIZ" data show >"$WORK/show.txt"
 grep -q "15,625 rows" "$WORK/show.txt"
 say "digits search (offline)"

@@ -202,3 +202,36 @@ def test_search_names_a_metric_it_also_reports_once(tmp_path, capsys):
     assert main(["search", "--table", str(table), "--algo", "rs", "--queries", "3", "--no-progress"]) == 0
     line = next(x for x in capsys.readouterr().out.splitlines() if x.startswith("incumbent: "))
     assert "valid_acc=" in line and "test_acc=" in line, line
+
+
+def test_docs_lists_the_pages_and_opens_each_one_help_texts_name(capsys):
+    """`naoviz docs`: the folder and each page with its title; every ``docs/<page>.md`` a --help text names resolves
+    to that file (path, or --print: the text), as the wheel's user types it. The installed wheel's copy is
+    checked by .ci/wheel_smoke.sh; here the checkout's docs/ is the folder."""
+    docs = Path(naoviz.__file__).resolve().parent.parent / "docs"
+    assert main(["docs"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == f"docs folder: {docs}"
+    listed = {line.split()[0]: line.split(None, 1)[1] for line in lines[1:-1]}
+    assert listed.keys() == {p.name for p in docs.glob("*.md")} and listed["search.md"].startswith("Search: NAO")
+    assert main(["info"]) == 0 and f"docs_dir: {docs}" in capsys.readouterr().out
+
+    named = {m for _, parser in walk_parsers() for m in re.findall(r"docs/(\w+\.md)", parser.format_help())}
+    assert {"search.md", "data.md", "security.md"} <= named, named
+    for page in sorted(named):
+        assert main(["docs", f"docs/{page}"]) == 0
+        assert capsys.readouterr().out == f"{docs / page}\n"
+    assert main(["docs", "UI", "--print"]) == 0
+    assert capsys.readouterr().out == (docs / "ui.md").read_text()
+    assert main(["docs", "store.md#run-locks", "--json"]) == 0
+    assert json.loads(capsys.readouterr().out) == {"page": "store", "title": "The run store",
+                                                    "path": str(docs / "store.md")}
+
+
+def test_docs_refuses_an_unknown_page_naming_the_pages(capsys):
+    pages = "the pages are changelog, child, data, install, interfaces, model, search, search_experiments, "
+    for argv, start in [(["docs", "nosuchpage"], f"naoviz docs: error: PAGE: no page 'nosuchpage'; {pages}"),
+                        (["docs", "--print"], "naoviz docs: error: --print: give a PAGE")]:
+        assert main(argv) == 2
+        out = capsys.readouterr()
+        assert out.out == "" and len(out.err.splitlines()) == 1 and out.err.startswith(start), out.err

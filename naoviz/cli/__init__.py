@@ -23,6 +23,7 @@ from naoviz.errors import NaovizError
 # Command modules, in the order ``naoviz --help`` lists them.
 COMMAND_MODULES = [
     "naoviz.cli.info",
+    "naoviz.cli.docs",
     "naoviz.cli.data",
     "naoviz.cli.search",
     "naoviz.cli.compare",

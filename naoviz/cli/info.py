@@ -6,12 +6,13 @@ import platform
 from naoviz import __version__
 from naoviz.cli.common import emit_json
 from naoviz.paths import cache_dir, data_dir
+from naoviz.user_docs import docs_dir
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("info", help="versions, device and data status",
-                       description="Print the naoviz, Python and torch versions, the device, the data and cache "
-                                   "folders, and which tables and image archives are installed (with the "
+                       description="Print the naoviz, Python and torch versions, the device, the data, cache and "
+                                   "docs folders, and which tables and image archives are installed (with the "
                                    "command that gets a missing one).")
     p.add_argument("--json", action="store_true", help="machine-readable output")
     p.set_defaults(func=run)
@@ -33,6 +34,7 @@ def collect() -> dict:
     from naoviz.child.cifar import LAYOUTS
 
     folder = data_dir()
+    docs = docs_dir()
     tables = {k: (folder / f).is_file() for k, f in NB201_FILES.items()}
     cifar = {name: (folder / layout[0]).is_dir() or (folder / layout[1]).is_file() for name, layout in LAYOUTS.items()}
     return {
@@ -42,6 +44,7 @@ def collect() -> dict:
         "device": device,
         "data_dir": str(folder),
         "cache_dir": str(cache_dir()),
+        "docs_dir": str(docs) if docs else None,          # None: `naoviz docs` says why
         "nb201_tables": tables,
         "nb201_ready": all(tables[k] for k in REQUIRED),
         "digits_table": resource_path(DIGITS_TABLE).is_file() or (folder / DIGITS_FILE).is_file(),
@@ -50,9 +53,11 @@ def collect() -> dict:
 
 
 def _show(value) -> str:
-    """``{"a": True, "b": False}`` -> ``a yes, b no``; anything else as it is."""
+    """``{"a": True, "b": False}`` -> ``a yes, b no``; None -> ``none``; anything else as it is."""
     if isinstance(value, bool):
         return "yes" if value else "no"
+    if value is None:
+        return "none"
     if isinstance(value, dict):
         return ", ".join(f"{k} {_show(v)}" for k, v in value.items())
     return str(value)
