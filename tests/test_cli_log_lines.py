@@ -76,3 +76,20 @@ def test_a_search_whose_budget_is_its_initial_pool_says_that_nao_never_steps(cap
     assert start_note(make_searcher("nao", "paper"), 41, "nao:paper") is None
     assert start_note(make_searcher("nao", "paper", {"n_init": 15}), 20, "nao:paper") is None   # --config counts
     assert start_notes([("nao", "paper"), ("rs", None), ("ls", None), ("nao", None)], 20) == [NOTE]
+
+
+def test_a_cache_nao_cannot_use_is_the_only_line_not_after_the_pool_note(tmp_path, monkeypatch, capsys):
+    """``NAOVIZ_CACHE`` a file, ``--algo nao --queries 5`` (within ``default``'s 10 k-means cells): the pool's note
+    came first and the cache's error after it, two lines; now the error alone, in ``search`` and ``compare``
+    (``registry.check_cache``: the k-means design writes the cache before its first query). ``paper`` (a
+    random pool, no cache) still runs with its note."""
+    afile = tmp_path / "a-file"
+    afile.write_text("not a folder")
+    monkeypatch.setenv("NAOVIZ_CACHE", str(afile))
+    for argv in (["search", "--algo", "nao", "--queries", "5", "--no-progress"],
+                 ["compare", "--algos", "nao,re", "--queries", "5", "--seeds", "1", "--no-progress"]):
+        assert main(argv) == 2
+        err = capsys.readouterr().err.splitlines()
+        assert len(err) == 1 and "NAOVIZ_CACHE" in err[0] and str(afile) in err[0], err
+    assert main(["search", "--algo", "nao", "--preset", "paper", "--queries", "5", "--no-progress"]) == 0
+    assert capsys.readouterr().err.startswith("note: --queries 5 is within nao:paper's 40")

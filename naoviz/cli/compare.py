@@ -133,7 +133,7 @@ def run_compare(args) -> int:
     from naoviz.evaluate import ClusterConfig, Executors
     from naoviz.experiments.compare_runs import all_finished, read_finished
     from naoviz.experiments.search import compare, format_table, parse_algos
-    from naoviz.search.registry import start_notes
+    from naoviz.search.registry import check_cache, start_notes
     use_table(args)
     if args.space is None:
         args.space = "nb201"
@@ -206,6 +206,7 @@ def run_compare(args) -> int:
     if read_back is not None and (args.scheduler or args.local_cluster) and all_finished(read_back, algos, seeds):
         cluster = ClusterConfig()           # every run is read back from the store: nothing to evaluate anywhere
     with Executors(cluster) as executor:
+        check_cache(algos)                              # a NAOVIZ_CACHE NAO cannot use: its line before any note
         say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
         for note in start_notes(algos, args.queries, budgets=budgets_text(args)):   # a budget within a pool
             print(note, file=sys.stderr, flush=True)

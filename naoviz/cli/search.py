@@ -210,6 +210,8 @@ def run_search(args) -> int:
             result = resume_search(store, args.resume, executor=executor, progress=not args.no_progress,
                                    on_replay=lambda n: say_replay(run, algo, n))
         else:
+            from naoviz.search.registry import check_cache
+            check_cache([searcher])                         # a NAOVIZ_CACHE the search cannot use: before any note
             say_table(getattr(evaluator, "table", None))    # every check passed (store, cluster): one error line
             say_start(searcher, args.queries, args.algo, args.preset)
             evaluator.use_executor(executor)

@@ -280,6 +280,11 @@ class Searcher(ABC):
     def __init__(self, config=None):
         self.config = config if config is not None else self.default_config()
 
+    def uses_cache(self) -> bool:
+        """Whether the search writes $NAOVIZ_CACHE before its first query (NAO's pretrained encoder), so a command
+        checks that folder before any note of its own (``registry.check_cache``)."""
+        return False
+
     @classmethod
     @abstractmethod
     def default_config(cls):

@@ -45,6 +45,11 @@ class NAOSearch(RetrievalSwitch, Searcher):
     initial_pool = ("n_init", "NAO's step never runs")
     request = None      # (preset, config, budgets, fields) as make_searcher built it; None: built from a config
 
+    def uses_cache(self) -> bool:
+        """The k-means design and ``pretrain_cells`` start from an encoder pretrained once and cached
+        (``naoviz.nao.semi.pretrained``)."""
+        return self.config.init_design == "kmeans" or bool(self.config.pretrain_cells)
+
     def run(self, evaluator, budget: int, seed: int, *args, **kwargs):
         """``Searcher.run``; a searcher that ``make_searcher`` built from a preset for other budgets than
         ``evaluator``'s (``default`` built without, run under ``--constraint``) first takes the recipe these

@@ -117,3 +117,20 @@ def start_notes(searchers: Sequence[tuple[str, Optional[str]]], queries: int, op
         if note:
             notes.append(note)
     return notes
+
+
+def check_cache(searchers: Sequence) -> None:
+    """$NAOVIZ_CACHE checked (``naoviz.paths.cache_dir``: a ValueError of one line naming it) when one of
+    ``searchers`` (built searchers, or ``(algo, preset)`` pairs as :func:`start_notes` takes) writes it before its
+    first query: a command calls this before its notes, so a cache it cannot use is its only line."""
+    for item in searchers:
+        searcher = item
+        if isinstance(item, tuple):
+            try:
+                searcher = make_searcher(item[0], item[1] if item[0] == "nao" else None)
+            except ValueError:
+                continue                         # its run says why
+        if searcher.uses_cache():
+            from naoviz.paths import cache_dir
+            cache_dir()
+            return
