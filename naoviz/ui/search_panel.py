@@ -24,7 +24,8 @@ from naoviz.ui.common import SliderBox, error_html, fit_choice, in_thread, named
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
-from naoviz.ui.search_status import compare_command, nao_sources, result_html, running_line, search_summary
+from naoviz.ui.search_status import (compare_command, ended_line, nao_sources, result_html, running_line,
+                                     search_summary)
 from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, titled, value_unit
@@ -162,7 +163,14 @@ class SearchPanel:
         self.stop_btn = W.Button(description="stop", button_style="", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
+        # one line beside the bar (running, stopping, done, a refusal), its text wrapping in the row's rest: an empty
+        # line left the bar alone on its row and the first "running…" wrapped under it, moving the chart down 51 px
         self.msg = status_line(self.budget_note)
+        self.msg.layout = W.Layout(flex="1 1 300px", min_width="0")
+        # the run's result (3-4 lines) under the curves and their note: beside the bar it pushed the chart down 71 px as a run ended
+        self.result = status_line()
+        self.result.add_class("naoviz-search-result")
+        self.result.layout.display = "none"        # no empty row's height under the chart before a result
         self.table = QueryTable(search_columns(metric, self.report, bench.metrics), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
@@ -199,7 +207,7 @@ class SearchPanel:
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, self.curve_note, self.pareto.widget, hint, self.table, self.tips])
+                              self.curve_box, self.curve_note, self.result, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
         for control in (self.algos, self.budget, self.preset):
             control.observe(lambda _: self._say_start(), names="value")
@@ -235,6 +243,7 @@ class SearchPanel:
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self._buttons(running=True)
         self.rows, self.curves, self.results = [], {}, []
+        self.result.value, self.result.layout.display = "", "none"
         self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
             self.thread.join()
@@ -318,7 +327,9 @@ class SearchPanel:
         command = "" if self.nao_config else compare_command(
             self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget, first, n_seeds, preset,
             self.constraint)
-        self.msg.value = result_html(summary, self._stop.is_set(), len(self.rows), command, nao_sources(self.results))
+        self.result.value = result_html(summary, self._stop.is_set(), len(self.rows), command, nao_sources(self.results))
+        self.result.layout.display = None
+        self.msg.value = ended_line(self._stop.is_set(), len(self.rows))
         self._buttons(running=False)
 
     def _buttons(self, running: bool, stopping: bool = False) -> None:

@@ -1,5 +1,5 @@
-"""What the Search tab says about a run, as text: the line beside the progress bar while it runs, and the result
-when it ends (each searcher's final mean ± sd, NAO's sources, the ``naoviz compare`` line of the same numbers).
+"""What the Search tab says about a run, as text: the line beside the progress bar while it runs and as it ends,
+and the result under the curves when it ends (each searcher's final mean ± sd, NAO's sources, the ``naoviz compare`` line of the same numbers).
 
 Kept apart from :mod:`naoviz.ui.search_panel` (the widgets and the worker thread): these are pure functions of the
 curves and results, tested without a page.
@@ -71,6 +71,13 @@ def running_line(shown: str, seed: int, done: int, budget: int, total: int, at=N
     where = f"queries {done + 1:,}..{done + budget:,}"
     now = f"{where} of {total:,}" if at is None else f"query {at:,} of {total:,} (this run: {where})"
     return f"<i>running {html.escape(shown)}, seed {seed}: {now}…</i>"
+
+
+def ended_line(stopped: bool, queries: int) -> str:
+    """The line beside the bar once a run ends: one line, pointing at the result under the curves (a result of 3-4
+    lines here pushed the chart down as the run ended)."""
+    said = f"<b>stopped</b> after {queries:,} queries" if stopped else f"<b>done</b>: {queries:,} queries"
+    return f"{said}; the result is under the curves"
 
 
 def result_html(summary: str, stopped: bool, queries: int, command: str = "", work: str = "") -> str:
