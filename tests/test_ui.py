@@ -178,7 +178,7 @@ def test_a_cold_start_takes_up_a_stopped_build_and_says_so(tmp_path, monkeypatch
     assert app._resuming is None                  # the full build after it started fresh, and says nothing
     app._on_resume("resuming a stopped build: embed done; paths 480/6466")
     app._on_progress("paths", 960, 6466)           # what the page shows while such a build runs
-    assert "(960/6,466), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
+    assert "computing the gradient paths (960/6,466 paths), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
 
 
 def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):
