@@ -26,6 +26,13 @@ DEFAULT_COLUMNS = ("valid_acc", "test_acc", "cifar10_test_acc", "params_M", "cif
                    "cifar10_flops_M", "latency_1080ti_1", "latency_pixel3", "latency_raspi4")
 SEED_MODES = ("classes", "all", "none")
 Progress = Callable[[str, int, int], object]   # (stage, done, total)
+# each stage's words and what its (done, total) counts (None: a 0/1 stage, shown without a count); "map:umap" is
+# "map"'s; the dashboard's cold-start line says "placing the paths on the maps (106,496/271,572 path points)"
+STAGES = {"train": ("training the NAO model, cached afterwards", "epochs"),
+          "embed": ("embedding every cell", "cells"), "map": ("drawing the map", None),
+          "paths": ("computing the gradient paths", "paths"),
+          "placing": ("placing the paths on the maps", "path points"),
+          "neighbours": ("finding nearest neighbours", None)}
 PATH_CHUNK_SEEDS = 512   # seeds per saved chunk of the paths stage (rounded down to whole decode batches)
 PLACE_CHUNK = 8192       # moved points placed on a map per step (and per saved chunk)
 
@@ -153,6 +160,19 @@ def resume_note(found: set, maps, n_seeds: int, n_etas: int, chunk: int) -> Opti
     parts = ([", ".join(done) + " done"] if done else []) + [f"paths {paths}/{n_seeds}"] \
         + ([f"placing {placed}/{n_points * len(maps)}"] if placed else [])
     return "resuming a stopped build: " + "; ".join(parts)
+
+
+def stage_line(stage: str, done: int, total: int) -> str:
+    """A build stage's progress in words, naming what it counts: ``placing the paths on the maps (106,496/271,572
+    path points)``; a 0/1 stage (a map, the neighbours) without a count; an unknown stage by its name. The
+    dashboard's cold-start line shows it (it said "(106,496/271,572)", counting nothing named)."""
+    kind, _, name = stage.partition(":")
+    what, unit = STAGES.get(kind, (stage, ""))
+    if kind == "map" and name:
+        what = f"drawing the {name.upper()} map"           # map:umap -> drawing the UMAP map
+    if unit is None:
+        return what
+    return f"{what} ({int(done):,}/{int(total):,}{' ' + unit if unit else ''})"
 
 
 def build_atlas(model, bench, etas=DEFAULT_ETAS, seeds: Union[str, Sequence[int]] = "classes", k: int = 10,

@@ -85,6 +85,12 @@ def test_atlas_contents_on_nb201(nb201_atlas, nb201_table):
     placing = [(done, total) for s, done, total in stages if s == "placing"]   # the moved points, map by map
     assert placing[0][0] == 0 and placing[-1] == (atlas.path_maps["pca"].size // 2 * len(atlas.maps),) * 2
     assert all(b[0] >= a[0] for a, b in zip(placing, placing[1:]))
+    # the dashboard's cold-start line: every stage in words, its count named (it said "(106,496/271,572)")
+    from naoviz.atlas_build import STAGES, stage_line
+    assert {s.split(":")[0] for s, _, _ in stages} <= set(STAGES)
+    done, total = placing[-1]
+    assert stage_line("placing", done, total) == f"placing the paths on the maps ({done:,}/{total:,} path points)"
+    assert stage_line("map:pca", 0, 1) == "drawing the PCA map" and stage_line("neighbours", 1, 1) == "finding nearest neighbours"
 
 
 def test_same_seed_same_arrays_and_round_trip(nb201_model, tmp_path):

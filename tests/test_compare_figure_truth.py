@@ -125,7 +125,7 @@ def test_the_reference_point_is_printed_with_names_and_kept_a_list(late_summary)
 
 
 def test_the_search_tabs_summary_line_waits_for_every_run_too():
-    from naoviz.ui.search_panel import search_summary
+    from naoviz.ui.search_status import search_summary
     early = search_summary({"rs": [run[:3] for run in LATE]}, "test_acc")
     assert "rs: – (2 of 3 runs with a feasible incumbent)" in early
     late = search_summary({"rs": LATE}, "test_acc")
@@ -196,7 +196,7 @@ def test_incumbent_lines_and_bands_are_steps_held_until_the_next_query():
 
 
 def test_the_summary_line_of_a_stopped_search_is_at_the_shortest_runs_end():
-    from naoviz.ui.search_panel import search_summary
+    from naoviz.ui.search_status import search_summary
     text = search_summary({"rs": [LONG, SHORT]}, "test_acc")
     assert f"rs: 86.00 ± {np.std([91.0, 81.0], ddof=1):.2f} (n=2) after query 2 (the shortest run's end)" in text
 

@@ -40,7 +40,7 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 80
     text = f"params_M<={bound!r}"
-    assert html.escape(f'--constraint "{text}"') in sp.msg.value               # the CLI line says the budget
+    assert html.escape(f'--constraint "{text}"') in sp.result.value               # the CLI line says the budget
     # the curves are `naoviz compare --constraint`'s, bit for bit: the best feasible incumbent
     summary = compare(TableEvaluator(digits, constraints=[text]), [("rs", None), ("re", None)], 20, [3, 4])
     runs = _by_label(sp.results)
@@ -58,7 +58,7 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
             inc = r.incumbent()
             assert inc is None or (inc.feasible and inc.metrics["params_M"] <= bound)
         share = np.mean([f for r in runs[label] for f in r.feasible()])
-        assert f"{label} {100 * share:.0f}%" in sp.msg.value                   # the summary's feasible share
+        assert f"{label} {100 * share:.0f}%" in sp.result.value                   # the summary's feasible share
     # the Pareto plot: every query of each searcher, pooled over its seeds, in its colour; hollow = infeasible
     pts, feas = results_points(runs, "params_M")
     groups = {g["name"]: g for g in sp.pareto.chart.groups}
@@ -73,7 +73,7 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
     # the plot's label, the note under it and the summary line say the budget alike, with its unit (the label and
     # note said "parameters ≤ 0.03" while the summary said "parameters ≤ 0.03 M")
     assert sp.pareto.chart.vline == bound and sp.pareto.chart.vline_label == f"budget parameters ≤ {bound:g} M"
-    assert f"budget parameters ≤ {bound:g} M ·" in sp.msg.value
+    assert f"budget parameters ≤ {bound:g} M ·" in sp.result.value
     note = sp.pareto.note.value                                                # the note names the marks drawn
     assert "hollow: over the budget" in note and f"parameters ≤ {bound:g} M dashed" in note, note
     # the axes name the columns in words with their units, as the exported figures' do (an accuracy in %, a size
@@ -126,7 +126,7 @@ def test_a_bound_that_is_not_one_is_refused_in_one_line_and_nothing_runs(digits)
     # no budget: the note names no hollow points and no dashed budget (before, it named both, drawn or not)
     note = sp.pareto.note.value
     assert "no cost budget" in note and "hollow" not in note and "dashed" not in note, note
-    assert "--constraint" not in sp.msg.value and "feasible:" not in sp.msg.value
+    assert "--constraint" not in sp.result.value and "feasible:" not in sp.result.value
 
 
 def test_scatter_chart_refuses_groups_it_cannot_draw():

@@ -19,7 +19,7 @@ def test_error_line_is_escaped():
 # -- panels and dashboard --------------------------------------------------------------------------
 def test_panel_helpers():
     from naoviz.ui.panels import child_summary
-    from naoviz.ui.search_panel import compare_command, search_summary
+    from naoviz.ui.search_status import compare_command, search_summary
     from types import SimpleNamespace
     line = child_summary("|<b>~0|", SimpleNamespace(test_acc=91.25, epochs=4, params=21650, wall_time_s=2.0))
     assert "<code>|&lt;b&gt;~0|</code>" in line and "91.2" in line and "4 epoch" in line and "21,650" in line
@@ -35,7 +35,7 @@ def test_nao_line_counts_the_design_pool_apart_from_random():
     """The Search tab's "which part did the work" line: a k-means pool (source ``design``) is named as the
     initial design, not counted among the random cells; a run with a random pool has no design part."""
     from naoviz.search.base import Record, SearchResult
-    from naoviz.ui.search_panel import nao_sources
+    from naoviz.ui.search_status import nao_sources
 
     def run(sources, algo="nao"):
         recs = [Record(query=i + 1, arch=str(i), canonical=str(i), value=float(i), report=float(i), source=s,
@@ -178,7 +178,7 @@ def test_a_cold_start_takes_up_a_stopped_build_and_says_so(tmp_path, monkeypatch
     assert app._resuming is None                  # the full build after it started fresh, and says nothing
     app._on_resume("resuming a stopped build: embed done; paths 480/6466")
     app._on_progress("paths", 960, 6466)           # what the page shows while such a build runs
-    assert "(960/6,466), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
+    assert "computing the gradient paths (960/6,466 paths), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
 
 
 def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):

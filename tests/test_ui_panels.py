@@ -35,10 +35,14 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     sp.budget.value = 10
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 60 and len(sp.table.rows) == 60
+    # the line beside the bar stays one line; the result (3-4 lines) sits under the curves, where it moves no chart
+    assert sp.msg.value == "<b>done</b>: 60 queries; the result is under the curves"
+    kids = sp.widget.children
+    assert kids.index(sp.result) == kids.index(sp.curve_note) + 1 and sp.result.value.startswith("<b>done</b> ")
     # the command as the page copies it (tags off): each option with its value in a nowrap span, plain hyphens
     assert ("naoviz compare --space nb201-digits --algos rs,re --queries 10 --seeds 3 --first-seed 1"
-            in _text(sp.msg.value))
-    assert '<span style="white-space:nowrap">--first-seed 1</span>' in sp.msg.value
+            in _text(sp.result.value))
+    assert '<span style="white-space:nowrap">--first-seed 1</span>' in sp.result.value
     summary = compare(TableEvaluator(digits), [("rs", None), ("re", None)], 10, [1, 2, 3])
     lines = {s["name"]: s for s in sp.curve.series}                    # what the page's chart draws
     assert sp.curve.legend_title == "line: mean · band: ± 1 sd within the runs' range"
@@ -54,7 +58,7 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
         runs = np.asarray(cli["curves"])                        # the band never leaves the runs' values
         assert np.array_equal(shown["hi"], np.clip(mean + sd, runs.min(0), runs.max(0)))
         assert np.array_equal(shown["lo"], np.clip(mean - sd, runs.min(0), runs.max(0)))
-        assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.msg.value
+        assert f"{label}: {cli['mean'][-1]:.2f} ± {cli['sd'][-1]:.2f} (n=3)" in sp.result.value
         rows = [r for r in sp.table.rows if r[0] == label and r[1] == 2]
         assert [r[2] for r in rows] == list(range(1, 11))               # every query of seed 2, in order
     sp.band.value = "minmax"                                           # redrawn from the same runs
@@ -82,7 +86,7 @@ def test_search_tab_on_a_partial_table_searches_its_rows(digits, tmp_path):
     assert "done" in sp.msg.value and len(sp.table.rows) == 40, sp.msg.value
     space = own.space                       # a row's class: the cell itself or an isomorphic member
     assert {space.canonical(space.parse(r[-1])) for r in sp.table.rows} <= set(own.class_rows())
-    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in _text(sp.msg.value)
+    assert f"naoviz compare --table {tmp_path / 'own.csv'} --algos rs,ls --queries 20" in _text(sp.result.value)
 
 
 def test_search_tab_stop_ends_after_the_current_query(digits):
@@ -100,6 +104,7 @@ def test_search_tab_stop_ends_after_the_current_query(digits):
     sp.progress.observe(press, names="value")
     sp.start(wait=True)
     assert "stopped" in sp.msg.value and "after 55 queries" in sp.msg.value
+    assert sp.result.value.startswith("<b>stopped</b> after 55 queries. incumbent ")   # the result under the curves
     assert sp.progress.value == 55 and len(sp.table.rows) == 55
     assert not sp.run_btn.disabled and sp.stop_btn.disabled
     assert styles == ["warning"] and sp.stop_btn.button_style == ""     # orange only while it can stop
@@ -190,10 +195,10 @@ def test_search_tab_runs_the_chosen_nao_preset(digits):
     assert "mutation" not in sources and "decoder" in sources
     cli = start_search("nao", TableEvaluator(digits), 20, 0, progress=False, preset="trust")
     assert sp.curves["NAO"][0].tolist() == cli.incumbent_curve().tolist()
-    assert "--algos nao:trust --queries 20" in _text(sp.msg.value)
+    assert "--algos nao:trust --queries 20" in _text(sp.result.value)
     decoded = sum(r[3] == "decoder" for r in sp.table.rows)            # the line says which part did the work
     final = "1 of 1 run" if cli.counts()["final_incumbent_source"] == "decoder" else "0 of 1 run"
-    assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.msg.value and final in sp.msg.value
+    assert f"{decoded} decoded by the gradient step, 0 ranked mutations" in sp.result.value and final in sp.result.value
     with pytest.raises(ValueError, match="nao_preset"):
         SearchPanel(digits, nao_preset="nope")
 

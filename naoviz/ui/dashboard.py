@@ -31,9 +31,6 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
          "<p style='margin:2px 0'>NAO encodes a cell into a vector, predicts its accuracy, takes a gradient "
          "step uphill and decodes a new cell. Click a point on the map (or type a cell), then drag the "
          "<b>step η</b> slider; <b>tour</b> walks through each stage.</p>")
-STAGES = {"train": "training the NAO model (cached afterwards)", "embed": "embedding every cell",
-          "map": "drawing the map", "neighbours": "finding nearest neighbours", "paths": "gradient paths",
-          "placing": "placing the paths on the maps"}
 TABS = ("Explorer", "Search", "Train a child")
 
 
@@ -170,12 +167,13 @@ class Dashboard:
             self.complete.set()
 
     def _on_progress(self, stage: str, done: int, total: int) -> None:
-        """Show a build stage (``train`` epochs, ``paths`` seeds, ...) as a line and a bar."""
+        """Show a build stage as a line and a bar: its words and what it counts (``train`` epochs, ``paths``, ``placing``
+        path points: :func:`naoviz.atlas_build.stage_line`)."""
         self.progress.layout.display = "flex"
         self.progress.max = max(int(total), 1)
         self.progress.value = min(int(done), self.progress.max)
-        what = STAGES.get(stage.split(":")[0], stage)
-        count = f"{what} ({int(done):,}/{int(total):,})"
+        from naoviz.atlas_build import stage_line     # the backend names the stage and what it counts
+        count = html.escape(stage_line(stage, done, total))
         if self._resuming:                    # this build took up a stopped one's checkpoints: say so
             count += f", {html.escape(self._resuming)}"
         if self.ready.is_set():               # the explorer is up; the full atlas is being built behind it

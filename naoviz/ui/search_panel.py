@@ -20,14 +20,15 @@ import numpy as np
 
 # queries per searcher and seed: the budget slider's range MIN_BUDGET..MAX_BUDGET, its step BUDGET_STEP (10..300 by 10)
 from naoviz.explorer_plan import BUDGET_STEP, MAX_BUDGET, MIN_BUDGET, check_budget
-from naoviz.ui.common import (SliderBox, command_html, error_html, fit_choice, in_thread, named, say_check,
-                              status_line, whole_number)
+from naoviz.ui.common import SliderBox, error_html, fit_choice, in_thread, named, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
+from naoviz.ui.search_status import (compare_command, ended_line, nao_sources, result_html, running_line,
+                                     search_summary)
 from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
-from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, readable, titled, value_unit
+from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, titled, value_unit
 
 MAX_SEEDS = 10
 MAX_FIRST_SEED = 10_000
@@ -43,44 +44,6 @@ TIPS = {"algorithms": "the searchers to run, each over the same seeds (Ctrl-clic
 BAND_MENU = {"sd": "± 1 sd"}    # the band menu's short names (220 px at 1024; the legend's title says the whole)
 REDRAW_S = 0.25          # live curve redraws at most this often
 TABLE_S = 1.0            # the query table (a few thousand rows travel whole) at most this often
-
-
-def search_summary(curves: dict, report: str, band: str = "sd", columns=()) -> str:
-    """The line under the curves: each searcher's incumbent after its last query, mean ± sd over its seeds, the
-    column's unit after its name; when its runs differ in length (a stop), after the query every run reached, which
-    it names. ``columns``: the table's (NB201's two CIFAR-10 runs named apart)."""
-    from naoviz.experiments.search import incumbent_band
-    parts = []
-    for name, runs in curves.items():
-        runs = [r for r in runs if len(r)]
-        if not runs:
-            continue
-        s = incumbent_band(runs, band)
-        q = min(len(r) for r in runs)             # the last query of one fixed set of runs: every run
-        at = "" if q == max(len(r) for r in runs) else f" after query {q} (the shortest run's end)"
-        if not np.isfinite(s["mean"][q - 1]):     # some run has no feasible incumbent yet: no mean over the rest
-            parts.append(f"{name}: – ({s['feasible'][q - 1]} of {len(runs)} runs with a feasible incumbent{at})")
-            continue
-        spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
-        parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
-    unit = value_unit(report)                     # once, after the column's name: the numbers had none ("94.37")
-    head = f"incumbent {readable(report, columns)}" + (f" ({unit})" if unit else "")
-    return f"{head} — " + " · ".join(parts) if parts else ""
-
-
-def nao_sources(results: list) -> str:
-    """Which part of NAO did the work (issue 13): over its runs, the queries the gradient step decoded, the
-    ranked mutations, the random cells (a random initial pool and fills) and, when a design chose the initial
-    pool (``default``'s k-means), that pool; how many final incumbents were decoded; "" without NAO runs."""
-    runs = [r.counts() for r in results if r.algo == "nao" and r.history]
-    if not runs:
-        return ""
-    q = {s: sum(c["queries"].get(s, 0) for c in runs) for s in ("decoder", "mutation", "random", "design")}
-    decoded = sum(c["final_incumbent_source"] == "decoder" for c in runs)
-    design = f"{q['design']} in the initial design, " if q["design"] else ""
-    return (f"NAO's queries: {design}{q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
-            f"{q['random']} random; final incumbent decoded in {decoded} of {len(runs)} run"
-            + ("s" if len(runs) != 1 else ""))
 
 
 def algos_note(picked: int, total: int) -> str:
@@ -119,19 +82,6 @@ def search_lines(curves: dict, band: str = "sd") -> tuple[list, str]:
     series += [line(past_name(b["name"]), b["x"], b["past"], b["color"], n=b["n"], dash=True, step=True)
                for b in bands if b["past"] is not None]
     return series, legend
-
-
-def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str,
-                    constraint=None) -> str:
-    """The ``naoviz compare`` line that prints the same means and sds as the tab (shown when a run ends);
-    ``bench_name``: a known table's name, or a table file's path (then ``--table PATH``); ``constraint``: the
-    cost budget (``--constraint "params_M<=0.0353"``), None for none."""
-    import shlex
-    names = ",".join(f"nao:{preset}" if a == "nao" and preset else a for a in algos)
-    table = f"--space {bench_name}" if bench_name in ("nb201", "nb201-digits") else f"--table {shlex.quote(bench_name)}"
-    return (f"naoviz compare {table} --algos {names} --queries {budget} --seeds {n_seeds} "
-            f"--first-seed {first_seed}"
-            + (f' --constraint "{constraint.column}{constraint.op}{constraint.bound!r}"' if constraint is not None else ""))
 
 
 def _cell(v) -> Optional[float]:
@@ -213,7 +163,14 @@ class SearchPanel:
         self.stop_btn = W.Button(description="stop", button_style="", icon="stop", disabled=True,
                                  tooltip="stop after the current query")
         self.progress = W.IntProgress(value=0, min=0, max=1, description="progress")
+        # one line beside the bar (running, stopping, done, a refusal), its text wrapping in the row's rest: an empty
+        # line left the bar alone on its row and the first "running…" wrapped under it, moving the chart down 51 px
         self.msg = status_line(self.budget_note)
+        self.msg.layout = W.Layout(flex="1 1 300px", min_width="0")
+        # the run's result (3-4 lines) under the curves and their note: beside the bar it pushed the chart down 71 px as a run ended
+        self.result = status_line()
+        self.result.add_class("naoviz-search-result")
+        self.result.layout.display = "none"        # no empty row's height under the chart before a result
         self.table = QueryTable(search_columns(metric, self.report, bench.metrics), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
@@ -250,7 +207,7 @@ class SearchPanel:
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, self.curve_note, self.pareto.widget, hint, self.table, self.tips])
+                              self.curve_box, self.curve_note, self.result, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
         for control in (self.algos, self.budget, self.preset):
             control.observe(lambda _: self._say_start(), names="value")
@@ -286,6 +243,7 @@ class SearchPanel:
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self._buttons(running=True)
         self.rows, self.curves, self.results = [], {}, []
+        self.result.value, self.result.layout.display = "", "none"
         self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
             self.thread.join()
@@ -341,12 +299,7 @@ class SearchPanel:
                 done = self.progress.value                 # where this run sits among all: the bar has no number
 
                 def running(at=None, shown=shown, seed=seed, done=done):
-                    """The line beside the bar: this run's queries, and once they come, the count (a NAO run of
-                    300 queries on NB201 said "queries 1..300 of 3600" for 100 s)."""
-                    where = f"queries {done + 1:,}..{done + budget:,}"
-                    now = f"{where} of {self.progress.max:,}" if at is None else \
-                        f"query {at:,} of {self.progress.max:,} (this run: {where})"
-                    return f"<i>running {html.escape(shown)}, seed {seed}: {now}…</i>"
+                    return running_line(shown, seed, done, budget, self.progress.max, at)
 
                 def on_eval(rec, name=name, runs=runs, k=k, records=records, seed=seed, running=running):
                     records.append(rec)
@@ -371,17 +324,12 @@ class SearchPanel:
                 self.results.append(result)
         self._draw()
         summary = html.escape(search_summary(self.curves, self.report, self.band.value, self.bench.metrics)) + summary_extra(self.pareto)
-        if self._stop.is_set():
-            self.msg.value = f"<b>stopped</b> after {len(self.rows)} queries. {summary}"
-        else:
-            cmd = "" if self.nao_config else (
-                "<br><small>the same numbers: <code>"
-                + command_html(compare_command(self.bench.source if self.bench.fingerprint else self.bench.name, algos,
-                                               budget, first, n_seeds, preset, self.constraint))
-                + "</code></small>")
-            work = nao_sources(self.results)
-            work = f"<br><small>{html.escape(work)}</small>" if work else ""
-            self.msg.value = f"<b>done</b> {summary}{work}{cmd}"
+        command = "" if self.nao_config else compare_command(
+            self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget, first, n_seeds, preset,
+            self.constraint)
+        self.result.value = result_html(summary, self._stop.is_set(), len(self.rows), command, nao_sources(self.results))
+        self.result.layout.display = None
+        self.msg.value = ended_line(self._stop.is_set(), len(self.rows))
         self._buttons(running=False)
 
     def _buttons(self, running: bool, stopping: bool = False) -> None:
