@@ -63,6 +63,10 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     label = atlas.labels[atlas.path_decoded[m, k]]
     eta = f"{atlas.etas[k]:.2f}"
     assert page.input_value(".nx-slider") == str(k) and page.inner_text(".nx-decoded") == label
+    # the changed ops' labels are boxed and heavier, not underlined (an underline read as a link that did nothing)
+    marks = page.evaluate("Array.from(document.querySelectorAll('.nx-cells text.nx-svg-op.nx-changed'), (t) =>"
+                          " [getComputedStyle(t).textDecorationLine, !!t.previousElementSibling?.matches('rect.nx-opmark')])")
+    assert marks and all(m == ["none", True] for m in marks), marks
     assert page.get_attribute(".nx-slider", "aria-valuetext") == f"η = {eta}"
     assert f"seed row {seed} (star)" in page.get_attribute(".nx-map", "aria-label")
     assert f"at η = {eta}" in page.get_attribute(".nx-map", "aria-label")

@@ -168,5 +168,8 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
     page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
     assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()
+    # off looks off: no slider (a disabled range input sat at mid-range and looked set) nor bound box, their room kept
+    assert page.locator(".nx-bslider").is_hidden() and page.locator(".nx-budget").is_hidden()
+    assert page.locator(".nx-bcol").is_visible() and page.locator(".nx-bslider").bounding_box()["width"] > 0
     assert all(u.startswith("file://") for u in requests) and not errors, errors
     page.close()

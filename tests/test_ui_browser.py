@@ -39,9 +39,10 @@ def test_visit_is_interactive_small_and_fetches_nothing_beyond_loopback(server, 
 
 def _export_figures_twice_says_already_saved(page, folder: Path):
     """The explorer's "export figures": the kernel draws the map, chart and cells as PNG into the dashboard's
-    export folder and the page says "saved N figures: <paths>"; a second press on the same view writes nothing
-    and the page says "already saved: <the same paths>" (figuresSaved in naoviz/resources/explorer/explorer.js)."""
-    reply = ("(() => { const t = document.querySelector('.nx-msg').textContent; return ['saved ', 'already saved: ', "
+    export folder and the page says "saved N figures in <folder>: <file names>" (the full paths in its tip); a second
+    press on the same view writes nothing and the page says "already saved in <folder>: <the same names>"
+    (figuresSaved in naoviz/resources/explorer/explorer.js)."""
+    reply = ("(() => { const t = document.querySelector('.nx-msg').textContent; return ['saved ', 'already saved ', "
              "'export figures:'].some((p) => t.startsWith(p)) && t; })()")       # a click first says "drawing ..."
     saved = lambda: sorted(f for f in folder.iterdir() if not f.name.startswith("."))   # noqa: E731
     assert saved() == []
@@ -49,12 +50,16 @@ def _export_figures_twice_says_already_saved(page, folder: Path):
     first = page.wait_for_function(reply, timeout=120_000).json_value()
     files = saved()
     head, _, names = first.partition(": ")
-    assert head == f"saved {len(files)} figures" and sorted(names.split(", ")) == list(map(str, files)), (first, files)
+    # the folder once, the files by name (three full paths wrapped to two lines at 1024 px); the full paths in the tip
+    assert head == f"saved {len(files)} figures in {folder}" and sorted(names.split(", ")) == [f.name for f in files], (first, files)
+    assert sorted(page.get_attribute(".nx-msg", "title").split("\n")) == list(map(str, files))
+    assert page.evaluate("(() => { const m = document.querySelector('.nx-msg');"
+                         " return m.offsetHeight < 1.5 * parseFloat(getComputedStyle(m).lineHeight); })()")   # one line
     assert len(files) >= 2
     stamps = [f.stat().st_mtime_ns for f in files]
     page.click(".nx-figs")                                             # the same view again
     again = page.wait_for_function(reply, timeout=120_000).json_value()
-    assert again == f"already saved: {names}", again
+    assert again == f"already saved in {folder}: {names}", again
     assert saved() == files and [f.stat().st_mtime_ns for f in files] == stamps     # nothing written
     # the size beside the button: laid out for a paper's full width (naoviz.viz.export_for_print), PDF and SVG
     page.select_option(".nx-figsize", "7in")
@@ -62,7 +67,7 @@ def _export_figures_twice_says_already_saved(page, folder: Path):
     page.wait_for_function("(before) => { const t = document.querySelector('.nx-msg').textContent; return t !== before "
                            "&& (t.startsWith('saved ') || t.startsWith('export figures:')); }", arg=again, timeout=120_000)
     wide = sorted(set(saved()) - set(files))
-    assert page.inner_text(".nx-msg").startswith(f"saved {2 * len(files)} figures: ")
+    assert page.inner_text(".nx-msg").startswith(f"saved {2 * len(files)} figures in {folder}: ")
     assert sorted(f.name for f in wide) == sorted(f.name.replace(".png", f"-7in.{e}") for f in files for e in ("pdf", "svg"))
     assert all(re.search(rb"/MediaBox \[0 0 504(\.0*)? ", f.read_bytes()) for f in wide if f.suffix == ".pdf")   # 7 in
 
@@ -122,10 +127,14 @@ def _cells_wrap_between_edges_only(page):
             if (lines.size > 1) wrapped++;
           }
           return [wrapped, split.slice(0, 3)]; }""")
+        # the headers wrap only where needed: on digits at 1024 px one line fits them and costs the cells nothing
+        # (they wrapped at every width: "validation accuracy (%)" over two lines)
+        heads = page.eval_on_selector_all(".nq-table th .nq-sort span", "ss => ss.map(s => [s.textContent, s.getClientRects().length])")
     finally:
         page.set_viewport_size(size)
     texts = page.eval_on_selector_all(".nq-table td.nq-cell", "ts => ts.map(t => t.textContent)")
     assert wrapped > 0 and not split, (wrapped, split)
+    assert heads and all(n == 1 for _, n in heads), heads
     assert all(t.startswith("|") and t.endswith("|") and " " not in t for t in texts)   # the text is the cell string
 
 

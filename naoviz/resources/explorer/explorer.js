@@ -29,8 +29,12 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const offs = [], on = (ev, f) => { model.on(ev, f); offs.push(() => model.off(ev, f)); };
   const $ = (s) => root.querySelector(s);
   // One line for the student: a hint or a result in the text colour, a refused value (err) in red.
-  const show = (text, err = false) => { const el = $(".nx-msg"); el.textContent = text; el.classList.toggle("nx-err", err); };
-  const msg = (text, err = false) => { show(text, err); model.set("message", text); model.save_changes(); };
+  // ``full``: a one-line message (files saved) cut with … where the row is narrower, its whole text in the tip
+  const show = (text, err = false, full = "") => {
+    const el = $(".nx-msg"); el.textContent = text; el.classList.toggle("nx-err", err);
+    el.classList.toggle("nx-one", !!full); if (full) el.title = full; else el.removeAttribute("title");
+  };
+  const msg = (text, err = false, full = "") => { show(text, err, full); model.set("message", text); model.save_changes(); };
   // The student moved on (slider, keys, ▶, a cell chosen, another map or colour): a refused value's red line is
   // stale now and goes; a hint or result stays. (It stayed: "budget Infinity is not a number" under a budget
   // already off, after the slider had moved.)
@@ -244,17 +248,22 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (note || !q) msg(note, err);       // an emptied box clears the last search's line
   }
 
-  // the kernel's export reply: "already saved" when every file already held the same figure (nothing written)
+  // the kernel's export reply: "already saved" when every file already held the same figure (nothing written);
+  // their folder named once and the files by name (three full paths wrapped to two lines at 1024 px and pushed the
+  // map down), the full paths in the line's tip. -> [text, tip]
   function figuresSaved(m) {
-    const reused = (m.reused || []).length, names = m.paths.join(", ");
-    if (m.paths.length && reused === m.paths.length) return `already saved: ${names}`;
-    return `saved ${m.paths.length} figures${reused ? ` (${reused} already there)` : ""}: ${names}`;
+    const reused = (m.reused || []).length, cut = (p) => Math.max(p.lastIndexOf("/"), p.lastIndexOf("\\"));
+    const dirs = new Set(m.paths.map((p) => p.slice(0, Math.max(cut(p), 0))));
+    const one = dirs.size === 1 && [...dirs][0] !== "", where = one ? ` in ${[...dirs][0]}` : "";
+    const names = (one ? m.paths.map((p) => p.slice(cut(p) + 1)) : m.paths).join(", "), tip = m.paths.join("\n");
+    if (m.paths.length && reused === m.paths.length) return [`already saved${where}: ${names}`, tip];
+    return [`saved ${m.paths.length} figures${reused ? ` (${reused} already there)` : ""}${where}: ${names}`, tip];
   }
 
   on("msg:custom", (m, buffers) => {
     if (m.type === "offgrid") ker.answer(m);
     else if (m.type === "export_figures") {
-      msg(m.ok ? figuresSaved(m) : `export figures: ${m.message}`, !m.ok);
+      if (m.ok) { const [text, tip] = figuresSaved(m); msg(text, false, tip); } else msg(`export figures: ${m.message}`, true);
     } else if (m.type === "export_page" && buffers && buffers.length) {
       const a = h("a", { href: URL.createObjectURL(new Blob([buffers[0]], { type: "text/html" })), download: "naoviz-explorer.html" });
       // the file's name and what it is: "exported the page" left a newcomer looking for it in --exports

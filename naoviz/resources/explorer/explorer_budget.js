@@ -40,6 +40,9 @@ function budgetPart(root, atlas, hooks) {
     $(".nx-bcol").value = B.col;
     const sl = $(".nx-bslider"), inp = $(".nx-budget");
     sl.disabled = inp.disabled = !B.col;
+    // off: the slider and its box hidden (their room kept), not a disabled handle at mid-range that looked set;
+    // a column with no bound typed: the handle greyed
+    $(".nx-bbar").dataset.budget = !B.col ? "off" : B.budget == null ? "unset" : "set";
     if (B.col) { const [lo, hi] = span(B.col); sl.min = String(lo); sl.max = String(hi); sl.step = String((hi - lo) / 500 || 1e-6); }
     if (B.budget != null) sl.value = String(B.budget);
     sl.setAttribute("aria-valuetext", B.col && B.budget != null ? boundText(atlas, B.col, B.budget) : "off");   // read as the bound, not a bare number

@@ -323,7 +323,8 @@ function parseNB201(label) {               // "|op~0|+|op~0|op~1|+|..." -> 6 op 
 const CELL_TEXT = { title: [13, 12, 15], op: [13, 11, 15], node: [11, 10, 13] };
 const cellWidth = (svg) => Math.max(120, Math.round(svg.clientWidth || 300));    // redrawn when it changes
 
-// The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``) bold.
+// The NB201 cell: nodes 0..3 on a line, edges as arcs labelled with their op; changed edges (vs ``ref``)
+// thick, their labels heavier and boxed (an underline looked like a link).
 // For a screen reader the graph is an image named by its title whose description is the cell string (and the
 // edges that changed), the text every edge's coloured label also carries. A NAONet cell (``space`` "naonet" or
 // "naonet-ws", or a string only NAONet parses) is drawn by drawNAONetCell (explorer_naonet.js).
@@ -360,6 +361,12 @@ function drawCell(svg, label, ref, title, space = "") {
     const t2 = svgEl("text", { x: lx, y: ly, "text-anchor": "middle", class: "nx-svg-op" + (changed ? " nx-changed" : ""),
       fill: opColor(op), style: size("op", changed ? 1 : 0) }, svg);
     t2.textContent = OP_SHORT[op];
+    if (changed) {                                     // boxed, as NAONet's changed labels: marked without colour, not a link
+      const fs = parseFloat(size("op", 1).slice(11)), bb = t2.getBBox(), pad = 2;   // unrendered (a hidden tab): a guess
+      const b = bb.width ? bb : { x: lx - 0.31 * fs * t2.textContent.length, y: ly - 0.8 * fs, width: 0.62 * fs * t2.textContent.length, height: fs };
+      svg.insertBefore(svgEl("rect", { x: b.x - pad, y: b.y - pad / 2, width: b.width + 2 * pad, height: b.height + pad, rx: 3,
+        fill: T.bgCss, stroke: opColor(op), class: "nx-opmark nx-changed" }, svg), t2);
+    }
   });
   X.forEach((x, i) => {
     svgEl("circle", { cx: x, cy: Y, r, class: "nx-node" }, svg);

@@ -57,10 +57,10 @@ function template() {
           h("option", { value: "3.5in", text: "3.5 in (PDF, SVG)" })))),
     // "export page" at the budget row's right end (explorer_budget.js moves it up when the table has no budget): in
     // the top bar it wrapped to a second row at 1024 px beside a long colour name and export figures
-    h("div", { class: "nx-bar nx-bbar" },
+    h("div", { class: "nx-bar nx-bbar", "data-budget": "off" },
       h("label", {}, h("span", { text: "budget" }), h("select", { class: "nx-bcol", "aria-label": "budget column" })),
       h("input", { class: "nx-bslider", type: "range", "aria-label": "budget (slider)", disabled: "", title: "the budget's upper bound: cells over it are greyed (choose a column first)" }),
-      h("label", {}, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "", title: "the budget's upper bound, typed (choose a column first)" }),
+      h("label", { class: "nx-bound" }, h("span", { text: "≤" }), h("input", { class: "nx-budget", type: "text", inputmode: "decimal", size: "8", "aria-label": "budget value", disabled: "", title: "the budget's upper bound, typed (choose a column first)" }),
         h("span", { class: "nx-bunit" })),
       h("button", { class: "nx-export", type: "button", text: "export page" })),
     // the student's line, under the bars where values are typed: under the neighbour list it was 200 px below

@@ -77,7 +77,7 @@ const textW = (text, size) => 0.62 * size * [...text].length;
 // Returns { W, H, titleY, cells: [{ name, x0, cx, top, nodes, edges }] }: nodes { state, x, y, w, h, round, text },
 // edges { d, op, color, changed, label: { x, y, w, h, text } | null }, all in px. ``changed``: Set of
 // "cell/node/branch" keys. Cells side by side when both fit at their least width, else one above the other.
-// ``widthOf(text, px)``: an op label's width as drawn (changed: semi-bold, at px), where the page can measure it.
+// ``widthOf(text, px)``: an op label's width as drawn (changed: weight 800, at px), where the page can measure it.
 function naonetLayout(parsed, W, font, changed = new Set(), widthOf = textW) {
   const r = Math.max(11, 1.2 * font.node);
   const pill = { w: textW("h[i-2]", font.node) + 10, h: 2 * r - 2 };
@@ -150,7 +150,7 @@ function naonetLayout(parsed, W, font, changed = new Set(), widthOf = textW) {
 
 // Draw a NAONet cell into ``svg`` (the explorer's seed / decoded panel), ``ref`` the seed it is compared with.
 // As the NB201 drawing: an image named by its title, described by the cell string and what changed; a changed
-// edge is drawn thick and its label bold, underlined and boxed thicker.
+// edge is drawn thick and its label heavier (800) and boxed thicker, never underlined (it read as a link).
 function drawNAONetCell(svg, parsed, refParsed, label, title) {
   const W = cellWidth(svg), k = W / 300;
   const px = (kind) => { const [b, lo, hi] = CELL_TEXT[kind]; return Math.min(hi, Math.max(lo, b * k)); };

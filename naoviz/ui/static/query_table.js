@@ -103,7 +103,20 @@ function render({ model, el }) {
     count.textContent = idx.length > limit ? `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries (first ${limit} shown)`
       : `${idx.length.toLocaleString()} of ${rows.length.toLocaleString()} queries`;
     root.dataset.shown = String(Math.min(idx.length, limit));
+    fitHeaders();
   }
+  // Headers on one line where that costs the rows nothing: tried unwrapped, kept unless the table then overflows
+  // sideways or its body grows taller (the cell column squeezed into more lines); else they wrap. Wrapping at every
+  // width split "validation accuracy (%)" over two lines at 1024 px on digits, where one line fit.
+  const table = root.querySelector(".nq-table"), scroller = root.querySelector(".nq-scroll");
+  function fitHeaders() {
+    table.classList.remove("nq-oneline");
+    const tall = tbody.getBoundingClientRect().height;
+    table.classList.add("nq-oneline");
+    if (table.offsetWidth > scroller.clientWidth + 0.5 || tbody.getBoundingClientRect().height > tall + 0.5) table.classList.remove("nq-oneline");
+  }
+  let fitWidth = -1;           // refitted when the table's width changes (a hidden tab shown, a resize), not its height
+  new ResizeObserver(() => { if (root.clientWidth !== fitWidth) { fitWidth = root.clientWidth; fitHeaders(); } }).observe(root);
   function focusRow(tr) {                  // the one row Tab reaches
     for (const t of tbody.querySelectorAll("tr[tabindex='0']")) t.tabIndex = -1;
     tr.tabIndex = 0; tr.focus();
