@@ -34,8 +34,15 @@ def test_budgeted_run_is_compare_with_the_constraint_and_the_plot_is_its_queries
     sp = SearchPanel(digits, budget=20)
     assert sp.cost.column.value == "" and sp.pareto.x.value == "params_M"      # budget off; x axis: the size
     assert set(sp.cost.columns) == {"params_M", "train_time_s"}                # the explorer's budget columns
+    hidden = lambda: (sp.cost.slider.layout.visibility, sp.cost.box.layout.visibility)   # noqa: E731
+    assert hidden() == ("hidden", "hidden")            # off: no slider that looks set, its room kept
+    sp.cost.column.value = "train_time_s"
+    assert hidden() == ("visible", "visible")
+    sp.cost.column.value = ""                          # off again: the last column's median not left showing
+    assert hidden() == ("hidden", "hidden")
     bound = float(np.nanpercentile(digits.metric("params_M"), 25))
     sp.cost.set("params_M", bound)
+    assert hidden() == ("visible", "visible")
     sp.algos.value, sp.seed.value, sp.seeds.value = ("rs", "re"), "3", "2"
     sp.start(wait=True)
     assert "done" in sp.msg.value and sp.progress.value == 80

@@ -124,10 +124,17 @@ class CostBudget:
         self.box.observe(lambda _: self._typed(), names="value")
         self.widget = W.HBox([self.column, self.slider, self.box], layout=W.Layout(align_items="center",
                                                                                    flex_flow="row wrap"))
+        self._show_bound(False)
+
+    def _show_bound(self, shown: bool) -> None:
+        """The slider and its box shown only with a column chosen, their room kept (the row does not move): off, a
+        disabled slider left at the last column's median looked set, as the explorer's budget did."""
+        self.slider.layout.visibility = self.box.layout.visibility = "visible" if shown else "hidden"
 
     def _column(self) -> None:
         col = self.column.value
         self.slider.disabled = self.box.disabled = not col
+        self._show_bound(bool(col))
         if not col:
             self.box.value = ""
             return
