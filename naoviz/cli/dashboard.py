@@ -336,7 +336,7 @@ def run(args) -> int:
     try:
         # The link is printed once Voila answers (seconds; clicked before, it was "connection refused"), so it is
         # also the last address on the screen, below Voila's own one with the token hidden ("?token=...").
-        if wait_answering(server, ip, args.port):
+        if wait_answering(server, ip, args.port, path=f"{base_url}voila/static/voila.js"):
             print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
         return server.wait()
     except KeyboardInterrupt:

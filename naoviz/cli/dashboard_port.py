@@ -54,18 +54,23 @@ def check_port(ip: str, port: int) -> None:
     raise ValueError(f"--port: cannot listen on {ip}:{port} ({exc.strerror or exc}), got {port}")
 
 
-def wait_answering(server, ip: str, port: int, timeout_s: float = 120.0) -> bool:
-    """Wait until something accepts connections on ``ip``:``port`` (an unspecified ``ip``: on loopback) while the
-    process ``server`` runs: True when it does (or ``timeout_s`` passed with it running), False when it exited."""
+def wait_answering(server, ip: str, port: int, timeout_s: float = 120.0, path: str = "/voila/static/voila.js") -> bool:
+    """Wait until the server on ``ip``:``port`` (an unspecified ``ip``: on loopback) answers a request for ``path``
+    (a static file: no kernel, no log line) while the process ``server`` runs: True when it does (or ``timeout_s``
+    passed with it running), False when it exited. An answer, not an accepted connection: Voila accepts connections
+    as it starts listening and logs its own address after that, but answers only once its loop runs, after the log
+    line, so a link printed then is below Voila's address (a connection alone printed it above, now and then)."""
     host = ip
     if ip != "localhost" and ipaddress.ip_address(ip).is_unspecified:          # every interface: ask loopback
         host = "::1" if ipaddress.ip_address(ip).version == 6 else "127.0.0.1"
     deadline = time.monotonic() + timeout_s
     while server.poll() is None:
         try:
-            with socket.create_connection((host, port), timeout=1.0):
+            with socket.create_connection((host, port), timeout=1.0) as conn:
+                conn.sendall(f"HEAD {path} HTTP/1.0\r\n\r\n".encode())
+                conn.recv(1)          # any reply, or the server closing the connection: its loop runs
                 return True
-        except OSError:
+        except OSError:               # refused, or no reply within the second (socket.timeout): asked again
             if time.monotonic() > deadline:
                 return True
             time.sleep(0.2)
