@@ -10,6 +10,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 
 from naoviz.explorer_keys import entry_path, files_stamp, read_entry, remember
 from naoviz.explorer_plan import ExplorerPlan
@@ -92,6 +93,9 @@ def test_a_cold_start_kernel_waits_only_while_the_warm_up_runs(tmp_path, monkeyp
                             env={**os.environ, "NAOVIZ_DASHBOARD_TABLE": "nb201"})
     try:
         monkeypatch.setenv(WARMUP_ENV, str(warm.pid))
+        deadline = time.monotonic() + 30            # until the child has exec'd: before, its command line is ours
+        while not warmup_alive() and warm.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.02)
         assert warmup_alive()
         plan = ExplorerPlan(table=str(tmp_path / "mine.csv"))
         (tmp_path / "mine.csv").write_text("x\n")
