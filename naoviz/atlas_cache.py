@@ -187,14 +187,15 @@ def await_named(names, key: str, progress: Optional[Progress] = None, on_wait: O
     bases = [cache_dir(create=False) / "atlases" / name for name in names]
     waited = False
     while True:
+        # who builds, asked before the loads: a build that ends between the two is then loaded on the next pass
+        building = [b for b in bases if held_by(b.with_name(b.name + ".lock")) is not None]
+        alive = builder_alive()
         for name in names:
             atlas = atlas_named(name, key)
             if atlas is not None:
                 return name, atlas
-        building = [b for b in bases if held_by(b.with_name(b.name + ".lock")) is not None]
-        if not building and not builder_alive():
-            # the lock freed between the loads above and now: the atlas may have been saved meanwhile
-            return next(((n, a) for n, a in ((n, atlas_named(n, key)) for n in names) if a is not None), None)
+        if not building and not alive:
+            return None
         if not waited and on_wait is not None:
             on_wait()
         waited = True

@@ -150,9 +150,10 @@ def await_entry(plan, stamp: Optional[dict], alive, poll_s: float = 0.2) -> Opti
     it first thing runs); None once it ends without one, or when the table files cannot be read (``stamp`` None)."""
     import time
     while stamp is not None:
+        running = alive()                # asked before the read: an entry written as the warm-up ends is read
         entry = read_entry(plan, stamp)
-        if entry is not None or not alive():
-            return entry if entry is not None else read_entry(plan, stamp)
+        if entry is not None or not running:
+            return entry
         time.sleep(poll_s)
     return None
 
