@@ -28,7 +28,7 @@ from naoviz.store_values import now as _now
 from naoviz.store_values import sha256_of
 # The tables' SQL, columns and version live in naoviz.store_schema; SCHEMA_VERSION stays importable from here.
 from naoviz.store_schema import EVAL_COLUMNS as _EVAL_COLUMNS
-from naoviz.store_schema import SCHEMA_VERSION, set_up
+from naoviz.store_schema import SCHEMA_VERSION, create_whole, set_up
 from naoviz.store_schema import TABLES as _TABLES
 
 __all__ = ["RunStore", "STATUSES", "BUSY_TIMEOUT_MS", "FORMULA_START", "spreadsheet_safe", "StoreError",
@@ -68,6 +68,8 @@ class RunStore(StoreExport):
             return
         self._empty = False
         check_place(self.path)
+        if not self.path.exists():
+            create_whole(self.path)
         fresh = check_schema(self.path, _TABLES, SCHEMA_VERSION, BUSY_TIMEOUT_MS / 1000)
         try:
             self._write(lambda conn: set_up(conn, fresh))

@@ -1,7 +1,11 @@
 """The run store's tables in one place (SQL, columns, version): ``RunStore`` creates them, ``check_schema`` compares."""
 from __future__ import annotations
 
+import contextlib
+import os
 import sqlite3
+import uuid
+from pathlib import Path
 
 SCHEMA_VERSION = 1
 
@@ -50,3 +54,30 @@ def set_up(conn: sqlite3.Connection, fresh: bool) -> None:
                 conn.execute(statement)
     if conn.execute("PRAGMA user_version").fetchone()[0] != SCHEMA_VERSION:
         conn.execute(f"PRAGMA user_version = {SCHEMA_VERSION}")
+
+
+def create_whole(path: Path) -> None:
+    """A new store appears whole: tables and WAL mode are written to a hidden file beside ``path``, which is then
+    linked into place. Two processes opening the same new path at once (a search creating its store, a reader
+    polling for it) both switched a fresh file to WAL, and one of them could fail with "database is locked";
+    now the second finds a finished WAL store, or links nothing and opens the first's. Where the folder's file
+    system has no hard links, nothing is done here and the store is created in place, as before."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}-{uuid.uuid4().hex[:8]}.new")
+    try:
+        conn = sqlite3.connect(tmp, isolation_level=None)
+        try:
+            if conn.execute("PRAGMA journal_mode = WAL").fetchone()[0].lower() != "wal":
+                return                                      # no WAL here: RunStore says so in one line
+            conn.execute("BEGIN IMMEDIATE")
+            set_up(conn, True)
+            conn.execute("COMMIT")
+        finally:
+            conn.close()                                    # the last close checkpoints and removes tmp-wal/-shm
+        with contextlib.suppress(FileExistsError):          # another process's store came first: use that one
+            os.link(tmp, path)
+    except (OSError, sqlite3.Error):                        # no hard links or no room: create in place, as before
+        pass
+    finally:
+        for leftover in (tmp, tmp.with_name(tmp.name + "-wal"), tmp.with_name(tmp.name + "-shm")):
+            with contextlib.suppress(OSError):
+                leftover.unlink()
