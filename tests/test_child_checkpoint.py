@@ -128,3 +128,25 @@ def test_garbage_tensor_file_is_refused(good, tmp_path, capsys):
     d = _copy(good, tmp_path)
     (d / TENSORS).write_bytes((2**40).to_bytes(8, "little") + b"{}")      # header length far beyond the file
     _refused(d, capsys, str(d / TENSORS))
+
+
+def test_a_ctrl_c_after_a_checkpointed_epoch_says_the_same_command_resumes(tmp_path):
+    """``train-child --checkpoint-dir`` stopped by Ctrl-C said only ``naoviz train-child: interrupted``, though the
+    epochs it finished are kept and the same command resumes from them: now its stop line says so."""
+    import signal
+    import time
+
+    from _cli_process import start
+    d = tmp_path / "run"
+    proc = start("train-child", "--space", "nb201", "--arch", ARCH, "--data", "synthetic", "--epochs", "1000",
+                 "--channels", "4", "--cells", "1", "--device", "cpu", "--checkpoint-dir", str(d), text=True)
+    deadline = time.monotonic() + 120
+    while not (d / META).is_file():              # the first epoch is saved: stop it in a later one
+        assert proc.poll() is None and time.monotonic() < deadline, proc.stderr.read()[-1000:]
+        time.sleep(0.05)
+    proc.send_signal(signal.SIGINT)
+    err = proc.communicate(timeout=60)[1]
+    assert proc.returncode == 130, err[-1000:]
+    last = err.strip().splitlines()[-1]
+    assert last == (f"naoviz train-child: interrupted; the epochs finished so far are in {d}; the same command "
+                    "resumes from them"), err[-1000:]

@@ -93,3 +93,30 @@ def test_a_cache_nao_cannot_use_is_the_only_line_not_after_the_pool_note(tmp_pat
         assert len(err) == 1 and "NAOVIZ_CACHE" in err[0] and str(afile) in err[0], err
     assert main(["search", "--algo", "nao", "--preset", "paper", "--queries", "5", "--no-progress"]) == 0
     assert capsys.readouterr().err.startswith("note: --queries 5 is within nao:paper's 40")
+
+
+def test_atlas_stage_bars_in_a_log_name_what_each_stage_counts_and_a_stop_after_training_says_it_resumes(capsys):
+    """``naoviz atlas`` piped to a log: every stage's bar counted tqdm's "it" ("paths: 32% 2046/6466 [..,
+    114.89it/s]"); now each names its unit (epochs, cells, paths, path points). Its stop line said nothing of the
+    checkpoints a rerun takes up; from the first stage after the model's training (not checkpointed) it does."""
+    import argparse
+
+    from naoviz.cli.atlas import stage_bars
+    args = argparse.Namespace()
+    progress, bars = stage_bars(args)
+    for stage, total in (("train", 4), ("embed", 50), ("map:pca", 1), ("paths", 20), ("placing", 400),
+                         ("neighbours", 1)):
+        for done in (0, total):
+            progress(stage, done, total)
+            if stage == "train":
+                assert getattr(args, "interrupted_hint", None) is None       # a stop there trains it again
+        if stage == "embed":
+            assert "takes up the build" in args.interrupted_hint
+    for bar in bars.values():
+        bar.close()
+    lines = capsys.readouterr().err.splitlines()
+    assert not any("it/s" in line for line in lines), lines
+    for stage, unit in (("train", "epoch"), ("embed", "cell"), ("map:pca", "map"), ("paths", "path"),
+                        ("placing", "path point"), ("neighbours", "search")):
+        mine = [line for line in lines if line.startswith(stage + ":")]        # "2.1cell/s", or "1.2s/cell" slow
+        assert mine and all(f"{unit}/s]" in line or f"s/{unit}]" in line for line in mine), (stage, lines)

@@ -353,7 +353,8 @@ def test_eval_views_score_shifted_copies_of_the_held_out_batches():
 def test_the_supernet_command_reports_progress_in_words_and_json_lines_only_with_json(capsys):
     """`naoviz supernet` printed its progress as JSON dicts on a terminal, and nothing while it re-ranked
     (minutes: each candidate trains from scratch). Now a line in words per phase, one per re-ranked candidate;
-    with --json the same events as JSON lines."""
+    with --json the same events as JSON lines. Its first line came only once the warm-up epochs ended, and
+    "epoch 4" / "round 1" said nothing of how many follow: now a line as it starts, and each count of its total."""
     import json as jsonlib
 
     from naoviz.cli import main
@@ -363,11 +364,17 @@ def test_the_supernet_command_reports_progress_in_words_and_json_lines_only_with
     assert main(argv) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err and not any(line.lstrip().startswith("{") for line in err), err
-    assert any(line.startswith("round 1: ") and "new cells" in line for line in err), err
+    assert any(line.startswith("round 1 of 1: ") and "new cells" in line for line in err), err
+    # said as the work starts, not first after the warm-up's epochs; each epoch line out of the run's total
+    assert err[0] == "supernet: training, 1 warm-up epoch, then 1 NAO round of 1 epoch (2 in all; a line as each " \
+                     "phase ends)", err
+    assert [line.split(",")[0] for line in err if line.startswith("supernet: trained")] == [
+        "supernet: trained to epoch 1 of 2", "supernet: trained to epoch 2 of 2"], err
     reranked = [line for line in err if line.startswith("re-rank: candidate ")]
     assert 2 <= len(reranked) <= 3 and reranked[-1].startswith(f"re-rank: candidate {len(reranked)} of "), err
     assert main([*argv, "--json"]) == 0
     captured = capsys.readouterr()
     events = [jsonlib.loads(line) for line in captured.err.strip().splitlines()]
     assert [e["phase"] for e in events].count("rerank") == len(reranked) and events[-1]["phase"] == "done"
+    assert events[0]["phase"] == "start" and events[0]["epochs"] == 2
     assert jsonlib.loads(captured.out)["best"]

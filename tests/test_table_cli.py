@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -198,6 +199,9 @@ def test_atlas_of_a_table_file_is_built_again_after_an_edit(tmp_path, digits):
     first, cached = naoviz(*atlas, cache=cache), naoviz(*atlas, cache=cache)
     assert first.returncode == 0 and cached.returncode == 0, first.stderr[-1000:] + cached.stderr[-1000:]
     assert json.loads(first.stdout)["built"] and not json.loads(cached.stdout)["built"]
+    written = json.loads(first.stdout)["cache_file"]              # where the build saved it; a load writes nothing
+    assert written.startswith(str(cache)) and Path(written + ".json").is_file(), written
+    assert json.loads(cached.stdout)["cache_file"] is None
     frame = pd.read_csv(path)
     frame.loc[np.argmax(frame["params_M"].to_numpy()), "params_M"] *= 2          # a column the atlas shows
     frame.to_csv(path, index=False)

@@ -35,9 +35,16 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def stage_bars():
+# what each build stage's bar counts (naoviz.atlas_build.STAGES, singular as tqdm writes a rate: "cell/s"); a
+# stage not named here counts "step" (was tqdm's "it" for every stage)
+UNITS = {"train": "epoch", "embed": "cell", "map": "map", "paths": "path", "placing": "path point",
+         "neighbours": "search"}
+
+
+def stage_bars(args=None):
     """``(progress, bars)``: a ``progress(stage, done, total)`` for ``atlas_for`` that shows one tqdm bar per
-    build stage on stderr (train, embed, maps, paths), and the dict of bars it opened (empty: nothing built)."""
+    build stage on stderr (train, embed, maps, paths), each naming what it counts, and the dict of bars it
+    opened (empty: nothing built). ``args``: once a build starts, a stop's line says a rerun takes it up."""
     from tqdm import tqdm
 
     from naoviz.cli import interrupts
@@ -50,7 +57,11 @@ def stage_bars():
         if bar is None:
             for other in bars.values():
                 other.close()
-            bar = bars[stage] = echo_bar(tqdm, total=total, desc=stage, leave=False, initial=done)  # rate from here
+            if args is not None and stage != "train":     # what it finishes from here is kept (atlas_resume);
+                args.interrupted_hint = "the same command takes up the build where it stopped"   # not the model
+            unit = UNITS.get(stage.partition(":")[0], "step")
+            bar = bars[stage] = echo_bar(tqdm, total=total, desc=stage, leave=False, initial=done,  # rate from here
+                                         unit=unit)
         bar.n = done
         bar.refresh()
 
@@ -100,7 +111,7 @@ def run(args) -> int:
     bench = resolve_table(args.table)
     spec = ModelSpec(metric=explorer_metric(bench))          # the dashboard's model (ExplorerPlan.spec)
     say_table(bench, spec.metric)                            # every check passed: one error line, never two
-    progress, bars = stage_bars()
+    progress, bars = stage_bars(args)
     t0 = time.perf_counter()
     atlas = atlas_for(bench, spec, etas=etas, seeds=args.seeds, k=args.k, maps=maps, progress=progress,
                       on_resume=say_resumed)
@@ -114,6 +125,11 @@ def run(args) -> int:
                "maps": sorted(atlas.maps), "columns": sorted(atlas.columns), "seconds": round(seconds, 2),
                "built": bool(bars), "out": str(out.with_suffix("")) if out is not None else None,
                "build_timings_s": atlas.meta.get("timings_s"), "resumed": atlas.meta.get("resumed")}
+    cached = None
+    if bars and getattr(atlas, "payload_source", None):      # built and saved in the cache under this name
+        from naoviz.paths import cache_dir
+        cached = cache_dir() / "atlases" / atlas.payload_source[0]
+    summary["cache_file"] = str(cached) if cached is not None else None      # what this run wrote there
     if args.json:
         emit_json(summary)
     else:
@@ -123,5 +139,6 @@ def run(args) -> int:
                  else f"{len(atlas.labels)} cells")
         print(f"atlas {how} in {seconds:.1f} s: {bench.name}, {cells}, {len(atlas.seeds)} seeds "
               f"x {len(atlas.etas)} etas, maps {', '.join(sorted(atlas.maps))}"
+              + (f"; cached as {cached}.safetensors/.json" if cached is not None else "")
               + (f"; written to {summary['out']}.safetensors/.json" if out is not None else ""))
     return 0

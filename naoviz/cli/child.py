@@ -4,8 +4,8 @@ from __future__ import annotations
 import argparse
 import re
 
-from naoviz.cli.common import (emit_json, float_in, int_in, nonempty, option_error, path_arg, readable_dir, show,
-                               writable_dir)
+from naoviz.cli.common import (cut, emit_json, float_in, int_in, nonempty, option_error, path_arg, readable_dir,
+                               show, writable_dir)
 
 SPACE_CHOICES = ("nb201", "naonet", "naonet-ws")
 DATA_CHOICES = ("digits", "cifar10", "cifar100", "synthetic")     # and imagefolder:PATH (your own images)
@@ -183,6 +183,9 @@ def run(args) -> int:
     data = load_data_option(args.data, args.seed, args.data_dir, args.image_size)
     if data.classes and not args.json:             # your own images: say what was read before it trains
         print(data_line(data))
+    if args.checkpoint_dir is not None:          # a stop's line: the epochs it finished are kept there
+        args.interrupted_hint = (f"the epochs finished so far are in {cut(str(args.checkpoint_dir), 120)}; "
+                                 "the same command resumes from them")
     result = train_child(space, arch, data, config, net)
     if args.json:
         emit_json(result.to_dict())

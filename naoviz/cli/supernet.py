@@ -106,14 +106,24 @@ def _config(args):
                        supernet=supernet)
 
 
-def progress_line(event: dict) -> str:
-    """One progress event of a NAO-WS run (``naoviz.search.nao_ws``), in words for a terminal."""
+def progress_line(event: dict, cfg=None) -> str:
+    """One progress event of a NAO-WS run (``naoviz.search.nao_ws``), in words for a terminal; ``cfg`` (its
+    ``NAOWSConfig``): the epochs and rounds counted out of their totals ("epoch 4 of 10", "round 1 of 3")."""
     took = f" ({event['wall_s']:.0f} s)" if "wall_s" in event else ""
     phase = event.get("phase")
+    if phase == "start":               # the first line comes only as the warm-up ends (minutes on CIFAR): said now
+        def n(count, what):
+            return f"{count} {what}{'s' if count != 1 else ''}"
+        rounds = (f", then {n(event['rounds'], 'NAO round')} of {n(event['epochs_per_round'], 'epoch')}"
+                  if event["rounds"] else "")
+        return (f"supernet: training, {n(event['warmup_epochs'], 'warm-up epoch')}{rounds} ({event['epochs']} "
+                "in all; a line as each phase ends)")
     if phase == "supernet":
-        return f"supernet: trained to epoch {event['epochs']}, training loss {event['train_loss']:.3f}{took}"
+        of = f" of {cfg.total_epochs()}" if cfg is not None else ""
+        return f"supernet: trained to epoch {event['epochs']}{of}, training loss {event['train_loss']:.3f}{took}"
     if phase == "round":
-        return (f"round {event['round']}: {event['new']} new cells; pool best {event['pool_best_acc']:.1f} %, "
+        of = f" of {cfg.rounds}" if cfg is not None else ""
+        return (f"round {event['round']}{of}: {event['new']} new cells; pool best {event['pool_best_acc']:.1f} %, "
                 f"mean {event['pool_mean_acc']:.1f} % supernet valid accuracy{took}")
     if phase == "rerank":
         return (f"re-rank: candidate {event['cell']} of {event['of']} trained from scratch, valid accuracy "
@@ -136,7 +146,7 @@ def run_supernet(args) -> int:
         if args.json:                  # a machine reading stdout's JSON reads the progress as JSON lines too
             line = json.dumps({k: (round(v, 3) if isinstance(v, float) else v) for k, v in event.items()})
         else:
-            line = progress_line(event)
+            line = progress_line(event, cfg)
         print(line, file=sys.stderr, flush=True)
 
     from naoviz.experiments.supernet import measure_nao_ws

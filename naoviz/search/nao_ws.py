@@ -185,7 +185,8 @@ def _random_pool(space, n: int, rng: np.random.Generator, connected: Callable) -
 
 def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Optional[Callable[[dict], None]] = None,
                oneshot=None) -> NAOWSResult:
-    """Run NAO-WS; ``progress(event)`` is called after each phase with a JSON-able dict."""
+    """Run NAO-WS; ``progress(event)`` is called after each phase with a JSON-able dict, and once before the
+    warm-up epochs (``"phase": "start"``, with the epochs and rounds to come), so a long warm-up is not silent."""
     import torch
 
     from naoviz.child.oneshot import OneShot
@@ -216,6 +217,8 @@ def run_nao_ws(config: Optional[NAOWSConfig] = None, data=None, progress: Option
             logs = net.train(epochs, pool if cfg.train_on == "pool" else None)
             tell({"phase": "supernet", "epochs": net.epoch, "train_loss": logs["train_loss"]})
 
+    tell({"phase": "start", "warmup_epochs": cfg.warmup_epochs, "rounds": cfg.rounds,
+          "epochs_per_round": cfg.epochs_per_round, "epochs": cfg.total_epochs()})
     train(cfg.warmup_epochs)
     nao = NAO(space, cfg.nao_config(int(rng.integers(2**31))))
     rounds = []
