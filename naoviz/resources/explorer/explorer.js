@@ -192,7 +192,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   function setView(v) { S.view = v; $(".nx-view").value = v; rebuild(); write({ view: v }); }
   function setColor(c) { S.color = c; $(".nx-color").value = c; rebuild(); write({ color: c }); }
   function setTool(t) {
-    S.tool = t === "lasso" ? "lasso" : "box";
+    S.tool = t === "lasso" ? "lasso" : "box"; $(".nx-mapbox").dataset.tool = S.tool;   // explorer.css: a finger draws a lasso any way
     for (const b of root.querySelectorAll(".nx-tool")) b.setAttribute("aria-pressed", String(b.dataset.tool === S.tool));
     if (model.get("select_tool") !== S.tool) { model.set("select_tool", S.tool); model.save_changes(); }
   }

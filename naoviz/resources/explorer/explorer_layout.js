@@ -108,7 +108,7 @@ function inJupyterLab() {                               // Voila's page has a La
 // The map's height for its width ``w``: 0.75 of it (640 px at most), but no taller than leaves the η row under it on
 // screen with the page at its top, where a map at least 0.4 as tall as wide does (the dashboard's first screen): on a
 // 1366x768 or 1280x800 laptop (a browser's bars leave 657-689 px) the η row was 170-250 px below the fold. Lower in
-// a page (a phone, 1280x720 at 150 %, a notebook's later cell) the η row cannot come up, and the map keeps 0.75.
+// a page (a phone's dashboard, 1280x720 at 150 %, a notebook's later cell) the η row cannot come up, and the map keeps 0.75.
 function mapHeight(root, w) {
   const want = Math.round(Math.min(w * 0.75, 640)), map = root.querySelector(".nx-map");
   if (!map.offsetParent) return want;                                  // not shown (another tab)
@@ -116,5 +116,7 @@ function mapHeight(root, w) {
   for (let p = map.parentElement; p; p = p.parentElement) top += p.scrollTop;
   const below = root.querySelector(".nx-eta").getBoundingClientRect().bottom - map.getBoundingClientRect().bottom;
   const room = Math.floor(innerHeight - top - below - 2);
-  return room >= Math.round(w * 0.4) ? Math.min(want, room) : want;
+  // a phone (a window under 600 px wide) keeps 0.6 at least: the dashboard's title, intro and tabs above it had
+  // squeezed its map to 0.45 (322 x 146 px at 390 x 844) to bring up an η row a thumb scrolls to anyway
+  return room >= Math.round(w * (innerWidth < 600 ? 0.6 : 0.4)) ? Math.min(want, room) : want;
 }
