@@ -128,7 +128,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
     const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
-    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
+    // the table's cells, as the dashboard's table line and the exported map's title count them (atlas.N also holds
+    // cells decoded off the table: "map of 6,912 cells" under "6,466 cells" on the digits table)
+    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.h.n_table ?? atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
