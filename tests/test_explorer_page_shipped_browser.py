@@ -42,6 +42,18 @@ def test_the_maps_name_counts_the_tables_cells_as_the_table_line_does(browser, s
     page.close()
 
 
+def test_a_links_seed_without_a_path_is_refused_with_what_has_one(browser, shipped_page):
+    """A link's seed row that has no path (a cell decoded off the table, or an isomorph) is refused naming how many
+    rows have one and one of them; it said "(0..6911)", a range holding the very row it refused."""
+    atlas, page_file = shipped_page
+    row = next(r for r in range(len(atlas.labels) - 1, -1, -1) if r not in set(map(int, atlas.seeds)))
+    page, _, errors = _open(browser, page_file, f"?seed={row}", width=1024)
+    said = page.evaluate("document.querySelector('.nx-root [role=status]').innerText")
+    assert said == (f"link: seed {row} is not a row with a path ({len(atlas.seeds):,} rows have one, "
+                    f"e.g. {int(atlas.seeds[0])})") and not errors, (said, errors)
+    page.close()
+
+
 def test_the_page_opens_on_the_umap_map_as_the_widget_does(browser, shipped_page):
     """No ?view=: the page opens on UMAP when the atlas has it, as ExplorerWidget does (it opened on PCA, the
     first of the shipped atlas's maps, so `naoviz export-page` showed another map than the dashboard)."""

@@ -224,7 +224,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (q.has("view")) { const v = q.get("view"); if (atlas.h.maps.includes(v)) S.view = v; else bad.push(`view ${v} is not one of ${atlas.h.maps.join(", ")}`); }
     if (q.has("seed")) {
       const s = q.get("seed"), r = /^\d+$/.test(s) ? +s : -1;
-      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (0..${atlas.N - 1})`);
+      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (${grouped(atlas.M)} rows have one, e.g. ${atlas.A.seeds[0]})`);   // "(0..6911)" had refused 6900, in it
     }
     if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
     Bg.set(...Bg.readURL(q, bad), false, true);
