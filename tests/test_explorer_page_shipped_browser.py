@@ -1,5 +1,5 @@
 """The page of the shipped digits atlas (UMAP and PCA maps, 6,466 paths) in real Chromium from file://: the map
-it opens on, the seed's star on top at η = 0, its jumps between islands drawn dashed, the cell graphs' text at every width, and a small table of
+it opens on and its name's cell count, the seed's star on top at η = 0, its jumps between islands drawn dashed, the cell graphs' text at every width, and a small table of
 one's own drawn in points one can see. Fixtures and helpers: tests/_explorer_page.py.
 """
 from __future__ import annotations
@@ -27,6 +27,30 @@ def test_the_seeds_star_shows_at_eta_0_over_the_decoded_diamond(browser, shipped
       const x = Math.round(s.sc[2 * {seed}] * s.dpr), y = Math.round(s.sc[2 * {seed} + 1] * s.dpr);
       return Array.from(c.getContext('2d').getImageData(x, y, 1, 1).data.slice(0, 3)); }})()""")
     assert max(abs(a - b) for a, b in zip(rgb, (0xfb, 0xbc, 0x04))) <= 24, rgb     # the star's yellow, not the diamond's orange
+    page.close()
+
+
+def test_the_maps_name_counts_the_tables_cells_as_the_table_line_does(browser, shipped_page):
+    """A screen reader hears the map named with the table's cell count, the one the dashboard's table line and the
+    exported map's title give (6,466 on digits); it said "map of 6,912 cells", counting the atlas's cells decoded off
+    the table too, under a line that says 6,466."""
+    atlas, page_file = shipped_page
+    assert len(atlas.labels) > atlas.n_table                    # the shipped atlas holds decoded cells off the table
+    page, _, errors = _open(browser, page_file, width=1024)
+    name = page.get_attribute(".nx-map", "aria-label")
+    assert name.startswith(f"map of {atlas.n_table:,} cells (umap)") and not errors, (name, errors)
+    page.close()
+
+
+def test_a_links_seed_without_a_path_is_refused_with_what_has_one(browser, shipped_page):
+    """A link's seed row that has no path (a cell decoded off the table, or an isomorph) is refused naming how many
+    rows have one and one of them; it said "(0..6911)", a range holding the very row it refused."""
+    atlas, page_file = shipped_page
+    row = next(r for r in range(len(atlas.labels) - 1, -1, -1) if r not in set(map(int, atlas.seeds)))
+    page, _, errors = _open(browser, page_file, f"?seed={row}", width=1024)
+    said = page.evaluate("document.querySelector('.nx-root [role=status]').innerText")
+    assert said == (f"link: seed {row} is not a row with a path ({len(atlas.seeds):,} rows have one, "
+                    f"e.g. {int(atlas.seeds[0])})") and not errors, (said, errors)
     page.close()
 
 

@@ -65,31 +65,50 @@ def pretrain_key(space, config, n_cells: int, epochs: int, seed: int, prior: str
 
 
 def pretrain(space, config, n_cells: int, epochs: int, seed: int, prior: str = "none",
-             prior_weight: float = 0.0) -> dict[str, torch.Tensor]:
+             prior_weight: float = 0.0, should_stop=None) -> dict[str, torch.Tensor]:
     """Encoder + decoder weights (state-dict entries under ``encoder.`` / ``decoder.``) after ``epochs`` of
     reconstruction-only training on ``n_cells`` cells sampled with ``seed`` (CPU tensors). With a ``prior``
     the predictor is trained too, on the proxy's ranks ``(n_cells,)`` in (0, 1) with loss weight
-    ``prior_weight``, and its weights (``predictor.``) are returned as well."""
+    ``prior_weight``, and its weights (``predictor.``) are returned as well. ``should_stop()`` true before or after an
+    epoch: ``naoviz.errors.Stopped`` (a search's stop waits one epoch, not the whole pretraining)."""
     from naoviz.nao.estimator import NAO
     cfg = pretrain_config(config, epochs, seed)
+    callback = _stopper(should_stop)
+    if callback is not None:
+        callback(0, {})                       # a stop already set: no augmenting, no epoch
     nao = NAO(space, cfg)
     net = nao._build()
     cells = nao.space.sample(int(n_cells), seed=int(seed))
     draws = cfg.augment_draws if cfg.augment else 1
     pools = augment_pool(nao.space, cells, draws, int(seed))
+    if callback is not None:
+        callback(0, {})                       # a stop set while augmenting: no epoch
     targets, trade_off, parts = np.zeros(len(cells)), 0.0, PARTS
     if prior != "none":
         from naoviz.nao.prior import proxy, rank_targets
         targets, trade_off, parts = rank_targets(proxy(prior, nao.space, cells)), float(prior_weight), PARTS + HEAD
     train_epd(net, pools, targets, epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
               weight_decay=cfg.weight_decay, grad_clip=cfg.grad_clip, trade_off=trade_off, seed=int(seed),
-              progress=False, device=nao.device, threads=cfg.threads)
+              progress=False, device=nao.device, threads=cfg.threads, callback=callback)
     return {k: v.detach().cpu().contiguous() for k, v in net.state_dict().items() if k.startswith(parts)}
 
 
+def _stopper(should_stop):
+    """A ``train_epd`` callback raising ``Stopped`` once ``should_stop()`` is true (None: no callback)."""
+    if should_stop is None:
+        return None
+
+    def callback(epoch, logs):
+        if should_stop():
+            from naoviz.errors import Stopped
+            raise Stopped("pretraining stopped")
+    return callback
+
+
 def pretrained(space, config, n_cells: int, epochs: int, seed: int, prior: str = "none",
-               prior_weight: float = 0.0) -> dict[str, torch.Tensor]:
-    """``pretrain``'s weights from the cache, trained and saved on a miss (one trainer at a time)."""
+               prior_weight: float = 0.0, should_stop=None) -> dict[str, torch.Tensor]:
+    """``pretrain``'s weights from the cache, trained and saved on a miss (one trainer at a time); a pretraining
+    ended by ``should_stop`` (``Stopped``) saves nothing."""
     folder = cache_dir() / "pretrain" / pretrain_key(space, config, n_cells, epochs, seed, prior, prior_weight)
     state = _read_or_none(folder)
     if state is not None:
@@ -97,7 +116,7 @@ def pretrained(space, config, n_cells: int, epochs: int, seed: int, prior: str =
     with lock(folder.with_name(folder.name + ".lock"), wait=True):
         state = _read_or_none(folder, warn=True)
         if state is None:
-            state = pretrain(space, config, n_cells, epochs, seed, prior, prior_weight)
+            state = pretrain(space, config, n_cells, epochs, seed, prior, prior_weight, should_stop)
             meta = {"space": space_spec(space), "n_cells": int(n_cells), "epochs": int(epochs), "seed": int(seed),
                     "config": pretrain_config(config, epochs, seed).to_dict()}
             if prior != "none":

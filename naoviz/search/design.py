@@ -45,12 +45,12 @@ def nearest_distinct(x: np.ndarray, centres: np.ndarray) -> list[int]:
     return taken
 
 
-def embed_unlabelled(space, config, archs, cells: int, epochs: int, seed: int) -> np.ndarray:
+def embed_unlabelled(space, config, archs, cells: int, epochs: int, seed: int, should_stop=None) -> np.ndarray:
     """``(n, hidden)`` unit embeddings of ``archs`` by the encoder pretrained (reconstruction only) on
     ``cells`` cells for ``epochs`` with ``seed`` (cached: ``semi.pretrained``); no label is used."""
     from naoviz.nao import NAO, semi
     nao = NAO(space, config)
-    semi.warm_start(nao, semi.pretrained(space, config, cells, epochs, seed))
+    semi.warm_start(nao, semi.pretrained(space, config, cells, epochs, seed, should_stop=should_stop))
     with torch.no_grad():
         _, emb = nao.net_.encoder(nao.tokens(archs))
     return emb.cpu().numpy().astype(float)
@@ -59,9 +59,16 @@ def embed_unlabelled(space, config, archs, cells: int, epochs: int, seed: int) -
 def kmeans_design(ctx, config, n: int, pool: int, rng: np.random.Generator, cells: int, epochs: int,
                   seed: int) -> list:
     """``n`` canonical-new cells: ``pool`` random candidates (``ctx.random_new``), embedded without labels,
-    the nearest candidate to each of ``n`` k-means centres (all candidates when there are ``n`` or fewer)."""
+    the nearest candidate to each of ``n`` k-means centres (all candidates when there are ``n`` or fewer).
+    A stop set while the encoder pretrains (a fresh cache: a minute or more on 2 cores) ends the search after
+    that epoch (``SearchStopped``), not after the whole pretraining."""
+    from naoviz.errors import Stopped
+    from naoviz.search.base import SearchStopped
     cands = ctx.random_new(rng, pool)
     if len(cands) <= n:
         return cands
-    emb = embed_unlabelled(ctx.space, config, cands, cells, epochs, seed)
+    try:
+        emb = embed_unlabelled(ctx.space, config, cands, cells, epochs, seed, should_stop=lambda: ctx.stopped)
+    except Stopped:
+        raise SearchStopped from None
     return [cands[i] for i in nearest_distinct(emb, kmeans(emb, n, rng))]

@@ -128,7 +128,9 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // Text alternatives that follow the state: the map (what it shows, seed, η) and the chart (the values at η).
   function describe(dr, line = "") {
     const seedText = S.offgrid ? (S.offgrid.row >= 0 ? `seed row ${S.offgrid.row}` : "a typed seed cell") : `seed row ${S.seed}`;
-    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
+    // the table's cells, as the dashboard's table line and the exported map's title count them (atlas.N also holds
+    // cells decoded off the table: "map of 6,912 cells" under "6,466 cells" on the digits table)
+    $(".nx-map").setAttribute("aria-label", `map of ${grouped(atlas.h.n_table ?? atlas.N)} cells (${S.view}), coloured by ${nameOf(atlas, S.color)}; ${seedText} (star), ` +
       `decoded${dr >= 0 ? ` row ${dr}` : " cell"} at η = ${fmt(A.etas[S.eta])} (diamond)${S.selection.length ? `; ${S.selection.length} selected` : ""}`);
     if (!line) return;
     const chart = $(".nx-chart"), d = chart.querySelector("desc") || chart.insertBefore(svgEl("desc"), chart.firstChild);
@@ -222,7 +224,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
     if (q.has("view")) { const v = q.get("view"); if (atlas.h.maps.includes(v)) S.view = v; else bad.push(`view ${v} is not one of ${atlas.h.maps.join(", ")}`); }
     if (q.has("seed")) {
       const s = q.get("seed"), r = /^\d+$/.test(s) ? +s : -1;
-      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (0..${atlas.N - 1})`);
+      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (${grouped(atlas.M)} rows have one, e.g. ${atlas.A.seeds[0]})`);   // "(0..6911)" had refused 6900, in it
     }
     if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
     Bg.set(...Bg.readURL(q, bad), false, true);
