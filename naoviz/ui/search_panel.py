@@ -256,7 +256,7 @@ class SearchPanel:
         self.result_box.layout.display = None      # none before the first run: no empty room under the chart
         # an export's line is of the run before (its "nothing to draw yet: run a search first" stayed red beside
         # the new run's points)
-        self.pareto.export_msg.value = ""
+        self.pareto.export_msg.value, self.pareto.export_msg.layout.display = "", "none"
         self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
             self.thread.join()
