@@ -1,6 +1,6 @@
 """A run under a cost budget on the dashboard's Search tab, the steps tests/test_ui_browser_tabs.py's budget test
 takes on its page (1024 px, real Chromium, the warm Voila server): the bound refused then set, a 30-query random
-search, its Pareto plot, and the "same numbers" command line, copied and run. Kept apart from the test file: the
+search, its Pareto plot (its top kept still, frame by frame, as the run ends), and the "same numbers" command line, copied and run. Kept apart from the test file: the
 steps of one run, not a test of their own."""
 from __future__ import annotations
 
