@@ -1,6 +1,6 @@
 """A run under a cost budget on the dashboard's Search tab, the steps tests/test_ui_browser_tabs.py's budget test
 takes on its page (1024 px, real Chromium, the warm Voila server): the bound refused then set, a 30-query random
-search, its Pareto plot, and the "same numbers" command line, copied and run. Kept apart from the test file: the
+search, its Pareto plot (its top kept still, frame by frame, as the run ends), and the "same numbers" command line, copied and run. Kept apart from the test file: the
 steps of one run, not a test of their own."""
 from __future__ import annotations
 
@@ -17,7 +17,7 @@ def command_line_copies_whole_and_wraps_between_options(page):
     import sys
 
     from _a11y import crowded_targets
-    code = page.locator(".naoviz-search code", has_text="naoviz compare")
+    code = page.locator(".naoviz-search-result code", has_text="naoviz compare")
     text = code.text_content()
     assert text.startswith("naoviz compare --space nb201-digits --algos rs ") and "\u2011" not in text, text
     size = page.viewport_size
@@ -47,6 +47,28 @@ def command_line_copies_whole_and_wraps_between_options(page):
     assert run.returncode == 0, run.stderr
 
 
+# each frame while a run goes: the Pareto plot's top (px under the tab's top) once it has a point, and whether the run is done
+WATCH_PARETO = """() => { window.__paretoTops = []; const tick = () => {
+  const plot = document.querySelector('.naoviz-pareto'), msg = document.querySelector('.naoviz-search .naoviz-live');
+  if (plot && plot.querySelector('circle.ns-point')) window.__paretoTops.push(
+    [Math.round(plot.getBoundingClientRect().top - document.querySelector('.naoviz-search').getBoundingClientRect().top), /done/.test(msg ? msg.textContent : '')]);
+  if (window.__paretoTops.filter((t) => t[1]).length < 30) requestAnimationFrame(tick); };
+  requestAnimationFrame(tick); }"""
+
+
+def pareto_stays_put(page):
+    """The Pareto plot's top, frame by frame from its first point until 30 frames after the run is done, moves by
+    no more than 3 px: the result appearing under the curves as the run ended pushed it down 68-110 px (and the
+    curves' legend, drawn with the first line, 17 px more)."""
+    page.wait_for_function("window.__paretoTops.filter((t) => t[1]).length >= 30", timeout=30_000)
+    tops = page.evaluate("window.__paretoTops")
+    running = [t for t, done in tops if not done]
+    assert running, "no frame drew a point before the run was done"
+    low, high = min(t for t, _ in tops), max(t for t, _ in tops)
+    assert high - low <= 3, (f"the Pareto plot's top moved {high - low} px: {running[0]} at its first point, "
+                             f"{tops[-1][0]} once the run was done")
+
+
 def cost_budget_run_draws_the_pareto_plot(page):
     """A short random search under a params_M budget: the Pareto plot (SVG, no plotly) has every query as a
     point (the over-budget ones hollow), a staircase front and the dashed budget; a bound that is not a number
@@ -63,8 +85,10 @@ def cost_budget_run_draws_the_pareto_plot(page):
             page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
                                    ".includes(\"cost budget: 'abc' is not a number\")", timeout=10_000)
     page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
+    page.evaluate(WATCH_PARETO)
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
+    pareto_stays_put(page)
     assert 'constraint "params_M<=0.03"' in page.inner_text(".naoviz-search")
     command_line_copies_whole_and_wraps_between_options(page)
     plot = page.locator(".naoviz-pareto .ns-root")

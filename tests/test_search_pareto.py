@@ -193,10 +193,11 @@ def test_export_figures_carry_the_pareto_plot(digits, tmp_path, monkeypatch):
                 break
             time.sleep(0.05)
         return sp.pareto.export_msg.value
-    assert press().startswith("already saved: ")
+    assert press().startswith(f"already saved in {tmp_path}: naoviz-")        # the folder once, then the names
+    assert sp.pareto.export_msg.layout.display is None and str(tmp_path / "naoviz-") in sp.pareto.export_msg.tooltip
     # the size beside the button, through the panel's own handler: laid out for a paper's single column
     sp.pareto.on_export, sp.pareto.export_size.value = button, "3.5in"
-    assert press().startswith("saved 4 figures: "), sp.pareto.export_msg.value
+    assert press().startswith(f"saved 4 figures in {tmp_path}: "), sp.pareto.export_msg.value
     assert sorted(p.name for p in tmp_path.glob("*-3.5in.*")) == [
         f"naoviz-{name}-search-{n}-3.5in.{e}" for n in ("incumbent", "pareto") for e in ("pdf", "svg")]
     sp.pareto.x.value = next(c for _, c in sp.pareto.x.options if c != sp.pareto.x.value)   # another cost axis

@@ -38,7 +38,11 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     # the line beside the bar stays one line; the result (3-4 lines) sits under the curves, where it moves no chart
     assert sp.msg.value == "<b>done</b>: 60 queries; the result is under the curves"
     kids = sp.widget.children
-    assert kids.index(sp.result) == kids.index(sp.curve_note) + 1 and sp.result.value.startswith("<b>done</b> ")
+    assert kids.index(sp.result_box) == kids.index(sp.curve_note) + 1 and sp.result.value.startswith("<b>done</b> ")
+    # the room kept from the run's start (invisible, in the result's grid cell) is as long as the result, line by
+    # line, so the Pareto plot under it does not move as the run ends
+    said, room = ([_text(line) for line in w.value.split("<br>")] for w in (sp.result, sp.result_room))
+    assert len(said) == len(room) and all(len(a) <= len(b) for a, b in zip(said, room)), (said, room)
     # the command as the page copies it (tags off): each option with its value in a nowrap span, plain hyphens
     assert ("naoviz compare --space nb201-digits --algos rs,re --queries 10 --seeds 3 --first-seed 1"
             in _text(sp.result.value))

@@ -103,10 +103,11 @@ def test_export_new_never_overwrites_and_reuses_the_same_bytes(tmp_path):
     b = {"map": go.Figure(go.Scatter(x=[0, 1], y=[1, 0])), "chart": go.Figure(go.Bar(x=[1], y=[2]))}
     first = export_new(a, tmp_path, "naoviz-t", "html")
     assert [p.name for p in first] == ["naoviz-t-map.html", "naoviz-t-chart.html"]
-    assert first.written == first and first.reused == [] and export_message(first).startswith("saved 2 figures: ")
+    assert first.written == first and first.reused == [] and export_message(first) == (
+        f"saved 2 figures in {tmp_path}: naoviz-t-map.html, naoviz-t-chart.html")       # the folder once
     again = export_new(a, tmp_path, "naoviz-t", "html")
     assert again == first and again.written == [] and again.reused == first        # nothing new was written
-    assert export_message(again) == f"already saved: {first[0]}, {first[1]}"
+    assert export_message(again) == f"already saved in {tmp_path}: {first[0].name}, {first[1].name}"
     (tmp_path / "naoviz-t-map-2.html").write_text("someone else's")
     second = export_new(b, tmp_path, "naoviz-t", "html")
     assert [p.name for p in second] == ["naoviz-t-map-3.html", "naoviz-t-chart-3.html"]
@@ -116,7 +117,9 @@ def test_export_new_never_overwrites_and_reuses_the_same_bytes(tmp_path):
     first[1].unlink()                                   # one of a group gone: written again, the other reused
     mixed = export_new(a, tmp_path, "naoviz-t", "html")
     assert mixed == first and mixed.written == [first[1]] and mixed.reused == [first[0]]
-    assert export_message(mixed) == f"saved 2 figures (1 already there): {first[0]}, {first[1]}"
+    assert export_message(mixed) == f"saved 2 figures (1 already there) in {tmp_path}: {first[0].name}, {first[1].name}"
+    assert export_message([tmp_path / "a.png", tmp_path / "b" / "c.png"]) == (     # two folders: each path whole
+        f"saved 2 figures: {tmp_path / 'a.png'}, {tmp_path / 'b' / 'c.png'}")
     assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
         ["naoviz-t-map.html", "naoviz-t-chart.html", "naoviz-t-map-2.html", "naoviz-t-map-3.html", "naoviz-t-chart-3.html"])
     assert safe_name("my runs/v2") == "my-runs-v2" and safe_name("nb201-digits") == "nb201-digits"

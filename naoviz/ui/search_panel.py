@@ -23,8 +23,9 @@ from naoviz.explorer_plan import BUDGET_STEP, MAX_BUDGET, MIN_BUDGET, check_budg
 from naoviz.ui.common import SliderBox, error_html, fit_choice, in_thread, named, say_check, status_line, whole_number
 from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
-from naoviz.ui.search_pareto import COST_TIPS, CostBudget, ParetoView, export_figures, search_figures, summary_extra
-from naoviz.ui.search_status import (compare_command, ended_line, nao_sources, result_html, running_line,
+from naoviz.ui.search_pareto import (COST_TIPS, CostBudget, ParetoView, budget_words, export_figures, search_figures,
+                                     summary_extra)
+from naoviz.ui.search_status import (compare_command, ended_line, nao_sources, result_html, result_room, running_line,
                                      search_summary)
 from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
@@ -167,10 +168,16 @@ class SearchPanel:
         # line left the bar alone on its row and the first "running…" wrapped under it, moving the chart down 51 px
         self.msg = status_line(self.budget_note)
         self.msg.layout = W.Layout(flex="1 1 300px", min_width="0")
-        # the run's result (3-4 lines) under the curves and their note: beside the bar it pushed the chart down 71 px as a run ended
+        # the run's result (3-4 lines) under the curves and their note: beside the bar it pushed the chart down 71 px as a
+        # run ended; here it keeps the room of the widest result from the run's start (``result_room``, invisible in
+        # the same grid cell), so the Pareto plot under it does not move down 68-110 px as the run ends
+        cell = dict(grid_area="1 / 1", min_width="0")
         self.result = status_line()
+        self.result.layout = W.Layout(**cell)
         self.result.add_class("naoviz-search-result")
-        self.result.layout.display = "none"        # no empty row's height under the chart before a result
+        self.result_room = W.HTML(layout=W.Layout(visibility="hidden", **cell))    # not seen, not read out
+        self.result_box = W.GridBox([self.result, self.result_room],
+                                    layout=W.Layout(grid_template_columns="minmax(0, 1fr)", display="none"))
         self.table = QueryTable(search_columns(metric, self.report, bench.metrics), on_open=self._open_row)
         self.rows: list[list] = []                 # one per query, in the table's column order
         self.curves: dict[str, list] = {}          # searcher label -> incumbent curve of each run, seed order
@@ -207,7 +214,7 @@ class SearchPanel:
         self.widget = W.VBox([W.HBox([W.VBox([self.algos, self.algos_note]), controls],
                                      layout=W.Layout(flex_flow="row wrap")),
                               W.HBox([self.progress, self.msg], layout=W.Layout(flex_flow="row wrap")),
-                              self.curve_box, self.curve_note, self.result, self.pareto.widget, hint, self.table, self.tips])
+                              self.curve_box, self.curve_note, self.result_box, self.pareto.widget, hint, self.table, self.tips])
         self.widget.add_class("naoviz-search")
         for control in (self.algos, self.budget, self.preset):
             control.observe(lambda _: self._say_start(), names="value")
@@ -243,10 +250,29 @@ class SearchPanel:
         self._running.set()         # before the thread starts: a stop from its first callback must count
         self._buttons(running=True)
         self.rows, self.curves, self.results = [], {}, []
-        self.result.value, self.result.layout.display = "", "none"
+        self._cmd = self._command(*settings)         # as the run starts: the menus may change while it runs
+        self.result_room.value = self._result_room(*settings)
+        self.result.value = "<i>running… the result shows here when the run ends</i>"
+        self.result_box.layout.display = None      # none before the first run: no empty room under the chart
+        # an export's line is of the run before (its "nothing to draw yet: run a search first" stayed red beside
+        # the new run's points)
+        self.pareto.export_msg.value, self.pareto.export_msg.layout.display = "", "none"
         self.thread = in_thread(lambda: self._run(*settings), self._failed)
         if wait:
             self.thread.join()
+
+    def _command(self, budget: int, first: int, n_seeds: int) -> str:
+        """The ``naoviz compare`` line of a run of these settings ("" with a NAO config of its own)."""
+        return "" if self.nao_config else compare_command(
+            self.bench.source if self.bench.fingerprint else self.bench.name, list(self.algos.value), budget, first,
+            n_seeds, self.preset.value, self.constraint)
+
+    def _result_room(self, budget: int, first: int, n_seeds: int) -> str:
+        """The room the result of this run keeps from its start (``search_status.result_room``)."""
+        algos = list(self.algos.value)
+        words = budget_words(self.constraint, self.bench.metrics) if self.constraint is not None else ""
+        return result_room([ALGO_LABELS[a] for a in algos], n_seeds, budget, self.report, self.bench.metrics, words,
+                           "nao" in algos, self._cmd)
 
     def seed_range(self) -> tuple[int, int]:
         """(first seed, number of seeds) from the two boxes; ValueError naming the box and what it holds."""
@@ -268,6 +294,7 @@ class SearchPanel:
 
     def _failed(self, exc: Exception) -> None:
         self.msg.value = error_html(f"{type(exc).__name__}: {exc}")
+        self.result_box.layout.display = "none"      # no "running…" left under the curves
         self._buttons(running=False)
 
     def _run(self, budget: int, first: int, n_seeds: int) -> None:
@@ -324,11 +351,7 @@ class SearchPanel:
                 self.results.append(result)
         self._draw()
         summary = html.escape(search_summary(self.curves, self.report, self.band.value, self.bench.metrics)) + summary_extra(self.pareto)
-        command = "" if self.nao_config else compare_command(
-            self.bench.source if self.bench.fingerprint else self.bench.name, algos, budget, first, n_seeds, preset,
-            self.constraint)
-        self.result.value = result_html(summary, self._stop.is_set(), len(self.rows), command, nao_sources(self.results))
-        self.result.layout.display = None
+        self.result.value = result_html(summary, self._stop.is_set(), len(self.rows), self._cmd, nao_sources(self.results))
         self.msg.value = ended_line(self._stop.is_set(), len(self.rows))
         self._buttons(running=False)
 

@@ -224,7 +224,10 @@ class ParetoView:
         self.export_btn = W.Button(description="export figures", icon="download",
                                    tooltip="the curves and the Pareto plot, in the size chosen beside, to the "
                                            "dashboard's --exports folder")
+        # its own row under the menus and the button, shown from a click ("exporting…") to a new run: beside the button
+        # the "saved ..." line wrapped to a row of two lines seconds after the click, pushing the plot down 32-52 px
         self.export_msg = status_line()
+        self.export_msg.layout = W.Layout(flex="0 0 100%", display="none")
         self.export_btn.on_click(lambda _: self._export())
         self.widget = W.VBox([W.HBox([self.x, self.export_size, self.export_btn, self.export_msg],
                                      layout=W.Layout(flex_flow="row wrap",
@@ -235,14 +238,15 @@ class ParetoView:
         if self.on_export is None:
             return
         self.export_btn.disabled = True
-        self.export_msg.value = "<i>exporting…</i>"
+        self.export_msg.value, self.export_msg.layout.display = "<i>exporting…</i>", None
 
         def run():
             from naoviz.viz.figure_files import export_message     # plotly loads only on export
             def tell(stage, done, total):         # "exporting… rendering the figures 2 of 4"
                 self.export_msg.value = f"<i>exporting… {html.escape(stage)} {done} of {total}</i>"
             paths = self.on_export(self.export_size.value, progress=tell)
-            self.export_msg.value = html.escape(export_message(paths))      # "already saved: ..." when nothing new
+            self.export_msg.value = html.escape(export_message(paths))      # "already saved in ...: ..." when nothing new
+            self.export_msg.tooltip = "\n".join(str(p) for p in paths)       # each file's full path
             self.export_btn.disabled = False
 
         def failed(exc):

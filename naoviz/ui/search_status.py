@@ -30,8 +30,16 @@ def search_summary(curves: dict, report: str, band: str = "sd", columns=()) -> s
         if not np.isfinite(s["mean"][q - 1]):     # some run has no feasible incumbent yet: no mean over the rest
             parts.append(f"{name}: – ({s['feasible'][q - 1]} of {len(runs)} runs with a feasible incumbent{at})")
             continue
-        spread = f" ± {s['sd'][q - 1]:.2f} (n={len(runs)})" if len(runs) > 1 else ""
-        parts.append(f"{name}: {s['mean'][q - 1]:.2f}{spread}{at}")
+        parts.append(_part(name, s['mean'][q - 1], s['sd'][q - 1], len(runs)) + at)
+    return _summary(parts, report, columns)
+
+
+def _part(name: str, mean: float, sd: float, runs: int) -> str:
+    """One searcher's part of the summary: ``NAO: 94.37 ± 0.12 (n=3)``, without the spread for one run."""
+    return f"{name}: {mean:.2f}" + (f" ± {sd:.2f} (n={runs})" if runs > 1 else "")
+
+
+def _summary(parts: list, report: str, columns=()) -> str:
     unit = value_unit(report)                     # once, after the column's name: the numbers had none ("94.37")
     head = f"incumbent {readable(report, columns)}" + (f" ({unit})" if unit else "")
     return f"{head} — " + " · ".join(parts) if parts else ""
@@ -45,11 +53,14 @@ def nao_sources(results: list) -> str:
     if not runs:
         return ""
     q = {s: sum(c["queries"].get(s, 0) for c in runs) for s in ("decoder", "mutation", "random", "design")}
-    decoded = sum(c["final_incumbent_source"] == "decoder" for c in runs)
+    return _sources(q, sum(c["final_incumbent_source"] == "decoder" for c in runs), len(runs))
+
+
+def _sources(q: dict, decoded: int, runs: int) -> str:
     design = f"{q['design']} in the initial design, " if q["design"] else ""
     return (f"NAO's queries: {design}{q['decoder']} decoded by the gradient step, {q['mutation']} ranked mutations, "
-            f"{q['random']} random; final incumbent decoded in {decoded} of {len(runs)} run"
-            + ("s" if len(runs) != 1 else ""))
+            f"{q['random']} random; final incumbent decoded in {decoded} of {runs} run"
+            + ("s" if runs != 1 else ""))
 
 
 def compare_command(bench_name: str, algos, budget: int, first_seed: int, n_seeds: int, preset: str,
@@ -90,3 +101,19 @@ def result_html(summary: str, stopped: bool, queries: int, command: str = "", wo
     work = f"<br><small>{html.escape(work)}</small>" if work else ""
     cmd = f"<br><small>the same numbers: <code>{command_html(command)}</code></small>" if command else ""
     return f"<b>done</b> {summary}{work}{cmd}"
+
+
+def result_room(names, runs: int, queries: int, report: str, columns=(), budget: str = "", nao: bool = False,
+                command: str = "") -> str:
+    """The widest result a finished run of the searchers ``names`` (``runs`` seeds each, ``queries`` each) can
+    show, as :func:`result_html` writes it, every number at its widest (``100.00 ± 10.00``, ``100%``): the room
+    the result keeps from a run's start (drawn invisible under it: ``SearchPanel.result_room``), so the Pareto plot under it does not move down as
+    the run ends (it moved 68-110 px). ``budget``: the cost budget's words (``parameters ≤ 0.03 M``), "" for none;
+    ``nao``: NAO is among them (its sources' line)."""
+    summary = _summary([_part(n, 100, 10, runs) for n in names], report, columns)
+    if budget:
+        summary += f" · budget {budget} · feasible: " + " · ".join(f"{n} 100%" for n in names)
+    most = runs * queries
+    work = _sources({s: most for s in ("decoder", "mutation", "random", "design")}, runs, runs) if nao else ""
+    return result_html(html.escape(summary), False, most, command, work)
+

@@ -308,14 +308,19 @@ class Exported(list):
 
 
 def export_message(paths) -> str:
-    """What an export says: "saved 3 figures: ...", "saved 3 figures (2 already there): ..." or, when every file
-    already held the same figure, "already saved: ..." (``paths``: an :class:`Exported` or a plain list)."""
+    """What an export says: "saved 3 figures in FOLDER: a.png, ...", "saved 3 figures (2 already there) in
+    FOLDER: ..." or, when every file already held the same figure, "already saved in FOLDER: ..." (``paths``: an
+    :class:`Exported` or a plain list). Their folder is named once, as the explorer's line does (two full paths
+    wrapped to two lines at 1024 px); files in several folders are named whole."""
     reused = getattr(paths, "reused", [])
-    names = ", ".join(str(p) for p in paths)
+    folders = {Path(p).parent for p in paths}
+    one = len(folders) == 1
+    where = f" in {next(iter(folders))}" if one else ""
+    names = ", ".join(Path(p).name if one else str(p) for p in paths)
     if paths and len(reused) == len(paths):
-        return f"already saved: {names}"
+        return f"already saved{where}: {names}"
     there = f" ({len(reused)} already there)" if reused else ""
-    return f"saved {len(paths)} figure{'s' if len(paths) != 1 else ''}{there}: {names}"
+    return f"saved {len(paths)} figure{'s' if len(paths) != 1 else ''}{there}{where}: {names}"
 
 
 def export_new(figs: dict, folder, stem: str, fmt, width_in: Optional[float] = None, progress=None) -> Exported:
