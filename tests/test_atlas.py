@@ -273,7 +273,7 @@ def test_the_dashboards_warm_up_stores_jumps_in_an_atlas_cached_without_them(tmp
     """An atlas cached by a naoviz whose build did not store the island jumps: the warm-up `naoviz dashboard`
     runs (``explorer_plan.prepare``) adds them once, equal to the computed ones, so visits need no scipy."""
     import dataclasses
-    from naoviz.atlas_cache import atlas_for, atlas_name
+    from naoviz.atlas_cache import atlas_name
     from naoviz.explorer_plan import ExplorerPlan, prepare
     from naoviz.nao.cache import ModelSpec
     from naoviz.tables import load_benchmark
