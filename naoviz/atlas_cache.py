@@ -296,13 +296,13 @@ def _load_or_build(base: Path, bench, spec, options: dict, progress, callback, o
     atlas = _try_load(base, key, warn=True)
     if atlas is not None:
         return atlas
-    shown, last = progress or (lambda stage, done, total: None), [0.0]
+    shown, last = progress or (lambda stage, done, total: None), [0.0, None]
     progress_file = _progress_path(base)
 
-    def report(stage, done, total):          # to processes waiting (twice a second), and to the caller
-        now = time.monotonic()
-        if now - last[0] >= WAIT_POLL_S or done >= total or last[0] == 0.0:
-            last[0] = now
+    def report(stage, done, total):          # to processes waiting (twice a second, and each new stage at once:
+        now = time.monotonic()               # a stage begun within 0.5 s of the last write, the UMAP fit, showed
+        if now - last[0] >= WAIT_POLL_S or done >= total or stage != last[1]:   # the one before for its minutes)
+            last[0], last[1] = now, stage
             atomic_write_text(progress_file, json.dumps({"stage": stage, "done": int(done), "total": int(total)}))
         shown(stage, done, total)
 

@@ -186,6 +186,12 @@ def warmup_alive() -> bool:
         return False
 
 
+def warmup_stopped() -> bool:
+    """Whether ``naoviz dashboard`` started a warm-up (its PID in WARMUP_ENV) that no longer runs: a kernel that then
+    finds no atlas, and nobody building it, builds it itself (resuming the warm-up's checkpoints) and says why."""
+    return os.environ.get(WARMUP_ENV, "").isdigit() and not warmup_alive()
+
+
 def open_cached(plan: ExplorerPlan, read_table: bool = True):
     """(atlas, TableFacts, bench) of the plan's shipped or cached full atlas; atlas None when there is none yet.
     Found by the key the warm-up stored (``naoviz.explorer_keys``), the table is not read and bench is None (a

@@ -59,10 +59,10 @@ def _log_path(name: str) -> Path:
     return ART / (f"voila-{name}-{worker}.log" if worker else f"voila-{name}.log")
 
 
-def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme: str = "light"):
+def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme: str = "light", start_s: float = 90):
     """Voila on the dashboard notebook in ``theme``, its log in tests/artifacts/voila-``name``.log; ``via_cli``:
     launched as users do, by ``naoviz dashboard`` (which also warms the explorer's model and atlases beside
-    Voila; the light theme). Returns (process, open log file, URL)."""
+    Voila; the light theme); it must answer within ``start_s``. Returns (process, open log file, URL)."""
     import sys
 
     from naoviz.cli.dashboard import voila_command, voila_env
@@ -75,7 +75,7 @@ def _serve(env_extra: dict, cache: Path, name: str, via_cli: bool = False, theme
            voila_command(ROOT / "notebooks" / "dashboard.ipynb", port, "127.0.0.1", theme=theme))
     proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, env=env if via_cli else voila_env(env),
                             cwd=ART)
-    deadline = time.time() + 90
+    deadline = time.time() + start_s
     url = printed_url(log_path, proc, deadline)
     wait_served(proc, url, log_path, timeout_s=deadline - time.time())
     return proc, log, url

@@ -294,3 +294,29 @@ def test_the_dashboards_warm_up_stores_jumps_in_an_atlas_cached_without_them(tmp
     prepare(ExplorerPlan(table="nb201-digits"))                          # has them: not written again
     assert base.with_suffix(".safetensors").stat().st_mtime_ns == before
     assert not (tmp_path / "cache" / "models").exists()                  # no model was needed for it
+
+
+def test_the_progress_file_names_each_stage_as_it_begins(tmp_path, monkeypatch):
+    """Processes waiting for a build show the stage its ``.progress`` file names: each new stage is written when it
+    begins, not only twice a second (the UMAP fit began within 0.5 s of the embedding's end, and waiting visitors
+    read "embedding every cell (N/N cells)" for all its minutes)."""
+    import json
+
+    from naoviz.atlas_cache import atlas_for, atlas_name
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.tables import Benchmark, load_benchmark
+    monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))
+    digits = load_benchmark("nb201-digits")
+    head = Benchmark("digits-head", digits.space, digits.frame.iloc[:300])
+    spec = ModelSpec(n_train=60, overrides={"epochs": 2, "hidden_size": 16, "mlp_hidden": 16, "batch_size": 30})
+    options = dict(etas=[0, 1, 2], seeds=[0, 1, 2], maps=("pca",))
+    path = tmp_path / "cache" / "atlases" / f"{atlas_name(head, spec, **options)}.progress"
+    pairs = []
+
+    def progress(stage, done, total):           # called once the file is written: what a waiter reads now
+        pairs.append((stage, json.loads(path.read_text())["stage"]))
+
+    atlas_for(head, spec, progress=progress, **options)
+    stages = [s for s, _ in pairs]
+    assert {"train", "embed", "map:pca", "paths"} <= set(stages), stages
+    assert [s for s, _ in pairs] == [f for _, f in pairs], pairs

@@ -86,7 +86,7 @@ def test_two_visitors_on_a_cold_start_share_one_build(browser, tmp_path):
     assert _processes_with("naoviz.explorer_plan", cache=cache) == []
 
 
-def _wait_or_explain(page, condition: str, timeout_ms: int, cache: Path) -> None:
+def _wait_or_explain(page, condition: str, timeout_ms: int, cache: Path, log_name: str = "cold") -> None:
     """Wait for ``condition`` on ``page``; on a timeout fail with what the page shows (its atlas's seeds, its
     lines), the atlases in the cache and the server log's tail: enough to tell a slow build from a lost update."""
     from playwright.sync_api import TimeoutError as PlaywrightTimeout
@@ -97,7 +97,7 @@ def _wait_or_explain(page, condition: str, timeout_ms: int, cache: Path) -> None
                               " return {M: r && r.__nx ? r.__nx.atlas.M : null, ready: r ? r.dataset.ready : null,"
                               " text: document.body.innerText.slice(0, 600)}; })()")
         atlases = sorted(p.name for p in (cache / "atlases").glob("*")) if (cache / "atlases").exists() else []
-        log_tail = (_log_path("cold")).read_text(errors="replace").splitlines()[-25:]
+        log_tail = (_log_path(log_name)).read_text(errors="replace").splitlines()[-25:]
         raise AssertionError(f"not within {timeout_ms / 1000:.0f} s: {condition}\npage: {shown}\ncache atlases: "
                              f"{atlases}\nserver log (last 25 lines):\n" + "\n".join(log_tail)) from None
 

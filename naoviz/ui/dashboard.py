@@ -32,6 +32,8 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
          "step uphill and decodes a new cell. Click a point on the map (or type a cell), then drag the "
          "<b>step η</b> slider; <b>tour</b> walks through each stage.</p>")
 TABS = ("Explorer", "Search", "Train a child")
+TAKEOVER = ("The dashboard's warm-up stopped before it finished (killed, or out of memory); the build goes on "
+            "here, keeping what it had finished.")
 
 
 def table_line(facts) -> str:
@@ -103,6 +105,7 @@ class Dashboard:
         self.timings: dict = {}
         self.resumed: list = []                 # what each build took up from a stopped one (atlas_for's note)
         self._resuming = None                   # ... the note of the build now running, shown with its stages
+        self.took_over = False                  # the warm-up stopped with the atlas unbuilt: a build here (TAKEOVER)
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
         for module in ("naoviz.atlas_cache", "naoviz.explorer_keys", "naoviz.tables", "naoviz.ui.explorer_widget"):
@@ -176,12 +179,13 @@ class Dashboard:
         count = html.escape(stage_line(stage, done, total))
         if self._resuming:                    # this build took up a stopped one's checkpoints: say so
             count += f", {html.escape(self._resuming)}"
+        why = f"{html.escape(TAKEOVER)} " if self.took_over else ""
         if self.ready.is_set():               # the explorer is up; the full atlas is being built behind it
-            self.stage.value = (f"<i>The explorer works now (PCA map, paths for {len(self.explorer.atlas.seeds):,} "
+            self.stage.value = (f"<i>{why}The explorer works now (PCA map, paths for {len(self.explorer.atlas.seeds):,} "
                                 f"cells; other cells ask the kernel). Preparing the UMAP map and every cell's path: "
                                 f"{count}; the explorer updates when they are ready.</i>")
         else:
-            self.stage.value = (f"<i>First start on {html.escape(self._bench_name)}: {count}. "
+            self.stage.value = (f"<i>{why}First start on {html.escape(self._bench_name)}: {count}. "
                                 f"Later starts are instant.</i>")
 
     def _on_resume(self, note: str) -> None:
@@ -195,7 +199,7 @@ class Dashboard:
 
     def _build(self) -> None:
         from naoviz.atlas_cache import atlas_for, cached_atlas
-        from naoviz.explorer_plan import await_built, stored_entry
+        from naoviz.explorer_plan import await_built, stored_entry, warmup_stopped
         from naoviz.ui.explorer_offgrid import nao_handler
         from naoviz.ui.explorer_widget import ExplorerWidget
 
@@ -217,6 +221,7 @@ class Dashboard:
             if found is not None:
                 atlas, quick = found
         if atlas is None:                      # none cached: built here (the table is read: the model trains on it)
+            self.took_over = warmup_stopped()  # ... in place of the warm-up, which stopped part-way
             entry, bench = None, self._table()
             spec, full = plan.spec(bench), plan.full_options(bench)
             atlas = cached_atlas(bench, spec, **full)
@@ -255,6 +260,7 @@ class Dashboard:
             if found is not None:
                 atlas = found[0]
             else:                              # nobody builds it (the warm-up stopped): built here, from the table
+                self.took_over = self.took_over or warmup_stopped()
                 bench = self._table()
                 spec = plan.spec(bench)
                 atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume,
