@@ -180,6 +180,9 @@ class Atlas:
         missing = [k for k in _ARRAYS if k not in arrays]
         if missing:
             raise ValueError(f"{st}: atlas lacks {', '.join(missing)}")
+        from naoviz.atlas_checks import check_arrays, check_meta
+        check_meta(meta, js)                      # a file someone handed on, or replaced in the cache: every
+        check_arrays(arrays, len(meta["labels"]), st)     # field, dtype, shape and row index, before any use
         return cls(space=meta["space"], metric=meta["metric"], lower_is_better=meta["lower_is_better"],
                    model_key=meta["model_key"], labels=meta["labels"], n_table=meta["n_table"],
                    maps=group("map."), columns=group("column."), path_maps=group("path_map."),

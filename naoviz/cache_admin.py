@@ -71,7 +71,7 @@ _VISIT_KEY = re.compile(r"[0-9a-f]{16}\.json")                  # naoviz.explore
 _TEMP = re.compile(r"\.(.+)\.([0-9]{1,10})\.tmp")                # naoviz.paths.atomic_write_bytes
 # naoviz.viz.figure_files.browser_wrapper: one per browser (-<12 hex>); a naoviz before 2026-12-07 wrote one for all
 _BROWSER = re.compile(r"chromium-headless(-[0-9a-f]{12})?")
-_BROWSER_TEMP = re.compile(r"\.chromium-headless(?:-[0-9a-f]{12})?\.([0-9]{1,10})")
+_BROWSER_TEMP = re.compile(r"\.chromium-headless(?:-[0-9a-f]{12})?\.([0-9]{1,10})(?:\.tmp)?")   # .tmp: atomic_write_bytes
 
 
 @dataclass

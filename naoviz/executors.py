@@ -106,7 +106,7 @@ class Executors:
 
     def __init__(self, config: Optional[ClusterConfig] = None):
         self.config = config or ClusterConfig()
-        self._client = self._cluster = None
+        self._client = self._cluster = self._scratch = None
 
     def __enter__(self) -> cf.Executor:
         c = self.config
@@ -152,11 +152,15 @@ class Executors:
             from naoviz.dask_connect import local_cluster_security
             security = local_cluster_security()
             with dask.config.set({"distributed.nanny.pre-spawn-environ": environ}), self._closed_on_error():
+                scratch = self._scratch = private_scratch(dask.config.get("temporary-directory", None))
                 # Scheduler, nannies, workers and the Dask dashboard listen on this machine only, and speak
                 # mutual TLS with a key made for this cluster (local_cluster_security): any account of the
                 # machine reaches 127.0.0.1, and a Dask connection runs the pickled functions it submits.
+                # Their scratch folders go in a folder of this user's own, not Dask's shared default
+                # (private_scratch): Dask puts each one first on sys.path, here and in the workers.
                 self._cluster = LocalCluster(n_workers=0, threads_per_worker=1, processes=True,
-                                             host="127.0.0.1", dashboard_address="127.0.0.1:0", security=security)
+                                             host="127.0.0.1", dashboard_address="127.0.0.1:0", security=security,
+                                             local_directory=scratch, scheduler_kwargs={"local_directory": scratch})
                 # One spec per worker: its nanny's env (kept when the nanny restarts a dead worker).
                 spec = self._cluster.new_spec
                 # preload (dask_setup below): Ctrl-C at a terminal signals the whole process group; the
@@ -191,6 +195,9 @@ class Executors:
                 self._close(exc_type)
         finally:
             self._client = self._cluster = None
+            if self._scratch is not None:
+                drop_scratch(self._scratch)
+                self._scratch = None
 
     def _close(self, exc_type) -> None:
         """Close the client, then the cluster; a part's failing close while an exception propagates is passed over."""
@@ -205,6 +212,25 @@ class Executors:
                 # cancelled); the stop is what the user asked for and what is raised, not this traceback.
                 if exc_type is None:
                     raise
+
+
+def private_scratch(temporary_directory: Optional[str] = None) -> str:
+    """A new folder of this user's own (mode 0700) for a local cluster's scratch folders, in Dask's
+    ``temporary-directory`` (else the system's temporary folder). Dask's default, ``<tmp>/dask-scratch-space``,
+    is one name for every account of the machine: another user who makes it first (world-writable) owns it, and
+    Dask puts the scheduler's, each nanny's and each worker's folder in it first on ``sys.path`` (this process's
+    and, through the spawn, the workers'), so a module planted there is imported instead of the real one."""
+    import tempfile
+    return tempfile.mkdtemp(prefix="naoviz-dask-", dir=temporary_directory or None)
+
+
+def drop_scratch(scratch: str) -> None:
+    """Remove ``scratch`` (:func:`private_scratch`) and the ``sys.path`` entries Dask left for it in this
+    process: once the folder is gone, another user could make one at that known name."""
+    import shutil
+    import sys
+    sys.path[:] = [p for p in sys.path if not (p == scratch or p.startswith(scratch + os.sep))]
+    shutil.rmtree(scratch, ignore_errors=True)
 
 
 CONNECT_S = 10.0      # Dask's connect timeout: the TCP connection, retried (an OSError after it)

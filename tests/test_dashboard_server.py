@@ -242,3 +242,31 @@ def test_real_voila_starts_no_kernel_for_another_sites_embed(open_voila):
     assert _get_as(port, "/", host, {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Dest": "iframe"}) == 200
     assert _get_as(port, "/", host) == 200                  # no Fetch Metadata (a script, an old browser)
     assert kernels_of(proc.pid) == before + 3               # each load that was let through started one
+
+
+def test_real_voilas_refusals_link_no_outside_host(open_voila):
+    """Voila renders a refused request (403 for another Host name or another site's embed) from its base page.html, which linked Font Awesome from cdn.jsdelivr.net: the browser that met the
+    refusal fetched from the network. naoviz's template has its own page.html, without that link."""
+    _, port = open_voila
+    host = f"127.0.0.1:{port}"
+    pages = {"another Host": _body_as(port, "/", f"attacker.example:{port}"),
+             "another site's embed": _body_as(port, "/", host, {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Dest": "iframe"})}
+    for what, (status, html) in pages.items():
+        assert status == 403 and "<h1>403" in html, (what, status, html[:300])
+        links = re.findall(r"""(?:src|href)\s*=\s*["']?([^"'\s>]+)""", html)
+        assert links and not [u for u in links if re.match(r"(https?:)?//", u)], (what, links)
+
+
+def _body_as(port: int, path: str, host: str, headers: dict | None = None) -> tuple[int, str]:
+    """(status, body) of GET ``path`` with the ``Host`` header ``host`` and ``headers``."""
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    try:
+        conn.putrequest("GET", path, skip_host=True)
+        conn.putheader("Host", host)
+        for k, v in (headers or {}).items():
+            conn.putheader(k, v)
+        conn.endheaders()
+        resp = conn.getresponse()
+        return resp.status, resp.read().decode("utf-8", "replace")
+    finally:
+        conn.close()

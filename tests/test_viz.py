@@ -373,3 +373,32 @@ def test_each_browser_gets_its_own_wrapper(tmp_path, monkeypatch):
         assert w.read_text().splitlines()[1].startswith(f"exec '{b}' " if " " in b.name else f"exec {b} ")
         assert os.access(w, os.X_OK)
     assert sorted(e.name for e in scan(tmp_path / "cache") if e.kind == "resources") == sorted(w.name for w in wrappers)
+
+
+def test_the_browser_wrapper_is_written_through_no_link_planted_in_the_cache(tmp_path, monkeypatch):
+    """In a cache folder others can write (a lab's shared NAOVIZ_CACHE), a symlink planted at the wrapper's
+    temporary name (``.chromium-headless-<hash>.<PID>``, the PID guessable) had naoviz write the wrapper's text into
+    the link's target and make it executable. The wrapper is now written as every other file: a new temporary
+    never opened through a link."""
+    import os
+    import stat
+
+    from naoviz.paths import temp_path
+    from naoviz.viz.figure_files import browser_wrapper, wrapper_name
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    monkeypatch.setenv("NAOVIZ_CACHE", str(cache))
+    browser = tmp_path / "chromium"
+    browser.write_text("#!/bin/sh\n")
+    browser.chmod(browser.stat().st_mode | stat.S_IXUSR)
+    monkeypatch.setenv("NAOVIZ_CHROMIUM", str(browser))
+    victim = tmp_path / "victim.txt"
+    victim.write_text("the user's own file")
+    victim.chmod(0o600)
+    name = wrapper_name(str(browser))
+    for planted in (cache / f".{name}.{os.getpid()}", temp_path(cache / name)):     # the old name and the new
+        planted.symlink_to(victim)
+    wrapper = browser_wrapper()
+    assert victim.read_text() == "the user's own file" and victim.stat().st_mode & 0o777 == 0o600
+    assert not wrapper.is_symlink() and wrapper.read_text().startswith("#!/bin/sh\nexec ")
+    assert os.access(wrapper, os.X_OK)

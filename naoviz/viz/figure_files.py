@@ -17,7 +17,6 @@ import os
 import re
 import shlex
 import shutil
-import stat
 from importlib import import_module
 from pathlib import Path
 from typing import Optional, Sequence
@@ -80,10 +79,9 @@ def browser_wrapper() -> Path:
     path = cache_dir() / wrapper_name(browser)
     text = f'#!/bin/sh\nexec {shlex.quote(browser)} {_FLAGS} "$@"\n'
     if not path.is_file() or path.read_text() != text:
-        tmp = path.with_name(f".{path.name}.{os.getpid()}")
-        tmp.write_text(text)
-        tmp.chmod(tmp.stat().st_mode | stat.S_IXUSR | stat.S_IXGRP | stat.S_IXOTH)
-        os.replace(tmp, path)
+        # an executable (0o777 less the umask), through a new temporary never opened through a link planted at
+        # its guessable name (its text and chmod went into whatever file such a link named)
+        atomic_write_bytes(path, text.encode(), mode=0o777)
     return path
 
 
