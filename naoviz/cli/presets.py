@@ -35,6 +35,7 @@ def print_presets(as_json: bool = False) -> int:
     for name, ran in under.items():
         if ran != name:
             print(f"With --constraint or --objectives, {name} runs {ran}; every other preset runs as named.")
-    print("main: the ones to pick from; measured: directions kept so their bench/RESULTS.md commands reproduce. "
+    print("main: the ones to pick from; measured: directions kept so the commands in the repository's "
+          "bench/RESULTS.md (not in the wheel) reproduce. "
           "Figures side by side: docs/search.md, \"Which NAO preset?\".")
     return 0

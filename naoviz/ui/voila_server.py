@@ -35,6 +35,12 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   again, for ever. The login and logout routes are moved under the prefix, and the ``_xsrf`` cookie is set on
   it, as jupyter_server's own server does.
 
+- A pre-heated kernel keeps the last activity of its start while it waits in the pool, and Voila hands it to a
+  visitor as it is: after a quiet spell longer than ``--cull-idle``, the culler's next round shut it down before
+  the visitor's page had connected (0 connections), and the page was left on a dead kernel ("Kernel does not
+  exist"); seen on a loaded machine, where the page takes longer to connect than a cull round. The hand-out
+  counts as activity here.
+
 - tornado >= 6.5 warns, at the first visit, "The websocket_ping_timeout (90000) cannot be longer than the
   websocket_ping_interval (30000). Setting websocket_ping_timeout=30000": jupyter_server's websocket handlers
   give their own ping settings in milliseconds under the names tornado reads in seconds (jupyter_server pings
@@ -45,9 +51,11 @@ imports it.
 """
 from __future__ import annotations
 
+import contextlib
 import logging
 import os
 import sys
+from datetime import datetime, timezone
 
 CLOSED_PAGE = "a page closed or reloaded while its kernel was still sending; its messages were dropped (harmless)"
 
@@ -154,6 +162,22 @@ def _naoviz_login_page(settings: dict, theme: str) -> None:
     settings["jinja_template_vars"] = {**settings.get("jinja_template_vars", {}), "naoviz_theme": theme}
 
 
+def _active_from_hand_out(kernel_manager) -> None:
+    """A pooled kernel counts as active from the moment Voila hands it to a visitor, not from its start, so the
+    idle cull does not take it before the visitor's page connects (see the module's docstring)."""
+    take = getattr(kernel_manager, "get_rendered_notebook", None)       # absent without a pool (--pool-size 0)
+    if take is None:
+        return
+
+    async def get_rendered_notebook(*args, **kwargs):
+        task, rendered, kernel_id = await take(*args, **kwargs)
+        with contextlib.suppress(KeyError):
+            kernel_manager.get_kernel(kernel_id).last_activity = datetime.now(timezone.utc)
+        return task, rendered, kernel_id
+
+    kernel_manager.get_rendered_notebook = get_rendered_notebook
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from traitlets import List, Unicode
@@ -181,6 +205,7 @@ def _voila_class():
             # 127.0.0.1 is same-origin with the server and could otherwise open a kernel's websocket and run
             # code (docs/security.md).
             settings["allow_remote_access"] = not _loopback(self.ip)
+            _active_from_hand_out(self.kernel_manager)
             settings["local_hostnames"] = list(self.local_hostnames)     # a reverse proxy's name (--allow-host)
             # the _xsrf cookie under --base-url too, as jupyter_server's own server sets it (Voila leaves it on
             # '/', where it would meet another Jupyter's on the same host)

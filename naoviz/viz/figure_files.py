@@ -43,7 +43,7 @@ _FLAGS = ("--disable-background-networking --disable-component-update --disable-
           "'--host-resolver-rules=MAP * ~NOTFOUND'")
 NO_BROWSER = ("export: PNG/SVG/PDF need Chrome or Chromium and none was found (looked at $NAOVIZ_CHROMIUM, "
               "/usr/bin/chromium and PATH: {names}). Install one (Debian/Ubuntu: `apt-get install chromium`, "
-              "or `make browser`) or set NAOVIZ_CHROMIUM=/path/to/chrome; `.html` export needs no browser.")
+              "or `make browser` in a clone of the repository) or set NAOVIZ_CHROMIUM=/path/to/chrome; `.html` export needs no browser.")
 
 
 def find_browser() -> Optional[str]:

@@ -235,15 +235,16 @@ async function mount(model, el, stale = () => false, swapped = false) {
   // -- search: a row number, a whole cell, or parts of one -------------------------------------------
   function search(text) {
     const q = text.trim(); S.hits = null; let note = "", err = false;
-    if (q && /^\d+$/.test(q)) {
-      const r = +q; if (r < atlas.N) { choose(r); note = `row ${r}`; } else { note = `row ${q} is outside 0..${atlas.N - 1}`; err = true; }
+    const rowNo = /^(?:row\s*)?(\d+)$/i.exec(q);       // "86" or "row 86", as the lists write a row
+    if (q && rowNo) {
+      const r = +rowNo[1]; if (r < atlas.N) { choose(r); note = `row ${r}`; } else { note = `row ${r} is outside 0..${atlas.N - 1}`; err = true; }
     } else if (q && atlas.rowOf.has(q)) { choose(atlas.rowOf.get(q)); note = `found row ${atlas.rowOf.get(q)}`; }
     else if (q && parseNB201(q)) offgridRequest(q);
     else if (q) {
       const toks = q.split(/\s+/), hits = [];
       for (let i = 0; i < atlas.N; i++) { const l = atlas.labels[i]; if (toks.every((t) => l.includes(t))) hits.push(i); }
       S.hits = hits; note = `${grouped(hits.length)} cell${hits.length === 1 ? "" : "s"} match ${q}`;
-      $(".nx-hits").replaceChildren(...matchList(atlas, hits, note, choose, () => selectRows(hits, { kind: "find", view: "", pts: [] })));
+      $(".nx-hits").replaceChildren(...matchList(atlas, hits, note, choose, () => selectRows(hits, { kind: "find", view: "", pts: [] })).filter(Boolean));   // no match: no button (null would read "null")
     }
     if (!S.hits) $(".nx-hits").replaceChildren();
     rebuild(); model.set("search", text); model.save_changes();
