@@ -151,8 +151,8 @@ def test_compare_figures_show_column_names_as_written(browser, tmp_path, capsys,
     assert len(figures) == 2
     for fig in figures:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(f"file://{fig}")
-        page.wait_for_selector(".main-svg", timeout=20_000)
+        page.goto(f"file://{fig}", timeout=120_000)               # plotly.js inlined: slow to parse when loaded
+        page.wait_for_selector(".main-svg", timeout=120_000)
         plots = page.evaluate("Array.from(document.querySelectorAll('.nsewdrag'), (e) => { const r = e.getBoundingClientRect();"
                               " return [r.left, r.top, r.right, r.bottom]; })")
         moves = [(x, y) for x in range(40, 1200, 30) for y in range(60, 800, 60)
