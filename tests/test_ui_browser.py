@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from _browser import CHROMIUM, next_frames, wait_then_check
+from _browser import CHROMIUM, wait_then_check
 from _dashboard_server import ART, READY, _open, at
 from _procs import running_with
 
@@ -113,7 +113,9 @@ def _cells_wrap_between_edges_only(page):
     size = page.viewport_size
     page.set_viewport_size({"width": 1024, "height": size["height"]})
     try:
-        next_frames(page)                             # the table refits its headers on its ResizeObserver
+        # the table refits its headers on its ResizeObserver once the tab's layout (lumino, a few frames) has the
+        # new width: late on a loaded machine, so wait for the headers on one line, as asserted below
+        wait_then_check(page, "[...document.querySelectorAll('.nq-table th .nq-sort span')].every((s) => s.getClientRects().length === 1)")
         wrapped, split = page.evaluate("""() => { let wrapped = 0; const split = [];
           for (const td of document.querySelectorAll('.nq-table td.nq-cell')) {
             const lines = new Set();

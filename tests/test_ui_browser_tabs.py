@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _browser import CHROMIUM, next_frames, wait_then_check
+from _browser import CHROMIUM, wait_then_check
 from _dashboard_server import ART, _open
 from _search_tab_run import cost_budget_run_draws_the_pareto_plot
 
@@ -35,7 +35,8 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     page.set_viewport_size({"width": 960, "height": 1100})
     page.locator(".nx-color").select_option("predicted")
     page.wait_for_function("document.querySelector('.nx-lname').textContent === 'predicted validation accuracy'")
-    next_frames(page)                                 # the map redrawn at its new width (its ResizeObserver)
+    # the map redrawn at its new width (its ResizeObserver, after the tab's layout): the name whole in the footer
+    wait_then_check(page, "(n => n.scrollWidth <= n.clientWidth)(document.querySelector('.nx-lname'))")
     cut, tip = page.evaluate("[document.querySelector('.nx-lname').scrollWidth - document.querySelector('.nx-lname').clientWidth, "
                              "document.querySelector('.nx-lname').title]")
     assert cut <= 0 and tip.startswith("predicted validation accuracy"), (cut, tip)
@@ -347,7 +348,7 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     page.set_viewport_size({"width": 853, "height": 480})      # 1280 x 720 zoomed to 150 %
     for tab in ("Search", "Explorer"):
         page.get_by_role("tab", name=tab).tap()
-        next_frames(page)                                     # the shown tab laid out at 853 px, its charts redrawn
+        wait_then_check(page, f"{_SIDEWAYS} <= 0")             # the shown tab laid out at 853 px (lumino: frames)
         assert page.evaluate(_SIDEWAYS) <= 0, f"{page.evaluate(_SIDEWAYS)} px sideways at 853 px ({tab})"
     # the map and charts are drawn again by their ResizeObservers, late on a loaded machine: wait for drawn == box
     wait_then_check(page, f"(([m]) => m.length && m[0] === m[1] && m[1] === m[2])({_FILLS})")

@@ -154,6 +154,24 @@ def _naoviz_login_page(settings: dict, theme: str) -> None:
     settings["jinja_template_vars"] = {**settings.get("jinja_template_vars", {}), "naoviz_theme": theme}
 
 
+def _fresh_when_handed_out(km) -> None:
+    """A pre-heated kernel handed to a visit counts as active from then, so the culler gives the visit its whole
+    --cull-idle to connect. Voila keeps a pool kernel from the culler only while it is in the pool: one that had
+    waited there past --cull-idle was culled between the page being served and the browser asking for its kernel,
+    and the page showed no widgets ('Kernel does not exist'; a loaded machine's slow page load made it likely)."""
+    hand_out = getattr(km, "get_rendered_notebook", None)
+    if hand_out is None:                        # no pool (--pool-size 0): a visit's kernel starts fresh
+        return
+    from jupyter_server._tz import utcnow
+
+    async def get_rendered_notebook(*args, **kwargs):
+        task, cache, kernel_id = await hand_out(*args, **kwargs)
+        if kernel_id in km:                     # no await between: the culler cannot run before this
+            km.get_kernel(kernel_id).last_activity = utcnow()
+        return task, cache, kernel_id
+    km.get_rendered_notebook = get_rendered_notebook
+
+
 def _voila_class():
     from nbformat.sign import MemorySignatureStore, NotebookNotary
     from traitlets import List, Unicode
@@ -186,6 +204,7 @@ def _voila_class():
             # '/', where it would meet another Jupyter's on the same host)
             settings.setdefault("xsrf_cookie_kwargs", {"path": self.base_url})
             _naoviz_login_page(settings, self.voila_configuration.theme)
+            _fresh_when_handed_out(self.kernel_manager)
             if self.notebook_path:
                 import nbformat
                 notary = NotebookNotary(parent=self.contents_manager, secret=os.urandom(32), db_file=":memory:",
