@@ -32,7 +32,9 @@ def test_dashboard_options_pass_culling_and_pool_size(capsys):
 @pytest.mark.skipif(not Path("/proc/self/stat").exists(), reason="needs /proc to count kernels")
 def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
     """A visit starts a kernel; once nobody is connected and it is idle past --cull-idle it is shut down,
-    while the pre-started pool kernel stays."""
+    while the pre-started pool kernel stays. A pool kernel that waited past --cull-idle is not culled the moment a
+    visit takes it: the visit has the whole --cull-idle to connect (it was culled at the culler's next pass, before
+    a slow browser asked for it, and the page showed no widgets)."""
     from naoviz.cli.dashboard import voila_command, voila_env
     nb = tmp_path / "tiny.ipynb"
     nb.write_text(json.dumps({"nbformat": 4, "nbformat_minor": 5, "metadata": {}, "cells": [
@@ -41,7 +43,8 @@ def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
     port = _free_port()
     env = voila_env(dict(os.environ, OMP_NUM_THREADS="1"))
     log = open(tmp_path / "voila.log", "w")
-    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=1, cull_idle_s=2), env=env,
+    idle_s = 3                                   # the culler looks every second (naoviz.cli.dashboard.cull_options)
+    proc = subprocess.Popen(voila_command(nb, port, "127.0.0.1", pool_size=1, cull_idle_s=idle_s), env=env,
                             cwd=tmp_path, stdout=log, stderr=subprocess.STDOUT)
     try:
         deadline = time.time() + 90
@@ -49,14 +52,21 @@ def test_real_voila_culls_the_kernel_of_a_closed_visit(tmp_path):
             assert proc.poll() is None and time.time() < deadline, (tmp_path / "voila.log").read_text()
             time.sleep(0.3)
         url = printed_url(tmp_path / "voila.log", proc, deadline)     # with the token Voila made
+        while "Kernel pool of tiny.ipynb is filled" not in (tmp_path / "voila.log").read_text():
+            assert time.time() < deadline, (tmp_path / "voila.log").read_text()
+            time.sleep(0.2)
+        time.sleep(idle_s + 3)                   # the scenario, not a wait: the pool kernel, its one print run, sits
+        asked = time.monotonic()                 # idle past --cull-idle (a visit taking it had it culled at once)
         status, html = get(port, "/?" + url.partition("?")[2])
         assert status == 200 and "naoviz-cull-42" in html
         while kernels_of(proc.pid) < 2:          # the visit took the pool kernel; the pool refills
             assert time.time() < deadline, (tmp_path / "voila.log").read_text()
             time.sleep(0.3)
-        while kernels_of(proc.pid) > 1:          # the visit's kernel, never connected, is culled
+        while kernels_of(proc.pid) > 1:          # the visit's kernel, never connected, is culled ...
             assert time.time() < deadline, (tmp_path / "voila.log").read_text()
-            time.sleep(0.5)
+            time.sleep(0.2)
+        lived = time.monotonic() - asked         # ... --cull-idle after it was handed out, not at the next pass
+        assert lived >= idle_s, f"the visit's kernel was culled {lived:.1f} s after the page was asked for"
         time.sleep(3)
         assert kernels_of(proc.pid) == 1         # the pool kernel is never culled
         assert "Culling kernel" in (tmp_path / "voila.log").read_text()

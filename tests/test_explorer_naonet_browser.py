@@ -79,7 +79,7 @@ def test_naonet_seed_and_decoded_cells_are_graphs_whose_labels_do_not_cross(brow
     page.goto(f"file://{page_file}?seed={seed}&eta={eta}")
     page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
     page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
-                           "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+                           "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=30_000)
     seed_svg, dec_svg = page.evaluate(MEASURE_JS)
     for cell in (seed_svg, dec_svg):
         assert cell["labels"] == 20 and cell["nodes"] == 16, cell                  # 2 cells x 5 nodes x 2 inputs
@@ -99,7 +99,7 @@ def test_naonet_seed_and_decoded_cells_are_graphs_whose_labels_do_not_cross(brow
     other = 1024 if width == 1600 else 1600                # a resize redraws both at their new width
     page.set_viewport_size({"width": other, "height": 1000})
     page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
-                           "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+                           "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=30_000)
     for cell in page.evaluate(MEASURE_JS):
         assert cell["labels"] == 20 and cell["crossed"] == cell["nodeHits"] == cell["through"] == 0, (other, cell)
     page.click("button:has-text('tour')")                     # stage 2 names NAONet's parts, not NB201's
@@ -137,7 +137,7 @@ def test_a_naonet_ws_label_box_holds_its_op_name_changed_or_not(browser, tmp_pat
         page.goto(f"file://{page_file}?seed={int(atlas.seeds[m])}&eta={len(atlas.etas) - 1}")
         page.wait_for_selector(".nx-root[data-ready='1']", timeout=30_000)
         page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
-                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=30_000)
         seed_svg, dec_svg = page.evaluate(MEASURE_JS)
         assert dec_svg["changed"] > 0, dec_svg
         for cell in (seed_svg, dec_svg):

@@ -71,7 +71,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     assert f"seed row {seed} (star)" in page.get_attribute(".nx-map", "aria-label")
     assert f"at η = {eta}" in page.get_attribute(".nx-map", "aria-label")
     page.wait_for_function(f"document.querySelector('.nx-live').textContent.startsWith('η {eta}: decoded row')",
-                           timeout=5000)
+                           timeout=30_000)
     assert page.evaluate("window.__said.length") == 1                 # k steps, one announcement
     live = page.inner_text(".nx-live")
     true = atlas.columns[atlas.metric][atlas.path_decoded[m, k]]
@@ -127,7 +127,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     # the map's selection without a pointer: find's matches, then "select the matches"
     page.locator(".nx-search").focus()
     page.keyboard.type("nor_conv_3x3~0 avg_pool")
-    page.wait_for_selector(".nx-select-hits", timeout=5000)
+    page.wait_for_selector(".nx-select-hits", timeout=30_000)
     page.locator(".nx-select-hits").focus()
     page.keyboard.press("Enter")
     n = sum(all(t in lab for t in ("nor_conv_3x3~0", "avg_pool")) for lab in atlas.labels)
@@ -140,7 +140,7 @@ def test_keyboard_only_and_screen_reader_walkthrough(browser, page_file, atlas):
     page.evaluate("(() => { const m = document.querySelector('.nx-root').__nx.model;"
                   " m.set('_atlas_data', new DataView(m.get('_atlas_data').buffer.slice(0))); })()")
     page.wait_for_function("document.querySelector('.nx-root[data-ready]') && document.activeElement.matches('.nx-slider')"
-                           " && document.querySelector('.nx-root').contains(document.activeElement)", timeout=10_000)
+                           " && document.querySelector('.nx-root').contains(document.activeElement)", timeout=30_000)
     # no keyboard trap: Tab leaves the explorer
     for _ in range(40):
         page.keyboard.press("Tab")

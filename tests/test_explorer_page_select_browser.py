@@ -63,7 +63,7 @@ def test_lasso_selects_the_points_inside_a_concave_outline(browser, page_file, a
     f = [(0.12, 0.1), (0.5, 0.62), (0.88, 0.1), (0.9, 0.9), (0.1, 0.88)]
     drawn = np.array([(fx * w, fy * hgt) for fx, fy in f])
     _drag(page, box, [tuple(p) for p in drawn] + [tuple(drawn[0])])
-    page.wait_for_selector(".nx-sel b", timeout=5000)
+    page.wait_for_selector(".nx-sel b", timeout=30_000)
     poly = np.array(page.evaluate("(() => { const nx = document.querySelector('.nx-root').__nx, sc = nx.scatter;"
                                   " const p = nx.S.shape.pts; const out = [];"
                                   " for (let k = 0; k < p.length; k += 2) out.push([sc.tx(p[k]), sc.ty(p[k + 1])]);"
@@ -82,12 +82,12 @@ def test_lasso_selects_the_points_inside_a_concave_outline(browser, page_file, a
     assert len(set(got) ^ set(expected.tolist())) <= near.sum(), (len(got), len(expected), near.sum())
     assert re.search(rf"selection: {len(got):,} cells? \(lasso\)", page.inner_text(".nx-sel"))
     page.keyboard.press("Escape")                                        # Esc clears
-    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=5000)
+    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=30_000)
     assert page.inner_text(".nx-sel") == ""
     _drag(page, box, [tuple(p) for p in drawn])                          # again; a click on empty map clears
     assert len(page.evaluate("window.naovizModel.selection")) == len(got)
     page.mouse.click(box["x"] + 1, box["y"] + 1)                         # the 10 px margin: no point within 8 px
-    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=5000)
+    page.wait_for_function("window.naovizModel.selection.length === 0", timeout=30_000)
     page.click(".nx-tool[data-tool='box']")                             # back to the box
     assert page.evaluate("window.naovizModel.select_tool") == "box"
     rows = expected[:5].tolist()                                         # rows set on the model (as from Python)
@@ -152,20 +152,20 @@ def test_a_budget_greys_the_cells_over_it_and_names_the_best_feasible_cell_on_th
             "dashboard)") in info and "naoviz search --constraint" in info
     page.fill(".nx-budget", f"{float(np.nanmin(params)) / 2:.6g}")          # below every cell: none feasible
     page.press(".nx-budget", "Enter")
-    page.wait_for_function("document.querySelector('.nx-binfo').dataset.best === '-1'", timeout=5000)
+    page.wait_for_function("document.querySelector('.nx-binfo').dataset.best === '-1'", timeout=30_000)
     assert "no decoded cell on this path is within" in page.inner_text(".nx-binfo")
     page.fill(".nx-budget", "x")                                             # a bad value says so, changes nothing
     page.press(".nx-budget", "Enter")
-    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget x is not a number')", timeout=5000)
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget x is not a number')", timeout=30_000)
     lo, hi = float(np.nanmin(params)), float(np.nanmax(params))                # and what the column spans
     assert re.search(r"budget x is not a number \(params_M spans [\d.]+\.\.[\d.]+\)", page.inner_text(".nx-msg"))
     assert f"{lo:.4g}" in page.inner_text(".nx-msg") and f"{hi:.4g}" in page.inner_text(".nx-msg")
     page.fill(".nx-budget", "0x1")                                           # hex is not a budget (Number() read 1)
     page.press(".nx-budget", "Enter")
-    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget 0x1 is not a number')", timeout=5000)
+    page.wait_for_function("document.querySelector('.nx-msg').textContent.includes('budget 0x1 is not a number')", timeout=30_000)
     page.select_option(".nx-bcol", "")                                       # off: nothing greyed, no cost chart
-    page.wait_for_function("document.querySelector('.nx-bunit').textContent === ''", timeout=5000)
-    page.wait_for_function("location.search.indexOf('budget') < 0", timeout=5000)
+    page.wait_for_function("document.querySelector('.nx-bunit').textContent === ''", timeout=30_000)
+    page.wait_for_function("location.search.indexOf('budget') < 0", timeout=30_000)
     assert page.evaluate("document.querySelector('.nx-root').__nx.budget.off()") is None
     assert page.evaluate("window.naovizModel.budget") is None and page.locator(".nx-costbox").is_hidden()
     # off looks off: no slider (a disabled range input sat at mid-range and looked set) nor bound box, their room kept

@@ -101,7 +101,7 @@ def test_a_jump_to_another_island_is_drawn_dashed_with_its_caption(browser, ship
     ART.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ART / f"explorer_page_jumps_{width}.png"), full_page=True)
     page.select_option(".nx-view", "pca")
-    page.wait_for_function("document.querySelector('.nx-map').dataset.jumps === '0'", timeout=5000)
+    page.wait_for_function("document.querySelector('.nx-map').dataset.jumps === '0'", timeout=30_000)
     assert not page.locator(".nx-jumpnote").is_visible()
     assert not errors, errors
 
@@ -133,7 +133,7 @@ def test_cell_graph_labels_are_readable_at_every_width_and_do_not_cross(browser,
     for width in (1700, 1280, 1024):
         page.set_viewport_size({"width": width, "height": 1000})
         page.wait_for_function("Array.from(document.querySelectorAll('.nx-cells svg')).every(s => "
-                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=5000)
+                               "Math.abs(Number(s.dataset.w) - s.clientWidth) <= 1)", timeout=30_000)
         for cell in page.evaluate(CELL_TEXT_JS):
             assert all(11 - 0.2 <= v <= 16 + 0.2 for v in cell["op"]) and len(cell["op"]) == 6, (width, cell)
             assert all(10 - 0.2 <= v <= 13 + 0.2 for v in cell["node"]), (width, cell)

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _browser import CHROMIUM
+from _browser import CHROMIUM, settle_images
 from _dashboard_server import ART, _log_path, _open, _serve
 
 pytestmark = pytest.mark.skipif(not Path(CHROMIUM).exists(), reason="needs Debian chromium (make browser)")
@@ -40,7 +40,7 @@ def _sweep(page) -> None:
     for x in range(20, 1400, 40):
         page.mouse.move(x, 100)
         page.mouse.move(x, 1050, steps=19)
-    page.wait_for_timeout(300)
+    settle_images(page)
 
 
 def test_dashboard_on_a_table_of_markup_runs_none_of_it(browser, tmp_path):
@@ -61,7 +61,7 @@ def test_dashboard_on_a_table_of_markup_runs_none_of_it(browser, tmp_path):
         shown = page.evaluate("['.naoviz-search .widget-slider [aria-valuenow]', '.naoviz-budget input'].map((s, i) => "
                               "(e => i ? e.value : e.getAttribute('aria-valuenow'))(document.querySelector(s)))")
         assert float(shown[0]) == 10 and shown[1] == "10", shown
-        page.wait_for_timeout(2000)
+        page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
         _sweep(page)
         page.screenshot(path=str(ART / "dashboard-hostile-search.png"), full_page=True)
         assert page.evaluate("window.__pwned") is None, [c for c in got["console"] if "error" in c][-5:]

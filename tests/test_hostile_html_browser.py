@@ -11,7 +11,7 @@ import os
 
 import pytest
 
-from _browser import CHROMIUM
+from _browser import CHROMIUM, settle_images
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -45,7 +45,7 @@ def _visit(page, url: str) -> None:
         for y in range(120, 900, 90):
             page.mouse.move(x, y)
     page.mouse.click(360, 420)
-    page.wait_for_timeout(300)
+    settle_images(page)
 
 
 def test_export_page_shows_markup_in_names_as_text(browser, tmp_path):
@@ -112,7 +112,7 @@ def test_line_chart_readout_shows_markup_in_names_as_text(browser, tmp_path):
     box = page.locator("#el svg").first.bounding_box()
     for i in range(1, 20):
         page.mouse.move(box["x"] + box["width"] * i / 20, box["y"] + box["height"] / 2)
-    page.wait_for_timeout(200)
+    settle_images(page)
     tip = page.locator(".nl-tip")
     assert tip.is_visible()
     assert page.evaluate("window.__pwned") is None and errors == []
@@ -151,8 +151,8 @@ def test_compare_figures_show_column_names_as_written(browser, tmp_path, capsys,
     assert len(figures) == 2
     for fig in figures:
         page = browser.new_page(viewport={"width": 1200, "height": 800})
-        page.goto(f"file://{fig}")
-        page.wait_for_selector(".main-svg", timeout=20_000)
+        page.goto(f"file://{fig}", timeout=120_000)               # plotly.js inlined: slow to parse when loaded
+        page.wait_for_selector(".main-svg", timeout=120_000)
         plots = page.evaluate("Array.from(document.querySelectorAll('.nsewdrag'), (e) => { const r = e.getBoundingClientRect();"
                               " return [r.left, r.top, r.right, r.bottom]; })")
         moves = [(x, y) for x in range(40, 1200, 30) for y in range(60, 800, 60)

@@ -74,6 +74,15 @@ def _readable(page, sel: str, theme: str) -> dict:
     return got
 
 
+def _drawn_in(page, sel: str, theme: str) -> None:
+    """Wait (30 s at most) until the explorer at ``sel`` says ``theme`` and its map's background pixel is drawn in
+    it (dark: every channel under 60, light: over 200), the state :func:`_readable` then checks; its redraws run
+    on the theme's change and 400 ms later, later still on a loaded machine (a fixed 1 s wait guessed)."""
+    from _browser import wait_then_check
+    wait_then_check(page, f"(s) => {{ const g = ({CANVAS})(s); return g.theme === '{theme}' && "
+                          + ("Math.max(...g.px) < 60; }" if theme == "dark" else "Math.min(...g.px) > 200; }"), arg=sel)
+
+
 @pytest.mark.timeout(300)
 def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab):
     from playwright.sync_api import sync_playwright
@@ -92,7 +101,8 @@ def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab):
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
         page.wait_for_function("document.body.dataset.jpThemeLight === 'false' && getComputedStyle(document.body)"
                                ".getPropertyValue('--jp-layout-color0').trim() === '#111'", timeout=30_000)
-        page.wait_for_timeout(1000)                 # the explorer redraws at once and 400 ms later
+        # the explorer redraws at once and 400 ms later (late on a loaded machine): wait for the map in the dark
+        _drawn_in(page, LIVE + ".nx-root", "dark")
         dark = _readable(page, LIVE + ".nx-root", "dark")
         assert max(dark["bg"]) < 60 and max(dark["px"]) < 60 and dark["theme"] == "dark", dark
         browser.close()
@@ -120,7 +130,7 @@ def test_the_offline_page_follows_prefers_color_scheme(browser, tmp_path):
     assert max(dark["px"]) < 60 and dark["theme"] == "dark", dark
     assert _op_inks(page, OP_COLORS_DARK)                # the dark-page op colours, not the light ones lightened
     page.emulate_media(color_scheme="light")            # the reader's system turns light: the page follows
-    page.wait_for_timeout(1000)
+    _drawn_in(page, ".nx-root", "light")
     light = _readable(page, ".nx-root", "light")
     assert min(light["px"]) > 200 and light["theme"] == "light", light
     assert _op_inks(page, OP_COLORS)

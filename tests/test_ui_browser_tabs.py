@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from _browser import CHROMIUM
+from _browser import CHROMIUM, wait_then_check
 from _dashboard_server import ART, _open
 from _search_tab_run import cost_budget_run_draws_the_pareto_plot
 
@@ -35,7 +35,8 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
     page.set_viewport_size({"width": 960, "height": 1100})
     page.locator(".nx-color").select_option("predicted")
     page.wait_for_function("document.querySelector('.nx-lname').textContent === 'predicted validation accuracy'")
-    page.wait_for_timeout(200)                        # the map redrawn at its new width
+    # the map redrawn at its new width (its ResizeObserver, after the tab's layout): the name whole in the footer
+    wait_then_check(page, "(n => n.scrollWidth <= n.clientWidth)(document.querySelector('.nx-lname'))")
     cut, tip = page.evaluate("[document.querySelector('.nx-lname').scrollWidth - document.querySelector('.nx-lname').clientWidth, "
                              "document.querySelector('.nx-lname').title]")
     assert cut <= 0 and tip.startswith("predicted validation accuracy"), (cut, tip)
@@ -56,13 +57,13 @@ def test_search_tab_budget_box_says_what_it_refuses_at_1024px(server, browser):
         assert handle.get_attribute("aria-valuenow").startswith("20")       # the slider keeps its value
     page.screenshot(path=str(ART / "dashboard-search-1024.png"), full_page=True)
     from _a11y import low_contrast_text, unnamed_controls                # a screen reader names every control
-    page.get_by_role("slider", name="queries").wait_for(timeout=5000)   # named by the template's script (<= 200 ms)
+    page.get_by_role("slider", name="queries").wait_for(timeout=30_000)   # named by the template's script (<= 200 ms idle)
     assert not unnamed_controls(page.locator(".naoviz-search")), unnamed_controls(page.locator(".naoviz-search"))
     assert page.get_by_role("slider", name="queries").count() == 1 and page.get_by_role("textbox", name="queries (typed)").count() == 1
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
     # no label's tip reads "null" (ipywidgets 8's for a label without a tooltip: "progress" said null); the
     # sliders' labels say what they set
-    page.wait_for_function("!document.querySelector('.naoviz-search .widget-label[title=\"null\"]')", timeout=5000)
+    page.wait_for_function("!document.querySelector('.naoviz-search .widget-label[title=\"null\"]')", timeout=30_000)
     assert "queries per searcher and seed" in page.locator(".naoviz-search .widget-slider > .widget-label", has_text="queries").get_attribute("title")
     assert "'9999' is out of range" in page.locator(".naoviz-search .naoviz-live[aria-live='polite']").first.inner_text()   # said
     slider, box = (page.locator(sel).first.bounding_box() for sel in (".naoviz-search .widget-slider", ".naoviz-budget"))
@@ -193,7 +194,7 @@ def test_child_tab_trains_the_named_cell_and_charts_whole_epochs(server, browser
     page.screenshot(path=str(ART / "dashboard-child-1024.png"), full_page=True)
     from _a11y import low_contrast_text, unnamed_controls
     panel = page.locator(".widget-tab-contents, .lm-TabPanel-stackedPanel").first
-    page.get_by_role("slider", name="epochs").wait_for(timeout=5000)
+    page.get_by_role("slider", name="epochs").wait_for(timeout=30_000)
     assert not unnamed_controls(panel), unnamed_controls(panel)
     assert not low_contrast_text(page, "body"), low_contrast_text(page, "body")
     assert page.get_by_role("slider", name="epochs").count() == 1
@@ -226,7 +227,7 @@ def test_labelled_controls_show_their_tooltip_on_the_label_and_the_control(serve
 
     for role, name in _TIPPED:
         got = None
-        for _ in range(50):                                       # the page's tips are set within 100 ms
+        for _ in range(300):                                      # the page's tips are set within 100 ms (idle)
             got = titles(role, name)
             if got == [expected[name]] * 2:
                 break
@@ -347,12 +348,13 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     page.set_viewport_size({"width": 853, "height": 480})      # 1280 x 720 zoomed to 150 %
     for tab in ("Search", "Explorer"):
         page.get_by_role("tab", name=tab).tap()
-        page.wait_for_timeout(300)
+        wait_then_check(page, f"{_SIDEWAYS} <= 0")             # the shown tab laid out at 853 px (lumino: frames)
         assert page.evaluate(_SIDEWAYS) <= 0, f"{page.evaluate(_SIDEWAYS)} px sideways at 853 px ({tab})"
-    page.wait_for_timeout(300)
+    # the map and charts are drawn again by their ResizeObservers, late on a loaded machine: wait for drawn == box
+    wait_then_check(page, f"(([m]) => m.length && m[0] === m[1] && m[1] === m[2])({_FILLS})")
     fits.append(page.evaluate(_FILLS))
     page.get_by_role("tab", name="Search").tap()
-    page.wait_for_timeout(300)
+    wait_then_check(page, f"(([, c]) => c.length && c.every(([a, b]) => Math.abs(a - b) <= 1))({_FILLS})")
     fits.append(page.evaluate(_FILLS))
     # the map (drawn again at its new size, not stretched) and the charts follow the window: one column at 768 px, two at 853
     (map768, _), (map853, _), (_, charts853) = fits
@@ -363,11 +365,7 @@ def test_on_a_tablet_every_control_takes_a_finger_and_the_query_table_keeps_its_
     page.set_viewport_size({"width": 1024, "height": 768})
     page.get_by_role("tab", name="Explorer").tap()
     page.evaluate("document.querySelector('#rendered_cells').scrollTop = 0")
-    try:                                              # the map drawn again at its new size
-        page.wait_for_function("Math.max(...[...document.querySelectorAll('.nx-eta > *')].map(e => e.getBoundingClientRect().bottom)) <= 768",
-                               timeout=10_000)
-    except Exception:
-        pass
+    wait_then_check(page, "Math.max(...[...document.querySelectorAll('.nx-eta > *')].map(e => e.getBoundingClientRect().bottom)) <= 768")
     row = page.evaluate("[...document.querySelectorAll('.nx-eta > *')].map(e => e.getBoundingClientRect().bottom)")
     shape = page.evaluate("(m => [m.width / devicePixelRatio, m.getBoundingClientRect().height, m.getBoundingClientRect().width])"
                           "(document.querySelector('canvas.nx-map'))")

@@ -8,6 +8,7 @@ import os
 import numpy as np
 import pytest
 
+from _browser import next_frames, wait_then_check
 from naoviz.viz.curves import compare_figure
 from naoviz.viz.print_sizes import MIN_FONT_PX, PX_PER_INCH, bare, for_print, wrap
 
@@ -156,9 +157,13 @@ def test_a_saved_html_figure_on_a_phone_keeps_its_plot_wide_with_the_legend_unde
         page = browser.new_page(viewport={"width": width, "height": 800})
         requests = []
         page.on("request", lambda r: requests.append(r.url))
-        page.goto(page_file.as_uri())
-        page.wait_for_selector(".legend")
-        page.wait_for_timeout(300)
+        page.goto(page_file.as_uri(), timeout=120_000)           # plotly.js inlined: seconds to parse when loaded
+        page.wait_for_selector(".legend", timeout=120_000)
+        # the page's script relayouts the drawn figure for its width (html_narrow), late on a loaded machine: at
+        # 390 px wait for the legend under the x axis title, then for the frames that draw it
+        if width == 390:
+            wait_then_check(page, f"(() => {{ const g = ({boxes})(); return g.legend && g.x && g.legend[1] >= g.x[3] - 1; }})()")
+        next_frames(page)
         got = page.evaluate(boxes)
         plot, legend, title, x = got["plot"], got["legend"], got["title"], got["x"]
         if width == 390:
@@ -189,9 +194,9 @@ def test_a_saved_pareto_figure_with_nb201s_long_names_shows_its_title_and_legend
                               "seeds pooled, each searcher's front")
     page_file, = export_many([fig], [tmp_path / "pareto-latency_1080ti_1.html"])
     page = browser.new_page(viewport={"width": 1024, "height": 800})
-    page.goto(page_file.as_uri())
-    page.wait_for_selector(".legend")
-    page.wait_for_timeout(300)
+    page.goto(page_file.as_uri(), timeout=120_000)           # plotly.js inlined: seconds to parse when loaded
+    page.wait_for_selector(".legend", timeout=120_000)
+    next_frames(page)                                               # drawn, with the page script's relayout
     got = page.evaluate("""() => { const b = (e) => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
       return {title: b(document.querySelector('.gtitle')), budget: b([...document.querySelectorAll('.annotation')].find(
                 a => a.textContent.startsWith('budget'))), names: [...document.querySelectorAll('.legendtext')].map(b)}; }""")
