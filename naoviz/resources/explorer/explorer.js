@@ -178,12 +178,12 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const link = urlPart(model, atlas, S, Bg, { msg: (t, err) => msg(t, err) });   // explorer_url.js
   function setSeed(row, why = "") {
     const m = atlas.seedIndex[row];
-    if (m < 0) {
-      const rep = A.class_of[row];
-      if (rep !== row && atlas.seedIndex[rep] >= 0) return setSeed(rep, `row ${row} has no path; showing its isomorphism class's representative, row ${rep}`);
+    if (m < 0) {                          // a link says the same (explorer_url.js)
+      const no = noPathOf(atlas, row);
+      if (no.rep >= 0) return setSeed(no.rep, no.why);
       pick(row);
       if (kernelPaths()) { offgridRequest(atlas.labels[row], 1, row); return false; }
-      msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
+      msg(no.why);
       return false;
     }
     S.seed = row; S.m = m; S.offgrid = null; ker.reset(); seedPanels(); write({ seed: row });
@@ -275,6 +275,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
       ev.target.value = shownSeed(); return;
     }
     msg(""); choose(+t);
+    // a row with no path, nor its class, and no kernel to ask: its neighbours are listed, the seed stays (a link says the same)
+    if (!hasPath(+t) && !kernelPaths()) { msg(noPathOf(atlas, +t).why); ev.target.value = shownSeed(); }
   });
   $(".nx-steps").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
@@ -355,11 +357,11 @@ async function mount(model, el, stale = () => false, swapped = false) {
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
-  if (!swapped) link.read();
+  const linked = swapped ? -1 : link.read();   // a link's row with no path of its own: picked below
   const m0 = model.get("message");
   if (m0 && $(".nx-msg").textContent !== m0) show(m0, m0 === red);
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
-  rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
+  rebuild(); if (S.m >= 0) { seedPanels(); pick(linked >= 0 ? linked : S.seed); }
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
   write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color, budget_column: Bg.state.col, budget: Bg.state.budget });
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
@@ -381,6 +383,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   root.dataset.theme = themeOf(root).dark ? "dark" : "light";
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   constrain();                            // a budget from the model or the link: ask for the constrained step
+  if (linked >= 0 && noPathOf(atlas, linked).rep < 0 && kernelPaths()) offgridRequest(atlas.labels[linked], 1, linked);   // as the seed row box asks
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
   return () => { ro.disconnect(); removeEventListener("resize", onWindow); offTheme(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };
