@@ -24,7 +24,7 @@ INK_JS = STATIC.parent / "ink.js"
 # The explorer's front end: one ES module, these parts concatenated in order.
 JS_PARTS = ("explorer_theme.js", "explorer_draw.js", "explorer_chart.js", "explorer_naonet.js", "explorer_tour.js",
             "explorer_layout.js", "explorer_budget.js", "explorer_map.js", "explorer_overlay.js", "explorer_kernel.js",
-            "explorer_rows.js", "explorer.js")
+            "explorer_rows.js", "explorer_url.js", "explorer.js")
 MAX_PAGE_BYTES = 5_000_000          # the budget for an NB201 page
 
 

@@ -65,6 +65,24 @@ def _state(page) -> dict:
                          "return {seed: S.seed, eta: S.eta, view: S.view, picked: S.picked}; })()")
 
 
+def _seed_box_and_link(browser, page_file, row):
+    """What the page shows for seed row ``row`` typed in the seed row box, and opened as ``?seed=row``: two dicts
+    (seed, picked, the box's value, the line and whether it is red, the neighbours listed, the page's errors)."""
+    seen = ("(() => { const S = document.querySelector('.nx-root').__nx.S, m = document.querySelector('.nx-msg');"
+            " return {seed: S.seed, picked: S.picked, box: document.querySelector('.nx-seed').value, said: m.textContent,"
+            " red: m.classList.contains('nx-err'), nbrs: Array.from(document.querySelectorAll('.nx-nbrs a'), (a) => +a.dataset.row)}; })()")
+    out = []
+    for query in ("", f"?seed={row}"):
+        page, _, errors = _open(browser, page_file, query, width=1024)
+        if not query:
+            page.fill(".nx-seed", str(row))
+            page.press(".nx-seed", "Enter")
+            page.wait_for_function(f"document.querySelector('.nx-msg').textContent.startsWith('row {row} has no path')", timeout=30_000)
+        out.append({**page.evaluate(seen), "errors": errors})
+        page.close()
+    return tuple(out)
+
+
 def _moving_seed(atlas):
     """(seed row, first eta index whose decoded cell differs from index 0) for a seed whose path moves."""
     for m, row in enumerate(atlas.seeds):

@@ -13,7 +13,7 @@ import numpy as np
 import pytest
 
 from _browser import CHROMIUM
-from _explorer_page import ART, LINES_OF_CELLS, _moving_seed, _open, _state
+from _explorer_page import ART, LINES_OF_CELLS, _moving_seed, _open, _seed_box_and_link, _state
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -82,6 +82,19 @@ def test_url_state_round_trip(browser, page_file, atlas):
     text = page.inner_text(".nx-msg")
     assert "seed 99999" in text and "outside" in text and "view tsne" in text, text
     page.close()
+
+
+def test_a_seed_row_whose_class_has_no_path_is_taken_alike_by_the_seed_box_and_a_link(browser, page_file, atlas):
+    """A row with no path, nor its class (rows 120 and up here): the seed row box and ``?seed=`` take it alike:
+    the seed stays, the row is picked (its neighbours listed) and one line says so in the text colour (the link
+    refused it in red). An isomorph of a seed: tests/test_explorer_page_shipped_browser.py."""
+    seeds = set(map(int, atlas.seeds))
+    row = next(r for r in range(len(atlas.labels) - 1, -1, -1) if r not in seeds and int(atlas.class_of[r]) not in seeds)
+    typed, linked = _seed_box_and_link(browser, page_file, row)
+    assert typed == linked, (typed, linked)
+    assert linked == {"seed": int(atlas.seeds[0]), "picked": row, "box": str(int(atlas.seeds[0])), "red": False, "errors": [],
+                      "said": f"row {row} has no path in this atlas ({len(seeds):,} seeds have one); its neighbours are listed below",
+                      "nbrs": atlas.neighbours[row].tolist()}, linked
 
 
 @pytest.mark.parametrize("width", [1024, 1280, 1600, 1920])

@@ -10,7 +10,7 @@ import numpy as np
 import pytest
 
 from _browser import CHROMIUM
-from _explorer_page import ART, _open, _state
+from _explorer_page import ART, _open, _seed_box_and_link, _state
 
 pytestmark = pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 
@@ -42,16 +42,23 @@ def test_the_maps_name_counts_the_tables_cells_as_the_table_line_does(browser, s
     page.close()
 
 
-def test_a_links_seed_without_a_path_is_refused_with_what_has_one(browser, shipped_page):
-    """A link's seed row that has no path (a cell decoded off the table, or an isomorph) is refused naming how many
-    rows have one and one of them; it said "(0..6911)", a range holding the very row it refused."""
+def test_a_links_seed_out_of_range_is_refused_and_an_isomorph_jumps_to_its_class_as_the_seed_box_does(browser, shipped_page):
+    """A link's seed row outside the table is refused in the seed row box's words. A row with no path (a cell
+    decoded off the table, an isomorph of a table row) is taken as the box takes it: the seed is its class's
+    representative, the row is picked and the line says so (the link refused it, naming how many rows have one)."""
     atlas, page_file = shipped_page
-    row = next(r for r in range(len(atlas.labels) - 1, -1, -1) if r not in set(map(int, atlas.seeds)))
-    page, _, errors = _open(browser, page_file, f"?seed={row}", width=1024)
+    n = len(atlas.labels)
+    page, _, errors = _open(browser, page_file, f"?seed={n}", width=1024)
     said = page.evaluate("document.querySelector('.nx-root [role=status]').innerText")
-    assert said == (f"link: seed {row} is not a row with a path ({len(atlas.seeds):,} rows have one, "
-                    f"e.g. {int(atlas.seeds[0])})") and not errors, (said, errors)
+    assert said == f"link: seed {n} is outside 0..{n - 1}" and not errors, (said, errors)
     page.close()
+    row = next(r for r in range(n - 1, -1, -1) if r not in set(map(int, atlas.seeds)))
+    rep = int(atlas.class_of[row])
+    typed, linked = _seed_box_and_link(browser, shipped_page[1], row)
+    assert typed == linked, (typed, linked)
+    assert linked == {"seed": rep, "picked": row, "box": str(rep), "red": False, "errors": [],
+                      "said": f"row {row} has no path; showing its isomorphism class's representative, row {rep}",
+                      "nbrs": atlas.neighbours[row].tolist()}, linked
 
 
 def test_the_page_opens_on_the_umap_map_as_the_widget_does(browser, shipped_page):

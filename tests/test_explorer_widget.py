@@ -106,6 +106,24 @@ def test_url_state_round_trip_and_bad_links_say_so(widget, atlas):
         assert (widget.seed, widget.eta_index, widget.view) == (seed, 4, "pca")     # nothing changed
 
 
+def test_a_links_isomorph_of_a_seed_gives_its_representative_as_the_page_does(atlas):
+    """``?seed=`` naming a row with no path whose class's representative has one takes that row, saying so in the
+    page's words (the seed row box and the page's link); a row whose class has no path is still refused."""
+    import dataclasses
+    from naoviz.ui.explorer_widget import ExplorerWidget
+    seeds = set(map(int, atlas.seeds))
+    row, other = [r for r in range(len(atlas.labels)) if r not in seeds][:2]
+    rep = int(atlas.seeds[3])
+    class_of = np.array(atlas.class_of, copy=True)
+    class_of[row] = rep                                  # the standin has no isomorphs: one made here
+    widget = ExplorerWidget(dataclasses.replace(atlas, class_of=class_of))
+    assert widget.apply_query(f"?seed={row}&view=pca")
+    assert (widget.seed, widget.view) == (rep, "pca")
+    assert widget.message == f"row {row} has no path; showing its isomorphism class's representative, row {rep}"
+    assert not widget.apply_query(f"?seed={other}&view=umap") and "no path" in widget.message
+    assert (widget.seed, widget.view) == (rep, "pca")    # nothing changed
+
+
 def test_voila_helper_is_false_outside_voila(widget):
     assert widget.apply_voila_query() is False
 

@@ -182,16 +182,22 @@ class ExplorerWidget(AskQueue, TraitChecks, anywidget.AnyWidget):
     # -- URL state (?seed=..&eta=..&view=..&budget_column=..&budget=..), e.g. Voila's query string --------
     def apply_query(self, query: str) -> bool:
         """Apply ``seed``/``eta``/``view``/``budget_column``/``budget`` from a URL query string; a bad value
-        sets ``message`` naming it and changes nothing (no clamp). True when everything applied."""
+        sets ``message`` naming it and changes nothing (no clamp). A seed row with no path whose isomorphism class's
+        representative has one gives that row, saying so (as the page does). True when everything applied."""
         if not isinstance(query, str):
             from naoviz.errors import show
             raise TypeError(f"apply_query: query must be a URL query string ('seed=9&eta=3'), got {show(query)}")
         q = {k: v[-1] for k, v in parse_qs(query.lstrip("?")).items()}
-        new = {}
+        new, note = {}, ""
         try:
             if "seed" in q:
-                new["seed"] = _int(q["seed"], "seed")
-                self._check_seed({"value": new["seed"]})
+                row = _int(q["seed"], "seed")
+                if 0 <= row < self._n and not np.any(self._seeds == row):   # as the page's seed row box and link take it
+                    rep = int(self.atlas.class_of[row])
+                    if rep != row and np.any(self._seeds == rep):
+                        note, row = f"row {row} has no path; showing its isomorphism class's representative, row {rep}", rep
+                new["seed"] = row
+                self._check_seed({"value": row})
             if "eta" in q:
                 new["eta_index"] = self.eta_index_of(q["eta"])
             if "view" in q:
@@ -207,6 +213,8 @@ class ExplorerWidget(AskQueue, TraitChecks, anywidget.AnyWidget):
         with self.hold_sync():
             for k, v in new.items():
                 setattr(self, k, v)
+            if note:
+                self.message = note
         return True
 
     def eta_index_of(self, text) -> int:

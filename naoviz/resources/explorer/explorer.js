@@ -1,4 +1,4 @@
-// naoviz explorer, part 12 of 12: the widget. State lives in the model (anywidget's model, or the standalone
+// naoviz explorer, part 13 of 13: the widget. State lives in the model (anywidget's model, or the standalone
 // page's shim); the slider, clicks, hover, search and colour are answered here from the atlas, then written
 // back to the model so the kernel sees them. Only off-grid work is sent to the kernel (custom messages).
 
@@ -164,7 +164,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const unsent = new Map();
   function write(fields) {                // a few writes per second at most: sweeps stay local
     for (const [k, v] of Object.entries(fields)) if (unsent.has(k) || model.get(k) !== v) { unsent.set(k, v); model.set(k, v); }
-    if (!pending) pending = setTimeout(() => { pending = null; unsent.clear(); model.save_changes(); writeURL(); }, 120);
+    if (!pending) pending = setTimeout(() => { pending = null; unsent.clear(); model.save_changes(); link.write(); }, 120);
   }
   function newerHere(...keys) {           // an unsent value of these fields is put back, the model's change ignored
     let held = false;
@@ -175,14 +175,15 @@ async function mount(model, el, stale = () => false, swapped = false) {
   const ker = kernelPart(root, model, atlas, S, Bg, { msg: (t, err) => msg(t, err), seedPanels: () => seedPanels(), overlay: () => overlay(),
     setSeed: (r) => setSeed(r), hasPath: (r) => hasPath(r) });
   const kernelPaths = ker.paths, offgridRequest = ker.request, constrain = ker.constrain;
+  const link = urlPart(model, atlas, S, Bg, { msg: (t, err) => msg(t, err) });   // explorer_url.js
   function setSeed(row, why = "") {
     const m = atlas.seedIndex[row];
-    if (m < 0) {
-      const rep = A.class_of[row];
-      if (rep !== row && atlas.seedIndex[rep] >= 0) return setSeed(rep, `row ${row} has no path; showing its isomorphism class's representative, row ${rep}`);
+    if (m < 0) {                          // a link says the same (explorer_url.js)
+      const no = noPathOf(atlas, row);
+      if (no.rep >= 0) return setSeed(no.rep, no.why);
       pick(row);
       if (kernelPaths()) { offgridRequest(atlas.labels[row], 1, row); return false; }
-      msg(`row ${row} has no path in this atlas (${atlas.M} seeds have one); its neighbours are listed below`);
+      msg(no.why);
       return false;
     }
     S.seed = row; S.m = m; S.offgrid = null; ker.reset(); seedPanels(); write({ seed: row });
@@ -211,25 +212,6 @@ async function mount(model, el, stale = () => false, swapped = false) {
   }
   // A cell without a path in this atlas shows its neighbours; with a model in the kernel it also gets a path from there.
   function choose(row) { settle(); pick(row); if (hasPath(row) || kernelPaths()) setSeed(row); }
-  function writeURL() {
-    if (!urlMode(model) || S.seed < 0) return;
-    const u = new URL(window.location.href);
-    u.searchParams.delete("token");     // a link copied from the address bar must not hand on the dashboard's token (the cookie keeps this page)
-    u.searchParams.set("seed", String(S.seed)); u.searchParams.set("eta", String(+A.etas[S.eta].toFixed(4))); u.searchParams.set("view", S.view); Bg.writeURL(u);
-    try { history.replaceState(history.state, "", u.toString()); } catch (_) { /* sandboxed frames */ }
-  }
-  function readURL() {
-    if (!urlMode(model)) return;
-    const q = new URLSearchParams(window.location.search), bad = [];
-    if (q.has("view")) { const v = q.get("view"); if (atlas.h.maps.includes(v)) S.view = v; else bad.push(`view ${v} is not one of ${atlas.h.maps.join(", ")}`); }
-    if (q.has("seed")) {
-      const s = q.get("seed"), r = /^\d+$/.test(s) ? +s : -1;
-      if (r >= 0 && r < atlas.N && atlas.seedIndex[r] >= 0) { S.seed = r; S.m = atlas.seedIndex[r]; } else bad.push(`seed ${s} is not a row with a path (${grouped(atlas.M)} rows have one, e.g. ${atlas.A.seeds[0]})`);   // "(0..6911)" had refused 6900, in it
-    }
-    if (q.has("eta")) { const r = etaIndexOf(q.get("eta")); if (typeof r === "number") S.eta = r; else bad.push(r); }
-    Bg.set(...Bg.readURL(q, bad), false, true);
-    if (bad.length) msg(`link: ${bad.join("; ")}`, true);
-  }
   const etaIndexOf = (text) => etaIndexIn(A.etas, text);     // explorer_chart.js
 
   // -- search: a row number, a whole cell, or parts of one -------------------------------------------
@@ -293,6 +275,8 @@ async function mount(model, el, stale = () => false, swapped = false) {
       ev.target.value = shownSeed(); return;
     }
     msg(""); choose(+t);
+    // a row with no path, nor its class, and no kernel to ask: its neighbours are listed, the seed stays (a link says the same)
+    if (!hasPath(+t) && !kernelPaths()) { msg(noPathOf(atlas, +t).why); ev.target.value = shownSeed(); }
   });
   $(".nx-steps").addEventListener("change", (ev) => {
     const t = ev.target.value.trim(), n = /^\d+$/.test(t) ? +t : NaN;
@@ -373,11 +357,11 @@ async function mount(model, el, stale = () => false, swapped = false) {
   if (!["predicted", "class_size", ...atlas.h.columns].includes(S.color)) S.color = "predicted";
   const bc0 = model.get("budget_column") || "";
   if (Bg.valid(bc0)) Bg.set(bc0, bc0 ? model.get("budget") ?? null : null, false, true);
-  if (!swapped) readURL();
+  const linked = swapped ? -1 : link.read();   // a link's row with no path of its own: picked below
   const m0 = model.get("message");
   if (m0 && $(".nx-msg").textContent !== m0) show(m0, m0 === red);
   $(".nx-view").value = S.view; $(".nx-color").value = S.color; setTool(S.tool);
-  rebuild(); if (S.m >= 0) { seedPanels(); pick(S.seed); }
+  rebuild(); if (S.m >= 0) { seedPanels(); pick(linked >= 0 ? linked : S.seed); }
   if ((model.get("selection") || []).length) selectRows(Array.from(model.get("selection")));
   write({ seed: S.seed, eta_index: S.eta, view: S.view, color: S.color, budget_column: Bg.state.col, budget: Bg.state.budget });
   if (model.get("tour_stage") >= 0) showTour(root, model.get("tour_stage"), tourTo);
@@ -399,6 +383,7 @@ async function mount(model, el, stale = () => false, swapped = false) {
   root.dataset.theme = themeOf(root).dark ? "dark" : "light";
   if (focused !== null) ((focused.startsWith("nx-") && root.querySelector(`.${focused}`)) || root).focus();
   constrain();                            // a budget from the model or the link: ask for the constrained step
+  if (linked >= 0 && noPathOf(atlas, linked).rep < 0 && kernelPaths()) offgridRequest(atlas.labels[linked], 1, linked);   // as the seed row box asks
   root.dataset.ready = "1";
   root.__nx = { S, atlas, scatter, model, setEta, setSeed, setTool, overlay, etaPanels, repaint: rebuild, budget: Bg };   // for tests and the bench
   return () => { ro.disconnect(); removeEventListener("resize", onWindow); offTheme(); if (S.play) clearInterval(S.play); clearTimeout(liveTimer); offs.forEach((off) => off()); };

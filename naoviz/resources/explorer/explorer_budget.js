@@ -1,4 +1,4 @@
-// naoviz explorer, part 7 of 12: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
+// naoviz explorer, part 7 of 13: the budget. A cost column (sizes, FLOPs, latencies: the payload header's
 // cost_columns) and an upper bound grey out the cells over it on the map, mark which decoded cells of the path
 // are within it, chart the path's cost along η and name the path's best feasible cell. The atlas's paths are
 // the UNCONSTRAINED gradient paths, filtered here by the budget. With a model in the kernel, a budget set

@@ -1,4 +1,4 @@
-// naoviz explorer, part 3 of 12: the SVG charts along eta: the frame and axes every chart shares (chartFrame, also
+// naoviz explorer, part 3 of 13: the SVG charts along eta: the frame and axes every chart shares (chartFrame, also
 // the budget's chart), the prediction chart (drawChart, its SERIES and chartSeries) and a typed eta's grid index
 // (etaIndexIn). No imports: concatenated after explorer_draw.js (svgEl, typedNumber) and explorer_theme.js (themeOf,
 // legible) into one ES module (naoviz/explorer_page.py JS_PARTS).

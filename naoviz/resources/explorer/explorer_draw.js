@@ -1,4 +1,4 @@
-// naoviz explorer, part 2 of 12: the payload, colours, the canvas scatter and the cell graph (the charts: explorer_chart.js).
+// naoviz explorer, part 2 of 13: the payload, colours, the canvas scatter and the cell graph (the charts: explorer_chart.js).
 // No imports, no CDN: this file is concatenated with the other parts (naoviz/explorer_page.py JS_PARTS) into one ES module.
 
 const NAN16 = 65535;

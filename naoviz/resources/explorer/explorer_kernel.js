@@ -1,4 +1,4 @@
-// naoviz explorer, part 10 of 12: asking the kernel. What the atlas cannot hold comes from the kernel by custom
+// naoviz explorer, part 10 of 13: asking the kernel. What the atlas cannot hold comes from the kernel by custom
 // message (naoviz/ui/explorer_offgrid.py answers): a typed cell's path, several steps, and, with a budget, the
 // constrained step's path for an atlas seed (issue 14: CostNAO's Lagrangian). The atlas path stays on the map
 // while an answer is on its way and when one fails; only the newest ask's answer is shown. A newer ask stops the

@@ -1,4 +1,4 @@
-// naoviz explorer, part 6 of 12: the page's elements (the template, a DOM helper) and when the URL keeps state.
+// naoviz explorer, part 6 of 13: the page's elements (the template, a DOM helper) and the map's height.
 // Concatenated with the other parts into one ES module (naoviz/explorer_page.py JS_PARTS).
 function h(tag, attrs = {}, ...kids) {
   const e = tag === "svg" ? document.createElementNS(SVGNS, "svg") : document.createElement(tag);
@@ -91,18 +91,6 @@ function template() {
         h("div", { class: "nx-info" }), h("div", { class: "nx-binfo" })),
       h("div", { class: "nx-lower" }, h("div", { class: "nx-nbrs" }), h("div", { class: "nx-sel" }), h("div", { class: "nx-hits" }))),
     h("div", { class: "nx-live nx-sr", "aria-live": "polite", "aria-atomic": "true" }));   // the prediction line, once η settles
-}
-
-function urlMode(model) {
-  const m = model.get("url_state");
-  if (m === "on" || m === "off") return m === "on";
-  return !inJupyterLab();                               // a shared Lab URL is the notebook's, not ours
-}
-
-function inJupyterLab() {                               // Voila's page has a LabShell too: ask its config
-  const c = document.getElementById("jupyter-config-data");
-  if (c) { try { const d = JSON.parse(c.textContent); if (/^voila/i.test(d.appUrl || "")) return false; } catch (e) { /* not JSON */ } }
-  return !!document.querySelector(".jp-LabShell");
 }
 
 // The map's height for its width ``w``: 0.75 of it (640 px at most), but no taller than leaves the η row under it on

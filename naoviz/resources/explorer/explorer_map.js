@@ -1,4 +1,4 @@
-// naoviz explorer, part 8 of 12: the map's pointer work and the selection. Hover shows a cell's tip; a click
+// naoviz explorer, part 8 of 13: the map's pointer work and the selection. Hover shows a cell's tip; a click
 // picks a seed; a drag selects by box or lasso (kept in map coordinates, so it survives a resize); the selection's
 // statistics are listed under the map. The keyboard's way to the same selection is find + "select the matches".
 

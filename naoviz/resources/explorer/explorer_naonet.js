@@ -1,4 +1,4 @@
-// naoviz explorer, part 4 of 12: a NAONet cell (normal + reduction cell) drawn as two small DAGs.
+// naoviz explorer, part 4 of 13: a NAONet cell (normal + reduction cell) drawn as two small DAGs.
 // No imports: concatenated after explorer_draw.js (svgEl, CELL_TEXT, cellWidth) into one ES module.
 //
 // Each cell is drawn top to bottom: inputs h[i-2], h[i-1], nodes n0..n4, then out (the concat of the states no

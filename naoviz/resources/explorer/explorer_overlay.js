@@ -1,4 +1,4 @@
-// naoviz explorer, part 9 of 12: the map's overlay, drawn on every slider step over the scatter's cached base
+// naoviz explorer, part 9 of 13: the map's overlay, drawn on every slider step over the scatter's cached base
 // image: the picked cell's neighbour lines, the seed's path (a step solid, a jump dashed), the seed (star), the
 // decoded cell (diamond), the moved point, the budget's marks, hover and pick rings, the box or lasso.
 

@@ -1,4 +1,4 @@
-// naoviz explorer, part 11 of 12: the row lists under the map: a picked cell's nearest cells in the embedding
+// naoviz explorer, part 11 of 13: the row lists under the map: a picked cell's nearest cells in the embedding
 // and the find box's matches. Each row's link makes that row the seed (the widget's choose).
 
 // The heading and list of ``row``'s K nearest cells (atlas.A.neighbours, one of each isomorphism class).

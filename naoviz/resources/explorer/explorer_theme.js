@@ -1,4 +1,4 @@
-// naoviz explorer, part 1 of 12: the theme. Text and boxes follow the page through explorer.css's --nx-*
+// naoviz explorer, part 1 of 13: the theme. Text and boxes follow the page through explorer.css's --nx-*
 // properties (JupyterLab's --jp-* colours in a dark JupyterLab or Voila theme, body[data-jp-theme-light="false"];
 // naoviz's light colours otherwise). The canvas and the colours set as SVG attributes cannot follow CSS: they take
 // themeOf(el)'s colours, read when drawn, and the explorer draws again when the theme changes (onThemeChange).

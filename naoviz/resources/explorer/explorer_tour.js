@@ -1,4 +1,4 @@
-// naoviz explorer, part 5 of 12: the guided tour. Every stage names the element it describes (a CSS
+// naoviz explorer, part 5 of 13: the guided tour. Every stage names the element it describes (a CSS
 // selector inside the widget); that element is outlined while the stage is shown.
 
 const TOUR = [
