@@ -97,7 +97,7 @@ def template_root() -> Path:
     """A Jupyter data folder holding ``voila/templates/naoviz`` (put on ``JUPYTER_PATH`` for Voila)."""
     from naoviz.resources import resource_path
     files = [resource_path(f"jupyter/voila/templates/{VOILA_TEMPLATE}/{name}")
-             for name in ("conf.json", "index.html.j2", "login.html", "page.html")]
+             for name in ("conf.json", "index.html.j2", "login.html", "logout.html", "page.html")]
     return files[0].parents[3]
 
 
