@@ -168,6 +168,32 @@ class ExplorerPlan:
         return {"maps": ("pca",), "seeds": seeds}
 
 
+def digits_shipped(plan: ExplorerPlan, data_folder: Path) -> tuple[bool, bool, str]:
+    """(model, map, why not): whether the digits table's explorer model and map for ``plan`` are the ones shipped
+    in the package (``bench/ship_digits.py``: ``ModelSpec()`` and the default atlas), told without reading the
+    table, for the line ``naoviz dashboard`` prints: the plan's settings against those, and the table file (a copy
+    in ``data_folder`` is read first, so it must hold the shipped file's bytes). ``why not``: what differs, in words."""
+    import filecmp
+
+    from naoviz.nao.cache import ModelSpec
+    from naoviz.resources import DIGITS_TABLE, resource_path, shipped_dir
+    from naoviz.tables.benchmark import DIGITS_FILE
+    if shipped_dir() is None:
+        return False, False, "NAOVIZ_SHIPPED_OFF is set" if os.environ.get("NAOVIZ_SHIPPED_OFF") else "none ships here"
+    own = Path(data_folder) / DIGITS_FILE
+    if own.is_file() and not filecmp.cmp(own, resource_path(DIGITS_TABLE), shallow=False):
+        return False, False, f"{str(own)[-120:]} is not the shipped digits table"
+    shipped = ModelSpec()
+    spec = ModelSpec(metric=plan.metric, n_train=plan.n_train, overrides={"epochs": plan.epochs} if plan.epochs else {})
+    differ = [f"{ENV[k][0]}={getattr(plan, k)}" for k in ("n_train", "epochs")
+              if getattr(plan, k) is not None and getattr(plan, k) != getattr(ExplorerPlan, k)]
+    if (spec.metric, spec.n_train, spec.config().to_dict()) != (shipped.metric, shipped.n_train,
+                                                               shipped.config().to_dict()):
+        return False, False, ", ".join(differ) or f"metric {plan.metric}"
+    differ = [f"{ENV[k][0]}={getattr(plan, k)}" for k in ("method", "seeds") if getattr(plan, k) != getattr(ExplorerPlan, k)]
+    return True, not differ, ", ".join(differ)
+
+
 def warmup_alive() -> bool:
     """Whether the warm-up ``naoviz dashboard`` started beside Voila (``python -m naoviz.explorer_plan``, its PID in
     WARMUP_ENV, which Voila's kernels inherit) still runs: while it does, a kernel waits for what it builds."""

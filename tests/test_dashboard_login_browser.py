@@ -3,7 +3,8 @@
 Chromium: naoviz's page, not jupyter_server's (which talks of Jupyter passwords and ``jupyter server list``, a
 command that does not list naoviz's server); nothing fetched from elsewhere; readable at 1024 px, in the light
 and the dark theme (WCAG AA contrast, named controls); a wrong token says so and stays there; the right token
-pasted opens the dashboard. Screenshots: tests/artifacts/dashboard-login-*.png."""
+pasted opens the dashboard; /logout says logged out and how to come back, in the theme.
+Screenshots: tests/artifacts/dashboard-login-*.png, dashboard-logout-*.png."""
 from __future__ import annotations
 
 import os
@@ -67,6 +68,22 @@ def _check_readable(page, width: int) -> None:
     assert low_contrast_text(page, "body") == []
 
 
+def _check_logout(page, base: str, theme: str) -> None:
+    """/logout (a 500 before naoviz had its own page): says logged out and how to come back, readable, in ``theme``,
+    nothing fetched from elsewhere; screenshot tests/artifacts/dashboard-logout-``theme``.png."""
+    requests = []
+    page.on("request", lambda r: requests.append(r.url))
+    resp = page.goto(base + "logout")
+    assert resp.status == 200, resp.status
+    text = " ".join(page.inner_text("main").split())
+    assert "Logged out of this naoviz dashboard" in text and "?token=..." in text, text
+    assert page.get_by_role("link", name="login page").get_attribute("href") == "/login"
+    assert page.evaluate("document.documentElement.dataset.theme") == theme
+    assert low_contrast_text(page, "body") == []
+    assert [r for r in requests if not r.startswith(base)] == []
+    page.screenshot(path=str(ART / f"dashboard-logout-{theme}.png"))
+
+
 def test_the_login_page_says_what_to_open_and_the_pasted_token_opens_the_dashboard(browser, tmp_path):
     token_file = tmp_path / "course.token"
     proc, log, url = _dashboard(tmp_path, "light", "--token-file", str(token_file))
@@ -91,6 +108,9 @@ def test_the_login_page_says_what_to_open_and_the_pasted_token_opens_the_dashboa
         page.wait_for_selector(READY, timeout=300_000)                   # the explorer drew: the dashboard is open
         assert "/login" not in page.url and "token=" not in page.url
         page.screenshot(path=str(ART / "dashboard-login-opened.png"))
+        _check_logout(page, base, "light")
+        page.goto(base)                                                  # the login cookie is gone: the login page
+        assert "/login?next=" in page.url, page.url
         page.context.close()
     finally:
         proc.terminate()
@@ -108,6 +128,7 @@ def test_the_login_page_in_the_dark_theme(browser, tmp_path):
         dark = [sum(int(v) for v in c[c.index("(") + 1:c.index(")")].split(",")[:3]) for c in (background, card)]
         assert max(dark) < 3 * 64, (background, card)                   # the dashboard's dark, not a white page
         page.screenshot(path=str(ART / "dashboard-login-dark-1024.png"))
+        _check_logout(page, url.partition("?")[0], "dark")
         page.context.close()
     finally:
         proc.terminate()

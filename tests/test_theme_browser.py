@@ -76,8 +76,8 @@ def _readable(page, sel: str, theme: str) -> dict:
 
 def _drawn_in(page, sel: str, theme: str) -> None:
     """Wait (30 s at most) until the explorer at ``sel`` says ``theme`` and its map's background pixel is drawn in
-    it (dark: every channel under 60, light: over 200), the state :func:`_readable` then checks; its redraws run
-    on the theme's change and 400 ms later, later still on a loaded machine (a fixed 1 s wait guessed)."""
+    it (dark: every channel under 60, light: over 200), the state :func:`_readable` then checks; it redraws on the
+    theme's change and again when the page's colours follow, later on a loaded machine (a fixed 1 s wait guessed)."""
     from _browser import wait_then_check
     wait_then_check(page, f"(s) => {{ const g = ({CANVAS})(s); return g.theme === '{theme}' && "
                           + ("Math.max(...g.px) < 60; }" if theme == "dark" else "Math.min(...g.px) > 200; }"), arg=sel)
@@ -101,7 +101,7 @@ def test_the_explorer_stays_readable_when_jupyterlab_turns_dark(lab):
         page.evaluate("window.jupyterapp.commands.execute('apputils:change-theme', {theme: 'JupyterLab Dark'})")
         page.wait_for_function("document.body.dataset.jpThemeLight === 'false' && getComputedStyle(document.body)"
                                ".getPropertyValue('--jp-layout-color0').trim() === '#111'", timeout=30_000)
-        # the explorer redraws at once and 400 ms later (late on a loaded machine): wait for the map in the dark
+        # the explorer redraws at once and when the colours follow (late on a loaded machine): wait for the map in the dark
         _drawn_in(page, LIVE + ".nx-root", "dark")
         dark = _readable(page, LIVE + ".nx-root", "dark")
         assert max(dark["bg"]) < 60 and max(dark["px"]) < 60 and dark["theme"] == "dark", dark
@@ -134,6 +134,29 @@ def test_the_offline_page_follows_prefers_color_scheme(browser, tmp_path):
     light = _readable(page, ".nx-root", "light")
     assert min(light["px"]) > 200 and light["theme"] == "light", light
     assert _op_inks(page, OP_COLORS)
+    page.close()
+
+
+def test_the_explorer_redraws_when_a_late_stylesheet_turns_the_page_dark(browser, tmp_path):
+    """The theme's mark on <body> comes before its colours (JupyterLab may set it before the new theme's stylesheet
+    applies; slower still on a loaded machine): the explorer draws again when the colours come, here 1.5 s later.
+    It redrew at the change and 400 ms after, then never: the map stayed white on the dark page."""
+    from naoviz.explorer_page import write_page
+    page_file = write_page(standin_atlas(n_seeds=30), tmp_path / "explorer.html")
+    page = browser.new_page(viewport={"width": 1024, "height": 900}, color_scheme="light")
+    page.goto(page_file.as_uri())
+    page.wait_for_selector(".nx-root[data-ready='1']", timeout=60_000)
+    assert min(page.evaluate(CANVAS, ".nx-root")["px"]) > 200
+    page.evaluate("""() => {
+      const late = document.createElement('style');      // the old theme's background, until the new one applies
+      late.textContent = 'body[data-jp-theme-light=false] { background: #fff !important; }';
+      document.head.appendChild(late);
+      document.body.dataset.jpThemeLight = 'false';
+      setTimeout(() => late.remove(), 1500);
+    }""")
+    _drawn_in(page, ".nx-root", "dark")
+    dark = _readable(page, ".nx-root", "dark")
+    assert max(dark["bg"]) < 60 and max(dark["px"]) < 60 and dark["theme"] == "dark", dark
     page.close()
 
 

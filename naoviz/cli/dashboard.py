@@ -97,7 +97,7 @@ def template_root() -> Path:
     """A Jupyter data folder holding ``voila/templates/naoviz`` (put on ``JUPYTER_PATH`` for Voila)."""
     from naoviz.resources import resource_path
     files = [resource_path(f"jupyter/voila/templates/{VOILA_TEMPLATE}/{name}")
-             for name in ("conf.json", "index.html.j2", "login.html", "page.html")]
+             for name in ("conf.json", "index.html.j2", "login.html", "logout.html", "page.html")]
     return files[0].parents[3]
 
 
@@ -228,13 +228,22 @@ def dashboard_url(ip: str, port: int, token: Optional[str] = None, base_url: str
     return f"http://{host}:{port}{base_url}" + (f"?token={token}" if token else "")
 
 
-def first_start_note(table: str) -> str:
+def first_start_note(table: str, env: Mapping[str, str], data_folder: Path) -> str:
     """What the first start of a dashboard on ``table`` (a known name or a table file's path) does, for the
-    line that gives its URL: the digits table's model and map ship with naoviz; any other table's are trained."""
+    line that gives its URL: the digits table's model and map ship with naoviz, unless ``env``'s
+    NAOVIZ_DASHBOARD_* settings (or a digits table of its own in ``data_folder``) ask for others; then, as any
+    other table's, they are trained (or the map made) and cached on the first start."""
+    later = "cached on the first start, later starts are quick"
     if table == "nb201-digits":
-        return "the digits table's model and map ship with naoviz: nothing to train"
+        from naoviz.explorer_plan import ExplorerPlan, digits_shipped
+        model, atlas, why = digits_shipped(ExplorerPlan.from_env(env), data_folder)
+        if model and atlas:
+            return "the digits table's model and map ship with naoviz: nothing to train"
+        if model:
+            return f"{why}: the digits table's model ships with naoviz, its map is made and {later}"
+        return f"{why}: the digits table's model and map are trained and {later}"
     name = "NAS-Bench-201" if table == "nb201" else cut(Path(table).name, 60)
-    return f"{name}'s model and map are trained and cached on its first start, later starts are quick"
+    return f"{name}'s model and map are trained and {later}"
 
 
 def dry_run_line(env: Mapping[str, str], cmd: list[str], data_set: bool, token_file: Optional[Path]) -> str:
@@ -337,7 +346,7 @@ def run(args) -> int:
         # The link is printed once Voila answers (seconds; clicked before, it was "connection refused"), so it is
         # also the last address on the screen, below Voila's own one with the token hidden ("?token=...").
         if wait_answering(server, ip, args.port, path=f"{base_url}voila/static/voila.js"):
-            print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served)})", file=sys.stderr)
+            print(f"naoviz dashboard: {url}  (Ctrl-C to stop; {first_start_note(served, env, folder)})", file=sys.stderr)
         return server.wait()
     except KeyboardInterrupt:
         return 0

@@ -28,6 +28,11 @@ with harmless server-log noise said plainly or dropped, so a newcomer does not r
   ``login.html``: a page about Jupyter passwords telling users to run ``jupyter server list`` (which does not
   list this server). naoviz's page (``login.html`` in naoviz's Voila template folder) is rendered instead:
   what link to open or where to paste the token, in the dashboard's ``--theme``, nothing fetched from elsewhere.
+  ``/logout`` answered 500 with a traceback in the log: jupyter_server's ``logout.html`` links a favicon through
+  ``static_url``, which needs a ``static_path`` Voila does not set. naoviz's ``logout.html`` (login.html's frame)
+  is rendered instead: logged out, and how to come back.
+- A template static path that leaves ``<template>/static/`` (``/voila/templates/lab/static/../x``) met an assert
+  in Voila's handler (500, a traceback; no file served): it is a 404 here.
 
 - Under a path prefix (``--Voila.base_url=/naoviz/``, ``naoviz dashboard --base-url``, for a reverse proxy's
   sub-path) Voila 0.5 moves every route but the login page's, which stays at ``/login`` while visitors without
@@ -133,6 +138,25 @@ def _page_handler():
     return TornadoVoilaHandler, NoCrossSiteEmbed
 
 
+def _static_handler():
+    """Voila's handler of a template's static files, answering a path that leaves ``<template>/static/`` (a ``..``
+    part, raw or escaped) with 404: Voila's own met it with an assert (500 and a traceback in the log; it served no
+    file)."""
+    from tornado import web
+    from voila.static_file_handler import TemplateStaticFileHandler
+
+    class TemplateStaticInside(TemplateStaticFileHandler):
+        """Serves ``<template>/static/<file>`` as Voila's does; any other shape is a 404 (no traceback)."""
+
+        def parse_url_path(self, path):
+            parts = path.split("/")
+            if len(parts) < 3 or parts[1] != "static" or any(p in (".", "..") or "\\" in p for p in parts):
+                raise web.HTTPError(404)
+            return super().parse_url_path(path)
+
+    return TemplateStaticFileHandler, TemplateStaticInside
+
+
 def _login_under_prefix(handlers: list, login_handlers: list, server_url: str) -> list:
     """``handlers`` with the login and logout routes (``login_handlers``, jupyter_server's identity provider's)
     moved under ``server_url``: Voila 0.5 adds them as ``/login`` whatever its ``base_url``, while it sends a
@@ -143,22 +167,26 @@ def _login_under_prefix(handlers: list, login_handlers: list, server_url: str) -
     return [(moved.get((h[0], h[1]), h[0]), *h[1:]) for h in handlers]
 
 
-LOGIN_PAGE = "login.html"
+AUTH_PAGES = ("login.html", "logout.html")      # logout.html extends login.html
 
 
 def _naoviz_login_page(settings: dict, theme: str) -> None:
-    """jupyter_server renders its login page (``login.html``) from its own template folder, in
-    ``settings["jinja2_env"]``, not from Voila's template paths: put naoviz's template folder before it for that
-    one name (jupyter_server's other pages, errors included, are left as they are), and hand the page the
+    """jupyter_server renders its login and logout pages (``login.html``, ``logout.html``) from its own template
+    folder, in ``settings["jinja2_env"]``, not from Voila's template paths: put naoviz's template folder before it
+    for those names (jupyter_server's other pages, errors included, are left as they are), and hand the pages the
     dashboard's ``--theme`` as ``naoviz_theme``."""
     import jinja2
 
     from naoviz.resources import resource_path
-    page = resource_path("jupyter/voila/templates/naoviz/" + LOGIN_PAGE)
+
+    def ours(name):
+        if name not in AUTH_PAGES:
+            return None
+        page = resource_path("jupyter/voila/templates/naoviz/" + name)
+        return page.read_text("utf-8"), str(page), lambda: True
+
     env = settings["jinja2_env"]
-    ours = jinja2.FunctionLoader(lambda name: (page.read_text("utf-8"), str(page), lambda: True)
-                                 if name == LOGIN_PAGE else None)
-    env.loader = jinja2.ChoiceLoader([ours, env.loader])
+    env.loader = jinja2.ChoiceLoader([jinja2.FunctionLoader(ours), env.loader])
     settings["jinja_template_vars"] = {**settings.get("jinja_template_vars", {}), "naoviz_theme": theme}
 
 
@@ -193,7 +221,7 @@ def _voila_class():
                                     "(jupyter_server's ServerApp.local_hostnames; naoviz dashboard --allow-host)")
 
         def init_handlers(self):
-            swap = dict([_shutdown_handler(), _page_handler()])
+            swap = dict([_shutdown_handler(), _page_handler(), _static_handler()])
             handlers = [(h[0], swap[h[1]], *h[2:]) if len(h) > 1 and h[1] in swap else h
                         for h in super().init_handlers()]
             return _login_under_prefix(handlers, self.identity_provider.get_handlers(), self.server_url)

@@ -32,14 +32,36 @@ function themeOf(el) {
 }
 
 // JupyterLab and Voila mark the theme on <body> (data-jp-theme-light, data-jp-theme-name; the offline page's shim
-// too, from prefers-color-scheme). ``redraw`` runs once the change is seen, and again 400 ms later: JupyterLab may
-// set the attribute before the new theme's stylesheet has loaded. Returns the function that stops listening.
+// too, from prefers-color-scheme). ``redraw`` runs once the change is seen, then again whenever the page's colours
+// (pageColours) differ from those of the last redraw, read on each animation frame for THEME_SETTLE_MS after the
+// change: JupyterLab may set the attribute before the new theme's stylesheet applies (a fixed 400 ms wait read the
+// old colours on a loaded machine). Returns the function that stops listening.
+const THEME_SETTLE_MS = 10000;
 const themeListeners = new Set();
 let themeObserver = null;
+
+// What themeOf's colours come from: <body>'s background and text, and JupyterLab's --jp-* colours that the
+// notebook's backgrounds and explorer.css's dark --nx-* take.
+function pageColours() {
+  const cs = getComputedStyle(document.body);
+  return [cs.backgroundColor, cs.color, ...["--jp-layout-color0", "--jp-layout-color1", "--jp-ui-font-color1",
+    "--jp-brand-color1"].map((name) => cs.getPropertyValue(name).trim())].join("|");
+}
+
 function onThemeChange(redraw) {
   if (!themeObserver) {
-    const fire = () => { themeVersion++; themeListeners.forEach((f) => f()); };
-    themeObserver = new MutationObserver(() => { fire(); setTimeout(fire, 400); });
+    let drawnWith = "", watch = 0;
+    const fire = () => { drawnWith = pageColours(); themeVersion++; themeListeners.forEach((f) => f()); };
+    const settle = (id, until) => {
+      if (id !== watch) return;                                   // a later change watches on its own
+      if (pageColours() !== drawnWith) fire();                    // the new stylesheet applied: draw again
+      if (performance.now() < until) requestAnimationFrame(() => settle(id, until));
+    };
+    themeObserver = new MutationObserver(() => {
+      fire();
+      const id = ++watch, until = performance.now() + THEME_SETTLE_MS;
+      requestAnimationFrame(() => settle(id, until));
+    });
     themeObserver.observe(document.body, { attributes: true, attributeFilter: ["data-jp-theme-light", "data-jp-theme-name"] });
   }
   themeListeners.add(redraw);
