@@ -14,6 +14,11 @@ def test_bench_predictor_json(capsys):
     out = json.loads(captured.out)
     # minutes of work on NB201 say how far they are, --json too: a bar over the runs on stderr, NAO's under it
     assert "predictor:" in captured.err and "1/1 [" in captured.err and "NAO:" in captured.err, captured.err[-500:]
+    # after the fit, the held-out scoring, baselines and steps (~30 s on NB201) say what runs, not silence
+    measure = [line.strip() for line in captured.err.splitlines() if line.strip().startswith("measure:")]
+    for name in ("NAO's scores of", "decoding", "tree baselines", "gradient steps"):
+        assert any(name in line for line in measure), captured.err[-1500:]
+    assert measure[-1].startswith("measure: 100%"), measure
     run = out["runs"][0]
     assert run["n_train"] == 40 and run["epochs"] == 3
     assert -1 <= run["nao"]["kendall_tau"] <= 1 and 0 <= run["nao"]["pairwise_acc"] <= 1

@@ -169,6 +169,7 @@ def _quiet_stdout() -> None:
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
     command = "?"
+    _stopped["yes"] = False
     try:
         parser = build_parser()
         if not (sys.argv[1:] if argv is None else argv):      # bare `naoviz`: the commands, not only an error
@@ -195,6 +196,7 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
             print(f"naoviz {command}: error: {one_line(_error_text(exc))}", file=sys.stderr)
             return 2
         except KeyboardInterrupt as exc:
+            _stopped["yes"] = True
             hint = getattr(args, "interrupted_hint", None)
             how = interrupts.how(exc)
             interrupts.close_bars()
@@ -205,10 +207,21 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
         _quiet_stdout()
         return 141
     except KeyboardInterrupt as exc:    # Ctrl-C while the commands' modules import: before any work, no traceback
+        _stopped["yes"] = True
         name = "naoviz" if command == "?" else f"naoviz {command}"
         print(interrupts.line_start() + f"{name}: {interrupts.how(exc)}", file=sys.stderr)
         return interrupts.exit_status(exc)
 
 
+def command():
+    """The ``naoviz`` program: :func:`main` on the command line, then exit with its status (a stopped command
+    at once, skipping the interpreter's teardown: :func:`interrupts.leave`)."""
+    status = main()
+    interrupts.leave(status, _stopped["yes"])
+
+
+_stopped = {"yes": False}     # main() ended on a stop signal (its status: 128 + the signal)
+
+
 if __name__ == "__main__":  # pragma: no cover
-    sys.exit(main())
+    command()

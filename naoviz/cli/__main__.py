@@ -1,5 +1,3 @@
-import sys
+from naoviz.cli import command
 
-from naoviz.cli import main
-
-sys.exit(main())
+command()

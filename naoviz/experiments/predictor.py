@@ -171,18 +171,41 @@ def run_one(bench, n_train: int, seed: int, config: NAOConfig, metric: str = "va
     t = time.perf_counter()
     nao.fit(train, y_train, maximize=not lower, progress=progress)
     fit_s = time.perf_counter() - t
-    # Scores are higher-is-better; negated for a lower-is-better metric they rank like nao.predict (metric
-    # units) without the ties that the rank scaler's clamped inverse would add at the extremes.
-    pred = nao.score(held) * (-1.0 if lower else 1.0)
-    # The model may tokenise differently from the benchmark's space; archs (tuples) are the same.
-    result = {"n_train": n_train, "seed": seed, "fit_s": fit_s, "epochs": len(nao.history_[-1]),
-              "threads": torch.get_num_threads(), "maximize": bool(nao.scaler_.maximize),
-              "heldout_class_cells": int(novel.sum()), "nao": ranking(pred, y_held, seed, lower, novel),
-              "decoder": decoder_quality(nao, train, held, seed)}
-    if baselines:
-        result["baselines"] = tree_baselines(bench.space, train, y_train, held, y_held, seed, lower, novel)
-    if steps:
-        result["steps"] = step_quality(nao, bench, metric, train, y_train, seed)
+    phases = [f"NAO's scores of {len(held)} held-out cells", f"decoding {len(held)} held-out cells"] + \
+        (["tree baselines (random forest, boosting)"] if baselines else []) + \
+        (["gradient steps vs mutations"] if steps else [])
+    bar = None
+    if progress:                                  # ~30 s after each fit on nb201: a line naming what runs
+        from tqdm import tqdm          # plain tqdm: tqdm.auto would pull ipywidgets into the backend
+        from naoviz.progress import echo_bar
+        bar = echo_bar(tqdm, total=len(phases), desc="measure", unit="phase", leave=False, postfix=phases[0])
+
+    def phase(i: int) -> None:                    # phase i starts: it is named after the bar, those before counted
+        if bar is not None:
+            bar.set_postfix_str(phases[i], refresh=False)
+            bar.update(i - bar.n)
+    try:
+        phase(0)
+        # Scores are higher-is-better; negated for a lower-is-better metric they rank like nao.predict (metric
+        # units) without the ties that the rank scaler's clamped inverse would add at the extremes.
+        pred = nao.score(held) * (-1.0 if lower else 1.0)
+        # The model may tokenise differently from the benchmark's space; archs (tuples) are the same.
+        result = {"n_train": n_train, "seed": seed, "fit_s": fit_s, "epochs": len(nao.history_[-1]),
+                  "threads": torch.get_num_threads(), "maximize": bool(nao.scaler_.maximize),
+                  "heldout_class_cells": int(novel.sum()), "nao": ranking(pred, y_held, seed, lower, novel)}
+        phase(1)
+        result["decoder"] = decoder_quality(nao, train, held, seed)
+        if baselines:
+            phase(2)
+            result["baselines"] = tree_baselines(bench.space, train, y_train, held, y_held, seed, lower, novel)
+        if steps:
+            phase(len(phases) - 1)
+            result["steps"] = step_quality(nao, bench, metric, train, y_train, seed)
+        if bar is not None:
+            bar.update(len(phases) - bar.n)
+    finally:
+        if bar is not None:
+            bar.close()
     return result
 
 
