@@ -88,8 +88,9 @@ function render({ model, el }) {
       if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y, s.step), fill: ink(s.color), class: "nl-band", "data-name": s.name }, svg);
     }
     // graded widths, the first drawn widest: a curve equal to a later one (searchers on the same cells) still
-    // shows as a rim around it instead of being hidden under it
-    const step = series.length > 1 ? Math.min(1.5, 6 / (series.length - 1)) : 0;
+    // shows as a rim around it instead of being hidden under it; at most 4 px (a step of 1.5 px drew the first of
+    // three searchers 5 px wide, of four 6.5 px, its dots 8-10 px: it read as the one that mattered)
+    const step = series.length > 1 ? Math.min(1, 2 / (series.length - 1)) : 0;
     series.forEach((s, k) => {
       const w = 2 + step * (series.length - 1 - k);
       node("path", { d: linePath(s.x, s.y, X, Y, s.step), stroke: ink(s.color), class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name,
