@@ -82,6 +82,26 @@ def test_result_room_covers_searchers_with_no_feasible_incumbent():
     assert "runs with a feasible incumbent" not in result_room(names, 3, 30, "test_acc", nao=True, command=cmd)
 
 
+@pytest.mark.parametrize("band", ["sd", "minmax"])
+def test_curves_legend_room_holds_every_name_a_run_draws(band):
+    """While a searcher's second seed runs on, the curves' legend names its dashed "longer runs only" line too (a
+    second row at 1024 px, gone as the run ends: the Pareto plot moved 19 px down, then up): the room kept from
+    the run's start holds the title and every name the legend shows at any point of the run."""
+    from naoviz.ui.search_panel import search_lines
+    from naoviz.ui.search_status import legend_room
+    names = ["NAO", "regularised evolution", "random search", "local search (forest-ranked)"]
+    room = legend_room(names, 2, band)
+    kept = {(text, kind) for text, kind in room}
+    for k in range(len(names) + 1):                       # searchers 0..k-1 into their second seed, cut at query 12
+        curves = {n: [np.arange(30.0), np.arange(12.0)] if i < k else [np.arange(30.0)] for i, n in enumerate(names)}
+        series, title = search_lines(curves, band)
+        assert (title, "title") in kept or (not title and k == 0), (title, room)
+        for s in series:                      # kept, or the room's name before its "(n=2)": no wider than it
+            kind = "dash" if s.get("dash") else "line"
+            assert any(text == s["name"] or text.startswith(s["name"] + " (n=") for text, kd in kept if kd == kind), s["name"]
+    assert legend_room(names[:1], 1, band) == [["NAO", "line"]]     # one seed: no band, no dashed line
+
+
 def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
     for bit (the band clipped to the runs' range); min–max is the lowest and highest run; every query is a row

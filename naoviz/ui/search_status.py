@@ -128,3 +128,15 @@ def result_room(names, runs: int, queries: int, report: str, columns=(), budget:
     endings += [result_html(summary(n), True, most) for n in names]
     return ("<div style='display:grid'>" + "".join(f"<div style='grid-area:1/1'>{e}</div>" for e in endings)
             + "</div>")
+
+
+def legend_room(names, runs: int, band: str = "sd") -> list:
+    """The curves' legend at its longest for a run of the searchers ``names`` over ``runs`` seeds: the title, each
+    mean line and, while a seed runs on past another's end, each dashed "longer runs only" line, as
+    ``LineChart.legend_room`` takes them. Kept from the run's start, the legend's rows do not change mid-run (the
+    dashed lines' names wrapped it to a second row as a searcher's second seed began and back as the run ended,
+    moving the Pareto plot 19 px each time)."""
+    from naoviz.viz.bands import past_name, searcher_bands
+    bands, title = searcher_bands({n: [np.zeros(2)] * (runs - 1) + [np.zeros(1)] for n in names}, band)
+    return ([[title, "title"]] if title else []) + [[b["label"], "line"] for b in bands] + [
+        [past_name(b["name"]), "dash"] for b in bands if b["past"] is not None]
