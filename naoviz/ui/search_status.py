@@ -114,7 +114,7 @@ def result_room(names, runs: int, queries: int, report: str, columns=(), budget:
     (``parameters ≤ 0.03 M``), "" for none; under one a searcher's part is its longest, the count of runs with a
     feasible incumbent; ``nao``: NAO is among them (its sources' line)."""
     most = runs * queries
-    at = f" after query {queries} (the shortest run's end)"
+    at = f" after query {queries} (the shortest run's end)" if runs > 1 else ""    # one run per searcher: none shorter
 
     def summary(cut=None):
         parts = [f"{n}: – ({runs} of {runs} runs with a feasible incumbent{at if n == cut else ''})" if budget
