@@ -1,6 +1,7 @@
 """A run under a cost budget on the dashboard's Search tab, the steps tests/test_ui_browser_tabs.py's budget test
 takes on its page (1024 px, real Chromium, the warm Voila server): the bound refused then set, a 30-query random
-search, its Pareto plot (its top kept still, frame by frame, as the run ends), and the "same numbers" command line, copied and run. Kept apart from the test file: the
+search, its Pareto plot (its top kept still, frame by frame, as the run ends, and through a run of five seeds
+stopped after the first), and the "same numbers" command line, copied and run. Kept apart from the test file: the
 steps of one run, not a test of their own."""
 from __future__ import annotations
 
@@ -47,19 +48,21 @@ def command_line_copies_whole_and_wraps_between_options(page):
     assert run.returncode == 0, run.stderr
 
 
-# each frame while a run goes: the Pareto plot's top (px under the tab's top) once it has a point, and whether the run is done
-WATCH_PARETO = """() => { window.__paretoTops = []; const tick = () => {
+# each frame while a run goes: the Pareto plot's top (px under the tab's top) once it has a point, and whether the
+# run is done (or stopped: the argument, a regular expression's source)
+WATCH_PARETO = """(end) => { window.__paretoTops = []; const tick = () => {
   const plot = document.querySelector('.naoviz-pareto'), msg = document.querySelector('.naoviz-search .naoviz-live');
   if (plot && plot.querySelector('circle.ns-point')) window.__paretoTops.push(
-    [Math.round(plot.getBoundingClientRect().top - document.querySelector('.naoviz-search').getBoundingClientRect().top), /done/.test(msg ? msg.textContent : '')]);
+    [Math.round(plot.getBoundingClientRect().top - document.querySelector('.naoviz-search').getBoundingClientRect().top), new RegExp(end).test(msg ? msg.textContent : '')]);
   if (window.__paretoTops.filter((t) => t[1]).length < 30) requestAnimationFrame(tick); };
   requestAnimationFrame(tick); }"""
 
 
 def pareto_stays_put(page):
-    """The Pareto plot's top, frame by frame from its first point until 30 frames after the run is done, moves by
-    no more than 3 px: the result appearing under the curves as the run ended pushed it down 68-110 px (and the
-    curves' legend, drawn with the first line, 17 px more)."""
+    """The Pareto plot's top, frame by frame from its first point until 30 frames after the run is done (or
+    stopped), moves by no more than 3 px: the result appearing under the curves as the run ended pushed it down
+    68-110 px (and the curves' legend, drawn with the first line, 17 px more; its dashed "longer runs only" name,
+    over two seeds, 19 px mid-run; a stop's longer line, a row more)."""
     page.wait_for_function("window.__paretoTops.filter((t) => t[1]).length >= 30", timeout=30_000)
     tops = page.evaluate("window.__paretoTops")
     running = [t for t, done in tops if not done]
@@ -85,7 +88,7 @@ def cost_budget_run_draws_the_pareto_plot(page):
             page.wait_for_function("document.querySelector('.naoviz-search .naoviz-error')?.textContent"
                                    ".includes(\"cost budget: 'abc' is not a number\")", timeout=10_000)
     page.wait_for_function("!document.querySelector('.naoviz-search .naoviz-error')", timeout=10_000)
-    page.evaluate(WATCH_PARETO)
+    page.evaluate(WATCH_PARETO, "done")
     page.get_by_role("button", name="run search").click()
     page.wait_for_function("document.querySelector('.naoviz-search').innerText.includes('done')", timeout=120_000)
     pareto_stays_put(page)
@@ -108,3 +111,26 @@ def cost_budget_run_draws_the_pareto_plot(page):
     assert not low_contrast_text(page, ".naoviz-search"), low_contrast_text(page, ".naoviz-search")
     over = page.evaluate("document.documentElement.scrollWidth - window.innerWidth")
     assert over <= 0, f"{over} px of horizontal overflow at 1024 px"
+    stopped_run_keeps_the_pareto_plot_still(page)
+
+
+def stopped_run_keeps_the_pareto_plot_still(page):
+    """Five seeds of 300 queries, stopped from the second on (a stop pressed as the second begins can land later on a
+    loaded machine): the result says "after query N (the shortest run's end)"
+    on one line with no command, and the curves' legend names the dashed "longer runs only" line; neither moves
+    the Pareto plot (the room kept from the run's start covers both)."""
+    for box, value in ((".naoviz-budget input", "300"), (".naoviz-seeds input", "5")):
+        page.locator(box).fill(value)
+        page.locator(box).press("Enter")
+    page.wait_for_function("document.querySelector('.naoviz-search .widget-slider [aria-valuenow]')"
+                           ".getAttribute('aria-valuenow').startsWith('300')", timeout=10_000)
+    page.evaluate(WATCH_PARETO, "stopped")
+    page.get_by_role("button", name="run search").click()
+    # stop pressed in the frame the second seed's count shows (a click from here came after the run's end)
+    page.wait_for_function("""() => { if (!/seed 1: query/.test(document.querySelector('.naoviz-search .naoviz-live').textContent))
+      return false; [...document.querySelectorAll('.naoviz-search button')].find((b) => b.textContent.trim() === 'stop').click();
+      return true; }""", timeout=60_000, polling="raf")
+    pareto_stays_put(page)
+    said = page.inner_text(".naoviz-search-result")
+    assert said.startswith("stopped after") and "(the shortest run's end)" in said, said
+    assert "random search: longer runs only" in page.inner_text(".naoviz-search .nl-legend:not(.nl-room)")

@@ -93,7 +93,7 @@ def _contrast(a: str, b: str) -> float:
 
 def test_incumbent_lines_are_steps_in_the_searchers_colours_lightened_on_a_dark_page(browser):
     """The Search tab's lines are steps (an incumbent changes only at a query: held flat, then the jump; the
-    band too), drawn in :data:`naoviz.viz.theme.ALGO_COLORS` as given on a light page and, on JupyterLab Dark's
+    band too), in graded widths no wider than 4 px, drawn in :data:`naoviz.viz.theme.ALGO_COLORS` as given on a light page and, on JupyterLab Dark's
     #111, each lightened to at least 3:1 (evolution's dark blue #004488 is 1.9:1 there)."""
     from naoviz.ui.line_chart import STATIC, chart_module
     from naoviz.viz.theme import ALGO_COLORS
@@ -112,6 +112,11 @@ def test_incumbent_lines_are_steps_in_the_searchers_colours_lightened_on_a_dark_
         page.screenshot(path=str(ART / f"search-steps-{'dark' if bg == '#111' else 'light'}.png"))
         drawn[bg] = page.evaluate("[...document.querySelectorAll('.nl-line, .nl-band')].map("
                                   "(e) => [e.getAttribute('class'), e.getAttribute('stroke') || e.getAttribute('fill'), e.getAttribute('d')])")
+    # graded widths (a curve equal to a later one shows as a rim), the widest 4 px: it was 6.5 px of 2, and read
+    # as the searcher that mattered
+    widths = page.evaluate("[...document.querySelectorAll('.nl-line')].map((e) => parseFloat(e.style.strokeWidth))")
+    assert widths == sorted(widths, reverse=True) and len(set(widths)) == len(widths) and widths[-1] == 2, widths
+    assert widths[0] <= 4, widths
     lines = [d for d in drawn["#fff"] if d[0] == "nl-line"]
     assert [c for _, c, _ in lines] == list(ALGO_COLORS.values())
     for cls, _, d in drawn["#fff"]:              # after the first point: only flat (H) and upright (V) moves

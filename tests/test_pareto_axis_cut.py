@@ -98,7 +98,9 @@ CHROMIUM = "/usr/bin/chromium"
 @pytest.mark.skipif(not os.path.exists(CHROMIUM), reason="needs Debian chromium at /usr/bin/chromium")
 def test_the_chart_draws_the_cut_points_on_its_lower_edge_inside_the_frame(browser, digits):
     """scatter_chart.js in Chromium (a stand-in model, no kernel): the cut queries are ▼ on the frame's lower
-    edge, the others circles inside it, and the legend carries the note."""
+    edge, the others circles inside it, and a line under the x axis's title carries the note, whole at 900 px, its
+    first clause at 300 px; the plot area starts where it does without a cut (in the legend the note wrapped to
+    a second row and moved it 19 px down mid-run)."""
     import json
 
     from _explorer_page import ART
@@ -111,22 +113,30 @@ def test_the_chart_draws_the_cut_points_on_its_lower_edge_inside_the_frame(brows
     errors = []
     page.on("pageerror", lambda e: errors.append(str(e)))
     css = (STATIC / "scatter_chart.css").read_text(encoding="utf-8")
-    page.set_content(f"<style>{css}</style><div id='el' style='width:900px'></div>")
+    plain = dict(state, y_range=[], y_note="")
+    page.set_content(f"<style>{css}</style><div id='el' style='width:900px'></div><div id='plain' style='width:900px'>"
+                     "</div><div id='phone' style='width:300px'></div>")
     src = chart_module("scatter_chart.js").replace("export default { render };", "")
-    page.add_script_tag(type="module", content=src + "\nconst state = " + json.dumps(state) + ";\n"
-                        "render({ model: { get: (k) => state[k], on() {}, off() {} }, el: document.getElementById('el') });"
-                        "\ndocument.body.dataset.ready = '1';")
+    page.add_script_tag(type="module", content=src + "".join(
+        f"\nrender({{ model: {{ get: (k) => ({json.dumps(s)})[k], on() {{}}, off() {{}} }}, el: document.getElementById('{el}') }});"
+        for el, s in (("el", state), ("plain", plain), ("phone", state))) + "\ndocument.body.dataset.ready = '1';")
     page.wait_for_selector("body[data-ready='1']")
-    got = page.evaluate("""() => { const f = document.querySelector('.ns-frame').getBoundingClientRect();
+    got = page.evaluate("""() => { const f = document.querySelector('#el .ns-frame').getBoundingClientRect();
       const box = (e) => e.getBoundingClientRect();
-      return { frame: [f.top, f.bottom], below: Array.from(document.querySelectorAll('path.ns-below'), (e) => [box(e).top, box(e).bottom]),
-               circles: Array.from(document.querySelectorAll('circle.ns-point'), (e) => [box(e).top, box(e).bottom]),
-               legend: document.querySelector('.ns-legend').innerText }; }""")
+      return { frame: [f.top, f.bottom], below: Array.from(document.querySelectorAll('#el path.ns-below'), (e) => [box(e).top, box(e).bottom]),
+               circles: Array.from(document.querySelectorAll('#el circle.ns-point'), (e) => [box(e).top, box(e).bottom]),
+               legend: document.querySelector('#el .ns-legend').innerText,
+               notes: Array.from(document.querySelectorAll('.ns-cut-note'), (e) => [e.firstChild.textContent, e.querySelector('title').textContent,
+                 e.getBBox().x + e.getBBox().width <= e.ownerSVGElement.width.baseVal.value]),
+               starts: ['el', 'plain'].map((id) => (r => box(r.querySelector('.ns-frame')).top - box(r).top)(document.getElementById(id))) }; }""")
     top, bottom = got["frame"]
     assert len(got["below"]) == 2 and len(got["circles"]) == 60, got
     assert all(bottom - 10 <= t and b <= bottom + 0.5 for t, b in got["below"]), got      # on the lower edge
     assert all(top - 3.5 <= t and b <= bottom + 3.5 for t, b in got["circles"]), got       # inside the frame
-    assert view.chart.y_note in got["legend"] and not errors, (got["legend"], errors)
+    note = view.chart.y_note
+    assert note not in got["legend"] and not errors, (got["legend"], errors)
+    assert got["notes"] == [[note, note, True], [note.split(", ")[0], note, True]], got["notes"]
+    assert got["starts"][0] == got["starts"][1], got["starts"]
     ART.mkdir(parents=True, exist_ok=True)
     page.screenshot(path=str(ART / "pareto_axis_cut.png"))
     page.close()

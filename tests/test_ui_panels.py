@@ -23,6 +23,85 @@ def _text(value: str) -> str:
     """An HTML widget's text, as a reader copies it (tags off, entities read)."""
     return html.unescape(re.sub("<[^>]+>", "", value))
 
+def _within_room(result: str, room: str) -> bool:
+    """Whether the shown ``result`` fits one of the endings the invisible ``room`` lays in its grid cell: one with
+    as many lines, each as long or longer (a number at its widest is as long as any)."""
+    said = [_text(line) for line in result.split("<br>")]
+    endings = re.findall(r"<div style='grid-area:1/1'>(.*?)</div>", room) or [room]
+    return any(len(lines) == len(said) and all(len(a) <= len(b) for a, b in zip(said, lines))
+               for lines in ([_text(x) for x in e.split("<br>")] for e in endings))
+
+
+def _run_curves(lengths: dict, feasible_from=None) -> dict:
+    """Incumbent curves, one per run of the given lengths per searcher; ``feasible_from``: per searcher, the query
+    each run's first feasible incumbent comes at (None: never), NaN before it."""
+    curves = {}
+    for name, ns in lengths.items():
+        starts = (feasible_from or {}).get(name, [0] * len(ns))
+        curves[name] = [np.array([np.nan if s is None or q < s else 90.0 + q / 100 for q in range(n)])
+                        for n, s in zip(ns, starts)]
+    return curves
+
+
+@pytest.mark.parametrize("budget", ["", "parameters ≤ 0.03 M"])
+def test_result_room_covers_a_stopped_run(budget):
+    """A stop during a searcher's second seed writes "after query 25 (the shortest run's end)" on its part and
+    "stopped after N queries." before the summary, no command: the room kept from the run's start is at least
+    as long, line by line (it covered only the finished run, so the stopped line could wrap once more and move
+    the Pareto plot as the run ended), with and without a cost budget, the cut run infeasible or not."""
+    from naoviz.ui.search_status import result_html, result_room, search_summary
+    names = ["random search", "regularised evolution", "local search (forest-ranked)"]
+    room = result_room(names, 2, 30, "test_acc", budget=budget, nao=False,
+                       command="naoviz compare --space nb201-digits --algos rs,re,ls --queries 30 --seeds 2 --first-seed 0")
+    for cut in names:
+        lengths = {n: [30, 25 if n == cut else 30] if names.index(n) <= names.index(cut) else [30] for n in names}
+        feasible = {n: [None, None] if n == cut and budget else [0, 0] for n in names}
+        summary = search_summary(_run_curves(lengths, feasible), "test_acc")
+        assert "after query 25 (the shortest run's end)" in summary, summary
+        if budget:
+            summary += f" · budget {budget} · feasible: " + " · ".join(f"{n} 0%" for n in names)
+        shown = result_html(html.escape(summary), True, sum(map(sum, lengths.values())))
+        assert _within_room(shown, room), (shown, room)
+
+
+def test_result_room_covers_searchers_with_no_feasible_incumbent():
+    """Under a tight cost budget a searcher whose runs found no feasible cell says "– (k of n runs with a feasible
+    incumbent)", longer than a mean ± sd: the room covers every searcher saying it."""
+    from naoviz.ui.search_status import nao_sources, result_html, result_room, search_summary
+    names, budget = ["NAO", "regularised evolution", "random search"], "parameters ≤ 0.03 M"
+    cmd = "naoviz compare --space nb201-digits --algos nao:default,re,rs --queries 30 --seeds 3 --first-seed 0"
+    curves = _run_curves({n: [30, 30, 30] for n in names}, {n: [None, 12, None] for n in names})
+    summary = search_summary(curves, "test_acc")
+    assert summary.count("1 of 3 runs with a feasible incumbent") == 3, summary
+    summary += f" · budget {budget} · feasible: " + " · ".join(f"{n} 12%" for n in names)
+    shown = result_html(html.escape(summary), False, 270, cmd, nao_sources([]) or
+                        "NAO's queries: 90 decoded by the gradient step, 0 ranked mutations, 0 random; final incumbent "
+                        "decoded in 3 of 3 runs")
+    assert _within_room(shown, result_room(names, 3, 30, "test_acc", budget=budget, nao=True, command=cmd))
+    # without a budget no searcher can lack a feasible incumbent: the room stays that of a mean ± sd
+    assert "runs with a feasible incumbent" not in result_room(names, 3, 30, "test_acc", nao=True, command=cmd)
+
+
+@pytest.mark.parametrize("band", ["sd", "minmax"])
+def test_curves_legend_room_holds_every_name_a_run_draws(band):
+    """While a searcher's second seed runs on, the curves' legend names its dashed "longer runs only" line too (a
+    second row at 1024 px, gone as the run ends: the Pareto plot moved 19 px down, then up): the room kept from
+    the run's start holds the title and every name the legend shows at any point of the run."""
+    from naoviz.ui.search_panel import search_lines
+    from naoviz.ui.search_status import legend_room
+    names = ["NAO", "regularised evolution", "random search", "local search (forest-ranked)"]
+    room = legend_room(names, 2, band)
+    kept = {(text, kind) for text, kind in room}
+    for k in range(len(names) + 1):                       # searchers 0..k-1 into their second seed, cut at query 12
+        curves = {n: [np.arange(30.0), np.arange(12.0)] if i < k else [np.arange(30.0)] for i, n in enumerate(names)}
+        series, title = search_lines(curves, band)
+        assert (title, "title") in kept or (not title and k == 0), (title, room)
+        for s in series:                      # kept, or the room's name before its "(n=2)": no wider than it
+            kind = "dash" if s.get("dash") else "line"
+            assert any(text == s["name"] or text.startswith(s["name"] + " (n=") for text, kd in kept if kd == kind), s["name"]
+    assert legend_room(names[:1], 1, band) == [["NAO", "line"]]     # one seed: no band, no dashed line
+
+
 def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     """Three seeds: the mean line and the ± sd band are `naoviz compare`'s mean and sd for those seeds, bit
     for bit (the band clipped to the runs' range); min–max is the lowest and highest run; every query is a row
@@ -41,8 +120,7 @@ def test_search_tab_over_seeds_draws_compares_mean_and_band(digits):
     assert kids.index(sp.result_box) == kids.index(sp.curve_note) + 1 and sp.result.value.startswith("<b>done</b> ")
     # the room kept from the run's start (invisible, in the result's grid cell) is as long as the result, line by
     # line, so the Pareto plot under it does not move as the run ends
-    said, room = ([_text(line) for line in w.value.split("<br>")] for w in (sp.result, sp.result_room))
-    assert len(said) == len(room) and all(len(a) <= len(b) for a, b in zip(said, room)), (said, room)
+    assert _within_room(sp.result.value, sp.result_room.value)
     # the command as the page copies it (tags off): each option with its value in a nowrap span, plain hyphens
     assert ("naoviz compare --space nb201-digits --algos rs,re --queries 10 --seeds 3 --first-seed 1"
             in _text(sp.result.value))

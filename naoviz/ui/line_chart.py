@@ -76,6 +76,9 @@ class LineChart(anywidget.AnyWidget):
     y_title = t.Unicode("").tag(sync=True)
     y_unit = t.Unicode("").tag(sync=True)         # written after each y value in the hover readout and description ("%")
     legend_title = t.Unicode("").tag(sync=True)
+    # the legend's names a run may still bring (the Search tab: each searcher's mean and dashed line), as
+    # ``[text, "title" | "line" | "dash"]`` pairs: laid invisible under the legend, so its rows do not grow or shrink mid-run
+    legend_room = t.List(t.List()).tag(sync=True)
     height = t.Int(280).tag(sync=True)
 
     def __init__(self, **kwargs):

@@ -25,8 +25,8 @@ from naoviz.ui.line_chart import LineChart, line
 from naoviz.ui.query_table import QueryTable, search_columns
 from naoviz.ui.search_pareto import (COST_TIPS, CostBudget, ParetoView, budget_words, export_figures, search_figures,
                                      summary_extra)
-from naoviz.ui.search_status import (compare_command, ended_line, nao_sources, result_html, result_room, running_line,
-                                     search_summary)
+from naoviz.ui.search_status import (compare_command, ended_line, legend_room, nao_sources, result_html, result_room,
+                                     running_line, search_summary)
 from naoviz.ui.tips import Tips
 from naoviz.viz.bands import past_name, searcher_bands
 from naoviz.viz.theme import ALGO_LABELS, BAND_LABELS, titled, value_unit
@@ -252,6 +252,7 @@ class SearchPanel:
         self.rows, self.curves, self.results = [], {}, []
         self._cmd = self._command(*settings)         # as the run starts: the menus may change while it runs
         self.result_room.value = self._result_room(*settings)
+        self.curve.legend_room = legend_room([ALGO_LABELS[a] for a in self.algos.value], settings[2], self.band.value)
         self.result.value = "<i>running… the result shows here when the run ends</i>"
         self.result_box.layout.display = None      # none before the first run: no empty room under the chart
         # an export's line is of the run before (its "nothing to draw yet: run a search first" stayed red beside

@@ -105,15 +105,38 @@ def result_html(summary: str, stopped: bool, queries: int, command: str = "", wo
 
 def result_room(names, runs: int, queries: int, report: str, columns=(), budget: str = "", nao: bool = False,
                 command: str = "") -> str:
-    """The widest result a finished run of the searchers ``names`` (``runs`` seeds each, ``queries`` each) can
+    """The room of the widest result a run of the searchers ``names`` (``runs`` seeds each, ``queries`` each) can
     show, as :func:`result_html` writes it, every number at its widest (``100.00 ± 10.00``, ``100%``): the room
-    the result keeps from a run's start (drawn invisible under it: ``SearchPanel.result_room``), so the Pareto plot under it does not move down as
-    the run ends (it moved 68-110 px). ``budget``: the cost budget's words (``parameters ≤ 0.03 M``), "" for none;
-    ``nao``: NAO is among them (its sources' line)."""
-    summary = _summary([_part(n, 100, 10, runs) for n in names], report, columns)
-    if budget:
-        summary += f" · budget {budget} · feasible: " + " · ".join(f"{n} 100%" for n in names)
+    the result keeps from a run's start (drawn invisible under it: ``SearchPanel.result_room``), so the Pareto plot
+    under it does not move down as the run ends (it moved 68-110 px). Each ending it can have is laid in one grid
+    cell, the room the tallest of them at the page's width: the finished run, and a stop (one line, no command,
+    "after query N" on the one searcher it cut short, any of them). ``budget``: the cost budget's words
+    (``parameters ≤ 0.03 M``), "" for none; under one a searcher's part is its longest, the count of runs with a
+    feasible incumbent; ``nao``: NAO is among them (its sources' line)."""
     most = runs * queries
-    work = _sources({s: most for s in ("decoder", "mutation", "random", "design")}, runs, runs) if nao else ""
-    return result_html(html.escape(summary), False, most, command, work)
+    at = f" after query {queries} (the shortest run's end)" if runs > 1 else ""    # one run per searcher: none shorter
 
+    def summary(cut=None):
+        parts = [f"{n}: – ({runs} of {runs} runs with a feasible incumbent{at if n == cut else ''})" if budget
+                 else _part(n, 100, 10, runs) + (at if n == cut else "") for n in names]
+        text = _summary(parts, report, columns)
+        if budget:
+            text += f" · budget {budget} · feasible: " + " · ".join(f"{n} 100%" for n in names)
+        return html.escape(text)
+    work = _sources({s: most for s in ("decoder", "mutation", "random", "design")}, runs, runs) if nao else ""
+    endings = [result_html(summary(), False, most, command, work)]
+    endings += [result_html(summary(n), True, most) for n in names]
+    return ("<div style='display:grid'>" + "".join(f"<div style='grid-area:1/1'>{e}</div>" for e in endings)
+            + "</div>")
+
+
+def legend_room(names, runs: int, band: str = "sd") -> list:
+    """The curves' legend at its longest for a run of the searchers ``names`` over ``runs`` seeds: the title, each
+    mean line and, while a seed runs on past another's end, each dashed "longer runs only" line, as
+    ``LineChart.legend_room`` takes them. Kept from the run's start, the legend's rows do not change mid-run (the
+    dashed lines' names wrapped it to a second row as a searcher's second seed began and back as the run ended,
+    moving the Pareto plot 19 px each time)."""
+    from naoviz.viz.bands import past_name, searcher_bands
+    bands, title = searcher_bands({n: [np.zeros(2)] * (runs - 1) + [np.zeros(1)] for n in names}, band)
+    return ([[title, "title"]] if title else []) + [[b["label"], "line"] for b in bands] + [
+        [past_name(b["name"]), "dash"] for b in bands if b["past"] is not None]

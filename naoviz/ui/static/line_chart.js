@@ -45,7 +45,9 @@ function bandPath(xs, lo, hi, X, Y, step = false) {
 
 function render({ model, el }) {
   const root = node("div", { class: "nl-root" }, el, null);
-  const legend = node("div", { class: "nl-legend" }, root, null);
+  // the legend and, in the same grid cell, invisible, the room of the names a run may still bring (legend_room)
+  const head = node("div", { class: "nl-head" }, root, null);
+  const legend = node("div", { class: "nl-legend" }, head, null), room = node("div", { class: "nl-legend nl-room", "aria-hidden": "true" }, head, null);
   const wrap = node("div", { class: "nl-plot" }, root, null);
   const tip = node("div", { class: "nl-tip" }, wrap, null);
   let svg = null, geom = null;
@@ -59,7 +61,14 @@ function render({ model, el }) {
     root.dataset.series = String(series.length);
     const ink = pageInk(root);                 // a colour as drawn on this page (lighter on a dark one)
     legend.replaceChildren();
+    room.replaceChildren();
     if (model.get("legend_title")) node("span", { class: "nl-legend-title", text: model.get("legend_title") }, legend, null);
+    for (const [text, kind] of model.get("legend_room") || []) {
+      if (kind === "title") { node("span", { class: "nl-legend-title", text }, room, null); continue; }
+      const item = node("span", { class: "nl-item" }, room, null);
+      node("span", { class: "nl-swatch" + (kind === "dash" ? " nl-swatch-dash" : "") }, item, null);
+      node("span", { text }, item, null);
+    }
     for (const s of series) {
       const item = node("span", { class: "nl-item" }, legend, null);
       // a dashed line's swatch is dashed too (the line's 5 3 pattern), so the legend tells the two lines apart
@@ -88,8 +97,9 @@ function render({ model, el }) {
       if (s.lo && s.hi) node("path", { d: bandPath(s.x, s.lo, s.hi, X, Y, s.step), fill: ink(s.color), class: "nl-band", "data-name": s.name }, svg);
     }
     // graded widths, the first drawn widest: a curve equal to a later one (searchers on the same cells) still
-    // shows as a rim around it instead of being hidden under it
-    const step = series.length > 1 ? Math.min(1.5, 6 / (series.length - 1)) : 0;
+    // shows as a rim around it instead of being hidden under it; at most 4 px (a step of 1.5 px drew the first of
+    // three searchers 5 px wide, of four 6.5 px, its dots 8-10 px: it read as the one that mattered)
+    const step = series.length > 1 ? Math.min(1, 2 / (series.length - 1)) : 0;
     series.forEach((s, k) => {
       const w = 2 + step * (series.length - 1 - k);
       node("path", { d: linePath(s.x, s.y, X, Y, s.step), stroke: ink(s.color), class: "nl-line" + (s.dash ? " nl-dash" : ""), "data-name": s.name,
@@ -142,7 +152,7 @@ function render({ model, el }) {
   wrap.addEventListener("mousemove", hover);
   wrap.addEventListener("mouseleave", leave);
 
-  return liveChart(model, wrap, ["change:series", "change:x_title", "change:x_integer", "change:y_title", "change:legend_title", "change:height"], draw);
+  return liveChart(model, wrap, ["change:series", "change:x_title", "change:x_integer", "change:y_title", "change:legend_title", "change:legend_room", "change:height"], draw);
 }
 
 export default { render };

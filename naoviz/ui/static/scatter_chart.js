@@ -3,9 +3,11 @@
 // legend and a hover readout of the nearest point; drawn as SVG from the widget's state
 // (naoviz/ui/scatter_chart.py). Redraws on a change of state or of the width. A y range set by the kernel
 // (y_range, a few far outliers cut: naoviz/viz/axis_cut.py) draws the points under it at its lower edge as ▼,
-// and the legend says so (y_note).
+// and a line under the x axis's title says so (y_note), in a strip kept whether or not it is drawn: in the legend
+// it wrapped to a second row mid-run and moved the plot area 19 px down.
 
 const M = { l: 58, r: 14, t: 14, b: 42 };
+const NOTE = 16;           // the strip under the x axis's title that holds the cut's note (kept when empty)
 const g4 = (v) => Number(v.toPrecision(4)).toString();
 
 function extent(values) {
@@ -28,7 +30,7 @@ function render({ model, el }) {
     const groups = model.get("groups") || [], vline = model.get("vline");
     const width = Math.max(wrap.clientWidth || 600, 240), height = model.get("height");
     if (svg) svg.remove();
-    svg = node("svg", { width, height, class: "ns-svg", role: "img", "aria-label": model.get("label") || model.get("y_title") || "scatter chart" });
+    svg = node("svg", { width, height: height + NOTE, class: "ns-svg", role: "img", "aria-label": model.get("label") || model.get("y_title") || "scatter chart" });
     wrap.insertBefore(svg, tip);
     root.dataset.groups = String(groups.length);
     const ink = pageInk(root);                 // a colour as drawn on this page (lighter on a dark one)
@@ -41,7 +43,6 @@ function render({ model, el }) {
     if (groups.some((g) => g.feasible.some((f) => !f))) node("span", { class: "ns-key", text: "○ over budget (infeasible)" }, legend, null);
     if (groups.some((g) => g.front.length)) node("span", { class: "ns-key", text: "staircase: feasible Pareto front" }, legend, null);
     const set = model.get("y_range") || [], cut = set.length === 2 && ok(set[0]) && ok(set[1]) && set[1] > set[0];
-    if (cut && model.get("y_note")) node("span", { class: "ns-key ns-cut", text: model.get("y_note") }, legend, null);
     const xs = groups.flatMap((g) => g.x).concat(ok(vline) ? [vline] : []), ys = groups.flatMap((g) => g.y);
     const xr = extent(xs), yr = cut ? set : extent(ys);
     // with a budget line, its label goes in a strip above the plot, clear of the points (the best ones sit at the
@@ -61,6 +62,12 @@ function render({ model, el }) {
     const Y = (v) => m.t + (1 - (Math.max(v, yr[0]) - yr[0]) / (yr[1] - yr[0])) * ph;   // under the range: its edge
     const yt = ticks(yr[0], yr[1]), xt = ticks(xr[0], xr[1], Math.max(2, Math.floor(pw / 90)));
     drawAxes(svg, m, X, Y, xt, yt, pw, ph, "ns");
+    if (cut && model.get("y_note")) {           // under the x title, from the plot's left edge; its first clause
+      const full = model.get("y_note");         // alone where the whole does not fit (a phone), the whole on hover
+      const note = node("text", { x: m.l, y: height + NOTE - 4, class: "ns-cut-note", text: full }, svg);
+      if (note.getComputedTextLength() > width - m.l - 4) note.textContent = full.split(", ")[0];
+      node("title", { text: full }, note);
+    }
     if (ok(vline)) {
       node("line", { x1: X(vline), x2: X(vline), y1: m.t - 14, y2: m.t + ph, class: "ns-budget" }, svg);
       node("text", { x: X(vline) + (X(vline) > m.l + pw * 0.8 ? -4 : 4), y: m.t - 5, class: "ns-budget-label",
