@@ -254,17 +254,17 @@ def test_loading_an_atlas_does_not_import_torch():
 
 def test_stage_bars_show_no_rate_before_a_second_update(capsys):
     """``naoviz atlas``'s progress bars: a stage whose first report already says 1 of N (the first epoch
-    done) shows no rate until a second report, instead of 1 / (microseconds) = thousands of it/s."""
+    done) shows no rate until a second report, instead of 1 / (microseconds) = thousands of epochs/s."""
     import time
 
     from naoviz.cli.atlas import stage_bars
     progress, bars = stage_bars()
     progress("train", 1, 100)
-    assert "?it/s" in str(bars["train"])
+    assert "?epoch/s" in str(bars["train"])
     time.sleep(0.2)
     progress("train", 3, 100)
-    shown = re.search(r"([0-9.]+)it/s", str(bars["train"]))
-    assert shown and float(shown.group(1)) < 100              # 2 epochs in >= 0.2 s: at most 10 it/s
+    shown = re.search(r"([0-9.]+)epoch/s", str(bars["train"]))
+    assert shown and float(shown.group(1)) < 100              # 2 epochs in >= 0.2 s: at most 10 epoch/s
     for bar in bars.values():
         bar.close()
 

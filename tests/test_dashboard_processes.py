@@ -159,6 +159,6 @@ def test_the_url_line_says_what_the_first_start_on_a_table_file_does(tmp_path):
         proc.terminate()
         proc.wait(60)
         proc.stderr.close()
-    assert line.rstrip().endswith("(Ctrl-C to stop; pets_table.csv's model and map are trained and cached on its "
+    assert line.rstrip().endswith("(Ctrl-C to stop; pets_table.csv's model and map are trained and cached on the "
                                   "first start, later starts are quick)"), line
     assert "digits" not in line and "NAS-Bench-201" not in line, line

@@ -123,18 +123,7 @@ def test_real_voila_enforces_the_token_and_links_no_outside_host(tmp_path):
 def _get_as(port: int, path: str, host: str, headers: dict | None = None) -> int:
     """The status of GET ``path`` sent to 127.0.0.1:``port`` with the ``Host`` header ``host`` (what a browser
     sends after a DNS-rebinding page has pointed its own name at 127.0.0.1) and ``headers``."""
-    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
-    try:
-        conn.putrequest("GET", path, skip_host=True)
-        conn.putheader("Host", host)
-        for k, v in (headers or {}).items():
-            conn.putheader(k, v)
-        conn.endheaders()
-        resp = conn.getresponse()
-        resp.read()
-        return resp.status
-    finally:
-        conn.close()
+    return _body_as(port, path, host, headers)[0]
 
 
 def test_real_voila_on_loopback_refuses_another_host_name(open_voila):

@@ -95,7 +95,7 @@ def test_slider_answers_in_the_browser_and_the_search_tab_opens(server, browser)
     assert chart.get_attribute("data-series") == "1"
     line = chart.locator("path.nl-line[data-name='random search (n=2)']").get_attribute("d")
     assert line.count("H") == line.count("V") == 19 and "L" not in line     # 20 queries: a step at each (held, then up)
-    assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend").inner_text().startswith("line: mean")
+    assert chart.locator("path.nl-band").count() == 1 and chart.locator(".nl-legend:not(.nl-room)").inner_text().startswith("line: mean")
     # its values carry their unit (the text alternative, as the hover readout): "random search (n=2): 93.1 % at ..."
     assert re.fullmatch(r"random search \(n=2\): \d+\.\d{3}\u00a0% at queries 20", chart.locator("desc").text_content())
     # the y axis ends on labelled ticks: the top and bottom grid lines enclose every drawn point (SVG y grows down)
