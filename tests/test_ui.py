@@ -179,6 +179,20 @@ def test_a_cold_start_takes_up_a_stopped_build_and_says_so(tmp_path, monkeypatch
     app._on_resume("resuming a stopped build: embed done; paths 480/6466")
     app._on_progress("paths", 960, 6466)           # what the page shows while such a build runs
     assert "computing the gradient paths (960/6,466 paths), resuming a stopped build: embed done; paths 480/6466;" in app.stage.value
+    # the warm-up stopped: this kernel builds and says so; another visitor's kernel, waiting on that build, says
+    # who builds (it said "the build goes on here" too), until it takes the build up itself
+    import html
+    from naoviz.ui.dashboard import TAKEOVER, TAKEOVER_ELSEWHERE
+    TAKEOVER, TAKEOVER_ELSEWHERE = html.escape(TAKEOVER), html.escape(TAKEOVER_ELSEWHERE)   # as the line holds them
+    app.took_over = True
+    app._on_progress("paths", 1920, 6466)
+    assert TAKEOVER in app.stage.value and TAKEOVER_ELSEWHERE not in app.stage.value
+    app._on_full_wait()
+    app._on_progress("paths", 2880, 6466)
+    assert TAKEOVER_ELSEWHERE in app.stage.value and TAKEOVER not in app.stage.value
+    app._on_resume("resuming a stopped build: embed done; paths 2880/6466")
+    app._on_progress("paths", 3840, 6466)
+    assert TAKEOVER in app.stage.value
 
 
 def test_dashboard_builds_tabs_lazily_and_names_the_fix_when_data_is_missing(tmp_path, monkeypatch):

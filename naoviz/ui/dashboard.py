@@ -34,6 +34,8 @@ INTRO = ("<h2 style='margin:4px 0'>naoviz · Neural Architecture Optimization</h
 TABS = ("Explorer", "Search", "Train a child")
 TAKEOVER = ("The dashboard's warm-up stopped before it finished (killed, or out of memory); the build goes on "
             "here, keeping what it had finished.")
+TAKEOVER_ELSEWHERE = ("The dashboard's warm-up stopped before it finished (killed, or out of memory); another "
+                      "visitor's session goes on with the build, keeping what it had finished.")
 
 
 def table_line(facts) -> str:
@@ -106,6 +108,7 @@ class Dashboard:
         self.resumed: list = []                 # what each build took up from a stopped one (atlas_for's note)
         self._resuming = None                   # ... the note of the build now running, shown with its stages
         self.took_over = False                  # the warm-up stopped with the atlas unbuilt: a build here (TAKEOVER)
+        self.waits_on_other = False             # ... and another kernel builds it; this one shows its progress
         # Import here, in the caller's thread: a first import racing the main thread's can see a
         # half-initialised module.
         for module in ("naoviz.atlas_cache", "naoviz.explorer_keys", "naoviz.tables", "naoviz.ui.explorer_widget"):
@@ -176,10 +179,16 @@ class Dashboard:
         self.progress.max = max(int(total), 1)
         self.progress.value = min(int(done), self.progress.max)
         from naoviz.atlas_build import stage_line     # the backend names the stage and what it counts
-        count = html.escape(stage_line(stage, done, total))
+        self._show_stage(stage_line(stage, done, total))
+
+    def _show_stage(self, words: str) -> None:
+        """The cold start's line: the stage ``words`` (plain text), with why this page builds and what it resumed."""
+        count = html.escape(words)
         if self._resuming:                    # this build took up a stopped one's checkpoints: say so
             count += f", {html.escape(self._resuming)}"
-        why = f"{html.escape(TAKEOVER)} " if self.took_over else ""
+        why = ""
+        if self.took_over:                    # the warm-up stopped: built here, or by another visitor's kernel
+            why = f"{html.escape(TAKEOVER_ELSEWHERE if self.waits_on_other else TAKEOVER)} "
         if self.ready.is_set():               # the explorer is up; the full atlas is being built behind it
             self.stage.value = (f"<i>{why}The explorer works now (PCA map, paths for {len(self.explorer.atlas.seeds):,} "
                                 f"cells; other cells ask the kernel). Preparing the UMAP map and every cell's path: "
@@ -192,8 +201,14 @@ class Dashboard:
         """A build takes up a stopped one's checkpoints (``atlas_for``): kept, and shown with its stages."""
         self.resumed.append(note)
         self._resuming = note
+        self.waits_on_other = False           # built here after all (the other builder stopped too)
+
+    def _on_full_wait(self) -> None:
+        """Another kernel builds the full atlas this one needs (``atlas_for``): its progress is shown here."""
+        self.waits_on_other = True
 
     def _on_wait(self) -> None:
+        self.waits_on_other = True
         self.stage.value = ("<i>Another session is preparing the same model and map; this page waits for it "
                             "and then opens them (nothing is trained twice)…</i>")
 
@@ -255,7 +270,8 @@ class Dashboard:
         self.ready.set()
         if quick:                              # a cold start: the full atlas behind the working explorer
             self._resuming = None
-            self._on_progress("embed", 0, 1)
+            self.progress.value = 0
+            self._show_stage("starting")          # no stage yet: a count here would read "0/1 cells"
             found = None if entry is None else await_built(entry, False, progress=self._on_progress)
             if found is not None:
                 atlas = found[0]
@@ -264,7 +280,7 @@ class Dashboard:
                 bench = self._table()
                 spec = plan.spec(bench)
                 atlas = atlas_for(bench, spec, progress=self._on_progress, on_resume=self._on_resume,
-                                  **plan.full_options(bench))
+                                  on_wait=self._on_full_wait, **plan.full_options(bench))
             # Hidden, not removed: a shorter children list makes the page re-render the tabs, and with them the
             # explorer, which would redraw from scratch under a visitor's pointer. Hidden before the new atlas is
             # drawn, so the map is sized where it then sits (its η row on screen: explorer_layout.js mapHeight).
