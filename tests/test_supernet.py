@@ -360,7 +360,7 @@ def test_the_supernet_command_reports_progress_in_words_and_json_lines_only_with
     from naoviz.cli import main
     argv = ["supernet", "--data", "synthetic", "--pool", "10", "--rounds", "1", "--warmup-epochs", "1",
             "--epochs-per-round", "1", "--top-k", "4", "--n-new", "3", "--channels", "4", "--rerank-top", "2",
-            "--rerank-epochs", "1", "--measure", "0"]
+            "--rerank-epochs", "1", "--rerank-seeds", "1", "--measure", "0"]
     assert main(argv) == 0
     err = capsys.readouterr().err.strip().splitlines()
     assert err and not any(line.lstrip().startswith("{") for line in err), err
