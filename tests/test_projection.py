@@ -261,6 +261,12 @@ def test_a_umap_map_of_4096_rows_or_more_uses_the_exact_neighbours_not_nn_descen
             raise AssertionError("NN-descent was used")
     monkeypatch.setattr(pynndescent, "NNDescent", refuse)
     monkeypatch.setattr("umap.umap_.NNDescent", refuse)
+    import umap
+
+    class few_epochs(umap.UMAP):                  # the layout's length is not what this test checks: 30 of 500
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, n_epochs=30, **kwargs)
+    monkeypatch.setattr(umap, "UMAP", few_epochs)
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path))
     X = _embeddings(4100, 16, seed=2)
     one = Projector("umap", cache=False, n_neighbors=10).fit(X).embedding_
