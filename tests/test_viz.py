@@ -208,7 +208,16 @@ def test_curves_and_heatmap():
         attention_heatmap(np.zeros(3))
 
 
-def test_export_png_svg_pdf_html(tmp_path):
+@pytest.fixture(scope="module")
+def one_browser():
+    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds); a test that
+    needs a browser of its own (another ``NAOVIZ_CHROMIUM``) still gets one: another key starts another."""
+    from naoviz.viz import kept_browser
+    with kept_browser.for_command() as browser:
+        yield browser
+
+
+def test_export_png_svg_pdf_html(tmp_path, one_browser):
     fig = cell_compare(NB201Space(), SEED, DEC)
     from naoviz.viz import export_many
     paths = export_many([fig] * 4, [tmp_path / f"cell.{e}" for e in ("png", "svg", "pdf", "html")],
@@ -232,7 +241,7 @@ def test_export_without_browser_says_what_to_do(tmp_path, monkeypatch):
     assert export(cell_graph(NB201Space(), SEED), tmp_path / "x.html").stat().st_size > 1000
 
 
-def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
+def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch, one_browser):
     """kaleido's batch call drops a figure that failed to render without raising: the missing one is rendered
     again on its own, in the same browser; one that fails there too is an error naming its file and the cause."""
     import kaleido
@@ -267,7 +276,7 @@ def test_export_retries_a_figure_kaleido_left_unwritten(tmp_path, monkeypatch):
         export_many([fig], [tmp_path / "c.png"], width=300, height=200, scale=1)
 
 
-def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch):
+def test_a_failed_export_leaves_the_previous_figures_whole(tmp_path, monkeypatch, one_browser):
     """PNG/SVG/PDF used to be written by kaleido straight onto the targets: a browser killed or a disk filled
     mid-write left a torn file where the good one was. Each is rendered beside its target and renamed over it;
     a failure leaves every previous file as it was and no temporary file behind."""
@@ -321,6 +330,7 @@ def test_an_export_contacts_no_host(tmp_path, monkeypatch):
     host on every export. Now no script is asked from the network and no host name is resolved."""
     import kaleido
     import plotly.graph_objects as go
+    from naoviz.viz import kept_browser
     from naoviz.viz.figure_files import find_browser
     if find_browser() is None:
         pytest.skip("no Chromium: export needs one")
@@ -330,22 +340,26 @@ def test_an_export_contacts_no_host(tmp_path, monkeypatch):
     monkeypatch.setenv("NAOVIZ_CHROMIUM", str(logged))
     monkeypatch.setenv("NAOVIZ_CACHE", str(tmp_path / "cache"))     # its own wrapper, not the suite's
     fig = go.Figure(go.Scatter(x=[1, 2], y=[3, 4]))
-    for name in ("batch", "alone"):
-        if name == "alone":                      # the batch writes nothing: the figure is rendered on its own
-            real, batches = kaleido.Kaleido.write_fig_from_object, []
+    # one browser (its start's look-ups logged once) for both exports: the second's batch writes nothing, so its
+    # figure is rendered on its own
+    real, batches = kaleido.Kaleido.write_fig_from_object, []
 
-            async def dropping(self, specs, **kw):
-                batches.append(specs)
-                return () if len(batches) == 1 else await real(self, specs, **kw)
-            monkeypatch.setattr(kaleido.Kaleido, "write_fig_from_object", dropping)
-        monkeypatch.setenv("NET_LOG", str(tmp_path / f"{name}.json"))
-        out = export(fig, tmp_path / f"{name}.png", width=300, height=200, scale=1)
-        assert out.read_bytes()[:4] == b"\x89PNG" and (name == "batch" or len(batches) == 2)
-        events = _net_log(tmp_path / f"{name}.json")
-        asked = [p.get("url", "") for kind, p in events if kind == "URL_REQUEST_START_JOB"]
-        assert asked and all(url.startswith("file:") or "mathjax" not in url.lower() for url in asked), asked
-        resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
-        assert resolved == [], (name, resolved)
+    async def dropping(self, specs, **kw):
+        batches.append(specs)
+        return () if len(batches) == 2 else await real(self, specs, **kw)
+    monkeypatch.setattr(kaleido.Kaleido, "write_fig_from_object", dropping)
+    monkeypatch.setenv("NET_LOG", str(tmp_path / "net.json"))
+    with kept_browser.for_command() as browser:
+        for name in ("batch", "alone"):
+            starts = browser.starts
+            out = export(fig, tmp_path / f"{name}.png", width=300, height=200, scale=1)
+            assert out.read_bytes()[:4] == b"\x89PNG" and len(batches) == (1 if name == "batch" else 3)
+            assert browser.starts == starts + (name == "batch")        # the same logged browser for both
+    events = _net_log(tmp_path / "net.json")
+    asked = [p.get("url", "") for kind, p in events if kind == "URL_REQUEST_START_JOB"]
+    assert asked and all(url.startswith("file:") or "mathjax" not in url.lower() for url in asked), asked
+    resolved = [p.get("host") for kind, p in events if kind.startswith("HOST_RESOLVER_MANAGER_JOB")]
+    assert resolved == [], resolved
 
 
 def test_each_browser_gets_its_own_wrapper(tmp_path, monkeypatch):

@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 
 import numpy as np
+import pytest
 
 from naoviz.spaces import NB201Space
 from naoviz.viz import (cell_compare, embedding_map, export_many, pareto_figure, path_overlay, prediction_chart,
@@ -22,7 +23,16 @@ def _map():
     return path_overlay(fig, xy[:5], [0, 1, 2, 3, 4], ["a", "a", "b", "b", "c"], current=2)
 
 
-def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch):
+@pytest.fixture(scope="module")
+def one_browser():
+    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds); what differed
+    between two exports (plotly's random ids, the PDF's print time) is drawn per render, not per browser."""
+    from naoviz.viz import kept_browser
+    with kept_browser.for_command() as browser:
+        yield browser
+
+
+def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch, one_browser):
     """plotly draws random ids into SVG (clip paths, gradients, trace classes) and HTML (the div's uuid), and
     Chromium stamps a PDF with the time: each export of one figure gave other bytes."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
@@ -137,7 +147,7 @@ def test_compare_figure_names_the_table_it_shows():
     assert alone == "incumbent test accuracy vs queries<br><sup>table my&lt;cells (my&lt;cells.csv, sha256 425308e2...)</sup>"
 
 
-def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path):
+def test_a_map_saved_as_svg_or_pdf_is_vector_not_a_bitmap(tmp_path, one_browser):
     """The explorer's map is WebGL (scattergl) on screen; plotly put a WebGL trace into an SVG or PDF as one
     embedded bitmap, so a "vector" map blurred when printed large. Saved as SVG/PDF, every point is a shape."""
     from naoviz.viz.figure_files import vector_figure
@@ -172,7 +182,7 @@ def _pdf_info(data: bytes) -> dict:
     return {k.decode(): bytes.fromhex(v.decode()).decode("utf-16") for k, v in re.findall(rb"/(\w+) <([0-9A-F]+)>", body)}
 
 
-def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_path, monkeypatch):
+def test_every_exported_file_carries_its_title_and_the_naoviz_that_drew_it(tmp_path, monkeypatch, one_browser):
     """A figure copied into a paper's folder said nothing of itself: an HTML page had no <title> (its tab showed
     the file name), an SVG none, a PDF's title was Chromium's "Kaleido-fier"."""
     from PIL import Image
