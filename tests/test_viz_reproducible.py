@@ -25,16 +25,16 @@ def _map():
 
 @pytest.fixture(scope="module")
 def one_browser():
-    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds); what differed
-    between two exports (plotly's random ids, the PDF's print time) is drawn per render, not per browser."""
+    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds)."""
     from naoviz.viz import kept_browser
     with kept_browser.for_command() as browser:
         yield browser
 
 
-def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch, one_browser):
+def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch):
     """plotly draws random ids into SVG (clip paths, gradients, trace classes) and HTML (the div's uuid), and
-    Chromium stamps a PDF with the time: each export of one figure gave other bytes."""
+    Chromium stamps a PDF with the time: each export of one figure gave other bytes. Two browsers, as two
+    commands would use (no ``one_browser``)."""
     monkeypatch.setenv("SOURCE_DATE_EPOCH", "1700000000")
     figs = [_map(), cell_compare(NB201Space(), SEED, DEC)]
     names = [f"{n}.{e}" for n in ("map", "cells") for e in ("png", "svg", "pdf", "html")]
