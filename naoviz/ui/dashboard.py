@@ -269,7 +269,7 @@ class Dashboard:
         self.timings["ready_s"] = time.perf_counter() - t0
         self.ready.set()
         if quick:                              # a cold start: the full atlas behind the working explorer
-            self._resuming = None
+            self._resuming, self.waits_on_other = None, False     # the full atlas's build: built here until a wait
             self.progress.value = 0
             self._show_stage("starting")          # no stage yet: a count here would read "0/1 cells"
             found = None if entry is None else await_built(entry, False, progress=self._on_progress)
