@@ -98,3 +98,13 @@ def browser(request, _chromium):
     (tests/_shared.py)."""
     yield _chromium.get()[1]
     _chromium.done_with(request)
+
+
+@pytest.fixture(scope="module")
+def one_browser():
+    """One kept export Chromium for a module's figure exports (``kept_browser.for_command``, as a command keeps
+    one): kaleido's start is most of an export's seconds. Closed at the module's end; a test with another
+    ``NAOVIZ_CHROMIUM`` still gets a browser of its own (another key starts another)."""
+    from naoviz.viz import kept_browser
+    with kept_browser.for_command() as kept:
+        yield kept

@@ -208,15 +208,6 @@ def test_curves_and_heatmap():
         attention_heatmap(np.zeros(3))
 
 
-@pytest.fixture(scope="module")
-def one_browser():
-    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds); a test that
-    needs a browser of its own (another ``NAOVIZ_CHROMIUM``) still gets one: another key starts another."""
-    from naoviz.viz import kept_browser
-    with kept_browser.for_command() as browser:
-        yield browser
-
-
 def test_export_png_svg_pdf_html(tmp_path, one_browser):
     fig = cell_compare(NB201Space(), SEED, DEC)
     from naoviz.viz import export_many

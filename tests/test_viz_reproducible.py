@@ -5,7 +5,6 @@ from __future__ import annotations
 import re
 
 import numpy as np
-import pytest
 
 from naoviz.spaces import NB201Space
 from naoviz.viz import (cell_compare, embedding_map, export_many, pareto_figure, path_overlay, prediction_chart,
@@ -21,14 +20,6 @@ def _map():
     fig = embedding_map(xy, np.linspace(60, 95, 40), labels=[f"c{i}" for i in range(40)], color_label="valid_acc",
                         selected=3)
     return path_overlay(fig, xy[:5], [0, 1, 2, 3, 4], ["a", "a", "b", "b", "c"], current=2)
-
-
-@pytest.fixture(scope="module")
-def one_browser():
-    """One kept Chromium for this module's exports (kaleido's start is most of an export's seconds)."""
-    from naoviz.viz import kept_browser
-    with kept_browser.for_command() as browser:
-        yield browser
 
 
 def test_a_figure_exported_twice_is_the_same_file(tmp_path, monkeypatch):
